@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Start a private ClickHouse server on loopback with its data under DIR.
+# Usage: clickhouse-start.sh DIR [TCP_PORT] [HTTP_PORT]
+# Installs Debian's clickhouse-server when it is missing. Prints nothing but
+# errors; the pid is in DIR/clickhouse.pid. Stop it with clickhouse-stop.sh DIR.
+set -euo pipefail
+
+dir=${1:?usage: clickhouse-start.sh DIR [TCP_PORT] [HTTP_PORT]}
+tcp_port=${2:-19000}
+http_port=${3:-18123}
+inter_port=$((tcp_port + 9))
+
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/install-deps.sh" clickhouse
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log"
+
+if [ -f "$dir/clickhouse.pid" ] && kill -0 "$(cat "$dir/clickhouse.pid")" 2>/dev/null; then
+  echo "clickhouse already running in $dir (pid $(cat "$dir/clickhouse.pid"))" >&2
+  exit 0
+fi
+
+cat >"$dir/config.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <logger>
+    <level>warning</level>
+    <log>$dir/log/clickhouse-server.log</log>
+    <errorlog>$dir/log/clickhouse-server.err.log</errorlog>
+    <size>100M</size>
+    <count>2</count>
+  </logger>
+  <listen_host>127.0.0.1</listen_host>
+  <tcp_port>$tcp_port</tcp_port>
+  <http_port>$http_port</http_port>
+  <interserver_http_port>$inter_port</interserver_http_port>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <user_files_path>$dir/user_files/</user_files_path>
+  <format_schema_path>$dir/format_schemas/</format_schema_path>
+  <users_config>$dir/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <timezone>UTC</timezone>
+  <mark_cache_size>268435456</mark_cache_size>
+  <max_concurrent_queries>100</max_concurrent_queries>
+  <mlock_executable>false</mlock_executable>
+</yandex>
+XML
+
+cat >"$dir/users.xml" <<XML
+<?xml version="1.0"?>
+<yandex>
+  <profiles>
+    <default>
+      <max_memory_usage>4000000000</max_memory_usage>
+      <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
+    </default>
+  </profiles>
+  <users>
+    <default>
+      <password></password>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>default</profile>
+      <quota>default</quota>
+    </default>
+  </users>
+  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
+</yandex>
+XML
+
+# The server runs as the calling user: a private instance needs no system
+# service or clickhouse account.
+nohup clickhouse-server --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1 &
+echo $! >"$dir/clickhouse.pid"
+
+for _ in $(seq 1 150); do
+  if clickhouse-client --host 127.0.0.1 --port "$tcp_port" -q 'SELECT 1' >/dev/null 2>&1; then
+    exit 0
+  fi
+  if ! kill -0 "$(cat "$dir/clickhouse.pid")" 2>/dev/null; then
+    echo "clickhouse-server exited during start; see $dir/log/" >&2
+    tail -20 "$dir/log/clickhouse-server.err.log" "$dir/log/stdout.log" >&2 || true
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "clickhouse-server did not answer on 127.0.0.1:$tcp_port within 30s; see $dir/log/" >&2
+exit 1

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install the Debian packages a component needs, only when missing.
+# Usage: install-deps.sh clickhouse|...
+set -euo pipefail
+
+need=()
+for what in "$@"; do
+  case "$what" in
+    clickhouse)
+      command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
+      command -v clickhouse-client >/dev/null 2>&1 || need+=(clickhouse-client)
+      ;;
+    curl)
+      command -v curl >/dev/null 2>&1 || need+=(curl)
+      ;;
+    *) echo "install-deps.sh: unknown component $what" >&2; exit 2 ;;
+  esac
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+  echo "missing Debian packages: ${need[*]}; run as root or: sudo apt-get install -y ${need[*]}" >&2
+  exit 1
+fi
+echo "installing ${need[*]} with apt-get…" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq "${need[@]}" >/dev/null

@@ -1,0 +1,151 @@
+package wire
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// MaxLineBytes bounds one NDJSON line. A pii record with its full token list
+// is about 4 KiB; anything near this bound is not a record.
+const MaxLineBytes = 1 << 20
+
+// LineError names the 1-based line of a batch and, when known, the field that
+// made it invalid.
+type LineError struct {
+	Line  int
+	Field string
+	Err   error
+}
+
+func (e *LineError) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("line %d: field %q: %v", e.Line, e.Field, e.Err)
+	}
+	return fmt.Sprintf("line %d: %v", e.Line, e.Err)
+}
+
+func (e *LineError) Unwrap() error { return e.Err }
+
+// Decoder reads records from an NDJSON stream one line at a time, so memory
+// stays bounded by the longest line, not the batch.
+type Decoder struct {
+	r    *bufio.Reader
+	line int
+	buf  []byte
+}
+
+// NewDecoder returns a decoder reading from r.
+func NewDecoder(r io.Reader) *Decoder {
+	return &Decoder{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// Line is the number of the last line read (1-based).
+func (d *Decoder) Line() int { return d.line }
+
+// Decode reads the next non-blank line into rec and validates it. It returns
+// io.EOF at the end of the stream and a *LineError for a bad line.
+func (d *Decoder) Decode(rec *Record) error {
+	for {
+		line, err := d.readLine()
+		if err != nil {
+			return err
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		*rec = Record{}
+		if err := json.Unmarshal(line, rec); err != nil {
+			return d.jsonError(err)
+		}
+		if err := rec.Validate(); err != nil {
+			var fe *FieldError
+			if errors.As(err, &fe) {
+				return &LineError{Line: d.line, Field: fe.Field, Err: errors.New(fe.Msg)}
+			}
+			return &LineError{Line: d.line, Err: err}
+		}
+		return nil
+	}
+}
+
+func (d *Decoder) readLine() ([]byte, error) {
+	d.buf = d.buf[:0]
+	for {
+		chunk, err := d.r.ReadSlice('\n')
+		d.buf = append(d.buf, chunk...)
+		if len(d.buf) > MaxLineBytes {
+			d.line++
+			return nil, &LineError{Line: d.line, Err: fmt.Errorf("line longer than %d bytes", MaxLineBytes)}
+		}
+		switch {
+		case err == nil:
+			d.line++
+			return d.buf, nil
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case errors.Is(err, io.EOF):
+			if len(d.buf) == 0 {
+				return nil, io.EOF
+			}
+			d.line++
+			return d.buf, nil
+		default:
+			return nil, fmt.Errorf("reading line %d: %w", d.line+1, err)
+		}
+	}
+}
+
+// jsonError turns encoding/json's errors into a LineError that names the
+// field when the decoder knows it. The message never quotes the line: a
+// malformed line could hold anything.
+func (d *Decoder) jsonError(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return &LineError{Line: d.line, Field: te.Field, Err: fmt.Errorf("want a JSON %s, got %s", te.Type, te.Value)}
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return &LineError{Line: d.line, Err: fmt.Errorf("malformed JSON at byte %d: %v", se.Offset, se)}
+	}
+	return &LineError{Line: d.line, Err: fmt.Errorf("malformed record: %v", err)}
+}
+
+// Encoder writes records as NDJSON.
+type Encoder struct {
+	w   io.Writer
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// NewEncoder returns an encoder writing to w. Each Encode is one Write call,
+// so a line is never interleaved with another writer's output.
+func NewEncoder(w io.Writer) *Encoder {
+	e := &Encoder{w: w}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}
+
+// Encode writes rec as one line.
+func (e *Encoder) Encode(rec *Record) error {
+	e.buf.Reset()
+	if err := e.enc.Encode(rec); err != nil {
+		return fmt.Errorf("encoding %s record: %w", rec.Kind, err)
+	}
+	_, err := e.w.Write(e.buf.Bytes())
+	return err
+}
+
+// Marshal returns rec as one NDJSON line including its newline.
+func Marshal(rec *Record) ([]byte, error) {
+	var b bytes.Buffer
+	if err := NewEncoder(&b).Encode(rec); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}

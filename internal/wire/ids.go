@@ -1,0 +1,40 @@
+package wire
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/url"
+	"path/filepath"
+)
+
+// StableID derives an id that stays the same across scans from the parts
+// that identify a thing (source, host, location; a DN; an ARN). Parts are
+// separated by a NUL so ("a","bc") and ("ab","c") differ.
+func StableID(parts ...string) string {
+	h := sha256.New()
+	for i, p := range parts {
+		if i > 0 {
+			h.Write([]byte{0})
+		}
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// FileLocation is the location URI of a local file: file:///abs/path.
+func FileLocation(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
+	if u.Path != "" && u.Path[0] != '/' { // Windows: C:/x → /C:/x
+		u.Path = "/" + u.Path
+	}
+	return u.String()
+}
+
+// MemberLocation is the location of a member inside an archive.
+func MemberLocation(archive, member string) string {
+	return archive + "!/" + member
+}

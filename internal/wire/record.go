@@ -1,0 +1,323 @@
+// Package wire is the one record schema that agents print, spool and ship and
+// that the collector validates and stores (see shared/design.md, "Records").
+//
+// A Record is a flat union of the five kinds: every kind shares the envelope
+// fields, and each kind uses its own subset of the rest. A flat struct keeps
+// the NDJSON lines small (omitempty), the codec allocation-light and the
+// store's column mapping obvious.
+package wire
+
+import (
+	"fmt"
+	"time"
+)
+
+// Kinds of record.
+const (
+	KindAsset       = "asset"
+	KindPII         = "pii"
+	KindPrincipal   = "principal"
+	KindEntitlement = "entitlement"
+	KindScan        = "scan"
+)
+
+// Sources of records.
+const (
+	SourceFS   = "fs"
+	SourceHost = "host"
+	SourceLDAP = "ldap"
+	SourceS3   = "s3"
+	SourceIAM  = "iam"
+)
+
+// Scan statuses.
+const (
+	StatusOK      = "ok"
+	StatusPartial = "partial"
+	StatusFailed  = "failed"
+)
+
+// Confidence levels (pii-types.md, "Confidence").
+const (
+	ConfidenceHigh   = "high"
+	ConfidenceMedium = "medium"
+	ConfidenceLow    = "low"
+)
+
+// Bounds on record contents: they keep a single line small and keep tokens
+// (keyed hashes of personal data) from turning a record into a list of people.
+const (
+	MaxSamples    = 3
+	MaxTokens     = 100
+	MaxWhere      = 10
+	MaxErrors     = 100
+	MaxAttributes = 64
+	MaxStringLen  = 4096
+)
+
+// Record is one NDJSON line. Field names are the contract; see design.md.
+type Record struct {
+	// Envelope: every kind.
+	Kind       string    `json:"kind"`
+	Source     string    `json:"source"`
+	ScanID     string    `json:"scan_id"`
+	ObservedAt time.Time `json:"observed_at"`
+	AgentID    string    `json:"agent_id,omitempty"`
+	// Host is the name of the host the scanner ran on (optional; the
+	// collector fills it from the agent's enrollment when empty).
+	Host string `json:"host,omitempty"`
+
+	// asset (and the asset a pii record belongs to)
+	AssetID    string            `json:"asset_id,omitempty"`
+	AssetType  string            `json:"asset_type,omitempty"`
+	Location   string            `json:"location,omitempty"`
+	Owner      string            `json:"owner,omitempty"`
+	Size       int64             `json:"size,omitempty"`
+	ModifiedAt *time.Time        `json:"modified_at,omitempty"`
+	Attributes map[string]string `json:"attributes,omitempty"`
+
+	// pii
+	Type       string   `json:"type,omitempty"`
+	Category   string   `json:"category,omitempty"`
+	Count      int64    `json:"count,omitempty"`
+	Distinct   int64    `json:"distinct,omitempty"`
+	Confidence string   `json:"confidence,omitempty"`
+	Samples    []string `json:"samples,omitempty"`
+	Tokens     []string `json:"tokens,omitempty"`
+	Where      []string `json:"where,omitempty"`
+
+	// principal
+	PrincipalID     string     `json:"principal_id,omitempty"`
+	Name            string     `json:"name,omitempty"`
+	PrincipalType   string     `json:"principal_type,omitempty"`
+	Enabled         *bool      `json:"enabled,omitempty"`
+	Privileged      bool       `json:"privileged,omitempty"`
+	PrivilegedVia   []string   `json:"privileged_via,omitempty"`
+	LastLogin       *time.Time `json:"last_login,omitempty"`
+	PasswordLastSet *time.Time `json:"password_last_set,omitempty"`
+	MFA             *bool      `json:"mfa,omitempty"`
+
+	// entitlement (also uses PrincipalID and Privileged)
+	ResourceID   string   `json:"resource_id,omitempty"`
+	ResourceType string   `json:"resource_type,omitempty"`
+	Permission   string   `json:"permission,omitempty"`
+	Via          []string `json:"via,omitempty"`
+
+	// scan
+	Scanner    string           `json:"scanner,omitempty"`
+	StartedAt  *time.Time       `json:"started_at,omitempty"`
+	FinishedAt *time.Time       `json:"finished_at,omitempty"`
+	Status     string           `json:"status,omitempty"`
+	Stats      map[string]int64 `json:"stats,omitempty"`
+	Errors     []string         `json:"errors,omitempty"`
+}
+
+// FieldError names the field of a record that is wrong and why.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Msg) }
+
+var (
+	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM)
+	assetTypes  = set("host", "file", "bucket", "object", "directory", "account", "directory_service")
+	categories  = set("contact", "financial", "government_id", "personal", "network", "credential", "health")
+	confidences = set(ConfidenceHigh, ConfidenceMedium, ConfidenceLow)
+	statuses    = set(StatusOK, StatusPartial, StatusFailed)
+	princTypes  = set("user", "group", "role", "service", "computer")
+)
+
+func set(v ...string) map[string]bool {
+	m := make(map[string]bool, len(v))
+	for _, s := range v {
+		m[s] = true
+	}
+	return m
+}
+
+// Validate checks the envelope and the fields the record's kind requires. It
+// returns a *FieldError naming the first bad field.
+func (r *Record) Validate() error {
+	if r.Kind == "" {
+		return &FieldError{"kind", "is required"}
+	}
+	if err := required("source", r.Source); err != nil {
+		return err
+	}
+	if !sources[r.Source] {
+		return &FieldError{"source", fmt.Sprintf("unknown source %q (want fs, host, ldap, s3 or iam)", clip(r.Source))}
+	}
+	if err := required("scan_id", r.ScanID); err != nil {
+		return err
+	}
+	if r.ObservedAt.IsZero() {
+		return &FieldError{"observed_at", "is required (RFC 3339, UTC)"}
+	}
+	if err := r.checkLengths(); err != nil {
+		return err
+	}
+	switch r.Kind {
+	case KindAsset:
+		return r.validateAsset()
+	case KindPII:
+		return r.validatePII()
+	case KindPrincipal:
+		return r.validatePrincipal()
+	case KindEntitlement:
+		return r.validateEntitlement()
+	case KindScan:
+		return r.validateScan()
+	default:
+		return &FieldError{"kind", fmt.Sprintf("unknown kind %q (want asset, pii, principal, entitlement or scan)", clip(r.Kind))}
+	}
+}
+
+func (r *Record) validateAsset() error {
+	if err := required("asset_id", r.AssetID); err != nil {
+		return err
+	}
+	if err := required("asset_type", r.AssetType); err != nil {
+		return err
+	}
+	if !assetTypes[r.AssetType] {
+		return &FieldError{"asset_type", fmt.Sprintf("unknown asset type %q", clip(r.AssetType))}
+	}
+	if err := required("location", r.Location); err != nil {
+		return err
+	}
+	if r.Size < 0 {
+		return &FieldError{"size", "must not be negative"}
+	}
+	return nil
+}
+
+func (r *Record) validatePII() error {
+	for _, f := range []struct{ name, v string }{
+		{"asset_id", r.AssetID}, {"location", r.Location}, {"type", r.Type}, {"category", r.Category},
+	} {
+		if err := required(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if !categories[r.Category] {
+		return &FieldError{"category", fmt.Sprintf("unknown category %q", clip(r.Category))}
+	}
+	if r.Count <= 0 {
+		return &FieldError{"count", "must be at least 1 (a pii record reports found data)"}
+	}
+	if r.Distinct < 0 || r.Distinct > r.Count {
+		return &FieldError{"distinct", "must be between 0 and count"}
+	}
+	if r.Confidence != "" && !confidences[r.Confidence] {
+		return &FieldError{"confidence", fmt.Sprintf("unknown confidence %q (want high, medium or low)", clip(r.Confidence))}
+	}
+	if len(r.Samples) > MaxSamples {
+		return &FieldError{"samples", fmt.Sprintf("at most %d masked samples", MaxSamples)}
+	}
+	if len(r.Tokens) > MaxTokens {
+		return &FieldError{"tokens", fmt.Sprintf("at most %d tokens", MaxTokens)}
+	}
+	for _, t := range r.Tokens {
+		if !isToken(t) {
+			return &FieldError{"tokens", "each token must be 32 lower-case hex characters (HMAC-SHA256 truncated to 16 bytes)"}
+		}
+	}
+	if len(r.Where) > MaxWhere {
+		return &FieldError{"where", fmt.Sprintf("at most %d locations", MaxWhere)}
+	}
+	return nil
+}
+
+func (r *Record) validatePrincipal() error {
+	for _, f := range []struct{ name, v string }{
+		{"principal_id", r.PrincipalID}, {"name", r.Name}, {"principal_type", r.PrincipalType},
+	} {
+		if err := required(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	if !princTypes[r.PrincipalType] {
+		return &FieldError{"principal_type", fmt.Sprintf("unknown principal type %q", clip(r.PrincipalType))}
+	}
+	return nil
+}
+
+func (r *Record) validateEntitlement() error {
+	for _, f := range []struct{ name, v string }{
+		{"principal_id", r.PrincipalID}, {"resource_id", r.ResourceID},
+		{"resource_type", r.ResourceType}, {"permission", r.Permission},
+	} {
+		if err := required(f.name, f.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Record) validateScan() error {
+	if err := required("scanner", r.Scanner); err != nil {
+		return err
+	}
+	if r.StartedAt == nil {
+		return &FieldError{"started_at", "is required"}
+	}
+	if r.FinishedAt == nil {
+		return &FieldError{"finished_at", "is required"}
+	}
+	if r.FinishedAt.Before(*r.StartedAt) {
+		return &FieldError{"finished_at", "is before started_at"}
+	}
+	if !statuses[r.Status] {
+		return &FieldError{"status", fmt.Sprintf("unknown status %q (want ok, partial or failed)", clip(r.Status))}
+	}
+	if len(r.Errors) > MaxErrors {
+		return &FieldError{"errors", fmt.Sprintf("at most %d messages", MaxErrors)}
+	}
+	return nil
+}
+
+func (r *Record) checkLengths() error {
+	for _, f := range []struct{ name, v string }{
+		{"scan_id", r.ScanID}, {"agent_id", r.AgentID}, {"host", r.Host}, {"asset_id", r.AssetID},
+		{"location", r.Location}, {"owner", r.Owner}, {"type", r.Type}, {"name", r.Name},
+		{"principal_id", r.PrincipalID}, {"resource_id", r.ResourceID}, {"permission", r.Permission},
+	} {
+		if len(f.v) > MaxStringLen {
+			return &FieldError{f.name, fmt.Sprintf("longer than %d bytes", MaxStringLen)}
+		}
+	}
+	if len(r.Attributes) > MaxAttributes {
+		return &FieldError{"attributes", fmt.Sprintf("at most %d attributes", MaxAttributes)}
+	}
+	return nil
+}
+
+func required(name, v string) error {
+	if v == "" {
+		return &FieldError{name, "is required"}
+	}
+	return nil
+}
+
+func isToken(t string) bool {
+	if len(t) != 32 {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// clip keeps error messages short when a field holds garbage.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
