@@ -1,0 +1,55 @@
+# Sightline. `make demo` and `make test` are the two commands; both install
+# what a fresh Debian machine lacks (run as root there).
+SHELL   := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
+PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
+
+.PHONY: build cross test test-unit demo bench bench-ingest fuzz vet clean
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-collector ./collector
+
+cross:
+	@set -e; for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+	  for b in agent collector; do \
+	    echo "dist/$$os-$$arch/sightline-$$b$$ext"; \
+	    CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+	      -o dist/$$os-$$arch/sightline-$$b$$ext ./$$b; \
+	  done; \
+	done
+
+# Everything: installs ClickHouse if missing, starts a private one, runs
+# unit, integration and end-to-end tests, stops it.
+test:
+	deploy/scripts/test.sh
+
+# Unit tests only: no services needed (integration tests skip).
+test-unit:
+	$(GO) test ./...
+
+demo:
+	deploy/scripts/demo.sh
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/... ./agent/...
+	deploy/scripts/bench-ingest.sh
+
+bench-ingest:
+	deploy/scripts/bench-ingest.sh
+
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./internal/wire -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/pii -run '^$$' -fuzz FuzzDetect -fuzztime $(FUZZTIME)
+
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l agent collector internal)" || (gofmt -l agent collector internal; exit 1)
+
+clean:
+	rm -rf bin dist

@@ -1,0 +1,120 @@
+// Package config loads the agent's configuration file (agent.yaml): YAML
+// over defaults, strict, then SIGHTLINE_* environment variables.
+package config
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/sightline-dev/sightline/internal/config"
+)
+
+// Config is agent.yaml.
+type Config struct {
+	// Collector is the collector's base URL. Enrollment records it too; this
+	// key overrides it.
+	Collector string `yaml:"collector"`
+	// DataDir holds the credentials, the spool and scan state.
+	DataDir  string `yaml:"data_dir"`
+	LogLevel string `yaml:"log_level"`
+	Spool    Spool  `yaml:"spool"`
+	Ship     Ship   `yaml:"ship"`
+	Scans    Scans  `yaml:"scans"`
+}
+
+// Spool bounds the on-disk queue.
+type Spool struct {
+	MaxBytes       int64         `yaml:"max_bytes"`
+	SegmentBytes   int64         `yaml:"segment_bytes"`
+	SegmentRecords int           `yaml:"segment_records"`
+	FlushInterval  time.Duration `yaml:"flush_interval"`
+}
+
+// Ship tunes the shipper.
+type Ship struct {
+	Timeout    time.Duration `yaml:"timeout"`
+	MinBackoff time.Duration `yaml:"min_backoff"`
+	MaxBackoff time.Duration `yaml:"max_backoff"`
+}
+
+// Scans lists the scheduled scanners.
+type Scans struct {
+	FS FSScan `yaml:"fs"`
+}
+
+// Schedule is when a scanner runs: every Interval, moved by up to
+// Jitter×Interval either way so a fleet does not scan in lockstep.
+type Schedule struct {
+	Interval time.Duration `yaml:"interval"`
+	Jitter   float64       `yaml:"jitter"`
+}
+
+// FSScan configures the file-system scanner.
+type FSScan struct {
+	Enabled     bool `yaml:"enabled"`
+	Schedule    `yaml:",inline"`
+	Paths       []string `yaml:"paths"`
+	Exclude     []string `yaml:"exclude"`
+	MaxFileSize int64    `yaml:"max_file_size"`
+}
+
+// Default returns the configuration used for keys a file leaves out.
+func Default() Config {
+	return Config{
+		DataDir:  "/var/lib/sightline-agent",
+		LogLevel: "info",
+		Spool: Spool{
+			MaxBytes:       256 << 20,
+			SegmentBytes:   1 << 20,
+			SegmentRecords: 5000,
+			FlushInterval:  2 * time.Second,
+		},
+		Ship: Ship{Timeout: 60 * time.Second, MinBackoff: 500 * time.Millisecond, MaxBackoff: time.Minute},
+		Scans: Scans{FS: FSScan{
+			Schedule:    Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
+			MaxFileSize: 100 << 20,
+		}},
+	}
+}
+
+// Load reads path over the defaults, then the environment.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path != "" {
+		if err := config.LoadYAML(path, &c); err != nil {
+			return c, err
+		}
+	}
+	config.Env(&c.Collector, "SIGHTLINE_COLLECTOR")
+	config.Env(&c.DataDir, "SIGHTLINE_DATA_DIR")
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	if c.DataDir == "" {
+		return fmt.Errorf("data_dir: must name a directory for the spool and credentials")
+	}
+	if c.Spool.MaxBytes < c.Spool.SegmentBytes || c.Spool.SegmentBytes <= 0 || c.Spool.SegmentRecords <= 0 {
+		return fmt.Errorf("spool: segment_bytes and segment_records must be positive and max_bytes at least segment_bytes")
+	}
+	fs := c.Scans.FS
+	if fs.Enabled {
+		if len(fs.Paths) == 0 {
+			return fmt.Errorf("scans.fs.paths: list at least one directory, or set scans.fs.enabled: false")
+		}
+		if fs.Interval < time.Second {
+			return fmt.Errorf("scans.fs.interval: must be at least 1s (e.g. 6h)")
+		}
+		if fs.Jitter < 0 || fs.Jitter > 0.5 {
+			return fmt.Errorf("scans.fs.jitter: must be between 0 and 0.5 (a fraction of the interval)")
+		}
+	}
+	return nil
+}
+
+// CredentialsPath is where enrollment stores the agent's identity.
+func (c Config) CredentialsPath() string { return filepath.Join(c.DataDir, "credentials.json") }
+
+// SpoolDir is the spool's directory.
+func (c Config) SpoolDir() string { return filepath.Join(c.DataDir, "spool") }

@@ -1,0 +1,112 @@
+// Package enroll registers the agent with a collector and keeps the
+// resulting credentials (agent id, token, token key) on disk, readable only
+// by the agent's user.
+package enroll
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/sightline-dev/sightline/internal/version"
+)
+
+// Credentials are what enrollment yields.
+type Credentials struct {
+	Collector string `json:"collector"`
+	AgentID   string `json:"agent_id"`
+	Token     string `json:"token"`
+	// TokenKey is the organisation's HMAC key (hex) for keyed tokens.
+	TokenKey string `json:"token_key"`
+}
+
+// Key returns the token key as bytes.
+func (c Credentials) Key() ([]byte, error) {
+	k, err := hex.DecodeString(c.TokenKey)
+	if err != nil || len(k) < 16 {
+		return nil, fmt.Errorf("credentials: token_key is not a hex key of at least 16 bytes; enroll again")
+	}
+	return k, nil
+}
+
+// Enroll asks the collector at base for an identity.
+func Enroll(ctx context.Context, client *http.Client, base, secret string) (Credentials, error) {
+	if secret == "" {
+		return Credentials{}, errors.New("an enroll secret is required: --enroll-secret or SIGHTLINE_ENROLL_SECRET (create one with `sightline-collector token create --role agent-enroll`)")
+	}
+	host, _ := os.Hostname()
+	body, _ := json.Marshal(map[string]string{
+		"enroll_secret": secret, "hostname": host, "os": runtime.GOOS + "/" + runtime.GOARCH, "version": version.Version,
+	})
+	base = strings.TrimRight(base, "/")
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/agents/enroll", bytes.NewReader(body))
+	if err != nil {
+		return Credentials{}, fmt.Errorf("collector URL %q: %w", base, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return Credentials{}, fmt.Errorf("enrolling with %s: %w (is the collector running and the URL right?)", base, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Error.Message != "" {
+			return Credentials{}, fmt.Errorf("enrolling with %s: %s: %s", base, resp.Status, e.Error.Message)
+		}
+		return Credentials{}, fmt.Errorf("enrolling with %s: %s", base, resp.Status)
+	}
+	var c Credentials
+	if err := json.Unmarshal(data, &c); err != nil || c.AgentID == "" || c.Token == "" {
+		return Credentials{}, fmt.Errorf("enrolling with %s: unexpected answer (is this a Sightline collector?)", base)
+	}
+	c.Collector = base
+	if _, err := c.Key(); err != nil {
+		return Credentials{}, err
+	}
+	return c, nil
+}
+
+// Save writes the credentials with mode 0600, atomically.
+func Save(path string, c Credentials) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("creating %s: %w", filepath.Dir(path), err)
+	}
+	data, _ := json.MarshalIndent(c, "", "  ")
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return fmt.Errorf("writing credentials: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("writing credentials: %w", err)
+	}
+	return nil
+}
+
+// Load reads credentials saved by Save.
+func Load(path string) (Credentials, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return Credentials{}, fmt.Errorf("no credentials at %s: run `sightline-agent enroll --collector URL --enroll-secret SECRET` first", path)
+	}
+	if err != nil {
+		return Credentials{}, fmt.Errorf("reading credentials: %w", err)
+	}
+	var c Credentials
+	if err := json.Unmarshal(data, &c); err != nil {
+		return Credentials{}, fmt.Errorf("credentials %s are damaged (%v): enroll again", path, err)
+	}
+	return c, nil
+}

@@ -1,0 +1,264 @@
+// Command sightline-agent scans a host for personal data and access and
+// ships the findings to a Sightline collector.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sightline-dev/sightline/agent/config"
+	"github.com/sightline-dev/sightline/agent/enroll"
+	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/runner"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/version"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+const usage = `usage:
+  sightline-agent scan fs --path DIR [--path DIR…] [--exclude GLOB…] [--format ndjson|table]
+  sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
+  sightline-agent run     --config FILE
+  sightline-agent version
+
+The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
+or SIGHTLINE_TOKEN_KEY (hex). The enroll secret may also come from
+SIGHTLINE_ENROLL_SECRET.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "sightline-agent:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	switch args[0] {
+	case "scan":
+		if len(args) < 2 {
+			fmt.Fprint(stderr, usage)
+			return errors.New("want: scan fs")
+		}
+		switch args[1] {
+		case "fs":
+			return scanFS(ctx, args[2:], stdout, stderr)
+		default:
+			return fmt.Errorf("unknown scanner %q (this build has: fs)", args[1])
+		}
+	case "enroll":
+		return enrollCmd(ctx, args[1:], stdout, stderr)
+	case "run":
+		return runCmd(ctx, args[1:], stderr)
+	case "version":
+		fmt.Fprintln(stdout, "sightline-agent", version.Version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+type multi []string
+
+func (m *multi) String() string     { return strings.Join(*m, ",") }
+func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// tokenKey finds the key for keyed tokens: the environment, else the
+// enrollment credentials, else a random key for this run only (tokens then
+// match nothing elsewhere, but still reveal nothing).
+func tokenKey(dataDir string, log *slog.Logger) ([]byte, string) {
+	if v := os.Getenv("SIGHTLINE_TOKEN_KEY"); v != "" {
+		if k, err := hex.DecodeString(v); err == nil && len(k) >= 16 {
+			return k, ""
+		}
+		log.Warn("SIGHTLINE_TOKEN_KEY is not hex of at least 16 bytes; ignoring it")
+	}
+	c, err := enroll.Load(config.Config{DataDir: dataDir}.CredentialsPath())
+	if err == nil {
+		if k, err := c.Key(); err == nil {
+			return k, c.AgentID
+		}
+	}
+	k := make([]byte, 32)
+	_, _ = rand.Read(k) // never fails: crypto/rand crashes the process instead
+	log.Warn("no token key (not enrolled, no SIGHTLINE_TOKEN_KEY): tokens use a one-off key and will not match other scans")
+	return k, ""
+}
+
+func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scan fs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var paths, excludes multi
+	fs.Var(&paths, "path", "directory or file to scan (repeatable)")
+	fs.Var(&excludes, "exclude", "glob of paths to skip (repeatable)")
+	format := fs.String("format", "ndjson", "output: ndjson or table")
+	maxSize := fs.Int64("max-file-size", 100<<20, "skip files larger than this many bytes")
+	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", config.Default().DataDir), "agent data directory (for the enrolled token key)")
+	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return errors.New("scan fs: at least one --path is required")
+	}
+	if *format != "ndjson" && *format != "table" {
+		return fmt.Errorf("scan fs: --format must be ndjson or table, not %q", *format)
+	}
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("scan fs: --path %s: %w", p, err)
+		}
+	}
+	log := newLogger(*logLevel, stderr)
+	key, agentID := tokenKey(*dataDir, log)
+	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
+	if *format == "table" {
+		out = newTableSink(stdout)
+	}
+	res, err := fsscan.Scan(ctx, fsscan.Options{
+		Paths: paths, Exclude: excludes, MaxFileSize: *maxSize,
+		Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer(key), AgentID: agentID, Logger: log,
+	}, out.Emit)
+	if err != nil {
+		return err
+	}
+	return out.Close(res)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+type recordSink interface {
+	Emit(*wire.Record) error
+	Close(scan *wire.Record) error
+}
+
+type ndjsonSink struct{ enc *wire.Encoder }
+
+func (s *ndjsonSink) Emit(r *wire.Record) error { return s.enc.Encode(r) }
+func (s *ndjsonSink) Close(*wire.Record) error  { return nil }
+
+type tableSink struct {
+	w *tabwriter.Writer
+}
+
+func newTableSink(w io.Writer) *tableSink {
+	t := &tableSink{w: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
+	fmt.Fprintln(t.w, "LOCATION\tTYPE\tCOUNT\tDISTINCT\tCONFIDENCE\tSAMPLES")
+	return t
+}
+
+func (t *tableSink) Emit(r *wire.Record) error {
+	if r.Kind == wire.KindPII {
+		fmt.Fprintf(t.w, "%s\t%s\t%d\t%d\t%s\t%s\n", r.Location, r.Type, r.Count, r.Distinct, r.Confidence, strings.Join(r.Samples, ", "))
+	}
+	return nil
+}
+
+func (t *tableSink) Close(scan *wire.Record) error {
+	if err := t.w.Flush(); err != nil {
+		return err
+	}
+	if scan != nil {
+		fmt.Fprintf(t.w, "\nscan %s: %s, stats %v\n", scan.ScanID, scan.Status, scan.Stats)
+		for _, e := range scan.Errors {
+			fmt.Fprintf(t.w, "  error: %s\n", e)
+		}
+	}
+	return t.w.Flush()
+}
+
+func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	collector := fs.String("collector", os.Getenv("SIGHTLINE_COLLECTOR"), "collector base URL, e.g. http://collector:8080")
+	secret := fs.String("enroll-secret", "", "enroll secret (or SIGHTLINE_ENROLL_SECRET)")
+	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (for data_dir)")
+	dataDir := fs.String("data-dir", "", "data directory (overrides the config's data_dir)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *dataDir != "" {
+		c.DataDir = *dataDir
+	}
+	if *collector == "" {
+		*collector = c.Collector
+	}
+	if *collector == "" {
+		return errors.New("enroll: --collector URL is required")
+	}
+	if *secret == "" {
+		*secret = os.Getenv("SIGHTLINE_ENROLL_SECRET")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	creds, err := enroll.Enroll(ctx, &http.Client{Timeout: 30 * time.Second}, *collector, *secret)
+	if err != nil {
+		return err
+	}
+	if err := enroll.Save(c.CredentialsPath(), creds); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "enrolled as agent %s; credentials in %s\n", creds.AgentID, c.CredentialsPath())
+	return nil
+}
+
+func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (YAML)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cfgPath == "" {
+		return errors.New("run: --config FILE is required")
+	}
+	c, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c.LogLevel, stderr)
+	creds, err := enroll.Load(c.CredentialsPath())
+	if err != nil {
+		return err
+	}
+	log.Info("agent running", "agent_id", creds.AgentID, "version", version.Version, "data_dir", c.DataDir)
+	return runner.New(runner.Options{Config: c, Creds: creds, Logger: log}).Run(ctx)
+}

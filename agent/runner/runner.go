@@ -1,0 +1,166 @@
+// Package runner is the agent's `run` mode: scanners on a jittered schedule
+// write records into the spool, and the shipper drains it to the collector.
+// Scanning never waits on the network: the spool decouples the two, and a
+// full spool pauses scanning instead of dropping records.
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sightline-dev/sightline/agent/config"
+	"github.com/sightline-dev/sightline/agent/enroll"
+	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/ship"
+	"github.com/sightline-dev/sightline/agent/spool"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Options configures a Runner.
+type Options struct {
+	Config config.Config
+	Creds  enroll.Credentials
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Rand returns a float in [0,1) for schedule jitter.
+	Rand func() float64
+}
+
+// Runner runs scheduled scans and ships their records.
+type Runner struct {
+	o Options
+}
+
+// New returns a Runner.
+func New(o Options) *Runner {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	return &Runner{o: o}
+}
+
+// Run blocks until ctx is done.
+func (r *Runner) Run(ctx context.Context) error {
+	c := r.o.Config
+	key, err := r.o.Creds.Key()
+	if err != nil {
+		return err
+	}
+	collector := c.Collector
+	if collector == "" {
+		collector = r.o.Creds.Collector
+	}
+	if collector == "" {
+		return errors.New("no collector URL: set collector in the config or enroll first")
+	}
+	sp, err := spool.Open(ctx, spool.Options{
+		Dir: c.SpoolDir(), MaxBytes: c.Spool.MaxBytes, SegmentBytes: c.Spool.SegmentBytes,
+		SegmentRecords: c.Spool.SegmentRecords, FlushInterval: c.Spool.FlushInterval,
+		Logger: r.o.Logger, Now: r.o.Now,
+	})
+	if err != nil {
+		return fmt.Errorf("opening spool in %s: %w", c.SpoolDir(), err)
+	}
+	defer sp.Close()
+
+	sh := ship.New(ship.Options{
+		URL: strings.TrimRight(collector, "/") + "/api/v1/ingest", Token: r.o.Creds.Token,
+		Client:     &http.Client{Timeout: c.Ship.Timeout},
+		MinBackoff: c.Ship.MinBackoff, MaxBackoff: c.Ship.MaxBackoff, Logger: r.o.Logger,
+	})
+
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := sh.Run(ctx, sp); err != nil && ctx.Err() == nil {
+			r.o.Logger.Error("shipper stopped", "err", err)
+		}
+	}()
+
+	if c.Scans.FS.Enabled {
+		det := pii.NewDefault()
+		tok := pii.NewTokenizer(key)
+		fsc := c.Scans.FS
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.schedule(ctx, "fs", fsc.Schedule, func(ctx context.Context) error {
+				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
+					return fsscan.Scan(ctx, fsscan.Options{
+						Paths: fsc.Paths, Exclude: fsc.Exclude, MaxFileSize: fsc.MaxFileSize,
+						Detector: det, Tokenizer: tok, AgentID: r.o.Creds.AgentID,
+						Logger: r.o.Logger, Now: r.o.Now,
+					}, emit)
+				})
+			})
+		}()
+	}
+	<-ctx.Done()
+	wg.Wait()
+	return nil
+}
+
+// scanInto runs one scan with its records appended to the spool, then
+// seals the last segment so the scan ships without waiting for the timer.
+func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, scan func(emit func(*wire.Record) error) (*wire.Record, error)) error {
+	n := 0
+	emit := func(rec *wire.Record) error {
+		line, err := wire.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		n++
+		return sp.Append(ctx, line)
+	}
+	res, err := scan(emit)
+	if err != nil {
+		return err
+	}
+	if err := sp.Flush(ctx); err != nil {
+		return err
+	}
+	r.o.Logger.Info("scan finished", "scanner", res.Scanner, "scan_id", res.ScanID, "status", res.Status, "records", n, "stats", res.Stats)
+	return nil
+}
+
+// schedule runs fn now and then every interval ± jitter until ctx is done.
+func (r *Runner) schedule(ctx context.Context, name string, s config.Schedule, fn func(context.Context) error) {
+	for {
+		if err := fn(ctx); err != nil && ctx.Err() == nil {
+			r.o.Logger.Error("scan failed; will try again at the next interval", "scanner", name, "err", err)
+		}
+		wait := NextDelay(s, r.o.Rand())
+		r.o.Logger.Debug("next scan", "scanner", name, "in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// NextDelay is the interval moved by (2u−1)·jitter·interval for u in [0,1).
+func NextDelay(s config.Schedule, u float64) time.Duration {
+	d := float64(s.Interval) * (1 + s.Jitter*(2*u-1))
+	if d < float64(time.Second) {
+		d = float64(time.Second)
+	}
+	return time.Duration(d)
+}

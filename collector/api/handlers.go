@@ -1,0 +1,259 @@
+package api
+
+import (
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+func (s *Server) enroll(c *gin.Context) {
+	var req fleet.EnrollRequest
+	body := http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
+	if err := decodeJSON(body, &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if req.EnrollSecret == "" {
+		s.fail(c, errorf(kindBadRequest, "enroll_secret is required"))
+		return
+	}
+	en, err := s.o.Fleet.Enroll(c.Request.Context(), req)
+	if errors.Is(err, fleet.ErrEnrollDenied) {
+		s.fail(c, errorf(kindUnauthorized, err.Error()))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.o.Logger.Info("agent enrolled", "agent_id", en.AgentID, "hostname", req.Hostname)
+	c.JSON(http.StatusCreated, en)
+}
+
+// ingest accepts one agent batch. The whole batch is decoded and validated
+// before anything is stored, so a bad line rejects exactly this batch and
+// nothing else; it is answered only once its rows are in ClickHouse.
+func (s *Server) ingest(c *gin.Context) {
+	ctx := c.Request.Context()
+	tok, err := s.o.Auth.Verify(ctx, auth.Bearer(c.GetHeader("Authorization")))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if tok.Role != auth.RoleAgent || tok.AgentID == "" {
+		s.fail(c, errorf(kindForbidden, "only agent tokens (from enrollment) may ingest"))
+		return
+	}
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		mt, _, _ := mime.ParseMediaType(ct)
+		if mt != "application/x-ndjson" && mt != "application/json" {
+			s.fail(c, errorf(kindUnsupported, "Content-Type must be application/x-ndjson"))
+			return
+		}
+	}
+	key := c.GetHeader("Idempotency-Key")
+	if len(key) > 128 || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
+		s.fail(c, errorf(kindBadRequest, "Idempotency-Key must be at most 128 printable ASCII characters"))
+		return
+	}
+	host, err := s.o.Fleet.Touch(ctx, tok.AgentID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	seen, err := s.o.Ingester.Seen(ctx, tok.AgentID, key)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if seen {
+		s.metrics.ingestBatches.WithLabelValues("duplicate").Inc()
+		c.JSON(http.StatusOK, gin.H{"accepted": 0, "duplicate": true})
+		return
+	}
+
+	recs, err := s.readBatch(c)
+	if err != nil {
+		s.metrics.ingestBatches.WithLabelValues("rejected").Inc()
+		s.fail(c, err)
+		return
+	}
+	for i := range recs {
+		// The token, not the record, says which agent sent it.
+		recs[i].AgentID = tok.AgentID
+		if recs[i].Host == "" {
+			recs[i].Host = host
+		}
+	}
+	if err := s.o.Ingester.Submit(ctx, tok.AgentID, key, recs); err != nil {
+		s.metrics.ingestBatches.WithLabelValues("failed").Inc()
+		s.fail(c, err)
+		return
+	}
+	s.metrics.ingestBatches.WithLabelValues("stored").Inc()
+	for i := range recs {
+		s.metrics.ingestRecords.WithLabelValues(recs[i].Kind).Inc()
+	}
+	c.JSON(http.StatusOK, gin.H{"accepted": len(recs)})
+}
+
+func (s *Server) readBatch(c *gin.Context) ([]wire.Record, error) {
+	var body io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, s.o.MaxBodyBytes)
+	switch enc := strings.ToLower(c.GetHeader("Content-Encoding")); enc {
+	case "", "identity":
+	case "gzip":
+		zr, err := gzip.NewReader(body)
+		if err != nil {
+			return nil, bodyError(err, "gzip body")
+		}
+		defer zr.Close()
+		body = &limitedReader{r: zr, left: s.o.MaxDecodedBytes}
+	default:
+		return nil, errorf(kindUnsupported, fmt.Sprintf("Content-Encoding %q is not supported; use gzip or none", enc))
+	}
+	dec := wire.NewDecoder(body)
+	recs := make([]wire.Record, 0, 1024)
+	for {
+		var rec wire.Record
+		err := dec.Decode(&rec)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, bodyError(err, "batch")
+		}
+		recs = append(recs, rec)
+	}
+	if len(recs) == 0 {
+		return nil, errorf(kindBadRequest, "empty batch: send at least one NDJSON record")
+	}
+	return recs, nil
+}
+
+// errDecodedTooLarge marks a gzip body that expands past the limit.
+var errDecodedTooLarge = errors.New("decompressed body too large")
+
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errDecodedTooLarge
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// bodyError classifies an error met while reading a request body.
+func bodyError(err error, what string) error {
+	var mbe *http.MaxBytesError
+	var le *wire.LineError
+	switch {
+	case errors.As(err, &mbe):
+		return errorf(kindTooLarge, fmt.Sprintf("request body larger than %d bytes; send smaller batches", mbe.Limit))
+	case errors.Is(err, errDecodedTooLarge):
+		return errorf(kindTooLarge, "decompressed body too large; send smaller batches")
+	case errors.As(err, &le):
+		return errorf(kindInvalidRecord, "invalid "+what+": "+le.Error()+"; the batch was not stored")
+	default:
+		return errorf(kindBadRequest, "reading "+what+": "+err.Error())
+	}
+}
+
+func decodeJSON(r io.Reader, v any) error {
+	if err := jsonDecodeStrict(r, v); err != nil {
+		return bodyError(err, "JSON body")
+	}
+	return nil
+}
+
+func (s *Server) listAgents(c *gin.Context) {
+	agents, err := s.o.Fleet.List(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(agents))
+	for _, a := range agents {
+		out = append(out, gin.H{"agent_id": a.ID, "hostname": a.Hostname, "os": a.OS, "version": a.Version,
+			"enrolled_at": a.EnrolledAt, "last_seen": a.LastSeen})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+func (s *Server) filter(c *gin.Context) (store.FindingFilter, error) {
+	f := store.FindingFilter{
+		Type: c.Query("type"), Category: c.Query("category"), Host: c.Query("host"),
+		LocationPrefix: c.Query("location_prefix"), AgentID: c.Query("agent_id"), Source: c.Query("source"),
+		Limit: 100,
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"limit", &f.Limit, 1000}, {"offset", &f.Offset, 1 << 30}} {
+		if v := c.Query(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > p.max {
+				return f, errorf(kindBadRequest, fmt.Sprintf("%s must be an integer between 0 and %d", p.name, p.max))
+			}
+			*p.dst = n
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) findings(c *gin.Context) {
+	f, err := s.filter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, total, err := s.o.Store.Findings(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(items))
+	for _, it := range items {
+		out = append(out, gin.H{
+			"asset_id": it.AssetID, "location": it.Location, "host": it.Host, "source": it.Source,
+			"agent_id": it.AgentID, "scan_id": it.ScanID, "type": it.Type, "category": it.Category,
+			"confidence": it.Confidence, "count": it.Count, "distinct": it.Distinct,
+			"samples": it.Samples, "where": it.Locations, "observed_at": it.ObservedAt,
+		})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out, "total": total, "limit": f.Limit, "offset": f.Offset})
+}
+
+func (s *Server) summary(c *gin.Context) {
+	f, err := s.filter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	sum, err := s.o.Store.Summary(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sum)
+}

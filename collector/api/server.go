@@ -1,0 +1,177 @@
+// Package api is the collector's HTTP surface: routing, authentication,
+// request parsing and the error-to-status mapping. What the answers mean
+// lives in the domain packages (fleet, ingest, inventory).
+package api
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+//go:embed openapi.json
+var openapiDoc []byte
+
+// Store is what the read side needs from the store.
+type Store interface {
+	Ping(ctx context.Context) error
+	Findings(ctx context.Context, f store.FindingFilter) ([]store.Finding, uint64, error)
+	Summary(ctx context.Context, f store.FindingFilter) (store.Summary, error)
+}
+
+// Options configures a Server.
+type Options struct {
+	Store           Store
+	Auth            *auth.Authenticator
+	Fleet           *fleet.Fleet
+	Ingester        *ingest.Ingester
+	MaxBodyBytes    int64
+	MaxDecodedBytes int64
+	Logger          *slog.Logger
+	// Registry receives the API's metrics and is served on /metrics.
+	Registry *prometheus.Registry
+}
+
+// Server is the collector's HTTP handler.
+type Server struct {
+	o       Options
+	engine  *gin.Engine
+	metrics *metrics
+}
+
+// New builds the routes.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry)}
+	e := s.engine
+	e.Use(gin.Recovery(), s.observe)
+	e.HandleMethodNotAllowed = true
+	e.NoRoute(func(c *gin.Context) { s.fail(c, errorf(kindNotFound, "no such endpoint")) })
+
+	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openapiDoc) })
+	v1.POST("/agents/enroll", s.enroll)
+	v1.POST("/ingest", s.ingest)
+
+	read := v1.Group("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RolePrivacy))
+	read.GET("/agents", s.listAgents)
+	read.GET("/findings", s.findings)
+	read.GET("/inventory/summary", s.summary)
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// observe counts requests by route and status.
+func (s *Server) observe(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	s.metrics.requests.WithLabelValues(route, strconv.Itoa(c.Writer.Status())).Inc()
+	s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+}
+
+func (s *Server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.o.Store.Ping(ctx); err != nil {
+		c.Header("Retry-After", retryAfterSeconds)
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "clickhouse unavailable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// requireRole authenticates the bearer token and admits the given roles.
+func (s *Server) requireRole(roles ...string) gin.HandlerFunc {
+	allowed := map[string]bool{}
+	for _, r := range roles {
+		allowed[r] = true
+	}
+	return func(c *gin.Context) {
+		t, err := s.o.Auth.Verify(c.Request.Context(), auth.Bearer(c.GetHeader("Authorization")))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if !allowed[t.Role] {
+			s.fail(c, errorf(kindForbidden, "a "+t.Role+" token may not call this endpoint"))
+			return
+		}
+		c.Set("token", t)
+		c.Next()
+	}
+}
+
+type metrics struct {
+	requests       *prometheus.CounterVec
+	latency        *prometheus.HistogramVec
+	ingestRecords  *prometheus.CounterVec
+	ingestBatches  *prometheus.CounterVec
+	flushRows      prometheus.Histogram
+	flushDurations *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sightline_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "sightline_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route"}),
+		ingestRecords: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sightline_ingest_records_total", Help: "Records stored, by kind.",
+		}, []string{"kind"}),
+		ingestBatches: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "sightline_ingest_batches_total", Help: "Agent batches by result (stored, duplicate, rejected, failed).",
+		}, []string{"result"}),
+		flushRows: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "sightline_ingest_flush_rows", Help: "Rows per ClickHouse insert.",
+			Buckets: prometheus.ExponentialBuckets(10, 4, 8),
+		}),
+		flushDurations: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "sightline_ingest_flush_duration_seconds", Help: "ClickHouse insert latency by result.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"result"}),
+	}
+	reg.MustRegister(m.requests, m.latency, m.ingestRecords, m.ingestBatches, m.flushRows, m.flushDurations)
+	return m
+}
+
+// ObserveFlush is the ingest.Options.OnFlush hook for this server's metrics.
+func (s *Server) ObserveFlush(rows int, d time.Duration, err error) {
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	s.metrics.flushRows.Observe(float64(rows))
+	s.metrics.flushDurations.WithLabelValues(result).Observe(d.Seconds())
+}

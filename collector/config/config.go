@@ -1,0 +1,111 @@
+// Package config loads the collector's configuration: YAML with defaults,
+// then SIGHTLINE_* environment variables over it.
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sightline-dev/sightline/internal/config"
+)
+
+// Config is the collector's configuration file.
+type Config struct {
+	// Listen is the API address.
+	Listen     string     `yaml:"listen"`
+	ClickHouse ClickHouse `yaml:"clickhouse"`
+	Ingest     Ingest     `yaml:"ingest"`
+	LogLevel   string     `yaml:"log_level"`
+}
+
+// ClickHouse says where the store is.
+type ClickHouse struct {
+	Addr         string `yaml:"addr"`
+	Database     string `yaml:"database"`
+	Username     string `yaml:"username"`
+	PasswordFile string `yaml:"password_file"`
+	// Password comes from PasswordFile or SIGHTLINE_CLICKHOUSE_PASSWORD.
+	Password    string        `yaml:"-"`
+	DialTimeout time.Duration `yaml:"dial_timeout"`
+}
+
+// Ingest bounds what one request may carry and how rows are batched into
+// ClickHouse.
+type Ingest struct {
+	// MaxBodyBytes bounds the request body as sent (compressed).
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// MaxDecodedBytes bounds the body after gunzip, against gzip bombs.
+	MaxDecodedBytes int64 `yaml:"max_decoded_bytes"`
+	// BatchRows and BatchInterval bound a ClickHouse insert: a flush happens
+	// when this many rows wait or the oldest has waited this long.
+	BatchRows     int           `yaml:"batch_rows"`
+	BatchInterval time.Duration `yaml:"batch_interval"`
+	// MaxPendingRows bounds rows held in memory awaiting a flush; requests
+	// beyond it wait, then get 503.
+	MaxPendingRows int `yaml:"max_pending_rows"`
+}
+
+// Default returns the configuration used for keys a file leaves out.
+func Default() Config {
+	return Config{
+		Listen: "127.0.0.1:8080",
+		ClickHouse: ClickHouse{
+			Addr:        "127.0.0.1:9000",
+			Database:    "sightline",
+			Username:    "default",
+			DialTimeout: 5 * time.Second,
+		},
+		Ingest: Ingest{
+			MaxBodyBytes:    16 << 20,
+			MaxDecodedBytes: 128 << 20,
+			BatchRows:       50000,
+			BatchInterval:   200 * time.Millisecond,
+			MaxPendingRows:  400000,
+		},
+		LogLevel: "info",
+	}
+}
+
+// Load reads path (if not empty) over the defaults, then the environment.
+func Load(path string) (Config, error) {
+	c := Default()
+	if path != "" {
+		if err := config.LoadYAML(path, &c); err != nil {
+			return c, err
+		}
+	}
+	config.Env(&c.Listen, "SIGHTLINE_LISTEN")
+	config.Env(&c.ClickHouse.Addr, "SIGHTLINE_CLICKHOUSE_ADDR")
+	config.Env(&c.ClickHouse.Database, "SIGHTLINE_CLICKHOUSE_DATABASE")
+	config.Env(&c.ClickHouse.Username, "SIGHTLINE_CLICKHOUSE_USERNAME")
+	pw, err := config.Secret(c.ClickHouse.PasswordFile, "SIGHTLINE_CLICKHOUSE_PASSWORD")
+	if err != nil {
+		return c, fmt.Errorf("clickhouse.password_file: %w", err)
+	}
+	c.ClickHouse.Password = pw
+	return c, c.validate()
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Listen == "":
+		return fmt.Errorf("listen: must be an address such as 127.0.0.1:8080")
+	case c.ClickHouse.Addr == "":
+		return fmt.Errorf("clickhouse.addr: must be host:port of ClickHouse's native protocol (usually 9000)")
+	case c.ClickHouse.Database == "":
+		return fmt.Errorf("clickhouse.database: must not be empty")
+	case c.Ingest.MaxBodyBytes <= 0 || c.Ingest.MaxDecodedBytes < c.Ingest.MaxBodyBytes:
+		return fmt.Errorf("ingest: max_body_bytes must be positive and max_decoded_bytes at least as large")
+	case c.Ingest.BatchRows <= 0 || c.Ingest.BatchInterval <= 0:
+		return fmt.Errorf("ingest: batch_rows and batch_interval must be positive")
+	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
+		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log_level: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	return nil
+}

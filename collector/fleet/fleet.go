@@ -1,0 +1,175 @@
+// Package fleet enrolls agents and keeps track of them: who they are, when
+// they were last heard from, and the organisation's token key they hash
+// personal data with.
+package fleet
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+// tokenKeySetting names the organisation's HMAC key in the settings table.
+const tokenKeySetting = "token_key"
+
+// ErrEnrollDenied is returned for a wrong, revoked or expired enroll secret.
+var ErrEnrollDenied = errors.New("enrollment denied: the enroll secret is unknown, revoked or expired; create one with `sightline-collector token create --role agent-enroll`")
+
+// Store is the part of the store fleet uses.
+type Store interface {
+	PutAgent(ctx context.Context, a store.Agent) error
+	GetAgent(ctx context.Context, id string) (store.Agent, error)
+	ListAgents(ctx context.Context) ([]store.Agent, error)
+	GetSetting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string) error
+}
+
+// Options configures a Fleet.
+type Options struct {
+	Store Store
+	Auth  *auth.Authenticator
+	Now   func() time.Time
+	// SeenEvery bounds how often an agent's last_seen is written.
+	SeenEvery time.Duration
+}
+
+// Fleet is the agents' registry.
+type Fleet struct {
+	o      Options
+	mu     sync.Mutex
+	seen   map[string]seenAgent
+	keyHex string
+}
+
+type seenAgent struct {
+	hostname string
+	written  time.Time
+}
+
+// New returns a Fleet.
+func New(o Options) *Fleet {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.SeenEvery == 0 {
+		o.SeenEvery = time.Minute
+	}
+	return &Fleet{o: o, seen: map[string]seenAgent{}}
+}
+
+// TokenKey returns the organisation's token key (hex), creating it the first
+// time. Agents hash personal data with it and subject search hashes queries
+// with it, so it must never change once agents have used it.
+func (f *Fleet) TokenKey(ctx context.Context) (string, error) {
+	f.mu.Lock()
+	k := f.keyHex
+	f.mu.Unlock()
+	if k != "" {
+		return k, nil
+	}
+	k, err := f.o.Store.GetSetting(ctx, tokenKeySetting)
+	if errors.Is(err, store.ErrNotFound) {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return "", fmt.Errorf("creating token key: %w", err)
+		}
+		if err := f.o.Store.PutSetting(ctx, tokenKeySetting, hex.EncodeToString(b)); err != nil {
+			return "", fmt.Errorf("storing token key: %w", err)
+		}
+		// Read back rather than trust our own write: two collectors starting
+		// at once both write, and every reader must settle on the same key.
+		k, err = f.o.Store.GetSetting(ctx, tokenKeySetting)
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading token key: %w", err)
+	}
+	f.mu.Lock()
+	f.keyHex = k
+	f.mu.Unlock()
+	return k, nil
+}
+
+// EnrollRequest is what an agent sends to enroll.
+type EnrollRequest struct {
+	EnrollSecret string `json:"enroll_secret"`
+	Hostname     string `json:"hostname"`
+	OS           string `json:"os"`
+	Version      string `json:"version"`
+}
+
+// Enrollment is what an agent gets back.
+type Enrollment struct {
+	AgentID  string `json:"agent_id"`
+	Token    string `json:"token"`
+	TokenKey string `json:"token_key"`
+}
+
+// Enroll checks the enroll secret, registers the agent and issues its token.
+func (f *Fleet) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, error) {
+	t, err := f.o.Auth.Verify(ctx, req.EnrollSecret)
+	if errors.Is(err, auth.ErrInvalidToken) || errors.Is(err, auth.ErrNoToken) {
+		return Enrollment{}, ErrEnrollDenied
+	}
+	if err != nil {
+		return Enrollment{}, err
+	}
+	if t.Role != auth.RoleAgentEnroll {
+		return Enrollment{}, ErrEnrollDenied
+	}
+	key, err := f.TokenKey(ctx)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	now := f.o.Now().UTC()
+	a := store.Agent{ID: uuid.NewString(), Hostname: req.Hostname, OS: req.OS, Version: req.Version, EnrolledAt: now, LastSeen: now}
+	tok, _, err := f.o.Auth.Create(ctx, auth.RoleAgent, "agent "+req.Hostname, a.ID, 0)
+	if err != nil {
+		return Enrollment{}, err
+	}
+	if err := f.o.Store.PutAgent(ctx, a); err != nil {
+		return Enrollment{}, fmt.Errorf("registering agent: %w", err)
+	}
+	f.mu.Lock()
+	f.seen[a.ID] = seenAgent{hostname: a.Hostname, written: now}
+	f.mu.Unlock()
+	return Enrollment{AgentID: a.ID, Token: tok, TokenKey: key}, nil
+}
+
+// Touch records that an agent shipped a batch and returns the hostname it
+// enrolled with. Both are cached: last_seen is written at most once per
+// SeenEvery, so ingest does not cost a store round trip per batch.
+func (f *Fleet) Touch(ctx context.Context, agentID string) (string, error) {
+	now := f.o.Now().UTC()
+	f.mu.Lock()
+	c, ok := f.seen[agentID]
+	f.mu.Unlock()
+	if ok && now.Sub(c.written) < f.o.SeenEvery {
+		return c.hostname, nil
+	}
+	a, err := f.o.Store.GetAgent(ctx, agentID)
+	if err != nil {
+		return "", fmt.Errorf("looking up agent %s: %w", agentID, err)
+	}
+	a.LastSeen = now
+	if err := f.o.Store.PutAgent(ctx, a); err != nil {
+		return "", fmt.Errorf("updating agent %s: %w", agentID, err)
+	}
+	f.mu.Lock()
+	f.seen[agentID] = seenAgent{hostname: a.Hostname, written: now}
+	f.mu.Unlock()
+	return a.Hostname, nil
+}
+
+// List returns all agents.
+func (f *Fleet) List(ctx context.Context) ([]store.Agent, error) {
+	return f.o.Store.ListAgents(ctx)
+}

@@ -1,0 +1,224 @@
+// Command sightline-collector receives agents' records, stores them in
+// ClickHouse and serves the API.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sightline-dev/sightline/collector/api"
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/config"
+	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/version"
+)
+
+const usage = `usage:
+  sightline-collector serve   [--config FILE]   API, ingest (migrates first)
+  sightline-collector migrate [--config FILE]   create or upgrade the ClickHouse schema
+  sightline-collector token create --role ROLE [--name NAME] [--ttl DURATION] [--config FILE]
+        roles: ` + "admin, security, privacy, reviewer, agent-enroll" + `
+  sightline-collector version
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "sightline-collector:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], stderr)
+	case "token":
+		if len(args) < 2 || args[1] != "create" {
+			fmt.Fprint(stderr, usage)
+			return errors.New("want: token create --role ROLE")
+		}
+		return tokenCreate(ctx, args[2:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "sightline-collector", version.Version)
+		return nil
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}
+
+func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := fs.String("config", os.Getenv("SIGHTLINE_COLLECTOR_CONFIG"), "config file (YAML)")
+	return fs, cfg
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func openStore(ctx context.Context, c config.Config, log *slog.Logger) (*store.Store, error) {
+	return store.Open(ctx, store.Options{
+		Addr: c.ClickHouse.Addr, Database: c.ClickHouse.Database,
+		Username: c.ClickHouse.Username, Password: c.ClickHouse.Password,
+		DialTimeout: c.ClickHouse.DialTimeout, Logger: log,
+	})
+}
+
+func migrate(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, cfgPath := flags("migrate", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c.LogLevel, stderr)
+	st, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("schema up to date", "database", c.ClickHouse.Database, "applied", applied)
+	return nil
+}
+
+func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := flags("token create", stderr)
+	role := fs.String("role", "", "role: "+strings.Join(auth.CreatableRoles, ", "))
+	name := fs.String("name", "", "a label for the token (who or what uses it)")
+	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 = no expiry")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ok := false
+	for _, r := range auth.CreatableRoles {
+		ok = ok || r == *role
+	}
+	if !ok {
+		return fmt.Errorf("--role must be one of %s", strings.Join(auth.CreatableRoles, ", "))
+	}
+	c, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c.LogLevel, stderr)
+	st, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	tok, _, err := auth.New(auth.Options{Store: st}).Create(ctx, *role, *name, "", *ttl)
+	if err != nil {
+		return err
+	}
+	// The token is printed once and only its hash is stored.
+	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	fs, cfgPath := flags("serve", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c, err := config.Load(*cfgPath)
+	if err != nil {
+		return err
+	}
+	log := newLogger(c.LogLevel, stderr)
+	st, err := openStore(ctx, c, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return fmt.Errorf("migrating schema: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	authn := auth.New(auth.Options{Store: st})
+	fl := fleet.New(fleet.Options{Store: st, Auth: authn})
+	if _, err := fl.TokenKey(ctx); err != nil {
+		return err
+	}
+	var srv *api.Server
+	ing := ingest.New(ingest.Options{
+		Store: st, BatchRows: c.Ingest.BatchRows, BatchInterval: c.Ingest.BatchInterval,
+		MaxPendingRows: c.Ingest.MaxPendingRows, Logger: log,
+		OnFlush: func(rows int, d time.Duration, err error) { srv.ObserveFlush(rows, d, err) },
+	})
+	srv = api.New(api.Options{
+		Store: st, Auth: authn, Fleet: fl, Ingester: ing,
+		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
+		Logger: log, Registry: reg,
+	})
+
+	ingCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))
+	ingDone := make(chan struct{})
+	go func() { defer close(ingDone); ing.Run(ingCtx) }()
+
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		stopIngest()
+		return fmt.Errorf("listening on %s: %w (set listen in the config or SIGHTLINE_LISTEN)", c.Listen, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	log.Info("collector listening", "addr", ln.Addr().String(), "clickhouse", c.ClickHouse.Addr, "version", version.Version)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err = <-errc:
+	case <-ctx.Done():
+		log.Info("shutting down")
+		shCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err = hs.Shutdown(shCtx)
+		cancel()
+	}
+	// In-flight requests are done (or cut off); flush what they queued.
+	stopIngest()
+	<-ingDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# make demo: a private ClickHouse, the collector, a sample directory of fake
+# personal data and an enrolled agent that scans it and ships the findings.
+# Runs until Ctrl-C, then stops everything it started.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+here=deploy/scripts
+source "$here/lib.sh"
+
+command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
+"$here/install-deps.sh" clickhouse curl
+make -s build
+
+work=${SIGHTLINE_DEMO_DIR:-$(mktemp -d /tmp/sightline-demo.XXXXXX)}
+mkdir -p "$work"
+pids=()
+cleanup() {
+  echo; echo "stopping…"
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  "$here/clickhouse-stop.sh" "$work/clickhouse" || true
+  echo "stopped; data left in $work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "== starting ClickHouse"
+start_clickhouse "$work/clickhouse"
+api_port=$(free_port)
+api="http://127.0.0.1:$api_port"
+
+cat >"$work/collector.yaml" <<YAML
+listen: 127.0.0.1:$api_port
+clickhouse:
+  addr: 127.0.0.1:$CH_TCP
+  database: sightline
+YAML
+echo "== migrating and starting the collector on $api"
+bin/sightline-collector migrate --config "$work/collector.yaml"
+bin/sightline-collector serve --config "$work/collector.yaml" >"$work/collector.log" 2>&1 &
+pids+=($!)
+wait_http "$api/readyz" 150
+
+enroll_secret=$(bin/sightline-collector token create --role agent-enroll --name demo --config "$work/collector.yaml" 2>/dev/null)
+admin_token=$(bin/sightline-collector token create --role admin --name demo-admin --config "$work/collector.yaml" 2>/dev/null)
+
+echo "== generating sample data in $work/sample"
+go run ./deploy/demo/gensample -dir "$work/sample"
+
+cat >"$work/agent.yaml" <<YAML
+collector: $api
+data_dir: $work/agent
+scans:
+  fs:
+    enabled: true
+    paths: [$work/sample]
+    interval: 5m
+YAML
+echo "== enrolling the agent and starting it"
+bin/sightline-agent enroll --config "$work/agent.yaml" --collector "$api" --enroll-secret "$enroll_secret"
+bin/sightline-agent run --config "$work/agent.yaml" >"$work/agent.log" 2>&1 &
+pids+=($!)
+
+echo -n "== waiting for the first scan to arrive"
+for _ in $(seq 1 150); do
+  n=$(curl -fsS -H "Authorization: Bearer $admin_token" "$api/api/v1/inventory/summary" 2>/dev/null | grep -o '"assets":[0-9]*' | head -1 | cut -d: -f2 || true)
+  [ -n "$n" ] && [ "$n" != 0 ] && break
+  echo -n .; sleep 0.2
+done
+echo
+
+echo "== inventory summary"
+curl -fsS -H "Authorization: Bearer $admin_token" "$api/api/v1/inventory/summary" | python3 -m json.tool 2>/dev/null \
+  || curl -fsS -H "Authorization: Bearer $admin_token" "$api/api/v1/inventory/summary"
+echo
+cat <<TXT
+
+Sightline is running.
+  API:          $api   (OpenAPI: $api/api/v1/openapi.json)
+  admin token:  $admin_token
+  logs:         $work/collector.log  $work/agent.log
+
+Try:
+  curl -s -H "Authorization: Bearer $admin_token" '$api/api/v1/findings?type=credit_card&limit=5'
+  curl -s -H "Authorization: Bearer $admin_token" '$api/api/v1/agents'
+
+Press Ctrl-C to stop.
+TXT
+while :; do sleep 3600; done

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# make test: install what is missing, start private services on loopback,
+# run every test tier against them, stop them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+here=deploy/scripts
+source "$here/lib.sh"
+
+command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
+"$here/install-deps.sh" clickhouse curl
+go mod download
+
+work=$(mktemp -d /tmp/sightline-test.XXXXXX)
+cleanup() {
+  "$here/clickhouse-stop.sh" "$work/clickhouse" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_clickhouse "$work/clickhouse"
+echo "ClickHouse $(clickhouse-client --port "$CH_TCP" -q 'SELECT version()') on 127.0.0.1:$CH_TCP"
+
+make build
+export SIGHTLINE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
+export SIGHTLINE_BIN_DIR=$PWD/bin
+export SIGHTLINE_REQUIRE_SERVICES=1
+
+go vet ./...
+go test -count=1 -timeout 25m ./...

@@ -1,0 +1,338 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Raw values in the fixture; none may appear in any output.
+var fixtureRaw = []string{
+	"ann.smith@example.com", "bob@example.org", "4111111111111111", "5555 5555 5555 4444", "123-45-6780",
+}
+
+func writeFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	files := map[string]string{
+		"crm/a.csv": "name,email,card\n" +
+			"Ann,ann.smith@example.com,4111111111111111\n" +
+			"Bob,bob@example.org,5555 5555 5555 4444\n" +
+			"Ann again,ann.smith@example.com,4111-1111-1111-1112\n", // last card fails Luhn
+		"hr/notes.txt": "Employee SSN: 123-45-6780\n" +
+			"the published sample 078-05-1120 is not anyone's\n" +
+			"area 666 is never issued: 666-12-3456\n",
+		"logs/app.log": "2026-11-01 build 1.2.3.4 served in 12 ms\n",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	return dir
+}
+
+type key struct{ file, typ string }
+type counts struct{ count, distinct int }
+
+func findingsByFile(t *testing.T, s *stack, root string) (map[key]counts, []finding) {
+	var page findingsPage
+	require.Equal(t, 200, s.get("/api/v1/findings?limit=1000", &page))
+	got := map[key]counts{}
+	for _, f := range page.Items {
+		rel := strings.TrimPrefix(f.Location, wire.FileLocation(root)+"/")
+		got[key{rel, f.Type}] = counts{f.Count, f.Distinct}
+	}
+	return got, page.Items
+}
+
+func TestAgentScansShipsAndAPIAnswers(t *testing.T) {
+	s := newStack(t, clickhouseAddr(t))
+	root := writeFixture(t)
+	a := s.newAgent([]string{root}, "")
+	s.runAgent(a)
+
+	want := map[key]counts{
+		{"crm/a.csv", "email"}:       {3, 2},
+		{"crm/a.csv", "credit_card"}: {2, 2},
+		{"hr/notes.txt", "us_ssn"}:   {1, 1},
+	}
+	require.Eventually(t, func() bool {
+		var page findingsPage
+		return s.get("/api/v1/findings", &page) == 200 && page.Total == len(want)
+	}, 30*time.Second, 100*time.Millisecond, "findings did not arrive")
+
+	got, items := findingsByFile(t, s, root)
+	require.Equal(t, want, got)
+	for _, f := range items {
+		require.NotEmpty(t, f.AgentID)
+		require.NotEmpty(t, f.Host)
+		for _, smp := range f.Samples {
+			require.Contains(t, smp, "*", "samples are masked")
+		}
+	}
+
+	var sum struct {
+		Assets     int `json:"assets"`
+		ByCategory []struct {
+			Category    string `json:"category"`
+			Occurrences int    `json:"occurrences"`
+		} `json:"by_category"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/inventory/summary", &sum))
+	require.Equal(t, 2, sum.Assets)
+	occ := map[string]int{}
+	for _, r := range sum.ByCategory {
+		occ[r.Category] = r.Occurrences
+	}
+	require.Equal(t, map[string]int{"contact": 3, "financial": 2, "government_id": 1}, occ)
+
+	var byType findingsPage
+	require.Equal(t, 200, s.get("/api/v1/findings?type=credit_card", &byType))
+	require.Equal(t, 1, byType.Total)
+	require.Equal(t, 200, s.get("/api/v1/findings?location_prefix="+wire.FileLocation(filepath.Join(root, "hr")), &byType))
+	require.Equal(t, 1, byType.Total)
+	require.Equal(t, "us_ssn", byType.Items[0].Type)
+
+	var agents struct {
+		Items []struct {
+			AgentID  string `json:"agent_id"`
+			Hostname string `json:"hostname"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/agents", &agents))
+	require.Len(t, agents.Items, 1)
+
+	// Nothing raw in what the API answers or what the processes logged.
+	assertNoRaw(t, s.rawAPI("/api/v1/findings?limit=1000"))
+	for _, p := range []string{s.coll.log, filepath.Join(a.dir, "agent.log")} {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assertNoRaw(t, string(b))
+	}
+}
+
+func (s *stack) rawAPI(path string) string {
+	req, _ := http.NewRequest(http.MethodGet, s.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+s.admin)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	var b bytes.Buffer
+	_, _ = b.ReadFrom(resp.Body)
+	return b.String()
+}
+
+func assertNoRaw(t *testing.T, text string) {
+	t.Helper()
+	for _, raw := range fixtureRaw {
+		if strings.Contains(text, raw) {
+			t.Fatalf("a raw fixture value (%d bytes, starts %q) leaked into output", len(raw), raw[:2])
+		}
+	}
+}
+
+// TestScanFSPrintsValidRecords runs the one-shot scan as a user would.
+func TestScanFSPrintsValidRecords(t *testing.T) {
+	if binDir == "" {
+		clickhouseAddr(t) // skips or fails the same way as the other tests
+	}
+	root := writeFixture(t)
+	var out, errb bytes.Buffer
+	cmd := exec.Command(filepath.Join(binDir, "sightline-agent"), "scan", "fs", "--path", root)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Env = append(os.Environ(), "SIGHTLINE_TOKEN_KEY=00112233445566778899aabbccddeeff", "SIGHTLINE_DATA_DIR="+t.TempDir())
+	require.NoError(t, cmd.Run(), errb.String())
+	assertNoRaw(t, out.String()+errb.String())
+
+	dec := wire.NewDecoder(&out)
+	kinds := map[string]int{}
+	var scan wire.Record
+	for {
+		var r wire.Record
+		if err := dec.Decode(&r); err != nil {
+			require.ErrorContains(t, err, "EOF")
+			break
+		}
+		kinds[r.Kind]++
+		if r.Kind == wire.KindScan {
+			scan = r
+		}
+	}
+	require.Equal(t, map[string]int{"asset": 2, "pii": 3, "scan": 1}, kinds)
+	require.Equal(t, wire.StatusOK, scan.Status)
+	require.EqualValues(t, 3, scan.Stats["files"])
+
+	// Bad flags: non-zero exit and a one-line reason.
+	cmd = exec.Command(filepath.Join(binDir, "sightline-agent"), "scan", "fs", "--path", filepath.Join(root, "nope"))
+	var e2 bytes.Buffer
+	cmd.Stderr = &e2
+	require.Error(t, cmd.Run())
+	require.Contains(t, e2.String(), "nope")
+}
+
+// TestCollectorKilledWhileShipping kills the collector with SIGKILL while an
+// agent ships many small batches, restarts it, and checks every record is
+// stored exactly once.
+func TestCollectorKilledWhileShipping(t *testing.T) {
+	s := newStack(t, clickhouseAddr(t))
+	root := t.TempDir()
+	const files = 400
+	for i := 0; i < files; i++ {
+		content := fmt.Sprintf("id,email\n%d,user%d@example.com\n%d,user%d@example.com\n", i, i, i, i+100000)
+		require.NoError(t, os.WriteFile(filepath.Join(root, fmt.Sprintf("f%04d.csv", i)), []byte(content), 0o644))
+	}
+	// 4 records a batch: one file's asset + pii, twice → ~200 batches.
+	a := s.newAgent([]string{root}, "spool:\n  segment_records: 4\n  flush_interval: 50ms\n")
+	s.runAgent(a)
+
+	// Kill as soon as part, not all, of the data is in.
+	require.Eventually(t, func() bool {
+		var page findingsPage
+		s.get("/api/v1/findings?limit=1", &page)
+		return s.storedRows("pii_findings") > 20
+	}, 30*time.Second, 20*time.Millisecond)
+	s.coll.kill9(t)
+	time.Sleep(300 * time.Millisecond) // let the agent hit a dead collector and back off
+	s.startCollector()
+
+	require.Eventually(t, func() bool {
+		var page findingsPage
+		return s.get("/api/v1/findings?limit=1", &page) == 200 && page.Total == files
+	}, 60*time.Second, 100*time.Millisecond, "not all findings arrived after the restart")
+
+	conn := s.clickhouse()
+	defer conn.Close()
+	ctx := context.Background()
+	for _, q := range []struct {
+		sql  string
+		want uint64
+	}{
+		{"SELECT count() FROM %s.pii_findings FINAL", files},
+		{"SELECT uniqExact(asset_id, type) FROM %s.pii_findings", files},
+		{"SELECT count() FROM %s.assets FINAL", files},
+		{"SELECT count() FROM %s.scans FINAL", 1},
+		{"SELECT sum(count) FROM %s.pii_findings FINAL", 2 * files},
+	} {
+		var n uint64
+		require.NoError(t, conn.QueryRow(ctx, fmt.Sprintf(q.sql, s.database)).Scan(&n), q.sql)
+		require.Equal(t, q.want, n, q.sql)
+	}
+	var raw uint64
+	require.NoError(t, conn.QueryRow(ctx, fmt.Sprintf("SELECT count() FROM %s.pii_findings", s.database)).Scan(&raw))
+	t.Logf("pii rows physically written: %d for %d records (extra rows are re-sent batches the collector had stored but not answered before SIGKILL; FINAL collapses them)", raw, files)
+}
+
+func (s *stack) storedRows(table string) uint64 {
+	conn := s.clickhouse()
+	defer conn.Close()
+	var n uint64
+	_ = conn.QueryRow(context.Background(), fmt.Sprintf("SELECT count() FROM %s.%s", s.database, table)).Scan(&n)
+	return n
+}
+
+// TestClickHouseDown stops a private ClickHouse under a running collector:
+// ingest answers 503 with Retry-After, the agent keeps its spool, and when
+// ClickHouse is back everything arrives.
+func TestClickHouseDown(t *testing.T) {
+	clickhouseAddr(t)
+	scripts, err := filepath.Abs("../../deploy/scripts")
+	require.NoError(t, err)
+	chDir := t.TempDir()
+	tcp, http_ := freePort(t), freePort(t)
+	startCH := func() {
+		out, err := exec.Command(filepath.Join(scripts, "clickhouse-start.sh"), chDir, fmt.Sprint(tcp), fmt.Sprint(http_)).CombinedOutput()
+		require.NoError(t, err, string(out))
+	}
+	stopCH := func() {
+		out, err := exec.Command(filepath.Join(scripts, "clickhouse-stop.sh"), chDir).CombinedOutput()
+		require.NoError(t, err, string(out))
+	}
+	startCH()
+	t.Cleanup(stopCH)
+
+	s := newStack(t, fmt.Sprintf("127.0.0.1:%d", tcp))
+	root := writeFixture(t)
+	a := s.newAgent([]string{root}, "")
+	stopCH()
+
+	// Direct ingest while the store is down.
+	creds := readCreds(t, a)
+	body := gzipLines(t, `{"kind":"asset","source":"fs","scan_id":"x","observed_at":"2026-11-01T10:00:00Z","asset_id":"a","asset_type":"file","location":"file:///x"}`)
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/api/v1/ingest", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+creds.Token)
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("Idempotency-Key", "down-1")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode)
+	require.NotEmpty(t, resp.Header.Get("Retry-After"))
+
+	var ready *http.Response
+	ready, err = http.Get(s.url + "/readyz")
+	require.NoError(t, err)
+	ready.Body.Close()
+	require.Equal(t, http.StatusServiceUnavailable, ready.StatusCode)
+
+	s.runAgent(a)
+	spoolDir := filepath.Join(a.dir, "spool")
+	require.Eventually(t, func() bool { return len(readyFiles(spoolDir)) > 0 }, 20*time.Second, 50*time.Millisecond,
+		"the scan's records should wait in the spool")
+	time.Sleep(time.Second) // the shipper is retrying against 503s now
+	require.NotEmpty(t, readyFiles(spoolDir), "spool must keep batches while ClickHouse is down")
+
+	startCH()
+	require.Eventually(t, func() bool {
+		var page findingsPage
+		return s.get("/api/v1/findings", &page) == 200 && page.Total == 3
+	}, 60*time.Second, 100*time.Millisecond)
+	got, _ := findingsByFile(t, s, root)
+	require.Equal(t, counts{3, 2}, got[key{"crm/a.csv", "email"}])
+	require.Eventually(t, func() bool { return len(readyFiles(spoolDir)) == 0 }, 10*time.Second, 50*time.Millisecond,
+		"spool drains once the batches are acknowledged")
+}
+
+func readyFiles(dir string) []string {
+	m, _ := filepath.Glob(filepath.Join(dir, "*.ready"))
+	return m
+}
+
+type creds struct {
+	AgentID string `json:"agent_id"`
+	Token   string `json:"token"`
+}
+
+func readCreds(t *testing.T, a agent) creds {
+	b, err := os.ReadFile(filepath.Join(a.dir, "credentials.json"))
+	require.NoError(t, err)
+	var c creds
+	require.NoError(t, json.Unmarshal(b, &c))
+	return c
+}
+
+func gzipLines(t *testing.T, lines ...string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	w := bufio.NewWriter(zw)
+	for _, l := range lines {
+		_, _ = w.WriteString(l + "\n")
+	}
+	require.NoError(t, w.Flush())
+	require.NoError(t, zw.Close())
+	return b.Bytes()
+}

@@ -1,0 +1,152 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func ts() time.Time { return time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC) }
+
+func validRecords() []Record {
+	t0, t1 := ts(), ts().Add(time.Minute)
+	yes := true
+	return []Record{
+		{Kind: KindAsset, Source: SourceFS, ScanID: "s1", ObservedAt: t0, AssetID: "a1", AssetType: "file", Location: "file:///x.csv", Attributes: map[string]string{"mode": "0644"}},
+		{Kind: KindPII, Source: SourceFS, ScanID: "s1", ObservedAt: t0, AssetID: "a1", Location: "file:///x.csv", Type: "email", Category: "contact", Count: 3, Distinct: 2, Confidence: ConfidenceHigh, Samples: []string{"j***@e***.com"}, Tokens: []string{strings.Repeat("ab", 16)}, Where: []string{"line 1"}},
+		{Kind: KindPrincipal, Source: SourceHost, ScanID: "s1", ObservedAt: t0, PrincipalID: "p1", Name: "root", PrincipalType: "user", Enabled: &yes, Privileged: true, PrivilegedVia: []string{"uid 0"}},
+		{Kind: KindEntitlement, Source: SourceHost, ScanID: "s1", ObservedAt: t0, PrincipalID: "p1", ResourceID: "a1", ResourceType: "file", Permission: "read"},
+		{Kind: KindScan, Source: SourceFS, ScanID: "s1", ObservedAt: t0, Scanner: "fs", StartedAt: &t0, FinishedAt: &t1, Status: StatusOK, Stats: map[string]int64{"files": 2}},
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	var buf bytes.Buffer
+	enc := NewEncoder(&buf)
+	want := validRecords()
+	for i := range want {
+		require.NoError(t, enc.Encode(&want[i]))
+	}
+	require.Equal(t, len(want), bytes.Count(buf.Bytes(), []byte("\n")))
+
+	dec := NewDecoder(&buf)
+	for i := range want {
+		var got Record
+		require.NoError(t, dec.Decode(&got))
+		require.Equal(t, want[i], got)
+	}
+	var rec Record
+	require.ErrorIs(t, dec.Decode(&rec), io.EOF)
+}
+
+func TestDecodeErrorsNameLineAndField(t *testing.T) {
+	good := `{"kind":"asset","source":"fs","scan_id":"s","observed_at":"2026-11-01T10:00:00Z","asset_id":"a","asset_type":"file","location":"file:///x"}`
+	tests := []struct {
+		name      string
+		bad       string
+		wantField string
+		wantMsg   string
+	}{
+		{"malformed json", `{"kind":"asset",`, "", "malformed JSON"},
+		{"unknown kind", strings.Replace(good, `"asset"`, `"cat"`, 1), "kind", "unknown kind"},
+		{"missing kind", strings.Replace(good, `"kind":"asset",`, ``, 1), "kind", "required"},
+		{"wrong type", strings.Replace(good, `"asset_id":"a"`, `"asset_id":7`, 1), "asset_id", "want a JSON string"},
+		{"missing required", strings.Replace(good, `"location":"file:///x"`, `"owner":"x"`, 1), "location", "required"},
+		{"bad source", strings.Replace(good, `"source":"fs"`, `"source":"ftp"`, 1), "source", "unknown source"},
+		{"missing observed_at", strings.Replace(good, `"observed_at":"2026-11-01T10:00:00Z",`, ``, 1), "observed_at", "required"},
+		{"bad pii count", `{"kind":"pii","source":"fs","scan_id":"s","observed_at":"2026-11-01T10:00:00Z","asset_id":"a","location":"l","type":"email","category":"contact","count":0}`, "count", "at least 1"},
+		{"raw value as token", `{"kind":"pii","source":"fs","scan_id":"s","observed_at":"2026-11-01T10:00:00Z","asset_id":"a","location":"l","type":"email","category":"contact","count":1,"tokens":["someone@example.com"]}`, "tokens", "32 lower-case hex"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := good + "\n\n" + good + "\n" + tc.bad + "\n" + good + "\n"
+			dec := NewDecoder(strings.NewReader(in))
+			var rec Record
+			require.NoError(t, dec.Decode(&rec))
+			require.NoError(t, dec.Decode(&rec)) // blank line 2 is skipped
+			err := dec.Decode(&rec)
+			var le *LineError
+			require.True(t, errors.As(err, &le), "got %v", err)
+			require.Equal(t, 4, le.Line)
+			require.Equal(t, tc.wantField, le.Field)
+			require.Contains(t, le.Error(), tc.wantMsg)
+		})
+	}
+}
+
+func TestDecodeErrorNeverQuotesTheLine(t *testing.T) {
+	secret := "123-45-6789 jane@example.com"
+	dec := NewDecoder(strings.NewReader(`{"kind":"asset","owner":` + secret + `}`))
+	var rec Record
+	err := dec.Decode(&rec)
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), "jane@")
+	require.NotContains(t, err.Error(), "6789")
+}
+
+func TestLongLineRejected(t *testing.T) {
+	long := `{"kind":"asset","owner":"` + strings.Repeat("x", MaxLineBytes) + `"}`
+	dec := NewDecoder(strings.NewReader(long + "\n"))
+	var rec Record
+	err := dec.Decode(&rec)
+	var le *LineError
+	require.True(t, errors.As(err, &le))
+	require.Equal(t, 1, le.Line)
+	require.Contains(t, err.Error(), "longer than")
+}
+
+func TestLastLineWithoutNewline(t *testing.T) {
+	var buf bytes.Buffer
+	recs := validRecords()
+	require.NoError(t, NewEncoder(&buf).Encode(&recs[0]))
+	dec := NewDecoder(bytes.NewReader(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
+	var rec Record
+	require.NoError(t, dec.Decode(&rec))
+	require.Equal(t, recs[0].AssetID, rec.AssetID)
+	require.ErrorIs(t, dec.Decode(&rec), io.EOF)
+}
+
+func TestStableID(t *testing.T) {
+	require.Equal(t, StableID("fs", "h", "file:///a"), StableID("fs", "h", "file:///a"))
+	require.NotEqual(t, StableID("a", "bc"), StableID("ab", "c"))
+	require.Len(t, StableID("x"), 32)
+	require.Equal(t, "file:///tmp/a%20b.csv", FileLocation("/tmp/a b.csv"))
+}
+
+func FuzzDecode(f *testing.F) {
+	var buf bytes.Buffer
+	recs := validRecords()
+	for i := range recs {
+		require.NoError(f, NewEncoder(&buf).Encode(&recs[i]))
+	}
+	f.Add(buf.Bytes())
+	f.Add([]byte(`{"kind":"pii"}` + "\n" + `{`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dec := NewDecoder(bytes.NewReader(data))
+		for i := 0; i < 1000; i++ {
+			var rec Record
+			err := dec.Decode(&rec)
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if err != nil {
+				var le *LineError
+				if !errors.As(err, &le) {
+					t.Fatalf("error without a line: %v", err)
+				}
+				return
+			}
+			// Whatever decodes must validate and survive a round trip.
+			require.NoError(t, rec.Validate())
+			line, err := Marshal(&rec)
+			require.NoError(t, err)
+			var again Record
+			require.NoError(t, NewDecoder(bytes.NewReader(line)).Decode(&again))
+		}
+	})
+}
