@@ -255,5 +255,17 @@ func (s *Server) summary(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, sum)
+	rows := func(in []store.SummaryRow) []gin.H {
+		out := make([]gin.H, 0, len(in))
+		for _, r := range in {
+			h := gin.H{"category": r.Category, "assets": r.Assets, "findings": r.Findings, "occurrences": r.Occurrences}
+			if r.Type != "" {
+				h["type"] = r.Type
+			}
+			out = append(out, h)
+		}
+		return out
+	}
+	c.JSON(http.StatusOK, gin.H{"assets": sum.Assets, "hosts": sum.Hosts,
+		"by_category": rows(sum.ByCategory), "by_type": rows(sum.ByType)})
 }

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// FindingFilter narrows the current findings. Empty fields do not filter.
+type FindingFilter struct {
+	Type, Category, Host, LocationPrefix, AgentID, Source string
+	// Limit defaults to 100 and is capped at 1000; Summary ignores both.
+	Limit, Offset int
+}
+
+// Paging bounds for Findings.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// Finding is one current pii record: one type of personal data in one
+// asset. It never carries the record's tokens (keyed hashes of the values),
+// which only subject search may use.
+type Finding struct {
+	AssetID, Location, Host, Source, AgentID, ScanID, Type, Category, Confidence string
+	Count, Distinct                                                              uint64
+	Samples, Locations                                                           []string
+	ObservedAt                                                                   time.Time
+}
+
+// SummaryRow counts current findings of one category (Type empty) or type:
+// Assets is distinct assets, Findings is (asset, type) rows, Occurrences is
+// the sum of their counts.
+type SummaryRow struct {
+	Category, Type                string
+	Assets, Findings, Occurrences uint64
+}
+
+// Summary is the data map's headline: distinct assets and hosts holding
+// current findings, and counts by category and by type (both ordered by
+// category, then type).
+type Summary struct {
+	Assets, Hosts uint64
+	ByCategory    []SummaryRow
+	ByType        []SummaryRow
+}
+
+// currentScans selects, for each (agent_id, source), the scan_id of its
+// latest scan that completed (ok or partial). Records of a scan whose own
+// `scan` record has not arrived yet are not current, so the previous scan
+// stays visible until the new one is complete, and an asset the new scan no
+// longer reports (cleaned, deleted) drops out once it is. The version breaks
+// ties between scans finishing in the same second (DateTime has seconds).
+const currentScans = `SELECT argMax(scan_id, (finished_at, version)) FROM {db}.scans FINAL
+	WHERE status IN ('ok', 'partial') GROUP BY agent_id, source`
+
+// where builds the WHERE clause for current findings matching f. Only fixed
+// SQL fragments are joined; every user value is a bound `?` argument.
+//
+// It relies on WHERE being applied after FINAL's de-duplication (true on
+// 18.16 and current releases). An explicit PREWHERE would be applied
+// before it on 18.16, so none is used with FINAL.
+func (f FindingFilter) where() (string, []any) {
+	conds := []string{"scan_id IN (" + currentScans + ")"}
+	var args []any
+	for _, c := range []struct{ sql, v string }{
+		{"type = ?", f.Type},
+		{"category = ?", f.Category},
+		{"host = ?", f.Host},
+		{"startsWith(location, ?)", f.LocationPrefix},
+		{"agent_id = ?", f.AgentID},
+		{"source = ?", f.Source},
+	} {
+		if c.v != "" {
+			conds = append(conds, c.sql)
+			args = append(args, c.v)
+		}
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// Findings returns a page of current findings matching f, ordered by
+// location and type, and how many match in all.
+func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding, total uint64, err error) {
+	limit, offset := f.Limit, f.Offset
+	switch {
+	case limit <= 0:
+		limit = DefaultLimit
+	case limit > MaxLimit:
+		limit = MaxLimit
+	}
+	if offset < 0 {
+		offset = 0
+	}
+	where, args := f.where()
+
+	var count []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.pii_findings FINAL`+where), args...); err != nil {
+		return nil, 0, s.wrap("counting findings", err)
+	}
+	if len(count) == 1 {
+		total = count[0].N
+	}
+	if total == 0 || uint64(offset) >= total {
+		return []Finding{}, total, nil
+	}
+
+	var rows []struct {
+		AssetID    string    `ch:"asset_id"`
+		Location   string    `ch:"location"`
+		Host       string    `ch:"host"`
+		Source     string    `ch:"source"`
+		AgentID    string    `ch:"agent_id"`
+		ScanID     string    `ch:"scan_id"`
+		Type       string    `ch:"type"`
+		Category   string    `ch:"category"`
+		Confidence string    `ch:"confidence"`
+		Count      uint64    `ch:"count"`
+		Distinct   uint64    `ch:"distinct_count"`
+		Samples    []string  `ch:"samples"`
+		Locations  []string  `ch:"locations"`
+		ObservedAt time.Time `ch:"observed_at"`
+	}
+	// host and asset_id make the order total, so pages neither repeat nor
+	// skip rows (one path can exist on many hosts).
+	q := `SELECT asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
+			count, distinct_count, samples, locations, observed_at
+		FROM {db}.pii_findings FINAL` + where + `
+		ORDER BY location, type, host, asset_id
+		LIMIT ? OFFSET ?`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
+		return nil, 0, s.wrap("reading findings", err)
+	}
+	items = make([]Finding, len(rows))
+	for i, r := range rows {
+		items[i] = Finding{
+			AssetID: r.AssetID, Location: r.Location, Host: r.Host, Source: r.Source, AgentID: r.AgentID,
+			ScanID: r.ScanID, Type: r.Type, Category: r.Category, Confidence: r.Confidence,
+			Count: r.Count, Distinct: r.Distinct, Samples: r.Samples, Locations: r.Locations,
+			ObservedAt: r.ObservedAt.UTC(),
+		}
+	}
+	return items, total, nil
+}
+
+// Summary counts the current findings matching f (Limit and Offset are
+// ignored).
+func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
+	where, args := f.where()
+	var sum Summary
+
+	var totals []struct {
+		Assets uint64 `ch:"assets"`
+		Hosts  uint64 `ch:"hosts"`
+	}
+	q := `SELECT uniqExact(asset_id) AS assets, uniqExactIf(host, host != '') AS hosts FROM {db}.pii_findings FINAL` + where
+	if err := s.conn.Select(ctx, &totals, s.sql(q), args...); err != nil {
+		return Summary{}, s.wrap("summarising findings", err)
+	}
+	if len(totals) == 1 {
+		sum.Assets, sum.Hosts = totals[0].Assets, totals[0].Hosts
+	}
+
+	for _, g := range []struct {
+		groupBy string
+		dst     *[]SummaryRow
+	}{
+		{"category", &sum.ByCategory},
+		{"category, type", &sum.ByType},
+	} {
+		var rows []struct {
+			Category    string `ch:"category"`
+			Type        string `ch:"t"`
+			Assets      uint64 `ch:"assets"`
+			Findings    uint64 `ch:"findings"`
+			Occurrences uint64 `ch:"occurrences"`
+		}
+		// The alias must not be "type": ClickHouse resolves aliases in
+		// WHERE too, so '' AS type would break the type filter.
+		typeCol := "'' AS t"
+		if g.groupBy != "category" {
+			typeCol = "type AS t"
+		}
+		q := `SELECT category, ` + typeCol + `, uniqExact(asset_id) AS assets, count() AS findings, sum(count) AS occurrences
+			FROM {db}.pii_findings FINAL` + where + `
+			GROUP BY ` + g.groupBy + ` ORDER BY ` + g.groupBy
+		if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
+			return Summary{}, s.wrap("summarising findings by "+g.groupBy, err)
+		}
+		out := make([]SummaryRow, len(rows))
+		for i, r := range rows {
+			out[i] = SummaryRow{Category: r.Category, Type: r.Type, Assets: r.Assets, Findings: r.Findings, Occurrences: r.Occurrences}
+		}
+		*g.dst = out
+	}
+	return sum, nil
+}

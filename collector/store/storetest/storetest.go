@@ -1,0 +1,109 @@
+// Package storetest gives tests a real, empty, migrated store of their own.
+//
+// Tests find ClickHouse through SIGHTLINE_TEST_CLICKHOUSE (host:port of the
+// native protocol, e.g. 127.0.0.1:19000). When it is unset they are skipped,
+// unless SIGHTLINE_REQUIRE_SERVICES=1 (as in `make test`), where a missing
+// service must fail loudly instead of silently testing nothing.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+// Environment variables read by this package.
+const (
+	EnvAddr    = "SIGHTLINE_TEST_CLICKHOUSE"
+	EnvRequire = "SIGHTLINE_REQUIRE_SERVICES"
+)
+
+// Addr returns the test ClickHouse address, or skips (or fails) the test
+// when none is configured.
+func Addr(t testing.TB) string {
+	t.Helper()
+	addr := os.Getenv(EnvAddr)
+	if addr == "" {
+		if os.Getenv(EnvRequire) == "1" {
+			t.Fatalf("%s is not set but %s=1: start ClickHouse (deploy/scripts/clickhouse-start.sh) and set %s to its native host:port", EnvAddr, EnvRequire, EnvAddr)
+		}
+		t.Skipf("%s not set: skipping a test that needs ClickHouse", EnvAddr)
+	}
+	return addr
+}
+
+// Options returns store options for the test server and a fresh database
+// name (sl_test_<random>); the database is not created.
+func Options(t testing.TB) store.Options {
+	t.Helper()
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatalf("random database name: %v", err)
+	}
+	return store.Options{
+		Addr:        Addr(t),
+		Database:    "sl_test_" + hex.EncodeToString(b[:]),
+		DialTimeout: 5 * time.Second,
+		ReadTimeout: 30 * time.Second,
+		// Migration logs would only clutter test output.
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+// New opens a store on a new database, migrates it, and drops the database
+// and closes the store when the test ends.
+func New(t testing.TB) *store.Store {
+	t.Helper()
+	s := Open(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := s.Migrate(ctx); err != nil {
+		t.Fatalf("migrating the test store: %v", err)
+	}
+	return s
+}
+
+// Open is New without Migrate: the database does not exist yet, and is
+// dropped (if created) when the test ends.
+func Open(t testing.TB) *store.Store {
+	t.Helper()
+	o := Options(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := store.Open(ctx, o)
+	if err != nil {
+		t.Fatalf("opening the test store: %v", err)
+	}
+	t.Cleanup(func() {
+		// t.Context() is already cancelled when cleanups run.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		drop(ctx, t, o)
+		_ = s.Close()
+	})
+	return s
+}
+
+// drop removes the test database. It lives here rather than in store so
+// that production code has no way to drop a database.
+func drop(ctx context.Context, t testing.TB, o store.Options) {
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{o.Addr}, DialTimeout: o.DialTimeout})
+	if err != nil {
+		t.Errorf("dropping test database: %v", err)
+		return
+	}
+	defer conn.Close()
+	// o.Database is our own sl_test_<hex> name, safe to splice.
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+o.Database+"`"); err != nil {
+		t.Errorf("dropping test database %s: %v", o.Database, err)
+	}
+}
