@@ -46,23 +46,24 @@ type Summary struct {
 	ByType        []SummaryRow
 }
 
-// currentScans selects, for each (agent_id, source), the scan_id of its
-// latest scan that completed (ok or partial). Records of a scan whose own
-// `scan` record has not arrived yet are not current, so the previous scan
-// stays visible until the new one is complete, and an asset the new scan no
-// longer reports (cleaned, deleted) drops out once it is. The version breaks
-// ties between scans finishing in the same second (DateTime has seconds).
-const currentScans = `SELECT argMax(scan_id, (finished_at, version)) FROM {db}.scans FINAL
-	WHERE status IN ('ok', 'partial') GROUP BY agent_id, source`
-
-// where builds the WHERE clause for current findings matching f. Only fixed
-// SQL fragments are joined; every user value is a bound `?` argument.
+// from returns the FROM clause (and its arguments) of the current findings
+// matching f. A finding is current when, for its (agent_id, source), either
+//   - it belongs to the latest completed (ok or partial) scan, or
+//   - it was observed after that scan started: it comes from a scan still
+//     in progress, whose rows have already replaced older ones, or
+//   - no scan of that (agent_id, source) has completed yet.
+// So the previous scan stays visible until the next one completes (no
+// flicker), a re-scan replaces rows in place, and a finding that the newest
+// completed scan no longer reports (file cleaned or deleted) drops out. A
+// crashed scan's rows stop being current once a later scan completes, and
+// a failed scan's rows never are.
+// The version breaks ties between scans finishing in the same second.
 //
-// It relies on WHERE being applied after FINAL's de-duplication (true on
-// 18.16 and current releases). An explicit PREWHERE would be applied
-// before it on 18.16, so none is used with FINAL.
-func (f FindingFilter) where() (string, []any) {
-	conds := []string{"scan_id IN (" + currentScans + ")"}
+// Only fixed SQL fragments are joined; every user value is a bound `?`
+// argument. The filters run after FINAL's de-duplication (WHERE, never
+// PREWHERE: on 18.16 PREWHERE runs before FINAL).
+func (f FindingFilter) from() (string, []any) {
+	var conds []string
 	var args []any
 	for _, c := range []struct{ sql, v string }{
 		{"type = ?", f.Type},
@@ -77,7 +78,24 @@ func (f FindingFilter) where() (string, []any) {
 			args = append(args, c.v)
 		}
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	return ` (
+		SELECT asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
+			count, distinct_count, samples, locations, observed_at
+		FROM {db}.pii_findings FINAL` + where + `
+	) ANY LEFT JOIN (
+		SELECT agent_id, source,
+			argMax(scan_id, (finished_at, version)) AS cur_scan,
+			argMax(started_at, (finished_at, version)) AS cur_started
+		FROM {db}.scans FINAL
+		WHERE status IN ('ok', 'partial')
+		GROUP BY agent_id, source
+	) USING (agent_id, source)
+	WHERE (cur_scan = '' OR scan_id = cur_scan OR observed_at > cur_started)
+		AND scan_id NOT IN (SELECT scan_id FROM {db}.scans FINAL WHERE status = 'failed')`, args
 }
 
 // Findings returns a page of current findings matching f, ordered by
@@ -93,12 +111,12 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding,
 	if offset < 0 {
 		offset = 0
 	}
-	where, args := f.where()
+	from, args := f.from()
 
 	var count []struct {
 		N uint64 `ch:"n"`
 	}
-	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.pii_findings FINAL`+where), args...); err != nil {
+	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM`+from), args...); err != nil {
 		return nil, 0, s.wrap("counting findings", err)
 	}
 	if len(count) == 1 {
@@ -128,7 +146,7 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding,
 	// skip rows (one path can exist on many hosts).
 	q := `SELECT asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
 			count, distinct_count, samples, locations, observed_at
-		FROM {db}.pii_findings FINAL` + where + `
+		FROM` + from + `
 		ORDER BY location, type, host, asset_id
 		LIMIT ? OFFSET ?`
 	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
@@ -149,14 +167,14 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding,
 // Summary counts the current findings matching f (Limit and Offset are
 // ignored).
 func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
-	where, args := f.where()
+	from, args := f.from()
 	var sum Summary
 
 	var totals []struct {
 		Assets uint64 `ch:"assets"`
 		Hosts  uint64 `ch:"hosts"`
 	}
-	q := `SELECT uniqExact(asset_id) AS assets, uniqExactIf(host, host != '') AS hosts FROM {db}.pii_findings FINAL` + where
+	q := `SELECT uniqExact(asset_id) AS assets, uniqExactIf(host, host != '') AS hosts FROM` + from
 	if err := s.conn.Select(ctx, &totals, s.sql(q), args...); err != nil {
 		return Summary{}, s.wrap("summarising findings", err)
 	}
@@ -185,7 +203,7 @@ func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
 			typeCol = "type AS t"
 		}
 		q := `SELECT category, ` + typeCol + `, uniqExact(asset_id) AS assets, count() AS findings, sum(count) AS occurrences
-			FROM {db}.pii_findings FINAL` + where + `
+			FROM` + from + `
 			GROUP BY ` + g.groupBy + ` ORDER BY ` + g.groupBy
 		if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
 			return Summary{}, s.wrap("summarising findings by "+g.groupBy, err)

@@ -10,10 +10,10 @@
 -- itself. Times that are unknown are stored as 0 (1970-01-01 00:00:00).
 --
 -- Rows produced by scans (assets, pii_findings, principals, entitlements)
--- have scan_id as the last sorting-key column: a scan that is still running
--- must not replace the rows of the last completed scan, which stay
--- "current" until the new scan's own `scan` record arrives. Reads pick the
--- current scan per (agent_id, source), or argMax over scan rows.
+-- are latest state keyed by their stable id alone: a re-scan replaces a
+-- row instead of adding one, so the tables stay the size of what exists.
+-- Which rows are current (not cleaned or deleted since) is decided at read
+-- time from the scans table; see currentFrom in findings.go.
 
 CREATE TABLE IF NOT EXISTS {db}.agents (
     agent_id      String,
@@ -61,7 +61,7 @@ CREATE TABLE IF NOT EXISTS {db}.assets (
     observed_at DateTime,
     version     UInt64
 ) ENGINE = ReplacingMergeTree(version)
-ORDER BY (asset_id, scan_id);
+ORDER BY asset_id;
 
 CREATE TABLE IF NOT EXISTS {db}.pii_findings (
     asset_id       String,
@@ -81,7 +81,7 @@ CREATE TABLE IF NOT EXISTS {db}.pii_findings (
     observed_at    DateTime,
     version        UInt64
 ) ENGINE = ReplacingMergeTree(version)
-ORDER BY (asset_id, type, scan_id);
+ORDER BY (asset_id, type);
 
 CREATE TABLE IF NOT EXISTS {db}.principals (
     principal_id      String,
@@ -102,7 +102,7 @@ CREATE TABLE IF NOT EXISTS {db}.principals (
     observed_at       DateTime,
     version           UInt64
 ) ENGINE = ReplacingMergeTree(version)
-ORDER BY (principal_id, scan_id);
+ORDER BY principal_id;
 
 CREATE TABLE IF NOT EXISTS {db}.entitlements (
     principal_id  String,
@@ -118,7 +118,7 @@ CREATE TABLE IF NOT EXISTS {db}.entitlements (
     observed_at   DateTime,
     version       UInt64
 ) ENGINE = ReplacingMergeTree(version)
-ORDER BY (principal_id, resource_id, permission, scan_id);
+ORDER BY (principal_id, resource_id, permission);
 
 CREATE TABLE IF NOT EXISTS {db}.scans (
     scan_id     String,
