@@ -202,3 +202,10 @@ func (in *Ingester) flush(ctx context.Context) {
 		w <- err
 	}
 }
+
+// Pending is the number of rows waiting for a flush.
+func (in *Ingester) Pending() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return len(in.pending)
+}

@@ -1,0 +1,93 @@
+package ingest_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/collector/store/storetest"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+func recs(agent string, n int) []wire.Record {
+	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+	out := make([]wire.Record, n)
+	for i := range out {
+		out[i] = wire.Record{Kind: wire.KindAsset, Source: wire.SourceFS, ScanID: "s-" + agent, ObservedAt: t0, AgentID: agent,
+			AssetID: fmt.Sprintf("%s-%d", agent, i), AssetType: "file", Location: fmt.Sprintf("file:///%s/%d", agent, i)}
+	}
+	return out
+}
+
+func countAssets(t *testing.T, st *store.Store) uint64 {
+	var n []struct {
+		N uint64 `ch:"n"`
+	}
+	require.NoError(t, st.Conn().Select(context.Background(), &n, "SELECT count() AS n FROM "+st.Database()+".assets"))
+	return n[0].N
+}
+
+// Many concurrent submissions are coalesced into few inserts, each answered
+// only after its rows are stored.
+func TestSubmitCoalescesAndAnswersAfterStore(t *testing.T) {
+	st := storetest.New(t)
+	var mu sync.Mutex
+	var flushes []int
+	in := ingest.New(ingest.Options{Store: st, BatchRows: 1000, BatchInterval: 50 * time.Millisecond,
+		OnFlush: func(rows int, _ time.Duration, err error) {
+			require.NoError(t, err)
+			mu.Lock()
+			flushes = append(flushes, rows)
+			mu.Unlock()
+		}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); in.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	var wg sync.WaitGroup
+	for a := 0; a < 20; a++ {
+		wg.Add(1)
+		go func(a int) {
+			defer wg.Done()
+			agent := fmt.Sprintf("ag%d", a)
+			require.NoError(t, in.Submit(ctx, agent, "k1", recs(agent, 100)))
+			seen, err := in.Seen(ctx, agent, "k1")
+			require.NoError(t, err)
+			require.True(t, seen, "a stored batch's key is recorded")
+		}(a)
+	}
+	wg.Wait()
+	require.EqualValues(t, 2000, countAssets(t, st))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Less(t, len(flushes), 20, "20 requests must share inserts")
+	total := 0
+	for _, n := range flushes {
+		total += n
+	}
+	require.Equal(t, 2000, total)
+}
+
+// Run drains what is pending when it stops, so a graceful shutdown does
+// not fail requests already accepted.
+func TestRunFlushesOnStop(t *testing.T) {
+	st := storetest.New(t)
+	in := ingest.New(ingest.Options{Store: st, BatchRows: 1000, BatchInterval: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); in.Run(ctx) }()
+	errc := make(chan error, 1)
+	go func() { errc <- in.Submit(context.Background(), "ag", "", recs("ag", 10)) }()
+	require.Eventually(t, func() bool { return in.Pending() == 10 }, 5*time.Second, 5*time.Millisecond)
+	cancel()
+	<-done
+	require.NoError(t, <-errc)
+	require.EqualValues(t, 10, countAssets(t, st))
+}
