@@ -52,6 +52,7 @@ type Summary struct {
 //   - it was observed after that scan started: it comes from a scan still
 //     in progress, whose rows have already replaced older ones, or
 //   - no scan of that (agent_id, source) has completed yet.
+//
 // So the previous scan stays visible until the next one completes (no
 // flicker), a re-scan replaces rows in place, and a finding that the newest
 // completed scan no longer reports (file cleaned or deleted) drops out. A
