@@ -1,0 +1,44 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestLoad(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		wantErr string
+		check   func(t *testing.T, c Config)
+	}{
+		{"fs scan", "data_dir: /d\nscans:\n  fs:\n    enabled: true\n    paths: [/a, /b]\n    interval: 1h\n    jitter: 0.2\n", "", func(t *testing.T, c Config) {
+			require.Equal(t, []string{"/a", "/b"}, c.Scans.FS.Paths)
+			require.Equal(t, time.Hour, c.Scans.FS.Interval)
+			require.Equal(t, 0.2, c.Scans.FS.Jitter)
+			require.Equal(t, "/d/spool", c.SpoolDir())
+			require.Equal(t, Default().Spool, c.Spool)
+		}},
+		{"enabled without paths", "scans:\n  fs:\n    enabled: true\n", "scans.fs.paths", nil},
+		{"jitter too large", "scans:\n  fs:\n    enabled: true\n    paths: [/a]\n    jitter: 2\n", "jitter", nil},
+		{"typo", "scans:\n  fs:\n    enabeld: true\n", "enabeld", nil},
+		{"bad spool", "spool:\n  max_bytes: 10\n", "spool", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "agent.yaml")
+			require.NoError(t, os.WriteFile(p, []byte(tc.yaml), 0o600))
+			c, err := Load(p)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			tc.check(t, c)
+		})
+	}
+}
