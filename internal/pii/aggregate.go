@@ -1,0 +1,86 @@
+package pii
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Bounds of a Result (and of a pii record).
+const (
+	MaxSamples = 3
+	MaxTokens  = 100
+	MaxWhere   = 10
+)
+
+// Result is what a file yields for one type.
+type Result struct {
+	Type, Category, Confidence string
+	Count, Distinct            int64
+	Samples                    []string // masked, distinct
+	Tokens                     []string // keyed, distinct, first seen first
+	Where                      []string // "line N" of the first matches
+}
+
+// Aggregator folds matches into per-type results. Not safe for concurrent
+// use: one per file.
+type Aggregator struct {
+	tok   *Tokenizer
+	types map[string]*agg
+}
+
+type agg struct {
+	Result
+	seen map[string]struct{}
+}
+
+// NewAggregator returns an empty Aggregator.
+func NewAggregator(tok *Tokenizer) *Aggregator {
+	return &Aggregator{tok: tok, types: map[string]*agg{}}
+}
+
+// Add counts one match. The raw value is reduced to its token and mask here.
+func (a *Aggregator) Add(m Match) {
+	g := a.types[m.Type]
+	if g == nil {
+		g = &agg{Result: Result{Type: m.Type, Category: m.Category}, seen: map[string]struct{}{}}
+		a.types[m.Type] = g
+	}
+	g.Count++
+	if confidenceRank(m.Confidence) > confidenceRank(g.Confidence) {
+		g.Confidence = m.Confidence
+	}
+	if len(g.Where) < MaxWhere {
+		g.Where = append(g.Where, fmt.Sprintf("line %d", m.Line))
+	}
+	t := a.tok.Token(m.Value)
+	if _, dup := g.seen[t]; dup {
+		return
+	}
+	g.seen[t] = struct{}{}
+	g.Distinct++
+	if len(g.Tokens) < MaxTokens {
+		g.Tokens = append(g.Tokens, t)
+	}
+	if len(g.Samples) < MaxSamples {
+		s := Mask(m.Type, m.Value)
+		for _, have := range g.Samples {
+			if have == s {
+				return
+			}
+		}
+		g.Samples = append(g.Samples, s)
+	}
+}
+
+// Results returns one Result per type found, sorted by type.
+func (a *Aggregator) Results() []Result {
+	out := make([]Result, 0, len(a.types))
+	for _, g := range a.types {
+		out = append(out, g.Result)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
+	return out
+}
+
+// Empty reports whether nothing was added.
+func (a *Aggregator) Empty() bool { return len(a.types) == 0 }

@@ -1,0 +1,339 @@
+package pii
+
+import (
+	"bytes"
+)
+
+// NewDefault returns the first detector set: email, credit_card (issuer
+// prefix + Luhn) and us_ssn (SSA rules). It finds candidates with byte scans
+// (IndexByte for '@', one pass over digit runs) and validates each in a
+// small window; there is no regular expression over the input.
+func NewDefault() Detector { return defaultDetector{} }
+
+type defaultDetector struct{}
+
+func (defaultDetector) Detect(text []byte, emit func(Match)) {
+	detectEmails(text, emit)
+	detectDigitRuns(text, emit)
+}
+
+// lines counts newlines incrementally so a match's line costs only the
+// bytes since the previous match.
+type lines struct {
+	pos, line int
+}
+
+func (l *lines) at(text []byte, pos int) int {
+	if l.line == 0 {
+		l.line = 1
+	}
+	if pos > l.pos {
+		l.line += bytes.Count(text[l.pos:pos], []byte{'\n'})
+		l.pos = pos
+	}
+	return l.line
+}
+
+func isDigit(c byte) bool { return c-'0' < 10 }
+func isAlpha(c byte) bool { return (c|0x20)-'a' < 26 }
+func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
+
+// ---- email ----
+
+func isLocalChar(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+func isDomainChar(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
+
+func detectEmails(text []byte, emit func(Match)) {
+	var ln lines
+	var buf []byte
+	for off := 0; off < len(text); {
+		i := bytes.IndexByte(text[off:], '@')
+		if i < 0 {
+			return
+		}
+		at := off + i
+		off = at + 1
+		s := at
+		for s > 0 && at-s < 64 && isLocalChar(text[s-1]) {
+			s--
+		}
+		e := at + 1
+		for e < len(text) && e-at < 255 && isDomainChar(text[e]) {
+			e++
+		}
+		// A sentence's full stop or a hyphen is not part of the domain.
+		for e > at+1 && (text[e-1] == '.' || text[e-1] == '-') {
+			e--
+		}
+		// Inside a longer token (a@b@c, or a local part cut at 64 bytes).
+		if s > 0 && (text[s-1] == '@' || isLocalChar(text[s-1])) {
+			continue
+		}
+		if e < len(text) && text[e] == '@' {
+			continue
+		}
+		if !validLocal(text[s:at]) || !validDomain(text[at+1:e]) {
+			continue
+		}
+		buf = append(buf[:0], text[s:e]...)
+		for k, c := range buf {
+			if c-'A' < 26 {
+				buf[k] = c + 32
+			}
+		}
+		emit(Match{Type: TypeEmail, Category: CategoryContact, Confidence: High, Value: buf, Line: ln.at(text, s)})
+		off = e
+	}
+}
+
+func validLocal(l []byte) bool {
+	return len(l) > 0 && l[0] != '.' && l[len(l)-1] != '.' && !bytes.Contains(l, []byte(".."))
+}
+
+func validDomain(d []byte) bool {
+	if len(d) < 4 {
+		return false
+	}
+	labels := 0
+	for len(d) > 0 {
+		i := bytes.IndexByte(d, '.')
+		label := d
+		if i >= 0 {
+			label, d = d[:i], d[i+1:]
+		} else {
+			d = nil
+		}
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		labels++
+		if d == nil { // the TLD: 2+ letters
+			if len(label) < 2 {
+				return false
+			}
+			for _, c := range label {
+				if !isAlpha(c) {
+					return false
+				}
+			}
+		}
+	}
+	return labels >= 2
+}
+
+// ---- digit runs: credit_card, us_ssn ----
+
+// maxGroups bounds how many separated digit groups one run may have before
+// it is treated as something else (a table of numbers).
+const maxGroups = 8
+
+// detectDigitRuns walks each run of digit groups joined by one consistent
+// separator (none, ' ' or '-') that stands as a word of its own.
+func detectDigitRuns(text []byte, emit func(Match)) {
+	var ln lines
+	var groups [maxGroups + 1][2]int
+	var val [32]byte
+	n := len(text)
+	for i := 0; i < n; i++ {
+		if !isDigit(text[i]) {
+			continue
+		}
+		start := i
+		// Word boundary before: not after a letter, digit, or a connector
+		// that makes this part of a longer token (v1.2, ID-123, 3.14).
+		if start > 0 {
+			p := text[start-1]
+			if isAlnum(p) || p == '.' || p == '-' || p == '_' || p == '/' || p == ',' {
+				for i < n && isDigit(text[i]) {
+					i++
+				}
+				continue
+			}
+		}
+		ng := 0
+		var sep byte
+		j := i
+		for {
+			gs := j
+			for j < n && isDigit(text[j]) {
+				j++
+			}
+			groups[ng] = [2]int{gs, j}
+			ng++
+			if ng > maxGroups || j+1 >= n {
+				break
+			}
+			c := text[j]
+			if (c != ' ' && c != '-') || !isDigit(text[j+1]) || (sep != 0 && c != sep) {
+				break
+			}
+			sep = c
+			j++
+		}
+		i = j // the loop's i++ steps past the byte after the run
+		if ng > maxGroups {
+			for i < n && (isDigit(text[i]) || text[i] == sep) {
+				i++
+			}
+			continue
+		}
+		end := groups[ng-1][1]
+		// Word boundary after: not glued to a letter or digit, nor a decimal.
+		if end < n {
+			c := text[end]
+			if isAlnum(c) || c == '_' || ((c == '.' || c == ',') && end+1 < n && isDigit(text[end+1])) {
+				continue
+			}
+		}
+		if m, ok := matchSSN(text, groups[:ng], sep, val[:0]); ok {
+			m.Line = ln.at(text, start)
+			emit(m)
+			continue
+		}
+		if m, ok := matchCard(text, groups[:ng], sep, val[:0]); ok {
+			m.Line = ln.at(text, start)
+			emit(m)
+		}
+	}
+}
+
+func digits(text []byte, groups [][2]int, dst []byte) []byte {
+	for _, g := range groups {
+		dst = append(dst, text[g[0]:g[1]]...)
+	}
+	return dst
+}
+
+// matchCard accepts 13–19 digits, either one plain run or groups with one
+// separator, with a known issuer prefix and a valid Luhn check.
+func matchCard(text []byte, groups [][2]int, sep byte, dst []byte) (Match, bool) {
+	if len(groups) == 1 || sep != 0 {
+		v := digits(text, groups, dst)
+		if len(v) >= 13 && len(v) <= 19 && issuerKnown(v) && luhn(v) {
+			return Match{Type: TypeCreditCard, Category: CategoryFinancial, Confidence: High, Value: v}, true
+		}
+	}
+	return Match{}, false
+}
+
+// issuerKnown checks the IIN ranges of the major schemes with their lengths.
+func issuerKnown(v []byte) bool {
+	n := len(v)
+	p := func(k int) int {
+		x := 0
+		for _, c := range v[:k] {
+			x = x*10 + int(c-'0')
+		}
+		return x
+	}
+	switch {
+	case v[0] == '4': // Visa
+		return n == 13 || n == 16 || n == 19
+	case p(2) >= 51 && p(2) <= 55, p(4) >= 2221 && p(4) <= 2720: // Mastercard
+		return n == 16
+	case p(2) == 34 || p(2) == 37: // Amex
+		return n == 15
+	case p(4) == 6011, p(2) == 65, p(3) >= 644 && p(3) <= 649: // Discover
+		return n >= 16 && n <= 19
+	case p(4) >= 3528 && p(4) <= 3589: // JCB
+		return n >= 16 && n <= 19
+	case p(3) >= 300 && p(3) <= 305, p(2) == 36, p(2) == 38: // Diners
+		return n >= 14 && n <= 19
+	case p(2) == 62: // UnionPay
+		return n >= 16 && n <= 19
+	case p(2) == 50, p(2) >= 56 && p(2) <= 58, v[0] == '6': // Maestro
+		return n >= 12 && n <= 19
+	}
+	return false
+}
+
+func luhn(v []byte) bool {
+	sum, double := 0, false
+	for i := len(v) - 1; i >= 0; i-- {
+		d := int(v[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+// matchSSN accepts AAA-GG-SSSS (dashes or spaces) and, with a context word
+// before it, 9 plain digits.
+func matchSSN(text []byte, groups [][2]int, sep byte, dst []byte) (Match, bool) {
+	conf := ""
+	switch {
+	case len(groups) == 3 && sep != 0 &&
+		groups[0][1]-groups[0][0] == 3 && groups[1][1]-groups[1][0] == 2 && groups[2][1]-groups[2][0] == 4:
+		conf = Medium
+		if ssnContext(text, groups[0][0]) {
+			conf = High
+		}
+	case len(groups) == 1 && groups[0][1]-groups[0][0] == 9:
+		if !ssnContext(text, groups[0][0]) {
+			return Match{}, false
+		}
+		conf = High
+	default:
+		return Match{}, false
+	}
+	v := digits(text, groups, dst)
+	if !validSSN(v) {
+		return Match{}, false
+	}
+	return Match{Type: TypeUSSSN, Category: CategoryGovernmentID, Confidence: conf, Value: v}, true
+}
+
+// validSSN applies the SSA's rules: area not 000, 666 or 9xx; group not 00;
+// serial not 0000; and not a number known from publications.
+func validSSN(v []byte) bool {
+	area := int(v[0]-'0')*100 + int(v[1]-'0')*10 + int(v[2]-'0')
+	if area == 0 || area == 666 || area >= 900 {
+		return false
+	}
+	if v[3] == '0' && v[4] == '0' {
+		return false
+	}
+	if string(v[5:]) == "0000" {
+		return false
+	}
+	switch string(v) {
+	case "078051120", "219099999", "123456789", "457555462":
+		return false
+	}
+	return true
+}
+
+// ssnContextWindow is how far before a candidate a context word may be.
+const ssnContextWindow = 64
+
+var ssnWords = [][]byte{[]byte("ssn"), []byte("social security"), []byte("ss#"), []byte("soc sec"), []byte("socialsecurity")}
+
+func ssnContext(text []byte, pos int) bool {
+	from := pos - ssnContextWindow
+	if from < 0 {
+		from = 0
+	}
+	var w [ssnContextWindow]byte
+	win := w[:0]
+	for _, c := range text[from:pos] {
+		if c-'A' < 26 {
+			c += 32
+		}
+		win = append(win, c)
+	}
+	for _, word := range ssnWords {
+		if bytes.Contains(win, word) {
+			return true
+		}
+	}
+	return false
+}

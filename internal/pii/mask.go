@@ -1,0 +1,38 @@
+package pii
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Mask returns a masked form of a normalized value that shows its shape
+// and just enough to tell samples apart, never enough to recover it.
+func Mask(typ string, v []byte) string {
+	switch typ {
+	case TypeEmail:
+		at := bytes.LastIndexByte(v, '@')
+		dot := bytes.LastIndexByte(v, '.')
+		if at <= 0 || dot < at+2 {
+			return stars(v, 0)
+		}
+		return string(v[:1]) + "***@" + string(v[at+1:at+2]) + "***" + string(v[dot:])
+	case TypeCreditCard:
+		if len(v) < 4 {
+			return stars(v, 0)
+		}
+		return "**** **** **** " + string(v[len(v)-4:])
+	case TypeUSSSN:
+		if len(v) != 9 {
+			return stars(v, 0)
+		}
+		return "***-**-" + string(v[5:])
+	}
+	return stars(v, 2)
+}
+
+func stars(v []byte, keep int) string {
+	if len(v) <= keep*2 {
+		return strings.Repeat("*", len(v))
+	}
+	return strings.Repeat("*", len(v)-keep) + string(v[len(v)-keep:])
+}

@@ -1,0 +1,48 @@
+package pii
+
+import "strings"
+
+// NormalizeEmail, NormalizeCard and NormalizeSSN turn a value as a person
+// types it into the normalized form that tokens are computed over, so the
+// collector's subject search finds what agents tokenized. They validate as
+// the detectors do.
+func NormalizeEmail(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	at := strings.LastIndexByte(s, '@')
+	if at <= 0 || !validLocal([]byte(s[:at])) || !validDomain([]byte(s[at+1:])) {
+		return "", false
+	}
+	return s, true
+}
+
+// NormalizeCard keeps the digits of a card number.
+func NormalizeCard(s string) (string, bool) {
+	d := onlyDigits(s)
+	if len(d) < 13 || len(d) > 19 || !issuerKnown([]byte(d)) || !luhn([]byte(d)) {
+		return "", false
+	}
+	return d, true
+}
+
+// NormalizeSSN keeps the digits of an SSN.
+func NormalizeSSN(s string) (string, bool) {
+	d := onlyDigits(s)
+	if len(d) != 9 || !validSSN([]byte(d)) {
+		return "", false
+	}
+	return d, true
+}
+
+func onlyDigits(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			b.WriteByte(c)
+		case c == ' ' || c == '-':
+		default:
+			return ""
+		}
+	}
+	return b.String()
+}
