@@ -143,10 +143,11 @@ func detectDigitRuns(text []byte, emit func(Match)) {
 		}
 		start := i
 		// Word boundary before: not after a letter, digit, or a connector
-		// that makes this part of a longer token (v1.2, ID-123, 3.14).
+		// that makes this part of a longer token (v1.2, ID-123, 3.14). A
+		// comma is a boundary: CSV columns are where most data lives.
 		if start > 0 {
 			p := text[start-1]
-			if isAlnum(p) || p == '.' || p == '-' || p == '_' || p == '/' || p == ',' {
+			if isAlnum(p) || p == '.' || p == '-' || p == '_' || p == '/' {
 				for i < n && isDigit(text[i]) {
 					i++
 				}
@@ -184,7 +185,7 @@ func detectDigitRuns(text []byte, emit func(Match)) {
 		// Word boundary after: not glued to a letter or digit, nor a decimal.
 		if end < n {
 			c := text[end]
-			if isAlnum(c) || c == '_' || ((c == '.' || c == ',') && end+1 < n && isDigit(text[end+1])) {
+			if isAlnum(c) || c == '_' || (c == '.' && end+1 < n && isDigit(text[end+1])) {
 				continue
 			}
 		}

@@ -45,7 +45,9 @@ func TestDetect(t *testing.T) {
 		{"unknown issuer", "9111111111111111", nil},
 		{"inside a longer digit run", "41111111111111110", nil},
 		{"glued to letters", "x4111111111111111 4111111111111111y", nil},
-		{"decimal", "3.4111111111111111", nil},
+		{"decimal", "3.4111111111111111 4111111111111111.5", nil},
+		{"csv columns", "7,4111111111111111,12\n8,123-45-6780,9", []found{
+			{"credit_card", "**** **** **** 1111", High, 1}, {"us_ssn", "***-**-6780", Medium, 2}}},
 		{"ssn dashed", "id 123-45-6780", []found{{"us_ssn", "***-**-6780", Medium, 1}}},
 		{"ssn with context", "SSN: 123-45-6780", []found{{"us_ssn", "***-**-6780", High, 1}}},
 		{"ssn bare needs context", "123456780 and Social Security No 123456780", []found{{"us_ssn", "***-**-6780", High, 1}}},

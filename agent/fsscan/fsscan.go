@@ -1,0 +1,335 @@
+// Package fsscan walks directories, runs a pii.Detector over each text
+// file and emits wire records: an asset and its pii records for each file
+// with findings, then one scan record.
+package fsscan
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Options configures a scan.
+type Options struct {
+	Paths []string
+	// Exclude holds filepath.Match globs, matched against the base name and
+	// the full path; a matching directory is not entered.
+	Exclude     []string
+	MaxFileSize int64
+	Detector    pii.Detector
+	Tokenizer   *pii.Tokenizer
+	Host        string
+	AgentID     string
+	Concurrency int
+	Now         func() time.Time
+	Logger      *slog.Logger
+}
+
+// pseudo file systems never worth reading.
+var skipRoots = map[string]bool{"/proc": true, "/sys": true, "/dev": true}
+
+// binarySniff is how much of a file is checked for a NUL byte.
+const binarySniff = 8 << 10
+
+type fileResult struct {
+	path    string
+	info    fs.FileInfo
+	size    int64
+	results []pii.Result
+	skipped bool
+	err     error
+}
+
+// Scan walks o.Paths, calling emit (from one goroutine at a time) for every
+// record; it returns the scan record, which it has also emitted. It fails
+// only when it cannot run: a cancelled context, emit failing, or bad options.
+func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.Record, error) {
+	if o.Detector == nil || o.Tokenizer == nil {
+		return nil, errors.New("fsscan: Detector and Tokenizer are required")
+	}
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = 100 << 20
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 2
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Host == "" {
+		o.Host, _ = os.Hostname()
+	}
+	for _, g := range o.Exclude {
+		if _, err := filepath.Match(g, ""); err != nil {
+			return nil, fmt.Errorf("fsscan: bad exclude glob %q: %w", g, err)
+		}
+	}
+	started := o.Now().UTC().Truncate(time.Second)
+	scanID := newScanID()
+	env := func(kind string) wire.Record {
+		return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Host}
+	}
+
+	paths := make(chan string, 64)
+	results := make(chan fileResult, 64)
+	walkErrs := make(chan string, 64)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var walkWG, workWG sync.WaitGroup
+	readable := 0
+	walkWG.Add(1)
+	go func() {
+		defer walkWG.Done()
+		defer close(paths)
+		for _, root := range o.Paths {
+			abs, err := filepath.Abs(root)
+			if err != nil {
+				walkErrs <- fmt.Sprintf("%s: %v", root, err)
+				continue
+			}
+			if _, err := os.Lstat(abs); err != nil {
+				walkErrs <- err.Error()
+				continue
+			}
+			readable++
+			_ = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				if err != nil {
+					walkErrs <- err.Error()
+					if d != nil && d.IsDir() {
+						return fs.SkipDir
+					}
+					return nil
+				}
+				if d.IsDir() {
+					if p != abs && (skipRoots[p] || excluded(o.Exclude, p)) {
+						return fs.SkipDir
+					}
+					return nil
+				}
+				// Symlinks are not followed (loops, escaping the tree);
+				// sockets, devices and pipes are not files to read.
+				if !d.Type().IsRegular() || excluded(o.Exclude, p) {
+					return nil
+				}
+				select {
+				case paths <- p:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				return nil
+			})
+		}
+	}()
+	for w := 0; w < o.Concurrency; w++ {
+		workWG.Add(1)
+		go func() {
+			defer workWG.Done()
+			buf := make([]byte, 0, 64<<10)
+			for p := range paths {
+				var r fileResult
+				r, buf = scanFile(p, o, buf)
+				select {
+				case results <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { walkWG.Wait(); workWG.Wait(); close(results); close(walkErrs) }()
+
+	stats := map[string]int64{"files": 0, "bytes": 0, "skipped": 0, "errors": 0, "assets_with_pii": 0}
+	var errs []string
+	addErr := func(msg string) {
+		stats["errors"]++
+		if len(errs) < wire.MaxErrors {
+			errs = append(errs, msg)
+		}
+	}
+	var emitErr error
+	names := newIDNames()
+	for results != nil || walkErrs != nil {
+		select {
+		case msg, ok := <-walkErrs:
+			if !ok {
+				walkErrs = nil
+				continue
+			}
+			addErr(msg)
+		case r, ok := <-results:
+			if !ok {
+				results = nil
+				continue
+			}
+			switch {
+			case r.err != nil:
+				addErr(r.err.Error())
+				continue
+			case r.skipped:
+				stats["skipped"]++
+				continue
+			}
+			stats["files"]++
+			stats["bytes"] += r.size
+			if len(r.results) == 0 || emitErr != nil {
+				continue
+			}
+			stats["assets_with_pii"]++
+			if err := emitFile(r, o, names, env, emit); err != nil {
+				emitErr = err
+				cancel()
+			}
+		}
+	}
+	if emitErr != nil {
+		return nil, emitErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("fs scan cancelled: %w", err)
+	}
+
+	finished := o.Now().UTC()
+	scan := env(wire.KindScan)
+	scan.Scanner = "fs"
+	scan.StartedAt, scan.FinishedAt = &started, &finished
+	scan.Stats, scan.Errors = stats, errs
+	switch {
+	case readable == 0:
+		scan.Status = wire.StatusFailed
+	case stats["errors"] > 0:
+		scan.Status = wire.StatusPartial
+	default:
+		scan.Status = wire.StatusOK
+	}
+	if err := emit(&scan); err != nil {
+		return nil, err
+	}
+	return &scan, nil
+}
+
+func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Record, emit func(*wire.Record) error) error {
+	loc := wire.FileLocation(r.path)
+	id := wire.StableID(wire.SourceFS, o.Host, loc)
+	asset := env(wire.KindAsset)
+	asset.AssetID, asset.AssetType, asset.Location = id, "file", loc
+	asset.Size = r.info.Size()
+	mt := r.info.ModTime().UTC().Truncate(time.Second)
+	asset.ModifiedAt = &mt
+	mode := r.info.Mode().Perm()
+	asset.Owner = names.owner(r.info)
+	asset.Attributes = map[string]string{
+		"mode":           fmt.Sprintf("%04o", mode),
+		"world_readable": strconv.FormatBool(mode&0o004 != 0),
+	}
+	if g := names.group(r.info); g != "" {
+		asset.Attributes["group"] = g
+	}
+	if err := emit(&asset); err != nil {
+		return err
+	}
+	for _, res := range r.results {
+		rec := env(wire.KindPII)
+		rec.AssetID, rec.Location = id, loc
+		rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
+		rec.Count, rec.Distinct = res.Count, res.Distinct
+		rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
+		if err := emit(&rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanFile reads one file whole (bounded by MaxFileSize) and detects. The
+// buffer is reused across files by one worker.
+func scanFile(p string, o Options, buf []byte) (fileResult, []byte) {
+	r := fileResult{path: p}
+	f, err := os.Open(p)
+	if err != nil {
+		r.err = err
+		return r, buf
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		r.err = err
+		return r, buf
+	}
+	r.info = info
+	if !info.Mode().IsRegular() || info.Size() > o.MaxFileSize {
+		r.skipped = true
+		return r, buf
+	}
+	buf = buf[:0]
+	if int64(cap(buf)) < info.Size()+1 {
+		buf = make([]byte, 0, info.Size()+1)
+	}
+	// ReadAll-like, but bounded: a file growing while read stops at the cap.
+	for int64(len(buf)) <= o.MaxFileSize {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			r.err = fmt.Errorf("%s: %w", p, err)
+			return r, buf
+		}
+	}
+	if int64(len(buf)) > o.MaxFileSize {
+		r.skipped = true
+		return r, buf
+	}
+	if bytes.IndexByte(buf[:min(len(buf), binarySniff)], 0) >= 0 {
+		r.skipped = true
+		return r, buf
+	}
+	r.size = int64(len(buf))
+	agg := pii.NewAggregator(o.Tokenizer)
+	o.Detector.Detect(buf, agg.Add)
+	r.results = agg.Results()
+	return r, buf
+}
+
+func excluded(globs []string, p string) bool {
+	base := filepath.Base(p)
+	for _, g := range globs {
+		if ok, _ := filepath.Match(g, base); ok {
+			return true
+		}
+		if ok, _ := filepath.Match(g, p); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func newScanID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,128 @@
+package fsscan
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+var raws = []string{"ann@example.com", "bob@example.org", "4111111111111111", "123-45-6780"}
+
+func tree(t *testing.T) string {
+	dir := t.TempDir()
+	files := map[string]string{
+		"a.csv":           "email,card\nann@example.com,4111111111111111\nbob@example.org,x\nann@example.com,y\n",
+		"sub/notes.txt":   "SSN: 123-45-6780\n",
+		"sub/clean.txt":   "nothing here 1.2.3\n",
+		"bin.dat":         "ann@example.com\x00\x01\x02",
+		"skip/secret.csv": "ann@example.com\n",
+		"big.log":         strings.Repeat("x", 2048) + "bob@example.org\n",
+		"excluded.tmp":    "bob@example.org\n",
+	}
+	for name, c := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(c), 0o640))
+	}
+	require.NoError(t, os.Symlink(dir, filepath.Join(dir, "sub", "loop")))
+	return dir
+}
+
+func scan(t *testing.T, o Options) ([]wire.Record, *wire.Record) {
+	t.Helper()
+	if o.Detector == nil {
+		o.Detector = pii.NewDefault()
+	}
+	if o.Tokenizer == nil {
+		o.Tokenizer = pii.NewTokenizer([]byte("0123456789abcdef"))
+	}
+	o.Host = "host-1"
+	var recs []wire.Record
+	res, err := Scan(context.Background(), o, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "every record validates")
+		recs = append(recs, *r)
+		return nil
+	})
+	require.NoError(t, err)
+	return recs, res
+}
+
+func TestScan(t *testing.T) {
+	dir := tree(t)
+	recs, res := scan(t, Options{Paths: []string{dir}, Exclude: []string{"*.tmp", filepath.Join(dir, "skip")}, MaxFileSize: 1024})
+
+	type key struct{ file, typ string }
+	got := map[key][2]int64{}
+	assets := map[string]wire.Record{}
+	var lastAsset string
+	for _, r := range recs {
+		rel := strings.TrimPrefix(r.Location, wire.FileLocation(dir)+"/")
+		switch r.Kind {
+		case wire.KindAsset:
+			assets[rel] = r
+			lastAsset = r.AssetID
+		case wire.KindPII:
+			require.Equal(t, lastAsset, r.AssetID, "a file's pii records follow its asset")
+			got[key{rel, r.Type}] = [2]int64{r.Count, r.Distinct}
+		}
+		require.Equal(t, res.ScanID, r.ScanID)
+	}
+	require.Equal(t, map[key][2]int64{
+		{"a.csv", "email"}: {3, 2}, {"a.csv", "credit_card"}: {1, 1}, {"sub/notes.txt", "us_ssn"}: {1, 1},
+	}, got)
+	require.Len(t, assets, 2)
+	a := assets["a.csv"]
+	require.Equal(t, "file", a.AssetType)
+	require.Equal(t, "0640", a.Attributes["mode"])
+	require.Equal(t, "false", a.Attributes["world_readable"])
+	require.NotEmpty(t, a.Owner)
+	require.Equal(t, wire.StableID("fs", "host-1", a.Location), a.AssetID)
+
+	require.Equal(t, wire.StatusOK, res.Status)
+	require.Equal(t, res, &recs[len(recs)-1], "the scan record comes last")
+	// a.csv, notes.txt, clean.txt scanned; bin.dat (binary) and big.log (too large) skipped.
+	require.EqualValues(t, 3, res.Stats["files"])
+	require.EqualValues(t, 2, res.Stats["skipped"])
+	require.EqualValues(t, 2, res.Stats["assets_with_pii"])
+
+	out, err := json.Marshal(recs)
+	require.NoError(t, err)
+	for _, raw := range raws {
+		require.False(t, strings.Contains(string(out), raw), "a raw value leaked into records")
+	}
+}
+
+func TestScanMissingPath(t *testing.T) {
+	dir := tree(t)
+	_, res := scan(t, Options{Paths: []string{dir, filepath.Join(dir, "nope")}})
+	require.Equal(t, wire.StatusPartial, res.Status)
+	require.EqualValues(t, 1, res.Stats["errors"])
+	require.Contains(t, res.Errors[0], "nope")
+
+	_, res = scan(t, Options{Paths: []string{filepath.Join(dir, "nope")}})
+	require.Equal(t, wire.StatusFailed, res.Status)
+}
+
+func TestScanEmitErrorStops(t *testing.T) {
+	dir := tree(t)
+	boom := errors.New("spool closed")
+	_, err := Scan(context.Background(), Options{Paths: []string{dir}, Detector: pii.NewDefault(),
+		Tokenizer: pii.NewTokenizer([]byte("k")), Now: time.Now}, func(*wire.Record) error { return boom })
+	require.ErrorIs(t, err, boom)
+}
+
+func TestScanBadGlob(t *testing.T) {
+	_, err := Scan(context.Background(), Options{Paths: []string{"."}, Exclude: []string{"["},
+		Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}, func(*wire.Record) error { return nil })
+	require.ErrorContains(t, err, "bad exclude glob")
+}

@@ -1,0 +1,13 @@
+//go:build !unix
+
+package fsscan
+
+import "io/fs"
+
+// Owner lookups on Windows need the security descriptor API; the access
+// side of the file scanner (a later issue) brings them.
+type idNames struct{}
+
+func newIDNames() *idNames                { return &idNames{} }
+func (*idNames) owner(fs.FileInfo) string { return "" }
+func (*idNames) group(fs.FileInfo) string { return "" }
