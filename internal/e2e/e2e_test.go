@@ -191,29 +191,34 @@ func TestScanFSPrintsValidRecords(t *testing.T) {
 func TestCollectorKilledWhileShipping(t *testing.T) {
 	s := newStack(t, clickhouseAddr(t))
 	root := t.TempDir()
-	const files = 400
+	const files = 300
 	for i := 0; i < files; i++ {
 		content := fmt.Sprintf("id,email\n%d,user%d@example.com\n%d,user%d@example.com\n", i, i, i, i+100000)
 		require.NoError(t, os.WriteFile(filepath.Join(root, fmt.Sprintf("f%04d.csv", i)), []byte(content), 0o644))
 	}
-	// 4 records a batch: one file's asset + pii, twice → ~200 batches.
-	a := s.newAgent([]string{root}, "spool:\n  segment_records: 4\n  flush_interval: 50ms\n")
+	// 6 records a batch: three files' asset + pii → 100 batches.
+	a := s.newAgent([]string{root}, "spool:\n  segment_records: 6\n  flush_interval: 50ms\n")
+	t.Logf("stack ready")
 	s.runAgent(a)
 
 	// Kill as soon as part, not all, of the data is in.
 	require.Eventually(t, func() bool {
-		var page findingsPage
-		s.get("/api/v1/findings?limit=1", &page)
 		return s.storedRows("pii_findings") > 20
 	}, 30*time.Second, 20*time.Millisecond)
+	t0 := time.Now()
 	s.coll.kill9(t)
 	time.Sleep(300 * time.Millisecond) // let the agent hit a dead collector and back off
 	s.startCollector()
 
+	// Done when the agent's spool is empty: every batch acknowledged.
 	require.Eventually(t, func() bool {
-		var page findingsPage
-		return s.get("/api/v1/findings?limit=1", &page) == 200 && page.Total == files
-	}, 60*time.Second, 100*time.Millisecond, "not all findings arrived after the restart")
+		_, err := os.Stat(filepath.Join(a.dir, "spool"))
+		return err == nil && len(readyFiles(filepath.Join(a.dir, "spool"))) == 0 && s.storedRows("scans") > 0
+	}, 60*time.Second, 100*time.Millisecond, "the agent did not finish shipping after the restart")
+	t.Logf("all shipped %v after the kill", time.Since(t0))
+	var page findingsPage
+	require.Equal(t, 200, s.get("/api/v1/findings?limit=1", &page))
+	require.Equal(t, files, page.Total)
 
 	conn := s.clickhouse()
 	defer conn.Close()
