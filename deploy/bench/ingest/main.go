@@ -286,4 +286,3 @@ func idleRSS(ctx context.Context, bin, base, secret string) (int64, error) {
 	}
 	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", cmd.Process.Pid)
 }
-
