@@ -87,34 +87,44 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-func openStore(ctx context.Context, c config.Config, log *slog.Logger) (*store.Store, error) {
-	return store.Open(ctx, store.Options{
+// open parses a command's flags, loads the config and opens the store
+// with the schema migrated, as every command needs.
+func open(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string, stderr io.Writer) (config.Config, *slog.Logger, *store.Store, error) {
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, nil, nil, err
+	}
+	c, err := config.Load(*cfgPath)
+	if err != nil {
+		return c, nil, nil, err
+	}
+	log := newLogger(c.LogLevel, stderr)
+	st, err := store.Open(ctx, store.Options{
 		Addr: c.ClickHouse.Addr, Database: c.ClickHouse.Database,
 		Username: c.ClickHouse.Username, Password: c.ClickHouse.Password,
 		DialTimeout: c.ClickHouse.DialTimeout, Logger: log,
 	})
+	if err != nil {
+		return c, nil, nil, err
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return c, nil, nil, fmt.Errorf("migrating schema: %w", err)
+	}
+	if len(applied) > 0 {
+		log.Info("schema migrated", "database", c.ClickHouse.Database, "applied", applied)
+	}
+	return c, log, st, nil
 }
 
 func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, cfgPath := flags("migrate", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	c, err := config.Load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	log := newLogger(c.LogLevel, stderr)
-	st, err := openStore(ctx, c, log)
+	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	applied, err := st.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	log.Info("schema up to date", "database", c.ClickHouse.Database, "applied", applied)
+	log.Info("schema up to date", "database", c.ClickHouse.Database)
 	return nil
 }
 
@@ -123,28 +133,17 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	role := fs.String("role", "", "role: "+strings.Join(auth.CreatableRoles, ", "))
 	name := fs.String("name", "", "a label for the token (who or what uses it)")
 	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 = no expiry")
-	if err := fs.Parse(args); err != nil {
+	_, _, st, err := open(ctx, fs, cfgPath, args, stderr)
+	if err != nil {
 		return err
 	}
+	defer st.Close()
 	ok := false
 	for _, r := range auth.CreatableRoles {
 		ok = ok || r == *role
 	}
 	if !ok {
 		return fmt.Errorf("--role must be one of %s", strings.Join(auth.CreatableRoles, ", "))
-	}
-	c, err := config.Load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	log := newLogger(c.LogLevel, stderr)
-	st, err := openStore(ctx, c, log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
 	}
 	tok, _, err := auth.New(auth.Options{Store: st}).Create(ctx, *role, *name, "", *ttl)
 	if err != nil {
@@ -157,22 +156,11 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs, cfgPath := flags("serve", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	c, err := config.Load(*cfgPath)
-	if err != nil {
-		return err
-	}
-	log := newLogger(c.LogLevel, stderr)
-	st, err := openStore(ctx, c, log)
+	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return fmt.Errorf("migrating schema: %w", err)
-	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -66,7 +66,7 @@ func recordTables() []table {
 			name: "scans", kind: wire.KindScan,
 			columns: "scan_id, agent_id, host, source, scanner, started_at, finished_at, status, stat_keys, stat_values, errors, attr_keys, attr_values, observed_at, version",
 			row: func(r *wire.Record) []any {
-				sk, sv := sortedStats(r.Stats)
+				sk, sv := sortedKV(r.Stats)
 				k, v := sortedKV(r.Attributes)
 				return []any{r.ScanID, r.AgentID, r.Host, r.Source, r.Scanner, dateTime(r.StartedAt), dateTime(r.FinishedAt),
 					r.Status, sk, sv, strs(r.Errors), k, v, dateTime(&r.ObservedAt), unixNano(r.ObservedAt)}
@@ -194,26 +194,13 @@ func strs(v []string) []string {
 // sortedKV turns a map into parallel key/value arrays sorted by key, so
 // equal maps give equal rows and `arrayElement(values, indexOf(keys, k))`
 // reads one attribute.
-func sortedKV(m map[string]string) ([]string, []string) {
+func sortedKV[V any](m map[string]V) ([]string, []V) {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	vals := make([]string, len(keys))
-	for i, k := range keys {
-		vals[i] = m[k]
-	}
-	return keys, vals
-}
-
-func sortedStats(m map[string]int64) ([]string, []int64) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	vals := make([]int64, len(keys))
+	vals := make([]V, len(keys))
 	for i, k := range keys {
 		vals[i] = m[k]
 	}

@@ -4,14 +4,17 @@ export PATH=/usr/local/go/bin:$PATH
 
 # free_port prints a TCP port nobody listens on (the kernel picks it).
 free_port() {
-  go run "$(dirname "${BASH_SOURCE[0]}")/freeport" 2>/dev/null
+  local port
+  port=$(go run "./$(dirname "${BASH_SOURCE[0]}")/freeport") || { echo "free_port failed" >&2; return 1; }
+  echo "$port"
 }
 
 # start_clickhouse DIR: starts a private ClickHouse, sets CH_TCP and CH_HTTP.
 start_clickhouse() {
   local dir=$1 here
   here=$(dirname "${BASH_SOURCE[0]}")
-  CH_TCP=$(free_port); CH_HTTP=$(free_port)
+  CH_TCP=$(free_port) || return 1
+  CH_HTTP=$(free_port) || return 1
   "$here/clickhouse-start.sh" "$dir" "$CH_TCP" "$CH_HTTP"
   export CH_TCP CH_HTTP
 }

@@ -137,6 +137,7 @@ func run(ctx context.Context, addr string, n, agents, batch int, agentBin string
 	ingCtx, stopIng := context.WithCancel(ctx)
 	ingDone := make(chan struct{})
 	go func() { defer close(ingDone); ing.Run(ingCtx) }()
+	defer func() { stopIng(); <-ingDone }()
 	srv := api.New(api.Options{Store: collStore, Auth: authn, Fleet: fl, Ingester: ing,
 		MaxBodyBytes: 16 << 20, MaxDecodedBytes: 128 << 20, Logger: log})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -145,7 +146,7 @@ func run(ctx context.Context, addr string, n, agents, batch int, agentBin string
 	}
 	hs := &http.Server{Handler: srv}
 	go func() { _ = hs.Serve(ln) }()
-	defer func() { _ = hs.Close(); stopIng(); <-ingDone }()
+	defer hs.Close()
 	base := "http://" + ln.Addr().String()
 
 	secret, _, err := authn.Create(ctx, auth.RoleAgentEnroll, "bench", "", 0)
