@@ -29,9 +29,14 @@ var ErrBusy = errors.New("collector is busy: too many rows waiting for ClickHous
 
 // Options configures an Ingester.
 type Options struct {
-	Store          Store
-	BatchRows      int
-	BatchInterval  time.Duration
+	Store         Store
+	BatchRows     int
+	BatchInterval time.Duration
+	// MinRows is how many pending rows make a flush start at once when no
+	// flush is running (group commit): a busy collector writes as fast as
+	// ClickHouse takes it, while a trickle of tiny batches still waits up to
+	// BatchInterval to share one insert (ClickHouse wants few, large ones).
+	MinRows        int
 	MaxPendingRows int
 	// FlushTimeout bounds one ClickHouse insert.
 	FlushTimeout time.Duration
@@ -47,12 +52,18 @@ type Ingester struct {
 
 	mu       sync.Mutex
 	pending  []wire.Record
-	batches  []store.Batch
-	waiters  []chan error
+	queue    []request // the requests whose rows are in pending, in order
 	oldest   time.Time
 	space    *sync.Cond // signalled when pending rows drop
 	kick     chan struct{}
 	stopping bool
+}
+
+// request is one Submit waiting for its rows to be stored.
+type request struct {
+	done  chan error
+	rows  int
+	batch store.Batch // Key empty: the request had no Idempotency-Key
 }
 
 // New returns an Ingester; call Run to start flushing.
@@ -62,6 +73,9 @@ func New(o Options) *Ingester {
 	}
 	if o.BatchInterval <= 0 {
 		o.BatchInterval = 200 * time.Millisecond
+	}
+	if o.MinRows <= 0 {
+		o.MinRows = 1000
 	}
 	if o.MaxPendingRows < o.BatchRows {
 		o.MaxPendingRows = 8 * o.BatchRows
@@ -111,13 +125,11 @@ func (in *Ingester) Submit(ctx context.Context, agentID, key string, recs []wire
 		in.oldest = in.o.Now()
 	}
 	in.pending = append(in.pending, recs...)
-	if key != "" {
-		in.batches = append(in.batches, store.Batch{AgentID: agentID, Key: key, Records: len(recs), ReceivedAt: in.o.Now().UTC()})
-	}
-	in.waiters = append(in.waiters, done)
-	full := len(in.pending) >= in.o.BatchRows
+	in.queue = append(in.queue, request{done: done, rows: len(recs),
+		batch: store.Batch{AgentID: agentID, Key: key, Records: len(recs), ReceivedAt: in.o.Now().UTC()}})
+	enough := len(in.pending) >= in.o.MinRows
 	in.mu.Unlock()
-	if full {
+	if enough {
 		select {
 		case in.kick <- struct{}{}:
 		default:
@@ -149,7 +161,7 @@ func (in *Ingester) waitSpace(ctx context.Context) bool {
 
 // Run flushes until ctx is done, then flushes what is left.
 func (in *Ingester) Run(ctx context.Context) {
-	t := time.NewTicker(in.o.BatchInterval / 4)
+	t := time.NewTicker(max(in.o.BatchInterval/4, time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -158,33 +170,52 @@ func (in *Ingester) Run(ctx context.Context) {
 			in.stopping = true
 			in.space.Broadcast()
 			in.mu.Unlock()
-			in.flush(context.Background())
+			for in.flush(context.Background()) {
+			}
 			return
 		case <-in.kick:
 		case <-t.C:
 		}
-		in.mu.Lock()
-		due := len(in.pending) >= in.o.BatchRows ||
-			(len(in.pending) > 0 && in.o.Now().Sub(in.oldest) >= in.o.BatchInterval)
-		in.mu.Unlock()
-		if due {
-			in.flush(ctx)
+		// Run is the only flusher, so no flush is running here: flush while
+		// there is enough waiting (group commit) or it has waited too long.
+		for {
+			in.mu.Lock()
+			due := len(in.pending) >= in.o.MinRows ||
+				(len(in.pending) > 0 && in.o.Now().Sub(in.oldest) >= in.o.BatchInterval)
+			in.mu.Unlock()
+			if !due || !in.flush(ctx) {
+				break
+			}
 		}
 	}
 }
 
-func (in *Ingester) flush(ctx context.Context) {
+// flush stores whole requests from the front of the queue, up to about
+// BatchRows rows, and answers them. It reports whether it stored anything.
+func (in *Ingester) flush(ctx context.Context) bool {
 	in.mu.Lock()
-	recs, batches, waiters := in.pending, in.batches, in.waiters
-	in.pending, in.batches, in.waiters = nil, nil, nil
+	k, rows := 0, 0
+	for k < len(in.queue) && (k == 0 || rows+in.queue[k].rows <= in.o.BatchRows) {
+		rows += in.queue[k].rows
+		k++
+	}
+	if k == 0 {
+		in.mu.Unlock()
+		return false
+	}
+	recs, reqs := in.pending[:rows:rows], in.queue[:k:k]
+	in.pending, in.queue = in.pending[rows:], in.queue[k:]
 	in.space.Broadcast()
 	in.mu.Unlock()
-	if len(waiters) == 0 {
-		return
-	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), in.o.FlushTimeout)
 	defer cancel()
 	start := in.o.Now()
+	var batches []store.Batch
+	for _, r := range reqs {
+		if r.batch.Key != "" {
+			batches = append(batches, r.batch)
+		}
+	}
 	err := in.o.Store.InsertRecords(ctx, recs)
 	if err == nil && len(batches) > 0 {
 		// Recorded after the rows: a crash in between only means a retried
@@ -193,14 +224,15 @@ func (in *Ingester) flush(ctx context.Context) {
 	}
 	if err != nil {
 		err = fmt.Errorf("storing %d records: %w", len(recs), err)
-		in.o.Logger.Error("ingest flush failed", "records", len(recs), "requests", len(waiters), "err", err)
+		in.o.Logger.Error("ingest flush failed", "records", len(recs), "requests", len(reqs), "err", err)
 	}
 	if in.o.OnFlush != nil {
 		in.o.OnFlush(len(recs), in.o.Now().Sub(start), err)
 	}
-	for _, w := range waiters {
-		w <- err
+	for _, r := range reqs {
+		r.done <- err
 	}
+	return true
 }
 
 // Pending is the number of rows waiting for a flush.

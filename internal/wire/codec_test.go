@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -149,4 +150,43 @@ func FuzzDecode(f *testing.F) {
 			require.NoError(t, NewDecoder(bytes.NewReader(line)).Decode(&again))
 		}
 	})
+}
+
+func benchBatch(b *testing.B) []byte {
+	var buf bytes.Buffer
+	enc := NewEncoder(&buf)
+	recs := validRecords()
+	pii := recs[1]
+	for i := 0; i < 5000; i++ {
+		pii.AssetID = StableID("fs", "h", strings.Repeat("x", i%50))
+		require.NoError(b, enc.Encode(&pii))
+	}
+	return buf.Bytes()
+}
+
+// BenchmarkDecode is the collector's per-record cost; compare with
+// BenchmarkDecodeStdlib, the same lines through encoding/json alone.
+func BenchmarkDecode(b *testing.B) {
+	data := benchBatch(b)
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		dec := NewDecoder(bytes.NewReader(data))
+		var rec Record
+		for dec.Decode(&rec) == nil {
+		}
+	}
+}
+
+func BenchmarkDecodeStdlib(b *testing.B) {
+	data := benchBatch(b)
+	b.SetBytes(int64(len(data)))
+	for i := 0; i < b.N; i++ {
+		for _, line := range bytes.Split(data, []byte{'\n'}) {
+			var rec Record
+			if len(line) > 0 {
+				require.NoError(b, json.Unmarshal(line, &rec))
+				require.NoError(b, rec.Validate())
+			}
+		}
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -39,12 +40,15 @@ func main() {
 	agents := flag.Int("agents", 8, "concurrent simulated agents")
 	batch := flag.Int("batch", 5000, "records per agent batch")
 	agentBin := flag.String("agent-bin", "", "sightline-agent binary for the idle RSS check (skipped when empty)")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the collector phase to this file")
 	flag.Parse()
 	if err := run(context.Background(), *addr, *n, *agents, *batch, *agentBin); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
+
+var cpuProfile string
 
 func records(n int) []wire.Record {
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
@@ -60,7 +64,7 @@ func records(n int) []wire.Record {
 		recs[i] = wire.Record{
 			Kind: wire.KindPII, Source: wire.SourceFS, ScanID: "scan-" + host, ObservedAt: t0, Host: host,
 			AssetID: wire.StableID("fs", host, loc), Location: loc, Type: ty.typ, Category: ty.cat,
-			Count: int64(1 + i%50), Distinct: int64(1 + i%20), Confidence: wire.ConfidenceHigh,
+			Count: int64(20 + i%50), Distinct: int64(1 + i%20), Confidence: wire.ConfidenceHigh,
 			Samples: []string{ty.sample}, Tokens: []string{fmt.Sprintf("%032x", i), fmt.Sprintf("%032x", i+1)},
 			Where: []string{fmt.Sprintf("line %d", 2+i%100)},
 		}
@@ -180,6 +184,14 @@ func run(ctx context.Context, addr string, n, agents, batch int, agentBin string
 	}
 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: agents}}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		_ = pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	start = time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, agents)
