@@ -22,7 +22,7 @@ cleanup() {
   echo "stopped; data left in $work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 0' INT TERM  # Ctrl-C is how the demo is meant to end
 
 echo "== starting ClickHouse"
 start_clickhouse "$work/clickhouse"
