@@ -103,8 +103,12 @@ func (s *Server) ingest(c *gin.Context) {
 		return
 	}
 	s.metrics.ingestBatches.WithLabelValues("stored").Inc()
+	perKind := map[string]int{}
 	for i := range recs {
-		s.metrics.ingestRecords.WithLabelValues(recs[i].Kind).Inc()
+		perKind[recs[i].Kind]++
+	}
+	for k, n := range perKind {
+		s.metrics.ingestRecords.WithLabelValues(k).Add(float64(n))
 	}
 	c.JSON(http.StatusOK, gin.H{"accepted": len(recs)})
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	gojson "github.com/goccy/go-json"
 )
@@ -67,9 +69,11 @@ func (d *Decoder) Decode(rec *Record) error {
 		if err := gojson.Unmarshal(line, rec); err != nil {
 			*rec = Record{}
 			if err := json.Unmarshal(line, rec); err != nil {
-				return d.jsonError(err)
+				return d.jsonError(line, err)
 			}
-			return &LineError{Line: d.line, Err: fmt.Errorf("malformed record: %v", err)}
+			// Accepted by encoding/json but not goccy: an edge of the JSON
+			// grammar. Its message may quote input, so it is not passed on.
+			return &LineError{Line: d.line, Err: errors.New("malformed record: not JSON this decoder accepts")}
 		}
 		if err := rec.Validate(); err != nil {
 			var fe *FieldError
@@ -112,7 +116,7 @@ func (d *Decoder) readLine() ([]byte, error) {
 // jsonError turns encoding/json's errors into a LineError that names the
 // field when the decoder knows it. The message never quotes the line: a
 // malformed line could hold anything.
-func (d *Decoder) jsonError(err error) error {
+func (d *Decoder) jsonError(line []byte, err error) error {
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
 		return &LineError{Line: d.line, Field: te.Field, Err: fmt.Errorf("want a JSON %s, got %s", te.Type, te.Value)}
@@ -121,7 +125,34 @@ func (d *Decoder) jsonError(err error) error {
 	if errors.As(err, &se) {
 		return &LineError{Line: d.line, Err: fmt.Errorf("malformed JSON at byte %d: %v", se.Offset, se)}
 	}
-	return &LineError{Line: d.line, Err: fmt.Errorf("malformed record: %v", err)}
+	var pe *time.ParseError
+	if errors.As(err, &pe) || strings.Contains(err.Error(), "Time.UnmarshalJSON") {
+		return &LineError{Line: d.line, Field: badTimeField(line), Err: errors.New("want an RFC 3339 time such as 2026-11-01T10:00:00Z")}
+	}
+	return &LineError{Line: d.line, Err: errors.New("malformed record")}
+}
+
+// timeFields are the record's time-valued keys.
+var timeFields = []string{"observed_at", "modified_at", "last_login", "password_last_set", "started_at", "finished_at"}
+
+// badTimeField finds which time field of a line does not parse (time
+// errors from encoding/json do not say, and quote the value instead).
+func badTimeField(line []byte) string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(line, &m) != nil {
+		return ""
+	}
+	for _, f := range timeFields {
+		raw, ok := m[f]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		var t time.Time
+		if t.UnmarshalJSON(raw) != nil {
+			return f
+		}
+	}
+	return ""
 }
 
 // Encoder writes records as NDJSON.

@@ -59,6 +59,8 @@ func TestDecodeErrorsNameLineAndField(t *testing.T) {
 		{"wrong type", strings.Replace(good, `"asset_id":"a"`, `"asset_id":7`, 1), "asset_id", "want a JSON string"},
 		{"missing required", strings.Replace(good, `"location":"file:///x"`, `"owner":"x"`, 1), "location", "required"},
 		{"bad source", strings.Replace(good, `"source":"fs"`, `"source":"ftp"`, 1), "source", "unknown source"},
+		{"bad time", strings.Replace(good, `"2026-11-01T10:00:00Z"`, `"jane@example.com"`, 1), "observed_at", "RFC 3339"},
+		{"time of wrong type", strings.Replace(good, `"2026-11-01T10:00:00Z"`, `12`, 1), "observed_at", "RFC 3339"},
 		{"missing observed_at", strings.Replace(good, `"observed_at":"2026-11-01T10:00:00Z",`, ``, 1), "observed_at", "required"},
 		{"bad pii count", `{"kind":"pii","source":"fs","scan_id":"s","observed_at":"2026-11-01T10:00:00Z","asset_id":"a","location":"l","type":"email","category":"contact","count":0}`, "count", "at least 1"},
 		{"raw value as token", `{"kind":"pii","source":"fs","scan_id":"s","observed_at":"2026-11-01T10:00:00Z","asset_id":"a","location":"l","type":"email","category":"contact","count":1,"tokens":["someone@example.com"]}`, "tokens", "32 lower-case hex"},
@@ -81,13 +83,18 @@ func TestDecodeErrorsNameLineAndField(t *testing.T) {
 }
 
 func TestDecodeErrorNeverQuotesTheLine(t *testing.T) {
-	secret := "123-45-6789 jane@example.com"
-	dec := NewDecoder(strings.NewReader(`{"kind":"asset","owner":` + secret + `}`))
-	var rec Record
-	err := dec.Decode(&rec)
-	require.Error(t, err)
-	require.NotContains(t, err.Error(), "jane@")
-	require.NotContains(t, err.Error(), "6789")
+	for _, in := range []string{
+		`{"kind":"asset","owner":123-45-6789 jane@example.com}`,
+		`{"kind":"asset","observed_at":"123-45-6789 jane@example.com"}`,
+		`{"kind":"asset","size":"123-45-6789 jane@example.com"}`,
+	} {
+		dec := NewDecoder(strings.NewReader(in))
+		var rec Record
+		err := dec.Decode(&rec)
+		require.Error(t, err)
+		require.NotContains(t, err.Error(), "jane@")
+		require.NotContains(t, err.Error(), "6789")
+	}
 }
 
 func TestLongLineRejected(t *testing.T) {
