@@ -47,22 +47,9 @@ type Summary struct {
 }
 
 // from returns the FROM clause (and its arguments) of the current findings
-// matching f. A finding is current when, for its (agent_id, source), either
-//   - it belongs to the latest completed (ok or partial) scan, or
-//   - it was observed after that scan started: it comes from a scan still
-//     in progress, whose rows have already replaced older ones, or
-//   - no scan of that (agent_id, source) has completed yet.
-//
-// So the previous scan stays visible until the next one completes (no
-// flicker), a re-scan replaces rows in place, and a finding that the newest
-// completed scan no longer reports (file cleaned or deleted) drops out. A
-// crashed scan's rows stop being current once a later scan completes, and
-// a failed scan's rows never are.
-// The version breaks ties between scans finishing in the same second.
-//
-// Only fixed SQL fragments are joined; every user value is a bound `?`
-// argument. The filters run after FINAL's de-duplication (WHERE, never
-// PREWHERE: on 18.16 PREWHERE runs before FINAL).
+// matching f: the current_pii_findings view (migration 0002 says what
+// "current" means) with the filters applied. Only fixed SQL fragments are
+// joined; every user value is a bound `?` argument.
 func (f FindingFilter) from() (string, []any) {
 	var conds []string
 	var args []any
@@ -83,20 +70,7 @@ func (f FindingFilter) from() (string, []any) {
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
-	return ` (
-		SELECT asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
-			count, distinct_count, samples, locations, observed_at
-		FROM {db}.pii_findings FINAL` + where + `
-	) ANY LEFT JOIN (
-		SELECT agent_id, source,
-			argMax(scan_id, (finished_at, version)) AS cur_scan,
-			argMax(started_at, (finished_at, version)) AS cur_started
-		FROM {db}.scans FINAL
-		WHERE status IN ('ok', 'partial')
-		GROUP BY agent_id, source
-	) USING (agent_id, source)
-	WHERE (cur_scan = '' OR scan_id = cur_scan OR observed_at > cur_started)
-		AND scan_id NOT IN (SELECT scan_id FROM {db}.scans FINAL WHERE status = 'failed')`, args
+	return ` {db}.current_pii_findings` + where, args
 }
 
 // Findings returns a page of current findings matching f, ordered by
