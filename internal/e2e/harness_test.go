@@ -75,8 +75,9 @@ func randomHex(n int) string {
 
 // proc is a started binary whose output goes to a log file.
 type proc struct {
-	cmd *exec.Cmd
-	log string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{} // closed when the process has exited
 }
 
 func start(t *testing.T, logPath string, name string, args ...string) *proc {
@@ -86,8 +87,8 @@ func start(t *testing.T, logPath string, name string, args ...string) *proc {
 	cmd := exec.Command(filepath.Join(binDir, name), args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	require.NoError(t, cmd.Start())
-	p := &proc{cmd: cmd, log: logPath}
 	done := make(chan struct{})
+	p := &proc{cmd: cmd, log: logPath, done: done}
 	go func() { _ = cmd.Wait(); f.Close(); close(done) }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
@@ -108,9 +109,7 @@ func start(t *testing.T, logPath string, name string, args ...string) *proc {
 func (p *proc) kill9(t *testing.T) {
 	t.Helper()
 	require.NoError(t, p.cmd.Process.Signal(syscall.SIGKILL))
-	for i := 0; i < 100 && p.cmd.ProcessState == nil; i++ {
-		time.Sleep(20 * time.Millisecond)
-	}
+	<-p.done
 }
 
 func tail(s string, n int) string {

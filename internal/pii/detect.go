@@ -4,9 +4,11 @@ import (
 	"bytes"
 )
 
-// NewDefault returns the first detector set: email, credit_card (issuer
-// prefix + Luhn) and us_ssn (SSA rules). It finds candidates with byte scans
-// (IndexByte for '@', one pass over digit runs) and validates each in a
+// NewDefault returns the detector set: email, credit_card (issuer prefix +
+// Luhn), us_ssn (SSA rules), iban (country length + mod-97), uk_nino (HMRC
+// prefix rules), ip_address, aws_access_key and private_key. It finds
+// candidates with byte scans (IndexByte, Index for fixed prefixes, single
+// passes over digit runs and capital-letter pairs) and validates each in a
 // small window; there is no regular expression over the input.
 func NewDefault() Detector { return defaultDetector{} }
 
@@ -15,6 +17,10 @@ type defaultDetector struct{}
 func (defaultDetector) Detect(text []byte, emit func(Match)) {
 	detectEmails(text, emit)
 	detectDigitRuns(text, emit)
+	detectLetterPrefixed(text, emit)
+	detectIPs(text, emit)
+	detectAWSKeys(text, emit)
+	detectPrivateKeys(text, emit)
 }
 
 // lines counts newlines incrementally so a match's line costs only the

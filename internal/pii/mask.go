@@ -26,6 +26,28 @@ func Mask(typ string, v []byte) string {
 			return stars(v, 0)
 		}
 		return "***-**-" + string(v[5:])
+	case TypeIBAN:
+		if len(v) < 8 {
+			return stars(v, 0)
+		}
+		return string(v[:2]) + strings.Repeat("*", len(v)-6) + string(v[len(v)-4:])
+	case TypeUKNINO:
+		if len(v) != 9 {
+			return stars(v, 0)
+		}
+		return string(v[:2]) + "******" + string(v[8:])
+	case TypeIPAddress:
+		if i, j := bytes.IndexByte(v, '.'), bytes.LastIndexByte(v, '.'); i > 0 && j > i {
+			return string(v[:i]) + ".*.*" + string(v[j:])
+		}
+		if i := bytes.IndexByte(v, ':'); i > 0 {
+			return string(v[:i]) + ":****"
+		}
+		return stars(v, 0)
+	case TypeAWSAccessKey:
+		return stars(v, 4)
+	case TypePrivateKey:
+		return "-----BEGIN PRIVATE KEY----- (redacted)"
 	}
 	return stars(v, 2)
 }

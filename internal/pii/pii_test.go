@@ -33,7 +33,7 @@ func TestDetect(t *testing.T) {
 	}{
 		{"email", "mail Jane.Doe+x@Example.co.uk now", []found{{"email", "j***@e***.uk", High, 1}}},
 		{"email end of sentence", "write to a@b.io.", []found{{"email", "a***@b***.io", High, 1}}},
-		{"email needs a tld", "user@localhost and x@y.c and joe@1.2.3.4", nil},
+		{"email needs a tld", "user@localhost and x@y.c and joe@host.123", nil},
 		{"email inside a longer token", "a@b@example.com", nil},
 		{"email bad local", ".a@example.com x..y@example.com", nil},
 		{"visa plain", "card 4111111111111111 ok", []found{{"credit_card", "**** **** **** 1111", High, 1}}},
@@ -56,7 +56,20 @@ func TestDetect(t *testing.T) {
 		{"ssn published samples", "SSN 078-05-1120, SSN 219-09-9999, SSN 123-45-6789", nil},
 		{"ssn mixed separators", "123-45 6780", nil},
 		{"ssn inside longer run", "1123-45-6780 123-45-67801", nil},
-		{"dates and versions", "2026-11-01 v1.2.3 10.0.0.1 12:30", nil},
+		{"dates and versions", "2026-11-01 v1.2.3 v10.0.0.1 1.2.3.4.5 12:30:45", nil},
+		{"iban grouped and plain", "IBAN: DE89 3704 0044 0532 0130 00, GB82WEST12345698765432", []found{
+			{"iban", "DE****************3000", High, 1}, {"iban", "GB****************5432", High, 1}}},
+		{"iban bad check or length", "DE89 3704 0044 0532 0130 01 DE89370400440532013 XX89370400440532013000", nil},
+		{"uk nino", "NI AB123456C and AB 12 34 56 D", []found{{"uk_nino", "AB******C", High, 1}, {"uk_nino", "AB******D", High, 1}}},
+		{"uk nino bad prefix or suffix", "QQ123456C GB123456A AO123456B AB123456E", nil},
+		{"ipv4 and ipv6", "from 10.0.0.1, to 2001:db8::1 and ::1.", []found{
+			{"ip_address", "10.*.*.1", Medium, 1}, {"ip_address", "2001:****", Medium, 1}, {"ip_address", "***", Medium, 1}}},
+		{"not ips", "256.1.1.1 1.2.3 fe80::1%eth0 deadbeef", nil},
+		{"aws key", "key=AKIAIOSFODNN7EXAMPLE", []found{{"aws_access_key", "****************MPLE", High, 1}}},
+		{"aws key glued or short", "XAKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPL AKIAIOSFODNN7EXAMPLE1", nil},
+		{"private key", "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n", []found{
+			{"private_key", "-----BEGIN PRIVATE KEY----- (redacted)", High, 2}}},
+		{"public key is not private", "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", nil},
 		{"lines", "a\nb\nmail x@example.com\n\nSSN 123-45-6780", []found{
 			{"email", "x***@e***.com", High, 3}, {"us_ssn", "***-**-6780", High, 5}}},
 	}
