@@ -36,7 +36,7 @@ func writeFixture(t *testing.T) string {
 		"hr/notes.txt": "Employee SSN: 123-45-6780\n" +
 			"the published sample 078-05-1120 is not anyone's\n" +
 			"area 666 is never issued: 666-12-3456\n",
-		"logs/app.log": "2026-11-01 build 1.2.3.4 served in 12 ms\n",
+		"logs/app.log": "2026-11-01 build v1.2.3.4 served in 12 ms\n",
 	}
 	for name, content := range files {
 		p := filepath.Join(dir, name)

@@ -49,7 +49,7 @@ func main() {
 
 	write(filepath.Join(*dir, "docs", "hr-note.txt"),
 		"Employee onboarding\nSSN: "+ssn(r)+"\nContact: hr-team@example.net\nOrder no. 1234-5678-9012-3456 (not a card)\n")
-	write(filepath.Join(*dir, "docs", "readme.txt"), "Nothing personal in here: version 1.2.3.4, order 4111-1111-1111-1112.\n")
+	write(filepath.Join(*dir, "docs", "readme.txt"), "Nothing personal in here: version v1.2.3.4, order 4111-1111-1111-1112.\n")
 }
 
 // ssn returns a well-formed SSN in ranges the SSA issues (area 001–665).
