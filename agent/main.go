@@ -24,6 +24,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/runner"
 	"github.com/sightline-dev/sightline/internal/pii"
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/version"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -86,12 +87,6 @@ type multi []string
 func (m *multi) String() string     { return strings.Join(*m, ",") }
 func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
-func newLogger(level string, w io.Writer) *slog.Logger {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
 // tokenKey finds the key for keyed tokens: the environment, else the
 // enrollment credentials, else a random key for this run only (tokens then
 // match nothing elsewhere, but still reveal nothing).
@@ -138,7 +133,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("scan fs: --path %s: %w", p, err)
 		}
 	}
-	log := newLogger(*logLevel, stderr)
+	log := sharedconfig.Logger(*logLevel, stderr)
 	key, agentID := tokenKey(*dataDir, log)
 	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	if *format == "table" {
@@ -254,7 +249,7 @@ func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(c.LogLevel, stderr)
+	log := sharedconfig.Logger(c.LogLevel, stderr)
 	creds, err := enroll.Load(c.CredentialsPath())
 	if err != nil {
 		return err

@@ -26,6 +26,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/store"
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/version"
 )
 
@@ -81,12 +82,6 @@ func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	return fs, cfg
 }
 
-func newLogger(level string, w io.Writer) *slog.Logger {
-	var l slog.Level
-	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
-}
-
 // open parses a command's flags, loads the config and opens the store
 // with the schema migrated, as every command needs.
 func open(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string, stderr io.Writer) (config.Config, *slog.Logger, *store.Store, error) {
@@ -97,7 +92,7 @@ func open(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string,
 	if err != nil {
 		return c, nil, nil, err
 	}
-	log := newLogger(c.LogLevel, stderr)
+	log := sharedconfig.Logger(c.LogLevel, stderr)
 	st, err := store.Open(ctx, store.Options{
 		Addr: c.ClickHouse.Addr, Database: c.ClickHouse.Database,
 		Username: c.ClickHouse.Username, Password: c.ClickHouse.Password,

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -54,4 +55,12 @@ func Env(dst *string, name string) {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		*dst = v
 	}
+}
+
+// Logger returns the text logger both programs write to stderr, at level
+// (debug, info, warn, error; anything else means info).
+func Logger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
 }
