@@ -23,8 +23,8 @@ import (
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/runner"
-	"github.com/sightline-dev/sightline/internal/pii"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
+	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/version"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
