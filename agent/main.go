@@ -30,7 +30,7 @@ import (
 )
 
 const usage = `usage:
-  sightline-agent scan fs --path DIR [--path DIR…] [--exclude GLOB…] [--format ndjson|table]
+  sightline-agent scan fs --path DIR [--path DIR…] [--exclude GLOB…] [--state FILE] [--format ndjson|table]
   sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
   sightline-agent run     --config FILE
   sightline-agent version
@@ -117,6 +117,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fs.Var(&excludes, "exclude", "glob of paths to skip (repeatable)")
 	format := fs.String("format", "ndjson", "output: ndjson or table")
 	maxSize := fs.Int64("max-file-size", 100<<20, "skip files larger than this many bytes")
+	statePath := fs.String("state", "", "incremental scan state file: unchanged files are not read again (default: full scan)")
 	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", config.Default().DataDir), "agent data directory (for the enrolled token key)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -135,16 +136,29 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	log := sharedconfig.Logger(*logLevel, stderr)
 	key, agentID := tokenKey(*dataDir, log)
+	tok := pii.NewTokenizer(key)
+	var state *fsscan.State
+	if *statePath != "" {
+		var err error
+		if state, err = fsscan.LoadState(*statePath, tok); err != nil {
+			log.Warn(err.Error())
+		}
+	}
 	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	if *format == "table" {
 		out = newTableSink(stdout)
 	}
 	res, err := fsscan.Scan(ctx, fsscan.Options{
 		Paths: paths, Exclude: excludes, MaxFileSize: *maxSize,
-		Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer(key), AgentID: agentID, Logger: log,
+		Detector: pii.NewDefault(), Tokenizer: tok, AgentID: agentID, Logger: log, State: state,
 	}, out.Emit)
 	if err != nil {
 		return err
+	}
+	if state != nil {
+		if err := state.Save(); err != nil {
+			return err
+		}
 	}
 	return out.Close(res)
 }

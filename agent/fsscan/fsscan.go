@@ -35,8 +35,12 @@ type Options struct {
 	Host        string
 	AgentID     string
 	Concurrency int
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// State, when set, makes the scan incremental: files whose size,
+	// modification time and inode are unchanged are not read again, and
+	// their last results are reported as current. The caller saves it.
+	State  *State
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // pseudo file systems never worth reading.
@@ -46,12 +50,13 @@ var skipRoots = map[string]bool{"/proc": true, "/sys": true, "/dev": true}
 const binarySniff = 8 << 10
 
 type fileResult struct {
-	path    string
-	info    fs.FileInfo
-	size    int64
-	results []pii.Result
-	skipped bool
-	err     error
+	path      string
+	info      fs.FileInfo
+	size      int64
+	results   []pii.Result
+	unchanged bool
+	skipped   bool
+	err       error
 }
 
 // Scan walks o.Paths, calling emit (from one goroutine at a time) for every
@@ -83,6 +88,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	started := o.Now().UTC().Truncate(time.Second)
 	scanID := newScanID()
+	o.State.begin()
 	env := func(kind string) wire.Record {
 		return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Host}
 	}
@@ -159,7 +165,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	go func() { walkWG.Wait(); workWG.Wait(); close(results); close(walkErrs) }()
 
-	stats := map[string]int64{"files": 0, "bytes": 0, "skipped": 0, "errors": 0, "assets_with_pii": 0}
+	stats := map[string]int64{"files": 0, "bytes": 0, "skipped": 0, "errors": 0, "assets_with_pii": 0, "unchanged": 0}
 	var errs []string
 	addErr := func(msg string) {
 		stats["errors"]++
@@ -191,7 +197,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				continue
 			}
 			stats["files"]++
-			stats["bytes"] += r.size
+			o.State.remember(r.path, r.info, r.results)
+			if r.unchanged {
+				stats["unchanged"]++
+			} else {
+				stats["bytes"] += r.size
+			}
 			if len(r.results) == 0 || emitErr != nil {
 				continue
 			}
@@ -281,17 +292,34 @@ func scanFile(p string, o Options, buf []byte) (fileResult, []byte) {
 		r.skipped = true
 		return r, buf
 	}
+	if res, ok := o.State.unchanged(p, info); ok {
+		r.results, r.unchanged, r.size = res, true, info.Size()
+		return r, buf
+	}
 	buf = buf[:0]
 	if int64(cap(buf)) < info.Size()+1 {
 		buf = make([]byte, 0, info.Size()+1)
 	}
-	// ReadAll-like, but bounded: a file growing while read stops at the cap.
+	// ReadAll-like, but bounded (a file growing while read stops at the
+	// cap), and a binary file is given up after its first chunk.
+	sniffed := false
 	for int64(len(buf)) <= o.MaxFileSize {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
+		limit := cap(buf)
+		if !sniffed {
+			limit = min(limit, len(buf)+binarySniff)
+		}
+		n, err := f.Read(buf[len(buf):limit])
 		buf = buf[:len(buf)+n]
+		if !sniffed && (len(buf) >= binarySniff || errors.Is(err, io.EOF)) {
+			sniffed = true
+			if bytes.IndexByte(buf[:min(len(buf), binarySniff)], 0) >= 0 {
+				r.skipped = true
+				return r, buf
+			}
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -301,10 +329,6 @@ func scanFile(p string, o Options, buf []byte) (fileResult, []byte) {
 		}
 	}
 	if int64(len(buf)) > o.MaxFileSize {
-		r.skipped = true
-		return r, buf
-	}
-	if bytes.IndexByte(buf[:min(len(buf), binarySniff)], 0) >= 0 {
 		r.skipped = true
 		return r, buf
 	}

@@ -126,3 +126,62 @@ func TestScanBadGlob(t *testing.T) {
 		Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}, func(*wire.Record) error { return nil })
 	require.ErrorContains(t, err, "bad exclude glob")
 }
+
+func piiCounts(recs []wire.Record) map[string]int64 {
+	out := map[string]int64{}
+	for _, r := range recs {
+		if r.Kind == wire.KindPII {
+			out[filepath.Base(r.Location)+" "+r.Type] = r.Count
+		}
+	}
+	return out
+}
+
+func TestIncrementalState(t *testing.T) {
+	dir := tree(t)
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
+	run := func(tok *pii.Tokenizer) ([]wire.Record, *wire.Record) {
+		st, err := LoadState(statePath, tok)
+		require.NoError(t, err)
+		recs, res := scan(t, Options{Paths: []string{dir}, Tokenizer: tok, State: st, MaxFileSize: 1024,
+			Exclude: []string{"*.tmp", filepath.Join(dir, "skip")}})
+		require.NoError(t, st.Save())
+		return recs, res
+	}
+	first, res := run(tok)
+	require.EqualValues(t, 0, res.Stats["unchanged"])
+	want := piiCounts(first)
+
+	second, res := run(tok)
+	require.Equal(t, res.Stats["files"], res.Stats["unchanged"], "nothing changed, nothing read")
+	require.EqualValues(t, 0, res.Stats["bytes"])
+	require.Equal(t, want, piiCounts(second), "unchanged files still report their findings")
+
+	// A changed file is read again; a deleted one is forgotten.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "a.csv"), []byte("email\nann@example.com\n"), 0o640))
+	require.NoError(t, os.Remove(filepath.Join(dir, "sub", "notes.txt")))
+	third, res := run(tok)
+	require.Equal(t, map[string]int64{"a.csv email": 1}, piiCounts(third))
+	require.EqualValues(t, 1, res.Stats["unchanged"], "only clean.txt is unchanged")
+
+	// Another token key (re-enrollment) invalidates every cached result.
+	_, res = run(pii.NewTokenizer([]byte("another key")))
+	require.EqualValues(t, 0, res.Stats["unchanged"])
+
+	raw, err := os.ReadFile(statePath)
+	require.NoError(t, err)
+	for _, v := range raws {
+		require.False(t, strings.Contains(string(raw), v), "a raw value leaked into the state file")
+	}
+}
+
+func TestDamagedStateMeansFullScan(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "state.json")
+	require.NoError(t, os.WriteFile(p, []byte("{not json"), 0o600))
+	st, err := LoadState(p, pii.NewTokenizer([]byte("k")))
+	require.ErrorContains(t, err, "damaged")
+	require.NotNil(t, st)
+	_, res := scan(t, Options{Paths: []string{tree(t)}, State: st})
+	require.EqualValues(t, 0, res.Stats["unchanged"])
+}

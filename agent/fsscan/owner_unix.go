@@ -53,3 +53,10 @@ func (n *idNames) group(info fs.FileInfo) string {
 	n.groups[st.Gid] = name
 	return name
 }
+
+func inode(info fs.FileInfo) uint64 {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return uint64(st.Ino)
+	}
+	return 0
+}

@@ -96,17 +96,27 @@ func (r *Runner) Run(ctx context.Context) error {
 		det := pii.NewDefault()
 		tok := pii.NewTokenizer(key)
 		fsc := c.Scans.FS
+		state, err := fsscan.LoadState(c.FSStatePath(), tok)
+		if err != nil {
+			r.o.Logger.Warn(err.Error())
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r.schedule(ctx, "fs", fsc.Schedule, func(ctx context.Context) error {
-				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
+				err := r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
 					return fsscan.Scan(ctx, fsscan.Options{
 						Paths: fsc.Paths, Exclude: fsc.Exclude, MaxFileSize: fsc.MaxFileSize,
 						Detector: det, Tokenizer: tok, AgentID: r.o.Creds.AgentID,
-						Logger: r.o.Logger, Now: r.o.Now,
+						Logger: r.o.Logger, Now: r.o.Now, State: state,
 					}, emit)
 				})
+				if err != nil {
+					return err
+				}
+				// Saved only once the scan's records are all in the spool:
+				// a scan cut short is redone in full next time.
+				return state.Save()
 			})
 		}()
 	}

@@ -80,3 +80,7 @@ func (t *Tokenizer) Token(normalized []byte) string {
 	t.pool.Put(h)
 	return hex.EncodeToString(out[:16])
 }
+
+// DetectorVersion changes whenever what NewDefault finds changes, so cached
+// per-file results (the agent's incremental scan state) are recomputed.
+const DetectorVersion = "2026-11-22.1"
