@@ -49,6 +49,9 @@ var skipRoots = map[string]bool{"/proc": true, "/sys": true, "/dev": true}
 // binarySniff is how much of a file is checked for a NUL byte.
 const binarySniff = 8 << 10
 
+// chunkSize is how much of a file is read at a time.
+const chunkSize = 1 << 20
+
 type fileResult struct {
 	path      string
 	info      fs.FileInfo
@@ -296,45 +299,57 @@ func scanFile(p string, o Options, buf []byte) (fileResult, []byte) {
 		r.results, r.unchanged, r.size = res, true, info.Size()
 		return r, buf
 	}
-	buf = buf[:0]
-	if int64(cap(buf)) < info.Size()+1 {
-		buf = make([]byte, 0, info.Size()+1)
+	// Stream the file in chunks cut at line ends, so memory stays at about
+	// two chunks per worker whatever the file size. Every detector but the
+	// PEM block one works within a line; a key block cut by a chunk end is
+	// still found once, by its header.
+	if cap(buf) < 2*chunkSize {
+		buf = make([]byte, 0, 2*chunkSize)
 	}
-	// ReadAll-like, but bounded (a file growing while read stops at the
-	// cap), and a binary file is given up after its first chunk.
-	sniffed := false
-	for int64(len(buf)) <= o.MaxFileSize {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		limit := cap(buf)
-		if !sniffed {
-			limit = min(limit, len(buf)+binarySniff)
-		}
-		n, err := f.Read(buf[len(buf):limit])
+	buf = buf[:0]
+	agg := pii.NewAggregator(o.Tokenizer)
+	line := 0 // lines before the current window
+	detect := func(window []byte) {
+		o.Detector.Detect(window, func(m pii.Match) {
+			m.Line += line
+			agg.Add(m)
+		})
+		line += bytes.Count(window, []byte{'\n'})
+	}
+	first := true
+	var read int64
+	for {
+		n, err := io.ReadFull(f, buf[len(buf):len(buf)+chunkSize])
 		buf = buf[:len(buf)+n]
-		if !sniffed && (len(buf) >= binarySniff || errors.Is(err, io.EOF)) {
-			sniffed = true
+		read += int64(n)
+		if first {
+			first = false
 			if bytes.IndexByte(buf[:min(len(buf), binarySniff)], 0) >= 0 {
 				r.skipped = true
-				return r, buf
+				return r, buf[:0]
 			}
 		}
-		if errors.Is(err, io.EOF) {
+		if read > o.MaxFileSize { // grew past the limit while being read
+			r.skipped = true
+			return r, buf[:0]
+		}
+		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if err != nil && !eof {
+			r.err = fmt.Errorf("%s: %w", p, err)
+			return r, buf[:0]
+		}
+		if eof {
+			detect(buf)
 			break
 		}
-		if err != nil {
-			r.err = fmt.Errorf("%s: %w", p, err)
-			return r, buf
+		cut := bytes.LastIndexByte(buf, '\n') + 1
+		if cut == 0 {
+			cut = len(buf) // one huge line: cut it rather than grow without bound
 		}
+		detect(buf[:cut])
+		buf = buf[:copy(buf, buf[cut:])]
 	}
-	if int64(len(buf)) > o.MaxFileSize {
-		r.skipped = true
-		return r, buf
-	}
-	r.size = int64(len(buf))
-	agg := pii.NewAggregator(o.Tokenizer)
-	o.Detector.Detect(buf, agg.Add)
+	r.size = read
 	r.results = agg.Results()
 	return r, buf
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,4 +185,34 @@ func TestDamagedStateMeansFullScan(t *testing.T) {
 	require.NotNil(t, st)
 	_, res := scan(t, Options{Paths: []string{tree(t)}, State: st})
 	require.EqualValues(t, 0, res.Stats["unchanged"])
+}
+
+// A file several chunks long: counts and line numbers must be what a
+// whole-file read gives, with matches on both sides of chunk cuts.
+func TestLargeFileStreamsInChunks(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	emails := 0
+	for i := 1; b.Len() < 3*chunkSize+12345; i++ {
+		if i%997 == 0 {
+			fmt.Fprintf(&b, "line %d user%d@example.com and 4111 1111 1111 1111\n", i, i)
+			emails++
+		} else {
+			fmt.Fprintf(&b, "line %d %s\n", i, strings.Repeat("filler ", 30)) // ~4,800 lines a chunk
+		}
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "big.log"), []byte(b.String()), 0o644))
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	require.EqualValues(t, b.Len(), res.Stats["bytes"])
+	for _, r := range recs {
+		if r.Kind != wire.KindPII {
+			continue
+		}
+		require.EqualValues(t, emails, r.Count, r.Type)
+		require.Len(t, r.Where, 10)
+		for k, w := range r.Where { // these span the first three chunks
+			require.Equal(t, fmt.Sprintf("line %d", 997*(k+1)), w)
+		}
+	}
+	require.Equal(t, map[string]int64{"big.log email": int64(emails), "big.log credit_card": int64(emails)}, piiCounts(recs))
 }
