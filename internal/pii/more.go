@@ -33,6 +33,15 @@ var ibanLengths = map[string]int{
 	"TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
 }
 
+// ibanLength is ibanLengths as an array indexed by the two capitals, so the
+// hot loop (every capitalised word start in the input) does no map lookup.
+var ibanLength = func() (t [26 * 26]uint8) {
+	for cc, l := range ibanLengths {
+		t[int(cc[0]-'A')*26+int(cc[1]-'A')] = uint8(l)
+	}
+	return t
+}()
+
 // detectLetterPrefixed finds IBANs (with or without groups of four) and UK
 // National Insurance numbers at word starts of two capital letters.
 func detectLetterPrefixed(text []byte, emit func(Match)) {
@@ -43,7 +52,7 @@ func detectLetterPrefixed(text []byte, emit func(Match)) {
 		if !isUpper(text[i]) || !isUpper(text[i+1]) || (i > 0 && (isAlnum(text[i-1]) || text[i-1] == '_')) {
 			continue
 		}
-		if l, ok := ibanLengths[string(text[i:i+2])]; ok {
+		if l := int(ibanLength[int(text[i]-'A')*26+int(text[i+1]-'A')]); l > 0 {
 			if v, end, ok := matchIBAN(text, i, l, buf[:0]); ok {
 				emit(Match{Type: TypeIBAN, Category: CategoryFinancial, Confidence: High, Value: v, Line: ln.at(text, i)})
 				i = end - 1
@@ -152,6 +161,16 @@ func detectIPs(text []byte, emit func(Match)) {
 			if isAlnum(p) || p == '.' || p == ':' || p == '_' || p == '-' || p == '/' {
 				continue
 			}
+		}
+		// Cheap reject: an address has '.' or ':' within its first five
+		// characters; most words and numbers do not.
+		k := i
+		for k < n && k-i < 5 && isHex(text[k]) {
+			k++
+		}
+		if k == n || k-i == 5 || (text[k] != '.' && text[k] != ':') {
+			i = k
+			continue
 		}
 		// The token: hex digits, dots and colons.
 		j := i
