@@ -6,7 +6,9 @@ import (
 
 // NewDefault returns the detector set: email, credit_card (issuer prefix +
 // Luhn), us_ssn (SSA rules), iban (country length + mod-97), uk_nino (HMRC
-// prefix rules), ip_address, aws_access_key and private_key. It finds
+// prefix rules), ip_address, aws_access_key, private_key, phone_number
+// (libphonenumber plans, called only on prefiltered candidates) and
+// date_of_birth (a date after a birth context word). It finds
 // candidates with byte scans (IndexByte, Index for fixed prefixes, single
 // passes over digit runs and capital-letter pairs) and validates each in a
 // small window; there is no regular expression over the input.
@@ -21,6 +23,8 @@ func (defaultDetector) Detect(text []byte, emit func(Match)) {
 	detectIPs(text, emit)
 	detectAWSKeys(text, emit)
 	detectPrivateKeys(text, emit)
+	detectPhones(text, emit)
+	detectDOB(text, emit)
 }
 
 // lines counts newlines incrementally so a match's line costs only the

@@ -46,6 +46,13 @@ func Mask(typ string, v []byte) string {
 		return stars(v, 0)
 	case TypeAWSAccessKey:
 		return stars(v, 4)
+	case TypePhoneNumber:
+		if len(v) < 6 {
+			return stars(v, 0)
+		}
+		return string(v[:2]) + strings.Repeat("*", len(v)-4) + string(v[len(v)-2:])
+	case TypeDateOfBirth:
+		return "****-**-**" // even the year narrows down a person
 	case TypePrivateKey:
 		return "-----BEGIN PRIVATE KEY----- (redacted)"
 	}

@@ -69,6 +69,15 @@ func TestDetect(t *testing.T) {
 		{"aws key glued or short", "XAKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPL AKIAIOSFODNN7EXAMPLE1", nil},
 		{"private key", "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n", []found{
 			{"private_key", "-----BEGIN PRIVATE KEY----- (redacted)", High, 2}}},
+		{"phone international", "call +44 20 7946 0958 or +1 (415) 555-2671", []found{
+			{"phone_number", "+4*********58", High, 1}, {"phone_number", "+1********71", High, 1}}},
+		{"phone national with context", "Tel: 030 12345678", []found{{"phone_number", "+4*********78", High, 1}}},
+		{"phone US shape", "reach (415) 555-2671 today", []found{{"phone_number", "+1********71", Medium, 1}}},
+		{"not phones", "order 4155552671 on 2026-11-01, build 20.7946.0958, +999 123", nil},
+		{"dob", "DOB: 1985-03-12; born 12/03/1985 and Geburtsdatum 24.12.1990, date of birth March 5, 1970", []found{
+			{"date_of_birth", "****-**-**", High, 1}, {"date_of_birth", "****-**-**", High, 1},
+			{"date_of_birth", "****-**-**", High, 1}, {"date_of_birth", "****-**-**", High, 1}}},
+		{"dates without birth context", "created 1985-03-12, stubborn 12/03/1985", nil},
 		{"public key is not private", "-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----", nil},
 		{"lines", "a\nb\nmail x@example.com\n\nSSN 123-45-6780", []found{
 			{"email", "x***@e***.com", High, 3}, {"us_ssn", "***-**-6780", High, 5}}},

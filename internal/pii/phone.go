@@ -1,0 +1,164 @@
+package pii
+
+import (
+	"bytes"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Type and category of phone numbers.
+const TypePhoneNumber = "phone_number"
+
+// phoneRegions are the numbering plans national numbers are checked
+// against (pii-types.md), in order.
+var phoneRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR"}
+
+// phoneWords are context words that let a national-format number count.
+var phoneWords = [][]byte{[]byte("phone"), []byte("tel"), []byte("mobile"), []byte("cell"), []byte("fax"),
+	[]byte("handy"), []byte("téléphone"), []byte("teléfono"), []byte("telefono"), []byte("call")}
+
+func isPhoneChar(c byte) bool {
+	return isDigit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'
+}
+
+// detectPhones finds international numbers (+CC …) valid by their country's
+// numbering plan, and national-format numbers valid in one of phoneRegions
+// when a context word precedes them or they have the (AAA) BBB-CCCC shape.
+// libphonenumber is called only on these prefiltered candidates.
+func detectPhones(text []byte, emit func(Match)) {
+	var ln lines
+	n := len(text)
+	for i := 0; i < n; i++ {
+		c := text[i]
+		if c != '+' && c != '(' && !isDigit(c) {
+			continue
+		}
+		if i > 0 && (isAlnum(text[i-1]) || text[i-1] == '.' || text[i-1] == '-' || text[i-1] == '_' || text[i-1] == '/' || text[i-1] == '+') {
+			for i < n && isDigit(text[i]) {
+				i++
+			}
+			continue
+		}
+		j := i + 1
+		digits := 0
+		if isDigit(c) {
+			digits = 1
+		}
+		for j < n && isPhoneChar(text[j]) && digits <= 15 {
+			if isDigit(text[j]) {
+				digits++
+			}
+			j++
+		}
+		end := j
+		for end > i && !isDigit(text[end-1]) && text[end-1] != ')' {
+			end--
+		}
+		if digits < 7 || digits > 15 || (end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '@')) {
+			i = max(i, end-1)
+			continue
+		}
+		cand := text[i:end]
+		if v, conf, ok := validPhone(text, i, cand); ok {
+			emit(Match{Type: TypePhoneNumber, Category: CategoryContact, Confidence: conf, Value: v, Line: ln.at(text, i)})
+		}
+		i = end - 1
+	}
+}
+
+func validPhone(text []byte, start int, cand []byte) ([]byte, string, bool) {
+	if looksLikeDate(cand) {
+		return nil, "", false
+	}
+	if cand[0] == '+' {
+		if v, ok := parsePhone(cand, "ZZ"); ok {
+			return v, High, true
+		}
+		return nil, "", false
+	}
+	ctx := contextBefore(text, start, 40, phoneWords)
+	shaped := cand[0] == '(' && bytes.IndexByte(cand, ')') == 4
+	if !ctx && !shaped {
+		return nil, "", false
+	}
+	for _, region := range phoneRegions {
+		if v, ok := parsePhone(cand, region); ok {
+			if ctx {
+				return v, High, true
+			}
+			return v, Medium, true
+		}
+	}
+	return nil, "", false
+}
+
+// parsePhone validates a candidate for a region and returns it in E.164.
+func parsePhone(cand []byte, region string) ([]byte, bool) {
+	num, err := phonenumbers.Parse(string(cand), region)
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return nil, false
+	}
+	return []byte(phonenumbers.Format(num, phonenumbers.E164)), true
+}
+
+// looksLikeDate rejects 2026-11-01, 01.11.2026, 11/01/2026 shapes.
+func looksLikeDate(c []byte) bool {
+	var groups []int
+	run := 0
+	for _, b := range c {
+		if isDigit(b) {
+			run++
+			continue
+		}
+		if run > 0 {
+			groups = append(groups, run)
+		}
+		run = 0
+	}
+	if run > 0 {
+		groups = append(groups, run)
+	}
+	if len(groups) != 3 {
+		return false
+	}
+	return (groups[0] == 4 && groups[1] <= 2 && groups[2] <= 2) || (groups[0] <= 2 && groups[1] <= 2 && groups[2] == 4)
+}
+
+// contextBefore reports whether one of words (lower-case) appears in the
+// window bytes before pos, case-insensitively.
+func contextBefore(text []byte, pos, window int, words [][]byte) bool {
+	from := max(pos-window, 0)
+	var w [64]byte
+	win := w[:0]
+	for _, c := range text[from:pos] {
+		if c-'A' < 26 {
+			c += 32
+		}
+		win = append(win, c)
+	}
+	for _, word := range words {
+		if bytes.Contains(win, word) {
+			return true
+		}
+	}
+	return false
+}
+
+// NormalizePhone returns a phone number in E.164, trying an international
+// form first and then the national plans of phoneRegions.
+func NormalizePhone(s string) (string, bool) {
+	b := bytes.TrimSpace([]byte(s))
+	if len(b) == 0 {
+		return "", false
+	}
+	if b[0] == '+' {
+		v, ok := parsePhone(b, "ZZ")
+		return string(v), ok
+	}
+	for _, r := range phoneRegions {
+		if v, ok := parsePhone(b, r); ok {
+			return string(v), true
+		}
+	}
+	return "", false
+}
