@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: build cross test test-unit demo bench bench-ingest bench-scan fuzz vet clean
+.PHONY: build cross test test-unit demo bench bench-ingest bench-scan eval fuzz vet clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
@@ -56,3 +56,7 @@ clean:
 
 bench-scan:
 	deploy/scripts/bench-scan.sh
+
+# Detector accuracy on the generated, labeled corpus (also part of make test).
+eval:
+	$(GO) test -count=1 -run TestPrecisionRecall -v ./internal/pii/evalcorpus

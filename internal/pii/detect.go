@@ -255,7 +255,7 @@ func issuerKnown(v []byte) bool {
 		return n >= 14 && n <= 19
 	case p(2) == 62: // UnionPay
 		return n >= 16 && n <= 19
-	case p(2) == 50, p(2) >= 56 && p(2) <= 58, v[0] == '6': // Maestro
+	case p(2) == 50, p(2) >= 56 && p(2) <= 58, p(4) == 6304, p(4) == 6759, p(4) >= 6761 && p(4) <= 6763: // Maestro
 		return n >= 12 && n <= 19
 	}
 	return false
@@ -332,6 +332,9 @@ func ssnContext(text []byte, pos int) bool {
 	from := pos - ssnContextWindow
 	if from < 0 {
 		from = 0
+	}
+	if nl := bytes.LastIndexByte(text[from:pos], '\n'); nl >= 0 {
+		from += nl + 1 // context is on the candidate's own line
 	}
 	var w [ssnContextWindow]byte
 	win := w[:0]

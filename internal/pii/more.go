@@ -258,15 +258,13 @@ func detectPrivateKeys(text []byte, emit func(Match)) {
 		}
 		s := off + k
 		off = s + len(pemBegin)
-		eol := bytes.IndexByte(text[off:], '\n')
-		if eol < 0 {
-			eol = len(text) - off
-		}
-		header := text[off : off+eol]
-		if len(header) > 40 || !bytes.Contains(header, pemKey) {
+		// The header ends at its closing dashes: "RSA PRIVATE KEY-----".
+		hdrEnd := bytes.Index(text[off:min(len(text), off+48)], pemKey)
+		if hdrEnd < 0 || bytes.IndexByte(text[off:off+hdrEnd], '\n') >= 0 {
 			continue
 		}
-		body := text[off+eol:]
+		bodyStart := off + hdrEnd + len(pemKey)
+		body := text[bodyStart:]
 		if e := bytes.Index(body, pemEnd); e >= 0 {
 			body = body[:e]
 		} else if len(body) > 16<<10 {
@@ -277,6 +275,6 @@ func detectPrivateKeys(text []byte, emit func(Match)) {
 			continue
 		}
 		emit(Match{Type: TypePrivateKey, Category: CategoryCredential, Confidence: High, Value: body, Line: ln.at(text, s)})
-		off += eol + len(body)
+		off = bodyStart + len(body)
 	}
 }

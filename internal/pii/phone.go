@@ -128,6 +128,9 @@ func looksLikeDate(c []byte) bool {
 // window bytes before pos, case-insensitively.
 func contextBefore(text []byte, pos, window int, words [][]byte) bool {
 	from := max(pos-window, 0)
+	if nl := bytes.LastIndexByte(text[from:pos], '\n'); nl >= 0 {
+		from += nl + 1 // context is on the candidate's own line
+	}
 	var w [64]byte
 	win := w[:0]
 	for _, c := range text[from:pos] {

@@ -1,0 +1,33 @@
+package evalcorpus
+
+import (
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/pii"
+)
+
+// TestPrecisionRecall is the detectors' accuracy gate: every type at
+// precision and recall ≥ 0.97 on the generated corpus.
+func TestPrecisionRecall(t *testing.T) {
+	scores := Evaluate(pii.NewDefault(), Generate(1, 40, 500))
+	Print(os.Stdout, scores)
+	types := map[string]bool{}
+	for _, s := range scores {
+		types[s.Type] = true
+		require.GreaterOrEqual(t, s.Precision(), 0.97, "%s precision (TP %d, FP %d)", s.Type, s.TP, s.FP)
+		require.GreaterOrEqual(t, s.Recall(), 0.97, "%s recall (TP %d, FN %d)", s.Type, s.TP, s.FN)
+		require.Greater(t, s.TP, 100, "%s: too few examples to measure", s.Type)
+	}
+	for _, typ := range []string{"email", "phone_number", "credit_card", "iban", "us_ssn", "uk_nino", "ip_address",
+		"date_of_birth", "aws_access_key", "private_key"} {
+		require.True(t, types[typ], "no %s in the corpus", typ)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	a, b := Generate(7, 2, 50), Generate(7, 2, 50)
+	require.Equal(t, a, b)
+}
