@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/pii/evalcorpus"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -215,4 +217,41 @@ func TestLargeFileStreamsInChunks(t *testing.T) {
 		}
 	}
 	require.Equal(t, map[string]int64{"big.log email": int64(emails), "big.log credit_card": int64(emails)}, piiCounts(recs))
+}
+
+// TestNoRawValueLeavesTheScanner scans the whole evaluation corpus and
+// checks that none of its planted values appears in the records, the log
+// or the incremental state file.
+func TestNoRawValueLeavesTheScanner(t *testing.T) {
+	dir := t.TempDir()
+	docs := evalcorpus.Generate(3, 10, 300)
+	for _, d := range docs {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, d.Name), d.Text, 0o644))
+	}
+	var logBuf strings.Builder
+	statePath := filepath.Join(t.TempDir(), "state.json")
+	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
+	st, err := LoadState(statePath, tok)
+	require.NoError(t, err)
+	recs, res := scan(t, Options{Paths: []string{dir}, Tokenizer: tok, State: st,
+		Logger: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	require.NoError(t, st.Save())
+	require.EqualValues(t, len(docs), res.Stats["assets_with_pii"])
+
+	out, err := json.Marshal(recs)
+	require.NoError(t, err)
+	state, err := os.ReadFile(statePath)
+	require.NoError(t, err)
+	checked := 0
+	for _, d := range docs {
+		for _, v := range d.Values {
+			for name, text := range map[string]string{"records": string(out), "log": logBuf.String(), "state": string(state)} {
+				if strings.Contains(text, v) {
+					t.Fatalf("a planted %d-byte value leaked into the %s", len(v), name)
+				}
+			}
+			checked++
+		}
+	}
+	require.Greater(t, checked, 500)
 }

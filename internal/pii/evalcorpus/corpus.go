@@ -18,6 +18,9 @@ type Doc struct {
 	Text []byte
 	// Want counts the values of each type on each 1-based line.
 	Want map[Key]int
+	// Values are the raw personal values planted in Text, for tests that
+	// prove none of them leaves the scanner.
+	Values []string
 }
 
 // Key is a (line, type) cell of the labels.
@@ -33,12 +36,14 @@ func Generate(seed uint64, docs, lines int) []Doc {
 	for d := range out {
 		var b strings.Builder
 		want := map[Key]int{}
+		var values []string
 		for l := 1; l <= lines; l++ {
 			switch k := r.IntN(10); {
 			case k < 4:
 				b.WriteString(filler(r))
 			case k < 7:
-				typ, line := positive(r)
+				typ, line, value := positive(r)
+				values = append(values, value)
 				b.WriteString(line)
 				want[Key{l, typ}]++
 				l += strings.Count(line, "\n") // a PEM block spans lines
@@ -47,7 +52,7 @@ func Generate(seed uint64, docs, lines int) []Doc {
 			}
 			b.WriteByte('\n')
 		}
-		out[d] = Doc{Name: fmt.Sprintf("doc-%03d.txt", d), Text: []byte(b.String()), Want: want}
+		out[d] = Doc{Name: fmt.Sprintf("doc-%03d.txt", d), Text: []byte(b.String()), Want: want, Values: values}
 	}
 	return out
 }
@@ -72,31 +77,33 @@ func filler(r *rand.Rand) string {
 	}
 }
 
-// positive returns a line holding exactly one value of the returned type.
-func positive(r *rand.Rand) (string, string) {
+// positive returns a line holding exactly one value of the returned type,
+// and the value.
+func positive(r *rand.Rand) (typ, line, value string) {
+	v := func(t, prefix, val, suffix string) (string, string, string) { return t, prefix + val + suffix, val }
 	switch r.IntN(10) {
 	case 0:
-		return "email", fmt.Sprintf("contact: %s.%s%d@%s", pick(r, "anna", "li", "omar", "zoe", "ravi"), pick(r, "berg", "chen", "diaz"), r.IntN(999), pick(r, "example.com", "mail.example.org", "corp.example.co.uk"))
+		return v("email", "contact: ", fmt.Sprintf("%s.%s%d@%s", pick(r, "anna", "li", "omar", "zoe", "ravi"), pick(r, "berg", "chen", "diaz"), r.IntN(999), pick(r, "example.com", "mail.example.org", "corp.example.co.uk")), "")
 	case 1:
-		return "credit_card", "paid with card " + group(card(r), pick(r, "", " ", "-"))
+		return v("credit_card", "paid with card ", group(card(r), pick(r, "", " ", "-")), "")
 	case 2:
-		return "us_ssn", "employee SSN " + ssn(r)
+		return v("us_ssn", "employee SSN ", ssn(r), "")
 	case 3:
-		return "iban", "transfer to " + iban(r)
+		return v("iban", "transfer to ", iban(r), "")
 	case 4:
-		return "uk_nino", "NI number " + nino(r)
+		return v("uk_nino", "NI number ", nino(r), "")
 	case 5:
 		if r.IntN(2) == 0 {
-			return "ip_address", fmt.Sprintf("client %d.%d.%d.%d connected", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254))
+			return v("ip_address", "client ", fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254)), " connected")
 		}
-		return "ip_address", fmt.Sprintf("client 2001:db8:%x::%x connected", r.IntN(0xffff), 1+r.IntN(0xfff))
+		return v("ip_address", "client ", fmt.Sprintf("2001:db8:%x::%x", r.IntN(0xffff), 1+r.IntN(0xfff)), " connected")
 	case 6:
 		const b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 		k := make([]byte, 16)
 		for i := range k {
 			k[i] = b32[r.IntN(len(b32))]
 		}
-		return "aws_access_key", "aws_access_key_id = " + pick(r, "AKIA", "ASIA") + string(k)
+		return v("aws_access_key", "aws_access_key_id = ", pick(r, "AKIA", "ASIA")+string(k), "")
 	case 7:
 		const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 		body := make([]byte, 64)
@@ -106,13 +113,13 @@ func positive(r *rand.Rand) (string, string) {
 		kind := pick(r, "", "RSA ", "EC ", "OPENSSH ")
 		// As in a PEM file, or escaped into a JSON or YAML value.
 		nl := pick(r, "\n", `\n`)
-		return "private_key", fmt.Sprintf("-----BEGIN %sPRIVATE KEY-----%s%s%s-----END %sPRIVATE KEY-----", kind, nl, body, nl, kind)
+		return "private_key", fmt.Sprintf("-----BEGIN %sPRIVATE KEY-----%s%s%s-----END %sPRIVATE KEY-----", kind, nl, body, nl, kind), string(body)
 	case 8:
-		return "phone_number", "phone: " + phone(r)
+		return v("phone_number", "phone: ", phone(r), "")
 	default:
 		y, m, d := 1940+r.IntN(70), 1+r.IntN(12), 1+r.IntN(28)
 		date := pick(r, fmt.Sprintf("%04d-%02d-%02d", y, m, d), fmt.Sprintf("%02d.%02d.%04d", d, m, y), fmt.Sprintf("%02d/%02d/%04d", d, m, y))
-		return "date_of_birth", pick(r, "DOB: ", "date of birth ", "born ", "Geburtsdatum ") + date
+		return v("date_of_birth", pick(r, "DOB: ", "date of birth ", "born ", "Geburtsdatum "), date, "")
 	}
 }
 
