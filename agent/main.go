@@ -31,6 +31,7 @@ import (
 
 const usage = `usage:
   sightline-agent scan fs --path DIR [--path DIR…] [--exclude GLOB…] [--state FILE] [--format ndjson|table]
+                          [--max-mb-per-sec N] [--cross-fs] [--max-file-size BYTES]
   sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
   sightline-agent run     --config FILE
   sightline-agent version
@@ -118,6 +119,8 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	format := fs.String("format", "ndjson", "output: ndjson or table")
 	maxSize := fs.Int64("max-file-size", 100<<20, "skip files larger than this many bytes")
 	statePath := fs.String("state", "", "incremental scan state file: unchanged files are not read again (default: full scan)")
+	maxMB := fs.Float64("max-mb-per-sec", 0, "cap the read rate in MiB/s (0: no cap)")
+	crossFS := fs.Bool("cross-fs", false, "descend into other mounted file systems")
 	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", config.Default().DataDir), "agent data directory (for the enrolled token key)")
 	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
@@ -151,6 +154,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	res, err := fsscan.Scan(ctx, fsscan.Options{
 		Paths: paths, Exclude: excludes, MaxFileSize: *maxSize,
 		Detector: pii.NewDefault(), Tokenizer: tok, AgentID: agentID, Logger: log, State: state,
+		MaxBytesPerSec: int64(*maxMB * (1 << 20)), CrossFilesystems: *crossFS,
 	}, out.Emit)
 	if err != nil {
 		return err

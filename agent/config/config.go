@@ -18,9 +18,12 @@ type Config struct {
 	// DataDir holds the credentials, the spool and scan state.
 	DataDir  string `yaml:"data_dir"`
 	LogLevel string `yaml:"log_level"`
-	Spool    Spool  `yaml:"spool"`
-	Ship     Ship   `yaml:"ship"`
-	Scans    Scans  `yaml:"scans"`
+	// LowPriority runs the agent at nice 10 so scans yield the CPU to the
+	// host's own work.
+	LowPriority bool  `yaml:"low_priority"`
+	Spool       Spool `yaml:"spool"`
+	Ship        Ship  `yaml:"ship"`
+	Scans       Scans `yaml:"scans"`
 }
 
 // Spool bounds the on-disk queue.
@@ -57,13 +60,18 @@ type FSScan struct {
 	Paths       []string `yaml:"paths"`
 	Exclude     []string `yaml:"exclude"`
 	MaxFileSize int64    `yaml:"max_file_size"`
+	// MaxMBPerSec caps the read rate (0: no cap).
+	MaxMBPerSec float64 `yaml:"max_mb_per_sec"`
+	// CrossFilesystems lets the walk enter other mounted file systems.
+	CrossFilesystems bool `yaml:"cross_filesystems"`
 }
 
 // Default returns the configuration used for keys a file leaves out.
 func Default() Config {
 	return Config{
-		DataDir:  "/var/lib/sightline-agent",
-		LogLevel: "info",
+		DataDir:     "/var/lib/sightline-agent",
+		LogLevel:    "info",
+		LowPriority: true,
 		Spool: Spool{
 			MaxBytes:       256 << 20,
 			SegmentBytes:   1 << 20,

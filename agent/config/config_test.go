@@ -42,3 +42,11 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+// The annotated example shipped in deploy/ must stay loadable.
+func TestExampleLoads(t *testing.T) {
+	c, err := Load("../../deploy/examples/agent.yaml")
+	require.NoError(t, err)
+	require.True(t, c.Scans.FS.Enabled)
+	require.True(t, c.LowPriority)
+}

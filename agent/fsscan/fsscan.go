@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -35,6 +37,13 @@ type Options struct {
 	Host        string
 	AgentID     string
 	Concurrency int
+	// MaxBytesPerSec caps the read rate across all workers (0: no cap), so
+	// a scan stays light on a busy host's disks.
+	MaxBytesPerSec int64
+	// CrossFilesystems lets the walk descend into other mounted file
+	// systems (network shares, other disks); by default it stays on the
+	// file system of each path, as find -xdev does.
+	CrossFilesystems bool
 	// State, when set, makes the scan incremental: files whose size,
 	// modification time and inode are unchanged are not read again, and
 	// their last results are reported as current. The caller saves it.
@@ -89,6 +98,10 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			return nil, fmt.Errorf("fsscan: bad exclude glob %q: %w", g, err)
 		}
 	}
+	var limiter *rate.Limiter
+	if o.MaxBytesPerSec > 0 {
+		limiter = rate.NewLimiter(rate.Limit(o.MaxBytesPerSec), max(int(o.MaxBytesPerSec), chunkSize))
+	}
 	started := o.Now().UTC().Truncate(time.Second)
 	scanID := newScanID()
 	o.State.begin()
@@ -119,6 +132,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				continue
 			}
 			readable++
+			rootDev, hasDev := device(abs)
 			_ = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -133,6 +147,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				if d.IsDir() {
 					if p != abs && (skipRoots[p] || excluded(o.Exclude, p)) {
 						return fs.SkipDir
+					}
+					if p != abs && hasDev && !o.CrossFilesystems {
+						if dev, ok := device(p); ok && dev != rootDev {
+							return fs.SkipDir // a mount point: another file system
+						}
 					}
 					return nil
 				}
@@ -157,7 +176,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			buf := make([]byte, 0, 64<<10)
 			for p := range paths {
 				var r fileResult
-				r, buf = scanFile(p, o, buf)
+				r, buf = scanFile(ctx, p, o, limiter, buf)
 				select {
 				case results <- r:
 				case <-ctx.Done():
@@ -277,7 +296,7 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 
 // scanFile reads one file whole (bounded by MaxFileSize) and detects. The
 // buffer is reused across files by one worker.
-func scanFile(p string, o Options, buf []byte) (fileResult, []byte) {
+func scanFile(ctx context.Context, p string, o Options, limiter *rate.Limiter, buf []byte) (fileResult, []byte) {
 	r := fileResult{path: p}
 	f, err := os.Open(p)
 	if err != nil {
@@ -322,6 +341,12 @@ func scanFile(p string, o Options, buf []byte) (fileResult, []byte) {
 		n, err := io.ReadFull(f, buf[len(buf):len(buf)+chunkSize])
 		buf = buf[:len(buf)+n]
 		read += int64(n)
+		if limiter != nil && n > 0 {
+			if werr := limiter.WaitN(ctx, n); werr != nil {
+				r.err = fmt.Errorf("%s: scan stopped: %w", p, werr)
+				return r, buf[:0]
+			}
+		}
 		if first {
 			first = false
 			if bytes.IndexByte(buf[:min(len(buf), binarySniff)], 0) >= 0 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -254,4 +255,24 @@ func TestNoRawValueLeavesTheScanner(t *testing.T) {
 		}
 	}
 	require.Greater(t, checked, 500)
+}
+
+// The walk stays on the file system of its path unless told otherwise. A
+// tmpfs is mounted inside the tree (root only; skipped where mounting is not
+// allowed).
+func TestStaysOnOneFilesystem(t *testing.T) {
+	dir := t.TempDir()
+	mnt := filepath.Join(dir, "mnt")
+	require.NoError(t, os.MkdirAll(mnt, 0o755))
+	if out, err := exec.Command("mount", "-t", "tmpfs", "none", mnt).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", mnt).Run() })
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "here.txt"), []byte("a@example.com\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(mnt, "there.txt"), []byte("b@example.com\n"), 0o644))
+
+	recs, _ := scan(t, Options{Paths: []string{dir}})
+	require.Equal(t, map[string]int64{"here.txt email": 1}, piiCounts(recs))
+	recs, _ = scan(t, Options{Paths: []string{dir}, CrossFilesystems: true})
+	require.Equal(t, map[string]int64{"here.txt email": 1, "there.txt email": 1}, piiCounts(recs))
 }

@@ -60,3 +60,12 @@ func inode(info fs.FileInfo) uint64 {
 	}
 	return 0
 }
+
+// device is the file system a path is on.
+func device(p string) (uint64, bool) {
+	var st syscall.Stat_t
+	if err := syscall.Lstat(p, &st); err != nil {
+		return 0, false
+	}
+	return uint64(st.Dev), true //nolint:unconvert // Dev is int32 on some platforms
+}

@@ -67,6 +67,11 @@ func (r *Runner) Run(ctx context.Context) error {
 	if collector == "" {
 		return errors.New("no collector URL: set collector in the config or enroll first")
 	}
+	if c.LowPriority {
+		if err := lowerPriority(); err != nil {
+			r.o.Logger.Warn("could not lower the agent's CPU priority", "err", err)
+		}
+	}
 	sp, err := spool.Open(ctx, spool.Options{
 		Dir: c.SpoolDir(), MaxBytes: c.Spool.MaxBytes, SegmentBytes: c.Spool.SegmentBytes,
 		SegmentRecords: c.Spool.SegmentRecords, FlushInterval: c.Spool.FlushInterval,
@@ -109,6 +114,7 @@ func (r *Runner) Run(ctx context.Context) error {
 						Paths: fsc.Paths, Exclude: fsc.Exclude, MaxFileSize: fsc.MaxFileSize,
 						Detector: det, Tokenizer: tok, AgentID: r.o.Creds.AgentID,
 						Logger: r.o.Logger, Now: r.o.Now, State: state,
+						MaxBytesPerSec: int64(fsc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fsc.CrossFilesystems,
 					}, emit)
 				})
 				if err != nil {

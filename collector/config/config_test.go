@@ -57,3 +57,11 @@ func TestLoad(t *testing.T) {
 		})
 	}
 }
+
+// The annotated example shipped in deploy/ must stay loadable and equal
+// to the defaults it claims to show.
+func TestExampleLoads(t *testing.T) {
+	c, err := Load("../../deploy/examples/collector.yaml")
+	require.NoError(t, err)
+	require.Equal(t, Default(), c)
+}
