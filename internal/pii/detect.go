@@ -329,25 +329,5 @@ const ssnContextWindow = 64
 var ssnWords = [][]byte{[]byte("ssn"), []byte("social security"), []byte("ss#"), []byte("soc sec"), []byte("socialsecurity")}
 
 func ssnContext(text []byte, pos int) bool {
-	from := pos - ssnContextWindow
-	if from < 0 {
-		from = 0
-	}
-	if nl := bytes.LastIndexByte(text[from:pos], '\n'); nl >= 0 {
-		from += nl + 1 // context is on the candidate's own line
-	}
-	var w [ssnContextWindow]byte
-	win := w[:0]
-	for _, c := range text[from:pos] {
-		if c-'A' < 26 {
-			c += 32
-		}
-		win = append(win, c)
-	}
-	for _, word := range ssnWords {
-		if bytes.Contains(win, word) {
-			return true
-		}
-	}
-	return false
+	return contextBefore(text, pos, ssnContextWindow, ssnWords)
 }

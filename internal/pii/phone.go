@@ -125,13 +125,14 @@ func looksLikeDate(c []byte) bool {
 }
 
 // contextBefore reports whether one of words (lower-case) appears in the
-// window bytes before pos, case-insensitively.
+// window bytes (at most contextMax) before pos on the same line,
+// case-insensitively.
 func contextBefore(text []byte, pos, window int, words [][]byte) bool {
-	from := max(pos-window, 0)
+	from := max(pos-min(window, contextMax), 0)
 	if nl := bytes.LastIndexByte(text[from:pos], '\n'); nl >= 0 {
 		from += nl + 1 // context is on the candidate's own line
 	}
-	var w [64]byte
+	var w [contextMax]byte
 	win := w[:0]
 	for _, c := range text[from:pos] {
 		if c-'A' < 26 {
@@ -146,6 +147,9 @@ func contextBefore(text []byte, pos, window int, words [][]byte) bool {
 	}
 	return false
 }
+
+// contextMax bounds a context window (a stack buffer holds it lower-cased).
+const contextMax = 64
 
 // NormalizePhone returns a phone number in E.164, trying an international
 // form first and then the national plans of phoneRegions.
