@@ -46,6 +46,7 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./internal/wire -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/pii -run '^$$' -fuzz FuzzDetect -fuzztime $(FUZZTIME)
+	$(GO) test ./agent/fsscan -run '^$$' -fuzz FuzzScanFile -fuzztime $(FUZZTIME)
 
 vet:
 	$(GO) vet ./...

@@ -4,7 +4,6 @@
 package fsscan
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -40,6 +39,11 @@ type Options struct {
 	// MaxBytesPerSec caps the read rate across all workers (0: no cap), so
 	// a scan stays light on a busy host's disks.
 	MaxBytesPerSec int64
+	// MaxExpandedBytes bounds what one compressed file or archive may
+	// expand to (default 1 GiB); past it the file is reported partial.
+	MaxExpandedBytes int64
+	// MaxMembers bounds the members read from one archive (default 10000).
+	MaxMembers int
 	// CrossFilesystems lets the walk descend into other mounted file
 	// systems (network shares, other disks); by default it stays on the
 	// file system of each path, as find -xdev does.
@@ -65,7 +69,7 @@ type fileResult struct {
 	path      string
 	info      fs.FileInfo
 	size      int64
-	results   []pii.Result
+	members   []member
 	unchanged bool
 	skipped   bool
 	err       error
@@ -83,6 +87,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	if o.Concurrency <= 0 {
 		o.Concurrency = 2
+	}
+	if o.MaxExpandedBytes <= 0 {
+		o.MaxExpandedBytes = 1 << 30
+	}
+	if o.MaxMembers <= 0 {
+		o.MaxMembers = 10000
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -219,17 +229,23 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				continue
 			}
 			stats["files"]++
-			o.State.remember(r.path, r.info, r.results)
+			o.State.remember(r.path, r.info, r.members)
 			if r.unchanged {
 				stats["unchanged"]++
 			} else {
 				stats["bytes"] += r.size
 			}
-			if len(r.results) == 0 || emitErr != nil {
+			for _, m := range r.members {
+				if m.Partial != "" {
+					addErr(fmt.Sprintf("%s: partial: %s", wire.MemberLocation(r.path, m.Name), m.Partial))
+				}
+			}
+			if emitErr != nil {
 				continue
 			}
-			stats["assets_with_pii"]++
-			if err := emitFile(r, o, names, env, emit); err != nil {
+			n, err := emitFile(r, o, names, env, emit)
+			stats["assets_with_pii"] += int64(n)
+			if err != nil {
 				emitErr = err
 				cancel()
 			}
@@ -261,37 +277,53 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	return &scan, nil
 }
 
-func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Record, emit func(*wire.Record) error) error {
-	loc := wire.FileLocation(r.path)
-	id := wire.StableID(wire.SourceFS, o.Host, loc)
-	asset := env(wire.KindAsset)
-	asset.AssetID, asset.AssetType, asset.Location = id, "file", loc
-	asset.Size = r.info.Size()
-	mt := r.info.ModTime().UTC().Truncate(time.Second)
-	asset.ModifiedAt = &mt
-	mode := r.info.Mode().Perm()
-	asset.Owner = names.owner(r.info)
-	asset.Attributes = map[string]string{
-		"mode":           fmt.Sprintf("%04o", mode),
-		"world_readable": strconv.FormatBool(mode&0o004 != 0),
-	}
-	if g := names.group(r.info); g != "" {
-		asset.Attributes["group"] = g
-	}
-	if err := emit(&asset); err != nil {
-		return err
-	}
-	for _, res := range r.results {
-		rec := env(wire.KindPII)
-		rec.AssetID, rec.Location = id, loc
-		rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
-		rec.Count, rec.Distinct = res.Count, res.Distinct
-		rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
-		if err := emit(&rec); err != nil {
-			return err
+// emitFile emits an asset and its pii records for the file itself and for
+// each archive member with findings; it returns how many assets it emitted.
+func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Record, emit func(*wire.Record) error) (int, error) {
+	n := 0
+	for _, m := range r.members {
+		if len(m.Results) == 0 {
+			continue
+		}
+		loc := wire.FileLocation(r.path)
+		if m.Name != "" {
+			loc = wire.MemberLocation(loc, m.Name)
+		}
+		id := wire.StableID(wire.SourceFS, o.Host, loc)
+		asset := env(wire.KindAsset)
+		asset.AssetID, asset.AssetType, asset.Location = id, "file", loc
+		asset.Size = r.info.Size()
+		mt := r.info.ModTime().UTC().Truncate(time.Second)
+		asset.ModifiedAt = &mt
+		mode := r.info.Mode().Perm()
+		// A member is as readable as the archive holding it.
+		asset.Owner = names.owner(r.info)
+		asset.Attributes = map[string]string{
+			"mode":           fmt.Sprintf("%04o", mode),
+			"world_readable": strconv.FormatBool(mode&0o004 != 0),
+		}
+		if g := names.group(r.info); g != "" {
+			asset.Attributes["group"] = g
+		}
+		if m.Partial != "" {
+			asset.Attributes["partial"] = m.Partial
+		}
+		if err := emit(&asset); err != nil {
+			return n, err
+		}
+		n++
+		for _, res := range m.Results {
+			rec := env(wire.KindPII)
+			rec.AssetID, rec.Location = id, loc
+			rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
+			rec.Count, rec.Distinct = res.Count, res.Distinct
+			rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
+			if err := emit(&rec); err != nil {
+				return n, err
+			}
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // scanFile reads one file whole (bounded by MaxFileSize) and detects. The
@@ -314,68 +346,39 @@ func scanFile(ctx context.Context, p string, o Options, limiter *rate.Limiter, b
 		r.skipped = true
 		return r, buf
 	}
-	if res, ok := o.State.unchanged(p, info); ok {
-		r.results, r.unchanged, r.size = res, true, info.Size()
+	if ms, ok := o.State.unchanged(p, info); ok {
+		r.members, r.unchanged, r.size = ms, true, info.Size()
 		return r, buf
 	}
-	// Stream the file in chunks cut at line ends, so memory stays at about
-	// two chunks per worker whatever the file size. Every detector but the
-	// PEM block one works within a line; a key block cut by a chunk end is
-	// still found once, by its header.
 	if cap(buf) < 2*chunkSize {
 		buf = make([]byte, 0, 2*chunkSize)
 	}
-	buf = buf[:0]
-	agg := pii.NewAggregator(o.Tokenizer)
-	line := 0 // lines before the current window
-	detect := func(window []byte) {
-		o.Detector.Detect(window, func(m pii.Match) {
-			m.Line += line
-			agg.Add(m)
-		})
-		line += bytes.Count(window, []byte{'\n'})
+	var magic [4]byte
+	n, _ := io.ReadFull(f, magic[:])
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		r.err = err
+		return r, buf
 	}
-	first := true
-	var read int64
-	for {
-		n, err := io.ReadFull(f, buf[len(buf):len(buf)+chunkSize])
-		buf = buf[:len(buf)+n]
-		read += int64(n)
-		if limiter != nil && n > 0 {
-			if werr := limiter.WaitN(ctx, n); werr != nil {
-				r.err = fmt.Errorf("%s: scan stopped: %w", p, werr)
-				return r, buf[:0]
-			}
-		}
-		if first {
-			first = false
-			if bytes.IndexByte(buf[:min(len(buf), binarySniff)], 0) >= 0 {
-				r.skipped = true
-				return r, buf[:0]
-			}
-		}
-		if read > o.MaxFileSize { // grew past the limit while being read
+	budget := &expandBudget{left: o.MaxExpandedBytes}
+	switch {
+	case n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+		m, read, err := scanGzip(ctx, f, o, limiter, budget, buf)
+		r.members, r.size, r.err = []member{m}, read, err
+		if m.binary {
 			r.skipped = true
-			return r, buf[:0]
 		}
-		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-		if err != nil && !eof {
-			r.err = fmt.Errorf("%s: %w", p, err)
-			return r, buf[:0]
+	case n == 4 && string(magic[:]) == "PK\x03\x04":
+		r.members, r.size, r.err = scanZip(ctx, f, info.Size(), o, limiter, budget, buf)
+	default:
+		m, read, err := detectStream(ctx, f, o, limiter, buf)
+		r.members, r.size, r.err = []member{m}, read, err
+		if m.binary {
+			r.skipped = true
 		}
-		if eof {
-			detect(buf)
-			break
-		}
-		cut := bytes.LastIndexByte(buf, '\n') + 1
-		if cut == 0 {
-			cut = len(buf) // one huge line: cut it rather than grow without bound
-		}
-		detect(buf[:cut])
-		buf = buf[:copy(buf, buf[cut:])]
 	}
-	r.size = read
-	r.results = agg.Results()
+	if r.err != nil {
+		r.err = fmt.Errorf("%s: %w", p, r.err)
+	}
 	return r, buf
 }
 

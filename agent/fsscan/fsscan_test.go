@@ -1,6 +1,9 @@
 package fsscan
 
 import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -275,4 +278,116 @@ func TestStaysOnOneFilesystem(t *testing.T) {
 	require.Equal(t, map[string]int64{"here.txt email": 1}, piiCounts(recs))
 	recs, _ = scan(t, Options{Paths: []string{dir}, CrossFilesystems: true})
 	require.Equal(t, map[string]int64{"here.txt email": 1, "there.txt email": 1}, piiCounts(recs))
+}
+
+func gzipBytes(t *testing.T, s string) []byte {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	_, err := zw.Write([]byte(s))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return b.Bytes()
+}
+
+func TestCompressedAndArchived(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.log.gz"), gzipBytes(t, "x\nuser a@example.com\nuser b@example.com\n"), 0o644))
+	full := gzipBytes(t, strings.Repeat("line with c@example.com\n", 1000))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "cut.log.gz"), full[:len(full)/2], 0o644))
+
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	for name, content := range map[string]string{
+		"export/people.csv": "email,card\nd@example.com,4111111111111111\n",
+		"export/blob.bin":   "e@example.com\x00\x01",
+		"notes.txt":         "nothing here\n",
+	} {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = w.Write([]byte(content))
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.zip"), zb.Bytes(), 0o640))
+
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	got := map[string]int64{}
+	partial := map[string]string{}
+	for _, r := range recs {
+		rel := strings.TrimPrefix(r.Location, wire.FileLocation(dir)+"/")
+		if r.Kind == wire.KindPII {
+			got[rel+" "+r.Type] = r.Count
+		}
+		if r.Kind == wire.KindAsset && r.Attributes["partial"] != "" {
+			partial[rel] = r.Attributes["partial"]
+		}
+	}
+	require.Equal(t, int64(2), got["app.log.gz email"])
+	require.Equal(t, int64(1), got["dump.zip!/export/people.csv email"])
+	require.Equal(t, int64(1), got["dump.zip!/export/people.csv credit_card"])
+	require.NotContains(t, got, "dump.zip!/export/blob.bin email", "binary members are skipped")
+	// The truncated gzip keeps what could be read and says why it stopped.
+	require.Positive(t, got["cut.log.gz email"])
+	require.Less(t, got["cut.log.gz email"], int64(1000))
+	require.Contains(t, partial["cut.log.gz"], "truncated")
+	require.Equal(t, wire.StatusPartial, res.Status)
+	require.Contains(t, strings.Join(res.Errors, "\n"), "cut.log.gz")
+}
+
+// A zip bomb stops at the expanded-size bound with a reason; memory stays
+// at the streaming chunks.
+func TestZipBombStopsAtLimit(t *testing.T) {
+	dir := t.TempDir()
+	f, err := os.Create(filepath.Join(dir, "bomb.zip"))
+	require.NoError(t, err)
+	zw := zip.NewWriter(f)
+	w, err := zw.Create("big.txt")
+	require.NoError(t, err)
+	line := []byte("filler text with f@example.com in it\n")
+	for written := 0; written < 16<<20; written += len(line) { // 16 MiB expanded, ~30 KB on disk
+		_, err = w.Write(line)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, f.Close())
+
+	recs, res := scan(t, Options{Paths: []string{dir}, MaxExpandedBytes: 4 << 20})
+	require.Equal(t, wire.StatusPartial, res.Status)
+	require.Contains(t, strings.Join(res.Errors, "\n"), "expanded-size limit")
+	var count int64
+	for _, r := range recs {
+		if r.Kind == wire.KindPII {
+			count = r.Count
+		}
+	}
+	require.InDelta(t, (4<<20)/len(line), count, 2, "what was read before the limit is still reported")
+}
+
+// FuzzScanFile feeds arbitrary bytes (seeded with gzip and zip) through
+// format detection, decompression and detection: no panic, bounded work.
+func FuzzScanFile(f *testing.F) {
+	f.Add([]byte("plain a@example.com\n"))
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create("a.csv")
+	_, _ = w.Write([]byte("b@example.com,4111111111111111\n"))
+	_ = zw.Close()
+	f.Add(zb.Bytes())
+	var gb bytes.Buffer
+	gw := gzip.NewWriter(&gb)
+	_, _ = gw.Write([]byte("c@example.com\n"))
+	_ = gw.Close()
+	f.Add(gb.Bytes())
+	o := Options{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")), MaxFileSize: 1 << 20,
+		MaxExpandedBytes: 1 << 20, MaxMembers: 50}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "f")
+		require.NoError(t, os.WriteFile(p, data, 0o600))
+		r, _ := scanFile(context.Background(), p, o, nil, nil)
+		for _, m := range r.members {
+			for _, res := range m.Results {
+				require.LessOrEqual(t, len(res.Samples), pii.MaxSamples)
+			}
+		}
+	})
 }

@@ -28,10 +28,10 @@ type State struct {
 }
 
 type fileState struct {
-	Size    int64        `json:"size"`
-	MtimeNs int64        `json:"mtime_ns"`
-	Inode   uint64       `json:"inode"`
-	Results []pii.Result `json:"results,omitempty"`
+	Size    int64    `json:"size"`
+	MtimeNs int64    `json:"mtime_ns"`
+	Inode   uint64   `json:"inode"`
+	Members []member `json:"members,omitempty"`
 }
 
 type stateFile struct {
@@ -74,7 +74,7 @@ func (s *State) begin() {
 }
 
 // unchanged returns the last results of a file whose identity is the same.
-func (s *State) unchanged(p string, info fs.FileInfo) ([]pii.Result, bool) {
+func (s *State) unchanged(p string, info fs.FileInfo) ([]member, bool) {
 	if s == nil {
 		return nil, false
 	}
@@ -82,16 +82,16 @@ func (s *State) unchanged(p string, info fs.FileInfo) ([]pii.Result, bool) {
 	if !ok || st.Size != info.Size() || st.MtimeNs != info.ModTime().UnixNano() || st.Inode != inode(info) {
 		return nil, false
 	}
-	return st.Results, true
+	return st.Members, true
 }
 
 // remember records what a file holds now, for the next scan.
-func (s *State) remember(p string, info fs.FileInfo, results []pii.Result) {
+func (s *State) remember(p string, info fs.FileInfo, members []member) {
 	if s == nil {
 		return
 	}
 	s.mu.Lock()
-	s.next[p] = fileState{Size: info.Size(), MtimeNs: info.ModTime().UnixNano(), Inode: inode(info), Results: results}
+	s.next[p] = fileState{Size: info.Size(), MtimeNs: info.ModTime().UnixNano(), Inode: inode(info), Members: members}
 	s.mu.Unlock()
 }
 
