@@ -53,8 +53,9 @@ func (br budgetReader) Read(p []byte) (int, error) {
 
 var errTruncated = errors.New("truncated")
 
-// detectStream runs the detector over r in chunks cut at line ends, so
-// memory stays at about two chunks whatever the size. Every detector but
+// detectStream runs the detector over r in reads of readSize cut at line
+// ends; a line longer than chunkSize is cut. Memory stays at about one
+// chunk whatever the size. Every detector but
 // the PEM block one works within a line; a key block cut by a chunk end is
 // still found once, by its header. A limit hit mid-stream leaves what was
 // read so far as the result, marked partial.
@@ -73,7 +74,7 @@ func detectStream(ctx context.Context, r io.Reader, o Options, limiter *rate.Lim
 	first := true
 	var read int64
 	for {
-		n, err := io.ReadFull(r, buf[len(buf):len(buf)+chunkSize])
+		n, err := io.ReadFull(r, buf[len(buf):len(buf)+readSize])
 		buf = buf[:len(buf)+n]
 		read += int64(n)
 		if first {
@@ -108,9 +109,15 @@ func detectStream(ctx context.Context, r io.Reader, o Options, limiter *rate.Lim
 			m.Results, m.Partial = agg.Results(), "file-size limit reached"
 			return m, read, nil
 		}
-		cut := bytes.LastIndexByte(buf, '\n') + 1
-		if cut == 0 {
+		// Detect what was just read while it is still in the CPU cache,
+		// up to its last line end; a partial line waits for the next read.
+		cut := bytes.LastIndexByte(buf[len(buf)-n:], '\n') + 1
+		if cut > 0 {
+			cut += len(buf) - n
+		} else if len(buf) >= chunkSize {
 			cut = len(buf) // one huge line: cut it rather than grow without bound
+		} else {
+			continue
 		}
 		detect(buf[:cut])
 		buf = buf[:copy(buf, buf[cut:])]

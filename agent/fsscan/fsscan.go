@@ -62,7 +62,13 @@ var skipRoots = map[string]bool{"/proc": true, "/sys": true, "/dev": true}
 // binarySniff is how much of a file is checked for a NUL byte.
 const binarySniff = 8 << 10
 
-// chunkSize is how much of a file is read at a time.
+// readSize is how much of a file is read at a time, as ripgrep does; the
+// detectors run over each read while it is still in the CPU cache. (Whole
+// 1 MiB reads measured the same total time on the bench, with the kernel's
+// copy a quarter of the profile.)
+const readSize = 64 << 10
+
+// chunkSize bounds one detector window: a line longer than this is cut.
 const chunkSize = 1 << 20
 
 type fileResult struct {
@@ -350,8 +356,8 @@ func scanFile(ctx context.Context, p string, o Options, limiter *rate.Limiter, b
 		r.members, r.unchanged, r.size = ms, true, info.Size()
 		return r, buf
 	}
-	if cap(buf) < 2*chunkSize {
-		buf = make([]byte, 0, 2*chunkSize)
+	if cap(buf) < chunkSize+readSize {
+		buf = make([]byte, 0, chunkSize+readSize)
 	}
 	var magic [4]byte
 	n, _ := io.ReadFull(f, magic[:])

@@ -16,19 +16,8 @@ func NewDefault() Detector { return defaultDetector{} }
 
 type defaultDetector struct{}
 
-func (defaultDetector) Detect(text []byte, emit func(Match)) {
-	detectEmails(text, emit)
-	detectDigitRuns(text, emit)
-	detectLetterPrefixed(text, emit)
-	detectIPs(text, emit)
-	detectAWSKeys(text, emit)
-	detectPrivateKeys(text, emit)
-	detectPhones(text, emit)
-	detectDOB(text, emit)
-}
-
 // lines counts newlines incrementally so a match's line costs only the
-// bytes since the previous match.
+// bytes between it and the previous match.
 type lines struct {
 	pos, line int
 }
@@ -37,10 +26,13 @@ func (l *lines) at(text []byte, pos int) int {
 	if l.line == 0 {
 		l.line = 1
 	}
-	if pos > l.pos {
+	switch {
+	case pos > l.pos:
 		l.line += bytes.Count(text[l.pos:pos], []byte{'\n'})
-		l.pos = pos
+	case pos < l.pos: // a match reported at a context word before the last
+		l.line -= bytes.Count(text[pos:l.pos], []byte{'\n'})
 	}
+	l.pos = pos
 	return l.line
 }
 
@@ -55,49 +47,6 @@ func isLocalChar(c byte) bool {
 }
 
 func isDomainChar(c byte) bool { return isAlnum(c) || c == '.' || c == '-' }
-
-func detectEmails(text []byte, emit func(Match)) {
-	var ln lines
-	var buf []byte
-	for off := 0; off < len(text); {
-		i := bytes.IndexByte(text[off:], '@')
-		if i < 0 {
-			return
-		}
-		at := off + i
-		off = at + 1
-		s := at
-		for s > 0 && at-s < 64 && isLocalChar(text[s-1]) {
-			s--
-		}
-		e := at + 1
-		for e < len(text) && e-at < 255 && isDomainChar(text[e]) {
-			e++
-		}
-		// A sentence's full stop or a hyphen is not part of the domain.
-		for e > at+1 && (text[e-1] == '.' || text[e-1] == '-') {
-			e--
-		}
-		// Inside a longer token (a@b@c, or a local part cut at 64 bytes).
-		if s > 0 && (text[s-1] == '@' || isLocalChar(text[s-1])) {
-			continue
-		}
-		if e < len(text) && text[e] == '@' {
-			continue
-		}
-		if !validLocal(text[s:at]) || !validDomain(text[at+1:e]) {
-			continue
-		}
-		buf = append(buf[:0], text[s:e]...)
-		for k, c := range buf {
-			if c-'A' < 26 {
-				buf[k] = c + 32
-			}
-		}
-		emit(Match{Type: TypeEmail, Category: CategoryContact, Confidence: High, Value: buf, Line: ln.at(text, s)})
-		off = e
-	}
-}
 
 func validLocal(l []byte) bool {
 	return len(l) > 0 && l[0] != '.' && l[len(l)-1] != '.' && !bytes.Contains(l, []byte(".."))
@@ -139,77 +88,6 @@ func validDomain(d []byte) bool {
 // maxGroups bounds how many separated digit groups one run may have before
 // it is treated as something else (a table of numbers).
 const maxGroups = 8
-
-// detectDigitRuns walks each run of digit groups joined by one consistent
-// separator (none, ' ' or '-') that stands as a word of its own.
-func detectDigitRuns(text []byte, emit func(Match)) {
-	var ln lines
-	var groups [maxGroups + 1][2]int
-	var val [32]byte
-	n := len(text)
-	for i := 0; i < n; i++ {
-		if !isDigit(text[i]) {
-			continue
-		}
-		start := i
-		// Word boundary before: not after a letter, digit, or a connector
-		// that makes this part of a longer token (v1.2, ID-123, 3.14). A
-		// comma is a boundary: CSV columns are where most data lives.
-		if start > 0 {
-			p := text[start-1]
-			if isAlnum(p) || p == '.' || p == '-' || p == '_' || p == '/' {
-				for i < n && isDigit(text[i]) {
-					i++
-				}
-				continue
-			}
-		}
-		ng := 0
-		var sep byte
-		j := i
-		for {
-			gs := j
-			for j < n && isDigit(text[j]) {
-				j++
-			}
-			groups[ng] = [2]int{gs, j}
-			ng++
-			if ng > maxGroups || j+1 >= n {
-				break
-			}
-			c := text[j]
-			if (c != ' ' && c != '-') || !isDigit(text[j+1]) || (sep != 0 && c != sep) {
-				break
-			}
-			sep = c
-			j++
-		}
-		i = j // the loop's i++ steps past the byte after the run
-		if ng > maxGroups {
-			for i < n && (isDigit(text[i]) || text[i] == sep) {
-				i++
-			}
-			continue
-		}
-		end := groups[ng-1][1]
-		// Word boundary after: not glued to a letter or digit, nor a decimal.
-		if end < n {
-			c := text[end]
-			if isAlnum(c) || c == '_' || (c == '.' && end+1 < n && isDigit(text[end+1])) {
-				continue
-			}
-		}
-		if m, ok := matchSSN(text, groups[:ng], sep, val[:0]); ok {
-			m.Line = ln.at(text, start)
-			emit(m)
-			continue
-		}
-		if m, ok := matchCard(text, groups[:ng], sep, val[:0]); ok {
-			m.Line = ln.at(text, start)
-			emit(m)
-		}
-	}
-}
 
 func digits(text []byte, groups [][2]int, dst []byte) []byte {
 	for _, g := range groups {

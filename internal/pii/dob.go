@@ -52,49 +52,6 @@ const dobWindow = 32
 var months = [][]byte{[]byte("jan"), []byte("feb"), []byte("mar"), []byte("apr"), []byte("may"), []byte("jun"),
 	[]byte("jul"), []byte("aug"), []byte("sep"), []byte("oct"), []byte("nov"), []byte("dec")}
 
-// detectDOB finds dates (YYYY-MM-DD, DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY,
-// "12 March 1985", "March 12, 1985") within dobWindow bytes after a birth
-// context word on the same line. The normalized value is YYYY-MM-DD when
-// the order is unambiguous, else the date as written.
-func detectDOB(text []byte, emit func(Match)) {
-	var hits [][2]int // context word start, end
-	for i := 0; i < len(text); i++ {
-		if !stemFirst[text[i]] || (i > 0 && isAlpha(text[i-1])) {
-			continue // "stubborn" is not "born", "adobe" not "dob"
-		}
-		for _, stem := range birthStems {
-			if hasPrefixFold(text[i:], stem) {
-				hits = append(hits, [2]int{i, i + len(stem)})
-				break
-			}
-		}
-	}
-	if len(hits) == 0 {
-		return
-	}
-	var ln lines
-	lastDate := -1
-	for _, h := range hits {
-		from := h[1]
-		to := min(len(text), from+dobWindow)
-		if nl := bytes.IndexByte(text[from:to], '\n'); nl >= 0 {
-			to = from + nl
-		}
-		for k := from; k < to; k++ {
-			if !isAlnum(text[k]) || (k > from && isAlnum(text[k-1])) {
-				continue
-			}
-			if v, ok := parseDate(text[k:min(len(text), k+20)]); ok {
-				if k != lastDate { // two context words before one date
-					emit(Match{Type: TypeDateOfBirth, Category: CategoryPersonal, Confidence: High, Value: v, Line: ln.at(text, h[0])})
-					lastDate = k
-				}
-				break
-			}
-		}
-	}
-}
-
 // parseDate reads a date at the start of s.
 func parseDate(s []byte) ([]byte, bool) {
 	num := func(b []byte, n int) (int, bool) {

@@ -2,7 +2,6 @@ package pii
 
 import (
 	"bytes"
-	"net/netip"
 )
 
 // More type ids (pii-types.md, "Required").
@@ -41,30 +40,6 @@ var ibanLength = func() (t [26 * 26]uint8) {
 	}
 	return t
 }()
-
-// detectLetterPrefixed finds IBANs (with or without groups of four) and UK
-// National Insurance numbers at word starts of two capital letters.
-func detectLetterPrefixed(text []byte, emit func(Match)) {
-	var ln lines
-	var buf [40]byte
-	n := len(text)
-	for i := 0; i+1 < n; i++ {
-		if !isUpper(text[i]) || !isUpper(text[i+1]) || (i > 0 && (isAlnum(text[i-1]) || text[i-1] == '_')) {
-			continue
-		}
-		if l := int(ibanLength[int(text[i]-'A')*26+int(text[i+1]-'A')]); l > 0 {
-			if v, end, ok := matchIBAN(text, i, l, buf[:0]); ok {
-				emit(Match{Type: TypeIBAN, Category: CategoryFinancial, Confidence: High, Value: v, Line: ln.at(text, i)})
-				i = end - 1
-				continue
-			}
-		}
-		if v, end, ok := matchNINO(text, i, buf[:0]); ok {
-			emit(Match{Type: TypeUKNINO, Category: CategoryGovernmentID, Confidence: High, Value: v, Line: ln.at(text, i)})
-			i = end - 1
-		}
-	}
-}
 
 // matchIBAN reads l characters of [A-Z0-9] from start, allowing single
 // spaces between groups of four, and checks mod-97 = 1.
@@ -146,66 +121,6 @@ func matchNINO(text []byte, start int, dst []byte) ([]byte, int, bool) {
 
 // ---- IP addresses ----
 
-// detectIPs finds IPv4 addresses standing as words (not a version such as
-// v1.2.3.4 or 1.2.3.4.5) and IPv6 addresses in their RFC 5952 forms.
-func detectIPs(text []byte, emit func(Match)) {
-	var ln lines
-	n := len(text)
-	for i := 0; i < n; i++ {
-		c := text[i]
-		if !isDigit(c) && c != ':' && !isHex(c) {
-			continue
-		}
-		if i > 0 {
-			p := text[i-1]
-			if isAlnum(p) || p == '.' || p == ':' || p == '_' || p == '-' || p == '/' {
-				continue
-			}
-		}
-		// Cheap reject: an address has '.' or ':' within its first five
-		// characters; most words and numbers do not.
-		k := i
-		for k < n && k-i < 5 && isHex(text[k]) {
-			k++
-		}
-		if k == n || k-i == 5 || (text[k] != '.' && text[k] != ':') {
-			i = k
-			continue
-		}
-		// The token: hex digits, dots and colons.
-		j := i
-		dots, colons := 0, 0
-		for j < n && (isHex(text[j]) || text[j] == '.' || text[j] == ':') {
-			switch text[j] {
-			case '.':
-				dots++
-			case ':':
-				colons++
-			}
-			j++
-		}
-		tok := text[i:j]
-		for len(tok) > 0 && (tok[len(tok)-1] == '.' || (tok[len(tok)-1] == ':' && colons < 2)) {
-			tok = tok[:len(tok)-1] // sentence punctuation, "addr:"
-		}
-		end := i + len(tok)
-		// Glued to a word, or a zoned link-local address (fe80::1%eth0):
-		// interface configuration, not an address someone used.
-		if end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '%') {
-			i = j - 1
-			continue
-		}
-		if (dots == 3 && colons == 0) || colons >= 2 {
-			if addr, err := netip.ParseAddr(string(tok)); err == nil && addr.Zone() == "" {
-				if addr.Is4() && dots == 3 || addr.Is6() && colons >= 2 {
-					emit(Match{Type: TypeIPAddress, Category: CategoryNetwork, Confidence: Medium, Value: []byte(addr.String()), Line: ln.at(text, i)})
-				}
-			}
-		}
-		i = j - 1
-	}
-}
-
 func isHex(c byte) bool { return isDigit(c) || (c|0x20)-'a' < 6 }
 
 // ---- credentials ----
@@ -214,67 +129,8 @@ var awsPrefixes = [][]byte{[]byte("AKIA"), []byte("ASIA")}
 
 func isBase32Upper(c byte) bool { return isUpper(c) || (c >= '2' && c <= '7') }
 
-// detectAWSKeys finds AKIA/ASIA + 16 of [A-Z2-7] as a word.
-func detectAWSKeys(text []byte, emit func(Match)) {
-	for _, prefix := range awsPrefixes {
-		var ln lines
-		for off := 0; ; {
-			k := bytes.Index(text[off:], prefix)
-			if k < 0 {
-				break
-			}
-			s := off + k
-			off = s + 4
-			e := s + 20
-			if e > len(text) || (s > 0 && (isAlnum(text[s-1]) || text[s-1] == '_')) || (e < len(text) && (isAlnum(text[e]) || text[e] == '_')) {
-				continue
-			}
-			ok := true
-			for _, c := range text[s+4 : e] {
-				ok = ok && isBase32Upper(c)
-			}
-			if ok {
-				emit(Match{Type: TypeAWSAccessKey, Category: CategoryCredential, Confidence: High, Value: text[s:e], Line: ln.at(text, s)})
-				off = e
-			}
-		}
-	}
-}
-
 var (
 	pemBegin = []byte("-----BEGIN ")
 	pemKey   = []byte("PRIVATE KEY-----")
 	pemEnd   = []byte("-----END ")
 )
-
-// detectPrivateKeys finds PEM private key blocks (RSA, EC, OPENSSH, DSA,
-// PKCS#8 and encrypted); the value tokenized is the block's body.
-func detectPrivateKeys(text []byte, emit func(Match)) {
-	var ln lines
-	for off := 0; ; {
-		k := bytes.Index(text[off:], pemBegin)
-		if k < 0 {
-			return
-		}
-		s := off + k
-		off = s + len(pemBegin)
-		// The header ends at its closing dashes: "RSA PRIVATE KEY-----".
-		hdrEnd := bytes.Index(text[off:min(len(text), off+48)], pemKey)
-		if hdrEnd < 0 || bytes.IndexByte(text[off:off+hdrEnd], '\n') >= 0 {
-			continue
-		}
-		bodyStart := off + hdrEnd + len(pemKey)
-		body := text[bodyStart:]
-		if e := bytes.Index(body, pemEnd); e >= 0 {
-			body = body[:e]
-		} else if len(body) > 16<<10 {
-			body = body[:16<<10]
-		}
-		body = bytes.TrimSpace(body)
-		if len(body) == 0 {
-			continue
-		}
-		emit(Match{Type: TypePrivateKey, Category: CategoryCredential, Confidence: High, Value: body, Line: ln.at(text, s)})
-		off = bodyStart + len(body)
-	}
-}

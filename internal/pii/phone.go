@@ -21,51 +21,6 @@ func isPhoneChar(c byte) bool {
 	return isDigit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'
 }
 
-// detectPhones finds international numbers (+CC …) valid by their country's
-// numbering plan, and national-format numbers valid in one of phoneRegions
-// when a context word precedes them or they have the (AAA) BBB-CCCC shape.
-// libphonenumber is called only on these prefiltered candidates.
-func detectPhones(text []byte, emit func(Match)) {
-	var ln lines
-	n := len(text)
-	for i := 0; i < n; i++ {
-		c := text[i]
-		if c != '+' && c != '(' && !isDigit(c) {
-			continue
-		}
-		if i > 0 && (isAlnum(text[i-1]) || text[i-1] == '.' || text[i-1] == '-' || text[i-1] == '_' || text[i-1] == '/' || text[i-1] == '+') {
-			for i < n && isDigit(text[i]) {
-				i++
-			}
-			continue
-		}
-		j := i + 1
-		digits := 0
-		if isDigit(c) {
-			digits = 1
-		}
-		for j < n && isPhoneChar(text[j]) && digits <= 15 {
-			if isDigit(text[j]) {
-				digits++
-			}
-			j++
-		}
-		end := j
-		for end > i && !isDigit(text[end-1]) && text[end-1] != ')' {
-			end--
-		}
-		if digits < 7 || digits > 15 || (end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '@')) {
-			i = max(i, end-1)
-			continue
-		}
-		cand := text[i:end]
-		if v, conf, ok := validPhone(text, i, cand); ok {
-			emit(Match{Type: TypePhoneNumber, Category: CategoryContact, Confidence: conf, Value: v, Line: ln.at(text, i)})
-		}
-		i = end - 1
-	}
-}
-
 func validPhone(text []byte, start int, cand []byte) ([]byte, string, bool) {
 	if looksLikeDate(cand) {
 		return nil, "", false

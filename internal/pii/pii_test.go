@@ -204,3 +204,20 @@ func BenchmarkRegexpBaseline(b *testing.B) {
 		}
 	}
 }
+
+// stemPrefix's switch must hold the first three bytes of every birth stem,
+// in both ASCII cases.
+func TestStemPrefix(t *testing.T) {
+	for _, w := range birthStems {
+		require.True(t, stemPrefix(w, 0), "%s", w)
+		up := bytes.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' {
+				return r - 32
+			}
+			return r
+		}, w)
+		require.True(t, stemPrefix(up, 0), "%s", up)
+	}
+	require.False(t, stemPrefix([]byte("GET /"), 0))
+	require.False(t, stemPrefix([]byte("do"), 0))
+}
