@@ -1,21 +1,28 @@
 package fsscan
 
 import (
+	"archive/tar"
 	"archive/zip"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 	"golang.org/x/time/rate"
 
+	"github.com/sightline-dev/sightline/internal/extract"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
 
 // member is what one text stream of a file held: the file itself (Name "")
-// or an archive member. Partial says why it was not read to the end.
+// or an archive member ("a/b.csv", nested: "inner.zip!/b.csv"). Partial
+// says why it was not read to the end.
 type member struct {
 	Name    string       `json:"name,omitempty"`
 	Results []pii.Result `json:"results,omitempty"`
@@ -24,7 +31,8 @@ type member struct {
 }
 
 // expandBudget is what a compressed file may still expand to; it is shared
-// by all members of one archive, so a zip bomb stops at the bound.
+// by all members of one archive, nested ones included, so a zip bomb stops
+// at the bound.
 type expandBudget struct{ left int64 }
 
 var errExpandLimit = errors.New("expanded-size limit reached")
@@ -51,21 +59,270 @@ func (br budgetReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-var errTruncated = errors.New("truncated")
+var (
+	errTruncated = errors.New("truncated")
+	errTimeLimit = errors.New("time limit reached")
+)
+
+// maxBuffered bounds a nested zip or PDF, which needs random access and is
+// therefore held in memory; a bigger one is reported, not opened.
+const maxBuffered = 16 << 20
+
+// fileScan is the reading of one file: its members, what was read, and the
+// limits they share.
+type fileScan struct {
+	parent  context.Context // the scan's: cancelled means stop
+	ctx     context.Context // with the per-file time limit
+	o       Options
+	limiter *rate.Limiter
+	budget  *expandBudget
+	buf     []byte
+	members []member
+	read    int64
+}
+
+// stop tells whether reading must end: a cancelled scan is an error, a
+// file over its time limit only ends this file.
+func (f *fileScan) stop() error {
+	if err := f.parent.Err(); err != nil {
+		return fmt.Errorf("scan stopped: %w", err)
+	}
+	if f.ctx.Err() != nil {
+		return errTimeLimit
+	}
+	return nil
+}
+
+func join(parent, name string) string {
+	if parent == "" {
+		return name
+	}
+	return parent + "!/" + name
+}
+
+// content reads one stream, recognising its format from its first bytes:
+// gzip, zip (Office documents, or an archive whose members are read in
+// turn), tar, PDF, UTF-16 text with a BOM, or text. ra is set when the
+// stream allows random access (the file itself). A stream inside more than
+// MaxDepth archives is reported, not opened.
+func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64, depth int) error {
+	br := bufio.NewReaderSize(r, 4096)
+	head, _ := br.Peek(512)
+	kind := sniff(head)
+	if kind != "text" && kind != "utf16" && depth > f.o.MaxDepth {
+		f.members = append(f.members, member{Name: name, Partial: fmt.Sprintf("nesting limit reached: %s inside %d archives not opened", kind, depth)})
+		return nil
+	}
+	switch kind {
+	case "gzip":
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			f.members = append(f.members, member{Name: name, Partial: "not readable as gzip: " + errClass(err)})
+			return nil
+		}
+		defer zr.Close()
+		zr.Multistream(true)
+		return f.content(name, budgetReader{zr, f.budget}, nil, -1, depth+1)
+	case "tar":
+		return f.tarMembers(name, br, depth)
+	case "zip", "pdf":
+		if ra == nil {
+			data, err := io.ReadAll(io.LimitReader(br, maxBuffered+1))
+			if err != nil && !errors.Is(err, errTruncated) {
+				f.members = append(f.members, member{Name: name, Partial: "unreadable: " + errClass(err)})
+				return nil
+			}
+			if len(data) > maxBuffered {
+				f.members = append(f.members, member{Name: name, Partial: fmt.Sprintf("nested %s larger than %d MiB not opened", kind, maxBuffered>>20)})
+				return nil
+			}
+			ra, size = bytes.NewReader(data), int64(len(data))
+		}
+		if kind == "pdf" {
+			return f.document(name, "pdf", ra, size)
+		}
+		return f.zip(name, ra, size, depth)
+	case "utf16":
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
+		return f.text(name, transform.NewReader(br, dec))
+	}
+	return f.text(name, br)
+}
+
+// sniff names a stream's format from its first bytes.
+func sniff(head []byte) string {
+	switch {
+	case len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b:
+		return "gzip"
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return "zip"
+	case bytes.HasPrefix(head, []byte("%PDF-")):
+		return "pdf"
+	case bytes.HasPrefix(head, []byte{0xff, 0xfe}), bytes.HasPrefix(head, []byte{0xfe, 0xff}):
+		return "utf16"
+	case len(head) >= 262 && string(head[257:262]) == "ustar":
+		return "tar"
+	}
+	return "text"
+}
+
+func (f *fileScan) text(name string, r io.Reader) error {
+	m, read, err := detectStream(f, r)
+	f.read += read
+	m.Name = name
+	if !m.binary {
+		f.members = append(f.members, m)
+	} else if name == "" {
+		f.members = append(f.members, m) // the caller reports the file as skipped
+	}
+	return err
+}
+
+func (f *fileScan) tarMembers(parent string, r io.Reader, depth int) error {
+	tr := tar.NewReader(r)
+	for n := 0; ; n++ {
+		if err := f.stop(); err != nil {
+			if errors.Is(err, errTimeLimit) {
+				f.members = append(f.members, member{Name: parent, Partial: err.Error()})
+				return nil
+			}
+			return err
+		}
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			f.members = append(f.members, member{Name: parent, Partial: "tar unreadable after " + strconv.Itoa(n) + " members: " + errClass(err)})
+			return nil
+		}
+		if n >= f.o.MaxMembers {
+			f.members = append(f.members, member{Name: parent, Partial: fmt.Sprintf("member limit reached: %d members read", f.o.MaxMembers)})
+			return nil
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		if err := f.content(join(parent, h.Name), tr, nil, h.Size, depth+1); err != nil {
+			return err
+		}
+	}
+}
+
+// zip reads an Office document's text, or each member of an archive.
+func (f *fileScan) zip(parent string, ra io.ReaderAt, size int64, depth int) error {
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		f.members = append(f.members, member{Name: parent, Partial: "not readable as zip: " + errClass(err)})
+		return nil
+	}
+	if kind := extract.Kind(zr); kind != "" {
+		return f.document(parent, kind, ra, size)
+	}
+	for i, zf := range zr.File {
+		if err := f.stop(); err != nil {
+			if errors.Is(err, errTimeLimit) {
+				f.members = append(f.members, member{Name: parent, Partial: err.Error()})
+				return nil
+			}
+			return err
+		}
+		if i >= f.o.MaxMembers {
+			f.members = append(f.members, member{Name: parent, Partial: fmt.Sprintf("member limit reached: %d of %d members read", f.o.MaxMembers, len(zr.File))})
+			return nil
+		}
+		if zf.FileInfo().IsDir() {
+			continue
+		}
+		if f.budget.left <= 0 {
+			f.members = append(f.members, member{Name: parent, Partial: errExpandLimit.Error()})
+			return nil
+		}
+		name := join(parent, zf.Name)
+		rc, err := zf.Open()
+		if err != nil {
+			f.members = append(f.members, member{Name: name, Partial: "member not readable: " + errClass(err)})
+			continue
+		}
+		err = f.content(name, budgetReader{rc, f.budget}, nil, int64(zf.UncompressedSize64), depth+1)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// document reads an Office document or a PDF as segments (a paragraph, a
+// slide, a cell, a page), each detected on its own and located by where
+// it is in the document.
+func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error {
+	agg := pii.NewAggregator(f.o.Tokenizer)
+	m := member{Name: name}
+	lim := extract.Limits{MaxBytes: min(f.budget.left, f.o.MaxFileSize), MaxParts: f.o.MaxMembers}
+	var text int64
+	err := extractors[kind](f.ctx, ra, size, lim, func(seg extract.Segment) error {
+		text += int64(len(seg.Text))
+		if f.limiter != nil {
+			if err := f.limiter.WaitN(f.ctx, min(len(seg.Text), f.limiter.Burst())); err != nil {
+				return err
+			}
+		}
+		detectSegment(f.o.Detector, seg, func(pm pii.Match, where string) { agg.AddWhere(pm, where) })
+		return nil
+	})
+	f.budget.left -= text
+	f.read += text
+	m.Results = agg.Results()
+	switch {
+	case err == nil:
+	case f.parent.Err() != nil:
+		return fmt.Errorf("scan stopped: %w", f.parent.Err())
+	case f.ctx.Err() != nil:
+		m.Partial = errTimeLimit.Error()
+	case errors.Is(err, extract.ErrLimit):
+		m.Partial = kind + ": " + err.Error()
+	default:
+		m.Partial = "unreadable " + kind + ": " + err.Error()
+	}
+	f.members = append(f.members, m)
+	return nil
+}
+
+var extractors = map[string]func(context.Context, io.ReaderAt, int64, extract.Limits, func(extract.Segment) error) error{
+	"docx": extract.DOCX, "pptx": extract.PPTX, "xlsx": extract.XLSX, "pdf": extract.PDF,
+}
+
+// detectSegment detects in one document segment; a segment's field name
+// (a spreadsheet column header) is context, as a CSV header is.
+func detectSegment(d pii.Detector, seg extract.Segment, add func(pii.Match, string)) {
+	emit := func(pm pii.Match) {
+		where := seg.Where
+		if pm.Line > 1 {
+			where += ", line " + strconv.Itoa(pm.Line)
+		}
+		add(pm, where)
+	}
+	if fd, ok := d.(pii.FieldDetector); ok && seg.Field != "" {
+		fd.DetectField([]byte(seg.Field), seg.Text, emit)
+		return
+	}
+	d.Detect(seg.Text, emit)
+}
 
 // detectStream runs the detector over r in reads of readSize cut at line
 // ends; a line longer than chunkSize is cut. Memory stays at about one
-// chunk whatever the size. Every detector but
-// the PEM block one works within a line; a key block cut by a chunk end is
-// still found once, by its header. A limit hit mid-stream leaves what was
-// read so far as the result, marked partial.
-func detectStream(ctx context.Context, r io.Reader, o Options, limiter *rate.Limiter, buf []byte) (member, int64, error) {
+// chunk whatever the size. Every detector but the PEM block one works
+// within a line; a key block cut by a chunk end is still found once, by
+// its header. A limit hit mid-stream leaves what was read so far as the
+// result, marked partial.
+func detectStream(f *fileScan, r io.Reader) (member, int64, error) {
 	var m member
-	buf = buf[:0]
-	agg := pii.NewAggregator(o.Tokenizer)
+	buf := f.buf[:0]
+	agg := pii.NewAggregator(f.o.Tokenizer)
 	line := 0 // lines before the current window
 	detect := func(window []byte) {
-		o.Detector.Detect(window, func(pm pii.Match) {
+		f.o.Detector.Detect(window, func(pm pii.Match) {
 			pm.Line += line
 			agg.Add(pm)
 		})
@@ -74,6 +331,15 @@ func detectStream(ctx context.Context, r io.Reader, o Options, limiter *rate.Lim
 	first := true
 	var read int64
 	for {
+		if err := f.stop(); err != nil {
+			detect(buf)
+			m.Results = agg.Results()
+			if errors.Is(err, errTimeLimit) {
+				m.Partial = err.Error()
+				return m, read, nil
+			}
+			return m, read, err
+		}
 		n, err := io.ReadFull(r, buf[len(buf):len(buf)+readSize])
 		buf = buf[:len(buf)+n]
 		read += int64(n)
@@ -84,8 +350,8 @@ func detectStream(ctx context.Context, r io.Reader, o Options, limiter *rate.Lim
 				return m, read, nil
 			}
 		}
-		if limiter != nil && n > 0 {
-			if werr := limiter.WaitN(ctx, n); werr != nil {
+		if f.limiter != nil && n > 0 {
+			if werr := f.limiter.WaitN(f.parent, n); werr != nil {
 				return m, read, fmt.Errorf("scan stopped: %w", werr)
 			}
 		}
@@ -104,7 +370,7 @@ func detectStream(ctx context.Context, r io.Reader, o Options, limiter *rate.Lim
 			detect(buf)
 			m.Results, m.Partial = agg.Results(), "unreadable after "+fmt.Sprint(read)+" bytes: "+errClass(err)
 			return m, read, nil
-		case read > o.MaxFileSize && o.MaxFileSize > 0:
+		case read > f.o.MaxFileSize && f.o.MaxFileSize > 0:
 			detect(buf)
 			m.Results, m.Partial = agg.Results(), "file-size limit reached"
 			return m, read, nil
@@ -131,61 +397,11 @@ func errClass(err error) string {
 		return "checksum mismatch"
 	case errors.Is(err, gzip.ErrHeader):
 		return "bad gzip header"
-	case errors.Is(err, errTruncated):
+	case errors.Is(err, errTruncated), errors.Is(err, io.ErrUnexpectedEOF):
 		return "truncated"
+	case errors.Is(err, errExpandLimit):
+		return errExpandLimit.Error()
 	default:
 		return "corrupt data"
 	}
-}
-
-func scanGzip(ctx context.Context, r io.Reader, o Options, limiter *rate.Limiter, b *expandBudget, buf []byte) (member, int64, error) {
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return member{Partial: "not readable as gzip: " + errClass(err)}, 0, nil
-	}
-	defer zr.Close()
-	return detectStream(ctx, budgetReader{zr, b}, o, limiter, buf)
-}
-
-// scanZip reads each member of a zip archive as its own text stream.
-// Nested archives are not opened (a later format layer does that).
-func scanZip(ctx context.Context, ra io.ReaderAt, size int64, o Options, limiter *rate.Limiter, b *expandBudget, buf []byte) ([]member, int64, error) {
-	zr, err := zip.NewReader(ra, size)
-	if err != nil {
-		return []member{{Partial: "not readable as zip: " + errClass(err)}}, 0, nil
-	}
-	var out []member
-	var total int64
-	for i, zf := range zr.File {
-		if ctx.Err() != nil {
-			return out, total, ctx.Err()
-		}
-		if i >= o.MaxMembers {
-			out = append(out, member{Partial: fmt.Sprintf("member limit reached: %d of %d members read", o.MaxMembers, len(zr.File))})
-			break
-		}
-		if zf.FileInfo().IsDir() {
-			continue
-		}
-		if b.left <= 0 {
-			out = append(out, member{Partial: errExpandLimit.Error()})
-			break
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			out = append(out, member{Name: zf.Name, Partial: "member not readable: " + errClass(err)})
-			continue
-		}
-		m, read, err := detectStream(ctx, budgetReader{rc, b}, o, limiter, buf)
-		rc.Close()
-		total += read
-		if err != nil {
-			return out, total, err
-		}
-		m.Name = zf.Name
-		if !m.binary {
-			out = append(out, m)
-		}
-	}
-	return out, total, nil
 }

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -44,6 +43,12 @@ type Options struct {
 	MaxExpandedBytes int64
 	// MaxMembers bounds the members read from one archive (default 10000).
 	MaxMembers int
+	// MaxDepth bounds archives inside archives (default 3: a zip inside a
+	// tar.gz is read, a fourth layer is reported and not opened).
+	MaxDepth int
+	// MaxFileTime bounds the time spent on one file (default 5 minutes);
+	// past it the file is reported partial.
+	MaxFileTime time.Duration
 	// CrossFilesystems lets the walk descend into other mounted file
 	// systems (network shares, other disks); by default it stays on the
 	// file system of each path, as find -xdev does.
@@ -99,6 +104,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	if o.MaxMembers <= 0 {
 		o.MaxMembers = 10000
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 3
+	}
+	if o.MaxFileTime <= 0 {
+		o.MaxFileTime = 5 * time.Minute
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -359,31 +370,16 @@ func scanFile(ctx context.Context, p string, o Options, limiter *rate.Limiter, b
 	if cap(buf) < chunkSize+readSize {
 		buf = make([]byte, 0, chunkSize+readSize)
 	}
-	var magic [4]byte
-	n, _ := io.ReadFull(f, magic[:])
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		r.err = err
-		return r, buf
+	fctx, cancel := context.WithTimeout(ctx, o.MaxFileTime)
+	defer cancel()
+	fsc := &fileScan{parent: ctx, ctx: fctx, o: o, limiter: limiter, budget: &expandBudget{left: o.MaxExpandedBytes}, buf: buf}
+	err = fsc.content("", f, f, info.Size(), 0)
+	r.members, r.size = fsc.members, fsc.read
+	if len(r.members) == 1 && r.members[0].binary {
+		r.skipped = true
 	}
-	budget := &expandBudget{left: o.MaxExpandedBytes}
-	switch {
-	case n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
-		m, read, err := scanGzip(ctx, f, o, limiter, budget, buf)
-		r.members, r.size, r.err = []member{m}, read, err
-		if m.binary {
-			r.skipped = true
-		}
-	case n == 4 && string(magic[:]) == "PK\x03\x04":
-		r.members, r.size, r.err = scanZip(ctx, f, info.Size(), o, limiter, budget, buf)
-	default:
-		m, read, err := detectStream(ctx, f, o, limiter, buf)
-		r.members, r.size, r.err = []member{m}, read, err
-		if m.binary {
-			r.skipped = true
-		}
-	}
-	if r.err != nil {
-		r.err = fmt.Errorf("%s: %w", p, r.err)
+	if err != nil {
+		r.err = fmt.Errorf("%s: %w", p, err)
 	}
 	return r, buf
 }

@@ -1,8 +1,8 @@
 package pii
 
 import (
-	"fmt"
 	"sort"
+	"strconv"
 )
 
 // Bounds of a Result (and of a pii record).
@@ -38,8 +38,19 @@ func NewAggregator(tok *Tokenizer) *Aggregator {
 	return &Aggregator{tok: tok, types: map[string]*agg{}}
 }
 
-// Add counts one match. The raw value is reduced to its token and mask here.
+// Add counts one match located by its line. The raw value is reduced to
+// its token and mask here.
 func (a *Aggregator) Add(m Match) {
+	a.add(m, "", true)
+}
+
+// AddWhere counts one match located by where (a CSV row and column, a JSON
+// path, a spreadsheet cell, a PDF page).
+func (a *Aggregator) AddWhere(m Match, where string) {
+	a.add(m, where, false)
+}
+
+func (a *Aggregator) add(m Match, where string, byLine bool) {
 	g := a.types[m.Type]
 	if g == nil {
 		g = &agg{Result: Result{Type: m.Type, Category: m.Category}, seen: map[string]struct{}{}}
@@ -50,7 +61,10 @@ func (a *Aggregator) Add(m Match) {
 		g.Confidence = m.Confidence
 	}
 	if len(g.Where) < MaxWhere {
-		g.Where = append(g.Where, fmt.Sprintf("line %d", m.Line))
+		if byLine {
+			where = "line " + strconv.Itoa(m.Line)
+		}
+		g.Where = append(g.Where, where)
 	}
 	t := a.tok.Token(m.Value)
 	if _, dup := g.seen[t]; dup {

@@ -157,17 +157,17 @@ func luhn(v []byte) bool {
 
 // matchSSN accepts AAA-GG-SSSS (dashes or spaces) and, with a context word
 // before it, 9 plain digits.
-func matchSSN(text []byte, groups [][2]int, sep byte, dst []byte) (Match, bool) {
+func matchSSN(text []byte, groups [][2]int, sep byte, dst []byte, fieldCtx bool) (Match, bool) {
 	conf := ""
 	switch {
 	case len(groups) == 3 && sep != 0 &&
 		groups[0][1]-groups[0][0] == 3 && groups[1][1]-groups[1][0] == 2 && groups[2][1]-groups[2][0] == 4:
 		conf = Medium
-		if ssnContext(text, groups[0][0]) {
+		if fieldCtx || ssnContext(text, groups[0][0]) {
 			conf = High
 		}
 	case len(groups) == 1 && groups[0][1]-groups[0][0] == 9:
-		if !ssnContext(text, groups[0][0]) {
+		if !fieldCtx && !ssnContext(text, groups[0][0]) {
 			return Match{}, false
 		}
 		conf = High

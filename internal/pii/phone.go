@@ -21,7 +21,7 @@ func isPhoneChar(c byte) bool {
 	return isDigit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'
 }
 
-func validPhone(text []byte, start int, cand []byte) ([]byte, string, bool) {
+func validPhone(text []byte, start int, cand []byte, fieldCtx bool) ([]byte, string, bool) {
 	if looksLikeDate(cand) {
 		return nil, "", false
 	}
@@ -31,7 +31,7 @@ func validPhone(text []byte, start int, cand []byte) ([]byte, string, bool) {
 		}
 		return nil, "", false
 	}
-	ctx := contextBefore(text, start, 40, phoneWords)
+	ctx := fieldCtx || contextBefore(text, start, 40, phoneWords)
 	shaped := cand[0] == '(' && bytes.IndexByte(cand, ')') == 4
 	if !ctx && !shaped {
 		return nil, "", false

@@ -221,3 +221,34 @@ func TestStemPrefix(t *testing.T) {
 	require.False(t, stemPrefix([]byte("GET /"), 0))
 	require.False(t, stemPrefix([]byte("do"), 0))
 }
+
+func TestDetectField(t *testing.T) {
+	det := NewDefault().(FieldDetector)
+	tests := []struct {
+		field, value string
+		want         []found
+	}{
+		{"SSN", "123456780", []found{{"us_ssn", "***-**-6780", High, 1}}},
+		{"note", "123456780", nil},
+		{"customer_ssn", "123-45-6780", []found{{"us_ssn", "***-**-6780", High, 1}}},
+		{"Mobile Phone", "030 12345678", []found{{"phone_number", "+4*********78", High, 1}}},
+		{"birth_date", "1985-03-12", []found{{"date_of_birth", "****-**-**", High, 1}}},
+		{"DOB", "12 March 1985", []found{{"date_of_birth", "****-**-**", High, 1}}},
+		{"created_at", "1985-03-12", nil},
+		// Under an identifier-named field a bare shape does not count and a
+		// Luhn-valid number is only medium; an email is still an email.
+		{"order_id", "123-45-6780", nil},
+		{"order_id", "4111111111111111", []found{{"credit_card", "**** **** **** 1111", Medium, 1}}},
+		{"order_contact", "a@example.com", []found{{"email", "a***@e***.com", High, 1}}},
+		{"card", "4111111111111111", []found{{"credit_card", "**** **** **** 1111", High, 1}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.field, func(t *testing.T) {
+			var out []found
+			det.DetectField([]byte(tc.field), []byte(tc.value), func(m Match) {
+				out = append(out, found{m.Type, Mask(m.Type, m.Value), m.Confidence, m.Line})
+			})
+			require.Equal(t, tc.want, out)
+		})
+	}
+}

@@ -98,6 +98,7 @@ type scanner struct {
 	lastDOB                    int
 	val                        [64]byte
 	groups                     [maxGroups + 1][2]int // a field: a local array is zeroed on every call
+	field                      fieldKind             // what the value's field name says, in DetectField
 }
 
 func (defaultDetector) Detect(text []byte, emit func(Match)) {
@@ -106,6 +107,17 @@ func (defaultDetector) Detect(text []byte, emit func(Match)) {
 }
 
 func (s *scanner) match(typ, cat, conf string, v []byte, pos int) {
+	if s.field&fieldNotPersonal != 0 {
+		// Under a field named for identifiers, amounts or versions, a shape
+		// without a checksum or context is not counted, and a checksum
+		// alone (Luhn passes one number in ten) is only medium.
+		switch {
+		case conf == Medium:
+			return
+		case conf == High && typ == TypeCreditCard:
+			conf = Medium
+		}
+	}
 	s.emit(Match{Type: typ, Category: cat, Confidence: conf, Value: v, Line: s.ln.at(s.text, pos)})
 }
 
@@ -360,7 +372,7 @@ func (s *scanner) digitRunAt(i int) int {
 			return end
 		}
 	}
-	if m, ok := matchSSN(text, groups[:ng], sep, s.val[:0]); ok {
+	if m, ok := matchSSN(text, groups[:ng], sep, s.val[:0], s.field&fieldSSN != 0); ok {
 		s.match(m.Type, m.Category, m.Confidence, m.Value, i)
 		return end
 	}
@@ -445,7 +457,7 @@ func (s *scanner) phoneAt(i int) int {
 	if digits < 7 || digits > 15 || (end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '@')) {
 		return max(i+1, end)
 	}
-	if v, conf, ok := validPhone(text, i, text[i:end]); ok {
+	if v, conf, ok := validPhone(text, i, text[i:end], s.field&fieldPhone != 0); ok {
 		s.match(TypePhoneNumber, CategoryContact, conf, v, i)
 	}
 	return max(i+1, end)

@@ -1,0 +1,47 @@
+// Package extract turns documents that are not plain text (Office Open XML,
+// PDF) into text segments for the detectors, each with where it came from
+// and, for structured documents, the name of the field it sits under. It
+// never logs or returns document text in an error.
+package extract
+
+import (
+	"errors"
+)
+
+// Segment is one piece of a document's text.
+type Segment struct {
+	// Where locates the text inside the document for a person: "Sheet1!B7",
+	// "page 3", "slide 2", "paragraph 14".
+	Where string
+	// Field names the structured field the text sits under (a spreadsheet
+	// column's header cell), lower-cased; "" when there is none.
+	Field string
+	// Text is only valid during the callback.
+	Text []byte
+}
+
+// Limits bound what one document may cost.
+type Limits struct {
+	// MaxBytes bounds the text produced plus the XML read (0: 256 MiB).
+	MaxBytes int64
+	// MaxParts bounds sheets, slides or pages read (0: 10000).
+	MaxParts int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = 256 << 20
+	}
+	if l.MaxParts <= 0 {
+		l.MaxParts = 10000
+	}
+	return l
+}
+
+// ErrLimit reports that a document was cut at a limit; what was emitted
+// before it stands, and the caller reports the document partial.
+var ErrLimit = errors.New("extraction limit reached")
+
+// ErrFormat reports a document that is not readable as its format. Its
+// message names the part, never content.
+var ErrFormat = errors.New("unreadable document")

@@ -1,0 +1,316 @@
+package extract
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Kind tells which Office Open XML document a zip archive is: "docx",
+// "pptx", "xlsx", or "" for any other archive.
+func Kind(zr *zip.Reader) string {
+	var types bool
+	kind := ""
+	for _, f := range zr.File {
+		switch f.Name {
+		case "[Content_Types].xml":
+			types = true
+		case "word/document.xml":
+			kind = "docx"
+		case "ppt/presentation.xml":
+			kind = "pptx"
+		case "xl/workbook.xml":
+			kind = "xlsx"
+		}
+	}
+	if !types {
+		return ""
+	}
+	return kind
+}
+
+// maxSegment bounds one paragraph's text; a longer one is emitted in parts.
+const maxSegment = 1 << 20
+
+// budget counts what a document costs against Limits.MaxBytes.
+type budget struct{ left int64 }
+
+func (b *budget) take(n int) error {
+	b.left -= int64(n)
+	if b.left < 0 {
+		return ErrLimit
+	}
+	return nil
+}
+
+// limitedReader stops a zip member at the budget, so a member that claims
+// a small size and expands without end costs no more than the budget.
+type limitedReader struct {
+	r io.Reader
+	b *budget
+}
+
+func (l limitedReader) Read(p []byte) (int, error) {
+	if l.b.left <= 0 {
+		return 0, ErrLimit
+	}
+	if int64(len(p)) > l.b.left {
+		p = p[:l.b.left]
+	}
+	n, err := l.r.Read(p)
+	l.b.left -= int64(n)
+	return n, err
+}
+
+// xmlParagraphs streams one XML part and calls emit with the text of each
+// paragraph element (local name para), from text elements (local name
+// text); tab and br elements become '\t' and '\n'.
+func xmlParagraphs(ctx context.Context, f *zip.File, b *budget, para, text string, emit func([]byte) error) error {
+	rc, err := f.Open()
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.Name, ErrFormat)
+	}
+	defer rc.Close()
+	dec := xml.NewDecoder(limitedReader{rc, b})
+	dec.Strict = false
+	var buf []byte
+	inText := false
+	flush := func() error {
+		if len(bytes.TrimSpace(buf)) > 0 {
+			if err := emit(buf); err != nil {
+				return err
+			}
+		}
+		buf = buf[:0]
+		return nil
+	}
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		tok, err := dec.RawToken()
+		if errors.Is(err, io.EOF) {
+			return flush()
+		}
+		if err != nil {
+			_ = flush()
+			if errors.Is(err, ErrLimit) {
+				return fmt.Errorf("%s: %w", f.Name, ErrLimit)
+			}
+			var se *xml.SyntaxError
+			if errors.As(err, &se) {
+				// The syntax error's message may quote the document.
+				return fmt.Errorf("%s: malformed XML at line %d: %w", f.Name, se.Line, ErrFormat)
+			}
+			return fmt.Errorf("%s: %w", f.Name, ErrFormat)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case text:
+				inText = true
+			case "tab":
+				buf = append(buf, '\t')
+			case "br":
+				buf = append(buf, '\n')
+			}
+		case xml.EndElement:
+			switch t.Name.Local {
+			case text:
+				inText = false
+			case para:
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		case xml.CharData:
+			if inText {
+				buf = append(buf, t...)
+				if len(buf) >= maxSegment {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+}
+
+// partNumber reads N from prefixN.xml, for ordering slides numerically.
+func partNumber(name, prefix string) (int, bool) {
+	if !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".xml") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(name, prefix), ".xml"))
+	return n, err == nil
+}
+
+func openZip(r io.ReaderAt, size int64) (*zip.Reader, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		return nil, fmt.Errorf("not a readable zip archive: %w", ErrFormat)
+	}
+	return zr, nil
+}
+
+// DOCX emits a Word document's paragraphs: the body ("paragraph N"), then
+// headers, footers, footnotes and comments ("word/header1.xml paragraph N").
+func DOCX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Segment) error) error {
+	lim = lim.withDefaults()
+	zr, err := openZip(r, size)
+	if err != nil {
+		return err
+	}
+	b := &budget{left: lim.MaxBytes}
+	var parts []*zip.File
+	var body *zip.File
+	for _, f := range zr.File {
+		switch {
+		case f.Name == "word/document.xml":
+			body = f
+		case strings.HasPrefix(f.Name, "word/header") || strings.HasPrefix(f.Name, "word/footer") ||
+			f.Name == "word/footnotes.xml" || f.Name == "word/endnotes.xml" || f.Name == "word/comments.xml":
+			parts = append(parts, f)
+		}
+	}
+	if body == nil {
+		return fmt.Errorf("word/document.xml missing: %w", ErrFormat)
+	}
+	sort.Slice(parts, func(i, j int) bool { return parts[i].Name < parts[j].Name })
+	parts = append([]*zip.File{body}, parts...)
+	for i, f := range parts {
+		if i >= lim.MaxParts {
+			return fmt.Errorf("%d parts read: %w", lim.MaxParts, ErrLimit)
+		}
+		prefix := "paragraph "
+		if f != body {
+			prefix = f.Name + " paragraph "
+		}
+		n := 0
+		err := xmlParagraphs(ctx, f, b, "p", "t", func(text []byte) error {
+			n++
+			return fn(Segment{Where: prefix + strconv.Itoa(n), Text: text})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PPTX emits each slide's paragraphs ("slide N"), slides in number order,
+// then speaker notes ("notes N").
+func PPTX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Segment) error) error {
+	lim = lim.withDefaults()
+	zr, err := openZip(r, size)
+	if err != nil {
+		return err
+	}
+	type part struct {
+		f     *zip.File
+		where string
+		order int
+	}
+	var parts []part
+	for _, f := range zr.File {
+		if n, ok := partNumber(f.Name, "ppt/slides/slide"); ok {
+			parts = append(parts, part{f, "slide " + strconv.Itoa(n), n})
+		} else if n, ok := partNumber(f.Name, "ppt/notesSlides/notesSlide"); ok {
+			parts = append(parts, part{f, "notes " + strconv.Itoa(n), 1<<30 + n})
+		}
+	}
+	sort.Slice(parts, func(i, j int) bool { return parts[i].order < parts[j].order })
+	b := &budget{left: lim.MaxBytes}
+	for i, p := range parts {
+		if i >= lim.MaxParts {
+			return fmt.Errorf("%d slides read: %w", lim.MaxParts, ErrLimit)
+		}
+		err := xmlParagraphs(ctx, p.f, b, "p", "t", func(text []byte) error {
+			return fn(Segment{Where: p.where, Text: text})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// XLSX emits each non-empty cell ("Sheet1!B7") with the header of its
+// column (the sheet's first non-empty row) as Field. Rows are streamed;
+// shared strings are held in memory, bounded by MaxBytes.
+func XLSX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Segment) error) (err error) {
+	lim = lim.withDefaults()
+	limit := min(lim.MaxBytes, 1<<30)
+	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{UnzipSizeLimit: limit, UnzipXMLSizeLimit: limit})
+	if err != nil {
+		if strings.Contains(err.Error(), "size limit") {
+			return fmt.Errorf("workbook: %w", ErrLimit)
+		}
+		return fmt.Errorf("workbook: %w", ErrFormat)
+	}
+	defer f.Close()
+	b := &budget{left: lim.MaxBytes}
+	for si, sheet := range f.GetSheetList() {
+		if si >= lim.MaxParts {
+			return fmt.Errorf("%d sheets read: %w", lim.MaxParts, ErrLimit)
+		}
+		if err := xlsxSheet(ctx, f, si+1, sheet, b, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *budget, fn func(Segment) error) error {
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return fmt.Errorf("sheet %d: %w", num, ErrFormat)
+	}
+	defer rows.Close()
+	var header []string
+	for row := 1; rows.Next(); row++ {
+		if row%256 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		cols, err := rows.Columns()
+		if err != nil {
+			return fmt.Errorf("sheet %d row %d: %w", num, row, ErrFormat)
+		}
+		isHeader := header == nil && len(cols) > 0
+		for c, v := range cols {
+			if v == "" {
+				continue
+			}
+			if err := b.take(len(v)); err != nil {
+				return fmt.Errorf("sheet %d row %d: %w", num, row, ErrLimit)
+			}
+			cell, _ := excelize.CoordinatesToCellName(c+1, row)
+			seg := Segment{Where: sheet + "!" + cell, Text: []byte(v)}
+			if !isHeader && c < len(header) {
+				seg.Field = header[c]
+			}
+			if err := fn(seg); err != nil {
+				return err
+			}
+		}
+		if isHeader {
+			header = make([]string, len(cols))
+			for c, v := range cols {
+				header[c] = strings.ToLower(strings.TrimSpace(v))
+			}
+		}
+	}
+	if err := rows.Error(); err != nil {
+		return fmt.Errorf("sheet %d: %w", num, ErrFormat)
+	}
+	return nil
+}
