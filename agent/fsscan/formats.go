@@ -76,6 +76,7 @@ type fileScan struct {
 	o       Options
 	limiter *rate.Limiter
 	budget  *expandBudget
+	path    string // the file's path: its name tells the format of a plain stream
 	buf     []byte
 	members []member
 	read    int64
@@ -145,6 +146,18 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 	case "utf16":
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
 		return f.text(name, transform.NewReader(br, dec))
+	}
+	if bytes.IndexByte(head, 0) < 0 {
+		switch structuredKind(f.path, name) {
+		case "csv":
+			return f.csv(name, br, ',')
+		case "tsv":
+			return f.csv(name, br, '\t')
+		case "json":
+			return f.json(name, br, false)
+		case "ndjson":
+			return f.json(name, br, true)
+		}
 	}
 	return f.text(name, br)
 }

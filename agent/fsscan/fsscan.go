@@ -372,7 +372,7 @@ func scanFile(ctx context.Context, p string, o Options, limiter *rate.Limiter, b
 	}
 	fctx, cancel := context.WithTimeout(ctx, o.MaxFileTime)
 	defer cancel()
-	fsc := &fileScan{parent: ctx, ctx: fctx, o: o, limiter: limiter, budget: &expandBudget{left: o.MaxExpandedBytes}, buf: buf}
+	fsc := &fileScan{parent: ctx, ctx: fctx, o: o, limiter: limiter, budget: &expandBudget{left: o.MaxExpandedBytes}, path: p, buf: buf}
 	err = fsc.content("", f, f, info.Size(), 0)
 	r.members, r.size = fsc.members, fsc.read
 	if len(r.members) == 1 && r.members[0].binary {

@@ -44,6 +44,13 @@ func (a *Aggregator) Add(m Match) {
 	a.add(m, "", true)
 }
 
+// WantsWhere reports whether a match of typ would still have its location
+// kept, so callers build a location string only when it is used.
+func (a *Aggregator) WantsWhere(typ string) bool {
+	g := a.types[typ]
+	return g == nil || len(g.Where) < MaxWhere
+}
+
 // AddWhere counts one match located by where (a CSV row and column, a JSON
 // path, a spreadsheet cell, a PDF page).
 func (a *Aggregator) AddWhere(m Match, where string) {

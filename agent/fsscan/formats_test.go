@@ -1,0 +1,177 @@
+package fsscan
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"encoding/binary"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/extract/docgen"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+func zipOf(t *testing.T, files map[string][]byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for name, c := range files {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, err = w.Write(c)
+		require.NoError(t, err)
+	}
+	require.NoError(t, zw.Close())
+	return b.Bytes()
+}
+
+func tarOf(t *testing.T, files map[string][]byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for name, c := range files {
+		require.NoError(t, tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(c)), Typeflag: tar.TypeReg}))
+		_, err := tw.Write(c)
+		require.NoError(t, err)
+	}
+	require.NoError(t, tw.Close())
+	return b.Bytes()
+}
+
+func utf16Of(s string, big bool) []byte {
+	var b bytes.Buffer
+	var order binary.ByteOrder = binary.LittleEndian
+	if big {
+		order = binary.BigEndian
+	}
+	_ = binary.Write(&b, order, uint16(0xfeff))
+	for _, u := range utf16.Encode([]rune(s)) {
+		_ = binary.Write(&b, order, u)
+	}
+	return b.Bytes()
+}
+
+func doc(t *testing.T, write func(io.Writer) error) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, write(&b))
+	return b.Bytes()
+}
+
+// found is what a scan reported: (location relative to dir, type) →
+// count, and → where.
+func found(recs []wire.Record, dir string) (map[string]int64, map[string][]string, map[string]string) {
+	counts, where, partial := map[string]int64{}, map[string][]string{}, map[string]string{}
+	for _, r := range recs {
+		rel := strings.TrimPrefix(r.Location, wire.FileLocation(dir)+"/")
+		switch r.Kind {
+		case wire.KindPII:
+			counts[rel+" "+r.Type] = r.Count
+			where[rel+" "+r.Type] = r.Where
+		case wire.KindAsset:
+			if r.Attributes["partial"] != "" {
+				partial[rel] = r.Attributes["partial"]
+			}
+		}
+	}
+	return counts, where, partial
+}
+
+func TestFormats(t *testing.T) {
+	dir := t.TempDir()
+	inner := zipOf(t, map[string][]byte{"deep/contacts.txt": []byte("mail a@example.com\n")})
+	nest := inner
+	for i := 0; i < 4; i++ { // five zips deep
+		nest = zipOf(t, map[string][]byte{"n.zip": nest})
+	}
+	files := map[string][]byte{
+		"backup.tar":    tarOf(t, map[string][]byte{"etc/users.txt": []byte("b@example.com c@example.com\n"), "bin/x": {0, 1, 2}}),
+		"backup.tar.gz": gzipBytes(t, string(tarOf(t, map[string][]byte{"home/notes.txt": []byte("d@example.com\n")}))),
+		"outer.zip":     zipOf(t, map[string][]byte{"inner.zip": inner, "readme.txt": []byte("e@example.com\n")}),
+		"nested5.zip":   nest,
+		"letter.docx": doc(t, func(w io.Writer) error {
+			return docgen.WriteDOCX(w, []string{"Dear customer,", "your card 4111 1111 1111 1111 was charged"})
+		}),
+		"deck.pptx": doc(t, func(w io.Writer) error {
+			return docgen.WritePPTX(w, [][]string{{"title"}, {"contact f@example.com"}})
+		}),
+		"people.xlsx": doc(t, func(w io.Writer) error {
+			return docgen.WriteXLSX(w, map[string][][]string{"Staff": {{"name", "SSN", "order_id"}, {"Ann", "123456780", "123-45-6780"}}})
+		}),
+		"report.pdf": doc(t, func(w io.Writer) error {
+			return docgen.WritePDF(w, []string{"summary", "contact g@example.com\nIBAN DE89 3704 0044 0532 0130 00"})
+		}),
+		"utf16le.txt":   utf16Of("SSN: 123-45-6780 h@example.com\n", false),
+		"utf16be.txt":   utf16Of("i@example.com\n", true),
+		"hr.csv":        []byte("name,ssn,order_id\nAnn,123456780,123-45-6780\nBob,234567891,x\n"),
+		"users.json":    []byte(`{"users":[{"email":"j@example.com","phone":"030 12345678","dob":"1985-03-12"},{"email":"k@example.com"}]}`),
+		"events.ndjson": []byte(`{"user":{"email":"l@example.com"}}` + "\n" + `{"ip":"10.1.2.3","tags":["m@example.com"]}` + "\n"),
+		"bad.json":      []byte(`{"email":"n@example.com", "x": tru`),
+		"syntax.json":   []byte(`{"email":"o@example.com" "x"}`),
+	}
+	for name, c := range files {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), c, 0o644))
+	}
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	counts, where, partial := found(recs, dir)
+	for key, want := range map[string]int64{
+		"backup.tar!/etc/users.txt email":               2,
+		"backup.tar.gz!/home/notes.txt email":           1,
+		"outer.zip!/inner.zip!/deep/contacts.txt email": 1,
+		"outer.zip!/readme.txt email":                   1,
+		"letter.docx credit_card":                       1,
+		"deck.pptx email":                               1,
+		"people.xlsx us_ssn":                            1,
+		"report.pdf email":                              1,
+		"report.pdf iban":                               1,
+		"utf16le.txt us_ssn":                            1,
+		"utf16le.txt email":                             1,
+		"utf16be.txt email":                             1,
+		"hr.csv us_ssn":                                 2,
+		"users.json email":                              2,
+		"users.json phone_number":                       1,
+		"users.json date_of_birth":                      1,
+		"events.ndjson email":                           2,
+		"events.ndjson ip_address":                      1,
+		"bad.json email":                                1,
+	} {
+		require.Equal(t, want, counts[key], key)
+	}
+	require.Len(t, counts, 20, "nothing else is found: %v", counts)
+	for key, want := range map[string][]string{
+		"letter.docx credit_card":  {"paragraph 2"},
+		"deck.pptx email":          {"slide 2"},
+		"people.xlsx us_ssn":       {"Staff!B2"},
+		"report.pdf iban":          {"page 2, line 3"},
+		"hr.csv us_ssn":            {"row 2, column ssn", "row 3, column ssn"},
+		"users.json email":         {"$.users[0].email", "$.users[1].email"},
+		"users.json date_of_birth": {"$.users[0].dob"},
+		"events.ndjson email":      {"record 1 $.user.email", "record 2 $.tags[0]"},
+		"utf16le.txt us_ssn":       {"line 1"},
+	} {
+		require.Equal(t, want, where[key], key)
+	}
+	// A partial member with no findings is reported in the scan's errors.
+	require.Contains(t, strings.Join(res.Errors, "\n"), "nested5.zip!/n.zip!/n.zip!/n.zip!/n.zip: partial: nesting limit reached")
+	require.Equal(t, "json: truncated", partial["bad.json"])
+	require.Equal(t, "json syntax error at byte 25", partial["syntax.json"])
+	require.Equal(t, wire.StatusPartial, res.Status)
+}
+
+// A header row that is really data does not become a location.
+func TestLocationsCarryNoValues(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "noheader.csv"), []byte("a@example.com,x\nb@example.com,y\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "map.json"), []byte(`{"c@example.com":{"card":"4111111111111111"}}`), 0o644))
+	recs, _ := scan(t, Options{Paths: []string{dir}})
+	_, where, _ := found(recs, dir)
+	require.Equal(t, []string{"row 1, column 1", "row 2, column 1"}, where["noheader.csv email"])
+	require.Equal(t, []string{"$.*.card"}, where["map.json credit_card"])
+}

@@ -1,0 +1,306 @@
+package fsscan
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/sightline-dev/sightline/internal/pii"
+)
+
+// structuredKind names the structured format of a plain stream from its
+// name (an archive member's, else the file's), looking through .gz.
+func structuredKind(file, member string) string {
+	name := member
+	if name == "" {
+		name = file
+	}
+	name = strings.ToLower(strings.TrimSuffix(strings.ToLower(name), ".gz"))
+	switch path.Ext(name) {
+	case ".csv":
+		return "csv"
+	case ".tsv", ".tab":
+		return "tsv"
+	case ".json", ".geojson":
+		return "json"
+	case ".ndjson", ".jsonl":
+		return "ndjson"
+	}
+	return ""
+}
+
+// meteredReader counts what a structured reader consumes against the
+// file-size limit and the read rate, and bounds a physical line (a CSV
+// reader holds a whole line in memory).
+type meteredReader struct {
+	f        *fileScan
+	r        io.Reader
+	read     int64
+	lineLen  int
+	maxLine  int
+	limitErr error
+}
+
+var errLineLimit = errors.New("line longer than the chunk size")
+
+func (m *meteredReader) Read(p []byte) (int, error) {
+	if m.limitErr != nil {
+		return 0, m.limitErr
+	}
+	if err := m.f.stop(); err != nil {
+		m.limitErr = err
+		return 0, err
+	}
+	if len(p) > readSize {
+		p = p[:readSize]
+	}
+	n, err := m.r.Read(p)
+	m.read += int64(n)
+	if m.maxLine > 0 {
+		for _, c := range p[:n] {
+			if c == '\n' {
+				m.lineLen = 0
+			} else if m.lineLen++; m.lineLen > m.maxLine {
+				m.limitErr = errLineLimit
+				return n, m.limitErr
+			}
+		}
+	}
+	if m.f.limiter != nil && n > 0 {
+		if werr := m.f.limiter.WaitN(m.f.parent, n); werr != nil {
+			m.limitErr = fmt.Errorf("scan stopped: %w", werr)
+			return n, m.limitErr
+		}
+	}
+	if m.f.o.MaxFileSize > 0 && m.read > m.f.o.MaxFileSize {
+		m.limitErr = errors.New("file-size limit reached")
+		return n, m.limitErr
+	}
+	return n, err
+}
+
+// finish turns a structured reader's end into the member's result: a
+// cancelled scan is an error; a limit or a syntax error makes it partial.
+func (f *fileScan) finish(m member, mr *meteredReader, agg *pii.Aggregator, err error, what string) error {
+	f.read += mr.read
+	m.Results = agg.Results()
+	if err != nil {
+		if f.parent.Err() != nil {
+			return fmt.Errorf("scan stopped: %w", f.parent.Err())
+		}
+		switch {
+		case errors.Is(err, errTimeLimit), errors.Is(err, errLineLimit), errors.Is(err, errExpandLimit):
+			m.Partial = err.Error()
+		case mr.limitErr != nil:
+			m.Partial = mr.limitErr.Error()
+		case strings.Contains(what, "syntax error"):
+			m.Partial = what
+		default:
+			m.Partial = what + ": " + errClass(err)
+		}
+	}
+	if len(m.Results) > 0 || m.Partial != "" {
+		f.members = append(f.members, m)
+	}
+	return nil
+}
+
+// safeName returns a column header or JSON key for use in a location, or
+// "" when it itself holds personal data (a header row that is really a
+// data row, a map keyed by email address): locations never carry values.
+func safeName(d pii.Detector, name string) string {
+	if len(name) > 64 {
+		return ""
+	}
+	found := false
+	d.Detect([]byte(name), func(pii.Match) { found = true })
+	if found {
+		return ""
+	}
+	return name
+}
+
+func fieldDetect(d pii.Detector, field string, value []byte, emit func(pii.Match)) {
+	if fd, ok := d.(pii.FieldDetector); ok && field != "" {
+		fd.DetectField([]byte(field), value, emit)
+		return
+	}
+	d.Detect(value, emit)
+}
+
+// csv reads a CSV or TSV stream record by record: each cell is detected
+// with its column header as context and located as "row N, column H".
+func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
+	mr := &meteredReader{f: f, r: r, maxLine: chunkSize}
+	cr := csv.NewReader(mr)
+	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = comma, -1, true, true
+	agg := pii.NewAggregator(f.o.Tokenizer)
+	var header, columns []string
+	var err error
+	for row := 1; ; row++ {
+		var rec []string
+		rec, err = cr.Read()
+		if errors.Is(err, io.EOF) {
+			err = nil
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) && mr.limitErr == nil {
+				// The parse error's own text names the problem, not data.
+				err = fmt.Errorf("csv syntax error at line %d: %w", pe.Line, pe.Err)
+				return f.finish(member{Name: name}, mr, agg, err, err.Error())
+			}
+			break
+		}
+		for c, v := range rec {
+			if v == "" {
+				continue
+			}
+			field := ""
+			if header != nil && c < len(header) {
+				field = header[c]
+			}
+			fieldDetect(f.o.Detector, field, []byte(v), func(pm pii.Match) {
+				if !agg.WantsWhere(pm.Type) {
+					agg.AddWhere(pm, "")
+					return
+				}
+				col := strconv.Itoa(c + 1)
+				if c < len(columns) && columns[c] != "" {
+					col = columns[c]
+				}
+				agg.AddWhere(pm, "row "+strconv.Itoa(row)+", column "+col)
+			})
+		}
+		if header == nil {
+			header = make([]string, len(rec))
+			columns = make([]string, len(rec))
+			for c, v := range rec {
+				header[c] = strings.ToLower(strings.TrimSpace(v))
+				columns[c] = safeName(f.o.Detector, strings.TrimSpace(v))
+			}
+		}
+	}
+	return f.finish(member{Name: name}, mr, agg, err, "csv")
+}
+
+// jsonFrame is one open object or array on the way to a value.
+type jsonFrame struct {
+	array bool
+	key   string // the current key (objects)
+	index int    // the current index (arrays)
+}
+
+// json reads JSON (or NDJSON, one value per line) token by token: each
+// string and number is detected with its key as context and located by its
+// path, "$.users[3].email" ("record 12 $.email" for NDJSON).
+func (f *fileScan) json(name string, r io.Reader, lines bool) error {
+	mr := &meteredReader{f: f, r: r}
+	dec := json.NewDecoder(mr)
+	dec.UseNumber()
+	agg := pii.NewAggregator(f.o.Tokenizer)
+	var stack []jsonFrame
+	expectKey := false
+	record := 0
+	where := func() string {
+		var b strings.Builder
+		if lines {
+			b.WriteString("record " + strconv.Itoa(record) + " ")
+		}
+		b.WriteString("$")
+		for _, fr := range stack {
+			if fr.array {
+				b.WriteString("[" + strconv.Itoa(fr.index) + "]")
+			} else if k := safeName(f.o.Detector, fr.key); k != "" {
+				b.WriteString("." + k)
+			} else {
+				b.WriteString(".*")
+			}
+		}
+		return b.String()
+	}
+	// after a value: the next token in an object is a key, in an array the
+	// next element.
+	next := func() {
+		if len(stack) == 0 {
+			return
+		}
+		if top := &stack[len(stack)-1]; top.array {
+			top.index++
+		} else {
+			expectKey = true
+		}
+	}
+	var err error
+	for n := 0; ; n++ {
+		var tok json.Token
+		tok, err = dec.Token()
+		if errors.Is(err, io.EOF) {
+			err = nil
+			break
+		}
+		if err != nil {
+			break
+		}
+		if len(stack) == 0 {
+			record++
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				stack = append(stack, jsonFrame{})
+				expectKey = true
+			case '[':
+				stack = append(stack, jsonFrame{array: true})
+				expectKey = false
+			default:
+				stack = stack[:len(stack)-1]
+				expectKey = false
+				next()
+			}
+			continue
+		case string:
+			if expectKey {
+				stack[len(stack)-1].key = t
+				expectKey = false
+				continue
+			}
+			f.jsonValue(agg, stack, []byte(t), where)
+		case json.Number:
+			f.jsonValue(agg, stack, []byte(t), where)
+		}
+		next()
+	}
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && mr.limitErr == nil {
+			err = fmt.Errorf("json syntax error at byte %d", se.Offset)
+			return f.finish(member{Name: name}, mr, agg, err, err.Error())
+		}
+	}
+	return f.finish(member{Name: name}, mr, agg, err, "json")
+}
+
+func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, where func() string) {
+	field := ""
+	for i := len(stack) - 1; i >= 0; i-- { // an array's elements take its key
+		if !stack[i].array {
+			field = strings.ToLower(stack[i].key)
+			break
+		}
+	}
+	fieldDetect(f.o.Detector, field, v, func(pm pii.Match) {
+		w := ""
+		if agg.WantsWhere(pm.Type) {
+			w = where()
+		}
+		agg.AddWhere(pm, w)
+	})
+}
