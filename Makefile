@@ -60,4 +60,4 @@ bench-scan:
 
 # Detector accuracy on the generated, labeled corpus (also part of make test).
 eval:
-	$(GO) test -count=1 -run TestPrecisionRecall -v ./internal/pii/evalcorpus
+	$(GO) test -count=1 -run TestPrecisionRecall -v ./internal/pii/evalcorpus ./agent/fsscan

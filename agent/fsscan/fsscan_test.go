@@ -223,15 +223,13 @@ func TestLargeFileStreamsInChunks(t *testing.T) {
 	require.Equal(t, map[string]int64{"big.log email": int64(emails), "big.log credit_card": int64(emails)}, piiCounts(recs))
 }
 
-// TestNoRawValueLeavesTheScanner scans the whole evaluation corpus and
-// checks that none of its planted values appears in the records, the log
-// or the incremental state file.
+// TestNoRawValueLeavesTheScanner scans the whole evaluation corpus, in
+// every format, and checks that none of its planted values appears in the
+// records, the log or the incremental state file, raw or JSON-escaped.
 func TestNoRawValueLeavesTheScanner(t *testing.T) {
 	dir := t.TempDir()
 	docs := evalcorpus.Generate(3, 10, 300)
-	for _, d := range docs {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, d.Name), d.Text, 0o644))
-	}
+	writeCorpus(t, dir, docs) // in every format
 	var logBuf strings.Builder
 	statePath := filepath.Join(t.TempDir(), "state.json")
 	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
@@ -240,7 +238,7 @@ func TestNoRawValueLeavesTheScanner(t *testing.T) {
 	recs, res := scan(t, Options{Paths: []string{dir}, Tokenizer: tok, State: st,
 		Logger: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 	require.NoError(t, st.Save())
-	require.EqualValues(t, len(docs), res.Stats["assets_with_pii"])
+	require.EqualValues(t, len(docs)*len(evalcorpus.Formats), res.Stats["assets_with_pii"])
 
 	out, err := json.Marshal(recs)
 	require.NoError(t, err)
@@ -249,8 +247,9 @@ func TestNoRawValueLeavesTheScanner(t *testing.T) {
 	checked := 0
 	for _, d := range docs {
 		for _, v := range d.Values {
+			escaped, _ := json.Marshal(v)
 			for name, text := range map[string]string{"records": string(out), "log": logBuf.String(), "state": string(state)} {
-				if strings.Contains(text, v) {
+				if strings.Contains(text, v) || strings.Contains(text, string(escaped[1:len(escaped)-1])) {
 					t.Fatalf("a planted %d-byte value leaked into the %s", len(v), name)
 				}
 			}

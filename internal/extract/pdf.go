@@ -40,6 +40,12 @@ func PDF(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Seg
 				err = fmt.Errorf("pdf page tree: %w", ErrFormat)
 			}
 		}()
+		// The library walks the page tree without a guard: a tree that
+		// contains itself would never end (found by FuzzPDF).
+		if !pdfTreeFinite(doc.Trailer().Key("Root").Key("Pages"), 0, new(int)) {
+			err = fmt.Errorf("pdf page tree is cyclic or too deep: %w", ErrFormat)
+			return
+		}
 		pages = doc.NumPage()
 	}()
 	if err != nil {
@@ -86,4 +92,23 @@ func pdfPage(doc *pdf.Reader, i int) (text string, err error) {
 		return "", fmt.Errorf("page %d: unreadable content: %w", i, ErrFormat)
 	}
 	return text, nil
+}
+
+// pdfTreeFinite reports whether a page tree ends within a sane depth and
+// size; a cycle shows as unbounded depth.
+func pdfTreeFinite(node pdf.Value, depth int, nodes *int) bool {
+	if depth > 64 || *nodes > 200_000 {
+		return false
+	}
+	*nodes++
+	if node.Key("Type").Name() != "Pages" {
+		return true
+	}
+	kids := node.Key("Kids")
+	for i := 0; i < kids.Len(); i++ {
+		if !pdfTreeFinite(kids.Index(i), depth+1, nodes) {
+			return false
+		}
+	}
+	return true
 }

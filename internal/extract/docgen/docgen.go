@@ -46,7 +46,13 @@ const rels = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 func WriteDOCX(w io.Writer, paragraphs []string) error {
 	var body strings.Builder
 	for _, p := range paragraphs {
-		fmt.Fprintf(&body, `<w:p><w:r><w:t xml:space="preserve">%s</w:t></w:r></w:p>`, esc(p))
+		// A line break inside a paragraph is a w:br between runs.
+		lines := strings.Split(p, "\n")
+		for i, l := range lines {
+			lines[i] = esc(l)
+		}
+		fmt.Fprintf(&body, `<w:p><w:r><w:t xml:space="preserve">%s</w:t></w:r></w:p>`,
+			strings.Join(lines, `</w:t><w:br/><w:t xml:space="preserve">`))
 	}
 	return writeZip(w, [][2]string{
 		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -70,7 +76,11 @@ func WritePPTX(w io.Writer, slides [][]string) error {
 	for i, paras := range slides {
 		var b strings.Builder
 		for _, p := range paras {
-			fmt.Fprintf(&b, `<a:p><a:r><a:t>%s</a:t></a:r></a:p>`, esc(p))
+			lines := strings.Split(p, "\n")
+			for i, l := range lines {
+				lines[i] = esc(l)
+			}
+			fmt.Fprintf(&b, `<a:p><a:r><a:t>%s</a:t></a:r></a:p>`, strings.Join(lines, `</a:t></a:r><a:br/><a:r><a:t>`))
 		}
 		files = append(files, [2]string{fmt.Sprintf("ppt/slides/slide%d.xml", i+1), `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <p:sld xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main"><p:cSld><p:spTree><p:sp><p:txBody>` + b.String() + `</p:txBody></p:sp></p:spTree></p:cSld></p:sld>`})
@@ -133,7 +143,7 @@ func WritePDF(w io.Writer, pages []string) error {
 		c.WriteString("BT /F1 10 Tf 12 TL 40 800 Td\n")
 		for _, line := range strings.Split(p, "\n") {
 			r := strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`)
-			fmt.Fprintf(&c, "(%s) Tj T*\n", r.Replace(line))
+			fmt.Fprintf(&c, "(%s) Tj T*\n", winAnsi(r.Replace(line)))
 		}
 		c.WriteString("ET")
 		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
@@ -147,4 +157,18 @@ func WritePDF(w io.Writer, pages []string) error {
 	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
 	_, err := w.Write(out.Bytes())
 	return err
+}
+
+// winAnsi encodes s for a WinAnsiEncoding font: Latin-1 runes as single
+// bytes, others as '?'.
+func winAnsi(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r < 256 {
+			b = append(b, byte(r))
+		} else {
+			b = append(b, '?')
+		}
+	}
+	return string(b)
 }

@@ -21,6 +21,18 @@ type Doc struct {
 	// Values are the raw personal values planted in Text, for tests that
 	// prove none of them leaves the scanner.
 	Values []string
+	// Entries are Text's units (a line, or a PEM block's lines), for
+	// rendering the document in other formats without splitting a unit.
+	Entries []string
+}
+
+// Counts returns how many values of each type the document holds.
+func (d Doc) Counts() map[string]int {
+	out := map[string]int{}
+	for k, n := range d.Want {
+		out[k.Type] += n
+	}
+	return out
 }
 
 // Key is a (line, type) cell of the labels.
@@ -36,23 +48,26 @@ func Generate(seed uint64, docs, lines int) []Doc {
 	for d := range out {
 		var b strings.Builder
 		want := map[Key]int{}
-		var values []string
+		var values, entries []string
 		for l := 1; l <= lines; l++ {
+			var e string
 			switch k := r.IntN(10); {
 			case k < 4:
-				b.WriteString(filler(r))
+				e = filler(r)
 			case k < 7:
 				typ, line, value := positive(r)
 				values = append(values, value)
-				b.WriteString(line)
+				e = line
 				want[Key{l, typ}]++
 				l += strings.Count(line, "\n") // a PEM block spans lines
 			default:
-				b.WriteString(decoy(r))
+				e = decoy(r)
 			}
+			b.WriteString(e)
 			b.WriteByte('\n')
+			entries = append(entries, e)
 		}
-		out[d] = Doc{Name: fmt.Sprintf("doc-%03d.txt", d), Text: []byte(b.String()), Want: want, Values: values}
+		out[d] = Doc{Name: fmt.Sprintf("doc-%03d.txt", d), Text: []byte(b.String()), Want: want, Values: values, Entries: entries}
 	}
 	return out
 }

@@ -1,0 +1,106 @@
+package fsscan
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/pii/evalcorpus"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// writeCorpus renders every document in every format into dir.
+func writeCorpus(t *testing.T, dir string, docs []evalcorpus.Doc) {
+	t.Helper()
+	for _, d := range docs {
+		for _, f := range evalcorpus.Formats {
+			name, data, err := evalcorpus.Render(d, f)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), data, 0o644))
+		}
+	}
+}
+
+var docFormat = regexp.MustCompile(`/(doc-\d+)\.([a-z0-9.]+?)(?:!/|$)`)
+
+// TestPrecisionRecallAllFormats scans the evaluation corpus rendered in
+// every format through the whole file scanner (format readers, structure,
+// detectors) and scores each (format, type) by per-file counts against
+// the labels: precision and recall ≥ 0.97 everywhere.
+func TestPrecisionRecallAllFormats(t *testing.T) {
+	dir := t.TempDir()
+	docs := evalcorpus.Generate(11, 8, 300)
+	writeCorpus(t, dir, docs)
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
+
+	got := map[[3]string]int{} // doc, format, type
+	for _, r := range recs {
+		if r.Kind != wire.KindPII {
+			continue
+		}
+		m := docFormat.FindStringSubmatch(r.Location)
+		require.NotNil(t, m, r.Location)
+		got[[3]string{m[1], m[2], r.Type}] += int(r.Count)
+	}
+	type score struct{ tp, fp, fn int }
+	scores := map[[2]string]*score{} // format, type
+	for _, f := range evalcorpus.Formats {
+		for _, d := range docs {
+			name := strings.TrimSuffix(d.Name, ".txt")
+			want := d.Counts()
+			types := map[string]bool{}
+			for typ := range want {
+				types[typ] = true
+			}
+			for k := range got {
+				if k[0] == name && k[1] == f {
+					types[k[2]] = true
+				}
+			}
+			for typ := range types {
+				s := scores[[2]string{f, typ}]
+				if s == nil {
+					s = &score{}
+					scores[[2]string{f, typ}] = s
+				}
+				g, w := got[[3]string{name, f, typ}], want[typ]
+				s.tp += min(g, w)
+				s.fp += max(0, g-w)
+				s.fn += max(0, w-g)
+			}
+		}
+	}
+	keys := make([][2]string, 0, len(scores))
+	for k := range scores {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i][0] != keys[j][0] {
+			return keys[i][0] < keys[j][0]
+		}
+		return keys[i][1] < keys[j][1]
+	})
+	var table strings.Builder
+	fmt.Fprintf(&table, "%-10s %-16s %6s %5s %5s %9s %7s\n", "format", "type", "TP", "FP", "FN", "precision", "recall")
+	for _, k := range keys {
+		s := scores[k]
+		p := float64(s.tp) / float64(max(1, s.tp+s.fp))
+		r := float64(s.tp) / float64(max(1, s.tp+s.fn))
+		fmt.Fprintf(&table, "%-10s %-16s %6d %5d %5d %9.4f %7.4f\n", k[0], k[1], s.tp, s.fp, s.fn, p, r)
+	}
+	t.Log("\n" + table.String())
+	for _, k := range keys {
+		s := scores[k]
+		require.GreaterOrEqual(t, float64(s.tp)/float64(max(1, s.tp+s.fp)), 0.97, "%s %s precision: TP %d FP %d", k[0], k[1], s.tp, s.fp)
+		require.GreaterOrEqual(t, float64(s.tp)/float64(max(1, s.tp+s.fn)), 0.97, "%s %s recall: TP %d FN %d", k[0], k[1], s.tp, s.fn)
+		require.Greater(t, s.tp, 30, "%s %s: too few examples", k[0], k[1])
+	}
+	require.Len(t, keys, 10*len(evalcorpus.Formats))
+}
