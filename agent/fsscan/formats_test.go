@@ -175,3 +175,22 @@ func TestLocationsCarryNoValues(t *testing.T) {
 	require.Equal(t, []string{"row 1, column 1", "row 2, column 1"}, where["noheader.csv email"])
 	require.Equal(t, []string{"$.*.card"}, where["map.json credit_card"])
 }
+
+// Hostile shapes: a 10 GB sparse file is skipped by size without being
+// read; a 5 MiB line without a newline is cut into chunks, not held whole,
+// and what sits inside each chunk is still found.
+func TestHostileFiles(t *testing.T) {
+	dir := t.TempDir()
+	sparse, err := os.Create(filepath.Join(dir, "sparse.img"))
+	require.NoError(t, err)
+	require.NoError(t, sparse.Truncate(10<<30))
+	require.NoError(t, sparse.Close())
+	line := "x@example.com " + strings.Repeat("y", 5<<20) + " z@example.com"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "oneline.txt"), []byte(line), 0o644))
+
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	counts, _, _ := found(recs, dir)
+	require.EqualValues(t, 1, res.Stats["skipped"], "the sparse file is over the size limit")
+	require.Equal(t, int64(2), counts["oneline.txt email"])
+	require.Less(t, res.Stats["bytes"], int64(6<<20), "the 10 GB were not read")
+}

@@ -362,30 +362,33 @@ func TestZipBombStopsAtLimit(t *testing.T) {
 	require.InDelta(t, (4<<20)/len(line), count, 2, "what was read before the limit is still reported")
 }
 
-// FuzzScanFile feeds arbitrary bytes (seeded with gzip and zip) through
-// format detection, decompression and detection: no panic, bounded work.
+// FuzzScanFile feeds arbitrary bytes, under names that select the plain,
+// CSV and JSON readers, through format detection (gzip, zip, tar, Office,
+// PDF, UTF-16), decompression and detection: no panic, bounded work.
 func FuzzScanFile(f *testing.F) {
-	f.Add([]byte("plain a@example.com\n"))
-	var zb bytes.Buffer
-	zw := zip.NewWriter(&zb)
-	w, _ := zw.Create("a.csv")
-	_, _ = w.Write([]byte("b@example.com,4111111111111111\n"))
-	_ = zw.Close()
-	f.Add(zb.Bytes())
-	var gb bytes.Buffer
-	gw := gzip.NewWriter(&gb)
-	_, _ = gw.Write([]byte("c@example.com\n"))
-	_ = gw.Close()
-	f.Add(gb.Bytes())
+	names := []string{"f", "f.csv", "f.json", "f.ndjson", "f.tsv"}
+	docs := evalcorpus.Generate(5, 1, 20)
+	for _, format := range evalcorpus.Formats {
+		_, data, err := evalcorpus.Render(docs[0], format)
+		require.NoError(f, err)
+		for k := range names {
+			if k == 0 || format == "csv" || format == "json" || format == "ndjson" {
+				f.Add(uint8(k), data)
+			}
+		}
+	}
+	f.Add(uint8(1), []byte("a,\"b\nc\",\"d\"\"\n"))
+	f.Add(uint8(2), []byte(`{"a":[1,{"b":"c@example.com"}],"d":null}`))
 	o := Options{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")), MaxFileSize: 1 << 20,
-		MaxExpandedBytes: 1 << 20, MaxMembers: 50}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "f")
+		MaxExpandedBytes: 1 << 20, MaxMembers: 50, MaxDepth: 3, MaxFileTime: 10 * time.Second}
+	f.Fuzz(func(t *testing.T, name uint8, data []byte) {
+		p := filepath.Join(t.TempDir(), names[int(name)%len(names)])
 		require.NoError(t, os.WriteFile(p, data, 0o600))
 		r, _ := scanFile(context.Background(), p, o, nil, nil)
 		for _, m := range r.members {
 			for _, res := range m.Results {
 				require.LessOrEqual(t, len(res.Samples), pii.MaxSamples)
+				require.LessOrEqual(t, len(res.Where), pii.MaxWhere)
 			}
 		}
 	})
