@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"hash/maphash"
 	"sort"
 	"strconv"
 )
@@ -26,16 +27,20 @@ type Result struct {
 type Aggregator struct {
 	tok   *Tokenizer
 	types map[string]*agg
+	seed  maphash.Seed
 }
 
 type agg struct {
 	Result
-	seen map[string]struct{}
+	// seen holds a process-local hash of each distinct value: the keyed
+	// token (HMAC-SHA256) is computed only for the first MaxTokens values,
+	// so a PII-dense file costs a fast hash per match, not an HMAC.
+	seen map[uint64]struct{}
 }
 
 // NewAggregator returns an empty Aggregator.
 func NewAggregator(tok *Tokenizer) *Aggregator {
-	return &Aggregator{tok: tok, types: map[string]*agg{}}
+	return &Aggregator{tok: tok, types: map[string]*agg{}, seed: maphash.MakeSeed()}
 }
 
 // Add counts one match located by its line. The raw value is reduced to
@@ -60,7 +65,7 @@ func (a *Aggregator) AddWhere(m Match, where string) {
 func (a *Aggregator) add(m Match, where string, byLine bool) {
 	g := a.types[m.Type]
 	if g == nil {
-		g = &agg{Result: Result{Type: m.Type, Category: m.Category}, seen: map[string]struct{}{}}
+		g = &agg{Result: Result{Type: m.Type, Category: m.Category}, seen: map[uint64]struct{}{}}
 		a.types[m.Type] = g
 	}
 	g.Count++
@@ -73,14 +78,14 @@ func (a *Aggregator) add(m Match, where string, byLine bool) {
 		}
 		g.Where = append(g.Where, where)
 	}
-	t := a.tok.Token(m.Value)
-	if _, dup := g.seen[t]; dup {
+	h := maphash.Bytes(a.seed, m.Value)
+	if _, dup := g.seen[h]; dup {
 		return
 	}
-	g.seen[t] = struct{}{}
+	g.seen[h] = struct{}{}
 	g.Distinct++
 	if len(g.Tokens) < MaxTokens {
-		g.Tokens = append(g.Tokens, t)
+		g.Tokens = append(g.Tokens, a.tok.Token(m.Value))
 	}
 	if len(g.Samples) < MaxSamples {
 		s := Mask(m.Type, m.Value)
