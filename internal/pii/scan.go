@@ -67,7 +67,8 @@ var fires = func() (t [numClasses << 8]bool) {
 }()
 
 // firePair[cur<<8|prev] is fires by the two raw bytes: one lookup per
-// byte instead of two.
+// byte instead of two. (An 8 KiB bitset, to stay in the L1 cache,
+// measured no faster.)
 var firePair = func() (t [1 << 16]uint8) {
 	for p := 0; p < 256; p++ {
 		for c := 0; c < 256; c++ {
