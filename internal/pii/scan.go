@@ -282,6 +282,12 @@ func (s *scanner) number(i, j int, allDigits bool) {
 		switch p := text[i-1]; p {
 		case '.', '-', '_', '/':
 			return
+		case ':':
+			// After a digit and a colon: a time (10:13:23) or an address
+			// continues; "SSN:123-45-6780" and "tel:030..." start here.
+			if i >= 2 && isDigit(text[i-2]) {
+				return
+			}
 		}
 	}
 	next := byte(0)
@@ -303,6 +309,27 @@ func (s *scanner) number(i, j int, allDigits bool) {
 		return
 	}
 	sep := next == ' ' || next == '-'
+	if sep {
+		// Follow the groups this separator joins: none (a number then a
+		// word) makes it a lone number; groups glued to a letter at the
+		// end (200 459ms) end every candidate here in a word.
+		e := j
+		for e+1 < len(text) && text[e] == next && isDigit(text[e+1]) {
+			e++
+			for e < len(text) && isDigit(text[e]) {
+				e++
+			}
+		}
+		switch {
+		case e == j && (j+1 >= len(text) || text[j+1] != '('):
+			if l < 7 {
+				return
+			}
+			sep = false
+		case e < len(text) && isAlpha(text[e]):
+			return
+		}
+	}
 	// Cards and SSNs: groups joined by ' ' or '-', or one run of 9 or
 	// 13-19 digits.
 	if i >= s.runNext && (sep || l == 9 || (l >= 13 && l <= 19)) {
