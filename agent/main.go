@@ -30,7 +30,7 @@ import (
 )
 
 const usage = `usage:
-  sightline-agent scan fs --path DIR [--path DIR…] [--exclude GLOB…] [--state FILE] [--format ndjson|table]
+  sightline-agent scan fs --path DIR [--path DIR…] [--include GLOB…] [--exclude GLOB…] [--state FILE] [--format ndjson|table]
                           [--max-mb-per-sec N] [--cross-fs] [--max-file-size BYTES]
   sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
   sightline-agent run     --config FILE
@@ -113,8 +113,9 @@ func tokenKey(dataDir string, log *slog.Logger) ([]byte, string) {
 func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("scan fs", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var paths, excludes multi
+	var paths, includes, excludes multi
 	fs.Var(&paths, "path", "directory or file to scan (repeatable)")
+	fs.Var(&includes, "include", "glob of file names or paths to scan; others are skipped (repeatable)")
 	fs.Var(&excludes, "exclude", "glob of paths to skip (repeatable)")
 	format := fs.String("format", "ndjson", "output: ndjson or table")
 	maxSize := fs.Int64("max-file-size", 100<<20, "skip files larger than this many bytes")
@@ -152,7 +153,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		out = newTableSink(stdout)
 	}
 	res, err := fsscan.Scan(ctx, fsscan.Options{
-		Paths: paths, Exclude: excludes, MaxFileSize: *maxSize,
+		Paths: paths, Include: includes, Exclude: excludes, MaxFileSize: *maxSize,
 		Detector: pii.NewDefault(), Tokenizer: tok, AgentID: agentID, Logger: log, State: state,
 		MaxBytesPerSec: int64(*maxMB * (1 << 20)), CrossFilesystems: *crossFS,
 	}, out.Emit)

@@ -58,6 +58,7 @@ type FSScan struct {
 	Enabled     bool `yaml:"enabled"`
 	Schedule    `yaml:",inline"`
 	Paths       []string `yaml:"paths"`
+	Include     []string `yaml:"include"`
 	Exclude     []string `yaml:"exclude"`
 	MaxFileSize int64    `yaml:"max_file_size"`
 	// MaxMBPerSec caps the read rate (0: no cap).

@@ -26,6 +26,9 @@ import (
 // Options configures a scan.
 type Options struct {
 	Paths []string
+	// Include, when set, holds filepath.Match globs a file's base name or
+	// full path must match to be read (directories are always entered).
+	Include []string
 	// Exclude holds filepath.Match globs, matched against the base name and
 	// the full path; a matching directory is not entered.
 	Exclude     []string
@@ -120,9 +123,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Host == "" {
 		o.Host, _ = os.Hostname()
 	}
-	for _, g := range o.Exclude {
+	for _, g := range append(append([]string(nil), o.Exclude...), o.Include...) {
 		if _, err := filepath.Match(g, ""); err != nil {
-			return nil, fmt.Errorf("fsscan: bad exclude glob %q: %w", g, err)
+			return nil, fmt.Errorf("fsscan: bad glob %q: %w", g, err)
 		}
 	}
 	var limiter *rate.Limiter
@@ -184,7 +187,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				}
 				// Symlinks are not followed (loops, escaping the tree);
 				// sockets, devices and pipes are not files to read.
-				if !d.Type().IsRegular() || excluded(o.Exclude, p) {
+				if !d.Type().IsRegular() || excluded(o.Exclude, p) || (len(o.Include) > 0 && !excluded(o.Include, p)) {
 					return nil
 				}
 				select {
@@ -384,6 +387,7 @@ func scanFile(ctx context.Context, p string, o Options, limiter *rate.Limiter, b
 	return r, buf
 }
 
+// excluded reports whether p's base name or full path matches a glob.
 func excluded(globs []string, p string) bool {
 	base := filepath.Base(p)
 	for _, g := range globs {

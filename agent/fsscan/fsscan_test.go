@@ -131,7 +131,14 @@ func TestScanEmitErrorStops(t *testing.T) {
 func TestScanBadGlob(t *testing.T) {
 	_, err := Scan(context.Background(), Options{Paths: []string{"."}, Exclude: []string{"["},
 		Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}, func(*wire.Record) error { return nil })
-	require.ErrorContains(t, err, "bad exclude glob")
+	require.ErrorContains(t, err, "bad glob")
+}
+
+// Include globs narrow the scan to matching files; excludes still apply.
+func TestInclude(t *testing.T) {
+	dir := tree(t)
+	recs, _ := scan(t, Options{Paths: []string{dir}, Include: []string{"*.csv"}, Exclude: []string{"skip"}})
+	require.Equal(t, map[string]int64{"a.csv email": 3, "a.csv credit_card": 1}, piiCounts(recs))
 }
 
 func piiCounts(recs []wire.Record) map[string]int64 {

@@ -111,7 +111,7 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.schedule(ctx, "fs", fsc.Schedule, func(ctx context.Context) error {
 				err := r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
 					return fsscan.Scan(ctx, fsscan.Options{
-						Paths: fsc.Paths, Exclude: fsc.Exclude, MaxFileSize: fsc.MaxFileSize,
+						Paths: fsc.Paths, Include: fsc.Include, Exclude: fsc.Exclude, MaxFileSize: fsc.MaxFileSize,
 						Detector: det, Tokenizer: tok, AgentID: r.o.Creds.AgentID,
 						Logger: r.o.Logger, Now: r.o.Now, State: state,
 						MaxBytesPerSec: int64(fsc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fsc.CrossFilesystems,
