@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
+	"github.com/gabriel-vasile/mimetype"
 	"golang.org/x/text/encoding/unicode"
 	"golang.org/x/text/transform"
 	"golang.org/x/time/rate"
@@ -157,6 +159,8 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			return f.json(name, br, false)
 		case "ndjson":
 			return f.json(name, br, true)
+		case "xml":
+			return f.xml(name, br)
 		}
 	}
 	return f.text(name, br)
@@ -358,7 +362,7 @@ func detectStream(f *fileScan, r io.Reader) (member, int64, error) {
 		read += int64(n)
 		if first {
 			first = false
-			if bytes.IndexByte(buf[:min(len(buf), binarySniff)], 0) >= 0 {
+			if isBinary(buf[:min(len(buf), binarySniff)]) {
 				m.binary = true
 				return m, read, nil
 			}
@@ -417,4 +421,23 @@ func errClass(err error) string {
 	default:
 		return "corrupt data"
 	}
+}
+
+// isBinary tells whether a stream's first bytes are a binary format: a NUL
+// byte, or a type mimetype recognises that is not a kind of text (images,
+// executables, media, databases). Text in any 8-bit encoding is read.
+func isBinary(head []byte) bool {
+	if bytes.IndexByte(head, 0) >= 0 {
+		return true
+	}
+	mt := mimetype.Detect(head)
+	if mt.Is("application/octet-stream") {
+		return false // nothing recognised: text in an 8-bit encoding, say
+	}
+	for ; mt != nil; mt = mt.Parent() {
+		if strings.HasPrefix(mt.String(), "text/") { // also "text/plain; charset=..."
+			return false
+		}
+	}
+	return true
 }

@@ -110,11 +110,16 @@ func TestFormats(t *testing.T) {
 		}),
 		"utf16le.txt":   utf16Of("SSN: 123-45-6780 h@example.com\n", false),
 		"utf16be.txt":   utf16Of("i@example.com\n", true),
+		"latin1.txt":    []byte("caf\xe9 r@example.com\n"),
+		"photo.jpg":     append([]byte("\xff\xd8\xff\xe0\x10\x11JFIF\x01\x01\x01\x01\x01"), "s@example.com\n"...),
+		"prog.exe":      append([]byte("MZ\x90\x01\x02\x03"), "t@example.com\n"...),
 		"hr.csv":        []byte("name,ssn,order_id\nAnn,123456780,123-45-6780\nBob,234567891,x\n"),
 		"users.json":    []byte(`{"users":[{"email":"j@example.com","phone":"030 12345678","dob":"1985-03-12"},{"email":"k@example.com"}]}`),
 		"events.ndjson": []byte(`{"user":{"email":"l@example.com"}}` + "\n" + `{"ip":"10.1.2.3","tags":["m@example.com"]}` + "\n"),
 		"bad.json":      []byte(`{"email":"n@example.com", "x": tru`),
 		"syntax.json":   []byte(`{"email":"o@example.com" "x"}`),
+		"people.xml": []byte(`<?xml version="1.0"?><people><person id="1"><ssn>123456780</ssn><mail>p@example.com</mail></person>` +
+			`<person contact="q@example.com"><ssn>234567891</ssn><order_id>123-45-6780</order_id></person></people>`),
 	}
 	for name, c := range files {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), c, 0o644))
@@ -144,7 +149,7 @@ func TestFormats(t *testing.T) {
 	} {
 		require.Equal(t, want, counts[key], key)
 	}
-	require.Len(t, counts, 20, "nothing else is found: %v", counts)
+	require.Len(t, counts, 23, "nothing else is found: %v", counts)
 	for key, want := range map[string][]string{
 		"letter.docx credit_card":  {"paragraph 2"},
 		"deck.pptx email":          {"slide 2"},
@@ -155,6 +160,8 @@ func TestFormats(t *testing.T) {
 		"users.json date_of_birth": {"$.users[0].dob"},
 		"events.ndjson email":      {"record 1 $.user.email", "record 2 $.tags[0]"},
 		"utf16le.txt us_ssn":       {"line 1"},
+		"people.xml us_ssn":        {"/people/person/ssn", "/people/person[2]/ssn"},
+		"people.xml email":         {"/people/person/mail", "/people/person[2]/@contact"},
 	} {
 		require.Equal(t, want, where[key], key)
 	}

@@ -3,6 +3,7 @@ package fsscan
 import (
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -30,6 +31,8 @@ func structuredKind(file, member string) string {
 		return "json"
 	case ".ndjson", ".jsonl":
 		return "ndjson"
+	case ".xml":
+		return "xml"
 	}
 	return ""
 }
@@ -303,4 +306,99 @@ func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, w
 		}
 		agg.AddWhere(pm, w)
 	})
+}
+
+// xml reads an XML stream token by token: the text of each element and
+// each attribute value is detected with the element's (or attribute's)
+// name as context and located by its path, "/people/person[2]/ssn".
+// HTML is read as text: its markup names no data.
+func (f *fileScan) xml(name string, r io.Reader) error {
+	mr := &meteredReader{f: f, r: r}
+	dec := xml.NewDecoder(mr)
+	dec.Strict = false
+	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
+	agg := pii.NewAggregator(f.o.Tokenizer)
+	type elem struct {
+		name     string
+		index    int            // 1-based among same-named siblings
+		children map[string]int // how many of each name seen
+	}
+	var stack []elem
+	where := func(attr string) string {
+		var b strings.Builder
+		for _, e := range stack {
+			n := safeName(f.o.Detector, e.name)
+			if n == "" {
+				n = "*"
+			}
+			b.WriteString("/" + n)
+			if e.index > 1 {
+				b.WriteString("[" + strconv.Itoa(e.index) + "]")
+			}
+		}
+		if attr != "" {
+			if n := safeName(f.o.Detector, attr); n != "" {
+				b.WriteString("/@" + n)
+			}
+		}
+		return b.String()
+	}
+	detect := func(field, attr string, v []byte) {
+		fieldDetect(f.o.Detector, strings.ToLower(field), v, func(pm pii.Match) {
+			w := ""
+			if agg.WantsWhere(pm.Type) {
+				w = where(attr)
+			}
+			agg.AddWhere(pm, w)
+		})
+	}
+	var err error
+	for {
+		var tok xml.Token
+		tok, err = dec.RawToken()
+		if errors.Is(err, io.EOF) {
+			err = nil
+			break
+		}
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			idx := 1
+			if len(stack) > 0 {
+				top := &stack[len(stack)-1]
+				if top.children == nil {
+					top.children = map[string]int{}
+				}
+				top.children[t.Name.Local]++
+				idx = top.children[t.Name.Local]
+			}
+			stack = append(stack, elem{name: t.Name.Local, index: idx})
+			for _, a := range t.Attr {
+				detect(a.Name.Local, a.Name.Local, []byte(a.Value))
+			}
+		case xml.EndElement:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case xml.CharData:
+			if len(stack) > 0 && len(strings.TrimSpace(string(t))) > 0 {
+				detect(stack[len(stack)-1].name, "", t)
+			}
+		}
+		if len(stack) > 256 {
+			err = errors.New("xml nesting deeper than 256")
+			return f.finish(member{Name: name}, mr, agg, err, "xml syntax error: nesting deeper than 256")
+		}
+	}
+	if err != nil {
+		var se *xml.SyntaxError
+		if errors.As(err, &se) && mr.limitErr == nil {
+			// The syntax error's message may quote the document.
+			err = fmt.Errorf("xml syntax error at line %d", se.Line)
+			return f.finish(member{Name: name}, mr, agg, err, err.Error())
+		}
+	}
+	return f.finish(member{Name: name}, mr, agg, err, "xml")
 }
