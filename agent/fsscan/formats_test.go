@@ -146,6 +146,10 @@ func TestFormats(t *testing.T) {
 		"events.ndjson email":                           2,
 		"events.ndjson ip_address":                      1,
 		"bad.json email":                                1,
+		"syntax.json email":                             1,
+		"people.xml us_ssn":                             2,
+		"people.xml email":                              2,
+		"latin1.txt email":                              1,
 	} {
 		require.Equal(t, want, counts[key], key)
 	}
