@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/spool"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/pii/evalcorpus"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -232,7 +233,8 @@ func TestLargeFileStreamsInChunks(t *testing.T) {
 
 // TestNoRawValueLeavesTheScanner scans the whole evaluation corpus, in
 // every format, and checks that none of its planted values appears in the
-// records, the log or the incremental state file, raw or JSON-escaped.
+// records, the log, the incremental state file or the spool, raw or
+// JSON-escaped.
 func TestNoRawValueLeavesTheScanner(t *testing.T) {
 	dir := t.TempDir()
 	docs := evalcorpus.Generate(3, 10, 300)
@@ -251,11 +253,32 @@ func TestNoRawValueLeavesTheScanner(t *testing.T) {
 	require.NoError(t, err)
 	state, err := os.ReadFile(statePath)
 	require.NoError(t, err)
+	// The records through the agent's spool, as run mode writes them.
+	spoolDir := filepath.Join(t.TempDir(), "spool")
+	sp, err := spool.Open(context.Background(), spool.Options{Dir: spoolDir})
+	require.NoError(t, err)
+	for _, r := range recs {
+		line, err := json.Marshal(r)
+		require.NoError(t, err)
+		require.NoError(t, sp.Append(context.Background(), append(line, '\n')))
+	}
+	require.NoError(t, sp.Flush(context.Background()))
+	require.NoError(t, sp.Close())
+	var spooled strings.Builder
+	require.NoError(t, filepath.WalkDir(spoolDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, rerr := os.ReadFile(p)
+			spooled.Write(b)
+			return rerr
+		}
+		return err
+	}))
+	require.Greater(t, spooled.Len(), len(out)/2, "the spool holds the records")
 	checked := 0
 	for _, d := range docs {
 		for _, v := range d.Values {
 			escaped, _ := json.Marshal(v)
-			for name, text := range map[string]string{"records": string(out), "log": logBuf.String(), "state": string(state)} {
+			for name, text := range map[string]string{"records": string(out), "log": logBuf.String(), "state": string(state), "spool": spooled.String()} {
 				if strings.Contains(text, v) || strings.Contains(text, string(escaped[1:len(escaped)-1])) {
 					t.Fatalf("a planted %d-byte value leaked into the %s", len(v), name)
 				}
