@@ -47,6 +47,9 @@ fuzz:
 	$(GO) test ./internal/wire -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/pii -run '^$$' -fuzz FuzzDetect -fuzztime $(FUZZTIME)
 	$(GO) test ./agent/fsscan -run '^$$' -fuzz FuzzScanFile -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzDOCX -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzXLSX -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzPDF -fuzztime $(FUZZTIME)
 
 vet:
 	$(GO) vet ./...
