@@ -327,4 +327,3 @@ func ParseLoginDefs(r io.Reader, d LoginDefs) LoginDefs {
 	})
 	return d
 }
-
