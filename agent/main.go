@@ -22,6 +22,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/hostscan"
 	"github.com/sightline-dev/sightline/agent/runner"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -32,6 +33,7 @@ import (
 const usage = `usage:
   sightline-agent scan fs --path DIR [--path DIR…] [--include GLOB…] [--exclude GLOB…] [--state FILE] [--format ndjson|table]
                           [--max-mb-per-sec N] [--cross-fs] [--max-file-size BYTES]
+  sightline-agent scan host [--root DIR] [--host NAME]
   sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
   sightline-agent run     --config FILE
   sightline-agent version
@@ -59,13 +61,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "scan":
 		if len(args) < 2 {
 			fmt.Fprint(stderr, usage)
-			return errors.New("want: scan fs")
+			return errors.New("want: scan fs or scan host")
 		}
 		switch args[1] {
 		case "fs":
 			return scanFS(ctx, args[2:], stdout, stderr)
+		case "host":
+			return scanHost(ctx, args[2:], stdout, stderr)
 		default:
-			return fmt.Errorf("unknown scanner %q (this build has: fs)", args[1])
+			return fmt.Errorf("unknown scanner %q (this build has: fs, host)", args[1])
 		}
 	case "enroll":
 		return enrollCmd(ctx, args[1:], stdout, stderr)
@@ -166,6 +170,33 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	return out.Close(res)
+}
+
+// scanHost prints the host's accounts, privileges and keys as records.
+func scanHost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scan host", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	root := fs.String("root", "/", "root of the system to read (a mounted image, a fixture)")
+	hostName := fs.String("host", "", "host name to report (default: this host's)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", ""), "agent data directory (for the enrolled agent id)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(*root); err != nil || !fi.IsDir() {
+		return fmt.Errorf("scan host: --root %s is not a readable directory", *root)
+	}
+	log := sharedconfig.Logger(*logLevel, stderr)
+	_, agentID := tokenKey(*dataDir, log)
+	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
+	res, err := hostscan.Scan(ctx, hostscan.Options{Root: *root, Host: *hostName, AgentID: agentID, Logger: log}, out.Emit)
+	if err != nil {
+		return err
+	}
+	for _, e := range res.Errors {
+		log.Warn("host scan problem", "problem", e)
+	}
+	return nil
 }
 
 func envOr(name, def string) string {

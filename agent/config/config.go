@@ -43,7 +43,17 @@ type Ship struct {
 
 // Scans lists the scheduled scanners.
 type Scans struct {
-	FS FSScan `yaml:"fs"`
+	FS   FSScan   `yaml:"fs"`
+	Host HostScan `yaml:"host"`
+}
+
+// HostScan configures the host scanner (accounts, sudo, SSH keys,
+// inventory).
+type HostScan struct {
+	Enabled  bool `yaml:"enabled"`
+	Schedule `yaml:",inline"`
+	// Root is what is read as the system (default "/").
+	Root string `yaml:"root"`
 }
 
 // Schedule is when a scanner runs: every Interval, moved by up to
@@ -83,6 +93,9 @@ func Default() Config {
 		Scans: Scans{FS: FSScan{
 			Schedule:    Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
 			MaxFileSize: 100 << 20,
+		}, Host: HostScan{
+			Schedule: Schedule{Interval: time.Hour, Jitter: 0.1},
+			Root:     "/",
 		}},
 	}
 }

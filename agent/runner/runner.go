@@ -18,6 +18,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/hostscan"
 	"github.com/sightline-dev/sightline/agent/ship"
 	"github.com/sightline-dev/sightline/agent/spool"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -123,6 +124,18 @@ func (r *Runner) Run(ctx context.Context) error {
 				// Saved only once the scan's records are all in the spool:
 				// a scan cut short is redone in full next time.
 				return state.Save()
+			})
+		}()
+	}
+	if c.Scans.Host.Enabled {
+		hc := c.Scans.Host
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.schedule(ctx, "host", hc.Schedule, func(ctx context.Context) error {
+				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
+					return hostscan.Scan(ctx, hostscan.Options{Root: hc.Root, AgentID: r.o.Creds.AgentID, Logger: r.o.Logger, Now: r.o.Now}, emit)
+				})
 			})
 		}()
 	}

@@ -38,3 +38,14 @@ func FileLocation(path string) string {
 func MemberLocation(archive, member string) string {
 	return archive + "!/" + member
 }
+
+// LocalPrincipalID is the id of a host's local account or group ("user",
+// "group"), or of everyone on it ("everyone", name ""). The host and file
+// scanners both use it, so "alice may read /srv/x.csv" and "alice is in
+// sudo" name the same principal.
+func LocalPrincipalID(host, kind, name string) string {
+	return StableID(SourceHost, host, kind+":"+name)
+}
+
+// HostLocation is the location of a host asset.
+func HostLocation(host string) string { return "host://" + host }

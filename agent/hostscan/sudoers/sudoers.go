@@ -633,27 +633,43 @@ func render(r Rule) string {
 	}
 	var b strings.Builder
 	b.WriteString(names(r.Users))
+	prevHosts, prevRunas, prevTags := "", "", ""
 	for i, sp := range r.Specs {
-		if i > 0 {
-			b.WriteString(", ")
-		} else {
-			b.WriteString(" " + names(sp.Hosts) + " = ")
-		}
+		hosts := names(sp.Hosts)
+		runas := ""
 		if sp.HasRunas {
-			b.WriteString("(" + names(sp.RunasUsers))
+			runas = "(" + names(sp.RunasUsers)
 			if len(sp.RunasGroups) > 0 {
-				b.WriteString(" : " + names(sp.RunasGroups))
+				runas += " : " + names(sp.RunasGroups)
 			}
-			b.WriteString(") ")
+			runas += ") "
 		}
 		var tags []string
 		for t := range sp.Tags {
 			tags = append(tags, t+":")
 		}
 		sort.Strings(tags)
+		tagText := ""
 		if len(tags) > 0 {
-			b.WriteString(strings.Join(tags, " ") + " ")
+			tagText = strings.Join(tags, " ") + " "
 		}
+		switch {
+		case i == 0:
+			b.WriteString(" " + hosts + " = ")
+		case hosts != prevHosts || sp.Hosts == nil:
+			b.WriteString(" : " + hosts + " = ")
+			prevRunas, prevTags = "", ""
+		default:
+			b.WriteString(", ")
+		}
+		// Runas lists and tags carry over within a list: shown once.
+		if runas != prevRunas {
+			b.WriteString(runas)
+		}
+		if tagText != prevTags {
+			b.WriteString(tagText)
+		}
+		prevHosts, prevRunas, prevTags = hosts, runas, tagText
 		if sp.Command.Negated {
 			b.WriteString("!")
 		}
