@@ -205,3 +205,45 @@ func TestHostileFiles(t *testing.T) {
 	require.Equal(t, int64(2), counts["oneline.txt email"])
 	require.Less(t, res.Stats["bytes"], int64(6<<20), "the 10 GB were not read")
 }
+
+// Each file with findings names who may read it by its mode bits, with
+// the principal ids the host scan uses for the same accounts.
+func TestReaders(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "private.txt"), []byte("a@example.com\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "team.txt"), []byte("b@example.com\n"), 0o640))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "open.txt"), []byte("c@example.com\n"), 0o644))
+	for _, n := range []string{"private.txt", "team.txt", "open.txt"} { // umask
+		require.NoError(t, os.Chmod(filepath.Join(dir, n), map[string]os.FileMode{"private.txt": 0o600, "team.txt": 0o640, "open.txt": 0o644}[n]))
+	}
+	recs, _ := scan(t, Options{Paths: []string{dir}})
+	owners := map[string]wire.Record{}
+	readers := map[string][]string{}
+	for _, r := range recs {
+		if r.Kind == wire.KindAsset {
+			owners[r.AssetID] = r
+		}
+	}
+	for _, r := range recs {
+		if r.Kind == wire.KindEntitlement {
+			a := owners[r.ResourceID]
+			var who string
+			switch r.PrincipalID {
+			case wire.LocalPrincipalID("host-1", "user", a.Owner):
+				who = "owner"
+			case wire.LocalPrincipalID("host-1", "group", a.Attributes["group"]):
+				who = "group"
+			case wire.LocalPrincipalID("host-1", "everyone", ""):
+				who = "everyone"
+			}
+			require.Equal(t, "read", r.Permission)
+			require.Equal(t, []string{map[string]string{"owner": "owner", "group": "group", "everyone": "world-readable"}[who]}, r.Via)
+			readers[filepath.Base(a.Location)] = append(readers[filepath.Base(a.Location)], who)
+		}
+	}
+	require.Equal(t, map[string][]string{
+		"private.txt": {"owner"},
+		"team.txt":    {"owner", "group"},
+		"open.txt":    {"owner", "group", "everyone"},
+	}, readers)
+}

@@ -332,6 +332,28 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 			return n, err
 		}
 		n++
+		// Who can read it, by its mode bits: the owner, the group (whose
+		// members the host scan reports) and everyone. POSIX ACLs are not
+		// read yet.
+		for _, rd := range []struct {
+			bit        fs.FileMode
+			kind, name string
+			via        string
+		}{
+			{0o400, "user", asset.Owner, "owner"},
+			{0o040, "group", asset.Attributes["group"], "group"},
+			{0o004, "everyone", "", "world-readable"},
+		} {
+			if mode&rd.bit == 0 || (rd.kind != "everyone" && rd.name == "") {
+				continue
+			}
+			e := env(wire.KindEntitlement)
+			e.PrincipalID = wire.LocalPrincipalID(o.Host, rd.kind, rd.name)
+			e.ResourceID, e.ResourceType, e.Permission, e.Via = id, "file", "read", []string{rd.via}
+			if err := emit(&e); err != nil {
+				return n, err
+			}
+		}
 		for _, res := range m.Results {
 			rec := env(wire.KindPII)
 			rec.AssetID, rec.Location = id, loc
