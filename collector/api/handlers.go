@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -272,4 +273,63 @@ func (s *Server) summary(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"assets": sum.Assets, "hosts": sum.Hosts,
 		"by_category": rows(sum.ByCategory), "by_type": rows(sum.ByType)})
+}
+
+// principals answers "privileged accounts on host X" and the like.
+func (s *Server) principals(c *gin.Context) {
+	page, err := s.filter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := store.PrincipalFilter{Host: c.Query("host"), Source: c.Query("source"), Type: c.Query("type"),
+		Limit: page.Limit, Offset: page.Offset}
+	if v := c.Query("privileged"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			s.fail(c, errorf(kindBadRequest, "privileged must be true or false"))
+			return
+		}
+		f.Privileged = &b
+	}
+	items, total, err := s.o.Store.Principals(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(items))
+	for _, p := range items {
+		h := gin.H{"principal_id": p.ID, "name": p.Name, "principal_type": p.Type, "source": p.Source, "host": p.Host,
+			"agent_id": p.AgentID, "privileged": p.Privileged, "privileged_via": p.PrivilegedVia,
+			"attributes": p.Attributes, "observed_at": p.ObservedAt}
+		if p.Enabled != nil {
+			h["enabled"] = *p.Enabled
+		}
+		if p.PasswordLastSet != nil {
+			h["password_last_set"] = p.PasswordLastSet
+		}
+		out = append(out, h)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out, "total": total, "limit": f.Limit, "offset": f.Offset})
+}
+
+// readers answers "who can read file Y".
+func (s *Server) readers(c *gin.Context) {
+	loc := c.Query("location")
+	if loc == "" {
+		s.fail(c, errorf(kindBadRequest, "location is required, e.g. file:///srv/hr/people.csv"))
+		return
+	}
+	asset, readers, err := access.Readers(c.Request.Context(), s.o.Store, loc, c.Query("host"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(readers))
+	for _, r := range readers {
+		out = append(out, gin.H{"principal_id": r.PrincipalID, "name": r.Name, "principal_type": r.Type,
+			"privileged": r.Privileged, "via": r.Via})
+	}
+	c.JSON(http.StatusOK, gin.H{"asset_id": asset.ID, "location": asset.Location, "host": asset.Host, "owner": asset.Owner,
+		"readers": out})
 }

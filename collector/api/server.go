@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
@@ -29,6 +30,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Findings(ctx context.Context, f store.FindingFilter) ([]store.Finding, uint64, error)
 	Summary(ctx context.Context, f store.FindingFilter) (store.Summary, error)
+	access.Store
 }
 
 // Options configures a Server.
@@ -79,6 +81,8 @@ func New(o Options) *Server {
 	read.GET("/agents", s.listAgents)
 	read.GET("/findings", s.findings)
 	read.GET("/inventory/summary", s.summary)
+	read.GET("/principals", s.principals)
+	read.GET("/access/readers", s.readers)
 	return s
 }
 

@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -340,4 +342,79 @@ func gzipLines(t *testing.T, lines ...string) []byte {
 	require.NoError(t, w.Flush())
 	require.NoError(t, zw.Close())
 	return b.Bytes()
+}
+
+// TestHostScanAnswersPrivilegeAndReaders ships a host scan of a fixture
+// root and a file scan from one agent through the collector into
+// ClickHouse; the API must answer "privileged accounts on host X" and "who
+// can read file Y" (owner, the file's group members, everyone).
+func TestHostScanAnswersPrivilegeAndReaders(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the files must be owned by root, an account of the fixture host")
+	}
+	s := newStack(t, clickhouseAddr(t))
+	files := t.TempDir()
+	team := filepath.Join(files, "team.csv")
+	open := filepath.Join(files, "open.log")
+	require.NoError(t, os.WriteFile(team, []byte("email\nann@example.com\n"), 0o640))
+	require.NoError(t, os.WriteFile(open, []byte("mail bob@example.org\n"), 0o644))
+	require.NoError(t, os.Chmod(team, 0o640))
+	require.NoError(t, os.Chmod(open, 0o644))
+	hostRoot, err := filepath.Abs("../../agent/hostscan/testdata/host")
+	require.NoError(t, err)
+	a := s.newAgent([]string{files}, fmt.Sprintf("  host:\n    enabled: true\n    interval: 1h\n    root: %q\n", hostRoot))
+	s.runAgent(a)
+	host, err := os.Hostname()
+	require.NoError(t, err)
+
+	type principal struct {
+		Name          string   `json:"name"`
+		Type          string   `json:"principal_type"`
+		PrivilegedVia []string `json:"privileged_via"`
+	}
+	var page struct {
+		Items []principal `json:"items"`
+		Total int         `json:"total"`
+	}
+	privileged := "/api/v1/principals?privileged=true&host=" + url.QueryEscape(host)
+	require.Eventually(t, func() bool {
+		return s.get(privileged, &page) == 200 && page.Total == 10
+	}, 30*time.Second, 100*time.Millisecond, "privileged principals did not arrive (got %d)", page.Total)
+	var names []string
+	for _, p := range page.Items {
+		names = append(names, p.Name+"/"+p.Type)
+		require.NotEmpty(t, p.PrivilegedVia, p.Name)
+	}
+	sort.Strings(names)
+	require.Equal(t, []string{"Domain Admins/group", "alice/user", "bob/user", "carol/user", "docker/group",
+		"root/group", "root/user", "sudo/group", "toor/user", "www/service"}, names)
+
+	type readersResp struct {
+		Owner   string `json:"owner"`
+		Readers []struct {
+			Name string   `json:"name"`
+			Via  []string `json:"via"`
+		} `json:"readers"`
+	}
+	readers := func(path string) map[string][]string {
+		var r readersResp
+		require.Eventually(t, func() bool {
+			return s.get("/api/v1/access/readers?location="+url.QueryEscape(wire.FileLocation(path)), &r) == 200 && len(r.Readers) > 0
+		}, 30*time.Second, 100*time.Millisecond)
+		out := map[string][]string{}
+		for _, rd := range r.Readers {
+			out[rd.Name] = rd.Via
+		}
+		return out
+	}
+	require.Equal(t, map[string][]string{"root": {"group root", "owner"}, "toor": {"group root"}}, readers(team))
+	all := readers(open)
+	require.Len(t, all, 8, "world-readable: every account of the host")
+	require.Equal(t, []string{"group root", "owner", "world-readable"}, all["root"])
+	require.Equal(t, []string{"world-readable"}, all["alice"])
+
+	var bad struct{}
+	require.Equal(t, 400, s.get("/api/v1/access/readers", &bad))
+	require.Equal(t, 404, s.get("/api/v1/access/readers?location=file:///nope", &bad))
+	require.Equal(t, 400, s.get("/api/v1/principals?privileged=maybe", &bad))
 }

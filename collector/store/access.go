@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// PrincipalFilter narrows the current principals. Empty fields do not
+// filter.
+type PrincipalFilter struct {
+	Host, Source, Type string
+	Privileged         *bool
+	IDs                []string
+	Limit, Offset      int
+}
+
+// Principal is one current account, group or role.
+type Principal struct {
+	ID, Name, Type, Source, Host, AgentID string
+	Enabled                               *bool
+	Privileged                            bool
+	PrivilegedVia                         []string
+	PasswordLastSet                       *time.Time
+	Attributes                            map[string]string
+	ObservedAt                            time.Time
+}
+
+// Entitlement is one current grant.
+type Entitlement struct {
+	PrincipalID, ResourceID, ResourceType, Permission, Source, Host string
+	Via                                                             []string
+	Privileged                                                      bool
+}
+
+// Asset is an asset's identity.
+type Asset struct {
+	ID, Type, Location, Host, Owner string
+	Attributes                      map[string]string
+}
+
+// Principals returns a page of current principals matching f, ordered by
+// host and name, and how many match in all.
+func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Principal, total uint64, err error) {
+	var conds []string
+	var args []any
+	for _, c := range []struct{ sql, v string }{
+		{"host = ?", f.Host}, {"source = ?", f.Source}, {"principal_type = ?", f.Type},
+	} {
+		if c.v != "" {
+			conds = append(conds, c.sql)
+			args = append(args, c.v)
+		}
+	}
+	if f.Privileged != nil {
+		conds = append(conds, "privileged = ?")
+		args = append(args, flag(*f.Privileged))
+	}
+	if f.IDs != nil {
+		conds = append(conds, "has(?, principal_id)")
+		args = append(args, f.IDs)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	limit, offset := pageBounds(f.Limit, f.Offset)
+	var count []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.current_principals`+where), args...); err != nil {
+		return nil, 0, s.wrap("counting principals", err)
+	}
+	if len(count) == 1 {
+		total = count[0].N
+	}
+	if total == 0 || uint64(offset) >= total {
+		return []Principal{}, total, nil
+	}
+	var rows []struct {
+		ID              string    `ch:"principal_id"`
+		Name            string    `ch:"name"`
+		Type            string    `ch:"principal_type"`
+		Source          string    `ch:"source"`
+		Host            string    `ch:"host"`
+		AgentID         string    `ch:"agent_id"`
+		Enabled         int8      `ch:"enabled"`
+		Privileged      uint8     `ch:"privileged"`
+		Via             []string  `ch:"privileged_via"`
+		PasswordLastSet time.Time `ch:"password_last_set"`
+		Keys            []string  `ch:"attr_keys"`
+		Values          []string  `ch:"attr_values"`
+		ObservedAt      time.Time `ch:"observed_at"`
+	}
+	q := `SELECT principal_id, name, principal_type, source, host, agent_id, enabled, privileged, privileged_via,
+			password_last_set, attr_keys, attr_values, observed_at
+		FROM {db}.current_principals` + where + `
+		ORDER BY host, name, principal_id LIMIT ? OFFSET ?`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
+		return nil, 0, s.wrap("reading principals", err)
+	}
+	items = make([]Principal, len(rows))
+	for i, r := range rows {
+		p := Principal{ID: r.ID, Name: r.Name, Type: r.Type, Source: r.Source, Host: r.Host, AgentID: r.AgentID,
+			Privileged: r.Privileged == 1, PrivilegedVia: r.Via, Attributes: kvMap(r.Keys, r.Values), ObservedAt: r.ObservedAt.UTC()}
+		if r.Enabled >= 0 {
+			e := r.Enabled == 1
+			p.Enabled = &e
+		}
+		if !r.PasswordLastSet.IsZero() && r.PasswordLastSet.Unix() > 0 {
+			t := r.PasswordLastSet.UTC()
+			p.PasswordLastSet = &t
+		}
+		items[i] = p
+	}
+	return items, total, nil
+}
+
+// Entitlements returns the current grants on any of resourceIDs (or held
+// by any of principalIDs), with the given permission ("" for any).
+func (s *Store) Entitlements(ctx context.Context, resourceIDs, principalIDs []string, permission string) ([]Entitlement, error) {
+	conds := []string{"1"}
+	var args []any
+	if resourceIDs != nil {
+		conds = append(conds, "has(?, resource_id)")
+		args = append(args, resourceIDs)
+	}
+	if principalIDs != nil {
+		conds = append(conds, "has(?, principal_id)")
+		args = append(args, principalIDs)
+	}
+	if permission != "" {
+		conds = append(conds, "permission = ?")
+		args = append(args, permission)
+	}
+	var rows []struct {
+		PrincipalID  string   `ch:"principal_id"`
+		ResourceID   string   `ch:"resource_id"`
+		ResourceType string   `ch:"resource_type"`
+		Permission   string   `ch:"permission"`
+		Via          []string `ch:"via"`
+		Privileged   uint8    `ch:"privileged"`
+		Source       string   `ch:"source"`
+		Host         string   `ch:"host"`
+	}
+	q := `SELECT principal_id, resource_id, resource_type, permission, via, privileged, source, host
+		FROM {db}.current_entitlements WHERE ` + strings.Join(conds, " AND ") + `
+		ORDER BY principal_id, resource_id, permission LIMIT 100000`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
+		return nil, s.wrap("reading entitlements", err)
+	}
+	out := make([]Entitlement, len(rows))
+	for i, r := range rows {
+		out[i] = Entitlement{PrincipalID: r.PrincipalID, ResourceID: r.ResourceID, ResourceType: r.ResourceType,
+			Permission: r.Permission, Via: r.Via, Privileged: r.Privileged == 1, Source: r.Source, Host: r.Host}
+	}
+	return out, nil
+}
+
+// AssetByLocation returns the asset at a location (on host, when given),
+// or ErrNotFound.
+func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Asset, error) {
+	var rows []struct {
+		ID       string   `ch:"asset_id"`
+		Type     string   `ch:"asset_type"`
+		Location string   `ch:"location"`
+		Host     string   `ch:"host"`
+		Owner    string   `ch:"owner"`
+		Keys     []string `ch:"attr_keys"`
+		Values   []string `ch:"attr_values"`
+	}
+	q := `SELECT asset_id, asset_type, location, host, owner, attr_keys, attr_values
+		FROM {db}.assets FINAL WHERE location = ? AND (? = '' OR host = ?)
+		ORDER BY observed_at DESC LIMIT 1`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), location, host, host); err != nil {
+		return Asset{}, s.wrap("reading asset", err)
+	}
+	if len(rows) == 0 {
+		return Asset{}, ErrNotFound
+	}
+	r := rows[0]
+	return Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Owner: r.Owner, Attributes: kvMap(r.Keys, r.Values)}, nil
+}
+
+func kvMap(k, v []string) map[string]string {
+	m := make(map[string]string, len(k))
+	for i := range k {
+		if i < len(v) {
+			m[k[i]] = v[i]
+		}
+	}
+	return m
+}
+
+func pageBounds(limit, offset int) (int, int) {
+	switch {
+	case limit <= 0:
+		limit = DefaultLimit
+	case limit > MaxLimit:
+		limit = MaxLimit
+	}
+	return limit, max(offset, 0)
+}
