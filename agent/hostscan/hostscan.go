@@ -350,4 +350,3 @@ func capList(s []string, n int) []string {
 	}
 	return out
 }
-
