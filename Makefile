@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: build cross test test-unit demo bench bench-ingest bench-scan eval fuzz vet clean
+.PHONY: build cross test test-unit demo bench bench-ingest bench-scan bench-host eval fuzz vet clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
@@ -38,6 +38,7 @@ demo:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/... ./agent/...
 	deploy/scripts/bench-ingest.sh
+	deploy/scripts/bench-host.sh
 
 bench-ingest:
 	deploy/scripts/bench-ingest.sh
@@ -64,3 +65,6 @@ bench-scan:
 # Detector accuracy on the generated, labeled corpus (also part of make test).
 eval:
 	$(GO) test -count=1 -run TestPrecisionRecall -v ./internal/pii/evalcorpus ./agent/fsscan
+
+bench-host:
+	deploy/scripts/bench-host.sh

@@ -187,7 +187,10 @@ func scanHost(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("scan host: --root %s is not a readable directory", *root)
 	}
 	log := sharedconfig.Logger(*logLevel, stderr)
-	_, agentID := tokenKey(*dataDir, log)
+	agentID := ""
+	if c, err := enroll.Load(config.Config{DataDir: *dataDir}.CredentialsPath()); err == nil {
+		agentID = c.AgentID // host records carry no tokens: no key needed
+	}
 	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	res, err := hostscan.Scan(ctx, hostscan.Options{Root: *root, Host: *hostName, AgentID: agentID, Logger: log}, out.Emit)
 	if err != nil {
