@@ -301,6 +301,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 // each archive member with findings; it returns how many assets it emitted.
 func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Record, emit func(*wire.Record) error) (int, error) {
 	n := 0
+	var acl []aclReader
 	for _, m := range r.members {
 		if len(m.Results) == 0 {
 			continue
@@ -333,17 +334,25 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 		}
 		n++
 		// Who can read it, by its mode bits: the owner, the group (whose
-		// members the host scan reports) and everyone. POSIX ACLs are not
-		// read yet.
-		for _, rd := range []struct {
+		// members the host scan reports) and everyone; and the users and
+		// groups its POSIX ACL names (an archive member: the archive's).
+		type readerBy struct {
 			bit        fs.FileMode
 			kind, name string
 			via        string
-		}{
+		}
+		readers := []readerBy{
 			{0o400, "user", asset.Owner, "owner"},
 			{0o040, "group", asset.Attributes["group"], "group"},
 			{0o004, "everyone", "", "world-readable"},
-		} {
+		}
+		if acl == nil {
+			acl = names.aclReaders(r.path)
+		}
+		for _, a := range acl {
+			readers = append(readers, readerBy{0o777, a.kind, a.name, "acl"})
+		}
+		for _, rd := range readers {
 			if mode&rd.bit == 0 || (rd.kind != "everyone" && rd.name == "") {
 				continue
 			}
