@@ -63,7 +63,8 @@ func main() {
 		fmt.Fprintf(w, "sudo:x:27:u00001,u00002\n")
 	})
 	write("etc/sudoers", func(w *bufio.Writer) {
-		fmt.Fprintln(w, "Defaults env_reset\nUser_Alias OPS = u00010, u00011, %g001\nCmnd_Alias SHELLS = /bin/sh, /bin/bash\nroot ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d")
+		w.WriteString("Defaults env_reset\nUser_Alias OPS = u00010, u00011, %g001\nCmnd_Alias SHELLS = /bin/sh, /bin/bash\n"+
+			"root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n")
 	})
 	for f := 0; f < 10; f++ {
 		write(fmt.Sprintf("etc/sudoers.d/%02d-rules", f), func(w *bufio.Writer) {
