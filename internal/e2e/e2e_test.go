@@ -44,6 +44,7 @@ func writeFixture(t *testing.T) string {
 		p := filepath.Join(dir, name)
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		require.NoError(t, os.Chmod(p, 0o644)) // whatever the umask
 	}
 	return dir
 }
@@ -175,7 +176,9 @@ func TestScanFSPrintsValidRecords(t *testing.T) {
 			scan = r
 		}
 	}
-	require.Equal(t, map[string]int{"asset": 2, "pii": 3, "scan": 1}, kinds)
+	// Each file with findings: its asset, its pii records, and who may read
+	// it (owner, group, everyone: the files are 0644).
+	require.Equal(t, map[string]int{"asset": 2, "pii": 3, "entitlement": 6, "scan": 1}, kinds)
 	require.Equal(t, wire.StatusOK, scan.Status)
 	require.EqualValues(t, 3, scan.Stats["files"])
 
