@@ -16,6 +16,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -332,4 +333,41 @@ func (s *Server) readers(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"asset_id": asset.ID, "location": asset.Location, "host": asset.Host, "owner": asset.Owner,
 		"readers": out})
+}
+
+// subjectSearch answers a data-subject request. The identifiers are never
+// logged or echoed: matches name them by their index in the request.
+func (s *Server) subjectSearch(c *gin.Context) {
+	var req struct {
+		Identifiers []subjects.Identifier `json:"identifiers"`
+	}
+	if err := decodeJSON(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10), &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	key, err := s.o.Fleet.TokenKey(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	matches, err := subjects.Search(c.Request.Context(), s.o.Store, key, req.Identifiers)
+	var inv *subjects.InvalidError
+	switch {
+	case errors.As(err, &inv):
+		s.fail(c, errorf(kindBadRequest, inv.Error()))
+		return
+	case err != nil && len(req.Identifiers) == 0 || len(req.Identifiers) > subjects.MaxIdentifiers:
+		s.fail(c, errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers)))
+		return
+	case err != nil:
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(matches))
+	for _, m := range matches {
+		out = append(out, gin.H{"identifiers": m.Identifiers, "asset_id": m.AssetID, "location": m.Location,
+			"host": m.Host, "source": m.Source, "type": m.Type, "count": m.Count, "last_seen": m.LastSeen})
+	}
+	c.JSON(http.StatusOK, gin.H{"matches": out, "total": len(out),
+		"note": "each asset keeps the tokens of its first 100 distinct values per type; a person beyond those in a large file is counted there but not listed"})
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/collector/subjects"
 )
 
 //go:embed openapi.json
@@ -31,6 +32,7 @@ type Store interface {
 	Findings(ctx context.Context, f store.FindingFilter) ([]store.Finding, uint64, error)
 	Summary(ctx context.Context, f store.FindingFilter) (store.Summary, error)
 	access.Store
+	subjects.Store
 }
 
 // Options configures a Server.
@@ -83,6 +85,8 @@ func New(o Options) *Server {
 	read.GET("/inventory/summary", s.summary)
 	read.GET("/principals", s.principals)
 	read.GET("/access/readers", s.readers)
+	// Where a person appears: the privacy office's question.
+	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.subjectSearch)
 	return s
 }
 

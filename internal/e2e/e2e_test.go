@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -420,4 +421,71 @@ func TestHostScanAnswersPrivilegeAndReaders(t *testing.T) {
 	require.Equal(t, 400, s.get("/api/v1/access/readers", &bad))
 	require.Equal(t, 404, s.get("/api/v1/access/readers?location=file:///nope", &bad))
 	require.Equal(t, 400, s.get("/api/v1/principals?privileged=maybe", &bad))
+}
+
+// post calls the API with the admin token and a JSON body; it returns the
+// status and the raw answer.
+func (s *stack) post(path, body string) (int, string) {
+	s.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.url+path, strings.NewReader(body))
+	require.NoError(s.t, err)
+	req.Header.Set("Authorization", "Bearer "+s.admin)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(s.t, err)
+	return resp.StatusCode, string(b)
+}
+
+// TestSubjectSearch: identifiers typed as a person would find the files
+// an agent tokenized them in; nothing raw is echoed or logged.
+func TestSubjectSearch(t *testing.T) {
+	s := newStack(t, clickhouseAddr(t))
+	root := writeFixture(t)
+	a := s.newAgent([]string{root}, "")
+	s.runAgent(a)
+	require.Eventually(t, func() bool {
+		var page findingsPage
+		return s.get("/api/v1/findings", &page) == 200 && page.Total == 3
+	}, 30*time.Second, 100*time.Millisecond)
+
+	status, body := s.post("/api/v1/subjects/search", `{"identifiers":[
+		{"type":"email","value":" ANN.Smith@Example.com "},
+		{"type":"credit_card","value":"5555-5555-5555-4444"},
+		{"type":"email","value":"nobody@example.com"},
+		{"type":"us_ssn","value":"123456780"}]}`)
+	require.Equal(t, 200, status, body)
+	var res struct {
+		Matches []struct {
+			Identifiers []int  `json:"identifiers"`
+			Location    string `json:"location"`
+			Type        string `json:"type"`
+			Count       int    `json:"count"`
+		} `json:"matches"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &res))
+	got := map[string][]int{}
+	for _, m := range res.Matches {
+		got[strings.TrimPrefix(m.Location, wire.FileLocation(root)+"/")+" "+m.Type] = m.Identifiers
+	}
+	require.Equal(t, map[string][]int{
+		"crm/a.csv email":       {0},
+		"crm/a.csv credit_card": {1},
+		"hr/notes.txt us_ssn":   {3},
+	}, got)
+	assertNoRaw(t, body)
+
+	status, body = s.post("/api/v1/subjects/search", `{"identifiers":[{"type":"credit_card","value":"4111111111111112"}]}`)
+	require.Equal(t, 400, status)
+	require.Contains(t, body, "identifiers[0] is not a valid credit_card")
+	require.NotContains(t, body, "4111111111111112")
+	status, _ = s.post("/api/v1/subjects/search", `{"identifiers":[]}`)
+	require.Equal(t, 400, status)
+
+	b, err := os.ReadFile(s.coll.log)
+	require.NoError(t, err)
+	require.NotContains(t, strings.ToLower(string(b)), "ann.smith")
+	require.NotContains(t, string(b), "5555-5555-5555-4444")
 }

@@ -46,3 +46,30 @@ func onlyDigits(s string) string {
 	}
 	return b.String()
 }
+
+// subjectField is the field name that gives each type's context when a
+// person types one identifier (nine bare digits are an SSN under "ssn").
+var subjectField = map[string]string{
+	TypeEmail: "email", TypePhoneNumber: "phone", TypeUSSSN: "ssn", TypeDateOfBirth: "date of birth",
+	TypeCreditCard: "card", TypeIBAN: "iban", TypeUKNINO: "nino", TypeIPAddress: "ip",
+	TypeAWSAccessKey: "aws key", TypePrivateKey: "key",
+}
+
+// NormalizeAs turns an identifier as a person types it into the
+// normalized value agents tokenize for typ, by running the same detector
+// over it with the type's field name as context: the collector's subject
+// search then hashes exactly what agents hashed. It fails when the value
+// is not a valid typ.
+func NormalizeAs(typ, value string) (string, bool) {
+	field, ok := subjectField[typ]
+	if !ok || len(value) > 4096 {
+		return "", false
+	}
+	out := ""
+	defaultDetector{}.DetectField([]byte(field), []byte(strings.TrimSpace(value)), func(m Match) {
+		if out == "" && m.Type == typ {
+			out = string(m.Value)
+		}
+	})
+	return out, out != ""
+}

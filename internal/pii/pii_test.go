@@ -252,3 +252,27 @@ func TestDetectField(t *testing.T) {
 		})
 	}
 }
+
+// NormalizeAs gives what the detectors tokenize, from what people type.
+func TestNormalizeAs(t *testing.T) {
+	for _, tc := range []struct{ typ, in, want string }{
+		{TypeEmail, " Jane.Doe@Example.COM ", "jane.doe@example.com"},
+		{TypeCreditCard, "4111-1111-1111-1111", "4111111111111111"},
+		{TypeUSSSN, "123456780", "123456780"},
+		{TypeUSSSN, "123-45-6780", "123456780"},
+		{TypePhoneNumber, "+44 20 7946 0958", "+442079460958"},
+		{TypePhoneNumber, "(415) 555-2671", "+14155552671"},
+		{TypeIBAN, "DE89 3704 0044 0532 0130 00", "DE89370400440532013000"},
+		{TypeDateOfBirth, "12 March 1985", "1985-03-12"},
+	} {
+		got, ok := NormalizeAs(tc.typ, tc.in)
+		require.True(t, ok, "%s %s", tc.typ, tc.in)
+		require.Equal(t, tc.want, got)
+	}
+	for _, tc := range []struct{ typ, in string }{
+		{TypeCreditCard, "4111111111111112"}, {TypeUSSSN, "000-12-3456"}, {TypeEmail, "nope"}, {"unknown", "x"},
+	} {
+		_, ok := NormalizeAs(tc.typ, tc.in)
+		require.False(t, ok, "%s", tc.typ)
+	}
+}

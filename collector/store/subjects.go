@@ -1,0 +1,50 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// SubjectHit is a current finding whose keyed tokens hold one of the
+// searched tokens.
+type SubjectHit struct {
+	Tokens                                []string // which of the searched tokens it holds
+	AssetID, Location, Host, Type, Source string
+	Count                                 uint64
+	ObservedAt                            time.Time
+}
+
+// SubjectHits returns the current findings holding any of tokens. Agents
+// keep at most 100 distinct tokens per (asset, type), so a person beyond
+// those in a large file is counted there but not found by this search.
+func (s *Store) SubjectHits(ctx context.Context, tokens []string) ([]SubjectHit, error) {
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		Hits       []string  `ch:"hits"`
+		AssetID    string    `ch:"asset_id"`
+		Location   string    `ch:"location"`
+		Host       string    `ch:"host"`
+		Type       string    `ch:"type"`
+		Source     string    `ch:"source"`
+		Count      uint64    `ch:"count"`
+		ObservedAt time.Time `ch:"observed_at"`
+	}
+	// The current view leaves tokens out on purpose; the table is read here
+	// and narrowed to current rows by their (asset, type, scan).
+	q := `SELECT arrayFilter(t -> has(?, t), tokens) AS hits, asset_id, location, host, type, source, count, observed_at
+		FROM {db}.pii_findings FINAL
+		WHERE arrayExists(t -> has(?, t), tokens)
+		  AND (asset_id, type, scan_id) IN (SELECT asset_id, type, scan_id FROM {db}.current_pii_findings)
+		ORDER BY location, type LIMIT 10000`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), tokens, tokens); err != nil {
+		return nil, s.wrap("searching tokens", err)
+	}
+	out := make([]SubjectHit, len(rows))
+	for i, r := range rows {
+		out[i] = SubjectHit{Tokens: r.Hits, AssetID: r.AssetID, Location: r.Location, Host: r.Host, Type: r.Type,
+			Source: r.Source, Count: r.Count, ObservedAt: r.ObservedAt.UTC()}
+	}
+	return out, nil
+}

@@ -1,0 +1,88 @@
+// Package subjects answers data-subject requests: where does this person
+// appear? Identifiers are normalized and hashed with the organisation's
+// key exactly as agents do, and only the keyed tokens meet the store;
+// no identifier is kept or logged.
+package subjects
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/pii"
+)
+
+// Identifier is one thing a person is known by.
+type Identifier struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// Match is one asset where an identifier appears.
+type Match struct {
+	Identifiers []int // indexes into the request's identifiers
+	AssetID, Location, Host, Source, Type string
+	Count                                 uint64 // occurrences of the type in the asset
+	LastSeen                              time.Time
+}
+
+// Store is what the search needs.
+type Store interface {
+	SubjectHits(ctx context.Context, tokens []string) ([]store.SubjectHit, error)
+}
+
+// InvalidError says which identifier could not be used, by index, never
+// by value.
+type InvalidError struct {
+	Index int
+	Type  string
+}
+
+func (e *InvalidError) Error() string {
+	return fmt.Sprintf("identifiers[%d] is not a valid %s", e.Index, e.Type)
+}
+
+// MaxIdentifiers bounds one request.
+const MaxIdentifiers = 50
+
+// Search finds the current findings holding any of ids. keyHex is the
+// organisation's token key.
+func Search(ctx context.Context, st Store, keyHex string, ids []Identifier) ([]Match, error) {
+	if len(ids) == 0 || len(ids) > MaxIdentifiers {
+		return nil, fmt.Errorf("give between 1 and %d identifiers", MaxIdentifiers)
+	}
+	key, err := hex.DecodeString(keyHex)
+	if err != nil {
+		return nil, fmt.Errorf("the organisation's token key is unreadable: %w", err)
+	}
+	tok := pii.NewTokenizer(key)
+	byToken := map[string][]int{}
+	var tokens []string
+	for i, id := range ids {
+		v, ok := pii.NormalizeAs(id.Type, id.Value)
+		if !ok {
+			return nil, &InvalidError{i, id.Type}
+		}
+		t := tok.Token([]byte(v))
+		if _, seen := byToken[t]; !seen {
+			tokens = append(tokens, t)
+		}
+		byToken[t] = append(byToken[t], i)
+	}
+	hits, err := st.SubjectHits(ctx, tokens)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Match, 0, len(hits))
+	for _, h := range hits {
+		m := Match{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Type: h.Type,
+			Count: h.Count, LastSeen: h.ObservedAt}
+		for _, t := range h.Tokens {
+			m.Identifiers = append(m.Identifiers, byToken[t]...)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
