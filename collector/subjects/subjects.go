@@ -22,7 +22,7 @@ type Identifier struct {
 
 // Match is one asset where an identifier appears.
 type Match struct {
-	Identifiers []int // indexes into the request's identifiers
+	Identifiers                           []int // indexes into the request's identifiers
 	AssetID, Location, Host, Source, Type string
 	Count                                 uint64 // occurrences of the type in the asset
 	LastSeen                              time.Time
