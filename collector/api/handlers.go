@@ -15,6 +15,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -370,4 +371,36 @@ func (s *Server) subjectSearch(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"matches": out, "total": len(out),
 		"note": "each asset keeps the tokens of its first 100 distinct values per type; a person beyond those in a large file is counted there but not listed"})
+}
+
+// incidentImpact answers "what personal data did this expose?".
+func (s *Server) incidentImpact(c *gin.Context) {
+	var req incident.Request
+	if err := decodeJSON(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20), &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	im, err := incident.Assess(c.Request.Context(), s.o.Store, req)
+	if errors.Is(err, incident.ErrEmptyScope) {
+		s.fail(c, errorf(kindBadRequest, err.Error()))
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	types := make([]gin.H, 0, len(im.Types))
+	for _, t := range im.Types {
+		h := gin.H{"category": t.Category, "type": t.Type, "assets": t.Assets, "hosts": t.Hosts, "records": t.Records,
+			"people_at_least": t.PeopleAtLeast, "people_at_most": t.PeopleAtMost}
+		if t.IssuingCountries != nil {
+			h["issuing_countries"] = t.IssuingCountries
+		}
+		types = append(types, h)
+	}
+	rules := make([]gin.H, 0, len(im.Rules))
+	for _, r := range im.Rules {
+		rules = append(rules, gin.H{"name": r.Name, "action": r.Action, "because": r.Because})
+	}
+	c.JSON(http.StatusOK, gin.H{"types": types, "records": im.Records, "notification_rules": rules})
 }

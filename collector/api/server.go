@@ -33,6 +33,7 @@ type Store interface {
 	Summary(ctx context.Context, f store.FindingFilter) (store.Summary, error)
 	access.Store
 	subjects.Store
+	Impact(ctx context.Context, sc store.ImpactScope) ([]store.ImpactRow, error)
 }
 
 // Options configures a Server.
@@ -85,6 +86,7 @@ func New(o Options) *Server {
 	read.GET("/inventory/summary", s.summary)
 	read.GET("/principals", s.principals)
 	read.GET("/access/readers", s.readers)
+	read.POST("/incidents/impact", s.incidentImpact)
 	// Where a person appears: the privacy office's question.
 	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.subjectSearch)
 	return s

@@ -489,3 +489,57 @@ func TestSubjectSearch(t *testing.T) {
 	require.NotContains(t, strings.ToLower(string(b)), "ann.smith")
 	require.NotContains(t, string(b), "5555-5555-5555-4444")
 }
+
+// TestIncidentImpact: a host's breach impact by type, people bounds and
+// the notification rules the data's kinds call for; the same through a
+// principal who can read the files.
+func TestIncidentImpact(t *testing.T) {
+	s := newStack(t, clickhouseAddr(t))
+	root := writeFixture(t)
+	a := s.newAgent([]string{root}, "")
+	s.runAgent(a)
+	require.Eventually(t, func() bool {
+		var page findingsPage
+		return s.get("/api/v1/findings", &page) == 200 && page.Total == 3
+	}, 30*time.Second, 100*time.Millisecond)
+	host, err := os.Hostname()
+	require.NoError(t, err)
+
+	type impact struct {
+		Types []struct {
+			Type    string `json:"type"`
+			Records int    `json:"records"`
+			Least   int    `json:"people_at_least"`
+			Most    int    `json:"people_at_most"`
+		} `json:"types"`
+		Records int `json:"records"`
+		Rules   []struct {
+			Name string `json:"name"`
+		} `json:"notification_rules"`
+	}
+	check := func(body string) {
+		status, out := s.post("/api/v1/incidents/impact", body)
+		require.Equal(t, 200, status, out)
+		var im impact
+		require.NoError(t, json.Unmarshal([]byte(out), &im))
+		got := map[string][3]int{}
+		for _, ty := range im.Types {
+			got[ty.Type] = [3]int{ty.Records, ty.Least, ty.Most}
+		}
+		require.Equal(t, map[string][3]int{"email": {3, 2, 2}, "credit_card": {2, 2, 2}, "us_ssn": {1, 1, 1}}, got)
+		require.Equal(t, 6, im.Records)
+		var rules []string
+		for _, r := range im.Rules {
+			rules = append(rules, r.Name)
+		}
+		require.Equal(t, []string{"US state breach-notification laws", "PCI DSS"}, rules)
+		assertNoRaw(t, out)
+	}
+	check(fmt.Sprintf(`{"hosts":[%q]}`, host))
+	check(fmt.Sprintf(`{"locations":[%q]}`, wire.FileLocation(root)+"/"))
+	if os.Geteuid() == 0 { // the files are root's
+		check(fmt.Sprintf(`{"principals":[%q]}`, wire.LocalPrincipalID(host, "user", "root")))
+	}
+	status, _ := s.post("/api/v1/incidents/impact", `{}`)
+	require.Equal(t, 400, status)
+}

@@ -1,0 +1,172 @@
+// Package incident answers "what personal data did this expose?" for a
+// set of hosts, assets, locations or principals: categories and types,
+// record counts, how many distinct people at least and at most, and the
+// notification rules that may apply.
+package incident
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/sightline-dev/sightline/collector/access"
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+// Request is the incident's scope.
+type Request struct {
+	Hosts      []string `json:"hosts"`
+	Assets     []string `json:"assets"`    // asset ids
+	Locations  []string `json:"locations"` // location prefixes, e.g. s3://bucket/ or file:///srv/hr/
+	Principals []string `json:"principals"`
+}
+
+// Store is what the impact needs.
+type Store interface {
+	Impact(ctx context.Context, sc store.ImpactScope) ([]store.ImpactRow, error)
+	access.Store
+}
+
+// Type is what the scope holds of one personal-data type.
+type Type struct {
+	Category, Type   string
+	Assets, Hosts    uint64
+	Records          uint64 // occurrences
+	PeopleAtLeast    uint64 // distinct keyed tokens seen
+	PeopleAtMost     uint64 // sum of per-asset distinct counts
+	IssuingCountries []string
+}
+
+// Rule is a notification rule that may apply, and why.
+type Rule struct {
+	Name, Action, Because string
+}
+
+// Impact is the answer.
+type Impact struct {
+	Types   []Type
+	Records uint64
+	Rules   []Rule
+}
+
+// ErrEmptyScope says the request names nothing.
+var ErrEmptyScope = errors.New("name at least one host, asset, location or principal")
+
+// Assess computes the impact of req.
+func Assess(ctx context.Context, st Store, req Request) (Impact, error) {
+	sc := store.ImpactScope{Hosts: req.Hosts, AssetIDs: req.Assets, LocationPrefixes: req.Locations}
+	if len(req.Principals) > 0 {
+		// What the principals can read: their own grants and those of the
+		// groups they are in.
+		ids := append([]string(nil), req.Principals...)
+		member, err := st.Entitlements(ctx, nil, req.Principals, "member")
+		if err != nil {
+			return Impact{}, err
+		}
+		for _, m := range member {
+			ids = append(ids, m.ResourceID)
+		}
+		reads, err := st.Entitlements(ctx, nil, ids, "read")
+		if err != nil {
+			return Impact{}, err
+		}
+		for _, r := range reads {
+			sc.AssetIDs = append(sc.AssetIDs, r.ResourceID)
+		}
+		if len(sc.AssetIDs) == 0 && len(sc.Hosts) == 0 && len(sc.LocationPrefixes) == 0 {
+			return Impact{Types: []Type{}, Rules: []Rule{}}, nil
+		}
+	}
+	if len(sc.Hosts) == 0 && len(sc.AssetIDs) == 0 && len(sc.LocationPrefixes) == 0 {
+		return Impact{}, ErrEmptyScope
+	}
+	rows, err := st.Impact(ctx, sc)
+	if err != nil {
+		return Impact{}, err
+	}
+	im := Impact{Types: make([]Type, 0, len(rows))}
+	for _, r := range rows {
+		t := Type{Category: r.Category, Type: r.Type, Assets: r.Assets, Hosts: r.Hosts, Records: r.Occurrences,
+			PeopleAtLeast: r.TokensUnique, PeopleAtMost: r.DistinctSum}
+		if r.Type == "iban" {
+			t.IssuingCountries = countries(r.SamplePrefixes)
+		}
+		im.Types = append(im.Types, t)
+		im.Records += r.Occurrences
+	}
+	im.Rules = rules(im.Types)
+	return im, nil
+}
+
+func countries(prefixes []string) []string {
+	var out []string
+	for _, p := range prefixes {
+		if len(p) == 2 && p[0] >= 'A' && p[0] <= 'Z' && p[1] >= 'A' && p[1] <= 'Z' {
+			out = append(out, p)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// eea are the countries whose residents' data GDPR covers (EU + EEA).
+var eea = map[string]bool{"AT": true, "BE": true, "BG": true, "HR": true, "CY": true, "CZ": true, "DK": true, "EE": true,
+	"FI": true, "FR": true, "DE": true, "GR": true, "HU": true, "IE": true, "IT": true, "LV": true, "LT": true, "LU": true,
+	"MT": true, "NL": true, "PL": true, "PT": true, "RO": true, "SK": true, "SI": true, "ES": true, "SE": true,
+	"IS": true, "LI": true, "NO": true}
+
+// rules says which notification rules may apply, from what the data
+// shows of its subjects (identifier types and IBAN countries). Host and
+// bucket jurisdiction are not configured yet, so a rule is a prompt for
+// counsel, not a verdict.
+func rules(types []Type) []Rule {
+	has := map[string]Type{}
+	for _, t := range types {
+		has[t.Type] = t
+	}
+	var out []Rule
+	if t, ok := has["iban"]; ok {
+		var eu []string
+		for _, c := range t.IssuingCountries {
+			if eea[c] {
+				eu = append(eu, c)
+			}
+		}
+		if len(eu) > 0 {
+			out = append(out, Rule{"GDPR Art. 33/34", "notify the lead supervisory authority within 72 hours of awareness unless unlikely to result in a risk; tell the people affected without undue delay if the risk is high",
+				"bank accounts issued in " + strings.Join(eu, ", ")})
+		}
+		for _, c := range t.IssuingCountries {
+			if c == "GB" {
+				out = append(out, Rule{"UK GDPR", "notify the ICO within 72 hours unless unlikely to result in a risk", "bank accounts issued in GB"})
+				break
+			}
+		}
+	}
+	if _, ok := has["uk_nino"]; ok {
+		out = append(out, Rule{"UK GDPR", "notify the ICO within 72 hours unless unlikely to result in a risk", "UK National Insurance numbers"})
+	}
+	if _, ok := has["us_ssn"]; ok {
+		out = append(out, Rule{"US state breach-notification laws", "notify affected residents (and some state attorneys general) under each state's deadline, often 30–60 days; SSNs are covered in every state",
+			"US Social Security numbers"})
+	}
+	if _, ok := has["credit_card"]; ok {
+		out = append(out, Rule{"PCI DSS", "tell the acquiring bank and card brands at once; a forensic investigation may be required", "payment card numbers"})
+	}
+	for _, typ := range []string{"aws_access_key", "private_key"} {
+		if _, ok := has[typ]; ok {
+			out = append(out, Rule{"credential exposure", "revoke and rotate the exposed keys now, then review their use", strings.ReplaceAll(typ, "_", " ") + "s"})
+		}
+	}
+	// Dedupe (UK GDPR may be reached twice).
+	seen := map[string]bool{}
+	uniq := out[:0]
+	for _, r := range out {
+		if !seen[r.Name] {
+			seen[r.Name] = true
+			uniq = append(uniq, r)
+		}
+	}
+	return uniq
+}

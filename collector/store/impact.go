@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"strings"
+)
+
+// ImpactScope selects current findings: any of these hosts, assets or
+// location prefixes (an empty scope selects nothing).
+type ImpactScope struct {
+	Hosts, AssetIDs, LocationPrefixes []string
+}
+
+// ImpactRow is what a scope holds of one type.
+type ImpactRow struct {
+	Category, Type string
+	Assets, Hosts  uint64
+	Occurrences    uint64 // sum of counts
+	DistinctSum    uint64 // sum of per-asset distinct counts: an upper bound on distinct values
+	TokensUnique   uint64 // distinct keyed tokens across the scope: a lower bound (100 kept per asset and type)
+	SamplePrefixes []string
+}
+
+// Impact summarises the current findings in scope by type.
+func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error) {
+	var conds []string
+	var args []any
+	if len(sc.Hosts) > 0 {
+		conds = append(conds, "has(?, host)")
+		args = append(args, sc.Hosts)
+	}
+	if len(sc.AssetIDs) > 0 {
+		conds = append(conds, "has(?, asset_id)")
+		args = append(args, sc.AssetIDs)
+	}
+	for _, p := range sc.LocationPrefixes {
+		conds = append(conds, "startsWith(location, ?)")
+		args = append(args, p)
+	}
+	if len(conds) == 0 {
+		return nil, nil
+	}
+	where := "(" + strings.Join(conds, " OR ") + ")"
+	var rows []struct {
+		Category string   `ch:"category"`
+		Type     string   `ch:"type"`
+		Assets   uint64   `ch:"assets"`
+		Hosts    uint64   `ch:"hosts"`
+		Occ      uint64   `ch:"occ"`
+		Distinct uint64   `ch:"dist"`
+		Tokens   uint64   `ch:"toks"`
+		Prefixes []string `ch:"prefixes"`
+	}
+	// Tokens live only in the table; current rows are picked by their
+	// (asset, type, scan) from the view, as subject search does. The sample
+	// prefixes (an IBAN's country) need no size bound: there are at most
+	// 26×26, and 18.16 rejects groupUniqArray's size parameter.
+	q := `SELECT category, type, uniqExact(asset_id) AS assets, uniqExact(host) AS hosts, sum(count) AS occ,
+			sum(distinct_count) AS dist, uniqExactArray(tokens) AS toks,
+			groupUniqArrayArray(arrayMap(x -> substring(x, 1, 2), samples)) AS prefixes
+		FROM {db}.pii_findings FINAL
+		WHERE ` + where + `
+		  AND (asset_id, type, scan_id) IN (SELECT asset_id, type, scan_id FROM {db}.current_pii_findings)
+		GROUP BY category, type ORDER BY category, type`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
+		return nil, s.wrap("summarising impact", err)
+	}
+	out := make([]ImpactRow, len(rows))
+	for i, r := range rows {
+		var pre []string
+		for _, p := range r.Prefixes {
+			if p != "" {
+				pre = append(pre, p)
+			}
+		}
+		out[i] = ImpactRow{Category: r.Category, Type: r.Type, Assets: r.Assets, Hosts: r.Hosts, Occurrences: r.Occ,
+			DistinctSum: r.Distinct, TokensUnique: r.Tokens, SamplePrefixes: pre}
+	}
+	return out, nil
+}
