@@ -200,9 +200,19 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		e := env(wire.KindEntitlement)
 		e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission = pid, hostID, "host", perm
+		// The rule, then its flags: what a reviewer checks first.
 		e.Via = []string{"sudoers " + g.Reason()}
+		if g.RunasRoot {
+			e.Via = append(e.Via, "runas root")
+		}
+		if g.AllCommands {
+			e.Via = append(e.Via, "ALL commands")
+		}
+		for _, n := range g.NegatedCommands {
+			e.Via = append(e.Via, "negated "+n+" (bypassable)")
+		}
 		if g.NoPassword {
-			e.Via = append(e.Via, "NOPASSWD")
+			e.Via = append(e.Via, "no password (NOPASSWD or !authenticate)")
 		}
 		e.Privileged = full
 		sudoEnts = append(sudoEnts, e)

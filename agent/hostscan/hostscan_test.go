@@ -68,19 +68,19 @@ func TestFixtureHost(t *testing.T) {
 		"www (service): sudo /etc/sudoers.d/50-team:3: www ALL = (ALL) ALL, !/bin/sh (the negated commands do not stop a shell escape)",
 	}, principals)
 	require.Equal(t, []string{
-		"Domain Admins -sudo:all-> host sudoers /etc/sudoers.d/50-team:1: \"%Domain Admins\" ALL = (ALL) NOPASSWD: ALL | NOPASSWD",
+		"Domain Admins -sudo:all-> host sudoers /etc/sudoers.d/50-team:1: \"%Domain Admins\" ALL = (ALL) NOPASSWD: ALL | runas root | ALL commands | no password (NOPASSWD or !authenticate)",
 		"alice -member-> sudo ",
 		"alice -ssh_key-> host /home/alice/.ssh/authorized_keys:1 ssh-ed25519 256 SHA256:lbmsoA0yIEcEiVDRnMWuzm+nV+3ZEEpVIURqFoeSspg",
 		"bob -member-> docker ",
 		"carol -member-> Domain Admins ",
-		"dave -sudo:commands-> host sudoers /etc/sudoers.d/50-team:2: dave ALL = (root) /usr/bin/systemctl restart nginx",
+		"dave -sudo:commands-> host sudoers /etc/sudoers.d/50-team:2: dave ALL = (root) /usr/bin/systemctl restart nginx | runas root",
 		"root -member-> root primary group",
 		"root -ssh_key-> host /root/.ssh/authorized_keys:1 ssh-ed25519 256 SHA256:lbmsoA0yIEcEiVDRnMWuzm+nV+3ZEEpVIURqFoeSspg | forced command | from=10.0.0.0/8",
-		"root -sudo:all-> host sudoers /etc/sudoers:2: root ALL = (ALL : ALL) ALL",
-		"sudo -sudo:all-> host sudoers /etc/sudoers:3: %sudo ALL = (ALL : ALL) ALL",
+		"root -sudo:all-> host sudoers /etc/sudoers:2: root ALL = (ALL : ALL) ALL | runas root | ALL commands",
+		"sudo -sudo:all-> host sudoers /etc/sudoers:3: %sudo ALL = (ALL : ALL) ALL | runas root | ALL commands",
 		"toor -member-> root primary group",
 		"toor -ssh_key-> host /root/.ssh/authorized_keys:1 ssh-ed25519 256 SHA256:lbmsoA0yIEcEiVDRnMWuzm+nV+3ZEEpVIURqFoeSspg | forced command | from=10.0.0.0/8",
-		"www -sudo:all-but-negated-> host sudoers /etc/sudoers.d/50-team:3: www ALL = (ALL) ALL, !/bin/sh",
+		"www -sudo:all-but-negated-> host sudoers /etc/sudoers.d/50-team:3: www ALL = (ALL) ALL, !/bin/sh | runas root | ALL commands | negated /bin/sh (bypassable)",
 	}, ents)
 	require.Equal(t, wire.StatusPartial, res.Status)
 	require.Equal(t, []string{"sudoers: /etc/sudoers.d/50-team:4: expected '=' after the host list"}, res.Errors,
