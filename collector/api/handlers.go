@@ -2,6 +2,7 @@ package api
 
 import (
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -351,6 +353,11 @@ func (s *Server) subjectSearch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	types := make([]string, len(req.Identifiers))
+	for i, id := range req.Identifiers {
+		types[i] = id.Type
+	}
+	c.Set("audit_params", fmt.Sprintf("identifiers=%d types=%s", len(types), strings.Join(types, ",")))
 	matches, err := subjects.Search(c.Request.Context(), s.o.Store, key, req.Identifiers)
 	var inv *subjects.InvalidError
 	switch {
@@ -380,6 +387,8 @@ func (s *Server) incidentImpact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	c.Set("audit_params", fmt.Sprintf("hosts=%s assets=%d locations=%s principals=%d",
+		strings.Join(req.Hosts, ","), len(req.Assets), strings.Join(req.Locations, ","), len(req.Principals)))
 	im, err := incident.Assess(c.Request.Context(), s.o.Store, req)
 	if errors.Is(err, incident.ErrEmptyScope) {
 		s.fail(c, errorf(kindBadRequest, err.Error()))
@@ -403,4 +412,52 @@ func (s *Server) incidentImpact(c *gin.Context) {
 		rules = append(rules, gin.H{"name": r.Name, "action": r.Action, "because": r.Because})
 	}
 	c.JSON(http.StatusOK, gin.H{"types": types, "records": im.Records, "notification_rules": rules})
+}
+
+// audit writes an audit entry for the call once it is answered: the token
+// (name, role, a prefix of its hash), the route, its query parameters or
+// what the handler set as "audit_params" (never a searched identifier),
+// the status. The entry is written even when the client has gone; a
+// failure to write it is logged as an error and counted.
+func (s *Server) audit(c *gin.Context) {
+	c.Next()
+	e := store.AuditEntry{At: time.Now().UTC(), Method: c.Request.Method, Route: c.FullPath(),
+		Params: c.Request.URL.RawQuery, Status: c.Writer.Status(), Result: "ok"}
+	if v, ok := c.Get("audit_params"); ok {
+		e.Params, _ = v.(string)
+	}
+	if e.Status >= 400 {
+		e.Result = "error"
+	}
+	if v, ok := c.Get("token"); ok {
+		if t, ok := v.(store.Token); ok {
+			e.TokenName, e.TokenRole = t.Name, t.Role
+			e.TokenID = t.Hash[:min(12, len(t.Hash))]
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
+	defer cancel()
+	if err := s.o.Store.AppendAudit(ctx, e); err != nil {
+		s.o.Logger.Error("audit entry not written", "route", e.Route, "status", e.Status, "err", err)
+	}
+}
+
+// auditLog lists audit entries, newest first (admins only).
+func (s *Server) auditLog(c *gin.Context) {
+	page, err := s.filter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, total, err := s.o.Store.Audit(c.Request.Context(), page.Limit, page.Offset)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(items))
+	for _, e := range items {
+		out = append(out, gin.H{"at": e.At, "token_name": e.TokenName, "token_role": e.TokenRole, "token_id": e.TokenID,
+			"method": e.Method, "route": e.Route, "params": e.Params, "status": e.Status, "result": e.Result})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out, "total": total, "limit": page.Limit, "offset": page.Offset})
 }

@@ -34,6 +34,8 @@ type Store interface {
 	access.Store
 	subjects.Store
 	Impact(ctx context.Context, sc store.ImpactScope) ([]store.ImpactRow, error)
+	AppendAudit(ctx context.Context, e store.AuditEntry) error
+	Audit(ctx context.Context, limit, offset int) ([]store.AuditEntry, uint64, error)
 }
 
 // Options configures a Server.
@@ -82,13 +84,15 @@ func New(o Options) *Server {
 
 	read := v1.Group("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RolePrivacy))
 	read.GET("/agents", s.listAgents)
-	read.GET("/findings", s.findings)
 	read.GET("/inventory/summary", s.summary)
-	read.GET("/principals", s.principals)
-	read.GET("/access/readers", s.readers)
-	read.POST("/incidents/impact", s.incidentImpact)
+	// Calls that read personal-data locations or access are audited.
+	read.GET("/findings", s.audit, s.findings)
+	read.GET("/principals", s.audit, s.principals)
+	read.GET("/access/readers", s.audit, s.readers)
+	read.POST("/incidents/impact", s.audit, s.incidentImpact)
 	// Where a person appears: the privacy office's question.
-	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.subjectSearch)
+	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.audit, s.subjectSearch)
+	v1.GET("/audit", s.requireRole(auth.RoleAdmin), s.audit, s.auditLog)
 	return s
 }
 

@@ -488,6 +488,38 @@ func TestSubjectSearch(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, strings.ToLower(string(b)), "ann.smith")
 	require.NotContains(t, string(b), "5555-5555-5555-4444")
+
+	// Every search is in the audit log, with what was asked but not the
+	// identifiers; only admins read the log.
+	var audit struct {
+		Items []struct {
+			TokenRole string `json:"token_role"`
+			Route     string `json:"route"`
+			Params    string `json:"params"`
+			Status    int    `json:"status"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/audit", &audit))
+	var searches []string
+	for _, e := range audit.Items {
+		if e.Route == "/api/v1/subjects/search" {
+			searches = append(searches, fmt.Sprintf("%s %d %s", e.TokenRole, e.Status, e.Params))
+		}
+	}
+	require.ElementsMatch(t, []string{
+		"admin 200 identifiers=4 types=email,credit_card,email,us_ssn",
+		"admin 400 identifiers=1 types=credit_card",
+		"admin 400 identifiers=0 types=",
+	}, searches)
+	assertNoRaw(t, s.rawAPI("/api/v1/audit"))
+	privacy := s.run("token", "create", "--role", "privacy", "--config", s.config)
+	req, err := http.NewRequest(http.MethodGet, s.url+"/api/v1/audit", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+privacy)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 403, resp.StatusCode)
 }
 
 // TestIncidentImpact: a host's breach impact by type, people bounds and

@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// AuditEntry is one audited API call.
+type AuditEntry struct {
+	At                            time.Time
+	TokenName, TokenRole, TokenID string
+	Method, Route, Params         string
+	Status                        int
+	Result                        string
+}
+
+// AppendAudit writes one audit entry.
+func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
+	return s.insert(ctx, "audit_log", "at, token_name, token_role, token_id, method, route, params, status, result", 1, func(int) []any {
+		return []any{dateTime(&e.At), e.TokenName, e.TokenRole, e.TokenID, e.Method, e.Route, e.Params, uint16(e.Status), e.Result}
+	})
+}
+
+// Audit returns audit entries, newest first, and how many there are.
+func (s *Store) Audit(ctx context.Context, limit, offset int) ([]AuditEntry, uint64, error) {
+	limit, offset = pageBounds(limit, offset)
+	var count []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.audit_log`)); err != nil {
+		return nil, 0, s.wrap("counting audit entries", err)
+	}
+	var total uint64
+	if len(count) == 1 {
+		total = count[0].N
+	}
+	var rows []struct {
+		At     time.Time `ch:"at"`
+		Name   string    `ch:"token_name"`
+		Role   string    `ch:"token_role"`
+		ID     string    `ch:"token_id"`
+		Method string    `ch:"method"`
+		Route  string    `ch:"route"`
+		Params string    `ch:"params"`
+		Status uint16    `ch:"status"`
+		Result string    `ch:"result"`
+	}
+	q := `SELECT at, token_name, token_role, token_id, method, route, params, status, result
+		FROM {db}.audit_log ORDER BY at DESC, route LIMIT ? OFFSET ?`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), limit, offset); err != nil {
+		return nil, 0, s.wrap("reading audit entries", err)
+	}
+	out := make([]AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = AuditEntry{At: r.At.UTC(), TokenName: r.Name, TokenRole: r.Role, TokenID: r.ID, Method: r.Method,
+			Route: r.Route, Params: r.Params, Status: int(r.Status), Result: r.Result}
+	}
+	return out, total, nil
+}
