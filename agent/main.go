@@ -23,6 +23,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/hostscan"
+	"github.com/sightline-dev/sightline/agent/ldapscan"
 	"github.com/sightline-dev/sightline/agent/runner"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -34,11 +35,14 @@ const usage = `usage:
   sightline-agent scan fs --path DIR [--path DIR…] [--include GLOB…] [--exclude GLOB…] [--state FILE] [--format ndjson|table]
                           [--max-mb-per-sec N] [--cross-fs] [--max-file-size BYTES]
   sightline-agent scan host [--root DIR] [--host NAME]
+  sightline-agent scan ldap --url URL --base-dn DN [--bind-dn DN --password-file FILE] [--start-tls]
+                            [--ca-file FILE] [--tls-skip-verify] [--privileged-group DN…] [--page-pause DURATION]
   sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
   sightline-agent run     --config FILE
   sightline-agent version
 
-The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
+The LDAP password comes from --password-file or SIGHTLINE_LDAP_PASSWORD, never
+a flag. The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
 or SIGHTLINE_TOKEN_KEY (hex). The enroll secret may also come from
 SIGHTLINE_ENROLL_SECRET.
 `
@@ -68,8 +72,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return scanFS(ctx, args[2:], stdout, stderr)
 		case "host":
 			return scanHost(ctx, args[2:], stdout, stderr)
+		case "ldap":
+			return scanLDAP(ctx, args[2:], stdout, stderr)
 		default:
-			return fmt.Errorf("unknown scanner %q (this build has: fs, host)", args[1])
+			return fmt.Errorf("unknown scanner %q (this build has: fs, host, ldap)", args[1])
 		}
 	case "enroll":
 		return enrollCmd(ctx, args[1:], stdout, stderr)
@@ -198,6 +204,49 @@ func scanHost(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	for _, e := range res.Errors {
 		log.Warn("host scan problem", "problem", e)
+	}
+	return nil
+}
+
+// scanLDAP prints a directory's identities and memberships as records.
+func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scan ldap", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var privileged multi
+	url := fs.String("url", "", "ldap://host:389 or ldaps://host:636")
+	base := fs.String("base-dn", "", "where to search")
+	bindDN := fs.String("bind-dn", "", "DN to bind as (anonymous when empty)")
+	pwFile := fs.String("password-file", "", "file holding the bind password (or SIGHTLINE_LDAP_PASSWORD)")
+	startTLS := fs.Bool("start-tls", false, "upgrade ldap:// with StartTLS")
+	caFile := fs.String("ca-file", "", "PEM CA bundle that signs the server's certificate")
+	skip := fs.Bool("tls-skip-verify", false, "do not verify the server's certificate (test directories only)")
+	pause := fs.Duration("page-pause", 0, "pause between pages of 500 entries, to spare a production server")
+	fs.Var(&privileged, "privileged-group", "DN of a group whose transitive members are privileged (repeatable)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *url == "" || *base == "" {
+		return errors.New("scan ldap: --url and --base-dn are required")
+	}
+	pw := os.Getenv("SIGHTLINE_LDAP_PASSWORD")
+	if *pwFile != "" {
+		b, err := os.ReadFile(*pwFile)
+		if err != nil {
+			return fmt.Errorf("scan ldap: reading --password-file: %w", err)
+		}
+		pw = strings.TrimRight(string(b), "\r\n")
+	}
+	log := sharedconfig.Logger(*logLevel, stderr)
+	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
+	res, err := ldapscan.Scan(ctx, ldapscan.Options{URL: *url, BaseDN: *base, BindDN: *bindDN, Password: pw,
+		StartTLS: *startTLS, CAFile: *caFile, SkipVerify: *skip, PagePause: *pause, PrivilegedGroups: privileged,
+		Logger: log}, out.Emit)
+	if err != nil {
+		return err
+	}
+	for _, e := range res.Errors {
+		log.Warn("ldap scan problem", "problem", e)
 	}
 	return nil
 }

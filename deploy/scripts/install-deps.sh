@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a component needs, only when missing.
-# Usage: install-deps.sh clickhouse|...
+# Usage: install-deps.sh clickhouse|curl|slapd ...
 set -euo pipefail
 
 need=()
@@ -12,6 +12,10 @@ for what in "$@"; do
       ;;
     curl)
       command -v curl >/dev/null 2>&1 || need+=(curl)
+      ;;
+    slapd)
+      [ -x /usr/sbin/slapd ] || need+=(slapd)
+      command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
       ;;
     *) echo "install-deps.sh: unknown component $what" >&2; exit 2 ;;
   esac

@@ -7,22 +7,28 @@ here=deploy/scripts
 source "$here/lib.sh"
 
 command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
-"$here/install-deps.sh" clickhouse curl
+"$here/install-deps.sh" clickhouse curl slapd
 go mod download
 
 work=$(mktemp -d /tmp/sightline-test.XXXXXX)
 cleanup() {
   "$here/clickhouse-stop.sh" "$work/clickhouse" || true
+  "$here/slapd-stop.sh" "$work/slapd" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 start_clickhouse "$work/clickhouse"
 echo "ClickHouse $(clickhouse-client --port "$CH_TCP" -q 'SELECT version()') on 127.0.0.1:$CH_TCP"
+ldap_port=$(free_port)
+"$here/slapd-start.sh" "$work/slapd" "$ldap_port"
+echo "OpenLDAP on 127.0.0.1:$ldap_port"
 
 make build
 export SIGHTLINE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
 export SIGHTLINE_BIN_DIR=$PWD/bin
+export SIGHTLINE_TEST_LDAP=ldap://127.0.0.1:$ldap_port
+export SIGHTLINE_TEST_LDAP_PASSWORD_FILE=$work/slapd/admin.pw
 export SIGHTLINE_REQUIRE_SERVICES=1
 
 go vet ./...

@@ -1,0 +1,146 @@
+package ldapscan
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/go-ldap/ldap/v3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// testLDAP returns the test directory's URL and manager password, from
+// SIGHTLINE_TEST_LDAP (URL) and SIGHTLINE_TEST_LDAP_PASSWORD_FILE, which
+// make test sets after starting slapd.
+func testLDAP(t *testing.T) (string, string) {
+	url := os.Getenv("SIGHTLINE_TEST_LDAP")
+	if url == "" {
+		if os.Getenv("SIGHTLINE_REQUIRE_SERVICES") != "" {
+			t.Fatal("SIGHTLINE_TEST_LDAP is not set but services are required")
+		}
+		t.Skip("no test LDAP server (SIGHTLINE_TEST_LDAP); make test starts one")
+	}
+	pw, err := os.ReadFile(os.Getenv("SIGHTLINE_TEST_LDAP_PASSWORD_FILE"))
+	require.NoError(t, err)
+	return url, string(pw)
+}
+
+const admin = "cn=admin,dc=example,dc=com"
+
+// fixture adds an OU of its own with users and nested groups (with a
+// cycle), and returns its DN.
+func fixture(t *testing.T, url, pw string) string {
+	conn, err := ldap.DialURL(url)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Bind(admin, pw))
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	base := "ou=t" + hex.EncodeToString(b) + ",dc=example,dc=com"
+	add := func(dn string, attrs map[string][]string) {
+		req := ldap.NewAddRequest(dn, nil)
+		keys := make([]string, 0, len(attrs))
+		for k := range attrs {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			req.Attribute(k, attrs[k])
+		}
+		require.NoError(t, conn.Add(req), dn)
+	}
+	add(base, map[string][]string{"objectClass": {"organizationalUnit"}})
+	user := func(uid string, gid string, extra ...string) string {
+		dn := "uid=" + uid + "," + base
+		a := map[string][]string{"objectClass": {"inetOrgPerson", "posixAccount"}, "cn": {uid}, "sn": {uid}, "uid": {uid},
+			"uidNumber": {fmt.Sprint(len(uid) * 1000)}, "gidNumber": {gid}, "homeDirectory": {"/home/" + uid}}
+		add(dn, a)
+		return dn
+	}
+	alice := user("alice", "100")
+	bob := user("bob", "100")
+	carol := user("carol", "100")
+	user("dave", "100")
+	user("erin", "5000")
+	g := func(cn string) string { return "cn=" + cn + "," + base }
+	// admins ← ops ← nested ← admins (a cycle); ops holds alice, nested bob.
+	add(g("admins"), map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"admins"}, "member": {g("ops")}})
+	add(g("ops"), map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"ops"}, "member": {alice, g("nested")}})
+	add(g("nested"), map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"nested"}, "member": {bob, g("admins")}})
+	add(g("devs"), map[string][]string{"objectClass": {"groupOfUniqueNames"}, "cn": {"devs"}, "uniqueMember": {carol}})
+	add(g("wheel"), map[string][]string{"objectClass": {"posixGroup"}, "cn": {"wheel"}, "gidNumber": {"5000"}, "memberUid": {"dave"}})
+	return base
+}
+
+func TestOpenLDAP(t *testing.T) {
+	url, pw := testLDAP(t)
+	base := fixture(t, url, pw)
+	var recs []wire.Record
+	res, err := Scan(context.Background(), Options{URL: url, BaseDN: base, BindDN: admin, Password: pw, PageSize: 3,
+		PrivilegedGroups: []string{"cn=admins," + base, "CN=wheel," + strings.ToUpper(base)}},
+		func(r *wire.Record) error {
+			require.NoError(t, r.Validate())
+			recs = append(recs, *r)
+			return nil
+		})
+	require.NoError(t, err)
+	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
+	require.EqualValues(t, 5, res.Stats["users"], "paged through 10 entries three at a time")
+	require.EqualValues(t, 5, res.Stats["groups"])
+	names := map[string]string{}
+	for _, r := range recs {
+		if r.Kind == wire.KindPrincipal {
+			names[r.PrincipalID] = r.Name
+		}
+	}
+	var priv, member []string
+	for _, r := range recs {
+		switch {
+		case r.Kind == wire.KindPrincipal && r.Privileged:
+			priv = append(priv, r.Name+": "+strings.Join(r.PrivilegedVia, " | "))
+		case r.Kind == wire.KindEntitlement:
+			member = append(member, fmt.Sprintf("%s in %s via [%s]", names[r.PrincipalID], names[r.ResourceID], strings.Join(r.Via, ",")))
+		}
+	}
+	sort.Strings(priv)
+	sort.Strings(member)
+	require.Equal(t, []string{
+		"admins: privileged group (configured)", // the cycle back to itself is cut
+		"alice: member of admins via ops",
+		"bob: member of admins via nested → ops",
+		"dave: member of wheel",
+		"erin: member of wheel",
+		"nested: member of admins via ops",
+		"ops: member of admins",
+		"wheel: privileged group (configured)",
+	}, priv)
+	require.Equal(t, []string{
+		"admins in nested via []", "admins in ops via [nested]",
+		"alice in admins via [ops]", "alice in nested via [ops,admins]", "alice in ops via []",
+		"bob in admins via [nested,ops]", "bob in nested via []", "bob in ops via [nested]",
+		"carol in devs via []", // groupOfUniqueNames
+		"dave in wheel via []", // posixGroup memberUid
+		"erin in wheel via []", // primary group by gidNumber
+		"nested in admins via [ops]", "nested in ops via []",
+		"ops in admins via []", "ops in nested via [admins]",
+	}, member)
+}
+
+func TestBadCredentialsAndUnreachable(t *testing.T) {
+	url, _ := testLDAP(t)
+	_, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=example,dc=com", BindDN: admin, Password: "wrong"},
+		func(*wire.Record) error { return nil })
+	require.ErrorContains(t, err, "wrong DN or password")
+	require.NotContains(t, err.Error(), "wrong\"")
+	_, err = Scan(context.Background(), Options{URL: "ldap://127.0.0.1:1", BaseDN: "dc=x"}, func(*wire.Record) error { return nil })
+	require.ErrorContains(t, err, "cannot reach 127.0.0.1:1")
+	_, err = Scan(context.Background(), Options{URL: "http://x"}, func(*wire.Record) error { return nil })
+	require.ErrorContains(t, err, "must be ldap://")
+}
