@@ -6,9 +6,10 @@
 // directory (simple paged results) with a pause between pages, so a
 // production server is not hammered.
 //
-// Active Directory specifics (objectSid, primaryGroupID, ranged member
-// retrieval, userAccountControl, well-known privileged SIDs) are not in
-// this package yet.
+// On Active Directory (recognised from the root DSE) it also reads
+// objectSid, primaryGroupID, userAccountControl, adminCount, logon and
+// password times and SPNs, retrieves big groups' members in ranges, marks
+// the well-known privileged groups by SID, and flags hygiene problems.
 package ldapscan
 
 import (
@@ -43,11 +44,19 @@ type Options struct {
 	Timeout    time.Duration // per operation (default 30 s)
 	PageSize   uint32        // default 500
 	PagePause  time.Duration // pause between pages
-	// PrivilegedGroups are DNs whose transitive members are privileged.
+	// PrivilegedGroups are DNs whose transitive members are privileged (on
+	// Active Directory, in addition to the well-known privileged groups).
 	PrivilegedGroups []string
-	AgentID          string
-	Now              func() time.Time
-	Logger           *slog.Logger
+	// StaleDays: an enabled AD account with no logon for this long is
+	// stale (default 90; lastLogonTimestamp lags by up to 14 days).
+	StaleDays int
+	// RangeStep, when set, reads every AD group's members in ranges of
+	// this size (member;range=…) even when the server would send them
+	// whole; AD itself sends ranges of 1500 for bigger groups.
+	RangeStep int
+	AgentID   string
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 // entry is what the scan keeps of a directory entry.
@@ -59,6 +68,15 @@ type entry struct {
 	uid       string
 	gidNumber string // posixAccount: primary group; posixGroup: its number
 	disabled  bool
+
+	// Active Directory
+	sid, sam, manager     string
+	primaryGroupID        string
+	uac, adminCount       int64
+	lastLogon, pwdLastSet *time.Time
+	spns                  int
+	computer, gmsa        bool
+	rangedMembers         bool // the server sent member;range=…
 }
 
 // Scan reads the directory and emits principal and entitlement records and
@@ -105,31 +123,60 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	var errs []string
 	entries := map[string]*entry{}
+	ad := isActiveDirectory(conn)
 	filter := "(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=person)" +
 		"(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
 	attrs := []string{"objectClass", "cn", "uid", "member", "uniqueMember", "memberUid", "gidNumber", "pwdAccountLockedTime"}
+	if ad {
+		filter = "(|(objectClass=user)(objectClass=group))"
+		attrs = []string{"objectClass", "cn", "sAMAccountName", "member", "objectSid", "primaryGroupID", "userAccountControl",
+			"adminCount", "lastLogonTimestamp", "pwdLastSet", "servicePrincipalName", "manager"}
+	}
 	err = page(ctx, conn, o, filter, attrs, func(e *ldap.Entry) {
 		x := &entry{dn: strings.ToLower(e.DN), uid: e.GetAttributeValue("uid"), gidNumber: e.GetAttributeValue("gidNumber")}
 		for _, oc := range e.GetAttributeValues("objectClass") {
 			switch strings.ToLower(oc) {
-			case "groupofnames", "groupofuniquenames", "posixgroup":
+			case "groupofnames", "groupofuniquenames", "posixgroup", "group":
 				x.isGroup = true
+			case "computer":
+				x.computer = true
+			case "msds-groupmanagedserviceaccount":
+				x.gmsa = true
 			}
 		}
 		x.name = e.GetAttributeValue("cn")
 		if !x.isGroup && x.uid != "" {
 			x.name = x.uid
 		}
+		if ad {
+			readAD(x, e)
+		}
 		if x.name == "" {
 			x.name = e.DN
 		}
-		for _, m := range append(e.GetAttributeValues("member"), e.GetAttributeValues("uniqueMember")...) {
-			x.members = append(x.members, strings.ToLower(m))
+		for _, a := range e.Attributes {
+			n := strings.ToLower(a.Name)
+			switch {
+			case n == "member" || n == "uniquemember":
+			case strings.HasPrefix(n, "member;range="):
+				x.rangedMembers = true
+			default:
+				continue
+			}
+			for _, m := range a.Values {
+				x.members = append(x.members, strings.ToLower(m))
+			}
 		}
 		x.memberUID = e.GetAttributeValues("memberUid")
-		x.disabled = e.GetAttributeValue("pwdAccountLockedTime") != ""
+		x.disabled = x.disabled || e.GetAttributeValue("pwdAccountLockedTime") != ""
 		entries[x.dn] = x
 	})
+	if ad && err == nil {
+		if rerr := rangedMembers(ctx, conn, o, entries); rerr != nil {
+			err = rerr
+		}
+		primaryGroups(entries)
+	}
 	status := wire.StatusOK
 	if err != nil {
 		if ctx.Err() != nil {
@@ -142,12 +189,35 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 	}
 
-	id := func(dn string) string { return wire.StableID(wire.SourceLDAP, server, dn) }
+	id := func(dn string) string {
+		if x := entries[dn]; x != nil && x.sid != "" {
+			return wire.StableID(wire.SourceLDAP, server, x.sid) // SIDs survive renames and moves
+		}
+		return wire.StableID(wire.SourceLDAP, server, dn)
+	}
 	chains := resolve(entries)
 	privileged := map[string]bool{}
 	for _, dn := range o.PrivilegedGroups {
 		privileged[strings.ToLower(dn)] = true
 	}
+	wellKnown := map[string]string{}
+	for dn, x := range entries {
+		if !x.isGroup || !ad {
+			continue
+		}
+		if n := privilegedSID(x.sid); n != "" {
+			wellKnown[dn] = n
+		} else if strings.EqualFold(x.sam, "DnsAdmins") {
+			wellKnown[dn] = "DnsAdmins"
+		}
+	}
+	for dn := range wellKnown {
+		privileged[dn] = true
+	}
+	if o.StaleDays <= 0 {
+		o.StaleDays = 90
+	}
+	staleBefore := o.Now().Add(-time.Duration(o.StaleDays) * 24 * time.Hour)
 	stats := map[string]int64{}
 	dns := make([]string, 0, len(entries))
 	for dn := range entries {
@@ -159,31 +229,50 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		r := env(wire.KindPrincipal)
 		r.PrincipalID, r.Name = id(dn), x.name
 		r.PrincipalType = "user"
-		if x.isGroup {
+		switch {
+		case x.isGroup:
 			r.PrincipalType = "group"
 			stats["groups"]++
-		} else {
+		case x.computer:
+			r.PrincipalType = "computer"
+			stats["computers"]++
+		case x.gmsa:
+			r.PrincipalType = "service"
 			stats["users"]++
+		default:
+			stats["users"]++
+		}
+		if !x.isGroup {
 			enabled := !x.disabled
 			r.Enabled = &enabled
 		}
 		r.Attributes = map[string]string{"dn": dn}
+		if ad {
+			r.LastLogin, r.PasswordLastSet = x.lastLogon, x.pwdLastSet
+			adAttributes(r.Attributes, x)
+		}
 		var via []string
 		for _, c := range chains[dn] {
 			if privileged[c.group] {
 				via = append(via, "member of "+entries[c.group].name+c.text(entries))
 			}
 		}
-		if privileged[dn] {
+		if n, ok := wellKnown[dn]; ok {
+			via = append(via, "well-known privileged group "+n)
+		} else if privileged[dn] {
 			via = append(via, "privileged group (configured)")
 		}
 		sort.Strings(via)
 		r.Privileged, r.PrivilegedVia = len(via) > 0, via
 		if r.Privileged {
 			stats["privileged"]++
-			if x.disabled {
-				r.Attributes["hygiene"] = "disabled but privileged"
-			}
+		}
+		stale := ad && !x.isGroup && !x.disabled && (x.lastLogon == nil || x.lastLogon.Before(staleBefore))
+		if h := hygiene(x, r.Privileged, stale); len(h) > 0 {
+			r.Attributes["hygiene"] = strings.Join(h, ",")
+		}
+		if stale {
+			r.Attributes["stale"] = "true"
 		}
 		if err := emit(&r); err != nil {
 			return nil, err

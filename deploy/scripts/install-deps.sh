@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a component needs, only when missing.
-# Usage: install-deps.sh clickhouse|curl|slapd ...
+# Usage: install-deps.sh clickhouse|curl|slapd|samba ...
 set -euo pipefail
 
 need=()
@@ -12,6 +12,11 @@ for what in "$@"; do
       ;;
     curl)
       command -v curl >/dev/null 2>&1 || need+=(curl)
+      ;;
+    samba)
+      command -v samba >/dev/null 2>&1 || need+=(samba)
+      command -v samba-tool >/dev/null 2>&1 || need+=(samba-ad-dc)
+      command -v openssl >/dev/null 2>&1 || need+=(openssl)
       ;;
     slapd)
       [ -x /usr/sbin/slapd ] || need+=(slapd)

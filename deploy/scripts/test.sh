@@ -7,13 +7,14 @@ here=deploy/scripts
 source "$here/lib.sh"
 
 command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
-"$here/install-deps.sh" clickhouse curl slapd
+"$here/install-deps.sh" clickhouse curl slapd samba
 go mod download
 
 work=$(mktemp -d /tmp/sightline-test.XXXXXX)
 cleanup() {
   "$here/clickhouse-stop.sh" "$work/clickhouse" || true
   "$here/slapd-stop.sh" "$work/slapd" || true
+  "$here/samba-ad-stop.sh" "$work/samba" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -23,12 +24,17 @@ echo "ClickHouse $(clickhouse-client --port "$CH_TCP" -q 'SELECT version()') on 
 ldap_port=$(free_port)
 "$here/slapd-start.sh" "$work/slapd" "$ldap_port"
 echo "OpenLDAP on 127.0.0.1:$ldap_port"
+"$here/samba-ad-start.sh" "$work/samba"
+echo "Samba AD domain controller (CORP.EXAMPLE.COM) on 127.0.0.1:636"
 
 make build
 export SIGHTLINE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
 export SIGHTLINE_BIN_DIR=$PWD/bin
 export SIGHTLINE_TEST_LDAP=ldap://127.0.0.1:$ldap_port
 export SIGHTLINE_TEST_LDAP_PASSWORD_FILE=$work/slapd/admin.pw
+export SIGHTLINE_TEST_AD=ldaps://127.0.0.1:636
+export SIGHTLINE_TEST_AD_PASSWORD_FILE=$work/samba/admin.pw
+export SIGHTLINE_TEST_AD_CA=$work/samba/ca.pem
 export SIGHTLINE_REQUIRE_SERVICES=1
 
 go vet ./...

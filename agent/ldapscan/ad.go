@@ -1,0 +1,243 @@
+package ldapscan
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-ldap/ldap/v3"
+)
+
+// Active Directory: well-known privileged groups by SID (builtin) or by
+// the RID under the domain's SID.
+var (
+	builtinPrivileged = map[string]string{
+		"S-1-5-32-544": "Administrators", "S-1-5-32-548": "Account Operators", "S-1-5-32-549": "Server Operators",
+		"S-1-5-32-550": "Print Operators", "S-1-5-32-551": "Backup Operators",
+	}
+	domainPrivileged = map[uint32]string{
+		512: "Domain Admins", 516: "Domain Controllers", 517: "Cert Publishers", 518: "Schema Admins",
+		519: "Enterprise Admins", 520: "Group Policy Creator Owners", 526: "Key Admins", 527: "Enterprise Key Admins",
+	}
+)
+
+// privilegedSID names the well-known privileged group a SID is, or "".
+func privilegedSID(sid string) string {
+	if n, ok := builtinPrivileged[sid]; ok {
+		return n
+	}
+	if strings.HasPrefix(sid, "S-1-5-21-") {
+		if i := strings.LastIndexByte(sid, '-'); i > 0 {
+			if rid, err := strconv.ParseUint(sid[i+1:], 10, 32); err == nil {
+				return domainPrivileged[uint32(rid)]
+			}
+		}
+	}
+	return ""
+}
+
+// sidString renders a binary objectSid (MS-DTYP 2.4.2.2) as S-1-…; "" when
+// malformed.
+func sidString(b []byte) string {
+	if len(b) < 8 || b[0] != 1 || len(b) != 8+4*int(b[1]) {
+		return ""
+	}
+	var auth uint64
+	for _, c := range b[2:8] {
+		auth = auth<<8 | uint64(c)
+	}
+	var s strings.Builder
+	fmt.Fprintf(&s, "S-1-%d", auth)
+	for i := 0; i < int(b[1]); i++ {
+		fmt.Fprintf(&s, "-%d", binary.LittleEndian.Uint32(b[8+4*i:]))
+	}
+	return s.String()
+}
+
+// userAccountControl bits (MS-ADTS 2.2.16).
+const (
+	uacDisabled            = 0x2
+	uacLockout             = 0x10
+	uacPasswdNotReqd       = 0x20
+	uacWorkstationTrust    = 0x1000
+	uacServerTrust         = 0x2000
+	uacDontExpirePassword  = 0x10000
+	uacSmartcardRequired   = 0x40000
+	uacTrustedForDelegate  = 0x80000
+	uacDontReqPreauth      = 0x400000
+	uacTrustedToAuthForDel = 0x1000000
+)
+
+// uacFlags names the flags that matter to a reviewer.
+func uacFlags(uac int64) []string {
+	var out []string
+	for _, f := range []struct {
+		bit  int64
+		name string
+	}{
+		{uacDisabled, "disabled"}, {uacLockout, "locked"}, {uacPasswdNotReqd, "password_not_required"},
+		{uacDontExpirePassword, "password_never_expires"}, {uacSmartcardRequired, "smartcard_required"},
+		{uacTrustedForDelegate, "trusted_for_delegation"}, {uacDontReqPreauth, "no_kerberos_preauth"},
+		{uacTrustedToAuthForDel, "trusted_to_auth_for_delegation"},
+	} {
+		if uac&f.bit != 0 {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// fileTime reads an AD 100-ns interval count since 1601 (lastLogonTimestamp,
+// pwdLastSet); zero and "never" (max int64) are nil.
+func fileTime(s string) *time.Time {
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 || v == 1<<63-1 {
+		return nil
+	}
+	t := time.Unix((v-116444736000000000)/10000000, 0).UTC()
+	return &t
+}
+
+// isActiveDirectory reads the root DSE: AD announces its capability OID.
+func isActiveDirectory(conn *ldap.Conn) bool {
+	res, err := conn.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
+		"(objectClass=*)", []string{"supportedCapabilities"}, nil))
+	if err != nil || len(res.Entries) == 0 {
+		return false
+	}
+	for _, c := range res.Entries[0].GetAttributeValues("supportedCapabilities") {
+		if c == "1.2.840.113556.1.4.800" { // LDAP_CAP_ACTIVE_DIRECTORY_OID
+			return true
+		}
+	}
+	return false
+}
+
+func readAD(x *entry, e *ldap.Entry) {
+	x.sid = sidString(e.GetRawAttributeValue("objectSid"))
+	x.sam = e.GetAttributeValue("sAMAccountName")
+	if x.sam != "" {
+		x.name = x.sam
+	}
+	x.primaryGroupID = e.GetAttributeValue("primaryGroupID")
+	x.uac, _ = strconv.ParseInt(e.GetAttributeValue("userAccountControl"), 10, 64)
+	x.adminCount, _ = strconv.ParseInt(e.GetAttributeValue("adminCount"), 10, 64)
+	x.lastLogon = fileTime(e.GetAttributeValue("lastLogonTimestamp"))
+	x.pwdLastSet = fileTime(e.GetAttributeValue("pwdLastSet"))
+	x.spns = len(e.GetAttributeValues("servicePrincipalName"))
+	x.manager = strings.ToLower(e.GetAttributeValue("manager"))
+	x.disabled = x.uac&uacDisabled != 0
+	x.computer = x.computer || x.uac&(uacWorkstationTrust|uacServerTrust) != 0
+}
+
+func adAttributes(a map[string]string, x *entry) {
+	a["sid"] = x.sid
+	if x.sam != "" {
+		a["sam_account_name"] = x.sam
+	}
+	if f := uacFlags(x.uac); len(f) > 0 {
+		a["uac"] = strings.Join(f, ",")
+	}
+	if x.adminCount != 0 {
+		a["admin_count"] = strconv.FormatInt(x.adminCount, 10)
+	}
+	if x.spns > 0 {
+		a["spns"] = strconv.Itoa(x.spns)
+	}
+	if x.manager != "" {
+		a["manager_dn"] = x.manager
+	}
+}
+
+// hygiene lists what a reviewer should look at first.
+func hygiene(x *entry, privileged, stale bool) []string {
+	if x.isGroup {
+		return nil
+	}
+	var h []string
+	add := func(ok bool, s string) {
+		if ok {
+			h = append(h, s)
+		}
+	}
+	add(x.disabled && privileged, "disabled_but_privileged")
+	add(stale && privileged, "stale_and_privileged")
+	add(x.spns > 0 && !x.computer && x.sid != "", "kerberoastable")
+	add(x.uac&uacDontReqPreauth != 0, "asrep_roastable")
+	add(x.uac&uacDontExpirePassword != 0, "password_never_expires")
+	add(x.uac&uacPasswdNotReqd != 0, "password_not_required")
+	add(x.adminCount == 1 && !privileged, "orphaned_admin_count")
+	return h
+}
+
+// rangedMembers completes the member lists of groups the server sent in
+// ranges (or, with RangeStep, of every group) with member;range=a-b reads
+// until the range ends in '*'.
+func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[string]*entry) error {
+	for dn, x := range entries {
+		if !x.isGroup || (!x.rangedMembers && o.RangeStep <= 0) {
+			continue
+		}
+		step := o.RangeStep
+		if step <= 0 {
+			step = len(x.members) // the server's own range size
+		}
+		var members []string
+		for start := 0; ; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			attr := fmt.Sprintf("member;range=%d-%d", start, start+step-1)
+			res, err := conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
+				"(objectClass=*)", []string{attr}, nil))
+			if err != nil {
+				return fmt.Errorf("reading the members of %s in ranges: %w", x.name, err)
+			}
+			done := true
+			got := 0
+			if len(res.Entries) == 1 {
+				for _, a := range res.Entries[0].Attributes {
+					n := strings.ToLower(a.Name)
+					if n != "member" && !strings.HasPrefix(n, "member;range=") {
+						continue
+					}
+					for _, m := range a.Values {
+						members = append(members, strings.ToLower(m))
+					}
+					got += len(a.Values)
+					done = n == "member" || strings.HasSuffix(n, "-*")
+				}
+			}
+			if done || got == 0 {
+				break
+			}
+			start += got
+		}
+		x.members = members
+	}
+	return nil
+}
+
+// primaryGroups adds each account to its primary group (primaryGroupID is
+// the RID of a group under the account's domain SID): AD does not list
+// primary members in member.
+func primaryGroups(entries map[string]*entry) {
+	bySID := map[string]*entry{}
+	for _, x := range entries {
+		if x.isGroup && x.sid != "" {
+			bySID[x.sid] = x
+		}
+	}
+	for dn, x := range entries {
+		if x.isGroup || x.primaryGroupID == "" || x.sid == "" {
+			continue
+		}
+		domain := x.sid[:strings.LastIndexByte(x.sid, '-')]
+		if g := bySID[domain+"-"+x.primaryGroupID]; g != nil {
+			g.members = append(g.members, dn)
+		}
+	}
+}
