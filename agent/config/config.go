@@ -45,6 +45,24 @@ type Ship struct {
 type Scans struct {
 	FS   FSScan   `yaml:"fs"`
 	Host HostScan `yaml:"host"`
+	LDAP LDAPScan `yaml:"ldap"`
+}
+
+// LDAPScan configures the directory scanner. The password is read from
+// PasswordFile at each scan, never from this file.
+type LDAPScan struct {
+	Enabled          bool `yaml:"enabled"`
+	Schedule         `yaml:",inline"`
+	URL              string        `yaml:"url"`
+	BaseDN           string        `yaml:"base_dn"`
+	BindDN           string        `yaml:"bind_dn"`
+	PasswordFile     string        `yaml:"password_file"`
+	StartTLS         bool          `yaml:"start_tls"`
+	CAFile           string        `yaml:"ca_file"`
+	TLSSkipVerify    bool          `yaml:"tls_skip_verify"`
+	PrivilegedGroups []string      `yaml:"privileged_groups"`
+	PagePause        time.Duration `yaml:"page_pause"`
+	StaleDays        int           `yaml:"stale_days"`
 }
 
 // HostScan configures the host scanner (accounts, sudo, SSH keys,
@@ -96,6 +114,9 @@ func Default() Config {
 		}, Host: HostScan{
 			Schedule: Schedule{Interval: time.Hour, Jitter: 0.1},
 			Root:     "/",
+		}, LDAP: LDAPScan{
+			Schedule:  Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
+			StaleDays: 90,
 		}},
 	}
 }

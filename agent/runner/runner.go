@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/hostscan"
+	"github.com/sightline-dev/sightline/agent/ldapscan"
 	"github.com/sightline-dev/sightline/agent/ship"
 	"github.com/sightline-dev/sightline/agent/spool"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -135,6 +137,25 @@ func (r *Runner) Run(ctx context.Context) error {
 			r.schedule(ctx, "host", hc.Schedule, func(ctx context.Context) error {
 				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
 					return hostscan.Scan(ctx, hostscan.Options{Root: hc.Root, AgentID: r.o.Creds.AgentID, Logger: r.o.Logger, Now: r.o.Now}, emit)
+				})
+			})
+		}()
+	}
+	if c.Scans.LDAP.Enabled {
+		lc := c.Scans.LDAP
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.schedule(ctx, "ldap", lc.Schedule, func(ctx context.Context) error {
+				pw, err := os.ReadFile(lc.PasswordFile)
+				if err != nil && lc.BindDN != "" {
+					return fmt.Errorf("ldap scan: reading password_file: %w", err)
+				}
+				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
+					return ldapscan.Scan(ctx, ldapscan.Options{URL: lc.URL, BaseDN: lc.BaseDN, BindDN: lc.BindDN,
+						Password: strings.TrimRight(string(pw), "\r\n"), StartTLS: lc.StartTLS, CAFile: lc.CAFile,
+						SkipVerify: lc.TLSSkipVerify, PrivilegedGroups: lc.PrivilegedGroups, PagePause: lc.PagePause,
+						StaleDays: lc.StaleDays, AgentID: r.o.Creds.AgentID, Logger: r.o.Logger, Now: r.o.Now}, emit)
 				})
 			})
 		}()
