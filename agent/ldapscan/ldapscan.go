@@ -18,8 +18,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"sort"
@@ -100,20 +102,6 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, fmt.Errorf("ldap scan: --url must be ldap://host[:port] or ldaps://host[:port], not %q", o.URL)
 	}
 	server := u.Hostname()
-	conn, err := dial(ctx, o, u)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	if o.BindDN != "" {
-		if err := conn.Bind(o.BindDN, o.Password); err != nil {
-			if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
-				return nil, fmt.Errorf("ldap scan: bind as %s refused: wrong DN or password (result code 49)", o.BindDN)
-			}
-			return nil, fmt.Errorf("ldap scan: bind as %s failed: %w", o.BindDN, err)
-		}
-	}
-
 	started := o.Now().UTC().Truncate(time.Second)
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
@@ -121,6 +109,32 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	env := func(kind string) wire.Record {
 		return wire.Record{Kind: kind, Source: wire.SourceLDAP, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: server}
 	}
+	// failed reports a scan that could not run: a scan record with the
+	// reason (so the collector shows it), and the error for the caller.
+	failed := func(err error) (*wire.Record, error) {
+		fin := o.Now().UTC()
+		rec := env(wire.KindScan)
+		rec.Scanner, rec.StartedAt, rec.FinishedAt, rec.Status = "ldap", &started, &fin, wire.StatusFailed
+		rec.Errors, rec.Stats = []string{err.Error()}, map[string]int64{"errors": 1}
+		if eerr := emit(&rec); eerr != nil {
+			return nil, eerr
+		}
+		return &rec, err
+	}
+	conn, err := dial(ctx, o, u)
+	if err != nil {
+		return failed(err)
+	}
+	defer conn.Close()
+	if o.BindDN != "" {
+		if err := conn.Bind(o.BindDN, o.Password); err != nil {
+			if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
+				return failed(fmt.Errorf("ldap scan: bind as %s refused: wrong DN or password (result code 49)", o.BindDN))
+			}
+			return failed(fmt.Errorf("ldap scan: bind as %s failed: %s", o.BindDN, oneLine(err)))
+		}
+	}
+
 	var errs []string
 	entries := map[string]*entry{}
 	ad := isActiveDirectory(conn)
@@ -182,11 +196,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if ctx.Err() != nil {
 			return nil, err
 		}
+		if len(entries) == 0 {
+			return failed(fmt.Errorf("ldap scan: %w", err))
+		}
 		errs = append(errs, err.Error())
 		status = wire.StatusPartial
-		if len(entries) == 0 {
-			status = wire.StatusFailed
-		}
 	}
 
 	id := func(dn string) string {
@@ -312,13 +326,19 @@ func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, error) {
 	}
 	conn, err := ldap.DialURL(u.String(), ldap.DialWithTLSConfig(tc), ldap.DialWithDialer(dialer(o.Timeout)))
 	if err != nil {
-		return nil, fmt.Errorf("ldap scan: cannot reach %s: %w", u.Host, err)
+		// A connection that was made and then failed is the TLS handshake
+		// (a certificate not trusted, or a server that does not speak TLS).
+		var op *net.OpError
+		if u.Scheme == "ldaps" && !(errors.As(err, &op) && op.Op == "dial") {
+			return nil, fmt.Errorf("ldap scan: TLS with %s failed (give --ca-file for its CA, or check it serves LDAPS): %s", u.Host, oneLine(err))
+		}
+		return nil, fmt.Errorf("ldap scan: cannot reach %s: %s", u.Host, oneLine(err))
 	}
 	conn.SetTimeout(o.Timeout)
 	if o.StartTLS && u.Scheme == "ldap" {
 		if err := conn.StartTLS(tc); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("ldap scan: StartTLS with %s failed (use --ca-file, or ldaps://): %w", u.Host, err)
+			return nil, fmt.Errorf("ldap scan: StartTLS with %s failed (give --ca-file, or use ldaps://): %s", u.Host, oneLine(err))
 		}
 	}
 	_ = ctx
@@ -346,7 +366,10 @@ func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs 
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) || ldap.IsErrorWithCode(err, ldap.LDAPResultTimeLimitExceeded) {
 				return fmt.Errorf("the server's size or time limit ended the search after page %d: raise it for the bind DN", n+1)
 			}
-			return fmt.Errorf("search under %s failed on page %d: %w", o.BaseDN, n+1, err)
+			if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
+				return fmt.Errorf("base DN %s does not exist on the server: check --base-dn", o.BaseDN)
+			}
+			return fmt.Errorf("search under %s failed on page %d: %s", o.BaseDN, n+1, oneLine(err))
 		}
 		ctrl := ldap.FindControl(res.Controls, ldap.ControlTypePaging)
 		pc, ok := ctrl.(*ldap.ControlPaging)
@@ -454,4 +477,9 @@ func resolve(es map[string]*entry) map[string][]chain {
 		sort.Slice(out[dn], func(i, j int) bool { return out[dn][i].group < out[dn][j].group })
 	}
 	return out
+}
+
+// oneLine flattens a library error to one line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
 }

@@ -133,14 +133,36 @@ func TestOpenLDAP(t *testing.T) {
 	}, member)
 }
 
-func TestBadCredentialsAndUnreachable(t *testing.T) {
-	url, _ := testLDAP(t)
-	_, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=example,dc=com", BindDN: admin, Password: "wrong"},
-		func(*wire.Record) error { return nil })
-	require.ErrorContains(t, err, "wrong DN or password")
-	require.NotContains(t, err.Error(), "wrong\"")
-	_, err = Scan(context.Background(), Options{URL: "ldap://127.0.0.1:1", BaseDN: "dc=x"}, func(*wire.Record) error { return nil })
-	require.ErrorContains(t, err, "cannot reach 127.0.0.1:1")
-	_, err = Scan(context.Background(), Options{URL: "http://x"}, func(*wire.Record) error { return nil })
+// Each way a scan cannot run is one clear line and a failed scan record.
+func TestFailures(t *testing.T) {
+	url, pw := testLDAP(t)
+	tlsURL := strings.Replace(url, "ldap://", "ldaps://", 1) // slapd speaks plain LDAP there
+	tests := []struct {
+		name string
+		o    Options
+		want string
+	}{
+		{"wrong password", Options{URL: url, BaseDN: "dc=example,dc=com", BindDN: admin, Password: "wrong"}, "wrong DN or password"},
+		{"unreachable", Options{URL: "ldap://127.0.0.1:1", BaseDN: "dc=x"}, "cannot reach 127.0.0.1:1"},
+		{"bad base DN", Options{URL: url, BaseDN: "ou=nope,dc=example,dc=com", BindDN: admin, Password: pw}, "base DN ou=nope,dc=example,dc=com does not exist"},
+		{"TLS failure", Options{URL: tlsURL, BaseDN: "dc=example,dc=com"}, "TLS with"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var recs []wire.Record
+			res, err := Scan(context.Background(), tc.o, func(r *wire.Record) error {
+				require.NoError(t, r.Validate())
+				recs = append(recs, *r)
+				return nil
+			})
+			require.ErrorContains(t, err, tc.want)
+			require.NotContains(t, err.Error(), "\n")
+			require.NotContains(t, err.Error(), "wrong\"")
+			require.Len(t, recs, 1)
+			require.Equal(t, wire.StatusFailed, res.Status)
+			require.Equal(t, []string{err.Error()}, recs[0].Errors)
+		})
+	}
+	_, err := Scan(context.Background(), Options{URL: "http://x"}, func(*wire.Record) error { return nil })
 	require.ErrorContains(t, err, "must be ldap://")
 }
