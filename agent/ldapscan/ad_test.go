@@ -117,6 +117,20 @@ func TestActiveDirectory(t *testing.T) {
 		many = append(many, user(fmt.Sprintf("m%02d", i), 512, nil))
 	}
 	group("big", many...)
+	// A group twice the size of AD's ranged page (1,500): accounts without
+	// a password, which are quick to create.
+	var huge []string
+	for i := 0; i < 3000; i++ {
+		dn := fmt.Sprintf("CN=h%04d,%s", i, ou)
+		r := ldap.NewAddRequest(dn, nil)
+		r.Attribute("objectClass", []string{"user"})
+		r.Attribute("sAMAccountName", []string{fmt.Sprintf("h%04d%s", i, tag)})
+		require.NoError(t, conn.Add(r))
+		huge = append(huge, dn)
+	}
+	group("huge", huge...)
+	erin := user("erin", 512, nil)
+	group("backup", erin) // nested into Backup Operators below
 	tier0 := group("tier0", alice, bob)
 	// tier0 into Domain Admins; dave gets adminCount=1 without any group.
 	da := "CN=Domain Admins,CN=Users," + adBase
@@ -128,13 +142,22 @@ func TestActiveDirectory(t *testing.T) {
 		m.Delete("member", []string{tier0})
 		_ = conn.Modify(m)
 	})
+	bo := "CN=Backup Operators,CN=Builtin," + adBase
+	bm := ldap.NewModifyRequest(bo, nil)
+	bm.Add("member", []string{"CN=backup," + ou})
+	require.NoError(t, conn.Modify(bm))
+	t.Cleanup(func() {
+		m := ldap.NewModifyRequest(bo, nil)
+		m.Delete("member", []string{"CN=backup," + ou})
+		_ = conn.Modify(m)
+	})
 	m := ldap.NewModifyRequest(dave, nil)
 	m.Replace("adminCount", []string{"1"})
 	require.NoError(t, conn.Modify(m))
 
 	var recs []wire.Record
 	res, err := Scan(context.Background(), Options{URL: url, BaseDN: adBase, BindDN: adAdmin, Password: pw, CAFile: ca,
-		RangeStep: 10}, func(r *wire.Record) error {
+		RangeStep: 1000}, func(r *wire.Record) error {
 		require.NoError(t, r.Validate())
 		recs = append(recs, *r)
 		return nil
@@ -162,6 +185,17 @@ func TestActiveDirectory(t *testing.T) {
 		r := byName[n]
 		got = append(got, row{n, strings.ReplaceAll(strings.Join(r.PrivilegedVia, " | "), tag, ""), r.Attributes["hygiene"]})
 	}
+	// The exact privileged set among this run's accounts and groups.
+	var privileged []string
+	for n, r := range byName {
+		if r.Privileged && strings.HasSuffix(r.Name, tag) {
+			privileged = append(privileged, n)
+		}
+	}
+	sort.Strings(privileged)
+	require.Equal(t, []string{"alice", "backup", "bob", "erin", "tier0"}, privileged)
+	require.Equal(t, []string{"member of Backup Operators via backup"},
+		strings.Split(strings.ReplaceAll(strings.Join(byName["erin"].PrivilegedVia, "|"), tag, ""), "|"))
 	require.Equal(t, []row{
 		// Domain Admins is itself a member of Administrators, as on Windows.
 		{"alice", "member of Administrators via tier0 → Domain Admins | member of Domain Admins via tier0", "stale_and_privileged"},
@@ -186,6 +220,7 @@ func TestActiveDirectory(t *testing.T) {
 		}
 	}
 	require.Equal(t, 25, members["big"])
+	require.Equal(t, 3000, members["huge"], "read completely, in ranges of 1,000")
 	var inDU []string
 	for _, r := range recs {
 		if r.Kind == wire.KindEntitlement && ids[r.ResourceID] == "Domain Users" && len(ids[r.PrincipalID]) == 3 && strings.HasPrefix(ids[r.PrincipalID], "m0") {

@@ -31,11 +31,18 @@ if [ ! -f "$dir/etc/smb.conf" ]; then
 \ttls keyfile = $dir/tls-key.pem\\
 \ttls certfile = $dir/ca.pem\\
 \ttls cafile = \\
+\tpid directory = $dir/run\\
 \tserver services = ldap" "$dir/etc/smb.conf"
+  mkdir -p "$dir/run"
+fi
+if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then
+  echo "something already listens on 127.0.0.1:636; stop it (another samba?) first" >&2
+  exit 1
 fi
 samba -s "$dir/etc/smb.conf" -i -M single >"$dir/samba.log" 2>&1 &
 echo $! >"$dir/samba.pid"
 for _ in $(seq 1 150); do
+  kill -0 "$(cat "$dir/samba.pid")" 2>/dev/null || break
   if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then exit 0; fi
   sleep 0.2
 done
