@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-ldap/ldap/v3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -574,4 +575,70 @@ func TestIncidentImpact(t *testing.T) {
 	}
 	status, _ := s.post("/api/v1/incidents/impact", `{}`)
 	require.Equal(t, 400, status)
+}
+
+// TestDirectoryScanThroughCollector: an agent in run mode scans the test
+// OpenLDAP directory; the API lists the privileged principals with their
+// chains.
+func TestDirectoryScanThroughCollector(t *testing.T) {
+	url := os.Getenv("SIGHTLINE_TEST_LDAP")
+	if url == "" {
+		if os.Getenv("SIGHTLINE_REQUIRE_SERVICES") != "" {
+			t.Fatal("SIGHTLINE_TEST_LDAP is not set but services are required")
+		}
+		t.Skip("no test LDAP server (SIGHTLINE_TEST_LDAP)")
+	}
+	pwFile := os.Getenv("SIGHTLINE_TEST_LDAP_PASSWORD_FILE")
+	pw, err := os.ReadFile(pwFile)
+	require.NoError(t, err)
+	conn, err := ldap.DialURL(url)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Bind("cn=admin,dc=example,dc=com", string(pw)))
+	base := "ou=e2e" + randomHex(4) + ",dc=example,dc=com"
+	add := func(dn string, attrs map[string][]string) {
+		r := ldap.NewAddRequest(dn, nil)
+		for _, k := range []string{"objectClass", "cn", "sn", "uid", "member"} {
+			if v, ok := attrs[k]; ok {
+				r.Attribute(k, v)
+			}
+		}
+		require.NoError(t, conn.Add(r), dn)
+	}
+	add(base, map[string][]string{"objectClass": {"organizationalUnit"}})
+	alice := "uid=alice," + base
+	add(alice, map[string][]string{"objectClass": {"inetOrgPerson"}, "cn": {"Alice"}, "sn": {"A"}, "uid": {"alice"}})
+	add("uid=bob,"+base, map[string][]string{"objectClass": {"inetOrgPerson"}, "cn": {"Bob"}, "sn": {"B"}, "uid": {"bob"}})
+	add("cn=ops,"+base, map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"ops"}, "member": {alice}})
+	add("cn=admins,"+base, map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"admins"}, "member": {"cn=ops," + base}})
+
+	s := newStack(t, clickhouseAddr(t))
+	a := s.newAgent([]string{t.TempDir()}, fmt.Sprintf(
+		"  ldap:\n    enabled: true\n    interval: 1h\n    url: %s\n    base_dn: %q\n    bind_dn: cn=admin,dc=example,dc=com\n    password_file: %s\n    privileged_groups: [%q]\n",
+		url, base, pwFile, "cn=admins,"+base))
+	s.runAgent(a)
+	var page struct {
+		Items []struct {
+			Name          string   `json:"name"`
+			PrivilegedVia []string `json:"privileged_via"`
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	require.Eventually(t, func() bool {
+		return s.get("/api/v1/principals?source=ldap&privileged=true", &page) == 200 && page.Total == 3
+	}, 30*time.Second, 100*time.Millisecond, "privileged directory principals did not arrive")
+	got := map[string][]string{}
+	for _, p := range page.Items {
+		got[p.Name] = p.PrivilegedVia
+	}
+	require.Equal(t, map[string][]string{
+		"alice":  {"member of admins via ops"},
+		"ops":    {"member of admins"},
+		"admins": {"privileged group (configured)"},
+	}, got)
+	var all struct {
+		Total int `json:"total"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/principals?source=ldap", &all))
+	require.Equal(t, 4, all.Total, "bob is listed, not privileged")
 }
