@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: build cross test test-unit demo bench bench-ingest bench-scan bench-host eval fuzz vet clean
+.PHONY: build cross test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap eval fuzz vet clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
@@ -39,6 +39,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/... ./agent/...
 	deploy/scripts/bench-ingest.sh
 	deploy/scripts/bench-host.sh
+	deploy/scripts/bench-ldap.sh
 
 bench-ingest:
 	deploy/scripts/bench-ingest.sh
@@ -68,3 +69,6 @@ eval:
 
 bench-host:
 	deploy/scripts/bench-host.sh
+
+bench-ldap:
+	deploy/scripts/bench-ldap.sh

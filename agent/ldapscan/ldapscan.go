@@ -209,7 +209,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		return wire.StableID(wire.SourceLDAP, server, dn)
 	}
-	chains := resolve(entries)
+	parents := memberParents(entries)
 	privileged := map[string]bool{}
 	for _, dn := range o.PrivilegedGroups {
 		privileged[strings.ToLower(dn)] = true
@@ -265,8 +265,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			r.LastLogin, r.PasswordLastSet = x.lastLogon, x.pwdLastSet
 			adAttributes(r.Attributes, x)
 		}
+		chains := chainsOf(dn, parents)
 		var via []string
-		for _, c := range chains[dn] {
+		for _, c := range chains {
 			if privileged[c.group] {
 				via = append(via, "member of "+entries[c.group].name+c.text(entries))
 			}
@@ -291,7 +292,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if err := emit(&r); err != nil {
 			return nil, err
 		}
-		for _, c := range chains[dn] {
+		for _, c := range chains {
 			e := env(wire.KindEntitlement)
 			e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission = id(dn), id(c.group), "group", "member"
 			e.Via = c.names(entries)
@@ -409,9 +410,10 @@ func (c chain) text(es map[string]*entry) string {
 	return " via " + strings.Join(c.names(es), " → ")
 }
 
-// resolve computes, for every entry, the groups it belongs to directly or
-// through other groups, with the shortest chain; cycles are cut.
-func resolve(es map[string]*entry) map[string][]chain {
+// memberParents maps each entry to the groups that list it directly
+// (member, uniqueMember, memberUid, a posixGroup's gidNumber as primary
+// group), and drops the member lists it was built from.
+func memberParents(es map[string]*entry) map[string][]string {
 	byUID := map[string]string{}
 	byGID := map[string][]string{} // gidNumber → users whose primary group it is
 	for dn, e := range es {
@@ -424,13 +426,12 @@ func resolve(es map[string]*entry) map[string][]chain {
 			}
 		}
 	}
-	// parents[x] = groups that list x directly.
 	parents := map[string][]string{}
 	for dn, e := range es {
 		if !e.isGroup {
 			continue
 		}
-		direct := append([]string(nil), e.members...)
+		direct := e.members
 		for _, u := range e.memberUID {
 			if m, ok := byUID[u]; ok {
 				direct = append(direct, m)
@@ -439,43 +440,48 @@ func resolve(es map[string]*entry) map[string][]chain {
 		if e.gidNumber != "" {
 			direct = append(direct, byGID[e.gidNumber]...)
 		}
-		seen := map[string]bool{}
+		seen := make(map[string]bool, len(direct))
 		for _, m := range direct {
 			if !seen[m] && m != dn {
 				seen[m] = true
 				parents[m] = append(parents[m], dn)
 			}
 		}
+		e.members, e.memberUID = nil, nil
 	}
-	out := map[string][]chain{}
-	for dn := range es {
-		// Breadth first up the parent links: the first visit of a group is
-		// its shortest chain; a visited group is not entered again.
-		visited := map[string]bool{dn: true}
-		type item struct {
-			group string
-			path  []string
-		}
-		var queue []item
-		for _, p := range parents[dn] {
-			queue = append(queue, item{p, nil})
-		}
-		for len(queue) > 0 {
-			it := queue[0]
-			queue = queue[1:]
-			if visited[it.group] {
-				continue
-			}
-			visited[it.group] = true
-			out[dn] = append(out[dn], chain{it.group, it.path})
-			for _, p := range parents[it.group] {
-				if !visited[p] {
-					queue = append(queue, item{p, append(append([]string(nil), it.path...), it.group)})
-				}
-			}
-		}
-		sort.Slice(out[dn], func(i, j int) bool { return out[dn][i].group < out[dn][j].group })
+	return parents
+}
+
+// chainsOf returns the groups dn belongs to directly or through other
+// groups, each with its shortest chain, breadth first up the parent links;
+// a group already visited is not entered again, so cycles end. Computed
+// per entry while emitting, so memory holds one entry's chains at a time.
+func chainsOf(dn string, parents map[string][]string) []chain {
+	var out []chain
+	visited := map[string]bool{dn: true}
+	type item struct {
+		group string
+		path  []string
 	}
+	var queue []item
+	for _, p := range parents[dn] {
+		queue = append(queue, item{p, nil})
+	}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		if visited[it.group] {
+			continue
+		}
+		visited[it.group] = true
+		out = append(out, chain{it.group, it.path})
+		for _, p := range parents[it.group] {
+			if !visited[p] {
+				queue = append(queue, item{p, append(append([]string(nil), it.path...), it.group)})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].group < out[j].group })
 	return out
 }
 

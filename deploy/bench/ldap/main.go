@@ -1,0 +1,49 @@
+// Command ldap writes an LDIF directory for the directory-scan benchmark:
+// -users inetOrgPerson accounts and -groups groupOfNames, each group with
+// 20 members and one group in three nested into the previous one.
+package main
+
+import (
+	"bufio"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+)
+
+func main() {
+	out := flag.String("out", "", "LDIF file to write")
+	users := flag.Int("users", 100000, "accounts")
+	groups := flag.Int("groups", 10000, "groups")
+	flag.Parse()
+	if *out == "" {
+		log.Fatal("-out is required")
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		log.Fatal(err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprint(w, "dn: dc=example,dc=com\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n")
+	fmt.Fprint(w, "dn: ou=people,dc=example,dc=com\nobjectClass: organizationalUnit\nou: people\n\n")
+	fmt.Fprint(w, "dn: ou=groups,dc=example,dc=com\nobjectClass: organizationalUnit\nou: groups\n\n")
+	for i := 0; i < *users; i++ {
+		fmt.Fprintf(w, "dn: uid=u%06d,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: u%06d\ncn: User %d\nsn: U\n\n", i, i, i)
+	}
+	for g := 0; g < *groups; g++ {
+		fmt.Fprintf(w, "dn: cn=g%05d,ou=groups,dc=example,dc=com\nobjectClass: groupOfNames\ncn: g%05d\n", g, g)
+		for m := 0; m < 20; m++ {
+			fmt.Fprintf(w, "member: uid=u%06d,ou=people,dc=example,dc=com\n", (g*20+m)%*users)
+		}
+		if g%3 == 1 {
+			fmt.Fprintf(w, "member: cn=g%05d,ou=groups,dc=example,dc=com\n", g-1)
+		}
+		fmt.Fprintln(w)
+	}
+	if err := w.Flush(); err != nil {
+		log.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		log.Fatal(err)
+	}
+}
