@@ -63,7 +63,7 @@ func main() {
 		fmt.Fprintf(w, "sudo:x:27:u00001,u00002\n")
 	})
 	write("etc/sudoers", func(w *bufio.Writer) {
-		w.WriteString("Defaults env_reset\nUser_Alias OPS = u00010, u00011, %g001\nCmnd_Alias SHELLS = /bin/sh, /bin/bash\n"+
+		w.WriteString("Defaults env_reset\nUser_Alias OPS = u00010, u00011, %g001\nCmnd_Alias SHELLS = /bin/sh, /bin/bash\n" +
 			"root ALL=(ALL:ALL) ALL\n%sudo ALL=(ALL:ALL) ALL\n@includedir /etc/sudoers.d\n")
 	})
 	for f := 0; f < 10; f++ {
