@@ -129,6 +129,9 @@ func readAD(x *entry, e *ldap.Entry) {
 	x.pwdLastSet = fileTime(e.GetAttributeValue("pwdLastSet"))
 	x.spns = len(e.GetAttributeValues("servicePrincipalName"))
 	x.manager = strings.ToLower(e.GetAttributeValue("manager"))
+	if t, err := time.Parse("20060102150405.0Z", e.GetAttributeValue("whenCreated")); err == nil {
+		x.created = &t
+	}
 	x.disabled = x.uac&uacDisabled != 0
 	x.computer = x.computer || x.uac&(uacWorkstationTrust|uacServerTrust) != 0
 }
@@ -149,6 +152,9 @@ func adAttributes(a map[string]string, x *entry) {
 	}
 	if x.manager != "" {
 		a["manager_dn"] = x.manager
+	}
+	if x.created != nil {
+		a["when_created"] = x.created.UTC().Format(time.RFC3339)
 	}
 }
 

@@ -208,6 +208,8 @@ func TestActiveDirectory(t *testing.T) {
 	}, got)
 	require.Equal(t, []string{"member of Administrators", "well-known privileged group Domain Admins"}, byName["Domain Admins"].PrivilegedVia)
 	require.NotEmpty(t, byName["alice"].Attributes["sid"])
+	require.NotEmpty(t, byName["alice"].Attributes["when_created"])
+	require.NotNil(t, byName["alice"].PasswordLastSet)
 	require.Equal(t, "disabled", byName["bob"].Attributes["uac"])
 	require.False(t, *byName["bob"].Enabled)
 

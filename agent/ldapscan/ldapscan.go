@@ -76,6 +76,7 @@ type entry struct {
 	primaryGroupID        string
 	uac, adminCount       int64
 	lastLogon, pwdLastSet *time.Time
+	created               *time.Time
 	spns                  int
 	computer, gmsa        bool
 	rangedMembers         bool // the server sent member;range=…
@@ -144,7 +145,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if ad {
 		filter = "(|(objectClass=user)(objectClass=group))"
 		attrs = []string{"objectClass", "cn", "sAMAccountName", "member", "objectSid", "primaryGroupID", "userAccountControl",
-			"adminCount", "lastLogonTimestamp", "pwdLastSet", "servicePrincipalName", "manager"}
+			"adminCount", "lastLogonTimestamp", "pwdLastSet", "servicePrincipalName", "manager", "whenCreated"}
 	}
 	err = page(ctx, conn, o, filter, attrs, func(e *ldap.Entry) {
 		x := &entry{dn: strings.ToLower(e.DN), uid: e.GetAttributeValue("uid"), gidNumber: e.GetAttributeValue("gidNumber")}
