@@ -55,6 +55,9 @@ scans:
     enabled: true
     paths: [$work/sample]
     interval: 5m
+  host:
+    enabled: true
+    interval: 1h
 YAML
 echo "== enrolling the agent and starting it"
 bin/sightline-agent enroll --config "$work/agent.yaml" --collector "$api" --enroll-secret "$enroll_secret"
@@ -73,6 +76,11 @@ echo "== inventory summary"
 curl -fsS -H "Authorization: Bearer $admin_token" "$api/api/v1/inventory/summary" | python3 -m json.tool 2>/dev/null \
   || curl -fsS -H "Authorization: Bearer $admin_token" "$api/api/v1/inventory/summary"
 echo
+echo "== privileged accounts on this host (name: why)"
+sleep 1
+curl -fsS -H "Authorization: Bearer $admin_token" "$api/api/v1/principals?source=host&privileged=true" |
+  python3 -c 'import json,sys; [print("  %s: %s" % (p["name"], "; ".join(p["privileged_via"]))) for p in json.load(sys.stdin)["items"]]' 2>/dev/null || true
+echo
 cat <<TXT
 
 Sightline is running.
@@ -83,6 +91,10 @@ Sightline is running.
 Try:
   curl -s -H "Authorization: Bearer $admin_token" '$api/api/v1/findings?type=credit_card&limit=5'
   curl -s -H "Authorization: Bearer $admin_token" '$api/api/v1/agents'
+  curl -s -H "Authorization: Bearer $admin_token" '$api/api/v1/principals?source=host&privileged=true'
+  curl -s -H "Authorization: Bearer $admin_token" -X POST '$api/api/v1/incidents/impact' -d '{"hosts":["$(hostname)"]}'
+  curl -s -H "Authorization: Bearer $admin_token" -X POST '$api/api/v1/subjects/search' \
+       -d '{"identifiers":[{"type":"email","value":"someone@example.com"}]}'
 
 Press Ctrl-C to stop.
 TXT
