@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -96,24 +97,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Detector == nil || o.Tokenizer == nil {
 		return nil, errors.New("fsscan: Detector and Tokenizer are required")
 	}
-	if o.MaxFileSize <= 0 {
-		o.MaxFileSize = 100 << 20
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 2
-	}
-	if o.MaxExpandedBytes <= 0 {
-		o.MaxExpandedBytes = 1 << 30
-	}
-	if o.MaxMembers <= 0 {
-		o.MaxMembers = 10000
-	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = 3
-	}
-	if o.MaxFileTime <= 0 {
-		o.MaxFileTime = 5 * time.Minute
-	}
+	o = o.withDefaults()
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -436,4 +420,60 @@ func newScanID() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// withDefaults fills the limits a caller left at zero.
+func (o Options) withDefaults() Options {
+	if o.MaxFileSize <= 0 {
+		o.MaxFileSize = 100 << 20
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = 2
+	}
+	if o.MaxExpandedBytes <= 0 {
+		o.MaxExpandedBytes = 1 << 30
+	}
+	if o.MaxMembers <= 0 {
+		o.MaxMembers = 10000
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 3
+	}
+	if o.MaxFileTime <= 0 {
+		o.MaxFileTime = 5 * time.Minute
+	}
+	return o
+}
+
+// StreamResult is what one stream, or one member of it when it is an
+// archive, held.
+type StreamResult struct {
+	Member  string // "" for the stream itself; nested members joined by "!/"
+	Results []pii.Result
+	Partial string // why it was not read to the end
+}
+
+// ScanStream reads one stream that is not a local file (an object's body)
+// through the same format readers as files: gzip, zip, tar, Office
+// documents, PDF, UTF-16, and CSV/TSV, JSON/NDJSON and XML by name. Zip
+// archives and PDFs are buffered up to 16 MiB. It returns what was found
+// and how many bytes were read; binary content gives no results.
+func ScanStream(ctx context.Context, name string, r io.Reader, o Options) ([]StreamResult, int64, error) {
+	if o.Detector == nil || o.Tokenizer == nil {
+		return nil, 0, errors.New("fsscan: Detector and Tokenizer are required")
+	}
+	o = o.withDefaults()
+	fctx, cancel := context.WithTimeout(ctx, o.MaxFileTime)
+	defer cancel()
+	f := &fileScan{parent: ctx, ctx: fctx, o: o, budget: &expandBudget{left: o.MaxExpandedBytes}, path: name,
+		buf: make([]byte, 0, chunkSize+readSize)}
+	err := f.content("", r, nil, -1, 0)
+	var out []StreamResult
+	for _, m := range f.members {
+		if m.binary {
+			continue
+		}
+		out = append(out, StreamResult{Member: m.Name, Results: m.Results, Partial: m.Partial})
+	}
+	return out, f.read, err
 }

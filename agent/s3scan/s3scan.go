@@ -1,0 +1,481 @@
+// Package s3scan reads S3 buckets (region and jurisdiction, public verdict
+// with its evidence, Block Public Access, encryption, versioning) and a
+// sample of their objects, whose content goes through the same format
+// readers and detectors as files. Each bucket setting that cannot be read
+// (AccessDenied) makes that bucket partial with the reason; the rest of the
+// scan goes on.
+package s3scan
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// API is the part of the S3 client the scan uses.
+type API interface {
+	ListBuckets(context.Context, *s3.ListBucketsInput, ...func(*s3.Options)) (*s3.ListBucketsOutput, error)
+	GetBucketLocation(context.Context, *s3.GetBucketLocationInput, ...func(*s3.Options)) (*s3.GetBucketLocationOutput, error)
+	GetBucketPolicyStatus(context.Context, *s3.GetBucketPolicyStatusInput, ...func(*s3.Options)) (*s3.GetBucketPolicyStatusOutput, error)
+	GetPublicAccessBlock(context.Context, *s3.GetPublicAccessBlockInput, ...func(*s3.Options)) (*s3.GetPublicAccessBlockOutput, error)
+	GetBucketAcl(context.Context, *s3.GetBucketAclInput, ...func(*s3.Options)) (*s3.GetBucketAclOutput, error)
+	GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
+	GetBucketEncryption(context.Context, *s3.GetBucketEncryptionInput, ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
+	GetBucketVersioning(context.Context, *s3.GetBucketVersioningInput, ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Options configures an S3 scan.
+type Options struct {
+	Client  API
+	Buckets []string // empty: every bucket the credentials list
+	Prefix  string   // only keys under it
+	// SamplePercent of the objects (chosen by a hash of the key, so the same
+	// ones each time) and at most MaxObjects per bucket are read, each only
+	// its first BytesPerObject bytes (a ranged GET).
+	SamplePercent  float64 // default 100
+	MaxObjects     int     // default 1000
+	BytesPerObject int64   // default 1 MiB
+	Detector       pii.Detector
+	Tokenizer      *pii.Tokenizer
+	Account        string // the AWS account, for locations and ids
+	AgentID        string
+	Now            func() time.Time
+	Logger         *slog.Logger
+}
+
+// Scan reads the buckets and emits records. It fails only when it cannot
+// run at all (no bucket list, emit failing, a cancelled context).
+func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.Record, error) {
+	if o.Client == nil || o.Detector == nil || o.Tokenizer == nil {
+		return nil, errors.New("s3scan: Client, Detector and Tokenizer are required")
+	}
+	if o.SamplePercent <= 0 || o.SamplePercent > 100 {
+		o.SamplePercent = 100
+	}
+	if o.MaxObjects <= 0 {
+		o.MaxObjects = 1000
+	}
+	if o.BytesPerObject <= 0 {
+		o.BytesPerObject = 1 << 20
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	started := o.Now().UTC().Truncate(time.Second)
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	scanID := hex.EncodeToString(b)
+	env := func(kind string) wire.Record {
+		return wire.Record{Kind: kind, Source: wire.SourceS3, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Account}
+	}
+	var errs []string
+	stats := map[string]int64{}
+	finish := func(status string) (*wire.Record, error) {
+		fin := o.Now().UTC()
+		r := env(wire.KindScan)
+		r.Scanner, r.StartedAt, r.FinishedAt, r.Status = "s3", &started, &fin, status
+		stats["errors"] = int64(len(errs))
+		r.Stats, r.Errors = stats, errs
+		if err := emit(&r); err != nil {
+			return nil, err
+		}
+		return &r, nil
+	}
+	buckets := o.Buckets
+	if len(buckets) == 0 {
+		out, err := o.Client.ListBuckets(ctx, &s3.ListBucketsInput{})
+		if err != nil {
+			errs = append(errs, "listing buckets: "+describe(err))
+			return finish(wire.StatusFailed)
+		}
+		for _, bk := range out.Buckets {
+			buckets = append(buckets, aws.ToString(bk.Name))
+		}
+	}
+	sort.Strings(buckets)
+	for _, name := range buckets {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		bs := bucketScan{o: o, name: name, env: env, emit: emit, stats: stats}
+		if err := bs.run(ctx); err != nil {
+			return nil, err
+		}
+		for _, p := range bs.partial {
+			errs = append(errs, "s3://"+name+": "+p)
+		}
+	}
+	if len(errs) > 0 {
+		return finish(wire.StatusPartial)
+	}
+	return finish(wire.StatusOK)
+}
+
+// describe names an AWS error by its code, without the request's details.
+func describe(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return "unreachable: " + strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// notConfigured reports the errors S3 gives for a setting that is simply
+// not set on the bucket.
+func notConfigured(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "NoSuchPublicAccessBlockConfiguration", "NoSuchBucketPolicy", "ServerSideEncryptionConfigurationNotFoundError",
+		"NoSuchPolicyStatus":
+		return true
+	}
+	return false
+}
+
+type bucketScan struct {
+	o       Options
+	name    string
+	env     func(string) wire.Record
+	emit    func(*wire.Record) error
+	stats   map[string]int64
+	partial []string
+}
+
+// Jurisdiction of a region, as a privacy office groups them.
+func jurisdiction(region string) string {
+	switch {
+	case strings.HasPrefix(region, "eu-"):
+		return "EU"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "US-GOV"
+	case strings.HasPrefix(region, "us-"):
+		return "US"
+	case strings.HasPrefix(region, "ca-"):
+		return "CA"
+	case strings.HasPrefix(region, "ap-"):
+		return "APAC"
+	case strings.HasPrefix(region, "sa-"):
+		return "SA"
+	case strings.HasPrefix(region, "me-"), strings.HasPrefix(region, "il-"):
+		return "ME"
+	case strings.HasPrefix(region, "af-"):
+		return "AF"
+	}
+	return "unknown"
+}
+
+func (b *bucketScan) run(ctx context.Context) error {
+	c := b.o.Client
+	bk := aws.String(b.name)
+	a := map[string]string{}
+	fail := func(what string, err error) {
+		b.partial = append(b.partial, what+": "+describe(err))
+	}
+	region := "us-east-1"
+	if out, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: bk}); err == nil {
+		if out.LocationConstraint != "" {
+			region = string(out.LocationConstraint)
+		}
+	} else {
+		fail("location", err)
+		region = "unknown"
+	}
+	a["region"], a["jurisdiction"] = region, jurisdiction(region)
+
+	var ignoreACLs, restrictPublic bool
+	if out, err := c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: bk}); err == nil && out.PublicAccessBlockConfiguration != nil {
+		p := out.PublicAccessBlockConfiguration
+		ignoreACLs, restrictPublic = aws.ToBool(p.IgnorePublicAcls), aws.ToBool(p.RestrictPublicBuckets)
+		all := aws.ToBool(p.BlockPublicAcls) && ignoreACLs && aws.ToBool(p.BlockPublicPolicy) && restrictPublic
+		a["block_public_access"] = strconv.FormatBool(all)
+	} else if err != nil && !notConfigured(err) {
+		fail("public access block", err)
+	} else {
+		a["block_public_access"] = "false"
+	}
+	policyPublic := false
+	if out, err := c.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: bk}); err == nil && out.PolicyStatus != nil {
+		policyPublic = aws.ToBool(out.PolicyStatus.IsPublic)
+	} else if err != nil && !notConfigured(err) {
+		fail("policy status", err)
+	}
+	var evidence []string
+	aclPublic := false
+	if out, err := c.GetBucketAcl(ctx, &s3.GetBucketAclInput{Bucket: bk}); err == nil {
+		for _, g := range out.Grants {
+			if g.Grantee == nil || g.Grantee.URI == nil {
+				continue
+			}
+			switch uri := aws.ToString(g.Grantee.URI); {
+			case strings.HasSuffix(uri, "/global/AllUsers"), strings.HasSuffix(uri, "/global/AuthenticatedUsers"):
+				aclPublic = true
+				evidence = append(evidence, "acl grants "+string(g.Permission)+" to "+uri[strings.LastIndexByte(uri, '/')+1:])
+			}
+		}
+	} else {
+		fail("acl", err)
+	}
+	var principals []policyGrant
+	if out, err := c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: bk}); err == nil {
+		ev, ps := readPolicy(aws.ToString(out.Policy), b.o.Account)
+		evidence = append(evidence, ev...)
+		principals = ps
+	} else if !notConfigured(err) {
+		fail("policy", err)
+	}
+	// The verdict is S3's own (policy status), plus public ACL grants;
+	// Block Public Access settings that neutralise either are honoured.
+	public := (policyPublic && !restrictPublic) || (aclPublic && !ignoreACLs)
+	a["public"] = strconv.FormatBool(public)
+	if len(evidence) > 0 {
+		sort.Strings(evidence)
+		a["public_evidence"] = strings.Join(evidence, "; ")
+	}
+	if out, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: bk}); err == nil && out.ServerSideEncryptionConfiguration != nil {
+		alg := "none"
+		for _, r := range out.ServerSideEncryptionConfiguration.Rules {
+			if r.ApplyServerSideEncryptionByDefault != nil {
+				alg = string(r.ApplyServerSideEncryptionByDefault.SSEAlgorithm)
+			}
+		}
+		a["encryption"] = alg
+	} else if err != nil && !notConfigured(err) {
+		fail("encryption", err)
+	} else {
+		a["encryption"] = "none"
+	}
+	a["encrypted"] = strconv.FormatBool(a["encryption"] != "none" && a["encryption"] != "")
+	if out, err := c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: bk}); err == nil {
+		a["versioning"] = strings.ToLower(string(out.Status))
+		if a["versioning"] == "" {
+			a["versioning"] = "disabled"
+		}
+	} else {
+		fail("versioning", err)
+	}
+
+	loc := "s3://" + b.name
+	bucketID := wire.StableID(wire.SourceS3, b.o.Account, loc)
+	objects, err := b.objects(ctx, bucketID)
+	if err != nil {
+		return err
+	}
+	a["objects_with_pii"] = strconv.Itoa(objects)
+	if len(b.partial) > 0 {
+		a["partial"] = strings.Join(b.partial, "; ")
+	}
+	rec := b.env(wire.KindAsset)
+	rec.AssetID, rec.AssetType, rec.Location, rec.Attributes = bucketID, "bucket", loc, a
+	if err := b.emit(&rec); err != nil {
+		return err
+	}
+	b.stats["buckets"]++
+	for _, p := range principals {
+		e := b.env(wire.KindEntitlement)
+		e.PrincipalID = wire.StableID(wire.SourceIAM, p.principal)
+		e.ResourceID, e.ResourceType, e.Permission, e.Via = bucketID, "bucket", p.permission, []string{"bucket policy: " + p.principal}
+		if err := b.emit(&e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sampled picks an object by a hash of its key, so a percentage sample is
+// the same objects on every scan.
+func sampled(key string, percent float64) bool {
+	if percent >= 100 {
+		return true
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return float64(h.Sum32()%10000) < percent*100
+}
+
+// objects lists the bucket page by page (memory holds one page) and reads
+// the sampled objects; it returns how many held personal data.
+func (b *bucketScan) objects(ctx context.Context, bucketID string) (int, error) {
+	p := s3.NewListObjectsV2Paginator(b.o.Client, &s3.ListObjectsV2Input{Bucket: aws.String(b.name), Prefix: aws.String(b.o.Prefix)})
+	read, withPII := 0, 0
+	for p.HasMorePages() && read < b.o.MaxObjects {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			b.partial = append(b.partial, "listing objects: "+describe(err))
+			return withPII, nil
+		}
+		for _, obj := range page.Contents {
+			b.stats["objects_listed"]++
+			key := aws.ToString(obj.Key)
+			if strings.HasSuffix(key, "/") || !sampled(key, b.o.SamplePercent) || read >= b.o.MaxObjects {
+				continue
+			}
+			read++
+			n, err := b.object(ctx, obj)
+			if err != nil {
+				return 0, err
+			}
+			if n {
+				withPII++
+			}
+		}
+	}
+	return withPII, nil
+}
+
+func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error) {
+	key := aws.ToString(obj.Key)
+	loc := "s3://" + b.name + "/" + key
+	out, err := b.o.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: obj.Key,
+		Range: aws.String(fmt.Sprintf("bytes=0-%d", b.o.BytesPerObject-1))})
+	if err != nil {
+		b.partial = append(b.partial, key+": "+describe(err))
+		return false, nil
+	}
+	defer out.Body.Close()
+	results, n, err := fsscan.ScanStream(ctx, key, out.Body, fsscan.Options{Detector: b.o.Detector, Tokenizer: b.o.Tokenizer})
+	if err != nil {
+		return false, err
+	}
+	b.stats["objects_read"]++
+	b.stats["bytes"] += n
+	size := aws.ToInt64(obj.Size)
+	found := false
+	for _, r := range results {
+		if len(r.Results) == 0 {
+			continue
+		}
+		found = true
+		l := loc
+		if r.Member != "" {
+			l = wire.MemberLocation(loc, r.Member)
+		}
+		id := wire.StableID(wire.SourceS3, b.o.Account, l)
+		a := b.env(wire.KindAsset)
+		a.AssetID, a.AssetType, a.Location, a.Size = id, "object", l, size
+		a.ModifiedAt = obj.LastModified
+		a.Attributes = map[string]string{"bucket": b.name, "storage_class": string(obj.StorageClass), "etag": strings.Trim(aws.ToString(obj.ETag), `"`)}
+		if size > b.o.BytesPerObject {
+			a.Attributes["partial"] = fmt.Sprintf("sampled the first %d of %d bytes", b.o.BytesPerObject, size)
+		} else if r.Partial != "" {
+			a.Attributes["partial"] = r.Partial
+		}
+		if err := b.emit(&a); err != nil {
+			return false, err
+		}
+		for _, res := range r.Results {
+			rec := b.env(wire.KindPII)
+			rec.AssetID, rec.Location = id, l
+			rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
+			rec.Count, rec.Distinct = res.Count, res.Distinct
+			rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
+			if err := b.emit(&rec); err != nil {
+				return false, err
+			}
+		}
+	}
+	return found, nil
+}
+
+// policyGrant is a principal outside the account a bucket policy lets in.
+type policyGrant struct{ principal, permission string }
+
+// readPolicy reads a bucket policy: evidence of public statements
+// (Principal "*" allowed; noted with their conditions, which S3's policy
+// status already weighs) and principals of other accounts.
+func readPolicy(doc, account string) ([]string, []policyGrant) {
+	var p struct {
+		Statement []struct {
+			Effect    string
+			Principal any
+			Action    any
+			Condition map[string]any
+		}
+	}
+	if json.Unmarshal([]byte(doc), &p) != nil {
+		return []string{"policy unreadable"}, nil
+	}
+	var ev []string
+	var grants []policyGrant
+	for _, s := range p.Statement {
+		if !strings.EqualFold(s.Effect, "Allow") {
+			continue
+		}
+		actions := strings.Join(list(s.Action), ",")
+		perm := "read"
+		if strings.Contains(actions, "Put") || strings.Contains(actions, "Delete") || strings.Contains(actions, "s3:*") || actions == "*" {
+			perm = "write"
+		}
+		for _, pr := range principals(s.Principal) {
+			switch {
+			case pr == "*":
+				if len(s.Condition) > 0 {
+					ev = append(ev, "policy allows "+actions+" to * under a condition")
+				} else {
+					ev = append(ev, "policy allows "+actions+" to *")
+				}
+			case account == "" || !strings.Contains(pr, ":"+account+":"):
+				grants = append(grants, policyGrant{pr, perm})
+			}
+		}
+	}
+	return ev, grants
+}
+
+func list(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func principals(v any) []string {
+	if s, ok := v.(string); ok {
+		return []string{s}
+	}
+	if m, ok := v.(map[string]any); ok {
+		var out []string
+		for _, k := range []string{"AWS", "Service", "Federated", "CanonicalUser"} {
+			out = append(out, list(m[k])...)
+		}
+		return out
+	}
+	return nil
+}
