@@ -9,6 +9,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"io"
 	"log/slog"
 	"net/http"
@@ -25,6 +29,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/hostscan"
 	"github.com/sightline-dev/sightline/agent/ldapscan"
 	"github.com/sightline-dev/sightline/agent/runner"
+	"github.com/sightline-dev/sightline/agent/s3scan"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/version"
@@ -35,6 +40,8 @@ const usage = `usage:
   sightline-agent scan fs --path DIR [--path DIR…] [--include GLOB…] [--exclude GLOB…] [--state FILE] [--format ndjson|table]
                           [--max-mb-per-sec N] [--cross-fs] [--max-file-size BYTES]
   sightline-agent scan host [--root DIR] [--host NAME]
+  sightline-agent scan s3   [--bucket NAME…] [--prefix P] [--region R] [--endpoint URL --path-style]
+                            [--sample-percent N] [--max-objects N] [--bytes-per-object N] [--account ID]
   sightline-agent scan ldap --url URL --base-dn DN [--bind-dn DN --password-file FILE] [--start-tls]
                             [--ca-file FILE] [--tls-skip-verify] [--privileged-group DN…] [--page-pause DURATION]
   sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
@@ -74,8 +81,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return scanHost(ctx, args[2:], stdout, stderr)
 		case "ldap":
 			return scanLDAP(ctx, args[2:], stdout, stderr)
+		case "s3":
+			return scanS3(ctx, args[2:], stdout, stderr)
 		default:
-			return fmt.Errorf("unknown scanner %q (this build has: fs, host, ldap)", args[1])
+			return fmt.Errorf("unknown scanner %q (this build has: fs, host, ldap, s3)", args[1])
 		}
 	case "enroll":
 		return enrollCmd(ctx, args[1:], stdout, stderr)
@@ -247,6 +256,57 @@ func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	for _, e := range res.Errors {
 		log.Warn("ldap scan problem", "problem", e)
+	}
+	return nil
+}
+
+// scanS3 prints buckets, sampled objects with personal data and their
+// findings as records. Credentials come from the AWS SDK's standard chain
+// (environment, shared config and profiles, web identity, instance and
+// task roles), with its adaptive retryer.
+func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scan s3", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var buckets multi
+	fs.Var(&buckets, "bucket", "bucket to scan (repeatable; default every bucket listed)")
+	prefix := fs.String("prefix", "", "only keys under this prefix")
+	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "region for the API calls")
+	endpoint := fs.String("endpoint", "", "endpoint of an S3-compatible store")
+	pathStyle := fs.Bool("path-style", false, "path-style addressing (most S3-compatible stores)")
+	percent := fs.Float64("sample-percent", 100, "percent of the objects to read (the same ones each time)")
+	maxObjects := fs.Int("max-objects", 1000, "objects read per bucket at most")
+	perObject := fs.Int64("bytes-per-object", 1<<20, "bytes read from the start of each object")
+	account := fs.String("account", "", "AWS account id, for ids and locations")
+	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", ""), "agent data directory (for the enrolled token key)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := sharedconfig.Logger(*logLevel, stderr)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(*region),
+		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }))
+	if err != nil {
+		return fmt.Errorf("scan s3: AWS configuration: %w", err)
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if *endpoint != "" {
+			o.BaseEndpoint = aws.String(*endpoint)
+		}
+		o.UsePathStyle = *pathStyle
+	})
+	key, agentID := tokenKey(*dataDir, log)
+	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
+	res, err := s3scan.Scan(ctx, s3scan.Options{Client: client, Buckets: buckets, Prefix: *prefix, SamplePercent: *percent,
+		MaxObjects: *maxObjects, BytesPerObject: *perObject, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer(key),
+		Account: *account, AgentID: agentID, Logger: log}, out.Emit)
+	if err != nil {
+		return err
+	}
+	for _, e := range res.Errors {
+		log.Warn("s3 scan problem", "problem", e)
+	}
+	if res.Status == wire.StatusFailed {
+		return errors.New("scan s3: " + strings.Join(res.Errors, "; "))
 	}
 	return nil
 }

@@ -196,3 +196,19 @@ func TestBuckets(t *testing.T) {
 	sort.Strings(res.Errors)
 	require.Equal(t, []string{"s3://denied: acl: AccessDenied", "s3://denied: policy status: AccessDenied"}, res.Errors)
 }
+
+// A bucket of 100,000 objects is listed through to the end, a page at a
+// time, while only the sampled few are read.
+func TestLargeBucketListing(t *testing.T) {
+	objs := map[string][]byte{}
+	for i := 0; i < 100000; i++ {
+		objs[fmt.Sprintf("logs/%06d.log", i)] = []byte("x\n")
+	}
+	client := newServer(t, map[string]settings{"big": {region: "eu-west-1"}}, map[string]map[string][]byte{"big": objs})
+	res, err := Scan(context.Background(), Options{Client: client, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
+		SamplePercent: 0.05, MaxObjects: 1 << 30}, func(*wire.Record) error { return nil })
+	require.NoError(t, err)
+	require.EqualValues(t, 100000, res.Stats["objects_listed"])
+	require.Less(t, res.Stats["objects_read"], int64(200), "a 0.05 percent sample")
+	require.Positive(t, res.Stats["objects_read"])
+}
