@@ -9,10 +9,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"io"
 	"log/slog"
 	"net/http"
@@ -23,10 +19,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/sightline-dev/sightline/agent/awsclient"
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/hostscan"
+	"github.com/sightline-dev/sightline/agent/iamscan"
 	"github.com/sightline-dev/sightline/agent/ldapscan"
 	"github.com/sightline-dev/sightline/agent/runner"
 	"github.com/sightline-dev/sightline/agent/s3scan"
@@ -42,6 +40,7 @@ const usage = `usage:
   sightline-agent scan host [--root DIR] [--host NAME]
   sightline-agent scan s3   [--bucket NAME…] [--prefix P] [--region R] [--endpoint URL --path-style]
                             [--sample-percent N] [--max-objects N] [--bytes-per-object N] [--account ID]
+  sightline-agent scan iam  [--region R] [--endpoint URL] [--account ID]
   sightline-agent scan ldap --url URL --base-dn DN [--bind-dn DN --password-file FILE] [--start-tls]
                             [--ca-file FILE] [--tls-skip-verify] [--privileged-group DN…] [--page-pause DURATION]
   sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
@@ -83,8 +82,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return scanLDAP(ctx, args[2:], stdout, stderr)
 		case "s3":
 			return scanS3(ctx, args[2:], stdout, stderr)
+		case "iam":
+			return scanIAM(ctx, args[2:], stdout, stderr)
 		default:
-			return fmt.Errorf("unknown scanner %q (this build has: fs, host, ldap, s3)", args[1])
+			return fmt.Errorf("unknown scanner %q (this build has: fs, host, ldap, s3, iam)", args[1])
 		}
 	case "enroll":
 		return enrollCmd(ctx, args[1:], stdout, stderr)
@@ -283,17 +284,10 @@ func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	log := sharedconfig.Logger(*logLevel, stderr)
-	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(*region),
-		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }))
+	client, err := awsclient.S3(ctx, *region, *endpoint, *pathStyle)
 	if err != nil {
-		return fmt.Errorf("scan s3: AWS configuration: %w", err)
+		return fmt.Errorf("scan s3: %w", err)
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if *endpoint != "" {
-			o.BaseEndpoint = aws.String(*endpoint)
-		}
-		o.UsePathStyle = *pathStyle
-	})
 	key, agentID := tokenKey(*dataDir, log)
 	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	res, err := s3scan.Scan(ctx, s3scan.Options{Client: client, Buckets: buckets, Prefix: *prefix, SamplePercent: *percent,
@@ -307,6 +301,36 @@ func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	if res.Status == wire.StatusFailed {
 		return errors.New("scan s3: " + strings.Join(res.Errors, "; "))
+	}
+	return nil
+}
+
+// scanIAM prints an account's identities, their privileges and hygiene.
+func scanIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("scan iam", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "region for the API calls")
+	endpoint := fs.String("endpoint", "", "IAM endpoint override")
+	account := fs.String("account", "", "AWS account id, for ids")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	log := sharedconfig.Logger(*logLevel, stderr)
+	client, err := awsclient.IAM(ctx, *region, *endpoint)
+	if err != nil {
+		return fmt.Errorf("scan iam: %w", err)
+	}
+	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
+	res, err := iamscan.Scan(ctx, iamscan.Options{Client: client, Account: *account, Logger: log}, out.Emit)
+	if err != nil {
+		return err
+	}
+	for _, e := range res.Errors {
+		log.Warn("iam scan problem", "problem", e)
+	}
+	if res.Status == wire.StatusFailed {
+		return errors.New("scan iam: " + strings.Join(res.Errors, "; "))
 	}
 	return nil
 }

@@ -46,6 +46,33 @@ type Scans struct {
 	FS   FSScan   `yaml:"fs"`
 	Host HostScan `yaml:"host"`
 	LDAP LDAPScan `yaml:"ldap"`
+	S3   S3Scan   `yaml:"s3"`
+	IAM  IAMScan  `yaml:"iam"`
+}
+
+// S3Scan configures the bucket scanner. Credentials come from the AWS
+// SDK's standard chain, never from this file.
+type S3Scan struct {
+	Enabled        bool `yaml:"enabled"`
+	Schedule       `yaml:",inline"`
+	Region         string   `yaml:"region"`
+	Endpoint       string   `yaml:"endpoint"`
+	PathStyle      bool     `yaml:"path_style"`
+	Buckets        []string `yaml:"buckets"`
+	Prefix         string   `yaml:"prefix"`
+	SamplePercent  float64  `yaml:"sample_percent"`
+	MaxObjects     int      `yaml:"max_objects"`
+	BytesPerObject int64    `yaml:"bytes_per_object"`
+	Account        string   `yaml:"account"`
+}
+
+// IAMScan configures the IAM scanner.
+type IAMScan struct {
+	Enabled  bool `yaml:"enabled"`
+	Schedule `yaml:",inline"`
+	Region   string `yaml:"region"`
+	Endpoint string `yaml:"endpoint"`
+	Account  string `yaml:"account"`
 }
 
 // LDAPScan configures the directory scanner. The password is read from
@@ -117,6 +144,11 @@ func Default() Config {
 		}, LDAP: LDAPScan{
 			Schedule:  Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
 			StaleDays: 90,
+		}, S3: S3Scan{
+			Schedule:      Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			SamplePercent: 100, MaxObjects: 1000, BytesPerObject: 1 << 20,
+		}, IAM: IAMScan{
+			Schedule: Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
 		}},
 	}
 }

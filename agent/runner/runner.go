@@ -16,11 +16,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sightline-dev/sightline/agent/awsclient"
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/hostscan"
+	"github.com/sightline-dev/sightline/agent/iamscan"
 	"github.com/sightline-dev/sightline/agent/ldapscan"
+	"github.com/sightline-dev/sightline/agent/s3scan"
 	"github.com/sightline-dev/sightline/agent/ship"
 	"github.com/sightline-dev/sightline/agent/spool"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -156,6 +159,44 @@ func (r *Runner) Run(ctx context.Context) error {
 						Password: strings.TrimRight(string(pw), "\r\n"), StartTLS: lc.StartTLS, CAFile: lc.CAFile,
 						SkipVerify: lc.TLSSkipVerify, PrivilegedGroups: lc.PrivilegedGroups, PagePause: lc.PagePause,
 						StaleDays: lc.StaleDays, AgentID: r.o.Creds.AgentID, Logger: r.o.Logger, Now: r.o.Now}, emit)
+				})
+			})
+		}()
+	}
+	if c.Scans.S3.Enabled {
+		sc := c.Scans.S3
+		tok := pii.NewTokenizer(key)
+		det := pii.NewDefault()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.schedule(ctx, "s3", sc.Schedule, func(ctx context.Context) error {
+				client, err := awsclient.S3(ctx, sc.Region, sc.Endpoint, sc.PathStyle)
+				if err != nil {
+					return err
+				}
+				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
+					return s3scan.Scan(ctx, s3scan.Options{Client: client, Buckets: sc.Buckets, Prefix: sc.Prefix,
+						SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject,
+						Detector: det, Tokenizer: tok, Account: sc.Account, AgentID: r.o.Creds.AgentID,
+						Logger: r.o.Logger, Now: r.o.Now}, emit)
+				})
+			})
+		}()
+	}
+	if c.Scans.IAM.Enabled {
+		ic := c.Scans.IAM
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.schedule(ctx, "iam", ic.Schedule, func(ctx context.Context) error {
+				client, err := awsclient.IAM(ctx, ic.Region, ic.Endpoint)
+				if err != nil {
+					return err
+				}
+				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
+					return iamscan.Scan(ctx, iamscan.Options{Client: client, Account: ic.Account, AgentID: r.o.Creds.AgentID,
+						Logger: r.o.Logger, Now: r.o.Now}, emit)
 				})
 			})
 		}()

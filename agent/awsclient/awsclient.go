@@ -1,0 +1,56 @@
+// Package awsclient builds AWS clients the way every scanner wants them:
+// the SDK's standard credential chain (environment, shared config and
+// profiles including assume-role, web identity, instance and task roles),
+// the adaptive retryer, and an optional endpoint override.
+package awsclient
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+func load(ctx context.Context, region string) (aws.Config, error) {
+	if region == "" {
+		region = "us-east-1"
+	}
+	cfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(region),
+		awsconfig.WithRetryer(func() aws.Retryer { return retry.NewAdaptiveMode() }))
+	if err != nil {
+		return cfg, fmt.Errorf("AWS configuration (credentials, profile, region): %w", err)
+	}
+	return cfg, nil
+}
+
+// S3 returns an S3 client; endpoint and pathStyle are for S3-compatible
+// stores.
+func S3(ctx context.Context, region, endpoint string, pathStyle bool) (*s3.Client, error) {
+	cfg, err := load(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+		o.UsePathStyle = pathStyle
+	}), nil
+}
+
+// IAM returns an IAM client.
+func IAM(ctx context.Context, region, endpoint string) (*iam.Client, error) {
+	cfg, err := load(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	return iam.NewFromConfig(cfg, func(o *iam.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}), nil
+}
