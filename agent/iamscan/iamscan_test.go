@@ -2,101 +2,17 @@ package iamscan
 
 import (
 	"context"
-	"encoding/base64"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/iamscan/iamtest"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
-
-const ns = `xmlns="https://iam.amazonaws.com/doc/2010-05-08/"`
-
-func doc(statements ...string) string {
-	return url.QueryEscape(`{"Version":"2012-10-17","Statement":[` + strings.Join(statements, ",") + `]}`)
-}
-
-func inline(name, d string) string {
-	return "<member><PolicyName>" + name + "</PolicyName><PolicyDocument>" + d + "</PolicyDocument></member>"
-}
-
-func user(name, extra string) string {
-	return fmt.Sprintf(`<member><UserName>%s</UserName><UserId>AID%s</UserId><Arn>arn:aws:iam::111111111111:user/%s</Arn><Path>/</Path><CreateDate>2024-01-01T00:00:00Z</CreateDate>%s</member>`,
-		name, strings.ToUpper(name), name, extra)
-}
-
-// iamServer speaks the IAM Query API as AWS documents it: two pages of
-// authorization details (IsTruncated/Marker), one Throttling answer first,
-// the credential report as base64 CSV; denyReport answers AccessDenied.
-func iamServer(t *testing.T, denyReport bool) (*iam.Client, *atomic.Int32) {
-	var calls atomic.Int32
-	page1 := user("alice", `<AttachedManagedPolicies><member><PolicyName>AdministratorAccess</PolicyName><PolicyArn>arn:aws:iam::aws:policy/AdministratorAccess</PolicyArn></member></AttachedManagedPolicies>`) +
-		user("bob", `<UserPolicyList>`+inline("rotate", doc(`{"Effect":"Allow","Action":"iam:CreatePolicyVersion","Resource":"*"}`))+`</UserPolicyList>`) +
-		user("carol", `<UserPolicyList>`+inline("keys", doc(`{"Effect":"Allow","Action":"iam:CreateAccessKey","Resource":"*"}`, `{"Effect":"Deny","Action":"iam:*","Resource":"*"}`))+`</UserPolicyList>`)
-	page2 := user("dave", `<GroupList><member>ops</member></GroupList>`) +
-		user("erin", "") +
-		user("frank", `<UserPolicyList>`+inline("hr", doc(`{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::hr-data/*"}`))+`</UserPolicyList>`)
-	groups := `<GroupDetailList><member><GroupName>ops</GroupName><GroupId>AGOPS</GroupId><Arn>arn:aws:iam::111111111111:group/ops</Arn><Path>/</Path><CreateDate>2024-01-01T00:00:00Z</CreateDate><GroupPolicyList>` +
-		inline("ops-all", doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`)) + `</GroupPolicyList></member></GroupDetailList>`
-	roles := `<RoleDetailList><member><RoleName>deploy</RoleName><RoleId>AROADEPLOY</RoleId><Arn>arn:aws:iam::111111111111:role/deploy</Arn><Path>/</Path><CreateDate>2024-01-01T00:00:00Z</CreateDate>` +
-		`<AssumeRolePolicyDocument>` + doc(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`) + `</AssumeRolePolicyDocument><RolePolicyList>` +
-		inline("ci", doc(`{"Effect":"Allow","Action":["iam:PassRole","ec2:RunInstances"],"Resource":"*"}`)) + `</RolePolicyList></member></RoleDetailList>`
-	policies := `<Policies><member><PolicyName>AdministratorAccess</PolicyName><PolicyId>ANPAADMIN</PolicyId><Arn>arn:aws:iam::aws:policy/AdministratorAccess</Arn><DefaultVersionId>v1</DefaultVersionId><PolicyVersionList><member><Document>` +
-		doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`) + `</Document><VersionId>v1</VersionId><IsDefaultVersion>true</IsDefaultVersion></member></PolicyVersionList></member></Policies>`
-	report := "user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n" +
-		"<root_account>,arn:aws:iam::111111111111:root,2020-01-01T00:00:00+00:00,not_supported,2026-11-01T00:00:00+00:00,not_supported,not_supported,true,true,2021-01-01T00:00:00+00:00,2026-11-01T00:00:00+00:00,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n" +
-		"alice,arn:aws:iam::111111111111:user/alice,2024-01-01T00:00:00+00:00,true,2026-11-20T00:00:00+00:00,2026-01-01T00:00:00+00:00,N/A,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n" +
-		"erin,arn:aws:iam::111111111111:user/erin,2024-01-01T00:00:00+00:00,true,2026-11-20T00:00:00+00:00,2026-01-01T00:00:00+00:00,N/A,false,true,2025-01-01T00:00:00+00:00,2026-11-10T00:00:00+00:00,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n" +
-		"frank,arn:aws:iam::111111111111:user/frank,2024-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,true,2026-10-01T00:00:00+00:00,2025-01-01T00:00:00+00:00,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		require.NoError(t, r.ParseForm())
-		n := calls.Add(1)
-		w.Header().Set("Content-Type", "text/xml")
-		fail := func(status int, code string) {
-			w.WriteHeader(status)
-			fmt.Fprintf(w, `<ErrorResponse %s><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>r</RequestId></ErrorResponse>`, ns, code, code)
-		}
-		switch r.Form.Get("Action") {
-		case "GetAccountAuthorizationDetails":
-			if n == 1 {
-				fail(400, "Throttling") // the SDK's retryer must take it
-				return
-			}
-			body, more := page1, `<IsTruncated>true</IsTruncated><Marker>m1</Marker>`
-			extra := ""
-			if r.Form.Get("Marker") == "m1" {
-				body, more, extra = page2, `<IsTruncated>false</IsTruncated>`, groups+roles+policies
-			}
-			fmt.Fprintf(w, `<GetAccountAuthorizationDetailsResponse %s><GetAccountAuthorizationDetailsResult>%s<UserDetailList>%s</UserDetailList>%s</GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>`,
-				ns, more, body, extra)
-		case "GenerateCredentialReport":
-			fmt.Fprintf(w, `<GenerateCredentialReportResponse %s><GenerateCredentialReportResult><State>COMPLETE</State></GenerateCredentialReportResult></GenerateCredentialReportResponse>`, ns)
-		case "GetCredentialReport":
-			if denyReport {
-				fail(403, "AccessDenied")
-				return
-			}
-			fmt.Fprintf(w, `<GetCredentialReportResponse %s><GetCredentialReportResult><Content>%s</Content><ReportFormat>text/csv</ReportFormat><GeneratedTime>2026-11-22T00:00:00Z</GeneratedTime></GetCredentialReportResult></GetCredentialReportResponse>`,
-				ns, base64.StdEncoding.EncodeToString([]byte(report)))
-		default:
-			fail(400, "InvalidAction")
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return iam.New(iam.Options{BaseEndpoint: aws.String(srv.URL), Region: "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}), &calls
-}
 
 func scanIAM(t *testing.T, c *iam.Client) ([]wire.Record, *wire.Record) {
 	var recs []wire.Record
@@ -111,7 +27,8 @@ func scanIAM(t *testing.T, c *iam.Client) ([]wire.Record, *wire.Record) {
 }
 
 func TestIAM(t *testing.T) {
-	c, calls := iamServer(t, false)
+	url, calls := iamtest.Server(t, false)
+	c := iamtest.Client(url)
 	recs, res := scanIAM(t, c)
 	require.GreaterOrEqual(t, calls.Load(), int32(4), "throttled once, two pages, the report")
 	var priv, hyg, buckets []string
@@ -152,7 +69,8 @@ func TestIAM(t *testing.T) {
 // AccessDenied on the credential report: the scan is partial with the
 // reason, and the identities and privileges are still reported.
 func TestIAMAccessDenied(t *testing.T) {
-	c, _ := iamServer(t, true)
+	url, _ := iamtest.Server(t, true)
+	c := iamtest.Client(url)
 	recs, res := scanIAM(t, c)
 	require.Equal(t, wire.StatusPartial, res.Status)
 	require.Equal(t, []string{"credential report: AccessDenied"}, res.Errors)

@@ -461,3 +461,45 @@ func (s *Server) auditLog(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out, "total": total, "limit": page.Limit, "offset": page.Offset})
 }
+
+// assets lists current assets: type, source, host; public=true for assets
+// S3 (or the file mode bits) expose; with_pii=true for buckets with objects
+// holding personal data.
+func (s *Server) assets(c *gin.Context) {
+	page, err := s.filter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	f := store.AssetFilter{Type: c.Query("type"), Source: c.Query("source"), Host: c.Query("host"),
+		Attributes: map[string]string{}, AttributeNot: map[string]string{}, Limit: page.Limit, Offset: page.Offset}
+	for _, b := range []struct{ param, attr string }{{"public", "public"}, {"world_readable", "world_readable"}} {
+		if v := c.Query(b.param); v != "" {
+			if _, err := strconv.ParseBool(v); err != nil {
+				s.fail(c, errorf(kindBadRequest, b.param+" must be true or false"))
+				return
+			}
+			f.Attributes[b.attr] = v
+		}
+	}
+	switch c.Query("with_pii") {
+	case "":
+	case "true":
+		f.AttributeNot["objects_with_pii"] = "0" // the bucket scan counts them
+		f.Type = "bucket"
+	default:
+		s.fail(c, errorf(kindBadRequest, "with_pii must be true"))
+		return
+	}
+	items, total, err := s.o.Store.Assets(c.Request.Context(), f)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(items))
+	for _, a := range items {
+		out = append(out, gin.H{"asset_id": a.ID, "asset_type": a.Type, "location": a.Location, "host": a.Host,
+			"owner": a.Owner, "attributes": a.Attributes})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out, "total": total, "limit": f.Limit, "offset": f.Offset})
+}

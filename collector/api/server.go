@@ -36,6 +36,7 @@ type Store interface {
 	Impact(ctx context.Context, sc store.ImpactScope) ([]store.ImpactRow, error)
 	AppendAudit(ctx context.Context, e store.AuditEntry) error
 	Audit(ctx context.Context, limit, offset int) ([]store.AuditEntry, uint64, error)
+	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
 }
 
 // Options configures a Server.
@@ -88,6 +89,7 @@ func New(o Options) *Server {
 	// Calls that read personal-data locations or access are audited.
 	read.GET("/findings", s.audit, s.findings)
 	read.GET("/principals", s.audit, s.principals)
+	read.GET("/assets", s.audit, s.assets)
 	read.GET("/access/readers", s.audit, s.readers)
 	read.POST("/incidents/impact", s.audit, s.incidentImpact)
 	// Where a person appears: the privacy office's question.

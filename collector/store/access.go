@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 )
@@ -200,4 +201,78 @@ func pageBounds(limit, offset int) (int, int) {
 		limit = MaxLimit
 	}
 	return limit, max(offset, 0)
+}
+
+// AssetFilter narrows the current assets. Attributes must all match.
+type AssetFilter struct {
+	Type, Source, Host string
+	Attributes         map[string]string
+	// AttributeNot excludes assets whose attribute has this value.
+	AttributeNot  map[string]string
+	Limit, Offset int
+}
+
+// Assets returns a page of current assets matching f, ordered by
+// location, and how many match.
+func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, error) {
+	var conds []string
+	var args []any
+	for _, c := range []struct{ sql, v string }{{"asset_type = ?", f.Type}, {"source = ?", f.Source}, {"host = ?", f.Host}} {
+		if c.v != "" {
+			conds = append(conds, c.sql)
+			args = append(args, c.v)
+		}
+	}
+	keys := make([]string, 0, len(f.Attributes))
+	for k := range f.Attributes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		conds = append(conds, "attr_values[indexOf(attr_keys, ?)] = ?")
+		args = append(args, k, f.Attributes[k])
+	}
+	keys = keys[:0]
+	for k := range f.AttributeNot {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		conds = append(conds, "attr_values[indexOf(attr_keys, ?)] != ?")
+		args = append(args, k, f.AttributeNot[k])
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	limit, offset := pageBounds(f.Limit, f.Offset)
+	var count []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.current_assets`+where), args...); err != nil {
+		return nil, 0, s.wrap("counting assets", err)
+	}
+	var total uint64
+	if len(count) == 1 {
+		total = count[0].N
+	}
+	var rows []struct {
+		ID       string   `ch:"asset_id"`
+		Type     string   `ch:"asset_type"`
+		Location string   `ch:"location"`
+		Host     string   `ch:"host"`
+		Owner    string   `ch:"owner"`
+		Keys     []string `ch:"attr_keys"`
+		Values   []string `ch:"attr_values"`
+	}
+	q := `SELECT asset_id, asset_type, location, host, owner, attr_keys, attr_values FROM {db}.current_assets` + where +
+		` ORDER BY location, asset_id LIMIT ? OFFSET ?`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
+		return nil, 0, s.wrap("reading assets", err)
+	}
+	out := make([]Asset, len(rows))
+	for i, r := range rows {
+		out[i] = Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Owner: r.Owner, Attributes: kvMap(r.Keys, r.Values)}
+	}
+	return out, total, nil
 }
