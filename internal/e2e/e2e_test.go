@@ -21,6 +21,8 @@ import (
 	"github.com/go-ldap/ldap/v3"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/iamscan/iamtest"
+	"github.com/sightline-dev/sightline/agent/s3scan/s3test"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -641,4 +643,65 @@ func TestDirectoryScanThroughCollector(t *testing.T) {
 	}
 	require.Equal(t, 200, s.get("/api/v1/principals?source=ldap", &all))
 	require.Equal(t, 4, all.Total, "bob is listed, not privileged")
+}
+
+// TestCloudScanThroughCollector: an agent in run mode scans an S3-protocol
+// store and an IAM Query API server; the API lists the public buckets
+// holding personal data and the privileged AWS identities.
+func TestCloudScanThroughCollector(t *testing.T) {
+	s := newStack(t, clickhouseAddr(t))
+	s3url := s3test.Server(t, map[string]s3test.Settings{
+		"open-eu": {Region: "eu-west-1", ACLPublic: true},
+		"open-us": {Region: "us-east-1", ACLPublic: true},
+		"closed":  {Region: "eu-west-1", Encryption: "aws:kms"},
+	}, map[string]map[string][]byte{
+		"open-eu": {"crm/customers.csv": []byte("name,email\nAnn,ann.smith@example.com\n")},
+		"open-us": {"readme.txt": []byte("nothing personal\n")},
+		"closed":  {"hr/ssn.txt": []byte("SSN: 123-45-6780\n")},
+	})
+	iamURL, _ := iamtest.Server(t, false)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	a := s.newAgent([]string{t.TempDir()}, fmt.Sprintf(
+		"  s3:\n    enabled: true\n    interval: 1h\n    region: us-east-1\n    endpoint: %s\n    path_style: true\n    account: \"111111111111\"\n"+
+			"  iam:\n    enabled: true\n    interval: 1h\n    endpoint: %s\n    account: \"111111111111\"\n", s3url, iamURL))
+	s.runAgent(a)
+
+	var buckets struct {
+		Items []struct {
+			Location   string            `json:"location"`
+			Attributes map[string]string `json:"attributes"`
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	require.Eventually(t, func() bool {
+		return s.get("/api/v1/assets?with_pii=true&public=true", &buckets) == 200 && buckets.Total == 1
+	}, 30*time.Second, 100*time.Millisecond, "public buckets with personal data did not arrive")
+	require.Equal(t, "s3://open-eu", buckets.Items[0].Location)
+	require.Equal(t, "EU", buckets.Items[0].Attributes["jurisdiction"])
+	require.Equal(t, 200, s.get("/api/v1/assets?type=bucket", &buckets))
+	require.Equal(t, 3, buckets.Total)
+
+	var page struct {
+		Items []struct {
+			Name          string   `json:"name"`
+			PrivilegedVia []string `json:"privileged_via"`
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	require.Eventually(t, func() bool {
+		return s.get("/api/v1/principals?source=iam&privileged=true", &page) == 200 && page.Total == 5
+	}, 30*time.Second, 100*time.Millisecond, "privileged AWS identities did not arrive")
+	var names []string
+	for _, p := range page.Items {
+		names = append(names, p.Name)
+		require.NotEmpty(t, p.PrivilegedVia)
+	}
+	sort.Strings(names)
+	require.Equal(t, []string{"alice", "bob", "dave", "deploy", "ops"}, names)
+	var findings findingsPage
+	require.Equal(t, 200, s.get("/api/v1/findings?source=s3", &findings))
+	require.Equal(t, 2, findings.Total)
+	assertNoRaw(t, s.rawAPI("/api/v1/findings?source=s3"))
 }
