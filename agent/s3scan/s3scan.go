@@ -40,6 +40,9 @@ type API interface {
 	GetBucketPolicy(context.Context, *s3.GetBucketPolicyInput, ...func(*s3.Options)) (*s3.GetBucketPolicyOutput, error)
 	GetBucketEncryption(context.Context, *s3.GetBucketEncryptionInput, ...func(*s3.Options)) (*s3.GetBucketEncryptionOutput, error)
 	GetBucketVersioning(context.Context, *s3.GetBucketVersioningInput, ...func(*s3.Options)) (*s3.GetBucketVersioningOutput, error)
+	GetBucketLogging(context.Context, *s3.GetBucketLoggingInput, ...func(*s3.Options)) (*s3.GetBucketLoggingOutput, error)
+	GetBucketOwnershipControls(context.Context, *s3.GetBucketOwnershipControlsInput, ...func(*s3.Options)) (*s3.GetBucketOwnershipControlsOutput, error)
+	GetBucketTagging(context.Context, *s3.GetBucketTaggingInput, ...func(*s3.Options)) (*s3.GetBucketTaggingOutput, error)
 	ListObjectsV2(context.Context, *s3.ListObjectsV2Input, ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
 	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
@@ -152,7 +155,7 @@ func notConfigured(err error) bool {
 	}
 	switch ae.ErrorCode() {
 	case "NoSuchPublicAccessBlockConfiguration", "NoSuchBucketPolicy", "ServerSideEncryptionConfigurationNotFoundError",
-		"NoSuchPolicyStatus":
+		"NoSuchPolicyStatus", "OwnershipControlsNotFoundError", "NoSuchTagSet":
 		return true
 	}
 	return false
@@ -280,6 +283,28 @@ func (b *bucketScan) run(ctx context.Context) error {
 		fail("versioning", err)
 	}
 
+	if out, err := c.GetBucketLogging(ctx, &s3.GetBucketLoggingInput{Bucket: bk}); err == nil {
+		a["access_logging"] = strconv.FormatBool(out.LoggingEnabled != nil)
+	} else {
+		fail("logging", err)
+	}
+	if out, err := c.GetBucketOwnershipControls(ctx, &s3.GetBucketOwnershipControlsInput{Bucket: bk}); err == nil && out.OwnershipControls != nil {
+		for _, r := range out.OwnershipControls.Rules {
+			a["object_ownership"] = string(r.ObjectOwnership)
+		}
+	} else if err != nil && !notConfigured(err) {
+		fail("ownership controls", err)
+	}
+	if out, err := c.GetBucketTagging(ctx, &s3.GetBucketTaggingInput{Bucket: bk}); err == nil {
+		for i, t := range out.TagSet {
+			if i < 20 { // attributes are bounded; owners and data classes come first in practice
+				a["tag:"+aws.ToString(t.Key)] = aws.ToString(t.Value)
+			}
+		}
+	} else if !notConfigured(err) {
+		fail("tagging", err)
+	}
+
 	loc := "s3://" + b.name
 	bucketID := wire.StableID(wire.SourceS3, b.o.Account, loc)
 	objects, err := b.objects(ctx, bucketID)
@@ -382,7 +407,11 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		a := b.env(wire.KindAsset)
 		a.AssetID, a.AssetType, a.Location, a.Size = id, "object", l, size
 		a.ModifiedAt = obj.LastModified
-		a.Attributes = map[string]string{"bucket": b.name, "storage_class": string(obj.StorageClass), "etag": strings.Trim(aws.ToString(obj.ETag), `"`)}
+		a.Attributes = map[string]string{"bucket": b.name, "storage_class": string(obj.StorageClass), "etag": strings.Trim(aws.ToString(obj.ETag), `"`),
+			"encryption": string(out.ServerSideEncryption)}
+		if a.Attributes["encryption"] == "" {
+			a.Attributes["encryption"] = "none"
+		}
 		if size > b.o.BytesPerObject {
 			a.Attributes["partial"] = fmt.Sprintf("sampled the first %d of %d bytes", b.o.BytesPerObject, size)
 		} else if r.Partial != "" {

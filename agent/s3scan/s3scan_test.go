@@ -33,11 +33,12 @@ func TestBuckets(t *testing.T) {
 		`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":["s3:GetObject","s3:PutObject"],"Resource":"arn:aws:s3:::private-cond/*"}]}`
 	openPolicy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::public-policy/*"}]}`
 	buckets := map[string]s3test.Settings{
-		"public-acl":    {Region: "eu-west-1", ACLPublic: true},
-		"public-policy": {Region: "us-east-2", Policy: openPolicy, PolicyPublic: true, Encryption: "AES256"},
-		"private-cond":  {Region: "eu-central-1", Policy: conditioned, Encryption: "aws:kms"},
-		"blocked":       {Region: "us-west-2", ACLPublic: true, BlockAll: true, Encryption: "aws:kms"},
-		"denied":        {Region: "eu-north-1", Denied: map[string]bool{"policyStatus": true, "acl": true}},
+		"public-acl": {Region: "eu-west-1", ACLPublic: true},
+		"public-policy": {Region: "us-east-2", Policy: openPolicy, PolicyPublic: true, Encryption: "AES256", Logging: true,
+			Ownership: "BucketOwnerEnforced", Tags: map[string]string{"owner": "crm-team"}},
+		"private-cond": {Region: "eu-central-1", Policy: conditioned, Encryption: "aws:kms"},
+		"blocked":      {Region: "us-west-2", ACLPublic: true, BlockAll: true, Encryption: "aws:kms"},
+		"denied":       {Region: "eu-north-1", Denied: map[string]bool{"policyStatus": true, "acl": true}},
 	}
 	objects := map[string]map[string][]byte{
 		"public-acl":    {"crm/customers.csv": []byte("name,email\nAnn,ann@example.com\nBob,bob@example.org\n"), "img/logo.png": {0x89, 'P', 'N', 'G', 0, 0}},
@@ -90,6 +91,17 @@ func TestBuckets(t *testing.T) {
 		"denied/a.txt email":                          1,
 	}, counts)
 	require.Equal(t, []string{"write bucket policy: arn:aws:iam::999999999999:root"}, grants)
+	for _, r := range recs {
+		if r.Kind == wire.KindAsset && r.Location == "s3://public-policy" {
+			require.Equal(t, "true", r.Attributes["access_logging"])
+			require.Equal(t, "BucketOwnerEnforced", r.Attributes["object_ownership"])
+			require.Equal(t, "crm-team", r.Attributes["tag:owner"])
+			require.Equal(t, "enabled", r.Attributes["versioning"])
+		}
+		if r.Kind == wire.KindAsset && r.AssetType == "object" {
+			require.NotEmpty(t, r.Attributes["encryption"])
+		}
+	}
 	require.Equal(t, wire.StatusPartial, res.Status)
 	sort.Strings(res.Errors)
 	require.Equal(t, []string{"s3://denied: acl: AccessDenied", "s3://denied: policy status: AccessDenied"}, res.Errors)

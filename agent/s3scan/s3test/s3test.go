@@ -29,6 +29,9 @@ type Settings struct {
 	Region, Policy, Encryption string
 	PolicyPublic, BlockAll     bool
 	ACLPublic                  bool
+	Logging                    bool
+	Ownership                  string            // e.g. BucketOwnerEnforced
+	Tags                       map[string]string // bucket tags
 	Denied                     map[string]bool
 }
 
@@ -51,7 +54,8 @@ func (f front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.next.ServeHTTP(w, r)
 		return
 	}
-	for _, sub := range []string{"location", "policyStatus", "publicAccessBlock", "acl", "policy", "encryption", "versioning"} {
+	for _, sub := range []string{"location", "policyStatus", "publicAccessBlock", "acl", "policy", "encryption", "versioning",
+		"logging", "ownershipControls", "tagging"} {
 		if _, has := q[sub]; !has {
 			continue
 		}
@@ -91,6 +95,28 @@ func (f front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			fmt.Fprintf(w, `<ServerSideEncryptionConfiguration %s><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>%s</SSEAlgorithm></ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>`, ns, s.Encryption)
+		case "logging":
+			if s.Logging {
+				fmt.Fprintf(w, `<BucketLoggingStatus %s><LoggingEnabled><TargetBucket>logs</TargetBucket><TargetPrefix>%s/</TargetPrefix></LoggingEnabled></BucketLoggingStatus>`, ns, parts[0])
+			} else {
+				fmt.Fprintf(w, `<BucketLoggingStatus %s/>`, ns)
+			}
+		case "ownershipControls":
+			if s.Ownership == "" {
+				xmlError(w, 404, "OwnershipControlsNotFoundError")
+				return
+			}
+			fmt.Fprintf(w, `<OwnershipControls %s><Rule><ObjectOwnership>%s</ObjectOwnership></Rule></OwnershipControls>`, ns, s.Ownership)
+		case "tagging":
+			if len(s.Tags) == 0 {
+				xmlError(w, 404, "NoSuchTagSet")
+				return
+			}
+			var tags strings.Builder
+			for k, v := range s.Tags {
+				fmt.Fprintf(&tags, `<Tag><Key>%s</Key><Value>%s</Value></Tag>`, k, v)
+			}
+			fmt.Fprintf(w, `<Tagging %s><TagSet>%s</TagSet></Tagging>`, ns, tags.String())
 		case "versioning":
 			fmt.Fprintf(w, `<VersioningConfiguration %s><Status>Enabled</Status></VersioningConfiguration>`, ns)
 		}
