@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -175,12 +176,20 @@ func (r *Runner) Run(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
+				st, err := s3scan.LoadState(filepath.Join(c.DataDir, "s3-state.json"), tok)
+				if err != nil {
+					r.o.Logger.Warn(err.Error())
+				}
+				err = r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
 					return s3scan.Scan(ctx, s3scan.Options{Client: client, Buckets: sc.Buckets, Prefix: sc.Prefix,
 						SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject,
-						Detector: det, Tokenizer: tok, Account: sc.Account, AgentID: r.o.Creds.AgentID,
+						Detector: det, Tokenizer: tok, Account: sc.Account, AgentID: r.o.Creds.AgentID, State: st,
 						Logger: r.o.Logger, Now: r.o.Now}, emit)
 				})
+				if err != nil {
+					return err
+				}
+				return st.Save() // only once the records are in the spool
 			})
 		}()
 	}

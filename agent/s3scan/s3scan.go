@@ -61,9 +61,12 @@ type Options struct {
 	Detector       pii.Detector
 	Tokenizer      *pii.Tokenizer
 	Account        string // the AWS account, for locations and ids
-	AgentID        string
-	Now            func() time.Time
-	Logger         *slog.Logger
+	// State, when set, makes the scan incremental by ETag and last-modified
+	// time; the caller saves it after the scan.
+	State   *State
+	AgentID string
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Scan reads the buckets and emits records. It fails only when it cannot
@@ -379,19 +382,30 @@ func (b *bucketScan) objects(ctx context.Context, bucketID string) (int, error) 
 func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error) {
 	key := aws.ToString(obj.Key)
 	loc := "s3://" + b.name + "/" + key
-	out, err := b.o.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: obj.Key,
-		Range: aws.String(fmt.Sprintf("bytes=0-%d", b.o.BytesPerObject-1))})
-	if err != nil {
-		b.partial = append(b.partial, key+": "+describe(err))
-		return false, nil
+	etag := strings.Trim(aws.ToString(obj.ETag), `"`)
+	modified := aws.ToTime(obj.LastModified)
+	prev, same := b.o.State.unchanged(b.name+"/"+key, etag, modified)
+	results, encryption := prev.Results, prev.Encryption
+	if same {
+		b.stats["objects_unchanged"]++
+	} else {
+		out, err := b.o.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: obj.Key,
+			Range: aws.String(fmt.Sprintf("bytes=0-%d", b.o.BytesPerObject-1))})
+		if err != nil {
+			b.partial = append(b.partial, key+": "+describe(err))
+			return false, nil
+		}
+		encryption = string(out.ServerSideEncryption)
+		var n int64
+		results, n, err = fsscan.ScanStream(ctx, key, out.Body, fsscan.Options{Detector: b.o.Detector, Tokenizer: b.o.Tokenizer})
+		out.Body.Close()
+		if err != nil {
+			return false, err
+		}
+		b.stats["objects_read"]++
+		b.stats["bytes"] += n
 	}
-	defer out.Body.Close()
-	results, n, err := fsscan.ScanStream(ctx, key, out.Body, fsscan.Options{Detector: b.o.Detector, Tokenizer: b.o.Tokenizer})
-	if err != nil {
-		return false, err
-	}
-	b.stats["objects_read"]++
-	b.stats["bytes"] += n
+	b.o.State.remember(b.name+"/"+key, objectState{ETag: etag, Modified: modified, Encryption: encryption, Results: results})
 	size := aws.ToInt64(obj.Size)
 	found := false
 	for _, r := range results {
@@ -407,9 +421,9 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		a := b.env(wire.KindAsset)
 		a.AssetID, a.AssetType, a.Location, a.Size = id, "object", l, size
 		a.ModifiedAt = obj.LastModified
-		a.Attributes = map[string]string{"bucket": b.name, "storage_class": string(obj.StorageClass), "etag": strings.Trim(aws.ToString(obj.ETag), `"`),
-			"encryption": string(out.ServerSideEncryption)}
-		if a.Attributes["encryption"] == "" {
+		a.Attributes = map[string]string{"bucket": b.name, "storage_class": string(obj.StorageClass), "etag": etag,
+			"encryption": encryption}
+		if encryption == "" {
 			a.Attributes["encryption"] = "none"
 		}
 		if size > b.o.BytesPerObject {

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -121,4 +122,41 @@ func TestLargeBucketListing(t *testing.T) {
 	require.EqualValues(t, 100000, res.Stats["objects_listed"])
 	require.Less(t, res.Stats["objects_read"], int64(200), "a 0.05 percent sample")
 	require.Positive(t, res.Stats["objects_read"])
+}
+
+// A second scan with the state reads no unchanged object and reports the
+// same findings; the state file holds no raw value.
+func TestIncremental(t *testing.T) {
+	url := s3test.Server(t, map[string]s3test.Settings{"b": {Region: "eu-west-1"}}, map[string]map[string][]byte{
+		"b": {"a.csv": []byte("email\nann.smith@example.com\n"), "n.txt": []byte("nothing\n")}})
+	tok := pii.NewTokenizer([]byte("k"))
+	path := t.TempDir() + "/s3-state.json"
+	run := func() (map[string]int64, *wire.Record) {
+		st, err := LoadState(path, tok)
+		require.NoError(t, err)
+		counts := map[string]int64{}
+		res, err := Scan(context.Background(), Options{Client: s3test.Client(url), Detector: pii.NewDefault(), Tokenizer: tok, State: st},
+			func(r *wire.Record) error {
+				if r.Kind == wire.KindPII {
+					counts[r.Location+" "+r.Type] = r.Count
+				}
+				return nil
+			})
+		require.NoError(t, err)
+		require.NoError(t, st.Save())
+		return counts, res
+	}
+	first, r1 := run()
+	second, r2 := run()
+	require.Equal(t, map[string]int64{"s3://b/a.csv email": 1}, first)
+	require.Equal(t, first, second)
+	require.EqualValues(t, 2, r1.Stats["objects_read"])
+	require.EqualValues(t, 0, r2.Stats["objects_read"])
+	require.EqualValues(t, 2, r2.Stats["objects_unchanged"])
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NotContains(t, string(data), "ann.smith")
+	require.NoError(t, os.WriteFile(path, []byte("{damaged"), 0o600))
+	_, err = LoadState(path, tok)
+	require.ErrorContains(t, err, "damaged")
 }
