@@ -33,6 +33,7 @@ type API interface {
 	GetAccountAuthorizationDetails(context.Context, *iam.GetAccountAuthorizationDetailsInput, ...func(*iam.Options)) (*iam.GetAccountAuthorizationDetailsOutput, error)
 	GenerateCredentialReport(context.Context, *iam.GenerateCredentialReportInput, ...func(*iam.Options)) (*iam.GenerateCredentialReportOutput, error)
 	GetCredentialReport(context.Context, *iam.GetCredentialReportInput, ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error)
+	GetAccountSummary(context.Context, *iam.GetAccountSummaryInput, ...func(*iam.Options)) (*iam.GetAccountSummaryOutput, error)
 }
 
 // Options configures an IAM scan.
@@ -228,6 +229,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		via             []string
 		groups          []string
 		attrs           map[string]string
+		trusted         []string // principals the role's trust policy lets assume it
 	}
 	groupSts := map[string][]statement{}
 	groupAdmin := map[string]string{}
@@ -290,9 +292,23 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		collect(id, r.AttachedManagedPolicies, in)
 		id.attrs = map[string]string{"trust": trustSummary(aws.ToString(r.AssumeRolePolicyDocument))}
+		id.trusted = parseTrust(decodeDoc(aws.ToString(r.AssumeRolePolicyDocument)))
 		ids = append(ids, id)
 	}
 
+	if sum, err := o.Client.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{}); err == nil {
+		for k, v := range sum.SummaryMap {
+			switch k {
+			case "AccountMFAEnabled", "AccountAccessKeysPresent", "MFADevicesInUse", "Users", "Roles", "Groups", "Policies":
+				stats["summary_"+strings.ToLower(k)] = int64(v)
+			}
+		}
+		if sum.SummaryMap["AccountMFAEnabled"] == 0 {
+			errs = append(errs, "the root account has no MFA")
+		}
+	} else {
+		errs = append(errs, "account summary: "+describe(err))
+	}
 	report, rerr := credentialReport(ctx, o.Client)
 	if rerr != nil {
 		errs = append(errs, "credential report: "+describe(rerr))
@@ -352,6 +368,15 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			e := env(wire.KindEntitlement)
 			e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission = rec.PrincipalID, wire.StableID(wire.SourceIAM, "arn:aws:iam::"+o.Account+":group/"+g), "group", "member"
 			e.Via = []string{g}
+			if err := emit(&e); err != nil {
+				return nil, err
+			}
+		}
+		for _, tp := range id.trusted {
+			e := env(wire.KindEntitlement)
+			e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission = wire.StableID(wire.SourceIAM, tp), rec.PrincipalID, "role", "assume"
+			e.Via = []string{"trust policy of " + id.name + ": " + tp}
+			e.Privileged = rec.Privileged
 			if err := emit(&e); err != nil {
 				return nil, err
 			}

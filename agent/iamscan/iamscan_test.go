@@ -64,6 +64,14 @@ func TestIAM(t *testing.T) {
 	require.Equal(t, wire.StatusPartial, res.Status)
 	require.Equal(t, []string{"the root account has active access keys"}, res.Errors)
 	require.EqualValues(t, 6, res.Stats["users"])
+	require.EqualValues(t, 1, res.Stats["summary_accountaccesskeyspresent"])
+	var assume []string
+	for _, r := range recs {
+		if r.Kind == wire.KindEntitlement && r.Permission == "assume" {
+			assume = append(assume, strings.Join(r.Via, ""))
+		}
+	}
+	require.Equal(t, []string{"trust policy of deploy: ec2.amazonaws.com"}, assume)
 }
 
 // AccessDenied on the credential report: the scan is partial with the

@@ -80,6 +80,10 @@ func Server(t *testing.T, denyReport bool) (string, *atomic.Int32) {
 			}
 			fmt.Fprintf(w, `<GetAccountAuthorizationDetailsResponse %s><GetAccountAuthorizationDetailsResult>%s<UserDetailList>%s</UserDetailList>%s</GetAccountAuthorizationDetailsResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></GetAccountAuthorizationDetailsResponse>`,
 				ns, more, body, extra)
+		case "GetAccountSummary":
+			fmt.Fprintf(w, `<GetAccountSummaryResponse %s><GetAccountSummaryResult><SummaryMap>`+
+				`<entry><key>AccountMFAEnabled</key><value>1</value></entry><entry><key>Users</key><value>6</value></entry>`+
+				`<entry><key>AccountAccessKeysPresent</key><value>1</value></entry></SummaryMap></GetAccountSummaryResult></GetAccountSummaryResponse>`, ns)
 		case "GenerateCredentialReport":
 			fmt.Fprintf(w, `<GenerateCredentialReportResponse %s><GenerateCredentialReportResult><State>COMPLETE</State></GenerateCredentialReportResult></GenerateCredentialReportResponse>`, ns)
 		case "GetCredentialReport":
