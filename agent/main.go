@@ -288,9 +288,15 @@ func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("scan s3: %w", err)
 	}
+	var control s3scan.ControlAPI
+	if *account != "" && *endpoint == "" { // account Block Public Access lives in S3 Control
+		if control, err = awsclient.S3Control(ctx, *region, ""); err != nil {
+			return fmt.Errorf("scan s3: %w", err)
+		}
+	}
 	key, agentID := tokenKey(*dataDir, log)
 	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
-	res, err := s3scan.Scan(ctx, s3scan.Options{Client: client, Buckets: buckets, Prefix: *prefix, SamplePercent: *percent,
+	res, err := s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: buckets, Prefix: *prefix, SamplePercent: *percent,
 		MaxObjects: *maxObjects, BytesPerObject: *perObject, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer(key),
 		Account: *account, AgentID: agentID, Logger: log}, out.Emit)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
 )
 
 func load(ctx context.Context, region string) (aws.Config, error) {
@@ -49,6 +50,19 @@ func IAM(ctx context.Context, region, endpoint string) (*iam.Client, error) {
 		return nil, err
 	}
 	return iam.NewFromConfig(cfg, func(o *iam.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+		}
+	}), nil
+}
+
+// S3Control returns an S3 Control client (account-level settings).
+func S3Control(ctx context.Context, region, endpoint string) (*s3control.Client, error) {
+	cfg, err := load(ctx, region)
+	if err != nil {
+		return nil, err
+	}
+	return s3control.NewFromConfig(cfg, func(o *s3control.Options) {
 		if endpoint != "" {
 			o.BaseEndpoint = aws.String(endpoint)
 		}

@@ -176,12 +176,18 @@ func (r *Runner) Run(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
+				var control s3scan.ControlAPI
+				if sc.Account != "" && sc.Endpoint == "" {
+					if control, err = awsclient.S3Control(ctx, sc.Region, ""); err != nil {
+						return err
+					}
+				}
 				st, err := s3scan.LoadState(filepath.Join(c.DataDir, "s3-state.json"), tok)
 				if err != nil {
 					r.o.Logger.Warn(err.Error())
 				}
 				err = r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
-					return s3scan.Scan(ctx, s3scan.Options{Client: client, Buckets: sc.Buckets, Prefix: sc.Prefix,
+					return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Prefix: sc.Prefix,
 						SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject,
 						Detector: det, Tokenizer: tok, Account: sc.Account, AgentID: r.o.Creds.AgentID, State: st,
 						Logger: r.o.Logger, Now: r.o.Now}, emit)

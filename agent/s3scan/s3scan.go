@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/smithy-go"
 
 	"github.com/sightline-dev/sightline/agent/fsscan"
@@ -47,9 +48,17 @@ type API interface {
 	GetObject(context.Context, *s3.GetObjectInput, ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
 
+// ControlAPI is the account-level part of S3 the scan uses.
+type ControlAPI interface {
+	GetPublicAccessBlock(context.Context, *s3control.GetPublicAccessBlockInput, ...func(*s3control.Options)) (*s3control.GetPublicAccessBlockOutput, error)
+}
+
 // Options configures an S3 scan.
 type Options struct {
-	Client  API
+	Client API
+	// Control, with Account, reads the account's Block Public Access,
+	// which overrides every bucket's.
+	Control ControlAPI
 	Buckets []string // empty: every bucket the credentials list
 	Prefix  string   // only keys under it
 	// SamplePercent of the objects (chosen by a hash of the key, so the same
@@ -122,11 +131,23 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 	}
 	sort.Strings(buckets)
+	var account blockPublic
+	if o.Control != nil && o.Account != "" {
+		out, err := o.Control.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(o.Account)})
+		switch {
+		case err == nil && out.PublicAccessBlockConfiguration != nil:
+			p := out.PublicAccessBlockConfiguration
+			account = blockPublic{set: true, ignoreACLs: aws.ToBool(p.IgnorePublicAcls), restrict: aws.ToBool(p.RestrictPublicBuckets),
+				all: aws.ToBool(p.BlockPublicAcls) && aws.ToBool(p.IgnorePublicAcls) && aws.ToBool(p.BlockPublicPolicy) && aws.ToBool(p.RestrictPublicBuckets)}
+		case err != nil && !notConfigured(err):
+			errs = append(errs, "account public access block: "+describe(err))
+		}
+	}
 	for _, name := range buckets {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		bs := bucketScan{o: o, name: name, env: env, emit: emit, stats: stats}
+		bs := bucketScan{o: o, name: name, env: env, emit: emit, stats: stats, account: account}
 		if err := bs.run(ctx); err != nil {
 			return nil, err
 		}
@@ -157,15 +178,19 @@ func notConfigured(err error) bool {
 		return false
 	}
 	switch ae.ErrorCode() {
-	case "NoSuchPublicAccessBlockConfiguration", "NoSuchBucketPolicy", "ServerSideEncryptionConfigurationNotFoundError",
+	case "NoSuchPublicAccessBlockConfiguration", "NoSuchBucketPolicy", "NoSuchPublicAccessBlock", "ServerSideEncryptionConfigurationNotFoundError",
 		"NoSuchPolicyStatus", "OwnershipControlsNotFoundError", "NoSuchTagSet":
 		return true
 	}
 	return false
 }
 
+// blockPublic is an account's Block Public Access.
+type blockPublic struct{ set, ignoreACLs, restrict, all bool }
+
 type bucketScan struct {
 	o       Options
+	account blockPublic
 	name    string
 	env     func(string) wire.Record
 	emit    func(*wire.Record) error
@@ -256,7 +281,13 @@ func (b *bucketScan) run(ctx context.Context) error {
 		fail("policy", err)
 	}
 	// The verdict is S3's own (policy status), plus public ACL grants;
-	// Block Public Access settings that neutralise either are honoured.
+	// Block Public Access settings, the bucket's or the account's, that
+	// neutralise either are honoured.
+	ignoreACLs = ignoreACLs || b.account.ignoreACLs
+	restrictPublic = restrictPublic || b.account.restrict
+	if b.account.set {
+		a["account_block_public_access"] = strconv.FormatBool(b.account.all)
+	}
 	public := (policyPublic && !restrictPublic) || (aclPublic && !ignoreACLs)
 	a["public"] = strconv.FormatBool(public)
 	if len(evidence) > 0 {

@@ -160,3 +160,23 @@ func TestIncremental(t *testing.T) {
 	_, err = LoadState(path, tok)
 	require.ErrorContains(t, err, "damaged")
 }
+
+// The account's Block Public Access overrides a bucket's public ACL.
+func TestAccountBlockPublicAccess(t *testing.T) {
+	url := s3test.Server(t, map[string]s3test.Settings{
+		"open":            {Region: "eu-west-1", ACLPublic: true},
+		s3test.AccountKey: {BlockAll: true},
+	}, map[string]map[string][]byte{"open": {"a.txt": []byte("x\n")}})
+	var bucket wire.Record
+	_, err := Scan(context.Background(), Options{Client: s3test.Client(url), Control: s3test.Control(url), Account: "111111111111",
+		Buckets: []string{"open"}, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}, func(r *wire.Record) error {
+		if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
+			bucket = *r
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, "true", bucket.Attributes["account_block_public_access"])
+	require.Equal(t, "false", bucket.Attributes["public"])
+	require.Equal(t, "acl grants READ to AllUsers", bucket.Attributes["public_evidence"])
+}

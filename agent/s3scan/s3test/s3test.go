@@ -6,9 +6,11 @@ package s3test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 	"github.com/stretchr/testify/require"
@@ -46,7 +49,21 @@ func xmlError(w http.ResponseWriter, status int, code string) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>%s</Message></Error>`, code, code)
 }
 
+// AccountKey in a Server's settings holds the account's Block Public
+// Access (BlockAll), served on the S3 Control path.
+const AccountKey = "*account*"
+
 func (f front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/v20180820/configuration/publicAccessBlock" && r.Method == http.MethodGet {
+		s, ok := f.buckets[AccountKey]
+		if !ok || !s.BlockAll {
+			xmlError(w, 404, "NoSuchPublicAccessBlockConfiguration")
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, `<PublicAccessBlockConfiguration xmlns="http://awss3control.amazonaws.com/doc/2018-08-20/"><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>`)
+		return
+	}
 	parts := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 2)
 	s, ok := f.buckets[parts[0]]
 	q := r.URL.Query()
@@ -141,6 +158,19 @@ func Server(t *testing.T, buckets map[string]Settings, objects map[string]map[st
 	srv := httptest.NewServer(front{next: faker.Server(), buckets: buckets})
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// Control returns an S3 Control client for a Server's URL. S3 Control puts
+// the account id in front of the host name; every host is dialled to the
+// test server.
+func Control(serverURL string) *s3control.Client {
+	addr := strings.TrimPrefix(serverURL, "http://")
+	dialer := &net.Dialer{}
+	return s3control.New(s3control.Options{BaseEndpoint: aws.String(serverURL), Region: "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		HTTPClient: &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		}}}})
 }
 
 // Client returns an S3 client for a Server's URL with static test keys.
