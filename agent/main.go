@@ -39,7 +39,7 @@ const usage = `usage:
                           [--max-mb-per-sec N] [--cross-fs] [--max-file-size BYTES]
   sightline-agent scan host [--root DIR] [--host NAME]
   sightline-agent scan s3   [--bucket NAME…] [--prefix P] [--region R] [--endpoint URL --path-style]
-                            [--sample-percent N] [--max-objects N] [--bytes-per-object N] [--account ID]
+                            [--sample-percent N] [--max-objects N] [--bytes-per-object N] [--random-start] [--account ID]
   sightline-agent scan iam  [--region R] [--endpoint URL] [--account ID]
   sightline-agent scan ldap --url URL --base-dn DN [--bind-dn DN --password-file FILE] [--start-tls]
                             [--ca-file FILE] [--tls-skip-verify] [--privileged-group DN…] [--page-pause DURATION]
@@ -276,7 +276,8 @@ func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	pathStyle := fs.Bool("path-style", false, "path-style addressing (most S3-compatible stores)")
 	percent := fs.Float64("sample-percent", 100, "percent of the objects to read (the same ones each time)")
 	maxObjects := fs.Int("max-objects", 1000, "objects read per bucket at most")
-	perObject := fs.Int64("bytes-per-object", 1<<20, "bytes read from the start of each object")
+	perObject := fs.Int64("bytes-per-object", 1<<20, "bytes read from each object")
+	randomStart := fs.Bool("random-start", false, "read big text objects from an offset fixed by the key, not the top")
 	account := fs.String("account", "", "AWS account id, for ids and locations")
 	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", ""), "agent data directory (for the enrolled token key)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -297,7 +298,7 @@ func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	key, agentID := tokenKey(*dataDir, log)
 	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	res, err := s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: buckets, Prefix: *prefix, SamplePercent: *percent,
-		MaxObjects: *maxObjects, BytesPerObject: *perObject, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer(key),
+		MaxObjects: *maxObjects, BytesPerObject: *perObject, RandomStart: *randomStart, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer(key),
 		Account: *account, AgentID: agentID, Logger: log}, out.Emit)
 	if err != nil {
 		return err

@@ -63,6 +63,7 @@ type S3Scan struct {
 	SamplePercent  float64  `yaml:"sample_percent"`
 	MaxObjects     int      `yaml:"max_objects"`
 	BytesPerObject int64    `yaml:"bytes_per_object"`
+	RandomStart    bool     `yaml:"random_start"`
 	Account        string   `yaml:"account"`
 }
 

@@ -188,7 +188,7 @@ func (r *Runner) Run(ctx context.Context) error {
 				}
 				err = r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
 					return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Prefix: sc.Prefix,
-						SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject,
+						SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject, RandomStart: sc.RandomStart,
 						Detector: det, Tokenizer: tok, Account: sc.Account, AgentID: r.o.Creds.AgentID, State: st,
 						Logger: r.o.Logger, Now: r.o.Now}, emit)
 				})

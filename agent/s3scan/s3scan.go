@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -67,9 +68,13 @@ type Options struct {
 	SamplePercent  float64 // default 100
 	MaxObjects     int     // default 1000
 	BytesPerObject int64   // default 1 MiB
-	Detector       pii.Detector
-	Tokenizer      *pii.Tokenizer
-	Account        string // the AWS account, for locations and ids
+	// RandomStart reads each big text object from an offset chosen by a
+	// hash of its key (the same each scan) instead of from its top;
+	// archives and documents are always read from the top.
+	RandomStart bool
+	Detector    pii.Detector
+	Tokenizer   *pii.Tokenizer
+	Account     string // the AWS account, for locations and ids
 	// State, when set, makes the scan incremental by ETag and last-modified
 	// time; the caller saves it after the scan.
 	State   *State
@@ -415,13 +420,15 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 	loc := "s3://" + b.name + "/" + key
 	etag := strings.Trim(aws.ToString(obj.ETag), `"`)
 	modified := aws.ToTime(obj.LastModified)
+	var start int64
 	prev, same := b.o.State.unchanged(b.name+"/"+key, etag, modified)
 	results, encryption := prev.Results, prev.Encryption
 	if same {
 		b.stats["objects_unchanged"]++
 	} else {
+		start = b.start(key, aws.ToInt64(obj.Size))
 		out, err := b.o.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: obj.Key,
-			Range: aws.String(fmt.Sprintf("bytes=0-%d", b.o.BytesPerObject-1))})
+			Range: aws.String(fmt.Sprintf("bytes=%d-%d", start, start+b.o.BytesPerObject-1))})
 		if err != nil {
 			b.partial = append(b.partial, key+": "+describe(err))
 			return false, nil
@@ -457,7 +464,9 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		if encryption == "" {
 			a.Attributes["encryption"] = "none"
 		}
-		if size > b.o.BytesPerObject {
+		if size > b.o.BytesPerObject && start > 0 {
+			a.Attributes["partial"] = fmt.Sprintf("sampled %d of %d bytes from byte %d", b.o.BytesPerObject, size, start)
+		} else if size > b.o.BytesPerObject {
 			a.Attributes["partial"] = fmt.Sprintf("sampled the first %d of %d bytes", b.o.BytesPerObject, size)
 		} else if r.Partial != "" {
 			a.Attributes["partial"] = r.Partial
@@ -552,4 +561,22 @@ func principals(v any) []string {
 		return out
 	}
 	return nil
+}
+
+// start is where an object's sample begins: its top, or with RandomStart
+// and a big text object an offset fixed by the key's hash.
+func (b *bucketScan) start(key string, size int64) int64 {
+	if !b.o.RandomStart || size <= b.o.BytesPerObject {
+		return 0
+	}
+	switch strings.ToLower(path.Ext(strings.TrimSuffix(strings.ToLower(key), ".gz"))) {
+	case ".zip", ".tar", ".tgz", ".docx", ".xlsx", ".pptx", ".pdf":
+		return 0
+	}
+	if strings.HasSuffix(strings.ToLower(key), ".gz") {
+		return 0 // a compressed stream is read from its header
+	}
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return int64(h.Sum64() % uint64(size-b.o.BytesPerObject))
 }

@@ -180,3 +180,28 @@ func TestAccountBlockPublicAccess(t *testing.T) {
 	require.Equal(t, "false", bucket.Attributes["public"])
 	require.Equal(t, "acl grants READ to AllUsers", bucket.Attributes["public_evidence"])
 }
+
+// RandomStart samples a big text object from an offset fixed by its key;
+// a compressed one is still read from its top.
+func TestRandomStart(t *testing.T) {
+	big := strings.Repeat("filler line without anything personal\n", 200) // 7,600 bytes
+	url := s3test.Server(t, map[string]s3test.Settings{"b": {Region: "eu-west-1"}}, map[string]map[string][]byte{
+		"b": {"app.log": []byte(big + "mail f@example.com\n"), "app.log.gz": gz(t, big+"mail g@example.com\n")}})
+	partial := map[string]string{}
+	_, err := Scan(context.Background(), Options{Client: s3test.Client(url), Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
+		BytesPerObject: 1000, RandomStart: true}, func(r *wire.Record) error {
+		if r.Kind == wire.KindAsset && r.AssetType == "object" {
+			partial[r.Location] = r.Attributes["partial"]
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	bs := &bucketScan{o: Options{RandomStart: true, BytesPerObject: 1000}}
+	off := bs.start("app.log", int64(len(big)+19))
+	require.Positive(t, off, "this key's offset")
+	require.Zero(t, bs.start("app.log.gz", 1<<20))
+	require.Zero(t, bs.start("report.docx", 1<<20))
+	if p, ok := partial["s3://b/app.log"]; ok { // found only when the window holds the address
+		require.Equal(t, fmt.Sprintf("sampled 1000 of %d bytes from byte %d", len(big)+19, off), p)
+	}
+}
