@@ -18,6 +18,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/incident"
+	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -502,4 +503,29 @@ func (s *Server) assets(c *gin.Context) {
 			"owner": a.Owner, "attributes": a.Attributes})
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out, "total": total, "limit": f.Limit, "offset": f.Offset})
+}
+
+// riskAssets lists the riskiest assets holding personal data, each score
+// with its factors.
+func (s *Server) riskAssets(c *gin.Context) {
+	page, err := s.filter(c)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	scores, err := risk.Top(c.Request.Context(), s.o.Store, page.Limit)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	out := make([]gin.H, 0, len(scores))
+	for _, sc := range scores {
+		factors := make([]gin.H, 0, len(sc.Factors))
+		for _, f := range sc.Factors {
+			factors = append(factors, gin.H{"factor": f.Name, "points": f.Points})
+		}
+		out = append(out, gin.H{"asset_id": sc.AssetID, "location": sc.Location, "host": sc.Host, "source": sc.Source,
+			"asset_type": sc.AssetType, "score": sc.Score, "factors": factors})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
 }

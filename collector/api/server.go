@@ -19,6 +19,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
 )
@@ -37,6 +38,7 @@ type Store interface {
 	AppendAudit(ctx context.Context, e store.AuditEntry) error
 	Audit(ctx context.Context, limit, offset int) ([]store.AuditEntry, uint64, error)
 	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
+	risk.Store
 }
 
 // Options configures a Server.
@@ -90,6 +92,7 @@ func New(o Options) *Server {
 	read.GET("/findings", s.audit, s.findings)
 	read.GET("/principals", s.audit, s.principals)
 	read.GET("/assets", s.audit, s.assets)
+	read.GET("/risk/assets", s.audit, s.riskAssets)
 	read.GET("/access/readers", s.audit, s.readers)
 	read.POST("/incidents/impact", s.audit, s.incidentImpact)
 	// Where a person appears: the privacy office's question.

@@ -577,6 +577,31 @@ func TestIncidentImpact(t *testing.T) {
 	}
 	status, _ := s.post("/api/v1/incidents/impact", `{}`)
 	require.Equal(t, 400, status)
+
+	// Risk: each score is the sum of its factors (the README's model).
+	var risks struct {
+		Items []struct {
+			Location string `json:"location"`
+			Score    int    `json:"score"`
+			Factors  []struct {
+				Factor string `json:"factor"`
+				Points int    `json:"points"`
+			} `json:"factors"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/risk/assets", &risks))
+	var got []string
+	for _, r := range risks.Items {
+		var fs []string
+		for _, f := range r.Factors {
+			fs = append(fs, fmt.Sprintf("%s=%d", f.Factor, f.Points))
+		}
+		got = append(got, fmt.Sprintf("%s %d: %s", strings.TrimPrefix(r.Location, wire.FileLocation(root)+"/"), r.Score, strings.Join(fs, ", ")))
+	}
+	require.Equal(t, []string{
+		"hr/notes.txt 54: holds government_id data=30, 1 occurrences=1, up to 1 distinct values=1, world-readable (every account of the host)=20, 3 principals hold a read grant=2",
+		"crm/a.csv 53: holds financial data=25, 5 occurrences=3, up to 4 distinct values=3, world-readable (every account of the host)=20, 3 principals hold a read grant=2",
+	}, got)
 }
 
 // TestDirectoryScanThroughCollector: an agent in run mode scans the test

@@ -1,0 +1,106 @@
+// Package risk scores assets holding personal data, 0–100, and explains
+// every score with its factors and their points. The model (README, "Risk
+// model") adds sensitivity (the most sensitive category held, how much, how
+// many people) and exposure (public, world-readable, how many can read it,
+// unencrypted storage), capped at 100.
+package risk
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+// categoryPoints is what holding a category is worth: government ids,
+// credentials and health data weigh most (pii-types.md).
+var categoryPoints = map[string]int{
+	"government_id": 30, "credential": 30, "health": 30, "financial": 25, "personal": 15, "contact": 10, "network": 5,
+}
+
+// Factor is one reason for a score.
+type Factor struct {
+	Name   string
+	Points int
+}
+
+// Score is an asset's risk and why.
+type Score struct {
+	AssetID, Location, Host, Source, AssetType string
+	Score                                      int
+	Factors                                    []Factor
+}
+
+// Store is what scoring needs.
+type Store interface {
+	Exposures(ctx context.Context, limit int) ([]store.AssetExposure, error)
+}
+
+// volume gives up to max points on a log scale: 10 → a quarter, 1,000 →
+// three quarters, 10,000 and more → all.
+func volume(n uint64, max int) int {
+	if n == 0 {
+		return 0
+	}
+	return int(math.Min(float64(max), math.Round(math.Log10(float64(n)+1)/4*float64(max))))
+}
+
+// Assess scores one asset.
+func Assess(e store.AssetExposure) Score {
+	s := Score{AssetID: e.AssetID, Location: e.Location, Host: e.Host, Source: e.Source, AssetType: e.AssetType}
+	add := func(name string, p int) {
+		if p > 0 {
+			s.Factors = append(s.Factors, Factor{name, p})
+			s.Score += p
+		}
+	}
+	top, topCat := 0, ""
+	for _, c := range e.Categories {
+		if p := categoryPoints[c]; p > top || (p == top && c < topCat) {
+			top, topCat = p, c
+		}
+	}
+	add("holds "+topCat+" data", top)
+	add(fmt.Sprintf("%d occurrences", e.Occurrences), volume(e.Occurrences, 15))
+	add(fmt.Sprintf("up to %d distinct values", e.Distinct), volume(e.Distinct, 15))
+	switch {
+	case e.Attributes["public"] == "true":
+		add("public (anyone on the internet can read it)", 30)
+	case e.Attributes["world_readable"] == "true":
+		add("world-readable (every account of the host)", 20)
+	}
+	if e.Readers > 0 {
+		add(fmt.Sprintf("%d principals hold a read grant", e.Readers), volume(e.Readers, 10))
+	}
+	if e.Attributes["encrypted"] == "false" {
+		add("stored unencrypted", 5)
+	}
+	if s.Score > 100 {
+		s.Score = 100
+	}
+	return s
+}
+
+// Top returns the n highest-scored assets, highest first.
+func Top(ctx context.Context, st Store, n int) ([]Score, error) {
+	ex, err := st.Exposures(ctx, 10000)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Score, 0, len(ex))
+	for _, e := range ex {
+		out = append(out, Assess(e))
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].Location < out[j].Location
+	})
+	if n > 0 && len(out) > n {
+		out = out[:n]
+	}
+	return out, nil
+}
