@@ -529,3 +529,47 @@ func (s *Server) riskAssets(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
+
+// assetDetail is one asset: its findings (masked samples, locations), who
+// can read it, and its risk with the factors.
+func (s *Server) assetDetail(c *gin.Context) {
+	ctx := c.Request.Context()
+	a, err := s.o.Store.AssetByID(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	findings, _, err := s.o.Store.Findings(ctx, store.FindingFilter{AssetID: a.ID, Limit: store.MaxLimit})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	fs := make([]gin.H, 0, len(findings))
+	for _, f := range findings {
+		fs = append(fs, gin.H{"type": f.Type, "category": f.Category, "confidence": f.Confidence, "count": f.Count,
+			"distinct": f.Distinct, "samples": f.Samples, "where": f.Locations, "observed_at": f.ObservedAt})
+	}
+	out := gin.H{"asset_id": a.ID, "asset_type": a.Type, "location": a.Location, "host": a.Host, "owner": a.Owner,
+		"attributes": a.Attributes, "findings": fs}
+	if _, readers, err := access.Readers(ctx, s.o.Store, a.Location, a.Host); err == nil {
+		rs := make([]gin.H, 0, len(readers))
+		for _, r := range readers {
+			rs = append(rs, gin.H{"principal_id": r.PrincipalID, "name": r.Name, "principal_type": r.Type, "privileged": r.Privileged, "via": r.Via})
+		}
+		out["readers"] = rs
+	} else {
+		s.fail(c, err)
+		return
+	}
+	if sc, ok, err := risk.Of(ctx, s.o.Store, a.ID); err != nil {
+		s.fail(c, err)
+		return
+	} else if ok {
+		factors := make([]gin.H, 0, len(sc.Factors))
+		for _, f := range sc.Factors {
+			factors = append(factors, gin.H{"factor": f.Name, "points": f.Points})
+		}
+		out["risk"] = gin.H{"score": sc.Score, "factors": factors}
+	}
+	c.JSON(http.StatusOK, out)
+}

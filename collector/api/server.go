@@ -39,6 +39,7 @@ type Store interface {
 	Audit(ctx context.Context, limit, offset int) ([]store.AuditEntry, uint64, error)
 	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
 	risk.Store
+	AssetByID(ctx context.Context, id string) (store.Asset, error)
 }
 
 // Options configures a Server.
@@ -92,6 +93,7 @@ func New(o Options) *Server {
 	read.GET("/findings", s.audit, s.findings)
 	read.GET("/principals", s.audit, s.principals)
 	read.GET("/assets", s.audit, s.assets)
+	read.GET("/assets/:id", s.audit, s.assetDetail)
 	read.GET("/risk/assets", s.audit, s.riskAssets)
 	read.GET("/access/readers", s.audit, s.readers)
 	read.POST("/incidents/impact", s.audit, s.incidentImpact)

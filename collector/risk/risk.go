@@ -35,7 +35,7 @@ type Score struct {
 
 // Store is what scoring needs.
 type Store interface {
-	Exposures(ctx context.Context, limit int) ([]store.AssetExposure, error)
+	Exposures(ctx context.Context, limit int, ids ...string) ([]store.AssetExposure, error)
 }
 
 // volume gives up to max points on a log scale: 10 → a quarter, 1,000 →
@@ -103,4 +103,13 @@ func Top(ctx context.Context, st Store, n int) ([]Score, error) {
 		out = out[:n]
 	}
 	return out, nil
+}
+
+// Of scores one asset, or reports it holds no current personal data.
+func Of(ctx context.Context, st Store, assetID string) (Score, bool, error) {
+	ex, err := st.Exposures(ctx, 1, assetID)
+	if err != nil || len(ex) == 0 {
+		return Score{}, false, err
+	}
+	return Assess(ex[0]), true, nil
 }

@@ -276,3 +276,36 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 	}
 	return out, total, nil
 }
+
+// AssetByID returns a current asset, or ErrNotFound.
+func (s *Store) AssetByID(ctx context.Context, id string) (Asset, error) {
+	items, _, err := s.assetsWhere(ctx, "asset_id = ?", id)
+	if err != nil {
+		return Asset{}, err
+	}
+	if len(items) == 0 {
+		return Asset{}, ErrNotFound
+	}
+	return items[0], nil
+}
+
+func (s *Store) assetsWhere(ctx context.Context, cond string, args ...any) ([]Asset, uint64, error) {
+	var rows []struct {
+		ID       string   `ch:"asset_id"`
+		Type     string   `ch:"asset_type"`
+		Location string   `ch:"location"`
+		Host     string   `ch:"host"`
+		Owner    string   `ch:"owner"`
+		Keys     []string `ch:"attr_keys"`
+		Values   []string `ch:"attr_values"`
+	}
+	q := `SELECT asset_id, asset_type, location, host, owner, attr_keys, attr_values FROM {db}.current_assets WHERE ` + cond + ` LIMIT 1`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
+		return nil, 0, s.wrap("reading asset", err)
+	}
+	out := make([]Asset, len(rows))
+	for i, r := range rows {
+		out[i] = Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Owner: r.Owner, Attributes: kvMap(r.Keys, r.Values)}
+	}
+	return out, uint64(len(out)), nil
+}

@@ -8,7 +8,7 @@ import (
 
 // FindingFilter narrows the current findings. Empty fields do not filter.
 type FindingFilter struct {
-	Type, Category, Host, LocationPrefix, AgentID, Source string
+	Type, Category, Host, LocationPrefix, AgentID, Source, AssetID string
 	// Limit defaults to 100 and is capped at 1000; Summary ignores both.
 	Limit, Offset int
 }
@@ -60,6 +60,7 @@ func (f FindingFilter) from() (string, []any) {
 		{"startsWith(location, ?)", f.LocationPrefix},
 		{"agent_id = ?", f.AgentID},
 		{"source = ?", f.Source},
+		{"asset_id = ?", f.AssetID},
 	} {
 		if c.v != "" {
 			conds = append(conds, c.sql)

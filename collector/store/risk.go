@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // AssetExposure is what the risk model needs to know of one asset holding
 // personal data.
@@ -16,7 +19,8 @@ type AssetExposure struct {
 // Exposures lists the current assets holding personal data with their
 // categories, volumes, attributes and number of read grants (at most
 // limit, the biggest first).
-func (s *Store) Exposures(ctx context.Context, limit int) ([]AssetExposure, error) {
+// With ids, only those assets.
+func (s *Store) Exposures(ctx context.Context, limit int, ids ...string) ([]AssetExposure, error) {
 	if limit <= 0 || limit > 10000 {
 		limit = 10000
 	}
@@ -33,14 +37,22 @@ func (s *Store) Exposures(ctx context.Context, limit int) ([]AssetExposure, erro
 	q := `SELECT asset_id, any(location) AS location, any(host) AS host, any(source) AS source,
 			groupUniqArray(category) AS categories, groupUniqArray(type) AS types,
 			sum(count) AS occ, sum(distinct_count) AS dist
-		FROM {db}.current_pii_findings GROUP BY asset_id ORDER BY occ DESC, asset_id LIMIT ?`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), limit); err != nil {
+		FROM {db}.current_pii_findings %s
+		GROUP BY asset_id ORDER BY occ DESC, asset_id LIMIT ?`
+	// An empty array literal has no element type on 18.16, so the filter is
+	// left out rather than bound empty.
+	args := []any{limit}
+	where := ""
+	if len(ids) > 0 {
+		where, args = "WHERE has(?, asset_id)", []any{ids, limit}
+	}
+	if err := s.conn.Select(ctx, &rows, s.sql(fmt.Sprintf(q, where)), args...); err != nil {
 		return nil, s.wrap("reading exposures", err)
 	}
 	if len(rows) == 0 {
 		return nil, nil
 	}
-	ids := make([]string, len(rows))
+	ids = make([]string, len(rows))
 	for i, r := range rows {
 		ids[i] = r.AssetID
 	}

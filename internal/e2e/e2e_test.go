@@ -602,6 +602,44 @@ func TestIncidentImpact(t *testing.T) {
 		"hr/notes.txt 54: holds government_id data=30, 1 occurrences=1, up to 1 distinct values=1, world-readable (every account of the host)=20, 3 principals hold a read grant=2",
 		"crm/a.csv 53: holds financial data=25, 5 occurrences=3, up to 4 distinct values=3, world-readable (every account of the host)=20, 3 principals hold a read grant=2",
 	}, got)
+
+	// One asset in detail: findings with masked samples, readers, risk.
+	var list struct {
+		Items []struct {
+			AssetID  string `json:"asset_id"`
+			Location string `json:"location"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/assets?type=file", &list))
+	id := ""
+	for _, it := range list.Items {
+		if strings.HasSuffix(it.Location, "/hr/notes.txt") {
+			id = it.AssetID
+		}
+	}
+	require.NotEmpty(t, id)
+	var detail struct {
+		Findings []struct {
+			Type    string   `json:"type"`
+			Count   int      `json:"count"`
+			Samples []string `json:"samples"`
+		} `json:"findings"`
+		Readers []struct {
+			Via []string `json:"via"`
+		} `json:"readers"`
+		Risk struct {
+			Score int `json:"score"`
+		} `json:"risk"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/assets/"+id, &detail))
+	require.Len(t, detail.Findings, 1)
+	require.Equal(t, "us_ssn", detail.Findings[0].Type)
+	require.Equal(t, []string{"***-**-6780"}, detail.Findings[0].Samples)
+	require.Equal(t, 54, detail.Risk.Score)
+	require.NotEmpty(t, detail.Readers, "world-readable: the accounts the host scan knows, or at least the owner")
+	assertNoRaw(t, s.rawAPI("/api/v1/assets/"+id))
+	var none struct{}
+	require.Equal(t, 404, s.get("/api/v1/assets/nope", &none))
 }
 
 // TestDirectoryScanThroughCollector: an agent in run mode scans the test
