@@ -23,6 +23,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/config"
+	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -173,7 +174,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	srv = api.New(api.Options{
 		Store: st, Auth: authn, Fleet: fl, Ingester: ing,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
-		Logger: log, Registry: reg,
+		Logger: log, Registry: reg, Jurisdictions: jurisdictions(c.Jurisdictions),
 	})
 
 	ingCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))
@@ -204,4 +205,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		err = nil
 	}
 	return err
+}
+
+func jurisdictions(js []config.Jurisdiction) []datamap.HostRule {
+	out := make([]datamap.HostRule, len(js))
+	for i, j := range js {
+		out[i] = datamap.HostRule{Glob: j.Hosts, Jurisdiction: j.Jurisdiction}
+	}
+	return out
 }

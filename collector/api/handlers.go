@@ -2,6 +2,7 @@ package api
 
 import (
 	"compress/gzip"
+	"encoding/csv"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/risk"
@@ -572,4 +574,38 @@ func (s *Server) assetDetail(c *gin.Context) {
 		out["risk"] = gin.H{"score": sc.Score, "factors": factors}
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// dataMap is the data map by system (a host's files, a bucket): what
+// categories and types, how much, which jurisdiction, public or not. With
+// format=csv it is a record-of-processing seed a spreadsheet opens.
+func (s *Server) dataMap(c *gin.Context) {
+	systems, err := datamap.Map(c.Request.Context(), s.o.Store, s.o.Jurisdictions)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	switch c.DefaultQuery("format", "json") {
+	case "json":
+		out := make([]gin.H, 0, len(systems))
+		for _, m := range systems {
+			out = append(out, gin.H{"system": m.System, "source": m.Source, "jurisdiction": m.Jurisdiction, "public": m.Public,
+				"categories": m.Categories, "types": m.Types, "assets": m.Assets, "records": m.Occurrences,
+				"people_at_most": m.DistinctAtMost})
+		}
+		c.JSON(http.StatusOK, gin.H{"systems": out})
+	case "csv":
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", `attachment; filename="sightline-data-map.csv"`)
+		w := csv.NewWriter(c.Writer)
+		_ = w.Write([]string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "records", "people_at_most"})
+		for _, m := range systems {
+			_ = w.Write([]string{m.System, m.Source, m.Jurisdiction, strconv.FormatBool(m.Public), strings.Join(m.Categories, ";"),
+				strings.Join(m.Types, ";"), strconv.FormatUint(m.Assets, 10), strconv.FormatUint(m.Occurrences, 10),
+				strconv.FormatUint(m.DistinctAtMost, 10)})
+		}
+		w.Flush()
+	default:
+		s.fail(c, errorf(kindBadRequest, "format must be json or csv"))
+	}
 }

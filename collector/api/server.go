@@ -17,6 +17,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/risk"
@@ -40,6 +41,7 @@ type Store interface {
 	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
 	risk.Store
 	AssetByID(ctx context.Context, id string) (store.Asset, error)
+	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]uint64, error)
 }
 
 // Options configures a Server.
@@ -51,6 +53,8 @@ type Options struct {
 	MaxBodyBytes    int64
 	MaxDecodedBytes int64
 	Logger          *slog.Logger
+	// Jurisdictions place hosts for the data map (buckets use their region).
+	Jurisdictions []datamap.HostRule
 	// Registry receives the API's metrics and is served on /metrics.
 	Registry *prometheus.Registry
 }
@@ -95,6 +99,7 @@ func New(o Options) *Server {
 	read.GET("/assets", s.audit, s.assets)
 	read.GET("/assets/:id", s.audit, s.assetDetail)
 	read.GET("/risk/assets", s.audit, s.riskAssets)
+	read.GET("/datamap", s.audit, s.dataMap)
 	read.GET("/access/readers", s.audit, s.readers)
 	read.POST("/incidents/impact", s.audit, s.incidentImpact)
 	// Where a person appears: the privacy office's question.

@@ -17,6 +17,15 @@ type Config struct {
 	ClickHouse ClickHouse `yaml:"clickhouse"`
 	Ingest     Ingest     `yaml:"ingest"`
 	LogLevel   string     `yaml:"log_level"`
+	// Jurisdictions say where hosts are, by name glob, first match wins
+	// (buckets take theirs from their region).
+	Jurisdictions []Jurisdiction `yaml:"jurisdictions"`
+}
+
+// Jurisdiction maps host names to a jurisdiction ("EU", "US", "UK", …).
+type Jurisdiction struct {
+	Hosts        string `yaml:"hosts"`
+	Jurisdiction string `yaml:"jurisdiction"`
 }
 
 // ClickHouse says where the store is.

@@ -640,6 +640,25 @@ func TestIncidentImpact(t *testing.T) {
 	assertNoRaw(t, s.rawAPI("/api/v1/assets/"+id))
 	var none struct{}
 	require.Equal(t, 404, s.get("/api/v1/assets/nope", &none))
+
+	// The data map by system, and its CSV export.
+	var dm struct {
+		Systems []struct {
+			System       string   `json:"system"`
+			Jurisdiction string   `json:"jurisdiction"`
+			Categories   []string `json:"categories"`
+			Records      int      `json:"records"`
+		} `json:"systems"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/datamap", &dm))
+	require.Len(t, dm.Systems, 1)
+	require.Equal(t, host, dm.Systems[0].System)
+	require.Equal(t, "unknown", dm.Systems[0].Jurisdiction, "no jurisdictions configured")
+	require.Equal(t, []string{"contact", "financial", "government_id"}, dm.Systems[0].Categories)
+	require.Equal(t, 6, dm.Systems[0].Records)
+	csvOut := s.rawAPI("/api/v1/datamap?format=csv")
+	require.Contains(t, csvOut, "system,source,jurisdiction,public,data_categories,data_types,assets,records,people_at_most\n")
+	require.Contains(t, csvOut, host+",fs,unknown,false,contact;financial;government_id,credit_card;email;us_ssn,2,6,")
 }
 
 // TestDirectoryScanThroughCollector: an agent in run mode scans the test
@@ -763,6 +782,20 @@ func TestCloudScanThroughCollector(t *testing.T) {
 	}
 	sort.Strings(names)
 	require.Equal(t, []string{"alice", "bob", "dave", "deploy", "ops"}, names)
+	var dm struct {
+		Systems []struct {
+			System       string `json:"system"`
+			Jurisdiction string `json:"jurisdiction"`
+			Public       bool   `json:"public"`
+		} `json:"systems"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/datamap", &dm))
+	got := map[string]string{}
+	for _, m := range dm.Systems {
+		got[m.System] = fmt.Sprintf("%s public=%v", m.Jurisdiction, m.Public)
+	}
+	require.Equal(t, map[string]string{"s3://open-eu": "EU public=true", "s3://closed": "EU public=false"}, got,
+		"buckets take the jurisdiction of their region")
 	var findings findingsPage
 	require.Equal(t, 200, s.get("/api/v1/findings?source=s3", &findings))
 	require.Equal(t, 2, findings.Total)

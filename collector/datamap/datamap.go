@@ -1,0 +1,110 @@
+// Package datamap answers the privacy office's first question — what
+// personal data, where, how much, under which jurisdiction, reachable by
+// whom — as a summary by system and as a record-of-processing export.
+package datamap
+
+import (
+	"context"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+// HostRule says a host name glob's jurisdiction.
+type HostRule struct {
+	Glob, Jurisdiction string
+}
+
+// Store is what the map needs.
+type Store interface {
+	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]uint64, error)
+	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
+}
+
+// System is one place personal data is kept: a host's file system, a
+// bucket, with what it holds.
+type System struct {
+	System, Source, Jurisdiction string
+	Public                       bool
+	Categories, Types            []string
+	Assets, Occurrences          uint64
+	DistinctAtMost               uint64
+}
+
+// Map returns one row per system, biggest first by occurrences.
+func Map(ctx context.Context, st Store, rules []HostRule) ([]System, error) {
+	rows, assets, err := st.DataMap(ctx)
+	if err != nil {
+		return nil, err
+	}
+	buckets := map[string]store.Asset{}
+	for offset := 0; ; offset += store.MaxLimit {
+		items, total, err := st.Assets(ctx, store.AssetFilter{Type: "bucket", Limit: store.MaxLimit, Offset: offset})
+		if err != nil {
+			return nil, err
+		}
+		for _, b := range items {
+			buckets[strings.TrimPrefix(b.Location, "s3://")] = b
+		}
+		if uint64(offset+len(items)) >= total || len(items) == 0 {
+			break
+		}
+	}
+	bySystem := map[string]*System{}
+	cats := map[string]map[string]bool{}
+	types := map[string]map[string]bool{}
+	var order []string
+	for _, r := range rows {
+		key, sys := r.Source+"\x00"+r.Host, r.Host
+		jur := hostJurisdiction(r.Host, rules)
+		public := false
+		if r.Bucket != "" {
+			key, sys = "s3\x00"+r.Bucket, "s3://"+r.Bucket
+			b := buckets[r.Bucket]
+			jur = b.Attributes["jurisdiction"]
+			public = b.Attributes["public"] == "true"
+		}
+		if jur == "" {
+			jur = "unknown"
+		}
+		s := bySystem[key]
+		if s == nil {
+			s = &System{System: sys, Source: r.Source, Jurisdiction: jur, Public: public}
+			bySystem[key] = s
+			cats[key], types[key] = map[string]bool{}, map[string]bool{}
+			order = append(order, key)
+		}
+		cats[key][r.Category], types[key][r.Type] = true, true
+		s.Occurrences += r.Occurrences
+		s.DistinctAtMost += r.Distinct
+		s.Assets = assets[store.SystemKey{Source: r.Source, Host: r.Host, Bucket: r.Bucket}]
+	}
+	out := make([]System, 0, len(order))
+	for _, k := range order {
+		s := bySystem[k]
+		s.Categories, s.Types = keys(cats[k]), keys(types[k])
+		out = append(out, *s)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Occurrences > out[j].Occurrences })
+	return out, nil
+}
+
+func hostJurisdiction(host string, rules []HostRule) string {
+	for _, r := range rules {
+		if ok, _ := path.Match(r.Glob, host); ok {
+			return r.Jurisdiction
+		}
+	}
+	return ""
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,55 @@
+package store
+
+import "context"
+
+// MapRow is what one (source, host, bucket) system holds of one type.
+type MapRow struct {
+	Source, Host, Bucket, Category, Type string
+	Assets, Occurrences, Distinct        uint64
+}
+
+// SystemKey names a system of the data map: source, host and bucket.
+type SystemKey struct{ Source, Host, Bucket string }
+
+// DataMap groups the current findings by source, host, bucket (for S3
+// objects), category and type, and counts each system's distinct assets.
+func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]uint64, error) {
+	var rows []struct {
+		Source   string `ch:"source"`
+		Host     string `ch:"host"`
+		Bucket   string `ch:"bucket"`
+		Category string `ch:"category"`
+		Type     string `ch:"type"`
+		Assets   uint64 `ch:"assets"`
+		Occ      uint64 `ch:"occ"`
+		Dist     uint64 `ch:"dist"`
+	}
+	q := `SELECT source, host, if(source = 's3', extract(location, '^s3://([^/]+)'), '') AS bucket, category, type,
+			uniqExact(asset_id) AS assets, sum(count) AS occ, sum(distinct_count) AS dist
+		FROM {db}.current_pii_findings GROUP BY source, host, bucket, category, type
+		ORDER BY source, host, bucket, category, type`
+	if err := s.conn.Select(ctx, &rows, s.sql(q)); err != nil {
+		return nil, nil, s.wrap("reading the data map", err)
+	}
+	var sys []struct {
+		Source string `ch:"source"`
+		Host   string `ch:"host"`
+		Bucket string `ch:"bucket"`
+		Assets uint64 `ch:"assets"`
+	}
+	q = `SELECT source, host, if(source = 's3', extract(location, '^s3://([^/]+)'), '') AS bucket, uniqExact(asset_id) AS assets
+		FROM {db}.current_pii_findings GROUP BY source, host, bucket`
+	if err := s.conn.Select(ctx, &sys, s.sql(q)); err != nil {
+		return nil, nil, s.wrap("counting the data map's assets", err)
+	}
+	assets := make(map[SystemKey]uint64, len(sys))
+	for _, r := range sys {
+		assets[SystemKey{r.Source, r.Host, r.Bucket}] = r.Assets
+	}
+	out := make([]MapRow, len(rows))
+	for i, r := range rows {
+		out[i] = MapRow{Source: r.Source, Host: r.Host, Bucket: r.Bucket, Category: r.Category, Type: r.Type,
+			Assets: r.Assets, Occurrences: r.Occ, Distinct: r.Dist}
+	}
+	return out, assets, nil
+}
