@@ -2,8 +2,8 @@ package api
 
 import (
 	"compress/gzip"
-	"encoding/csv"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
