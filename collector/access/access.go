@@ -16,6 +16,7 @@ type Store interface {
 	AssetByLocation(ctx context.Context, location, host string) (store.Asset, error)
 	Entitlements(ctx context.Context, resourceIDs, principalIDs []string, permission string) ([]store.Entitlement, error)
 	Principals(ctx context.Context, f store.PrincipalFilter) ([]store.Principal, uint64, error)
+	Exposures(ctx context.Context, limit int, ids ...string) ([]store.AssetExposure, error)
 }
 
 // Reader is a principal who can read an asset, and how.
@@ -135,4 +136,63 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// Reach is what a principal can get to.
+type Reach struct {
+	Principal    store.Principal
+	Entitlements []store.Entitlement // held directly
+	Groups       []string            // group ids it is a member of
+	Assets       []store.Asset       // assets holding personal data it can read
+}
+
+// PrincipalReach returns a principal, its grants and memberships, and the
+// assets with current personal data it can read: through its own read
+// grants, its groups' (host and directory groups), everyone on its host,
+// and buckets its IAM policies open.
+func PrincipalReach(ctx context.Context, st Store, id string) (Reach, error) {
+	ps, _, err := st.Principals(ctx, store.PrincipalFilter{IDs: []string{id}, Limit: 1})
+	if err != nil {
+		return Reach{}, err
+	}
+	if len(ps) == 0 {
+		return Reach{}, store.ErrNotFound
+	}
+	r := Reach{Principal: ps[0]}
+	if r.Entitlements, err = st.Entitlements(ctx, nil, []string{id}, ""); err != nil {
+		return r, err
+	}
+	holders := []string{id}
+	for _, e := range r.Entitlements {
+		if e.Permission == "member" {
+			r.Groups = append(r.Groups, e.ResourceID)
+			holders = append(holders, e.ResourceID)
+		}
+	}
+	if r.Principal.Source == wire.SourceHost {
+		holders = append(holders, wire.LocalPrincipalID(r.Principal.Host, "everyone", ""))
+	}
+	grants, err := st.Entitlements(ctx, nil, holders, "")
+	if err != nil {
+		return r, err
+	}
+	var ids []string
+	seen := map[string]bool{}
+	for _, g := range grants {
+		if (g.Permission == "read" || g.Permission == "write") && !seen[g.ResourceID] {
+			seen[g.ResourceID] = true
+			ids = append(ids, g.ResourceID)
+		}
+	}
+	if len(ids) == 0 {
+		return r, nil
+	}
+	exp, err := st.Exposures(ctx, 10000, ids...)
+	if err != nil {
+		return r, err
+	}
+	for _, e := range exp {
+		r.Assets = append(r.Assets, store.Asset{ID: e.AssetID, Type: e.AssetType, Location: e.Location, Host: e.Host, Attributes: e.Attributes})
+	}
+	return r, nil
 }

@@ -609,3 +609,27 @@ func (s *Server) dataMap(c *gin.Context) {
 		s.fail(c, errorf(kindBadRequest, "format must be json or csv"))
 	}
 }
+
+// principalDetail is one principal: why it is privileged, what it holds
+// (memberships with their chains, sudo, keys, policies), and the assets
+// with personal data it can read.
+func (s *Server) principalDetail(c *gin.Context) {
+	r, err := access.PrincipalReach(c.Request.Context(), s.o.Store, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	p := r.Principal
+	ents := make([]gin.H, 0, len(r.Entitlements))
+	for _, e := range r.Entitlements {
+		ents = append(ents, gin.H{"resource_id": e.ResourceID, "resource_type": e.ResourceType, "permission": e.Permission,
+			"via": e.Via, "privileged": e.Privileged})
+	}
+	assets := make([]gin.H, 0, len(r.Assets))
+	for _, a := range r.Assets {
+		assets = append(assets, gin.H{"asset_id": a.ID, "asset_type": a.Type, "location": a.Location, "host": a.Host})
+	}
+	c.JSON(http.StatusOK, gin.H{"principal_id": p.ID, "name": p.Name, "principal_type": p.Type, "source": p.Source,
+		"host": p.Host, "privileged": p.Privileged, "privileged_via": p.PrivilegedVia, "attributes": p.Attributes,
+		"entitlements": ents, "reachable_assets_with_pii": assets})
+}

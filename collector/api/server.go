@@ -96,6 +96,7 @@ func New(o Options) *Server {
 	// Calls that read personal-data locations or access are audited.
 	read.GET("/findings", s.audit, s.findings)
 	read.GET("/principals", s.audit, s.principals)
+	read.GET("/principals/:id", s.audit, s.principalDetail)
 	read.GET("/assets", s.audit, s.assets)
 	read.GET("/assets/:id", s.audit, s.assetDetail)
 	read.GET("/risk/assets", s.audit, s.riskAssets)

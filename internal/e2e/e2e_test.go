@@ -415,6 +415,36 @@ func TestHostScanAnswersPrivilegeAndReaders(t *testing.T) {
 		return out
 	}
 	require.Equal(t, map[string][]string{"root": {"group root", "owner"}, "toor": {"group root"}}, readers(team))
+
+	// toor reaches team.csv through group root, and open.log as everyone.
+	var toor struct {
+		Items []struct {
+			ID string `json:"principal_id"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/principals?source=host&type=user&host="+url.QueryEscape(host)+"&limit=1000", &toor))
+	var detail struct {
+		Name   string `json:"name"`
+		Assets []struct {
+			Location string `json:"location"`
+		} `json:"reachable_assets_with_pii"`
+	}
+	found := false
+	for _, it := range toor.Items {
+		require.Equal(t, 200, s.get("/api/v1/principals/"+it.ID, &detail))
+		if detail.Name == "toor" {
+			found = true
+			var locs []string
+			for _, a := range detail.Assets {
+				locs = append(locs, a.Location)
+			}
+			sort.Strings(locs)
+			require.Equal(t, []string{wire.FileLocation(open), wire.FileLocation(team)}, locs)
+		}
+	}
+	require.True(t, found)
+	var none struct{}
+	require.Equal(t, 404, s.get("/api/v1/principals/nope", &none))
 	all := readers(open)
 	require.Len(t, all, 8, "world-readable: every account of the host")
 	require.Equal(t, []string{"group root", "owner", "world-readable"}, all["root"])
