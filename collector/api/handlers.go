@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +21,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/incident"
+	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
@@ -632,4 +634,136 @@ func (s *Server) principalDetail(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"principal_id": p.ID, "name": p.Name, "principal_type": p.Type, "source": p.Source,
 		"host": p.Host, "privileged": p.Privileged, "privileged_via": p.PrivilegedVia, "attributes": p.Attributes,
 		"entitlements": ents, "reachable_assets_with_pii": assets})
+}
+
+func tokenOf(c *gin.Context) store.Token {
+	if v, ok := c.Get("token"); ok {
+		if t, ok := v.(store.Token); ok {
+			return t
+		}
+	}
+	return store.Token{}
+}
+
+func reviewError(err error) error {
+	switch {
+	case errors.Is(err, review.ErrInvalid):
+		return errorf(kindBadRequest, err.Error())
+	case errors.Is(err, review.ErrNotYours):
+		return errorf(kindForbidden, err.Error())
+	}
+	return err
+}
+
+func (s *Server) createCampaign(c *gin.Context) {
+	var req review.Request
+	if err := decodeJSON(http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10), &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	camp, n, err := review.Create(c.Request.Context(), s.o.Store, req, tokenOf(c).Name, time.Now())
+	if err != nil {
+		s.fail(c, reviewError(err))
+		return
+	}
+	c.Set("audit_params", "campaign="+camp.ID+" items="+strconv.Itoa(n))
+	c.JSON(http.StatusCreated, gin.H{"campaign_id": camp.ID, "name": camp.Name, "items": n, "due": camp.Due})
+}
+
+func (s *Server) campaignStatus(c *gin.Context) {
+	st, err := review.Progress(c.Request.Context(), s.o.Store, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	flagged := make([]gin.H, 0, len(st.StillThere))
+	for _, it := range st.StillThere {
+		flagged = append(flagged, gin.H{"item_id": it.ItemID, "principal": it.PrincipalName, "resource_id": it.ResourceID,
+			"permission": it.Permission, "revoked_by": it.DecidedBy, "revoked_at": it.DecidedAt})
+	}
+	c.JSON(http.StatusOK, gin.H{"campaign_id": st.Campaign.ID, "name": st.Campaign.Name, "scope": json.RawMessage(st.Campaign.Scope),
+		"due": st.Campaign.Due, "created_by": st.Campaign.CreatedBy, "items": st.Items, "pending": st.Pending,
+		"decided": st.Decided, "revoked_but_still_present": flagged})
+}
+
+func (s *Server) campaignItems(c *gin.Context) {
+	items, err := s.o.Store.ReviewItems(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	t := tokenOf(c)
+	out := make([]gin.H, 0, len(items))
+	for _, it := range items {
+		if t.Role == auth.RoleReviewer && it.Reviewer != t.Name {
+			continue // reviewers see only their own items
+		}
+		out = append(out, gin.H{"item_id": it.ItemID, "principal_id": it.PrincipalID, "principal": it.PrincipalName,
+			"resource_id": it.ResourceID, "resource_type": it.ResourceType, "permission": it.Permission, "via": it.Via,
+			"privileged": it.Privileged, "reviewer": it.Reviewer, "decision": it.Decision, "comment": it.Comment})
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+func (s *Server) decideItem(c *gin.Context) {
+	var req struct {
+		Decision   string `json:"decision"`
+		Comment    string `json:"comment"`
+		ReassignTo string `json:"reassign_to"`
+	}
+	if err := decodeJSON(http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10), &req); err != nil {
+		s.fail(c, err)
+		return
+	}
+	t := tokenOf(c)
+	c.Set("audit_params", "item="+c.Param("item")+" decision="+req.Decision)
+	err := review.Decide(c.Request.Context(), s.o.Store, c.Param("id"), c.Param("item"), req.Decision, req.Comment, req.ReassignTo,
+		t.Name, t.Role == auth.RoleAdmin, time.Now())
+	if err != nil {
+		s.fail(c, reviewError(err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"item_id": c.Param("item"), "decision": req.Decision})
+}
+
+// campaignExport is the evidence: every item with its full decision
+// history, as CSV.
+func (s *Server) campaignExport(c *gin.Context) {
+	ctx := c.Request.Context()
+	camp, err := s.o.Store.GetCampaign(ctx, c.Param("id"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	items, err := s.o.Store.ReviewItems(ctx, camp.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	hist, err := s.o.Store.Decisions(ctx, camp.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	byItem := map[string]store.ReviewItem{}
+	for _, it := range items {
+		byItem[it.ItemID] = it
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="review-`+camp.ID+`.csv"`)
+	w := csv.NewWriter(c.Writer)
+	_ = w.Write([]string{"campaign", "item", "principal", "resource_id", "resource_type", "permission", "via", "reviewer",
+		"decision", "comment", "reassign_to", "decided_by", "decided_at"})
+	for _, d := range hist {
+		it := byItem[d.ItemID]
+		_ = w.Write([]string{camp.Name, d.ItemID, it.PrincipalName, it.ResourceID, it.ResourceType, it.Permission,
+			strings.Join(it.Via, " | "), it.Reviewer, d.Decision, d.Comment, d.ReassignTo, d.DecidedBy, d.DecidedAt.Format(time.RFC3339)})
+	}
+	for _, it := range items {
+		if it.Decision == "" {
+			_ = w.Write([]string{camp.Name, it.ItemID, it.PrincipalName, it.ResourceID, it.ResourceType, it.Permission,
+				strings.Join(it.Via, " | "), it.Reviewer, "pending", "", "", "", ""})
+		}
+	}
+	w.Flush()
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
@@ -42,6 +43,7 @@ type Store interface {
 	risk.Store
 	AssetByID(ctx context.Context, id string) (store.Asset, error)
 	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]uint64, error)
+	review.Store
 }
 
 // Options configures a Server.
@@ -106,6 +108,14 @@ func New(o Options) *Server {
 	// Where a person appears: the privacy office's question.
 	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.audit, s.subjectSearch)
 	v1.GET("/audit", s.requireRole(auth.RoleAdmin), s.audit, s.auditLog)
+	// Access reviews: security and admins run campaigns; reviewers decide
+	// their own items and see nothing else.
+	reviews := v1.Group("/reviews")
+	reviews.POST("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.createCampaign)
+	reviews.GET("/:id", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, s.campaignStatus)
+	reviews.GET("/:id/items", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, s.campaignItems)
+	reviews.POST("/:id/items/:item/decision", s.requireRole(auth.RoleAdmin, auth.RoleReviewer), s.audit, s.decideItem)
+	reviews.GET("/:id/export", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.campaignExport)
 	return s
 }
 

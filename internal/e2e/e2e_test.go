@@ -831,3 +831,125 @@ func TestCloudScanThroughCollector(t *testing.T) {
 	require.Equal(t, 2, findings.Total)
 	assertNoRaw(t, s.rawAPI("/api/v1/findings?source=s3"))
 }
+
+// do calls the API with a given token and optional JSON body.
+func (s *stack) do(method, path, token, body string) (int, string) {
+	s.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	require.NoError(s.t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(s.t, err)
+	return resp.StatusCode, string(b)
+}
+
+// TestAccessReviewCampaign runs a whole campaign over a host's privileged
+// entitlements: create, reviewers see only their items, decide every item
+// (a revoke needs a comment, a reassignment moves the item), export the
+// evidence, and reconcile: the revoked grant still exists after the scans.
+func TestAccessReviewCampaign(t *testing.T) {
+	s := newStack(t, clickhouseAddr(t))
+	hostRoot, err := filepath.Abs("../../agent/hostscan/testdata/host")
+	require.NoError(t, err)
+	a := s.newAgent([]string{t.TempDir()}, fmt.Sprintf("  host:\n    enabled: true\n    interval: 1h\n    root: %q\n", hostRoot))
+	s.runAgent(a)
+	require.Eventually(t, func() bool {
+		var p struct {
+			Total int `json:"total"`
+		}
+		return s.get("/api/v1/principals?source=host&privileged=true", &p) == 200 && p.Total == 10
+	}, 30*time.Second, 100*time.Millisecond)
+	rev1 := s.run("token", "create", "--role", "reviewer", "--name", "rev1", "--config", s.config)
+	rev2 := s.run("token", "create", "--role", "reviewer", "--name", "rev2", "--config", s.config)
+
+	status, body := s.do("POST", "/api/v1/reviews", rev1, `{"name":"q4","scope":{"privileged_only":true},"reviewer":"rev1"}`)
+	require.Equal(t, 403, status, "a reviewer cannot create campaigns")
+	status, body = s.do("POST", "/api/v1/reviews", s.admin, `{"name":"q4 privileged","scope":{"privileged_only":true,"source":"host"},"reviewer":"rev1"}`)
+	require.Equal(t, 201, status, body)
+	var created struct {
+		ID    string `json:"campaign_id"`
+		Items int    `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &created))
+	require.Positive(t, created.Items)
+
+	type item struct {
+		ItemID    string `json:"item_id"`
+		Principal string `json:"principal"`
+		Decision  string `json:"decision"`
+		Reviewer  string `json:"reviewer"`
+	}
+	itemsOf := func(token string) []item {
+		st, b := s.do("GET", "/api/v1/reviews/"+created.ID+"/items", token, "")
+		require.Equal(t, 200, st, b)
+		var out struct {
+			Items []item `json:"items"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(b), &out))
+		return out.Items
+	}
+	mine := itemsOf(rev1)
+	require.Len(t, mine, created.Items)
+	require.Empty(t, itemsOf(rev2), "reviewers see only their own items")
+	decide := func(token, id, body string) int {
+		st, _ := s.do("POST", "/api/v1/reviews/"+created.ID+"/items/"+id+"/decision", token, body)
+		return st
+	}
+	require.Equal(t, 400, decide(rev1, mine[0].ItemID, `{"decision":"revoke"}`), "a revoke needs a comment")
+	require.Equal(t, 200, decide(rev1, mine[0].ItemID, `{"decision":"revoke","comment":"left the team"}`))
+	require.Equal(t, 200, decide(rev1, mine[1].ItemID, `{"decision":"reassign","reassign_to":"rev2"}`))
+	require.Equal(t, 403, decide(rev1, mine[1].ItemID, `{"decision":"certify"}`), "reassigned away")
+	require.Len(t, itemsOf(rev2), 1)
+	require.Equal(t, 403, decide(rev2, mine[2].ItemID, `{"decision":"certify"}`), "not rev2's item")
+	require.Equal(t, 200, decide(rev2, mine[1].ItemID, `{"decision":"certify","comment":"on call"}`))
+	for _, it := range mine[2:] {
+		require.Equal(t, 200, decide(rev1, it.ItemID, `{"decision":"certify"}`))
+	}
+
+	status, body = s.do("GET", "/api/v1/reviews/"+created.ID, rev1, "")
+	require.Equal(t, 200, status, body)
+	var prog struct {
+		Pending int            `json:"pending"`
+		Decided map[string]int `json:"decided"`
+		Flagged []struct {
+			ItemID string `json:"item_id"`
+		} `json:"revoked_but_still_present"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &prog))
+	require.Equal(t, 0, prog.Pending)
+	require.Equal(t, map[string]int{"revoke": 1, "certify": created.Items - 1}, prog.Decided)
+	require.Len(t, prog.Flagged, 1, "the scans still report the revoked grant")
+	require.Equal(t, mine[0].ItemID, prog.Flagged[0].ItemID)
+
+	status, csvOut := s.do("GET", "/api/v1/reviews/"+created.ID+"/export", s.admin, "")
+	require.Equal(t, 200, status)
+	require.Contains(t, csvOut, "campaign,item,principal,resource_id,resource_type,permission,via,reviewer,decision,comment,reassign_to,decided_by,decided_at\n")
+	require.Contains(t, csvOut, ",revoke,left the team,,rev1,")
+	require.Contains(t, csvOut, ",reassign,,rev2,rev1,")
+	require.Contains(t, csvOut, ",certify,on call,,rev2,")
+	require.Equal(t, created.Items+1, strings.Count(csvOut, "\n")-1, "every decision, the reassignment included, is in the history")
+
+	status, _ = s.do("GET", "/api/v1/datamap", rev1, "")
+	require.Equal(t, 403, status, "a reviewer cannot read the data map")
+	status, _ = s.do("GET", "/api/v1/reviews/"+created.ID+"/export", rev1, "")
+	require.Equal(t, 403, status)
+	var audit struct {
+		Items []struct {
+			Route string `json:"route"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/audit?limit=1000", &audit))
+	routes := map[string]int{}
+	for _, e := range audit.Items {
+		routes[e.Route]++
+	}
+	require.Positive(t, routes["/api/v1/reviews/:id/items/:item/decision"])
+	require.Positive(t, routes["/api/v1/reviews"])
+}

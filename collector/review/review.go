@@ -1,0 +1,232 @@
+// Package review runs access-review campaigns: a scope over the current
+// entitlements becomes review items; reviewers certify, revoke (with a
+// required comment) or reassign them; every decision is kept; the
+// campaign shows its progress and, after later scans, flags revoked
+// entitlements that still exist.
+package review
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Store is what reviews need.
+type Store interface {
+	ScopeEntitlements(ctx context.Context, f store.EntitlementFilter) ([]store.Entitlement, error)
+	Exposures(ctx context.Context, limit int, ids ...string) ([]store.AssetExposure, error)
+	Principals(ctx context.Context, f store.PrincipalFilter) ([]store.Principal, uint64, error)
+	AssetByID(ctx context.Context, id string) (store.Asset, error)
+	CreateCampaign(ctx context.Context, c store.Campaign, items []store.ReviewItem) error
+	GetCampaign(ctx context.Context, id string) (store.Campaign, error)
+	ReviewItems(ctx context.Context, campaignID string) ([]store.ReviewItem, error)
+	AppendDecision(ctx context.Context, d store.Decision) error
+	Decisions(ctx context.Context, campaignID string) ([]store.Decision, error)
+}
+
+// Scope selects the entitlements to review.
+type Scope struct {
+	PrivilegedOnly bool   `json:"privileged_only"`
+	Source         string `json:"source"`
+	ResourceType   string `json:"resource_type"`
+	// PersonalDataOnly keeps grants on assets holding current personal data.
+	PersonalDataOnly bool `json:"personal_data_only"`
+}
+
+// Request creates a campaign. Reviewer is a token name, or "@owner" (the
+// resource's owner) with Fallback for items without one.
+type Request struct {
+	Name     string    `json:"name"`
+	Scope    Scope     `json:"scope"`
+	Reviewer string    `json:"reviewer"`
+	Fallback string    `json:"fallback_reviewer"`
+	Due      time.Time `json:"due"`
+}
+
+// ErrInvalid is a request that cannot be carried out as given.
+var ErrInvalid = errors.New("invalid review request")
+
+// ErrNotYours is a decision on another reviewer's item.
+var ErrNotYours = errors.New("this item is assigned to another reviewer")
+
+// Create builds a campaign and its items from the current entitlements.
+func Create(ctx context.Context, st Store, req Request, by string, now time.Time) (store.Campaign, int, error) {
+	if req.Name == "" || req.Reviewer == "" {
+		return store.Campaign{}, 0, fmt.Errorf("%w: name and reviewer are required", ErrInvalid)
+	}
+	if req.Reviewer == "@owner" && req.Fallback == "" {
+		return store.Campaign{}, 0, fmt.Errorf("%w: @owner needs a fallback_reviewer", ErrInvalid)
+	}
+	if req.Due.IsZero() {
+		req.Due = now.Add(14 * 24 * time.Hour)
+	}
+	ents, err := st.ScopeEntitlements(ctx, store.EntitlementFilter{PrivilegedOnly: req.Scope.PrivilegedOnly,
+		Source: req.Scope.Source, ResourceType: req.Scope.ResourceType})
+	if err != nil {
+		return store.Campaign{}, 0, err
+	}
+	if req.Scope.PersonalDataOnly && len(ents) > 0 {
+		seen := map[string]bool{}
+		var ids []string
+		for _, e := range ents {
+			if !seen[e.ResourceID] {
+				seen[e.ResourceID] = true
+				ids = append(ids, e.ResourceID)
+			}
+		}
+		ex, err := st.Exposures(ctx, 100000, ids...)
+		if err != nil {
+			return store.Campaign{}, 0, err
+		}
+		hold := map[string]bool{}
+		for _, x := range ex {
+			hold[x.AssetID] = true
+		}
+		kept := ents[:0]
+		for _, e := range ents {
+			if hold[e.ResourceID] {
+				kept = append(kept, e)
+			}
+		}
+		ents = kept
+	}
+	scope, _ := json.Marshal(req.Scope)
+	c := store.Campaign{ID: wire.StableID("campaign", req.Name, now.UTC().Format(time.RFC3339Nano))[:16], Name: req.Name,
+		Scope: string(scope), Reviewer: req.Reviewer, Due: req.Due.UTC(), CreatedBy: by, CreatedAt: now.UTC()}
+	names := map[string]string{}
+	var pids []string
+	for _, e := range ents {
+		if _, ok := names[e.PrincipalID]; !ok {
+			names[e.PrincipalID] = ""
+			pids = append(pids, e.PrincipalID)
+		}
+	}
+	for i := 0; i < len(pids); i += store.MaxLimit {
+		ps, _, err := st.Principals(ctx, store.PrincipalFilter{IDs: pids[i:min(i+store.MaxLimit, len(pids))], Limit: store.MaxLimit})
+		if err != nil {
+			return store.Campaign{}, 0, err
+		}
+		for _, p := range ps {
+			names[p.ID] = p.Name
+		}
+	}
+	owners := map[string]string{}
+	items := make([]store.ReviewItem, 0, len(ents))
+	for _, e := range ents {
+		reviewer := req.Reviewer
+		if reviewer == "@owner" {
+			o, ok := owners[e.ResourceID]
+			if !ok {
+				if a, err := st.AssetByID(ctx, e.ResourceID); err == nil {
+					o = a.Owner
+				}
+				owners[e.ResourceID] = o
+			}
+			reviewer = o
+			if reviewer == "" {
+				reviewer = req.Fallback
+			}
+		}
+		items = append(items, store.ReviewItem{ItemID: wire.StableID(c.ID, e.PrincipalID, e.ResourceID, e.Permission)[:16],
+			PrincipalID: e.PrincipalID, PrincipalName: names[e.PrincipalID], ResourceID: e.ResourceID,
+			ResourceType: e.ResourceType, Permission: e.Permission, Via: e.Via, Privileged: e.Privileged, Reviewer: reviewer})
+	}
+	if err := st.CreateCampaign(ctx, c, items); err != nil {
+		return store.Campaign{}, 0, err
+	}
+	return c, len(items), nil
+}
+
+// Decide records a decision on an item. Reviewers decide only their own
+// items; admins (all=true) any.
+func Decide(ctx context.Context, st Store, campaignID, itemID, decision, comment, reassignTo, by string, all bool, now time.Time) error {
+	switch decision {
+	case "certify":
+	case "revoke":
+		if comment == "" {
+			return fmt.Errorf("%w: a revoke needs a comment saying why", ErrInvalid)
+		}
+	case "reassign":
+		if reassignTo == "" {
+			return fmt.Errorf("%w: reassign needs reassign_to", ErrInvalid)
+		}
+	default:
+		return fmt.Errorf("%w: decision must be certify, revoke or reassign", ErrInvalid)
+	}
+	if _, err := st.GetCampaign(ctx, campaignID); err != nil {
+		return err
+	}
+	items, err := st.ReviewItems(ctx, campaignID)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if it.ItemID != itemID {
+			continue
+		}
+		if !all && it.Reviewer != by {
+			return ErrNotYours
+		}
+		return st.AppendDecision(ctx, store.Decision{CampaignID: campaignID, ItemID: itemID, Decision: decision,
+			Comment: comment, ReassignTo: reassignTo, DecidedBy: by, DecidedAt: now.UTC()})
+	}
+	return store.ErrNotFound
+}
+
+// Status is a campaign's progress and its reconciliation.
+type Status struct {
+	Campaign   store.Campaign
+	Items      int
+	Decided    map[string]int // by decision
+	Pending    int
+	StillThere []store.ReviewItem // revoked, yet still present after the latest scans
+}
+
+// Progress counts decisions and flags revoked entitlements that the
+// latest scans still report.
+func Progress(ctx context.Context, st Store, id string) (Status, error) {
+	c, err := st.GetCampaign(ctx, id)
+	if err != nil {
+		return Status{}, err
+	}
+	items, err := st.ReviewItems(ctx, id)
+	if err != nil {
+		return Status{}, err
+	}
+	s := Status{Campaign: c, Items: len(items), Decided: map[string]int{}}
+	var revoked []store.ReviewItem
+	var ids []string
+	for _, it := range items {
+		if it.Decision == "" {
+			s.Pending++
+			continue
+		}
+		s.Decided[it.Decision]++
+		if it.Decision == "revoke" {
+			revoked = append(revoked, it)
+			ids = append(ids, it.ResourceID)
+		}
+	}
+	if len(revoked) == 0 {
+		return s, nil
+	}
+	current, err := st.ScopeEntitlements(ctx, store.EntitlementFilter{ResourceIDs: ids})
+	if err != nil {
+		return s, err
+	}
+	exists := map[[3]string]bool{}
+	for _, e := range current {
+		exists[[3]string{e.PrincipalID, e.ResourceID, e.Permission}] = true
+	}
+	for _, it := range revoked {
+		if exists[[3]string{it.PrincipalID, it.ResourceID, it.Permission}] {
+			s.StillThere = append(s.StillThere, it)
+		}
+	}
+	return s, nil
+}
