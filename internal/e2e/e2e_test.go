@@ -521,6 +521,7 @@ func TestSubjectSearch(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, strings.ToLower(string(b)), "ann.smith")
 	require.NotContains(t, string(b), "5555-5555-5555-4444")
+	s.assertNoRawStored()
 
 	// Every search is in the audit log, with what was asked but not the
 	// identifiers; only admins read the log.
@@ -952,4 +953,41 @@ func TestAccessReviewCampaign(t *testing.T) {
 	}
 	require.Positive(t, routes["/api/v1/reviews/:id/items/:item/decision"])
 	require.Positive(t, routes["/api/v1/reviews"])
+}
+
+// assertNoRawStored checks every String and Array(String) column of every
+// table of the stack's database for every raw fixture value (and the
+// digits of the card numbers, however grouped).
+func (s *stack) assertNoRawStored() {
+	s.t.Helper()
+	conn := s.clickhouse()
+	defer conn.Close()
+	ctx := context.Background()
+	var cols []struct {
+		Table string `ch:"table"`
+		Name  string `ch:"name"`
+		Type  string `ch:"type"`
+	}
+	require.NoError(s.t, conn.Select(ctx, &cols, `SELECT table, name, type FROM system.columns
+		WHERE database = ? AND type IN ('String', 'Array(String)')`, s.database))
+	require.NotEmpty(s.t, cols)
+	needles := append([]string(nil), fixtureRaw...)
+	needles = append(needles, "4111111111111111", "5555555555554444", "123456780")
+	checked := 0
+	for _, c := range cols {
+		expr := "`" + c.Name + "`"
+		if c.Type == "Array(String)" {
+			expr = "arrayStringConcat(" + expr + ", ' ')"
+		}
+		for _, n := range needles {
+			var out []struct {
+				N uint64 `ch:"n"`
+			}
+			q := fmt.Sprintf("SELECT count() AS n FROM %s.`%s` WHERE positionCaseInsensitive(%s, ?) > 0", s.database, c.Table, expr)
+			require.NoError(s.t, conn.Select(ctx, &out, q, n))
+			require.Zero(s.t, out[0].N, "a raw value (%d bytes) is stored in %s.%s", len(n), c.Table, c.Name)
+			checked++
+		}
+	}
+	require.Greater(s.t, checked, 50)
 }
