@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: build cross test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap eval fuzz vet clean
+.PHONY: build cross test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-api eval fuzz vet clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
@@ -72,3 +72,6 @@ bench-host:
 
 bench-ldap:
 	deploy/scripts/bench-ldap.sh
+
+bench-api:
+	deploy/scripts/bench-api.sh

@@ -56,22 +56,33 @@ func (s *Store) Exposures(ctx context.Context, limit int, ids ...string) ([]Asse
 	for i, r := range rows {
 		ids[i] = r.AssetID
 	}
-	var assets []struct {
+	// The ids are bound into the SQL text client-side; chunks keep each
+	// query under max_query_size (256 KiB by default).
+	type assetRow struct {
 		ID     string   `ch:"asset_id"`
 		Type   string   `ch:"asset_type"`
 		Keys   []string `ch:"attr_keys"`
 		Values []string `ch:"attr_values"`
 	}
-	if err := s.conn.Select(ctx, &assets, s.sql(`SELECT asset_id, asset_type, attr_keys, attr_values FROM {db}.current_assets WHERE has(?, asset_id)`), ids); err != nil {
-		return nil, s.wrap("reading exposed assets", err)
-	}
-	var readers []struct {
+	type readerRow struct {
 		ID string `ch:"resource_id"`
 		N  uint64 `ch:"n"`
 	}
-	if err := s.conn.Select(ctx, &readers, s.sql(`SELECT resource_id, uniqExact(principal_id) AS n FROM {db}.current_entitlements
-		WHERE permission = 'read' AND has(?, resource_id) GROUP BY resource_id`), ids); err != nil {
-		return nil, s.wrap("counting readers", err)
+	var assets []assetRow
+	var readers []readerRow
+	for i := 0; i < len(ids); i += seenChunkKeys {
+		chunk := ids[i:min(i+seenChunkKeys, len(ids))]
+		var a []assetRow
+		if err := s.conn.Select(ctx, &a, s.sql(`SELECT asset_id, asset_type, attr_keys, attr_values FROM {db}.current_assets WHERE has(?, asset_id)`), chunk); err != nil {
+			return nil, s.wrap("reading exposed assets", err)
+		}
+		assets = append(assets, a...)
+		var r []readerRow
+		if err := s.conn.Select(ctx, &r, s.sql(`SELECT resource_id, uniqExact(principal_id) AS n FROM {db}.current_entitlements
+			WHERE permission = 'read' AND has(?, resource_id) GROUP BY resource_id`), chunk); err != nil {
+			return nil, s.wrap("counting readers", err)
+		}
+		readers = append(readers, r...)
 	}
 	byID := map[string]int{}
 	out := make([]AssetExposure, len(rows))

@@ -1,0 +1,231 @@
+// Command api loads a large data set through the store (pii rows,
+// entitlements, principals, assets) and measures p50/p95 latency of the
+// main read endpoints over real HTTP, with a bare ClickHouse count over the
+// same table as the baseline in the same run.
+//
+// Usage: api -clickhouse 127.0.0.1:9000 -pii 10000000 -entitlements 1000000 -principals 100000
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sightline-dev/sightline/collector/api"
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+func main() {
+	addr := flag.String("clickhouse", "127.0.0.1:9000", "ClickHouse native address")
+	nPII := flag.Int("pii", 10_000_000, "pii rows")
+	nEnt := flag.Int("entitlements", 1_000_000, "entitlement rows")
+	nPri := flag.Int("principals", 100_000, "principal rows")
+	runs := flag.Int("runs", 20, "requests per endpoint")
+	flag.Parse()
+	if err := run(context.Background(), *addr, *nPII, *nEnt, *nPri, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-api:", err)
+		os.Exit(1)
+	}
+}
+
+const hosts = 200
+
+var types = []struct{ typ, cat, sample string }{
+	{"email", "contact", "j***@e***.com"}, {"credit_card", "financial", "**** **** **** 4242"},
+	{"us_ssn", "government_id", "***-**-6789"}, {"ip_address", "network", "10.*.*.7"}, {"iban", "financial", "DE****3000"},
+}
+
+func run(ctx context.Context, addr string, nPII, nEnt, nPri, runs int) error {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	db := fmt.Sprintf("sl_bench_api_%d", time.Now().Unix())
+	st, err := store.Open(ctx, store.Options{Addr: addr, Database: db, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	authn := auth.New(auth.Options{Store: st})
+	fl := fleet.New(fleet.Options{Store: st, Auth: authn})
+	keyHex, err := fl.TokenKey(ctx)
+	if err != nil {
+		return err
+	}
+	tok := pii.NewTokenizer(mustHex(keyHex))
+	t0 := time.Now().UTC().Truncate(time.Second)
+
+	start := time.Now()
+	var batch []wire.Record
+	flush := func(force bool) error {
+		if len(batch) >= 200_000 || (force && len(batch) > 0) {
+			if err := st.InsertRecords(ctx, batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+		return nil
+	}
+	add := func(r wire.Record) error {
+		batch = append(batch, r)
+		return flush(false)
+	}
+	env := func(kind, source string, h int) wire.Record {
+		host := fmt.Sprintf("host-%03d", h)
+		return wire.Record{Kind: kind, Source: source, ScanID: source + "-" + host, ObservedAt: t0, Host: host, AgentID: "agent-" + host}
+	}
+	assets := nPII / len(types)
+	for a := 0; a < assets; a++ {
+		h := a % hosts
+		r := env(wire.KindAsset, wire.SourceFS, h)
+		loc := fmt.Sprintf("file:///srv/data/host-%03d/export-%07d.csv", h, a)
+		r.AssetID, r.AssetType, r.Location = wire.StableID("fs", r.Host, loc), "file", loc
+		r.Attributes = map[string]string{"world_readable": fmt.Sprint(a%7 == 0), "mode": "0640"}
+		if err := add(r); err != nil {
+			return err
+		}
+		for k, ty := range types {
+			p := env(wire.KindPII, wire.SourceFS, h)
+			p.AssetID, p.Location, p.Type, p.Category, p.Confidence = r.AssetID, loc, ty.typ, ty.cat, wire.ConfidenceHigh
+			p.Count, p.Distinct, p.Samples = int64(20+a%50), int64(1+a%20), []string{ty.sample}
+			p.Tokens = []string{tok.Token([]byte(fmt.Sprintf("person-%d@example.com", (a*len(types)+k)%1_000_000)))}
+			if err := add(p); err != nil {
+				return err
+			}
+		}
+	}
+	for i := 0; i < nPri; i++ {
+		r := env(wire.KindPrincipal, wire.SourceHost, i%hosts)
+		r.PrincipalID, r.Name, r.PrincipalType = wire.LocalPrincipalID(r.Host, "user", fmt.Sprintf("u%06d", i)), fmt.Sprintf("u%06d", i), "user"
+		r.Privileged = i%50 == 0
+		if r.Privileged {
+			r.PrivilegedVia = []string{"member of sudo"}
+		}
+		if err := add(r); err != nil {
+			return err
+		}
+	}
+	for i := 0; i < nEnt; i++ {
+		h := i % hosts
+		r := env(wire.KindEntitlement, wire.SourceFS, h)
+		a := (i * 7) % max(assets, 1)
+		loc := fmt.Sprintf("file:///srv/data/host-%03d/export-%07d.csv", a%hosts, a)
+		r.PrincipalID = wire.LocalPrincipalID(r.Host, "user", fmt.Sprintf("u%06d", (i*13)%max(nPri, 1)))
+		r.ResourceID, r.ResourceType, r.Permission, r.Via = wire.StableID("fs", fmt.Sprintf("host-%03d", a%hosts), loc), "file", "read", []string{"owner"}
+		if err := add(r); err != nil {
+			return err
+		}
+	}
+	for h := 0; h < hosts; h++ {
+		for _, src := range []string{wire.SourceFS, wire.SourceHost} {
+			r := env(wire.KindScan, src, h)
+			fin := t0.Add(time.Minute)
+			r.Scanner, r.StartedAt, r.FinishedAt, r.Status = src, &t0, &fin, wire.StatusOK
+			if err := add(r); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(true); err != nil {
+		return err
+	}
+	load := time.Since(start)
+
+	ing := ingest.New(ingest.Options{Store: st, Logger: log})
+	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fl, Ingester: ing, Logger: log})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv}
+	go func() { _ = hs.Serve(ln) }()
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+	admin, _, err := authn.Create(ctx, auth.RoleAdmin, "bench", "", 0)
+	if err != nil {
+		return err
+	}
+	call := func(method, path, body string) (time.Duration, error) {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, _ := http.NewRequest(method, base+path, rd)
+		req.Header.Set("Authorization", "Bearer "+admin)
+		s := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("%s %s: status %d", method, path, resp.StatusCode)
+		}
+		return time.Since(s), nil
+	}
+	// Baseline: the cheapest query over the same table, through the same
+	// driver, in the same run.
+	baseline := make([]time.Duration, 0, runs)
+	for i := 0; i < runs; i++ {
+		s := time.Now()
+		if _, _, err := st.Findings(ctx, store.FindingFilter{Limit: 1, Type: "no-such-type"}); err != nil {
+			return err
+		}
+		baseline = append(baseline, time.Since(s))
+	}
+	fmt.Printf("api benchmark: %d pii rows on %d assets, %d entitlements, %d principals, %d hosts (loaded in %s)\n",
+		assets*len(types), assets, nEnt, nPri, hosts, load.Round(time.Second))
+	p50, p95 := pct(baseline)
+	fmt.Printf("  %-58s p50 %8s  p95 %8s\n", "baseline: count of findings of an absent type (store)", p50, p95)
+	for _, e := range []struct{ method, path, body string }{
+		{"GET", "/api/v1/inventory/summary", ""},
+		{"GET", "/api/v1/assets?type=file&limit=100", ""},
+		{"GET", "/api/v1/risk/assets?limit=20", ""},
+		{"POST", "/api/v1/subjects/search", `{"identifiers":[{"type":"email","value":"person-42@example.com"}]}`},
+		{"POST", "/api/v1/incidents/impact", `{"hosts":["host-001"]}`},
+	} {
+		ds := make([]time.Duration, 0, runs)
+		for i := 0; i < runs; i++ {
+			d, err := call(e.method, e.path, e.body)
+			if err != nil {
+				return err
+			}
+			ds = append(ds, d)
+		}
+		p50, p95 := pct(ds)
+		verdict := "meets"
+		if p95 > 300*time.Millisecond {
+			verdict = "MISSES"
+		}
+		fmt.Printf("  %-58s p50 %8s  p95 %8s  (%s the 300 ms p95 goal)\n", e.method+" "+e.path, p50, p95, verdict)
+	}
+	return nil
+}
+
+func pct(ds []time.Duration) (time.Duration, time.Duration) {
+	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+	at := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(time.Millisecond) }
+	return at(0.50), at(0.95)
+}
+
+func mustHex(s string) []byte {
+	b := make([]byte, len(s)/2)
+	for i := range b {
+		fmt.Sscanf(s[2*i:2*i+2], "%02x", &b[i])
+	}
+	return b
+}
