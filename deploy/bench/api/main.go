@@ -218,7 +218,9 @@ func run(ctx context.Context, addr string, nPII, nEnt, nPri, runs int) error {
 
 func pct(ds []time.Duration) (time.Duration, time.Duration) {
 	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	at := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(time.Millisecond) }
+	at := func(p float64) time.Duration {
+		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(time.Millisecond)
+	}
 	return at(0.50), at(0.95)
 }
 
