@@ -52,6 +52,7 @@ fuzz:
 	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzDOCX -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzXLSX -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzPDF -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzPPTX -fuzztime $(FUZZTIME)
 
 vet:
 	$(GO) vet ./...

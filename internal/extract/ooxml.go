@@ -249,12 +249,30 @@ func PPTX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Se
 // shared strings are held in memory, bounded by MaxBytes.
 func XLSX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Segment) error) (err error) {
 	lim = lim.withDefaults()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	zr, err := openZip(r, size)
+	if err != nil {
+		return err
+	}
+	// archive/zip stops a member at its declared size, so the declared
+	// sizes bound what excelize will unpack; checking them here reports
+	// an oversized workbook as cut, not unreadable (excelize's own size
+	// error has no sentinel to test for).
+	var declared uint64
+	for _, zf := range zr.File {
+		declared += zf.UncompressedSize64
+	}
+	if declared > uint64(lim.MaxBytes) {
+		return fmt.Errorf("workbook expands to %d bytes: %w", declared, ErrLimit)
+	}
 	limit := min(lim.MaxBytes, 1<<30)
+	// excelize unpacks worksheets over UnzipXMLSizeLimit to temporary
+	// files; the limit is the whole budget so decompressed personal data
+	// never lands on disk (memory is bounded by the budget instead).
 	f, err := excelize.OpenReader(io.NewSectionReader(r, 0, size), excelize.Options{UnzipSizeLimit: limit, UnzipXMLSizeLimit: limit})
 	if err != nil {
-		if strings.Contains(err.Error(), "size limit") {
-			return fmt.Errorf("workbook: %w", ErrLimit)
-		}
 		return fmt.Errorf("workbook: %w", ErrFormat)
 	}
 	defer f.Close()
@@ -278,7 +296,7 @@ func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *
 	defer rows.Close()
 	var header []string
 	for row := 1; rows.Next(); row++ {
-		if row%256 == 0 && ctx.Err() != nil {
+		if row%256 == 1 && ctx.Err() != nil {
 			return ctx.Err()
 		}
 		cols, err := rows.Columns()
