@@ -25,6 +25,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/config"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/store"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
@@ -171,8 +172,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		MaxPendingRows: c.Ingest.MaxPendingRows, Logger: log,
 		OnFlush: func(rows int, d time.Duration, err error) { srv.ObserveFlush(rows, d, err) },
 	})
+	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, Logger: log})
 	srv = api.New(api.Options{
-		Store: st, Auth: authn, Fleet: fl, Ingester: ing,
+		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
 		Logger: log, Registry: reg, Jurisdictions: jurisdictions(c.Jurisdictions),
 	})
@@ -180,6 +182,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	ingCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))
 	ingDone := make(chan struct{})
 	go func() { defer close(ingDone); ing.Run(ingCtx) }()
+	idxCtx, stopIndex := context.WithCancel(ctx)
+	defer stopIndex()
+	go idx.Run(idxCtx)
 
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {

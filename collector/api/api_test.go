@@ -101,7 +101,8 @@ func (h *harness) ingest(key, body string) (int, string) {
 }
 
 func (h *harness) total() int {
-	_, body := h.do("GET", "/api/v1/findings?limit=1000", h.admin, nil, nil)
+	code, body := h.do("GET", "/api/v1/findings?limit=1000", h.admin, nil, nil)
+	require.Equal(h.t, http.StatusOK, code, body)
 	var page struct {
 		Total int `json:"total"`
 	}

@@ -488,12 +488,24 @@ func (s *Server) assets(c *gin.Context) {
 		}
 	}
 	switch c.Query("with_pii") {
-	case "":
+	case "", "false":
 	case "true":
-		f.AttributeNot["objects_with_pii"] = "0" // the bucket scan counts them
-		f.Type = "bucket"
+		f.WithPII = true
 	default:
-		s.fail(c, errorf(kindBadRequest, "with_pii must be true"))
+		s.fail(c, errorf(kindBadRequest, "with_pii must be true or false"))
+		return
+	}
+	f.Sort = c.DefaultQuery("sort", "location")
+	if _, ok := store.AssetSorts[f.Sort]; !ok {
+		s.fail(c, errorf(kindBadRequest, "sort must be one of location, occurrences, people, readers, size, modified_at"))
+		return
+	}
+	switch c.DefaultQuery("order", "asc") {
+	case "asc":
+	case "desc":
+		f.Desc = true
+	default:
+		s.fail(c, errorf(kindBadRequest, "order must be asc or desc"))
 		return
 	}
 	items, total, err := s.o.Store.Assets(c.Request.Context(), f)
@@ -503,10 +515,29 @@ func (s *Server) assets(c *gin.Context) {
 	}
 	out := make([]gin.H, 0, len(items))
 	for _, a := range items {
-		out = append(out, gin.H{"asset_id": a.ID, "asset_type": a.Type, "location": a.Location, "host": a.Host,
-			"owner": a.Owner, "attributes": a.Attributes})
+		out = append(out, assetJSON(a))
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out, "total": total, "limit": f.Limit, "offset": f.Offset})
+}
+
+// assetJSON is an asset as the API shows it: identity, attributes, and
+// what personal data it holds (types, occurrences, at most how many
+// distinct values) and how many principals hold a read grant.
+func assetJSON(a store.Asset) gin.H {
+	h := gin.H{"asset_id": a.ID, "asset_type": a.Type, "location": a.Location, "host": a.Host, "source": a.Source,
+		"owner": a.Owner, "size": a.Size, "attributes": a.Attributes, "categories": nonNil(a.Categories),
+		"types": nonNil(a.Types), "occurrences": a.Occurrences, "people_at_most": a.DistinctAtMost, "readers": a.Readers}
+	if a.ModifiedAt != nil {
+		h["modified_at"] = a.ModifiedAt
+	}
+	return h
+}
+
+func nonNil(v []string) []string {
+	if v == nil {
+		return []string{}
+	}
+	return v
 }
 
 // riskAssets lists the riskiest assets holding personal data, each score
@@ -553,8 +584,8 @@ func (s *Server) assetDetail(c *gin.Context) {
 		fs = append(fs, gin.H{"type": f.Type, "category": f.Category, "confidence": f.Confidence, "count": f.Count,
 			"distinct": f.Distinct, "samples": f.Samples, "where": f.Locations, "observed_at": f.ObservedAt})
 	}
-	out := gin.H{"asset_id": a.ID, "asset_type": a.Type, "location": a.Location, "host": a.Host, "owner": a.Owner,
-		"attributes": a.Attributes, "findings": fs}
+	out := assetJSON(a)
+	out["findings"] = fs
 	if _, readers, err := access.Readers(ctx, s.o.Store, a.Location, a.Host); err == nil {
 		rs := make([]gin.H, 0, len(readers))
 		for _, r := range readers {

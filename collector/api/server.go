@@ -19,6 +19,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
@@ -48,10 +49,12 @@ type Store interface {
 
 // Options configures a Server.
 type Options struct {
-	Store           Store
-	Auth            *auth.Authenticator
-	Fleet           *fleet.Fleet
-	Ingester        *ingest.Ingester
+	Store    Store
+	Auth     *auth.Authenticator
+	Fleet    *fleet.Fleet
+	Ingester *ingest.Ingester
+	// Index keeps the read index that the aggregate endpoints read fresh.
+	Index           *index.Indexer
 	MaxBodyBytes    int64
 	MaxDecodedBytes int64
 	Logger          *slog.Logger
@@ -76,6 +79,11 @@ func New(o Options) *Server {
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
+	if o.Index == nil {
+		if is, ok := o.Store.(index.Store); ok {
+			o.Index = index.New(index.Options{Store: is, Logger: o.Logger})
+		}
+	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry)}
 	e := s.engine
@@ -94,24 +102,25 @@ func New(o Options) *Server {
 
 	read := v1.Group("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RolePrivacy))
 	read.GET("/agents", s.listAgents)
-	read.GET("/inventory/summary", s.summary)
+	// Endpoints marked s.fresh read the read index (collector/index).
+	read.GET("/inventory/summary", s.fresh, s.summary)
 	// Calls that read personal-data locations or access are audited.
-	read.GET("/findings", s.audit, s.findings)
+	read.GET("/findings", s.audit, s.fresh, s.findings)
 	read.GET("/principals", s.audit, s.principals)
-	read.GET("/principals/:id", s.audit, s.principalDetail)
-	read.GET("/assets", s.audit, s.assets)
-	read.GET("/assets/:id", s.audit, s.assetDetail)
-	read.GET("/risk/assets", s.audit, s.riskAssets)
-	read.GET("/datamap", s.audit, s.dataMap)
+	read.GET("/principals/:id", s.audit, s.fresh, s.principalDetail)
+	read.GET("/assets", s.audit, s.fresh, s.assets)
+	read.GET("/assets/:id", s.audit, s.fresh, s.assetDetail)
+	read.GET("/risk/assets", s.audit, s.fresh, s.riskAssets)
+	read.GET("/datamap", s.audit, s.fresh, s.dataMap)
 	read.GET("/access/readers", s.audit, s.readers)
-	read.POST("/incidents/impact", s.audit, s.incidentImpact)
+	read.POST("/incidents/impact", s.audit, s.fresh, s.incidentImpact)
 	// Where a person appears: the privacy office's question.
-	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.audit, s.subjectSearch)
+	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.audit, s.fresh, s.subjectSearch)
 	v1.GET("/audit", s.requireRole(auth.RoleAdmin), s.audit, s.auditLog)
 	// Access reviews: security and admins run campaigns; reviewers decide
 	// their own items and see nothing else.
 	reviews := v1.Group("/reviews")
-	reviews.POST("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.createCampaign)
+	reviews.POST("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.fresh, s.createCampaign)
 	reviews.GET("/:id", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, s.campaignStatus)
 	reviews.GET("/:id/items", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, s.campaignItems)
 	reviews.POST("/:id/items/:item/decision", s.requireRole(auth.RoleAdmin, auth.RoleReviewer), s.audit, s.decideItem)
@@ -164,6 +173,21 @@ func (s *Server) requireRole(roles ...string) gin.HandlerFunc {
 		c.Set("token", t)
 		c.Next()
 	}
+}
+
+// fresh makes the read index fit to read before the handler runs (see
+// collector/index) and tells the client as of when its answer is:
+// Sightline-Data-As-Of (RFC 3339) and Sightline-Data-Fresh (whether it
+// covers every write).
+func (s *Server) fresh(c *gin.Context) {
+	st, err := s.o.Index.Ensure(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Sightline-Data-As-Of", st.AsOf.UTC().Format(time.RFC3339))
+	c.Header("Sightline-Data-Fresh", strconv.FormatBool(st.Fresh))
+	c.Next()
 }
 
 type metrics struct {

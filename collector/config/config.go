@@ -16,6 +16,7 @@ type Config struct {
 	Listen     string     `yaml:"listen"`
 	ClickHouse ClickHouse `yaml:"clickhouse"`
 	Ingest     Ingest     `yaml:"ingest"`
+	Index      Index      `yaml:"index"`
 	LogLevel   string     `yaml:"log_level"`
 	// Jurisdictions say where hosts are, by name glob, first match wins
 	// (buckets take theirs from their region).
@@ -55,6 +56,18 @@ type Ingest struct {
 	MaxPendingRows int `yaml:"max_pending_rows"`
 }
 
+// Index says how fresh the read index behind the aggregate endpoints must
+// be (collector/index).
+type Index struct {
+	// MaxLag is how old an index that misses recent writes may be and still
+	// answer; older, a read waits for a rebuild. 0 means every read after a
+	// write waits (read-your-writes).
+	MaxLag time.Duration `yaml:"max_lag"`
+	// Interval is how often the collector checks for writes the index does
+	// not cover and rebuilds it.
+	Interval time.Duration `yaml:"interval"`
+}
+
 // Default returns the configuration used for keys a file leaves out.
 func Default() Config {
 	return Config{
@@ -72,6 +85,7 @@ func Default() Config {
 			BatchInterval:   200 * time.Millisecond,
 			MaxPendingRows:  400000,
 		},
+		Index:    Index{MaxLag: time.Minute, Interval: 15 * time.Second},
 		LogLevel: "info",
 	}
 }
@@ -108,6 +122,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ingest: max_body_bytes must be positive and max_decoded_bytes at least as large")
 	case c.Ingest.BatchRows <= 0 || c.Ingest.BatchInterval <= 0:
 		return fmt.Errorf("ingest: batch_rows and batch_interval must be positive")
+	case c.Index.MaxLag < 0 || c.Index.Interval <= 0:
+		return fmt.Errorf("index: max_lag must not be negative and interval must be positive")
 	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/sightline-dev/sightline/collector/store"
 )
@@ -33,9 +32,11 @@ type Score struct {
 	Factors                                    []Factor
 }
 
-// Store is what scoring needs.
+// Store is where scores are read: the read index, which scores every
+// asset with Assess when it is built (collector/index).
 type Store interface {
-	Exposures(ctx context.Context, limit int, ids ...string) ([]store.AssetExposure, error)
+	TopRisks(ctx context.Context, n int) ([]store.RiskRow, error)
+	RiskOf(ctx context.Context, assetID string) (store.RiskRow, bool, error)
 }
 
 // volume gives up to max points on a log scale: 10 → a quarter, 1,000 →
@@ -83,33 +84,45 @@ func Assess(e store.AssetExposure) Score {
 	return s
 }
 
+// Row is a score as the read index keeps it.
+func (s Score) Row() store.RiskRow {
+	r := store.RiskRow{AssetID: s.AssetID, AssetType: s.AssetType, Location: s.Location, Host: s.Host, Source: s.Source,
+		Score: uint8(s.Score)}
+	for _, f := range s.Factors {
+		r.FactorNames = append(r.FactorNames, f.Name)
+		r.FactorPoints = append(r.FactorPoints, uint8(f.Points))
+	}
+	return r
+}
+
+func fromRow(r store.RiskRow) Score {
+	s := Score{AssetID: r.AssetID, AssetType: r.AssetType, Location: r.Location, Host: r.Host, Source: r.Source, Score: int(r.Score)}
+	for i, n := range r.FactorNames {
+		if i < len(r.FactorPoints) {
+			s.Factors = append(s.Factors, Factor{Name: n, Points: int(r.FactorPoints[i])})
+		}
+	}
+	return s
+}
+
 // Top returns the n highest-scored assets, highest first.
 func Top(ctx context.Context, st Store, n int) ([]Score, error) {
-	ex, err := st.Exposures(ctx, 10000)
+	rows, err := st.TopRisks(ctx, n)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Score, 0, len(ex))
-	for _, e := range ex {
-		out = append(out, Assess(e))
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].Location < out[j].Location
-	})
-	if n > 0 && len(out) > n {
-		out = out[:n]
+	out := make([]Score, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
 	}
 	return out, nil
 }
 
 // Of scores one asset, or reports it holds no current personal data.
 func Of(ctx context.Context, st Store, assetID string) (Score, bool, error) {
-	ex, err := st.Exposures(ctx, 1, assetID)
-	if err != nil || len(ex) == 0 {
+	r, ok, err := st.RiskOf(ctx, assetID)
+	if err != nil || !ok {
 		return Score{}, false, err
 	}
-	return Assess(ex[0]), true, nil
+	return fromRow(r), true, nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -34,10 +36,15 @@ type Entitlement struct {
 	Privileged                                                      bool
 }
 
-// Asset is an asset's identity.
+// Asset is an asset's identity and, where it comes from the read index,
+// what personal data it holds and how many principals can read it.
 type Asset struct {
-	ID, Type, Location, Host, Owner string
-	Attributes                      map[string]string
+	ID, Type, Location, Host, Source, Owner string
+	Size                                    int64
+	ModifiedAt                              *time.Time
+	Attributes                              map[string]string
+	Categories, Types                       []string
+	Occurrences, DistinctAtMost, Readers    uint64
 }
 
 // Principals returns a page of current principals matching f, ordered by
@@ -208,14 +215,27 @@ type AssetFilter struct {
 	Type, Source, Host string
 	Attributes         map[string]string
 	// AttributeNot excludes assets whose attribute has this value.
-	AttributeNot  map[string]string
+	AttributeNot map[string]string
+	// WithPII keeps assets holding current personal data themselves, and
+	// buckets whose scan counted objects that do.
+	WithPII bool
+	// Sort is one of AssetSorts (default "location"); Desc reverses it.
+	Sort          string
+	Desc          bool
 	Limit, Offset int
 }
 
-// Assets returns a page of current assets matching f, ordered by
-// location, and how many match.
+// AssetSorts are the orders Assets offers, by name, each made total by
+// the asset id so pages neither repeat nor skip rows.
+var AssetSorts = map[string]string{
+	"location": "location", "occurrences": "occurrences", "size": "size", "modified_at": "modified_at",
+	"readers": "readers", "people": "distinct_sum",
+}
+
+// Assets returns a page of current assets matching f, in f's order, and
+// how many match, from the read index.
 func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, error) {
-	var conds []string
+	conds := []string{"gen = " + curGen}
 	var args []any
 	for _, c := range []struct{ sql, v string }{{"asset_type = ?", f.Type}, {"source = ?", f.Source}, {"host = ?", f.Host}} {
 		if c.v != "" {
@@ -241,45 +261,44 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 		conds = append(conds, "attr_values[indexOf(attr_keys, ?)] != ?")
 		args = append(args, k, f.AttributeNot[k])
 	}
-	where := ""
-	if len(conds) > 0 {
-		where = " WHERE " + strings.Join(conds, " AND ")
+	if f.WithPII {
+		conds = append(conds, "(occurrences > 0 OR toUInt64OrZero(attr_values[indexOf(attr_keys, 'objects_with_pii')]) > 0)")
 	}
+	order, ok := AssetSorts[f.Sort]
+	if f.Sort == "" {
+		order, ok = "location", true
+	}
+	if !ok {
+		return nil, 0, fmt.Errorf("unknown sort %q: %w", f.Sort, ErrBadFilter)
+	}
+	if f.Desc {
+		order += " DESC"
+	}
+	where := " WHERE " + strings.Join(conds, " AND ")
 	limit, offset := pageBounds(f.Limit, f.Offset)
 	var count []struct {
 		N uint64 `ch:"n"`
 	}
-	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.current_assets`+where), args...); err != nil {
+	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.idx_assets`+where), args...); err != nil {
 		return nil, 0, s.wrap("counting assets", err)
 	}
 	var total uint64
 	if len(count) == 1 {
 		total = count[0].N
 	}
-	var rows []struct {
-		ID       string   `ch:"asset_id"`
-		Type     string   `ch:"asset_type"`
-		Location string   `ch:"location"`
-		Host     string   `ch:"host"`
-		Owner    string   `ch:"owner"`
-		Keys     []string `ch:"attr_keys"`
-		Values   []string `ch:"attr_values"`
+	if total == 0 || uint64(offset) >= total {
+		return []Asset{}, total, nil
 	}
-	q := `SELECT asset_id, asset_type, location, host, owner, attr_keys, attr_values FROM {db}.current_assets` + where +
-		` ORDER BY location, asset_id LIMIT ? OFFSET ?`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
-		return nil, 0, s.wrap("reading assets", err)
-	}
-	out := make([]Asset, len(rows))
-	for i, r := range rows {
-		out[i] = Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Owner: r.Owner, Attributes: kvMap(r.Keys, r.Values)}
-	}
-	return out, total, nil
+	out, err := s.assetRows(ctx, where+` ORDER BY `+order+`, asset_id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	return out, total, err
 }
+
+// ErrBadFilter marks a filter the store cannot apply (the API's 400).
+var ErrBadFilter = errors.New("bad filter")
 
 // AssetByID returns a current asset, or ErrNotFound.
 func (s *Store) AssetByID(ctx context.Context, id string) (Asset, error) {
-	items, _, err := s.assetsWhere(ctx, "asset_id = ?", id)
+	items, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND asset_id = ? LIMIT 1`, id)
 	if err != nil {
 		return Asset{}, err
 	}
@@ -289,23 +308,41 @@ func (s *Store) AssetByID(ctx context.Context, id string) (Asset, error) {
 	return items[0], nil
 }
 
-func (s *Store) assetsWhere(ctx context.Context, cond string, args ...any) ([]Asset, uint64, error) {
+func (s *Store) assetRows(ctx context.Context, tail string, args ...any) ([]Asset, error) {
 	var rows []struct {
-		ID       string   `ch:"asset_id"`
-		Type     string   `ch:"asset_type"`
-		Location string   `ch:"location"`
-		Host     string   `ch:"host"`
-		Owner    string   `ch:"owner"`
-		Keys     []string `ch:"attr_keys"`
-		Values   []string `ch:"attr_values"`
+		ID         string    `ch:"asset_id"`
+		Type       string    `ch:"asset_type"`
+		Location   string    `ch:"location"`
+		Host       string    `ch:"host"`
+		Source     string    `ch:"source"`
+		Owner      string    `ch:"owner"`
+		Size       int64     `ch:"size"`
+		ModifiedAt time.Time `ch:"modified_at"`
+		Keys       []string  `ch:"attr_keys"`
+		Values     []string  `ch:"attr_values"`
+		Categories []string  `ch:"categories"`
+		Types      []string  `ch:"types"`
+		Occ        uint64    `ch:"occurrences"`
+		Dist       uint64    `ch:"distinct_sum"`
+		Readers    uint64    `ch:"readers"`
 	}
-	q := `SELECT asset_id, asset_type, location, host, owner, attr_keys, attr_values FROM {db}.current_assets WHERE ` + cond + ` LIMIT 1`
+	q := `SELECT asset_id, asset_type, location, host, source, owner, size, modified_at, attr_keys, attr_values,
+			categories, types, occurrences, distinct_sum, readers FROM {db}.idx_assets` + tail
 	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, 0, s.wrap("reading asset", err)
+		return nil, s.wrap("reading assets", err)
 	}
 	out := make([]Asset, len(rows))
 	for i, r := range rows {
-		out[i] = Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Owner: r.Owner, Attributes: kvMap(r.Keys, r.Values)}
+		a := Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Source: r.Source, Owner: r.Owner,
+			Size: r.Size, Attributes: kvMap(r.Keys, r.Values), Categories: r.Categories, Types: r.Types,
+			Occurrences: r.Occ, DistinctAtMost: r.Dist, Readers: r.Readers}
+		if r.ModifiedAt.Unix() > 0 {
+			t := r.ModifiedAt.UTC()
+			a.ModifiedAt = &t
+		}
+		sort.Strings(a.Types)
+		sort.Strings(a.Categories)
+		out[i] = a
 	}
-	return out, uint64(len(out)), nil
+	return out, nil
 }

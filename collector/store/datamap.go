@@ -12,7 +12,8 @@ type MapRow struct {
 type SystemKey struct{ Source, Host, Bucket string }
 
 // DataMap groups the current findings by source, host, bucket (for S3
-// objects), category and type, and counts each system's distinct assets.
+// objects), category and type, and counts each system's distinct assets,
+// from the read index's per-system counts.
 func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]uint64, error) {
 	var rows []struct {
 		Source   string `ch:"source"`
@@ -24,9 +25,9 @@ func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]uint64, er
 		Occ      uint64 `ch:"occ"`
 		Dist     uint64 `ch:"dist"`
 	}
-	q := `SELECT source, host, if(source = 's3', extract(location, '^s3://([^/]+)'), '') AS bucket, category, type,
-			uniqExact(asset_id) AS assets, sum(count) AS occ, sum(distinct_count) AS dist
-		FROM {db}.current_pii_findings GROUP BY source, host, bucket, category, type
+	q := `SELECT source, host, bucket, category, type, sum(assets) AS assets, sum(occurrences) AS occ, sum(distinct_sum) AS dist
+		FROM {db}.idx_summary WHERE gen = ` + curGen + ` AND type != ''
+		GROUP BY source, host, bucket, category, type
 		ORDER BY source, host, bucket, category, type`
 	if err := s.conn.Select(ctx, &rows, s.sql(q)); err != nil {
 		return nil, nil, s.wrap("reading the data map", err)
@@ -37,8 +38,9 @@ func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]uint64, er
 		Bucket string `ch:"bucket"`
 		Assets uint64 `ch:"assets"`
 	}
-	q = `SELECT source, host, if(source = 's3', extract(location, '^s3://([^/]+)'), '') AS bucket, uniqExact(asset_id) AS assets
-		FROM {db}.current_pii_findings GROUP BY source, host, bucket`
+	q = `SELECT source, host, bucket, sum(assets) AS assets
+		FROM {db}.idx_summary WHERE gen = ` + curGen + ` AND category = '' AND type = ''
+		GROUP BY source, host, bucket`
 	if err := s.conn.Select(ctx, &sys, s.sql(q)); err != nil {
 		return nil, nil, s.wrap("counting the data map's assets", err)
 	}

@@ -71,6 +71,14 @@ func (f FindingFilter) from() (string, []any) {
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
+	if f.AssetID != "" {
+		// One asset (its detail page): a primary-key range of the table,
+		// kept to the rows the read index says are current, instead of
+		// the whole view.
+		return ` {db}.pii_findings FINAL` + where + ` AND (asset_id, type, scan_id) IN (
+			SELECT asset_id, type, scan_id FROM {db}.idx_findings WHERE gen = ` + curGen + ` AND asset_id = ?
+			AND host IN (SELECT host FROM {db}.idx_assets WHERE gen = ` + curGen + ` AND asset_id = ?))`, append(args, f.AssetID, f.AssetID)
+	}
 	return ` {db}.current_pii_findings` + where, args
 }
 
@@ -141,11 +149,82 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding,
 }
 
 // Summary counts the current findings matching f (Limit and Offset are
-// ignored).
+// ignored) from the read index: the per-system counts of idx_summary, or,
+// with a location prefix or an asset, the index's findings.
 func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
-	from, args := f.from()
-	var sum Summary
+	if f.LocationPrefix != "" || f.AssetID != "" {
+		return s.summaryOfFindings(ctx, f)
+	}
+	conds := []string{"gen = " + curGen}
+	var args []any
+	for _, c := range []struct{ sql, v string }{
+		{"host = ?", f.Host}, {"agent_id = ?", f.AgentID}, {"source = ?", f.Source}, {"category = ?", f.Category},
+	} {
+		if c.v != "" {
+			conds = append(conds, c.sql)
+			args = append(args, c.v)
+		}
+	}
+	// The level whose rows answer each part: with a type filter everything
+	// comes from that type's rows; otherwise totals from system rows and
+	// categories from category rows.
+	typeRows := append(append([]string{}, conds...), "type != ''")
+	typeArgs := append([]any{}, args...)
+	if f.Type != "" {
+		typeRows = append(typeRows, "type = ?")
+		typeArgs = append(typeArgs, f.Type)
+	}
+	totalRows, totalArgs := typeRows, typeArgs
+	catRows, catArgs := typeRows, typeArgs
+	if f.Type == "" {
+		catRows = append(append([]string{}, conds...), "type = ''", "category != ''")
+		catArgs = args
+		totalRows, totalArgs = catRows, catArgs
+		if f.Category == "" {
+			totalRows = append(append([]string{}, conds...), "type = ''", "category = ''")
+		}
+	}
+	where := func(c []string) string { return " FROM {db}.idx_summary WHERE " + strings.Join(c, " AND ") }
 
+	var sum Summary
+	var totals []struct {
+		Assets uint64 `ch:"assets"`
+		Hosts  uint64 `ch:"hosts"`
+	}
+	q := `SELECT sum(assets) AS assets, uniqExactIf(host, host != '') AS hosts` + where(totalRows)
+	if err := s.conn.Select(ctx, &totals, s.sql(q), totalArgs...); err != nil {
+		return Summary{}, s.wrap("summarising findings", err)
+	}
+	if len(totals) == 1 {
+		sum.Assets, sum.Hosts = totals[0].Assets, totals[0].Hosts
+	}
+	for _, g := range []struct {
+		groupBy string
+		conds   []string
+		args    []any
+		dst     *[]SummaryRow
+	}{
+		{"category", catRows, catArgs, &sum.ByCategory},
+		{"category, type", typeRows, typeArgs, &sum.ByType},
+	} {
+		typeCol := "'' AS t"
+		if g.groupBy != "category" {
+			typeCol = "type AS t"
+		}
+		q := `SELECT category, ` + typeCol + `, sum(assets) AS assets, sum(findings) AS findings, sum(occurrences) AS occurrences` +
+			where(g.conds) + ` GROUP BY ` + g.groupBy + ` ORDER BY ` + g.groupBy
+		if err := s.summaryRows(ctx, g.dst, q, g.args...); err != nil {
+			return Summary{}, s.wrap("summarising findings by "+g.groupBy, err)
+		}
+	}
+	return sum, nil
+}
+
+// summaryOfFindings is Summary over the index's findings, for filters the
+// per-system counts cannot answer.
+func (s *Store) summaryOfFindings(ctx context.Context, f FindingFilter) (Summary, error) {
+	from, args := f.indexFrom()
+	var sum Summary
 	var totals []struct {
 		Assets uint64 `ch:"assets"`
 		Hosts  uint64 `ch:"hosts"`
@@ -157,7 +236,6 @@ func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
 	if len(totals) == 1 {
 		sum.Assets, sum.Hosts = totals[0].Assets, totals[0].Hosts
 	}
-
 	for _, g := range []struct {
 		groupBy string
 		dst     *[]SummaryRow
@@ -165,13 +243,6 @@ func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
 		{"category", &sum.ByCategory},
 		{"category, type", &sum.ByType},
 	} {
-		var rows []struct {
-			Category    string `ch:"category"`
-			Type        string `ch:"t"`
-			Assets      uint64 `ch:"assets"`
-			Findings    uint64 `ch:"findings"`
-			Occurrences uint64 `ch:"occurrences"`
-		}
 		// The alias must not be "type": ClickHouse resolves aliases in
 		// WHERE too, so '' AS type would break the type filter.
 		typeCol := "'' AS t"
@@ -181,14 +252,49 @@ func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
 		q := `SELECT category, ` + typeCol + `, uniqExact(asset_id) AS assets, count() AS findings, sum(count) AS occurrences
 			FROM` + from + `
 			GROUP BY ` + g.groupBy + ` ORDER BY ` + g.groupBy
-		if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
+		if err := s.summaryRows(ctx, g.dst, q, args...); err != nil {
 			return Summary{}, s.wrap("summarising findings by "+g.groupBy, err)
 		}
-		out := make([]SummaryRow, len(rows))
-		for i, r := range rows {
-			out[i] = SummaryRow{Category: r.Category, Type: r.Type, Assets: r.Assets, Findings: r.Findings, Occurrences: r.Occurrences}
-		}
-		*g.dst = out
 	}
 	return sum, nil
+}
+
+func (s *Store) summaryRows(ctx context.Context, dst *[]SummaryRow, q string, args ...any) error {
+	var rows []struct {
+		Category    string `ch:"category"`
+		Type        string `ch:"t"`
+		Assets      uint64 `ch:"assets"`
+		Findings    uint64 `ch:"findings"`
+		Occurrences uint64 `ch:"occurrences"`
+	}
+	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
+		return err
+	}
+	out := make([]SummaryRow, len(rows))
+	for i, r := range rows {
+		out[i] = SummaryRow{Category: r.Category, Type: r.Type, Assets: r.Assets, Findings: r.Findings, Occurrences: r.Occurrences}
+	}
+	*dst = out
+	return nil
+}
+
+// indexFrom is the FROM clause of the index's current findings matching f.
+func (f FindingFilter) indexFrom() (string, []any) {
+	conds := []string{"gen = " + curGen}
+	var args []any
+	for _, c := range []struct{ sql, v string }{
+		{"type = ?", f.Type},
+		{"category = ?", f.Category},
+		{"host = ?", f.Host},
+		{"startsWith(location, ?)", f.LocationPrefix},
+		{"agent_id = ?", f.AgentID},
+		{"source = ?", f.Source},
+		{"asset_id = ?", f.AssetID},
+	} {
+		if c.v != "" {
+			conds = append(conds, c.sql)
+			args = append(args, c.v)
+		}
+	}
+	return ` {db}.idx_findings WHERE ` + strings.Join(conds, " AND "), args
 }

@@ -226,6 +226,7 @@ func TestResentBatchDoesNotDouble(t *testing.T) {
 		user, ent, f.done(wire.StatusOK), h.done(wire.StatusOK),
 	}
 	insert(t, s, batch...)
+	storetest.BuildIndex(t, s)
 	sum1, err := s.Summary(ctx, store.FindingFilter{})
 	require.NoError(t, err)
 
@@ -235,6 +236,7 @@ func TestResentBatchDoesNotDouble(t *testing.T) {
 	items, total := findings(t, s, store.FindingFilter{})
 	require.Equal(t, uint64(3), total)
 	require.Len(t, items, 3)
+	storetest.BuildIndex(t, s)
 	sum2, err := s.Summary(ctx, store.FindingFilter{})
 	require.NoError(t, err)
 	require.Equal(t, sum1, sum2)
@@ -383,6 +385,7 @@ func TestFindingsLimitBounds(t *testing.T) {
 func TestSummary(t *testing.T) {
 	ctx := context.Background()
 	s := filterFixture(t)
+	storetest.BuildIndex(t, s)
 
 	sum, err := s.Summary(ctx, store.FindingFilter{Limit: 1, Offset: 5})
 	require.NoError(t, err)
@@ -413,4 +416,35 @@ func TestSummary(t *testing.T) {
 	sum, err = s.Summary(ctx, store.FindingFilter{Category: "health"})
 	require.NoError(t, err)
 	require.Equal(t, store.Summary{ByCategory: []store.SummaryRow{}, ByType: []store.SummaryRow{}}, sum)
+
+	sum, err = s.Summary(ctx, store.FindingFilter{Category: "contact"})
+	require.NoError(t, err)
+	require.Equal(t, store.Summary{
+		Assets: 4, Hosts: 2,
+		ByCategory: []store.SummaryRow{{Category: "contact", Assets: 4, Findings: 5, Occurrences: 120}},
+		ByType: []store.SummaryRow{
+			{Category: "contact", Type: "email", Assets: 4, Findings: 4, Occurrences: 116},
+			{Category: "contact", Type: "phone", Assets: 1, Findings: 1, Occurrences: 4},
+		},
+	}, sum)
+}
+
+// The per-system counts and a fold over the index's findings (taken for a
+// location prefix) must agree: a prefix that holds everything gives the
+// same summary as no filter, for every other filter too.
+func TestSummaryPathsAgree(t *testing.T) {
+	ctx := context.Background()
+	s := filterFixture(t)
+	storetest.BuildIndex(t, s)
+	for _, f := range []store.FindingFilter{
+		{}, {Host: "web-1"}, {Type: "email"}, {Category: "financial"}, {AgentID: "ag-2"}, {Host: "db-1", Category: "contact"},
+	} {
+		fast, err := s.Summary(ctx, f)
+		require.NoError(t, err)
+		f.LocationPrefix = "file:///"
+		folded, err := s.Summary(ctx, f)
+		require.NoError(t, err)
+		require.Equal(t, fast, folded, "filter %+v", f)
+		require.NotZero(t, fast.Assets, "filter %+v selects something", f)
+	}
 }

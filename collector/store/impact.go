@@ -21,7 +21,9 @@ type ImpactRow struct {
 	SamplePrefixes []string
 }
 
-// Impact summarises the current findings in scope by type.
+// Impact summarises the current findings in scope by type, from the read
+// index, whose findings are ordered by host: every part of the scope is
+// narrowed to its hosts first, so ClickHouse reads only their ranges.
 func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error) {
 	var conds []string
 	var args []any
@@ -30,17 +32,16 @@ func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error)
 		args = append(args, sc.Hosts)
 	}
 	if len(sc.AssetIDs) > 0 {
-		conds = append(conds, "has(?, asset_id)")
-		args = append(args, sc.AssetIDs)
+		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_assets WHERE gen = `+curGen+` AND has(?, asset_id)) AND has(?, asset_id))`)
+		args = append(args, sc.AssetIDs, sc.AssetIDs)
 	}
 	for _, p := range sc.LocationPrefixes {
-		conds = append(conds, "startsWith(location, ?)")
-		args = append(args, p)
+		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_assets WHERE gen = `+curGen+` AND startsWith(location, ?)) AND startsWith(location, ?))`)
+		args = append(args, p, p)
 	}
 	if len(conds) == 0 {
 		return nil, nil
 	}
-	where := "(" + strings.Join(conds, " OR ") + ")"
 	var rows []struct {
 		Category string   `ch:"category"`
 		Type     string   `ch:"type"`
@@ -51,16 +52,12 @@ func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error)
 		Tokens   uint64   `ch:"toks"`
 		Prefixes []string `ch:"prefixes"`
 	}
-	// Tokens live only in the table; current rows are picked by their
-	// (asset, type, scan) from the view, as subject search does. The sample
-	// prefixes (an IBAN's country) need no size bound: there are at most
-	// 26×26, and 18.16 rejects groupUniqArray's size parameter.
+	// The sample prefixes (an IBAN's country) need no size bound: there are
+	// at most 26×26, and 18.16 rejects groupUniqArray's size parameter.
 	q := `SELECT category, type, uniqExact(asset_id) AS assets, uniqExact(host) AS hosts, sum(count) AS occ,
-			sum(distinct_count) AS dist, uniqExactArray(tokens) AS toks,
-			groupUniqArrayArray(arrayMap(x -> substring(x, 1, 2), samples)) AS prefixes
-		FROM {db}.pii_findings FINAL
-		WHERE ` + where + `
-		  AND (asset_id, type, scan_id) IN (SELECT asset_id, type, scan_id FROM {db}.current_pii_findings)
+			sum(distinct_count) AS dist, uniqExactArray(tokens) AS toks, groupUniqArrayArray(sample_prefixes) AS prefixes
+		FROM {db}.idx_findings
+		WHERE gen = ` + curGen + ` AND (` + strings.Join(conds, " OR ") + `)
 		GROUP BY category, type ORDER BY category, type`
 	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
 		return nil, s.wrap("summarising impact", err)

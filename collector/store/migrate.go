@@ -135,7 +135,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 			continue
 		}
 		for i, st := range m.statements {
-			if err := s.conn.Exec(ctx, s.sql(st)); err != nil {
+			if err := s.long.Exec(ctx, s.sql(st)); err != nil {
 				return applied, s.wrap(fmt.Sprintf("applying migration %04d_%s (statement %d)", m.version, m.name, i+1), err)
 			}
 		}

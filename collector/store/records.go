@@ -101,7 +101,7 @@ func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
 			return err
 		}
 	}
-	return nil
+	return s.markWrite(ctx)
 }
 
 // insert sends n rows to one table in one batch.

@@ -15,6 +15,8 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -89,9 +91,13 @@ func validIdent(name string) bool {
 // concurrent use.
 type Store struct {
 	conn driver.Conn
+	// long runs statements that may take minutes (see Open).
+	long driver.Conn
 	o    Options
 	// db is the quoted database name that replaces {db} in SQL.
 	db string
+	// writer names this process in write_marks (see index.go).
+	writer string
 
 	// versionMu guards lastVersion, which keeps the versions this process
 	// writes for agents, tokens and settings strictly increasing even if
@@ -112,27 +118,44 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if idle > o.MaxOpenConns {
 		idle = o.MaxOpenConns
 	}
-	conn, err := clickhouse.Open(&clickhouse.Options{
-		Protocol: clickhouse.Native,
-		Addr:     []string{o.Addr},
-		// No Auth.Database: the server rejects a handshake naming a database
-		// that does not exist yet. Every table name is qualified instead.
-		Auth:         clickhouse.Auth{Username: o.Username, Password: o.Password},
-		DialTimeout:  o.DialTimeout,
-		ReadTimeout:  o.ReadTimeout,
-		MaxOpenConns: o.MaxOpenConns,
-		MaxIdleConns: idle,
-		Compression:  &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
-		ClientInfo: clickhouse.ClientInfo{Products: []struct{ Name, Version string }{
-			{Name: "sightline-collector"},
-		}},
-	})
+	open := func(readTimeout time.Duration, maxOpen, maxIdle int) (driver.Conn, error) {
+		return clickhouse.Open(&clickhouse.Options{
+			Protocol: clickhouse.Native,
+			Addr:     []string{o.Addr},
+			// No Auth.Database: the server rejects a handshake naming a database
+			// that does not exist yet. Every table name is qualified instead.
+			Auth:         clickhouse.Auth{Username: o.Username, Password: o.Password},
+			DialTimeout:  o.DialTimeout,
+			ReadTimeout:  readTimeout,
+			MaxOpenConns: maxOpen,
+			MaxIdleConns: maxIdle,
+			Compression:  &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+			ClientInfo: clickhouse.ClientInfo{Products: []struct{ Name, Version string }{
+				{Name: "sightline-collector"},
+			}},
+		})
+	}
+	conn, err := open(o.ReadTimeout, o.MaxOpenConns, idle)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config", o.Addr, err)
 	}
-	s := &Store{conn: conn, o: o, db: "`" + o.Database + "`"}
-	if err := s.Ping(ctx); err != nil {
+	// An INSERT … SELECT (migrations, index builds) sends nothing back
+	// until it is done, so it gets a pool of its own with a read timeout
+	// long enough for the biggest build.
+	long, err := open(max(o.ReadTimeout, longReadTimeout), 2, 1)
+	if err != nil {
 		_ = conn.Close()
+		return nil, fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config", o.Addr, err)
+	}
+	var id [8]byte
+	if _, err := rand.Read(id[:]); err != nil {
+		_ = conn.Close()
+		_ = long.Close()
+		return nil, fmt.Errorf("naming this collector's writes: %w", err)
+	}
+	s := &Store{conn: conn, long: long, o: o, db: "`" + o.Database + "`", writer: hex.EncodeToString(id[:])}
+	if err := s.Ping(ctx); err != nil {
+		_ = s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -140,7 +163,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 
 // Close releases the pool. Calls after Close fail with an error that
 // IsUnavailable reports as true.
-func (s *Store) Close() error { return s.conn.Close() }
+func (s *Store) Close() error { return errors.Join(s.conn.Close(), s.long.Close()) }
+
+// longReadTimeout bounds one INSERT … SELECT of a migration or an index
+// build.
+const longReadTimeout = 30 * time.Minute
 
 // Ping checks that ClickHouse answers (for /readyz).
 func (s *Store) Ping(ctx context.Context) error {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // SubjectHit is a current finding whose keyed tokens hold one of the
@@ -17,10 +19,19 @@ type SubjectHit struct {
 // SubjectHits returns the current findings holding any of tokens. Agents
 // keep at most 100 distinct tokens per (asset, type), so a person beyond
 // those in a large file is counted there but not found by this search.
+//
+// pii_tokens (every token ever stored, ordered by token) gives the
+// candidates by its primary key; the read index's findings, ordered by
+// host, say which of them are current.
 func (s *Store) SubjectHits(ctx context.Context, tokens []string) ([]SubjectHit, error) {
 	if len(tokens) == 0 {
 		return nil, nil
 	}
+	set := make([]any, len(tokens))
+	for i, t := range tokens {
+		set[i] = t
+	}
+	in := clickhouse.GroupSet{Value: set}
 	var rows []struct {
 		Hits       []string  `ch:"hits"`
 		AssetID    string    `ch:"asset_id"`
@@ -31,14 +42,13 @@ func (s *Store) SubjectHits(ctx context.Context, tokens []string) ([]SubjectHit,
 		Count      uint64    `ch:"count"`
 		ObservedAt time.Time `ch:"observed_at"`
 	}
-	// The current view leaves tokens out on purpose; the table is read here
-	// and narrowed to current rows by their (asset, type, scan).
 	q := `SELECT arrayFilter(t -> has(?, t), tokens) AS hits, asset_id, location, host, type, source, count, observed_at
-		FROM {db}.pii_findings FINAL
-		WHERE arrayExists(t -> has(?, t), tokens)
-		  AND (asset_id, type, scan_id) IN (SELECT asset_id, type, scan_id FROM {db}.current_pii_findings)
+		FROM {db}.idx_findings
+		WHERE gen = ` + curGen + `
+		  AND host IN (SELECT host FROM {db}.pii_tokens WHERE token IN ?)
+		  AND (asset_id, type, scan_id) IN (SELECT asset_id, type, scan_id FROM {db}.pii_tokens WHERE token IN ?)
 		ORDER BY location, type LIMIT 10000`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), tokens, tokens); err != nil {
+	if err := s.conn.Select(ctx, &rows, s.sql(q), tokens, in, in); err != nil {
 		return nil, s.wrap("searching tokens", err)
 	}
 	out := make([]SubjectHit, len(rows))

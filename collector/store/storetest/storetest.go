@@ -18,6 +18,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 
+	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/store"
 )
 
@@ -105,5 +106,17 @@ func drop(ctx context.Context, t testing.TB, o store.Options) {
 	// o.Database is our own sl_test_<hex> name, safe to splice.
 	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+o.Database+"`"); err != nil {
 		t.Errorf("dropping test database %s: %v", o.Database, err)
+	}
+}
+
+// BuildIndex rebuilds the read index (collector/index) over what the test
+// has stored, as the collector does before an aggregate read.
+func BuildIndex(t testing.TB, s *store.Store) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	x := index.New(index.Options{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err := x.Build(ctx); err != nil {
+		t.Fatalf("building the read index: %v", err)
 	}
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -81,8 +82,16 @@ func run(ctx context.Context, addr, db string, skipLoad bool, nPII, nEnt, nPri, 
 		load = time.Since(start)
 	}
 
+	// The read index is built once over the loaded data, timed: that is the
+	// price of the reads below, paid once per change, not per request.
+	idx := index.New(index.Options{Store: st, MaxLag: 24 * time.Hour, Logger: log})
+	bstart := time.Now()
+	if err := idx.Build(ctx); err != nil {
+		return err
+	}
+	buildTime := time.Since(bstart)
 	ing := ingest.New(ingest.Options{Store: st, Logger: log})
-	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fl, Ingester: ing, Logger: log})
+	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx, Logger: log})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -114,21 +123,39 @@ func run(ctx context.Context, addr, db string, skipLoad bool, nPII, nEnt, nPri, 
 		}
 		return time.Since(s), nil
 	}
-	// Baseline: the cheapest query over the same table, through the same
-	// driver, in the same run.
-	baseline := make([]time.Duration, 0, runs)
-	for i := 0; i < runs; i++ {
-		s := time.Now()
-		if _, _, err := st.Findings(ctx, store.FindingFilter{Limit: 1, Type: "no-such-type"}); err != nil {
-			return err
+	// Baselines in the same run, through the same driver: the floor (a
+	// round trip that reads nothing) and what every aggregate read cost
+	// before the read index (one count over the current-findings view).
+	timeQuery := func(n int, q string) ([]time.Duration, error) {
+		ds := make([]time.Duration, 0, n)
+		for i := 0; i < n; i++ {
+			s := time.Now()
+			var out []struct {
+				N uint64 `ch:"n"`
+			}
+			if err := st.Conn().Select(ctx, &out, strings.ReplaceAll(q, "{db}", db)); err != nil {
+				return nil, err
+			}
+			ds = append(ds, time.Since(s))
 		}
-		baseline = append(baseline, time.Since(s))
+		return ds, nil
+	}
+	floor, err := timeQuery(runs, `SELECT toUInt64(1) AS n`)
+	if err != nil {
+		return err
+	}
+	live, err := timeQuery(3, `SELECT count() AS n FROM {db}.current_pii_findings`)
+	if err != nil {
+		return err
 	}
 	assets := nPII / len(types)
 	fmt.Printf("api benchmark: %d pii rows on %d assets, %d entitlements, %d principals, %d hosts (loaded in %s)\n",
 		assets*len(types), assets, nEnt, nPri, hosts, load.Round(time.Second))
-	p50, p95 := pct(baseline)
-	fmt.Printf("  %-58s p50 %8s  p95 %8s\n", "baseline: count of findings of an absent type (store)", p50, p95)
+	fmt.Printf("  read index built in %s (once per change of the data, in the background)\n", buildTime.Round(100*time.Millisecond))
+	p50, p95 := pct(floor)
+	fmt.Printf("  %-58s p50 %8s  p95 %8s\n", "baseline: SELECT 1 (the floor)", p50, p95)
+	liveP50, liveP95 := pct(live)
+	fmt.Printf("  %-58s p50 %8s  p95 %8s\n", "baseline: count over the current-findings view (no index)", liveP50, liveP95)
 	for _, e := range []struct{ method, path, body string }{
 		{"GET", "/api/v1/inventory/summary", ""},
 		{"GET", "/api/v1/assets?type=file&limit=100", ""},
@@ -149,7 +176,8 @@ func run(ctx context.Context, addr, db string, skipLoad bool, nPII, nEnt, nPri, 
 		if p95 > 300*time.Millisecond {
 			verdict = "MISSES"
 		}
-		fmt.Printf("  %-58s p50 %8s  p95 %8s  (%s the 300 ms p95 goal)\n", e.method+" "+e.path, p50, p95, verdict)
+		fmt.Printf("  %-58s p50 %8s  p95 %8s  (%s the 300 ms p95 goal; %.3f of the view count)\n",
+			e.method+" "+e.path, p50, p95, verdict, float64(p95)/float64(max(liveP95, 1)))
 	}
 	return nil
 }

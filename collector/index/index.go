@@ -1,0 +1,202 @@
+// Package index keeps the collector's read index (store/index.go) up to
+// date: it decides when to rebuild, builds (the store's SQL plus risk
+// scores computed here with the risk model), and tells readers whether
+// the index they are about to read is fresh enough.
+//
+// A build covers every write marked before it started. A reader calls
+// Ensure: if the newest build covers every write, it reads at once; if the
+// build is behind but younger than MaxLag, it reads that build (the answer
+// says as of when) and a rebuild starts in the background; otherwise it
+// waits for a rebuild. MaxLag 0 means read-your-writes: every read after a
+// write waits for a build that covers it.
+package index
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/sightline-dev/sightline/collector/risk"
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+// Store is what the indexer needs of the store.
+type Store interface {
+	IndexState(ctx context.Context) (store.IndexState, error)
+	BeginIndex(ctx context.Context) (store.IndexBuild, error)
+	BuildIndexTables(ctx context.Context, b *store.IndexBuild) error
+	IndexExposures(ctx context.Context, gen uint64, fn func(store.AssetExposure) error) error
+	PutRisks(ctx context.Context, gen uint64, rs []store.RiskRow) error
+	CommitIndex(ctx context.Context, b store.IndexBuild) error
+}
+
+// Options configures an Indexer.
+type Options struct {
+	Store Store
+	// MaxLag is how old a build that misses writes may be and still be
+	// read (0: never; every read after a write waits for a build).
+	MaxLag time.Duration
+	// Interval is how often the background loop (Run) checks for writes
+	// the index does not cover (default 30s).
+	Interval time.Duration
+	Logger   *slog.Logger
+	Now      func() time.Time
+}
+
+// Indexer builds the read index, one build at a time per process.
+type Indexer struct {
+	o Options
+
+	mu      sync.Mutex
+	running *build // the build in progress, if any
+}
+
+type build struct {
+	done chan struct{}
+	err  error
+}
+
+// New returns an Indexer.
+func New(o Options) *Indexer {
+	if o.Interval <= 0 {
+		o.Interval = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Indexer{o: o}
+}
+
+// Status is what a reader is told about the index it reads.
+type Status struct {
+	AsOf  time.Time // when the build read was committed
+	Fresh bool      // it covers every write
+}
+
+// Ensure returns once the index is fit to read under MaxLag, building it
+// first when it must.
+func (x *Indexer) Ensure(ctx context.Context) (Status, error) {
+	st, err := x.o.Store.IndexState(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	if st.Fresh() {
+		return Status{AsOf: st.BuiltAt, Fresh: true}, nil
+	}
+	if st.Gen != 0 && x.o.MaxLag > 0 && x.o.Now().Sub(st.BuiltAt) <= x.o.MaxLag {
+		x.start() // catch up in the background; this read uses what is there
+		return Status{AsOf: st.BuiltAt}, nil
+	}
+	if err := x.wait(ctx, x.start()); err != nil {
+		return Status{}, err
+	}
+	st, err = x.o.Store.IndexState(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	return Status{AsOf: st.BuiltAt, Fresh: st.Fresh()}, nil
+}
+
+// Build rebuilds the index now and waits for it (for tools and tests).
+func (x *Indexer) Build(ctx context.Context) error { return x.wait(ctx, x.start()) }
+
+// Run rebuilds in the background whenever writes are not covered, until
+// ctx ends.
+func (x *Indexer) Run(ctx context.Context) {
+	t := time.NewTicker(x.o.Interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		st, err := x.o.Store.IndexState(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				x.o.Logger.Warn("read index: cannot read its state; retrying", "err", err)
+			}
+			continue
+		}
+		if !st.Fresh() {
+			_ = x.wait(ctx, x.start())
+		}
+	}
+}
+
+// start begins a build unless one is running, and returns the one running.
+// The build does not belong to any request: it runs to the end even when
+// the reader that started it goes away.
+func (x *Indexer) start() *build {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.running != nil {
+		return x.running
+	}
+	b := &build{done: make(chan struct{})}
+	x.running = b
+	go func() {
+		b.err = x.build(context.Background())
+		x.mu.Lock()
+		x.running = nil
+		x.mu.Unlock()
+		close(b.done)
+	}()
+	return b
+}
+
+func (x *Indexer) wait(ctx context.Context, b *build) error {
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// riskBatch bounds the scores held in memory before they are stored.
+const riskBatch = 50_000
+
+func (x *Indexer) build(ctx context.Context) error {
+	b, err := x.o.Store.BeginIndex(ctx)
+	if err != nil {
+		return err
+	}
+	err = x.o.Store.BuildIndexTables(ctx, &b)
+	var batch []store.RiskRow
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := x.o.Store.PutRisks(ctx, b.Gen, batch)
+		batch = batch[:0]
+		return err
+	}
+	if err == nil {
+		err = x.o.Store.IndexExposures(ctx, b.Gen, func(e store.AssetExposure) error {
+			batch = append(batch, risk.Assess(e).Row())
+			if len(batch) >= riskBatch {
+				return flush()
+			}
+			return nil
+		})
+	}
+	if err == nil {
+		err = flush()
+	}
+	if err == nil {
+		err = x.o.Store.CommitIndex(ctx, b)
+	}
+	if err != nil {
+		x.o.Logger.Error("read index: build failed; readers keep the previous one", "err", err)
+		return fmt.Errorf("building the read index: %w", err)
+	}
+	x.o.Logger.Info("read index built", "findings", b.Findings, "assets", b.Assets,
+		"took", time.Since(b.Started).Round(time.Millisecond))
+	return nil
+}

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// The read index (migration 0007): the current state materialized once per
+// build under a generation number, so the API's aggregate reads touch a
+// few thousand pre-computed rows, or a primary-key range, instead of
+// folding every row of the FINAL views. collector/index decides when to
+// build; this file holds the SQL.
+
+// curGen is the newest committed generation, as a scalar subquery that
+// ClickHouse evaluates once, before it picks partitions.
+const curGen = `(SELECT max(gen) FROM {db}.idx_builds)`
+
+// IndexState says which build readers see and whether it covers every
+// write.
+type IndexState struct {
+	Gen       uint64    // newest committed build; 0 when none
+	Watermark uint64    // the newest write mark that build covers
+	BuiltAt   time.Time // when it was committed
+	LastWrite uint64    // the newest write mark of any collector
+}
+
+// Fresh reports whether the newest build covers every write.
+func (st IndexState) Fresh() bool { return st.Gen != 0 && st.Watermark >= st.LastWrite }
+
+// IndexState reads the newest build and the newest write mark in one query.
+func (s *Store) IndexState(ctx context.Context) (IndexState, error) {
+	var rows []struct {
+		Gen  uint64    `ch:"g"`
+		WM   uint64    `ch:"wm"`
+		At   time.Time `ch:"built"`
+		Last uint64    `ch:"last"`
+	}
+	q := `SELECT max(gen) AS g, argMax(watermark, gen) AS wm, argMax(built_at, gen) AS built,
+			(SELECT max(at) FROM {db}.write_marks) AS last
+		FROM {db}.idx_builds`
+	if err := s.conn.Select(ctx, &rows, s.sql(q)); err != nil {
+		return IndexState{}, s.wrap("reading the index state", err)
+	}
+	if len(rows) == 0 {
+		return IndexState{}, nil
+	}
+	r := rows[0]
+	return IndexState{Gen: r.Gen, Watermark: r.WM, BuiltAt: r.At.UTC(), LastWrite: r.Last}, nil
+}
+
+// markWrite records that this process has just stored scan data, so the
+// index knows it is behind. A failure is returned: the data is stored, but
+// readers could otherwise miss it until the next mark.
+func (s *Store) markWrite(ctx context.Context) error {
+	return s.insert(ctx, "write_marks", "writer, at", 1, func(int) []any { return []any{s.writer, s.nextVersion()} })
+}
+
+// IndexBuild describes one build.
+type IndexBuild struct {
+	Gen, Watermark   uint64
+	Started          time.Time
+	Findings, Assets uint64
+}
+
+// BeginIndex picks a new generation and the watermark it will cover: every
+// write marked before this call is in the data the build reads.
+func (s *Store) BeginIndex(ctx context.Context) (IndexBuild, error) {
+	var rows []struct {
+		Last uint64 `ch:"last"`
+	}
+	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT max(at) AS last FROM {db}.write_marks`)); err != nil {
+		return IndexBuild{}, s.wrap("starting an index build", err)
+	}
+	b := IndexBuild{Gen: s.nextVersion(), Started: time.Now()}
+	if len(rows) == 1 {
+		b.Watermark = rows[0].Last
+	}
+	return b, nil
+}
+
+// BuildIndexTables fills the findings, assets and summary tables of
+// generation b.Gen from the current views, all of it inside ClickHouse.
+func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
+	g := strconv.FormatUint(b.Gen, 10)
+	steps := []struct{ what, q string }{
+		{"current findings", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
+				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
+			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id,
+				if(source = 's3', extract(location, '^s3://([^/]+)'), '') AS bucket, scan_id, count, distinct_count,
+				arrayDistinct(arrayMap(x -> substring(x, 1, 2), samples)), tokens, observed_at
+			FROM {db}.current_pii_findings`},
+		// Every current asset, and every asset with current findings even
+		// when its asset record is missing, with its rollup and the number
+		// of principals holding a read grant on it.
+		{"current assets", `INSERT INTO {db}.idx_assets (gen, asset_id, asset_type, location, host, source, agent_id, owner,
+				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers)
+			SELECT ` + g + `, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
+				attr_keys, attr_values, if(source = 's3', extract(location, '^s3://([^/]+)'), ''),
+				categories, types, occurrences, distinct_sum, readers
+			FROM (
+				SELECT asset_id, if(a_type = '', 'file', a_type) AS asset_type, if(a_loc = '', f_loc, a_loc) AS location,
+					if(a_host = '', f_host, a_host) AS host, if(a_source = '', f_source, a_source) AS source,
+					if(a_agent = '', f_agent, a_agent) AS agent_id, owner, size, modified_at, attr_keys, attr_values,
+					categories, types, occurrences, distinct_sum
+				FROM (
+					SELECT asset_id, asset_type AS a_type, location AS a_loc, host AS a_host, source AS a_source,
+						agent_id AS a_agent, owner, size, modified_at, attr_keys, attr_values
+					FROM {db}.current_assets
+				) ANY FULL OUTER JOIN (
+					SELECT asset_id, any(location) AS f_loc, any(host) AS f_host, any(source) AS f_source,
+						any(agent_id) AS f_agent, groupUniqArray(category) AS categories, groupArray(type) AS types,
+						sum(count) AS occurrences, sum(distinct_count) AS distinct_sum
+					FROM {db}.idx_findings
+					WHERE gen = ` + g + `
+					GROUP BY asset_id
+				) USING asset_id
+			) ANY LEFT JOIN (
+				SELECT resource_id AS asset_id, uniqExact(principal_id) AS readers
+				FROM {db}.current_entitlements WHERE permission = 'read' GROUP BY resource_id
+			) USING asset_id`},
+		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
+			SELECT gen, source, host, agent_id, bucket, category, type, count(), count(), sum(count), sum(distinct_count)
+			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category, type`},
+		{"summary by category", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
+			SELECT gen, source, host, agent_id, bucket, category, '', uniqExact(asset_id), count(), sum(count), sum(distinct_count)
+			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category`},
+		{"summary by system", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
+			SELECT gen, source, host, agent_id, bucket, '', '', uniqExact(asset_id), count(), sum(count), sum(distinct_count)
+			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket`},
+	}
+	for _, st := range steps {
+		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {
+			return s.wrap("building the index ("+st.what+")", err)
+		}
+	}
+	var n []struct {
+		F uint64 `ch:"f"`
+		A uint64 `ch:"a"`
+	}
+	q := `SELECT (SELECT count() FROM {db}.idx_findings WHERE gen = ` + g + `) AS f,
+		(SELECT count() FROM {db}.idx_assets WHERE gen = ` + g + `) AS a`
+	if err := s.conn.Select(ctx, &n, s.sql(q)); err != nil {
+		return s.wrap("counting the index", err)
+	}
+	if len(n) == 1 {
+		b.Findings, b.Assets = n[0].F, n[0].A
+	}
+	return nil
+}
+
+// IndexExposures streams the assets of generation gen that hold personal
+// data, for scoring.
+func (s *Store) IndexExposures(ctx context.Context, gen uint64, fn func(AssetExposure) error) error {
+	q := `SELECT asset_id, asset_type, location, host, source, categories, types, occurrences, distinct_sum,
+			attr_keys, attr_values, readers
+		FROM {db}.idx_assets WHERE gen = ? AND occurrences > 0`
+	rows, err := s.conn.Query(ctx, s.sql(q), gen)
+	if err != nil {
+		return s.wrap("reading exposures", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AssetExposure
+		var keys, vals []string
+		if err := rows.Scan(&e.AssetID, &e.AssetType, &e.Location, &e.Host, &e.Source, &e.Categories, &e.Types,
+			&e.Occurrences, &e.Distinct, &keys, &vals, &e.Readers); err != nil {
+			return s.wrap("reading exposures", err)
+		}
+		e.Attributes = kvMap(keys, vals)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return s.wrap("reading exposures", rows.Err())
+}
+
+// RiskRow is a scored asset as the index keeps it.
+type RiskRow struct {
+	AssetID, AssetType, Location, Host, Source string
+	Score                                      uint8
+	FactorNames                                []string
+	FactorPoints                               []uint8
+}
+
+// PutRisks stores scores of generation gen.
+func (s *Store) PutRisks(ctx context.Context, gen uint64, rs []RiskRow) error {
+	return s.insert(ctx, "idx_risk", "gen, asset_id, asset_type, location, host, source, score, factor_names, factor_points",
+		len(rs), func(i int) []any {
+			r := rs[i]
+			return []any{gen, r.AssetID, r.AssetType, r.Location, r.Host, r.Source, r.Score, strs(r.FactorNames), r.FactorPoints}
+		})
+}
+
+// CommitIndex makes generation b.Gen the one readers see, then drops the
+// generations older than the one before it (kept for readers that picked
+// it just before this commit) and any partition of a build that never
+// committed.
+func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
+	dur := uint64(time.Since(b.Started).Milliseconds())
+	err := s.insert(ctx, "idx_builds", "gen, watermark, built_at, duration_ms, findings, assets", 1, func(int) []any {
+		return []any{b.Gen, b.Watermark, time.Now().UTC(), dur, b.Findings, b.Assets}
+	})
+	if err != nil {
+		return err
+	}
+	var keep []struct {
+		G uint64 `ch:"g"`
+	}
+	if err := s.conn.Select(ctx, &keep, s.sql(`SELECT gen AS g FROM {db}.idx_builds ORDER BY gen DESC LIMIT 1 OFFSET 1`)); err != nil {
+		return s.wrap("listing old index builds", err)
+	}
+	if len(keep) == 0 {
+		return nil
+	}
+	var parts []struct {
+		Table     string `ch:"table"`
+		Partition string `ch:"partition"`
+	}
+	q := `SELECT DISTINCT table, partition FROM system.parts
+		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets', 'idx_risk', 'idx_summary'], table)`
+	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
+		return s.wrap("listing index partitions", err)
+	}
+	for _, p := range parts {
+		g, err := strconv.ParseUint(p.Partition, 10, 64)
+		// A newer partition may be a build still running elsewhere.
+		if err != nil || g >= keep[0].G {
+			continue
+		}
+		drop := fmt.Sprintf("ALTER TABLE {db}.%s DROP PARTITION %d", p.Table, g)
+		if err := s.conn.Exec(ctx, s.sql(drop)); err != nil {
+			return s.wrap("dropping an old index generation", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,142 @@
+-- 0007: the read index. The API's aggregate answers (summary, data map,
+-- asset list, risk, breach impact, subject search) read these tables
+-- instead of folding every row of the FINAL views on each request.
+--
+-- A build (index.go) materializes the current state once, under a new
+-- generation number `gen` (its start time in Unix nanoseconds): the
+-- current findings (idx_findings, ordered by host for breach impact and
+-- subject search), one row per
+-- current asset with its personal-data rollup and reader count
+-- (idx_assets), risk scores (idx_risk) and counts per system and type
+-- (idx_summary). The build is committed by its row in idx_builds; readers
+-- use the newest committed generation. Every idx_ table is partitioned by
+-- gen, so an old generation is dropped whole (DROP PARTITION), never
+-- mutated.
+--
+-- write_marks records when each collector last wrote scan data, so a
+-- reader can tell whether the newest build covers every write
+-- (watermark >= max(at)).
+
+CREATE TABLE IF NOT EXISTS {db}.idx_builds (
+    gen         UInt64,
+    watermark   UInt64,
+    built_at    DateTime,
+    duration_ms UInt64,
+    findings    UInt64,
+    assets      UInt64
+) ENGINE = MergeTree() ORDER BY gen;
+
+CREATE TABLE IF NOT EXISTS {db}.write_marks (
+    writer String,
+    at     UInt64
+) ENGINE = ReplacingMergeTree(at) ORDER BY writer;
+
+CREATE TABLE IF NOT EXISTS {db}.idx_findings (
+    gen             UInt64,
+    host            String,
+    asset_id        String,
+    type            String,
+    category        String,
+    location        String,
+    source          String,
+    agent_id        String,
+    bucket          String,
+    scan_id         String,
+    count           UInt64,
+    distinct_count  UInt64,
+    sample_prefixes Array(String),
+    tokens          Array(String),
+    observed_at     DateTime
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY (host, asset_id, type);
+
+-- Every token ever stored, written by a materialized view as pii rows
+-- arrive, so subject search finds candidates by the primary key; which of
+-- them are current is then checked against idx_findings.
+CREATE TABLE IF NOT EXISTS {db}.pii_tokens (
+    token    String,
+    host     String,
+    asset_id String,
+    type     String,
+    scan_id  String,
+    version  UInt64
+) ENGINE = ReplacingMergeTree(version) ORDER BY (token, host, asset_id, type, scan_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.pii_tokens_mv TO {db}.pii_tokens AS
+SELECT arrayJoin(tokens) AS token, host, asset_id, type, scan_id, version FROM {db}.pii_findings;
+
+CREATE TABLE IF NOT EXISTS {db}.idx_assets (
+    gen          UInt64,
+    asset_id     String,
+    asset_type   String,
+    location     String,
+    host         String,
+    source       String,
+    agent_id     String,
+    owner        String,
+    size         Int64,
+    modified_at  DateTime,
+    attr_keys    Array(String),
+    attr_values  Array(String),
+    bucket       String,
+    categories   Array(String),
+    types        Array(String),
+    occurrences  UInt64,
+    distinct_sum UInt64,
+    readers      UInt64
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
+
+CREATE TABLE IF NOT EXISTS {db}.idx_risk (
+    gen           UInt64,
+    asset_id      String,
+    asset_type    String,
+    location      String,
+    host          String,
+    source        String,
+    score         UInt8,
+    factor_names  Array(String),
+    factor_points Array(UInt8)
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
+
+-- One row per (source, host, agent, bucket) system and level: type rows
+-- (category and type set), category rows (type ''), and the system's total
+-- (both ''). Assets are distinct within the row's level; an asset belongs
+-- to exactly one system, so sums across systems stay exact.
+CREATE TABLE IF NOT EXISTS {db}.idx_summary (
+    gen          UInt64,
+    source       String,
+    host         String,
+    agent_id     String,
+    bucket       String,
+    category     String,
+    type         String,
+    assets       UInt64,
+    findings     UInt64,
+    occurrences  UInt64,
+    distinct_sum UInt64
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY (source, host, category, type);
+
+-- The current view of 0002, now with the tokens, which the index build
+-- copies for subject search and breach impact.
+DROP TABLE IF EXISTS {db}.current_pii_findings;
+
+CREATE VIEW IF NOT EXISTS {db}.current_pii_findings AS
+SELECT asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
+       count, distinct_count, samples, locations, tokens, observed_at
+FROM (
+    SELECT asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
+           count, distinct_count, samples, locations, tokens, observed_at
+    FROM {db}.pii_findings FINAL
+) ANY LEFT JOIN (
+    SELECT agent_id, source,
+           argMax(scan_id, (finished_at, version)) AS cur_scan,
+           argMax(started_at, (finished_at, version)) AS cur_started
+    FROM {db}.scans FINAL
+    WHERE status IN ('ok', 'partial')
+    GROUP BY agent_id, source
+) USING (agent_id, source)
+WHERE (cur_scan = '' OR scan_id = cur_scan OR observed_at > cur_started)
+  AND scan_id NOT IN (SELECT scan_id FROM {db}.scans FINAL WHERE status = 'failed');
+
+-- Tokens of the rows stored before this migration.
+INSERT INTO {db}.pii_tokens (token, host, asset_id, type, scan_id, version)
+SELECT arrayJoin(tokens) AS token, host, asset_id, type, scan_id, version FROM {db}.pii_findings;
