@@ -17,6 +17,9 @@ type Config struct {
 	ClickHouse ClickHouse `yaml:"clickhouse"`
 	Ingest     Ingest     `yaml:"ingest"`
 	LogLevel   string     `yaml:"log_level"`
+	// AgentStaleAfter is how long an agent may go without shipping before
+	// the fleet view marks it stale.
+	AgentStaleAfter time.Duration `yaml:"agent_stale_after"`
 	// Jurisdictions say where hosts are, by name glob, first match wins
 	// (buckets take theirs from their region).
 	Jurisdictions []Jurisdiction `yaml:"jurisdictions"`
@@ -72,7 +75,8 @@ func Default() Config {
 			BatchInterval:   200 * time.Millisecond,
 			MaxPendingRows:  400000,
 		},
-		LogLevel: "info",
+		LogLevel:        "info",
+		AgentStaleAfter: 24 * time.Hour,
 	}
 }
 
@@ -108,6 +112,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ingest: max_body_bytes must be positive and max_decoded_bytes at least as large")
 	case c.Ingest.BatchRows <= 0 || c.Ingest.BatchInterval <= 0:
 		return fmt.Errorf("ingest: batch_rows and batch_interval must be positive")
+	case c.AgentStaleAfter <= 0:
+		return fmt.Errorf("agent_stale_after: must be a positive duration such as 24h")
 	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}
