@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -36,7 +37,11 @@ const usage = `usage:
   sightline-collector serve   [--config FILE]   API, ingest (migrates first)
   sightline-collector migrate [--config FILE]   create or upgrade the ClickHouse schema
   sightline-collector token create --role ROLE [--name NAME] [--ttl DURATION] [--config FILE]
-        roles: ` + "admin, security, privacy, reviewer, agent-enroll" + `
+        roles: ` + "admin, security, privacy, reviewer, agent-enroll" + `; a name must be unique among live tokens
+  sightline-collector token list   [--config FILE]   every token: id, role, name, agent, created, expires, state
+  sightline-collector token revoke ID [--config FILE]
+        ID: a token's id from token list (8 or more hex digits); running collectors
+        stop accepting it within their auth cache TTL (30s)
   sightline-collector version
 `
 
@@ -60,11 +65,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "migrate":
 		return migrate(ctx, args[1:], stderr)
 	case "token":
-		if len(args) < 2 || args[1] != "create" {
-			fmt.Fprint(stderr, usage)
-			return errors.New("want: token create --role ROLE")
+		sub := ""
+		if len(args) >= 2 {
+			sub = args[1]
 		}
-		return tokenCreate(ctx, args[2:], stdout, stderr)
+		switch sub {
+		case "create":
+			return tokenCreate(ctx, args[2:], stdout, stderr)
+		case "list":
+			return tokenList(ctx, args[2:], stdout, stderr)
+		case "revoke":
+			return tokenRevoke(ctx, args[2:], stdout, stderr)
+		}
+		fmt.Fprint(stderr, usage)
+		return errors.New("want: token create --role ROLE, token list, or token revoke ID")
 	case "version":
 		fmt.Fprintln(stdout, "sightline-collector", version.Version)
 		return nil
@@ -135,19 +149,76 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	defer st.Close()
-	ok := false
-	for _, r := range auth.CreatableRoles {
-		ok = ok || r == *role
-	}
-	if !ok {
-		return fmt.Errorf("--role must be one of %s", strings.Join(auth.CreatableRoles, ", "))
-	}
-	tok, _, err := auth.New(auth.Options{Store: st}).Create(ctx, *role, *name, "", *ttl)
+	tok, _, err := auth.New(auth.Options{Store: st}).Issue(ctx, auth.IssueRequest{Role: *role, Name: *name, TTL: *ttl})
 	if err != nil {
 		return err
 	}
 	// The token is printed once and only its hash is stored.
 	fmt.Fprintln(stdout, tok)
+	return nil
+}
+
+func tokenList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := flags("token list", stderr)
+	_, _, st, err := open(ctx, fs, cfgPath, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	toks, err := auth.New(auth.Options{Store: st}).List(ctx)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tROLE\tNAME\tAGENT\tCREATED\tEXPIRES\tSTATE")
+	for _, t := range toks {
+		exp, state := "never", "live"
+		if t.ExpiresAt != nil {
+			exp = t.ExpiresAt.Format(time.RFC3339)
+		}
+		switch {
+		case t.Revoked:
+			state = "revoked"
+		case !auth.Live(t, now):
+			state = "expired"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", auth.ID(t), t.Role, dash(t.Name), dash(t.AgentID),
+			t.CreatedAt.Format(time.RFC3339), exp, state)
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := flags("token revoke", stderr)
+	// The id may come before or after the flags.
+	id := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	_, _, st, err := open(ctx, fs, cfgPath, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	}
+	if id == "" || fs.NArg() > 1 {
+		return errors.New("want: token revoke ID (the id column of `sightline-collector token list`)")
+	}
+	t, err := auth.New(auth.Options{Store: st}).Revoke(ctx, id)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked %s (%s %s); running collectors refuse it within %s\n", auth.ID(t), t.Role, dash(t.Name), auth.DefaultCacheTTL)
 	return nil
 }
 
@@ -162,7 +233,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	authn := auth.New(auth.Options{Store: st})
-	fl := fleet.New(fleet.Options{Store: st, Auth: authn})
+	fl := fleet.New(fleet.Options{Store: st, Auth: authn, StaleAfter: c.AgentStaleAfter})
 	if _, err := fl.TokenKey(ctx); err != nil {
 		return err
 	}

@@ -21,6 +21,7 @@ const (
 	kindUnauthorized  kind = "unauthorized"
 	kindForbidden     kind = "forbidden"
 	kindNotFound      kind = "not_found"
+	kindConflict      kind = "conflict"
 	kindTooLarge      kind = "too_large"
 	kindUnsupported   kind = "unsupported_media_type"
 	kindUnavailable   kind = "store_unavailable"
@@ -34,6 +35,7 @@ var kindStatus = map[kind]int{
 	kindUnauthorized:  http.StatusUnauthorized,
 	kindForbidden:     http.StatusForbidden,
 	kindNotFound:      http.StatusNotFound,
+	kindConflict:      http.StatusConflict,
 	kindTooLarge:      http.StatusRequestEntityTooLarge,
 	kindUnsupported:   http.StatusUnsupportedMediaType,
 	kindUnavailable:   http.StatusServiceUnavailable,

@@ -101,7 +101,9 @@ func New(o Options) *Server {
 	v1.POST("/ingest", s.ingest)
 
 	read := v1.Group("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RolePrivacy))
+	// Fleet: agents, staleness, latest scan per scanner.
 	read.GET("/agents", s.listAgents)
+	read.GET("/agents/:id", s.getAgent)
 	// Endpoints marked s.fresh read the read index (collector/index).
 	read.GET("/inventory/summary", s.fresh, s.summary)
 	// Calls that read personal-data locations or access are audited.
@@ -117,6 +119,14 @@ func New(o Options) *Server {
 	// Where a person appears: the privacy office's question.
 	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.audit, s.fresh, s.subjectSearch)
 	v1.GET("/audit", s.requireRole(auth.RoleAdmin), s.audit, s.auditLog)
+	// Token management (admins). Tokens are shown once, at creation;
+	// listings carry only the id (a hash prefix). Audit comes before the
+	// role check here so that a refused attempt by a valid non-admin
+	// token is recorded too.
+	tokens := v1.Group("/tokens", s.audit, s.requireRole(auth.RoleAdmin))
+	tokens.GET("", s.listTokens)
+	tokens.POST("", s.createToken)
+	tokens.DELETE("/:id", s.revokeToken)
 	// Access reviews: security and admins run campaigns; reviewers decide
 	// their own items and see nothing else.
 	reviews := v1.Group("/reviews")
@@ -166,11 +176,12 @@ func (s *Server) requireRole(roles ...string) gin.HandlerFunc {
 			s.fail(c, err)
 			return
 		}
+		// Set before the role check so an audit around it names who was refused.
+		c.Set("token", t)
 		if !allowed[t.Role] {
 			s.fail(c, errorf(kindForbidden, "a "+t.Role+" token may not call this endpoint"))
 			return
 		}
-		c.Set("token", t)
 		c.Next()
 	}
 }

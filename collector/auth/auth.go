@@ -41,7 +41,13 @@ var (
 type TokenStore interface {
 	PutToken(ctx context.Context, t store.Token) error
 	TokenByHash(ctx context.Context, hash string) (store.Token, error)
+	ListTokens(ctx context.Context) ([]store.Token, error)
+	TokensByHashPrefix(ctx context.Context, prefix string, limit int) ([]store.Token, error)
 }
+
+// DefaultCacheTTL is Options.CacheTTL's default: a token revoked on one
+// collector is refused by the others at most this long afterwards.
+const DefaultCacheTTL = 30 * time.Second
 
 // Options configures an Authenticator.
 type Options struct {
@@ -68,7 +74,7 @@ type cached struct {
 // New returns an Authenticator.
 func New(o Options) *Authenticator {
 	if o.CacheTTL == 0 {
-		o.CacheTTL = 30 * time.Second
+		o.CacheTTL = DefaultCacheTTL
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -134,6 +140,11 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (store.Token, 
 		a.mu.Lock()
 		if len(a.cache) > 10000 { // bound memory against token spraying
 			a.cache = map[string]cached{}
+		}
+		// A revocation made here while the store was being read wins over
+		// the (older) row just read.
+		if prev, ok := a.cache[h]; ok && prev.tok.Revoked && !now.After(prev.expires) {
+			c = prev
 		}
 		a.cache[h] = c
 		a.mu.Unlock()

@@ -18,6 +18,9 @@ type Config struct {
 	Ingest     Ingest     `yaml:"ingest"`
 	Index      Index      `yaml:"index"`
 	LogLevel   string     `yaml:"log_level"`
+	// AgentStaleAfter is how long an agent may go without shipping before
+	// the fleet view marks it stale.
+	AgentStaleAfter time.Duration `yaml:"agent_stale_after"`
 	// Jurisdictions say where hosts are, by name glob, first match wins
 	// (buckets take theirs from their region).
 	Jurisdictions []Jurisdiction `yaml:"jurisdictions"`
@@ -85,8 +88,9 @@ func Default() Config {
 			BatchInterval:   200 * time.Millisecond,
 			MaxPendingRows:  400000,
 		},
-		Index:    Index{MaxLag: time.Minute, Interval: 15 * time.Second},
-		LogLevel: "info",
+		Index:           Index{MaxLag: time.Minute, Interval: 15 * time.Second},
+		LogLevel:        "info",
+		AgentStaleAfter: 24 * time.Hour,
 	}
 }
 
@@ -124,6 +128,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ingest: batch_rows and batch_interval must be positive")
 	case c.Index.MaxLag < 0 || c.Index.Interval <= 0:
 		return fmt.Errorf("index: max_lag must not be negative and interval must be positive")
+	case c.AgentStaleAfter <= 0:
+		return fmt.Errorf("agent_stale_after: must be a positive duration such as 24h")
 	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}

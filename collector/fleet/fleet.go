@@ -11,11 +11,13 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/wire"
 )
 
 // tokenKeySetting names the organisation's HMAC key in the settings table.
@@ -29,6 +31,7 @@ type Store interface {
 	PutAgent(ctx context.Context, a store.Agent) error
 	GetAgent(ctx context.Context, id string) (store.Agent, error)
 	ListAgents(ctx context.Context) ([]store.Agent, error)
+	LatestScans(ctx context.Context, agentID string) ([]store.ScanSummary, error)
 	GetSetting(ctx context.Context, key string) (string, error)
 	PutSetting(ctx context.Context, key, value string) error
 }
@@ -38,9 +41,18 @@ type Options struct {
 	Store Store
 	Auth  *auth.Authenticator
 	Now   func() time.Time
-	// SeenEvery bounds how often an agent's last_seen is written.
+	// SeenEvery bounds how often an agent's last_seen is written. It is
+	// lowered to half of StaleAfter, so a working agent never looks stale
+	// for want of a write.
 	SeenEvery time.Duration
+	// StaleAfter is how long an agent may stay silent before the fleet
+	// view marks it stale (default DefaultStaleAfter).
+	StaleAfter time.Duration
 }
+
+// DefaultStaleAfter is Options.StaleAfter's default: a day covers agents
+// that scan daily and ship once.
+const DefaultStaleAfter = 24 * time.Hour
 
 // Fleet is the agents' registry.
 type Fleet struct {
@@ -62,6 +74,12 @@ func New(o Options) *Fleet {
 	}
 	if o.SeenEvery == 0 {
 		o.SeenEvery = time.Minute
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = DefaultStaleAfter
+	}
+	if o.SeenEvery > o.StaleAfter/2 {
+		o.SeenEvery = o.StaleAfter / 2
 	}
 	return &Fleet{o: o, seen: map[string]seenAgent{}}
 }
@@ -169,7 +187,106 @@ func (f *Fleet) Touch(ctx context.Context, agentID string) (string, error) {
 	return a.Hostname, nil
 }
 
-// List returns all agents.
-func (f *Fleet) List(ctx context.Context) ([]store.Agent, error) {
-	return f.o.Store.ListAgents(ctx)
+// Status is an agent as the fleet view shows it: its enrollment, whether
+// it has gone quiet, and the latest scan of each of its scanners.
+type Status struct {
+	store.Agent
+	Stale bool
+	Scans []store.ScanSummary
+}
+
+// Filter narrows the fleet view. Empty fields do not filter.
+type Filter struct {
+	// Stale keeps agents that are (true) or are not (false) stale.
+	Stale *bool
+	// ScanStatus keeps agents whose latest scan of at least one scanner
+	// has this status (ok, partial, failed).
+	ScanStatus string
+}
+
+// ErrBadFilter is a filter value the fleet view does not know.
+var ErrBadFilter = errors.New("invalid fleet filter")
+
+// List returns the fleet: every agent matching f, ordered by hostname,
+// with the latest scan per scanner (read for all agents in one query).
+func (f *Fleet) List(ctx context.Context, flt Filter) ([]Status, error) {
+	switch flt.ScanStatus {
+	case "", wire.StatusOK, wire.StatusPartial, wire.StatusFailed:
+	default:
+		return nil, fmt.Errorf("%w: status must be ok, partial or failed", ErrBadFilter)
+	}
+	agents, err := f.o.Store.ListAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scans, err := f.o.Store.LatestScans(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	byAgent := map[string][]store.ScanSummary{}
+	for _, sc := range scans {
+		byAgent[sc.AgentID] = append(byAgent[sc.AgentID], sc)
+	}
+	now := f.o.Now()
+	out := make([]Status, 0, len(agents))
+	for _, a := range agents {
+		st := f.status(a, byAgent[a.ID], now)
+		if flt.Stale != nil && st.Stale != *flt.Stale {
+			continue
+		}
+		if flt.ScanStatus != "" && !hasStatus(st.Scans, flt.ScanStatus) {
+			continue
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// Get returns one agent's status, or an error wrapping store.ErrNotFound.
+func (f *Fleet) Get(ctx context.Context, id string) (Status, error) {
+	a, err := f.o.Store.GetAgent(ctx, id)
+	if err != nil {
+		return Status{}, err
+	}
+	scans, err := f.o.Store.LatestScans(ctx, id)
+	if err != nil {
+		return Status{}, err
+	}
+	return f.status(a, scans, f.o.Now()), nil
+}
+
+func (f *Fleet) status(a store.Agent, scans []store.ScanSummary, now time.Time) Status {
+	if scans == nil {
+		scans = []store.ScanSummary{}
+	}
+	for i := range scans {
+		for j, e := range scans[i].Errors {
+			scans[i].Errors[j] = clip(e)
+		}
+	}
+	return Status{Agent: a, Stale: now.Sub(a.LastSeen) > f.o.StaleAfter, Scans: scans}
+}
+
+func hasStatus(scans []store.ScanSummary, status string) bool {
+	for _, sc := range scans {
+		if sc.Status == status {
+			return true
+		}
+	}
+	return false
+}
+
+// maxErrorLen bounds one error message in the fleet view: enough for a
+// path and a reason.
+const maxErrorLen = 512
+
+func clip(s string) string {
+	if len(s) <= maxErrorLen {
+		return s
+	}
+	cut := maxErrorLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

@@ -41,8 +41,11 @@ bin/sightline-collector serve --config "$work/collector.yaml" >"$work/collector.
 pids+=($!)
 wait_http "$api/readyz" 150
 
-enroll_secret=$(bin/sightline-collector token create --role agent-enroll --name demo --config "$work/collector.yaml" 2>/dev/null)
-admin_token=$(bin/sightline-collector token create --role admin --name demo-admin --config "$work/collector.yaml" 2>/dev/null)
+# Token names are unique among live tokens; a rerun over the same
+# SIGHTLINE_DEMO_DIR keeps the earlier ones, so each run names its own.
+run_id=$(date +%s)
+enroll_secret=$(bin/sightline-collector token create --role agent-enroll --name "demo-$run_id" --config "$work/collector.yaml" 2>/dev/null)
+admin_token=$(bin/sightline-collector token create --role admin --name "demo-admin-$run_id" --config "$work/collector.yaml" 2>/dev/null)
 
 echo "== generating sample data in $work/sample"
 go run ./deploy/demo/gensample -dir "$work/sample"

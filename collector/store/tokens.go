@@ -1,0 +1,54 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+type tokenRow struct {
+	Hash      string    `ch:"token_hash"`
+	Role      string    `ch:"role"`
+	AgentID   string    `ch:"agent_id"`
+	Name      string    `ch:"name"`
+	CreatedAt time.Time `ch:"created_at"`
+	ExpiresAt time.Time `ch:"expires_at"`
+	Revoked   uint8     `ch:"revoked"`
+}
+
+func (r tokenRow) token() Token {
+	return Token{Hash: r.Hash, Role: r.Role, AgentID: r.AgentID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(),
+		ExpiresAt: optTime(r.ExpiresAt), Revoked: r.Revoked != 0}
+}
+
+const tokenColumns = `token_hash, role, agent_id, name, created_at, expires_at, revoked`
+
+// ListTokens returns every stored token (revoked and expired ones too),
+// oldest first. Agent tokens are included: revoking one is how an agent is
+// cut off.
+func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
+	var rows []tokenRow
+	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL ORDER BY created_at, token_hash`)); err != nil {
+		return nil, s.wrap("listing tokens", err)
+	}
+	out := make([]Token, len(rows))
+	for i, r := range rows {
+		out[i] = r.token()
+	}
+	return out, nil
+}
+
+// TokensByHashPrefix returns the tokens whose hash starts with prefix (at
+// most limit of them), so a caller can tell unknown from ambiguous.
+func (s *Store) TokensByHashPrefix(ctx context.Context, prefix string, limit int) ([]Token, error) {
+	var rows []tokenRow
+	err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL
+		WHERE startsWith(token_hash, ?) ORDER BY token_hash LIMIT ?`), prefix, limit)
+	if err != nil {
+		return nil, s.wrap("looking up tokens by id", err)
+	}
+	out := make([]Token, len(rows))
+	for i, r := range rows {
+		out[i] = r.token()
+	}
+	return out, nil
+}
