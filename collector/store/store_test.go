@@ -52,7 +52,7 @@ func TestMigrate(t *testing.T) {
 
 	applied, err := s.Migrate(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6}, applied)
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 10}, applied)
 
 	again, err := s.Migrate(ctx)
 	require.NoError(t, err)
@@ -63,7 +63,7 @@ func TestMigrate(t *testing.T) {
 		Name    string `ch:"name"`
 	}
 	require.NoError(t, s.Select(ctx, &rows, `SELECT version, name FROM {db}.schema_migrations FINAL ORDER BY version`))
-	require.Len(t, rows, 6)
+	require.Len(t, rows, 7)
 	require.Equal(t, uint32(1), rows[0].Version)
 	require.Equal(t, "init", rows[0].Name)
 	require.Equal(t, "current_views", rows[1].Name)
@@ -71,6 +71,29 @@ func TestMigrate(t *testing.T) {
 	require.Equal(t, "audit", rows[3].Name)
 	require.Equal(t, "current_assets", rows[4].Name)
 	require.Equal(t, "reviews", rows[5].Name)
+	require.Equal(t, "review_reviewer_source", rows[6].Name)
+}
+
+// A migration whose record was lost (it failed after its statements ran,
+// or two collectors raced) runs again: a column it already added is no
+// error, on 18.16 too, which has no ADD COLUMN IF NOT EXISTS.
+func TestMigrateRerunsAddColumn(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	_, err := s.Migrate(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.Exec(ctx, `DROP TABLE {db}.schema_migrations`))
+	applied, err := s.Migrate(ctx)
+	require.NoError(t, err, "every migration ran again")
+	require.Contains(t, applied, 10)
+	var cols []struct {
+		Name string `ch:"name"`
+	}
+	require.NoError(t, s.Select(ctx, &cols, `SELECT name FROM system.columns
+		WHERE database = ? AND table = 'review_items' AND name = 'reviewer_source'`, s.Database()))
+	require.Len(t, cols, 1)
+	// Outside a migration, adding the column again is still an error.
+	require.Error(t, s.Exec(ctx, `ALTER TABLE {db}.review_items ADD COLUMN reviewer_source String`))
 }
 
 // Two collectors starting at once both migrate: neither may fail.
