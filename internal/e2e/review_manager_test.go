@@ -3,12 +3,15 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/go-ldap/ldap/v3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -181,4 +184,98 @@ func TestManagerReviewCampaign(t *testing.T) {
 	require.Equal(t, map[string]int{"boss manager": 3, "secops fallback": 3}, sources)
 	require.Contains(t, csvOut, ",boss,certify,,,boss,")
 	require.Contains(t, csvOut, ",secops,revoke,no longer needed,,secops,")
+}
+
+// TestManagerReviewFromDirectoryScan is the whole chain on a real
+// directory: an agent in run mode scans the test OpenLDAP (users with a
+// manager) and ships through the collector's ingest; a @manager campaign
+// gives the reports' items to the token named like their manager's uid.
+func TestManagerReviewFromDirectoryScan(t *testing.T) {
+	url := os.Getenv("SIGHTLINE_TEST_LDAP")
+	if url == "" {
+		if os.Getenv("SIGHTLINE_REQUIRE_SERVICES") != "" {
+			t.Fatal("SIGHTLINE_TEST_LDAP is not set but services are required")
+		}
+		t.Skip("no test LDAP server (SIGHTLINE_TEST_LDAP)")
+	}
+	pwFile := os.Getenv("SIGHTLINE_TEST_LDAP_PASSWORD_FILE")
+	pw, err := os.ReadFile(pwFile)
+	require.NoError(t, err)
+	conn, err := ldap.DialURL(url)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Bind("cn=admin,dc=example,dc=com", string(pw)))
+	base := "ou=e2e" + randomHex(4) + ",dc=example,dc=com"
+	add := func(dn string, attrs map[string][]string) {
+		r := ldap.NewAddRequest(dn, nil)
+		for _, k := range []string{"objectClass", "cn", "sn", "uid", "member", "manager"} {
+			if v, ok := attrs[k]; ok {
+				r.Attribute(k, v)
+			}
+		}
+		require.NoError(t, conn.Add(r), dn)
+	}
+	add(base, map[string][]string{"objectClass": {"organizationalUnit"}})
+	person := func(uid, manager string) string {
+		dn := "uid=" + uid + "," + base
+		a := map[string][]string{"objectClass": {"inetOrgPerson"}, "cn": {uid}, "sn": {uid}, "uid": {uid}}
+		if manager != "" {
+			a["manager"] = []string{"uid=" + manager + "," + base}
+		}
+		add(dn, a)
+		return dn
+	}
+	staff := []string{person("lead", ""), person("ann", "lead"), person("ben", "lead"), person("dee", "")}
+	add("cn=staff,"+base, map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"staff"}, "member": staff})
+
+	s := newStack(t, clickhouseAddr(t))
+	a := s.newAgent([]string{t.TempDir()}, fmt.Sprintf(
+		"  ldap:\n    enabled: true\n    interval: 1h\n    url: %s\n    base_dn: %q\n    bind_dn: cn=admin,dc=example,dc=com\n    password_file: %s\n",
+		url, base, pwFile))
+	s.runAgent(a)
+	var principals struct {
+		Total int `json:"total"`
+	}
+	require.Eventually(t, func() bool {
+		return s.get("/api/v1/principals?source=ldap", &principals) == 200 && principals.Total == 5
+	}, 30*time.Second, 100*time.Millisecond, "directory principals did not arrive")
+
+	lead := s.run("token", "create", "--role", "reviewer", "--name", "lead", "--config", s.config)
+	secops := s.run("token", "create", "--role", "reviewer", "--name", "secops", "--config", s.config)
+	var c struct {
+		ID    string `json:"campaign_id"`
+		Items int    `json:"items"`
+	}
+	// The entitlements may land just after the principals.
+	for deadline := time.Now().Add(10 * time.Second); c.Items != 4 && time.Now().Before(deadline); {
+		status, out := s.do("POST", "/api/v1/reviews", s.admin,
+			`{"name":"staff by manager `+randomHex(2)+`","scope":{"source":"ldap"},"reviewer":"@manager","fallback_reviewer":"secops"}`)
+		require.Equal(t, 201, status, out)
+		require.NoError(t, json.Unmarshal([]byte(out), &c))
+		if c.Items != 4 {
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	require.Equal(t, 4, c.Items, "one item per staff member")
+	id := c.ID
+	rowsOf := func(token string) []string {
+		st, b := s.do("GET", "/api/v1/reviews/"+id+"/items", token, "")
+		require.Equal(t, 200, st, b)
+		var page struct {
+			Items []struct {
+				Principal string `json:"principal"`
+				Reviewer  string `json:"reviewer"`
+				Source    string `json:"reviewer_source"`
+			} `json:"items"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(b), &page))
+		var rows []string
+		for _, it := range page.Items {
+			rows = append(rows, it.Principal+" → "+it.Reviewer+" ("+it.Source+")")
+		}
+		sort.Strings(rows)
+		return rows
+	}
+	require.Equal(t, []string{"ann → lead (manager)", "ben → lead (manager)"}, rowsOf(lead))
+	require.Equal(t, []string{"dee → secops (fallback)", "lead → secops (fallback)"}, rowsOf(secops))
 }
