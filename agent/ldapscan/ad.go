@@ -128,7 +128,6 @@ func readAD(x *entry, e *ldap.Entry) {
 	x.lastLogon = fileTime(e.GetAttributeValue("lastLogonTimestamp"))
 	x.pwdLastSet = fileTime(e.GetAttributeValue("pwdLastSet"))
 	x.spns = len(e.GetAttributeValues("servicePrincipalName"))
-	x.manager = strings.ToLower(e.GetAttributeValue("manager"))
 	if t, err := time.Parse("20060102150405.0Z", e.GetAttributeValue("whenCreated")); err == nil {
 		x.created = &t
 	}
@@ -149,9 +148,6 @@ func adAttributes(a map[string]string, x *entry) {
 	}
 	if x.spns > 0 {
 		a["spns"] = strconv.Itoa(x.spns)
-	}
-	if x.manager != "" {
-		a["manager_dn"] = x.manager
 	}
 	if x.created != nil {
 		a["when_created"] = x.created.UTC().Format(time.RFC3339)

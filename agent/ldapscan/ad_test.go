@@ -232,3 +232,73 @@ func TestActiveDirectory(t *testing.T) {
 	sort.Strings(inDU)
 	require.Equal(t, []string{"m00", "m01", "m02", "m03", "m04", "m05", "m06", "m07", "m08", "m09"}, inDU)
 }
+
+// On AD, manager is the manager's objectSid-based principal_id and
+// manager_name its sAMAccountName; a manager outside the scanned base has
+// no SID to make an id from, so only manager_dn is emitted for it.
+func TestActiveDirectoryManager(t *testing.T) {
+	url, pw, ca := testAD(t)
+	pem, err := os.ReadFile(ca)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	conn, err := ldap.DialURL(url, ldap.DialWithTLSConfig(&tls.Config{RootCAs: pool, ServerName: "127.0.0.1"}))
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Bind(adAdmin, pw))
+	rb := make([]byte, 3)
+	_, _ = rand.Read(rb)
+	tag := hex.EncodeToString(rb)
+	top := "OU=m" + tag + "," + adBase
+	people, other := "OU=people,"+top, "OU=other,"+top
+	for _, ou := range []string{top, people, other} {
+		r := ldap.NewAddRequest(ou, nil)
+		r.Attribute("objectClass", []string{"organizationalUnit"})
+		require.NoError(t, conn.Add(r), ou)
+	}
+	user := func(name, ou string) string {
+		dn := "CN=" + name + "," + ou
+		r := ldap.NewAddRequest(dn, nil)
+		r.Attribute("objectClass", []string{"user"})
+		r.Attribute("sAMAccountName", []string{name + tag})
+		require.NoError(t, conn.Add(r), name)
+		return dn
+	}
+	boss := user("boss", people)
+	far := user("far", other)
+	for report, manager := range map[string]string{user("ann", people): boss, user("ben", people): boss, user("cid", people): far} {
+		m := ldap.NewModifyRequest(report, nil)
+		m.Replace("manager", []string{manager})
+		require.NoError(t, conn.Modify(m))
+	}
+	user("dee", people)
+
+	var recs []wire.Record
+	res, err := Scan(context.Background(), Options{URL: url, BaseDN: people, BindDN: adAdmin, Password: pw, CAFile: ca},
+		func(r *wire.Record) error {
+			require.NoError(t, r.Validate())
+			recs = append(recs, *r)
+			return nil
+		})
+	require.NoError(t, err)
+	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
+	type mgr struct{ id, name, dn string }
+	got := map[string]mgr{}
+	byName := map[string]wire.Record{}
+	for _, r := range recs {
+		if r.Kind == wire.KindPrincipal {
+			n := strings.TrimSuffix(r.Name, tag)
+			byName[n] = r
+			got[n] = mgr{r.Attributes["manager"], strings.ReplaceAll(r.Attributes["manager_name"], tag, "#"), r.Attributes["manager_dn"]}
+		}
+	}
+	bossRec := byName["boss"]
+	require.NotEmpty(t, bossRec.Attributes["sid"])
+	require.Equal(t, wire.StableID(wire.SourceLDAP, "127.0.0.1", bossRec.Attributes["sid"]), bossRec.PrincipalID, "ids are SID-based")
+	require.Equal(t, map[string]mgr{
+		"ann":  {bossRec.PrincipalID, "boss#", strings.ToLower(boss)},
+		"ben":  {bossRec.PrincipalID, "boss#", strings.ToLower(boss)},
+		"cid":  {"", "", strings.ToLower(far)},
+		"boss": {}, "dee": {},
+	}, got)
+}

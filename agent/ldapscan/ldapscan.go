@@ -141,12 +141,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	ad := isActiveDirectory(conn)
 	filter := "(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=person)" +
 		"(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
-	attrs := []string{"objectClass", "cn", "uid", "member", "uniqueMember", "memberUid", "gidNumber", "pwdAccountLockedTime"}
+	attrs := []string{"objectClass", "cn", "uid", "member", "uniqueMember", "memberUid", "gidNumber", "pwdAccountLockedTime", "manager"}
 	if ad {
 		filter = "(|(objectClass=user)(objectClass=group))"
 		attrs = []string{"objectClass", "cn", "sAMAccountName", "member", "objectSid", "primaryGroupID", "userAccountControl",
 			"adminCount", "lastLogonTimestamp", "pwdLastSet", "servicePrincipalName", "manager", "whenCreated"}
 	}
+	// Many reports share one manager: keep one copy of each manager DN.
+	managerDNs := map[string]string{}
 	err = page(ctx, conn, o, filter, attrs, func(e *ldap.Entry) {
 		x := &entry{dn: strings.ToLower(e.DN), uid: e.GetAttributeValue("uid"), gidNumber: e.GetAttributeValue("gidNumber")}
 		for _, oc := range e.GetAttributeValues("objectClass") {
@@ -183,6 +185,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			}
 		}
 		x.memberUID = e.GetAttributeValues("memberUid")
+		if m := strings.ToLower(e.GetAttributeValue("manager")); m != "" {
+			if d, ok := managerDNs[m]; ok {
+				m = d
+			} else {
+				managerDNs[m] = m
+			}
+			x.manager = m
+		}
 		x.disabled = x.disabled || e.GetAttributeValue("pwdAccountLockedTime") != ""
 		entries[x.dn] = x
 	})
@@ -266,6 +276,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			r.LastLogin, r.PasswordLastSet = x.lastLogon, x.pwdLastSet
 			adAttributes(r.Attributes, x)
 		}
+		managerAttributes(r.Attributes, x, entries, ad, id)
 		chains := chainsOf(dn, parents)
 		var via []string
 		for _, c := range chains {
@@ -311,6 +322,40 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, err
 	}
 	return &rec, nil
+}
+
+// managerAttributes names the entry's manager (the manager attribute of
+// inetOrgPerson and AD users): manager_dn (lower-cased, as member DNs are), manager
+// as the manager's principal_id, and manager_name as the manager's account
+// name (uid, sAMAccountName) when the manager's entry was read in this
+// scan. On AD the id is made from the manager's objectSid, which only its
+// entry gives: a manager outside the scanned base has no manager id there
+// rather than a DN-based one that no principal would carry.
+func managerAttributes(a map[string]string, x *entry, entries map[string]*entry, ad bool, id func(string) string) {
+	if x.manager == "" {
+		return
+	}
+	a["manager_dn"] = x.manager
+	m := entries[x.manager]
+	if m == nil || m.isGroup {
+		if !ad && m == nil {
+			a["manager"] = id(x.manager)
+		}
+		return
+	}
+	a["manager"] = id(x.manager)
+	if n := accountName(m); n != "" {
+		a["manager_name"] = n
+	}
+}
+
+// accountName is the name an account logs in with: sAMAccountName on AD,
+// uid elsewhere; "" for an entry without one.
+func accountName(x *entry) string {
+	if x.sam != "" {
+		return x.sam
+	}
+	return x.uid
 }
 
 func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, error) {

@@ -57,18 +57,25 @@ func fixture(t *testing.T, url, pw string) string {
 		require.NoError(t, conn.Add(req), dn)
 	}
 	add(base, map[string][]string{"objectClass": {"organizationalUnit"}})
-	user := func(uid string, gid string, extra ...string) string {
+	user := func(uid string, gid string, manager string) string {
 		dn := "uid=" + uid + "," + base
 		a := map[string][]string{"objectClass": {"inetOrgPerson", "posixAccount"}, "cn": {uid}, "sn": {uid}, "uid": {uid},
 			"uidNumber": {fmt.Sprint(len(uid) * 1000)}, "gidNumber": {gid}, "homeDirectory": {"/home/" + uid}}
+		if manager != "" {
+			a["manager"] = []string{manager}
+		}
 		add(dn, a)
 		return dn
 	}
-	alice := user("alice", "100")
-	bob := user("bob", "100")
-	carol := user("carol", "100")
-	user("dave", "100")
-	user("erin", "5000")
+	// Managers: dave manages alice and bob (entered in upper case, as
+	// directories often hold them), carol's manager is outside the scanned
+	// base, erin has none.
+	dave := "uid=dave," + base
+	alice := user("alice", "100", strings.ToUpper(dave))
+	bob := user("bob", "100", dave)
+	carol := user("carol", "100", "uid=boss,ou=elsewhere,dc=example,dc=com")
+	user("dave", "100", "")
+	user("erin", "5000", "")
 	g := func(cn string) string { return "cn=" + cn + "," + base }
 	// admins ← ops ← nested ← admins (a cycle); ops holds alice, nested bob.
 	add(g("admins"), map[string][]string{"objectClass": {"groupOfNames"}, "cn": {"admins"}, "member": {g("ops")}})
@@ -131,6 +138,27 @@ func TestOpenLDAP(t *testing.T) {
 		"nested in admins via [ops]", "nested in ops via []",
 		"ops in admins via []", "ops in nested via [admins]",
 	}, member)
+
+	// manager is the manager's principal_id (DN-based, as the scanner makes
+	// ids here, also for a manager outside the base); manager_name only when
+	// the manager's entry was read.
+	type mgr struct{ id, name, dn string }
+	managers := map[string]mgr{}
+	ids := map[string]string{}
+	for _, r := range recs {
+		if r.Kind == wire.KindPrincipal {
+			ids[r.Name] = r.PrincipalID
+			managers[r.Name] = mgr{r.Attributes["manager"], r.Attributes["manager_name"], r.Attributes["manager_dn"]}
+		}
+	}
+	outside := "uid=boss,ou=elsewhere,dc=example,dc=com"
+	require.Equal(t, map[string]mgr{
+		"alice": {ids["dave"], "dave", "uid=dave," + base},
+		"bob":   {ids["dave"], "dave", "uid=dave," + base},
+		"carol": {wire.StableID(wire.SourceLDAP, "127.0.0.1", outside), "", outside},
+		"dave":  {}, "erin": {},
+		"admins": {}, "ops": {}, "nested": {}, "devs": {}, "wheel": {},
+	}, managers)
 }
 
 // Each way a scan cannot run is one clear line and a failed scan record.

@@ -722,7 +722,8 @@ func (s *Server) campaignItems(c *gin.Context) {
 		}
 		out = append(out, gin.H{"item_id": it.ItemID, "principal_id": it.PrincipalID, "principal": it.PrincipalName,
 			"resource_id": it.ResourceID, "resource_type": it.ResourceType, "permission": it.Permission, "via": it.Via,
-			"privileged": it.Privileged, "reviewer": it.Reviewer, "decision": it.Decision, "comment": it.Comment})
+			"privileged": it.Privileged, "reviewer": it.Reviewer, "reviewer_source": it.ReviewerSource, "decision": it.Decision,
+			"comment": it.Comment})
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 }
@@ -775,16 +776,17 @@ func (s *Server) campaignExport(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="review-`+camp.ID+`.csv"`)
 	w := csv.NewWriter(c.Writer)
 	_ = w.Write([]string{"campaign", "item", "principal", "resource_id", "resource_type", "permission", "via", "reviewer",
-		"decision", "comment", "reassign_to", "decided_by", "decided_at"})
+		"decision", "comment", "reassign_to", "decided_by", "decided_at", "reviewer_source"})
 	for _, d := range hist {
 		it := byItem[d.ItemID]
 		_ = w.Write([]string{camp.Name, d.ItemID, it.PrincipalName, it.ResourceID, it.ResourceType, it.Permission,
-			strings.Join(it.Via, " | "), it.Reviewer, d.Decision, d.Comment, d.ReassignTo, d.DecidedBy, d.DecidedAt.Format(time.RFC3339)})
+			strings.Join(it.Via, " | "), it.Reviewer, d.Decision, d.Comment, d.ReassignTo, d.DecidedBy, d.DecidedAt.Format(time.RFC3339),
+			it.ReviewerSource})
 	}
 	for _, it := range items {
 		if it.Decision == "" {
 			_ = w.Write([]string{camp.Name, it.ItemID, it.PrincipalName, it.ResourceID, it.ResourceType, it.Permission,
-				strings.Join(it.Via, " | "), it.Reviewer, "pending", "", "", "", ""})
+				strings.Join(it.Via, " | "), it.Reviewer, "pending", "", "", "", "", it.ReviewerSource})
 		}
 	}
 	w.Flush()

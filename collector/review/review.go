@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
@@ -38,8 +39,27 @@ type Scope struct {
 	PersonalDataOnly bool `json:"personal_data_only"`
 }
 
-// Request creates a campaign. Reviewer is a token name, or "@owner" (the
-// resource's owner) with Fallback for items without one.
+// Reviewer modes other than a token name.
+const (
+	// ByOwner gives each item to the resource's owner.
+	ByOwner = "@owner"
+	// ByManager gives each item to the principal's manager: the reviewer
+	// token named like the manager's account (the manager_name attribute a
+	// directory scan sets).
+	ByManager = "@manager"
+)
+
+// Where an item's reviewer came from (store.ReviewItem.ReviewerSource).
+const (
+	SourceNamed    = "named"
+	SourceOwner    = "owner"
+	SourceManager  = "manager"
+	SourceFallback = "fallback"
+)
+
+// Request creates a campaign. Reviewer is a token name, "@owner" (the
+// resource's owner) or "@manager" (the principal's manager), the last two
+// with Fallback for items without one.
 type Request struct {
 	Name     string    `json:"name"`
 	Scope    Scope     `json:"scope"`
@@ -59,8 +79,11 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 	if req.Name == "" || req.Reviewer == "" {
 		return store.Campaign{}, 0, fmt.Errorf("%w: name and reviewer are required", ErrInvalid)
 	}
-	if req.Reviewer == "@owner" && req.Fallback == "" {
-		return store.Campaign{}, 0, fmt.Errorf("%w: @owner needs a fallback_reviewer", ErrInvalid)
+	if strings.HasPrefix(req.Reviewer, "@") && req.Reviewer != ByOwner && req.Reviewer != ByManager {
+		return store.Campaign{}, 0, fmt.Errorf("%w: reviewer must be a reviewer token's name, @owner or @manager", ErrInvalid)
+	}
+	if (req.Reviewer == ByOwner || req.Reviewer == ByManager) && (req.Fallback == "" || strings.HasPrefix(req.Fallback, "@")) {
+		return store.Campaign{}, 0, fmt.Errorf("%w: %s needs a fallback_reviewer naming a reviewer token", ErrInvalid, req.Reviewer)
 	}
 	if req.Due.IsZero() {
 		req.Due = now.Add(14 * 24 * time.Hour)
@@ -99,6 +122,7 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 	c := store.Campaign{ID: wire.StableID("campaign", req.Name, now.UTC().Format(time.RFC3339Nano))[:16], Name: req.Name,
 		Scope: string(scope), Reviewer: req.Reviewer, Due: req.Due.UTC(), CreatedBy: by, CreatedAt: now.UTC()}
 	names := map[string]string{}
+	managers := map[string]string{} // principal → its manager's account name
 	var pids []string
 	for _, e := range ents {
 		if _, ok := names[e.PrincipalID]; !ok {
@@ -113,13 +137,18 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 		}
 		for _, p := range ps {
 			names[p.ID] = p.Name
+			// Nobody reviews their own access, whatever the directory says.
+			if m := p.Attributes["manager_name"]; m != "" && m != p.Name {
+				managers[p.ID] = m
+			}
 		}
 	}
 	owners := map[string]string{}
 	items := make([]store.ReviewItem, 0, len(ents))
 	for _, e := range ents {
-		reviewer := req.Reviewer
-		if reviewer == "@owner" {
+		reviewer, source := req.Reviewer, SourceNamed
+		switch req.Reviewer {
+		case ByOwner:
 			o, ok := owners[e.ResourceID]
 			if !ok {
 				if a, err := st.AssetByID(ctx, e.ResourceID); err == nil {
@@ -127,14 +156,17 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 				}
 				owners[e.ResourceID] = o
 			}
-			reviewer = o
-			if reviewer == "" {
-				reviewer = req.Fallback
-			}
+			reviewer, source = o, SourceOwner
+		case ByManager:
+			reviewer, source = managers[e.PrincipalID], SourceManager
+		}
+		if reviewer == "" {
+			reviewer, source = req.Fallback, SourceFallback
 		}
 		items = append(items, store.ReviewItem{ItemID: wire.StableID(c.ID, e.PrincipalID, e.ResourceID, e.Permission)[:16],
 			PrincipalID: e.PrincipalID, PrincipalName: names[e.PrincipalID], ResourceID: e.ResourceID,
-			ResourceType: e.ResourceType, Permission: e.Permission, Via: e.Via, Privileged: e.Privileged, Reviewer: reviewer})
+			ResourceType: e.ResourceType, Permission: e.Permission, Via: e.Via, Privileged: e.Privileged, Reviewer: reviewer,
+			ReviewerSource: source})
 	}
 	if err := st.CreateCampaign(ctx, c, items); err != nil {
 		return store.Campaign{}, 0, err

@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // Migrations are numbered files NNNN_name.sql, applied in order by number.
@@ -23,7 +27,9 @@ import (
 //     dropped (so a ';' at the end of a comment line does not split);
 //   - {db} is replaced by the quoted database name.
 //
-// Every statement must be idempotent (CREATE … IF NOT EXISTS and the like):
+// Every statement must be idempotent (CREATE … IF NOT EXISTS and the like;
+// ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS, so a plain
+// `ALTER TABLE … ADD COLUMN` whose column already exists counts as done):
 // a migration is recorded only after all its statements succeeded, so a
 // failed one is re-run from its first statement, and two collectors starting
 // at once may both run it.
@@ -135,7 +141,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 			continue
 		}
 		for i, st := range m.statements {
-			if err := s.long.Exec(ctx, s.sql(st)); err != nil {
+			if err := s.long.Exec(ctx, s.sql(st)); err != nil && !columnAlreadyAdded(st, err) {
 				return applied, s.wrap(fmt.Sprintf("applying migration %04d_%s (statement %d)", m.version, m.name, i+1), err)
 			}
 		}
@@ -146,6 +152,17 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 		applied = append(applied, int(m.version))
 	}
 	return applied, nil
+}
+
+// addColumn matches an ALTER TABLE statement that only adds columns.
+var addColumn = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+\S+\s+ADD\s+COLUMN\s`)
+
+// columnAlreadyAdded tells a re-run ADD COLUMN (a migration that failed
+// later, or two collectors migrating at once) from a real failure: both
+// 18.16 and current servers answer ILLEGAL_COLUMN "… already exists".
+func columnAlreadyAdded(stmt string, err error) bool {
+	var ex *clickhouse.Exception
+	return addColumn.MatchString(stmt) && errors.As(err, &ex) && ex.Code == 44 && strings.Contains(ex.Message, "already exists")
 }
 
 func (s *Store) appliedMigrations(ctx context.Context) (map[uint32]bool, error) {

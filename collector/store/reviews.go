@@ -18,8 +18,11 @@ type ReviewItem struct {
 	Via                                                                                  []string
 	Privileged                                                                           bool
 	Reviewer                                                                             string
-	Decision, Comment, DecidedBy                                                         string
-	DecidedAt                                                                            time.Time
+	// ReviewerSource is the rule that chose the first reviewer: named,
+	// owner, manager or fallback (a reassignment shows in the history).
+	ReviewerSource               string
+	Decision, Comment, DecidedBy string
+	DecidedAt                    time.Time
 }
 
 // Decision is one entry of an item's history.
@@ -88,11 +91,11 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, items []ReviewIt
 	if len(items) == 0 {
 		return nil
 	}
-	return s.insert(ctx, "review_items", "campaign_id, item_id, principal_id, principal_name, resource_id, resource_type, permission, via, privileged, reviewer",
+	return s.insert(ctx, "review_items", "campaign_id, item_id, principal_id, principal_name, resource_id, resource_type, permission, via, privileged, reviewer, reviewer_source",
 		len(items), func(i int) []any {
 			it := items[i]
 			return []any{c.ID, it.ItemID, it.PrincipalID, it.PrincipalName, it.ResourceID, it.ResourceType, it.Permission,
-				strs(it.Via), flag(it.Privileged), it.Reviewer}
+				strs(it.Via), flag(it.Privileged), it.Reviewer, it.ReviewerSource}
 		})
 }
 
@@ -132,9 +135,10 @@ func (s *Store) ReviewItems(ctx context.Context, campaignID string) ([]ReviewIte
 		Via           []string `ch:"via"`
 		Privileged    uint8    `ch:"privileged"`
 		Reviewer      string   `ch:"reviewer"`
+		Source        string   `ch:"reviewer_source"`
 	}
 	if err := s.conn.Select(ctx, &items, s.sql(`SELECT item_id, principal_id, principal_name, resource_id, resource_type, permission,
-		via, privileged, reviewer FROM {db}.review_items WHERE campaign_id = ? ORDER BY item_id`), campaignID); err != nil {
+		via, privileged, reviewer, reviewer_source FROM {db}.review_items WHERE campaign_id = ? ORDER BY item_id`), campaignID); err != nil {
 		return nil, s.wrap("reading review items", err)
 	}
 	hist, err := s.Decisions(ctx, campaignID)
@@ -146,7 +150,7 @@ func (s *Store) ReviewItems(ctx context.Context, campaignID string) ([]ReviewIte
 	for i, it := range items {
 		out[i] = ReviewItem{CampaignID: campaignID, ItemID: it.ItemID, PrincipalID: it.PrincipalID, PrincipalName: it.PrincipalName,
 			ResourceID: it.ResourceID, ResourceType: it.ResourceType, Permission: it.Permission, Via: it.Via,
-			Privileged: it.Privileged == 1, Reviewer: it.Reviewer}
+			Privileged: it.Privileged == 1, Reviewer: it.Reviewer, ReviewerSource: it.Source}
 		byID[it.ItemID] = i
 	}
 	for _, d := range hist { // oldest first: the last one wins

@@ -78,6 +78,28 @@ func TestMigrate(t *testing.T) {
 	require.Equal(t, "0007_index", names[6])
 }
 
+// A migration whose record was lost (it failed after its statements ran,
+// or two collectors raced) runs again: a column it already added is no
+// error, on 18.16 too, which has no ADD COLUMN IF NOT EXISTS.
+func TestMigrateRerunsAddColumn(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	_, err := s.Migrate(ctx)
+	require.NoError(t, err)
+	require.NoError(t, s.Exec(ctx, `DROP TABLE {db}.schema_migrations`))
+	applied, err := s.Migrate(ctx)
+	require.NoError(t, err, "every migration ran again")
+	require.Contains(t, applied, 8)
+	var cols []struct {
+		Name string `ch:"name"`
+	}
+	require.NoError(t, s.Select(ctx, &cols, `SELECT name FROM system.columns
+		WHERE database = ? AND table = 'review_items' AND name = 'reviewer_source'`, s.Database()))
+	require.Len(t, cols, 1)
+	// Outside a migration, adding the column again is still an error.
+	require.Error(t, s.Exec(ctx, `ALTER TABLE {db}.review_items ADD COLUMN reviewer_source String`))
+}
+
 // Two collectors starting at once both migrate: neither may fail.
 func TestMigrateConcurrently(t *testing.T) {
 	ctx := context.Background()

@@ -32,7 +32,7 @@ suffix "dc=example,dc=com"
 rootdn "cn=admin,dc=example,dc=com"
 rootpw $pw
 directory $dir/db
-maxsize 104857600
+maxsize 1073741824
 index objectClass eq
 CONF
 if [ -n "$preload" ]; then

@@ -931,7 +931,7 @@ func TestAccessReviewCampaign(t *testing.T) {
 
 	status, csvOut := s.do("GET", "/api/v1/reviews/"+created.ID+"/export", s.admin, "")
 	require.Equal(t, 200, status)
-	require.Contains(t, csvOut, "campaign,item,principal,resource_id,resource_type,permission,via,reviewer,decision,comment,reassign_to,decided_by,decided_at\n")
+	require.Contains(t, csvOut, "campaign,item,principal,resource_id,resource_type,permission,via,reviewer,decision,comment,reassign_to,decided_by,decided_at,reviewer_source\n")
 	require.Contains(t, csvOut, ",revoke,left the team,,rev1,")
 	require.Contains(t, csvOut, ",reassign,,rev2,rev1,")
 	require.Contains(t, csvOut, ",certify,on call,,rev2,")

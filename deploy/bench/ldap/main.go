@@ -1,6 +1,7 @@
 // Command ldap writes an LDIF directory for the directory-scan benchmark:
 // -users inetOrgPerson accounts and -groups groupOfNames, each group with
-// 20 members and one group in three nested into the previous one.
+// 20 members and one group in three nested into the previous one. Every
+// tenth account manages the nine after it (the manager attribute).
 package main
 
 import (
@@ -28,7 +29,11 @@ func main() {
 	fmt.Fprint(w, "dn: ou=people,dc=example,dc=com\nobjectClass: organizationalUnit\nou: people\n\n")
 	fmt.Fprint(w, "dn: ou=groups,dc=example,dc=com\nobjectClass: organizationalUnit\nou: groups\n\n")
 	for i := 0; i < *users; i++ {
-		fmt.Fprintf(w, "dn: uid=u%06d,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: u%06d\ncn: User %d\nsn: U\n\n", i, i, i)
+		fmt.Fprintf(w, "dn: uid=u%06d,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: u%06d\ncn: User %d\nsn: U\n", i, i, i)
+		if i%10 != 0 {
+			fmt.Fprintf(w, "manager: uid=u%06d,ou=people,dc=example,dc=com\n", i/10*10)
+		}
+		fmt.Fprintln(w)
 	}
 	for g := 0; g < *groups; g++ {
 		fmt.Fprintf(w, "dn: cn=g%05d,ou=groups,dc=example,dc=com\nobjectClass: groupOfNames\ncn: g%05d\n", g, g)
