@@ -12,9 +12,11 @@
 package index
 
 import (
+	"container/heap"
 	"context"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync"
 	"time"
 
@@ -29,6 +31,7 @@ type Store interface {
 	BuildIndexTables(ctx context.Context, b *store.IndexBuild) error
 	IndexExposures(ctx context.Context, gen uint64, fn func(store.AssetExposure) error) error
 	PutRisks(ctx context.Context, gen uint64, rs []store.RiskRow) error
+	PutTopRisks(ctx context.Context, gen uint64, rs []store.RiskRow) error
 	CommitIndex(ctx context.Context, b store.IndexBuild) error
 }
 
@@ -169,6 +172,7 @@ func (x *Indexer) build(ctx context.Context) error {
 	}
 	err = x.o.Store.BuildIndexTables(ctx, &b)
 	var batch []store.RiskRow
+	top := newTopK(store.MaxLimit)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -179,7 +183,9 @@ func (x *Indexer) build(ctx context.Context) error {
 	}
 	if err == nil {
 		err = x.o.Store.IndexExposures(ctx, b.Gen, func(e store.AssetExposure) error {
-			batch = append(batch, risk.Assess(e).Row())
+			r := risk.Assess(e).Row()
+			batch = append(batch, r)
+			top.offer(r)
 			if len(batch) >= riskBatch {
 				return flush()
 			}
@@ -188,6 +194,9 @@ func (x *Indexer) build(ctx context.Context) error {
 	}
 	if err == nil {
 		err = flush()
+	}
+	if err == nil {
+		err = x.o.Store.PutTopRisks(ctx, b.Gen, top.sorted())
 	}
 	if err == nil {
 		err = x.o.Store.CommitIndex(ctx, b)
@@ -199,4 +208,55 @@ func (x *Indexer) build(ctx context.Context) error {
 	x.o.Logger.Info("read index built", "findings", b.Findings, "assets", b.Assets,
 		"took", time.Since(b.Started).Round(time.Millisecond))
 	return nil
+}
+
+// topK keeps the k best scores seen (score, then location, then id), so
+// the ranking costs k rows of memory however many assets there are.
+type topK struct {
+	k int
+	h riskHeap
+}
+
+func newTopK(k int) *topK { return &topK{k: k} }
+
+func (t *topK) offer(r store.RiskRow) {
+	if len(t.h) < t.k {
+		heap.Push(&t.h, r)
+		return
+	}
+	if better(r, t.h[0]) {
+		t.h[0] = r
+		heap.Fix(&t.h, 0)
+	}
+}
+
+// sorted returns the kept rows, best first.
+func (t *topK) sorted() []store.RiskRow {
+	out := append([]store.RiskRow(nil), t.h...)
+	sort.Slice(out, func(i, j int) bool { return better(out[i], out[j]) })
+	return out
+}
+
+func better(a, b store.RiskRow) bool {
+	if a.Score != b.Score {
+		return a.Score > b.Score
+	}
+	if a.Location != b.Location {
+		return a.Location < b.Location
+	}
+	return a.AssetID < b.AssetID
+}
+
+// riskHeap is a min-heap on better: the root is the worst kept row.
+type riskHeap []store.RiskRow
+
+func (h riskHeap) Len() int           { return len(h) }
+func (h riskHeap) Less(i, j int) bool { return better(h[j], h[i]) }
+func (h riskHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *riskHeap) Push(x any)        { *h = append(*h, x.(store.RiskRow)) }
+func (h *riskHeap) Pop() any {
+	old := *h
+	r := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return r
 }

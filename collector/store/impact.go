@@ -27,9 +27,11 @@ type ImpactRow struct {
 func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error) {
 	var conds []string
 	var args []any
+	// `host IN ?` (a set), not has(): only IN lets ClickHouse use the
+	// primary key.
 	if len(sc.Hosts) > 0 {
-		conds = append(conds, "has(?, host)")
-		args = append(args, sc.Hosts)
+		conds = append(conds, "host IN ?")
+		args = append(args, groupSet(sc.Hosts))
 	}
 	if len(sc.AssetIDs) > 0 {
 		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_assets WHERE gen = `+curGen+` AND has(?, asset_id)) AND has(?, asset_id))`)

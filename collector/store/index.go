@@ -92,14 +92,15 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 				arrayDistinct(arrayMap(x -> substring(x, 1, 2), samples)), tokens, observed_at
 			FROM {db}.current_pii_findings`},
 		// Every current asset, and every asset with current findings even
-		// when its asset record is missing, with its rollup and the number
-		// of principals holding a read grant on it.
+		// when its asset record is missing, with its rollup, the number of
+		// principals holding a read grant on it, and its rank by location
+		// (the rows come out of the ORDER BY as one sorted stream).
 		{"current assets", `INSERT INTO {db}.idx_assets (gen, asset_id, asset_type, location, host, source, agent_id, owner,
-				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers)
+				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers, loc_rank)
 			SELECT ` + g + `, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
 				attr_keys, attr_values, if(source = 's3', extract(location, '^s3://([^/]+)'), ''),
-				categories, types, occurrences, distinct_sum, readers
-			FROM (
+				categories, types, occurrences, distinct_sum, readers, rowNumberInAllBlocks() + 1
+			FROM (SELECT * FROM (
 				SELECT asset_id, if(a_type = '', 'file', a_type) AS asset_type, if(a_loc = '', f_loc, a_loc) AS location,
 					if(a_host = '', f_host, a_host) AS host, if(a_source = '', f_source, a_source) AS source,
 					if(a_agent = '', f_agent, a_agent) AS agent_id, owner, size, modified_at, attr_keys, attr_values,
@@ -119,7 +120,8 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			) ANY LEFT JOIN (
 				SELECT resource_id AS asset_id, uniqExact(principal_id) AS readers
 				FROM {db}.current_entitlements WHERE permission = 'read' GROUP BY resource_id
-			) USING asset_id`},
+			) USING asset_id
+			ORDER BY location, asset_id)`},
 		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
 			SELECT gen, source, host, agent_id, bucket, category, type, count(), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category, type`},
@@ -193,6 +195,15 @@ func (s *Store) PutRisks(ctx context.Context, gen uint64, rs []RiskRow) error {
 		})
 }
 
+// PutTopRisks stores the highest scores of generation gen, best first.
+func (s *Store) PutTopRisks(ctx context.Context, gen uint64, rs []RiskRow) error {
+	return s.insert(ctx, "idx_risk_top", "gen, rank, asset_id, asset_type, location, host, source, score, factor_names, factor_points",
+		len(rs), func(i int) []any {
+			r := rs[i]
+			return []any{gen, uint32(i + 1), r.AssetID, r.AssetType, r.Location, r.Host, r.Source, r.Score, strs(r.FactorNames), r.FactorPoints}
+		})
+}
+
 // CommitIndex makes generation b.Gen the one readers see, then drops the
 // generations older than the one before it (kept for readers that picked
 // it just before this commit) and any partition of a build that never
@@ -219,7 +230,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		Partition string `ch:"partition"`
 	}
 	q := `SELECT DISTINCT table, partition FROM system.parts
-		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets', 'idx_risk', 'idx_summary'], table)`
+		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets', 'idx_risk', 'idx_risk_top', 'idx_summary'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

@@ -13,13 +13,13 @@ type AssetExposure struct {
 	Readers                                    uint64 // principals with a read grant on it
 }
 
-// TopRisks returns the n highest-scored assets of the read index, highest
-// first (ties by location).
+// TopRisks returns the n (at most MaxLimit) highest-scored assets of the
+// read index, highest first (ties by location).
 func (s *Store) TopRisks(ctx context.Context, n int) ([]RiskRow, error) {
 	if n <= 0 || n > MaxLimit {
 		n = DefaultLimit
 	}
-	return s.riskRows(ctx, ` ORDER BY score DESC, location, asset_id LIMIT ?`, n)
+	return s.riskRowsFrom(ctx, "idx_risk_top", ` ORDER BY rank LIMIT ?`, n)
 }
 
 // RiskOf returns one asset's score, or false when it holds no current
@@ -33,6 +33,10 @@ func (s *Store) RiskOf(ctx context.Context, assetID string) (RiskRow, bool, erro
 }
 
 func (s *Store) riskRows(ctx context.Context, tail string, args ...any) ([]RiskRow, error) {
+	return s.riskRowsFrom(ctx, "idx_risk", tail, args...)
+}
+
+func (s *Store) riskRowsFrom(ctx context.Context, table, tail string, args ...any) ([]RiskRow, error) {
 	var rows []struct {
 		AssetID  string   `ch:"asset_id"`
 		Type     string   `ch:"asset_type"`
@@ -44,7 +48,7 @@ func (s *Store) riskRows(ctx context.Context, tail string, args ...any) ([]RiskR
 		Points   []uint8  `ch:"factor_points"`
 	}
 	q := `SELECT asset_id, asset_type, location, host, source, score, factor_names, factor_points
-		FROM {db}.idx_risk WHERE gen = ` + curGen + tail
+		FROM {db}.` + table + ` WHERE gen = ` + curGen + tail
 	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
 		return nil, s.wrap("reading risk scores", err)
 	}

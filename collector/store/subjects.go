@@ -7,6 +7,16 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
+// groupSet binds values as a set for `x IN ?`, which, unlike has(), lets
+// ClickHouse use the primary key.
+func groupSet(vs []string) clickhouse.GroupSet {
+	set := make([]any, len(vs))
+	for i, v := range vs {
+		set[i] = v
+	}
+	return clickhouse.GroupSet{Value: set}
+}
+
 // SubjectHit is a current finding whose keyed tokens hold one of the
 // searched tokens.
 type SubjectHit struct {
@@ -27,11 +37,7 @@ func (s *Store) SubjectHits(ctx context.Context, tokens []string) ([]SubjectHit,
 	if len(tokens) == 0 {
 		return nil, nil
 	}
-	set := make([]any, len(tokens))
-	for i, t := range tokens {
-		set[i] = t
-	}
-	in := clickhouse.GroupSet{Value: set}
+	in := groupSet(tokens)
 	var rows []struct {
 		Hits       []string  `ch:"hits"`
 		AssetID    string    `ch:"asset_id"`

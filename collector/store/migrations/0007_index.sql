@@ -82,7 +82,10 @@ CREATE TABLE IF NOT EXISTS {db}.idx_assets (
     types        Array(String),
     occurrences  UInt64,
     distinct_sum UInt64,
-    readers      UInt64
+    readers      UInt64,
+    -- the asset's place in (location, asset_id) order: the asset list sorts
+    -- and breaks ties on this number instead of the strings
+    loc_rank     UInt64
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
 
 CREATE TABLE IF NOT EXISTS {db}.idx_risk (
@@ -96,6 +99,21 @@ CREATE TABLE IF NOT EXISTS {db}.idx_risk (
     factor_names  Array(String),
     factor_points Array(UInt8)
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
+
+-- The highest scores of a build in rank order (ties by location), so the
+-- top-risk list reads a few rows instead of sorting every score.
+CREATE TABLE IF NOT EXISTS {db}.idx_risk_top (
+    gen           UInt64,
+    rank          UInt32,
+    asset_id      String,
+    asset_type    String,
+    location      String,
+    host          String,
+    source        String,
+    score         UInt8,
+    factor_names  Array(String),
+    factor_points Array(UInt8)
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY rank;
 
 -- One row per (source, host, agent, bucket) system and level: type rows
 -- (category and type set), category rows (type ''), and the system's total

@@ -37,8 +37,9 @@ func main() {
 	runs := flag.Int("runs", 20, "requests per endpoint")
 	dbName := flag.String("db", "", "database to use (default: a new one named after the time)")
 	skipLoad := flag.Bool("skip-load", false, "measure a database loaded by an earlier run with the same -db and sizes")
+	reuseIndex := flag.Bool("reuse-index", false, "with -skip-load: keep the read index an earlier run built")
 	flag.Parse()
-	if err := run(context.Background(), *addr, *dbName, *skipLoad, *nPII, *nEnt, *nPri, *runs); err != nil {
+	if err := run(context.Background(), *addr, *dbName, *skipLoad, *skipLoad && *reuseIndex, *nPII, *nEnt, *nPri, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-api:", err)
 		os.Exit(1)
 	}
@@ -51,7 +52,7 @@ var types = []struct{ typ, cat, sample string }{
 	{"us_ssn", "government_id", "***-**-6789"}, {"ip_address", "network", "10.*.*.7"}, {"iban", "financial", "DE****3000"},
 }
 
-func run(ctx context.Context, addr, db string, skipLoad bool, nPII, nEnt, nPri, runs int) error {
+func run(ctx context.Context, addr, db string, skipLoad, reuseIndex bool, nPII, nEnt, nPri, runs int) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if db == "" {
 		db = fmt.Sprintf("sl_bench_api_%d", time.Now().Unix())
@@ -86,8 +87,10 @@ func run(ctx context.Context, addr, db string, skipLoad bool, nPII, nEnt, nPri, 
 	// price of the reads below, paid once per change, not per request.
 	idx := index.New(index.Options{Store: st, MaxLag: 24 * time.Hour, Logger: log})
 	bstart := time.Now()
-	if err := idx.Build(ctx); err != nil {
-		return err
+	if !reuseIndex {
+		if err := idx.Build(ctx); err != nil {
+			return err
+		}
 	}
 	buildTime := time.Since(bstart)
 	ing := ingest.New(ingest.Options{Store: st, Logger: log})
