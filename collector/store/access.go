@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 	"sort"
 	"strings"
 	"time"
@@ -296,32 +294,32 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 	if total == 0 || uint64(offset) >= total {
 		return []Asset{}, total, nil
 	}
-	// The page's ids first, sorting only the sort key and the id, then
-	// their rows by the primary key: sorting whole rows of a big index
-	// costs several times more.
+	// The page's location ranks first, sorting numbers only, then its rows:
+	// sorting whole rows (or even the ids) of a big index costs several
+	// times more.
 	var page []struct {
-		ID string `ch:"asset_id"`
+		Rank uint64 `ch:"loc_rank"`
 	}
-	q := `SELECT asset_id FROM {db}.idx_assets` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	q := `SELECT loc_rank FROM {db}.idx_assets` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
 	if err := s.conn.Select(ctx, &page, s.sql(q), append(args, limit, offset)...); err != nil {
 		return nil, 0, s.wrap("reading assets", err)
 	}
 	if len(page) == 0 {
 		return []Asset{}, total, nil
 	}
-	ids := make([]any, len(page))
-	pos := make(map[string]int, len(page))
+	ranks := make([]uint64, len(page))
+	pos := make(map[uint64]int, len(page))
 	for i, p := range page {
-		ids[i], pos[p.ID] = p.ID, i
+		ranks[i], pos[p.Rank] = p.Rank, i
 	}
-	rows, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND asset_id IN ?`, clickhouse.GroupSet{Value: ids})
+	rows, err := s.assetRows(ctx, ` PREWHERE gen = `+curGen+` AND has(?, loc_rank)`, ranks)
 	if err != nil {
 		return nil, 0, err
 	}
 	out := make([]Asset, len(page))
 	for _, a := range rows {
-		if i, ok := pos[a.ID]; ok {
-			out[i] = a
+		if i, ok := pos[a.rank]; ok {
+			out[i] = a.Asset
 		}
 	}
 	return out, total, nil
@@ -339,10 +337,16 @@ func (s *Store) AssetByID(ctx context.Context, id string) (Asset, error) {
 	if len(items) == 0 {
 		return Asset{}, ErrNotFound
 	}
-	return items[0], nil
+	return items[0].Asset, nil
 }
 
-func (s *Store) assetRows(ctx context.Context, tail string, args ...any) ([]Asset, error) {
+// rankedAsset is an asset with its place in location order.
+type rankedAsset struct {
+	Asset
+	rank uint64
+}
+
+func (s *Store) assetRows(ctx context.Context, tail string, args ...any) ([]rankedAsset, error) {
 	var rows []struct {
 		ID         string    `ch:"asset_id"`
 		Type       string    `ch:"asset_type"`
@@ -359,13 +363,14 @@ func (s *Store) assetRows(ctx context.Context, tail string, args ...any) ([]Asse
 		Occ        uint64    `ch:"occurrences"`
 		Dist       uint64    `ch:"distinct_sum"`
 		Readers    uint64    `ch:"readers"`
+		Rank       uint64    `ch:"loc_rank"`
 	}
 	q := `SELECT asset_id, asset_type, location, host, source, owner, size, modified_at, attr_keys, attr_values,
-			categories, types, occurrences, distinct_sum, readers FROM {db}.idx_assets` + tail
+			categories, types, occurrences, distinct_sum, readers, loc_rank FROM {db}.idx_assets` + tail
 	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
 		return nil, s.wrap("reading assets", err)
 	}
-	out := make([]Asset, len(rows))
+	out := make([]rankedAsset, len(rows))
 	for i, r := range rows {
 		a := Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Source: r.Source, Owner: r.Owner,
 			Size: r.Size, Attributes: kvMap(r.Keys, r.Values), Categories: r.Categories, Types: r.Types,
@@ -376,7 +381,7 @@ func (s *Store) assetRows(ctx context.Context, tail string, args ...any) ([]Asse
 		}
 		sort.Strings(a.Types)
 		sort.Strings(a.Categories)
-		out[i] = a
+		out[i] = rankedAsset{Asset: a, rank: r.Rank}
 	}
 	return out, nil
 }

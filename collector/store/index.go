@@ -92,15 +92,14 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 				arrayDistinct(arrayMap(x -> substring(x, 1, 2), samples)), tokens, observed_at
 			FROM {db}.current_pii_findings`},
 		// Every current asset, and every asset with current findings even
-		// when its asset record is missing, with its rollup, the number of
-		// principals holding a read grant on it, and its rank by location
-		// (the rows come out of the ORDER BY as one sorted stream).
-		{"current assets", `INSERT INTO {db}.idx_assets (gen, asset_id, asset_type, location, host, source, agent_id, owner,
-				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers, loc_rank)
+		// when its asset record is missing, with its rollup and the number
+		// of principals holding a read grant on it, staged...
+		{"current assets", `INSERT INTO {db}.idx_assets_stage (gen, asset_id, asset_type, location, host, source, agent_id, owner,
+				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers)
 			SELECT ` + g + `, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
 				attr_keys, attr_values, if(source = 's3', extract(location, '^s3://([^/]+)'), ''),
-				categories, types, occurrences, distinct_sum, readers, rowNumberInAllBlocks() + 1
-			FROM (SELECT * FROM (
+				categories, types, occurrences, distinct_sum, readers
+			FROM (
 				SELECT asset_id, if(a_type = '', 'file', a_type) AS asset_type, if(a_loc = '', f_loc, a_loc) AS location,
 					if(a_host = '', f_host, a_host) AS host, if(a_source = '', f_source, a_source) AS source,
 					if(a_agent = '', f_agent, a_agent) AS agent_id, owner, size, modified_at, attr_keys, attr_values,
@@ -120,8 +119,22 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			) ANY LEFT JOIN (
 				SELECT resource_id AS asset_id, uniqExact(principal_id) AS readers
 				FROM {db}.current_entitlements WHERE permission = 'read' GROUP BY resource_id
+			) USING asset_id`},
+		// ...then copied with each asset's rank by location, from a sort of
+		// the ids and locations alone (sorting whole rows here would need
+		// gigabytes at millions of assets). The ids come out of the ORDER BY
+		// as one sorted stream, so the row number is the rank.
+		{"asset order", `INSERT INTO {db}.idx_assets (gen, asset_id, asset_type, location, host, source, agent_id, owner,
+				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers, loc_rank)
+			SELECT gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
+				attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers, loc_rank
+			FROM {db}.idx_assets_stage
+			ANY LEFT JOIN (
+				SELECT asset_id, rowNumberInAllBlocks() + 1 AS loc_rank
+				FROM (SELECT asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` ORDER BY location, asset_id)
 			) USING asset_id
-			ORDER BY location, asset_id)`},
+			WHERE gen = ` + g},
+		{"dropping the stage", `ALTER TABLE {db}.idx_assets_stage DROP PARTITION ` + g},
 		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
 			SELECT gen, source, host, agent_id, bucket, category, type, count(), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category, type`},
@@ -230,7 +243,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		Partition string `ch:"partition"`
 	}
 	q := `SELECT DISTINCT table, partition FROM system.parts
-		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets', 'idx_risk', 'idx_risk_top', 'idx_summary'], table)`
+		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_risk', 'idx_risk_top', 'idx_summary'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

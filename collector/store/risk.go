@@ -72,7 +72,8 @@ func (s *Store) Exposures(ctx context.Context, limit int, ids ...string) ([]Asse
 	read := func(where string, args ...any) error {
 		q := ` WHERE gen = ` + curGen + ` AND occurrences > 0` + where + ` ORDER BY occurrences DESC, asset_id LIMIT ?`
 		as, err := s.assetRows(ctx, q, append(args, limit-len(out))...)
-		for _, a := range as {
+		for _, ra := range as {
+			a := ra.Asset
 			out = append(out, AssetExposure{AssetID: a.ID, Location: a.Location, Host: a.Host, Source: a.Source,
 				AssetType: a.Type, Categories: a.Categories, Types: a.Types, Occurrences: a.Occurrences,
 				Distinct: a.DistinctAtMost, Attributes: a.Attributes, Readers: a.Readers})
