@@ -52,7 +52,7 @@ func TestMigrate(t *testing.T) {
 
 	applied, err := s.Migrate(ctx)
 	require.NoError(t, err)
-	require.Equal(t, []int{1, 2, 3, 4, 5, 6}, applied)
+	require.Equal(t, []int{1, 2, 3, 4, 5, 6, 8}, applied)
 
 	again, err := s.Migrate(ctx)
 	require.NoError(t, err)
@@ -63,7 +63,7 @@ func TestMigrate(t *testing.T) {
 		Name    string `ch:"name"`
 	}
 	require.NoError(t, s.Select(ctx, &rows, `SELECT version, name FROM {db}.schema_migrations FINAL ORDER BY version`))
-	require.Len(t, rows, 6)
+	require.Len(t, rows, 7)
 	require.Equal(t, uint32(1), rows[0].Version)
 	require.Equal(t, "init", rows[0].Name)
 	require.Equal(t, "current_views", rows[1].Name)
@@ -71,6 +71,7 @@ func TestMigrate(t *testing.T) {
 	require.Equal(t, "audit", rows[3].Name)
 	require.Equal(t, "current_assets", rows[4].Name)
 	require.Equal(t, "reviews", rows[5].Name)
+	require.Equal(t, "risk_register", rows[6].Name)
 }
 
 // Two collectors starting at once both migrate: neither may fail.
