@@ -20,6 +20,9 @@ type Config struct {
 	// Jurisdictions say where hosts are, by name glob, first match wins
 	// (buckets take theirs from their region).
 	Jurisdictions []Jurisdiction `yaml:"jurisdictions"`
+	// StaleAfter: an account (not disabled) with no login for this long,
+	// or never logged in and created this long ago, is stale.
+	StaleAfter time.Duration `yaml:"stale_after"`
 }
 
 // Jurisdiction maps host names to a jurisdiction ("EU", "US", "UK", …).
@@ -72,7 +75,8 @@ func Default() Config {
 			BatchInterval:   200 * time.Millisecond,
 			MaxPendingRows:  400000,
 		},
-		LogLevel: "info",
+		LogLevel:   "info",
+		StaleAfter: 90 * 24 * time.Hour,
 	}
 }
 
@@ -108,6 +112,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ingest: max_body_bytes must be positive and max_decoded_bytes at least as large")
 	case c.Ingest.BatchRows <= 0 || c.Ingest.BatchInterval <= 0:
 		return fmt.Errorf("ingest: batch_rows and batch_interval must be positive")
+	case c.StaleAfter < time.Hour:
+		return fmt.Errorf("stale_after: must be a duration of at least 1h, such as 2160h (90 days)")
 	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}
