@@ -24,43 +24,43 @@ type PrincipalExposure struct {
 // readableSQL counts, per principal, the assets with current personal data
 // it can read or write: through its own grants, the groups it is a member
 // of (the scanners emit one membership per group of a nested chain),
-// "everyone" on its host for local accounts (not groups), and, for a grant on a bucket,
-// every object of that bucket holding personal data. The same paths as
+// "everyone" on its host for local accounts (not groups), and, for a grant
+// on a bucket, every object of that bucket. The same paths as
 // access.PrincipalReach, in one pass over the tables instead of a query
-// per principal. The everyone id is wire.LocalPrincipalID(host,
-// "everyone", "") computed in SQL.
+// per principal: each view is read once or twice, whatever the number of
+// principals. The everyone id is wire.LocalPrincipalID(host, "everyone",
+// "") computed in SQL.
 const readableSQL = `
 SELECT principal_id, uniqExact(asset_id) AS readable FROM (
 	SELECT principal_id, holder FROM (
-		SELECT principal_id, principal_id AS holder FROM {db}.current_principals
+		SELECT principal_id, arrayJoin(if(source = 'host' AND principal_type != 'group',
+			[principal_id, lower(hex(substring(SHA256(concat('host', '\0', host, '\0', 'everyone:')), 1, 16)))],
+			[principal_id])) AS holder
+		FROM {db}.current_principals
 		UNION ALL
 		SELECT principal_id, resource_id AS holder FROM {db}.current_entitlements WHERE permission = 'member'
-		UNION ALL
-		SELECT principal_id, lower(hex(substring(SHA256(concat('host', '\0', host, '\0', 'everyone:')), 1, 16))) AS holder
-		FROM {db}.current_principals WHERE source = 'host' AND principal_type != 'group'
 	)
 ) ALL INNER JOIN (
 	SELECT holder, asset_id FROM (
-		SELECT principal_id AS holder, resource_id FROM {db}.current_entitlements WHERE permission IN ('read', 'write')
-	) ALL INNER JOIN (
-		SELECT asset_id AS resource_id, asset_id FROM (SELECT DISTINCT asset_id FROM {db}.current_pii_findings)
-		UNION ALL
-		SELECT resource_id, asset_id FROM (
-			SELECT asset_id, concat('s3://', attr_values[indexOf(attr_keys, 'bucket')]) AS bucket_location
-			FROM {db}.current_assets
-			WHERE asset_type = 'object' AND asset_id IN (SELECT asset_id FROM {db}.current_pii_findings)
-		) ALL INNER JOIN (
-			SELECT location AS bucket_location, asset_id AS resource_id FROM {db}.current_assets WHERE asset_type = 'bucket'
-		) USING bucket_location
-	) USING resource_id
+		SELECT holder, arrayJoin(if(object_id = '', [resource_id], [resource_id, object_id])) AS asset_id FROM (
+			SELECT principal_id AS holder, resource_id FROM {db}.current_entitlements WHERE permission IN ('read', 'write')
+		) ALL LEFT JOIN (
+			SELECT resource_id, object_id FROM (
+				SELECT asset_id AS object_id, concat('s3://', attr_values[indexOf(attr_keys, 'bucket')]) AS bucket_location
+				FROM {db}.current_assets WHERE asset_type = 'object'
+			) ALL INNER JOIN (
+				SELECT location AS bucket_location, asset_id AS resource_id FROM {db}.current_assets WHERE asset_type = 'bucket'
+			) USING bucket_location
+		) USING resource_id
+	) WHERE asset_id IN (SELECT asset_id FROM {db}.current_pii_findings)
 ) USING holder
 GROUP BY principal_id`
 
 // PrincipalExposures lists every current principal with anything the risk
 // model scores: privileged, a hygiene flag, stale (see
 // PrincipalFilter.StaleBefore) or personal data within reach. Principals
-// with none of these are left out: they score 0. It is two passes over
-// the principal and entitlement tables whatever their size.
+// with none of these are left out: they score 0. It is one query, a few
+// passes over the tables whatever their size.
 func (s *Store) PrincipalExposures(ctx context.Context, staleBefore time.Time) ([]PrincipalExposure, error) {
 	var rows []struct {
 		ID        string    `ch:"principal_id"`
