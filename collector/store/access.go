@@ -39,8 +39,8 @@ const staleSQL = `(enabled != 0 AND principal_type != 'group' AND stale_cutoff >
 		OR (toUInt32(last_login) = 0 AND toUInt32(` + createdSQL + `) > 0 AND toUInt32(` + createdSQL + `) < stale_cutoff)))`
 
 // createdSQL is when the account was created, 1970 when unknown. The
-// empty case is spelled out: 18.16's parseDateTimeBestEffortOrZero(”) is
-// 2000-01-01, not zero.
+// empty case is spelled out: on 18.16, parseDateTimeBestEffortOrZero of an
+// empty string is 2000-01-01, not zero.
 const createdSQL = `if(attr_values[indexOf(attr_keys, 'when_created')] = '', toDateTime(0),
 		parseDateTimeBestEffortOrZero(attr_values[indexOf(attr_keys, 'when_created')]))`
 
