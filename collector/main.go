@@ -248,6 +248,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
 		Logger: log, Registry: reg, Jurisdictions: jurisdictions(c.Jurisdictions),
+		StaleAfter: c.StaleAfter,
 	})
 
 	ingCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))

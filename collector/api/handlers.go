@@ -279,14 +279,24 @@ func (s *Server) principals(c *gin.Context) {
 	}
 	f := store.PrincipalFilter{Host: c.Query("host"), Source: c.Query("source"), Type: c.Query("type"),
 		Limit: page.Limit, Offset: page.Offset}
-	if v := c.Query("privileged"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			s.fail(c, errorf(kindBadRequest, "privileged must be true or false"))
-			return
+	for _, b := range []struct {
+		param string
+		dst   **bool
+	}{{"privileged", &f.Privileged}, {"stale", &f.Stale}, {"disabled", &f.Disabled}, {"mfa", &f.MFA}} {
+		if v := c.Query(b.param); v != "" {
+			v, err := strconv.ParseBool(v)
+			if err != nil {
+				s.fail(c, errorf(kindBadRequest, b.param+" must be true or false"))
+				return
+			}
+			*b.dst = &v
 		}
-		f.Privileged = &b
 	}
+	if f.Hygiene = c.Query("hygiene"); len(f.Hygiene) > 128 {
+		s.fail(c, errorf(kindBadRequest, "hygiene must be one flag, such as kerberoastable"))
+		return
+	}
+	f.StaleBefore = s.staleness().Before()
 	items, total, err := s.o.Store.Principals(c.Request.Context(), f)
 	if err != nil {
 		s.fail(c, err)
@@ -296,7 +306,8 @@ func (s *Server) principals(c *gin.Context) {
 	for _, p := range items {
 		h := gin.H{"principal_id": p.ID, "name": p.Name, "principal_type": p.Type, "source": p.Source, "host": p.Host,
 			"agent_id": p.AgentID, "privileged": p.Privileged, "privileged_via": p.PrivilegedVia,
-			"attributes": p.Attributes, "observed_at": p.ObservedAt}
+			"attributes": p.Attributes, "observed_at": p.ObservedAt,
+			"last_login": p.LastLogin, "mfa": p.MFA, "stale": p.Stale, "hygiene": p.Hygiene}
 		if p.Enabled != nil {
 			h["enabled"] = *p.Enabled
 		}

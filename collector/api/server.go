@@ -45,6 +45,7 @@ type Store interface {
 	AssetByID(ctx context.Context, id string) (store.Asset, error)
 	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]uint64, error)
 	review.Store
+	risk.RegisterStore
 }
 
 // Options configures a Server.
@@ -62,6 +63,10 @@ type Options struct {
 	Jurisdictions []datamap.HostRule
 	// Registry receives the API's metrics and is served on /metrics.
 	Registry *prometheus.Registry
+	// StaleAfter: an account with no login for this long is stale
+	// (default 90 days). Now is the clock (default time.Now).
+	StaleAfter time.Duration
+	Now        func() time.Time
 }
 
 // Server is the collector's HTTP handler.
@@ -83,6 +88,12 @@ func New(o Options) *Server {
 		if is, ok := o.Store.(index.Store); ok {
 			o.Index = index.New(index.Options{Store: is, Logger: o.Logger})
 		}
+	}
+	if o.StaleAfter <= 0 {
+		o.StaleAfter = DefaultStaleAfter
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry)}
@@ -135,6 +146,13 @@ func New(o Options) *Server {
 	reviews.GET("/:id/items", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, s.campaignItems)
 	reviews.POST("/:id/items/:item/decision", s.requireRole(auth.RoleAdmin, auth.RoleReviewer), s.audit, s.decideItem)
 	reviews.GET("/:id/export", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.campaignExport)
+	// Principal risk and the risk register: security's and admins' work
+	// list (risk_register.go).
+	riskTeam := v1.Group("/risk", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit)
+	riskTeam.GET("/principals", s.fresh, s.riskPrincipals)
+	riskTeam.GET("/register", s.fresh, s.riskRegister)
+	riskTeam.PUT("/register/:kind/:id", s.updateRegister)
+	riskTeam.GET("/register/:kind/:id/history", s.registerHistory)
 	return s
 }
 

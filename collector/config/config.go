@@ -24,6 +24,9 @@ type Config struct {
 	// Jurisdictions say where hosts are, by name glob, first match wins
 	// (buckets take theirs from their region).
 	Jurisdictions []Jurisdiction `yaml:"jurisdictions"`
+	// StaleAfter: an account (not disabled) with no login for this long,
+	// or never logged in and created this long ago, is stale.
+	StaleAfter time.Duration `yaml:"stale_after"`
 }
 
 // Jurisdiction maps host names to a jurisdiction ("EU", "US", "UK", …).
@@ -91,6 +94,7 @@ func Default() Config {
 		Index:           Index{MaxLag: time.Minute, Interval: 15 * time.Second},
 		LogLevel:        "info",
 		AgentStaleAfter: 24 * time.Hour,
+		StaleAfter:      90 * 24 * time.Hour,
 	}
 }
 
@@ -130,6 +134,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("index: max_lag must not be negative and interval must be positive")
 	case c.AgentStaleAfter <= 0:
 		return fmt.Errorf("agent_stale_after: must be a positive duration such as 24h")
+	case c.StaleAfter < time.Hour:
+		return fmt.Errorf("stale_after: must be a duration of at least 1h, such as 2160h (90 days)")
 	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}

@@ -40,6 +40,9 @@ func TestLoad(t *testing.T) {
 		{"unknown key", "lisen: x\n", nil, nil, "field lisen not found"},
 		{"bad level", "log_level: loud\n", nil, nil, "log_level"},
 		{"bad batch", "ingest:\n  batch_rows: 0\n", nil, nil, "batch_rows"},
+		{"stale_after default", "", nil, func(t *testing.T, c Config) { require.Equal(t, 90*24*time.Hour, c.StaleAfter) }, ""},
+		{"stale_after", "stale_after: 720h\n", nil, func(t *testing.T, c Config) { require.Equal(t, 30*24*time.Hour, c.StaleAfter) }, ""},
+		{"stale_after too short", "stale_after: 1s\n", nil, nil, "stale_after"},
 		{"missing password file", "clickhouse:\n  password_file: /nonexistent/pw\n", nil, nil, "password_file"},
 	}
 	for _, tc := range tests {

@@ -15,7 +15,45 @@ type PrincipalFilter struct {
 	Host, Source, Type string
 	Privileged         *bool
 	IDs                []string
-	Limit, Offset      int
+	// Stale, Disabled and MFA keep principals that are (true) or are not
+	// (false) stale, disabled (enabled = 0) or known to use MFA. MFA never
+	// matches a principal whose MFA state is unknown.
+	Stale, Disabled, MFA *bool
+	// Hygiene keeps principals whose hygiene attribute (a comma-separated
+	// list of flags) holds this flag.
+	Hygiene string
+	// StaleBefore is when a login must have happened for an account not to
+	// be stale: an account (not a group) that is not disabled and last
+	// logged in before it, or never logged in and was created before it.
+	// Zero: no principal is stale.
+	StaleBefore   time.Time
+	Limit, Offset int
+}
+
+// staleSQL is the one definition of a stale principal, for filters and
+// answers alike. It needs "? AS stale_cutoff" (Unix seconds) in a WITH
+// clause. "Not disabled" rather than "enabled": IAM reports no enabled
+// state for its users. Only AD's when_created says when an account was
+// made; without it an account that never logged in is not stale, since
+// most sources (local accounts) do not report logins at all.
+const staleSQL = `(enabled != 0 AND principal_type != 'group' AND stale_cutoff > 0 AND (
+		(toUInt32(last_login) > 0 AND toUInt32(last_login) < stale_cutoff)
+		OR (toUInt32(last_login) = 0 AND toUInt32(` + createdSQL + `) > 0 AND toUInt32(` + createdSQL + `) < stale_cutoff)))`
+
+// createdSQL is when the account was created, 1970 when unknown. The
+// empty case is spelled out: on 18.16, parseDateTimeBestEffortOrZero of an
+// empty string is 2000-01-01, not zero.
+const createdSQL = `if(attr_values[indexOf(attr_keys, 'when_created')] = '', toDateTime(0),
+		parseDateTimeBestEffortOrZero(attr_values[indexOf(attr_keys, 'when_created')]))`
+
+// hygieneSQL is a principal's hygiene flags as an array.
+const hygieneSQL = `arrayFilter(x -> x != '', splitByChar(',', attr_values[indexOf(attr_keys, 'hygiene')]))`
+
+func staleCutoff(t time.Time) int64 {
+	if t.IsZero() || t.Unix() <= 0 {
+		return 0
+	}
+	return t.Unix()
 }
 
 // Principal is one current account, group or role.
@@ -25,8 +63,13 @@ type Principal struct {
 	Privileged                            bool
 	PrivilegedVia                         []string
 	PasswordLastSet                       *time.Time
-	Attributes                            map[string]string
-	ObservedAt                            time.Time
+	// LastLogin and MFA are nil when the source does not say.
+	LastLogin  *time.Time
+	MFA        *bool
+	Stale      bool
+	Hygiene    []string
+	Attributes map[string]string
+	ObservedAt time.Time
 }
 
 // Entitlement is one current grant.
@@ -68,15 +111,36 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 		conds = append(conds, "has(?, principal_id)")
 		args = append(args, f.IDs)
 	}
+	if f.Stale != nil {
+		conds = append(conds, staleSQL+" = ?")
+		args = append(args, flag(*f.Stale))
+	}
+	if f.Disabled != nil {
+		if *f.Disabled {
+			conds = append(conds, "enabled = 0")
+		} else {
+			conds = append(conds, "enabled != 0")
+		}
+	}
+	if f.MFA != nil {
+		conds = append(conds, "mfa = ?")
+		args = append(args, triState(f.MFA))
+	}
+	if f.Hygiene != "" {
+		conds = append(conds, "has("+hygieneSQL+", ?)")
+		args = append(args, f.Hygiene)
+	}
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
 	}
+	// The cutoff comes first: the WITH clause opens both queries.
+	args = append([]any{staleCutoff(f.StaleBefore)}, args...)
 	limit, offset := pageBounds(f.Limit, f.Offset)
 	var count []struct {
 		N uint64 `ch:"n"`
 	}
-	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.current_principals`+where), args...); err != nil {
+	if err := s.conn.Select(ctx, &count, s.sql(`WITH ? AS stale_cutoff SELECT count() AS n FROM {db}.current_principals`+where), args...); err != nil {
 		return nil, 0, s.wrap("counting principals", err)
 	}
 	if len(count) == 1 {
@@ -96,12 +160,18 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 		Privileged      uint8     `ch:"privileged"`
 		Via             []string  `ch:"privileged_via"`
 		PasswordLastSet time.Time `ch:"password_last_set"`
+		LastLogin       time.Time `ch:"last_login"`
+		MFA             int8      `ch:"mfa"`
+		Stale           uint8     `ch:"stale"`
+		Hygiene         []string  `ch:"hygiene"`
 		Keys            []string  `ch:"attr_keys"`
 		Values          []string  `ch:"attr_values"`
 		ObservedAt      time.Time `ch:"observed_at"`
 	}
-	q := `SELECT principal_id, name, principal_type, source, host, agent_id, enabled, privileged, privileged_via,
-			password_last_set, attr_keys, attr_values, observed_at
+	q := `WITH ? AS stale_cutoff
+		SELECT principal_id, name, principal_type, source, host, agent_id, enabled, privileged, privileged_via,
+			password_last_set, last_login, mfa, toUInt8(` + staleSQL + `) AS stale, ` + hygieneSQL + ` AS hygiene,
+			attr_keys, attr_values, observed_at
 		FROM {db}.current_principals` + where + `
 		ORDER BY host, name, principal_id LIMIT ? OFFSET ?`
 	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
@@ -115,10 +185,8 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 			e := r.Enabled == 1
 			p.Enabled = &e
 		}
-		if !r.PasswordLastSet.IsZero() && r.PasswordLastSet.Unix() > 0 {
-			t := r.PasswordLastSet.UTC()
-			p.PasswordLastSet = &t
-		}
+		p.PasswordLastSet, p.LastLogin, p.MFA = optTime(r.PasswordLastSet), optTime(r.LastLogin), optBool(r.MFA)
+		p.Stale, p.Hygiene = r.Stale == 1, r.Hygiene
 		items[i] = p
 	}
 	return items, total, nil
@@ -384,4 +452,13 @@ func (s *Store) assetRows(ctx context.Context, tail string, args ...any) ([]rank
 		out[i] = rankedAsset{Asset: a, rank: r.Rank}
 	}
 	return out, nil
+}
+
+// optBool is triState's inverse for reads: -1 is "unknown".
+func optBool(v int8) *bool {
+	if v < 0 {
+		return nil
+	}
+	b := v == 1
+	return &b
 }

@@ -165,6 +165,10 @@ func run(ctx context.Context, addr, db string, skipLoad, reuseIndex bool, nPII, 
 		{"GET", "/api/v1/risk/assets?limit=20", ""},
 		{"POST", "/api/v1/subjects/search", `{"identifiers":[{"type":"email","value":"person-42@example.com"}]}`},
 		{"POST", "/api/v1/incidents/impact", `{"hosts":["host-001"]}`},
+		// Principal risk and the register read every principal's reach in one query.
+		{"GET", "/api/v1/principals?stale=true&privileged=true&limit=100", ""},
+		{"GET", "/api/v1/risk/principals?limit=20", ""},
+		{"GET", "/api/v1/risk/register?limit=20&status=open", ""},
 	} {
 		ds := make([]time.Duration, 0, runs)
 		for i := 0; i < runs; i++ {
