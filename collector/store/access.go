@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"sort"
 	"strings"
 	"time"
@@ -380,7 +382,11 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 	for i, p := range page {
 		ranks[i], pos[p.Rank] = p.Rank, i
 	}
-	rows, err := s.assetRows(ctx, ` PREWHERE gen = `+curGen+` AND has(?, loc_rank)`, ranks)
+	set := make([]any, len(ranks))
+	for i, r := range ranks {
+		set[i] = r
+	}
+	rows, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND loc_rank IN ?`, clickhouse.GroupSet{Value: set})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -398,7 +404,7 @@ var ErrBadFilter = errors.New("bad filter")
 
 // AssetByID returns a current asset, or ErrNotFound.
 func (s *Store) AssetByID(ctx context.Context, id string) (Asset, error) {
-	items, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND asset_id = ? LIMIT 1`, id)
+	items, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND `+assetsByID+` LIMIT 1`, groupSet([]string{id}))
 	if err != nil {
 		return Asset{}, err
 	}

@@ -77,7 +77,7 @@ func (f FindingFilter) from() (string, []any) {
 		// the whole view.
 		return ` {db}.pii_findings FINAL` + where + ` AND (asset_id, type, scan_id) IN (
 			SELECT asset_id, type, scan_id FROM {db}.idx_findings WHERE gen = ` + curGen + ` AND asset_id = ?
-			AND host IN (SELECT host FROM {db}.idx_assets WHERE gen = ` + curGen + ` AND asset_id = ?))`, append(args, f.AssetID, f.AssetID)
+			AND host IN ` + hostsOfAssets + `)`, append(args, f.AssetID, groupSet([]string{f.AssetID}))
 	}
 	return ` {db}.current_pii_findings` + where, args
 }

@@ -34,8 +34,8 @@ func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error)
 		args = append(args, groupSet(sc.Hosts))
 	}
 	if len(sc.AssetIDs) > 0 {
-		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_assets WHERE gen = `+curGen+` AND has(?, asset_id)) AND has(?, asset_id))`)
-		args = append(args, sc.AssetIDs, sc.AssetIDs)
+		conds = append(conds, `(host IN `+hostsOfAssets+` AND has(?, asset_id))`)
+		args = append(args, groupSet(sc.AssetIDs), sc.AssetIDs)
 	}
 	for _, p := range sc.LocationPrefixes {
 		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_assets WHERE gen = `+curGen+` AND startsWith(location, ?)) AND startsWith(location, ?))`)

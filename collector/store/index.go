@@ -13,6 +13,15 @@ import (
 // folding every row of the FINAL views. collector/index decides when to
 // build; this file holds the SQL.
 
+// assetsByID is the condition on idx_assets that selects the assets whose
+// ids are bound to its ? (a clickhouse.GroupSet), through idx_asset_ids,
+// so both lookups use a primary key.
+const assetsByID = `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN ?)`
+
+// hostsOfAssets is the hosts of the assets bound to its ?, for narrowing
+// idx_findings (ordered by host) to their ranges.
+const hostsOfAssets = `(SELECT host FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN ?)`
+
 // curGen is the newest committed generation, as a scalar subquery that
 // ClickHouse evaluates once, before it picks partitions.
 const curGen = `(SELECT max(gen) FROM {db}.idx_builds)`
@@ -135,6 +144,8 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			) USING asset_id
 			WHERE gen = ` + g},
 		{"dropping the stage", `ALTER TABLE {db}.idx_assets_stage DROP PARTITION ` + g},
+		{"asset ids", `INSERT INTO {db}.idx_asset_ids (gen, asset_id, host, loc_rank)
+			SELECT gen, asset_id, host, loc_rank FROM {db}.idx_assets WHERE gen = ` + g},
 		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
 			SELECT gen, source, host, agent_id, bucket, category, type, count(), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category, type`},
@@ -243,7 +254,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		Partition string `ch:"partition"`
 	}
 	q := `SELECT DISTINCT table, partition FROM system.parts
-		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_risk', 'idx_risk_top', 'idx_summary'], table)`
+		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

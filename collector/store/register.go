@@ -78,8 +78,8 @@ func (s *Store) AssetOwners(ctx context.Context, ids []string) (map[string]strin
 			ID    string `ch:"asset_id"`
 			Owner string `ch:"owner"`
 		}
-		if err := s.conn.Select(ctx, &rows, s.sql(`SELECT asset_id, owner FROM {db}.idx_assets WHERE gen = `+curGen+` AND has(?, asset_id) AND owner != ''`),
-			ids[i:min(i+seenChunkKeys, len(ids))]); err != nil {
+		if err := s.conn.Select(ctx, &rows, s.sql(`SELECT asset_id, owner FROM {db}.idx_assets WHERE gen = `+curGen+` AND `+assetsByID+` AND owner != ''`),
+			groupSet(ids[i:min(i+seenChunkKeys, len(ids))])); err != nil {
 			return nil, s.wrap("reading asset owners", err)
 		}
 		for _, r := range rows {

@@ -86,7 +86,7 @@ func (s *Store) Exposures(ctx context.Context, limit int, ids ...string) ([]Asse
 	// The ids are bound into the SQL text client-side; chunks keep each
 	// query under max_query_size (256 KiB by default).
 	for i := 0; i < len(ids) && len(out) < limit; i += seenChunkKeys {
-		if err := read(` AND has(?, asset_id)`, ids[i:min(i+seenChunkKeys, len(ids))]); err != nil {
+		if err := read(` AND `+assetsByID, groupSet(ids[i:min(i+seenChunkKeys, len(ids))])); err != nil {
 			return nil, err
 		}
 	}

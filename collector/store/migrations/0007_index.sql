@@ -84,8 +84,18 @@ CREATE TABLE IF NOT EXISTS {db}.idx_assets (
     distinct_sum UInt64,
     readers      UInt64,
     -- the asset's place in (location, asset_id) order: the asset list sorts
-    -- and breaks ties on this number instead of the strings
+    -- and breaks ties on this number instead of the strings, and a page's
+    -- rows are one range of the primary key
     loc_rank     UInt64
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY loc_rank;
+
+-- From an asset id to its row of idx_assets (and its host, which narrows
+-- idx_findings), by the primary key.
+CREATE TABLE IF NOT EXISTS {db}.idx_asset_ids (
+    gen      UInt64,
+    asset_id String,
+    host     String,
+    loc_rank UInt64
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
 
 -- idx_assets before its location rank is known (see index.go).
