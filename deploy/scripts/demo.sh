@@ -34,6 +34,10 @@ listen: 127.0.0.1:$api_port
 clickhouse:
   addr: 127.0.0.1:$CH_TCP
   database: sightline
+# A demo's data is small: every read after a write waits for the read
+# index to cover it (rebuilds take milliseconds here).
+index:
+  max_lag: 0s
 YAML
 echo "== migrating and starting the collector on $api"
 bin/sightline-collector migrate --config "$work/collector.yaml"
