@@ -615,11 +615,22 @@ func (s *Server) assetDetail(c *gin.Context) {
 // categories and types, how much, which jurisdiction, public or not. With
 // format=csv it is a record-of-processing seed a spreadsheet opens.
 func (s *Server) dataMap(c *gin.Context) {
+	f := datamap.Filter{Source: c.Query("source"), Jurisdiction: c.Query("jurisdiction"), Category: c.Query("category"),
+		Type: c.Query("type")}
+	if v := c.Query("public"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			s.fail(c, errorf(kindBadRequest, "public must be true or false"))
+			return
+		}
+		f.Public = &b
+	}
 	systems, err := datamap.Map(c.Request.Context(), s.o.Store, s.o.Jurisdictions)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	systems = f.Apply(systems)
 	switch c.DefaultQuery("format", "json") {
 	case "json":
 		out := make([]gin.H, 0, len(systems))

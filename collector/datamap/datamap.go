@@ -108,3 +108,34 @@ func keys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// Filter narrows the data map's systems; empty fields do not filter.
+type Filter struct {
+	Source, Jurisdiction, Category, Type string
+	Public                               *bool
+}
+
+// Apply keeps the systems matching f, in their order.
+func (f Filter) Apply(systems []System) []System {
+	has := func(vs []string, v string) bool {
+		for _, x := range vs {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	out := systems[:0:0]
+	for _, s := range systems {
+		switch {
+		case f.Source != "" && s.Source != f.Source,
+			f.Jurisdiction != "" && !strings.EqualFold(s.Jurisdiction, f.Jurisdiction),
+			f.Category != "" && !has(s.Categories, f.Category),
+			f.Type != "" && !has(s.Types, f.Type),
+			f.Public != nil && s.Public != *f.Public:
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
