@@ -109,7 +109,7 @@ func TestOldGenerationsAreDropped(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		require.NoError(t, x.Build(ctx))
 	}
-	for _, table := range []string{"idx_findings", "idx_assets", "idx_risk", "idx_risk_top", "idx_summary"} {
+	for _, table := range []string{"idx_findings", "idx_assets", "idx_asset_ids", "idx_risk", "idx_risk_top", "idx_summary"} {
 		var gens []struct {
 			N uint64 `ch:"n"`
 		}

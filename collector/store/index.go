@@ -146,6 +146,8 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		{"dropping the stage", `ALTER TABLE {db}.idx_assets_stage DROP PARTITION ` + g},
 		{"asset ids", `INSERT INTO {db}.idx_asset_ids (gen, asset_id, host, loc_rank)
 			SELECT gen, asset_id, host, loc_rank FROM {db}.idx_assets WHERE gen = ` + g},
+		{"principal reach", `INSERT INTO {db}.idx_principal_reach (gen, principal_id, readable)
+			SELECT ` + g + `, principal_id, readable FROM (` + readableSQL(g) + `)`},
 		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
 			SELECT gen, source, host, agent_id, bucket, category, type, count(), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category, type`},
@@ -254,7 +256,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		Partition string `ch:"partition"`
 	}
 	q := `SELECT DISTINCT table, partition FROM system.parts
-		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary'], table)`
+		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary', 'idx_principal_reach'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

@@ -28,10 +28,11 @@ type PrincipalExposure struct {
 // on a bucket, every object of that bucket. The same paths as
 // access.PrincipalReach, in one pass over the tables instead of a query
 // per principal: each view is read once or twice, whatever the number of
-// principals. Assets and what holds personal data come from the read
-// index (callers make it fresh first). The everyone id is wire.LocalPrincipalID(host, "everyone",
+// principals. It runs once per read-index build (idx_principal_reach),
+// over that build's assets. The everyone id is wire.LocalPrincipalID(host, "everyone",
 // "") computed in SQL.
-const readableSQL = `
+func readableSQL(gen string) string {
+	return `
 SELECT principal_id, uniqExact(asset_id) AS readable FROM (
 	SELECT principal_id, holder FROM (
 		SELECT principal_id, arrayJoin(if(source = 'host' AND principal_type != 'group',
@@ -48,14 +49,15 @@ SELECT principal_id, uniqExact(asset_id) AS readable FROM (
 		) ALL LEFT JOIN (
 			SELECT resource_id, object_id FROM (
 				SELECT asset_id AS object_id, concat('s3://', attr_values[indexOf(attr_keys, 'bucket')]) AS bucket_location
-				FROM {db}.idx_assets WHERE gen = ` + curGen + ` AND asset_type = 'object'
+				FROM {db}.idx_assets WHERE gen = ` + gen + ` AND asset_type = 'object'
 			) ALL INNER JOIN (
-				SELECT location AS bucket_location, asset_id AS resource_id FROM {db}.idx_assets WHERE gen = ` + curGen + ` AND asset_type = 'bucket'
+				SELECT location AS bucket_location, asset_id AS resource_id FROM {db}.idx_assets WHERE gen = ` + gen + ` AND asset_type = 'bucket'
 			) USING bucket_location
 		) USING resource_id
-	) WHERE asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + curGen + ` AND occurrences > 0)
+	) WHERE asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + gen + ` AND occurrences > 0)
 ) USING holder
 GROUP BY principal_id`
+}
 
 // PrincipalExposures lists every current principal with anything the risk
 // model scores: privileged, a hygiene flag, stale (see
@@ -83,7 +85,9 @@ func (s *Store) PrincipalExposures(ctx context.Context, staleBefore time.Time) (
 		SELECT principal_id, name, principal_type, source, host, enabled, privileged, privileged_via, mfa, last_login,
 			` + createdSQL + ` AS created,
 			toUInt8(` + staleSQL + `) AS stale, ` + hygieneSQL + ` AS hygiene, readable
-		FROM {db}.current_principals ANY LEFT JOIN (` + readableSQL + `) USING principal_id
+		FROM {db}.current_principals ANY LEFT JOIN (
+			SELECT principal_id, readable FROM {db}.idx_principal_reach WHERE gen = ` + curGen + `
+		) USING principal_id
 		WHERE privileged = 1 OR notEmpty(hygiene) OR stale = 1 OR readable > 0
 		ORDER BY principal_id`
 	if err := s.conn.Select(ctx, &rows, s.sql(q), staleCutoff(staleBefore)); err != nil {

@@ -147,6 +147,14 @@ CREATE TABLE IF NOT EXISTS {db}.idx_risk_top (
     factor_points Array(UInt8)
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY rank;
 
+-- How many assets with personal data each principal can read or write
+-- (store/principalrisk.go), the costly part of principal risk.
+CREATE TABLE IF NOT EXISTS {db}.idx_principal_reach (
+    gen          UInt64,
+    principal_id String,
+    readable     UInt64
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY principal_id;
+
 -- One row per (source, host, agent, bucket) system and level: type rows
 -- (category and type set), category rows (type ''), and the system's total
 -- (both ''). Assets are distinct within the row's level; an asset belongs
