@@ -51,22 +51,7 @@ type Summary struct {
 // "current" means) with the filters applied. Only fixed SQL fragments are
 // joined; every user value is a bound `?` argument.
 func (f FindingFilter) from() (string, []any) {
-	var conds []string
-	var args []any
-	for _, c := range []struct{ sql, v string }{
-		{"type = ?", f.Type},
-		{"category = ?", f.Category},
-		{"host = ?", f.Host},
-		{"startsWith(location, ?)", f.LocationPrefix},
-		{"agent_id = ?", f.AgentID},
-		{"source = ?", f.Source},
-		{"asset_id = ?", f.AssetID},
-	} {
-		if c.v != "" {
-			conds = append(conds, c.sql)
-			args = append(args, c.v)
-		}
-	}
+	conds, args := f.conds()
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
@@ -280,7 +265,14 @@ func (s *Store) summaryRows(ctx context.Context, dst *[]SummaryRow, q string, ar
 
 // indexFrom is the FROM clause of the index's current findings matching f.
 func (f FindingFilter) indexFrom() (string, []any) {
-	conds := []string{"gen = " + curGen}
+	conds, args := f.conds()
+	return ` {db}.idx_findings WHERE ` + strings.Join(append([]string{"gen = " + curGen}, conds...), " AND "), args
+}
+
+// conds are f's filters as SQL conditions over a table of findings, with
+// their bound values.
+func (f FindingFilter) conds() ([]string, []any) {
+	var conds []string
 	var args []any
 	for _, c := range []struct{ sql, v string }{
 		{"type = ?", f.Type},
@@ -296,5 +288,5 @@ func (f FindingFilter) indexFrom() (string, []any) {
 			args = append(args, c.v)
 		}
 	}
-	return ` {db}.idx_findings WHERE ` + strings.Join(conds, " AND "), args
+	return conds, args
 }

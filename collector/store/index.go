@@ -184,7 +184,9 @@ func (s *Store) IndexExposures(ctx context.Context, gen uint64, fn func(AssetExp
 	q := `SELECT asset_id, asset_type, location, host, source, categories, types, occurrences, distinct_sum,
 			attr_keys, attr_values, readers
 		FROM {db}.idx_assets WHERE gen = ? AND occurrences > 0`
-	rows, err := s.conn.Query(ctx, s.sql(q), gen)
+	// The long pool: the scorer stops reading while it stores a batch of
+	// scores, so the stream can pause for a while.
+	rows, err := s.long.Query(ctx, s.sql(q), gen)
 	if err != nil {
 		return s.wrap("reading exposures", err)
 	}
