@@ -96,7 +96,14 @@ func (x *Indexer) Ensure(ctx context.Context) (Status, error) {
 		return Status{AsOf: st.BuiltAt}, nil
 	}
 	if err := x.wait(ctx, x.start()); err != nil {
-		return Status{}, err
+		if ctx.Err() != nil || st.Gen == 0 {
+			return Status{}, err
+		}
+		// A failed build does not take the older index away: the answer
+		// comes from it, marked not fresh, and the failure is logged.
+		x.o.Logger.Warn("read index: answering from an older build after a failed rebuild",
+			"built_at", st.BuiltAt, "err", err)
+		return Status{AsOf: st.BuiltAt}, nil
 	}
 	st, err = x.o.Store.IndexState(ctx)
 	if err != nil {

@@ -168,3 +168,28 @@ func TestTopRisksAreTheBestScores(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, risk.Assess(ex[0]), one)
 }
+
+// A rebuild that fails leaves readers the older build, marked not fresh,
+// instead of an error; nothing of the failed build becomes visible.
+func TestFailedBuildKeepsTheOlderIndex(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	x := index.New(index.Options{Store: st, Logger: quiet()})
+	require.NoError(t, st.InsertRecords(ctx, scan("web-1", "s1", 2, 5)))
+	require.NoError(t, x.Build(ctx))
+
+	// The build's last table is gone: every later build fails at its end.
+	require.NoError(t, st.Conn().Exec(ctx, "DROP TABLE `"+st.Database()+"`.idx_risk_top"))
+	require.NoError(t, st.InsertRecords(ctx, scan("db-1", "s2", 4, 5)))
+	require.Error(t, x.Build(ctx))
+
+	stat, err := x.Ensure(ctx)
+	require.NoError(t, err)
+	require.False(t, stat.Fresh)
+	as, total, err := st.Assets(ctx, store.AssetFilter{})
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), total, "the older build, without the failed one's rows")
+	for _, a := range as {
+		require.Equal(t, "web-1", a.Host)
+	}
+}
