@@ -637,18 +637,21 @@ func (s *Server) dataMap(c *gin.Context) {
 		for _, m := range systems {
 			out = append(out, gin.H{"system": m.System, "source": m.Source, "jurisdiction": m.Jurisdiction, "public": m.Public,
 				"categories": m.Categories, "types": m.Types, "assets": m.Assets, "records": m.Occurrences,
-				"people_at_most": m.DistinctAtMost})
+				"people_at_most": m.DistinctAtMost, "world_readable_assets": m.WorldReadableAssets,
+				"public_assets": m.PublicAssets, "max_readers": m.MaxReaders})
 		}
 		c.JSON(http.StatusOK, gin.H{"systems": out})
 	case "csv":
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="sightline-data-map.csv"`)
 		w := csv.NewWriter(c.Writer)
-		_ = w.Write([]string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "records", "people_at_most"})
+		_ = w.Write([]string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "records", "people_at_most",
+			"world_readable_assets", "public_assets", "max_readers"})
 		for _, m := range systems {
 			_ = w.Write([]string{m.System, m.Source, m.Jurisdiction, strconv.FormatBool(m.Public), strings.Join(m.Categories, ";"),
 				strings.Join(m.Types, ";"), strconv.FormatUint(m.Assets, 10), strconv.FormatUint(m.Occurrences, 10),
-				strconv.FormatUint(m.DistinctAtMost, 10)})
+				strconv.FormatUint(m.DistinctAtMost, 10), strconv.FormatUint(m.WorldReadableAssets, 10),
+				strconv.FormatUint(m.PublicAssets, 10), strconv.FormatUint(m.MaxReaders, 10)})
 		}
 		w.Flush()
 	default:

@@ -43,7 +43,7 @@ type Store interface {
 	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
 	risk.Store
 	AssetByID(ctx context.Context, id string) (store.Asset, error)
-	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]uint64, error)
+	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]store.SystemTotals, error)
 	review.Store
 	risk.RegisterStore
 }

@@ -19,7 +19,7 @@ type HostRule struct {
 
 // Store is what the map needs.
 type Store interface {
-	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]uint64, error)
+	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]store.SystemTotals, error)
 	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
 }
 
@@ -31,6 +31,10 @@ type System struct {
 	Categories, Types            []string
 	Assets, Occurrences          uint64
 	DistinctAtMost               uint64
+	// Access: assets anyone on the host (world-readable) or on the
+	// internet (public) can read, and the most principals holding a read
+	// grant on one asset.
+	WorldReadableAssets, PublicAssets, MaxReaders uint64
 }
 
 // Map returns one row per system, biggest first by occurrences.
@@ -79,7 +83,8 @@ func Map(ctx context.Context, st Store, rules []HostRule) ([]System, error) {
 		cats[key][r.Category], types[key][r.Type] = true, true
 		s.Occurrences += r.Occurrences
 		s.DistinctAtMost += r.Distinct
-		s.Assets = assets[store.SystemKey{Source: r.Source, Host: r.Host, Bucket: r.Bucket}]
+		tot := assets[store.SystemKey{Source: r.Source, Host: r.Host, Bucket: r.Bucket}]
+		s.Assets, s.WorldReadableAssets, s.PublicAssets, s.MaxReaders = tot.Assets, tot.WorldReadable, tot.Public, tot.MaxReaders
 	}
 	out := make([]System, 0, len(order))
 	for _, k := range order {

@@ -95,21 +95,31 @@ func (x *Indexer) Ensure(ctx context.Context) (Status, error) {
 		x.start() // catch up in the background; this read uses what is there
 		return Status{AsOf: st.BuiltAt}, nil
 	}
-	if err := x.wait(ctx, x.start()); err != nil {
-		if ctx.Err() != nil || st.Gen == 0 {
+	// Wait for a build that covers every write made before this call. The
+	// build running now may have started before the last of them, so a
+	// build that finishes short of it is followed by another (builds of
+	// one process run one at a time, so the next starts after the write).
+	target := st.LastWrite
+	for attempt := 0; ; attempt++ {
+		if err := x.wait(ctx, x.start()); err != nil {
+			if ctx.Err() != nil || st.Gen == 0 {
+				return Status{}, err
+			}
+			// A failed build does not take the older index away: the
+			// answer comes from it, marked not fresh, and the failure is
+			// logged.
+			x.o.Logger.Warn("read index: answering from an older build after a failed rebuild",
+				"built_at", st.BuiltAt, "err", err)
+			return Status{AsOf: st.BuiltAt}, nil
+		}
+		now, err := x.o.Store.IndexState(ctx)
+		if err != nil {
 			return Status{}, err
 		}
-		// A failed build does not take the older index away: the answer
-		// comes from it, marked not fresh, and the failure is logged.
-		x.o.Logger.Warn("read index: answering from an older build after a failed rebuild",
-			"built_at", st.BuiltAt, "err", err)
-		return Status{AsOf: st.BuiltAt}, nil
+		if now.Watermark >= target || attempt == 2 {
+			return Status{AsOf: now.BuiltAt, Fresh: now.Fresh()}, nil
+		}
 	}
-	st, err = x.o.Store.IndexState(ctx)
-	if err != nil {
-		return Status{}, err
-	}
-	return Status{AsOf: st.BuiltAt, Fresh: st.Fresh()}, nil
 }
 
 // Build rebuilds the index now and waits for it (for tools and tests).

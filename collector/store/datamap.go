@@ -11,10 +11,17 @@ type MapRow struct {
 // SystemKey names a system of the data map: source, host and bucket.
 type SystemKey struct{ Source, Host, Bucket string }
 
+// SystemTotals is what a system holds in all, and who can reach it: its
+// assets with personal data, how many of them are world-readable or
+// public, and the most principals holding a read grant on one of them.
+type SystemTotals struct {
+	Assets, WorldReadable, Public, MaxReaders uint64
+}
+
 // DataMap groups the current findings by source, host, bucket (for S3
 // objects), category and type, and counts each system's distinct assets,
 // from the read index's per-system counts.
-func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]uint64, error) {
+func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]SystemTotals, error) {
 	var rows []struct {
 		Source   string `ch:"source"`
 		Host     string `ch:"host"`
@@ -33,20 +40,25 @@ func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]uint64, er
 		return nil, nil, s.wrap("reading the data map", err)
 	}
 	var sys []struct {
-		Source string `ch:"source"`
-		Host   string `ch:"host"`
-		Bucket string `ch:"bucket"`
-		Assets uint64 `ch:"assets"`
+		Source  string `ch:"source"`
+		Host    string `ch:"host"`
+		Bucket  string `ch:"bucket"`
+		Assets  uint64 `ch:"assets"`
+		World   uint64 `ch:"world"`
+		Public  uint64 `ch:"pub"`
+		Readers uint64 `ch:"readers"`
 	}
-	q = `SELECT source, host, bucket, sum(assets) AS assets
+	q = `SELECT source, host, bucket, sum(assets) AS assets, sum(world_readable) AS world, sum(public_assets) AS pub,
+			max(readers_max) AS readers
 		FROM {db}.idx_summary WHERE gen = ` + curGen + ` AND category = '' AND type = ''
 		GROUP BY source, host, bucket`
 	if err := s.conn.Select(ctx, &sys, s.sql(q)); err != nil {
 		return nil, nil, s.wrap("counting the data map's assets", err)
 	}
-	assets := make(map[SystemKey]uint64, len(sys))
+	assets := make(map[SystemKey]SystemTotals, len(sys))
 	for _, r := range sys {
-		assets[SystemKey{r.Source, r.Host, r.Bucket}] = r.Assets
+		assets[SystemKey{r.Source, r.Host, r.Bucket}] = SystemTotals{Assets: r.Assets, WorldReadable: r.World,
+			Public: r.Public, MaxReaders: r.Readers}
 	}
 	out := make([]MapRow, len(rows))
 	for i, r := range rows {

@@ -154,9 +154,15 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		{"summary by category", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
 			SELECT gen, source, host, agent_id, bucket, category, '', uniqExact(asset_id), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category`},
-		{"summary by system", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
-			SELECT gen, source, host, agent_id, bucket, '', '', uniqExact(asset_id), count(), sum(count), sum(distinct_count)
-			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket`},
+		// A system's totals come from its assets' rollups, with who can
+		// reach them: world-readable and public assets, the most principals
+		// holding a read grant on one of them.
+		{"summary by system", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings,
+				occurrences, distinct_sum, world_readable, public_assets, readers_max)
+			SELECT gen, source, host, agent_id, bucket, '', '', count(), sum(length(types)), sum(occurrences), sum(distinct_sum),
+				countIf(attr_values[indexOf(attr_keys, 'world_readable')] = 'true'),
+				countIf(attr_values[indexOf(attr_keys, 'public')] = 'true'), max(readers)
+			FROM {db}.idx_assets WHERE gen = ` + g + ` AND occurrences > 0 GROUP BY gen, source, host, agent_id, bucket`},
 	}
 	for _, st := range steps {
 		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {

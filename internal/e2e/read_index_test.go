@@ -113,12 +113,16 @@ func TestReadIndexFollowsScans(t *testing.T) {
 			System string `json:"system"`
 			Source string `json:"source"`
 			Assets uint64 `json:"assets"`
+			World  uint64 `json:"world_readable_assets"`
+			Public uint64 `json:"public_assets"`
 		} `json:"systems"`
 	}
 	require.Equal(t, http.StatusOK, s.get("/api/v1/datamap?source=fs&category=contact", &dm))
 	require.Len(t, dm.Systems, 1)
 	require.Equal(t, "files1", dm.Systems[0].System)
 	require.Equal(t, uint64(3), dm.Systems[0].Assets)
+	require.Equal(t, uint64(1), dm.Systems[0].World, "open.csv is world-readable")
+	require.Zero(t, dm.Systems[0].Public)
 	require.Equal(t, http.StatusOK, s.get("/api/v1/datamap?source=s3", &dm))
 	require.Empty(t, dm.Systems)
 	code, body = s.do("GET", "/api/v1/datamap?public=maybe", s.admin, "")

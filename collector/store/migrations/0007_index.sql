@@ -170,7 +170,12 @@ CREATE TABLE IF NOT EXISTS {db}.idx_summary (
     assets       UInt64,
     findings     UInt64,
     occurrences  UInt64,
-    distinct_sum UInt64
+    distinct_sum UInt64,
+    -- system rows only: who can reach the system's assets with personal
+    -- data (world-readable and public ones, the most readers of one)
+    world_readable UInt64,
+    public_assets  UInt64,
+    readers_max    UInt64
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY (source, host, category, type);
 
 -- The current view of 0002, now with the tokens, which the index build
