@@ -243,7 +243,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		MaxPendingRows: c.Ingest.MaxPendingRows, Logger: log,
 		OnFlush: func(rows int, d time.Duration, err error) { srv.ObserveFlush(rows, d, err) },
 	})
-	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, Logger: log})
+	rules := jurisdictions(c.Jurisdictions)
+	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, Logger: log,
+		HomeJurisdiction: c.HomeJurisdiction,
+		HostJurisdiction: func(host string) string { return datamap.HostJurisdiction(host, rules) }})
 	srv = api.New(api.Options{
 		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,

@@ -24,6 +24,10 @@ type Config struct {
 	// Jurisdictions say where hosts are, by name glob, first match wins
 	// (buckets take theirs from their region).
 	Jurisdictions []Jurisdiction `yaml:"jurisdictions"`
+	// HomeJurisdiction is where the organisation's personal data belongs
+	// ("EU", …): assets stored elsewhere score a cross-border risk factor.
+	// Empty: no such factor.
+	HomeJurisdiction string `yaml:"home_jurisdiction"`
 	// StaleAfter: an account (not disabled) with no login for this long,
 	// or never logged in and created this long ago, is stale.
 	StaleAfter time.Duration `yaml:"stale_after"`

@@ -62,7 +62,7 @@ func Map(ctx context.Context, st Store, rules []HostRule) ([]System, error) {
 	var order []string
 	for _, r := range rows {
 		key, sys := r.Source+"\x00"+r.Host, r.Host
-		jur := hostJurisdiction(r.Host, rules)
+		jur := HostJurisdiction(r.Host, rules)
 		public := false
 		if r.Bucket != "" {
 			key, sys = "s3\x00"+r.Bucket, "s3://"+r.Bucket
@@ -96,7 +96,9 @@ func Map(ctx context.Context, st Store, rules []HostRule) ([]System, error) {
 	return out, nil
 }
 
-func hostJurisdiction(host string, rules []HostRule) string {
+// HostJurisdiction is the jurisdiction of the first rule whose glob
+// matches host, or "".
+func HostJurisdiction(host string, rules []HostRule) string {
 	for _, r := range rules {
 		if ok, _ := path.Match(r.Glob, host); ok {
 			return r.Jurisdiction

@@ -8,10 +8,10 @@ import (
 
 func TestHostJurisdiction(t *testing.T) {
 	rules := []HostRule{{"*.eu.example.com", "EU"}, {"db-uk-*", "UK"}, {"*", "US"}}
-	require.Equal(t, "EU", hostJurisdiction("web1.eu.example.com", rules))
-	require.Equal(t, "UK", hostJurisdiction("db-uk-3", rules))
-	require.Equal(t, "US", hostJurisdiction("anything", rules), "first match wins; * catches the rest")
-	require.Equal(t, "", hostJurisdiction("x", nil))
+	require.Equal(t, "EU", HostJurisdiction("web1.eu.example.com", rules))
+	require.Equal(t, "UK", HostJurisdiction("db-uk-3", rules))
+	require.Equal(t, "US", HostJurisdiction("anything", rules), "first match wins; * catches the rest")
+	require.Equal(t, "", HostJurisdiction("x", nil))
 }
 
 func TestFilter(t *testing.T) {

@@ -46,6 +46,13 @@ type Options struct {
 	Interval time.Duration
 	Logger   *slog.Logger
 	Now      func() time.Time
+	// HomeJurisdiction is where the organisation's personal data belongs
+	// ("EU", …); assets stored elsewhere score a cross-border factor.
+	// Empty: no such factor.
+	HomeJurisdiction string
+	// HostJurisdiction places a host (the collector's jurisdiction rules);
+	// buckets and objects carry their region's.
+	HostJurisdiction func(host string) string
 }
 
 // Indexer builds the read index, one build at a time per process.
@@ -200,7 +207,10 @@ func (x *Indexer) build(ctx context.Context) error {
 	}
 	if err == nil {
 		err = x.o.Store.IndexExposures(ctx, b.Gen, func(e store.AssetExposure) error {
-			r := risk.Assess(e).Row()
+			if e.Jurisdiction == "" && x.o.HostJurisdiction != nil {
+				e.Jurisdiction = x.o.HostJurisdiction(e.Host)
+			}
+			r := risk.AssessIn(e, x.o.HomeJurisdiction).Row()
 			batch = append(batch, r)
 			top.offer(r)
 			if len(batch) >= riskBatch {

@@ -193,3 +193,66 @@ func TestFailedBuildKeepsTheOlderIndex(t *testing.T) {
 		require.Equal(t, "web-1", a.Host)
 	}
 }
+
+// The build counts which readers are not privileged and places assets
+// (hosts by the collector's rules, objects by their bucket's region), so
+// the scores carry those factors.
+func TestBuildScoresReadersAndJurisdiction(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	recs := scan("web-1", "s1", 1, 50)
+	file := recs[0]
+	hostEnv := func(kind string) wire.Record {
+		return wire.Record{Kind: kind, Source: wire.SourceHost, ScanID: "h1", ObservedAt: t0, AgentID: "ag-web-1", Host: "web-1"}
+	}
+	for _, u := range []struct {
+		name string
+		priv bool
+	}{{"root", true}, {"alice", false}} {
+		p := hostEnv(wire.KindPrincipal)
+		p.PrincipalID, p.Name, p.PrincipalType, p.Privileged = "uid:"+u.name+"@web-1", u.name, "user", u.priv
+		if u.priv {
+			p.PrivilegedVia = []string{"uid 0"}
+		}
+		g := hostEnv(wire.KindEntitlement)
+		g.PrincipalID, g.ResourceID, g.ResourceType, g.Permission = p.PrincipalID, file.AssetID, "file", "read"
+		recs = append(recs, p, g)
+	}
+	s3env := func(kind string) wire.Record {
+		return wire.Record{Kind: kind, Source: wire.SourceS3, ScanID: "b1", ObservedAt: t0, AgentID: "ag-web-1", Host: "aws"}
+	}
+	bucket := s3env(wire.KindAsset)
+	bucket.AssetID, bucket.AssetType, bucket.Location = "bk", "bucket", "s3://hr-us"
+	bucket.Attributes = map[string]string{"jurisdiction": "US", "region": "us-east-1"}
+	obj := s3env(wire.KindAsset)
+	obj.AssetID, obj.AssetType, obj.Location = "obj", "object", "s3://hr-us/people.csv"
+	pii := s3env(wire.KindPII)
+	pii.AssetID, pii.Location, pii.Type, pii.Category, pii.Count, pii.Distinct = "obj", obj.Location, "email", "contact", 5, 5
+	pii.Confidence = wire.ConfidenceHigh
+	recs = append(recs, bucket, obj, pii)
+	for i := range recs {
+		require.NoError(t, recs[i].Validate(), "record %d", i)
+	}
+	require.NoError(t, st.InsertRecords(ctx, recs))
+
+	x := index.New(index.Options{Store: st, Logger: quiet(), HomeJurisdiction: "EU",
+		HostJurisdiction: func(host string) string { return map[string]string{"web-1": "EU"}[host] }})
+	require.NoError(t, x.Build(ctx))
+
+	factors := func(id string) map[string]int {
+		sc, ok, err := risk.Of(ctx, st, id)
+		require.NoError(t, err)
+		require.True(t, ok, id)
+		out := map[string]int{}
+		for _, f := range sc.Factors {
+			out[f.Name] = f.Points
+		}
+		return out
+	}
+	f := factors(file.AssetID)
+	require.Contains(t, f, "2 principals hold a read grant", "%v", f)
+	require.Equal(t, 5, f["1 of them not privileged"], "alice is not privileged, root is: %v", f)
+	require.NotContains(t, f, "stored in EU, outside EU (cross-border)")
+	o := factors("obj")
+	require.Equal(t, 10, o["stored in US, outside EU (cross-border)"], "the object takes its bucket's region: %v", o)
+}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/sightline-dev/sightline/collector/store"
 )
@@ -48,8 +49,14 @@ func volume(n uint64, max int) int {
 	return int(math.Min(float64(max), math.Round(math.Log10(float64(n)+1)/4*float64(max))))
 }
 
-// Assess scores one asset.
-func Assess(e store.AssetExposure) Score {
+// Assess scores one asset with no home jurisdiction (no cross-border
+// factor).
+func Assess(e store.AssetExposure) Score { return AssessIn(e, "") }
+
+// AssessIn scores one asset for an organisation whose personal data
+// belongs in home ("EU", "US", …): stored elsewhere is a cross-border
+// transfer and adds to the risk. An empty home leaves that factor out.
+func AssessIn(e store.AssetExposure, home string) Score {
 	s := Score{AssetID: e.AssetID, Location: e.Location, Host: e.Host, Source: e.Source, AssetType: e.AssetType}
 	add := func(name string, p int) {
 		if p > 0 {
@@ -74,6 +81,14 @@ func Assess(e store.AssetExposure) Score {
 	}
 	if e.Readers > 0 {
 		add(fmt.Sprintf("%d principals hold a read grant", e.Readers), volume(e.Readers, 10))
+	}
+	// Readers all privileged is the expected case for sensitive data;
+	// ordinary accounts among them widen who can leak it.
+	if e.UnprivilegedReaders > 0 {
+		add(fmt.Sprintf("%d of them not privileged", e.UnprivilegedReaders), 5)
+	}
+	if home != "" && e.Jurisdiction != "" && e.Jurisdiction != "unknown" && !strings.EqualFold(e.Jurisdiction, home) {
+		add(fmt.Sprintf("stored in %s, outside %s (cross-border)", e.Jurisdiction, home), 10)
 	}
 	if e.Attributes["encrypted"] == "false" {
 		add("stored unencrypted", 5)

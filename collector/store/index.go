@@ -104,10 +104,11 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		// when its asset record is missing, with its rollup and the number
 		// of principals holding a read grant on it, staged...
 		{"current assets", `INSERT INTO {db}.idx_assets_stage (gen, asset_id, asset_type, location, host, source, agent_id, owner,
-				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers)
+				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
+				readers_unprivileged)
 			SELECT ` + g + `, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
 				attr_keys, attr_values, if(source = 's3', extract(location, '^s3://([^/]+)'), ''),
-				categories, types, occurrences, distinct_sum, readers
+				categories, types, occurrences, distinct_sum, readers, readers_unprivileged
 			FROM (
 				SELECT asset_id, if(a_type = '', 'file', a_type) AS asset_type, if(a_loc = '', f_loc, a_loc) AS location,
 					if(a_host = '', f_host, a_host) AS host, if(a_source = '', f_source, a_source) AS source,
@@ -126,23 +127,41 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 					GROUP BY asset_id
 				) USING asset_id
 			) ANY LEFT JOIN (
-				SELECT resource_id AS asset_id, uniqExact(principal_id) AS readers
-				FROM {db}.current_entitlements WHERE permission = 'read' GROUP BY resource_id
+				-- A holder that is not a current principal (the host's
+				-- everyone) counts as not privileged.
+				SELECT resource_id AS asset_id, uniqExact(principal_id) AS readers,
+					uniqExactIf(principal_id, privileged = 0) AS readers_unprivileged
+				FROM (SELECT resource_id, principal_id FROM {db}.current_entitlements WHERE permission = 'read')
+				ANY LEFT JOIN (SELECT principal_id, privileged FROM {db}.current_principals) USING principal_id
+				GROUP BY resource_id
 			) USING asset_id`},
 		// ...then copied with each asset's rank by location, from a sort of
 		// the ids and locations alone (sorting whole rows here would need
 		// gigabytes at millions of assets). The ids come out of the ORDER BY
 		// as one sorted stream, so the row number is the rank.
+		// The jurisdiction is the asset's own (buckets: their region's) or
+		// its bucket's (objects); hosts' come from the collector's rules
+		// when scoring.
 		{"asset order", `INSERT INTO {db}.idx_assets (gen, asset_id, asset_type, location, host, source, agent_id, owner,
-				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers, loc_rank)
+				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
+				readers_unprivileged, jurisdiction, loc_rank)
 			SELECT gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
-				attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers, loc_rank
-			FROM {db}.idx_assets_stage
-			ANY LEFT JOIN (
-				SELECT asset_id, rowNumberInAllBlocks() + 1 AS loc_rank
-				FROM (SELECT asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` ORDER BY location, asset_id)
-			) USING asset_id
-			WHERE gen = ` + g},
+				attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
+				readers_unprivileged, if(own_jur != '', own_jur, bucket_jur), loc_rank
+			FROM (
+				SELECT gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
+					attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
+					readers_unprivileged, attr_values[indexOf(attr_keys, 'jurisdiction')] AS own_jur, loc_rank
+				FROM {db}.idx_assets_stage
+				ANY LEFT JOIN (
+					SELECT asset_id, rowNumberInAllBlocks() + 1 AS loc_rank
+					FROM (SELECT asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` ORDER BY location, asset_id)
+				) USING asset_id
+				WHERE gen = ` + g + `
+			) ANY LEFT JOIN (
+				SELECT bucket, any(attr_values[indexOf(attr_keys, 'jurisdiction')]) AS bucket_jur
+				FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket' GROUP BY bucket
+			) USING bucket`},
 		{"dropping the stage", `ALTER TABLE {db}.idx_assets_stage DROP PARTITION ` + g},
 		{"asset ids", `INSERT INTO {db}.idx_asset_ids (gen, asset_id, host, loc_rank)
 			SELECT gen, asset_id, host, loc_rank FROM {db}.idx_assets WHERE gen = ` + g},
@@ -188,7 +207,7 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 // data, for scoring.
 func (s *Store) IndexExposures(ctx context.Context, gen uint64, fn func(AssetExposure) error) error {
 	q := `SELECT asset_id, asset_type, location, host, source, categories, types, occurrences, distinct_sum,
-			attr_keys, attr_values, readers
+			attr_keys, attr_values, readers, readers_unprivileged, jurisdiction
 		FROM {db}.idx_assets WHERE gen = ? AND occurrences > 0`
 	// The long pool: the scorer stops reading while it stores a batch of
 	// scores, so the stream can pause for a while.
@@ -201,7 +220,7 @@ func (s *Store) IndexExposures(ctx context.Context, gen uint64, fn func(AssetExp
 		var e AssetExposure
 		var keys, vals []string
 		if err := rows.Scan(&e.AssetID, &e.AssetType, &e.Location, &e.Host, &e.Source, &e.Categories, &e.Types,
-			&e.Occurrences, &e.Distinct, &keys, &vals, &e.Readers); err != nil {
+			&e.Occurrences, &e.Distinct, &keys, &vals, &e.Readers, &e.UnprivilegedReaders, &e.Jurisdiction); err != nil {
 			return s.wrap("reading exposures", err)
 		}
 		e.Attributes = kvMap(keys, vals)

@@ -11,6 +11,9 @@ type AssetExposure struct {
 	Occurrences, Distinct                      uint64
 	Attributes                                 map[string]string
 	Readers                                    uint64 // principals with a read grant on it
+	UnprivilegedReaders                        uint64 // of those, the ones not privileged
+	// Jurisdiction is where it is stored, when known ("EU", "US", …).
+	Jurisdiction string
 }
 
 // TopRisks returns the n (at most MaxLimit) highest-scored assets of the

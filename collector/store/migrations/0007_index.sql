@@ -83,6 +83,10 @@ CREATE TABLE IF NOT EXISTS {db}.idx_assets (
     occurrences  UInt64,
     distinct_sum UInt64,
     readers      UInt64,
+    -- readers that are not privileged principals
+    readers_unprivileged UInt64,
+    -- its own (a bucket's region) or its bucket's; '' when not known here
+    jurisdiction String,
     -- the asset's place in (location, asset_id) order: the asset list sorts
     -- and breaks ties on this number instead of the strings, and a page's
     -- rows are one range of the primary key
@@ -117,7 +121,8 @@ CREATE TABLE IF NOT EXISTS {db}.idx_assets_stage (
     types        Array(String),
     occurrences  UInt64,
     distinct_sum UInt64,
-    readers      UInt64
+    readers      UInt64,
+    readers_unprivileged UInt64
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
 
 CREATE TABLE IF NOT EXISTS {db}.idx_risk (
