@@ -147,14 +147,14 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 				readers_unprivileged, jurisdiction, loc_rank)
 			SELECT gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
 				attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
-				readers_unprivileged, if(own_jur != '', own_jur, bucket_jur), loc_rank
+				readers_unprivileged, if(own_jur != '', own_jur, bucket_jur), new_rank
 			FROM (
 				SELECT gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
 					attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
-					readers_unprivileged, attr_values[indexOf(attr_keys, 'jurisdiction')] AS own_jur, loc_rank
+					readers_unprivileged, attr_values[indexOf(attr_keys, 'jurisdiction')] AS own_jur, new_rank
 				FROM {db}.idx_assets_stage
 				ANY LEFT JOIN (
-					SELECT asset_id, rowNumberInAllBlocks() + 1 AS loc_rank
+					SELECT asset_id, rowNumberInAllBlocks() + 1 AS new_rank
 					FROM (SELECT asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` ORDER BY location, asset_id)
 				) USING asset_id
 				WHERE gen = ` + g + `

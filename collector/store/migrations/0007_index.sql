@@ -102,28 +102,10 @@ CREATE TABLE IF NOT EXISTS {db}.idx_asset_ids (
     loc_rank UInt64
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
 
--- idx_assets before its location rank is known (see index.go).
-CREATE TABLE IF NOT EXISTS {db}.idx_assets_stage (
-    gen          UInt64,
-    asset_id     String,
-    asset_type   String,
-    location     String,
-    host         String,
-    source       String,
-    agent_id     String,
-    owner        String,
-    size         Int64,
-    modified_at  DateTime,
-    attr_keys    Array(String),
-    attr_values  Array(String),
-    bucket       String,
-    categories   Array(String),
-    types        Array(String),
-    occurrences  UInt64,
-    distinct_sum UInt64,
-    readers      UInt64,
-    readers_unprivileged UInt64
-) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
+-- idx_assets before its location rank and jurisdiction are known (see
+-- index.go): the same columns, keyed by the asset id.
+CREATE TABLE IF NOT EXISTS {db}.idx_assets_stage AS {db}.idx_assets
+ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
 
 CREATE TABLE IF NOT EXISTS {db}.idx_risk (
     gen           UInt64,
