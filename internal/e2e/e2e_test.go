@@ -82,6 +82,7 @@ func TestAgentScansShipsAndAPIAnswers(t *testing.T) {
 		var page findingsPage
 		return s.get("/api/v1/findings", &page) == 200 && page.Total == len(want)
 	}, 30*time.Second, 100*time.Millisecond, "findings did not arrive")
+	s.waitIndexed(2)
 
 	got, items := findingsByFile(t, s, root)
 	require.Equal(t, want, got)
@@ -632,8 +633,10 @@ func TestIncidentImpact(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %d: %s", strings.TrimPrefix(r.Location, wire.FileLocation(root)+"/"), r.Score, strings.Join(fs, ", ")))
 	}
 	require.Equal(t, []string{
-		"hr/notes.txt 54: holds government_id data=30, 1 occurrences=1, up to 1 distinct values=1, world-readable (every account of the host)=20, 3 principals hold a read grant=2",
-		"crm/a.csv 53: holds financial data=25, 5 occurrences=3, up to 4 distinct values=3, world-readable (every account of the host)=20, 3 principals hold a read grant=2",
+		// No host scan here: none of the owner, group and everyone is a
+		// known privileged principal.
+		"hr/notes.txt 59: holds government_id data=30, 1 occurrences=1, up to 1 distinct values=1, world-readable (every account of the host)=20, 3 principals hold a read grant=2, 3 of them not privileged=5",
+		"crm/a.csv 58: holds financial data=25, 5 occurrences=3, up to 4 distinct values=3, world-readable (every account of the host)=20, 3 principals hold a read grant=2, 3 of them not privileged=5",
 	}, got)
 
 	// One asset in detail: findings with masked samples, readers, risk.
@@ -668,7 +671,7 @@ func TestIncidentImpact(t *testing.T) {
 	require.Len(t, detail.Findings, 1)
 	require.Equal(t, "us_ssn", detail.Findings[0].Type)
 	require.Equal(t, []string{"***-**-6780"}, detail.Findings[0].Samples)
-	require.Equal(t, 54, detail.Risk.Score)
+	require.Equal(t, 59, detail.Risk.Score)
 	require.NotEmpty(t, detail.Readers, "world-readable: the accounts the host scan knows, or at least the owner")
 	assertNoRaw(t, s.rawAPI("/api/v1/assets/"+id))
 	var none struct{}
