@@ -136,26 +136,15 @@ func (s *Store) PutToken(ctx context.Context, t Token) error {
 
 // TokenByHash returns the token with this hash, or ErrNotFound.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
-	var rows []struct {
-		Hash      string    `ch:"token_hash"`
-		Role      string    `ch:"role"`
-		AgentID   string    `ch:"agent_id"`
-		Name      string    `ch:"name"`
-		CreatedAt time.Time `ch:"created_at"`
-		ExpiresAt time.Time `ch:"expires_at"`
-		Revoked   uint8     `ch:"revoked"`
-	}
-	err := s.conn.Select(ctx, &rows, s.sql(`SELECT token_hash, role, agent_id, name, created_at, expires_at, revoked
-		FROM {db}.api_tokens FINAL WHERE token_hash = ?`), hash)
+	var rows []tokenRow
+	err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL WHERE token_hash = ?`), hash)
 	if err != nil {
 		return Token{}, s.wrap("reading a token", err)
 	}
 	if len(rows) == 0 {
 		return Token{}, fmt.Errorf("token: %w", ErrNotFound)
 	}
-	r := rows[0]
-	return Token{Hash: r.Hash, Role: r.Role, AgentID: r.AgentID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(),
-		ExpiresAt: optTime(r.ExpiresAt), Revoked: r.Revoked != 0}, nil
+	return rows[0].token(), nil
 }
 
 // GetSetting returns a setting's value, or ErrNotFound.
