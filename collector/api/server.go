@@ -67,6 +67,9 @@ type Options struct {
 	// (default 90 days). Now is the clock (default time.Now).
 	StaleAfter time.Duration
 	Now        func() time.Time
+	// SubjectBudget bounds the identifiers each token may search per hour
+	// (default: subjects.DefaultIdentifiersPerHour).
+	SubjectBudget *subjects.Budget
 }
 
 // Server is the collector's HTTP handler.
@@ -94,6 +97,9 @@ func New(o Options) *Server {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SubjectBudget == nil {
+		o.SubjectBudget = subjects.NewBudget(subjects.BudgetOptions{})
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry)}

@@ -37,11 +37,12 @@ func recordTables() []table {
 		},
 		{
 			name: "pii_findings", kind: wire.KindPII,
-			columns: "asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version",
+			columns: "asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, tokens_rekeyed",
+			// Ingest re-keys tokens before they get here (collector/keys).
 			row: func(r *wire.Record) []any {
 				return []any{r.AssetID, r.Type, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID,
 					nonNegative(r.Count), nonNegative(r.Distinct), r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Where),
-					dateTime(&r.ObservedAt), unixNano(r.ObservedAt)}
+					dateTime(&r.ObservedAt), unixNano(r.ObservedAt), uint8(1)}
 			},
 		},
 		{
