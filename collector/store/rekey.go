@@ -22,38 +22,38 @@ const rekeyChunkRows = 50000
 // filter on tokens_rekeyed next to FINAL may run before the rows are
 // collapsed (PREWHERE), which would re-key a row twice.
 const latestFindingColumns = `asset_id, type,
-	argMax(category, (version, tokens_rekeyed)) AS category,
-	argMax(location, (version, tokens_rekeyed)) AS location,
-	argMax(host, (version, tokens_rekeyed)) AS host,
-	argMax(source, (version, tokens_rekeyed)) AS source,
-	argMax(agent_id, (version, tokens_rekeyed)) AS agent_id,
-	argMax(scan_id, (version, tokens_rekeyed)) AS scan_id,
-	argMax(count, (version, tokens_rekeyed)) AS count,
-	argMax(distinct_count, (version, tokens_rekeyed)) AS distinct_count,
-	argMax(confidence, (version, tokens_rekeyed)) AS confidence,
-	argMax(samples, (version, tokens_rekeyed)) AS samples,
-	argMax(tokens, (version, tokens_rekeyed)) AS tokens,
-	argMax(locations, (version, tokens_rekeyed)) AS locations,
-	argMax(observed_at, (version, tokens_rekeyed)) AS observed_at,
-	max(version) AS version`
+	argMax(category, (version, tokens_rekeyed)) AS r_category,
+	argMax(location, (version, tokens_rekeyed)) AS r_location,
+	argMax(host, (version, tokens_rekeyed)) AS r_host,
+	argMax(source, (version, tokens_rekeyed)) AS r_source,
+	argMax(agent_id, (version, tokens_rekeyed)) AS r_agent_id,
+	argMax(scan_id, (version, tokens_rekeyed)) AS r_scan_id,
+	argMax(count, (version, tokens_rekeyed)) AS r_count,
+	argMax(distinct_count, (version, tokens_rekeyed)) AS r_distinct_count,
+	argMax(confidence, (version, tokens_rekeyed)) AS r_confidence,
+	argMax(samples, (version, tokens_rekeyed)) AS r_samples,
+	argMax(tokens, (version, tokens_rekeyed)) AS r_tokens,
+	argMax(locations, (version, tokens_rekeyed)) AS r_locations,
+	argMax(observed_at, (version, tokens_rekeyed)) AS r_observed_at,
+	max(version) AS r_version`
 
 type findingRow struct {
 	AssetID       string    `ch:"asset_id"`
 	Type          string    `ch:"type"`
-	Category      string    `ch:"category"`
-	Location      string    `ch:"location"`
-	Host          string    `ch:"host"`
-	Source        string    `ch:"source"`
-	AgentID       string    `ch:"agent_id"`
-	ScanID        string    `ch:"scan_id"`
-	Count         uint64    `ch:"count"`
-	DistinctCount uint64    `ch:"distinct_count"`
-	Confidence    string    `ch:"confidence"`
-	Samples       []string  `ch:"samples"`
-	Tokens        []string  `ch:"tokens"`
-	Locations     []string  `ch:"locations"`
-	ObservedAt    time.Time `ch:"observed_at"`
-	Version       uint64    `ch:"version"`
+	Category      string    `ch:"r_category"`
+	Location      string    `ch:"r_location"`
+	Host          string    `ch:"r_host"`
+	Source        string    `ch:"r_source"`
+	AgentID       string    `ch:"r_agent_id"`
+	ScanID        string    `ch:"r_scan_id"`
+	Count         uint64    `ch:"r_count"`
+	DistinctCount uint64    `ch:"r_distinct_count"`
+	Confidence    string    `ch:"r_confidence"`
+	Samples       []string  `ch:"r_samples"`
+	Tokens        []string  `ch:"r_tokens"`
+	Locations     []string  `ch:"r_locations"`
+	ObservedAt    time.Time `ch:"r_observed_at"`
+	Version       uint64    `ch:"r_version"`
 }
 
 // RekeyFindings rewrites every pii_findings row whose newest version is
