@@ -10,6 +10,21 @@
 // key K2 that never leaves the key file: stored = hex(HMAC-SHA256(K2,
 // agent token))[:32], the same 32-hex shape internal/wire validates.
 // Subject search applies both steps. Neither key is in ClickHouse.
+//
+// The key file (config key_file, default DefaultPath) is JSON, mode 0600,
+// owned by the collector's user:
+//
+//	{
+//	  "version": 1,
+//	  "token_key": "<K1, 64 hex digits>",
+//	  "rekey_key": "<K2, 64 hex digits>",
+//	  "created_at": "2026-12-01T10:00:00Z"
+//	}
+//
+// It is created on the first start (Open). Back it up: without it, stored
+// tokens cannot be searched and agents must enroll again. Every collector
+// of one database needs a copy of the same file; the settings table holds
+// only its Fingerprint, so a collector with another file refuses to start.
 package keys
 
 import (
