@@ -26,6 +26,9 @@ func ReadFile(path string) (*Keys, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s", ErrNoKeyFile, path)
 	}
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("opening key file: %w; it must belong to the user the collector runs as (was it created by `migrate` run as another user? chown it)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening key file: %w", err)
 	}
