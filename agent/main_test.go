@@ -271,4 +271,3 @@ func TestEnrollSecretFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "from-env", got)
 }
-
