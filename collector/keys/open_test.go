@@ -2,14 +2,12 @@ package keys_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -72,47 +70,10 @@ func fixture(agentID string, toks []string, obs time.Time) []wire.Record {
 	return recs
 }
 
-// dump reads every row of every table of the test's database, every
-// column as text: what a stolen backup holds.
-func dump(t *testing.T, st *store.Store) string {
-	t.Helper()
-	ctx := context.Background()
-	var tables []struct {
-		Name   string `ch:"name"`
-		Engine string `ch:"engine"`
-	}
-	require.NoError(t, st.Conn().Select(ctx, &tables, `SELECT name, engine FROM system.tables WHERE database = ?`, st.Database()))
-	require.NotEmpty(t, tables)
-	var b strings.Builder
-	for _, tb := range tables {
-		if strings.HasSuffix(tb.Engine, "View") {
-			continue // no data of their own (pii_tokens_mv writes TO pii_tokens)
-		}
-		rows, err := st.Conn().Query(ctx, "SELECT * FROM `"+st.Database()+"`.`"+tb.Name+"`")
-		require.NoError(t, err, tb.Name)
-		cols := rows.ColumnTypes()
-		for rows.Next() {
-			dst := make([]any, len(cols))
-			for i, c := range cols {
-				dst[i] = reflect.New(c.ScanType()).Interface()
-			}
-			require.NoError(t, rows.Scan(dst...), tb.Name)
-			b.WriteString(tb.Name)
-			for _, d := range dst {
-				fmt.Fprintf(&b, "\t%v", reflect.ValueOf(d).Elem().Interface())
-			}
-			b.WriteByte('\n')
-		}
-		require.NoError(t, rows.Err())
-		rows.Close()
-	}
-	return b.String()
-}
-
 // requireUnconfirmable checks the dump against an attacker holding K1.
 func requireUnconfirmable(t *testing.T, st *store.Store, k1 []byte) {
 	t.Helper()
-	d := dump(t, st)
+	d := storetest.Dump(t, st)
 	require.Contains(t, d, "pii_findings\t", "the dump holds the findings")
 	for i, tk := range agentTokens(t, k1) {
 		require.NotContains(t, d, tk, "planted identifier %d is confirmable with the agents' key", i)
@@ -178,115 +139,6 @@ func TestDumpAndAgentKeyConfirmNothing(t *testing.T) {
 	fi, err := os.Stat(path)
 	require.NoError(t, err)
 	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
-}
-
-// oldRows writes pii rows as versions before the key file did: agent
-// tokens, tokens_rekeyed left at 0.
-func oldRows(t *testing.T, st *store.Store, recs []wire.Record, version uint64) {
-	t.Helper()
-	ctx := context.Background()
-	b, err := st.Conn().PrepareBatch(ctx, "INSERT INTO `"+st.Database()+"`.pii_findings (asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version)")
-	require.NoError(t, err)
-	var other []wire.Record
-	for _, r := range recs {
-		if r.Kind != wire.KindPII {
-			other = append(other, r)
-			continue
-		}
-		require.NoError(t, b.Append(r.AssetID, r.Type, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID,
-			uint64(r.Count), uint64(r.Distinct), r.Confidence, []string{}, r.Tokens, []string{}, r.ObservedAt, version))
-	}
-	require.NoError(t, b.Send())
-	require.NoError(t, st.InsertRecords(ctx, other))
-}
-
-// oldDatabase builds a database as an older version left it: K1 in the
-// settings table, agent-keyed tokens in pii_findings, pii_tokens and the
-// read index, including a replaced older row.
-func oldDatabase(t *testing.T) (*store.Store, []byte, []string) {
-	t.Helper()
-	ctx := context.Background()
-	st := storetest.New(t)
-	k1 := make([]byte, 32)
-	_, err := rand.Read(k1)
-	require.NoError(t, err)
-	require.NoError(t, st.PutSetting(ctx, keys.LegacyTokenKeySetting, hex.EncodeToString(k1)))
-	obs := time.Now().UTC().Truncate(time.Second)
-	toks := agentTokens(t, k1)
-	// An older scan of the same files held the tokens in another order:
-	// replaced, but still in a part of its own until merged.
-	oldRows(t, st, fixture("agent-1", []string{toks[2], toks[0], toks[1]}, obs.Add(-time.Hour)), uint64(obs.Add(-time.Hour).UnixNano()))
-	oldRows(t, st, fixture("agent-1", toks, obs), uint64(obs.UnixNano()))
-	storetest.BuildIndex(t, st)
-
-	// Before the upgrade, the agents' tokens find the files, and the dump
-	// holds them: what the upgrade has to end.
-	hits, err := st.SubjectHits(ctx, toks)
-	require.NoError(t, err)
-	var before []string
-	for _, h := range hits {
-		before = append(before, h.AssetID)
-	}
-	sort.Strings(before)
-	require.Equal(t, wantAssets, before)
-	d := dump(t, st)
-	require.Contains(t, d, toks[0])
-	require.Contains(t, d, hex.EncodeToString(k1))
-	return st, k1, toks
-}
-
-func TestUpgradeMovesTheKeyAndRekeysTokens(t *testing.T) {
-	ctx := context.Background()
-	st, k1, _ := oldDatabase(t)
-	path := filepath.Join(t.TempDir(), "keys.json")
-
-	ks, err := keys.Open(ctx, keys.Options{Path: path, Store: st, Logger: quiet})
-	require.NoError(t, err)
-	require.Equal(t, hex.EncodeToString(k1), ks.TokenKeyHex(), "enrolled agents keep their key")
-	_, err = st.GetSetting(ctx, keys.LegacyTokenKeySetting)
-	require.ErrorIs(t, err, store.ErrNotFound)
-	requireUnconfirmable(t, st, k1)
-
-	storetest.BuildIndex(t, st)
-	ms, err := subjects.Search(ctx, st, ks, planted)
-	require.NoError(t, err)
-	require.Equal(t, wantAssets, assetsOf(ms), "search finds what it found before the upgrade")
-	requireUnconfirmable(t, st, k1)
-
-	// A second start changes nothing: no token is re-keyed twice.
-	ks2, err := keys.Open(ctx, keys.Options{Path: path, Store: st, Logger: quiet})
-	require.NoError(t, err)
-	require.Equal(t, ks.Fingerprint(), ks2.Fingerprint())
-	n, err := st.RekeyFindings(ctx, ks.Rekey)
-	require.NoError(t, err)
-	require.Zero(t, n)
-	ms, err = subjects.Search(ctx, st, ks2, planted)
-	require.NoError(t, err)
-	require.Equal(t, wantAssets, assetsOf(ms))
-}
-
-// TestUpgradeResumes: a collector that stopped after re-keying part of
-// the job (here: the rows, not yet the derived tables) finishes it at the
-// next start without re-keying a row twice.
-func TestUpgradeResumes(t *testing.T) {
-	ctx := context.Background()
-	st, k1, _ := oldDatabase(t)
-	path := filepath.Join(t.TempDir(), "keys.json")
-	first, err := keys.Generate(k1, time.Now())
-	require.NoError(t, err)
-	require.NoError(t, keys.CreateFile(path, first))
-	n, err := st.RekeyFindings(ctx, first.Rekey)
-	require.NoError(t, err)
-	require.Equal(t, 3, n)
-
-	ks, err := keys.Open(ctx, keys.Options{Path: path, Store: st, Logger: quiet})
-	require.NoError(t, err)
-	require.Equal(t, first.Fingerprint(), ks.Fingerprint())
-	requireUnconfirmable(t, st, k1)
-	storetest.BuildIndex(t, st)
-	ms, err := subjects.Search(ctx, st, ks, planted)
-	require.NoError(t, err)
-	require.Equal(t, wantAssets, assetsOf(ms))
 }
 
 func TestOpenRefusesAKeyFileThatDoesNotMatch(t *testing.T) {

@@ -17,11 +17,12 @@ import (
 // holds in memory.
 const rekeyChunkRows = 50000
 
-// latestFindingColumns reads, per (asset_id, type), the newest row as
+// latestFindingColumns reads, per sorting key (asset_id, type,
+// owner_agent), the newest row as
 // FINAL would keep it (ties go to the re-keyed row), through argMax: a
 // filter on tokens_rekeyed next to FINAL may run before the rows are
 // collapsed (PREWHERE), which would re-key a row twice.
-const latestFindingColumns = `asset_id, type,
+const latestFindingColumns = `asset_id, type, owner_agent,
 	argMax(category, (version, tokens_rekeyed)) AS r_category,
 	argMax(location, (version, tokens_rekeyed)) AS r_location,
 	argMax(host, (version, tokens_rekeyed)) AS r_host,
@@ -40,6 +41,7 @@ const latestFindingColumns = `asset_id, type,
 type findingRow struct {
 	AssetID       string    `ch:"asset_id"`
 	Type          string    `ch:"type"`
+	OwnerAgent    string    `ch:"owner_agent"`
 	Category      string    `ch:"r_category"`
 	Location      string    `ch:"r_location"`
 	Host          string    `ch:"r_host"`
@@ -58,17 +60,23 @@ type findingRow struct {
 
 // RekeyFindings rewrites every pii_findings row whose newest version is
 // not re-keyed yet: its tokens go through rekey and it is inserted again
-// with version+1 and tokens_rekeyed = 1, so the rewrite replaces it. It
+// with a higher version and tokens_rekeyed = 1, so the rewrite replaces
+// it. It
 // returns how many rows it rewrote. A second call (after a crash half way)
 // finds only the rows still left, so no token is re-keyed twice. The
 // table is read in slices of about rekeyChunkRows findings (by a hash of
 // the asset id) to bound memory. Nothing else may write pii_findings
 // meanwhile (the collector calls it before serving).
 func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) (int, error) {
+	// Migration 0011 deletes the ownerless originals of rows it copied
+	// with a mutation; rewriting one of them would bring it back.
+	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
+		return 0, err
+	}
 	var cnt []struct {
 		N uint64 `ch:"n"`
 	}
-	if err := s.long.Select(ctx, &cnt, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE tokens_rekeyed = 0`)); err != nil {
+	if err := s.long.Select(ctx, &cnt, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE tokens_rekeyed = 0 AND owner_agent != ''`)); err != nil {
 		return 0, s.wrap("counting findings to re-key", err)
 	}
 	if len(cnt) == 0 || cnt[0].N == 0 {
@@ -79,8 +87,8 @@ func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) 
 	for c := uint64(0); c < chunks; c++ {
 		var rows []findingRow
 		q := `SELECT ` + latestFindingColumns + ` FROM {db}.pii_findings
-			WHERE cityHash64(asset_id) % ? = ?
-			GROUP BY asset_id, type
+			WHERE cityHash64(asset_id) % ? = ? AND owner_agent != ''
+			GROUP BY asset_id, type, owner_agent
 			HAVING argMax(tokens_rekeyed, (version, tokens_rekeyed)) = 0`
 		if err := s.long.Select(ctx, &rows, s.sql(q), chunks, c); err != nil {
 			return total, s.wrap("reading findings to re-key", err)
@@ -88,10 +96,14 @@ func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) 
 		for i := range rows {
 			rekey(rows[i].Tokens)
 		}
-		err := s.insert(ctx, "pii_findings", "asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, tokens_rekeyed", len(rows), func(i int) []any {
+		// Versions from the collector's clock, as ingest writes them, and
+		// always above the row's own, so the rewrite wins.
+		base := s.reserveVersions(len(rows))
+		err := s.insert(ctx, "pii_findings", "asset_id, type, owner_agent, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, tokens_rekeyed", len(rows), func(i int) []any {
 			r := &rows[i]
-			return []any{r.AssetID, r.Type, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID, r.Count,
-				r.DistinctCount, r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Locations), r.ObservedAt, r.Version + 1, uint8(1)}
+			return []any{r.AssetID, r.Type, r.OwnerAgent, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID, r.Count,
+				r.DistinctCount, r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Locations), r.ObservedAt,
+				max(base+uint64(i), r.Version+1), uint8(1)}
 		})
 		if err != nil {
 			return total, err
@@ -111,6 +123,9 @@ func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) 
 // ClickHouse's cleanup removes them (old_parts_lifetime, 8 minutes by
 // default); no query reads them.
 func (s *Store) PurgeAgentTokens(ctx context.Context) error {
+	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
+		return err
+	}
 	if err := s.long.Exec(ctx, s.sql(`OPTIMIZE TABLE {db}.pii_findings FINAL`)); err != nil {
 		return s.wrap("merging re-keyed findings", err)
 	}
