@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -114,6 +115,9 @@ func upgradedDatabase(t *testing.T) (*store.Store, []byte) {
 		before = append(before, h.AssetID)
 	}
 	sort.Strings(before)
+	// Until 0011's mutation has deleted the ownerless originals, a file
+	// may be found twice (see that migration).
+	before = slices.Compact(before)
 	require.Equal(t, rekeyAssets, before, "before the re-keying, the agents' tokens find the files")
 	d := storetest.Dump(t, s)
 	require.Contains(t, d, toks[0])
