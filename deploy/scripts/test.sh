@@ -39,6 +39,7 @@ export SIGHTLINE_REQUIRE_SERVICES=1
 
 go vet ./...
 go test -race -count=1 -timeout 25m ./...
+"$here/fuzz-smoke.sh"
 
 # The agent ships to every platform the Makefile's cross target names: keep
 # the platform-specific files compiling.
