@@ -236,27 +236,37 @@ func tlsFront(t *testing.T, cert tls.Certificate, backend string) string {
 // the principals it printed.
 func scanLDAPPrincipals(t *testing.T, bin string, args ...string) ([]string, string, error) {
 	t.Helper()
+	names, _, stderr, err := scanLDAP(t, bin, args...)
+	return names, stderr, err
+}
+
+// scanLDAP is scanLDAPPrincipals that also returns the privileged ones.
+func scanLDAP(t *testing.T, bin string, args ...string) (names, privileged []string, stderr string, err error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var out, errb bytes.Buffer
 	cmd := exec.CommandContext(ctx, bin, append([]string{"scan", "ldap"}, args...)...)
 	cmd.Env = agentEnv()
 	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var names []string
+	err = cmd.Run()
 	sc := bufio.NewScanner(&out)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		var r struct {
-			Kind string `json:"kind"`
-			Name string `json:"name"`
+			Kind       string `json:"kind"`
+			Name       string `json:"name"`
+			Privileged bool   `json:"privileged"`
 		}
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &r), sc.Text())
 		if r.Kind == "principal" {
 			names = append(names, r.Name)
+			if r.Privileged {
+				privileged = append(privileged, r.Name)
+			}
 		}
 	}
-	return names, errb.String(), err
+	return names, privileged, errb.String(), err
 }
 
 // TestAgentAcceptsNegativeSerialCertificate: the agent binary scans a
@@ -317,8 +327,10 @@ func TestAgentScansSambaWithItsOwnCertificate(t *testing.T) {
 	require.NoError(t, err)
 	t.Logf("Samba's own CA certificate has serial %s (negative: %v)", serial.Text(16), serial.Sign() < 0)
 
-	names, stderr, err := scanLDAPPrincipals(t, agentBinary(t), "--url", adURL, "--base-dn", "DC=corp,DC=example,DC=com",
+	names, privileged, stderr, err := scanLDAP(t, agentBinary(t), "--url", adURL, "--base-dn", "DC=corp,DC=example,DC=com",
 		"--bind-dn", "Administrator@CORP.EXAMPLE.COM", "--password-file", pwFile, "--tls-skip-verify")
 	require.NoError(t, err, "sightline-agent scan ldap against Samba's own certificate: %s", stderr)
 	require.Contains(t, names, "Administrator", stderr)
+	require.Contains(t, names, "krbtgt", stderr)
+	require.Contains(t, privileged, "Administrator", "Administrator is in Domain Admins")
 }
