@@ -302,23 +302,23 @@ func (s *stack) ingestFiles(tok, scanID string, from, n int) {
 	send()
 }
 
-type summary struct {
+type indexSummary struct {
 	Assets uint64 `json:"assets"`
 }
 
 // readSummary reads /api/v1/inventory/summary: status, body, freshness.
-func (s *stack) readSummary(ctx context.Context) (int, summary, string, error) {
+func (s *stack) readSummary(ctx context.Context) (int, indexSummary, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.url+"/api/v1/inventory/summary", nil)
 	if err != nil {
-		return 0, summary{}, "", err
+		return 0, indexSummary{}, "", err
 	}
 	req.Header.Set("Authorization", "Bearer "+s.admin)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, summary{}, "", err
+		return 0, indexSummary{}, "", err
 	}
 	defer resp.Body.Close()
-	var sum summary
+	var sum indexSummary
 	if resp.StatusCode == http.StatusOK {
 		if err := json.NewDecoder(resp.Body).Decode(&sum); err != nil {
 			return resp.StatusCode, sum, "", err
@@ -354,7 +354,7 @@ func (s *stack) waitBuildRunning(stop <-chan struct{}) bool {
 // completes), ingests a much larger second scan, starts a read that waits
 // for the build covering it, and calls fault while that build runs. It
 // returns what the waiting read was answered, the sizes of the two scans.
-func (s *stack) buildUnderFault(fault func()) (firstCode int, first summary, firstFresh string, small, big int) {
+func (s *stack) buildUnderFault(fault func()) (firstCode int, first indexSummary, firstFresh string, small, big int) {
 	s.t.Helper()
 	a := s.newAgent([]string{s.t.TempDir()}, "") // enrolled, never run
 	tok := readCreds(s.t, a).Token
@@ -369,7 +369,7 @@ func (s *stack) buildUnderFault(fault func()) (firstCode int, first summary, fir
 	s.ingestFiles(tok, "scan-big", small, big)
 	type answer struct {
 		code  int
-		sum   summary
+		sum   indexSummary
 		fresh string
 		err   error
 	}
