@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
 # Provision and start a private Samba Active Directory domain controller
 # (realm CORP.EXAMPLE.COM) listening on 127.0.0.1:389/636 only.
-# Usage: samba-ad-start.sh DIR
+# Usage: samba-ad-start.sh DIR [own-cert]
 # The Administrator password is in DIR/admin.pw; DIR/ca.pem is the CA of the
-# LDAPS certificate (a proper one: Samba's own self-signed certificate has a
-# negative serial number, which Go's TLS refuses). Stop with samba-ad-stop.sh.
+# LDAPS certificate, a proper one made here (127.0.0.1 in its
+# subjectAltName, a positive serial).
+# With own-cert, Samba serves the certificate it generates itself at its
+# first start instead (private/tls/, copied to DIR/own-ca.pem once it
+# listens): the one a default deployment meets. Its serial is derived from
+# the time and negative about half the time, which Go refuses to parse
+# unless GODEBUG x509negativeserial=1, and it names the host only in its
+# CN. The same DIR can be stopped and started again in either mode.
+# Stop with samba-ad-stop.sh.
 set -euo pipefail
-dir=${1:?usage: samba-ad-start.sh DIR}
+dir=${1:?usage: samba-ad-start.sh DIR [own-cert]}
+mode=${2:-}
+case "$mode" in ""|own-cert) ;; *) echo "samba-ad-start.sh: unknown mode $mode (want own-cert or nothing)" >&2; exit 2;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/install-deps.sh" samba
 mkdir -p "$dir"
@@ -28,12 +37,20 @@ if [ ! -f "$dir/etc/smb.conf" ]; then
   sed -i '/^\s*server services\s*=/d' "$dir/etc/smb.conf"
   sed -i "/^\[global\]/a\\
 \ttls enabled = yes\\
-\ttls keyfile = $dir/tls-key.pem\\
-\ttls certfile = $dir/ca.pem\\
-\ttls cafile = \\
 \tpid directory = $dir/run\\
 \tserver services = ldap" "$dir/etc/smb.conf"
   mkdir -p "$dir/run"
+fi
+# Which certificate: ours (the tls file lines) or Samba's defaults
+# (tls/key.pem, tls/cert.pem, tls/ca.pem under the private dir, generated
+# when missing).
+sed -i '/^\s*tls \(keyfile\|certfile\|cafile\)\s*=/d' "$dir/etc/smb.conf"
+rm -f "$dir/own-ca.pem"
+if [ -z "$mode" ]; then
+  sed -i "/^\[global\]/a\\
+\ttls keyfile = $dir/tls-key.pem\\
+\ttls certfile = $dir/ca.pem\\
+\ttls cafile = " "$dir/etc/smb.conf"
 fi
 if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then
   echo "something already listens on 127.0.0.1:636; stop it (another samba?) first" >&2
@@ -41,9 +58,16 @@ if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then
 fi
 samba -s "$dir/etc/smb.conf" -i -M single >"$dir/samba.log" 2>&1 &
 echo $! >"$dir/samba.pid"
-for _ in $(seq 1 150); do
+# Generating its own key first takes Samba a while on a busy machine.
+for _ in $(seq 1 600); do
   kill -0 "$(cat "$dir/samba.pid")" 2>/dev/null || break
-  if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then exit 0; fi
+  if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then
+    if [ -n "$mode" ]; then
+      priv=$(sed -n 's/^\s*private dir\s*=\s*//p' "$dir/etc/smb.conf")
+      cp "${priv:-$dir/private}/tls/ca.pem" "$dir/own-ca.pem"
+    fi
+    exit 0
+  fi
   sleep 0.2
 done
 echo "samba did not listen on 127.0.0.1:636" >&2
