@@ -211,6 +211,9 @@ func (s *Store) connErr(err error) error {
 			return fmt.Errorf("logging in to ClickHouse at %s: %w; check clickhouse.username and clickhouse.password_file in the collector config", s.o.Addr, err)
 		}
 	}
+	if s.o.TLS == nil {
+		return fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config (for ClickHouse's secure port also set clickhouse.tls: true) and that ClickHouse is running", s.o.Addr, err)
+	}
 	return fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config and that ClickHouse is running", s.o.Addr, err)
 }
 

@@ -48,6 +48,13 @@ func TestOpenOverTLS(t *testing.T) {
 		require.NotEmpty(t, applied)
 	})
 
+	t.Run("plain client to the secure port", func(t *testing.T) {
+		o := srv.Options()
+		o.TLS = nil
+		_, err := store.Open(ctx, o)
+		require.ErrorContains(t, err, "set clickhouse.tls: true")
+	})
+
 	tests := []struct {
 		name    string
 		change  func(o *store.Options)
