@@ -70,8 +70,10 @@ func startServe(t *testing.T, body string) (addr string, log *logBuffer) {
 		ch = fmt.Sprintf("clickhouse:\n  addr: %s\n  database: %s\n  username: %s\n  password_file: %s\n  tls: true\n  ca_file: %s\n",
 			srv.Addr, db, srv.Username, os.Getenv(storetest.EnvPasswordFile), srv.CAFile)
 	}
-	cfg := filepath.Join(t.TempDir(), "collector.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte(body+ch), 0o600))
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "collector.yaml")
+	keys := fmt.Sprintf("key_file: %s\n", filepath.Join(dir, "keys.json"))
+	require.NoError(t, os.WriteFile(cfg, []byte(body+keys+ch), 0o600))
 
 	log = &logBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -198,9 +200,10 @@ func TestServeRefusesBadCertificate(t *testing.T) {
 	_, f, err := testpki.WriteFiles(t.TempDir())
 	require.NoError(t, err)
 	db := storetest.Open(t).Database()
-	cfg := filepath.Join(t.TempDir(), "collector.yaml")
-	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf("listen: 127.0.0.1:0\ntls:\n  cert_file: %s\n  key_file: %s\nclickhouse:\n  addr: %s\n  database: %s\n",
-		f.ServerCert, f.ClientKey, storetest.Addr(t), db)), 0o600))
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "collector.yaml")
+	require.NoError(t, os.WriteFile(cfg, []byte(fmt.Sprintf("listen: 127.0.0.1:0\nkey_file: %s\ntls:\n  cert_file: %s\n  key_file: %s\nclickhouse:\n  addr: %s\n  database: %s\n",
+		filepath.Join(dir, "keys.json"), f.ServerCert, f.ClientKey, storetest.Addr(t), db)), 0o600))
 	err = run(context.Background(), []string{"serve", "--config", cfg}, io.Discard, io.Discard)
 	require.ErrorContains(t, err, "private key does not match")
 }

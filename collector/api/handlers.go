@@ -20,6 +20,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
@@ -100,12 +101,13 @@ func (s *Server) ingest(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	for i := range recs {
-		// The token, not the record, says which agent sent it.
-		recs[i].AgentID = tok.AgentID
-		if recs[i].Host == "" {
-			recs[i].Host = host
-		}
+	// The collector, not the agent, decides whom the records speak for
+	// (collector/identity): the token's agent, its enrolled host, the
+	// sources it is the authority for.
+	if err := s.o.Identity.Admit(ctx, tok.AgentID, host, recs); err != nil {
+		s.metrics.ingestBatches.WithLabelValues("rejected").Inc()
+		s.fail(c, s.admitError(c, tok, err))
+		return
 	}
 	if err := s.o.Ingester.Submit(ctx, tok.AgentID, key, recs); err != nil {
 		s.metrics.ingestBatches.WithLabelValues("failed").Inc()
@@ -121,6 +123,30 @@ func (s *Server) ingest(c *gin.Context) {
 		s.metrics.ingestRecords.WithLabelValues(k).Add(float64(n))
 	}
 	c.JSON(http.StatusOK, gin.H{"accepted": len(recs)})
+}
+
+// admitError maps an identity refusal to 403, audited (an agent speaking
+// for what it may not is a security event), and a time ahead of the
+// collector's clock to 400.
+func (s *Server) admitError(c *gin.Context, tok store.Token, err error) error {
+	var ref *identity.RefusedError
+	var le *wire.LineError
+	switch {
+	case errors.As(err, &ref):
+		s.o.Logger.Warn("agent batch refused", "agent_id", tok.AgentID, "reason", ref.Error())
+		e := store.AuditEntry{At: time.Now().UTC(), TokenName: tok.Name, TokenRole: tok.Role,
+			TokenID: tok.Hash[:min(12, len(tok.Hash))], Method: c.Request.Method, Route: c.FullPath(),
+			Params: "agent_id=" + tok.AgentID, Status: http.StatusForbidden, Result: "refused: " + ref.Error()}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
+		defer cancel()
+		if aerr := s.o.Store.AppendAudit(ctx, e); aerr != nil {
+			s.o.Logger.Error("audit entry not written", "route", e.Route, "err", aerr)
+		}
+		return errorf(kindForbidden, "batch refused: "+ref.Error()+"; the batch was not stored")
+	case errors.As(err, &le):
+		return bodyError(err, "batch")
+	}
+	return err
 }
 
 func (s *Server) readBatch(c *gin.Context) ([]wire.Record, error) {
@@ -341,7 +367,10 @@ func (s *Server) readers(c *gin.Context) {
 }
 
 // subjectSearch answers a data-subject request. The identifiers are never
-// logged or echoed: matches name them by their index in the request.
+// logged or echoed: matches name them by their index in the request. Each
+// API token may search a bounded number of identifiers per hour, so the
+// search cannot confirm guesses at scale; every search is audited with
+// the number and types of its identifiers.
 func (s *Server) subjectSearch(c *gin.Context) {
 	var req struct {
 		Identifiers []subjects.Identifier `json:"identifiers"`
@@ -350,24 +379,27 @@ func (s *Server) subjectSearch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	key, err := s.o.Fleet.TokenKey(c.Request.Context())
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	types := make([]string, len(req.Identifiers))
 	for i, id := range req.Identifiers {
 		types[i] = id.Type
 	}
 	c.Set("audit_params", fmt.Sprintf("identifiers=%d types=%s", len(types), strings.Join(types, ",")))
-	matches, err := subjects.Search(c.Request.Context(), s.o.Store, key, req.Identifiers)
+	if len(req.Identifiers) == 0 || len(req.Identifiers) > subjects.MaxIdentifiers {
+		s.fail(c, errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers)))
+		return
+	}
+	if ok, wait := s.o.SubjectBudget.Take(auth.ID(tokenOf(c)), len(req.Identifiers)); !ok {
+		secs := int((wait + time.Second - 1) / time.Second)
+		ae := errorf(kindTooMany, fmt.Sprintf("this token's subject-search budget is spent (subjects.max_identifiers_per_hour); retry in %d s", secs))
+		ae.retryAfter = secs
+		s.fail(c, ae)
+		return
+	}
+	matches, err := subjects.Search(c.Request.Context(), s.o.Store, s.o.Fleet.Keys(), req.Identifiers)
 	var inv *subjects.InvalidError
 	switch {
 	case errors.As(err, &inv):
 		s.fail(c, errorf(kindBadRequest, inv.Error()))
-		return
-	case err != nil && len(req.Identifiers) == 0 || len(req.Identifiers) > subjects.MaxIdentifiers:
-		s.fail(c, errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers)))
 		return
 	case err != nil:
 		s.fail(c, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/review"
@@ -54,6 +55,8 @@ type Options struct {
 	Auth     *auth.Authenticator
 	Fleet    *fleet.Fleet
 	Ingester *ingest.Ingester
+	// Identity admits agents' batches (default: one over Store).
+	Identity *identity.Guard
 	// Index keeps the read index that the aggregate endpoints read fresh.
 	Index           *index.Indexer
 	MaxBodyBytes    int64
@@ -67,6 +70,9 @@ type Options struct {
 	// (default 90 days). Now is the clock (default time.Now).
 	StaleAfter time.Duration
 	Now        func() time.Time
+	// SubjectBudget bounds the identifiers each token may search per hour
+	// (default: subjects.DefaultIdentifiersPerHour).
+	SubjectBudget *subjects.Budget
 }
 
 // Server is the collector's HTTP handler.
@@ -89,11 +95,19 @@ func New(o Options) *Server {
 			o.Index = index.New(index.Options{Store: is, Logger: o.Logger})
 		}
 	}
+	if o.Identity == nil {
+		if is, ok := o.Store.(identity.Store); ok {
+			o.Identity = identity.New(identity.Options{Store: is, Logger: o.Logger, Now: o.Now})
+		}
+	}
 	if o.StaleAfter <= 0 {
 		o.StaleAfter = DefaultStaleAfter
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SubjectBudget == nil {
+		o.SubjectBudget = subjects.NewBudget(subjects.BudgetOptions{})
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry)}
@@ -138,6 +152,10 @@ func New(o Options) *Server {
 	tokens.GET("", s.listTokens)
 	tokens.POST("", s.createToken)
 	tokens.DELETE("/:id", s.revokeToken)
+	// Shared sources (LDAP servers, AWS accounts) and the agent that speaks
+	// for each; admins move an authority (authorities.go).
+	read.GET("/authorities", s.listAuthorities)
+	v1.PUT("/authorities/:source/*scope", s.audit, s.requireRole(auth.RoleAdmin), s.setAuthority)
 	// Access reviews: security and admins run campaigns; reviewers decide
 	// their own items and see nothing else.
 	reviews := v1.Group("/reviews")
