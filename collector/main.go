@@ -31,6 +31,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
+	"github.com/sightline-dev/sightline/collector/tlsserve"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/version"
 )
@@ -116,7 +117,7 @@ func open(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string,
 	st, err := store.Open(ctx, store.Options{
 		Addr: c.ClickHouse.Addr, Database: c.ClickHouse.Database,
 		Username: c.ClickHouse.Username, Password: c.ClickHouse.Password,
-		DialTimeout: c.ClickHouse.DialTimeout, Logger: log,
+		DialTimeout: c.ClickHouse.DialTimeout, TLS: c.ClickHouse.ClientTLS, Logger: log,
 	})
 	if err != nil {
 		return c, nil, nil, err
@@ -237,6 +238,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	// Certificate files are read before anything starts, so a bad one
+	// stops serve at once.
+	var certs *tlsserve.Server
+	if c.TLS.Enabled() {
+		if certs, err = tlsserve.New(tlsserve.Config{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, ClientCAFile: c.TLS.ClientCAFile}); err != nil {
+			return err
+		}
+	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -276,10 +285,45 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		stopIngest()
 		return fmt.Errorf("listening on %s: %w (set listen in the config or SIGHTLINE_LISTEN)", c.Listen, err)
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
-	log.Info("collector listening", "addr", ln.Addr().String(), "clickhouse", c.ClickHouse.Addr, "version", version.Version)
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: c.HTTP.ReadHeaderTimeout, ReadTimeout: c.HTTP.ReadTimeout,
+		WriteTimeout: c.HTTP.WriteTimeout, IdleTimeout: c.HTTP.IdleTimeout,
+		// TLS handshake failures and the like, as structured warnings
+		// rather than lines of the log package.
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	// SIGHUP reloads the certificate (and is never fatal, as it would be
+	// by default).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	hupCtx, stopHUP := context.WithCancel(ctx)
+	defer stopHUP()
+	go reloadOnHUP(hupCtx, hup, certs, log)
+	tlsMode := "off"
+	switch {
+	case c.TLS.ClientCAFile != "":
+		tlsMode = "mutual"
+	case certs != nil:
+		tlsMode = "on"
+	}
+	log.Info("collector listening", "addr", ln.Addr().String(), "tls", tlsMode, "clickhouse", c.ClickHouse.Addr,
+		"clickhouse_tls", c.ClickHouse.TLS, "version", version.Version)
+	if tcp, ok := ln.Addr().(*net.TCPAddr); certs == nil && (!ok || !tcp.IP.IsLoopback()) {
+		log.Warn("serving plain HTTP on a non-loopback address: tokens and records cross the network unencrypted; add a tls section (cert_file, key_file) to the config", "addr", ln.Addr().String())
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	if certs != nil {
+		hs.TLSConfig = certs.TLSConfig()
+	}
+	go func() {
+		if certs != nil {
+			errc <- hs.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- hs.Serve(ln)
+	}()
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -295,6 +339,27 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		err = nil
 	}
 	return err
+}
+
+// reloadOnHUP reloads the listener's certificate on every signal from hup
+// until ctx ends. A failed reload keeps the certificate in use.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, certs *tlsserve.Server, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if certs == nil {
+			log.Info("SIGHUP: no tls section in the config, nothing to reload")
+			continue
+		}
+		if err := certs.Reload(); err != nil {
+			log.Error("TLS certificate reload failed; still serving the previous certificate", "err", err)
+			continue
+		}
+		log.Info("TLS certificate reloaded", "not_after", certs.NotAfter().UTC().Format(time.RFC3339))
+	}
 }
 
 // openKeys loads the key file (creating it on first start) and finishes

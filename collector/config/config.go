@@ -3,7 +3,10 @@
 package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"strconv"
 	"time"
 
@@ -12,8 +15,13 @@ import (
 
 // Config is the collector's configuration file.
 type Config struct {
-	// Listen is the API address.
-	Listen     string     `yaml:"listen"`
+	// Listen is the API address. With a tls section it speaks only HTTPS.
+	Listen string `yaml:"listen"`
+	// TLS, when set, makes the listener HTTPS (and, with a client CA,
+	// mutual TLS). Without it the API is plain HTTP, meant for loopback.
+	TLS TLS `yaml:"tls"`
+	// HTTP bounds how long the API server waits on a client.
+	HTTP       HTTP       `yaml:"http"`
 	ClickHouse ClickHouse `yaml:"clickhouse"`
 	Ingest     Ingest     `yaml:"ingest"`
 	Index      Index      `yaml:"index"`
@@ -51,6 +59,38 @@ type Jurisdiction struct {
 	Jurisdiction string `yaml:"jurisdiction"`
 }
 
+// TLS names the PEM files of the listener's certificate (see
+// collector/tlsserve). The files are read when serve starts and again on
+// SIGHUP, not here, so commands that do not listen (migrate, token) work
+// without them.
+type TLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ClientCAFile turns on mutual TLS: clients must present a certificate
+	// signed by a CA in this file.
+	ClientCAFile string `yaml:"client_ca_file"`
+}
+
+// Enabled reports whether the listener speaks HTTPS.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
+
+// HTTP holds the API server's timeouts (net/http.Server's fields of the
+// same names).
+type HTTP struct {
+	// ReadHeaderTimeout bounds reading a request's headers.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ReadTimeout bounds reading a whole request, body included (an ingest
+	// body is up to ingest.max_body_bytes).
+	ReadTimeout time.Duration `yaml:"read_timeout"`
+	// WriteTimeout bounds the time from the end of the request headers to
+	// the end of the response: it includes a read waiting for the index
+	// to be rebuilt.
+	WriteTimeout time.Duration `yaml:"write_timeout"`
+	// IdleTimeout is how long a kept-alive connection may wait for its
+	// next request.
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+}
+
 // ClickHouse says where the store is.
 type ClickHouse struct {
 	Addr         string `yaml:"addr"`
@@ -60,6 +100,18 @@ type ClickHouse struct {
 	// Password comes from PasswordFile or SIGHTLINE_CLICKHOUSE_PASSWORD.
 	Password    string        `yaml:"-"`
 	DialTimeout time.Duration `yaml:"dial_timeout"`
+	// TLS connects to ClickHouse's secure native port (tcp_port_secure,
+	// usually 9440) instead of the plain one.
+	TLS bool `yaml:"tls"`
+	// CAFile holds the CA certificates (PEM) ClickHouse's certificate must
+	// chain to; empty means the system's roots.
+	CAFile string `yaml:"ca_file"`
+	// ServerName is the name checked against ClickHouse's certificate;
+	// empty means the host of addr.
+	ServerName string `yaml:"server_name"`
+	// ClientTLS is built from TLS, CAFile and ServerName by Load; nil
+	// without TLS.
+	ClientTLS *tls.Config `yaml:"-"`
 }
 
 // Ingest bounds what one request may carry and how rows are batched into
@@ -107,6 +159,14 @@ func Default() Config {
 			BatchInterval:   200 * time.Millisecond,
 			MaxPendingRows:  400000,
 		},
+		HTTP: HTTP{
+			ReadHeaderTimeout: 10 * time.Second,
+			// 16 MB of ingest over a slow link, with room.
+			ReadTimeout: 2 * time.Minute,
+			// A read may wait for an index build before it answers.
+			WriteTimeout: 5 * time.Minute,
+			IdleTimeout:  2 * time.Minute,
+		},
 		Index:           Index{MaxLag: time.Minute, Interval: 15 * time.Second},
 		LogLevel:        "info",
 		AgentStaleAfter: 24 * time.Hour,
@@ -134,7 +194,32 @@ func Load(path string) (Config, error) {
 		return c, fmt.Errorf("clickhouse.password_file: %w", err)
 	}
 	c.ClickHouse.Password = pw
-	return c, c.validate()
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	c.ClickHouse.ClientTLS, err = c.ClickHouse.clientTLS()
+	return c, err
+}
+
+// clientTLS builds the TLS configuration for connecting to ClickHouse.
+func (ch ClickHouse) clientTLS() (*tls.Config, error) {
+	if !ch.TLS {
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: ch.ServerName}
+	if ch.CAFile != "" {
+		pem, err := os.ReadFile(ch.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("clickhouse.ca_file: %w", err)
+		}
+		// Only this file's CAs: a private CA should not be widened to every
+		// public one.
+		tc.RootCAs = x509.NewCertPool()
+		if !tc.RootCAs.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("clickhouse.ca_file: %s holds no PEM certificate (want the CA that signed ClickHouse's certificate)", ch.CAFile)
+		}
+	}
+	return tc, nil
 }
 
 func (c Config) validate() error {
@@ -162,10 +247,40 @@ func (c Config) validate() error {
 	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}
+	if err := c.validateTLS(); err != nil {
+		return err
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log_level: %q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	return nil
+}
+
+// validateTLS checks the tls, http and clickhouse TLS keys fit together.
+// Files are not read here (see TLS).
+func (c Config) validateTLS() error {
+	t, h, ch := c.TLS, c.HTTP, c.ClickHouse
+	switch {
+	case t.CertFile == "" && t.KeyFile != "", t.CertFile != "" && t.KeyFile == "":
+		return fmt.Errorf("tls: cert_file and key_file must be set together (PEM certificate chain and its private key); leave the tls section out to serve plain HTTP on loopback")
+	case t.ClientCAFile != "" && !t.Enabled():
+		return fmt.Errorf("tls.client_ca_file: needs tls.cert_file and tls.key_file too (mutual TLS works on top of TLS)")
+	case h.ReadHeaderTimeout <= 0:
+		return fmt.Errorf("http.read_header_timeout: must be a positive duration such as 10s")
+	case h.ReadTimeout <= 0:
+		return fmt.Errorf("http.read_timeout: must be a positive duration such as 2m")
+	case h.WriteTimeout <= 0:
+		return fmt.Errorf("http.write_timeout: must be a positive duration such as 5m")
+	case h.IdleTimeout <= 0:
+		return fmt.Errorf("http.idle_timeout: must be a positive duration such as 2m")
+	case h.ReadHeaderTimeout > h.ReadTimeout:
+		return fmt.Errorf("http.read_header_timeout (%s) must not exceed http.read_timeout (%s)", h.ReadHeaderTimeout, h.ReadTimeout)
+	case !ch.TLS && ch.CAFile != "":
+		return fmt.Errorf("clickhouse.ca_file: only used with clickhouse.tls: true; set it (and point clickhouse.addr at the secure port, usually 9440) or remove ca_file")
+	case !ch.TLS && ch.ServerName != "":
+		return fmt.Errorf("clickhouse.server_name: only used with clickhouse.tls: true; set it or remove server_name")
 	}
 	return nil
 }

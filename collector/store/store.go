@@ -16,6 +16,7 @@ package store
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -47,7 +48,10 @@ type Options struct {
 	DialTimeout, ReadTimeout time.Duration
 	// MaxOpenConns bounds the connection pool (default 16).
 	MaxOpenConns int
-	Logger       *slog.Logger
+	// TLS, when set, connects over TLS (ClickHouse's tcp_port_secure);
+	// nil means plain TCP.
+	TLS    *tls.Config
+	Logger *slog.Logger
 }
 
 func (o *Options) defaults() {
@@ -125,6 +129,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			// No Auth.Database: the server rejects a handshake naming a database
 			// that does not exist yet. Every table name is qualified instead.
 			Auth:         clickhouse.Auth{Username: o.Username, Password: o.Password},
+			TLS:          o.TLS,
 			DialTimeout:  o.DialTimeout,
 			ReadTimeout:  readTimeout,
 			MaxOpenConns: maxOpen,
@@ -191,12 +196,23 @@ func (s *Store) connErr(err error) error {
 	if errors.Is(err, clickhouse.ErrConnectionClosed) {
 		return fmt.Errorf("ClickHouse at %s: %w (the store was closed; the collector is shutting down)", s.o.Addr, err)
 	}
+	var verr *tls.CertificateVerificationError
+	if errors.As(err, &verr) {
+		return fmt.Errorf("ClickHouse at %s: its TLS certificate is not trusted: %w; check clickhouse.ca_file (the CA that signed ClickHouse's certificate) and clickhouse.server_name", s.o.Addr, err)
+	}
+	var rerr tls.RecordHeaderError
+	if s.o.TLS != nil && errors.As(err, &rerr) {
+		return fmt.Errorf("ClickHouse at %s does not speak TLS: %w; point clickhouse.addr at its secure native port (tcp_port_secure, usually 9440) or set clickhouse.tls: false", s.o.Addr, err)
+	}
 	var ex *clickhouse.Exception
 	if errors.As(err, &ex) {
 		switch ex.Code {
-		case 192, 193, 516: // UNKNOWN_USER, WRONG_PASSWORD, AUTHENTICATION_FAILED
+		case 192, 193, 194, 516: // UNKNOWN_USER, WRONG_PASSWORD, REQUIRED_PASSWORD, AUTHENTICATION_FAILED
 			return fmt.Errorf("logging in to ClickHouse at %s: %w; check clickhouse.username and clickhouse.password_file in the collector config", s.o.Addr, err)
 		}
+	}
+	if s.o.TLS == nil {
+		return fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config (for ClickHouse's secure port also set clickhouse.tls: true) and that ClickHouse is running", s.o.Addr, err)
 	}
 	return fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config and that ClickHouse is running", s.o.Addr, err)
 }
@@ -211,7 +227,7 @@ func (s *Store) wrap(what string, err error) error {
 		switch ex.Code {
 		case 60, 81: // UNKNOWN_TABLE, UNKNOWN_DATABASE
 			return fmt.Errorf("%s: %w; the schema is missing or old: run `sightline-collector migrate`", what, err)
-		case 192, 193, 516:
+		case 192, 193, 194, 516:
 			return s.connErr(err)
 		}
 	}

@@ -19,8 +19,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-start_clickhouse "$work/clickhouse"
-echo "ClickHouse $(clickhouse-client --port "$CH_TCP" -q 'SELECT version()') on 127.0.0.1:$CH_TCP"
+# ClickHouse also serves its native protocol over TLS (certificate from a
+# throwaway CA) and has a password user, for the TLS tests.
+make_test_ca "$work/pki"
+openssl rand -hex 16 >"$work/clickhouse.pw"
+ch_tls=$(free_port)
+CH_TLS_PORT=$ch_tls CH_TLS_CERT=$work/pki/server.pem CH_TLS_KEY=$work/pki/server-key.pem \
+  CH_PASSWORD_FILE=$work/clickhouse.pw start_clickhouse "$work/clickhouse"
+echo "ClickHouse $(clickhouse-client --port "$CH_TCP" -q 'SELECT version()') on 127.0.0.1:$CH_TCP (TLS: $ch_tls)"
 ldap_port=$(free_port)
 "$here/slapd-start.sh" "$work/slapd" "$ldap_port"
 echo "OpenLDAP on 127.0.0.1:$ldap_port"
@@ -29,6 +35,10 @@ echo "Samba AD domain controller (CORP.EXAMPLE.COM) on 127.0.0.1:636"
 
 make build
 export SIGHTLINE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
+export SIGHTLINE_TEST_CLICKHOUSE_TLS=127.0.0.1:$ch_tls
+export SIGHTLINE_TEST_CLICKHOUSE_CA=$work/pki/ca.pem
+export SIGHTLINE_TEST_CLICKHOUSE_PASSWORD_FILE=$work/clickhouse.pw
+export SIGHTLINE_TEST_CLICKHOUSE_USER=sightline
 export SIGHTLINE_BIN_DIR=$PWD/bin
 export SIGHTLINE_TEST_LDAP=ldap://127.0.0.1:$ldap_port
 export SIGHTLINE_TEST_LDAP_PASSWORD_FILE=$work/slapd/admin.pw
