@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,8 +46,8 @@ func (s *stack) agentIn(dir string, paths []string, extra string) agent {
 	for i, p := range paths {
 		quoted[i] = fmt.Sprintf("%q", p)
 	}
-	cfg := fmt.Sprintf("collector: %s\ndata_dir: %s\nship:\n  min_backoff: 50ms\n  max_backoff: 1s\nscans:\n  fs:\n    enabled: true\n    paths: [%s]\n    interval: 1h\n%s",
-		s.url, a.dir, strings.Join(quoted, ", "), extra)
+	cfg := fmt.Sprintf("collector: %s\nca_file: %s\ndata_dir: %s\nship:\n  min_backoff: 50ms\n  max_backoff: 1s\nscans:\n  fs:\n    enabled: true\n    paths: [%s]\n    interval: 1h\n%s",
+		s.url, s.caFile, a.dir, strings.Join(quoted, ", "), extra)
 	require.NoError(s.t, os.WriteFile(a.config, []byte(cfg), 0o600))
 	var errb bytes.Buffer
 	cmd := exec.Command(filepath.Join(binDir, "sightline-agent"), "enroll", "--config", a.config, "--enroll-secret", s.enroll)
@@ -313,7 +314,7 @@ func (s *stack) readSummary(ctx context.Context) (int, indexSummary, string, err
 		return 0, indexSummary{}, "", err
 	}
 	req.Header.Set("Authorization", "Bearer "+s.admin)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return 0, indexSummary{}, "", err
 	}
@@ -525,13 +526,16 @@ type holdingProxy struct {
 	srv  *httptest.Server
 }
 
-func newHoldingProxy(t *testing.T, target string) *holdingProxy {
+func newHoldingProxy(t *testing.T, s *stack) *holdingProxy {
 	t.Helper()
-	u, err := url.Parse(target)
+	u, err := url.Parse(s.url)
 	require.NoError(t, err)
 	hp := &holdingProxy{}
 	rp := httputil.NewSingleHostReverseProxy(u)
-	hp.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	rp.Transport = s.client.Transport
+	// The proxy speaks TLS with a certificate from the stack's CA: the
+	// agent pinned that CA at enrollment and talks to nothing else.
+	hp.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hp.hold.Load() && strings.HasSuffix(r.URL.Path, "/ingest") {
 			_, _ = io.Copy(io.Discard, r.Body)
 			hp.held.Add(1)
@@ -540,6 +544,12 @@ func newHoldingProxy(t *testing.T, target string) *holdingProxy {
 		}
 		rp.ServeHTTP(w, r)
 	}))
+	leaf, err := s.ca.Server()
+	require.NoError(t, err)
+	cert, err := leaf.TLS()
+	require.NoError(t, err)
+	hp.srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	hp.srv.StartTLS()
 	t.Cleanup(hp.srv.Close)
 	return hp
 }
@@ -553,7 +563,7 @@ func TestFaultAgentSIGTERMMidBatch(t *testing.T) {
 	const files = 300
 	emailFiles(t, root, files)
 	a := s.newAgent([]string{root}, "spool:\n  segment_records: 50\n  flush_interval: 50ms\n")
-	hp := newHoldingProxy(t, s.url)
+	hp := newHoldingProxy(t, s)
 	s.pointAgentAt(a, hp.srv.URL)
 	hp.hold.Store(true)
 	p := s.runAgent(a)

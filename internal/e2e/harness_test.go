@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -21,6 +22,8 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/testpki"
 )
 
 var binDir string
@@ -130,17 +133,26 @@ type stack struct {
 	admin    string
 	enroll   string
 	coll     *proc
+	// The collector serves HTTPS with a certificate from ca (a private CA
+	// made per stack, in caFile); client trusts only that CA.
+	ca     *testpki.CA
+	caFile string
+	client *http.Client
 }
 
 func newStack(t *testing.T, chAddr string) *stack {
 	t.Helper()
 	s := &stack{t: t, dir: t.TempDir(), chAddr: chAddr, database: "sl_e2e_" + randomHex(6)}
 	port := freePort(t)
-	s.url = fmt.Sprintf("http://127.0.0.1:%d", port)
+	ca, files, err := testpki.WriteFiles(s.dir)
+	require.NoError(t, err)
+	s.ca, s.caFile = ca, files.CA
+	s.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}}}
+	s.url = fmt.Sprintf("https://127.0.0.1:%d", port)
 	s.config = filepath.Join(s.dir, "collector.yaml")
 	require.NoError(t, os.WriteFile(s.config, []byte(fmt.Sprintf(
-		"listen: 127.0.0.1:%d\nclickhouse:\n  addr: %s\n  database: %s\n  dial_timeout: 2s\ningest:\n  batch_interval: 10ms\nindex:\n  max_lag: 0s\nkey_file: %s\n",
-		port, chAddr, s.database, filepath.Join(s.dir, "keys.json"))), 0o600))
+		"listen: 127.0.0.1:%d\ntls:\n  cert_file: %s\n  key_file: %s\nclickhouse:\n  addr: %s\n  database: %s\n  dial_timeout: 2s\ningest:\n  batch_interval: 10ms\nindex:\n  max_lag: 0s\nkey_file: %s\n",
+		port, files.ServerCert, files.ServerKey, chAddr, s.database, filepath.Join(s.dir, "keys.json"))), 0o600))
 	t.Cleanup(func() {
 		conn := s.clickhouse()
 		defer conn.Close()
@@ -172,7 +184,7 @@ func (s *stack) startCollector() {
 func (s *stack) waitReady() {
 	s.t.Helper()
 	require.Eventually(s.t, func() bool {
-		resp, err := http.Get(s.url + "/readyz")
+		resp, err := s.client.Get(s.url + "/readyz")
 		if err != nil {
 			return false
 		}
@@ -193,7 +205,7 @@ func (s *stack) get(path string, out any) int {
 	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
 	require.NoError(s.t, err)
 	req.Header.Set("Authorization", "Bearer "+s.admin)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.client.Do(req)
 	require.NoError(s.t, err)
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
@@ -217,8 +229,8 @@ func (s *stack) newAgent(paths []string, extra string) agent {
 	for i, p := range paths {
 		quoted[i] = fmt.Sprintf("%q", p)
 	}
-	cfg := fmt.Sprintf("collector: %s\ndata_dir: %s\nship:\n  min_backoff: 50ms\n  max_backoff: 1s\nscans:\n  fs:\n    enabled: true\n    paths: [%s]\n    interval: 1h\n%s",
-		s.url, a.dir, strings.Join(quoted, ", "), extra)
+	cfg := fmt.Sprintf("collector: %s\nca_file: %s\ndata_dir: %s\nship:\n  min_backoff: 50ms\n  max_backoff: 1s\nscans:\n  fs:\n    enabled: true\n    paths: [%s]\n    interval: 1h\n%s",
+		s.url, s.caFile, a.dir, strings.Join(quoted, ", "), extra)
 	require.NoError(s.t, os.WriteFile(a.config, []byte(cfg), 0o600))
 	var errb bytes.Buffer
 	cmd := exec.Command(filepath.Join(binDir, "sightline-agent"), "enroll", "--config", a.config, "--enroll-secret", s.enroll)

@@ -68,7 +68,7 @@ func TestReadIndexFollowsScans(t *testing.T) {
 		req, err := http.NewRequest(http.MethodGet, s.url+"/api/v1/assets?"+query, nil)
 		require.NoError(t, err)
 		req.Header.Set("Authorization", "Bearer "+s.admin)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := s.client.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
 		require.Equal(t, http.StatusOK, resp.StatusCode, query)

@@ -88,7 +88,7 @@ func TestManagerReviewCampaign(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+creds.Token)
 	req.Header.Set("Content-Type", "application/x-ndjson")
 	req.Header.Set("Idempotency-Key", "dir-1")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.client.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, 2, resp.StatusCode/100, "ingest answered %d", resp.StatusCode)
