@@ -26,6 +26,7 @@ const (
 	kindUnsupported   kind = "unsupported_media_type"
 	kindUnavailable   kind = "store_unavailable"
 	kindBusy          kind = "busy"
+	kindRateLimited   kind = "rate_limited"
 	kindInternal      kind = "internal"
 )
 
@@ -40,6 +41,7 @@ var kindStatus = map[kind]int{
 	kindUnsupported:   http.StatusUnsupportedMediaType,
 	kindUnavailable:   http.StatusServiceUnavailable,
 	kindBusy:          http.StatusServiceUnavailable,
+	kindRateLimited:   http.StatusTooManyRequests,
 	kindInternal:      http.StatusInternalServerError,
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sightline-dev/sightline/collector/access"
+	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
@@ -94,12 +95,13 @@ func (s *Server) ingest(c *gin.Context) {
 		return
 	}
 
-	recs, err := s.readBatch(c)
+	recs, release, err := s.readBatch(c, tok.AgentID)
 	if err != nil {
 		s.metrics.ingestBatches.WithLabelValues("rejected").Inc()
 		s.fail(c, err)
 		return
 	}
+	defer release()
 	for i := range recs {
 		// The token, not the record, says which agent sent it.
 		recs[i].AgentID = tok.AgentID
@@ -123,22 +125,44 @@ func (s *Server) ingest(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"accepted": len(recs)})
 }
 
-func (s *Server) readBatch(c *gin.Context) ([]wire.Record, error) {
+// readBatch decodes an agent's batch as a stream under the admission
+// controller (collector/admission): the agent's rate and the in-flight cap
+// are checked first, every decoded record is charged to the shared memory
+// budget as it comes out, and a gzip body that expands more than any real
+// batch is refused a few MiB in. The caller must call release when the
+// request ends (after Submit): the budget stays held until then, and past
+// it while the ingester may still hold the rows.
+func (s *Server) readBatch(c *gin.Context, agentID string) (recs []wire.Record, release func(), err error) {
+	t, err := s.adm.Admit(agentID)
+	if err != nil {
+		return nil, nil, s.admissionError(c, err)
+	}
+	ctx := c.Request.Context()
+	release = func() { t.Release(ctx.Err() != nil) }
+	defer func() {
+		if err != nil {
+			release()
+			release = nil
+		}
+	}()
 	var body io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, s.o.MaxBodyBytes)
 	switch enc := strings.ToLower(c.GetHeader("Content-Encoding")); enc {
 	case "", "identity":
 	case "gzip":
-		zr, err := gzip.NewReader(body)
+		compressed := &admission.CountingReader{R: body}
+		zr, err := gzip.NewReader(compressed)
 		if err != nil {
-			return nil, bodyError(err, "gzip body")
+			return nil, nil, bodyError(err, "gzip body")
 		}
 		defer zr.Close()
-		body = &limitedReader{r: zr, left: s.o.MaxDecodedBytes}
+		ao := s.adm.Options()
+		body = &admission.RatioReader{R: &limitedReader{r: zr, left: s.o.MaxDecodedBytes}, Compressed: compressed,
+			Max: ao.MaxRatio, Grace: ao.RatioGraceBytes}
 	default:
-		return nil, errorf(kindUnsupported, fmt.Sprintf("Content-Encoding %q is not supported; use gzip or none", enc))
+		return nil, nil, errorf(kindUnsupported, fmt.Sprintf("Content-Encoding %q is not supported; use gzip or none", enc))
 	}
 	dec := wire.NewDecoder(body)
-	recs := make([]wire.Record, 0, 1024)
+	recs = make([]wire.Record, 0, 256)
 	for {
 		var rec wire.Record
 		err := dec.Decode(&rec)
@@ -146,14 +170,18 @@ func (s *Server) readBatch(c *gin.Context) ([]wire.Record, error) {
 			break
 		}
 		if err != nil {
-			return nil, bodyError(err, "batch")
+			return nil, nil, s.admissionError(c, bodyError(err, "batch"))
+		}
+		if err := t.Charge(admission.RecordBytes(&rec)); err != nil {
+			return nil, nil, s.admissionError(c, err)
 		}
 		recs = append(recs, rec)
 	}
 	if len(recs) == 0 {
-		return nil, errorf(kindBadRequest, "empty batch: send at least one NDJSON record")
+		return nil, nil, errorf(kindBadRequest, "empty batch: send at least one NDJSON record")
 	}
-	return recs, nil
+	t.Records(len(recs))
+	return recs, release, nil
 }
 
 // errDecodedTooLarge marks a gzip body that expands past the limit.
@@ -185,6 +213,8 @@ func bodyError(err error, what string) error {
 		return errorf(kindTooLarge, fmt.Sprintf("request body larger than %d bytes; send smaller batches", mbe.Limit))
 	case errors.Is(err, errDecodedTooLarge):
 		return errorf(kindTooLarge, "decompressed body too large; send smaller batches")
+	case errors.As(err, new(*admission.RatioError)):
+		return err // admissionError words it
 	case errors.As(err, &le):
 		return errorf(kindInvalidRecord, "invalid "+what+": "+le.Error()+"; the batch was not stored")
 	default:
