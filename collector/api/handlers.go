@@ -138,11 +138,12 @@ func (s *Server) readBatch(c *gin.Context, agentID string) (recs []wire.Record, 
 		return nil, nil, s.admissionError(c, err)
 	}
 	ctx := c.Request.Context()
-	release = func() { t.Release(ctx.Err() != nil) }
+	// Rows may still wait in the ingester only if the request ended before
+	// the flush that stores them answered it.
+	rel := func() { t.Release(ctx.Err() != nil) }
 	defer func() {
 		if err != nil {
-			release()
-			release = nil
+			rel()
 		}
 	}()
 	var body io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, s.o.MaxBodyBytes)
@@ -181,7 +182,7 @@ func (s *Server) readBatch(c *gin.Context, agentID string) (recs []wire.Record, 
 		return nil, nil, errorf(kindBadRequest, "empty batch: send at least one NDJSON record")
 	}
 	t.Records(len(recs))
-	return recs, release, nil
+	return recs, rel, nil
 }
 
 // errDecodedTooLarge marks a gzip body that expands past the limit.
