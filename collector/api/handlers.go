@@ -3,7 +3,6 @@ package api
 import (
 	"compress/gzip"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,6 +25,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
+	"github.com/sightline-dev/sightline/internal/csvsafe"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -675,7 +675,9 @@ func (s *Server) dataMap(c *gin.Context) {
 	case "csv":
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="sightline-data-map.csv"`)
-		w := csv.NewWriter(c.Writer)
+		// Cells are neutralised: a name or comment must not become a live
+		// spreadsheet formula (internal/csvsafe).
+		w := csvsafe.NewWriter(c.Writer)
 		_ = w.Write([]string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "records", "people_at_most",
 			"world_readable_assets", "public_assets", "max_readers"})
 		for _, m := range systems {
@@ -684,7 +686,7 @@ func (s *Server) dataMap(c *gin.Context) {
 				strconv.FormatUint(m.DistinctAtMost, 10), strconv.FormatUint(m.WorldReadableAssets, 10),
 				strconv.FormatUint(m.PublicAssets, 10), strconv.FormatUint(m.MaxReaders, 10)})
 		}
-		w.Flush()
+		_ = w.Flush()
 	default:
 		s.fail(c, errorf(kindBadRequest, "format must be json or csv"))
 	}
@@ -830,7 +832,9 @@ func (s *Server) campaignExport(c *gin.Context) {
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="review-`+camp.ID+`.csv"`)
-	w := csv.NewWriter(c.Writer)
+	// Cells are neutralised: a name or comment must not become a live
+	// spreadsheet formula (internal/csvsafe).
+	w := csvsafe.NewWriter(c.Writer)
 	_ = w.Write([]string{"campaign", "item", "principal", "resource_id", "resource_type", "permission", "via", "reviewer",
 		"decision", "comment", "reassign_to", "decided_by", "decided_at", "reviewer_source"})
 	for _, d := range hist {
@@ -845,5 +849,5 @@ func (s *Server) campaignExport(c *gin.Context) {
 				strings.Join(it.Via, " | "), it.Reviewer, "pending", "", "", "", "", it.ReviewerSource})
 		}
 	}
-	w.Flush()
+	_ = w.Flush()
 }
