@@ -420,10 +420,14 @@ func (s *Server) incidentImpact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := req.Check(); err != nil {
+		s.fail(c, errorf(kindBadRequest, err.Error()))
+		return
+	}
 	c.Set("audit_params", fmt.Sprintf("hosts=%s assets=%d locations=%s principals=%d",
 		strings.Join(req.Hosts, ","), len(req.Assets), strings.Join(req.Locations, ","), len(req.Principals)))
 	im, err := incident.Assess(c.Request.Context(), s.o.Store, req)
-	if errors.Is(err, incident.ErrEmptyScope) {
+	if errors.Is(err, incident.ErrEmptyScope) || errors.Is(err, incident.ErrTooMany) {
 		s.fail(c, errorf(kindBadRequest, err.Error()))
 		return
 	}
@@ -750,8 +754,17 @@ func (s *Server) createCampaign(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"campaign_id": camp.ID, "name": camp.Name, "items": n, "due": camp.Due})
 }
 
+// viewer is who reads a campaign: reviewers see only their own items.
+func viewer(t store.Token) review.Viewer {
+	return review.Viewer{Name: t.Name, All: t.Role != auth.RoleReviewer}
+}
+
+// campaignStatus is the campaign's header and progress. A reviewer with no
+// item in it gets 404, as for an unknown campaign (not 403, which would
+// tell them it exists); the revoked-but-still-present list shows a
+// reviewer only their own items.
 func (s *Server) campaignStatus(c *gin.Context) {
-	st, err := review.Progress(c.Request.Context(), s.o.Store, c.Param("id"))
+	st, err := review.ProgressFor(c.Request.Context(), s.o.Store, c.Param("id"), viewer(tokenOf(c)))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -767,17 +780,15 @@ func (s *Server) campaignStatus(c *gin.Context) {
 }
 
 func (s *Server) campaignItems(c *gin.Context) {
-	items, err := s.o.Store.ReviewItems(c.Request.Context(), c.Param("id"))
+	// Reviewers see only their own items: an empty list, for a campaign
+	// that exists or not, says nothing.
+	items, err := review.Items(c.Request.Context(), s.o.Store, c.Param("id"), viewer(tokenOf(c)))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	t := tokenOf(c)
 	out := make([]gin.H, 0, len(items))
 	for _, it := range items {
-		if t.Role == auth.RoleReviewer && it.Reviewer != t.Name {
-			continue // reviewers see only their own items
-		}
 		out = append(out, gin.H{"item_id": it.ItemID, "principal_id": it.PrincipalID, "principal": it.PrincipalName,
 			"resource_id": it.ResourceID, "resource_type": it.ResourceType, "permission": it.Permission, "via": it.Via,
 			"privileged": it.Privileged, "reviewer": it.Reviewer, "reviewer_source": it.ReviewerSource, "decision": it.Decision,
