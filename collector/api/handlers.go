@@ -171,6 +171,11 @@ func (s *Server) readBatch(c *gin.Context, agentID string) (recs []wire.Record, 
 			break
 		}
 		if err != nil {
+			if re := (*admission.RatioError)(nil); errors.As(err, &re) {
+				// Worth an operator's look: no agent sends this.
+				s.o.Logger.Warn("gzip batch refused: expands past ingest.max_ratio", "agent_id", agentID,
+					"decoded_bytes", re.Decoded, "compressed_bytes", re.Compressed)
+			}
 			return nil, nil, s.admissionError(c, bodyError(err, "batch"))
 		}
 		if err := t.Charge(admission.RecordBytes(&rec)); err != nil {
