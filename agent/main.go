@@ -1,3 +1,10 @@
+// The agent reads certificates it does not issue: Samba AD signs its own
+// LDAPS certificates with a serial number that is negative about half the
+// time, which Go's x509 refuses since 1.23. Accepting them only relaxes the
+// serial's sign; signatures and chains are verified as ever.
+//
+//go:debug x509negativeserial=1
+
 // Command sightline-agent scans a host for personal data and access and
 // ships the findings to a Sightline collector.
 package main
@@ -11,7 +18,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -28,6 +34,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/ldapscan"
 	"github.com/sightline-dev/sightline/agent/runner"
 	"github.com/sightline-dev/sightline/agent/s3scan"
+	"github.com/sightline-dev/sightline/agent/transport"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/version"
@@ -43,14 +50,18 @@ const usage = `usage:
   sightline-agent scan iam  [--region R] [--endpoint URL] [--account ID]
   sightline-agent scan ldap --url URL --base-dn DN [--bind-dn DN --password-file FILE] [--start-tls]
                             [--ca-file FILE] [--tls-skip-verify] [--privileged-group DN…] [--page-pause DURATION]
-  sightline-agent enroll  --collector URL --enroll-secret SECRET [--config FILE]
+  sightline-agent enroll  --collector URL --enroll-secret-file FILE [--ca-file FILE] [--cert-file FILE --key-file FILE]
+                          [--insecure-http] [--config FILE] [--data-dir DIR]
   sightline-agent run     --config FILE
   sightline-agent version
 
 The LDAP password comes from --password-file or SIGHTLINE_LDAP_PASSWORD, never
 a flag. The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
 or SIGHTLINE_TOKEN_KEY (hex). The enroll secret may also come from
-SIGHTLINE_ENROLL_SECRET.
+SIGHTLINE_ENROLL_SECRET (--enroll-secret SECRET still works but shows in ps).
+Enrolling over https pins the collector's CA in data_dir/credentials.json; a
+collector over plain http must be on loopback unless --insecure-http /
+insecure_http: true.
 `
 
 func main() {
@@ -392,9 +403,14 @@ func (t *tableSink) Close(scan *wire.Record) error {
 func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	collector := fs.String("collector", os.Getenv("SIGHTLINE_COLLECTOR"), "collector base URL, e.g. http://collector:8080")
-	secret := fs.String("enroll-secret", "", "enroll secret (or SIGHTLINE_ENROLL_SECRET)")
-	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (for data_dir)")
+	collector := fs.String("collector", os.Getenv("SIGHTLINE_COLLECTOR"), "collector base URL, e.g. https://collector:8443")
+	secretFile := fs.String("enroll-secret-file", "", "file holding the enroll secret (or SIGHTLINE_ENROLL_SECRET)")
+	secretFlag := fs.String("enroll-secret", "", "deprecated: the secret shows in ps; use --enroll-secret-file or SIGHTLINE_ENROLL_SECRET")
+	caFile := fs.String("ca-file", "", "PEM CA bundle that signs the collector's certificate (default: config ca_file, else the system roots)")
+	certFile := fs.String("cert-file", "", "client certificate for mutual TLS (default: config cert_file)")
+	keyFile := fs.String("key-file", "", "client key for mutual TLS (default: config key_file)")
+	insecureHTTP := fs.Bool("insecure-http", false, "allow an http:// collector that is not on loopback (clear text)")
+	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (for data_dir and the TLS settings)")
 	dataDir := fs.String("data-dir", "", "data directory (overrides the config's data_dir)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -412,20 +428,72 @@ func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *collector == "" {
 		return errors.New("enroll: --collector URL is required")
 	}
-	if *secret == "" {
-		*secret = os.Getenv("SIGHTLINE_ENROLL_SECRET")
+	secret, err := enrollSecret(*secretFile, *secretFlag, stderr)
+	if err != nil {
+		return err
+	}
+	if *caFile == "" {
+		*caFile = c.CAFile
+	}
+	if *certFile == "" && *keyFile == "" {
+		*certFile, *keyFile = c.CertFile, c.KeyFile
+	}
+	client, err := transport.New(transport.Options{
+		URL: *collector, CAFile: *caFile, CertFile: *certFile, KeyFile: *keyFile,
+		InsecureHTTP: *insecureHTTP || c.InsecureHTTP, Timeout: 30 * time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("enroll: %w", err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	creds, err := enroll.Enroll(ctx, &http.Client{Timeout: 30 * time.Second}, *collector, *secret)
+	creds, err := enroll.Enroll(ctx, client, *collector, secret)
 	if err != nil {
 		return err
+	}
+	if *caFile != "" && creds.CASPKISHA256 != "" {
+		// Read again rather than kept from transport.New: the same file,
+		// and what is recorded must be what later runs will trust.
+		pem, err := os.ReadFile(*caFile)
+		if err != nil {
+			return fmt.Errorf("enroll: reading --ca-file: %w", err)
+		}
+		creds.CAPEM = string(pem)
 	}
 	if err := enroll.Save(c.CredentialsPath(), creds); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "enrolled as agent %s; credentials in %s\n", creds.AgentID, c.CredentialsPath())
+	if creds.CASPKISHA256 != "" {
+		fmt.Fprintf(stdout, "pinned the collector's CA key (SPKI SHA-256 %s)\n", creds.CASPKISHA256)
+	}
 	return nil
+}
+
+// enrollSecret reads the enroll secret from --enroll-secret-file, else the
+// deprecated --enroll-secret (with a warning: any user can read another
+// process's arguments), else SIGHTLINE_ENROLL_SECRET.
+func enrollSecret(file, flagValue string, stderr io.Writer) (string, error) {
+	if file != "" && flagValue != "" {
+		return "", errors.New("enroll: give the secret once: --enroll-secret-file or --enroll-secret, not both")
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("enroll: reading --enroll-secret-file: %w", err)
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "" {
+			return "", fmt.Errorf("enroll: --enroll-secret-file %s is empty", file)
+		}
+		return s, nil
+	}
+	if flagValue != "" {
+		fmt.Fprintln(stderr, "sightline-agent: warning: --enroll-secret puts the secret on the command line, where other users see it (ps, /proc/PID/cmdline) "+
+			"and shells keep it in their history; use --enroll-secret-file FILE or the SIGHTLINE_ENROLL_SECRET environment variable instead")
+		return flagValue, nil
+	}
+	return os.Getenv("SIGHTLINE_ENROLL_SECRET"), nil
 }
 
 func runCmd(ctx context.Context, args []string, stderr io.Writer) error {

@@ -15,6 +15,18 @@ type Config struct {
 	// Collector is the collector's base URL. Enrollment records it too; this
 	// key overrides it.
 	Collector string `yaml:"collector"`
+	// CAFile is a PEM bundle of the CAs that may sign the collector's
+	// certificate (default: the CA given at enrollment, else the system
+	// roots). Whatever it holds, the collector's chain must still contain
+	// the CA key pinned at enrollment.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are the agent's client certificate and key for
+	// a collector that requires mutual TLS.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// InsecureHTTP allows an http:// collector on a host other than
+	// loopback: the token and findings then travel in clear text.
+	InsecureHTTP bool `yaml:"insecure_http"`
 	// DataDir holds the credentials, the spool and scan state.
 	DataDir  string `yaml:"data_dir"`
 	LogLevel string `yaml:"log_level"`
@@ -170,6 +182,9 @@ func Load(path string) (Config, error) {
 func (c Config) validate() error {
 	if c.DataDir == "" {
 		return fmt.Errorf("data_dir: must name a directory for the spool and credentials")
+	}
+	if (c.CertFile == "") != (c.KeyFile == "") {
+		return fmt.Errorf("cert_file and key_file: set both for mutual TLS with the collector, or neither")
 	}
 	if c.Spool.MaxBytes < c.Spool.SegmentBytes || c.Spool.SegmentBytes <= 0 || c.Spool.SegmentRecords <= 0 {
 		return fmt.Errorf("spool: segment_bytes and segment_records must be positive and max_bytes at least segment_bytes")

@@ -27,6 +27,18 @@ func TestLoad(t *testing.T) {
 		{"jitter too large", "scans:\n  fs:\n    enabled: true\n    paths: [/a]\n    jitter: 2\n", "jitter", nil},
 		{"typo", "scans:\n  fs:\n    enabeld: true\n", "enabeld", nil},
 		{"bad spool", "spool:\n  max_bytes: 10\n", "spool", nil},
+		{"collector TLS", "collector: https://c.example:8443\nca_file: /etc/s/ca.pem\ncert_file: /etc/s/agent.pem\nkey_file: /etc/s/agent-key.pem\n", "", func(t *testing.T, c Config) {
+			require.Equal(t, "/etc/s/ca.pem", c.CAFile)
+			require.Equal(t, "/etc/s/agent.pem", c.CertFile)
+			require.Equal(t, "/etc/s/agent-key.pem", c.KeyFile)
+			require.False(t, c.InsecureHTTP, "off unless asked for")
+		}},
+		{"insecure http", "collector: http://c.example:8080\ninsecure_http: true\n", "", func(t *testing.T, c Config) {
+			require.True(t, c.InsecureHTTP)
+		}},
+		{"cert without key", "cert_file: /etc/s/agent.pem\n", "cert_file and key_file", nil},
+		{"key without cert", "key_file: /etc/s/agent-key.pem\n", "cert_file and key_file", nil},
+		{"tls key typo", "ca_fiel: /etc/s/ca.pem\n", "ca_fiel", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,4 +61,7 @@ func TestExampleLoads(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, c.Scans.FS.Enabled)
 	require.True(t, c.LowPriority)
+	require.Equal(t, "https://collector.example.internal:8443", c.Collector, "the example ships over TLS")
+	require.NotEmpty(t, c.CAFile)
+	require.False(t, c.InsecureHTTP)
 }

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/sightline-dev/sightline/agent/transport"
 	"github.com/sightline-dev/sightline/internal/version"
 )
 
@@ -27,6 +28,14 @@ type Credentials struct {
 	Token     string `json:"token"`
 	// TokenKey is the organisation's HMAC key (hex) for keyed tokens.
 	TokenKey string `json:"token_key"`
+	// CAPEM is the CA bundle given at enrollment (--ca-file), so later
+	// runs trust the same CAs without agent.yaml naming the file.
+	CAPEM string `json:"ca_pem,omitempty"`
+	// CASPKISHA256 pins the collector: the hex SHA-256 of the public key
+	// (SubjectPublicKeyInfo) of the CA that verified the collector's chain
+	// at enrollment. Every later connection must verify through it. Empty
+	// for enrollment over plain http and for credentials from before pins.
+	CASPKISHA256 string `json:"ca_spki_sha256,omitempty"`
 }
 
 // Key returns the token key as bytes.
@@ -38,10 +47,12 @@ func (c Credentials) Key() ([]byte, error) {
 	return k, nil
 }
 
-// Enroll asks the collector at base for an identity.
+// Enroll asks the collector at base for an identity. Over https, the
+// credentials pin the root of the chain the client verified (see
+// CASPKISHA256); client decides what is trusted (agent/transport).
 func Enroll(ctx context.Context, client *http.Client, base, secret string) (Credentials, error) {
 	if secret == "" {
-		return Credentials{}, errors.New("an enroll secret is required: --enroll-secret or SIGHTLINE_ENROLL_SECRET (create one with `sightline-collector token create --role agent-enroll`)")
+		return Credentials{}, errors.New("an enroll secret is required: --enroll-secret-file FILE or SIGHTLINE_ENROLL_SECRET (create one with `sightline-collector token create --role agent-enroll`)")
 	}
 	host, _ := os.Hostname()
 	body, _ := json.Marshal(map[string]string{
@@ -73,6 +84,8 @@ func Enroll(ctx context.Context, client *http.Client, base, secret string) (Cred
 		return Credentials{}, fmt.Errorf("enrolling with %s: unexpected answer (is this a Sightline collector?)", base)
 	}
 	c.Collector = base
+	c.CAPEM = ""
+	c.CASPKISHA256 = transport.RootFingerprint(resp.TLS)
 	if _, err := c.Key(); err != nil {
 		return Credentials{}, err
 	}
@@ -99,7 +112,7 @@ func Save(path string, c Credentials) error {
 func Load(path string) (Credentials, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return Credentials{}, fmt.Errorf("no credentials at %s: run `sightline-agent enroll --collector URL --enroll-secret SECRET` first", path)
+		return Credentials{}, fmt.Errorf("no credentials at %s: run `sightline-agent enroll --collector URL --enroll-secret-file FILE` first", path)
 	}
 	if err != nil {
 		return Credentials{}, fmt.Errorf("reading credentials: %w", err)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,12 +66,13 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	collector := c.Collector
-	if collector == "" {
-		collector = r.o.Creds.Collector
-	}
+	collector := CollectorURL(c, r.o.Creds)
 	if collector == "" {
 		return errors.New("no collector URL: set collector in the config or enroll first")
+	}
+	client, err := Client(c, r.o.Creds, r.o.Logger)
+	if err != nil {
+		return err
 	}
 	if c.LowPriority {
 		if err := lowerPriority(); err != nil {
@@ -91,7 +91,7 @@ func (r *Runner) Run(ctx context.Context) error {
 
 	sh := ship.New(ship.Options{
 		URL: strings.TrimRight(collector, "/") + "/api/v1/ingest", Token: r.o.Creds.Token,
-		Client:     &http.Client{Timeout: c.Ship.Timeout},
+		Client:     client,
 		MinBackoff: c.Ship.MinBackoff, MaxBackoff: c.Ship.MaxBackoff, Logger: r.o.Logger,
 	})
 

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/agent/spool"
+	"github.com/sightline-dev/sightline/agent/transport"
 	"github.com/sightline-dev/sightline/internal/version"
 )
 
@@ -29,7 +30,7 @@ import (
 type Options struct {
 	URL                    string       // full ingest URL, e.g. http://127.0.0.1:8080/api/v1/ingest
 	Token                  string       // agent bearer token
-	Client                 *http.Client // default: 60s timeout
+	Client                 *http.Client // default: 60s timeout; the agent passes transport.New's
 	MinBackoff, MaxBackoff time.Duration
 	Logger                 *slog.Logger
 	Now                    func() time.Time                                 // for Retry-After dates
@@ -217,11 +218,15 @@ func (s *Shipper) logRetry(ctx context.Context, seg *spool.Segment, res Result, 
 	if err != nil {
 		attrs = append(attrs, "err", err)
 	}
-	switch res.Status {
-	case http.StatusUnauthorized, http.StatusForbidden:
+	switch {
+	case res.Status == http.StatusUnauthorized, res.Status == http.StatusForbidden:
 		s.o.Logger.Log(ctx, slog.LevelError,
-			"collector refused the agent token; re-enroll the agent (sightline-agent enroll --collector URL --enroll-secret SECRET); the batch is kept and retried", attrs...)
-	case 0:
+			"collector refused the agent token; re-enroll the agent (sightline-agent enroll --collector URL --enroll-secret-file FILE); the batch is kept and retried", attrs...)
+	case errors.Is(err, transport.ErrPinMismatch):
+		// Not a network blip: nothing ships until someone acts.
+		s.o.Logger.Log(ctx, slog.LevelError,
+			"collector's certificate is not from the CA pinned at enrollment; if its CA was rotated, re-enroll the agent; the batch is kept and retried", attrs...)
+	case res.Status == 0:
 		s.o.Logger.Warn("could not reach the collector; the batch is kept and retried", attrs...)
 	default:
 		s.o.Logger.Warn("collector did not take the batch now; it is kept and retried", attrs...)

@@ -21,6 +21,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/spool"
+	"github.com/sightline-dev/sightline/agent/transport"
+	"github.com/sightline-dev/sightline/agent/transport/transporttest"
+	"github.com/sightline-dev/sightline/internal/testpki"
 )
 
 // canary is in every record the tests ship; it must never reach a log.
@@ -525,4 +528,29 @@ func TestRetryAfterParsing(t *testing.T) {
 	for _, tc := range tests {
 		require.Equal(t, tc.want, retryAfter(tc.in, now), tc.in)
 	}
+}
+
+// A collector whose certificate is trusted but not from the pinned CA gets
+// nothing, and the log says what to do rather than "could not reach".
+func TestPinMismatchKeepsTheBatchAndSaysReEnroll(t *testing.T) {
+	ca1, err := testpki.NewCA("pinned CA")
+	require.NoError(t, err)
+	ca2, err := testpki.NewCA("other trusted CA")
+	require.NoError(t, err)
+	leaf2, err := ca2.Server()
+	require.NoError(t, err)
+	srv := transporttest.Start(t, http.NotFoundHandler(), leaf2, nil)
+	client, err := transport.New(transport.Options{URL: srv.URL, CAPEM: append(append([]byte{}, ca1.CertPEM...), ca2.CertPEM...),
+		Pin: transport.Fingerprint(ca1.Cert)})
+	require.NoError(t, err)
+	r := newRig(t, Options{URL: srv.URL + "/api/v1/ingest", Client: client})
+	segs := r.add(t, 1)
+
+	ctx := context.Background()
+	res, err := r.sh.Send(ctx, segs[0])
+	require.ErrorIs(t, err, transport.ErrPinMismatch)
+	require.Equal(t, Retry, res.Outcome)
+	require.Equal(t, 1, r.src.Stats().Ready, "kept")
+	r.sh.logRetry(ctx, segs[0], res, err)
+	require.Regexp(t, `level=ERROR msg=".*pinned at enrollment.*re-enroll the agent`, r.logs.String())
 }

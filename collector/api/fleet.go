@@ -64,7 +64,8 @@ func agentJSON(a fleet.Status) gin.H {
 			"error_count": sc.ErrorCount, "errors": sc.Errors})
 	}
 	return gin.H{"agent_id": a.ID, "hostname": a.Hostname, "os": a.OS, "version": a.Version,
-		"enrolled_at": a.EnrolledAt, "last_seen": a.LastSeen, "stale": a.Stale, "scans": scans}
+		"enrolled_at": a.EnrolledAt, "last_seen": a.LastSeen, "stale": a.Stale, "scans": scans,
+		"hostname_conflict": len(a.SameHostname) > 0, "same_hostname_agents": a.SameHostname}
 }
 
 // tokenError maps token-management errors to API errors.

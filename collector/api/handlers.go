@@ -20,6 +20,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
@@ -102,12 +103,13 @@ func (s *Server) ingest(c *gin.Context) {
 		return
 	}
 	defer release()
-	for i := range recs {
-		// The token, not the record, says which agent sent it.
-		recs[i].AgentID = tok.AgentID
-		if recs[i].Host == "" {
-			recs[i].Host = host
-		}
+	// The collector, not the agent, decides whom the records speak for
+	// (collector/identity): the token's agent, its enrolled host, the
+	// sources it is the authority for.
+	if err := s.o.Identity.Admit(ctx, tok.AgentID, host, recs); err != nil {
+		s.metrics.ingestBatches.WithLabelValues("rejected").Inc()
+		s.fail(c, s.admitError(c, tok, err))
+		return
 	}
 	if err := s.o.Ingester.Submit(ctx, tok.AgentID, key, recs); err != nil {
 		s.metrics.ingestBatches.WithLabelValues("failed").Inc()
@@ -123,6 +125,30 @@ func (s *Server) ingest(c *gin.Context) {
 		s.metrics.ingestRecords.WithLabelValues(k).Add(float64(n))
 	}
 	c.JSON(http.StatusOK, gin.H{"accepted": len(recs)})
+}
+
+// admitError maps an identity refusal to 403, audited (an agent speaking
+// for what it may not is a security event), and a time ahead of the
+// collector's clock to 400.
+func (s *Server) admitError(c *gin.Context, tok store.Token, err error) error {
+	var ref *identity.RefusedError
+	var le *wire.LineError
+	switch {
+	case errors.As(err, &ref):
+		s.o.Logger.Warn("agent batch refused", "agent_id", tok.AgentID, "reason", ref.Error())
+		e := store.AuditEntry{At: time.Now().UTC(), TokenName: tok.Name, TokenRole: tok.Role,
+			TokenID: tok.Hash[:min(12, len(tok.Hash))], Method: c.Request.Method, Route: c.FullPath(),
+			Params: "agent_id=" + tok.AgentID, Status: http.StatusForbidden, Result: "refused: " + ref.Error()}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
+		defer cancel()
+		if aerr := s.o.Store.AppendAudit(ctx, e); aerr != nil {
+			s.o.Logger.Error("audit entry not written", "route", e.Route, "err", aerr)
+		}
+		return errorf(kindForbidden, "batch refused: "+ref.Error()+"; the batch was not stored")
+	case errors.As(err, &le):
+		return bodyError(err, "batch")
+	}
+	return err
 }
 
 // readBatch decodes an agent's batch as a stream under the admission

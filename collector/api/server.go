@@ -20,6 +20,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/review"
@@ -55,6 +56,8 @@ type Options struct {
 	Auth     *auth.Authenticator
 	Fleet    *fleet.Fleet
 	Ingester *ingest.Ingester
+	// Identity admits agents' batches (default: one over Store).
+	Identity *identity.Guard
 	// Index keeps the read index that the aggregate endpoints read fresh.
 	Index           *index.Indexer
 	MaxBodyBytes    int64
@@ -92,6 +95,11 @@ func New(o Options) *Server {
 	if o.Index == nil {
 		if is, ok := o.Store.(index.Store); ok {
 			o.Index = index.New(index.Options{Store: is, Logger: o.Logger})
+		}
+	}
+	if o.Identity == nil {
+		if is, ok := o.Store.(identity.Store); ok {
+			o.Identity = identity.New(identity.Options{Store: is, Logger: o.Logger, Now: o.Now})
 		}
 	}
 	if o.StaleAfter <= 0 {
@@ -144,6 +152,10 @@ func New(o Options) *Server {
 	tokens.GET("", s.listTokens)
 	tokens.POST("", s.createToken)
 	tokens.DELETE("/:id", s.revokeToken)
+	// Shared sources (LDAP servers, AWS accounts) and the agent that speaks
+	// for each; admins move an authority (authorities.go).
+	read.GET("/authorities", s.listAuthorities)
+	v1.PUT("/authorities/:source/*scope", s.audit, s.requireRole(auth.RoleAdmin), s.setAuthority)
 	// Access reviews: security and admins run campaigns; reviewers decide
 	// their own items and see nothing else.
 	reviews := v1.Group("/reviews")

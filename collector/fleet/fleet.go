@@ -193,6 +193,12 @@ type Status struct {
 	store.Agent
 	Stale bool
 	Scans []store.ScanSummary
+	// SameHostname lists the other agents enrolled with this agent's host
+	// name. They are separate systems to the collector (each agent's rows
+	// are its own), so two of them is a conflict for an admin to resolve:
+	// a re-installed agent whose old token should be revoked, or two hosts
+	// with one name.
+	SameHostname []string
 }
 
 // Filter narrows the fleet view. Empty fields do not filter.
@@ -228,9 +234,11 @@ func (f *Fleet) List(ctx context.Context, flt Filter) ([]Status, error) {
 		byAgent[sc.AgentID] = append(byAgent[sc.AgentID], sc)
 	}
 	now := f.o.Now()
+	names := byHostname(agents)
 	out := make([]Status, 0, len(agents))
 	for _, a := range agents {
 		st := f.status(a, byAgent[a.ID], now)
+		st.SameHostname = others(names[a.Hostname], a.ID)
 		if flt.Stale != nil && st.Stale != *flt.Stale {
 			continue
 		}
@@ -252,7 +260,32 @@ func (f *Fleet) Get(ctx context.Context, id string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	return f.status(a, scans, f.o.Now()), nil
+	all, err := f.o.Store.ListAgents(ctx)
+	if err != nil {
+		return Status{}, err
+	}
+	st := f.status(a, scans, f.o.Now())
+	st.SameHostname = others(byHostname(all)[a.Hostname], a.ID)
+	return st, nil
+}
+
+func byHostname(agents []store.Agent) map[string][]string {
+	m := make(map[string][]string, len(agents))
+	for _, a := range agents {
+		m[a.Hostname] = append(m[a.Hostname], a.ID)
+	}
+	return m
+}
+
+// others is ids without self, never nil (the API shows an empty list).
+func others(ids []string, self string) []string {
+	out := []string{}
+	for _, id := range ids {
+		if id != self {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func (f *Fleet) status(a store.Agent, scans []store.ScanSummary, now time.Time) Status {

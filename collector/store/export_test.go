@@ -43,3 +43,8 @@ func LoadMigrationNames() ([]string, error) {
 	}
 	return out, nil
 }
+
+// MigrateUpTo applies the migrations up to and including version upTo.
+func (s *Store) MigrateUpTo(ctx context.Context, upTo uint32) ([]int, error) {
+	return s.migrateUpTo(ctx, upTo)
+}

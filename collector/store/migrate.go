@@ -114,6 +114,12 @@ func splitStatements(body string) []string {
 // migrations not yet recorded in schema_migrations. It returns the versions
 // it applied (none when the schema is current).
 func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
+	return s.migrateUpTo(ctx, ^uint32(0))
+}
+
+// migrateUpTo is Migrate stopping after version upTo (tests of upgrades
+// start from an older schema).
+func (s *Store) migrateUpTo(ctx context.Context, upTo uint32) (applied []int, err error) {
 	migs, err := loadMigrations()
 	if err != nil {
 		return nil, err
@@ -137,7 +143,7 @@ func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
 		return nil, err
 	}
 	for _, m := range migs {
-		if done[m.version] {
+		if done[m.version] || m.version > upTo {
 			continue
 		}
 		for i, st := range m.statements {

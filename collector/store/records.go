@@ -12,11 +12,18 @@ import (
 
 // table is one insert target: its name and explicit column list (18.16
 // rejects a batch INSERT without one), and how a record becomes a row.
+//
+// Two columns are the collector's, never the agent's: owner_agent (the
+// agent whose token delivered the row; part of the sorting key, so one
+// agent's rows never replace another's) and version (the order in which
+// the collector stored rows, so an agent's clock cannot make its rows win
+// for ever). The caller sets AgentID from the token before storing.
 type table struct {
 	name    string
 	kind    string
 	columns string
-	row     func(r *wire.Record) []any
+	// row is the record's values for columns; v is the row version.
+	row func(r *wire.Record, ver uint64) []any
 }
 
 // recordTables lists the insert targets in the order InsertRecords writes
@@ -28,64 +35,71 @@ func recordTables() []table {
 	return []table{
 		{
 			name: "assets", kind: wire.KindAsset,
-			columns: "asset_id, asset_type, location, host, source, agent_id, scan_id, owner, size, modified_at, attr_keys, attr_values, observed_at, version",
-			row: func(r *wire.Record) []any {
+			columns: "asset_id, asset_type, location, host, source, agent_id, scan_id, owner, size, modified_at, attr_keys, attr_values, observed_at, version, owner_agent",
+			row: func(r *wire.Record, ver uint64) []any {
 				k, v := sortedKV(r.Attributes)
 				return []any{r.AssetID, r.AssetType, r.Location, r.Host, r.Source, r.AgentID, r.ScanID, r.Owner, r.Size,
-					dateTime(r.ModifiedAt), k, v, dateTime(&r.ObservedAt), unixNano(r.ObservedAt)}
+					dateTime(r.ModifiedAt), k, v, dateTime(&r.ObservedAt), ver, r.AgentID}
 			},
 		},
 		{
 			name: "pii_findings", kind: wire.KindPII,
-			columns: "asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version",
-			row: func(r *wire.Record) []any {
+			columns: "asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, owner_agent",
+			row: func(r *wire.Record, ver uint64) []any {
 				return []any{r.AssetID, r.Type, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID,
 					nonNegative(r.Count), nonNegative(r.Distinct), r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Where),
-					dateTime(&r.ObservedAt), unixNano(r.ObservedAt)}
+					dateTime(&r.ObservedAt), ver, r.AgentID}
 			},
 		},
 		{
 			name: "principals", kind: wire.KindPrincipal,
-			columns: "principal_id, name, principal_type, source, host, agent_id, scan_id, enabled, privileged, privileged_via, last_login, password_last_set, mfa, attr_keys, attr_values, observed_at, version",
-			row: func(r *wire.Record) []any {
+			columns: "principal_id, name, principal_type, source, host, agent_id, scan_id, enabled, privileged, privileged_via, last_login, password_last_set, mfa, attr_keys, attr_values, observed_at, version, owner_agent",
+			row: func(r *wire.Record, ver uint64) []any {
 				k, v := sortedKV(r.Attributes)
 				return []any{r.PrincipalID, r.Name, r.PrincipalType, r.Source, r.Host, r.AgentID, r.ScanID,
 					triState(r.Enabled), flag(r.Privileged), strs(r.PrivilegedVia), dateTime(r.LastLogin), dateTime(r.PasswordLastSet),
-					triState(r.MFA), k, v, dateTime(&r.ObservedAt), unixNano(r.ObservedAt)}
+					triState(r.MFA), k, v, dateTime(&r.ObservedAt), ver, r.AgentID}
 			},
 		},
 		{
 			name: "entitlements", kind: wire.KindEntitlement,
-			columns: "principal_id, resource_id, resource_type, permission, via, privileged, source, host, agent_id, scan_id, observed_at, version",
-			row: func(r *wire.Record) []any {
+			columns: "principal_id, resource_id, resource_type, permission, via, privileged, source, host, agent_id, scan_id, observed_at, version, owner_agent",
+			row: func(r *wire.Record, ver uint64) []any {
 				return []any{r.PrincipalID, r.ResourceID, r.ResourceType, r.Permission, strs(r.Via), flag(r.Privileged),
-					r.Source, r.Host, r.AgentID, r.ScanID, dateTime(&r.ObservedAt), unixNano(r.ObservedAt)}
+					r.Source, r.Host, r.AgentID, r.ScanID, dateTime(&r.ObservedAt), ver, r.AgentID}
 			},
 		},
 		{
 			name: "scans", kind: wire.KindScan,
 			columns: "scan_id, agent_id, host, source, scanner, started_at, finished_at, status, stat_keys, stat_values, errors, attr_keys, attr_values, observed_at, version",
-			row: func(r *wire.Record) []any {
+			row: func(r *wire.Record, ver uint64) []any {
 				sk, sv := sortedKV(r.Stats)
 				k, v := sortedKV(r.Attributes)
 				return []any{r.ScanID, r.AgentID, r.Host, r.Source, r.Scanner, dateTime(r.StartedAt), dateTime(r.FinishedAt),
-					r.Status, sk, sv, strs(r.Errors), k, v, dateTime(&r.ObservedAt), unixNano(r.ObservedAt)}
+					r.Status, sk, sv, strs(r.Errors), k, v, dateTime(&r.ObservedAt), ver}
 			},
 		},
 	}
 }
 
 // InsertRecords stores validated records: one batch INSERT per table that
-// has rows. Records of one (id, scan) sent again replace themselves, so
-// retrying a failed call is safe.
+// has rows. Rows get versions from the collector's clock in the order of
+// recs (callers append in arrival order), so of two rows with one key the
+// one stored later wins, whatever the agent's clock said. A retried call
+// stores the same rows again with later versions, which is safe.
 func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
 	tables := recordTables()
-	byKind := make(map[string][]*wire.Record, len(tables))
+	base := s.reserveVersions(len(recs))
+	type posRec struct {
+		rec *wire.Record
+		pos uint64
+	}
+	byKind := make(map[string][]posRec, len(tables))
 	for i := range recs {
 		r := &recs[i]
 		switch r.Kind {
 		case wire.KindAsset, wire.KindPII, wire.KindPrincipal, wire.KindEntitlement, wire.KindScan:
-			byKind[r.Kind] = append(byKind[r.Kind], r)
+			byKind[r.Kind] = append(byKind[r.Kind], posRec{r, uint64(i)})
 		default:
 			// Nothing is written: the caller validates records first, so
 			// this is a bug upstream rather than bad input.
@@ -97,7 +111,7 @@ func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
 		if len(rows) == 0 {
 			continue
 		}
-		if err := s.insert(ctx, t.name, t.columns, len(rows), func(i int) []any { return t.row(rows[i]) }); err != nil {
+		if err := s.insert(ctx, t.name, t.columns, len(rows), func(i int) []any { return t.row(rows[i].rec, base+rows[i].pos) }); err != nil {
 			return err
 		}
 	}

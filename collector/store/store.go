@@ -237,6 +237,23 @@ func (s *Store) nextVersion() uint64 {
 	return v
 }
 
+// reserveVersions returns the first of n consecutive increasing versions
+// (n may be 0), from the same clock as nextVersion.
+func (s *Store) reserveVersions(n int) uint64 {
+	v := unixNano(time.Now())
+	s.versionMu.Lock()
+	defer s.versionMu.Unlock()
+	if v <= s.lastVersion {
+		v = s.lastVersion + 1
+	}
+	if n > 0 {
+		s.lastVersion = v + uint64(n) - 1
+	} else {
+		s.lastVersion = v
+	}
+	return v
+}
+
 // IsUnavailable reports whether err means ClickHouse could not be reached or
 // could not take the request for now (refused, reset, EOF, timeouts, a closed
 // pool, back-pressure), as opposed to a bad statement or bad data. The API

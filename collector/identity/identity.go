@@ -1,0 +1,303 @@
+// Package identity decides what an agent's records may speak for. The
+// collector treats every agent as possibly compromised, so the agent's own
+// claims about who it is and when things happened are not trusted:
+//
+//   - a record's agent is the agent whose token delivered it, and the
+//     records of a host's own sources (files, the host's accounts) belong
+//     to the host the agent enrolled as, whatever the record says;
+//   - a source several agents could scan (an LDAP server or AD domain, an
+//     AWS account: the record's host field names it) has one authority, by
+//     default the first agent that reported it, which an admin can move;
+//     records for it from any other agent are refused;
+//   - a scan id belongs to the agent that first delivered a scan record
+//     with it; another agent may not reuse it (a forged "failed" scan
+//     record would otherwise hide the owner's findings);
+//   - times more than MaxClockSkew ahead of the collector's clock are
+//     refused (row order itself comes from the collector; see
+//     store.InsertRecords).
+//
+// Rows are also keyed by their agent in the store (migration 0011), so even
+// a record that passes these checks cannot replace another agent's row.
+package identity
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Store is what the guard reads and writes.
+type Store interface {
+	GetAuthority(ctx context.Context, source, scope string) (store.Authority, error)
+	PutAuthority(ctx context.Context, a store.Authority) error
+	ListAuthorities(ctx context.Context) ([]store.Authority, error)
+	ScanOwners(ctx context.Context, scanIDs []string) (map[string][]string, error)
+	InsertRecords(ctx context.Context, recs []wire.Record) error
+}
+
+// Options configures a Guard.
+type Options struct {
+	Store Store
+	// MaxClockSkew is how far ahead of the collector's clock a record's
+	// times may be (default 5 minutes).
+	MaxClockSkew time.Duration
+	// CacheTTL bounds how long an authority or scan owner is remembered;
+	// another collector's change is seen within it (default 30 s).
+	CacheTTL time.Duration
+	// CacheSize bounds the remembered scan owners (default 100,000).
+	CacheSize int
+	Now       func() time.Time
+	Logger    *slog.Logger
+}
+
+// FirstReport is the SetBy of an authority claimed by its first report.
+const FirstReport = "first-report"
+
+// RefusedError means a record speaks for something its agent may not:
+// the API answers 403 and audits it. Line is 1-based in the batch.
+type RefusedError struct {
+	Line int
+	Msg  string
+}
+
+func (e *RefusedError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+// ErrUnknownAgent is returned when an authority is given to an agent id
+// that the caller does not know.
+var ErrUnknownAgent = errors.New("no agent has this id; list agents with GET /api/v1/agents")
+
+// Guard admits agents' batches.
+type Guard struct {
+	o Options
+
+	mu     sync.Mutex
+	owners map[scope]cachedAuthority
+	scans  map[string]cachedScan
+}
+
+type scope struct{ source, name string }
+
+type cachedAuthority struct {
+	agentID string
+	at      time.Time
+}
+
+type cachedScan struct {
+	agentID string
+	at      time.Time
+}
+
+// New returns a Guard.
+func New(o Options) *Guard {
+	if o.MaxClockSkew <= 0 {
+		o.MaxClockSkew = 5 * time.Minute
+	}
+	if o.CacheTTL <= 0 {
+		o.CacheTTL = 30 * time.Second
+	}
+	if o.CacheSize <= 0 {
+		o.CacheSize = 100_000
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return &Guard{o: o, owners: map[scope]cachedAuthority{}, scans: map[string]cachedScan{}}
+}
+
+// HostLocal reports whether a source describes the agent's own host (its
+// files and accounts) rather than a system several agents could reach.
+func HostLocal(source string) bool { return source == wire.SourceFS || source == wire.SourceHost }
+
+// Admit checks a decoded, validated batch from agentID, enrolled as host,
+// and fixes what the collector decides: every record's agent, and the host
+// of host-local records. It returns a *wire.LineError (400) for a time too
+// far ahead, a *RefusedError (403) for a record the agent may not send, or
+// a store error.
+func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Record) error {
+	limit := g.o.Now().Add(g.o.MaxClockSkew)
+	scopes := map[scope]int{} // first line of each shared scope
+	scanIDs := map[string]int{}
+	for i := range recs {
+		r := &recs[i]
+		r.AgentID = agentID
+		if HostLocal(r.Source) {
+			r.Host = host
+		} else if _, ok := scopes[scope{r.Source, r.Host}]; !ok {
+			scopes[scope{r.Source, r.Host}] = i + 1
+		}
+		if err := future(i+1, r, limit); err != nil {
+			return err
+		}
+		if r.Kind == wire.KindScan {
+			if _, ok := scanIDs[r.ScanID]; !ok {
+				scanIDs[r.ScanID] = i + 1
+			}
+		}
+	}
+	for sc, line := range scopes {
+		owner, err := g.authority(ctx, sc, agentID)
+		if err != nil {
+			return err
+		}
+		if owner != agentID {
+			return &RefusedError{Line: line, Msg: fmt.Sprintf(
+				"agent %s is the authority for %s source %q, so records for it from this agent are refused; "+
+					"an admin can move it with PUT /api/v1/authorities/%s/%s", owner, sc.source, sc.name, sc.source, sc.name)}
+		}
+	}
+	return g.checkScans(ctx, agentID, scanIDs)
+}
+
+// future refuses a record whose times lie ahead of limit.
+func future(line int, r *wire.Record, limit time.Time) error {
+	check := func(field string, t *time.Time) error {
+		if t != nil && t.After(limit) {
+			return &wire.LineError{Line: line, Field: field,
+				Err: errors.New("is ahead of the collector's clock by more than the allowed skew; fix the agent host's clock (NTP)")}
+		}
+		return nil
+	}
+	for _, f := range []struct {
+		name string
+		t    *time.Time
+	}{{"observed_at", &r.ObservedAt}, {"started_at", r.StartedAt}, {"finished_at", r.FinishedAt}} {
+		if err := check(f.name, f.t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// authority returns the agent that speaks for sc, making agentID the
+// authority when nobody is yet.
+func (g *Guard) authority(ctx context.Context, sc scope, agentID string) (string, error) {
+	now := g.o.Now()
+	g.mu.Lock()
+	c, ok := g.owners[sc]
+	g.mu.Unlock()
+	if ok && now.Sub(c.at) < g.o.CacheTTL {
+		return c.agentID, nil
+	}
+	a, err := g.o.Store.GetAuthority(ctx, sc.source, sc.name)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := g.o.Store.PutAuthority(ctx, store.Authority{Source: sc.source, Scope: sc.name, AgentID: agentID,
+			SetBy: FirstReport, SetAt: now.UTC()}); err != nil {
+			return "", fmt.Errorf("claiming the %s source %q: %w", sc.source, sc.name, err)
+		}
+		// Read back rather than trust our write: two agents reporting a
+		// new source at once both write, and both must settle on one.
+		a, err = g.o.Store.GetAuthority(ctx, sc.source, sc.name)
+		if err == nil && a.AgentID == agentID {
+			g.o.Logger.Info("source authority claimed by first report", "source", sc.source, "scope", sc.name, "agent_id", agentID)
+		}
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the authority of the %s source %q: %w", sc.source, sc.name, err)
+	}
+	g.mu.Lock()
+	if len(g.owners) >= g.o.CacheSize {
+		clear(g.owners)
+	}
+	g.owners[sc] = cachedAuthority{agentID: a.AgentID, at: now}
+	g.mu.Unlock()
+	return a.AgentID, nil
+}
+
+// checkScans refuses scan records whose id another agent already used.
+func (g *Guard) checkScans(ctx context.Context, agentID string, ids map[string]int) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := g.o.Now()
+	var ask []string
+	g.mu.Lock()
+	for id := range ids {
+		if c, ok := g.scans[id]; ok && now.Sub(c.at) < g.o.CacheTTL && c.agentID == agentID {
+			continue
+		}
+		ask = append(ask, id)
+	}
+	g.mu.Unlock()
+	if len(ask) == 0 {
+		return nil
+	}
+	owners, err := g.o.Store.ScanOwners(ctx, ask)
+	if err != nil {
+		return err
+	}
+	for _, id := range ask {
+		for _, a := range owners[id] {
+			if a != agentID {
+				return &RefusedError{Line: ids[id], Msg: fmt.Sprintf(
+					"scan_id %q was already reported by another agent; scan ids are per agent, use a new one", clip(id))}
+			}
+		}
+	}
+	g.mu.Lock()
+	if len(g.scans)+len(ask) > g.o.CacheSize {
+		clear(g.scans)
+	}
+	for _, id := range ask {
+		g.scans[id] = cachedScan{agentID: agentID, at: now}
+	}
+	g.mu.Unlock()
+	return nil
+}
+
+// Authorities lists every shared source and the agent that speaks for it.
+func (g *Guard) Authorities(ctx context.Context) ([]store.Authority, error) {
+	return g.o.Store.ListAuthorities(ctx)
+}
+
+// SetAuthority makes agentID the authority for (source, name), as an admin
+// (setBy: the admin token's id). The former authority's rows for that
+// source stop being current at once: the guard stores an empty completed
+// scan for it, which is what "current" is measured by (its rows belong to
+// an older scan from then on). It returns the former authority, if any.
+func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy string) (store.Authority, error) {
+	if HostLocal(source) {
+		return store.Authority{}, fmt.Errorf("%w: %s records always belong to the host that reported them; only shared sources (ldap, s3, iam) have an authority", ErrBadRequest, source)
+	}
+	now := g.o.Now().UTC()
+	prev, err := g.o.Store.GetAuthority(ctx, source, name)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.Authority{}, err
+	}
+	if err := g.o.Store.PutAuthority(ctx, store.Authority{Source: source, Scope: name, AgentID: agentID, SetBy: setBy, SetAt: now}); err != nil {
+		return store.Authority{}, err
+	}
+	g.mu.Lock()
+	g.owners[scope{source, name}] = cachedAuthority{agentID: agentID, at: g.o.Now()}
+	g.mu.Unlock()
+	if prev.AgentID != "" && prev.AgentID != agentID {
+		started := now
+		handover := wire.Record{Kind: wire.KindScan, Source: source, ScanID: "handover-" + uuid.NewString(), ObservedAt: now,
+			AgentID: prev.AgentID, Host: name, Scanner: source, StartedAt: &started, FinishedAt: &started,
+			Status: wire.StatusOK, Attributes: map[string]string{"authority_moved_to": agentID}}
+		if err := g.o.Store.InsertRecords(ctx, []wire.Record{handover}); err != nil {
+			return prev, fmt.Errorf("authority moved, but retiring the former authority's rows failed (set it again to retry): %w", err)
+		}
+	}
+	return prev, nil
+}
+
+// ErrBadRequest marks an authority change that can never be valid.
+var ErrBadRequest = errors.New("bad request")
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
+}

@@ -1,0 +1,142 @@
+package identity_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/collector/identity"
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/collector/store/storetest"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+var t0 = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+
+func tp(t time.Time) *time.Time { return &t }
+
+func principal(source, host, id string, privileged bool, at time.Time) wire.Record {
+	return wire.Record{Kind: wire.KindPrincipal, Source: source, ScanID: "scan-" + id, ObservedAt: at, Host: host,
+		PrincipalID: id, Name: id, PrincipalType: "user", Privileged: privileged}
+}
+
+func scan(source, host, scanID string, at time.Time, status string) wire.Record {
+	return wire.Record{Kind: wire.KindScan, Source: source, ScanID: scanID, ObservedAt: at, Host: host, Scanner: source,
+		StartedAt: tp(at.Add(-time.Minute)), FinishedAt: tp(at), Status: status}
+}
+
+func TestAdmit(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	now := t0
+	g := identity.New(identity.Options{Store: st, Now: func() time.Time { return now }})
+
+	t.Run("host-local records take the enrolled host and the token's agent", func(t *testing.T) {
+		recs := []wire.Record{principal(wire.SourceHost, "db-1", "u1", true, t0)}
+		recs[0].AgentID = "someone-else"
+		require.NoError(t, g.Admit(ctx, "agent-b", "web-2", recs))
+		require.Equal(t, "web-2", recs[0].Host)
+		require.Equal(t, "agent-b", recs[0].AgentID)
+	})
+
+	t.Run("times ahead of the collector's clock are refused with line and field", func(t *testing.T) {
+		for _, tc := range []struct {
+			name, field string
+			rec         wire.Record
+		}{
+			{"observed_at", "observed_at", principal(wire.SourceHost, "h", "u", false, t0.AddDate(74, 0, 0))},
+			{"finished_at", "finished_at", func() wire.Record {
+				r := scan(wire.SourceHost, "h", "s-fut", t0, wire.StatusOK)
+				r.FinishedAt = tp(t0.Add(time.Hour))
+				return r
+			}()},
+		} {
+			recs := []wire.Record{principal(wire.SourceHost, "h", "ok", false, t0), tc.rec}
+			err := g.Admit(ctx, "agent-a", "h", recs)
+			var le *wire.LineError
+			require.ErrorAs(t, err, &le, tc.name)
+			require.Equal(t, 2, le.Line)
+			require.Equal(t, tc.field, le.Field)
+		}
+		// A little skew is tolerated.
+		require.NoError(t, g.Admit(ctx, "agent-a", "h", []wire.Record{principal(wire.SourceHost, "h", "u", false, t0.Add(4*time.Minute))}))
+	})
+
+	t.Run("the first agent to report a shared source is its authority", func(t *testing.T) {
+		require.NoError(t, g.Admit(ctx, "agent-a", "a-host", []wire.Record{principal(wire.SourceLDAP, "dc1.corp:636", "sid-1", true, t0)}))
+		err := g.Admit(ctx, "agent-b", "b-host", []wire.Record{
+			principal(wire.SourceHost, "x", "local", false, t0),
+			principal(wire.SourceLDAP, "dc1.corp:636", "sid-1", false, t0)})
+		var ref *identity.RefusedError
+		require.ErrorAs(t, err, &ref)
+		require.Equal(t, 2, ref.Line)
+		require.Contains(t, ref.Msg, "agent-a is the authority for ldap source \"dc1.corp:636\"")
+		// Another server is another source: agent-b may claim it.
+		require.NoError(t, g.Admit(ctx, "agent-b", "b-host", []wire.Record{principal(wire.SourceLDAP, "dc2.corp:636", "sid-9", true, t0)}))
+		a, err := st.GetAuthority(ctx, wire.SourceLDAP, "dc1.corp:636")
+		require.NoError(t, err)
+		require.Equal(t, "agent-a", a.AgentID)
+		require.Equal(t, identity.FirstReport, a.SetBy)
+	})
+
+	t.Run("a scan id belongs to the agent that reported it", func(t *testing.T) {
+		rec := scan(wire.SourceHost, "a-host", "scan-owned", t0, wire.StatusOK)
+		rec.AgentID = "agent-a"
+		require.NoError(t, st.InsertRecords(ctx, []wire.Record{rec}))
+		err := g.Admit(ctx, "agent-b", "b-host", []wire.Record{scan(wire.SourceHost, "b-host", "scan-owned", t0, wire.StatusFailed)})
+		var ref *identity.RefusedError
+		require.ErrorAs(t, err, &ref)
+		require.Contains(t, ref.Msg, "scan_id")
+		require.NoError(t, g.Admit(ctx, "agent-a", "a-host", []wire.Record{scan(wire.SourceHost, "a-host", "scan-owned", t0, wire.StatusOK)}))
+	})
+}
+
+// TestSetAuthorityRetiresFormerRows: moving a source's authority makes the
+// former authority's rows for it stop being current at once, and lets the
+// new authority report.
+func TestSetAuthorityRetiresFormerRows(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	now := t0.Add(time.Hour)
+	g := identity.New(identity.Options{Store: st, Now: func() time.Time { return now }})
+
+	recs := []wire.Record{principal(wire.SourceLDAP, "dc1", "sid-1", true, t0), scan(wire.SourceLDAP, "dc1", "scan-sid-1", t0, wire.StatusOK)}
+	require.NoError(t, g.Admit(ctx, "agent-a", "a-host", recs))
+	require.NoError(t, st.InsertRecords(ctx, recs))
+	require.Equal(t, []string{"sid-1"}, currentPrincipals(t, st))
+
+	_, err := g.SetAuthority(ctx, wire.SourceHost, "x", "agent-b", "admin")
+	require.ErrorIs(t, err, identity.ErrBadRequest, "host-local sources have no authority")
+
+	prev, err := g.SetAuthority(ctx, wire.SourceLDAP, "dc1", "agent-b", "token abc")
+	require.NoError(t, err)
+	require.Equal(t, "agent-a", prev.AgentID)
+	require.Empty(t, currentPrincipals(t, st), "the former authority's rows are no longer current")
+
+	var ref *identity.RefusedError
+	require.ErrorAs(t, g.Admit(ctx, "agent-a", "a-host", []wire.Record{principal(wire.SourceLDAP, "dc1", "sid-1", true, now)}), &ref)
+	newer := []wire.Record{principal(wire.SourceLDAP, "dc1", "sid-1", true, now), scan(wire.SourceLDAP, "dc1", "scan-b", now, wire.StatusOK)}
+	require.NoError(t, g.Admit(ctx, "agent-b", "b-host", newer))
+	require.NoError(t, st.InsertRecords(ctx, newer))
+	require.Equal(t, []string{"sid-1"}, currentPrincipals(t, st))
+	as, err := g.Authorities(ctx)
+	require.NoError(t, err)
+	require.Len(t, as, 1)
+	require.Equal(t, store.Authority{Source: "ldap", Scope: "dc1", AgentID: "agent-b", SetBy: "token abc", SetAt: now}, as[0])
+}
+
+func currentPrincipals(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	var rows []struct {
+		ID string `ch:"principal_id"`
+	}
+	require.NoError(t, st.Conn().Select(context.Background(), &rows,
+		"SELECT principal_id FROM `"+st.Database()+"`.current_principals ORDER BY principal_id"))
+	out := []string{}
+	for _, r := range rows {
+		out = append(out, r.ID)
+	}
+	return out
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Authority says which agent speaks for a source several agents could
+// scan: an LDAP server or AD domain, an AWS account (Scope is the record's
+// host field for those sources).
+type Authority struct {
+	Source, Scope, AgentID string
+	// SetBy is "first-report" or the token id of the admin who set it.
+	SetBy string
+	SetAt time.Time
+}
+
+type authorityRow struct {
+	Source  string    `ch:"source"`
+	Scope   string    `ch:"scope"`
+	AgentID string    `ch:"agent_id"`
+	SetBy   string    `ch:"set_by"`
+	SetAt   time.Time `ch:"set_at"`
+}
+
+func (r authorityRow) authority() Authority {
+	return Authority{Source: r.Source, Scope: r.Scope, AgentID: r.AgentID, SetBy: r.SetBy, SetAt: r.SetAt.UTC()}
+}
+
+const authorityColumns = `source, scope, agent_id, set_by, set_at`
+
+// GetAuthority returns the authority of (source, scope), or ErrNotFound.
+func (s *Store) GetAuthority(ctx context.Context, source, scope string) (Authority, error) {
+	var rows []authorityRow
+	err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL
+		WHERE source = ? AND scope = ?`), source, scope)
+	if err != nil {
+		return Authority{}, s.wrap("reading a source authority", err)
+	}
+	if len(rows) == 0 {
+		return Authority{}, fmt.Errorf("source authority: %w", ErrNotFound)
+	}
+	return rows[0].authority(), nil
+}
+
+// ListAuthorities returns every source authority, by source and scope.
+func (s *Store) ListAuthorities(ctx context.Context) ([]Authority, error) {
+	var rows []authorityRow
+	err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL ORDER BY source, scope`))
+	if err != nil {
+		return nil, s.wrap("listing source authorities", err)
+	}
+	out := make([]Authority, len(rows))
+	for i, r := range rows {
+		out[i] = r.authority()
+	}
+	return out, nil
+}
+
+// PutAuthority sets the authority of (a.Source, a.Scope).
+func (s *Store) PutAuthority(ctx context.Context, a Authority) error {
+	return s.insert(ctx, "source_authorities", "source, scope, agent_id, set_by, set_at, version", 1, func(int) []any {
+		return []any{a.Source, a.Scope, a.AgentID, a.SetBy, dateTime(&a.SetAt), s.nextVersion()}
+	})
+}
+
+// ScanOwners returns, for each of scanIDs already stored, the agents that
+// delivered a scan record with that id (normally one).
+func (s *Store) ScanOwners(ctx context.Context, scanIDs []string) (map[string][]string, error) {
+	if len(scanIDs) == 0 {
+		return nil, nil
+	}
+	var rows []struct {
+		ScanID string   `ch:"scan_id"`
+		Agents []string `ch:"agents"`
+	}
+	err := s.conn.Select(ctx, &rows, s.sql(`SELECT scan_id, groupUniqArray(agent_id) AS agents
+		FROM {db}.scans WHERE scan_id IN ? GROUP BY scan_id`), groupSet(scanIDs))
+	if err != nil {
+		return nil, s.wrap("looking up scan owners", err)
+	}
+	out := make(map[string][]string, len(rows))
+	for _, r := range rows {
+		out[r.ScanID] = r.Agents
+	}
+	return out, nil
+}
