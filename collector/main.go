@@ -30,7 +30,9 @@ import (
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/collector/subjects"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/version"
 )
@@ -38,8 +40,10 @@ import (
 const usage = `usage:
   sightline-collector serve   [--config FILE]   API, ingest (migrates first)
   sightline-collector migrate [--config FILE]   create or upgrade the ClickHouse schema
-  sightline-collector token create --role ROLE [--name NAME] [--ttl DURATION] [--config FILE]
-        roles: ` + "admin, security, privacy, reviewer, agent-enroll" + `; a name must be unique among live tokens
+  sightline-collector token create --role ROLE [--name NAME] [--ttl DURATION] [--uses N] [--config FILE]
+        roles: ` + "admin, security, privacy, reviewer, agent-enroll" + `; a name must be unique among live tokens;
+        agent-enroll secrets expire after 168h (7 days) unless --ttl says otherwise, and
+        --uses N lets one enroll at most N agents
   sightline-collector token list   [--config FILE]   every token: id, role, name, agent, created, expires, state
   sightline-collector token revoke ID [--config FILE]
         ID: a token's id from token list (8 or more hex digits); running collectors
@@ -137,6 +141,9 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	if _, err := openKeys(ctx, c, st, log); err != nil {
+		return err
+	}
 	log.Info("schema up to date", "database", c.ClickHouse.Database)
 	return nil
 }
@@ -145,13 +152,14 @@ func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs, cfgPath := flags("token create", stderr)
 	role := fs.String("role", "", "role: "+strings.Join(auth.CreatableRoles, ", "))
 	name := fs.String("name", "", "a label for the token (who or what uses it)")
-	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 = no expiry")
+	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 = no expiry (agent-enroll: 168h)")
+	uses := fs.Int("uses", 0, "agent-enroll only: how many agents the secret may enroll; 0 = no bound")
 	_, _, st, err := open(ctx, fs, cfgPath, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	tok, _, err := auth.New(auth.Options{Store: st}).Issue(ctx, auth.IssueRequest{Role: *role, Name: *name, TTL: *ttl})
+	tok, _, err := auth.New(auth.Options{Store: st}).Issue(ctx, auth.IssueRequest{Role: *role, Name: *name, TTL: *ttl, Uses: *uses})
 	if err != nil {
 		return err
 	}
@@ -234,15 +242,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	authn := auth.New(auth.Options{Store: st})
-	fl := fleet.New(fleet.Options{Store: st, Auth: authn, StaleAfter: c.AgentStaleAfter})
-	if _, err := fl.TokenKey(ctx); err != nil {
+	ks, err := openKeys(ctx, c, st, log)
+	if err != nil {
 		return err
 	}
+	authn := auth.New(auth.Options{Store: st})
+	fl := fleet.New(fleet.Options{Store: st, Auth: authn, Keys: ks, StaleAfter: c.AgentStaleAfter})
 	var srv *api.Server
 	ing := ingest.New(ingest.Options{
 		Store: st, BatchRows: c.Ingest.BatchRows, BatchInterval: c.Ingest.BatchInterval,
-		MaxPendingRows: c.Ingest.MaxPendingRows, Logger: log,
+		MaxPendingRows: c.Ingest.MaxPendingRows, Logger: log, Rekey: ks.Rekey,
 		OnFlush: func(rows int, d time.Duration, err error) { srv.ObserveFlush(rows, d, err) },
 	})
 	rules := jurisdictions(c.Jurisdictions)
@@ -253,7 +262,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
 		Logger: log, Registry: reg, Jurisdictions: jurisdictions(c.Jurisdictions),
-		StaleAfter: c.StaleAfter,
+		StaleAfter:    c.StaleAfter,
+		SubjectBudget: subjects.NewBudget(subjects.BudgetOptions{PerHour: c.Subjects.MaxIdentifiersPerHour}),
 		Admission: admission.Options{MemoryBudgetBytes: c.Ingest.MemoryBudgetBytes, MaxInflight: c.Ingest.MaxInflight,
 			MaxRatio: cmp.Or(c.Ingest.MaxRatio, -1), RatioGraceBytes: c.Ingest.RatioGraceBytes,
 			AgentRate: c.Ingest.AgentRate, AgentBurst: c.Ingest.AgentBurst},
@@ -290,6 +300,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		err = nil
 	}
 	return err
+}
+
+// openKeys loads the key file (creating it on first start) and finishes
+// the move to collector-keyed tokens (keys.Open). serve and migrate call
+// it after the schema migrations; the token commands do not, so that
+// running them as another user never creates the key file.
+func openKeys(ctx context.Context, c config.Config, st *store.Store, log *slog.Logger) (*keys.Keys, error) {
+	ks, err := keys.Open(ctx, keys.Options{Path: c.KeyFile, Store: st, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("key_file: %w", err)
+	}
+	return ks, nil
 }
 
 func jurisdictions(js []config.Jurisdiction) []datamap.HostRule {

@@ -53,7 +53,7 @@ func (s *Server) admissionError(c *gin.Context, err error) error {
 		return errorf(kindBusy, err.Error())
 	case errors.As(err, &re):
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(re.RetryAfter.Seconds()))))
-		return errorf(kindRateLimited, err.Error())
+		return errorf(kindTooMany, err.Error())
 	}
 	return err
 }

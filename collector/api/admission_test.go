@@ -141,7 +141,7 @@ func TestIngestAgentRateAnswers429(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, string(b))
-	require.Equal(t, "rate_limited", decodeErr(t, string(b)).Error.Code)
+	require.Equal(t, "too_many_requests", decodeErr(t, string(b)).Error.Code)
 	ra := resp.Header.Get("Retry-After")
 	require.Contains(t, []string{"1", "2"}, ra, "the debt of two records at one per second")
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -26,7 +27,7 @@ const (
 	kindUnsupported   kind = "unsupported_media_type"
 	kindUnavailable   kind = "store_unavailable"
 	kindBusy          kind = "busy"
-	kindRateLimited   kind = "rate_limited"
+	kindTooMany       kind = "too_many_requests"
 	kindInternal      kind = "internal"
 )
 
@@ -41,7 +42,7 @@ var kindStatus = map[kind]int{
 	kindUnsupported:   http.StatusUnsupportedMediaType,
 	kindUnavailable:   http.StatusServiceUnavailable,
 	kindBusy:          http.StatusServiceUnavailable,
-	kindRateLimited:   http.StatusTooManyRequests,
+	kindTooMany:       http.StatusTooManyRequests,
 	kindInternal:      http.StatusInternalServerError,
 }
 
@@ -51,6 +52,8 @@ const retryAfterSeconds = "5"
 type apiError struct {
 	kind kind
 	msg  string
+	// retryAfter, when positive, is sent as Retry-After (seconds).
+	retryAfter int
 }
 
 func (e *apiError) Error() string { return e.msg }
@@ -83,7 +86,10 @@ func (s *Server) fail(c *gin.Context, err error) {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	if status == http.StatusServiceUnavailable {
+	switch {
+	case ae.retryAfter > 0:
+		c.Header("Retry-After", strconv.Itoa(ae.retryAfter))
+	case status == http.StatusServiceUnavailable:
 		c.Header("Retry-After", retryAfterSeconds)
 	}
 	if status >= 500 {

@@ -85,7 +85,7 @@ func tokenError(err error) error {
 // hash, only the id (the hash prefix the audit log uses too).
 func tokenJSON(t store.Token, now time.Time) gin.H {
 	h := gin.H{"id": auth.ID(t), "name": t.Name, "role": t.Role, "agent_id": t.AgentID, "created_at": t.CreatedAt,
-		"expires_at": nil, "revoked": t.Revoked, "live": auth.Live(t, now)}
+		"expires_at": nil, "revoked": t.Revoked, "live": auth.Live(t, now), "max_uses": t.MaxUses}
 	if t.ExpiresAt != nil {
 		h["expires_at"] = *t.ExpiresAt
 	}
@@ -115,12 +115,14 @@ func (s *Server) createToken(c *gin.Context) {
 		Role string `json:"role"`
 		Name string `json:"name"`
 		TTL  string `json:"ttl"`
+		// Uses bounds an agent-enroll secret's enrollments (0 = no bound).
+		Uses int `json:"uses"`
 	}
 	if err := decodeJSON(http.MaxBytesReader(c.Writer, c.Request.Body, 16<<10), &req); err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.Set("audit_params", "role="+req.Role+" name="+req.Name+" ttl="+req.TTL)
+	c.Set("audit_params", "role="+req.Role+" name="+req.Name+" ttl="+req.TTL+" uses="+strconv.Itoa(req.Uses))
 	var ttl time.Duration
 	if req.TTL != "" {
 		d, err := time.ParseDuration(req.TTL)
@@ -130,12 +132,12 @@ func (s *Server) createToken(c *gin.Context) {
 		}
 		ttl = d
 	}
-	tok, t, err := s.o.Auth.Issue(c.Request.Context(), auth.IssueRequest{Role: req.Role, Name: req.Name, TTL: ttl, RequireName: true})
+	tok, t, err := s.o.Auth.Issue(c.Request.Context(), auth.IssueRequest{Role: req.Role, Name: req.Name, TTL: ttl, RequireName: true, Uses: req.Uses})
 	if err != nil {
 		s.fail(c, tokenError(err))
 		return
 	}
-	c.Set("audit_params", "id="+auth.ID(t)+" role="+t.Role+" name="+t.Name+" ttl="+req.TTL)
+	c.Set("audit_params", "id="+auth.ID(t)+" role="+t.Role+" name="+t.Name+" ttl="+req.TTL+" uses="+strconv.Itoa(req.Uses))
 	out := tokenJSON(t, time.Now())
 	out["token"] = tok
 	c.JSON(http.StatusCreated, out)

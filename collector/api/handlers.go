@@ -403,7 +403,10 @@ func (s *Server) readers(c *gin.Context) {
 }
 
 // subjectSearch answers a data-subject request. The identifiers are never
-// logged or echoed: matches name them by their index in the request.
+// logged or echoed: matches name them by their index in the request. Each
+// API token may search a bounded number of identifiers per hour, so the
+// search cannot confirm guesses at scale; every search is audited with
+// the number and types of its identifiers.
 func (s *Server) subjectSearch(c *gin.Context) {
 	var req struct {
 		Identifiers []subjects.Identifier `json:"identifiers"`
@@ -412,24 +415,27 @@ func (s *Server) subjectSearch(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	key, err := s.o.Fleet.TokenKey(c.Request.Context())
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	types := make([]string, len(req.Identifiers))
 	for i, id := range req.Identifiers {
 		types[i] = id.Type
 	}
 	c.Set("audit_params", fmt.Sprintf("identifiers=%d types=%s", len(types), strings.Join(types, ",")))
-	matches, err := subjects.Search(c.Request.Context(), s.o.Store, key, req.Identifiers)
+	if len(req.Identifiers) == 0 || len(req.Identifiers) > subjects.MaxIdentifiers {
+		s.fail(c, errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers)))
+		return
+	}
+	if ok, wait := s.o.SubjectBudget.Take(auth.ID(tokenOf(c)), len(req.Identifiers)); !ok {
+		secs := int((wait + time.Second - 1) / time.Second)
+		ae := errorf(kindTooMany, fmt.Sprintf("this token's subject-search budget is spent (subjects.max_identifiers_per_hour); retry in %d s", secs))
+		ae.retryAfter = secs
+		s.fail(c, ae)
+		return
+	}
+	matches, err := subjects.Search(c.Request.Context(), s.o.Store, s.o.Fleet.Keys(), req.Identifiers)
 	var inv *subjects.InvalidError
 	switch {
 	case errors.As(err, &inv):
 		s.fail(c, errorf(kindBadRequest, inv.Error()))
-		return
-	case err != nil && len(req.Identifiers) == 0 || len(req.Identifiers) > subjects.MaxIdentifiers:
-		s.fail(c, errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers)))
 		return
 	case err != nil:
 		s.fail(c, err)

@@ -74,6 +74,9 @@ type Options struct {
 	// Admission bounds ingest: memory budget, in-flight batches, gzip
 	// ratio, per-agent rate (collector/admission; zero values: defaults).
 	Admission admission.Options
+	// SubjectBudget bounds the identifiers each token may search per hour
+	// (default: subjects.DefaultIdentifiersPerHour).
+	SubjectBudget *subjects.Budget
 }
 
 // Server is the collector's HTTP handler.
@@ -107,6 +110,9 @@ func New(o Options) *Server {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.SubjectBudget == nil {
+		o.SubjectBudget = subjects.NewBudget(subjects.BudgetOptions{})
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry)}

@@ -43,11 +43,19 @@ type TokenStore interface {
 	TokenByHash(ctx context.Context, hash string) (store.Token, error)
 	ListTokens(ctx context.Context) ([]store.Token, error)
 	TokensByHashPrefix(ctx context.Context, prefix string, limit int) ([]store.Token, error)
+	TokenUses(ctx context.Context, hash string) (uint64, error)
+	PutTokenUse(ctx context.Context, hash, agentID string, at time.Time) error
 }
 
 // DefaultCacheTTL is Options.CacheTTL's default: a token revoked on one
 // collector is refused by the others at most this long afterwards.
 const DefaultCacheTTL = 30 * time.Second
+
+// Defaults of the negative cache (Options.NegativeTTL, NegativeMax).
+const (
+	DefaultNegativeTTL = 30 * time.Second
+	DefaultNegativeMax = 10000
+)
 
 // Options configures an Authenticator.
 type Options struct {
@@ -55,7 +63,16 @@ type Options struct {
 	// CacheTTL bounds how long a verified token is trusted without asking
 	// the store again, i.e. how late a revocation takes effect.
 	CacheTTL time.Duration
-	Now      func() time.Time
+	// NegativeTTL is how long a token the store does not know is refused
+	// without asking the store again, so a flood of made-up tokens does
+	// not cost a ClickHouse query each. A token created later is not
+	// delayed by it: its hash is random, so it can only be in this cache
+	// if someone guessed it first, and tokens created through this
+	// Authenticator are dropped from it anyway. NegativeMax bounds the
+	// entries; past it, arbitrary ones are evicted.
+	NegativeTTL time.Duration
+	NegativeMax int
+	Now         func() time.Time
 }
 
 // Authenticator verifies tokens with a short-lived cache so ingest does not
@@ -64,6 +81,10 @@ type Authenticator struct {
 	o     Options
 	mu    sync.Mutex
 	cache map[string]cached
+	// neg holds hashes the store did not know, until when to trust that.
+	neg map[string]time.Time
+	// useMu serialises the check-and-record of enroll secret uses.
+	useMu sync.Mutex
 }
 
 type cached struct {
@@ -79,7 +100,13 @@ func New(o Options) *Authenticator {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Authenticator{o: o, cache: map[string]cached{}}
+	if o.NegativeTTL == 0 {
+		o.NegativeTTL = DefaultNegativeTTL
+	}
+	if o.NegativeMax <= 0 {
+		o.NegativeMax = DefaultNegativeMax
+	}
+	return &Authenticator{o: o, cache: map[string]cached{}, neg: map[string]time.Time{}}
 }
 
 // Hash is how a token is stored and looked up.
@@ -101,12 +128,16 @@ func Generate(role string) (string, error) {
 // Create issues a token with role, stores its hash and returns the token.
 // ttl 0 means it does not expire.
 func (a *Authenticator) Create(ctx context.Context, role, name, agentID string, ttl time.Duration) (string, store.Token, error) {
+	return a.create(ctx, role, name, agentID, ttl, 0)
+}
+
+func (a *Authenticator) create(ctx context.Context, role, name, agentID string, ttl time.Duration, maxUses uint32) (string, store.Token, error) {
 	tok, err := Generate(role)
 	if err != nil {
 		return "", store.Token{}, err
 	}
 	now := a.o.Now().UTC()
-	t := store.Token{Hash: Hash(tok), Role: role, AgentID: agentID, Name: name, CreatedAt: now}
+	t := store.Token{Hash: Hash(tok), Role: role, AgentID: agentID, Name: name, CreatedAt: now, MaxUses: maxUses}
 	if ttl > 0 {
 		exp := now.Add(ttl)
 		t.ExpiresAt = &exp
@@ -114,6 +145,9 @@ func (a *Authenticator) Create(ctx context.Context, role, name, agentID string, 
 	if err := a.o.Store.PutToken(ctx, t); err != nil {
 		return "", store.Token{}, fmt.Errorf("storing token: %w", err)
 	}
+	a.mu.Lock()
+	delete(a.neg, t.Hash)
+	a.mu.Unlock()
 	return tok, t, nil
 }
 
@@ -127,10 +161,15 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (store.Token, 
 	now := a.o.Now()
 	a.mu.Lock()
 	c, ok := a.cache[h]
+	negUntil, isNeg := a.neg[h]
 	a.mu.Unlock()
+	if !ok && isNeg && !now.After(negUntil) {
+		return store.Token{}, ErrInvalidToken
+	}
 	if !ok || now.After(c.expires) {
 		t, err := a.o.Store.TokenByHash(ctx, h)
 		if errors.Is(err, store.ErrNotFound) {
+			a.rememberUnknown(h, now)
 			return store.Token{}, ErrInvalidToken
 		}
 		if err != nil {
@@ -153,6 +192,21 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (store.Token, 
 		return store.Token{}, ErrInvalidToken
 	}
 	return c.tok, nil
+}
+
+// rememberUnknown puts h in the negative cache, evicting when it is full.
+func (a *Authenticator) rememberUnknown(h string, now time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// Full: drop arbitrary entries (map order), which costs O(1) rather
+	// than a sweep per new entry during a flood.
+	for k := range a.neg {
+		if len(a.neg) < a.o.NegativeMax {
+			break
+		}
+		delete(a.neg, k)
+	}
+	a.neg[h] = now.Add(a.o.NegativeTTL)
 }
 
 // Bearer extracts the token of an Authorization header.

@@ -45,7 +45,17 @@ type IssueRequest struct {
 	// RequireName refuses an empty Name (the API always sets it; the
 	// command line keeps allowing unnamed tokens for scripts).
 	RequireName bool
+	// Uses bounds how many agents an enroll secret may enroll (0 = no
+	// bound); only for RoleAgentEnroll.
+	Uses int
 }
+
+// DefaultEnrollTTL is an enroll secret's lifetime when IssueRequest.TTL
+// is 0: a secret pasted into deployment scripts should not work forever.
+const DefaultEnrollTTL = 7 * 24 * time.Hour
+
+// maxUses bounds IssueRequest.Uses (it is stored as UInt32).
+const maxUses = 1 << 20
 
 // maxNameLen bounds a token name: it is written into every audit row.
 const maxNameLen = 200
@@ -59,7 +69,16 @@ func (a *Authenticator) Issue(ctx context.Context, req IssueRequest) (string, st
 		return "", store.Token{}, fmt.Errorf("%w: role must be one of %s", ErrInvalidRequest, strings.Join(CreatableRoles, ", "))
 	}
 	if req.TTL < 0 {
-		return "", store.Token{}, fmt.Errorf("%w: ttl must not be negative (0 = no expiry)", ErrInvalidRequest)
+		return "", store.Token{}, fmt.Errorf("%w: ttl must not be negative (0 = no expiry; for agent-enroll, %s)", ErrInvalidRequest, DefaultEnrollTTL)
+	}
+	switch {
+	case req.Uses < 0 || req.Uses > maxUses:
+		return "", store.Token{}, fmt.Errorf("%w: uses must be between 1 and %d (0 = no bound)", ErrInvalidRequest, maxUses)
+	case req.Uses > 0 && req.Role != RoleAgentEnroll:
+		return "", store.Token{}, fmt.Errorf("%w: uses applies to agent-enroll secrets only", ErrInvalidRequest)
+	}
+	if req.Role == RoleAgentEnroll && req.TTL == 0 {
+		req.TTL = DefaultEnrollTTL
 	}
 	name := strings.TrimSpace(req.Name)
 	switch {
@@ -80,7 +99,40 @@ func (a *Authenticator) Issue(ctx context.Context, req IssueRequest) (string, st
 			}
 		}
 	}
-	return a.Create(ctx, req.Role, name, "", req.TTL)
+	return a.create(ctx, req.Role, name, "", req.TTL, uint32(req.Uses))
+}
+
+// UseEnrollSecret checks an enroll secret and records one use of it for
+// agentID. It fails with ErrInvalidToken for a secret that is unknown,
+// revoked, expired, of another role, or whose uses are all spent.
+//
+// The count is read and the use recorded under a mutex, so concurrent
+// enrollments through one collector never exceed it. Collectors do not
+// share that mutex: with N collectors behind one address, a secret may
+// enroll up to N-1 agents more than its count when enrollments race.
+func (a *Authenticator) UseEnrollSecret(ctx context.Context, secret, agentID string) (store.Token, error) {
+	t, err := a.Verify(ctx, secret)
+	if err != nil {
+		return store.Token{}, err
+	}
+	if t.Role != RoleAgentEnroll {
+		return store.Token{}, ErrInvalidToken
+	}
+	a.useMu.Lock()
+	defer a.useMu.Unlock()
+	if t.MaxUses > 0 {
+		n, err := a.o.Store.TokenUses(ctx, t.Hash)
+		if err != nil {
+			return store.Token{}, fmt.Errorf("checking the enroll secret's uses: %w", err)
+		}
+		if n >= uint64(t.MaxUses) {
+			return store.Token{}, ErrInvalidToken
+		}
+	}
+	if err := a.o.Store.PutTokenUse(ctx, t.Hash, agentID, a.o.Now().UTC()); err != nil {
+		return store.Token{}, fmt.Errorf("recording the enroll secret's use: %w", err)
+	}
+	return t, nil
 }
 
 func creatable(role string) bool {

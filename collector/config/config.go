@@ -31,6 +31,18 @@ type Config struct {
 	// StaleAfter: an account (not disabled) with no login for this long,
 	// or never logged in and created this long ago, is stale.
 	StaleAfter time.Duration `yaml:"stale_after"`
+	// KeyFile holds the token keys (collector/keys): mode 0600, created on
+	// first start; back it up, and give every collector of one database a
+	// copy of the same file.
+	KeyFile  string   `yaml:"key_file"`
+	Subjects Subjects `yaml:"subjects"`
+}
+
+// Subjects bounds subject search.
+type Subjects struct {
+	// MaxIdentifiersPerHour is how many identifiers one API token may
+	// search per hour; past it the API answers 429 with Retry-After.
+	MaxIdentifiersPerHour int `yaml:"max_identifiers_per_hour"`
 }
 
 // Jurisdiction maps host names to a jurisdiction ("EU", "US", "UK", …).
@@ -121,6 +133,8 @@ func Default() Config {
 		LogLevel:        "info",
 		AgentStaleAfter: 24 * time.Hour,
 		StaleAfter:      90 * 24 * time.Hour,
+		KeyFile:         "/var/lib/sightline-collector/keys.json",
+		Subjects:        Subjects{MaxIdentifiersPerHour: 1000},
 	}
 }
 
@@ -136,6 +150,7 @@ func Load(path string) (Config, error) {
 	config.Env(&c.ClickHouse.Addr, "SIGHTLINE_CLICKHOUSE_ADDR")
 	config.Env(&c.ClickHouse.Database, "SIGHTLINE_CLICKHOUSE_DATABASE")
 	config.Env(&c.ClickHouse.Username, "SIGHTLINE_CLICKHOUSE_USERNAME")
+	config.Env(&c.KeyFile, "SIGHTLINE_KEY_FILE")
 	pw, err := config.Secret(c.ClickHouse.PasswordFile, "SIGHTLINE_CLICKHOUSE_PASSWORD")
 	if err != nil {
 		return c, fmt.Errorf("clickhouse.password_file: %w", err)
@@ -172,6 +187,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("ingest.ratio_grace_bytes: must not be negative")
 	case c.Ingest.AgentRate < 0 || c.Ingest.AgentBurst < 0:
 		return fmt.Errorf("ingest.agent_rate and ingest.agent_burst: must not be negative (0: no limit / ten seconds' worth)")
+	case c.KeyFile == "":
+		return fmt.Errorf("key_file: must be the path of the collector's key file, such as /var/lib/sightline-collector/keys.json")
+	case c.Subjects.MaxIdentifiersPerHour <= 0:
+		return fmt.Errorf("subjects.max_identifiers_per_hour: must be positive, such as 1000")
 	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}

@@ -1,12 +1,10 @@
 // Package fleet enrolls agents and keeps track of them: who they are, when
 // they were last heard from, and the organisation's token key they hash
-// personal data with.
+// personal data with (held by collector/keys, never by the database).
 package fleet
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"sync"
@@ -16,15 +14,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
-// tokenKeySetting names the organisation's HMAC key in the settings table.
-const tokenKeySetting = "token_key"
-
-// ErrEnrollDenied is returned for a wrong, revoked or expired enroll secret.
-var ErrEnrollDenied = errors.New("enrollment denied: the enroll secret is unknown, revoked or expired; create one with `sightline-collector token create --role agent-enroll`")
+// ErrEnrollDenied is returned for a wrong, revoked, expired or used-up
+// enroll secret.
+var ErrEnrollDenied = errors.New("enrollment denied: the enroll secret is unknown, revoked, expired or used up; create one with `sightline-collector token create --role agent-enroll`")
 
 // Store is the part of the store fleet uses.
 type Store interface {
@@ -32,15 +29,17 @@ type Store interface {
 	GetAgent(ctx context.Context, id string) (store.Agent, error)
 	ListAgents(ctx context.Context) ([]store.Agent, error)
 	LatestScans(ctx context.Context, agentID string) ([]store.ScanSummary, error)
-	GetSetting(ctx context.Context, key string) (string, error)
-	PutSetting(ctx context.Context, key, value string) error
 }
 
 // Options configures a Fleet.
 type Options struct {
 	Store Store
 	Auth  *auth.Authenticator
-	Now   func() time.Time
+	// Keys are the token keys (keys.Open). Nil gives a random pair that
+	// lives as long as the Fleet: for tests and tools only, as tokens
+	// stored with it cannot be searched after a restart.
+	Keys *keys.Keys
+	Now  func() time.Time
 	// SeenEvery bounds how often an agent's last_seen is written. It is
 	// lowered to half of StaleAfter, so a working agent never looks stale
 	// for want of a write.
@@ -56,10 +55,9 @@ const DefaultStaleAfter = 24 * time.Hour
 
 // Fleet is the agents' registry.
 type Fleet struct {
-	o      Options
-	mu     sync.Mutex
-	seen   map[string]seenAgent
-	keyHex string
+	o    Options
+	mu   sync.Mutex
+	seen map[string]seenAgent
 }
 
 type seenAgent struct {
@@ -81,39 +79,25 @@ func New(o Options) *Fleet {
 	if o.SeenEvery > o.StaleAfter/2 {
 		o.SeenEvery = o.StaleAfter / 2
 	}
+	if o.Keys == nil {
+		k, err := keys.Generate(nil, o.Now())
+		if err != nil {
+			// crypto/rand does not fail on supported platforms.
+			panic(fmt.Sprintf("fleet: generating ephemeral token keys: %v", err))
+		}
+		o.Keys = k
+	}
 	return &Fleet{o: o, seen: map[string]seenAgent{}}
 }
 
-// TokenKey returns the organisation's token key (hex), creating it the first
-// time. Agents hash personal data with it and subject search hashes queries
-// with it, so it must never change once agents have used it.
-func (f *Fleet) TokenKey(ctx context.Context) (string, error) {
-	f.mu.Lock()
-	k := f.keyHex
-	f.mu.Unlock()
-	if k != "" {
-		return k, nil
-	}
-	k, err := f.o.Store.GetSetting(ctx, tokenKeySetting)
-	if errors.Is(err, store.ErrNotFound) {
-		b := make([]byte, 32)
-		if _, err := rand.Read(b); err != nil {
-			return "", fmt.Errorf("creating token key: %w", err)
-		}
-		if err := f.o.Store.PutSetting(ctx, tokenKeySetting, hex.EncodeToString(b)); err != nil {
-			return "", fmt.Errorf("storing token key: %w", err)
-		}
-		// Read back rather than trust our own write: two collectors starting
-		// at once both write, and every reader must settle on the same key.
-		k, err = f.o.Store.GetSetting(ctx, tokenKeySetting)
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading token key: %w", err)
-	}
-	f.mu.Lock()
-	f.keyHex = k
-	f.mu.Unlock()
-	return k, nil
+// Keys returns the token keys: ingest re-keys with them, subject search
+// hashes with them.
+func (f *Fleet) Keys() *keys.Keys { return f.o.Keys }
+
+// TokenKey returns the organisation's token key K1 (hex), which agents
+// hash personal data with. It lives in the key file, not the database.
+func (f *Fleet) TokenKey(context.Context) (string, error) {
+	return f.o.Keys.TokenKeyHex(), nil
 }
 
 // EnrollRequest is what an agent sends to enroll.
@@ -133,22 +117,16 @@ type Enrollment struct {
 
 // Enroll checks the enroll secret, registers the agent and issues its token.
 func (f *Fleet) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, error) {
-	t, err := f.o.Auth.Verify(ctx, req.EnrollSecret)
+	now := f.o.Now().UTC()
+	a := store.Agent{ID: uuid.NewString(), Hostname: req.Hostname, OS: req.OS, Version: req.Version, EnrolledAt: now, LastSeen: now}
+	_, err := f.o.Auth.UseEnrollSecret(ctx, req.EnrollSecret, a.ID)
 	if errors.Is(err, auth.ErrInvalidToken) || errors.Is(err, auth.ErrNoToken) {
 		return Enrollment{}, ErrEnrollDenied
 	}
 	if err != nil {
 		return Enrollment{}, err
 	}
-	if t.Role != auth.RoleAgentEnroll {
-		return Enrollment{}, ErrEnrollDenied
-	}
-	key, err := f.TokenKey(ctx)
-	if err != nil {
-		return Enrollment{}, err
-	}
-	now := f.o.Now().UTC()
-	a := store.Agent{ID: uuid.NewString(), Hostname: req.Hostname, OS: req.OS, Version: req.Version, EnrolledAt: now, LastSeen: now}
+	key := f.o.Keys.TokenKeyHex()
 	tok, _, err := f.o.Auth.Create(ctx, auth.RoleAgent, "agent "+req.Hostname, a.ID, 0)
 	if err != nil {
 		return Enrollment{}, err

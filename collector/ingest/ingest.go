@@ -44,6 +44,9 @@ type Options struct {
 	Now          func() time.Time
 	// OnFlush, when set, observes every flush (for metrics).
 	OnFlush func(rows int, d time.Duration, err error)
+	// Rekey, when set, replaces the tokens of each pii record in place
+	// with their stored form before the record is queued (keys.Keys.Rekey).
+	Rekey func(tokens []string)
 }
 
 // Ingester batches submitted records into store inserts.
@@ -109,6 +112,13 @@ func (in *Ingester) Seen(ctx context.Context, agentID, key string) (bool, error)
 // Submit queues recs (one agent batch) and waits until they are stored. The
 // error is the store's (use store.IsUnavailable), ErrBusy, or ctx's.
 func (in *Ingester) Submit(ctx context.Context, agentID, key string, recs []wire.Record) error {
+	if in.o.Rekey != nil {
+		for i := range recs {
+			if recs[i].Kind == wire.KindPII {
+				in.o.Rekey(recs[i].Tokens)
+			}
+		}
+	}
 	done := make(chan error, 1)
 	in.mu.Lock()
 	for len(in.pending) > 0 && len(in.pending)+len(recs) > in.o.MaxPendingRows {

@@ -27,6 +27,8 @@ type Token struct {
 	// ExpiresAt is nil for a token that never expires.
 	ExpiresAt *time.Time
 	Revoked   bool
+	// MaxUses bounds the enrollments of an enroll secret; 0 = no bound.
+	MaxUses uint32
 }
 
 // Bounds on one BatchesSeen query: the keys are inlined into the SQL text
@@ -129,8 +131,8 @@ func (s *Store) GetAgent(ctx context.Context, id string) (Agent, error) {
 
 // PutToken creates or replaces a token (revoking is a put with Revoked).
 func (s *Store) PutToken(ctx context.Context, t Token) error {
-	return s.insert(ctx, "api_tokens", "token_hash, role, agent_id, name, created_at, expires_at, revoked, version", 1, func(int) []any {
-		return []any{t.Hash, t.Role, t.AgentID, t.Name, dateTime(&t.CreatedAt), dateTime(t.ExpiresAt), flag(t.Revoked), s.nextVersion()}
+	return s.insert(ctx, "api_tokens", "token_hash, role, agent_id, name, created_at, expires_at, revoked, max_uses, version", 1, func(int) []any {
+		return []any{t.Hash, t.Role, t.AgentID, t.Name, dateTime(&t.CreatedAt), dateTime(t.ExpiresAt), flag(t.Revoked), t.MaxUses, s.nextVersion()}
 	})
 }
 

@@ -44,11 +44,12 @@ func recordTables() []table {
 		},
 		{
 			name: "pii_findings", kind: wire.KindPII,
-			columns: "asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, owner_agent",
+			columns: "asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, owner_agent, tokens_rekeyed",
+			// Ingest re-keys tokens before they get here (collector/keys).
 			row: func(r *wire.Record, ver uint64) []any {
 				return []any{r.AssetID, r.Type, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID,
 					nonNegative(r.Count), nonNegative(r.Distinct), r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Where),
-					dateTime(&r.ObservedAt), ver, r.AgentID}
+					dateTime(&r.ObservedAt), ver, r.AgentID, uint8(1)}
 			},
 		},
 		{

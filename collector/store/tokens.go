@@ -13,14 +13,15 @@ type tokenRow struct {
 	CreatedAt time.Time `ch:"created_at"`
 	ExpiresAt time.Time `ch:"expires_at"`
 	Revoked   uint8     `ch:"revoked"`
+	MaxUses   uint32    `ch:"max_uses"`
 }
 
 func (r tokenRow) token() Token {
 	return Token{Hash: r.Hash, Role: r.Role, AgentID: r.AgentID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(),
-		ExpiresAt: optTime(r.ExpiresAt), Revoked: r.Revoked != 0}
+		ExpiresAt: optTime(r.ExpiresAt), Revoked: r.Revoked != 0, MaxUses: r.MaxUses}
 }
 
-const tokenColumns = `token_hash, role, agent_id, name, created_at, expires_at, revoked`
+const tokenColumns = `token_hash, role, agent_id, name, created_at, expires_at, revoked, max_uses`
 
 // ListTokens returns every stored token (revoked and expired ones too),
 // oldest first. Agent tokens are included: revoking one is how an agent is
@@ -51,4 +52,25 @@ func (s *Store) TokensByHashPrefix(ctx context.Context, prefix string, limit int
 		out[i] = r.token()
 	}
 	return out, nil
+}
+
+// TokenUses returns how many times the token (an enroll secret) was used.
+func (s *Store) TokenUses(ctx context.Context, hash string) (uint64, error) {
+	var rows []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT count() AS n FROM {db}.token_uses WHERE token_hash = ?`), hash); err != nil {
+		return 0, s.wrap("counting a token's uses", err)
+	}
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	return rows[0].N, nil
+}
+
+// PutTokenUse records one use of a token (an enrollment).
+func (s *Store) PutTokenUse(ctx context.Context, hash, agentID string, at time.Time) error {
+	return s.insert(ctx, "token_uses", "token_hash, agent_id, used_at", 1, func(int) []any {
+		return []any{hash, agentID, dateTime(&at)}
+	})
 }

@@ -1,12 +1,12 @@
 // Package subjects answers data-subject requests: where does this person
 // appear? Identifiers are normalized and hashed with the organisation's
-// key exactly as agents do, and only the keyed tokens meet the store;
-// no identifier is kept or logged.
+// key exactly as agents do, then re-keyed as the collector stores tokens
+// (collector/keys), and only those tokens meet the store; no identifier
+// is kept or logged. Budget keeps the search from serving as an oracle.
 package subjects
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -47,17 +47,17 @@ func (e *InvalidError) Error() string {
 // MaxIdentifiers bounds one request.
 const MaxIdentifiers = 50
 
-// Search finds the current findings holding any of ids. keyHex is the
-// organisation's token key.
-func Search(ctx context.Context, st Store, keyHex string, ids []Identifier) ([]Match, error) {
+// Hasher turns a normalized value into its stored token (keys.Keys: the
+// agents' HMAC, then the collector's re-keying).
+type Hasher interface {
+	SearchToken(normalized []byte) string
+}
+
+// Search finds the current findings holding any of ids.
+func Search(ctx context.Context, st Store, keys Hasher, ids []Identifier) ([]Match, error) {
 	if len(ids) == 0 || len(ids) > MaxIdentifiers {
 		return nil, fmt.Errorf("give between 1 and %d identifiers", MaxIdentifiers)
 	}
-	key, err := hex.DecodeString(keyHex)
-	if err != nil {
-		return nil, fmt.Errorf("the organisation's token key is unreadable: %w", err)
-	}
-	tok := pii.NewTokenizer(key)
 	byToken := map[string][]int{}
 	var tokens []string
 	for i, id := range ids {
@@ -65,7 +65,7 @@ func Search(ctx context.Context, st Store, keyHex string, ids []Identifier) ([]M
 		if !ok {
 			return nil, &InvalidError{i, id.Type}
 		}
-		t := tok.Token([]byte(v))
+		t := keys.SearchToken([]byte(v))
 		if _, seen := byToken[t]; !seen {
 			tokens = append(tokens, t)
 		}

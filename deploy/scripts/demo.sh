@@ -31,6 +31,7 @@ api="http://127.0.0.1:$api_port"
 
 cat >"$work/collector.yaml" <<YAML
 listen: 127.0.0.1:$api_port
+key_file: $work/keys.json
 clickhouse:
   addr: 127.0.0.1:$CH_TCP
   database: sightline

@@ -139,8 +139,8 @@ func newStack(t *testing.T, chAddr string) *stack {
 	s.url = fmt.Sprintf("http://127.0.0.1:%d", port)
 	s.config = filepath.Join(s.dir, "collector.yaml")
 	require.NoError(t, os.WriteFile(s.config, []byte(fmt.Sprintf(
-		"listen: 127.0.0.1:%d\nclickhouse:\n  addr: %s\n  database: %s\n  dial_timeout: 2s\ningest:\n  batch_interval: 10ms\nindex:\n  max_lag: 0s\n",
-		port, chAddr, s.database)), 0o600))
+		"listen: 127.0.0.1:%d\nclickhouse:\n  addr: %s\n  database: %s\n  dial_timeout: 2s\ningest:\n  batch_interval: 10ms\nindex:\n  max_lag: 0s\nkey_file: %s\n",
+		port, chAddr, s.database, filepath.Join(s.dir, "keys.json"))), 0o600))
 	t.Cleanup(func() {
 		conn := s.clickhouse()
 		defer conn.Close()

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -24,8 +25,8 @@ import (
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/store"
-	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -65,13 +66,16 @@ func run(ctx context.Context, addr, db string, skipLoad, reuseIndex bool, nPII, 
 	if _, err := st.Migrate(ctx); err != nil {
 		return err
 	}
-	authn := auth.New(auth.Options{Store: st})
-	fl := fleet.New(fleet.Options{Store: st, Auth: authn})
-	keyHex, err := fl.TokenKey(ctx)
+	// The key file sits next to the run's database name, so a -skip-load
+	// run finds the key pair its data was stored with.
+	ks, err := keys.Open(ctx, keys.Options{Path: filepath.Join(os.TempDir(), db+".keys.json"), Store: st, Logger: log})
 	if err != nil {
 		return err
 	}
-	tok := pii.NewTokenizer(mustHex(keyHex))
+	authn := auth.New(auth.Options{Store: st})
+	fl := fleet.New(fleet.Options{Store: st, Auth: authn, Keys: ks})
+	// Loaded straight into the store, so keyed as stored (both steps).
+	tok := ks.SearchToken
 	t0 := time.Now().UTC().Truncate(time.Second)
 
 	var load time.Duration
@@ -190,7 +194,7 @@ func run(ctx context.Context, addr, db string, skipLoad, reuseIndex bool, nPII, 
 }
 
 // loadData writes the data set through the store's insert path.
-func loadData(ctx context.Context, st *store.Store, tok *pii.Tokenizer, t0 time.Time, nPII, nEnt, nPri int) error {
+func loadData(ctx context.Context, st *store.Store, tok func([]byte) string, t0 time.Time, nPII, nEnt, nPri int) error {
 	var batch []wire.Record
 	flush := func(force bool) error {
 		if len(batch) >= 200_000 || (force && len(batch) > 0) {
@@ -223,7 +227,7 @@ func loadData(ctx context.Context, st *store.Store, tok *pii.Tokenizer, t0 time.
 			p := env(wire.KindPII, wire.SourceFS, h)
 			p.AssetID, p.Location, p.Type, p.Category, p.Confidence = r.AssetID, loc, ty.typ, ty.cat, wire.ConfidenceHigh
 			p.Count, p.Distinct, p.Samples = int64(20+a%50), int64(1+a%20), []string{ty.sample}
-			p.Tokens = []string{tok.Token([]byte(fmt.Sprintf("person-%d@example.com", (a*len(types)+k)%1_000_000)))}
+			p.Tokens = []string{tok([]byte(fmt.Sprintf("person-%d@example.com", (a*len(types)+k)%1_000_000)))}
 			if err := add(p); err != nil {
 				return err
 			}
@@ -273,12 +277,4 @@ func pct(ds []time.Duration) (time.Duration, time.Duration) {
 		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(time.Millisecond)
 	}
 	return at(0.50), at(0.95)
-}
-
-func mustHex(s string) []byte {
-	b := make([]byte, len(s)/2)
-	for i := range b {
-		fmt.Sscanf(s[2*i:2*i+2], "%02x", &b[i])
-	}
-	return b
 }

@@ -137,7 +137,8 @@ func run(ctx context.Context, addr string, n, agents, batch int, agentBin string
 	// before the clock starts: that is the agents' work, not the collector's.
 	authn := auth.New(auth.Options{Store: collStore})
 	fl := fleet.New(fleet.Options{Store: collStore, Auth: authn})
-	ing := ingest.New(ingest.Options{Store: collStore, Logger: log})
+	// Re-keyed as the collector does (ephemeral keys: nothing is searched).
+	ing := ingest.New(ingest.Options{Store: collStore, Logger: log, Rekey: fl.Keys().Rekey})
 	ingCtx, stopIng := context.WithCancel(ctx)
 	ingDone := make(chan struct{})
 	go func() { defer close(ingDone); ing.Run(ingCtx) }()

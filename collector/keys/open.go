@@ -1,0 +1,168 @@
+package keys
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+// Settings rows this package reads and writes. None holds a key.
+const (
+	// LegacyTokenKeySetting is where versions before the key file kept K1
+	// (in clear): it is read once, moved to the key file and deleted.
+	LegacyTokenKeySetting = "token_key"
+	// FingerprintSetting holds Fingerprint() of the key pair the stored
+	// tokens are keyed with.
+	FingerprintSetting = "token_key_fingerprint"
+	// RekeyedSetting is "1" once every stored token is re-keyed.
+	RekeyedSetting = "tokens_rekeyed"
+)
+
+// Store is what opening the keys needs from the store.
+type Store interface {
+	GetSetting(ctx context.Context, key string) (string, error)
+	PutSetting(ctx context.Context, key, value string) error
+	// PurgeSetting deletes a setting so that no part of the table still
+	// holds its value.
+	PurgeSetting(ctx context.Context, key string) error
+	// RekeyFindings rewrites the findings whose tokens are not re-keyed
+	// yet with rekey applied, and returns how many it rewrote.
+	RekeyFindings(ctx context.Context, rekey func(tokens []string)) (int, error)
+	// PurgeAgentTokens rebuilds everything derived from the findings'
+	// tokens (pii_tokens, the read index) so that no table holds a token
+	// from before the re-keying.
+	PurgeAgentTokens(ctx context.Context) error
+}
+
+// Options says where the key file is and what it protects.
+type Options struct {
+	Path   string
+	Store  Store
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Open loads the key file, creating it on first start (taking K1 from the
+// settings table when an older version left it there, so enrolled agents
+// keep working), checks that it is the key pair the database's tokens are
+// keyed with, and finishes the upgrade from agent-keyed storage: K1 is
+// deleted from the settings table and every stored token is re-keyed.
+// Every step is idempotent, so a collector stopped half way finishes the
+// job at its next start. Call it after the schema migrations and before
+// serving.
+//
+// Several collectors on one database must share one key file: create it
+// on one (start it once) and copy it, mode 0600, to the others before
+// starting them. A collector whose file does not match refuses to start.
+// Stop every collector of an older version before the first start of this
+// one: an old collector would put K1 back into the settings table and
+// store agent-keyed tokens.
+func Open(ctx context.Context, o Options) (*Keys, error) {
+	if o.Path == "" {
+		o.Path = DefaultPath
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	legacy, err := optSetting(ctx, o.Store, LegacyTokenKeySetting)
+	if err != nil {
+		return nil, err
+	}
+	fp, err := optSetting(ctx, o.Store, FingerprintSetting)
+	if err != nil {
+		return nil, err
+	}
+	k, err := ReadFile(o.Path)
+	if errors.Is(err, ErrNoKeyFile) {
+		if fp != "" && legacy == "" {
+			return nil, fmt.Errorf("key file %s is missing, but the database's tokens are keyed with an existing one: copy the key file (mode 0600) from the collector that created it, or restore it from your backup", o.Path)
+		}
+		k, err = create(o, legacy)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if legacy != "" && legacy != k.TokenKeyHex() {
+		return nil, fmt.Errorf("key file %s holds a different token key than the settings table: agents enrolled with the table's key; restore the matching key file or delete %s so that it is recreated from the table", o.Path, o.Path)
+	}
+	switch {
+	case fp == "":
+		// The first start with a key file: claim the database for it.
+		if err := o.Store.PutSetting(ctx, FingerprintSetting, k.Fingerprint()); err != nil {
+			return nil, fmt.Errorf("recording the key fingerprint: %w", err)
+		}
+	case fp != k.Fingerprint():
+		return nil, fmt.Errorf("key file %s is not the one this database's tokens are keyed with (fingerprint %s, database %s): every collector of a database needs a copy of the same key file", o.Path, k.Fingerprint(), fp)
+	}
+	if legacy != "" {
+		// The key file (synced) holds K1 now; no table may.
+		if err := o.Store.PurgeSetting(ctx, LegacyTokenKeySetting); err != nil {
+			return nil, fmt.Errorf("removing the token key from the settings table: %w", err)
+		}
+		o.Logger.Info("token key moved from the settings table to the key file", "key_file", o.Path)
+	}
+	done, err := optSetting(ctx, o.Store, RekeyedSetting)
+	if err != nil {
+		return nil, err
+	}
+	if done != "1" {
+		start := o.Now()
+		n, err := o.Store.RekeyFindings(ctx, k.Rekey)
+		if err != nil {
+			return nil, fmt.Errorf("re-keying stored tokens (restart the collector to resume): %w", err)
+		}
+		if err := o.Store.PurgeAgentTokens(ctx); err != nil {
+			return nil, fmt.Errorf("removing agent-keyed tokens (restart the collector to resume): %w", err)
+		}
+		if err := o.Store.PutSetting(ctx, RekeyedSetting, "1"); err != nil {
+			return nil, fmt.Errorf("recording the re-keying: %w", err)
+		}
+		o.Logger.Info("stored tokens re-keyed", "findings", n, "duration", o.Now().Sub(start))
+	}
+	return k, nil
+}
+
+func create(o Options, legacy string) (*Keys, error) {
+	var k1 []byte
+	if legacy != "" {
+		b, err := hex.DecodeString(legacy)
+		if err != nil || len(b) < 16 {
+			return nil, fmt.Errorf("the settings table's token key is not hex of at least 16 bytes; it cannot be moved to the key file")
+		}
+		k1 = b
+	}
+	k, err := Generate(k1, o.Now())
+	if err != nil {
+		return nil, err
+	}
+	err = CreateFile(o.Path, k)
+	if errors.Is(err, fs.ErrExist) {
+		// Another process on this host created it first: use that one.
+		return ReadFile(o.Path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.Logger.Info("key file created", "key_file", o.Path, "token_key_from_settings", legacy != "")
+	return k, nil
+}
+
+func optSetting(ctx context.Context, st Store, key string) (string, error) {
+	v, err := st.GetSetting(ctx, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading setting %s: %w", key, err)
+	}
+	return v, nil
+}

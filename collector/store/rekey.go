@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Re-keying the stored tokens (collector/keys): agents' tokens are keyed
+// with a key every agent knows, so the collector stores them re-keyed with
+// a key only it holds. Databases of older versions hold agent-keyed tokens
+// in pii_findings, pii_tokens and idx_findings; the functions here rewrite
+// them in place. The re-keying itself runs in Go: ClickHouse has no HMAC,
+// and a key in SQL text would land in the server's query_log.
+
+// rekeyChunkRows is about how many findings one pass of RekeyFindings
+// holds in memory.
+const rekeyChunkRows = 50000
+
+// latestFindingColumns reads, per sorting key (asset_id, type,
+// owner_agent), the newest row as
+// FINAL would keep it (ties go to the re-keyed row), through argMax: a
+// filter on tokens_rekeyed next to FINAL may run before the rows are
+// collapsed (PREWHERE), which would re-key a row twice.
+const latestFindingColumns = `asset_id, type, owner_agent,
+	argMax(category, (version, tokens_rekeyed)) AS r_category,
+	argMax(location, (version, tokens_rekeyed)) AS r_location,
+	argMax(host, (version, tokens_rekeyed)) AS r_host,
+	argMax(source, (version, tokens_rekeyed)) AS r_source,
+	argMax(agent_id, (version, tokens_rekeyed)) AS r_agent_id,
+	argMax(scan_id, (version, tokens_rekeyed)) AS r_scan_id,
+	argMax(count, (version, tokens_rekeyed)) AS r_count,
+	argMax(distinct_count, (version, tokens_rekeyed)) AS r_distinct_count,
+	argMax(confidence, (version, tokens_rekeyed)) AS r_confidence,
+	argMax(samples, (version, tokens_rekeyed)) AS r_samples,
+	argMax(tokens, (version, tokens_rekeyed)) AS r_tokens,
+	argMax(locations, (version, tokens_rekeyed)) AS r_locations,
+	argMax(observed_at, (version, tokens_rekeyed)) AS r_observed_at,
+	max(version) AS r_version`
+
+type findingRow struct {
+	AssetID       string    `ch:"asset_id"`
+	Type          string    `ch:"type"`
+	OwnerAgent    string    `ch:"owner_agent"`
+	Category      string    `ch:"r_category"`
+	Location      string    `ch:"r_location"`
+	Host          string    `ch:"r_host"`
+	Source        string    `ch:"r_source"`
+	AgentID       string    `ch:"r_agent_id"`
+	ScanID        string    `ch:"r_scan_id"`
+	Count         uint64    `ch:"r_count"`
+	DistinctCount uint64    `ch:"r_distinct_count"`
+	Confidence    string    `ch:"r_confidence"`
+	Samples       []string  `ch:"r_samples"`
+	Tokens        []string  `ch:"r_tokens"`
+	Locations     []string  `ch:"r_locations"`
+	ObservedAt    time.Time `ch:"r_observed_at"`
+	Version       uint64    `ch:"r_version"`
+}
+
+// RekeyFindings rewrites every pii_findings row whose newest version is
+// not re-keyed yet: its tokens go through rekey and it is inserted again
+// with a higher version and tokens_rekeyed = 1, so the rewrite replaces
+// it. It
+// returns how many rows it rewrote. A second call (after a crash half way)
+// finds only the rows still left, so no token is re-keyed twice. The
+// table is read in slices of about rekeyChunkRows findings (by a hash of
+// the asset id) to bound memory. Nothing else may write pii_findings
+// meanwhile (the collector calls it before serving).
+func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) (int, error) {
+	// Migration 0011 deletes the ownerless originals of rows it copied
+	// with a mutation; rewriting one of them would bring it back.
+	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
+		return 0, err
+	}
+	var cnt []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.long.Select(ctx, &cnt, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE tokens_rekeyed = 0 AND owner_agent != ''`)); err != nil {
+		return 0, s.wrap("counting findings to re-key", err)
+	}
+	if len(cnt) == 0 || cnt[0].N == 0 {
+		return 0, nil
+	}
+	chunks := cnt[0].N/rekeyChunkRows + 1
+	total := 0
+	for c := uint64(0); c < chunks; c++ {
+		var rows []findingRow
+		q := `SELECT ` + latestFindingColumns + ` FROM {db}.pii_findings
+			WHERE cityHash64(asset_id) % ? = ? AND owner_agent != ''
+			GROUP BY asset_id, type, owner_agent
+			HAVING argMax(tokens_rekeyed, (version, tokens_rekeyed)) = 0`
+		if err := s.long.Select(ctx, &rows, s.sql(q), chunks, c); err != nil {
+			return total, s.wrap("reading findings to re-key", err)
+		}
+		for i := range rows {
+			rekey(rows[i].Tokens)
+		}
+		// Versions from the collector's clock, as ingest writes them, and
+		// always above the row's own, so the rewrite wins.
+		base := s.reserveVersions(len(rows))
+		err := s.insert(ctx, "pii_findings", "asset_id, type, owner_agent, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, tokens_rekeyed", len(rows), func(i int) []any {
+			r := &rows[i]
+			return []any{r.AssetID, r.Type, r.OwnerAgent, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID, r.Count,
+				r.DistinctCount, r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Locations), r.ObservedAt,
+				max(base+uint64(i), r.Version+1), uint8(1)}
+		})
+		if err != nil {
+			return total, err
+		}
+		total += len(rows)
+	}
+	return total, nil
+}
+
+// PurgeAgentTokens removes what RekeyFindings left behind: the replaced
+// rows of pii_findings (merged away), pii_tokens (emptied and refilled
+// from the re-keyed findings) and the read index's findings (emptied, and
+// the index marked unbuilt, so the next read waits for a rebuild). It
+// fails if a row that is not re-keyed survives the merge.
+//
+// Merged-away and truncated parts stay on disk as inactive parts until
+// ClickHouse's cleanup removes them (old_parts_lifetime, 8 minutes by
+// default); no query reads them.
+func (s *Store) PurgeAgentTokens(ctx context.Context) error {
+	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
+		return err
+	}
+	if err := s.long.Exec(ctx, s.sql(`OPTIMIZE TABLE {db}.pii_findings FINAL`)); err != nil {
+		return s.wrap("merging re-keyed findings", err)
+	}
+	var left []struct {
+		N uint64 `ch:"n"`
+	}
+	// No FINAL: after the merge no row may be left unconverted.
+	if err := s.long.Select(ctx, &left, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE tokens_rekeyed = 0`)); err != nil {
+		return s.wrap("checking the re-keyed findings", err)
+	}
+	if len(left) == 1 && left[0].N > 0 {
+		return fmt.Errorf("%d findings still hold agent-keyed tokens after the merge; ClickHouse may have skipped it (disk space?); restart the collector to retry", left[0].N)
+	}
+	steps := []struct{ what, q string }{
+		{"emptying the token index", `TRUNCATE TABLE {db}.pii_tokens`},
+		{"refilling the token index", `INSERT INTO {db}.pii_tokens (token, host, asset_id, type, scan_id, version)
+			SELECT arrayJoin(tokens) AS token, host, asset_id, type, scan_id, version
+			FROM {db}.pii_findings FINAL WHERE tokens_rekeyed = 1`},
+		{"emptying the read index's findings", `TRUNCATE TABLE {db}.idx_findings`},
+		{"marking the read index unbuilt", `TRUNCATE TABLE {db}.idx_builds`},
+	}
+	for _, st := range steps {
+		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {
+			return s.wrap(st.what, err)
+		}
+	}
+	return s.markWrite(ctx)
+}
+
+// PurgeSetting deletes a setting so that no part of the settings table
+// still holds its value: a DELETE mutation, awaited, then a merge.
+func (s *Store) PurgeSetting(ctx context.Context, key string) error {
+	if err := s.long.Exec(ctx, s.sql("ALTER TABLE {db}.settings DELETE WHERE `key` = ?"), key); err != nil {
+		return s.wrap("deleting a setting", err)
+	}
+	if err := s.awaitMutations(ctx, "settings"); err != nil {
+		return err
+	}
+	return s.wrap("merging the settings table", s.long.Exec(ctx, s.sql(`OPTIMIZE TABLE {db}.settings FINAL`)))
+}
+
+// awaitMutations waits until the table has no unfinished mutation (18.16
+// has no mutations_sync).
+func (s *Store) awaitMutations(ctx context.Context, table string) error {
+	for {
+		var rows []struct {
+			N      uint64 `ch:"n"`
+			Reason string `ch:"reason"`
+		}
+		err := s.conn.Select(ctx, &rows, `SELECT count() AS n, any(latest_fail_reason) AS reason FROM system.mutations
+			WHERE database = ? AND table = ? AND is_done = 0`, s.o.Database, table)
+		if err != nil {
+			// 18.16 has no latest_fail_reason.
+			err = s.conn.Select(ctx, &rows, `SELECT count() AS n, '' AS reason FROM system.mutations
+				WHERE database = ? AND table = ? AND is_done = 0`, s.o.Database, table)
+		}
+		if err != nil {
+			return s.wrap("waiting for a mutation of "+table, err)
+		}
+		if len(rows) == 0 || rows[0].N == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for a mutation of %s: %w (reason so far: %q)", table, ctx.Err(), rows[0].Reason)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
