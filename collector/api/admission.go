@@ -3,9 +3,7 @@ package api
 import (
 	"errors"
 	"math"
-	"strconv"
 
-	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sightline-dev/sightline/collector/admission"
@@ -41,7 +39,7 @@ func newAdmission(o Options, reg prometheus.Registerer) *admission.Controller {
 // a gzip bomb or a batch beyond the whole budget is 413 (retrying cannot
 // help), a spent budget or in-flight cap 503, an agent over its rate 429;
 // both of the latter with Retry-After, which the agent honours.
-func (s *Server) admissionError(c *gin.Context, err error) error {
+func (s *Server) admissionError(err error) error {
 	var re *admission.RateError
 	var ratio *admission.RatioError
 	switch {
@@ -52,8 +50,9 @@ func (s *Server) admissionError(c *gin.Context, err error) error {
 	case errors.Is(err, admission.ErrBusy):
 		return errorf(kindBusy, err.Error())
 	case errors.As(err, &re):
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(re.RetryAfter.Seconds()))))
-		return errorf(kindTooMany, err.Error())
+		ae := errorf(kindTooMany, err.Error()+" (ingest.agent_rate)")
+		ae.retryAfter = int(math.Ceil(re.RetryAfter.Seconds()))
+		return ae
 	}
 	return err
 }

@@ -161,7 +161,7 @@ func (s *Server) admitError(c *gin.Context, tok store.Token, err error) error {
 func (s *Server) readBatch(c *gin.Context, agentID string) (recs []wire.Record, release func(), err error) {
 	t, err := s.adm.Admit(agentID)
 	if err != nil {
-		return nil, nil, s.admissionError(c, err)
+		return nil, nil, s.admissionError(err)
 	}
 	ctx := c.Request.Context()
 	// Rows may still wait in the ingester only if the request ended before
@@ -202,10 +202,10 @@ func (s *Server) readBatch(c *gin.Context, agentID string) (recs []wire.Record, 
 				s.o.Logger.Warn("gzip batch refused: expands past ingest.max_ratio", "agent_id", agentID,
 					"decoded_bytes", re.Decoded, "compressed_bytes", re.Compressed)
 			}
-			return nil, nil, s.admissionError(c, bodyError(err, "batch"))
+			return nil, nil, s.admissionError(bodyError(err, "batch"))
 		}
 		if err := t.Charge(admission.RecordBytes(&rec)); err != nil {
-			return nil, nil, s.admissionError(c, err)
+			return nil, nil, s.admissionError(err)
 		}
 		recs = append(recs, rec)
 	}
