@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/config"
@@ -271,6 +273,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		Logger: log, Registry: reg, Jurisdictions: jurisdictions(c.Jurisdictions),
 		StaleAfter:    c.StaleAfter,
 		SubjectBudget: subjects.NewBudget(subjects.BudgetOptions{PerHour: c.Subjects.MaxIdentifiersPerHour}),
+		Admission: admission.Options{MemoryBudgetBytes: c.Ingest.MemoryBudgetBytes, MaxInflight: c.Ingest.MaxInflight,
+			MaxRatio: cmp.Or(c.Ingest.MaxRatio, -1), RatioGraceBytes: c.Ingest.RatioGraceBytes,
+			AgentRate: c.Ingest.AgentRate, AgentBurst: c.Ingest.AgentBurst},
 	})
 
 	ingCtx, stopIngest := context.WithCancel(context.WithoutCancel(ctx))

@@ -3,7 +3,6 @@ package api
 import (
 	"compress/gzip"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sightline-dev/sightline/collector/access"
+	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
@@ -26,6 +26,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
+	"github.com/sightline-dev/sightline/internal/csvsafe"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -95,12 +96,13 @@ func (s *Server) ingest(c *gin.Context) {
 		return
 	}
 
-	recs, err := s.readBatch(c)
+	recs, release, err := s.readBatch(c, tok.AgentID)
 	if err != nil {
 		s.metrics.ingestBatches.WithLabelValues("rejected").Inc()
 		s.fail(c, err)
 		return
 	}
+	defer release()
 	// The collector, not the agent, decides whom the records speak for
 	// (collector/identity): the token's agent, its enrolled host, the
 	// sources it is the authority for.
@@ -149,22 +151,45 @@ func (s *Server) admitError(c *gin.Context, tok store.Token, err error) error {
 	return err
 }
 
-func (s *Server) readBatch(c *gin.Context) ([]wire.Record, error) {
+// readBatch decodes an agent's batch as a stream under the admission
+// controller (collector/admission): the agent's rate and the in-flight cap
+// are checked first, every decoded record is charged to the shared memory
+// budget as it comes out, and a gzip body that expands more than any real
+// batch is refused a few MiB in. The caller must call release when the
+// request ends (after Submit): the budget stays held until then, and past
+// it while the ingester may still hold the rows.
+func (s *Server) readBatch(c *gin.Context, agentID string) (recs []wire.Record, release func(), err error) {
+	t, err := s.adm.Admit(agentID)
+	if err != nil {
+		return nil, nil, s.admissionError(err)
+	}
+	ctx := c.Request.Context()
+	// Rows may still wait in the ingester only if the request ended before
+	// the flush that stores them answered it.
+	rel := func() { t.Release(ctx.Err() != nil) }
+	defer func() {
+		if err != nil {
+			rel()
+		}
+	}()
 	var body io.Reader = http.MaxBytesReader(c.Writer, c.Request.Body, s.o.MaxBodyBytes)
 	switch enc := strings.ToLower(c.GetHeader("Content-Encoding")); enc {
 	case "", "identity":
 	case "gzip":
-		zr, err := gzip.NewReader(body)
+		compressed := &admission.CountingReader{R: body}
+		zr, err := gzip.NewReader(compressed)
 		if err != nil {
-			return nil, bodyError(err, "gzip body")
+			return nil, nil, bodyError(err, "gzip body")
 		}
 		defer zr.Close()
-		body = &limitedReader{r: zr, left: s.o.MaxDecodedBytes}
+		ao := s.adm.Options()
+		body = &admission.RatioReader{R: &limitedReader{r: zr, left: s.o.MaxDecodedBytes}, Compressed: compressed,
+			Max: ao.MaxRatio, Grace: ao.RatioGraceBytes}
 	default:
-		return nil, errorf(kindUnsupported, fmt.Sprintf("Content-Encoding %q is not supported; use gzip or none", enc))
+		return nil, nil, errorf(kindUnsupported, fmt.Sprintf("Content-Encoding %q is not supported; use gzip or none", enc))
 	}
 	dec := wire.NewDecoder(body)
-	recs := make([]wire.Record, 0, 1024)
+	recs = make([]wire.Record, 0, 256)
 	for {
 		var rec wire.Record
 		err := dec.Decode(&rec)
@@ -172,14 +197,23 @@ func (s *Server) readBatch(c *gin.Context) ([]wire.Record, error) {
 			break
 		}
 		if err != nil {
-			return nil, bodyError(err, "batch")
+			if re := (*admission.RatioError)(nil); errors.As(err, &re) {
+				// Worth an operator's look: no agent sends this.
+				s.o.Logger.Warn("gzip batch refused: expands past ingest.max_ratio", "agent_id", agentID,
+					"decoded_bytes", re.Decoded, "compressed_bytes", re.Compressed)
+			}
+			return nil, nil, s.admissionError(bodyError(err, "batch"))
+		}
+		if err := t.Charge(admission.RecordBytes(&rec)); err != nil {
+			return nil, nil, s.admissionError(err)
 		}
 		recs = append(recs, rec)
 	}
 	if len(recs) == 0 {
-		return nil, errorf(kindBadRequest, "empty batch: send at least one NDJSON record")
+		return nil, nil, errorf(kindBadRequest, "empty batch: send at least one NDJSON record")
 	}
-	return recs, nil
+	t.Records(len(recs))
+	return recs, rel, nil
 }
 
 // errDecodedTooLarge marks a gzip body that expands past the limit.
@@ -211,6 +245,8 @@ func bodyError(err error, what string) error {
 		return errorf(kindTooLarge, fmt.Sprintf("request body larger than %d bytes; send smaller batches", mbe.Limit))
 	case errors.Is(err, errDecodedTooLarge):
 		return errorf(kindTooLarge, "decompressed body too large; send smaller batches")
+	case errors.As(err, new(*admission.RatioError)):
+		return err // admissionError words it
 	case errors.As(err, &le):
 		return errorf(kindInvalidRecord, "invalid "+what+": "+le.Error()+"; the batch was not stored")
 	default:
@@ -421,10 +457,14 @@ func (s *Server) incidentImpact(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	if err := req.Check(); err != nil {
+		s.fail(c, errorf(kindBadRequest, err.Error()))
+		return
+	}
 	c.Set("audit_params", fmt.Sprintf("hosts=%s assets=%d locations=%s principals=%d",
 		strings.Join(req.Hosts, ","), len(req.Assets), strings.Join(req.Locations, ","), len(req.Principals)))
 	im, err := incident.Assess(c.Request.Context(), s.o.Store, req)
-	if errors.Is(err, incident.ErrEmptyScope) {
+	if errors.Is(err, incident.ErrEmptyScope) || errors.Is(err, incident.ErrTooMany) {
 		s.fail(c, errorf(kindBadRequest, err.Error()))
 		return
 	}
@@ -676,7 +716,9 @@ func (s *Server) dataMap(c *gin.Context) {
 	case "csv":
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="sightline-data-map.csv"`)
-		w := csv.NewWriter(c.Writer)
+		// Cells are neutralised: a name or comment must not become a live
+		// spreadsheet formula (internal/csvsafe).
+		w := csvsafe.NewWriter(c.Writer)
 		_ = w.Write([]string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "records", "people_at_most",
 			"world_readable_assets", "public_assets", "max_readers"})
 		for _, m := range systems {
@@ -685,7 +727,7 @@ func (s *Server) dataMap(c *gin.Context) {
 				strconv.FormatUint(m.DistinctAtMost, 10), strconv.FormatUint(m.WorldReadableAssets, 10),
 				strconv.FormatUint(m.PublicAssets, 10), strconv.FormatUint(m.MaxReaders, 10)})
 		}
-		w.Flush()
+		_ = w.Flush()
 	default:
 		s.fail(c, errorf(kindBadRequest, "format must be json or csv"))
 	}
@@ -749,8 +791,17 @@ func (s *Server) createCampaign(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"campaign_id": camp.ID, "name": camp.Name, "items": n, "due": camp.Due})
 }
 
+// viewer is who reads a campaign: reviewers see only their own items.
+func viewer(t store.Token) review.Viewer {
+	return review.Viewer{Name: t.Name, All: t.Role != auth.RoleReviewer}
+}
+
+// campaignStatus is the campaign's header and progress. A reviewer with no
+// item in it gets 404, as for an unknown campaign (not 403, which would
+// tell them it exists); the revoked-but-still-present list shows a
+// reviewer only their own items.
 func (s *Server) campaignStatus(c *gin.Context) {
-	st, err := review.Progress(c.Request.Context(), s.o.Store, c.Param("id"))
+	st, err := review.ProgressFor(c.Request.Context(), s.o.Store, c.Param("id"), viewer(tokenOf(c)))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -766,17 +817,15 @@ func (s *Server) campaignStatus(c *gin.Context) {
 }
 
 func (s *Server) campaignItems(c *gin.Context) {
-	items, err := s.o.Store.ReviewItems(c.Request.Context(), c.Param("id"))
+	// Reviewers see only their own items: an empty list, for a campaign
+	// that exists or not, says nothing.
+	items, err := review.Items(c.Request.Context(), s.o.Store, c.Param("id"), viewer(tokenOf(c)))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	t := tokenOf(c)
 	out := make([]gin.H, 0, len(items))
 	for _, it := range items {
-		if t.Role == auth.RoleReviewer && it.Reviewer != t.Name {
-			continue // reviewers see only their own items
-		}
 		out = append(out, gin.H{"item_id": it.ItemID, "principal_id": it.PrincipalID, "principal": it.PrincipalName,
 			"resource_id": it.ResourceID, "resource_type": it.ResourceType, "permission": it.Permission, "via": it.Via,
 			"privileged": it.Privileged, "reviewer": it.Reviewer, "reviewer_source": it.ReviewerSource, "decision": it.Decision,
@@ -831,7 +880,9 @@ func (s *Server) campaignExport(c *gin.Context) {
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="review-`+camp.ID+`.csv"`)
-	w := csv.NewWriter(c.Writer)
+	// Cells are neutralised: a name or comment must not become a live
+	// spreadsheet formula (internal/csvsafe).
+	w := csvsafe.NewWriter(c.Writer)
 	_ = w.Write([]string{"campaign", "item", "principal", "resource_id", "resource_type", "permission", "via", "reviewer",
 		"decision", "comment", "reassign_to", "decided_by", "decided_at", "reviewer_source"})
 	for _, d := range hist {
@@ -846,5 +897,5 @@ func (s *Server) campaignExport(c *gin.Context) {
 				strings.Join(it.Via, " | "), it.Reviewer, "pending", "", "", "", "", it.ReviewerSource})
 		}
 	}
-	w.Flush()
+	_ = w.Flush()
 }

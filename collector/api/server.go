@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sightline-dev/sightline/collector/access"
+	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
@@ -70,6 +71,9 @@ type Options struct {
 	// (default 90 days). Now is the clock (default time.Now).
 	StaleAfter time.Duration
 	Now        func() time.Time
+	// Admission bounds ingest: memory budget, in-flight batches, gzip
+	// ratio, per-agent rate (collector/admission; zero values: defaults).
+	Admission admission.Options
 	// SubjectBudget bounds the identifiers each token may search per hour
 	// (default: subjects.DefaultIdentifiersPerHour).
 	SubjectBudget *subjects.Budget
@@ -80,6 +84,7 @@ type Server struct {
 	o       Options
 	engine  *gin.Engine
 	metrics *metrics
+	adm     *admission.Controller
 }
 
 // New builds the routes.
@@ -111,6 +116,7 @@ func New(o Options) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry)}
+	s.adm = newAdmission(o, o.Registry)
 	e := s.engine
 	e.Use(gin.Recovery(), s.observe)
 	e.HandleMethodNotAllowed = true
@@ -280,6 +286,7 @@ func (s *Server) ObserveFlush(rows int, d time.Duration, err error) {
 	if err != nil {
 		result = "error"
 	}
+	s.adm.Flushed(rows)
 	s.metrics.flushRows.Observe(float64(rows))
 	s.metrics.flushDurations.WithLabelValues(result).Observe(d.Seconds())
 }

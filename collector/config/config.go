@@ -128,6 +128,21 @@ type Ingest struct {
 	// MaxPendingRows bounds rows held in memory awaiting a flush; requests
 	// beyond it wait, then get 503.
 	MaxPendingRows int `yaml:"max_pending_rows"`
+	// MemoryBudgetBytes bounds the decoded records (estimated in-memory
+	// size) held across all ingest requests until they are flushed; past
+	// it a batch gets 503 with Retry-After.
+	MemoryBudgetBytes int64 `yaml:"memory_budget_bytes"`
+	// MaxInflight bounds batches being decoded or awaiting their flush.
+	MaxInflight int `yaml:"max_inflight"`
+	// MaxRatio refuses (413) a gzip body that, past RatioGraceBytes of
+	// output, has expanded more than this many times; 0 turns it off.
+	MaxRatio        float64 `yaml:"max_ratio"`
+	RatioGraceBytes int64   `yaml:"ratio_grace_bytes"`
+	// AgentRate is records per second one agent may send (0: no limit);
+	// AgentBurst how many at once (0: ten seconds' worth). Past it: 429
+	// with Retry-After.
+	AgentRate  float64 `yaml:"agent_rate"`
+	AgentBurst int     `yaml:"agent_burst"`
 }
 
 // Index says how fresh the read index behind the aggregate endpoints must
@@ -158,6 +173,13 @@ func Default() Config {
 			BatchRows:       50000,
 			BatchInterval:   200 * time.Millisecond,
 			MaxPendingRows:  400000,
+			// Ingest admission: see Ingest's fields.
+			MemoryBudgetBytes: 256 << 20,
+			MaxInflight:       64,
+			MaxRatio:          100,
+			RatioGraceBytes:   1 << 20,
+			AgentRate:         10000,
+			AgentBurst:        100000,
 		},
 		HTTP: HTTP{
 			ReadHeaderTimeout: 10 * time.Second,
@@ -240,6 +262,16 @@ func (c Config) validate() error {
 		return fmt.Errorf("agent_stale_after: must be a positive duration such as 24h")
 	case c.StaleAfter < time.Hour:
 		return fmt.Errorf("stale_after: must be a duration of at least 1h, such as 2160h (90 days)")
+	case c.Ingest.MemoryBudgetBytes < 16<<20:
+		return fmt.Errorf("ingest.memory_budget_bytes: must be at least 16777216 (16 MiB); the default is 268435456")
+	case c.Ingest.MaxInflight <= 0:
+		return fmt.Errorf("ingest.max_inflight: must be positive, such as 64")
+	case c.Ingest.MaxRatio < 0 || (c.Ingest.MaxRatio > 0 && c.Ingest.MaxRatio < 10):
+		return fmt.Errorf("ingest.max_ratio: must be 0 (off) or at least 10; agent batches gzip up to about 30x, the default is 100")
+	case c.Ingest.RatioGraceBytes < 0:
+		return fmt.Errorf("ingest.ratio_grace_bytes: must not be negative")
+	case c.Ingest.AgentRate < 0 || c.Ingest.AgentBurst < 0:
+		return fmt.Errorf("ingest.agent_rate and ingest.agent_burst: must not be negative (0: no limit / ten seconds' worth)")
 	case c.KeyFile == "":
 		return fmt.Errorf("key_file: must be the path of the collector's key file, such as /var/lib/sightline-collector/keys.json")
 	case c.Subjects.MaxIdentifiersPerHour <= 0:

@@ -7,6 +7,7 @@ package incident
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -50,11 +51,45 @@ type Impact struct {
 	Rules   []Rule
 }
 
+// Caps on a request: each list at most MaxItems entries, each entry at
+// most MaxItemLen bytes. An incident names hosts, assets, locations and
+// principals a person can list; beyond this it is a scan of everything,
+// which the inventory endpoints serve.
+const (
+	MaxItems   = 1000
+	MaxItemLen = 4096
+)
+
+// ErrTooMany says a list of the request is over its cap; the message names
+// the field and the cap.
+var ErrTooMany = errors.New("incident scope too large")
+
+// Check enforces the caps.
+func (r Request) Check() error {
+	for _, l := range []struct {
+		field string
+		v     []string
+	}{{"hosts", r.Hosts}, {"assets", r.Assets}, {"locations", r.Locations}, {"principals", r.Principals}} {
+		if len(l.v) > MaxItems {
+			return fmt.Errorf("%w: %s has %d entries; at most %d", ErrTooMany, l.field, len(l.v), MaxItems)
+		}
+		for i, s := range l.v {
+			if len(s) > MaxItemLen {
+				return fmt.Errorf("%w: %s[%d] is longer than %d bytes", ErrTooMany, l.field, i, MaxItemLen)
+			}
+		}
+	}
+	return nil
+}
+
 // ErrEmptyScope says the request names nothing.
 var ErrEmptyScope = errors.New("name at least one host, asset, location or principal")
 
 // Assess computes the impact of req.
 func Assess(ctx context.Context, st Store, req Request) (Impact, error) {
+	if err := req.Check(); err != nil {
+		return Impact{}, err
+	}
 	sc := store.ImpactScope{Hosts: req.Hosts, AssetIDs: req.Assets, LocationPrefixes: req.Locations}
 	if len(req.Principals) > 0 {
 		// What the principals can read: their own grants and those of the

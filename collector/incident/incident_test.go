@@ -26,3 +26,33 @@ func TestRules(t *testing.T) {
 	require.Empty(t, names([]Type{{Type: "email"}, {Type: "iban", IssuingCountries: []string{"US"}}}),
 		"an email alone or a non-EEA bank account names no rule")
 }
+
+func TestRequestCaps(t *testing.T) {
+	many := make([]string, MaxItems+1)
+	for i := range many {
+		many[i] = "h"
+	}
+	long := []string{string(make([]byte, MaxItemLen+1))}
+	for _, tc := range []struct {
+		name string
+		req  Request
+		want string
+	}{
+		{"hosts", Request{Hosts: many}, "hosts has 1001 entries; at most 1000"},
+		{"assets", Request{Assets: many}, "assets has 1001 entries; at most 1000"},
+		{"locations", Request{Locations: many}, "locations has 1001 entries; at most 1000"},
+		{"principals", Request{Principals: many}, "principals has 1001 entries; at most 1000"},
+		{"long location", Request{Locations: long}, "locations[0] is longer than 4096 bytes"},
+		{"at the cap", Request{Hosts: many[:MaxItems], Principals: many[:MaxItems]}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.req.Check()
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, ErrTooMany)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+}

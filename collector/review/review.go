@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,10 +75,26 @@ var ErrInvalid = errors.New("invalid review request")
 // ErrNotYours is a decision on another reviewer's item.
 var ErrNotYours = errors.New("this item is assigned to another reviewer")
 
+// Caps on a campaign request's fields: a request holds no lists, and its
+// strings are names and filters, never documents.
+const (
+	MaxNameLen   = 200
+	MaxFilterLen = 256
+)
+
 // Create builds a campaign and its items from the current entitlements.
 func Create(ctx context.Context, st Store, req Request, by string, now time.Time) (store.Campaign, int, error) {
 	if req.Name == "" || req.Reviewer == "" {
 		return store.Campaign{}, 0, fmt.Errorf("%w: name and reviewer are required", ErrInvalid)
+	}
+	for _, f := range []struct {
+		field, v string
+		max      int
+	}{{"name", req.Name, MaxNameLen}, {"reviewer", req.Reviewer, MaxFilterLen}, {"fallback_reviewer", req.Fallback, MaxFilterLen},
+		{"scope.source", req.Scope.Source, MaxFilterLen}, {"scope.resource_type", req.Scope.ResourceType, MaxFilterLen}} {
+		if len(f.v) > f.max {
+			return store.Campaign{}, 0, fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalid, f.field, f.max)
+		}
 	}
 	if strings.HasPrefix(req.Reviewer, "@") && req.Reviewer != ByOwner && req.Reviewer != ByManager {
 		return store.Campaign{}, 0, fmt.Errorf("%w: reviewer must be a reviewer token's name, @owner or @manager", ErrInvalid)
@@ -219,9 +236,48 @@ type Status struct {
 	StillThere []store.ReviewItem // revoked, yet still present after the latest scans
 }
 
+// Viewer is who reads a campaign. A reviewer (All false) sees only the
+// items assigned to them now (a reassignment moves the item); admins and
+// security (All true) see every item.
+type Viewer struct {
+	Name string
+	All  bool
+}
+
+// Everyone is the viewer that sees every item.
+var Everyone = Viewer{All: true}
+
+// sees reports whether v may see it.
+func (v Viewer) sees(it store.ReviewItem) bool { return v.All || it.Reviewer == v.Name }
+
+// Items lists the campaign's items v may see.
+func Items(ctx context.Context, st Store, id string, v Viewer) ([]store.ReviewItem, error) {
+	items, err := st.ReviewItems(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := items[:0]
+	for _, it := range items {
+		if v.sees(it) {
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
 // Progress counts decisions and flags revoked entitlements that the
 // latest scans still report.
 func Progress(ctx context.Context, st Store, id string) (Status, error) {
+	return ProgressFor(ctx, st, id, Everyone)
+}
+
+// ProgressFor is Progress as v may see it. A reviewer with no item in the
+// campaign gets store.ErrNotFound, exactly as for a campaign that does not
+// exist, so a reviewer cannot learn which campaigns exist. A reviewer with
+// items sees the campaign's header and its counts (how many items, pending,
+// decided: no item's identity), and only their own items among those
+// revoked but still present.
+func ProgressFor(ctx context.Context, st Store, id string, v Viewer) (Status, error) {
 	c, err := st.GetCampaign(ctx, id)
 	if err != nil {
 		return Status{}, err
@@ -229,6 +285,9 @@ func Progress(ctx context.Context, st Store, id string) (Status, error) {
 	items, err := st.ReviewItems(ctx, id)
 	if err != nil {
 		return Status{}, err
+	}
+	if !v.All && !slices.ContainsFunc(items, v.sees) {
+		return Status{}, store.ErrNotFound
 	}
 	s := Status{Campaign: c, Items: len(items), Decided: map[string]int{}}
 	var revoked []store.ReviewItem
@@ -239,7 +298,7 @@ func Progress(ctx context.Context, st Store, id string) (Status, error) {
 			continue
 		}
 		s.Decided[it.Decision]++
-		if it.Decision == "revoke" {
+		if it.Decision == "revoke" && v.sees(it) {
 			revoked = append(revoked, it)
 			ids = append(ids, it.ResourceID)
 		}

@@ -3,6 +3,7 @@ package review_test
 import (
 	"context"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,6 +172,9 @@ func TestReviewerValidation(t *testing.T) {
 		{"fallback is a token", review.Request{Name: "x", Reviewer: review.ByManager, Fallback: review.ByOwner}, "naming a reviewer token"},
 		{"unknown mode", review.Request{Name: "x", Reviewer: "@boss", Fallback: "secops"}, "@owner or @manager"},
 		{"no reviewer", review.Request{Name: "x"}, "name and reviewer are required"},
+		{"long name", review.Request{Name: strings.Repeat("n", 201), Reviewer: "rev1"}, "name is longer than 200 bytes"},
+		{"long source", review.Request{Name: "x", Reviewer: "rev1", Scope: review.Scope{Source: strings.Repeat("s", 257)}},
+			"scope.source is longer than 256 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := review.Create(ctx, st, tc.req, "admin", now)
