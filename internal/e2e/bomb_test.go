@@ -85,7 +85,7 @@ func (s *stack) postBombs(tokens []string, body []byte) []int {
 			req.Header.Set("Content-Type", "application/x-ndjson")
 			req.Header.Set("Content-Encoding", "gzip")
 			req.Header.Set("Idempotency-Key", fmt.Sprintf("bomb-%d-%d", i, time.Now().UnixNano()))
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := s.client.Do(req)
 			if err != nil {
 				codes[i] = -1 // the collector may close the connection on a refused body
 				return
@@ -115,7 +115,7 @@ func TestGzipBombsKeepTheCollectorBounded(t *testing.T) {
 
 	normalBatch := func(key string) {
 		t.Helper()
-		resp, err := http.Get(s.url + "/readyz")
+		resp, err := s.client.Get(s.url + "/readyz")
 		require.NoError(t, err)
 		resp.Body.Close()
 		require.Equal(t, 200, resp.StatusCode, "the collector is still ready")
