@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a component needs, only when missing.
-# Usage: install-deps.sh clickhouse|curl|slapd|samba ...
+# Usage: install-deps.sh clickhouse|curl|openssl|slapd|samba ...
 set -euo pipefail
 
 need=()
@@ -12,6 +12,9 @@ for what in "$@"; do
       ;;
     curl)
       command -v curl >/dev/null 2>&1 || need+=(curl)
+      ;;
+    openssl)
+      command -v openssl >/dev/null 2>&1 || need+=(openssl)
       ;;
     samba)
       command -v samba >/dev/null 2>&1 || need+=(samba)
