@@ -88,15 +88,16 @@ func (r *Root) ReadDir(name string) ([]Entry, error) {
 		return nil, err
 	}
 	defer d.Close()
-	// Names and types only: DirEntry.Info would stat by the image path
-	// on the host, outside the root.
-	names, err := d.ReadDir(maxDirEntries)
+	// Names only, then types relative to the open directory: os.File's
+	// ReadDir would lstat by the image path on the host (where the file
+	// system gives no type), outside the root.
+	names, err := d.Readdirnames(maxDirEntries)
 	if err != nil && len(names) == 0 && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("listing %s: %w", name, err)
 	}
 	out := make([]Entry, 0, len(names))
-	for _, e := range names {
-		out = append(out, Entry{Name: e.Name(), Type: e.Type()})
+	for _, n := range names {
+		out = append(out, Entry{Name: n, Type: entryType(d, n)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

@@ -55,3 +55,12 @@ func (r *Root) open(name string, dir bool) (*os.File, error) {
 	}
 	return d, nil
 }
+
+// entryType is the type of name in d, opened by its full host path here.
+func entryType(d *os.File, name string) fs.FileMode {
+	fi, err := os.Lstat(filepath.Join(d.Name(), name))
+	if err != nil {
+		return fs.ModeIrregular
+	}
+	return fi.Mode().Type()
+}

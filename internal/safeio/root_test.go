@@ -32,12 +32,12 @@ func rootFixture(t *testing.T) (root, outside, marker string) {
 	must(os.WriteFile(filepath.Join(root, "etc", "shadow"), []byte("inside-shadow\n"), 0o644))
 	must(os.WriteFile(filepath.Join(root, "x"), []byte("inside-x\n"), 0o644))
 	ln := func(target, name string) { t.Helper(); must(os.Symlink(target, filepath.Join(root, name))) }
-	ln("/etc/passwd", "etc/abs")                          // absolute, inside: the image's passwd
+	ln("/etc/passwd", "etc/abs")                           // absolute, inside: the image's passwd
 	ln(filepath.Join(outside, "etc", "shadow"), "etc/out") // absolute, to a host path
-	ln(strings.Repeat("../", 20)+"x", "etc/sub/up")         // climbs: clamped at the root
-	ln("../passwd", "etc/sub/rel")                          // relative, inside
-	ln("/", "etc/rootlink")                                 // the root itself
-	ln(outside, "opt/outdir")                               // a directory outside
+	ln(strings.Repeat("../", 20)+"x", "etc/sub/up")        // climbs: clamped at the root
+	ln("../passwd", "etc/sub/rel")                         // relative, inside
+	ln("/", "etc/rootlink")                                // the root itself
+	ln(outside, "opt/outdir")                              // a directory outside
 	ln("loop2", "etc/loop1")
 	ln("loop1", "etc/loop2")
 	ln("/proc/self/root"+outside+"/x", "etc/magic")
@@ -138,6 +138,12 @@ func TestRootGlobAndReadDirStayInside(t *testing.T) {
 	entries, err := r.ReadDir("/etc/conf.d")
 	require.NoError(t, err)
 	require.Equal(t, []Entry{{Name: "a.conf"}, {Name: "b.conf"}}, entries)
+	entries, err = r.ReadDir("/etc/sub")
+	require.NoError(t, err)
+	require.Equal(t, []Entry{{Name: "rel", Type: fs.ModeSymlink}, {Name: "up", Type: fs.ModeSymlink}}, entries)
+	entries, err = r.ReadDir("/etc/rootlink/etc/../opt")
+	require.NoError(t, err)
+	require.Equal(t, []Entry{{Name: "outdir", Type: fs.ModeSymlink}}, entries)
 }
 
 // TestRootKernelAndResolverAgree opens the same names both ways and

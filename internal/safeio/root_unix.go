@@ -111,3 +111,16 @@ func openat(dfd int, name string, flags int) (int, error) {
 		}
 	}
 }
+
+// entryType is the type of name in the open directory d, not following
+// a symlink (fs.ModeIrregular when it cannot be told).
+func entryType(d *os.File, name string) fs.FileMode {
+	var st unix.Stat_t
+	if err := unix.Fstatat(int(d.Fd()), name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fs.ModeIrregular
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFREG {
+		return 0
+	}
+	return modeOf(uint32(st.Mode))
+}
