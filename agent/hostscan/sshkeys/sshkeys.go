@@ -135,9 +135,17 @@ func ReadSSHD(root *safeio.Root, path string) *SSHD {
 	s := &SSHD{PermitRootLogin: "prohibit-password", PasswordAuthentication: true, PubkeyAuthentication: true,
 		AuthorizedKeysFile: []string{".ssh/authorized_keys", ".ssh/authorized_keys2"}}
 	seen := map[string]bool{}
+	// All included files together are bounded too: Include globs could
+	// name thousands of files at the size cap.
+	budget := int64(64 << 20)
 	var read func(p string, depth int)
 	read = func(p string, depth int) {
+		if budget <= 0 {
+			s.Problems = append(s.Problems, Problem{p, 0, "not read: the included files exceed 64 MiB in all"})
+			return
+		}
 		data, err := root.ReadFile(p, safeio.ConfigMaxSize)
+		budget -= int64(len(data))
 		switch {
 		case errors.Is(err, safeio.ErrNotRegular):
 			s.Problems = append(s.Problems, Problem{p, 0, "skipped: not a regular file"})

@@ -112,7 +112,14 @@ type Policy struct {
 	Aliases  map[string]Alias // key: kind + " " + name
 	Files    []string
 	Problems []Problem
+
+	read int64 // bytes read over all included files, bounded by maxPolicyBytes
 }
+
+// maxPolicyBytes bounds what one policy reads over all its includes, so
+// a hostile include directory (thousands of files at the size cap) cannot
+// keep a scan reading for minutes.
+const maxPolicyBytes = 64 << 20
 
 var errTooLong = errors.New("logical line longer than 64 KiB")
 
@@ -135,6 +142,7 @@ func Parse(path string, o Options) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading sudoers %s: %w", path, err)
 	}
+	p.read = int64(len(data))
 	p.parseFile(path, bytes.NewReader(data), o, 0, map[string]bool{path: true})
 	return p, nil
 }
@@ -278,6 +286,10 @@ func (p *Policy) include(file string, line int, arg string, dir bool, o Options,
 		case err != nil:
 			p.problem(file, line, "included file %s unreadable", f)
 			continue
+		}
+		if p.read += int64(len(data)); p.read > maxPolicyBytes {
+			p.problem(file, line, "includes exceed %d MiB in all; %s and the rest not read", maxPolicyBytes>>20, f)
+			return
 		}
 		open[f] = true
 		p.parseFile(f, bytes.NewReader(data), o, depth+1, open)
