@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -42,7 +41,7 @@ func rootFixture(t *testing.T) (root, outside, marker string) {
 	ln("loop1", "etc/loop2")
 	ln("/proc/self/root"+outside+"/x", "etc/magic")
 	if runtime.GOOS != "windows" {
-		must(syscall.Mkfifo(filepath.Join(root, "etc", "fifo"), 0o644))
+		must(makeFIFO(filepath.Join(root, "etc", "fifo")))
 	}
 	return root, outside, marker
 }
