@@ -29,7 +29,9 @@ const (
 // (or a file system without them) has none.
 func (n *idNames) aclReaders(path string) []aclReader {
 	buf := make([]byte, 1024)
-	sz, err := unix.Getxattr(path, "system.posix_acl_access", buf)
+	// Lgetxattr: a file swapped for a symlink since it was read must not
+	// lend it the ACL of whatever the link points at.
+	sz, err := unix.Lgetxattr(path, "system.posix_acl_access", buf)
 	if err != nil || sz < 4 {
 		return nil
 	}

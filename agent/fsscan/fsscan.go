@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/safeio"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -87,7 +88,17 @@ type fileResult struct {
 	members   []member
 	unchanged bool
 	skipped   bool
-	err       error
+	// skipReason, for a file the open refused (no longer a regular file,
+	// swapped since the walk saw it), is reported with the path.
+	skipReason string
+	err        error
+}
+
+// walked is a file the walk found, with what it saw (lstat), so the open
+// can refuse a file swapped in between.
+type walked struct {
+	path string
+	seen fs.FileInfo
 }
 
 // Scan walks o.Paths, calling emit (from one goroutine at a time) for every
@@ -123,7 +134,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Host}
 	}
 
-	paths := make(chan string, 64)
+	paths := make(chan walked, 64)
 	results := make(chan fileResult, 64)
 	walkErrs := make(chan string, 64)
 	ctx, cancel := context.WithCancel(ctx)
@@ -174,8 +185,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				if !d.Type().IsRegular() || excluded(o.Exclude, p) || (len(o.Include) > 0 && !excluded(o.Include, p)) {
 					return nil
 				}
+				seen, err := d.Info()
+				if err != nil {
+					return nil // gone since the directory was listed
+				}
 				select {
-				case paths <- p:
+				case paths <- walked{p, seen}:
 				case <-ctx.Done():
 					return ctx.Err()
 				}
@@ -189,8 +204,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			defer workWG.Done()
 			buf := make([]byte, 0, 64<<10)
 			for p := range paths {
+				if ctx.Err() != nil {
+					continue // stopping: drain what the walk queued, read nothing
+				}
 				var r fileResult
-				r, buf = scanFile(ctx, p, o, limiter, buf)
+				r, buf = scanFile(ctx, p.path, p.seen, o, limiter, buf)
 				select {
 				case results <- r:
 				case <-ctx.Done():
@@ -230,6 +248,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				continue
 			case r.skipped:
 				stats["skipped"]++
+				if r.skipReason != "" {
+					addErr(r.skipReason)
+				}
 				continue
 			}
 			stats["files"]++
@@ -363,9 +384,17 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 
 // scanFile reads one file whole (bounded by MaxFileSize) and detects. The
 // buffer is reused across files by one worker.
-func scanFile(ctx context.Context, p string, o Options, limiter *rate.Limiter, buf []byte) (fileResult, []byte) {
+//
+// The open never blocks and never follows a symlink, and what it opened
+// must be the regular file the walk saw: a FIFO, device or symlink swapped
+// in since is refused (skipped and reported), never read.
+func scanFile(ctx context.Context, p string, seen fs.FileInfo, o Options, limiter *rate.Limiter, buf []byte) (fileResult, []byte) {
 	r := fileResult{path: p}
-	f, err := os.Open(p)
+	f, err := safeio.OpenSeen(p, seen)
+	if safeio.Skipped(err) {
+		r.skipped, r.skipReason = true, err.Error()
+		return r, buf
+	}
 	if err != nil {
 		r.err = err
 		return r, buf

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/safeio"
 )
 
 // State remembers, per file, what identified its content last time (size,
@@ -45,7 +46,8 @@ type stateFile struct {
 func LoadState(path string, tok *pii.Tokenizer) (*State, error) {
 	s := &State{path: path, fingerprint: tok.Token([]byte("sightline-state/" + pii.DetectorVersion)),
 		prev: map[string]fileState{}, next: map[string]fileState{}}
-	data, err := os.ReadFile(path)
+	// Never a FIFO, a device or a symlink planted at the state path.
+	data, err := safeio.ReadFile(path, maxStateBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
@@ -95,8 +97,14 @@ func (s *State) remember(p string, info fs.FileInfo, members []member) {
 	s.mu.Unlock()
 }
 
+// maxStateBytes bounds a state file read back: far above any real one
+// (about 200 bytes a file), far below what would exhaust memory.
+const maxStateBytes = 2 << 30
+
 // Save writes the state of the scan just done (files no longer seen are
-// dropped) atomically: temporary file, fsync, rename.
+// dropped) atomically: a new temporary file with a random name (O_EXCL:
+// a symlink planted at a predictable name is never followed), fsync,
+// rename.
 func (s *State) Save() error {
 	s.mu.Lock()
 	data, err := json.Marshal(stateFile{Fingerprint: s.fingerprint, Files: s.next})
@@ -107,23 +115,7 @@ func (s *State) Save() error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return fmt.Errorf("saving scan state: %w", err)
 	}
-	tmp := s.path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("saving scan state: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("saving scan state: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("saving scan state: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("saving scan state: %w", err)
-	}
-	if err := os.Rename(tmp, s.path); err != nil {
+	if err := safeio.WriteFileAtomic(s.path, data, 0o600); err != nil {
 		return fmt.Errorf("saving scan state: %w", err)
 	}
 	// The next scan starts from what this one saw.

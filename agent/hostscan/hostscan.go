@@ -7,6 +7,7 @@
 package hostscan
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -18,11 +19,13 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sightline-dev/sightline/agent/hostscan/accounts"
 	"github.com/sightline-dev/sightline/agent/hostscan/sshkeys"
 	"github.com/sightline-dev/sightline/agent/hostscan/sudoers"
+	"github.com/sightline-dev/sightline/internal/safeio"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -90,7 +93,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			errs = append(errs, s)
 		}
 	}
-	stats := map[string]int64{}
+	stats := map[string]int64{"skipped": 0}
 	finish := func(status string) (*wire.Record, error) {
 		fin := o.Now().UTC()
 		rec := env(wire.KindScan)
@@ -103,7 +106,30 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return &rec, nil
 	}
 
-	db, err := accounts.Load(accounts.Options{Root: o.Root, Now: o.Now})
+	cancelled := func() error {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("host scan cancelled: %w", err)
+		}
+		return nil
+	}
+	if err := cancelled(); err != nil {
+		return nil, err
+	}
+	// Every file is read through root: names resolve inside it (a mounted
+	// image's symlinks and includes cannot lead out), nothing blocks on a
+	// FIFO or reads a device, and sizes are capped.
+	root, err := safeio.OpenRoot(o.Root)
+	if err != nil {
+		problem(err.Error())
+		return finish(wire.StatusFailed)
+	}
+	defer root.Close()
+	skipped := func(msg string) {
+		stats["skipped"]++
+		problem(msg)
+	}
+
+	db, err := accounts.Load(accounts.Options{Root: o.Root, Files: root, Now: o.Now})
 	switch {
 	case err != nil && live && runtime.GOOS == "windows":
 		// Local accounts of Windows come from the SAM, not yet read: the
@@ -114,23 +140,40 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return finish(wire.StatusFailed)
 	}
 	for _, p := range db.Problems {
+		if strings.Contains(p.Msg, "skipped") {
+			skipped(p.String())
+			continue
+		}
 		problem(p.String())
 	}
-	policy, err := sudoers.Parse("/etc/sudoers", sudoers.Options{Root: o.Root})
+	policy, err := sudoers.Parse("/etc/sudoers", sudoers.Options{Root: o.Root, Files: root})
 	var grants []sudoers.Grant
 	switch {
 	case err == nil:
 		for _, p := range policy.Problems {
+			if strings.Contains(p.Msg, "skipped") {
+				skipped("sudoers: " + p.String())
+				continue
+			}
 			problem("sudoers: " + p.String())
 		}
 		grants = policy.Grants()
 	case errors.Is(err, os.ErrNotExist):
+	case safeio.Skipped(err):
+		skipped(err.Error())
 	default:
 		problem("sudoers unreadable: run the agent as root to see sudo rights")
 	}
-	sshd := sshkeys.ReadSSHD(o.Root, "/etc/ssh/sshd_config")
+	sshd := sshkeys.ReadSSHD(root, "/etc/ssh/sshd_config")
 	for _, p := range sshd.Problems {
+		if strings.Contains(p.Msg, "skipped") {
+			skipped("sshd_config: " + p.String())
+			continue
+		}
 		problem("sshd_config: " + p.String())
+	}
+	if err := cancelled(); err != nil {
+		return nil, err
 	}
 
 	hostRec := env(wire.KindAsset)
@@ -248,6 +291,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 
 	// Users, their memberships and keys.
 	for _, u := range db.Users {
+		// Users are where the time goes (a file per user and key file):
+		// a stop is honoured between them.
+		if err := cancelled(); err != nil {
+			return nil, err
+		}
 		pid := userID(u.Name)
 		pvia := append([]string(nil), via[pid]...)
 		if u.UID0 {
@@ -292,12 +340,17 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		keys := 0
 		if u.Home != "" {
 			for _, kf := range sshkeys.KeyFiles(sshd.AuthorizedKeysFile, u.Name, u.Home) {
-				f, err := os.Open(filepath.Join(o.Root, kf))
-				if err != nil {
+				data, err := root.ReadFile(kf, safeio.ConfigMaxSize)
+				if safeio.Skipped(err) {
+					// A FIFO, a device, a huge file: reported by path,
+					// never read.
+					skipped(err.Error())
 					continue
 				}
-				ks, probs := sshkeys.AuthorizedKeys(kf, f)
-				f.Close()
+				if err != nil {
+					continue // no such file, or not readable: no keys
+				}
+				ks, probs := sshkeys.AuthorizedKeys(kf, bytes.NewReader(data))
 				for _, p := range probs {
 					problem(p.String())
 				}

@@ -38,6 +38,13 @@ type Options struct {
 	Now    func() time.Time
 	// Rand returns a float in [0,1) for schedule jitter.
 	Rand func() float64
+	// StopGrace is how long Run waits, once ctx is done, for scanners and
+	// the shipper to return before it closes the spool anyway (default
+	// 3s, inside the 5s a stop may take). Every scanner honours ctx, but a
+	// network call may not return at once; its later appends then fail
+	// with spool.ErrClosed, and what it had appended is sealed whole
+	// lines only.
+	StopGrace time.Duration
 }
 
 // Runner runs scheduled scans and ships their records.
@@ -55,6 +62,9 @@ func New(o Options) *Runner {
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
+	}
+	if o.StopGrace <= 0 {
+		o.StopGrace = 3 * time.Second
 	}
 	return &Runner{o: o}
 }
@@ -217,8 +227,18 @@ func (r *Runner) Run(ctx context.Context) error {
 		}()
 	}
 	<-ctx.Done()
-	wg.Wait()
-	return nil
+	stopped := make(chan struct{})
+	go func() { wg.Wait(); close(stopped) }()
+	t := time.NewTimer(r.o.StopGrace)
+	defer t.Stop()
+	select {
+	case <-stopped:
+		r.o.Logger.Info("agent stopping: scanners and shipper returned")
+	case <-t.C:
+		r.o.Logger.Warn("agent stopping: a scanner or the shipper has not returned; closing the spool anyway (complete records are kept)",
+			"waited", r.o.StopGrace)
+	}
+	return nil // the deferred Close seals the open segment's complete lines
 }
 
 // scanInto runs one scan with its records appended to the spool, then

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/safeio"
 )
 
 // State makes object scans incremental: an object whose ETag and
@@ -88,9 +89,7 @@ func (s *State) Save() error {
 	if err := os.MkdirAll(filepath.Dir(s.path), 0o700); err != nil {
 		return err
 	}
-	tmp := s.path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, s.path)
+	// A random O_EXCL temporary name: a symlink planted at a predictable
+	// one is never written through.
+	return safeio.WriteFileAtomic(s.path, data, 0o600)
 }

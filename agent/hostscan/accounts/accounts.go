@@ -7,22 +7,28 @@ package accounts
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/safeio"
 )
 
 // Options says where to read and what "now" is (password ages, expiry).
 type Options struct {
 	Root string // "" is "/"
-	Now  func() time.Time
+	// Files, when set, is Root already opened: every name is resolved
+	// inside it (symlinks and ".." cannot leave it) and read with a size
+	// cap, never blocking on a FIFO or a device.
+	Files *safeio.Root
+	Now   func() time.Time
 }
 
 // Problem is a line that could not be used; Msg never quotes the line.
@@ -89,14 +95,21 @@ func Load(o Options) (*DB, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	root := o.Files
+	if root == nil {
+		var err error
+		if root, err = safeio.OpenRoot(o.Root); err != nil {
+			return nil, err
+		}
+		defer root.Close()
+	}
 	db := &DB{LoginDefs: LoginDefs{UIDMin: 1000, UIDMax: 60000, PassMaxDays: -1}}
 	read := func(name string, fn func(r io.Reader) []Problem) error {
-		f, err := os.Open(filepath.Join(o.Root, name))
+		data, err := root.ReadFile(name, safeio.ConfigMaxSize)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		db.Problems = append(db.Problems, fn(f)...)
+		db.Problems = append(db.Problems, fn(bytes.NewReader(data))...)
 		return nil
 	}
 	if err := read("/etc/login.defs", func(r io.Reader) []Problem { db.LoginDefs = ParseLoginDefs(r, db.LoginDefs); return nil }); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -166,6 +179,10 @@ func errKind(err error) string {
 		return "missing"
 	case errors.Is(err, fs.ErrPermission):
 		return "permission denied"
+	case errors.Is(err, safeio.ErrNotRegular):
+		return "skipped: not a regular file"
+	case errors.Is(err, safeio.ErrTooLarge):
+		return "skipped: larger than the 4 MiB limit"
 	}
 	return "read error"
 }

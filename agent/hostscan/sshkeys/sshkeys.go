@@ -6,17 +6,19 @@ package sshkeys
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/dsa" //nolint:staticcheck // DSA keys still exist on hosts and must be reported
 	"crypto/ecdsa"
 	"crypto/rsa"
+	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/sightline-dev/sightline/internal/safeio"
 )
 
 // Problem is a line that could not be used; Msg never quotes it.
@@ -124,25 +126,40 @@ func (s *SSHD) RootLogin() (allowed, withPassword bool) {
 	return true, false
 }
 
-// ReadSSHD reads sshd_config at path under root; the first value of a
-// setting wins, as in sshd; Include globs are followed; Match blocks are
-// conditional and do not change the global answer. A missing file gives
-// OpenSSH's defaults.
-func ReadSSHD(root, path string) *SSHD {
+// ReadSSHD reads sshd_config at path inside root; the first value of a
+// setting wins, as in sshd; Include globs are followed (inside root);
+// Match blocks are conditional and do not change the global answer. A
+// missing file gives OpenSSH's defaults; a file that is not a regular
+// file or is over 4 MiB is skipped and reported.
+func ReadSSHD(root *safeio.Root, path string) *SSHD {
 	s := &SSHD{PermitRootLogin: "prohibit-password", PasswordAuthentication: true, PubkeyAuthentication: true,
 		AuthorizedKeysFile: []string{".ssh/authorized_keys", ".ssh/authorized_keys2"}}
 	seen := map[string]bool{}
+	// All included files together are bounded too: Include globs could
+	// name thousands of files at the size cap.
+	budget := int64(64 << 20)
 	var read func(p string, depth int)
 	read = func(p string, depth int) {
-		f, err := os.Open(filepath.Join(root, p))
-		if err != nil {
+		if budget <= 0 {
+			s.Problems = append(s.Problems, Problem{p, 0, "not read: the included files exceed 64 MiB in all"})
+			return
+		}
+		data, err := root.ReadFile(p, safeio.ConfigMaxSize)
+		budget -= int64(len(data))
+		switch {
+		case errors.Is(err, safeio.ErrNotRegular):
+			s.Problems = append(s.Problems, Problem{p, 0, "skipped: not a regular file"})
+			return
+		case errors.Is(err, safeio.ErrTooLarge):
+			s.Problems = append(s.Problems, Problem{p, 0, "skipped: larger than the 4 MiB limit"})
+			return
+		case err != nil:
 			if depth > 0 {
 				s.Problems = append(s.Problems, Problem{p, 0, "included file unreadable"})
 			}
 			return
 		}
-		defer f.Close()
-		sc := bufio.NewScanner(f)
+		sc := bufio.NewScanner(bytes.NewReader(data))
 		sc.Buffer(make([]byte, 0, 4096), 64<<10)
 		inMatch := false
 		for n := 1; sc.Scan(); n++ {
@@ -164,11 +181,9 @@ func ReadSSHD(root, path string) *SSHD {
 					if !filepath.IsAbs(pat) {
 						pat = filepath.Join("/etc/ssh", pat)
 					}
-					matches, _ := filepath.Glob(filepath.Join(root, pat))
-					sort.Strings(matches)
+					matches, _ := root.Glob(filepath.ToSlash(pat))
 					for _, m := range matches {
-						rel, _ := filepath.Rel(root, m)
-						read("/"+rel, depth+1)
+						read(m, depth+1)
 					}
 				}
 				continue

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/safeio"
 	"golang.org/x/crypto/ssh"
 )
 
@@ -51,7 +53,7 @@ func TestAuthorizedKeys(t *testing.T) {
 }
 
 func TestSSHD(t *testing.T) {
-	s := ReadSSHD("testdata/root", "/etc/ssh/sshd_config")
+	s := ReadSSHD(openRoot(t, "testdata/root"), "/etc/ssh/sshd_config")
 	// The included file comes first, so its values win; Match does not
 	// change the global answer.
 	require.Equal(t, "prohibit-password", s.PermitRootLogin)
@@ -62,7 +64,7 @@ func TestSSHD(t *testing.T) {
 	require.False(t, withPassword)
 	require.Equal(t, []string{"/home/bob/.ssh/authorized_keys", "/etc/ssh/keys/bob"}, KeyFiles(s.AuthorizedKeysFile, "bob", "/home/bob"))
 
-	d := ReadSSHD(t.TempDir(), "/etc/ssh/sshd_config")
+	d := ReadSSHD(openRoot(t, t.TempDir()), "/etc/ssh/sshd_config")
 	require.Equal(t, "prohibit-password", d.PermitRootLogin, "OpenSSH's default without a file")
 	require.True(t, d.PasswordAuthentication)
 }
@@ -70,4 +72,12 @@ func TestSSHD(t *testing.T) {
 func FuzzAuthorizedKeys(f *testing.F) {
 	f.Add(`command="x",from="a" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGx0 c`)
 	f.Fuzz(func(t *testing.T, in string) { _, _ = AuthorizedKeys("f", strings.NewReader(in)) })
+}
+
+func openRoot(t *testing.T, dir string) *safeio.Root {
+	t.Helper()
+	r, err := safeio.OpenRoot(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { r.Close() })
+	return r
 }

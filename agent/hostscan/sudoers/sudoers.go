@@ -7,19 +7,25 @@ package sudoers
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/sightline-dev/sightline/internal/safeio"
 )
 
 // Options says where the policy lives.
 type Options struct {
-	// Root is prefixed to every absolute path (a mounted image, a fixture).
+	// Root is the directory every path is resolved inside, as if it were
+	// "/" (a mounted image, a fixture): includes such as "/../x" and
+	// absolute symlinks stay inside it.
 	Root string
+	// Files, when set, is Root already opened (it then wins over Root).
+	Files *safeio.Root
 	// MaxIncludeDepth bounds nested includes (default 8).
 	MaxIncludeDepth int
 }
@@ -106,7 +112,14 @@ type Policy struct {
 	Aliases  map[string]Alias // key: kind + " " + name
 	Files    []string
 	Problems []Problem
+
+	read int64 // bytes read over all included files, bounded by maxPolicyBytes
 }
+
+// maxPolicyBytes bounds what one policy reads over all its includes, so
+// a hostile include directory (thousands of files at the size cap) cannot
+// keep a scan reading for minutes.
+const maxPolicyBytes = 64 << 20
 
 var errTooLong = errors.New("logical line longer than 64 KiB")
 
@@ -116,13 +129,21 @@ func Parse(path string, o Options) (*Policy, error) {
 	if o.MaxIncludeDepth <= 0 {
 		o.MaxIncludeDepth = 8
 	}
+	if o.Files == nil {
+		root, err := safeio.OpenRoot(o.Root)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		o.Files = root
+	}
 	p := &Policy{Aliases: map[string]Alias{}}
-	f, err := os.Open(filepath.Join(o.Root, path))
+	data, err := o.Files.ReadFile(path, safeio.ConfigMaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("reading sudoers %s: %w", path, err)
 	}
-	defer f.Close()
-	p.parseFile(path, f, o, 0, map[string]bool{path: true})
+	p.read = int64(len(data))
+	p.parseFile(path, bytes.NewReader(data), o, 0, map[string]bool{path: true})
 	return p, nil
 }
 
@@ -234,7 +255,7 @@ func (p *Policy) include(file string, line int, arg string, dir bool, o Options,
 	}
 	files := []string{path}
 	if dir {
-		entries, err := os.ReadDir(filepath.Join(o.Root, path))
+		entries, err := o.Files.ReadDir(path)
 		if err != nil {
 			p.problem(file, line, "include directory %s unreadable", path)
 			return
@@ -243,7 +264,7 @@ func (p *Policy) include(file string, line int, arg string, dir bool, o Options,
 		for _, e := range entries {
 			// sudo skips names ending in '~' or holding a '.' (editor
 			// backups, package manager leftovers).
-			if n := e.Name(); !e.IsDir() && !strings.HasSuffix(n, "~") && !strings.Contains(n, ".") {
+			if n := e.Name; !e.Type.IsDir() && !strings.HasSuffix(n, "~") && !strings.Contains(n, ".") {
 				files = append(files, filepath.Join(path, n))
 			}
 		}
@@ -254,15 +275,25 @@ func (p *Policy) include(file string, line int, arg string, dir bool, o Options,
 			p.problem(file, line, "include loop: %s includes itself", f)
 			continue
 		}
-		fh, err := os.Open(filepath.Join(o.Root, f))
-		if err != nil {
+		data, err := o.Files.ReadFile(f, safeio.ConfigMaxSize)
+		switch {
+		case errors.Is(err, safeio.ErrNotRegular):
+			p.problem(file, line, "included file %s skipped: not a regular file", f)
+			continue
+		case errors.Is(err, safeio.ErrTooLarge):
+			p.problem(file, line, "included file %s skipped: larger than the 4 MiB limit", f)
+			continue
+		case err != nil:
 			p.problem(file, line, "included file %s unreadable", f)
 			continue
 		}
+		if p.read += int64(len(data)); p.read > maxPolicyBytes {
+			p.problem(file, line, "includes exceed %d MiB in all; %s and the rest not read", maxPolicyBytes>>20, f)
+			return
+		}
 		open[f] = true
-		p.parseFile(f, fh, o, depth+1, open)
+		p.parseFile(f, bytes.NewReader(data), o, depth+1, open)
 		delete(open, f)
-		fh.Close()
 	}
 }
 

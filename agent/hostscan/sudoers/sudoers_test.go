@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/safeio"
 )
 
 // brief renders a grant as one comparable line.
@@ -121,4 +123,24 @@ func FuzzParse(f *testing.F) {
 		require.NoError(t, err)
 		_ = p.Grants()
 	})
+}
+
+func TestIncludesAreBoundedInAll(t *testing.T) {
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "etc", "sudoers.d"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "etc", "sudoers"), []byte("@includedir /etc/sudoers.d\n"), 0o644))
+	for i := range 20 { // 20 files at the 4 MiB cap: 80 MiB (sparse on disk)
+		f, err := os.Create(filepath.Join(root, "etc", "sudoers.d", fmt.Sprintf("f%02d", i)))
+		require.NoError(t, err)
+		require.NoError(t, f.Truncate(safeio.ConfigMaxSize))
+		require.NoError(t, f.Close())
+	}
+	p, err := Parse("/etc/sudoers", Options{Root: root})
+	require.NoError(t, err)
+	require.Less(t, len(p.Files), 20)
+	var msgs []string
+	for _, pr := range p.Problems {
+		msgs = append(msgs, pr.Msg)
+	}
+	require.Contains(t, strings.Join(msgs, "\n"), "includes exceed 64 MiB in all")
 }

@@ -1,0 +1,39 @@
+//go:build !unix
+
+package safeio
+
+import (
+	"fmt"
+	"os"
+)
+
+// openFile on systems without O_NOFOLLOW/O_NONBLOCK opens (Windows has no
+// FIFOs or devices in the file namespace) and checks, on both the name and
+// the handle, that the file is a regular file and the same one.
+func openFile(path string) (*os.File, error) {
+	lfi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !lfi.Mode().IsRegular() {
+		return nil, &NotRegularError{Path: path, Mode: lfi.Mode()}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, &NotRegularError{Path: path, Mode: fi.Mode()}
+	}
+	if !os.SameFile(lfi, fi) {
+		f.Close()
+		return nil, fmt.Errorf("%s: skipped: %w", path, ErrChanged)
+	}
+	return f, nil
+}

@@ -1,0 +1,69 @@
+//go:build unix
+
+package safeio
+
+import (
+	"io/fs"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// fileFlags never block (a FIFO with no writer), never follow a final
+// symlink, never become a controlling terminal, never leak into children.
+const fileFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_NOCTTY
+
+func openFile(path string) (*os.File, error) {
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Open(path, fileFlags, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		if err == unix.ELOOP || err == unix.EMLINK { // O_NOFOLLOW met a symlink (EMLINK on FreeBSD)
+			return nil, &NotRegularError{Path: path, Mode: fs.ModeSymlink}
+		}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return regularFile(fd, path)
+}
+
+// regularFile checks an open descriptor is a regular file, puts it back in
+// blocking mode (O_NONBLOCK was only for the open) and wraps it.
+func regularFile(fd int, name string) (*os.File, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "fstat", Path: name, Err: err}
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		unix.Close(fd)
+		return nil, &NotRegularError{Path: name, Mode: modeOf(uint32(st.Mode))}
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, &fs.PathError{Op: "fcntl", Path: name, Err: err}
+	}
+	return os.NewFile(uintptr(fd), name), nil
+}
+
+func modeOf(m uint32) fs.FileMode {
+	switch m & unix.S_IFMT {
+	case unix.S_IFIFO:
+		return fs.ModeNamedPipe
+	case unix.S_IFCHR:
+		return fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFBLK:
+		return fs.ModeDevice
+	case unix.S_IFSOCK:
+		return fs.ModeSocket
+	case unix.S_IFDIR:
+		return fs.ModeDir
+	case unix.S_IFLNK:
+		return fs.ModeSymlink
+	}
+	return fs.ModeIrregular
+}
