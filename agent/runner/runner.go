@@ -138,8 +138,14 @@ func (r *Runner) Run(ctx context.Context) error {
 					return err
 				}
 				// Saved only once the scan's records are all in the spool:
-				// a scan cut short is redone in full next time.
-				return state.Save()
+				// a scan cut short is redone in full next time. The scan
+				// itself is complete and spooled whether or not the state
+				// can be saved (a full disk, say), so that is a warning:
+				// the cost is a full read next time, nothing is lost.
+				if err := state.Save(); err != nil {
+					r.o.Logger.Warn("fs scan done, but its incremental state was not saved; the next scan reads every file again", "err", err)
+				}
+				return nil
 			})
 		}()
 	}

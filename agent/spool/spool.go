@@ -10,6 +10,11 @@
 // to its last complete line and sealed on the next Open, so a torn final
 // line is dropped and every complete line is kept, once.
 //
+// Back-pressure contract: Append never drops a line. When the spool holds
+// MaxBytes, or the disk fills before that (ENOSPC, EDQUOT), it seals what
+// is open and waits until the shipper frees space (or, for a full disk,
+// space comes back), so scanning pauses and resumes by itself.
+//
 // Files in Dir:
 //
 //	<id>.open          the one segment being appended to
@@ -37,6 +42,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -95,11 +101,13 @@ type Spool struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every state change, to wake waiters
-	closed  bool
-	seq     uint64
-	ready   []*Segment
-	bytes   int64 // every segment on disk, the open one included
-	waiting int
+	// diskFullSince is when an Append first met a full disk (zero: not now).
+	diskFullSince time.Time
+	closed        bool
+	seq           uint64
+	ready         []*Segment
+	bytes         int64 // every segment on disk, the open one included
+	waiting       int
 
 	open     *os.File // nil when no segment is open
 	openID   string
@@ -334,22 +342,25 @@ func (s *Spool) Append(ctx context.Context, line []byte) error {
 		}
 	}
 
-	if s.open == nil {
-		if err := s.createLocked(); err != nil {
+	for {
+		err := s.writeLocked(line)
+		if err == nil {
+			break
+		}
+		if !diskFull(err) {
+			return err
+		}
+		// The disk is full before MaxBytes is: behave as a full spool.
+		// Nothing is dropped; the scan waits until a shipped batch frees
+		// space, or space comes back some other way (checked every
+		// diskFullRetry), or ctx ends.
+		if err := s.waitForSpaceLocked(ctx, err); err != nil {
 			return err
 		}
 	}
-	// One write per line: a crash tears at most the last line, which
-	// recovery drops.
-	if n, err := s.open.Write(line); err != nil {
-		// Cut a partial write back off, so the next line does not start in
-		// the middle of this one.
-		if n > 0 {
-			if terr := s.open.Truncate(s.openSize); terr != nil {
-				s.abandonLocked(terr)
-			}
-		}
-		return fmt.Errorf("writing spool segment %s (is the disk full?): %w", s.openID, err)
+	if s.diskFullSince != (time.Time{}) {
+		s.log.Info("spool writable again; scanning resumes", "dir", s.o.Dir, "paused", s.o.Now().Sub(s.diskFullSince).Round(time.Second))
+		s.diskFullSince = time.Time{}
 	}
 	s.openRecs++
 	s.openSize += size
@@ -363,6 +374,70 @@ func (s *Spool) Append(ctx context.Context, line []byte) error {
 		}
 	}
 	return nil
+}
+
+// writeLocked writes one line to the open segment, creating it if needed.
+// One write per line: a crash tears at most the last line, which recovery
+// drops. Called with mu held.
+func (s *Spool) writeLocked(line []byte) error {
+	if s.open == nil {
+		if err := s.createLocked(); err != nil {
+			return err
+		}
+	}
+	if n, err := s.open.Write(line); err != nil {
+		// Cut a partial write back off, so the next line does not start in
+		// the middle of this one.
+		if n > 0 {
+			if terr := s.open.Truncate(s.openSize); terr != nil {
+				s.abandonLocked(terr)
+			}
+		}
+		return fmt.Errorf("writing spool segment %s (is the disk full?): %w", s.openID, err)
+	}
+	return nil
+}
+
+// diskFullRetry is how often a spool on a full disk tries again when no
+// shipped batch has freed space meanwhile.
+const diskFullRetry = time.Second
+
+// waitForSpaceLocked seals what is open (so the shipper can send it and
+// free its space) and waits for a change or diskFullRetry. Called with mu
+// held; returns with it held.
+func (s *Spool) waitForSpaceLocked(ctx context.Context, cause error) error {
+	if s.diskFullSince == (time.Time{}) {
+		s.diskFullSince = s.o.Now()
+		s.log.Warn("disk full: scanning pauses until shipped batches or the host free space; nothing is dropped",
+			"dir", s.o.Dir, "spooled_bytes", s.bytes, "err", cause)
+	}
+	if err := s.sealLocked(); err != nil && !diskFull(err) {
+		return err
+	}
+	ch := s.changed
+	s.waiting++
+	s.mu.Unlock()
+	t := time.NewTimer(diskFullRetry)
+	defer t.Stop()
+	var err error
+	select {
+	case <-ch:
+	case <-t.C:
+	case <-ctx.Done():
+		err = fmt.Errorf("spool %s: the disk is full and the collector has not taken batches to free it: %w (first: %v)", s.o.Dir, ctx.Err(), cause)
+	}
+	s.mu.Lock()
+	s.waiting--
+	if err == nil && s.closed {
+		err = ErrClosed
+	}
+	return err
+}
+
+// diskFull reports whether err means the file system (or the user's quota)
+// has no room left.
+func diskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // createLocked opens a new segment. Called with mu held.
