@@ -24,9 +24,9 @@ type Options struct {
 	Agents        int           // simulated agents (default 200)
 	Duration      time.Duration // the load window (default 3m)
 	Readers       int           // concurrent API clients (default 4)
-	SpoolBytes    int64         // each agent's spool bound (default 3 MiB): backlog that drains after the window
+	SpoolBytes    int64         // each agent's spool bound (default 2 MiB: one 1 MiB segment ships while one fills); drained after the window
 	FilesPerScan  int           // files per simulated fs scan (default 40)
-	DrainTimeout  time.Duration // how long spools may take to empty after the window (default 5m)
+	DrainTimeout  time.Duration // how long spools may take to empty after the window (default 10m)
 	Sample        time.Duration // how often the stored rate is sampled (default 5s)
 	ClickHousePID string        // pid file of ClickHouse, to report its CPU (optional)
 	CAFile        string        // speak https to the collector, trusting this CA
@@ -50,13 +50,13 @@ func (o *Options) defaults() {
 		o.Readers = 0
 	}
 	if o.SpoolBytes <= 0 {
-		o.SpoolBytes = 3 << 20
+		o.SpoolBytes = 2 << 20
 	}
 	if o.FilesPerScan <= 0 {
 		o.FilesPerScan = 40
 	}
 	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = 5 * time.Minute
+		o.DrainTimeout = 10 * time.Minute
 	}
 	if o.Sample <= 0 {
 		o.Sample = 5 * time.Second
@@ -92,6 +92,9 @@ type Report struct {
 	CPU        CPUShare // where the machine's CPU went during the window
 	LoadBefore string   // /proc/loadavg when the window started: other work on the machine skews the figures
 	LoadAfter  string
+
+	LogErrors   int      // error lines in the collector's log
+	FirstErrors []string // the first of them
 
 	Final       ingestMetrics
 	Problems    []string // exactly-once violations; empty means it held
@@ -252,15 +255,21 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, err
 		}
 	}
+	lastLog := drainStart
 	for deadline := drainStart.Add(o.DrainTimeout); ; {
-		left := 0
+		left, bytes := 0, int64(0)
 		for _, a := range agents {
 			if !a.drained() {
 				left++
 			}
+			bytes += a.sp.Stats().Bytes
 		}
 		if left == 0 {
 			break
+		}
+		if time.Since(lastLog) >= 10*time.Second {
+			log.Info("draining", "agents_with_records_left", left, "spooled_mb", bytes>>20, "elapsed", time.Since(drainStart).Round(time.Second))
+			lastLog = time.Now()
 		}
 		if time.Now().After(deadline) {
 			log.Warn("spools did not drain in time", "agents_with_records_left", left, "timeout", o.DrainTimeout)
@@ -302,6 +311,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := col.stop(); err != nil {
 		log.Warn("stopping the collector", "err", err)
 	}
+	rep.LogErrors, rep.FirstErrors = col.logErrors(3)
 	return rep, nil
 }
 

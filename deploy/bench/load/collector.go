@@ -209,3 +209,27 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 		return ctx.Err()
 	}
 }
+
+// logErrors counts the collector log's error lines and returns the first
+// few: an error under load (a failed insert, a handler that broke off)
+// belongs in the report, not only in a log that is deleted with the run.
+func (c *collector) logErrors(keep int) (int, []string) {
+	b, err := os.ReadFile(c.logPath)
+	if err != nil {
+		return 0, nil
+	}
+	n := 0
+	var first []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "context canceled") {
+			continue // the bench's own readers, cut off at the end of the window
+		}
+		if strings.Contains(l, "level=ERROR") || strings.Contains(l, `"level":"ERROR"`) || strings.HasPrefix(l, "panic:") {
+			n++
+			if len(first) < keep {
+				first = append(first, l)
+			}
+		}
+	}
+	return n, first
+}

@@ -252,3 +252,22 @@ func TestProcReaders(t *testing.T) {
 	_, err = procStatusKB(os.Getpid(), "NoSuchField")
 	require.Error(t, err)
 }
+
+func TestLogErrors(t *testing.T) {
+	dir := t.TempDir()
+	c := &collector{logPath: filepath.Join(dir, "collector.log")}
+	n, first := c.logErrors(2)
+	require.Zero(t, n, "no log yet")
+	require.Empty(t, first)
+	log := strings.Join([]string{
+		`time=1 level=WARN msg="slow"`,
+		`time=2 level=ERROR msg="ingest flush failed" err="boom"`,
+		`time=3 level=ERROR msg="request failed" err="reading the index state: context canceled"`,
+		`time=4 level=ERROR msg="request failed" err="timeout"`,
+		`panic: oops`,
+	}, "\n")
+	require.NoError(t, os.WriteFile(c.logPath, []byte(log), 0o600))
+	n, first = c.logErrors(2)
+	require.Equal(t, 3, n)
+	require.Equal(t, []string{`time=2 level=ERROR msg="ingest flush failed" err="boom"`, `time=4 level=ERROR msg="request failed" err="timeout"`}, first)
+}

@@ -39,9 +39,9 @@ func main() {
 	flag.IntVar(&o.Agents, "agents", 200, "simulated agents")
 	flag.DurationVar(&o.Duration, "duration", 3*time.Minute, "load window")
 	flag.IntVar(&o.Readers, "readers", 4, "concurrent API clients (0: none, ingest alone)")
-	flag.Int64Var(&o.SpoolBytes, "spool-bytes", 3<<20, "each agent's spool bound in bytes")
+	flag.Int64Var(&o.SpoolBytes, "spool-bytes", 2<<20, "each agent's spool bound in bytes (the backlog drained after the window)")
 	flag.IntVar(&o.FilesPerScan, "files-per-scan", 40, "files per simulated fs scan (each with 1-3 pii records and an entitlement)")
-	flag.DurationVar(&o.DrainTimeout, "drain-timeout", 5*time.Minute, "how long the spools may take to empty after the window")
+	flag.DurationVar(&o.DrainTimeout, "drain-timeout", 10*time.Minute, "how long the spools may take to empty after the window")
 	flag.StringVar(&o.ClickHousePID, "clickhouse-pid", "", "ClickHouse's pid file, to report its CPU use (optional)")
 	flag.StringVar(&o.CAFile, "ca-file", "", "speak https to the collector and trust this CA (PEM); give the collector's TLS section with -collector-config")
 	flag.StringVar(&o.ExtraConfig, "collector-config", "", "YAML file appended to the collector config the bench writes (e.g. its tls: section)")
@@ -123,6 +123,10 @@ func printReport(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "  load average before / after the window: %s / %s\n", r.LoadBefore, r.LoadAfter)
 	fmt.Fprintf(w, "  collector: %.0f rows inserted, %.0f failed inserts, %.0f duplicate batches answered from the idempotency record, %.0f batches answered with an error\n",
 		r.Final.FlushRows, r.Final.FlushErrors, r.Final.Duplicates, r.Final.FailedBatches)
+	fmt.Fprintf(w, "  collector log: %d error lines (requests the bench cut off at the end of the window not counted)\n", r.LogErrors)
+	for _, l := range r.FirstErrors {
+		fmt.Fprintf(w, "    %s\n", l)
+	}
 	fmt.Fprintf(w, "  exactly once means: %s\n", ExactlyOnceDefinition)
 	if r.ExactlyOnce {
 		fmt.Fprintf(w, "  exactly once: OK (%d records, %d batches)\n", g.Total(), r.Segments)
