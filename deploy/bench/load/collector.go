@@ -224,7 +224,7 @@ func (c *collector) logErrors(keep int) (int, []string) {
 		if strings.Contains(l, "context canceled") {
 			continue // the bench's own readers, cut off at the end of the window
 		}
-		if strings.Contains(l, "level=ERROR") || strings.Contains(l, `"level":"ERROR"`) || strings.HasPrefix(l, "panic:") {
+		if strings.Contains(l, "level=ERROR") || strings.Contains(l, `"level":"ERROR"`) || strings.HasPrefix(l, "panic:") || strings.Contains(l, "http: panic") {
 			n++
 			if len(first) < keep {
 				first = append(first, l)
