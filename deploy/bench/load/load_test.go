@@ -100,7 +100,7 @@ func TestGeneratorRecordsAreValidAndUniquelyKeyed(t *testing.T) {
 			return nil
 		}))
 	}
-	require.Equal(t, Kinds{Assets: 36, PII: 3 * (4*1 + 4*2 + 4*3), Principals: 3 * principalsPerScan, Entitlements: 36, Scans: 6}, kinds)
+	require.Equal(t, Kinds{Assets: 36, PII: 3 * (4*1 + 4*2 + 4*3), Principals: 3 * principalsPerScan, Entitlements: 36 + 3, Scans: 6}, kinds)
 }
 
 func TestGeneratorStopsAtEmitError(t *testing.T) {

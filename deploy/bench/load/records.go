@@ -54,8 +54,8 @@ var piiKinds = []struct {
 
 // generator makes one simulated host's scan cycles: each is a file-system
 // scan (file assets, their pii findings, an owner entitlement per file,
-// then the scan record) and a host scan (local accounts, then the scan
-// record). Every record's table key is unique across cycles (each cycle
+// then the scan record) and a host scan (local accounts, one of them in
+// sudo with its membership entitlement, then the scan record). Every record's table key is unique across cycles (each cycle
 // reports new files and accounts), so "stored exactly once" can be
 // checked by counting rows per agent.
 type generator struct {
@@ -132,6 +132,15 @@ func (g *generator) next(emit func(*wire.Record) error) error {
 		}
 		if err := emit(&p); err != nil {
 			return err
+		}
+		if k == 0 {
+			// The host scanner reports group membership as an entitlement.
+			e := env(wire.KindEntitlement, wire.SourceHost, hostScan)
+			e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission = p.PrincipalID, wire.LocalPrincipalID(g.host, "group", "sudo"), "group", "member"
+			e.Privileged = true
+			if err := emit(&e); err != nil {
+				return err
+			}
 		}
 	}
 	return emit(scanRecord(env(wire.KindScan, wire.SourceHost, hostScan), "host", t0, principalsPerScan))
