@@ -99,6 +99,7 @@ type Report struct {
 	Final       ingestMetrics
 	Problems    []string // exactly-once violations; empty means it held
 	ExactlyOnce bool
+	StateHeld   bool // condition (1) alone: each record one row under FINAL
 }
 
 // Run starts the collector, enrolls the agents, runs the load window,
@@ -307,6 +308,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Problems = judge(exp, obs)
+	rep.StateHeld = stateHeld(exp, obs)
 	rep.ExactlyOnce = len(rep.Problems) == 0
 	if err := col.stop(); err != nil {
 		log.Warn("stopping the collector", "err", err)

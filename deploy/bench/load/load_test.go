@@ -200,6 +200,8 @@ func TestJudge(t *testing.T) {
 			exp, obs := clean()
 			tc.break_(exp, &obs)
 			got := judge(exp, obs)
+			state := !strings.Contains(strings.Join(got, "\n"), "under FINAL, generated") && !strings.Contains(strings.Join(got, "\n"), "not one of the bench's")
+			require.Equal(t, state, stateHeld(exp, obs))
 			require.Len(t, got, len(tc.want), "%q", got)
 			for i, w := range tc.want {
 				require.Contains(t, got[i], w)

@@ -133,6 +133,12 @@ func printReport(w io.Writer, r *Report) {
 		return
 	}
 	fmt.Fprintf(w, "  exactly once: FAILED (%d problems)\n", len(r.Problems))
+	if r.StateHeld {
+		fmt.Fprintf(w, "    every record is one row of its table under FINAL (condition 1 held), but the write path was not exactly once:\n"+
+			"    %.0f batches were answered with an error (%d shipper retries) and rows reached ClickHouse more than once;\n"+
+			"    ReplacingMergeTree hides such copies once merged, the insert count (3) does not\n",
+			r.Final.FailedBatches, r.Retries)
+	}
 	for i, p := range r.Problems {
 		if i == 50 {
 			fmt.Fprintf(w, "    … %d more\n", len(r.Problems)-i)

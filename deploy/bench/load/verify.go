@@ -191,3 +191,27 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// stateHeld reports whether condition (1) alone held: every table holds
+// each generated record once under FINAL. When it holds but the insert
+// count does not, the copies were written and merged (or will be) away by
+// ReplacingMergeTree: the data is right, the write path is not exactly once.
+func stateHeld(exp []ExpectedAgent, obs Observed) bool {
+	known := map[string]bool{}
+	for _, a := range exp {
+		known[a.ID] = true
+		for _, t := range tables {
+			if obs.Rows[t.name][a.ID] != t.count(a.Generated) {
+				return false
+			}
+		}
+	}
+	for _, t := range tables {
+		for id := range obs.Rows[t.name] {
+			if !known[id] {
+				return false
+			}
+		}
+	}
+	return true
+}
