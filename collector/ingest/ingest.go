@@ -60,13 +60,25 @@ type Ingester struct {
 	space    *sync.Cond // signalled when pending rows drop
 	kick     chan struct{}
 	stopping bool
+	inflight map[batchKey]*flight
+}
+
+// batchKey names an agent's batch (its Idempotency-Key).
+type batchKey struct{ agentID, key string }
+
+// flight is a keyed batch between Submit and the end of the flush that
+// stores it; a repeat of the batch meanwhile waits on done.
+type flight struct {
+	done chan struct{}
+	err  error
 }
 
 // request is one Submit waiting for its rows to be stored.
 type request struct {
-	done  chan error
-	rows  int
-	batch store.Batch // Key empty: the request had no Idempotency-Key
+	done   chan error
+	flight *flight
+	rows   int
+	batch  store.Batch // Key empty: the request had no Idempotency-Key
 }
 
 // New returns an Ingester; call Run to start flushing.
@@ -92,7 +104,7 @@ func New(o Options) *Ingester {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	in := &Ingester{o: o, kick: make(chan struct{}, 1)}
+	in := &Ingester{o: o, kick: make(chan struct{}, 1), inflight: map[batchKey]*flight{}}
 	in.space = sync.NewCond(&in.mu)
 	return in
 }
@@ -121,12 +133,28 @@ func (in *Ingester) Submit(ctx context.Context, agentID, key string, recs []wire
 	}
 	done := make(chan error, 1)
 	in.mu.Lock()
-	for len(in.pending) > 0 && len(in.pending)+len(recs) > in.o.MaxPendingRows {
-		if in.stopping {
+	// The same batch already waits for a flush (the agent gave up on the
+	// first request, its rows were queued anyway, and it sent the batch
+	// again): wait for that one instead of storing the rows twice. Seen
+	// covers batches already stored; this covers the ones in between.
+	var fl *flight
+	if key != "" {
+		k := batchKey{agentID, key}
+		if prev, ok := in.inflight[k]; ok {
 			in.mu.Unlock()
-			return ErrBusy
+			select {
+			case <-prev.done:
+				return prev.err
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
-		if !in.waitSpace(ctx) {
+		fl = &flight{done: make(chan struct{})}
+		in.inflight[k] = fl
+	}
+	for len(in.pending) > 0 && len(in.pending)+len(recs) > in.o.MaxPendingRows {
+		if in.stopping || !in.waitSpace(ctx) {
+			in.resolveLocked(agentID, key, fl, ErrBusy)
 			in.mu.Unlock()
 			return ErrBusy
 		}
@@ -135,7 +163,7 @@ func (in *Ingester) Submit(ctx context.Context, agentID, key string, recs []wire
 		in.oldest = in.o.Now()
 	}
 	in.pending = append(in.pending, recs...)
-	in.queue = append(in.queue, request{done: done, rows: len(recs),
+	in.queue = append(in.queue, request{done: done, rows: len(recs), flight: fl,
 		batch: store.Batch{AgentID: agentID, Key: key, Records: len(recs), ReceivedAt: in.o.Now().UTC()}})
 	enough := len(in.pending) >= in.o.MinRows
 	in.mu.Unlock()
@@ -149,7 +177,8 @@ func (in *Ingester) Submit(ctx context.Context, agentID, key string, recs []wire
 	case err := <-done:
 		return err
 	case <-ctx.Done():
-		// The rows may still be stored; the agent's retry is deduplicated.
+		// The rows may still be stored; a retry of the batch waits for
+		// them (inflight) or finds them stored (Seen).
 		return ctx.Err()
 	}
 }
@@ -239,10 +268,28 @@ func (in *Ingester) flush(ctx context.Context) bool {
 	if in.o.OnFlush != nil {
 		in.o.OnFlush(len(recs), in.o.Now().Sub(start), err)
 	}
+	in.mu.Lock()
+	for _, r := range reqs {
+		in.resolveLocked(r.batch.AgentID, r.batch.Key, r.flight, err)
+	}
+	in.mu.Unlock()
 	for _, r := range reqs {
 		r.done <- err
 	}
 	return true
+}
+
+// resolveLocked answers the requests waiting on a batch's flight and
+// forgets it. Called with mu held; fl may be nil (no Idempotency-Key).
+func (in *Ingester) resolveLocked(agentID, key string, fl *flight, err error) {
+	if fl == nil {
+		return
+	}
+	fl.err = err
+	close(fl.done)
+	if in.inflight[batchKey{agentID, key}] == fl {
+		delete(in.inflight, batchKey{agentID, key})
+	}
 }
 
 // Pending is the number of rows waiting for a flush.

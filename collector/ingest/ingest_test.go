@@ -91,3 +91,56 @@ func TestRunFlushesOnStop(t *testing.T) {
 	require.NoError(t, <-errc)
 	require.EqualValues(t, 10, countAssets(t, st))
 }
+
+// gatedStore is the real store whose inserts wait until the gate opens, so
+// a test can hold a batch between Submit and its stored answer.
+type gatedStore struct {
+	*store.Store
+	gate    chan struct{}
+	entered chan struct{} // one value per insert that reached the gate
+}
+
+func (g *gatedStore) InsertRecords(ctx context.Context, recs []wire.Record) error {
+	g.entered <- struct{}{}
+	<-g.gate
+	return g.Store.InsertRecords(ctx, recs)
+}
+
+// An agent that gives up on a batch (its timeout) and sends it again while
+// the first copy still waits for its flush gets the first copy's answer:
+// the rows are inserted once, not twice (found by make bench-load).
+func TestRepeatedBatchInFlightIsStoredOnce(t *testing.T) {
+	st := &gatedStore{Store: storetest.New(t), gate: make(chan struct{}), entered: make(chan struct{}, 10)}
+	in := ingest.New(ingest.Options{Store: st, BatchRows: 1000, BatchInterval: 10 * time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); in.Run(ctx) }()
+	var open sync.Once
+	openGate := func() { open.Do(func() { close(st.gate) }) }
+	defer func() { openGate(); cancel(); <-done }()
+
+	first, giveUp := context.WithCancel(ctx)
+	firstErr := make(chan error, 1)
+	go func() { firstErr <- in.Submit(first, "ag", "batch-1", recs("ag", 50)) }()
+	<-st.entered // the flush holding the first copy has started
+	giveUp()     // the agent's request timed out; its rows are still being stored
+	require.ErrorIs(t, <-firstErr, context.Canceled)
+
+	retryErr := make(chan error, 1)
+	go func() { retryErr <- in.Submit(ctx, "ag", "batch-1", recs("ag", 50)) }()
+	select {
+	case err := <-retryErr:
+		t.Fatalf("the retry was answered (%v) before the first copy was stored", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	require.Zero(t, in.Pending(), "the retry's rows are not queued a second time")
+	openGate()
+	require.NoError(t, <-retryErr, "the retry is answered with the first copy's result")
+	require.EqualValues(t, 50, countAssets(t, st.Store), "50 rows inserted, not 100")
+	seen, err := in.Seen(ctx, "ag", "batch-1")
+	require.NoError(t, err)
+	require.True(t, seen)
+	// Another batch of the same agent is stored as usual.
+	require.NoError(t, in.Submit(ctx, "ag", "batch-2", recs("ag2", 10)))
+	require.EqualValues(t, 60, countAssets(t, st.Store))
+}
