@@ -6,11 +6,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"math/big"
 	"net"
 	"net/http"
@@ -32,8 +30,8 @@ import (
 
 // negativeSerialLeaf is a server certificate for loopback signed by ca
 // whose serial number is negative, as Samba AD issues half the time.
-// x509.CreateCertificate refuses negative serials, so the certificate is
-// made with a positive one, its serial swapped in the DER, and re-signed.
+// x509.CreateCertificate refuses negative serials: testpki.WithSerial
+// swaps one in and signs again.
 func negativeSerialLeaf(t *testing.T, ca *testpki.CA) (tls.Certificate, []byte) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -46,31 +44,7 @@ func negativeSerialLeaf(t *testing.T, ca *testpki.CA) (tls.Certificate, []byte) 
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, &key.PublicKey, ca.Key)
 	require.NoError(t, err)
-
-	var cert struct {
-		TBS       asn1.RawValue
-		Algorithm asn1.RawValue
-		Signature asn1.BitString
-	}
-	_, err = asn1.Unmarshal(der, &cert)
-	require.NoError(t, err)
-	var fields [][]byte // version, serial, then the rest of TBSCertificate
-	for rest := cert.TBS.Bytes; len(rest) > 0; {
-		var v asn1.RawValue
-		rest, err = asn1.Unmarshal(rest, &v)
-		require.NoError(t, err)
-		fields = append(fields, v.FullBytes)
-	}
-	fields[1], err = asn1.Marshal(big.NewInt(-0x1234567890))
-	require.NoError(t, err)
-	tbs, err := asn1.Marshal(asn1.RawValue{Tag: asn1.TagSequence, IsCompound: true, Bytes: bytes.Join(fields, nil)})
-	require.NoError(t, err)
-	digest := sha256.Sum256(tbs) // the CA's key is P-256: ecdsa-with-SHA256, as in Algorithm
-	sig, err := ecdsa.SignASN1(rand.Reader, ca.Key, digest[:])
-	require.NoError(t, err)
-	cert.TBS = asn1.RawValue{FullBytes: tbs}
-	cert.Signature = asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)}
-	der, err = asn1.Marshal(cert)
+	der, err = testpki.WithSerial(der, ca.Key, big.NewInt(-0x1234567890))
 	require.NoError(t, err)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, der
 }

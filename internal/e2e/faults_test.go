@@ -38,24 +38,6 @@ import (
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
-// agentIn is newAgent with a data dir chosen by the caller (a mount point).
-func (s *stack) agentIn(dir string, paths []string, extra string) agent {
-	s.t.Helper()
-	a := agent{dir: dir, config: filepath.Join(dir, "agent.yaml")}
-	quoted := make([]string, len(paths))
-	for i, p := range paths {
-		quoted[i] = fmt.Sprintf("%q", p)
-	}
-	cfg := fmt.Sprintf("collector: %s\nca_file: %s\ndata_dir: %s\nship:\n  min_backoff: 50ms\n  max_backoff: 1s\nscans:\n  fs:\n    enabled: true\n    paths: [%s]\n    interval: 1h\n%s",
-		s.url, s.caFile, a.dir, strings.Join(quoted, ", "), extra)
-	require.NoError(s.t, os.WriteFile(a.config, []byte(cfg), 0o600))
-	var errb bytes.Buffer
-	cmd := exec.Command(filepath.Join(binDir, "sightline-agent"), "enroll", "--config", a.config, "--enroll-secret", s.enroll)
-	cmd.Stderr = &errb
-	require.NoError(s.t, cmd.Run(), "enroll: %s", errb.String())
-	return a
-}
-
 // pointAgentAt rewrites the agent's config to ship to collectorURL
 // instead of the stack's collector (a proxy in front of it).
 func (s *stack) pointAgentAt(a agent, collectorURL string) {

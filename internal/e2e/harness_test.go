@@ -222,9 +222,16 @@ type agent struct {
 
 func (s *stack) newAgent(paths []string, extra string) agent {
 	s.t.Helper()
-	a := agent{dir: filepath.Join(s.dir, "agent-"+randomHex(4))}
-	a.config = filepath.Join(a.dir, "agent.yaml")
-	require.NoError(s.t, os.MkdirAll(a.dir, 0o700))
+	dir := filepath.Join(s.dir, "agent-"+randomHex(4))
+	require.NoError(s.t, os.MkdirAll(dir, 0o700))
+	return s.agentIn(dir, paths, extra)
+}
+
+// agentIn enrolls an agent whose data dir is dir (made by the caller: a
+// mount point, say), trusting the stack's CA, scanning paths.
+func (s *stack) agentIn(dir string, paths []string, extra string) agent {
+	s.t.Helper()
+	a := agent{dir: dir, config: filepath.Join(dir, "agent.yaml")}
 	quoted := make([]string, len(paths))
 	for i, p := range paths {
 		quoted[i] = fmt.Sprintf("%q", p)
@@ -233,7 +240,10 @@ func (s *stack) newAgent(paths []string, extra string) agent {
 		s.url, s.caFile, a.dir, strings.Join(quoted, ", "), extra)
 	require.NoError(s.t, os.WriteFile(a.config, []byte(cfg), 0o600))
 	var errb bytes.Buffer
-	cmd := exec.Command(filepath.Join(binDir, "sightline-agent"), "enroll", "--config", a.config, "--enroll-secret", s.enroll)
+	cmd := exec.Command(filepath.Join(binDir, "sightline-agent"), "enroll", "--config", a.config)
+	// The secret through the environment, as the README says (a flag
+	// shows in ps).
+	cmd.Env = append(os.Environ(), "SIGHTLINE_ENROLL_SECRET="+s.enroll)
 	cmd.Stderr = &errb
 	require.NoError(s.t, cmd.Run(), "enroll: %s", errb.String())
 	return a

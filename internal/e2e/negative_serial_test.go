@@ -7,11 +7,9 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -29,6 +27,8 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/testpki"
 )
 
 // Samba AD generates its own LDAPS certificate at first start with a serial
@@ -40,9 +40,8 @@ import (
 // own generated certificate when make test provides one.
 
 // negativeSerialCert returns a self-signed CA-and-server certificate for
-// 127.0.0.1 whose serial number is negative, and its key. crypto/x509
-// refuses to create one, so the certificate is made with a positive serial
-// and its TBSCertificate is rewritten and signed again.
+// 127.0.0.1 whose serial number is negative, and its key (crypto/x509
+// refuses to create one; testpki.WithSerial swaps the serial in).
 func negativeSerialCert(t *testing.T) (certDER []byte, key *ecdsa.PrivateKey) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -61,75 +60,12 @@ func negativeSerialCert(t *testing.T) (certDER []byte, key *ecdsa.PrivateKey) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	require.NoError(t, err)
-
-	var cert struct {
-		TBS    asn1.RawValue
-		SigAlg pkix.AlgorithmIdentifier
-		Sig    asn1.BitString
-	}
-	rest, err := asn1.Unmarshal(der, &cert)
+	out, err := testpki.WithSerial(der, key, big.NewInt(-0x566EF095)) // the serial of a real Samba certificate
 	require.NoError(t, err)
-	require.Empty(t, rest)
-	// TBSCertificate ::= SEQUENCE { [0] version, serialNumber INTEGER, … }
-	var fields []asn1.RawValue
-	for in := cert.TBS.Bytes; len(in) > 0; {
-		var f asn1.RawValue
-		in, err = asn1.Unmarshal(in, &f)
-		require.NoError(t, err)
-		fields = append(fields, f)
-	}
-	require.Equal(t, asn1.ClassContextSpecific, fields[0].Class, "version")
-	require.Len(t, fields, 8, "an X.509 v3 TBSCertificate with extensions")
-	require.Equal(t, asn1.TagInteger, fields[1].Tag, "serialNumber")
-	neg, err := asn1.Marshal(big.NewInt(-0x566EF095)) // the serial of a real Samba certificate
-	require.NoError(t, err)
-	fields[1] = asn1.RawValue{FullBytes: neg}
-	var body []byte
-	for _, f := range fields {
-		body = append(body, f.FullBytes...)
-	}
-	tbs, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: body})
-	require.NoError(t, err)
-	digest := sha256.Sum256(tbs)
-	sig, err := ecdsa.SignASN1(rand.Reader, key, digest[:]) // SigAlg stays ecdsa-with-SHA256
-	require.NoError(t, err)
-	cert.TBS = asn1.RawValue{FullBytes: tbs}
-	cert.Sig = asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)}
-	out, err := asn1.Marshal(cert)
-	require.NoError(t, err)
-	serial, err := certSerial(out)
+	serial, err := testpki.Serial(out)
 	require.NoError(t, err)
 	require.Equal(t, -1, serial.Sign())
 	return out, key
-}
-
-// certSerial reads a certificate's serial number without crypto/x509,
-// which refuses negative ones.
-func certSerial(der []byte) (*big.Int, error) {
-	var cert struct {
-		TBS    asn1.RawValue
-		SigAlg asn1.RawValue
-		Sig    asn1.BitString
-	}
-	if _, err := asn1.Unmarshal(der, &cert); err != nil {
-		return nil, fmt.Errorf("not a certificate: %w", err)
-	}
-	in := cert.TBS.Bytes
-	var f asn1.RawValue
-	in, err := asn1.Unmarshal(in, &f) // version [0], or the serial in v1
-	if err != nil {
-		return nil, fmt.Errorf("reading the TBSCertificate: %w", err)
-	}
-	if f.Class == asn1.ClassContextSpecific {
-		if _, err := asn1.Unmarshal(in, &f); err != nil {
-			return nil, fmt.Errorf("reading the serial: %w", err)
-		}
-	}
-	n := new(big.Int)
-	if _, err := asn1.Unmarshal(f.FullBytes, &n); err != nil {
-		return nil, fmt.Errorf("reading the serial: %w", err)
-	}
-	return n, nil
 }
 
 // agentBinary is the built agent: make test's (SIGHTLINE_BIN_DIR), the one
@@ -323,7 +259,7 @@ func TestAgentScansSambaWithItsOwnCertificate(t *testing.T) {
 	blk, _ := pem.Decode(b)
 	require.NotNil(t, blk, "%s holds no PEM certificate", own)
 	// Which sign the serial has depends on when Samba generated it: logged.
-	serial, err := certSerial(blk.Bytes)
+	serial, err := testpki.Serial(blk.Bytes)
 	require.NoError(t, err)
 	t.Logf("Samba's own CA certificate has serial %s (negative: %v)", serial.Text(16), serial.Sign() < 0)
 

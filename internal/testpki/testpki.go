@@ -5,12 +5,15 @@
 package testpki
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
 	"math/big"
@@ -161,4 +164,78 @@ func serial() *big.Int {
 		panic(err) // crypto/rand does not fail on Linux
 	}
 	return n.Add(n, big.NewInt(1))
+}
+
+// WithSerial returns der (a certificate signed with an ECDSA P-256 key and
+// ecdsa-with-SHA256) with its serial number replaced by serial and signed
+// again by signer. crypto/x509 refuses to create a certificate with a
+// negative serial, which real peers (Samba AD's own LDAPS certificates,
+// half the time) send; tests make them with this.
+func WithSerial(der []byte, signer *ecdsa.PrivateKey, serial *big.Int) ([]byte, error) {
+	var cert struct {
+		TBS    asn1.RawValue
+		SigAlg asn1.RawValue
+		Sig    asn1.BitString
+	}
+	if rest, err := asn1.Unmarshal(der, &cert); err != nil || len(rest) > 0 {
+		return nil, fmt.Errorf("not one DER certificate: %v", err)
+	}
+	// TBSCertificate ::= SEQUENCE { [0] version, serialNumber INTEGER, … }
+	var fields [][]byte
+	for in := cert.TBS.Bytes; len(in) > 0; {
+		var f asn1.RawValue
+		var err error
+		if in, err = asn1.Unmarshal(in, &f); err != nil {
+			return nil, fmt.Errorf("reading the TBSCertificate: %w", err)
+		}
+		fields = append(fields, f.FullBytes)
+	}
+	if len(fields) < 2 {
+		return nil, fmt.Errorf("the TBSCertificate has %d fields, want a version and a serial", len(fields))
+	}
+	neg, err := asn1.Marshal(serial)
+	if err != nil {
+		return nil, err
+	}
+	fields[1] = neg
+	tbs, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: bytes.Join(fields, nil)})
+	if err != nil {
+		return nil, err
+	}
+	digest := sha256.Sum256(tbs)
+	sig, err := ecdsa.SignASN1(rand.Reader, signer, digest[:])
+	if err != nil {
+		return nil, err
+	}
+	cert.TBS = asn1.RawValue{FullBytes: tbs}
+	cert.Sig = asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)}
+	return asn1.Marshal(cert)
+}
+
+// Serial reads a certificate's serial number without crypto/x509, which
+// refuses negative ones.
+func Serial(der []byte) (*big.Int, error) {
+	var cert struct {
+		TBS    asn1.RawValue
+		SigAlg asn1.RawValue
+		Sig    asn1.BitString
+	}
+	if _, err := asn1.Unmarshal(der, &cert); err != nil {
+		return nil, fmt.Errorf("not a certificate: %w", err)
+	}
+	var f asn1.RawValue
+	in, err := asn1.Unmarshal(cert.TBS.Bytes, &f) // version [0], or the serial in v1
+	if err != nil {
+		return nil, fmt.Errorf("reading the TBSCertificate: %w", err)
+	}
+	if f.Class == asn1.ClassContextSpecific {
+		if _, err := asn1.Unmarshal(in, &f); err != nil {
+			return nil, fmt.Errorf("reading the serial: %w", err)
+		}
+	}
+	n := new(big.Int)
+	if _, err := asn1.Unmarshal(f.FullBytes, &n); err != nil {
+		return nil, fmt.Errorf("reading the serial: %w", err)
+	}
+	return n, nil
 }
