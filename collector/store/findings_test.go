@@ -74,6 +74,9 @@ func insert(t *testing.T, s *store.Store, recs ...wire.Record) {
 
 func findings(t *testing.T, s *store.Store, f store.FindingFilter) ([]store.Finding, uint64) {
 	t.Helper()
+	// The finding list reads the read index, as the API does after its
+	// freshness check.
+	storetest.BuildIndex(t, s)
 	items, total, err := s.Findings(context.Background(), f)
 	require.NoError(t, err)
 	return items, total
