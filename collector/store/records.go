@@ -122,7 +122,10 @@ func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
 // insert sends n rows to one table in one batch.
 func (s *Store) insert(ctx context.Context, name, columns string, n int, row func(i int) []any) error {
 	what := fmt.Sprintf("inserting %d rows into %s", n, name)
-	b, err := s.conn.PrepareBatch(ctx, s.sql("INSERT INTO {db}."+name+" ("+columns+")"))
+	if err := ctx.Err(); err != nil {
+		return s.wrap(what, err)
+	}
+	b, err := s.conn.PrepareBatch(deadlineOnly(ctx), s.sql("INSERT INTO {db}."+name+" ("+columns+")"))
 	if err != nil {
 		return s.wrap(what, err)
 	}
@@ -228,3 +231,28 @@ func clipKind(s string) string {
 	}
 	return s
 }
+
+// deadlineOnly is ctx with its values and deadline but never done. It is
+// what a batch insert runs on: the driver (clickhouse-go v2.50) watches a
+// batch's context during Send in a goroutine that closes the TCP connection
+// when the context ends, and it hands the connection back to the pool
+// without waiting for that goroutine to stop. A context that ended just
+// after an insert — a request's when its handler returned (audit entries),
+// a flush's deferred cancel — could so close a connection another caller
+// had just taken from the pool: under load an ingest flush failed with "use
+// of closed network connection" and its batches were stored twice on retry
+// (make bench-load). The deadline still bounds the insert's I/O (the
+// driver sets it on the connection), and the caller's cancellation is
+// checked before the insert starts.
+func deadlineOnly(ctx context.Context) context.Context {
+	dl, ok := ctx.Deadline()
+	return deadlineCtx{Context: context.WithoutCancel(ctx), at: dl, ok: ok}
+}
+
+type deadlineCtx struct {
+	context.Context
+	at time.Time
+	ok bool
+}
+
+func (c deadlineCtx) Deadline() (time.Time, bool) { return c.at, c.ok }
