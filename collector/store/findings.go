@@ -372,8 +372,14 @@ func (s *Store) indexFindings(ctx context.Context, f FindingFilter) (items []Fin
 		Samples    []string `ch:"samples"`
 		Locations  []string `ch:"locations"`
 	}
-	if err := s.conn.Select(ctx, &details, s.sql(`SELECT asset_id, type, agent_id, confidence, samples, locations
-		FROM {db}.pii_findings FINAL WHERE asset_id IN ?`), groupSet(ids)); err != nil {
+	// The newest version of each (asset, type, agent) row, as FINAL would
+	// keep (agent_id is the sorting key's owner_agent), but by argMax: FINAL
+	// merged every part's ranges first and took about three times as long
+	// on a table taking inserts (0.35 s against 0.11 s for a page of 100
+	// assets at 350,000 rows, make bench-load).
+	if err := s.conn.Select(ctx, &details, s.sql(`SELECT asset_id, type, agent_id,
+			argMax(confidence, version) AS confidence, argMax(samples, version) AS samples, argMax(locations, version) AS locations
+		FROM {db}.pii_findings WHERE asset_id IN ? GROUP BY asset_id, type, agent_id`), groupSet(ids)); err != nil {
 		return nil, 0, s.wrap("reading the findings' samples", err)
 	}
 	byKey := make(map[key]int, len(details))
