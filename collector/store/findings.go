@@ -68,8 +68,13 @@ func (f FindingFilter) from() (string, []any) {
 }
 
 // Findings returns a page of current findings matching f, ordered by
-// location and type, and how many match in all.
+// location and type, and how many match in all. One asset's findings (its
+// detail page) are read from the table by key; any other list is read from
+// the read index (see indexFindings).
 func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding, total uint64, err error) {
+	if f.AssetID == "" {
+		return s.indexFindings(ctx, f)
+	}
 	limit, offset := f.Limit, f.Offset
 	switch {
 	case limit <= 0:
@@ -289,4 +294,110 @@ func (f FindingFilter) conds() ([]string, []any) {
 		}
 	}
 	return conds, args
+}
+
+// pageBounds applies Findings' paging defaults and caps.
+func (f FindingFilter) pageBounds() (limit, offset int) {
+	limit, offset = f.Limit, f.Offset
+	switch {
+	case limit <= 0:
+		limit = DefaultLimit
+	case limit > MaxLimit:
+		limit = MaxLimit
+	}
+	return limit, max(offset, 0)
+}
+
+// indexFindings is the finding list from the read index: the count, the
+// order and the page come from idx_findings (which findings are current is
+// the index's answer, like every aggregate endpoint's), so a request no
+// longer folds the whole pii_findings table under FINAL (seconds at
+// millions of rows, and the slowest endpoint under ingest load). The
+// columns the index does not keep (confidence, samples, locations) are
+// then read for the page alone, by primary-key ranges of its assets. A row
+// replaced since the build (a newer scan of the same asset, type and
+// agent) gives its current detail; a row gone from the table since leaves
+// them empty.
+func (s *Store) indexFindings(ctx context.Context, f FindingFilter) (items []Finding, total uint64, err error) {
+	limit, offset := f.pageBounds()
+	from, args := f.indexFrom()
+	var count []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM`+from), args...); err != nil {
+		return nil, 0, s.wrap("counting findings", err)
+	}
+	if len(count) == 1 {
+		total = count[0].N
+	}
+	if total == 0 || uint64(offset) >= total {
+		return []Finding{}, total, nil
+	}
+	var rows []struct {
+		AssetID    string    `ch:"asset_id"`
+		Location   string    `ch:"location"`
+		Host       string    `ch:"host"`
+		Source     string    `ch:"source"`
+		AgentID    string    `ch:"agent_id"`
+		ScanID     string    `ch:"scan_id"`
+		Type       string    `ch:"type"`
+		Category   string    `ch:"category"`
+		Count      uint64    `ch:"count"`
+		Distinct   uint64    `ch:"distinct_count"`
+		ObservedAt time.Time `ch:"observed_at"`
+	}
+	// host and asset_id make the order total, so pages neither repeat nor
+	// skip rows (one path can exist on many hosts).
+	q := `SELECT asset_id, location, host, source, agent_id, scan_id, type, category, count, distinct_count, observed_at
+		FROM` + from + `
+		ORDER BY location, type, host, asset_id
+		LIMIT ? OFFSET ?`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
+		return nil, 0, s.wrap("reading findings", err)
+	}
+	type key struct{ asset, typ, agent string }
+	ids := make([]string, 0, len(rows))
+	seen := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		if !seen[r.AssetID] {
+			seen[r.AssetID] = true
+			ids = append(ids, r.AssetID)
+		}
+	}
+	var details []struct {
+		AssetID    string   `ch:"asset_id"`
+		Type       string   `ch:"type"`
+		AgentID    string   `ch:"agent_id"`
+		Confidence string   `ch:"confidence"`
+		Samples    []string `ch:"samples"`
+		Locations  []string `ch:"locations"`
+	}
+	// The newest version of each (asset, type, agent) row, as FINAL would
+	// keep (agent_id is the sorting key's owner_agent), but by argMax: FINAL
+	// merged every part's ranges first and took about three times as long
+	// on a table taking inserts (0.35 s against 0.11 s for a page of 100
+	// assets at 350,000 rows, make bench-load).
+	if err := s.conn.Select(ctx, &details, s.sql(`SELECT asset_id, type, agent_id,
+			argMax(confidence, version) AS confidence, argMax(samples, version) AS samples, argMax(locations, version) AS locations
+		FROM {db}.pii_findings WHERE asset_id IN ? GROUP BY asset_id, type, agent_id`), groupSet(ids)); err != nil {
+		return nil, 0, s.wrap("reading the findings' samples", err)
+	}
+	byKey := make(map[key]int, len(details))
+	for i, d := range details {
+		byKey[key{d.AssetID, d.Type, d.AgentID}] = i
+	}
+	items = make([]Finding, len(rows))
+	for i, r := range rows {
+		items[i] = Finding{
+			AssetID: r.AssetID, Location: r.Location, Host: r.Host, Source: r.Source, AgentID: r.AgentID,
+			ScanID: r.ScanID, Type: r.Type, Category: r.Category,
+			Count: r.Count, Distinct: r.Distinct, Samples: []string{}, Locations: []string{},
+			ObservedAt: r.ObservedAt.UTC(),
+		}
+		if j, ok := byKey[key{r.AssetID, r.Type, r.AgentID}]; ok {
+			d := details[j]
+			items[i].Confidence, items[i].Samples, items[i].Locations = d.Confidence, d.Samples, d.Locations
+		}
+	}
+	return items, total, nil
 }

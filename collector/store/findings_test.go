@@ -74,6 +74,9 @@ func insert(t *testing.T, s *store.Store, recs ...wire.Record) {
 
 func findings(t *testing.T, s *store.Store, f store.FindingFilter) ([]store.Finding, uint64) {
 	t.Helper()
+	// The finding list reads the read index, as the API does after its
+	// freshness check.
+	storetest.BuildIndex(t, s)
 	items, total, err := s.Findings(context.Background(), f)
 	require.NoError(t, err)
 	return items, total
@@ -508,4 +511,36 @@ func TestAssetsSortAndPage(t *testing.T) {
 
 	_, _, err = s.Assets(ctx, store.AssetFilter{Sort: "owner"})
 	require.ErrorIs(t, err, store.ErrBadFilter)
+}
+
+// The finding list is the index's: a scan stored after the build shows up
+// only once the index is rebuilt, and until then the listed finding carries
+// the detail (samples, locations, confidence) of its row as stored now.
+func TestFindingsReadTheIndex(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	s1 := fixture{agent: "ag-1", host: "web-1", source: wire.SourceFS, scan: "s1", at: at(0)}
+	insert(t, s, s1.asset("/a"), s1.pii("/a", "email", "contact", 3), s1.done(wire.StatusOK))
+	storetest.BuildIndex(t, s)
+
+	s2 := fixture{agent: "ag-1", host: "web-1", source: wire.SourceFS, scan: "s2", at: at(10)}
+	p := s2.pii("/a", "email", "contact", 9)
+	p.Samples, p.Where, p.Confidence = []string{"x***@y***.org"}, []string{"line 9"}, wire.ConfidenceLow
+	insert(t, s, s2.asset("/a"), s2.asset("/b"), p, s2.pii("/b", "phone", "contact", 1), s2.done(wire.StatusOK))
+
+	items, total, err := s.Findings(ctx, store.FindingFilter{})
+	require.NoError(t, err)
+	require.Equal(t, uint64(1), total, "the build before s2 knows one finding")
+	require.Equal(t, []string{"/a email s1"}, keys(items))
+	require.Equal(t, uint64(3), items[0].Count, "count and scan are the build's")
+	require.Equal(t, []string{"x***@y***.org"}, items[0].Samples, "detail is the row's as stored now")
+	require.Equal(t, []string{"line 9"}, items[0].Locations)
+	require.Equal(t, wire.ConfidenceLow, items[0].Confidence)
+
+	storetest.BuildIndex(t, s)
+	items, total, err = s.Findings(ctx, store.FindingFilter{})
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), total)
+	require.Equal(t, []string{"/a email s2", "/b phone s2"}, keys(items))
+	require.Equal(t, uint64(9), items[0].Count)
 }
