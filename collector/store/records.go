@@ -109,31 +109,40 @@ func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
 			return fmt.Errorf("record %d: unknown kind %q; validate records before storing them", i+1, clipKind(r.Kind))
 		}
 	}
-	// The tables are written at once, each insert on its own pooled
-	// connection: one after the other, a flush took the sum of five round
+	// The state tables are written at once, each insert on its own pooled
+	// connection: one after the other, a flush took the sum of their round
 	// trips and ClickHouse's work on each, and the ingester's single
-	// flusher sat idle meanwhile (make bench-load). The outcome is the same
-	// as before: the rows count as stored, and the write is marked, only
-	// when every insert succeeded; a failed flush is answered with an error
-	// and sent again, and the latest-state tables absorb rows a partial
-	// flush already wrote.
-	var (
-		wg   sync.WaitGroup
-		errs = make([]error, len(tables))
-	)
-	for ti, t := range tables {
+	// flusher sat idle meanwhile (make bench-load). The scans table is
+	// written only after all of them succeeded (see recordTables: a scan
+	// record is what makes a scan's rows current, so it is never stored
+	// before them). The rows count as stored, and the write is marked,
+	// only when every insert succeeded; a failed flush is answered with an
+	// error and sent again, and the latest-state tables absorb rows a
+	// partial flush already wrote.
+	write := func(t table) error {
 		rows := byKind[t.kind]
 		if len(rows) == 0 {
-			continue
+			return nil
 		}
+		return s.insert(ctx, t.name, t.columns, len(rows), func(i int) []any { return t.row(rows[i].rec, base+rows[i].pos) })
+	}
+	state, scans := tables[:len(tables)-1], tables[len(tables)-1]
+	var (
+		wg   sync.WaitGroup
+		errs = make([]error, len(state))
+	)
+	for ti, t := range state {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[ti] = s.insert(ctx, t.name, t.columns, len(rows), func(i int) []any { return t.row(rows[i].rec, base+rows[i].pos) })
+			errs[ti] = write(t)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if err := write(scans); err != nil {
 		return err
 	}
 	return s.markWrite(ctx)
