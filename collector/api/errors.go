@@ -92,7 +92,13 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case status == http.StatusServiceUnavailable:
 		c.Header("Retry-After", retryAfterSeconds)
 	}
-	if status >= 500 {
+	switch {
+	case ae.kind == kindBusy:
+		// Back-pressure (memory budget, in-flight cap, pending rows) is the
+		// collector working as designed under load, and agents back off:
+		// an ERROR line per refused batch would bury real failures.
+		s.o.Logger.Debug("request refused under load", "method", c.Request.Method, "path", c.FullPath(), "status", status, "err", err)
+	case status >= 500:
 		s.o.Logger.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "status", status, "err", err)
 	}
 	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": ae.kind, "message": ae.msg}})
