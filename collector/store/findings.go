@@ -86,15 +86,8 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding,
 		offset = 0
 	}
 	from, args := f.from()
-
-	var count []struct {
-		N uint64 `ch:"n"`
-	}
-	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM`+from), args...); err != nil {
-		return nil, 0, s.wrap("counting findings", err)
-	}
-	if len(count) == 1 {
-		total = count[0].N
+	if total, err = s.countFindings(ctx, from, args); err != nil {
+		return nil, 0, err
 	}
 	if total == 0 || uint64(offset) >= total {
 		return []Finding{}, total, nil
@@ -321,14 +314,8 @@ func (f FindingFilter) pageBounds() (limit, offset int) {
 func (s *Store) indexFindings(ctx context.Context, f FindingFilter) (items []Finding, total uint64, err error) {
 	limit, offset := f.pageBounds()
 	from, args := f.indexFrom()
-	var count []struct {
-		N uint64 `ch:"n"`
-	}
-	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM`+from), args...); err != nil {
-		return nil, 0, s.wrap("counting findings", err)
-	}
-	if len(count) == 1 {
-		total = count[0].N
+	if total, err = s.countFindings(ctx, from, args); err != nil {
+		return nil, 0, err
 	}
 	if total == 0 || uint64(offset) >= total {
 		return []Finding{}, total, nil
@@ -400,4 +387,19 @@ func (s *Store) indexFindings(ctx context.Context, f FindingFilter) (items []Fin
 		}
 	}
 	return items, total, nil
+}
+
+// countFindings counts the rows of a FROM clause built by FindingFilter
+// (the view's or the read index's).
+func (s *Store) countFindings(ctx context.Context, from string, args []any) (uint64, error) {
+	var count []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM`+from), args...); err != nil {
+		return 0, s.wrap("counting findings", err)
+	}
+	if len(count) != 1 {
+		return 0, nil
+	}
+	return count[0].N, nil
 }
