@@ -58,6 +58,9 @@ type Options struct {
 	Logger    *slog.Logger
 }
 
+// MaxSharedScopes bounds the shared sources one batch may name.
+const MaxSharedScopes = 16
+
 // FirstReport is the SetBy of an authority claimed by its first report.
 const FirstReport = "first-report"
 
@@ -134,6 +137,13 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 		if HostLocal(r.Source) {
 			r.Host = host
 		} else if _, ok := scopes[scope{r.Source, r.Host}]; !ok {
+			// Each new shared source is claimed by its first reporter: a
+			// batch naming many would let one agent squat on every server
+			// name it can guess, so a batch may name only a few.
+			if len(scopes) == MaxSharedScopes {
+				return &wire.LineError{Line: i + 1, Field: "host", Err: fmt.Errorf(
+					"a batch may carry records of at most %d shared sources (ldap servers, aws accounts); send one scan's records per batch", MaxSharedScopes)}
+			}
 			scopes[scope{r.Source, r.Host}] = i + 1
 		}
 		if err := future(i+1, r, limit); err != nil {
@@ -266,8 +276,13 @@ func (g *Guard) Authorities(ctx context.Context) ([]store.Authority, error) {
 // scan for it, which is what "current" is measured by (its rows belong to
 // an older scan from then on). It returns the former authority, if any.
 func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy string) (store.Authority, error) {
-	if HostLocal(source) {
+	switch {
+	case HostLocal(source):
 		return store.Authority{}, fmt.Errorf("%w: %s records always belong to the host that reported them; only shared sources (ldap, s3, iam) have an authority", ErrBadRequest, source)
+	case source != wire.SourceLDAP && source != wire.SourceS3 && source != wire.SourceIAM:
+		return store.Authority{}, fmt.Errorf("%w: unknown source %q; shared sources are ldap, s3 and iam", ErrBadRequest, clip(source))
+	case len(name) > wire.MaxStringLen:
+		return store.Authority{}, fmt.Errorf("%w: scope longer than %d bytes", ErrBadRequest, wire.MaxStringLen)
 	}
 	now := g.o.Now().UTC()
 	prev, err := g.o.Store.GetAuthority(ctx, source, name)

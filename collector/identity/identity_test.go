@@ -2,6 +2,7 @@ package identity_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -81,6 +82,21 @@ func TestAdmit(t *testing.T) {
 		require.Equal(t, identity.FirstReport, a.SetBy)
 	})
 
+	t.Run("a batch may name only a few shared sources", func(t *testing.T) {
+		var recs []wire.Record
+		for i := 0; i <= identity.MaxSharedScopes; i++ {
+			recs = append(recs, principal(wire.SourceLDAP, fmt.Sprintf("guess-%d.corp:636", i), "sid", false, t0))
+		}
+		var le *wire.LineError
+		require.ErrorAs(t, g.Admit(ctx, "agent-c", "c-host", recs), &le)
+		require.Equal(t, identity.MaxSharedScopes+1, le.Line)
+		as, err := st.ListAuthorities(ctx)
+		require.NoError(t, err)
+		for _, a := range as {
+			require.NotEqual(t, "agent-c", a.AgentID, "a refused batch claims nothing")
+		}
+	})
+
 	t.Run("a scan id belongs to the agent that reported it", func(t *testing.T) {
 		rec := scan(wire.SourceHost, "a-host", "scan-owned", t0, wire.StatusOK)
 		rec.AgentID = "agent-a"
@@ -109,6 +125,8 @@ func TestSetAuthorityRetiresFormerRows(t *testing.T) {
 
 	_, err := g.SetAuthority(ctx, wire.SourceHost, "x", "agent-b", "admin")
 	require.ErrorIs(t, err, identity.ErrBadRequest, "host-local sources have no authority")
+	_, err = g.SetAuthority(ctx, "smtp", "x", "agent-b", "admin")
+	require.ErrorIs(t, err, identity.ErrBadRequest, "unknown sources have no authority")
 
 	prev, err := g.SetAuthority(ctx, wire.SourceLDAP, "dc1", "agent-b", "token abc")
 	require.NoError(t, err)
