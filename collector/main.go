@@ -49,6 +49,10 @@ const usage = `usage:
   sightline-collector token revoke ID [--config FILE]
         ID: a token's id from token list (8 or more hex digits); running collectors
         stop accepting it within their auth cache TTL (30s)
+  sightline-collector keys rotate [--config FILE]
+        move every stored token to a new encryption key in the key file and drop the old key;
+        every collector of the database must be stopped; if interrupted, run it again to finish;
+        then copy the key file (mode 0600) to the database's other collector hosts
   sightline-collector version
 `
 
@@ -86,6 +90,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprint(stderr, usage)
 		return errors.New("want: token create --role ROLE, token list, or token revoke ID")
+	case "keys":
+		if len(args) >= 2 && args[1] == "rotate" {
+			return keysRotate(ctx, args[2:], stdout, stderr)
+		}
+		fmt.Fprint(stderr, usage)
+		return errors.New("want: keys rotate")
 	case "version":
 		fmt.Fprintln(stdout, "sightline-collector", version.Version)
 		return nil
@@ -142,6 +152,11 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
+	lease, err := holdLease(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
 	if _, err := openKeys(ctx, c, st, log); err != nil {
 		return err
 	}
@@ -251,6 +266,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// The lease comes before the keys: a key rotation refuses to run while
+	// a collector holds one, and Open refuses to start during a rotation.
+	lease, err := holdLease(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
 	ks, err := openKeys(ctx, c, st, log)
 	if err != nil {
 		return err
@@ -377,6 +399,35 @@ func openKeys(ctx context.Context, c config.Config, st *store.Store, log *slog.L
 		return nil, fmt.Errorf("key_file: %w", err)
 	}
 	return ks, nil
+}
+
+// holdLease announces this process as a running collector of the
+// database until it exits (keys.HoldLease).
+func holdLease(ctx context.Context, st *store.Store, log *slog.Logger) (*keys.Lease, error) {
+	return keys.HoldLease(ctx, keys.LeaseOptions{Store: st, Logger: log})
+}
+
+func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := flags("keys rotate", stderr)
+	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if fs.NArg() > 0 {
+		return errors.New("want: keys rotate [--config FILE]")
+	}
+	res, err := keys.Rotate(ctx, keys.RotateOptions{Path: c.KeyFile, Store: st, Logger: log})
+	if err != nil {
+		return fmt.Errorf("key_file: %w", err)
+	}
+	verb := "rotated"
+	if res.Resumed {
+		verb = "finished the rotation"
+	}
+	fmt.Fprintf(stdout, "%s: stored tokens moved from key generation %d to %d (%d findings rewritten); the old key is gone from %s.\ncopy %s (mode 0600) to every other collector host of this database before starting them.\n",
+		verb, res.From, res.To, res.Findings, c.KeyFile, c.KeyFile)
+	return nil
 }
 
 func jurisdictions(js []config.Jurisdiction) []datamap.HostRule {

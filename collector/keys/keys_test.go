@@ -1,6 +1,7 @@
 package keys_test
 
 import (
+	"crypto/aes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -23,21 +24,52 @@ import (
 
 var now = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
-// keyPair returns a generated pair and its two keys as the file holds them.
+// keyPair returns a generated key set and K1, K2 as the file holds them.
 func keyPair(t testing.TB) (*keys.Keys, []byte, []byte) {
 	t.Helper()
 	k, err := keys.Generate(nil, now)
 	require.NoError(t, err)
+	k1, k2, _ := fileKeys(t, k)
+	return k, k1, k2
+}
+
+// fileKeys reads K1, K2 and the encryption keys by generation from k's
+// file content.
+func fileKeys(t testing.TB, k *keys.Keys) ([]byte, []byte, map[uint32][]byte) {
+	t.Helper()
 	var f struct {
 		TokenKey string `json:"token_key"`
 		RekeyKey string `json:"rekey_key"`
+		EncKeys  []struct {
+			Generation uint32 `json:"generation"`
+			Key        string `json:"key"`
+		} `json:"enc_keys"`
 	}
 	require.NoError(t, jsonUnmarshal(k.Marshal(), &f))
 	k1, err := hex.DecodeString(f.TokenKey)
 	require.NoError(t, err)
 	k2, err := hex.DecodeString(f.RekeyKey)
 	require.NoError(t, err)
-	return k, k1, k2
+	enc := map[uint32][]byte{}
+	for _, e := range f.EncKeys {
+		b, err := hex.DecodeString(e.Key)
+		require.NoError(t, err)
+		enc[e.Generation] = b
+	}
+	return k1, k2, enc
+}
+
+// aesHex is the stored form of a 32-hex HMAC output under an encryption
+// key, computed independently of the package.
+func aesHex(t testing.TB, key []byte, h string) string {
+	t.Helper()
+	b, err := hex.DecodeString(h)
+	require.NoError(t, err)
+	c, err := aes.NewCipher(key)
+	require.NoError(t, err)
+	out := make([]byte, 16)
+	c.Encrypt(out, b)
+	return hex.EncodeToString(out)
 }
 
 func hmac16(key []byte, v string) string {
@@ -48,28 +80,37 @@ func hmac16(key []byte, v string) string {
 
 var tokenShape = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
-func TestRekeyIsHMACWithTheSecondKey(t *testing.T) {
+func TestRekeyIsHMACWithTheSecondKeyThenAES(t *testing.T) {
 	k, k1, k2 := keyPair(t)
 	require.Len(t, k1, 32)
 	require.Len(t, k2, 32)
 	require.Equal(t, hex.EncodeToString(k1), k.TokenKeyHex())
+	require.Equal(t, uint32(1), k.Generation())
+	_, _, enc := fileKeys(t, k)
+	require.Len(t, enc[1], 32)
+	sealed := func(h string) string { return aesHex(t, enc[1], h) }
 
 	agent := pii.NewTokenizer(k1).Token([]byte("ann@example.com"))
 	require.Equal(t, agent, k.AgentToken([]byte("ann@example.com")), "agents and the collector compute the same agent token")
 
 	stored := k.RekeyToken(agent)
-	require.Equal(t, hmac16(k2, agent), stored)
+	require.Equal(t, sealed(hmac16(k2, agent)), stored)
 	require.Regexp(t, tokenShape, stored, "internal/wire's token shape is kept")
 	require.NotEqual(t, agent, stored)
 	require.Equal(t, stored, k.SearchToken([]byte("ann@example.com")), "search applies both steps")
 
 	toks := []string{agent, hmac16(k1, "bob@example.org"), agent}
 	k.Rekey(toks)
-	require.Equal(t, []string{stored, hmac16(k2, hmac16(k1, "bob@example.org")), stored}, toks)
+	require.Equal(t, []string{stored, sealed(hmac16(k2, hmac16(k1, "bob@example.org"))), stored}, toks)
 
 	// A token longer than the scratch space still hashes correctly.
 	long := fmt.Sprintf("%0100d", 7)
-	require.Equal(t, hmac16(k2, long), k.RekeyToken(long))
+	require.Equal(t, sealed(hmac16(k2, long)), k.RekeyToken(long))
+
+	// Generation 0 is what versions before rotatable keys stored.
+	g0, err := k.AtGeneration(0)
+	require.NoError(t, err)
+	require.Equal(t, hmac16(k2, agent), g0.RekeyToken(agent))
 
 	// The stored form passes the record validation ingest applies.
 	r := wire.Record{Kind: wire.KindPII, AssetID: "a", Type: "email", Category: "contact", Location: "/x",

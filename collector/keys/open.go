@@ -38,6 +38,14 @@ type Store interface {
 	// tokens (pii_tokens, the read index) so that no table holds a token
 	// from before the re-keying.
 	PurgeAgentTokens(ctx context.Context) error
+	// ReencryptFindings moves, chunkRows at a time, the tokens of every
+	// finding not yet at generation to through transform and marks the
+	// row as at to (store.ReencryptFindings).
+	ReencryptFindings(ctx context.Context, to uint32, chunkRows int, transform func(tokens []string) error) (int, error)
+	// PurgeStaleTokens removes every token of another generation than gen
+	// (replaced findings, pii_tokens, the read index).
+	PurgeStaleTokens(ctx context.Context, gen uint32) error
+	LeaseStore
 }
 
 // Options says where the key file is and what it protects.
@@ -110,13 +118,50 @@ func Open(ctx context.Context, o Options) (*Keys, error) {
 		}
 		o.Logger.Info("token key moved from the settings table to the key file", "key_file", o.Path)
 	}
+	rotRaw, err := optSetting(ctx, o.Store, RotationSetting)
+	if err != nil {
+		return nil, err
+	}
+	genRaw, err := optSetting(ctx, o.Store, GenerationSetting)
+	if err != nil {
+		return nil, err
+	}
+	var gen uint32
+	var genFP string
+	if genRaw != "" {
+		if gen, genFP, err = parseGeneration(genRaw); err != nil {
+			return nil, err
+		}
+	}
+	var upgrade struct {
+		from, to uint32
+		on       bool
+	}
+	if rotRaw != "" {
+		from, to, _, err := parseRotation(rotRaw)
+		if err != nil {
+			return nil, err
+		}
+		if from != 0 {
+			return nil, fmt.Errorf("a key rotation (generation %d to %d) is under way or was interrupted: collectors may not start until it is done; run `sightline-collector keys rotate --config FILE` to finish it", from, to)
+		}
+		// The upgrade to encrypted tokens (a rotation from generation
+		// 0) stopped half way: finish it below.
+		upgrade.from, upgrade.to, upgrade.on = from, to, true
+	}
 	done, err := optSetting(ctx, o.Store, RekeyedSetting)
 	if err != nil {
 		return nil, err
 	}
 	if done != "1" {
+		// Agent-keyed tokens of versions before 0010: re-keyed to the
+		// generation the other stored tokens are at.
+		kg, err := k.AtGeneration(gen)
+		if err != nil {
+			return nil, fmt.Errorf("key file %s: %w", o.Path, err)
+		}
 		start := o.Now()
-		n, err := o.Store.RekeyFindings(ctx, k.Rekey)
+		n, err := o.Store.RekeyFindings(ctx, kg.Rekey)
 		if err != nil {
 			return nil, fmt.Errorf("re-keying stored tokens (restart the collector to resume): %w", err)
 		}
@@ -128,7 +173,37 @@ func Open(ctx context.Context, o Options) (*Keys, error) {
 		}
 		o.Logger.Info("stored tokens re-keyed", "findings", n, "duration", o.Now().Sub(start))
 	}
-	return k, nil
+	if genRaw == "" && !upgrade.on {
+		// Stored tokens have no AES layer yet (generation 0): encrypt
+		// them under the file's newest key, adding one to a version 1
+		// file, the same way a rotation does.
+		if len(k.Generations()) == 0 {
+			if k, err = k.WithNewGeneration(o.Now()); err != nil {
+				return nil, err
+			}
+			if err := ReplaceFile(o.Path, k); err != nil {
+				return nil, fmt.Errorf("adding an encryption key to the key file: %w", err)
+			}
+		}
+		upgrade.to, upgrade.on = k.Generation(), true
+		if err := o.Store.PutSetting(ctx, RotationSetting, fmt.Sprintf("0:%d:%s", upgrade.to, k.GenerationFingerprint())); err != nil {
+			return nil, fmt.Errorf("recording the token encryption upgrade: %w", err)
+		}
+	}
+	if upgrade.on {
+		start := o.Now()
+		n, kt, err := finishRotation(ctx, rotation{path: o.Path, store: o.Store, log: o.Logger}, k, 0, upgrade.to)
+		if err != nil {
+			return nil, fmt.Errorf("encrypting stored tokens (restart the collector to resume): %w", err)
+		}
+		o.Logger.Info("stored tokens encrypted with the key file's encryption key", "generation", upgrade.to, "findings", n, "duration", o.Now().Sub(start))
+		return kt, nil
+	}
+	kg, err := k.AtGeneration(gen)
+	if err != nil || kg.GenerationFingerprint() != genFP {
+		return nil, fmt.Errorf("key file %s does not hold the key of generation %d that this database's tokens are at (was the key rotated on another collector?): copy the key file (mode 0600) from the host where `keys rotate` ran", o.Path, gen)
+	}
+	return kg, nil
 }
 
 func create(o Options, legacy string) (*Keys, error) {
