@@ -103,8 +103,8 @@ type encKey struct {
 type Keys struct {
 	k1, k2  []byte
 	created time.Time
-	enc     []encKey // by generation, ascending
-	cur     *encKey  // nil: generation 0, no AES layer
+	enc     []encKey  // by generation, ascending
+	cur     *encKey   // nil: generation 0, no AES layer
 	rekey   sync.Pool // *state keyed with K2
 	agent   sync.Pool // *state keyed with K1
 }
