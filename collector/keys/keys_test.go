@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -159,7 +160,12 @@ func TestParseRejects(t *testing.T) {
 	same := hex.EncodeToString([]byte("0123456789abcdef0123456789abcdef"))
 	for name, in := range map[string]string{
 		"not json":      `nope`,
-		"wrong version": `{"version":2}`,
+		"wrong version": `{"version":3}`,
+		"v1 with enc":   `{"version":1,"token_key":"` + same + `","rekey_key":"` + hex.EncodeToString(make([]byte, 32)) + `","enc_keys":[{"generation":1,"key":"` + same + `"}]}`,
+		"enc gen 0":     `{"version":2,"token_key":"` + same + `","rekey_key":"` + hex.EncodeToString(make([]byte, 32)) + `","enc_keys":[{"generation":0,"key":"` + same + `"}]}`,
+		"short enc":     `{"version":2,"token_key":"` + same + `","rekey_key":"` + hex.EncodeToString(make([]byte, 32)) + `","enc_keys":[{"generation":1,"key":"` + same[:32] + `"}]}`,
+		"long enc":      `{"version":2,"token_key":"` + same + `","rekey_key":"` + hex.EncodeToString(make([]byte, 32)) + `","enc_keys":[{"generation":1,"key":"` + same + `00"}]}`,
+		"twice enc":     `{"version":2,"token_key":"` + same + `","rekey_key":"` + hex.EncodeToString(make([]byte, 32)) + `","enc_keys":[{"generation":1,"key":"` + same + `"},{"generation":1,"key":"` + same + `"}]}`,
 		"short k1":      `{"version":1,"token_key":"00","rekey_key":"` + same + `"}`,
 		"bad hex k2":    `{"version":1,"token_key":"` + same + `","rekey_key":"zz"}`,
 		"short k2":      `{"version":1,"token_key":"` + same + `","rekey_key":"` + same[:32] + `"}`,
@@ -178,6 +184,10 @@ func FuzzParse(f *testing.F) {
 	f.Add(k.Marshal())
 	f.Add([]byte(`{"version":1,"token_key":"00","rekey_key":"11"}`))
 	f.Add([]byte(`{}`))
+	two, err := k.WithNewGeneration(now)
+	require.NoError(f, err)
+	f.Add(two.Marshal())
+	f.Add([]byte(`{"version":2,"token_key":"` + hex.EncodeToString(make([]byte, 16)) + `","rekey_key":"` + hex.EncodeToString(make([]byte, 32)) + `","enc_keys":[{"generation":7,"key":"` + hex.EncodeToString(make([]byte, 32)) + `"}]}`))
 	f.Add([]byte(`[`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		k, err := keys.Parse(b)
@@ -189,8 +199,82 @@ func FuzzParse(f *testing.F) {
 		back, err := keys.Parse(k.Marshal())
 		require.NoError(t, err)
 		require.Equal(t, k.Fingerprint(), back.Fingerprint())
+		require.Equal(t, k.Generations(), back.Generations())
+		require.Equal(t, k.GenerationFingerprint(), back.GenerationFingerprint())
+		require.Equal(t, k.RekeyToken("t"), back.RekeyToken("t"))
 		require.Regexp(t, tokenShape, back.RekeyToken("t"))
 	})
+}
+
+// TestReencrypterMovesStoredTokensBetweenGenerations: what a rotation does
+// to a stored token equals re-keying the agent token at the new
+// generation, without knowing the agent token.
+func TestReencrypterMovesStoredTokensBetweenGenerations(t *testing.T) {
+	g1, k1, _ := keyPair(t)
+	both, err := g1.WithNewGeneration(now)
+	require.NoError(t, err)
+	require.Equal(t, []uint32{1, 2}, both.Generations())
+	require.Equal(t, uint32(2), both.Generation())
+	g2 := both.WithOnlyCurrent()
+	require.Equal(t, []uint32{2}, g2.Generations())
+	g0, err := g1.AtGeneration(0)
+	require.NoError(t, err)
+	require.Equal(t, g1.Fingerprint(), g2.Fingerprint(), "K1 and K2 stay")
+	require.NotEqual(t, g1.GenerationFingerprint(), g2.GenerationFingerprint())
+	require.Empty(t, g0.GenerationFingerprint())
+
+	agent := []string{hmac16(k1, "a"), hmac16(k1, "b"), hmac16(k1, "c")}
+	at := func(k *keys.Keys) []string {
+		out := append([]string(nil), agent...)
+		k.Rekey(out)
+		return out
+	}
+	for _, tc := range []struct {
+		name     string
+		from, to uint32
+		src, dst *keys.Keys
+	}{
+		{"upgrade 0 to 1", 0, 1, g0, g1},
+		{"rotation 1 to 2", 1, 2, g1, g2},
+		{"back 2 to 0", 2, 0, g2, g0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			move, err := both.Reencrypter(tc.from, tc.to)
+			require.NoError(t, err)
+			toks := at(tc.src)
+			require.NoError(t, move(toks))
+			require.Equal(t, at(tc.dst), toks)
+			require.NotEqual(t, at(tc.src), toks)
+		})
+	}
+	_, err = g2.Reencrypter(1, 2)
+	require.ErrorIs(t, err, keys.ErrNoGeneration, "the old key is gone")
+	_, err = both.AtGeneration(3)
+	require.ErrorIs(t, err, keys.ErrNoGeneration)
+
+	move, err := both.Reencrypter(1, 2)
+	require.NoError(t, err)
+	for _, bad := range []string{"", "zz", strings.Repeat("g", 32), strings.Repeat("a", 31), strings.Repeat("a", 34)} {
+		require.Error(t, move([]string{bad}), "%q", bad)
+	}
+}
+
+func TestReplaceFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	k, _, _ := keyPair(t)
+	require.NoError(t, keys.CreateFile(path, k))
+	two, err := k.WithNewGeneration(now)
+	require.NoError(t, err)
+	require.NoError(t, keys.ReplaceFile(path, two))
+	got, err := keys.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, []uint32{1, 2}, got.Generations())
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+	left, err := os.ReadDir(filepath.Dir(path))
+	require.NoError(t, err)
+	require.Len(t, left, 1, "no temporary file is left behind")
 }
 
 func TestKeyFile(t *testing.T) {
