@@ -53,6 +53,13 @@ const usage = `usage:
         move every stored token to a new encryption key in the key file and drop the old key;
         every collector of the database must be stopped; if interrupted, run it again to finish;
         then copy the key file (mode 0600) to the database's other collector hosts
+  sightline-collector keys rotate --agent-key [--config FILE]
+        give agents a new token key (K1): new enrollments get it, the old one is kept so
+        subject search still finds what agents enrolled before send; collectors stopped;
+        then enroll every agent again and copy the key file to the other collector hosts
+  sightline-collector keys retire-agent-keys [--force] [--config FILE]
+        drop the replaced agent token keys once every agent enrolled again; refused while
+        agents enrolled before the rotation have findings, unless --force
   sightline-collector version
 `
 
@@ -94,8 +101,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if len(args) >= 2 && args[1] == "rotate" {
 			return keysRotate(ctx, args[2:], stdout, stderr)
 		}
+		if len(args) >= 2 && args[1] == "retire-agent-keys" {
+			return keysRetireAgentKeys(ctx, args[2:], stdout, stderr)
+		}
 		fmt.Fprint(stderr, usage)
-		return errors.New("want: keys rotate")
+		return errors.New("want: keys rotate [--agent-key], or keys retire-agent-keys")
 	case "version":
 		fmt.Fprintln(stdout, "sightline-collector", version.Version)
 		return nil
@@ -409,13 +419,21 @@ func holdLease(ctx context.Context, st *store.Store, log *slog.Logger) (*keys.Le
 
 func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := flags("keys rotate", stderr)
+	agentKey := fs.Bool("agent-key", false, "rotate the agents' token key K1 instead of the stored tokens' encryption key")
 	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	if fs.NArg() > 0 {
-		return errors.New("want: keys rotate [--config FILE]")
+		return errors.New("want: keys rotate [--agent-key] [--config FILE]")
+	}
+	if *agentKey {
+		if _, err := keys.RotateAgentKey(ctx, keys.AgentKeyOptions{Path: c.KeyFile, Store: st, Logger: log}); err != nil {
+			return fmt.Errorf("key_file: %w", err)
+		}
+		fmt.Fprintf(stdout, "agents' token key replaced in %s; the old one is kept for subject search.\ncopy %s (mode 0600) to every other collector host, start the collectors, enroll every agent again (it rescans in full), then run `keys retire-agent-keys`.\n", c.KeyFile, c.KeyFile)
+		return nil
 	}
 	res, err := keys.Rotate(ctx, keys.RotateOptions{Path: c.KeyFile, Store: st, Logger: log})
 	if err != nil {
@@ -427,6 +445,29 @@ func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprintf(stdout, "%s: stored tokens moved from key generation %d to %d (%d findings rewritten); the old key is gone from %s.\ncopy %s (mode 0600) to every other collector host of this database before starting them.\n",
 		verb, res.From, res.To, res.Findings, c.KeyFile, c.KeyFile)
+	return nil
+}
+
+func keysRetireAgentKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := flags("keys retire-agent-keys", stderr)
+	force := fs.Bool("force", false, "retire even though agents enrolled before the rotation still have findings (they are no longer found by subject search)")
+	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if fs.NArg() > 0 {
+		return errors.New("want: keys retire-agent-keys [--force] [--config FILE]")
+	}
+	n, err := keys.RetireAgentKeys(ctx, keys.AgentKeyOptions{Path: c.KeyFile, Store: st, Logger: log, Force: *force})
+	if err != nil {
+		return fmt.Errorf("key_file: %w", err)
+	}
+	if n == 0 {
+		fmt.Fprintln(stdout, "no previous agent token key to retire")
+		return nil
+	}
+	fmt.Fprintf(stdout, "retired %d previous agent token key(s) from %s; copy it (mode 0600) to every other collector host.\n", n, c.KeyFile)
 	return nil
 }
 

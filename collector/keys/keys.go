@@ -76,12 +76,31 @@ const maxEncKeys = 8
 
 // file is the key file's JSON.
 type file struct {
-	Version   int       `json:"version"`
-	TokenKey  string    `json:"token_key"` // K1, hex: agents hash with it
-	RekeyKey  string    `json:"rekey_key"` // K2, hex: never leaves this file
-	EncKeys   []encFile `json:"enc_keys,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
+	Version  int       `json:"version"`
+	TokenKey string    `json:"token_key"` // K1, hex: agents hash with it
+	RekeyKey string    `json:"rekey_key"` // K2, hex: never leaves this file
+	EncKeys  []encFile `json:"enc_keys,omitempty"`
+	// PreviousTokenKeys are K1s replaced by `keys rotate --agent-key`,
+	// newest first: agents enrolled before hash with them, so search
+	// tries them too until they are retired.
+	PreviousTokenKeys []prevFile `json:"previous_token_keys,omitempty"`
+	CreatedAt         time.Time  `json:"created_at"`
 }
+
+type prevFile struct {
+	Key        string    `json:"key"`
+	ReplacedAt time.Time `json:"replaced_at"`
+}
+
+// prevKey is a replaced K1.
+type prevKey struct {
+	key      []byte
+	replaced time.Time
+}
+
+// maxPrevTokenKeys bounds the replaced K1s kept: each costs subject
+// search one more token per identifier.
+const maxPrevTokenKeys = 4
 
 type encFile struct {
 	Generation uint32    `json:"generation"`
@@ -105,6 +124,7 @@ type Keys struct {
 	created time.Time
 	enc     []encKey  // by generation, ascending
 	cur     *encKey   // nil: generation 0, no AES layer
+	prev    []prevKey // replaced K1s, newest first
 	rekey   sync.Pool // *state keyed with K2
 	agent   sync.Pool // *state keyed with K1
 }
@@ -220,7 +240,23 @@ func Parse(b []byte) (*Keys, error) {
 			return nil, fmt.Errorf("%w: enc key generation %d appears twice", ErrBadKeyFile, enc[i].gen)
 		}
 	}
-	return newKeys(k1, k2, f.CreatedAt, enc), nil
+	if len(f.PreviousTokenKeys) > maxPrevTokenKeys {
+		return nil, fmt.Errorf("%w: more than %d previous_token_keys", ErrBadKeyFile, maxPrevTokenKeys)
+	}
+	var prev []prevKey
+	for _, p := range f.PreviousTokenKeys {
+		key, err := decodeKey("previous token key", p.Key, 16)
+		if err != nil {
+			return nil, err
+		}
+		if hmac.Equal(key, k1) || hmac.Equal(key, k2) {
+			return nil, fmt.Errorf("%w: a previous token key equals a current key", ErrBadKeyFile)
+		}
+		prev = append(prev, prevKey{key: key, replaced: p.ReplacedAt})
+	}
+	k := newKeys(k1, k2, f.CreatedAt, enc)
+	k.prev = prev
+	return k, nil
 }
 
 // decodeKey checks one hex key of at least min bytes (K1 of older
@@ -243,6 +279,9 @@ func (k *Keys) Marshal() []byte {
 	for _, e := range k.enc {
 		f.EncKeys = append(f.EncKeys, encFile{Generation: e.gen, Key: hex.EncodeToString(e.key), CreatedAt: e.created})
 	}
+	for _, p := range k.prev {
+		f.PreviousTokenKeys = append(f.PreviousTokenKeys, prevFile{Key: hex.EncodeToString(p.key), ReplacedAt: p.replaced})
+	}
 	b, _ := json.MarshalIndent(f, "", "  ")
 	return append(b, '\n')
 }
@@ -254,11 +293,78 @@ func (k *Keys) TokenKeyHex() string { return hex.EncodeToString(k.k1) }
 // sharing one database compare it so that none of them re-keys with a
 // different K2 (which would make stored tokens unsearchable). It does not
 // change when the encryption key is rotated (see GenerationFingerprint).
-func (k *Keys) Fingerprint() string {
-	m := hmac.New(sha256.New, k.k2)
+func (k *Keys) Fingerprint() string { return fingerprint(k.k2, k.k1) }
+
+// MatchesFingerprint reports whether fp is the Fingerprint of this K2 with
+// the current or a previous K1 (the settings row may still name the K1
+// that `keys rotate --agent-key` replaced when it was interrupted).
+func (k *Keys) MatchesFingerprint(fp string) bool {
+	if fp == k.Fingerprint() {
+		return true
+	}
+	for _, p := range k.prev {
+		if fp == fingerprint(k.k2, p.key) {
+			return true
+		}
+	}
+	return false
+}
+
+func fingerprint(k2, k1 []byte) string {
+	m := hmac.New(sha256.New, k2)
 	m.Write([]byte("sightline key fingerprint v1\x00"))
-	m.Write(k.k1)
+	m.Write(k1)
 	return hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// WithNewAgentKey returns k with a new random K1; the current one is kept
+// as the newest previous key, so tokens of agents that still hash with it
+// stay searchable (SearchTokens) until RetireAgentKeys.
+func (k *Keys) WithNewAgentKey(now time.Time) (*Keys, error) {
+	if len(k.prev) >= maxPrevTokenKeys {
+		return nil, fmt.Errorf("the key file already keeps %d previous token keys: retire them first (keys retire-agent-keys)", len(k.prev))
+	}
+	k1, err := randomKey("token key")
+	if err != nil {
+		return nil, err
+	}
+	n := newKeys(k1, k.k2, k.created, k.enc)
+	n.cur = nil
+	for i := range n.enc {
+		if k.cur != nil && n.enc[i].gen == k.cur.gen {
+			n.cur = &n.enc[i]
+		}
+	}
+	n.prev = append([]prevKey{{key: k.k1, replaced: now.UTC().Truncate(time.Second)}}, k.prev...)
+	return n, nil
+}
+
+// WithoutPreviousAgentKeys returns k without the replaced K1s.
+func (k *Keys) WithoutPreviousAgentKeys() *Keys {
+	n, _ := k.AtGeneration(k.Generation())
+	n.prev = nil
+	return n
+}
+
+// PreviousAgentKeys reports how many replaced K1s k keeps and when the
+// newest was replaced.
+func (k *Keys) PreviousAgentKeys() (int, time.Time) {
+	if len(k.prev) == 0 {
+		return 0, time.Time{}
+	}
+	return len(k.prev), k.prev[0].replaced
+}
+
+// SearchTokens are the stored tokens a normalised value may have: with the
+// current K1 first, then with each previous K1 not yet retired.
+func (k *Keys) SearchTokens(normalized []byte) []string {
+	out := []string{k.SearchToken(normalized)}
+	for _, p := range k.prev {
+		m := hmac.New(sha256.New, p.key)
+		m.Write(normalized)
+		out = append(out, k.RekeyToken(hex.EncodeToString(m.Sum(nil)[:TokenLen/2])))
+	}
+	return out
 }
 
 // Generation is the key generation k re-keys with (0: no AES layer).
@@ -313,6 +419,7 @@ func (k *Keys) AtGeneration(gen uint32) (*Keys, error) {
 	}
 	enc := slices.Clone(k.enc)
 	n := newKeys(k.k1, k.k2, k.created, enc)
+	n.prev = k.prev
 	n.cur = nil
 	for i := range n.enc {
 		if n.enc[i].gen == gen {
@@ -340,7 +447,9 @@ func (k *Keys) WithNewGeneration(now time.Time) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newKeys(k.k1, k.k2, k.created, append(slices.Clone(k.enc), ek)), nil
+	n := newKeys(k.k1, k.k2, k.created, append(slices.Clone(k.enc), ek))
+	n.prev = k.prev
+	return n, nil
 }
 
 // WithOnlyCurrent returns k without the generations other than its
@@ -351,7 +460,9 @@ func (k *Keys) WithOnlyCurrent() *Keys {
 	if k.cur != nil {
 		enc = []encKey{*k.cur}
 	}
-	return newKeys(k.k1, k.k2, k.created, enc)
+	n := newKeys(k.k1, k.k2, k.created, enc)
+	n.prev = k.prev
+	return n
 }
 
 // Reencrypter returns what moves stored tokens from generation from to

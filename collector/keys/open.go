@@ -108,6 +108,12 @@ func Open(ctx context.Context, o Options) (*Keys, error) {
 		if err := o.Store.PutSetting(ctx, FingerprintSetting, k.Fingerprint()); err != nil {
 			return nil, fmt.Errorf("recording the key fingerprint: %w", err)
 		}
+	case fp != k.Fingerprint() && k.MatchesFingerprint(fp):
+		// `keys rotate --agent-key` replaced K1 in the file but stopped
+		// before recording it.
+		if err := o.Store.PutSetting(ctx, FingerprintSetting, k.Fingerprint()); err != nil {
+			return nil, fmt.Errorf("recording the key fingerprint: %w", err)
+		}
 	case fp != k.Fingerprint():
 		return nil, fmt.Errorf("key file %s is not the one this database's tokens are keyed with (fingerprint %s, database %s): every collector of a database needs a copy of the same key file", o.Path, k.Fingerprint(), fp)
 	}
@@ -231,7 +237,9 @@ func create(o Options, legacy string) (*Keys, error) {
 	return k, nil
 }
 
-func optSetting(ctx context.Context, st Store, key string) (string, error) {
+func optSetting(ctx context.Context, st interface {
+	GetSetting(ctx context.Context, key string) (string, error)
+}, key string) (string, error) {
 	v, err := st.GetSetting(ctx, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil

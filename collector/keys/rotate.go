@@ -78,7 +78,7 @@ func Rotate(ctx context.Context, o RotateOptions) (RotateResult, error) {
 	if err != nil {
 		return RotateResult{}, err
 	}
-	if fp != k.Fingerprint() {
+	if !k.MatchesFingerprint(fp) {
 		return RotateResult{}, fmt.Errorf("key file %s is not the one this database's tokens are keyed with: rotate with the collector's own key file", o.Path)
 	}
 	genRaw, err := optSetting(ctx, o.Store, GenerationSetting)

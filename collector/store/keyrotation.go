@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // Rotating the token encryption key (collector/keys.Rotate): every stored
@@ -155,6 +156,27 @@ func (s *Store) SettingsWithPrefix(ctx context.Context, prefix string) ([]Settin
 	err := s.conn.Select(ctx, &rows, s.sql("SELECT `key`, `value` FROM {db}.settings FINAL WHERE substring(`key`, 1, length(?)) = ? ORDER BY `key`"), prefix, prefix)
 	if err != nil {
 		return nil, s.wrap("reading settings", err)
+	}
+	return rows, nil
+}
+
+// AgentFindings is how many findings with tokens one agent has stored.
+type AgentFindings struct {
+	AgentID  string `ch:"agent_id"`
+	Findings uint64 `ch:"findings"`
+}
+
+// FindingsOfAgentsEnrolledBefore lists the agents (at most limit) with
+// stored findings holding tokens that did not enroll after t, or that the
+// agents table does not know: after `keys rotate --agent-key` at t, their
+// tokens may be hashed with the replaced agent key.
+func (s *Store) FindingsOfAgentsEnrolledBefore(ctx context.Context, t time.Time, limit int) ([]AgentFindings, error) {
+	var rows []AgentFindings
+	q := `SELECT owner_agent AS agent_id, count() AS findings FROM {db}.pii_findings FINAL
+		WHERE notEmpty(tokens) AND owner_agent NOT IN (SELECT agent_id FROM {db}.agents FINAL WHERE enrolled_at > ?)
+		GROUP BY owner_agent ORDER BY owner_agent LIMIT ?`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), t.UTC(), limit); err != nil {
+		return nil, s.wrap("listing agents with findings from before the agent key rotation", err)
 	}
 	return rows, nil
 }
