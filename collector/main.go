@@ -167,7 +167,7 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer lease.Release(context.WithoutCancel(ctx))
-	if _, err := openKeys(ctx, c, st, log); err != nil {
+	if _, err := openKeys(ctx, c, st, lease, log); err != nil {
 		return err
 	}
 	log.Info("schema up to date", "database", c.ClickHouse.Database)
@@ -283,7 +283,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer lease.Release(context.WithoutCancel(ctx))
-	ks, err := openKeys(ctx, c, st, log)
+	ks, err := openKeys(ctx, c, st, lease, log)
 	if err != nil {
 		return err
 	}
@@ -403,8 +403,8 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, certs *tlsserve.Serv
 // the move to collector-keyed tokens (keys.Open). serve and migrate call
 // it after the schema migrations; the token commands do not, so that
 // running them as another user never creates the key file.
-func openKeys(ctx context.Context, c config.Config, st *store.Store, log *slog.Logger) (*keys.Keys, error) {
-	ks, err := keys.Open(ctx, keys.Options{Path: c.KeyFile, Store: st, Logger: log})
+func openKeys(ctx context.Context, c config.Config, st *store.Store, lease *keys.Lease, log *slog.Logger) (*keys.Keys, error) {
+	ks, err := keys.Open(ctx, keys.Options{Path: c.KeyFile, Store: st, Logger: log, LeaseID: lease.ID()})
 	if err != nil {
 		return nil, fmt.Errorf("key_file: %w", err)
 	}

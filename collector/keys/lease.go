@@ -107,6 +107,9 @@ func (l *Lease) run(ctx context.Context) {
 	}
 }
 
+// ID is the lease's holder id (Options.LeaseID).
+func (l *Lease) ID() string { return l.o.ID }
+
 // Release stops renewing and withdraws the lease.
 func (l *Lease) Release(ctx context.Context) error {
 	var err error

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
@@ -54,6 +56,10 @@ type Options struct {
 	Store  Store
 	Logger *slog.Logger
 	Now    func() time.Time
+	// LeaseID is this process's collector lease (HoldLease), if it holds
+	// one: an upgrade rewriting stored tokens refuses to run while any
+	// other collector holds a live lease.
+	LeaseID string
 }
 
 // Open loads the key file, creating it on first start (taking K1 from the
@@ -159,6 +165,13 @@ func Open(ctx context.Context, o Options) (*Keys, error) {
 	if err != nil {
 		return nil, err
 	}
+	if done != "1" || genRaw == "" || upgrade.on {
+		// Stored tokens are about to be rewritten: a collector serving
+		// meanwhile would store tokens the rewrite treats as old.
+		if err := refuseOtherCollectors(ctx, o); err != nil {
+			return nil, err
+		}
+	}
 	if done != "1" {
 		// Agent-keyed tokens of versions before 0010: re-keyed to the
 		// generation the other stored tokens are at.
@@ -210,6 +223,18 @@ func Open(ctx context.Context, o Options) (*Keys, error) {
 		return nil, fmt.Errorf("key file %s does not hold the key of generation %d that this database's tokens are at (was the key rotated on another collector?): copy the key file (mode 0600) from the host where `keys rotate` ran", o.Path, gen)
 	}
 	return kg, nil
+}
+
+func refuseOtherCollectors(ctx context.Context, o Options) error {
+	live, err := liveLeases(ctx, o.Store, o.Now(), DefaultLeaseGrace)
+	if err != nil {
+		return err
+	}
+	live = slices.DeleteFunc(live, func(id string) bool { return id == o.LeaseID })
+	if len(live) > 0 {
+		return fmt.Errorf("this start upgrades the stored tokens, and %d other collector(s) of this database are running (%s): stop them, start this one alone until it logs that the upgrade is done, then start the others (a collector stopped uncleanly holds its lease up to %s more)", len(live), strings.Join(live, ", "), DefaultLeaseTTL+DefaultLeaseGrace)
+	}
+	return nil
 }
 
 func create(o Options, legacy string) (*Keys, error) {

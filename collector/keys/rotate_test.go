@@ -313,9 +313,21 @@ func TestUpgradeEncryptsUnencryptedTokens(t *testing.T) {
 		require.Contains(t, before, hmac16(k2, tok), "the old version's stored form")
 	}
 
+	// The upgrade rewrites stored tokens: not while another collector
+	// serves.
+	other, err := keys.HoldLease(ctx, keys.LeaseOptions{Store: st, ID: "other", Logger: quiet})
+	require.NoError(t, err)
+	mine, err := keys.HoldLease(ctx, keys.LeaseOptions{Store: st, ID: "mine", Logger: quiet})
+	require.NoError(t, err)
+	_, err = keys.Open(ctx, keys.Options{Path: path, Store: st, Logger: quiet, LeaseID: mine.ID()})
+	require.ErrorContains(t, err, "other collector(s) of this database are running (other)")
+	require.Equal(t, before, storedTokens(t, st), "nothing was rewritten")
+	require.NoError(t, other.Release(ctx))
+
 	// The first start fails half way...
-	_, err = keys.Open(ctx, keys.Options{Path: path, Store: &failingStore{Store: st, transforms: 1}, Logger: quiet})
+	_, err = keys.Open(ctx, keys.Options{Path: path, Store: &failingStore{Store: st, transforms: 1}, Logger: quiet, LeaseID: mine.ID()})
 	require.ErrorIs(t, err, errInjected)
+	require.NoError(t, mine.Release(ctx))
 	// ...and the next one finishes.
 	ks, err := keys.Open(ctx, keys.Options{Path: path, Store: st, Logger: quiet})
 	require.NoError(t, err)

@@ -13,20 +13,22 @@ import (
 // index); the last two are rebuilt from the first. As for the re-keying
 // of 0010, the cryptography runs in Go: no key may appear in SQL text.
 
-// DefaultReencryptChunkRows is how many findings one step of
-// ReencryptFindings rewrites (and holds in memory) when the caller gives
-// no size.
+// DefaultReencryptChunkRows is about how many assets' findings one step
+// of ReencryptFindings rewrites (and holds in memory) when the caller
+// gives no size.
 const DefaultReencryptChunkRows = 20000
 
-// ReencryptFindings rewrites, chunkRows findings at a time, every
-// pii_findings row whose newest version is not at key generation to:
-// transform moves its tokens in place, and the row is inserted again with
-// a higher version and token_gen = to, so the rewrite replaces it. It
-// returns how many rows it rewrote. Each chunk is stored before the next
-// is read, so a call that fails or is cancelled half way leaves some rows
-// at to and the rest untouched, and the next call picks up only the rest:
-// no token is transformed twice. Nothing else may write pii_findings
-// meanwhile (collector/keys requires every collector stopped).
+// ReencryptFindings rewrites every pii_findings row whose newest version
+// is not at key generation to: transform moves its tokens in place, and
+// the row is inserted again with a higher version and token_gen = to, so
+// the rewrite replaces it. It returns how many rows it rewrote. The table
+// is walked in ranges of about chunkRows asset ids, by the primary key, so
+// each step reads only its own part of the table; each step is stored
+// before the next is read, so a call that fails or is cancelled half way
+// leaves some rows at to and the rest untouched, and the next call picks
+// up only the rest: no token is transformed twice. Nothing else may write
+// pii_findings meanwhile (collector/keys requires every collector
+// stopped).
 func (s *Store) ReencryptFindings(ctx context.Context, to uint32, chunkRows int, transform func(tokens []string) error) (int, error) {
 	if chunkRows <= 0 {
 		chunkRows = DefaultReencryptChunkRows
@@ -36,35 +38,28 @@ func (s *Store) ReencryptFindings(ctx context.Context, to uint32, chunkRows int,
 	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
 		return 0, err
 	}
-	var cnt []struct {
-		N uint64 `ch:"n"`
+	bounds, err := s.pendingAssetBounds(ctx, to, chunkRows)
+	if err != nil {
+		return 0, err
 	}
-	if err := s.long.Select(ctx, &cnt, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE token_gen != ? AND owner_agent != ''`), to); err != nil {
-		return 0, s.wrap("counting findings to re-encrypt", err)
-	}
-	if len(cnt) == 0 || cnt[0].N == 0 {
-		return 0, nil
-	}
-	// Every step rewrites chunkRows rows or ends the loop; the bound only
-	// guards against a rewrite that does not take (which would loop).
-	steps := cnt[0].N/uint64(chunkRows) + 2
 	total := 0
-	for step := uint64(0); ; step++ {
-		if step > steps {
-			return total, fmt.Errorf("re-encrypting findings: rows keep coming back after %d steps; is another collector writing? stop every collector and run the rotation again", steps)
-		}
-		var rows []findingRow
+	for i, lo := range bounds {
 		q := `SELECT ` + latestFindingGenColumns + ` FROM {db}.pii_findings
-			WHERE owner_agent != ''
-			GROUP BY asset_id, type, owner_agent
-			HAVING argMax(token_gen, (version, token_gen)) != ?
-			ORDER BY asset_id, type, owner_agent
-			LIMIT ?`
-		if err := s.long.Select(ctx, &rows, s.sql(q), to, chunkRows); err != nil {
+			WHERE owner_agent != '' AND asset_id >= ?`
+		args := []any{lo}
+		if i+1 < len(bounds) {
+			q += ` AND asset_id < ?`
+			args = append(args, bounds[i+1])
+		}
+		q += ` GROUP BY asset_id, type, owner_agent
+			HAVING argMax(token_gen, (version, token_gen)) != ?`
+		args = append(args, to)
+		var rows []findingRow
+		if err := s.long.Select(ctx, &rows, s.sql(q), args...); err != nil {
 			return total, s.wrap("reading findings to re-encrypt", err)
 		}
 		if len(rows) == 0 {
-			return total, nil
+			continue
 		}
 		for i := range rows {
 			if err := transform(rows[i].Tokens); err != nil {
@@ -83,6 +78,31 @@ func (s *Store) ReencryptFindings(ctx context.Context, to uint32, chunkRows int,
 		}
 		total += len(rows)
 	}
+	return total, nil
+}
+
+// pendingAssetBounds returns the lower bounds of ranges of about n asset
+// ids, in order, covering every asset with a row not at generation to
+// (the first bound is the smallest such id). Only asset ids stream
+// through, one pass.
+func (s *Store) pendingAssetBounds(ctx context.Context, to uint32, n int) ([]string, error) {
+	rows, err := s.long.Query(ctx, s.sql(`SELECT DISTINCT asset_id FROM {db}.pii_findings
+		WHERE token_gen != ? AND owner_agent != '' ORDER BY asset_id`), to)
+	if err != nil {
+		return nil, s.wrap("listing findings to re-encrypt", err)
+	}
+	defer rows.Close()
+	var bounds []string
+	for i := 0; rows.Next(); i++ {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, s.wrap("listing findings to re-encrypt", err)
+		}
+		if i%n == 0 {
+			bounds = append(bounds, id)
+		}
+	}
+	return bounds, s.wrap("listing findings to re-encrypt", rows.Err())
 }
 
 // latestFindingGenColumns is latestFindingColumns with ties going to the
