@@ -65,11 +65,14 @@ type Options struct {
 // Open loads the key file, creating it on first start (taking K1 from the
 // settings table when an older version left it there, so enrolled agents
 // keep working), checks that it is the key pair the database's tokens are
-// keyed with, and finishes the upgrade from agent-keyed storage: K1 is
-// deleted from the settings table and every stored token is re-keyed.
+// keyed with, and finishes the upgrades: from agent-keyed storage (K1 is
+// deleted from the settings table and every stored token is re-keyed) and
+// to encrypted tokens (generation 0 to 1, as a rotation). It returns the
+// keys at the generation the stored tokens are at, refusing a key file
+// without it and refusing to start while a `keys rotate` is unfinished.
 // Every step is idempotent, so a collector stopped half way finishes the
-// job at its next start. Call it after the schema migrations and before
-// serving.
+// job at its next start. Call it after the schema migrations and
+// HoldLease, before serving.
 //
 // Several collectors on one database must share one key file: create it
 // on one (start it once) and copy it, mode 0600, to the others before
