@@ -58,8 +58,22 @@ func (o *AgentKeyOptions) defaults() {
 
 // openForAgentKey loads the key file and checks that it is this
 // database's, that no rotation is under way and that no collector runs
-// (a running one would hand out, or search with, the old key set).
-func openForAgentKey(ctx context.Context, o AgentKeyOptions) (*Keys, error) {
+// (a running one would hand out, or search with, the old key set). The
+// caller releases the returned lease.
+func openForAgentKey(ctx context.Context, o AgentKeyOptions) (*Keys, *Lease, error) {
+	lease, err := holdAlone(ctx, o.Store, "keys-agent-key", o.Now, o.LeaseGrace, o.Logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	k, err := checkAgentKeyFile(ctx, o)
+	if err != nil {
+		_ = lease.Release(context.WithoutCancel(ctx))
+		return nil, nil, err
+	}
+	return k, lease, nil
+}
+
+func checkAgentKeyFile(ctx context.Context, o AgentKeyOptions) (*Keys, error) {
 	k, err := ReadFile(o.Path)
 	if err != nil {
 		return nil, err
@@ -92,13 +106,6 @@ func openForAgentKey(ctx context.Context, o AgentKeyOptions) (*Keys, error) {
 	if k, err = k.AtGeneration(g); err != nil {
 		return nil, fmt.Errorf("key file %s: %w: use the newest copy of the key file", o.Path, err)
 	}
-	live, err := liveLeases(ctx, o.Store, o.Now(), o.LeaseGrace)
-	if err != nil {
-		return nil, err
-	}
-	if len(live) > 0 {
-		return nil, fmt.Errorf("%d collector(s) of this database are running (%s): stop every collector first", len(live), strings.Join(live, ", "))
-	}
 	return k, nil
 }
 
@@ -109,10 +116,11 @@ func openForAgentKey(ctx context.Context, o AgentKeyOptions) (*Keys, error) {
 // enrolled again; see SECURITY.md.
 func RotateAgentKey(ctx context.Context, o AgentKeyOptions) (*Keys, error) {
 	o.defaults()
-	k, err := openForAgentKey(ctx, o)
+	k, lease, err := openForAgentKey(ctx, o)
 	if err != nil {
 		return nil, err
 	}
+	defer lease.Release(context.WithoutCancel(ctx))
 	n, err := k.WithNewAgentKey(o.Now())
 	if err != nil {
 		return nil, err
@@ -139,10 +147,11 @@ var ErrAgentsOnOldKey = errors.New("agents enrolled before the token key rotatio
 // dropped.
 func RetireAgentKeys(ctx context.Context, o AgentKeyOptions) (int, error) {
 	o.defaults()
-	k, err := openForAgentKey(ctx, o)
+	k, lease, err := openForAgentKey(ctx, o)
 	if err != nil {
 		return 0, err
 	}
+	defer lease.Release(context.WithoutCancel(ctx))
 	n, replaced := k.PreviousAgentKeys()
 	if n == 0 {
 		return 0, nil

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -140,4 +142,30 @@ func liveLeases(ctx context.Context, st LeaseStore, now time.Time, grace time.Du
 		}
 	}
 	return live, nil
+}
+
+// holdAlone takes a lease named after what (a key command) and fails if
+// any other lease is live: a collector serving, or another key command.
+// Both sides write before they check, so of two starting at once at least
+// one refuses. The returned lease must be released.
+func holdAlone(ctx context.Context, st LeaseStore, what string, now func() time.Time, grace time.Duration, log *slog.Logger) (*Lease, error) {
+	host, _ := os.Hostname()
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	l, err := HoldLease(ctx, LeaseOptions{Store: st, ID: fmt.Sprintf("%s/%s/%d/%s", what, host, os.Getpid(), hex.EncodeToString(r[:])), Now: now, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	live, err := liveLeases(ctx, st, now(), grace)
+	if err == nil {
+		live = slices.DeleteFunc(live, func(id string) bool { return id == l.ID() })
+		if len(live) > 0 {
+			err = fmt.Errorf("%d collector(s) or key commands of this database are running (%s): stop every collector before changing the keys (a collector stopped uncleanly holds its lease up to %s more)", len(live), strings.Join(live, ", "), DefaultLeaseTTL+grace)
+		}
+	}
+	if err != nil {
+		_ = l.Release(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return l, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -92,9 +93,11 @@ func Rotate(ctx context.Context, o RotateOptions) (RotateResult, error) {
 	if err != nil {
 		return RotateResult{}, err
 	}
-	if err := refuseLiveCollectors(ctx, o); err != nil {
+	lease, err := holdAlone(ctx, o.Store, "keys-rotate", o.Now, o.LeaseGrace, o.Logger)
+	if err != nil {
 		return RotateResult{}, err
 	}
+	defer lease.Release(context.WithoutCancel(ctx))
 	rotRaw, err := optSetting(ctx, o.Store, RotationSetting)
 	if err != nil {
 		return RotateResult{}, err
@@ -144,7 +147,7 @@ func Rotate(ctx context.Context, o RotateOptions) (RotateResult, error) {
 		}
 		// Checked again after recording: a collector that started in
 		// between has written its lease, or sees the rotation and stops.
-		if err := refuseLiveCollectors(ctx, o); err != nil {
+		if err := refuseLiveCollectors(ctx, o, lease.ID()); err != nil {
 			if cerr := o.Store.PutSetting(ctx, RotationSetting, ""); cerr != nil {
 				return res, fmt.Errorf("%w; withdrawing the rotation also failed: %v", err, cerr)
 			}
@@ -203,11 +206,12 @@ func finishRotation(ctx context.Context, r rotation, k *Keys, from, to uint32) (
 	return n, only, nil
 }
 
-func refuseLiveCollectors(ctx context.Context, o RotateOptions) error {
+func refuseLiveCollectors(ctx context.Context, o RotateOptions, own string) error {
 	live, err := liveLeases(ctx, o.Store, o.Now(), o.LeaseGrace)
 	if err != nil {
 		return err
 	}
+	live = slices.DeleteFunc(live, func(id string) bool { return id == own })
 	if len(live) > 0 {
 		return fmt.Errorf("%d collector(s) of this database are running (%s): stop every collector before rotating the key (a collector stopped uncleanly holds its lease up to %s more)", len(live), strings.Join(live, ", "), DefaultLeaseTTL+o.LeaseGrace)
 	}
