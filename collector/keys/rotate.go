@@ -219,24 +219,47 @@ func refuseLiveCollectors(ctx context.Context, o RotateOptions, own string) erro
 }
 
 func parseGeneration(v string) (uint32, string, error) {
-	n, fp, ok := strings.Cut(v, ":")
-	g, err := strconv.ParseUint(n, 10, 32)
-	if !ok || err != nil || g == 0 || fp == "" {
+	n, fp, _ := strings.Cut(v, ":")
+	g, ok := parseGen(n)
+	if !ok || g == 0 || !isFingerprint(fp) {
 		return 0, "", fmt.Errorf("settings row %s is %q, not GENERATION:FINGERPRINT", GenerationSetting, v)
 	}
-	return uint32(g), fp, nil
+	return g, fp, nil
 }
 
 func parseRotation(v string) (from, to uint32, fp string, err error) {
 	parts := strings.Split(v, ":")
 	bad := fmt.Errorf("settings row %s is %q, not FROM:TO:FINGERPRINT", RotationSetting, v)
-	if len(parts) != 3 || parts[2] == "" {
+	if len(parts) != 3 || !isFingerprint(parts[2]) {
 		return 0, 0, "", bad
 	}
-	f, err1 := strconv.ParseUint(parts[0], 10, 32)
-	t, err2 := strconv.ParseUint(parts[1], 10, 32)
-	if err1 != nil || err2 != nil || t <= f {
+	f, ok1 := parseGen(parts[0])
+	t, ok2 := parseGen(parts[1])
+	if !ok1 || !ok2 || t <= f {
 		return 0, 0, "", bad
 	}
-	return uint32(f), uint32(t), parts[2], nil
+	return f, t, parts[2], nil
+}
+
+// parseGen reads a generation number written by strconv (no sign, no
+// leading zeros).
+func parseGen(s string) (uint32, bool) {
+	g, err := strconv.ParseUint(s, 10, 32)
+	if err != nil || strconv.FormatUint(g, 10) != s {
+		return 0, false
+	}
+	return uint32(g), true
+}
+
+// isFingerprint reports whether s has the shape of GenerationFingerprint.
+func isFingerprint(s string) bool {
+	if len(s) != 32 {
+		return false
+	}
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
