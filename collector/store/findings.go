@@ -46,16 +46,16 @@ type Summary struct {
 }
 
 // where is f's filters as conditions over a table of findings (the read
-// index's or pii_findings), after the conditions first.
+// index's or pii_findings), following the conditions in first.
 func (f FindingFilter) where(first ...string) where {
 	w := where{conds: first}
-	w.eq("type = ?", f.Type)
-	w.eq("category = ?", f.Category)
-	w.eq("host = ?", f.Host)
-	w.eq("startsWith(location, ?)", f.LocationPrefix)
-	w.eq("agent_id = ?", f.AgentID)
-	w.eq("source = ?", f.Source)
-	w.eq("asset_id = ?", f.AssetID)
+	w.filter("type = ?", f.Type)
+	w.filter("category = ?", f.Category)
+	w.filter("host = ?", f.Host)
+	w.filter("startsWith(location, ?)", f.LocationPrefix)
+	w.filter("agent_id = ?", f.AgentID)
+	w.filter("source = ?", f.Source)
+	w.filter("asset_id = ?", f.AssetID)
 	return w
 }
 
@@ -231,15 +231,15 @@ func (f FindingFilter) summaryPlan() summaryPlan {
 			totals: w, byCategory: w, byType: w}
 	}
 	base := where{conds: []string{"gen = " + curGen}}
-	base.eq("host = ?", f.Host)
-	base.eq("agent_id = ?", f.AgentID)
-	base.eq("source = ?", f.Source)
-	base.eq("category = ?", f.Category)
+	base.filter("host = ?", f.Host)
+	base.filter("agent_id = ?", f.AgentID)
+	base.filter("source = ?", f.Source)
+	base.filter("category = ?", f.Category)
 	// The level whose rows answer each part: with a type filter everything
 	// comes from that type's rows; otherwise totals from system rows and
 	// categories from category rows.
 	typeRows := base.with("type != ''")
-	typeRows.eq("type = ?", f.Type)
+	typeRows.filter("type = ?", f.Type)
 	p := summaryPlan{table: "idx_summary", assets: "sum(assets)", findings: "sum(findings)", occurrences: "sum(occurrences)",
 		totals: typeRows, byCategory: typeRows, byType: typeRows}
 	if f.Type == "" {

@@ -28,7 +28,7 @@ type ScanSummary struct {
 // itself and no merge or FINAL is needed. One query for the whole fleet.
 func (s *Store) LatestScans(ctx context.Context, agentID string) ([]ScanSummary, error) {
 	var w where
-	w.eq("agent_id = ?", agentID)
+	w.filter("agent_id = ?", agentID)
 	// One argMax over a tuple rather than one per column: a tie on the key
 	// could otherwise mix columns of two scans.
 	q := `SELECT agent_id, scanner, t.1 AS scan_id, t.2 AS source, t.3 AS status, t.4 AS started_at,

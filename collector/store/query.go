@@ -27,9 +27,9 @@ func (w *where) add(cond string, args ...any) {
 	w.args = append(w.args, args...)
 }
 
-// eq adds cond, whose one `?` is bound to v, unless v is empty: an empty
-// filter field does not filter.
-func (w *where) eq(cond, v string) {
+// filter adds cond, whose one `?` is bound to v, unless v is empty: an
+// empty filter field does not filter.
+func (w *where) filter(cond, v string) {
 	if v != "" {
 		w.add(cond, v)
 	}

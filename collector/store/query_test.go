@@ -16,16 +16,16 @@ import (
 func TestWhere(t *testing.T) {
 	var w where
 	require.Equal(t, "", w.sql(), "no conditions, no clause")
-	w.eq("host = ?", "")
+	w.filter("host = ?", "")
 	require.Empty(t, w.conds, "an empty value does not filter")
-	w.eq("host = ?", "h1")
+	w.filter("host = ?", "h1")
 	w.add("privileged = 1")
 	w.add("has(?, resource_id)", []string{"r1", "r2"})
 	require.Equal(t, " WHERE host = ? AND privileged = 1 AND has(?, resource_id)", w.sql())
 	require.Equal(t, []any{"h1", []string{"r1", "r2"}}, w.args)
 
 	more := w.with("type != ''")
-	more.eq("type = ?", "email")
+	more.filter("type = ?", "email")
 	require.Equal(t, " WHERE host = ? AND privileged = 1 AND has(?, resource_id)", w.sql(), "with copies: w is unchanged")
 	require.Len(t, w.args, 2)
 	require.Equal(t, " WHERE host = ? AND privileged = 1 AND has(?, resource_id) AND type != '' AND type = ?", more.sql())

@@ -50,8 +50,8 @@ func (f EntitlementFilter) where() where {
 	if f.PrivilegedOnly {
 		w.add("privileged = 1")
 	}
-	w.eq("source = ?", f.Source)
-	w.eq("resource_type = ?", f.ResourceType)
+	w.filter("source = ?", f.Source)
+	w.filter("resource_type = ?", f.ResourceType)
 	if len(f.ResourceIDs) > 0 {
 		w.add("has(?, resource_id)", f.ResourceIDs)
 	}
