@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -116,4 +117,32 @@ func TestKindStatus(t *testing.T) {
 		require.NotZero(t, kindStatus[k], k)
 	}
 	require.Len(t, kindStatus, 12)
+}
+
+// TestErrorCodesDocumented: openapi.json's Error.code lists exactly the
+// codes the API sends.
+func TestErrorCodesDocumented(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Error struct {
+					Properties struct {
+						Error struct {
+							Properties struct {
+								Code struct {
+									Enum []kind `json:"enum"`
+								} `json:"code"`
+							} `json:"properties"`
+						} `json:"error"`
+					} `json:"properties"`
+				} `json:"Error"`
+			} `json:"schemas"`
+		} `json:"components"`
+	}
+	require.NoError(t, json.Unmarshal(openapiDoc, &doc))
+	var want []kind
+	for k := range kindStatus {
+		want = append(want, k)
+	}
+	require.ElementsMatch(t, want, doc.Components.Schemas.Error.Properties.Error.Properties.Code.Enum)
 }
