@@ -102,9 +102,10 @@ func as[T error]() func(error) bool {
 // not meant for clients).
 func fixed(msg string) func(error) string { return func(error) string { return msg } }
 
-// errorRules is the one table from errors to HTTP: the first rule that
-// matches wins; an error no rule matches is a 500 "internal" whose detail
-// goes to the log only. The documented statuses (README, openapi.json):
+// errorRules is the one table from errors to HTTP (errors.Is for
+// sentinels, errors.As for typed errors; the first rule that matches
+// wins). An error no rule matches is a 500 "internal" whose detail goes to
+// the log only. errors_test.go pins every rule to its status and code:
 //
 //	*apiError                        its own kind
 //	auth.ErrNoToken, ErrInvalidToken 401 unauthorized
@@ -124,9 +125,10 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	identity.ErrBadRequest, identity.ErrUnknownAgent 400 bad_request
 //	admission.ErrBusy, ingest.ErrBusy 503 busy (Retry-After)
 //	store unavailable (store.IsUnavailable) 503 store_unavailable (Retry-After)
-func errorRules() []errorRule {
-	return []errorRule{
-		{match: as[*apiError](), message: nil},
+func errorRules() errorTable {
+	return errorTable{
+		// The API's own errors carry their kind and words (classify).
+		{match: as[*apiError]()},
 		{match: is(auth.ErrNoToken), kind: kindUnauthorized},
 		{match: is(auth.ErrInvalidToken), kind: kindUnauthorized},
 		{match: is(fleet.ErrEnrollDenied), kind: kindUnauthorized},
@@ -185,7 +187,8 @@ func errorRules() []errorRule {
 	}
 }
 
-// errorTable is built once per server: the rules hold no state.
+// errorTable is the rules in order; built once per server, it holds no
+// state.
 type errorTable []errorRule
 
 // classify maps any error to its API error; unknown errors are internal.
