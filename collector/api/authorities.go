@@ -26,7 +26,7 @@ func (s *Server) setAuthority(c *gin.Context) (any, error) {
 	var req struct {
 		AgentID string `json:"agent_id"`
 	}
-	if err := s.decodeJSON(c, 4<<10, &req); err != nil {
+	if err := decodeJSON(c, 4<<10, &req); err != nil {
 		return nil, err
 	}
 	c.Set("audit_params", "source="+source+" scope="+scope+" agent_id="+req.AgentID)

@@ -24,7 +24,7 @@ import (
 
 func (s *Server) enroll(c *gin.Context) (any, error) {
 	var req fleet.EnrollRequest
-	if err := s.decodeJSON(c, 64<<10, &req); err != nil {
+	if err := decodeJSON(c, 64<<10, &req); err != nil {
 		return nil, err
 	}
 	if req.EnrollSecret == "" {

@@ -26,7 +26,7 @@ func (s *Server) subjectSearch(c *gin.Context) (any, error) {
 	var req struct {
 		Identifiers []subjects.Identifier `json:"identifiers"`
 	}
-	if err := s.decodeJSON(c, 64<<10, &req); err != nil {
+	if err := decodeJSON(c, 64<<10, &req); err != nil {
 		return nil, err
 	}
 	types := make([]string, len(req.Identifiers))
@@ -57,7 +57,7 @@ func (s *Server) subjectSearch(c *gin.Context) (any, error) {
 // incidentImpact answers "what personal data did this expose?".
 func (s *Server) incidentImpact(c *gin.Context) (any, error) {
 	var req incident.Request
-	if err := s.decodeJSON(c, 1<<20, &req); err != nil {
+	if err := decodeJSON(c, 1<<20, &req); err != nil {
 		return nil, err
 	}
 	if err := req.Check(); err != nil {

@@ -51,7 +51,7 @@ func bodyError(err error, what string) error {
 
 // decodeJSON reads a JSON body of at most limit bytes into v; unknown
 // fields are refused, so a misspelt option is not silently ignored.
-func (s *Server) decodeJSON(c *gin.Context, limit int64, v any) error {
+func decodeJSON(c *gin.Context, limit int64, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

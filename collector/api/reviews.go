@@ -17,7 +17,7 @@ import (
 
 func (s *Server) createCampaign(c *gin.Context) (any, error) {
 	var req review.Request
-	if err := s.decodeJSON(c, 64<<10, &req); err != nil {
+	if err := decodeJSON(c, 64<<10, &req); err != nil {
 		return nil, err
 	}
 	camp, n, err := review.Create(c.Request.Context(), s.o.Store, req, tokenOf(c).Name, time.Now())
@@ -66,7 +66,7 @@ func (s *Server) decideItem(c *gin.Context) (any, error) {
 		Comment    string `json:"comment"`
 		ReassignTo string `json:"reassign_to"`
 	}
-	if err := s.decodeJSON(c, 16<<10, &req); err != nil {
+	if err := decodeJSON(c, 16<<10, &req); err != nil {
 		return nil, err
 	}
 	t := tokenOf(c)

@@ -55,7 +55,7 @@ func (s *Server) updateRegister(c *gin.Context) (any, error) {
 		Status  *string `json:"status"`
 		Comment string  `json:"comment"`
 	}
-	if err := s.decodeJSON(c, 16<<10, &req); err != nil {
+	if err := decodeJSON(c, 16<<10, &req); err != nil {
 		return nil, err
 	}
 	status := ""

@@ -42,7 +42,7 @@ func (s *Server) createToken(c *gin.Context) (any, error) {
 		// Uses bounds an agent-enroll secret's enrollments (0 = no bound).
 		Uses int `json:"uses"`
 	}
-	if err := s.decodeJSON(c, 16<<10, &req); err != nil {
+	if err := decodeJSON(c, 16<<10, &req); err != nil {
 		return nil, err
 	}
 	c.Set("audit_params", "role="+req.Role+" name="+req.Name+" ttl="+req.TTL+" uses="+strconv.Itoa(req.Uses))
