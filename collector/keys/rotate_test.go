@@ -357,3 +357,36 @@ func TestUpgradeEncryptsUnencryptedTokens(t *testing.T) {
 	require.Equal(t, ks.GenerationFingerprint(), ks2.GenerationFingerprint())
 	require.Equal(t, after, storedTokens(t, st))
 }
+
+// cancellingStore cancels the rotation's context while the third step is
+// being re-encrypted, as Ctrl-C would.
+type cancellingStore struct {
+	*store.Store
+	cancel context.CancelFunc
+}
+
+func (c *cancellingStore) ReencryptFindings(ctx context.Context, to uint32, chunkRows int, transform func([]string) error) (int, error) {
+	n := 0
+	return c.Store.ReencryptFindings(ctx, to, chunkRows, func(toks []string) error {
+		if n++; n == 3 {
+			c.cancel()
+		}
+		return transform(toks)
+	})
+}
+
+func TestRotateResumesAfterCancel(t *testing.T) {
+	in := install(t)
+	before := storedTokens(t, in.st)
+	oldFile := copyKeyFile(t, in.path)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err := keys.Rotate(ctx, keys.RotateOptions{Path: in.path, Store: &cancellingStore{Store: in.st, cancel: cancel}, Logger: quiet, ChunkRows: 1})
+	require.ErrorIs(t, err, context.Canceled)
+
+	res, err := keys.Rotate(context.Background(), keys.RotateOptions{Path: in.path, Store: in.st, Logger: quiet, ChunkRows: 1})
+	require.NoError(t, err)
+	require.Equal(t, keys.RotateResult{From: 1, To: 2, Findings: 1, Resumed: true}, res, "the two steps stored before the cancel are not redone")
+	requireRotated(t, in, 2, before, oldFile)
+}
