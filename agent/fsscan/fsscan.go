@@ -5,8 +5,6 @@ package fsscan
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/safeio"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -127,12 +126,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.MaxBytesPerSec > 0 {
 		limiter = rate.NewLimiter(rate.Limit(o.MaxBytesPerSec), max(int(o.MaxBytesPerSec), chunkSize))
 	}
-	started := o.Now().UTC().Truncate(time.Second)
-	scanID := newScanID()
-	o.State.begin()
-	env := func(kind string) wire.Record {
-		return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Host}
-	}
+	run := scanrun.Begin(scanrun.Options{Scanner: "fs", Source: wire.SourceFS, Host: o.Host, AgentID: o.AgentID, Now: o.Now})
+	o.State.Begin()
+	env := run.Record
 
 	paths := make(chan walked, 64)
 	results := make(chan fileResult, 64)
@@ -219,14 +215,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	go func() { walkWG.Wait(); workWG.Wait(); close(results); close(walkErrs) }()
 
-	stats := map[string]int64{"files": 0, "bytes": 0, "skipped": 0, "errors": 0, "assets_with_pii": 0, "unchanged": 0}
-	var errs []string
-	addErr := func(msg string) {
-		stats["errors"]++
-		if len(errs) < wire.MaxErrors {
-			errs = append(errs, msg)
-		}
+	stats := run.Stats
+	for _, k := range []string{"files", "bytes", "skipped", "assets_with_pii", "unchanged"} {
+		stats[k] = 0
 	}
+	addErr := run.Problem
 	var emitErr error
 	names := newIDNames()
 	for results != nil || walkErrs != nil {
@@ -254,7 +247,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				continue
 			}
 			stats["files"]++
-			o.State.remember(r.path, r.info, r.members)
+			remember(o.State, r.path, r.info, r.members)
 			if r.unchanged {
 				stats["unchanged"]++
 			} else {
@@ -283,23 +276,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, fmt.Errorf("fs scan cancelled: %w", err)
 	}
 
-	finished := o.Now().UTC()
-	scan := env(wire.KindScan)
-	scan.Scanner = "fs"
-	scan.StartedAt, scan.FinishedAt = &started, &finished
-	scan.Stats, scan.Errors = stats, errs
-	switch {
-	case readable == 0:
-		scan.Status = wire.StatusFailed
-	case stats["errors"] > 0:
-		scan.Status = wire.StatusPartial
-	default:
-		scan.Status = wire.StatusOK
+	status := run.Status()
+	if readable == 0 {
+		status = wire.StatusFailed
 	}
-	if err := emit(&scan); err != nil {
-		return nil, err
-	}
-	return &scan, nil
+	return run.Finish(status, emit)
 }
 
 // emitFile emits an asset and its pii records for the file itself and for
@@ -410,7 +391,7 @@ func scanFile(ctx context.Context, p string, seen fs.FileInfo, o Options, limite
 		r.skipped = true
 		return r, buf
 	}
-	if ms, ok := o.State.unchanged(p, info); ok {
+	if ms, ok := unchanged(o.State, p, info); ok {
 		r.members, r.unchanged, r.size = ms, true, info.Size()
 		return r, buf
 	}
@@ -443,12 +424,6 @@ func excluded(globs []string, p string) bool {
 		}
 	}
 	return false
-}
-
-func newScanID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }
 
 // withDefaults fills the limits a caller left at zero.

@@ -82,5 +82,5 @@ func TestStateNeverFollowsPlantedSymlinks(t *testing.T) {
 	require.True(t, fi.Mode().IsRegular())
 	again, err := LoadState(statePath, tok)
 	require.NoError(t, err)
-	require.Len(t, again.prev, 1)
+	require.Equal(t, 1, again.Len())
 }

@@ -421,7 +421,7 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 	etag := strings.Trim(aws.ToString(obj.ETag), `"`)
 	modified := aws.ToTime(obj.LastModified)
 	var start int64
-	prev, same := b.o.State.unchanged(b.name+"/"+key, etag, modified)
+	prev, same := unchanged(b.o.State, b.name+"/"+key, etag, modified)
 	results, encryption := prev.Results, prev.Encryption
 	if same {
 		b.stats["objects_unchanged"]++
@@ -443,7 +443,7 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		b.stats["objects_read"]++
 		b.stats["bytes"] += n
 	}
-	b.o.State.remember(b.name+"/"+key, objectState{ETag: etag, Modified: modified, Encryption: encryption, Results: results})
+	b.o.State.Remember(b.name+"/"+key, objectState{ETag: etag, Modified: modified, Encryption: encryption, Results: results})
 	size := aws.ToInt64(obj.Size)
 	found := false
 	for _, r := range results {
