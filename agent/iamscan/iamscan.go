@@ -7,9 +7,7 @@ package iamscan
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -166,26 +165,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.KeyAgeDays <= 0 {
 		o.KeyAgeDays = 90
 	}
-	started := o.Now().UTC().Truncate(time.Second)
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	scanID := hex.EncodeToString(b)
-	env := func(kind string) wire.Record {
-		return wire.Record{Kind: kind, Source: wire.SourceIAM, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Account}
-	}
-	var errs []string
-	stats := map[string]int64{}
-	finish := func(status string) (*wire.Record, error) {
-		fin := o.Now().UTC()
-		r := env(wire.KindScan)
-		r.Scanner, r.StartedAt, r.FinishedAt, r.Status = "iam", &started, &fin, status
-		stats["errors"] = int64(len(errs))
-		r.Stats, r.Errors = stats, errs
-		if err := emit(&r); err != nil {
-			return nil, err
-		}
-		return &r, nil
-	}
+	run := scanrun.Begin(scanrun.Options{Scanner: "iam", Source: wire.SourceIAM, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
+	env, problem, stats := run.Record, run.Problem, run.Stats
+	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
 
 	var users []types.UserDetail
 	var groups []types.GroupDetail
@@ -198,7 +180,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			errs = append(errs, "authorization details: "+describe(err))
+			problem("authorization details: " + describe(err))
 			return finish(wire.StatusFailed)
 		}
 		users = append(users, page.UserDetailList...)
@@ -304,14 +286,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			}
 		}
 		if sum.SummaryMap["AccountMFAEnabled"] == 0 {
-			errs = append(errs, "the root account has no MFA")
+			problem("the root account has no MFA")
 		}
 	} else {
-		errs = append(errs, "account summary: "+describe(err))
+		problem("account summary: " + describe(err))
 	}
 	report, rerr := credentialReport(ctx, o.Client)
 	if rerr != nil {
-		errs = append(errs, "credential report: "+describe(rerr))
+		problem("credential report: " + describe(rerr))
 	}
 	now := o.Now()
 	for _, id := range ids {
@@ -391,12 +373,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 	}
 	if root, ok := report["<root_account>"]; ok && (root["access_key_1_active"] == "true" || root["access_key_2_active"] == "true") {
-		errs = append(errs, "the root account has active access keys")
+		problem("the root account has active access keys")
 	}
-	if len(errs) > 0 {
-		return finish(wire.StatusPartial)
-	}
-	return finish(wire.StatusOK)
+	return finish(run.Status())
 }
 
 type bucketGrant struct{ name, perm, source string }

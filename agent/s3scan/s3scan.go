@@ -8,8 +8,6 @@ package s3scan
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -28,6 +26,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -104,31 +103,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	started := o.Now().UTC().Truncate(time.Second)
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	scanID := hex.EncodeToString(b)
-	env := func(kind string) wire.Record {
-		return wire.Record{Kind: kind, Source: wire.SourceS3, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Account}
-	}
-	var errs []string
-	stats := map[string]int64{}
-	finish := func(status string) (*wire.Record, error) {
-		fin := o.Now().UTC()
-		r := env(wire.KindScan)
-		r.Scanner, r.StartedAt, r.FinishedAt, r.Status = "s3", &started, &fin, status
-		stats["errors"] = int64(len(errs))
-		r.Stats, r.Errors = stats, errs
-		if err := emit(&r); err != nil {
-			return nil, err
-		}
-		return &r, nil
-	}
+	run := scanrun.Begin(scanrun.Options{Scanner: "s3", Source: wire.SourceS3, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
+	o.State.Begin()
+	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
 	buckets := o.Buckets
 	if len(buckets) == 0 {
 		out, err := o.Client.ListBuckets(ctx, &s3.ListBucketsInput{})
 		if err != nil {
-			errs = append(errs, "listing buckets: "+describe(err))
+			run.Problem("listing buckets: " + describe(err))
 			return finish(wire.StatusFailed)
 		}
 		for _, bk := range out.Buckets {
@@ -145,25 +127,22 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			account = blockPublic{set: true, ignoreACLs: aws.ToBool(p.IgnorePublicAcls), restrict: aws.ToBool(p.RestrictPublicBuckets),
 				all: aws.ToBool(p.BlockPublicAcls) && aws.ToBool(p.IgnorePublicAcls) && aws.ToBool(p.BlockPublicPolicy) && aws.ToBool(p.RestrictPublicBuckets)}
 		case err != nil && !notConfigured(err):
-			errs = append(errs, "account public access block: "+describe(err))
+			run.Problem("account public access block: " + describe(err))
 		}
 	}
 	for _, name := range buckets {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		bs := bucketScan{o: o, name: name, env: env, emit: emit, stats: stats, account: account}
+		bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats, account: account}
 		if err := bs.run(ctx); err != nil {
 			return nil, err
 		}
 		for _, p := range bs.partial {
-			errs = append(errs, "s3://"+name+": "+p)
+			run.Problem("s3://" + name + ": " + p)
 		}
 	}
-	if len(errs) > 0 {
-		return finish(wire.StatusPartial)
-	}
-	return finish(wire.StatusOK)
+	return finish(run.Status())
 }
 
 // describe names an AWS error by its code, without the request's details.
