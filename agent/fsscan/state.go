@@ -3,6 +3,7 @@ package fsscan
 import (
 	"io/fs"
 
+	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanstate"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -14,10 +15,10 @@ import (
 type State = scanstate.Store[fileState]
 
 type fileState struct {
-	Size    int64    `json:"size"`
-	MtimeNs int64    `json:"mtime_ns"`
-	Inode   uint64   `json:"inode"`
-	Members []member `json:"members,omitempty"`
+	Size    int64            `json:"size"`
+	MtimeNs int64            `json:"mtime_ns"`
+	Inode   uint64           `json:"inode"`
+	Members []content.Member `json:"members,omitempty"`
 }
 
 // LoadState reads the state at path (a missing file is an empty state).
@@ -28,7 +29,7 @@ func LoadState(path string, tok *pii.Tokenizer) (*State, error) {
 }
 
 // unchanged returns the last results of a file whose identity is the same.
-func unchanged(s *State, p string, info fs.FileInfo) ([]member, bool) {
+func unchanged(s *State, p string, info fs.FileInfo) ([]content.Member, bool) {
 	st, ok := s.Prev(p)
 	if !ok || st.Size != info.Size() || st.MtimeNs != info.ModTime().UnixNano() || st.Inode != inode(info) {
 		return nil, false
@@ -37,6 +38,6 @@ func unchanged(s *State, p string, info fs.FileInfo) ([]member, bool) {
 }
 
 // remember records what a file holds now, for the next scan.
-func remember(s *State, p string, info fs.FileInfo, members []member) {
+func remember(s *State, p string, info fs.FileInfo, members []content.Member) {
 	s.Remember(p, fileState{Size: info.Size(), MtimeNs: info.ModTime().UnixNano(), Inode: inode(info), Members: members})
 }

@@ -25,7 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/smithy-go"
 
-	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -414,7 +414,7 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		}
 		encryption = string(out.ServerSideEncryption)
 		var n int64
-		results, n, err = fsscan.ScanStream(ctx, key, out.Body, fsscan.Options{Detector: b.o.Detector, Tokenizer: b.o.Tokenizer})
+		results, n, err = content.ScanStream(ctx, key, out.Body, content.Options{Detector: b.o.Detector, Tokenizer: b.o.Tokenizer})
 		out.Body.Close()
 		if err != nil {
 			return false, err

@@ -3,7 +3,7 @@ package s3scan
 import (
 	"time"
 
-	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanstate"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -14,10 +14,10 @@ import (
 type State = scanstate.Store[objectState]
 
 type objectState struct {
-	ETag       string                `json:"etag"`
-	Modified   time.Time             `json:"modified"`
-	Encryption string                `json:"encryption,omitempty"`
-	Results    []fsscan.StreamResult `json:"results,omitempty"`
+	ETag       string                 `json:"etag"`
+	Modified   time.Time              `json:"modified"`
+	Encryption string                 `json:"encryption,omitempty"`
+	Results    []content.StreamResult `json:"results,omitempty"`
 }
 
 // LoadState reads the state at path; a missing or damaged file is an empty
