@@ -96,12 +96,6 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, errors.New("fsscan: Detector and Tokenizer are required")
 	}
 	o = o.withDefaults()
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
 	if o.Host == "" {
 		o.Host, _ = os.Hostname()
 	}

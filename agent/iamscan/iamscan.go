@@ -23,6 +23,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sightline-dev/sightline/agent/awspolicy"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -89,30 +90,14 @@ func parseDoc(name, doc string) []statement {
 	for i, r := range raw {
 		s := statement{source: fmt.Sprintf("policy %s statement %d", name, i+1), allow: r["Effect"] == "Allow"}
 		if a, ok := r["NotAction"]; ok {
-			s.actions, s.notAction = strs(a), true
+			s.actions, s.notAction = awspolicy.Strings(a), true
 		} else {
-			s.actions = strs(r["Action"])
+			s.actions = awspolicy.Strings(r["Action"])
 		}
-		s.resources = strs(r["Resource"])
+		s.resources = awspolicy.Strings(r["Resource"])
 		out = append(out, s)
 	}
 	return out
-}
-
-func strs(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // matches reports whether an IAM action pattern ("iam:*", "*") covers act.
@@ -444,7 +429,7 @@ func parseTrust(doc string) []string {
 		}
 		if m, ok := s.Principal.(map[string]any); ok {
 			for _, k := range []string{"AWS", "Service", "Federated"} {
-				out = append(out, strs(m[k])...)
+				out = append(out, awspolicy.Strings(m[k])...)
 			}
 		}
 	}

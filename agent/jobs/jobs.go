@@ -95,35 +95,25 @@ type Job struct {
 type Entry struct {
 	Name string
 	// Tokens says the scan needs Env.TokenKey.
-	Tokens   bool
-	Enabled  func(config.Scans) bool
-	Schedule func(config.Scans) config.Schedule
-	Build    func(ctx context.Context, s config.Scans, env Env) (Job, error)
+	Tokens bool
+	// Section reads the scanner's config section: enabled, and when.
+	Section func(config.Scans) (enabled bool, when config.Schedule)
+	Build   func(ctx context.Context, s config.Scans, env Env) (Job, error)
 }
 
 // Table returns the scanners, in the order run mode starts them.
 func Table() []Entry {
 	return []Entry{
-		{Name: "fs", Tokens: true,
-			Enabled:  func(s config.Scans) bool { return s.FS.Enabled },
-			Schedule: func(s config.Scans) config.Schedule { return s.FS.Schedule },
-			Build:    buildFS},
-		{Name: "host",
-			Enabled:  func(s config.Scans) bool { return s.Host.Enabled },
-			Schedule: func(s config.Scans) config.Schedule { return s.Host.Schedule },
-			Build:    buildHost},
-		{Name: "ldap",
-			Enabled:  func(s config.Scans) bool { return s.LDAP.Enabled },
-			Schedule: func(s config.Scans) config.Schedule { return s.LDAP.Schedule },
-			Build:    buildLDAP},
-		{Name: "s3", Tokens: true,
-			Enabled:  func(s config.Scans) bool { return s.S3.Enabled },
-			Schedule: func(s config.Scans) config.Schedule { return s.S3.Schedule },
-			Build:    buildS3},
-		{Name: "iam",
-			Enabled:  func(s config.Scans) bool { return s.IAM.Enabled },
-			Schedule: func(s config.Scans) config.Schedule { return s.IAM.Schedule },
-			Build:    buildIAM},
+		{Name: "fs", Tokens: true, Build: buildFS,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.FS.Enabled, s.FS.Schedule }},
+		{Name: "host", Build: buildHost,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.Host.Enabled, s.Host.Schedule }},
+		{Name: "ldap", Build: buildLDAP,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.LDAP.Enabled, s.LDAP.Schedule }},
+		{Name: "s3", Tokens: true, Build: buildS3,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.S3.Enabled, s.S3.Schedule }},
+		{Name: "iam", Build: buildIAM,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.IAM.Enabled, s.IAM.Schedule }},
 	}
 }
 

@@ -21,7 +21,8 @@ func TestTableReadsEachScannersOwnSection(t *testing.T) {
 	for _, e := range Table() {
 		t.Run(e.Name, func(t *testing.T) {
 			s := config.Default().Scans
-			require.False(t, e.Enabled(s))
+			on, _ := e.Section(s)
+			require.False(t, on)
 			// Enable only this scanner, with a schedule of its own.
 			sched := config.Schedule{Interval: 1234, Jitter: 0.2}
 			switch e.Name {
@@ -36,11 +37,12 @@ func TestTableReadsEachScannersOwnSection(t *testing.T) {
 			case "iam":
 				s.IAM.Enabled, s.IAM.Schedule = true, sched
 			}
-			require.True(t, e.Enabled(s))
-			require.Equal(t, sched, e.Schedule(s))
+			on, when := e.Section(s)
+			require.True(t, on)
+			require.Equal(t, sched, when)
 			for _, other := range Table() {
-				if other.Name != e.Name {
-					require.False(t, other.Enabled(s), other.Name)
+				if on, _ := other.Section(s); other.Name != e.Name {
+					require.False(t, on, other.Name)
 				}
 			}
 			got, ok := Lookup(e.Name)

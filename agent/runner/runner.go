@@ -110,13 +110,14 @@ func (r *Runner) Run(ctx context.Context) error {
 	env := jobs.Env{AgentID: r.o.Creds.AgentID, TokenKey: key, Logger: r.o.Logger, Now: r.o.Now,
 		StatePath: func(scanner string) string { return scanstate.Path(c.DataDir, scanner) }}
 	for _, e := range jobs.Table() {
-		if !e.Enabled(c.Scans) {
+		on, when := e.Section(c.Scans)
+		if !on {
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.schedule(ctx, e.Name, e.Schedule(c.Scans), func(ctx context.Context) error {
+			r.schedule(ctx, e.Name, when, func(ctx context.Context) error {
 				// Built at each run: the state, the password file and the
 				// cloud credentials are read afresh.
 				job, err := e.Build(ctx, c.Scans, env)

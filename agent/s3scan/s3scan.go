@@ -25,6 +25,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/smithy-go"
 
+	"github.com/sightline-dev/sightline/agent/awspolicy"
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -491,7 +492,7 @@ func readPolicy(doc, account string) ([]string, []policyGrant) {
 		if !strings.EqualFold(s.Effect, "Allow") {
 			continue
 		}
-		actions := strings.Join(list(s.Action), ",")
+		actions := strings.Join(awspolicy.Strings(s.Action), ",")
 		perm := "read"
 		if strings.Contains(actions, "Put") || strings.Contains(actions, "Delete") || strings.Contains(actions, "s3:*") || actions == "*" {
 			perm = "write"
@@ -512,22 +513,6 @@ func readPolicy(doc, account string) ([]string, []policyGrant) {
 	return ev, grants
 }
 
-func list(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 func principals(v any) []string {
 	if s, ok := v.(string); ok {
 		return []string{s}
@@ -535,7 +520,7 @@ func principals(v any) []string {
 	if m, ok := v.(map[string]any); ok {
 		var out []string
 		for _, k := range []string{"AWS", "Service", "Federated", "CanonicalUser"} {
-			out = append(out, list(m[k])...)
+			out = append(out, awspolicy.Strings(m[k])...)
 		}
 		return out
 	}
