@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/sightline-dev/sightline/internal/extract"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
 
@@ -112,7 +113,7 @@ func (s *Scanner) Read(ctx context.Context, name string, r io.Reader, ra io.Read
 	}
 	fctx, cancel := context.WithTimeout(ctx, s.o.MaxFileTime)
 	defer cancel()
-	f := &fileScan{parent: ctx, ctx: fctx, o: s.o, limiter: s.o.Limiter, budget: &expandBudget{left: s.o.MaxExpandedBytes},
+	f := &fileScan{parent: ctx, ctx: fctx, o: s.o, limiter: s.o.Limiter, budget: &extract.Budget{Left: s.o.MaxExpandedBytes},
 		path: name, buf: s.buf}
 	err := f.content("", r, ra, size, 0)
 	return f.members, f.read, err

@@ -33,30 +33,22 @@ type Member struct {
 	binary  bool
 }
 
-// expandBudget is what a compressed file may still expand to; it is shared
-// by all members of one archive, nested ones included, so a zip bomb stops
-// at the bound.
-type expandBudget struct{ left int64 }
-
 var errExpandLimit = errors.New("expanded-size limit reached")
 
-type budgetReader struct {
-	r io.Reader
-	b *expandBudget
+// expand reads r drawing on the file's expansion budget, shared by all
+// members of one archive, nested ones included, so a zip bomb stops at the
+// bound.
+func (f *fileScan) expand(r io.Reader) io.Reader {
+	return truncated{f.budget.Reader(r, errExpandLimit)}
 }
 
-func (br budgetReader) Read(p []byte) (int, error) {
-	if br.b.left <= 0 {
-		return 0, errExpandLimit
-	}
-	if int64(len(p)) > br.b.left {
-		p = p[:br.b.left]
-	}
-	n, err := br.r.Read(p)
-	br.b.left -= int64(n)
+// truncated names a stream cut short inside errTruncated, not the short
+// last chunk io.ReadFull reports with the same io.ErrUnexpectedEOF.
+type truncated struct{ r io.Reader }
+
+func (t truncated) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		// A truncated stream, not the short last chunk io.ReadFull reports
-		// with the same error.
 		err = errTruncated
 	}
 	return n, err
@@ -78,7 +70,7 @@ type fileScan struct {
 	ctx     context.Context // with the per-file time limit
 	o       Options
 	limiter *rate.Limiter // o.Limiter
-	budget  *expandBudget
+	budget  *extract.Budget
 	path    string // the file's path: its name tells the format of a plain stream
 	buf     []byte
 	members []Member
@@ -126,7 +118,7 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 		}
 		defer zr.Close()
 		zr.Multistream(true)
-		return f.content(name, budgetReader{zr, f.budget}, nil, -1, depth+1)
+		return f.content(name, f.expand(zr), nil, -1, depth+1)
 	case "tar":
 		return f.tarMembers(name, br, depth)
 	case "zip", "pdf":
@@ -252,7 +244,7 @@ func (f *fileScan) zip(parent string, ra io.ReaderAt, size int64, depth int) err
 		if zf.FileInfo().IsDir() {
 			continue
 		}
-		if f.budget.left <= 0 {
+		if f.budget.Left <= 0 {
 			f.members = append(f.members, Member{Name: parent, Partial: errExpandLimit.Error()})
 			return nil
 		}
@@ -262,7 +254,7 @@ func (f *fileScan) zip(parent string, ra io.ReaderAt, size int64, depth int) err
 			f.members = append(f.members, Member{Name: name, Partial: "member not readable: " + errClass(err)})
 			continue
 		}
-		err = f.content(name, budgetReader{rc, f.budget}, nil, int64(zf.UncompressedSize64), depth+1)
+		err = f.content(name, f.expand(rc), nil, int64(zf.UncompressedSize64), depth+1)
 		rc.Close()
 		if err != nil {
 			return err
@@ -277,7 +269,7 @@ func (f *fileScan) zip(parent string, ra io.ReaderAt, size int64, depth int) err
 func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error {
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	m := Member{Name: name}
-	lim := extract.Limits{MaxBytes: min(f.budget.left, f.o.MaxFileSize), MaxParts: f.o.MaxMembers}
+	lim := extract.Limits{MaxBytes: min(f.budget.Left, f.o.MaxFileSize), MaxParts: f.o.MaxMembers}
 	var text int64
 	err := extractors[kind](f.ctx, ra, size, lim, func(seg extract.Segment) error {
 		text += int64(len(seg.Text))
@@ -289,7 +281,7 @@ func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error
 		detectSegment(f.o.Detector, seg, func(pm pii.Match, where string) { agg.AddWhere(pm, where) })
 		return nil
 	})
-	f.budget.left -= text
+	f.budget.Left -= text
 	f.read += text
 	m.Results = agg.Results()
 	switch {
