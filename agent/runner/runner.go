@@ -1,7 +1,9 @@
 // Package runner is the agent's `run` mode: scanners on a jittered schedule
 // write records into the spool, and the shipper drains it to the collector.
 // Scanning never waits on the network: the spool decouples the two, and a
-// full spool pauses scanning instead of dropping records.
+// full spool pauses scanning instead of dropping records. The scanners are
+// package jobs' table; a scan that fails is logged and tried again at its
+// next interval (the exit rule of run mode, in package jobs).
 package runner
 
 import (
