@@ -19,6 +19,7 @@ import (
 
 	"github.com/sightline-dev/sightline/internal/extract"
 	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
 )
 
 // Options bound the reading of one stream. Zero limits take defaults.
@@ -142,4 +143,20 @@ func ScanStream(ctx context.Context, name string, r io.Reader, o Options) ([]Str
 		out = append(out, StreamResult{Member: m.Name, Results: m.Results, Partial: m.Partial})
 	}
 	return out, read, err
+}
+
+// EmitFindings emits one pii record per result, for the asset assetID at
+// loc, each on the envelope env gives (the scan's).
+func EmitFindings(env func(kind string) wire.Record, assetID, loc string, results []pii.Result, emit func(*wire.Record) error) error {
+	for _, res := range results {
+		rec := env(wire.KindPII)
+		rec.AssetID, rec.Location = assetID, loc
+		rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
+		rec.Count, rec.Distinct = res.Count, res.Distinct
+		rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
+		if err := emit(&rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -327,15 +327,8 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 				return n, err
 			}
 		}
-		for _, res := range m.Results {
-			rec := env(wire.KindPII)
-			rec.AssetID, rec.Location = id, loc
-			rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
-			rec.Count, rec.Distinct = res.Count, res.Distinct
-			rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
-			if err := emit(&rec); err != nil {
-				return n, err
-			}
+		if err := content.EmitFindings(env, id, loc, m.Results, emit); err != nil {
+			return n, err
 		}
 	}
 	return n, nil

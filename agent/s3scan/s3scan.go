@@ -454,15 +454,8 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		if err := b.emit(&a); err != nil {
 			return false, err
 		}
-		for _, res := range r.Results {
-			rec := b.env(wire.KindPII)
-			rec.AssetID, rec.Location = id, l
-			rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
-			rec.Count, rec.Distinct = res.Count, res.Distinct
-			rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
-			if err := b.emit(&rec); err != nil {
-				return false, err
-			}
+		if err := content.EmitFindings(b.env, id, l, r.Results, b.emit); err != nil {
+			return false, err
 		}
 	}
 	return found, nil
