@@ -47,6 +47,10 @@ const usage = `usage:
   sightline-agent run     --config FILE
   sightline-agent version
 
+Every scan also takes --data-dir DIR (the enrolled agent id and token key) and
+--log-level LEVEL. A scan that could not run or failed exits 1 with the
+reason; a partial one exits 0 and logs its problems.
+
 The LDAP password comes from --password-file or SIGHTLINE_LDAP_PASSWORD, never
 a flag. The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
 or SIGHTLINE_TOKEN_KEY (hex). The enroll secret may also come from
