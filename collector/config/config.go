@@ -44,6 +44,9 @@ type Config struct {
 	// copy of the same file.
 	KeyFile  string   `yaml:"key_file"`
 	Subjects Subjects `yaml:"subjects"`
+	// Console and OIDC: the web console and its single sign-on (console.go).
+	Console Console `yaml:"console"`
+	OIDC    OIDC    `yaml:"oidc"`
 }
 
 // Subjects bounds subject search.
@@ -217,6 +220,9 @@ func Load(path string) (Config, error) {
 	}
 	c.ClickHouse.Password = pw
 	if err := c.validate(); err != nil {
+		return c, err
+	}
+	if err := c.loadConsole(); err != nil {
 		return c, err
 	}
 	c.ClickHouse.ClientTLS, err = c.ClickHouse.clientTLS()
