@@ -67,7 +67,10 @@ function showLogin(info, error) {
   document.title = 'Log in · Sightline';
   const token = h('input', { id: 'token', name: 'token', type: 'password', autocomplete: 'off', required: true, spellcheck: 'false' });
   const msg = h('div', { 'aria-live': 'polite' }, error ? h('div', { class: 'error', role: 'alert' }, error) : null);
+  // method=post: should the script not handle the submit, the browser
+  // posts the token (refused as a form), never puts it in the URL.
   const form = h('form', {
+    method: 'post', action: '/console/login',
     onsubmit: async ev => {
       ev.preventDefault();
       try {
@@ -82,7 +85,7 @@ function showLogin(info, error) {
     },
   },
   h('label', { for: 'token' }, 'API token'), token,
-  h('button', { type: 'submit' }, 'Log in with token'));
+  h('button', { type: 'submit', id: 'login-token' }, 'Log in with token'));
   main.replaceChildren(h('section', { class: 'login' },
     h('h1', {}, 'Log in to Sightline'), msg,
     info.sso ? h('p', {}, h('a', { class: 'sso', href: '/console/sso/start', id: 'sso' }, 'Sign in with single sign-on')) : null,

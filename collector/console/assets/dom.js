@@ -3,6 +3,9 @@
 
 export function h(tag, props, ...children) {
   const el = document.createElement(tag);
+  // A form the script fails to handle must never put what was typed in
+  // the URL (history, logs): forms post unless told otherwise.
+  if (tag === 'form') el.setAttribute('method', 'post');
   for (const [k, v] of Object.entries(props || {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);

@@ -169,7 +169,7 @@ async function subjects(view, _arg, ctx) {
     for (const m of last.matches) lines.push([m.asset_id, m.location, m.host, m.source, m.type, m.count, m.last_seen, (m.identifiers || []).map(i => i + 1).join(' ')]);
     download(new Blob([csv(lines)], { type: 'text/csv' }), 'subject-search.csv');
   } }, 'Export CSV');
-  const form = h('form', { autocomplete: 'off', onsubmit: async ev => {
+  const form = h('form', { method: 'post', autocomplete: 'off', onsubmit: async ev => {
     ev.preventDefault();
     const ids = [...rows.children].map(r => ({ type: r.querySelector('select').value, value: r.querySelector('input').value.trim() })).filter(i => i.value);
     if (!ids.length) { out.replaceChildren(h('p', { class: 'error', role: 'alert' }, 'Enter at least one identifier.')); return; }
@@ -193,7 +193,7 @@ async function subjects(view, _arg, ctx) {
   } }, rows,
   h('div', { class: 'bar' },
     h('button', { type: 'button', class: 'secondary', onclick: addRow }, 'Add identifier'),
-    h('button', { type: 'submit' }, 'Search'), exportBtn,
+    h('button', { type: 'submit', id: 'subject-search' }, 'Search'), exportBtn,
     h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const i of rows.querySelectorAll('input')) i.value = ''; last = null; exportBtn.disabled = true; out.replaceChildren(); } }, 'Clear')));
   view.append(form, out);
   // Empty the inputs when the page is left (the DOM goes too, but a
