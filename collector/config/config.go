@@ -198,6 +198,7 @@ func Default() Config {
 		StaleAfter:      90 * 24 * time.Hour,
 		KeyFile:         "/var/lib/sightline-collector/keys.json",
 		Subjects:        Subjects{MaxIdentifiersPerHour: 1000},
+		Console:         Console{SessionTTL: 8 * time.Hour, IdleTimeout: time.Hour, MaxSessions: 10000},
 	}
 }
 

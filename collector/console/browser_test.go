@@ -184,6 +184,7 @@ func browser(t *testing.T) (context.Context, context.CancelFunc) {
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox,
 		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.Flag("disable-background-networking", true),
@@ -256,7 +257,7 @@ func TestConsoleInBrowser(t *testing.T) {
 			if shots == "" {
 				return nil
 			}
-			b, err := chromedp.FullScreenshot(90)(ctx, t)
+			b, err := chromedp.FullScreenshot(100)(ctx, t)
 			if err != nil {
 				return err
 			}
@@ -492,3 +493,86 @@ func TestConsoleTokenLogin(t *testing.T) {
 
 // insecureTLS trusts the test server's throwaway certificate.
 func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} } //nolint:gosec // test server
+
+// Every page opens for an admin without an error, shows what the API
+// says, and loads nothing from another origin.
+func TestConsolePages(t *testing.T) {
+	c := startCollector(t)
+	ctx, cancel := browser(t)
+	defer cancel()
+	shots := os.Getenv("SIGHTLINE_CONSOLE_SCREENSHOTS")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), c.admin),
+		chromedp.Click(chromedp.CSS("#login-token")),
+		chromedp.WaitVisible(chromedp.CSS("#total-assets"))))
+
+	code, body := c.call(t, "GET", "/api/v1/assets/f-payroll", c.admin, nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	var asset struct {
+		Risk struct{ Score int } `json:"risk"`
+	}
+	require.NoError(t, json.Unmarshal(body, &asset))
+	code, body = c.call(t, "POST", "/api/v1/incidents/impact", c.admin, map[string]any{"hosts": []string{"files.test"}})
+	require.Equal(t, http.StatusOK, code, string(body))
+	var imp struct{ Records int }
+	require.NoError(t, json.Unmarshal(body, &imp))
+	require.Positive(t, imp.Records)
+
+	for _, p := range []struct {
+		hash, wait string
+		steps      []chromedp.Action[chromedp.Void]
+		check      string // selector whose text must contain want
+		want       string
+	}{
+		{hash: "overview", wait: "#total-assets", check: "main table", want: "files.test"},
+		{hash: "assets", wait: `a[href="#/assets/f-payroll"]`, check: "main table", want: "payroll.csv"},
+		{hash: "assets/f-payroll", wait: "#risk-score", check: "#risk-score", want: fmt.Sprint(asset.Risk.Score)},
+		{hash: "identities", wait: `a[href="#/principals/p-alice"]`, check: "main table", want: "bob"},
+		{hash: "principals/p-alice", wait: "main h1", check: "main", want: "g-staff"},
+		{hash: "subjects", wait: "#subject-search", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS(`input[name="value"]`), "nobody@example.com"),
+			chromedp.Click(chromedp.CSS("#subject-search")),
+			chromedp.WaitVisible(chromedp.CSS(`main p[role="status"]`)),
+		}, check: `main p[role="status"]`, want: "0 asset(s)"},
+		{hash: "impact", wait: `textarea[name="hosts"]`, steps: []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS(`textarea[name="hosts"]`), "files.test"),
+			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("main h2")),
+		}, check: "main strong", want: fmt.Sprint(imp.Records)},
+		{hash: "risk", wait: "main table", check: "main table", want: "payroll.csv"},
+		{hash: "reviews", wait: `input[name="campaign"]`, check: "main", want: "New campaign"},
+		{hash: "admin", wait: "#tokens-h ~ div table", check: "#fleet-h ~ *", want: ""},
+	} {
+		t.Run(p.hash, func(t *testing.T) {
+			var got string
+			var errors int
+			steps := append([]chromedp.Action[chromedp.Void]{
+				chromedp.Navigate(c.url + "/#/" + p.hash),
+				chromedp.WaitVisible(chromedp.CSS(p.wait)),
+			}, p.steps...)
+			steps = append(steps, text(p.check, &got), evalTo(`document.querySelectorAll('.error').length`, &errors))
+			if shots != "" {
+				steps = append(steps, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					b, err := chromedp.FullScreenshot(100)(ctx, tg)
+					if err != nil {
+						return err
+					}
+					return os.WriteFile(filepath.Join(shots, "page-"+strings.ReplaceAll(p.hash, "/", "-")+".png"), b, 0o644)
+				}))
+			}
+			require.NoError(t, chromedp.Do(ctx, steps...))
+			require.Contains(t, got, p.want)
+			require.Zero(t, errors, "the page shows an error")
+		})
+	}
+
+	// Every resource the pages loaded came from the collector.
+	var urls []string
+	require.NoError(t, chromedp.Do(ctx, evalTo(`performance.getEntriesByType('resource').map(e => e.name).concat([location.href])`, &urls)))
+	require.NotEmpty(t, urls)
+	for _, u := range urls {
+		require.True(t, strings.HasPrefix(u, c.url+"/"), "loaded from another origin: %s", u)
+	}
+}
