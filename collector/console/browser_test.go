@@ -501,9 +501,12 @@ func TestConsolePages(t *testing.T) {
 	ctx, cancel := browser(t)
 	defer cancel()
 	shots := os.Getenv("SIGHTLINE_CONSOLE_SCREENSHOTS")
+	axe := axeSource(t)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(c.url+"/"),
-		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.WaitVisible(chromedp.CSS("#token"))))
+	checkA11y(t, ctx, axe, "login")
+	require.NoError(t, chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS("#token"), c.admin),
 		chromedp.Click(chromedp.CSS("#login-token")),
 		chromedp.WaitVisible(chromedp.CSS("#total-assets"))))
@@ -565,6 +568,7 @@ func TestConsolePages(t *testing.T) {
 			require.NoError(t, chromedp.Do(ctx, steps...))
 			require.Contains(t, got, p.want)
 			require.Zero(t, errors, "the page shows an error")
+			checkA11y(t, ctx, axe, p.hash)
 		})
 	}
 
@@ -574,5 +578,58 @@ func TestConsolePages(t *testing.T) {
 	require.NotEmpty(t, urls)
 	for _, u := range urls {
 		require.True(t, strings.HasPrefix(u, c.url+"/"), "loaded from another origin: %s", u)
+	}
+}
+
+// axeSource reads axe-core (npm) from SIGHTLINE_TEST_AXE, the path of
+// axe.min.js, which make test installs; without it the accessibility
+// checks are skipped (and fail under SIGHTLINE_REQUIRE_SERVICES=1).
+func axeSource(t *testing.T) string {
+	p := os.Getenv("SIGHTLINE_TEST_AXE")
+	if p == "" {
+		if os.Getenv(storetest.EnvRequire) == "1" {
+			t.Fatal("SIGHTLINE_TEST_AXE is not set: make test installs axe-core with npm and sets it")
+		}
+		t.Log("SIGHTLINE_TEST_AXE not set (path of axe-core's axe.min.js): skipping the accessibility checks")
+		return ""
+	}
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// checkA11y runs axe-core in the page (injected through DevTools, which
+// the page's CSP does not govern) and fails on any serious or critical
+// WCAG 2 A/AA violation.
+func checkA11y(t *testing.T, ctx context.Context, axe, page string) {
+	t.Helper()
+	if axe == "" {
+		return
+	}
+	var res struct {
+		Passes     int `json:"passes"`
+		Violations []struct {
+			ID     string `json:"id"`
+			Impact string `json:"impact"`
+			Help   string `json:"help"`
+			Nodes  []struct {
+				Target []any `json:"target"`
+			} `json:"nodes"`
+		} `json:"violations"`
+	}
+	var loaded bool
+	require.NoError(t, chromedp.Do(ctx,
+		evalTo(axe+"\n;typeof axe === 'object'", &loaded),
+		evalTo(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+			.then(r => ({passes: r.passes.length, violations: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')}))`, &res, awaitPromise)))
+	require.True(t, loaded)
+	require.Positive(t, res.Passes, "axe checked nothing")
+	t.Logf("%s: axe-core: %d rules passed, %d serious or critical violations", page, res.Passes, len(res.Violations))
+	for _, v := range res.Violations {
+		targets := []string{}
+		for _, n := range v.Nodes {
+			targets = append(targets, fmt.Sprint(n.Target...))
+		}
+		t.Errorf("%s: accessibility violation %s (%s): %s at %s", page, v.ID, v.Impact, v.Help, strings.Join(targets, "; "))
 	}
 }
