@@ -544,7 +544,16 @@ func TestConsolePages(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("main h2")),
 		}, check: "main strong", want: fmt.Sprint(imp.Records)},
-		{hash: "risk", wait: "main table", check: "main table", want: "payroll.csv"},
+		{hash: "risk", wait: "main table", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.CSS(`button[data-action="edit"]`)),
+			chromedp.SetValue(chromedp.CSS(`main select[aria-label="Status"]`), "mitigating"),
+			chromedp.SendKeys(chromedp.CSS(`main input[name="comment"]`), "ticket SEC-12"),
+			chromedp.Click(chromedp.CSS(`button[data-action="save"]`)),
+			poll(`[...document.querySelectorAll('main td')].some(td => td.textContent === 'mitigating')`),
+			chromedp.Click(chromedp.CSS(`button[data-action="edit"]`)),
+			chromedp.Click(chromedp.CSS(`button[data-action="history"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".history table")),
+		}, check: ".history table", want: "ticket SEC-12"},
 		{hash: "reviews", wait: `input[name="campaign"]`, check: "main", want: "New campaign"},
 		{hash: "admin", wait: "#tokens-h ~ div table", check: "#fleet-h ~ *", want: ""},
 	} {

@@ -227,6 +227,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		session.WriteError(w, http.StatusForbidden, "forbidden", "a "+t.Role+" token cannot open the console; use an admin, security, privacy or reviewer token")
 		return
 	}
+	h.endPrevious(r)
 	ss, err := h.o.Sessions.Create(tok, auth.ID(t), t.Role, t.Name, session.ViaToken)
 	if err != nil {
 		session.WriteError(w, http.StatusServiceUnavailable, "busy", err.Error())
@@ -235,6 +236,26 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 	h.o.Logger.Info("console login", "via", "token", "token_id", auth.ID(t), "name", t.Name, "role", t.Role)
 	session.SetCookies(w, ss, h.o.Now())
 	writeJSON(w, http.StatusOK, h.info(ss))
+}
+
+// endPrevious ends the session this browser had before logging in again,
+// so a new login never leaves an old session (or its SSO token) behind.
+func (h *handler) endPrevious(r *http.Request) {
+	ss, err := h.o.Sessions.FromRequest(r)
+	if err != nil {
+		return
+	}
+	h.end(r.Context(), ss)
+}
+
+// end deletes a session and revokes the token minted for it, if any.
+func (h *handler) end(ctx context.Context, ss session.Session) {
+	h.o.Sessions.Delete(ss.ID)
+	if ss.Via == session.ViaSSO {
+		if _, err := h.o.Tokens.Revoke(ctx, ss.TokenID); err != nil {
+			h.o.Logger.Error("console: revoking an ended session's token failed; it expires with the session anyway", "token_id", ss.TokenID, "err", err)
+		}
+	}
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
@@ -248,13 +269,8 @@ func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
 		session.WriteError(w, http.StatusForbidden, "forbidden", err.Error())
 		return
 	}
-	h.o.Sessions.Delete(ss.ID)
-	if ss.Via == session.ViaSSO {
-		// The token minted for this login dies with it.
-		if _, err := h.o.Tokens.Revoke(r.Context(), ss.TokenID); err != nil {
-			h.o.Logger.Error("console logout: revoking the session's token failed; it expires with the session anyway", "token_id", ss.TokenID, "err", err)
-		}
-	}
+	// The token minted for an SSO login dies with it.
+	h.end(r.Context(), ss)
 	h.o.Logger.Info("console logout", "name", ss.Name, "role", ss.Role, "via", ss.Via)
 	session.ClearCookies(w)
 	w.WriteHeader(http.StatusNoContent)
@@ -303,6 +319,7 @@ func (h *handler) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/?sso_error=unavailable", http.StatusSeeOther)
 		return
 	}
+	h.endPrevious(r)
 	ss, err := h.o.Sessions.Create(tok, t.Hash, id.Role, name, session.ViaSSO)
 	if err != nil {
 		http.Redirect(w, r, "/?sso_error=unavailable", http.StatusSeeOther)

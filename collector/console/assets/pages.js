@@ -311,17 +311,21 @@ async function reviews(view, id, ctx) {
     const decideControls = it => {
       const comment = h('input', { size: 18, placeholder: 'comment', 'aria-label': `Comment on ${it.principal} ${it.resource_id}` });
       const msg = h('span', { 'aria-live': 'polite' });
-      const decide = async decision => {
+      const decide = async (decision, reassignTo) => {
         try {
-          await api('POST', `/api/v1/reviews/${encodeURIComponent(id)}/items/${encodeURIComponent(it.item_id)}/decision`, { decision, comment: comment.value });
+          const body = { decision, comment: comment.value };
+          if (reassignTo !== undefined) body.reassign_to = reassignTo;
+          await api('POST', `/api/v1/reviews/${encodeURIComponent(id)}/items/${encodeURIComponent(it.item_id)}/decision`, body);
           await load();
         } catch (e) {
           msg.replaceChildren(errorBox(e));
         }
       };
+      const to = h('input', { size: 12, placeholder: 'reassign to', 'aria-label': `Reassign ${it.principal} ${it.resource_id} to` });
       return h('div', {}, comment,
         h('button', { type: 'button', onclick: () => decide('certify'), 'data-action': 'certify' }, 'Certify'), ' ',
-        h('button', { type: 'button', class: 'danger', onclick: () => decide('revoke'), 'data-action': 'revoke' }, 'Revoke'), msg);
+        h('button', { type: 'button', class: 'danger', onclick: () => decide('revoke'), 'data-action': 'revoke' }, 'Revoke'), ' ',
+        to, h('button', { type: 'button', class: 'secondary', onclick: () => decide('reassign', to.value.trim()), 'data-action': 'reassign' }, 'Reassign'), msg);
     };
     const bulkMsg = h('span', { 'aria-live': 'polite' });
     const bulk = h('button', { type: 'button', onclick: async () => {
@@ -452,29 +456,29 @@ async function risk(view, _arg, ctx) {
 
 function editor(item, reload) {
   const box = h('div', {});
-  const open = h('button', { type: 'button', class: 'secondary', onclick: () => {
+  const open = h('button', { type: 'button', class: 'secondary', 'data-action': 'edit', 'aria-label': `Edit ${item.title}`, onclick: () => {
     const owner = h('input', { size: 12, value: item.owner, 'aria-label': 'Owner' });
     const status = select('status', ['open', 'accepted', 'mitigating', 'resolved'], item.status);
     status.setAttribute('aria-label', 'Status');
-    const comment = h('input', { size: 16, 'aria-label': 'Comment' });
+    const comment = h('input', { size: 16, 'aria-label': 'Comment', name: 'comment' });
     const msg = h('div', { 'aria-live': 'polite' });
-    const hist = h('div', {});
+    const hist = h('div', { class: 'history' });
     box.replaceChildren(owner, status, comment,
       h('button', { type: 'button', onclick: async () => {
         try {
           await api('PUT', `/api/v1/risk/register/${encodeURIComponent(item.kind)}/${encodeURIComponent(item.id)}`, { owner: owner.value, status: status.value, comment: comment.value });
           await reload();
         } catch (e) { msg.replaceChildren(errorBox(e)); }
-      } }, 'Save'),
+      }, 'data-action': 'save' }, 'Save'),
       h('button', { type: 'button', class: 'secondary', onclick: async () => {
         try {
           const r = await api('GET', `/api/v1/risk/register/${encodeURIComponent(item.kind)}/${encodeURIComponent(item.id)}/history`);
           hist.replaceChildren(table('History', [
-            { label: 'When', get: x => fmtTime(x.changed_at || x.at) }, { label: 'By', get: x => x.changed_by || x.by },
+            { label: 'When', get: x => fmtTime(x.changed_at) }, { label: 'By', get: x => x.changed_by },
             { label: 'Owner', get: x => x.owner }, { label: 'Status', get: x => x.status }, { label: 'Comment', get: x => x.comment },
-          ], r.items || r, 'No changes yet.'));
+          ], r.history, 'No changes yet.'));
         } catch (e) { hist.replaceChildren(errorBox(e)); }
-      } }, 'History'), msg, hist);
+      }, 'data-action': 'history' }, 'History'), msg, hist);
     owner.focus();
   } }, 'Edit');
   box.append(open);
