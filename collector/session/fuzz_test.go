@@ -70,3 +70,29 @@ func FuzzMapRole(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOpenState: the OIDC state cookie comes back from the browser; only
+// what this process sealed opens, and nothing panics.
+func FuzzOpenState(f *testing.F) {
+	c := &clock{t: time.Unix(1e9, 0)}
+	p, err := NewOIDC(OIDCOptions{Issuer: "http://127.0.0.1:1", ClientID: "c", RedirectURL: "https://x/cb",
+		Roles: []RoleRule{{Claim: "email", Value: "a@b", Role: "admin"}}, Now: c.now})
+	if err != nil {
+		f.Fatal(err)
+	}
+	good, err := p.seal(pending{state: "s", nonce: "n", verifier: "v", expires: c.t})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:len(good)-1])
+	f.Add("")
+	f.Add("AAAA")
+	f.Add(strings.Repeat("_", 200))
+	f.Fuzz(func(t *testing.T, v string) {
+		pd, err := p.open(v)
+		if err == nil && v != good {
+			t.Fatalf("opened a value this process did not seal: %q -> %+v", v, pd)
+		}
+	})
+}

@@ -2,10 +2,15 @@ package session
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,16 +20,19 @@ import (
 )
 
 // StateCookieName binds an OIDC login to the browser that started it, so
-// a callback URL someone else started (login CSRF) is refused. It is
-// SameSite=Lax because the identity provider's redirect back is a
-// cross-site top-level navigation, which a Strict cookie would miss.
+// a callback URL someone else started (login CSRF) is refused. It holds
+// the login's state, nonce and PKCE verifier sealed (AES-GCM) with a key
+// only this process knows, so logins in progress cost the collector no
+// memory and cannot be flooded. It is SameSite=Lax because the identity
+// provider's redirect back is a cross-site top-level navigation, which a
+// Strict cookie would miss.
 const StateCookieName = "__Host-sightline_oidc"
 
 // loginWindow is how long a user may take at the identity provider.
 const loginWindow = 10 * time.Minute
 
-// maxPending bounds logins started and not finished.
-const maxPending = 10000
+// stateAAD ties a sealed value to its use (and format version).
+var stateAAD = []byte("sightline-oidc-state-v1")
 
 // RoleRule maps a claim value to a Sightline role: a rule matches when the
 // claim is this string, or an array holding it.
@@ -63,20 +71,21 @@ var (
 	ErrNoRole = errors.New("single sign-on: your account has no Sightline role (ask an admin to map one of your claims in oidc.roles)")
 )
 
+// pending is a login in progress, as sealed in the state cookie.
 type pending struct {
-	nonce, verifier string
-	expires         time.Time
+	state, nonce, verifier string
+	expires                time.Time
 }
 
 // OIDC runs the authorization code flow with PKCE against one provider.
 // The provider's discovery document is fetched on first use (and again
 // after a failure), so the collector starts while the provider is down.
 type OIDC struct {
-	o OIDCOptions
+	o    OIDCOptions
+	aead cipher.AEAD
 
 	mu       sync.Mutex
 	provider *oidc.Provider
-	pending  map[string]pending
 }
 
 // NewOIDC checks the options and returns an OIDC.
@@ -99,7 +108,53 @@ func NewOIDC(o OIDCOptions) (*OIDC, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &OIDC{o: o, pending: map[string]pending{}}, nil
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return nil, fmt.Errorf("single sign-on: making the state key: %w", err)
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &OIDC{o: o, aead: aead}, nil
+}
+
+// seal encrypts and authenticates a login in progress for the cookie.
+func (p *OIDC) seal(pd pending) (string, error) {
+	nonce := make([]byte, p.aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("single sign-on: sealing the login state: %w", err)
+	}
+	plain := strings.Join([]string{pd.state, pd.nonce, pd.verifier, strconv.FormatInt(pd.expires.Unix(), 10)}, ".")
+	return base64.RawURLEncoding.EncodeToString(p.aead.Seal(nonce, nonce, []byte(plain), stateAAD)), nil
+}
+
+// open reverses seal; anything this process did not seal is ErrState.
+func (p *OIDC) open(v string) (pending, error) {
+	if len(v) > 1024 {
+		return pending{}, ErrState
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(v)
+	if err != nil || len(b) < p.aead.NonceSize() {
+		return pending{}, ErrState
+	}
+	plain, err := p.aead.Open(nil, b[:p.aead.NonceSize()], b[p.aead.NonceSize():], stateAAD)
+	if err != nil {
+		return pending{}, ErrState
+	}
+	parts := strings.Split(string(plain), ".")
+	if len(parts) != 4 {
+		return pending{}, ErrState
+	}
+	exp, err := strconv.ParseInt(parts[3], 10, 64)
+	if err != nil {
+		return pending{}, ErrState
+	}
+	return pending{state: parts[0], nonce: parts[1], verifier: parts[2], expires: time.Unix(exp, 0)}, nil
 }
 
 func (p *OIDC) discover(ctx context.Context) (*oidc.Provider, error) {
@@ -124,9 +179,9 @@ func (p *OIDC) oauth(prov *oidc.Provider) oauth2.Config {
 		Endpoint: prov.Endpoint(), Scopes: append([]string{oidc.ScopeOpenID}, p.o.Scopes...)}
 }
 
-// Start begins a login: it remembers a state, nonce and PKCE verifier,
-// binds the state to this browser with a cookie and redirects to the
-// provider.
+// Start begins a login: it makes a state, nonce and PKCE verifier, seals
+// them into a cookie that binds the login to this browser, and redirects
+// to the provider.
 func (p *OIDC) Start(w http.ResponseWriter, r *http.Request) error {
 	prov, err := p.discover(r.Context())
 	if err != nil {
@@ -141,44 +196,31 @@ func (p *OIDC) Start(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	verifier := oauth2.GenerateVerifier()
-	now := p.o.Now()
-	p.mu.Lock()
-	if len(p.pending) >= maxPending {
-		for k, v := range p.pending {
-			if !now.Before(v.expires) {
-				delete(p.pending, k)
-			}
-		}
+	sealed, err := p.seal(pending{state: state, nonce: nonce, verifier: verifier, expires: p.o.Now().Add(loginWindow)})
+	if err != nil {
+		return err
 	}
-	if len(p.pending) >= maxPending {
-		p.mu.Unlock()
-		return errors.New("single sign-on: too many logins in progress; try again in a few minutes")
-	}
-	p.pending[state] = pending{nonce: nonce, verifier: verifier, expires: now.Add(loginWindow)}
-	p.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: StateCookieName, Value: state, Path: "/", MaxAge: int(loginWindow.Seconds()),
+	http.SetCookie(w, &http.Cookie{Name: StateCookieName, Value: sealed, Path: "/", MaxAge: int(loginWindow.Seconds()),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	cfg := p.oauth(prov)
 	http.Redirect(w, r, cfg.AuthCodeURL(state, oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)), http.StatusFound)
 	return nil
 }
 
-// takePending checks the callback's state against the browser's cookie
-// and the logins in progress, and forgets it (a state is good once).
+// takePending checks the callback's state against the login sealed in
+// the browser's cookie. The callback clears that cookie, and the
+// provider's code is good once, so a replayed callback fails.
 func (p *OIDC) takePending(r *http.Request) (pending, error) {
 	state := r.URL.Query().Get("state")
 	c, err := r.Cookie(StateCookieName)
-	if err != nil || state == "" || len(c.Value) != len(state) || subtle.ConstantTimeCompare([]byte(c.Value), []byte(state)) != 1 {
+	if err != nil || state == "" {
 		return pending{}, ErrState
 	}
-	if _, err := ParseID(state); err != nil {
+	pd, err := p.open(c.Value)
+	if err != nil || len(pd.state) != len(state) || subtle.ConstantTimeCompare([]byte(pd.state), []byte(state)) != 1 {
 		return pending{}, ErrState
 	}
-	p.mu.Lock()
-	pd, ok := p.pending[state]
-	delete(p.pending, state)
-	p.mu.Unlock()
-	if !ok || !p.o.Now().Before(pd.expires) {
+	if !p.o.Now().Before(pd.expires) {
 		return pending{}, ErrState
 	}
 	return pd, nil
