@@ -523,6 +523,13 @@ func TestConsolePages(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &imp))
 	require.Positive(t, imp.Records)
 
+	code, body = c.call(t, "POST", "/api/v1/reviews", c.admin, map[string]any{"name": "Q4", "reviewer": "test-admin", "scope": map[string]any{}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	var camp struct {
+		CampaignID string `json:"campaign_id"`
+	}
+	require.NoError(t, json.Unmarshal(body, &camp))
+
 	for _, p := range []struct {
 		hash, wait string
 		steps      []chromedp.Action[chromedp.Void]
@@ -555,6 +562,7 @@ func TestConsolePages(t *testing.T) {
 			chromedp.WaitVisible(chromedp.CSS(".history table")),
 		}, check: ".history table", want: "ticket SEC-12"},
 		{hash: "reviews", wait: `input[name="campaign"]`, check: "main", want: "New campaign"},
+		{hash: "reviews/" + camp.CampaignID, wait: "#review-progress", check: "#review-progress", want: "2 pending"},
 		{hash: "admin", wait: "#tokens-h ~ div table", check: "#fleet-h ~ *", want: ""},
 	} {
 		t.Run(p.hash, func(t *testing.T) {
@@ -564,7 +572,9 @@ func TestConsolePages(t *testing.T) {
 				chromedp.Navigate(c.url + "/#/" + p.hash),
 				chromedp.WaitVisible(chromedp.CSS(p.wait)),
 			}, p.steps...)
-			steps = append(steps, text(p.check, &got), evalTo(`document.querySelectorAll('.error').length`, &errors))
+			var junk []string
+			steps = append(steps, text(p.check, &got), evalTo(`document.querySelectorAll('.error').length`, &errors),
+				evalTo(`document.querySelector('main').innerText.match(/\b(null|undefined|NaN)\b|\[object Object\]/g) || []`, &junk))
 			if shots != "" {
 				steps = append(steps, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 					b, err := chromedp.FullScreenshot(100)(ctx, tg)
@@ -577,6 +587,7 @@ func TestConsolePages(t *testing.T) {
 			require.NoError(t, chromedp.Do(ctx, steps...))
 			require.Contains(t, got, p.want)
 			require.Zero(t, errors, "the page shows an error")
+			require.Empty(t, junk, "the page prints a missing value")
 			checkA11y(t, ctx, axe, p.hash)
 		})
 	}

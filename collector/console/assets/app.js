@@ -1,6 +1,6 @@
 // Sightline console: shell, login and hash router. Pages live in pages.js.
 import { api, setUnauthorizedHandler } from './api.js';
-import { h, errorBox } from './dom.js';
+import { h, errorBox, fill } from './dom.js';
 import { pages } from './pages.js';
 
 const main = document.getElementById('main');
@@ -41,7 +41,7 @@ async function boot() {
   try {
     info = await api('GET', '/console/session');
   } catch (e) {
-    main.replaceChildren(errorBox(e));
+    fill(main, errorBox(e));
     return;
   }
   if (!info.logged_in) {
@@ -56,12 +56,12 @@ async function boot() {
 function shell() {
   who.textContent = `${me.name || 'unnamed'} (${me.role})`;
   logoutBtn.hidden = false;
-  nav.replaceChildren(...menu.filter(m => m[2].includes(me.role)).map(([id, label]) => h('a', { href: '#/' + id, 'data-page': id }, label)));
+  fill(nav, ...menu.filter(m => m[2].includes(me.role)).map(([id, label]) => h('a', { href: '#/' + id, 'data-page': id }, label)));
 }
 
 function showLogin(info, error) {
   me = null;
-  nav.replaceChildren();
+  fill(nav);
   who.textContent = '';
   logoutBtn.hidden = true;
   document.title = 'Log in · Sightline';
@@ -80,13 +80,13 @@ function showLogin(info, error) {
         location.hash = defaultPage();
         route();
       } catch (e) {
-        msg.replaceChildren(errorBox(e));
+        fill(msg, errorBox(e));
       }
     },
   },
   h('label', { for: 'token' }, 'API token'), token,
   h('button', { type: 'submit', id: 'login-token' }, 'Log in with token'));
-  main.replaceChildren(h('section', { class: 'login' },
+  fill(main, h('section', { class: 'login' },
     h('h1', {}, 'Log in to Sightline'), msg,
     info.sso ? h('p', {}, h('a', { class: 'sso', href: '/console/sso/start', id: 'sso' }, 'Sign in with single sign-on')) : null,
     h('h2', {}, info.sso ? 'Or paste an API token' : 'Paste an API token'),
@@ -111,7 +111,7 @@ async function route() {
   const render = pages[page];
   const seq = ++renderSeq;
   const view = h('div', {});
-  main.replaceChildren(view);
+  fill(main, view);
   if (!render) {
     view.append(h('h1', {}, 'Not found'), h('p', {}, 'No such page.'));
     return;

@@ -18,6 +18,14 @@ export function h(tag, props, ...children) {
   return el;
 }
 
+// fill replaces el's children, skipping null, undefined and false (the
+// DOM's own replaceChildren would print them as text).
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;

@@ -1,6 +1,6 @@
 // The console's pages. Each renders into view from the REST API only.
 import { api, qs } from './api.js';
-import { h, table, tags, fmtTime, num, yes, errorBox, field, select, download, csv } from './dom.js';
+import { h, table, tags, fmtTime, num, yes, errorBox, field, select, download, csv, fill } from './dom.js';
 
 const PAGE = 50;
 
@@ -86,7 +86,7 @@ async function assets(view, id, ctx) {
     try {
       const r = await api('GET', '/api/v1/assets' + qs({ ...f, limit: PAGE, offset }));
       if (!ctx.current()) return;
-      out.replaceChildren(pager(r.total, offset, load), table(null, [
+      fill(out, pager(r.total, offset, load), table(null, [
         { label: 'Location', get: a => assetLink(a.asset_id, a.location) },
         { label: 'Type', get: a => a.asset_type },
         { label: 'Host', get: a => a.host },
@@ -98,7 +98,7 @@ async function assets(view, id, ctx) {
         { label: 'Modified', get: a => fmtTime(a.modified_at) },
       ], r.items, 'No asset matches these filters.'));
     } catch (e) {
-      out.replaceChildren(errorBox(e));
+      fill(out, errorBox(e));
     }
   };
   form.addEventListener('submit', ev => { ev.preventDefault(); load(0); });
@@ -172,11 +172,11 @@ async function subjects(view, _arg, ctx) {
   const form = h('form', { method: 'post', autocomplete: 'off', onsubmit: async ev => {
     ev.preventDefault();
     const ids = [...rows.children].map(r => ({ type: r.querySelector('select').value, value: r.querySelector('input').value.trim() })).filter(i => i.value);
-    if (!ids.length) { out.replaceChildren(h('p', { class: 'error', role: 'alert' }, 'Enter at least one identifier.')); return; }
+    if (!ids.length) { fill(out, h('p', { class: 'error', role: 'alert' }, 'Enter at least one identifier.')); return; }
     try {
       last = await api('POST', '/api/v1/subjects/search', { identifiers: ids });
       exportBtn.disabled = false;
-      out.replaceChildren(h('p', { role: 'status' }, `${num(last.total)} asset(s) hold these identifiers.`),
+      fill(out, h('p', { role: 'status' }, `${num(last.total)} asset(s) hold these identifiers.`),
         last.note ? h('p', { class: 'muted' }, last.note) : null,
         table(null, [
           { label: 'Location', get: m => assetLink(m.asset_id, m.location) },
@@ -188,13 +188,13 @@ async function subjects(view, _arg, ctx) {
           { label: 'Last seen', get: m => fmtTime(m.last_seen) },
         ], last.matches, 'No asset holds these identifiers.'));
     } catch (e) {
-      out.replaceChildren(errorBox(e));
+      fill(out, errorBox(e));
     }
   } }, rows,
   h('div', { class: 'bar' },
     h('button', { type: 'button', class: 'secondary', onclick: addRow }, 'Add identifier'),
     h('button', { type: 'submit', id: 'subject-search' }, 'Search'), exportBtn,
-    h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const i of rows.querySelectorAll('input')) i.value = ''; last = null; exportBtn.disabled = true; out.replaceChildren(); } }, 'Clear')));
+    h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const i of rows.querySelectorAll('input')) i.value = ''; last = null; exportBtn.disabled = true; fill(out); } }, 'Clear')));
   view.append(form, out);
   // Empty the inputs when the page is left (the DOM goes too, but a
   // bfcache restore would bring values back).
@@ -223,7 +223,7 @@ async function identities(view, _arg, ctx) {
     try {
       const r = await api('GET', '/api/v1/principals' + qs({ ...formValues(form), limit: PAGE, offset }));
       if (!ctx.current()) return;
-      out.replaceChildren(pager(r.total, offset, load), table(null, [
+      fill(out, pager(r.total, offset, load), table(null, [
         { label: 'Name', get: p => principalLink(p.principal_id, p.name) },
         { label: 'Type', get: p => p.principal_type },
         { label: 'Host / source', get: p => p.host || p.source },
@@ -235,7 +235,7 @@ async function identities(view, _arg, ctx) {
         { label: 'Hygiene', get: p => tags(p.hygiene, true) },
       ], r.items, 'No identity matches these filters.'));
     } catch (e) {
-      out.replaceChildren(errorBox(e));
+      fill(out, errorBox(e));
     }
   };
   form.addEventListener('submit', ev => { ev.preventDefault(); load(0); });
@@ -297,7 +297,7 @@ async function reviews(view, id, ctx) {
     const selected = new Set();
     const draw = () => {
       const list = (items.items || []).filter(it => !pendingOnly.checked || !it.decision);
-      rowsBox.replaceChildren(table(null, [
+      fill(rowsBox, table(null, [
         { label: 'Select', get: it => it.decision ? '' : h('input', { type: 'checkbox', 'aria-label': `Select ${it.principal} on ${it.resource_id}`, checked: selected.has(it.item_id), onchange: ev => { ev.target.checked ? selected.add(it.item_id) : selected.delete(it.item_id); } }) },
         { label: 'Principal', get: it => principalLink(it.principal_id, it.principal) },
         { label: 'Resource', get: it => h('span', { class: 'mono' }, it.resource_id) },
@@ -318,7 +318,7 @@ async function reviews(view, id, ctx) {
           await api('POST', `/api/v1/reviews/${encodeURIComponent(id)}/items/${encodeURIComponent(it.item_id)}/decision`, body);
           await load();
         } catch (e) {
-          msg.replaceChildren(errorBox(e));
+          fill(msg, errorBox(e));
         }
       };
       const to = h('input', { size: 12, placeholder: 'reassign to', 'aria-label': `Reassign ${it.principal} ${it.resource_id} to` });
@@ -335,7 +335,7 @@ async function reviews(view, id, ctx) {
         try {
           await api('POST', `/api/v1/reviews/${encodeURIComponent(id)}/items/${encodeURIComponent(item)}/decision`, { decision: 'certify', comment: 'bulk certified' });
         } catch (e) {
-          bulkMsg.replaceChildren(errorBox(e));
+          fill(bulkMsg, errorBox(e));
           return;
         }
       }
@@ -347,7 +347,7 @@ async function reviews(view, id, ctx) {
       download(await r.blob(), `review-${id}.csv`);
     } }, 'Export evidence (CSV)') : null;
     draw();
-    body.replaceChildren(progress, h('div', { class: 'bar' }, field('Pending only', pendingOnly, true), bulk, exportBtn, bulkMsg), rowsBox,
+    fill(body, progress, h('div', { class: 'bar' }, field('Pending only', pendingOnly, true), bulk, exportBtn, bulkMsg), rowsBox,
       st.revoked_but_still_present?.length ? [h('h2', {}, 'Revoked but still present in the latest scans'), table(null, [
         { label: 'Principal', get: x => x.principal }, { label: 'Resource', get: x => x.resource_id }, { label: 'Permission', get: x => x.permission },
         { label: 'Revoked by', get: x => x.revoked_by }, { label: 'At', get: x => fmtTime(x.revoked_at) }], st.revoked_but_still_present)] : null);
@@ -355,7 +355,7 @@ async function reviews(view, id, ctx) {
   try {
     await load();
   } catch (e) {
-    body.replaceChildren(errorBox(e));
+    fill(body, errorBox(e));
   }
 }
 
@@ -369,9 +369,9 @@ function newCampaignForm() {
     if (f.due) req.due = new Date(f.due + 'T23:59:59Z').toISOString();
     try {
       const r = await api('POST', '/api/v1/reviews', req);
-      msg.replaceChildren(h('p', { class: 'notice', role: 'status' }, `Campaign created with ${num(r.items)} item(s): `, link('#/reviews/' + encodeURIComponent(r.campaign_id), r.campaign_id)));
+      fill(msg, h('p', { class: 'notice', role: 'status' }, `Campaign created with ${num(r.items)} item(s): `, link('#/reviews/' + encodeURIComponent(r.campaign_id), r.campaign_id)));
     } catch (e) {
-      msg.replaceChildren(errorBox(e));
+      fill(msg, errorBox(e));
     }
   } },
   h('strong', {}, 'New campaign'),
@@ -399,7 +399,7 @@ async function impact(view) {
     const req = { hosts: lines(f.hosts), locations: lines(f.locations), principals: lines(f.principals), assets: lines(f.assets) };
     try {
       const r = await api('POST', '/api/v1/incidents/impact', req);
-      out.replaceChildren(
+      fill(out, 
         h('h2', {}, 'Impact report'),
         h('p', {}, `Scope: ${[...req.hosts.map(x => 'host ' + x), ...req.locations.map(x => 'location ' + x), ...req.principals.map(x => 'principal ' + x), ...req.assets.map(x => 'asset ' + x)].join('; ')}`),
         h('p', {}, 'Records exposed: ', h('strong', {}, num(r.records)), ` · generated ${new Date().toISOString()}`),
@@ -414,7 +414,7 @@ async function impact(view) {
         table(null, [{ label: 'Rule', get: n => n.name }, { label: 'Action', get: n => n.action }, { label: 'Because', get: n => n.because }], r.notification_rules, 'None.'),
         h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, 'Print report'));
     } catch (e) {
-      out.replaceChildren(errorBox(e));
+      fill(out, errorBox(e));
     }
   } },
   area('hosts', 'Hosts (one per line)'), area('locations', 'Location prefixes (one per line)'),
@@ -436,7 +436,7 @@ async function risk(view, _arg, ctx) {
     try {
       const r = await api('GET', '/api/v1/risk/register' + qs({ ...formValues(form), limit: 200 }));
       if (!ctx.current()) return;
-      out.replaceChildren(table(null, [
+      fill(out, table(null, [
         { label: 'Score', get: i => num(i.score), num: true },
         { label: 'Kind', get: i => i.kind },
         { label: 'Item', get: i => i.kind === 'asset' ? assetLink(i.id, i.title) : principalLink(i.id, i.title) },
@@ -447,7 +447,7 @@ async function risk(view, _arg, ctx) {
         { label: 'Change', get: i => editor(i, load) },
       ], r.items, 'The register is empty.'));
     } catch (e) {
-      out.replaceChildren(errorBox(e));
+      fill(out, errorBox(e));
     }
   };
   form.addEventListener('submit', ev => { ev.preventDefault(); load(); });
@@ -463,21 +463,21 @@ function editor(item, reload) {
     const comment = h('input', { size: 16, 'aria-label': 'Comment', name: 'comment' });
     const msg = h('div', { 'aria-live': 'polite' });
     const hist = h('div', { class: 'history' });
-    box.replaceChildren(owner, status, comment,
+    fill(box, owner, status, comment,
       h('button', { type: 'button', onclick: async () => {
         try {
           await api('PUT', `/api/v1/risk/register/${encodeURIComponent(item.kind)}/${encodeURIComponent(item.id)}`, { owner: owner.value, status: status.value, comment: comment.value });
           await reload();
-        } catch (e) { msg.replaceChildren(errorBox(e)); }
+        } catch (e) { fill(msg, errorBox(e)); }
       }, 'data-action': 'save' }, 'Save'),
       h('button', { type: 'button', class: 'secondary', onclick: async () => {
         try {
           const r = await api('GET', `/api/v1/risk/register/${encodeURIComponent(item.kind)}/${encodeURIComponent(item.id)}/history`);
-          hist.replaceChildren(table('History', [
+          fill(hist, table('History', [
             { label: 'When', get: x => fmtTime(x.changed_at) }, { label: 'By', get: x => x.changed_by },
             { label: 'Owner', get: x => x.owner }, { label: 'Status', get: x => x.status }, { label: 'Comment', get: x => x.comment },
           ], r.history, 'No changes yet.'));
-        } catch (e) { hist.replaceChildren(errorBox(e)); }
+        } catch (e) { fill(hist, errorBox(e)); }
       }, 'data-action': 'history' }, 'History'), msg, hist);
     owner.focus();
   } }, 'Edit');
@@ -523,11 +523,11 @@ async function tokenSection(box, ctx) {
     const f = formValues(form);
     try {
       const r = await api('POST', '/api/v1/tokens', { role: f.role, name: f.name, ttl: f.ttl || undefined });
-      msg.replaceChildren(h('div', { class: 'notice', role: 'status' }, 'New token (shown once, copy it now): ', h('code', { id: 'new-token' }, r.token)));
+      fill(msg, h('div', { class: 'notice', role: 'status' }, 'New token (shown once, copy it now): ', h('code', { id: 'new-token' }, r.token)));
       form.reset();
       await draw();
     } catch (e) {
-      msg.replaceChildren(errorBox(e));
+      fill(msg, errorBox(e));
     }
   } },
   field('Role', select('role', ['reviewer', 'privacy', 'security', 'admin', 'agent-enroll'])),
@@ -537,12 +537,12 @@ async function tokenSection(box, ctx) {
   const draw = async () => {
     const r = await api('GET', '/api/v1/tokens');
     if (!ctx.current()) return;
-    list.replaceChildren(table(null, [
+    fill(list, table(null, [
       { label: 'Id', get: t => h('span', { class: 'mono' }, t.id) }, { label: 'Name', get: t => t.name || '—' }, { label: 'Role', get: t => t.role },
       { label: 'Created', get: t => fmtTime(t.created_at) }, { label: 'Expires', get: t => fmtTime(t.expires_at) },
       { label: 'State', get: t => t.revoked ? 'revoked' : t.live ? 'live' : 'expired' },
       { label: '', get: t => t.live ? h('button', { type: 'button', class: 'danger', onclick: async () => {
-        try { await api('DELETE', '/api/v1/tokens/' + encodeURIComponent(t.id)); await draw(); } catch (e) { msg.replaceChildren(errorBox(e)); }
+        try { await api('DELETE', '/api/v1/tokens/' + encodeURIComponent(t.id)); await draw(); } catch (e) { fill(msg, errorBox(e)); }
       } }, 'Revoke') : '' },
     ], r.items));
   };
