@@ -7,8 +7,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/collector/config"
 )
 
 // apiStub stands for the REST API behind the console: these tests check
@@ -135,4 +138,18 @@ func TestCleanName(t *testing.T) {
 	require.LessOrEqual(t, len(got), 200)
 	require.True(t, strings.HasPrefix(long, got))
 	require.Equal(t, 100, len([]rune(got)))
+}
+
+func TestFromConfig(t *testing.T) {
+	st, sso, err := FromConfig(config.Console{SessionTTL: 2 * time.Hour}, config.OIDC{}, nil)
+	require.NoError(t, err)
+	require.NotNil(t, st)
+	require.Nil(t, sso, "no oidc section, no single sign-on")
+	require.Equal(t, 2*time.Hour, st.TTL())
+
+	_, sso, err = FromConfig(config.Console{}, config.OIDC{Issuer: "https://idp.example.com", ClientID: "c",
+		RedirectURL: "https://s.example.com/console/sso/callback",
+		Roles:       []config.OIDCRole{{Claim: "groups", Value: "admins", Role: "admin"}}}, nil)
+	require.NoError(t, err)
+	require.NotNil(t, sso)
 }
