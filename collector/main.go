@@ -26,6 +26,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/config"
+	"github.com/sightline-dev/sightline/collector/console"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/index"
@@ -317,13 +318,25 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer stopIndex()
 	go idx.Run(idxCtx)
 
+	// The web console at / wraps the API: its session cookie + CSRF header
+	// become the session's bearer token, checked by the API as any other.
+	var handler http.Handler = srv
+	if !c.Console.Disabled {
+		sessions, sso, err := console.FromConfig(c.Console, c.OIDC, nil)
+		if err != nil {
+			stopIngest()
+			return err
+		}
+		handler = console.Handler(console.Options{API: srv, Tokens: authn, Sessions: sessions, OIDC: sso, Logger: log})
+	}
+
 	ln, err := net.Listen("tcp", c.Listen)
 	if err != nil {
 		stopIngest()
 		return fmt.Errorf("listening on %s: %w (set listen in the config or SIGHTLINE_LISTEN)", c.Listen, err)
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           handler,
 		ReadHeaderTimeout: c.HTTP.ReadHeaderTimeout, ReadTimeout: c.HTTP.ReadTimeout,
 		WriteTimeout: c.HTTP.WriteTimeout, IdleTimeout: c.HTTP.IdleTimeout,
 		// TLS handshake failures and the like, as structured warnings
