@@ -577,11 +577,11 @@ func TestIncidentImpact(t *testing.T) {
 	type impact struct {
 		Types []struct {
 			Type    string `json:"type"`
-			Records int    `json:"records"`
+			Records int    `json:"occurrences"`
 			Least   int    `json:"people_at_least"`
 			Most    int    `json:"people_at_most"`
 		} `json:"types"`
-		Records int `json:"records"`
+		Records int `json:"occurrences"`
 		Rules   []struct {
 			Name string `json:"name"`
 		} `json:"notification_rules"`
@@ -683,7 +683,7 @@ func TestIncidentImpact(t *testing.T) {
 			System       string   `json:"system"`
 			Jurisdiction string   `json:"jurisdiction"`
 			Categories   []string `json:"categories"`
-			Records      int      `json:"records"`
+			Records      int      `json:"occurrences"`
 		} `json:"systems"`
 	}
 	require.Equal(t, 200, s.get("/api/v1/datamap", &dm))
@@ -693,7 +693,7 @@ func TestIncidentImpact(t *testing.T) {
 	require.Equal(t, []string{"contact", "financial", "government_id"}, dm.Systems[0].Categories)
 	require.Equal(t, 6, dm.Systems[0].Records)
 	csvOut := s.rawAPI("/api/v1/datamap?format=csv")
-	require.Contains(t, csvOut, "system,source,jurisdiction,public,data_categories,data_types,assets,records,people_at_most,world_readable_assets,public_assets,max_readers\n")
+	require.Contains(t, csvOut, "system,source,jurisdiction,public,data_categories,data_types,assets,occurrences,people_at_most,world_readable_assets,public_assets,max_readers\n")
 	require.Contains(t, csvOut, host+",fs,unknown,false,contact;financial;government_id,credit_card;email;us_ssn,2,6,")
 }
 
