@@ -100,10 +100,10 @@ type gatedStore struct {
 	entered chan struct{} // one value per insert that reached the gate
 }
 
-func (g *gatedStore) InsertRecords(ctx context.Context, recs []wire.Record) error {
+func (g *gatedStore) InsertRecordSets(ctx context.Context, sets [][]wire.Record) error {
 	g.entered <- struct{}{}
 	<-g.gate
-	return g.Store.InsertRecords(ctx, recs)
+	return g.Store.InsertRecordSets(ctx, sets)
 }
 
 // An agent that gives up on a batch (its timeout) and sends it again while
