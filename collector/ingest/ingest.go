@@ -19,10 +19,10 @@ import (
 // Store is the part of the store ingest writes to.
 type Store interface {
 	// InsertRecordSets stores the records of several requests as one
-	// insert per table, in order (store.Store.InsertRecordSets).
-	InsertRecordSets(ctx context.Context, sets [][]wire.Record) error
+	// insert per table, in order, and then records their batches
+	// (store.Store.InsertRecordSets).
+	InsertRecordSets(ctx context.Context, sets [][]wire.Record, batches []store.Batch) error
 	BatchesSeen(ctx context.Context, agentID string, keys []string) (map[string]bool, error)
-	PutBatches(ctx context.Context, b []store.Batch) error
 }
 
 // ErrBusy means the pending queue stayed full until the request gave up;
@@ -269,12 +269,10 @@ func (in *Ingester) flush(ctx context.Context) bool {
 			batches = append(batches, r.batch)
 		}
 	}
-	err := in.o.Store.InsertRecordSets(ctx, sets)
-	if err == nil && len(batches) > 0 {
-		// Recorded after the rows: a crash in between only means a retried
-		// batch is inserted again, and the latest-state tables absorb that.
-		err = in.o.Store.PutBatches(ctx, batches)
-	}
+	// The batches are recorded after their rows: a crash in between only
+	// means a retried batch is inserted again, and the latest-state
+	// tables absorb that.
+	err := in.o.Store.InsertRecordSets(ctx, sets, batches)
 	if err != nil {
 		err = fmt.Errorf("storing %d records: %w", rows, err)
 		in.o.Logger.Error("ingest flush failed", "records", rows, "requests", len(reqs), "err", err)

@@ -100,10 +100,10 @@ type gatedStore struct {
 	entered chan struct{} // one value per insert that reached the gate
 }
 
-func (g *gatedStore) InsertRecordSets(ctx context.Context, sets [][]wire.Record) error {
+func (g *gatedStore) InsertRecordSets(ctx context.Context, sets [][]wire.Record, batches []store.Batch) error {
 	g.entered <- struct{}{}
 	<-g.gate
-	return g.Store.InsertRecordSets(ctx, sets)
+	return g.Store.InsertRecordSets(ctx, sets, batches)
 }
 
 // An agent that gives up on a batch (its timeout) and sends it again while

@@ -216,13 +216,16 @@ func recordTables() []table {
 // one stored later wins, whatever the agent's clock said. A retried call
 // stores the same rows again with later versions, which is safe.
 func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
-	return s.InsertRecordSets(ctx, [][]wire.Record{recs})
+	return s.InsertRecordSets(ctx, [][]wire.Record{recs}, nil)
 }
 
 // InsertRecordSets is InsertRecords of the concatenation of sets, without
 // concatenating them: the ingester stores many agents' batches in one
-// flush, each in its own slice.
-func (s *Store) InsertRecordSets(ctx context.Context, sets [][]wire.Record) error {
+// flush, each in its own slice. batches (the agents' batches the sets
+// came in) are recorded as PutBatches does once every record is stored,
+// at the same time as the write mark rather than after it: two round
+// trips one after the other were a visible share of a flush.
+func (s *Store) InsertRecordSets(ctx context.Context, sets [][]wire.Record, batches []Batch) error {
 	tables := recordTables()
 	n := 0
 	for _, recs := range sets {
@@ -281,7 +284,15 @@ func (s *Store) InsertRecordSets(ctx context.Context, sets [][]wire.Record) erro
 	if err := write(scans); err != nil {
 		return err
 	}
-	return s.markWrite(ctx)
+	var markErr error
+	marked := make(chan struct{})
+	go func() {
+		defer close(marked)
+		markErr = s.markWrite(ctx)
+	}()
+	batchErr := s.PutBatches(ctx, batches)
+	<-marked
+	return errors.Join(markErr, batchErr)
 }
 
 // insertColumns sends rows to table t in one batch, column by column.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/store/storetest"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -39,7 +40,7 @@ func TestInsertRecordSetsStoresInOrder(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			require.NoError(t, s.Exec(ctx, `TRUNCATE TABLE {db}.pii_findings`))
-			require.NoError(t, s.InsertRecordSets(ctx, tc.sets))
+			require.NoError(t, s.InsertRecordSets(ctx, tc.sets, nil))
 			var got []struct {
 				Count    uint64   `ch:"count"`
 				Tokens   []string `ch:"tokens"`
@@ -74,9 +75,28 @@ func TestInsertRecordSetsRefusesUnknownKind(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.New(t)
 	f := fixture{agent: "ag-1", host: "web-1", source: wire.SourceFS, scan: "s1", at: at(0)}
-	err := s.InsertRecordSets(ctx, [][]wire.Record{{f.asset("/a"), f.asset("/b")}, {f.asset("/c"), {Kind: "bogus"}}})
+	err := s.InsertRecordSets(ctx, [][]wire.Record{{f.asset("/a"), f.asset("/b")}, {f.asset("/c"), {Kind: "bogus"}}},
+		[]store.Batch{{AgentID: "ag-1", Key: "k1", Records: 4}})
 	require.ErrorContains(t, err, "record 4")
 	n, err := s.CountRows(ctx, "assets")
 	require.NoError(t, err)
 	require.Zero(t, n)
+	seen, err := s.BatchesSeen(ctx, "ag-1", []string{"k1"})
+	require.NoError(t, err)
+	require.False(t, seen["k1"], "a batch is not marked stored when its records were not")
+}
+
+// The batches a call names are recorded once its records are stored.
+func TestInsertRecordSetsRecordsBatches(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	f := fixture{agent: "ag-1", host: "web-1", source: wire.SourceFS, scan: "s1", at: at(0)}
+	require.NoError(t, s.InsertRecordSets(ctx, [][]wire.Record{{f.asset("/a")}, {f.asset("/b")}},
+		[]store.Batch{{AgentID: "ag-1", Key: "k1", Records: 1}, {AgentID: "ag-1", Key: "k2", Records: 1}}))
+	seen, err := s.BatchesSeen(ctx, "ag-1", []string{"k1", "k2", "k3"})
+	require.NoError(t, err)
+	require.Equal(t, map[string]bool{"k1": true, "k2": true}, seen)
+	n, err := s.CountRows(ctx, "assets")
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), n)
 }
