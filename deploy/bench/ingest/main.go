@@ -61,6 +61,7 @@ type config struct {
 	agentBin            string
 	cpuProfile          string
 	clickhousePID       int
+	clickhousePIDFile   string
 	bareChunk           int
 	collectorBatchRows  int
 	collectorMinRows    int
@@ -78,7 +79,7 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 3, "rounds of (bare, collector); the summary is their median")
 	flag.StringVar(&c.agentBin, "agent-bin", "", "sightline-agent binary for the idle RSS check (skipped when empty)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the collector phases to this file")
-	flag.IntVar(&c.clickhousePID, "clickhouse-pid", 0, "pid of the ClickHouse server, to report its CPU time per phase (0: not reported)")
+	flag.StringVar(&c.clickhousePIDFile, "clickhouse-pid", "", "ClickHouse's pid file, to report its CPU time per phase (optional)")
 	flag.IntVar(&c.bareChunk, "bare-chunk", 50000, "rows per bare INSERT (the collector's default flush size)")
 	flag.IntVar(&c.collectorBatchRows, "batch-rows", 0, "the collector's ingest.batch_rows (0: its default)")
 	flag.IntVar(&c.collectorMinRows, "min-rows", 0, "the ingester's MinRows (0: its default)")
@@ -141,6 +142,13 @@ type roundResult struct {
 
 func run(ctx context.Context, c config) error {
 	log := benchrun.Logger()
+	if c.clickhousePIDFile != "" {
+		pid, err := benchrun.ReadPID(c.clickhousePIDFile)
+		if err != nil {
+			return err
+		}
+		c.clickhousePID = pid
+	}
 	recs := records(c.n)
 	bodies, err := encodeBatches(recs, c.batch)
 	if err != nil {
@@ -505,7 +513,7 @@ func measure(ctx context.Context, c config, conn driver.Conn, fn func() error) (
 	if err := benchrun.WaitMerges(ctx, conn); err != nil {
 		return phase{}, err
 	}
-	self0, ch0 := benchrun.SelfCPU(), benchrun.ProcessCPU(c.clickhousePID)
+	self0, ch0 := benchrun.SelfCPU(), chTime(c)
 	start := time.Now()
 	if err := fn(); err != nil {
 		return phase{}, err
@@ -515,7 +523,16 @@ func measure(ctx context.Context, c config, conn driver.Conn, fn func() error) (
 	if err := benchrun.WaitMerges(ctx, conn); err != nil {
 		return phase{}, err
 	}
-	return phase{wall: wall, selfCPU: self, chCPU: benchrun.ProcessCPU(c.clickhousePID) - ch0}, nil
+	return phase{wall: wall, selfCPU: self, chCPU: chTime(c) - ch0}, nil
+}
+
+// chTime is ClickHouse's CPU time so far (0 when its pid is not known).
+func chTime(c config) time.Duration {
+	if c.clickhousePID == 0 {
+		return 0
+	}
+	d, _ := benchrun.ProcessCPU(c.clickhousePID)
+	return d
 }
 
 func post(client *http.Client, base, token string, b batchBody) error {

@@ -96,28 +96,22 @@ func SelfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// clockTick is Linux's USER_HZ, the unit of /proc/PID/stat's times.
+// clockTick is USER_HZ, the unit of /proc CPU times: 100 per second on
+// every Linux the project runs on (fixed in the kernel's ABI).
 const clockTick = 10 * time.Millisecond
 
 // ProcessCPU is the CPU time (user and system) process pid has used, read
-// from /proc; 0 when pid is 0 or the process cannot be read.
-func ProcessCPU(pid int) time.Duration {
-	if pid <= 0 {
-		return 0
-	}
-	d, err := processCPU(pid)
-	if err != nil {
-		return 0
-	}
-	return d
-}
-
-func processCPU(pid int) (time.Duration, error) {
+// from /proc/PID/stat.
+func ProcessCPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, err
 	}
-	return parseStat(string(b))
+	d, err := parseStat(string(b))
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return d, nil
 }
 
 // parseStat reads utime and stime (fields 14 and 15) of a /proc/PID/stat
@@ -126,20 +120,60 @@ func processCPU(pid int) (time.Duration, error) {
 func parseStat(s string) (time.Duration, error) {
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, errors.New("no command name in /proc stat line")
+		return 0, errors.New("no command name")
 	}
 	f := strings.Fields(s[i+1:])
 	// f[0] is field 3 (state), so utime is f[11] and stime f[12].
 	if len(f) < 13 {
-		return 0, fmt.Errorf("/proc stat line has %d fields after the name, want at least 13", len(f))
+		return 0, fmt.Errorf("%d fields after the command name, want at least 13", len(f))
 	}
 	var ticks int64
 	for _, v := range f[11:13] {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
-			return 0, fmt.Errorf("/proc stat time %q is not a tick count", v)
+			return 0, fmt.Errorf("CPU time %q is not a tick count", v)
 		}
 		ticks += n
 	}
 	return time.Duration(ticks) * clockTick, nil
+}
+
+// MachineCPU is the whole machine's busy and total CPU time since boot,
+// from the first line of /proc/stat (idle and iowait are not busy).
+func MachineCPU() (busy, total time.Duration, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, 0, errors.New("/proc/stat: unexpected first line")
+	}
+	// user nice system idle iowait irq softirq steal ...
+	var b0, t0 int64
+	for i, v := range f[1:min(len(f), 9)] {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		t0 += n
+		if i != 3 && i != 4 {
+			b0 += n
+		}
+	}
+	return time.Duration(b0) * clockTick, time.Duration(t0) * clockTick, nil
+}
+
+// ReadPID reads a pid file (e.g. DIR/clickhouse.pid from clickhouse-start.sh).
+func ReadPID(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("reading the pid file %s: %w", path, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0, fmt.Errorf("pid file %s holds no pid", path)
+	}
+	return pid, nil
 }
