@@ -75,6 +75,6 @@ func (s *Server) incidentImpact(c *gin.Context) (any, error) {
 				PeopleAtLeast: t.PeopleAtLeast, PeopleAtMost: t.PeopleAtMost, IssuingCountries: t.IssuingCountries}
 		}),
 		Occurrences: im.Records,
-		Rules: each(im.Rules, func(r incident.Rule) Rule { return Rule{Name: r.Name, Action: r.Action, Because: r.Because} }),
+		Rules:       each(im.Rules, func(r incident.Rule) Rule { return Rule{Name: r.Name, Action: r.Action, Because: r.Because} }),
 	}, nil
 }
