@@ -223,15 +223,23 @@ func TestPackages(t *testing.T) {
 			checkRPM(t, byName(t, v1, p.name(), ".rpm"), p, "1.0.0", "v1.0.0")
 		}
 	})
-	t.Run("install upgrade remove purge", func(t *testing.T) {
-		if os.Geteuid() != 0 {
-			t.Skip("installing into a scratch root with dpkg --root needs root (it sets file owners)")
-		}
+	if os.Geteuid() != 0 {
+		t.Skip("installing into a scratch root (dpkg --root, rpm --root) needs root: it sets file owners")
+	}
+	v2 := nextRelease(t, tmp)
+	t.Run("deb install upgrade remove purge", func(t *testing.T) {
 		if _, err := exec.LookPath("dpkg"); err != nil {
 			t.Skip("dpkg is not installed")
 		}
-		installCycle(t, tmp, v1)
+		installCycle(t, tmp, v1, v2)
 	})
+	t.Run("rpm install upgrade erase", func(t *testing.T) {
+		if _, err := exec.LookPath("rpm"); err != nil {
+			t.Skip("rpm is not installed (Debian: apt-get install rpm; make test installs it)")
+		}
+		rpmCycle(t, filepath.Join(tmp, "rpmroot"), v1, v2)
+	})
+	t.Run("scripts with rpm arguments", func(t *testing.T) { rpmScriptArgs(t, filepath.Join(tmp, "scriptroot")) })
 }
 
 func checkDeb(t *testing.T, deb string, p program, pkgVersion, binVersion string) {
@@ -418,7 +426,27 @@ func copyRepo(t *testing.T, dst string) {
 	}
 }
 
-func installCycle(t *testing.T, tmp string, v1 []string) {
+// nextRelease builds v1.1.0 packages: new binaries, and both example
+// configs changed (a line added), from a copy of the repository in tmp/repo2.
+func nextRelease(t *testing.T, tmp string) []string {
+	t.Helper()
+	repo2 := filepath.Join(tmp, "repo2")
+	copyRepo(t, repo2)
+	for _, f := range []string{"agent.yaml", "collector.yaml"} {
+		p := filepath.Join(repo2, "deploy/examples", f)
+		require.NoError(t, os.WriteFile(p, []byte(read(t, p)+"# new in 1.1.0\n"), 0o644))
+	}
+	dist2 := filepath.Join(tmp, "dist2")
+	buildBinaries(t, dist2, "v1.1.0")
+	v2, err := Build(context.Background(), Options{
+		Repo: repo2, Dist: dist2, Out: filepath.Join(tmp, "out2"), Version: "v1.1.0",
+		Arches: []string{runtime.GOARCH}, Formats: []string{"deb", "rpm"}, GzipLevel: 1,
+	})
+	require.NoError(t, err)
+	return v2
+}
+
+func installCycle(t *testing.T, tmp string, v1, v2 []string) {
 	hostPasswd := read(t, "/etc/passwd")
 	root := scratchRoot(t, filepath.Join(tmp, "root"))
 	agentDeb, collectorDeb := byName(t, v1, "sightline-agent", ".deb"), byName(t, v1, "sightline-collector", ".deb")
@@ -465,20 +493,7 @@ func installCycle(t *testing.T, tmp string, v1 []string) {
 		require.NoError(t, os.WriteFile(filepath.Join(root, p), []byte(c), 0o600))
 	}
 
-	// v1.1.0: new binaries and both example configs changed.
 	repo2 := filepath.Join(tmp, "repo2")
-	copyRepo(t, repo2)
-	for _, f := range []string{"agent.yaml", "collector.yaml"} {
-		p := filepath.Join(repo2, "deploy/examples", f)
-		require.NoError(t, os.WriteFile(p, []byte(read(t, p)+"# new in 1.1.0\n"), 0o644))
-	}
-	dist2 := filepath.Join(tmp, "dist2")
-	buildBinaries(t, dist2, "v1.1.0")
-	v2, err := Build(context.Background(), Options{
-		Repo: repo2, Dist: dist2, Out: filepath.Join(tmp, "out2"), Version: "v1.1.0",
-		Arches: []string{runtime.GOARCH}, Formats: []string{"deb"}, GzipLevel: 1,
-	})
-	require.NoError(t, err)
 	// What unattended upgrades do (apt -o Dpkg::Options::=--force-confold):
 	// keep an edited conffile, take an unedited one.
 	out = dpkg(t, root, "--force-confdef", "--force-confold", "-i", byName(t, v2, "sightline-agent", ".deb"), byName(t, v2, "sightline-collector", ".deb"))
@@ -560,4 +575,78 @@ func verifyUnits(t *testing.T, root string) {
 		require.NoError(t, err, "systemd-analyze verify %s:\n%s", p.name(), out)
 		require.Empty(t, strings.TrimSpace(string(out)), "systemd-analyze verify %s has remarks", p.name())
 	}
+}
+
+// rpmCycle installs, upgrades and erases the .rpms with rpm --root. rpm runs
+// scriptlets chrooted into the root, which has no shell, so --noscripts:
+// this checks what rpm itself does (files, modes, %config(noreplace)); the
+// scripts' rpm arguments are checked by rpmScriptArgs.
+func rpmCycle(t *testing.T, root string, v1, v2 []string) {
+	require.NoError(t, os.MkdirAll(root, 0o755))
+	rpm := func(args ...string) string {
+		t.Helper()
+		return command(t, "rpm", append([]string{"--root", root, "--noscripts", "--nodeps"}, args...)...)
+	}
+	command(t, "rpm", "--root", root, "--initdb")
+	rpm("-i", byName(t, v1, "sightline-agent", ".rpm"), byName(t, v1, "sightline-collector", ".rpm"))
+	for _, p := range programs {
+		for _, w := range wantFiles(p) {
+			fi, err := os.Stat(filepath.Join(root, w.path))
+			require.NoError(t, err)
+			require.Equal(t, w.mode, fi.Mode().Perm(), w.path)
+		}
+		require.Equal(t, p.name()+" v1.0.0\n", command(t, filepath.Join(root, "usr/bin", p.name()), "version"))
+	}
+	agentYAML := filepath.Join(root, "etc/sightline/agent.yaml")
+	edited := read(t, agentYAML) + "# edited on this host\n"
+	require.NoError(t, os.WriteFile(agentYAML, []byte(edited), 0o644))
+
+	rpm("-U", byName(t, v2, "sightline-agent", ".rpm"), byName(t, v2, "sightline-collector", ".rpm"))
+	require.Equal(t, "sightline-agent-1.1.0-1\nsightline-collector-1.1.0-1\n",
+		command(t, "rpm", "--root", root, "-q", "--qf", "%{NAME}-%{VERSION}-%{RELEASE}\\n", "sightline-agent", "sightline-collector"))
+	for _, p := range programs {
+		require.Equal(t, p.name()+" v1.1.0\n", command(t, filepath.Join(root, "usr/bin", p.name()), "version"))
+	}
+	require.Equal(t, edited, read(t, agentYAML), "the upgrade lost the local edit")
+	require.Contains(t, read(t, agentYAML+".rpmnew"), "# new in 1.1.0", "the new example is offered beside it")
+	require.Contains(t, read(t, filepath.Join(root, "etc/sightline/collector.yaml")), "# new in 1.1.0", "an unedited config follows the package")
+
+	rpm("-e", "sightline-agent", "sightline-collector")
+	for _, p := range programs {
+		require.False(t, exists(filepath.Join(root, "usr/bin", p.name())), "%s still installed", p.name())
+	}
+	require.Equal(t, edited, read(t, agentYAML+".rpmsave"), "erasing lost the edited config")
+}
+
+// rpmScriptArgs runs the maintainer scripts the way rpm calls them (%pre
+// and %post get 1 on install, 2 on upgrade; %preun and %postun 0 on erase,
+// 1 on upgrade), against a scratch root through DPKG_ROOT, which keeps them
+// off the host's systemd and accounts.
+func rpmScriptArgs(t *testing.T, root string) {
+	scratchRoot(t, root)
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "var/lib/sightline-agent"), 0o700))
+	creds := filepath.Join(root, "var/lib/sightline-agent/credentials.json")
+	require.NoError(t, os.WriteFile(creds, []byte("{}"), 0o600))
+	script := func(name, arg string) string {
+		t.Helper()
+		cmd := exec.Command("sh", filepath.Join(repoRoot, "deploy/package/scripts", name), arg)
+		cmd.Env = append(os.Environ(), "DPKG_ROOT="+root)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s %s:\n%s", name, arg, out)
+		return string(out)
+	}
+	require.Contains(t, script("agent-postinstall.sh", "1"), "--enroll-secret-file", "install: the enrollment message")
+	require.Empty(t, script("agent-postinstall.sh", "2"), "upgrade: no message")
+	require.Empty(t, script("collector-preinstall.sh", "1"))
+	require.Contains(t, read(t, filepath.Join(root, "etc/passwd")), "\nsightline:")
+	require.Empty(t, script("collector-preinstall.sh", "2"), "upgrade: the user exists already")
+	require.Equal(t, 1, strings.Count(read(t, filepath.Join(root, "etc/passwd")), "\nsightline:"))
+	require.Contains(t, script("collector-postinstall.sh", "1"), "token create --role agent-enroll")
+	require.Empty(t, script("collector-postinstall.sh", "2"))
+	for _, name := range []string{"agent-preremove.sh", "agent-postremove.sh", "collector-preremove.sh", "collector-postremove.sh"} {
+		for _, arg := range []string{"1", "0"} {
+			require.Empty(t, script(name, arg), "%s %s", name, arg)
+		}
+	}
+	require.Equal(t, "{}", read(t, creds), "rpm has no purge: erasing keeps the agent's state")
 }
