@@ -82,16 +82,15 @@ func info(p program, o Options, arch string) *nfpm.Info {
 		Platform: "linux",
 		Version:  packageVersion(o.Version),
 		Release:  "1",
-		// The version is already in each format's syntax (packageVersion);
-		// nfpm's semver parsing would turn "0.0.0~dev" into an error-free
-		// but different string.
+		// packageVersion already writes a version both formats order
+		// right; nfpm's semver mode would re-split it its own way.
 		VersionSchema:   "none",
 		Section:         "admin",
 		Priority:        "optional",
 		Maintainer:      "Sightline maintainers <sightline@users.noreply.github.com>",
 		Vendor:          "Sightline",
 		Homepage:        "https://github.com/sightline-dev/sightline",
-		License:         "Proprietary",
+		License:         "Proprietary", // the repository has no LICENSE file yet
 		Description:     p.summary + "\n" + p.description,
 		DisableGlobbing: true,
 		MTime:           o.MTime,
