@@ -44,6 +44,9 @@ type Config struct {
 	// copy of the same file.
 	KeyFile  string   `yaml:"key_file"`
 	Subjects Subjects `yaml:"subjects"`
+	// Console and OIDC: the web console and its single sign-on (console.go).
+	Console Console `yaml:"console"`
+	OIDC    OIDC    `yaml:"oidc"`
 }
 
 // Subjects bounds subject search.
@@ -195,6 +198,7 @@ func Default() Config {
 		StaleAfter:      90 * 24 * time.Hour,
 		KeyFile:         "/var/lib/sightline-collector/keys.json",
 		Subjects:        Subjects{MaxIdentifiersPerHour: 1000},
+		Console:         Console{SessionTTL: 8 * time.Hour, IdleTimeout: time.Hour, MaxSessions: 10000},
 	}
 }
 
@@ -217,6 +221,9 @@ func Load(path string) (Config, error) {
 	}
 	c.ClickHouse.Password = pw
 	if err := c.validate(); err != nil {
+		return c, err
+	}
+	if err := c.loadConsole(); err != nil {
 		return c, err
 	}
 	c.ClickHouse.ClientTLS, err = c.ClickHouse.clientTLS()

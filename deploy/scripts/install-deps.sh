@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a component needs, only when missing.
-# Usage: install-deps.sh clickhouse|curl|openssl|slapd|samba|packaging ...
+# Usage: install-deps.sh clickhouse|curl|openssl|slapd|samba|chromium|npm|packaging ...
 set -euo pipefail
 
 need=()
@@ -9,6 +9,14 @@ for what in "$@"; do
     clickhouse)
       command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
       command -v clickhouse-client >/dev/null 2>&1 || need+=(clickhouse-client)
+      ;;
+    chromium)
+      # Headless browser for the web console's tests (driven by chromedp).
+      command -v chromium >/dev/null 2>&1 || need+=(chromium)
+      ;;
+    npm)
+      # Fetches axe-core for the console's accessibility checks.
+      command -v npm >/dev/null 2>&1 || need+=(npm)
       ;;
     curl)
       command -v curl >/dev/null 2>&1 || need+=(curl)

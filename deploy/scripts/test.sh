@@ -7,7 +7,7 @@ here=deploy/scripts
 source "$here/lib.sh"
 
 command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
-"$here/install-deps.sh" clickhouse curl openssl slapd samba packaging
+"$here/install-deps.sh" clickhouse curl openssl slapd samba chromium npm packaging
 go mod download
 
 work=$(mktemp -d /tmp/sightline-test.XXXXXX)
@@ -46,6 +46,9 @@ export SIGHTLINE_TEST_AD=ldaps://127.0.0.1:636
 export SIGHTLINE_TEST_AD_PASSWORD_FILE=$work/samba/admin.pw
 export SIGHTLINE_TEST_AD_CA=$work/samba/ca.pem
 export SIGHTLINE_REQUIRE_SERVICES=1
+# axe-core, injected by the web console's browser tests (accessibility).
+npm install --prefix "$work/npm" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
+export SIGHTLINE_TEST_AXE=$work/npm/node_modules/axe-core/axe.min.js
 
 go vet ./...
 go test -race -count=1 -timeout 25m ./...

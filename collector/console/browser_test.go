@@ -1,0 +1,690 @@
+package console_test
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	opstorage "github.com/zitadel/oidc/v3/example/server/storage"
+
+	"github.com/sightline-dev/sightline/collector/api"
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/console"
+	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/session"
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/collector/store/storetest"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// chromium finds the browser, or skips (fails under make test, which
+// installs it).
+func chromium(t *testing.T) string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv(storetest.EnvRequire) == "1" {
+		t.Fatal("chromium is not installed: deploy/scripts/install-deps.sh chromium installs it")
+	}
+	t.Skip("chromium is not installed (Debian package chromium; deploy/scripts/install-deps.sh chromium): skipping the browser test")
+	return ""
+}
+
+// seed stores a file share scan (one file with emails and phone numbers)
+// and a directory scan (two users, a group, grants), as agents would.
+func seed(t *testing.T, st *store.Store) {
+	now := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	fin := now.Add(time.Minute)
+	fs := func(kind string) wire.Record {
+		return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: "fs1", ObservedAt: now, AgentID: "a-files", Host: "files.test"}
+	}
+	ldap := func(kind string) wire.Record {
+		return wire.Record{Kind: kind, Source: wire.SourceLDAP, ScanID: "ld1", ObservedAt: now, AgentID: "a-ldap", Host: "ldap.test"}
+	}
+	var recs []wire.Record
+	a := fs(wire.KindAsset)
+	a.AssetID, a.AssetType, a.Location, a.Owner, a.Size = "f-payroll", "file", "file:///srv/hr/payroll.csv", "hr", 2048
+	a.Attributes = map[string]string{"mode": "0644"}
+	recs = append(recs, a)
+	for _, p := range []struct {
+		typ, cat string
+		n        int64
+	}{{"email", "contact", 40}, {"phone", "contact", 12}} {
+		r := fs(wire.KindPII)
+		r.AssetID, r.Location, r.Type, r.Category, r.Count, r.Distinct, r.Confidence = "f-payroll", a.Location, p.typ, p.cat, p.n, p.n/2, "high"
+		r.Samples = []string{"j***@e***.com"}
+		recs = append(recs, r)
+	}
+	for _, name := range []string{"alice", "bob"} {
+		p := ldap(wire.KindPrincipal)
+		p.PrincipalID, p.Name, p.PrincipalType = "p-"+name, name, "user"
+		recs = append(recs, p)
+		g := ldap(wire.KindEntitlement)
+		g.PrincipalID, g.ResourceID, g.ResourceType, g.Permission = "p-"+name, "g-staff", "group", "member"
+		recs = append(recs, g)
+	}
+	recs = append(recs,
+		wire.Record{Kind: wire.KindScan, Source: wire.SourceFS, ScanID: "fs1", ObservedAt: now, AgentID: "a-files", Host: "files.test",
+			Scanner: wire.SourceFS, StartedAt: &now, FinishedAt: &fin, Status: wire.StatusOK},
+		wire.Record{Kind: wire.KindScan, Source: wire.SourceLDAP, ScanID: "ld1", ObservedAt: now, AgentID: "a-ldap", Host: "ldap.test",
+			Scanner: wire.SourceLDAP, StartedAt: &now, FinishedAt: &fin, Status: wire.StatusOK})
+	for i := range recs {
+		require.NoError(t, recs[i].Validate(), "fixture record %d", i)
+	}
+	require.NoError(t, st.InsertRecords(context.Background(), recs))
+	storetest.BuildIndex(t, st)
+}
+
+// provider starts zitadel's example OpenID provider on loopback with three
+// people and one web client (secret, PKCE).
+func provider(t *testing.T, redirect string) (issuer string) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	issuer = "http://" + ln.Addr().String()
+	users := map[string]any{}
+	for i, n := range []string{"ann", "rita", "pat"} {
+		id := fmt.Sprintf("id%d", i+1)
+		users[id] = map[string]any{"ID": id, "Username": n, "Password": "verysecure", "FirstName": n, "LastName": "Test",
+			"Email": n + "@example.com", "EmailVerified": true, "PreferredLanguage": "en"}
+	}
+	b, err := json.Marshal(users)
+	require.NoError(t, err)
+	f := filepath.Join(t.TempDir(), "users.json")
+	require.NoError(t, os.WriteFile(f, b, 0o600))
+	us, err := opstorage.StoreFromFile(f)
+	require.NoError(t, err)
+	stor := opstorage.NewStorageWithClients(us, map[string]*opstorage.Client{
+		"sightline": opstorage.WebClient("sightline", "client-secret", redirect),
+	})
+	srv := &http.Server{Handler: exampleop.SetupServer(issuer, stor, nil, false), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return issuer
+}
+
+type collector struct {
+	url   string
+	admin string
+	authn *auth.Authenticator
+	st    *store.Store
+}
+
+func (c collector) call(t *testing.T, method, path, token string, body any, cookies ...*http.Cookie) (int, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(t, err)
+		rd = strings.NewReader(string(b))
+	}
+	req, err := http.NewRequest(method, c.url+path, rd)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for _, ck := range cookies {
+		req.AddCookie(ck)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	cl := &http.Client{Transport: &http.Transport{TLSClientConfig: insecureTLS()}}
+	resp, err := cl.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, out
+}
+
+// startCollector serves the real API over TLS behind the console, wired
+// as collector/main.go does, with SSO against the provider.
+func startCollector(t *testing.T) collector {
+	st := storetest.New(t)
+	seed(t, st)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	authn := auth.New(auth.Options{Store: st})
+	apiSrv := api.New(api.Options{Store: st, Auth: authn, Fleet: fleet.New(fleet.Options{Store: st, Auth: authn}), Logger: log})
+	ts := httptest.NewUnstartedServer(nil)
+	base := "https://" + ts.Listener.Addr().String()
+	issuer := provider(t, base+"/console/sso/callback")
+	sess := session.NewStore(session.Options{})
+	sso, err := session.NewOIDC(session.OIDCOptions{Issuer: issuer, ClientID: "sightline", ClientSecret: "client-secret",
+		RedirectURL: base + "/console/sso/callback", NameClaim: "email", Roles: []session.RoleRule{
+			{Claim: "email", Value: "ann@example.com", Role: auth.RoleAdmin},
+			{Claim: "email", Value: "rita@example.com", Role: auth.RoleReviewer},
+		}})
+	require.NoError(t, err)
+	ts.Config.Handler = console.Handler(console.Options{API: apiSrv, Tokens: authn, Sessions: sess, OIDC: sso, Logger: log})
+	ts.StartTLS()
+	t.Cleanup(ts.Close)
+	admin, _, err := authn.Create(context.Background(), auth.RoleAdmin, "test-admin", "", 0)
+	require.NoError(t, err)
+	return collector{url: base, admin: admin, authn: authn, st: st}
+}
+
+func browser(t *testing.T) (context.Context, context.CancelFunc) {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("ignore-certificate-errors", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+	)
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	return ctx, func() { cancelTimeout(); cancelCtx(); cancelAlloc() }
+}
+
+func awaitPromise(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }
+
+// The helpers below store an action's value, so steps read in order.
+func text(sel string, dst *string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) (err error) {
+		*dst, err = chromedp.Text(chromedp.CSS(sel))(ctx, t)
+		return err
+	})
+}
+
+func evalTo[T any](expr string, dst *T, opts ...chromedp.EvaluateOption) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) (err error) {
+		*dst, err = chromedp.Evaluate[T](expr, opts...)(ctx, t)
+		return err
+	})
+}
+
+func run(expr string) chromedp.Action[chromedp.Void] {
+	var discard any
+	return evalTo(expr, &discard)
+}
+
+func location(dst *string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) (err error) {
+		*dst, err = chromedp.Location()(ctx, t)
+		return err
+	})
+}
+
+func poll(expr string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := chromedp.Poll[bool](expr)(ctx, t)
+		return err
+	})
+}
+
+// ssoLogin goes through the provider's login page as user.
+func ssoLogin(base, user string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#sso")),
+		chromedp.Click(chromedp.CSS("#sso")),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), "verysecure"),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS("#logout")),
+	)
+}
+
+func TestConsoleInBrowser(t *testing.T) {
+	c := startCollector(t)
+	ctx, cancel := browser(t)
+	defer cancel()
+	shots := os.Getenv("SIGHTLINE_CONSOLE_SCREENSHOTS") // a directory, or empty
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+			if shots == "" {
+				return nil
+			}
+			b, err := chromedp.FullScreenshot(100)(ctx, t)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), b, 0o644)
+		})
+	}
+
+	// The admin signs in through the provider and sees the overview the
+	// API describes.
+	var total string
+	require.NoError(t, chromedp.Do(ctx, ssoLogin(c.url, "ann"),
+		chromedp.WaitVisible(chromedp.CSS("#total-assets")),
+		text("#total-assets .n", &total), shot("overview")))
+	code, body := c.call(t, "GET", "/api/v1/inventory/summary", c.admin, nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	var sum struct{ Assets int }
+	require.NoError(t, json.Unmarshal(body, &sum))
+	require.Equal(t, 1, sum.Assets)
+	require.Equal(t, fmt.Sprint(sum.Assets), total)
+	var who string
+	require.NoError(t, chromedp.Do(ctx, text("#who", &who)))
+	require.Equal(t, "ann@example.com (admin)", who)
+
+	// Cookie flags, as the browser stored them.
+	ck, err := chromedp.Call(ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{c.url + "/"}})
+	require.NoError(t, err)
+	byName := map[string]*network.Cookie{}
+	for _, ck := range ck.Cookies {
+		byName[ck.Name] = ck
+	}
+	sc, cc := byName[session.CookieName], byName[session.CSRFCookieName]
+	require.NotNil(t, sc, "session cookie")
+	require.NotNil(t, cc, "CSRF cookie")
+	require.True(t, sc.HTTPOnly)
+	require.True(t, sc.Secure)
+	require.Equal(t, network.CookieSameSiteStrict, sc.SameSite)
+	require.Equal(t, "/", sc.Path)
+	require.False(t, cc.HTTPOnly)
+	require.True(t, cc.Secure)
+	require.Equal(t, network.CookieSameSiteStrict, cc.SameSite)
+	_, hasState := byName[session.StateCookieName]
+	require.False(t, hasState, "the login state cookie is gone after the callback")
+
+	// The session's token is the minted SSO token, named after the person.
+	code, body = c.call(t, "GET", "/api/v1/tokens", c.admin, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, liveTokens(t, body), "ann@example.com admin")
+
+	// From the page: without the CSRF header the API refuses, with it the
+	// same call passes (and is audited as ann).
+	var statuses []int
+	require.NoError(t, chromedp.Do(ctx, evalTo(`(async () => {
+		const body = JSON.stringify({role: 'reviewer', name: 'csrf-test'});
+		const a = await fetch('/api/v1/tokens', {method: 'POST', headers: {'Content-Type': 'application/json'}, body});
+		const csrf = document.cookie.split('; ').find(c => c.startsWith('__Host-sightline_csrf=')).split('=')[1];
+		const b = await fetch('/api/v1/tokens', {method: 'GET', headers: {'X-Sightline-CSRF': csrf}});
+		const c = await fetch('/api/v1/tokens', {method: 'POST', headers: {'Content-Type': 'application/json', 'X-Sightline-CSRF': 'x'.repeat(43)}, body});
+		return [a.status, b.status, c.status];
+	})()`, &statuses, awaitPromise)))
+	require.Equal(t, []int{403, 200, 403}, statuses)
+	code, body = c.call(t, "GET", "/api/v1/audit?limit=100", c.admin, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.Contains(t, auditors(t, body), "ann@example.com admin")
+	require.NotContains(t, string(body), "csrf-test")
+
+	// The asset page shows masked findings and the risk the API computes.
+	var loc, samples string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/#/assets"),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="#/assets/f-payroll"]`)),
+		text(`a[href="#/assets/f-payroll"]`, &loc), shot("assets"),
+		chromedp.Click(chromedp.CSS(`a[href="#/assets/f-payroll"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#risk-score")),
+		text("main table", &samples), shot("asset")))
+	require.Equal(t, "file:///srv/hr/payroll.csv", loc)
+
+	// Admin pages work for the admin.
+	var tokensText string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/#/admin"),
+		chromedp.WaitVisible(chromedp.CSS("#create-token")),
+		chromedp.WaitVisible(chromedp.CSS("#tokens-h + form + div + div table")),
+		text("#tokens-h + form + div + div table", &tokensText), shot("admin")))
+	require.Contains(t, tokensText, "test-admin")
+
+	// Logout ends the session: the old cookie no longer works and the
+	// minted token is revoked.
+	sessCookie := &http.Cookie{Name: session.CookieName, Value: sc.Value}
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#logout")),
+		chromedp.WaitVisible(chromedp.CSS("#token"))))
+	code, body = c.call(t, "GET", "/api/v1/inventory/summary", "", nil, sessCookie)
+	require.Equal(t, http.StatusUnauthorized, code, string(body))
+	code, body = c.call(t, "GET", "/api/v1/tokens", c.admin, nil)
+	require.Equal(t, http.StatusOK, code)
+	var toks struct {
+		Items []struct {
+			Name    string `json:"name"`
+			Revoked bool   `json:"revoked"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(body, &toks))
+	for _, tk := range toks.Items {
+		if tk.Name == "ann@example.com" {
+			require.True(t, tk.Revoked, "logout revokes the session's token")
+		}
+	}
+
+	// An admin opens a campaign for rita; rita signs in, certifies one
+	// item and revokes another with a comment; the API sees both.
+	code, body = c.call(t, "POST", "/api/v1/reviews", c.admin, map[string]any{"name": "Q4 staff", "reviewer": "rita@example.com", "scope": map[string]any{}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	var camp struct {
+		CampaignID string `json:"campaign_id"`
+		Items      int    `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(body, &camp))
+	require.Equal(t, 2, camp.Items)
+	var progress string
+	require.NoError(t, chromedp.Do(ctx, ssoLogin(c.url, "rita"),
+		chromedp.Navigate(c.url+"/#/reviews/"+camp.CampaignID),
+		chromedp.WaitVisible(chromedp.CSS(`button[data-action="certify"]`)), shot("reviews"),
+		chromedp.Click(chromedp.CSS(`button[data-action="certify"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#review-progress`)),
+		poll(`document.querySelectorAll('button[data-action="certify"]').length === 1`),
+		run(`document.querySelector('button[data-action="revoke"]').parentElement.querySelector('input').value = 'left the team'`),
+		chromedp.Click(chromedp.CSS(`button[data-action="revoke"]`)),
+		poll(`document.querySelectorAll('button[data-action="revoke"]').length === 0`),
+		text("#review-progress", &progress)))
+	require.Contains(t, progress, "0 pending")
+	code, body = c.call(t, "GET", "/api/v1/reviews/"+camp.CampaignID+"/items", c.admin, nil)
+	require.Equal(t, http.StatusOK, code)
+	var items struct {
+		Items []struct {
+			Decision, Comment string
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(body, &items))
+	got := map[string]string{}
+	for _, it := range items.Items {
+		got[it.Decision] = it.Comment
+	}
+	require.Equal(t, map[string]string{"certify": "", "revoke": "left the team"}, got)
+
+	// A reviewer has no admin pages: the console shows the API's 403.
+	var errText string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/#/admin"),
+		chromedp.WaitVisible(chromedp.CSS("#tokens-h ~ .error")),
+		text("#tokens-h ~ .error", &errText), shot("forbidden")))
+	require.Contains(t, errText, "403 Forbidden")
+	var navText string
+	require.NoError(t, chromedp.Do(ctx, text("#nav", &navText)))
+	require.Equal(t, "Access reviews", strings.TrimSpace(navText))
+}
+
+// A person whose claims map to no role is refused, with the reason shown.
+func TestConsoleSSOWithoutRole(t *testing.T) {
+	c := startCollector(t)
+	ctx, cancel := browser(t)
+	defer cancel()
+	var msg string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#sso")),
+		chromedp.Click(chromedp.CSS("#sso")),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.SendKeys(chromedp.CSS("#username"), "pat"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "verysecure"),
+		chromedp.Submit(chromedp.CSS("#password")),
+		chromedp.WaitVisible(chromedp.CSS(".login .error")),
+		text(".login .error", &msg)))
+	require.Contains(t, msg, "no Sightline role")
+	var loc string
+	require.NoError(t, chromedp.Do(ctx, location(&loc)))
+	require.NotContains(t, loc, "sso_error", "the error code is dropped from the address bar")
+}
+
+// Token login: a privacy token opens a session whose admin action the
+// API refuses, shown as 403; an agent-enroll token opens none.
+func TestConsoleTokenLogin(t *testing.T) {
+	c := startCollector(t)
+	ctx, cancel := browser(t)
+	defer cancel()
+	priv, _, err := c.authn.Create(context.Background(), auth.RolePrivacy, "dpo", "", 0)
+	require.NoError(t, err)
+	enroll, _, err := c.authn.Create(context.Background(), auth.RoleAgentEnroll, "enroll", "", time.Hour)
+	require.NoError(t, err)
+
+	var msg string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), enroll),
+		chromedp.Click(chromedp.CSS("#login-token")),
+		chromedp.WaitVisible(chromedp.CSS(".login .error")),
+		text(".login .error", &msg)))
+	require.Contains(t, msg, "403 Forbidden")
+
+	var errText, who string
+	require.NoError(t, chromedp.Do(ctx,
+		run(`document.querySelector('#token').value = ''`),
+		chromedp.SendKeys(chromedp.CSS("#token"), priv),
+		chromedp.Click(chromedp.CSS("#login-token")),
+		chromedp.WaitVisible(chromedp.CSS("#total-assets")),
+		text("#who", &who),
+		chromedp.Navigate(c.url+"/#/admin"),
+		chromedp.WaitVisible(chromedp.CSS("#create-token")),
+		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "sneaky"),
+		chromedp.Click(chromedp.CSS("#create-token")),
+		chromedp.WaitVisible(chromedp.CSS("#tokens-h ~ div .error")),
+		text("#tokens-h ~ div .error", &errText)))
+	require.Equal(t, "dpo (privacy)", who)
+	require.Contains(t, errText, "403 Forbidden")
+	code, body := c.call(t, "GET", "/api/v1/tokens", c.admin, nil)
+	require.Equal(t, http.StatusOK, code)
+	require.NotContains(t, string(body), "sneaky")
+
+	// The data-subject page keeps nothing typed in the URL or storage.
+	var url string
+	var stored int
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/#/subjects"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="value"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="value"]`), "someone@example.com"),
+		chromedp.Click(chromedp.CSS("#subject-search")),
+		chromedp.WaitVisible(chromedp.CSS(`main [role="status"], main .error`)),
+		location(&url),
+		evalTo(`localStorage.length + sessionStorage.length`, &stored)))
+	require.NotContains(t, url, "someone")
+	require.Zero(t, stored)
+}
+
+// insecureTLS trusts the test server's throwaway certificate.
+func insecureTLS() *tls.Config { return &tls.Config{InsecureSkipVerify: true} } //nolint:gosec // test server
+
+// Every page opens for an admin without an error, shows what the API
+// says, and loads nothing from another origin.
+func TestConsolePages(t *testing.T) {
+	c := startCollector(t)
+	ctx, cancel := browser(t)
+	defer cancel()
+	shots := os.Getenv("SIGHTLINE_CONSOLE_SCREENSHOTS")
+	axe := axeSource(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#token"))))
+	checkA11y(t, ctx, axe, "login")
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#token"), c.admin),
+		chromedp.Click(chromedp.CSS("#login-token")),
+		chromedp.WaitVisible(chromedp.CSS("#total-assets"))))
+
+	code, body := c.call(t, "GET", "/api/v1/assets/f-payroll", c.admin, nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	var asset struct {
+		Risk struct{ Score int } `json:"risk"`
+	}
+	require.NoError(t, json.Unmarshal(body, &asset))
+	code, body = c.call(t, "POST", "/api/v1/incidents/impact", c.admin, map[string]any{"hosts": []string{"files.test"}})
+	require.Equal(t, http.StatusOK, code, string(body))
+	var imp struct{ Records int }
+	require.NoError(t, json.Unmarshal(body, &imp))
+	require.Positive(t, imp.Records)
+
+	code, body = c.call(t, "POST", "/api/v1/reviews", c.admin, map[string]any{"name": "Q4", "reviewer": "test-admin", "scope": map[string]any{}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	var camp struct {
+		CampaignID string `json:"campaign_id"`
+	}
+	require.NoError(t, json.Unmarshal(body, &camp))
+
+	for _, p := range []struct {
+		hash, wait string
+		steps      []chromedp.Action[chromedp.Void]
+		check      string // selector whose text must contain want
+		want       string
+	}{
+		{hash: "overview", wait: "#total-assets", check: "main table", want: "files.test"},
+		{hash: "assets", wait: `a[href="#/assets/f-payroll"]`, check: "main table", want: "payroll.csv"},
+		{hash: "assets/f-payroll", wait: "#risk-score", check: "#risk-score", want: fmt.Sprint(asset.Risk.Score)},
+		{hash: "identities", wait: `a[href="#/principals/p-alice"]`, check: "main table", want: "bob"},
+		{hash: "principals/p-alice", wait: "main h1", check: "main", want: "g-staff"},
+		{hash: "subjects", wait: "#subject-search", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS(`input[name="value"]`), "nobody@example.com"),
+			chromedp.Click(chromedp.CSS("#subject-search")),
+			chromedp.WaitVisible(chromedp.CSS(`main p[role="status"]`)),
+		}, check: `main p[role="status"]`, want: "0 asset(s)"},
+		{hash: "impact", wait: `textarea[name="hosts"]`, steps: []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS(`textarea[name="hosts"]`), "files.test"),
+			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("main h2")),
+		}, check: "main strong", want: fmt.Sprint(imp.Records)},
+		{hash: "risk", wait: "main table", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.CSS(`button[data-action="edit"]`)),
+			chromedp.SetValue(chromedp.CSS(`main select[aria-label="Status"]`), "mitigating"),
+			chromedp.SendKeys(chromedp.CSS(`main input[name="comment"]`), "ticket SEC-12"),
+			chromedp.Click(chromedp.CSS(`button[data-action="save"]`)),
+			poll(`[...document.querySelectorAll('main td')].some(td => td.textContent === 'mitigating')`),
+			chromedp.Click(chromedp.CSS(`button[data-action="edit"]`)),
+			chromedp.Click(chromedp.CSS(`button[data-action="history"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".history table")),
+		}, check: ".history table", want: "ticket SEC-12"},
+		{hash: "reviews", wait: `input[name="campaign"]`, check: "main", want: "New campaign"},
+		{hash: "reviews/" + camp.CampaignID, wait: "#review-progress", check: "#review-progress", want: "2 pending"},
+		{hash: "admin", wait: "#tokens-h ~ div table", check: "#fleet-h ~ *", want: ""},
+	} {
+		t.Run(p.hash, func(t *testing.T) {
+			var got string
+			var errors int
+			steps := append([]chromedp.Action[chromedp.Void]{
+				chromedp.Navigate(c.url + "/#/" + p.hash),
+				chromedp.WaitVisible(chromedp.CSS(p.wait)),
+			}, p.steps...)
+			var junk []string
+			steps = append(steps, text(p.check, &got), evalTo(`document.querySelectorAll('.error').length`, &errors),
+				evalTo(`document.querySelector('main').innerText.match(/\b(null|undefined|NaN)\b|\[object Object\]/g) || []`, &junk))
+			if shots != "" {
+				steps = append(steps, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+					b, err := chromedp.FullScreenshot(100)(ctx, tg)
+					if err != nil {
+						return err
+					}
+					return os.WriteFile(filepath.Join(shots, "page-"+strings.ReplaceAll(p.hash, "/", "-")+".png"), b, 0o644)
+				}))
+			}
+			require.NoError(t, chromedp.Do(ctx, steps...))
+			require.Contains(t, got, p.want)
+			require.Zero(t, errors, "the page shows an error")
+			require.Empty(t, junk, "the page prints a missing value")
+			checkA11y(t, ctx, axe, p.hash)
+		})
+	}
+
+	// Every resource the pages loaded came from the collector.
+	var urls []string
+	require.NoError(t, chromedp.Do(ctx, evalTo(`performance.getEntriesByType('resource').map(e => e.name).concat([location.href])`, &urls)))
+	require.NotEmpty(t, urls)
+	for _, u := range urls {
+		require.True(t, strings.HasPrefix(u, c.url+"/"), "loaded from another origin: %s", u)
+	}
+}
+
+// axeSource reads axe-core (npm) from SIGHTLINE_TEST_AXE, the path of
+// axe.min.js, which make test installs; without it the accessibility
+// checks are skipped (and fail under SIGHTLINE_REQUIRE_SERVICES=1).
+func axeSource(t *testing.T) string {
+	p := os.Getenv("SIGHTLINE_TEST_AXE")
+	if p == "" {
+		if os.Getenv(storetest.EnvRequire) == "1" {
+			t.Fatal("SIGHTLINE_TEST_AXE is not set: make test installs axe-core with npm and sets it")
+		}
+		t.Log("SIGHTLINE_TEST_AXE not set (path of axe-core's axe.min.js): skipping the accessibility checks")
+		return ""
+	}
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	return string(b)
+}
+
+// checkA11y runs axe-core in the page (injected through DevTools, which
+// the page's CSP does not govern) and fails on any serious or critical
+// WCAG 2 A/AA violation.
+func checkA11y(t *testing.T, ctx context.Context, axe, page string) {
+	t.Helper()
+	if axe == "" {
+		return
+	}
+	var res struct {
+		Passes     int `json:"passes"`
+		Violations []struct {
+			ID     string `json:"id"`
+			Impact string `json:"impact"`
+			Help   string `json:"help"`
+			Nodes  []struct {
+				Target []any `json:"target"`
+			} `json:"nodes"`
+		} `json:"violations"`
+	}
+	var loaded bool
+	require.NoError(t, chromedp.Do(ctx,
+		evalTo(axe+"\n;typeof axe === 'object'", &loaded),
+		evalTo(`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})
+			.then(r => ({passes: r.passes.length, violations: r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')}))`, &res, awaitPromise)))
+	require.True(t, loaded)
+	require.Positive(t, res.Passes, "axe checked nothing")
+	t.Logf("%s: axe-core: %d rules passed, %d serious or critical violations", page, res.Passes, len(res.Violations))
+	for _, v := range res.Violations {
+		targets := []string{}
+		for _, n := range v.Nodes {
+			targets = append(targets, fmt.Sprint(n.Target...))
+		}
+		t.Errorf("%s: accessibility violation %s (%s): %s at %s", page, v.ID, v.Impact, v.Help, strings.Join(targets, "; "))
+	}
+}
+
+// liveTokens lists a token listing's live tokens as "name role".
+func liveTokens(t *testing.T, body []byte) []string {
+	var l struct {
+		Items []struct {
+			Name, Role string
+			Revoked    bool
+		}
+	}
+	require.NoError(t, json.Unmarshal(body, &l), string(body))
+	var out []string
+	for _, it := range l.Items {
+		if !it.Revoked {
+			out = append(out, it.Name+" "+it.Role)
+		}
+	}
+	return out
+}
+
+// auditors lists who an audit page names, as "token_name token_role".
+func auditors(t *testing.T, body []byte) []string {
+	var l struct {
+		Items []struct {
+			TokenName string `json:"token_name"`
+			TokenRole string `json:"token_role"`
+			Route     string `json:"route"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(body, &l), string(body))
+	var out []string
+	for _, it := range l.Items {
+		out = append(out, it.TokenName+" "+it.TokenRole, it.Route)
+	}
+	return out
+}
