@@ -107,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprint(stderr, usage)
 		return errors.New("want: keys rotate [--agent-key], or keys retire-agent-keys")
-	case "version":
+	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "sightline-collector", version.Version)
 		return nil
 	case "-h", "--help", "help":
