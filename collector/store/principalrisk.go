@@ -17,46 +17,8 @@ type PrincipalExposure struct {
 	Stale                        bool
 	Hygiene                      []string
 	// ReadableAssets counts the assets holding current personal data it can
-	// read or write (see PrincipalExposures).
+	// read or write (principalReachSQL in reach.go, at index build).
 	ReadableAssets uint64
-}
-
-// readableSQL counts, per principal, the assets with current personal data
-// it can read or write: through its own grants, the groups it is a member
-// of (the scanners emit one membership per group of a nested chain),
-// "everyone" on its host for local accounts (not groups), and, for a grant
-// on a bucket, every object of that bucket. The same paths as
-// access.PrincipalReach, in one pass over the tables instead of a query
-// per principal: each view is read once or twice, whatever the number of
-// principals. It runs once per read-index build (idx_principal_reach),
-// over that build's assets. The everyone id is wire.LocalPrincipalID(host, "everyone",
-// "") computed in SQL.
-func readableSQL(gen string) string {
-	return `
-SELECT principal_id, uniqExact(asset_id) AS readable FROM (
-	SELECT principal_id, holder FROM (
-		SELECT principal_id, arrayJoin(if(source = 'host' AND principal_type != 'group',
-			[principal_id, lower(hex(substring(SHA256(concat('host', '\0', host, '\0', 'everyone:')), 1, 16)))],
-			[principal_id])) AS holder
-		FROM {db}.current_principals
-		UNION ALL
-		SELECT principal_id, resource_id AS holder FROM {db}.current_entitlements WHERE permission = 'member'
-	)
-) ALL INNER JOIN (
-	SELECT holder, asset_id FROM (
-		SELECT holder, arrayJoin(if(object_id = '', [resource_id], [resource_id, object_id])) AS asset_id FROM (
-			SELECT principal_id AS holder, resource_id FROM {db}.current_entitlements WHERE permission IN ('read', 'write')
-		) ALL LEFT JOIN (
-			SELECT resource_id, object_id FROM (
-				SELECT asset_id AS object_id, concat('s3://', attr_values[indexOf(attr_keys, 'bucket')]) AS bucket_location
-				FROM {db}.idx_assets WHERE gen = ` + gen + ` AND asset_type = 'object'
-			) ALL INNER JOIN (
-				SELECT location AS bucket_location, asset_id AS resource_id FROM {db}.idx_assets WHERE gen = ` + gen + ` AND asset_type = 'bucket'
-			) USING bucket_location
-		) USING resource_id
-	) WHERE asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + gen + ` AND occurrences > 0)
-) USING holder
-GROUP BY principal_id`
 }
 
 // PrincipalExposures lists every current principal with anything the risk
