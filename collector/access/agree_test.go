@@ -114,7 +114,7 @@ func TestReachAgreesEverywhere(t *testing.T) {
 	assets, _, err := s.Assets(ctx, store.AssetFilter{Limit: store.MaxLimit})
 	require.NoError(t, err)
 	require.Len(t, assets, 14)
-	readersOf := map[string][]string{}      // asset id → reader names
+	readersOf := map[string][]string{}     // asset id → reader names
 	readBy := map[string]map[string]bool{} // principal id → asset ids with personal data
 	via := map[string]map[string][]string{}
 	for _, a := range assets {
