@@ -28,25 +28,12 @@ type PrincipalExposure struct {
 // passes over the tables whatever their size.
 func (s *Store) PrincipalExposures(ctx context.Context, staleBefore time.Time) ([]PrincipalExposure, error) {
 	var rows []struct {
-		ID        string    `ch:"principal_id"`
-		Name      string    `ch:"name"`
-		Type      string    `ch:"principal_type"`
-		Source    string    `ch:"source"`
-		Host      string    `ch:"host"`
-		Enabled   int8      `ch:"enabled"`
-		Priv      uint8     `ch:"privileged"`
-		Via       []string  `ch:"privileged_via"`
-		MFA       int8      `ch:"mfa"`
-		LastLogin time.Time `ch:"last_login"`
-		Created   time.Time `ch:"created"`
-		Stale     uint8     `ch:"stale"`
-		Hygiene   []string  `ch:"hygiene"`
-		Readable  uint64    `ch:"readable"`
+		principalRow
+		Created  time.Time `ch:"created"`
+		Readable uint64    `ch:"readable"`
 	}
 	q := `WITH ? AS stale_cutoff
-		SELECT principal_id, name, principal_type, source, host, enabled, privileged, privileged_via, mfa, last_login,
-			` + createdSQL + ` AS created,
-			toUInt8(` + staleSQL + `) AS stale, ` + hygieneSQL + ` AS hygiene, readable
+		SELECT ` + principalRowColumns + `, ` + createdSQL + ` AS created, readable
 		FROM {db}.current_principals ANY LEFT JOIN (
 			SELECT principal_id, readable FROM {db}.idx_principal_reach WHERE gen = ` + curGen + `
 		) USING principal_id
@@ -58,7 +45,7 @@ func (s *Store) PrincipalExposures(ctx context.Context, staleBefore time.Time) (
 	out := make([]PrincipalExposure, len(rows))
 	for i, r := range rows {
 		out[i] = PrincipalExposure{ID: r.ID, Name: r.Name, Type: r.Type, Source: r.Source, Host: r.Host,
-			Enabled: optBool(r.Enabled), Privileged: r.Priv == 1, PrivilegedVia: r.Via, MFA: optBool(r.MFA),
+			Enabled: optBool(r.Enabled), Privileged: r.Privileged == 1, PrivilegedVia: r.Via, MFA: optBool(r.MFA),
 			LastLogin: optTime(r.LastLogin), Created: optTime(r.Created), Stale: r.Stale == 1, Hygiene: r.Hygiene,
 			ReadableAssets: r.Readable}
 	}

@@ -85,7 +85,8 @@ CREATE TABLE IF NOT EXISTS {db}.idx_assets (
     readers      UInt64,
     -- readers that are not privileged principals
     readers_unprivileged UInt64,
-    -- its own (a bucket's region) or its bucket's; '' when not known here
+    -- resolved at build (index.go): its own (a bucket's region), else its
+    -- bucket's, else its host's by the collector's rules (since 0012)
     jurisdiction String,
     -- the asset's place in (location, asset_id) order: the asset list sorts
     -- and breaks ties on this number instead of the strings, and a page's
@@ -135,7 +136,7 @@ CREATE TABLE IF NOT EXISTS {db}.idx_risk_top (
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY rank;
 
 -- How many assets with personal data each principal can read or write
--- (store/principalrisk.go), the costly part of principal risk.
+-- (principalReachSQL in store/reach.go), the costly part of principal risk.
 CREATE TABLE IF NOT EXISTS {db}.idx_principal_reach (
     gen          UInt64,
     principal_id String,
