@@ -170,3 +170,22 @@ func TestDeclareViewsOnlyWhenChanged(t *testing.T) {
 	require.NoError(t, s.Select(ctx, &cols, `SELECT count() AS n FROM system.columns WHERE database = ? AND table = 'current_scans'`, s.Database()))
 	require.Equal(t, uint64(5), cols[0].N)
 }
+
+// An index built before migration 0012 has no reach tables: the upgrade
+// forgets it, so readers wait for a new build.
+func TestUpgradeForgetsOldIndexBuilds(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.Open(t)
+	_, err := s.MigrateUpTo(ctx, 11)
+	require.NoError(t, err)
+	require.NoError(t, s.Exec(ctx, `INSERT INTO {db}.idx_builds (gen, watermark, built_at, duration_ms, findings, assets) SELECT 7, 7, now(), 1, 0, 0`))
+	st, err := s.IndexState(ctx)
+	require.NoError(t, err)
+	require.Equal(t, uint64(7), st.Gen)
+	_, err = s.Migrate(ctx)
+	require.NoError(t, err)
+	st, err = s.IndexState(ctx)
+	require.NoError(t, err)
+	require.Zero(t, st.Gen)
+	require.False(t, st.Fresh())
+}

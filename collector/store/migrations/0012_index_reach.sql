@@ -40,3 +40,9 @@ CREATE TABLE IF NOT EXISTS {db}.idx_grants (
 -- (system rows of idx_summary only).
 ALTER TABLE {db}.idx_summary ADD COLUMN jurisdiction String;
 ALTER TABLE {db}.idx_summary ADD COLUMN public UInt8;
+
+-- Builds made before this migration have none of the above: forget them,
+-- so the next read waits for a build instead of answering from one that
+-- lists no readers and no jurisdictions. Their partitions go with the
+-- next builds' clean-up (CommitIndex).
+TRUNCATE TABLE {db}.idx_builds;
