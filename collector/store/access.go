@@ -216,6 +216,13 @@ func (s *Store) Entitlements(ctx context.Context, resourceIDs, principalIDs []st
 		conds = append(conds, "permission = ?")
 		args = append(args, permission)
 	}
+	return s.selectEntitlements(ctx, "reading entitlements", ` WHERE `+strings.Join(conds, " AND "), args...)
+}
+
+// selectEntitlements reads current entitlements matching where (a WHERE
+// clause with ? placeholders for args), ordered by principal, resource and
+// permission, at most 100,000.
+func (s *Store) selectEntitlements(ctx context.Context, what, where string, args ...any) ([]Entitlement, error) {
 	var rows []struct {
 		PrincipalID  string   `ch:"principal_id"`
 		ResourceID   string   `ch:"resource_id"`
@@ -227,10 +234,10 @@ func (s *Store) Entitlements(ctx context.Context, resourceIDs, principalIDs []st
 		Host         string   `ch:"host"`
 	}
 	q := `SELECT principal_id, resource_id, resource_type, permission, via, privileged, source, host
-		FROM {db}.current_entitlements WHERE ` + strings.Join(conds, " AND ") + `
+		FROM {db}.current_entitlements` + where + `
 		ORDER BY principal_id, resource_id, permission LIMIT 100000`
 	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, s.wrap("reading entitlements", err)
+		return nil, s.wrap(what, err)
 	}
 	out := make([]Entitlement, len(rows))
 	for i, r := range rows {
