@@ -23,18 +23,12 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/sightline-dev/sightline/agent/awsclient"
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/enroll"
-	"github.com/sightline-dev/sightline/agent/fsscan"
-	"github.com/sightline-dev/sightline/agent/hostscan"
-	"github.com/sightline-dev/sightline/agent/iamscan"
-	"github.com/sightline-dev/sightline/agent/ldapscan"
+	"github.com/sightline-dev/sightline/agent/jobs"
 	"github.com/sightline-dev/sightline/agent/runner"
-	"github.com/sightline-dev/sightline/agent/s3scan"
 	"github.com/sightline-dev/sightline/agent/transport"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
-	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/version"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -52,6 +46,10 @@ const usage = `usage:
                           [--insecure-http] [--config FILE] [--data-dir DIR]
   sightline-agent run     --config FILE
   sightline-agent version
+
+Every scan also takes --data-dir DIR (the enrolled agent id and token key) and
+--log-level LEVEL. A scan that could not run or failed exits 1 with the
+reason; a partial one exits 0 and logs its problems.
 
 The LDAP password comes from --password-file or SIGHTLINE_LDAP_PASSWORD, never
 a flag. The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
@@ -80,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "scan":
 		if len(args) < 2 {
 			fmt.Fprint(stderr, usage)
-			return errors.New("want: scan fs or scan host")
+			return fmt.Errorf("want: scan %s", strings.Join(jobs.Names(), "|"))
 		}
 		switch args[1] {
 		case "fs":
@@ -94,7 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		case "iam":
 			return scanIAM(ctx, args[2:], stdout, stderr)
 		default:
-			return fmt.Errorf("unknown scanner %q (this build has: fs, host, ldap, s3, iam)", args[1])
+			return fmt.Errorf("unknown scanner %q (this build has: %s)", args[1], strings.Join(jobs.Names(), ", "))
 		}
 	case "enroll":
 		return enrollCmd(ctx, args[1:], stdout, stderr)
@@ -139,9 +137,10 @@ func tokenKey(dataDir string, log *slog.Logger) ([]byte, string) {
 	return k, ""
 }
 
+// scanFS prints the files with personal data and their findings, as
+// records or a table.
 func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scan fs", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, common := scanFlags("fs", config.Default().DataDir, "warn", stderr)
 	var paths, includes, excludes multi
 	fs.Var(&paths, "path", "directory or file to scan (repeatable)")
 	fs.Var(&includes, "include", "glob of file names or paths to scan; others are skipped (repeatable)")
@@ -151,8 +150,6 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	statePath := fs.String("state", "", "incremental scan state file: unchanged files are not read again (default: full scan)")
 	maxMB := fs.Float64("max-mb-per-sec", 0, "cap the read rate in MiB/s (0: no cap)")
 	crossFS := fs.Bool("cross-fs", false, "descend into other mounted file systems")
-	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", config.Default().DataDir), "agent data directory (for the enrolled token key)")
-	logLevel := fs.String("log-level", "warn", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -167,70 +164,35 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return fmt.Errorf("scan fs: --path %s: %w", p, err)
 		}
 	}
-	log := sharedconfig.Logger(*logLevel, stderr)
-	key, agentID := tokenKey(*dataDir, log)
-	tok := pii.NewTokenizer(key)
-	var state *fsscan.State
-	if *statePath != "" {
-		var err error
-		if state, err = fsscan.LoadState(*statePath, tok); err != nil {
-			log.Warn(err.Error())
-		}
-	}
+	scans := config.Default().Scans
+	scans.FS = config.FSScan{Paths: paths, Include: includes, Exclude: excludes, MaxFileSize: *maxSize,
+		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS}
 	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	if *format == "table" {
 		out = newTableSink(stdout)
 	}
-	res, err := fsscan.Scan(ctx, fsscan.Options{
-		Paths: paths, Include: includes, Exclude: excludes, MaxFileSize: *maxSize,
-		Detector: pii.NewDefault(), Tokenizer: tok, AgentID: agentID, Logger: log, State: state,
-		MaxBytesPerSec: int64(*maxMB * (1 << 20)), CrossFilesystems: *crossFS,
-	}, out.Emit)
-	if err != nil {
-		return err
-	}
-	if state != nil {
-		if err := state.Save(); err != nil {
-			return err
-		}
-	}
-	return out.Close(res)
+	return common.run(ctx, "fs", scans, func(string) string { return *statePath }, out)
 }
 
 // scanHost prints the host's accounts, privileges and keys as records.
 func scanHost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scan host", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, common := scanFlags("host", "", "info", stderr)
 	root := fs.String("root", "/", "root of the system to read (a mounted image, a fixture)")
-	hostName := fs.String("host", "", "host name to report (default: this host's)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", ""), "agent data directory (for the enrolled agent id)")
+	fs.StringVar(&common.host, "host", "", "host name to report (default: this host's)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fi, err := os.Stat(*root); err != nil || !fi.IsDir() {
 		return fmt.Errorf("scan host: --root %s is not a readable directory", *root)
 	}
-	log := sharedconfig.Logger(*logLevel, stderr)
-	agentID := ""
-	if c, err := enroll.Load(config.Config{DataDir: *dataDir}.CredentialsPath()); err == nil {
-		agentID = c.AgentID // host records carry no tokens: no key needed
-	}
-	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
-	res, err := hostscan.Scan(ctx, hostscan.Options{Root: *root, Host: *hostName, AgentID: agentID, Logger: log}, out.Emit)
-	if err != nil {
-		return err
-	}
-	for _, e := range res.Errors {
-		log.Warn("host scan problem", "problem", e)
-	}
-	return nil
+	scans := config.Default().Scans
+	scans.Host.Root = *root
+	return common.run(ctx, "host", scans, nil, &ndjsonSink{enc: wire.NewEncoder(stdout)})
 }
 
 // scanLDAP prints a directory's identities and memberships as records.
 func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scan ldap", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, common := scanFlags("ldap", "", "info", stderr)
 	var privileged multi
 	url := fs.String("url", "", "ldap://host:389 or ldaps://host:636")
 	base := fs.String("base-dn", "", "where to search")
@@ -241,42 +203,23 @@ func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	skip := fs.Bool("tls-skip-verify", false, "do not verify the server's certificate (test directories only)")
 	pause := fs.Duration("page-pause", 0, "pause between pages of 500 entries, to spare a production server")
 	fs.Var(&privileged, "privileged-group", "DN of a group whose transitive members are privileged (repeatable)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *url == "" || *base == "" {
 		return errors.New("scan ldap: --url and --base-dn are required")
 	}
-	pw := os.Getenv("SIGHTLINE_LDAP_PASSWORD")
-	if *pwFile != "" {
-		b, err := os.ReadFile(*pwFile)
-		if err != nil {
-			return fmt.Errorf("scan ldap: reading --password-file: %w", err)
-		}
-		pw = strings.TrimRight(string(b), "\r\n")
-	}
-	log := sharedconfig.Logger(*logLevel, stderr)
-	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
-	res, err := ldapscan.Scan(ctx, ldapscan.Options{URL: *url, BaseDN: *base, BindDN: *bindDN, Password: pw,
-		StartTLS: *startTLS, CAFile: *caFile, SkipVerify: *skip, PagePause: *pause, PrivilegedGroups: privileged,
-		Logger: log}, out.Emit)
-	if err != nil {
-		return err
-	}
-	for _, e := range res.Errors {
-		log.Warn("ldap scan problem", "problem", e)
-	}
-	return nil
+	scans := config.Default().Scans
+	l := &scans.LDAP
+	l.URL, l.BaseDN, l.BindDN, l.PasswordFile, l.StartTLS, l.CAFile = *url, *base, *bindDN, *pwFile, *startTLS, *caFile
+	l.TLSSkipVerify, l.PagePause, l.PrivilegedGroups = *skip, *pause, privileged
+	return common.run(ctx, "ldap", scans, nil, &ndjsonSink{enc: wire.NewEncoder(stdout)})
 }
 
 // scanS3 prints buckets, sampled objects with personal data and their
-// findings as records. Credentials come from the AWS SDK's standard chain
-// (environment, shared config and profiles, web identity, instance and
-// task roles), with its adaptive retryer.
+// findings as records. Credentials come from the AWS SDK's standard chain.
 func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scan s3", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, common := scanFlags("s3", "", "info", stderr)
 	var buckets multi
 	fs.Var(&buckets, "bucket", "bucket to scan (repeatable; default every bucket listed)")
 	prefix := fs.String("prefix", "", "only keys under this prefix")
@@ -288,67 +231,69 @@ func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	perObject := fs.Int64("bytes-per-object", 1<<20, "bytes read from each object")
 	randomStart := fs.Bool("random-start", false, "read big text objects from an offset fixed by the key, not the top")
 	account := fs.String("account", "", "AWS account id, for ids and locations")
-	dataDir := fs.String("data-dir", envOr("SIGHTLINE_DATA_DIR", ""), "agent data directory (for the enrolled token key)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := sharedconfig.Logger(*logLevel, stderr)
-	client, err := awsclient.S3(ctx, *region, *endpoint, *pathStyle)
-	if err != nil {
-		return fmt.Errorf("scan s3: %w", err)
-	}
-	var control s3scan.ControlAPI
-	if *account != "" && *endpoint == "" { // account Block Public Access lives in S3 Control
-		if control, err = awsclient.S3Control(ctx, *region, ""); err != nil {
-			return fmt.Errorf("scan s3: %w", err)
-		}
-	}
-	key, agentID := tokenKey(*dataDir, log)
-	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
-	res, err := s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: buckets, Prefix: *prefix, SamplePercent: *percent,
-		MaxObjects: *maxObjects, BytesPerObject: *perObject, RandomStart: *randomStart, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer(key),
-		Account: *account, AgentID: agentID, Logger: log}, out.Emit)
-	if err != nil {
-		return err
-	}
-	for _, e := range res.Errors {
-		log.Warn("s3 scan problem", "problem", e)
-	}
-	if res.Status == wire.StatusFailed {
-		return errors.New("scan s3: " + strings.Join(res.Errors, "; "))
-	}
-	return nil
+	scans := config.Default().Scans
+	scans.S3 = config.S3Scan{Region: *region, Endpoint: *endpoint, PathStyle: *pathStyle, Buckets: buckets, Prefix: *prefix,
+		SamplePercent: *percent, MaxObjects: *maxObjects, BytesPerObject: *perObject, RandomStart: *randomStart, Account: *account}
+	return common.run(ctx, "s3", scans, nil, &ndjsonSink{enc: wire.NewEncoder(stdout)})
 }
 
 // scanIAM prints an account's identities, their privileges and hygiene.
 func scanIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("scan iam", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs, common := scanFlags("iam", "", "info", stderr)
 	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "region for the API calls")
 	endpoint := fs.String("endpoint", "", "IAM endpoint override")
 	account := fs.String("account", "", "AWS account id, for ids")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	log := sharedconfig.Logger(*logLevel, stderr)
-	client, err := awsclient.IAM(ctx, *region, *endpoint)
-	if err != nil {
-		return fmt.Errorf("scan iam: %w", err)
+	scans := config.Default().Scans
+	scans.IAM = config.IAMScan{Region: *region, Endpoint: *endpoint, Account: *account}
+	return common.run(ctx, "iam", scans, nil, &ndjsonSink{enc: wire.NewEncoder(stdout)})
+}
+
+// oneShot holds the flags every scan subcommand has.
+type oneShot struct {
+	dataDir, logLevel, host string
+	stderr                  io.Writer
+}
+
+// scanFlags starts a scan subcommand's flag set with the flags they share.
+func scanFlags(name, dataDir, logLevel string, stderr io.Writer) (*flag.FlagSet, *oneShot) {
+	fs := flag.NewFlagSet("scan "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &oneShot{stderr: stderr}
+	fs.StringVar(&o.dataDir, "data-dir", envOr("SIGHTLINE_DATA_DIR", dataDir), "agent data directory (for the enrolled agent id and token key)")
+	fs.StringVar(&o.logLevel, "log-level", logLevel, "debug, info, warn or error")
+	return fs, o
+}
+
+// run runs scanner name once from the job table into out, under the exit
+// rule of package jobs: a scan that could not run or failed is an error
+// (the command exits 1); a partial one logs its problems and succeeds.
+func (o *oneShot) run(ctx context.Context, name string, scans config.Scans, statePath func(string) string, out recordSink) error {
+	log := sharedconfig.Logger(o.logLevel, o.stderr)
+	entry, _ := jobs.Lookup(name)
+	env := jobs.Env{Host: o.host, Logger: log, StatePath: statePath}
+	if entry.Tokens {
+		env.TokenKey, env.AgentID = tokenKey(o.dataDir, log)
+	} else if c, err := enroll.Load(config.Config{DataDir: o.dataDir}.CredentialsPath()); err == nil {
+		env.AgentID = c.AgentID // these records carry no tokens: no key needed
 	}
-	out := &ndjsonSink{enc: wire.NewEncoder(stdout)}
-	res, err := iamscan.Scan(ctx, iamscan.Options{Client: client, Account: *account, Logger: log}, out.Emit)
+	job, err := entry.Build(ctx, scans, env)
 	if err != nil {
 		return err
 	}
-	for _, e := range res.Errors {
-		log.Warn("iam scan problem", "problem", e)
+	res, err := jobs.Once(ctx, job, out.Emit, log)
+	if res == nil {
+		return err
 	}
-	if res.Status == wire.StatusFailed {
-		return errors.New("scan iam: " + strings.Join(res.Errors, "; "))
+	if cerr := out.Close(res); err == nil {
+		err = cerr
 	}
-	return nil
+	return err
 }
 
 func envOr(name, def string) string {

@@ -245,3 +245,26 @@ func TestEnrollSecretFile(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "from-env", got)
 }
+
+// One exit rule for every scan subcommand: a scan that failed (here: a
+// root with no /etc/passwd) prints its scan record and exits non-zero
+// with the reason; one that ran succeeds.
+func TestScanExitRule(t *testing.T) {
+	empty := t.TempDir()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"scan", "host", "--root", empty, "--host", "h1"}, &out, &errOut)
+	require.ErrorContains(t, err, "host scan failed")
+	require.Contains(t, out.String(), `"status":"failed"`)
+
+	root := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "etc"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "etc", "passwd"), []byte("root:x:0:0:root:/root:/bin/bash\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "etc", "group"), []byte("root:x:0:\n"), 0o644))
+	out.Reset()
+	require.NoError(t, run(context.Background(), []string{"scan", "host", "--root", root, "--host", "h1"}, &out, &errOut))
+	require.Contains(t, out.String(), `"kind":"scan"`)
+	require.NotContains(t, out.String(), `"status":"failed"`)
+
+	err = run(context.Background(), []string{"scan", "nfs"}, &out, &errOut)
+	require.EqualError(t, err, `unknown scanner "nfs" (this build has: fs, host, ldap, s3, iam)`)
+}

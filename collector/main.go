@@ -49,6 +49,17 @@ const usage = `usage:
   sightline-collector token revoke ID [--config FILE]
         ID: a token's id from token list (8 or more hex digits); running collectors
         stop accepting it within their auth cache TTL (30s)
+  sightline-collector keys rotate [--config FILE]
+        move every stored token to a new encryption key in the key file and drop the old key;
+        every collector of the database must be stopped; if interrupted, run it again to finish;
+        then copy the key file (mode 0600) to the database's other collector hosts
+  sightline-collector keys rotate --agent-key [--config FILE]
+        give agents a new token key (K1): new enrollments get it, the old one is kept so
+        subject search still finds what agents enrolled before send; collectors stopped;
+        then enroll every agent again and copy the key file to the other collector hosts
+  sightline-collector keys retire-agent-keys [--force] [--config FILE]
+        drop the replaced agent token keys once every agent enrolled again; refused while
+        agents enrolled before the rotation have findings, unless --force
   sightline-collector version
 `
 
@@ -86,6 +97,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprint(stderr, usage)
 		return errors.New("want: token create --role ROLE, token list, or token revoke ID")
+	case "keys":
+		if len(args) >= 2 && args[1] == "rotate" {
+			return keysRotate(ctx, args[2:], stdout, stderr)
+		}
+		if len(args) >= 2 && args[1] == "retire-agent-keys" {
+			return keysRetireAgentKeys(ctx, args[2:], stdout, stderr)
+		}
+		fmt.Fprint(stderr, usage)
+		return errors.New("want: keys rotate [--agent-key], or keys retire-agent-keys")
 	case "version":
 		fmt.Fprintln(stdout, "sightline-collector", version.Version)
 		return nil
@@ -142,7 +162,12 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.Close()
-	if _, err := openKeys(ctx, c, st, log); err != nil {
+	lease, err := holdLease(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
+	if _, err := openKeys(ctx, c, st, lease, log); err != nil {
 		return err
 	}
 	log.Info("schema up to date", "database", c.ClickHouse.Database)
@@ -251,7 +276,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	ks, err := openKeys(ctx, c, st, log)
+	// The lease comes before the keys: a key rotation refuses to run while
+	// a collector holds one, and Open refuses to start during a rotation.
+	lease, err := holdLease(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	defer lease.Release(context.WithoutCancel(ctx))
+	ks, err := openKeys(ctx, c, st, lease, log)
 	if err != nil {
 		return err
 	}
@@ -371,12 +403,72 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, certs *tlsserve.Serv
 // the move to collector-keyed tokens (keys.Open). serve and migrate call
 // it after the schema migrations; the token commands do not, so that
 // running them as another user never creates the key file.
-func openKeys(ctx context.Context, c config.Config, st *store.Store, log *slog.Logger) (*keys.Keys, error) {
-	ks, err := keys.Open(ctx, keys.Options{Path: c.KeyFile, Store: st, Logger: log})
+func openKeys(ctx context.Context, c config.Config, st *store.Store, lease *keys.Lease, log *slog.Logger) (*keys.Keys, error) {
+	ks, err := keys.Open(ctx, keys.Options{Path: c.KeyFile, Store: st, Logger: log, LeaseID: lease.ID()})
 	if err != nil {
 		return nil, fmt.Errorf("key_file: %w", err)
 	}
 	return ks, nil
+}
+
+// holdLease announces this process as a running collector of the
+// database until it exits (keys.HoldLease).
+func holdLease(ctx context.Context, st *store.Store, log *slog.Logger) (*keys.Lease, error) {
+	return keys.HoldLease(ctx, keys.LeaseOptions{Store: st, Logger: log})
+}
+
+func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := flags("keys rotate", stderr)
+	agentKey := fs.Bool("agent-key", false, "rotate the agents' token key K1 instead of the stored tokens' encryption key")
+	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if fs.NArg() > 0 {
+		return errors.New("want: keys rotate [--agent-key] [--config FILE]")
+	}
+	if *agentKey {
+		if _, err := keys.RotateAgentKey(ctx, keys.AgentKeyOptions{Path: c.KeyFile, Store: st, Logger: log}); err != nil {
+			return fmt.Errorf("key_file: %w", err)
+		}
+		fmt.Fprintf(stdout, "agents' token key replaced in %s; the old one is kept for subject search.\ncopy %s (mode 0600) to every other collector host, start the collectors, enroll every agent again (it rescans in full), then run `keys retire-agent-keys`.\n", c.KeyFile, c.KeyFile)
+		return nil
+	}
+	res, err := keys.Rotate(ctx, keys.RotateOptions{Path: c.KeyFile, Store: st, Logger: log})
+	if err != nil {
+		return fmt.Errorf("key_file: %w", err)
+	}
+	verb := "rotated"
+	if res.Resumed {
+		verb = "finished the rotation"
+	}
+	fmt.Fprintf(stdout, "%s: stored tokens moved from key generation %d to %d (%d findings rewritten); the old key is gone from %s.\ncopy %s (mode 0600) to every other collector host of this database before starting them.\n",
+		verb, res.From, res.To, res.Findings, c.KeyFile, c.KeyFile)
+	return nil
+}
+
+func keysRetireAgentKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs, cfgPath := flags("keys retire-agent-keys", stderr)
+	force := fs.Bool("force", false, "retire even though agents enrolled before the rotation still have findings (they are no longer found by subject search)")
+	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if fs.NArg() > 0 {
+		return errors.New("want: keys retire-agent-keys [--force] [--config FILE]")
+	}
+	n, err := keys.RetireAgentKeys(ctx, keys.AgentKeyOptions{Path: c.KeyFile, Store: st, Logger: log, Force: *force})
+	if err != nil {
+		return fmt.Errorf("key_file: %w", err)
+	}
+	if n == 0 {
+		fmt.Fprintln(stdout, "no previous agent token key to retire")
+		return nil
+	}
+	fmt.Fprintf(stdout, "retired %d previous agent token key(s) from %s; copy it (mode 0600) to every other collector host.\n", n, c.KeyFile)
+	return nil
 }
 
 func jurisdictions(js []config.Jurisdiction) []datamap.HostRule {

@@ -207,8 +207,5 @@ func (c Config) validate() error {
 // CredentialsPath is where enrollment stores the agent's identity.
 func (c Config) CredentialsPath() string { return filepath.Join(c.DataDir, "credentials.json") }
 
-// FSStatePath is the file scanner's incremental state.
-func (c Config) FSStatePath() string { return filepath.Join(c.DataDir, "fs-state.json") }
-
 // SpoolDir is the spool's directory.
 func (c Config) SpoolDir() string { return filepath.Join(c.DataDir, "spool") }

@@ -5,11 +5,8 @@ package fsscan
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -20,6 +17,8 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/sightline-dev/sightline/agent/content"
+	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/safeio"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -34,7 +33,7 @@ type Options struct {
 	// Exclude holds filepath.Match globs, matched against the base name and
 	// the full path; a matching directory is not entered.
 	Exclude     []string
-	MaxFileSize int64
+	MaxFileSize int64 // default 100 MiB
 	Detector    pii.Detector
 	Tokenizer   *pii.Tokenizer
 	Host        string
@@ -69,23 +68,11 @@ type Options struct {
 // pseudo file systems never worth reading.
 var skipRoots = map[string]bool{"/proc": true, "/sys": true, "/dev": true}
 
-// binarySniff is how much of a file is checked for a NUL byte.
-const binarySniff = 8 << 10
-
-// readSize is how much of a file is read at a time, as ripgrep does; the
-// detectors run over each read while it is still in the CPU cache. (Whole
-// 1 MiB reads measured the same total time on the bench, with the kernel's
-// copy a quarter of the profile.)
-const readSize = 64 << 10
-
-// chunkSize bounds one detector window: a line longer than this is cut.
-const chunkSize = 1 << 20
-
 type fileResult struct {
 	path      string
 	info      fs.FileInfo
 	size      int64
-	members   []member
+	members   []content.Member
 	unchanged bool
 	skipped   bool
 	// skipReason, for a file the open refused (no longer a regular file,
@@ -109,12 +96,6 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, errors.New("fsscan: Detector and Tokenizer are required")
 	}
 	o = o.withDefaults()
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
 	if o.Host == "" {
 		o.Host, _ = os.Hostname()
 	}
@@ -123,16 +104,10 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			return nil, fmt.Errorf("fsscan: bad glob %q: %w", g, err)
 		}
 	}
-	var limiter *rate.Limiter
-	if o.MaxBytesPerSec > 0 {
-		limiter = rate.NewLimiter(rate.Limit(o.MaxBytesPerSec), max(int(o.MaxBytesPerSec), chunkSize))
-	}
-	started := o.Now().UTC().Truncate(time.Second)
-	scanID := newScanID()
-	o.State.begin()
-	env := func(kind string) wire.Record {
-		return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Host}
-	}
+	limiter := content.NewLimiter(o.MaxBytesPerSec)
+	run := scanrun.Begin(scanrun.Options{Scanner: "fs", Source: wire.SourceFS, Host: o.Host, AgentID: o.AgentID, Now: o.Now})
+	o.State.Begin()
+	env := run.Record
 
 	paths := make(chan walked, 64)
 	results := make(chan fileResult, 64)
@@ -202,13 +177,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		workWG.Add(1)
 		go func() {
 			defer workWG.Done()
-			buf := make([]byte, 0, 64<<10)
+			sc := content.NewScanner(o.content(limiter))
 			for p := range paths {
 				if ctx.Err() != nil {
 					continue // stopping: drain what the walk queued, read nothing
 				}
-				var r fileResult
-				r, buf = scanFile(ctx, p.path, p.seen, o, limiter, buf)
+				r := scanFile(ctx, p.path, p.seen, o, sc)
 				select {
 				case results <- r:
 				case <-ctx.Done():
@@ -219,14 +193,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	go func() { walkWG.Wait(); workWG.Wait(); close(results); close(walkErrs) }()
 
-	stats := map[string]int64{"files": 0, "bytes": 0, "skipped": 0, "errors": 0, "assets_with_pii": 0, "unchanged": 0}
-	var errs []string
-	addErr := func(msg string) {
-		stats["errors"]++
-		if len(errs) < wire.MaxErrors {
-			errs = append(errs, msg)
-		}
+	stats := run.Stats
+	for _, k := range []string{"files", "bytes", "skipped", "assets_with_pii", "unchanged"} {
+		stats[k] = 0
 	}
+	addErr := run.Problem
 	var emitErr error
 	names := newIDNames()
 	for results != nil || walkErrs != nil {
@@ -254,7 +225,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				continue
 			}
 			stats["files"]++
-			o.State.remember(r.path, r.info, r.members)
+			remember(o.State, r.path, r.info, r.members)
 			if r.unchanged {
 				stats["unchanged"]++
 			} else {
@@ -283,23 +254,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, fmt.Errorf("fs scan cancelled: %w", err)
 	}
 
-	finished := o.Now().UTC()
-	scan := env(wire.KindScan)
-	scan.Scanner = "fs"
-	scan.StartedAt, scan.FinishedAt = &started, &finished
-	scan.Stats, scan.Errors = stats, errs
-	switch {
-	case readable == 0:
-		scan.Status = wire.StatusFailed
-	case stats["errors"] > 0:
-		scan.Status = wire.StatusPartial
-	default:
-		scan.Status = wire.StatusOK
+	status := run.Status()
+	if readable == 0 {
+		status = wire.StatusFailed
 	}
-	if err := emit(&scan); err != nil {
-		return nil, err
-	}
-	return &scan, nil
+	return run.Finish(status, emit)
 }
 
 // emitFile emits an asset and its pii records for the file itself and for
@@ -368,67 +327,53 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 				return n, err
 			}
 		}
-		for _, res := range m.Results {
-			rec := env(wire.KindPII)
-			rec.AssetID, rec.Location = id, loc
-			rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
-			rec.Count, rec.Distinct = res.Count, res.Distinct
-			rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
-			if err := emit(&rec); err != nil {
-				return n, err
-			}
+		if err := content.EmitFindings(env, id, loc, m.Results, emit); err != nil {
+			return n, err
 		}
 	}
 	return n, nil
 }
 
-// scanFile reads one file whole (bounded by MaxFileSize) and detects. The
-// buffer is reused across files by one worker.
+// scanFile reads one file whole (bounded by MaxFileSize) and detects,
+// through sc, which one worker reuses across files.
 //
 // The open never blocks and never follows a symlink, and what it opened
 // must be the regular file the walk saw: a FIFO, device or symlink swapped
 // in since is refused (skipped and reported), never read.
-func scanFile(ctx context.Context, p string, seen fs.FileInfo, o Options, limiter *rate.Limiter, buf []byte) (fileResult, []byte) {
+func scanFile(ctx context.Context, p string, seen fs.FileInfo, o Options, sc *content.Scanner) fileResult {
 	r := fileResult{path: p}
 	f, err := safeio.OpenSeen(p, seen)
 	if safeio.Skipped(err) {
 		r.skipped, r.skipReason = true, err.Error()
-		return r, buf
+		return r
 	}
 	if err != nil {
 		r.err = err
-		return r, buf
+		return r
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
 		r.err = err
-		return r, buf
+		return r
 	}
 	r.info = info
 	if !info.Mode().IsRegular() || info.Size() > o.MaxFileSize {
 		r.skipped = true
-		return r, buf
+		return r
 	}
-	if ms, ok := o.State.unchanged(p, info); ok {
+	if ms, ok := unchanged(o.State, p, info); ok {
 		r.members, r.unchanged, r.size = ms, true, info.Size()
-		return r, buf
+		return r
 	}
-	if cap(buf) < chunkSize+readSize {
-		buf = make([]byte, 0, chunkSize+readSize)
-	}
-	fctx, cancel := context.WithTimeout(ctx, o.MaxFileTime)
-	defer cancel()
-	fsc := &fileScan{parent: ctx, ctx: fctx, o: o, limiter: limiter, budget: &expandBudget{left: o.MaxExpandedBytes}, path: p, buf: buf}
-	err = fsc.content("", f, f, info.Size(), 0)
-	r.members, r.size = fsc.members, fsc.read
-	if len(r.members) == 1 && r.members[0].binary {
+	r.members, r.size, err = sc.Read(ctx, p, f, f, info.Size())
+	if len(r.members) == 1 && r.members[0].Binary() {
 		r.skipped = true
 	}
 	if err != nil {
 		r.err = fmt.Errorf("%s: %w", p, err)
 	}
-	return r, buf
+	return r
 }
 
 // excluded reports whether p's base name or full path matches a glob.
@@ -445,12 +390,6 @@ func excluded(globs []string, p string) bool {
 	return false
 }
 
-func newScanID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // withDefaults fills the limits a caller left at zero.
 func (o Options) withDefaults() Options {
 	if o.MaxFileSize <= 0 {
@@ -459,50 +398,13 @@ func (o Options) withDefaults() Options {
 	if o.Concurrency <= 0 {
 		o.Concurrency = 2
 	}
-	if o.MaxExpandedBytes <= 0 {
-		o.MaxExpandedBytes = 1 << 30
-	}
-	if o.MaxMembers <= 0 {
-		o.MaxMembers = 10000
-	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = 3
-	}
-	if o.MaxFileTime <= 0 {
-		o.MaxFileTime = 5 * time.Minute
-	}
+	c := o.content(nil).WithDefaults()
+	o.MaxExpandedBytes, o.MaxMembers, o.MaxDepth, o.MaxFileTime = c.MaxExpandedBytes, c.MaxMembers, c.MaxDepth, c.MaxFileTime
 	return o
 }
 
-// StreamResult is what one stream, or one member of it when it is an
-// archive, held.
-type StreamResult struct {
-	Member  string // "" for the stream itself; nested members joined by "!/"
-	Results []pii.Result
-	Partial string // why it was not read to the end
-}
-
-// ScanStream reads one stream that is not a local file (an object's body)
-// through the same format readers as files: gzip, zip, tar, Office
-// documents, PDF, UTF-16, and CSV/TSV, JSON/NDJSON and XML by name. Zip
-// archives and PDFs are buffered up to 16 MiB. It returns what was found
-// and how many bytes were read; binary content gives no results.
-func ScanStream(ctx context.Context, name string, r io.Reader, o Options) ([]StreamResult, int64, error) {
-	if o.Detector == nil || o.Tokenizer == nil {
-		return nil, 0, errors.New("fsscan: Detector and Tokenizer are required")
-	}
-	o = o.withDefaults()
-	fctx, cancel := context.WithTimeout(ctx, o.MaxFileTime)
-	defer cancel()
-	f := &fileScan{parent: ctx, ctx: fctx, o: o, budget: &expandBudget{left: o.MaxExpandedBytes}, path: name,
-		buf: make([]byte, 0, chunkSize+readSize)}
-	err := f.content("", r, nil, -1, 0)
-	var out []StreamResult
-	for _, m := range f.members {
-		if m.binary {
-			continue
-		}
-		out = append(out, StreamResult{Member: m.Name, Results: m.Results, Partial: m.Partial})
-	}
-	return out, f.read, err
+// content is what reading one file's content needs of the options.
+func (o Options) content(limiter *rate.Limiter) content.Options {
+	return content.Options{Detector: o.Detector, Tokenizer: o.Tokenizer, MaxFileSize: o.MaxFileSize, MaxExpandedBytes: o.MaxExpandedBytes,
+		MaxMembers: o.MaxMembers, MaxDepth: o.MaxDepth, MaxFileTime: o.MaxFileTime, Limiter: limiter}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/spool"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/pii/evalcorpus"
@@ -207,7 +208,7 @@ func TestLargeFileStreamsInChunks(t *testing.T) {
 	dir := t.TempDir()
 	var b strings.Builder
 	emails := 0
-	for i := 1; b.Len() < 3*chunkSize+12345; i++ {
+	for i := 1; b.Len() < 3*(1<<20)+12345; i++ {
 		if i%997 == 0 {
 			fmt.Fprintf(&b, "line %d user%d@example.com and 4111 1111 1111 1111\n", i, i)
 			emails++
@@ -414,7 +415,7 @@ func FuzzScanFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name uint8, data []byte) {
 		p := filepath.Join(t.TempDir(), names[int(name)%len(names)])
 		require.NoError(t, os.WriteFile(p, data, 0o600))
-		r, _ := scanFile(context.Background(), p, nil, o, nil, nil)
+		r := scanFile(context.Background(), p, nil, o, content.NewScanner(o.content(nil)))
 		for _, m := range r.members {
 			for _, res := range m.Results {
 				require.LessOrEqual(t, len(res.Samples), pii.MaxSamples)

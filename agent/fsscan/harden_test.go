@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
+	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -39,7 +40,7 @@ func TestScanFileRefusesWhatWasSwappedAfterTheWalk(t *testing.T) {
 			}
 			require.NoError(t, swap(p))
 			done := make(chan fileResult, 1)
-			go func() { r, _ := scanFile(context.Background(), p, seen, o, nil, nil); done <- r }()
+			go func() { done <- scanFile(context.Background(), p, seen, o, content.NewScanner(o.content(nil))) }()
 			select {
 			case r := <-done:
 				require.NoError(t, r.err)
@@ -82,5 +83,5 @@ func TestStateNeverFollowsPlantedSymlinks(t *testing.T) {
 	require.True(t, fi.Mode().IsRegular())
 	again, err := LoadState(statePath, tok)
 	require.NoError(t, err)
-	require.Len(t, again.prev, 1)
+	require.Equal(t, 1, again.Len())
 }

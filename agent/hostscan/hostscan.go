@@ -9,8 +9,6 @@ package hostscan
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +23,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/hostscan/accounts"
 	"github.com/sightline-dev/sightline/agent/hostscan/sshkeys"
 	"github.com/sightline-dev/sightline/agent/hostscan/sudoers"
+	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/safeio"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -80,31 +79,10 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Inventory == nil {
 		o.Inventory = &live
 	}
-	started := o.Now().UTC().Truncate(time.Second)
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	scanID := hex.EncodeToString(b)
-	env := func(kind string) wire.Record {
-		return wire.Record{Kind: kind, Source: wire.SourceHost, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Host}
-	}
-	var errs []string
-	problem := func(s string) {
-		if len(errs) < wire.MaxErrors {
-			errs = append(errs, s)
-		}
-	}
-	stats := map[string]int64{"skipped": 0}
-	finish := func(status string) (*wire.Record, error) {
-		fin := o.Now().UTC()
-		rec := env(wire.KindScan)
-		rec.Scanner, rec.StartedAt, rec.FinishedAt, rec.Status = "host", &started, &fin, status
-		rec.Stats, rec.Errors = stats, errs
-		stats["errors"] = int64(len(errs))
-		if err := emit(&rec); err != nil {
-			return nil, err
-		}
-		return &rec, nil
-	}
+	run := scanrun.Begin(scanrun.Options{Scanner: "host", Source: wire.SourceHost, Host: o.Host, AgentID: o.AgentID, Now: o.Now})
+	env, problem, stats := run.Record, run.Problem, run.Stats
+	stats["skipped"] = 0
+	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
 
 	cancelled := func() error {
 		if err := ctx.Err(); err != nil {
@@ -399,10 +377,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		stats["sudo_rules"]++
 	}
-	if len(errs) > 0 {
-		return finish(wire.StatusPartial)
-	}
-	return finish(wire.StatusOK)
+	return finish(run.Status())
 }
 
 func capList(s []string, n int) []string {

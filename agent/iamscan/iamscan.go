@@ -7,9 +7,7 @@ package iamscan
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/sightline-dev/sightline/agent/awspolicy"
+	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -90,30 +90,14 @@ func parseDoc(name, doc string) []statement {
 	for i, r := range raw {
 		s := statement{source: fmt.Sprintf("policy %s statement %d", name, i+1), allow: r["Effect"] == "Allow"}
 		if a, ok := r["NotAction"]; ok {
-			s.actions, s.notAction = strs(a), true
+			s.actions, s.notAction = awspolicy.Strings(a), true
 		} else {
-			s.actions = strs(r["Action"])
+			s.actions = awspolicy.Strings(r["Action"])
 		}
-		s.resources = strs(r["Resource"])
+		s.resources = awspolicy.Strings(r["Resource"])
 		out = append(out, s)
 	}
 	return out
-}
-
-func strs(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }
 
 // matches reports whether an IAM action pattern ("iam:*", "*") covers act.
@@ -166,26 +150,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.KeyAgeDays <= 0 {
 		o.KeyAgeDays = 90
 	}
-	started := o.Now().UTC().Truncate(time.Second)
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	scanID := hex.EncodeToString(b)
-	env := func(kind string) wire.Record {
-		return wire.Record{Kind: kind, Source: wire.SourceIAM, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Account}
-	}
-	var errs []string
-	stats := map[string]int64{}
-	finish := func(status string) (*wire.Record, error) {
-		fin := o.Now().UTC()
-		r := env(wire.KindScan)
-		r.Scanner, r.StartedAt, r.FinishedAt, r.Status = "iam", &started, &fin, status
-		stats["errors"] = int64(len(errs))
-		r.Stats, r.Errors = stats, errs
-		if err := emit(&r); err != nil {
-			return nil, err
-		}
-		return &r, nil
-	}
+	run := scanrun.Begin(scanrun.Options{Scanner: "iam", Source: wire.SourceIAM, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
+	env, problem, stats := run.Record, run.Problem, run.Stats
+	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
 
 	var users []types.UserDetail
 	var groups []types.GroupDetail
@@ -198,7 +165,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			errs = append(errs, "authorization details: "+describe(err))
+			problem("authorization details: " + describe(err))
 			return finish(wire.StatusFailed)
 		}
 		users = append(users, page.UserDetailList...)
@@ -304,14 +271,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			}
 		}
 		if sum.SummaryMap["AccountMFAEnabled"] == 0 {
-			errs = append(errs, "the root account has no MFA")
+			problem("the root account has no MFA")
 		}
 	} else {
-		errs = append(errs, "account summary: "+describe(err))
+		problem("account summary: " + describe(err))
 	}
 	report, rerr := credentialReport(ctx, o.Client)
 	if rerr != nil {
-		errs = append(errs, "credential report: "+describe(rerr))
+		problem("credential report: " + describe(rerr))
 	}
 	now := o.Now()
 	for _, id := range ids {
@@ -391,12 +358,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 	}
 	if root, ok := report["<root_account>"]; ok && (root["access_key_1_active"] == "true" || root["access_key_2_active"] == "true") {
-		errs = append(errs, "the root account has active access keys")
+		problem("the root account has active access keys")
 	}
-	if len(errs) > 0 {
-		return finish(wire.StatusPartial)
-	}
-	return finish(wire.StatusOK)
+	return finish(run.Status())
 }
 
 type bucketGrant struct{ name, perm, source string }
@@ -465,7 +429,7 @@ func parseTrust(doc string) []string {
 		}
 		if m, ok := s.Principal.(map[string]any); ok {
 			for _, k := range []string{"AWS", "Service", "Federated"} {
-				out = append(out, strs(m[k])...)
+				out = append(out, awspolicy.Strings(m[k])...)
 			}
 		}
 	}

@@ -14,10 +14,8 @@ package ldapscan
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +28,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -103,24 +102,17 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, fmt.Errorf("ldap scan: --url must be ldap://host[:port] or ldaps://host[:port], not %q", o.URL)
 	}
 	server := u.Hostname()
-	started := o.Now().UTC().Truncate(time.Second)
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	scanID := hex.EncodeToString(b)
-	env := func(kind string) wire.Record {
-		return wire.Record{Kind: kind, Source: wire.SourceLDAP, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: server}
-	}
+	run := scanrun.Begin(scanrun.Options{Scanner: "ldap", Source: wire.SourceLDAP, Host: server, AgentID: o.AgentID, Now: o.Now})
+	env := run.Record
 	// failed reports a scan that could not run: a scan record with the
 	// reason (so the collector shows it), and the error for the caller.
 	failed := func(err error) (*wire.Record, error) {
-		fin := o.Now().UTC()
-		rec := env(wire.KindScan)
-		rec.Scanner, rec.StartedAt, rec.FinishedAt, rec.Status = "ldap", &started, &fin, wire.StatusFailed
-		rec.Errors, rec.Stats = []string{err.Error()}, map[string]int64{"errors": 1}
-		if eerr := emit(&rec); eerr != nil {
+		run.Problem(err.Error())
+		rec, eerr := run.Finish(wire.StatusFailed, emit)
+		if eerr != nil {
 			return nil, eerr
 		}
-		return &rec, err
+		return rec, err
 	}
 	conn, err := dial(ctx, o, u)
 	if err != nil {
@@ -136,7 +128,6 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 	}
 
-	var errs []string
 	entries := map[string]*entry{}
 	ad := isActiveDirectory(conn)
 	filter := "(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=person)" +
@@ -202,7 +193,6 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		primaryGroups(entries)
 	}
-	status := wire.StatusOK
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -210,8 +200,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if len(entries) == 0 {
 			return failed(fmt.Errorf("ldap scan: %w", err))
 		}
-		errs = append(errs, err.Error())
-		status = wire.StatusPartial
+		run.Problem(err.Error())
 	}
 
 	id := func(dn string) string {
@@ -243,7 +232,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		o.StaleDays = 90
 	}
 	staleBefore := o.Now().Add(-time.Duration(o.StaleDays) * 24 * time.Hour)
-	stats := map[string]int64{}
+	stats := run.Stats
 	dns := make([]string, 0, len(entries))
 	for dn := range entries {
 		dns = append(dns, dn)
@@ -314,14 +303,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			}
 		}
 	}
-	fin := o.Now().UTC()
-	rec := env(wire.KindScan)
-	rec.Scanner, rec.StartedAt, rec.FinishedAt, rec.Status, rec.Stats, rec.Errors = "ldap", &started, &fin, status, stats, errs
-	stats["errors"] = int64(len(errs))
-	if err := emit(&rec); err != nil {
-		return nil, err
-	}
-	return &rec, nil
+	return run.Finish(run.Status(), emit)
 }
 
 // managerAttributes names the entry's manager (the manager attribute of

@@ -1,7 +1,9 @@
 // Package runner is the agent's `run` mode: scanners on a jittered schedule
 // write records into the spool, and the shipper drains it to the collector.
 // Scanning never waits on the network: the spool decouples the two, and a
-// full spool pauses scanning instead of dropping records.
+// full spool pauses scanning instead of dropping records. The scanners are
+// package jobs' table; a scan that fails is logged and tried again at its
+// next interval (the exit rule of run mode, in package jobs).
 package runner
 
 import (
@@ -10,23 +12,16 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/sightline-dev/sightline/agent/awsclient"
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/enroll"
-	"github.com/sightline-dev/sightline/agent/fsscan"
-	"github.com/sightline-dev/sightline/agent/hostscan"
-	"github.com/sightline-dev/sightline/agent/iamscan"
-	"github.com/sightline-dev/sightline/agent/ldapscan"
-	"github.com/sightline-dev/sightline/agent/s3scan"
+	"github.com/sightline-dev/sightline/agent/jobs"
+	"github.com/sightline-dev/sightline/agent/scanstate"
 	"github.com/sightline-dev/sightline/agent/ship"
 	"github.com/sightline-dev/sightline/agent/spool"
-	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -114,121 +109,24 @@ func (r *Runner) Run(ctx context.Context) error {
 		}
 	}()
 
-	if c.Scans.FS.Enabled {
-		det := pii.NewDefault()
-		tok := pii.NewTokenizer(key)
-		fsc := c.Scans.FS
-		state, err := fsscan.LoadState(c.FSStatePath(), tok)
-		if err != nil {
-			r.o.Logger.Warn(err.Error())
+	env := jobs.Env{AgentID: r.o.Creds.AgentID, TokenKey: key, Logger: r.o.Logger, Now: r.o.Now,
+		StatePath: func(scanner string) string { return scanstate.Path(c.DataDir, scanner) }}
+	for _, e := range jobs.Table() {
+		on, when := e.Section(c.Scans)
+		if !on {
+			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.schedule(ctx, "fs", fsc.Schedule, func(ctx context.Context) error {
-				err := r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
-					return fsscan.Scan(ctx, fsscan.Options{
-						Paths: fsc.Paths, Include: fsc.Include, Exclude: fsc.Exclude, MaxFileSize: fsc.MaxFileSize,
-						Detector: det, Tokenizer: tok, AgentID: r.o.Creds.AgentID,
-						Logger: r.o.Logger, Now: r.o.Now, State: state,
-						MaxBytesPerSec: int64(fsc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fsc.CrossFilesystems,
-					}, emit)
-				})
+			r.schedule(ctx, e.Name, when, func(ctx context.Context) error {
+				// Built at each run: the state, the password file and the
+				// cloud credentials are read afresh.
+				job, err := e.Build(ctx, c.Scans, env)
 				if err != nil {
 					return err
 				}
-				// Saved only once the scan's records are all in the spool:
-				// a scan cut short is redone in full next time. The scan
-				// itself is complete and spooled whether or not the state
-				// can be saved (a full disk, say), so that is a warning:
-				// the cost is a full read next time, nothing is lost.
-				if err := state.Save(); err != nil {
-					r.o.Logger.Warn("fs scan done, but its incremental state was not saved; the next scan reads every file again", "err", err)
-				}
-				return nil
-			})
-		}()
-	}
-	if c.Scans.Host.Enabled {
-		hc := c.Scans.Host
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.schedule(ctx, "host", hc.Schedule, func(ctx context.Context) error {
-				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
-					return hostscan.Scan(ctx, hostscan.Options{Root: hc.Root, AgentID: r.o.Creds.AgentID, Logger: r.o.Logger, Now: r.o.Now}, emit)
-				})
-			})
-		}()
-	}
-	if c.Scans.LDAP.Enabled {
-		lc := c.Scans.LDAP
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.schedule(ctx, "ldap", lc.Schedule, func(ctx context.Context) error {
-				pw, err := os.ReadFile(lc.PasswordFile)
-				if err != nil && lc.BindDN != "" {
-					return fmt.Errorf("ldap scan: reading password_file: %w", err)
-				}
-				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
-					return ldapscan.Scan(ctx, ldapscan.Options{URL: lc.URL, BaseDN: lc.BaseDN, BindDN: lc.BindDN,
-						Password: strings.TrimRight(string(pw), "\r\n"), StartTLS: lc.StartTLS, CAFile: lc.CAFile,
-						SkipVerify: lc.TLSSkipVerify, PrivilegedGroups: lc.PrivilegedGroups, PagePause: lc.PagePause,
-						StaleDays: lc.StaleDays, AgentID: r.o.Creds.AgentID, Logger: r.o.Logger, Now: r.o.Now}, emit)
-				})
-			})
-		}()
-	}
-	if c.Scans.S3.Enabled {
-		sc := c.Scans.S3
-		tok := pii.NewTokenizer(key)
-		det := pii.NewDefault()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.schedule(ctx, "s3", sc.Schedule, func(ctx context.Context) error {
-				client, err := awsclient.S3(ctx, sc.Region, sc.Endpoint, sc.PathStyle)
-				if err != nil {
-					return err
-				}
-				var control s3scan.ControlAPI
-				if sc.Account != "" && sc.Endpoint == "" {
-					if control, err = awsclient.S3Control(ctx, sc.Region, ""); err != nil {
-						return err
-					}
-				}
-				st, err := s3scan.LoadState(filepath.Join(c.DataDir, "s3-state.json"), tok)
-				if err != nil {
-					r.o.Logger.Warn(err.Error())
-				}
-				err = r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
-					return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Prefix: sc.Prefix,
-						SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject, RandomStart: sc.RandomStart,
-						Detector: det, Tokenizer: tok, Account: sc.Account, AgentID: r.o.Creds.AgentID, State: st,
-						Logger: r.o.Logger, Now: r.o.Now}, emit)
-				})
-				if err != nil {
-					return err
-				}
-				return st.Save() // only once the records are in the spool
-			})
-		}()
-	}
-	if c.Scans.IAM.Enabled {
-		ic := c.Scans.IAM
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.schedule(ctx, "iam", ic.Schedule, func(ctx context.Context) error {
-				client, err := awsclient.IAM(ctx, ic.Region, ic.Endpoint)
-				if err != nil {
-					return err
-				}
-				return r.scanInto(ctx, sp, func(emit func(*wire.Record) error) (*wire.Record, error) {
-					return iamscan.Scan(ctx, iamscan.Options{Client: client, Account: ic.Account, AgentID: r.o.Creds.AgentID,
-						Logger: r.o.Logger, Now: r.o.Now}, emit)
-				})
+				return r.scanInto(ctx, sp, job)
 			})
 		}()
 	}
@@ -248,8 +146,9 @@ func (r *Runner) Run(ctx context.Context) error {
 }
 
 // scanInto runs one scan with its records appended to the spool, then
-// seals the last segment so the scan ships without waiting for the timer.
-func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, scan func(emit func(*wire.Record) error) (*wire.Record, error)) error {
+// seals the last segment so the scan ships without waiting for the timer;
+// jobs.Deliver applies the exit rule and commits the scan's state.
+func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, job jobs.Job) error {
 	n := 0
 	emit := func(rec *wire.Record) error {
 		line, err := wire.Marshal(rec)
@@ -259,15 +158,11 @@ func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, scan func(emit f
 		n++
 		return sp.Append(ctx, line)
 	}
-	res, err := scan(emit)
-	if err != nil {
-		return err
+	res, err := jobs.Deliver(ctx, job, emit, sp.Flush, r.o.Logger)
+	if res != nil {
+		r.o.Logger.Info("scan finished", "scanner", res.Scanner, "scan_id", res.ScanID, "status", res.Status, "records", n, "stats", res.Stats)
 	}
-	if err := sp.Flush(ctx); err != nil {
-		return err
-	}
-	r.o.Logger.Info("scan finished", "scanner", res.Scanner, "scan_id", res.ScanID, "status", res.Status, "records", n, "stats", res.Stats)
-	return nil
+	return err
 }
 
 // schedule runs fn now and then every interval ± jitter until ctx is done.

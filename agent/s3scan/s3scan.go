@@ -8,8 +8,6 @@ package s3scan
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,7 +25,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/smithy-go"
 
-	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/awspolicy"
+	"github.com/sightline-dev/sightline/agent/content"
+	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -104,31 +104,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	started := o.Now().UTC().Truncate(time.Second)
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	scanID := hex.EncodeToString(b)
-	env := func(kind string) wire.Record {
-		return wire.Record{Kind: kind, Source: wire.SourceS3, ScanID: scanID, ObservedAt: started, AgentID: o.AgentID, Host: o.Account}
-	}
-	var errs []string
-	stats := map[string]int64{}
-	finish := func(status string) (*wire.Record, error) {
-		fin := o.Now().UTC()
-		r := env(wire.KindScan)
-		r.Scanner, r.StartedAt, r.FinishedAt, r.Status = "s3", &started, &fin, status
-		stats["errors"] = int64(len(errs))
-		r.Stats, r.Errors = stats, errs
-		if err := emit(&r); err != nil {
-			return nil, err
-		}
-		return &r, nil
-	}
+	run := scanrun.Begin(scanrun.Options{Scanner: "s3", Source: wire.SourceS3, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
+	o.State.Begin()
+	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
 	buckets := o.Buckets
 	if len(buckets) == 0 {
 		out, err := o.Client.ListBuckets(ctx, &s3.ListBucketsInput{})
 		if err != nil {
-			errs = append(errs, "listing buckets: "+describe(err))
+			run.Problem("listing buckets: " + describe(err))
 			return finish(wire.StatusFailed)
 		}
 		for _, bk := range out.Buckets {
@@ -145,25 +128,22 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			account = blockPublic{set: true, ignoreACLs: aws.ToBool(p.IgnorePublicAcls), restrict: aws.ToBool(p.RestrictPublicBuckets),
 				all: aws.ToBool(p.BlockPublicAcls) && aws.ToBool(p.IgnorePublicAcls) && aws.ToBool(p.BlockPublicPolicy) && aws.ToBool(p.RestrictPublicBuckets)}
 		case err != nil && !notConfigured(err):
-			errs = append(errs, "account public access block: "+describe(err))
+			run.Problem("account public access block: " + describe(err))
 		}
 	}
 	for _, name := range buckets {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		bs := bucketScan{o: o, name: name, env: env, emit: emit, stats: stats, account: account}
+		bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats, account: account}
 		if err := bs.run(ctx); err != nil {
 			return nil, err
 		}
 		for _, p := range bs.partial {
-			errs = append(errs, "s3://"+name+": "+p)
+			run.Problem("s3://" + name + ": " + p)
 		}
 	}
-	if len(errs) > 0 {
-		return finish(wire.StatusPartial)
-	}
-	return finish(wire.StatusOK)
+	return finish(run.Status())
 }
 
 // describe names an AWS error by its code, without the request's details.
@@ -421,7 +401,7 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 	etag := strings.Trim(aws.ToString(obj.ETag), `"`)
 	modified := aws.ToTime(obj.LastModified)
 	var start int64
-	prev, same := b.o.State.unchanged(b.name+"/"+key, etag, modified)
+	prev, same := unchanged(b.o.State, b.name+"/"+key, etag, modified)
 	results, encryption := prev.Results, prev.Encryption
 	if same {
 		b.stats["objects_unchanged"]++
@@ -435,7 +415,7 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		}
 		encryption = string(out.ServerSideEncryption)
 		var n int64
-		results, n, err = fsscan.ScanStream(ctx, key, out.Body, fsscan.Options{Detector: b.o.Detector, Tokenizer: b.o.Tokenizer})
+		results, n, err = content.ScanStream(ctx, key, out.Body, content.Options{Detector: b.o.Detector, Tokenizer: b.o.Tokenizer})
 		out.Body.Close()
 		if err != nil {
 			return false, err
@@ -443,7 +423,7 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		b.stats["objects_read"]++
 		b.stats["bytes"] += n
 	}
-	b.o.State.remember(b.name+"/"+key, objectState{ETag: etag, Modified: modified, Encryption: encryption, Results: results})
+	b.o.State.Remember(b.name+"/"+key, objectState{ETag: etag, Modified: modified, Encryption: encryption, Results: results})
 	size := aws.ToInt64(obj.Size)
 	found := false
 	for _, r := range results {
@@ -474,15 +454,8 @@ func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error)
 		if err := b.emit(&a); err != nil {
 			return false, err
 		}
-		for _, res := range r.Results {
-			rec := b.env(wire.KindPII)
-			rec.AssetID, rec.Location = id, l
-			rec.Type, rec.Category, rec.Confidence = res.Type, res.Category, res.Confidence
-			rec.Count, rec.Distinct = res.Count, res.Distinct
-			rec.Samples, rec.Tokens, rec.Where = res.Samples, res.Tokens, res.Where
-			if err := b.emit(&rec); err != nil {
-				return false, err
-			}
+		if err := content.EmitFindings(b.env, id, l, r.Results, b.emit); err != nil {
+			return false, err
 		}
 	}
 	return found, nil
@@ -512,7 +485,7 @@ func readPolicy(doc, account string) ([]string, []policyGrant) {
 		if !strings.EqualFold(s.Effect, "Allow") {
 			continue
 		}
-		actions := strings.Join(list(s.Action), ",")
+		actions := strings.Join(awspolicy.Strings(s.Action), ",")
 		perm := "read"
 		if strings.Contains(actions, "Put") || strings.Contains(actions, "Delete") || strings.Contains(actions, "s3:*") || actions == "*" {
 			perm = "write"
@@ -533,22 +506,6 @@ func readPolicy(doc, account string) ([]string, []policyGrant) {
 	return ev, grants
 }
 
-func list(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return []string{x}
-	case []any:
-		var out []string
-		for _, e := range x {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 func principals(v any) []string {
 	if s, ok := v.(string); ok {
 		return []string{s}
@@ -556,7 +513,7 @@ func principals(v any) []string {
 	if m, ok := v.(map[string]any); ok {
 		var out []string
 		for _, k := range []string{"AWS", "Service", "Federated", "CanonicalUser"} {
-			out = append(out, list(m[k])...)
+			out = append(out, awspolicy.Strings(m[k])...)
 		}
 		return out
 	}

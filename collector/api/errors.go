@@ -2,18 +2,29 @@ package api
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/fleet"
+	"github.com/sightline-dev/sightline/collector/identity"
+	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/review"
+	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/collector/subjects"
+	"github.com/sightline-dev/sightline/internal/wire"
 )
 
-// kind is an error class of the API; kindStatus is the one place that says
-// which HTTP status each class gets (as Elastic fleet-server does).
+// kind is an error class of the API and the stable "code" of its error
+// body; kindStatus is the one place that says which HTTP status each class
+// gets (as Elastic fleet-server does).
 type kind string
 
 const (
@@ -49,6 +60,9 @@ var kindStatus = map[kind]int{
 // retryAfterSeconds is what a 503 tells clients to wait.
 const retryAfterSeconds = "5"
 
+// apiError is an error the API words itself: a request it cannot parse, a
+// role it refuses. Domain errors stay in their packages and reach HTTP
+// through errorRules.
 type apiError struct {
 	kind kind
 	msg  string
@@ -60,28 +74,166 @@ func (e *apiError) Error() string { return e.msg }
 
 func errorf(k kind, msg string) *apiError { return &apiError{kind: k, msg: msg} }
 
-// classify maps any error to its kind; unknown errors are internal.
-func classify(err error) *apiError {
-	var ae *apiError
-	switch {
-	case errors.As(err, &ae):
-		return ae
-	case errors.Is(err, auth.ErrNoToken), errors.Is(err, auth.ErrInvalidToken):
-		return errorf(kindUnauthorized, err.Error())
-	case errors.Is(err, store.ErrNotFound):
-		return errorf(kindNotFound, "not found")
-	case errors.Is(err, ingest.ErrBusy):
-		return errorf(kindBusy, err.Error())
-	case store.IsUnavailable(err):
-		return errorf(kindUnavailable, "ClickHouse is unavailable; the request was not stored, retry later")
-	default:
-		return errorf(kindInternal, "internal error; see the collector log")
+// errorRule maps the errors it matches to a kind. message words the
+// answer; nil means the error's own text, which the domain packages write
+// for the client (what was wrong and what to do). retryAfter, when set,
+// gives the Retry-After seconds.
+type errorRule struct {
+	match      func(error) bool
+	kind       kind
+	message    func(error) string
+	retryAfter func(error) int
+}
+
+// is matches a sentinel anywhere in the chain.
+func is(target error) func(error) bool {
+	return func(err error) bool { return errors.Is(err, target) }
+}
+
+// as matches a typed error anywhere in the chain.
+func as[T error]() func(error) bool {
+	return func(err error) bool {
+		var t T
+		return errors.As(err, &t)
 	}
 }
 
-// fail writes the error body {"error":{"code","message"}} with its status.
+// fixed words every match the same way (for errors whose own text is
+// not meant for clients).
+func fixed(msg string) func(error) string { return func(error) string { return msg } }
+
+// errorRules is the one table from errors to HTTP (errors.Is for
+// sentinels, errors.As for typed errors; the first rule that matches
+// wins). An error no rule matches is a 500 "internal" whose detail goes to
+// the log only. errors_test.go pins every rule to its status and code:
+//
+//	*apiError                        its own kind
+//	auth.ErrNoToken, ErrInvalidToken 401 unauthorized
+//	fleet.ErrEnrollDenied            401 unauthorized
+//	review.ErrNotYours               403 forbidden
+//	identity.RefusedError            403 forbidden (the ingest handler audits it)
+//	store.ErrNotFound                404 not_found
+//	auth.ErrUnknownToken             404 not_found
+//	auth.ErrAmbiguousID, ErrNameTaken 409 conflict
+//	http.MaxBytesError, errDecodedTooLarge,
+//	admission.RatioError, ErrTooLarge 413 too_large
+//	admission.RateError              429 too_many_requests (Retry-After)
+//	wire.LineError                   400 invalid_record
+//	store.ErrBadFilter, fleet.ErrBadFilter, auth.ErrInvalidRequest,
+//	review.ErrInvalid, risk.ErrInvalid, incident.ErrEmptyScope,
+//	incident.ErrTooMany, subjects.InvalidError,
+//	identity.ErrBadRequest, identity.ErrUnknownAgent 400 bad_request
+//	admission.ErrBusy, ingest.ErrBusy 503 busy (Retry-After)
+//	store unavailable (store.IsUnavailable) 503 store_unavailable (Retry-After)
+func errorRules() errorTable {
+	return errorTable{
+		// The API's own errors carry their kind and words (classify).
+		{match: as[*apiError]()},
+		{match: is(auth.ErrNoToken), kind: kindUnauthorized},
+		{match: is(auth.ErrInvalidToken), kind: kindUnauthorized},
+		{match: is(fleet.ErrEnrollDenied), kind: kindUnauthorized},
+		{match: is(review.ErrNotYours), kind: kindForbidden},
+		{match: as[*identity.RefusedError](), kind: kindForbidden, message: func(err error) string {
+			var ref *identity.RefusedError
+			errors.As(err, &ref)
+			return "batch refused: " + ref.Error() + "; the batch was not stored"
+		}},
+		{match: is(store.ErrNotFound), kind: kindNotFound, message: fixed("not found")},
+		{match: is(auth.ErrUnknownToken), kind: kindNotFound},
+		{match: is(auth.ErrAmbiguousID), kind: kindConflict},
+		{match: is(auth.ErrNameTaken), kind: kindConflict},
+		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: func(err error) string {
+			var mbe *http.MaxBytesError
+			errors.As(err, &mbe)
+			return fmt.Sprintf("request body larger than %d bytes; send smaller batches", mbe.Limit)
+		}},
+		{match: is(errDecodedTooLarge), kind: kindTooLarge, message: fixed("decompressed body too large; send smaller batches")},
+		{match: as[*admission.RatioError](), kind: kindTooLarge, message: func(err error) string {
+			var re *admission.RatioError
+			errors.As(err, &re)
+			return re.Error()
+		}},
+		{match: is(admission.ErrTooLarge), kind: kindTooLarge},
+		{match: as[*admission.RateError](), kind: kindTooMany,
+			message: func(err error) string { return err.Error() + " (ingest.agent_rate)" },
+			retryAfter: func(err error) int {
+				var re *admission.RateError
+				errors.As(err, &re)
+				return int(math.Ceil(re.RetryAfter.Seconds()))
+			}},
+		{match: as[*wire.LineError](), kind: kindInvalidRecord, message: func(err error) string {
+			var le *wire.LineError
+			errors.As(err, &le)
+			return "invalid batch: " + le.Error() + "; the batch was not stored"
+		}},
+		{match: is(store.ErrBadFilter), kind: kindBadRequest},
+		{match: is(fleet.ErrBadFilter), kind: kindBadRequest},
+		{match: is(auth.ErrInvalidRequest), kind: kindBadRequest},
+		{match: is(review.ErrInvalid), kind: kindBadRequest},
+		{match: is(risk.ErrInvalid), kind: kindBadRequest},
+		{match: is(incident.ErrEmptyScope), kind: kindBadRequest},
+		{match: is(incident.ErrTooMany), kind: kindBadRequest},
+		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: func(err error) string {
+			var inv *subjects.InvalidError
+			errors.As(err, &inv)
+			return inv.Error()
+		}},
+		{match: is(identity.ErrBadRequest), kind: kindBadRequest},
+		{match: is(identity.ErrUnknownAgent), kind: kindBadRequest},
+		{match: is(admission.ErrBusy), kind: kindBusy},
+		{match: is(ingest.ErrBusy), kind: kindBusy},
+		{match: store.IsUnavailable, kind: kindUnavailable,
+			message: fixed("ClickHouse is unavailable; the request was not stored, retry later")},
+	}
+}
+
+// errorTable is the rules in order; built once per server, it holds no
+// state.
+type errorTable []errorRule
+
+// classify maps any error to its API error; unknown errors are internal.
+func (t errorTable) classify(err error) *apiError {
+	if i := t.rule(err); i >= 0 {
+		r := t[i]
+		var ae *apiError
+		if errors.As(err, &ae) {
+			return ae
+		}
+		out := &apiError{kind: r.kind, msg: err.Error()}
+		if r.message != nil {
+			out.msg = r.message(err)
+		}
+		if r.retryAfter != nil {
+			out.retryAfter = r.retryAfter(err)
+		}
+		return out
+	}
+	return errorf(kindInternal, "internal error; see the collector log")
+}
+
+// rule is the index of the first rule matching err, or -1.
+func (t errorTable) rule(err error) int {
+	for i, r := range t {
+		if r.match(err) {
+			return i
+		}
+	}
+	return -1
+}
+
+// errorBody is every error answer: {"error":{"code","message"}}.
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    kind   `json:"code"`
+	Message string `json:"message"`
+}
+
+// fail writes err as the error body with its status.
 func (s *Server) fail(c *gin.Context, err error) {
-	ae := classify(err)
+	ae := s.errors.classify(err)
 	status := kindStatus[ae.kind]
 	if status == 0 {
 		status = http.StatusInternalServerError
@@ -101,5 +253,5 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case status >= 500:
 		s.o.Logger.Error("request failed", "method", c.Request.Method, "path", c.FullPath(), "status", status, "err", err)
 	}
-	c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": ae.kind, "message": ae.msg}})
+	c.AbortWithStatusJSON(status, errorBody{Error: errorDetail{Code: ae.kind, Message: ae.msg}})
 }

@@ -1,6 +1,9 @@
 // Package api is the collector's HTTP surface: routing, authentication,
-// request parsing and the error-to-status mapping. What the answers mean
-// lives in the domain packages (fleet, ingest, inventory).
+// request parsing, the error-to-status mapping (errors.go) and the response
+// types (responses.go). What the answers mean lives in the domain packages
+// (fleet, ingest, inventory, access, review, risk …). Handlers are split by
+// concern: ingest, inventory, principals (access), privacy, reviews,
+// risk_register, fleet, tokens, authorities, audit.
 package api
 
 import (
@@ -85,6 +88,7 @@ type Server struct {
 	engine  *gin.Engine
 	metrics *metrics
 	adm     *admission.Controller
+	errors  errorTable
 }
 
 // New builds the routes.
@@ -115,69 +119,76 @@ func New(o Options) *Server {
 		o.SubjectBudget = subjects.NewBudget(subjects.BudgetOptions{})
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry)}
+	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry), errors: errorRules()}
 	s.adm = newAdmission(o, o.Registry)
-	e := s.engine
-	e.Use(gin.Recovery(), s.observe)
-	e.HandleMethodNotAllowed = true
-	e.NoRoute(func(c *gin.Context) { s.fail(c, errorf(kindNotFound, "no such endpoint")) })
+	s.engine.Use(gin.Recovery(), s.observe)
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.NoRoute(func(c *gin.Context) { s.fail(c, errorf(kindNotFound, "no such endpoint")) })
+	s.routes(s.engine)
+	return s
+}
 
-	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})))
+// routes registers every endpoint: the one place to add one. Handlers are
+// apiFuncs (respond.go) wrapped by s.handle; middleware runs in the order
+// given: requireRole authenticates, audit records the call once answered,
+// fresh readies the read index for the handlers that read it.
+func (s *Server) routes(e *gin.Engine) {
+	h := s.handle
+	e.GET("/healthz", h(func(*gin.Context) (any, error) { return StatusBody{Status: "ok"}, nil }))
+	e.GET("/readyz", h(s.readyz))
+	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.o.Registry, promhttp.HandlerOpts{})))
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.json", func(c *gin.Context) { c.Data(http.StatusOK, "application/json", openapiDoc) })
-	v1.POST("/agents/enroll", s.enroll)
-	v1.POST("/ingest", s.ingest)
+	v1.POST("/agents/enroll", h(s.enroll))
+	v1.POST("/ingest", h(s.ingest))
 
 	read := v1.Group("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RolePrivacy))
 	// Fleet: agents, staleness, latest scan per scanner.
-	read.GET("/agents", s.listAgents)
-	read.GET("/agents/:id", s.getAgent)
+	read.GET("/agents", h(s.listAgents))
+	read.GET("/agents/:id", h(s.getAgent))
 	// Endpoints marked s.fresh read the read index (collector/index).
-	read.GET("/inventory/summary", s.fresh, s.summary)
+	read.GET("/inventory/summary", s.fresh, h(s.summary))
 	// Calls that read personal-data locations or access are audited.
-	read.GET("/findings", s.audit, s.fresh, s.findings)
-	read.GET("/principals", s.audit, s.principals)
-	read.GET("/principals/:id", s.audit, s.fresh, s.principalDetail)
-	read.GET("/assets", s.audit, s.fresh, s.assets)
-	read.GET("/assets/:id", s.audit, s.fresh, s.assetDetail)
-	read.GET("/risk/assets", s.audit, s.fresh, s.riskAssets)
-	read.GET("/datamap", s.audit, s.fresh, s.dataMap)
-	read.GET("/access/readers", s.audit, s.readers)
-	read.POST("/incidents/impact", s.audit, s.fresh, s.incidentImpact)
+	read.GET("/findings", s.audit, s.fresh, h(s.findings))
+	read.GET("/principals", s.audit, h(s.principals))
+	read.GET("/principals/:id", s.audit, s.fresh, h(s.principalDetail))
+	read.GET("/assets", s.audit, s.fresh, h(s.assets))
+	read.GET("/assets/:id", s.audit, s.fresh, h(s.assetDetail))
+	read.GET("/risk/assets", s.audit, s.fresh, h(s.riskAssets))
+	read.GET("/datamap", s.audit, s.fresh, h(s.dataMap))
+	read.GET("/access/readers", s.audit, h(s.readers))
+	read.POST("/incidents/impact", s.audit, s.fresh, h(s.incidentImpact))
 	// Where a person appears: the privacy office's question.
-	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.audit, s.fresh, s.subjectSearch)
-	v1.GET("/audit", s.requireRole(auth.RoleAdmin), s.audit, s.auditLog)
+	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.audit, s.fresh, h(s.subjectSearch))
+	v1.GET("/audit", s.requireRole(auth.RoleAdmin), s.audit, h(s.auditLog))
 	// Token management (admins). Tokens are shown once, at creation;
 	// listings carry only the id (a hash prefix). Audit comes before the
 	// role check here so that a refused attempt by a valid non-admin
 	// token is recorded too.
 	tokens := v1.Group("/tokens", s.audit, s.requireRole(auth.RoleAdmin))
-	tokens.GET("", s.listTokens)
-	tokens.POST("", s.createToken)
-	tokens.DELETE("/:id", s.revokeToken)
+	tokens.GET("", h(s.listTokens))
+	tokens.POST("", h(s.createToken))
+	tokens.DELETE("/:id", h(s.revokeToken))
 	// Shared sources (LDAP servers, AWS accounts) and the agent that speaks
 	// for each; admins move an authority (authorities.go).
-	read.GET("/authorities", s.listAuthorities)
-	v1.PUT("/authorities/:source/*scope", s.audit, s.requireRole(auth.RoleAdmin), s.setAuthority)
+	read.GET("/authorities", h(s.listAuthorities))
+	v1.PUT("/authorities/:source/*scope", s.audit, s.requireRole(auth.RoleAdmin), h(s.setAuthority))
 	// Access reviews: security and admins run campaigns; reviewers decide
 	// their own items and see nothing else.
 	reviews := v1.Group("/reviews")
-	reviews.POST("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.fresh, s.createCampaign)
-	reviews.GET("/:id", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, s.campaignStatus)
-	reviews.GET("/:id/items", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, s.campaignItems)
-	reviews.POST("/:id/items/:item/decision", s.requireRole(auth.RoleAdmin, auth.RoleReviewer), s.audit, s.decideItem)
-	reviews.GET("/:id/export", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.campaignExport)
+	reviews.POST("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.fresh, h(s.createCampaign))
+	reviews.GET("/:id", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaignStatus))
+	reviews.GET("/:id/items", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaignItems))
+	reviews.POST("/:id/items/:item/decision", s.requireRole(auth.RoleAdmin, auth.RoleReviewer), s.audit, h(s.decideItem))
+	reviews.GET("/:id/export", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, h(s.campaignExport))
 	// Principal risk and the risk register: security's and admins' work
 	// list (risk_register.go).
 	riskTeam := v1.Group("/risk", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit)
-	riskTeam.GET("/principals", s.fresh, s.riskPrincipals)
-	riskTeam.GET("/register", s.fresh, s.riskRegister)
-	riskTeam.PUT("/register/:kind/:id", s.updateRegister)
-	riskTeam.GET("/register/:kind/:id/history", s.registerHistory)
-	return s
+	riskTeam.GET("/principals", s.fresh, h(s.riskPrincipals))
+	riskTeam.GET("/register", s.fresh, h(s.riskRegister))
+	riskTeam.PUT("/register/:kind/:id", h(s.updateRegister))
+	riskTeam.GET("/register/:kind/:id/history", h(s.registerHistory))
 }
 
 // ServeHTTP makes Server an http.Handler.
@@ -195,15 +206,16 @@ func (s *Server) observe(c *gin.Context) {
 	s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 }
 
-func (s *Server) readyz(c *gin.Context) {
+// readyz answers 503 while ClickHouse does not answer (with the status
+// body, not the error body: load balancers read the status only).
+func (s *Server) readyz(c *gin.Context) (any, error) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.o.Store.Ping(ctx); err != nil {
 		c.Header("Retry-After", retryAfterSeconds)
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "clickhouse unavailable"})
-		return
+		return reply{status: http.StatusServiceUnavailable, body: StatusBody{Status: "clickhouse unavailable"}}, nil
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	return StatusBody{Status: "ready"}, nil
 }
 
 // requireRole authenticates the bearer token and admits the given roles.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -90,36 +91,55 @@ func Assess(ctx context.Context, st Store, req Request) (Impact, error) {
 	if err := req.Check(); err != nil {
 		return Impact{}, err
 	}
-	sc := store.ImpactScope{Hosts: req.Hosts, AssetIDs: req.Assets, LocationPrefixes: req.Locations}
+	sc := store.ImpactScope{Hosts: req.Hosts, AssetIDs: slices.Clip(req.Assets), LocationPrefixes: req.Locations}
 	if len(req.Principals) > 0 {
 		// What the principals can read: their own grants and those of the
 		// groups they are in.
-		ids := append([]string(nil), req.Principals...)
 		member, err := st.Entitlements(ctx, nil, req.Principals, "member")
 		if err != nil {
 			return Impact{}, err
 		}
-		for _, m := range member {
-			ids = append(ids, m.ResourceID)
-		}
-		reads, err := st.Entitlements(ctx, nil, ids, "read")
+		reads, err := st.Entitlements(ctx, nil, holders(req.Principals, member), "read")
 		if err != nil {
 			return Impact{}, err
 		}
 		for _, r := range reads {
 			sc.AssetIDs = append(sc.AssetIDs, r.ResourceID)
 		}
-		if len(sc.AssetIDs) == 0 && len(sc.Hosts) == 0 && len(sc.LocationPrefixes) == 0 {
-			return Impact{Types: []Type{}, Rules: []Rule{}}, nil
+		if empty(sc) {
+			// Principals that can read nothing expose nothing.
+			return impactOf(nil), nil
 		}
 	}
-	if len(sc.Hosts) == 0 && len(sc.AssetIDs) == 0 && len(sc.LocationPrefixes) == 0 {
+	if empty(sc) {
 		return Impact{}, ErrEmptyScope
 	}
 	rows, err := st.Impact(ctx, sc)
 	if err != nil {
 		return Impact{}, err
 	}
+	return impactOf(rows), nil
+}
+
+// holders are the principals and the groups they are members of (member
+// are their "member" grants), whose read grants the principals hold.
+func holders(principals []string, member []store.Entitlement) []string {
+	ids := append([]string(nil), principals...)
+	for _, m := range member {
+		ids = append(ids, m.ResourceID)
+	}
+	return ids
+}
+
+// empty reports whether sc names nothing to look at.
+func empty(sc store.ImpactScope) bool {
+	return len(sc.Hosts) == 0 && len(sc.AssetIDs) == 0 && len(sc.LocationPrefixes) == 0
+}
+
+// impactOf is the impact of the scope's rows, one per personal-data type:
+// the types with the people they concern, the records in all and the
+// rules that may apply. IBANs also say which countries issued them.
+func impactOf(rows []store.ImpactRow) Impact {
 	im := Impact{Types: make([]Type, 0, len(rows))}
 	for _, r := range rows {
 		t := Type{Category: r.Category, Type: r.Type, Assets: r.Assets, Hosts: r.Hosts, Records: r.Occurrences,
@@ -131,7 +151,7 @@ func Assess(ctx context.Context, st Store, req Request) (Impact, error) {
 		im.Records += r.Occurrences
 	}
 	im.Rules = rules(im.Types)
-	return im, nil
+	return im
 }
 
 func countries(prefixes []string) []string {
@@ -196,7 +216,7 @@ func rules(types []Type) []Rule {
 	}
 	// Dedupe (UK GDPR may be reached twice).
 	seen := map[string]bool{}
-	uniq := out[:0]
+	uniq := make([]Rule, 0, len(out))
 	for _, r := range out {
 		if !seen[r.Name] {
 			seen[r.Name] = true

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/collector/store"
 )
 
 func TestRules(t *testing.T) {
@@ -54,5 +56,58 @@ func TestRequestCaps(t *testing.T) {
 			require.ErrorIs(t, err, ErrTooMany)
 			require.ErrorContains(t, err, tc.want)
 		})
+	}
+}
+
+func TestImpactOf(t *testing.T) {
+	im := impactOf([]store.ImpactRow{
+		{Category: "contact", Type: "email", Assets: 3, Hosts: 2, Occurrences: 40, DistinctSum: 30, TokensUnique: 12},
+		{Category: "financial", Type: "iban", Assets: 1, Hosts: 1, Occurrences: 5, DistinctSum: 5, TokensUnique: 5,
+			SamplePrefixes: []string{"NL", "DE", "d3", "DE"}},
+		{Category: "government_id", Type: "us_ssn", Assets: 1, Hosts: 1, Occurrences: 2, DistinctSum: 2, TokensUnique: 1,
+			SamplePrefixes: []string{"US"}},
+	})
+	require.Equal(t, []Type{
+		{Category: "contact", Type: "email", Assets: 3, Hosts: 2, Records: 40, PeopleAtLeast: 12, PeopleAtMost: 30},
+		{Category: "financial", Type: "iban", Assets: 1, Hosts: 1, Records: 5, PeopleAtLeast: 5, PeopleAtMost: 5,
+			IssuingCountries: []string{"DE", "DE", "NL"}},
+		{Category: "government_id", Type: "us_ssn", Assets: 1, Hosts: 1, Records: 2, PeopleAtLeast: 1, PeopleAtMost: 2},
+	}, im.Types, "issuing countries only for IBANs, and only two capital letters")
+	require.Equal(t, uint64(47), im.Records)
+	var names []string
+	for _, r := range im.Rules {
+		names = append(names, r.Name)
+	}
+	require.Equal(t, []string{"GDPR Art. 33/34", "US state breach-notification laws"}, names)
+	require.Contains(t, im.Rules[0].Because, "DE, DE, NL")
+
+	none := impactOf(nil)
+	require.Equal(t, Impact{Types: []Type{}, Rules: []Rule{}}, none, "nothing found is an empty answer, not a null one")
+}
+
+func TestRulesDeduplicated(t *testing.T) {
+	rs := rules([]Type{{Type: "uk_nino"}, {Type: "iban", IssuingCountries: []string{"GB"}}, {Type: "credit_card"},
+		{Type: "private_key"}})
+	var names []string
+	for _, r := range rs {
+		names = append(names, r.Name+": "+r.Because)
+	}
+	require.Equal(t, []string{
+		"UK GDPR: bank accounts issued in GB",
+		"PCI DSS: payment card numbers",
+		"credential exposure: private keys",
+	}, names, "UK GDPR is reached twice and named once (the first reason kept); credential exposure per type")
+	require.Len(t, rules([]Type{{Type: "aws_access_key"}, {Type: "private_key"}}), 1,
+		"one rule per name: both key types are one credential exposure")
+}
+
+func TestHoldersAndEmpty(t *testing.T) {
+	require.Equal(t, []string{"u1", "u2", "g-staff", "g-admins"},
+		holders([]string{"u1", "u2"}, []store.Entitlement{{PrincipalID: "u1", ResourceID: "g-staff"}, {PrincipalID: "u2", ResourceID: "g-admins"}}))
+	require.Equal(t, []string{"u1"}, holders([]string{"u1"}, nil))
+
+	require.True(t, empty(store.ImpactScope{}))
+	for _, sc := range []store.ImpactScope{{Hosts: []string{"h"}}, {AssetIDs: []string{"a"}}, {LocationPrefixes: []string{"s3://b/"}}} {
+		require.False(t, empty(sc), "%+v", sc)
 	}
 }

@@ -63,20 +63,53 @@ func ReadFile(path string) (*Keys, error) {
 // when path exists). It reports fs.ErrExist when path was there first;
 // the caller then reads that file instead.
 func CreateFile(path string, k *Keys) error {
+	tmp, err := writeTemp(path, k)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("key file %s: %w", path, fs.ErrExist)
+		}
+		return fmt.Errorf("installing key file %s: %w", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// ReplaceFile writes k over the key file at path, atomically: a reader (or
+// a crash) sees the old content or the new, never a mix. Key rotation
+// uses it; the old file's content is gone once it returns.
+func ReplaceFile(path string, k *Keys) error {
+	tmp, err := writeTemp(path, k)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("replacing key file %s: %w", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// writeTemp writes k, mode 0600 and synced, to a new temporary file next
+// to path and returns its name.
+func writeTemp(path string, k *Keys) (string, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("creating the key file's directory %s: %w", dir, err)
+		return "", fmt.Errorf("creating the key file's directory %s: %w", dir, err)
 	}
 	var rnd [8]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
-		return fmt.Errorf("creating key file: %w", err)
+		return "", fmt.Errorf("creating key file: %w", err)
 	}
 	tmp := filepath.Join(dir, "."+filepath.Base(path)+".tmp-"+hex.EncodeToString(rnd[:]))
 	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return fmt.Errorf("creating key file %s: %w", tmp, err)
+		return "", fmt.Errorf("creating key file %s: %w", tmp, err)
 	}
-	defer os.Remove(tmp)
 	_, err = f.Write(k.Marshal())
 	if err == nil {
 		err = f.Sync()
@@ -85,18 +118,16 @@ func CreateFile(path string, k *Keys) error {
 		err = cerr
 	}
 	if err != nil {
-		return fmt.Errorf("writing key file %s: %w", tmp, err)
+		os.Remove(tmp)
+		return "", fmt.Errorf("writing key file %s: %w", tmp, err)
 	}
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("key file %s: %w", path, fs.ErrExist)
-		}
-		return fmt.Errorf("installing key file %s: %w", path, err)
-	}
-	// The new name must survive a crash too.
+	return tmp, nil
+}
+
+// syncDir makes a new name in dir survive a crash.
+func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}
-	return nil
 }

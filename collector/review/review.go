@@ -82,28 +82,48 @@ const (
 	MaxFilterLen = 256
 )
 
-// Create builds a campaign and its items from the current entitlements.
-func Create(ctx context.Context, st Store, req Request, by string, now time.Time) (store.Campaign, int, error) {
-	if req.Name == "" || req.Reviewer == "" {
-		return store.Campaign{}, 0, fmt.Errorf("%w: name and reviewer are required", ErrInvalid)
+// Check says what is wrong with r, if anything, as an ErrInvalid.
+func (r Request) Check() error {
+	if r.Name == "" || r.Reviewer == "" {
+		return fmt.Errorf("%w: name and reviewer are required", ErrInvalid)
 	}
 	for _, f := range []struct {
 		field, v string
 		max      int
-	}{{"name", req.Name, MaxNameLen}, {"reviewer", req.Reviewer, MaxFilterLen}, {"fallback_reviewer", req.Fallback, MaxFilterLen},
-		{"scope.source", req.Scope.Source, MaxFilterLen}, {"scope.resource_type", req.Scope.ResourceType, MaxFilterLen}} {
+	}{{"name", r.Name, MaxNameLen}, {"reviewer", r.Reviewer, MaxFilterLen}, {"fallback_reviewer", r.Fallback, MaxFilterLen},
+		{"scope.source", r.Scope.Source, MaxFilterLen}, {"scope.resource_type", r.Scope.ResourceType, MaxFilterLen}} {
 		if len(f.v) > f.max {
-			return store.Campaign{}, 0, fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalid, f.field, f.max)
+			return fmt.Errorf("%w: %s is longer than %d bytes", ErrInvalid, f.field, f.max)
 		}
 	}
-	if strings.HasPrefix(req.Reviewer, "@") && req.Reviewer != ByOwner && req.Reviewer != ByManager {
-		return store.Campaign{}, 0, fmt.Errorf("%w: reviewer must be a reviewer token's name, @owner or @manager", ErrInvalid)
+	if strings.HasPrefix(r.Reviewer, "@") && r.Reviewer != ByOwner && r.Reviewer != ByManager {
+		return fmt.Errorf("%w: reviewer must be a reviewer token's name, @owner or @manager", ErrInvalid)
 	}
-	if (req.Reviewer == ByOwner || req.Reviewer == ByManager) && (req.Fallback == "" || strings.HasPrefix(req.Fallback, "@")) {
-		return store.Campaign{}, 0, fmt.Errorf("%w: %s needs a fallback_reviewer naming a reviewer token", ErrInvalid, req.Reviewer)
+	if (r.Reviewer == ByOwner || r.Reviewer == ByManager) && (r.Fallback == "" || strings.HasPrefix(r.Fallback, "@")) {
+		return fmt.Errorf("%w: %s needs a fallback_reviewer naming a reviewer token", ErrInvalid, r.Reviewer)
 	}
-	if req.Due.IsZero() {
-		req.Due = now.Add(14 * 24 * time.Hour)
+	return nil
+}
+
+// defaultDue is how long a campaign runs when the request sets no due date.
+const defaultDue = 14 * 24 * time.Hour
+
+// campaign is the campaign r creates, by whom and when: its id is stable
+// for the name and the creation time.
+func (r Request) campaign(by string, now time.Time) store.Campaign {
+	due := r.Due
+	if due.IsZero() {
+		due = now.Add(defaultDue)
+	}
+	scope, _ := json.Marshal(r.Scope) // plain fields: never fails
+	return store.Campaign{ID: wire.StableID("campaign", r.Name, now.UTC().Format(time.RFC3339Nano))[:16], Name: r.Name,
+		Scope: string(scope), Reviewer: r.Reviewer, Due: due.UTC(), CreatedBy: by, CreatedAt: now.UTC()}
+}
+
+// Create builds a campaign and its items from the current entitlements.
+func Create(ctx context.Context, st Store, req Request, by string, now time.Time) (store.Campaign, int, error) {
+	if err := req.Check(); err != nil {
+		return store.Campaign{}, 0, err
 	}
 	ents, err := st.ScopeEntitlements(ctx, store.EntitlementFilter{PrivilegedOnly: req.Scope.PrivilegedOnly,
 		Source: req.Scope.Source, ResourceType: req.Scope.ResourceType})
@@ -111,15 +131,7 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 		return store.Campaign{}, 0, err
 	}
 	if req.Scope.PersonalDataOnly && len(ents) > 0 {
-		seen := map[string]bool{}
-		var ids []string
-		for _, e := range ents {
-			if !seen[e.ResourceID] {
-				seen[e.ResourceID] = true
-				ids = append(ids, e.ResourceID)
-			}
-		}
-		ex, err := st.Exposures(ctx, 100000, ids...)
+		ex, err := st.Exposures(ctx, 100000, resources(ents)...)
 		if err != nil {
 			return store.Campaign{}, 0, err
 		}
@@ -127,53 +139,85 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 		for _, x := range ex {
 			hold[x.AssetID] = true
 		}
-		kept := ents[:0]
-		for _, e := range ents {
-			if hold[e.ResourceID] {
-				kept = append(kept, e)
-			}
-		}
-		ents = kept
+		ents = onResources(ents, hold)
 	}
-	scope, _ := json.Marshal(req.Scope)
-	c := store.Campaign{ID: wire.StableID("campaign", req.Name, now.UTC().Format(time.RFC3339Nano))[:16], Name: req.Name,
-		Scope: string(scope), Reviewer: req.Reviewer, Due: req.Due.UTC(), CreatedBy: by, CreatedAt: now.UTC()}
-	names := map[string]string{}
-	managers := map[string]string{} // principal → its manager's account name
+	c := req.campaign(by, now)
 	var pids []string
+	seen := map[string]bool{}
 	for _, e := range ents {
-		if _, ok := names[e.PrincipalID]; !ok {
-			names[e.PrincipalID] = ""
+		if !seen[e.PrincipalID] {
+			seen[e.PrincipalID] = true
 			pids = append(pids, e.PrincipalID)
 		}
 	}
+	var people []store.Principal
 	for i := 0; i < len(pids); i += store.MaxLimit {
 		ps, _, err := st.Principals(ctx, store.PrincipalFilter{IDs: pids[i:min(i+store.MaxLimit, len(pids))], Limit: store.MaxLimit})
 		if err != nil {
 			return store.Campaign{}, 0, err
 		}
-		for _, p := range ps {
-			names[p.ID] = p.Name
-			// Nobody reviews their own access, whatever the directory says.
-			if m := p.Attributes["manager_name"]; m != "" && m != p.Name {
-				managers[p.ID] = m
+		people = append(people, ps...)
+	}
+	var owners map[string]string
+	if req.Reviewer == ByOwner {
+		owners = map[string]string{}
+		for _, id := range resources(ents) {
+			if a, err := st.AssetByID(ctx, id); err == nil {
+				owners[id] = a.Owner
 			}
 		}
 	}
-	owners := map[string]string{}
+	items := assign(c, req, ents, people, owners)
+	if err := st.CreateCampaign(ctx, c, items); err != nil {
+		return store.Campaign{}, 0, err
+	}
+	return c, len(items), nil
+}
+
+// resources are the distinct resources of ents, in first-seen order.
+func resources(ents []store.Entitlement) []string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, e := range ents {
+		if !seen[e.ResourceID] {
+			seen[e.ResourceID] = true
+			ids = append(ids, e.ResourceID)
+		}
+	}
+	return ids
+}
+
+// onResources keeps the entitlements on the resources in keep.
+func onResources(ents []store.Entitlement, keep map[string]bool) []store.Entitlement {
+	kept := ents[:0]
+	for _, e := range ents {
+		if keep[e.ResourceID] {
+			kept = append(kept, e)
+		}
+	}
+	return kept
+}
+
+// assign makes campaign c's items of ents, each with its reviewer: the
+// one req names, the resource's owner (owners, by resource), or the
+// principal's manager (from people's manager_name), else req's fallback.
+// people names the principals; one absent from it gets no name.
+func assign(c store.Campaign, req Request, ents []store.Entitlement, people []store.Principal, owners map[string]string) []store.ReviewItem {
+	names := map[string]string{}
+	managers := map[string]string{} // principal → its manager's account name
+	for _, p := range people {
+		names[p.ID] = p.Name
+		// Nobody reviews their own access, whatever the directory says.
+		if m := p.Attributes["manager_name"]; m != "" && m != p.Name {
+			managers[p.ID] = m
+		}
+	}
 	items := make([]store.ReviewItem, 0, len(ents))
 	for _, e := range ents {
 		reviewer, source := req.Reviewer, SourceNamed
 		switch req.Reviewer {
 		case ByOwner:
-			o, ok := owners[e.ResourceID]
-			if !ok {
-				if a, err := st.AssetByID(ctx, e.ResourceID); err == nil {
-					o = a.Owner
-				}
-				owners[e.ResourceID] = o
-			}
-			reviewer, source = o, SourceOwner
+			reviewer, source = owners[e.ResourceID], SourceOwner
 		case ByManager:
 			reviewer, source = managers[e.PrincipalID], SourceManager
 		}
@@ -185,15 +229,12 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 			ResourceType: e.ResourceType, Permission: e.Permission, Via: e.Via, Privileged: e.Privileged, Reviewer: reviewer,
 			ReviewerSource: source})
 	}
-	if err := st.CreateCampaign(ctx, c, items); err != nil {
-		return store.Campaign{}, 0, err
-	}
-	return c, len(items), nil
+	return items
 }
 
-// Decide records a decision on an item. Reviewers decide only their own
-// items; admins (all=true) any.
-func Decide(ctx context.Context, st Store, campaignID, itemID, decision, comment, reassignTo, by string, all bool, now time.Time) error {
+// checkDecision says what is wrong with a decision, if anything: a revoke
+// needs a comment saying why, a reassignment someone to go to.
+func checkDecision(decision, comment, reassignTo string) error {
 	switch decision {
 	case "certify":
 	case "revoke":
@@ -207,6 +248,15 @@ func Decide(ctx context.Context, st Store, campaignID, itemID, decision, comment
 	default:
 		return fmt.Errorf("%w: decision must be certify, revoke or reassign", ErrInvalid)
 	}
+	return nil
+}
+
+// Decide records a decision on an item. Reviewers decide only their own
+// items; admins (all=true) any.
+func Decide(ctx context.Context, st Store, campaignID, itemID, decision, comment, reassignTo, by string, all bool, now time.Time) error {
+	if err := checkDecision(decision, comment, reassignTo); err != nil {
+		return err
+	}
 	if _, err := st.GetCampaign(ctx, campaignID); err != nil {
 		return err
 	}
@@ -214,15 +264,24 @@ func Decide(ctx context.Context, st Store, campaignID, itemID, decision, comment
 	if err != nil {
 		return err
 	}
+	if err := mayDecide(items, itemID, Viewer{Name: by, All: all}); err != nil {
+		return err
+	}
+	return st.AppendDecision(ctx, store.Decision{CampaignID: campaignID, ItemID: itemID, Decision: decision,
+		Comment: comment, ReassignTo: reassignTo, DecidedBy: by, DecidedAt: now.UTC()})
+}
+
+// mayDecide says whether v may decide the item itemID of items: not when
+// it is not there (store.ErrNotFound), nor when it is another reviewer's
+// (ErrNotYours).
+func mayDecide(items []store.ReviewItem, itemID string, v Viewer) error {
 	for _, it := range items {
-		if it.ItemID != itemID {
-			continue
+		if it.ItemID == itemID {
+			if !v.sees(it) {
+				return ErrNotYours
+			}
+			return nil
 		}
-		if !all && it.Reviewer != by {
-			return ErrNotYours
-		}
-		return st.AppendDecision(ctx, store.Decision{CampaignID: campaignID, ItemID: itemID, Decision: decision,
-			Comment: comment, ReassignTo: reassignTo, DecidedBy: by, DecidedAt: now.UTC()})
 	}
 	return store.ErrNotFound
 }
@@ -256,13 +315,18 @@ func Items(ctx context.Context, st Store, id string, v Viewer) ([]store.ReviewIt
 	if err != nil {
 		return nil, err
 	}
+	return v.visible(items), nil
+}
+
+// visible keeps the items v may see.
+func (v Viewer) visible(items []store.ReviewItem) []store.ReviewItem {
 	out := items[:0]
 	for _, it := range items {
 		if v.sees(it) {
 			out = append(out, it)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // Progress counts decisions and flags revoked entitlements that the
@@ -289,9 +353,23 @@ func ProgressFor(ctx context.Context, st Store, id string, v Viewer) (Status, er
 	if !v.All && !slices.ContainsFunc(items, v.sees) {
 		return Status{}, store.ErrNotFound
 	}
+	s, revoked := tally(c, items, v)
+	if len(revoked) == 0 {
+		return s, nil
+	}
+	current, err := st.ScopeEntitlements(ctx, store.EntitlementFilter{ResourceIDs: revokedResources(revoked)})
+	if err != nil {
+		return s, err
+	}
+	s.StillThere = stillThere(revoked, current)
+	return s, nil
+}
+
+// tally counts the campaign's items, pending and by decision, and returns
+// the revoked items v may see.
+func tally(c store.Campaign, items []store.ReviewItem, v Viewer) (Status, []store.ReviewItem) {
 	s := Status{Campaign: c, Items: len(items), Decided: map[string]int{}}
 	var revoked []store.ReviewItem
-	var ids []string
 	for _, it := range items {
 		if it.Decision == "" {
 			s.Pending++
@@ -300,24 +378,31 @@ func ProgressFor(ctx context.Context, st Store, id string, v Viewer) (Status, er
 		s.Decided[it.Decision]++
 		if it.Decision == "revoke" && v.sees(it) {
 			revoked = append(revoked, it)
-			ids = append(ids, it.ResourceID)
 		}
 	}
-	if len(revoked) == 0 {
-		return s, nil
+	return s, revoked
+}
+
+func revokedResources(revoked []store.ReviewItem) []string {
+	ids := make([]string, len(revoked))
+	for i, it := range revoked {
+		ids[i] = it.ResourceID
 	}
-	current, err := st.ScopeEntitlements(ctx, store.EntitlementFilter{ResourceIDs: ids})
-	if err != nil {
-		return s, err
-	}
+	return ids
+}
+
+// stillThere are the revoked items whose grant (principal, resource,
+// permission) is among the current entitlements.
+func stillThere(revoked []store.ReviewItem, current []store.Entitlement) []store.ReviewItem {
 	exists := map[[3]string]bool{}
 	for _, e := range current {
 		exists[[3]string{e.PrincipalID, e.ResourceID, e.Permission}] = true
 	}
+	var out []store.ReviewItem
 	for _, it := range revoked {
 		if exists[[3]string{it.PrincipalID, it.ResourceID, it.Permission}] {
-			s.StillThere = append(s.StillThere, it)
+			out = append(out, it)
 		}
 	}
-	return s, nil
+	return out
 }

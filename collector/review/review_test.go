@@ -159,9 +159,9 @@ func TestManagerReviews(t *testing.T) {
 	require.Empty(t, byName["bob"].Decision)
 }
 
+// Requests are checked before the store is touched: these need none.
 func TestReviewerValidation(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.New(t)
 	for _, tc := range []struct {
 		name string
 		req  review.Request
@@ -177,9 +177,11 @@ func TestReviewerValidation(t *testing.T) {
 			"scope.source is longer than 256 bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := review.Create(ctx, st, tc.req, "admin", now)
+			err := tc.req.Check()
 			require.ErrorIs(t, err, review.ErrInvalid)
 			require.ErrorContains(t, err, tc.want)
+			_, _, err = review.Create(ctx, nil, tc.req, "admin", now)
+			require.ErrorIs(t, err, review.ErrInvalid, "Create checks first")
 		})
 	}
 }

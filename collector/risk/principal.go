@@ -193,9 +193,15 @@ func TopPrincipals(ctx context.Context, st PrincipalStore, stale Staleness, n in
 	if err != nil {
 		return nil, err
 	}
+	return rankPrincipals(ex, stale.Now, n), nil
+}
+
+// rankPrincipals scores ex as of now and returns the n highest (all for n
+// <= 0) that score at all, highest first, then by name and id.
+func rankPrincipals(ex []store.PrincipalExposure, now time.Time, n int) []PrincipalScore {
 	out := make([]PrincipalScore, 0, len(ex))
 	for _, e := range ex {
-		if s := AssessPrincipal(e, stale.Now); s.Score > 0 {
+		if s := AssessPrincipal(e, now); s.Score > 0 {
 			out = append(out, s)
 		}
 	}
@@ -211,5 +217,5 @@ func TopPrincipals(ctx context.Context, st PrincipalStore, stale Staleness, n in
 	if n > 0 && len(out) > n {
 		out = out[:n]
 	}
-	return out, nil
+	return out
 }

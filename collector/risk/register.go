@@ -81,15 +81,23 @@ type RegisterQuery struct {
 	Stale        Staleness
 }
 
+// check says what is wrong with q, if anything, as an ErrInvalid.
+func (q RegisterQuery) check() error {
+	if q.Status != "" && !statuses[q.Status] {
+		return invalid("status must be one of open, accepted, mitigating, resolved")
+	}
+	if q.Kind != "" && q.Kind != KindAsset && q.Kind != KindPrincipal {
+		return invalid("kind must be asset or principal")
+	}
+	return nil
+}
+
 // Register returns the top risks across assets and principals, highest
 // score first, with their owners (by default an asset's file owner, none
 // for a principal) and statuses.
 func Register(ctx context.Context, st RegisterStore, q RegisterQuery) ([]RegisterItem, error) {
-	if q.Status != "" && !statuses[q.Status] {
-		return nil, invalid("status must be one of open, accepted, mitigating, resolved")
-	}
-	if q.Kind != "" && q.Kind != KindAsset && q.Kind != KindPrincipal {
-		return nil, invalid("kind must be asset or principal")
+	if err := q.check(); err != nil {
+		return nil, err
 	}
 	var items []RegisterItem
 	if q.Kind != KindPrincipal {
@@ -98,8 +106,7 @@ func Register(ctx context.Context, st RegisterStore, q RegisterQuery) ([]Registe
 			return nil, err
 		}
 		for _, a := range assets {
-			items = append(items, RegisterItem{Kind: KindAsset, ID: a.AssetID, Title: a.Location, Host: a.Host, Source: a.Source,
-				Score: a.Score, Factors: a.Factors})
+			items = append(items, a.registerItem())
 		}
 	}
 	if q.Kind != KindAsset {
@@ -108,52 +115,17 @@ func Register(ctx context.Context, st RegisterStore, q RegisterQuery) ([]Registe
 			return nil, err
 		}
 		for _, p := range principals {
-			items = append(items, RegisterItem{Kind: KindPrincipal, ID: p.PrincipalID, Title: p.Name, Host: p.Host, Source: p.Source,
-				Score: p.Score, Factors: p.Factors})
+			items = append(items, p.registerItem())
 		}
 	}
 	states, err := st.RegisterStates(ctx)
 	if err != nil {
 		return nil, err
 	}
-	kept := items[:0]
-	for _, it := range items {
-		it.Status = StatusOpen
-		if e, ok := states[store.RegisterKey{Kind: it.Kind, ItemID: it.ID}]; ok {
-			it.Owner, it.Status, it.Comment, it.ChangedBy = e.Owner, e.Status, e.Comment, e.ChangedBy
-			at := e.ChangedAt
-			it.ChangedAt = &at
-		}
-		if q.Status == "" || it.Status == q.Status {
-			kept = append(kept, it)
-		}
-	}
-	items = kept
-	sort.SliceStable(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Title != b.Title {
-			return a.Title < b.Title
-		}
-		return a.ID < b.ID
-	})
-	if q.Limit > 0 && len(items) > q.Limit {
-		items = items[:q.Limit]
-	}
+	items = rankRegister(items, states, q)
 	// Default owners only for what is returned: an owner lookup per asset
 	// of the whole estate would be most of the cost.
-	var ids []string
-	for _, it := range items {
-		if it.Kind == KindAsset && it.Owner == "" {
-			ids = append(ids, it.ID)
-		}
-	}
-	if len(ids) > 0 {
+	if ids := unowned(items); len(ids) > 0 {
 		owners, err := st.AssetOwners(ctx, ids)
 		if err != nil {
 			return nil, err
@@ -167,6 +139,62 @@ func Register(ctx context.Context, st RegisterStore, q RegisterQuery) ([]Registe
 	return items, nil
 }
 
+func (s Score) registerItem() RegisterItem {
+	return RegisterItem{Kind: KindAsset, ID: s.AssetID, Title: s.Location, Host: s.Host, Source: s.Source,
+		Score: s.Score, Factors: s.Factors}
+}
+
+func (s PrincipalScore) registerItem() RegisterItem {
+	return RegisterItem{Kind: KindPrincipal, ID: s.PrincipalID, Title: s.Name, Host: s.Host, Source: s.Source,
+		Score: s.Score, Factors: s.Factors}
+}
+
+// rankRegister gives items their state (open when nobody touched them),
+// keeps those with q's status, and returns the first q.Limit (all for 0)
+// by score, then kind, title and id.
+func rankRegister(items []RegisterItem, states map[store.RegisterKey]store.RegisterEntry, q RegisterQuery) []RegisterItem {
+	kept := items[:0]
+	for _, it := range items {
+		it.Status = StatusOpen
+		if e, ok := states[store.RegisterKey{Kind: it.Kind, ItemID: it.ID}]; ok {
+			it.Owner, it.Status, it.Comment, it.ChangedBy = e.Owner, e.Status, e.Comment, e.ChangedBy
+			at := e.ChangedAt
+			it.ChangedAt = &at
+		}
+		if q.Status == "" || it.Status == q.Status {
+			kept = append(kept, it)
+		}
+	}
+	sort.SliceStable(kept, func(i, j int) bool {
+		a, b := kept[i], kept[j]
+		if a.Score != b.Score {
+			return a.Score > b.Score
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Title != b.Title {
+			return a.Title < b.Title
+		}
+		return a.ID < b.ID
+	})
+	if q.Limit > 0 && len(kept) > q.Limit {
+		kept = kept[:q.Limit]
+	}
+	return kept
+}
+
+// unowned are the assets among items that nobody was made owner of.
+func unowned(items []RegisterItem) []string {
+	var ids []string
+	for _, it := range items {
+		if it.Kind == KindAsset && it.Owner == "" {
+			ids = append(ids, it.ID)
+		}
+	}
+	return ids
+}
+
 // Change is an update of a register item. A nil Owner or Status keeps the
 // current one; an empty Owner goes back to the default owner.
 type Change struct {
@@ -177,32 +205,31 @@ type Change struct {
 	At            time.Time
 }
 
-// Update records a change of an item's owner or status and returns the
-// item's state after it. Accepting or resolving a risk needs a comment
-// saying why; the item must exist (a current asset or principal).
-func Update(ctx context.Context, st RegisterStore, c Change) (store.RegisterEntry, error) {
+// check says what is wrong with c, if anything, as an ErrInvalid.
+// Accepting or resolving a risk needs a comment saying why.
+func (c Change) check() error {
 	if err := checkKind(c.Kind); err != nil {
-		return store.RegisterEntry{}, err
+		return err
 	}
 	switch {
 	case c.Owner == nil && c.Status == nil:
-		return store.RegisterEntry{}, invalid("give an owner, a status or both")
+		return invalid("give an owner, a status or both")
 	case c.Status != nil && !statuses[*c.Status]:
-		return store.RegisterEntry{}, invalid("status must be one of open, accepted, mitigating, resolved")
+		return invalid("status must be one of open, accepted, mitigating, resolved")
 	case c.Status != nil && (*c.Status == StatusAccepted || *c.Status == StatusResolved) && c.Comment == "":
-		return store.RegisterEntry{}, invalid("a comment is required to set status %s: say why", *c.Status)
+		return invalid("a comment is required to set status %s: say why", *c.Status)
 	case c.Owner != nil && len(*c.Owner) > maxOwner:
-		return store.RegisterEntry{}, invalid("owner is longer than %d bytes", maxOwner)
+		return invalid("owner is longer than %d bytes", maxOwner)
 	case len(c.Comment) > maxComment:
-		return store.RegisterEntry{}, invalid("comment is longer than %d bytes", maxComment)
+		return invalid("comment is longer than %d bytes", maxComment)
 	}
-	if err := exists(ctx, st, c.Kind, c.ID); err != nil {
-		return store.RegisterEntry{}, err
-	}
-	hist, err := st.RegisterHistory(ctx, c.Kind, c.ID)
-	if err != nil {
-		return store.RegisterEntry{}, err
-	}
+	return nil
+}
+
+// after is the item's entry once c is applied to its history (oldest
+// first): what c does not change stays as the latest entry left it, and
+// an untouched item starts open with no owner.
+func (c Change) after(hist []store.RegisterEntry) store.RegisterEntry {
 	e := store.RegisterEntry{Kind: c.Kind, ItemID: c.ID, Status: StatusOpen, Comment: c.Comment, ChangedBy: c.By, ChangedAt: c.At.UTC()}
 	if len(hist) > 0 {
 		last := hist[len(hist)-1]
@@ -214,6 +241,24 @@ func Update(ctx context.Context, st RegisterStore, c Change) (store.RegisterEntr
 	if c.Status != nil {
 		e.Status = *c.Status
 	}
+	return e
+}
+
+// Update records a change of an item's owner or status and returns the
+// item's state after it. The change must pass check; the item must exist
+// (a current asset or principal).
+func Update(ctx context.Context, st RegisterStore, c Change) (store.RegisterEntry, error) {
+	if err := c.check(); err != nil {
+		return store.RegisterEntry{}, err
+	}
+	if err := exists(ctx, st, c.Kind, c.ID); err != nil {
+		return store.RegisterEntry{}, err
+	}
+	hist, err := st.RegisterHistory(ctx, c.Kind, c.ID)
+	if err != nil {
+		return store.RegisterEntry{}, err
+	}
+	e := c.after(hist)
 	if err := st.AppendRegister(ctx, e); err != nil {
 		return store.RegisterEntry{}, err
 	}

@@ -21,39 +21,36 @@ func (s *Store) AppendAudit(ctx context.Context, e AuditEntry) error {
 	})
 }
 
+// auditRow is a row of audit_log.
+type auditRow struct {
+	At     time.Time `ch:"at"`
+	Name   string    `ch:"token_name"`
+	Role   string    `ch:"token_role"`
+	ID     string    `ch:"token_id"`
+	Method string    `ch:"method"`
+	Route  string    `ch:"route"`
+	Params string    `ch:"params"`
+	Status uint16    `ch:"status"`
+	Result string    `ch:"result"`
+}
+
+func (r auditRow) entry() AuditEntry {
+	return AuditEntry{At: r.At.UTC(), TokenName: r.Name, TokenRole: r.Role, TokenID: r.ID, Method: r.Method,
+		Route: r.Route, Params: r.Params, Status: int(r.Status), Result: r.Result}
+}
+
 // Audit returns audit entries, newest first, and how many there are.
 func (s *Store) Audit(ctx context.Context, limit, offset int) ([]AuditEntry, uint64, error) {
 	limit, offset = pageBounds(limit, offset)
-	var count []struct {
-		N uint64 `ch:"n"`
+	total, err := s.count(ctx, "counting audit entries", `SELECT count() AS n FROM {db}.audit_log`)
+	if err != nil {
+		return nil, 0, err
 	}
-	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.audit_log`)); err != nil {
-		return nil, 0, s.wrap("counting audit entries", err)
-	}
-	var total uint64
-	if len(count) == 1 {
-		total = count[0].N
-	}
-	var rows []struct {
-		At     time.Time `ch:"at"`
-		Name   string    `ch:"token_name"`
-		Role   string    `ch:"token_role"`
-		ID     string    `ch:"token_id"`
-		Method string    `ch:"method"`
-		Route  string    `ch:"route"`
-		Params string    `ch:"params"`
-		Status uint16    `ch:"status"`
-		Result string    `ch:"result"`
-	}
-	q := `SELECT at, token_name, token_role, token_id, method, route, params, status, result
-		FROM {db}.audit_log ORDER BY at DESC, route LIMIT ? OFFSET ?`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), limit, offset); err != nil {
-		return nil, 0, s.wrap("reading audit entries", err)
-	}
-	out := make([]AuditEntry, len(rows))
-	for i, r := range rows {
-		out[i] = AuditEntry{At: r.At.UTC(), TokenName: r.Name, TokenRole: r.Role, TokenID: r.ID, Method: r.Method,
-			Route: r.Route, Params: r.Params, Status: int(r.Status), Result: r.Result}
+	out, err := selectAll(ctx, s, "reading audit entries", auditRow.entry,
+		`SELECT at, token_name, token_role, token_id, method, route, params, status, result
+		FROM {db}.audit_log ORDER BY at DESC, route LIMIT ? OFFSET ?`, limit, offset)
+	if err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -32,30 +31,14 @@ const authorityColumns = `source, scope, agent_id, set_by, set_at`
 
 // GetAuthority returns the authority of (source, scope), or ErrNotFound.
 func (s *Store) GetAuthority(ctx context.Context, source, scope string) (Authority, error) {
-	var rows []authorityRow
-	err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL
-		WHERE source = ? AND scope = ?`), source, scope)
-	if err != nil {
-		return Authority{}, s.wrap("reading a source authority", err)
-	}
-	if len(rows) == 0 {
-		return Authority{}, fmt.Errorf("source authority: %w", ErrNotFound)
-	}
-	return rows[0].authority(), nil
+	return selectOne(ctx, s, "reading a source authority", "source authority", authorityRow.authority,
+		`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL WHERE source = ? AND scope = ?`, source, scope)
 }
 
 // ListAuthorities returns every source authority, by source and scope.
 func (s *Store) ListAuthorities(ctx context.Context) ([]Authority, error) {
-	var rows []authorityRow
-	err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL ORDER BY source, scope`))
-	if err != nil {
-		return nil, s.wrap("listing source authorities", err)
-	}
-	out := make([]Authority, len(rows))
-	for i, r := range rows {
-		out[i] = r.authority()
-	}
-	return out, nil
+	return selectAll(ctx, s, "listing source authorities", authorityRow.authority,
+		`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL ORDER BY source, scope`)
 }
 
 // PutAuthority sets the authority of (a.Source, a.Scope).

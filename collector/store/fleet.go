@@ -27,10 +27,8 @@ type ScanSummary struct {
 // the highest (finished_at, version), so a re-sent scan record replaces
 // itself and no merge or FINAL is needed. One query for the whole fleet.
 func (s *Store) LatestScans(ctx context.Context, agentID string) ([]ScanSummary, error) {
-	where, args := "", []any{}
-	if agentID != "" {
-		where, args = "WHERE agent_id = ?", append(args, agentID)
-	}
+	var w where
+	w.filter("agent_id = ?", agentID)
 	// One argMax over a tuple rather than one per column: a tie on the key
 	// could otherwise mix columns of two scans.
 	q := `SELECT agent_id, scanner, t.1 AS scan_id, t.2 AS source, t.3 AS status, t.4 AS started_at,
@@ -39,43 +37,45 @@ func (s *Store) LatestScans(ctx context.Context, agentID string) ([]ScanSummary,
 			SELECT agent_id, scanner,
 				argMax(tuple(scan_id, source, status, started_at, finished_at, stat_keys, stat_values,
 					toUInt64(length(errors)), arraySlice(errors, 1, ` + strconv.Itoa(ScanErrorSamples) + `)), (finished_at, version)) AS t
-			FROM {db}.scans ` + where + `
+			FROM {db}.scans` + w.sql() + `
 			GROUP BY agent_id, scanner
 		)
 		ORDER BY agent_id, scanner`
-	var rows []struct {
-		AgentID    string    `ch:"agent_id"`
-		Scanner    string    `ch:"scanner"`
-		ScanID     string    `ch:"scan_id"`
-		Source     string    `ch:"source"`
-		Status     string    `ch:"status"`
-		StartedAt  time.Time `ch:"started_at"`
-		FinishedAt time.Time `ch:"finished_at"`
-		StatKeys   []string  `ch:"stat_keys"`
-		StatValues []int64   `ch:"stat_values"`
-		ErrorCount uint64    `ch:"error_count"`
-		Errors     []string  `ch:"errors"`
-	}
-	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, s.wrap("reading the latest scans", err)
-	}
-	out := make([]ScanSummary, len(rows))
-	for i, r := range rows {
-		sc := ScanSummary{AgentID: r.AgentID, Scanner: r.Scanner, Source: r.Source, ScanID: r.ScanID, Status: r.Status,
-			StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(), Stats: make(map[string]int64, len(r.StatKeys)),
-			ErrorCount: r.ErrorCount, Errors: r.Errors}
-		for j, k := range r.StatKeys {
-			if j < len(r.StatValues) {
-				sc.Stats[k] = r.StatValues[j]
-			}
+	return selectAll(ctx, s, "reading the latest scans", scanRow.summary, q, w.args...)
+}
+
+// scanRow is a latest scan as LatestScans reads it.
+type scanRow struct {
+	AgentID    string    `ch:"agent_id"`
+	Scanner    string    `ch:"scanner"`
+	ScanID     string    `ch:"scan_id"`
+	Source     string    `ch:"source"`
+	Status     string    `ch:"status"`
+	StartedAt  time.Time `ch:"started_at"`
+	FinishedAt time.Time `ch:"finished_at"`
+	StatKeys   []string  `ch:"stat_keys"`
+	StatValues []int64   `ch:"stat_values"`
+	ErrorCount uint64    `ch:"error_count"`
+	Errors     []string  `ch:"errors"`
+}
+
+// summary pairs the stat keys with their values (a key without a value is
+// dropped) and takes the larger of the messages sent and the "errors"
+// stat as the error count: agents send at most 100 messages.
+func (r scanRow) summary() ScanSummary {
+	sc := ScanSummary{AgentID: r.AgentID, Scanner: r.Scanner, Source: r.Source, ScanID: r.ScanID, Status: r.Status,
+		StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(), Stats: make(map[string]int64, len(r.StatKeys)),
+		ErrorCount: r.ErrorCount, Errors: r.Errors}
+	for j, k := range r.StatKeys {
+		if j < len(r.StatValues) {
+			sc.Stats[k] = r.StatValues[j]
 		}
-		if n := sc.Stats["errors"]; n > 0 && uint64(n) > sc.ErrorCount {
-			sc.ErrorCount = uint64(n)
-		}
-		if sc.Errors == nil {
-			sc.Errors = []string{}
-		}
-		out[i] = sc
 	}
-	return out, nil
+	if n := sc.Stats["errors"]; n > 0 && uint64(n) > sc.ErrorCount {
+		sc.ErrorCount = uint64(n)
+	}
+	if sc.Errors == nil {
+		sc.Errors = []string{}
+	}
+	return sc
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 )
 
@@ -31,37 +30,23 @@ type Token struct {
 	MaxUses uint32
 }
 
-// Bounds on one BatchesSeen query: the keys are inlined into the SQL text
-// by client-side binding, and ClickHouse parses at most max_query_size
-// (256 KiB by default) of it.
-const (
-	seenChunkKeys  = 500
-	seenChunkBytes = 64 << 10
-)
-
 // BatchesSeen reports which of keys were already stored for agentID.
 func (s *Store) BatchesSeen(ctx context.Context, agentID string, keys []string) (map[string]bool, error) {
 	seen := make(map[string]bool)
-	for start := 0; start < len(keys); {
-		end, size := start, 0
-		for end < len(keys) && end-start < seenChunkKeys && (end == start || size+len(keys[end]) <= seenChunkBytes) {
-			size += len(keys[end])
-			end++
-		}
-		var rows []struct {
-			Key string `ch:"idempotency_key"`
-		}
+	for _, chunk := range chunks(keys) {
 		// has(array, x) rather than `IN (?)`: a slice bound into IN fails
 		// on 18.16. No FINAL: existence is all that matters here.
-		err := s.conn.Select(ctx, &rows, s.sql(`SELECT DISTINCT idempotency_key FROM {db}.ingest_batches
-			WHERE agent_id = ? AND has(?, idempotency_key)`), agentID, keys[start:end])
+		found, err := selectAll(ctx, s, "checking for repeated batches", func(r struct {
+			Key string `ch:"idempotency_key"`
+		}) string {
+			return r.Key
+		}, `SELECT DISTINCT idempotency_key FROM {db}.ingest_batches WHERE agent_id = ? AND has(?, idempotency_key)`, agentID, chunk)
 		if err != nil {
-			return nil, s.wrap("checking for repeated batches", err)
+			return nil, err
 		}
-		for _, r := range rows {
-			seen[r.Key] = true
+		for _, k := range found {
+			seen[k] = true
 		}
-		start = end
 	}
 	return seen, nil
 }
@@ -106,27 +91,14 @@ const agentColumns = `agent_id, hostname, os, agent_version, enrolled_at, last_s
 
 // ListAgents returns every agent, ordered by hostname.
 func (s *Store) ListAgents(ctx context.Context) ([]Agent, error) {
-	var rows []agentRow
-	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+agentColumns+` FROM {db}.agents FINAL ORDER BY hostname, agent_id`)); err != nil {
-		return nil, s.wrap("listing agents", err)
-	}
-	out := make([]Agent, len(rows))
-	for i, r := range rows {
-		out[i] = r.agent()
-	}
-	return out, nil
+	return selectAll(ctx, s, "listing agents", agentRow.agent,
+		`SELECT `+agentColumns+` FROM {db}.agents FINAL ORDER BY hostname, agent_id`)
 }
 
 // GetAgent returns one agent, or ErrNotFound.
 func (s *Store) GetAgent(ctx context.Context, id string) (Agent, error) {
-	var rows []agentRow
-	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+agentColumns+` FROM {db}.agents FINAL WHERE agent_id = ?`), id); err != nil {
-		return Agent{}, s.wrap("reading an agent", err)
-	}
-	if len(rows) == 0 {
-		return Agent{}, fmt.Errorf("agent: %w", ErrNotFound)
-	}
-	return rows[0].agent(), nil
+	return selectOne(ctx, s, "reading an agent", "agent", agentRow.agent,
+		`SELECT `+agentColumns+` FROM {db}.agents FINAL WHERE agent_id = ?`, id)
 }
 
 // PutToken creates or replaces a token (revoking is a put with Revoked).
@@ -138,29 +110,17 @@ func (s *Store) PutToken(ctx context.Context, t Token) error {
 
 // TokenByHash returns the token with this hash, or ErrNotFound.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
-	var rows []tokenRow
-	err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL WHERE token_hash = ?`), hash)
-	if err != nil {
-		return Token{}, s.wrap("reading a token", err)
-	}
-	if len(rows) == 0 {
-		return Token{}, fmt.Errorf("token: %w", ErrNotFound)
-	}
-	return rows[0].token(), nil
+	return selectOne(ctx, s, "reading a token", "token", tokenRow.token,
+		`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL WHERE token_hash = ?`, hash)
 }
 
 // GetSetting returns a setting's value, or ErrNotFound.
 func (s *Store) GetSetting(ctx context.Context, key string) (string, error) {
-	var rows []struct {
+	return selectOne(ctx, s, "reading a setting", "setting", func(r struct {
 		Value string `ch:"value"`
-	}
-	if err := s.conn.Select(ctx, &rows, s.sql("SELECT `value` FROM {db}.settings FINAL WHERE `key` = ?"), key); err != nil {
-		return "", s.wrap("reading a setting", err)
-	}
-	if len(rows) == 0 {
-		return "", fmt.Errorf("setting: %w", ErrNotFound)
-	}
-	return rows[0].Value, nil
+	}) string {
+		return r.Value
+	}, "SELECT `value` FROM {db}.settings FINAL WHERE `key` = ?", key)
 }
 
 // PutSetting creates or replaces a setting.

@@ -23,64 +23,59 @@ func (s *Store) AppendRegister(ctx context.Context, e RegisterEntry) error {
 	})
 }
 
+// registerRow is a risk_register row as RegisterStates and RegisterHistory
+// read it (RegisterHistory leaves kind and item_id out: they are its
+// arguments).
+type registerRow struct {
+	Kind      string    `ch:"kind"`
+	ItemID    string    `ch:"item_id"`
+	Owner     string    `ch:"owner"`
+	Status    string    `ch:"status"`
+	Comment   string    `ch:"comment"`
+	ChangedBy string    `ch:"changed_by"`
+	ChangedAt time.Time `ch:"changed_at"`
+}
+
+func (r registerRow) entry() RegisterEntry {
+	return RegisterEntry{Kind: r.Kind, ItemID: r.ItemID, Owner: r.Owner, Status: r.Status, Comment: r.Comment,
+		ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
+}
+
 // RegisterStates returns the latest entry of every item that has one.
 func (s *Store) RegisterStates(ctx context.Context) (map[RegisterKey]RegisterEntry, error) {
-	var rows []struct {
-		Kind      string    `ch:"kind"`
-		ItemID    string    `ch:"item_id"`
-		Owner     string    `ch:"owner"`
-		Status    string    `ch:"status"`
-		Comment   string    `ch:"comment"`
-		ChangedBy string    `ch:"changed_by"`
-		ChangedAt time.Time `ch:"changed_at"`
+	entries, err := selectAll(ctx, s, "reading the risk register", registerRow.entry, `SELECT kind, item_id,
+			argMax(owner, seq) AS owner, argMax(status, seq) AS status, argMax(comment, seq) AS comment,
+			argMax(changed_by, seq) AS changed_by, argMax(changed_at, seq) AS changed_at
+		FROM {db}.risk_register GROUP BY kind, item_id`)
+	if err != nil {
+		return nil, err
 	}
-	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT kind, item_id, argMax(owner, seq) AS owner, argMax(status, seq) AS status,
-			argMax(comment, seq) AS comment, argMax(changed_by, seq) AS changed_by, argMax(changed_at, seq) AS changed_at
-		FROM {db}.risk_register GROUP BY kind, item_id`)); err != nil {
-		return nil, s.wrap("reading the risk register", err)
-	}
-	out := make(map[RegisterKey]RegisterEntry, len(rows))
-	for _, r := range rows {
-		out[RegisterKey{r.Kind, r.ItemID}] = RegisterEntry{Kind: r.Kind, ItemID: r.ItemID, Owner: r.Owner, Status: r.Status,
-			Comment: r.Comment, ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
+	out := make(map[RegisterKey]RegisterEntry, len(entries))
+	for _, e := range entries {
+		out[RegisterKey{e.Kind, e.ItemID}] = e
 	}
 	return out, nil
 }
 
 // RegisterHistory returns an item's changes, oldest first.
 func (s *Store) RegisterHistory(ctx context.Context, kind, itemID string) ([]RegisterEntry, error) {
-	var rows []struct {
-		Owner     string    `ch:"owner"`
-		Status    string    `ch:"status"`
-		Comment   string    `ch:"comment"`
-		ChangedBy string    `ch:"changed_by"`
-		ChangedAt time.Time `ch:"changed_at"`
-	}
-	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT owner, status, comment, changed_by, changed_at
-		FROM {db}.risk_register WHERE kind = ? AND item_id = ? ORDER BY seq`), kind, itemID); err != nil {
-		return nil, s.wrap("reading a risk register item's history", err)
-	}
-	out := make([]RegisterEntry, len(rows))
-	for i, r := range rows {
-		out[i] = RegisterEntry{Kind: kind, ItemID: itemID, Owner: r.Owner, Status: r.Status, Comment: r.Comment,
-			ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
-	}
-	return out, nil
+	return selectAll(ctx, s, "reading a risk register item's history", registerRow.entry,
+		`SELECT kind, item_id, owner, status, comment, changed_by, changed_at
+		FROM {db}.risk_register WHERE kind = ? AND item_id = ? ORDER BY seq`, kind, itemID)
 }
 
 // AssetOwners returns the owner of each of the current assets ids (those
 // with an owner), from the read index.
 func (s *Store) AssetOwners(ctx context.Context, ids []string) (map[string]string, error) {
+	type owned struct {
+		ID    string `ch:"asset_id"`
+		Owner string `ch:"owner"`
+	}
 	out := make(map[string]string, len(ids))
-	// Chunks keep each query under max_query_size, as in Exposures.
-	for i := 0; i < len(ids); i += seenChunkKeys {
-		var rows []struct {
-			ID    string `ch:"asset_id"`
-			Owner string `ch:"owner"`
-		}
-		if err := s.conn.Select(ctx, &rows, s.sql(`SELECT asset_id, owner FROM {db}.idx_assets WHERE gen = `+curGen+` AND `+assetsByID+` AND owner != ''`),
-			groupSet(ids[i:min(i+seenChunkKeys, len(ids))])); err != nil {
-			return nil, s.wrap("reading asset owners", err)
+	for _, chunk := range chunks(ids) {
+		rows, err := selectRows[owned](ctx, s, "reading asset owners", `SELECT asset_id, owner FROM {db}.idx_assets WHERE gen = `+curGen+` AND `+assetsByID+` AND owner != ''`, groupSet(chunk))
+		if err != nil {
+			return nil, err
 		}
 		for _, r := range rows {
 			out[r.ID] = r.Owner

@@ -170,7 +170,10 @@ func TestUpgradeResumes(t *testing.T) {
 	first, err := collkeys.Generate(k1, time.Now())
 	require.NoError(t, err)
 	require.NoError(t, collkeys.CreateFile(path, first))
-	n, err := s.RekeyFindings(ctx, first.Rekey)
+	// The version before rotatable keys re-keyed without the AES layer.
+	gen0, err := first.AtGeneration(0)
+	require.NoError(t, err)
+	n, err := s.RekeyFindings(ctx, gen0.Rekey)
 	require.NoError(t, err)
 	require.Equal(t, 3, n)
 

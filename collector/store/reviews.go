@@ -41,44 +41,21 @@ type EntitlementFilter struct {
 
 // ScopeEntitlements lists the current entitlements a campaign covers.
 func (s *Store) ScopeEntitlements(ctx context.Context, f EntitlementFilter) ([]Entitlement, error) {
-	q := `SELECT principal_id, resource_id, resource_type, permission, via, privileged, source, host
-		FROM {db}.current_entitlements WHERE 1`
-	var args []any
+	return s.currentEntitlements(ctx, "reading entitlements in scope", f.where())
+}
+
+// where is f as conditions over current_entitlements.
+func (f EntitlementFilter) where() where {
+	var w where
 	if f.PrivilegedOnly {
-		q += ` AND privileged = 1`
+		w.add("privileged = 1")
 	}
-	if f.Source != "" {
-		q += ` AND source = ?`
-		args = append(args, f.Source)
-	}
-	if f.ResourceType != "" {
-		q += ` AND resource_type = ?`
-		args = append(args, f.ResourceType)
-	}
+	w.filter("source = ?", f.Source)
+	w.filter("resource_type = ?", f.ResourceType)
 	if len(f.ResourceIDs) > 0 {
-		q += ` AND has(?, resource_id)`
-		args = append(args, f.ResourceIDs)
+		w.add("has(?, resource_id)", f.ResourceIDs)
 	}
-	q += ` ORDER BY principal_id, resource_id, permission LIMIT 100000`
-	var rows []struct {
-		PrincipalID  string   `ch:"principal_id"`
-		ResourceID   string   `ch:"resource_id"`
-		ResourceType string   `ch:"resource_type"`
-		Permission   string   `ch:"permission"`
-		Via          []string `ch:"via"`
-		Privileged   uint8    `ch:"privileged"`
-		Source       string   `ch:"source"`
-		Host         string   `ch:"host"`
-	}
-	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, s.wrap("reading entitlements in scope", err)
-	}
-	out := make([]Entitlement, len(rows))
-	for i, r := range rows {
-		out[i] = Entitlement{PrincipalID: r.PrincipalID, ResourceID: r.ResourceID, ResourceType: r.ResourceType,
-			Permission: r.Permission, Via: r.Via, Privileged: r.Privileged == 1, Source: r.Source, Host: r.Host}
-	}
-	return out, nil
+	return w
 }
 
 // CreateCampaign stores a campaign and its items.
@@ -99,95 +76,112 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, items []ReviewIt
 		})
 }
 
+// campaignRow is a row of review_campaigns.
+type campaignRow struct {
+	ID        string    `ch:"campaign_id"`
+	Name      string    `ch:"name"`
+	Scope     string    `ch:"scope"`
+	Reviewer  string    `ch:"reviewer"`
+	Due       time.Time `ch:"due"`
+	CreatedBy string    `ch:"created_by"`
+	CreatedAt time.Time `ch:"created_at"`
+}
+
+func (r campaignRow) campaign() Campaign {
+	return Campaign{ID: r.ID, Name: r.Name, Scope: r.Scope, Reviewer: r.Reviewer, Due: r.Due.UTC(), CreatedBy: r.CreatedBy,
+		CreatedAt: r.CreatedAt.UTC()}
+}
+
 // GetCampaign returns a campaign, or ErrNotFound.
 func (s *Store) GetCampaign(ctx context.Context, id string) (Campaign, error) {
-	var rows []struct {
-		ID        string    `ch:"campaign_id"`
-		Name      string    `ch:"name"`
-		Scope     string    `ch:"scope"`
-		Reviewer  string    `ch:"reviewer"`
-		Due       time.Time `ch:"due"`
-		CreatedBy string    `ch:"created_by"`
-		CreatedAt time.Time `ch:"created_at"`
-	}
-	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT campaign_id, name, scope, reviewer, due, created_by, created_at
-		FROM {db}.review_campaigns WHERE campaign_id = ? LIMIT 1`), id); err != nil {
-		return Campaign{}, s.wrap("reading campaign", err)
-	}
-	if len(rows) == 0 {
-		return Campaign{}, ErrNotFound
-	}
-	r := rows[0]
-	return Campaign{ID: r.ID, Name: r.Name, Scope: r.Scope, Reviewer: r.Reviewer, Due: r.Due.UTC(), CreatedBy: r.CreatedBy,
-		CreatedAt: r.CreatedAt.UTC()}, nil
+	return selectOne(ctx, s, "reading campaign", "campaign", campaignRow.campaign,
+		`SELECT campaign_id, name, scope, reviewer, due, created_by, created_at
+		FROM {db}.review_campaigns WHERE campaign_id = ? LIMIT 1`, id)
+}
+
+// reviewItemRow is a row of review_items.
+type reviewItemRow struct {
+	CampaignID    string   `ch:"campaign_id"`
+	ItemID        string   `ch:"item_id"`
+	PrincipalID   string   `ch:"principal_id"`
+	PrincipalName string   `ch:"principal_name"`
+	ResourceID    string   `ch:"resource_id"`
+	ResourceType  string   `ch:"resource_type"`
+	Permission    string   `ch:"permission"`
+	Via           []string `ch:"via"`
+	Privileged    uint8    `ch:"privileged"`
+	Reviewer      string   `ch:"reviewer"`
+	Source        string   `ch:"reviewer_source"`
+}
+
+func (r reviewItemRow) item() ReviewItem {
+	return ReviewItem{CampaignID: r.CampaignID, ItemID: r.ItemID, PrincipalID: r.PrincipalID, PrincipalName: r.PrincipalName,
+		ResourceID: r.ResourceID, ResourceType: r.ResourceType, Permission: r.Permission, Via: r.Via,
+		Privileged: r.Privileged == 1, Reviewer: r.Reviewer, ReviewerSource: r.Source}
 }
 
 // ReviewItems returns a campaign's items with their current reviewer (the
 // latest reassignment, else the original) and latest decision.
 func (s *Store) ReviewItems(ctx context.Context, campaignID string) ([]ReviewItem, error) {
-	var items []struct {
-		ItemID        string   `ch:"item_id"`
-		PrincipalID   string   `ch:"principal_id"`
-		PrincipalName string   `ch:"principal_name"`
-		ResourceID    string   `ch:"resource_id"`
-		ResourceType  string   `ch:"resource_type"`
-		Permission    string   `ch:"permission"`
-		Via           []string `ch:"via"`
-		Privileged    uint8    `ch:"privileged"`
-		Reviewer      string   `ch:"reviewer"`
-		Source        string   `ch:"reviewer_source"`
-	}
-	if err := s.conn.Select(ctx, &items, s.sql(`SELECT item_id, principal_id, principal_name, resource_id, resource_type, permission,
-		via, privileged, reviewer, reviewer_source FROM {db}.review_items WHERE campaign_id = ? ORDER BY item_id`), campaignID); err != nil {
-		return nil, s.wrap("reading review items", err)
+	items, err := selectAll(ctx, s, "reading review items", reviewItemRow.item, `SELECT campaign_id, item_id, principal_id,
+		principal_name, resource_id, resource_type, permission, via, privileged, reviewer, reviewer_source
+		FROM {db}.review_items WHERE campaign_id = ? ORDER BY item_id`, campaignID)
+	if err != nil {
+		return nil, err
 	}
 	hist, err := s.Decisions(ctx, campaignID)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ReviewItem, len(items))
-	byID := map[string]int{}
+	applyDecisions(items, hist)
+	return items, nil
+}
+
+// applyDecisions brings items up to date with their history (oldest
+// first): the latest decision on an item is its decision, and a
+// reassignment gives it a new reviewer and clears the decision before it.
+// Decisions on items not in the list are ignored.
+func applyDecisions(items []ReviewItem, hist []Decision) {
+	byID := make(map[string]int, len(items))
 	for i, it := range items {
-		out[i] = ReviewItem{CampaignID: campaignID, ItemID: it.ItemID, PrincipalID: it.PrincipalID, PrincipalName: it.PrincipalName,
-			ResourceID: it.ResourceID, ResourceType: it.ResourceType, Permission: it.Permission, Via: it.Via,
-			Privileged: it.Privileged == 1, Reviewer: it.Reviewer, ReviewerSource: it.Source}
 		byID[it.ItemID] = i
 	}
-	for _, d := range hist { // oldest first: the last one wins
+	for _, d := range hist {
 		i, ok := byID[d.ItemID]
 		if !ok {
 			continue
 		}
+		it := &items[i]
 		if d.Decision == "reassign" {
-			out[i].Reviewer = d.ReassignTo
-			out[i].Decision, out[i].Comment, out[i].DecidedBy, out[i].DecidedAt = "", "", "", time.Time{}
+			it.Reviewer = d.ReassignTo
+			it.Decision, it.Comment, it.DecidedBy, it.DecidedAt = "", "", "", time.Time{}
 			continue
 		}
-		out[i].Decision, out[i].Comment, out[i].DecidedBy, out[i].DecidedAt = d.Decision, d.Comment, d.DecidedBy, d.DecidedAt
+		it.Decision, it.Comment, it.DecidedBy, it.DecidedAt = d.Decision, d.Comment, d.DecidedBy, d.DecidedAt
 	}
-	return out, nil
+}
+
+// decisionRow is a row of review_decisions.
+type decisionRow struct {
+	CampaignID string    `ch:"campaign_id"`
+	ItemID     string    `ch:"item_id"`
+	Decision   string    `ch:"decision"`
+	Comment    string    `ch:"comment"`
+	ReassignTo string    `ch:"reassign_to"`
+	DecidedBy  string    `ch:"decided_by"`
+	DecidedAt  time.Time `ch:"decided_at"`
+}
+
+func (r decisionRow) decision() Decision {
+	return Decision{CampaignID: r.CampaignID, ItemID: r.ItemID, Decision: r.Decision, Comment: r.Comment,
+		ReassignTo: r.ReassignTo, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt.UTC()}
 }
 
 // Decisions returns a campaign's decision history, oldest first.
 func (s *Store) Decisions(ctx context.Context, campaignID string) ([]Decision, error) {
-	var rows []struct {
-		ItemID     string    `ch:"item_id"`
-		Decision   string    `ch:"decision"`
-		Comment    string    `ch:"comment"`
-		ReassignTo string    `ch:"reassign_to"`
-		DecidedBy  string    `ch:"decided_by"`
-		DecidedAt  time.Time `ch:"decided_at"`
-	}
-	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT item_id, decision, comment, reassign_to, decided_by, decided_at
-		FROM {db}.review_decisions WHERE campaign_id = ? ORDER BY seq`), campaignID); err != nil {
-		return nil, s.wrap("reading decisions", err)
-	}
-	out := make([]Decision, len(rows))
-	for i, r := range rows {
-		out[i] = Decision{CampaignID: campaignID, ItemID: r.ItemID, Decision: r.Decision, Comment: r.Comment,
-			ReassignTo: r.ReassignTo, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt.UTC()}
-	}
-	return out, nil
+	return selectAll(ctx, s, "reading decisions", decisionRow.decision,
+		`SELECT campaign_id, item_id, decision, comment, reassign_to, decided_by, decided_at
+		FROM {db}.review_decisions WHERE campaign_id = ? ORDER BY seq`, campaignID)
 }
 
 // AppendDecision records a decision; nothing is ever updated.

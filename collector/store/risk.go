@@ -40,27 +40,11 @@ func (s *Store) riskRows(ctx context.Context, tail string, args ...any) ([]RiskR
 }
 
 func (s *Store) riskRowsFrom(ctx context.Context, table, tail string, args ...any) ([]RiskRow, error) {
-	var rows []struct {
-		AssetID  string   `ch:"asset_id"`
-		Type     string   `ch:"asset_type"`
-		Location string   `ch:"location"`
-		Host     string   `ch:"host"`
-		Source   string   `ch:"source"`
-		Score    uint8    `ch:"score"`
-		Names    []string `ch:"factor_names"`
-		Points   []uint8  `ch:"factor_points"`
-	}
-	q := `SELECT asset_id, asset_type, location, host, source, score, factor_names, factor_points
-		FROM {db}.` + table + ` WHERE gen = ` + curGen + tail
-	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, s.wrap("reading risk scores", err)
-	}
-	out := make([]RiskRow, len(rows))
-	for i, r := range rows {
-		out[i] = RiskRow{AssetID: r.AssetID, AssetType: r.Type, Location: r.Location, Host: r.Host, Source: r.Source,
-			Score: r.Score, FactorNames: r.Names, FactorPoints: r.Points}
-	}
-	return out, nil
+	// The aliases are RiskRow's field names, which the driver scans by.
+	return selectRows[RiskRow](ctx, s, "reading risk scores", `SELECT asset_id AS AssetID, asset_type AS AssetType,
+			location AS Location, host AS Host, source AS Source, score AS Score,
+			factor_names AS FactorNames, factor_points AS FactorPoints
+		FROM {db}.`+table+` WHERE gen = `+curGen+tail, args...)
 }
 
 // Exposures lists the current assets holding personal data with their
@@ -86,10 +70,11 @@ func (s *Store) Exposures(ctx context.Context, limit int, ids ...string) ([]Asse
 	if len(ids) == 0 {
 		return out, read("")
 	}
-	// The ids are bound into the SQL text client-side; chunks keep each
-	// query under max_query_size (256 KiB by default).
-	for i := 0; i < len(ids) && len(out) < limit; i += seenChunkKeys {
-		if err := read(` AND `+assetsByID, groupSet(ids[i:min(i+seenChunkKeys, len(ids))])); err != nil {
+	for _, chunk := range chunks(ids) {
+		if len(out) >= limit {
+			break
+		}
+		if err := read(` AND `+assetsByID, groupSet(chunk)); err != nil {
 			return nil, err
 		}
 	}

@@ -118,10 +118,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if !validIdent(o.Database) {
 		return nil, fmt.Errorf("database name %q: use letters, digits and underscores only (at most 64, not starting with a digit); check clickhouse.database in the collector config", o.Database)
 	}
-	idle := 5
-	if idle > o.MaxOpenConns {
-		idle = o.MaxOpenConns
-	}
+	idle := min(5, o.MaxOpenConns)
 	open := func(readTimeout time.Duration, maxOpen, maxIdle int) (driver.Conn, error) {
 		return clickhouse.Open(&clickhouse.Options{
 			Protocol: clickhouse.Native,
@@ -140,9 +137,12 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			}},
 		})
 	}
+	dialErr := func(err error) error {
+		return fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config", o.Addr, err)
+	}
 	conn, err := open(o.ReadTimeout, o.MaxOpenConns, idle)
 	if err != nil {
-		return nil, fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config", o.Addr, err)
+		return nil, dialErr(err)
 	}
 	// An INSERT … SELECT (migrations, index builds) sends nothing back
 	// until it is done, so it gets a pool of its own with a read timeout
@@ -150,7 +150,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	long, err := open(max(o.ReadTimeout, longReadTimeout), 2, 1)
 	if err != nil {
 		_ = conn.Close()
-		return nil, fmt.Errorf("connecting to ClickHouse at %s: %w; check clickhouse.addr in the collector config", o.Addr, err)
+		return nil, dialErr(err)
 	}
 	var id [8]byte
 	if _, err := rand.Read(id[:]); err != nil {
@@ -242,19 +242,11 @@ func (s *Store) sql(q string) string { return strings.ReplaceAll(q, "{db}", s.db
 
 // nextVersion is a version for rows this process writes itself: the wall
 // clock in nanoseconds, bumped when needed to stay increasing.
-func (s *Store) nextVersion() uint64 {
-	v := unixNano(time.Now())
-	s.versionMu.Lock()
-	defer s.versionMu.Unlock()
-	if v <= s.lastVersion {
-		v = s.lastVersion + 1
-	}
-	s.lastVersion = v
-	return v
-}
+func (s *Store) nextVersion() uint64 { return s.reserveVersions(1) }
 
 // reserveVersions returns the first of n consecutive increasing versions
-// (n may be 0), from the same clock as nextVersion.
+// (n may be 0, which reserves the one it returns), from the same clock as
+// nextVersion.
 func (s *Store) reserveVersions(n int) uint64 {
 	v := unixNano(time.Now())
 	s.versionMu.Lock()
@@ -262,11 +254,7 @@ func (s *Store) reserveVersions(n int) uint64 {
 	if v <= s.lastVersion {
 		v = s.lastVersion + 1
 	}
-	if n > 0 {
-		s.lastVersion = v + uint64(n) - 1
-	} else {
-		s.lastVersion = v
-	}
+	s.lastVersion = v + uint64(max(n, 1)) - 1
 	return v
 }
 

@@ -27,45 +27,20 @@ const tokenColumns = `token_hash, role, agent_id, name, created_at, expires_at, 
 // oldest first. Agent tokens are included: revoking one is how an agent is
 // cut off.
 func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
-	var rows []tokenRow
-	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL ORDER BY created_at, token_hash`)); err != nil {
-		return nil, s.wrap("listing tokens", err)
-	}
-	out := make([]Token, len(rows))
-	for i, r := range rows {
-		out[i] = r.token()
-	}
-	return out, nil
+	return selectAll(ctx, s, "listing tokens", tokenRow.token,
+		`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL ORDER BY created_at, token_hash`)
 }
 
 // TokensByHashPrefix returns the tokens whose hash starts with prefix (at
 // most limit of them), so a caller can tell unknown from ambiguous.
 func (s *Store) TokensByHashPrefix(ctx context.Context, prefix string, limit int) ([]Token, error) {
-	var rows []tokenRow
-	err := s.conn.Select(ctx, &rows, s.sql(`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL
-		WHERE startsWith(token_hash, ?) ORDER BY token_hash LIMIT ?`), prefix, limit)
-	if err != nil {
-		return nil, s.wrap("looking up tokens by id", err)
-	}
-	out := make([]Token, len(rows))
-	for i, r := range rows {
-		out[i] = r.token()
-	}
-	return out, nil
+	return selectAll(ctx, s, "looking up tokens by id", tokenRow.token, `SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL
+		WHERE startsWith(token_hash, ?) ORDER BY token_hash LIMIT ?`, prefix, limit)
 }
 
 // TokenUses returns how many times the token (an enroll secret) was used.
 func (s *Store) TokenUses(ctx context.Context, hash string) (uint64, error) {
-	var rows []struct {
-		N uint64 `ch:"n"`
-	}
-	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT count() AS n FROM {db}.token_uses WHERE token_hash = ?`), hash); err != nil {
-		return 0, s.wrap("counting a token's uses", err)
-	}
-	if len(rows) == 0 {
-		return 0, nil
-	}
-	return rows[0].N, nil
+	return s.count(ctx, "counting a token's uses", `SELECT count() AS n FROM {db}.token_uses WHERE token_hash = ?`, hash)
 }
 
 // PutTokenUse records one use of a token (an enrollment).

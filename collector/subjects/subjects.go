@@ -8,6 +8,7 @@ package subjects
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
@@ -48,9 +49,26 @@ func (e *InvalidError) Error() string {
 const MaxIdentifiers = 50
 
 // Hasher turns a normalized value into its stored token (keys.Keys: the
-// agents' HMAC, then the collector's re-keying).
+// agents' HMAC, then the collector's re-keying at the current key
+// generation).
 type Hasher interface {
 	SearchToken(normalized []byte) string
+}
+
+// MultiHasher is a Hasher that knows several tokens a value may be stored
+// as: after the agents' token key was rotated, agents enrolled before
+// still hash with the previous key until it is retired (keys.Keys).
+type MultiHasher interface {
+	Hasher
+	SearchTokens(normalized []byte) []string
+}
+
+// searchTokens returns every stored token v may have.
+func searchTokens(h Hasher, v []byte) []string {
+	if m, ok := h.(MultiHasher); ok {
+		return m.SearchTokens(v)
+	}
+	return []string{h.SearchToken(v)}
 }
 
 // Search finds the current findings holding any of ids.
@@ -65,11 +83,12 @@ func Search(ctx context.Context, st Store, keys Hasher, ids []Identifier) ([]Mat
 		if !ok {
 			return nil, &InvalidError{i, id.Type}
 		}
-		t := keys.SearchToken([]byte(v))
-		if _, seen := byToken[t]; !seen {
-			tokens = append(tokens, t)
+		for _, t := range searchTokens(keys, []byte(v)) {
+			if _, seen := byToken[t]; !seen {
+				tokens = append(tokens, t)
+			}
+			byToken[t] = append(byToken[t], i)
 		}
-		byToken[t] = append(byToken[t], i)
 	}
 	hits, err := st.SubjectHits(ctx, tokens)
 	if err != nil {
@@ -82,6 +101,9 @@ func Search(ctx context.Context, st Store, keys Hasher, ids []Identifier) ([]Mat
 		for _, t := range h.Tokens {
 			m.Identifiers = append(m.Identifiers, byToken[t]...)
 		}
+		// A finding may hold one identifier under two token keys.
+		slices.Sort(m.Identifiers)
+		m.Identifiers = slices.Compact(m.Identifiers)
 		out = append(out, m)
 	}
 	return out, nil

@@ -6,6 +6,7 @@ package extract
 
 import (
 	"errors"
+	"io"
 )
 
 // Segment is one piece of a document's text.
@@ -45,3 +46,43 @@ var ErrLimit = errors.New("extraction limit reached")
 // ErrFormat reports a document that is not readable as its format. Its
 // message names the part, never content.
 var ErrFormat = errors.New("unreadable document")
+
+// Budget is what a document, or an archive with everything inside it, may
+// still cost in bytes. Every reader made by Reader draws on it, so nested
+// members stop together at the bound: a zip member that claims a small
+// size and expands without end (a zip bomb) costs no more than the budget.
+// A Budget is for one goroutine.
+type Budget struct{ Left int64 }
+
+// Take spends n bytes; ErrLimit once the budget is overdrawn.
+func (b *Budget) Take(n int) error {
+	b.Left -= int64(n)
+	if b.Left < 0 {
+		return ErrLimit
+	}
+	return nil
+}
+
+// Reader returns r with every byte it gives drawn from b; once b is spent,
+// reads fail with spent (ErrLimit, or the caller's own limit error).
+func (b *Budget) Reader(r io.Reader, spent error) io.Reader {
+	return budgetReader{r: r, b: b, spent: spent}
+}
+
+type budgetReader struct {
+	r     io.Reader
+	b     *Budget
+	spent error
+}
+
+func (br budgetReader) Read(p []byte) (int, error) {
+	if br.b.Left <= 0 {
+		return 0, br.spent
+	}
+	if int64(len(p)) > br.b.Left {
+		p = p[:br.b.Left]
+	}
+	n, err := br.r.Read(p)
+	br.b.Left -= int64(n)
+	return n, err
+}

@@ -41,46 +41,16 @@ func Kind(zr *zip.Reader) string {
 // maxSegment bounds one paragraph's text; a longer one is emitted in parts.
 const maxSegment = 1 << 20
 
-// budget counts what a document costs against Limits.MaxBytes.
-type budget struct{ left int64 }
-
-func (b *budget) take(n int) error {
-	b.left -= int64(n)
-	if b.left < 0 {
-		return ErrLimit
-	}
-	return nil
-}
-
-// limitedReader stops a zip member at the budget, so a member that claims
-// a small size and expands without end costs no more than the budget.
-type limitedReader struct {
-	r io.Reader
-	b *budget
-}
-
-func (l limitedReader) Read(p []byte) (int, error) {
-	if l.b.left <= 0 {
-		return 0, ErrLimit
-	}
-	if int64(len(p)) > l.b.left {
-		p = p[:l.b.left]
-	}
-	n, err := l.r.Read(p)
-	l.b.left -= int64(n)
-	return n, err
-}
-
 // xmlParagraphs streams one XML part and calls emit with the text of each
 // paragraph element (local name para), from text elements (local name
 // text); tab and br elements become '\t' and '\n'.
-func xmlParagraphs(ctx context.Context, f *zip.File, b *budget, para, text string, emit func([]byte) error) error {
+func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text string, emit func([]byte) error) error {
 	rc, err := f.Open()
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name, ErrFormat)
 	}
 	defer rc.Close()
-	dec := xml.NewDecoder(limitedReader{rc, b})
+	dec := xml.NewDecoder(b.Reader(rc, ErrLimit))
 	dec.Strict = false
 	var buf []byte
 	inText := false
@@ -170,7 +140,7 @@ func DOCX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Se
 	if err != nil {
 		return err
 	}
-	b := &budget{left: lim.MaxBytes}
+	b := &Budget{Left: lim.MaxBytes}
 	var parts []*zip.File
 	var body *zip.File
 	for _, f := range zr.File {
@@ -229,7 +199,7 @@ func PPTX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Se
 		}
 	}
 	sort.Slice(parts, func(i, j int) bool { return parts[i].order < parts[j].order })
-	b := &budget{left: lim.MaxBytes}
+	b := &Budget{Left: lim.MaxBytes}
 	for i, p := range parts {
 		if i >= lim.MaxParts {
 			return fmt.Errorf("%d slides read: %w", lim.MaxParts, ErrLimit)
@@ -276,7 +246,7 @@ func XLSX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Se
 		return fmt.Errorf("workbook: %w", ErrFormat)
 	}
 	defer f.Close()
-	b := &budget{left: lim.MaxBytes}
+	b := &Budget{Left: lim.MaxBytes}
 	for si, sheet := range f.GetSheetList() {
 		if si >= lim.MaxParts {
 			return fmt.Errorf("%d sheets read: %w", lim.MaxParts, ErrLimit)
@@ -288,7 +258,7 @@ func XLSX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Se
 	return nil
 }
 
-func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *budget, fn func(Segment) error) error {
+func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *Budget, fn func(Segment) error) error {
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return fmt.Errorf("sheet %d: %w", num, ErrFormat)
@@ -308,7 +278,7 @@ func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *
 			if v == "" {
 				continue
 			}
-			if err := b.take(len(v)); err != nil {
+			if err := b.Take(len(v)); err != nil {
 				return fmt.Errorf("sheet %d row %d: %w", num, row, ErrLimit)
 			}
 			cell, _ := excelize.CoordinatesToCellName(c+1, row)

@@ -1,4 +1,4 @@
-package fsscan
+package content
 
 import (
 	"archive/tar"
@@ -22,40 +22,33 @@ import (
 	"github.com/sightline-dev/sightline/internal/pii"
 )
 
-// member is what one text stream of a file held: the file itself (Name "")
+// Member is what one text stream of a file held: the file itself (Name "")
 // or an archive member ("a/b.csv", nested: "inner.zip!/b.csv"). Partial
-// says why it was not read to the end.
-type member struct {
+// says why it was not read to the end. Its JSON is part of the file
+// scanner's incremental state.
+type Member struct {
 	Name    string       `json:"name,omitempty"`
 	Results []pii.Result `json:"results,omitempty"`
 	Partial string       `json:"partial,omitempty"`
 	binary  bool
 }
 
-// expandBudget is what a compressed file may still expand to; it is shared
-// by all members of one archive, nested ones included, so a zip bomb stops
-// at the bound.
-type expandBudget struct{ left int64 }
-
 var errExpandLimit = errors.New("expanded-size limit reached")
 
-type budgetReader struct {
-	r io.Reader
-	b *expandBudget
+// expand reads r drawing on the file's expansion budget, shared by all
+// members of one archive, nested ones included, so a zip bomb stops at the
+// bound.
+func (f *fileScan) expand(r io.Reader) io.Reader {
+	return truncated{f.budget.Reader(r, errExpandLimit)}
 }
 
-func (br budgetReader) Read(p []byte) (int, error) {
-	if br.b.left <= 0 {
-		return 0, errExpandLimit
-	}
-	if int64(len(p)) > br.b.left {
-		p = p[:br.b.left]
-	}
-	n, err := br.r.Read(p)
-	br.b.left -= int64(n)
+// truncated names a stream cut short inside errTruncated, not the short
+// last chunk io.ReadFull reports with the same io.ErrUnexpectedEOF.
+type truncated struct{ r io.Reader }
+
+func (t truncated) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
 	if errors.Is(err, io.ErrUnexpectedEOF) {
-		// A truncated stream, not the short last chunk io.ReadFull reports
-		// with the same error.
 		err = errTruncated
 	}
 	return n, err
@@ -76,11 +69,11 @@ type fileScan struct {
 	parent  context.Context // the scan's: cancelled means stop
 	ctx     context.Context // with the per-file time limit
 	o       Options
-	limiter *rate.Limiter
-	budget  *expandBudget
+	limiter *rate.Limiter // o.Limiter
+	budget  *extract.Budget
 	path    string // the file's path: its name tells the format of a plain stream
 	buf     []byte
-	members []member
+	members []Member
 	read    int64
 }
 
@@ -113,30 +106,30 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 	head, _ := br.Peek(512)
 	kind := sniff(head)
 	if kind != "text" && kind != "utf16" && depth > f.o.MaxDepth {
-		f.members = append(f.members, member{Name: name, Partial: fmt.Sprintf("nesting limit reached: %s inside %d archives not opened", kind, depth)})
+		f.members = append(f.members, Member{Name: name, Partial: fmt.Sprintf("nesting limit reached: %s inside %d archives not opened", kind, depth)})
 		return nil
 	}
 	switch kind {
 	case "gzip":
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			f.members = append(f.members, member{Name: name, Partial: "not readable as gzip: " + errClass(err)})
+			f.members = append(f.members, Member{Name: name, Partial: "not readable as gzip: " + errClass(err)})
 			return nil
 		}
 		defer zr.Close()
 		zr.Multistream(true)
-		return f.content(name, budgetReader{zr, f.budget}, nil, -1, depth+1)
+		return f.content(name, f.expand(zr), nil, -1, depth+1)
 	case "tar":
 		return f.tarMembers(name, br, depth)
 	case "zip", "pdf":
 		if ra == nil {
 			data, err := io.ReadAll(io.LimitReader(br, maxBuffered+1))
 			if err != nil && !errors.Is(err, errTruncated) {
-				f.members = append(f.members, member{Name: name, Partial: "unreadable: " + errClass(err)})
+				f.members = append(f.members, Member{Name: name, Partial: "unreadable: " + errClass(err)})
 				return nil
 			}
 			if len(data) > maxBuffered {
-				f.members = append(f.members, member{Name: name, Partial: fmt.Sprintf("nested %s larger than %d MiB not opened", kind, maxBuffered>>20)})
+				f.members = append(f.members, Member{Name: name, Partial: fmt.Sprintf("nested %s larger than %d MiB not opened", kind, maxBuffered>>20)})
 				return nil
 			}
 			ra, size = bytes.NewReader(data), int64(len(data))
@@ -200,7 +193,7 @@ func (f *fileScan) tarMembers(parent string, r io.Reader, depth int) error {
 	for n := 0; ; n++ {
 		if err := f.stop(); err != nil {
 			if errors.Is(err, errTimeLimit) {
-				f.members = append(f.members, member{Name: parent, Partial: err.Error()})
+				f.members = append(f.members, Member{Name: parent, Partial: err.Error()})
 				return nil
 			}
 			return err
@@ -210,11 +203,11 @@ func (f *fileScan) tarMembers(parent string, r io.Reader, depth int) error {
 			return nil
 		}
 		if err != nil {
-			f.members = append(f.members, member{Name: parent, Partial: "tar unreadable after " + strconv.Itoa(n) + " members: " + errClass(err)})
+			f.members = append(f.members, Member{Name: parent, Partial: "tar unreadable after " + strconv.Itoa(n) + " members: " + errClass(err)})
 			return nil
 		}
 		if n >= f.o.MaxMembers {
-			f.members = append(f.members, member{Name: parent, Partial: fmt.Sprintf("member limit reached: %d members read", f.o.MaxMembers)})
+			f.members = append(f.members, Member{Name: parent, Partial: fmt.Sprintf("member limit reached: %d members read", f.o.MaxMembers)})
 			return nil
 		}
 		if h.Typeflag != tar.TypeReg {
@@ -230,7 +223,7 @@ func (f *fileScan) tarMembers(parent string, r io.Reader, depth int) error {
 func (f *fileScan) zip(parent string, ra io.ReaderAt, size int64, depth int) error {
 	zr, err := zip.NewReader(ra, size)
 	if err != nil {
-		f.members = append(f.members, member{Name: parent, Partial: "not readable as zip: " + errClass(err)})
+		f.members = append(f.members, Member{Name: parent, Partial: "not readable as zip: " + errClass(err)})
 		return nil
 	}
 	if kind := extract.Kind(zr); kind != "" {
@@ -239,29 +232,29 @@ func (f *fileScan) zip(parent string, ra io.ReaderAt, size int64, depth int) err
 	for i, zf := range zr.File {
 		if err := f.stop(); err != nil {
 			if errors.Is(err, errTimeLimit) {
-				f.members = append(f.members, member{Name: parent, Partial: err.Error()})
+				f.members = append(f.members, Member{Name: parent, Partial: err.Error()})
 				return nil
 			}
 			return err
 		}
 		if i >= f.o.MaxMembers {
-			f.members = append(f.members, member{Name: parent, Partial: fmt.Sprintf("member limit reached: %d of %d members read", f.o.MaxMembers, len(zr.File))})
+			f.members = append(f.members, Member{Name: parent, Partial: fmt.Sprintf("member limit reached: %d of %d members read", f.o.MaxMembers, len(zr.File))})
 			return nil
 		}
 		if zf.FileInfo().IsDir() {
 			continue
 		}
-		if f.budget.left <= 0 {
-			f.members = append(f.members, member{Name: parent, Partial: errExpandLimit.Error()})
+		if f.budget.Left <= 0 {
+			f.members = append(f.members, Member{Name: parent, Partial: errExpandLimit.Error()})
 			return nil
 		}
 		name := join(parent, zf.Name)
 		rc, err := zf.Open()
 		if err != nil {
-			f.members = append(f.members, member{Name: name, Partial: "member not readable: " + errClass(err)})
+			f.members = append(f.members, Member{Name: name, Partial: "member not readable: " + errClass(err)})
 			continue
 		}
-		err = f.content(name, budgetReader{rc, f.budget}, nil, int64(zf.UncompressedSize64), depth+1)
+		err = f.content(name, f.expand(rc), nil, int64(zf.UncompressedSize64), depth+1)
 		rc.Close()
 		if err != nil {
 			return err
@@ -275,8 +268,8 @@ func (f *fileScan) zip(parent string, ra io.ReaderAt, size int64, depth int) err
 // it is in the document.
 func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error {
 	agg := pii.NewAggregator(f.o.Tokenizer)
-	m := member{Name: name}
-	lim := extract.Limits{MaxBytes: min(f.budget.left, f.o.MaxFileSize), MaxParts: f.o.MaxMembers}
+	m := Member{Name: name}
+	lim := extract.Limits{MaxBytes: min(f.budget.Left, f.o.MaxFileSize), MaxParts: f.o.MaxMembers}
 	var text int64
 	err := extractors[kind](f.ctx, ra, size, lim, func(seg extract.Segment) error {
 		text += int64(len(seg.Text))
@@ -288,7 +281,7 @@ func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error
 		detectSegment(f.o.Detector, seg, func(pm pii.Match, where string) { agg.AddWhere(pm, where) })
 		return nil
 	})
-	f.budget.left -= text
+	f.budget.Left -= text
 	f.read += text
 	m.Results = agg.Results()
 	switch {
@@ -333,8 +326,8 @@ func detectSegment(d pii.Detector, seg extract.Segment, add func(pii.Match, stri
 // within a line; a key block cut by a chunk end is still found once, by
 // its header. A limit hit mid-stream leaves what was read so far as the
 // result, marked partial.
-func detectStream(f *fileScan, r io.Reader) (member, int64, error) {
-	var m member
+func detectStream(f *fileScan, r io.Reader) (Member, int64, error) {
+	var m Member
 	buf := f.buf[:0]
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	line := 0 // lines before the current window

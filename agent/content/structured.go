@@ -1,4 +1,4 @@
-package fsscan
+package content
 
 import (
 	"encoding/csv"
@@ -89,7 +89,7 @@ func (m *meteredReader) Read(p []byte) (int, error) {
 
 // finish turns a structured reader's end into the member's result: a
 // cancelled scan is an error; a limit or a syntax error makes it partial.
-func (f *fileScan) finish(m member, mr *meteredReader, agg *pii.Aggregator, err error, what string) error {
+func (f *fileScan) finish(m Member, mr *meteredReader, agg *pii.Aggregator, err error, what string) error {
 	f.read += mr.read
 	m.Results = agg.Results()
 	if err != nil {
@@ -157,7 +157,7 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 			if errors.As(err, &pe) && mr.limitErr == nil {
 				// The parse error's own text names the problem, not data.
 				err = fmt.Errorf("csv syntax error at line %d: %w", pe.Line, pe.Err)
-				return f.finish(member{Name: name}, mr, agg, err, err.Error())
+				return f.finish(Member{Name: name}, mr, agg, err, err.Error())
 			}
 			break
 		}
@@ -190,7 +190,7 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 			}
 		}
 	}
-	return f.finish(member{Name: name}, mr, agg, err, "csv")
+	return f.finish(Member{Name: name}, mr, agg, err, "csv")
 }
 
 // jsonFrame is one open object or array on the way to a value.
@@ -285,10 +285,10 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 		var se *json.SyntaxError
 		if errors.As(err, &se) && mr.limitErr == nil {
 			err = fmt.Errorf("json syntax error at byte %d", se.Offset)
-			return f.finish(member{Name: name}, mr, agg, err, err.Error())
+			return f.finish(Member{Name: name}, mr, agg, err, err.Error())
 		}
 	}
-	return f.finish(member{Name: name}, mr, agg, err, "json")
+	return f.finish(Member{Name: name}, mr, agg, err, "json")
 }
 
 func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, where func() string) {
@@ -389,7 +389,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		}
 		if len(stack) > 256 {
 			err = errors.New("xml nesting deeper than 256")
-			return f.finish(member{Name: name}, mr, agg, err, "xml syntax error: nesting deeper than 256")
+			return f.finish(Member{Name: name}, mr, agg, err, "xml syntax error: nesting deeper than 256")
 		}
 	}
 	if err != nil {
@@ -397,8 +397,8 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		if errors.As(err, &se) && mr.limitErr == nil {
 			// The syntax error's message may quote the document.
 			err = fmt.Errorf("xml syntax error at line %d", se.Line)
-			return f.finish(member{Name: name}, mr, agg, err, err.Error())
+			return f.finish(Member{Name: name}, mr, agg, err, err.Error())
 		}
 	}
-	return f.finish(member{Name: name}, mr, agg, err, "xml")
+	return f.finish(Member{Name: name}, mr, agg, err, "xml")
 }

@@ -1,0 +1,330 @@
+// Package jobs is the agent's one table of scanners. Each entry names a
+// scanner, says whether a config enables it and on what schedule, and
+// builds a ready scan from its config section. `sightline-agent run`
+// schedules every enabled entry; each `sightline-agent scan NAME`
+// subcommand fills the same config section from its flags and runs the
+// entry once. So a scan is set up one way whichever mode starts it.
+//
+// One exit rule holds for every scanner:
+//
+//   - A one-shot scan (Once) that could not run, or whose scan record says
+//     failed (nothing could be read: no path, no bucket list, no
+//     directory), returns an error naming the scanner and its errors: the
+//     command exits non-zero. A partial scan returns nil and logs each
+//     problem as a warning; its records are complete for what was read.
+//   - In run mode (Deliver) the same failure is returned to the scheduler,
+//     which logs it as an error ("scan failed; will try again at the next
+//     interval") and tries again at the next interval; the agent keeps
+//     running, and the scan record, failed status and errors included,
+//     still ships to the collector.
+//
+// Incremental state (fs, s3) is saved only after a scan that did not fail
+// and whose records were all delivered: a failed or cut-short scan is
+// redone in full next time, never half-remembered.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sightline-dev/sightline/agent/awsclient"
+	"github.com/sightline-dev/sightline/agent/config"
+	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/hostscan"
+	"github.com/sightline-dev/sightline/agent/iamscan"
+	"github.com/sightline-dev/sightline/agent/ldapscan"
+	"github.com/sightline-dev/sightline/agent/s3scan"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Env is what a scan needs beyond its config section.
+type Env struct {
+	AgentID string
+	// Host is the host name fs and host records report ("" = this host's).
+	Host string
+	// TokenKey keys the tokens of what fs and s3 find; required by the
+	// entries whose Tokens is set.
+	TokenKey []byte
+	// StatePath gives a scanner's incremental state file; nil or "" means
+	// a full scan with no state.
+	StatePath func(scanner string) string
+	// Getenv reads the environment (default os.Getenv): the LDAP password
+	// may come from SIGHTLINE_LDAP_PASSWORD.
+	Getenv func(string) string
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+func (e Env) withDefaults() Env {
+	if e.Logger == nil {
+		e.Logger = slog.Default()
+	}
+	if e.Now == nil {
+		e.Now = time.Now
+	}
+	if e.Getenv == nil {
+		e.Getenv = os.Getenv
+	}
+	if e.StatePath == nil {
+		e.StatePath = func(string) string { return "" }
+	}
+	return e
+}
+
+// Emit takes one record of a scan.
+type Emit = func(*wire.Record) error
+
+// Job is one scan, ready to run once.
+type Job struct {
+	Name string
+	// Scan runs the scan, emitting every record and last the scan record,
+	// which it returns.
+	Scan func(ctx context.Context, emit Emit) (*wire.Record, error)
+	// Commit, when set, keeps what the scan learnt (its incremental
+	// state); called once the records are all delivered.
+	Commit func() error
+}
+
+// Entry is one scanner in the table.
+type Entry struct {
+	Name string
+	// Tokens says the scan needs Env.TokenKey.
+	Tokens bool
+	// Section reads the scanner's config section: enabled, and when.
+	Section func(config.Scans) (enabled bool, when config.Schedule)
+	Build   func(ctx context.Context, s config.Scans, env Env) (Job, error)
+}
+
+// Table returns the scanners, in the order run mode starts them.
+func Table() []Entry {
+	return []Entry{
+		{Name: "fs", Tokens: true, Build: buildFS,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.FS.Enabled, s.FS.Schedule }},
+		{Name: "host", Build: buildHost,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.Host.Enabled, s.Host.Schedule }},
+		{Name: "ldap", Build: buildLDAP,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.LDAP.Enabled, s.LDAP.Schedule }},
+		{Name: "s3", Tokens: true, Build: buildS3,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.S3.Enabled, s.S3.Schedule }},
+		{Name: "iam", Build: buildIAM,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.IAM.Enabled, s.IAM.Schedule }},
+	}
+}
+
+// Names lists the scanners, for messages.
+func Names() []string {
+	var out []string
+	for _, e := range Table() {
+		out = append(out, e.Name)
+	}
+	return out
+}
+
+// Lookup finds a scanner by name.
+func Lookup(name string) (Entry, bool) {
+	for _, e := range Table() {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// Once runs j once for a command: it emits the records, then applies the
+// exit rule (see the package doc): an error when the scan could not run or
+// failed, nil when it ran (partial problems are logged as warnings), in
+// which case its state is committed.
+func Once(ctx context.Context, j Job, emit Emit, log *slog.Logger) (*wire.Record, error) {
+	res, err := j.Scan(ctx, emit)
+	if err != nil {
+		return res, err
+	}
+	if err := Outcome(j.Name, res); err != nil {
+		return res, err
+	}
+	for _, e := range res.Errors {
+		log.Warn(j.Name+" scan problem", "problem", e)
+	}
+	if j.Commit != nil {
+		if err := j.Commit(); err != nil {
+			return res, fmt.Errorf("%s scan done, but its incremental state was not saved: %w", j.Name, err)
+		}
+	}
+	return res, nil
+}
+
+// Deliver runs j once in run mode: emit takes each record, flush is called
+// once the scan has emitted its last (a scan that failed to run included,
+// if it emitted a scan record), then the exit rule: a failed scan is an
+// error for the scheduler to log and retry at the next interval. After a
+// scan that did not fail the state is committed; a commit that fails is
+// only a warning (the scan is complete and delivered: the cost is a full
+// read next time, nothing is lost).
+func Deliver(ctx context.Context, j Job, emit Emit, flush func(context.Context) error, log *slog.Logger) (*wire.Record, error) {
+	res, err := j.Scan(ctx, emit)
+	if res != nil {
+		if ferr := flush(ctx); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		return res, err
+	}
+	if err := Outcome(j.Name, res); err != nil {
+		return res, err
+	}
+	if j.Commit != nil {
+		if err := j.Commit(); err != nil {
+			log.Warn(j.Name+" scan done, but its incremental state was not saved; the next scan reads everything again", "err", err)
+		}
+	}
+	return res, nil
+}
+
+// Outcome is the exit rule for a scan that ran to its scan record: an
+// error when the record says failed, with the scanner's errors.
+func Outcome(name string, res *wire.Record) error {
+	if res == nil {
+		return fmt.Errorf("%s scan returned no scan record", name)
+	}
+	if res.Status != wire.StatusFailed {
+		return nil
+	}
+	msg := strings.Join(res.Errors, "; ")
+	if msg == "" {
+		msg = "nothing could be read"
+	}
+	return fmt.Errorf("%s scan failed: %s", name, msg)
+}
+
+func tokenizer(env Env) (*pii.Tokenizer, error) {
+	if len(env.TokenKey) == 0 {
+		return nil, errors.New("no token key: enroll the agent or set SIGHTLINE_TOKEN_KEY")
+	}
+	return pii.NewTokenizer(env.TokenKey), nil
+}
+
+func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	tok, err := tokenizer(env)
+	if err != nil {
+		return Job{}, err
+	}
+	fc := s.FS
+	var state *fsscan.State
+	if p := env.StatePath("fs"); p != "" {
+		if state, err = fsscan.LoadState(p, tok); err != nil {
+			env.Logger.Warn(err.Error())
+		}
+	}
+	return Job{Name: "fs",
+		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+			return fsscan.Scan(ctx, fsscan.Options{
+				Paths: fc.Paths, Include: fc.Include, Exclude: fc.Exclude, MaxFileSize: fc.MaxFileSize,
+				Detector: pii.NewDefault(), Tokenizer: tok, Host: env.Host, AgentID: env.AgentID,
+				Logger: env.Logger, Now: env.Now, State: state,
+				MaxBytesPerSec: int64(fc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fc.CrossFilesystems,
+			}, emit)
+		},
+		Commit: state.Save, // a nil state saves nothing
+	}, nil
+}
+
+func buildHost(_ context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	hc := s.Host
+	return Job{Name: "host", Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+		return hostscan.Scan(ctx, hostscan.Options{Root: hc.Root, Host: env.Host, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
+	}}, nil
+}
+
+// ldapPassword reads the bind password from password_file, else
+// SIGHTLINE_LDAP_PASSWORD; never from the config or a flag.
+func ldapPassword(lc config.LDAPScan, env Env) (string, error) {
+	if lc.PasswordFile != "" {
+		b, err := os.ReadFile(lc.PasswordFile)
+		if err != nil {
+			return "", fmt.Errorf("ldap scan: reading the password file: %w", err)
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	}
+	pw := env.Getenv("SIGHTLINE_LDAP_PASSWORD")
+	if pw == "" && lc.BindDN != "" {
+		return "", fmt.Errorf("ldap scan: bind DN %s has no password: set password_file (--password-file) or SIGHTLINE_LDAP_PASSWORD", lc.BindDN)
+	}
+	return pw, nil
+}
+
+func buildLDAP(_ context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	lc := s.LDAP
+	if lc.URL == "" || lc.BaseDN == "" {
+		return Job{}, errors.New("ldap scan: the directory's url and base DN are required")
+	}
+	pw, err := ldapPassword(lc, env)
+	if err != nil {
+		return Job{}, err
+	}
+	return Job{Name: "ldap", Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+		return ldapscan.Scan(ctx, ldapscan.Options{URL: lc.URL, BaseDN: lc.BaseDN, BindDN: lc.BindDN,
+			Password: pw, StartTLS: lc.StartTLS, CAFile: lc.CAFile,
+			SkipVerify: lc.TLSSkipVerify, PrivilegedGroups: lc.PrivilegedGroups, PagePause: lc.PagePause,
+			StaleDays: lc.StaleDays, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
+	}}, nil
+}
+
+// buildS3 makes the S3 client from the SDK's standard credential chain
+// (environment, shared config and profiles, web identity, instance and
+// task roles), with its adaptive retryer.
+func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	sc := s.S3
+	tok, err := tokenizer(env)
+	if err != nil {
+		return Job{}, err
+	}
+	client, err := awsclient.S3(ctx, sc.Region, sc.Endpoint, sc.PathStyle)
+	if err != nil {
+		return Job{}, fmt.Errorf("s3 scan: %w", err)
+	}
+	var control s3scan.ControlAPI
+	if sc.Account != "" && sc.Endpoint == "" { // account Block Public Access lives in S3 Control
+		if control, err = awsclient.S3Control(ctx, sc.Region, ""); err != nil {
+			return Job{}, fmt.Errorf("s3 scan: %w", err)
+		}
+	}
+	var state *s3scan.State
+	if p := env.StatePath("s3"); p != "" {
+		if state, err = s3scan.LoadState(p, tok); err != nil {
+			env.Logger.Warn(err.Error())
+		}
+	}
+	return Job{Name: "s3",
+		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+			return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Prefix: sc.Prefix,
+				SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject, RandomStart: sc.RandomStart,
+				Detector: pii.NewDefault(), Tokenizer: tok, Account: sc.Account, AgentID: env.AgentID, State: state,
+				Logger: env.Logger, Now: env.Now}, emit)
+		},
+		Commit: state.Save,
+	}, nil
+}
+
+func buildIAM(ctx context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	ic := s.IAM
+	client, err := awsclient.IAM(ctx, ic.Region, ic.Endpoint)
+	if err != nil {
+		return Job{}, fmt.Errorf("iam scan: %w", err)
+	}
+	return Job{Name: "iam", Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+		return iamscan.Scan(ctx, iamscan.Options{Client: client, Account: ic.Account, AgentID: env.AgentID,
+			Logger: env.Logger, Now: env.Now}, emit)
+	}}, nil
+}

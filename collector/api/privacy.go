@@ -1,0 +1,80 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/incident"
+	"github.com/sightline-dev/sightline/collector/subjects"
+)
+
+// Privacy: where a person appears, what an incident exposed.
+
+// subjectNote tells the caller what a search cannot see.
+const subjectNote = "each asset keeps the tokens of its first 100 distinct values per type; a person beyond those in a large file is counted there but not listed"
+
+// subjectSearch answers a data-subject request. The identifiers are never
+// logged or echoed: matches name them by their index in the request. Each
+// API token may search a bounded number of identifiers per hour, so the
+// search cannot confirm guesses at scale; every search is audited with
+// the number and types of its identifiers.
+func (s *Server) subjectSearch(c *gin.Context) (any, error) {
+	var req struct {
+		Identifiers []subjects.Identifier `json:"identifiers"`
+	}
+	if err := decodeJSON(c, 64<<10, &req); err != nil {
+		return nil, err
+	}
+	types := make([]string, len(req.Identifiers))
+	for i, id := range req.Identifiers {
+		types[i] = id.Type
+	}
+	c.Set("audit_params", fmt.Sprintf("identifiers=%d types=%s", len(types), strings.Join(types, ",")))
+	if len(req.Identifiers) == 0 || len(req.Identifiers) > subjects.MaxIdentifiers {
+		return nil, errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers))
+	}
+	if ok, wait := s.o.SubjectBudget.Take(auth.ID(tokenOf(c)), len(req.Identifiers)); !ok {
+		secs := int((wait + time.Second - 1) / time.Second)
+		ae := errorf(kindTooMany, fmt.Sprintf("this token's subject-search budget is spent (subjects.max_identifiers_per_hour); retry in %d s", secs))
+		ae.retryAfter = secs
+		return nil, ae
+	}
+	matches, err := subjects.Search(c.Request.Context(), s.o.Store, s.o.Fleet.Keys(), req.Identifiers)
+	if err != nil {
+		return nil, err
+	}
+	out := each(matches, func(m subjects.Match) SubjectMatch {
+		return SubjectMatch{Identifiers: m.Identifiers, AssetID: m.AssetID, Location: m.Location, Host: m.Host,
+			Source: m.Source, Type: m.Type, Count: m.Count, LastSeen: m.LastSeen}
+	})
+	return SubjectSearch{Matches: out, Total: len(out), Note: subjectNote}, nil
+}
+
+// incidentImpact answers "what personal data did this expose?".
+func (s *Server) incidentImpact(c *gin.Context) (any, error) {
+	var req incident.Request
+	if err := decodeJSON(c, 1<<20, &req); err != nil {
+		return nil, err
+	}
+	if err := req.Check(); err != nil {
+		return nil, err
+	}
+	c.Set("audit_params", fmt.Sprintf("hosts=%s assets=%d locations=%s principals=%d",
+		strings.Join(req.Hosts, ","), len(req.Assets), strings.Join(req.Locations, ","), len(req.Principals)))
+	im, err := incident.Assess(c.Request.Context(), s.o.Store, req)
+	if err != nil {
+		return nil, err
+	}
+	return Impact{
+		Types: each(im.Types, func(t incident.Type) ImpactType {
+			return ImpactType{Category: t.Category, Type: t.Type, Assets: t.Assets, Hosts: t.Hosts, Occurrences: t.Records,
+				Records: t.Records, PeopleAtLeast: t.PeopleAtLeast, PeopleAtMost: t.PeopleAtMost, IssuingCountries: t.IssuingCountries}
+		}),
+		Occurrences: im.Records, Records: im.Records,
+		Rules: each(im.Rules, func(r incident.Rule) Rule { return Rule{Name: r.Name, Action: r.Action, Because: r.Because} }),
+	}, nil
+}

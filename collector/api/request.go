@@ -1,0 +1,111 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sightline-dev/sightline/collector/admission"
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// errDecodedTooLarge marks a gzip body that expands past the limit.
+var errDecodedTooLarge = errors.New("decompressed body too large")
+
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errDecodedTooLarge
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+// bodyError classifies an error met while reading a request body: a body
+// over its limits or a bad batch line pass as they are (errorRules words
+// them), anything else is the client's malformed body; never a store
+// error, although some read errors look like a lost connection.
+func bodyError(err error, what string) error {
+	for _, match := range []func(error) bool{as[*http.MaxBytesError](), is(errDecodedTooLarge),
+		as[*admission.RatioError](), as[*wire.LineError]()} {
+		if match(err) {
+			return err
+		}
+	}
+	return errorf(kindBadRequest, "reading "+what+": "+err.Error())
+}
+
+// decodeJSON reads a JSON body of at most limit bytes into v; unknown
+// fields are refused, so a misspelt option is not silently ignored.
+func decodeJSON(c *gin.Context, limit int64, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return bodyError(err, "JSON body")
+	}
+	return nil
+}
+
+// page reads the filter and paging parameters most list endpoints share.
+func page(c *gin.Context) (store.FindingFilter, error) {
+	f := store.FindingFilter{
+		Type: c.Query("type"), Category: c.Query("category"), Host: c.Query("host"),
+		LocationPrefix: c.Query("location_prefix"), AgentID: c.Query("agent_id"), Source: c.Query("source"),
+		Limit: 100,
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"limit", &f.Limit, 1000}, {"offset", &f.Offset, 1 << 30}} {
+		if v := c.Query(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > p.max {
+				return f, errorf(kindBadRequest, fmt.Sprintf("%s must be an integer between 0 and %d", p.name, p.max))
+			}
+			*p.dst = n
+		}
+	}
+	return f, nil
+}
+
+// boolQuery reads an optional true/false parameter (nil when absent).
+func boolQuery(c *gin.Context, name string) (*bool, error) {
+	v := c.Query(name)
+	if v == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return nil, errorf(kindBadRequest, name+" must be true or false")
+	}
+	return &b, nil
+}
+
+// tokenOf is the caller's token, set by requireRole.
+func tokenOf(c *gin.Context) store.Token {
+	if v, ok := c.Get("token"); ok {
+		if t, ok := v.(store.Token); ok {
+			return t
+		}
+	}
+	return store.Token{}
+}
+
+// tokenID is the prefix of a token's hash that listings and the audit log
+// name it by.
+func tokenID(t store.Token) string { return t.Hash[:min(12, len(t.Hash))] }
