@@ -202,49 +202,15 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 // Entitlements returns the current grants on any of resourceIDs (or held
 // by any of principalIDs), with the given permission ("" for any).
 func (s *Store) Entitlements(ctx context.Context, resourceIDs, principalIDs []string, permission string) ([]Entitlement, error) {
-	conds := []string{"1"}
-	var args []any
+	var w where
 	if resourceIDs != nil {
-		conds = append(conds, "has(?, resource_id)")
-		args = append(args, resourceIDs)
+		w.add("has(?, resource_id)", resourceIDs)
 	}
 	if principalIDs != nil {
-		conds = append(conds, "has(?, principal_id)")
-		args = append(args, principalIDs)
+		w.add("has(?, principal_id)", principalIDs)
 	}
-	if permission != "" {
-		conds = append(conds, "permission = ?")
-		args = append(args, permission)
-	}
-	return s.selectEntitlements(ctx, "reading entitlements", ` WHERE `+strings.Join(conds, " AND "), args...)
-}
-
-// selectEntitlements reads current entitlements matching where (a WHERE
-// clause with ? placeholders for args), ordered by principal, resource and
-// permission, at most 100,000.
-func (s *Store) selectEntitlements(ctx context.Context, what, where string, args ...any) ([]Entitlement, error) {
-	var rows []struct {
-		PrincipalID  string   `ch:"principal_id"`
-		ResourceID   string   `ch:"resource_id"`
-		ResourceType string   `ch:"resource_type"`
-		Permission   string   `ch:"permission"`
-		Via          []string `ch:"via"`
-		Privileged   uint8    `ch:"privileged"`
-		Source       string   `ch:"source"`
-		Host         string   `ch:"host"`
-	}
-	q := `SELECT principal_id, resource_id, resource_type, permission, via, privileged, source, host
-		FROM {db}.current_entitlements` + where + `
-		ORDER BY principal_id, resource_id, permission LIMIT 100000`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, s.wrap(what, err)
-	}
-	out := make([]Entitlement, len(rows))
-	for i, r := range rows {
-		out[i] = Entitlement{PrincipalID: r.PrincipalID, ResourceID: r.ResourceID, ResourceType: r.ResourceType,
-			Permission: r.Permission, Via: r.Via, Privileged: r.Privileged == 1, Source: r.Source, Host: r.Host}
-	}
-	return out, nil
+	w.filter("permission = ?", permission)
+	return s.currentEntitlements(ctx, "reading entitlements", w)
 }
 
 // AssetByLocation returns the asset at a location (on host, when given),

@@ -4,6 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // Views are declared, not migrated: this file holds the one definition of
@@ -90,7 +94,9 @@ func viewHash(create string) string {
 }
 
 // declareViews makes the database's views match declaredViews and returns
-// the names it (re)created.
+// the names it (re)created. Collectors migrating at once may drop a view
+// another is building on (CREATE VIEW checks the tables it reads): the
+// loser of that race reads the state again and retries.
 func (s *Store) declareViews(ctx context.Context) ([]string, error) {
 	if err := s.conn.Exec(ctx, s.sql(`CREATE TABLE IF NOT EXISTS {db}.schema_views (
 			name    String,
@@ -99,30 +105,57 @@ func (s *Store) declareViews(ctx context.Context) ([]string, error) {
 		) ENGINE = ReplacingMergeTree(version) ORDER BY name`)); err != nil {
 		return nil, s.wrap("creating schema_views", err)
 	}
-	var rows []struct {
-		Name   string `ch:"name"`
-		Hash   string `ch:"hash"`
-		Exists uint8  `ch:"present"`
+	var changed []string
+	for attempt := 1; ; attempt++ {
+		done, err := s.declareViewsOnce(ctx)
+		changed = append(changed, done...)
+		var ex *clickhouse.Exception
+		if err == nil || attempt == 5 || !errors.As(err, &ex) || ex.Code != 60 { // UNKNOWN_TABLE
+			return changed, err
+		}
+		select {
+		case <-ctx.Done():
+			return changed, err
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
 	}
-	q := `SELECT name, argMax(hash, version) AS hash,
-			toUInt8(name IN (SELECT name FROM system.tables WHERE database = ?)) AS present
-		FROM {db}.schema_views GROUP BY name`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), s.o.Database); err != nil {
+}
+
+func (s *Store) declareViewsOnce(ctx context.Context) ([]string, error) {
+	var rows []struct {
+		Name string `ch:"name"`
+		Hash string `ch:"hash"`
+	}
+	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT name, argMax(hash, version) AS hash FROM {db}.schema_views GROUP BY name`)); err != nil {
 		return nil, s.wrap("reading the declared views", err)
 	}
-	have := map[string]string{}
+	recorded := map[string]string{}
 	for _, r := range rows {
-		if r.Exists == 1 {
-			have[r.Name] = r.Hash
-		}
+		recorded[r.Name] = r.Hash
+	}
+	var present []struct {
+		Name string `ch:"name"`
+	}
+	if err := s.conn.Select(ctx, &present, `SELECT name FROM system.tables WHERE database = ?`, s.o.Database); err != nil {
+		return nil, s.wrap("listing the views", err)
+	}
+	exists := map[string]bool{}
+	for _, p := range present {
+		exists[p.Name] = true
 	}
 	var changed []string
 	for _, v := range declaredViews() {
 		h := viewHash(v.create)
-		if have[v.name] == h {
+		if exists[v.name] && recorded[v.name] == h {
 			continue
 		}
-		for _, st := range []string{`DROP TABLE IF EXISTS {db}.` + v.name, v.create} {
+		// A view that is missing is only created: a collector migrating
+		// at the same time may have just made it.
+		stmts := []string{v.create}
+		if exists[v.name] {
+			stmts = []string{`DROP TABLE IF EXISTS {db}.` + v.name, v.create}
+		}
+		for _, st := range stmts {
 			if err := s.long.Exec(ctx, s.sql(st)); err != nil {
 				return changed, s.wrap("declaring the view "+v.name, err)
 			}
