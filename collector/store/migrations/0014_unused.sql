@@ -1,2 +1,0 @@
--- 0014: no statement. The numbers 0012-0014 were set aside for one change,
--- which needed only 0012; this file keeps the numbering without gaps.
