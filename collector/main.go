@@ -303,7 +303,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	srv = api.New(api.Options{
 		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
-		Logger: log, Registry: reg, Jurisdictions: jurisdictions(c.Jurisdictions),
+		Logger: log, Registry: reg,
 		StaleAfter:    c.StaleAfter,
 		SubjectBudget: subjects.NewBudget(subjects.BudgetOptions{PerHour: c.Subjects.MaxIdentifiersPerHour}),
 		Admission: admission.Options{MemoryBudgetBytes: c.Ingest.MemoryBudgetBytes, MaxInflight: c.Ingest.MaxInflight,

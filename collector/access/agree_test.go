@@ -145,6 +145,7 @@ func TestReachAgreesEverywhere(t *testing.T) {
 	ps, _, err := s.Principals(ctx, store.PrincipalFilter{Limit: store.MaxLimit})
 	require.NoError(t, err)
 	require.Len(t, ps, 14)
+	exposing := 0
 	for _, p := range ps {
 		r, err := access.PrincipalReach(ctx, s, p.ID)
 		require.NoError(t, err)
@@ -154,6 +155,22 @@ func TestReachAgreesEverywhere(t *testing.T) {
 		}
 		require.Equal(t, len(r.Assets), len(got), "each asset once")
 		require.Equal(t, readable[p.ID], uint64(len(got)), "principal risk's count and principal reach of %s", p.Name)
+		// Breach impact of the principal covers exactly what it reaches.
+		byPrincipal, err := s.Impact(ctx, store.ImpactScope{Principals: []string{p.ID}})
+		require.NoError(t, err)
+		var ids []string
+		for id := range got {
+			ids = append(ids, id)
+		}
+		var byAssets []store.ImpactRow
+		if len(ids) > 0 {
+			byAssets, err = s.Impact(ctx, store.ImpactScope{AssetIDs: ids})
+			require.NoError(t, err)
+		}
+		require.Equal(t, byAssets, byPrincipal, "breach impact of %s and its reach", p.Name)
+		if len(byPrincipal) > 0 {
+			exposing++
+		}
 		if p.Type != "group" {
 			want := readBy[p.ID]
 			if want == nil {
@@ -162,6 +179,8 @@ func TestReachAgreesEverywhere(t *testing.T) {
 			require.Equal(t, want, got, "reach of %s and the reader lists", p.Name)
 		}
 	}
+
+	require.Greater(t, exposing, 3, "several principals reach personal data")
 
 	// What the definition says, on paths that used to disagree.
 	require.Equal(t, []string{"alice", "app@web-eu-1", "bob"}, readersOf["f-own-web-eu-1"], "alice three groups deep")
@@ -200,7 +219,7 @@ func TestJurisdictionResolvedOnce(t *testing.T) {
 		"o-2-x.csv": "", // no region, and no rule places the host "aws"
 	}, byAsset)
 
-	systems, err := datamap.Map(ctx, s, nil)
+	systems, err := datamap.Map(ctx, s)
 	require.NoError(t, err)
 	got := map[string]string{}
 	public := map[string]bool{}

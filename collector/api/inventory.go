@@ -142,7 +142,7 @@ func (s *Server) dataMap(c *gin.Context) (any, error) {
 	if format != "json" && format != "csv" {
 		return nil, errorf(kindBadRequest, "format must be json or csv")
 	}
-	systems, err := datamap.Map(c.Request.Context(), s.o.Store, s.o.Jurisdictions)
+	systems, err := datamap.Map(c.Request.Context(), s.o.Store)
 	if err != nil {
 		return nil, err
 	}

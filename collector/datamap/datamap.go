@@ -39,10 +39,8 @@ type System struct {
 // Map returns one row per system, biggest first by occurrences. The
 // jurisdictions are those the read index resolved at build (an asset's
 // own, its bucket's, else its host's by the collector's rules, which the
-// indexer applies): rules is no longer read and stays only until callers
-// stop passing it.
-func Map(ctx context.Context, st Store, rules []HostRule) ([]System, error) {
-	_ = rules
+// indexer applies).
+func Map(ctx context.Context, st Store) ([]System, error) {
 	rows, totals, err := st.DataMap(ctx)
 	if err != nil {
 		return nil, err
