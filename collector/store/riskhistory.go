@@ -89,7 +89,9 @@ func (s *Store) RecordRiskSnapshot(ctx context.Context, gen uint64) error {
 		FROM {db}.idx_risk WHERE gen = ?
 		GROUP BY asset_type, severity
 		ORDER BY asset_type, severity`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), gen); err != nil {
+	// The long pool: this reads every score of the build (millions of
+	// rows on a large estate) once.
+	if err := s.long.Select(ctx, &rows, s.sql(q), gen); err != nil {
 		return s.wrap(what, err)
 	}
 	if len(rows) == 0 {
