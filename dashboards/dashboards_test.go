@@ -318,7 +318,7 @@ func TestPanelQueriesRun(t *testing.T) {
 	}
 }
 
-// current_review_items (migration 0016), which the review dashboard reads,
+// current_review_items (migration 0014), which the review dashboard reads,
 // says what store.ReviewItems says of every item: the same reviewer after
 // reassignments, the same decision, by the same person, at the same time.
 func TestCurrentReviewItemsMatchesStore(t *testing.T) {

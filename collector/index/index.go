@@ -33,6 +33,9 @@ type Store interface {
 	PutRisks(ctx context.Context, gen uint64, rs []store.RiskRow) error
 	PutTopRisks(ctx context.Context, gen uint64, rs []store.RiskRow) error
 	CommitIndex(ctx context.Context, b store.IndexBuild) error
+	// RecordRiskSnapshot appends a committed build's risk totals to the
+	// risk history (the dashboards' risk over time).
+	RecordRiskSnapshot(ctx context.Context, gen uint64) error
 }
 
 // Options configures an Indexer.
@@ -230,6 +233,11 @@ func (x *Indexer) build(ctx context.Context) error {
 	if err != nil {
 		x.o.Logger.Error("read index: build failed; readers keep the previous one", "err", err)
 		return fmt.Errorf("building the read index: %w", err)
+	}
+	// The build is committed and readable; a history row that fails only
+	// leaves a gap in the trend.
+	if err := x.o.Store.RecordRiskSnapshot(ctx, b.Gen); err != nil {
+		x.o.Logger.Warn("read index: built, but its risk history was not recorded", "gen", b.Gen, "err", err)
 	}
 	x.o.Logger.Info("read index built", "findings", b.Findings, "assets", b.Assets,
 		"took", time.Since(b.Started).Round(time.Millisecond))

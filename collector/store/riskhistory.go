@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Risk history (migration 0016): the read index keeps only its last two
+// Risk history (migration 0014): the read index keeps only its last two
 // builds, so a trend of risk over time needs its own record. After a build
 // commits, RecordRiskSnapshot copies that build's summary — per asset type
 // and severity band, how many scored assets, their summed and highest

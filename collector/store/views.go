@@ -85,8 +85,46 @@ func declaredViews() []viewDef {
 		{"current_principals", currentView("current_principals", "principals", principalColumns)},
 		{"current_entitlements", currentView("current_entitlements", "entitlements", entitlementColumns)},
 		{"current_assets", currentView("current_assets", "assets", assetColumns)},
+		{"current_review_items", currentReviewItemsView},
 	}
 }
+
+// current_review_items: every review item with its current reviewer and
+// decision, the SQL twin of store.ReviewItems (applyDecisions in
+// reviews.go), for the review-progress dashboard: the latest decision by
+// seq is the item's decision, except that a reassignment (decision
+// 'reassign') hands the item to reassign_to and leaves it pending again;
+// the current reviewer is the latest reassignment's, else the item's
+// first. decided_at is 0 for a pending item. The campaign's name and due
+// date come along so an overdue item (pending after due) needs no join.
+const currentReviewItemsView = `CREATE VIEW IF NOT EXISTS {db}.current_review_items AS
+SELECT campaign_id, item_id, principal_id, principal_name, resource_id, resource_type, permission, privileged,
+       reviewer_source, reviewer, decision, decided_at, decided_by, campaign, due
+FROM (
+    SELECT campaign_id, item_id, principal_id, principal_name, resource_id, resource_type, permission, privileged,
+           reviewer_source,
+           if(last_reassign = '', first_reviewer, last_reassign) AS reviewer,
+           if(last_decision = 'reassign', '', last_decision) AS decision,
+           if(last_decision IN ('', 'reassign'), toDateTime(0), last_decided_at) AS decided_at,
+           if(last_decision IN ('', 'reassign'), '', last_decided_by) AS decided_by
+    FROM (
+        SELECT campaign_id, item_id, principal_id, principal_name, resource_id, resource_type, permission, privileged,
+               reviewer_source, reviewer AS first_reviewer
+        FROM {db}.review_items
+    ) ANY LEFT JOIN (
+        SELECT campaign_id, item_id,
+               argMax(decision, seq) AS last_decision,
+               argMax(decided_at, seq) AS last_decided_at,
+               argMax(decided_by, seq) AS last_decided_by,
+               argMaxIf(reassign_to, seq, decision = 'reassign') AS last_reassign
+        FROM {db}.review_decisions
+        GROUP BY campaign_id, item_id
+    ) USING (campaign_id, item_id)
+) ANY LEFT JOIN (
+    SELECT campaign_id, any(name) AS campaign, any(due) AS due
+    FROM {db}.review_campaigns
+    GROUP BY campaign_id
+) USING campaign_id`
 
 func viewHash(create string) string {
 	h := sha256.Sum256([]byte(create))

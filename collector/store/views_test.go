@@ -16,7 +16,7 @@ import (
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
-var currentViews = []string{"current_scans", "current_pii_findings", "current_principals", "current_entitlements", "current_assets"}
+var currentViews = []string{"current_scans", "current_pii_findings", "current_principals", "current_entitlements", "current_assets", "current_review_items"}
 
 // viewSchema is each view's definition as the server keeps it, with the
 // database name taken out, and its columns.
@@ -118,7 +118,7 @@ func TestViewsSameOnFreshAndUpgradedInstall(t *testing.T) {
 		require.NoError(t, old.Exec(ctx, st))
 	}
 	viewFixture(t, old) // data stored before the upgrade
-	before := viewRows(t, old, currentViews[1:]...)
+	before := viewRows(t, old, currentViews[1:5]...) // the views the 11 migrations made
 	_, err = old.Migrate(ctx)
 	require.NoError(t, err)
 
