@@ -454,6 +454,21 @@ func testSSOAndReview(t *testing.T, c *pipeline, shots string) {
 	}
 	require.Equal(t, map[string]string{"certify": "", "revoke": "left the team"}, got)
 
+	// Rita's campaign list holds her campaign with her counts, and not a
+	// campaign with no item of hers.
+	code, body = c.call(t, "POST", "/api/v1/reviews", c.admin, map[string]any{"name": "Elsewhere", "reviewer": "someone-else",
+		"scope": map[string]any{"source": "fs"}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	var rows [][]string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/#/reviews"),
+		chromedp.WaitVisible(chromedp.CSS("#campaigns-h")),
+		evalTo(`[...document.querySelectorAll('#campaigns-h ~ * tbody tr')].map(r => [...r.cells].map(c => c.innerText.trim()))`, &rows),
+		shot("campaigns")))
+	require.Len(t, rows, 1, "only the campaign with rita's items: %v", rows)
+	require.Equal(t, "Q4 files", rows[0][0])
+	require.Equal(t, []string{fmt.Sprint(camp.Items), fmt.Sprint(camp.Items - 2)}, rows[0][4:6])
+
 	// A reviewer has no admin pages: the console shows the API's 403.
 	var errText string
 	require.NoError(t, chromedp.Do(ctx,
@@ -606,6 +621,26 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 		wantRoot = rootP.Reachable[0].Location
 	}
 
+	// What changed since the previous scans: the second round's file.
+	var changes struct {
+		Items []struct {
+			Scanner string `json:"scanner"`
+			Latest  struct {
+				Stats map[string]int64 `json:"stats"`
+			} `json:"latest"`
+			Change map[string]int64 `json:"change"`
+		} `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/inventory/changes", &changes))
+	filesChange := ""
+	for _, it := range changes.Items {
+		if it.Scanner == "fs" {
+			require.EqualValues(t, 1, it.Change["files"], "one more file scanned")
+			filesChange = fmt.Sprintf("files %d (+1)", it.Latest.Stats["files"])
+		}
+	}
+	require.NotEmpty(t, filesChange, "the fs scanner's change: %+v", changes.Items)
+
 	code, body = c.call(t, "POST", "/api/v1/reviews", c.admin, map[string]any{"name": "Q4", "reviewer": "test-admin",
 		"scope": map[string]any{"source": "fs", "personal_data_only": true}})
 	require.Equal(t, http.StatusCreated, code, string(body))
@@ -622,7 +657,7 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 		want       string
 		notWant    string
 	}{
-		{hash: "overview", wait: "#total-assets", check: "main table", want: c.host},
+		{hash: "overview", wait: "#changes-h", check: "main", want: filesChange},
 		{hash: "assets", wait: `a[href="#/assets/` + id + `"]`, check: "main table", want: "customers.csv"},
 		{hash: "assets/" + id, wait: "#risk-score", check: "#risk-score", want: fmt.Sprint(asset.Risk.Score)},
 		{hash: "identities", wait: "main table", check: "main table", want: prs.Items[0].Name},
@@ -647,7 +682,7 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			chromedp.Click(chromedp.CSS(`button[data-action="history"]`)),
 			chromedp.WaitVisible(chromedp.CSS(".history table")),
 		}, check: ".history table", want: "ticket SEC-12"},
-		{hash: "reviews", wait: `input[name="campaign"]`, check: "main", want: "New campaign"},
+		{hash: "reviews", wait: "#campaigns-h", check: "#campaigns-h ~ *", want: "Q4 files"},
 		{hash: "reviews/" + camp.CampaignID, wait: "#review-progress", check: "#review-progress", want: fmt.Sprintf("%d pending", camp.Items)},
 		{hash: "admin", wait: "#tokens-h ~ div table", check: "#fleet-h ~ *", want: ""},
 	} {

@@ -90,8 +90,9 @@ func freePort(t *testing.T) int {
 }
 
 // startProc starts a binary with its output in logPath; it is stopped
-// (SIGTERM, then SIGKILL) when t ends, and its log shown if t failed.
-func startProc(t *testing.T, logPath string, env []string, bin string, args ...string) {
+// (SIGTERM, then SIGKILL) by the returned func or when t ends, and its
+// log shown if t failed.
+func startProc(t *testing.T, logPath string, env []string, bin string, args ...string) (stop func()) {
 	f, err := os.Create(logPath)
 	require.NoError(t, err)
 	cmd := exec.Command(bin, args...)
@@ -100,7 +101,7 @@ func startProc(t *testing.T, logPath string, env []string, bin string, args ...s
 	require.NoError(t, cmd.Start())
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); f.Close(); close(done) }()
-	t.Cleanup(func() {
+	stop = func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-done:
@@ -108,6 +109,9 @@ func startProc(t *testing.T, logPath string, env []string, bin string, args ...s
 			_ = cmd.Process.Kill()
 			<-done
 		}
+	}
+	t.Cleanup(func() {
+		stop()
 		if t.Failed() {
 			b, _ := os.ReadFile(logPath)
 			s := string(b)
@@ -117,6 +121,7 @@ func startProc(t *testing.T, logPath string, env []string, bin string, args ...s
 			t.Logf("--- %s:\n%s", logPath, s)
 		}
 	})
+	return stop
 }
 
 // pipeline is a running collector fed by an agent's real scans.
@@ -229,7 +234,7 @@ scans:
 	out, err := (&exec.Cmd{Path: filepath.Join(p.bin, "sightline-agent"), Args: []string{"sightline-agent", "enroll", "--config", acfg},
 		Env: append(os.Environ(), "SIGHTLINE_ENROLL_SECRET="+enroll)}).CombinedOutput()
 	require.NoError(t, err, "enroll: %s", out)
-	startProc(t, filepath.Join(adir, "agent.log"), nil, filepath.Join(p.bin, "sightline-agent"), "run", "--config", acfg)
+	stop := startProc(t, filepath.Join(adir, "agent.log"), nil, filepath.Join(p.bin, "sightline-agent"), "run", "--config", acfg)
 	p.host, err = os.Hostname()
 	require.NoError(t, err)
 
@@ -242,6 +247,31 @@ scans:
 			p.get(t, "/api/v1/inventory/summary", &sum) == http.StatusOK && sum.Assets == 2 &&
 			p.get(t, "/api/v1/principals?source=host&limit=1", &pr) == http.StatusOK && pr.Total > 0
 	}, 60*time.Second, 200*time.Millisecond, "the agent's scans did not reach the API")
+
+	// A second round, so the overview has a change since the previous
+	// scans: one more file (without personal data) in the tree, and the
+	// agent restarted (it scans at start).
+	stop()
+	require.NoError(t, os.WriteFile(filepath.Join(p.root, "logs", "more.log"), []byte("nothing personal\n"), 0o644))
+	startProc(t, filepath.Join(adir, "agent-2.log"), nil, filepath.Join(p.bin, "sightline-agent"), "run", "--config", acfg)
+	require.Eventually(t, func() bool {
+		var ch struct {
+			Items []struct {
+				Scanner  string          `json:"scanner"`
+				Previous json.RawMessage `json:"previous"`
+			} `json:"items"`
+		}
+		if p.get(t, "/api/v1/inventory/changes", &ch) != http.StatusOK {
+			return false
+		}
+		seconds := 0
+		for _, it := range ch.Items {
+			if string(it.Previous) != "null" {
+				seconds++
+			}
+		}
+		return seconds == 2
+	}, 60*time.Second, 200*time.Millisecond, "the agent's second scans did not reach the API")
 	return p
 }
 
