@@ -345,6 +345,29 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call("GET", "/api/v1/findings", "/api/v1/findings?limit=x", admin, nil, 400)
 	v.call("GET", "/api/v1/findings", "/api/v1/findings", "", nil, 401)
 
+	// A later fs scan (last: it changes what is current): the change
+	// since the previous scan, with the previous scan filled in.
+	later, laterStart := now.Add(time.Hour), now.Add(50*time.Minute)
+	require.NoError(t, st.InsertRecords(ctx, []wire.Record{{Kind: wire.KindScan, Source: wire.SourceFS, ScanID: "s-fs-2",
+		ObservedAt: later, AgentID: en.AgentID, Host: "web-1", Scanner: wire.SourceFS, StartedAt: &laterStart, FinishedAt: &later,
+		Status: wire.StatusOK, Stats: map[string]int64{"files": 3, "assets_with_pii": 2}}}))
+	var again struct {
+		Items []struct {
+			Scanner  string           `json:"scanner"`
+			Change   map[string]int64 `json:"change"`
+			Previous *struct {
+				ScanID string `json:"scan_id"`
+			} `json:"previous"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(v.call("GET", "/api/v1/inventory/changes", "/api/v1/inventory/changes", admin, nil, 200), &again))
+	require.Len(t, again.Items, 2)
+	fs := again.Items[0]
+	require.Equal(t, "fs", fs.Scanner)
+	require.NotNil(t, fs.Previous)
+	require.Equal(t, "s-fs", fs.Previous.ScanID)
+	require.Equal(t, map[string]int64{"files": 2, "assets_with_pii": 2, "errors": -1}, fs.Change)
+
 	var missing []string
 	for path, it := range doc.Paths.Map() {
 		for method, op := range it.Operations() {
