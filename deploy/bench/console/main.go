@@ -120,8 +120,8 @@ func run(ctx context.Context, addr, db, browserPath string, runs int, goal time.
 	}
 	principalID := list.Items[0].PrincipalID
 	var sum struct {
-		Assets   uint64 `json:"assets"`
-		Hosts    uint64 `json:"hosts"`
+		Assets uint64 `json:"assets"`
+		Hosts  uint64 `json:"hosts"`
 	}
 	if err := get("/api/v1/inventory/summary", &sum); err != nil {
 		return err
