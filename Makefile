@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: build cross package test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-api bench-load eval fuzz vet clean
+.PHONY: build cross package test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-api bench-console bench-load eval fuzz vet clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
@@ -91,6 +91,12 @@ bench-ldap:
 
 bench-api:
 	deploy/scripts/bench-api.sh
+
+# Web console render time per page in headless Chromium over the bench-api
+# data generator (BENCH_ROWS pii rows, default 1,000,000; 10000000 is the
+# bench-api size), with the page's API calls from Go as the baseline.
+bench-console:
+	deploy/scripts/bench-console.sh
 
 # Load proof: 200 simulated agents + API readers against the collector binary
 # for 3 minutes (BENCH_SHORT=1: a 15-second smoke run). See deploy/scripts/bench-load.sh.

@@ -302,6 +302,41 @@ func TestOpenAPIResponses(t *testing.T) {
 	out = v.call("GET", "/api/v1/reviews/{id}", "/api/v1/reviews/"+camp.ID, admin, nil, 200)
 	require.Contains(t, string(out), `"item_id"`, "the revoked grant is still there: listed as such")
 	v.call("GET", "/api/v1/reviews/{id}/export", "/api/v1/reviews/"+camp.ID+"/export", admin, nil, 200)
+	// The campaign list: every campaign for an admin, a reviewer's own
+	// items only, and nothing for a reviewer with no item.
+	type campaignList struct {
+		Items []struct {
+			ID      string `json:"campaign_id"`
+			Items   int    `json:"items"`
+			Pending int    `json:"pending"`
+		} `json:"items"`
+	}
+	var all, mine, none campaignList
+	require.NoError(t, json.Unmarshal(v.call("GET", "/api/v1/reviews", "/api/v1/reviews", admin, nil, 200), &all))
+	require.Len(t, all.Items, 1)
+	require.Equal(t, camp.ID, all.Items[0].ID)
+	require.Equal(t, all.Items[0].Items-1, all.Items[0].Pending, "one decision made")
+	require.NoError(t, json.Unmarshal(v.call("GET", "/api/v1/reviews", "/api/v1/reviews", reviewer, nil, 200), &mine))
+	require.Equal(t, all.Items, mine.Items, "rev reviews every item of this campaign")
+	other, _, err := authn.Create(ctx, auth.RoleReviewer, "other", "", 0)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(v.call("GET", "/api/v1/reviews", "/api/v1/reviews", other, nil, 200), &none))
+	require.Empty(t, none.Items, "a reviewer without items sees no campaign")
+	// Change since the previous scans: the fixture's first scans.
+	var changes struct {
+		Items []struct {
+			Scanner  string          `json:"scanner"`
+			Previous json.RawMessage `json:"previous"`
+			Latest   struct {
+				Stats map[string]int64 `json:"stats"`
+			} `json:"latest"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(v.call("GET", "/api/v1/inventory/changes", "/api/v1/inventory/changes", admin, nil, 200), &changes))
+	require.Len(t, changes.Items, 2)
+	require.Equal(t, "null", string(changes.Items[0].Previous))
+	require.EqualValues(t, 1, changes.Items[0].Latest.Stats["files"])
+	v.call("GET", "/api/v1/inventory/changes", "/api/v1/inventory/changes", reviewer, nil, 403)
 
 	v.call("GET", "/api/v1/audit", "/api/v1/audit", admin, nil, 200)
 
@@ -309,6 +344,29 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call("GET", "/api/v1/agents/{id}", "/api/v1/agents/nope", admin, nil, 404)
 	v.call("GET", "/api/v1/findings", "/api/v1/findings?limit=x", admin, nil, 400)
 	v.call("GET", "/api/v1/findings", "/api/v1/findings", "", nil, 401)
+
+	// A later fs scan (last: it changes what is current): the change
+	// since the previous scan, with the previous scan filled in.
+	later, laterStart := now.Add(time.Hour), now.Add(50*time.Minute)
+	require.NoError(t, st.InsertRecords(ctx, []wire.Record{{Kind: wire.KindScan, Source: wire.SourceFS, ScanID: "s-fs-2",
+		ObservedAt: later, AgentID: en.AgentID, Host: "web-1", Scanner: wire.SourceFS, StartedAt: &laterStart, FinishedAt: &later,
+		Status: wire.StatusOK, Stats: map[string]int64{"files": 3, "assets_with_pii": 2}}}))
+	var again struct {
+		Items []struct {
+			Scanner  string           `json:"scanner"`
+			Change   map[string]int64 `json:"change"`
+			Previous *struct {
+				ScanID string `json:"scan_id"`
+			} `json:"previous"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal(v.call("GET", "/api/v1/inventory/changes", "/api/v1/inventory/changes", admin, nil, 200), &again))
+	require.Len(t, again.Items, 2)
+	fs := again.Items[0]
+	require.Equal(t, "fs", fs.Scanner)
+	require.NotNil(t, fs.Previous)
+	require.Equal(t, "s-fs", fs.Previous.ScanID)
+	require.Equal(t, map[string]int64{"files": 2, "assets_with_pii": 2, "errors": -1}, fs.Change)
 
 	var missing []string
 	for path, it := range doc.Paths.Map() {

@@ -50,6 +50,9 @@ type Store interface {
 	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]store.SystemTotals, error)
 	review.Store
 	risk.RegisterStore
+	// For the console: campaign list and change since the previous scans.
+	Campaigns(ctx context.Context) ([]store.Campaign, error)
+	ScanChanges(ctx context.Context) ([]store.ScanChange, error)
 }
 
 // Options configures a Server.
@@ -146,6 +149,8 @@ func (s *Server) routes(e *gin.Engine) {
 	read.GET("/agents/:id", h(s.getAgent))
 	// Endpoints marked s.fresh read the read index (collector/index).
 	read.GET("/inventory/summary", s.fresh, h(s.summary))
+	// Scan counters, no personal data: not audited.
+	read.GET("/inventory/changes", h(s.scanChanges))
 	// Calls that read personal-data locations or access are audited.
 	read.GET("/findings", s.audit, s.fresh, h(s.findings))
 	read.GET("/principals", s.audit, h(s.principals))
@@ -175,6 +180,7 @@ func (s *Server) routes(e *gin.Engine) {
 	// their own items and see nothing else.
 	reviews := v1.Group("/reviews")
 	reviews.POST("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.fresh, h(s.createCampaign))
+	reviews.GET("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), h(s.campaigns))
 	reviews.GET("/:id", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaignStatus))
 	reviews.GET("/:id/items", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaignItems))
 	reviews.POST("/:id/items/:item/decision", s.requireRole(auth.RoleAdmin, auth.RoleReviewer), s.audit, h(s.decideItem))

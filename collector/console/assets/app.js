@@ -123,6 +123,10 @@ async function route() {
   }
   const h1 = view.querySelector('h1');
   document.title = (h1 ? h1.textContent + ' · ' : '') + 'Sightline';
+  // The moment the page's data is on screen, in the browser's own
+  // timeline (performance.now() since the document's start): the render
+  // benchmark (deploy/bench/console) reads it.
+  if (seq === renderSeq) performance.mark('sightline:shown', { detail: page });
 }
 
 logoutBtn.addEventListener('click', async () => {

@@ -30,7 +30,8 @@ function pager(total, offset, go) {
 // ---------- Overview / data map ----------
 async function overview(view) {
   view.append(h('h1', {}, 'Overview'));
-  const [sum, map] = await Promise.all([api('GET', '/api/v1/inventory/summary'), api('GET', '/api/v1/datamap')]);
+  const [sum, map, changes] = await Promise.all([api('GET', '/api/v1/inventory/summary'), api('GET', '/api/v1/datamap'),
+    api('GET', '/api/v1/inventory/changes')]);
   const systems = map.systems || [];
   view.append(h('div', { class: 'cards' },
     card('Assets with personal data', sum.assets, 'total-assets'),
@@ -59,6 +60,28 @@ async function overview(view) {
     { label: 'Findings', get: r => num(r.findings), num: true },
     { label: 'Occurrences', get: r => num(r.occurrences), num: true },
   ], sum.by_type));
+  view.append(h('h2', { id: 'changes-h' }, 'Change since the previous scans'));
+  view.append(table('Each scanner\'s latest scan against the one before: its counters, and how much each moved', [
+    { label: 'Host', get: c => c.host },
+    { label: 'Scanner', get: c => c.scanner },
+    { label: 'Latest scan', get: c => `${fmtTime(c.latest.finished_at)} (${c.latest.status})` },
+    { label: 'Previous scan', get: c => c.previous ? `${fmtTime(c.previous.finished_at)} (${c.previous.status})` : 'first scan' },
+    { label: 'Counters (change)', get: c => counters(c) },
+  ], changes.items || [], 'No scan has been reported yet.'));
+}
+
+// counters shows a scan's counters with the change since the previous
+// scan: "files 12 (+3)"; a moved counter is tagged so it stands out.
+function counters(c) {
+  const stats = c.latest.stats || {};
+  const change = c.change || {};
+  const keys = [...new Set([...Object.keys(stats), ...Object.keys(change)])].sort();
+  if (!keys.length) return '—';
+  return keys.map(k => {
+    const d = change[k] || 0;
+    const text = `${k} ${num(stats[k] || 0)}` + (c.previous ? ` (${d > 0 ? '+' : d < 0 ? '−' : '±'}${num(Math.abs(d))})` : '');
+    return h('span', { class: d !== 0 ? 'tag bad' : 'tag' }, text);
+  });
 }
 
 function card(label, n, id) {
@@ -277,7 +300,19 @@ async function reviews(view, id, ctx) {
     field('Campaign id', idInput), h('button', { type: 'submit' }, 'Open')));
   if (ctx.me.role === 'admin' || ctx.me.role === 'security') view.append(newCampaignForm());
   if (!id) {
-    view.append(h('p', { class: 'muted' }, 'Open a campaign by the id its creator sent you.'));
+    // The campaigns the API lets this person open: a reviewer's are those
+    // with items assigned to them, counted as theirs.
+    const list = await api('GET', '/api/v1/reviews');
+    if (!ctx.current()) return;
+    view.append(h('h2', { id: 'campaigns-h' }, ctx.me.role === 'reviewer' ? 'Your campaigns' : 'Campaigns'),
+      table(null, [
+        { label: 'Campaign', get: c => link('#/reviews/' + encodeURIComponent(c.campaign_id), c.name || c.campaign_id) },
+        { label: 'Due', get: c => c.due && !c.due.startsWith('0001-') ? fmtTime(c.due) : '—' },
+        { label: 'Created by', get: c => c.created_by },
+        { label: 'Created', get: c => fmtTime(c.created_at) },
+        { label: ctx.me.role === 'reviewer' ? 'Your items' : 'Items', get: c => num(c.items), num: true },
+        { label: 'Pending', get: c => num(c.pending), num: true },
+      ], list.items || [], ctx.me.role === 'reviewer' ? 'No campaign has items for you.' : 'No campaign yet.'));
     return;
   }
   const body = h('div', { 'aria-live': 'polite' });
