@@ -65,7 +65,7 @@ func summaryRowOf(r store.SummaryRow) SummaryRow {
 
 // Asset is an asset as the API shows it: identity, attributes, and what
 // personal data it holds (types, occurrences, at most how many distinct
-// values) and how many principals hold a read grant.
+// values) and how many principals can read it (store/reach.go).
 type Asset struct {
 	AssetID      string            `json:"asset_id"`
 	AssetType    string            `json:"asset_type"`

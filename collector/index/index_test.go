@@ -250,7 +250,7 @@ func TestBuildScoresReadersAndJurisdiction(t *testing.T) {
 		return out
 	}
 	f := factors(file.AssetID)
-	require.Contains(t, f, "2 principals hold a read grant", "%v", f)
+	require.Contains(t, f, "2 principals can read it", "%v", f)
 	require.Equal(t, 5, f["1 of them not privileged"], "alice is not privileged, root is: %v", f)
 	require.NotContains(t, f, "stored in EU, outside EU (cross-border)")
 	o := factors("obj")

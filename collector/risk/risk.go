@@ -80,7 +80,7 @@ func AssessIn(e store.AssetExposure, home string) Score {
 		add("world-readable (every account of the host)", 20)
 	}
 	if e.Readers > 0 {
-		add(fmt.Sprintf("%d principals hold a read grant", e.Readers), volume(e.Readers, 10))
+		add(fmt.Sprintf("%d principals can read it", e.Readers), volume(e.Readers, 10))
 	}
 	// Readers all privileged is the expected case for sensitive data;
 	// ordinary accounts among them widen who can leak it.

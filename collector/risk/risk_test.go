@@ -16,7 +16,7 @@ func TestAssess(t *testing.T) {
 		{"1000 occurrences", 11},
 		{"up to 999 distinct values", 11},
 		{"public (anyone on the internet can read it)", 30},
-		{"3 principals hold a read grant", 2},
+		{"3 principals can read it", 2},
 		{"stored unencrypted", 5},
 	}, s.Factors)
 	require.Equal(t, 89, s.Score)
@@ -59,7 +59,7 @@ func TestAssessReadersAndJurisdiction(t *testing.T) {
 			e := base
 			e.UnprivilegedReaders, e.Jurisdiction = tc.unpriv, tc.jur
 			got := names(AssessIn(e, tc.home))
-			want := map[string]int{"holds contact data": 10, "9 occurrences": 4, "up to 9 distinct values": 4, "4 principals hold a read grant": 2}
+			want := map[string]int{"holds contact data": 10, "9 occurrences": 4, "up to 9 distinct values": 4, "4 principals can read it": 2}
 			for k, v := range tc.want {
 				want[k] = v
 			}

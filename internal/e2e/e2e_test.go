@@ -636,8 +636,8 @@ func TestIncidentImpact(t *testing.T) {
 		// No host scan here: the owner and group are unknown accounts
 		// (as the asset's reader list shows them), neither known to be
 		// privileged, and everyone adds no account the collector knows.
-		"hr/notes.txt 58: holds government_id data=30, 1 occurrences=1, up to 1 distinct values=1, world-readable (every account of the host)=20, 2 principals hold a read grant=1, 2 of them not privileged=5",
-		"crm/a.csv 57: holds financial data=25, 5 occurrences=3, up to 4 distinct values=3, world-readable (every account of the host)=20, 2 principals hold a read grant=1, 2 of them not privileged=5",
+		"hr/notes.txt 58: holds government_id data=30, 1 occurrences=1, up to 1 distinct values=1, world-readable (every account of the host)=20, 2 principals can read it=1, 2 of them not privileged=5",
+		"crm/a.csv 57: holds financial data=25, 5 occurrences=3, up to 4 distinct values=3, world-readable (every account of the host)=20, 2 principals can read it=1, 2 of them not privileged=5",
 	}, got)
 
 	// One asset in detail: findings with masked samples, readers, risk.
