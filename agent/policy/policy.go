@@ -339,3 +339,16 @@ func validPath(p string) bool {
 	}
 	return true
 }
+
+// Scanners are the scan sections a policy and a "scan now" command may
+// name (agent.yaml's scans keys: fs, host, ldap, s3, iam).
+func Scanners() []string {
+	var out []string
+	t := reflect.TypeOf(config.Scans{})
+	for i := 0; i < t.NumField(); i++ {
+		if name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); name != "" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
