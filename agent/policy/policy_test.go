@@ -120,3 +120,20 @@ func FuzzCheck(f *testing.F) {
 		require.NoError(t, err)
 	})
 }
+
+// FuzzDecodeEffective: the collector's answer is parsed before it is
+// trusted; nothing may panic, and what decodes either applies or is
+// refused with an error.
+func FuzzDecodeEffective(f *testing.F) {
+	for _, s := range []string{`{"etag":"\"a\"","settings":{"host":{"enabled":true}},"commands":[{"id":"c","action":"scan","scanner":"fs"}]}`,
+		`{"etag":""}`, `{}`, `[]`, `{"etag":"x","settings":{"fs":{"paths":[null]}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := policy.DecodeEffective(data)
+		if err != nil {
+			return
+		}
+		_, _ = policy.Apply(config.Default().Scans, []string{"scans.fs.paths"}, e.Settings)
+	})
+}
