@@ -19,6 +19,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/jobs"
+	"github.com/sightline-dev/sightline/agent/policy"
 	"github.com/sightline-dev/sightline/agent/scanstate"
 	"github.com/sightline-dev/sightline/agent/ship"
 	"github.com/sightline-dev/sightline/agent/spool"
@@ -111,20 +112,37 @@ func (r *Runner) Run(ctx context.Context) error {
 
 	env := jobs.Env{AgentID: r.o.Creds.AgentID, TokenKey: key, Logger: r.o.Logger, Now: r.o.Now,
 		StatePath: func(scanner string) string { return scanstate.Path(c.DataDir, scanner) }}
+	if err := policy.CheckPinned(c.Pinned); err != nil {
+		return err
+	}
+	set := newJobSet(c.Scans)
+	kicks := map[string]chan kick{}
 	for _, e := range jobs.Table() {
-		on, when := e.Section(c.Scans)
-		if !on {
-			continue
-		}
+		kicks[e.Name] = make(chan kick, 8)
+	}
+	var pol *poller
+	if !c.Policy.Disabled {
+		pol = &poller{r: r, set: set, kicks: kicks, seen: map[string]bool{},
+			client: policy.Client{HTTP: client, Base: collector, Token: r.o.Creds.Token}}
+		// The first fetch comes before any scan, so a scan runs with the
+		// policy when the collector answers; when it does not, the agent
+		// scans with agent.yaml and applies the policy once it can.
+		first, cancel := context.WithTimeout(ctx, 15*time.Second)
+		pol.once(first)
+		cancel()
+		wg.Add(1)
+		go func() { defer wg.Done(); pol.run(ctx, c.Policy.PollInterval) }()
+	}
+	for _, e := range jobs.Table() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.schedule(ctx, e.Name, when, func(ctx context.Context) error {
-				// Built at each run: the state, the password file and the
-				// cloud credentials are read afresh.
-				job, err := e.Build(ctx, c.Scans, env)
+			r.loop(ctx, e, set, kicks[e.Name], func(ctx context.Context, scans config.Scans) (*wire.Record, error) {
+				// Built at each run: the settings, the state, the password
+				// file and the cloud credentials are read afresh.
+				job, err := e.Build(ctx, scans, env)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				return r.scanInto(ctx, sp, job)
 			})
@@ -148,7 +166,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // scanInto runs one scan with its records appended to the spool, then
 // seals the last segment so the scan ships without waiting for the timer;
 // jobs.Deliver applies the exit rule and commits the scan's state.
-func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, job jobs.Job) error {
+func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, job jobs.Job) (*wire.Record, error) {
 	n := 0
 	emit := func(rec *wire.Record) error {
 		line, err := wire.Marshal(rec)
@@ -162,25 +180,7 @@ func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, job jobs.Job) er
 	if res != nil {
 		r.o.Logger.Info("scan finished", "scanner", res.Scanner, "scan_id", res.ScanID, "status", res.Status, "records", n, "stats", res.Stats)
 	}
-	return err
-}
-
-// schedule runs fn now and then every interval ± jitter until ctx is done.
-func (r *Runner) schedule(ctx context.Context, name string, s config.Schedule, fn func(context.Context) error) {
-	for {
-		if err := fn(ctx); err != nil && ctx.Err() == nil {
-			r.o.Logger.Error("scan failed; will try again at the next interval", "scanner", name, "err", err)
-		}
-		wait := NextDelay(s, r.o.Rand())
-		r.o.Logger.Debug("next scan", "scanner", name, "in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+	return res, err
 }
 
 // NextDelay is the interval moved by (2u−1)·jitter·interval for u in [0,1).
