@@ -361,13 +361,16 @@ func (s *Service) Record(ctx context.Context, agentID string, r Report) error {
 	st := prev[agentID]
 	st.AgentID, st.ReportedAt = agentID, now
 	if r.Applied != "" && r.Applied != st.ETag {
-		st.ETag, st.Revisions, st.AppliedAt = r.Applied, r.Revisions, &now
+		st.ETag, st.Revisions, st.AppliedAt = clip(r.Applied, 128), clip(r.Revisions, 4096), &now
 	}
 	if r.Applied != "" {
-		st.Conflicts = r.Conflicts
+		st.Conflicts = make([]string, 0, len(r.Conflicts))
+		for _, c := range r.Conflicts {
+			st.Conflicts = append(st.Conflicts, clip(c, 256))
+		}
 	}
 	if r.Rejected != "" {
-		st.RejectedETag, st.RejectedReason, st.RejectedAt = r.Rejected, r.RejectedReason, &now
+		st.RejectedETag, st.RejectedReason, st.RejectedAt = clip(r.Rejected, 128), r.RejectedReason, &now
 	} else if r.Applied != "" && r.Applied == st.ETag {
 		st.RejectedETag, st.RejectedReason, st.RejectedAt = "", "", nil
 	}
