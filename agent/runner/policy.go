@@ -1,8 +1,11 @@
 package runner
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"sync"
@@ -117,6 +120,54 @@ type poller struct {
 	kicks  map[string]chan kick
 	etag   string
 	seen   map[string]bool
+	// state is where the last applied policy is kept (data_dir), so a
+	// restart while the collector is away still runs it.
+	state string
+}
+
+// savedPolicy is the last applied effective policy on disk.
+type savedPolicy struct {
+	ETag      string          `json:"etag"`
+	Revisions string          `json:"revisions"`
+	Settings  policy.Settings `json:"settings"`
+}
+
+// restore applies the policy saved by the last run, if any; a damaged
+// or no longer valid file is ignored (the collector sends it again).
+func (p *poller) restore() {
+	raw, err := os.ReadFile(p.state)
+	if err != nil {
+		return
+	}
+	var sp savedPolicy
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&sp); err != nil || sp.ETag == "" {
+		p.r.o.Logger.Warn("ignoring the saved policy; the collector will send it again", "file", p.state, "err", err)
+		return
+	}
+	c := p.r.o.Config
+	applied, err := policy.Apply(c.Scans, c.Pinned, sp.Settings)
+	if err != nil {
+		p.r.o.Logger.Warn("ignoring the saved policy; the collector will send it again", "file", p.state, "err", err)
+		return
+	}
+	p.set.set(applied.Scans)
+	p.etag = sp.ETag
+	p.r.o.Logger.Info("running the saved policy until the collector answers", "revisions", sp.Revisions)
+}
+
+// save keeps the applied policy, atomically and readable by the agent only.
+func (p *poller) save(e policy.Effective) {
+	raw, _ := json.Marshal(savedPolicy{ETag: e.ETag, Revisions: e.Revisions, Settings: e.Settings})
+	tmp := p.state + ".tmp"
+	err := os.WriteFile(tmp, raw, 0o600)
+	if err == nil {
+		err = os.Rename(tmp, p.state)
+	}
+	if err != nil {
+		p.r.o.Logger.Warn("could not save the applied policy; a restart without the collector runs agent.yaml alone", "err", err)
+	}
 }
 
 // once fetches and applies; an unreachable collector is only a warning
@@ -146,6 +197,9 @@ func (p *poller) once(ctx context.Context) {
 		}
 		if p.set.set(applied.Scans) {
 			p.r.o.Logger.Info("applied a new policy", "revisions", eff.Revisions)
+		}
+		if p.state != "" {
+			p.save(eff)
 		}
 	}
 	var started []policy.CommandReport

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 
@@ -11,6 +13,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/jobs"
+	"github.com/sightline-dev/sightline/agent/policy"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -67,4 +70,37 @@ func TestLoopFollowsTheJobSet(t *testing.T) {
 	require.Equal(t, "scan-x", <-done)
 	cancel()
 	wg.Wait()
+}
+
+// TestSavedPolicy: the applied policy is kept in data_dir and applied at
+// the next start (over agent.yaml, pinned settings kept); a damaged file
+// is ignored.
+func TestSavedPolicy(t *testing.T) {
+	dir := t.TempDir()
+	c := config.Default()
+	c.Scans.FS.Paths, c.Pinned = []string{"/local"}, []string{"scans.fs.paths"}
+	r := New(Options{Config: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	state := filepath.Join(dir, "policy.json")
+	p := &poller{r: r, set: newJobSet(c.Scans), state: state}
+	settings, err := policy.Parse([]byte(`{"fs":{"enabled":true,"paths":["/policy"],"max_mb_per_sec":7}}`))
+	require.NoError(t, err)
+	p.save(policy.Effective{ETag: `"e1"`, Revisions: "web@1", Settings: settings})
+	fi, err := os.Stat(state)
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o600), fi.Mode().Perm())
+
+	next := &poller{r: r, set: newJobSet(c.Scans), state: state}
+	next.restore()
+	require.Equal(t, `"e1"`, next.etag)
+	got, _ := next.set.get()
+	require.True(t, got.FS.Enabled)
+	require.Equal(t, 7.0, got.FS.MaxMBPerSec)
+	require.Equal(t, []string{"/local"}, got.FS.Paths, "pinned")
+
+	require.NoError(t, os.WriteFile(state, []byte("{not json"), 0o600))
+	damaged := &poller{r: r, set: newJobSet(c.Scans), state: state}
+	damaged.restore()
+	require.Empty(t, damaged.etag)
+	got, _ = damaged.set.get()
+	require.False(t, got.FS.Enabled)
 }

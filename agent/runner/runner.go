@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -123,7 +124,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	var pol *poller
 	if !c.Policy.Disabled {
 		pol = &poller{r: r, set: set, kicks: kicks, seen: map[string]bool{},
-			client: policy.Client{HTTP: client, Base: collector, Token: r.o.Creds.Token}}
+			client: policy.Client{HTTP: client, Base: collector, Token: r.o.Creds.Token},
+			state:  filepath.Join(c.DataDir, "policy.json")}
+		pol.restore()
 		// The first fetch comes before any scan, so a scan runs with the
 		// policy when the collector answers; when it does not, the agent
 		// scans with agent.yaml and applies the policy once it can.
