@@ -130,7 +130,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		// The first fetch comes before any scan, so a scan runs with the
 		// policy when the collector answers; when it does not, the agent
 		// scans with agent.yaml and applies the policy once it can.
-		first, cancel := context.WithTimeout(ctx, 15*time.Second)
+		first, cancel := context.WithTimeout(ctx, 5*time.Second)
 		pol.once(first)
 		cancel()
 		wg.Add(1)
