@@ -11,6 +11,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/policy"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/store/storetest"
+	"github.com/sightline-dev/sightline/internal/wire"
 )
 
 func in(id string, sel map[string]string, prio int32, settings string) policy.Input {
@@ -113,6 +114,17 @@ func TestPolicies(t *testing.T) {
 	require.Equal(t, []policy.AgentCommand{{ID: cs[0].ID, Action: "scan", Scanner: "host"}}, withCmd.Commands)
 	_, err = svc.ScanNow(ctx, policy.ScanTarget{AgentID: "a-web", Scanner: "nfs"}, "admin")
 	require.ErrorContains(t, err, "scanner")
+	// By source: the agents whose latest scan read it, with that scanner.
+	fin := now.Add(-time.Minute)
+	require.NoError(t, st.InsertRecords(ctx, []wire.Record{{Kind: wire.KindScan, Source: "ldap", ScanID: "l1", ObservedAt: fin,
+		AgentID: "a-db", Scanner: "ldap", StartedAt: &fin, FinishedAt: &fin, Status: wire.StatusOK}}))
+	bySource, err := svc.ScanNow(ctx, policy.ScanTarget{Source: "ldap"}, "admin")
+	require.NoError(t, err)
+	require.Len(t, bySource, 1)
+	require.Equal(t, "a-db", bySource[0].AgentID)
+	require.Equal(t, "ldap", bySource[0].Scanner)
+	_, err = svc.ScanNow(ctx, policy.ScanTarget{Source: "nowhere"}, "admin")
+	require.ErrorIs(t, err, policy.ErrInvalid)
 	_, err = svc.ScanNow(ctx, policy.ScanTarget{}, "admin")
 	require.ErrorIs(t, err, policy.ErrInvalid)
 

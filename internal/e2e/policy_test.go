@@ -109,7 +109,10 @@ func TestFleetPolicies(t *testing.T) {
 	// The pinned agent is a web host whose agent.yaml keeps its own paths.
 	pin, pinID := s.labeledAgent("pin", []string{"role=web"},
 		fmt.Sprintf("pinned: [scans.fs.paths]\nscans:\n  fs:\n    paths: [%q]\n", dirs["local"]))
-	for _, a := range []agent{web, db, pin} {
+	// This db host pins its (empty) paths: the db policy enables fs with
+	// no paths left, which the agent refuses, keeping what it ran.
+	rej, rejID := s.labeledAgent("rej", []string{"role=db"}, "pinned: [scans.fs.paths]\n")
+	for _, a := range []agent{web, db, pin, rej} {
 		s.runAgent(a)
 	}
 
@@ -147,6 +150,7 @@ func TestFleetPolicies(t *testing.T) {
 	status, body = s.post("/api/v1/policies?dry_run=1", fmt.Sprintf(`{"id":"db","selector":{"role":"db"},"settings":{"fs":{"enabled":true,"paths":[%q]}}}`, dirs["db"]))
 	require.Equal(t, 200, status, body)
 	require.Contains(t, body, dbID)
+	require.Contains(t, body, rejID)
 	require.NotContains(t, body, webID)
 	var none []any
 	require.Equal(t, 200, s.get("/api/v1/policies", &struct {
@@ -188,6 +192,15 @@ func TestFleetPolicies(t *testing.T) {
 	require.NotNil(t, w.Policy.AppliedAt)
 	require.Empty(t, w.Policy.Conflicts)
 	require.Equal(t, map[string]string{"role": "web", "env": "prod"}, w.Labels)
+
+	require.Eventually(t, func() bool {
+		a := agentView(rejID)
+		return a.Policy != nil && a.Policy.RejectedReason != ""
+	}, 30*time.Second, 200*time.Millisecond, "the refusal shows in the fleet view")
+	r := agentView(rejID)
+	require.Contains(t, r.Policy.RejectedReason, "scans.fs.paths")
+	require.Empty(t, r.Policy.Revisions, "it still runs its agent.yaml alone")
+	require.Empty(t, s.locations(rejID))
 
 	// Scan now, for the db agent's fs scanner: it runs although its
 	// interval (1h) is not due, and its scan id shows in the fleet view.
