@@ -4,6 +4,12 @@
 // full spool pauses scanning instead of dropping records. The scanners are
 // package jobs' table; a scan that fails is logged and tried again at its
 // next interval (the exit rule of run mode, in package jobs).
+//
+// What the scanners run is agent.yaml's scans section with the collector's
+// effective policy laid over it (policy.go): fetched every
+// policy.poll_interval with an ETag, applied between runs (never during
+// one), pinned settings kept. Commands ("scan now") come with the policy
+// and run at once without moving the schedule.
 package runner
 
 import (
@@ -73,6 +79,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := policy.CheckPinned(c.Pinned); err != nil {
+		return err
+	}
 	collector := CollectorURL(c, r.o.Creds)
 	if collector == "" {
 		return errors.New("no collector URL: set collector in the config or enroll first")
@@ -113,9 +122,6 @@ func (r *Runner) Run(ctx context.Context) error {
 
 	env := jobs.Env{AgentID: r.o.Creds.AgentID, TokenKey: key, Logger: r.o.Logger, Now: r.o.Now,
 		StatePath: func(scanner string) string { return scanstate.Path(c.DataDir, scanner) }}
-	if err := policy.CheckPinned(c.Pinned); err != nil {
-		return err
-	}
 	set := newJobSet(c.Scans)
 	kicks := map[string]chan kick{}
 	for _, e := range jobs.Table() {
