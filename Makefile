@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: build cross test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-api bench-load eval fuzz vet clean
+.PHONY: build cross package test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-api bench-load eval fuzz vet clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
@@ -22,6 +22,21 @@ cross:
 	      -o dist/$$os-$$arch/sightline-$$b$$ext ./$$b; \
 	  done; \
 	done
+
+# .deb and .rpm packages of the agent and the collector for Linux
+# (PKG_ARCHES), built with nfpm as a Go library: dist/packages/. The package
+# version is VERSION, as the binaries report it (v1.2.3 -> 1.2.3; an
+# untagged build -> 0.0.0~COMMIT, older than any release).
+PKG_ARCHES ?= amd64 arm64
+package:
+	@set -e; for a in $(PKG_ARCHES); do \
+	  for b in agent collector; do \
+	    echo "dist/linux-$$a/sightline-$$b"; \
+	    CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+	      -o dist/linux-$$a/sightline-$$b ./$$b; \
+	  done; \
+	done
+	$(GO) run -ldflags '$(LDFLAGS)' ./deploy/package -dist dist -out dist/packages -arch '$(PKG_ARCHES)'
 
 # Everything: installs ClickHouse if missing, starts a private one, runs
 # unit, integration and end-to-end tests, stops it.

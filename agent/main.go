@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return enrollCmd(ctx, args[1:], stdout, stderr)
 	case "run":
 		return runCmd(ctx, args[1:], stderr)
-	case "version":
+	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "sightline-agent", version.Version)
 		return nil
 	case "-h", "--help", "help":

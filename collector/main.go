@@ -107,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		fmt.Fprint(stderr, usage)
 		return errors.New("want: keys rotate [--agent-key], or keys retire-agent-keys")
-	case "version":
+	case "version", "--version", "-version":
 		fmt.Fprintln(stdout, "sightline-collector", version.Version)
 		return nil
 	case "-h", "--help", "help":
@@ -303,7 +303,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	srv = api.New(api.Options{
 		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
-		Logger: log, Registry: reg, Jurisdictions: jurisdictions(c.Jurisdictions),
+		Logger: log, Registry: reg,
 		StaleAfter:    c.StaleAfter,
 		SubjectBudget: subjects.NewBudget(subjects.BudgetOptions{PerHour: c.Subjects.MaxIdentifiersPerHour}),
 		Admission: admission.Options{MemoryBudgetBytes: c.Ingest.MemoryBudgetBytes, MaxInflight: c.Ingest.MaxInflight,

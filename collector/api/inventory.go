@@ -142,7 +142,7 @@ func (s *Server) dataMap(c *gin.Context) (any, error) {
 	if format != "json" && format != "csv" {
 		return nil, errorf(kindBadRequest, "format must be json or csv")
 	}
-	systems, err := datamap.Map(c.Request.Context(), s.o.Store, s.o.Jurisdictions)
+	systems, err := datamap.Map(c.Request.Context(), s.o.Store)
 	if err != nil {
 		return nil, err
 	}
@@ -150,9 +150,8 @@ func (s *Server) dataMap(c *gin.Context) (any, error) {
 	if format == "json" {
 		return DataMap{Systems: each(systems, systemOf)}, nil
 	}
-	// The CSV keeps its "records" column: spreadsheets built on it name it.
 	return csvTable{filename: "sightline-data-map.csv",
-		header: []string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "records",
+		header: []string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "occurrences",
 			"people_at_most", "world_readable_assets", "public_assets", "max_readers"},
 		rows: each(systems, func(m datamap.System) []string {
 			return []string{m.System, m.Source, m.Jurisdiction, strconv.FormatBool(m.Public), strings.Join(m.Categories, ";"),

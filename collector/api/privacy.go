@@ -72,9 +72,9 @@ func (s *Server) incidentImpact(c *gin.Context) (any, error) {
 	return Impact{
 		Types: each(im.Types, func(t incident.Type) ImpactType {
 			return ImpactType{Category: t.Category, Type: t.Type, Assets: t.Assets, Hosts: t.Hosts, Occurrences: t.Records,
-				Records: t.Records, PeopleAtLeast: t.PeopleAtLeast, PeopleAtMost: t.PeopleAtMost, IssuingCountries: t.IssuingCountries}
+				PeopleAtLeast: t.PeopleAtLeast, PeopleAtMost: t.PeopleAtMost, IssuingCountries: t.IssuingCountries}
 		}),
-		Occurrences: im.Records, Records: im.Records,
-		Rules: each(im.Rules, func(r incident.Rule) Rule { return Rule{Name: r.Name, Action: r.Action, Because: r.Because} }),
+		Occurrences: im.Records,
+		Rules:       each(im.Rules, func(r incident.Rule) Rule { return Rule{Name: r.Name, Action: r.Action, Because: r.Because} }),
 	}, nil
 }

@@ -114,8 +114,6 @@ type DataMap struct {
 }
 
 // System is one row of the data map: a host's files or a bucket.
-// Records repeats Occurrences under its old name, for clients written
-// before the rename (the e2e suite reads it); it will be removed.
 type System struct {
 	System              string   `json:"system"`
 	Source              string   `json:"source"`
@@ -125,7 +123,6 @@ type System struct {
 	Types               []string `json:"types"`
 	Assets              uint64   `json:"assets"`
 	Occurrences         uint64   `json:"occurrences"`
-	Records             uint64   `json:"records"`
 	PeopleAtMost        uint64   `json:"people_at_most"`
 	WorldReadableAssets uint64   `json:"world_readable_assets"`
 	PublicAssets        uint64   `json:"public_assets"`
@@ -134,7 +131,7 @@ type System struct {
 
 func systemOf(m datamap.System) System {
 	return System{System: m.System, Source: m.Source, Jurisdiction: m.Jurisdiction, Public: m.Public,
-		Categories: m.Categories, Types: m.Types, Assets: m.Assets, Occurrences: m.Occurrences, Records: m.Occurrences,
+		Categories: m.Categories, Types: m.Types, Assets: m.Assets, Occurrences: m.Occurrences,
 		PeopleAtMost: m.DistinctAtMost, WorldReadableAssets: m.WorldReadableAssets, PublicAssets: m.PublicAssets,
 		MaxReaders: m.MaxReaders}
 }

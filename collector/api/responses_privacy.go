@@ -24,13 +24,10 @@ type SubjectMatch struct {
 	LastSeen    time.Time `json:"last_seen"`
 }
 
-// Impact answers "what personal data did this expose?". Records repeats
-// Occurrences (here and in each type) under its old name, for clients
-// written before the rename (the e2e suite reads it); it will be removed.
+// Impact answers "what personal data did this expose?".
 type Impact struct {
 	Types       []ImpactType `json:"types"`
 	Occurrences uint64       `json:"occurrences"`
-	Records     uint64       `json:"records"`
 	Rules       []Rule       `json:"notification_rules"`
 }
 
@@ -41,7 +38,6 @@ type ImpactType struct {
 	Assets           uint64   `json:"assets"`
 	Hosts            uint64   `json:"hosts"`
 	Occurrences      uint64   `json:"occurrences"`
-	Records          uint64   `json:"records"`
 	PeopleAtLeast    uint64   `json:"people_at_least"`
 	PeopleAtMost     uint64   `json:"people_at_most"`
 	IssuingCountries []string `json:"issuing_countries,omitempty"`

@@ -21,7 +21,6 @@ import (
 	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
-	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/index"
@@ -67,8 +66,6 @@ type Options struct {
 	MaxBodyBytes    int64
 	MaxDecodedBytes int64
 	Logger          *slog.Logger
-	// Jurisdictions place hosts for the data map (buckets use their region).
-	Jurisdictions []datamap.HostRule
 	// Registry receives the API's metrics and is served on /metrics.
 	Registry *prometheus.Registry
 	// StaleAfter: an account with no login for this long is stale
@@ -166,7 +163,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read.GET("/assets/:id", s.audit, s.fresh, h(s.assetDetail))
 	read.GET("/risk/assets", s.audit, s.fresh, h(s.riskAssets))
 	read.GET("/datamap", s.audit, s.fresh, h(s.dataMap))
-	read.GET("/access/readers", s.audit, h(s.readers))
+	read.GET("/access/readers", s.audit, s.fresh, h(s.readers))
 	read.POST("/incidents/impact", s.audit, s.fresh, h(s.incidentImpact))
 	// Where a person appears: the privacy office's question.
 	v1.POST("/subjects/search", s.requireRole(auth.RoleAdmin, auth.RolePrivacy), s.audit, s.fresh, h(s.subjectSearch))

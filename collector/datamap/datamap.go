@@ -20,7 +20,6 @@ type HostRule struct {
 // Store is what the map needs.
 type Store interface {
 	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]store.SystemTotals, error)
-	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
 }
 
 // System is one place personal data is kept: a host's file system, a
@@ -37,24 +36,14 @@ type System struct {
 	WorldReadableAssets, PublicAssets, MaxReaders uint64
 }
 
-// Map returns one row per system, biggest first by occurrences.
-func Map(ctx context.Context, st Store, rules []HostRule) ([]System, error) {
-	rows, assets, err := st.DataMap(ctx)
+// Map returns one row per system, biggest first by occurrences. The
+// jurisdictions are those the read index resolved at build (an asset's
+// own, its bucket's, else its host's by the collector's rules, which the
+// indexer applies).
+func Map(ctx context.Context, st Store) ([]System, error) {
+	rows, totals, err := st.DataMap(ctx)
 	if err != nil {
 		return nil, err
-	}
-	buckets := map[string]store.Asset{}
-	for offset := 0; ; offset += store.MaxLimit {
-		items, total, err := st.Assets(ctx, store.AssetFilter{Type: "bucket", Limit: store.MaxLimit, Offset: offset})
-		if err != nil {
-			return nil, err
-		}
-		for _, b := range items {
-			buckets[strings.TrimPrefix(b.Location, "s3://")] = b
-		}
-		if uint64(offset+len(items)) >= total || len(items) == 0 {
-			break
-		}
 	}
 	bySystem := map[string]*System{}
 	cats := map[string]map[string]bool{}
@@ -62,20 +51,17 @@ func Map(ctx context.Context, st Store, rules []HostRule) ([]System, error) {
 	var order []string
 	for _, r := range rows {
 		key, sys := r.Source+"\x00"+r.Host, r.Host
-		jur := HostJurisdiction(r.Host, rules)
-		public := false
 		if r.Bucket != "" {
 			key, sys = "s3\x00"+r.Bucket, "s3://"+r.Bucket
-			b := buckets[r.Bucket]
-			jur = b.Attributes["jurisdiction"]
-			public = b.Attributes["public"] == "true"
 		}
-		if jur == "" {
-			jur = "unknown"
-		}
+		tot := totals[store.SystemKey{Source: r.Source, Host: r.Host, Bucket: r.Bucket}]
 		s := bySystem[key]
 		if s == nil {
-			s = &System{System: sys, Source: r.Source, Jurisdiction: jur, Public: public}
+			jur := tot.Jurisdiction
+			if jur == "" {
+				jur = "unknown"
+			}
+			s = &System{System: sys, Source: r.Source, Jurisdiction: jur, Public: tot.PublicBucket}
 			bySystem[key] = s
 			cats[key], types[key] = map[string]bool{}, map[string]bool{}
 			order = append(order, key)
@@ -83,7 +69,6 @@ func Map(ctx context.Context, st Store, rules []HostRule) ([]System, error) {
 		cats[key][r.Category], types[key][r.Type] = true, true
 		s.Occurrences += r.Occurrences
 		s.DistinctAtMost += r.Distinct
-		tot := assets[store.SystemKey{Source: r.Source, Host: r.Host, Bucket: r.Bucket}]
 		s.Assets, s.WorldReadableAssets, s.PublicAssets, s.MaxReaders = tot.Assets, tot.WorldReadable, tot.Public, tot.MaxReaders
 	}
 	out := make([]System, 0, len(order))

@@ -91,26 +91,10 @@ func Assess(ctx context.Context, st Store, req Request) (Impact, error) {
 	if err := req.Check(); err != nil {
 		return Impact{}, err
 	}
-	sc := store.ImpactScope{Hosts: req.Hosts, AssetIDs: slices.Clip(req.Assets), LocationPrefixes: req.Locations}
-	if len(req.Principals) > 0 {
-		// What the principals can read: their own grants and those of the
-		// groups they are in.
-		member, err := st.Entitlements(ctx, nil, req.Principals, "member")
-		if err != nil {
-			return Impact{}, err
-		}
-		reads, err := st.Entitlements(ctx, nil, holders(req.Principals, member), "read")
-		if err != nil {
-			return Impact{}, err
-		}
-		for _, r := range reads {
-			sc.AssetIDs = append(sc.AssetIDs, r.ResourceID)
-		}
-		if empty(sc) {
-			// Principals that can read nothing expose nothing.
-			return impactOf(nil), nil
-		}
-	}
+	// Principals expose what they can reach, by the read index's one
+	// definition of reach; principals that reach nothing expose nothing.
+	sc := store.ImpactScope{Hosts: req.Hosts, AssetIDs: slices.Clip(req.Assets), LocationPrefixes: req.Locations,
+		Principals: req.Principals}
 	if empty(sc) {
 		return Impact{}, ErrEmptyScope
 	}
@@ -121,19 +105,9 @@ func Assess(ctx context.Context, st Store, req Request) (Impact, error) {
 	return impactOf(rows), nil
 }
 
-// holders are the principals and the groups they are members of (member
-// are their "member" grants), whose read grants the principals hold.
-func holders(principals []string, member []store.Entitlement) []string {
-	ids := append([]string(nil), principals...)
-	for _, m := range member {
-		ids = append(ids, m.ResourceID)
-	}
-	return ids
-}
-
 // empty reports whether sc names nothing to look at.
 func empty(sc store.ImpactScope) bool {
-	return len(sc.Hosts) == 0 && len(sc.AssetIDs) == 0 && len(sc.LocationPrefixes) == 0
+	return len(sc.Hosts) == 0 && len(sc.AssetIDs) == 0 && len(sc.LocationPrefixes) == 0 && len(sc.Principals) == 0
 }
 
 // impactOf is the impact of the scope's rows, one per personal-data type:

@@ -101,13 +101,9 @@ func TestRulesDeduplicated(t *testing.T) {
 		"one rule per name: both key types are one credential exposure")
 }
 
-func TestHoldersAndEmpty(t *testing.T) {
-	require.Equal(t, []string{"u1", "u2", "g-staff", "g-admins"},
-		holders([]string{"u1", "u2"}, []store.Entitlement{{PrincipalID: "u1", ResourceID: "g-staff"}, {PrincipalID: "u2", ResourceID: "g-admins"}}))
-	require.Equal(t, []string{"u1"}, holders([]string{"u1"}, nil))
-
+func TestEmpty(t *testing.T) {
 	require.True(t, empty(store.ImpactScope{}))
-	for _, sc := range []store.ImpactScope{{Hosts: []string{"h"}}, {AssetIDs: []string{"a"}}, {LocationPrefixes: []string{"s3://b/"}}} {
+	for _, sc := range []store.ImpactScope{{Hosts: []string{"h"}}, {AssetIDs: []string{"a"}}, {LocationPrefixes: []string{"s3://b/"}}, {Principals: []string{"u1"}}} {
 		require.False(t, empty(sc), "%+v", sc)
 	}
 }

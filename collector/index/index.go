@@ -51,7 +51,8 @@ type Options struct {
 	// Empty: no such factor.
 	HomeJurisdiction string
 	// HostJurisdiction places a host (the collector's jurisdiction rules);
-	// buckets and objects carry their region's.
+	// buckets and objects carry their region's. The build stores what it
+	// resolves, so scoring and the data map read one answer.
 	HostJurisdiction func(host string) string
 }
 
@@ -194,6 +195,7 @@ func (x *Indexer) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	b.Jurisdiction = x.o.HostJurisdiction
 	err = x.o.Store.BuildIndexTables(ctx, &b)
 	var batch []store.RiskRow
 	top := newTopK(store.MaxLimit)
@@ -207,9 +209,6 @@ func (x *Indexer) build(ctx context.Context) error {
 	}
 	if err == nil {
 		err = x.o.Store.IndexExposures(ctx, b.Gen, func(e store.AssetExposure) error {
-			if e.Jurisdiction == "" && x.o.HostJurisdiction != nil {
-				e.Jurisdiction = x.o.HostJurisdiction(e.Host)
-			}
 			r := risk.AssessIn(e, x.o.HomeJurisdiction).Row()
 			batch = append(batch, r)
 			top.offer(r)

@@ -100,10 +100,10 @@ type gatedStore struct {
 	entered chan struct{} // one value per insert that reached the gate
 }
 
-func (g *gatedStore) InsertRecords(ctx context.Context, recs []wire.Record) error {
+func (g *gatedStore) InsertRecordSets(ctx context.Context, sets [][]wire.Record, batches []store.Batch) error {
 	g.entered <- struct{}{}
 	<-g.gate
-	return g.Store.InsertRecords(ctx, recs)
+	return g.Store.InsertRecordSets(ctx, sets, batches)
 }
 
 // An agent that gives up on a batch (its timeout) and sends it again while
@@ -143,4 +143,49 @@ func TestRepeatedBatchInFlightIsStoredOnce(t *testing.T) {
 	// Another batch of the same agent is stored as usual.
 	require.NoError(t, in.Submit(ctx, "ag", "batch-2", recs("ag2", 10)))
 	require.EqualValues(t, 60, countAssets(t, st.Store))
+}
+
+// Requests that share a flush are stored in the order they were submitted:
+// of two rows with one key, the one submitted later wins, and every
+// request's batch is recorded.
+func TestFlushKeepsSubmitOrder(t *testing.T) {
+	st := storetest.New(t)
+	var mu sync.Mutex
+	var flushes []int
+	in := ingest.New(ingest.Options{Store: st, BatchRows: 1000, MinRows: 1000, BatchInterval: time.Hour,
+		OnFlush: func(rows int, _ time.Duration, err error) {
+			require.NoError(t, err)
+			mu.Lock()
+			flushes = append(flushes, rows)
+			mu.Unlock()
+		}})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); in.Run(ctx) }()
+
+	owners := []string{"first", "second", "third"}
+	errc := make(chan error, len(owners))
+	for i, owner := range owners {
+		r := recs("ag", 1)
+		r[0].Owner = owner
+		go func() { errc <- in.Submit(context.Background(), "ag", owner, r) }()
+		require.Eventually(t, func() bool { return in.Pending() == i+1 }, 5*time.Second, time.Millisecond)
+	}
+	cancel() // Run drains what is pending: one flush with all three
+	<-done
+	for range owners {
+		require.NoError(t, <-errc)
+	}
+	mu.Lock()
+	require.Equal(t, []int{3}, flushes)
+	mu.Unlock()
+	var got []struct {
+		Owner string `ch:"owner"`
+	}
+	require.NoError(t, st.Conn().Select(context.Background(), &got, "SELECT owner FROM "+st.Database()+".assets FINAL"))
+	require.Len(t, got, 1)
+	require.Equal(t, "third", got[0].Owner, "the request submitted last wins")
+	seen, err := st.BatchesSeen(context.Background(), "ag", owners)
+	require.NoError(t, err)
+	require.Len(t, seen, len(owners), "every request's batch is recorded")
 }

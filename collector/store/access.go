@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // PrincipalFilter narrows the current principals. Empty fields do not
@@ -50,6 +52,27 @@ const createdSQL = `if(attr_values[indexOf(attr_keys, 'when_created')] = '', toD
 
 // hygieneSQL is a principal's hygiene flags as an array.
 const hygieneSQL = `arrayFilter(x -> x != '', splitByChar(',', attr_values[indexOf(attr_keys, 'hygiene')]))`
+
+// principalRow is what both principal reads (Principals,
+// PrincipalExposures) scan of a current principal; principalRowColumns
+// selects it and needs stale_cutoff (staleSQL).
+type principalRow struct {
+	ID         string    `ch:"principal_id"`
+	Name       string    `ch:"name"`
+	Type       string    `ch:"principal_type"`
+	Source     string    `ch:"source"`
+	Host       string    `ch:"host"`
+	Enabled    int8      `ch:"enabled"`
+	Privileged uint8     `ch:"privileged"`
+	Via        []string  `ch:"privileged_via"`
+	LastLogin  time.Time `ch:"last_login"`
+	MFA        int8      `ch:"mfa"`
+	Stale      uint8     `ch:"stale"`
+	Hygiene    []string  `ch:"hygiene"`
+}
+
+const principalRowColumns = `principal_id, name, principal_type, source, host, enabled, privileged, privileged_via, last_login, mfa,
+	toUInt8(` + staleSQL + `) AS stale, ` + hygieneSQL + ` AS hygiene`
 
 func staleCutoff(t time.Time) int64 {
 	if t.IsZero() || t.Unix() <= 0 {
@@ -139,41 +162,23 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 	// The cutoff comes first: the WITH clause opens both queries.
 	args = append([]any{staleCutoff(f.StaleBefore)}, args...)
 	limit, offset := pageBounds(f.Limit, f.Offset)
-	var count []struct {
-		N uint64 `ch:"n"`
-	}
-	if err := s.conn.Select(ctx, &count, s.sql(`WITH ? AS stale_cutoff SELECT count() AS n FROM {db}.current_principals`+where), args...); err != nil {
-		return nil, 0, s.wrap("counting principals", err)
-	}
-	if len(count) == 1 {
-		total = count[0].N
+	total, err = s.count(ctx, "counting principals", `WITH ? AS stale_cutoff SELECT count() AS n FROM {db}.current_principals`+where, args...)
+	if err != nil {
+		return nil, 0, err
 	}
 	if total == 0 || uint64(offset) >= total {
 		return []Principal{}, total, nil
 	}
 	var rows []struct {
-		ID              string    `ch:"principal_id"`
-		Name            string    `ch:"name"`
-		Type            string    `ch:"principal_type"`
-		Source          string    `ch:"source"`
-		Host            string    `ch:"host"`
+		principalRow
 		AgentID         string    `ch:"agent_id"`
-		Enabled         int8      `ch:"enabled"`
-		Privileged      uint8     `ch:"privileged"`
-		Via             []string  `ch:"privileged_via"`
 		PasswordLastSet time.Time `ch:"password_last_set"`
-		LastLogin       time.Time `ch:"last_login"`
-		MFA             int8      `ch:"mfa"`
-		Stale           uint8     `ch:"stale"`
-		Hygiene         []string  `ch:"hygiene"`
 		Keys            []string  `ch:"attr_keys"`
 		Values          []string  `ch:"attr_values"`
 		ObservedAt      time.Time `ch:"observed_at"`
 	}
 	q := `WITH ? AS stale_cutoff
-		SELECT principal_id, name, principal_type, source, host, agent_id, enabled, privileged, privileged_via,
-			password_last_set, last_login, mfa, toUInt8(` + staleSQL + `) AS stale, ` + hygieneSQL + ` AS hygiene,
-			attr_keys, attr_values, observed_at
+		SELECT ` + principalRowColumns + `, agent_id, password_last_set, attr_keys, attr_values, observed_at
 		FROM {db}.current_principals` + where + `
 		ORDER BY host, name, principal_id LIMIT ? OFFSET ?`
 	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
@@ -197,42 +202,15 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 // Entitlements returns the current grants on any of resourceIDs (or held
 // by any of principalIDs), with the given permission ("" for any).
 func (s *Store) Entitlements(ctx context.Context, resourceIDs, principalIDs []string, permission string) ([]Entitlement, error) {
-	conds := []string{"1"}
-	var args []any
+	var w where
 	if resourceIDs != nil {
-		conds = append(conds, "has(?, resource_id)")
-		args = append(args, resourceIDs)
+		w.add("has(?, resource_id)", resourceIDs)
 	}
 	if principalIDs != nil {
-		conds = append(conds, "has(?, principal_id)")
-		args = append(args, principalIDs)
+		w.add("has(?, principal_id)", principalIDs)
 	}
-	if permission != "" {
-		conds = append(conds, "permission = ?")
-		args = append(args, permission)
-	}
-	var rows []struct {
-		PrincipalID  string   `ch:"principal_id"`
-		ResourceID   string   `ch:"resource_id"`
-		ResourceType string   `ch:"resource_type"`
-		Permission   string   `ch:"permission"`
-		Via          []string `ch:"via"`
-		Privileged   uint8    `ch:"privileged"`
-		Source       string   `ch:"source"`
-		Host         string   `ch:"host"`
-	}
-	q := `SELECT principal_id, resource_id, resource_type, permission, via, privileged, source, host
-		FROM {db}.current_entitlements WHERE ` + strings.Join(conds, " AND ") + `
-		ORDER BY principal_id, resource_id, permission LIMIT 100000`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, s.wrap("reading entitlements", err)
-	}
-	out := make([]Entitlement, len(rows))
-	for i, r := range rows {
-		out[i] = Entitlement{PrincipalID: r.PrincipalID, ResourceID: r.ResourceID, ResourceType: r.ResourceType,
-			Permission: r.Permission, Via: r.Via, Privileged: r.Privileged == 1, Source: r.Source, Host: r.Host}
-	}
-	return out, nil
+	w.filter("permission = ?", permission)
+	return s.currentEntitlements(ctx, "reading entitlements", w)
 }
 
 // AssetByLocation returns the asset at a location (on host, when given),
@@ -313,23 +291,15 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 			args = append(args, c.v)
 		}
 	}
-	keys := make([]string, 0, len(f.Attributes))
-	for k := range f.Attributes {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		conds = append(conds, "attr_values[indexOf(attr_keys, ?)] = ?")
-		args = append(args, k, f.Attributes[k])
-	}
-	keys = keys[:0]
-	for k := range f.AttributeNot {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		conds = append(conds, "attr_values[indexOf(attr_keys, ?)] != ?")
-		args = append(args, k, f.AttributeNot[k])
+	// Keys in order, so the same filter is the same SQL text.
+	for _, m := range []struct {
+		op    string
+		attrs map[string]string
+	}{{"=", f.Attributes}, {"!=", f.AttributeNot}} {
+		for _, k := range slices.Sorted(maps.Keys(m.attrs)) {
+			conds = append(conds, "attr_values[indexOf(attr_keys, ?)] "+m.op+" ?")
+			args = append(args, k, m.attrs[k])
+		}
 	}
 	if f.WithPII {
 		conds = append(conds, "(occurrences > 0 OR toUInt64OrZero(attr_values[indexOf(attr_keys, 'objects_with_pii')]) > 0)")
@@ -351,15 +321,9 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 	}
 	where := " WHERE " + strings.Join(conds, " AND ")
 	limit, offset := pageBounds(f.Limit, f.Offset)
-	var count []struct {
-		N uint64 `ch:"n"`
-	}
-	if err := s.conn.Select(ctx, &count, s.sql(`SELECT count() AS n FROM {db}.idx_assets`+where), args...); err != nil {
-		return nil, 0, s.wrap("counting assets", err)
-	}
-	var total uint64
-	if len(count) == 1 {
-		total = count[0].N
+	total, err := s.count(ctx, "counting assets", `SELECT count() AS n FROM {db}.idx_assets`+where, args...)
+	if err != nil {
+		return nil, 0, err
 	}
 	if total == 0 || uint64(offset) >= total {
 		return []Asset{}, total, nil

@@ -13,9 +13,13 @@ type SystemKey struct{ Source, Host, Bucket string }
 
 // SystemTotals is what a system holds in all, and who can reach it: its
 // assets with personal data, how many of them are world-readable or
-// public, and the most principals holding a read grant on one of them.
+// public, and the most principals that can read one of them; with its
+// jurisdiction as the index build resolved it (” when none) and, for a
+// bucket, whether the bucket is public.
 type SystemTotals struct {
 	Assets, WorldReadable, Public, MaxReaders uint64
+	Jurisdiction                              string
+	PublicBucket                              bool
 }
 
 // DataMap groups the current findings by source, host, bucket (for S3
@@ -47,9 +51,11 @@ func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]SystemTota
 		World   uint64 `ch:"world"`
 		Public  uint64 `ch:"pub"`
 		Readers uint64 `ch:"readers"`
+		Jur     string `ch:"jur"`
+		PubB    uint8  `ch:"pub_bucket"`
 	}
 	q = `SELECT source, host, bucket, sum(assets) AS assets, sum(world_readable) AS world, sum(public_assets) AS pub,
-			max(readers_max) AS readers
+			max(readers_max) AS readers, any(jurisdiction) AS jur, max(public) AS pub_bucket
 		FROM {db}.idx_summary WHERE gen = ` + curGen + ` AND category = '' AND type = ''
 		GROUP BY source, host, bucket`
 	if err := s.conn.Select(ctx, &sys, s.sql(q)); err != nil {
@@ -58,7 +64,7 @@ func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]SystemTota
 	assets := make(map[SystemKey]SystemTotals, len(sys))
 	for _, r := range sys {
 		assets[SystemKey{r.Source, r.Host, r.Bucket}] = SystemTotals{Assets: r.Assets, WorldReadable: r.World,
-			Public: r.Public, MaxReaders: r.Readers}
+			Public: r.Public, MaxReaders: r.Readers, Jurisdiction: r.Jur, PublicBucket: r.PubB == 1}
 	}
 	out := make([]MapRow, len(rows))
 	for i, r := range rows {

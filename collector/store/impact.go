@@ -9,7 +9,15 @@ import (
 // location prefixes (an empty scope selects nothing).
 type ImpactScope struct {
 	Hosts, AssetIDs, LocationPrefixes []string
+	// Principals adds what they can reach: the read index's one
+	// definition of reach (idx_holders, idx_grants: their groups at any
+	// depth, everyone on their host, bucket grants on the objects).
+	Principals []string
 }
+
+// reachedBy is the assets a set of principals (one bound set) can reach.
+const reachedBy = `(SELECT asset_id FROM {db}.idx_grants WHERE gen = ` + curGen + ` AND holder IN
+	(SELECT holder FROM {db}.idx_holders WHERE gen = ` + curGen + ` AND principal_id IN ?))`
 
 // ImpactRow is what a scope holds of one type.
 type ImpactRow struct {
@@ -40,6 +48,11 @@ func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error)
 	for _, p := range sc.LocationPrefixes {
 		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_assets WHERE gen = `+curGen+` AND startsWith(location, ?)) AND startsWith(location, ?))`)
 		args = append(args, p, p)
+	}
+	if len(sc.Principals) > 0 {
+		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_asset_ids WHERE gen = `+curGen+` AND asset_id IN `+reachedBy+`)
+			AND asset_id IN `+reachedBy+`)`)
+		args = append(args, groupSet(sc.Principals), groupSet(sc.Principals))
 	}
 	if len(conds) == 0 {
 		return nil, nil

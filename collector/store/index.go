@@ -71,6 +71,10 @@ type IndexBuild struct {
 	Gen, Watermark   uint64
 	Started          time.Time
 	Findings, Assets uint64
+	// Jurisdiction places a host (the collector's rules); the build
+	// resolves it once per host and stores it (idx_hosts, and in every
+	// asset's and system's jurisdiction). Nil: hosts have none.
+	Jurisdiction func(host string) string
 }
 
 // BeginIndex picks a new generation and the watermark it will cover: every
@@ -89,84 +93,88 @@ func (s *Store) BeginIndex(ctx context.Context) (IndexBuild, error) {
 	return b, nil
 }
 
-// BuildIndexTables fills the findings, assets and summary tables of
+// stagedColumns are the columns of idx_assets_stage the build fills
+// first; the asset order step adds readers, jurisdiction and rank.
+const stagedColumns = `gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
+	attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum`
+
+// attr is an asset attribute's value (” when absent), for an attribute
+// name that is ours, never input.
+func attr(name string) string { return `attr_values[indexOf(attr_keys, '` + name + `')]` }
+
+// bucketOf is the bucket an s3 location names.
+const bucketOf = `if(source = 's3', extract(location, '^s3://([^/]+)'), '')`
+
+// BuildIndexTables fills the findings, assets, reach and summary tables of
 // generation b.Gen from the current views, all of it inside ClickHouse.
 func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	g := strconv.FormatUint(b.Gen, 10)
-	steps := []struct{ what, q string }{
+	if err := s.runBuildSteps(ctx, []buildStep{
 		{"current findings", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
 				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
 			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id,
-				if(source = 's3', extract(location, '^s3://([^/]+)'), '') AS bucket, scan_id, count, distinct_count,
+				` + bucketOf + ` AS bucket, scan_id, count, distinct_count,
 				arrayDistinct(arrayMap(x -> substring(x, 1, 2), samples)), tokens, observed_at
 			FROM {db}.current_pii_findings`},
 		// Every current asset, and every asset with current findings even
-		// when its asset record is missing, with its rollup and the number
-		// of principals holding a read grant on it, staged...
-		{"current assets", `INSERT INTO {db}.idx_assets_stage (gen, asset_id, asset_type, location, host, source, agent_id, owner,
-				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
-				readers_unprivileged)
-			SELECT ` + g + `, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
-				attr_keys, attr_values, if(source = 's3', extract(location, '^s3://([^/]+)'), ''),
-				categories, types, occurrences, distinct_sum, readers, readers_unprivileged
+		// when its asset record is missing, with its rollup, staged...
+		{"current assets", `INSERT INTO {db}.idx_assets_stage (` + stagedColumns + `)
+			SELECT ` + g + `, asset_id, if(a_type = '', 'file', a_type) AS asset_type, if(a_loc = '', f_loc, a_loc) AS location,
+				if(a_host = '', f_host, a_host) AS host, if(a_source = '', f_source, a_source) AS source,
+				if(a_agent = '', f_agent, a_agent) AS agent_id, owner, size, modified_at, attr_keys, attr_values,
+				` + bucketOf + `, categories, types, occurrences, distinct_sum
 			FROM (
-				SELECT asset_id, if(a_type = '', 'file', a_type) AS asset_type, if(a_loc = '', f_loc, a_loc) AS location,
-					if(a_host = '', f_host, a_host) AS host, if(a_source = '', f_source, a_source) AS source,
-					if(a_agent = '', f_agent, a_agent) AS agent_id, owner, size, modified_at, attr_keys, attr_values,
-					categories, types, occurrences, distinct_sum
-				FROM (
-					SELECT asset_id, asset_type AS a_type, location AS a_loc, host AS a_host, source AS a_source,
-						agent_id AS a_agent, owner, size, modified_at, attr_keys, attr_values
-					FROM {db}.current_assets
-				) ANY FULL OUTER JOIN (
-					SELECT asset_id, any(location) AS f_loc, any(host) AS f_host, any(source) AS f_source,
-						any(agent_id) AS f_agent, groupUniqArray(category) AS categories, groupArray(type) AS types,
-						sum(count) AS occurrences, sum(distinct_count) AS distinct_sum
-					FROM {db}.idx_findings
-					WHERE gen = ` + g + `
-					GROUP BY asset_id
-				) USING asset_id
-			) ANY LEFT JOIN (
-				-- A holder that is not a current principal (the host's
-				-- everyone) counts as not privileged.
-				SELECT resource_id AS asset_id, uniqExact(principal_id) AS readers,
-					uniqExactIf(principal_id, privileged = 0) AS readers_unprivileged
-				FROM (SELECT resource_id, principal_id FROM {db}.current_entitlements WHERE permission = 'read')
-				ANY LEFT JOIN (SELECT principal_id, privileged FROM {db}.current_principals) USING principal_id
-				GROUP BY resource_id
+				SELECT asset_id, asset_type AS a_type, location AS a_loc, host AS a_host, source AS a_source,
+					agent_id AS a_agent, owner, size, modified_at, attr_keys, attr_values
+				FROM {db}.current_assets
+			) ANY FULL OUTER JOIN (
+				SELECT asset_id, any(location) AS f_loc, any(host) AS f_host, any(source) AS f_source,
+					any(agent_id) AS f_agent, groupUniqArray(category) AS categories, groupArray(type) AS types,
+					sum(count) AS occurrences, sum(distinct_count) AS distinct_sum
+				FROM {db}.idx_findings
+				WHERE gen = ` + g + `
+				GROUP BY asset_id
 			) USING asset_id`},
+	}); err != nil {
+		return err
+	}
+	// ...then who reaches what (reach.go), from the staged assets...
+	if err := s.buildReach(ctx, g, b.Gen, b.Jurisdiction); err != nil {
+		return err
+	}
+	steps := []buildStep{
 		// ...then copied with each asset's rank by location, from a sort of
 		// the ids and locations alone (sorting whole rows here would need
-		// gigabytes at millions of assets). The ids come out of the ORDER BY
-		// as one sorted stream, so the row number is the rank.
-		// The jurisdiction is the asset's own (buckets: their region's) or
-		// its bucket's (objects); hosts' come from the collector's rules
-		// when scoring.
-		{"asset order", `INSERT INTO {db}.idx_assets (gen, asset_id, asset_type, location, host, source, agent_id, owner,
-				size, modified_at, attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
-				readers_unprivileged, jurisdiction, loc_rank)
-			SELECT gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
-				attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
-				readers_unprivileged, if(own_jur != '', own_jur, bucket_jur), new_rank
-			FROM (
-				SELECT gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
-					attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum, readers,
-					readers_unprivileged, attr_values[indexOf(attr_keys, 'jurisdiction')] AS own_jur, new_rank
-				FROM {db}.idx_assets_stage
-				ANY LEFT JOIN (
-					SELECT asset_id, rowNumberInAllBlocks() + 1 AS new_rank
-					FROM (SELECT asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` ORDER BY location, asset_id)
-				) USING asset_id
-				WHERE gen = ` + g + `
-			) ANY LEFT JOIN (
-				SELECT bucket, any(attr_values[indexOf(attr_keys, 'jurisdiction')]) AS bucket_jur
-				FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket' GROUP BY bucket
-			) USING bucket`},
+		// gigabytes at millions of assets; the ids come out of the ORDER BY
+		// as one sorted stream, so the row number is the rank), its reader
+		// counts, and its jurisdiction, resolved once for every reader of
+		// the index: its own (a bucket's region), else its bucket's (an
+		// object), else its host's (the collector's rules).
+		{"asset order", `INSERT INTO {db}.idx_assets (` + stagedColumns + `, readers, readers_unprivileged, jurisdiction, loc_rank)
+			SELECT ` + stagedColumns + `, readers, readers_unprivileged, jurisdiction, new_rank FROM (
+				SELECT ` + stagedColumns + `, new_rank, if(own_jur != '', own_jur, if(bucket_jur != '', bucket_jur, host_jur)) AS jurisdiction
+				FROM (
+					SELECT ` + stagedColumns + `, new_rank, own_jur, bucket_jur FROM (
+						SELECT ` + stagedColumns + `, new_rank, ` + attr("jurisdiction") + ` AS own_jur
+						FROM {db}.idx_assets_stage
+						ANY LEFT JOIN (
+							SELECT asset_id, rowNumberInAllBlocks() + 1 AS new_rank
+							FROM (SELECT asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` ORDER BY location, asset_id)
+						) USING asset_id
+						WHERE gen = ` + g + `
+					) ANY LEFT JOIN (
+						SELECT bucket, any(` + attr("jurisdiction") + `) AS bucket_jur
+						FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket' GROUP BY bucket
+					) USING bucket
+				) ANY LEFT JOIN (
+					SELECT host, jurisdiction AS host_jur FROM {db}.idx_hosts WHERE gen = ` + g + `
+				) USING host
+			) ANY LEFT JOIN (` + readerCountsSQL(g) + `) USING asset_id`},
 		{"dropping the stage", `ALTER TABLE {db}.idx_assets_stage DROP PARTITION ` + g},
 		{"asset ids", `INSERT INTO {db}.idx_asset_ids (gen, asset_id, host, loc_rank)
 			SELECT gen, asset_id, host, loc_rank FROM {db}.idx_assets WHERE gen = ` + g},
 		{"principal reach", `INSERT INTO {db}.idx_principal_reach (gen, principal_id, readable)
-			SELECT ` + g + `, principal_id, readable FROM (` + readableSQL(g) + `)`},
+			SELECT ` + g + `, principal_id, readable FROM (` + principalReachSQL(g) + `)`},
 		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
 			SELECT gen, source, host, agent_id, bucket, category, type, count(), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category, type`},
@@ -174,19 +182,24 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			SELECT gen, source, host, agent_id, bucket, category, '', uniqExact(asset_id), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category`},
 		// A system's totals come from its assets' rollups, with who can
-		// reach them: world-readable and public assets, the most principals
-		// holding a read grant on one of them.
+		// reach them (world-readable and public assets, the most readers of
+		// one), its jurisdiction, and, for a bucket, whether it is public.
 		{"summary by system", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings,
-				occurrences, distinct_sum, world_readable, public_assets, readers_max)
+				occurrences, distinct_sum, world_readable, public_assets, readers_max, jurisdiction, public)
 			SELECT gen, source, host, agent_id, bucket, '', '', count(), sum(length(types)), sum(occurrences), sum(distinct_sum),
-				countIf(attr_values[indexOf(attr_keys, 'world_readable')] = 'true'),
-				countIf(attr_values[indexOf(attr_keys, 'public')] = 'true'), max(readers)
-			FROM {db}.idx_assets WHERE gen = ` + g + ` AND occurrences > 0 GROUP BY gen, source, host, agent_id, bucket`},
+				countIf(` + attr("world_readable") + ` = 'true'), countIf(` + attr("public") + ` = 'true'), max(readers),
+				any(jurisdiction), max(bucket_public)
+			FROM (
+				SELECT gen, source, host, agent_id, bucket, types, occurrences, distinct_sum, attr_keys, attr_values, readers, jurisdiction
+				FROM {db}.idx_assets WHERE gen = ` + g + ` AND occurrences > 0
+			) ANY LEFT JOIN (
+				SELECT bucket, toUInt8(max(` + attr("public") + ` = 'true')) AS bucket_public
+				FROM {db}.idx_assets WHERE gen = ` + g + ` AND asset_type = 'bucket' AND bucket != '' GROUP BY bucket
+			) USING bucket
+			GROUP BY gen, source, host, agent_id, bucket`},
 	}
-	for _, st := range steps {
-		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {
-			return s.wrap("building the index ("+st.what+")", err)
-		}
+	if err := s.runBuildSteps(ctx, steps); err != nil {
+		return err
 	}
 	var n []struct {
 		F uint64 `ch:"f"`
@@ -199,6 +212,17 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	}
 	if len(n) == 1 {
 		b.Findings, b.Assets = n[0].F, n[0].A
+	}
+	return nil
+}
+
+type buildStep struct{ what, q string }
+
+func (s *Store) runBuildSteps(ctx context.Context, steps []buildStep) error {
+	for _, st := range steps {
+		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {
+			return s.wrap("building the index ("+st.what+")", err)
+		}
 	}
 	return nil
 }
@@ -283,7 +307,8 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		Partition string `ch:"partition"`
 	}
 	q := `SELECT DISTINCT table, partition FROM system.parts
-		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary', 'idx_principal_reach'], table)`
+		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
+			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

@@ -70,10 +70,9 @@ func loadMigrations() ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading migration %q: %w", file, err)
 		}
+		// A file may be left with comments only: its statements (views)
+		// moved to views.go, and its number stays taken.
 		stmts := splitStatements(string(body))
-		if len(stmts) == 0 {
-			return nil, fmt.Errorf("migration file %q has no statement", file)
-		}
 		out = append(out, migration{version: uint32(v), name: name, statements: stmts})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
@@ -110,15 +109,21 @@ func splitStatements(body string) []string {
 	return stmts
 }
 
-// Migrate creates the database if needed and applies, in order, the
-// migrations not yet recorded in schema_migrations. It returns the versions
-// it applied (none when the schema is current).
+// Migrate creates the database if needed, applies, in order, the
+// migrations not yet recorded in schema_migrations, then makes the views
+// match their declarations (views.go). It returns the versions it applied
+// (none when the schema is current).
 func (s *Store) Migrate(ctx context.Context) (applied []int, err error) {
-	return s.migrateUpTo(ctx, ^uint32(0))
+	applied, err = s.migrateUpTo(ctx, ^uint32(0))
+	if err != nil {
+		return applied, err
+	}
+	_, err = s.declareViews(ctx)
+	return applied, err
 }
 
-// migrateUpTo is Migrate stopping after version upTo (tests of upgrades
-// start from an older schema).
+// migrateUpTo is Migrate stopping after version upTo, without the views
+// (tests of upgrades start from an older schema).
 func (s *Store) migrateUpTo(ctx context.Context, upTo uint32) (applied []int, err error) {
 	migs, err := loadMigrations()
 	if err != nil {

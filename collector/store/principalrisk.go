@@ -17,46 +17,8 @@ type PrincipalExposure struct {
 	Stale                        bool
 	Hygiene                      []string
 	// ReadableAssets counts the assets holding current personal data it can
-	// read or write (see PrincipalExposures).
+	// read or write (principalReachSQL in reach.go, at index build).
 	ReadableAssets uint64
-}
-
-// readableSQL counts, per principal, the assets with current personal data
-// it can read or write: through its own grants, the groups it is a member
-// of (the scanners emit one membership per group of a nested chain),
-// "everyone" on its host for local accounts (not groups), and, for a grant
-// on a bucket, every object of that bucket. The same paths as
-// access.PrincipalReach, in one pass over the tables instead of a query
-// per principal: each view is read once or twice, whatever the number of
-// principals. It runs once per read-index build (idx_principal_reach),
-// over that build's assets. The everyone id is wire.LocalPrincipalID(host, "everyone",
-// "") computed in SQL.
-func readableSQL(gen string) string {
-	return `
-SELECT principal_id, uniqExact(asset_id) AS readable FROM (
-	SELECT principal_id, holder FROM (
-		SELECT principal_id, arrayJoin(if(source = 'host' AND principal_type != 'group',
-			[principal_id, lower(hex(substring(SHA256(concat('host', '\0', host, '\0', 'everyone:')), 1, 16)))],
-			[principal_id])) AS holder
-		FROM {db}.current_principals
-		UNION ALL
-		SELECT principal_id, resource_id AS holder FROM {db}.current_entitlements WHERE permission = 'member'
-	)
-) ALL INNER JOIN (
-	SELECT holder, asset_id FROM (
-		SELECT holder, arrayJoin(if(object_id = '', [resource_id], [resource_id, object_id])) AS asset_id FROM (
-			SELECT principal_id AS holder, resource_id FROM {db}.current_entitlements WHERE permission IN ('read', 'write')
-		) ALL LEFT JOIN (
-			SELECT resource_id, object_id FROM (
-				SELECT asset_id AS object_id, concat('s3://', attr_values[indexOf(attr_keys, 'bucket')]) AS bucket_location
-				FROM {db}.idx_assets WHERE gen = ` + gen + ` AND asset_type = 'object'
-			) ALL INNER JOIN (
-				SELECT location AS bucket_location, asset_id AS resource_id FROM {db}.idx_assets WHERE gen = ` + gen + ` AND asset_type = 'bucket'
-			) USING bucket_location
-		) USING resource_id
-	) WHERE asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + gen + ` AND occurrences > 0)
-) USING holder
-GROUP BY principal_id`
 }
 
 // PrincipalExposures lists every current principal with anything the risk
@@ -66,25 +28,12 @@ GROUP BY principal_id`
 // passes over the tables whatever their size.
 func (s *Store) PrincipalExposures(ctx context.Context, staleBefore time.Time) ([]PrincipalExposure, error) {
 	var rows []struct {
-		ID        string    `ch:"principal_id"`
-		Name      string    `ch:"name"`
-		Type      string    `ch:"principal_type"`
-		Source    string    `ch:"source"`
-		Host      string    `ch:"host"`
-		Enabled   int8      `ch:"enabled"`
-		Priv      uint8     `ch:"privileged"`
-		Via       []string  `ch:"privileged_via"`
-		MFA       int8      `ch:"mfa"`
-		LastLogin time.Time `ch:"last_login"`
-		Created   time.Time `ch:"created"`
-		Stale     uint8     `ch:"stale"`
-		Hygiene   []string  `ch:"hygiene"`
-		Readable  uint64    `ch:"readable"`
+		principalRow
+		Created  time.Time `ch:"created"`
+		Readable uint64    `ch:"readable"`
 	}
 	q := `WITH ? AS stale_cutoff
-		SELECT principal_id, name, principal_type, source, host, enabled, privileged, privileged_via, mfa, last_login,
-			` + createdSQL + ` AS created,
-			toUInt8(` + staleSQL + `) AS stale, ` + hygieneSQL + ` AS hygiene, readable
+		SELECT ` + principalRowColumns + `, ` + createdSQL + ` AS created, readable
 		FROM {db}.current_principals ANY LEFT JOIN (
 			SELECT principal_id, readable FROM {db}.idx_principal_reach WHERE gen = ` + curGen + `
 		) USING principal_id
@@ -96,7 +45,7 @@ func (s *Store) PrincipalExposures(ctx context.Context, staleBefore time.Time) (
 	out := make([]PrincipalExposure, len(rows))
 	for i, r := range rows {
 		out[i] = PrincipalExposure{ID: r.ID, Name: r.Name, Type: r.Type, Source: r.Source, Host: r.Host,
-			Enabled: optBool(r.Enabled), Privileged: r.Priv == 1, PrivilegedVia: r.Via, MFA: optBool(r.MFA),
+			Enabled: optBool(r.Enabled), Privileged: r.Privileged == 1, PrivilegedVia: r.Via, MFA: optBool(r.MFA),
 			LastLogin: optTime(r.LastLogin), Created: optTime(r.Created), Stale: r.Stale == 1, Hygiene: r.Hygiene,
 			ReadableAssets: r.Readable}
 	}

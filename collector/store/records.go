@@ -6,14 +6,18 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
-// table is one insert target: its name and explicit column list (18.16
-// rejects a batch INSERT without one), and how a record becomes a row.
+// table is one insert target: its name and explicit columns (18.16
+// rejects a batch INSERT without a column list), and how records become
+// their values.
 //
 // Two columns are the collector's, never the agent's: owner_agent (the
 // agent whose token delivered the row; part of the sorting key, so one
@@ -21,11 +25,106 @@ import (
 // the collector stored rows, so an agent's clock cannot make its rows win
 // for ever). The caller sets AgentID from the token before storing.
 type table struct {
-	name    string
-	kind    string
-	columns string
-	// row is the record's values for columns; v is the row version.
-	row func(r *wire.Record, ver uint64) []any
+	name string
+	kind string
+	cols []column
+}
+
+// columnList is the table's columns for the INSERT, in the order of cols.
+func (t table) columnList() string {
+	var names []string
+	for _, c := range t.cols {
+		names = append(names, c.names...)
+	}
+	return strings.Join(names, ", ")
+}
+
+// row is a record to store and its version.
+type row struct {
+	rec *wire.Record
+	ver uint64
+}
+
+// column fills one or more adjacent columns of a batch (a map fills two:
+// keys and values). Values go in column by column rather than row by row:
+// the driver's row Append boxes every value and allocates a slice per row,
+// which was most of the collector's insert cost (make bench-ingest).
+type column struct {
+	names []string
+	add   func(cs []driver.BatchColumn, rows []row) error
+}
+
+// each builds a scalar column from one value per record, appended at once.
+func each[T any](name string, f func(r *wire.Record) T) column {
+	return column{names: []string{name}, add: func(cs []driver.BatchColumn, rows []row) error {
+		v := make([]T, len(rows))
+		for i := range rows {
+			v[i] = f(rows[i].rec)
+		}
+		return cs[0].Append(v)
+	}}
+}
+
+// str is a String column.
+func str(name string, f func(r *wire.Record) string) column { return each(name, f) }
+
+// when is a DateTime column (see dateTime for nil and out-of-range times).
+func when(name string, f func(r *wire.Record) *time.Time) column {
+	return each(name, func(r *wire.Record) time.Time { return dateTime(f(r)) })
+}
+
+// list is an Array(String) column. Arrays go in row by row: the driver's
+// whole-column Append of arrays reflects on every row, its row append
+// of a []string does not.
+func list(name string, f func(r *wire.Record) []string) column {
+	return column{names: []string{name}, add: func(cs []driver.BatchColumn, rows []row) error {
+		for i := range rows {
+			if err := cs[0].AppendRow(strs(f(rows[i].rec))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
+// kv is a map as two parallel Array columns, sorted by key (sortedKV).
+func kv[V any](keys, values string, f func(r *wire.Record) map[string]V) column {
+	return column{names: []string{keys, values}, add: func(cs []driver.BatchColumn, rows []row) error {
+		for i := range rows {
+			k, v := sortedKV(f(rows[i].rec))
+			if err := cs[0].AppendRow(k); err != nil {
+				return err
+			}
+			if err := cs[1].AppendRow(v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
+// version is the row version the collector assigned.
+func version() column {
+	return column{names: []string{"version"}, add: func(cs []driver.BatchColumn, rows []row) error {
+		v := make([]uint64, len(rows))
+		for i := range rows {
+			v[i] = rows[i].ver
+		}
+		return cs[0].Append(v)
+	}}
+}
+
+// Columns several record tables share.
+func colHost() column   { return str("host", func(r *wire.Record) string { return r.Host }) }
+func colSource() column { return str("source", func(r *wire.Record) string { return r.Source }) }
+func colAgent() column  { return str("agent_id", func(r *wire.Record) string { return r.AgentID }) }
+func colOwner() column  { return str("owner_agent", func(r *wire.Record) string { return r.AgentID }) }
+func colScan() column   { return str("scan_id", func(r *wire.Record) string { return r.ScanID }) }
+func colObserved() column {
+	return when("observed_at", func(r *wire.Record) *time.Time { return &r.ObservedAt })
+}
+func colAttrs() column {
+	return kv("attr_keys", "attr_values", func(r *wire.Record) map[string]string { return r.Attributes })
 }
 
 // recordTables lists the insert targets in the order InsertRecords writes
@@ -37,49 +136,75 @@ func recordTables() []table {
 	return []table{
 		{
 			name: "assets", kind: wire.KindAsset,
-			columns: "asset_id, asset_type, location, host, source, agent_id, scan_id, owner, size, modified_at, attr_keys, attr_values, observed_at, version, owner_agent",
-			row: func(r *wire.Record, ver uint64) []any {
-				k, v := sortedKV(r.Attributes)
-				return []any{r.AssetID, r.AssetType, r.Location, r.Host, r.Source, r.AgentID, r.ScanID, r.Owner, r.Size,
-					dateTime(r.ModifiedAt), k, v, dateTime(&r.ObservedAt), ver, r.AgentID}
+			cols: []column{
+				str("asset_id", func(r *wire.Record) string { return r.AssetID }),
+				str("asset_type", func(r *wire.Record) string { return r.AssetType }),
+				str("location", func(r *wire.Record) string { return r.Location }),
+				colHost(), colSource(), colAgent(), colScan(),
+				str("owner", func(r *wire.Record) string { return r.Owner }),
+				each("size", func(r *wire.Record) int64 { return r.Size }),
+				when("modified_at", func(r *wire.Record) *time.Time { return r.ModifiedAt }),
+				colAttrs(), colObserved(), version(), colOwner(),
 			},
 		},
 		{
 			name: "pii_findings", kind: wire.KindPII,
-			columns: "asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, owner_agent, tokens_rekeyed",
 			// Ingest re-keys tokens before they get here (collector/keys).
-			row: func(r *wire.Record, ver uint64) []any {
-				return []any{r.AssetID, r.Type, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID,
-					nonNegative(r.Count), nonNegative(r.Distinct), r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Where),
-					dateTime(&r.ObservedAt), ver, r.AgentID, uint8(1)}
+			cols: []column{
+				str("asset_id", func(r *wire.Record) string { return r.AssetID }),
+				str("type", func(r *wire.Record) string { return r.Type }),
+				str("category", func(r *wire.Record) string { return r.Category }),
+				str("location", func(r *wire.Record) string { return r.Location }),
+				colHost(), colSource(), colAgent(), colScan(),
+				each("count", func(r *wire.Record) uint64 { return nonNegative(r.Count) }),
+				each("distinct_count", func(r *wire.Record) uint64 { return nonNegative(r.Distinct) }),
+				str("confidence", func(r *wire.Record) string { return r.Confidence }),
+				list("samples", func(r *wire.Record) []string { return r.Samples }),
+				list("tokens", func(r *wire.Record) []string { return r.Tokens }),
+				list("locations", func(r *wire.Record) []string { return r.Where }),
+				colObserved(), version(), colOwner(),
+				each("tokens_rekeyed", func(*wire.Record) uint8 { return 1 }),
 			},
 		},
 		{
 			name: "principals", kind: wire.KindPrincipal,
-			columns: "principal_id, name, principal_type, source, host, agent_id, scan_id, enabled, privileged, privileged_via, last_login, password_last_set, mfa, attr_keys, attr_values, observed_at, version, owner_agent",
-			row: func(r *wire.Record, ver uint64) []any {
-				k, v := sortedKV(r.Attributes)
-				return []any{r.PrincipalID, r.Name, r.PrincipalType, r.Source, r.Host, r.AgentID, r.ScanID,
-					triState(r.Enabled), flag(r.Privileged), strs(r.PrivilegedVia), dateTime(r.LastLogin), dateTime(r.PasswordLastSet),
-					triState(r.MFA), k, v, dateTime(&r.ObservedAt), ver, r.AgentID}
+			cols: []column{
+				str("principal_id", func(r *wire.Record) string { return r.PrincipalID }),
+				str("name", func(r *wire.Record) string { return r.Name }),
+				str("principal_type", func(r *wire.Record) string { return r.PrincipalType }),
+				colSource(), colHost(), colAgent(), colScan(),
+				each("enabled", func(r *wire.Record) int8 { return triState(r.Enabled) }),
+				each("privileged", func(r *wire.Record) uint8 { return flag(r.Privileged) }),
+				list("privileged_via", func(r *wire.Record) []string { return r.PrivilegedVia }),
+				when("last_login", func(r *wire.Record) *time.Time { return r.LastLogin }),
+				when("password_last_set", func(r *wire.Record) *time.Time { return r.PasswordLastSet }),
+				each("mfa", func(r *wire.Record) int8 { return triState(r.MFA) }),
+				colAttrs(), colObserved(), version(), colOwner(),
 			},
 		},
 		{
 			name: "entitlements", kind: wire.KindEntitlement,
-			columns: "principal_id, resource_id, resource_type, permission, via, privileged, source, host, agent_id, scan_id, observed_at, version, owner_agent",
-			row: func(r *wire.Record, ver uint64) []any {
-				return []any{r.PrincipalID, r.ResourceID, r.ResourceType, r.Permission, strs(r.Via), flag(r.Privileged),
-					r.Source, r.Host, r.AgentID, r.ScanID, dateTime(&r.ObservedAt), ver, r.AgentID}
+			cols: []column{
+				str("principal_id", func(r *wire.Record) string { return r.PrincipalID }),
+				str("resource_id", func(r *wire.Record) string { return r.ResourceID }),
+				str("resource_type", func(r *wire.Record) string { return r.ResourceType }),
+				str("permission", func(r *wire.Record) string { return r.Permission }),
+				list("via", func(r *wire.Record) []string { return r.Via }),
+				each("privileged", func(r *wire.Record) uint8 { return flag(r.Privileged) }),
+				colSource(), colHost(), colAgent(), colScan(), colObserved(), version(), colOwner(),
 			},
 		},
 		{
 			name: "scans", kind: wire.KindScan,
-			columns: "scan_id, agent_id, host, source, scanner, started_at, finished_at, status, stat_keys, stat_values, errors, attr_keys, attr_values, observed_at, version",
-			row: func(r *wire.Record, ver uint64) []any {
-				sk, sv := sortedKV(r.Stats)
-				k, v := sortedKV(r.Attributes)
-				return []any{r.ScanID, r.AgentID, r.Host, r.Source, r.Scanner, dateTime(r.StartedAt), dateTime(r.FinishedAt),
-					r.Status, sk, sv, strs(r.Errors), k, v, dateTime(&r.ObservedAt), ver}
+			cols: []column{
+				colScan(), colAgent(), colHost(), colSource(),
+				str("scanner", func(r *wire.Record) string { return r.Scanner }),
+				when("started_at", func(r *wire.Record) *time.Time { return r.StartedAt }),
+				when("finished_at", func(r *wire.Record) *time.Time { return r.FinishedAt }),
+				str("status", func(r *wire.Record) string { return r.Status }),
+				kv("stat_keys", "stat_values", func(r *wire.Record) map[string]int64 { return r.Stats }),
+				list("errors", func(r *wire.Record) []string { return r.Errors }),
+				colAttrs(), colObserved(), version(),
 			},
 		},
 	}
@@ -91,22 +216,36 @@ func recordTables() []table {
 // one stored later wins, whatever the agent's clock said. A retried call
 // stores the same rows again with later versions, which is safe.
 func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
+	return s.InsertRecordSets(ctx, [][]wire.Record{recs}, nil)
+}
+
+// InsertRecordSets is InsertRecords of the concatenation of sets, without
+// concatenating them: the ingester stores many agents' batches in one
+// flush, each in its own slice. batches (the agents' batches the sets
+// came in) are recorded as PutBatches does once every record is stored,
+// at the same time as the write mark rather than after it: two round
+// trips one after the other were a visible share of a flush.
+func (s *Store) InsertRecordSets(ctx context.Context, sets [][]wire.Record, batches []Batch) error {
 	tables := recordTables()
-	base := s.reserveVersions(len(recs))
-	type posRec struct {
-		rec *wire.Record
-		pos uint64
+	n := 0
+	for _, recs := range sets {
+		n += len(recs)
 	}
-	byKind := make(map[string][]posRec, len(tables))
-	for i := range recs {
-		r := &recs[i]
-		switch r.Kind {
-		case wire.KindAsset, wire.KindPII, wire.KindPrincipal, wire.KindEntitlement, wire.KindScan:
-			byKind[r.Kind] = append(byKind[r.Kind], posRec{r, uint64(i)})
-		default:
-			// Nothing is written: the caller validates records first, so
-			// this is a bug upstream rather than bad input.
-			return fmt.Errorf("record %d: unknown kind %q; validate records before storing them", i+1, clipKind(r.Kind))
+	base := s.reserveVersions(n)
+	byKind := make(map[string][]row, len(tables))
+	pos := uint64(0)
+	for _, recs := range sets {
+		for i := range recs {
+			r := &recs[i]
+			switch r.Kind {
+			case wire.KindAsset, wire.KindPII, wire.KindPrincipal, wire.KindEntitlement, wire.KindScan:
+				byKind[r.Kind] = append(byKind[r.Kind], row{r, base + pos})
+			default:
+				// Nothing is written: the caller validates records first, so
+				// this is a bug upstream rather than bad input.
+				return fmt.Errorf("record %d: unknown kind %q; validate records before storing them", pos+1, clipKind(r.Kind))
+			}
+			pos++
 		}
 	}
 	// The state tables are written at once, each insert on its own pooled
@@ -124,7 +263,7 @@ func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
 		if len(rows) == 0 {
 			return nil
 		}
-		return s.insert(ctx, t.name, t.columns, len(rows), func(i int) []any { return t.row(rows[i].rec, base+rows[i].pos) })
+		return s.insertColumns(ctx, t, rows)
 	}
 	state, scans := tables[:len(tables)-1], tables[len(tables)-1]
 	var (
@@ -145,7 +284,42 @@ func (s *Store) InsertRecords(ctx context.Context, recs []wire.Record) error {
 	if err := write(scans); err != nil {
 		return err
 	}
-	return s.markWrite(ctx)
+	var markErr error
+	marked := make(chan struct{})
+	go func() {
+		defer close(marked)
+		markErr = s.markWrite(ctx)
+	}()
+	batchErr := s.PutBatches(ctx, batches)
+	<-marked
+	return errors.Join(markErr, batchErr)
+}
+
+// insertColumns sends rows to table t in one batch, column by column.
+func (s *Store) insertColumns(ctx context.Context, t table, rows []row) error {
+	what := fmt.Sprintf("inserting %d rows into %s", len(rows), t.name)
+	if err := ctx.Err(); err != nil {
+		return s.wrap(what, err)
+	}
+	b, err := s.conn.PrepareBatch(deadlineOnly(ctx), s.sql("INSERT INTO {db}."+t.name+" ("+t.columnList()+")"))
+	if err != nil {
+		return s.wrap(what, err)
+	}
+	// Close releases the connection if an append or Send fails; after a
+	// successful Send it does nothing.
+	defer b.Close()
+	i := 0
+	for _, c := range t.cols {
+		cs := make([]driver.BatchColumn, len(c.names))
+		for j := range cs {
+			cs[j] = b.Column(i)
+			i++
+		}
+		if err := c.add(cs, rows); err != nil {
+			return s.wrap(what+", column "+c.names[0], err)
+		}
+	}
+	return s.wrap(what, b.Send())
 }
 
 // insert sends n rows to one table in one batch.

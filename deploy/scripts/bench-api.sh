@@ -5,11 +5,8 @@
 # endpoints over real HTTP. Goal: p95 <= 300 ms.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-here=deploy/scripts
-source "$here/lib.sh"
-"$here/install-deps.sh" clickhouse
-work=$(mktemp -d /tmp/sightline-bench-api.XXXXXX)
-trap '"$here/clickhouse-stop.sh" "$work/clickhouse"; rm -rf "$work"' EXIT
-start_clickhouse "$work/clickhouse"
+source deploy/scripts/lib.sh
+source deploy/scripts/bench-lib.sh
+bench_with_clickhouse api
 go run ./deploy/bench/api -clickhouse "127.0.0.1:$CH_TCP" -pii "${BENCH_PII:-10000000}" \
   -entitlements "${BENCH_ENTITLEMENTS:-1000000}" -principals "${BENCH_PRINCIPALS:-100000}"

@@ -6,10 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
-if [ ! -x /usr/bin/time ]; then
-  [ "$(id -u)" = 0 ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
-fi
+source deploy/scripts/bench-lib.sh
+need_gnu_time
 make -s build
 work=$(mktemp -d /tmp/sightline-bench-host.XXXXXX)
 trap 'rm -rf "$work"' EXIT

@@ -6,11 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
+source deploy/scripts/bench-lib.sh
 deploy/scripts/install-deps.sh slapd
-if [ ! -x /usr/bin/time ]; then
-  [ "$(id -u)" = 0 ] || { echo "needs GNU time: apt-get install -y time" >&2; exit 1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
-fi
+need_gnu_time
 make -s build
 work=$(mktemp -d /tmp/sightline-bench-ldap.XXXXXX)
 trap 'deploy/scripts/slapd-stop.sh "$work/slapd" || true; rm -rf "$work"' EXIT

@@ -13,14 +13,10 @@
 #   BENCH_LOAD_ARGS    more flags for deploy/bench/load (e.g. -ca-file, -collector-config)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-here=deploy/scripts
-source "$here/lib.sh"
-"$here/install-deps.sh" clickhouse
-make -s build
-work=$(mktemp -d /tmp/sightline-bench-load.XXXXXX)
-trap '"$here/clickhouse-stop.sh" "$work/clickhouse"; rm -rf "$work"' EXIT
+source deploy/scripts/lib.sh
+source deploy/scripts/bench-lib.sh
+bench_with_clickhouse load
 go build -o "$work/bench-load" ./deploy/bench/load
-start_clickhouse "$work/clickhouse"
 args=(-clickhouse "127.0.0.1:$CH_TCP" -clickhouse-pid "$work/clickhouse/clickhouse.pid" -collector-bin bin/sightline-collector -work "$work/run")
 [ "${BENCH_SHORT:-0}" = 1 ] && args+=(-short)
 [ -n "${BENCH_DURATION:-}" ] && args+=(-duration "$BENCH_DURATION")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a component needs, only when missing.
-# Usage: install-deps.sh clickhouse|curl|openssl|slapd|samba|chromium|npm ...
+# Usage: install-deps.sh clickhouse|curl|openssl|slapd|samba|chromium|npm|packaging ...
 set -euo pipefail
 
 need=()
@@ -32,6 +32,11 @@ for what in "$@"; do
     slapd)
       [ -x /usr/sbin/slapd ] || need+=(slapd)
       command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
+      ;;
+    packaging) # deploy/package's tests read and install the .deb and .rpm packages
+      command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg)
+      command -v rpm >/dev/null 2>&1 || need+=(rpm)
+      command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
       ;;
     *) echo "install-deps.sh: unknown component $what" >&2; exit 2 ;;
   esac

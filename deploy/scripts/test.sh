@@ -7,7 +7,7 @@ here=deploy/scripts
 source "$here/lib.sh"
 
 command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
-"$here/install-deps.sh" clickhouse curl openssl slapd samba chromium npm
+"$here/install-deps.sh" clickhouse curl openssl slapd samba chromium npm packaging
 go mod download
 
 work=$(mktemp -d /tmp/sightline-test.XXXXXX)

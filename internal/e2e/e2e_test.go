@@ -577,11 +577,11 @@ func TestIncidentImpact(t *testing.T) {
 	type impact struct {
 		Types []struct {
 			Type    string `json:"type"`
-			Records int    `json:"records"`
+			Records int    `json:"occurrences"`
 			Least   int    `json:"people_at_least"`
 			Most    int    `json:"people_at_most"`
 		} `json:"types"`
-		Records int `json:"records"`
+		Records int `json:"occurrences"`
 		Rules   []struct {
 			Name string `json:"name"`
 		} `json:"notification_rules"`
@@ -633,10 +633,11 @@ func TestIncidentImpact(t *testing.T) {
 		got = append(got, fmt.Sprintf("%s %d: %s", strings.TrimPrefix(r.Location, wire.FileLocation(root)+"/"), r.Score, strings.Join(fs, ", ")))
 	}
 	require.Equal(t, []string{
-		// No host scan here: none of the owner, group and everyone is a
-		// known privileged principal.
-		"hr/notes.txt 59: holds government_id data=30, 1 occurrences=1, up to 1 distinct values=1, world-readable (every account of the host)=20, 3 principals hold a read grant=2, 3 of them not privileged=5",
-		"crm/a.csv 58: holds financial data=25, 5 occurrences=3, up to 4 distinct values=3, world-readable (every account of the host)=20, 3 principals hold a read grant=2, 3 of them not privileged=5",
+		// No host scan here: the owner and group are unknown accounts
+		// (as the asset's reader list shows them), neither known to be
+		// privileged, and everyone adds no account the collector knows.
+		"hr/notes.txt 58: holds government_id data=30, 1 occurrences=1, up to 1 distinct values=1, world-readable (every account of the host)=20, 2 principals hold a read grant=1, 2 of them not privileged=5",
+		"crm/a.csv 57: holds financial data=25, 5 occurrences=3, up to 4 distinct values=3, world-readable (every account of the host)=20, 2 principals hold a read grant=1, 2 of them not privileged=5",
 	}, got)
 
 	// One asset in detail: findings with masked samples, readers, risk.
@@ -671,7 +672,7 @@ func TestIncidentImpact(t *testing.T) {
 	require.Len(t, detail.Findings, 1)
 	require.Equal(t, "us_ssn", detail.Findings[0].Type)
 	require.Equal(t, []string{"***-**-6780"}, detail.Findings[0].Samples)
-	require.Equal(t, 59, detail.Risk.Score)
+	require.Equal(t, 58, detail.Risk.Score)
 	require.NotEmpty(t, detail.Readers, "world-readable: the accounts the host scan knows, or at least the owner")
 	assertNoRaw(t, s.rawAPI("/api/v1/assets/"+id))
 	var none struct{}
@@ -683,7 +684,7 @@ func TestIncidentImpact(t *testing.T) {
 			System       string   `json:"system"`
 			Jurisdiction string   `json:"jurisdiction"`
 			Categories   []string `json:"categories"`
-			Records      int      `json:"records"`
+			Records      int      `json:"occurrences"`
 		} `json:"systems"`
 	}
 	require.Equal(t, 200, s.get("/api/v1/datamap", &dm))
@@ -693,7 +694,7 @@ func TestIncidentImpact(t *testing.T) {
 	require.Equal(t, []string{"contact", "financial", "government_id"}, dm.Systems[0].Categories)
 	require.Equal(t, 6, dm.Systems[0].Records)
 	csvOut := s.rawAPI("/api/v1/datamap?format=csv")
-	require.Contains(t, csvOut, "system,source,jurisdiction,public,data_categories,data_types,assets,records,people_at_most,world_readable_assets,public_assets,max_readers\n")
+	require.Contains(t, csvOut, "system,source,jurisdiction,public,data_categories,data_types,assets,occurrences,people_at_most,world_readable_assets,public_assets,max_readers\n")
 	require.Contains(t, csvOut, host+",fs,unknown,false,contact;financial;government_id,credit_card;email;us_ssn,2,6,")
 }
 

@@ -13,7 +13,7 @@
 -- are latest state keyed by their stable id alone: a re-scan replaces a
 -- row instead of adding one, so the tables stay the size of what exists.
 -- Which rows are current (not cleaned or deleted since) is decided at read
--- time from the scans table; see currentFrom in findings.go.
+-- time from the scans table; see the current_ views in views.go.
 
 CREATE TABLE IF NOT EXISTS {db}.agents (
     agent_id      String,

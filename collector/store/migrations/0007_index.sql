@@ -85,7 +85,8 @@ CREATE TABLE IF NOT EXISTS {db}.idx_assets (
     readers      UInt64,
     -- readers that are not privileged principals
     readers_unprivileged UInt64,
-    -- its own (a bucket's region) or its bucket's; '' when not known here
+    -- resolved at build (index.go): its own (a bucket's region), else its
+    -- bucket's, else its host's by the collector's rules (since 0012)
     jurisdiction String,
     -- the asset's place in (location, asset_id) order: the asset list sorts
     -- and breaks ties on this number instead of the strings, and a page's
@@ -135,7 +136,7 @@ CREATE TABLE IF NOT EXISTS {db}.idx_risk_top (
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY rank;
 
 -- How many assets with personal data each principal can read or write
--- (store/principalrisk.go), the costly part of principal risk.
+-- (principalReachSQL in store/reach.go), the costly part of principal risk.
 CREATE TABLE IF NOT EXISTS {db}.idx_principal_reach (
     gen          UInt64,
     principal_id String,
@@ -165,27 +166,8 @@ CREATE TABLE IF NOT EXISTS {db}.idx_summary (
     readers_max    UInt64
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY (source, host, category, type);
 
--- The current view of 0002, now with the tokens, which the index build
--- copies for subject search and breach impact.
-DROP TABLE IF EXISTS {db}.current_pii_findings;
-
-CREATE VIEW IF NOT EXISTS {db}.current_pii_findings AS
-SELECT asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
-       count, distinct_count, samples, locations, tokens, observed_at
-FROM (
-    SELECT asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
-           count, distinct_count, samples, locations, tokens, observed_at
-    FROM {db}.pii_findings FINAL
-) ANY LEFT JOIN (
-    SELECT agent_id, source,
-           argMax(scan_id, (finished_at, version)) AS cur_scan,
-           argMax(started_at, (finished_at, version)) AS cur_started
-    FROM {db}.scans FINAL
-    WHERE status IN ('ok', 'partial')
-    GROUP BY agent_id, source
-) USING (agent_id, source)
-WHERE (cur_scan = '' OR scan_id = cur_scan OR observed_at > cur_started)
-  AND scan_id NOT IN (SELECT scan_id FROM {db}.scans FINAL WHERE status = 'failed');
+-- (This migration also re-created current_pii_findings with the tokens;
+-- views are now declared in collector/store/views.go.)
 
 -- Tokens of the rows stored before this migration.
 INSERT INTO {db}.pii_tokens (token, host, asset_id, type, scan_id, version)

@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +26,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -40,10 +40,9 @@ func main() {
 	skipLoad := flag.Bool("skip-load", false, "measure a database loaded by an earlier run with the same -db and sizes")
 	reuseIndex := flag.Bool("reuse-index", false, "with -skip-load: keep the read index an earlier run built")
 	flag.Parse()
-	if err := run(context.Background(), *addr, *dbName, *skipLoad, *skipLoad && *reuseIndex, *nPII, *nEnt, *nPri, *runs); err != nil {
-		fmt.Fprintln(os.Stderr, "bench-api:", err)
-		os.Exit(1)
-	}
+	benchrun.Main("bench-api", func(ctx context.Context) error {
+		return run(ctx, *addr, *dbName, *skipLoad, *skipLoad && *reuseIndex, *nPII, *nEnt, *nPri, *runs)
+	})
 }
 
 const hosts = 200
@@ -54,18 +53,15 @@ var types = []struct{ typ, cat, sample string }{
 }
 
 func run(ctx context.Context, addr, db string, skipLoad, reuseIndex bool, nPII, nEnt, nPri, runs int) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := benchrun.Logger()
 	if db == "" {
 		db = fmt.Sprintf("sl_bench_api_%d", time.Now().Unix())
 	}
-	st, err := store.Open(ctx, store.Options{Addr: addr, Database: db, Logger: log})
+	st, err := benchrun.OpenStore(ctx, addr, db, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		return err
-	}
 	// The key file sits next to the run's database name, so a -skip-load
 	// run finds the key pair its data was stored with.
 	ks, err := keys.Open(ctx, keys.Options{Path: filepath.Join(os.TempDir(), db+".keys.json"), Store: st, Logger: log})

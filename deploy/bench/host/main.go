@@ -10,6 +10,8 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
 
 func main() {
@@ -17,9 +19,7 @@ func main() {
 	users := flag.Int("users", 10000, "accounts")
 	rules := flag.Int("rules", 1000, "sudoers rules")
 	flag.Parse()
-	if *dir == "" {
-		log.Fatal("-dir is required")
-	}
+	benchrun.Required("dir")
 	must := func(err error) {
 		if err != nil {
 			log.Fatal(err)

@@ -1,10 +1,25 @@
 // Command ingest measures the collector's ingest path (HTTPS, gzip NDJSON,
-// identity checks, token re-keying) against a bare clickhouse-go batch
-// insert of the same rows into the same schema, in one
-// run on one ClickHouse, and prints both rates and their ratio. It also
-// prints the agent's resident memory while idle in `run` mode.
+// identity checks, token re-keying, batching) against a bare clickhouse-go
+// batch insert of exactly the rows the collector stores, in one run on one
+// ClickHouse, and prints both rates and their ratio. It also prints the
+// agent's resident memory while idle in `run` mode.
 //
-// Usage: ingest -clickhouse 127.0.0.1:9000 -n 1000000 -agents 8 -agent-bin bin/sightline-agent
+// The baseline is fair by construction and checked: the bare phase writes
+// the collector's rows as the collector would store them (the enrolled
+// host and agent of the batch that carries them, tokens re-keyed with the
+// collector's key, the same columns) through the store's own connection
+// pool into a second database with the same schema, and after each round
+// the contents of pii_findings and of pii_tokens (filled by the
+// materialized view) must be equal in both databases, versions aside.
+//
+// A shared machine makes single timings noisy, so -rounds repeats the pair
+// (bare first in odd rounds, collector first in even ones, each phase
+// starting once ClickHouse has finished merging), prints every round, and
+// sums up with the median. CPU seconds of this process and, given
+// -clickhouse-pid, of ClickHouse are printed per phase: they say where the
+// time went even when other processes take the cores.
+//
+// Usage: ingest -clickhouse 127.0.0.1:9000 -n 1000000 -agents 8 -rounds 3 -agent-bin bin/sightline-agent
 package main
 
 import (
@@ -22,37 +37,56 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
-	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/tlsserve"
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 	"github.com/sightline-dev/sightline/internal/testpki"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
-func main() {
-	addr := flag.String("clickhouse", "127.0.0.1:9000", "ClickHouse native address")
-	n := flag.Int("n", 1_000_000, "pii records to load")
-	agents := flag.Int("agents", 8, "concurrent simulated agents")
-	batch := flag.Int("batch", 5000, "records per agent batch")
-	agentBin := flag.String("agent-bin", "", "sightline-agent binary for the idle RSS check (skipped when empty)")
-	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the collector phase to this file")
-	flag.Parse()
-	if err := run(context.Background(), *addr, *n, *agents, *batch, *agentBin); err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(1)
-	}
+type config struct {
+	addr                string
+	n, agents, batch    int
+	rounds              int
+	agentBin            string
+	cpuProfile          string
+	clickhousePID       int
+	clickhousePIDFile   string
+	bareChunk           int
+	collectorBatchRows  int
+	collectorMinRows    int
+	collectorMaxPending int
+	// profile switches the CPU profile on and off around collector phases.
+	profile func(on bool)
 }
 
-var cpuProfile string
+func main() {
+	var c config
+	flag.StringVar(&c.addr, "clickhouse", "127.0.0.1:9000", "ClickHouse native address")
+	flag.IntVar(&c.n, "n", 1_000_000, "pii records to load per phase")
+	flag.IntVar(&c.agents, "agents", 8, "concurrent simulated agents")
+	flag.IntVar(&c.batch, "batch", 5000, "records per agent batch")
+	flag.IntVar(&c.rounds, "rounds", 3, "rounds of (bare, collector); the summary is their median")
+	flag.StringVar(&c.agentBin, "agent-bin", "", "sightline-agent binary for the idle RSS check (skipped when empty)")
+	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the collector phases to this file")
+	flag.StringVar(&c.clickhousePIDFile, "clickhouse-pid", "", "ClickHouse's pid file, to report its CPU time per phase (optional)")
+	flag.IntVar(&c.bareChunk, "bare-chunk", 50000, "rows per bare INSERT (the collector's default flush size)")
+	flag.IntVar(&c.collectorBatchRows, "batch-rows", 0, "the collector's ingest.batch_rows (0: its default)")
+	flag.IntVar(&c.collectorMinRows, "min-rows", 0, "the ingester's MinRows (0: its default)")
+	flag.IntVar(&c.collectorMaxPending, "max-pending", 0, "the collector's ingest.max_pending_rows (0: its default)")
+	flag.Parse()
+	benchrun.Main("bench-ingest", func(ctx context.Context) error { return run(ctx, c) })
+}
 
 func records(n int) []wire.Record {
 	t0 := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
@@ -76,81 +110,50 @@ func records(n int) []wire.Record {
 	return recs
 }
 
-func run(ctx context.Context, addr string, n, agents, batch int, agentBin string) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	recs := records(n)
-	suffix := fmt.Sprint(time.Now().Unix())
+// phase is one timed load: wall time and the CPU it cost.
+type phase struct {
+	wall, selfCPU, chCPU time.Duration
+}
 
-	// Two databases with the collector's schema: one for each path.
-	open := func(db string) (*store.Store, error) {
-		st, err := store.Open(ctx, store.Options{Addr: addr, Database: db, Logger: log})
-		if err != nil {
-			return nil, err
-		}
-		_, err = st.Migrate(ctx)
-		return st, err
-	}
-	bareDB, collDB := "bench_bare_"+suffix, "bench_coll_"+suffix
-	bareStore, err := open(bareDB)
-	if err != nil {
-		return err
-	}
-	defer bareStore.Close()
-	collStore, err := open(collDB)
-	if err != nil {
-		return err
-	}
-	defer collStore.Close()
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		for _, db := range []string{bareDB, collDB} {
-			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
-		}
-		conn.Close()
-	}()
+func (p phase) rate(n int) float64 { return float64(n) / p.wall.Seconds() }
 
-	// 1. Bare clickhouse-go: the same rows, one PrepareBatch per 50k rows
-	// (the collector's default flush size), no HTTP, no JSON.
-	start := time.Now()
-	const chunk = 50000
-	for off := 0; off < n; off += chunk {
-		end := min(off+chunk, n)
-		b, err := conn.PrepareBatch(ctx, "INSERT INTO "+bareDB+".pii_findings (asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version)")
+// flushStats observes the ingester's flushes (ingest.Options.OnFlush).
+type flushStats struct {
+	mu    sync.Mutex
+	count int
+	rows  int
+	busy  time.Duration
+}
+
+func (f *flushStats) observe(rows int, d time.Duration, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err == nil {
+		f.count++
+		f.rows += rows
+		f.busy += d
+	}
+}
+
+type roundResult struct {
+	bare, coll phase
+	flushes    *flushStats
+}
+
+func run(ctx context.Context, c config) error {
+	log := benchrun.Logger()
+	if c.clickhousePIDFile != "" {
+		pid, err := benchrun.ReadPID(c.clickhousePIDFile)
 		if err != nil {
 			return err
 		}
-		for i := off; i < end; i++ {
-			r := &recs[i]
-			if err := b.Append(r.AssetID, r.Type, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID,
-				uint64(r.Count), uint64(r.Distinct), r.Confidence, r.Samples, r.Tokens, r.Where,
-				r.ObservedAt, uint64(r.ObservedAt.UnixNano())); err != nil {
-				return err
-			}
-		}
-		if err := b.Send(); err != nil {
-			return err
-		}
+		c.clickhousePID = pid
 	}
-	bare := time.Since(start)
-
-	// 2. Through the collector: real HTTP on loopback, gzip NDJSON batches
-	// with Idempotency-Keys from concurrent agents. Bodies are encoded
-	// before the clock starts: that is the agents' work, not the collector's.
-	authn := auth.New(auth.Options{Store: collStore})
-	fl := fleet.New(fleet.Options{Store: collStore, Auth: authn})
-	// Re-keyed as the collector does (ephemeral keys: nothing is searched).
-	ing := ingest.New(ingest.Options{Store: collStore, Logger: log, Rekey: fl.Keys().Rekey})
-	ingCtx, stopIng := context.WithCancel(ctx)
-	ingDone := make(chan struct{})
-	go func() { defer close(ingDone); ing.Run(ingCtx) }()
-	defer func() { stopIng(); <-ingDone }()
-	srv := api.New(api.Options{Store: collStore, Auth: authn, Fleet: fl, Ingester: ing,
-		MaxBodyBytes: 16 << 20, MaxDecodedBytes: 128 << 20, Logger: log})
-	// Over TLS, as agents reach the collector: a private CA, the
-	// collector's own listener code (collector/tlsserve).
+	recs := records(c.n)
+	bodies, err := encodeBatches(recs, c.batch)
+	if err != nil {
+		return err
+	}
 	pkiDir, err := os.MkdirTemp("", "sightline-bench-pki")
 	if err != nil {
 		return err
@@ -164,111 +167,388 @@ func run(ctx context.Context, addr string, n, agents, batch int, agentBin string
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: srv}
-	go func() { _ = hs.Serve(tls.NewListener(ln, tlsSrv.TLSConfig())) }()
-	defer hs.Close()
-	base := "https://" + ln.Addr().String()
-
-	secret, _, err := authn.Create(ctx, auth.RoleAgentEnroll, "bench", "", 0)
-	if err != nil {
-		return err
-	}
-	type job struct {
-		key  string
-		body []byte
-	}
-	tokens := make([]string, agents)
-	jobs := make([][]job, agents)
-	for a := 0; a < agents; a++ {
-		en, err := fl.Enroll(ctx, fleet.EnrollRequest{EnrollSecret: secret, Hostname: fmt.Sprintf("bench-%d", a)})
-		if err != nil {
-			return err
-		}
-		tokens[a] = en.Token
-	}
-	for off, k := 0, 0; off < n; off, k = off+batch, k+1 {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
-		enc := wire.NewEncoder(zw)
-		for i := off; i < min(off+batch, n); i++ {
-			if err := enc.Encode(&recs[i]); err != nil {
-				return err
-			}
-		}
-		_ = zw.Close()
-		jobs[k%agents] = append(jobs[k%agents], job{fmt.Sprintf("b-%d", k), buf.Bytes()})
-	}
-
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: agents,
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c.agents,
 		TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}}}
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
+	if c.cpuProfile != "" {
+		f, err := os.Create(c.cpuProfile)
 		if err != nil {
 			return err
 		}
-		_ = pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
-	start = time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, agents)
-	for a := 0; a < agents; a++ {
-		wg.Add(1)
-		go func(a int) {
-			defer wg.Done()
-			for _, j := range jobs[a] {
-				req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/ingest", bytes.NewReader(j.body))
-				req.Header.Set("Authorization", "Bearer "+tokens[a])
-				req.Header.Set("Content-Type", "application/x-ndjson")
-				req.Header.Set("Content-Encoding", "gzip")
-				req.Header.Set("Idempotency-Key", j.key)
-				resp, err := client.Do(req)
-				if err != nil {
-					errs <- err
-					return
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					errs <- fmt.Errorf("ingest: %s: %s", resp.Status, body)
-					return
-				}
+		defer f.Close()
+		// The first round's collector phase only.
+		var once sync.Once
+		c.profile = func(on bool) {
+			if on {
+				once.Do(func() { _ = pprof.StartCPUProfile(f) })
+			} else {
+				pprof.StopCPUProfile()
 			}
-		}(a)
-	}
-	wg.Wait()
-	coll := time.Since(start)
-	close(errs)
-	for err := range errs {
-		return err
-	}
-
-	for _, db := range []string{bareDB, collDB} {
-		var got uint64
-		if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".pii_findings").Scan(&got); err != nil {
-			return err
-		}
-		if got != uint64(n) {
-			return fmt.Errorf("%s holds %d rows, want %d", db, got, n)
 		}
 	}
-	bareRate := float64(n) / bare.Seconds()
-	collRate := float64(n) / coll.Seconds()
-	fmt.Printf("ingest benchmark: %d pii records, ClickHouse at %s\n", n, addr)
-	fmt.Printf("  bare clickhouse-go batch insert: %8.2fs  %10.0f records/s\n", bare.Seconds(), bareRate)
-	fmt.Printf("  collector /api/v1/ingest over TLS, tokens re-keyed (%d agents, %d-record gzip batches): %8.2fs  %10.0f records/s\n", agents, batch, coll.Seconds(), collRate)
-	fmt.Printf("  ratio collector/bare: %.2f (goal >= 0.50)\n", collRate/bareRate)
+	if c.profile == nil {
+		c.profile = func(bool) {}
+	}
+	fmt.Printf("ingest benchmark: %d pii records per phase, %d round(s), ClickHouse at %s\n", c.n, c.rounds, c.addr)
+	fmt.Printf("  collector: /api/v1/ingest over TLS, tokens re-keyed, %d agents, %d-record gzip batches\n", c.agents, c.batch)
+	fmt.Printf("  bare: clickhouse-go batch insert of the same rows, %d rows per INSERT, same connection pool settings\n", c.bareChunk)
+	var results []roundResult
+	var lastBase, lastSecret string
+	var lastStop func()
+	for r := 0; r < c.rounds; r++ {
+		res, base, secret, stop, err := round(ctx, c, log, r, recs, bodies, tlsSrv, client)
+		if err != nil {
+			return fmt.Errorf("round %d: %w", r+1, err)
+		}
+		if lastStop != nil {
+			lastStop()
+		}
+		lastBase, lastSecret, lastStop = base, secret, stop
+		results = append(results, res)
+		fl := res.flushes
+		fmt.Printf("  round %d: bare %8.0f rec/s (%.2fs; CPU bench %.2fs, ClickHouse %s)  collector %8.0f rec/s (%.2fs; CPU bench %.2fs, ClickHouse %s; %d flushes of %d rows avg, %.0f ms avg)  ratio %.2f\n",
+			r+1, res.bare.rate(c.n), res.bare.wall.Seconds(), res.bare.selfCPU.Seconds(), chCPU(c, res.bare),
+			res.coll.rate(c.n), res.coll.wall.Seconds(), res.coll.selfCPU.Seconds(), chCPU(c, res.coll),
+			fl.count, fl.rows/max(fl.count, 1), float64(fl.busy.Milliseconds())/float64(max(fl.count, 1)),
+			res.coll.rate(c.n)/res.bare.rate(c.n))
+	}
+	if lastStop != nil {
+		defer lastStop()
+	}
+	med := func(f func(roundResult) float64) float64 {
+		v := make([]float64, len(results))
+		for i, r := range results {
+			v[i] = f(r)
+		}
+		slices.Sort(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	ratios := make([]float64, len(results))
+	for i, r := range results {
+		ratios[i] = r.coll.rate(c.n) / r.bare.rate(c.n)
+	}
+	fmt.Printf("  bare clickhouse-go batch insert (median):                  %10.0f records/s\n", med(func(r roundResult) float64 { return r.bare.rate(c.n) }))
+	fmt.Printf("  collector /api/v1/ingest over TLS, re-keyed (median):      %10.0f records/s\n", med(func(r roundResult) float64 { return r.coll.rate(c.n) }))
+	fmt.Printf("  ratio collector/bare: median %.2f, lowest %.2f over %d round(s) (goal >= 0.50)\n",
+		med(func(r roundResult) float64 { return r.coll.rate(c.n) / r.bare.rate(c.n) }), slices.Min(ratios), len(results))
 
-	if agentBin != "" {
-		rss, err := idleRSS(ctx, agentBin, base, pki.CA, secret)
+	if c.agentBin != "" {
+		rss, err := idleRSS(ctx, c.agentBin, lastBase, pki.CA, lastSecret)
 		if err != nil {
 			return fmt.Errorf("agent idle RSS: %w", err)
 		}
 		fmt.Printf("  agent idle RSS in run mode: %.1f MB (goal <= 30 MB)\n", float64(rss)/(1<<20))
+	}
+	return nil
+}
+
+func chCPU(c config, p phase) string {
+	if c.clickhousePID == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2fs", p.chCPU.Seconds())
+}
+
+// batchBody is one agent batch as the agent sends it.
+type batchBody struct {
+	key  string
+	body []byte
+	off  int // index of its first record
+	n    int
+}
+
+// encodeBatches gzips recs into NDJSON batches, as agents send them. It
+// runs before any clock starts: that is the agents' work.
+func encodeBatches(recs []wire.Record, batch int) ([]batchBody, error) {
+	var out []batchBody
+	for off, k := 0, 0; off < len(recs); off, k = off+batch, k+1 {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		enc := wire.NewEncoder(zw)
+		end := min(off+batch, len(recs))
+		for i := off; i < end; i++ {
+			if err := enc.Encode(&recs[i]); err != nil {
+				return nil, err
+			}
+		}
+		if err := zw.Close(); err != nil {
+			return nil, err
+		}
+		out = append(out, batchBody{key: fmt.Sprintf("b-%d", k), body: buf.Bytes(), off: off, n: end - off})
+	}
+	return out, nil
+}
+
+// round loads the records once through each path into fresh databases and
+// checks that both hold the same rows. It leaves the collector serving
+// (stop ends it) for the idle RSS check after the last round.
+func round(ctx context.Context, c config, log *slog.Logger, r int, recs []wire.Record, bodies []batchBody,
+	tlsSrv *tlsserve.Server, client *http.Client) (res roundResult, base, secret string, stop func(), err error) {
+	res.flushes = &flushStats{}
+	suffix := fmt.Sprintf("%d_%d", time.Now().Unix(), r)
+	bareDB, collDB := "bench_bare_"+suffix, "bench_coll_"+suffix
+	bareStore, err := benchrun.OpenStore(ctx, c.addr, bareDB, log)
+	if err != nil {
+		return res, "", "", nil, err
+	}
+	collStore, err := benchrun.OpenStore(ctx, c.addr, collDB, log)
+	if err != nil {
+		bareStore.Close()
+		return res, "", "", nil, err
+	}
+	conn := bareStore.Conn()
+	var cleanup []func()
+	stop = func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			stop()
+		}
+	}()
+	cleanup = append(cleanup, func() {
+		for _, db := range []string{bareDB, collDB} {
+			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db)
+		}
+		collStore.Close()
+		bareStore.Close()
+	})
+
+	// The collector, as collector/main.go wires it: the ingest re-keys
+	// tokens (ephemeral keys: nothing is searched), identity and admission
+	// from api.New's defaults, over TLS with the collector's listener.
+	authn := auth.New(auth.Options{Store: collStore})
+	fl := fleet.New(fleet.Options{Store: collStore, Auth: authn})
+	ing := ingest.New(ingest.Options{Store: collStore, Logger: log, Rekey: fl.Keys().Rekey,
+		BatchRows: c.collectorBatchRows, MinRows: c.collectorMinRows, MaxPendingRows: c.collectorMaxPending,
+		OnFlush: res.flushes.observe})
+	ingCtx, stopIng := context.WithCancel(ctx)
+	ingDone := make(chan struct{})
+	go func() { defer close(ingDone); ing.Run(ingCtx) }()
+	cleanup = append(cleanup, func() { stopIng(); <-ingDone })
+	srv := api.New(api.Options{Store: collStore, Auth: authn, Fleet: fl, Ingester: ing,
+		MaxBodyBytes: 16 << 20, MaxDecodedBytes: 128 << 20, Logger: log})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return res, "", "", nil, err
+	}
+	hs := &http.Server{Handler: srv}
+	go func() { _ = hs.Serve(tls.NewListener(ln, tlsSrv.TLSConfig())) }()
+	cleanup = append(cleanup, func() { hs.Close() })
+	base = "https://" + ln.Addr().String()
+
+	secret, _, err = authn.Create(ctx, auth.RoleAgentEnroll, "bench", "", 0)
+	if err != nil {
+		return res, "", "", nil, err
+	}
+	type agent struct{ id, host, token string }
+	agents := make([]agent, c.agents)
+	for a := range agents {
+		host := fmt.Sprintf("bench-%d", a)
+		en, err := fl.Enroll(ctx, fleet.EnrollRequest{EnrollSecret: secret, Hostname: host})
+		if err != nil {
+			return res, "", "", nil, err
+		}
+		agents[a] = agent{en.AgentID, host, en.Token}
+	}
+
+	// The rows as the collector stores them: batch k is agent k%agents's,
+	// so its records get that agent's id and enrolled host (fs is a
+	// host-local source), and their tokens the collector's re-keying.
+	stored := make([]wire.Record, len(recs))
+	for k, b := range bodies {
+		ag := agents[k%len(agents)]
+		for i := b.off; i < b.off+b.n; i++ {
+			rec := recs[i]
+			rec.AgentID, rec.Host = ag.id, ag.host
+			rec.Tokens = slices.Clone(rec.Tokens)
+			fl.Keys().Rekey(rec.Tokens)
+			stored[i] = rec
+		}
+	}
+
+	bare := func() (phase, error) {
+		return measure(ctx, c, conn, func() error { return bareInsert(ctx, conn, bareDB, stored, c.bareChunk) })
+	}
+	coll := func() (phase, error) {
+		c.profile(true)
+		defer c.profile(false)
+		return measure(ctx, c, conn, func() error {
+			var wg sync.WaitGroup
+			errs := make(chan error, len(agents))
+			for a := range agents {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for k := a; k < len(bodies); k += len(agents) {
+						if err := post(client, base, agents[a].token, bodies[k]); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			return <-errs
+		})
+	}
+	if r%2 == 0 {
+		if res.bare, err = bare(); err == nil {
+			res.coll, err = coll()
+		}
+	} else {
+		if res.coll, err = coll(); err == nil {
+			res.bare, err = bare()
+		}
+	}
+	if err != nil {
+		return res, "", "", nil, err
+	}
+	if err := sameRows(ctx, conn, bareDB, collDB, c.n); err != nil {
+		return res, "", "", nil, err
+	}
+	return res, base, secret, stop, nil
+}
+
+// bareInsert is the baseline: the stored rows straight into pii_findings
+// with the columns and values collector/store writes, chunk rows per
+// INSERT, one INSERT after the other, versions in row order as the
+// collector assigns them. Values go in as the store sends them, column by
+// column (scalars) and row by row (arrays), the driver's fastest way: a
+// baseline slower than the collector's own insert would flatter the ratio.
+func bareInsert(ctx context.Context, conn driver.Conn, db string, rows []wire.Record, chunk int) error {
+	ver := uint64(time.Now().UnixNano())
+	for off := 0; off < len(rows); off += chunk {
+		part := rows[off:min(off+chunk, len(rows))]
+		b, err := conn.PrepareBatch(ctx, "INSERT INTO "+db+".pii_findings (asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, owner_agent, tokens_rekeyed)")
+		if err != nil {
+			return err
+		}
+		strCol := func(f func(r *wire.Record) string) []string {
+			v := make([]string, len(part))
+			for i := range part {
+				v[i] = f(&part[i])
+			}
+			return v
+		}
+		counts, distinct, vers := make([]uint64, len(part)), make([]uint64, len(part)), make([]uint64, len(part))
+		observed, rekeyed := make([]time.Time, len(part)), make([]uint8, len(part))
+		for i := range part {
+			counts[i], distinct[i] = uint64(part[i].Count), uint64(part[i].Distinct)
+			vers[i], observed[i], rekeyed[i] = ver+uint64(off+i), part[i].ObservedAt, 1
+		}
+		cols := []any{
+			strCol(func(r *wire.Record) string { return r.AssetID }), strCol(func(r *wire.Record) string { return r.Type }),
+			strCol(func(r *wire.Record) string { return r.Category }), strCol(func(r *wire.Record) string { return r.Location }),
+			strCol(func(r *wire.Record) string { return r.Host }), strCol(func(r *wire.Record) string { return r.Source }),
+			strCol(func(r *wire.Record) string { return r.AgentID }), strCol(func(r *wire.Record) string { return r.ScanID }),
+			counts, distinct, strCol(func(r *wire.Record) string { return r.Confidence }),
+			nil, nil, nil, // the arrays, below
+			observed, vers, strCol(func(r *wire.Record) string { return r.AgentID }), rekeyed,
+		}
+		for c, v := range cols {
+			if v != nil {
+				if err := b.Column(c).Append(v); err != nil {
+					return err
+				}
+			}
+		}
+		samples, tokens, where := b.Column(11), b.Column(12), b.Column(13)
+		for i := range part {
+			if err := samples.AppendRow(part[i].Samples); err != nil {
+				return err
+			}
+			if err := tokens.AppendRow(part[i].Tokens); err != nil {
+				return err
+			}
+			if err := where.AppendRow(part[i].Where); err != nil {
+				return err
+			}
+		}
+		if err := b.Send(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sameRows checks that both databases hold the same n rows in pii_findings
+// and the same tokens in pii_tokens, all columns but the version (which is
+// a clock reading) compared through an order-independent checksum.
+func sameRows(ctx context.Context, conn driver.Conn, bareDB, collDB string, n int) error {
+	const findings = "SELECT count(), sum(cityHash64(asset_id, type, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, arrayStringConcat(samples, '\\n'), arrayStringConcat(tokens, '\\n'), arrayStringConcat(locations, '\\n'), observed_at, owner_agent, tokens_rekeyed)) FROM %s.pii_findings"
+	const tokens = "SELECT count(), sum(cityHash64(token, host, asset_id, type, scan_id)) FROM %s.pii_tokens"
+	for _, q := range []string{findings, tokens} {
+		var sums [2][2]uint64
+		for i, db := range []string{bareDB, collDB} {
+			if err := conn.QueryRow(ctx, fmt.Sprintf(q, db)).Scan(&sums[i][0], &sums[i][1]); err != nil {
+				return fmt.Errorf("comparing the two databases: %w", err)
+			}
+		}
+		if sums[0] != sums[1] {
+			return fmt.Errorf("the collector and the bare insert stored different rows (count, checksum): bare %v, collector %v; the baseline is not fair", sums[0], sums[1])
+		}
+	}
+	var got uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+collDB+".pii_findings").Scan(&got); err != nil {
+		return err
+	}
+	if got != uint64(n) {
+		return fmt.Errorf("%s holds %d rows, want %d", collDB, got, n)
+	}
+	return nil
+}
+
+// measure waits until ClickHouse has no merges running (so a phase does not
+// pay for the previous one's parts), then times fn. The CPU figures run on
+// until the merges fn caused are over: ClickHouse merges the parts of an
+// insert after answering it, and a phase that inserts in smaller parts
+// leaves it more of that work, whether or not it lands inside the timing.
+func measure(ctx context.Context, c config, conn driver.Conn, fn func() error) (phase, error) {
+	if err := benchrun.WaitMerges(ctx, conn); err != nil {
+		return phase{}, err
+	}
+	self0, ch0 := benchrun.SelfCPU(), chTime(c)
+	start := time.Now()
+	if err := fn(); err != nil {
+		return phase{}, err
+	}
+	wall := time.Since(start)
+	self := benchrun.SelfCPU() - self0
+	if err := benchrun.WaitMerges(ctx, conn); err != nil {
+		return phase{}, err
+	}
+	return phase{wall: wall, selfCPU: self, chCPU: chTime(c) - ch0}, nil
+}
+
+// chTime is ClickHouse's CPU time so far (0 when its pid is not known).
+func chTime(c config) time.Duration {
+	if c.clickhousePID == 0 {
+		return 0
+	}
+	d, _ := benchrun.ProcessCPU(c.clickhousePID)
+	return d
+}
+
+func post(client *http.Client, base, token string, b batchBody) error {
+	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/ingest", bytes.NewReader(b.body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/x-ndjson")
+	req.Header.Set("Content-Encoding", "gzip")
+	req.Header.Set("Idempotency-Key", b.key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("ingest: %s: %s", resp.Status, body)
 	}
 	return nil
 }

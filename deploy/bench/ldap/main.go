@@ -6,10 +6,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"flag"
 	"fmt"
-	"log"
 	"os"
+
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
 
 func main() {
@@ -17,28 +19,31 @@ func main() {
 	users := flag.Int("users", 100000, "accounts")
 	groups := flag.Int("groups", 10000, "groups")
 	flag.Parse()
-	if *out == "" {
-		log.Fatal("-out is required")
-	}
-	f, err := os.Create(*out)
+	benchrun.Required("out")
+	benchrun.Main("ldap fixture", func(context.Context) error { return write(*out, *users, *groups) })
+}
+
+func write(out string, users, groups int) error {
+	f, err := os.Create(out)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
+	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
 	fmt.Fprint(w, "dn: dc=example,dc=com\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n")
 	fmt.Fprint(w, "dn: ou=people,dc=example,dc=com\nobjectClass: organizationalUnit\nou: people\n\n")
 	fmt.Fprint(w, "dn: ou=groups,dc=example,dc=com\nobjectClass: organizationalUnit\nou: groups\n\n")
-	for i := 0; i < *users; i++ {
+	for i := 0; i < users; i++ {
 		fmt.Fprintf(w, "dn: uid=u%06d,ou=people,dc=example,dc=com\nobjectClass: inetOrgPerson\nuid: u%06d\ncn: User %d\nsn: U\n", i, i, i)
 		if i%10 != 0 {
 			fmt.Fprintf(w, "manager: uid=u%06d,ou=people,dc=example,dc=com\n", i/10*10)
 		}
 		fmt.Fprintln(w)
 	}
-	for g := 0; g < *groups; g++ {
+	for g := 0; g < groups; g++ {
 		fmt.Fprintf(w, "dn: cn=g%05d,ou=groups,dc=example,dc=com\nobjectClass: groupOfNames\ncn: g%05d\n", g, g)
 		for m := 0; m < 20; m++ {
-			fmt.Fprintf(w, "member: uid=u%06d,ou=people,dc=example,dc=com\n", (g*20+m)%*users)
+			fmt.Fprintf(w, "member: uid=u%06d,ou=people,dc=example,dc=com\n", (g*20+m)%users)
 		}
 		if g%3 == 1 {
 			fmt.Fprintf(w, "member: cn=g%05d,ou=groups,dc=example,dc=com\n", g-1)
@@ -46,9 +51,7 @@ func main() {
 		fmt.Fprintln(w)
 	}
 	if err := w.Flush(); err != nil {
-		log.Fatal(err)
+		return err
 	}
-	if err := f.Close(); err != nil {
-		log.Fatal(err)
-	}
+	return f.Close()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
 
 // Options configure one load run. Zero values take the defaults.
@@ -190,7 +191,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	chPID := 0
 	if o.ClickHousePID != "" {
-		if chPID, err = readPID(o.ClickHousePID); err != nil {
+		if chPID, err = benchrun.ReadPID(o.ClickHousePID); err != nil {
 			return nil, err
 		}
 	}

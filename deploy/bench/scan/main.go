@@ -4,11 +4,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
 
 func main() {
@@ -16,21 +19,20 @@ func main() {
 	mb := flag.Int("mb", 256, "total size in MiB")
 	files := flag.Int("files", 16, "number of files")
 	flag.Parse()
-	if *dir == "" {
-		fmt.Fprintln(os.Stderr, "usage: scan -dir DIR [-mb 256] [-files 16]")
-		os.Exit(2)
-	}
-	if err := os.MkdirAll(*dir, 0o755); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	benchrun.Required("dir")
+	benchrun.Main("scan fixture", func(context.Context) error { return write(*dir, *mb, *files) })
+}
+
+func write(dir string, mb, files int) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	r := rand.New(rand.NewPCG(7, 11))
-	per := int64(*mb) << 20 / int64(*files)
-	for f := 0; f < *files; f++ {
-		fh, err := os.Create(filepath.Join(*dir, fmt.Sprintf("app-%02d.log", f)))
+	per := int64(mb) << 20 / int64(files)
+	for f := 0; f < files; f++ {
+		fh, err := os.Create(filepath.Join(dir, fmt.Sprintf("app-%02d.log", f)))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			return err
 		}
 		w := bufio.NewWriterSize(fh, 1<<20)
 		var n int64
@@ -55,9 +57,12 @@ func main() {
 			n += int64(k)
 		}
 		if err := w.Flush(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
+			fh.Close()
+			return err
 		}
-		fh.Close()
+		if err := fh.Close(); err != nil {
+			return err
+		}
 	}
+	return nil
 }

@@ -1,4 +1,4 @@
--- 0015: rotatable token keys (collector/keys). token_gen is the key
+-- 0013: rotatable token keys (collector/keys). token_gen is the key
 -- generation a pii_findings row's tokens were last rewritten to by a key
 -- rotation (store.ReencryptFindings). Ingest leaves it 0: its rows are at
 -- the generation that was current when they were written, which, as a

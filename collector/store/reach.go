@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"sort"
+	"strconv"
+
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Who can reach what is decided here, once per read-index build
+// (migration 0012): idx_holders says, for each principal, whose grants are
+// its grants, and idx_grants holds every read or write grant with bucket
+// grants expanded to the bucket's objects. Every answer about access is
+// one join of the two:
+//
+//   - an asset's reader count (idx_assets.readers): readerCountsSQL;
+//   - an asset's reader list: AssetReaders;
+//   - a principal's reachable assets with personal data: ReachableAssets;
+//   - a principal's readable count (principal risk): principalReachSQL.
+//
+// "Access" is a read or a write grant (a write on a bucket or share comes
+// with reading it in practice). Readers are principals that are not
+// groups; a group's members are listed instead. Reach counts only assets
+// holding current personal data.
+
+// maxMembershipDepth bounds the rounds that follow groups within groups;
+// the directory scanners already report one membership per group of a
+// nested chain, so a round beyond the first rarely finds anything.
+const maxMembershipDepth = 8
+
+// accessGrant is the permission condition of a grant that gives access.
+const accessGrant = `permission IN ('read', 'write')`
+
+// principalsOnce is the current principals, one row per id (two agents
+// may report the same directory account).
+const principalsOnce = `SELECT principal_id, any(principal_type) AS principal_type, any(name) AS name,
+	max(privileged) AS privileged, any(source) AS source, any(host) AS host
+FROM {db}.current_principals GROUP BY principal_id`
+
+// buildReach fills idx_hosts, idx_holders and idx_grants of generation g
+// from the current views and the build's staged assets. place is the
+// collector's jurisdiction of a host (nil: none).
+func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func(host string) string) error {
+	if err := s.buildHosts(ctx, g, gen, place); err != nil {
+		return err
+	}
+	steps := []struct{ what, q string }{
+		// Each principal is its own holder; so is a grantee no scan
+		// reports as a principal (a deleted account, an orphaned SID),
+		// unless it is a host's everyone, which is a group of all accounts.
+		{"principals as holders", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
+			SELECT ` + g + `, principal_id, principal_id, principal_type, name, privileged, '', 0 FROM (` + principalsOnce + `)
+			UNION ALL
+			SELECT ` + g + `, principal_id, principal_id, 'unknown', concat('unknown account (', substring(principal_id, 1, 8), ')'), 0, '', 0
+			FROM (SELECT DISTINCT principal_id FROM {db}.current_entitlements WHERE ` + accessGrant + `)
+			WHERE principal_id NOT IN (SELECT principal_id FROM {db}.current_principals)
+				AND principal_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `)`},
+		// Every account (not group) of a host holds what its everyone
+		// holds.
+		{"everyone", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
+			SELECT ` + g + `, everyone_id, principal_id, principal_type, name, privileged, 'world-readable', 1
+			FROM (SELECT principal_id, principal_type, name, privileged, host FROM (` + principalsOnce + `)
+				WHERE source = '` + wire.SourceHost + `' AND principal_type != 'group')
+			ALL INNER JOIN (SELECT host, everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `) USING host`},
+	}
+	for _, st := range steps {
+		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {
+			return s.wrap("building the index ("+st.what+")", err)
+		}
+	}
+	// Groups, one level per round: whoever holds through a group that is
+	// a member of another holds through that one too.
+	for depth := 1; depth <= maxMembershipDepth; depth++ {
+		prev, d := strconv.Itoa(depth-1), strconv.Itoa(depth)
+		q := `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
+			SELECT ` + g + `, holder, principal_id, principal_type, name, privileged, concat('group ', group_name), ` + d + ` FROM (
+				SELECT holder, principal_id, principal_type, name, privileged FROM (
+					SELECT holder AS member, principal_id, principal_type, name, privileged
+					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
+				) ALL INNER JOIN (
+					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements WHERE permission = 'member'
+				) USING member
+			) ANY LEFT JOIN (
+				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
+			) USING holder
+			WHERE (holder, principal_id) NOT IN (SELECT holder, principal_id FROM {db}.idx_holders WHERE gen = ` + g + `)`
+		if err := s.long.Exec(ctx, s.sql(q)); err != nil {
+			return s.wrap("building the index (group memberships)", err)
+		}
+		var n []struct {
+			N uint64 `ch:"n"`
+		}
+		if err := s.conn.Select(ctx, &n, s.sql(`SELECT count() AS n FROM {db}.idx_holders WHERE gen = `+g+` AND depth = `+d)); err != nil {
+			return s.wrap("building the index (group memberships)", err)
+		}
+		if len(n) == 0 || n[0].N == 0 {
+			break
+		}
+	}
+	// Grants, a bucket's for each of its objects too.
+	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
+		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
+			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements WHERE ` + accessGrant + `
+		) ANY LEFT JOIN (
+			SELECT resource_id, groupArray(object_id) AS objects FROM (
+				SELECT asset_id AS object_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'object'
+			) ALL INNER JOIN (
+				SELECT DISTINCT asset_id AS resource_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket'
+			) USING bucket
+			GROUP BY resource_id
+		) USING resource_id`
+	return s.wrap("building the index (grants)", s.long.Exec(ctx, s.sql(q)))
+}
+
+// buildHosts resolves each host of the build once: its jurisdiction and
+// its everyone's id, both decided in Go (wire.LocalPrincipalID, the host
+// rules) rather than copied into SQL.
+func (s *Store) buildHosts(ctx context.Context, g string, gen uint64, place func(string) string) error {
+	var hosts []struct {
+		Host string `ch:"host"`
+	}
+	q := `SELECT DISTINCT host FROM (
+			SELECT host FROM {db}.current_principals WHERE source = '` + wire.SourceHost + `'
+			UNION ALL
+			SELECT host FROM {db}.idx_assets_stage WHERE gen = ` + g + `)`
+	if err := s.conn.Select(ctx, &hosts, s.sql(q)); err != nil {
+		return s.wrap("building the index (hosts)", err)
+	}
+	return s.insert(ctx, "idx_hosts", "gen, host, jurisdiction, everyone_id", len(hosts), func(i int) []any {
+		h, jur := hosts[i].Host, ""
+		if place != nil {
+			jur = place(h)
+		}
+		return []any{gen, h, jur, wire.LocalPrincipalID(h, "everyone", "")}
+	})
+}
+
+// holdersOf joins grants (left, with holder) to the principals holding
+// through them; the caller adds the conditions on idx_holders.
+func holdersOf(gen, where string) string {
+	return `ALL INNER JOIN (
+		SELECT holder, principal_id, principal_type, name, privileged, path FROM {db}.idx_holders WHERE gen = ` + gen + where + `
+	) USING holder`
+}
+
+// readerCountsSQL is, per asset of generation g, how many principals that
+// are not groups can read it, and how many of them are not privileged.
+func readerCountsSQL(g string) string {
+	return `SELECT asset_id, uniqExact(principal_id) AS readers, uniqExactIf(principal_id, privileged = 0) AS readers_unprivileged
+		FROM (SELECT asset_id, holder FROM {db}.idx_grants WHERE gen = ` + g + `)
+		` + holdersOf(g, ` AND principal_type != 'group'`) + `
+		GROUP BY asset_id`
+}
+
+// principalReachSQL is, per principal (groups too), how many assets with
+// current personal data of generation g it can reach.
+func principalReachSQL(g string) string {
+	return `SELECT principal_id, uniqExact(asset_id) AS readable
+		FROM (SELECT asset_id, holder FROM {db}.idx_grants WHERE gen = ` + g + `
+			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + g + ` AND occurrences > 0))
+		` + holdersOf(g, "") + `
+		GROUP BY principal_id`
+}
+
+// Reader is a principal that can read an asset, and how.
+type Reader struct {
+	PrincipalID, Name, Type string
+	Privileged              bool
+	// Via is every path to the asset: the grant's own ("owner", "acl",
+	// "bucket policy: …"), "group <name>", "world-readable".
+	Via []string
+}
+
+// AssetReaders lists who can read an asset, by name, from the read index:
+// accounts, roles and unknown grantees (groups are listed through their
+// members), each once with every path.
+func (s *Store) AssetReaders(ctx context.Context, assetID string) ([]Reader, error) {
+	var rows []struct {
+		ID         string   `ch:"principal_id"`
+		Name       string   `ch:"name"`
+		Type       string   `ch:"principal_type"`
+		Privileged uint8    `ch:"privileged"`
+		Via        []string `ch:"via"`
+	}
+	q := `SELECT principal_id, any(name) AS name, any(principal_type) AS principal_type, max(privileged) AS privileged,
+			groupUniqArrayArray(if(path = '', via, [path])) AS via
+		FROM (SELECT holder, via FROM {db}.idx_grants WHERE gen = ` + curGen + ` AND asset_id = ?)
+		` + holdersOf(curGen, ` AND principal_type != 'group'
+			AND holder IN (SELECT holder FROM {db}.idx_grants WHERE gen = `+curGen+` AND asset_id = ?)`) + `
+		GROUP BY principal_id
+		ORDER BY name, principal_id LIMIT 100000`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), assetID, assetID); err != nil {
+		return nil, s.wrap("reading an asset's readers", err)
+	}
+	out := make([]Reader, len(rows))
+	for i, r := range rows {
+		sort.Strings(r.Via)
+		out[i] = Reader{PrincipalID: r.ID, Name: r.Name, Type: r.Type, Privileged: r.Privileged == 1, Via: r.Via}
+	}
+	return out, nil
+}
+
+// ReachableAssets returns up to limit assets holding current personal data
+// that a principal can read or write, most occurrences first, from the
+// read index.
+func (s *Store) ReachableAssets(ctx context.Context, principalID string, limit int) ([]Asset, error) {
+	tail := ` WHERE gen = ` + curGen + ` AND occurrences > 0 AND ` + assetsByIDQuery(`SELECT asset_id FROM {db}.idx_grants
+			WHERE gen = `+curGen+` AND holder IN (SELECT holder FROM {db}.idx_holders WHERE gen = `+curGen+` AND principal_id = ?)`) + `
+		ORDER BY occurrences DESC, loc_rank LIMIT ?`
+	rows, err := s.assetRows(ctx, tail, principalID, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Asset, len(rows))
+	for i, r := range rows {
+		out[i] = r.Asset
+	}
+	return out, nil
+}
+
+// assetsByIDQuery is assetsByID with the ids from a subquery.
+func assetsByIDQuery(ids string) string {
+	return `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN (` + ids + `))`
+}

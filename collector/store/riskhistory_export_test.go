@@ -1,0 +1,4 @@
+package store
+
+// SeveritySQL exposes severitySQL to the external tests.
+const SeveritySQL = severitySQL

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+)
+
+// Views are declared, not migrated: this file holds the one definition of
+// each, and every Migrate makes the database's views match it (views hold
+// no data, so replacing one loses nothing). The migrations that once
+// created them (0002, 0003, 0005, 0007) are now empty, so a fresh install
+// and an upgraded one end with the same views.
+//
+// A view is (re)created when it is missing or its recorded definition
+// (schema_views, by hash) differs: DROP then CREATE, since 18.16 has no
+// CREATE OR REPLACE VIEW. Between the two a concurrent reader may briefly
+// miss the view; that happens once per upgrade that changes a view.
+
+// "Current" is decided once, here: for each (agent_id, source), the latest
+// completed (ok or partial) scan, by (finished_at, version), with one
+// argMax over a tuple so a tie on the key cannot mix two scans' columns.
+const currentScansView = `CREATE VIEW IF NOT EXISTS {db}.current_scans AS
+SELECT agent_id, source, cur.1 AS scan_id, cur.2 AS started_at, cur.3 AS finished_at
+FROM (
+    SELECT agent_id, source, argMax(tuple(scan_id, started_at, finished_at), (finished_at, version)) AS cur
+    FROM {db}.scans FINAL
+    WHERE status IN ('ok', 'partial')
+    GROUP BY agent_id, source
+)`
+
+// currentRowCondition keeps a scanned row when, for its (agent_id,
+// source), either
+//   - it belongs to the latest completed scan (current_scans), or
+//   - it was observed after that scan started: it comes from a scan still
+//     in progress, whose rows have already replaced older ones in place, or
+//   - no scan of that (agent_id, source) has completed yet;
+//
+// and its scan did not fail. So the previous scan stays visible until the
+// next one completes (no flicker), and a row the newest completed scan no
+// longer reports (a file cleaned or deleted, an account removed) drops out.
+// It needs cur_scan and cur_started from currentScanJoin.
+const currentRowCondition = `(cur_scan = '' OR scan_id = cur_scan OR observed_at > cur_started)
+  AND scan_id NOT IN (SELECT scan_id FROM {db}.scans FINAL WHERE status = 'failed')`
+
+// currentScanJoin attaches each row's current scan.
+const currentScanJoin = `ANY LEFT JOIN (
+    SELECT agent_id, source, scan_id AS cur_scan, started_at AS cur_started FROM {db}.current_scans
+) USING (agent_id, source)`
+
+// The columns each current_ view shows of its table.
+const (
+	piiColumns = `asset_id, location, host, source, agent_id, scan_id, type, category, confidence,
+       count, distinct_count, samples, locations, tokens, observed_at`
+	principalColumns = `principal_id, name, principal_type, source, host, agent_id, scan_id, enabled, privileged,
+       privileged_via, last_login, password_last_set, mfa, attr_keys, attr_values, observed_at`
+	entitlementColumns = `principal_id, resource_id, resource_type, permission, via, privileged, source, host, agent_id,
+       scan_id, observed_at`
+	assetColumns = `asset_id, asset_type, location, host, source, agent_id, scan_id, owner, size, modified_at,
+       attr_keys, attr_values, observed_at`
+)
+
+// currentView is the current rows of a scanned table.
+func currentView(view, table, columns string) string {
+	return `CREATE VIEW IF NOT EXISTS {db}.` + view + ` AS
+SELECT ` + columns + `
+FROM (SELECT ` + columns + ` FROM {db}.` + table + ` FINAL)
+` + currentScanJoin + `
+WHERE ` + currentRowCondition
+}
+
+type viewDef struct{ name, create string }
+
+// declaredViews are created in this order: a view after those it reads.
+// current_pii_findings is also what the Grafana dashboards read; tokens
+// are in it for the index build (subject search, breach impact).
+func declaredViews() []viewDef {
+	return []viewDef{
+		{"current_scans", currentScansView},
+		{"current_pii_findings", currentView("current_pii_findings", "pii_findings", piiColumns)},
+		{"current_principals", currentView("current_principals", "principals", principalColumns)},
+		{"current_entitlements", currentView("current_entitlements", "entitlements", entitlementColumns)},
+		{"current_assets", currentView("current_assets", "assets", assetColumns)},
+	}
+}
+
+func viewHash(create string) string {
+	h := sha256.Sum256([]byte(create))
+	return hex.EncodeToString(h[:])
+}
+
+// declareViews makes the database's views match declaredViews and returns
+// the names it (re)created. Collectors migrating at once may drop a view
+// another is building on (CREATE VIEW checks the tables it reads): the
+// loser of that race reads the state again and retries.
+func (s *Store) declareViews(ctx context.Context) ([]string, error) {
+	if err := s.conn.Exec(ctx, s.sql(`CREATE TABLE IF NOT EXISTS {db}.schema_views (
+			name    String,
+			hash    String,
+			version UInt64
+		) ENGINE = ReplacingMergeTree(version) ORDER BY name`)); err != nil {
+		return nil, s.wrap("creating schema_views", err)
+	}
+	var changed []string
+	for attempt := 1; ; attempt++ {
+		done, err := s.declareViewsOnce(ctx)
+		changed = append(changed, done...)
+		var ex *clickhouse.Exception
+		if err == nil || attempt == 5 || !errors.As(err, &ex) || ex.Code != 60 { // UNKNOWN_TABLE
+			return changed, err
+		}
+		select {
+		case <-ctx.Done():
+			return changed, err
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Store) declareViewsOnce(ctx context.Context) ([]string, error) {
+	var rows []struct {
+		Name string `ch:"name"`
+		Hash string `ch:"hash"`
+	}
+	if err := s.conn.Select(ctx, &rows, s.sql(`SELECT name, argMax(hash, version) AS hash FROM {db}.schema_views GROUP BY name`)); err != nil {
+		return nil, s.wrap("reading the declared views", err)
+	}
+	recorded := map[string]string{}
+	for _, r := range rows {
+		recorded[r.Name] = r.Hash
+	}
+	var present []struct {
+		Name string `ch:"name"`
+	}
+	if err := s.conn.Select(ctx, &present, `SELECT name FROM system.tables WHERE database = ?`, s.o.Database); err != nil {
+		return nil, s.wrap("listing the views", err)
+	}
+	exists := map[string]bool{}
+	for _, p := range present {
+		exists[p.Name] = true
+	}
+	var changed []string
+	for _, v := range declaredViews() {
+		h := viewHash(v.create)
+		if exists[v.name] && recorded[v.name] == h {
+			continue
+		}
+		// A view that is missing is only created: a collector migrating
+		// at the same time may have just made it.
+		stmts := []string{v.create}
+		if exists[v.name] {
+			stmts = []string{`DROP TABLE IF EXISTS {db}.` + v.name, v.create}
+		}
+		for _, st := range stmts {
+			if err := s.long.Exec(ctx, s.sql(st)); err != nil {
+				return changed, s.wrap("declaring the view "+v.name, err)
+			}
+		}
+		err := s.insert(ctx, "schema_views", "name, hash, version", 1, func(int) []any {
+			return []any{v.name, h, s.nextVersion()}
+		})
+		if err != nil {
+			return changed, err
+		}
+		s.o.Logger.Info("declared ClickHouse view", "view", v.name, "database", s.o.Database)
+		changed = append(changed, v.name)
+	}
+	return changed, nil
+}
