@@ -42,7 +42,7 @@ const usage = `usage:
   sightline-agent scan iam  [--region R] [--endpoint URL] [--account ID]
   sightline-agent scan ldap --url URL --base-dn DN [--bind-dn DN --password-file FILE] [--start-tls]
                             [--ca-file FILE] [--tls-skip-verify] [--privileged-group DN…] [--page-pause DURATION]
-  sightline-agent enroll  --collector URL --enroll-secret-file FILE [--ca-file FILE] [--cert-file FILE --key-file FILE]
+  sightline-agent enroll  --collector URL --enroll-secret-file FILE [--label k=v ...] [--ca-file FILE] [--cert-file FILE --key-file FILE]
                           [--insecure-http] [--config FILE] [--data-dir DIR]
   sightline-agent run     --config FILE
   sightline-agent version
@@ -355,7 +355,13 @@ func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	insecureHTTP := fs.Bool("insecure-http", false, "allow an http:// collector that is not on loopback (clear text)")
 	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (for data_dir and the TLS settings)")
 	dataDir := fs.String("data-dir", "", "data directory (overrides the config's data_dir)")
+	var labelArgs multi
+	fs.Var(&labelArgs, "label", "label k=v the collector selects policies by (repeatable)")
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	labels, err := parseLabels(labelArgs)
+	if err != nil {
 		return err
 	}
 	c, err := config.Load(*cfgPath)
@@ -390,7 +396,7 @@ func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	creds, err := enroll.Enroll(ctx, client, *collector, secret)
+	creds, err := enroll.EnrollLabeled(ctx, client, *collector, secret, labels)
 	if err != nil {
 		return err
 	}
@@ -411,6 +417,22 @@ func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stdout, "pinned the collector's CA key (SPKI SHA-256 %s)\n", creds.CASPKISHA256)
 	}
 	return nil
+}
+
+// parseLabels reads --label k=v flags; the collector checks their syntax.
+func parseLabels(args []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("enroll: --label %q: want key=value", a)
+		}
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("enroll: --label %s given twice", k)
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 // enrollSecret reads the enroll secret from --enroll-secret-file, else the

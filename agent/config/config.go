@@ -36,6 +36,22 @@ type Config struct {
 	Spool       Spool `yaml:"spool"`
 	Ship        Ship  `yaml:"ship"`
 	Scans       Scans `yaml:"scans"`
+	// Pinned lists scan settings (such as scans.fs.paths, or a whole
+	// section such as scans.fs) that a collector policy may not override:
+	// the value here is kept and the conflict reported to the collector.
+	Pinned []string `yaml:"pinned"`
+	// Policy tunes how the agent fetches its policy and commands.
+	Policy Policy `yaml:"policy"`
+}
+
+// Policy says how often the agent asks the collector for its effective
+// policy and pending commands ("scan now").
+type Policy struct {
+	// Disabled keeps the agent on agent.yaml alone.
+	Disabled bool `yaml:"disabled"`
+	// PollInterval is the time between fetches (default 30s; a command is
+	// seen within one interval).
+	PollInterval time.Duration `yaml:"poll_interval"`
 }
 
 // Spool bounds the on-disk queue.
@@ -147,7 +163,8 @@ func Default() Config {
 			SegmentRecords: 5000,
 			FlushInterval:  2 * time.Second,
 		},
-		Ship: Ship{Timeout: 60 * time.Second, MinBackoff: 500 * time.Millisecond, MaxBackoff: time.Minute},
+		Policy: Policy{PollInterval: 30 * time.Second},
+		Ship:   Ship{Timeout: 60 * time.Second, MinBackoff: 500 * time.Millisecond, MaxBackoff: time.Minute},
 		Scans: Scans{FS: FSScan{
 			Schedule:    Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
 			MaxFileSize: 100 << 20,
@@ -189,17 +206,53 @@ func (c Config) validate() error {
 	if c.Spool.MaxBytes < c.Spool.SegmentBytes || c.Spool.SegmentBytes <= 0 || c.Spool.SegmentRecords <= 0 {
 		return fmt.Errorf("spool: segment_bytes and segment_records must be positive and max_bytes at least segment_bytes")
 	}
-	fs := c.Scans.FS
-	if fs.Enabled {
-		if len(fs.Paths) == 0 {
-			return fmt.Errorf("scans.fs.paths: list at least one directory, or set scans.fs.enabled: false")
+	if c.Policy.PollInterval < time.Second {
+		return fmt.Errorf("policy.poll_interval: must be at least 1s (e.g. 30s)")
+	}
+	return ValidateScans(c.Scans)
+}
+
+// FieldError is a scan setting that is wrong, named by its dotted path.
+type FieldError struct {
+	Field, Msg string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Msg }
+
+// ValidateScans checks the scans section: the one definition of a valid
+// scan setting, used for agent.yaml and for collector policies alike.
+func ValidateScans(s Scans) error {
+	fs := s.FS
+	if fs.Enabled && len(fs.Paths) == 0 {
+		return &FieldError{"scans.fs.paths", "list at least one directory, or set scans.fs.enabled: false"}
+	}
+	if fs.MaxFileSize < 0 {
+		return &FieldError{"scans.fs.max_file_size", "must not be negative"}
+	}
+	if fs.MaxMBPerSec < 0 {
+		return &FieldError{"scans.fs.max_mb_per_sec", "must not be negative (0: no cap)"}
+	}
+	for _, sec := range []struct {
+		name    string
+		enabled bool
+		when    Schedule
+	}{{"fs", fs.Enabled, fs.Schedule}, {"host", s.Host.Enabled, s.Host.Schedule}, {"ldap", s.LDAP.Enabled, s.LDAP.Schedule},
+		{"s3", s.S3.Enabled, s.S3.Schedule}, {"iam", s.IAM.Enabled, s.IAM.Schedule}} {
+		if !sec.enabled {
+			continue
 		}
-		if fs.Interval < time.Second {
-			return fmt.Errorf("scans.fs.interval: must be at least 1s (e.g. 6h)")
+		if sec.when.Interval < time.Second {
+			return &FieldError{"scans." + sec.name + ".interval", "must be at least 1s (e.g. 6h)"}
 		}
-		if fs.Jitter < 0 || fs.Jitter > 0.5 {
-			return fmt.Errorf("scans.fs.jitter: must be between 0 and 0.5 (a fraction of the interval)")
+		if sec.when.Jitter < 0 || sec.when.Jitter > 0.5 {
+			return &FieldError{"scans." + sec.name + ".jitter", "must be between 0 and 0.5 (a fraction of the interval)"}
 		}
+	}
+	if s.S3.SamplePercent < 0 || s.S3.SamplePercent > 100 {
+		return &FieldError{"scans.s3.sample_percent", "must be between 0 and 100"}
+	}
+	if s.LDAP.Enabled && (s.LDAP.URL == "" || s.LDAP.BaseDN == "") {
+		return &FieldError{"scans.ldap.url", "the directory's url and base_dn are required when scans.ldap.enabled is true"}
 	}
 	return nil
 }

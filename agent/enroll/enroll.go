@@ -51,20 +51,30 @@ func (c Credentials) Key() ([]byte, error) {
 // credentials pin the root of the chain the client verified (see
 // CASPKISHA256); client decides what is trusted (agent/transport).
 func Enroll(ctx context.Context, client *http.Client, base, secret string) (Credentials, error) {
+	return EnrollLabeled(ctx, client, base, secret, nil)
+}
+
+// EnrollLabeled is Enroll with labels for the collector to store with the
+// agent: they select the policies that apply to it (enroll --label k=v).
+func EnrollLabeled(ctx context.Context, client *http.Client, base, secret string, labels map[string]string) (Credentials, error) {
 	if secret == "" {
 		return Credentials{}, errors.New("an enroll secret is required: --enroll-secret-file FILE or SIGHTLINE_ENROLL_SECRET (create one with `sightline-collector token create --role agent-enroll`)")
 	}
 	host, _ := os.Hostname()
-	body, _ := json.Marshal(map[string]string{
+	req := map[string]any{
 		"enroll_secret": secret, "hostname": host, "os": runtime.GOOS + "/" + runtime.GOARCH, "version": version.Version,
-	})
+	}
+	if len(labels) > 0 {
+		req["labels"] = labels
+	}
+	body, _ := json.Marshal(req)
 	base = strings.TrimRight(base, "/")
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/agents/enroll", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/agents/enroll", bytes.NewReader(body))
 	if err != nil {
 		return Credentials{}, fmt.Errorf("collector URL %q: %w", base, err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := client.Do(req)
+	hreq.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(hreq)
 	if err != nil {
 		return Credentials{}, fmt.Errorf("enrolling with %s: %w (is the collector running and the URL right?)", base, err)
 	}

@@ -4,6 +4,12 @@
 // full spool pauses scanning instead of dropping records. The scanners are
 // package jobs' table; a scan that fails is logged and tried again at its
 // next interval (the exit rule of run mode, in package jobs).
+//
+// What the scanners run is agent.yaml's scans section with the collector's
+// effective policy laid over it (policy.go): fetched every
+// policy.poll_interval with an ETag, applied between runs (never during
+// one), pinned settings kept. Commands ("scan now") come with the policy
+// and run at once without moving the schedule.
 package runner
 
 import (
@@ -12,6 +18,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +26,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/enroll"
 	"github.com/sightline-dev/sightline/agent/jobs"
+	"github.com/sightline-dev/sightline/agent/policy"
 	"github.com/sightline-dev/sightline/agent/scanstate"
 	"github.com/sightline-dev/sightline/agent/ship"
 	"github.com/sightline-dev/sightline/agent/spool"
@@ -71,6 +79,9 @@ func (r *Runner) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := policy.CheckPinned(c.Pinned); err != nil {
+		return err
+	}
 	collector := CollectorURL(c, r.o.Creds)
 	if collector == "" {
 		return errors.New("no collector URL: set collector in the config or enroll first")
@@ -111,20 +122,36 @@ func (r *Runner) Run(ctx context.Context) error {
 
 	env := jobs.Env{AgentID: r.o.Creds.AgentID, TokenKey: key, Logger: r.o.Logger, Now: r.o.Now,
 		StatePath: func(scanner string) string { return scanstate.Path(c.DataDir, scanner) }}
+	set := newJobSet(c.Scans)
+	kicks := map[string]chan kick{}
 	for _, e := range jobs.Table() {
-		on, when := e.Section(c.Scans)
-		if !on {
-			continue
-		}
+		kicks[e.Name] = make(chan kick, 8)
+	}
+	var pol *poller
+	if !c.Policy.Disabled {
+		pol = &poller{r: r, set: set, kicks: kicks, seen: map[string]bool{},
+			client: policy.Client{HTTP: client, Base: collector, Token: r.o.Creds.Token},
+			state:  filepath.Join(c.DataDir, "policy.json")}
+		pol.restore()
+		// The first fetch comes before any scan, so a scan runs with the
+		// policy when the collector answers; when it does not, the agent
+		// scans with agent.yaml and applies the policy once it can.
+		first, cancel := context.WithTimeout(ctx, 5*time.Second)
+		pol.once(first)
+		cancel()
+		wg.Add(1)
+		go func() { defer wg.Done(); pol.run(ctx, c.Policy.PollInterval) }()
+	}
+	for _, e := range jobs.Table() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.schedule(ctx, e.Name, when, func(ctx context.Context) error {
-				// Built at each run: the state, the password file and the
-				// cloud credentials are read afresh.
-				job, err := e.Build(ctx, c.Scans, env)
+			r.loop(ctx, e, set, kicks[e.Name], func(ctx context.Context, scans config.Scans) (*wire.Record, error) {
+				// Built at each run: the settings, the state, the password
+				// file and the cloud credentials are read afresh.
+				job, err := e.Build(ctx, scans, env)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				return r.scanInto(ctx, sp, job)
 			})
@@ -148,7 +175,7 @@ func (r *Runner) Run(ctx context.Context) error {
 // scanInto runs one scan with its records appended to the spool, then
 // seals the last segment so the scan ships without waiting for the timer;
 // jobs.Deliver applies the exit rule and commits the scan's state.
-func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, job jobs.Job) error {
+func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, job jobs.Job) (*wire.Record, error) {
 	n := 0
 	emit := func(rec *wire.Record) error {
 		line, err := wire.Marshal(rec)
@@ -162,25 +189,7 @@ func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, job jobs.Job) er
 	if res != nil {
 		r.o.Logger.Info("scan finished", "scanner", res.Scanner, "scan_id", res.ScanID, "status", res.Status, "records", n, "stats", res.Stats)
 	}
-	return err
-}
-
-// schedule runs fn now and then every interval ± jitter until ctx is done.
-func (r *Runner) schedule(ctx context.Context, name string, s config.Schedule, fn func(context.Context) error) {
-	for {
-		if err := fn(ctx); err != nil && ctx.Err() == nil {
-			r.o.Logger.Error("scan failed; will try again at the next interval", "scanner", name, "err", err)
-		}
-		wait := NextDelay(s, r.o.Rand())
-		r.o.Logger.Debug("next scan", "scanner", name, "in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
+	return res, err
 }
 
 // NextDelay is the interval moved by (2u−1)·jitter·interval for u in [0,1).

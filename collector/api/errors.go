@@ -15,6 +15,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/policy"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -114,13 +115,14 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	identity.RefusedError            403 forbidden (the ingest handler audits it)
 //	store.ErrNotFound                404 not_found
 //	auth.ErrUnknownToken             404 not_found
-//	auth.ErrAmbiguousID, ErrNameTaken 409 conflict
+//	auth.ErrAmbiguousID, ErrNameTaken,
+//	policy.ErrExists                 409 conflict
 //	http.MaxBytesError, errDecodedTooLarge,
 //	admission.RatioError, ErrTooLarge 413 too_large
 //	admission.RateError              429 too_many_requests (Retry-After)
 //	wire.LineError                   400 invalid_record
 //	store.ErrBadFilter, fleet.ErrBadFilter, auth.ErrInvalidRequest,
-//	review.ErrInvalid, risk.ErrInvalid, incident.ErrEmptyScope,
+//	review.ErrInvalid, risk.ErrInvalid, policy.ErrInvalid, incident.ErrEmptyScope,
 //	incident.ErrTooMany, subjects.InvalidError,
 //	identity.ErrBadRequest, identity.ErrUnknownAgent 400 bad_request
 //	admission.ErrBusy, ingest.ErrBusy 503 busy (Retry-After)
@@ -142,6 +144,7 @@ func errorRules() errorTable {
 		{match: is(auth.ErrUnknownToken), kind: kindNotFound},
 		{match: is(auth.ErrAmbiguousID), kind: kindConflict},
 		{match: is(auth.ErrNameTaken), kind: kindConflict},
+		{match: is(policy.ErrExists), kind: kindConflict},
 		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: func(err error) string {
 			var mbe *http.MaxBytesError
 			errors.As(err, &mbe)
@@ -171,6 +174,7 @@ func errorRules() errorTable {
 		{match: is(auth.ErrInvalidRequest), kind: kindBadRequest},
 		{match: is(review.ErrInvalid), kind: kindBadRequest},
 		{match: is(risk.ErrInvalid), kind: kindBadRequest},
+		{match: is(policy.ErrInvalid), kind: kindBadRequest},
 		{match: is(incident.ErrEmptyScope), kind: kindBadRequest},
 		{match: is(incident.ErrTooMany), kind: kindBadRequest},
 		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: func(err error) string {

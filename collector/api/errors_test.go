@@ -21,6 +21,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/policy"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -48,6 +49,8 @@ var errorCases = []struct {
 	{"store.ErrNotFound", fmt.Errorf("campaign c1: %w", store.ErrNotFound), 404, "not_found", "not found", ""},
 	{"auth.ErrUnknownToken", auth.ErrUnknownToken, 404, "not_found", "", ""},
 	{"auth.ErrAmbiguousID", auth.ErrAmbiguousID, 409, "conflict", "", ""},
+	{"policy.ErrExists", policy.ErrExists, 409, "conflict", "", ""},
+	{"policy.ErrInvalid", fmt.Errorf("%w: scans.fs.paths: x", policy.ErrInvalid), 400, "bad_request", "invalid request: scans.fs.paths: x", ""},
 	{"auth.ErrNameTaken", fmt.Errorf("issue: %w", auth.ErrNameTaken), 409, "conflict", "", ""},
 	{"http.MaxBytesError", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 1024}), 413, "too_large",
 		"request body larger than 1024 bytes; send smaller batches", ""},

@@ -338,6 +338,50 @@ func TestOpenAPIResponses(t *testing.T) {
 	require.EqualValues(t, 1, changes.Items[0].Latest.Stats["files"])
 	v.call("GET", "/api/v1/inventory/changes", "/api/v1/inventory/changes", reviewer, nil, 403)
 
+	// Fleet control: labels, policies, a dry run, the agent's fetch and
+	// report, scan now; then the fleet view with all of it.
+	v.call("PUT", "/api/v1/agents/{id}/labels", "/api/v1/agents/"+en.AgentID+"/labels", admin,
+		map[string]any{"labels": map[string]string{"role": "web"}}, 200)
+	pol := map[string]any{"id": "web", "selector": map[string]string{"role": "web"}, "priority": 5,
+		"settings": map[string]any{"fs": map[string]any{"enabled": true, "paths": []string{"/srv"}, "interval": "1h"}}}
+	v.call("POST", "/api/v1/policies", "/api/v1/policies?dry_run=1", admin, pol, 200)
+	v.call("POST", "/api/v1/policies", "/api/v1/policies", admin, pol, 201)
+	v.call("POST", "/api/v1/policies", "/api/v1/policies", admin, pol, 409)
+	v.call("POST", "/api/v1/policies", "/api/v1/policies", admin,
+		map[string]any{"id": "bad", "settings": map[string]any{"fs": map[string]any{"paths": "/srv"}}}, 400)
+	v.call("GET", "/api/v1/policies", "/api/v1/policies", admin, nil, 200)
+	v.call("GET", "/api/v1/policies/{id}", "/api/v1/policies/web", admin, nil, 200)
+	v.call("PUT", "/api/v1/policies/{id}", "/api/v1/policies/web", admin, pol, 200)
+	v.call("GET", "/api/v1/policies/{id}/history", "/api/v1/policies/web/history", admin, nil, 200)
+	out = v.call("POST", "/api/v1/policies/dry-run", "/api/v1/policies/dry-run", admin, map[string]any{"delete": "web"}, 200)
+	require.Contains(t, string(out), en.AgentID)
+	v.call("POST", "/api/v1/commands/scan", "/api/v1/commands/scan", admin, map[string]any{"agent_id": en.AgentID, "scanner": "fs"}, 201)
+	var eff struct {
+		ETag     string `json:"etag"`
+		Commands []struct {
+			ID string `json:"id"`
+		} `json:"commands"`
+	}
+	require.NoError(t, json.Unmarshal(v.call("GET", "/api/v1/agent/policy", "/api/v1/agent/policy", en.Token, nil, 200), &eff))
+	require.Len(t, eff.Commands, 1)
+	req, err := http.NewRequest("GET", ts.URL+"/api/v1/agent/policy", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+en.Token)
+	req.Header.Set("If-None-Match", eff.ETag)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusNotModified, resp.StatusCode)
+	v.check("GET", "/api/v1/agent/policy", req, resp.StatusCode, resp.Header, nil)
+	v.call("POST", "/api/v1/agent/policy/status", "/api/v1/agent/policy/status", en.Token, map[string]any{"applied": eff.ETag,
+		"conflicts": []string{"scans.fs.paths"}, "commands": []map[string]string{{"id": eff.Commands[0].ID, "status": "done", "scan_id": "s-1"}}}, 200)
+	v.call("POST", "/api/v1/agent/policy/status", "/api/v1/agent/policy/status", admin, map[string]any{}, 403)
+	out = v.call("GET", "/api/v1/agents/{id}", "/api/v1/agents/"+en.AgentID, admin, nil, 200)
+	require.Contains(t, string(out), `"scan_id":"s-1"`)
+	v.call("GET", "/api/v1/agents", "/api/v1/agents", admin, nil, 200)
+	v.call("DELETE", "/api/v1/policies/{id}", "/api/v1/policies/web", admin, nil, 200)
+	v.call("GET", "/api/v1/policies/{id}", "/api/v1/policies/web", admin, nil, 404)
+
 	v.call("GET", "/api/v1/audit", "/api/v1/audit", admin, nil, 200)
 
 	// A few error answers: they are documented too.

@@ -27,12 +27,18 @@ type Agent struct {
 	Scans              []Scan    `json:"scans"`
 	HostnameConflict   bool      `json:"hostname_conflict"`
 	SameHostnameAgents []string  `json:"same_hostname_agents"`
+	// Fleet control (responses_policy.go): labels, the policy the agent
+	// runs (null: it never reported one), its latest commands.
+	Labels   map[string]string `json:"labels"`
+	Policy   *AgentPolicyState `json:"policy"`
+	Commands []Command         `json:"commands"`
 }
 
 func agentOf(a fleet.Status) Agent {
 	return Agent{AgentID: a.ID, Hostname: a.Hostname, OS: a.OS, Version: a.Version, EnrolledAt: a.EnrolledAt,
 		LastSeen: a.LastSeen, Stale: a.Stale, Scans: each(a.Scans, scanOf),
-		HostnameConflict: len(a.SameHostname) > 0, SameHostnameAgents: nonNil(a.SameHostname)}
+		HostnameConflict: len(a.SameHostname) > 0, SameHostnameAgents: nonNil(a.SameHostname),
+		Labels: labelsOf(a.Labels), Policy: policyStateOf(a.Policy), Commands: each(a.Commands, commandOf)}
 }
 
 // Scan is the latest scan of one scanner.

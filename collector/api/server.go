@@ -25,6 +25,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/policy"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -80,6 +81,9 @@ type Options struct {
 	// SubjectBudget bounds the identifiers each token may search per hour
 	// (default: subjects.DefaultIdentifiersPerHour).
 	SubjectBudget *subjects.Budget
+	// Policy is fleet control: policies, labels, commands (default: one
+	// over Store).
+	Policy *policy.Service
 }
 
 // Server is the collector's HTTP handler.
@@ -107,6 +111,11 @@ func New(o Options) *Server {
 	if o.Identity == nil {
 		if is, ok := o.Store.(identity.Store); ok {
 			o.Identity = identity.New(identity.Options{Store: is, Logger: o.Logger, Now: o.Now})
+		}
+	}
+	if o.Policy == nil {
+		if ps, ok := o.Store.(policy.Store); ok {
+			o.Policy = policy.New(policy.Options{Store: ps, Now: o.Now})
 		}
 	}
 	if o.StaleAfter <= 0 {
@@ -192,6 +201,21 @@ func (s *Server) routes(e *gin.Engine) {
 	riskTeam.GET("/register", s.fresh, h(s.riskRegister))
 	riskTeam.PUT("/register/:kind/:id", h(s.updateRegister))
 	riskTeam.GET("/register/:kind/:id/history", h(s.registerHistory))
+	// Fleet control (policies.go): admins write policies, labels and
+	// commands (audited); security reads policies, dry-runs and asks for
+	// scans; agents fetch their policy (ETag) and report on it.
+	policies := v1.Group("/policies", s.audit)
+	policies.GET("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), h(s.listPolicies))
+	policies.POST("", s.requireRole(auth.RoleAdmin), h(s.createPolicy))
+	policies.POST("/dry-run", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), h(s.policyDryRun))
+	policies.GET("/:id", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), h(s.getPolicy))
+	policies.PUT("/:id", s.requireRole(auth.RoleAdmin), h(s.updatePolicy))
+	policies.DELETE("/:id", s.requireRole(auth.RoleAdmin), h(s.deletePolicy))
+	policies.GET("/:id/history", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), h(s.policyHistory))
+	v1.PUT("/agents/:id/labels", s.audit, s.requireRole(auth.RoleAdmin), h(s.setLabels))
+	v1.POST("/commands/scan", s.audit, s.requireRole(auth.RoleAdmin, auth.RoleSecurity), h(s.scanNow))
+	v1.GET("/agent/policy", h(s.agentPolicy))
+	v1.POST("/agent/policy/status", h(s.agentPolicyStatus))
 }
 
 // ServeHTTP makes Server an http.Handler.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/keys"
+	"github.com/sightline-dev/sightline/collector/policy"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -29,6 +30,11 @@ type Store interface {
 	GetAgent(ctx context.Context, id string) (store.Agent, error)
 	ListAgents(ctx context.Context) ([]store.Agent, error)
 	LatestScans(ctx context.Context, agentID string) ([]store.ScanSummary, error)
+	// Labels, policy status and commands (collector/policy writes them).
+	PutAgentLabels(ctx context.Context, l store.AgentLabels) error
+	AllAgentLabels(ctx context.Context) (map[string]store.AgentLabels, error)
+	PolicyStatuses(ctx context.Context, agentID string) (map[string]store.PolicyStatus, error)
+	Commands(ctx context.Context, agentID string, limit int) ([]store.Command, error)
 }
 
 // Options configures a Fleet.
@@ -106,6 +112,9 @@ type EnrollRequest struct {
 	Hostname     string `json:"hostname"`
 	OS           string `json:"os"`
 	Version      string `json:"version"`
+	// Labels select the policies that apply to the agent (enroll
+	// --label k=v); an admin may change them later.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 // Enrollment is what an agent gets back.
@@ -119,6 +128,9 @@ type Enrollment struct {
 func (f *Fleet) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, error) {
 	now := f.o.Now().UTC()
 	a := store.Agent{ID: uuid.NewString(), Hostname: req.Hostname, OS: req.OS, Version: req.Version, EnrolledAt: now, LastSeen: now}
+	if err := policy.CheckLabels("labels", req.Labels); err != nil {
+		return Enrollment{}, err
+	}
 	_, err := f.o.Auth.UseEnrollSecret(ctx, req.EnrollSecret, a.ID)
 	if errors.Is(err, auth.ErrInvalidToken) || errors.Is(err, auth.ErrNoToken) {
 		return Enrollment{}, ErrEnrollDenied
@@ -133,6 +145,11 @@ func (f *Fleet) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, erro
 	}
 	if err := f.o.Store.PutAgent(ctx, a); err != nil {
 		return Enrollment{}, fmt.Errorf("registering agent: %w", err)
+	}
+	if len(req.Labels) > 0 {
+		if err := f.o.Store.PutAgentLabels(ctx, store.AgentLabels{AgentID: a.ID, Labels: req.Labels, SetBy: "enrollment", SetAt: now}); err != nil {
+			return Enrollment{}, fmt.Errorf("registering agent labels: %w", err)
+		}
 	}
 	f.mu.Lock()
 	f.seen[a.ID] = seenAgent{hostname: a.Hostname, written: now}
@@ -177,6 +194,59 @@ type Status struct {
 	// a re-installed agent whose old token should be revoked, or two hosts
 	// with one name.
 	SameHostname []string
+	// Labels select the agent's policies; Policy is what it last reported
+	// about them (nil: never reported); Commands are its latest commands,
+	// newest first.
+	Labels   map[string]string
+	Policy   *store.PolicyStatus
+	Commands []store.Command
+}
+
+// recentCommands bounds the commands the fleet view shows per agent.
+const recentCommands = 5
+
+// policyView reads labels, policy statuses and commands for one agent
+// (agentID set) or all.
+type policyView struct {
+	labels   map[string]store.AgentLabels
+	statuses map[string]store.PolicyStatus
+	commands map[string][]store.Command
+}
+
+func (f *Fleet) policyView(ctx context.Context, agentID string) (policyView, error) {
+	var v policyView
+	var err error
+	if v.labels, err = f.o.Store.AllAgentLabels(ctx); err != nil {
+		return v, err
+	}
+	if v.statuses, err = f.o.Store.PolicyStatuses(ctx, agentID); err != nil {
+		return v, err
+	}
+	cmds, err := f.o.Store.Commands(ctx, agentID, 1000)
+	if err != nil {
+		return v, err
+	}
+	v.commands = map[string][]store.Command{}
+	for _, c := range cmds {
+		if len(v.commands[c.AgentID]) < recentCommands {
+			v.commands[c.AgentID] = append(v.commands[c.AgentID], c)
+		}
+	}
+	return v, nil
+}
+
+func (v policyView) fill(st *Status) {
+	st.Labels = v.labels[st.ID].Labels
+	if st.Labels == nil {
+		st.Labels = map[string]string{}
+	}
+	if p, ok := v.statuses[st.ID]; ok {
+		st.Policy = &p
+	}
+	st.Commands = v.commands[st.ID]
+	if st.Commands == nil {
+		st.Commands = []store.Command{}
+	}
 }
 
 // Filter narrows the fleet view. Empty fields do not filter.
@@ -211,12 +281,17 @@ func (f *Fleet) List(ctx context.Context, flt Filter) ([]Status, error) {
 	for _, sc := range scans {
 		byAgent[sc.AgentID] = append(byAgent[sc.AgentID], sc)
 	}
+	pv, err := f.policyView(ctx, "")
+	if err != nil {
+		return nil, err
+	}
 	now := f.o.Now()
 	names := byHostname(agents)
 	out := make([]Status, 0, len(agents))
 	for _, a := range agents {
 		st := f.status(a, byAgent[a.ID], now)
 		st.SameHostname = others(names[a.Hostname], a.ID)
+		pv.fill(&st)
 		if flt.Stale != nil && st.Stale != *flt.Stale {
 			continue
 		}
@@ -242,8 +317,13 @@ func (f *Fleet) Get(ctx context.Context, id string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	pv, err := f.policyView(ctx, id)
+	if err != nil {
+		return Status{}, err
+	}
 	st := f.status(a, scans, f.o.Now())
 	st.SameHostname = others(byHostname(all)[a.Hostname], a.ID)
+	pv.fill(&st)
 	return st, nil
 }
 

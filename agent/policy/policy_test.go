@@ -1,0 +1,139 @@
+package policy_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/agent/config"
+	"github.com/sightline-dev/sightline/agent/policy"
+)
+
+func parse(t *testing.T, s string) policy.Settings {
+	t.Helper()
+	out, err := policy.Parse([]byte(s))
+	require.NoError(t, err)
+	return out
+}
+
+func TestCheckNamesTheField(t *testing.T) {
+	for _, tc := range []struct {
+		name, settings, field string
+	}{
+		{"valid", `{"fs":{"enabled":true,"paths":["/srv"],"interval":"1h","exclude":["*.tmp"]}}`, ""},
+		{"empty", `{}`, ""},
+		{"unknown section", `{"nfs":{}}`, "scans.nfs"},
+		{"unknown key", `{"fs":{"pathz":["/srv"]}}`, "scans.fs.pathz"},
+		{"wrong type", `{"fs":{"paths":"/srv"}}`, "scans.fs.paths"},
+		{"bad duration", `{"host":{"interval":"soon"}}`, "scans.host.interval"},
+		{"null", `{"host":{"enabled":null}}`, "scans.host.enabled"},
+		{"section not object", `{"fs":true}`, "scans.fs"},
+		{"enabled without paths", `{"fs":{"enabled":true}}`, "scans.fs.paths"},
+		{"jitter", `{"host":{"enabled":true,"jitter":0.9}}`, "scans.host.jitter"},
+		{"interval too short", `{"host":{"enabled":true,"interval":"10ms"}}`, "scans.host.interval"},
+		{"host owned", `{"ldap":{"password_file":"/tmp/pw"}}`, "scans.ldap.password_file"},
+		{"sample percent", `{"s3":{"sample_percent":150}}`, "scans.s3.sample_percent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := policy.Check(parse(t, tc.settings))
+			if tc.field == "" {
+				require.NoError(t, err)
+				return
+			}
+			var fe *policy.FieldError
+			require.ErrorAs(t, err, &fe)
+			require.Equal(t, tc.field, fe.Field, err.Error())
+			require.True(t, errors.Is(err, policy.ErrInvalid))
+		})
+	}
+	_, err := policy.Parse([]byte(`[1]`))
+	require.Error(t, err)
+}
+
+func TestMergeAndDiff(t *testing.T) {
+	a := parse(t, `{"fs":{"enabled":true,"paths":["/a"],"exclude":["x"]}}`)
+	b := parse(t, `{"fs":{"paths":["/b"]},"host":{"enabled":true}}`)
+	m := policy.Merge(a, b)
+	require.Equal(t, map[string]string{
+		"scans.fs.enabled": "true", "scans.fs.paths": `["/b"]`, "scans.fs.exclude": `["x"]`, "scans.host.enabled": "true",
+	}, policy.Leaves(m))
+	require.Equal(t, []policy.Change{
+		{Field: "scans.fs.paths", Before: `["/a"]`, After: `["/b"]`},
+		{Field: "scans.host.enabled", After: "true"},
+	}, policy.Diff(a, m))
+	require.Empty(t, policy.Diff(m, m))
+	require.Equal(t, []policy.Change{{Field: "scans.fs.exclude", Before: `["x"]`}}, policy.Diff(a, parse(t, `{"fs":{"enabled":true,"paths":["/a"]}}`)))
+}
+
+func TestApplyKeepsPinned(t *testing.T) {
+	local := config.Default().Scans
+	local.FS.Enabled, local.FS.Paths, local.FS.MaxMBPerSec = true, []string{"/local"}, 5
+	eff := parse(t, `{"fs":{"paths":["/policy"],"max_mb_per_sec":50,"interval":"2h"},"host":{"enabled":true}}`)
+	got, err := policy.Apply(local, []string{"scans.fs.paths", "scans.iam"}, eff)
+	require.NoError(t, err)
+	require.Equal(t, []string{"scans.fs.paths"}, got.Conflicts)
+	require.Equal(t, []string{"/local"}, got.Scans.FS.Paths)
+	require.Equal(t, 50.0, got.Scans.FS.MaxMBPerSec)
+	require.Equal(t, 2*time.Hour, got.Scans.FS.Interval)
+	require.True(t, got.Scans.Host.Enabled)
+	require.Equal(t, "/", got.Scans.Host.Root, "what the policy leaves out keeps its local value")
+	require.Equal(t, `["/policy"]`, policy.Leaves(eff)["scans.fs.paths"], "the effective settings are not changed")
+
+	// A whole section pinned.
+	got, err = policy.Apply(local, []string{"scans.fs"}, eff)
+	require.NoError(t, err)
+	require.Equal(t, []string{"scans.fs"}, got.Conflicts)
+	require.Equal(t, 5.0, got.Scans.FS.MaxMBPerSec)
+
+	// An effective policy that does not validate over local is refused.
+	_, err = policy.Apply(config.Default().Scans, nil, parse(t, `{"fs":{"enabled":true}}`))
+	var fe *policy.FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "scans.fs.paths", fe.Field)
+}
+
+func TestCheckPinned(t *testing.T) {
+	require.NoError(t, policy.CheckPinned([]string{"scans.fs", "scans.fs.paths", "scans.s3.buckets"}))
+	for _, bad := range []string{"collector", "scans", "scans.fs.nope", "scans.fs.paths.x", "fs.paths"} {
+		require.Error(t, policy.CheckPinned([]string{bad}), bad)
+	}
+}
+
+// FuzzCheck: settings come from an admin's request body; no input may
+// panic, and whatever Check accepts applies cleanly over the defaults.
+func FuzzCheck(f *testing.F) {
+	for _, s := range []string{`{}`, `{"fs":{"enabled":true,"paths":["/srv"]}}`, `{"host":{"interval":"1h","jitter":0.2}}`,
+		`{"s3":{"buckets":["a"],"max_objects":3}}`, `{"fs":{"paths":[1,2]}}`, `null`, `{"fs":{"max_file_size":1e99}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := policy.Parse(data)
+		if err != nil {
+			return
+		}
+		if policy.Check(s) != nil {
+			return
+		}
+		_, err = policy.Apply(config.Default().Scans, nil, s)
+		require.NoError(t, err)
+	})
+}
+
+// FuzzDecodeEffective: the collector's answer is parsed before it is
+// trusted; nothing may panic, and what decodes either applies or is
+// refused with an error.
+func FuzzDecodeEffective(f *testing.F) {
+	for _, s := range []string{`{"etag":"\"a\"","settings":{"host":{"enabled":true}},"commands":[{"id":"c","action":"scan","scanner":"fs"}]}`,
+		`{"etag":""}`, `{}`, `[]`, `{"etag":"x","settings":{"fs":{"paths":[null]}}}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := policy.DecodeEffective(data)
+		if err != nil {
+			return
+		}
+		_, _ = policy.Apply(config.Default().Scans, []string{"scans.fs.paths"}, e.Settings)
+	})
+}
