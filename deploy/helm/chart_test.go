@@ -166,7 +166,7 @@ func TestChartRenders(t *testing.T) {
 				"keyFile": map[string]any{"existingSecret": "my-keys"},
 				"tls":     map[string]any{"clientCASecretName": "agents-ca"},
 			},
-			"agent": map[string]any{"hostNetwork": false},
+			"agent": map[string]any{"hostNetwork": false, "clientCertSecret": "agent-client-tls"},
 		}, clientCA: true, hostNetwork: false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,7 +174,7 @@ func TestChartRenders(t *testing.T) {
 			checkCollector(t, r, tc.clickhouseCA, tc.clientCA)
 			checkKeySecret(t, r, tc.generatedKey)
 			checkMigration(t, r)
-			checkAgent(t, r, tc.hostNetwork)
+			checkAgent(t, r, tc.hostNetwork, tc.clientCA)
 			checkNetworkPolicies(t, r)
 		})
 	}
@@ -271,6 +271,14 @@ func checkCollector(t *testing.T, r rendered, clickhouseCA, clientCA bool) {
 		path  string
 	}{{c.LivenessProbe, "/healthz"}, {c.ReadinessProbe, "/readyz"}, {c.StartupProbe, "/healthz"}} {
 		require.NotNil(t, p.probe)
+		if clientCA {
+			// Mutual TLS refuses the kubelet (no client certificate): the
+			// probes check the port only.
+			require.Nil(t, p.probe.HTTPGet)
+			require.NotNil(t, p.probe.TCPSocket)
+			require.Equal(t, "https", p.probe.TCPSocket.Port.String())
+			continue
+		}
 		require.NotNil(t, p.probe.HTTPGet)
 		require.Equal(t, p.path, p.probe.HTTPGet.Path)
 		require.Equal(t, corev1.URISchemeHTTPS, p.probe.HTTPGet.Scheme)
@@ -347,7 +355,7 @@ func weight(t *testing.T, ann map[string]string) int {
 	return n
 }
 
-func checkAgent(t *testing.T, r rendered, hostNetwork bool) {
+func checkAgent(t *testing.T, r rendered, hostNetwork, clientCert bool) {
 	t.Helper()
 	ds, _ := get[*appsv1.DaemonSet](t, r, "DaemonSet", release+"-sightline-agent")
 	spec := ds.Spec.Template.Spec
@@ -410,6 +418,20 @@ func checkAgent(t *testing.T, r rendered, hostNetwork bool) {
 	require.True(t, c.Scans.Host.Enabled)
 	require.Equal(t, "/host", c.Scans.Host.Root)
 	require.True(t, c.Scans.FS.Enabled)
+	if clientCert {
+		require.Equal(t, "/etc/sightline/agent-tls/tls.crt", c.CertFile)
+		require.Equal(t, "/etc/sightline/agent-tls/tls.key", c.KeyFile)
+		require.Equal(t, "agent-client-tls", vols["agent-tls"].Secret.SecretName)
+		for _, ct := range append(slices.Clone(spec.InitContainers), spec.Containers...) {
+			require.True(t, slices.ContainsFunc(ct.VolumeMounts, func(m corev1.VolumeMount) bool {
+				return m.Name == "agent-tls" && m.MountPath == "/etc/sightline/agent-tls" && m.ReadOnly
+			}), ct.Name)
+		}
+	} else {
+		require.Empty(t, c.CertFile)
+		_, ok := vols["agent-tls"]
+		require.False(t, ok)
+	}
 	for _, p := range c.Scans.FS.Paths {
 		require.Truef(t, strings.HasPrefix(p, "/host/"), "fs path %s is outside the node's mount", p)
 	}
