@@ -87,7 +87,6 @@ func render(t *testing.T, values map[string]any) rendered {
 	install.Replace = true
 	install.ReleaseName = release
 	install.Namespace = namespace
-	install.KubeVersion = &chartutil.KubeVersion{Version: "v1.31.0", Major: "1", Minor: "31"}
 	rel, err := install.Run(ch, values)
 	require.NoError(t, err)
 
@@ -444,6 +443,9 @@ func checkNetworkPolicies(t *testing.T, r rendered) {
 	require.Len(t, np.Spec.Ingress, 1)
 	require.Len(t, np.Spec.Ingress[0].Ports, 1)
 	require.Equal(t, 8443, np.Spec.Ingress[0].Ports[0].Port.IntValue())
+	// Out: DNS and ClickHouse, on the port of clickhouse.addr.
+	require.Len(t, np.Spec.Egress, 2)
+	require.Equal(t, 9440, np.Spec.Egress[1].Ports[0].Port.IntValue())
 	// The policy selects the collector's and the migration's pods.
 	sel, err := metav1.LabelSelectorAsSelector(&np.Spec.PodSelector)
 	require.NoError(t, err)
