@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: build cross package test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-api bench-console bench-load eval fuzz vet clean
+.PHONY: build cross package test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-api bench-console bench-load eval fuzz vet clean chart-test image
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
@@ -102,3 +102,27 @@ bench-console:
 # for 3 minutes (BENCH_SHORT=1: a 15-second smoke run). See deploy/scripts/bench-load.sh.
 bench-load:
 	deploy/scripts/bench-load.sh
+
+# The Helm chart (deploy/helm/sightline) rendered as `helm template` does,
+# every object decoded strictly into its Kubernetes type (also in make test).
+chart-test:
+	$(GO) test -count=1 ./deploy/helm/
+
+# Container images of both programs, built without a Docker daemon
+# (deploy/image): static binaries on an empty base, non-root, no shell.
+# Writes dist/image/sightline-{agent,collector}-VERSION-ARCH.tar (docker
+# load / podman load / crane push). IMAGE_ARCH=arm64 for another architecture.
+IMAGE_ARCH ?= $(shell $(GO) env GOARCH)
+IMAGE_REPO ?= ghcr.io/sightline-dev
+IMAGE_CA   ?= $(wildcard /etc/ssl/certs/ca-certificates.crt)
+image:
+	@set -e; d=dist/image/$(IMAGE_ARCH); mkdir -p $$d; \
+	for p in agent collector deploy/image/sightline-init; do \
+	  n=$${p##*/}; n=sightline-$${n#sightline-}; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$(IMAGE_ARCH) $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$d/$$n ./$$p; \
+	done; \
+	for b in agent collector; do \
+	  $(GO) run ./deploy/image -program $$b -binary $$d/sightline-$$b -init $$d/sightline-init \
+	    -ca-bundle '$(IMAGE_CA)' -version '$(VERSION)' -arch $(IMAGE_ARCH) -repository '$(IMAGE_REPO)' \
+	    -out dist/image/sightline-$$b-$(VERSION)-$(IMAGE_ARCH).tar; \
+	done
