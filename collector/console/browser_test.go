@@ -593,9 +593,9 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/assets/"+id, &asset))
 	code, body := c.call(t, "POST", "/api/v1/incidents/impact", c.admin, map[string]any{"hosts": []string{c.host}})
 	require.Equal(t, http.StatusOK, code, string(body))
-	var imp struct{ Records int }
+	var imp struct{ Occurrences int }
 	require.NoError(t, json.Unmarshal(body, &imp))
-	require.Positive(t, imp.Records)
+	require.Positive(t, imp.Occurrences)
 
 	// The identities page's first page, and root's page (the host
 	// fixture's privileged account, which owns the scanned files).
@@ -671,7 +671,7 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			chromedp.SendKeys(chromedp.CSS(`textarea[name="hosts"]`), c.host),
 			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
 			chromedp.WaitVisible(chromedp.CSS("main h2")),
-		}, check: "main strong", want: fmt.Sprint(imp.Records)},
+		}, check: "main strong", want: fmt.Sprint(imp.Occurrences)},
 		{hash: "risk", wait: "main table", steps: []chromedp.Action[chromedp.Void]{
 			chromedp.Click(chromedp.CSS(`button[data-action="edit"]`)),
 			chromedp.SetValue(chromedp.CSS(`main select[aria-label="Status"]`), "mitigating"),
