@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -150,6 +151,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	statePath := fs.String("state", "", "incremental scan state file: unchanged files are not read again (default: full scan)")
 	maxMB := fs.Float64("max-mb-per-sec", 0, "cap the read rate in MiB/s (0: no cap)")
 	crossFS := fs.Bool("cross-fs", false, "descend into other mounted file systems")
+	root := fs.String("root", "/", "read this directory as the system's / (a node mounted into a container, an image): paths are under it and reported without it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -160,13 +162,13 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("scan fs: --format must be ndjson or table, not %q", *format)
 	}
 	for _, p := range paths {
-		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("scan fs: --path %s: %w", p, err)
+		if _, err := os.Stat(filepath.Join(*root, p)); err != nil {
+			return fmt.Errorf("scan fs: --path %s (under --root %s): %w", p, *root, err)
 		}
 	}
 	scans := config.Default().Scans
 	scans.FS = config.FSScan{Paths: paths, Include: includes, Exclude: excludes, MaxFileSize: *maxSize,
-		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS}
+		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS, Root: *root}
 	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	if *format == "table" {
 		out = newTableSink(stdout)

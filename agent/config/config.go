@@ -149,6 +149,10 @@ type FSScan struct {
 	MaxMBPerSec float64 `yaml:"max_mb_per_sec"`
 	// CrossFilesystems lets the walk enter other mounted file systems.
 	CrossFilesystems bool `yaml:"cross_filesystems"`
+	// Root is the directory read as the system's "/" (default "/"): an
+	// agent in a container scans the node mounted at, say, /host and
+	// reports /home/…, not /host/home/… (see fsscan.Options.Root).
+	Root string `yaml:"root"`
 }
 
 // Default returns the configuration used for keys a file leaves out.

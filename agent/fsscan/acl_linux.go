@@ -4,8 +4,6 @@ package fsscan
 
 import (
 	"encoding/binary"
-	"os/user"
-	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -69,28 +67,4 @@ func (n *idNames) parseACL(b []byte) []aclReader {
 		}
 	}
 	return out
-}
-
-func (n *idNames) userName(id uint32) string {
-	if name, ok := n.users[id]; ok {
-		return name
-	}
-	name := strconv.FormatUint(uint64(id), 10)
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
-	n.users[id] = name
-	return name
-}
-
-func (n *idNames) groupName(id uint32) string {
-	if name, ok := n.groups[id]; ok {
-		return name
-	}
-	name := strconv.FormatUint(uint64(id), 10)
-	if g, err := user.LookupGroupId(name); err == nil {
-		name = g.Name
-	}
-	n.groups[id] = name
-	return name
 }

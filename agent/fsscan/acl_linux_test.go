@@ -26,7 +26,7 @@ func aclBytes(entries ...[3]uint32) []byte {
 }
 
 func TestParseACL(t *testing.T) {
-	n := newIDNames()
+	n := newIDNames("")
 	got := n.parseACL(aclBytes(
 		[3]uint32{0x01, 6, 0xffffffff}, // owner
 		[3]uint32{0x02, 4, 0},          // user root: read
@@ -55,7 +55,7 @@ func TestACLReaders(t *testing.T) {
 		t.Skipf("no POSIX ACLs on this file system: %v", err)
 	}
 	require.NoError(t, err)
-	n := newIDNames()
+	n := newIDNames("")
 	want := aclReader{"user", n.userName(1)}
 	recs, _ := scan(t, Options{Paths: []string{dir}})
 	var vias []string

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -57,6 +58,13 @@ type Options struct {
 	// systems (network shares, other disks); by default it stays on the
 	// file system of each path, as find -xdev does.
 	CrossFilesystems bool
+	// Root is the directory read as the system's "/" (a node's file system
+	// mounted into a container, or an image): Paths are walked under it,
+	// locations, excludes and the skipped pseudo file systems are as the
+	// system sees them (without the Root prefix), and owners and groups are
+	// named from Root's /etc/passwd and /etc/group, not this process's.
+	// Empty or "/": the running system.
+	Root string
 	// State, when set, makes the scan incremental: files whose size,
 	// modification time and inode are unchanged are not read again, and
 	// their last results are reported as current. The caller saves it.
@@ -122,7 +130,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		defer walkWG.Done()
 		defer close(paths)
 		for _, root := range o.Paths {
-			abs, err := filepath.Abs(root)
+			abs, err := o.realPath(root)
 			if err != nil {
 				walkErrs <- fmt.Sprintf("%s: %v", root, err)
 				continue
@@ -145,7 +153,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					return nil
 				}
 				if d.IsDir() {
-					if p != abs && (skipRoots[p] || excluded(o.Exclude, p)) {
+					if sp := o.systemPath(p); p != abs && (skipRoots[sp] || excluded(o.Exclude, sp)) {
 						return fs.SkipDir
 					}
 					if p != abs && hasDev && !o.CrossFilesystems {
@@ -157,7 +165,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				}
 				// Symlinks are not followed (loops, escaping the tree);
 				// sockets, devices and pipes are not files to read.
-				if !d.Type().IsRegular() || excluded(o.Exclude, p) || (len(o.Include) > 0 && !excluded(o.Include, p)) {
+				sp := o.systemPath(p)
+				if !d.Type().IsRegular() || excluded(o.Exclude, sp) || (len(o.Include) > 0 && !excluded(o.Include, sp)) {
 					return nil
 				}
 				seen, err := d.Info()
@@ -199,7 +208,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	addErr := run.Problem
 	var emitErr error
-	names := newIDNames()
+	names := newIDNames(o.Root)
 	for results != nil || walkErrs != nil {
 		select {
 		case msg, ok := <-walkErrs:
@@ -233,7 +242,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			}
 			for _, m := range r.members {
 				if m.Partial != "" {
-					addErr(fmt.Sprintf("%s: partial: %s", wire.MemberLocation(r.path, m.Name), m.Partial))
+					addErr(fmt.Sprintf("%s: partial: %s", wire.MemberLocation(o.systemPath(r.path), m.Name), m.Partial))
 				}
 			}
 			if emitErr != nil {
@@ -261,6 +270,36 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	return run.Finish(status, emit)
 }
 
+// realPath is where the system's path p is read: under Root when set.
+func (o Options) realPath(p string) (string, error) {
+	if o.Root == "" || o.Root == "/" {
+		return filepath.Abs(p)
+	}
+	root, err := filepath.Abs(o.Root)
+	if err != nil {
+		return "", err
+	}
+	// Join cleans "..": a configured path cannot climb out of Root.
+	return filepath.Join(root, filepath.Join("/", p)), nil
+}
+
+// systemPath is the path the system knows a file read at p by: p without
+// the Root prefix.
+func (o Options) systemPath(p string) string {
+	if o.Root == "" || o.Root == "/" {
+		return p
+	}
+	root, err := filepath.Abs(o.Root)
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
+		return p
+	}
+	return filepath.Join("/", rel)
+}
+
 // emitFile emits an asset and its pii records for the file itself and for
 // each archive member with findings; it returns how many assets it emitted.
 func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Record, emit func(*wire.Record) error) (int, error) {
@@ -270,7 +309,7 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 		if len(m.Results) == 0 {
 			continue
 		}
-		loc := wire.FileLocation(r.path)
+		loc := wire.FileLocation(o.systemPath(r.path))
 		if m.Name != "" {
 			loc = wire.MemberLocation(loc, m.Name)
 		}

@@ -8,7 +8,7 @@ import "io/fs"
 // side of the file scanner (a later issue) brings them.
 type idNames struct{}
 
-func newIDNames() *idNames                { return &idNames{} }
+func newIDNames(string) *idNames          { return &idNames{} }
 func (*idNames) owner(fs.FileInfo) string { return "" }
 func (*idNames) group(fs.FileInfo) string { return "" }
 

@@ -3,6 +3,10 @@
 package fsscan
 
 import (
+	"os"
+	"path/filepath"
+
+	"github.com/sightline-dev/sightline/agent/hostscan/accounts"
 	"io/fs"
 	"os/user"
 	"strconv"
@@ -14,10 +18,39 @@ import (
 // Used from the one emitting goroutine only.
 type idNames struct {
 	users, groups map[uint32]string
+	// fixed: the names come only from the maps (read from a Root's
+	// /etc/passwd and /etc/group), never from this process's NSS, which
+	// knows another system's accounts.
+	fixed bool
 }
 
-func newIDNames() *idNames {
-	return &idNames{users: map[uint32]string{}, groups: map[uint32]string{}}
+// newIDNames resolves through NSS, or, for a root other than "/", from
+// root's /etc/passwd and /etc/group (unreadable files leave ids numeric).
+func newIDNames(root string) *idNames {
+	n := &idNames{users: map[uint32]string{}, groups: map[uint32]string{}}
+	if root == "" || root == "/" {
+		return n
+	}
+	n.fixed = true
+	if f, err := os.Open(filepath.Join(root, "etc", "passwd")); err == nil {
+		us, _ := accounts.ParsePasswd("/etc/passwd", f)
+		_ = f.Close()
+		for _, u := range us {
+			if _, dup := n.users[uint32(u.UID)]; !dup && u.UID >= 0 {
+				n.users[uint32(u.UID)] = u.Name
+			}
+		}
+	}
+	if f, err := os.Open(filepath.Join(root, "etc", "group")); err == nil {
+		gs, _ := accounts.ParseGroup("/etc/group", f)
+		_ = f.Close()
+		for _, g := range gs {
+			if _, dup := n.groups[uint32(g.GID)]; !dup && g.GID >= 0 {
+				n.groups[uint32(g.GID)] = g.Name
+			}
+		}
+	}
+	return n
 }
 
 // owner names a file's owner, falling back to the numeric uid when the
@@ -27,30 +60,39 @@ func (n *idNames) owner(info fs.FileInfo) string {
 	if !ok {
 		return ""
 	}
-	if name, ok := n.users[st.Uid]; ok {
-		return name
-	}
-	name := strconv.FormatUint(uint64(st.Uid), 10)
-	if u, err := user.LookupId(name); err == nil {
-		name = u.Username
-	}
-	n.users[st.Uid] = name
-	return name
+	return n.userName(st.Uid)
 }
 
+// group names a file's group, likewise.
 func (n *idNames) group(info fs.FileInfo) string {
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok {
 		return ""
 	}
-	if name, ok := n.groups[st.Gid]; ok {
+	return n.groupName(st.Gid)
+}
+
+func (n *idNames) userName(id uint32) string {
+	if name, ok := n.users[id]; ok {
 		return name
 	}
-	name := strconv.FormatUint(uint64(st.Gid), 10)
-	if g, err := user.LookupGroupId(name); err == nil {
+	name := strconv.FormatUint(uint64(id), 10)
+	if u, err := user.LookupId(name); err == nil && !n.fixed {
+		name = u.Username
+	}
+	n.users[id] = name
+	return name
+}
+
+func (n *idNames) groupName(id uint32) string {
+	if name, ok := n.groups[id]; ok {
+		return name
+	}
+	name := strconv.FormatUint(uint64(id), 10)
+	if g, err := user.LookupGroupId(name); err == nil && !n.fixed {
 		name = g.Name
 	}
-	n.groups[st.Gid] = name
+	n.groups[id] = name
 	return name
 }
 

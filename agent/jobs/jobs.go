@@ -229,7 +229,7 @@ func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 				Paths: fc.Paths, Include: fc.Include, Exclude: fc.Exclude, MaxFileSize: fc.MaxFileSize,
 				Detector: pii.NewDefault(), Tokenizer: tok, Host: env.Host, AgentID: env.AgentID,
 				Logger: env.Logger, Now: env.Now, State: state,
-				MaxBytesPerSec: int64(fc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fc.CrossFilesystems,
+				MaxBytesPerSec: int64(fc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fc.CrossFilesystems, Root: fc.Root,
 			}, emit)
 		},
 		Commit: state.Save, // a nil state saves nothing

@@ -45,10 +45,13 @@ var ErrInvalid = errors.New("invalid policy")
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
 // hostOwned are settings a policy may never set: they name files on the
-// host (credentials, CAs) and stay in agent.yaml.
+// host (credentials, CAs, where the system is mounted) and stay in
+// agent.yaml.
 var hostOwned = map[string]bool{
 	"scans.ldap.password_file": true,
 	"scans.ldap.ca_file":       true,
+	"scans.fs.root":            true,
+	"scans.host.root":          true,
 }
 
 // Parse reads settings from JSON bytes (an object), refusing anything else.

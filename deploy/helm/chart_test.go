@@ -431,8 +431,12 @@ func checkAgent(t *testing.T, r rendered, hostNetwork, clientCert bool) {
 		_, ok := vols["agent-tls"]
 		require.False(t, ok)
 	}
+	// The file scan reads the node under its mount and reports the node's
+	// own paths (fsscan.Options.Root), like the host scan.
+	require.Equal(t, "/host", c.Scans.FS.Root, "the file scan reads the node's mount")
+	require.Equal(t, "/host", c.Scans.Host.Root)
 	for _, p := range c.Scans.FS.Paths {
-		require.Truef(t, strings.HasPrefix(p, "/host/"), "fs path %s is outside the node's mount", p)
+		require.Falsef(t, strings.HasPrefix(p, "/host"), "fs path %s is the node's path, not the pod's", p)
 	}
 }
 
