@@ -171,7 +171,7 @@ func checkImage(t *testing.T, img v1.Image, program string) {
 		require.NoError(t, checkStatic(p, e.data))
 		require.NoError(t, os.WriteFile(filepath.Join(dir, p), e.data, 0o755))
 	}
-	out, err := exec.Command(filepath.Join(dir, "sightline-"+program), "version").CombinedOutput()
+	out, err := exec.Command(filepath.Join(dir, "sightline-"+program), "--version").CombinedOutput()
 	require.NoError(t, err, string(out))
 	require.Equal(t, "sightline-"+program+" imagetest\n", string(out))
 	out, err = exec.Command(filepath.Join(dir, "sightline-init"), "copy-secret").CombinedOutput()

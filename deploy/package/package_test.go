@@ -462,7 +462,7 @@ func installCycle(t *testing.T, tmp string, v1, v2 []string) {
 			require.NoError(t, err)
 			require.Equal(t, w.mode, fi.Mode().Perm(), w.path)
 		}
-		require.Equal(t, p.name()+" v1.0.0\n", command(t, filepath.Join(root, "usr/bin", p.name()), "version"))
+		require.Equal(t, p.name()+" v1.0.0\n", command(t, filepath.Join(root, "usr/bin", p.name()), "--version"))
 	}
 
 	// The collector's system user: no login, its state dir as home.
@@ -595,7 +595,7 @@ func rpmCycle(t *testing.T, root string, v1, v2 []string) {
 			require.NoError(t, err)
 			require.Equal(t, w.mode, fi.Mode().Perm(), w.path)
 		}
-		require.Equal(t, p.name()+" v1.0.0\n", command(t, filepath.Join(root, "usr/bin", p.name()), "version"))
+		require.Equal(t, p.name()+" v1.0.0\n", command(t, filepath.Join(root, "usr/bin", p.name()), "--version"))
 	}
 	agentYAML := filepath.Join(root, "etc/sightline/agent.yaml")
 	edited := read(t, agentYAML) + "# edited on this host\n"
