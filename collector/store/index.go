@@ -173,6 +173,14 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		{"dropping the stage", `ALTER TABLE {db}.idx_assets_stage DROP PARTITION ` + g},
 		{"asset ids", `INSERT INTO {db}.idx_asset_ids (gen, asset_id, host, loc_rank)
 			SELECT gen, asset_id, host, loc_rank FROM {db}.idx_assets WHERE gen = ` + g},
+		// The detail pages' lookups (migration 0016): an asset by its
+		// location, a principal's holders, a holder's assets.
+		{"asset locations", `INSERT INTO {db}.idx_asset_locations (gen, location, host, asset_id)
+			SELECT gen, location, host, asset_id FROM {db}.idx_assets WHERE gen = ` + g},
+		{"holdings", `INSERT INTO {db}.idx_holdings (gen, principal_id, holder)
+			SELECT gen, principal_id, holder FROM {db}.idx_holders WHERE gen = ` + g},
+		{"grants by holder", `INSERT INTO {db}.idx_grants_by_holder (gen, holder, asset_id)
+			SELECT gen, holder, asset_id FROM {db}.idx_grants WHERE gen = ` + g},
 		{"principal reach", `INSERT INTO {db}.idx_principal_reach (gen, principal_id, readable)
 			SELECT ` + g + `, principal_id, readable FROM (` + principalReachSQL(g) + `)`},
 		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
@@ -308,7 +316,8 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 	}
 	q := `SELECT DISTINCT table, partition FROM system.parts
 		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
-			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants'], table)`
+			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
+			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

@@ -205,8 +205,10 @@ func (s *Store) AssetReaders(ctx context.Context, assetID string) ([]Reader, err
 // that a principal can read or write, most occurrences first, from the
 // read index.
 func (s *Store) ReachableAssets(ctx context.Context, principalID string, limit int) ([]Asset, error) {
-	tail := ` WHERE gen = ` + curGen + ` AND occurrences > 0 AND ` + assetsByIDQuery(`SELECT asset_id FROM {db}.idx_grants
-			WHERE gen = `+curGen+` AND holder IN (SELECT holder FROM {db}.idx_holders WHERE gen = `+curGen+` AND principal_id = ?)`) + `
+	// By primary keys all the way: the principal's holders
+	// (idx_holdings), their assets (idx_grants_by_holder), the assets' rows.
+	tail := ` WHERE gen = ` + curGen + ` AND occurrences > 0 AND ` + assetsByIDQuery(`SELECT asset_id FROM {db}.idx_grants_by_holder
+			WHERE gen = `+curGen+` AND holder IN (SELECT holder FROM {db}.idx_holdings WHERE gen = `+curGen+` AND principal_id = ?)`) + `
 		ORDER BY occurrences DESC, loc_rank LIMIT ?`
 	rows, err := s.assetRows(ctx, tail, principalID, limit)
 	if err != nil {
