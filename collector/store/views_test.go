@@ -117,7 +117,7 @@ func TestViewsSameOnFreshAndUpgradedInstall(t *testing.T) {
 	for _, st := range store.SplitStatements(string(legacy)) {
 		require.NoError(t, old.Exec(ctx, st))
 	}
-	viewFixture(t, old) // data stored before the upgrade
+	viewFixture(t, old)                              // data stored before the upgrade
 	before := viewRows(t, old, currentViews[1:5]...) // the views the 11 migrations made
 	_, err = old.Migrate(ctx)
 	require.NoError(t, err)
