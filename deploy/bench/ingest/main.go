@@ -300,14 +300,16 @@ func round(ctx context.Context, c config, log *slog.Logger, r int, recs []wire.R
 	}
 	conn := bareStore.Conn()
 	var cleanup []func()
-	stop = func() {
+	stopAll := func() {
 		for i := len(cleanup) - 1; i >= 0; i-- {
 			cleanup[i]()
 		}
 	}
+	stop = stopAll
 	defer func() {
+		// A failed round returns a nil stop: clean up here with the local.
 		if err != nil {
-			stop()
+			stopAll()
 		}
 	}()
 	cleanup = append(cleanup, func() {
