@@ -134,62 +134,14 @@ func (s *Store) PurgeStaleTokens(ctx context.Context, gen uint32) error {
 	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
 		return err
 	}
-	left, err := s.mergeToGeneration(ctx, gen)
+	left, err := s.mergeFindingsUntil(ctx, "token_gen != ?", "merging re-encrypted findings", gen)
 	if err != nil {
 		return err
 	}
 	if left > 0 {
 		return fmt.Errorf("%d findings still hold tokens of an older key generation after the merge; ClickHouse may have skipped it (disk space?) or a collector wrote meanwhile; stop every collector and run the rotation again", left)
 	}
-	steps := []struct{ what, q string }{
-		{"emptying the token index", `TRUNCATE TABLE {db}.pii_tokens`},
-		{"refilling the token index", `INSERT INTO {db}.pii_tokens (token, host, asset_id, type, scan_id, version)
-			SELECT arrayJoin(tokens) AS token, host, asset_id, type, scan_id, version
-			FROM {db}.pii_findings FINAL`},
-		{"emptying the read index's findings", `TRUNCATE TABLE {db}.idx_findings`},
-		{"marking the read index unbuilt", `TRUNCATE TABLE {db}.idx_builds`},
-	}
-	for _, st := range steps {
-		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {
-			return s.wrap(st.what, err)
-		}
-	}
-	return s.markWrite(ctx)
-}
-
-// mergeToGeneration merges pii_findings until no row at another
-// generation than gen is left on disk, and returns how many are left. An
-// OPTIMIZE FINAL does nothing, without an error, while a background merge
-// of the table is running (18.16 has no optimize_throw_if_noop by
-// default), so it is retried a bounded number of times after the running
-// merges end.
-func (s *Store) mergeToGeneration(ctx context.Context, gen uint32) (uint64, error) {
-	const attempts = 20
-	var left uint64
-	for i := 0; i < attempts; i++ {
-		if err := s.awaitMerges(ctx, "pii_findings"); err != nil {
-			return 0, err
-		}
-		if err := s.long.Exec(ctx, s.sql(`OPTIMIZE TABLE {db}.pii_findings FINAL`)); err != nil {
-			return 0, s.wrap("merging re-encrypted findings", err)
-		}
-		var rows []struct {
-			N uint64 `ch:"n"`
-		}
-		// No FINAL: after the merge no row may be left at another generation.
-		if err := s.long.Select(ctx, &rows, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE token_gen != ?`), gen); err != nil {
-			return 0, s.wrap("checking the re-encrypted findings", err)
-		}
-		if left = rows[0].N; left == 0 {
-			return 0, nil
-		}
-		select {
-		case <-ctx.Done():
-			return left, fmt.Errorf("merging re-encrypted findings: %w", ctx.Err())
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	return left, nil
+	return s.rebuildTokenIndexes(ctx, "1")
 }
 
 // awaitMerges waits until no background merge of table is running.

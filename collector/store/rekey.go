@@ -126,24 +126,27 @@ func (s *Store) PurgeAgentTokens(ctx context.Context) error {
 	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
 		return err
 	}
-	if err := s.long.Exec(ctx, s.sql(`OPTIMIZE TABLE {db}.pii_findings FINAL`)); err != nil {
-		return s.wrap("merging re-keyed findings", err)
+	left, err := s.mergeFindingsUntil(ctx, "tokens_rekeyed = 0", "merging re-keyed findings")
+	if err != nil {
+		return err
 	}
-	var left []struct {
-		N uint64 `ch:"n"`
+	if left > 0 {
+		return fmt.Errorf("%d findings still hold agent-keyed tokens after the merge; ClickHouse may have skipped it (disk space?); restart the collector to retry", left)
 	}
-	// No FINAL: after the merge no row may be left unconverted.
-	if err := s.long.Select(ctx, &left, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE tokens_rekeyed = 0`)); err != nil {
-		return s.wrap("checking the re-keyed findings", err)
-	}
-	if len(left) == 1 && left[0].N > 0 {
-		return fmt.Errorf("%d findings still hold agent-keyed tokens after the merge; ClickHouse may have skipped it (disk space?); restart the collector to retry", left[0].N)
-	}
+	return s.rebuildTokenIndexes(ctx, "tokens_rekeyed = 1")
+}
+
+// rebuildTokenIndexes refills pii_tokens from the current findings that
+// match keep (a fixed SQL condition, never a user value) and empties the
+// read index's findings, marking the index unbuilt so the next read waits
+// for a rebuild: after tokens were rewritten in place, no copy of an old
+// token may stay readable.
+func (s *Store) rebuildTokenIndexes(ctx context.Context, keep string) error {
 	steps := []struct{ what, q string }{
 		{"emptying the token index", `TRUNCATE TABLE {db}.pii_tokens`},
 		{"refilling the token index", `INSERT INTO {db}.pii_tokens (token, host, asset_id, type, scan_id, version)
 			SELECT arrayJoin(tokens) AS token, host, asset_id, type, scan_id, version
-			FROM {db}.pii_findings FINAL WHERE tokens_rekeyed = 1`},
+			FROM {db}.pii_findings FINAL WHERE ` + keep},
 		{"emptying the read index's findings", `TRUNCATE TABLE {db}.idx_findings`},
 		{"marking the read index unbuilt", `TRUNCATE TABLE {db}.idx_builds`},
 	}
@@ -153,6 +156,40 @@ func (s *Store) PurgeAgentTokens(ctx context.Context) error {
 		}
 	}
 	return s.markWrite(ctx)
+}
+
+// mergeFindingsUntil merges pii_findings until no row on disk matches
+// stale (a fixed SQL condition), and returns how many still do. An
+// OPTIMIZE FINAL does nothing, without an error, while a background merge
+// of the table runs, so it is retried a bounded number of times after the
+// running merges end.
+func (s *Store) mergeFindingsUntil(ctx context.Context, stale, what string, args ...any) (uint64, error) {
+	const attempts = 20
+	var left uint64
+	for i := 0; i < attempts; i++ {
+		if err := s.awaitMerges(ctx, "pii_findings"); err != nil {
+			return 0, err
+		}
+		if err := s.long.Exec(ctx, s.sql(`OPTIMIZE TABLE {db}.pii_findings FINAL`)); err != nil {
+			return 0, s.wrap(what, err)
+		}
+		var rows []struct {
+			N uint64 `ch:"n"`
+		}
+		// No FINAL: after the merge no stale row may be left on disk.
+		if err := s.long.Select(ctx, &rows, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE `+stale), args...); err != nil {
+			return 0, s.wrap(what, err)
+		}
+		if left = rows[0].N; left == 0 {
+			return 0, nil
+		}
+		select {
+		case <-ctx.Done():
+			return left, fmt.Errorf("%s: %w", what, ctx.Err())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	return left, nil
 }
 
 // PurgeSetting deletes a setting so that no part of the settings table
