@@ -40,6 +40,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -138,6 +139,9 @@ func (f *flushStats) observe(rows int, d time.Duration, err error) {
 type roundResult struct {
 	bare, coll phase
 	flushes    *flushStats
+	// busyRetries counts batches the collector's admission answered 503
+	// or 429 and the simulated agent sent again.
+	busyRetries *atomic.Int64
 }
 
 func run(ctx context.Context, c config) error {
@@ -205,10 +209,10 @@ func run(ctx context.Context, c config) error {
 		lastBase, lastSecret, lastStop = base, secret, stop
 		results = append(results, res)
 		fl := res.flushes
-		fmt.Printf("  round %d: bare %8.0f rec/s (%.2fs; CPU bench %.2fs, ClickHouse %s)  collector %8.0f rec/s (%.2fs; CPU bench %.2fs, ClickHouse %s; %d flushes of %d rows avg, %.0f ms avg)  ratio %.2f\n",
+		fmt.Printf("  round %d: bare %8.0f rec/s (%.2fs; CPU bench %.2fs, ClickHouse %s)  collector %8.0f rec/s (%.2fs; CPU bench %.2fs, ClickHouse %s; %d flushes of %d rows avg, %.0f ms avg; %d busy retries)  ratio %.2f\n",
 			r+1, res.bare.rate(c.n), res.bare.wall.Seconds(), res.bare.selfCPU.Seconds(), chCPU(c, res.bare),
 			res.coll.rate(c.n), res.coll.wall.Seconds(), res.coll.selfCPU.Seconds(), chCPU(c, res.coll),
-			fl.count, fl.rows/max(fl.count, 1), float64(fl.busy.Milliseconds())/float64(max(fl.count, 1)),
+			fl.count, fl.rows/max(fl.count, 1), float64(fl.busy.Milliseconds())/float64(max(fl.count, 1)), res.busyRetries.Load(),
 			res.coll.rate(c.n)/res.bare.rate(c.n))
 	}
 	if lastStop != nil {
@@ -287,6 +291,7 @@ func encodeBatches(recs []wire.Record, batch int) ([]batchBody, error) {
 func round(ctx context.Context, c config, log *slog.Logger, r int, recs []wire.Record, bodies []batchBody,
 	tlsSrv *tlsserve.Server, client *http.Client) (res roundResult, base, secret string, stop func(), err error) {
 	res.flushes = &flushStats{}
+	res.busyRetries = &atomic.Int64{}
 	suffix := fmt.Sprintf("%d_%d", time.Now().Unix(), r)
 	bareDB, collDB := "bench_bare_"+suffix, "bench_coll_"+suffix
 	bareStore, err := benchrun.OpenStore(ctx, c.addr, bareDB, log)
@@ -387,7 +392,7 @@ func round(ctx context.Context, c config, log *slog.Logger, r int, recs []wire.R
 				go func() {
 					defer wg.Done()
 					for k := a; k < len(bodies); k += len(agents) {
-						if err := post(client, base, agents[a].token, bodies[k]); err != nil {
+						if err := post(client, base, agents[a].token, bodies[k], res.busyRetries); err != nil {
 							errs <- err
 							return
 						}
@@ -537,22 +542,33 @@ func chTime(c config) time.Duration {
 	return d
 }
 
-func post(client *http.Client, base, token string, b batchBody) error {
-	req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/ingest", bytes.NewReader(b.body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/x-ndjson")
-	req.Header.Set("Content-Encoding", "gzip")
-	req.Header.Set("Idempotency-Key", b.key)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
+// post sends one batch as an agent does: a 503 or 429 (the collector's
+// admission: memory budget, in-flight cap, rate) is retried after a short
+// pause with the same Idempotency-Key, so a busy collector slows the bench
+// down instead of failing it. Retries are counted.
+func post(client *http.Client, base, token string, b batchBody, retries *atomic.Int64) error {
+	for attempt := 0; ; attempt++ {
+		req, _ := http.NewRequest(http.MethodPost, base+"/api/v1/ingest", bytes.NewReader(b.body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/x-ndjson")
+		req.Header.Set("Content-Encoding", "gzip")
+		req.Header.Set("Idempotency-Key", b.key)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusOK:
+			return nil
+		case (resp.StatusCode == http.StatusServiceUnavailable || resp.StatusCode == http.StatusTooManyRequests) && attempt < 1000:
+			retries.Add(1)
+			time.Sleep(time.Duration(20+attempt%5*20) * time.Millisecond)
+		default:
+			return fmt.Errorf("ingest: %s: %s", resp.Status, body)
+		}
 	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("ingest: %s: %s", resp.Status, body)
-	}
-	return nil
 }
 
 // enrollCmd enrolls with the secret in the environment, as the README says.
