@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"sort"
-	"time"
 )
 
 // ScanChange is one scanner on one agent: its latest finished scan and the
@@ -37,9 +36,7 @@ func (s *Store) ScanChanges(ctx context.Context) ([]ScanChange, error) {
 	}
 	var out []ScanChange
 	for _, r := range rows {
-		sum := scanRow{AgentID: r.AgentID, Scanner: r.Scanner, ScanID: r.ScanID, Source: r.Source, Status: r.Status,
-			StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, StatKeys: r.StatKeys, StatValues: r.StatValues,
-			ErrorCount: r.ErrorCount}.summary()
+		sum := r.summary()
 		if n := len(out); n > 0 && out[n-1].AgentID == r.AgentID && out[n-1].Scanner == r.Scanner {
 			out[n-1].Previous = &sum
 			continue
@@ -53,17 +50,9 @@ func (s *Store) ScanChanges(ctx context.Context) ([]ScanChange, error) {
 	return out, nil
 }
 
-// scanPairRow is one of the two latest scans of a scanner.
+// scanPairRow is one of the two latest scans of a scanner: a latest-scan
+// row (its messages not read) with the agent's host.
 type scanPairRow struct {
-	AgentID    string    `ch:"agent_id"`
-	Host       string    `ch:"host"`
-	Scanner    string    `ch:"scanner"`
-	ScanID     string    `ch:"scan_id"`
-	Source     string    `ch:"source"`
-	Status     string    `ch:"status"`
-	StartedAt  time.Time `ch:"started_at"`
-	FinishedAt time.Time `ch:"finished_at"`
-	StatKeys   []string  `ch:"stat_keys"`
-	StatValues []int64   `ch:"stat_values"`
-	ErrorCount uint64    `ch:"error_count"`
+	scanRow
+	Host string `ch:"host"`
 }
