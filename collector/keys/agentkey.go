@@ -42,15 +42,7 @@ type AgentKeyOptions struct {
 }
 
 func (o *AgentKeyOptions) defaults() {
-	if o.Path == "" {
-		o.Path = DefaultPath
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	fillDefaults(&o.Path, &o.Logger, &o.Now)
 	if o.LeaseGrace == 0 {
 		o.LeaseGrace = DefaultLeaseGrace
 	}

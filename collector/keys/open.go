@@ -77,19 +77,25 @@ type Options struct {
 // Several collectors on one database must share one key file: create it
 // on one (start it once) and copy it, mode 0600, to the others before
 // starting them. A collector whose file does not match refuses to start.
+// fillDefaults sets what every key operation's options default to: the
+// default key file, slog's default logger and the wall clock.
+func fillDefaults(path *string, log **slog.Logger, now *func() time.Time) {
+	if *path == "" {
+		*path = DefaultPath
+	}
+	if *log == nil {
+		*log = slog.Default()
+	}
+	if *now == nil {
+		*now = time.Now
+	}
+}
+
 // Stop every collector of an older version before the first start of this
 // one: an old collector would put K1 back into the settings table and
 // store agent-keyed tokens.
 func Open(ctx context.Context, o Options) (*Keys, error) {
-	if o.Path == "" {
-		o.Path = DefaultPath
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	fillDefaults(&o.Path, &o.Logger, &o.Now)
 	legacy, err := optSetting(ctx, o.Store, LegacyTokenKeySetting)
 	if err != nil {
 		return nil, err

@@ -59,15 +59,7 @@ type RotateResult struct {
 // Other collector hosts need a copy of the rewritten key file before they
 // start: theirs lacks the new generation, and they refuse to start.
 func Rotate(ctx context.Context, o RotateOptions) (RotateResult, error) {
-	if o.Path == "" {
-		o.Path = DefaultPath
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	fillDefaults(&o.Path, &o.Logger, &o.Now)
 	if o.LeaseGrace == 0 {
 		o.LeaseGrace = DefaultLeaseGrace
 	}
