@@ -684,7 +684,18 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 		}, check: ".history table", want: "ticket SEC-12"},
 		{hash: "reviews", wait: "#campaigns-h", check: "#campaigns-h ~ *", want: "Q4 files"},
 		{hash: "reviews/" + camp.CampaignID, wait: "#review-progress", check: "#review-progress", want: fmt.Sprintf("%d pending", camp.Items)},
-		{hash: "admin", wait: "#tokens-h ~ div table", check: "#fleet-h ~ *", want: ""},
+		{hash: "policies", wait: "#policy-dry-run", steps: []chromedp.Action[chromedp.Void]{
+			// A dry run of a policy for every agent reaches the one agent;
+			// the policy saved is for labels no agent has, so the running
+			// agent keeps scanning what the other pages check.
+			chromedp.SetValue(chromedp.CSS(`main input[name="id"]`), "web-srv"),
+			chromedp.Click(chromedp.CSS("#policy-dry-run")),
+			poll(`[...document.querySelectorAll('main caption')].some(c => c.textContent.includes('reaches 1 agent'))`),
+			chromedp.SetValue(chromedp.CSS(`main input[name="selector"]`), "role=db"),
+			chromedp.Click(chromedp.CSS("#policy-save")),
+			poll(`[...document.querySelectorAll('main td')].some(td => td.textContent === 'web-srv')`),
+		}, check: "main", want: "role=db"},
+		{hash: "admin", wait: "#tokens-h ~ div table", check: "#fleet-h ~ *", want: "Scan now"},
 	} {
 		t.Run(p.hash, func(t *testing.T) {
 			var got string
@@ -707,6 +718,19 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			checkA11y(t, ctx, axe, p.hash)
 		})
 	}
+
+	// The policy saved from the page is what the API serves.
+	var pols struct {
+		Items []struct {
+			ID       string            `json:"id"`
+			Selector map[string]string `json:"selector"`
+			Revision int               `json:"revision"`
+		} `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/policies", &pols))
+	require.Len(t, pols.Items, 1)
+	require.Equal(t, "web-srv", pols.Items[0].ID)
+	require.Equal(t, map[string]string{"role": "db"}, pols.Items[0].Selector)
 
 	// Every resource the pages loaded came from the collector.
 	var urls []string

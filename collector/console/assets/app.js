@@ -19,6 +19,7 @@ const menu = [
   ['reviews', 'Access reviews', ['admin', 'security', 'reviewer']],
   ['impact', 'Breach impact', ['admin', 'security', 'privacy']],
   ['risk', 'Risk register', ['admin', 'security']],
+  ['policies', 'Fleet policies', ['admin', 'security']],
   ['admin', 'Fleet, tokens, audit', ['admin']],
 ];
 

@@ -536,6 +536,16 @@ async function admin(view, _arg, ctx) {
         { label: 'OS', get: a => a.os }, { label: 'Version', get: a => a.version }, { label: 'Last seen', get: a => fmtTime(a.last_seen) },
         { label: 'Stale', get: a => a.stale ? h('span', { class: 'tag bad' }, 'stale') : 'no' },
         { label: 'Latest scans', get: a => tags((a.scans || []).map(s => `${s.scanner}: ${s.status}`)) },
+        { label: 'Labels', get: a => tags(Object.entries(a.labels || {}).map(([k, v]) => `${k}=${v}`)) },
+        { label: 'Policy', get: a => !a.policy ? '—' : a.policy.rejected_reason
+          ? h('span', { class: 'tag bad', title: a.policy.rejected_reason }, 'refused: ' + a.policy.rejected_reason)
+          : `${a.policy.revisions || 'none'} since ${fmtTime(a.policy.applied_at)}` + ((a.policy.conflicts || []).length ? ` (pinned: ${a.policy.conflicts.join(', ')})` : '') },
+        { label: '', get: a => h('button', { type: 'button', class: 'secondary', onclick: async ev => {
+          try {
+            await api('POST', '/api/v1/commands/scan', { agent_id: a.agent_id });
+            ev.target.replaceWith(h('span', { role: 'status' }, 'scan requested'));
+          } catch (e) { fleet.append(errorBox(e)); }
+        } }, 'Scan now') },
       ], r.items, 'No agent has enrolled.'));
     }),
     show(tokens, () => tokenSection(tokens, ctx)),
@@ -585,7 +595,80 @@ async function tokenSection(box, ctx) {
   await draw();
 }
 
+// ---------- Fleet policies ----------
+// selectorText and parseSelector move a label selector between
+// {"role":"web"} and "role=web, env=prod".
+function selectorText(sel) { return Object.entries(sel || {}).map(([k, v]) => `${k}=${v}`).join(', '); }
+function parseSelector(text) {
+  const out = {};
+  for (const part of text.split(',').map(x => x.trim()).filter(Boolean)) {
+    const i = part.indexOf('=');
+    if (i <= 0) throw new Error(`selector: "${part}" is not key=value`);
+    out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+  }
+  return out;
+}
+
+async function policies(view, _arg, ctx) {
+  view.append(h('h1', {}, 'Fleet policies'));
+  const msg = h('div', { 'aria-live': 'polite' });
+  const result = h('div', { 'aria-live': 'polite' });
+  const list = h('div', {});
+  const form = h('form', { class: 'filters', 'aria-label': 'Policy', onsubmit: ev => ev.preventDefault() },
+    h('strong', {}, 'Create or change a policy'),
+    field('Id', h('input', { name: 'id', required: true, size: 16, pattern: '[a-z0-9][a-z0-9_-]{0,62}' })),
+    field('Description', h('input', { name: 'description', size: 24 })),
+    field('Agents with labels (k=v, …)', h('input', { name: 'selector', size: 20 })),
+    field('Priority', h('input', { name: 'priority', type: 'number', value: '0', size: 4 })),
+    field('Settings (JSON, shaped like agent.yaml\'s scans section)', h('textarea', { name: 'settings', rows: 6, cols: 48, spellcheck: 'false' }, '{"fs": {"enabled": true, "paths": ["/srv"]}}')));
+  const input = () => {
+    const f = formValues(form);
+    let settings;
+    try { settings = JSON.parse(f.settings || '{}'); } catch (e) { throw new Error('settings: not JSON: ' + e.message); }
+    return { id: f.id, description: f.description, selector: parseSelector(f.selector), priority: Number(f.priority || 0), settings };
+  };
+  const exists = id => (ctx.policies || []).some(p => p.id === id && !p.deleted);
+  const dry = h('button', { type: 'button', id: 'policy-dry-run', onclick: async () => {
+    try {
+      const r = await api('POST', '/api/v1/policies/dry-run', { policy: input() });
+      fill(result, table(`This change reaches ${num(r.agents.length)} agent(s)`, [
+        { label: 'Agent', get: a => a.hostname || a.agent_id },
+        { label: 'What changes', get: a => a.changes.length ? tags(a.changes.map(c => `${c.field}: ${c.before || '—'} → ${c.after || '—'}`)) : 'nothing' },
+      ], r.agents, 'No agent matches.'));
+      fill(msg);
+    } catch (e) { fill(msg, errorBox(e)); }
+  } }, 'Dry run');
+  const save = h('button', { type: 'button', id: 'policy-save', onclick: async () => {
+    try {
+      const p = input();
+      const r = exists(p.id) ? await api('PUT', '/api/v1/policies/' + encodeURIComponent(p.id), p) : await api('POST', '/api/v1/policies', p);
+      fill(msg, h('p', { class: 'notice', role: 'status' }, `Policy ${r.id} saved as revision ${r.revision}.`));
+      await draw();
+    } catch (e) { fill(msg, errorBox(e)); }
+  } }, 'Save');
+  form.append(dry, save);
+  const draw = async () => {
+    const r = await api('GET', '/api/v1/policies');
+    if (!ctx.current()) return;
+    ctx.policies = r.items;
+    fill(list, table('Live policies, in merge order', [
+      { label: 'Id', get: p => h('span', { class: 'mono' }, p.id) }, { label: 'Description', get: p => p.description || '—' },
+      { label: 'Agents with labels', get: p => selectorText(p.selector) || 'every agent' },
+      { label: 'Priority', get: p => String(p.priority), num: true }, { label: 'Revision', get: p => String(p.revision), num: true },
+      { label: 'Settings', get: p => h('code', {}, JSON.stringify(p.settings)) },
+      { label: 'Changed', get: p => `${fmtTime(p.changed_at)} by ${p.changed_by || '—'}` },
+      { label: '', get: p => h('button', { type: 'button', class: 'secondary', onclick: () => {
+        form.elements.id.value = p.id; form.elements.description.value = p.description;
+        form.elements.selector.value = selectorText(p.selector); form.elements.priority.value = String(p.priority);
+        form.elements.settings.value = JSON.stringify(p.settings, null, 2);
+      } }, 'Edit') },
+    ], r.items, 'No policy: agents run their agent.yaml.'));
+  };
+  view.append(form, msg, result, list);
+  await draw();
+}
+
 export const pages = {
-  overview, assets, subjects, identities, reviews, impact, risk, admin,
+  overview, assets, subjects, identities, reviews, impact, risk, admin, policies,
   principals: (view, id, ctx) => id ? principalPage(view, id) : identities(view, '', ctx),
 };
