@@ -203,12 +203,16 @@ func (p *poller) once(ctx context.Context) {
 		}
 	}
 	var started []policy.CommandReport
+	// A scan can finish before this report is sent: its "done" waits for
+	// the "running" below, so the collector never sees them reversed.
+	reported := make(chan struct{})
+	defer close(reported)
 	for _, cmd := range eff.Commands {
 		if p.seen[cmd.ID] {
 			continue
 		}
 		p.seen[cmd.ID] = true
-		if msg := p.dispatch(ctx, cmd); msg != "" {
+		if msg := p.dispatch(ctx, cmd, reported); msg != "" {
 			started = append(started, policy.CommandReport{ID: cmd.ID, Status: "failed", Message: msg})
 			continue
 		}
@@ -220,8 +224,9 @@ func (p *poller) once(ctx context.Context) {
 
 // dispatch hands a command to the schedulers of its scanners (all
 // enabled ones when it names none); the outcome is reported when every
-// scan has run. It returns why it cannot run, or "".
-func (p *poller) dispatch(ctx context.Context, cmd policy.Command) string {
+// scan has run, after reported is closed. It returns why it cannot run,
+// or "".
+func (p *poller) dispatch(ctx context.Context, cmd policy.Command, reported <-chan struct{}) string {
 	if cmd.Action != "scan" {
 		return fmt.Sprintf("unknown action %q (this agent knows scan)", cmd.Action)
 	}
@@ -268,6 +273,7 @@ func (p *poller) dispatch(ctx context.Context, cmd policy.Command) string {
 				rep.Status, rep.Message = "failed", strings.Join(problem, "; ")
 			}
 			go func() {
+				<-reported
 				p.send(context.WithoutCancel(ctx), policy.Report{Commands: []policy.CommandReport{rep}})
 			}()
 		}}

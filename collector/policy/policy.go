@@ -399,6 +399,9 @@ func (s *Service) Record(ctx context.Context, agentID string, r Report) error {
 		default:
 			return fmt.Errorf("%w: commands.status: must be running, done or failed", ErrInvalid)
 		}
+		if cr.Status == StatusRunning && (c.Status == StatusDone || c.Status == StatusFailed) {
+			continue // a late "running": the outcome is already known
+		}
 		c.Status, c.ScanID, c.Message, c.UpdatedAt = cr.Status, cr.ScanID, clip(cr.Message, 512), now
 		upd = append(upd, c)
 	}

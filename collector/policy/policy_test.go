@@ -149,4 +149,11 @@ func TestPolicies(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "done", cmds[0].Status)
 	require.Equal(t, "scan-1", cmds[0].ScanID)
+
+	// A "running" that arrives after the outcome does not undo it.
+	require.NoError(t, svc.Record(ctx, "a-web", policy.Report{Commands: []policy.CommandReport{{ID: cs[0].ID, Status: "running"}}}))
+	cmds, err = st.Commands(ctx, "a-web", 10)
+	require.NoError(t, err)
+	require.Equal(t, "done", cmds[0].Status, "a late running report is ignored")
+	require.Equal(t, "scan-1", cmds[0].ScanID)
 }
