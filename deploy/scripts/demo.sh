@@ -104,6 +104,7 @@ cat <<TXT
 
 Sightline is running.
   API:          $api   (OpenAPI: $api/api/v1/openapi.json)
+  console:      $api/   (trust the CA in your browser, or accept it, then paste the admin token)
   CA:           $work/pki/ca.pem   (curl --cacert it, or export CURL_CA_BUNDLE=$work/pki/ca.pem)
   admin token:  $admin_token
   logs:         $work/collector.log  $work/agent.log
