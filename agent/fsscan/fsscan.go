@@ -104,6 +104,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, errors.New("fsscan: Detector and Tokenizer are required")
 	}
 	o = o.withDefaults()
+	if o.Root != "" && o.Root != "/" {
+		// Resolved once: systemPath runs for every file the walk sees.
+		root, err := filepath.Abs(o.Root)
+		if err != nil {
+			return nil, fmt.Errorf("fsscan: root %q: %w", o.Root, err)
+		}
+		o.Root = root
+	}
 	if o.Host == "" {
 		o.Host, _ = os.Hostname()
 	}
@@ -275,25 +283,17 @@ func (o Options) realPath(p string) (string, error) {
 	if o.Root == "" || o.Root == "/" {
 		return filepath.Abs(p)
 	}
-	root, err := filepath.Abs(o.Root)
-	if err != nil {
-		return "", err
-	}
 	// Join cleans "..": a configured path cannot climb out of Root.
-	return filepath.Join(root, filepath.Join("/", p)), nil
+	return filepath.Join(o.Root, filepath.Join("/", p)), nil
 }
 
 // systemPath is the path the system knows a file read at p by: p without
-// the Root prefix.
+// the Root prefix (Scan has made Root absolute).
 func (o Options) systemPath(p string) string {
 	if o.Root == "" || o.Root == "/" {
 		return p
 	}
-	root, err := filepath.Abs(o.Root)
-	if err != nil {
-		return p
-	}
-	rel, err := filepath.Rel(root, p)
+	rel, err := filepath.Rel(o.Root, p)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, "../") {
 		return p
 	}

@@ -189,7 +189,7 @@ func (s *Server) routes(e *gin.Engine) {
 	// their own items and see nothing else.
 	reviews := v1.Group("/reviews")
 	reviews.POST("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.fresh, h(s.createCampaign))
-	reviews.GET("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), h(s.campaigns))
+	reviews.GET("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaigns))
 	reviews.GET("/:id", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaignStatus))
 	reviews.GET("/:id/items", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaignItems))
 	reviews.POST("/:id/items/:item/decision", s.requireRole(auth.RoleAdmin, auth.RoleReviewer), s.audit, h(s.decideItem))

@@ -402,7 +402,7 @@ func (s *Service) Record(ctx context.Context, agentID string, r Report) error {
 		if cr.Status == StatusRunning && (c.Status == StatusDone || c.Status == StatusFailed) {
 			continue // a late "running": the outcome is already known
 		}
-		c.Status, c.ScanID, c.Message, c.UpdatedAt = cr.Status, cr.ScanID, clip(cr.Message, 512), now
+		c.Status, c.ScanID, c.Message, c.UpdatedAt = cr.Status, clip(cr.ScanID, 1024), clip(cr.Message, 512), now
 		upd = append(upd, c)
 	}
 	return s.o.Store.PutCommands(ctx, upd)
