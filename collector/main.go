@@ -36,6 +36,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/collector/tlsserve"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
+	"github.com/sightline-dev/sightline/internal/gctune"
 	"github.com/sightline-dev/sightline/internal/version"
 )
 
@@ -275,6 +276,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 	}
 
+	log.Info("garbage collector", "settings", gctune.Apply(c.GC()).String())
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	// The lease comes before the keys: a key rotation refuses to run while

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/internal/config"
+	"github.com/sightline-dev/sightline/internal/gctune"
 )
 
 // Config is the collector's configuration file.
@@ -47,6 +48,27 @@ type Config struct {
 	// Console and OIDC: the web console and its single sign-on (console.go).
 	Console Console `yaml:"console"`
 	OIDC    OIDC    `yaml:"oidc"`
+	// Runtime tunes Go's garbage collector (internal/gctune).
+	Runtime Runtime `yaml:"runtime"`
+}
+
+// Runtime holds the garbage collector's settings; GOGC and GOMEMLIMIT in
+// the environment win over both.
+type Runtime struct {
+	// GCPercent is Go's GC target (GOGC). 200 collects half as often as
+	// Go's default, for about a tenth less CPU per ingested record.
+	GCPercent int `yaml:"gc_percent"`
+	// MemoryLimitBytes is the soft memory limit (GOMEMLIMIT). 0: 90% of
+	// the cgroup's limit under one (a container, a systemd MemoryMax),
+	// else 3.5 times ingest.memory_budget_bytes (896 MiB by default): the
+	// decoded rows the budget admits, their insert buffers and the rest.
+	MemoryLimitBytes int64 `yaml:"memory_limit_bytes"`
+}
+
+// GC is the garbage collector's settings as gctune.Apply takes them.
+func (c Config) GC() gctune.Options {
+	return gctune.Options{Percent: c.Runtime.GCPercent, LimitBytes: c.Runtime.MemoryLimitBytes,
+		FallbackLimitBytes: c.Ingest.MemoryBudgetBytes / 2 * 7}
 }
 
 // Subjects bounds subject search.
@@ -198,6 +220,7 @@ func Default() Config {
 		StaleAfter:      90 * 24 * time.Hour,
 		KeyFile:         "/var/lib/sightline-collector/keys.json",
 		Subjects:        Subjects{MaxIdentifiersPerHour: 1000},
+		Runtime:         Runtime{GCPercent: 200},
 		Console:         Console{SessionTTL: 8 * time.Hour, IdleTimeout: time.Hour, MaxSessions: 10000},
 	}
 }
@@ -283,6 +306,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("key_file: must be the path of the collector's key file, such as /var/lib/sightline-collector/keys.json")
 	case c.Subjects.MaxIdentifiersPerHour <= 0:
 		return fmt.Errorf("subjects.max_identifiers_per_hour: must be positive, such as 1000")
+	case c.Runtime.GCPercent < 0 || c.Runtime.MemoryLimitBytes < 0:
+		return fmt.Errorf("runtime.gc_percent and runtime.memory_limit_bytes: must not be negative (0: Go's default / automatic)")
+	case c.Runtime.MemoryLimitBytes > 0 && c.Runtime.MemoryLimitBytes < 64<<20:
+		return fmt.Errorf("runtime.memory_limit_bytes: must be 0 (automatic) or at least 67108864 (64 MiB)")
 	case c.Ingest.MaxPendingRows < c.Ingest.BatchRows:
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}

@@ -197,3 +197,50 @@ func BenchmarkDecodeStdlib(b *testing.B) {
 		}
 	}
 }
+
+// FuzzDecoderAgreesWithStdlib holds the fast decoder to encoding/json's
+// reading of a line: whatever Decode accepts, encoding/json accepts too,
+// into the same record, so the speed never changes what a batch means.
+func FuzzDecoderAgreesWithStdlib(f *testing.F) {
+	recs := validRecords()
+	for i := range recs {
+		line, err := Marshal(&recs[i])
+		require.NoError(f, err)
+		f.Add(line)
+	}
+	f.Add([]byte(`{"kind":"pii","KIND":"asset","source":"fs","scan_id":"s","observed_at":"2026-11-01T10:00:00Z"}`))
+	f.Add([]byte("{\"kind\":\"asset\",\"source\":\"fs\",\"scan_id\":\"s\",\"observed_at\":\"2026-11-01T10:00:00Z\",\"location\":\"\xff\xfe\",\"asset_id\":\"a\"}"))
+	f.Add([]byte(`{"kind":"asset","source":"fs","scan_id":"s\u0000","observed_at":"2026-11-01T10:00:00Z","size":1e2}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		if bytes.IndexByte(line, '\n') >= 0 {
+			return // one line; the line splitting is FuzzDecode's
+		}
+		var fast Record
+		if err := NewDecoder(bytes.NewReader(line)).Decode(&fast); err != nil {
+			return
+		}
+		var std Record
+		require.NoError(t, json.Unmarshal(bytes.TrimSpace(line), &std), "the fast decoder accepted a line encoding/json refuses")
+		require.Equal(t, std, fast)
+	})
+}
+
+func TestDecoderAgreesWithStdlibOnEdges(t *testing.T) {
+	base := `"source":"fs","scan_id":"s","observed_at":"2026-11-01T10:00:00Z","asset_id":"a","asset_type":"file"`
+	for _, line := range []string{
+		`{"kind":"asset",` + base + `,"location":"file:///x"}`,
+		// encoding/json matches keys case-insensitively and keeps the last of duplicates.
+		`{"KIND":"asset",` + base + `,"Location":"file:///x","location":"file:///y"}`,
+		// invalid UTF-8 becomes U+FFFD, as in encoding/json.
+		"{\"kind\":\"asset\"," + base + ",\"location\":\"file:///\xff\"}",
+		`{"kind":"asset",` + base + `,"location":"file:///\u00e9\ud83d\ude00"}`,
+		`{"kind":"asset",` + base + `,"location":"file:///x","attributes":{"a":"1","a":"2"}}`,
+	} {
+		t.Run(line, func(t *testing.T) {
+			var fast, std Record
+			require.NoError(t, NewDecoder(strings.NewReader(line)).Decode(&fast))
+			require.NoError(t, json.Unmarshal([]byte(line), &std))
+			require.Equal(t, std, fast)
+		})
+	}
+}

@@ -47,10 +47,12 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
+	collectorconfig "github.com/sightline-dev/sightline/collector/config"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/tlsserve"
 	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
+	"github.com/sightline-dev/sightline/internal/gctune"
 	"github.com/sightline-dev/sightline/internal/testpki"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -153,6 +155,9 @@ func run(ctx context.Context, c config) error {
 		}
 		c.clickhousePID = pid
 	}
+	// The collector's garbage collector settings, as `serve` applies them
+	// from a default collector.yaml (both phases run in this process).
+	fmt.Printf("  garbage collector: %s\n", gctune.Apply(collectorconfig.Default().GC()))
 	recs := records(c.n)
 	bodies, err := encodeBatches(recs, c.batch)
 	if err != nil {
