@@ -12,13 +12,27 @@ type FieldDetector interface {
 	DetectField(field, text []byte, emit func(Match))
 }
 
-type fieldKind uint8
+type fieldKind uint32
 
 const (
 	fieldSSN fieldKind = 1 << iota
 	fieldPhone
 	fieldBirth
 	fieldNotPersonal
+	// Named for a type found from structure (keyvalue.go).
+	fieldName
+	fieldAddress
+	fieldPassword
+	fieldMRN
+	fieldDiagnosis
+	fieldAzureKey
+	fieldGCPKeyID
+	// Named for a national id (ids.go).
+	fieldTaxID
+	fieldBSN
+	fieldAadhaar
+	fieldPassport
+	fieldOtherID
 )
 
 // notPersonalWords name fields whose values are identifiers, amounts,
@@ -54,6 +68,7 @@ func classifyField(name []byte) fieldKind {
 	if has(birthStems) {
 		k |= fieldBirth
 	}
+	k |= keyKind(name)
 	if k == 0 && has(notPersonalWords) {
 		k |= fieldNotPersonal
 	}
@@ -63,7 +78,16 @@ func classifyField(name []byte) fieldKind {
 // DetectField detects in one field's value with its name as context.
 func (defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 	s := scanner{text: text, emit: emit, lastDOB: -1, field: classifyField(field)}
+	if s.field&idKinds != 0 {
+		// An id under its own field may be written with any separators
+		// and in lower case (12.345.678-z, 1 85 12 76 451 089 46).
+		var cb [40]byte
+		if c, ok := compactID(text, cb[:0]); ok {
+			s.text = c
+		}
+	}
 	s.run()
+	s.fieldValue(text)
 	if s.field&fieldBirth != 0 && s.lastDOB < 0 {
 		// The field says what the date is: the first date in the value.
 		for k := 0; k < len(text); k++ {

@@ -27,6 +27,23 @@ func TestPrecisionRecall(t *testing.T) {
 	}
 }
 
+// TestPrecisionRecallAllTypes is the same gate over every type, the
+// "Next" ones and token credentials included, with their decoys.
+func TestPrecisionRecallAllTypes(t *testing.T) {
+	scores := Evaluate(pii.NewDefault(), GenerateTypes(2, 40, 1500, AllTypes))
+	Print(os.Stdout, scores)
+	types := map[string]bool{}
+	for _, s := range scores {
+		types[s.Type] = true
+		require.GreaterOrEqual(t, s.Precision(), 0.97, "%s precision (TP %d, FP %d)", s.Type, s.TP, s.FP)
+		require.GreaterOrEqual(t, s.Recall(), 0.97, "%s recall (TP %d, FN %d)", s.Type, s.TP, s.FN)
+		require.Greater(t, s.TP, 100, "%s: too few examples to measure", s.Type)
+	}
+	for _, typ := range AllTypes {
+		require.True(t, types[typ], "no %s in the corpus", typ)
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	a, b := Generate(7, 2, 50), Generate(7, 2, 50)
 	require.Equal(t, a, b)
