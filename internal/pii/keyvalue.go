@@ -29,7 +29,7 @@ var keyRules = func() []keyRule {
 	// A bare "name" (or nom, nombre, nome, naam) is not enough: packages,
 	// hosts, products and files have names too.
 	add(fieldName, "firstname", "lastname", "surname", "fullname", "givenname", "familyname", "middlename", "maidenname",
-		"forename", "forenames", "vorname", "nachname", "familienname", "vollername", "prenom", "nomdefamille",
+		"forename", "vorname", "nachname", "familienname", "vollername", "prenom", "nomdefamille",
 		"nomcomplet", "apellido", "apellidos", "nombrecompleto", "nombreyapellidos", "cognome", "nomecompleto", "voornaam",
 		"achternaam", "volledigenaam", "customername", "clientname", "patientname", "employeename", "contactname",
 		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente")
@@ -69,23 +69,69 @@ const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fiel
 // idKinds are the kinds of national id fields.
 const idKinds = fieldTaxID | fieldBSN | fieldAadhaar | fieldPassport | fieldOtherID
 
-// keySuffix2 marks the last two characters of a key with a value kind: the
-// pass's quick reject at every ':' and '=' (bytes=, build=, level=).
-var keySuffix2 = func() (t [36 * 36]bool) {
+// keySuffix3 is a bitset of the last three characters (a letter, digit or
+// boundary each) of the keys with a value kind: the pass's quick reject at
+// every ':' and '=' (bytes=, build=, user=, level=), one lookup.
+var keySuffix3 = func() (t [37*37*37/8 + 1]byte) {
 	for _, r := range keyRules {
-		if r.kind&keyValueKinds != 0 && len(r.suffix) >= 2 {
-			t[alnumIndex(r.suffix[len(r.suffix)-2])*36+alnumIndex(r.suffix[len(r.suffix)-1])] = true
+		if r.kind&keyValueKinds == 0 {
+			continue
+		}
+		w := r.suffix
+		for a := 0; a <= 36; a++ {
+			if len(w) >= 3 {
+				a = alnumIndex(w[len(w)-3])
+			}
+			x := suffix3(a, alnumIndex(w[len(w)-2]), alnumIndex(w[len(w)-1]))
+			t[x/8] |= 1 << (x % 8)
+			if len(w) >= 3 {
+				break
+			}
 		}
 	}
 	return t
 }()
 
-// alnumIndex maps a lower-case letter or digit to 0..35.
-func alnumIndex(c byte) int {
-	if isDigit(c) {
-		return int(c-'0') + 26
+// maybeKey is the quick reject: whether the key ending at k (its last
+// three letters or digits, separators skipped) may have a value kind.
+func maybeKey(text []byte, k int) bool {
+	var c [3]int
+	n := 0
+	for j := k - 1; j >= 0 && k-j <= 8 && n < 3; j-- {
+		b := text[j]
+		switch {
+		case b >= 0x80:
+			return true // a Latin-1 letter (contraseña): the full check
+		case alnumTable[b]:
+			c[n] = alnumIndex(b)
+			n++
+		case b == '_' || b == '-' || b == '.' || b == ' ':
+		default:
+			j = -1
+		}
 	}
-	return int(c - 'a')
+	if n < 2 {
+		return false
+	}
+	if n == 2 {
+		c[2] = 36
+	}
+	x := suffix3(c[2], c[1], c[0])
+	return keySuffix3[x/8]&(1<<(x%8)) != 0
+}
+
+func suffix3(a, b, c int) int { return (a*37+b)*37 + c }
+
+// alnumIndex maps a letter (either case) or digit to 0..35 and anything
+// else to 36, a boundary.
+func alnumIndex(c byte) int {
+	switch {
+	case isDigit(c):
+		return int(c-'0') + 26
+	case isAlpha(c):
+		return int(lower(c) - 'a')
+	}
+	return 36
 }
 
 // latin1Fold maps the second byte of a UTF-8 Latin-1 letter (after 0xC3)
@@ -187,12 +233,7 @@ func (s *scanner) keyValueAt(i int) int {
 	if k > 0 && (text[k-1] == '"' || text[k-1] == '\'') {
 		k--
 	}
-	if k < 2 || !alnumTable[text[k-1]] || !(alnumTable[text[k-2]] || text[k-2] >= 0x80) {
-		return i + 1
-	}
-	// (A key ending in a Latin-1 letter and one ASCII letter, contraseña,
-	// dirección, goes on to the full check.)
-	if text[k-2] < 0x80 && !keySuffix2[alnumIndex(lower(text[k-2]))*36+alnumIndex(lower(text[k-1]))] {
+	if k < 2 || !alnumTable[text[k-1]] || !maybeKey(text, k) {
 		return i + 1
 	}
 	next := byte(0)
@@ -390,7 +431,7 @@ func validPassword(p []byte) bool {
 	return true
 }
 
-// normPersonName accepts 1–5 words of letters (any script; inner '-', '\''
+// normPersonName accepts 1–5 words of letters (any script; inner '-', '\”
 // and '.' for initials) with at least two letters in all, and returns it
 // lower-cased (ASCII) with single spaces.
 func normPersonName(v []byte, dst []byte) ([]byte, bool) {

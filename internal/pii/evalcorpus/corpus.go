@@ -51,7 +51,9 @@ var AllTypes = append(append([]string(nil), RequiredTypes...), NextTypes...)
 
 // Generate returns docs documents of about lines lines each holding the
 // required types.
-func Generate(seed uint64, docs, lines int) []Doc { return GenerateTypes(seed, docs, lines, RequiredTypes) }
+func Generate(seed uint64, docs, lines int) []Doc {
+	return GenerateTypes(seed, docs, lines, RequiredTypes)
+}
 
 // GenerateTypes returns docs documents of about lines lines each holding
 // values of types (from AllTypes), and decoys for them.
