@@ -116,6 +116,8 @@ func TestDetectFieldNext(t *testing.T) {
 		{"icd_code", "not a code", nil},
 		{"bsn", "1112.22.333", []found{{"nl_bsn", "*******33", High, 1}}},
 		{"dni", "12.345.678-z", []found{{"es_dni", "********Z", High, 1}}},
+		{"dni", "12345678-Z", []found{{"es_dni", "********Z", High, 1}}}, // once, not again compacted
+		{"passport", "contact a@example.com", []found{{"email", "a***@e***.com", High, 1}}},
 		{"codice_fiscale", "rssmra85t10a562s", []found{{"it_fiscal_code", "***************S", High, 1}}},
 		{"steuer_id", "86 095 742 719", []found{{"de_tax_id", "*********19", High, 1}}},
 		{"aadhaar", "2341-2341-2346", []found{{"in_aadhaar", "XXXX XXXX 2346", High, 1}}},
