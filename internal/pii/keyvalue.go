@@ -95,6 +95,14 @@ var keySuffix3 = func() (t [37*37*37/8 + 1]byte) {
 // maybeKey is the quick reject: whether the key ending at k (its last
 // three letters or digits, separators skipped) may have a value kind.
 func maybeKey(text []byte, k int) bool {
+	if k >= 3 {
+		// The common case, three letters (bytes=, level=): one lookup.
+		a, b, c := alnumIdx[text[k-3]], alnumIdx[text[k-2]], alnumIdx[text[k-1]]
+		if a|b|c < 36 || (a == 36 && b < 36 && c < 36 && text[k-3] < 0x80 && text[k-3] != '_' && text[k-3] != '-' && text[k-3] != '.' && text[k-3] != ' ') {
+			x := suffix3(int(a), int(b), int(c))
+			return keySuffix3[x/8]&(1<<(x%8)) != 0
+		}
+	}
 	var c [3]int
 	n := 0
 	for j := k - 1; j >= 0 && k-j <= 8 && n < 3; j-- {
@@ -124,15 +132,21 @@ func suffix3(a, b, c int) int { return (a*37+b)*37 + c }
 
 // alnumIndex maps a letter (either case) or digit to 0..35 and anything
 // else to 36, a boundary.
-func alnumIndex(c byte) int {
-	switch {
-	case isDigit(c):
-		return int(c-'0') + 26
-	case isAlpha(c):
-		return int(lower(c) - 'a')
+func alnumIndex(c byte) int { return int(alnumIdx[c]) }
+
+var alnumIdx = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch b := byte(c); {
+		case isDigit(b):
+			t[c] = b - '0' + 26
+		case isAlpha(b):
+			t[c] = lower(b) - 'a'
+		default:
+			t[c] = 36
+		}
 	}
-	return 36
-}
+	return t
+}()
 
 // latin1Fold maps the second byte of a UTF-8 Latin-1 letter (after 0xC3)
 // to its ASCII base letter: é → e, ñ → n, ß → s.
