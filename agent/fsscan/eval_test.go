@@ -34,8 +34,19 @@ var docFormat = regexp.MustCompile(`/(doc-\d+)\.([a-z0-9.]+?)(?:!/|$)`)
 // detectors) and scores each (format, type) by per-file counts against
 // the labels: precision and recall ≥ 0.97 everywhere.
 func TestPrecisionRecallAllFormats(t *testing.T) {
+	evalAllFormats(t, evalcorpus.Generate(11, 8, 300), len(evalcorpus.RequiredTypes))
+}
+
+// TestPrecisionRecallAllTypesAllFormats is the same gate for every type,
+// the "Next" ones and token credentials included, among all decoys.
+func TestPrecisionRecallAllTypesAllFormats(t *testing.T) {
+	evalAllFormats(t, evalcorpus.GenerateTypes(13, 8, 1500, evalcorpus.AllTypes), len(evalcorpus.AllTypes))
+}
+
+// evalAllFormats scans docs rendered in every format and scores each
+// (format, type): ntypes types, precision and recall ≥ 0.97 everywhere.
+func evalAllFormats(t *testing.T, docs []evalcorpus.Doc, ntypes int) {
 	dir := t.TempDir()
-	docs := evalcorpus.Generate(11, 8, 300)
 	writeCorpus(t, dir, docs)
 	recs, res := scan(t, Options{Paths: []string{dir}})
 	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
@@ -102,5 +113,5 @@ func TestPrecisionRecallAllFormats(t *testing.T) {
 		require.GreaterOrEqual(t, float64(s.tp)/float64(max(1, s.tp+s.fn)), 0.97, "%s %s recall: TP %d FN %d", k[0], k[1], s.tp, s.fn)
 		require.Greater(t, s.tp, 30, "%s %s: too few examples", k[0], k[1])
 	}
-	require.Len(t, keys, 10*len(evalcorpus.Formats))
+	require.Len(t, keys, ntypes*len(evalcorpus.Formats))
 }

@@ -183,7 +183,22 @@ func rules(types []Type) []Rule {
 	if _, ok := has["credit_card"]; ok {
 		out = append(out, Rule{"PCI DSS", "tell the acquiring bank and card brands at once; a forensic investigation may be required", "payment card numbers"})
 	}
-	for _, typ := range []string{"aws_access_key", "private_key"} {
+	var ids []string
+	for _, typ := range []string{"de_tax_id", "fr_nir", "es_dni", "it_fiscal_code", "nl_bsn"} {
+		if _, ok := has[typ]; ok {
+			ids = append(ids, typ)
+		}
+	}
+	if len(ids) > 0 {
+		out = append(out, Rule{"GDPR Art. 33/34", "notify the lead supervisory authority within 72 hours of awareness unless unlikely to result in a risk; tell the people affected without undue delay if the risk is high",
+			"national identifiers issued in the EU (" + strings.Join(ids, ", ") + ")"})
+	}
+	if _, ok := has["health_record"]; ok {
+		out = append(out, Rule{"health data (GDPR Art. 9, HIPAA)", "health data is a special category: notify the supervisory authority within 72 hours, and under HIPAA the people affected within 60 days",
+			"diagnosis codes and medical record numbers"})
+	}
+	for _, typ := range []string{"aws_access_key", "private_key", "password", "github_token", "gitlab_token", "slack_token",
+		"stripe_key", "gcp_service_account_key", "azure_storage_key", "jwt"} {
 		if _, ok := has[typ]; ok {
 			out = append(out, Rule{"credential exposure", "revoke and rotate the exposed keys now, then review their use", strings.ReplaceAll(typ, "_", " ") + "s"})
 		}

@@ -107,3 +107,17 @@ func TestEmpty(t *testing.T) {
 		require.False(t, empty(sc), "%+v", sc)
 	}
 }
+
+func TestRulesNextTypes(t *testing.T) {
+	rs := rules([]Type{{Type: "fr_nir"}, {Type: "nl_bsn"}, {Type: "health_record"}, {Type: "github_token"}, {Type: "email"}})
+	var names []string
+	for _, r := range rs {
+		names = append(names, r.Name+": "+r.Because)
+	}
+	require.Equal(t, []string{
+		"GDPR Art. 33/34: national identifiers issued in the EU (fr_nir, nl_bsn)",
+		"health data (GDPR Art. 9, HIPAA): diagnosis codes and medical record numbers",
+		"credential exposure: github tokens",
+	}, names)
+	require.Empty(t, rules([]Type{{Type: "person_name"}, {Type: "in_aadhaar"}}), "no rule is invented for types without one")
+}

@@ -8,7 +8,8 @@ import (
 // Luhn), us_ssn (SSA rules), iban (country length + mod-97), uk_nino (HMRC
 // prefix rules), ip_address, aws_access_key, private_key, phone_number
 // (libphonenumber plans, called only on prefiltered candidates) and
-// date_of_birth (a date after a birth context word). It finds
+// date_of_birth (a date after a birth context word), and the "Next"
+// types and token credentials of ids.go, keyvalue.go and tokens.go. It finds
 // candidates with byte scans (IndexByte, Index for fixed prefixes, single
 // passes over digit runs and capital-letter pairs) and validates each in a
 // small window; there is no regular expression over the input.

@@ -12,13 +12,27 @@ type FieldDetector interface {
 	DetectField(field, text []byte, emit func(Match))
 }
 
-type fieldKind uint8
+type fieldKind uint32
 
 const (
 	fieldSSN fieldKind = 1 << iota
 	fieldPhone
 	fieldBirth
 	fieldNotPersonal
+	// Named for a type found from structure (keyvalue.go).
+	fieldName
+	fieldAddress
+	fieldPassword
+	fieldMRN
+	fieldDiagnosis
+	fieldAzureKey
+	fieldGCPKeyID
+	// Named for a national id (ids.go).
+	fieldTaxID
+	fieldBSN
+	fieldAadhaar
+	fieldPassport
+	fieldOtherID
 )
 
 // notPersonalWords name fields whose values are identifiers, amounts,
@@ -54,6 +68,7 @@ func classifyField(name []byte) fieldKind {
 	if has(birthStems) {
 		k |= fieldBirth
 	}
+	k |= keyKind(name)
 	if k == 0 && has(notPersonalWords) {
 		k |= fieldNotPersonal
 	}
@@ -63,7 +78,12 @@ func classifyField(name []byte) fieldKind {
 // DetectField detects in one field's value with its name as context.
 func (defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 	s := scanner{text: text, emit: emit, lastDOB: -1, field: classifyField(field)}
+	if s.field&idKinds != 0 {
+		s.idField(text, emit)
+		return
+	}
 	s.run()
+	s.fieldValue(text)
 	if s.field&fieldBirth != 0 && s.lastDOB < 0 {
 		// The field says what the date is: the first date in the value.
 		for k := 0; k < len(text); k++ {
@@ -76,4 +96,46 @@ func (defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 			}
 		}
 	}
+}
+
+// idField detects in a value under a field named for a national id. The
+// id may be written with any separators and in lower case (12.345.678-z,
+// 1 85 12 76 451 089 46): after the pass over the value as written, a
+// second pass over it compacted (upper case, no separators) reports the
+// ids the first did not.
+func (s *scanner) idField(text []byte, emit func(Match)) {
+	var found [4]string
+	n := 0
+	s.emit = func(m Match) {
+		if n < len(found) {
+			found[n] = m.Type
+			n++
+		}
+		emit(m)
+	}
+	s.run()
+	var cb [40]byte
+	c, ok := compactID(text, cb[:0])
+	if !ok || bytes.Equal(c, bytes.TrimSpace(text)) {
+		return
+	}
+	again := scanner{text: c, lastDOB: -1, field: s.field, emit: func(m Match) {
+		for _, t := range found[:n] {
+			if t == m.Type {
+				return
+			}
+		}
+		if isIDType(m.Type) {
+			emit(m)
+		}
+	}}
+	again.run()
+}
+
+func isIDType(t string) bool {
+	switch t {
+	case TypeDETaxID, TypeFRNIR, TypeESDNI, TypeITFiscalCode, TypeNLBSN, TypeINAadhaar, TypePassport:
+		return true
+	}
+	return false
 }

@@ -53,6 +53,12 @@ var subjectField = map[string]string{
 	TypeEmail: "email", TypePhoneNumber: "phone", TypeUSSSN: "ssn", TypeDateOfBirth: "date of birth",
 	TypeCreditCard: "card", TypeIBAN: "iban", TypeUKNINO: "nino", TypeIPAddress: "ip",
 	TypeAWSAccessKey: "aws key", TypePrivateKey: "key",
+	// The "Next" types (ids.go, keyvalue.go) and token credentials.
+	TypeDETaxID: "steuer-id", TypeFRNIR: "nir", TypeESDNI: "dni", TypeITFiscalCode: "codice fiscale",
+	TypeNLBSN: "bsn", TypeINAadhaar: "aadhaar", TypePassport: "passport", TypePersonName: "full name",
+	TypePostalAddress: "address", TypeHealthRecord: "mrn", TypeGitHubToken: "token", TypeGitLabToken: "token",
+	TypeSlackToken: "token", TypeStripeKey: "token", TypeJWT: "token", TypeAzureStorageKey: "AccountKey",
+	TypeGCPServiceKey: "private_key_id",
 }
 
 // NormalizeAs turns an identifier as a person types it into the

@@ -41,9 +41,30 @@ type Key struct {
 	Type string
 }
 
-// Generate returns docs documents of about lines lines each.
+// RequiredTypes are the types of pii-types.md's "Required" table, in the
+// order the generator picks them.
+var RequiredTypes = []string{"email", "credit_card", "us_ssn", "iban", "uk_nino", "ip_address", "aws_access_key",
+	"private_key", "phone_number", "date_of_birth"}
+
+// AllTypes are RequiredTypes and NextTypes.
+var AllTypes = append(append([]string(nil), RequiredTypes...), NextTypes...)
+
+// Generate returns docs documents of about lines lines each holding the
+// required types.
 func Generate(seed uint64, docs, lines int) []Doc {
+	return GenerateTypes(seed, docs, lines, RequiredTypes)
+}
+
+// GenerateTypes returns docs documents of about lines lines each holding
+// values of types (from AllTypes), and decoys for them.
+func GenerateTypes(seed uint64, docs, lines int, types []string) []Doc {
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
+	next := false
+	for _, t := range types {
+		for _, n := range NextTypes {
+			next = next || t == n
+		}
+	}
 	out := make([]Doc, docs)
 	for d := range out {
 		var b strings.Builder
@@ -55,13 +76,21 @@ func Generate(seed uint64, docs, lines int) []Doc {
 			case k < 4:
 				e = filler(r)
 			case k < 7:
-				typ, line, value := positive(r)
+				typ := types[r.IntN(len(types))]
+				line, value, also := positive(r, typ)
 				values = append(values, value)
 				e = line
 				want[Key{l, typ}]++
+				for _, a := range also {
+					want[Key{l, a}]++
+				}
 				l += strings.Count(line, "\n") // a PEM block spans lines
 			default:
-				e = decoy(r)
+				if next && r.IntN(2) == 0 {
+					e = decoyNext(r)
+				} else {
+					e = decoy(r)
+				}
 			}
 			b.WriteString(e)
 			b.WriteByte('\n')
@@ -92,34 +121,34 @@ func filler(r *rand.Rand) string {
 	}
 }
 
-// positive returns a line holding exactly one value of the returned type,
-// and the value.
-func positive(r *rand.Rand) (typ, line, value string) {
-	v := func(t, prefix, val, suffix string) (string, string, string) { return t, prefix + val + suffix, val }
-	switch r.IntN(10) {
-	case 0:
+// positive returns a line holding exactly one value of typ, the value, and
+// the other types the line holds (a service-account key file's private key).
+func positive(r *rand.Rand, typ string) (line, value string, also []string) {
+	v := func(_, prefix, val, suffix string) (string, string, []string) { return prefix + val + suffix, val, nil }
+	switch typ {
+	case "email":
 		return v("email", "contact: ", fmt.Sprintf("%s.%s%d@%s", pick(r, "anna", "li", "omar", "zoe", "ravi"), pick(r, "berg", "chen", "diaz"), r.IntN(999), pick(r, "example.com", "mail.example.org", "corp.example.co.uk")), "")
-	case 1:
+	case "credit_card":
 		return v("credit_card", "paid with card ", group(card(r), pick(r, "", " ", "-")), "")
-	case 2:
+	case "us_ssn":
 		return v("us_ssn", "employee SSN ", ssn(r), "")
-	case 3:
+	case "iban":
 		return v("iban", "transfer to ", iban(r), "")
-	case 4:
+	case "uk_nino":
 		return v("uk_nino", "NI number ", nino(r), "")
-	case 5:
+	case "ip_address":
 		if r.IntN(2) == 0 {
 			return v("ip_address", "client ", fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(223), r.IntN(256), r.IntN(256), 1+r.IntN(254)), " connected")
 		}
 		return v("ip_address", "client ", fmt.Sprintf("2001:db8:%x::%x", r.IntN(0xffff), 1+r.IntN(0xfff)), " connected")
-	case 6:
+	case "aws_access_key":
 		const b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 		k := make([]byte, 16)
 		for i := range k {
 			k[i] = b32[r.IntN(len(b32))]
 		}
 		return v("aws_access_key", "aws_access_key_id = ", pick(r, "AKIA", "ASIA")+string(k), "")
-	case 7:
+	case "private_key":
 		const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 		body := make([]byte, 64)
 		for i := range body {
@@ -128,14 +157,15 @@ func positive(r *rand.Rand) (typ, line, value string) {
 		kind := pick(r, "", "RSA ", "EC ", "OPENSSH ")
 		// As in a PEM file, or escaped into a JSON or YAML value.
 		nl := pick(r, "\n", `\n`)
-		return "private_key", fmt.Sprintf("-----BEGIN %sPRIVATE KEY-----%s%s%s-----END %sPRIVATE KEY-----", kind, nl, body, nl, kind), string(body)
-	case 8:
+		return fmt.Sprintf("-----BEGIN %sPRIVATE KEY-----%s%s%s-----END %sPRIVATE KEY-----", kind, nl, body, nl, kind), string(body), nil
+	case "phone_number":
 		return v("phone_number", "phone: ", phone(r), "")
-	default:
+	case "date_of_birth":
 		y, m, d := 1940+r.IntN(70), 1+r.IntN(12), 1+r.IntN(28)
 		date := pick(r, fmt.Sprintf("%04d-%02d-%02d", y, m, d), fmt.Sprintf("%02d.%02d.%04d", d, m, y), fmt.Sprintf("%02d/%02d/%04d", d, m, y))
 		return v("date_of_birth", pick(r, "DOB: ", "date of birth ", "born ", "Geburtsdatum "), date, "")
 	}
+	return positiveNext(r, typ)
 }
 
 func decoy(r *rand.Rand) string {

@@ -1,0 +1,496 @@
+package pii
+
+// National identifiers of the "Next" table of pii-types.md. Each has its
+// real check (ISO 7064, mod 97, mod 23, the codice fiscale's odd/even
+// table, the 11-test, Verhoeff). The ids whose check passes one random
+// number in ten or eleven (de_tax_id, nl_bsn, in_aadhaar) count only with
+// a context word or field name, as nine bare digits do for us_ssn: logs
+// are full of 9- to 12-digit numbers. The ids whose check and structure
+// pass one random string in a thousand or fewer (fr_nir, es_dni, NIE,
+// it_fiscal_code) count on their own.
+const (
+	TypeDETaxID       = "de_tax_id"
+	TypeFRNIR         = "fr_nir"
+	TypeESDNI         = "es_dni"
+	TypeITFiscalCode  = "it_fiscal_code"
+	TypeNLBSN         = "nl_bsn"
+	TypeINAadhaar     = "in_aadhaar"
+	TypePassport      = "passport_number"
+	TypePersonName    = "person_name"
+	TypePostalAddress = "postal_address"
+	TypeHealthRecord  = "health_record"
+	TypePassword      = "password"
+
+	CategoryHealth = "health"
+)
+
+// Context words (lower-case ASCII or UTF-8 as written) in English, German,
+// French, Spanish, Italian and Dutch. A short acronym stands with a
+// delimiter so it does not match inside a word ("tin" in "setting").
+var (
+	taxIDWords = [][]byte{[]byte("steuer"), []byte("idnr"), []byte("identifikationsnummer"), []byte("tax id"),
+		[]byte("tax-id"), []byte("taxid"), []byte("tax identification"), []byte("tax number"), []byte("tax no"),
+		[]byte("tin:"), []byte("tin "), []byte("fisca"), []byte("belasting")}
+	bsnWords = [][]byte{[]byte("bsn"), []byte("burgerservice"), []byte("sofi"), []byte("citizen service"),
+		[]byte("service citoyen"), []byte("servicio al ciudadano"), []byte("servizio al cittadino"), []byte("bürgerservice")}
+	aadhaarWords  = [][]byte{[]byte("aadhaar"), []byte("aadhar"), []byte("uidai"), []byte("आधार")}
+	passportWords = [][]byte{[]byte("passport"), []byte("passeport"), []byte("reisepass"), []byte("pasaporte"),
+		[]byte("passaporto"), []byte("paspoort"), []byte("passnummer"), []byte("pass-nr"), []byte("passnr")}
+	healthWords = [][]byte{[]byte("diagn"), []byte("icd"), []byte("cim-10"), []byte("cim10"), []byte("cie-10"),
+		[]byte("cie10"), []byte("dx:"), []byte("dx "), []byte("dx="), []byte("condition"), []byte("befund"),
+		[]byte("krankheit"), []byte("maladie"), []byte("enfermedad"), []byte("malattia"), []byte("ziekte"),
+		[]byte("patient"), []byte("patiënt"), []byte("paciente"), []byte("paziente")}
+)
+
+// idContextWindow is how far before a candidate a context word may be.
+const idContextWindow = 48
+
+// ---- digit-only ids: de_tax_id, nl_bsn, in_aadhaar, 9-digit passports ----
+
+// digitIDs tries the digit-only national ids on a run of groups that is
+// neither an SSN nor a card number.
+func (s *scanner) digitIDs(groups [][2]int, sep byte, pos int) bool {
+	text := s.text
+	v := digits(text, groups, s.val[:0])
+	switch len(v) {
+	case 9:
+		if len(groups) > 3 {
+			return false
+		}
+		if validBSN(v) && (s.field&fieldBSN != 0 || contextBefore(text, pos, idContextWindow, bsnWords)) {
+			s.match(TypeNLBSN, CategoryGovernmentID, High, v, pos)
+			return true
+		}
+		if len(groups) == 1 && (s.field&fieldPassport != 0 || contextBefore(text, pos, idContextWindow, passportWords)) {
+			s.match(TypePassport, CategoryGovernmentID, High, v, pos)
+			return true
+		}
+	case 11:
+		if len(groups) > 4 {
+			return false
+		}
+		if validTaxID(v) && (s.field&fieldTaxID != 0 || contextBefore(text, pos, idContextWindow, taxIDWords)) {
+			s.match(TypeDETaxID, CategoryGovernmentID, High, v, pos)
+			return true
+		}
+	case 12:
+		if !validAadhaar(v) {
+			return false
+		}
+		// UIDAI prints 4-4-4 with spaces; that shape is medium alone.
+		spaced := sep == ' ' && len(groups) == 3 && groups[0][1]-groups[0][0] == 4 && groups[1][1]-groups[1][0] == 4
+		switch {
+		case s.field&fieldAadhaar != 0 || contextBefore(text, pos, idContextWindow, aadhaarWords):
+			s.match(TypeINAadhaar, CategoryGovernmentID, High, v, pos)
+			return true
+		case spaced && (pos < 2 || text[pos-1] != ' ' || !isAlnum(text[pos-2])):
+			// Alone: not the tail of longer groups (an IBAN, a table).
+			s.match(TypeINAadhaar, CategoryGovernmentID, Medium, v, pos)
+			return true
+		}
+	}
+	return false
+}
+
+// validTaxID checks a Steuer-IdNr: no leading zero; in the first ten
+// digits one digit occurs twice or three times (three times not all in a
+// row) and no other repeats; ISO 7064 MOD 11,10 check digit.
+func validTaxID(v []byte) bool {
+	if len(v) != 11 || v[0] == '0' {
+		return false
+	}
+	var count [10]int
+	for _, c := range v[:10] {
+		count[c-'0']++
+	}
+	repeated := 0
+	for d, n := range count {
+		switch {
+		case n == 2:
+			repeated++
+		case n == 3:
+			repeated++
+			for k := 0; k+2 < 10; k++ {
+				if int(v[k]-'0') == d && v[k+1] == v[k] && v[k+2] == v[k] {
+					return false
+				}
+			}
+		case n > 3:
+			return false
+		}
+	}
+	if repeated != 1 {
+		return false
+	}
+	return iso7064Mod1110(v[:10]) == v[10]-'0'
+}
+
+// iso7064Mod1110 is the check digit of ISO 7064 MOD 11,10.
+func iso7064Mod1110(v []byte) byte {
+	product := 10
+	for _, c := range v {
+		sum := (int(c-'0') + product) % 10
+		if sum == 0 {
+			sum = 10
+		}
+		product = sum * 2 % 11
+	}
+	check := 11 - product
+	if check == 10 {
+		check = 0
+	}
+	return byte(check)
+}
+
+// validBSN applies the 11-test: 9×d1 + 8×d2 + … + 2×d8 − d9 ≡ 0 (mod 11).
+func validBSN(v []byte) bool {
+	if len(v) != 9 {
+		return false
+	}
+	sum := 0
+	for i, c := range v[:8] {
+		sum += (9 - i) * int(c-'0')
+	}
+	sum -= int(v[8] - '0')
+	return sum%11 == 0 && sum > 0
+}
+
+var (
+	verhoeffD = [10][10]uint8{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5}, {2, 3, 4, 0, 1, 7, 8, 9, 5, 6},
+		{3, 4, 0, 1, 2, 8, 9, 5, 6, 7}, {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1}, {6, 5, 9, 8, 7, 1, 0, 4, 3, 2},
+		{7, 6, 5, 9, 8, 2, 1, 0, 4, 3}, {8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}}
+	verhoeffP = [8][10]uint8{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4}, {5, 8, 0, 3, 7, 9, 6, 1, 4, 2},
+		{8, 9, 1, 6, 0, 4, 3, 5, 2, 7}, {9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1}, {2, 7, 9, 3, 8, 0, 6, 4, 1, 5},
+		{7, 0, 4, 6, 9, 1, 3, 2, 5, 8}}
+)
+
+// verhoeff reports whether digits v end with a valid Verhoeff check digit.
+func verhoeff(v []byte) bool {
+	c := uint8(0)
+	for i := range v {
+		c = verhoeffD[c][verhoeffP[i%8][v[len(v)-1-i]-'0']]
+	}
+	return c == 0
+}
+
+// validAadhaar: 12 digits, the first 2–9, Verhoeff check.
+func validAadhaar(v []byte) bool {
+	return len(v) == 12 && v[0] >= '2' && verhoeff(v)
+}
+
+// ---- fr_nir ----
+
+// nirAt reads a NIR at i: 15 characters (sex, year, month, department
+// with Corsica's 2A/2B, commune, order, key), plain or with single spaces
+// at the group boundaries (1 85 12 76 451 089 46), and checks key = 97 −
+// (number mod 97) with 2A read as 19 and 2B as 18.
+func (s *scanner) nirAt(i int) bool {
+	text := s.text
+	v, end, ok := readNIR(text, i, s.val[:0])
+	if !ok || (end < len(text) && (isAlnum(text[end]) || text[end] == '_')) {
+		return false
+	}
+	s.match(TypeFRNIR, CategoryGovernmentID, High, v, i)
+	return true
+}
+
+// nirBreaks marks after how many characters a NIR may have a space.
+var nirBreaks = [16]bool{1: true, 3: true, 5: true, 7: true, 10: true, 13: true}
+
+func readNIR(text []byte, i int, dst []byte) ([]byte, int, bool) {
+	j := i
+	for j < len(text) && len(dst) < 15 {
+		c := text[j]
+		switch {
+		case isDigit(c), len(dst) == 6 && (c == 'A' || c == 'B') && dst[5] == '2':
+			dst = append(dst, c)
+			j++
+		case c == ' ' && nirBreaks[len(dst)] && j+1 < len(text) && isAlnum(text[j+1]):
+			j++
+		default:
+			return nil, 0, false
+		}
+	}
+	if len(dst) != 15 || !validNIR(dst) {
+		return nil, 0, false
+	}
+	return dst, j, true
+}
+
+// validNIR checks 15 normalized characters.
+func validNIR(v []byte) bool {
+	if len(v) != 15 {
+		return false
+	}
+	// Sex 1 or 2 (7 and 8, temporary numbers, and pseudo-months 50+
+	// are left out: a random 15-digit number passes them too often);
+	// month 01–12, or 20 and 30–42 for an unknown month.
+	if v[0] != '1' && v[0] != '2' {
+		return false
+	}
+	month := int(v[3]-'0')*10 + int(v[4]-'0')
+	if month == 0 || (month > 12 && month != 20 && (month < 30 || month > 42)) {
+		return false
+	}
+	if v[5] == '0' && v[6] == '0' {
+		return false
+	}
+	key := int(v[13]-'0')*10 + int(v[14]-'0')
+	return key >= 1 && key <= 97 && key == 97-nirMod(v[:13])
+}
+
+// nirMod is the 13-character NIR number mod 97, with 2A as 19 and 2B as 18.
+func nirMod(v []byte) int {
+	rem := 0
+	for k, c := range v {
+		d := int(c - '0')
+		switch {
+		case k == 5 && (v[6] == 'A' || v[6] == 'B'):
+			d = 1
+		case k == 6 && c == 'A':
+			d = 9
+		case k == 6 && c == 'B':
+			d = 8
+		}
+		rem = (rem*10 + d) % 97
+	}
+	return rem
+}
+
+// ---- es_dni: DNI and NIE ----
+
+const dniLetters = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+// dniCheck returns the control letter of a number.
+func dniCheck(n int) byte { return dniLetters[n%23] }
+
+// dniAt reads 8 digits and the control letter at i, the letter glued or
+// after one '-' or ' ' (12345678Z, 12345678-Z).
+func (s *scanner) dniAt(i int) bool {
+	text := s.text
+	if i+9 > len(text) {
+		return false
+	}
+	n := 0
+	for _, c := range text[i : i+8] {
+		if !isDigit(c) {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	j := i + 8
+	if (text[j] == '-' || text[j] == ' ') && j+1 < len(text) && isUpper(text[j+1]) {
+		j++
+	}
+	if !isUpper(text[j]) || text[j] != dniCheck(n) || (j+1 < len(text) && (isAlnum(text[j+1]) || text[j+1] == '_')) {
+		return false
+	}
+	v := append(append(s.val[:0], text[i:i+8]...), text[j])
+	s.match(TypeESDNI, CategoryGovernmentID, High, v, i)
+	return true
+}
+
+// nieAt reads a NIE at i: X, Y or Z, 7 digits, the control letter, glued
+// or with single dashes (X1234567L, X-1234567-L).
+func (s *scanner) nieAt(i int) bool {
+	text := s.text
+	j := i + 1
+	dash := j < len(text) && text[j] == '-'
+	if dash {
+		j++
+	}
+	if j+8 > len(text) {
+		return false
+	}
+	n := int(text[i] - 'X')
+	for _, c := range text[j : j+7] {
+		if !isDigit(c) {
+			return false
+		}
+		n = n*10 + int(c-'0')
+	}
+	k := j + 7
+	if dash || text[k] == '-' {
+		if text[k] != '-' {
+			return false
+		}
+		k++
+	}
+	if k >= len(text) || text[k] != dniCheck(n) || (k+1 < len(text) && (isAlnum(text[k+1]) || text[k+1] == '_')) {
+		return false
+	}
+	v := append(append(append(s.val[:0], text[i]), text[j:j+7]...), text[k])
+	s.match(TypeESDNI, CategoryGovernmentID, High, v, i)
+	return true
+}
+
+// ---- it_fiscal_code ----
+
+// cfOdd is the value of a character in an odd (1-based) position.
+var cfOdd = [36]uint8{1, 0, 5, 7, 9, 13, 15, 17, 19, 21, // 0-9
+	1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23} // A-Z
+
+// cfOmocode maps the letters that replace digits in an omocode (a code
+// reissued because two people got the same one) to the digits.
+const cfOmocode = "LMNPQRSTUV"
+
+// cfDigitPos are the positions that hold digits, or omocode letters.
+var cfDigitPos = [16]bool{6: true, 7: true, 9: true, 10: true, 12: true, 13: true, 14: true}
+
+// validFiscalCode checks 16 upper-case characters: six letters (surname,
+// name), year, a month letter, day (+40 for women), a place code, and the
+// check character.
+func validFiscalCode(v []byte) bool {
+	if len(v) != 16 {
+		return false
+	}
+	var d [16]int // digits after undoing omocodia
+	for k, c := range v[:15] {
+		switch {
+		case cfDigitPos[k] && isDigit(c):
+			d[k] = int(c - '0')
+		case cfDigitPos[k] && isUpper(c):
+			x := indexByte(cfOmocode, c)
+			if x < 0 {
+				return false
+			}
+			d[k] = x
+		case !cfDigitPos[k] && isUpper(c):
+		default:
+			return false
+		}
+	}
+	if indexByte("ABCDEHLMPRST", v[8]) < 0 {
+		return false
+	}
+	if day := d[9]*10 + d[10]; day == 0 || (day > 31 && day < 41) || day > 71 {
+		return false
+	}
+	sum := 0
+	for k, c := range v[:15] {
+		x := int(c - 'A' + 10)
+		if isDigit(c) {
+			x = int(c - '0')
+		}
+		if k%2 == 0 {
+			sum += int(cfOdd[x])
+		} else if x >= 10 {
+			sum += x - 10
+		} else {
+			sum += x
+		}
+	}
+	return v[15] == byte('A'+sum%26)
+}
+
+func indexByte(s string, c byte) int {
+	for k := 0; k < len(s); k++ {
+		if s[k] == c {
+			return k
+		}
+	}
+	return -1
+}
+
+// ---- passport numbers ----
+
+// passportShape accepts the shapes of the common passport books: 9 digits
+// (US, UK), a letter and 7 or 8 digits (IN, new US), two letters and 7
+// digits (IT), three letters and 6 digits (ES), 2 digits 2 letters 5
+// digits (FR), 9 of [CFGHJKLMNPRTVWXYZ0-9] starting with a letter (DE), 2
+// letters 6 alphanumerics and a digit (NL): 8 or 9 upper-case letters and
+// digits with at least five digits, the last a digit.
+func passportShape(v []byte) bool {
+	if len(v) < 8 || len(v) > 9 || !isDigit(v[len(v)-1]) {
+		return false
+	}
+	nd := 0
+	for _, c := range v {
+		switch {
+		case isDigit(c):
+			nd++
+		case !isUpper(c):
+			return false
+		}
+	}
+	return nd >= 5
+}
+
+// passportAt checks a word text[i:j] of passport shape with a passport
+// context word before it or a passport field.
+func (s *scanner) passportAt(i, j int) bool {
+	if !passportShape(s.text[i:j]) || (j < len(s.text) && s.text[j] == '_') {
+		return false
+	}
+	if s.field&fieldPassport == 0 && !contextBefore(s.text, i, idContextWindow, passportWords) {
+		return false
+	}
+	s.match(TypePassport, CategoryGovernmentID, High, append(s.val[:0], s.text[i:j]...), i)
+	return true
+}
+
+// ---- health_record: ICD-10 codes with health context ----
+
+// icdAt checks an ICD-10 code at i (a letter, two digits, optionally a dot
+// and 1–4 letters or digits) standing as a word, with a health context
+// word before it on its line or a diagnosis field. A bare code shape is
+// never enough: E11 is also a keyboard key, a paper size, a road.
+func (s *scanner) icdAt(i int) int {
+	text := s.text
+	v, end, ok := readICD(text, i, s.val[:0])
+	if !ok {
+		return i + 1
+	}
+	if s.field&fieldDiagnosis == 0 && !contextBefore(text, i, contextMax, healthWords) {
+		return i + 1
+	}
+	s.match(TypeHealthRecord, CategoryHealth, High, v, i)
+	return end
+}
+
+// readICD reads an ICD-10 code at i and returns it normalized (upper case,
+// with its dot) and its end.
+func readICD(text []byte, i int, dst []byte) ([]byte, int, bool) {
+	if i+3 > len(text) || !isAlpha(text[i]) || !isDigit(text[i+1]) || !isDigit(text[i+2]) {
+		return nil, 0, false
+	}
+	dst = append(dst, lower(text[i])-32, text[i+1], text[i+2])
+	j := i + 3
+	if j+1 < len(text) && text[j] == '.' && isAlnum(text[j+1]) {
+		dst = append(dst, '.')
+		j++
+		for j < len(text) && isAlnum(text[j]) && len(dst) < 8 {
+			c := text[j]
+			if isAlpha(c) {
+				c = lower(c) - 32
+			}
+			dst = append(dst, c)
+			j++
+		}
+	}
+	if j < len(text) && (isAlnum(text[j]) || text[j] == '_' || text[j] == '-' || (text[j] == '.' && j+1 < len(text) && isAlnum(text[j+1]))) {
+		return nil, 0, false
+	}
+	return dst, j, true
+}
+
+// upperDigit looks at a word starting with a capital and a digit: a NIE
+// (X1234567L), an ICD-10 code with health context (E11.9), a passport
+// number with passport context (C01X00T47, J8369854).
+func (s *scanner) upperDigit(i, j int) int {
+	text := s.text
+	c := text[i]
+	if c >= 'X' && s.nieAt(i) {
+		return j
+	}
+	if !isDigit(text[i+1]) {
+		return j
+	}
+	if j-i == 3 {
+		return max(j, s.icdAt(i))
+	}
+	if (j-i == 8 || j-i == 9) && s.passportAt(i, j) {
+		return j
+	}
+	return j
+}

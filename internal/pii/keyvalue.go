@@ -1,0 +1,592 @@
+package pii
+
+import (
+	"bytes"
+	"encoding/base64"
+)
+
+// Types found from structure: a value under a field or key named for it.
+// In a CSV, JSON, XML or spreadsheet the field name comes from the reader
+// (DetectField); in text, from a key before ':' or '=' on the same line
+// (first_name: Anna, "passwd": "…", DB_PASSWORD=…), the strong context
+// free text needs. A name or an address in prose is not detected.
+
+// keyRule says which kind a field or key name ending in suffix has, after
+// lower-casing and dropping everything but letters and digits
+// ("Last Name", "last_name" and "lastName" are all "lastname").
+type keyRule struct {
+	suffix string
+	kind   fieldKind
+}
+
+var keyRules = func() []keyRule {
+	var r []keyRule
+	add := func(k fieldKind, words ...string) {
+		for _, w := range words {
+			r = append(r, keyRule{w, k})
+		}
+	}
+	// A bare "name" (or nom, nombre, nome, naam) is not enough: packages,
+	// hosts, products and files have names too.
+	add(fieldName, "firstname", "lastname", "surname", "fullname", "givenname", "familyname", "middlename", "maidenname",
+		"forename", "vorname", "nachname", "familienname", "vollername", "prenom", "nomdefamille",
+		"nomcomplet", "apellido", "apellidos", "nombrecompleto", "nombreyapellidos", "cognome", "nomecompleto", "voornaam",
+		"achternaam", "volledigenaam", "customername", "clientname", "patientname", "employeename", "contactname",
+		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente")
+	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
+		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
+		"straat")
+	add(fieldPassword, "password", "passwd", "pwd", "passwort", "kennwort", "motdepasse", "contrasena",
+		"wachtwoord", "passphrase")
+	add(fieldMRN, "mrn", "medicalrecordnumber", "medicalrecordno", "medicalrecord", "patientid", "patientnumber",
+		"patientno", "patientennummer", "patientnummer", "patientnr", "numerodossier", "dossiermedical", "historiaclinica",
+		"cartellaclinica", "krankenaktennummer", "fallnummer")
+	add(fieldDiagnosis, "diagnosis", "diagnose", "diagnosi", "diagnostico", "diagnostic", "diagnosiscode", "icd", "icd10",
+		"icdcode", "icd10code", "cim10", "cie10", "dx", "befund")
+	add(fieldAzureKey, "accountkey", "storagekey", "storageaccountkey")
+	add(fieldGCPKeyID, "privatekeyid")
+	// Ids whose check alone is weak take their context from these; ids a
+	// person may write with separators or in lower case are compacted.
+	add(fieldTaxID, "steuerid", "steueridnr", "steueridentifikationsnummer", "identifikationsnummer", "taxid", "tin",
+		"taxnumber", "taxidentificationnumber", "idnr")
+	add(fieldBSN, "bsn", "burgerservicenummer", "sofinummer", "citizenservicenumber")
+	add(fieldAadhaar, "aadhaar", "aadhar", "aadhaarnumber", "aadhaarno", "uidai")
+	add(fieldPassport, "passport", "passportnumber", "passportno", "passeport", "reisepass", "reisepassnummer", "passnummer",
+		"pasaporte", "passaporto", "paspoort", "paspoortnummer")
+	add(fieldOtherID, "nir", "insee", "numerosecu", "securitesociale", "dni", "nie", "nif", "codicefiscale", "fiscalcode",
+		"cf", "socialsecuritynumber")
+	return r
+}()
+
+// notPostal are address keys of machines, not of people.
+var notPostal = []string{"ipaddress", "emailaddress", "mailaddress", "macaddress", "serveraddress", "remoteaddress",
+	"bindaddress", "listenaddress", "hostaddress", "localaddress", "walletaddress", "webaddress", "contractaddress",
+	"proxyaddress", "gatewayaddress", "networkaddress", "ethaddress", "btcaddress"}
+
+// keyValueKinds are the kinds whose value is the finding itself.
+const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fieldDiagnosis | fieldAzureKey | fieldGCPKeyID
+
+// idKinds are the kinds of national id fields.
+const idKinds = fieldTaxID | fieldBSN | fieldAadhaar | fieldPassport | fieldOtherID
+
+// keySuffix3 is a bitset of the last three characters (a letter, digit or
+// boundary each) of the keys with a value kind: the pass's quick reject at
+// every ':' and '=' (bytes=, build=, user=, level=), one lookup.
+var keySuffix3 = func() (t [37*37*37/8 + 1]byte) {
+	for _, r := range keyRules {
+		if r.kind&keyValueKinds == 0 {
+			continue
+		}
+		w := r.suffix
+		for a := 0; a <= 36; a++ {
+			if len(w) >= 3 {
+				a = alnumIndex(w[len(w)-3])
+			}
+			x := suffix3(a, alnumIndex(w[len(w)-2]), alnumIndex(w[len(w)-1]))
+			t[x/8] |= 1 << (x % 8)
+			if len(w) >= 3 {
+				break
+			}
+		}
+	}
+	return t
+}()
+
+// maybeKey is the quick reject: whether the key ending at k (its last
+// three letters or digits, separators skipped) may have a value kind.
+func maybeKey(text []byte, k int) bool {
+	if k >= 3 {
+		// The common case, three letters (bytes=, level=): one lookup.
+		a, b, c := alnumIdx[text[k-3]], alnumIdx[text[k-2]], alnumIdx[text[k-1]]
+		if a|b|c < 36 || (a == 36 && b < 36 && c < 36 && text[k-3] < 0x80 && text[k-3] != '_' && text[k-3] != '-' && text[k-3] != '.' && text[k-3] != ' ') {
+			x := suffix3(int(a), int(b), int(c))
+			return keySuffix3[x/8]&(1<<(x%8)) != 0
+		}
+	}
+	var c [3]int
+	n := 0
+	for j := k - 1; j >= 0 && k-j <= 8 && n < 3; j-- {
+		b := text[j]
+		switch {
+		case b >= 0x80:
+			return true // a Latin-1 letter (contraseña): the full check
+		case alnumTable[b]:
+			c[n] = alnumIndex(b)
+			n++
+		case b == '_' || b == '-' || b == '.' || b == ' ':
+		default:
+			j = -1
+		}
+	}
+	if n < 2 {
+		return false
+	}
+	if n == 2 {
+		c[2] = 36
+	}
+	x := suffix3(c[2], c[1], c[0])
+	return keySuffix3[x/8]&(1<<(x%8)) != 0
+}
+
+func suffix3(a, b, c int) int { return (a*37+b)*37 + c }
+
+// alnumIndex maps a letter (either case) or digit to 0..35 and anything
+// else to 36, a boundary.
+func alnumIndex(c byte) int { return int(alnumIdx[c]) }
+
+var alnumIdx = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		switch b := byte(c); {
+		case isDigit(b):
+			t[c] = b - '0' + 26
+		case isAlpha(b):
+			t[c] = lower(b) - 'a'
+		default:
+			t[c] = 36
+		}
+	}
+	return t
+}()
+
+// latin1Fold maps the second byte of a UTF-8 Latin-1 letter (after 0xC3)
+// to its ASCII base letter: é → e, ñ → n, ß → s.
+var latin1Fold = func() (t [64]byte) {
+	const upper = "aaaaaaaceeeeiiiidnooooo*ouuuuyts" // U+00C0..U+00DF
+	const lower = "aaaaaaaceeeeiiiidnooooo*ouuuuyty" // U+00E0..U+00FF
+	for k := 0; k < 32; k++ {
+		t[k], t[32+k] = upper[k], lower[k]
+	}
+	t[0x17], t[0x37] = 0, 0 // × and ÷
+	return t
+}()
+
+// normKey lower-cases a field or key name and keeps the last 48 of its
+// letters and digits (suffixes decide) into dst, Latin-1 letters folded to
+// ASCII ("Prénom", "contraseña", "patiëntnummer").
+func normKey(name []byte, dst []byte) []byte {
+	if len(name) > 96 {
+		name = name[len(name)-96:]
+	}
+	for k := 0; k < len(name); k++ {
+		c := name[k]
+		switch {
+		case isDigit(c):
+			dst = append(dst, c)
+		case isAlpha(c):
+			dst = append(dst, lower(c))
+		case c == 0xC3 && k+1 < len(name) && name[k+1] >= 0x80 && name[k+1] < 0xC0:
+			if f := latin1Fold[name[k+1]-0x80]; f != 0 {
+				dst = append(dst, f)
+			}
+			k++
+		}
+	}
+	if len(dst) > 48 {
+		dst = append(dst[:0], dst[len(dst)-48:]...)
+	}
+	return dst
+}
+
+// keyKind classifies a field or key name.
+func keyKind(name []byte) fieldKind {
+	var kb [48]byte
+	k := normKey(name, kb[:0])
+	var kind fieldKind
+	for _, r := range keyRules {
+		if !bytes.HasSuffix(k, []byte(r.suffix)) {
+			continue
+		}
+		// A short acronym (cf, dx, tin, nie, mrn) counts as the whole
+		// name or as its own word: "tin" not in "setting".
+		if len(r.suffix) <= 3 && len(k) > len(r.suffix) && !ownWord(name, len(r.suffix)) {
+			continue
+		}
+		kind |= r.kind
+	}
+	if kind&fieldAddress != 0 {
+		for _, w := range notPostal {
+			if bytes.HasSuffix(k, []byte(w)) {
+				kind &^= fieldAddress
+			}
+		}
+	}
+	return kind
+}
+
+// ownWord reports whether the last n letters and digits of name are a
+// word of their own: after a separator, or capitals after a lower-case
+// letter (patientMRN).
+func ownWord(name []byte, n int) bool {
+	e := len(name)
+	for e > 0 && !isAlnum(name[e-1]) {
+		e--
+	}
+	st := e - n
+	if st <= 0 {
+		return st == 0
+	}
+	for _, c := range name[st:e] {
+		if !isAlnum(c) {
+			return false
+		}
+	}
+	p := name[st-1]
+	return !isAlnum(p) || (isUpper(name[st]) && p-'a' < 26)
+}
+
+// keyValueAt looks at a ':' or '=' at i: a key named for a value kind
+// before it, and its value after it. It returns where the pass goes on.
+func (s *scanner) keyValueAt(i int) int {
+	text := s.text
+	// The key's last two letters or digits, before optional spaces and a
+	// closing quote ("password" : …).
+	k := i
+	for k > 0 && i-k < 4 && text[k-1] == ' ' {
+		k--
+	}
+	if k > 0 && (text[k-1] == '"' || text[k-1] == '\'') {
+		k--
+	}
+	if k < 2 || !alnumTable[text[k-1]] || !maybeKey(text, k) {
+		return i + 1
+	}
+	next := byte(0)
+	if i+1 < len(text) {
+		next = text[i+1]
+	}
+	switch {
+	case text[i] == ':' && next == ':', text[i] == '=' && next == '=':
+		return i + 1 // C++ scope, IPv6, comparison
+	case text[i] == ':' && next == '=':
+		i++ // Go's :=, Pascal
+	}
+	// The key: letters, digits, '_', '-', '.' and up to two spaces joining
+	// words ("Full name", "medical record number"), at most 40 bytes.
+	ks := k
+	spaces := 0
+	for ks > 0 && k-ks < 40 {
+		c := text[ks-1]
+		if c == ' ' && spaces < 2 && ks >= 2 && isAlpha(text[ks-2]) {
+			spaces++
+		} else if !(alnumTable[c] || c == '_' || c == '-' || c == '.' || c >= 0x80) {
+			break
+		}
+		ks--
+	}
+	kind := keyKind(text[ks:k]) & keyValueKinds
+	if kind == 0 {
+		return i + 1
+	}
+	v, quoted, end := valueAfter(text, i+1)
+	if len(v) == 0 {
+		return i + 1
+	}
+	if s.keyedValue(kind, v, quoted, i) {
+		return end
+	}
+	return i + 1
+}
+
+// valueAfter reads a key's value after its separator at i: optional
+// spaces, then a quoted string on the same line or the rest of the line
+// (at most 256 bytes).
+func valueAfter(text []byte, i int) (v []byte, quoted bool, end int) {
+	for i < len(text) && (text[i] == ' ' || text[i] == '\t') {
+		i++
+	}
+	if i >= len(text) {
+		return nil, false, i
+	}
+	if q := text[i]; q == '"' || q == '\'' {
+		for j := i + 1; j < len(text) && j-i <= 256; j++ {
+			switch text[j] {
+			case '\\':
+				j++
+			case q:
+				return text[i+1 : j], true, j + 1
+			case '\n':
+				return nil, false, i
+			}
+		}
+		return nil, false, i
+	}
+	j := i
+	for j < len(text) && j-i < 256 && text[j] != '\n' && text[j] != '\r' {
+		j++
+	}
+	return text[i:j], false, j
+}
+
+// keyedValue validates a value under a key of kind and emits it. In text
+// (quoted reports whether the value was) an unquoted value stops where its
+// kind says.
+func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) bool {
+	cut := func(stop string) []byte {
+		if quoted {
+			return v
+		}
+		for k, c := range v {
+			if indexByte(stop, c) >= 0 {
+				return v[:k]
+			}
+		}
+		return v
+	}
+	switch {
+	case kind&fieldPassword != 0:
+		p := cut(" \t&")
+		if !quoted && bytes.ContainsAny(p, "([") {
+			return false // code: password = request.form["password"]
+		}
+		if validPassword(p) {
+			s.match(TypePassword, CategoryCredential, High, p, pos)
+			return true
+		}
+	case kind&fieldName != 0:
+		if n, ok := normPersonName(cut(",;|\t<>(){}[]\""), s.val[:0]); ok {
+			s.match(TypePersonName, CategoryPersonal, High, n, pos)
+			return true
+		}
+	case kind&fieldAddress != 0:
+		if a, ok := normAddress(cut(";|\t\"<>{}"), s.val[:0]); ok {
+			s.match(TypePostalAddress, CategoryContact, High, a, pos)
+			return true
+		}
+	case kind&fieldMRN != 0:
+		if m, ok := normMRN(cut(" \t,;|"), s.val[:0]); ok {
+			s.match(TypeHealthRecord, CategoryHealth, High, m, pos)
+			return true
+		}
+	case kind&fieldDiagnosis != 0:
+		found := false
+		for k := 0; k < len(v) && k < 128; k++ {
+			if isAlpha(v[k]) && (k == 0 || !isAlnum(v[k-1])) {
+				if code, end, ok := readICD(v, k, s.val[:0]); ok {
+					s.match(TypeHealthRecord, CategoryHealth, High, code, pos)
+					found = true
+					k = end
+				}
+			}
+		}
+		return found
+	case kind&fieldAzureKey != 0:
+		key := cut(" \t;,&")
+		if validAzureKey(key) {
+			s.match(TypeAzureStorageKey, CategoryCredential, High, key, pos)
+			return true
+		}
+	case kind&fieldGCPKeyID != 0:
+		// private_key_id is the key id of a Google service-account key
+		// file; in text the file's "type": "service_account" comes first.
+		id := cut(" \t,;")
+		if len(id) == 40 && allHex(id) && (s.field&fieldGCPKeyID != 0 ||
+			bytes.Contains(s.text[max(0, pos-2048):pos], []byte("service_account"))) {
+			s.match(TypeGCPServiceKey, CategoryCredential, High, id, pos)
+			return true
+		}
+	}
+	return false
+}
+
+// passwordPlaceholders are values that stand for a password in templates,
+// documentation and redacted copies (compared lower-cased). A default such
+// as "changeme" is one too: the shipped sample file would otherwise count
+// on every host; a weak real password ("Summer2024!") is not a placeholder.
+var passwordPlaceholders = []string{"password", "passwd", "passw0rd", "changeme", "change-me", "change_me", "changeit",
+	"secret", "example", "redacted", "removed", "hidden", "masked", "null", "none", "nil", "undefined", "true",
+	"false", "required", "optional", "string", "todo", "tbd", "your_password", "yourpassword", "your-password",
+	"mypassword", "my_password", "placeholder", "dummy", "empty", "xxxx", "****", "<password>", "password123",
+	"pass", "pwd"}
+
+// validPassword accepts 4–128 printable bytes that are not a placeholder,
+// a mask (****, xxxx, •••), a reference to where the real one is
+// ($DB_PASSWORD, ${…}, {{ … }}, %(…)s, <…>, ENC(…), vault:…) or a
+// sentence about passwords.
+func validPassword(p []byte) bool {
+	if len(p) < 4 || len(p) > 128 {
+		return false
+	}
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	var lb [128]byte
+	l := lb[:0]
+	for _, c := range p {
+		l = append(l, lower(c))
+	}
+	for _, w := range passwordPlaceholders {
+		if string(l) == w {
+			return false
+		}
+	}
+	if bytes.Contains(l, []byte("password")) || bytes.Contains(l, []byte("passwd")) {
+		return false
+	}
+	masked := true
+	for _, c := range l {
+		if indexByte("*x•.#?-_ ", c) < 0 && c < 0x80 {
+			masked = false
+			break
+		}
+	}
+	if masked || !diverse(l, 3) {
+		return false
+	}
+	for _, pre := range []string{"$", "%(", "{{", "enc(", "vault:", "env:", "secret:", "file:", "ref+"} {
+		if bytes.HasPrefix(l, []byte(pre)) {
+			return false
+		}
+	}
+	if (l[0] == '<' && l[len(l)-1] == '>') || (l[0] == '[' && l[len(l)-1] == ']') {
+		return false
+	}
+	return true
+}
+
+// normPersonName accepts 1–5 words of letters (any script; inner '-', '\”
+// and '.' for initials) with at least two letters in all, and returns it
+// lower-cased (ASCII) with single spaces.
+func normPersonName(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 2 || len(v) > 100 {
+		return nil, false
+	}
+	words, letters := 0, 0
+	for _, w := range bytes.Fields(v) {
+		if words == 5 {
+			return nil, false
+		}
+		for k, c := range w {
+			switch {
+			case isAlpha(c) || c >= 0x80:
+				letters++
+			case (c == '-' || c == '\'' || c == '.') && k > 0:
+			default:
+				return nil, false
+			}
+		}
+		if words > 0 {
+			dst = append(dst, ' ')
+		}
+		for _, c := range w {
+			dst = append(dst, lower(c))
+		}
+		words++
+	}
+	if letters < 2 {
+		return nil, false
+	}
+	switch string(dst) {
+	case "null", "none", "n/a", "unknown", "undefined", "nil", "test", "string", "name", "true", "false", "redacted":
+		return nil, false
+	}
+	return dst, true
+}
+
+// normAddress accepts a postal address: 8–200 bytes with a number (house
+// number or postcode) and at least two words of letters, not an e-mail or
+// network address; it returns it lower-cased with single spaces.
+func normAddress(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.Trim(v, " \t,.")
+	if len(v) < 8 || len(v) > 200 || bytes.ContainsAny(v, "@=") || bytes.Contains(v, []byte("://")) {
+		return nil, false
+	}
+	hasDigit, words := false, 0
+	for _, w := range bytes.Fields(v) {
+		letters := 0
+		for _, c := range w {
+			switch {
+			case isDigit(c):
+				hasDigit = true
+			case isAlpha(c) || c >= 0x80:
+				letters++
+			}
+		}
+		if letters >= 2 {
+			words++
+		}
+		if len(dst) > 0 {
+			dst = append(dst, ' ')
+		}
+		for _, c := range w {
+			dst = append(dst, lower(c))
+		}
+	}
+	if !hasDigit || words < 2 {
+		return nil, false
+	}
+	return dst, true
+}
+
+// normMRN accepts a medical record number: 4–20 letters, digits and
+// dashes with at least four digits; normalized upper-case without dashes.
+func normMRN(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 4 || len(v) > 20 {
+		return nil, false
+	}
+	nd := 0
+	for _, c := range v {
+		switch {
+		case isDigit(c):
+			nd++
+			dst = append(dst, c)
+		case isAlpha(c):
+			dst = append(dst, lower(c)-32)
+		case c == '-':
+		default:
+			return nil, false
+		}
+	}
+	return dst, nd >= 4
+}
+
+// validAzureKey: a storage account key is 64 bytes in base64 (88
+// characters ending "==").
+func validAzureKey(k []byte) bool {
+	if len(k) != 88 || !bytes.HasSuffix(k, []byte("==")) || !diverse(k, 20) {
+		return false
+	}
+	var buf [66]byte
+	n, err := base64.StdEncoding.Decode(buf[:], k)
+	return err == nil && n == 64
+}
+
+// fieldValue finds the value kinds in a whole field value under a field
+// named for them (a CSV cell under "last_name").
+func (s *scanner) fieldValue(text []byte) {
+	kind := s.field & keyValueKinds
+	if kind == 0 || kind == fieldDiagnosis { // codes under a diagnosis field are found by the pass
+		return
+	}
+	v := bytes.TrimSpace(text)
+	if len(v) == 0 || len(v) > 256 {
+		return
+	}
+	s.keyedValue(kind, v, true, 0)
+}
+
+// compactID returns an id field's value upper-cased without separators
+// (" 12.345.678-z " → "12345678Z") so an identifier typed as its
+// standard allows is read as written plainly; ok is false when the value
+// is not one short run of letters, digits and separators.
+func compactID(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || len(v) > 40 {
+		return nil, false
+	}
+	for _, c := range v {
+		switch {
+		case isDigit(c):
+			dst = append(dst, c)
+		case isAlpha(c):
+			dst = append(dst, lower(c)-32)
+		case c == ' ' || c == '.' || c == '-' || c == '/':
+		default:
+			return nil, false
+		}
+	}
+	return dst, len(dst) > 0
+}
