@@ -605,3 +605,14 @@ func elevenTest(v []byte) bool {
 	sum -= int(v[n-1] - '0')
 	return sum != 0 && sum%11 == 0
 }
+
+// NormalizeCustom is the value a custom detector tokenises for an
+// identifier as a person types it (its letters and digits, upper-cased),
+// so the collector can compute the token agents send for it.
+func NormalizeCustom(value string) (string, bool) {
+	v := normValue([]byte(strings.TrimSpace(value)))
+	return string(v), len(v) >= 2 && len(v) <= MaxMatchBytes
+}
+
+// IsBuiltIn reports whether typ is a type the built-in detectors report.
+func IsBuiltIn(typ string) bool { return builtIn[typ] }
