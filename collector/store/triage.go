@@ -240,7 +240,7 @@ const liveRule = `deleted = 0 AND (expires_at = toDateTime(0) OR expires_at > no
 const visibleFindingsSQL = `(
 	SELECT host, asset_id, type, category, location, source, agent_id, scan_id, samples, observed_at,
 		kept AS tokens,
-		if(allowed_n = 0, c0, toUInt64(greatest(toInt64(c0) - allowed_n, toInt64(d0) - allowed_n, 1))) AS count,
+		if(allowed_n = 0, c0, toUInt64(greatest(greatest(toInt64(c0) - allowed_n, toInt64(d0) - allowed_n), 1))) AS count,
 		if(allowed_n = 0, d0, toUInt64(greatest(toInt64(d0) - allowed_n, 1))) AS distinct_count
 	FROM (
 		WITH (SELECT groupArray(token) FROM (
