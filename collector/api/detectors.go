@@ -57,7 +57,7 @@ func (s *Server) listDetectors(c *gin.Context) (any, error) {
 	return listOf(each(ds, customDetectorOf)), nil
 }
 
-// detectorsFile is the live definitions as the JSON list that `scan fs
+// detectorsFile is the live definitions as the file that `scan fs
 // --detectors FILE` and agent.yaml's detectors_file read.
 func (s *Server) detectorsFile(c *gin.Context) (any, error) {
 	ds, err := s.o.Detectors.Definitions(c.Request.Context())
@@ -67,7 +67,7 @@ func (s *Server) detectorsFile(c *gin.Context) (any, error) {
 	if ds == nil {
 		ds = []pii.Definition{}
 	}
-	return ds, nil
+	return DetectorsFile{Detectors: ds}, nil
 }
 
 func (s *Server) getDetector(c *gin.Context) (any, error) {

@@ -25,6 +25,11 @@ func customDetectorOf(d detectors.Detector) CustomDetector {
 	return CustomDetector{Definition: d.Definition, Revision: d.Revision, Deleted: d.Deleted, ChangedBy: d.ChangedBy, ChangedAt: d.ChangedAt}
 }
 
+// DetectorsFile is the live definitions as agents read them from a file.
+type DetectorsFile struct {
+	Detectors []pii.Definition `json:"detectors"`
+}
+
 // DetectorDryRun is what a definition finds in a sample: masked matches
 // only, never a value.
 type DetectorDryRun struct {

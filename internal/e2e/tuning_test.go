@@ -137,9 +137,11 @@ func TestCustomDetectorsAllowListAndTriage(t *testing.T) {
 	require.Equal(t, 201, status, out)
 	status, out = s.post("/api/v1/detectors", emp)
 	require.Equal(t, 409, status, out)
-	var file []map[string]any
+	var file struct {
+		Detectors []map[string]any `json:"detectors"`
+	}
 	require.Equal(t, 200, s.get("/api/v1/detectors/file", &file))
-	require.Len(t, file, 1)
+	require.Len(t, file.Detectors, 1)
 
 	a := s.newAgent([]string{root}, "policy:\n  poll_interval: 1s\n")
 	agentID := readCreds(t, a).AgentID

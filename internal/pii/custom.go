@@ -246,14 +246,25 @@ func normTerm(t string) string {
 	return b.String()
 }
 
-// ParseDefinitions reads a JSON list of definitions (untrusted bytes),
-// checks each and the set (unique ids, at most MaxDefinitions).
+// ParseDefinitions reads definitions (untrusted bytes): a JSON list, or
+// an object {"detectors": [...]} as GET /api/v1/detectors/file answers;
+// it checks each and the set (unique ids, at most MaxDefinitions).
 func ParseDefinitions(data []byte) ([]Definition, error) {
 	var ds []Definition
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&ds); err != nil {
-		return nil, &DefinitionError{Field: "detectors", Msg: "must be a JSON list of detector definitions: " + err.Error()}
+	var err error
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		var file struct {
+			Detectors []Definition `json:"detectors"`
+		}
+		err = dec.Decode(&file)
+		ds = file.Detectors
+	} else {
+		err = dec.Decode(&ds)
+	}
+	if err != nil {
+		return nil, &DefinitionError{Field: "detectors", Msg: "must be a JSON list of detector definitions (or {\"detectors\": [...]}): " + err.Error()}
 	}
 	if dec.More() {
 		return nil, &DefinitionError{Field: "detectors", Msg: "trailing data after the list"}
