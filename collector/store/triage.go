@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -110,6 +111,30 @@ func (s *Store) AllowRules(ctx context.Context) ([]AllowRule, error) {
 		return out
 	}, `SELECT rule_id, kind, value_type, tokens, token_gen, asset_id, type, reason, expires_at, created_by, created_at
 		FROM {db}.allow_rules FINAL WHERE deleted = 0 ORDER BY created_at, rule_id`)
+}
+
+// reencryptAllowRules moves the tokens of every value rule not at key
+// generation to through transform (part of ReencryptFindings: a rotation
+// of the token encryption key). A rule is rewritten with token_gen = to,
+// so a resumed rotation never transforms it twice.
+func (s *Store) reencryptAllowRules(ctx context.Context, to uint32, transform func(tokens []string) error) error {
+	rules, err := s.AllowRules(ctx)
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		if r.Kind != AllowValue || r.TokenGen == to {
+			continue
+		}
+		if err := transform(r.Tokens); err != nil {
+			return fmt.Errorf("re-encrypting the tokens of allow rule %s: %w", r.ID, err)
+		}
+		r.TokenGen = to
+		if err := s.PutAllowRule(ctx, r); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // TriageChange is one change of a finding's triage state.
