@@ -39,8 +39,8 @@ const (
 	MaxMatchBytes = 128
 )
 
-// Checksums a definition may require, over the match's letters and
-// digits (separators dropped).
+// Checksums a definition may require: over the match's digits (letters
+// and separators dropped), mod97_10 over its letters and digits.
 const (
 	ChecksumLuhn     = "luhn"        // ISO/IEC 7812 (cards, IMEI, many customer numbers)
 	ChecksumMod97    = "mod97_10"    // ISO 7064 MOD 97-10: remainder 1, letters A=10…Z=35 (IBAN after its rotation, LEI)
@@ -49,9 +49,26 @@ const (
 	ChecksumElevenT  = "elevenproef" // the 11-test: weights n…2 and −1 on the last digit, sum mod 11 = 0 (Dutch BSN, bank numbers)
 )
 
+// checksums run over a match's digits (a letter prefix such as "EMP"
+// dropped), mod97_10 over its letters and digits.
 var checksums = map[string]func([]byte) bool{
-	ChecksumLuhn:  func(v []byte) bool { return allDigits(v) && len(v) >= 2 && luhn(v) },
-	ChecksumMod97: mod97_10, ChecksumMod11_10: mod11_10, ChecksumVerhoeff: verhoeff, ChecksumElevenT: elevenTest,
+	ChecksumLuhn:     onDigits(func(v []byte) bool { return len(v) >= 2 && luhn(v) }),
+	ChecksumMod97:    mod97_10,
+	ChecksumMod11_10: onDigits(mod11_10),
+	ChecksumVerhoeff: onDigits(verhoeff),
+	ChecksumElevenT:  onDigits(elevenTest),
+}
+
+func onDigits(f func([]byte) bool) func([]byte) bool {
+	return func(v []byte) bool {
+		d := make([]byte, 0, len(v))
+		for _, c := range v {
+			if isDigit(c) {
+				d = append(d, c)
+			}
+		}
+		return f(d)
+	}
 }
 
 // Definition is one custom detector as an admin writes it (JSON or YAML).

@@ -121,9 +121,9 @@ func TestChecksums(t *testing.T) {
 	}{
 		{pii.ChecksumLuhn, "79927398713", "79927398714"},
 		{pii.ChecksumMod97, "WEST12345698765432GB82", "WEST12345698765432GB83"}, // an IBAN after its rotation
-		{pii.ChecksumMod11_10, "86095742719", "86095742718"},                     // German tax id (BZSt sample)
-		{pii.ChecksumVerhoeff, "234123412346", "234123412347"},                   // Aadhaar sample
-		{pii.ChecksumElevenT, "111222333", "111222334"},                          // Dutch BSN
+		{pii.ChecksumMod11_10, "86095742719", "86095742718"},                    // German tax id (BZSt sample)
+		{pii.ChecksumVerhoeff, "234123412346", "234123412347"},                  // Aadhaar sample
+		{pii.ChecksumElevenT, "111222333", "111222334"},                         // Dutch BSN
 	} {
 		t.Run(tc.checksum, func(t *testing.T) {
 			d := pii.Definition{ID: "num_id", Category: "government_id", Pattern: `\b[0-9A-Z]{9,22}\b`, Checksum: tc.checksum}
