@@ -295,9 +295,26 @@ func TestCustomDetectorsAllowListAndTriage(t *testing.T) {
 	require.Equal(t, 200, s.get(triagePath+"/history", &hist))
 	require.Len(t, hist.Items, 1)
 
+	// An (asset, type) rule hides that finding alone; deleting the rule
+	// brings it back.
+	staff := s.findingsOf(root)[key{"hr/staff.txt", "employee_id"}]
+	status, out = s.post("/api/v1/allowlist", fmt.Sprintf(`{"asset_id":%q,"type":"employee_id","reason":"a test roster"}`, staff.AssetID))
+	require.Equal(t, 201, status, out)
+	var rule struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &rule))
+	got = s.findingsOf(root)
+	_, ok = got[key{"hr/staff.txt", "employee_id"}]
+	require.False(t, ok)
+	require.Len(t, got, 2, "the other findings stay")
+	status, out = s.do("DELETE", "/api/v1/allowlist/"+rule.ID, s.admin, "")
+	require.Equal(t, 200, status, out)
+	require.Equal(t, 2, s.findingsOf(root)[key{"hr/staff.txt", "employee_id"}].Count)
+
 	// Every change is in the audit log, without the value.
 	audit := s.rawAPI("/api/v1/audit?limit=500")
-	for _, route := range []string{"/api/v1/detectors", "/api/v1/detectors/dry-run", "/api/v1/allowlist", "/api/v1/triage/:asset/:type"} {
+	for _, route := range []string{"/api/v1/detectors", "/api/v1/detectors/dry-run", "/api/v1/allowlist", "/api/v1/allowlist/:id", "/api/v1/triage/:asset/:type"} {
 		require.Contains(t, audit, `"route":"`+route+`"`)
 	}
 	for _, raw := range []string{"7946", "123456", "ann.smith"} {
