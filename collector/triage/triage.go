@@ -182,7 +182,9 @@ func newID() string {
 }
 
 // AllowRules lists the rules (expired ones too, with their expiry).
-func (s *Service) AllowRules(ctx context.Context) ([]store.AllowRule, error) { return s.st.AllowRules(ctx) }
+func (s *Service) AllowRules(ctx context.Context) ([]store.AllowRule, error) {
+	return s.st.AllowRules(ctx)
+}
 
 // Unallow deletes a rule; store.ErrNotFound when there is none.
 func (s *Service) Unallow(ctx context.Context, id, by string) (store.AllowRule, error) {

@@ -21,7 +21,7 @@ func (r refusing) PutAllowRule(context.Context, store.AllowRule) error {
 	return nil
 }
 func (r refusing) AllowRules(context.Context) ([]store.AllowRule, error) { r.fail(); return nil, nil }
-func (r refusing) PutTriage(context.Context, store.TriageChange) error  { r.fail(); return nil }
+func (r refusing) PutTriage(context.Context, store.TriageChange) error   { r.fail(); return nil }
 func (r refusing) TriageHistory(context.Context, string, string) ([]store.TriageChange, error) {
 	r.fail()
 	return nil, nil
@@ -38,8 +38,8 @@ func (r refusing) CurrentFinding(context.Context, string, string) (string, uint6
 type noKeys struct{}
 
 func (noKeys) SearchTokens([]byte) []string { return []string{"t"} }
-func (noKeys) RekeyToken(string) string      { return "t" }
-func (noKeys) Generation() uint32            { return 1 }
+func (noKeys) RekeyToken(string) string     { return "t" }
+func (noKeys) Generation() uint32           { return 1 }
 
 func TestAllowRefusesNamingTheField(t *testing.T) {
 	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
