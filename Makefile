@@ -68,6 +68,7 @@ fuzz:
 	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzXLSX -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzPDF -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzPPTX -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/pii -run '^$$' -fuzz FuzzParseDefinitions -fuzztime $(FUZZTIME)
 
 vet:
 	$(GO) vet ./...

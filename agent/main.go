@@ -152,6 +152,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	maxMB := fs.Float64("max-mb-per-sec", 0, "cap the read rate in MiB/s (0: no cap)")
 	crossFS := fs.Bool("cross-fs", false, "descend into other mounted file systems")
 	root := fs.String("root", "/", "read this directory as the system's / (a node mounted into a container, an image): paths are under it and reported without it")
+	detectors := fs.String("detectors", "", "JSON file of custom detectors to run beside the built-in ones (what GET /api/v1/detectors/file answers)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -169,6 +170,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	scans := config.Default().Scans
 	scans.FS = config.FSScan{Paths: paths, Include: includes, Exclude: excludes, MaxFileSize: *maxSize,
 		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS, Root: *root}
+	scans.DetectorsFile = *detectors
 	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	if *format == "table" {
 		out = newTableSink(stdout)

@@ -3,11 +3,13 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
 
 	"github.com/sightline-dev/sightline/internal/config"
+	"github.com/sightline-dev/sightline/internal/pii"
 )
 
 // Config is agent.yaml.
@@ -76,6 +78,13 @@ type Scans struct {
 	LDAP LDAPScan `yaml:"ldap"`
 	S3   S3Scan   `yaml:"s3"`
 	IAM  IAMScan  `yaml:"iam"`
+	// Detectors are custom detectors (internal/pii.Definition) that the fs
+	// and s3 content scans run beside the built-in ones; the collector's
+	// definitions (/api/v1/detectors) arrive here through the policy
+	// channel. DetectorsFile (host-owned) is a JSON list of more, read at
+	// each scan (what `scan fs --detectors FILE` reads).
+	Detectors     []pii.Definition `yaml:"detectors"`
+	DetectorsFile string           `yaml:"detectors_file"`
 }
 
 // S3Scan configures the bucket scanner. Credentials come from the AWS
@@ -251,6 +260,13 @@ func ValidateScans(s Scans) error {
 		if sec.when.Jitter < 0 || sec.when.Jitter > 0.5 {
 			return &FieldError{"scans." + sec.name + ".jitter", "must be between 0 and 0.5 (a fraction of the interval)"}
 		}
+	}
+	if _, err := pii.CheckDefinitions(s.Detectors); err != nil {
+		var de *pii.DefinitionError
+		if errors.As(err, &de) {
+			return &FieldError{"scans." + de.Field, de.Msg}
+		}
+		return &FieldError{"scans.detectors", err.Error()}
 	}
 	if s.S3.SamplePercent < 0 || s.S3.SamplePercent > 100 {
 		return &FieldError{"scans.s3.sample_percent", "must be between 0 and 100"}

@@ -158,7 +158,7 @@ func TestIncrementalState(t *testing.T) {
 	statePath := filepath.Join(t.TempDir(), "state.json")
 	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
 	run := func(tok *pii.Tokenizer) ([]wire.Record, *wire.Record) {
-		st, err := LoadState(statePath, tok)
+		st, err := LoadState(statePath, tok, "")
 		require.NoError(t, err)
 		recs, res := scan(t, Options{Paths: []string{dir}, Tokenizer: tok, State: st, MaxFileSize: 1024,
 			Exclude: []string{"*.tmp", filepath.Join(dir, "skip")}})
@@ -195,7 +195,7 @@ func TestIncrementalState(t *testing.T) {
 func TestDamagedStateMeansFullScan(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "state.json")
 	require.NoError(t, os.WriteFile(p, []byte("{not json"), 0o600))
-	st, err := LoadState(p, pii.NewTokenizer([]byte("k")))
+	st, err := LoadState(p, pii.NewTokenizer([]byte("k")), "")
 	require.ErrorContains(t, err, "damaged")
 	require.NotNil(t, st)
 	_, res := scan(t, Options{Paths: []string{tree(t)}, State: st})
@@ -243,7 +243,7 @@ func TestNoRawValueLeavesTheScanner(t *testing.T) {
 	var logBuf strings.Builder
 	statePath := filepath.Join(t.TempDir(), "state.json")
 	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
-	st, err := LoadState(statePath, tok)
+	st, err := LoadState(statePath, tok, "")
 	require.NoError(t, err)
 	recs, res := scan(t, Options{Paths: []string{dir}, Tokenizer: tok, State: st,
 		Logger: slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))})

@@ -64,7 +64,7 @@ func TestStateNeverFollowsPlantedSymlinks(t *testing.T) {
 	require.NoError(t, unix.Mkfifo(statePath, 0o644))
 
 	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
-	st, err := LoadState(statePath, tok) // must not block on the FIFO
+	st, err := LoadState(statePath, tok, "") // must not block on the FIFO
 	require.Error(t, err)
 	require.NotNil(t, st)
 
@@ -81,7 +81,7 @@ func TestStateNeverFollowsPlantedSymlinks(t *testing.T) {
 	fi, err := os.Lstat(statePath)
 	require.NoError(t, err)
 	require.True(t, fi.Mode().IsRegular())
-	again, err := LoadState(statePath, tok)
+	again, err := LoadState(statePath, tok, "")
 	require.NoError(t, err)
 	require.Equal(t, 1, again.Len())
 }

@@ -24,8 +24,11 @@ type fileState struct {
 // LoadState reads the state at path (a missing file is an empty state).
 // A damaged file is reported and treated as empty: the scan then reads
 // everything, which is slower but never wrong.
-func LoadState(path string, tok *pii.Tokenizer) (*State, error) {
-	return scanstate.Load[fileState](scanstate.Options{Path: path, Name: "sightline-state", Items: "files", Label: "scan state"}, tok)
+//
+// detectors is pii.VersionOf the detector the scan runs ("" for the
+// built-in set alone).
+func LoadState(path string, tok *pii.Tokenizer, detectors string) (*State, error) {
+	return scanstate.Load[fileState](scanstate.Options{Path: path, Name: "sightline-state", Items: "files", Label: "scan state", Detectors: detectors}, tok)
 }
 
 // unchanged returns the last results of a file whose identity is the same.

@@ -217,9 +217,13 @@ func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 		return Job{}, err
 	}
 	fc := s.FS
+	det, err := detector(s)
+	if err != nil {
+		return Job{}, fmt.Errorf("fs scan: %w", err)
+	}
 	var state *fsscan.State
 	if p := env.StatePath("fs"); p != "" {
-		if state, err = fsscan.LoadState(p, tok); err != nil {
+		if state, err = fsscan.LoadState(p, tok, pii.VersionOf(det)); err != nil {
 			env.Logger.Warn(err.Error())
 		}
 	}
@@ -227,7 +231,7 @@ func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return fsscan.Scan(ctx, fsscan.Options{
 				Paths: fc.Paths, Include: fc.Include, Exclude: fc.Exclude, MaxFileSize: fc.MaxFileSize,
-				Detector: pii.NewDefault(), Tokenizer: tok, Host: env.Host, AgentID: env.AgentID,
+				Detector: det, Tokenizer: tok, Host: env.Host, AgentID: env.AgentID,
 				Logger: env.Logger, Now: env.Now, State: state,
 				MaxBytesPerSec: int64(fc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fc.CrossFilesystems, Root: fc.Root,
 			}, emit)
@@ -299,9 +303,13 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 			return Job{}, fmt.Errorf("s3 scan: %w", err)
 		}
 	}
+	det, err := detector(s)
+	if err != nil {
+		return Job{}, fmt.Errorf("s3 scan: %w", err)
+	}
 	var state *s3scan.State
 	if p := env.StatePath("s3"); p != "" {
-		if state, err = s3scan.LoadState(p, tok); err != nil {
+		if state, err = s3scan.LoadState(p, tok, pii.VersionOf(det)); err != nil {
 			env.Logger.Warn(err.Error())
 		}
 	}
@@ -309,7 +317,7 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Prefix: sc.Prefix,
 				SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject, RandomStart: sc.RandomStart,
-				Detector: pii.NewDefault(), Tokenizer: tok, Account: sc.Account, AgentID: env.AgentID, State: state,
+				Detector: det, Tokenizer: tok, Account: sc.Account, AgentID: env.AgentID, State: state,
 				Logger: env.Logger, Now: env.Now}, emit)
 		},
 		Commit: state.Save,

@@ -52,6 +52,7 @@ var hostOwned = map[string]bool{
 	"scans.ldap.ca_file":       true,
 	"scans.fs.root":            true,
 	"scans.host.root":          true,
+	"scans.detectors_file":     true,
 }
 
 // Parse reads settings from JSON bytes (an object), refusing anything else.

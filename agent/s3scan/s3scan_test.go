@@ -132,7 +132,7 @@ func TestIncremental(t *testing.T) {
 	tok := pii.NewTokenizer([]byte("k"))
 	path := t.TempDir() + "/s3-state.json"
 	run := func() (map[string]int64, *wire.Record) {
-		st, err := LoadState(path, tok)
+		st, err := LoadState(path, tok, "")
 		require.NoError(t, err)
 		counts := map[string]int64{}
 		res, err := Scan(context.Background(), Options{Client: s3test.Client(url), Detector: pii.NewDefault(), Tokenizer: tok, State: st},
@@ -157,7 +157,7 @@ func TestIncremental(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, string(data), "ann.smith")
 	require.NoError(t, os.WriteFile(path, []byte("{damaged"), 0o600))
-	_, err = LoadState(path, tok)
+	_, err = LoadState(path, tok, "")
 	require.ErrorContains(t, err, "damaged")
 }
 

@@ -23,8 +23,11 @@ type objectState struct {
 // LoadState reads the state at path; a missing or damaged file is an empty
 // state (the next scan reads everything), a damaged one also an error to
 // report.
-func LoadState(path string, tok *pii.Tokenizer) (*State, error) {
-	return scanstate.Load[objectState](scanstate.Options{Path: path, Name: "sightline-s3-state", Items: "objects", Label: "S3 scan state"}, tok)
+//
+// detectors is pii.VersionOf the detector the scan runs ("" for the
+// built-in set alone).
+func LoadState(path string, tok *pii.Tokenizer, detectors string) (*State, error) {
+	return scanstate.Load[objectState](scanstate.Options{Path: path, Name: "sightline-s3-state", Items: "objects", Label: "S3 scan state", Detectors: detectors}, tok)
 }
 
 // unchanged returns the last results of an object whose ETag and

@@ -36,6 +36,10 @@ type Options struct {
 	// each other ("sightline-state" for files, "sightline-s3-state" for
 	// objects).
 	Name string
+	// Detectors is the version of the custom detectors the scan runs
+	// (pii.VersionOf): a change of definitions, like a change of
+	// pii.DetectorVersion, makes the next scan read everything again.
+	Detectors string
 	// Items is the JSON field holding the items ("files", "objects").
 	Items string
 	// Label names the state in messages ("scan state", "S3 scan state").
@@ -60,7 +64,7 @@ const maxStateBytes = 2 << 30
 // Load reads the store at o.Path (a missing file is an empty store). A
 // damaged file is reported and the store is empty.
 func Load[V any](o Options, tok *pii.Tokenizer) (*Store[V], error) {
-	s := &Store[V]{o: o, fingerprint: tok.Token([]byte(o.Name + "/" + pii.DetectorVersion)),
+	s := &Store[V]{o: o, fingerprint: fingerprint(o, tok),
 		prev: map[string]V{}, next: map[string]V{}}
 	// Never a FIFO, a device or a symlink planted at the state path.
 	data, err := safeio.ReadFile(o.Path, maxStateBytes)
@@ -185,4 +189,15 @@ func Reset(dataDir string) error {
 		}
 	}
 	return nil
+}
+
+// fingerprint ties a state to its token key and what the detectors find;
+// without custom detectors it is what it was before they existed, so an
+// upgrade keeps the states it can.
+func fingerprint(o Options, tok *pii.Tokenizer) string {
+	v := o.Name + "/" + pii.DetectorVersion
+	if o.Detectors != "" {
+		v += "/" + o.Detectors
+	}
+	return tok.Token([]byte(v))
 }

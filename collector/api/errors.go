@@ -11,6 +11,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/detectors"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
@@ -20,6 +21,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
+	"github.com/sightline-dev/sightline/collector/triage"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -116,13 +118,14 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	store.ErrNotFound                404 not_found
 //	auth.ErrUnknownToken             404 not_found
 //	auth.ErrAmbiguousID, ErrNameTaken,
-//	policy.ErrExists                 409 conflict
+//	policy.ErrExists, detectors.ErrExists 409 conflict
 //	http.MaxBytesError, errDecodedTooLarge,
 //	admission.RatioError, ErrTooLarge 413 too_large
 //	admission.RateError              429 too_many_requests (Retry-After)
 //	wire.LineError                   400 invalid_record
 //	store.ErrBadFilter, fleet.ErrBadFilter, auth.ErrInvalidRequest,
 //	review.ErrInvalid, risk.ErrInvalid, policy.ErrInvalid, incident.ErrEmptyScope,
+//	detectors.ErrInvalid, triage.ErrInvalid,
 //	incident.ErrTooMany, subjects.InvalidError,
 //	identity.ErrBadRequest, identity.ErrUnknownAgent 400 bad_request
 //	admission.ErrBusy, ingest.ErrBusy 503 busy (Retry-After)
@@ -145,6 +148,7 @@ func errorRules() errorTable {
 		{match: is(auth.ErrAmbiguousID), kind: kindConflict},
 		{match: is(auth.ErrNameTaken), kind: kindConflict},
 		{match: is(policy.ErrExists), kind: kindConflict},
+		{match: is(detectors.ErrExists), kind: kindConflict},
 		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: func(err error) string {
 			var mbe *http.MaxBytesError
 			errors.As(err, &mbe)
@@ -175,6 +179,8 @@ func errorRules() errorTable {
 		{match: is(review.ErrInvalid), kind: kindBadRequest},
 		{match: is(risk.ErrInvalid), kind: kindBadRequest},
 		{match: is(policy.ErrInvalid), kind: kindBadRequest},
+		{match: is(detectors.ErrInvalid), kind: kindBadRequest},
+		{match: is(triage.ErrInvalid), kind: kindBadRequest},
 		{match: is(incident.ErrEmptyScope), kind: kindBadRequest},
 		{match: is(incident.ErrTooMany), kind: kindBadRequest},
 		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: func(err error) string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/detectors"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
@@ -26,6 +27,8 @@ import (
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
+	"github.com/sightline-dev/sightline/collector/triage"
+	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -51,6 +54,10 @@ var errorCases = []struct {
 	{"auth.ErrAmbiguousID", auth.ErrAmbiguousID, 409, "conflict", "", ""},
 	{"policy.ErrExists", policy.ErrExists, 409, "conflict", "", ""},
 	{"policy.ErrInvalid", fmt.Errorf("%w: scans.fs.paths: x", policy.ErrInvalid), 400, "bad_request", "invalid request: scans.fs.paths: x", ""},
+	{"detectors.ErrExists", detectors.ErrExists, 409, "conflict", "", ""},
+	{"detectors.ErrInvalid", fmt.Errorf("%w: %w", detectors.ErrInvalid, &pii.DefinitionError{Field: "pattern", Msg: "not RE2"}), 400, "bad_request",
+		"invalid detector: pattern: not RE2", ""},
+	{"triage.ErrInvalid", fmt.Errorf("%w: reason: required", triage.ErrInvalid), 400, "bad_request", "invalid request: reason: required", ""},
 	{"auth.ErrNameTaken", fmt.Errorf("issue: %w", auth.ErrNameTaken), 409, "conflict", "", ""},
 	{"http.MaxBytesError", fmt.Errorf("read: %w", &http.MaxBytesError{Limit: 1024}), 413, "too_large",
 		"request body larger than 1024 bytes; send smaller batches", ""},

@@ -268,6 +268,7 @@ func TestOpenAPIResponses(t *testing.T) {
 		map[string]any{"identifiers": []map[string]string{{"type": "email", "value": "Jane@example.com"}}}, 200)
 	require.Contains(t, string(out), `"identifiers":[0]`, "the fixture must give the search a match")
 	v.call("POST", "/api/v1/incidents/impact", "/api/v1/incidents/impact", admin, map[string]any{"hosts": []string{"web-1"}}, 200)
+	checkTuning(v, admin)
 
 	// Risk.
 	v.call("GET", "/api/v1/risk/principals", "/api/v1/risk/principals", admin, nil, 200)

@@ -21,6 +21,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/detectors"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/index"
@@ -30,6 +31,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
+	"github.com/sightline-dev/sightline/collector/triage"
 )
 
 //go:embed openapi.json
@@ -84,6 +86,10 @@ type Options struct {
 	// Policy is fleet control: policies, labels, commands (default: one
 	// over Store).
 	Policy *policy.Service
+	// Detectors and Triage tune detection: custom detectors, allow rules,
+	// finding triage (default: over Store).
+	Detectors *detectors.Service
+	Triage    *triage.Service
 }
 
 // Server is the collector's HTTP handler.
@@ -113,9 +119,23 @@ func New(o Options) *Server {
 			o.Identity = identity.New(identity.Options{Store: is, Logger: o.Logger, Now: o.Now})
 		}
 	}
+	if o.Detectors == nil {
+		if ds, ok := o.Store.(detectors.Store); ok {
+			o.Detectors = detectors.New(ds, o.Now)
+		}
+	}
+	if o.Triage == nil {
+		if ts, ok := o.Store.(triage.Store); ok && o.Fleet != nil {
+			o.Triage = triage.New(ts, func() triage.Hasher { return o.Fleet.Keys() }, o.Now)
+		}
+	}
 	if o.Policy == nil {
 		if ps, ok := o.Store.(policy.Store); ok {
-			o.Policy = policy.New(policy.Options{Store: ps, Now: o.Now})
+			po := policy.Options{Store: ps, Now: o.Now}
+			if o.Detectors != nil {
+				po.Detectors = o.Detectors.Definitions
+			}
+			o.Policy = policy.New(po)
 		}
 	}
 	if o.StaleAfter <= 0 {
@@ -215,6 +235,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.PUT("/agents/:id/labels", s.audit, s.requireRole(auth.RoleAdmin), h(s.setLabels))
 	v1.POST("/commands/scan", s.audit, s.requireRole(auth.RoleAdmin, auth.RoleSecurity), h(s.scanNow))
 	v1.GET("/agent/policy", h(s.agentPolicy))
+	s.tuningRoutes(v1)
 	v1.POST("/agent/policy/status", h(s.agentPolicyStatus))
 }
 

@@ -32,6 +32,7 @@ import (
 
 	agentpolicy "github.com/sightline-dev/sightline/agent/policy"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/pii"
 )
 
 // ErrInvalid marks a policy, label set or command the collector refuses;
@@ -60,6 +61,11 @@ type Store interface {
 type Options struct {
 	Store Store
 	Now   func() time.Time
+	// Detectors gives the organisation's custom detectors
+	// (collector/detectors); every agent's effective policy carries them
+	// as its scans.detectors, so a change of definitions changes the ETag
+	// and agents pick it up at their next poll. Nil: none.
+	Detectors func(ctx context.Context) ([]pii.Definition, error)
 }
 
 // Service holds policies, labels, statuses and commands.
@@ -293,6 +299,9 @@ func (s *Service) For(ctx context.Context, agentID string) (Effective, error) {
 		return Effective{}, err
 	}
 	set, revs := effective(ps, labels[agentID].Labels)
+	if err := s.addDetectors(ctx, set); err != nil {
+		return Effective{}, err
+	}
 	cmds, err := s.o.Store.Commands(ctx, agentID, maxPending)
 	if err != nil {
 		return Effective{}, err
@@ -312,6 +321,29 @@ func (s *Service) For(ctx context.Context, agentID string) (Effective, error) {
 	sum := sha256.Sum256(body)
 	e.ETag = `"` + hex.EncodeToString(sum[:16]) + `"`
 	return e, nil
+}
+
+// addDetectors sets the custom detectors into settings, as agent.yaml's
+// scans.detectors (replacing what a policy or agent.yaml sets there,
+// unless the agent pins it); with none defined, settings are unchanged.
+func (s *Service) addDetectors(ctx context.Context, set agentpolicy.Settings) error {
+	if s.o.Detectors == nil {
+		return nil
+	}
+	ds, err := s.o.Detectors(ctx)
+	if err != nil || len(ds) == 0 {
+		return err
+	}
+	raw, err := json.Marshal(ds)
+	if err != nil {
+		return fmt.Errorf("encoding custom detectors: %w", err)
+	}
+	var list []any
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return fmt.Errorf("encoding custom detectors: %w", err)
+	}
+	set["detectors"] = list
+	return nil
 }
 
 // maxPending bounds the commands read per fetch.

@@ -115,7 +115,7 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id,
 				` + bucketOf + ` AS bucket, scan_id, count, distinct_count,
 				arrayDistinct(arrayMap(x -> substring(x, 1, 2), samples)), tokens, observed_at
-			FROM {db}.current_pii_findings`},
+			FROM ` + visibleFindingsSQL},
 		// Every current asset, and every asset with current findings even
 		// when its asset record is missing, with its rollup, staged...
 		{"current assets", `INSERT INTO {db}.idx_assets_stage (` + stagedColumns + `)

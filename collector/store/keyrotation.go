@@ -78,6 +78,10 @@ func (s *Store) ReencryptFindings(ctx context.Context, to uint32, chunkRows int,
 		}
 		total += len(rows)
 	}
+	// Allow rules hold stored tokens too (triage.go).
+	if err := s.reencryptAllowRules(ctx, to, transform); err != nil {
+		return total, err
+	}
 	return total, nil
 }
 

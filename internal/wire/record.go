@@ -321,3 +321,7 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// KnownCategory reports whether c is a category a pii record may carry
+// (pii-types.md), for checking definitions before any record exists.
+func KnownCategory(c string) bool { return categories[c] }
