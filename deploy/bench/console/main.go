@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,7 +38,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/session"
-	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
 
 func main() {
@@ -60,8 +59,9 @@ func main() {
 }
 
 func run(ctx context.Context, addr, db, browserPath string, runs int, goal time.Duration) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := store.Open(ctx, store.Options{Addr: addr, Database: db, Logger: log})
+	log := benchrun.Logger()
+	// Migrated: a database an older build loaded gets the current schema.
+	st, err := benchrun.OpenStore(ctx, addr, db, log)
 	if err != nil {
 		return fmt.Errorf("open the database deploy/bench/api loaded: %w", err)
 	}
