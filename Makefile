@@ -94,7 +94,7 @@ bench-api:
 	deploy/scripts/bench-api.sh
 
 # Web console render time per page in headless Chromium over the bench-api
-# data generator (BENCH_ROWS pii rows, default 1,000,000; 10000000 is the
+# data generator (BENCH_ROWS pii rows, default 10,000,000: the make
 # bench-api size), with the page's API calls from Go as the baseline.
 bench-console:
 	deploy/scripts/bench-console.sh

@@ -346,7 +346,9 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 		}
 	}
 	if f.WithPII {
-		conds = append(conds, "(occurrences > 0 OR toUInt64OrZero(attr_values[indexOf(attr_keys, 'objects_with_pii')]) > 0)")
+		// Precomputed by the index (migration 0017): reading every row's
+		// attribute arrays cost seconds at millions of assets.
+		conds = append(conds, "with_pii = 1")
 	}
 	key, ok := AssetSorts[f.Sort]
 	if f.Sort == "" {

@@ -544,3 +544,35 @@ func TestFindingsReadTheIndex(t *testing.T) {
 	require.Equal(t, []string{"/a email s2", "/b phone s2"}, keys(items))
 	require.Equal(t, uint64(9), items[0].Count)
 }
+
+// TestAssetsWithPII: the with-personal-data filter (an index column since
+// migration 0017) keeps assets holding findings themselves and buckets
+// whose scan counted objects that do, and nothing else.
+func TestAssetsWithPII(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	f := fixture{agent: "ag-1", host: "web-1", source: wire.SourceFS, scan: "w1", at: at(0)}
+	bucket := func(path, objects string) wire.Record {
+		r := f.asset(path)
+		r.AssetType, r.Attributes = "bucket", map[string]string{"objects_with_pii": objects}
+		return r
+	}
+	insert(t, s,
+		f.asset("/srv/people.csv"), f.pii("/srv/people.csv", "email", "contact", 3),
+		f.asset("/srv/empty.txt"),
+		bucket("/b/with", "4"), bucket("/b/without", "0"), bucket("/b/junk", "x"),
+		f.done(wire.StatusOK),
+	)
+	storetest.BuildIndex(t, s)
+	items, total, err := s.Assets(ctx, store.AssetFilter{WithPII: true})
+	require.NoError(t, err)
+	require.Equal(t, uint64(2), total)
+	var locs []string
+	for _, a := range items {
+		locs = append(locs, a.Location)
+	}
+	require.Equal(t, []string{"file:///b/with", "file:///srv/people.csv"}, locs)
+	_, all, err := s.Assets(ctx, store.AssetFilter{})
+	require.NoError(t, err)
+	require.Equal(t, uint64(5), all)
+}

@@ -18,12 +18,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -38,13 +38,13 @@ import (
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/session"
-	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
 
 func main() {
 	addr := flag.String("clickhouse", "127.0.0.1:9000", "ClickHouse native address")
 	db := flag.String("db", "", "database loaded by deploy/bench/api (required)")
-	runs := flag.Int("runs", 5, "loads per page (the median is reported)")
+	runs := flag.Int("runs", 5, "loads per page (the median and the worst are reported)")
 	browserPath := flag.String("chromium", "", "browser binary (default: chromium on PATH)")
 	goal := flag.Duration("goal", time.Second, "render goal per page")
 	flag.Parse()
@@ -59,8 +59,9 @@ func main() {
 }
 
 func run(ctx context.Context, addr, db, browserPath string, runs int, goal time.Duration) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	st, err := store.Open(ctx, store.Options{Addr: addr, Database: db, Logger: log})
+	log := benchrun.Logger()
+	// Migrated: a database an older build loaded gets the current schema.
+	st, err := benchrun.OpenStore(ctx, addr, db, log)
 	if err != nil {
 		return fmt.Errorf("open the database deploy/bench/api loaded: %w", err)
 	}
@@ -71,11 +72,14 @@ func run(ctx context.Context, addr, db, browserPath string, runs int, goal time.
 	}
 	authn := auth.New(auth.Options{Store: st})
 	idx := index.New(index.Options{Store: st, MaxLag: 24 * time.Hour, Logger: log})
+	// Ensure, not Build: the index deploy/bench/api built over the same
+	// database is reused when no write came since (minutes at 10M rows).
 	bstart := time.Now()
-	if err := idx.Build(ctx); err != nil {
+	ist, err := idx.Ensure(ctx)
+	if err != nil {
 		return fmt.Errorf("build the read index: %w", err)
 	}
-	buildTime := time.Since(bstart)
+	buildNote := fmt.Sprintf("read index ready in %s, as of %s", time.Since(bstart).Round(100*time.Millisecond), ist.AsOf.Format(time.TimeOnly))
 	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fleet.New(fleet.Options{Store: st, Auth: authn, Keys: ks}), Index: idx, Logger: log})
 	// TLS: the console's cookies are Secure and __Host- prefixed.
 	ts := httptest.NewUnstartedServer(console.Handler(console.Options{API: srv, Tokens: authn, Sessions: session.NewStore(session.Options{}), Logger: log}))
@@ -163,9 +167,9 @@ func run(ctx context.Context, addr, db, browserPath string, runs int, goal time.
 		return fmt.Errorf("log in to the console: %w", err)
 	}
 
-	fmt.Printf("console render benchmark: %d assets with personal data on %d hosts (read index built in %s); median of %d full loads per page\n",
-		sum.Assets, sum.Hosts, buildTime.Round(100*time.Millisecond), runs)
-	fmt.Printf("  %-22s %10s %10s %10s %14s  %s\n", "page", "shown", "DOM ready", "slowest API", "API alone (Go)", "")
+	fmt.Printf("console render benchmark: %d assets with personal data on %d hosts (%s); p50 and worst of %d full loads per page\n",
+		sum.Assets, sum.Hosts, buildNote, runs)
+	fmt.Printf("  %-22s %10s %10s %10s %10s %14s  %s\n", "page", "shown p50", "shown max", "DOM ready", "slowest API", "API alone (Go)", "")
 	for _, page := range []string{"overview", "assets", "assets/" + assetID, "subjects", "identities", "principals/" + principalID,
 		"reviews", "impact", "risk", "admin"} {
 		var shown, dom, slowest []float64
@@ -198,16 +202,21 @@ func run(ctx context.Context, addr, db, browserPath string, runs int, goal time.
 			}
 			base = append(base, float64(time.Since(s).Microseconds())/1000)
 		}
+		// The goal holds for a page when its slowest load meets it; a
+		// median under it with a slower worst load is reported as such.
 		verdict := "meets"
-		if median(shown) > float64(goal.Milliseconds()) {
+		switch ms := float64(goal.Milliseconds()); {
+		case median(shown) > ms:
 			verdict = "MISSES"
+		case slices.Max(shown) > ms:
+			verdict = "median meets, worst load misses"
 		}
 		name := page
 		if i := strings.IndexByte(page, '/'); i > 0 {
 			name = page[:i] + "/<id>"
 		}
-		fmt.Printf("  %-22s %8.0fms %8.0fms %9.0fms %12.0fms  (%s the %s goal; %d API call(s))\n",
-			name, median(shown), median(dom), median(slowest), median(base), verdict, goal, len(apiURLs))
+		fmt.Printf("  %-22s %8.0fms %8.0fms %8.0fms %9.0fms %12.0fms  (%s the %s goal; %d API call(s))\n",
+			name, median(shown), slices.Max(shown), median(dom), median(slowest), median(base), verdict, goal, len(apiURLs))
 	}
 	return nil
 }
