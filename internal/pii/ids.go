@@ -122,55 +122,12 @@ func validTaxID(v []byte) bool {
 	if repeated != 1 {
 		return false
 	}
-	return iso7064Mod1110(v[:10]) == v[10]-'0'
+	return mod11_10(v[:11])
 }
 
-// iso7064Mod1110 is the check digit of ISO 7064 MOD 11,10.
-func iso7064Mod1110(v []byte) byte {
-	product := 10
-	for _, c := range v {
-		sum := (int(c-'0') + product) % 10
-		if sum == 0 {
-			sum = 10
-		}
-		product = sum * 2 % 11
-	}
-	check := 11 - product
-	if check == 10 {
-		check = 0
-	}
-	return byte(check)
-}
-
-// validBSN applies the 11-test: 9×d1 + 8×d2 + … + 2×d8 − d9 ≡ 0 (mod 11).
+// validBSN applies the 11-test to a 9-digit BSN (checksum.go).
 func validBSN(v []byte) bool {
-	if len(v) != 9 {
-		return false
-	}
-	sum := 0
-	for i, c := range v[:8] {
-		sum += (9 - i) * int(c-'0')
-	}
-	sum -= int(v[8] - '0')
-	return sum%11 == 0 && sum > 0
-}
-
-var (
-	verhoeffD = [10][10]uint8{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5}, {2, 3, 4, 0, 1, 7, 8, 9, 5, 6},
-		{3, 4, 0, 1, 2, 8, 9, 5, 6, 7}, {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1}, {6, 5, 9, 8, 7, 1, 0, 4, 3, 2},
-		{7, 6, 5, 9, 8, 2, 1, 0, 4, 3}, {8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}}
-	verhoeffP = [8][10]uint8{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4}, {5, 8, 0, 3, 7, 9, 6, 1, 4, 2},
-		{8, 9, 1, 6, 0, 4, 3, 5, 2, 7}, {9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1}, {2, 7, 9, 3, 8, 0, 6, 4, 1, 5},
-		{7, 0, 4, 6, 9, 1, 3, 2, 5, 8}}
-)
-
-// verhoeff reports whether digits v end with a valid Verhoeff check digit.
-func verhoeff(v []byte) bool {
-	c := uint8(0)
-	for i := range v {
-		c = verhoeffD[c][verhoeffP[i%8][v[len(v)-1-i]-'0']]
-	}
-	return c == 0
+	return len(v) == 9 && elevenTest(v)
 }
 
 // validAadhaar: 12 digits, the first 2–9, Verhoeff check.
