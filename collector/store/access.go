@@ -346,7 +346,7 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 		}
 	}
 	if f.WithPII {
-		// Precomputed by the index (migration 0017): reading every row's
+		// Precomputed by the index (migration 0018): reading every row's
 		// attribute arrays cost seconds at millions of assets.
 		conds = append(conds, "with_pii = 1")
 	}

@@ -546,7 +546,7 @@ func TestFindingsReadTheIndex(t *testing.T) {
 }
 
 // TestAssetsWithPII: the with-personal-data filter (an index column since
-// migration 0017) keeps assets holding findings themselves and buckets
+// migration 0018) keeps assets holding findings themselves and buckets
 // whose scan counted objects that do, and nothing else.
 func TestAssetsWithPII(t *testing.T) {
 	ctx := context.Background()
