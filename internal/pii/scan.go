@@ -331,8 +331,9 @@ func (s *scanner) number(i, j int, allDigits bool) {
 		}
 	}
 	// Cards and SSNs: groups joined by ' ' or '-', or one run of 9 or
-	// 13-19 digits.
-	if i >= s.runNext && (sep || l == 9 || (l >= 13 && l <= 19)) {
+	// 13-19 digits; never after '+', which starts an international phone
+	// number (+49 151 23456789 is 13 digits from a 4, as a Visa number).
+	if i >= s.runNext && (sep || l == 9 || (l >= 13 && l <= 19)) && (i == 0 || text[i-1] != '+') {
 		s.runNext = s.digitRunAt(i)
 	}
 	// An IPv4 address continues with '.' after at most three digits, an
