@@ -31,6 +31,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/transport"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/version"
+	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -152,8 +153,12 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	maxMB := fs.Float64("max-mb-per-sec", 0, "cap the read rate in MiB/s (0: no cap)")
 	crossFS := fs.Bool("cross-fs", false, "descend into other mounted file systems")
 	root := fs.String("root", "/", "read this directory as the system's / (a node mounted into a container, an image): paths are under it and reported without it")
+	phoneRegion := fs.String("phone-region", "", "read national phone numbers in this numbering plan (ISO 3166, e.g. DE; default: the locale's)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if _, err := pii.PhoneRegion(*phoneRegion); err != nil {
+		return fmt.Errorf("scan fs: --phone-region: %w", err)
 	}
 	if len(paths) == 0 {
 		return errors.New("scan fs: at least one --path is required")
@@ -168,7 +173,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	scans := config.Default().Scans
 	scans.FS = config.FSScan{Paths: paths, Include: includes, Exclude: excludes, MaxFileSize: *maxSize,
-		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS, Root: *root}
+		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS, Root: *root, PhoneRegion: *phoneRegion}
 	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	if *format == "table" {
 		out = newTableSink(stdout)

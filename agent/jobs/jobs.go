@@ -210,6 +210,15 @@ func tokenizer(env Env) (*pii.Tokenizer, error) {
 	return pii.NewTokenizer(env.TokenKey), nil
 }
 
+// detector reads national phone numbers in region's plan, else in the
+// host locale's (pii.NewDefaultIn).
+func detector(region string, env Env) pii.Detector {
+	if region == "" {
+		region = pii.RegionFromLocale(env.Getenv)
+	}
+	return pii.NewDefaultIn(region)
+}
+
 func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 	env = env.withDefaults()
 	tok, err := tokenizer(env)
@@ -227,7 +236,7 @@ func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return fsscan.Scan(ctx, fsscan.Options{
 				Paths: fc.Paths, Include: fc.Include, Exclude: fc.Exclude, MaxFileSize: fc.MaxFileSize,
-				Detector: pii.NewDefault(), Tokenizer: tok, Host: env.Host, AgentID: env.AgentID,
+				Detector: detector(fc.PhoneRegion, env), Tokenizer: tok, Host: env.Host, AgentID: env.AgentID,
 				Logger: env.Logger, Now: env.Now, State: state,
 				MaxBytesPerSec: int64(fc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fc.CrossFilesystems, Root: fc.Root,
 			}, emit)
@@ -309,7 +318,7 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Prefix: sc.Prefix,
 				SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject, RandomStart: sc.RandomStart,
-				Detector: pii.NewDefault(), Tokenizer: tok, Account: sc.Account, AgentID: env.AgentID, State: state,
+				Detector: detector(sc.PhoneRegion, env), Tokenizer: tok, Account: sc.Account, AgentID: env.AgentID, State: state,
 				Logger: env.Logger, Now: env.Now}, emit)
 		},
 		Commit: state.Save,

@@ -61,8 +61,8 @@ func classifyField(name []byte) fieldKind {
 }
 
 // DetectField detects in one field's value with its name as context.
-func (defaultDetector) DetectField(field, text []byte, emit func(Match)) {
-	s := scanner{text: text, emit: emit, lastDOB: -1, field: classifyField(field)}
+func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
+	s := scanner{text: text, emit: emit, lastDOB: -1, field: classifyField(field), region: d.region}
 	s.run()
 	if s.field&fieldBirth != 0 && s.lastDOB < 0 {
 		// The field says what the date is: the first date in the value.

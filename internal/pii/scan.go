@@ -100,10 +100,11 @@ type scanner struct {
 	val                        [64]byte
 	groups                     [maxGroups + 1][2]int // a field: a local array is zeroed on every call
 	field                      fieldKind             // what the value's field name says, in DetectField
+	region                     string                // the detector's phone region
 }
 
-func (defaultDetector) Detect(text []byte, emit func(Match)) {
-	s := scanner{text: text, emit: emit, lastDOB: -1}
+func (d defaultDetector) Detect(text []byte, emit func(Match)) {
+	s := scanner{text: text, emit: emit, lastDOB: -1, region: d.region}
 	s.run()
 }
 
@@ -486,7 +487,7 @@ func (s *scanner) phoneAt(i int) int {
 	if digits < 7 || digits > 15 || (end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '@')) {
 		return max(i+1, end)
 	}
-	if v, conf, ok := validPhone(text, i, text[i:end], s.field&fieldPhone != 0); ok {
+	if v, conf, ok := validPhone(text, i, text[i:end], s.field&fieldPhone != 0, s.region); ok {
 		s.match(TypePhoneNumber, CategoryContact, conf, v, i)
 	}
 	return max(i+1, end)

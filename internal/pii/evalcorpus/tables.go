@@ -68,7 +68,7 @@ func dePhone(r *rand.Rand) string {
 	p := []plan{{"30", 8}, {"40", 8}, {"89", 8}, {"69", 8}, {"221", 7}, {"211", 7}, {"711", 7}, {"351", 7},
 		{"151", 8}, {"160", 7}, {"170", 7}, {"171", 7}, {"176", 8}}[r.IntN(13)]
 	sub := fmt.Sprintf("%0*d", p.digits, r.IntN(pow10(p.digits)))
-	sub = fmt.Sprint(2 + r.IntN(8)) + sub[1:] // subscriber numbers do not start with 0 or 1
+	sub = fmt.Sprint(2+r.IntN(8)) + sub[1:] // subscriber numbers do not start with 0 or 1
 	switch r.IntN(6) {
 	case 0:
 		return "0" + p.area + " " + sub
@@ -138,7 +138,7 @@ type Dialect struct {
 	// SepLine starts the file with Excel's "sep=X" line.
 	SepLine bool
 	// BOM starts the file with a UTF-8 byte-order mark (Excel's "CSV UTF-8").
-	BOM bool
+	BOM  bool
 	CRLF bool
 }
 

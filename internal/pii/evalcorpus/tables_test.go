@@ -27,7 +27,7 @@ func TestGermanCustomersValid(t *testing.T) {
 		var digits strings.Builder
 		for _, ch := range iban[4:] + iban[:4] {
 			if ch >= 'A' && ch <= 'Z' {
-				digits.WriteString(big.NewInt(int64(ch-'A'+10)).String())
+				digits.WriteString(big.NewInt(int64(ch - 'A' + 10)).String())
 			} else {
 				digits.WriteRune(ch)
 			}
