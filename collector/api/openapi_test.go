@@ -251,6 +251,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call("GET", "/api/v1/findings", "/api/v1/findings", admin, nil, 200)
 	v.call("GET", "/api/v1/assets", "/api/v1/assets?with_pii=false&sort=occurrences&order=desc", admin, nil, 200)
 	v.call("GET", "/api/v1/assets/{id}", "/api/v1/assets/f-people", admin, nil, 200)
+	v.call("GET", "/api/v1/assets/{id}/key-owners", "/api/v1/assets/f-people/key-owners", admin, nil, 200)
 	v.call("GET", "/api/v1/risk/assets", "/api/v1/risk/assets", admin, nil, 200)
 	v.call("GET", "/api/v1/datamap", "/api/v1/datamap", admin, nil, 200)
 	v.call("GET", "/api/v1/datamap", "/api/v1/datamap?format=csv", admin, nil, 200)

@@ -54,6 +54,8 @@ type Store interface {
 	// For the console: campaign list and change since the previous scans.
 	Campaigns(ctx context.Context) ([]store.Campaign, error)
 	ScanChanges(ctx context.Context) ([]store.ScanChange, error)
+	// KeyOwners joins an asset's access-key findings to their IAM users.
+	KeyOwners(ctx context.Context, assetID string) ([]store.Principal, error)
 }
 
 // Options configures a Server.
@@ -166,6 +168,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read.GET("/principals/:id", s.audit, s.fresh, h(s.principalDetail))
 	read.GET("/assets", s.audit, s.fresh, h(s.assets))
 	read.GET("/assets/:id", s.audit, s.fresh, h(s.assetDetail))
+	read.GET("/assets/:id/key-owners", s.audit, s.fresh, h(s.assetKeyOwners))
 	read.GET("/risk/assets", s.audit, s.fresh, h(s.riskAssets))
 	read.GET("/datamap", s.audit, s.fresh, h(s.dataMap))
 	read.GET("/access/readers", s.audit, s.fresh, h(s.readers))

@@ -180,6 +180,7 @@ func recordTables() []table {
 				when("password_last_set", func(r *wire.Record) *time.Time { return r.PasswordLastSet }),
 				each("mfa", func(r *wire.Record) int8 { return triState(r.MFA) }),
 				colAttrs(), colObserved(), version(), colOwner(),
+				list("tokens", func(r *wire.Record) []string { return r.Tokens }), // credentials' (migration 0017)
 			},
 		},
 		{

@@ -1,0 +1,60 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// What a found credential can reach: the IAM users whose access keys an
+// asset's aws_access_key findings hold (store.KeyOwners), and what each
+// may do.
+
+// KeyOwners answers "whose keys does this file hold?".
+type KeyOwners struct {
+	AssetID  string     `json:"asset_id"`
+	Location string     `json:"location"`
+	Items    []KeyOwner `json:"items"`
+	Total    int        `json:"total"`
+}
+
+// KeyOwner is a principal one of whose access keys the asset holds.
+type KeyOwner struct {
+	Principal Principal `json:"principal"`
+	// KeyLastUsed is the latest use of any of the principal's active keys
+	// (RFC 3339), "never", or "" when the scanner could not say.
+	KeyLastUsed string `json:"access_key_last_used"`
+	// Summary says it in one line: "belongs to IAM user bob (privileged:
+	// …; key last used …)".
+	Summary string `json:"summary"`
+}
+
+func (s *Server) assetKeyOwners(c *gin.Context) (any, error) {
+	ctx := c.Request.Context()
+	a, err := s.o.Store.AssetByID(ctx, c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	owners, err := s.o.Store.KeyOwners(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := KeyOwners{AssetID: a.ID, Location: a.Location, Items: make([]KeyOwner, 0, len(owners)), Total: len(owners)}
+	for _, p := range owners {
+		used := p.Attributes["access_key_last_used"]
+		sum := fmt.Sprintf("belongs to %s %s %s", strings.ToUpper(p.Source), p.Type, p.Name)
+		var parts []string
+		if p.Privileged {
+			parts = append(parts, "privileged: "+strings.Join(p.PrivilegedVia, "; "))
+		}
+		if used != "" {
+			parts = append(parts, "key last used "+used)
+		}
+		if len(parts) > 0 {
+			sum += " (" + strings.Join(parts, "; ") + ")"
+		}
+		out.Items = append(out.Items, KeyOwner{Principal: principalOf(p), KeyLastUsed: used, Summary: sum})
+	}
+	return out, nil
+}
