@@ -131,3 +131,16 @@ func FuzzSniffDialect(f *testing.F) {
 		}
 	})
 }
+
+// A header cell naming several columns, left whole because no separator
+// splits the table consistently, lends context to none of them.
+func TestHeaderNamingSeveralColumnsSpeaksForNone(t *testing.T) {
+	data := []byte("name;phone\nsee 030 12345678 below\nJana Krüger\nnothing here either\n")
+	ms, _, err := NewScanner(options()).Read(context.Background(), "x.csv", bytes.NewReader(data), nil, int64(len(data)))
+	require.NoError(t, err)
+	require.Empty(t, ms, "a bare national number has no phone context here")
+	data = []byte("phone\nsee 030 12345678 below\n")
+	ms, _, err = NewScanner(options()).Read(context.Background(), "x.csv", bytes.NewReader(data), nil, int64(len(data)))
+	require.NoError(t, err)
+	require.Len(t, ms, 1, "its own column's header does lend it")
+}

@@ -4,7 +4,7 @@ import "context"
 
 // What a found credential can reach: the IAM scanner sends each user's
 // active access keys as the keyed tokens an aws_access_key finding
-// carries (principals.tokens, re-keyed at ingest as findings' tokens
+// carries (principal_tokens, re-keyed at ingest as findings' tokens
 // are), so a key found in a file names the user it belongs to, and what
 // that user may do, without the key leaving its host.
 
@@ -29,10 +29,9 @@ func (s *Store) KeyOwners(ctx context.Context, assetID string) ([]Principal, err
 	var rows []struct {
 		ID string `ch:"principal_id"`
 	}
-	q = `SELECT DISTINCT principal_id
-		FROM (SELECT ` + principalColumns + `, tokens FROM {db}.principals FINAL WHERE arrayExists(t -> has(?, t), tokens))
-		` + currentScanJoin + `
-		WHERE ` + currentRowCondition + `
+	q = `SELECT DISTINCT principal_id FROM {db}.principal_tokens FINAL
+		WHERE arrayExists(t -> has(?, t), tokens)
+		  AND (principal_id, scan_id) IN (SELECT principal_id, scan_id FROM {db}.current_principals)
 		LIMIT 1000`
 	if err := s.conn.Select(ctx, &rows, s.sql(q), tokens); err != nil {
 		return nil, s.wrap("joining access keys to their principals", err)
@@ -47,3 +46,6 @@ func (s *Store) KeyOwners(ctx context.Context, assetID string) ([]Principal, err
 	owners, _, err := s.Principals(ctx, PrincipalFilter{IDs: ids, Limit: len(ids)})
 	return owners, err
 }
+
+// kindPrincipalTokens routes a principal record's tokens to their table.
+const kindPrincipalTokens = "principal_tokens"

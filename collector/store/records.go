@@ -180,7 +180,16 @@ func recordTables() []table {
 				when("password_last_set", func(r *wire.Record) *time.Time { return r.PasswordLastSet }),
 				each("mfa", func(r *wire.Record) int8 { return triState(r.MFA) }),
 				colAttrs(), colObserved(), version(), colOwner(),
-				list("tokens", func(r *wire.Record) []string { return r.Tokens }), // credentials' (migration 0017)
+			},
+		},
+		{
+			// A principal's credential tokens, for the principals that have
+			// any (credentials.go; migration 0017).
+			name: "principal_tokens", kind: kindPrincipalTokens,
+			cols: []column{
+				str("principal_id", func(r *wire.Record) string { return r.PrincipalID }),
+				list("tokens", func(r *wire.Record) []string { return r.Tokens }),
+				colSource(), colHost(), colAgent(), colScan(), colObserved(), version(), colOwner(),
 			},
 		},
 		{
@@ -241,6 +250,9 @@ func (s *Store) InsertRecordSets(ctx context.Context, sets [][]wire.Record, batc
 			switch r.Kind {
 			case wire.KindAsset, wire.KindPII, wire.KindPrincipal, wire.KindEntitlement, wire.KindScan:
 				byKind[r.Kind] = append(byKind[r.Kind], row{r, base + pos})
+				if r.Kind == wire.KindPrincipal && len(r.Tokens) > 0 {
+					byKind[kindPrincipalTokens] = append(byKind[kindPrincipalTokens], row{r, base + pos})
+				}
 			default:
 				// Nothing is written: the caller validates records first, so
 				// this is a bug upstream rather than bad input.

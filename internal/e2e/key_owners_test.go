@@ -92,6 +92,9 @@ func TestFoundKeyJoinsIAMUser(t *testing.T) {
 		require.NotContains(t, body, bobKey, path)
 		require.NotContains(t, strings.ToLower(body), strings.ToLower(bobKey), path)
 	}
-	require.Zero(t, s.scalar("SELECT count() FROM %s.principals WHERE arrayExists(t -> position(t, 'AKIA') > 0, tokens) OR arrayExists(v -> position(v, 'AKIA') > 0, attr_values)"),
-		"no key id is stored")
+	require.Zero(t, s.scalar("SELECT count() FROM %s.principals WHERE arrayExists(v -> position(v, 'AKIA') > 0, attr_values)"), "no key id is stored")
+	require.Zero(t, s.scalar("SELECT count() FROM %s.principal_tokens WHERE arrayExists(t -> NOT match(t, '^[0-9a-f]{32}$'), tokens)"),
+		"only tokens are stored")
+	require.EqualValues(t, 3, s.scalar("SELECT count() FROM %s.principal_tokens FINAL WHERE length(tokens) = 1"),
+		"bob, erin and frank have one active key each")
 }
