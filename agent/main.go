@@ -30,8 +30,8 @@ import (
 	"github.com/sightline-dev/sightline/agent/runner"
 	"github.com/sightline-dev/sightline/agent/transport"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
-	"github.com/sightline-dev/sightline/internal/version"
 	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/version"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
