@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"unicode"
 )
 
 // A table's dialect is sniffed before its header is trusted: Excel in the
@@ -108,10 +109,14 @@ func sepLine(sample []byte) (rune, bool) {
 		return 0, false
 	}
 	c := rune(line[4])
-	if c == '"' || c == '\r' || c == '\n' || c == ' ' || c >= 0x80 {
-		return 0, false
-	}
-	return c, true
+	return c, validSep(c)
+}
+
+// validSep says whether c may separate fields: a tab or ASCII
+// punctuation other than the quote (a letter, digit or space in "sep=" is
+// more likely text than a hint).
+func validSep(c rune) bool {
+	return c == '\t' || (c > ' ' && c < 0x7f && c != '"' && !unicode.IsLetter(c) && !unicode.IsDigit(c))
 }
 
 // headerSpeaksFor says whether a header cell may lend context to its
