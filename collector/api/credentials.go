@@ -3,8 +3,11 @@ package api
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/sightline-dev/sightline/collector/store"
 )
 
 // What a found credential can reach: the IAM users whose access keys an
@@ -57,4 +60,41 @@ func (s *Server) assetKeyOwners(c *gin.Context) (any, error) {
 		out.Items = append(out.Items, KeyOwner{Principal: principalOf(p), KeyLastUsed: used, Summary: sum})
 	}
 	return out, nil
+}
+
+// KeyFiles answers "where were this principal's keys found?".
+type KeyFiles struct {
+	PrincipalID string    `json:"principal_id"`
+	Name        string    `json:"name"`
+	Items       []KeyFile `json:"items"`
+	Total       int       `json:"total"`
+}
+
+// KeyFile is an asset holding one of the principal's access keys.
+type KeyFile struct {
+	AssetID  string    `json:"asset_id"`
+	Location string    `json:"location"`
+	Host     string    `json:"host"`
+	Source   string    `json:"source"`
+	Count    uint64    `json:"count"`
+	LastSeen time.Time `json:"last_seen"`
+}
+
+func (s *Server) principalKeyFiles(c *gin.Context) (any, error) {
+	ctx := c.Request.Context()
+	ps, _, err := s.o.Store.Principals(ctx, store.PrincipalFilter{IDs: []string{c.Param("id")}, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(ps) == 0 {
+		return nil, store.ErrNotFound
+	}
+	hits, err := s.o.Store.KeyFiles(ctx, ps[0].ID)
+	if err != nil {
+		return nil, err
+	}
+	items := each(hits, func(h store.SubjectHit) KeyFile {
+		return KeyFile{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Count: h.Count, LastSeen: h.ObservedAt}
+	})
+	return KeyFiles{PrincipalID: ps[0].ID, Name: ps[0].Name, Items: items, Total: len(items)}, nil
 }

@@ -259,6 +259,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	// Access.
 	v.call("GET", "/api/v1/principals", "/api/v1/principals", admin, nil, 200)
 	v.call("GET", "/api/v1/principals/{id}", "/api/v1/principals/p-alice", admin, nil, 200)
+	v.call("GET", "/api/v1/principals/{id}/key-files", "/api/v1/principals/p-alice/key-files", admin, nil, 200)
 	v.call("GET", "/api/v1/access/readers", "/api/v1/access/readers?location=file:///srv/hr/people.csv&host=web-1", admin, nil, 200)
 	v.call("PUT", "/api/v1/authorities/{source}/{scope}", "/api/v1/authorities/ldap/dc=example,dc=org", admin,
 		map[string]any{"agent_id": en.AgentID}, 200)

@@ -56,6 +56,7 @@ type Store interface {
 	ScanChanges(ctx context.Context) ([]store.ScanChange, error)
 	// KeyOwners joins an asset's access-key findings to their IAM users.
 	KeyOwners(ctx context.Context, assetID string) ([]store.Principal, error)
+	KeyFiles(ctx context.Context, principalID string) ([]store.SubjectHit, error)
 }
 
 // Options configures a Server.
@@ -166,6 +167,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read.GET("/findings", s.audit, s.fresh, h(s.findings))
 	read.GET("/principals", s.audit, h(s.principals))
 	read.GET("/principals/:id", s.audit, s.fresh, h(s.principalDetail))
+	read.GET("/principals/:id/key-files", s.audit, s.fresh, h(s.principalKeyFiles))
 	read.GET("/assets", s.audit, s.fresh, h(s.assets))
 	read.GET("/assets/:id", s.audit, s.fresh, h(s.assetDetail))
 	read.GET("/assets/:id/key-owners", s.audit, s.fresh, h(s.assetKeyOwners))

@@ -49,3 +49,35 @@ func (s *Store) KeyOwners(ctx context.Context, assetID string) ([]Principal, err
 
 // kindPrincipalTokens routes a principal record's tokens to their table.
 const kindPrincipalTokens = "principal_tokens"
+
+// KeyFiles returns the current aws_access_key findings that hold one of
+// principal principalID's current access keys: the files and objects its
+// keys were found in.
+func (s *Store) KeyFiles(ctx context.Context, principalID string) ([]SubjectHit, error) {
+	var rows []struct {
+		Tokens []string `ch:"tokens"`
+	}
+	q := `SELECT tokens FROM {db}.principal_tokens FINAL
+		WHERE principal_id IN ?
+		  AND (principal_id, scan_id) IN (SELECT principal_id, scan_id FROM ` +
+		currentRowsByKey("principals", principalColumns, "principal_id") + `)`
+	set := groupSet([]string{principalID})
+	if err := s.conn.Select(ctx, &rows, s.sql(q), set, set); err != nil {
+		return nil, s.wrap("reading a principal's access-key tokens", err)
+	}
+	var tokens []string
+	for _, r := range rows {
+		tokens = append(tokens, r.Tokens...)
+	}
+	hits, err := s.SubjectHits(ctx, tokens)
+	if err != nil {
+		return nil, err
+	}
+	out := []SubjectHit{}
+	for _, h := range hits {
+		if h.Type == "aws_access_key" {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}

@@ -86,6 +86,28 @@ func TestFoundKeyJoinsIAMUser(t *testing.T) {
 	require.Contains(t, bob.Items[0].Summary, "key last used "+iamtest.BobKeyLastUsed)
 	require.Zero(t, byLoc[wire.FileLocation(other)].Total, "a key no user has joins to nobody")
 
+	// And from bob's side: the files his keys were found in.
+	var iamUsers struct {
+		Items []struct {
+			ID   string `json:"principal_id"`
+			Name string `json:"name"`
+		} `json:"items"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/principals?source=iam&type=user", &iamUsers))
+	keyFiles := map[string][]string{}
+	for _, u := range iamUsers.Items {
+		var kf struct {
+			Items []struct {
+				Location string `json:"location"`
+			} `json:"items"`
+		}
+		require.Equal(t, 200, s.get("/api/v1/principals/"+u.ID+"/key-files", &kf))
+		for _, it := range kf.Items {
+			keyFiles[u.Name] = append(keyFiles[u.Name], it.Location)
+		}
+	}
+	require.Equal(t, map[string][]string{"bob": {wire.FileLocation(env)}}, keyFiles)
+
 	for _, path := range []string{"/api/v1/assets/" + found.Items[0].AssetID + "/key-owners", "/api/v1/assets/" + found.Items[1].AssetID + "/key-owners",
 		"/api/v1/principals?source=iam", "/api/v1/findings?type=aws_access_key"} {
 		body := s.rawAPI(path)
