@@ -63,6 +63,8 @@ FUZZTIME ?= 20s
 fuzz:
 	$(GO) test ./internal/wire -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/pii -run '^$$' -fuzz FuzzDetect -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/pii -run '^$$' -fuzz FuzzSubjectForms -fuzztime $(FUZZTIME)
+	$(GO) test ./agent/content -run '^$$' -fuzz FuzzSniffDialect -fuzztime $(FUZZTIME)
 	$(GO) test ./agent/fsscan -run '^$$' -fuzz FuzzScanFile -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzDOCX -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/extract -run '^$$' -fuzz FuzzXLSX -fuzztime $(FUZZTIME)

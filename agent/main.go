@@ -30,6 +30,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/runner"
 	"github.com/sightline-dev/sightline/agent/transport"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
+	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/version"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -153,8 +154,12 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	crossFS := fs.Bool("cross-fs", false, "descend into other mounted file systems")
 	root := fs.String("root", "/", "read this directory as the system's / (a node mounted into a container, an image): paths are under it and reported without it")
 	detectors := fs.String("detectors", "", "JSON file of custom detectors to run beside the built-in ones (what GET /api/v1/detectors/file answers)")
+	phoneRegion := fs.String("phone-region", "", "read national phone numbers in this numbering plan (ISO 3166, e.g. DE; default: the locale's)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if _, err := pii.PhoneRegion(*phoneRegion); err != nil {
+		return fmt.Errorf("scan fs: --phone-region: %w", err)
 	}
 	if len(paths) == 0 {
 		return errors.New("scan fs: at least one --path is required")
@@ -169,7 +174,7 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	scans := config.Default().Scans
 	scans.FS = config.FSScan{Paths: paths, Include: includes, Exclude: excludes, MaxFileSize: *maxSize,
-		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS, Root: *root}
+		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS, Root: *root, PhoneRegion: *phoneRegion}
 	scans.DetectorsFile = *detectors
 	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
 	if *format == "table" {

@@ -102,6 +102,8 @@ type S3Scan struct {
 	BytesPerObject int64    `yaml:"bytes_per_object"`
 	RandomStart    bool     `yaml:"random_start"`
 	Account        string   `yaml:"account"`
+	// PhoneRegion: as FSScan.PhoneRegion, for the objects' content.
+	PhoneRegion string `yaml:"phone_region"`
 }
 
 // IAMScan configures the IAM scanner.
@@ -162,6 +164,11 @@ type FSScan struct {
 	// agent in a container scans the node mounted at, say, /host and
 	// reports /home/…, not /host/home/… (see fsscan.Options.Root).
 	Root string `yaml:"root"`
+	// PhoneRegion is the numbering plan national phone numbers in these
+	// files are read in (ISO 3166, "DE"; default: the host's locale), so
+	// "030 12345678" gets the token of +49 30 12345678 that a subject
+	// search for the international form computes.
+	PhoneRegion string `yaml:"phone_region"`
 }
 
 // Default returns the configuration used for keys a file leaves out.
@@ -244,6 +251,11 @@ func ValidateScans(s Scans) error {
 	}
 	if fs.MaxMBPerSec < 0 {
 		return &FieldError{"scans.fs.max_mb_per_sec", "must not be negative (0: no cap)"}
+	}
+	for name, r := range map[string]string{"scans.fs.phone_region": fs.PhoneRegion, "scans.s3.phone_region": s.S3.PhoneRegion} {
+		if _, err := pii.PhoneRegion(r); err != nil {
+			return &FieldError{name, err.Error()}
+		}
 	}
 	for _, sec := range []struct {
 		name    string

@@ -1,6 +1,8 @@
 package content
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"encoding/xml"
@@ -138,10 +140,20 @@ func fieldDetect(d pii.Detector, field string, value []byte, emit func(pii.Match
 
 // csv reads a CSV or TSV stream record by record: each cell is detected
 // with its column header as context and located as "row N, column H".
+// The separator is sniffed first (dialect.go); comma is the name's.
 func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 	mr := &meteredReader{f: f, r: r, maxLine: chunkSize}
-	cr := csv.NewReader(mr)
-	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = comma, -1, true, true
+	br := bufio.NewReaderSize(mr, dialectSample)
+	sample, perr := br.Peek(dialectSample)
+	d := sniffDialect(sample, perr != nil, comma)
+	if bytes.HasPrefix(sample, utf8BOM) {
+		_, _ = br.Discard(len(utf8BOM))
+	}
+	if d.sepLine {
+		_, _ = br.ReadSlice('\n') // Excel's "sep=;" line, not a header
+	}
+	cr := csv.NewReader(br)
+	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = d.comma, -1, true, true
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	var header, columns []string
 	var err error
@@ -185,7 +197,9 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 			header = make([]string, len(rec))
 			columns = make([]string, len(rec))
 			for c, v := range rec {
-				header[c] = strings.ToLower(strings.TrimSpace(v))
+				if headerSpeaksFor(v, d.comma) {
+					header[c] = strings.ToLower(strings.TrimSpace(v))
+				}
 				columns[c] = safeName(f.o.Detector, strings.TrimSpace(v))
 			}
 		}

@@ -115,3 +115,46 @@ func evalAllFormats(t *testing.T, docs []evalcorpus.Doc, ntypes int) {
 	}
 	require.Len(t, keys, ntypes*len(evalcorpus.Formats))
 }
+
+// TestTablesAsPeopleSaveThem scans the German customer export saved in
+// every dialect (';' as Excel writes it in continental locales, tab,
+// pipe, comma) through the whole file scanner: each file reports each
+// column's type exactly once per row, located in its own column.
+func TestTablesAsPeopleSaveThem(t *testing.T) {
+	dir := t.TempDir()
+	tb := evalcorpus.GermanCustomers(3, 300)
+	for _, d := range evalcorpus.Dialects {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, d.Name+"."+d.Ext), evalcorpus.RenderTable(tb, d), 0o644))
+	}
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
+	column := map[string]string{}
+	for c, typ := range tb.Want {
+		if typ != "" {
+			column[typ] = tb.Header[c]
+		}
+	}
+	got := map[string]map[string]int{}
+	for _, r := range recs {
+		if r.Kind != wire.KindPII {
+			continue
+		}
+		name := filepath.Base(strings.TrimPrefix(r.Location, "file://"))
+		if got[name] == nil {
+			got[name] = map[string]int{}
+		}
+		got[name][r.Type] += int(r.Count)
+		require.NotEmpty(t, r.Where, "%s %s", name, r.Type)
+		for _, w := range r.Where {
+			require.True(t, strings.HasSuffix(w, ", column "+column[r.Type]), "%s %s found at %s", name, r.Type, w)
+		}
+	}
+	want := map[string]int{}
+	for typ := range column {
+		want[typ] = len(tb.Rows)
+	}
+	require.Len(t, got, len(evalcorpus.Dialects))
+	for _, d := range evalcorpus.Dialects {
+		require.Equal(t, want, got[d.Name+"."+d.Ext], d.Name)
+	}
+}

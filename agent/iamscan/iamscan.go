@@ -25,6 +25,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/awspolicy"
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -46,6 +47,9 @@ type Options struct {
 	// KeyAgeDays flags access keys older than this or unused this long
 	// (default 90).
 	KeyAgeDays int
+	// Tokenizer, when set and Client is also a KeysAPI, tokenizes each
+	// user's active access keys (keys.go).
+	Tokenizer *pii.Tokenizer
 }
 
 // escalation are permissions that let an identity raise its own rights.
@@ -281,6 +285,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		problem("credential report: " + describe(rerr))
 	}
 	now := o.Now()
+	keysAPI, listKeys := o.Client.(KeysAPI)
+	listKeys = listKeys && o.Tokenizer != nil
 	for _, id := range ids {
 		if src, ok := allowed(id.sts, "*:*"); ok && !id.admin {
 			id.admin = true
@@ -314,6 +320,15 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if id.kind == "user" {
 			if row, ok := report[id.name]; ok {
 				applyReport(&rec, row, now, o.KeyAgeDays)
+			}
+			if listKeys {
+				if err := userKeys(ctx, keysAPI, o.Tokenizer, id.name, &rec); err != nil {
+					if ctx.Err() != nil {
+						return nil, ctx.Err()
+					}
+					problem("access keys: " + describe(err) + "; keys found in files are not joined to their users")
+					listKeys = false // one message, not one per user
+				}
 			}
 		}
 		if err := emit(&rec); err != nil {

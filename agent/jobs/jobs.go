@@ -217,7 +217,7 @@ func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 		return Job{}, err
 	}
 	fc := s.FS
-	det, err := detector(s)
+	det, err := detector(s, fc.PhoneRegion, env)
 	if err != nil {
 		return Job{}, fmt.Errorf("fs scan: %w", err)
 	}
@@ -303,7 +303,7 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 			return Job{}, fmt.Errorf("s3 scan: %w", err)
 		}
 	}
-	det, err := detector(s)
+	det, err := detector(s, sc.PhoneRegion, env)
 	if err != nil {
 		return Job{}, fmt.Errorf("s3 scan: %w", err)
 	}
@@ -332,7 +332,11 @@ func buildIAM(ctx context.Context, s config.Scans, env Env) (Job, error) {
 		return Job{}, fmt.Errorf("iam scan: %w", err)
 	}
 	return Job{Name: "iam", Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+		var tok *pii.Tokenizer // run mode has the key: access keys then join to findings
+		if len(env.TokenKey) > 0 {
+			tok = pii.NewTokenizer(env.TokenKey)
+		}
 		return iamscan.Scan(ctx, iamscan.Options{Client: client, Account: ic.Account, AgentID: env.AgentID,
-			Logger: env.Logger, Now: env.Now}, emit)
+			Logger: env.Logger, Now: env.Now, Tokenizer: tok}, emit)
 	}}, nil
 }

@@ -251,6 +251,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call("GET", "/api/v1/findings", "/api/v1/findings", admin, nil, 200)
 	v.call("GET", "/api/v1/assets", "/api/v1/assets?with_pii=false&sort=occurrences&order=desc", admin, nil, 200)
 	v.call("GET", "/api/v1/assets/{id}", "/api/v1/assets/f-people", admin, nil, 200)
+	v.call("GET", "/api/v1/assets/{id}/key-owners", "/api/v1/assets/f-people/key-owners", admin, nil, 200)
 	v.call("GET", "/api/v1/risk/assets", "/api/v1/risk/assets", admin, nil, 200)
 	v.call("GET", "/api/v1/datamap", "/api/v1/datamap", admin, nil, 200)
 	v.call("GET", "/api/v1/datamap", "/api/v1/datamap?format=csv", admin, nil, 200)
@@ -258,6 +259,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	// Access.
 	v.call("GET", "/api/v1/principals", "/api/v1/principals", admin, nil, 200)
 	v.call("GET", "/api/v1/principals/{id}", "/api/v1/principals/p-alice", admin, nil, 200)
+	v.call("GET", "/api/v1/principals/{id}/key-files", "/api/v1/principals/p-alice/key-files", admin, nil, 200)
 	v.call("GET", "/api/v1/access/readers", "/api/v1/access/readers?location=file:///srv/hr/people.csv&host=web-1", admin, nil, 200)
 	v.call("PUT", "/api/v1/authorities/{source}/{scope}", "/api/v1/authorities/ldap/dc=example,dc=org", admin,
 		map[string]any{"agent_id": en.AgentID}, 200)

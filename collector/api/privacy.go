@@ -43,15 +43,26 @@ func (s *Server) subjectSearch(c *gin.Context) (any, error) {
 		ae.retryAfter = secs
 		return nil, ae
 	}
-	matches, err := subjects.Search(c.Request.Context(), s.o.Store, s.o.Fleet.Keys(), req.Identifiers)
+	res, err := subjects.SearchAll(c.Request.Context(), s.o.Store, s.o.Fleet.Keys(), req.Identifiers)
 	if err != nil {
 		return nil, err
 	}
-	out := each(matches, func(m subjects.Match) SubjectMatch {
+	out := each(res.Matches, func(m subjects.Match) SubjectMatch {
 		return SubjectMatch{Identifiers: m.Identifiers, AssetID: m.AssetID, Location: m.Location, Host: m.Host,
 			Source: m.Source, Type: m.Type, Count: m.Count, LastSeen: m.LastSeen}
 	})
-	return SubjectSearch{Matches: out, Total: len(out), Note: subjectNote}, nil
+	invalid := each(res.Invalid, func(i subjects.Invalid) SubjectInvalid {
+		return SubjectInvalid{Index: i.Index, Type: i.Type, Reason: i.Reason}
+	})
+	return SubjectSearch{Matches: out, Total: len(out), Invalid: invalid, Note: subjectNote}, nil
+}
+
+// SubjectInvalid is an identifier a search left out, by its index in the
+// request (never its value), and why.
+type SubjectInvalid struct {
+	Index  int    `json:"index"`
+	Type   string `json:"type"`
+	Reason string `json:"reason"`
 }
 
 // incidentImpact answers "what personal data did this expose?".

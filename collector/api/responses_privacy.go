@@ -9,7 +9,9 @@ import "time"
 type SubjectSearch struct {
 	Matches []SubjectMatch `json:"matches"`
 	Total   int            `json:"total"`
-	Note    string         `json:"note"`
+	// Invalid lists the identifiers that could not be searched.
+	Invalid []SubjectInvalid `json:"invalid"`
+	Note    string           `json:"note"`
 }
 
 // SubjectMatch is an asset that holds some of the identifiers.

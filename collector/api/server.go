@@ -56,6 +56,9 @@ type Store interface {
 	// For the console: campaign list and change since the previous scans.
 	Campaigns(ctx context.Context) ([]store.Campaign, error)
 	ScanChanges(ctx context.Context) ([]store.ScanChange, error)
+	// KeyOwners joins an asset's access-key findings to their IAM users.
+	KeyOwners(ctx context.Context, assetID string) ([]store.Principal, error)
+	KeyFiles(ctx context.Context, principalID string) ([]store.SubjectHit, error)
 }
 
 // Options configures a Server.
@@ -184,8 +187,10 @@ func (s *Server) routes(e *gin.Engine) {
 	read.GET("/findings", s.audit, s.fresh, h(s.findings))
 	read.GET("/principals", s.audit, h(s.principals))
 	read.GET("/principals/:id", s.audit, s.fresh, h(s.principalDetail))
+	read.GET("/principals/:id/key-files", s.audit, s.fresh, h(s.principalKeyFiles))
 	read.GET("/assets", s.audit, s.fresh, h(s.assets))
 	read.GET("/assets/:id", s.audit, s.fresh, h(s.assetDetail))
+	read.GET("/assets/:id/key-owners", s.audit, s.fresh, h(s.assetKeyOwners))
 	read.GET("/risk/assets", s.audit, s.fresh, h(s.riskAssets))
 	read.GET("/datamap", s.audit, s.fresh, h(s.dataMap))
 	read.GET("/access/readers", s.audit, s.fresh, h(s.readers))

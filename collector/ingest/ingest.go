@@ -132,7 +132,7 @@ func (in *Ingester) Seen(ctx context.Context, agentID, key string) (bool, error)
 func (in *Ingester) Submit(ctx context.Context, agentID, key string, recs []wire.Record) error {
 	if in.o.Rekey != nil {
 		for i := range recs {
-			if recs[i].Kind == wire.KindPII {
+			if recs[i].Kind == wire.KindPII || recs[i].Kind == wire.KindPrincipal { // a principal's: its access keys
 				in.o.Rekey(recs[i].Tokens)
 			}
 		}

@@ -183,6 +183,16 @@ func recordTables() []table {
 			},
 		},
 		{
+			// A principal's credential tokens, for the principals that have
+			// any (credentials.go; migration 0019).
+			name: "principal_tokens", kind: kindPrincipalTokens,
+			cols: []column{
+				str("principal_id", func(r *wire.Record) string { return r.PrincipalID }),
+				list("tokens", func(r *wire.Record) []string { return r.Tokens }),
+				colSource(), colHost(), colAgent(), colScan(), colObserved(), version(), colOwner(),
+			},
+		},
+		{
 			name: "entitlements", kind: wire.KindEntitlement,
 			cols: []column{
 				str("principal_id", func(r *wire.Record) string { return r.PrincipalID }),
@@ -240,6 +250,9 @@ func (s *Store) InsertRecordSets(ctx context.Context, sets [][]wire.Record, batc
 			switch r.Kind {
 			case wire.KindAsset, wire.KindPII, wire.KindPrincipal, wire.KindEntitlement, wire.KindScan:
 				byKind[r.Kind] = append(byKind[r.Kind], row{r, base + pos})
+				if r.Kind == wire.KindPrincipal && len(r.Tokens) > 0 {
+					byKind[kindPrincipalTokens] = append(byKind[kindPrincipalTokens], row{r, base + pos})
+				}
 			default:
 				// Nothing is written: the caller validates records first, so
 				// this is a bug upstream rather than bad input.

@@ -15,10 +15,13 @@ import (
 	"github.com/sightline-dev/sightline/internal/pii"
 )
 
-// Identifier is one thing a person is known by.
+// Identifier is one thing a person is known by. Region (ISO 3166, "DE")
+// says which numbering plan a national phone number is in; without it a
+// national number is searched in every plan where it is valid.
 type Identifier struct {
-	Type  string `json:"type"`
-	Value string `json:"value"`
+	Type   string `json:"type"`
+	Value  string `json:"value"`
+	Region string `json:"region,omitempty"`
 }
 
 // Match is one asset where an identifier appears.
@@ -35,14 +38,37 @@ type Store interface {
 }
 
 // InvalidError says which identifier could not be used, by index, never
-// by value.
+// by value, and why; Others counts further invalid identifiers.
 type InvalidError struct {
-	Index int
-	Type  string
+	Index  int
+	Type   string
+	Reason string
+	Others int
 }
 
 func (e *InvalidError) Error() string {
-	return fmt.Sprintf("identifiers[%d] is not a valid %s", e.Index, e.Type)
+	msg := fmt.Sprintf("identifiers[%d] is not a valid %s", e.Index, e.Type)
+	if e.Reason != "" && e.Reason != "not a valid "+e.Type {
+		msg += ": " + e.Reason
+	}
+	if e.Others > 0 {
+		msg += fmt.Sprintf("; %d more identifiers are invalid and nothing was searched", e.Others)
+	}
+	return msg
+}
+
+// Invalid is an identifier left out of a search, by index, and why (the
+// reason never repeats the value).
+type Invalid struct {
+	Index        int
+	Type, Reason string
+}
+
+// Result is a search's answer: the matches of the valid identifiers, and
+// the identifiers that could not be used.
+type Result struct {
+	Matches []Match
+	Invalid []Invalid
 }
 
 // MaxIdentifiers bounds one request.
@@ -71,30 +97,57 @@ func searchTokens(h Hasher, v []byte) []string {
 	return []string{h.SearchToken(v)}
 }
 
-// Search finds the current findings holding any of ids.
+// Search finds the current findings holding any of ids; one invalid
+// identifier fails it (SearchAll reports it beside the others' matches).
 func Search(ctx context.Context, st Store, keys Hasher, ids []Identifier) ([]Match, error) {
-	if len(ids) == 0 || len(ids) > MaxIdentifiers {
-		return nil, fmt.Errorf("give between 1 and %d identifiers", MaxIdentifiers)
-	}
-	byToken := map[string][]int{}
-	var tokens []string
-	for i, id := range ids {
-		v, ok := pii.NormalizeAs(id.Type, id.Value)
-		if !ok {
-			return nil, &InvalidError{i, id.Type}
-		}
-		for _, t := range searchTokens(keys, []byte(v)) {
-			if _, seen := byToken[t]; !seen {
-				tokens = append(tokens, t)
-			}
-			byToken[t] = append(byToken[t], i)
-		}
-	}
-	hits, err := st.SubjectHits(ctx, tokens)
+	res, err := SearchAll(ctx, st, keys, ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Match, 0, len(hits))
+	if len(res.Invalid) > 0 {
+		inv := res.Invalid[0]
+		return nil, &InvalidError{Index: inv.Index, Type: inv.Type, Reason: inv.Reason, Others: len(res.Invalid) - 1}
+	}
+	return res.Matches, nil
+}
+
+// SearchAll finds the current findings holding any of ids. Each
+// identifier is read as leniently as its standard allows
+// (pii.SubjectForms); one that is still not valid is reported in
+// Result.Invalid and the others are searched. Only when none is valid is
+// there nothing to search: that is an *InvalidError.
+func SearchAll(ctx context.Context, st Store, keys Hasher, ids []Identifier) (Result, error) {
+	if len(ids) == 0 || len(ids) > MaxIdentifiers {
+		return Result{}, fmt.Errorf("give between 1 and %d identifiers", MaxIdentifiers)
+	}
+	byToken := map[string][]int{}
+	var tokens []string
+	res := Result{Matches: []Match{}, Invalid: []Invalid{}}
+	for i, id := range ids {
+		forms, err := pii.SubjectForms(id.Type, id.Value, id.Region)
+		if err != nil {
+			res.Invalid = append(res.Invalid, Invalid{Index: i, Type: id.Type, Reason: err.Error()})
+			continue
+		}
+		for _, v := range forms {
+			for _, t := range searchTokens(keys, []byte(v)) {
+				if _, seen := byToken[t]; !seen {
+					tokens = append(tokens, t)
+				}
+				if !slices.Contains(byToken[t], i) {
+					byToken[t] = append(byToken[t], i)
+				}
+			}
+		}
+	}
+	if len(tokens) == 0 {
+		inv := res.Invalid[0]
+		return Result{}, &InvalidError{Index: inv.Index, Type: inv.Type, Reason: inv.Reason, Others: len(res.Invalid) - 1}
+	}
+	hits, err := st.SubjectHits(ctx, tokens)
+	if err != nil {
+		return Result{}, err
+	}
 	for _, h := range hits {
 		m := Match{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Type: h.Type,
 			Count: h.Count, LastSeen: h.ObservedAt}
@@ -104,7 +157,7 @@ func Search(ctx context.Context, st Store, keys Hasher, ids []Identifier) ([]Mat
 		// A finding may hold one identifier under two token keys.
 		slices.Sort(m.Identifiers)
 		m.Identifiers = slices.Compact(m.Identifiers)
-		out = append(out, m)
+		res.Matches = append(res.Matches, m)
 	}
-	return out, nil
+	return res, nil
 }

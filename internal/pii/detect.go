@@ -15,7 +15,9 @@ import (
 // small window; there is no regular expression over the input.
 func NewDefault() Detector { return defaultDetector{} }
 
-type defaultDetector struct{}
+// defaultDetector's region is the numbering plan national phone numbers
+// are read in first ("" for phoneRegions' order): see NewDefaultIn.
+type defaultDetector struct{ region string }
 
 // lines counts newlines incrementally so a match's line costs only the
 // bytes between it and the previous match.

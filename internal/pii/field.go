@@ -76,8 +76,8 @@ func classifyField(name []byte) fieldKind {
 }
 
 // DetectField detects in one field's value with its name as context.
-func (defaultDetector) DetectField(field, text []byte, emit func(Match)) {
-	s := scanner{text: text, emit: emit, lastDOB: -1, field: classifyField(field)}
+func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
+	s := scanner{text: text, emit: emit, lastDOB: -1, field: classifyField(field), region: d.region}
 	if s.field&idKinds != 0 {
 		s.idField(text, emit)
 		return

@@ -1,6 +1,11 @@
 package pii
 
-import "strings"
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+)
 
 // NormalizeEmail, NormalizeCard and NormalizeSSN turn a value as a person
 // types it into the normalized form that tokens are computed over, so the
@@ -62,20 +67,102 @@ var subjectField = map[string]string{
 }
 
 // NormalizeAs turns an identifier as a person types it into the
-// normalized value agents tokenize for typ, by running the same detector
-// over it with the type's field name as context: the collector's subject
-// search then hashes exactly what agents hashed. It fails when the value
-// is not a valid typ.
+// normalized value agents tokenize for typ (the first of SubjectForms with
+// no region). It fails when the value is not a valid typ.
 func NormalizeAs(typ, value string) (string, bool) {
-	field, ok := subjectField[typ]
-	if !ok || len(value) > 4096 {
+	f, err := SubjectForms(typ, value, "")
+	if err != nil {
 		return "", false
 	}
+	return f[0], true
+}
+
+// SubjectForms turns an identifier as a person states it into every
+// normalized value agents may have tokenized it as, accepting each form
+// its standard allows: an IBAN in any case, grouped by spaces, after
+// "IBAN" (ISO 13616); a card or SSN with spaces, dashes or dots; an email
+// address in any case, after "mailto:" or in angle brackets; a NINO in
+// any case and spacing; an IP address in any RFC 4291/5952 form, in
+// brackets; a phone number as PhoneForms reads it (region, ISO 3166, is
+// for a national number). Each form is then read by the type's own
+// detector under the type's field name, so the search hashes exactly what
+// agents hashed. The error says why the value is not a valid typ without
+// repeating it.
+func SubjectForms(typ, value, region string) ([]string, error) {
+	field, ok := subjectField[typ]
+	if !ok {
+		return nil, fmt.Errorf("%q is not a searchable type", typ)
+	}
+	if len(value) > 4096 {
+		return nil, errors.New("longer than 4096 bytes")
+	}
+	v := strings.TrimSpace(value)
+	if v == "" {
+		return nil, errors.New("empty")
+	}
+	if typ == TypePhoneNumber {
+		forms, err := PhoneForms(v, region)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range forms { // the detector's own reading of each
+			if out := detectAs(typ, field, f); out != f {
+				return nil, errors.New("not a valid phone number")
+			}
+		}
+		return forms, nil
+	}
+	if region != "" {
+		return nil, errors.New("region applies to phone numbers only")
+	}
+	v = lenient(typ, v)
+	if out := detectAs(typ, field, v); out != "" {
+		return []string{out}, nil
+	}
+	return nil, fmt.Errorf("not a valid %s", typ)
+}
+
+// lenient rewrites v into the form typ's detector reads, as far as typ's
+// standard allows.
+func lenient(typ, v string) string {
+	drop := func(v, chars string) string {
+		return strings.Map(func(r rune) rune {
+			if strings.ContainsRune(chars, r) {
+				return -1
+			}
+			return r
+		}, v)
+	}
+	switch typ {
+	case TypeIBAN:
+		v = strings.ToUpper(drop(v, " \t-."))
+		v = strings.TrimPrefix(strings.TrimPrefix(v, "IBAN"), ":")
+	case TypeUKNINO, TypeAWSAccessKey:
+		v = strings.ToUpper(drop(v, " \t-"))
+	case TypeCreditCard, TypeUSSSN:
+		v = drop(v, " \t-.")
+	case TypeEmail:
+		v = strings.TrimSuffix(strings.TrimPrefix(v, "<"), ">")
+		if len(v) > 7 && strings.EqualFold(v[:7], "mailto:") {
+			v = v[7:]
+		}
+	case TypeIPAddress:
+		v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+		if a, err := netip.ParseAddr(v); err == nil && a.Zone() == "" {
+			v = a.String()
+		}
+	}
+	return v
+}
+
+// detectAs runs the default detector over v with field as context and
+// returns the first typ value it reads.
+func detectAs(typ, field, v string) string {
 	out := ""
-	defaultDetector{}.DetectField([]byte(field), []byte(strings.TrimSpace(value)), func(m Match) {
+	defaultDetector{}.DetectField([]byte(field), []byte(v), func(m Match) {
 		if out == "" && m.Type == typ {
 			out = string(m.Value)
 		}
 	})
-	return out, out != ""
+	return out
 }

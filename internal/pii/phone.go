@@ -2,6 +2,10 @@ package pii
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -21,7 +25,7 @@ func isPhoneChar(c byte) bool {
 	return isDigit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'
 }
 
-func validPhone(text []byte, start int, cand []byte, fieldCtx bool) ([]byte, string, bool) {
+func validPhone(text []byte, start int, cand []byte, fieldCtx bool, region string) ([]byte, string, bool) {
 	if looksLikeDate(cand) {
 		return nil, "", false
 	}
@@ -36,15 +40,74 @@ func validPhone(text []byte, start int, cand []byte, fieldCtx bool) ([]byte, str
 	if !ctx && !shaped {
 		return nil, "", false
 	}
-	for _, region := range phoneRegions {
+	conf := Medium
+	if ctx {
+		conf = High
+	}
+	if region != "" {
 		if v, ok := parsePhone(cand, region); ok {
-			if ctx {
-				return v, High, true
-			}
-			return v, Medium, true
+			return v, conf, true
+		}
+	}
+	for _, r := range phoneRegions {
+		if v, ok := parsePhone(cand, r); ok {
+			return v, conf, true
 		}
 	}
 	return nil, "", false
+}
+
+// NewDefaultIn returns NewDefault's detector reading a national phone
+// number in region's numbering plan first (ISO 3166 alpha-2, "DE"), then
+// in phoneRegions' order. A number's token is computed over its E.164
+// form, so the plan decides whose number it is: "030 12345678" is Berlin
+// in Germany and a UK non-geographic number in phoneRegions' order. An
+// agent reads its host's files in its host's region (see RegionFromLocale);
+// an international number (+49 …) reads the same everywhere.
+func NewDefaultIn(region string) Detector {
+	r, err := PhoneRegion(region)
+	if err != nil {
+		r = ""
+	}
+	return defaultDetector{region: r}
+}
+
+// PhoneRegion checks a region code ("de" or "DE") for a numbering plan
+// and returns it upper-cased; "" stays "" (no region).
+func PhoneRegion(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	r := strings.ToUpper(strings.TrimSpace(s))
+	if len(r) != 2 || phonenumbers.GetCountryCodeForRegion(r) == 0 {
+		return "", fmt.Errorf("%q is not a region with a telephone numbering plan: give an ISO 3166 two-letter code such as DE, FR or US", s)
+	}
+	return r, nil
+}
+
+// RegionFromLocale reads the region of a POSIX locale ("de_DE.UTF-8" is
+// DE) as LC_ALL, LC_TELEPHONE and LANG give it, in that order (getenv is
+// os.Getenv); "" when none names one with a numbering plan (C, POSIX).
+func RegionFromLocale(getenv func(string) string) string {
+	for _, k := range []string{"LC_ALL", "LC_TELEPHONE", "LANG"} {
+		v := getenv(k)
+		if v == "" {
+			continue
+		}
+		if i := strings.IndexAny(v, ".@"); i >= 0 {
+			v = v[:i]
+		}
+		_, cc, ok := strings.Cut(v, "_")
+		if !ok {
+			return "" // the first one set decides, as for the C library
+		}
+		r, err := PhoneRegion(cc)
+		if err != nil {
+			return ""
+		}
+		return r
+	}
+	return ""
 }
 
 // parsePhone validates a candidate for a region and returns it in E.164.
@@ -106,21 +169,58 @@ func contextBefore(text []byte, pos, window int, words [][]byte) bool {
 // contextMax bounds a context window (a stack buffer holds it lower-cased).
 const contextMax = 64
 
-// NormalizePhone returns a phone number in E.164, trying an international
-// form first and then the national plans of phoneRegions.
-func NormalizePhone(s string) (string, bool) {
-	b := bytes.TrimSpace([]byte(s))
-	if len(b) == 0 {
-		return "", false
+// PhoneForms returns the E.164 forms a phone number as a person writes
+// it may have been tokenized as: one for an international number ("+49
+// 30 1234567", "0049 30 1234567", "tel:+49…") or for a national one with
+// a region; without a region, a national number is each plan's of
+// phoneRegions in which it is valid, since the file it sits in was read
+// in its host's plan.
+func PhoneForms(s, region string) ([]string, error) {
+	b := strings.TrimSpace(s)
+	if len(b) > 64 {
+		return nil, errors.New("longer than any phone number")
+	}
+	b = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(b, "tel:"), "TEL:"))
+	if strings.HasPrefix(b, "00") && region == "" { // the international prefix of most of the world
+		b = "+" + b[2:]
+	}
+	if b == "" {
+		return nil, errors.New("empty")
 	}
 	if b[0] == '+' {
-		v, ok := parsePhone(b, "ZZ")
-		return string(v), ok
+		if v, ok := parsePhone([]byte(b), "ZZ"); ok {
+			return []string{string(v)}, nil
+		}
+		return nil, errors.New("not a valid international number (country code and number)")
 	}
+	if region != "" {
+		r, err := PhoneRegion(region)
+		if err != nil {
+			return nil, err
+		}
+		if v, ok := parsePhone([]byte(b), r); ok {
+			return []string{string(v)}, nil
+		}
+		return nil, fmt.Errorf("not a valid number in %s's numbering plan", r)
+	}
+	var out []string
 	for _, r := range phoneRegions {
-		if v, ok := parsePhone(b, r); ok {
-			return string(v), true
+		if v, ok := parsePhone([]byte(b), r); ok && !slices.Contains(out, string(v)) {
+			out = append(out, string(v))
 		}
 	}
-	return "", false
+	if len(out) == 0 {
+		return nil, errors.New("not a valid national number in any of " + strings.Join(phoneRegions, ", ") + "; give it with its country code (+49 …) or a region")
+	}
+	return out, nil
+}
+
+// NormalizePhone returns a phone number in E.164: its international form,
+// else its national one in the first plan of phoneRegions where it is valid.
+func NormalizePhone(s string) (string, bool) {
+	f, err := PhoneForms(s, "")
+	if err != nil {
+		return "", false
+	}
+	return f[0], true
 }

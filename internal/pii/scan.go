@@ -106,10 +106,11 @@ type scanner struct {
 	val                        [64]byte
 	groups                     [maxGroups + 1][2]int // a field: a local array is zeroed on every call
 	field                      fieldKind             // what the value's field name says, in DetectField
+	region                     string                // the detector's phone region
 }
 
-func (defaultDetector) Detect(text []byte, emit func(Match)) {
-	s := scanner{text: text, emit: emit, lastDOB: -1}
+func (d defaultDetector) Detect(text []byte, emit func(Match)) {
+	s := scanner{text: text, emit: emit, lastDOB: -1, region: d.region}
 	s.run()
 }
 
@@ -385,8 +386,9 @@ func (s *scanner) number(i, j int, allDigits bool) {
 		}
 	}
 	// Cards and SSNs: groups joined by ' ' or '-', or one run of 9 or
-	// 13-19 digits.
-	if i >= s.runNext && (sep || l == 9 || l == 11 || l == 12 || (l >= 13 && l <= 19)) {
+	// 13-19 digits; never after '+', which starts an international phone
+	// number (+49 151 23456789 is 13 digits from a 4, as a Visa number).
+	if i >= s.runNext && (sep || l == 9 || l == 11 || l == 12 || (l >= 13 && l <= 19)) && (i == 0 || text[i-1] != '+') {
 		s.runNext = s.digitRunAt(i)
 	}
 	// An IPv4 address continues with '.' after at most three digits, an
@@ -541,7 +543,7 @@ func (s *scanner) phoneAt(i int) int {
 	if digits < 7 || digits > 15 || (end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '@')) {
 		return max(i+1, end)
 	}
-	if v, conf, ok := validPhone(text, i, text[i:end], s.field&fieldPhone != 0); ok {
+	if v, conf, ok := validPhone(text, i, text[i:end], s.field&fieldPhone != 0, s.region); ok {
 		s.match(TypePhoneNumber, CategoryContact, conf, v, i)
 	}
 	return max(i+1, end)

@@ -241,6 +241,16 @@ func (r *Record) validatePrincipal() error {
 	if !princTypes[r.PrincipalType] {
 		return &FieldError{"principal_type", fmt.Sprintf("unknown principal type %q", clip(r.PrincipalType))}
 	}
+	// A principal's tokens are those of its credentials (an IAM user's
+	// access keys), keyed as a pii record's are.
+	if len(r.Tokens) > MaxTokens {
+		return &FieldError{"tokens", fmt.Sprintf("at most %d tokens", MaxTokens)}
+	}
+	for _, t := range r.Tokens {
+		if !isToken(t) {
+			return &FieldError{"tokens", "each token must be 32 lower-case hex characters (HMAC-SHA256 truncated to 16 bytes)"}
+		}
+	}
 	return nil
 }
 

@@ -35,6 +35,19 @@ func user(name, extra string) string {
 		name, strings.ToUpper(name), name, extra)
 }
 
+// AccessKeys are the users' access key ids (AKIA + 16 base-32
+// characters, as agents find them in files): bob's (an escalation through
+// iam:CreatePolicyVersion) is active and was last used on BobKeyLastUsed;
+// frank's second key is inactive.
+var AccessKeys = map[string][]struct{ ID, Status string }{
+	"bob":   {{"AKIABOBQ2DEPLOY7KEY3", "Active"}},
+	"erin":  {{"AKIAERINQ2WEBAPPKEY4", "Active"}},
+	"frank": {{"AKIAFRANKQ2REPORTS56", "Active"}, {"AKIAFRANKQ2OLDKEY7AA", "Inactive"}},
+}
+
+// BobKeyLastUsed is when bob's key was last used; the others never were.
+const BobKeyLastUsed = "2026-07-25T09:30:00Z"
+
 // Server speaks the IAM Query API as AWS documents it: two pages of
 // authorization details (IsTruncated/Marker), one Throttling answer first,
 // the credential report as base64 CSV; denyReport answers AccessDenied.
@@ -93,6 +106,19 @@ func Server(t *testing.T, denyReport bool) (string, *atomic.Int32) {
 			}
 			fmt.Fprintf(w, `<GetCredentialReportResponse %s><GetCredentialReportResult><Content>%s</Content><ReportFormat>text/csv</ReportFormat><GeneratedTime>2026-11-22T00:00:00Z</GeneratedTime></GetCredentialReportResult></GetCredentialReportResponse>`,
 				ns, base64.StdEncoding.EncodeToString([]byte(report)))
+		case "ListAccessKeys":
+			var members strings.Builder
+			for _, k := range AccessKeys[r.Form.Get("UserName")] {
+				fmt.Fprintf(&members, `<member><UserName>%s</UserName><AccessKeyId>%s</AccessKeyId><Status>%s</Status><CreateDate>2025-01-01T00:00:00Z</CreateDate></member>`,
+					r.Form.Get("UserName"), k.ID, k.Status)
+			}
+			fmt.Fprintf(w, `<ListAccessKeysResponse %s><ListAccessKeysResult><AccessKeyMetadata>%s</AccessKeyMetadata><IsTruncated>false</IsTruncated></ListAccessKeysResult></ListAccessKeysResponse>`, ns, members.String())
+		case "GetAccessKeyLastUsed":
+			used := ""
+			if r.Form.Get("AccessKeyId") == AccessKeys["bob"][0].ID {
+				used = "<LastUsedDate>" + BobKeyLastUsed + "</LastUsedDate>"
+			}
+			fmt.Fprintf(w, `<GetAccessKeyLastUsedResponse %s><GetAccessKeyLastUsedResult><UserName>u</UserName><AccessKeyLastUsed>%s<ServiceName>N/A</ServiceName><Region>N/A</Region></AccessKeyLastUsed></GetAccessKeyLastUsedResult></GetAccessKeyLastUsedResponse>`, ns, used)
 		default:
 			fail(400, "InvalidAction")
 		}
