@@ -34,6 +34,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/awsclient"
 	"github.com/sightline-dev/sightline/agent/config"
+	"github.com/sightline-dev/sightline/agent/dbscan"
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/hostscan"
 	"github.com/sightline-dev/sightline/agent/iamscan"
@@ -114,6 +115,8 @@ func Table() []Entry {
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.S3.Enabled, s.S3.Schedule }},
 		{Name: "iam", Build: buildIAM,
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.IAM.Enabled, s.IAM.Schedule }},
+		{Name: "db", Tokens: true, Build: buildDB,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.DB.Enabled, s.DB.Schedule }},
 	}
 }
 
@@ -327,4 +330,43 @@ func buildIAM(ctx context.Context, s config.Scans, env Env) (Job, error) {
 		return iamscan.Scan(ctx, iamscan.Options{Client: client, Account: ic.Account, AgentID: env.AgentID,
 			Logger: env.Logger, Now: env.Now}, emit)
 	}}, nil
+}
+
+// buildDB reads the password from password_file, else
+// SIGHTLINE_DB_PASSWORD (never the DSN, a flag or the config).
+func buildDB(_ context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	dc := s.DB
+	if dc.DSN == "" {
+		return Job{}, errors.New("db scan: the server's DSN is required (postgres://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB)")
+	}
+	if _, err := dbscan.ServerOf(dc.DSN); err != nil {
+		return Job{}, err
+	}
+	tok, err := tokenizer(env)
+	if err != nil {
+		return Job{}, err
+	}
+	pw := env.Getenv("SIGHTLINE_DB_PASSWORD")
+	if dc.PasswordFile != "" {
+		b, err := os.ReadFile(dc.PasswordFile)
+		if err != nil {
+			return Job{}, fmt.Errorf("db scan: reading the password file: %w", err)
+		}
+		pw = strings.TrimRight(string(b), "\r\n")
+	}
+	var state *dbscan.State
+	if p := env.StatePath("db"); p != "" {
+		if state, err = dbscan.LoadState(p, tok); err != nil {
+			env.Logger.Warn(err.Error())
+		}
+	}
+	return Job{Name: "db",
+		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+			return dbscan.Scan(ctx, dbscan.Options{DSN: dc.DSN, Password: pw, CAFile: dc.CAFile, SampleRows: dc.SampleRows,
+				MaxTables: dc.MaxTables, StatementTimeout: dc.StatementTimeout, Detector: pii.NewDefault(), Tokenizer: tok,
+				State: state, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
+		},
+		Commit: state.Save,
+	}, nil
 }
