@@ -294,7 +294,7 @@ func readRows(ctx context.Context, tx *sql.Tx, row func([][]byte), limit int, q 
 }
 
 // account is how a grantee names an account: user@host, or a role's
-// name ('role'@'' in information_schema).
+// name ('role'@” in information_schema).
 func account(user, host string) string {
 	if host == "" {
 		return user
