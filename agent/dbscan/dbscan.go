@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -467,7 +468,7 @@ func (s *scan) principals(a *access, server string) error {
 		if _, ok := vias[k]; !ok {
 			order = append(order, k)
 		}
-		if !contains(vias[k], g.via) {
+		if !slices.Contains(vias[k], g.via) {
 			vias[k] = append(vias[k], g.via)
 		}
 	}
@@ -490,15 +491,6 @@ func (s *scan) principals(a *access, server string) error {
 		}
 	}
 	return nil
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // permission maps an SQL privilege to read or write ("" for the others:

@@ -247,17 +247,26 @@ func buildHost(_ context.Context, s config.Scans, env Env) (Job, error) {
 	}}, nil
 }
 
-// ldapPassword reads the bind password from password_file, else
-// SIGHTLINE_LDAP_PASSWORD; never from the config or a flag.
-func ldapPassword(lc config.LDAPScan, env Env) (string, error) {
-	if lc.PasswordFile != "" {
-		b, err := os.ReadFile(lc.PasswordFile)
+// password reads a scanner's password from file, else the environment
+// variable name.
+func password(scanner, file, name string, env Env) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("ldap scan: reading the password file: %w", err)
+			return "", fmt.Errorf("%s scan: reading the password file: %w", scanner, err)
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
-	pw := env.Getenv("SIGHTLINE_LDAP_PASSWORD")
+	return env.Getenv(name), nil
+}
+
+// ldapPassword reads the bind password from password_file, else
+// SIGHTLINE_LDAP_PASSWORD; never from the config or a flag.
+func ldapPassword(lc config.LDAPScan, env Env) (string, error) {
+	pw, err := password("ldap", lc.PasswordFile, "SIGHTLINE_LDAP_PASSWORD", env)
+	if err != nil || lc.PasswordFile != "" {
+		return pw, err
+	}
 	if pw == "" && lc.BindDN != "" {
 		return "", fmt.Errorf("ldap scan: bind DN %s has no password: set password_file (--password-file) or SIGHTLINE_LDAP_PASSWORD", lc.BindDN)
 	}
@@ -347,13 +356,9 @@ func buildDB(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	pw := env.Getenv("SIGHTLINE_DB_PASSWORD")
-	if dc.PasswordFile != "" {
-		b, err := os.ReadFile(dc.PasswordFile)
-		if err != nil {
-			return Job{}, fmt.Errorf("db scan: reading the password file: %w", err)
-		}
-		pw = strings.TrimRight(string(b), "\r\n")
+	pw, err := password("db", dc.PasswordFile, "SIGHTLINE_DB_PASSWORD", env)
+	if err != nil {
+		return Job{}, err
 	}
 	var state *dbscan.State
 	if p := env.StatePath("db"); p != "" {

@@ -187,7 +187,7 @@ func myFill(ctx context.Context, dsn, pw string, rows int) error {
 	for _, q := range []string{
 		"DROP DATABASE IF EXISTS bench_db", "CREATE DATABASE bench_db",
 		"CREATE TABLE bench_db.people (id bigint PRIMARY KEY, email varchar(64), ssn char(9), note varchar(32))",
-		"INSERT INTO bench_db.people SELECT seq, CONCAT('user', seq, '@example.com'), CONCAT('212', LPAD(seq % 999999 + 1, 6, '0')), CONCAT('order ', seq) FROM seq_1_to_" + strconv.Itoa(rows),
+		"INSERT INTO bench_db.people SELECT seq, CONCAT('user', seq, '@example.com'), CONCAT('212', LPAD(seq % 999999 + 1, 6, '0')), CONCAT('order ', seq) FROM bench_db.seq_1_to_" + strconv.Itoa(rows),
 		"ANALYZE TABLE bench_db.people",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
