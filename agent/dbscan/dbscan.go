@@ -327,7 +327,7 @@ func (s *scan) table(ctx context.Context, t *table) error {
 		}
 		found = true
 		s.run.Stats["columns_with_pii"]++
-		if err := content.EmitFindings(s.run.Record, id, t.loc+"#"+c.Column, c.Results, s.emit); err != nil {
+		if err := content.EmitFindings(s.run.Record, id, t.loc+"#"+url.PathEscape(c.Column), c.Results, s.emit); err != nil {
 			return err
 		}
 	}

@@ -207,3 +207,55 @@ func loadState(t *testing.T, path string) *State {
 func quick() Options {
 	return Options{StatementTimeout: 10 * time.Second, Seed: 42}
 }
+
+// likeOracle is the plain recursive definition of a MySQL database
+// pattern match, exponential at worst: the fuzz target checks likeMatch
+// against it on short inputs.
+func likeOracle(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '%':
+		for i := 0; i <= len(s); i++ {
+			if likeOracle(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '_':
+		return s != "" && likeOracle(pattern[1:], s[1:])
+	case '\\':
+		if len(pattern) > 1 {
+			return s != "" && s[0] == pattern[1] && likeOracle(pattern[2:], s[1:])
+		}
+	}
+	return s != "" && s[0] == pattern[0] && likeOracle(pattern[1:], s[1:])
+}
+
+// FuzzLikeMatch: grant patterns come from the server; matching agrees
+// with the definition and stays fast on any pattern.
+func FuzzLikeMatch(f *testing.F) {
+	for _, seed := range [][2]string{{"shop%", "shop_eu"}, {`a\_b`, "a_b"}, {"%%%%%%%%%%%%%%%%%%%%b", strings.Repeat("a", 40)}, {`\`, `\`}} {
+		f.Add(seed[0], seed[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, s string) {
+		got := likeMatch(pattern, s)
+		if len(pattern) <= 10 && len(s) <= 12 {
+			require.Equal(t, likeOracle(pattern, s), got, "%q ~ %q", pattern, s)
+		}
+		_ = grantee(s)
+	})
+}
+
+// ours keeps this package's test accounts and the administrators: other
+// tests share the servers.
+func ours(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if strings.HasPrefix(n, "t_") || strings.HasPrefix(n, "root@") || n == "postgres" {
+			out = append(out, n)
+		}
+	}
+	return out
+}

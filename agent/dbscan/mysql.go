@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -236,30 +237,42 @@ func (m *myEngine) sample(ctx context.Context, t *table, n int, seed int64, row 
 	if t.intKey != "" {
 		var lo, hi sql.NullInt64
 		k := quote(t.intKey)
-		if err := tx.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+quote(t.db)+"."+quote(t.name)).Scan(&lo, &hi); err != nil {
-			return 0, err
+		err := tx.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+quote(t.db)+"."+quote(t.name)).Scan(&lo, &hi)
+		if err == nil && (!lo.Valid || !hi.Valid) {
+			return 0, nil // empty
 		}
-		if !lo.Valid || !hi.Valid {
-			return 0, nil
+		if err == nil {
+			return m.ranges(ctx, tx, from, k, lo.Int64, hi.Int64, n, rnd, row)
 		}
-		per := max(1, n/rangeChunks)
-		starts := make([]int64, rangeChunks)
-		for i := range starts {
-			starts[i] = lo.Int64 + rnd.Int64N(hi.Int64-lo.Int64+1)
-		}
-		sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
-		got := 0
-		for _, s := range starts {
-			c, err := readRows(ctx, tx, row, n-got, from+" WHERE "+k+" >= ? ORDER BY "+k+" LIMIT ?", s, min(per, n-got))
-			got += c
-			if err != nil || got >= n {
-				return got, err
-			}
-		}
-		return got, nil
+		// An unsigned key beyond int64: the offset path below.
 	}
 	off := rnd.Int64N(min(t.rows-int64(n), maxOffsetRows) + 1)
 	return readRows(ctx, tx, row, n, from+" LIMIT ? OFFSET ?", n, off)
+}
+
+// ranges reads about n rows from rangeChunks random places of the key
+// range [lo, hi], each through the index.
+func (m *myEngine) ranges(ctx context.Context, tx *sql.Tx, from, k string, lo, hi int64, n int, rnd *rand.Rand, row func([][]byte)) (int, error) {
+	per := max(1, n/rangeChunks)
+	starts := make([]int64, rangeChunks)
+	span := uint64(hi) - uint64(lo) // two's complement: right even across zero
+	for i := range starts {
+		r := rnd.Uint64()
+		if span < math.MaxUint64 {
+			r = rnd.Uint64N(span + 1)
+		}
+		starts[i] = int64(uint64(lo) + r)
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
+	got := 0
+	for _, s := range starts {
+		c, err := readRows(ctx, tx, row, n-got, from+" WHERE "+k+" >= ? ORDER BY "+k+" LIMIT ?", s, min(per, n-got))
+		got += c
+		if err != nil || got >= n {
+			return got, err
+		}
+	}
+	return got, nil
 }
 
 // readRows runs q, handing at most limit rows to row.
@@ -312,27 +325,45 @@ func grantee(s string) string {
 }
 
 // likeMatch reports whether s matches a MySQL grant's database pattern
-// (% and _ wildcards, \ escapes).
+// (% and _ wildcards, \ escapes), in time linear in len(pattern)×len(s)
+// whatever the pattern (it comes from the server).
 func likeMatch(pattern, s string) bool {
-	if pattern == "" {
-		return s == ""
+	type tok struct {
+		c    byte
+		kind byte // 0 a literal, '%' any run, '_' any one byte
 	}
-	switch pattern[0] {
-	case '%':
-		for i := 0; i <= len(s); i++ {
-			if likeMatch(pattern[1:], s[i:]) {
-				return true
-			}
-		}
-		return false
-	case '_':
-		return s != "" && likeMatch(pattern[1:], s[1:])
-	case '\\':
-		if len(pattern) > 1 {
-			return s != "" && s[0] == pattern[1] && likeMatch(pattern[2:], s[1:])
+	p := make([]tok, 0, len(pattern))
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case c == '\\' && i+1 < len(pattern):
+			i++
+			p = append(p, tok{c: pattern[i]})
+		case c == '%' || c == '_':
+			p = append(p, tok{kind: c})
+		default:
+			p = append(p, tok{c: c})
 		}
 	}
-	return s != "" && s[0] == pattern[0] && likeMatch(pattern[1:], s[1:])
+	// Greedy with one backtrack point: the last % seen.
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi].kind == '_' || p[pi].kind == 0 && p[pi].c == s[si]):
+			pi, si = pi+1, si+1
+		case pi < len(p) && p[pi].kind == '%':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			mark++
+			pi, si = star+1, mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi].kind == '%' {
+		pi++
+	}
+	return pi == len(p)
 }
 
 // allPrivileges is what ALL PRIVILEGES ON *.* holds at least.

@@ -173,7 +173,7 @@ func (p *pgEngine) sample(ctx context.Context, t *table, n int, seed int64, row 
 	for try := 0; try < 2; try++ {
 		clause := ""
 		if pct > 0 {
-			clause = fmt.Sprintf(" TABLESAMPLE SYSTEM (%s) REPEATABLE (%d)", strconv.FormatFloat(pct, 'f', 6, 64), seed%1_000_000_007)
+			clause = fmt.Sprintf(" TABLESAMPLE SYSTEM (%s) REPEATABLE (%d)", strconv.FormatFloat(pct, 'f', 6, 64), max(seed, -seed)%1_000_000_007)
 		}
 		q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + pgx.Identifier{t.schema, t.name}.Sanitize() + clause + " LIMIT " + strconv.Itoa(n)
 		var err error

@@ -71,6 +71,10 @@ func TestDatabaseScanEndToEnd(t *testing.T) {
 			FROM generate_series(1, 20) AS i`,
 		"CREATE TABLE settings (k text, v text)", "INSERT INTO settings VALUES ('theme', 'dark')",
 		"GRANT SELECT ON customers TO e_readers", "ANALYZE")
+	t.Cleanup(func() {
+		pgRun(t, dsn, pw, "postgres", "DROP DATABASE IF EXISTS e2e_crm WITH (FORCE)", "DROP ROLE IF EXISTS e_alice",
+			"DROP ROLE IF EXISTS e_analysts", "DROP ROLE IF EXISTS e_readers", "DROP ROLE IF EXISTS e_scanner")
+	})
 	u, err := url.Parse(dsn)
 	require.NoError(t, err)
 	server := u.Host
