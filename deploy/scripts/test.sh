@@ -35,10 +35,10 @@ echo "OpenLDAP on 127.0.0.1:$ldap_port"
 "$here/samba-ad-start.sh" "$work/samba"
 echo "Samba AD domain controller (CORP.EXAMPLE.COM) on 127.0.0.1:636"
 pg_port=$(free_port)
-"$here/postgres-start.sh" "$work/postgres" "$pg_port"
+PG_TLS_CERT=$work/pki/server.pem PG_TLS_KEY=$work/pki/server-key.pem "$here/postgres-start.sh" "$work/postgres" "$pg_port"
 echo "PostgreSQL on 127.0.0.1:$pg_port"
 maria_port=$(free_port)
-"$here/mariadb-start.sh" "$work/mariadb" "$maria_port"
+MARIADB_TLS_CERT=$work/pki/server.pem MARIADB_TLS_KEY=$work/pki/server-key.pem "$here/mariadb-start.sh" "$work/mariadb" "$maria_port"
 echo "MariaDB on 127.0.0.1:$maria_port"
 
 make build
@@ -57,6 +57,7 @@ export SIGHTLINE_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres?
 export SIGHTLINE_TEST_POSTGRES_PASSWORD_FILE=$work/postgres/admin.pw
 export SIGHTLINE_TEST_MARIADB="mysql://root@127.0.0.1:$maria_port/"
 export SIGHTLINE_TEST_MARIADB_PASSWORD_FILE=$work/mariadb/admin.pw
+export SIGHTLINE_TEST_DB_CA=$work/pki/ca.pem
 export SIGHTLINE_REQUIRE_SERVICES=1
 # axe-core, injected by the web console's browser tests (accessibility).
 npm install --prefix "$work/npm" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
