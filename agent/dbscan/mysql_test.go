@@ -87,6 +87,7 @@ func TestMariaDB(t *testing.T) {
 	}
 	require.Equal(t, map[string]string{loc + "customers": "50", loc + "payments": "20", loc + "events": "2"}, rows)
 	require.Equal(t, map[string]string{
+		loc + "customers#first_name":    "person_name:50",
 		loc + "customers#email":         "email:50",
 		loc + "customers#date_of_birth": "date_of_birth:50",
 		loc + "customers#ssn":           "us_ssn:50",

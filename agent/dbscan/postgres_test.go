@@ -91,6 +91,7 @@ func TestPostgres(t *testing.T) {
 	// Findings per column: the column names type the dates and the bare
 	// nine digits; notes and amounts are not personal data.
 	require.Equal(t, map[string]string{
+		loc + "public.customers#first_name":    "person_name:50",
 		loc + "public.customers#email":         "email:50",
 		loc + "public.customers#date_of_birth": "date_of_birth:50",
 		loc + "public.customers#ssn":           "us_ssn:50",
