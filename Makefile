@@ -7,7 +7,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/sightline-dev/sightline/internal/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
 
-.PHONY: build cross package test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-api bench-console bench-load eval fuzz vet clean chart-test image
+.PHONY: build cross package test test-unit demo bench bench-ingest bench-scan bench-host bench-ldap bench-db bench-api bench-console bench-load eval fuzz vet clean chart-test image
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/sightline-agent ./agent
@@ -91,6 +91,11 @@ bench-host:
 
 bench-ldap:
 	deploy/scripts/bench-ldap.sh
+
+# Database sampling: a 10M-row table in a private PostgreSQL and MariaDB;
+# the scan's rows against its budget and its time against a full read.
+bench-db:
+	deploy/scripts/bench-db.sh
 
 bench-api:
 	deploy/scripts/bench-api.sh

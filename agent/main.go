@@ -44,6 +44,8 @@ const usage = `usage:
   sightline-agent scan iam  [--region R] [--endpoint URL] [--account ID]
   sightline-agent scan ldap --url URL --base-dn DN [--bind-dn DN --password-file FILE] [--start-tls]
                             [--ca-file FILE] [--tls-skip-verify] [--privileged-group DN…] [--page-pause DURATION]
+  sightline-agent scan db   --dsn postgres://USER@HOST:PORT/DB|mysql://USER@HOST:PORT[/DB] [--password-file FILE]
+                            [--ca-file FILE] [--sample-rows N] [--max-tables N] [--statement-timeout D] [--state FILE] [--format ndjson|table]
   sightline-agent enroll  --collector URL --enroll-secret-file FILE [--label k=v ...] [--ca-file FILE] [--cert-file FILE --key-file FILE]
                           [--insecure-http] [--config FILE] [--data-dir DIR]
   sightline-agent run     --config FILE
@@ -54,7 +56,7 @@ Every scan also takes --data-dir DIR (the enrolled agent id and token key) and
 reason; a partial one exits 0 and logs its problems.
 
 The LDAP password comes from --password-file or SIGHTLINE_LDAP_PASSWORD, never
-a flag. The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
+a flag; a database's from --password-file or SIGHTLINE_DB_PASSWORD. The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
 or SIGHTLINE_TOKEN_KEY (hex). The enroll secret may also come from
 SIGHTLINE_ENROLL_SECRET (--enroll-secret SECRET still works but shows in ps).
 Enrolling over https pins the collector's CA in data_dir/credentials.json; a
@@ -93,6 +95,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return scanS3(ctx, args[2:], stdout, stderr)
 		case "iam":
 			return scanIAM(ctx, args[2:], stdout, stderr)
+		case "db":
+			return scanDB(ctx, args[2:], stdout, stderr)
 		default:
 			return fmt.Errorf("unknown scanner %q (this build has: %s)", args[1], strings.Join(jobs.Names(), ", "))
 		}

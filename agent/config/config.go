@@ -85,6 +85,27 @@ type Scans struct {
 	// each scan (what `scan fs --detectors FILE` reads).
 	Detectors     []pii.Definition `yaml:"detectors"`
 	DetectorsFile string           `yaml:"detectors_file"`
+	DB            DBScan           `yaml:"db"`
+}
+
+// DBScan configures the database scanner (PostgreSQL, MySQL/MariaDB). The
+// password is read from PasswordFile or SIGHTLINE_DB_PASSWORD at each
+// scan, never from the DSN or this file.
+type DBScan struct {
+	Enabled  bool `yaml:"enabled"`
+	Schedule `yaml:",inline"`
+	// DSN is postgres://USER@HOST:PORT/DB?sslmode=verify-full or
+	// mysql://USER@HOST:PORT[/DB]?tls=true, without a password.
+	DSN          string `yaml:"dsn"`
+	PasswordFile string `yaml:"password_file"`
+	// CAFile is the CA bundle that signs the server's certificate.
+	CAFile string `yaml:"ca_file"`
+	// SampleRows is the row budget per table (default 1000).
+	SampleRows int `yaml:"sample_rows"`
+	// MaxTables bounds the tables read (default 10000).
+	MaxTables int `yaml:"max_tables"`
+	// StatementTimeout bounds every statement (default 30s).
+	StatementTimeout time.Duration `yaml:"statement_timeout"`
 }
 
 // S3Scan configures the bucket scanner. Credentials come from the AWS
@@ -199,6 +220,9 @@ func Default() Config {
 			SamplePercent: 100, MaxObjects: 1000, BytesPerObject: 1 << 20,
 		}, IAM: IAMScan{
 			Schedule: Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
+		}, DB: DBScan{
+			Schedule:   Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			SampleRows: 1000, MaxTables: 10000, StatementTimeout: 30 * time.Second,
 		}},
 	}
 }
@@ -262,7 +286,7 @@ func ValidateScans(s Scans) error {
 		enabled bool
 		when    Schedule
 	}{{"fs", fs.Enabled, fs.Schedule}, {"host", s.Host.Enabled, s.Host.Schedule}, {"ldap", s.LDAP.Enabled, s.LDAP.Schedule},
-		{"s3", s.S3.Enabled, s.S3.Schedule}, {"iam", s.IAM.Enabled, s.IAM.Schedule}} {
+		{"s3", s.S3.Enabled, s.S3.Schedule}, {"iam", s.IAM.Enabled, s.IAM.Schedule}, {"db", s.DB.Enabled, s.DB.Schedule}} {
 		if !sec.enabled {
 			continue
 		}
@@ -285,6 +309,12 @@ func ValidateScans(s Scans) error {
 	}
 	if s.LDAP.Enabled && (s.LDAP.URL == "" || s.LDAP.BaseDN == "") {
 		return &FieldError{"scans.ldap.url", "the directory's url and base_dn are required when scans.ldap.enabled is true"}
+	}
+	if s.DB.Enabled && s.DB.DSN == "" {
+		return &FieldError{"scans.db.dsn", "name the server (postgres://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB) when scans.db.enabled is true"}
+	}
+	if s.DB.SampleRows < 0 || s.DB.MaxTables < 0 || s.DB.StatementTimeout < 0 {
+		return &FieldError{"scans.db", "sample_rows, max_tables and statement_timeout must not be negative"}
 	}
 	return nil
 }

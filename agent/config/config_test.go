@@ -39,6 +39,15 @@ func TestLoad(t *testing.T) {
 		{"cert without key", "cert_file: /etc/s/agent.pem\n", "cert_file and key_file", nil},
 		{"key without cert", "key_file: /etc/s/agent-key.pem\n", "cert_file and key_file", nil},
 		{"tls key typo", "ca_fiel: /etc/s/ca.pem\n", "ca_fiel", nil},
+		{"db scan", "scans:\n  db:\n    enabled: true\n    dsn: postgres://scan@db1:5432/app\n    password_file: /etc/s/db.pw\n    sample_rows: 500\n", "", func(t *testing.T, c Config) {
+			require.Equal(t, "postgres://scan@db1:5432/app", c.Scans.DB.DSN)
+			require.Equal(t, 500, c.Scans.DB.SampleRows)
+			require.Equal(t, 10000, c.Scans.DB.MaxTables)
+			require.Equal(t, 30*time.Second, c.Scans.DB.StatementTimeout)
+			require.Equal(t, 24*time.Hour, c.Scans.DB.Interval)
+		}},
+		{"db scan without dsn", "scans:\n  db:\n    enabled: true\n", "scans.db.dsn", nil},
+		{"db negative sample", "scans:\n  db:\n    sample_rows: -1\n", "scans.db", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -130,7 +130,9 @@ func safeName(d pii.Detector, name string) string {
 	return name
 }
 
-func fieldDetect(d pii.Detector, field string, value []byte, emit func(pii.Match)) {
+// FieldDetect detects in one value with the name of its field (a column
+// header, a JSON key, a database column) as context, when d can use it.
+func FieldDetect(d pii.Detector, field string, value []byte, emit func(pii.Match)) {
 	if fd, ok := d.(pii.FieldDetector); ok && field != "" {
 		fd.DetectField([]byte(field), value, emit)
 		return
@@ -181,7 +183,7 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 			if header != nil && c < len(header) {
 				field = header[c]
 			}
-			fieldDetect(f.o.Detector, field, []byte(v), func(pm pii.Match) {
+			FieldDetect(f.o.Detector, field, []byte(v), func(pm pii.Match) {
 				if !agg.WantsWhere(pm.Type) {
 					agg.AddWhere(pm, "")
 					return
@@ -313,7 +315,7 @@ func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, w
 			break
 		}
 	}
-	fieldDetect(f.o.Detector, field, v, func(pm pii.Match) {
+	FieldDetect(f.o.Detector, field, v, func(pm pii.Match) {
 		w := ""
 		if agg.WantsWhere(pm.Type) {
 			w = where()
@@ -358,7 +360,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		return b.String()
 	}
 	detect := func(field, attr string, v []byte) {
-		fieldDetect(f.o.Detector, strings.ToLower(field), v, func(pm pii.Match) {
+		FieldDetect(f.o.Detector, strings.ToLower(field), v, func(pm pii.Match) {
 			w := ""
 			if agg.WantsWhere(pm.Type) {
 				w = where(attr)

@@ -34,6 +34,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/awsclient"
 	"github.com/sightline-dev/sightline/agent/config"
+	"github.com/sightline-dev/sightline/agent/dbscan"
 	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/hostscan"
 	"github.com/sightline-dev/sightline/agent/iamscan"
@@ -114,6 +115,8 @@ func Table() []Entry {
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.S3.Enabled, s.S3.Schedule }},
 		{Name: "iam", Build: buildIAM,
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.IAM.Enabled, s.IAM.Schedule }},
+		{Name: "db", Tokens: true, Build: buildDB,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.DB.Enabled, s.DB.Schedule }},
 	}
 }
 
@@ -248,17 +251,26 @@ func buildHost(_ context.Context, s config.Scans, env Env) (Job, error) {
 	}}, nil
 }
 
-// ldapPassword reads the bind password from password_file, else
-// SIGHTLINE_LDAP_PASSWORD; never from the config or a flag.
-func ldapPassword(lc config.LDAPScan, env Env) (string, error) {
-	if lc.PasswordFile != "" {
-		b, err := os.ReadFile(lc.PasswordFile)
+// password reads a scanner's password from file, else the environment
+// variable name.
+func password(scanner, file, name string, env Env) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
 		if err != nil {
-			return "", fmt.Errorf("ldap scan: reading the password file: %w", err)
+			return "", fmt.Errorf("%s scan: reading the password file: %w", scanner, err)
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
-	pw := env.Getenv("SIGHTLINE_LDAP_PASSWORD")
+	return env.Getenv(name), nil
+}
+
+// ldapPassword reads the bind password from password_file, else
+// SIGHTLINE_LDAP_PASSWORD; never from the config or a flag.
+func ldapPassword(lc config.LDAPScan, env Env) (string, error) {
+	pw, err := password("ldap", lc.PasswordFile, "SIGHTLINE_LDAP_PASSWORD", env)
+	if err != nil || lc.PasswordFile != "" {
+		return pw, err
+	}
 	if pw == "" && lc.BindDN != "" {
 		return "", fmt.Errorf("ldap scan: bind DN %s has no password: set password_file (--password-file) or SIGHTLINE_LDAP_PASSWORD", lc.BindDN)
 	}
@@ -339,4 +351,39 @@ func buildIAM(ctx context.Context, s config.Scans, env Env) (Job, error) {
 		return iamscan.Scan(ctx, iamscan.Options{Client: client, Account: ic.Account, AgentID: env.AgentID,
 			Logger: env.Logger, Now: env.Now, Tokenizer: tok}, emit)
 	}}, nil
+}
+
+// buildDB reads the password from password_file, else
+// SIGHTLINE_DB_PASSWORD (never the DSN, a flag or the config).
+func buildDB(_ context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	dc := s.DB
+	if dc.DSN == "" {
+		return Job{}, errors.New("db scan: the server's DSN is required (postgres://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB)")
+	}
+	if _, err := dbscan.ServerOf(dc.DSN); err != nil {
+		return Job{}, err
+	}
+	tok, err := tokenizer(env)
+	if err != nil {
+		return Job{}, err
+	}
+	pw, err := password("db", dc.PasswordFile, "SIGHTLINE_DB_PASSWORD", env)
+	if err != nil {
+		return Job{}, err
+	}
+	var state *dbscan.State
+	if p := env.StatePath("db"); p != "" {
+		if state, err = dbscan.LoadState(p, tok); err != nil {
+			env.Logger.Warn(err.Error())
+		}
+	}
+	return Job{Name: "db",
+		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+			return dbscan.Scan(ctx, dbscan.Options{DSN: dc.DSN, Password: pw, CAFile: dc.CAFile, SampleRows: dc.SampleRows,
+				MaxTables: dc.MaxTables, StatementTimeout: dc.StatementTimeout, Detector: pii.NewDefault(), Tokenizer: tok,
+				State: state, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
+		},
+		Commit: state.Save,
+	}, nil
 }

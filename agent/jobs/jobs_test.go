@@ -17,7 +17,7 @@ import (
 )
 
 func TestTableReadsEachScannersOwnSection(t *testing.T) {
-	require.Equal(t, []string{"fs", "host", "ldap", "s3", "iam"}, Names())
+	require.Equal(t, []string{"fs", "host", "ldap", "s3", "iam", "db"}, Names())
 	for _, e := range Table() {
 		t.Run(e.Name, func(t *testing.T) {
 			s := config.Default().Scans
@@ -36,6 +36,8 @@ func TestTableReadsEachScannersOwnSection(t *testing.T) {
 				s.S3.Enabled, s.S3.Schedule = true, sched
 			case "iam":
 				s.IAM.Enabled, s.IAM.Schedule = true, sched
+			case "db":
+				s.DB.Enabled, s.DB.Schedule = true, sched
 			}
 			on, when := e.Section(s)
 			require.True(t, on)
@@ -217,4 +219,22 @@ func TestLDAPPassword(t *testing.T) {
 	}
 	_, err := buildLDAP(context.Background(), config.Default().Scans, Env{})
 	require.ErrorContains(t, err, "url and base DN are required")
+}
+
+func TestBuildDBRefusesAPasswordInTheDSN(t *testing.T) {
+	env := Env{TokenKey: []byte("0123456789abcdef"), Getenv: func(string) string { return "pw" }}
+	s := config.Default().Scans
+	_, err := buildDB(context.Background(), s, env)
+	require.ErrorContains(t, err, "DSN is required")
+	s.DB.DSN = "postgres://scan:secret@db.example/app"
+	_, err = buildDB(context.Background(), s, env)
+	require.ErrorContains(t, err, "SIGHTLINE_DB_PASSWORD")
+	s.DB.DSN = "postgres://scan@db.example/app"
+	s.DB.PasswordFile = "/nonexistent/db.pw"
+	_, err = buildDB(context.Background(), s, env)
+	require.ErrorContains(t, err, "reading the password file")
+	s.DB.PasswordFile = ""
+	j, err := buildDB(context.Background(), s, env)
+	require.NoError(t, err)
+	require.Equal(t, "db", j.Name)
 }

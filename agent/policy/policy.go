@@ -53,6 +53,11 @@ var hostOwned = map[string]bool{
 	"scans.fs.root":            true,
 	"scans.host.root":          true,
 	"scans.detectors_file":     true,
+	// The database password is read on the host; a policy that could
+	// change the server it is sent to could collect it.
+	"scans.db.dsn":           true,
+	"scans.db.password_file": true,
+	"scans.db.ca_file":       true,
 }
 
 // Parse reads settings from JSON bytes (an object), refusing anything else.
@@ -345,7 +350,7 @@ func validPath(p string) bool {
 }
 
 // Scanners are the scan sections a policy and a "scan now" command may
-// name (agent.yaml's scans keys: fs, host, ldap, s3, iam).
+// name (agent.yaml's scans keys: fs, host, ldap, s3, iam, db).
 func Scanners() []string {
 	var out []string
 	t := reflect.TypeOf(config.Scans{})

@@ -35,6 +35,9 @@ func TestCheckNamesTheField(t *testing.T) {
 		{"interval too short", `{"host":{"enabled":true,"interval":"10ms"}}`, "scans.host.interval"},
 		{"host owned", `{"ldap":{"password_file":"/tmp/pw"}}`, "scans.ldap.password_file"},
 		{"sample percent", `{"s3":{"sample_percent":150}}`, "scans.s3.sample_percent"},
+		{"db server host owned", `{"db":{"dsn":"postgres://scan@elsewhere/app"}}`, "scans.db.dsn"},
+		{"db password host owned", `{"db":{"password_file":"/tmp/pw"}}`, "scans.db.password_file"},
+		{"db sample", `{"db":{"sample_rows":500,"interval":"12h"}}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := policy.Check(parse(t, tc.settings))

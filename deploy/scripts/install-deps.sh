@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a component needs, only when missing.
-# Usage: install-deps.sh clickhouse|curl|openssl|slapd|samba|chromium|npm|packaging ...
+# Usage: install-deps.sh clickhouse|curl|openssl|slapd|samba|postgres|mariadb|chromium|npm|packaging ...
 set -euo pipefail
 
 need=()
@@ -32,6 +32,13 @@ for what in "$@"; do
     slapd)
       [ -x /usr/sbin/slapd ] || need+=(slapd)
       command -v ldapadd >/dev/null 2>&1 || need+=(ldap-utils)
+      ;;
+    postgres) # PostgreSQL 15 for the database scanner's tests (a private cluster)
+      ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+      ;;
+    mariadb) # MariaDB 10.11 for the database scanner's tests (a private server)
+      [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+      command -v mariadb >/dev/null 2>&1 || need+=(mariadb-client)
       ;;
     packaging) # deploy/package's tests read and install the .deb and .rpm packages
       command -v dpkg-deb >/dev/null 2>&1 || need+=(dpkg)

@@ -7,7 +7,7 @@ here=deploy/scripts
 source "$here/lib.sh"
 
 command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
-"$here/install-deps.sh" clickhouse curl openssl slapd samba chromium npm packaging
+"$here/install-deps.sh" clickhouse curl openssl slapd samba postgres mariadb chromium npm packaging
 go mod download
 
 work=$(mktemp -d /tmp/sightline-test.XXXXXX)
@@ -15,6 +15,8 @@ cleanup() {
   "$here/clickhouse-stop.sh" "$work/clickhouse" || true
   "$here/slapd-stop.sh" "$work/slapd" || true
   "$here/samba-ad-stop.sh" "$work/samba" || true
+  "$here/postgres-stop.sh" "$work/postgres" || true
+  "$here/mariadb-stop.sh" "$work/mariadb" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,6 +34,12 @@ ldap_port=$(free_port)
 echo "OpenLDAP on 127.0.0.1:$ldap_port"
 "$here/samba-ad-start.sh" "$work/samba"
 echo "Samba AD domain controller (CORP.EXAMPLE.COM) on 127.0.0.1:636"
+pg_port=$(free_port)
+PG_TLS_CERT=$work/pki/server.pem PG_TLS_KEY=$work/pki/server-key.pem "$here/postgres-start.sh" "$work/postgres" "$pg_port"
+echo "PostgreSQL on 127.0.0.1:$pg_port"
+maria_port=$(free_port)
+MARIADB_TLS_CERT=$work/pki/server.pem MARIADB_TLS_KEY=$work/pki/server-key.pem "$here/mariadb-start.sh" "$work/mariadb" "$maria_port"
+echo "MariaDB on 127.0.0.1:$maria_port"
 
 make build
 export SIGHTLINE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
@@ -45,6 +53,11 @@ export SIGHTLINE_TEST_LDAP_PASSWORD_FILE=$work/slapd/admin.pw
 export SIGHTLINE_TEST_AD=ldaps://127.0.0.1:636
 export SIGHTLINE_TEST_AD_PASSWORD_FILE=$work/samba/admin.pw
 export SIGHTLINE_TEST_AD_CA=$work/samba/ca.pem
+export SIGHTLINE_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
+export SIGHTLINE_TEST_POSTGRES_PASSWORD_FILE=$work/postgres/admin.pw
+export SIGHTLINE_TEST_MARIADB="mysql://root@127.0.0.1:$maria_port/"
+export SIGHTLINE_TEST_MARIADB_PASSWORD_FILE=$work/mariadb/admin.pw
+export SIGHTLINE_TEST_DB_CA=$work/pki/ca.pem
 export SIGHTLINE_REQUIRE_SERVICES=1
 # axe-core, injected by the web console's browser tests (accessibility).
 npm install --prefix "$work/npm" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null

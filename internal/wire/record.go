@@ -28,6 +28,9 @@ const (
 	SourceLDAP = "ldap"
 	SourceS3   = "s3"
 	SourceIAM  = "iam"
+	// SourceDB is a database server (PostgreSQL, MySQL/MariaDB): its
+	// tables, roles and grants.
+	SourceDB = "db"
 )
 
 // Scan statuses.
@@ -121,8 +124,8 @@ type FieldError struct {
 func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Msg) }
 
 var (
-	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM)
-	assetTypes  = set("host", "file", "bucket", "object", "directory", "account", "directory_service")
+	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM, SourceDB)
+	assetTypes  = set("host", "file", "bucket", "object", "directory", "account", "directory_service", "table")
 	categories  = set("contact", "financial", "government_id", "personal", "network", "credential", "health")
 	confidences = set(ConfidenceHigh, ConfidenceMedium, ConfidenceLow)
 	statuses    = set(StatusOK, StatusPartial, StatusFailed)
@@ -147,7 +150,7 @@ func (r *Record) Validate() error {
 		return err
 	}
 	if !sources[r.Source] {
-		return &FieldError{"source", fmt.Sprintf("unknown source %q (want fs, host, ldap, s3 or iam)", clip(r.Source))}
+		return &FieldError{"source", fmt.Sprintf("unknown source %q (want fs, host, ldap, s3, iam or db)", clip(r.Source))}
 	}
 	if err := required("scan_id", r.ScanID); err != nil {
 		return err

@@ -1,0 +1,539 @@
+package dbscan
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// myEngine reads a MySQL or MariaDB server: the DSN's database, or every
+// database but the system ones when it names none.
+type myEngine struct {
+	db     *sql.DB
+	conn   *sql.Conn // one session: its timeout and read-only settings hold
+	prefix string    // mysql://HOST:PORT
+	only   string    // the DSN's database ("" for all)
+}
+
+// openMySQL connects with the DSN's tls parameter (false, true,
+// skip-verify, preferred; CAFile, or tls=custom with it, verifies against
+// that CA), the password from Options, and a session whose transactions
+// are read-only and whose statements time out (max_statement_time on
+// MariaDB, max_execution_time on MySQL).
+func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
+	host, _ := ServerOf(u.String())
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr = u.User.Username(), o.Password, "tcp", host
+	cfg.DBName = strings.TrimPrefix(u.Path, "/")
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = o.StatementTimeout, o.StatementTimeout+o.StatementTimeout/2, o.StatementTimeout
+	mode := u.Query().Get("tls")
+	if mode == "" && o.CAFile != "" {
+		mode = "custom"
+	}
+	switch mode {
+	case "", "false":
+	case "preferred":
+		cfg.TLSConfig = "preferred"
+	case "skip-verify":
+		cfg.TLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by name, for test servers
+	case "true", "custom":
+		t := &tls.Config{ServerName: u.Hostname(), MinVersion: tls.VersionTLS12}
+		if mode == "custom" {
+			if o.CAFile == "" {
+				return nil, errors.New("db scan: tls=custom needs ca_file (--ca-file), the CA that signs the server's certificate")
+			}
+			pem, err := os.ReadFile(o.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("db scan: reading the CA file: %w", err)
+			}
+			t.RootCAs = x509.NewCertPool()
+			if !t.RootCAs.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("db scan: %s holds no PEM certificate", o.CAFile)
+			}
+		}
+		cfg.TLS = t
+	default:
+		return nil, fmt.Errorf("db scan: unknown tls=%q in the MySQL DSN (want false, true, custom, skip-verify or preferred)", mode)
+	}
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("db scan: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		err = conn.PingContext(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to MySQL at %s as %s: %w (check the DSN, the password and tls)", host, cfg.User, err)
+	}
+	e := &myEngine{db: db, conn: conn, prefix: "mysql://" + host, only: cfg.DBName}
+	secs := strconv.FormatFloat(o.StatementTimeout.Seconds(), 'f', 3, 64)
+	if _, err := conn.ExecContext(ctx, "SET SESSION max_statement_time = "+secs); err != nil {
+		ms := strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+		if _, err := conn.ExecContext(ctx, "SET SESSION max_execution_time = "+ms); err != nil {
+			e.close()
+			return nil, fmt.Errorf("setting a statement timeout on %s: %w", host, err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, "SET SESSION TRANSACTION READ ONLY"); err != nil {
+		e.close()
+		return nil, fmt.Errorf("making the session read-only on %s: %w", host, err)
+	}
+	return e, nil
+}
+
+func (m *myEngine) server() string { return m.prefix }
+
+func (m *myEngine) close() error {
+	m.conn.Close()
+	return m.db.Close()
+}
+
+func (m *myEngine) loc(db, name string) string {
+	return m.prefix + "/" + url.PathEscape(db) + "." + url.PathEscape(name)
+}
+
+// quote is a MySQL identifier in backticks.
+func quote(id string) string { return "`" + strings.ReplaceAll(id, "`", "``") + "`" }
+
+// systemDBs hold the server's own tables.
+const systemDBs = `('mysql', 'information_schema', 'performance_schema', 'sys')`
+
+// tables lists base tables with their row estimate
+// (information_schema.TABLES.TABLE_ROWS: exact for MyISAM, an estimate
+// for InnoDB), size, and a marker from the size, the estimate, the
+// auto-increment counter and UPDATE_TIME (which InnoDB keeps in memory:
+// after a restart it is empty, so a table is read once more).
+func (m *myEngine) tables(ctx context.Context, max int) ([]*table, error) {
+	q := `SELECT TABLE_SCHEMA, TABLE_NAME, coalesce(TABLE_ROWS, 0), coalesce(DATA_LENGTH, 0) + coalesce(INDEX_LENGTH, 0),
+			coalesce(CAST(UPDATE_TIME AS CHAR), ''), coalesce(AUTO_INCREMENT, 0)
+		FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ` + systemDBs + `
+			AND (? = '' OR TABLE_SCHEMA = ?)
+		ORDER BY TABLE_SCHEMA, TABLE_NAME LIMIT ?`
+	rows, err := m.conn.QueryContext(ctx, q, m.only, m.only, max)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		t       *table
+		updated string
+		autoInc int64
+	}
+	var list []row
+	for rows.Next() {
+		r := row{t: &table{rowsSource: "information_schema.tables.table_rows"}}
+		if err := rows.Scan(&r.t.db, &r.t.name, &r.t.rows, &r.t.size, &r.updated, &r.autoInc); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*table, 0, len(list))
+	for _, r := range list {
+		t := r.t
+		t.loc = m.loc(t.db, t.name)
+		if err := m.columns(ctx, t); err != nil {
+			return nil, fmt.Errorf("columns of %s.%s: %w", t.db, t.name, err)
+		}
+		t.marker = fingerprint(strconv.FormatInt(t.size, 10), strconv.FormatInt(t.rows, 10), r.updated,
+			strconv.FormatInt(r.autoInc, 10), columnsMarker(t.columns))
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// myUnsampled are column types whose bytes say nothing about a person.
+var myUnsampled = map[string]bool{"binary": true, "varbinary": true, "tinyblob": true, "blob": true, "mediumblob": true,
+	"longblob": true, "geometry": true, "point": true, "linestring": true, "polygon": true, "multipoint": true,
+	"multilinestring": true, "multipolygon": true, "geometrycollection": true, "bit": true}
+
+var myIntTypes = map[string]bool{"tinyint": true, "smallint": true, "mediumint": true, "int": true, "bigint": true}
+
+func (m *myEngine) columns(ctx context.Context, t *table) error {
+	rows, err := m.conn.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, t.db, t.name)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var keys []column
+	for rows.Next() {
+		var c column
+		var base, key string
+		if err := rows.Scan(&c.name, &base, &c.typ, &key); err != nil {
+			return err
+		}
+		base = strings.ToLower(base)
+		c.skip = myUnsampled[base]
+		if key == "PRI" {
+			keys = append(keys, column{name: c.name, typ: base})
+		}
+		t.columns = append(t.columns, c)
+	}
+	if len(keys) == 1 && myIntTypes[keys[0].typ] {
+		t.intKey = keys[0].name
+	}
+	return rows.Err()
+}
+
+// Sampling without TABLESAMPLE, never reading more than a bounded number
+// of rows:
+//   - a table the catalog estimates at no more than twice the budget:
+//     LIMIT n (it stops after n rows);
+//   - a table with a single-column integer primary key: MIN and MAX of
+//     the key (both ends of the index), then rangeChunks random starting
+//     keys in between, each read as `key >= start ORDER BY key LIMIT n/k`
+//     through the index: about n rows from k random places;
+//   - any other table: LIMIT n OFFSET r with r random below
+//     maxOffsetRows, so at most maxOffsetRows+n rows are stepped over.
+//     The sample is then random only within the table's first rows.
+const (
+	rangeChunks   = 10
+	maxOffsetRows = 100000
+)
+
+// sample reads at most n rows of t in a read-only transaction.
+func (m *myEngine) sample(ctx context.Context, t *table, n int, seed int64, row func([][]byte)) (int, error) {
+	var exprs []string
+	for _, c := range t.columns {
+		if c.skip {
+			exprs = append(exprs, "NULL")
+			continue
+		}
+		exprs = append(exprs, "LEFT("+quote(c.name)+", "+strconv.Itoa(maxValueBytes)+")")
+	}
+	if len(exprs) == 0 {
+		return 0, nil
+	}
+	from := "SELECT " + strings.Join(exprs, ", ") + " FROM " + quote(t.db) + "." + quote(t.name)
+	rnd := rand.New(rand.NewPCG(uint64(seed), uint64(len(t.loc))))
+	tx, err := m.conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	if t.rows <= int64(2*n) {
+		return readRows(ctx, tx, row, n, from+" LIMIT ?", n)
+	}
+	if t.intKey != "" {
+		var lo, hi sql.NullInt64
+		k := quote(t.intKey)
+		err := tx.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+quote(t.db)+"."+quote(t.name)).Scan(&lo, &hi)
+		if err == nil && (!lo.Valid || !hi.Valid) {
+			return 0, nil // empty
+		}
+		if err == nil {
+			return m.ranges(ctx, tx, from, k, lo.Int64, hi.Int64, n, rnd, row)
+		}
+		// An unsigned key beyond int64: the offset path below.
+	}
+	off := rnd.Int64N(min(t.rows-int64(n), maxOffsetRows) + 1)
+	return readRows(ctx, tx, row, n, from+" LIMIT ? OFFSET ?", n, off)
+}
+
+// ranges reads about n rows from rangeChunks random places of the key
+// range [lo, hi], each through the index.
+func (m *myEngine) ranges(ctx context.Context, tx *sql.Tx, from, k string, lo, hi int64, n int, rnd *rand.Rand, row func([][]byte)) (int, error) {
+	per := max(1, n/rangeChunks)
+	starts := make([]int64, rangeChunks)
+	span := uint64(hi) - uint64(lo) // two's complement: right even across zero
+	for i := range starts {
+		r := rnd.Uint64()
+		if span < math.MaxUint64 {
+			r = rnd.Uint64N(span + 1)
+		}
+		starts[i] = int64(uint64(lo) + r)
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
+	got := 0
+	for _, s := range starts {
+		c, err := readRows(ctx, tx, row, n-got, from+" WHERE "+k+" >= ? ORDER BY "+k+" LIMIT ?", s, min(per, n-got))
+		got += c
+		if err != nil || got >= n {
+			return got, err
+		}
+	}
+	return got, nil
+}
+
+// readRows runs q, handing at most limit rows to row.
+func readRows(ctx context.Context, tx *sql.Tx, row func([][]byte), limit int, q string, args ...any) (int, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return 0, err
+	}
+	raw := make([]sql.RawBytes, len(cols))
+	dest := make([]any, len(cols))
+	for i := range raw {
+		dest[i] = &raw[i]
+	}
+	vals := make([][]byte, len(cols))
+	n := 0
+	for n < limit && rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return n, err
+		}
+		for i, r := range raw {
+			vals[i] = r
+		}
+		row(vals)
+		n++
+	}
+	return n, rows.Err()
+}
+
+// account is how a grantee names an account: user@host, or a role's
+// name ('role'@” in information_schema).
+func account(user, host string) string {
+	if host == "" {
+		return user
+	}
+	return user + "@" + host
+}
+
+// grantee reads information_schema's 'user'@'host'.
+func grantee(s string) string {
+	i := strings.LastIndex(s, "@")
+	if i < 0 {
+		return strings.Trim(s, "'")
+	}
+	return account(strings.Trim(s[:i], "'"), strings.Trim(s[i+1:], "'"))
+}
+
+// likeMatch reports whether s matches a MySQL grant's database pattern
+// (% and _ wildcards, \ escapes), in time linear in len(pattern)×len(s)
+// whatever the pattern (it comes from the server).
+func likeMatch(pattern, s string) bool {
+	type tok struct {
+		c    byte
+		kind byte // 0 a literal, '%' any run, '_' any one byte
+	}
+	p := make([]tok, 0, len(pattern))
+	for i := 0; i < len(pattern); i++ {
+		switch c := pattern[i]; {
+		case c == '\\' && i+1 < len(pattern):
+			i++
+			p = append(p, tok{c: pattern[i]})
+		case c == '%' || c == '_':
+			p = append(p, tok{kind: c})
+		default:
+			p = append(p, tok{c: c})
+		}
+	}
+	// Greedy with one backtrack point: the last % seen.
+	pi, si, star, mark := 0, 0, -1, 0
+	for si < len(s) {
+		switch {
+		case pi < len(p) && (p[pi].kind == '_' || p[pi].kind == 0 && p[pi].c == s[si]):
+			pi, si = pi+1, si+1
+		case pi < len(p) && p[pi].kind == '%':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			mark++
+			pi, si = star+1, mark
+		default:
+			return false
+		}
+	}
+	for pi < len(p) && p[pi].kind == '%' {
+		pi++
+	}
+	return pi == len(p)
+}
+
+// allPrivileges is what ALL PRIVILEGES ON *.* holds at least.
+var allPrivileges = []string{"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "RELOAD", "SHUTDOWN", "PROCESS", "FILE", "CREATE USER"}
+
+// access reads accounts and roles (mysql.user; never a password),
+// role grants (mysql.roles_mapping on MariaDB, mysql.role_edges on
+// MySQL), and global, database and table privileges
+// (information_schema.USER_, SCHEMA_ and TABLE_PRIVILEGES). Reading
+// every account's needs SELECT on the mysql database.
+func (m *myEngine) access(ctx context.Context, tables []*table) (*access, error) {
+	a := &access{}
+	engine := "mysql"
+	rows, err := m.conn.QueryContext(ctx, `SELECT User, Host, is_role FROM mysql.user ORDER BY User, Host`)
+	if err == nil {
+		engine = "mariadb"
+	} else {
+		rows, err = m.conn.QueryContext(ctx, `SELECT User, Host, 'N' FROM mysql.user ORDER BY User, Host`)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading mysql.user (grant the scanning account SELECT ON mysql.*): %w", err)
+	}
+	idx := map[string]int{}
+	for rows.Next() {
+		var user, host, isRole string
+		if err := rows.Scan(&user, &host, &isRole); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r := role{name: account(user, host), kind: "user", attrs: map[string]string{"engine": engine}}
+		if isRole == "Y" {
+			r.name, r.kind = user, "group"
+		}
+		idx[r.name] = len(a.roles)
+		a.roles = append(a.roles, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	mq := `SELECT User, Host, Role, Admin_option = 'Y' FROM mysql.roles_mapping`
+	if engine == "mysql" {
+		// MySQL's roles are accounts: user@host like the rest.
+		mq = `SELECT TO_USER, TO_HOST, CONCAT(FROM_USER, '@', FROM_HOST), WITH_ADMIN_OPTION = 'Y' FROM mysql.role_edges`
+	}
+	if rows, err = m.conn.QueryContext(ctx, mq); err != nil {
+		return nil, fmt.Errorf("reading role grants: %w", err)
+	}
+	for rows.Next() {
+		var user, host, role string
+		var admin bool
+		if err := rows.Scan(&user, &host, &role, &admin); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if _, ok := idx[role]; !ok {
+			continue
+		}
+		if _, ok := idx[account(user, host)]; ok {
+			a.members = append(a.members, membership{member: account(user, host), role: role, admin: admin})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	byDB := map[string][]*table{}
+	byLoc := map[string]*table{}
+	for _, t := range tables {
+		byDB[t.db] = append(byDB[t.db], t)
+		byLoc[t.loc] = t
+	}
+	// Global privileges: privileged accounts, and reads/writes of every
+	// table.
+	global := map[string]map[string]bool{}
+	if err := m.each(ctx, `SELECT GRANTEE, PRIVILEGE_TYPE, IS_GRANTABLE FROM information_schema.USER_PRIVILEGES`, func(v []string) {
+		g := grantee(v[0])
+		if global[g] == nil {
+			global[g] = map[string]bool{}
+		}
+		global[g][v[1]] = true
+		if v[2] == "YES" {
+			global[g]["GRANT OPTION"] = true
+		}
+		if perm := permission(v[1]); perm != "" {
+			for _, t := range tables {
+				a.grants = append(a.grants, grant{grantee: g, table: t, perm: perm, via: v[1] + " ON *.*"})
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	for g, privs := range global {
+		i, ok := idx[g]
+		if !ok {
+			continue
+		}
+		all := true
+		for _, p := range allPrivileges {
+			all = all && privs[p]
+		}
+		var why []string
+		switch {
+		case all && privs["GRANT OPTION"]:
+			why = append(why, "ALL PRIVILEGES ON *.* WITH GRANT OPTION")
+		case all:
+			why = append(why, "ALL PRIVILEGES ON *.*")
+		default:
+			for _, p := range []string{"SUPER", "CREATE USER", "FILE", "GRANT OPTION"} {
+				if privs[p] {
+					why = append(why, p+" ON *.*")
+				}
+			}
+		}
+		a.roles[i].why = why
+	}
+	if err := m.each(ctx, `SELECT GRANTEE, TABLE_SCHEMA, PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES`, func(v []string) {
+		perm := permission(v[2])
+		if perm == "" {
+			return
+		}
+		g := grantee(v[0])
+		a.schemaGrants = append(a.schemaGrants, schemaGrant{grantee: g, schema: v[1], perm: perm, via: v[2] + " ON " + v[1] + ".*"})
+		for db, ts := range byDB {
+			if !likeMatch(v[1], db) {
+				continue
+			}
+			for _, t := range ts {
+				a.grants = append(a.grants, grant{grantee: g, table: t, perm: perm, via: v[2] + " ON " + v[1] + ".*"})
+			}
+		}
+	}); err != nil {
+		return nil, err
+	}
+	if err := m.each(ctx, `SELECT GRANTEE, TABLE_SCHEMA, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES`, func(v []string) {
+		t, perm := byLoc[m.loc(v[1], v[2])], permission(v[3])
+		if t != nil && perm != "" {
+			a.grants = append(a.grants, grant{grantee: grantee(v[0]), table: t, perm: perm, via: v[3] + " ON " + v[1] + "." + v[2]})
+		}
+	}); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// each runs a query of string columns, handing each row to f.
+func (m *myEngine) each(ctx context.Context, q string, f func([]string)) error {
+	rows, err := m.conn.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	vals := make([]sql.NullString, len(cols))
+	dest := make([]any, len(cols))
+	for i := range vals {
+		dest[i] = &vals[i]
+	}
+	out := make([]string, len(cols))
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		for i, v := range vals {
+			out[i] = v.String
+		}
+		f(out)
+	}
+	return rows.Err()
+}

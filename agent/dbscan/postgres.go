@@ -1,0 +1,378 @@
+package dbscan
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// pgEngine reads one PostgreSQL database (a connection reaches one; the
+// roles are the cluster's).
+type pgEngine struct {
+	conn   *pgx.Conn
+	prefix string // postgres://HOST:PORT
+	db     string
+}
+
+// openPostgres connects with the DSN's TLS settings (sslmode,
+// sslrootcert; CAFile fills sslrootcert), the password from Options, and
+// a session that is read-only with a statement timeout whatever a
+// statement asks.
+func openPostgres(ctx context.Context, u *url.URL, o Options) (*pgEngine, error) {
+	if o.CAFile != "" {
+		q := u.Query()
+		if q.Get("sslrootcert") == "" {
+			q.Set("sslrootcert", o.CAFile)
+		}
+		if q.Get("sslmode") == "" {
+			q.Set("sslmode", "verify-full")
+		}
+		u.RawQuery = q.Encode()
+	}
+	cfg, err := pgx.ParseConfig(u.String())
+	if err != nil {
+		return nil, fmt.Errorf("db scan: reading the PostgreSQL DSN: %w", err)
+	}
+	cfg.Password = o.Password
+	cfg.ConnectTimeout = o.StatementTimeout
+	ms := strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
+	cfg.RuntimeParams["default_transaction_read_only"] = "on"
+	cfg.RuntimeParams["statement_timeout"] = ms
+	cfg.RuntimeParams["lock_timeout"] = ms
+	cfg.RuntimeParams["application_name"] = "sightline-agent"
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connecting to PostgreSQL at %s:%d as %s: %w (check the DSN, the password and sslmode)", cfg.Host, cfg.Port, cfg.User, err)
+	}
+	return &pgEngine{conn: conn, prefix: fmt.Sprintf("postgres://%s:%d", cfg.Host, cfg.Port), db: cfg.Database}, nil
+}
+
+func (p *pgEngine) server() string { return p.prefix }
+
+func (p *pgEngine) close() error { return p.conn.Close(context.Background()) }
+
+// userSchemas leaves out the catalogs, TOAST and temporary schemas.
+const userSchemas = `n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp\_%'`
+
+func (p *pgEngine) loc(schema, name string) string {
+	return p.prefix + "/" + url.PathEscape(p.db) + "/" + url.PathEscape(schema) + "." + url.PathEscape(name)
+}
+
+// tables lists ordinary tables and materialized views with their row
+// estimate (pg_class.reltuples, as of the last VACUUM/ANALYZE), size and
+// a marker from the size and the cumulative insert/update/delete counts
+// (pg_stat_all_tables): an unchanged marker means an unchanged table.
+func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
+	q := `SELECT c.oid, n.nspname, c.relname, c.reltuples::bigint, c.relpages::bigint, pg_total_relation_size(c.oid),
+			coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, -1), pg_get_userbyid(c.relowner)
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+		WHERE c.relkind IN ('r', 'm') AND ` + userSchemas + `
+		ORDER BY n.nspname, c.relname LIMIT $1`
+	rows, err := p.conn.Query(ctx, q, max)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		oid   uint32
+		t     *table
+		pages int64
+		mods  int64
+	}
+	var list []row
+	for rows.Next() {
+		r := row{t: &table{db: p.db, rowsSource: "pg_class.reltuples"}}
+		if err := rows.Scan(&r.oid, &r.t.schema, &r.t.name, &r.t.rows, &r.pages, &r.t.size, &r.mods, &r.t.owner); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		list = append(list, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*table, 0, len(list))
+	for _, r := range list {
+		t := r.t
+		t.loc = p.loc(t.schema, t.name)
+		if t.rows < 0 { // never analyzed: guess from the pages
+			t.rows = r.pages * 100
+			t.rowsSource = "pg_class.relpages"
+		}
+		cols, err := p.columns(ctx, r.oid)
+		if err != nil {
+			return nil, fmt.Errorf("columns of %s.%s: %w", t.schema, t.name, err)
+		}
+		t.columns = cols
+		t.marker = fingerprint(strconv.FormatInt(t.size, 10), strconv.FormatInt(r.mods, 10), columnsMarker(cols))
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// unsampled are column types whose text says nothing about a person.
+var unsampled = map[string]bool{"bytea": true, "point": true, "line": true, "lseg": true, "box": true, "path": true,
+	"polygon": true, "circle": true, "tsvector": true, "tsquery": true, "bit": true, "varbit": true}
+
+func (p *pgEngine) columns(ctx context.Context, oid uint32) ([]column, error) {
+	rows, err := p.conn.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname
+		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
+		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []column
+	for rows.Next() {
+		var c column
+		var base string
+		if err := rows.Scan(&c.name, &c.typ, &base); err != nil {
+			return nil, err
+		}
+		c.skip = unsampled[base]
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// samplePercent is the TABLESAMPLE SYSTEM percentage that yields about
+// twice n rows of a table estimated at rows (SYSTEM picks whole pages at
+// random, so it reads about that share of the pages and nothing else;
+// BERNOULLI would visit every page of a big table). 0: no sampling
+// clause, the table is small enough for LIMIT alone.
+func samplePercent(rows int64, n int) float64 {
+	if rows <= int64(2*n) {
+		return 0
+	}
+	return min(100, 100*float64(2*n)/float64(rows))
+}
+
+// sample reads at most n rows through TABLESAMPLE SYSTEM (random pages;
+// REPEATABLE with the scan's seed) in a read-only transaction, each value
+// cut to maxValueBytes in SQL. A sample that comes back empty from a
+// table the catalog says is big (a stale estimate) is tried once more
+// with four times the share.
+func (p *pgEngine) sample(ctx context.Context, t *table, n int, seed int64, row func([][]byte)) (int, error) {
+	var exprs []string
+	for _, c := range t.columns {
+		if c.skip {
+			exprs = append(exprs, "NULL")
+			continue
+		}
+		exprs = append(exprs, "left("+pgx.Identifier{c.name}.Sanitize()+"::text, "+strconv.Itoa(maxValueBytes)+")")
+	}
+	if len(exprs) == 0 {
+		return 0, nil
+	}
+	pct := samplePercent(t.rows, n)
+	got := 0
+	for try := 0; try < 2; try++ {
+		clause := ""
+		if pct > 0 {
+			clause = fmt.Sprintf(" TABLESAMPLE SYSTEM (%s) REPEATABLE (%d)", strconv.FormatFloat(pct, 'f', 6, 64), max(seed, -seed)%1_000_000_007)
+		}
+		q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + pgx.Identifier{t.schema, t.name}.Sanitize() + clause + " LIMIT " + strconv.Itoa(n)
+		var err error
+		got, err = p.readOnly(ctx, q, row)
+		if err != nil || got > 0 || pct == 0 || pct >= 100 {
+			return got, err
+		}
+		pct = min(100, pct*4)
+	}
+	return got, nil
+}
+
+// readOnly runs q in a read-only transaction, handing each row's values
+// to row. The values are only valid during the call.
+func (p *pgEngine) readOnly(ctx context.Context, q string, row func([][]byte)) (int, error) {
+	tx, err := p.conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(context.Background()) //nolint:errcheck // read-only: nothing to keep
+	rows, err := tx.Query(ctx, q, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		row(rows.RawValues())
+		n++
+	}
+	return n, rows.Err()
+}
+
+// predefined are PostgreSQL's predefined roles that give what a
+// superuser has, in part: members are privileged, and the two data roles
+// read or write every table.
+var predefined = map[string]string{
+	"pg_read_all_data":          "pg_read_all_data: reads every table",
+	"pg_write_all_data":         "pg_write_all_data: writes every table",
+	"pg_read_server_files":      "pg_read_server_files: reads any file the server can",
+	"pg_write_server_files":     "pg_write_server_files: writes any file the server can",
+	"pg_execute_server_program": "pg_execute_server_program: runs programs on the server",
+}
+
+// access reads roles (pg_roles: never a password hash), memberships
+// (pg_auth_members), and table and schema privileges (aclexplode over
+// the ACLs, the owner's implicit ones included through acldefault).
+// Superusers and the data roles reach every table scanned; a grant to
+// PUBLIC is a grant to a PUBLIC group every role belongs to.
+func (p *pgEngine) access(ctx context.Context, tables []*table) (*access, error) {
+	a := &access{}
+	rows, err := p.conn.Query(ctx, `SELECT rolname, rolsuper, rolcanlogin, rolcreaterole, rolbypassrls, rolreplication,
+			rolinherit, coalesce(rolvaliduntil < now(), false)
+		FROM pg_roles ORDER BY rolname`)
+	if err != nil {
+		return nil, err
+	}
+	known := map[string]bool{}
+	var supers []string
+	for rows.Next() {
+		var name string
+		var super, login, createrole, bypass, repl, inherit, expired bool
+		if err := rows.Scan(&name, &super, &login, &createrole, &bypass, &repl, &inherit, &expired); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		why, pre := predefined[name]
+		if strings.HasPrefix(name, "pg_") && !pre {
+			continue // monitoring and maintenance roles: no data
+		}
+		r := role{name: name, kind: "group", attrs: map[string]string{"engine": "postgres", "inherit": strconv.FormatBool(inherit)}}
+		if pre {
+			r.why = []string{why}
+			r.attrs["predefined"] = "true"
+		}
+		if login {
+			r.kind = "user"
+			on := !expired
+			r.enabled = &on
+		}
+		if super {
+			r.why = append(r.why, "superuser: bypasses every privilege check")
+			supers = append(supers, name)
+		}
+		if createrole {
+			r.why = append(r.why, "CREATEROLE: creates roles and grants itself theirs")
+		}
+		if bypass {
+			r.why = append(r.why, "BYPASSRLS: row-level security does not apply")
+		}
+		if repl {
+			r.why = append(r.why, "REPLICATION: can stream every table's data")
+		}
+		known[name] = true
+		a.roles = append(a.roles, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = p.conn.Query(ctx, `SELECT m.rolname, r.rolname, am.admin_option FROM pg_auth_members am
+		JOIN pg_roles r ON r.oid = am.roleid JOIN pg_roles m ON m.oid = am.member ORDER BY 1, 2`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var m membership
+		if err := rows.Scan(&m.member, &m.role, &m.admin); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if known[m.member] && known[m.role] {
+			a.members = append(a.members, m)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	byLoc := map[string]*table{}
+	for _, t := range tables {
+		byLoc[t.loc] = t
+	}
+	rows, err = p.conn.Query(ctx, `SELECT n.nspname, c.relname, coalesce(g.rolname, 'PUBLIC'), a.privilege_type, a.grantee = c.relowner
+		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) AS a
+		LEFT JOIN pg_roles g ON g.oid = a.grantee
+		WHERE c.relkind IN ('r', 'm') AND `+userSchemas)
+	if err != nil {
+		return nil, err
+	}
+	public := false
+	for rows.Next() {
+		var schema, name, grantee, priv string
+		var owner bool
+		if err := rows.Scan(&schema, &name, &grantee, &priv, &owner); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		t, perm := byLoc[p.loc(schema, name)], permission(priv)
+		if t == nil || perm == "" || (grantee != "PUBLIC" && !known[grantee]) {
+			continue
+		}
+		via := "GRANT " + priv + " ON " + schema + "." + name
+		if owner {
+			via = "owner of " + schema + "." + name
+		}
+		public = public || grantee == "PUBLIC"
+		a.grants = append(a.grants, grant{grantee: grantee, table: t, perm: perm, via: via})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = p.conn.Query(ctx, `SELECT n.nspname, coalesce(g.rolname, 'PUBLIC'), a.privilege_type
+		FROM pg_namespace n CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) AS a
+		LEFT JOIN pg_roles g ON g.oid = a.grantee WHERE `+userSchemas+` ORDER BY 1, 2, 3`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var sg schemaGrant
+		if err := rows.Scan(&sg.schema, &sg.grantee, &sg.perm); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if sg.grantee != "PUBLIC" && !known[sg.grantee] {
+			continue
+		}
+		public = public || sg.grantee == "PUBLIC"
+		sg.via = "GRANT " + sg.perm + " ON SCHEMA " + sg.schema
+		sg.schema = p.db + "/" + sg.schema
+		sg.perm = strings.ToLower(sg.perm)
+		a.schemaGrants = append(a.schemaGrants, sg)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, t := range tables {
+		for _, s := range supers {
+			a.grants = append(a.grants, grant{grantee: s, table: t, perm: "read", via: "superuser"},
+				grant{grantee: s, table: t, perm: "write", via: "superuser"})
+		}
+		if known["pg_read_all_data"] {
+			a.grants = append(a.grants, grant{grantee: "pg_read_all_data", table: t, perm: "read", via: "pg_read_all_data"})
+		}
+		if known["pg_write_all_data"] {
+			a.grants = append(a.grants, grant{grantee: "pg_write_all_data", table: t, perm: "write", via: "pg_write_all_data"})
+		}
+	}
+	if public {
+		// PUBLIC is every role: a group they all belong to.
+		for _, r := range a.roles {
+			if r.attrs["predefined"] == "" {
+				a.members = append(a.members, membership{member: r.name, role: "PUBLIC"})
+			}
+		}
+		a.roles = append(a.roles, role{name: "PUBLIC", kind: "group", attrs: map[string]string{"engine": "postgres", "pseudo": "every role"}})
+	}
+	return a, nil
+}
