@@ -51,6 +51,56 @@ import (
 //     Replicated table replicates them to every node;
 //   - INSERT … SELECT runs as it is, through the Distributed tables.
 
+// reFinal finds a FINAL read of a table.
+var reFinal = regexp.MustCompile(`\{db\}\.(\w+)\s+FINAL\b`)
+
+// wrapFinal turns each FINAL read of a sharded table into a subquery of
+// all its columns: `{db}.t FINAL` becomes `(SELECT * FROM {db}.t FINAL) AS
+// t`. ClickHouse 18.16 fails a query on a Distributed table with FINAL
+// and ORDER BY or LIMIT when the columns it selects leave out the sorting
+// key or the version ("Cannot find column … in source stream": the shard
+// it holds locally answers with those columns added, the remote ones
+// without). Filters then apply to the merged rows, which is what FINAL
+// means anyway; the price is that a filter on the key no longer narrows
+// what each shard reads (current releases push it down again).
+func wrapFinal(q string) string {
+	return reFinal.ReplaceAllStringFunc(q, func(m string) string {
+		name := reFinal.FindStringSubmatch(m)[1]
+		if everywhere(name) {
+			return m
+		}
+		return "(SELECT * FROM {db}." + name + " FINAL) AS " + name
+	})
+}
+
+var (
+	reOptimize = regexp.MustCompile(`^(?is)\s*OPTIMIZE\s+TABLE\s+\{db\}\.(\w+)\s+FINAL\s*$`)
+	reMutate   = regexp.MustCompile(`^(?is)\s*ALTER\s+TABLE\s+\{db\}\.(\w+)\s+((?:DELETE|UPDATE)\s.*)$`)
+	reEmpty    = regexp.MustCompile(`^(?is)\s*TRUNCATE\s+TABLE\s+\{db\}\.(\w+)\s*$`)
+)
+
+// maintenance gives the cluster form of the store's own maintenance
+// statements on sharded tables (key rotation, re-keying): OPTIMIZE and
+// ALTER … DELETE/UPDATE run on the _local tables ON CLUSTER; TRUNCATE,
+// which 18.16 cannot run ON CLUSTER on a Replicated table (it hangs),
+// becomes a DELETE of every row (a mutation: it covers the rows stored
+// before it, not those inserted after). Other statements are returned as
+// they are.
+func (r *clusterRewriter) maintenance(q string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if m := reOptimize.FindStringSubmatch(q); m != nil && r.shardKey[m[1]] != "" {
+		return "OPTIMIZE TABLE {db}." + m[1] + "_local" + r.onCluster() + " FINAL"
+	}
+	if m := reMutate.FindStringSubmatch(q); m != nil && r.shardKey[m[1]] != "" {
+		return "ALTER TABLE {db}." + m[1] + "_local" + r.onCluster() + " " + m[2]
+	}
+	if m := reEmpty.FindStringSubmatch(q); m != nil && r.shardKey[m[1]] != "" {
+		return "ALTER TABLE {db}." + m[1] + "_local" + r.onCluster() + " DELETE WHERE 1"
+	}
+	return q
+}
+
 // tablesAll is the ZooKeeper path under which the everywhere tables live.
 const tablesAll = "all"
 

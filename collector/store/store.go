@@ -258,7 +258,12 @@ func (s *Store) wrap(what string, err error) error {
 }
 
 // sql replaces {db} with the quoted database name.
-func (s *Store) sql(q string) string { return strings.ReplaceAll(q, "{db}", s.db) }
+func (s *Store) sql(q string) string {
+	if s.cluster != nil {
+		q = wrapFinal(s.cluster.maintenance(q))
+	}
+	return strings.ReplaceAll(q, "{db}", s.db)
+}
 
 // nextVersion is a version for rows this process writes itself: the wall
 // clock in nanoseconds, bumped when needed to stay increasing.

@@ -69,7 +69,8 @@ func Options(t testing.TB) store.Options {
 func New(t testing.TB) *store.Store {
 	t.Helper()
 	s := Open(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// On a cluster every migration statement is a distributed DDL task.
+	ctx, cancel := context.WithTimeout(context.Background(), migrateTimeout())
 	defer cancel()
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrating the test store: %v", err)
@@ -172,4 +173,11 @@ func ClusterOptions(t testing.TB) store.Options {
 		ReadTimeout: 60 * time.Second,
 		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+}
+
+func migrateTimeout() time.Duration {
+	if os.Getenv(EnvOnCluster) == "1" {
+		return 5 * time.Minute
+	}
+	return time.Minute
 }
