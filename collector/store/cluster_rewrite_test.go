@@ -102,9 +102,9 @@ func TestClusterQueryForms(t *testing.T) {
 	_, err = r.rewrite("CREATE TABLE IF NOT EXISTS {db}.things (id String, version UInt64) ENGINE = ReplacingMergeTree(version) ORDER BY id")
 	require.NoError(t, err)
 	require.Equal(t, "SELECT a FROM (SELECT * FROM {db}.things FINAL) AS things WHERE id = ? ORDER BY a LIMIT 1",
-		wrapFinal("SELECT a FROM {db}.things FINAL WHERE id = ? ORDER BY a LIMIT 1"))
-	require.Equal(t, "SELECT a FROM {db}.idx_x FINAL", wrapFinal("SELECT a FROM {db}.idx_x FINAL"))
-	require.Equal(t, "OPTIMIZE TABLE {db}.things_local ON CLUSTER `c1` FINAL", r.maintenance("OPTIMIZE TABLE {db}.things FINAL"))
+		r.wrapFinal("SELECT a FROM {db}.things FINAL WHERE id = ? ORDER BY a LIMIT 1"))
+	require.Equal(t, "SELECT a FROM {db}.idx_x FINAL", r.wrapFinal("SELECT a FROM {db}.idx_x FINAL"))
+	require.Equal(t, "OPTIMIZE TABLE {db}.things_local FINAL", r.wrapFinal("OPTIMIZE TABLE {db}.things_local FINAL"))
 	require.Equal(t, "ALTER TABLE {db}.things_local ON CLUSTER `c1` DELETE WHERE 1", r.maintenance("TRUNCATE TABLE {db}.things"))
 	require.Equal(t, "TRUNCATE TABLE {db}.idx_builds", r.maintenance("TRUNCATE TABLE {db}.idx_builds"))
 }

@@ -260,7 +260,7 @@ func (s *Store) wrap(what string, err error) error {
 // sql replaces {db} with the quoted database name.
 func (s *Store) sql(q string) string {
 	if s.cluster != nil {
-		q = wrapFinal(s.cluster.maintenance(q))
+		q = s.cluster.wrapFinal(s.cluster.maintenance(q))
 	}
 	return strings.ReplaceAll(q, "{db}", s.db)
 }

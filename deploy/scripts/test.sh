@@ -7,7 +7,7 @@ here=deploy/scripts
 source "$here/lib.sh"
 
 command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
-"$here/install-deps.sh" clickhouse curl openssl slapd samba chromium npm packaging
+"$here/install-deps.sh" clickhouse zookeeper curl openssl slapd samba chromium npm packaging
 go mod download
 
 work=$(mktemp -d /tmp/sightline-test.XXXXXX)
@@ -15,6 +15,7 @@ cleanup() {
   "$here/clickhouse-stop.sh" "$work/clickhouse" || true
   "$here/slapd-stop.sh" "$work/slapd" || true
   "$here/samba-ad-stop.sh" "$work/samba" || true
+  "$here/cluster-stop.sh" "$work/cluster" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -32,6 +33,14 @@ ldap_port=$(free_port)
 echo "OpenLDAP on 127.0.0.1:$ldap_port"
 "$here/samba-ad-start.sh" "$work/samba"
 echo "Samba AD domain controller (CORP.EXAMPLE.COM) on 127.0.0.1:636"
+
+# A ClickHouse cluster (2 shards x 2 replicas, one ZooKeeper) for the
+# cluster mode's tests (store/cluster_test.go, e2e/cluster_test.go).
+"$here/cluster-start.sh" "$work/cluster" >/dev/null
+export SIGHTLINE_TEST_CLICKHOUSE_CLUSTER=$(cut -d= -f2- "$work/cluster/cluster.env")
+export SIGHTLINE_TEST_CLICKHOUSE_CLUSTER_DIR=$work/cluster
+export SIGHTLINE_REQUIRE_CLUSTER=1
+echo "ClickHouse cluster ${SIGHTLINE_TEST_CLICKHOUSE_CLUSTER}"
 
 make build
 export SIGHTLINE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
