@@ -56,7 +56,7 @@ clientPort=$zk_port
 clientPortAddress=127.0.0.1
 admin.enableServer=false
 maxClientCnxns=0
-4lw.commands.whitelist=ruok
+4lw.commands.whitelist=srvr
 CFG
   cp=/etc/zookeeper/conf
   for j in /usr/share/java/*.jar; do cp=$cp:$j; done
@@ -64,12 +64,14 @@ CFG
     org.apache.zookeeper.server.quorum.QuorumPeerMain "$dir/zk/zoo.cfg" >"$dir/zk/zookeeper.log" 2>&1 &
   echo $! >"$dir/zk/zookeeper.pid"
   ok=""
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 300); do
     if { exec 3<>"/dev/tcp/127.0.0.1/$zk_port"; } 2>/dev/null; then
-      printf ruok >&3
+      # srvr names the server's mode once it serves requests (ruok says
+      # imok before that, while it still loads its data).
+      printf srvr >&3
       r=$(timeout 2 cat <&3 || true)
       exec 3<&- 3>&-
-      if [ "$r" = imok ]; then ok=1; break; fi
+      case "$r" in *Mode:*) ok=1; break ;; esac
     fi
     kill -0 "$(cat "$dir/zk/zookeeper.pid")" 2>/dev/null || break
     sleep 0.2
@@ -97,7 +99,7 @@ for i in 0 1 2 3; do
   shard=0${node:1:1}
   addrs+=("127.0.0.1:$tcp")
   extra="$remote
-  <zookeeper><node><host>127.0.0.1</host><port>$zk_port</port></node><session_timeout_ms>10000</session_timeout_ms></zookeeper>
+  <zookeeper><node><host>127.0.0.1</host><port>$zk_port</port></node><session_timeout_ms>4000</session_timeout_ms></zookeeper>
   <macros><shard>$shard</shard><replica>$node</replica></macros>
   <distributed_ddl><path>/clickhouse/task_queue/ddl</path></distributed_ddl>
   <interserver_http_host>127.0.0.1</interserver_http_host>"
@@ -106,7 +108,7 @@ for i in 0 1 2 3; do
   CH_PROFILE_XML="<distributed_product_mode>global</distributed_product_mode><load_balancing>in_order</load_balancing>" \
   # A ZooKeeper that has just (re)started may drop the first handshakes,
   # and ClickHouse 18.16 exits on that: try again.
-  CH_EXTRA_XML=$extra CH_INTERSERVER_PORT=$inter bash -c 'for i in 1 2 3; do "$0" "$@" 2>"$1/start.err" && exit 0; sleep 2; done; cat "$1/start.err" >&2; exit 1' \
+  CH_EXTRA_XML=$extra CH_INTERSERVER_PORT=$inter bash -c 'for i in 1 2 3 4 5; do "$0" "$@" 2>"$1/start.err" && exit 0; sleep 2; done; cat "$1/start.err" >&2; exit 1' \
     "$here/clickhouse-start.sh" "$dir/$node" "$tcp" "$http" &
   starts+=($!)
 done
