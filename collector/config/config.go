@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/config"
 )
 
@@ -266,7 +267,7 @@ func (c Config) validate() error {
 		return fmt.Errorf("clickhouse.addr: must be host:port of ClickHouse's native protocol (usually 9000)")
 	case c.ClickHouse.Database == "":
 		return fmt.Errorf("clickhouse.database: must not be empty")
-	case c.ClickHouse.Cluster != "" && !ident(c.ClickHouse.Cluster):
+	case c.ClickHouse.Cluster != "" && !store.ValidIdent(c.ClickHouse.Cluster):
 		return fmt.Errorf("clickhouse.cluster: %q is not a cluster name: use letters, digits and underscores (at most 64, not starting with a digit), as in ClickHouse's remote_servers", c.ClickHouse.Cluster)
 	case c.Ingest.MaxBodyBytes <= 0 || c.Ingest.MaxDecodedBytes < c.Ingest.MaxBodyBytes:
 		return fmt.Errorf("ingest: max_body_bytes must be positive and max_decoded_bytes at least as large")

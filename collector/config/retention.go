@@ -72,18 +72,3 @@ func (r *Retention) parse() error {
 	}
 	return nil
 }
-
-// ident reports whether name is a ClickHouse identifier the collector may
-// splice into SQL (the cluster name cannot be bound).
-func ident(name string) bool {
-	if name == "" || len(name) > 64 || (name[0] >= '0' && name[0] <= '9') {
-		return false
-	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c != '_' && (c < '0' || c > '9') && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
-			return false
-		}
-	}
-	return true
-}

@@ -59,9 +59,8 @@ type Lease struct {
 	value func(exp int64) string
 }
 
-// HoldLease writes the lease and keeps renewing it until Release. Call it
-// before Open, so that a rotation starting now sees this collector.
-func HoldLease(ctx context.Context, o LeaseOptions) (*Lease, error) {
+// defaults fills what the options leave out.
+func (o *LeaseOptions) defaults() {
 	if o.TTL <= 0 {
 		o.TTL = DefaultLeaseTTL
 	}
@@ -77,6 +76,12 @@ func HoldLease(ctx context.Context, o LeaseOptions) (*Lease, error) {
 		_, _ = rand.Read(r[:])
 		o.ID = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(r[:]))
 	}
+}
+
+// HoldLease writes the lease and keeps renewing it until Release. Call it
+// before Open, so that a rotation starting now sees this collector.
+func HoldLease(ctx context.Context, o LeaseOptions) (*Lease, error) {
+	o.defaults()
 	l := &Lease{o: o, key: LeasePrefix + o.ID, done: make(chan struct{})}
 	if err := l.renew(ctx); err != nil {
 		return nil, err
@@ -205,21 +210,7 @@ type Exclusive struct {
 // NewExclusive returns the exclusive lease named name (letters, digits,
 // '_' and '-'); nothing is written until Hold.
 func NewExclusive(name string, o LeaseOptions) *Exclusive {
-	if o.TTL <= 0 {
-		o.TTL = DefaultLeaseTTL
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.ID == "" {
-		host, _ := os.Hostname()
-		var r [4]byte
-		_, _ = rand.Read(r[:])
-		o.ID = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(r[:]))
-	}
+	o.defaults()
 	return &Exclusive{o: o, key: ExclusivePrefix + name}
 }
 

@@ -297,6 +297,11 @@ func (r *clusterRewriter) rewrite(st string) ([]clusterStmt, error) {
 
 // rewriteMigrations rewrites every statement of migs (all of them, in
 // order, so the sharding keys of tables created earlier are known).
+// ValidIdent reports whether name may be spliced into SQL as a database
+// or cluster name (identifiers cannot be bound): the config checks
+// clickhouse.cluster with it.
+func ValidIdent(name string) bool { return validIdent(name) }
+
 // newPrimedClusterRewriter returns a rewriter that has seen every
 // migration (so it knows every table's kind and sharding key) and checked
 // that each has a cluster form.

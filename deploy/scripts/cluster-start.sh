@@ -105,9 +105,9 @@ for i in 0 1 2 3; do
   <interserver_http_host>127.0.0.1</interserver_http_host>"
   # What the collector's cluster mode needs of its user's profile (see
   # clusterSettings in collector/store/cluster.go).
-  CH_PROFILE_XML="<distributed_product_mode>global</distributed_product_mode><load_balancing>in_order</load_balancing>" \
   # A ZooKeeper that has just (re)started may drop the first handshakes,
   # and ClickHouse 18.16 exits on that: try again.
+  CH_PROFILE_XML="<distributed_product_mode>global</distributed_product_mode><load_balancing>in_order</load_balancing>" \
   CH_EXTRA_XML=$extra CH_INTERSERVER_PORT=$inter bash -c 'for i in 1 2 3 4 5; do "$0" "$@" 2>"$1/start.err" && exit 0; sleep 2; done; cat "$1/start.err" >&2; exit 1' \
     "$here/clickhouse-start.sh" "$dir/$node" "$tcp" "$http" &
   starts+=($!)
