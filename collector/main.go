@@ -142,6 +142,7 @@ func open(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string,
 		Addr: c.ClickHouse.Addr, Database: c.ClickHouse.Database,
 		Username: c.ClickHouse.Username, Password: c.ClickHouse.Password,
 		DialTimeout: c.ClickHouse.DialTimeout, TLS: c.ClickHouse.ClientTLS, Logger: log,
+		Cluster: c.ClickHouse.Cluster,
 	})
 	if err != nil {
 		return c, nil, nil, err
@@ -299,7 +300,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		OnFlush: func(rows int, d time.Duration, err error) { srv.ObserveFlush(rows, d, err) },
 	})
 	rules := jurisdictions(c.Jurisdictions)
-	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, Logger: log,
+	// Collectors sharing the store build the index one at a time: the
+	// holder of this lease builds, the others read its builds.
+	buildLease := keys.NewExclusive("index_build", keys.LeaseOptions{Store: st, ID: lease.ID(), Logger: log})
+	defer buildLease.Release(context.WithoutCancel(ctx))
+	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, Logger: log, Lease: buildLease,
 		HomeJurisdiction: c.HomeJurisdiction,
 		HostJurisdiction: func(host string) string { return datamap.HostJurisdiction(host, rules) }})
 	srv = api.New(api.Options{
@@ -319,6 +324,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	idxCtx, stopIndex := context.WithCancel(ctx)
 	defer stopIndex()
 	go idx.Run(idxCtx)
+	go runRetention(idxCtx, st, buildLease, c.Retention, log)
 
 	// The web console at / wraps the API: its session cookie + CSRF header
 	// become the session's bearer token, checked by the API as any other.
@@ -492,4 +498,35 @@ func jurisdictions(js []config.Jurisdiction) []datamap.HostRule {
 		out[i] = datamap.HostRule{Glob: j.Hosts, Jurisdiction: j.Jurisdiction}
 	}
 	return out
+}
+
+// runRetention drops history past the retention settings once an hour,
+// on the collector that holds the build lease (one at a time).
+func runRetention(ctx context.Context, st *store.Store, lease *keys.Exclusive, r config.Retention, log *slog.Logger) {
+	if r.HistoryAge == 0 && r.AuditAge == 0 {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if held, err := lease.Hold(ctx); err == nil && held {
+			for _, rt := range store.RetentionTables {
+				age := r.HistoryAge
+				if rt.Kind == "audit" {
+					age = r.AuditAge
+				}
+				if age == 0 {
+					continue
+				}
+				if _, err := st.DropExpired(ctx, rt, time.Now().Add(-age)); err != nil && ctx.Err() == nil {
+					log.Warn("retention: dropping old history failed; retrying in an hour", "table", rt.Table, "err", err)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/gctune"
 )
@@ -26,6 +27,7 @@ type Config struct {
 	ClickHouse ClickHouse `yaml:"clickhouse"`
 	Ingest     Ingest     `yaml:"ingest"`
 	Index      Index      `yaml:"index"`
+	Retention  Retention  `yaml:"retention"`
 	LogLevel   string     `yaml:"log_level"`
 	// AgentStaleAfter is how long an agent may go without shipping before
 	// the fleet view marks it stale.
@@ -137,6 +139,9 @@ type ClickHouse struct {
 	// ClientTLS is built from TLS, CAFile and ServerName by Load; nil
 	// without TLS.
 	ClientTLS *tls.Config `yaml:"-"`
+	// Cluster names the ClickHouse cluster (remote_servers) the database
+	// is spread over; empty: one node. See the README's "Scaling".
+	Cluster string `yaml:"cluster"`
 }
 
 // Ingest bounds what one request may carry and how rows are batched into
@@ -246,6 +251,9 @@ func Load(path string) (Config, error) {
 	if err := c.validate(); err != nil {
 		return c, err
 	}
+	if err := c.Retention.parse(); err != nil {
+		return c, err
+	}
 	if err := c.loadConsole(); err != nil {
 		return c, err
 	}
@@ -282,6 +290,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("clickhouse.addr: must be host:port of ClickHouse's native protocol (usually 9000)")
 	case c.ClickHouse.Database == "":
 		return fmt.Errorf("clickhouse.database: must not be empty")
+	case c.ClickHouse.Cluster != "" && !store.ValidIdent(c.ClickHouse.Cluster):
+		return fmt.Errorf("clickhouse.cluster: %q is not a cluster name: use letters, digits and underscores (at most 64, not starting with a digit), as in ClickHouse's remote_servers", c.ClickHouse.Cluster)
 	case c.Ingest.MaxBodyBytes <= 0 || c.Ingest.MaxDecodedBytes < c.Ingest.MaxBodyBytes:
 		return fmt.Errorf("ingest: max_body_bytes must be positive and max_decoded_bytes at least as large")
 	case c.Ingest.BatchRows <= 0 || c.Ingest.BatchInterval <= 0:

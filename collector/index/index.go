@@ -57,6 +57,21 @@ type Options struct {
 	// buckets and objects carry their region's. The build stores what it
 	// resolves, so scoring and the data map read one answer.
 	HostJurisdiction func(host string) string
+	// Lease, when set, makes this one of several collectors on one store
+	// of which only the lease's holder builds (keys.Exclusive). The
+	// others wait for its builds, and take the lease, and the builds,
+	// over once it expires (its holder died). nil: this process builds.
+	Lease Lease
+	// LeasePoll is how often a collector that does not hold the lease
+	// checks for the holder's build or the lease's expiry (default 500ms).
+	LeasePoll time.Duration
+}
+
+// Lease is the build lease (keys.Exclusive).
+type Lease interface {
+	// Hold reports whether this process holds the lease, taking it when
+	// it is free or expired.
+	Hold(ctx context.Context) (bool, error)
 }
 
 // Indexer builds the read index, one build at a time per process.
@@ -82,6 +97,9 @@ func New(o Options) *Indexer {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.LeasePoll <= 0 {
+		o.LeasePoll = 500 * time.Millisecond
 	}
 	return &Indexer{o: o}
 }
@@ -193,7 +211,45 @@ func (x *Indexer) wait(ctx context.Context, b *build) error {
 // riskBatch bounds the scores held in memory before they are stored.
 const riskBatch = 50_000
 
+// awaitLease returns true once this process holds the build lease, or
+// false once another collector's build covers every write made before the
+// call (so there is nothing left for this one to build).
+func (x *Indexer) awaitLease(ctx context.Context) (bool, error) {
+	st, err := x.o.Store.IndexState(ctx)
+	if err != nil {
+		return false, err
+	}
+	target := st.LastWrite
+	for {
+		held, err := x.o.Lease.Hold(ctx)
+		if err != nil {
+			return false, fmt.Errorf("taking the read-index build lease: %w", err)
+		}
+		if held {
+			return true, nil
+		}
+		now, err := x.o.Store.IndexState(ctx)
+		if err != nil {
+			return false, err
+		}
+		if now.Gen != 0 && now.Watermark >= target {
+			return false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(x.o.LeasePoll):
+		}
+	}
+}
+
 func (x *Indexer) build(ctx context.Context) error {
+	if x.o.Lease != nil {
+		mine, err := x.awaitLease(ctx)
+		if err != nil || !mine {
+			return err
+		}
+	}
 	b, err := x.o.Store.BeginIndex(ctx)
 	if err != nil {
 		return err

@@ -55,11 +55,12 @@ type Lease struct {
 	stop context.CancelFunc
 	done chan struct{}
 	once sync.Once
+	// value words the expiry (Unix seconds) as stored; nil: the number.
+	value func(exp int64) string
 }
 
-// HoldLease writes the lease and keeps renewing it until Release. Call it
-// before Open, so that a rotation starting now sees this collector.
-func HoldLease(ctx context.Context, o LeaseOptions) (*Lease, error) {
+// defaults fills what the options leave out.
+func (o *LeaseOptions) defaults() {
 	if o.TTL <= 0 {
 		o.TTL = DefaultLeaseTTL
 	}
@@ -75,6 +76,12 @@ func HoldLease(ctx context.Context, o LeaseOptions) (*Lease, error) {
 		_, _ = rand.Read(r[:])
 		o.ID = fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(r[:]))
 	}
+}
+
+// HoldLease writes the lease and keeps renewing it until Release. Call it
+// before Open, so that a rotation starting now sees this collector.
+func HoldLease(ctx context.Context, o LeaseOptions) (*Lease, error) {
+	o.defaults()
 	l := &Lease{o: o, key: LeasePrefix + o.ID, done: make(chan struct{})}
 	if err := l.renew(ctx); err != nil {
 		return nil, err
@@ -87,7 +94,11 @@ func HoldLease(ctx context.Context, o LeaseOptions) (*Lease, error) {
 
 func (l *Lease) renew(ctx context.Context) error {
 	exp := l.o.Now().Add(l.o.TTL).Unix()
-	if err := l.o.Store.PutSetting(ctx, l.key, strconv.FormatInt(exp, 10)); err != nil {
+	v := strconv.FormatInt(exp, 10)
+	if l.value != nil {
+		v = l.value(exp)
+	}
+	if err := l.o.Store.PutSetting(ctx, l.key, v); err != nil {
 		return fmt.Errorf("announcing this collector (lease %s): %w", l.key, err)
 	}
 	return nil
@@ -107,6 +118,14 @@ func (l *Lease) run(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// stopRenewing ends the renewal loop without withdrawing the lease.
+func (l *Lease) stopRenewing() {
+	l.once.Do(func() {
+		l.stop()
+		<-l.done
+	})
 }
 
 // ID is the lease's holder id (Options.LeaseID).
@@ -168,4 +187,123 @@ func holdAlone(ctx context.Context, st LeaseStore, what string, now func() time.
 		return nil, err
 	}
 	return l, nil
+}
+
+// ExclusivePrefix starts the settings keys of exclusive leases: jobs of
+// which one collector at a time does the work (the read-index build). The
+// value is "EXPIRY HOLDER" (Unix seconds, then the holder's id).
+const ExclusivePrefix = "exclusive_lease:"
+
+// Exclusive is a lease at most one collector holds at a time. Hold takes
+// it when it is free or expired and reports whether this process holds it;
+// a holder renews it every TTL/3 until Release or until its process dies,
+// after which another collector's Hold takes it once the expiry passed.
+// It is the collector lease above (the same settings rows, renewal loop
+// and clock), keyed by the job instead of the holder.
+type Exclusive struct {
+	o    LeaseOptions
+	key  string
+	mu   sync.Mutex
+	held *Lease // renewing while this process holds it
+}
+
+// NewExclusive returns the exclusive lease named name (letters, digits,
+// '_' and '-'); nothing is written until Hold.
+func NewExclusive(name string, o LeaseOptions) *Exclusive {
+	o.defaults()
+	return &Exclusive{o: o, key: ExclusivePrefix + name}
+}
+
+// current reads the lease's holder and expiry ("" when never taken or
+// released).
+func (e *Exclusive) current(ctx context.Context) (holder string, exp time.Time, err error) {
+	rows, err := e.o.Store.SettingsWithPrefix(ctx, e.key)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("reading the lease %s: %w", e.key, err)
+	}
+	for _, r := range rows {
+		if r.Key != e.key {
+			continue
+		}
+		sec, who, ok := strings.Cut(r.Value, " ")
+		n, err := strconv.ParseInt(sec, 10, 64)
+		if !ok || err != nil || n <= 0 {
+			return "", time.Time{}, nil
+		}
+		return who, time.Unix(n, 0), nil
+	}
+	return "", time.Time{}, nil
+}
+
+// Hold reports whether this process holds the lease, taking it if it is
+// free or expired. Two collectors taking it at once both write, then both
+// read back the same winner (the later write).
+func (e *Exclusive) Hold(ctx context.Context) (bool, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	who, exp, err := e.current(ctx)
+	if err != nil {
+		return false, err
+	}
+	now := e.o.Now()
+	if who == e.o.ID && exp.After(now) {
+		return true, nil
+	}
+	if who != "" && who != e.o.ID && exp.After(now) {
+		if e.held != nil { // it was ours and someone took it over
+			e.held.stopRenewing()
+			e.held = nil
+		}
+		return false, nil
+	}
+	if e.held == nil {
+		l := &Lease{o: e.o, key: e.key, done: make(chan struct{}), value: func(exp int64) string {
+			return strconv.FormatInt(exp, 10) + " " + e.o.ID
+		}}
+		if err := l.renew(ctx); err != nil {
+			return false, err
+		}
+		rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		l.stop = stop
+		go l.run(rctx)
+		e.held = l
+	} else if err := e.held.renew(ctx); err != nil {
+		return false, err
+	}
+	who, _, err = e.current(ctx)
+	if err != nil {
+		return false, err
+	}
+	if who != e.o.ID {
+		e.held.stopRenewing()
+		e.held = nil
+		return false, nil
+	}
+	e.o.Logger.Info("took the exclusive lease", "lease", e.key, "holder", e.o.ID)
+	return true, nil
+}
+
+// Holder is the lease's live holder ("" when none).
+func (e *Exclusive) Holder(ctx context.Context) (string, error) {
+	who, exp, err := e.current(ctx)
+	if err != nil || !exp.After(e.o.Now()) {
+		return "", err
+	}
+	return who, nil
+}
+
+// Release gives the lease up if this process holds it.
+func (e *Exclusive) Release(ctx context.Context) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.held == nil {
+		return nil
+	}
+	e.held.stopRenewing()
+	e.held = nil
+	who, _, err := e.current(ctx)
+	if err != nil || who != e.o.ID {
+		return err
+	}
+	return e.o.Store.PutSetting(ctx, e.key, "0")
 }

@@ -139,7 +139,7 @@ func (s *Store) migrateUpTo(ctx context.Context, upTo uint32) (applied []int, er
 			applied_at DateTime
 		) ENGINE = ReplacingMergeTree() ORDER BY version`,
 	} {
-		if err := s.conn.Exec(ctx, s.sql(q)); err != nil {
+		if err := s.ddl(ctx, q); err != nil {
 			return nil, s.wrap("creating the database "+s.o.Database, err)
 		}
 	}
@@ -152,7 +152,7 @@ func (s *Store) migrateUpTo(ctx context.Context, upTo uint32) (applied []int, er
 			continue
 		}
 		for i, st := range m.statements {
-			if err := s.long.Exec(ctx, s.sql(st)); err != nil && !columnAlreadyAdded(st, err) {
+			if err := s.ddl(ctx, st); err != nil && !columnAlreadyAdded(st, err) {
 				return applied, s.wrap(fmt.Sprintf("applying migration %04d_%s (statement %d)", m.version, m.name, i+1), err)
 			}
 		}

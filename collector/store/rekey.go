@@ -170,7 +170,7 @@ func (s *Store) mergeFindingsUntil(ctx context.Context, stale, what string, args
 		if err := s.awaitMerges(ctx, "pii_findings"); err != nil {
 			return 0, err
 		}
-		if err := s.long.Exec(ctx, s.sql(`OPTIMIZE TABLE {db}.pii_findings FINAL`)); err != nil {
+		if err := s.optimizeFinal(ctx, "pii_findings"); err != nil {
 			return 0, s.wrap(what, err)
 		}
 		var rows []struct {
@@ -201,7 +201,7 @@ func (s *Store) PurgeSetting(ctx context.Context, key string) error {
 	if err := s.awaitMutations(ctx, "settings"); err != nil {
 		return err
 	}
-	return s.wrap("merging the settings table", s.long.Exec(ctx, s.sql(`OPTIMIZE TABLE {db}.settings FINAL`)))
+	return s.wrap("merging the settings table", s.optimizeFinal(ctx, "settings"))
 }
 
 // awaitMutations waits until the table has no unfinished mutation (18.16

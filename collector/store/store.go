@@ -52,6 +52,10 @@ type Options struct {
 	// nil means plain TCP.
 	TLS    *tls.Config
 	Logger *slog.Logger
+	// Cluster, when set, names the ClickHouse cluster (remote_servers) the
+	// database is spread over: migrations run ON CLUSTER with Replicated
+	// and Distributed tables (cluster.go). Empty: one node.
+	Cluster string
 }
 
 func (o *Options) defaults() {
@@ -102,6 +106,8 @@ type Store struct {
 	db string
 	// writer names this process in write_marks (see index.go).
 	writer string
+	// cluster is set in cluster mode (Options.Cluster).
+	cluster *clusterRewriter
 
 	// versionMu guards lastVersion, which keeps the versions this process
 	// writes for agents, tokens and settings strictly increasing even if
@@ -118,6 +124,13 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	if !validIdent(o.Database) {
 		return nil, fmt.Errorf("database name %q: use letters, digits and underscores only (at most 64, not starting with a digit); check clickhouse.database in the collector config", o.Database)
 	}
+	var cluster *clusterRewriter
+	if o.Cluster != "" {
+		var err error
+		if cluster, err = newPrimedClusterRewriter(o.Cluster, o.Database); err != nil {
+			return nil, err
+		}
+	}
 	idle := min(5, o.MaxOpenConns)
 	open := func(readTimeout time.Duration, maxOpen, maxIdle int) (driver.Conn, error) {
 		return clickhouse.Open(&clickhouse.Options{
@@ -132,6 +145,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 			MaxOpenConns: maxOpen,
 			MaxIdleConns: maxIdle,
 			Compression:  &clickhouse.Compression{Method: clickhouse.CompressionLZ4},
+			Settings:     clusterSettings(cluster),
 			ClientInfo: clickhouse.ClientInfo{Products: []struct{ Name, Version string }{
 				{Name: "sightline-collector"},
 			}},
@@ -158,10 +172,16 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = long.Close()
 		return nil, fmt.Errorf("naming this collector's writes: %w", err)
 	}
-	s := &Store{conn: conn, long: long, o: o, db: "`" + o.Database + "`", writer: hex.EncodeToString(id[:])}
+	s := &Store{conn: conn, long: long, o: o, db: "`" + o.Database + "`", writer: hex.EncodeToString(id[:]), cluster: cluster}
 	if err := s.Ping(ctx); err != nil {
 		_ = s.Close()
 		return nil, err
+	}
+	if cluster != nil {
+		if err := s.checkClusterProfile(ctx); err != nil {
+			_ = s.Close()
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -238,7 +258,12 @@ func (s *Store) wrap(what string, err error) error {
 }
 
 // sql replaces {db} with the quoted database name.
-func (s *Store) sql(q string) string { return strings.ReplaceAll(q, "{db}", s.db) }
+func (s *Store) sql(q string) string {
+	if s.cluster != nil {
+		q = s.cluster.wrapFinal(s.cluster.maintenance(q))
+	}
+	return strings.ReplaceAll(q, "{db}", s.db)
+}
 
 // nextVersion is a version for rows this process writes itself: the wall
 // clock in nanoseconds, bumped when needed to stay increasing.

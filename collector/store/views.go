@@ -136,7 +136,7 @@ func viewHash(create string) string {
 // another is building on (CREATE VIEW checks the tables it reads): the
 // loser of that race reads the state again and retries.
 func (s *Store) declareViews(ctx context.Context) ([]string, error) {
-	if err := s.conn.Exec(ctx, s.sql(`CREATE TABLE IF NOT EXISTS {db}.schema_views (
+	if err := s.ddl(ctx, (`CREATE TABLE IF NOT EXISTS {db}.schema_views (
 			name    String,
 			hash    String,
 			version UInt64
@@ -194,7 +194,7 @@ func (s *Store) declareViewsOnce(ctx context.Context) ([]string, error) {
 			stmts = []string{`DROP TABLE IF EXISTS {db}.` + v.name, v.create}
 		}
 		for _, st := range stmts {
-			if err := s.long.Exec(ctx, s.sql(st)); err != nil {
+			if err := s.ddl(ctx, st); err != nil {
 				return changed, s.wrap("declaring the view "+v.name, err)
 			}
 		}

@@ -15,6 +15,11 @@
 #                     (surrounding whitespace trimmed, as the collector reads
 #                     clickhouse.password_file); stored as password_sha256_hex
 #   CH_PASSWORD_USER  that user's name (default sightline)
+#   CH_EXTRA_XML      more server settings, spliced into config.xml as they
+#                     are (cluster-start.sh: remote_servers, zookeeper,
+#                     macros, distributed_ddl)
+#   CH_PROFILE_XML    more settings of the default profile (users.xml)
+#   CH_INTERSERVER_PORT  interserver_http_port (default TCP_PORT+9)
 # The plain port and the password-less default user stay, so callers that
 # pass nothing new keep working.
 set -euo pipefail
@@ -22,7 +27,7 @@ set -euo pipefail
 dir=${1:?usage: clickhouse-start.sh DIR [TCP_PORT] [HTTP_PORT]}
 tcp_port=${2:-19000}
 http_port=${3:-18123}
-inter_port=$((tcp_port + 9))
+inter_port=${CH_INTERSERVER_PORT:-$((tcp_port + 9))}
 tls_port=${CH_TLS_PORT:-}
 pw_file=${CH_PASSWORD_FILE:-}
 pw_user=${CH_PASSWORD_USER:-sightline}
@@ -95,6 +100,7 @@ cat >"$dir/config.xml" <<XML
   <http_port>$http_port</http_port>
   <interserver_http_port>$inter_port</interserver_http_port>
   $tls_xml
+  ${CH_EXTRA_XML:-}
   <path>$dir/data/</path>
   <tmp_path>$dir/tmp/</tmp_path>
   <user_files_path>$dir/user_files/</user_files_path>
@@ -116,6 +122,7 @@ cat >"$dir/users.xml" <<XML
     <default>
       <max_memory_usage>4000000000</max_memory_usage>
       <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
+      ${CH_PROFILE_XML:-}
     </default>
   </profiles>
   <users>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages a component needs, only when missing.
-# Usage: install-deps.sh clickhouse|curl|openssl|slapd|samba|postgres|mariadb|chromium|npm|packaging ...
+# Usage: install-deps.sh clickhouse|zookeeper|curl|openssl|slapd|samba|postgres|mariadb|chromium|npm|packaging ...
 set -euo pipefail
 
 need=()
@@ -9,6 +9,12 @@ for what in "$@"; do
     clickhouse)
       command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
       command -v clickhouse-client >/dev/null 2>&1 || need+=(clickhouse-client)
+      ;;
+    zookeeper)
+      # ClickHouse's coordination for ON CLUSTER DDL and Replicated
+      # tables (deploy/scripts/cluster-start.sh).
+      [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
+      command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
       ;;
     chromium)
       # Headless browser for the web console's tests (driven by chromedp).

@@ -7,7 +7,7 @@ here=deploy/scripts
 source "$here/lib.sh"
 
 command -v go >/dev/null || { echo "Go is not installed (expected /usr/local/go/bin/go)" >&2; exit 1; }
-"$here/install-deps.sh" clickhouse curl openssl slapd samba postgres mariadb chromium npm packaging
+"$here/install-deps.sh" clickhouse zookeeper curl openssl slapd samba postgres mariadb chromium npm packaging
 go mod download
 
 work=$(mktemp -d /tmp/sightline-test.XXXXXX)
@@ -17,6 +17,7 @@ cleanup() {
   "$here/samba-ad-stop.sh" "$work/samba" || true
   "$here/postgres-stop.sh" "$work/postgres" || true
   "$here/mariadb-stop.sh" "$work/mariadb" || true
+  "$here/cluster-stop.sh" "$work/cluster" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -40,6 +41,12 @@ echo "PostgreSQL on 127.0.0.1:$pg_port"
 maria_port=$(free_port)
 MARIADB_TLS_CERT=$work/pki/server.pem MARIADB_TLS_KEY=$work/pki/server-key.pem "$here/mariadb-start.sh" "$work/mariadb" "$maria_port"
 echo "MariaDB on 127.0.0.1:$maria_port"
+
+# A ClickHouse cluster (2 shards x 2 replicas, one ZooKeeper) for the
+# cluster mode's tests (store/cluster_test.go, e2e/cluster_test.go).
+"$here/cluster-start.sh" "$work/cluster" >/dev/null
+export SIGHTLINE_TEST_CLICKHOUSE_CLUSTER=$(cut -d= -f2- "$work/cluster/cluster.env")
+echo "ClickHouse cluster ${SIGHTLINE_TEST_CLICKHOUSE_CLUSTER}"
 
 make build
 export SIGHTLINE_TEST_CLICKHOUSE=127.0.0.1:$CH_TCP
@@ -66,6 +73,11 @@ export SIGHTLINE_TEST_AXE=$work/npm/node_modules/axe-core/axe.min.js
 go vet ./...
 go test -race -count=1 -timeout 25m ./...
 "$here/fuzz-smoke.sh"
+
+# The cluster suite kills and restarts the cluster's servers, so it runs
+# alone (with _DIR it may; REQUIRE: it must not skip).
+SIGHTLINE_TEST_CLICKHOUSE_CLUSTER_DIR=$work/cluster SIGHTLINE_REQUIRE_CLUSTER=1 \
+  go test -count=1 -timeout 15m -run '^TestCluster' ./internal/e2e
 
 # Samba's own generated LDAPS certificate (its serial derives from the time
 # and is negative about half the time): the agent binary must take it too.

@@ -253,7 +253,14 @@ func (s *stack) ingestFiles(tok, scanID string, from, n int) {
 		if len(lines) == 0 {
 			return
 		}
-		code, body := s.ingestAs(tok, scanID+"-"+randomHex(6), lines...)
+		// As an agent does: a 503 (the store briefly unavailable, e.g. a
+		// ClickHouse replica dying) is retried with the same key.
+		key := scanID + "-" + randomHex(6)
+		code, body := s.ingestAs(tok, key, lines...)
+		for deadline := time.Now().Add(time.Minute); code == http.StatusServiceUnavailable && time.Now().Before(deadline); {
+			time.Sleep(500 * time.Millisecond)
+			code, body = s.ingestAs(tok, key, lines...)
+		}
 		require.Equal(s.t, http.StatusOK, code, body)
 		lines = lines[:0]
 	}

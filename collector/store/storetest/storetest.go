@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,9 @@ func Addr(t testing.TB) string {
 // name (sl_test_<random>); the database is not created.
 func Options(t testing.TB) store.Options {
 	t.Helper()
+	if os.Getenv(EnvOnCluster) == "1" {
+		return ClusterOptions(t)
+	}
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatalf("random database name: %v", err)
@@ -65,7 +69,8 @@ func Options(t testing.TB) store.Options {
 func New(t testing.TB) *store.Store {
 	t.Helper()
 	s := Open(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	// On a cluster every migration statement is a distributed DDL task.
+	ctx, cancel := context.WithTimeout(context.Background(), migrateTimeout())
 	defer cancel()
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrating the test store: %v", err)
@@ -103,8 +108,13 @@ func drop(ctx context.Context, t testing.TB, o store.Options) {
 		return
 	}
 	defer conn.Close()
-	// o.Database is our own sl_test_<hex> name, safe to splice.
-	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS `"+o.Database+"`"); err != nil {
+	// o.Database is our own sl_test_<hex> name, o.Cluster the test
+	// cluster's checked name: safe to splice.
+	q := "DROP DATABASE IF EXISTS `" + o.Database + "`"
+	if o.Cluster != "" {
+		q += " ON CLUSTER `" + o.Cluster + "`"
+	}
+	if err := conn.Exec(ctx, q); err != nil {
 		t.Errorf("dropping test database %s: %v", o.Database, err)
 	}
 }
@@ -119,4 +129,55 @@ func BuildIndex(t testing.TB, s *store.Store) {
 	if err := x.Build(ctx); err != nil {
 		t.Fatalf("building the read index: %v", err)
 	}
+}
+
+// EnvCluster names a test cluster: NAME=ADDR,ADDR,… (first shard's
+// replicas first), as deploy/scripts/cluster-start.sh prints it.
+const EnvCluster = "SIGHTLINE_TEST_CLICKHOUSE_CLUSTER"
+
+// EnvOnCluster=1 makes Options (so New and Open) use the test cluster in
+// cluster mode instead of the single node: the store's own tests then run
+// against Replicated and Distributed tables.
+const EnvOnCluster = "SIGHTLINE_TEST_STORE_ON_CLUSTER"
+
+// Cluster returns the test cluster's name and node addresses, or skips
+// (or fails, under SIGHTLINE_REQUIRE_SERVICES=1 with the cluster asked for
+// by SIGHTLINE_REQUIRE_CLUSTER=1) when none is configured.
+func Cluster(t testing.TB) (name string, addrs []string) {
+	t.Helper()
+	v := os.Getenv(EnvCluster)
+	name, list, ok := strings.Cut(v, "=")
+	if v == "" || !ok || name == "" || list == "" {
+		if os.Getenv(EnvRequire) == "1" && os.Getenv("SIGHTLINE_REQUIRE_CLUSTER") == "1" {
+			t.Fatalf("%s is not set (or not NAME=ADDR,…) but a cluster is required: start one with deploy/scripts/cluster-start.sh", EnvCluster)
+		}
+		t.Skipf("%s not set: skipping a test that needs a ClickHouse cluster", EnvCluster)
+	}
+	return name, strings.Split(list, ",")
+}
+
+// ClusterOptions is Options for a fresh database on the test cluster,
+// connected to its first node.
+func ClusterOptions(t testing.TB) store.Options {
+	t.Helper()
+	name, addrs := Cluster(t)
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatalf("random database name: %v", err)
+	}
+	return store.Options{
+		Addr:        addrs[0],
+		Database:    "sl_test_" + hex.EncodeToString(b[:]),
+		Cluster:     name,
+		DialTimeout: 5 * time.Second,
+		ReadTimeout: 60 * time.Second,
+		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+func migrateTimeout() time.Duration {
+	if os.Getenv(EnvOnCluster) == "1" {
+		return 5 * time.Minute
+	}
+	return time.Minute
 }

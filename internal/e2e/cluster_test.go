@@ -1,0 +1,253 @@
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/testpki"
+)
+
+// The cluster suite: deploy/scripts/cluster-start.sh's 2 shards x 2
+// replicas and one ZooKeeper, with two collectors on one database in
+// cluster mode, against one node with one collector.
+
+// testCluster returns the cluster's name, node addresses and directory
+// (for killing and restarting a replica), or skips.
+func testCluster(t *testing.T) (name string, addrs []string, dir string) {
+	t.Helper()
+	v := os.Getenv("SIGHTLINE_TEST_CLICKHOUSE_CLUSTER")
+	dir = os.Getenv("SIGHTLINE_TEST_CLICKHOUSE_CLUSTER_DIR")
+	name, list, ok := strings.Cut(v, "=")
+	if !ok || name == "" || dir == "" {
+		if os.Getenv("SIGHTLINE_REQUIRE_SERVICES") == "1" && os.Getenv("SIGHTLINE_REQUIRE_CLUSTER") == "1" {
+			t.Fatal("SIGHTLINE_TEST_CLICKHOUSE_CLUSTER(_DIR) not set; run `make test`")
+		}
+		t.Skip("SIGHTLINE_TEST_CLICKHOUSE_CLUSTER and _DIR not set: start deploy/scripts/cluster-start.sh")
+	}
+	return name, strings.Split(list, ","), dir
+}
+
+// newClusterStacks starts two collectors over one new database of the
+// cluster (both talking to its first node), sharing the key file.
+func newClusterStacks(t *testing.T, cluster string, addr string) (a, b *stack) {
+	t.Helper()
+	a = &stack{t: t, dir: t.TempDir(), chAddr: addr, database: "sl_e2e_" + randomHex(6)}
+	ca, files, err := testpki.WriteFiles(a.dir)
+	require.NoError(t, err)
+	a.ca, a.caFile = ca, files.CA
+	b = &stack{t: t, dir: t.TempDir(), chAddr: addr, database: a.database, ca: ca, caFile: files.CA}
+	keyFile := filepath.Join(a.dir, "keys.json")
+	for _, s := range []*stack{a, b} {
+		port := freePort(t)
+		s.client = a.clientFor(ca)
+		s.url = fmt.Sprintf("https://127.0.0.1:%d", port)
+		s.config = filepath.Join(s.dir, "collector.yaml")
+		require.NoError(t, os.WriteFile(s.config, []byte(fmt.Sprintf(
+			"listen: 127.0.0.1:%d\ntls:\n  cert_file: %s\n  key_file: %s\nclickhouse:\n  addr: %s\n  database: %s\n  cluster: %s\n  dial_timeout: 2s\ningest:\n  batch_interval: 10ms\nindex:\n  max_lag: 0s\nkey_file: %s\n",
+			port, files.ServerCert, files.ServerKey, addr, s.database, cluster, keyFile)), 0o600))
+	}
+	t.Cleanup(func() {
+		conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}})
+		if err == nil {
+			defer conn.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			_ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+a.database+" ON CLUSTER "+cluster)
+		}
+	})
+	start := time.Now()
+	a.run("migrate", "--config", a.config)
+	t.Logf("cluster migrate took %s", time.Since(start).Round(time.Millisecond))
+	a.admin = a.run("token", "create", "--role", "admin", "--config", a.config)
+	a.enroll = a.run("token", "create", "--role", "agent-enroll", "--config", a.config)
+	b.admin, b.enroll = a.admin, a.enroll
+	a.startCollector()
+	b.startCollector()
+	return a, b
+}
+
+func (s *stack) clientFor(ca *testpki.CA) *http.Client {
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS12}}}
+}
+
+// answers reads what the API says about the stored data, without what
+// differs between two stores of the same data (agent ids, times).
+func (s *stack) answers() map[string]string {
+	s.t.Helper()
+	out := map[string]string{}
+	for _, path := range []string{
+		"/api/v1/inventory/summary",
+		"/api/v1/datamap",
+		"/api/v1/findings?limit=1000",
+		"/api/v1/assets?limit=1000",
+		"/api/v1/risk/assets?limit=50",
+		"/api/v1/principals",
+		"/api/v1/reviews",
+	} {
+		// A node that has just died fails the index build that needs it
+		// (its tables' leader) until ZooKeeper ends its session: the API
+		// says 503, retry later, and so does this client.
+		var v any
+		code := s.get(path, &v)
+		for deadline := time.Now().Add(time.Minute); code == http.StatusServiceUnavailable && time.Now().Before(deadline); {
+			time.Sleep(500 * time.Millisecond)
+			code = s.get(path, &v)
+		}
+		require.Equal(s.t, http.StatusOK, code, path)
+		out[path] = normalize(v)
+	}
+	return out
+}
+
+// normalize prints v as JSON with run-specific fields dropped and arrays
+// of objects sorted.
+func normalize(v any) string {
+	var walk func(any) any
+	walk = func(v any) any {
+		switch x := v.(type) {
+		case map[string]any:
+			m := map[string]any{}
+			for k, e := range x {
+				switch k {
+				case "agent_id", "as_of", "index_as_of", "fresh", "built_at", "observed_at", "scan_id", "last_seen", "generated_at", "id":
+					continue
+				}
+				m[k] = walk(e)
+			}
+			return m
+		case []any:
+			out := make([]any, len(x))
+			keys := make([]string, len(x))
+			for i, e := range x {
+				out[i] = walk(e)
+				b, _ := json.Marshal(out[i])
+				keys[i] = string(b)
+			}
+			sort.Sort(byKey{out, keys})
+			return out
+		}
+		return v
+	}
+	b, _ := json.Marshal(walk(v))
+	return string(b)
+}
+
+type byKey struct {
+	v []any
+	k []string
+}
+
+func (b byKey) Len() int           { return len(b.v) }
+func (b byKey) Less(i, j int) bool { return b.k[i] < b.k[j] }
+func (b byKey) Swap(i, j int)      { b.v[i], b.v[j] = b.v[j], b.v[i]; b.k[i], b.k[j] = b.k[j], b.k[i] }
+
+// killNode kills (SIGKILL) one ClickHouse of the cluster.
+func killNode(dir, node string) error {
+	b, err := os.ReadFile(filepath.Join(dir, node, "clickhouse.pid"))
+	if err != nil {
+		return err
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return err
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return err
+	}
+	for i := 0; i < 100 && syscall.Kill(pid, 0) == nil; i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+func restartCluster(t *testing.T, dir string) {
+	t.Helper()
+	script, err := filepath.Abs("../../deploy/scripts/cluster-start.sh")
+	require.NoError(t, err)
+	out, err := exec.Command(script, dir).CombinedOutput()
+	require.NoError(t, err, string(out))
+}
+
+func TestClusterSameAnswersAndFailover(t *testing.T) {
+	single := newStack(t, clickhouseAddr(t))
+	name, addrs, dir := testCluster(t)
+	a, b := newClusterStacks(t, name, addrs[0])
+
+	tokSingle := single.enrollHTTP("e2e-host").Token
+	tokCluster := a.enrollHTTP("e2e-host").Token
+
+	// The same scans on both; on the cluster through either collector,
+	// and the preferred replica of shard 2 is killed before the second
+	// scan (ingest and reads fail over to the other replica).
+	t0 := time.Now()
+	single.ingestFiles(tokSingle, "scan-1", 0, 300)
+	t1 := time.Now()
+	a.ingestFiles(tokCluster, "scan-1", 0, 300)
+	t.Logf("figures: ingest of 300 files (601 records): one node %s, cluster %s",
+		t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	t0 = time.Now()
+	want := single.answers()
+	t1 = time.Now()
+	require.Equal(t, want, b.answers(), "the cluster answers as one node")
+	t.Logf("figures: first read after ingest (index build + 7 reads): one node %s, cluster %s",
+		t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	t0 = time.Now()
+	single.answers()
+	t1 = time.Now()
+	b.answers()
+	t.Logf("figures: 7 reads of a fresh index: one node %s, cluster %s",
+		t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	killed := make(chan error, 1)
+	go func() {
+		time.Sleep(150 * time.Millisecond)
+		killed <- killNode(dir, "s2r1")
+	}()
+	b.ingestFiles(tokCluster, "scan-1b", 300, 3000)
+	require.NoError(t, <-killed)
+	single.ingestFiles(tokSingle, "scan-1b", 300, 3000)
+	// Nothing was lost while it was down, and nothing when it is back.
+	require.Equal(t, single.answers(), b.answers(), "a replica down: the cluster answers as one node")
+	restartCluster(t, dir)
+	require.Equal(t, single.answers(), a.answers(), "the same answers as one node")
+
+	// The collector holding the build lease dies; the other takes over
+	// once the lease has expired (30s).
+	holder := a.scalarString("SELECT value FROM " + a.database + ".settings FINAL WHERE key = 'exclusive_lease:index_build'")
+	victim, survivor := a, b
+	if !strings.Contains(holder, fmt.Sprintf("/%d/", a.coll.cmd.Process.Pid)) {
+		victim, survivor = b, a
+	}
+	require.Contains(t, holder, fmt.Sprintf("/%d/", victim.coll.cmd.Process.Pid), "one of the two collectors holds the lease")
+	victim.coll.kill9(t)
+	single.ingestFiles(tokSingle, "scan-2", 3300, 100)
+	survivor.ingestFiles(tokCluster, "scan-2", 3300, 100)
+	start := time.Now()
+	require.Equal(t, single.answers(), survivor.answers(), "the survivor builds after the lease expires")
+	t.Logf("take-over answered after %s", time.Since(start).Round(time.Millisecond))
+	holder = survivor.scalarString("SELECT value FROM " + a.database + ".settings FINAL WHERE key = 'exclusive_lease:index_build'")
+	require.Contains(t, holder, fmt.Sprintf("/%d/", survivor.coll.cmd.Process.Pid))
+}
+
+func (s *stack) scalarString(q string) string {
+	s.t.Helper()
+	conn := s.clickhouse()
+	defer conn.Close()
+	var v string
+	require.NoError(s.t, conn.QueryRow(context.Background(), q).Scan(&v))
+	return v
+}
