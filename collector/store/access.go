@@ -282,16 +282,6 @@ func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Ass
 	return Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Owner: r.Owner, Attributes: kvMap(r.Keys, r.Values)}, nil
 }
 
-func kvMap(k, v []string) map[string]string {
-	m := make(map[string]string, len(k))
-	for i := range k {
-		if i < len(v) {
-			m[k[i]] = v[i]
-		}
-	}
-	return m
-}
-
 func pageBounds(limit, offset int) (int, int) {
 	switch {
 	case limit <= 0:

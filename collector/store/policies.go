@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"sort"
 	"time"
 )
 
@@ -21,7 +20,7 @@ type PolicyRevision struct {
 
 // PutPolicyRevision appends a revision; earlier ones are kept.
 func (s *Store) PutPolicyRevision(ctx context.Context, p PolicyRevision) error {
-	k, v := pairs(p.Selector)
+	k, v := sortedKV(p.Selector)
 	return s.insert(ctx, "policies", "policy_id, revision, description, selector_keys, selector_values, priority, settings, deleted, changed_by, changed_at, version", 1, func(int) []any {
 		return []any{p.ID, p.Revision, p.Description, k, v, p.Priority, p.Settings, flag(p.Deleted), p.ChangedBy, dateTime(&p.ChangedAt), s.nextVersion()}
 	})
@@ -41,7 +40,7 @@ type policyRow struct {
 }
 
 func (r policyRow) revision() PolicyRevision {
-	return PolicyRevision{ID: r.ID, Revision: r.Revision, Description: r.Description, Selector: unpair(r.Keys, r.Values),
+	return PolicyRevision{ID: r.ID, Revision: r.Revision, Description: r.Description, Selector: kvMap(r.Keys, r.Values),
 		Priority: r.Priority, Settings: r.Settings, Deleted: r.Deleted != 0, ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
 }
 
@@ -66,7 +65,7 @@ type AgentLabels struct {
 
 // PutAgentLabels replaces an agent's labels.
 func (s *Store) PutAgentLabels(ctx context.Context, l AgentLabels) error {
-	k, v := pairs(l.Labels)
+	k, v := sortedKV(l.Labels)
 	return s.insert(ctx, "agent_labels", "agent_id, label_keys, label_values, set_by, set_at, version", 1, func(int) []any {
 		return []any{l.AgentID, k, v, l.SetBy, dateTime(&l.SetAt), s.nextVersion()}
 	})
@@ -81,7 +80,7 @@ func (s *Store) AllAgentLabels(ctx context.Context) (map[string]AgentLabels, err
 		SetBy   string    `ch:"set_by"`
 		SetAt   time.Time `ch:"set_at"`
 	}) AgentLabels {
-		return AgentLabels{AgentID: r.AgentID, Labels: unpair(r.Keys, r.Values), SetBy: r.SetBy, SetAt: r.SetAt.UTC()}
+		return AgentLabels{AgentID: r.AgentID, Labels: kvMap(r.Keys, r.Values), SetBy: r.SetBy, SetAt: r.SetAt.UTC()}
 	}, `SELECT agent_id, label_keys, label_values, set_by, set_at FROM {db}.agent_labels FINAL`)
 	if err != nil {
 		return nil, err
@@ -189,28 +188,4 @@ func (s *Store) Commands(ctx context.Context, agentID string, limit int) ([]Comm
 			Status: r.Status, ScanID: r.ScanID, Message: r.Message, UpdatedAt: r.UpdatedAt.UTC()}
 	}, `SELECT command_id, agent_id, scanner, requested_by, requested_at, status, scan_id, message, updated_at
 		FROM {db}.agent_commands FINAL`+w.sql()+` ORDER BY requested_at DESC, command_id LIMIT ?`, append(w.args, uint64(limit))...)
-}
-
-// pairs splits a map into sorted key and value arrays (no Map type on 18.16).
-func pairs(m map[string]string) ([]string, []string) {
-	k := make([]string, 0, len(m))
-	for key := range m {
-		k = append(k, key)
-	}
-	sort.Strings(k)
-	v := make([]string, len(k))
-	for i, key := range k {
-		v[i] = m[key]
-	}
-	return k, v
-}
-
-func unpair(k, v []string) map[string]string {
-	out := make(map[string]string, len(k))
-	for i, key := range k {
-		if i < len(v) {
-			out[key] = v[i]
-		}
-	}
-	return out
 }

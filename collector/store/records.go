@@ -428,6 +428,18 @@ func sortedKV[V any](m map[string]V) ([]string, []V) {
 	return keys, vals
 }
 
+// kvMap is sortedKV's inverse: parallel key and value arrays as a map (a
+// key without a value is dropped).
+func kvMap(k, v []string) map[string]string {
+	m := make(map[string]string, len(k))
+	for i := range k {
+		if i < len(v) {
+			m[k[i]] = v[i]
+		}
+	}
+	return m
+}
+
 func clipKind(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"
