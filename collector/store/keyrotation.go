@@ -131,17 +131,9 @@ const latestFindingGenColumns = `asset_id, type, owner_agent,
 // disk as inactive parts until ClickHouse's cleanup removes them
 // (old_parts_lifetime, 8 minutes by default); no query reads them.
 func (s *Store) PurgeStaleTokens(ctx context.Context, gen uint32) error {
-	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
-		return err
-	}
-	left, err := s.mergeFindingsUntil(ctx, "token_gen != ?", "merging re-encrypted findings", gen)
-	if err != nil {
-		return err
-	}
-	if left > 0 {
-		return fmt.Errorf("%d findings still hold tokens of an older key generation after the merge; ClickHouse may have skipped it (disk space?) or a collector wrote meanwhile; stop every collector and run the rotation again", left)
-	}
-	return s.rebuildTokenIndexes(ctx, "1")
+	return s.purgeTokens(ctx, tokenPurge{stale: "token_gen != ?", args: []any{gen}, keep: "1",
+		what:      "merging re-encrypted findings",
+		survivors: "%d findings still hold tokens of an older key generation after the merge; ClickHouse may have skipped it (disk space?) or a collector wrote meanwhile; stop every collector and run the rotation again"})
 }
 
 // awaitMerges waits until no background merge of table is running.

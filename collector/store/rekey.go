@@ -123,17 +123,37 @@ func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) 
 // ClickHouse's cleanup removes them (old_parts_lifetime, 8 minutes by
 // default); no query reads them.
 func (s *Store) PurgeAgentTokens(ctx context.Context) error {
+	return s.purgeTokens(ctx, tokenPurge{stale: "tokens_rekeyed = 0", keep: "tokens_rekeyed = 1",
+		what:      "merging re-keyed findings",
+		survivors: "%d findings still hold agent-keyed tokens after the merge; ClickHouse may have skipped it (disk space?); restart the collector to retry"})
+}
+
+// tokenPurge is what differs between the two token rewrites' clean-ups
+// (PurgeAgentTokens, PurgeStaleTokens): stale is a fixed SQL condition
+// (over args) that no row may match once the rewrite's mutations are done
+// and pii_findings is merged, keep the rows the token index is refilled
+// from, what names the merge for errors and survivors is the error (with
+// %d for the count) when rows still match stale.
+type tokenPurge struct {
+	stale, keep, what, survivors string
+	args                         []any
+}
+
+// purgeTokens waits for pii_findings' mutations, merges it until no row
+// matches p.stale, and rebuilds the token indexes from the rows matching
+// p.keep.
+func (s *Store) purgeTokens(ctx context.Context, p tokenPurge) error {
 	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
 		return err
 	}
-	left, err := s.mergeFindingsUntil(ctx, "tokens_rekeyed = 0", "merging re-keyed findings")
+	left, err := s.mergeFindingsUntil(ctx, p.stale, p.what, p.args...)
 	if err != nil {
 		return err
 	}
 	if left > 0 {
-		return fmt.Errorf("%d findings still hold agent-keyed tokens after the merge; ClickHouse may have skipped it (disk space?); restart the collector to retry", left)
+		return fmt.Errorf(p.survivors, left)
 	}
-	return s.rebuildTokenIndexes(ctx, "tokens_rekeyed = 1")
+	return s.rebuildTokenIndexes(ctx, p.keep)
 }
 
 // rebuildTokenIndexes refills pii_tokens from the current findings that
