@@ -23,7 +23,7 @@ func (s *Server) findings(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Page[Finding]{Items: each(items, findingOf), Total: total, Limit: f.Limit, Offset: f.Offset}, nil
+	return Page[Finding]{Items: nonNil(items), Total: total, Limit: f.Limit, Offset: f.Offset}, nil
 }
 
 func (s *Server) summary(c *gin.Context) (any, error) {
@@ -35,8 +35,7 @@ func (s *Server) summary(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Summary{Assets: sum.Assets, Hosts: sum.Hosts, ByCategory: each(sum.ByCategory, summaryRowOf),
-		ByType: each(sum.ByType, summaryRowOf)}, nil
+	return summaryOf(sum), nil
 }
 
 // assets lists current assets: type, source, host; public=true for assets
@@ -98,7 +97,7 @@ func (s *Server) assetDetail(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := AssetDetail{Asset: assetOf(a), Findings: each(findings, findingDetailOf), Readers: each(readers, readerOf)}
+	out := AssetDetail{Asset: assetOf(a), Findings: each(findings, findingDetailOf), Readers: nonNil(readers)}
 	sc, ok, err := risk.Of(ctx, s.o.Store, a.ID)
 	if err != nil {
 		return nil, err
@@ -148,7 +147,7 @@ func (s *Server) dataMap(c *gin.Context) (any, error) {
 	}
 	systems = f.Apply(systems)
 	if format == "json" {
-		return DataMap{Systems: each(systems, systemOf)}, nil
+		return DataMap{Systems: nonNil(systems)}, nil
 	}
 	return csvTable{filename: "sightline-data-map.csv",
 		header: []string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "occurrences",

@@ -70,7 +70,7 @@ func (s *Server) updateRegister(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registerEntryOf(e), nil
+	return e, nil
 }
 
 // registerHistory lists an item's owner and status changes, oldest first.
@@ -79,5 +79,5 @@ func (s *Server) registerHistory(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return RegisterHistory{Kind: c.Param("kind"), ID: c.Param("id"), History: each(hist, registerEntryOf)}, nil
+	return RegisterHistory{Kind: c.Param("kind"), ID: c.Param("id"), History: nonNil(hist)}, nil
 }

@@ -97,22 +97,39 @@ type Principal struct {
 	ObservedAt time.Time
 }
 
-// Entitlement is one current grant.
+// Entitlement is one current grant: a row of current_entitlements, and
+// the API's answer (which leaves out whose grant it is and where it was
+// seen: the principal's).
 type Entitlement struct {
-	PrincipalID, ResourceID, ResourceType, Permission, Source, Host string
-	Via                                                             []string
-	Privileged                                                      bool
+	PrincipalID  string   `ch:"principal_id" json:"-"`
+	ResourceID   string   `ch:"resource_id" json:"resource_id"`
+	ResourceType string   `ch:"resource_type" json:"resource_type"`
+	Permission   string   `ch:"permission" json:"permission"`
+	Via          []string `ch:"via" json:"via"`
+	Privileged   bool     `ch:"privileged" json:"privileged"`
+	Source       string   `ch:"source" json:"-"`
+	Host         string   `ch:"host" json:"-"`
 }
 
 // Asset is an asset's identity and, where it comes from the read index,
-// what personal data it holds and how many principals can read it.
+// what personal data it holds (types, occurrences, at most how many
+// distinct values: "people_at_most") and how many principals can read it
+// (reach.go). The API answers with it.
 type Asset struct {
-	ID, Type, Location, Host, Source, Owner string
-	Size                                    int64
-	ModifiedAt                              *time.Time
-	Attributes                              map[string]string
-	Categories, Types                       []string
-	Occurrences, DistinctAtMost, Readers    uint64
+	ID             string            `json:"asset_id"`
+	Type           string            `json:"asset_type"`
+	Location       string            `json:"location"`
+	Host           string            `json:"host"`
+	Source         string            `json:"source"`
+	Owner          string            `json:"owner"`
+	Size           int64             `json:"size"`
+	ModifiedAt     *time.Time        `json:"modified_at,omitempty"`
+	Attributes     map[string]string `json:"attributes"`
+	Categories     []string          `json:"categories"`
+	Types          []string          `json:"types"`
+	Occurrences    uint64            `json:"occurrences"`
+	DistinctAtMost uint64            `json:"people_at_most"`
+	Readers        uint64            `json:"readers"`
 }
 
 // Principals returns a page of current principals matching f, ordered by
@@ -224,7 +241,7 @@ func (s *Store) Entitlements(ctx context.Context, resourceIDs, principalIDs []st
 	}
 	// A principal's grants (its detail page) are its key range of
 	// entitlements, not the whole current_entitlements view.
-	return selectAll(ctx, s, "reading entitlements", entitlementRow.entitlement,
+	return selectRows[Entitlement](ctx, s, "reading entitlements",
 		`SELECT principal_id, resource_id, resource_type, permission, via, privileged, source, host
 		FROM `+currentRowsByKey("entitlements", entitlementColumns, "principal_id")+w.sql()+`
 		ORDER BY principal_id, resource_id, permission LIMIT ?`, append(append([]any{groupSet(principalIDs)}, w.args...), maxEntitlements)...)

@@ -13,10 +13,14 @@ type Batch struct {
 	ReceivedAt   time.Time
 }
 
-// Agent is an enrolled agent.
+// Agent is an enrolled agent (a row of agents).
 type Agent struct {
-	ID, Hostname, OS, Version string
-	EnrolledAt, LastSeen      time.Time
+	ID         string    `ch:"agent_id"`
+	Hostname   string    `ch:"hostname"`
+	OS         string    `ch:"os"`
+	Version    string    `ch:"agent_version"`
+	EnrolledAt time.Time `ch:"enrolled_at"`
+	LastSeen   time.Time `ch:"last_seen"`
 }
 
 // Token is a stored API or agent token; only its hash is kept.
@@ -73,31 +77,23 @@ func (s *Store) PutAgent(ctx context.Context, a Agent) error {
 	})
 }
 
-type agentRow struct {
-	ID         string    `ch:"agent_id"`
-	Hostname   string    `ch:"hostname"`
-	OS         string    `ch:"os"`
-	Version    string    `ch:"agent_version"`
-	EnrolledAt time.Time `ch:"enrolled_at"`
-	LastSeen   time.Time `ch:"last_seen"`
-}
-
-func (r agentRow) agent() Agent {
-	return Agent{ID: r.ID, Hostname: r.Hostname, OS: r.OS, Version: r.Version,
-		EnrolledAt: r.EnrolledAt.UTC(), LastSeen: r.LastSeen.UTC()}
+// utc is a as read, with its times in UTC.
+func (a Agent) utc() Agent {
+	a.EnrolledAt, a.LastSeen = a.EnrolledAt.UTC(), a.LastSeen.UTC()
+	return a
 }
 
 const agentColumns = `agent_id, hostname, os, agent_version, enrolled_at, last_seen`
 
 // ListAgents returns every agent, ordered by hostname.
 func (s *Store) ListAgents(ctx context.Context) ([]Agent, error) {
-	return selectAll(ctx, s, "listing agents", agentRow.agent,
+	return selectAll(ctx, s, "listing agents", Agent.utc,
 		`SELECT `+agentColumns+` FROM {db}.agents FINAL ORDER BY hostname, agent_id`)
 }
 
 // GetAgent returns one agent, or ErrNotFound.
 func (s *Store) GetAgent(ctx context.Context, id string) (Agent, error) {
-	return selectOne(ctx, s, "reading an agent", "agent", agentRow.agent,
+	return selectOne(ctx, s, "reading an agent", "agent", Agent.utc,
 		`SELECT `+agentColumns+` FROM {db}.agents FINAL WHERE agent_id = ?`, id)
 }
 

@@ -92,17 +92,18 @@ func (s *Store) AllAgentLabels(ctx context.Context) (map[string]AgentLabels, err
 	return out, nil
 }
 
-// PolicyStatus is what an agent last reported about its policy.
+// PolicyStatus is what an agent last reported about its policy; the API
+// shows it in the agent's view (times it does not know are null there).
 type PolicyStatus struct {
-	AgentID        string
-	ETag           string
-	Revisions      string
-	AppliedAt      *time.Time
-	RejectedETag   string
-	RejectedReason string
-	RejectedAt     *time.Time
-	Conflicts      []string
-	ReportedAt     time.Time
+	AgentID        string     `json:"-"`
+	ETag           string     `json:"etag"`
+	Revisions      string     `json:"revisions"`
+	AppliedAt      *time.Time `json:"applied_at"`
+	RejectedETag   string     `json:"rejected_etag"`
+	RejectedReason string     `json:"rejected_reason"`
+	RejectedAt     *time.Time `json:"rejected_at"`
+	Conflicts      []string   `json:"conflicts"`
+	ReportedAt     time.Time  `json:"reported_at"`
 }
 
 // PutPolicyStatus replaces an agent's policy status.
@@ -148,13 +149,25 @@ func (s *Store) PolicyStatuses(ctx context.Context, agentID string) (map[string]
 	return out, nil
 }
 
-// Command is one command to one agent and its current state.
+// Command is one command to one agent and its current state: a row of
+// agent_commands, and the API's answer.
 type Command struct {
-	ID, AgentID, Scanner, RequestedBy string
-	RequestedAt                       time.Time
+	ID          string    `ch:"command_id" json:"command_id"`
+	AgentID     string    `ch:"agent_id" json:"agent_id"`
+	Scanner     string    `ch:"scanner" json:"scanner"`
+	RequestedBy string    `ch:"requested_by" json:"requested_by"`
+	RequestedAt time.Time `ch:"requested_at" json:"requested_at"`
 	// Status: pending, running, done, failed.
-	Status, ScanID, Message string
-	UpdatedAt               time.Time
+	Status    string    `ch:"status" json:"status"`
+	ScanID    string    `ch:"scan_id" json:"scan_id"`
+	Message   string    `ch:"message" json:"message"`
+	UpdatedAt time.Time `ch:"updated_at" json:"updated_at"`
+}
+
+// utc is c as read, with its times in UTC.
+func (c Command) utc() Command {
+	c.RequestedAt, c.UpdatedAt = c.RequestedAt.UTC(), c.UpdatedAt.UTC()
+	return c
 }
 
 // PutCommands writes commands (new, or a new state of existing ones).
@@ -173,19 +186,6 @@ func (s *Store) PutCommands(ctx context.Context, cs []Command) error {
 func (s *Store) Commands(ctx context.Context, agentID string, limit int) ([]Command, error) {
 	var w where
 	w.filter("agent_id = ?", agentID)
-	return selectAll(ctx, s, "reading agent commands", func(r struct {
-		ID          string    `ch:"command_id"`
-		AgentID     string    `ch:"agent_id"`
-		Scanner     string    `ch:"scanner"`
-		RequestedBy string    `ch:"requested_by"`
-		RequestedAt time.Time `ch:"requested_at"`
-		Status      string    `ch:"status"`
-		ScanID      string    `ch:"scan_id"`
-		Message     string    `ch:"message"`
-		UpdatedAt   time.Time `ch:"updated_at"`
-	}) Command {
-		return Command{ID: r.ID, AgentID: r.AgentID, Scanner: r.Scanner, RequestedBy: r.RequestedBy, RequestedAt: r.RequestedAt.UTC(),
-			Status: r.Status, ScanID: r.ScanID, Message: r.Message, UpdatedAt: r.UpdatedAt.UTC()}
-	}, `SELECT command_id, agent_id, scanner, requested_by, requested_at, status, scan_id, message, updated_at
+	return selectAll(ctx, s, "reading agent commands", Command.utc, `SELECT command_id, agent_id, scanner, requested_by, requested_at, status, scan_id, message, updated_at
 		FROM {db}.agent_commands FINAL`+w.sql()+` ORDER BY requested_at DESC, command_id LIMIT ?`, append(w.args, uint64(limit))...)
 }
