@@ -17,16 +17,11 @@ type IngestResult struct {
 
 // Agent is an enrolled agent with its staleness and latest scans.
 type Agent struct {
-	AgentID            string    `json:"agent_id"`
-	Hostname           string    `json:"hostname"`
-	OS                 string    `json:"os"`
-	Version            string    `json:"version"`
-	EnrolledAt         time.Time `json:"enrolled_at"`
-	LastSeen           time.Time `json:"last_seen"`
-	Stale              bool      `json:"stale"`
-	Scans              []Scan    `json:"scans"`
-	HostnameConflict   bool      `json:"hostname_conflict"`
-	SameHostnameAgents []string  `json:"same_hostname_agents"`
+	store.Agent
+	Stale              bool     `json:"stale"`
+	Scans              []Scan   `json:"scans"`
+	HostnameConflict   bool     `json:"hostname_conflict"`
+	SameHostnameAgents []string `json:"same_hostname_agents"`
 	// Fleet control (responses_policy.go): labels, the policy the agent
 	// runs (null: it never reported one), its latest commands.
 	Labels   map[string]string   `json:"labels"`
@@ -35,8 +30,7 @@ type Agent struct {
 }
 
 func agentOf(a fleet.Status) Agent {
-	return Agent{AgentID: a.ID, Hostname: a.Hostname, OS: a.OS, Version: a.Version, EnrolledAt: a.EnrolledAt,
-		LastSeen: a.LastSeen, Stale: a.Stale, Scans: nonNil(a.Scans),
+	return Agent{Agent: a.Agent, Stale: a.Stale, Scans: nonNil(a.Scans),
 		HostnameConflict: len(a.SameHostname) > 0, SameHostnameAgents: nonNil(a.SameHostname),
 		Labels: labelsOf(a.Labels), Policy: policyStateOf(a.Policy), Commands: each(a.Commands, commandOf)}
 }

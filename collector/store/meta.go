@@ -13,14 +13,15 @@ type Batch struct {
 	ReceivedAt   time.Time
 }
 
-// Agent is an enrolled agent (a row of agents).
+// Agent is an enrolled agent: a row of agents, and the head of the API's
+// view of it.
 type Agent struct {
-	ID         string    `ch:"agent_id"`
-	Hostname   string    `ch:"hostname"`
-	OS         string    `ch:"os"`
-	Version    string    `ch:"agent_version"`
-	EnrolledAt time.Time `ch:"enrolled_at"`
-	LastSeen   time.Time `ch:"last_seen"`
+	ID         string    `ch:"agent_id" json:"agent_id"`
+	Hostname   string    `ch:"hostname" json:"hostname"`
+	OS         string    `ch:"os" json:"os"`
+	Version    string    `ch:"agent_version" json:"version"`
+	EnrolledAt time.Time `ch:"enrolled_at" json:"enrolled_at"`
+	LastSeen   time.Time `ch:"last_seen" json:"last_seen"`
 }
 
 // Token is a stored API or agent token; only its hash is kept.

@@ -82,14 +82,7 @@ func (s *Store) AllAgentLabels(ctx context.Context) (map[string]AgentLabels, err
 	}) AgentLabels {
 		return AgentLabels{AgentID: r.AgentID, Labels: kvMap(r.Keys, r.Values), SetBy: r.SetBy, SetAt: r.SetAt.UTC()}
 	}, `SELECT agent_id, label_keys, label_values, set_by, set_at FROM {db}.agent_labels FINAL`)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]AgentLabels, len(rows))
-	for _, r := range rows {
-		out[r.AgentID] = r
-	}
-	return out, nil
+	return keyedBy(rows, err, func(l AgentLabels) string { return l.AgentID })
 }
 
 // PolicyStatus is what an agent last reported about its policy; the API
@@ -139,14 +132,7 @@ func (s *Store) PolicyStatuses(ctx context.Context, agentID string) (map[string]
 			Conflicts: r.Conflicts, ReportedAt: r.ReportedAt.UTC()}
 	}, `SELECT agent_id, etag, revisions, applied_at, rejected_etag, rejected_reason, rejected_at, conflicts, reported_at
 		FROM {db}.agent_policy_status FINAL`+w.sql(), w.args...)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]PolicyStatus, len(rows))
-	for _, r := range rows {
-		out[r.AgentID] = r
-	}
-	return out, nil
+	return keyedBy(rows, err, func(p PolicyStatus) string { return p.AgentID })
 }
 
 // Command is one command to one agent and its current state: a row of

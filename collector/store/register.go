@@ -41,14 +41,7 @@ func (s *Store) RegisterStates(ctx context.Context) (map[RegisterKey]RegisterEnt
 			argMax(owner, seq) AS owner, argMax(status, seq) AS status, argMax(comment, seq) AS comment,
 			argMax(changed_by, seq) AS changed_by, argMax(changed_at, seq) AS changed_at
 		FROM {db}.risk_register GROUP BY kind, item_id`)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[RegisterKey]RegisterEntry, len(entries))
-	for _, e := range entries {
-		out[RegisterKey{e.Kind, e.ItemID}] = e
-	}
-	return out, nil
+	return keyedBy(entries, err, func(e RegisterEntry) RegisterKey { return RegisterKey{e.Kind, e.ItemID} })
 }
 
 // RegisterHistory returns an item's changes, oldest first.
