@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -112,18 +113,11 @@ func (s *Server) assetDetail(c *gin.Context) (any, error) {
 // riskAssets lists the riskiest assets holding personal data, each score
 // with its factors.
 func (s *Server) riskAssets(c *gin.Context) (any, error) {
-	pg, err := page(c)
-	if err != nil {
-		return nil, err
-	}
-	scores, err := risk.Top(c.Request.Context(), s.o.Store, pg.Limit)
-	if err != nil {
-		return nil, err
-	}
-	return Items[AssetRisk]{Items: each(scores, func(sc risk.Score) AssetRisk {
-		return AssetRisk{AssetID: sc.AssetID, Location: sc.Location, Host: sc.Host, Source: sc.Source,
-			AssetType: sc.AssetType, Risk: riskOf(sc.Score, sc.Factors)}
-	})}, nil
+	return ranking(c, func(ctx context.Context, limit int) ([]risk.Score, error) { return risk.Top(ctx, s.o.Store, limit) },
+		func(sc risk.Score) AssetRisk {
+			return AssetRisk{AssetID: sc.AssetID, Location: sc.Location, Host: sc.Host, Source: sc.Source,
+				AssetType: sc.AssetType, Risk: riskOf(sc.Score, sc.Factors)}
+		})
 }
 
 // dataMap is the data map by system (a host's files, a bucket): what

@@ -263,15 +263,7 @@ func currentRowsByKey(table, columns, key string) string {
 // AssetByLocation returns the asset at a location (on host, when given),
 // or ErrNotFound.
 func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Asset, error) {
-	var rows []struct {
-		ID       string   `ch:"asset_id"`
-		Type     string   `ch:"asset_type"`
-		Location string   `ch:"location"`
-		Host     string   `ch:"host"`
-		Owner    string   `ch:"owner"`
-		Keys     []string `ch:"attr_keys"`
-		Values   []string `ch:"attr_values"`
-	}
+	var rows []assetRow
 	// First by the ids the read index knows at that location
 	// (idx_asset_locations), a primary-key range of assets; then, for an
 	// asset newer than the index's build (or none), by scanning assets.
@@ -295,8 +287,7 @@ func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Ass
 	if len(rows) == 0 {
 		return Asset{}, ErrNotFound
 	}
-	r := rows[0]
-	return Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Owner: r.Owner, Attributes: kvMap(r.Keys, r.Values)}, nil
+	return rows[0].asset(), nil
 }
 
 func pageBounds(limit, offset int) (int, int) {
@@ -435,44 +426,44 @@ type rankedAsset struct {
 	rank uint64
 }
 
+// assetRow is an asset as assets (identity and attributes) or idx_assets
+// (all of it) has it; what a query leaves out stays empty.
+type assetRow struct {
+	ID         string    `ch:"asset_id"`
+	Type       string    `ch:"asset_type"`
+	Location   string    `ch:"location"`
+	Host       string    `ch:"host"`
+	Source     string    `ch:"source"`
+	Owner      string    `ch:"owner"`
+	Size       int64     `ch:"size"`
+	ModifiedAt time.Time `ch:"modified_at"`
+	Keys       []string  `ch:"attr_keys"`
+	Values     []string  `ch:"attr_values"`
+	Categories []string  `ch:"categories"`
+	Types      []string  `ch:"types"`
+	Occ        uint64    `ch:"occurrences"`
+	Dist       uint64    `ch:"distinct_sum"`
+	Readers    uint64    `ch:"readers"`
+	Rank       uint64    `ch:"loc_rank"`
+}
+
+func (r assetRow) asset() Asset {
+	a := Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Source: r.Source, Owner: r.Owner,
+		Size: r.Size, Attributes: kvMap(r.Keys, r.Values), Categories: r.Categories, Types: r.Types,
+		Occurrences: r.Occ, DistinctAtMost: r.Dist, Readers: r.Readers}
+	if r.ModifiedAt.Unix() > 0 {
+		t := r.ModifiedAt.UTC()
+		a.ModifiedAt = &t
+	}
+	sort.Strings(a.Types)
+	sort.Strings(a.Categories)
+	return a
+}
+
 func (s *Store) assetRows(ctx context.Context, tail string, args ...any) ([]rankedAsset, error) {
-	var rows []struct {
-		ID         string    `ch:"asset_id"`
-		Type       string    `ch:"asset_type"`
-		Location   string    `ch:"location"`
-		Host       string    `ch:"host"`
-		Source     string    `ch:"source"`
-		Owner      string    `ch:"owner"`
-		Size       int64     `ch:"size"`
-		ModifiedAt time.Time `ch:"modified_at"`
-		Keys       []string  `ch:"attr_keys"`
-		Values     []string  `ch:"attr_values"`
-		Categories []string  `ch:"categories"`
-		Types      []string  `ch:"types"`
-		Occ        uint64    `ch:"occurrences"`
-		Dist       uint64    `ch:"distinct_sum"`
-		Readers    uint64    `ch:"readers"`
-		Rank       uint64    `ch:"loc_rank"`
-	}
-	q := `SELECT asset_id, asset_type, location, host, source, owner, size, modified_at, attr_keys, attr_values,
-			categories, types, occurrences, distinct_sum, readers, loc_rank FROM {db}.idx_assets` + tail
-	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, s.wrap("reading assets", err)
-	}
-	out := make([]rankedAsset, len(rows))
-	for i, r := range rows {
-		a := Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Source: r.Source, Owner: r.Owner,
-			Size: r.Size, Attributes: kvMap(r.Keys, r.Values), Categories: r.Categories, Types: r.Types,
-			Occurrences: r.Occ, DistinctAtMost: r.Dist, Readers: r.Readers}
-		if r.ModifiedAt.Unix() > 0 {
-			t := r.ModifiedAt.UTC()
-			a.ModifiedAt = &t
-		}
-		sort.Strings(a.Types)
-		sort.Strings(a.Categories)
-		out[i] = rankedAsset{Asset: a, rank: r.Rank}
-	}
-	return out, nil
+	return selectAll(ctx, s, "reading assets", func(r assetRow) rankedAsset { return rankedAsset{Asset: r.asset(), rank: r.Rank} },
+		`SELECT asset_id, asset_type, location, host, source, owner, size, modified_at, attr_keys, attr_values,
+			categories, types, occurrences, distinct_sum, readers, loc_rank FROM {db}.idx_assets`+tail, args...)
 }
 
 // optBool is triState's inverse for reads: -1 is "unknown".

@@ -161,17 +161,6 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding,
 	return items, total, nil
 }
 
-// piiDetail is what pii_findings keeps of a finding beyond the read
-// index, for one (asset, type, agent).
-type piiDetail struct {
-	AssetID    string   `ch:"asset_id"`
-	Type       string   `ch:"type"`
-	AgentID    string   `ch:"agent_id"`
-	Confidence string   `ch:"confidence"`
-	Samples    []string `ch:"samples"`
-	Locations  []string `ch:"locations"`
-}
-
 // addFindingDetails reads the confidence, samples and locations of items
 // (read from the index) by primary-key ranges of their assets.
 func (s *Store) addFindingDetails(ctx context.Context, items []Finding) error {
@@ -188,7 +177,7 @@ func (s *Store) addFindingDetails(ctx context.Context, items []Finding) error {
 	// merged every part's ranges first and took about three times as long
 	// on a table taking inserts (0.35 s against 0.11 s for a page of 100
 	// assets at 350,000 rows, make bench-load).
-	details, err := selectRows[piiDetail](ctx, s, "reading the findings' samples", `SELECT asset_id, type, agent_id,
+	details, err := selectRows[Finding](ctx, s, "reading the findings' samples", `SELECT asset_id, type, agent_id,
 			argMax(confidence, version) AS confidence, argMax(samples, version) AS samples, argMax(locations, version) AS locations
 		FROM {db}.pii_findings WHERE asset_id IN ? GROUP BY asset_id, type, agent_id`, groupSet(ids))
 	if err != nil {
@@ -198,13 +187,15 @@ func (s *Store) addFindingDetails(ctx context.Context, items []Finding) error {
 	return nil
 }
 
-// withDetails gives each finding the detail of its (asset, type, agent).
+// withDetails gives each finding the detail of its (asset, type, agent):
+// what pii_findings keeps beyond the read index (details are findings
+// read with only those columns).
 // A finding replaced since the index was built (a newer scan of the same
 // asset, type and agent) gets the current detail; one gone from
 // pii_findings since keeps them empty.
-func withDetails(items []Finding, details []piiDetail) {
+func withDetails(items, details []Finding) {
 	type key struct{ asset, typ, agent string }
-	byKey := make(map[key]piiDetail, len(details))
+	byKey := make(map[key]Finding, len(details))
 	for _, d := range details {
 		byKey[key{d.AssetID, d.Type, d.AgentID}] = d
 	}

@@ -191,9 +191,9 @@ func TestWithDetails(t *testing.T) {
 		{AssetID: "a1", AgentID: "ag2", FindingDetail: FindingDetail{Type: "email", Samples: []string{}, Locations: []string{}}},
 		{AssetID: "a2", AgentID: "ag1", FindingDetail: FindingDetail{Type: "iban", Samples: []string{}, Locations: []string{}}},
 	}
-	withDetails(items, []piiDetail{
-		{AssetID: "a1", Type: "email", AgentID: "ag2", Confidence: "high", Samples: []string{"j***@x"}, Locations: []string{"line 3"}},
-		{AssetID: "a2", Type: "iban", AgentID: "ag1", Confidence: "medium"},
+	withDetails(items, []Finding{
+		{AssetID: "a1", AgentID: "ag2", FindingDetail: FindingDetail{Type: "email", Confidence: "high", Samples: []string{"j***@x"}, Locations: []string{"line 3"}}},
+		{AssetID: "a2", AgentID: "ag1", FindingDetail: FindingDetail{Type: "iban", Confidence: "medium"}},
 	})
 	require.Equal(t, Finding{AssetID: "a1", AgentID: "ag1", FindingDetail: FindingDetail{Type: "email", Samples: []string{}, Locations: []string{}}}, items[0],
 		"no detail (gone since the build): empty")
