@@ -25,14 +25,24 @@ type Agent struct {
 }
 
 // Token is a stored API or agent token; only its hash is kept.
+// It is the row of api_tokens too.
 type Token struct {
-	Hash, Role, AgentID, Name string
-	CreatedAt                 time.Time
-	// ExpiresAt is nil for a token that never expires.
-	ExpiresAt *time.Time
-	Revoked   bool
+	Hash      string    `ch:"token_hash"`
+	Role      string    `ch:"role"`
+	AgentID   string    `ch:"agent_id"`
+	Name      string    `ch:"name"`
+	CreatedAt time.Time `ch:"created_at"`
+	// ExpiresAt is nil for a token that never expires (stored as 0).
+	ExpiresAt *time.Time `ch:"expires_at"`
+	Revoked   bool       `ch:"revoked"`
 	// MaxUses bounds the enrollments of an enroll secret; 0 = no bound.
-	MaxUses uint32
+	MaxUses uint32 `ch:"max_uses"`
+}
+
+// read is t as read: times in UTC, no expiry nil.
+func (t Token) read() Token {
+	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), optTimeOf(t.ExpiresAt)
+	return t
 }
 
 // BatchesSeen reports which of keys were already stored for agentID.
@@ -107,7 +117,7 @@ func (s *Store) PutToken(ctx context.Context, t Token) error {
 
 // TokenByHash returns the token with this hash, or ErrNotFound.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
-	return selectOne(ctx, s, "reading a token", "token", tokenRow.token,
+	return selectOne(ctx, s, "reading a token", "token", Token.read,
 		`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL WHERE token_hash = ?`, hash)
 }
 

@@ -87,16 +87,23 @@ func (s *Store) AllAgentLabels(ctx context.Context) (map[string]AgentLabels, err
 
 // PolicyStatus is what an agent last reported about its policy; the API
 // shows it in the agent's view (times it does not know are null there).
+// It is also the row of agent_policy_status.
 type PolicyStatus struct {
-	AgentID        string     `json:"-"`
-	ETag           string     `json:"etag"`
-	Revisions      string     `json:"revisions"`
-	AppliedAt      *time.Time `json:"applied_at"`
-	RejectedETag   string     `json:"rejected_etag"`
-	RejectedReason string     `json:"rejected_reason"`
-	RejectedAt     *time.Time `json:"rejected_at"`
-	Conflicts      []string   `json:"conflicts"`
-	ReportedAt     time.Time  `json:"reported_at"`
+	AgentID        string     `ch:"agent_id" json:"-"`
+	ETag           string     `ch:"etag" json:"etag"`
+	Revisions      string     `ch:"revisions" json:"revisions"`
+	AppliedAt      *time.Time `ch:"applied_at" json:"applied_at"`
+	RejectedETag   string     `ch:"rejected_etag" json:"rejected_etag"`
+	RejectedReason string     `ch:"rejected_reason" json:"rejected_reason"`
+	RejectedAt     *time.Time `ch:"rejected_at" json:"rejected_at"`
+	Conflicts      []string   `ch:"conflicts" json:"conflicts"`
+	ReportedAt     time.Time  `ch:"reported_at" json:"reported_at"`
+}
+
+// read is p as read: times in UTC, the unset ones (stored as 0) nil.
+func (p PolicyStatus) read() PolicyStatus {
+	p.AppliedAt, p.RejectedAt, p.ReportedAt = optTimeOf(p.AppliedAt), optTimeOf(p.RejectedAt), p.ReportedAt.UTC()
+	return p
 }
 
 // PutPolicyStatus replaces an agent's policy status.
@@ -116,21 +123,7 @@ func (s *Store) PutPolicyStatus(ctx context.Context, p PolicyStatus) error {
 func (s *Store) PolicyStatuses(ctx context.Context, agentID string) (map[string]PolicyStatus, error) {
 	var w where
 	w.filter("agent_id = ?", agentID)
-	rows, err := selectAll(ctx, s, "reading agent policy status", func(r struct {
-		AgentID        string    `ch:"agent_id"`
-		ETag           string    `ch:"etag"`
-		Revisions      string    `ch:"revisions"`
-		AppliedAt      time.Time `ch:"applied_at"`
-		RejectedETag   string    `ch:"rejected_etag"`
-		RejectedReason string    `ch:"rejected_reason"`
-		RejectedAt     time.Time `ch:"rejected_at"`
-		Conflicts      []string  `ch:"conflicts"`
-		ReportedAt     time.Time `ch:"reported_at"`
-	}) PolicyStatus {
-		return PolicyStatus{AgentID: r.AgentID, ETag: r.ETag, Revisions: r.Revisions, AppliedAt: optTime(r.AppliedAt),
-			RejectedETag: r.RejectedETag, RejectedReason: r.RejectedReason, RejectedAt: optTime(r.RejectedAt),
-			Conflicts: r.Conflicts, ReportedAt: r.ReportedAt.UTC()}
-	}, `SELECT agent_id, etag, revisions, applied_at, rejected_etag, rejected_reason, rejected_at, conflicts, reported_at
+	rows, err := selectAll(ctx, s, "reading agent policy status", PolicyStatus.read, `SELECT agent_id, etag, revisions, applied_at, rejected_etag, rejected_reason, rejected_at, conflicts, reported_at
 		FROM {db}.agent_policy_status FINAL`+w.sql(), w.args...)
 	return keyedBy(rows, err, func(p PolicyStatus) string { return p.AgentID })
 }

@@ -367,6 +367,15 @@ func optTime(t time.Time) *time.Time {
 	return &u
 }
 
+// optTimeOf is optTime for a time read into a pointer (the driver scans
+// DateTime into *time.Time too; nil stays nil).
+func optTimeOf(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	return optTime(*t)
+}
+
 // unixNano is a row version from a time; times outside UnixNano's range
 // are clamped rather than wrapped, so ordering stays sane.
 func unixNano(t time.Time) uint64 {
