@@ -22,7 +22,7 @@ func (s *Server) audit(c *gin.Context) {
 		return
 	}
 	e := store.AuditEntry{At: time.Now().UTC(), Method: c.Request.Method, Route: c.FullPath(),
-		Params: c.Request.URL.RawQuery, Status: c.Writer.Status(), Result: "ok"}
+		Params: c.Request.URL.RawQuery, Status: uint16(c.Writer.Status()), Result: "ok"}
 	if v, ok := c.Get("audit_params"); ok {
 		e.Params, _ = v.(string)
 	}
@@ -52,5 +52,5 @@ func (s *Server) auditLog(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Page[AuditEntry]{Items: each(items, auditEntryOf), Total: total, Limit: pg.Limit, Offset: pg.Offset}, nil
+	return Page[AuditEntry]{Items: nonNil(items), Total: total, Limit: pg.Limit, Offset: pg.Offset}, nil
 }

@@ -16,7 +16,7 @@ func (s *Server) listAuthorities(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listOf(each(as, authorityOf)), nil
+	return listOf(nonNil(as)), nil
 }
 
 // setAuthority moves a shared source to another agent (admins, audited):

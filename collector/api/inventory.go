@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 	"strings"
 
@@ -23,7 +24,7 @@ func (s *Server) findings(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Page[Finding]{Items: each(items, findingOf), Total: total, Limit: f.Limit, Offset: f.Offset}, nil
+	return Page[Finding]{Items: nonNil(items), Total: total, Limit: f.Limit, Offset: f.Offset}, nil
 }
 
 func (s *Server) summary(c *gin.Context) (any, error) {
@@ -35,8 +36,7 @@ func (s *Server) summary(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Summary{Assets: sum.Assets, Hosts: sum.Hosts, ByCategory: each(sum.ByCategory, summaryRowOf),
-		ByType: each(sum.ByType, summaryRowOf)}, nil
+	return summaryOf(sum), nil
 }
 
 // assets lists current assets: type, source, host; public=true for assets
@@ -98,7 +98,7 @@ func (s *Server) assetDetail(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := AssetDetail{Asset: assetOf(a), Findings: each(findings, findingDetailOf), Readers: each(readers, readerOf)}
+	out := AssetDetail{Asset: assetOf(a), Findings: each(findings, findingDetailOf), Readers: nonNil(readers)}
 	sc, ok, err := risk.Of(ctx, s.o.Store, a.ID)
 	if err != nil {
 		return nil, err
@@ -113,18 +113,11 @@ func (s *Server) assetDetail(c *gin.Context) (any, error) {
 // riskAssets lists the riskiest assets holding personal data, each score
 // with its factors.
 func (s *Server) riskAssets(c *gin.Context) (any, error) {
-	pg, err := page(c)
-	if err != nil {
-		return nil, err
-	}
-	scores, err := risk.Top(c.Request.Context(), s.o.Store, pg.Limit)
-	if err != nil {
-		return nil, err
-	}
-	return Items[AssetRisk]{Items: each(scores, func(sc risk.Score) AssetRisk {
-		return AssetRisk{AssetID: sc.AssetID, Location: sc.Location, Host: sc.Host, Source: sc.Source,
-			AssetType: sc.AssetType, Risk: riskOf(sc.Score, sc.Factors)}
-	})}, nil
+	return ranking(c, func(ctx context.Context, limit int) ([]risk.Score, error) { return risk.Top(ctx, s.o.Store, limit) },
+		func(sc risk.Score) AssetRisk {
+			return AssetRisk{AssetID: sc.AssetID, Location: sc.Location, Host: sc.Host, Source: sc.Source,
+				AssetType: sc.AssetType, Risk: riskOf(sc.Score, sc.Factors)}
+		})
 }
 
 // dataMap is the data map by system (a host's files, a bucket): what
@@ -148,7 +141,7 @@ func (s *Server) dataMap(c *gin.Context) (any, error) {
 	}
 	systems = f.Apply(systems)
 	if format == "json" {
-		return DataMap{Systems: each(systems, systemOf)}, nil
+		return DataMap{Systems: nonNil(systems)}, nil
 	}
 	return csvTable{filename: "sightline-data-map.csv",
 		header: []string{"system", "source", "jurisdiction", "public", "data_categories", "data_types", "assets", "occurrences",

@@ -125,7 +125,7 @@ func (s *Server) answerDryRun(c *gin.Context, ch policy.Change) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return DryRunResult{DryRun: true, Agents: each(reach, reachOf)}, nil
+	return DryRunResult{DryRun: true, Agents: reach}, nil
 }
 
 // setLabels replaces an agent's labels (admins).
@@ -210,7 +210,7 @@ func (s *Server) agentPolicy(c *gin.Context) (any, error) {
 	if c.GetHeader("If-None-Match") == e.ETag {
 		return notModified{etag: e.ETag}, nil
 	}
-	return withETag{etag: e.ETag, body: effectiveOf(e)}, nil
+	return withETag{etag: e.ETag, body: e}, nil
 }
 
 // agentPolicyStatus takes the agent's report: what it applied or refused,

@@ -44,7 +44,7 @@ func (s *Server) principalDetail(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return PrincipalDetail{PrincipalCore: principalCoreOf(r.Principal), Entitlements: each(r.Entitlements, entitlementOf),
+	return PrincipalDetail{PrincipalCore: principalCoreOf(r.Principal), Entitlements: nonNil(r.Entitlements),
 		Reachable: each(r.Assets, assetRefOf)}, nil
 }
 
@@ -59,5 +59,5 @@ func (s *Server) readers(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	return AssetReaders{AssetID: asset.ID, Location: asset.Location, Host: asset.Host, Owner: asset.Owner,
-		Readers: each(readers, readerOf)}, nil
+		Readers: nonNil(readers)}, nil
 }

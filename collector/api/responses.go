@@ -66,25 +66,10 @@ func assetRefOf(a store.Asset) AssetRef {
 }
 
 // Reader is a principal that can read an asset, and how.
-type Reader struct {
-	PrincipalID   string   `json:"principal_id"`
-	Name          string   `json:"name"`
-	PrincipalType string   `json:"principal_type"`
-	Privileged    bool     `json:"privileged"`
-	Via           []string `json:"via"`
-}
-
-func readerOf(r access.Reader) Reader {
-	return Reader{PrincipalID: r.PrincipalID, Name: r.Name, PrincipalType: r.Type, Privileged: r.Privileged, Via: r.Via}
-}
+type Reader = access.Reader
 
 // Factor is one reason for a risk score, and its weight.
-type Factor struct {
-	Factor string `json:"factor"`
-	Points int    `json:"points"`
-}
-
-func factorOf(f risk.Factor) Factor { return Factor{Factor: f.Name, Points: f.Points} }
+type Factor = risk.Factor
 
 // Risk is a score with its factors.
 type Risk struct {
@@ -92,7 +77,7 @@ type Risk struct {
 	Factors []Factor `json:"factors"`
 }
 
-func riskOf(score int, fs []risk.Factor) Risk { return Risk{Score: score, Factors: each(fs, factorOf)} }
+func riskOf(score int, fs []risk.Factor) Risk { return Risk{Score: score, Factors: nonNil(fs)} }
 
 func nonNil[T any](v []T) []T {
 	if v == nil {

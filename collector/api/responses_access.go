@@ -39,18 +39,7 @@ type PrincipalDetail struct {
 }
 
 // Entitlement is a permission a principal holds directly.
-type Entitlement struct {
-	ResourceID   string   `json:"resource_id"`
-	ResourceType string   `json:"resource_type"`
-	Permission   string   `json:"permission"`
-	Via          []string `json:"via"`
-	Privileged   bool     `json:"privileged"`
-}
-
-func entitlementOf(e store.Entitlement) Entitlement {
-	return Entitlement{ResourceID: e.ResourceID, ResourceType: e.ResourceType, Permission: e.Permission, Via: e.Via,
-		Privileged: e.Privileged}
-}
+type Entitlement = store.Entitlement
 
 // AssetReaders answers "who can read file Y".
 type AssetReaders struct {
@@ -107,20 +96,7 @@ func registerItemOf(it risk.RegisterItem) RegisterItem {
 }
 
 // RegisterEntry is one change of a register item.
-type RegisterEntry struct {
-	Kind      string    `json:"kind"`
-	ID        string    `json:"id"`
-	Owner     string    `json:"owner"`
-	Status    string    `json:"status"`
-	Comment   string    `json:"comment"`
-	ChangedBy string    `json:"changed_by"`
-	ChangedAt time.Time `json:"changed_at"`
-}
-
-func registerEntryOf(e store.RegisterEntry) RegisterEntry {
-	return RegisterEntry{Kind: e.Kind, ID: e.ItemID, Owner: e.Owner, Status: e.Status, Comment: e.Comment,
-		ChangedBy: e.ChangedBy, ChangedAt: e.ChangedAt}
-}
+type RegisterEntry = store.RegisterEntry
 
 // RegisterHistory is an item's changes, oldest first.
 type RegisterHistory struct {
@@ -162,26 +138,7 @@ type StillPresent struct {
 }
 
 // ReviewItem is one grant under review.
-type ReviewItem struct {
-	ItemID         string   `json:"item_id"`
-	PrincipalID    string   `json:"principal_id"`
-	Principal      string   `json:"principal"`
-	ResourceID     string   `json:"resource_id"`
-	ResourceType   string   `json:"resource_type"`
-	Permission     string   `json:"permission"`
-	Via            []string `json:"via"`
-	Privileged     bool     `json:"privileged"`
-	Reviewer       string   `json:"reviewer"`
-	ReviewerSource string   `json:"reviewer_source"`
-	Decision       string   `json:"decision"`
-	Comment        string   `json:"comment"`
-}
-
-func reviewItemOf(it store.ReviewItem) ReviewItem {
-	return ReviewItem{ItemID: it.ItemID, PrincipalID: it.PrincipalID, Principal: it.PrincipalName, ResourceID: it.ResourceID,
-		ResourceType: it.ResourceType, Permission: it.Permission, Via: it.Via, Privileged: it.Privileged,
-		Reviewer: it.Reviewer, ReviewerSource: it.ReviewerSource, Decision: it.Decision, Comment: it.Comment}
-}
+type ReviewItem = store.ReviewItem
 
 // Decided answers a decision.
 type Decided struct {

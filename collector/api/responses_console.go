@@ -22,18 +22,15 @@ type ScanChange struct {
 	Change map[string]int64 `json:"change"`
 }
 
-// ScanPoint is one scan's outcome and counters.
+// ScanPoint is one scan's outcome and counters, with the number of its
+// errors.
 type ScanPoint struct {
-	ScanID     string           `json:"scan_id"`
-	Status     string           `json:"status"`
-	StartedAt  time.Time        `json:"started_at"`
-	FinishedAt time.Time        `json:"finished_at"`
-	Stats      map[string]int64 `json:"stats"`
-	Errors     uint64           `json:"errors"`
+	store.ScanOutcome
+	Errors uint64 `json:"errors"`
 }
 
 func scanPointOf(s store.ScanSummary) ScanPoint {
-	return ScanPoint{ScanID: s.ScanID, Status: s.Status, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt, Stats: s.Stats, Errors: s.ErrorCount}
+	return ScanPoint{ScanOutcome: s.ScanOutcome, Errors: s.ErrorCount}
 }
 
 func scanChangeOf(c store.ScanChange) ScanChange {

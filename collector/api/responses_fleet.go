@@ -17,47 +17,26 @@ type IngestResult struct {
 
 // Agent is an enrolled agent with its staleness and latest scans.
 type Agent struct {
-	AgentID            string    `json:"agent_id"`
-	Hostname           string    `json:"hostname"`
-	OS                 string    `json:"os"`
-	Version            string    `json:"version"`
-	EnrolledAt         time.Time `json:"enrolled_at"`
-	LastSeen           time.Time `json:"last_seen"`
-	Stale              bool      `json:"stale"`
-	Scans              []Scan    `json:"scans"`
-	HostnameConflict   bool      `json:"hostname_conflict"`
-	SameHostnameAgents []string  `json:"same_hostname_agents"`
+	store.Agent
+	Stale              bool     `json:"stale"`
+	Scans              []Scan   `json:"scans"`
+	HostnameConflict   bool     `json:"hostname_conflict"`
+	SameHostnameAgents []string `json:"same_hostname_agents"`
 	// Fleet control (responses_policy.go): labels, the policy the agent
 	// runs (null: it never reported one), its latest commands.
-	Labels   map[string]string `json:"labels"`
-	Policy   *AgentPolicyState `json:"policy"`
-	Commands []Command         `json:"commands"`
+	Labels   map[string]string   `json:"labels"`
+	Policy   *store.PolicyStatus `json:"policy"`
+	Commands []Command           `json:"commands"`
 }
 
 func agentOf(a fleet.Status) Agent {
-	return Agent{AgentID: a.ID, Hostname: a.Hostname, OS: a.OS, Version: a.Version, EnrolledAt: a.EnrolledAt,
-		LastSeen: a.LastSeen, Stale: a.Stale, Scans: each(a.Scans, scanOf),
+	return Agent{Agent: a.Agent, Stale: a.Stale, Scans: nonNil(a.Scans),
 		HostnameConflict: len(a.SameHostname) > 0, SameHostnameAgents: nonNil(a.SameHostname),
 		Labels: labelsOf(a.Labels), Policy: policyStateOf(a.Policy), Commands: each(a.Commands, commandOf)}
 }
 
 // Scan is the latest scan of one scanner.
-type Scan struct {
-	Scanner    string           `json:"scanner"`
-	Source     string           `json:"source"`
-	ScanID     string           `json:"scan_id"`
-	Status     string           `json:"status"`
-	StartedAt  time.Time        `json:"started_at"`
-	FinishedAt time.Time        `json:"finished_at"`
-	Stats      map[string]int64 `json:"stats"`
-	ErrorCount uint64           `json:"error_count"`
-	Errors     []string         `json:"errors"`
-}
-
-func scanOf(sc store.ScanSummary) Scan {
-	return Scan{Scanner: sc.Scanner, Source: sc.Source, ScanID: sc.ScanID, Status: sc.Status, StartedAt: sc.StartedAt,
-		FinishedAt: sc.FinishedAt, Stats: sc.Stats, ErrorCount: sc.ErrorCount, Errors: sc.Errors}
-}
+type Scan = store.ScanSummary
 
 // Token is a token as listings show it: never the token, nor its full
 // hash, only the id (the hash prefix the audit log uses too).
@@ -80,17 +59,7 @@ type NewToken struct {
 }
 
 // Authority is the agent that speaks for a shared source.
-type Authority struct {
-	Source  string    `json:"source"`
-	Scope   string    `json:"scope"`
-	AgentID string    `json:"agent_id"`
-	SetBy   string    `json:"set_by"`
-	SetAt   time.Time `json:"set_at"`
-}
-
-func authorityOf(a store.Authority) Authority {
-	return Authority{Source: a.Source, Scope: a.Scope, AgentID: a.AgentID, SetBy: a.SetBy, SetAt: a.SetAt}
-}
+type Authority = store.Authority
 
 // AuthorityMoved answers a change of authority.
 type AuthorityMoved struct {
@@ -101,19 +70,4 @@ type AuthorityMoved struct {
 }
 
 // AuditEntry is one audited call.
-type AuditEntry struct {
-	At        time.Time `json:"at"`
-	TokenName string    `json:"token_name"`
-	TokenRole string    `json:"token_role"`
-	TokenID   string    `json:"token_id"`
-	Method    string    `json:"method"`
-	Route     string    `json:"route"`
-	Params    string    `json:"params"`
-	Status    int       `json:"status"`
-	Result    string    `json:"result"`
-}
-
-func auditEntryOf(e store.AuditEntry) AuditEntry {
-	return AuditEntry{At: e.At, TokenName: e.TokenName, TokenRole: e.TokenRole, TokenID: e.TokenID, Method: e.Method,
-		Route: e.Route, Params: e.Params, Status: e.Status, Result: e.Result}
-}
+type AuditEntry = store.AuditEntry

@@ -57,7 +57,7 @@ func (s *Server) campaignItems(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Items[ReviewItem]{Items: each(items, reviewItemOf)}, nil
+	return Items[ReviewItem]{Items: nonNil(items)}, nil
 }
 
 func (s *Server) decideItem(c *gin.Context) (any, error) {

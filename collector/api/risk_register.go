@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 	"time"
 
@@ -19,18 +20,26 @@ func (s *Server) staleness() risk.Staleness {
 // riskPrincipals lists the riskiest principals, each score with its
 // factors.
 func (s *Server) riskPrincipals(c *gin.Context) (any, error) {
+	return ranking(c, func(ctx context.Context, limit int) ([]risk.PrincipalScore, error) {
+		return risk.TopPrincipals(ctx, s.o.Store, s.staleness(), limit)
+	}, func(sc risk.PrincipalScore) PrincipalRisk {
+		return PrincipalRisk{PrincipalID: sc.PrincipalID, Name: sc.Name, PrincipalType: sc.Type, Source: sc.Source,
+			Host: sc.Host, Risk: riskOf(sc.Score, sc.Factors)}
+	})
+}
+
+// ranking answers a list of the highest risks: at most the request's
+// limit of what top returns, highest first, each shown as show makes it.
+func ranking[T, U any](c *gin.Context, top func(ctx context.Context, limit int) ([]T, error), show func(T) U) (any, error) {
 	pg, err := page(c)
 	if err != nil {
 		return nil, err
 	}
-	scores, err := risk.TopPrincipals(c.Request.Context(), s.o.Store, s.staleness(), pg.Limit)
+	scores, err := top(c.Request.Context(), pg.Limit)
 	if err != nil {
 		return nil, err
 	}
-	return Items[PrincipalRisk]{Items: each(scores, func(sc risk.PrincipalScore) PrincipalRisk {
-		return PrincipalRisk{PrincipalID: sc.PrincipalID, Name: sc.Name, PrincipalType: sc.Type, Source: sc.Source,
-			Host: sc.Host, Risk: riskOf(sc.Score, sc.Factors)}
-	})}, nil
+	return Items[U]{Items: each(scores, show)}, nil
 }
 
 // riskRegister is the unified register: asset and principal risks, highest
@@ -70,7 +79,7 @@ func (s *Server) updateRegister(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return registerEntryOf(e), nil
+	return e, nil
 }
 
 // registerHistory lists an item's owner and status changes, oldest first.
@@ -79,5 +88,5 @@ func (s *Server) registerHistory(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return RegisterHistory{Kind: c.Param("kind"), ID: c.Param("id"), History: each(hist, registerEntryOf)}, nil
+	return RegisterHistory{Kind: c.Param("kind"), ID: c.Param("id"), History: nonNil(hist)}, nil
 }

@@ -25,15 +25,22 @@ type Store interface {
 // System is one place personal data is kept: a host's file system, a
 // bucket, with what it holds.
 type System struct {
-	System, Source, Jurisdiction string
-	Public                       bool
-	Categories, Types            []string
-	Assets, Occurrences          uint64
-	DistinctAtMost               uint64
+	System       string   `json:"system"`
+	Source       string   `json:"source"`
+	Jurisdiction string   `json:"jurisdiction"`
+	Public       bool     `json:"public"`
+	Categories   []string `json:"categories"`
+	Types        []string `json:"types"`
+	Assets       uint64   `json:"assets"`
+	Occurrences  uint64   `json:"occurrences"`
+	// DistinctAtMost bounds the people: at most this many distinct values.
+	DistinctAtMost uint64 `json:"people_at_most"`
 	// Access: assets anyone on the host (world-readable) or on the
 	// internet (public) can read, and the most principals holding a read
 	// grant on one asset.
-	WorldReadableAssets, PublicAssets, MaxReaders uint64
+	WorldReadableAssets uint64 `json:"world_readable_assets"`
+	PublicAssets        uint64 `json:"public_assets"`
+	MaxReaders          uint64 `json:"max_readers"`
 }
 
 // Map returns one row per system, biggest first by occurrences. The

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	agentpolicy "github.com/sightline-dev/sightline/agent/policy"
+	"github.com/sightline-dev/sightline/collector/store"
 )
 
 // Change is a policy change to try: a create or update (Policy), or the
@@ -58,17 +59,13 @@ func (s *Service) DryRun(ctx context.Context, c Change) ([]Reach, error) {
 		after = append(after, *changed)
 	}
 	sortPolicies(after)
-	agents, err := s.o.Store.ListAgents(ctx)
-	if err != nil {
-		return nil, err
-	}
-	labels, err := s.o.Store.AllAgentLabels(ctx)
+	agents, err := s.labelledAgents(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := []Reach{}
 	for _, a := range agents {
-		l := labels[a.ID].Labels
+		l := a.labels
 		if !(was != nil && Matches(was.Selector, l)) && !(changed != nil && Matches(changed.Selector, l)) {
 			continue
 		}
@@ -79,6 +76,30 @@ func (s *Service) DryRun(ctx context.Context, c Change) ([]Reach, error) {
 			ch = []agentpolicy.Change{}
 		}
 		out = append(out, Reach{AgentID: a.ID, Hostname: a.Hostname, Changes: ch})
+	}
+	return out, nil
+}
+
+// labelledAgent is an enrolled agent with its labels.
+type labelledAgent struct {
+	store.Agent
+	labels map[string]string
+}
+
+// labelledAgents lists every enrolled agent with its labels (nil when it
+// has none), for matching selectors against.
+func (s *Service) labelledAgents(ctx context.Context) ([]labelledAgent, error) {
+	agents, err := s.o.Store.ListAgents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	labels, err := s.o.Store.AllAgentLabels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]labelledAgent, len(agents))
+	for i, a := range agents {
+		out[i] = labelledAgent{Agent: a, labels: labels[a.ID].Labels}
 	}
 	return out, nil
 }

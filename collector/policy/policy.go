@@ -496,16 +496,12 @@ func (s *Service) ScanNow(ctx context.Context, t ScanTarget, by string) ([]store
 		}
 		hits = append(hits, hit{t.AgentID, t.Scanner})
 	case t.Selector != nil:
-		agents, err := s.o.Store.ListAgents(ctx)
-		if err != nil {
-			return nil, err
-		}
-		labels, err := s.o.Store.AllAgentLabels(ctx)
+		agents, err := s.labelledAgents(ctx)
 		if err != nil {
 			return nil, err
 		}
 		for _, a := range agents {
-			if Matches(t.Selector, labels[a.ID].Labels) {
+			if Matches(t.Selector, a.labels) {
 				hits = append(hits, hit{a.ID, t.Scanner})
 			}
 		}

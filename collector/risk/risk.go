@@ -22,8 +22,8 @@ var categoryPoints = map[string]int{
 
 // Factor is one reason for a score.
 type Factor struct {
-	Name   string
-	Points int
+	Name   string `json:"factor"`
+	Points int    `json:"points"`
 }
 
 // Score is an asset's risk and why.

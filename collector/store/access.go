@@ -97,22 +97,39 @@ type Principal struct {
 	ObservedAt time.Time
 }
 
-// Entitlement is one current grant.
+// Entitlement is one current grant: a row of current_entitlements, and
+// the API's answer (which leaves out whose grant it is and where it was
+// seen: the principal's).
 type Entitlement struct {
-	PrincipalID, ResourceID, ResourceType, Permission, Source, Host string
-	Via                                                             []string
-	Privileged                                                      bool
+	PrincipalID  string   `ch:"principal_id" json:"-"`
+	ResourceID   string   `ch:"resource_id" json:"resource_id"`
+	ResourceType string   `ch:"resource_type" json:"resource_type"`
+	Permission   string   `ch:"permission" json:"permission"`
+	Via          []string `ch:"via" json:"via"`
+	Privileged   bool     `ch:"privileged" json:"privileged"`
+	Source       string   `ch:"source" json:"-"`
+	Host         string   `ch:"host" json:"-"`
 }
 
 // Asset is an asset's identity and, where it comes from the read index,
-// what personal data it holds and how many principals can read it.
+// what personal data it holds (types, occurrences, at most how many
+// distinct values: "people_at_most") and how many principals can read it
+// (reach.go). The API answers with it.
 type Asset struct {
-	ID, Type, Location, Host, Source, Owner string
-	Size                                    int64
-	ModifiedAt                              *time.Time
-	Attributes                              map[string]string
-	Categories, Types                       []string
-	Occurrences, DistinctAtMost, Readers    uint64
+	ID             string            `json:"asset_id"`
+	Type           string            `json:"asset_type"`
+	Location       string            `json:"location"`
+	Host           string            `json:"host"`
+	Source         string            `json:"source"`
+	Owner          string            `json:"owner"`
+	Size           int64             `json:"size"`
+	ModifiedAt     *time.Time        `json:"modified_at,omitempty"`
+	Attributes     map[string]string `json:"attributes"`
+	Categories     []string          `json:"categories"`
+	Types          []string          `json:"types"`
+	Occurrences    uint64            `json:"occurrences"`
+	DistinctAtMost uint64            `json:"people_at_most"`
+	Readers        uint64            `json:"readers"`
 }
 
 // Principals returns a page of current principals matching f, ordered by
@@ -224,7 +241,7 @@ func (s *Store) Entitlements(ctx context.Context, resourceIDs, principalIDs []st
 	}
 	// A principal's grants (its detail page) are its key range of
 	// entitlements, not the whole current_entitlements view.
-	return selectAll(ctx, s, "reading entitlements", entitlementRow.entitlement,
+	return selectRows[Entitlement](ctx, s, "reading entitlements",
 		`SELECT principal_id, resource_id, resource_type, permission, via, privileged, source, host
 		FROM `+currentRowsByKey("entitlements", entitlementColumns, "principal_id")+w.sql()+`
 		ORDER BY principal_id, resource_id, permission LIMIT ?`, append(append([]any{groupSet(principalIDs)}, w.args...), maxEntitlements)...)
@@ -246,15 +263,7 @@ func currentRowsByKey(table, columns, key string) string {
 // AssetByLocation returns the asset at a location (on host, when given),
 // or ErrNotFound.
 func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Asset, error) {
-	var rows []struct {
-		ID       string   `ch:"asset_id"`
-		Type     string   `ch:"asset_type"`
-		Location string   `ch:"location"`
-		Host     string   `ch:"host"`
-		Owner    string   `ch:"owner"`
-		Keys     []string `ch:"attr_keys"`
-		Values   []string `ch:"attr_values"`
-	}
+	var rows []assetRow
 	// First by the ids the read index knows at that location
 	// (idx_asset_locations), a primary-key range of assets; then, for an
 	// asset newer than the index's build (or none), by scanning assets.
@@ -278,18 +287,7 @@ func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Ass
 	if len(rows) == 0 {
 		return Asset{}, ErrNotFound
 	}
-	r := rows[0]
-	return Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Owner: r.Owner, Attributes: kvMap(r.Keys, r.Values)}, nil
-}
-
-func kvMap(k, v []string) map[string]string {
-	m := make(map[string]string, len(k))
-	for i := range k {
-		if i < len(v) {
-			m[k[i]] = v[i]
-		}
-	}
-	return m
+	return rows[0].asset(), nil
 }
 
 func pageBounds(limit, offset int) (int, int) {
@@ -430,44 +428,44 @@ type rankedAsset struct {
 	rank uint64
 }
 
+// assetRow is an asset as assets (identity and attributes) or idx_assets
+// (all of it) has it; what a query leaves out stays empty.
+type assetRow struct {
+	ID         string    `ch:"asset_id"`
+	Type       string    `ch:"asset_type"`
+	Location   string    `ch:"location"`
+	Host       string    `ch:"host"`
+	Source     string    `ch:"source"`
+	Owner      string    `ch:"owner"`
+	Size       int64     `ch:"size"`
+	ModifiedAt time.Time `ch:"modified_at"`
+	Keys       []string  `ch:"attr_keys"`
+	Values     []string  `ch:"attr_values"`
+	Categories []string  `ch:"categories"`
+	Types      []string  `ch:"types"`
+	Occ        uint64    `ch:"occurrences"`
+	Dist       uint64    `ch:"distinct_sum"`
+	Readers    uint64    `ch:"readers"`
+	Rank       uint64    `ch:"loc_rank"`
+}
+
+func (r assetRow) asset() Asset {
+	a := Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Source: r.Source, Owner: r.Owner,
+		Size: r.Size, Attributes: kvMap(r.Keys, r.Values), Categories: r.Categories, Types: r.Types,
+		Occurrences: r.Occ, DistinctAtMost: r.Dist, Readers: r.Readers}
+	if r.ModifiedAt.Unix() > 0 {
+		t := r.ModifiedAt.UTC()
+		a.ModifiedAt = &t
+	}
+	sort.Strings(a.Types)
+	sort.Strings(a.Categories)
+	return a
+}
+
 func (s *Store) assetRows(ctx context.Context, tail string, args ...any) ([]rankedAsset, error) {
-	var rows []struct {
-		ID         string    `ch:"asset_id"`
-		Type       string    `ch:"asset_type"`
-		Location   string    `ch:"location"`
-		Host       string    `ch:"host"`
-		Source     string    `ch:"source"`
-		Owner      string    `ch:"owner"`
-		Size       int64     `ch:"size"`
-		ModifiedAt time.Time `ch:"modified_at"`
-		Keys       []string  `ch:"attr_keys"`
-		Values     []string  `ch:"attr_values"`
-		Categories []string  `ch:"categories"`
-		Types      []string  `ch:"types"`
-		Occ        uint64    `ch:"occurrences"`
-		Dist       uint64    `ch:"distinct_sum"`
-		Readers    uint64    `ch:"readers"`
-		Rank       uint64    `ch:"loc_rank"`
-	}
-	q := `SELECT asset_id, asset_type, location, host, source, owner, size, modified_at, attr_keys, attr_values,
-			categories, types, occurrences, distinct_sum, readers, loc_rank FROM {db}.idx_assets` + tail
-	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
-		return nil, s.wrap("reading assets", err)
-	}
-	out := make([]rankedAsset, len(rows))
-	for i, r := range rows {
-		a := Asset{ID: r.ID, Type: r.Type, Location: r.Location, Host: r.Host, Source: r.Source, Owner: r.Owner,
-			Size: r.Size, Attributes: kvMap(r.Keys, r.Values), Categories: r.Categories, Types: r.Types,
-			Occurrences: r.Occ, DistinctAtMost: r.Dist, Readers: r.Readers}
-		if r.ModifiedAt.Unix() > 0 {
-			t := r.ModifiedAt.UTC()
-			a.ModifiedAt = &t
-		}
-		sort.Strings(a.Types)
-		sort.Strings(a.Categories)
-		out[i] = rankedAsset{Asset: a, rank: r.Rank}
-	}
-	return out, nil
+	return selectAll(ctx, s, "reading assets", func(r assetRow) rankedAsset { return rankedAsset{Asset: r.asset(), rank: r.Rank} },
+		`SELECT asset_id, asset_type, location, host, source, owner, size, modified_at, attr_keys, attr_values,
+			categories, types, occurrences, distinct_sum, readers, loc_rank FROM {db}.idx_assets`+tail, args...)
 }
 
 // optBool is triState's inverse for reads: -1 is "unknown".

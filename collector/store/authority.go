@@ -8,36 +8,33 @@ import (
 // Authority says which agent speaks for a source several agents could
 // scan: an LDAP server or AD domain, an AWS account (Scope is the record's
 // host field for those sources).
+// It is both the row of source_authorities and the API's answer.
 type Authority struct {
-	Source, Scope, AgentID string
+	Source  string `ch:"source" json:"source"`
+	Scope   string `ch:"scope" json:"scope"`
+	AgentID string `ch:"agent_id" json:"agent_id"`
 	// SetBy is "first-report" or the token id of the admin who set it.
-	SetBy string
-	SetAt time.Time
+	SetBy string    `ch:"set_by" json:"set_by"`
+	SetAt time.Time `ch:"set_at" json:"set_at"`
 }
 
-type authorityRow struct {
-	Source  string    `ch:"source"`
-	Scope   string    `ch:"scope"`
-	AgentID string    `ch:"agent_id"`
-	SetBy   string    `ch:"set_by"`
-	SetAt   time.Time `ch:"set_at"`
-}
-
-func (r authorityRow) authority() Authority {
-	return Authority{Source: r.Source, Scope: r.Scope, AgentID: r.AgentID, SetBy: r.SetBy, SetAt: r.SetAt.UTC()}
+// utc is a as read, with its time in UTC.
+func (a Authority) utc() Authority {
+	a.SetAt = a.SetAt.UTC()
+	return a
 }
 
 const authorityColumns = `source, scope, agent_id, set_by, set_at`
 
 // GetAuthority returns the authority of (source, scope), or ErrNotFound.
 func (s *Store) GetAuthority(ctx context.Context, source, scope string) (Authority, error) {
-	return selectOne(ctx, s, "reading a source authority", "source authority", authorityRow.authority,
+	return selectOne(ctx, s, "reading a source authority", "source authority", Authority.utc,
 		`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL WHERE source = ? AND scope = ?`, source, scope)
 }
 
 // ListAuthorities returns every source authority, by source and scope.
 func (s *Store) ListAuthorities(ctx context.Context) ([]Authority, error) {
-	return selectAll(ctx, s, "listing source authorities", authorityRow.authority,
+	return selectAll(ctx, s, "listing source authorities", Authority.utc,
 		`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL ORDER BY source, scope`)
 }
 

@@ -21,28 +21,51 @@ const (
 // Finding is one current pii record: one type of personal data in one
 // asset. It never carries the record's tokens (keyed hashes of the values),
 // which only subject search may use.
+// It is the row Findings reads (from the index, or pii_findings) and the
+// API's answer.
 type Finding struct {
-	AssetID, Location, Host, Source, AgentID, ScanID, Type, Category, Confidence string
-	Count, Distinct                                                              uint64
-	Samples, Locations                                                           []string
-	ObservedAt                                                                   time.Time
+	AssetID  string `ch:"asset_id" json:"asset_id"`
+	Location string `ch:"location" json:"location"`
+	Host     string `ch:"host" json:"host"`
+	Source   string `ch:"source" json:"source"`
+	AgentID  string `ch:"agent_id" json:"agent_id"`
+	ScanID   string `ch:"scan_id" json:"scan_id"`
+	FindingDetail
+}
+
+// FindingDetail is what a finding says about its asset's data: the API's
+// asset detail lists these. Locations are where in the asset ("where" in
+// the API); Samples are masked.
+type FindingDetail struct {
+	Type       string    `ch:"type" json:"type"`
+	Category   string    `ch:"category" json:"category"`
+	Confidence string    `ch:"confidence" json:"confidence"`
+	Count      uint64    `ch:"count" json:"count"`
+	Distinct   uint64    `ch:"distinct_count" json:"distinct"`
+	Samples    []string  `ch:"samples" json:"samples"`
+	Locations  []string  `ch:"locations" json:"where"`
+	ObservedAt time.Time `ch:"observed_at" json:"observed_at"`
 }
 
 // SummaryRow counts current findings of one category (Type empty) or type:
 // Assets is distinct assets, Findings is (asset, type) rows, Occurrences is
 // the sum of their counts.
 type SummaryRow struct {
-	Category, Type                string
-	Assets, Findings, Occurrences uint64
+	Category    string `json:"category"`
+	Type        string `json:"type,omitempty"`
+	Assets      uint64 `json:"assets"`
+	Findings    uint64 `json:"findings"`
+	Occurrences uint64 `json:"occurrences"`
 }
 
 // Summary is the data map's headline: distinct assets and hosts holding
 // current findings, and counts by category and by type (both ordered by
 // category, then type).
 type Summary struct {
-	Assets, Hosts uint64
-	ByCategory    []SummaryRow
-	ByType        []SummaryRow
+	Assets     uint64       `json:"assets"`
+	Hosts      uint64       `json:"hosts"`
+	ByCategory []SummaryRow `json:"by_category"`
+	ByType     []SummaryRow `json:"by_type"`
 }
 
 // where is f's filters as conditions over a table of findings (the read
@@ -85,30 +108,11 @@ const (
 	findingDetailColumns = `confidence, samples, locations`
 )
 
-// findingListRow is a current finding as Findings reads it; the detail
-// columns stay empty when it is read from the index.
-type findingListRow struct {
-	AssetID    string    `ch:"asset_id"`
-	Location   string    `ch:"location"`
-	Host       string    `ch:"host"`
-	Source     string    `ch:"source"`
-	AgentID    string    `ch:"agent_id"`
-	ScanID     string    `ch:"scan_id"`
-	Type       string    `ch:"type"`
-	Category   string    `ch:"category"`
-	Count      uint64    `ch:"count"`
-	Distinct   uint64    `ch:"distinct_count"`
-	ObservedAt time.Time `ch:"observed_at"`
-	Confidence string    `ch:"confidence"`
-	Samples    []string  `ch:"samples"`
-	Locations  []string  `ch:"locations"`
-}
-
-func (r findingListRow) finding() Finding {
-	return Finding{AssetID: r.AssetID, Location: r.Location, Host: r.Host, Source: r.Source, AgentID: r.AgentID,
-		ScanID: r.ScanID, Type: r.Type, Category: r.Category, Confidence: r.Confidence,
-		Count: r.Count, Distinct: r.Distinct, Samples: nonNil(r.Samples), Locations: nonNil(r.Locations),
-		ObservedAt: r.ObservedAt.UTC()}
+// read is f as Findings reads it (the detail columns stay empty when it
+// is read from the index): lists as lists, the time in UTC.
+func (f Finding) read() Finding {
+	f.Samples, f.Locations, f.ObservedAt = nonNil(f.Samples), nonNil(f.Locations), f.ObservedAt.UTC()
+	return f
 }
 
 // nonNil keeps an empty list a list (JSON [] rather than null).
@@ -139,7 +143,9 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding,
 	// host and asset_id make the order total, so pages neither repeat nor
 	// skip rows (one path can exist on many hosts).
 	page := func() ([]Finding, error) {
-		return selectAll(ctx, s, "reading findings", findingListRow.finding, `SELECT `+cols+`
+		// host and asset_id make the order total, so pages neither repeat
+		// nor skip rows (one path can exist on many hosts).
+		return selectAll(ctx, s, "reading findings", Finding.read, `SELECT `+cols+`
 		FROM`+from+`
 		ORDER BY location, type, host, asset_id
 		LIMIT ? OFFSET ?`, append(args, limit, offset)...)
@@ -174,17 +180,6 @@ func (s *Store) Findings(ctx context.Context, f FindingFilter) (items []Finding,
 	return items, total, nil
 }
 
-// findingDetail is what pii_findings keeps of a finding beyond the read
-// index, for one (asset, type, agent).
-type findingDetail struct {
-	AssetID    string   `ch:"asset_id"`
-	Type       string   `ch:"type"`
-	AgentID    string   `ch:"agent_id"`
-	Confidence string   `ch:"confidence"`
-	Samples    []string `ch:"samples"`
-	Locations  []string `ch:"locations"`
-}
-
 // addFindingDetails reads the confidence, samples and locations of items
 // (read from the index) by primary-key ranges of their assets.
 func (s *Store) addFindingDetails(ctx context.Context, items []Finding) error {
@@ -201,7 +196,7 @@ func (s *Store) addFindingDetails(ctx context.Context, items []Finding) error {
 	// merged every part's ranges first and took about three times as long
 	// on a table taking inserts (0.35 s against 0.11 s for a page of 100
 	// assets at 350,000 rows, make bench-load).
-	details, err := selectRows[findingDetail](ctx, s, "reading the findings' samples", `SELECT asset_id, type, agent_id,
+	details, err := selectRows[Finding](ctx, s, "reading the findings' samples", `SELECT asset_id, type, agent_id,
 			argMax(confidence, version) AS confidence, argMax(samples, version) AS samples, argMax(locations, version) AS locations
 		FROM {db}.pii_findings WHERE asset_id IN ? GROUP BY asset_id, type, agent_id`, groupSet(ids))
 	if err != nil {
@@ -211,13 +206,15 @@ func (s *Store) addFindingDetails(ctx context.Context, items []Finding) error {
 	return nil
 }
 
-// withDetails gives each finding the detail of its (asset, type, agent).
+// withDetails gives each finding the detail of its (asset, type, agent):
+// what pii_findings keeps beyond the read index (details are findings
+// read with only those columns).
 // A finding replaced since the index was built (a newer scan of the same
 // asset, type and agent) gets the current detail; one gone from
 // pii_findings since keeps them empty.
-func withDetails(items []Finding, details []findingDetail) {
+func withDetails(items, details []Finding) {
 	type key struct{ asset, typ, agent string }
-	byKey := make(map[key]findingDetail, len(details))
+	byKey := make(map[key]Finding, len(details))
 	for _, d := range details {
 		byKey[key{d.AssetID, d.Type, d.AgentID}] = d
 	}

@@ -141,8 +141,8 @@ func TestInsertRecordsAllKinds(t *testing.T) {
 	require.Equal(t, uint64(1), total)
 	require.Equal(t, store.Finding{
 		AssetID: pii.AssetID, Location: "file:///srv/a.csv", Host: "web-1", Source: "fs", AgentID: "ag-1", ScanID: "s1",
-		Type: "email", Category: "contact", Confidence: "high", Count: 7, Distinct: 5,
-		Samples: []string{"j***@e***.com"}, Locations: []string{"line 3"}, ObservedAt: at(0),
+		FindingDetail: store.FindingDetail{Type: "email", Category: "contact", Confidence: "high", Count: 7, Distinct: 5,
+			Samples: []string{"j***@e***.com"}, Locations: []string{"line 3"}, ObservedAt: at(0)},
 	}, items[0])
 
 	// Tokens are stored (subject search needs them) but Findings never returns them.

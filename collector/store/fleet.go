@@ -10,16 +10,27 @@ import (
 // a fleet view needs the first few to tell what went wrong, not all 100.
 const ScanErrorSamples = 5
 
-// ScanSummary is the latest scan of one scanner on one agent.
+// ScanSummary is the latest scan of one scanner on one agent, as the API
+// shows it in the agent's view.
 type ScanSummary struct {
-	AgentID, Scanner, Source, ScanID, Status string
-	StartedAt, FinishedAt                    time.Time
-	Stats                                    map[string]int64
+	AgentID string `json:"-"`
+	Scanner string `json:"scanner"`
+	Source  string `json:"source"`
+	ScanOutcome
 	// ErrorCount is the number of errors the scan reported: its "errors"
 	// stat when larger than the messages sent (agents send at most 100).
-	ErrorCount uint64
+	ErrorCount uint64 `json:"error_count"`
 	// Errors are the first ScanErrorSamples messages.
-	Errors []string
+	Errors []string `json:"errors"`
+}
+
+// ScanOutcome is what one scan did: its id, status, times and counters.
+type ScanOutcome struct {
+	ScanID     string           `json:"scan_id"`
+	Status     string           `json:"status"`
+	StartedAt  time.Time        `json:"started_at"`
+	FinishedAt time.Time        `json:"finished_at"`
+	Stats      map[string]int64 `json:"stats"`
 }
 
 // LatestScans returns the latest scan per (agent, scanner), for one agent
@@ -63,8 +74,9 @@ type scanRow struct {
 // dropped) and takes the larger of the messages sent and the "errors"
 // stat as the error count: agents send at most 100 messages.
 func (r scanRow) summary() ScanSummary {
-	sc := ScanSummary{AgentID: r.AgentID, Scanner: r.Scanner, Source: r.Source, ScanID: r.ScanID, Status: r.Status,
-		StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(), Stats: make(map[string]int64, len(r.StatKeys)),
+	sc := ScanSummary{AgentID: r.AgentID, Scanner: r.Scanner, Source: r.Source,
+		ScanOutcome: ScanOutcome{ScanID: r.ScanID, Status: r.Status, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(),
+			Stats: make(map[string]int64, len(r.StatKeys))},
 		ErrorCount: r.ErrorCount, Errors: r.Errors}
 	for j, k := range r.StatKeys {
 		if j < len(r.StatValues) {

@@ -44,7 +44,7 @@ func (s *Store) ReencryptFindings(ctx context.Context, to uint32, chunkRows int,
 	}
 	total := 0
 	for i, lo := range bounds {
-		q := `SELECT ` + latestFindingGenColumns + ` FROM {db}.pii_findings
+		q := `SELECT ` + latestFindingColumns("token_gen") + ` FROM {db}.pii_findings
 			WHERE owner_agent != '' AND asset_id >= ?`
 		args := []any{lo}
 		if i+1 < len(bounds) {
@@ -66,14 +66,7 @@ func (s *Store) ReencryptFindings(ctx context.Context, to uint32, chunkRows int,
 				return total, fmt.Errorf("re-encrypting the tokens of finding %s/%s: %w", rows[i].AssetID, rows[i].Type, err)
 			}
 		}
-		base := s.reserveVersions(len(rows))
-		err := s.insert(ctx, "pii_findings", "asset_id, type, owner_agent, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, tokens_rekeyed, token_gen", len(rows), func(i int) []any {
-			r := &rows[i]
-			return []any{r.AssetID, r.Type, r.OwnerAgent, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID, r.Count,
-				r.DistinctCount, r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Locations), r.ObservedAt,
-				max(base+uint64(i), r.Version+1), uint8(1), to}
-		})
-		if err != nil {
+		if err := s.writeRewrittenFindings(ctx, rows, &to); err != nil {
 			return total, err
 		}
 		total += len(rows)
@@ -109,24 +102,6 @@ func (s *Store) pendingAssetBounds(ctx context.Context, to uint32, n int) ([]str
 	return bounds, s.wrap("listing findings to re-encrypt", rows.Err())
 }
 
-// latestFindingGenColumns is latestFindingColumns with ties going to the
-// row at the higher generation.
-const latestFindingGenColumns = `asset_id, type, owner_agent,
-	argMax(category, (version, token_gen)) AS r_category,
-	argMax(location, (version, token_gen)) AS r_location,
-	argMax(host, (version, token_gen)) AS r_host,
-	argMax(source, (version, token_gen)) AS r_source,
-	argMax(agent_id, (version, token_gen)) AS r_agent_id,
-	argMax(scan_id, (version, token_gen)) AS r_scan_id,
-	argMax(count, (version, token_gen)) AS r_count,
-	argMax(distinct_count, (version, token_gen)) AS r_distinct_count,
-	argMax(confidence, (version, token_gen)) AS r_confidence,
-	argMax(samples, (version, token_gen)) AS r_samples,
-	argMax(tokens, (version, token_gen)) AS r_tokens,
-	argMax(locations, (version, token_gen)) AS r_locations,
-	argMax(observed_at, (version, token_gen)) AS r_observed_at,
-	max(version) AS r_version`
-
 // PurgeStaleTokens removes every token ReencryptFindings left at an older
 // generation: the replaced rows of pii_findings (merged away; it fails if
 // a row not at gen survives), pii_tokens (emptied and refilled from the
@@ -135,17 +110,9 @@ const latestFindingGenColumns = `asset_id, type, owner_agent,
 // disk as inactive parts until ClickHouse's cleanup removes them
 // (old_parts_lifetime, 8 minutes by default); no query reads them.
 func (s *Store) PurgeStaleTokens(ctx context.Context, gen uint32) error {
-	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
-		return err
-	}
-	left, err := s.mergeFindingsUntil(ctx, "token_gen != ?", "merging re-encrypted findings", gen)
-	if err != nil {
-		return err
-	}
-	if left > 0 {
-		return fmt.Errorf("%d findings still hold tokens of an older key generation after the merge; ClickHouse may have skipped it (disk space?) or a collector wrote meanwhile; stop every collector and run the rotation again", left)
-	}
-	return s.rebuildTokenIndexes(ctx, "1")
+	return s.purgeTokens(ctx, tokenPurge{stale: "token_gen != ?", args: []any{gen}, keep: "1",
+		what:      "merging re-encrypted findings",
+		survivors: "%d findings still hold tokens of an older key generation after the merge; ClickHouse may have skipped it (disk space?) or a collector wrote meanwhile; stop every collector and run the rotation again"})
 }
 
 // awaitMerges waits until no background merge of table is running.

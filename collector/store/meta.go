@@ -13,21 +13,36 @@ type Batch struct {
 	ReceivedAt   time.Time
 }
 
-// Agent is an enrolled agent.
+// Agent is an enrolled agent: a row of agents, and the head of the API's
+// view of it.
 type Agent struct {
-	ID, Hostname, OS, Version string
-	EnrolledAt, LastSeen      time.Time
+	ID         string    `ch:"agent_id" json:"agent_id"`
+	Hostname   string    `ch:"hostname" json:"hostname"`
+	OS         string    `ch:"os" json:"os"`
+	Version    string    `ch:"agent_version" json:"version"`
+	EnrolledAt time.Time `ch:"enrolled_at" json:"enrolled_at"`
+	LastSeen   time.Time `ch:"last_seen" json:"last_seen"`
 }
 
 // Token is a stored API or agent token; only its hash is kept.
+// It is the row of api_tokens too.
 type Token struct {
-	Hash, Role, AgentID, Name string
-	CreatedAt                 time.Time
-	// ExpiresAt is nil for a token that never expires.
-	ExpiresAt *time.Time
-	Revoked   bool
+	Hash      string    `ch:"token_hash"`
+	Role      string    `ch:"role"`
+	AgentID   string    `ch:"agent_id"`
+	Name      string    `ch:"name"`
+	CreatedAt time.Time `ch:"created_at"`
+	// ExpiresAt is nil for a token that never expires (stored as 0).
+	ExpiresAt *time.Time `ch:"expires_at"`
+	Revoked   bool       `ch:"revoked"`
 	// MaxUses bounds the enrollments of an enroll secret; 0 = no bound.
-	MaxUses uint32
+	MaxUses uint32 `ch:"max_uses"`
+}
+
+// read is t as read: times in UTC, no expiry nil.
+func (t Token) read() Token {
+	t.CreatedAt, t.ExpiresAt = t.CreatedAt.UTC(), optTimeOf(t.ExpiresAt)
+	return t
 }
 
 // BatchesSeen reports which of keys were already stored for agentID.
@@ -73,31 +88,23 @@ func (s *Store) PutAgent(ctx context.Context, a Agent) error {
 	})
 }
 
-type agentRow struct {
-	ID         string    `ch:"agent_id"`
-	Hostname   string    `ch:"hostname"`
-	OS         string    `ch:"os"`
-	Version    string    `ch:"agent_version"`
-	EnrolledAt time.Time `ch:"enrolled_at"`
-	LastSeen   time.Time `ch:"last_seen"`
-}
-
-func (r agentRow) agent() Agent {
-	return Agent{ID: r.ID, Hostname: r.Hostname, OS: r.OS, Version: r.Version,
-		EnrolledAt: r.EnrolledAt.UTC(), LastSeen: r.LastSeen.UTC()}
+// utc is a as read, with its times in UTC.
+func (a Agent) utc() Agent {
+	a.EnrolledAt, a.LastSeen = a.EnrolledAt.UTC(), a.LastSeen.UTC()
+	return a
 }
 
 const agentColumns = `agent_id, hostname, os, agent_version, enrolled_at, last_seen`
 
 // ListAgents returns every agent, ordered by hostname.
 func (s *Store) ListAgents(ctx context.Context) ([]Agent, error) {
-	return selectAll(ctx, s, "listing agents", agentRow.agent,
+	return selectAll(ctx, s, "listing agents", Agent.utc,
 		`SELECT `+agentColumns+` FROM {db}.agents FINAL ORDER BY hostname, agent_id`)
 }
 
 // GetAgent returns one agent, or ErrNotFound.
 func (s *Store) GetAgent(ctx context.Context, id string) (Agent, error) {
-	return selectOne(ctx, s, "reading an agent", "agent", agentRow.agent,
+	return selectOne(ctx, s, "reading an agent", "agent", Agent.utc,
 		`SELECT `+agentColumns+` FROM {db}.agents FINAL WHERE agent_id = ?`, id)
 }
 
@@ -110,7 +117,7 @@ func (s *Store) PutToken(ctx context.Context, t Token) error {
 
 // TokenByHash returns the token with this hash, or ErrNotFound.
 func (s *Store) TokenByHash(ctx context.Context, hash string) (Token, error) {
-	return selectOne(ctx, s, "reading a token", "token", tokenRow.token,
+	return selectOne(ctx, s, "reading a token", "token", Token.read,
 		`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL WHERE token_hash = ?`, hash)
 }
 

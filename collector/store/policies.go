@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"sort"
 	"time"
 )
 
@@ -21,7 +20,7 @@ type PolicyRevision struct {
 
 // PutPolicyRevision appends a revision; earlier ones are kept.
 func (s *Store) PutPolicyRevision(ctx context.Context, p PolicyRevision) error {
-	k, v := pairs(p.Selector)
+	k, v := sortedKV(p.Selector)
 	return s.insert(ctx, "policies", "policy_id, revision, description, selector_keys, selector_values, priority, settings, deleted, changed_by, changed_at, version", 1, func(int) []any {
 		return []any{p.ID, p.Revision, p.Description, k, v, p.Priority, p.Settings, flag(p.Deleted), p.ChangedBy, dateTime(&p.ChangedAt), s.nextVersion()}
 	})
@@ -41,7 +40,7 @@ type policyRow struct {
 }
 
 func (r policyRow) revision() PolicyRevision {
-	return PolicyRevision{ID: r.ID, Revision: r.Revision, Description: r.Description, Selector: unpair(r.Keys, r.Values),
+	return PolicyRevision{ID: r.ID, Revision: r.Revision, Description: r.Description, Selector: kvMap(r.Keys, r.Values),
 		Priority: r.Priority, Settings: r.Settings, Deleted: r.Deleted != 0, ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
 }
 
@@ -66,7 +65,7 @@ type AgentLabels struct {
 
 // PutAgentLabels replaces an agent's labels.
 func (s *Store) PutAgentLabels(ctx context.Context, l AgentLabels) error {
-	k, v := pairs(l.Labels)
+	k, v := sortedKV(l.Labels)
 	return s.insert(ctx, "agent_labels", "agent_id, label_keys, label_values, set_by, set_at, version", 1, func(int) []any {
 		return []any{l.AgentID, k, v, l.SetBy, dateTime(&l.SetAt), s.nextVersion()}
 	})
@@ -81,29 +80,30 @@ func (s *Store) AllAgentLabels(ctx context.Context) (map[string]AgentLabels, err
 		SetBy   string    `ch:"set_by"`
 		SetAt   time.Time `ch:"set_at"`
 	}) AgentLabels {
-		return AgentLabels{AgentID: r.AgentID, Labels: unpair(r.Keys, r.Values), SetBy: r.SetBy, SetAt: r.SetAt.UTC()}
+		return AgentLabels{AgentID: r.AgentID, Labels: kvMap(r.Keys, r.Values), SetBy: r.SetBy, SetAt: r.SetAt.UTC()}
 	}, `SELECT agent_id, label_keys, label_values, set_by, set_at FROM {db}.agent_labels FINAL`)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]AgentLabels, len(rows))
-	for _, r := range rows {
-		out[r.AgentID] = r
-	}
-	return out, nil
+	return keyedBy(rows, err, func(l AgentLabels) string { return l.AgentID })
 }
 
-// PolicyStatus is what an agent last reported about its policy.
+// PolicyStatus is what an agent last reported about its policy; the API
+// shows it in the agent's view (times it does not know are null there).
+// It is also the row of agent_policy_status.
 type PolicyStatus struct {
-	AgentID        string
-	ETag           string
-	Revisions      string
-	AppliedAt      *time.Time
-	RejectedETag   string
-	RejectedReason string
-	RejectedAt     *time.Time
-	Conflicts      []string
-	ReportedAt     time.Time
+	AgentID        string     `ch:"agent_id" json:"-"`
+	ETag           string     `ch:"etag" json:"etag"`
+	Revisions      string     `ch:"revisions" json:"revisions"`
+	AppliedAt      *time.Time `ch:"applied_at" json:"applied_at"`
+	RejectedETag   string     `ch:"rejected_etag" json:"rejected_etag"`
+	RejectedReason string     `ch:"rejected_reason" json:"rejected_reason"`
+	RejectedAt     *time.Time `ch:"rejected_at" json:"rejected_at"`
+	Conflicts      []string   `ch:"conflicts" json:"conflicts"`
+	ReportedAt     time.Time  `ch:"reported_at" json:"reported_at"`
+}
+
+// read is p as read: times in UTC, the unset ones (stored as 0) nil.
+func (p PolicyStatus) read() PolicyStatus {
+	p.AppliedAt, p.RejectedAt, p.ReportedAt = optTimeOf(p.AppliedAt), optTimeOf(p.RejectedAt), p.ReportedAt.UTC()
+	return p
 }
 
 // PutPolicyStatus replaces an agent's policy status.
@@ -123,39 +123,30 @@ func (s *Store) PutPolicyStatus(ctx context.Context, p PolicyStatus) error {
 func (s *Store) PolicyStatuses(ctx context.Context, agentID string) (map[string]PolicyStatus, error) {
 	var w where
 	w.filter("agent_id = ?", agentID)
-	rows, err := selectAll(ctx, s, "reading agent policy status", func(r struct {
-		AgentID        string    `ch:"agent_id"`
-		ETag           string    `ch:"etag"`
-		Revisions      string    `ch:"revisions"`
-		AppliedAt      time.Time `ch:"applied_at"`
-		RejectedETag   string    `ch:"rejected_etag"`
-		RejectedReason string    `ch:"rejected_reason"`
-		RejectedAt     time.Time `ch:"rejected_at"`
-		Conflicts      []string  `ch:"conflicts"`
-		ReportedAt     time.Time `ch:"reported_at"`
-	}) PolicyStatus {
-		return PolicyStatus{AgentID: r.AgentID, ETag: r.ETag, Revisions: r.Revisions, AppliedAt: optTime(r.AppliedAt),
-			RejectedETag: r.RejectedETag, RejectedReason: r.RejectedReason, RejectedAt: optTime(r.RejectedAt),
-			Conflicts: r.Conflicts, ReportedAt: r.ReportedAt.UTC()}
-	}, `SELECT agent_id, etag, revisions, applied_at, rejected_etag, rejected_reason, rejected_at, conflicts, reported_at
+	rows, err := selectAll(ctx, s, "reading agent policy status", PolicyStatus.read, `SELECT agent_id, etag, revisions, applied_at, rejected_etag, rejected_reason, rejected_at, conflicts, reported_at
 		FROM {db}.agent_policy_status FINAL`+w.sql(), w.args...)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]PolicyStatus, len(rows))
-	for _, r := range rows {
-		out[r.AgentID] = r
-	}
-	return out, nil
+	return keyedBy(rows, err, func(p PolicyStatus) string { return p.AgentID })
 }
 
-// Command is one command to one agent and its current state.
+// Command is one command to one agent and its current state: a row of
+// agent_commands, and the API's answer.
 type Command struct {
-	ID, AgentID, Scanner, RequestedBy string
-	RequestedAt                       time.Time
+	ID          string    `ch:"command_id" json:"command_id"`
+	AgentID     string    `ch:"agent_id" json:"agent_id"`
+	Scanner     string    `ch:"scanner" json:"scanner"`
+	RequestedBy string    `ch:"requested_by" json:"requested_by"`
+	RequestedAt time.Time `ch:"requested_at" json:"requested_at"`
 	// Status: pending, running, done, failed.
-	Status, ScanID, Message string
-	UpdatedAt               time.Time
+	Status    string    `ch:"status" json:"status"`
+	ScanID    string    `ch:"scan_id" json:"scan_id"`
+	Message   string    `ch:"message" json:"message"`
+	UpdatedAt time.Time `ch:"updated_at" json:"updated_at"`
+}
+
+// utc is c as read, with its times in UTC.
+func (c Command) utc() Command {
+	c.RequestedAt, c.UpdatedAt = c.RequestedAt.UTC(), c.UpdatedAt.UTC()
+	return c
 }
 
 // PutCommands writes commands (new, or a new state of existing ones).
@@ -174,43 +165,6 @@ func (s *Store) PutCommands(ctx context.Context, cs []Command) error {
 func (s *Store) Commands(ctx context.Context, agentID string, limit int) ([]Command, error) {
 	var w where
 	w.filter("agent_id = ?", agentID)
-	return selectAll(ctx, s, "reading agent commands", func(r struct {
-		ID          string    `ch:"command_id"`
-		AgentID     string    `ch:"agent_id"`
-		Scanner     string    `ch:"scanner"`
-		RequestedBy string    `ch:"requested_by"`
-		RequestedAt time.Time `ch:"requested_at"`
-		Status      string    `ch:"status"`
-		ScanID      string    `ch:"scan_id"`
-		Message     string    `ch:"message"`
-		UpdatedAt   time.Time `ch:"updated_at"`
-	}) Command {
-		return Command{ID: r.ID, AgentID: r.AgentID, Scanner: r.Scanner, RequestedBy: r.RequestedBy, RequestedAt: r.RequestedAt.UTC(),
-			Status: r.Status, ScanID: r.ScanID, Message: r.Message, UpdatedAt: r.UpdatedAt.UTC()}
-	}, `SELECT command_id, agent_id, scanner, requested_by, requested_at, status, scan_id, message, updated_at
+	return selectAll(ctx, s, "reading agent commands", Command.utc, `SELECT command_id, agent_id, scanner, requested_by, requested_at, status, scan_id, message, updated_at
 		FROM {db}.agent_commands FINAL`+w.sql()+` ORDER BY requested_at DESC, command_id LIMIT ?`, append(w.args, uint64(limit))...)
-}
-
-// pairs splits a map into sorted key and value arrays (no Map type on 18.16).
-func pairs(m map[string]string) ([]string, []string) {
-	k := make([]string, 0, len(m))
-	for key := range m {
-		k = append(k, key)
-	}
-	sort.Strings(k)
-	v := make([]string, len(k))
-	for i, key := range k {
-		v[i] = m[key]
-	}
-	return k, v
-}
-
-func unpair(k, v []string) map[string]string {
-	out := make(map[string]string, len(k))
-	for i, key := range k {
-		if i < len(v) {
-			out[key] = v[i]
-		}
-	}
-	return out
 }

@@ -90,6 +90,19 @@ func selectOne[R, T any](ctx context.Context, s *Store, what, noun string, conv 
 	return out[0], nil
 }
 
+// keyedBy is selectAll's rows by key, for reads that callers look up (a
+// later row with the same key replaces an earlier one).
+func keyedBy[K comparable, T any](rows []T, err error, key func(T) K) (map[K]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[K]T, len(rows))
+	for _, r := range rows {
+		out[key(r)] = r
+	}
+	return out, nil
+}
+
 // countRow is the row of a `SELECT count() AS n …`.
 type countRow struct {
 	N uint64 `ch:"n"`

@@ -187,15 +187,15 @@ func TestApplyDecisions(t *testing.T) {
 
 func TestWithDetails(t *testing.T) {
 	items := []Finding{
-		{AssetID: "a1", Type: "email", AgentID: "ag1", Samples: []string{}, Locations: []string{}},
-		{AssetID: "a1", Type: "email", AgentID: "ag2", Samples: []string{}, Locations: []string{}},
-		{AssetID: "a2", Type: "iban", AgentID: "ag1", Samples: []string{}, Locations: []string{}},
+		{AssetID: "a1", AgentID: "ag1", FindingDetail: FindingDetail{Type: "email", Samples: []string{}, Locations: []string{}}},
+		{AssetID: "a1", AgentID: "ag2", FindingDetail: FindingDetail{Type: "email", Samples: []string{}, Locations: []string{}}},
+		{AssetID: "a2", AgentID: "ag1", FindingDetail: FindingDetail{Type: "iban", Samples: []string{}, Locations: []string{}}},
 	}
-	withDetails(items, []findingDetail{
-		{AssetID: "a1", Type: "email", AgentID: "ag2", Confidence: "high", Samples: []string{"j***@x"}, Locations: []string{"line 3"}},
-		{AssetID: "a2", Type: "iban", AgentID: "ag1", Confidence: "medium"},
+	withDetails(items, []Finding{
+		{AssetID: "a1", AgentID: "ag2", FindingDetail: FindingDetail{Type: "email", Confidence: "high", Samples: []string{"j***@x"}, Locations: []string{"line 3"}}},
+		{AssetID: "a2", AgentID: "ag1", FindingDetail: FindingDetail{Type: "iban", Confidence: "medium"}},
 	})
-	require.Equal(t, Finding{AssetID: "a1", Type: "email", AgentID: "ag1", Samples: []string{}, Locations: []string{}}, items[0],
+	require.Equal(t, Finding{AssetID: "a1", AgentID: "ag1", FindingDetail: FindingDetail{Type: "email", Samples: []string{}, Locations: []string{}}}, items[0],
 		"no detail (gone since the build): empty")
 	require.Equal(t, "high", items[1].Confidence, "matched by asset, type and agent")
 	require.Equal(t, []string{"j***@x"}, items[1].Samples)

@@ -165,11 +165,13 @@ func principalReachSQL(g string) string {
 
 // Reader is a principal that can read an asset, and how.
 type Reader struct {
-	PrincipalID, Name, Type string
-	Privileged              bool
+	PrincipalID string `json:"principal_id"`
+	Name        string `json:"name"`
+	Type        string `json:"principal_type"`
+	Privileged  bool   `json:"privileged"`
 	// Via is every path to the asset: the grant's own ("owner", "acl",
 	// "bucket policy: …"), "group <name>", "world-readable".
-	Via []string
+	Via []string `json:"via"`
 }
 
 // AssetReaders lists who can read an asset, by name, from the read index:

@@ -380,6 +380,15 @@ func optTime(t time.Time) *time.Time {
 	return &u
 }
 
+// optTimeOf is optTime for a time read into a pointer (the driver scans
+// DateTime into *time.Time too; nil stays nil).
+func optTimeOf(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	return optTime(*t)
+}
+
 // unixNano is a row version from a time; times outside UnixNano's range
 // are clamped rather than wrapped, so ordering stays sane.
 func unixNano(t time.Time) uint64 {
@@ -439,6 +448,18 @@ func sortedKV[V any](m map[string]V) ([]string, []V) {
 		vals[i] = m[k]
 	}
 	return keys, vals
+}
+
+// kvMap is sortedKV's inverse: parallel key and value arrays as a map (a
+// key without a value is dropped).
+func kvMap(k, v []string) map[string]string {
+	m := make(map[string]string, len(k))
+	for i := range k {
+		if i < len(v) {
+			m[k[i]] = v[i]
+		}
+	}
+	return m
 }
 
 func clipKind(s string) string {

@@ -7,9 +7,21 @@ import (
 
 // RegisterEntry is one change of a risk register item: its owner and
 // status after the change, why, by whom and when.
+// It is both the row of risk_register and the API's answer.
 type RegisterEntry struct {
-	Kind, ItemID, Owner, Status, Comment, ChangedBy string
-	ChangedAt                                       time.Time
+	Kind      string    `ch:"kind" json:"kind"`
+	ItemID    string    `ch:"item_id" json:"id"`
+	Owner     string    `ch:"owner" json:"owner"`
+	Status    string    `ch:"status" json:"status"`
+	Comment   string    `ch:"comment" json:"comment"`
+	ChangedBy string    `ch:"changed_by" json:"changed_by"`
+	ChangedAt time.Time `ch:"changed_at" json:"changed_at"`
+}
+
+// utc is e as read, with its time in UTC.
+func (e RegisterEntry) utc() RegisterEntry {
+	e.ChangedAt = e.ChangedAt.UTC()
+	return e
 }
 
 // RegisterKey names a register item.
@@ -23,43 +35,18 @@ func (s *Store) AppendRegister(ctx context.Context, e RegisterEntry) error {
 	})
 }
 
-// registerRow is a risk_register row as RegisterStates and RegisterHistory
-// read it (RegisterHistory leaves kind and item_id out: they are its
-// arguments).
-type registerRow struct {
-	Kind      string    `ch:"kind"`
-	ItemID    string    `ch:"item_id"`
-	Owner     string    `ch:"owner"`
-	Status    string    `ch:"status"`
-	Comment   string    `ch:"comment"`
-	ChangedBy string    `ch:"changed_by"`
-	ChangedAt time.Time `ch:"changed_at"`
-}
-
-func (r registerRow) entry() RegisterEntry {
-	return RegisterEntry{Kind: r.Kind, ItemID: r.ItemID, Owner: r.Owner, Status: r.Status, Comment: r.Comment,
-		ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
-}
-
 // RegisterStates returns the latest entry of every item that has one.
 func (s *Store) RegisterStates(ctx context.Context) (map[RegisterKey]RegisterEntry, error) {
-	entries, err := selectAll(ctx, s, "reading the risk register", registerRow.entry, `SELECT kind, item_id,
+	entries, err := selectAll(ctx, s, "reading the risk register", RegisterEntry.utc, `SELECT kind, item_id,
 			argMax(owner, seq) AS owner, argMax(status, seq) AS status, argMax(comment, seq) AS comment,
 			argMax(changed_by, seq) AS changed_by, argMax(changed_at, seq) AS changed_at
 		FROM {db}.risk_register GROUP BY kind, item_id`)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[RegisterKey]RegisterEntry, len(entries))
-	for _, e := range entries {
-		out[RegisterKey{e.Kind, e.ItemID}] = e
-	}
-	return out, nil
+	return keyedBy(entries, err, func(e RegisterEntry) RegisterKey { return RegisterKey{e.Kind, e.ItemID} })
 }
 
 // RegisterHistory returns an item's changes, oldest first.
 func (s *Store) RegisterHistory(ctx context.Context, kind, itemID string) ([]RegisterEntry, error) {
-	return selectAll(ctx, s, "reading a risk register item's history", registerRow.entry,
+	return selectAll(ctx, s, "reading a risk register item's history", RegisterEntry.utc,
 		`SELECT kind, item_id, owner, status, comment, changed_by, changed_at
 		FROM {db}.risk_register WHERE kind = ? AND item_id = ? ORDER BY seq`, kind, itemID)
 }

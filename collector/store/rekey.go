@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -18,25 +19,19 @@ import (
 const rekeyChunkRows = 50000
 
 // latestFindingColumns reads, per sorting key (asset_id, type,
-// owner_agent), the newest row as
-// FINAL would keep it (ties go to the re-keyed row), through argMax: a
-// filter on tokens_rekeyed next to FINAL may run before the rows are
-// collapsed (PREWHERE), which would re-key a row twice.
-const latestFindingColumns = `asset_id, type, owner_agent,
-	argMax(category, (version, tokens_rekeyed)) AS r_category,
-	argMax(location, (version, tokens_rekeyed)) AS r_location,
-	argMax(host, (version, tokens_rekeyed)) AS r_host,
-	argMax(source, (version, tokens_rekeyed)) AS r_source,
-	argMax(agent_id, (version, tokens_rekeyed)) AS r_agent_id,
-	argMax(scan_id, (version, tokens_rekeyed)) AS r_scan_id,
-	argMax(count, (version, tokens_rekeyed)) AS r_count,
-	argMax(distinct_count, (version, tokens_rekeyed)) AS r_distinct_count,
-	argMax(confidence, (version, tokens_rekeyed)) AS r_confidence,
-	argMax(samples, (version, tokens_rekeyed)) AS r_samples,
-	argMax(tokens, (version, tokens_rekeyed)) AS r_tokens,
-	argMax(locations, (version, tokens_rekeyed)) AS r_locations,
-	argMax(observed_at, (version, tokens_rekeyed)) AS r_observed_at,
-	max(version) AS r_version`
+// owner_agent), the newest row as FINAL would keep it, ties going to the
+// row with the higher tie (a fixed column name: tokens_rekeyed for
+// RekeyFindings, token_gen for ReencryptFindings), through argMax: a
+// filter on tie next to FINAL may run before the rows are collapsed
+// (PREWHERE), which would rewrite a row twice. The columns are findingRow's.
+func latestFindingColumns(tie string) string {
+	cols := []string{"asset_id", "type", "owner_agent"}
+	for _, c := range [...]string{"category", "location", "host", "source", "agent_id", "scan_id", "count",
+		"distinct_count", "confidence", "samples", "tokens", "locations", "observed_at"} {
+		cols = append(cols, "argMax("+c+", (version, "+tie+")) AS r_"+c)
+	}
+	return strings.Join(append(cols, "max(version) AS r_version"), ",\n\t")
+}
 
 type findingRow struct {
 	AssetID       string    `ch:"asset_id"`
@@ -86,7 +81,7 @@ func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) 
 	total := 0
 	for c := uint64(0); c < chunks; c++ {
 		var rows []findingRow
-		q := `SELECT ` + latestFindingColumns + ` FROM {db}.pii_findings
+		q := `SELECT ` + latestFindingColumns("tokens_rekeyed") + ` FROM {db}.pii_findings
 			WHERE cityHash64(asset_id) % ? = ? AND owner_agent != ''
 			GROUP BY asset_id, type, owner_agent
 			HAVING argMax(tokens_rekeyed, (version, tokens_rekeyed)) = 0`
@@ -96,16 +91,7 @@ func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) 
 		for i := range rows {
 			rekey(rows[i].Tokens)
 		}
-		// Versions from the collector's clock, as ingest writes them, and
-		// always above the row's own, so the rewrite wins.
-		base := s.reserveVersions(len(rows))
-		err := s.insert(ctx, "pii_findings", "asset_id, type, owner_agent, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, tokens_rekeyed", len(rows), func(i int) []any {
-			r := &rows[i]
-			return []any{r.AssetID, r.Type, r.OwnerAgent, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID, r.Count,
-				r.DistinctCount, r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Locations), r.ObservedAt,
-				max(base+uint64(i), r.Version+1), uint8(1)}
-		})
-		if err != nil {
+		if err := s.writeRewrittenFindings(ctx, rows, nil); err != nil {
 			return total, err
 		}
 		total += len(rows)
@@ -123,17 +109,59 @@ func (s *Store) RekeyFindings(ctx context.Context, rekey func(tokens []string)) 
 // ClickHouse's cleanup removes them (old_parts_lifetime, 8 minutes by
 // default); no query reads them.
 func (s *Store) PurgeAgentTokens(ctx context.Context) error {
+	return s.purgeTokens(ctx, tokenPurge{stale: "tokens_rekeyed = 0", keep: "tokens_rekeyed = 1",
+		what:      "merging re-keyed findings",
+		survivors: "%d findings still hold agent-keyed tokens after the merge; ClickHouse may have skipped it (disk space?); restart the collector to retry"})
+}
+
+// writeRewrittenFindings inserts rows again after their tokens were
+// rewritten, marked re-keyed and, with gen set, at that key generation.
+// Versions come from the collector's clock, as ingest writes them, and
+// always above the row's own, so the rewrite wins.
+func (s *Store) writeRewrittenFindings(ctx context.Context, rows []findingRow, gen *uint32) error {
+	cols := "asset_id, type, owner_agent, category, location, host, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version, tokens_rekeyed"
+	if gen != nil {
+		cols += ", token_gen"
+	}
+	base := s.reserveVersions(len(rows))
+	return s.insert(ctx, "pii_findings", cols, len(rows), func(i int) []any {
+		r := &rows[i]
+		v := []any{r.AssetID, r.Type, r.OwnerAgent, r.Category, r.Location, r.Host, r.Source, r.AgentID, r.ScanID, r.Count,
+			r.DistinctCount, r.Confidence, strs(r.Samples), strs(r.Tokens), strs(r.Locations), r.ObservedAt,
+			max(base+uint64(i), r.Version+1), uint8(1)}
+		if gen != nil {
+			v = append(v, *gen)
+		}
+		return v
+	})
+}
+
+// tokenPurge is what differs between the two token rewrites' clean-ups
+// (PurgeAgentTokens, PurgeStaleTokens): stale is a fixed SQL condition
+// (over args) that no row may match once the rewrite's mutations are done
+// and pii_findings is merged, keep the rows the token index is refilled
+// from, what names the merge for errors and survivors is the error (with
+// %d for the count) when rows still match stale.
+type tokenPurge struct {
+	stale, keep, what, survivors string
+	args                         []any
+}
+
+// purgeTokens waits for pii_findings' mutations, merges it until no row
+// matches p.stale, and rebuilds the token indexes from the rows matching
+// p.keep.
+func (s *Store) purgeTokens(ctx context.Context, p tokenPurge) error {
 	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
 		return err
 	}
-	left, err := s.mergeFindingsUntil(ctx, "tokens_rekeyed = 0", "merging re-keyed findings")
+	left, err := s.mergeFindingsUntil(ctx, p.stale, p.what, p.args...)
 	if err != nil {
 		return err
 	}
 	if left > 0 {
-		return fmt.Errorf("%d findings still hold agent-keyed tokens after the merge; ClickHouse may have skipped it (disk space?); restart the collector to retry", left)
+		return fmt.Errorf(p.survivors, left)
 	}
-	return s.rebuildTokenIndexes(ctx, "tokens_rekeyed = 1")
+	return s.rebuildTokenIndexes(ctx, p.keep)
 }
 
 // rebuildTokenIndexes refills pii_tokens from the current findings that

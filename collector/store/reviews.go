@@ -5,30 +5,57 @@ import (
 	"time"
 )
 
-// Campaign is an access review.
+// Campaign is an access review (a row of review_campaigns).
 type Campaign struct {
-	ID, Name, Scope, Reviewer, CreatedBy string
-	Due, CreatedAt                       time.Time
+	ID        string    `ch:"campaign_id"`
+	Name      string    `ch:"name"`
+	Scope     string    `ch:"scope"`
+	Reviewer  string    `ch:"reviewer"`
+	Due       time.Time `ch:"due"`
+	CreatedBy string    `ch:"created_by"`
+	CreatedAt time.Time `ch:"created_at"`
+}
+
+// utc is c as read, with its times in UTC.
+func (c Campaign) utc() Campaign {
+	c.Due, c.CreatedAt = c.Due.UTC(), c.CreatedAt.UTC()
+	return c
 }
 
 // ReviewItem is one entitlement under review, with its current reviewer
-// and latest decision.
+// and latest decision. The fields with a ch tag are its row of
+// review_items; the decision comes from review_decisions
+// (applyDecisions). It is the API's answer too, without the campaign and
+// who decided when.
 type ReviewItem struct {
-	CampaignID, ItemID, PrincipalID, PrincipalName, ResourceID, ResourceType, Permission string
-	Via                                                                                  []string
-	Privileged                                                                           bool
-	Reviewer                                                                             string
+	CampaignID    string   `ch:"campaign_id" json:"-"`
+	ItemID        string   `ch:"item_id" json:"item_id"`
+	PrincipalID   string   `ch:"principal_id" json:"principal_id"`
+	PrincipalName string   `ch:"principal_name" json:"principal"`
+	ResourceID    string   `ch:"resource_id" json:"resource_id"`
+	ResourceType  string   `ch:"resource_type" json:"resource_type"`
+	Permission    string   `ch:"permission" json:"permission"`
+	Via           []string `ch:"via" json:"via"`
+	Privileged    bool     `ch:"privileged" json:"privileged"`
+	Reviewer      string   `ch:"reviewer" json:"reviewer"`
 	// ReviewerSource is the rule that chose the first reviewer: named,
 	// owner, manager or fallback (a reassignment shows in the history).
-	ReviewerSource               string
-	Decision, Comment, DecidedBy string
-	DecidedAt                    time.Time
+	ReviewerSource string    `ch:"reviewer_source" json:"reviewer_source"`
+	Decision       string    `json:"decision"`
+	Comment        string    `json:"comment"`
+	DecidedBy      string    `json:"-"`
+	DecidedAt      time.Time `json:"-"`
 }
 
-// Decision is one entry of an item's history.
+// Decision is one entry of an item's history (a row of review_decisions).
 type Decision struct {
-	CampaignID, ItemID, Decision, Comment, ReassignTo, DecidedBy string
-	DecidedAt                                                    time.Time
+	CampaignID string    `ch:"campaign_id"`
+	ItemID     string    `ch:"item_id"`
+	Decision   string    `ch:"decision"`
+	Comment    string    `ch:"comment"`
+	ReassignTo string    `ch:"reassign_to"`
+	DecidedBy  string    `ch:"decided_by"`
+	DecidedAt  time.Time `ch:"decided_at"`
 }
 
 // EntitlementFilter selects current entitlements for a campaign.
@@ -76,54 +103,17 @@ func (s *Store) CreateCampaign(ctx context.Context, c Campaign, items []ReviewIt
 		})
 }
 
-// campaignRow is a row of review_campaigns.
-type campaignRow struct {
-	ID        string    `ch:"campaign_id"`
-	Name      string    `ch:"name"`
-	Scope     string    `ch:"scope"`
-	Reviewer  string    `ch:"reviewer"`
-	Due       time.Time `ch:"due"`
-	CreatedBy string    `ch:"created_by"`
-	CreatedAt time.Time `ch:"created_at"`
-}
-
-func (r campaignRow) campaign() Campaign {
-	return Campaign{ID: r.ID, Name: r.Name, Scope: r.Scope, Reviewer: r.Reviewer, Due: r.Due.UTC(), CreatedBy: r.CreatedBy,
-		CreatedAt: r.CreatedAt.UTC()}
-}
-
 // GetCampaign returns a campaign, or ErrNotFound.
 func (s *Store) GetCampaign(ctx context.Context, id string) (Campaign, error) {
-	return selectOne(ctx, s, "reading campaign", "campaign", campaignRow.campaign,
+	return selectOne(ctx, s, "reading campaign", "campaign", Campaign.utc,
 		`SELECT campaign_id, name, scope, reviewer, due, created_by, created_at
 		FROM {db}.review_campaigns WHERE campaign_id = ? LIMIT 1`, id)
-}
-
-// reviewItemRow is a row of review_items.
-type reviewItemRow struct {
-	CampaignID    string   `ch:"campaign_id"`
-	ItemID        string   `ch:"item_id"`
-	PrincipalID   string   `ch:"principal_id"`
-	PrincipalName string   `ch:"principal_name"`
-	ResourceID    string   `ch:"resource_id"`
-	ResourceType  string   `ch:"resource_type"`
-	Permission    string   `ch:"permission"`
-	Via           []string `ch:"via"`
-	Privileged    uint8    `ch:"privileged"`
-	Reviewer      string   `ch:"reviewer"`
-	Source        string   `ch:"reviewer_source"`
-}
-
-func (r reviewItemRow) item() ReviewItem {
-	return ReviewItem{CampaignID: r.CampaignID, ItemID: r.ItemID, PrincipalID: r.PrincipalID, PrincipalName: r.PrincipalName,
-		ResourceID: r.ResourceID, ResourceType: r.ResourceType, Permission: r.Permission, Via: r.Via,
-		Privileged: r.Privileged == 1, Reviewer: r.Reviewer, ReviewerSource: r.Source}
 }
 
 // ReviewItems returns a campaign's items with their current reviewer (the
 // latest reassignment, else the original) and latest decision.
 func (s *Store) ReviewItems(ctx context.Context, campaignID string) ([]ReviewItem, error) {
-	items, err := selectAll(ctx, s, "reading review items", reviewItemRow.item, `SELECT campaign_id, item_id, principal_id,
+	items, err := selectRows[ReviewItem](ctx, s, "reading review items", `SELECT campaign_id, item_id, principal_id,
 		principal_name, resource_id, resource_type, permission, via, privileged, reviewer, reviewer_source
 		FROM {db}.review_items WHERE campaign_id = ? ORDER BY item_id`, campaignID)
 	if err != nil {
@@ -161,25 +151,15 @@ func applyDecisions(items []ReviewItem, hist []Decision) {
 	}
 }
 
-// decisionRow is a row of review_decisions.
-type decisionRow struct {
-	CampaignID string    `ch:"campaign_id"`
-	ItemID     string    `ch:"item_id"`
-	Decision   string    `ch:"decision"`
-	Comment    string    `ch:"comment"`
-	ReassignTo string    `ch:"reassign_to"`
-	DecidedBy  string    `ch:"decided_by"`
-	DecidedAt  time.Time `ch:"decided_at"`
-}
-
-func (r decisionRow) decision() Decision {
-	return Decision{CampaignID: r.CampaignID, ItemID: r.ItemID, Decision: r.Decision, Comment: r.Comment,
-		ReassignTo: r.ReassignTo, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt.UTC()}
+// utc is d as read, with its time in UTC.
+func (d Decision) utc() Decision {
+	d.DecidedAt = d.DecidedAt.UTC()
+	return d
 }
 
 // Decisions returns a campaign's decision history, oldest first.
 func (s *Store) Decisions(ctx context.Context, campaignID string) ([]Decision, error) {
-	return selectAll(ctx, s, "reading decisions", decisionRow.decision,
+	return selectAll(ctx, s, "reading decisions", Decision.utc,
 		`SELECT campaign_id, item_id, decision, comment, reassign_to, decided_by, decided_at
 		FROM {db}.review_decisions WHERE campaign_id = ? ORDER BY seq`, campaignID)
 }

@@ -5,36 +5,20 @@ import (
 	"time"
 )
 
-type tokenRow struct {
-	Hash      string    `ch:"token_hash"`
-	Role      string    `ch:"role"`
-	AgentID   string    `ch:"agent_id"`
-	Name      string    `ch:"name"`
-	CreatedAt time.Time `ch:"created_at"`
-	ExpiresAt time.Time `ch:"expires_at"`
-	Revoked   uint8     `ch:"revoked"`
-	MaxUses   uint32    `ch:"max_uses"`
-}
-
-func (r tokenRow) token() Token {
-	return Token{Hash: r.Hash, Role: r.Role, AgentID: r.AgentID, Name: r.Name, CreatedAt: r.CreatedAt.UTC(),
-		ExpiresAt: optTime(r.ExpiresAt), Revoked: r.Revoked != 0, MaxUses: r.MaxUses}
-}
-
 const tokenColumns = `token_hash, role, agent_id, name, created_at, expires_at, revoked, max_uses`
 
 // ListTokens returns every stored token (revoked and expired ones too),
 // oldest first. Agent tokens are included: revoking one is how an agent is
 // cut off.
 func (s *Store) ListTokens(ctx context.Context) ([]Token, error) {
-	return selectAll(ctx, s, "listing tokens", tokenRow.token,
+	return selectAll(ctx, s, "listing tokens", Token.read,
 		`SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL ORDER BY created_at, token_hash`)
 }
 
 // TokensByHashPrefix returns the tokens whose hash starts with prefix (at
 // most limit of them), so a caller can tell unknown from ambiguous.
 func (s *Store) TokensByHashPrefix(ctx context.Context, prefix string, limit int) ([]Token, error) {
-	return selectAll(ctx, s, "looking up tokens by id", tokenRow.token, `SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL
+	return selectAll(ctx, s, "looking up tokens by id", Token.read, `SELECT `+tokenColumns+` FROM {db}.api_tokens FINAL
 		WHERE startsWith(token_hash, ?) ORDER BY token_hash LIMIT ?`, prefix, limit)
 }
 
