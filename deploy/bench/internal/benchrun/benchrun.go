@@ -10,28 +10,20 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/cli"
 )
 
 // Main runs fn with a context that ends on Ctrl-C or SIGTERM and exits 1
-// with "name: error" on stderr when it fails.
-func Main(name string, fn func(ctx context.Context) error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := fn(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-		os.Exit(1)
-	}
-}
+// with "name: error" on stderr when it fails, as every command does
+// (cli.Main).
+func Main(name string, fn func(ctx context.Context) error) { cli.Main(name, fn) }
 
 // Required exits 2 with the usage when a flag that has no sensible default
 // was not given.
