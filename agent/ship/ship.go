@@ -23,6 +23,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/spool"
 	"github.com/sightline-dev/sightline/agent/transport"
+	"github.com/sightline-dev/sightline/internal/tick"
 	"github.com/sightline-dev/sightline/internal/version"
 )
 
@@ -108,23 +109,12 @@ func New(o Options) *Shipper {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = tick.Sleep
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
 	}
 	return &Shipper{o: o}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Stats returns the counters.

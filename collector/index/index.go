@@ -22,6 +22,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/tick"
 )
 
 // Store is what the indexer needs of the store.
@@ -139,25 +140,18 @@ func (x *Indexer) Build(ctx context.Context) error { return x.wait(ctx, x.start(
 // Run rebuilds in the background whenever writes are not covered, until
 // ctx ends.
 func (x *Indexer) Run(ctx context.Context) {
-	t := time.NewTicker(x.o.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick.Every(ctx, x.o.Interval, func(ctx context.Context) {
 		st, err := x.o.Store.IndexState(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				x.o.Logger.Warn("read index: cannot read its state; retrying", "err", err)
 			}
-			continue
+			return
 		}
 		if !st.Fresh() {
 			_ = x.wait(ctx, x.start())
 		}
-	}
+	})
 }
 
 // start begins a build unless one is running, and returns the one running.

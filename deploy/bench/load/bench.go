@@ -15,6 +15,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
+	"github.com/sightline-dev/sightline/internal/tick"
 )
 
 // Options configure one load run. Zero values take the defaults.
@@ -216,7 +217,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.MinRate = -1
 	end := t0.Add(o.Duration)
 	for now := time.Now(); now.Before(end); now = time.Now() {
-		if err := sleepCtx(ctx, min(o.Sample, end.Sub(now))); err != nil {
+		if err := tick.Sleep(ctx, min(o.Sample, end.Sub(now))); err != nil {
 			return nil, err
 		}
 		m, err := scrape(ctx, col.client, col.base)
@@ -277,7 +278,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			log.Warn("spools did not drain in time", "agents_with_records_left", left, "timeout", o.DrainTimeout)
 			break
 		}
-		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+		if err := tick.Sleep(ctx, 200*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}

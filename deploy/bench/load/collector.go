@@ -17,6 +17,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/tick"
 )
 
 // collector is a running sightline-collector process started by the bench.
@@ -133,7 +135,7 @@ func (c *collector) waitReady(ctx context.Context) error {
 				return nil
 			}
 		}
-		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+		if err := tick.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -197,17 +199,6 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // logErrors counts the collector log's error lines and returns the first
