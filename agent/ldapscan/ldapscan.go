@@ -15,13 +15,11 @@ package ldapscan
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +27,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/capool"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -343,13 +342,9 @@ func accountName(x *entry) string {
 func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, error) {
 	tc := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: o.SkipVerify} //nolint:gosec // only when asked for
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := capool.Load(o.CAFile, "CA file")
 		if err != nil {
-			return nil, fmt.Errorf("ldap scan: reading CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ldap scan: %s holds no PEM certificate", o.CAFile)
+			return nil, fmt.Errorf("ldap scan: %w", err)
 		}
 		tc.RootCAs = pool
 	}
