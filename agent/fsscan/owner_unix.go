@@ -73,26 +73,38 @@ func (n *idNames) group(info fs.FileInfo) string {
 }
 
 func (n *idNames) userName(id uint32) string {
-	if name, ok := n.users[id]; ok {
-		return name
-	}
-	name := strconv.FormatUint(uint64(id), 10)
-	if u, err := user.LookupId(name); err == nil && !n.fixed {
-		name = u.Username
-	}
-	n.users[id] = name
-	return name
+	return n.name(n.users, id, func(id string) (string, error) {
+		u, err := user.LookupId(id)
+		if err != nil {
+			return "", err
+		}
+		return u.Username, nil
+	})
 }
 
 func (n *idNames) groupName(id uint32) string {
-	if name, ok := n.groups[id]; ok {
+	return n.name(n.groups, id, func(id string) (string, error) {
+		g, err := user.LookupGroupId(id)
+		if err != nil {
+			return "", err
+		}
+		return g.Name, nil
+	})
+}
+
+// name returns id's name from cache, else looks it up once (unless the
+// names are fixed) and remembers it; an id without a name is its number.
+func (n *idNames) name(cache map[uint32]string, id uint32, lookup func(string) (string, error)) string {
+	if name, ok := cache[id]; ok {
 		return name
 	}
 	name := strconv.FormatUint(uint64(id), 10)
-	if g, err := user.LookupGroupId(name); err == nil && !n.fixed {
-		name = g.Name
+	if !n.fixed {
+		if found, err := lookup(name); err == nil {
+			name = found
+		}
 	}
-	n.groups[id] = name
+	cache[id] = name
 	return name
 }
 
