@@ -200,7 +200,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	groupSts := map[string][]statement{}
 	groupAdmin := map[string]string{}
-	collect := func(id *ident, att []types.AttachedPolicy, inline map[string]string) {
+	// identity is a group's, user's or role's ident with the statements of
+	// its attached and inline policies.
+	identity := func(arn, name *string, kind string, att []types.AttachedPolicy, inlineList []types.PolicyDetail) *ident {
+		id := &ident{arn: aws.ToString(arn), name: aws.ToString(name), kind: kind}
+		inline := map[string]string{}
+		for _, pl := range inlineList {
+			inline[aws.ToString(pl.PolicyName)] = aws.ToString(pl.PolicyDocument)
+		}
 		for _, a := range att {
 			arn := aws.ToString(a.PolicyArn)
 			name, sts := managedDoc(arn)
@@ -220,15 +227,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			id.sts = append(id.sts, parseDoc(n, inline[n])...)
 			id.attached = append(id.attached, n+" (inline)")
 		}
+		return id
 	}
 	var ids []*ident
 	for _, g := range groups {
-		id := &ident{arn: aws.ToString(g.Arn), name: aws.ToString(g.GroupName), kind: "group"}
-		in := map[string]string{}
-		for _, pl := range g.GroupPolicyList {
-			in[aws.ToString(pl.PolicyName)] = aws.ToString(pl.PolicyDocument)
-		}
-		collect(id, g.AttachedManagedPolicies, in)
+		id := identity(g.Arn, g.GroupName, "group", g.AttachedManagedPolicies, g.GroupPolicyList)
 		groupSts[id.name] = id.sts
 		if id.admin {
 			groupAdmin[id.name] = "managed policy AdministratorAccess"
@@ -236,12 +239,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		ids = append(ids, id)
 	}
 	for _, u := range users {
-		id := &ident{arn: aws.ToString(u.Arn), name: aws.ToString(u.UserName), kind: "user", groups: u.GroupList}
-		in := map[string]string{}
-		for _, pl := range u.UserPolicyList {
-			in[aws.ToString(pl.PolicyName)] = aws.ToString(pl.PolicyDocument)
-		}
-		collect(id, u.AttachedManagedPolicies, in)
+		id := identity(u.Arn, u.UserName, "user", u.AttachedManagedPolicies, u.UserPolicyList)
+		id.groups = u.GroupList
 		for _, g := range u.GroupList {
 			id.sts = append(id.sts, groupSts[g]...)
 			if why, ok := groupAdmin[g]; ok {
@@ -252,12 +251,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		ids = append(ids, id)
 	}
 	for _, r := range roles {
-		id := &ident{arn: aws.ToString(r.Arn), name: aws.ToString(r.RoleName), kind: "role"}
-		in := map[string]string{}
-		for _, pl := range r.RolePolicyList {
-			in[aws.ToString(pl.PolicyName)] = aws.ToString(pl.PolicyDocument)
-		}
-		collect(id, r.AttachedManagedPolicies, in)
+		id := identity(r.Arn, r.RoleName, "role", r.AttachedManagedPolicies, r.RolePolicyList)
 		id.attrs = map[string]string{"trust": trustSummary(aws.ToString(r.AssumeRolePolicyDocument))}
 		id.trusted = parseTrust(decodeDoc(aws.ToString(r.AssumeRolePolicyDocument)))
 		ids = append(ids, id)
