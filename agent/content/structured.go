@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path"
 	"strconv"
 	"strings"
@@ -241,16 +242,7 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 		}
 	}
 	var err error
-	for n := 0; ; n++ {
-		var tok json.Token
-		tok, err = dec.Token()
-		if errors.Is(err, io.EOF) {
-			err = nil
-			break
-		}
-		if err != nil {
-			break
-		}
+	for tok := range tokens(dec.Token, &err) {
 		if len(stack) == 0 {
 			record++
 		}
@@ -353,16 +345,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		})
 	}
 	var err error
-	for {
-		var tok xml.Token
-		tok, err = dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			err = nil
-			break
-		}
-		if err != nil {
-			break
-		}
+	for tok := range tokens(dec.RawToken, &err) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			idx := 1
@@ -401,4 +384,23 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		}
 	}
 	return f.finish(Member{Name: name}, mr, agg, err, "xml")
+}
+
+// tokens yields a decoder's tokens from next until it fails; the end of
+// the input (io.EOF) leaves *err nil, any other failure is stored there.
+func tokens[T any](next func() (T, error), err *error) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for {
+			tok, e := next()
+			if e != nil {
+				if !errors.Is(e, io.EOF) {
+					*err = e
+				}
+				return
+			}
+			if !yield(tok) {
+				return
+			}
+		}
+	}
 }
