@@ -69,33 +69,23 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return cli.Dispatch("sightline-agent", usage, args, stdout, stderr, map[string]func([]string) error{
-		"scan":   func(args []string) error { return scan(ctx, args, stdout, stderr) },
-		"enroll": func(args []string) error { return enrollCmd(ctx, args, stdout, stderr) },
-		"run":    func(args []string) error { return runCmd(ctx, args, stderr) },
+	return cli.Dispatch(ctx, "sightline-agent", usage, args, stdout, stderr, map[string]cli.Command{
+		"scan": scan, "enroll": enrollCmd, "run": runCmd,
 	})
 }
 
 // scan runs the one-shot scanner args[0] with the flags after it.
 func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	scanners := map[string]cli.Command{"fs": scanFS, "host": scanHost, "ldap": scanLDAP, "s3": scanS3, "iam": scanIAM}
 	if len(args) < 1 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("want: scan %s", strings.Join(jobs.Names(), "|"))
 	}
-	switch args[0] {
-	case "fs":
-		return scanFS(ctx, args[1:], stdout, stderr)
-	case "host":
-		return scanHost(ctx, args[1:], stdout, stderr)
-	case "ldap":
-		return scanLDAP(ctx, args[1:], stdout, stderr)
-	case "s3":
-		return scanS3(ctx, args[1:], stdout, stderr)
-	case "iam":
-		return scanIAM(ctx, args[1:], stdout, stderr)
-	default:
+	cmd, ok := scanners[args[0]]
+	if !ok {
 		return fmt.Errorf("unknown scanner %q (this build has: %s)", args[0], strings.Join(jobs.Names(), ", "))
 	}
+	return cmd(ctx, args[1:], stdout, stderr)
 }
 
 // tokenKey finds the key for keyed tokens: the environment, else the
@@ -443,7 +433,7 @@ func enrollSecret(file, flagValue string, stderr io.Writer) (string, error) {
 	return os.Getenv("SIGHTLINE_ENROLL_SECRET"), nil
 }
 
-func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
+func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs := cli.FlagSet("run", stderr)
 	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (YAML)")
 	if err := fs.Parse(args); err != nil {

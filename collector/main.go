@@ -70,40 +70,16 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return cli.Dispatch("sightline-collector", usage, args, stdout, stderr, map[string]func([]string) error{
-		"serve":   func(args []string) error { return serve(ctx, args, stderr) },
-		"migrate": func(args []string) error { return migrate(ctx, args, stderr) },
-		"token":   func(args []string) error { return token(ctx, args, stdout, stderr) },
-		"keys":    func(args []string) error { return keysCmd(ctx, args, stdout, stderr) },
+	return cli.Dispatch(ctx, "sightline-collector", usage, args, stdout, stderr, map[string]cli.Command{
+		"serve":   serve,
+		"migrate": migrate,
+		"token": cli.Group(usage, "want: token create --role ROLE, token list, or token revoke ID", map[string]cli.Command{
+			"create": tokenCreate, "list": tokenList, "revoke": tokenRevoke,
+		}),
+		"keys": cli.Group(usage, "want: keys rotate [--agent-key], or keys retire-agent-keys", map[string]cli.Command{
+			"rotate": keysRotate, "retire-agent-keys": keysRetireAgentKeys,
+		}),
 	})
-}
-
-func token(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	sub := ""
-	if len(args) >= 1 {
-		sub = args[0]
-	}
-	switch sub {
-	case "create":
-		return tokenCreate(ctx, args[1:], stdout, stderr)
-	case "list":
-		return tokenList(ctx, args[1:], stdout, stderr)
-	case "revoke":
-		return tokenRevoke(ctx, args[1:], stdout, stderr)
-	}
-	fmt.Fprint(stderr, usage)
-	return errors.New("want: token create --role ROLE, token list, or token revoke ID")
-}
-
-func keysCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) >= 1 && args[0] == "rotate" {
-		return keysRotate(ctx, args[1:], stdout, stderr)
-	}
-	if len(args) >= 1 && args[0] == "retire-agent-keys" {
-		return keysRetireAgentKeys(ctx, args[1:], stdout, stderr)
-	}
-	fmt.Fprint(stderr, usage)
-	return errors.New("want: keys rotate [--agent-key], or keys retire-agent-keys")
 }
 
 func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
@@ -142,7 +118,7 @@ func open(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string,
 	return c, log, st, nil
 }
 
-func migrate(ctx context.Context, args []string, stderr io.Writer) error {
+func migrate(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs, cfgPath := flags("migrate", stderr)
 	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
 	if err != nil {
@@ -245,7 +221,7 @@ func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs, cfgPath := flags("serve", stderr)
 	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
 	if err != nil {

@@ -37,17 +37,20 @@ func MainWith(name string, watch func(context.Context) (context.Context, func())
 	}
 }
 
-// Dispatch runs the subcommand named by args[0] with the arguments after
-// it. "version" (also --version, -version) prints "program version";
-// "help" (-h, --help) prints usage on stdout. No command or an unknown one
-// prints usage on stderr and is an error.
-func Dispatch(program, usage string, args []string, stdout, stderr io.Writer, cmds map[string]func(args []string) error) error {
+// Command is a (sub)command: it gets the arguments after its name.
+type Command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// Dispatch runs program's command named by args[0]. "version" (also
+// --version, -version) prints "program version"; "help" (-h, --help)
+// prints usage on stdout. No command or an unknown one prints usage on
+// stderr and is an error.
+func Dispatch(ctx context.Context, program, usage string, args []string, stdout, stderr io.Writer, cmds map[string]Command) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return errors.New("missing command")
 	}
 	if cmd, ok := cmds[args[0]]; ok {
-		return cmd(args[1:])
+		return cmd(ctx, args[1:], stdout, stderr)
 	}
 	switch args[0] {
 	case "version", "--version", "-version":
@@ -59,6 +62,21 @@ func Dispatch(program, usage string, args []string, stdout, stderr io.Writer, cm
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// Group is a command made of subcommands (token create, token list…): a
+// missing or unknown subcommand prints usage on stderr and is the error
+// want, which says what is accepted.
+func Group(usage, want string, cmds map[string]Command) Command {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		if len(args) > 0 {
+			if cmd, ok := cmds[args[0]]; ok {
+				return cmd(ctx, args[1:], stdout, stderr)
+			}
+		}
+		fmt.Fprint(stderr, usage)
+		return errors.New(want)
+	}
 }
 
 // FlagSet returns a subcommand's flag set: parse errors are returned, not
