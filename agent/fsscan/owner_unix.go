@@ -72,24 +72,24 @@ func (n *idNames) group(info fs.FileInfo) string {
 	return n.groupName(st.Gid)
 }
 
-func (n *idNames) userName(id uint32) string {
-	return n.name(n.users, id, func(id string) (string, error) {
-		u, err := user.LookupId(id)
-		if err != nil {
-			return "", err
-		}
-		return u.Username, nil
-	})
+func (n *idNames) userName(id uint32) string { return n.name(n.users, id, lookupUser) }
+
+func (n *idNames) groupName(id uint32) string { return n.name(n.groups, id, lookupGroup) }
+
+func lookupUser(id string) (string, error) {
+	u, err := user.LookupId(id)
+	if err != nil {
+		return "", err
+	}
+	return u.Username, nil
 }
 
-func (n *idNames) groupName(id uint32) string {
-	return n.name(n.groups, id, func(id string) (string, error) {
-		g, err := user.LookupGroupId(id)
-		if err != nil {
-			return "", err
-		}
-		return g.Name, nil
-	})
+func lookupGroup(id string) (string, error) {
+	g, err := user.LookupGroupId(id)
+	if err != nil {
+		return "", err
+	}
+	return g.Name, nil
 }
 
 // name returns id's name from cache, else looks it up once (unless the
