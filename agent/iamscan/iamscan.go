@@ -6,6 +6,7 @@
 package iamscan
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/awspolicy"
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -144,12 +146,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.KeyAgeDays <= 0 {
-		o.KeyAgeDays = 90
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
+	o.KeyAgeDays = defaults.Positive(o.KeyAgeDays, 90)
 	run := scanrun.Begin(scanrun.Options{Scanner: "iam", Source: wire.SourceIAM, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
 	env, problem, stats := run.Record, run.Problem, run.Stats
 	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }

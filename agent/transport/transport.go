@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/internal/capool"
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // ErrPinMismatch is returned (wrapped) by requests whose collector chain
@@ -111,9 +112,7 @@ func New(o Options) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = 60 * time.Second
-	}
+	o.Timeout = defaults.Positive(o.Timeout, 60*time.Second)
 	if o.Pin != "" && u.Scheme != "https" {
 		// The agent enrolled over TLS: falling back to clear text now is a
 		// downgrade nobody asked for.

@@ -12,6 +12,7 @@
 package index
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/tick"
 )
 
@@ -75,12 +77,8 @@ type build struct {
 
 // New returns an Indexer.
 func New(o Options) *Indexer {
-	if o.Interval <= 0 {
-		o.Interval = 30 * time.Second
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Interval = defaults.Positive(o.Interval, 30*time.Second)
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/tick"
 )
 
@@ -39,30 +40,18 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Agents <= 0 {
-		o.Agents = 200
-	}
-	if o.Duration <= 0 {
-		o.Duration = 3 * time.Minute
-	}
+	o.Agents = defaults.Positive(o.Agents, 200)
+	o.Duration = defaults.Positive(o.Duration, 3*time.Minute)
 	switch {
 	case o.Readers == 0:
 		o.Readers = 4
 	case o.Readers < 0: // no API clients: ingest alone
 		o.Readers = 0
 	}
-	if o.SpoolBytes <= 0 {
-		o.SpoolBytes = 2 << 20
-	}
-	if o.FilesPerScan <= 0 {
-		o.FilesPerScan = 40
-	}
-	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = 10 * time.Minute
-	}
-	if o.Sample <= 0 {
-		o.Sample = 5 * time.Second
-	}
+	o.SpoolBytes = defaults.Positive(o.SpoolBytes, 2<<20)
+	o.FilesPerScan = defaults.Positive(o.FilesPerScan, 40)
+	o.DrainTimeout = defaults.Positive(o.DrainTimeout, 10*time.Minute)
+	o.Sample = defaults.Positive(o.Sample, 5*time.Second)
 	if o.Database == "" {
 		o.Database = fmt.Sprintf("sl_bench_load_%d", time.Now().UnixNano())
 	}
