@@ -18,7 +18,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,6 +38,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/session"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
 
 func main() {
@@ -59,7 +59,7 @@ func main() {
 }
 
 func run(ctx context.Context, addr, db, browserPath string, runs int, goal time.Duration) error {
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := benchrun.Logger()
 	st, err := store.Open(ctx, store.Options{Addr: addr, Database: db, Logger: log})
 	if err != nil {
 		return fmt.Errorf("open the database deploy/bench/api loaded: %w", err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/tick"
 )
@@ -56,7 +57,7 @@ func (o *Options) defaults() {
 		o.Database = fmt.Sprintf("sl_bench_load_%d", time.Now().UnixNano())
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		o.Logger = sharedconfig.Logger("info", os.Stderr)
 	}
 }
 
@@ -150,7 +151,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("creating the agents' log: %w", err)
 	}
 	defer agentLogf.Close()
-	agentLog := slog.New(slog.NewTextHandler(agentLogf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	agentLog := sharedconfig.Logger("warn", agentLogf)
 	log.Info("enrolling agents", "agents", o.Agents)
 	agents, err := enrollAll(ctx, o.Agents, agentOptions{Base: col.base, Secret: secret, Client: col.client,
 		Dir: filepath.Join(o.WorkDir, "agents"), SpoolBytes: o.SpoolBytes, FilesPerScan: o.FilesPerScan, Logger: agentLog})

@@ -19,6 +19,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/cli"
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 )
 
 // Main runs fn with a context that ends on Ctrl-C or SIGTERM and exits 1
@@ -43,7 +44,7 @@ func Required(names ...string) {
 // Logger is the benchmarks' logger: warnings and errors only, on stderr,
 // so the figures on stdout stay readable.
 func Logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return sharedconfig.Logger("warn", os.Stderr)
 }
 
 // OpenStore opens the collector's store on database db at addr and
