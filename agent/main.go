@@ -29,6 +29,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/jobs"
 	"github.com/sightline-dev/sightline/agent/runner"
 	"github.com/sightline-dev/sightline/agent/transport"
+	"github.com/sightline-dev/sightline/internal/cli"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/version"
@@ -65,61 +66,30 @@ insecure_http: true.
 `
 
 func main() {
-	ctx, stop := stopOnSignals(context.Background(), forceExitAfter, os.Stderr, os.Exit)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "sightline-agent:", err)
-		os.Exit(1)
-	}
+	cli.MainWith("sightline-agent", func(parent context.Context) (context.Context, func()) {
+		return stopOnSignals(parent, forceExitAfter, os.Stderr, os.Exit)
+	}, func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("missing command")
-	}
-	switch args[0] {
-	case "scan":
-		if len(args) < 2 {
-			fmt.Fprint(stderr, usage)
-			return fmt.Errorf("want: scan %s", strings.Join(jobs.Names(), "|"))
-		}
-		switch args[1] {
-		case "fs":
-			return scanFS(ctx, args[2:], stdout, stderr)
-		case "host":
-			return scanHost(ctx, args[2:], stdout, stderr)
-		case "ldap":
-			return scanLDAP(ctx, args[2:], stdout, stderr)
-		case "s3":
-			return scanS3(ctx, args[2:], stdout, stderr)
-		case "iam":
-			return scanIAM(ctx, args[2:], stdout, stderr)
-		case "db":
-			return scanDB(ctx, args[2:], stdout, stderr)
-		default:
-			return fmt.Errorf("unknown scanner %q (this build has: %s)", args[1], strings.Join(jobs.Names(), ", "))
-		}
-	case "enroll":
-		return enrollCmd(ctx, args[1:], stdout, stderr)
-	case "run":
-		return runCmd(ctx, args[1:], stderr)
-	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "sightline-agent", version.Version)
-		return nil
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
-	}
+	return cli.Dispatch(ctx, "sightline-agent", usage, args, stdout, stderr, map[string]cli.Command{
+		"scan": scan, "enroll": enrollCmd, "run": runCmd,
+	})
 }
 
-type multi []string
-
-func (m *multi) String() string     { return strings.Join(*m, ",") }
-func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
+// scan runs the one-shot scanner args[0] with the flags after it.
+func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	scanners := map[string]cli.Command{"fs": scanFS, "host": scanHost, "ldap": scanLDAP, "s3": scanS3, "iam": scanIAM, "db": scanDB}
+	if len(args) < 1 {
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("want: scan %s", strings.Join(jobs.Names(), "|"))
+	}
+	cmd, ok := scanners[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown scanner %q (this build has: %s)", args[0], strings.Join(jobs.Names(), ", "))
+	}
+	return cmd(ctx, args[1:], stdout, stderr)
+}
 
 // tokenKey finds the key for keyed tokens: the environment, else the
 // enrollment credentials, else a random key for this run only (tokens then
@@ -147,7 +117,7 @@ func tokenKey(dataDir string, log *slog.Logger) ([]byte, string) {
 // records or a table.
 func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := scanFlags("fs", config.Default().DataDir, "warn", stderr)
-	var paths, includes, excludes multi
+	var paths, includes, excludes cli.Strings
 	fs.Var(&paths, "path", "directory or file to scan (repeatable)")
 	fs.Var(&includes, "include", "glob of file names or paths to scan; others are skipped (repeatable)")
 	fs.Var(&excludes, "exclude", "glob of paths to skip (repeatable)")
@@ -206,7 +176,7 @@ func scanHost(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // scanLDAP prints a directory's identities and memberships as records.
 func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := scanFlags("ldap", "", "info", stderr)
-	var privileged multi
+	var privileged cli.Strings
 	url := fs.String("url", "", "ldap://host:389 or ldaps://host:636")
 	base := fs.String("base-dn", "", "where to search")
 	bindDN := fs.String("bind-dn", "", "DN to bind as (anonymous when empty)")
@@ -233,7 +203,7 @@ func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // findings as records. Credentials come from the AWS SDK's standard chain.
 func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, common := scanFlags("s3", "", "info", stderr)
-	var buckets multi
+	var buckets cli.Strings
 	fs.Var(&buckets, "bucket", "bucket to scan (repeatable; default every bucket listed)")
 	prefix := fs.String("prefix", "", "only keys under this prefix")
 	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "region for the API calls")
@@ -275,8 +245,7 @@ type oneShot struct {
 
 // scanFlags starts a scan subcommand's flag set with the flags they share.
 func scanFlags(name, dataDir, logLevel string, stderr io.Writer) (*flag.FlagSet, *oneShot) {
-	fs := flag.NewFlagSet("scan "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.FlagSet("scan "+name, stderr)
 	o := &oneShot{stderr: stderr}
 	fs.StringVar(&o.dataDir, "data-dir", envOr("SIGHTLINE_DATA_DIR", dataDir), "agent data directory (for the enrolled agent id and token key)")
 	fs.StringVar(&o.logLevel, "log-level", logLevel, "debug, info, warn or error")
@@ -357,8 +326,7 @@ func (t *tableSink) Close(scan *wire.Record) error {
 }
 
 func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("enroll", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.FlagSet("enroll", stderr)
 	collector := fs.String("collector", os.Getenv("SIGHTLINE_COLLECTOR"), "collector base URL, e.g. https://collector:8443")
 	secretFile := fs.String("enroll-secret-file", "", "file holding the enroll secret (or SIGHTLINE_ENROLL_SECRET)")
 	secretFlag := fs.String("enroll-secret", "", "deprecated: the secret shows in ps; use --enroll-secret-file or SIGHTLINE_ENROLL_SECRET")
@@ -368,7 +336,7 @@ func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	insecureHTTP := fs.Bool("insecure-http", false, "allow an http:// collector that is not on loopback (clear text)")
 	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (for data_dir and the TLS settings)")
 	dataDir := fs.String("data-dir", "", "data directory (overrides the config's data_dir)")
-	var labelArgs multi
+	var labelArgs cli.Strings
 	fs.Var(&labelArgs, "label", "label k=v the collector selects policies by (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -474,9 +442,8 @@ func enrollSecret(file, flagValue string, stderr io.Writer) (string, error) {
 	return os.Getenv("SIGHTLINE_ENROLL_SECRET"), nil
 }
 
-func runCmd(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := cli.FlagSet("run", stderr)
 	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (YAML)")
 	if err := fs.Parse(args); err != nil {
 		return err

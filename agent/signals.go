@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
+
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 )
 
 // forceExitAfter bounds a stop: service managers wait about 5 s before a
@@ -26,7 +27,7 @@ func stopOnSignals(parent context.Context, grace time.Duration, stderr io.Writer
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
-	log := slog.New(slog.NewTextHandler(stderr, nil))
+	log := sharedconfig.Logger("info", stderr)
 	go func() {
 		var first os.Signal
 		select {

@@ -35,6 +35,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/collector/tlsserve"
+	"github.com/sightline-dev/sightline/internal/cli"
 	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/gctune"
 	"github.com/sightline-dev/sightline/internal/version"
@@ -66,63 +67,24 @@ const usage = `usage:
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "sightline-collector:", err)
-		os.Exit(1)
-	}
+	cli.Main("sightline-collector", func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return errors.New("missing command")
-	}
-	switch args[0] {
-	case "serve":
-		return serve(ctx, args[1:], stderr)
-	case "migrate":
-		return migrate(ctx, args[1:], stderr)
-	case "token":
-		sub := ""
-		if len(args) >= 2 {
-			sub = args[1]
-		}
-		switch sub {
-		case "create":
-			return tokenCreate(ctx, args[2:], stdout, stderr)
-		case "list":
-			return tokenList(ctx, args[2:], stdout, stderr)
-		case "revoke":
-			return tokenRevoke(ctx, args[2:], stdout, stderr)
-		}
-		fmt.Fprint(stderr, usage)
-		return errors.New("want: token create --role ROLE, token list, or token revoke ID")
-	case "keys":
-		if len(args) >= 2 && args[1] == "rotate" {
-			return keysRotate(ctx, args[2:], stdout, stderr)
-		}
-		if len(args) >= 2 && args[1] == "retire-agent-keys" {
-			return keysRetireAgentKeys(ctx, args[2:], stdout, stderr)
-		}
-		fmt.Fprint(stderr, usage)
-		return errors.New("want: keys rotate [--agent-key], or keys retire-agent-keys")
-	case "version", "--version", "-version":
-		fmt.Fprintln(stdout, "sightline-collector", version.Version)
-		return nil
-	case "-h", "--help", "help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
-	}
+	return cli.Dispatch(ctx, "sightline-collector", usage, args, stdout, stderr, map[string]cli.Command{
+		"serve":   serve,
+		"migrate": migrate,
+		"token": cli.Group(usage, "want: token create --role ROLE, token list, or token revoke ID", map[string]cli.Command{
+			"create": tokenCreate, "list": tokenList, "revoke": tokenRevoke,
+		}),
+		"keys": cli.Group(usage, "want: keys rotate [--agent-key], or keys retire-agent-keys", map[string]cli.Command{
+			"rotate": keysRotate, "retire-agent-keys": keysRetireAgentKeys,
+		}),
+	})
 }
 
 func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := cli.FlagSet(name, stderr)
 	cfg := fs.String("config", os.Getenv("SIGHTLINE_COLLECTOR_CONFIG"), "config file (YAML)")
 	return fs, cfg
 }
@@ -158,7 +120,7 @@ func open(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string,
 	return c, log, st, nil
 }
 
-func migrate(ctx context.Context, args []string, stderr io.Writer) error {
+func migrate(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs, cfgPath := flags("migrate", stderr)
 	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
 	if err != nil {
@@ -261,7 +223,7 @@ func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	return nil
 }
 
-func serve(ctx context.Context, args []string, stderr io.Writer) error {
+func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 	fs, cfgPath := flags("serve", stderr)
 	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
 	if err != nil {

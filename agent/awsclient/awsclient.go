@@ -31,40 +31,36 @@ func load(ctx context.Context, region string) (aws.Config, error) {
 // S3 returns an S3 client; endpoint and pathStyle are for S3-compatible
 // stores.
 func S3(ctx context.Context, region, endpoint string, pathStyle bool) (*s3.Client, error) {
-	cfg, err := load(ctx, region)
-	if err != nil {
-		return nil, err
-	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
+	return build(ctx, region, s3.NewFromConfig, func(o *s3.Options) {
+		override(&o.BaseEndpoint, endpoint)
 		o.UsePathStyle = pathStyle
-	}), nil
+	})
 }
 
 // IAM returns an IAM client.
 func IAM(ctx context.Context, region, endpoint string) (*iam.Client, error) {
-	cfg, err := load(ctx, region)
-	if err != nil {
-		return nil, err
-	}
-	return iam.NewFromConfig(cfg, func(o *iam.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	}), nil
+	return build(ctx, region, iam.NewFromConfig, func(o *iam.Options) { override(&o.BaseEndpoint, endpoint) })
 }
 
 // S3Control returns an S3 Control client (account-level settings).
 func S3Control(ctx context.Context, region, endpoint string) (*s3control.Client, error) {
+	return build(ctx, region, s3control.NewFromConfig, func(o *s3control.Options) { override(&o.BaseEndpoint, endpoint) })
+}
+
+// build makes a service client from the shared configuration (load) with
+// the service's options set by opt.
+func build[C, O any](ctx context.Context, region string, newFromConfig func(aws.Config, ...func(*O)) *C, opt func(*O)) (*C, error) {
 	cfg, err := load(ctx, region)
 	if err != nil {
 		return nil, err
 	}
-	return s3control.NewFromConfig(cfg, func(o *s3control.Options) {
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
-		}
-	}), nil
+	return newFromConfig(cfg, opt), nil
+}
+
+// override sets a client's base endpoint when one is given; otherwise the
+// SDK's own (AWS, or AWS_ENDPOINT_URL) stays.
+func override(base **string, endpoint string) {
+	if endpoint != "" {
+		*base = aws.String(endpoint)
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/extract"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -46,21 +47,11 @@ type Options struct {
 
 // WithDefaults fills the limits left at zero.
 func (o Options) WithDefaults() Options {
-	if o.MaxFileSize <= 0 {
-		o.MaxFileSize = 100 << 20
-	}
-	if o.MaxExpandedBytes <= 0 {
-		o.MaxExpandedBytes = 1 << 30
-	}
-	if o.MaxMembers <= 0 {
-		o.MaxMembers = 10000
-	}
-	if o.MaxDepth <= 0 {
-		o.MaxDepth = 3
-	}
-	if o.MaxFileTime <= 0 {
-		o.MaxFileTime = 5 * time.Minute
-	}
+	o.MaxFileSize = defaults.Positive(o.MaxFileSize, 100<<20)
+	o.MaxExpandedBytes = defaults.Positive(o.MaxExpandedBytes, 1<<30)
+	o.MaxMembers = defaults.Positive(o.MaxMembers, 10000)
+	o.MaxDepth = defaults.Positive(o.MaxDepth, 3)
+	o.MaxFileTime = defaults.Positive(o.MaxFileTime, 5*time.Minute)
 	return o
 }
 

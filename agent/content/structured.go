@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path"
 	"strconv"
 	"strings"
@@ -115,6 +116,19 @@ func (f *fileScan) finish(m Member, mr *meteredReader, agg *pii.Aggregator, err 
 	return nil
 }
 
+// end is finish for the reader of format: a syntax error that no limit
+// caused is reported as syntax describes it, by its position, never by its
+// own text, which may quote the document.
+func (f *fileScan) end(name string, mr *meteredReader, agg *pii.Aggregator, err error, format string, syntax func(error) string) error {
+	what := format
+	if err != nil && mr.limitErr == nil {
+		if s := syntax(err); s != "" {
+			what = s
+		}
+	}
+	return f.finish(Member{Name: name}, mr, agg, err, what)
+}
+
 // safeName returns a column header or JSON key for use in a location, or
 // "" when it itself holds personal data (a header row that is really a
 // data row, a map keyed by email address): locations never carry values.
@@ -159,22 +173,9 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	var header, columns []string
 	var err error
-	for row := 1; ; row++ {
-		var rec []string
-		rec, err = cr.Read()
-		if errors.Is(err, io.EOF) {
-			err = nil
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) && mr.limitErr == nil {
-				// The parse error's own text names the problem, not data.
-				err = fmt.Errorf("csv syntax error at line %d: %w", pe.Line, pe.Err)
-				return f.finish(Member{Name: name}, mr, agg, err, err.Error())
-			}
-			break
-		}
+	row := 0
+	for rec := range tokens(cr.Read, &err) {
+		row++
 		for c, v := range rec {
 			if v == "" {
 				continue
@@ -206,7 +207,14 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 			}
 		}
 	}
-	return f.finish(Member{Name: name}, mr, agg, err, "csv")
+	return f.end(name, mr, agg, err, "csv", func(err error) string {
+		var pe *csv.ParseError
+		if !errors.As(err, &pe) {
+			return ""
+		}
+		// The parse error's own text names the problem, not data.
+		return fmt.Sprintf("csv syntax error at line %d: %v", pe.Line, pe.Err)
+	})
 }
 
 // jsonFrame is one open object or array on the way to a value.
@@ -257,16 +265,7 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 		}
 	}
 	var err error
-	for n := 0; ; n++ {
-		var tok json.Token
-		tok, err = dec.Token()
-		if errors.Is(err, io.EOF) {
-			err = nil
-			break
-		}
-		if err != nil {
-			break
-		}
+	for tok := range tokens(dec.Token, &err) {
 		if len(stack) == 0 {
 			record++
 		}
@@ -297,14 +296,13 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 		}
 		next()
 	}
-	if err != nil {
+	return f.end(name, mr, agg, err, "json", func(err error) string {
 		var se *json.SyntaxError
-		if errors.As(err, &se) && mr.limitErr == nil {
-			err = fmt.Errorf("json syntax error at byte %d", se.Offset)
-			return f.finish(Member{Name: name}, mr, agg, err, err.Error())
+		if !errors.As(err, &se) {
+			return ""
 		}
-	}
-	return f.finish(Member{Name: name}, mr, agg, err, "json")
+		return fmt.Sprintf("json syntax error at byte %d", se.Offset)
+	})
 }
 
 func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, where func() string) {
@@ -369,16 +367,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		})
 	}
 	var err error
-	for {
-		var tok xml.Token
-		tok, err = dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			err = nil
-			break
-		}
-		if err != nil {
-			break
-		}
+	for tok := range tokens(dec.RawToken, &err) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			idx := 1
@@ -408,13 +397,30 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 			return f.finish(Member{Name: name}, mr, agg, err, "xml syntax error: nesting deeper than 256")
 		}
 	}
-	if err != nil {
+	return f.end(name, mr, agg, err, "xml", func(err error) string {
 		var se *xml.SyntaxError
-		if errors.As(err, &se) && mr.limitErr == nil {
-			// The syntax error's message may quote the document.
-			err = fmt.Errorf("xml syntax error at line %d", se.Line)
-			return f.finish(Member{Name: name}, mr, agg, err, err.Error())
+		if !errors.As(err, &se) {
+			return ""
+		}
+		return fmt.Sprintf("xml syntax error at line %d", se.Line)
+	})
+}
+
+// tokens yields a decoder's tokens from next until it fails; the end of
+// the input (io.EOF) leaves *err nil, any other failure is stored there.
+func tokens[T any](next func() (T, error), err *error) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		for {
+			tok, e := next()
+			if e != nil {
+				if !errors.Is(e, io.EOF) {
+					*err = e
+				}
+				return
+			}
+			if !yield(tok) {
+				return
+			}
 		}
 	}
-	return f.finish(Member{Name: name}, mr, agg, err, "xml")
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/safeio"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -431,12 +432,8 @@ func excluded(globs []string, p string) bool {
 
 // withDefaults fills the limits a caller left at zero.
 func (o Options) withDefaults() Options {
-	if o.MaxFileSize <= 0 {
-		o.MaxFileSize = 100 << 20
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = 2
-	}
+	o.MaxFileSize = defaults.Positive(o.MaxFileSize, 100<<20)
+	o.Concurrency = defaults.Positive(o.Concurrency, 2)
 	c := o.content(nil).WithDefaults()
 	o.MaxExpandedBytes, o.MaxMembers, o.MaxDepth, o.MaxFileTime = c.MaxExpandedBytes, c.MaxMembers, c.MaxDepth, c.MaxFileTime
 	return o

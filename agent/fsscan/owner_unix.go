@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/sightline-dev/sightline/agent/hostscan/accounts"
+	"io"
 	"io/fs"
 	"os/user"
 	"strconv"
@@ -32,25 +33,27 @@ func newIDNames(root string) *idNames {
 		return n
 	}
 	n.fixed = true
-	if f, err := os.Open(filepath.Join(root, "etc", "passwd")); err == nil {
-		us, _ := accounts.ParsePasswd("/etc/passwd", f)
-		_ = f.Close()
-		for _, u := range us {
-			if _, dup := n.users[uint32(u.UID)]; !dup && u.UID >= 0 {
-				n.users[uint32(u.UID)] = u.Name
-			}
-		}
-	}
-	if f, err := os.Open(filepath.Join(root, "etc", "group")); err == nil {
-		gs, _ := accounts.ParseGroup("/etc/group", f)
-		_ = f.Close()
-		for _, g := range gs {
-			if _, dup := n.groups[uint32(g.GID)]; !dup && g.GID >= 0 {
-				n.groups[uint32(g.GID)] = g.Name
-			}
-		}
-	}
+	readNames(n.users, root, "passwd", accounts.ParsePasswd, func(u accounts.User) (int, string) { return u.UID, u.Name })
+	readNames(n.groups, root, "group", accounts.ParseGroup, func(g accounts.Group) (int, string) { return g.GID, g.Name })
 	return n
+}
+
+// readNames adds to names the ids and names of root's /etc/file, read by
+// parse: the first entry of an id wins; an unreadable file adds nothing.
+func readNames[E any](names map[uint32]string, root, file string, parse func(string, io.Reader) ([]E, []accounts.Problem), idName func(E) (int, string)) {
+	f, err := os.Open(filepath.Join(root, "etc", file))
+	if err != nil {
+		return
+	}
+	entries, _ := parse("/etc/"+file, f)
+	_ = f.Close()
+	for _, e := range entries {
+		if id, name := idName(e); id >= 0 {
+			if _, dup := names[uint32(id)]; !dup {
+				names[uint32(id)] = name
+			}
+		}
+	}
 }
 
 // owner names a file's owner, falling back to the numeric uid when the
@@ -72,27 +75,39 @@ func (n *idNames) group(info fs.FileInfo) string {
 	return n.groupName(st.Gid)
 }
 
-func (n *idNames) userName(id uint32) string {
-	if name, ok := n.users[id]; ok {
-		return name
+func (n *idNames) userName(id uint32) string { return n.name(n.users, id, lookupUser) }
+
+func (n *idNames) groupName(id uint32) string { return n.name(n.groups, id, lookupGroup) }
+
+func lookupUser(id string) (string, error) {
+	u, err := user.LookupId(id)
+	if err != nil {
+		return "", err
 	}
-	name := strconv.FormatUint(uint64(id), 10)
-	if u, err := user.LookupId(name); err == nil && !n.fixed {
-		name = u.Username
-	}
-	n.users[id] = name
-	return name
+	return u.Username, nil
 }
 
-func (n *idNames) groupName(id uint32) string {
-	if name, ok := n.groups[id]; ok {
+func lookupGroup(id string) (string, error) {
+	g, err := user.LookupGroupId(id)
+	if err != nil {
+		return "", err
+	}
+	return g.Name, nil
+}
+
+// name returns id's name from cache, else looks it up once (unless the
+// names are fixed) and remembers it; an id without a name is its number.
+func (n *idNames) name(cache map[uint32]string, id uint32, lookup func(string) (string, error)) string {
+	if name, ok := cache[id]; ok {
 		return name
 	}
 	name := strconv.FormatUint(uint64(id), 10)
-	if g, err := user.LookupGroupId(name); err == nil && !n.fixed {
-		name = g.Name
+	if !n.fixed {
+		if found, err := lookup(name); err == nil {
+			name = found
+		}
 	}
-	n.groups[id] = name
+	cache[id] = name
 	return name
 }
 

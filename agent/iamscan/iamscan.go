@@ -6,6 +6,7 @@
 package iamscan
 
 import (
+	"cmp"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/awspolicy"
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -148,12 +150,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.KeyAgeDays <= 0 {
-		o.KeyAgeDays = 90
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
+	o.KeyAgeDays = defaults.Positive(o.KeyAgeDays, 90)
 	run := scanrun.Begin(scanrun.Options{Scanner: "iam", Source: wire.SourceIAM, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
 	env, problem, stats := run.Record, run.Problem, run.Stats
 	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
@@ -204,7 +202,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	groupSts := map[string][]statement{}
 	groupAdmin := map[string]string{}
-	collect := func(id *ident, att []types.AttachedPolicy, inline map[string]string) {
+	// identity is a group's, user's or role's ident with the statements of
+	// its attached and inline policies.
+	identity := func(arn, name *string, kind string, att []types.AttachedPolicy, inlineList []types.PolicyDetail) *ident {
+		id := &ident{arn: aws.ToString(arn), name: aws.ToString(name), kind: kind}
+		inline := map[string]string{}
+		for _, pl := range inlineList {
+			inline[aws.ToString(pl.PolicyName)] = aws.ToString(pl.PolicyDocument)
+		}
 		for _, a := range att {
 			arn := aws.ToString(a.PolicyArn)
 			name, sts := managedDoc(arn)
@@ -224,15 +229,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			id.sts = append(id.sts, parseDoc(n, inline[n])...)
 			id.attached = append(id.attached, n+" (inline)")
 		}
+		return id
 	}
 	var ids []*ident
 	for _, g := range groups {
-		id := &ident{arn: aws.ToString(g.Arn), name: aws.ToString(g.GroupName), kind: "group"}
-		in := map[string]string{}
-		for _, pl := range g.GroupPolicyList {
-			in[aws.ToString(pl.PolicyName)] = aws.ToString(pl.PolicyDocument)
-		}
-		collect(id, g.AttachedManagedPolicies, in)
+		id := identity(g.Arn, g.GroupName, "group", g.AttachedManagedPolicies, g.GroupPolicyList)
 		groupSts[id.name] = id.sts
 		if id.admin {
 			groupAdmin[id.name] = "managed policy AdministratorAccess"
@@ -240,12 +241,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		ids = append(ids, id)
 	}
 	for _, u := range users {
-		id := &ident{arn: aws.ToString(u.Arn), name: aws.ToString(u.UserName), kind: "user", groups: u.GroupList}
-		in := map[string]string{}
-		for _, pl := range u.UserPolicyList {
-			in[aws.ToString(pl.PolicyName)] = aws.ToString(pl.PolicyDocument)
-		}
-		collect(id, u.AttachedManagedPolicies, in)
+		id := identity(u.Arn, u.UserName, "user", u.AttachedManagedPolicies, u.UserPolicyList)
+		id.groups = u.GroupList
 		for _, g := range u.GroupList {
 			id.sts = append(id.sts, groupSts[g]...)
 			if why, ok := groupAdmin[g]; ok {
@@ -256,12 +253,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		ids = append(ids, id)
 	}
 	for _, r := range roles {
-		id := &ident{arn: aws.ToString(r.Arn), name: aws.ToString(r.RoleName), kind: "role"}
-		in := map[string]string{}
-		for _, pl := range r.RolePolicyList {
-			in[aws.ToString(pl.PolicyName)] = aws.ToString(pl.PolicyDocument)
-		}
-		collect(id, r.AttachedManagedPolicies, in)
+		id := identity(r.Arn, r.RoleName, "role", r.AttachedManagedPolicies, r.RolePolicyList)
 		id.attrs = map[string]string{"trust": trustSummary(aws.ToString(r.AssumeRolePolicyDocument))}
 		id.trusted = parseTrust(decodeDoc(aws.ToString(r.AssumeRolePolicyDocument)))
 		ids = append(ids, id)

@@ -213,6 +213,20 @@ func tokenizer(env Env) (*pii.Tokenizer, error) {
 	return pii.NewTokenizer(env.TokenKey), nil
 }
 
+// loadState loads scanner name's incremental state when env gives it a
+// path (nil otherwise: a full scan). A damaged state is logged, and the
+// scan starts from an empty one.
+func loadState[S any](env Env, name string, tok *pii.Tokenizer, detectors string, load func(string, *pii.Tokenizer, string) (S, error)) S {
+	var state S
+	if p := env.StatePath(name); p != "" {
+		var err error
+		if state, err = load(p, tok, detectors); err != nil {
+			env.Logger.Warn(err.Error())
+		}
+	}
+	return state
+}
+
 func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 	env = env.withDefaults()
 	tok, err := tokenizer(env)
@@ -224,12 +238,7 @@ func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("fs scan: %w", err)
 	}
-	var state *fsscan.State
-	if p := env.StatePath("fs"); p != "" {
-		if state, err = fsscan.LoadState(p, tok, pii.VersionOf(det)); err != nil {
-			env.Logger.Warn(err.Error())
-		}
-	}
+	state := loadState(env, "fs", tok, pii.VersionOf(det), fsscan.LoadState)
 	return Job{Name: "fs",
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return fsscan.Scan(ctx, fsscan.Options{
@@ -319,12 +328,7 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("s3 scan: %w", err)
 	}
-	var state *s3scan.State
-	if p := env.StatePath("s3"); p != "" {
-		if state, err = s3scan.LoadState(p, tok, pii.VersionOf(det)); err != nil {
-			env.Logger.Warn(err.Error())
-		}
-	}
+	state := loadState(env, "s3", tok, pii.VersionOf(det), s3scan.LoadState)
 	return Job{Name: "s3",
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Prefix: sc.Prefix,

@@ -13,15 +13,14 @@
 package ldapscan
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/url"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -29,6 +28,8 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/capool"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -85,18 +86,14 @@ type entry struct {
 // a scan record. A failed connection or bind is an error whose message
 // says what to fix; a partial read is a partial scan.
 func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.Record, error) {
-	if o.Timeout <= 0 {
-		o.Timeout = 30 * time.Second
-	}
+	o.Timeout = defaults.Positive(o.Timeout, 30*time.Second)
 	if o.PageSize == 0 {
 		o.PageSize = 500
 	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	u, err := url.Parse(o.URL)
 	if err != nil || (u.Scheme != "ldap" && u.Scheme != "ldaps") || u.Host == "" {
 		return nil, fmt.Errorf("ldap scan: --url must be ldap://host[:port] or ldaps://host[:port], not %q", o.URL)
@@ -228,9 +225,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	for dn := range wellKnown {
 		privileged[dn] = true
 	}
-	if o.StaleDays <= 0 {
-		o.StaleDays = 90
-	}
+	o.StaleDays = defaults.Positive(o.StaleDays, 90)
 	staleBefore := o.Now().Add(-time.Duration(o.StaleDays) * 24 * time.Hour)
 	stats := run.Stats
 	dns := make([]string, 0, len(entries))
@@ -343,13 +338,9 @@ func accountName(x *entry) string {
 func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, error) {
 	tc := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: o.SkipVerify} //nolint:gosec // only when asked for
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := capool.Load(o.CAFile, "CA file")
 		if err != nil {
-			return nil, fmt.Errorf("ldap scan: reading CA file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ldap scan: %s holds no PEM certificate", o.CAFile)
+			return nil, fmt.Errorf("ldap scan: %w", err)
 		}
 		tc.RootCAs = pool
 	}

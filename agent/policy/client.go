@@ -28,15 +28,20 @@ type Command struct {
 // Report is what the agent tells the collector about a policy it fetched
 // and the commands it runs.
 type Report struct {
-	Applied        string          `json:"applied,omitempty"`
-	Revisions      string          `json:"revisions,omitempty"`
-	Rejected       string          `json:"rejected,omitempty"`
-	RejectedReason string          `json:"rejected_reason,omitempty"`
-	Conflicts      []string        `json:"conflicts,omitempty"`
-	Commands       []CommandReport `json:"commands,omitempty"`
+	// Applied is the ETag of the policy it now runs ("" when it refused
+	// the one it fetched) and Revisions its revisions.
+	Applied   string `json:"applied,omitempty"`
+	Revisions string `json:"revisions,omitempty"`
+	// Rejected is the ETag of a policy it refused, with the reason.
+	Rejected       string `json:"rejected,omitempty"`
+	RejectedReason string `json:"rejected_reason,omitempty"`
+	// Conflicts are the pinned settings the policy tried to set.
+	Conflicts []string `json:"conflicts,omitempty"`
+	// Commands are state changes of commands.
+	Commands []CommandReport `json:"commands,omitempty"`
 }
 
-// CommandReport is a command's state on the agent.
+// CommandReport is a command's new state on the agent.
 type CommandReport struct {
 	ID      string `json:"id"`
 	Status  string `json:"status"` // running, done, failed

@@ -14,6 +14,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/jobs"
 	"github.com/sightline-dev/sightline/agent/policy"
+	"github.com/sightline-dev/sightline/internal/tick"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -296,14 +297,5 @@ func (p *poller) send(ctx context.Context, rep policy.Report) {
 
 // run polls until ctx is done.
 func (p *poller) run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			p.once(ctx)
-		}
-	}
+	tick.Every(ctx, every, p.once)
 }

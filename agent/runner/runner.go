@@ -13,6 +13,7 @@
 package runner
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,6 +31,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/scanstate"
 	"github.com/sightline-dev/sightline/agent/ship"
 	"github.com/sightline-dev/sightline/agent/spool"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -57,18 +59,14 @@ type Runner struct {
 
 // New returns a Runner.
 func New(o Options) *Runner {
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
 	}
-	if o.StopGrace <= 0 {
-		o.StopGrace = 3 * time.Second
-	}
+	o.StopGrace = defaults.Positive(o.StopGrace, 3*time.Second)
 	return &Runner{o: o}
 }
 

@@ -7,6 +7,7 @@
 package s3scan
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,6 +29,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/awspolicy"
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -92,18 +94,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.SamplePercent <= 0 || o.SamplePercent > 100 {
 		o.SamplePercent = 100
 	}
-	if o.MaxObjects <= 0 {
-		o.MaxObjects = 1000
-	}
-	if o.BytesPerObject <= 0 {
-		o.BytesPerObject = 1 << 20
-	}
+	o.MaxObjects = defaults.Positive(o.MaxObjects, 1000)
+	o.BytesPerObject = defaults.Positive(o.BytesPerObject, 1<<20)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	run := scanrun.Begin(scanrun.Options{Scanner: "s3", Source: wire.SourceS3, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
 	o.State.Begin()
 	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }

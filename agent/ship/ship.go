@@ -8,6 +8,7 @@ package ship
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -23,6 +24,8 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/spool"
 	"github.com/sightline-dev/sightline/agent/transport"
+	"github.com/sightline-dev/sightline/internal/defaults"
+	"github.com/sightline-dev/sightline/internal/tick"
 	"github.com/sightline-dev/sightline/internal/version"
 )
 
@@ -94,37 +97,20 @@ func New(o Options) *Shipper {
 	if o.Client == nil {
 		o.Client = &http.Client{Timeout: 60 * time.Second}
 	}
-	if o.MinBackoff <= 0 {
-		o.MinBackoff = 500 * time.Millisecond
-	}
-	if o.MaxBackoff <= 0 {
-		o.MaxBackoff = time.Minute
-	}
+	o.MinBackoff = defaults.Positive(o.MinBackoff, 500*time.Millisecond)
+	o.MaxBackoff = defaults.Positive(o.MaxBackoff, time.Minute)
 	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = tick.Sleep
 	}
 	if o.Rand == nil {
 		o.Rand = rand.Float64
 	}
 	return &Shipper{o: o}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Stats returns the counters.

@@ -28,6 +28,7 @@ package spool
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -44,6 +45,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // Options configures a Spool. Zero values take the defaults.
@@ -130,21 +133,11 @@ func Open(ctx context.Context, o Options) (*Spool, error) {
 	if o.Dir == "" {
 		return nil, errors.New("spool: no directory given; set the agent's data_dir")
 	}
-	if o.MaxBytes <= 0 {
-		o.MaxBytes = 256 << 20
-	}
-	if o.SegmentBytes <= 0 {
-		o.SegmentBytes = 1 << 20
-	}
-	if o.SegmentRecords <= 0 {
-		o.SegmentRecords = 5000
-	}
-	if o.FlushInterval <= 0 {
-		o.FlushInterval = 2 * time.Second
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.MaxBytes = defaults.Positive(o.MaxBytes, 256<<20)
+	o.SegmentBytes = defaults.Positive(o.SegmentBytes, 1<<20)
+	o.SegmentRecords = defaults.Positive(o.SegmentRecords, 5000)
+	o.FlushInterval = defaults.Positive(o.FlushInterval, 2*time.Second)
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -17,9 +17,11 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/capool"
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // ErrPinMismatch is returned (wrapped) by requests whose collector chain
@@ -110,9 +112,7 @@ func New(o Options) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Timeout <= 0 {
-		o.Timeout = 60 * time.Second
-	}
+	o.Timeout = defaults.Positive(o.Timeout, 60*time.Second)
 	if o.Pin != "" && u.Scheme != "https" {
 		// The agent enrolled over TLS: falling back to clear text now is a
 		// downgrade nobody asked for.
@@ -149,16 +149,13 @@ func TLSConfig(o Options) (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
 	switch {
 	case o.CAFile != "":
-		pem, err := os.ReadFile(o.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("reading ca_file: %w", err)
-		}
-		if cfg.RootCAs, err = pool(pem); err != nil {
-			return nil, fmt.Errorf("ca_file %s: %w", o.CAFile, err)
+		var err error
+		if cfg.RootCAs, err = capool.Load(o.CAFile, "ca_file"); err != nil {
+			return nil, err
 		}
 	case len(o.CAPEM) > 0:
 		var err error
-		if cfg.RootCAs, err = pool(o.CAPEM); err != nil {
+		if cfg.RootCAs, err = capool.Parse(o.CAPEM); err != nil {
 			return nil, fmt.Errorf("the CA recorded at enrollment (credentials.json ca_pem): %w; re-enroll the agent", err)
 		}
 	}
@@ -199,12 +196,4 @@ func TLSConfig(o Options) (*tls.Config, error) {
 		}
 	}
 	return cfg, nil
-}
-
-func pool(pem []byte) (*x509.CertPool, error) {
-	p := x509.NewCertPool()
-	if !p.AppendCertsFromPEM(pem) {
-		return nil, errors.New("no PEM certificate in it")
-	}
-	return p, nil
 }

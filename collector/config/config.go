@@ -4,13 +4,12 @@ package config
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"fmt"
-	"os"
 	"strconv"
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/capool"
 	"github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/gctune"
 )
@@ -268,15 +267,9 @@ func (ch ClickHouse) clientTLS() (*tls.Config, error) {
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: ch.ServerName}
 	if ch.CAFile != "" {
-		pem, err := os.ReadFile(ch.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("clickhouse.ca_file: %w", err)
-		}
-		// Only this file's CAs: a private CA should not be widened to every
-		// public one.
-		tc.RootCAs = x509.NewCertPool()
-		if !tc.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("clickhouse.ca_file: %s holds no PEM certificate (want the CA that signed ClickHouse's certificate)", ch.CAFile)
+		var err error
+		if tc.RootCAs, err = capool.Load(ch.CAFile, "clickhouse.ca_file"); err != nil {
+			return nil, fmt.Errorf("%w (want the CA that signed ClickHouse's certificate)", err)
 		}
 	}
 	return tc, nil

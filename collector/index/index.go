@@ -12,6 +12,7 @@
 package index
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"fmt"
@@ -22,6 +23,8 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/defaults"
+	"github.com/sightline-dev/sightline/internal/tick"
 )
 
 // Store is what the indexer needs of the store.
@@ -89,12 +92,8 @@ type build struct {
 
 // New returns an Indexer.
 func New(o Options) *Indexer {
-	if o.Interval <= 0 {
-		o.Interval = 30 * time.Second
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Interval = defaults.Positive(o.Interval, 30*time.Second)
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -157,25 +156,18 @@ func (x *Indexer) Build(ctx context.Context) error { return x.wait(ctx, x.start(
 // Run rebuilds in the background whenever writes are not covered, until
 // ctx ends.
 func (x *Indexer) Run(ctx context.Context) {
-	t := time.NewTicker(x.o.Interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	tick.Every(ctx, x.o.Interval, func(ctx context.Context) {
 		st, err := x.o.Store.IndexState(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				x.o.Logger.Warn("read index: cannot read its state; retrying", "err", err)
 			}
-			continue
+			return
 		}
 		if !st.Fresh() {
 			_ = x.wait(ctx, x.start())
 		}
-	}
+	})
 }
 
 // start begins a build unless one is running, and returns the one running.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/tick"
 )
 
 // A rotation rewrites every stored token, so no collector may ingest or
@@ -106,18 +107,11 @@ func (l *Lease) renew(ctx context.Context) error {
 
 func (l *Lease) run(ctx context.Context) {
 	defer close(l.done)
-	t := time.NewTicker(l.o.TTL / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := l.renew(ctx); err != nil && ctx.Err() == nil {
-				l.o.Logger.Warn("renewing the collector lease failed; a key rotation may not see this collector", "err", err)
-			}
+	tick.Every(ctx, l.o.TTL/3, func(ctx context.Context) {
+		if err := l.renew(ctx); err != nil && ctx.Err() == nil {
+			l.o.Logger.Warn("renewing the collector lease failed; a key rotation may not see this collector", "err", err)
 		}
-	}
+	})
 }
 
 // stopRenewing ends the renewal loop without withdrawing the lease.

@@ -357,28 +357,13 @@ const (
 	StatusFailed  = "failed"
 )
 
-// Report is what an agent tells the collector after a fetch.
-type Report struct {
-	// Applied is the ETag of the policy it now runs ("" when it refused
-	// the one it fetched) and Revisions its revisions.
-	Applied   string `json:"applied"`
-	Revisions string `json:"revisions"`
-	// Rejected is the ETag of a policy it refused, with the reason.
-	Rejected       string `json:"rejected"`
-	RejectedReason string `json:"rejected_reason"`
-	// Conflicts are the pinned settings the policy tried to set.
-	Conflicts []string `json:"conflicts"`
-	// Commands are state changes of commands.
-	Commands []CommandReport `json:"commands"`
-}
-
-// CommandReport is a command's new state on the agent.
-type CommandReport struct {
-	ID      string `json:"id"`
-	Status  string `json:"status"`
-	ScanID  string `json:"scan_id"`
-	Message string `json:"message"`
-}
+// Report is what an agent tells the collector after a fetch, and
+// CommandReport a command's new state on it: the agent's own message
+// types, so the two ends cannot drift apart.
+type (
+	Report        = agentpolicy.Report
+	CommandReport = agentpolicy.CommandReport
+)
 
 // Record stores an agent's report. Commands it names must be its own.
 func (s *Service) Record(ctx context.Context, agentID string, r Report) error {

@@ -14,9 +14,10 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/capool"
 )
 
 // Config names the PEM files. CertFile and KeyFile are required;
@@ -80,13 +81,9 @@ func load(c Config) (*material, error) {
 		m.notAfter = cert.Leaf.NotAfter
 	}
 	if c.ClientCAFile != "" {
-		pem, err := os.ReadFile(c.ClientCAFile)
+		pool, err := capool.Load(c.ClientCAFile, "client_ca_file")
 		if err != nil {
-			return nil, fmt.Errorf("tls: reading client_ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("tls: client_ca_file %s holds no PEM certificate", c.ClientCAFile)
+			return nil, fmt.Errorf("tls: %w", err)
 		}
 		m.clientCAs = pool
 	}

@@ -25,6 +25,7 @@ import (
 	_ "github.com/goreleaser/nfpm/v2/deb" // registers the deb packager
 	_ "github.com/goreleaser/nfpm/v2/rpm" // registers the rpm packager
 
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/version"
 )
 
@@ -43,7 +44,7 @@ type Options struct {
 }
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	log := sharedconfig.Logger("info", os.Stderr)
 	if err := run(context.Background(), os.Args[1:], os.Stdout, log); err != nil {
 		fmt.Fprintln(os.Stderr, "package:", err)
 		os.Exit(1)

@@ -7,6 +7,8 @@ package extract
 import (
 	"errors"
 	"io"
+
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // Segment is one piece of a document's text.
@@ -30,12 +32,8 @@ type Limits struct {
 }
 
 func (l Limits) withDefaults() Limits {
-	if l.MaxBytes <= 0 {
-		l.MaxBytes = 256 << 20
-	}
-	if l.MaxParts <= 0 {
-		l.MaxParts = 10000
-	}
+	l.MaxBytes = defaults.Positive(l.MaxBytes, 256<<20)
+	l.MaxParts = defaults.Positive(l.MaxParts, 10000)
 	return l
 }
 

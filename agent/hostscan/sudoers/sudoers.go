@@ -12,6 +12,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/safeio"
 )
 
@@ -123,9 +124,7 @@ var errTooLong = errors.New("logical line longer than 64 KiB")
 // Parse reads the policy at path (as seen on the host) under o.Root,
 // following includes. Only an unreadable top-level file is an error.
 func Parse(path string, o Options) (*Policy, error) {
-	if o.MaxIncludeDepth <= 0 {
-		o.MaxIncludeDepth = 8
-	}
+	o.MaxIncludeDepth = defaults.Positive(o.MaxIncludeDepth, 8)
 	if o.Files == nil {
 		root, err := safeio.OpenRoot(o.Root)
 		if err != nil {

@@ -15,6 +15,9 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
+	"github.com/sightline-dev/sightline/internal/defaults"
+	"github.com/sightline-dev/sightline/internal/tick"
 )
 
 // Options configure one load run. Zero values take the defaults.
@@ -38,35 +41,23 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Agents <= 0 {
-		o.Agents = 200
-	}
-	if o.Duration <= 0 {
-		o.Duration = 3 * time.Minute
-	}
+	o.Agents = defaults.Positive(o.Agents, 200)
+	o.Duration = defaults.Positive(o.Duration, 3*time.Minute)
 	switch {
 	case o.Readers == 0:
 		o.Readers = 4
 	case o.Readers < 0: // no API clients: ingest alone
 		o.Readers = 0
 	}
-	if o.SpoolBytes <= 0 {
-		o.SpoolBytes = 2 << 20
-	}
-	if o.FilesPerScan <= 0 {
-		o.FilesPerScan = 40
-	}
-	if o.DrainTimeout <= 0 {
-		o.DrainTimeout = 10 * time.Minute
-	}
-	if o.Sample <= 0 {
-		o.Sample = 5 * time.Second
-	}
+	o.SpoolBytes = defaults.Positive(o.SpoolBytes, 2<<20)
+	o.FilesPerScan = defaults.Positive(o.FilesPerScan, 40)
+	o.DrainTimeout = defaults.Positive(o.DrainTimeout, 10*time.Minute)
+	o.Sample = defaults.Positive(o.Sample, 5*time.Second)
 	if o.Database == "" {
 		o.Database = fmt.Sprintf("sl_bench_load_%d", time.Now().UnixNano())
 	}
 	if o.Logger == nil {
-		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		o.Logger = sharedconfig.Logger("info", os.Stderr)
 	}
 }
 
@@ -160,7 +151,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("creating the agents' log: %w", err)
 	}
 	defer agentLogf.Close()
-	agentLog := slog.New(slog.NewTextHandler(agentLogf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	agentLog := sharedconfig.Logger("warn", agentLogf)
 	log.Info("enrolling agents", "agents", o.Agents)
 	agents, err := enrollAll(ctx, o.Agents, agentOptions{Base: col.base, Secret: secret, Client: col.client,
 		Dir: filepath.Join(o.WorkDir, "agents"), SpoolBytes: o.SpoolBytes, FilesPerScan: o.FilesPerScan, Logger: agentLog})
@@ -216,7 +207,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	rep.MinRate = -1
 	end := t0.Add(o.Duration)
 	for now := time.Now(); now.Before(end); now = time.Now() {
-		if err := sleepCtx(ctx, min(o.Sample, end.Sub(now))); err != nil {
+		if err := tick.Sleep(ctx, min(o.Sample, end.Sub(now))); err != nil {
 			return nil, err
 		}
 		m, err := scrape(ctx, col.client, col.base)
@@ -277,7 +268,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			log.Warn("spools did not drain in time", "agents_with_records_left", left, "timeout", o.DrainTimeout)
 			break
 		}
-		if err := sleepCtx(ctx, 200*time.Millisecond); err != nil {
+		if err := tick.Sleep(ctx, 200*time.Millisecond); err != nil {
 			return nil, err
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,9 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/capool"
+	"github.com/sightline-dev/sightline/internal/tick"
 )
 
 // collector is a running sightline-collector process started by the bench.
@@ -49,13 +51,9 @@ func startCollector(ctx context.Context, o collectorOptions) (*collector, error)
 	scheme := "http"
 	tr := &http.Transport{MaxIdleConns: o.Conns, MaxIdleConnsPerHost: o.Conns, IdleConnTimeout: time.Minute}
 	if o.CAFile != "" {
-		pem, err := os.ReadFile(o.CAFile)
+		pool, err := capool.Load(o.CAFile, "-ca-file")
 		if err != nil {
-			return nil, fmt.Errorf("reading the collector's CA (-ca-file): %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("-ca-file %s holds no PEM certificate", o.CAFile)
+			return nil, err
 		}
 		scheme = "https"
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
@@ -133,7 +131,7 @@ func (c *collector) waitReady(ctx context.Context) error {
 				return nil
 			}
 		}
-		if err := sleepCtx(ctx, 100*time.Millisecond); err != nil {
+		if err := tick.Sleep(ctx, 100*time.Millisecond); err != nil {
 			return err
 		}
 	}
@@ -197,17 +195,6 @@ func freePort() (int, error) {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // logErrors counts the collector log's error lines and returns the first

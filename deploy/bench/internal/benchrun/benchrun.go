@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
@@ -19,19 +18,14 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/cli"
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 )
 
 // Main runs fn with a context that ends on Ctrl-C or SIGTERM and exits 1
-// with "name: error" on stderr when it fails.
-func Main(name string, fn func(ctx context.Context) error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := fn(ctx)
-	stop()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-		os.Exit(1)
-	}
-}
+// with "name: error" on stderr when it fails, as every command does
+// (cli.Main).
+func Main(name string, fn func(ctx context.Context) error) { cli.Main(name, fn) }
 
 // Required exits 2 with the usage when a flag that has no sensible default
 // was not given.
@@ -50,7 +44,7 @@ func Required(names ...string) {
 // Logger is the benchmarks' logger: warnings and errors only, on stderr,
 // so the figures on stdout stay readable.
 func Logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return sharedconfig.Logger("warn", os.Stderr)
 }
 
 // OpenStore opens the collector's store on database db at addr and
