@@ -97,6 +97,7 @@ for i in 0 1 2 3; do
   inter=${ports[$((2 + 3 * i))]}
   http=${ports[$((3 + 3 * i))]}
   shard=0${node:1:1}
+  mkdir -p "$dir/$node" # for start.err, before clickhouse-start.sh makes the rest
   addrs+=("127.0.0.1:$tcp")
   extra="$remote
   <zookeeper><node><host>127.0.0.1</host><port>$zk_port</port></node><session_timeout_ms>4000</session_timeout_ms></zookeeper>
