@@ -289,6 +289,10 @@ func (x *Indexer) build(ctx context.Context) error {
 	}
 	x.o.Logger.Info("read index built", "findings", b.Findings, "assets", b.Assets,
 		"took", time.Since(b.Started).Round(time.Millisecond))
+	if b.Unreplicated > 0 {
+		x.o.Logger.Warn("read index: built without rows a replica that is down holds alone; it is rebuilt once they are replicated",
+			"parts", b.Unreplicated)
+	}
 	return nil
 }
 

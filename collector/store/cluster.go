@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // Cluster mode (Options.Cluster, clickhouse.cluster in collector.yaml).
@@ -417,21 +418,36 @@ func (s *Store) optimizeFinal(ctx context.Context, table string) error {
 	return s.execPerShard(ctx, s.sql("OPTIMIZE TABLE {db}."+table+"_local FINAL"))
 }
 
-// execPerShard runs a statement on one live replica of each shard of the
-// cluster (system.clusters), for the ALTERs 18.16 cannot run ON CLUSTER;
-// the replica's table replicates it to the others of its shard.
-func (s *Store) execPerShard(ctx context.Context, st string) error {
-	var nodes []struct {
-		Shard   uint32 `ch:"shard_num"`
-		Address string `ch:"host_address"`
-		Port    uint16 `ch:"port"`
-	}
+// clusterNode is one replica of the cluster as system.clusters lists it.
+type clusterNode struct {
+	Shard   uint32 `ch:"shard_num"`
+	Address string `ch:"host_address"`
+	Port    uint16 `ch:"port"`
+}
+
+func (n clusterNode) addr() string { return fmt.Sprintf("%s:%d", n.Address, n.Port) }
+
+// clusterNodes lists the cluster's replicas by shard, then in the order
+// load_balancing = in_order tries them.
+func (s *Store) clusterNodes(ctx context.Context) ([]clusterNode, error) {
+	var nodes []clusterNode
 	if err := s.conn.Select(ctx, &nodes, `SELECT shard_num, host_address, port FROM system.clusters
 		WHERE cluster = ? ORDER BY shard_num, replica_num`, s.cluster.cluster); err != nil {
-		return fmt.Errorf("listing the nodes of cluster %s: %w", s.cluster.cluster, err)
+		return nil, fmt.Errorf("listing the nodes of cluster %s: %w", s.cluster.cluster, err)
 	}
 	if len(nodes) == 0 {
-		return fmt.Errorf("cluster %s is not in system.clusters of ClickHouse at %s: check clickhouse.cluster and the server's remote_servers", s.cluster.cluster, s.o.Addr)
+		return nil, fmt.Errorf("cluster %s is not in system.clusters of ClickHouse at %s: check clickhouse.cluster and the server's remote_servers", s.cluster.cluster, s.o.Addr)
+	}
+	return nodes, nil
+}
+
+// onePerShard calls fn on the first replica of each shard that answers
+// (fn's error says whether it did: IsUnavailable means try the next), the
+// replica a query with load_balancing = in_order reads.
+func (s *Store) onePerShard(ctx context.Context, fn func(ctx context.Context, c driver.Conn) error) error {
+	nodes, err := s.clusterNodes(ctx)
+	if err != nil {
+		return err
 	}
 	done := map[uint32]bool{}
 	errs := map[uint32]error{}
@@ -439,27 +455,60 @@ func (s *Store) execPerShard(ctx context.Context, st string) error {
 		if done[n.Shard] {
 			continue
 		}
-		err := s.execAt(ctx, fmt.Sprintf("%s:%d", n.Address, n.Port), st)
+		err := s.atNode(ctx, n.addr(), fn)
 		if err == nil {
 			done[n.Shard] = true
 			continue
 		}
 		if !IsUnavailable(err) {
-			return fmt.Errorf("on %s:%d (shard %d): %w", n.Address, n.Port, n.Shard, err)
+			return fmt.Errorf("on %s (shard %d): %w", n.addr(), n.Shard, err)
 		}
 		errs[n.Shard] = err
 	}
 	for shard, err := range errs {
 		if !done[shard] {
-			return fmt.Errorf("no replica of shard %d could run it: %w", shard, err)
+			return fmt.Errorf("no replica of shard %d answered: %w", shard, err)
 		}
 	}
 	return nil
 }
 
-// execAt runs one statement on the node at addr with this store's
-// credentials and TLS.
-func (s *Store) execAt(ctx context.Context, addr, st string) error {
+// execPerShard runs a statement on one live replica of each shard of the
+// cluster (system.clusters), for the ALTERs 18.16 cannot run ON CLUSTER;
+// the replica's table replicates it to the others of its shard.
+func (s *Store) execPerShard(ctx context.Context, st string) error {
+	return s.onePerShard(ctx, func(ctx context.Context, c driver.Conn) error { return c.Exec(ctx, st) })
+}
+
+// unreplicatedParts counts the parts of this database that the replicas
+// reads go to (the first live one of each shard) know of but do not hold
+// yet: parts another replica stored and this one has still to fetch. A
+// read sees none of their rows. Normally 0, since the collectors write to
+// the replica they read; after a fail-over it counts what only the
+// replica that is down holds, until it is back and they are fetched. 0 on
+// one node.
+func (s *Store) unreplicatedParts(ctx context.Context) (uint64, error) {
+	if s.cluster == nil {
+		return 0, nil
+	}
+	var total uint64
+	err := s.onePerShard(ctx, func(ctx context.Context, c driver.Conn) error {
+		var n uint64
+		if err := c.QueryRow(ctx, `SELECT toUInt64(sum(inserts_in_queue)) FROM system.replicas WHERE database = ?`, s.o.Database).Scan(&n); err != nil {
+			return err
+		}
+		total += n
+		return nil
+	})
+	if err != nil {
+		return 0, s.wrap("reading the replicas' queues", err)
+	}
+	return total, nil
+}
+
+// atNode calls fn with a connection to the node at addr, with this
+// store's credentials and TLS.
+func (s *Store) atNode(ctx context.Context, addr string, fn func(ctx context.Context, c driver.Conn) error) error {
 	c, err := clickhouse.Open(&clickhouse.Options{
 		Protocol:    clickhouse.Native,
 		Addr:        []string{addr},
@@ -472,7 +521,7 @@ func (s *Store) execAt(ctx context.Context, addr, st string) error {
 		return err
 	}
 	defer c.Close()
-	return c.Exec(ctx, st)
+	return fn(ctx, c)
 }
 
 func (r *clusterRewriter) rewriteMigrations(migs []migration) (map[uint32][]clusterStmt, error) {

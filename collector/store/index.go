@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -33,10 +34,25 @@ type IndexState struct {
 	Watermark uint64    // the newest write mark that build covers
 	BuiltAt   time.Time // when it was committed
 	LastWrite uint64    // the newest write mark of any collector
+	// Behind (cluster mode): the newest build could not read rows that a
+	// replica then down held, and they are readable now; it is rebuilt.
+	Behind bool
 }
 
 // Fresh reports whether the newest build covers every write.
-func (st IndexState) Fresh() bool { return st.Gen != 0 && st.Watermark >= st.LastWrite }
+func (st IndexState) Fresh() bool {
+	return st.Gen != 0 && st.Watermark >= st.LastWrite && !st.Behind
+}
+
+// incompleteKey is the setting naming the newest build that missed rows
+// still to be replicated (cluster mode), "0" when it missed none.
+const incompleteKey = "index_incomplete_gen"
+
+// replicationWait is how long a build waits for the replicas it reads to
+// fetch what they lack before it builds from what they hold. Only after a
+// fail-over do they lack anything (the collectors write to the replica
+// they read), and then it is what the replica that is down held alone.
+const replicationWait = 2 * time.Second
 
 // IndexState reads the newest build and the newest write mark in one query.
 func (s *Store) IndexState(ctx context.Context) (IndexState, error) {
@@ -56,7 +72,34 @@ func (s *Store) IndexState(ctx context.Context) (IndexState, error) {
 		return IndexState{}, nil
 	}
 	r := rows[0]
-	return IndexState{Gen: r.Gen, Watermark: r.WM, BuiltAt: r.At.UTC(), LastWrite: r.Last}, nil
+	st := IndexState{Gen: r.Gen, Watermark: r.WM, BuiltAt: r.At.UTC(), LastWrite: r.Last}
+	if s.cluster != nil && st.Gen != 0 {
+		behind, err := s.buildBehind(ctx, st.Gen)
+		if err != nil {
+			return IndexState{}, err
+		}
+		st.Behind = behind
+	}
+	return st, nil
+}
+
+// buildBehind reports whether build gen missed rows that were still to be
+// replicated when it read, and that the replicas it reads now hold.
+func (s *Store) buildBehind(ctx context.Context, gen uint64) (bool, error) {
+	v, err := s.GetSetting(ctx, incompleteKey)
+	if errors.Is(err, ErrNotFound) || (err == nil && v != strconv.FormatUint(gen, 10)) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	n, err := s.unreplicatedParts(ctx)
+	if err != nil {
+		// A replica that answers nothing now: the build stays as it is
+		// until the cluster can say.
+		return false, nil
+	}
+	return n == 0, nil
 }
 
 // markWrite records that this process has just stored scan data, so the
@@ -71,6 +114,10 @@ type IndexBuild struct {
 	Gen, Watermark   uint64
 	Started          time.Time
 	Findings, Assets uint64
+	// Unreplicated (cluster mode) counts the parts the build could not
+	// read: stored on a replica that is down, not yet fetched by the one
+	// read. The build is redone once they are readable.
+	Unreplicated uint64
 	// Jurisdiction places a host (the collector's rules); the build
 	// resolves it once per host and stores it (idx_hosts, and in every
 	// asset's and system's jurisdiction). Nil: hosts have none.
@@ -90,7 +137,31 @@ func (s *Store) BeginIndex(ctx context.Context) (IndexBuild, error) {
 	if len(rows) == 1 {
 		b.Watermark = rows[0].Last
 	}
+	if s.cluster != nil {
+		n, err := s.awaitReplication(ctx)
+		if err != nil {
+			return IndexBuild{}, err
+		}
+		b.Unreplicated = n
+	}
 	return b, nil
+}
+
+// awaitReplication waits up to replicationWait for the replicas reads go
+// to to hold every part they know of, and returns how many they still lack.
+func (s *Store) awaitReplication(ctx context.Context) (uint64, error) {
+	deadline := time.Now().Add(replicationWait)
+	for {
+		n, err := s.unreplicatedParts(ctx)
+		if err != nil || n == 0 || time.Now().After(deadline) {
+			return n, err
+		}
+		select {
+		case <-ctx.Done():
+			return n, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // stagedColumns are the columns of idx_assets_stage the build fills
@@ -300,6 +371,15 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 	})
 	if err != nil {
 		return err
+	}
+	if s.cluster != nil {
+		inc := "0"
+		if b.Unreplicated > 0 {
+			inc = strconv.FormatUint(b.Gen, 10)
+		}
+		if err := s.PutSetting(ctx, incompleteKey, inc); err != nil {
+			return err
+		}
 	}
 	var keep []struct {
 		G uint64 `ch:"g"`

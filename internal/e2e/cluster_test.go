@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/testpki"
@@ -212,18 +213,52 @@ func TestClusterSameAnswersAndFailover(t *testing.T) {
 	b.answers()
 	t.Logf("figures: 7 reads of a fresh index: one node %s, cluster %s",
 		t1.Sub(t0).Round(time.Millisecond), time.Since(t1).Round(time.Millisecond))
+	// A replica of shard 2 takes a batch its peer does not fetch (fetches
+	// stopped on both), then dies during the next ingest, which fails
+	// over to the peer.
+	shard2 := map[string]string{"s2r1": addrs[2], "s2r2": addrs[3]}
+	for _, ad := range shard2 {
+		system(t, ad, "SYSTEM STOP FETCHES")
+	}
+	b.ingestFiles(tokCluster, "scan-1b", 300, 2000)
+	rows := map[string]uint64{}
+	for node, ad := range shard2 {
+		rows[node] = countAt(t, ad, "SELECT count() FROM "+a.database+".assets_local")
+	}
+	victimNode, peer := "s2r1", "s2r2"
+	if rows["s2r2"] > rows["s2r1"] {
+		victimNode, peer = peer, victimNode
+	}
+	require.Greater(t, rows[victimNode], rows[peer], "one replica of shard 2 took the batch: %v", rows)
 	killed := make(chan error, 1)
+	// Whatever happens next, the next suite finds the cluster whole.
+	t.Cleanup(func() { restartCluster(t, dir) })
 	go func() {
 		time.Sleep(150 * time.Millisecond)
-		killed <- killNode(dir, "s2r1")
+		killed <- killNode(dir, victimNode)
 	}()
-	b.ingestFiles(tokCluster, "scan-1b", 300, 3000)
+	b.ingestFiles(tokCluster, "scan-1c", 2300, 1000)
 	require.NoError(t, <-killed)
-	single.ingestFiles(tokSingle, "scan-1b", 300, 3000)
-	// Nothing was lost while it was down, and nothing when it is back.
-	require.Equal(t, single.answers(), b.answers(), "a replica down: the cluster answers as one node")
+	system(t, shard2[peer], "SYSTEM START FETCHES")
+	single.ingestFiles(tokSingle, "scan-1b", 300, 2000)
+	single.ingestFiles(tokSingle, "scan-1c", 2300, 1000)
+	// While it is down the cluster takes every batch and answers, but the
+	// rows only s2r1 held are unreadable: the build says it missed them.
+	want = single.answers()
+	require.NotEqual(t, want, b.answers(), "a replica down: what it alone held cannot be read")
+	inc := b.scalarString("SELECT value FROM " + a.database + ".settings FINAL WHERE key = 'index_incomplete_gen'")
+	require.NotEqual(t, "0", inc, "a replica down: the build records that it missed rows")
+	// Back: nothing acknowledged was lost, and the index catches up.
 	restartCluster(t, dir)
-	require.Equal(t, single.answers(), a.answers(), "the same answers as one node")
+	start := time.Now()
+	var got map[string]string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		if got = a.answers(); assert.ObjectsAreEqual(want, got) {
+			break
+		}
+	}
+	require.True(t, assert.ObjectsAreEqual(want, got), "the replica back: the cluster answers as one node (first difference: %s)", firstDiff(want, got))
+	t.Logf("the replica back: same answers as one node after %s", time.Since(start).Round(time.Millisecond))
 
 	// The collector holding the build lease dies; the other takes over
 	// once the lease has expired (30s).
@@ -236,7 +271,7 @@ func TestClusterSameAnswersAndFailover(t *testing.T) {
 	victim.coll.kill9(t)
 	single.ingestFiles(tokSingle, "scan-2", 3300, 100)
 	survivor.ingestFiles(tokCluster, "scan-2", 3300, 100)
-	start := time.Now()
+	start = time.Now()
 	require.Equal(t, single.answers(), survivor.answers(), "the survivor builds after the lease expires")
 	t.Logf("take-over answered after %s", time.Since(start).Round(time.Millisecond))
 	holder = survivor.scalarString("SELECT value FROM " + a.database + ".settings FINAL WHERE key = 'exclusive_lease:index_build'")
@@ -250,4 +285,46 @@ func (s *stack) scalarString(q string) string {
 	var v string
 	require.NoError(s.t, conn.QueryRow(context.Background(), q).Scan(&v))
 	return v
+}
+
+// countAt reads a count on one node of the cluster.
+func countAt(t *testing.T, addr, q string) uint64 {
+	t.Helper()
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}})
+	require.NoError(t, err)
+	defer conn.Close()
+	var n uint64
+	require.NoError(t, conn.QueryRow(context.Background(), q).Scan(&n), q)
+	return n
+}
+
+// system runs a statement on one node of the cluster.
+func system(t *testing.T, addr, q string) {
+	t.Helper()
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{addr}})
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Exec(context.Background(), q), q)
+}
+
+// firstDiff names the first path whose answers differ, with both answers
+// cut short (testify's own diff of the whole map is too long to print).
+func firstDiff(want, got map[string]string) string {
+	paths := make([]string, 0, len(want))
+	for p := range want {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	short := func(s string) string {
+		if len(s) > 400 {
+			return s[:400] + "…"
+		}
+		return s
+	}
+	for _, p := range paths {
+		if want[p] != got[p] {
+			return fmt.Sprintf("%s: want %s, got %s", p, short(want[p]), short(got[p]))
+		}
+	}
+	return "none"
 }
