@@ -12,6 +12,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/detectors"
+	"github.com/sightline-dev/sightline/collector/dsr"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
@@ -118,14 +119,15 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	store.ErrNotFound                404 not_found
 //	auth.ErrUnknownToken             404 not_found
 //	auth.ErrAmbiguousID, ErrNameTaken,
-//	policy.ErrExists, detectors.ErrExists 409 conflict
+//	policy.ErrExists, detectors.ErrExists,
+//	dsr.ErrConflict                  409 conflict
 //	http.MaxBytesError, errDecodedTooLarge,
 //	admission.RatioError, ErrTooLarge 413 too_large
 //	admission.RateError              429 too_many_requests (Retry-After)
 //	wire.LineError                   400 invalid_record
 //	store.ErrBadFilter, fleet.ErrBadFilter, auth.ErrInvalidRequest,
 //	review.ErrInvalid, risk.ErrInvalid, policy.ErrInvalid, incident.ErrEmptyScope,
-//	detectors.ErrInvalid, triage.ErrInvalid,
+//	detectors.ErrInvalid, triage.ErrInvalid, dsr.ErrInvalid,
 //	incident.ErrTooMany, subjects.InvalidError,
 //	identity.ErrBadRequest, identity.ErrUnknownAgent 400 bad_request
 //	admission.ErrBusy, ingest.ErrBusy 503 busy (Retry-After)
@@ -149,6 +151,7 @@ func errorRules() errorTable {
 		{match: is(auth.ErrNameTaken), kind: kindConflict},
 		{match: is(policy.ErrExists), kind: kindConflict},
 		{match: is(detectors.ErrExists), kind: kindConflict},
+		{match: is(dsr.ErrConflict), kind: kindConflict},
 		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: func(err error) string {
 			var mbe *http.MaxBytesError
 			errors.As(err, &mbe)
@@ -181,6 +184,7 @@ func errorRules() errorTable {
 		{match: is(policy.ErrInvalid), kind: kindBadRequest},
 		{match: is(detectors.ErrInvalid), kind: kindBadRequest},
 		{match: is(triage.ErrInvalid), kind: kindBadRequest},
+		{match: is(dsr.ErrInvalid), kind: kindBadRequest},
 		{match: is(incident.ErrEmptyScope), kind: kindBadRequest},
 		{match: is(incident.ErrTooMany), kind: kindBadRequest},
 		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: func(err error) string {

@@ -22,6 +22,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/detectors"
+	"github.com/sightline-dev/sightline/collector/dsr"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/index"
@@ -93,6 +94,9 @@ type Options struct {
 	// finding triage (default: over Store).
 	Detectors *detectors.Service
 	Triage    *triage.Service
+	// DSR runs data-subject request cases (default: over Store, with
+	// Fleet's keys).
+	DSR *dsr.Service
 }
 
 // Server is the collector's HTTP handler.
@@ -130,6 +134,11 @@ func New(o Options) *Server {
 	if o.Triage == nil {
 		if ts, ok := o.Store.(triage.Store); ok && o.Fleet != nil {
 			o.Triage = triage.New(ts, func() triage.Hasher { return o.Fleet.Keys() }, o.Now)
+		}
+	}
+	if o.DSR == nil {
+		if ds, ok := o.Store.(dsr.Store); ok && o.Fleet != nil {
+			o.DSR = dsr.New(dsr.Options{Store: ds, Keys: func() dsr.Hasher { return o.Fleet.Keys() }, Now: o.Now})
 		}
 	}
 	if o.Policy == nil {
@@ -241,6 +250,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.POST("/commands/scan", s.audit, s.requireRole(auth.RoleAdmin, auth.RoleSecurity), h(s.scanNow))
 	v1.GET("/agent/policy", h(s.agentPolicy))
 	s.tuningRoutes(v1)
+	s.dsrRoutes(v1)
 	v1.POST("/agent/policy/status", h(s.agentPolicyStatus))
 }
 

@@ -117,47 +117,91 @@ func Search(ctx context.Context, st Store, keys Hasher, ids []Identifier) ([]Mat
 // Result.Invalid and the others are searched. Only when none is valid is
 // there nothing to search: that is an *InvalidError.
 func SearchAll(ctx context.Context, st Store, keys Hasher, ids []Identifier) (Result, error) {
-	if len(ids) == 0 || len(ids) > MaxIdentifiers {
-		return Result{}, fmt.Errorf("give between 1 and %d identifiers", MaxIdentifiers)
-	}
-	byToken := map[string][]int{}
-	var tokens []string
-	res := Result{Matches: []Match{}, Invalid: []Invalid{}}
-	for i, id := range ids {
-		forms, err := pii.SubjectForms(id.Type, id.Value, id.Region)
-		if err != nil {
-			res.Invalid = append(res.Invalid, Invalid{Index: i, Type: id.Type, Reason: err.Error()})
-			continue
-		}
-		for _, v := range forms {
-			for _, t := range searchTokens(keys, []byte(v)) {
-				if _, seen := byToken[t]; !seen {
-					tokens = append(tokens, t)
-				}
-				if !slices.Contains(byToken[t], i) {
-					byToken[t] = append(byToken[t], i)
-				}
-			}
-		}
-	}
-	if len(tokens) == 0 {
-		inv := res.Invalid[0]
-		return Result{}, &InvalidError{Index: inv.Index, Type: inv.Type, Reason: inv.Reason, Others: len(res.Invalid) - 1}
-	}
-	hits, err := st.SubjectHits(ctx, tokens)
+	toks, err := Tokenise(keys, ids)
 	if err != nil {
 		return Result{}, err
 	}
+	matches, err := toks.Search(ctx, st)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Matches: matches, Invalid: toks.Invalid}, nil
+}
+
+// Tokens are the stored tokens a request's identifiers may have, and
+// which identifiers (by index) each stands for: what a search needs, and
+// all a data-subject request case keeps of its identifiers (collector/dsr).
+type Tokens struct {
+	List    []string         // distinct, in the order met
+	Of      map[string][]int // token -> identifier indexes
+	Invalid []Invalid        // identifiers that gave no token
+}
+
+// Tokenise normalises each identifier in every form its standard allows
+// and turns each form into every stored token it may have. An identifier
+// that is not valid is reported in Invalid; when none is valid it is an
+// *InvalidError.
+func Tokenise(keys Hasher, ids []Identifier) (Tokens, error) {
+	if len(ids) == 0 || len(ids) > MaxIdentifiers {
+		return Tokens{}, fmt.Errorf("give between 1 and %d identifiers", MaxIdentifiers)
+	}
+	t := Tokens{Of: map[string][]int{}, Invalid: []Invalid{}}
+	for i, id := range ids {
+		forms, err := pii.SubjectForms(id.Type, id.Value, id.Region)
+		if err != nil {
+			t.Invalid = append(t.Invalid, Invalid{Index: i, Type: id.Type, Reason: err.Error()})
+			continue
+		}
+		for _, v := range forms {
+			for _, tok := range searchTokens(keys, []byte(v)) {
+				t.add(tok, i)
+			}
+		}
+	}
+	if len(t.List) == 0 {
+		inv := t.Invalid[0]
+		return Tokens{}, &InvalidError{Index: inv.Index, Type: inv.Type, Reason: inv.Reason, Others: len(t.Invalid) - 1}
+	}
+	return t, nil
+}
+
+// TokensOf rebuilds Tokens from stored (token, identifier index) pairs.
+func TokensOf(tokens []string, idents []int) Tokens {
+	t := Tokens{Of: map[string][]int{}, Invalid: []Invalid{}}
+	for i, tok := range tokens {
+		if i < len(idents) {
+			t.add(tok, idents[i])
+		}
+	}
+	return t
+}
+
+func (t *Tokens) add(tok string, ident int) {
+	if _, seen := t.Of[tok]; !seen {
+		t.List = append(t.List, tok)
+	}
+	if !slices.Contains(t.Of[tok], ident) {
+		t.Of[tok] = append(t.Of[tok], ident)
+	}
+}
+
+// Search finds the current findings holding any of the tokens.
+func (t Tokens) Search(ctx context.Context, st Store) ([]Match, error) {
+	hits, err := st.SubjectHits(ctx, t.List)
+	if err != nil {
+		return nil, err
+	}
+	out := []Match{}
 	for _, h := range hits {
 		m := Match{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Type: h.Type,
 			Count: h.Count, LastSeen: h.ObservedAt}
-		for _, t := range h.Tokens {
-			m.Identifiers = append(m.Identifiers, byToken[t]...)
+		for _, tok := range h.Tokens {
+			m.Identifiers = append(m.Identifiers, t.Of[tok]...)
 		}
 		// A finding may hold one identifier under two token keys.
 		slices.Sort(m.Identifiers)
 		m.Identifiers = slices.Compact(m.Identifiers)
-		res.Matches = append(res.Matches, m)
+		out = append(out, m)
 	}
-	return res, nil
+	return out, nil
 }
