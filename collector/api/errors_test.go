@@ -18,6 +18,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/admission"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/detectors"
+	"github.com/sightline-dev/sightline/collector/dsr"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
@@ -55,6 +56,8 @@ var errorCases = []struct {
 	{"policy.ErrExists", policy.ErrExists, 409, "conflict", "", ""},
 	{"policy.ErrInvalid", fmt.Errorf("%w: scans.fs.paths: x", policy.ErrInvalid), 400, "bad_request", "invalid request: scans.fs.paths: x", ""},
 	{"detectors.ErrExists", detectors.ErrExists, 409, "conflict", "", ""},
+	{"dsr.ErrConflict", fmt.Errorf("%w: case 0123456789abcdef is closed", dsr.ErrConflict), 409, "conflict", "not allowed in the case's state: case 0123456789abcdef is closed", ""},
+	{"dsr.ErrInvalid", fmt.Errorf("%w: reference: required", dsr.ErrInvalid), 400, "bad_request", "invalid request: reference: required", ""},
 	{"detectors.ErrInvalid", fmt.Errorf("%w: %w", detectors.ErrInvalid, &pii.DefinitionError{Field: "pattern", Msg: "not RE2"}), 400, "bad_request",
 		"invalid detector: pattern: not RE2", ""},
 	{"triage.ErrInvalid", fmt.Errorf("%w: reason: required", triage.ErrInvalid), 400, "bad_request", "invalid request: reason: required", ""},
