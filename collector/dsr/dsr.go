@@ -116,11 +116,22 @@ func New(o Options) *Service {
 func (s *Service) Due(regulation string, received time.Time) time.Time {
 	switch regulation {
 	case GDPR:
-		return received.AddDate(0, 1, 0)
+		return addMonth(received)
 	case CCPA:
 		return received.AddDate(0, 0, 45)
 	}
 	return received.AddDate(0, 0, s.o.DefaultDays)
+}
+
+// addMonth is t one calendar month later; when that month has no such
+// day (31 January), the month's last day (as Regulation 1182/71 counts
+// periods in months), not the spill into the next that AddDate gives.
+func addMonth(t time.Time) time.Time {
+	n := t.AddDate(0, 1, 0)
+	if n.Day() != t.Day() {
+		n = n.AddDate(0, 0, -n.Day())
+	}
+	return n
 }
 
 var (
