@@ -271,6 +271,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	require.Contains(t, string(out), `"identifiers":[0]`, "the fixture must give the search a match")
 	v.call("POST", "/api/v1/incidents/impact", "/api/v1/incidents/impact", admin, map[string]any{"hosts": []string{"web-1"}}, 200)
 	checkTuning(v, admin)
+	checkDSR(v, admin)
 
 	// Risk.
 	v.call("GET", "/api/v1/risk/principals", "/api/v1/risk/principals", admin, nil, 200)
