@@ -28,6 +28,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/config"
 	"github.com/sightline-dev/sightline/collector/console"
 	"github.com/sightline-dev/sightline/collector/datamap"
+	"github.com/sightline-dev/sightline/collector/dsr"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
@@ -275,6 +276,8 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 		Logger: log, Registry: reg,
 		StaleAfter:    c.StaleAfter,
 		SubjectBudget: subjects.NewBudget(subjects.BudgetOptions{PerHour: c.Subjects.MaxIdentifiersPerHour}),
+		DSR: dsr.New(dsr.Options{Store: st, Keys: func() dsr.Hasher { return fl.Keys() },
+			DefaultRegulation: c.DSR.DefaultRegulation, DefaultDays: c.DSR.DefaultDays}),
 		Admission: admission.Options{MemoryBudgetBytes: c.Ingest.MemoryBudgetBytes, MaxInflight: c.Ingest.MaxInflight,
 			MaxRatio: cmp.Or(c.Ingest.MaxRatio, -1), RatioGraceBytes: c.Ingest.RatioGraceBytes,
 			AgentRate: c.Ingest.AgentRate, AgentBurst: c.Ingest.AgentBurst},

@@ -46,6 +46,7 @@ type Config struct {
 	// copy of the same file.
 	KeyFile  string   `yaml:"key_file"`
 	Subjects Subjects `yaml:"subjects"`
+	DSR      DSR      `yaml:"dsr"`
 	// Console and OIDC: the web console and its single sign-on (console.go).
 	Console Console `yaml:"console"`
 	OIDC    OIDC    `yaml:"oidc"`
@@ -77,6 +78,15 @@ type Subjects struct {
 	// MaxIdentifiersPerHour is how many identifiers one API token may
 	// search per hour; past it the API answers 429 with Retry-After.
 	MaxIdentifiersPerHour int `yaml:"max_identifiers_per_hour"`
+}
+
+// DSR sets data-subject request deadlines (collector/dsr): gdpr is one
+// month from receipt and ccpa 45 days; any other regulation named gets
+// DefaultDays.
+type DSR struct {
+	// DefaultRegulation applies to a case that names none.
+	DefaultRegulation string `yaml:"default_regulation"`
+	DefaultDays       int    `yaml:"default_days"`
 }
 
 // Jurisdiction maps host names to a jurisdiction ("EU", "US", "UK", …).
@@ -224,6 +234,7 @@ func Default() Config {
 		StaleAfter:      90 * 24 * time.Hour,
 		KeyFile:         "/var/lib/sightline-collector/keys.json",
 		Subjects:        Subjects{MaxIdentifiersPerHour: 1000},
+		DSR:             DSR{DefaultRegulation: "gdpr", DefaultDays: 30},
 		Runtime:         Runtime{GCPercent: 200},
 		Console:         Console{SessionTTL: 8 * time.Hour, IdleTimeout: time.Hour, MaxSessions: 10000},
 	}
@@ -309,6 +320,10 @@ func (c Config) validate() error {
 		return fmt.Errorf("key_file: must be the path of the collector's key file, such as /var/lib/sightline-collector/keys.json")
 	case c.Subjects.MaxIdentifiersPerHour <= 0:
 		return fmt.Errorf("subjects.max_identifiers_per_hour: must be positive, such as 1000")
+	case c.DSR.DefaultDays <= 0 || c.DSR.DefaultDays > 366:
+		return fmt.Errorf("dsr.default_days: must be between 1 and 366, such as 30")
+	case c.DSR.DefaultRegulation == "":
+		return fmt.Errorf("dsr.default_regulation: must name a regulation, such as gdpr")
 	case c.Runtime.GCPercent < 0 || c.Runtime.MemoryLimitBytes < 0:
 		return fmt.Errorf("runtime.gc_percent and runtime.memory_limit_bytes: must not be negative (0: Go's default / automatic)")
 	case c.Runtime.MemoryLimitBytes > 0 && c.Runtime.MemoryLimitBytes < 64<<20:

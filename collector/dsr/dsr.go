@@ -103,7 +103,7 @@ func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.DefaultRegulation == "" {
+	if o.DefaultRegulation = strings.ToLower(strings.TrimSpace(o.DefaultRegulation)); o.DefaultRegulation == "" {
 		o.DefaultRegulation = GDPR
 	}
 	if o.DefaultDays <= 0 {
