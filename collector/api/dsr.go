@@ -39,7 +39,8 @@ const dsrBodyLimit = 64 << 10
 const dsrDelivery = "listed by this endpoint only: no e-mail, webhook or other delivery is sent yet"
 
 // takeSubjectBudget charges n identifiers to the caller's subject-search
-// budget: tokenising identifiers for a case is a search waiting to happen.
+// budget (subject search, and a case's identifiers: tokenising them is a
+// search waiting to happen), so guesses cannot be tested at scale.
 func (s *Server) takeSubjectBudget(c *gin.Context, n int) error {
 	if n == 0 || n > subjects.MaxIdentifiers {
 		return errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers))
@@ -168,8 +169,8 @@ func (s *Server) dsrPackage(c *gin.Context) (any, error) {
 	}
 	return DSRPackage{
 		Case: s.dsrCaseOf(p.Case), Search: dsrSearchOf(p.Search), Found: len(p.Found) > 0, Statement: p.Statement,
-		Locations: each(p.Found, func(h store.DSRHit) DSRLocation {
-			return DSRLocation{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Type: h.Type,
+		Locations: each(p.Found, func(h store.DSRHit) SubjectMatch {
+			return SubjectMatch{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Type: h.Type,
 				Count: h.Count, LastSeen: h.LastSeen, Identifiers: intsOf(h.Identifiers)}
 		}),
 		Coverage: each(p.Coverage, func(cv store.DSRCoverage) DSRCoverage {
@@ -288,26 +289,14 @@ type DSRSearch struct {
 
 // DSRPackage is the response package of a case.
 type DSRPackage struct {
-	Case        DSRCase       `json:"case"`
-	Search      DSRSearch     `json:"search"`
-	Found       bool          `json:"found"`
-	Statement   string        `json:"statement"`
-	Locations   []DSRLocation `json:"locations"`
-	Coverage    []DSRCoverage `json:"coverage"`
-	GeneratedAt time.Time     `json:"generated_at"`
-	Note        string        `json:"note"`
-}
-
-// DSRLocation is an asset where the person's data was found.
-type DSRLocation struct {
-	AssetID     string    `json:"asset_id"`
-	Location    string    `json:"location"`
-	Host        string    `json:"host"`
-	Source      string    `json:"source"`
-	Type        string    `json:"type"`
-	Count       uint64    `json:"count"`
-	LastSeen    time.Time `json:"last_seen"`
-	Identifiers []int     `json:"identifiers"`
+	Case        DSRCase        `json:"case"`
+	Search      DSRSearch      `json:"search"`
+	Found       bool           `json:"found"`
+	Statement   string         `json:"statement"`
+	Locations   []SubjectMatch `json:"locations"`
+	Coverage    []DSRCoverage  `json:"coverage"`
+	GeneratedAt time.Time      `json:"generated_at"`
+	Note        string         `json:"note"`
 }
 
 // DSRCoverage is a source the search covered and its latest completed

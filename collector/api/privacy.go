@@ -3,11 +3,9 @@ package api
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/subjects"
 )
@@ -34,14 +32,8 @@ func (s *Server) subjectSearch(c *gin.Context) (any, error) {
 		types[i] = id.Type
 	}
 	c.Set("audit_params", fmt.Sprintf("identifiers=%d types=%s", len(types), strings.Join(types, ",")))
-	if len(req.Identifiers) == 0 || len(req.Identifiers) > subjects.MaxIdentifiers {
-		return nil, errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers))
-	}
-	if ok, wait := s.o.SubjectBudget.Take(auth.ID(tokenOf(c)), len(req.Identifiers)); !ok {
-		secs := int((wait + time.Second - 1) / time.Second)
-		ae := errorf(kindTooMany, fmt.Sprintf("this token's subject-search budget is spent (subjects.max_identifiers_per_hour); retry in %d s", secs))
-		ae.retryAfter = secs
-		return nil, ae
+	if err := s.takeSubjectBudget(c, len(req.Identifiers)); err != nil {
+		return nil, err
 	}
 	res, err := subjects.SearchAll(c.Request.Context(), s.o.Store, s.o.Fleet.Keys(), req.Identifiers)
 	if err != nil {
