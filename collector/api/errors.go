@@ -77,6 +77,15 @@ func (e *apiError) Error() string { return e.msg }
 
 func errorf(k kind, msg string) *apiError { return &apiError{kind: k, msg: msg} }
 
+// notFoundAs answers a store.ErrNotFound with unknown, the error that
+// words it for the id the caller gave, and passes any other error on.
+func notFoundAs(err, unknown error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return unknown
+	}
+	return err
+}
+
 // errorRule maps the errors it matches to a kind. message words the
 // answer; nil means the error's own text, which the domain packages write
 // for the client (what was wrong and what to do). retryAfter, when set,
