@@ -110,6 +110,16 @@ func as[T error]() func(error) bool {
 	}
 }
 
+// ofAs reads what f says of the T in the chain, for a rule that matched
+// with as[T].
+func ofAs[T error, V any](f func(T) V) func(error) V {
+	return func(err error) V {
+		var t T
+		errors.As(err, &t)
+		return f(t)
+	}
+}
+
 // fixed words every match the same way (for errors whose own text is
 // not meant for clients).
 func fixed(msg string) func(error) string { return func(error) string { return msg } }
@@ -147,41 +157,27 @@ func errorRules() errorTable {
 		{match: is(auth.ErrInvalidToken), kind: kindUnauthorized},
 		{match: is(fleet.ErrEnrollDenied), kind: kindUnauthorized},
 		{match: is(review.ErrNotYours), kind: kindForbidden},
-		{match: as[*identity.RefusedError](), kind: kindForbidden, message: func(err error) string {
-			var ref *identity.RefusedError
-			errors.As(err, &ref)
+		{match: as[*identity.RefusedError](), kind: kindForbidden, message: ofAs(func(ref *identity.RefusedError) string {
 			return "batch refused: " + ref.Error() + "; the batch was not stored"
-		}},
+		})},
 		{match: is(store.ErrNotFound), kind: kindNotFound, message: fixed("not found")},
 		{match: is(auth.ErrUnknownToken), kind: kindNotFound},
 		{match: is(auth.ErrAmbiguousID), kind: kindConflict},
 		{match: is(auth.ErrNameTaken), kind: kindConflict},
 		{match: is(policy.ErrExists), kind: kindConflict},
 		{match: is(detectors.ErrExists), kind: kindConflict},
-		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: func(err error) string {
-			var mbe *http.MaxBytesError
-			errors.As(err, &mbe)
+		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: ofAs(func(mbe *http.MaxBytesError) string {
 			return fmt.Sprintf("request body larger than %d bytes; send smaller batches", mbe.Limit)
-		}},
+		})},
 		{match: is(errDecodedTooLarge), kind: kindTooLarge, message: fixed("decompressed body too large; send smaller batches")},
-		{match: as[*admission.RatioError](), kind: kindTooLarge, message: func(err error) string {
-			var re *admission.RatioError
-			errors.As(err, &re)
-			return re.Error()
-		}},
+		{match: as[*admission.RatioError](), kind: kindTooLarge, message: ofAs((*admission.RatioError).Error)},
 		{match: is(admission.ErrTooLarge), kind: kindTooLarge},
 		{match: as[*admission.RateError](), kind: kindTooMany,
-			message: func(err error) string { return err.Error() + " (ingest.agent_rate)" },
-			retryAfter: func(err error) int {
-				var re *admission.RateError
-				errors.As(err, &re)
-				return int(math.Ceil(re.RetryAfter.Seconds()))
-			}},
-		{match: as[*wire.LineError](), kind: kindInvalidRecord, message: func(err error) string {
-			var le *wire.LineError
-			errors.As(err, &le)
+			message:    func(err error) string { return err.Error() + " (ingest.agent_rate)" },
+			retryAfter: ofAs(func(re *admission.RateError) int { return int(math.Ceil(re.RetryAfter.Seconds())) })},
+		{match: as[*wire.LineError](), kind: kindInvalidRecord, message: ofAs(func(le *wire.LineError) string {
 			return "invalid batch: " + le.Error() + "; the batch was not stored"
-		}},
+		})},
 		{match: is(store.ErrBadFilter), kind: kindBadRequest},
 		{match: is(fleet.ErrBadFilter), kind: kindBadRequest},
 		{match: is(auth.ErrInvalidRequest), kind: kindBadRequest},
@@ -192,11 +188,7 @@ func errorRules() errorTable {
 		{match: is(triage.ErrInvalid), kind: kindBadRequest},
 		{match: is(incident.ErrEmptyScope), kind: kindBadRequest},
 		{match: is(incident.ErrTooMany), kind: kindBadRequest},
-		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: func(err error) string {
-			var inv *subjects.InvalidError
-			errors.As(err, &inv)
-			return inv.Error()
-		}},
+		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: ofAs((*subjects.InvalidError).Error)},
 		{match: is(identity.ErrBadRequest), kind: kindBadRequest},
 		{match: is(identity.ErrUnknownAgent), kind: kindBadRequest},
 		{match: is(admission.ErrBusy), kind: kindBusy},
