@@ -174,25 +174,24 @@ func (m *myEngine) columns(ctx context.Context, t *table) error {
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	var keys []column
-	for rows.Next() {
-		var c column
-		var base, key string
-		if err := rows.Scan(&c.name, &base, &c.typ, &key); err != nil {
-			return err
-		}
+	var c column
+	var base, key string
+	if err := forEachRow(rows, []any{&c.name, &base, &c.typ, &key}, func() error {
 		base = strings.ToLower(base)
 		c.skip = myUnsampled[base]
 		if key == "PRI" {
 			keys = append(keys, column{name: c.name, typ: base})
 		}
 		t.columns = append(t.columns, c)
+		return nil
+	}); err != nil {
+		return err
 	}
 	if len(keys) == 1 && myIntTypes[keys[0].typ] {
 		t.intKey = keys[0].name
 	}
-	return rows.Err()
+	return nil
 }
 
 // Sampling without TABLESAMPLE, never reading more than a bounded number
@@ -387,21 +386,16 @@ func (m *myEngine) access(ctx context.Context, tables []*table) (*access, error)
 		return nil, fmt.Errorf("reading mysql.user (grant the scanning account SELECT ON mysql.*): %w", err)
 	}
 	idx := map[string]int{}
-	for rows.Next() {
-		var user, host, isRole string
-		if err := rows.Scan(&user, &host, &isRole); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	var user, host, isRole string
+	if err := forEachRow(rows, []any{&user, &host, &isRole}, func() error {
 		r := role{name: account(user, host), kind: "user", attrs: map[string]string{"engine": engine}}
 		if isRole == "Y" {
 			r.name, r.kind = user, "group"
 		}
 		idx[r.name] = len(a.roles)
 		a.roles = append(a.roles, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	mq := `SELECT User, Host, Role, Admin_option = 'Y' FROM mysql.roles_mapping`
@@ -412,22 +406,17 @@ func (m *myEngine) access(ctx context.Context, tables []*table) (*access, error)
 	if rows, err = m.conn.QueryContext(ctx, mq); err != nil {
 		return nil, fmt.Errorf("reading role grants: %w", err)
 	}
-	for rows.Next() {
-		var user, host, role string
-		var admin bool
-		if err := rows.Scan(&user, &host, &role, &admin); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if _, ok := idx[role]; !ok {
-			continue
+	var granted string
+	var admin bool
+	if err := forEachRow(rows, []any{&user, &host, &granted, &admin}, func() error {
+		if _, ok := idx[granted]; !ok {
+			return nil
 		}
 		if _, ok := idx[account(user, host)]; ok {
-			a.members = append(a.members, membership{member: account(user, host), role: role, admin: admin})
+			a.members = append(a.members, membership{member: account(user, host), role: granted, admin: admin})
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	byDB := map[string][]*table{}
@@ -526,14 +515,26 @@ func (m *myEngine) each(ctx context.Context, q string, f func([]string)) error {
 		dest[i] = &vals[i]
 	}
 	out := make([]string, len(cols))
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
+	return forEachRow(rows, dest, func() error {
 		for i, v := range vals {
 			out[i] = v.String
 		}
 		f(out)
+		return nil
+	})
+}
+
+// forEachRow scans each row of rows into scans and calls fn, stopping at
+// the first error, and closes rows: pgx.ForEachRow for database/sql.
+func forEachRow(rows *sql.Rows, scans []any, fn func() error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(scans...); err != nil {
+			return err
+		}
+		if err := fn(); err != nil {
+			return err
+		}
 	}
 	return rows.Err()
 }

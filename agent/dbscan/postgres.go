@@ -125,18 +125,15 @@ func (p *pgEngine) columns(ctx context.Context, oid uint32) ([]column, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	var out []column
-	for rows.Next() {
-		var c column
-		var base string
-		if err := rows.Scan(&c.name, &c.typ, &base); err != nil {
-			return nil, err
-		}
+	var c column
+	var base string
+	_, err = pgx.ForEachRow(rows, []any{&c.name, &c.typ, &base}, func() error {
 		c.skip = unsampled[base]
 		out = append(out, c)
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // samplePercent is the TABLESAMPLE SYSTEM percentage that yields about
@@ -233,16 +230,12 @@ func (p *pgEngine) access(ctx context.Context, tables []*table) (*access, error)
 	}
 	known := map[string]bool{}
 	var supers []string
-	for rows.Next() {
-		var name string
-		var super, login, createrole, bypass, repl, inherit, expired bool
-		if err := rows.Scan(&name, &super, &login, &createrole, &bypass, &repl, &inherit, &expired); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	var name string
+	var super, login, createrole, bypass, repl, inherit, expired bool
+	if _, err := pgx.ForEachRow(rows, []any{&name, &super, &login, &createrole, &bypass, &repl, &inherit, &expired}, func() error {
 		why, pre := predefined[name]
 		if strings.HasPrefix(name, "pg_") && !pre {
-			continue // monitoring and maintenance roles: no data
+			return nil // monitoring and maintenance roles: no data
 		}
 		r := role{name: name, kind: "group", attrs: map[string]string{"engine": "postgres", "inherit": strconv.FormatBool(inherit)}}
 		if pre {
@@ -269,9 +262,8 @@ func (p *pgEngine) access(ctx context.Context, tables []*table) (*access, error)
 		}
 		known[name] = true
 		a.roles = append(a.roles, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	rows, err = p.conn.Query(ctx, `SELECT m.rolname, r.rolname, am.admin_option FROM pg_auth_members am
@@ -279,18 +271,13 @@ func (p *pgEngine) access(ctx context.Context, tables []*table) (*access, error)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var m membership
-		if err := rows.Scan(&m.member, &m.role, &m.admin); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	var m membership
+	if _, err := pgx.ForEachRow(rows, []any{&m.member, &m.role, &m.admin}, func() error {
 		if known[m.member] && known[m.role] {
 			a.members = append(a.members, m)
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	byLoc := map[string]*table{}
@@ -306,26 +293,21 @@ func (p *pgEngine) access(ctx context.Context, tables []*table) (*access, error)
 		return nil, err
 	}
 	public := false
-	for rows.Next() {
-		var schema, name, grantee, priv string
-		var owner bool
-		if err := rows.Scan(&schema, &name, &grantee, &priv, &owner); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		t, perm := byLoc[p.loc(schema, name)], permission(priv)
+	var schema, rel, grantee, priv string
+	var owner bool
+	if _, err := pgx.ForEachRow(rows, []any{&schema, &rel, &grantee, &priv, &owner}, func() error {
+		t, perm := byLoc[p.loc(schema, rel)], permission(priv)
 		if t == nil || perm == "" || (grantee != "PUBLIC" && !known[grantee]) {
-			continue
+			return nil
 		}
-		via := "GRANT " + priv + " ON " + schema + "." + name
+		via := "GRANT " + priv + " ON " + schema + "." + rel
 		if owner {
-			via = "owner of " + schema + "." + name
+			via = "owner of " + schema + "." + rel
 		}
 		public = public || grantee == "PUBLIC"
 		a.grants = append(a.grants, grant{grantee: grantee, table: t, perm: perm, via: via})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	rows, err = p.conn.Query(ctx, `SELECT n.nspname, coalesce(g.rolname, 'PUBLIC'), a.privilege_type
@@ -334,23 +316,18 @@ func (p *pgEngine) access(ctx context.Context, tables []*table) (*access, error)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var sg schemaGrant
-		if err := rows.Scan(&sg.schema, &sg.grantee, &sg.perm); err != nil {
-			rows.Close()
-			return nil, err
-		}
+	var sg schemaGrant
+	if _, err := pgx.ForEachRow(rows, []any{&sg.schema, &sg.grantee, &sg.perm}, func() error {
 		if sg.grantee != "PUBLIC" && !known[sg.grantee] {
-			continue
+			return nil
 		}
 		public = public || sg.grantee == "PUBLIC"
 		sg.via = "GRANT " + sg.perm + " ON SCHEMA " + sg.schema
 		sg.schema = p.db + "/" + sg.schema
 		sg.perm = strings.ToLower(sg.perm)
 		a.schemaGrants = append(a.schemaGrants, sg)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	for _, t := range tables {

@@ -1,13 +1,11 @@
 package api
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/sightline-dev/sightline/collector/identity"
-	"github.com/sightline-dev/sightline/collector/store"
 )
 
 // listAuthorities lists the shared sources and which agent speaks for each.
@@ -36,10 +34,7 @@ func (s *Server) setAuthority(c *gin.Context) (any, error) {
 	if _, err := s.o.Fleet.Get(c.Request.Context(), req.AgentID); err != nil {
 		// The agent is named in the body, not the path: a bad request,
 		// not a missing resource.
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, identity.ErrUnknownAgent
-		}
-		return nil, err
+		return nil, notFoundAs(err, identity.ErrUnknownAgent)
 	}
 	setBy := "admin"
 	if t := tokenOf(c); t.Hash != "" {

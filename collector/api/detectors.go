@@ -1,14 +1,12 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/detectors"
-	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/triage"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -42,13 +40,6 @@ const tuningBodyLimit = 256 << 10
 
 var errUnknownDetector = errorf(kindNotFound, "no live custom detector has this id; list them with GET /api/v1/detectors")
 
-func detectorErr(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errUnknownDetector
-	}
-	return err
-}
-
 func (s *Server) listDetectors(c *gin.Context) (any, error) {
 	ds, err := s.o.Detectors.List(c.Request.Context())
 	if err != nil {
@@ -73,7 +64,7 @@ func (s *Server) detectorsFile(c *gin.Context) (any, error) {
 func (s *Server) getDetector(c *gin.Context) (any, error) {
 	d, err := s.o.Detectors.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		return nil, detectorErr(err)
+		return nil, notFoundAs(err, errUnknownDetector)
 	}
 	return customDetectorOf(d), nil
 }
@@ -81,7 +72,7 @@ func (s *Server) getDetector(c *gin.Context) (any, error) {
 func (s *Server) detectorHistory(c *gin.Context) (any, error) {
 	h, err := s.o.Detectors.History(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		return nil, detectorErr(err)
+		return nil, notFoundAs(err, errUnknownDetector)
 	}
 	return listOf(each(h, customDetectorOf)), nil
 }
@@ -107,7 +98,7 @@ func (s *Server) updateDetector(c *gin.Context) (any, error) {
 	}
 	d, err := s.o.Detectors.Update(c.Request.Context(), c.Param("id"), in, tokenOf(c).Name)
 	if err != nil {
-		return nil, detectorErr(err)
+		return nil, notFoundAs(err, errUnknownDetector)
 	}
 	c.Set("audit_params", fmt.Sprintf("detector=%s revision=%d", d.ID, d.Revision))
 	return customDetectorOf(d), nil
@@ -116,7 +107,7 @@ func (s *Server) updateDetector(c *gin.Context) (any, error) {
 func (s *Server) deleteDetector(c *gin.Context) (any, error) {
 	d, err := s.o.Detectors.Delete(c.Request.Context(), c.Param("id"), tokenOf(c).Name)
 	if err != nil {
-		return nil, detectorErr(err)
+		return nil, notFoundAs(err, errUnknownDetector)
 	}
 	c.Set("audit_params", fmt.Sprintf("detector=%s revision=%d deleted", d.ID, d.Revision))
 	return customDetectorOf(d), nil

@@ -78,6 +78,15 @@ func (e *apiError) Error() string { return e.msg }
 
 func errorf(k kind, msg string) *apiError { return &apiError{kind: k, msg: msg} }
 
+// notFoundAs answers a store.ErrNotFound with unknown, the error that
+// words it for the id the caller gave, and passes any other error on.
+func notFoundAs(err, unknown error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return unknown
+	}
+	return err
+}
+
 // errorRule maps the errors it matches to a kind. message words the
 // answer; nil means the error's own text, which the domain packages write
 // for the client (what was wrong and what to do). retryAfter, when set,
@@ -99,6 +108,16 @@ func as[T error]() func(error) bool {
 	return func(err error) bool {
 		var t T
 		return errors.As(err, &t)
+	}
+}
+
+// ofAs reads what f says of the T in the chain, for a rule that matched
+// with as[T].
+func ofAs[T error, V any](f func(T) V) func(error) V {
+	return func(err error) V {
+		var t T
+		errors.As(err, &t)
+		return f(t)
 	}
 }
 
@@ -140,11 +159,9 @@ func errorRules() errorTable {
 		{match: is(auth.ErrInvalidToken), kind: kindUnauthorized},
 		{match: is(fleet.ErrEnrollDenied), kind: kindUnauthorized},
 		{match: is(review.ErrNotYours), kind: kindForbidden},
-		{match: as[*identity.RefusedError](), kind: kindForbidden, message: func(err error) string {
-			var ref *identity.RefusedError
-			errors.As(err, &ref)
+		{match: as[*identity.RefusedError](), kind: kindForbidden, message: ofAs(func(ref *identity.RefusedError) string {
 			return "batch refused: " + ref.Error() + "; the batch was not stored"
-		}},
+		})},
 		{match: is(store.ErrNotFound), kind: kindNotFound, message: fixed("not found")},
 		{match: is(auth.ErrUnknownToken), kind: kindNotFound},
 		{match: is(auth.ErrAmbiguousID), kind: kindConflict},
@@ -152,30 +169,18 @@ func errorRules() errorTable {
 		{match: is(policy.ErrExists), kind: kindConflict},
 		{match: is(detectors.ErrExists), kind: kindConflict},
 		{match: is(dsr.ErrConflict), kind: kindConflict},
-		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: func(err error) string {
-			var mbe *http.MaxBytesError
-			errors.As(err, &mbe)
+		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: ofAs(func(mbe *http.MaxBytesError) string {
 			return fmt.Sprintf("request body larger than %d bytes; send smaller batches", mbe.Limit)
-		}},
+		})},
 		{match: is(errDecodedTooLarge), kind: kindTooLarge, message: fixed("decompressed body too large; send smaller batches")},
-		{match: as[*admission.RatioError](), kind: kindTooLarge, message: func(err error) string {
-			var re *admission.RatioError
-			errors.As(err, &re)
-			return re.Error()
-		}},
+		{match: as[*admission.RatioError](), kind: kindTooLarge, message: ofAs((*admission.RatioError).Error)},
 		{match: is(admission.ErrTooLarge), kind: kindTooLarge},
 		{match: as[*admission.RateError](), kind: kindTooMany,
-			message: func(err error) string { return err.Error() + " (ingest.agent_rate)" },
-			retryAfter: func(err error) int {
-				var re *admission.RateError
-				errors.As(err, &re)
-				return int(math.Ceil(re.RetryAfter.Seconds()))
-			}},
-		{match: as[*wire.LineError](), kind: kindInvalidRecord, message: func(err error) string {
-			var le *wire.LineError
-			errors.As(err, &le)
+			message:    func(err error) string { return err.Error() + " (ingest.agent_rate)" },
+			retryAfter: ofAs(func(re *admission.RateError) int { return int(math.Ceil(re.RetryAfter.Seconds())) })},
+		{match: as[*wire.LineError](), kind: kindInvalidRecord, message: ofAs(func(le *wire.LineError) string {
 			return "invalid batch: " + le.Error() + "; the batch was not stored"
-		}},
+		})},
 		{match: is(store.ErrBadFilter), kind: kindBadRequest},
 		{match: is(fleet.ErrBadFilter), kind: kindBadRequest},
 		{match: is(auth.ErrInvalidRequest), kind: kindBadRequest},
@@ -187,11 +192,7 @@ func errorRules() errorTable {
 		{match: is(dsr.ErrInvalid), kind: kindBadRequest},
 		{match: is(incident.ErrEmptyScope), kind: kindBadRequest},
 		{match: is(incident.ErrTooMany), kind: kindBadRequest},
-		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: func(err error) string {
-			var inv *subjects.InvalidError
-			errors.As(err, &inv)
-			return inv.Error()
-		}},
+		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: ofAs((*subjects.InvalidError).Error)},
 		{match: is(identity.ErrBadRequest), kind: kindBadRequest},
 		{match: is(identity.ErrUnknownAgent), kind: kindBadRequest},
 		{match: is(admission.ErrBusy), kind: kindBusy},

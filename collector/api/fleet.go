@@ -1,12 +1,9 @@
 package api
 
 import (
-	"errors"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/sightline-dev/sightline/collector/fleet"
-	"github.com/sightline-dev/sightline/collector/store"
 )
 
 // listAgents is the fleet view: every agent with its staleness and the
@@ -29,11 +26,8 @@ var errUnknownAgent = errorf(kindNotFound, "no agent has this id; list them with
 
 func (s *Server) getAgent(c *gin.Context) (any, error) {
 	a, err := s.o.Fleet.Get(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errUnknownAgent
-	}
 	if err != nil {
-		return nil, err
+		return nil, notFoundAs(err, errUnknownAgent)
 	}
 	return agentOf(a), nil
 }

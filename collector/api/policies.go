@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -9,7 +8,6 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/policy"
-	"github.com/sightline-dev/sightline/collector/store"
 )
 
 // Fleet control (collector/policy): admins write scan policies and
@@ -22,13 +20,6 @@ const policyBodyLimit = 256 << 10
 
 // errUnknownPolicy words a 404 for a policy id in the path.
 var errUnknownPolicy = errorf(kindNotFound, "no live policy has this id; list them with GET /api/v1/policies")
-
-func policyErr(err error) error {
-	if errors.Is(err, store.ErrNotFound) {
-		return errUnknownPolicy
-	}
-	return err
-}
 
 // dryRun reads ?dry_run (1/true).
 func dryRun(c *gin.Context) (bool, error) {
@@ -54,7 +45,7 @@ func (s *Server) listPolicies(c *gin.Context) (any, error) {
 func (s *Server) getPolicy(c *gin.Context) (any, error) {
 	p, err := s.o.Policy.Get(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		return nil, policyErr(err)
+		return nil, notFoundAs(err, errUnknownPolicy)
 	}
 	return policyOf(p), nil
 }
@@ -62,7 +53,7 @@ func (s *Server) getPolicy(c *gin.Context) (any, error) {
 func (s *Server) policyHistory(c *gin.Context) (any, error) {
 	h, err := s.o.Policy.History(c.Request.Context(), c.Param("id"))
 	if err != nil {
-		return nil, policyErr(err)
+		return nil, notFoundAs(err, errUnknownPolicy)
 	}
 	return listOf(each(h, policyOf)), nil
 }
@@ -95,7 +86,7 @@ func (s *Server) writePolicy(c *gin.Context, id string) (any, error) {
 	}
 	p, err := s.o.Policy.Update(ctx, id, in, by)
 	if err != nil {
-		return nil, policyErr(err)
+		return nil, notFoundAs(err, errUnknownPolicy)
 	}
 	return policyOf(p), nil
 }
@@ -106,7 +97,7 @@ func (s *Server) updatePolicy(c *gin.Context) (any, error) { return s.writePolic
 func (s *Server) deletePolicy(c *gin.Context) (any, error) {
 	p, err := s.o.Policy.Delete(c.Request.Context(), c.Param("id"), tokenOf(c).Name)
 	if err != nil {
-		return nil, policyErr(err)
+		return nil, notFoundAs(err, errUnknownPolicy)
 	}
 	return policyOf(p), nil
 }
@@ -140,11 +131,8 @@ func (s *Server) setLabels(c *gin.Context) (any, error) {
 		body.Labels = map[string]string{}
 	}
 	err := s.o.Policy.SetLabels(c.Request.Context(), c.Param("id"), body.Labels, tokenOf(c).Name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errUnknownAgent
-	}
 	if err != nil {
-		return nil, err
+		return nil, notFoundAs(err, errUnknownAgent)
 	}
 	return AgentLabels{AgentID: c.Param("id"), Labels: body.Labels}, nil
 }
@@ -156,11 +144,8 @@ func (s *Server) scanNow(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	cs, err := s.o.Policy.ScanNow(c.Request.Context(), t, tokenOf(c).Name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errUnknownAgent
-	}
 	if err != nil {
-		return nil, err
+		return nil, notFoundAs(err, errUnknownAgent)
 	}
 	return created(listOf(each(cs, commandOf))), nil
 }

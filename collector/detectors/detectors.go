@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sightline-dev/sightline/collector/revision"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -31,8 +32,9 @@ type Store interface {
 
 // Service holds the definitions.
 type Service struct {
-	st  Store
-	now func() time.Time
+	st    Store
+	now   func() time.Time
+	chain revision.Chain[store.DetectorRevision, Detector]
 }
 
 // New returns a Service; now is the clock (nil: time.Now).
@@ -40,7 +42,10 @@ func New(st Store, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, now: now}
+	return &Service{st: st, now: now, chain: revision.Chain[store.DetectorRevision, Detector]{
+		What: "custom detector", Load: st.DetectorRevisions, Of: fromRevision,
+		Deleted: func(r store.DetectorRevision) bool { return r.Deleted },
+	}}
 }
 
 // Detector is a revision of a definition.
@@ -98,31 +103,12 @@ func (s *Service) Definitions(ctx context.Context) ([]pii.Definition, error) {
 
 // History returns every revision of a detector, oldest first.
 func (s *Service) History(ctx context.Context, id string) ([]Detector, error) {
-	revs, err := s.st.DetectorRevisions(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(revs) == 0 || id == "" {
-		return nil, fmt.Errorf("custom detector %q: %w", id, store.ErrNotFound)
-	}
-	out := make([]Detector, len(revs))
-	for i, r := range revs {
-		out[i] = fromRevision(r)
-	}
-	return out, nil
+	return s.chain.History(ctx, id)
 }
 
 // Get returns a live detector or an error wrapping store.ErrNotFound.
 func (s *Service) Get(ctx context.Context, id string) (Detector, error) {
-	h, err := s.History(ctx, id)
-	if err != nil {
-		return Detector{}, err
-	}
-	d := h[len(h)-1]
-	if d.Deleted {
-		return Detector{}, fmt.Errorf("custom detector %q was deleted: %w", id, store.ErrNotFound)
-	}
-	return d, nil
+	return s.chain.Get(ctx, id)
 }
 
 // Create stores a new detector (revision 1, or the next after a deleted
@@ -132,12 +118,9 @@ func (s *Service) Create(ctx context.Context, d pii.Definition, by string) (Dete
 	if err != nil {
 		return Detector{}, err
 	}
-	prev, err := s.st.DetectorRevisions(ctx, c.ID)
+	rev, err := s.chain.Next(ctx, c.ID, ErrExists)
 	if err != nil {
 		return Detector{}, err
-	}
-	if n := len(prev); n > 0 && !prev[n-1].Deleted {
-		return Detector{}, ErrExists
 	}
 	live, err := s.List(ctx)
 	if err != nil {
@@ -146,7 +129,7 @@ func (s *Service) Create(ctx context.Context, d pii.Definition, by string) (Dete
 	if len(live) >= pii.MaxDefinitions {
 		return Detector{}, fmt.Errorf("%w: at most %d custom detectors; delete one first", ErrInvalid, pii.MaxDefinitions)
 	}
-	return s.write(ctx, c, uint32(len(prev))+1, by, false)
+	return s.write(ctx, c, rev, by, false)
 }
 
 // Update stores a new revision of a live detector; d.ID is set from id.

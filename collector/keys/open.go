@@ -118,12 +118,8 @@ func Open(ctx context.Context, o Options) (*Keys, error) {
 		return nil, fmt.Errorf("key file %s holds a different token key than the settings table: agents enrolled with the table's key; restore the matching key file or delete %s so that it is recreated from the table", o.Path, o.Path)
 	}
 	switch {
-	case fp == "":
-		// The first start with a key file: claim the database for it.
-		if err := o.Store.PutSetting(ctx, FingerprintSetting, k.Fingerprint()); err != nil {
-			return nil, fmt.Errorf("recording the key fingerprint: %w", err)
-		}
-	case fp != k.Fingerprint() && k.MatchesFingerprint(fp):
+	case fp == "" || (fp != k.Fingerprint() && k.MatchesFingerprint(fp)):
+		// The first start with a key file claims the database for it; or
 		// `keys rotate --agent-key` replaced K1 in the file but stopped
 		// before recording it.
 		if err := o.Store.PutSetting(ctx, FingerprintSetting, k.Fingerprint()); err != nil {

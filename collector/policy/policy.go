@@ -31,6 +31,7 @@ import (
 	"github.com/google/uuid"
 
 	agentpolicy "github.com/sightline-dev/sightline/agent/policy"
+	"github.com/sightline-dev/sightline/collector/revision"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -69,14 +70,20 @@ type Options struct {
 }
 
 // Service holds policies, labels, statuses and commands.
-type Service struct{ o Options }
+type Service struct {
+	o     Options
+	chain revision.Chain[store.PolicyRevision, Policy]
+}
 
 // New returns a Service.
 func New(o Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Service{o: o}
+	return &Service{o: o, chain: revision.Chain[store.PolicyRevision, Policy]{
+		What: "policy", Load: o.Store.PolicyRevisions, Of: fromRevision,
+		Deleted: func(r store.PolicyRevision) bool { return r.Deleted },
+	}}
 }
 
 // Policy is the current revision of a policy.
@@ -179,31 +186,12 @@ func (s *Service) List(ctx context.Context) ([]Policy, error) { return s.current
 // History returns every revision of a policy, oldest first, or an error
 // wrapping store.ErrNotFound.
 func (s *Service) History(ctx context.Context, id string) ([]Policy, error) {
-	revs, err := s.o.Store.PolicyRevisions(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(revs) == 0 {
-		return nil, fmt.Errorf("policy %q: %w", id, store.ErrNotFound)
-	}
-	out := make([]Policy, 0, len(revs))
-	for _, r := range revs {
-		out = append(out, fromRevision(r))
-	}
-	return out, nil
+	return s.chain.History(ctx, id)
 }
 
 // Get returns a live policy or an error wrapping store.ErrNotFound.
 func (s *Service) Get(ctx context.Context, id string) (Policy, error) {
-	h, err := s.History(ctx, id)
-	if err != nil {
-		return Policy{}, err
-	}
-	p := h[len(h)-1]
-	if p.Deleted {
-		return Policy{}, fmt.Errorf("policy %q was deleted: %w", id, store.ErrNotFound)
-	}
-	return p, nil
+	return s.chain.Get(ctx, id)
 }
 
 // Create stores a new policy (revision 1, or the next after a deleted one).
@@ -212,14 +200,11 @@ func (s *Service) Create(ctx context.Context, in Input, by string) (Policy, erro
 	if err != nil {
 		return Policy{}, err
 	}
-	prev, err := s.o.Store.PolicyRevisions(ctx, p.ID)
+	rev, err := s.chain.Next(ctx, p.ID, ErrExists)
 	if err != nil {
 		return Policy{}, err
 	}
-	if n := len(prev); n > 0 && !prev[n-1].Deleted {
-		return Policy{}, ErrExists
-	}
-	return s.write(ctx, p, uint32(len(prev))+1, by, false)
+	return s.write(ctx, p, rev, by, false)
 }
 
 // Update stores a new revision of a live policy; in.ID is set from id.

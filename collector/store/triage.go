@@ -201,19 +201,11 @@ func (s *Store) TriagedFindings(ctx context.Context, state string) ([]TriagedFin
 	var w where
 	w.filter("t_state = ?", state)
 	return selectAll(ctx, s, "reading triaged findings", func(r struct {
-		AssetID    string    `ch:"asset_id"`
-		Type       string    `ch:"type"`
-		Location   string    `ch:"location"`
-		State      string    `ch:"state"`
-		Reason     string    `ch:"reason"`
-		CountAt    uint64    `ch:"count_at"`
-		ChangedBy  string    `ch:"changed_by"`
-		ChangedAt  time.Time `ch:"changed_at"`
-		Count      uint64    `ch:"cur_count"`
-		Suppressed uint8     `ch:"suppressed"`
+		triageRow
+		Count      uint64 `ch:"cur_count"`
+		Suppressed uint8  `ch:"suppressed"`
 	}) TriagedFinding {
-		return TriagedFinding{TriageChange: triageRow{r.AssetID, r.Type, r.Location, r.State, r.Reason, r.CountAt, r.ChangedBy,
-			r.ChangedAt}.change(), Count: r.Count, Suppressed: r.Suppressed != 0}
+		return TriagedFinding{TriageChange: r.change(), Count: r.Count, Suppressed: r.Suppressed != 0}
 	}, `SELECT asset_id, type, location, t_state AS state, t_reason AS reason, t_count AS count_at, t_by AS changed_by,
 			t_at AS changed_at, count AS cur_count, toUInt8(`+suppressedByTriage+`) AS suppressed
 		FROM (`+triageLatest+`)

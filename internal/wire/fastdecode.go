@@ -80,7 +80,7 @@ func (p *fastScanner) field(key string, r *Record) (uint64, bool) {
 		r.ModifiedAt, ok = p.timePtr()
 		return 1 << 11, ok
 	case "attributes":
-		r.Attributes, ok = p.strMap()
+		r.Attributes, ok = objectMap(p, p.str)
 		return 1 << 12, ok
 	case "type":
 		r.Type, ok = p.str()
@@ -158,7 +158,7 @@ func (p *fastScanner) field(key string, r *Record) (uint64, bool) {
 		r.Status, ok = p.str()
 		return 1 << 37, ok
 	case "stats":
-		r.Stats, ok = p.intMap()
+		r.Stats, ok = objectMap(p, p.int)
 		return 1 << 38, ok
 	case "errors":
 		r.Errors, ok = p.strs()
@@ -364,26 +364,15 @@ func (p *fastScanner) object(value func(key string) bool) bool {
 	}
 }
 
-func (p *fastScanner) strMap() (map[string]string, bool) {
-	m := map[string]string{}
+// objectMap reads an object whose values value reads, refusing a repeated
+// key.
+func objectMap[V any](p *fastScanner, value func() (V, bool)) (map[string]V, bool) {
+	m := map[string]V{}
 	ok := p.object(func(key string) bool {
 		if _, dup := m[key]; dup {
 			return false
 		}
-		v, ok := p.str()
-		m[key] = v
-		return ok
-	})
-	return m, ok
-}
-
-func (p *fastScanner) intMap() (map[string]int64, bool) {
-	m := map[string]int64{}
-	ok := p.object(func(key string) bool {
-		if _, dup := m[key]; dup {
-			return false
-		}
-		v, ok := p.int()
+		v, ok := value()
 		m[key] = v
 		return ok
 	})

@@ -146,13 +146,13 @@ func (r *Record) Validate() error {
 	if r.Kind == "" {
 		return &FieldError{"kind", "is required"}
 	}
-	if err := required("source", r.Source); err != nil {
+	if err := required(field{"source", r.Source}); err != nil {
 		return err
 	}
-	if !sources[r.Source] {
-		return &FieldError{"source", fmt.Sprintf("unknown source %q (want fs, host, ldap, s3, iam or db)", clip(r.Source))}
+	if err := known("source", "source", r.Source, sources, " (want fs, host, ldap, s3, iam or db)"); err != nil {
+		return err
 	}
-	if err := required("scan_id", r.ScanID); err != nil {
+	if err := required(field{"scan_id", r.ScanID}); err != nil {
 		return err
 	}
 	if r.ObservedAt.IsZero() {
@@ -178,16 +178,13 @@ func (r *Record) Validate() error {
 }
 
 func (r *Record) validateAsset() error {
-	if err := required("asset_id", r.AssetID); err != nil {
+	if err := required(field{"asset_id", r.AssetID}, field{"asset_type", r.AssetType}); err != nil {
 		return err
 	}
-	if err := required("asset_type", r.AssetType); err != nil {
+	if err := known("asset_type", "asset type", r.AssetType, assetTypes, ""); err != nil {
 		return err
 	}
-	if !assetTypes[r.AssetType] {
-		return &FieldError{"asset_type", fmt.Sprintf("unknown asset type %q", clip(r.AssetType))}
-	}
-	if err := required("location", r.Location); err != nil {
+	if err := required(field{"location", r.Location}); err != nil {
 		return err
 	}
 	if r.Size < 0 {
@@ -197,15 +194,12 @@ func (r *Record) validateAsset() error {
 }
 
 func (r *Record) validatePII() error {
-	for _, f := range []struct{ name, v string }{
-		{"asset_id", r.AssetID}, {"location", r.Location}, {"type", r.Type}, {"category", r.Category},
-	} {
-		if err := required(f.name, f.v); err != nil {
-			return err
-		}
+	if err := required(field{"asset_id", r.AssetID}, field{"location", r.Location}, field{"type", r.Type},
+		field{"category", r.Category}); err != nil {
+		return err
 	}
-	if !categories[r.Category] {
-		return &FieldError{"category", fmt.Sprintf("unknown category %q", clip(r.Category))}
+	if err := known("category", "category", r.Category, categories, ""); err != nil {
+		return err
 	}
 	if r.Count <= 0 {
 		return &FieldError{"count", "must be at least 1 (a pii record reports found data)"}
@@ -213,19 +207,16 @@ func (r *Record) validatePII() error {
 	if r.Distinct < 0 || r.Distinct > r.Count {
 		return &FieldError{"distinct", "must be between 0 and count"}
 	}
-	if r.Confidence != "" && !confidences[r.Confidence] {
-		return &FieldError{"confidence", fmt.Sprintf("unknown confidence %q (want high, medium or low)", clip(r.Confidence))}
+	if r.Confidence != "" {
+		if err := known("confidence", "confidence", r.Confidence, confidences, " (want high, medium or low)"); err != nil {
+			return err
+		}
 	}
 	if len(r.Samples) > MaxSamples {
 		return &FieldError{"samples", fmt.Sprintf("at most %d masked samples", MaxSamples)}
 	}
-	if len(r.Tokens) > MaxTokens {
-		return &FieldError{"tokens", fmt.Sprintf("at most %d tokens", MaxTokens)}
-	}
-	for _, t := range r.Tokens {
-		if !isToken(t) {
-			return &FieldError{"tokens", "each token must be 32 lower-case hex characters (HMAC-SHA256 truncated to 16 bytes)"}
-		}
+	if err := checkTokens(r.Tokens); err != nil {
+		return err
 	}
 	if len(r.Where) > MaxWhere {
 		return &FieldError{"where", fmt.Sprintf("at most %d locations", MaxWhere)}
@@ -234,43 +225,28 @@ func (r *Record) validatePII() error {
 }
 
 func (r *Record) validatePrincipal() error {
-	for _, f := range []struct{ name, v string }{
-		{"principal_id", r.PrincipalID}, {"name", r.Name}, {"principal_type", r.PrincipalType},
-	} {
-		if err := required(f.name, f.v); err != nil {
-			return err
-		}
+	if err := required(field{"principal_id", r.PrincipalID}, field{"name", r.Name},
+		field{"principal_type", r.PrincipalType}); err != nil {
+		return err
 	}
-	if !princTypes[r.PrincipalType] {
-		return &FieldError{"principal_type", fmt.Sprintf("unknown principal type %q", clip(r.PrincipalType))}
+	if err := known("principal_type", "principal type", r.PrincipalType, princTypes, ""); err != nil {
+		return err
 	}
 	// A principal's tokens are those of its credentials (an IAM user's
 	// access keys), keyed as a pii record's are.
-	if len(r.Tokens) > MaxTokens {
-		return &FieldError{"tokens", fmt.Sprintf("at most %d tokens", MaxTokens)}
-	}
-	for _, t := range r.Tokens {
-		if !isToken(t) {
-			return &FieldError{"tokens", "each token must be 32 lower-case hex characters (HMAC-SHA256 truncated to 16 bytes)"}
-		}
+	if err := checkTokens(r.Tokens); err != nil {
+		return err
 	}
 	return nil
 }
 
 func (r *Record) validateEntitlement() error {
-	for _, f := range []struct{ name, v string }{
-		{"principal_id", r.PrincipalID}, {"resource_id", r.ResourceID},
-		{"resource_type", r.ResourceType}, {"permission", r.Permission},
-	} {
-		if err := required(f.name, f.v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return required(field{"principal_id", r.PrincipalID}, field{"resource_id", r.ResourceID},
+		field{"resource_type", r.ResourceType}, field{"permission", r.Permission})
 }
 
 func (r *Record) validateScan() error {
-	if err := required("scanner", r.Scanner); err != nil {
+	if err := required(field{"scanner", r.Scanner}); err != nil {
 		return err
 	}
 	if r.StartedAt == nil {
@@ -282,8 +258,8 @@ func (r *Record) validateScan() error {
 	if r.FinishedAt.Before(*r.StartedAt) {
 		return &FieldError{"finished_at", "is before started_at"}
 	}
-	if !statuses[r.Status] {
-		return &FieldError{"status", fmt.Sprintf("unknown status %q (want ok, partial or failed)", clip(r.Status))}
+	if err := known("status", "status", r.Status, statuses, " (want ok, partial or failed)"); err != nil {
+		return err
 	}
 	if len(r.Errors) > MaxErrors {
 		return &FieldError{"errors", fmt.Sprintf("at most %d messages", MaxErrors)}
@@ -292,7 +268,7 @@ func (r *Record) validateScan() error {
 }
 
 func (r *Record) checkLengths() error {
-	for _, f := range []struct{ name, v string }{
+	for _, f := range []field{
 		{"scan_id", r.ScanID}, {"agent_id", r.AgentID}, {"host", r.Host}, {"asset_id", r.AssetID},
 		{"location", r.Location}, {"owner", r.Owner}, {"type", r.Type}, {"name", r.Name},
 		{"principal_id", r.PrincipalID}, {"resource_id", r.ResourceID}, {"permission", r.Permission},
@@ -307,9 +283,38 @@ func (r *Record) checkLengths() error {
 	return nil
 }
 
-func required(name, v string) error {
-	if v == "" {
-		return &FieldError{name, "is required"}
+// field is a string field of a record with its name, for the checks that
+// run over several.
+type field struct{ name, v string }
+
+// required names the first of fields that is empty.
+func required(fields ...field) error {
+	for _, f := range fields {
+		if f.v == "" {
+			return &FieldError{f.name, "is required"}
+		}
+	}
+	return nil
+}
+
+// known refuses a value of field name that is not in set; noun is how the
+// message calls the field, want (may be empty) lists what it accepts.
+func known(name, noun, v string, set map[string]bool, want string) error {
+	if !set[v] {
+		return &FieldError{name, fmt.Sprintf("unknown %s %q%s", noun, clip(v), want)}
+	}
+	return nil
+}
+
+// checkTokens bounds a record's keyed tokens and checks their form.
+func checkTokens(tokens []string) error {
+	if len(tokens) > MaxTokens {
+		return &FieldError{"tokens", fmt.Sprintf("at most %d tokens", MaxTokens)}
+	}
+	for _, t := range tokens {
+		if !isToken(t) {
+			return &FieldError{"tokens", "each token must be 32 lower-case hex characters (HMAC-SHA256 truncated to 16 bytes)"}
+		}
 	}
 	return nil
 }

@@ -29,12 +29,10 @@ func main() {
 		must(os.MkdirAll(filepath.Join(*dir, d), 0o755))
 	}
 	write := func(name string, fn func(w *bufio.Writer)) {
-		f, err := os.Create(filepath.Join(*dir, name))
-		must(err)
-		w := bufio.NewWriter(f)
-		fn(w)
-		must(w.Flush())
-		must(f.Close())
+		must(benchrun.WriteFile(filepath.Join(*dir, name), func(w *bufio.Writer) error {
+			fn(w)
+			return nil
+		}))
 	}
 	write("etc/passwd", func(w *bufio.Writer) {
 		fmt.Fprintln(w, "root:x:0:0:root:/root:/bin/bash")

@@ -9,7 +9,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 
 	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
@@ -24,12 +23,13 @@ func main() {
 }
 
 func write(out string, users, groups int) error {
-	f, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := bufio.NewWriterSize(f, 1<<20)
+	return benchrun.WriteFile(out, func(w *bufio.Writer) error {
+		fill(w, users, groups)
+		return nil
+	})
+}
+
+func fill(w *bufio.Writer, users, groups int) {
 	fmt.Fprint(w, "dn: dc=example,dc=com\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n")
 	fmt.Fprint(w, "dn: ou=people,dc=example,dc=com\nobjectClass: organizationalUnit\nou: people\n\n")
 	fmt.Fprint(w, "dn: ou=groups,dc=example,dc=com\nobjectClass: organizationalUnit\nou: groups\n\n")
@@ -50,8 +50,4 @@ func write(out string, users, groups int) error {
 		}
 		fmt.Fprintln(w)
 	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	return f.Close()
 }

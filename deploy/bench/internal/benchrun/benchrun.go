@@ -4,6 +4,7 @@
 package benchrun
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -39,6 +40,26 @@ func Required(names ...string) {
 			os.Exit(2)
 		}
 	}
+}
+
+// WriteFile creates path and writes it through a 1 MiB buffer that fill
+// writes to, as the fixture writers do; it returns the first error of
+// creating, filling, flushing or closing the file.
+func WriteFile(path string, fill func(w *bufio.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := fill(w); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // Logger is the benchmarks' logger: warnings and errors only, on stderr,

@@ -1,7 +1,10 @@
 package benchrun
 
 import (
+	"bufio"
+	"errors"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -74,4 +77,20 @@ func TestReadPID(t *testing.T) {
 	require.ErrorContains(t, err, "holds no pid")
 	_, err = ReadPID(dir + "/missing.pid")
 	require.ErrorContains(t, err, "reading the pid file")
+}
+
+func TestWriteFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f.txt")
+	require.NoError(t, WriteFile(p, func(w *bufio.Writer) error {
+		_, err := w.WriteString("hello\n")
+		return err
+	}))
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.Equal(t, "hello\n", string(b))
+
+	boom := errors.New("fill failed")
+	require.ErrorIs(t, WriteFile(p, func(*bufio.Writer) error { return boom }), boom)
+	require.Error(t, WriteFile(filepath.Join(dir, "missing", "f.txt"), func(*bufio.Writer) error { return nil }))
 }
