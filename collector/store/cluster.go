@@ -486,7 +486,11 @@ func (s *Store) execPerShard(ctx context.Context, st string) error {
 // read sees none of their rows. Normally 0, since the collectors write to
 // the replica they read; after a fail-over it counts what only the
 // replica that is down holds, until it is back and they are fetched. 0 on
-// one node.
+// one node. Only the sharded tables (NAME_local) count: they are what
+// reads go through Distributed tables to; the everywhere tables (the read
+// index itself, write marks) are read on the node the collector talks to,
+// and every build's new parts would otherwise keep the count above 0 on
+// the other nodes while they copy them.
 func (s *Store) unreplicatedParts(ctx context.Context) (uint64, error) {
 	if s.cluster == nil {
 		return 0, nil
@@ -494,7 +498,7 @@ func (s *Store) unreplicatedParts(ctx context.Context) (uint64, error) {
 	var total uint64
 	err := s.onePerShard(ctx, func(ctx context.Context, c driver.Conn) error {
 		var n uint64
-		if err := c.QueryRow(ctx, `SELECT toUInt64(sum(inserts_in_queue)) FROM system.replicas WHERE database = ?`, s.o.Database).Scan(&n); err != nil {
+		if err := c.QueryRow(ctx, `SELECT toUInt64(sum(inserts_in_queue)) FROM system.replicas WHERE database = ? AND endsWith(table, '_local')`, s.o.Database).Scan(&n); err != nil {
 			return err
 		}
 		total += n

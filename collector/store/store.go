@@ -305,8 +305,15 @@ func IsUnavailable(err error) bool {
 			252, // TOO_MANY_PARTS (inserts throttled)
 			279, // ALL_CONNECTION_TRIES_FAILED
 			319, // UNKNOWN_STATUS_OF_INSERT
+			225, // NO_ZOOKEEPER
+			285, // TOO_FEW_LIVE_REPLICAS
 			999: // KEEPER_EXCEPTION
 			return true
+		case 32: // ATTEMPT_TO_READ_AFTER_EOF
+			// From another node of the cluster (a Distributed insert or
+			// read whose replica died mid-way): an outage, worth a retry.
+			// Anywhere else it would be a protocol fault, not an outage.
+			return strings.Contains(ex.Message, "while receiving packet from")
 		}
 		return false
 	}

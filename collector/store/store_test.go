@@ -323,6 +323,15 @@ func TestIsUnavailable(t *testing.T) {
 		require.True(t, store.IsUnavailable(err))
 	})
 
+	// The exception a Distributed insert returns when a replica dies under
+	// it (seen in the cluster suite): an outage; the same code without a
+	// peer is not.
+	t.Run("a peer node died mid-insert", func(t *testing.T) {
+		err := fmt.Errorf("storing: %w", &clickhouse.Exception{Code: 32, Message: "Attempt to read after eof: while receiving packet from 127.0.0.1:35265: Insertion status: Wrote 1 blocks"})
+		require.True(t, store.IsUnavailable(err))
+		require.False(t, store.IsUnavailable(&clickhouse.Exception{Code: 32, Message: "Attempt to read after eof"}))
+	})
+
 	t.Run("syntax error", func(t *testing.T) {
 		s := storetest.New(t)
 		err := s.Exec(ctx, "SELEKT 1")

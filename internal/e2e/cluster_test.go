@@ -257,6 +257,15 @@ func TestClusterSameAnswersAndFailover(t *testing.T) {
 			break
 		}
 	}
+	if !assert.ObjectsAreEqual(want, got) {
+		for node, ad := range map[string]string{"s1r1": addrs[0], "s1r2": addrs[1], "s2r1": addrs[2], "s2r2": addrs[3]} {
+			t.Logf("%s: assets_local %d, pii_findings_local %d, inserts_in_queue %d", node,
+				countAt(t, ad, "SELECT count() FROM "+a.database+".assets_local"),
+				countAt(t, ad, "SELECT count() FROM "+a.database+".pii_findings_local"),
+				countAt(t, ad, "SELECT toUInt64(sum(inserts_in_queue)) FROM system.replicas WHERE database = '"+a.database+"'"))
+		}
+		t.Logf("index_incomplete_gen %s", a.scalarString("SELECT value FROM "+a.database+".settings FINAL WHERE key = 'index_incomplete_gen'"))
+	}
 	require.True(t, assert.ObjectsAreEqual(want, got), "the replica back: the cluster answers as one node (first difference: %s)", firstDiff(want, got))
 	t.Logf("the replica back: same answers as one node after %s", time.Since(start).Round(time.Millisecond))
 
