@@ -103,6 +103,7 @@ type scanner struct {
 
 	runNext, phoneNext, ipNext int
 	lastDOB                    int
+	phoneMemo                  wordMemo
 	val                        [64]byte
 	groups                     [maxGroups + 1][2]int // a field: a local array is zeroed on every call
 	field                      fieldKind             // what the value's field name says, in DetectField
@@ -543,7 +544,7 @@ func (s *scanner) phoneAt(i int) int {
 	if digits < 7 || digits > 15 || (end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '@')) {
 		return max(i+1, end)
 	}
-	if v, conf, ok := validPhone(text, i, text[i:end], s.field&fieldPhone != 0, s.region); ok {
+	if v, conf, ok := s.validPhone(i, text[i:end]); ok {
 		s.match(TypePhoneNumber, CategoryContact, conf, v, i)
 	}
 	return max(i+1, end)
