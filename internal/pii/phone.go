@@ -151,17 +151,8 @@ func looksLikeDate(c []byte) bool {
 // case-insensitively.
 func contextBefore(text []byte, pos, window int, words [][]byte) bool {
 	ws := newWordSet(words)
-	return ws.lastWord(text[contextFrom(text, pos, window):pos]) >= 0
-}
-
-// contextFrom is where the context window of a candidate at pos starts:
-// window bytes (at most contextMax) back, not before its line.
-func contextFrom(text []byte, pos, window int) int {
-	from := max(pos-min(window, contextMax), 0)
-	if nl := bytes.LastIndexByte(text[from:pos], '\n'); nl >= 0 {
-		from += nl + 1 // context is on the candidate's own line
-	}
-	return from
+	k, _ := ws.lastWord(text[max(pos-min(window, contextMax), 0):pos])
+	return k >= 0
 }
 
 // wordSet is a list of context words with the sets of their first and
@@ -189,12 +180,17 @@ func newWordSet(words [][]byte) (ws wordSet) {
 // long numbers.
 var phoneWordSet = newWordSet(phoneWords)
 
-// lastWord returns where the last of the words (lower-case) that lies wholly in win starts, case-insensitively, or -1: one
-// backward pass folding case as it goes, instead of a lower-cased copy
-// searched once per word.
-func (ws *wordSet) lastWord(win []byte) int {
+// lastWord returns where the last of the words (lower-case) that lies
+// wholly in win after its last newline starts, case-insensitively, or -1,
+// and whether it met that newline: context is on a candidate's own line.
+// It is one backward pass folding case as it goes, instead of a
+// lower-cased copy searched once per word.
+func (ws *wordSet) lastWord(win []byte) (int, bool) {
 	for k := len(win) - 1; k >= 0; k-- {
 		c := win[k]
+		if c == '\n' {
+			return -1, true
+		}
 		if c-'A' < 26 {
 			c += 32
 		}
@@ -213,11 +209,11 @@ func (ws *wordSet) lastWord(win []byte) int {
 		}
 		for _, w := range ws.words {
 			if w[0] == c && hasPrefixFold(win[k:], w) {
-				return k
+				return k, false
 			}
 		}
 	}
-	return -1
+	return -1, false
 }
 
 // phoneContextWindow is how far before a national number a phone context
@@ -248,13 +244,17 @@ func (s *scanner) phoneContext(pos int) bool {
 	if pos < m.scanned {
 		return contextBefore(text, pos, phoneContextWindow, phoneWords)
 	}
-	from := contextFrom(text, pos, phoneContextWindow)
 	// A word ending after m.scanned starts at most maxPhoneWord-1 bytes
-	// before it; one that ended before it was found then, and only the
-	// last matters, since from only moves forward.
+	// before it; of those that ended before it, the last one found then
+	// is the only one that may matter, since the window only moves
+	// forward, and none does when a newline came after it: a scan that
+	// covered that newline found a later word or forgot the hit.
+	from := max(pos-phoneContextWindow, 0)
 	st := max(from, m.scanned-maxPhoneWord+1)
-	if k := phoneWordSet.lastWord(text[st:pos]); k >= 0 {
+	if k, nl := phoneWordSet.lastWord(text[st:pos]); k >= 0 {
 		m.hit = st + k + 1
+	} else if nl {
+		m.hit = 0
 	}
 	m.scanned = pos
 	return m.hit > from
