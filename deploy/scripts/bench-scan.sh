@@ -7,7 +7,8 @@
 # a value). Prints for each: throughputs by wall clock and by CPU time (the
 # machine may be shared: the CPU-time ratio is the steadier figure), their
 # ratios and the agent's peak RSS, with the load average beside them.
-# BENCH_MB sets the size of each corpus, BENCH_SHAPES which shapes run.
+# BENCH_MB sets the size of each corpus, BENCH_SHAPES which shapes run,
+# BENCH_AGENT another agent binary to measure (a build of main, to compare).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/scripts/lib.sh
@@ -16,6 +17,7 @@ if ! command -v rg >/dev/null || [ ! -x /usr/bin/time ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ripgrep time >/dev/null
 fi
 make -s build
+agent=${BENCH_AGENT:-bin/sightline-agent}
 mb=${BENCH_MB:-256}
 work=$(mktemp -d /tmp/sightline-bench-scan.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -37,7 +39,7 @@ for shape in ${BENCH_SHAPES:-access kv}; do
   cat "$data"/* >/dev/null # both runs read from the page cache
   measure rg taskset -c 0 rg -j1 --count-matches -f deploy/bench/scan/patterns.txt "$data" || [ $? -eq 1 ]
   measure agent env GOMAXPROCS=1 SIGHTLINE_TOKEN_KEY=00112233445566778899aabbccddeeff \
-    taskset -c 0 bin/sightline-agent scan fs --path "$data"
+    taskset -c 0 "$agent" scan fs --path "$data"
   rm -rf "$data"
   read -r rg_w rg_u rg_s _ <"$work/rg"
   read -r sl_w sl_u sl_s sl_rss <"$work/agent"
