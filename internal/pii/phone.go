@@ -33,6 +33,9 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		return nil, "", false
 	}
 	if cand[0] == '+' {
+		if !intlLengths.possible(cand) {
+			return nil, "", false
+		}
 		if v, ok := parsePhone(cand, "ZZ"); ok {
 			return v, High, true
 		}

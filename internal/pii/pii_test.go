@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -274,5 +276,31 @@ func TestNormalizeAs(t *testing.T) {
 	} {
 		_, ok := NormalizeAs(tc.typ, tc.in)
 		require.False(t, ok, "%s", tc.typ)
+	}
+}
+
+// BenchmarkDetectFiles scans the files of the directory in
+// SIGHTLINE_BENCH_SCAN_DIR (written by go run ./deploy/bench/scan -shape
+// kv or access), so a detector change is measured on make bench-scan's
+// corpus shapes without the agent around it.
+func BenchmarkDetectFiles(b *testing.B) {
+	dir := os.Getenv("SIGHTLINE_BENCH_SCAN_DIR")
+	if dir == "" {
+		b.Skip("SIGHTLINE_BENCH_SCAN_DIR is not set: write a corpus with go run ./deploy/bench/scan -dir DIR -mb 8 -files 1 -shape kv")
+	}
+	paths, err := filepath.Glob(filepath.Join(dir, "*"))
+	require.NoError(b, err)
+	var data []byte
+	for _, p := range paths {
+		d, err := os.ReadFile(p)
+		require.NoError(b, err)
+		data = append(data, d...)
+	}
+	det := NewDefault()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		det.Detect(data, func(Match) { n++ })
 	}
 }
