@@ -82,7 +82,9 @@ func TestIntlLengthsNeverRejectsValid(t *testing.T) {
 		func() string { return fmt.Sprintf("+1 %d%02d-555-%04d", 2+r.IntN(8), r.IntN(100), r.IntN(1e4)) },
 		func() string { return fmt.Sprintf("+44 20 7946 %04d", r.IntN(10000)) },
 		func() string { return fmt.Sprintf("+49 30 %0*d", 5+r.IntN(5), r.IntN(1e9)) },
-		func() string { return fmt.Sprintf("+33 %d %02d %02d %02d %02d", r.IntN(10), r.IntN(100), r.IntN(100), r.IntN(100), r.IntN(100)) },
+		func() string {
+			return fmt.Sprintf("+33 %d %02d %02d %02d %02d", r.IntN(10), r.IntN(100), r.IntN(100), r.IntN(100), r.IntN(100))
+		},
 	}
 	for range 2000 {
 		if v, _ := check(shapes[r.IntN(len(shapes))]()); v {
