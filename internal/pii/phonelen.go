@@ -1,8 +1,6 @@
 package pii
 
 import (
-	"regexp/syntax"
-
 	"github.com/nyaruka/phonenumbers"
 )
 
@@ -92,65 +90,6 @@ func newIntlLengths() *intlLengthTable {
 		}
 	}
 	return t
-}
-
-// maxMatchLen is the longest string, in bytes of ASCII digits, that the
-// regular expression expr can match; -1 when unbounded or unknown.
-func maxMatchLen(expr string) int {
-	re, err := syntax.Parse(expr, syntax.Perl)
-	if err != nil {
-		return -1
-	}
-	return maxLen(re.Simplify())
-}
-
-func maxLen(re *syntax.Regexp) int {
-	switch re.Op {
-	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
-		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
-		return 0
-	case syntax.OpLiteral:
-		n := 0
-		for _, r := range re.Rune {
-			n += len(string(r))
-		}
-		return n
-	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
-		return 4 // one rune; only digits count here, but a bound is a bound
-	case syntax.OpCapture:
-		return maxLen(re.Sub[0])
-	case syntax.OpQuest:
-		return maxLen(re.Sub[0])
-	case syntax.OpStar, syntax.OpPlus:
-		return -1
-	case syntax.OpRepeat:
-		m := maxLen(re.Sub[0])
-		if re.Max < 0 || m < 0 {
-			return -1
-		}
-		return m * re.Max
-	case syntax.OpConcat:
-		n := 0
-		for _, s := range re.Sub {
-			m := maxLen(s)
-			if m < 0 {
-				return -1
-			}
-			n += m
-		}
-		return n
-	case syntax.OpAlternate:
-		n := 0
-		for _, s := range re.Sub {
-			m := maxLen(s)
-			if m < 0 {
-				return -1
-			}
-			n = max(n, m)
-		}
-		return n
-	}
-	return -1
 }
 
 // possible reports whether the international candidate c (a '+', then

@@ -187,13 +187,7 @@ func corpus(size int) []byte {
 
 func BenchmarkDetect(b *testing.B) {
 	data := corpus(8 << 20)
-	det := NewDefault()
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	n := 0
-	for i := 0; i < b.N; i++ {
-		det.Detect(data, func(Match) { n++ })
-	}
+	benchDetect(b, data)
 }
 
 // BenchmarkRegexpBaseline is the naive approach on the same input: one Go
@@ -300,13 +294,7 @@ func BenchmarkDetectFiles(b *testing.B) {
 		require.NoError(b, err)
 		data = append(data, d...)
 	}
-	det := NewDefault()
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	n := 0
-	for i := 0; i < b.N; i++ {
-		det.Detect(data, func(Match) { n++ })
-	}
+	benchDetect(b, data)
 }
 
 // collect returns Detect's matches with their values copied.
@@ -359,4 +347,15 @@ func TestFromAgreesWithFromEach(t *testing.T) {
 		require.Equal(t, want, collect(b), "%q", b)
 	}
 	require.Greater(t, matched, 1000, "the random texts hold too few values to compare the passes on")
+}
+
+// benchDetect measures Detect over data.
+func benchDetect(b *testing.B, data []byte) {
+	det := NewDefault()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		det.Detect(data, func(Match) { n++ })
+	}
 }
