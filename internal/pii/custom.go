@@ -184,16 +184,76 @@ func (d Definition) Check() (Definition, error) {
 	return d, nil
 }
 
+// literalLen is the length in bytes of a literal's runes in UTF-8.
+func literalLen(rs []rune) int {
+	n := 0
+	for _, r := range rs {
+		n += len(string(r))
+	}
+	return n
+}
+
+// maxMatchLen is the longest string, in bytes of ASCII digits, that the
+// regular expression expr can match; -1 when unbounded or unknown.
+func maxMatchLen(expr string) int {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return -1
+	}
+	return maxLen(re.Simplify())
+}
+
+func maxLen(re *syntax.Regexp) int {
+	switch re.Op {
+	case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+		syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+		return 0
+	case syntax.OpLiteral:
+		return literalLen(re.Rune)
+	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+		return 4 // one rune; only digits count here, but a bound is a bound
+	case syntax.OpCapture:
+		return maxLen(re.Sub[0])
+	case syntax.OpQuest:
+		return maxLen(re.Sub[0])
+	case syntax.OpStar, syntax.OpPlus:
+		return -1
+	case syntax.OpRepeat:
+		m := maxLen(re.Sub[0])
+		if re.Max < 0 || m < 0 {
+			return -1
+		}
+		return m * re.Max
+	case syntax.OpConcat:
+		n := 0
+		for _, s := range re.Sub {
+			m := maxLen(s)
+			if m < 0 {
+				return -1
+			}
+			n += m
+		}
+		return n
+	case syntax.OpAlternate:
+		n := 0
+		for _, s := range re.Sub {
+			m := maxLen(s)
+			if m < 0 {
+				return -1
+			}
+			n = max(n, m)
+		}
+		return n
+	}
+	return -1
+}
+
 // minLen is the fewest bytes a pattern can match (a lower bound; a
 // repetition's maximum is ignored).
 func minLen(re *syntax.Regexp) int {
 	switch re.Op {
 	case syntax.OpLiteral:
-		n := 0
-		for _, r := range re.Rune {
-			n += len(string(r))
-		}
-		return n
+		return literalLen(re.Rune)
 	case syntax.OpCharClass, syntax.OpAnyChar, syntax.OpAnyCharNotNL:
 		return 1
 	case syntax.OpCapture:

@@ -25,17 +25,23 @@ func isPhoneChar(c byte) bool {
 	return isDigit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'
 }
 
-func validPhone(text []byte, start int, cand []byte, fieldCtx bool, region string) ([]byte, string, bool) {
+// validPhone checks the phone candidate cand at start: an international
+// number alone, a national one with a context word or field, or in the
+// (AAA) BBB-CCCC shape.
+func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 	if looksLikeDate(cand) {
 		return nil, "", false
 	}
 	if cand[0] == '+' {
+		if !intlLengths.possible(cand) {
+			return nil, "", false
+		}
 		if v, ok := parsePhone(cand, "ZZ"); ok {
 			return v, High, true
 		}
 		return nil, "", false
 	}
-	ctx := fieldCtx || contextBefore(text, start, 40, phoneWords)
+	ctx := s.field&fieldPhone != 0 || s.phoneContext(start)
 	shaped := cand[0] == '(' && bytes.IndexByte(cand, ')') == 4
 	if !ctx && !shaped {
 		return nil, "", false
@@ -44,8 +50,8 @@ func validPhone(text []byte, start int, cand []byte, fieldCtx bool, region strin
 	if ctx {
 		conf = High
 	}
-	if region != "" {
-		if v, ok := parsePhone(cand, region); ok {
+	if s.region != "" {
+		if v, ok := parsePhone(cand, s.region); ok {
 			return v, conf, true
 		}
 	}
@@ -121,22 +127,23 @@ func parsePhone(cand []byte, region string) ([]byte, bool) {
 
 // looksLikeDate rejects 2026-11-01, 01.11.2026, 11/01/2026 shapes.
 func looksLikeDate(c []byte) bool {
-	var groups []int
-	run := 0
-	for _, b := range c {
-		if isDigit(b) {
+	var groups [3]int // more than three groups is no date
+	ng, run := 0, 0
+	for k := 0; k <= len(c); k++ {
+		if k < len(c) && isDigit(c[k]) {
 			run++
 			continue
 		}
 		if run > 0 {
-			groups = append(groups, run)
+			if ng == len(groups) {
+				return false
+			}
+			groups[ng] = run
+			ng++
 		}
 		run = 0
 	}
-	if run > 0 {
-		groups = append(groups, run)
-	}
-	if len(groups) != 3 {
+	if ng != 3 {
 		return false
 	}
 	return (groups[0] == 4 && groups[1] <= 2 && groups[2] <= 2) || (groups[0] <= 2 && groups[1] <= 2 && groups[2] == 4)
@@ -146,24 +153,114 @@ func looksLikeDate(c []byte) bool {
 // window bytes (at most contextMax) before pos on the same line,
 // case-insensitively.
 func contextBefore(text []byte, pos, window int, words [][]byte) bool {
-	from := max(pos-min(window, contextMax), 0)
-	if nl := bytes.LastIndexByte(text[from:pos], '\n'); nl >= 0 {
-		from += nl + 1 // context is on the candidate's own line
+	ws := newWordSet(words)
+	k, _ := ws.lastWord(text[max(pos-min(window, contextMax), 0):pos])
+	return k >= 0
+}
+
+// wordSet is a list of context words with the sets of their first and
+// second bytes, so a window is searched in one pass that looks at the
+// words only where two bytes in a row could start one.
+type wordSet struct {
+	words         [][]byte
+	first, second [8]uint32
+}
+
+func newWordSet(words [][]byte) (ws wordSet) {
+	ws.words = words
+	for _, w := range words {
+		ws.first[w[0]>>5] |= 1 << (w[0] & 31)
+		if len(w) == 1 { // any byte, or none, may follow
+			ws.second = [8]uint32{^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0), ^uint32(0)}
+			continue
+		}
+		ws.second[w[1]>>5] |= 1 << (w[1] & 31)
 	}
-	var w [contextMax]byte
-	win := w[:0]
-	for _, c := range text[from:pos] {
+	return ws
+}
+
+// phoneWordSet is phoneWords' wordSet: its context is looked up for most
+// long numbers.
+var phoneWordSet = newWordSet(phoneWords)
+
+// lastWord returns where the last of the words (lower-case) that lies
+// wholly in win after its last newline starts, case-insensitively, or -1,
+// and whether it met that newline: context is on a candidate's own line.
+// It is one backward pass folding case as it goes, instead of a
+// lower-cased copy searched once per word.
+func (ws *wordSet) lastWord(win []byte) (int, bool) {
+	for k := len(win) - 1; k >= 0; k-- {
+		c := win[k]
+		if c == '\n' {
+			return -1, true
+		}
 		if c-'A' < 26 {
 			c += 32
 		}
-		win = append(win, c)
-	}
-	for _, word := range words {
-		if bytes.Contains(win, word) {
-			return true
+		if ws.first[c>>5]&(1<<(c&31)) == 0 {
+			continue
+		}
+		d := byte(0)
+		if k+1 < len(win) {
+			d = win[k+1]
+		}
+		if d-'A' < 26 {
+			d += 32
+		}
+		if ws.second[d>>5]&(1<<(d&31)) == 0 {
+			continue
+		}
+		for _, w := range ws.words {
+			if w[0] == c && hasPrefixFold(win[k:], w) {
+				return k, false
+			}
 		}
 	}
-	return false
+	return -1, false
+}
+
+// phoneContextWindow is how far before a national number a phone context
+// word may be.
+const phoneContextWindow = 40
+
+// maxPhoneWord is the longest of phoneWords in bytes.
+var maxPhoneWord = func() (n int) {
+	for _, w := range phoneWords {
+		n = max(n, len(w))
+	}
+	return n
+}()
+
+// wordMemo makes repeated context lookups on one line incremental: a pass
+// asks for the phone context of every long number, in order, and on
+// digit-dense logs several per line, with windows that overlap.
+type wordMemo struct {
+	scanned int // the text before it has been searched
+	hit     int // 1 + where the last word found starts; 0 for none
+}
+
+// phoneContext is contextBefore(s.text, pos, phoneContextWindow,
+// phoneWords), searching only what an earlier call on the same line did
+// not.
+func (s *scanner) phoneContext(pos int) bool {
+	text, m := s.text, &s.phoneMemo
+	if pos < m.scanned {
+		return contextBefore(text, pos, phoneContextWindow, phoneWords)
+	}
+	// A word ending after m.scanned starts at most maxPhoneWord-1 bytes
+	// before it; of those that ended before it, the last one found then
+	// is the only one that may matter, since the window only moves
+	// forward, and none does when a newline came after it: a scan that
+	// covered that newline found a later word or forgot the hit.
+	from := max(pos-phoneContextWindow, 0)
+	st := max(from, m.scanned-maxPhoneWord+1)
+	if k, nl := phoneWordSet.lastWord(text[st:pos]); k >= 0 {
+		m.hit = st + k + 1
+	} else if nl {
+		m.hit = 0
+	}
+	m.scanned = pos
+	return m.hit > from
 }
 
 // contextMax bounds a context window (a stack buffer holds it lower-cased).

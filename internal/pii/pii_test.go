@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -136,7 +138,11 @@ func TestNormalize(t *testing.T) {
 func FuzzDetect(f *testing.F) {
 	f.Add([]byte("x 4111 1111 1111 1111 a@b.com SSN 123-45-6780\n123456780"))
 	f.Add([]byte("@@@.. 5555-5555-5555-4444-"))
+	f.Add([]byte("a--b --x (555) 123-4567 +49 30 1234567=ID1234567 ab:cd fe80::1 Ab12"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The pass that looks at eight bytes at a time finds what the one
+		// that looks at each byte does.
+		require.Equal(t, detectEach(data), collect(data))
 		NewDefault().Detect(data, func(m Match) {
 			if m.Line < 1 || m.Line > bytes.Count(data, []byte{'\n'})+1 {
 				t.Fatalf("line %d out of range", m.Line)
@@ -181,13 +187,7 @@ func corpus(size int) []byte {
 
 func BenchmarkDetect(b *testing.B) {
 	data := corpus(8 << 20)
-	det := NewDefault()
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	n := 0
-	for i := 0; i < b.N; i++ {
-		det.Detect(data, func(Match) { n++ })
-	}
+	benchDetect(b, data)
 }
 
 // BenchmarkRegexpBaseline is the naive approach on the same input: one Go
@@ -274,5 +274,88 @@ func TestNormalizeAs(t *testing.T) {
 	} {
 		_, ok := NormalizeAs(tc.typ, tc.in)
 		require.False(t, ok, "%s", tc.typ)
+	}
+}
+
+// BenchmarkDetectFiles scans the files of the directory in
+// SIGHTLINE_BENCH_SCAN_DIR (written by go run ./deploy/bench/scan -shape
+// kv or access), so a detector change is measured on make bench-scan's
+// corpus shapes without the agent around it.
+func BenchmarkDetectFiles(b *testing.B) {
+	dir := os.Getenv("SIGHTLINE_BENCH_SCAN_DIR")
+	if dir == "" {
+		b.Skip("SIGHTLINE_BENCH_SCAN_DIR is not set: write a corpus with go run ./deploy/bench/scan -dir DIR -mb 8 -files 1 -shape kv")
+	}
+	paths, err := filepath.Glob(filepath.Join(dir, "*"))
+	require.NoError(b, err)
+	var data []byte
+	for _, p := range paths {
+		d, err := os.ReadFile(p)
+		require.NoError(b, err)
+		data = append(data, d...)
+	}
+	benchDetect(b, data)
+}
+
+// collect returns Detect's matches with their values copied.
+func collect(data []byte) []Match {
+	var out []Match
+	NewDefault().Detect(data, func(m Match) {
+		m.Value = bytes.Clone(m.Value)
+		out = append(out, m)
+	})
+	return out
+}
+
+// detectEach is Detect with the pass a byte at a time (scanner.fromEach),
+// the reference of scanner.from.
+func detectEach(text []byte) []Match {
+	var out []Match
+	s := scanner{text: text, lastDOB: -1, emit: func(m Match) {
+		m.Value = bytes.Clone(m.Value)
+		out = append(out, m)
+	}}
+	if len(text) == 0 {
+		return nil
+	}
+	i := 1
+	if byteClass[text[0]] != clsSep && fires[clsSep<<8|int(byteClass[text[0]])] {
+		i = max(i, s.event(0, byteClass[text[0]]))
+	}
+	s.fromEach(i, len(text))
+	return out
+}
+
+// The eight-byte pass agrees with the byte pass on the benchmark corpus
+// and on text dense with every kind of candidate start.
+func TestFromAgreesWithFromEach(t *testing.T) {
+	data := corpus(1 << 20)
+	require.Equal(t, detectEach(data), collect(data))
+	r := rand.New(rand.NewPCG(9, 9))
+	pieces := []string{"a", "Z", "d", "0", "9", "1", "-", " ", ":", "=", "@", "+", "(", ".", "/", "_", "\n", "\xc3",
+		"password=hunter2x9!", "a.b@example.com", "+49 30 1234567", "(212) 555-0123", "phone: 030 1234567",
+		"4111 1111 1111 1111", "123-45-6780", "DE89 3704 0044 0532 0130 00", "dob 1990-01-02", "10.0.0.1",
+		"fe80::1", "2001:db8::7", "AKIAIOSFODNN7EXAMPLE", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"}
+	matched := 0
+	for range 3000 {
+		var b []byte
+		for range r.IntN(24) {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		want := detectEach(b)
+		matched += len(want)
+		require.Equal(t, want, collect(b), "%q", b)
+	}
+	require.Greater(t, matched, 1000, "the random texts hold too few values to compare the passes on")
+}
+
+// benchDetect measures Detect over data.
+func benchDetect(b *testing.B, data []byte) {
+	det := NewDefault()
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		det.Detect(data, func(Match) { n++ })
 	}
 }

@@ -1,0 +1,73 @@
+package pii
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// contextBeforeRef is the plain definition of a context lookup: a
+// lower-cased copy of the window searched for each word.
+func contextBeforeRef(text []byte, pos, window int, words [][]byte) bool {
+	from := max(pos-min(window, contextMax), 0)
+	if nl := bytes.LastIndexByte(text[from:pos], '\n'); nl >= 0 {
+		from += nl + 1
+	}
+	win := bytes.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 32
+		}
+		return r
+	}, text[from:pos])
+	if len(win) != pos-from { // bytes.Map re-encodes invalid UTF-8
+		win = make([]byte, 0, pos-from)
+		for _, c := range text[from:pos] {
+			win = append(win, lower(c))
+		}
+	}
+	for _, w := range words {
+		if bytes.Contains(win, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// The one-pass lookup and the per-line memo of phone context give the
+// plain definition's answer at every position, in order and out of order.
+func TestContextLookups(t *testing.T) {
+	pieces := []string{"phone", "PHONE", "Tel", "téléphone", "cell", "ca", "ll", "mobile", "fax", "x", " ", "=", "\n", "12345678",
+		"ssn", "Social Security", "passport", "BSN", "tax id", "t", "e", "l", "ph", "one", "telefono", "\xe9", "Handy"}
+	lists := map[string][][]byte{"phone": phoneWords, "ssn": ssnWords, "bsn": bsnWords, "passport": passportWords,
+		"tax": taxIDWords, "aadhaar": aadhaarWords, "health": healthWords, "one byte": {[]byte("x"), []byte("tel")}}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 100 {
+		var b []byte
+		for range 5 + r.IntN(60) {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		for name, words := range lists {
+			for _, window := range []int{8, 40, 48, 64, 100} {
+				for pos := 0; pos <= len(b); pos++ {
+					require.Equal(t, contextBeforeRef(b, pos, window, words), contextBefore(b, pos, window, words), "%s window %d pos %d in %q", name, window, pos, b)
+				}
+			}
+		}
+		s := scanner{text: b}
+		for pos := 0; pos <= len(b); pos += 1 + r.IntN(12) {
+			require.Equal(t, contextBeforeRef(b, pos, phoneContextWindow, phoneWords), s.phoneContext(pos), "pos %d in %q", pos, b)
+			if back := pos - r.IntN(20); back >= 0 && r.IntN(4) == 0 {
+				require.Equal(t, contextBeforeRef(b, back, phoneContextWindow, phoneWords), s.phoneContext(back), "back to %d in %q", back, b)
+			}
+		}
+	}
+}
+
+func TestLooksLikeDate(t *testing.T) {
+	for c, want := range map[string]bool{"2026-11-01": true, "01.11.2026": true, "11/01/2026": true, "1/1/2026": true,
+		"2026-11-01-3": false, "1061.311": false, "12345678": false, "030 1234 5678": false, "(030) 12 2026": false, "2026 1 1": true} {
+		require.Equal(t, want, looksLikeDate([]byte(c)), c)
+	}
+}
