@@ -48,7 +48,7 @@ if [ ! -f "$dir/etc/smb.conf" ]; then
   # and their NT ACLs over SMB as Administrator (root on the DC), and scan
   # it with an account the ACLs let read.
   mkdir -p "$dir/files"
-  printf '\n[files]\n\tpath = %s/files\n\tread only = no\n\tvfs objects = dfs_samba4 acl_xattr\n' "$dir" >>"$dir/etc/smb.conf"
+  printf '\n[files]\n\tpath = %s/files\n\tread only = no\n\tvfs objects = dfs_samba4 acl_xattr\n\tacl_xattr:ignore system acls = yes\n' "$dir" >>"$dir/etc/smb.conf"
 fi
 # Which certificate: ours (the tls file lines) or Samba's defaults
 # (tls/key.pem, tls/cert.pem, tls/ca.pem under the private dir, generated

@@ -346,8 +346,16 @@ const (
 )
 
 // WellKnownName names the well-known SIDs a file ACL commonly holds that
-// no directory scan reports; "" for any other.
+// no directory scan reports, and Samba's SIDs for Unix accounts
+// (S-1-22-1-UID, S-1-22-2-GID, which it puts in descriptors it derives
+// from a file's mode); "" for any other.
 func WellKnownName(sid string) string {
+	if uid, ok := strings.CutPrefix(sid, "S-1-22-1-"); ok {
+		return "Unix User " + uid
+	}
+	if gid, ok := strings.CutPrefix(sid, "S-1-22-2-"); ok {
+		return "Unix Group " + gid
+	}
 	switch sid {
 	case Everyone:
 		return "Everyone"
