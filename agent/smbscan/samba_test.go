@@ -137,6 +137,12 @@ func TestScanSambaShare(t *testing.T) {
 		require.NoError(t, err)
 		return res, recs
 	}
+	// A wrong password: a failed scan that says what to check.
+	bad, err := Scan(ctx, Options{Server: d.smb, Share: "files", User: "scanner" + tag, Domain: "CORP", Password: "wrong",
+		Detector: pii.NewDefault(), Tokenizer: tok}, func(*wire.Record) error { return nil })
+	require.ErrorContains(t, err, "check the user, domain and password")
+	require.Equal(t, wire.StatusFailed, bad.Status)
+
 	res, recs := scan()
 
 	// The file the account may not open is the one problem.

@@ -29,6 +29,7 @@ import (
 	smb2 "github.com/cloudsoda/go-smb2"
 
 	"github.com/sightline-dev/sightline/agent/content"
+	"github.com/sightline-dev/sightline/agent/fsscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/ntsd"
@@ -314,7 +315,7 @@ func (s *scan) file(ctx context.Context, p string, fi os.FileInfo) error {
 		stats["skipped"]++
 		return nil
 	}
-	members, unchanged := unchanged(s.o.State, loc, fi)
+	members, unchanged := fsscan.Unchanged(s.o.State, loc, fi)
 	if !unchanged {
 		var err error
 		members, err = s.read(ctx, p, fi)
@@ -334,7 +335,7 @@ func (s *scan) file(ctx context.Context, p string, fi os.FileInfo) error {
 		return nil
 	}
 	stats["files"]++
-	remember(s.o.State, loc, fi, members)
+	fsscan.Remember(s.o.State, loc, fi, members)
 	var sd *ntsd.Descriptor
 	for _, m := range members {
 		if m.Partial != "" {
