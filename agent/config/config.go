@@ -86,6 +86,33 @@ type Scans struct {
 	Detectors     []pii.Definition `yaml:"detectors"`
 	DetectorsFile string           `yaml:"detectors_file"`
 	DB            DBScan           `yaml:"db"`
+	SMB           SMBScan          `yaml:"smb"`
+}
+
+// SMBScan configures the SMB file share scanner. The password is read
+// from PasswordFile or SIGHTLINE_SMB_PASSWORD at each scan, never from
+// this file or a flag.
+type SMBScan struct {
+	Enabled  bool `yaml:"enabled"`
+	Schedule `yaml:",inline"`
+	// Server is HOST[:PORT] (445 when left out); Share the share's name.
+	Server string `yaml:"server"`
+	Share  string `yaml:"share"`
+	// Folder, when set, is where in the share the walk starts.
+	Folder string `yaml:"folder"`
+	// User and Domain name a read-only account (NTLMv2).
+	User         string `yaml:"user"`
+	Domain       string `yaml:"domain"`
+	PasswordFile string `yaml:"password_file"`
+	// Directory is the directory server as the ldap scan's url names it
+	// (its host), so the ACLs' SIDs join its principals; default: the
+	// host of Server.
+	Directory   string   `yaml:"directory"`
+	Exclude     []string `yaml:"exclude"`
+	MaxFileSize int64    `yaml:"max_file_size"`
+	MaxFiles    int      `yaml:"max_files"`
+	// PhoneRegion: as FSScan.PhoneRegion, for the files' content.
+	PhoneRegion string `yaml:"phone_region"`
 }
 
 // DBScan configures the database scanner (PostgreSQL, MySQL/MariaDB). The
@@ -223,6 +250,8 @@ func Default() Config {
 		}, DB: DBScan{
 			Schedule:   Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
 			SampleRows: 1000, MaxTables: 10000, StatementTimeout: 30 * time.Second,
+		}, SMB: SMBScan{
+			Schedule: Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
 		}},
 	}
 }
@@ -286,7 +315,8 @@ func ValidateScans(s Scans) error {
 		enabled bool
 		when    Schedule
 	}{{"fs", fs.Enabled, fs.Schedule}, {"host", s.Host.Enabled, s.Host.Schedule}, {"ldap", s.LDAP.Enabled, s.LDAP.Schedule},
-		{"s3", s.S3.Enabled, s.S3.Schedule}, {"iam", s.IAM.Enabled, s.IAM.Schedule}, {"db", s.DB.Enabled, s.DB.Schedule}} {
+		{"s3", s.S3.Enabled, s.S3.Schedule}, {"iam", s.IAM.Enabled, s.IAM.Schedule}, {"db", s.DB.Enabled, s.DB.Schedule},
+		{"smb", s.SMB.Enabled, s.SMB.Schedule}} {
 		if !sec.enabled {
 			continue
 		}
@@ -312,6 +342,12 @@ func ValidateScans(s Scans) error {
 	}
 	if s.DB.Enabled && s.DB.DSN == "" {
 		return &FieldError{"scans.db.dsn", "name the server (postgres://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB) when scans.db.enabled is true"}
+	}
+	if s.SMB.Enabled && (s.SMB.Server == "" || s.SMB.Share == "" || s.SMB.User == "") {
+		return &FieldError{"scans.smb.server", "server, share and user are required when scans.smb.enabled is true"}
+	}
+	if s.SMB.MaxFileSize < 0 || s.SMB.MaxFiles < 0 {
+		return &FieldError{"scans.smb", "max_file_size and max_files must not be negative"}
 	}
 	if s.DB.SampleRows < 0 || s.DB.MaxTables < 0 || s.DB.StatementTimeout < 0 {
 		return &FieldError{"scans.db", "sample_rows, max_tables and statement_timeout must not be negative"}

@@ -44,3 +44,15 @@ func unchanged(s *State, p string, info fs.FileInfo) ([]content.Member, bool) {
 func remember(s *State, p string, info fs.FileInfo, members []content.Member) {
 	s.Remember(p, fileState{Size: info.Size(), MtimeNs: info.ModTime().UnixNano(), Inode: inode(info), Members: members})
 }
+
+// Unchanged and Remember are the same check and record for files read
+// from elsewhere than this host's disks (an SMB share: key is the file's
+// location; it has no inode, so size and modification time decide).
+func Unchanged(s *State, key string, info fs.FileInfo) ([]content.Member, bool) {
+	return unchanged(s, key, info)
+}
+
+// Remember: see Unchanged.
+func Remember(s *State, key string, info fs.FileInfo, members []content.Member) {
+	remember(s, key, info, members)
+}

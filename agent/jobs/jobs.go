@@ -40,6 +40,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/iamscan"
 	"github.com/sightline-dev/sightline/agent/ldapscan"
 	"github.com/sightline-dev/sightline/agent/s3scan"
+	"github.com/sightline-dev/sightline/agent/smbscan"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -117,6 +118,8 @@ func Table() []Entry {
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.IAM.Enabled, s.IAM.Schedule }},
 		{Name: "db", Tokens: true, Build: buildDB,
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.DB.Enabled, s.DB.Schedule }},
+		{Name: "smb", Tokens: true, Build: buildSMB,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.SMB.Enabled, s.SMB.Schedule }},
 	}
 }
 
@@ -387,6 +390,41 @@ func buildDB(_ context.Context, s config.Scans, env Env) (Job, error) {
 			return dbscan.Scan(ctx, dbscan.Options{DSN: dc.DSN, Password: pw, CAFile: dc.CAFile, SampleRows: dc.SampleRows,
 				MaxTables: dc.MaxTables, StatementTimeout: dc.StatementTimeout, Detector: pii.NewDefault(), Tokenizer: tok,
 				State: state, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
+		},
+		Commit: state.Save,
+	}, nil
+}
+
+// buildSMB reads the password from password_file, else
+// SIGHTLINE_SMB_PASSWORD (never a flag or the config).
+func buildSMB(_ context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	sc := s.SMB
+	if sc.Server == "" || sc.Share == "" || sc.User == "" {
+		return Job{}, errors.New("smb scan: the server, share and user are required")
+	}
+	tok, err := tokenizer(env)
+	if err != nil {
+		return Job{}, err
+	}
+	pw, err := password("smb", sc.PasswordFile, "SIGHTLINE_SMB_PASSWORD", env)
+	if err != nil {
+		return Job{}, err
+	}
+	if pw == "" {
+		return Job{}, fmt.Errorf("smb scan: %s has no password: set password_file (--password-file) or SIGHTLINE_SMB_PASSWORD", sc.User)
+	}
+	det, err := detector(s, sc.PhoneRegion, env)
+	if err != nil {
+		return Job{}, err
+	}
+	state := loadState(env, "smb", tok, pii.VersionOf(det), smbscan.LoadState)
+	return Job{Name: "smb",
+		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+			return smbscan.Scan(ctx, smbscan.Options{Server: sc.Server, Share: sc.Share, Folder: sc.Folder, User: sc.User,
+				Domain: sc.Domain, Password: pw, Directory: sc.Directory, Exclude: sc.Exclude, MaxFileSize: sc.MaxFileSize,
+				MaxFiles: sc.MaxFiles, Detector: det, Tokenizer: tok, State: state, AgentID: env.AgentID, Logger: env.Logger,
+				Now: env.Now}, emit)
 		},
 		Commit: state.Save,
 	}, nil

@@ -17,7 +17,7 @@ import (
 )
 
 func TestTableReadsEachScannersOwnSection(t *testing.T) {
-	require.Equal(t, []string{"fs", "host", "ldap", "s3", "iam", "db"}, Names())
+	require.Equal(t, []string{"fs", "host", "ldap", "s3", "iam", "db", "smb"}, Names())
 	for _, e := range Table() {
 		t.Run(e.Name, func(t *testing.T) {
 			s := config.Default().Scans
@@ -38,6 +38,8 @@ func TestTableReadsEachScannersOwnSection(t *testing.T) {
 				s.IAM.Enabled, s.IAM.Schedule = true, sched
 			case "db":
 				s.DB.Enabled, s.DB.Schedule = true, sched
+			case "smb":
+				s.SMB.Enabled, s.SMB.Schedule = true, sched
 			}
 			on, when := e.Section(s)
 			require.True(t, on)

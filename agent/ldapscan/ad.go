@@ -2,13 +2,14 @@ package ldapscan
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/sightline-dev/sightline/internal/ntsd"
 )
 
 // Active Directory: well-known privileged groups by SID (builtin) or by
@@ -39,23 +40,8 @@ func privilegedSID(sid string) string {
 	return ""
 }
 
-// sidString renders a binary objectSid (MS-DTYP 2.4.2.2) as S-1-…; "" when
-// malformed.
-func sidString(b []byte) string {
-	if len(b) < 8 || b[0] != 1 || len(b) != 8+4*int(b[1]) {
-		return ""
-	}
-	var auth uint64
-	for _, c := range b[2:8] {
-		auth = auth<<8 | uint64(c)
-	}
-	var s strings.Builder
-	fmt.Fprintf(&s, "S-1-%d", auth)
-	for i := 0; i < int(b[1]); i++ {
-		fmt.Fprintf(&s, "-%d", binary.LittleEndian.Uint32(b[8+4*i:]))
-	}
-	return s.String()
-}
+// sidString renders a binary objectSid as S-1-…; "" when malformed.
+func sidString(b []byte) string { return ntsd.SIDString(b) }
 
 // userAccountControl bits (MS-ADTS 2.2.16).
 const (

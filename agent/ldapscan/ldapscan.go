@@ -202,9 +202,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 
 	id := func(dn string) string {
 		if x := entries[dn]; x != nil && x.sid != "" {
-			return wire.StableID(wire.SourceLDAP, server, x.sid) // SIDs survive renames and moves
+			return wire.DirectoryPrincipalID(server, x.sid) // SIDs survive renames and moves
 		}
-		return wire.StableID(wire.SourceLDAP, server, dn)
+		return wire.DirectoryPrincipalID(server, dn)
 	}
 	parents := memberParents(entries)
 	privileged := map[string]bool{}

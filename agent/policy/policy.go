@@ -58,6 +58,12 @@ var hostOwned = map[string]bool{
 	"scans.db.dsn":           true,
 	"scans.db.password_file": true,
 	"scans.db.ca_file":       true,
+	// Likewise the SMB account's: a policy that named another server
+	// would get an NTLMv2 response to crack or relay.
+	"scans.smb.server":        true,
+	"scans.smb.user":          true,
+	"scans.smb.domain":        true,
+	"scans.smb.password_file": true,
 }
 
 // Parse reads settings from JSON bytes (an object), refusing anything else.
@@ -350,7 +356,7 @@ func validPath(p string) bool {
 }
 
 // Scanners are the scan sections a policy and a "scan now" command may
-// name (agent.yaml's scans keys: fs, host, ldap, s3, iam, db).
+// name (agent.yaml's scans keys: fs, host, ldap, s3, iam, db, smb).
 func Scanners() []string {
 	var out []string
 	t := reflect.TypeOf(config.Scans{})

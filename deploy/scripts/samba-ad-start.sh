@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Provision and start a private Samba Active Directory domain controller
-# (realm CORP.EXAMPLE.COM) listening on 127.0.0.1:389/636 only.
+# (realm CORP.EXAMPLE.COM) listening on 127.0.0.1:389/636 (LDAP) and
+# 127.0.0.1:445 (SMB: the share "files", DIR/files on disk, with NT ACLs
+# kept in xattrs, as a Windows file server of the domain keeps them).
 # Usage: samba-ad-start.sh DIR [own-cert]
 # The Administrator password is in DIR/admin.pw; DIR/ca.pem is the CA of the
 # LDAPS certificate, a proper one made here (127.0.0.1 in its
@@ -32,14 +34,21 @@ if [ ! -f "$dir/etc/smb.conf" ]; then
     -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
     -keyout "$dir/tls-key.pem" -out "$dir/ca.pem" >/dev/null 2>&1
   chmod 600 "$dir/tls-key.pem"
-  # Only the directory: no SMB, no KDC ports to collide with (a later
-  # line wins in smb.conf, so provision's own line is replaced).
+  # The directory and the file server: no KDC or DNS ports to collide
+  # with (a later line wins in smb.conf, so provision's own line is
+  # replaced). SMB on 445 only (no NetBIOS 139).
   sed -i '/^\s*server services\s*=/d' "$dir/etc/smb.conf"
   sed -i "/^\[global\]/a\\
 \ttls enabled = yes\\
 \tpid directory = $dir/run\\
-\tserver services = ldap" "$dir/etc/smb.conf"
+\tserver services = ldap, s3fs, winbindd\\
+\tsmb ports = 445" "$dir/etc/smb.conf"
   mkdir -p "$dir/run"
+  # A file share for the SMB scanner's tests: the tests write its files
+  # and their NT ACLs over SMB as Administrator (root on the DC), and scan
+  # it with an account the ACLs let read.
+  mkdir -p "$dir/files"
+  printf '\n[files]\n\tpath = %s/files\n\tread only = no\n\tvfs objects = dfs_samba4 acl_xattr\n\tacl_xattr:ignore system acls = yes\n' "$dir" >>"$dir/etc/smb.conf"
 fi
 # Which certificate: ours (the tls file lines) or Samba's defaults
 # (tls/key.pem, tls/cert.pem, tls/ca.pem under the private dir, generated
@@ -52,16 +61,18 @@ if [ -z "$mode" ]; then
 \ttls certfile = $dir/ca.pem\\
 \ttls cafile = " "$dir/etc/smb.conf"
 fi
-if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then
-  echo "something already listens on 127.0.0.1:636; stop it (another samba?) first" >&2
-  exit 1
-fi
+for port in 636 445; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then
+    echo "something already listens on 127.0.0.1:$port; stop it (another samba?) first" >&2
+    exit 1
+  fi
+done
 samba -s "$dir/etc/smb.conf" -i -M single >"$dir/samba.log" 2>&1 &
 echo $! >"$dir/samba.pid"
 # Generating its own key first takes Samba a while on a busy machine.
 for _ in $(seq 1 600); do
   kill -0 "$(cat "$dir/samba.pid")" 2>/dev/null || break
-  if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null; then
+  if (exec 3<>/dev/tcp/127.0.0.1/636) 2>/dev/null && (exec 3<>/dev/tcp/127.0.0.1/445) 2>/dev/null; then
     if [ -n "$mode" ]; then
       priv=$(sed -n 's/^\s*private dir\s*=\s*//p' "$dir/etc/smb.conf")
       cp "${priv:-$dir/private}/tls/ca.pem" "$dir/own-ca.pem"
@@ -70,6 +81,6 @@ for _ in $(seq 1 600); do
   fi
   sleep 0.2
 done
-echo "samba did not listen on 127.0.0.1:636" >&2
+echo "samba did not listen on 127.0.0.1:636 and 445" >&2
 tail -20 "$dir/samba.log" >&2
 exit 1

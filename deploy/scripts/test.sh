@@ -60,6 +60,7 @@ export SIGHTLINE_TEST_LDAP_PASSWORD_FILE=$work/slapd/admin.pw
 export SIGHTLINE_TEST_AD=ldaps://127.0.0.1:636
 export SIGHTLINE_TEST_AD_PASSWORD_FILE=$work/samba/admin.pw
 export SIGHTLINE_TEST_AD_CA=$work/samba/ca.pem
+export SIGHTLINE_TEST_SMB=127.0.0.1:445
 export SIGHTLINE_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export SIGHTLINE_TEST_POSTGRES_PASSWORD_FILE=$work/postgres/admin.pw
 export SIGHTLINE_TEST_MARIADB="mysql://root@127.0.0.1:$maria_port/"

@@ -47,5 +47,15 @@ func LocalPrincipalID(host, kind, name string) string {
 	return StableID(SourceHost, host, kind+":"+name)
 }
 
+// DirectoryPrincipalID is the id of a directory entry read from the
+// directory server (the host of the LDAP URL a directory scan used), keyed
+// by its objectSid on Active Directory (else its DN). The directory
+// scanner and the SMB scanner (whose NT ACLs name SIDs) both use it, so
+// "CORP\\hr may read smb://fs/share/x.csv" and "alice is in CORP\\hr" name
+// the same principal.
+func DirectoryPrincipalID(server, sidOrDN string) string {
+	return StableID(SourceLDAP, server, sidOrDN)
+}
+
 // HostLocation is the location of a host asset.
 func HostLocation(host string) string { return "host://" + host }

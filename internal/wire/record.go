@@ -31,6 +31,9 @@ const (
 	// SourceDB is a database server (PostgreSQL, MySQL/MariaDB): its
 	// tables, roles and grants.
 	SourceDB = "db"
+	// SourceSMB is an SMB file share (a Windows file server, a NAS): its
+	// files, and the NT ACLs naming directory SIDs that let them be read.
+	SourceSMB = "smb"
 )
 
 // Scan statuses.
@@ -124,7 +127,7 @@ type FieldError struct {
 func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Msg) }
 
 var (
-	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM, SourceDB)
+	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM, SourceDB, SourceSMB)
 	assetTypes  = set("host", "file", "bucket", "object", "directory", "account", "directory_service", "table")
 	categories  = set("contact", "financial", "government_id", "personal", "network", "credential", "health")
 	confidences = set(ConfidenceHigh, ConfidenceMedium, ConfidenceLow)
@@ -149,7 +152,7 @@ func (r *Record) Validate() error {
 	if err := required(field{"source", r.Source}); err != nil {
 		return err
 	}
-	if err := known("source", "source", r.Source, sources, " (want fs, host, ldap, s3, iam or db)"); err != nil {
+	if err := known("source", "source", r.Source, sources, " (want fs, host, ldap, s3, iam, db or smb)"); err != nil {
 		return err
 	}
 	if err := required(field{"scan_id", r.ScanID}); err != nil {

@@ -1,0 +1,269 @@
+package smbscan
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"unicode/utf16"
+
+	smb2 "github.com/cloudsoda/go-smb2"
+	"github.com/cloudsoda/sddl"
+	"github.com/go-ldap/ldap/v3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/agent/content"
+	"github.com/sightline-dev/sightline/agent/ldapscan"
+	"github.com/sightline-dev/sightline/internal/ntsd"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// testDC is the Samba AD domain controller make test provisions
+// (deploy/scripts/samba-ad-start.sh): its LDAPS URL, the Administrator
+// password, its CA, and its SMB address (the "files" share).
+type testDC struct{ ldapURL, pw, ca, smb string }
+
+func dc(t *testing.T) testDC {
+	url, smbAddr := os.Getenv("SIGHTLINE_TEST_AD"), os.Getenv("SIGHTLINE_TEST_SMB")
+	if url == "" || smbAddr == "" {
+		if os.Getenv("SIGHTLINE_REQUIRE_SERVICES") != "" {
+			t.Fatal("SIGHTLINE_TEST_AD or SIGHTLINE_TEST_SMB is not set but services are required")
+		}
+		t.Skip("no test domain controller with a file share (SIGHTLINE_TEST_AD, SIGHTLINE_TEST_SMB); make test provisions one")
+	}
+	pw, err := os.ReadFile(os.Getenv("SIGHTLINE_TEST_AD_PASSWORD_FILE"))
+	require.NoError(t, err)
+	return testDC{url, string(pw), os.Getenv("SIGHTLINE_TEST_AD_CA"), smbAddr}
+}
+
+const adBase = "DC=corp,DC=example,DC=com"
+
+func utf16Password(p string) string {
+	var b []byte
+	for _, u := range utf16.Encode([]rune(`"` + p + `"`)) {
+		b = binary.LittleEndian.AppendUint16(b, u)
+	}
+	return string(b)
+}
+
+// The planted files: what each holds, its DACL (SDDL; {hr}, {alice} and
+// {scanners} stand for the SIDs of this run's HR group, alice and the
+// scanners group).
+var planted = []struct {
+	name, body, dacl string
+}{
+	{"hr/people.csv", "full_name,email,ssn\nAlice Martin,alice.martin@example.org,536-22-8841\nBob Stone,bob.stone@example.org,412-67-3301\n",
+		"D:PAI(A;;FR;;;{hr})(A;;FA;;;{alice})(A;;FR;;;{scanners})(A;;FA;;;BA)"},
+	{"public.txt", "Contact the front desk at desk@example.org.\n",
+		"D:PAI(A;;FR;;;WD)(A;;0x116;;;{hr})(D;;FR;;;{alice})(A;;FR;;;{alice})(A;;FR;;;{scanners})"},
+	{"notes.txt", "Nothing personal in here.\n", "D:PAI(A;;FR;;;{scanners})"},
+	{"secret.txt", "card 4111 1111 1111 1111\n", "D:PAI(A;;FA;;;BA)"},
+}
+
+func TestScanSambaShare(t *testing.T) {
+	d := dc(t)
+	ctx := context.Background()
+	conn, err := ldap.DialURL(d.ldapURL, ldap.DialWithTLSConfig(tlsConfig(t, d.ca)))
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.Bind("Administrator@CORP.EXAMPLE.COM", d.pw))
+	rb := make([]byte, 3)
+	_, _ = rand.Read(rb)
+	tag := hex.EncodeToString(rb)
+	ou := "OU=smb" + tag + "," + adBase
+	add := func(dn string, attrs map[string][]string) {
+		r := ldap.NewAddRequest(dn, nil)
+		for k, v := range attrs {
+			r.Attribute(k, v)
+		}
+		require.NoError(t, conn.Add(r), dn)
+	}
+	add(ou, map[string][]string{"objectClass": {"organizationalUnit"}})
+	scannerPW := "Sightline!" + tag + "x9"
+	user := func(name, pw string) string {
+		dn := "CN=" + name + tag + "," + ou
+		add(dn, map[string][]string{"objectClass": {"user"}, "sAMAccountName": {name + tag},
+			"unicodePwd": {utf16Password(pw)}, "userAccountControl": {"512"}})
+		return dn
+	}
+	scanner := user("scanner", scannerPW)
+	alice := user("alice", "Alice!"+tag+"x9")
+	add("CN=hr"+tag+","+ou, map[string][]string{"objectClass": {"group"}, "sAMAccountName": {"hr" + tag}, "member": {alice}})
+	add("CN=scanners"+tag+","+ou, map[string][]string{"objectClass": {"group"}, "sAMAccountName": {"scanners" + tag}, "member": {scanner}})
+	sid := func(dn string) string {
+		res, err := conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
+			"(objectClass=*)", []string{"objectSid"}, nil))
+		require.NoError(t, err)
+		s := ntsd.SIDString(res.Entries[0].GetRawAttributeValue("objectSid"))
+		require.NotEmpty(t, s)
+		return s
+	}
+	hrSID, aliceSID, scannersSID := sid("CN=hr"+tag+","+ou), sid(alice), sid("CN=scanners"+tag+","+ou)
+
+	// Write the files and their ACLs over SMB as Administrator.
+	admin := mount(t, d.smb, "Administrator", d.pw)
+	dir := "t" + tag
+	require.NoError(t, admin.MkdirAll(dir+"/hr", 0o755))
+	for _, p := range []string{dir, dir + "/hr"} {
+		setDACL(t, admin, p, fmt.Sprintf("D:PAI(A;OICI;FR;;;%s)(A;OICI;FA;;;BA)", scannersSID))
+	}
+	for _, f := range planted {
+		require.NoError(t, admin.WriteFile(dir+"/"+f.name, []byte(f.body), 0o644))
+		setDACL(t, admin, dir+"/"+f.name, strings.NewReplacer("{hr}", hrSID, "{alice}", aliceSID, "{scanners}", scannersSID).Replace(f.dacl))
+	}
+
+	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
+	host, _, err := net.SplitHostPort(d.smb)
+	require.NoError(t, err)
+	statePath := t.TempDir() + "/state"
+	state, err := LoadState(statePath, tok, "")
+	require.NoError(t, err)
+	scan := func() (*wire.Record, []wire.Record) {
+		var recs []wire.Record
+		res, err := Scan(ctx, Options{Server: d.smb, Share: "files", Folder: dir, User: "scanner" + tag, Domain: "CORP",
+			Password: scannerPW, Detector: pii.NewDefault(), Tokenizer: tok, State: state}, func(r *wire.Record) error {
+			require.NoError(t, r.Validate())
+			recs = append(recs, *r)
+			return nil
+		})
+		require.NoError(t, err)
+		return res, recs
+	}
+	// A wrong password: a failed scan that says what to check.
+	bad, err := Scan(ctx, Options{Server: d.smb, Share: "files", User: "scanner" + tag, Domain: "CORP", Password: "wrong",
+		Detector: pii.NewDefault(), Tokenizer: tok}, func(*wire.Record) error { return nil })
+	require.ErrorContains(t, err, "check the user, domain and password")
+	require.Equal(t, wire.StatusFailed, bad.Status)
+
+	res, recs := scan()
+
+	// The file the account may not open is the one problem.
+	require.Equal(t, wire.StatusPartial, res.Status)
+	require.Len(t, res.Errors, 1, "%v", res.Errors)
+	require.Contains(t, res.Errors[0], Location(host, "files", dir+"/secret.txt")+": ")
+	require.Equal(t, int64(3), res.Stats["files"])
+
+	// The directory scan of the same domain: the principal ids the ACLs'
+	// SIDs must join.
+	ldapIDs := map[string]string{} // principal id -> name
+	_, err = ldapscan.Scan(ctx, ldapscan.Options{URL: d.ldapURL, BaseDN: adBase, BindDN: "Administrator@CORP.EXAMPLE.COM",
+		Password: d.pw, CAFile: d.ca}, func(r *wire.Record) error {
+		if r.Kind == wire.KindPrincipal {
+			ldapIDs[r.PrincipalID] = strings.TrimSuffix(r.Name, tag)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+
+	type grant struct{ who, perm string }
+	assets := map[string]string{} // id -> location relative to the folder
+	findings := map[string]map[string]int64{}
+	grants := map[string][]grant{}
+	wellKnown := map[string]string{}
+	for _, r := range recs {
+		switch r.Kind {
+		case wire.KindAsset:
+			assets[r.AssetID] = strings.TrimPrefix(strings.TrimPrefix(r.Location, Location(host, "files", dir)), "/")
+		case wire.KindPrincipal:
+			wellKnown[r.PrincipalID] = r.Name
+		}
+	}
+	for _, r := range recs {
+		switch r.Kind {
+		case wire.KindPII:
+			loc := assets[r.AssetID]
+			if findings[loc] == nil {
+				findings[loc] = map[string]int64{}
+			}
+			findings[loc][r.Type] = r.Count
+		case wire.KindEntitlement:
+			who, ok := ldapIDs[r.PrincipalID]
+			if !ok {
+				who, ok = wellKnown[r.PrincipalID]
+			}
+			require.True(t, ok, "entitlement for %s: its principal is neither in the directory scan nor named by this scan", r.Via[0])
+			require.Equal(t, wire.DirectoryPrincipalID(host, r.Via[0]), r.PrincipalID)
+			loc, ok := assets[r.ResourceID]
+			require.True(t, ok, "entitlement on an asset the scan did not report")
+			grants[loc] = append(grants[loc], grant{who + " " + r.Via[0], r.Permission})
+		}
+	}
+	require.Equal(t, map[string]map[string]int64{
+		"hr/people.csv": {"email": 2, "us_ssn": 2, "person_name": 2},
+		"public.txt":    {"email": 1},
+	}, findings)
+	for _, g := range grants {
+		sort.Slice(g, func(i, j int) bool { return g[i].who+g[i].perm < g[j].who+g[j].perm })
+	}
+	require.Equal(t, []grant{
+		{"Administrators S-1-5-32-544", "read"}, {"Administrators S-1-5-32-544", "write"},
+		{"alice " + aliceSID, "read"}, {"alice " + aliceSID, "write"},
+		{"hr " + hrSID, "read"},
+		{"scanners " + scannersSID, "read"},
+	}, grants["hr/people.csv"])
+	// public.txt: alice's own read is denied before it is granted; HR may
+	// change the file without reading it.
+	require.Equal(t, []grant{
+		{"Everyone S-1-1-0", "read"},
+		{"hr " + hrSID, "write"},
+		{"scanners " + scannersSID, "read"},
+	}, grants["public.txt"])
+	// The share's root folder, as the start script leaves it (root's, mode
+	// 0755, no NT ACL): the descriptor Samba derives from the mode, in
+	// which root is the domain's Administrator.
+	domain := aliceSID[:strings.LastIndexByte(aliceSID, '-')]
+	require.Equal(t, []grant{
+		{"Administrator " + domain + "-500", "read"}, {"Administrator " + domain + "-500", "write"},
+		{"Everyone S-1-1-0", "read"},
+		{"SYSTEM S-1-5-18", "read"}, {"SYSTEM S-1-5-18", "write"},
+		{"Unix Group 0 S-1-22-2-0", "read"},
+	}, grants[Location(host, "files", "")])
+	require.Len(t, grants, 3, "the share and the two files with findings")
+
+	// The same bytes read locally by the content scanner: the same results.
+	for _, f := range planted[:2] {
+		ms, _, err := content.NewScanner(content.Options{Detector: pii.NewDefault(), Tokenizer: tok}).
+			Read(ctx, f.name, bytes.NewReader([]byte(f.body)), bytes.NewReader([]byte(f.body)), int64(len(f.body)))
+		require.NoError(t, err)
+		want := map[string]int64{}
+		for _, r := range ms[0].Results {
+			want[r.Type] = r.Count
+		}
+		require.Equal(t, want, findings[f.name], f.name)
+	}
+
+	// Incremental: nothing changed, nothing read, the same records.
+	require.NoError(t, state.Save())
+	state, err = LoadState(statePath, tok, "")
+	require.NoError(t, err)
+	res2, recs2 := scan()
+	require.Equal(t, int64(0), res2.Stats["bytes"])
+	require.Equal(t, int64(3), res2.Stats["unchanged"])
+	require.Equal(t, len(recs), len(recs2))
+}
+
+func mount(t *testing.T, addr, user, pw string) *smb2.Share {
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	sess, err := (&smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: user, Password: pw, Domain: "CORP"}}).DialConn(context.Background(), conn, addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sess.Logoff() })
+	sh, err := sess.Mount("files")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = sh.Umount() })
+	return sh
+}
+
+func setDACL(t *testing.T, sh *smb2.Share, p, s string) {
+	sd, err := sddl.FromString(s)
+	require.NoError(t, err, s)
+	require.NoError(t, sh.SetSecurityInfo(p, smb2.DACLSecurityInformation, sd), p)
+}
