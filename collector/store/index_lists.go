@@ -80,11 +80,12 @@ func (s *Store) IndexPrincipals(ctx context.Context, f PrincipalFilter) ([]Princ
 		return []Principal{}, total, nil
 	}
 	// The page's positions first, from the filter's columns alone, then
-	// its rows by the primary key.
+	// its rows by the primary key (the subquery binds its own cutoff).
 	q := `WITH ? AS stale_cutoff
 		SELECT ` + idxPrincipalRowColumns + `, agent_id, password_last_set, attr_keys, attr_values, observed_at
 		FROM {db}.idx_principals
-		WHERE gen = ` + curGen + ` AND pos IN (SELECT pos FROM {db}.idx_principals` + where + ` ORDER BY pos LIMIT ? OFFSET ?)
+		WHERE gen = ` + curGen + ` AND pos IN (WITH ? AS stale_cutoff SELECT pos FROM {db}.idx_principals` + where + `
+			ORDER BY pos LIMIT ? OFFSET ?)
 		ORDER BY pos`
 	items, err := s.principalPage(ctx, q, append(append([]any{staleCutoff(f.StaleBefore)}, args...), limit, offset)...)
 	return items, total, err
