@@ -79,15 +79,22 @@ func (s *Store) IndexPrincipals(ctx context.Context, f PrincipalFilter) ([]Princ
 	if total == 0 || uint64(offset) >= total {
 		return []Principal{}, total, nil
 	}
-	// The page's positions first, from the filter's columns alone, then
-	// its rows by the primary key (the subquery binds its own cutoff).
+	// Unfiltered, the page is positions offset+1 to offset+limit (pos
+	// numbers the build's rows from 1). Filtered, the page's positions
+	// first, from the filter's columns alone (the subquery binds its own
+	// cutoff). Either way its rows are read by the primary key.
+	page := `pos > ? AND pos <= ?`
+	pageArgs := []any{uint64(offset), uint64(offset + limit)}
+	if len(conds) > 0 {
+		page = `pos IN (WITH ? AS stale_cutoff SELECT pos FROM {db}.idx_principals` + where + ` ORDER BY pos LIMIT ? OFFSET ?)`
+		pageArgs = append(args, limit, offset)
+	}
 	q := `WITH ? AS stale_cutoff
 		SELECT ` + idxPrincipalRowColumns + `, agent_id, password_last_set, attr_keys, attr_values, observed_at
 		FROM {db}.idx_principals
-		WHERE gen = ` + curGen + ` AND pos IN (WITH ? AS stale_cutoff SELECT pos FROM {db}.idx_principals` + where + `
-			ORDER BY pos LIMIT ? OFFSET ?)
+		WHERE gen = ` + curGen + ` AND ` + page + `
 		ORDER BY pos`
-	items, err := s.principalPage(ctx, q, append(append([]any{staleCutoff(f.StaleBefore)}, args...), limit, offset)...)
+	items, err := s.principalPage(ctx, q, append([]any{staleCutoff(f.StaleBefore)}, pageArgs...)...)
 	return items, total, err
 }
 
