@@ -29,7 +29,7 @@ func (s *Server) principals(c *gin.Context) (any, error) {
 		return nil, errorf(kindBadRequest, "hygiene must be one flag, such as kerberoastable")
 	}
 	f.StaleBefore = s.staleness().Before()
-	items, total, err := s.o.Store.Principals(c.Request.Context(), f)
+	items, total, err := s.o.Store.IndexPrincipals(c.Request.Context(), f)
 	if err != nil {
 		return nil, err
 	}

@@ -49,6 +49,8 @@ type Store interface {
 	AppendAudit(ctx context.Context, e store.AuditEntry) error
 	Audit(ctx context.Context, limit, offset int) ([]store.AuditEntry, uint64, error)
 	Assets(ctx context.Context, f store.AssetFilter) ([]store.Asset, uint64, error)
+	// IndexPrincipals is the identities list, from the read index.
+	IndexPrincipals(ctx context.Context, f store.PrincipalFilter) ([]store.Principal, uint64, error)
 	risk.Store
 	AssetByID(ctx context.Context, id string) (store.Asset, error)
 	DataMap(ctx context.Context) ([]store.MapRow, map[store.SystemKey]store.SystemTotals, error)
@@ -194,7 +196,7 @@ func (s *Server) routes(e *gin.Engine) {
 	read.GET("/inventory/changes", h(s.scanChanges))
 	// Calls that read personal-data locations or access are audited.
 	read.GET("/findings", s.audit, s.fresh, h(s.findings))
-	read.GET("/principals", s.audit, h(s.principals))
+	read.GET("/principals", s.audit, s.fresh, h(s.principals))
 	read.GET("/principals/:id", s.audit, s.fresh, h(s.principalDetail))
 	read.GET("/principals/:id/key-files", s.audit, s.fresh, h(s.principalKeyFiles))
 	read.GET("/assets", s.audit, s.fresh, h(s.assets))

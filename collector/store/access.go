@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
 // PrincipalFilter narrows the current principals. Empty fields do not
@@ -43,6 +41,10 @@ type PrincipalFilter struct {
 const staleSQL = `(enabled != 0 AND principal_type != 'group' AND stale_cutoff > 0 AND (
 		(toUInt32(last_login) > 0 AND toUInt32(last_login) < stale_cutoff)
 		OR (toUInt32(last_login) = 0 AND toUInt32(` + createdSQL + `) > 0 AND toUInt32(` + createdSQL + `) < stale_cutoff)))`
+
+// idxStaleSQL is staleSQL over idx_principals, whose created column holds
+// createdSQL as the build computed it.
+var idxStaleSQL = strings.ReplaceAll(staleSQL, createdSQL, "created")
 
 // createdSQL is when the account was created, 1970 when unknown. The
 // empty case is spelled out: on 18.16, parseDateTimeBestEffortOrZero of an
@@ -135,47 +137,11 @@ type Asset struct {
 // Principals returns a page of current principals matching f, ordered by
 // host and name, and how many match in all.
 func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Principal, total uint64, err error) {
-	var conds []string
-	var args []any
-	for _, c := range []struct{ sql, v string }{
-		{"host = ?", f.Host}, {"source = ?", f.Source}, {"principal_type = ?", f.Type},
-	} {
-		if c.v != "" {
-			conds = append(conds, c.sql)
-			args = append(args, c.v)
-		}
+	if f.IDs != nil && len(f.IDs) == 0 {
+		// None named: none match (and has([], x) is a type error).
+		return []Principal{}, 0, nil
 	}
-	if f.Privileged != nil {
-		conds = append(conds, "privileged = ?")
-		args = append(args, flag(*f.Privileged))
-	}
-	if f.IDs != nil {
-		if len(f.IDs) == 0 {
-			// None named: none match (and has([], x) is a type error).
-			return []Principal{}, 0, nil
-		}
-		conds = append(conds, "has(?, principal_id)")
-		args = append(args, f.IDs)
-	}
-	if f.Stale != nil {
-		conds = append(conds, staleSQL+" = ?")
-		args = append(args, flag(*f.Stale))
-	}
-	if f.Disabled != nil {
-		if *f.Disabled {
-			conds = append(conds, "enabled = 0")
-		} else {
-			conds = append(conds, "enabled != 0")
-		}
-	}
-	if f.MFA != nil {
-		conds = append(conds, "mfa = ?")
-		args = append(args, triState(f.MFA))
-	}
-	if f.Hygiene != "" {
-		conds = append(conds, "has("+hygieneSQL+", ?)")
-		args = append(args, f.Hygiene)
-	}
+	conds, args := principalConds(f, staleSQL, hygieneSQL)
 	where := ""
 	if len(conds) > 0 {
 		where = " WHERE " + strings.Join(conds, " AND ")
@@ -195,6 +161,59 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 	if total == 0 || uint64(offset) >= total {
 		return []Principal{}, total, nil
 	}
+	q := `WITH ? AS stale_cutoff
+		SELECT ` + principalRowColumns + `, agent_id, password_last_set, attr_keys, attr_values, observed_at
+		FROM ` + from + where + `
+		ORDER BY host, name, principal_id LIMIT ? OFFSET ?`
+	items, err = s.principalPage(ctx, q, append(args, limit, offset)...)
+	return items, total, err
+}
+
+// principalConds is f's conditions, over a source whose stale and hygiene
+// are the expressions given (the view computes them, the read index
+// stores them).
+func principalConds(f PrincipalFilter, stale, hygiene string) (conds []string, args []any) {
+	for _, c := range []struct{ sql, v string }{
+		{"host = ?", f.Host}, {"source = ?", f.Source}, {"principal_type = ?", f.Type},
+	} {
+		if c.v != "" {
+			conds = append(conds, c.sql)
+			args = append(args, c.v)
+		}
+	}
+	if f.Privileged != nil {
+		conds = append(conds, "privileged = ?")
+		args = append(args, flag(*f.Privileged))
+	}
+	if len(f.IDs) > 0 {
+		conds = append(conds, "has(?, principal_id)")
+		args = append(args, f.IDs)
+	}
+	if f.Stale != nil {
+		conds = append(conds, stale+" = ?")
+		args = append(args, flag(*f.Stale))
+	}
+	if f.Disabled != nil {
+		if *f.Disabled {
+			conds = append(conds, "enabled = 0")
+		} else {
+			conds = append(conds, "enabled != 0")
+		}
+	}
+	if f.MFA != nil {
+		conds = append(conds, "mfa = ?")
+		args = append(args, triState(f.MFA))
+	}
+	if f.Hygiene != "" {
+		conds = append(conds, "has("+hygiene+", ?)")
+		args = append(args, f.Hygiene)
+	}
+	return conds, args
+}
+
+// principalPage runs q, which selects principalRowColumns (or their
+// idx_principals twin) and the rest of a principal, and returns its rows.
+func (s *Store) principalPage(ctx context.Context, q string, args ...any) ([]Principal, error) {
 	var rows []struct {
 		principalRow
 		AgentID         string    `ch:"agent_id"`
@@ -203,14 +222,10 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 		Values          []string  `ch:"attr_values"`
 		ObservedAt      time.Time `ch:"observed_at"`
 	}
-	q := `WITH ? AS stale_cutoff
-		SELECT ` + principalRowColumns + `, agent_id, password_last_set, attr_keys, attr_values, observed_at
-		FROM ` + from + where + `
-		ORDER BY host, name, principal_id LIMIT ? OFFSET ?`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), append(args, limit, offset)...); err != nil {
-		return nil, 0, s.wrap("reading principals", err)
+	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
+		return nil, s.wrap("reading principals", err)
 	}
-	items = make([]Principal, len(rows))
+	items := make([]Principal, len(rows))
 	for i, r := range rows {
 		p := Principal{ID: r.ID, Name: r.Name, Type: r.Type, Source: r.Source, Host: r.Host, AgentID: r.AgentID,
 			Privileged: r.Privileged == 1, PrivilegedVia: r.Via, Attributes: kvMap(r.Keys, r.Values), ObservedAt: r.ObservedAt.UTC()}
@@ -222,7 +237,7 @@ func (s *Store) Principals(ctx context.Context, f PrincipalFilter) (items []Prin
 		p.Stale, p.Hygiene = r.Stale == 1, r.Hygiene
 		items[i] = p
 	}
-	return items, total, nil
+	return items, nil
 }
 
 // Entitlements returns the current grants on any of resourceIDs (or held
@@ -365,40 +380,49 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 	}
 	where := " WHERE " + strings.Join(conds, " AND ")
 	limit, offset := pageBounds(f.Limit, f.Offset)
-	total, err := s.count(ctx, "counting assets", `SELECT count() AS n FROM {db}.idx_assets`+where, args...)
+	// The total from idx_asset_counts when the filter is one it counts by,
+	// else by counting.
+	total, counted, err := s.assetCount(ctx, f)
+	if err == nil && !counted {
+		total, err = s.count(ctx, "counting assets", `SELECT count() AS n FROM {db}.idx_assets`+where, args...)
+	}
 	if err != nil {
 		return nil, 0, err
 	}
 	if total == 0 || uint64(offset) >= total {
 		return []Asset{}, total, nil
 	}
-	// The page's location ranks first, sorting numbers only, then its rows:
-	// sorting whole rows (or even the ids) of a big index costs several
-	// times more.
-	var page []struct {
-		Rank uint64 `ch:"loc_rank"`
-	}
-	q := `SELECT loc_rank FROM {db}.idx_assets` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-	if err := s.conn.Select(ctx, &page, s.sql(q), append(args, limit, offset)...); err != nil {
-		return nil, 0, s.wrap("reading assets", err)
-	}
-	if len(page) == 0 {
-		return []Asset{}, total, nil
-	}
-	ranks := make([]uint64, len(page))
-	pos := make(map[uint64]int, len(page))
-	for i, p := range page {
-		ranks[i], pos[p.Rank] = p.Rank, i
-	}
-	set := make([]any, len(ranks))
-	for i, r := range ranks {
-		set[i] = r
-	}
-	rows, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND loc_rank IN ?`, clickhouse.GroupSet{Value: set})
+	// The page's location ranks first, a key range of idx_asset_order for
+	// the order it holds, else sorting numbers only; then its rows: sorting
+	// whole rows (or even the ids) of a big index costs several times more.
+	ranks, ordered, err := s.assetOrderPage(ctx, f, limit, offset)
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]Asset, len(page))
+	if !ordered {
+		var page []struct {
+			Rank uint64 `ch:"loc_rank"`
+		}
+		q := `SELECT loc_rank FROM {db}.idx_assets` + where + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+		if err := s.conn.Select(ctx, &page, s.sql(q), append(args, limit, offset)...); err != nil {
+			return nil, 0, s.wrap("reading assets", err)
+		}
+		for _, p := range page {
+			ranks = append(ranks, p.Rank)
+		}
+	}
+	if len(ranks) == 0 {
+		return []Asset{}, total, nil
+	}
+	pos := make(map[uint64]int, len(ranks))
+	for i, r := range ranks {
+		pos[r] = i
+	}
+	rows, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND loc_rank IN ?`, rankSet(ranks))
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]Asset, len(ranks))
 	for _, a := range rows {
 		if i, ok := pos[a.rank]; ok {
 			out[i] = a.Asset

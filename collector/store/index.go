@@ -277,7 +277,8 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			) USING bucket
 			GROUP BY gen, source, host, agent_id, bucket`},
 	}
-	if err := s.runBuildSteps(ctx, steps); err != nil {
+	// The console's list pages last (index_lists.go): they read the above.
+	if err := s.runBuildSteps(ctx, append(steps, listBuildSteps(g)...)); err != nil {
 		return err
 	}
 	var n []struct {
@@ -397,7 +398,8 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 	q := `SELECT DISTINCT table, partition FROM system.parts
 		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
-			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder'], table)`
+			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
+			'idx_principals', 'idx_asset_order', 'idx_asset_counts'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}
