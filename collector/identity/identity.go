@@ -278,9 +278,11 @@ func (g *Guard) Authorities(ctx context.Context) ([]store.Authority, error) {
 func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy string) (store.Authority, error) {
 	switch {
 	case HostLocal(source):
-		return store.Authority{}, fmt.Errorf("%w: %s records always belong to the host that reported them; only shared sources (ldap, s3, iam, db) have an authority", ErrBadRequest, source)
-	case source != wire.SourceLDAP && source != wire.SourceS3 && source != wire.SourceIAM && source != wire.SourceDB:
-		return store.Authority{}, fmt.Errorf("%w: unknown source %q; shared sources are ldap, s3, iam and db", ErrBadRequest, clip(source))
+		return store.Authority{}, fmt.Errorf("%w: %s records always belong to the host that reported them; only shared sources (ldap, s3, iam, db, smb) have an authority", ErrBadRequest, source)
+	case !wire.KnownSource(source):
+		// Every source that is not host-local is shared (Admit claims it
+		// for its first reporter), so an admin can move every one of them.
+		return store.Authority{}, fmt.Errorf("%w: unknown source %q; shared sources are ldap, s3, iam, db and smb", ErrBadRequest, clip(source))
 	case len(name) > wire.MaxStringLen:
 		return store.Authority{}, fmt.Errorf("%w: scope longer than %d bytes", ErrBadRequest, wire.MaxStringLen)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2"
 )
 
-// The console's list pages in the read index (migration 0020): the
+// The console's list pages in the read index (migration 0021): the
 // identities list and principal risk read idx_principals instead of
 // folding current_principals on every request; the asset list's default
 // order (most people first) and its totals are precomputed, so its page is
@@ -15,7 +15,7 @@ import (
 // count of every asset.
 
 // idxPrincipalColumns are what a build stores of each current principal
-// (migration 0020 names them), after gen and pos.
+// (migration 0021 names them), after gen and pos.
 const idxPrincipalColumns = `principal_id, name, principal_type, source, host, agent_id, enabled, privileged, privileged_via,
 	last_login, password_last_set, mfa, attr_keys, attr_values, observed_at, created, hygiene, readable`
 

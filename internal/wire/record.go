@@ -126,6 +126,9 @@ type FieldError struct {
 
 func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Msg) }
 
+// KnownSource reports whether source is one the wire format defines.
+func KnownSource(source string) bool { return sources[source] }
+
 var (
 	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM, SourceDB, SourceSMB)
 	assetTypes  = set("host", "file", "bucket", "object", "directory", "account", "directory_service", "table")

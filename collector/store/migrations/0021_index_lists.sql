@@ -1,4 +1,4 @@
--- 0020: the console's list pages as key ranges of the read index, built
+-- 0021: the console's list pages as key ranges of the read index, built
 -- once per build (index_lists.go) instead of folded on every request.
 --
 -- idx_principals: every current principal, as current_principals shows it,
