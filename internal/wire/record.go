@@ -31,6 +31,10 @@ const (
 	// SourceDB is a database server (PostgreSQL, MySQL/MariaDB): its
 	// tables, roles and grants.
 	SourceDB = "db"
+	// SourceAzureBlob is an Azure storage account's blob containers;
+	// SourceGCS is Google Cloud Storage buckets.
+	SourceAzureBlob = "azblob"
+	SourceGCS       = "gcs"
 )
 
 // Scan statuses.
@@ -124,7 +128,7 @@ type FieldError struct {
 func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field, e.Msg) }
 
 var (
-	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM, SourceDB)
+	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM, SourceDB, SourceAzureBlob, SourceGCS)
 	assetTypes  = set("host", "file", "bucket", "object", "directory", "account", "directory_service", "table")
 	categories  = set("contact", "financial", "government_id", "personal", "network", "credential", "health")
 	confidences = set(ConfidenceHigh, ConfidenceMedium, ConfidenceLow)
@@ -150,7 +154,7 @@ func (r *Record) Validate() error {
 		return err
 	}
 	if !sources[r.Source] {
-		return &FieldError{"source", fmt.Sprintf("unknown source %q (want fs, host, ldap, s3, iam or db)", clip(r.Source))}
+		return &FieldError{"source", fmt.Sprintf("unknown source %q (want fs, host, ldap, s3, iam, db, azblob or gcs)", clip(r.Source))}
 	}
 	if err := required("scan_id", r.ScanID); err != nil {
 		return err
