@@ -117,6 +117,10 @@ func Table() []Entry {
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.IAM.Enabled, s.IAM.Schedule }},
 		{Name: "db", Tokens: true, Build: buildDB,
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.DB.Enabled, s.DB.Schedule }},
+		{Name: "azblob", Tokens: true, Build: buildAzBlob,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.AzBlob.Enabled, s.AzBlob.Schedule }},
+		{Name: "gcs", Tokens: true, Build: buildGCS,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.GCS.Enabled, s.GCS.Schedule }},
 	}
 }
 
