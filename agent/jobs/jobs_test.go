@@ -17,7 +17,7 @@ import (
 )
 
 func TestTableReadsEachScannersOwnSection(t *testing.T) {
-	require.Equal(t, []string{"fs", "host", "ldap", "s3", "iam", "db"}, Names())
+	require.Equal(t, []string{"fs", "host", "ldap", "s3", "iam", "db", "azblob", "gcs"}, Names())
 	for _, e := range Table() {
 		t.Run(e.Name, func(t *testing.T) {
 			s := config.Default().Scans
@@ -38,6 +38,10 @@ func TestTableReadsEachScannersOwnSection(t *testing.T) {
 				s.IAM.Enabled, s.IAM.Schedule = true, sched
 			case "db":
 				s.DB.Enabled, s.DB.Schedule = true, sched
+			case "azblob":
+				s.AzBlob.Enabled, s.AzBlob.Schedule = true, sched
+			case "gcs":
+				s.GCS.Enabled, s.GCS.Schedule = true, sched
 			}
 			on, when := e.Section(s)
 			require.True(t, on)
