@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,10 +19,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"cloud.google.com/go/storage"
-	"google.golang.org/api/googleapi"
-	"google.golang.org/api/iterator"
 
 	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
@@ -31,7 +28,7 @@ import (
 
 // Options configures a GCS scan.
 type Options struct {
-	Client *storage.Client
+	Client *Client
 	// Project lists its buckets when Buckets is empty, and is the host of
 	// the records (bucket names are global, so ids do not need it).
 	Project   string
@@ -73,20 +70,13 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			run.Problem("listing buckets: name the project (project, --project) or the buckets")
 			return finish(wire.StatusFailed)
 		}
-		it := o.Client.Buckets(ctx, o.Project)
-		for {
-			b, err := it.Next()
-			if errors.Is(err, iterator.Done) {
-				break
+		var err error
+		if buckets, err = listBuckets(ctx, o.Client, o.Project); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
 			}
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				run.Problem("listing buckets: " + describe(err))
-				return finish(wire.StatusFailed)
-			}
-			buckets = append(buckets, b.Name)
+			run.Problem("listing buckets: " + describe(err))
+			return finish(wire.StatusFailed)
 		}
 	}
 	sort.Strings(buckets)
@@ -108,17 +98,15 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 // describe names a GCS error by its HTTP status and reason, without the
 // request's details.
 func describe(err error) string {
-	var ge *googleapi.Error
-	if errors.As(err, &ge) {
-		for _, e := range ge.Errors {
-			if e.Reason != "" {
-				return strconv.Itoa(ge.Code) + " " + e.Reason
-			}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		if ae.Reason != "" {
+			return strconv.Itoa(ae.Code) + " " + ae.Reason
 		}
-		return strconv.Itoa(ge.Code) + " " + strings.ReplaceAll(strings.ToLower(http.StatusText(ge.Code)), " ", "_")
+		return strconv.Itoa(ae.Code) + " " + strings.ReplaceAll(strings.ToLower(http.StatusText(ae.Code)), " ", "_")
 	}
-	if errors.Is(err, storage.ErrBucketNotExist) {
-		return "404 notFound"
+	if errors.Is(err, errBadPaging) || errors.Is(err, errTooMany) {
+		return err.Error()
 	}
 	return "unreachable: " + strings.Join(strings.Fields(err.Error()), " ")
 }
@@ -136,22 +124,21 @@ type bucketScan struct {
 var publicMembers = map[string]bool{"allUsers": true, "allAuthenticatedUsers": true}
 
 func (b *bucketScan) run(ctx context.Context) error {
-	bh := b.o.Client.Bucket(b.name)
 	a := map[string]string{}
 	fail := func(what string, err error) { b.partial = append(b.partial, what+": "+describe(err)) }
 	var evidence []string
 	prevention := false
 	ubla := false
-	if at, err := bh.Attrs(ctx); err == nil {
+	if at, err := b.o.Client.Bucket(ctx, b.name); err == nil {
 		region := strings.ToLower(at.Location)
 		a["region"], a["jurisdiction"] = cmp.Or(region, "unknown"), objscan.Jurisdiction(region)
 		if at.LocationType != "" {
 			a["location_type"] = at.LocationType
 		}
 		a["storage_class"] = at.StorageClass
-		ubla = at.UniformBucketLevelAccess.Enabled
+		ubla = at.IAMConfiguration.UniformBucketLevelAccess.Enabled
 		a["uniform_access"] = strconv.FormatBool(ubla)
-		prevention = at.PublicAccessPrevention == storage.PublicAccessPreventionEnforced
+		prevention = at.IAMConfiguration.PublicAccessPrevention == "enforced"
 		a["public_access_prevention"] = strconv.FormatBool(prevention)
 		// Google encrypts every object at rest; what varies is the key.
 		a["encrypted"], a["encryption"] = "true", "google-managed"
@@ -159,12 +146,12 @@ func (b *bucketScan) run(ctx context.Context) error {
 			a["encryption"], a["kms_key"] = "kms", at.Encryption.DefaultKMSKeyName
 		}
 		a["versioning"] = "disabled"
-		if at.VersioningEnabled {
+		if at.Versioning != nil && at.Versioning.Enabled {
 			a["versioning"] = "enabled"
 		}
 		a["access_logging"] = strconv.FormatBool(at.Logging != nil && at.Logging.LogBucket != "")
 		if at.RetentionPolicy != nil {
-			a["retention"] = at.RetentionPolicy.RetentionPeriod.String()
+			a["retention"] = (time.Duration(at.RetentionPolicy.RetentionPeriod) * time.Second).String()
 		}
 		labels := make([]string, 0, len(at.Labels))
 		for k := range at.Labels {
@@ -178,8 +165,8 @@ func (b *bucketScan) run(ctx context.Context) error {
 		}
 		if !ubla { // legacy ACLs count only without uniform access
 			for _, r := range at.ACL {
-				if publicMembers[string(r.Entity)] {
-					evidence = append(evidence, "acl grants "+string(r.Role)+" to "+string(r.Entity))
+				if publicMembers[r.Entity] {
+					evidence = append(evidence, "acl grants "+r.Role+" to "+r.Entity)
 				}
 			}
 		}
@@ -190,12 +177,12 @@ func (b *bucketScan) run(ctx context.Context) error {
 		fail("attributes", err)
 		a["region"], a["jurisdiction"] = "unknown", "unknown"
 	}
-	if p, err := bh.IAM().V3().Policy(ctx); err == nil {
-		for _, bd := range p.Bindings {
+	if bindings, err := b.o.Client.IAMPolicy(ctx, b.name); err == nil {
+		for _, bd := range bindings {
 			for _, m := range bd.Members {
 				if publicMembers[m] {
 					ev := "iam grants " + bd.Role + " to " + m
-					if bd.Condition != nil {
+					if len(bd.Condition) > 0 && string(bd.Condition) != "null" {
 						ev += " under a condition"
 					}
 					evidence = append(evidence, ev)
@@ -218,7 +205,7 @@ func (b *bucketScan) run(ctx context.Context) error {
 
 	loc := "gs://" + b.name
 	id := wire.StableID(wire.SourceGCS, b.o.Project, loc)
-	withPII, err := b.objects(ctx, bh)
+	withPII, err := b.objects(ctx)
 	if err != nil {
 		return err
 	}
@@ -235,23 +222,51 @@ func (b *bucketScan) run(ctx context.Context) error {
 	return nil
 }
 
-// objects lists the bucket page by page (the iterator holds one page) and
+// errBadPaging is a listing whose server repeats a page token (it
+// would never end); errTooMany a project with more buckets than a scan
+// takes.
+var (
+	errBadPaging = errors.New("the server repeated a page token; listing stopped")
+	errTooMany   = fmt.Errorf("more than %d buckets; name the buckets to scan", maxBuckets)
+)
+
+// maxBuckets bounds a project's bucket list (and the memory it takes).
+const maxBuckets = 100_000
+
+// listBuckets lists a project's bucket names page by page.
+func listBuckets(ctx context.Context, c *Client, project string) ([]string, error) {
+	var names []string
+	seen := map[string]bool{}
+	token := ""
+	for {
+		page, next, err := c.ListBuckets(ctx, project, token)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, page...)
+		if len(names) > maxBuckets {
+			return nil, errTooMany
+		}
+		if next == "" {
+			return names, nil
+		}
+		if seen[next] {
+			return nil, errBadPaging
+		}
+		seen[next], token = true, next
+	}
+}
+
+// objects lists the bucket page by page (memory holds one page) and
 // reads the sampled objects; it returns how many held personal data.
-func (b *bucketScan) objects(ctx context.Context, bh *storage.BucketHandle) (int, error) {
+func (b *bucketScan) objects(ctx context.Context) (int, error) {
 	ob := &objscan.Bucket{Sampling: b.o.Sampling, Detector: b.o.Detector, Tokenizer: b.o.Tokenizer, State: b.o.State,
 		Source: wire.SourceGCS, Host: b.o.Project, Name: b.name, Location: "gs://" + b.name,
 		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
 	defer func() { b.partial = append(b.partial, ob.Partial...) }()
-	q := &storage.Query{Prefix: b.o.Prefix}
-	if err := q.SetAttrSelection([]string{"Name", "Etag", "Generation", "Updated", "Size", "StorageClass", "KMSKeyName", "CustomerKeySHA256"}); err != nil {
-		return 0, err
-	}
-	it := bh.Objects(ctx, q)
+	token, prev := "", map[string]bool{}
 	for !ob.Full() {
-		at, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			break
-		}
+		page, next, err := b.o.Client.ListObjects(ctx, b.name, b.o.Prefix, token)
 		if err != nil {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()
@@ -259,23 +274,37 @@ func (b *bucketScan) objects(ctx context.Context, bh *storage.BucketHandle) (int
 			ob.Partial = append(ob.Partial, "listing objects: "+describe(err))
 			break
 		}
-		// The generation changes with every write of an object: it stands
-		// in for an ETag a server leaves out.
-		etag := cmp.Or(at.Etag, "g"+strconv.FormatInt(at.Generation, 10))
-		o := objscan.Object{Key: at.Name, ETag: etag, Modified: at.Updated, Size: at.Size,
-			Attributes: map[string]string{"storage_class": at.StorageClass}}
-		if err := ob.Object(ctx, o, opener(bh.Object(at.Name).Generation(at.Generation), objectEncryption(at))); err != nil {
-			return 0, err
+		for _, at := range page {
+			if ob.Full() {
+				break
+			}
+			// The generation changes with every write of an object: it
+			// stands in for an ETag a server leaves out.
+			etag := cmp.Or(at.ETag, "g"+strconv.FormatInt(int64(at.Generation), 10))
+			o := objscan.Object{Key: at.Name, ETag: etag, Modified: at.Updated, Size: int64(at.Size),
+				Attributes: map[string]string{"storage_class": at.StorageClass}}
+			if err := ob.Object(ctx, o, b.opener(at.Name, int64(at.Generation), objectEncryption(at))); err != nil {
+				return 0, err
+			}
 		}
+		if next == "" {
+			break
+		}
+		// Only tokens are kept: a page's objects are let go.
+		if prev[next] {
+			ob.Partial = append(ob.Partial, "listing objects: "+errBadPaging.Error())
+			break
+		}
+		prev[next], token = true, next
 	}
 	return ob.WithPII(), nil
 }
 
 // objectEncryption names an object's key: a customer-supplied one, a
 // Cloud KMS key, else Google's.
-func objectEncryption(at *storage.ObjectAttrs) string {
+func objectEncryption(at ObjectAttrs) string {
 	switch {
-	case at.CustomerKeySHA256 != "":
+	case at.CustomerEncryption != nil && at.CustomerEncryption.KeySHA256 != "":
 		return "customer-supplied-key"
 	case at.KMSKeyName != "":
 		return "kms"
@@ -284,9 +313,9 @@ func objectEncryption(at *storage.ObjectAttrs) string {
 }
 
 // opener reads a range of one generation of an object.
-func opener(oh *storage.ObjectHandle, encryption string) objscan.Opener {
+func (b *bucketScan) opener(name string, generation int64, encryption string) objscan.Opener {
 	return func(ctx context.Context, start, length int64) (io.ReadCloser, string, error) {
-		r, err := oh.NewRangeReader(ctx, start, length)
+		r, err := b.o.Client.ReadRange(ctx, b.name, name, generation, start, length)
 		if err != nil {
 			return nil, "", err
 		}
