@@ -300,11 +300,15 @@ type ACLRule struct {
 	Role   string `json:"role"`   // "READER", "WRITER", "OWNER"
 }
 
-// Bucket reads a bucket's metadata with its ACL (buckets.get,
-// projection=full).
-func (c *Client) Bucket(ctx context.Context, name string) (*BucketAttrs, error) {
+// Bucket reads a bucket's metadata (buckets.get), with its ACL when
+// withACL (projection=full, which needs storage.buckets.getIamPolicy).
+func (c *Client) Bucket(ctx context.Context, name string, withACL bool) (*BucketAttrs, error) {
+	projection := "noAcl"
+	if withACL {
+		projection = "full"
+	}
 	var b BucketAttrs
-	if err := c.getJSON(ctx, bucketPath(name), url.Values{"projection": {"full"}}, &b); err != nil {
+	if err := c.getJSON(ctx, bucketPath(name), url.Values{"projection": {projection}}, &b); err != nil {
 		return nil, err
 	}
 	return &b, nil

@@ -106,24 +106,24 @@ func TestHostileServer(t *testing.T) {
 	c := anon(t, srv.URL) // a bare host gets the API's path
 	ctx := context.Background()
 
-	_, err := c.Bucket(ctx, "huge")
+	_, err := c.Bucket(ctx, "huge", true)
 	require.ErrorContains(t, err, "over 16 MiB")
 
 	calls.Store(0)
-	b, err := c.Bucket(ctx, "flaky")
+	b, err := c.Bucket(ctx, "flaky", true)
 	require.NoError(t, err)
 	require.EqualValues(t, 3, calls.Load(), "two 503s retried")
 	require.EqualValues(t, 86400, b.RetentionPolicy.RetentionPeriod)
 
 	calls.Store(0)
-	_, err = c.Bucket(ctx, "denied")
+	_, err = c.Bucket(ctx, "denied", true)
 	require.Equal(t, "403 forbidden", describe(err))
 	require.EqualValues(t, 1, calls.Load(), "a 403 is not retried")
 
-	_, err = c.Bucket(ctx, "bad")
+	_, err = c.Bucket(ctx, "bad", true)
 	require.ErrorContains(t, err, "not the JSON API's")
 
-	_, err = c.Bucket(ctx, "gone")
+	_, err = c.Bucket(ctx, "gone", true)
 	require.Equal(t, "404 not_found", describe(err))
 
 	_, err = listBuckets(ctx, c, "p")
@@ -205,7 +205,7 @@ func TestServiceAccountJWT(t *testing.T) {
 	c, err := NewClient(context.Background(), Credentials{File: sa, Endpoint: api.URL + "/storage/v1/"})
 	require.NoError(t, err)
 	for range 2 {
-		b, err := c.Bucket(context.Background(), "b")
+		b, err := c.Bucket(context.Background(), "b", true)
 		require.NoError(t, err)
 		require.Equal(t, "EU", b.Location)
 	}

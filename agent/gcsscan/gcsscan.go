@@ -129,7 +129,16 @@ func (b *bucketScan) run(ctx context.Context) error {
 	var evidence []string
 	prevention := false
 	ubla := false
-	if at, err := b.o.Client.Bucket(ctx, b.name); err == nil {
+	at, err := b.o.Client.Bucket(ctx, b.name, true)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == http.StatusForbidden {
+		// Reading the ACL takes more than reading the bucket: without it
+		// the bucket's other settings are still worth having.
+		if at, err = b.o.Client.Bucket(ctx, b.name, false); err == nil {
+			fail("acl", ae)
+		}
+	}
+	if err == nil {
 		region := strings.ToLower(at.Location)
 		a["region"], a["jurisdiction"] = cmp.Or(region, "unknown"), objscan.Jurisdiction(region)
 		if at.LocationType != "" {

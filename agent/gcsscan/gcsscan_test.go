@@ -62,6 +62,10 @@ func TestBuckets(t *testing.T) {
 			Bindings: map[string]string{"allAuthenticatedUsers": "roles/storage.objectViewer"}},
 		"uniform-acl": {Location: "ASIA-NORTHEAST1", LocationType: "region", Uniform: true, ACLPublic: true},
 		"denied":      {Location: "EUROPE-NORTH1", LocationType: "region", Denied: map[string]bool{"iam": true}},
+		// A caller who may read the bucket but not its ACL or policy
+		// still gets the bucket's other settings.
+		"viewer-only": {Location: "EUROPE-WEST3", LocationType: "region", ACLPublic: true, KMSKey: "projects/p/k",
+			Denied: map[string]bool{"iam": true, "acl": true}},
 	}, []gcstest.Object{
 		{Bucket: "public-iam", Name: "crm/customers.csv", Content: []byte("name,email\nAnn,ann@example.com\nBob,bob@example.org\n")},
 		{Bucket: "public-iam", Name: "img/logo.png", Content: []byte{0x89, 'P', 'N', 'G', 0, 0}},
@@ -99,6 +103,7 @@ func TestBuckets(t *testing.T) {
 			"google-managed", "true", "false", "true", ""},
 		"uniform-acl": {"asia-northeast1", "APAC", "false", "", "google-managed", "true", "true", "false", ""},
 		"denied":      {"europe-north1", "EU", "false", "", "google-managed", "true", "false", "false", "iam policy: 403 forbidden"},
+		"viewer-only": {"europe-west3", "EU", "false", "", "kms", "true", "false", "false", "acl: 403 forbidden; iam policy: 403 forbidden"},
 	}, got)
 	require.Equal(t, map[string]int64{
 		"public-iam/crm/customers.csv email":       2,
@@ -121,7 +126,8 @@ func TestBuckets(t *testing.T) {
 	}
 	require.Equal(t, wire.StatusPartial, res.Status)
 	sort.Strings(res.Errors)
-	require.Equal(t, []string{"gs://denied: iam policy: 403 forbidden"}, res.Errors)
+	require.Equal(t, []string{"gs://denied: iam policy: 403 forbidden", "gs://viewer-only: acl: 403 forbidden",
+		"gs://viewer-only: iam policy: 403 forbidden"}, res.Errors)
 }
 
 // A second scan with the state reads no unchanged object and reports the

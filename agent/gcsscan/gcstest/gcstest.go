@@ -17,7 +17,9 @@ import (
 )
 
 // Settings are a bucket's settings the fake server does not keep; Denied
-// names the calls ("iam", "attrs") that answer 403.
+// names the calls that answer 403: "iam" (its IAM policy), "attrs" (the
+// bucket), "acl" (the bucket with its ACL, projection=full, as for a
+// caller without storage.buckets.getIamPolicy).
 type Settings struct {
 	Location, LocationType string
 	Uniform, Prevention    bool
@@ -65,7 +67,8 @@ func (f front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"kind": "storage#policy", "resourceId": "projects/_/buckets/" + name,
 			"version": 3, "etag": "CAE=", "bindings": bindings})
 	case sub == "":
-		if s.Denied["attrs"] {
+		full := r.URL.Query().Get("projection") == "full"
+		if s.Denied["attrs"] || (full && s.Denied["acl"]) {
 			jsonError(w, http.StatusForbidden, "forbidden")
 			return
 		}
@@ -93,11 +96,16 @@ func (f front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.LogBucket != "" {
 			b["logging"] = map[string]any{"logBucket": s.LogBucket}
 		}
-		acl := []map[string]any{{"entity": "project-owners-1", "role": "OWNER"}}
-		if s.ACLPublic {
-			acl = append(acl, map[string]any{"entity": "allUsers", "role": "READER"})
+		// The ACL comes only with projection=full. It is sent under
+		// uniform access too, so tests show the scanner ignores it there.
+		delete(b, "acl")
+		if full {
+			acl := []map[string]any{{"entity": "project-owners-1", "role": "OWNER"}}
+			if s.ACLPublic {
+				acl = append(acl, map[string]any{"entity": "allUsers", "role": "READER"})
+			}
+			b["acl"] = acl
 		}
-		b["acl"] = acl
 		var out bytes.Buffer
 		_ = json.NewEncoder(&out).Encode(b)
 		w.Header().Set("Content-Type", "application/json")
