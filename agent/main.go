@@ -49,6 +49,11 @@ const usage = `usage:
                             [--ca-file FILE] [--sample-rows N] [--max-tables N] [--statement-timeout D] [--state FILE] [--format ndjson|table]
   sightline-agent scan smb  --server HOST[:PORT] --share NAME --user USER [--domain D] [--password-file FILE] [--folder P]
                             [--directory LDAPHOST] [--exclude GLOB…] [--max-files N] [--max-file-size BYTES] [--state FILE] [--format ndjson|table]
+  sightline-agent scan azblob --account NAME [--key-file FILE | --connection-string-file FILE] [--endpoint URL]
+                            [--container NAME…] [--region R] [--prefix P] [--sample-percent N] [--max-objects N]
+                            [--bytes-per-object N] [--object-timeout D] [--random-start] [--state FILE]
+  sightline-agent scan gcs  --project ID|--bucket NAME… [--credentials-file FILE] [--endpoint URL] [--prefix P]
+                            [--sample-percent N] [--max-objects N] [--bytes-per-object N] [--object-timeout D] [--random-start] [--state FILE]
   sightline-agent enroll  --collector URL --enroll-secret-file FILE [--label k=v ...] [--ca-file FILE] [--cert-file FILE --key-file FILE]
                           [--insecure-http] [--config FILE] [--data-dir DIR]
   sightline-agent run     --config FILE
@@ -60,7 +65,9 @@ reason; a partial one exits 0 and logs its problems.
 
 The LDAP password comes from --password-file or SIGHTLINE_LDAP_PASSWORD, never
 a flag; a database's from --password-file or SIGHTLINE_DB_PASSWORD; an SMB account's
-from --password-file or SIGHTLINE_SMB_PASSWORD. The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
+from --password-file or SIGHTLINE_SMB_PASSWORD; an Azure storage key from
+--key-file or SIGHTLINE_AZURE_STORAGE_KEY (or a connection string from --connection-string-file or
+SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING). The token key for keyed tokens comes from enrollment (data_dir/credentials.json),
 or SIGHTLINE_TOKEN_KEY (hex). The enroll secret may also come from
 SIGHTLINE_ENROLL_SECRET (--enroll-secret SECRET still works but shows in ps).
 Enrolling over https pins the collector's CA in data_dir/credentials.json; a
@@ -82,7 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // scan runs the one-shot scanner args[0] with the flags after it.
 func scan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	scanners := map[string]cli.Command{"fs": scanFS, "host": scanHost, "ldap": scanLDAP, "s3": scanS3, "iam": scanIAM, "db": scanDB, "smb": scanSMB}
+	scanners := map[string]cli.Command{"fs": scanFS, "host": scanHost, "ldap": scanLDAP, "s3": scanS3, "iam": scanIAM, "db": scanDB, "smb": scanSMB,
+		"azblob": scanAzBlob, "gcs": scanGCS}
 	if len(args) < 1 {
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("want: scan %s", strings.Join(jobs.Names(), "|"))

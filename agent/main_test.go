@@ -266,5 +266,5 @@ func TestScanExitRule(t *testing.T) {
 	require.NotContains(t, out.String(), `"status":"failed"`)
 
 	err = run(context.Background(), []string{"scan", "nfs"}, &out, &errOut)
-	require.EqualError(t, err, `unknown scanner "nfs" (this build has: fs, host, ldap, s3, iam, db, smb)`)
+	require.EqualError(t, err, `unknown scanner "nfs" (this build has: fs, host, ldap, s3, iam, db, smb, azblob, gcs)`)
 }

@@ -87,6 +87,8 @@ type Scans struct {
 	DetectorsFile string           `yaml:"detectors_file"`
 	DB            DBScan           `yaml:"db"`
 	SMB           SMBScan          `yaml:"smb"`
+	AzBlob        AzBlobScan       `yaml:"azblob"`
+	GCS           GCSScan          `yaml:"gcs"`
 }
 
 // SMBScan configures the SMB file share scanner. The password is read
@@ -113,6 +115,51 @@ type SMBScan struct {
 	MaxFiles    int      `yaml:"max_files"`
 	// PhoneRegion: as FSScan.PhoneRegion, for the files' content.
 	PhoneRegion string `yaml:"phone_region"`
+}
+
+// ObjectSampling bounds the object-store scans (azblob, gcs): the same
+// meaning as S3Scan's fields of the same names.
+type ObjectSampling struct {
+	Prefix         string  `yaml:"prefix"`
+	SamplePercent  float64 `yaml:"sample_percent"`
+	MaxObjects     int     `yaml:"max_objects"`
+	BytesPerObject int64   `yaml:"bytes_per_object"`
+	RandomStart    bool    `yaml:"random_start"`
+	// ObjectTimeout bounds the reading of one object (default 2m).
+	ObjectTimeout time.Duration `yaml:"object_timeout"`
+	// PhoneRegion: as FSScan.PhoneRegion, for the objects' content.
+	PhoneRegion string `yaml:"phone_region"`
+}
+
+// AzBlobScan configures the Azure Blob Storage scanner: one storage
+// account. The shared key comes from KeyFile or SIGHTLINE_AZURE_STORAGE_KEY,
+// or a whole connection string from ConnectionStringFile or
+// SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING; never from this file.
+type AzBlobScan struct {
+	Enabled              bool `yaml:"enabled"`
+	Schedule             `yaml:",inline"`
+	Account              string   `yaml:"account"`
+	KeyFile              string   `yaml:"key_file"`
+	ConnectionStringFile string   `yaml:"connection_string_file"`
+	Endpoint             string   `yaml:"endpoint"` // default https://ACCOUNT.blob.core.windows.net/
+	Containers           []string `yaml:"containers"`
+	// Region is the account's Azure region (westeurope): the blob API
+	// does not tell it, and jurisdiction is read from it.
+	Region         string `yaml:"region"`
+	ObjectSampling `yaml:",inline"`
+}
+
+// GCSScan configures the Google Cloud Storage scanner. Credentials are a
+// service account's JSON key in CredentialsFile, else the environment's
+// application default credentials.
+type GCSScan struct {
+	Enabled         bool `yaml:"enabled"`
+	Schedule        `yaml:",inline"`
+	Project         string   `yaml:"project"`
+	CredentialsFile string   `yaml:"credentials_file"`
+	Endpoint        string   `yaml:"endpoint"` // the JSON API's URL, for a test server or private endpoint
+	Buckets         []string `yaml:"buckets"`
+	ObjectSampling  `yaml:",inline"`
 }
 
 // DBScan configures the database scanner (PostgreSQL, MySQL/MariaDB). The
@@ -252,8 +299,18 @@ func Default() Config {
 			SampleRows: 1000, MaxTables: 10000, StatementTimeout: 30 * time.Second,
 		}, SMB: SMBScan{
 			Schedule: Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+		}, AzBlob: AzBlobScan{
+			Schedule:       Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			ObjectSampling: defaultObjectSampling(),
+		}, GCS: GCSScan{
+			Schedule:       Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			ObjectSampling: defaultObjectSampling(),
 		}},
 	}
+}
+
+func defaultObjectSampling() ObjectSampling {
+	return ObjectSampling{SamplePercent: 100, MaxObjects: 1000, BytesPerObject: 1 << 20, ObjectTimeout: 2 * time.Minute}
 }
 
 // Load reads path over the defaults, then the environment.
@@ -305,7 +362,8 @@ func ValidateScans(s Scans) error {
 	if fs.MaxMBPerSec < 0 {
 		return &FieldError{"scans.fs.max_mb_per_sec", "must not be negative (0: no cap)"}
 	}
-	for name, r := range map[string]string{"scans.fs.phone_region": fs.PhoneRegion, "scans.s3.phone_region": s.S3.PhoneRegion} {
+	for name, r := range map[string]string{"scans.fs.phone_region": fs.PhoneRegion, "scans.s3.phone_region": s.S3.PhoneRegion,
+		"scans.azblob.phone_region": s.AzBlob.PhoneRegion, "scans.gcs.phone_region": s.GCS.PhoneRegion} {
 		if _, err := pii.PhoneRegion(r); err != nil {
 			return &FieldError{name, err.Error()}
 		}
@@ -316,7 +374,9 @@ func ValidateScans(s Scans) error {
 		when    Schedule
 	}{{"fs", fs.Enabled, fs.Schedule}, {"host", s.Host.Enabled, s.Host.Schedule}, {"ldap", s.LDAP.Enabled, s.LDAP.Schedule},
 		{"s3", s.S3.Enabled, s.S3.Schedule}, {"iam", s.IAM.Enabled, s.IAM.Schedule}, {"db", s.DB.Enabled, s.DB.Schedule},
-		{"smb", s.SMB.Enabled, s.SMB.Schedule}} {
+		{"smb", s.SMB.Enabled, s.SMB.Schedule},
+
+		{"azblob", s.AzBlob.Enabled, s.AzBlob.Schedule}, {"gcs", s.GCS.Enabled, s.GCS.Schedule}} {
 		if !sec.enabled {
 			continue
 		}
@@ -336,6 +396,20 @@ func ValidateScans(s Scans) error {
 	}
 	if s.S3.SamplePercent < 0 || s.S3.SamplePercent > 100 {
 		return &FieldError{"scans.s3.sample_percent", "must be between 0 and 100"}
+	}
+	for name, o := range map[string]ObjectSampling{"azblob": s.AzBlob.ObjectSampling, "gcs": s.GCS.ObjectSampling} {
+		if o.SamplePercent < 0 || o.SamplePercent > 100 {
+			return &FieldError{"scans." + name + ".sample_percent", "must be between 0 and 100"}
+		}
+		if o.MaxObjects < 0 || o.BytesPerObject < 0 || o.ObjectTimeout < 0 {
+			return &FieldError{"scans." + name, "max_objects, bytes_per_object and object_timeout must not be negative"}
+		}
+	}
+	if s.AzBlob.Enabled && s.AzBlob.Account == "" && s.AzBlob.ConnectionStringFile == "" {
+		return &FieldError{"scans.azblob.account", "name the storage account (or give connection_string_file) when scans.azblob.enabled is true"}
+	}
+	if s.GCS.Enabled && s.GCS.Project == "" && len(s.GCS.Buckets) == 0 {
+		return &FieldError{"scans.gcs.project", "name the project whose buckets to list, or the buckets, when scans.gcs.enabled is true"}
 	}
 	if s.LDAP.Enabled && (s.LDAP.URL == "" || s.LDAP.BaseDN == "") {
 		return &FieldError{"scans.ldap.url", "the directory's url and base_dn are required when scans.ldap.enabled is true"}

@@ -120,6 +120,10 @@ func Table() []Entry {
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.DB.Enabled, s.DB.Schedule }},
 		{Name: "smb", Tokens: true, Build: buildSMB,
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.SMB.Enabled, s.SMB.Schedule }},
+		{Name: "azblob", Tokens: true, Build: buildAzBlob,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.AzBlob.Enabled, s.AzBlob.Schedule }},
+		{Name: "gcs", Tokens: true, Build: buildGCS,
+			Section: func(s config.Scans) (bool, config.Schedule) { return s.GCS.Enabled, s.GCS.Schedule }},
 	}
 }
 

@@ -17,7 +17,7 @@ import (
 )
 
 func TestTableReadsEachScannersOwnSection(t *testing.T) {
-	require.Equal(t, []string{"fs", "host", "ldap", "s3", "iam", "db", "smb"}, Names())
+	require.Equal(t, []string{"fs", "host", "ldap", "s3", "iam", "db", "smb", "azblob", "gcs"}, Names())
 	for _, e := range Table() {
 		t.Run(e.Name, func(t *testing.T) {
 			s := config.Default().Scans
@@ -40,6 +40,10 @@ func TestTableReadsEachScannersOwnSection(t *testing.T) {
 				s.DB.Enabled, s.DB.Schedule = true, sched
 			case "smb":
 				s.SMB.Enabled, s.SMB.Schedule = true, sched
+			case "azblob":
+				s.AzBlob.Enabled, s.AzBlob.Schedule = true, sched
+			case "gcs":
+				s.GCS.Enabled, s.GCS.Schedule = true, sched
 			}
 			on, when := e.Section(s)
 			require.True(t, on)

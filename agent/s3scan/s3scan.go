@@ -12,9 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
+	"io"
 	"log/slog"
-	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,14 +21,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/smithy-go"
 
 	"github.com/sightline-dev/sightline/agent/awspolicy"
-	"github.com/sightline-dev/sightline/agent/content"
+	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
-	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -74,9 +71,11 @@ type Options struct {
 	// hash of its key (the same each scan) instead of from its top;
 	// archives and documents are always read from the top.
 	RandomStart bool
-	Detector    pii.Detector
-	Tokenizer   *pii.Tokenizer
-	Account     string // the AWS account, for locations and ids
+	// ObjectTimeout bounds the reading of one object (default 2 minutes).
+	ObjectTimeout time.Duration
+	Detector      pii.Detector
+	Tokenizer     *pii.Tokenizer
+	Account       string // the AWS account, for locations and ids
 	// State, when set, makes the scan incremental by ETag and last-modified
 	// time; the caller saves it after the scan.
 	State   *State
@@ -91,11 +90,6 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Client == nil || o.Detector == nil || o.Tokenizer == nil {
 		return nil, errors.New("s3scan: Client, Detector and Tokenizer are required")
 	}
-	if o.SamplePercent <= 0 || o.SamplePercent > 100 {
-		o.SamplePercent = 100
-	}
-	o.MaxObjects = defaults.Positive(o.MaxObjects, 1000)
-	o.BytesPerObject = defaults.Positive(o.BytesPerObject, 1<<20)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -142,6 +136,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	return finish(run.Status())
 }
 
+func (o Options) sampling() objscan.Sampling {
+	return objscan.Sampling{SamplePercent: o.SamplePercent, MaxObjects: o.MaxObjects, BytesPerObject: o.BytesPerObject,
+		RandomStart: o.RandomStart, ObjectTimeout: o.ObjectTimeout}.WithDefaults()
+}
+
 // describe names an AWS error by its code, without the request's details.
 func describe(err error) string {
 	var ae smithy.APIError
@@ -179,29 +178,6 @@ type bucketScan struct {
 	partial []string
 }
 
-// Jurisdiction of a region, as a privacy office groups them.
-func jurisdiction(region string) string {
-	switch {
-	case strings.HasPrefix(region, "eu-"):
-		return "EU"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "US-GOV"
-	case strings.HasPrefix(region, "us-"):
-		return "US"
-	case strings.HasPrefix(region, "ca-"):
-		return "CA"
-	case strings.HasPrefix(region, "ap-"):
-		return "APAC"
-	case strings.HasPrefix(region, "sa-"):
-		return "SA"
-	case strings.HasPrefix(region, "me-"), strings.HasPrefix(region, "il-"):
-		return "ME"
-	case strings.HasPrefix(region, "af-"):
-		return "AF"
-	}
-	return "unknown"
-}
-
 func (b *bucketScan) run(ctx context.Context) error {
 	c := b.o.Client
 	bk := aws.String(b.name)
@@ -218,7 +194,7 @@ func (b *bucketScan) run(ctx context.Context) error {
 		fail("location", err)
 		region = "unknown"
 	}
-	a["region"], a["jurisdiction"] = region, jurisdiction(region)
+	a["region"], a["jurisdiction"] = region, objscan.Jurisdiction(region)
 
 	var ignoreACLs, restrictPublic bool
 	if out, err := c.GetPublicAccessBlock(ctx, &s3.GetPublicAccessBlockInput{Bucket: bk}); err == nil && out.PublicAccessBlockConfiguration != nil {
@@ -347,114 +323,45 @@ func (b *bucketScan) run(ctx context.Context) error {
 	return nil
 }
 
-// sampled picks an object by a hash of its key, so a percentage sample is
-// the same objects on every scan.
-func sampled(key string, percent float64) bool {
-	if percent >= 100 {
-		return true
-	}
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return float64(h.Sum32()%10000) < percent*100
-}
-
 // objects lists the bucket page by page (memory holds one page) and reads
 // the sampled objects; it returns how many held personal data.
 func (b *bucketScan) objects(ctx context.Context, bucketID string) (int, error) {
+	ob := &objscan.Bucket{Sampling: b.o.sampling(), Detector: b.o.Detector, Tokenizer: b.o.Tokenizer, State: b.o.State,
+		Source: wire.SourceS3, Host: b.o.Account, Name: b.name, Location: "s3://" + b.name,
+		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
+	defer func() { b.partial = append(b.partial, ob.Partial...) }()
 	p := s3.NewListObjectsV2Paginator(b.o.Client, &s3.ListObjectsV2Input{Bucket: aws.String(b.name), Prefix: aws.String(b.o.Prefix)})
-	read, withPII := 0, 0
-	for p.HasMorePages() && read < b.o.MaxObjects {
+	for p.HasMorePages() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return 0, ctx.Err()
 			}
-			b.partial = append(b.partial, "listing objects: "+describe(err))
-			return withPII, nil
+			ob.Partial = append(ob.Partial, "listing objects: "+describe(err))
+			return ob.WithPII(), nil
 		}
 		for _, obj := range page.Contents {
-			b.stats["objects_listed"]++
-			key := aws.ToString(obj.Key)
-			if strings.HasSuffix(key, "/") || !sampled(key, b.o.SamplePercent) || read >= b.o.MaxObjects {
-				continue
-			}
-			read++
-			n, err := b.object(ctx, obj)
-			if err != nil {
+			o := objscan.Object{Key: aws.ToString(obj.Key), ETag: strings.Trim(aws.ToString(obj.ETag), `"`),
+				Modified: aws.ToTime(obj.LastModified), Size: aws.ToInt64(obj.Size),
+				Attributes: map[string]string{"storage_class": string(obj.StorageClass)}}
+			if err := ob.Object(ctx, o, b.opener(obj.Key)); err != nil {
 				return 0, err
 			}
-			if n {
-				withPII++
-			}
 		}
 	}
-	return withPII, nil
+	return ob.WithPII(), nil
 }
 
-func (b *bucketScan) object(ctx context.Context, obj types.Object) (bool, error) {
-	key := aws.ToString(obj.Key)
-	loc := "s3://" + b.name + "/" + key
-	etag := strings.Trim(aws.ToString(obj.ETag), `"`)
-	modified := aws.ToTime(obj.LastModified)
-	var start int64
-	prev, same := unchanged(b.o.State, b.name+"/"+key, etag, modified)
-	results, encryption := prev.Results, prev.Encryption
-	if same {
-		b.stats["objects_unchanged"]++
-	} else {
-		start = b.start(key, aws.ToInt64(obj.Size))
-		out, err := b.o.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: obj.Key,
-			Range: aws.String(fmt.Sprintf("bytes=%d-%d", start, start+b.o.BytesPerObject-1))})
+// opener reads a range of one object with a ranged GET.
+func (b *bucketScan) opener(key *string) objscan.Opener {
+	return func(ctx context.Context, start, length int64) (io.ReadCloser, string, error) {
+		out, err := b.o.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(b.name), Key: key,
+			Range: aws.String(fmt.Sprintf("bytes=%d-%d", start, start+length-1))})
 		if err != nil {
-			b.partial = append(b.partial, key+": "+describe(err))
-			return false, nil
+			return nil, "", err
 		}
-		encryption = string(out.ServerSideEncryption)
-		var n int64
-		results, n, err = content.ScanStream(ctx, key, out.Body, content.Options{Detector: b.o.Detector, Tokenizer: b.o.Tokenizer})
-		out.Body.Close()
-		if err != nil {
-			return false, err
-		}
-		b.stats["objects_read"]++
-		b.stats["bytes"] += n
+		return out.Body, string(out.ServerSideEncryption), nil
 	}
-	b.o.State.Remember(b.name+"/"+key, objectState{ETag: etag, Modified: modified, Encryption: encryption, Results: results})
-	size := aws.ToInt64(obj.Size)
-	found := false
-	for _, r := range results {
-		if len(r.Results) == 0 {
-			continue
-		}
-		found = true
-		l := loc
-		if r.Member != "" {
-			l = wire.MemberLocation(loc, r.Member)
-		}
-		id := wire.StableID(wire.SourceS3, b.o.Account, l)
-		a := b.env(wire.KindAsset)
-		a.AssetID, a.AssetType, a.Location, a.Size = id, "object", l, size
-		a.ModifiedAt = obj.LastModified
-		a.Attributes = map[string]string{"bucket": b.name, "storage_class": string(obj.StorageClass), "etag": etag,
-			"encryption": encryption}
-		if encryption == "" {
-			a.Attributes["encryption"] = "none"
-		}
-		if size > b.o.BytesPerObject && start > 0 {
-			a.Attributes["partial"] = fmt.Sprintf("sampled %d of %d bytes from byte %d", b.o.BytesPerObject, size, start)
-		} else if size > b.o.BytesPerObject {
-			a.Attributes["partial"] = fmt.Sprintf("sampled the first %d of %d bytes", b.o.BytesPerObject, size)
-		} else if r.Partial != "" {
-			a.Attributes["partial"] = r.Partial
-		}
-		if err := b.emit(&a); err != nil {
-			return false, err
-		}
-		if err := content.EmitFindings(b.env, id, l, r.Results, b.emit); err != nil {
-			return false, err
-		}
-	}
-	return found, nil
 }
 
 // policyGrant is a principal outside the account a bucket policy lets in.
@@ -514,22 +421,4 @@ func principals(v any) []string {
 		return out
 	}
 	return nil
-}
-
-// start is where an object's sample begins: its top, or with RandomStart
-// and a big text object an offset fixed by the key's hash.
-func (b *bucketScan) start(key string, size int64) int64 {
-	if !b.o.RandomStart || size <= b.o.BytesPerObject {
-		return 0
-	}
-	switch strings.ToLower(path.Ext(strings.TrimSuffix(strings.ToLower(key), ".gz"))) {
-	case ".zip", ".tar", ".tgz", ".docx", ".xlsx", ".pptx", ".pdf":
-		return 0
-	}
-	if strings.HasSuffix(strings.ToLower(key), ".gz") {
-		return 0 // a compressed stream is read from its header
-	}
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	return int64(h.Sum64() % uint64(size-b.o.BytesPerObject))
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/s3scan/s3test"
 	"github.com/sightline-dev/sightline/internal/extract/docgen"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -196,11 +197,11 @@ func TestRandomStart(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
-	bs := &bucketScan{o: Options{RandomStart: true, BytesPerObject: 1000}}
-	off := bs.start("app.log", int64(len(big)+19))
+	bs := objscan.Sampling{RandomStart: true, BytesPerObject: 1000}
+	off := bs.Start("app.log", int64(len(big)+19))
 	require.Positive(t, off, "this key's offset")
-	require.Zero(t, bs.start("app.log.gz", 1<<20))
-	require.Zero(t, bs.start("report.docx", 1<<20))
+	require.Zero(t, bs.Start("app.log.gz", 1<<20))
+	require.Zero(t, bs.Start("report.docx", 1<<20))
 	if p, ok := partial["s3://b/app.log"]; ok { // found only when the window holds the address
 		require.Equal(t, fmt.Sprintf("sampled 1000 of %d bytes from byte %d", len(big)+19, off), p)
 	}

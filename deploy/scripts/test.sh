@@ -18,6 +18,7 @@ cleanup() {
   "$here/postgres-stop.sh" "$work/postgres" || true
   "$here/mariadb-stop.sh" "$work/mariadb" || true
   "$here/cluster-stop.sh" "$work/cluster" || true
+  [ -z "${azurite_pid:-}" ] || kill "$azurite_pid" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -70,6 +71,17 @@ export SIGHTLINE_REQUIRE_SERVICES=1
 # axe-core, injected by the web console's browser tests (accessibility).
 npm install --prefix "$work/npm" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
 export SIGHTLINE_TEST_AXE=$work/npm/node_modules/axe-core/axe.min.js
+# Azurite (the Azure Storage emulator, real blob protocol) for the Azure
+# Blob scanner's tests (agent/azblobscan).
+npm install --prefix "$work/npm" --no-audit --no-fund --silent azurite@3.35.0 >/dev/null
+azurite_port=$(free_port)
+mkdir -p "$work/azurite"
+"$work/npm/node_modules/.bin/azurite-blob" --silent --disableTelemetry --location "$work/azurite" \
+  --blobHost 127.0.0.1 --blobPort "$azurite_port" >"$work/azurite.log" 2>&1 &
+azurite_pid=$!
+for _ in $(seq 60); do (exec 3<>"/dev/tcp/127.0.0.1/$azurite_port") 2>/dev/null && break; sleep 0.5; done
+export SIGHTLINE_TEST_AZURITE=http://127.0.0.1:$azurite_port/devstoreaccount1
+echo "Azurite blob service on 127.0.0.1:$azurite_port"
 
 go vet ./...
 go test -race -count=1 -timeout 25m ./...

@@ -34,6 +34,10 @@ const (
 	// SourceSMB is an SMB file share (a Windows file server, a NAS): its
 	// files, and the NT ACLs naming directory SIDs that let them be read.
 	SourceSMB = "smb"
+	// SourceAzureBlob is an Azure storage account's blob containers;
+	// SourceGCS is Google Cloud Storage buckets.
+	SourceAzureBlob = "azblob"
+	SourceGCS       = "gcs"
 )
 
 // Scan statuses.
@@ -130,7 +134,7 @@ func (e *FieldError) Error() string { return fmt.Sprintf("field %q: %s", e.Field
 func KnownSource(source string) bool { return sources[source] }
 
 var (
-	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM, SourceDB, SourceSMB)
+	sources     = set(SourceFS, SourceHost, SourceLDAP, SourceS3, SourceIAM, SourceDB, SourceSMB, SourceAzureBlob, SourceGCS)
 	assetTypes  = set("host", "file", "bucket", "object", "directory", "account", "directory_service", "table")
 	categories  = set("contact", "financial", "government_id", "personal", "network", "credential", "health")
 	confidences = set(ConfidenceHigh, ConfidenceMedium, ConfidenceLow)
@@ -155,7 +159,7 @@ func (r *Record) Validate() error {
 	if err := required(field{"source", r.Source}); err != nil {
 		return err
 	}
-	if err := known("source", "source", r.Source, sources, " (want fs, host, ldap, s3, iam, db or smb)"); err != nil {
+	if err := known("source", "source", r.Source, sources, " (want fs, host, ldap, s3, iam, db, smb, azblob or gcs)"); err != nil {
 		return err
 	}
 	if err := required(field{"scan_id", r.ScanID}); err != nil {

@@ -1,0 +1,387 @@
+// Package azblobscan reads the blob containers of an Azure storage account
+// (public access level, checked by an anonymous request; default
+// encryption scope; immutability; the account's replication and logging)
+// and a sample of their blobs, whose content goes through the same reader
+// as S3 objects and files (package objscan). Azure's data plane does not
+// say where an account lives, so its region comes from the configuration.
+package azblobscan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
+
+	"github.com/sightline-dev/sightline/agent/objscan"
+	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Options configures a scan of one storage account.
+type Options struct {
+	// Client is the account's blob service, with credentials; Account is
+	// its name (the host of the records and of every location,
+	// azblob://ACCOUNT/CONTAINER/BLOB).
+	Client  *service.Client
+	Account string
+	// Anonymous, when set, is the same service without credentials: a
+	// container whose access level is public is checked by an anonymous
+	// request, since an account that disallows public access keeps the
+	// level but refuses the request.
+	Anonymous  *service.Client
+	Containers []string // empty: every container listed
+	Prefix     string   // only blobs under it
+	// Region is the account's Azure region (westeurope), from the
+	// configuration: the data plane does not tell it.
+	Region    string
+	Sampling  objscan.Sampling
+	Detector  pii.Detector
+	Tokenizer *pii.Tokenizer
+	// State, when set, makes the scan incremental by ETag and
+	// last-modified time; the caller saves it after the scan.
+	State   *objscan.State
+	AgentID string
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// LoadState reads the incremental state at path (see objscan.LoadState).
+func LoadState(path string, tok *pii.Tokenizer, detectors string) (*objscan.State, error) {
+	return objscan.LoadState(path, "sightline-azblob-state", "Azure Blob scan state", tok, detectors)
+}
+
+// Location is where a container (blob "") or a blob is reported.
+func Location(account, containerName, blobName string) string {
+	loc := "azblob://" + account + "/" + containerName
+	if blobName != "" {
+		loc += "/" + blobName
+	}
+	return loc
+}
+
+// Scan reads the containers and emits records. It fails only when it
+// cannot run at all (no container list, emit failing, a cancelled
+// context).
+func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.Record, error) {
+	if o.Client == nil || o.Account == "" || o.Detector == nil || o.Tokenizer == nil {
+		return nil, errors.New("azblobscan: Client, Account, Detector and Tokenizer are required")
+	}
+	o.Sampling = o.Sampling.WithDefaults()
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
+	run := scanrun.Begin(scanrun.Options{Scanner: "azblob", Source: wire.SourceAzureBlob, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
+	o.State.Begin()
+	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
+	acct := accountAttributes(ctx, o.Client)
+	for _, p := range acct.partial {
+		run.Problem(Location(o.Account, "", "") + ": " + p)
+	}
+	names := map[string]*service.ContainerProperties{}
+	if len(o.Containers) == 0 {
+		p := o.Client.NewListContainersPager(&service.ListContainersOptions{Include: service.ListContainersInclude{Metadata: true}})
+		for p.More() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				run.Problem("listing containers: " + describe(err))
+				return finish(wire.StatusFailed)
+			}
+			for _, c := range page.ContainerItems {
+				if c.Name != nil {
+					names[*c.Name] = c.Properties
+				}
+			}
+		}
+	} else {
+		for _, n := range o.Containers {
+			names[n] = nil
+		}
+	}
+	sorted := make([]string, 0, len(names))
+	for n := range names {
+		sorted = append(sorted, n)
+	}
+	sort.Strings(sorted)
+	for _, name := range sorted {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		cs := containerScan{o: o, name: name, props: names[name], acct: acct.attrs, env: run.Record, emit: emit, stats: run.Stats}
+		if err := cs.run(ctx); err != nil {
+			return nil, err
+		}
+		for _, p := range cs.partial {
+			run.Problem(Location(o.Account, name, "") + ": " + p)
+		}
+	}
+	return finish(run.Status())
+}
+
+// describe names an Azure error by its code, without the request's
+// details.
+func describe(err error) string {
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		if re.ErrorCode != "" {
+			return re.ErrorCode
+		}
+		return "HTTP " + strconv.Itoa(re.StatusCode)
+	}
+	return "unreachable: " + strings.Join(strings.Fields(err.Error()), " ")
+}
+
+type accountInfo struct {
+	attrs   map[string]string
+	partial []string
+}
+
+// accountAttributes reads what the account says of itself that matters
+// for every container: its replication (a geo-redundant SKU keeps a copy
+// in the paired region) and its request logging.
+func accountAttributes(ctx context.Context, c *service.Client) accountInfo {
+	a := accountInfo{attrs: map[string]string{}}
+	if out, err := c.GetAccountInfo(ctx, nil); err == nil {
+		if out.SKUName != nil {
+			sku := string(*out.SKUName)
+			a.attrs["sku"] = sku
+			a.attrs["geo_redundant"] = strconv.FormatBool(strings.Contains(sku, "GRS") || strings.Contains(sku, "GZRS"))
+		}
+		if out.AccountKind != nil {
+			a.attrs["account_kind"] = string(*out.AccountKind)
+		}
+	} else {
+		a.partial = append(a.partial, "account info: "+describe(err))
+	}
+	if out, err := c.GetProperties(ctx, nil); err == nil {
+		if out.Logging != nil {
+			a.attrs["access_logging"] = strconv.FormatBool(deref(out.Logging.Read) || deref(out.Logging.Write) || deref(out.Logging.Delete))
+		}
+		if out.DeleteRetentionPolicy != nil {
+			a.attrs["soft_delete"] = strconv.FormatBool(deref(out.DeleteRetentionPolicy.Enabled))
+		}
+		if out.StaticWebsite != nil && deref(out.StaticWebsite.Enabled) {
+			// $web is served anonymously whatever its access level says.
+			a.attrs["static_website"] = "true"
+		}
+	} else {
+		a.partial = append(a.partial, "service properties: "+describe(err))
+	}
+	return a
+}
+
+type containerScan struct {
+	o       Options
+	name    string
+	props   *service.ContainerProperties // from the listing; nil when named in the config
+	acct    map[string]string
+	env     func(string) wire.Record
+	emit    func(*wire.Record) error
+	stats   map[string]int64
+	partial []string
+}
+
+func (c *containerScan) run(ctx context.Context) error {
+	cc := c.o.Client.NewContainerClient(c.name)
+	a := map[string]string{}
+	for k, v := range c.acct {
+		a[k] = v
+	}
+	region := cmp.Or(c.o.Region, "unknown")
+	a["region"], a["jurisdiction"] = region, objscan.Jurisdiction(region)
+	p := c.props
+	if p == nil {
+		out, err := cc.GetProperties(ctx, nil)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			c.partial = append(c.partial, "properties: "+describe(err))
+		} else {
+			p = &service.ContainerProperties{PublicAccess: out.BlobPublicAccess, DefaultEncryptionScope: out.DefaultEncryptionScope,
+				PreventEncryptionScopeOverride: out.DenyEncryptionScopeOverride, HasImmutabilityPolicy: out.HasImmutabilityPolicy,
+				HasLegalHold: out.HasLegalHold, IsImmutableStorageWithVersioningEnabled: out.IsImmutableStorageWithVersioningEnabled}
+		}
+	}
+	level := "none"
+	if p != nil {
+		if p.PublicAccess != nil && *p.PublicAccess != "" {
+			level = string(*p.PublicAccess)
+		}
+		// Azure encrypts every blob at rest and cannot be told not to; what
+		// varies is the key: the account's ($account-encryption-key) or an
+		// encryption scope's.
+		scope := deref(p.DefaultEncryptionScope)
+		a["encryption"] = "account-key"
+		if scope != "" && scope != "$account-encryption-key" {
+			a["encryption"] = "scope:" + scope
+		}
+		a["encrypted"] = "true"
+		a["encryption_scope_enforced"] = strconv.FormatBool(deref(p.PreventEncryptionScopeOverride))
+		a["immutable"] = strconv.FormatBool(deref(p.HasImmutabilityPolicy) || deref(p.IsImmutableStorageWithVersioningEnabled))
+		a["legal_hold"] = strconv.FormatBool(deref(p.HasLegalHold))
+	}
+	if out, err := cc.GetAccessPolicy(ctx, nil); err == nil {
+		// Stored access policies are what long-lived SAS tokens hang on.
+		a["stored_access_policies"] = strconv.Itoa(len(out.SignedIdentifiers))
+	} else if ctx.Err() == nil {
+		c.partial = append(c.partial, "access policy: "+describe(err))
+	}
+	a["public_access"] = level
+	public, evidence := c.publicVerdict(ctx, level)
+	if c.name == "$web" && c.acct["static_website"] == "true" {
+		public, evidence = true, append(evidence, "served anonymously as the account's static website")
+	}
+	a["public"] = strconv.FormatBool(public)
+	if len(evidence) > 0 {
+		a["public_evidence"] = strings.Join(evidence, "; ")
+	}
+
+	loc := Location(c.o.Account, c.name, "")
+	id := wire.StableID(wire.SourceAzureBlob, c.o.Account, loc)
+	withPII, err := c.blobs(ctx, cc)
+	if err != nil {
+		return err
+	}
+	a["objects_with_pii"] = strconv.Itoa(withPII)
+	if len(c.partial) > 0 {
+		a["partial"] = strings.Join(c.partial, "; ")
+	}
+	rec := c.env(wire.KindAsset)
+	rec.AssetID, rec.AssetType, rec.Location, rec.Attributes = id, "bucket", loc, a
+	if err := c.emit(&rec); err != nil {
+		return err
+	}
+	c.stats["buckets"]++
+	return nil
+}
+
+// publicVerdict weighs a container's access level: "container" lets anyone
+// list and read its blobs, "blob" read a blob whose name they know. The
+// level alone can mislead (an account that disallows public access keeps
+// it but refuses), so with an anonymous client an anonymous request
+// decides: a listing for "container", a blob's properties for "blob".
+func (c *containerScan) publicVerdict(ctx context.Context, level string) (bool, []string) {
+	if level == "none" {
+		return false, nil
+	}
+	ev := []string{"access level " + level}
+	if c.o.Anonymous == nil {
+		return true, ev
+	}
+	anon := c.o.Anonymous.NewContainerClient(c.name)
+	var err error
+	if level == string(container.PublicAccessTypeContainer) {
+		_, err = anon.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{MaxResults: to.Ptr[int32](1)}).NextPage(ctx)
+	} else {
+		page, lerr := c.o.Client.NewContainerClient(c.name).NewListBlobsFlatPager(&container.ListBlobsFlatOptions{MaxResults: to.Ptr[int32](1)}).NextPage(ctx)
+		if lerr != nil || len(page.Segment.BlobItems) == 0 || page.Segment.BlobItems[0].Name == nil {
+			return true, append(ev, "no blob to check anonymously")
+		}
+		_, err = anon.NewBlobClient(*page.Segment.BlobItems[0].Name).GetProperties(ctx, nil)
+	}
+	var re *azcore.ResponseError
+	switch {
+	case err == nil:
+		return true, append(ev, "anonymous read allowed")
+	case errors.As(err, &re) && (re.StatusCode == http.StatusForbidden || re.StatusCode == http.StatusUnauthorized ||
+		re.StatusCode == http.StatusConflict || re.StatusCode == http.StatusNotFound):
+		// 409 PublicAccessNotPermitted: the account disallows it.
+		return false, append(ev, "anonymous read refused ("+describe(err)+")")
+	default:
+		return true, append(ev, "anonymous check failed: "+describe(err))
+	}
+}
+
+// blobs lists the container page by page (memory holds one page) and
+// reads the sampled blobs; it returns how many held personal data.
+func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (int, error) {
+	ob := &objscan.Bucket{Sampling: c.o.Sampling, Detector: c.o.Detector, Tokenizer: c.o.Tokenizer, State: c.o.State,
+		Source: wire.SourceAzureBlob, Host: c.o.Account, Name: c.name, Location: Location(c.o.Account, c.name, ""),
+		Env: c.env, Emit: c.emit, Stats: c.stats, Describe: describe}
+	defer func() { c.partial = append(c.partial, ob.Partial...) }()
+	opts := &container.ListBlobsFlatOptions{}
+	if c.o.Prefix != "" {
+		opts.Prefix = &c.o.Prefix
+	}
+	p := cc.NewListBlobsFlatPager(opts)
+	for p.More() && !ob.Full() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			ob.Partial = append(ob.Partial, "listing blobs: "+describe(err))
+			return ob.WithPII(), nil
+		}
+		for _, it := range page.Segment.BlobItems {
+			if it.Name == nil || it.Properties == nil {
+				continue
+			}
+			pr := it.Properties
+			attrs := map[string]string{}
+			if pr.AccessTier != nil {
+				attrs["storage_class"] = string(*pr.AccessTier)
+			}
+			if pr.BlobType != nil {
+				attrs["blob_type"] = string(*pr.BlobType)
+			}
+			o := objscan.Object{Key: *it.Name, ETag: strings.Trim(string(deref(pr.ETag)), `"`), Modified: deref(pr.LastModified),
+				Size: deref(pr.ContentLength), Attributes: attrs}
+			if err := ob.Object(ctx, o, c.opener(cc.NewBlobClient(*it.Name), blobEncryption(pr))); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return ob.WithPII(), nil
+}
+
+// blobEncryption names a blob's encryption as its listing says: a
+// customer-provided key, an encryption scope, or the account's key.
+func blobEncryption(p *container.BlobProperties) string {
+	switch {
+	case deref(p.CustomerProvidedKeySHA256) != "":
+		return "customer-provided-key"
+	case deref(p.EncryptionScope) != "":
+		return "scope:" + *p.EncryptionScope
+	case deref(p.ServerEncrypted):
+		return "account-key"
+	}
+	return ""
+}
+
+// opener reads a range of one blob.
+func (c *containerScan) opener(bc *blob.Client, encryption string) objscan.Opener {
+	return func(ctx context.Context, start, length int64) (io.ReadCloser, string, error) {
+		out, err := bc.DownloadStream(ctx, &blob.DownloadStreamOptions{Range: blob.HTTPRange{Offset: start, Count: length}})
+		if err != nil {
+			return nil, "", err
+		}
+		return out.Body, encryption, nil
+	}
+}
+
+// deref is *p, or the zero value for nil (the SDK's optional fields).
+func deref[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

@@ -1,0 +1,333 @@
+// Package gcsscan reads Google Cloud Storage buckets (location and
+// jurisdiction, public verdict from IAM bindings and legacy ACLs under
+// public access prevention, uniform access, encryption, versioning,
+// logging, labels) and a sample of their objects, whose content goes
+// through the same reader as S3 objects and files (package objscan). Each
+// bucket setting that cannot be read makes that bucket partial with the
+// reason; the rest of the scan goes on.
+package gcsscan
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sightline-dev/sightline/agent/objscan"
+	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Options configures a GCS scan.
+type Options struct {
+	Client *Client
+	// Project lists its buckets when Buckets is empty, and is the host of
+	// the records (bucket names are global, so ids do not need it).
+	Project   string
+	Buckets   []string
+	Prefix    string // only objects under it
+	Sampling  objscan.Sampling
+	Detector  pii.Detector
+	Tokenizer *pii.Tokenizer
+	// State, when set, makes the scan incremental by ETag and update time;
+	// the caller saves it after the scan.
+	State   *objscan.State
+	AgentID string
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// LoadState reads the incremental state at path (see objscan.LoadState).
+func LoadState(path string, tok *pii.Tokenizer, detectors string) (*objscan.State, error) {
+	return objscan.LoadState(path, "sightline-gcs-state", "GCS scan state", tok, detectors)
+}
+
+// Scan reads the buckets and emits records. It fails only when it cannot
+// run at all (no bucket list, emit failing, a cancelled context).
+func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.Record, error) {
+	if o.Client == nil || o.Detector == nil || o.Tokenizer == nil {
+		return nil, errors.New("gcsscan: Client, Detector and Tokenizer are required")
+	}
+	o.Sampling = o.Sampling.WithDefaults()
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
+	run := scanrun.Begin(scanrun.Options{Scanner: "gcs", Source: wire.SourceGCS, Host: o.Project, AgentID: o.AgentID, Now: o.Now})
+	o.State.Begin()
+	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
+	buckets := o.Buckets
+	if len(buckets) == 0 {
+		if o.Project == "" {
+			run.Problem("listing buckets: name the project (project, --project) or the buckets")
+			return finish(wire.StatusFailed)
+		}
+		var err error
+		if buckets, err = listBuckets(ctx, o.Client, o.Project); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			run.Problem("listing buckets: " + describe(err))
+			return finish(wire.StatusFailed)
+		}
+	}
+	sort.Strings(buckets)
+	for _, name := range buckets {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats}
+		if err := bs.run(ctx); err != nil {
+			return nil, err
+		}
+		for _, p := range bs.partial {
+			run.Problem("gs://" + name + ": " + p)
+		}
+	}
+	return finish(run.Status())
+}
+
+// describe names a GCS error by its HTTP status and reason, without the
+// request's details.
+func describe(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		if ae.Reason != "" {
+			return strconv.Itoa(ae.Code) + " " + ae.Reason
+		}
+		return strconv.Itoa(ae.Code) + " " + strings.ReplaceAll(strings.ToLower(http.StatusText(ae.Code)), " ", "_")
+	}
+	if errors.Is(err, errBadPaging) || errors.Is(err, errTooMany) {
+		return err.Error()
+	}
+	return "unreachable: " + strings.Join(strings.Fields(err.Error()), " ")
+}
+
+type bucketScan struct {
+	o       Options
+	name    string
+	env     func(string) wire.Record
+	emit    func(*wire.Record) error
+	stats   map[string]int64
+	partial []string
+}
+
+// publicMembers are the IAM members and ACL entities that are everyone.
+var publicMembers = map[string]bool{"allUsers": true, "allAuthenticatedUsers": true}
+
+func (b *bucketScan) run(ctx context.Context) error {
+	a := map[string]string{}
+	fail := func(what string, err error) { b.partial = append(b.partial, what+": "+describe(err)) }
+	var evidence []string
+	prevention := false
+	ubla := false
+	at, err := b.o.Client.Bucket(ctx, b.name, true)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.Code == http.StatusForbidden {
+		// Reading the ACL takes more than reading the bucket: without it
+		// the bucket's other settings are still worth having.
+		if at, err = b.o.Client.Bucket(ctx, b.name, false); err == nil {
+			fail("acl", ae)
+		}
+	}
+	if err == nil {
+		region := strings.ToLower(at.Location)
+		a["region"], a["jurisdiction"] = cmp.Or(region, "unknown"), objscan.Jurisdiction(region)
+		if at.LocationType != "" {
+			a["location_type"] = at.LocationType
+		}
+		a["storage_class"] = at.StorageClass
+		ubla = at.IAMConfiguration.UniformBucketLevelAccess.Enabled
+		a["uniform_access"] = strconv.FormatBool(ubla)
+		prevention = at.IAMConfiguration.PublicAccessPrevention == "enforced"
+		a["public_access_prevention"] = strconv.FormatBool(prevention)
+		// Google encrypts every object at rest; what varies is the key.
+		a["encrypted"], a["encryption"] = "true", "google-managed"
+		if at.Encryption != nil && at.Encryption.DefaultKMSKeyName != "" {
+			a["encryption"], a["kms_key"] = "kms", at.Encryption.DefaultKMSKeyName
+		}
+		a["versioning"] = "disabled"
+		if at.Versioning != nil && at.Versioning.Enabled {
+			a["versioning"] = "enabled"
+		}
+		a["access_logging"] = strconv.FormatBool(at.Logging != nil && at.Logging.LogBucket != "")
+		if at.RetentionPolicy != nil {
+			a["retention"] = (time.Duration(at.RetentionPolicy.RetentionPeriod) * time.Second).String()
+		}
+		labels := make([]string, 0, len(at.Labels))
+		for k := range at.Labels {
+			labels = append(labels, k)
+		}
+		sort.Strings(labels)
+		for i, k := range labels {
+			if i < 20 { // attributes are bounded
+				a["tag:"+k] = at.Labels[k]
+			}
+		}
+		if !ubla { // legacy ACLs count only without uniform access
+			for _, r := range at.ACL {
+				if publicMembers[r.Entity] {
+					evidence = append(evidence, "acl grants "+r.Role+" to "+r.Entity)
+				}
+			}
+		}
+	} else {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fail("attributes", err)
+		a["region"], a["jurisdiction"] = "unknown", "unknown"
+	}
+	if bindings, err := b.o.Client.IAMPolicy(ctx, b.name); err == nil {
+		for _, bd := range bindings {
+			for _, m := range bd.Members {
+				if publicMembers[m] {
+					ev := "iam grants " + bd.Role + " to " + m
+					if len(bd.Condition) > 0 && string(bd.Condition) != "null" {
+						ev += " under a condition"
+					}
+					evidence = append(evidence, ev)
+				}
+			}
+		}
+	} else {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		fail("iam policy", err)
+	}
+	// Public access prevention refuses every public grant, whatever the
+	// policy or ACLs say.
+	sort.Strings(evidence)
+	a["public"] = strconv.FormatBool(len(evidence) > 0 && !prevention)
+	if len(evidence) > 0 {
+		a["public_evidence"] = strings.Join(evidence, "; ")
+	}
+
+	loc := "gs://" + b.name
+	id := wire.StableID(wire.SourceGCS, b.o.Project, loc)
+	withPII, err := b.objects(ctx)
+	if err != nil {
+		return err
+	}
+	a["objects_with_pii"] = strconv.Itoa(withPII)
+	if len(b.partial) > 0 {
+		a["partial"] = strings.Join(b.partial, "; ")
+	}
+	rec := b.env(wire.KindAsset)
+	rec.AssetID, rec.AssetType, rec.Location, rec.Attributes = id, "bucket", loc, a
+	if err := b.emit(&rec); err != nil {
+		return err
+	}
+	b.stats["buckets"]++
+	return nil
+}
+
+// errBadPaging is a listing whose server repeats a page token (it
+// would never end); errTooMany a project with more buckets than a scan
+// takes.
+var (
+	errBadPaging = errors.New("the server repeated a page token; listing stopped")
+	errTooMany   = fmt.Errorf("more than %d buckets; name the buckets to scan", maxBuckets)
+)
+
+// maxBuckets bounds a project's bucket list (and the memory it takes).
+const maxBuckets = 100_000
+
+// listBuckets lists a project's bucket names page by page.
+func listBuckets(ctx context.Context, c *Client, project string) ([]string, error) {
+	var names []string
+	seen := map[string]bool{}
+	token := ""
+	for {
+		page, next, err := c.ListBuckets(ctx, project, token)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, page...)
+		if len(names) > maxBuckets {
+			return nil, errTooMany
+		}
+		if next == "" {
+			return names, nil
+		}
+		if seen[next] {
+			return nil, errBadPaging
+		}
+		seen[next], token = true, next
+	}
+}
+
+// objects lists the bucket page by page (memory holds one page) and
+// reads the sampled objects; it returns how many held personal data.
+func (b *bucketScan) objects(ctx context.Context) (int, error) {
+	ob := &objscan.Bucket{Sampling: b.o.Sampling, Detector: b.o.Detector, Tokenizer: b.o.Tokenizer, State: b.o.State,
+		Source: wire.SourceGCS, Host: b.o.Project, Name: b.name, Location: "gs://" + b.name,
+		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
+	defer func() { b.partial = append(b.partial, ob.Partial...) }()
+	token, prev := "", map[string]bool{}
+	for !ob.Full() {
+		page, next, err := b.o.Client.ListObjects(ctx, b.name, b.o.Prefix, token)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			ob.Partial = append(ob.Partial, "listing objects: "+describe(err))
+			break
+		}
+		for _, at := range page {
+			if ob.Full() {
+				break
+			}
+			// The generation changes with every write of an object: it
+			// stands in for an ETag a server leaves out.
+			etag := cmp.Or(at.ETag, "g"+strconv.FormatInt(int64(at.Generation), 10))
+			o := objscan.Object{Key: at.Name, ETag: etag, Modified: at.Updated, Size: int64(at.Size),
+				Attributes: map[string]string{"storage_class": at.StorageClass}}
+			if err := ob.Object(ctx, o, b.opener(at.Name, int64(at.Generation), objectEncryption(at))); err != nil {
+				return 0, err
+			}
+		}
+		if next == "" {
+			break
+		}
+		// Only tokens are kept: a page's objects are let go.
+		if prev[next] {
+			ob.Partial = append(ob.Partial, "listing objects: "+errBadPaging.Error())
+			break
+		}
+		prev[next], token = true, next
+	}
+	return ob.WithPII(), nil
+}
+
+// objectEncryption names an object's key: a customer-supplied one, a
+// Cloud KMS key, else Google's.
+func objectEncryption(at ObjectAttrs) string {
+	switch {
+	case at.CustomerEncryption != nil && at.CustomerEncryption.KeySHA256 != "":
+		return "customer-supplied-key"
+	case at.KMSKeyName != "":
+		return "kms"
+	}
+	return "google-managed"
+}
+
+// opener reads a range of one generation of an object.
+func (b *bucketScan) opener(name string, generation int64, encryption string) objscan.Opener {
+	return func(ctx context.Context, start, length int64) (io.ReadCloser, string, error) {
+		r, err := b.o.Client.ReadRange(ctx, b.name, name, generation, start, length)
+		if err != nil {
+			return nil, "", err
+		}
+		return r, encryption, nil
+	}
+}

@@ -1,0 +1,112 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sightline-dev/sightline/agent/azblobscan"
+	"github.com/sightline-dev/sightline/agent/config"
+	"github.com/sightline-dev/sightline/agent/gcsscan"
+	"github.com/sightline-dev/sightline/agent/objscan"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+func sampling(o config.ObjectSampling) objscan.Sampling {
+	return objscan.Sampling{SamplePercent: o.SamplePercent, MaxObjects: o.MaxObjects, BytesPerObject: o.BytesPerObject,
+		RandomStart: o.RandomStart, ObjectTimeout: o.ObjectTimeout}
+}
+
+// azureCredentials reads a connection string from connection_string_file
+// or SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING, else the account's shared
+// key from key_file or SIGHTLINE_AZURE_STORAGE_KEY; never from the config
+// or a flag.
+func azureCredentials(ac config.AzBlobScan, env Env) (azblobscan.Credentials, error) {
+	c := azblobscan.Credentials{Account: ac.Account, Endpoint: ac.Endpoint}
+	cs, err := password("azblob", ac.ConnectionStringFile, "SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING", env)
+	if err != nil {
+		return c, err
+	}
+	if cs != "" {
+		c.ConnectionString = cs
+		if c.Account == "" {
+			c.Account = azblobscan.AccountName(c)
+		}
+		return c, nil
+	}
+	if c.Key, err = password("azblob", ac.KeyFile, "SIGHTLINE_AZURE_STORAGE_KEY", env); err != nil {
+		return c, err
+	}
+	if c.Account == "" || c.Key == "" {
+		return c, errors.New("azblob scan: name the storage account and give its key (key_file / --key-file or SIGHTLINE_AZURE_STORAGE_KEY), " +
+			"or a connection string (connection_string_file / --connection-string-file or SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING)")
+	}
+	return c, nil
+}
+
+func buildAzBlob(_ context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	ac := s.AzBlob
+	tok, err := tokenizer(env)
+	if err != nil {
+		return Job{}, err
+	}
+	creds, err := azureCredentials(ac, env)
+	if err != nil {
+		return Job{}, err
+	}
+	client, err := azblobscan.NewClient(creds)
+	if err != nil {
+		return Job{}, fmt.Errorf("azblob scan: %w", err)
+	}
+	anon, err := azblobscan.NewAnonymousClient(creds)
+	if err != nil {
+		return Job{}, fmt.Errorf("azblob scan: %w", err)
+	}
+	det, err := detector(s, ac.PhoneRegion, env)
+	if err != nil {
+		return Job{}, fmt.Errorf("azblob scan: %w", err)
+	}
+	state := loadState(env, "azblob", tok, pii.VersionOf(det), azblobscan.LoadState)
+	return Job{Name: "azblob",
+		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+			return azblobscan.Scan(ctx, azblobscan.Options{Client: client, Anonymous: anon, Account: creds.Account,
+				Containers: ac.Containers, Prefix: ac.Prefix, Region: ac.Region, Sampling: sampling(ac.ObjectSampling),
+				Detector: det, Tokenizer: tok, State: state, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
+		},
+		Commit: state.Save,
+	}, nil
+}
+
+// buildGCS makes the client from credentials_file (a service account's
+// JSON key), else the application default credentials.
+func buildGCS(ctx context.Context, s config.Scans, env Env) (Job, error) {
+	env = env.withDefaults()
+	gc := s.GCS
+	if gc.Project == "" && len(gc.Buckets) == 0 {
+		return Job{}, errors.New("gcs scan: name the project whose buckets to list (--project) or the buckets (--bucket)")
+	}
+	tok, err := tokenizer(env)
+	if err != nil {
+		return Job{}, err
+	}
+	client, err := gcsscan.NewClient(ctx, gcsscan.Credentials{File: gc.CredentialsFile, Endpoint: gc.Endpoint,
+		Anonymous: gc.Endpoint != "" && gc.CredentialsFile == "" && env.Getenv("GOOGLE_APPLICATION_CREDENTIALS") == ""})
+	if err != nil {
+		return Job{}, fmt.Errorf("gcs scan: %w", err)
+	}
+	det, err := detector(s, gc.PhoneRegion, env)
+	if err != nil {
+		return Job{}, fmt.Errorf("gcs scan: %w", err)
+	}
+	state := loadState(env, "gcs", tok, pii.VersionOf(det), gcsscan.LoadState)
+	return Job{Name: "gcs",
+		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+			return gcsscan.Scan(ctx, gcsscan.Options{Client: client, Project: gc.Project, Buckets: gc.Buckets, Prefix: gc.Prefix,
+				Sampling: sampling(gc.ObjectSampling), Detector: det, Tokenizer: tok, State: state, AgentID: env.AgentID,
+				Logger: env.Logger, Now: env.Now}, emit)
+		},
+		Commit: state.Save,
+	}, nil
+}
