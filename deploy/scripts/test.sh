@@ -72,11 +72,13 @@ export SIGHTLINE_REQUIRE_SERVICES=1
 npm install --prefix "$work/npm" --no-audit --no-fund --silent axe-core@4.14.1 >/dev/null
 export SIGHTLINE_TEST_AXE=$work/npm/node_modules/axe-core/axe.min.js
 # Azurite (the Azure Storage emulator, real blob protocol) for the Azure
-# Blob scanner's tests (agent/azblobscan).
+# Blob scanner's tests (agent/azblobscan). --skipApiVersionCheck: the SDK
+# sends a newer service version than this Azurite release knows, and the
+# calls the scanner makes are the same in both.
 npm install --prefix "$work/npm" --no-audit --no-fund --silent azurite@3.35.0 >/dev/null
 azurite_port=$(free_port)
 mkdir -p "$work/azurite"
-"$work/npm/node_modules/.bin/azurite-blob" --silent --disableTelemetry --location "$work/azurite" \
+"$work/npm/node_modules/.bin/azurite-blob" --silent --disableTelemetry --skipApiVersionCheck --location "$work/azurite" \
   --blobHost 127.0.0.1 --blobPort "$azurite_port" >"$work/azurite.log" 2>&1 &
 azurite_pid=$!
 for _ in $(seq 60); do (exec 3<>"/dev/tcp/127.0.0.1/$azurite_port") 2>/dev/null && break; sleep 0.5; done
