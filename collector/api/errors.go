@@ -17,7 +17,9 @@ import (
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/pia"
 	"github.com/sightline-dev/sightline/collector/policy"
+	"github.com/sightline-dev/sightline/collector/records"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -139,7 +141,7 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	auth.ErrUnknownToken             404 not_found
 //	auth.ErrAmbiguousID, ErrNameTaken,
 //	policy.ErrExists, detectors.ErrExists,
-//	dsr.ErrConflict                  409 conflict
+//	dsr.ErrConflict, records.ErrConflict 409 conflict
 //	http.MaxBytesError, errDecodedTooLarge,
 //	admission.RatioError, ErrTooLarge 413 too_large
 //	admission.RateError              429 too_many_requests (Retry-After)
@@ -147,6 +149,7 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	store.ErrBadFilter, fleet.ErrBadFilter, auth.ErrInvalidRequest,
 //	review.ErrInvalid, risk.ErrInvalid, policy.ErrInvalid, incident.ErrEmptyScope,
 //	detectors.ErrInvalid, triage.ErrInvalid, dsr.ErrInvalid,
+//	records.ErrInvalid, pia.ErrInvalid,
 //	incident.ErrTooMany, subjects.InvalidError,
 //	identity.ErrBadRequest, identity.ErrUnknownAgent 400 bad_request
 //	admission.ErrBusy, ingest.ErrBusy 503 busy (Retry-After)
@@ -169,6 +172,7 @@ func errorRules() errorTable {
 		{match: is(policy.ErrExists), kind: kindConflict},
 		{match: is(detectors.ErrExists), kind: kindConflict},
 		{match: is(dsr.ErrConflict), kind: kindConflict},
+		{match: is(records.ErrConflict), kind: kindConflict},
 		{match: as[*http.MaxBytesError](), kind: kindTooLarge, message: ofAs(func(mbe *http.MaxBytesError) string {
 			return fmt.Sprintf("request body larger than %d bytes; send smaller batches", mbe.Limit)
 		})},
@@ -190,6 +194,8 @@ func errorRules() errorTable {
 		{match: is(detectors.ErrInvalid), kind: kindBadRequest},
 		{match: is(triage.ErrInvalid), kind: kindBadRequest},
 		{match: is(dsr.ErrInvalid), kind: kindBadRequest},
+		{match: is(records.ErrInvalid), kind: kindBadRequest},
+		{match: is(pia.ErrInvalid), kind: kindBadRequest},
 		{match: is(incident.ErrEmptyScope), kind: kindBadRequest},
 		{match: is(incident.ErrTooMany), kind: kindBadRequest},
 		{match: as[*subjects.InvalidError](), kind: kindBadRequest, message: ofAs((*subjects.InvalidError).Error)},

@@ -23,7 +23,9 @@ import (
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/incident"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/pia"
 	"github.com/sightline-dev/sightline/collector/policy"
+	"github.com/sightline-dev/sightline/collector/records"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -58,6 +60,12 @@ var errorCases = []struct {
 	{"detectors.ErrExists", detectors.ErrExists, 409, "conflict", "", ""},
 	{"dsr.ErrConflict", fmt.Errorf("%w: case 0123456789abcdef is closed", dsr.ErrConflict), 409, "conflict", "not allowed in the case's state: case 0123456789abcdef is closed", ""},
 	{"dsr.ErrInvalid", fmt.Errorf("%w: reference: required", dsr.ErrInvalid), 400, "bad_request", "invalid request: reference: required", ""},
+	{"records.ErrConflict", fmt.Errorf("%w: the latest revision is 2, not 1", records.ErrConflict), 409, "conflict",
+		"record of processing changed meanwhile: the latest revision is 2, not 1", ""},
+	{"records.ErrInvalid", fmt.Errorf("%w: legal_basis must be one of …", records.ErrInvalid), 400, "bad_request",
+		"invalid record of processing: legal_basis must be one of …", ""},
+	{"pia.ErrInvalid", fmt.Errorf("%w: title is required", pia.ErrInvalid), 400, "bad_request",
+		"invalid privacy impact assessment request: title is required", ""},
 	{"detectors.ErrInvalid", fmt.Errorf("%w: %w", detectors.ErrInvalid, &pii.DefinitionError{Field: "pattern", Msg: "not RE2"}), 400, "bad_request",
 		"invalid detector: pattern: not RE2", ""},
 	{"triage.ErrInvalid", fmt.Errorf("%w: reason: required", triage.ErrInvalid), 400, "bad_request", "invalid request: reason: required", ""},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/sightline-dev/sightline/collector/pia"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
 )
@@ -77,6 +78,8 @@ type RegisterItem struct {
 	ChangedBy *string    `json:"changed_by,omitempty"`
 	ChangedAt *time.Time `json:"changed_at,omitempty"`
 	Comment   *string    `json:"comment,omitempty"`
+	// Link is where a PIA item is read (kind pia only).
+	Link *string `json:"link,omitempty"`
 }
 
 func registerItemOf(it risk.RegisterItem) RegisterItem {
@@ -85,8 +88,11 @@ func registerItemOf(it risk.RegisterItem) RegisterItem {
 	title := it.Title
 	if it.Kind == risk.KindAsset {
 		out.Location = &title
-	} else {
+	} else if it.Kind == risk.KindPrincipal {
 		out.Name = &title
+	} else if it.Kind == pia.RegisterKind {
+		link := "/api/v1/pias/" + it.ID
+		out.Link = &link
 	}
 	if it.ChangedAt != nil {
 		by, comment := it.ChangedBy, it.Comment

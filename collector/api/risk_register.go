@@ -7,6 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/sightline-dev/sightline/collector/pia"
 	"github.com/sightline-dev/sightline/collector/risk"
 )
 
@@ -49,9 +50,16 @@ func (s *Server) riskRegister(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, err := risk.Register(c.Request.Context(), s.o.Store, risk.RegisterQuery{Limit: pg.Limit,
-		Status: c.Query("status"), Kind: c.Query("kind"), Stale: s.staleness()})
-	if err != nil {
+	var items []risk.RegisterItem
+	if c.Query("kind") != pia.RegisterKind {
+		items, err = risk.Register(c.Request.Context(), s.o.Store, risk.RegisterQuery{Limit: pg.Limit,
+			Status: c.Query("status"), Kind: c.Query("kind"), Stale: s.staleness()})
+		if err != nil {
+			return nil, err
+		}
+	}
+	// Rated privacy impact assessments are register items too (pia.go).
+	if items, err = s.withPIAs(c.Request.Context(), items, c.Query("kind"), c.Query("status"), pg.Limit); err != nil {
 		return nil, err
 	}
 	return Items[RegisterItem]{Items: each(items, registerItemOf)}, nil

@@ -27,7 +27,9 @@ import (
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
+	"github.com/sightline-dev/sightline/collector/pia"
 	"github.com/sightline-dev/sightline/collector/policy"
+	"github.com/sightline-dev/sightline/collector/records"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -99,6 +101,10 @@ type Options struct {
 	// DSR runs data-subject request cases (default: over Store, with
 	// Fleet's keys).
 	DSR *dsr.Service
+	// Records and PIA keep the records of processing and the privacy
+	// impact assessments (default: over Store).
+	Records *records.Service
+	PIA     *pia.Service
 }
 
 // Server is the collector's HTTP handler.
@@ -142,6 +148,12 @@ func New(o Options) *Server {
 		if ds, ok := o.Store.(dsr.Store); ok && o.Fleet != nil {
 			o.DSR = dsr.New(dsr.Options{Store: ds, Keys: func() dsr.Hasher { return o.Fleet.Keys() }, Now: o.Now})
 		}
+	}
+	if rs, ok := o.Store.(records.Store); ok && o.Records == nil {
+		o.Records = records.New(rs, o.Now)
+	}
+	if ps, ok := o.Store.(pia.Store); ok && o.PIA == nil {
+		o.PIA = pia.New(ps, o.Now)
 	}
 	if o.Policy == nil {
 		if ps, ok := o.Store.(policy.Store); ok {
@@ -253,6 +265,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/agent/policy", h(s.agentPolicy))
 	s.tuningRoutes(v1)
 	s.dsrRoutes(v1)
+	s.ropaRoutes(v1)
 	v1.POST("/agent/policy/status", h(s.agentPolicyStatus))
 }
 
