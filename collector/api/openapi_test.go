@@ -287,6 +287,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call("PUT", "/api/v1/risk/register/{kind}/{id}", item, admin, map[string]any{"owner": "ops", "status": "mitigating", "comment": "on it"}, 200)
 	v.call("GET", "/api/v1/risk/register", "/api/v1/risk/register", admin, nil, 200) // now with its change
 	v.call("GET", "/api/v1/risk/register/{kind}/{id}/history", item+"/history", admin, nil, 200)
+	checkROPA(v, admin)
 
 	// Reviews.
 	var camp struct {
