@@ -66,8 +66,9 @@ func (s *Server) updatePIA(c *gin.Context) (any, error) {
 
 // withPIAs adds the rated PIAs to the risk register's items (kind pia,
 // status open, linked to the PIA) when the query's kind and status admit
-// them, and ranks the whole as the register does: score, kind, title,
-// id; at most limit (0: all).
+// them, ranked in by score (a PIA after the register's own items of the
+// same score); at most limit (0: all). items is the register's answer,
+// already ranked and cut at limit, so the merge keeps the top limit.
 func (s *Server) withPIAs(ctx context.Context, items []risk.RegisterItem, kind, status string, limit int) ([]risk.RegisterItem, error) {
 	if s.o.PIA == nil || (kind != "" && kind != pia.RegisterKind) || (status != "" && status != risk.StatusOpen) {
 		return items, nil
@@ -77,19 +78,7 @@ func (s *Server) withPIAs(ctx context.Context, items []risk.RegisterItem, kind, 
 		return items, err
 	}
 	items = append(items, ps...)
-	sort.SliceStable(items, func(i, j int) bool {
-		a, b := items[i], items[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Title != b.Title {
-			return a.Title < b.Title
-		}
-		return a.ID < b.ID
-	})
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Score > items[j].Score })
 	if limit > 0 && len(items) > limit {
 		items = items[:limit]
 	}

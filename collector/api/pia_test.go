@@ -1,9 +1,7 @@
 package api_test
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -53,21 +51,7 @@ func TestPIAReviewAndRegister(t *testing.T) {
 	h := newHarness(t, 1<<20)
 	code, body := h.ingest("s1", piaLine("s1", "crm", "email", "contact", 10)+"\n"+piaScan("s1", 10)+"\n")
 	require.Equal(t, http.StatusOK, code, body)
-	call := func(method, path, in string, want int, out any) string {
-		t.Helper()
-		var code int
-		var body string
-		if in != "" {
-			code, body = h.do(method, path, h.admin, map[string]string{"Content-Type": "application/json"}, strings.NewReader(in))
-		} else {
-			code, body = h.do(method, path, h.admin, nil, nil)
-		}
-		require.Equal(t, want, code, "%s %s: %s", method, path, body)
-		if out != nil {
-			require.NoError(t, json.Unmarshal([]byte(body), out), body)
-		}
-		return body
-	}
+	call := h.jsonCall
 
 	call("POST", "/api/v1/pias", `{"title":"CRM","systems":["fs:db-9"]}`, 400, nil)
 	call("POST", "/api/v1/pias", `{"title":"","systems":["fs:web-1"]}`, 400, nil)

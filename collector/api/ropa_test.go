@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -56,25 +57,7 @@ func TestRecordsOfProcessing(t *testing.T) {
 	h := newHarness(t, 1<<20)
 	code, body := h.ingest("s1", piaLine("s1", "crm", "email", "contact", 10)+"\n"+piaScan("s1", 10)+"\n")
 	require.Equal(t, http.StatusOK, code, body)
-	call := func(method, path, in string, want int, out any) string {
-		t.Helper()
-		var rd *strings.Reader
-		if in != "" {
-			rd = strings.NewReader(in)
-		}
-		var code int
-		var body string
-		if rd != nil {
-			code, body = h.do(method, path, h.admin, map[string]string{"Content-Type": "application/json"}, rd)
-		} else {
-			code, body = h.do(method, path, h.admin, nil, nil)
-		}
-		require.Equal(t, want, code, "%s %s: %s", method, path, body)
-		if out != nil {
-			require.NoError(t, json.Unmarshal([]byte(body), out), body)
-		}
-		return body
-	}
+	call := h.jsonCall
 
 	var list struct {
 		Items   []recordEntry `json:"items"`
@@ -176,6 +159,23 @@ func TestRecordsOfProcessing(t *testing.T) {
 	require.Contains(t, audit, "system=fs:web-1 revision=2 legal_basis=legitimate_interests")
 	require.NotContains(t, audit, "HYPERLINK")
 	require.NotContains(t, audit, "payroll")
+}
+
+// jsonCall sends in (JSON, when not empty) with the admin token, requires
+// the status want and decodes the answer into out (when not nil).
+func (h *harness) jsonCall(method, path, in string, want int, out any) string {
+	h.t.Helper()
+	var hdr map[string]string
+	var rd io.Reader
+	if in != "" {
+		hdr, rd = map[string]string{"Content-Type": "application/json"}, strings.NewReader(in)
+	}
+	code, body := h.do(method, path, h.admin, hdr, rd)
+	require.Equal(h.t, want, code, "%s %s: %s", method, path, body)
+	if out != nil {
+		require.NoError(h.t, json.Unmarshal([]byte(body), out), body)
+	}
+	return body
 }
 
 func jsonStr(s string) string {
