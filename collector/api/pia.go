@@ -50,17 +50,13 @@ func (s *Server) updatePIA(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	params := "pia=" + c.Param("id") + " confirm_facts=" + strconv.FormatBool(in.ConfirmFacts)
-	if in.Likelihood != nil {
-		params += " likelihood=" + strconv.Quote(*in.Likelihood)
-	}
-	if in.Severity != nil {
-		params += " severity=" + strconv.Quote(*in.Severity)
-	}
 	c.Set("audit_params", params)
 	a, err := s.o.PIA.Update(c.Request.Context(), c.Param("id"), in, tokenOf(c).Name, dataAsOf(c))
 	if err != nil {
 		return nil, err
 	}
+	// Only the enumerated answers, once valid: never the free text.
+	c.Set("audit_params", params+" likelihood="+a.Likelihood+" severity="+a.Severity+" rating="+a.Rating)
 	return piaOf(a), nil
 }
 

@@ -145,6 +145,6 @@ func TestPIAReviewAndRegister(t *testing.T) {
 	call("GET", "/api/v1/pias/0000000000000000", "", 404, nil)
 
 	audit := call("GET", "/api/v1/audit?limit=100", "", 200, nil)
-	require.Contains(t, audit, "pia="+p.ID+" confirm_facts=true severity=\\\"significant\\\"")
+	require.Contains(t, audit, "pia="+p.ID+" confirm_facts=true likelihood=possible severity=significant rating=medium")
 	require.NotContains(t, audit, "customer support")
 }

@@ -104,8 +104,8 @@ func (s *Server) putRecord(c *gin.Context) (any, error) {
 	if err := decodeJSON(c, ropaBodyLimit, &in); err != nil {
 		return nil, err
 	}
-	// The legal basis is an enumerated value; the free text is not logged.
-	c.Set("audit_params", "system="+c.Param("system")+" legal_basis="+strconv.Quote(in.LegalBasis))
+	// Only what is enumerated is logged once valid: never the free text.
+	c.Set("audit_params", "system="+c.Param("system"))
 	r, err := s.o.Records.Put(c.Request.Context(), c.Param("system"), in, tokenOf(c).Name)
 	if err != nil {
 		return nil, err
