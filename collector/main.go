@@ -279,7 +279,7 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 		RemovalDue: c.Reviews.RemovalDue, StaleAfter: c.StaleAfter, ID: lease.ID(), Logger: log})
 	srv = api.New(api.Options{
 		Cycles: cycles,
-		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
+		Store:  st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
 		Logger: log, Registry: reg,
 		StaleAfter:    c.StaleAfter,
