@@ -278,11 +278,11 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 	cycles := review.NewCycles(review.CyclesOptions{Store: st, Lease: cyclesLease, Interval: c.Reviews.CheckInterval,
 		RemovalDue: c.Reviews.RemovalDue, StaleAfter: c.StaleAfter, ID: lease.ID(), Logger: log})
 	srv = api.New(api.Options{
-		Cycles: cycles,
-		Store:  st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
+		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
 		Logger: log, Registry: reg,
 		StaleAfter:    c.StaleAfter,
+		Cycles:        cycles,
 		SubjectBudget: subjects.NewBudget(subjects.BudgetOptions{PerHour: c.Subjects.MaxIdentifiersPerHour}),
 		DSR: dsr.New(dsr.Options{Store: st, Keys: func() dsr.Hasher { return fl.Keys() },
 			DefaultRegulation: c.DSR.DefaultRegulation, DefaultDays: c.DSR.DefaultDays}),

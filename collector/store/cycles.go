@@ -171,20 +171,23 @@ func (s *Store) RevokedItems(ctx context.Context, ids ...string) ([]RevokedItem,
 			Via: r.Via, Privileged: r.Privileged, Reviewer: r.Reviewer, ReviewerSource: r.ReviewerSource, Decision: "revoke",
 			Comment: r.Comment, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt.UTC()}, Campaign: r.Campaign}
 	}, `SELECT campaign_id, item_id, principal_id, principal_name, resource_id, resource_type, permission, via, privileged,
-			if(last_reassign = '', reviewer, last_reassign) AS reviewer, reviewer_source, decided_by, decided_at, comment, campaign
+			reviewer, reviewer_source, decided_by, decided_at, comment, campaign
 		FROM (
 			SELECT campaign_id, item_id, principal_id, principal_name, resource_id, resource_type, permission, via, privileged,
-				reviewer, reviewer_source
-			FROM {db}.review_items`+w.sql()+`
-		) ANY INNER JOIN (
-			SELECT campaign_id, item_id, argMax(decision, seq) AS last_decision, argMax(decided_at, seq) AS decided_at,
-				argMax(decided_by, seq) AS decided_by, argMax(comment, seq) AS comment,
-				argMaxIf(reassign_to, seq, decision = 'reassign') AS last_reassign
-			FROM {db}.review_decisions`+w.sql()+`
-			GROUP BY campaign_id, item_id
-			HAVING last_decision = 'revoke'
-		) USING (campaign_id, item_id)
-		ANY LEFT JOIN (
+				if(last_reassign = '', reviewer, last_reassign) AS reviewer, reviewer_source, decided_by, decided_at, comment
+			FROM (
+				SELECT campaign_id, item_id, principal_id, principal_name, resource_id, resource_type, permission, via,
+					privileged, reviewer, reviewer_source
+				FROM {db}.review_items`+w.sql()+`
+			) ANY INNER JOIN (
+				SELECT campaign_id, item_id, argMax(decision, seq) AS last_decision, argMax(decided_at, seq) AS decided_at,
+					argMax(decided_by, seq) AS decided_by, argMax(comment, seq) AS comment,
+					argMaxIf(reassign_to, seq, decision = 'reassign') AS last_reassign
+				FROM {db}.review_decisions`+w.sql()+`
+				GROUP BY campaign_id, item_id
+				HAVING last_decision = 'revoke'
+			) USING (campaign_id, item_id)
+		) ANY LEFT JOIN (
 			SELECT campaign_id, any(name) AS campaign FROM {db}.review_campaigns GROUP BY campaign_id
 		) USING campaign_id
 		ORDER BY decided_at, campaign_id, item_id LIMIT ?`, append(append(w.args, w.args...), maxRevoked)...)
