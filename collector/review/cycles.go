@@ -27,7 +27,7 @@ type CyclesStore interface {
 	CampaignExists(ctx context.Context, id string) (bool, error)
 	ReviewersWithOpenItems(ctx context.Context, olderThan time.Time) ([]store.ReviewerOpenItems, error)
 	RevokedItems(ctx context.Context, campaignIDs ...string) ([]store.RevokedItem, error)
-	GrantObservations(ctx context.Context, resourceIDs []string) (map[store.GrantKey]store.GrantObservation, error)
+	GrantObservations(ctx context.Context, principalIDs []string) (map[store.GrantKey]store.GrantObservation, error)
 	CompletedScans(ctx context.Context, agentIDs []string, since time.Time) ([]store.CompletedScan, error)
 	AppendRemovalEvents(ctx context.Context, evs []store.RemovalEvent) error
 	RemovalEvents(ctx context.Context, campaignIDs ...string) ([]store.RemovalEvent, error)

@@ -128,11 +128,11 @@ func (c *Cycles) Revocations(ctx context.Context, f RevocationFilter) ([]Revocat
 	if err != nil {
 		return nil, err
 	}
-	resources := make([]string, len(items))
+	principals := make([]string, len(items))
 	for i, it := range items {
-		resources[i] = it.ResourceID
+		principals[i] = it.PrincipalID
 	}
-	obs, err := c.o.Store.GrantObservations(ctx, resources)
+	obs, err := c.o.Store.GrantObservations(ctx, principals)
 	if err != nil {
 		return nil, err
 	}

@@ -240,6 +240,11 @@ func TestRevocationStates(t *testing.T) {
 	require.Equal(t, review.Edit{Kind: "group", Target: "g-admins", Chain: []string{}}, s["bob"].Edit)
 	require.Equal(t, t0.Add(3*time.Minute).Add(review.DefaultRemovalDue), s["bob"].DueAt)
 
+	// s1b started before the revocations (and finished after): it does
+	// not confirm alice's removal, though it no longer shows her grant.
+	revocationScan(t, st, "s1b", t0.Add(150*time.Second), "bob")
+	require.Equal(t, review.RemovalPending, states()["alice"].State)
+
 	// s2, after the revocations: alice's grant is gone.
 	s2 := t0.Add(10 * time.Minute)
 	revocationScan(t, st, "s2", s2, "bob")

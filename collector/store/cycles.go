@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -196,7 +197,7 @@ func (s *Store) RevokedItems(ctx context.Context, ids ...string) ([]RevokedItem,
 // GrantObservation is the latest row stored for a grant (principal,
 // resource, permission), current or not: which agent and source last
 // reported it, in which scan, when; Current says whether the latest scans
-// still show it (current_entitlements).
+// still show it (the current_entitlements condition).
 type GrantObservation struct {
 	PrincipalID string    `ch:"principal_id"`
 	ResourceID  string    `ch:"resource_id"`
@@ -205,7 +206,7 @@ type GrantObservation struct {
 	Source      string    `ch:"source"`
 	ScanID      string    `ch:"scan_id"`
 	ObservedAt  time.Time `ch:"observed_at"`
-	Current     bool
+	Current     bool      `ch:"current"`
 }
 
 // GrantKey names a grant.
@@ -214,48 +215,29 @@ type GrantKey struct{ PrincipalID, ResourceID, Permission string }
 // Key is o's grant.
 func (o GrantObservation) Key() GrantKey { return GrantKey{o.PrincipalID, o.ResourceID, o.Permission} }
 
-// GrantObservations returns the latest stored row of the grants on the
-// resources ids, by grant, each marked current or not.
-func (s *Store) GrantObservations(ctx context.Context, resourceIDs []string) (map[GrantKey]GrantObservation, error) {
+// GrantObservations returns the latest stored row of every grant of the
+// principals ids, by grant, each marked current or not. It reads the
+// principals' key ranges of entitlements (currentRowsByKey's way) and
+// applies the current_ views' one condition.
+func (s *Store) GrantObservations(ctx context.Context, principalIDs []string) (map[GrantKey]GrantObservation, error) {
 	out := map[GrantKey]GrantObservation{}
-	for _, ch := range chunks(dedupe(resourceIDs)) {
+	for _, ch := range chunks(slices.Compact(slices.Sorted(slices.Values(principalIDs)))) {
 		rows, err := selectAll(ctx, s, "reading the grants of revoked items", func(o GrantObservation) GrantObservation {
 			o.ObservedAt = o.ObservedAt.UTC()
 			return o
-		}, `SELECT principal_id, resource_id, permission, agent_id, source, scan_id, observed_at
-			FROM {db}.entitlements FINAL WHERE has(?, resource_id)`, ch)
+		}, `SELECT principal_id, resource_id, permission, agent_id, source, scan_id, observed_at,
+				toUInt8(`+currentRowCondition+`) AS current
+			FROM (SELECT principal_id, resource_id, permission, agent_id, source, scan_id, observed_at
+				FROM {db}.entitlements FINAL WHERE principal_id IN ?)
+			`+currentScanJoin, groupSet(ch))
 		if err != nil {
 			return nil, err
 		}
 		for _, o := range rows {
 			out[o.Key()] = o
 		}
-		cur, err := s.currentEntitlements(ctx, "reading the current grants of revoked items",
-			EntitlementFilter{ResourceIDs: ch}.where())
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range cur {
-			k := GrantKey{e.PrincipalID, e.ResourceID, e.Permission}
-			if o, ok := out[k]; ok {
-				o.Current = true
-				out[k] = o
-			}
-		}
 	}
 	return out, nil
-}
-
-func dedupe(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }
 
 // CompletedScan is a scan that completed (ok or partial).
@@ -274,7 +256,7 @@ const maxCompletedScans = 100000
 // at or after since, oldest start first.
 func (s *Store) CompletedScans(ctx context.Context, agentIDs []string, since time.Time) ([]CompletedScan, error) {
 	var out []CompletedScan
-	for _, ch := range chunks(dedupe(agentIDs)) {
+	for _, ch := range chunks(slices.Compact(slices.Sorted(slices.Values(agentIDs)))) {
 		rows, err := selectAll(ctx, s, "reading completed scans", func(c CompletedScan) CompletedScan {
 			c.StartedAt, c.FinishedAt = c.StartedAt.UTC(), c.FinishedAt.UTC()
 			return c
