@@ -217,7 +217,8 @@ func TestRevocationStates(t *testing.T) {
 	byName := map[string]string{}
 	for _, it := range items {
 		byName[it.PrincipalName] = it.ItemID
-		require.NoError(t, review.Decide(ctx, st, camp.ID, it.ItemID, "revoke", "not needed", "", "rev", false, t0.Add(3*time.Minute)))
+		at := map[string]time.Time{"alice": t0.Add(3 * time.Minute), "bob": t0.Add(140 * time.Second)}[it.PrincipalName]
+		require.NoError(t, review.Decide(ctx, st, camp.ID, it.ItemID, "revoke", "not needed", "", "rev", false, at))
 	}
 	clk := &clock{t: t0.Add(4 * time.Minute)}
 	cy := review.NewCycles(review.CyclesOptions{Store: st, Now: clk.Now, Logger: quiet})
@@ -238,10 +239,11 @@ func TestRevocationStates(t *testing.T) {
 	require.Equal(t, review.Edit{Kind: "group", Target: "ops", Chain: []string{"ops"}}, s["alice"].Edit,
 		"alice holds it through ops: remove her from ops")
 	require.Equal(t, review.Edit{Kind: "group", Target: "g-admins", Chain: []string{}}, s["bob"].Edit)
-	require.Equal(t, t0.Add(3*time.Minute).Add(review.DefaultRemovalDue), s["bob"].DueAt)
+	require.Equal(t, t0.Add(140*time.Second).Add(review.DefaultRemovalDue), s["bob"].DueAt)
 
-	// s1b started before the revocations (and finished after): it does
-	// not confirm alice's removal, though it no longer shows her grant.
+	// s1b started after bob's revocation but before alice's (and finished
+	// after both): it does not confirm alice's removal, though it no
+	// longer shows her grant.
 	revocationScan(t, st, "s1b", t0.Add(150*time.Second), "bob")
 	require.Equal(t, review.RemovalPending, states()["alice"].State)
 
