@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -69,8 +70,10 @@ type TemplateRequest struct {
 	DurationDays int      `json:"duration_days"`
 }
 
-// Bounds on a schedule.
+// Bounds on a template: its name leaves room for the period's date in
+// its campaigns' names.
 const (
+	MaxTemplateNameLen = MaxNameLen - len(" 2006-01-02")
 	MaxEveryCount      = 1000
 	MaxDurationDays    = 366
 	defaultDurationDay = 14
@@ -80,6 +83,9 @@ const (
 func (r TemplateRequest) Check() error {
 	if err := (Request{Name: r.Name, Scope: r.Scope, Reviewer: r.Reviewer, Fallback: r.Fallback}).Check(); err != nil {
 		return err
+	}
+	if len(r.Name) > MaxTemplateNameLen {
+		return fmt.Errorf("%w: a template's name is at most %d bytes (its campaigns add the period's date)", ErrInvalid, MaxTemplateNameLen)
 	}
 	switch r.Schedule.Every {
 	case EveryDay, EveryWeek, EveryMonth, EveryQuarter, EveryYear:
@@ -283,11 +289,8 @@ func (c *Cycles) Tick(ctx context.Context) ([]store.TemplateRun, error) {
 		return nil, err
 	}
 	runs, err := c.SpawnDue(ctx)
-	if err != nil {
-		return runs, err
-	}
-	_, err = c.Revocations(ctx, RevocationFilter{})
-	return runs, err
+	_, rerr := c.Revocations(ctx, RevocationFilter{})
+	return runs, errors.Join(err, rerr)
 }
 
 // mayAct reports whether this process holds the lease; a process that
@@ -324,32 +327,42 @@ func (c *Cycles) SpawnDue(ctx context.Context) ([]store.TemplateRun, error) {
 	}
 	now := c.o.Now().UTC()
 	var runs []store.TemplateRun
+	var errs []error
 	for _, st := range ts {
-		start, _, ok := CurrentPeriod(st, now)
-		if !ok {
-			continue
+		run, err := c.spawn(ctx, st, now)
+		switch {
+		case err != nil:
+			// One template failing (a reviewer rule that no longer
+			// fits) does not hold up the others.
+			errs = append(errs, fmt.Errorf("spawning template %s (%s): %w", st.ID, st.Name, err))
+		case run != nil:
+			runs = append(runs, *run)
 		}
-		t := templateOf(st)
-		id := RunCampaignID(st, start)
-		exists, err := c.o.Store.CampaignExists(ctx, id)
-		if err != nil {
-			return runs, err
-		}
-		if exists {
-			continue
-		}
-		camp, n, err := Create(ctx, c.o.Store, runRequest(t, start), runBy(st), start)
-		if err != nil {
-			return runs, fmt.Errorf("spawning template %s (%s) for %s: %w", st.ID, st.Name, start.Format(time.RFC3339), err)
-		}
-		run := store.TemplateRun{TemplateID: st.ID, PeriodStart: start, CampaignID: camp.ID, SpawnedBy: c.o.ID, SpawnedAt: now}
-		if err := c.o.Store.RecordTemplateRun(ctx, run); err != nil {
-			return runs, err
-		}
-		c.o.Logger.Info("review cycles: spawned a campaign", "template", st.ID, "campaign", camp.ID, "period", start, "items", n)
-		runs = append(runs, run)
 	}
-	return runs, nil
+	return runs, errors.Join(errs...)
+}
+
+// spawn creates st's campaign of the period under way at now unless it
+// exists, and records the run; nil when there is nothing to spawn.
+func (c *Cycles) spawn(ctx context.Context, st store.ReviewTemplate, now time.Time) (*store.TemplateRun, error) {
+	start, _, ok := CurrentPeriod(st, now)
+	if !ok {
+		return nil, nil
+	}
+	exists, err := c.o.Store.CampaignExists(ctx, RunCampaignID(st, start))
+	if err != nil || exists {
+		return nil, err
+	}
+	camp, n, err := Create(ctx, c.o.Store, runRequest(templateOf(st), start), runBy(st), start)
+	if err != nil {
+		return nil, fmt.Errorf("period %s: %w", start.Format(time.RFC3339), err)
+	}
+	run := store.TemplateRun{TemplateID: st.ID, PeriodStart: start, CampaignID: camp.ID, SpawnedBy: c.o.ID, SpawnedAt: now}
+	if err := c.o.Store.RecordTemplateRun(ctx, run); err != nil {
+		return nil, err
+	}
+	c.o.Logger.Info("review cycles: spawned a campaign", "template", st.ID, "campaign", camp.ID, "period", start, "items", n)
+	return &run, nil
 }
 
 // TemplateStatus is a template with its next start and latest runs.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,6 +82,7 @@ func TestTemplateChecks(t *testing.T) {
 		"long run":     func(r *review.TemplateRequest) { r.DurationDays = 400 },
 		"owner alone":  func(r *review.TemplateRequest) { r.Reviewer = review.ByOwner },
 		"bad reviewer": func(r *review.TemplateRequest) { r.Reviewer = "@someone" },
+		"long name":    func(r *review.TemplateRequest) { r.Name = strings.Repeat("n", review.MaxTemplateNameLen+1) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			r := ok
