@@ -344,7 +344,8 @@ func TestRecommendations(t *testing.T) {
 }
 
 // TestReminders: reviewers with items undecided in campaigns older than
-// the threshold; a decided item and a young campaign do not count.
+// the threshold; a decided item and a young campaign do not count, a
+// reassigned item counts for its new reviewer.
 func TestReminders(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.New(t)
@@ -356,8 +357,11 @@ func TestReminders(t *testing.T) {
 	items, err := st.ReviewItems(ctx, old.ID)
 	require.NoError(t, err)
 	for _, it := range items {
-		if it.Reviewer == "boss" && it.PrincipalName == "alice" {
+		switch {
+		case it.Reviewer == "boss" && it.PrincipalName == "alice":
 			require.NoError(t, review.Decide(ctx, st, old.ID, it.ItemID, "certify", "", "", "boss", false, now.Add(time.Hour)))
+		case it.PrincipalName == "dave":
+			require.NoError(t, review.Decide(ctx, st, old.ID, it.ItemID, "reassign", "", "kim", "security", false, now.Add(time.Hour)))
 		}
 	}
 	cy := review.NewCycles(review.CyclesOptions{Store: st, Now: func() time.Time { return now.AddDate(0, 0, 10) }, Logger: quiet})
@@ -369,5 +373,6 @@ func TestReminders(t *testing.T) {
 		require.Equal(t, []string{old.ID}, x.Campaigns)
 		require.Equal(t, now, x.OldestCampaign)
 	}
-	require.Equal(t, map[string]uint64{"boss": 1, "security": 4}, got, "boss: bob's grant (alice's two decided)")
+	require.Equal(t, map[string]uint64{"boss": 1, "kim": 1, "security": 3}, got,
+		"boss: bob's grant (alice's two decided); dave's, reassigned, is kim's")
 }
