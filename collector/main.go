@@ -33,6 +33,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/keys"
+	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/collector/tlsserve"
@@ -270,11 +271,18 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, Logger: log, Lease: buildLease,
 		HomeJurisdiction: c.HomeJurisdiction,
 		HostJurisdiction: func(host string) string { return datamap.HostJurisdiction(host, rules) }})
+	// Review cycles: the holder of this lease spawns recurring campaigns
+	// and records what scans show of revoked grants.
+	cyclesLease := keys.NewExclusive("review_cycles", keys.LeaseOptions{Store: st, ID: lease.ID(), Logger: log})
+	defer cyclesLease.Release(context.WithoutCancel(ctx))
+	cycles := review.NewCycles(review.CyclesOptions{Store: st, Lease: cyclesLease, Interval: c.Reviews.CheckInterval,
+		RemovalDue: c.Reviews.RemovalDue, StaleAfter: c.StaleAfter, ID: lease.ID(), Logger: log})
 	srv = api.New(api.Options{
 		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
 		Logger: log, Registry: reg,
 		StaleAfter:    c.StaleAfter,
+		Cycles:        cycles,
 		SubjectBudget: subjects.NewBudget(subjects.BudgetOptions{PerHour: c.Subjects.MaxIdentifiersPerHour}),
 		DSR: dsr.New(dsr.Options{Store: st, Keys: func() dsr.Hasher { return fl.Keys() },
 			DefaultRegulation: c.DSR.DefaultRegulation, DefaultDays: c.DSR.DefaultDays}),
@@ -290,6 +298,7 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 	defer stopIndex()
 	go idx.Run(idxCtx)
 	go runRetention(idxCtx, st, buildLease, c.Retention, log)
+	go cycles.Run(idxCtx)
 
 	// The web console at / wraps the API: its session cookie + CSRF header
 	// become the session's bearer token, checked by the API as any other.

@@ -327,6 +327,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(v.call("GET", "/api/v1/reviews", "/api/v1/reviews", other, nil, 200), &none))
 	require.Empty(t, none.Items, "a reviewer without items sees no campaign")
+	checkCycles(v, st, admin, camp.ID) // openapi_cycles_test.go
 	// Change since the previous scans: the fixture's first scans.
 	var changes struct {
 		Items []struct {

@@ -57,7 +57,7 @@ func (s *Server) campaignItems(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Items[ReviewItem]{Items: nonNil(items)}, nil
+	return s.annotatedItems(c, c.Param("id"), items) // usage and removal state (review_cycles.go)
 }
 
 func (s *Server) decideItem(c *gin.Context) (any, error) {

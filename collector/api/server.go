@@ -105,6 +105,9 @@ type Options struct {
 	// impact assessments (default: over Store).
 	Records *records.Service
 	PIA     *pia.Service
+	// Cycles runs recurring reviews and tracks revocations (default:
+	// over Store, with StaleAfter).
+	Cycles *review.Cycles
 }
 
 // Server is the collector's HTTP handler.
@@ -169,6 +172,9 @@ func New(o Options) *Server {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if cs, ok := o.Store.(review.CyclesStore); ok && o.Cycles == nil {
+		o.Cycles = review.NewCycles(review.CyclesOptions{Store: cs, Now: o.Now, StaleAfter: o.StaleAfter, Logger: o.Logger})
 	}
 	if o.SubjectBudget == nil {
 		o.SubjectBudget = subjects.NewBudget(subjects.BudgetOptions{})
@@ -236,6 +242,7 @@ func (s *Server) routes(e *gin.Engine) {
 	// Access reviews: security and admins run campaigns; reviewers decide
 	// their own items and see nothing else.
 	reviews := v1.Group("/reviews")
+	s.reviewCycleRoutes(reviews) // templates, reminders, revocations (review_cycles.go)
 	reviews.POST("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity), s.audit, s.fresh, h(s.createCampaign))
 	reviews.GET("", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaigns))
 	reviews.GET("/:id", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RoleReviewer), s.audit, h(s.campaignStatus))

@@ -47,6 +47,7 @@ type Config struct {
 	KeyFile  string   `yaml:"key_file"`
 	Subjects Subjects `yaml:"subjects"`
 	DSR      DSR      `yaml:"dsr"`
+	Reviews  Reviews  `yaml:"reviews"`
 	// Console and OIDC: the web console and its single sign-on (console.go).
 	Console Console `yaml:"console"`
 	OIDC    OIDC    `yaml:"oidc"`
@@ -87,6 +88,16 @@ type DSR struct {
 	// DefaultRegulation applies to a case that names none.
 	DefaultRegulation string `yaml:"default_regulation"`
 	DefaultDays       int    `yaml:"default_days"`
+}
+
+// Reviews sets review cycles (collector/review/cycles.go).
+type Reviews struct {
+	// RemovalDue: a revoked grant that no scan has shown removed this
+	// long after the revocation is overdue.
+	RemovalDue time.Duration `yaml:"removal_due"`
+	// CheckInterval is how often the collector holding the review-cycle
+	// lease spawns the campaigns due and records removal states.
+	CheckInterval time.Duration `yaml:"check_interval"`
 }
 
 // Jurisdiction maps host names to a jurisdiction ("EU", "US", "UK", …).
@@ -235,6 +246,7 @@ func Default() Config {
 		KeyFile:         "/var/lib/sightline-collector/keys.json",
 		Subjects:        Subjects{MaxIdentifiersPerHour: 1000},
 		DSR:             DSR{DefaultRegulation: "gdpr", DefaultDays: 30},
+		Reviews:         Reviews{RemovalDue: 14 * 24 * time.Hour, CheckInterval: time.Minute},
 		Runtime:         Runtime{GCPercent: 200},
 		Console:         Console{SessionTTL: 8 * time.Hour, IdleTimeout: time.Hour, MaxSessions: 10000},
 	}
@@ -324,6 +336,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("dsr.default_days: must be between 1 and 366, such as 30")
 	case c.DSR.DefaultRegulation == "":
 		return fmt.Errorf("dsr.default_regulation: must name a regulation, such as gdpr")
+	case c.Reviews.RemovalDue < time.Hour || c.Reviews.CheckInterval < time.Second:
+		return fmt.Errorf("reviews: removal_due must be at least 1h (default 336h, 14 days) and check_interval at least 1s (default 1m)")
 	case c.Runtime.GCPercent < 0 || c.Runtime.MemoryLimitBytes < 0:
 		return fmt.Errorf("runtime.gc_percent and runtime.memory_limit_bytes: must not be negative (0: Go's default / automatic)")
 	case c.Runtime.MemoryLimitBytes > 0 && c.Runtime.MemoryLimitBytes < 64<<20:
