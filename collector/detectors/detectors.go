@@ -45,6 +45,7 @@ func New(st Store, now func() time.Time) *Service {
 	return &Service{st: st, now: now, chain: revision.Chain[store.DetectorRevision, Detector]{
 		What: "custom detector", Load: st.DetectorRevisions, Of: fromRevision,
 		Deleted: func(r store.DetectorRevision) bool { return r.Deleted },
+		ID:      func(r store.DetectorRevision) string { return r.ID },
 	}}
 }
 
@@ -74,18 +75,7 @@ func check(d pii.Definition) (pii.Definition, error) {
 
 // List returns the live detectors, by id.
 func (s *Service) List(ctx context.Context) ([]Detector, error) {
-	revs, err := s.st.DetectorRevisions(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	var out []Detector
-	for i, r := range revs {
-		last := i+1 == len(revs) || revs[i+1].ID != r.ID
-		if last && !r.Deleted {
-			out = append(out, fromRevision(r))
-		}
-	}
-	return out, nil
+	return s.chain.Live(ctx)
 }
 
 // Definitions are the live definitions: what agents run.
