@@ -173,10 +173,7 @@ func (s *Server) dsrPackage(c *gin.Context) (any, error) {
 			return SubjectMatch{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Type: h.Type,
 				Count: h.Count, LastSeen: h.LastSeen, Identifiers: intsOf(h.Identifiers)}
 		}),
-		Coverage: each(p.Coverage, func(cv store.DSRCoverage) DSRCoverage {
-			return DSRCoverage{AgentID: cv.AgentID, Host: cv.Host, Source: cv.Source, Scanner: cv.Scanner, ScanID: cv.ScanID,
-				Status: cv.Status, StartedAt: cv.StartedAt, FinishedAt: cv.FinishedAt}
-		}),
+		Coverage:    nonNil(p.Coverage),
 		GeneratedAt: p.GeneratedAt, Note: subjectNote,
 	}, nil
 }
@@ -289,27 +286,16 @@ type DSRSearch struct {
 
 // DSRPackage is the response package of a case.
 type DSRPackage struct {
-	Case        DSRCase        `json:"case"`
-	Search      DSRSearch      `json:"search"`
-	Found       bool           `json:"found"`
-	Statement   string         `json:"statement"`
-	Locations   []SubjectMatch `json:"locations"`
-	Coverage    []DSRCoverage  `json:"coverage"`
-	GeneratedAt time.Time      `json:"generated_at"`
-	Note        string         `json:"note"`
-}
-
-// DSRCoverage is a source the search covered and its latest completed
-// scan then.
-type DSRCoverage struct {
-	AgentID    string    `json:"agent_id"`
-	Host       string    `json:"host"`
-	Source     string    `json:"source"`
-	Scanner    string    `json:"scanner"`
-	ScanID     string    `json:"scan_id"`
-	Status     string    `json:"status"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at"`
+	Case      DSRCase        `json:"case"`
+	Search    DSRSearch      `json:"search"`
+	Found     bool           `json:"found"`
+	Statement string         `json:"statement"`
+	Locations []SubjectMatch `json:"locations"`
+	// Coverage is each source the search covered and its latest
+	// completed scan then.
+	Coverage    []store.DSRCoverage `json:"coverage"`
+	GeneratedAt time.Time           `json:"generated_at"`
+	Note        string              `json:"note"`
 }
 
 // DSRReminders lists the cases to answer that are overdue or due soon.

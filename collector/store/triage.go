@@ -137,13 +137,24 @@ func (s *Store) reencryptAllowRules(ctx context.Context, to uint32, transform fu
 	return nil
 }
 
-// TriageChange is one change of a finding's triage state.
+// TriageChange is one change of a finding's triage state (a row of
+// finding_triage).
 type TriageChange struct {
-	AssetID, Type, Location string
-	State, Reason           string
-	CountAt                 uint64 // the finding's occurrences when it was judged
-	ChangedBy               string
-	ChangedAt               time.Time
+	AssetID  string `ch:"asset_id"`
+	Type     string `ch:"type"`
+	Location string `ch:"location"`
+	State    string `ch:"state"`
+	Reason   string `ch:"reason"`
+	// CountAt is the finding's occurrences when it was judged.
+	CountAt   uint64    `ch:"count_at"`
+	ChangedBy string    `ch:"changed_by"`
+	ChangedAt time.Time `ch:"changed_at"`
+}
+
+// utc is t as read, with its time in UTC.
+func (t TriageChange) utc() TriageChange {
+	t.ChangedAt = t.ChangedAt.UTC()
+	return t
 }
 
 // PutTriage appends a change and marks a write (see PutAllowRule).
@@ -159,25 +170,9 @@ func (s *Store) PutTriage(ctx context.Context, t TriageChange) error {
 
 // TriageHistory is every change of one finding, oldest first.
 func (s *Store) TriageHistory(ctx context.Context, assetID, typ string) ([]TriageChange, error) {
-	return selectAll(ctx, s, "reading triage history", triageRow.change,
+	return selectAll(ctx, s, "reading triage history", TriageChange.utc,
 		`SELECT asset_id, type, location, state, reason, count_at, changed_by, changed_at FROM {db}.finding_triage
 		WHERE asset_id = ? AND type = ? ORDER BY seq`, assetID, typ)
-}
-
-type triageRow struct {
-	AssetID   string    `ch:"asset_id"`
-	Type      string    `ch:"type"`
-	Location  string    `ch:"location"`
-	State     string    `ch:"state"`
-	Reason    string    `ch:"reason"`
-	CountAt   uint64    `ch:"count_at"`
-	ChangedBy string    `ch:"changed_by"`
-	ChangedAt time.Time `ch:"changed_at"`
-}
-
-func (r triageRow) change() TriageChange {
-	return TriageChange{AssetID: r.AssetID, Type: r.Type, Location: r.Location, State: r.State, Reason: r.Reason,
-		CountAt: r.CountAt, ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
 }
 
 // TriagedFinding is a finding's current triage with what the current
@@ -201,11 +196,11 @@ func (s *Store) TriagedFindings(ctx context.Context, state string) ([]TriagedFin
 	var w where
 	w.filter("t_state = ?", state)
 	return selectAll(ctx, s, "reading triaged findings", func(r struct {
-		triageRow
+		TriageChange
 		Count      uint64 `ch:"cur_count"`
 		Suppressed uint8  `ch:"suppressed"`
 	}) TriagedFinding {
-		return TriagedFinding{TriageChange: r.change(), Count: r.Count, Suppressed: r.Suppressed != 0}
+		return TriagedFinding{TriageChange: r.TriageChange.utc(), Count: r.Count, Suppressed: r.Suppressed != 0}
 	}, `SELECT asset_id, type, location, t_state AS state, t_reason AS reason, t_count AS count_at, t_by AS changed_by,
 			t_at AS changed_at, count AS cur_count, toUInt8(`+suppressedByTriage+`) AS suppressed
 		FROM (`+triageLatest+`)
