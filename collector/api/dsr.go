@@ -141,7 +141,7 @@ func (s *Server) searchDSRCase(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	c.Set("audit_params", fmt.Sprintf("case=%s search=%s matches=%d sources=%d", sr.CaseID, sr.ID, sr.Matches, sr.Sources))
-	return created(dsrSearchOf(sr)), nil
+	return created(sr), nil
 }
 
 func (s *Server) listDSRSearches(c *gin.Context) (any, error) {
@@ -150,7 +150,7 @@ func (s *Server) listDSRSearches(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listOf(each(ss, dsrSearchOf)), nil
+	return listOf(nonNil(ss)), nil
 }
 
 // dsrPackage is the response package, as JSON or (format=csv) CSV.
@@ -168,7 +168,7 @@ func (s *Server) dsrPackage(c *gin.Context) (any, error) {
 		return dsrPackageCSV(p), nil
 	}
 	return DSRPackage{
-		Case: s.dsrCaseOf(p.Case), Search: dsrSearchOf(p.Search), Found: len(p.Found) > 0, Statement: p.Statement,
+		Case: s.dsrCaseOf(p.Case), Search: p.Search, Found: len(p.Found) > 0, Statement: p.Statement,
 		Locations: each(p.Found, func(h store.DSRHit) SubjectMatch {
 			return SubjectMatch{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Type: h.Type,
 				Count: h.Count, LastSeen: h.LastSeen, Identifiers: intsOf(h.Identifiers)}
@@ -241,11 +241,6 @@ func (s *Server) dsrCaseOf(c store.DSRCase) DSRCase {
 		RespondedAt: c.RespondedAt, ClosedAt: c.ClosedAt}
 }
 
-func dsrSearchOf(sr store.DSRSearch) DSRSearch {
-	return DSRSearch{ID: sr.ID, CaseID: sr.CaseID, SearchedAt: sr.SearchedAt, SearchedBy: sr.SearchedBy,
-		IndexGeneration: sr.IndexGen, IndexAsOf: sr.IndexBuiltAt, Matches: sr.Matches, Sources: sr.Sources}
-}
-
 // DSRCase is a data-subject request case. Identifiers are named by index
 // and type: the case keeps no value.
 type DSRCase struct {
@@ -272,25 +267,13 @@ type DSRIdentifier struct {
 	Type  string `json:"type"`
 }
 
-// DSRSearch is one search of a case and the index it read.
-type DSRSearch struct {
-	ID              string    `json:"id"`
-	CaseID          string    `json:"case_id"`
-	SearchedAt      time.Time `json:"searched_at"`
-	SearchedBy      string    `json:"searched_by"`
-	IndexGeneration uint64    `json:"index_generation"`
-	IndexAsOf       time.Time `json:"index_as_of"`
-	Matches         uint32    `json:"matches"`
-	Sources         uint32    `json:"sources"`
-}
-
 // DSRPackage is the response package of a case.
 type DSRPackage struct {
-	Case      DSRCase        `json:"case"`
-	Search    DSRSearch      `json:"search"`
-	Found     bool           `json:"found"`
-	Statement string         `json:"statement"`
-	Locations []SubjectMatch `json:"locations"`
+	Case      DSRCase         `json:"case"`
+	Search    store.DSRSearch `json:"search"`
+	Found     bool            `json:"found"`
+	Statement string          `json:"statement"`
+	Locations []SubjectMatch  `json:"locations"`
 	// Coverage is each source the search covered and its latest
 	// completed scan then.
 	Coverage    []store.DSRCoverage `json:"coverage"`

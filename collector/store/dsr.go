@@ -91,16 +91,17 @@ func (s *Store) DSRCase(ctx context.Context, id string) (DSRCase, error) {
 }
 
 // DSRSearch is one search of a case: the read index it read, and how many
-// matches and sources it recorded. It is the row of dsr_searches too.
+// matches and sources it recorded. It is the row of dsr_searches and the
+// API's answer.
 type DSRSearch struct {
-	CaseID       string    `ch:"case_id"`
-	ID           string    `ch:"search_id"`
-	SearchedAt   time.Time `ch:"searched_at"`
-	SearchedBy   string    `ch:"searched_by"`
-	IndexGen     uint64    `ch:"index_gen"`
-	IndexBuiltAt time.Time `ch:"index_built_at"`
-	Matches      uint32    `ch:"matches"`
-	Sources      uint32    `ch:"sources"`
+	ID           string    `ch:"search_id" json:"id"`
+	CaseID       string    `ch:"case_id" json:"case_id"`
+	SearchedAt   time.Time `ch:"searched_at" json:"searched_at"`
+	SearchedBy   string    `ch:"searched_by" json:"searched_by"`
+	IndexGen     uint64    `ch:"index_gen" json:"index_generation"`
+	IndexBuiltAt time.Time `ch:"index_built_at" json:"index_as_of"`
+	Matches      uint32    `ch:"matches" json:"matches"`
+	Sources      uint32    `ch:"sources" json:"sources"`
 }
 
 // utc is sr as read, with its times in UTC.
