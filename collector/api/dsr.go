@@ -269,13 +269,11 @@ type DSRIdentifier struct {
 
 // DSRPackage is the response package of a case.
 type DSRPackage struct {
-	Case      DSRCase         `json:"case"`
-	Search    store.DSRSearch `json:"search"`
-	Found     bool            `json:"found"`
-	Statement string          `json:"statement"`
-	Locations []SubjectMatch  `json:"locations"`
-	// Coverage is each source the search covered and its latest
-	// completed scan then.
+	Case        DSRCase             `json:"case"`
+	Search      store.DSRSearch     `json:"search"`
+	Found       bool                `json:"found"`
+	Statement   string              `json:"statement"`
+	Locations   []SubjectMatch      `json:"locations"`
 	Coverage    []store.DSRCoverage `json:"coverage"`
 	GeneratedAt time.Time           `json:"generated_at"`
 	Note        string              `json:"note"`

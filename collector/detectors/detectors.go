@@ -49,13 +49,13 @@ func New(st Store, now func() time.Time) *Service {
 	}}
 }
 
-// Detector is a revision of a definition.
+// Detector is a revision of a definition; the API answers with it.
 type Detector struct {
 	pii.Definition
-	Revision  uint32
-	Deleted   bool
-	ChangedBy string
-	ChangedAt time.Time
+	Revision  uint32    `json:"revision"`
+	Deleted   bool      `json:"deleted"`
+	ChangedBy string    `json:"changed_by"`
+	ChangedAt time.Time `json:"changed_at"`
 }
 
 func fromRevision(r store.DetectorRevision) Detector {
@@ -166,10 +166,11 @@ const MaxSampleBytes = 64 << 10
 const maxDryRunMatches = 100
 
 // DryRunMatch is one match of a dry run: never the value, only its mask.
+// The API answers with it.
 type DryRunMatch struct {
-	Line       int
-	Masked     string
-	Confidence string
+	Line       int    `json:"line"`
+	Masked     string `json:"masked"`
+	Confidence string `json:"confidence"`
 }
 
 // DryRunResult is what a definition finds in a sample.

@@ -128,18 +128,18 @@ func (s *Store) reencryptAllowRules(ctx context.Context, to uint32, transform fu
 	return nil
 }
 
-// TriageChange is one change of a finding's triage state (a row of
-// finding_triage).
+// TriageChange is one change of a finding's triage state: a row of
+// finding_triage, and the API's answer.
 type TriageChange struct {
-	AssetID  string `ch:"asset_id"`
-	Type     string `ch:"type"`
-	Location string `ch:"location"`
-	State    string `ch:"state"`
-	Reason   string `ch:"reason"`
+	AssetID  string `ch:"asset_id" json:"asset_id"`
+	Type     string `ch:"type" json:"type"`
+	Location string `ch:"location" json:"location"`
+	State    string `ch:"state" json:"state"`
+	Reason   string `ch:"reason" json:"reason"`
 	// CountAt is the finding's occurrences when it was judged.
-	CountAt   uint64    `ch:"count_at"`
-	ChangedBy string    `ch:"changed_by"`
-	ChangedAt time.Time `ch:"changed_at"`
+	CountAt   uint64    `ch:"count_at" json:"count_at"`
+	ChangedBy string    `ch:"changed_by" json:"changed_by"`
+	ChangedAt time.Time `ch:"changed_at" json:"changed_at"`
 }
 
 // utc is t as read, with its time in UTC.
