@@ -54,6 +54,9 @@ func (s *Server) takeSubjectBudget(c *gin.Context, n int) error {
 	return nil
 }
 
+// identifierTypes is the audit params of a request that gives
+// identifiers (subject search, a DSR case): how many and their types,
+// never a value.
 func identifierTypes(ids []subjects.Identifier) string {
 	types := make([]string, len(ids))
 	for i, id := range ids {
@@ -155,9 +158,9 @@ func (s *Server) listDSRSearches(c *gin.Context) (any, error) {
 
 // dsrPackage is the response package, as JSON or (format=csv) CSV.
 func (s *Server) dsrPackage(c *gin.Context) (any, error) {
-	format := c.DefaultQuery("format", "json")
-	if format != "json" && format != "csv" {
-		return nil, errorf(kindBadRequest, "format must be json or csv")
+	format, err := formatQuery(c)
+	if err != nil {
+		return nil, err
 	}
 	c.Set("audit_params", "case="+c.Param("id")+" package format="+format+" search="+c.Query("search"))
 	p, err := s.o.DSR.Package(c.Request.Context(), c.Param("id"), c.Query("search"))
@@ -205,13 +208,9 @@ func dsrPackageCSV(p dsr.Package) csvTable {
 }
 
 func (s *Server) dsrReminders(c *gin.Context) (any, error) {
-	days := 7
-	if v := c.Query("within_days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 366 {
-			return nil, errorf(kindBadRequest, "within_days must be an integer between 0 and 366")
-		}
-		days = n
+	days, err := intQuery(c, "within_days", 7, 366)
+	if err != nil {
+		return nil, err
 	}
 	r, err := s.o.DSR.Reminders(c.Request.Context(), time.Duration(days)*24*time.Hour)
 	if err != nil {
