@@ -23,7 +23,7 @@ type Chain[R, T any] struct {
 	Of func(R) T
 	// Deleted tells whether a revision deletes its id.
 	Deleted func(R) bool
-	// ID is the id a revision belongs to.
+	// ID is the id a revision belongs to (Live tells the ids apart by it).
 	ID func(R) string
 }
 
