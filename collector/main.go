@@ -74,21 +74,16 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return cli.Dispatch(ctx, "sightline-collector", usage, args, stdout, stderr, map[string]cli.Command{
-		"serve":   serve,
-		"migrate": migrate,
+		"serve":   dbCommand("serve", noFlags(serve)),
+		"migrate": dbCommand("migrate", noFlags(migrate)),
 		"token": cli.Group(usage, "want: token create --role ROLE, token list, or token revoke ID", map[string]cli.Command{
-			"create": tokenCreate, "list": tokenList, "revoke": tokenRevoke,
+			"create": dbCommand("token create", tokenCreate), "list": dbCommand("token list", noFlags(tokenList)),
+			"revoke": tokenRevoke,
 		}),
 		"keys": cli.Group(usage, "want: keys rotate [--agent-key], or keys retire-agent-keys", map[string]cli.Command{
-			"rotate": keysRotate, "retire-agent-keys": keysRetireAgentKeys,
+			"rotate": dbCommand("keys rotate", keysRotate), "retire-agent-keys": dbCommand("keys retire-agent-keys", keysRetireAgentKeys),
 		}),
 	})
-}
-
-func flags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
-	fs := cli.FlagSet(name, stderr)
-	cfg := fs.String("config", os.Getenv("SIGHTLINE_COLLECTOR_CONFIG"), "config file (YAML)")
-	return fs, cfg
 }
 
 // open parses a command's flags, loads the config and opens the store
@@ -122,13 +117,33 @@ func open(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string,
 	return c, log, st, nil
 }
 
-func migrate(ctx context.Context, args []string, _, stderr io.Writer) error {
-	fs, cfgPath := flags("migrate", stderr)
-	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
-	if err != nil {
-		return err
+// dbRun is a subcommand's work once its flags are parsed and the store is
+// open (see open).
+type dbRun func(ctx context.Context, c config.Config, log *slog.Logger, st *store.Store, stdout io.Writer) error
+
+// dbCommand is the frame every subcommand shares: its flag set (--config,
+// and what define adds before returning the work), parsed from args; the
+// config, logger and store opened (open); the work run; the store closed.
+func dbCommand(name string, define func(fs *flag.FlagSet) dbRun) cli.Command {
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		fs := cli.FlagSet(name, stderr)
+		cfgPath := fs.String("config", os.Getenv("SIGHTLINE_COLLECTOR_CONFIG"), "config file (YAML)")
+		run := define(fs)
+		c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return run(ctx, c, log, st, stdout)
 	}
-	defer st.Close()
+}
+
+// noFlags is define for a command with no flag of its own.
+func noFlags(run dbRun) func(*flag.FlagSet) dbRun {
+	return func(*flag.FlagSet) dbRun { return run }
+}
+
+func migrate(ctx context.Context, c config.Config, log *slog.Logger, st *store.Store, _ io.Writer) error {
 	lease, err := holdLease(ctx, st, log)
 	if err != nil {
 		return err
@@ -141,33 +156,23 @@ func migrate(ctx context.Context, args []string, _, stderr io.Writer) error {
 	return nil
 }
 
-func tokenCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := flags("token create", stderr)
+func tokenCreate(fs *flag.FlagSet) dbRun {
 	role := fs.String("role", "", "role: "+strings.Join(auth.CreatableRoles, ", "))
 	name := fs.String("name", "", "a label for the token (who or what uses it)")
 	ttl := fs.Duration("ttl", 0, "lifetime, e.g. 720h; 0 = no expiry (agent-enroll: 168h)")
 	uses := fs.Int("uses", 0, "agent-enroll only: how many agents the secret may enroll; 0 = no bound")
-	_, _, st, err := open(ctx, fs, cfgPath, args, stderr)
-	if err != nil {
-		return err
+	return func(ctx context.Context, _ config.Config, _ *slog.Logger, st *store.Store, stdout io.Writer) error {
+		tok, _, err := auth.New(auth.Options{Store: st}).Issue(ctx, auth.IssueRequest{Role: *role, Name: *name, TTL: *ttl, Uses: *uses})
+		if err != nil {
+			return err
+		}
+		// The token is printed once and only its hash is stored.
+		fmt.Fprintln(stdout, tok)
+		return nil
 	}
-	defer st.Close()
-	tok, _, err := auth.New(auth.Options{Store: st}).Issue(ctx, auth.IssueRequest{Role: *role, Name: *name, TTL: *ttl, Uses: *uses})
-	if err != nil {
-		return err
-	}
-	// The token is printed once and only its hash is stored.
-	fmt.Fprintln(stdout, tok)
-	return nil
 }
 
-func tokenList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := flags("token list", stderr)
-	_, _, st, err := open(ctx, fs, cfgPath, args, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func tokenList(ctx context.Context, _ config.Config, _ *slog.Logger, st *store.Store, stdout io.Writer) error {
 	toks, err := auth.New(auth.Options{Store: st}).List(ctx)
 	if err != nil {
 		return err
@@ -200,42 +205,35 @@ func dash(s string) string {
 }
 
 func tokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := flags("token revoke", stderr)
 	// The id may come before or after the flags.
 	id := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
 	}
-	_, _, st, err := open(ctx, fs, cfgPath, args, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	}
-	if id == "" || fs.NArg() > 1 {
-		return errors.New("want: token revoke ID (the id column of `sightline-collector token list`)")
-	}
-	t, err := auth.New(auth.Options{Store: st}).Revoke(ctx, id)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "revoked %s (%s %s); running collectors refuse it within %s\n", auth.ID(t), t.Role, dash(t.Name), auth.DefaultCacheTTL)
-	return nil
+	return dbCommand("token revoke", func(fs *flag.FlagSet) dbRun {
+		return func(ctx context.Context, _ config.Config, _ *slog.Logger, st *store.Store, stdout io.Writer) error {
+			if id == "" && fs.NArg() == 1 {
+				id = fs.Arg(0)
+			}
+			if id == "" || fs.NArg() > 1 {
+				return errors.New("want: token revoke ID (the id column of `sightline-collector token list`)")
+			}
+			t, err := auth.New(auth.Options{Store: st}).Revoke(ctx, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "revoked %s (%s %s); running collectors refuse it within %s\n", auth.ID(t), t.Role, dash(t.Name), auth.DefaultCacheTTL)
+			return nil
+		}
+	})(ctx, args, stdout, stderr)
 }
 
-func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
-	fs, cfgPath := flags("serve", stderr)
-	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Store, _ io.Writer) error {
 	// Certificate files are read before anything starts, so a bad one
 	// stops serve at once.
 	var certs *tlsserve.Server
 	if c.TLS.Enabled() {
+		var err error
 		if certs, err = tlsserve.New(tlsserve.Config{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, ClientCAFile: c.TLS.ClientCAFile}); err != nil {
 			return err
 		}
@@ -412,58 +410,50 @@ func holdLease(ctx context.Context, st *store.Store, log *slog.Logger) (*keys.Le
 	return keys.HoldLease(ctx, keys.LeaseOptions{Store: st, Logger: log})
 }
 
-func keysRotate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := flags("keys rotate", stderr)
+func keysRotate(fs *flag.FlagSet) dbRun {
 	agentKey := fs.Bool("agent-key", false, "rotate the agents' token key K1 instead of the stored tokens' encryption key")
-	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if fs.NArg() > 0 {
-		return errors.New("want: keys rotate [--agent-key] [--config FILE]")
-	}
-	if *agentKey {
-		if _, err := keys.RotateAgentKey(ctx, keys.AgentKeyOptions{Path: c.KeyFile, Store: st, Logger: log}); err != nil {
+	return func(ctx context.Context, c config.Config, log *slog.Logger, st *store.Store, stdout io.Writer) error {
+		if fs.NArg() > 0 {
+			return errors.New("want: keys rotate [--agent-key] [--config FILE]")
+		}
+		if *agentKey {
+			if _, err := keys.RotateAgentKey(ctx, keys.AgentKeyOptions{Path: c.KeyFile, Store: st, Logger: log}); err != nil {
+				return fmt.Errorf("key_file: %w", err)
+			}
+			fmt.Fprintf(stdout, "agents' token key replaced in %s; the old one is kept for subject search.\ncopy %s (mode 0600) to every other collector host, start the collectors, enroll every agent again (it rescans in full), then run `keys retire-agent-keys`.\n", c.KeyFile, c.KeyFile)
+			return nil
+		}
+		res, err := keys.Rotate(ctx, keys.RotateOptions{Path: c.KeyFile, Store: st, Logger: log})
+		if err != nil {
 			return fmt.Errorf("key_file: %w", err)
 		}
-		fmt.Fprintf(stdout, "agents' token key replaced in %s; the old one is kept for subject search.\ncopy %s (mode 0600) to every other collector host, start the collectors, enroll every agent again (it rescans in full), then run `keys retire-agent-keys`.\n", c.KeyFile, c.KeyFile)
+		verb := "rotated"
+		if res.Resumed {
+			verb = "finished the rotation"
+		}
+		fmt.Fprintf(stdout, "%s: stored tokens moved from key generation %d to %d (%d findings rewritten); the old key is gone from %s.\ncopy %s (mode 0600) to every other collector host of this database before starting them.\n",
+			verb, res.From, res.To, res.Findings, c.KeyFile, c.KeyFile)
 		return nil
 	}
-	res, err := keys.Rotate(ctx, keys.RotateOptions{Path: c.KeyFile, Store: st, Logger: log})
-	if err != nil {
-		return fmt.Errorf("key_file: %w", err)
-	}
-	verb := "rotated"
-	if res.Resumed {
-		verb = "finished the rotation"
-	}
-	fmt.Fprintf(stdout, "%s: stored tokens moved from key generation %d to %d (%d findings rewritten); the old key is gone from %s.\ncopy %s (mode 0600) to every other collector host of this database before starting them.\n",
-		verb, res.From, res.To, res.Findings, c.KeyFile, c.KeyFile)
-	return nil
 }
 
-func keysRetireAgentKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := flags("keys retire-agent-keys", stderr)
+func keysRetireAgentKeys(fs *flag.FlagSet) dbRun {
 	force := fs.Bool("force", false, "retire even though agents enrolled before the rotation still have findings (they are no longer found by subject search)")
-	c, log, st, err := open(ctx, fs, cfgPath, args, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if fs.NArg() > 0 {
-		return errors.New("want: keys retire-agent-keys [--force] [--config FILE]")
-	}
-	n, err := keys.RetireAgentKeys(ctx, keys.AgentKeyOptions{Path: c.KeyFile, Store: st, Logger: log, Force: *force})
-	if err != nil {
-		return fmt.Errorf("key_file: %w", err)
-	}
-	if n == 0 {
-		fmt.Fprintln(stdout, "no previous agent token key to retire")
+	return func(ctx context.Context, c config.Config, log *slog.Logger, st *store.Store, stdout io.Writer) error {
+		if fs.NArg() > 0 {
+			return errors.New("want: keys retire-agent-keys [--force] [--config FILE]")
+		}
+		n, err := keys.RetireAgentKeys(ctx, keys.AgentKeyOptions{Path: c.KeyFile, Store: st, Logger: log, Force: *force})
+		if err != nil {
+			return fmt.Errorf("key_file: %w", err)
+		}
+		if n == 0 {
+			fmt.Fprintln(stdout, "no previous agent token key to retire")
+			return nil
+		}
+		fmt.Fprintf(stdout, "retired %d previous agent token key(s) from %s; copy it (mode 0600) to every other collector host.\n", n, c.KeyFile)
 		return nil
 	}
-	fmt.Fprintf(stdout, "retired %d previous agent token key(s) from %s; copy it (mode 0600) to every other collector host.\n", n, c.KeyFile)
-	return nil
 }
 
 func jurisdictions(js []config.Jurisdiction) []datamap.HostRule {

@@ -45,7 +45,7 @@ func (s *Server) listDetectors(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listOf(each(ds, customDetectorOf)), nil
+	return listOf(nonNil(ds)), nil
 }
 
 // detectorsFile is the live definitions as the file that `scan fs
@@ -66,7 +66,7 @@ func (s *Server) getDetector(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, notFoundAs(err, errUnknownDetector)
 	}
-	return customDetectorOf(d), nil
+	return d, nil
 }
 
 func (s *Server) detectorHistory(c *gin.Context) (any, error) {
@@ -74,7 +74,7 @@ func (s *Server) detectorHistory(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, notFoundAs(err, errUnknownDetector)
 	}
-	return listOf(each(h, customDetectorOf)), nil
+	return listOf(nonNil(h)), nil
 }
 
 func (s *Server) createDetector(c *gin.Context) (any, error) {
@@ -88,7 +88,7 @@ func (s *Server) createDetector(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	c.Set("audit_params", fmt.Sprintf("detector=%s revision=%d", d.ID, d.Revision))
-	return created(customDetectorOf(d)), nil
+	return created(d), nil
 }
 
 func (s *Server) updateDetector(c *gin.Context) (any, error) {
@@ -101,7 +101,7 @@ func (s *Server) updateDetector(c *gin.Context) (any, error) {
 		return nil, notFoundAs(err, errUnknownDetector)
 	}
 	c.Set("audit_params", fmt.Sprintf("detector=%s revision=%d", d.ID, d.Revision))
-	return customDetectorOf(d), nil
+	return d, nil
 }
 
 func (s *Server) deleteDetector(c *gin.Context) (any, error) {
@@ -110,7 +110,7 @@ func (s *Server) deleteDetector(c *gin.Context) (any, error) {
 		return nil, notFoundAs(err, errUnknownDetector)
 	}
 	c.Set("audit_params", fmt.Sprintf("detector=%s revision=%d deleted", d.ID, d.Revision))
-	return customDetectorOf(d), nil
+	return d, nil
 }
 
 // dryRunRequest is a definition and the sample text to run it over (and
@@ -190,7 +190,7 @@ func (s *Server) setTriage(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return triageEntryOf(t), nil
+	return t, nil
 }
 
 func (s *Server) triageHistory(c *gin.Context) (any, error) {
@@ -198,7 +198,7 @@ func (s *Server) triageHistory(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listOf(each(h, triageEntryOf)), nil
+	return listOf(nonNil(h)), nil
 }
 
 // clipParam bounds a caller's string in audit params.

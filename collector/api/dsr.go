@@ -54,6 +54,9 @@ func (s *Server) takeSubjectBudget(c *gin.Context, n int) error {
 	return nil
 }
 
+// identifierTypes is the audit params of a request that gives
+// identifiers (subject search, a DSR case): how many and their types,
+// never a value.
 func identifierTypes(ids []subjects.Identifier) string {
 	types := make([]string, len(ids))
 	for i, id := range ids {
@@ -141,7 +144,7 @@ func (s *Server) searchDSRCase(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	c.Set("audit_params", fmt.Sprintf("case=%s search=%s matches=%d sources=%d", sr.CaseID, sr.ID, sr.Matches, sr.Sources))
-	return created(dsrSearchOf(sr)), nil
+	return created(sr), nil
 }
 
 func (s *Server) listDSRSearches(c *gin.Context) (any, error) {
@@ -150,14 +153,14 @@ func (s *Server) listDSRSearches(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return listOf(each(ss, dsrSearchOf)), nil
+	return listOf(nonNil(ss)), nil
 }
 
 // dsrPackage is the response package, as JSON or (format=csv) CSV.
 func (s *Server) dsrPackage(c *gin.Context) (any, error) {
-	format := c.DefaultQuery("format", "json")
-	if format != "json" && format != "csv" {
-		return nil, errorf(kindBadRequest, "format must be json or csv")
+	format, err := formatQuery(c)
+	if err != nil {
+		return nil, err
 	}
 	c.Set("audit_params", "case="+c.Param("id")+" package format="+format+" search="+c.Query("search"))
 	p, err := s.o.DSR.Package(c.Request.Context(), c.Param("id"), c.Query("search"))
@@ -168,15 +171,12 @@ func (s *Server) dsrPackage(c *gin.Context) (any, error) {
 		return dsrPackageCSV(p), nil
 	}
 	return DSRPackage{
-		Case: s.dsrCaseOf(p.Case), Search: dsrSearchOf(p.Search), Found: len(p.Found) > 0, Statement: p.Statement,
+		Case: s.dsrCaseOf(p.Case), Search: p.Search, Found: len(p.Found) > 0, Statement: p.Statement,
 		Locations: each(p.Found, func(h store.DSRHit) SubjectMatch {
 			return SubjectMatch{AssetID: h.AssetID, Location: h.Location, Host: h.Host, Source: h.Source, Type: h.Type,
 				Count: h.Count, LastSeen: h.LastSeen, Identifiers: intsOf(h.Identifiers)}
 		}),
-		Coverage: each(p.Coverage, func(cv store.DSRCoverage) DSRCoverage {
-			return DSRCoverage{AgentID: cv.AgentID, Host: cv.Host, Source: cv.Source, Scanner: cv.Scanner, ScanID: cv.ScanID,
-				Status: cv.Status, StartedAt: cv.StartedAt, FinishedAt: cv.FinishedAt}
-		}),
+		Coverage:    nonNil(p.Coverage),
 		GeneratedAt: p.GeneratedAt, Note: subjectNote,
 	}, nil
 }
@@ -208,13 +208,9 @@ func dsrPackageCSV(p dsr.Package) csvTable {
 }
 
 func (s *Server) dsrReminders(c *gin.Context) (any, error) {
-	days := 7
-	if v := c.Query("within_days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 366 {
-			return nil, errorf(kindBadRequest, "within_days must be an integer between 0 and 366")
-		}
-		days = n
+	days, err := intQuery(c, "within_days", 7, 366)
+	if err != nil {
+		return nil, err
 	}
 	r, err := s.o.DSR.Reminders(c.Request.Context(), time.Duration(days)*24*time.Hour)
 	if err != nil {
@@ -244,11 +240,6 @@ func (s *Server) dsrCaseOf(c store.DSRCase) DSRCase {
 		RespondedAt: c.RespondedAt, ClosedAt: c.ClosedAt}
 }
 
-func dsrSearchOf(sr store.DSRSearch) DSRSearch {
-	return DSRSearch{ID: sr.ID, CaseID: sr.CaseID, SearchedAt: sr.SearchedAt, SearchedBy: sr.SearchedBy,
-		IndexGeneration: sr.IndexGen, IndexAsOf: sr.IndexBuiltAt, Matches: sr.Matches, Sources: sr.Sources}
-}
-
 // DSRCase is a data-subject request case. Identifiers are named by index
 // and type: the case keeps no value.
 type DSRCase struct {
@@ -275,41 +266,16 @@ type DSRIdentifier struct {
 	Type  string `json:"type"`
 }
 
-// DSRSearch is one search of a case and the index it read.
-type DSRSearch struct {
-	ID              string    `json:"id"`
-	CaseID          string    `json:"case_id"`
-	SearchedAt      time.Time `json:"searched_at"`
-	SearchedBy      string    `json:"searched_by"`
-	IndexGeneration uint64    `json:"index_generation"`
-	IndexAsOf       time.Time `json:"index_as_of"`
-	Matches         uint32    `json:"matches"`
-	Sources         uint32    `json:"sources"`
-}
-
 // DSRPackage is the response package of a case.
 type DSRPackage struct {
-	Case        DSRCase        `json:"case"`
-	Search      DSRSearch      `json:"search"`
-	Found       bool           `json:"found"`
-	Statement   string         `json:"statement"`
-	Locations   []SubjectMatch `json:"locations"`
-	Coverage    []DSRCoverage  `json:"coverage"`
-	GeneratedAt time.Time      `json:"generated_at"`
-	Note        string         `json:"note"`
-}
-
-// DSRCoverage is a source the search covered and its latest completed
-// scan then.
-type DSRCoverage struct {
-	AgentID    string    `json:"agent_id"`
-	Host       string    `json:"host"`
-	Source     string    `json:"source"`
-	Scanner    string    `json:"scanner"`
-	ScanID     string    `json:"scan_id"`
-	Status     string    `json:"status"`
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at"`
+	Case        DSRCase             `json:"case"`
+	Search      store.DSRSearch     `json:"search"`
+	Found       bool                `json:"found"`
+	Statement   string              `json:"statement"`
+	Locations   []SubjectMatch      `json:"locations"`
+	Coverage    []store.DSRCoverage `json:"coverage"`
+	GeneratedAt time.Time           `json:"generated_at"`
+	Note        string              `json:"note"`
 }
 
 // DSRReminders lists the cases to answer that are overdue or due soon.

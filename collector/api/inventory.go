@@ -131,9 +131,9 @@ func (s *Server) dataMap(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	f.Public = pub
-	format := c.DefaultQuery("format", "json")
-	if format != "json" && format != "csv" {
-		return nil, errorf(kindBadRequest, "format must be json or csv")
+	format, err := formatQuery(c)
+	if err != nil {
+		return nil, err
 	}
 	systems, err := datamap.Map(c.Request.Context(), s.o.Store)
 	if err != nil {

@@ -27,11 +27,7 @@ func (s *Server) subjectSearch(c *gin.Context) (any, error) {
 	if err := decodeJSON(c, 64<<10, &req); err != nil {
 		return nil, err
 	}
-	types := make([]string, len(req.Identifiers))
-	for i, id := range req.Identifiers {
-		types[i] = id.Type
-	}
-	c.Set("audit_params", fmt.Sprintf("identifiers=%d types=%s", len(types), strings.Join(types, ",")))
+	c.Set("audit_params", identifierTypes(req.Identifiers))
 	if err := s.takeSubjectBudget(c, len(req.Identifiers)); err != nil {
 		return nil, err
 	}

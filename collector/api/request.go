@@ -65,22 +65,36 @@ func page(c *gin.Context) (store.FindingFilter, error) {
 	f := store.FindingFilter{
 		Type: c.Query("type"), Category: c.Query("category"), Host: c.Query("host"),
 		LocationPrefix: c.Query("location_prefix"), AgentID: c.Query("agent_id"), Source: c.Query("source"),
-		Limit: 100,
 	}
-	for _, p := range []struct {
-		name string
-		dst  *int
-		max  int
-	}{{"limit", &f.Limit, 1000}, {"offset", &f.Offset, 1 << 30}} {
-		if v := c.Query(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || n > p.max {
-				return f, errorf(kindBadRequest, fmt.Sprintf("%s must be an integer between 0 and %d", p.name, p.max))
-			}
-			*p.dst = n
-		}
+	var err error
+	if f.Limit, err = intQuery(c, "limit", 100, 1000); err != nil {
+		return f, err
 	}
-	return f, nil
+	f.Offset, err = intQuery(c, "offset", 0, 1<<30)
+	return f, err
+}
+
+// intQuery reads an optional integer parameter between 0 and max (def
+// when absent).
+func intQuery(c *gin.Context, name string, def, max int) (int, error) {
+	v := c.Query(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > max {
+		return 0, errorf(kindBadRequest, fmt.Sprintf("%s must be an integer between 0 and %d", name, max))
+	}
+	return n, nil
+}
+
+// formatQuery reads ?format: json (the default) or csv.
+func formatQuery(c *gin.Context) (string, error) {
+	format := c.DefaultQuery("format", "json")
+	if format != "json" && format != "csv" {
+		return "", errorf(kindBadRequest, "format must be json or csv")
+	}
+	return format, nil
 }
 
 // boolQuery reads an optional true/false parameter (nil when absent).

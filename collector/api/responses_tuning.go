@@ -13,17 +13,7 @@ import (
 // finding triage.
 
 // CustomDetector is one revision of a custom detector definition.
-type CustomDetector struct {
-	pii.Definition
-	Revision  uint32    `json:"revision"`
-	Deleted   bool      `json:"deleted"`
-	ChangedBy string    `json:"changed_by"`
-	ChangedAt time.Time `json:"changed_at"`
-}
-
-func customDetectorOf(d detectors.Detector) CustomDetector {
-	return CustomDetector{Definition: d.Definition, Revision: d.Revision, Deleted: d.Deleted, ChangedBy: d.ChangedBy, ChangedAt: d.ChangedAt}
-}
+type CustomDetector = detectors.Detector
 
 // DetectorsFile is the live definitions as agents read them from a file.
 type DetectorsFile struct {
@@ -41,17 +31,10 @@ type DetectorDryRun struct {
 }
 
 // DryRunMatched is one match of a dry run.
-type DryRunMatched struct {
-	Line       int    `json:"line"`
-	Masked     string `json:"masked"`
-	Confidence string `json:"confidence"`
-}
+type DryRunMatched = detectors.DryRunMatch
 
 func detectorDryRunOf(r detectors.DryRunResult) DetectorDryRun {
-	return DetectorDryRun{DryRun: true, Definition: r.Definition, Count: r.Count, Distinct: r.Distinct,
-		Matches: each(r.Matches, func(m detectors.DryRunMatch) DryRunMatched {
-			return DryRunMatched{Line: m.Line, Masked: m.Masked, Confidence: m.Confidence}
-		})}
+	return DetectorDryRun{DryRun: true, Definition: r.Definition, Count: r.Count, Distinct: r.Distinct, Matches: nonNil(r.Matches)}
 }
 
 // AllowRule is an allow-list rule; a value's tokens are never shown.
@@ -84,21 +67,7 @@ func allowRuleOf(now time.Time) func(store.AllowRule) AllowRule {
 }
 
 // TriageEntry is one triage change of a finding.
-type TriageEntry struct {
-	AssetID   string    `json:"asset_id"`
-	Type      string    `json:"type"`
-	Location  string    `json:"location"`
-	State     string    `json:"state"`
-	Reason    string    `json:"reason"`
-	CountAt   uint64    `json:"count_at"`
-	ChangedBy string    `json:"changed_by"`
-	ChangedAt time.Time `json:"changed_at"`
-}
-
-func triageEntryOf(t store.TriageChange) TriageEntry {
-	return TriageEntry{AssetID: t.AssetID, Type: t.Type, Location: t.Location, State: t.State, Reason: t.Reason,
-		CountAt: t.CountAt, ChangedBy: t.ChangedBy, ChangedAt: t.ChangedAt}
-}
+type TriageEntry = store.TriageChange
 
 // TriagedFinding is a finding's triage now: the state people gave it
 // (stored_state), the state it has (state: open again when a later scan
@@ -113,7 +82,7 @@ type TriagedFinding struct {
 
 func triagedFindingOf(t store.TriagedFinding) TriagedFinding {
 	state, reopened := triage.Effective(t)
-	e := triageEntryOf(t.TriageChange)
+	e := t.TriageChange
 	e.State = state
 	return TriagedFinding{TriageEntry: e, StoredState: t.State, Reopened: reopened, Count: t.Count, Suppressed: t.Suppressed}
 }

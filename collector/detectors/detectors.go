@@ -45,16 +45,17 @@ func New(st Store, now func() time.Time) *Service {
 	return &Service{st: st, now: now, chain: revision.Chain[store.DetectorRevision, Detector]{
 		What: "custom detector", Load: st.DetectorRevisions, Of: fromRevision,
 		Deleted: func(r store.DetectorRevision) bool { return r.Deleted },
+		ID:      func(r store.DetectorRevision) string { return r.ID },
 	}}
 }
 
-// Detector is a revision of a definition.
+// Detector is a revision of a definition; the API answers with it.
 type Detector struct {
 	pii.Definition
-	Revision  uint32
-	Deleted   bool
-	ChangedBy string
-	ChangedAt time.Time
+	Revision  uint32    `json:"revision"`
+	Deleted   bool      `json:"deleted"`
+	ChangedBy string    `json:"changed_by"`
+	ChangedAt time.Time `json:"changed_at"`
 }
 
 func fromRevision(r store.DetectorRevision) Detector {
@@ -74,18 +75,7 @@ func check(d pii.Definition) (pii.Definition, error) {
 
 // List returns the live detectors, by id.
 func (s *Service) List(ctx context.Context) ([]Detector, error) {
-	revs, err := s.st.DetectorRevisions(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	var out []Detector
-	for i, r := range revs {
-		last := i+1 == len(revs) || revs[i+1].ID != r.ID
-		if last && !r.Deleted {
-			out = append(out, fromRevision(r))
-		}
-	}
-	return out, nil
+	return s.chain.Live(ctx)
 }
 
 // Definitions are the live definitions: what agents run.
@@ -176,10 +166,11 @@ const MaxSampleBytes = 64 << 10
 const maxDryRunMatches = 100
 
 // DryRunMatch is one match of a dry run: never the value, only its mask.
+// The API answers with it.
 type DryRunMatch struct {
-	Line       int
-	Masked     string
-	Confidence string
+	Line       int    `json:"line"`
+	Masked     string `json:"masked"`
+	Confidence string `json:"confidence"`
 }
 
 // DryRunResult is what a definition finds in a sample.

@@ -83,6 +83,7 @@ func New(o Options) *Service {
 	return &Service{o: o, chain: revision.Chain[store.PolicyRevision, Policy]{
 		What: "policy", Load: o.Store.PolicyRevisions, Of: fromRevision,
 		Deleted: func(r store.PolicyRevision) bool { return r.Deleted },
+		ID:      func(r store.PolicyRevision) string { return r.ID },
 	}}
 }
 
@@ -148,23 +149,15 @@ func fromRevision(r store.PolicyRevision) Policy {
 		Settings: s, Deleted: r.Deleted, ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt}
 }
 
-// current reads the current revision of every live policy.
+// current reads the current revision of every live policy, in merge
+// order (never nil).
 func (s *Service) current(ctx context.Context) ([]Policy, error) {
-	revs, err := s.o.Store.PolicyRevisions(ctx, "")
+	out, err := s.chain.Live(ctx)
 	if err != nil {
 		return nil, err
 	}
-	last := map[string]store.PolicyRevision{}
-	for _, r := range revs {
-		if r.Revision >= last[r.ID].Revision {
-			last[r.ID] = r
-		}
-	}
-	out := []Policy{}
-	for _, r := range last {
-		if !r.Deleted {
-			out = append(out, fromRevision(r))
-		}
+	if out == nil {
+		out = []Policy{}
 	}
 	sortPolicies(out)
 	return out, nil

@@ -23,6 +23,8 @@ type Chain[R, T any] struct {
 	Of func(R) T
 	// Deleted tells whether a revision deletes its id.
 	Deleted func(R) bool
+	// ID is the id a revision belongs to (Live tells the ids apart by it).
+	ID func(R) string
 }
 
 // History returns every revision of id, oldest first, or an error
@@ -53,6 +55,24 @@ func (c Chain[R, T]) Get(ctx context.Context, id string) (T, error) {
 		return zero, fmt.Errorf("%s %q was deleted: %w", c.What, id, store.ErrNotFound)
 	}
 	return c.Of(last), nil
+}
+
+// Live returns the current revision of every live id, in the order Load
+// gives the ids. It relies on Load("") returning each id's revisions
+// together, oldest first: the last of an id's run is its current one.
+func (c Chain[R, T]) Live(ctx context.Context) ([]T, error) {
+	revs, err := c.Load(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for i, r := range revs {
+		last := i+1 == len(revs) || c.ID(revs[i+1]) != c.ID(r)
+		if last && !c.Deleted(r) {
+			out = append(out, c.Of(r))
+		}
+	}
+	return out, nil
 }
 
 // Next is the revision a create of id writes: 1, or the one after a

@@ -34,6 +34,7 @@ func chain(revs []rev) revision.Chain[rev, uint32] {
 		},
 		Of:      func(r rev) uint32 { return r.n },
 		Deleted: func(r rev) bool { return r.deleted },
+		ID:      func(r rev) string { return r.id },
 	}
 }
 
@@ -83,6 +84,26 @@ func TestChain(t *testing.T) {
 	}
 }
 
+func TestChainLive(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		revs []rev
+		want []uint32
+	}{
+		{name: "none", revs: nil, want: nil},
+		{name: "last of each id", revs: []rev{{"a", 1, false}, {"a", 2, false}, {"b", 1, false}, {"c", 1, false}, {"c", 3, false}},
+			want: []uint32{2, 1, 3}},
+		{name: "deleted ids left out", revs: []rev{{"a", 1, false}, {"a", 2, true}, {"b", 1, true}, {"b", 2, false}, {"c", 1, true}},
+			want: []uint32{2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := chain(tc.revs).Live(context.Background())
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
 func TestChainLoadError(t *testing.T) {
 	boom := errors.New("store down")
 	c := revision.Chain[rev, uint32]{What: "thing",
@@ -93,5 +114,7 @@ func TestChainLoadError(t *testing.T) {
 	_, err = c.Get(context.Background(), "a")
 	require.ErrorIs(t, err, boom)
 	_, err = c.Next(context.Background(), "a", errExists)
+	require.ErrorIs(t, err, boom)
+	_, err = c.Live(context.Background())
 	require.ErrorIs(t, err, boom)
 }

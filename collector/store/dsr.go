@@ -10,21 +10,39 @@ import (
 // fields mean and how a case moves). No identifier reaches these tables:
 // a case holds its identifiers' stored tokens only.
 
-// DSRCase is one data-subject request case.
+// DSRCase is one data-subject request case (and its row as dsrCaseSelect
+// reads it).
 type DSRCase struct {
-	ID, Reference, Regulation string
-	ReceivedAt, DueAt         time.Time
-	Status, Owner             string
-	IdentifierTypes           []string // by identifier index
-	Tokens                    []string // stored tokens; Tokens[i] stands for identifier TokenIDs[i]
-	TokenIDs                  []uint16
-	KeyFingerprint            string // keys.Keys.Fingerprint of the keys that made Tokens
-	KeyGen                    uint32
-	CreatedBy                 string
-	CreatedAt                 time.Time
-	UpdatedBy                 string
-	UpdatedAt                 time.Time
-	RespondedAt, ClosedAt     *time.Time
+	ID              string    `ch:"case_id"`
+	Reference       string    `ch:"reference"`
+	Regulation      string    `ch:"regulation"`
+	ReceivedAt      time.Time `ch:"received_at"`
+	DueAt           time.Time `ch:"due_at"`
+	Status          string    `ch:"status"`
+	Owner           string    `ch:"owner"`
+	IdentifierTypes []string  `ch:"id_types"` // by identifier index
+	// Tokens are the stored tokens; Tokens[i] stands for identifier
+	// TokenIDs[i].
+	Tokens   []string `ch:"tokens"`
+	TokenIDs []uint16 `ch:"token_ids"`
+	// KeyFingerprint is keys.Keys.Fingerprint of the keys that made Tokens.
+	KeyFingerprint string    `ch:"key_fp"`
+	KeyGen         uint32    `ch:"key_gen"`
+	CreatedBy      string    `ch:"created_by"`
+	CreatedAt      time.Time `ch:"created_at"`
+	UpdatedBy      string    `ch:"updated_by"`
+	UpdatedAt      time.Time `ch:"updated_at"`
+	// RespondedAt and ClosedAt are nil until the case gets there (stored
+	// as 0).
+	RespondedAt *time.Time `ch:"responded_at"`
+	ClosedAt    *time.Time `ch:"closed_at"`
+}
+
+// read is c as read: times in UTC, the unset ones nil.
+func (c DSRCase) read() DSRCase {
+	c.ReceivedAt, c.DueAt, c.CreatedAt, c.UpdatedAt = c.ReceivedAt.UTC(), c.DueAt.UTC(), c.CreatedAt.UTC(), c.UpdatedAt.UTC()
+	c.RespondedAt, c.ClosedAt = optTimeOf(c.RespondedAt), optTimeOf(c.ClosedAt)
+	return c
 }
 
 // PutDSRCase stores a case, or a new state of one (the newest row wins).
@@ -39,36 +57,6 @@ func (s *Store) PutDSRCase(ctx context.Context, c DSRCase) error {
 			strs(c.IdentifierTypes), strs(c.Tokens), ids, c.KeyFingerprint, c.KeyGen, c.CreatedBy, dateTime(&c.CreatedAt),
 			c.UpdatedBy, dateTime(&c.UpdatedAt), dateTime(c.RespondedAt), dateTime(c.ClosedAt), s.nextVersion()}
 	})
-}
-
-// dsrCaseRow is a case as ClickHouse gives it.
-type dsrCaseRow struct {
-	ID          string    `ch:"case_id"`
-	Reference   string    `ch:"reference"`
-	Regulation  string    `ch:"regulation"`
-	ReceivedAt  time.Time `ch:"received_at"`
-	DueAt       time.Time `ch:"due_at"`
-	Status      string    `ch:"status"`
-	Owner       string    `ch:"owner"`
-	Types       []string  `ch:"id_types"`
-	Tokens      []string  `ch:"tokens"`
-	TokenIDs    []uint16  `ch:"token_ids"`
-	KeyFP       string    `ch:"key_fp"`
-	KeyGen      uint32    `ch:"key_gen"`
-	CreatedBy   string    `ch:"created_by"`
-	CreatedAt   time.Time `ch:"created_at"`
-	UpdatedBy   string    `ch:"updated_by"`
-	UpdatedAt   time.Time `ch:"updated_at"`
-	RespondedAt time.Time `ch:"responded_at"`
-	ClosedAt    time.Time `ch:"closed_at"`
-}
-
-func (r dsrCaseRow) dsrCase() DSRCase {
-	return DSRCase{ID: r.ID, Reference: r.Reference, Regulation: r.Regulation, ReceivedAt: r.ReceivedAt.UTC(),
-		DueAt: r.DueAt.UTC(), Status: r.Status, Owner: r.Owner, IdentifierTypes: r.Types, Tokens: r.Tokens,
-		TokenIDs: r.TokenIDs, KeyFingerprint: r.KeyFP, KeyGen: r.KeyGen, CreatedBy: r.CreatedBy,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedBy: r.UpdatedBy, UpdatedAt: r.UpdatedAt.UTC(),
-		RespondedAt: optTime(r.RespondedAt), ClosedAt: optTime(r.ClosedAt)}
 }
 
 // dsrCaseSelect reads the newest row of each case; argMax over the whole
@@ -90,43 +78,75 @@ const MaxDSRCases = 10000
 func (s *Store) DSRCases(ctx context.Context, status string) ([]DSRCase, error) {
 	var w where
 	w.filter("status = ?", status)
-	return selectAll(ctx, s, "reading data-subject request cases", dsrCaseRow.dsrCase,
+	return selectAll(ctx, s, "reading data-subject request cases", DSRCase.read,
 		dsrCaseSelect+` GROUP BY case_id
 	)`+w.sql()+` ORDER BY due_at, case_id LIMIT `+strconv.Itoa(MaxDSRCases), w.args...)
 }
 
 // DSRCase reads one case; ErrNotFound when there is none.
 func (s *Store) DSRCase(ctx context.Context, id string) (DSRCase, error) {
-	return selectOne(ctx, s, "reading a data-subject request case", "data-subject request case "+id, dsrCaseRow.dsrCase,
+	return selectOne(ctx, s, "reading a data-subject request case", "data-subject request case "+id, DSRCase.read,
 		dsrCaseSelect+` WHERE case_id = ? GROUP BY case_id
 	)`, id)
 }
 
 // DSRSearch is one search of a case: the read index it read, and how many
-// matches and sources it recorded.
+// matches and sources it recorded. It is the row of dsr_searches and the
+// API's answer.
 type DSRSearch struct {
-	CaseID, ID   string
-	SearchedAt   time.Time
-	SearchedBy   string
-	IndexGen     uint64
-	IndexBuiltAt time.Time
-	Matches      uint32
-	Sources      uint32
+	ID           string    `ch:"search_id" json:"id"`
+	CaseID       string    `ch:"case_id" json:"case_id"`
+	SearchedAt   time.Time `ch:"searched_at" json:"searched_at"`
+	SearchedBy   string    `ch:"searched_by" json:"searched_by"`
+	IndexGen     uint64    `ch:"index_gen" json:"index_generation"`
+	IndexBuiltAt time.Time `ch:"index_built_at" json:"index_as_of"`
+	Matches      uint32    `ch:"matches" json:"matches"`
+	Sources      uint32    `ch:"sources" json:"sources"`
 }
 
-// DSRHit is one asset and type where a search found the person.
+// utc is sr as read, with its times in UTC.
+func (sr DSRSearch) utc() DSRSearch {
+	sr.SearchedAt, sr.IndexBuiltAt = sr.SearchedAt.UTC(), sr.IndexBuiltAt.UTC()
+	return sr
+}
+
+// DSRHit is one asset and type where a search found the person (the row
+// of dsr_hits, without its case and search).
 type DSRHit struct {
-	AssetID, Location, Host, Source, Type string
-	Count                                 uint64
-	LastSeen                              time.Time
-	Identifiers                           []uint16
+	AssetID     string    `ch:"asset_id"`
+	Location    string    `ch:"location"`
+	Host        string    `ch:"host"`
+	Source      string    `ch:"source"`
+	Type        string    `ch:"type"`
+	Count       uint64    `ch:"count"`
+	LastSeen    time.Time `ch:"last_seen"`
+	Identifiers []uint16  `ch:"identifiers"`
+}
+
+// utc is h as read, with its time in UTC.
+func (h DSRHit) utc() DSRHit {
+	h.LastSeen = h.LastSeen.UTC()
+	return h
 }
 
 // DSRCoverage is one (agent, source) a search covered: its latest
-// completed scan then.
+// completed scan then. It is the row of dsr_coverage (without its case
+// and search) and the API's answer.
 type DSRCoverage struct {
-	AgentID, Host, Source, Scanner, ScanID, Status string
-	StartedAt, FinishedAt                          time.Time
+	AgentID    string    `ch:"agent_id" json:"agent_id"`
+	Host       string    `ch:"host" json:"host"`
+	Source     string    `ch:"source" json:"source"`
+	Scanner    string    `ch:"scanner" json:"scanner"`
+	ScanID     string    `ch:"scan_id" json:"scan_id"`
+	Status     string    `ch:"status" json:"status"`
+	StartedAt  time.Time `ch:"started_at" json:"started_at"`
+	FinishedAt time.Time `ch:"finished_at" json:"finished_at"`
+}
+
+// utc is c as read, with its times in UTC.
+func (c DSRCoverage) utc() DSRCoverage {
+	c.StartedAt, c.FinishedAt = c.StartedAt.UTC(), c.FinishedAt.UTC()
+	return c
 }
 
 // PutDSRSearch stores a search with its hits and coverage; the search row
@@ -161,42 +181,20 @@ func (s *Store) PutDSRSearch(ctx context.Context, sr DSRSearch, hits []DSRHit, c
 
 // DSRSearches lists a case's searches, oldest first.
 func (s *Store) DSRSearches(ctx context.Context, caseID string) ([]DSRSearch, error) {
-	return selectAll(ctx, s, "reading a case's searches", func(r struct {
-		CaseID     string    `ch:"case_id"`
-		ID         string    `ch:"search_id"`
-		SearchedAt time.Time `ch:"searched_at"`
-		SearchedBy string    `ch:"searched_by"`
-		Gen        uint64    `ch:"index_gen"`
-		BuiltAt    time.Time `ch:"index_built_at"`
-		Matches    uint32    `ch:"matches"`
-		Sources    uint32    `ch:"sources"`
-	}) DSRSearch {
-		return DSRSearch{CaseID: r.CaseID, ID: r.ID, SearchedAt: r.SearchedAt.UTC(), SearchedBy: r.SearchedBy,
-			IndexGen: r.Gen, IndexBuiltAt: r.BuiltAt.UTC(), Matches: r.Matches, Sources: r.Sources}
-	}, `SELECT case_id, search_id, searched_at, searched_by, index_gen, index_built_at, matches, sources
+	return selectAll(ctx, s, "reading a case's searches", DSRSearch.utc,
+		`SELECT case_id, search_id, searched_at, searched_by, index_gen, index_built_at, matches, sources
 		FROM {db}.dsr_searches WHERE case_id = ? ORDER BY searched_at, search_id`, caseID)
 }
 
 // DSRSearchRows returns what one search found and covered.
 func (s *Store) DSRSearchRows(ctx context.Context, caseID, searchID string) ([]DSRHit, []DSRCoverage, error) {
-	hits, err := selectAll(ctx, s, "reading a search's matches", func(r struct {
-		AssetID     string    `ch:"asset_id"`
-		Location    string    `ch:"location"`
-		Host        string    `ch:"host"`
-		Source      string    `ch:"source"`
-		Type        string    `ch:"type"`
-		Count       uint64    `ch:"count"`
-		LastSeen    time.Time `ch:"last_seen"`
-		Identifiers []uint16  `ch:"identifiers"`
-	}) DSRHit {
-		return DSRHit{AssetID: r.AssetID, Location: r.Location, Host: r.Host, Source: r.Source, Type: r.Type,
-			Count: r.Count, LastSeen: r.LastSeen.UTC(), Identifiers: r.Identifiers}
-	}, `SELECT asset_id, location, host, source, type, count, last_seen, identifiers
+	hits, err := selectAll(ctx, s, "reading a search's matches", DSRHit.utc,
+		`SELECT asset_id, location, host, source, type, count, last_seen, identifiers
 		FROM {db}.dsr_hits WHERE case_id = ? AND search_id = ? ORDER BY location, type`, caseID, searchID)
 	if err != nil {
 		return nil, nil, err
 	}
-	cov, err := selectAll(ctx, s, "reading a search's coverage", dsrCoverageRow.coverage,
+	cov, err := selectAll(ctx, s, "reading a search's coverage", DSRCoverage.utc,
 		`SELECT agent_id, host, source, scanner, scan_id, status, started_at, finished_at
 		FROM {db}.dsr_coverage WHERE case_id = ? AND search_id = ? ORDER BY host, source, agent_id`, caseID, searchID)
 	if err != nil {
@@ -205,27 +203,11 @@ func (s *Store) DSRSearchRows(ctx context.Context, caseID, searchID string) ([]D
 	return hits, cov, nil
 }
 
-type dsrCoverageRow struct {
-	AgentID    string    `ch:"agent_id"`
-	Host       string    `ch:"host"`
-	Source     string    `ch:"source"`
-	Scanner    string    `ch:"scanner"`
-	ScanID     string    `ch:"scan_id"`
-	Status     string    `ch:"status"`
-	StartedAt  time.Time `ch:"started_at"`
-	FinishedAt time.Time `ch:"finished_at"`
-}
-
-func (r dsrCoverageRow) coverage() DSRCoverage {
-	return DSRCoverage{AgentID: r.AgentID, Host: r.Host, Source: r.Source, Scanner: r.Scanner, ScanID: r.ScanID,
-		Status: r.Status, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC()}
-}
-
 // ScanCoverage is what the current findings cover: per (agent, source)
 // its latest completed scan, the one current_scans (views.go) decides is
 // current, with the scan's host, scanner and status.
 func (s *Store) ScanCoverage(ctx context.Context) ([]DSRCoverage, error) {
-	return selectAll(ctx, s, "reading the scans the current findings come from", dsrCoverageRow.coverage,
+	return selectAll(ctx, s, "reading the scans the current findings come from", DSRCoverage.utc,
 		`SELECT agent_id, source, scan_id, started_at, finished_at, host, scanner, status
 		FROM {db}.current_scans
 		ANY LEFT JOIN (

@@ -49,13 +49,14 @@ type FindingDetail struct {
 
 // SummaryRow counts current findings of one category (Type empty) or type:
 // Assets is distinct assets, Findings is (asset, type) rows, Occurrences is
-// the sum of their counts.
+// the sum of their counts. It is the row Summary reads (Type as "t") and
+// the API's answer.
 type SummaryRow struct {
-	Category    string `json:"category"`
-	Type        string `json:"type,omitempty"`
-	Assets      uint64 `json:"assets"`
-	Findings    uint64 `json:"findings"`
-	Occurrences uint64 `json:"occurrences"`
+	Category    string `ch:"category" json:"category"`
+	Type        string `ch:"t" json:"type,omitempty"`
+	Assets      uint64 `ch:"assets" json:"assets"`
+	Findings    uint64 `ch:"findings" json:"findings"`
+	Occurrences uint64 `ch:"occurrences" json:"occurrences"`
 }
 
 // Summary is the data map's headline: distinct assets and hosts holding
@@ -266,19 +267,6 @@ func (f FindingFilter) summaryPlan() summaryPlan {
 	return p
 }
 
-// summaryRow is a row of a Summary's breakdown.
-type summaryRow struct {
-	Category    string `ch:"category"`
-	Type        string `ch:"t"`
-	Assets      uint64 `ch:"assets"`
-	Findings    uint64 `ch:"findings"`
-	Occurrences uint64 `ch:"occurrences"`
-}
-
-func (r summaryRow) row() SummaryRow {
-	return SummaryRow{Category: r.Category, Type: r.Type, Assets: r.Assets, Findings: r.Findings, Occurrences: r.Occurrences}
-}
-
 // Summary counts the current findings matching f (Limit and Offset are
 // ignored) from the read index (see summaryPlan).
 func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
@@ -305,7 +293,7 @@ func (s *Store) Summary(ctx context.Context, f FindingFilter) (Summary, error) {
 	} {
 		// The alias must not be "type": ClickHouse resolves aliases in
 		// WHERE too, so '' AS type would break the type filter.
-		rows, err := selectAll(ctx, s, "summarising findings by "+g.groupBy, summaryRow.row, `SELECT category, `+g.typeCol+` AS t,
+		rows, err := selectRows[SummaryRow](ctx, s, "summarising findings by "+g.groupBy, `SELECT category, `+g.typeCol+` AS t,
 				`+p.assets+` AS assets, `+p.findings+` AS findings, `+p.occurrences+` AS occurrences
 			FROM {db}.`+p.table+g.w.sql()+`
 			GROUP BY `+g.groupBy+` ORDER BY `+g.groupBy, g.w.args...)

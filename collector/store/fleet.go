@@ -77,7 +77,7 @@ func (r scanRow) summary() ScanSummary {
 	sc := ScanSummary{AgentID: r.AgentID, Scanner: r.Scanner, Source: r.Source,
 		ScanOutcome: ScanOutcome{ScanID: r.ScanID, Status: r.Status, StartedAt: r.StartedAt.UTC(), FinishedAt: r.FinishedAt.UTC(),
 			Stats: make(map[string]int64, len(r.StatKeys))},
-		ErrorCount: r.ErrorCount, Errors: r.Errors}
+		ErrorCount: r.ErrorCount, Errors: strs(r.Errors)}
 	for j, k := range r.StatKeys {
 		if j < len(r.StatValues) {
 			sc.Stats[k] = r.StatValues[j]
@@ -85,9 +85,6 @@ func (r scanRow) summary() ScanSummary {
 	}
 	if n := sc.Stats["errors"]; n > 0 && uint64(n) > sc.ErrorCount {
 		sc.ErrorCount = uint64(n)
-	}
-	if sc.Errors == nil {
-		sc.Errors = []string{}
 	}
 	return sc
 }

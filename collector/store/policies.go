@@ -108,13 +108,9 @@ func (p PolicyStatus) read() PolicyStatus {
 
 // PutPolicyStatus replaces an agent's policy status.
 func (s *Store) PutPolicyStatus(ctx context.Context, p PolicyStatus) error {
-	conflicts := p.Conflicts
-	if conflicts == nil {
-		conflicts = []string{}
-	}
 	return s.insert(ctx, "agent_policy_status", "agent_id, etag, revisions, applied_at, rejected_etag, rejected_reason, rejected_at, conflicts, reported_at, version", 1, func(int) []any {
 		return []any{p.AgentID, p.ETag, p.Revisions, dateTime(p.AppliedAt), p.RejectedETag, p.RejectedReason, dateTime(p.RejectedAt),
-			conflicts, dateTime(&p.ReportedAt), s.nextVersion()}
+			strs(p.Conflicts), dateTime(&p.ReportedAt), s.nextVersion()}
 	})
 }
 

@@ -426,7 +426,8 @@ func flag(b bool) uint8 {
 	return 0
 }
 
-// strs makes nil slices empty: the driver wants a value for every row.
+// strs makes nil slices empty: the driver wants a value for every row,
+// and readers an empty list rather than none.
 func strs(v []string) []string {
 	if v == nil {
 		return []string{}

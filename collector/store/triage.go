@@ -16,14 +16,20 @@ import (
 // filter of its own.
 
 // DetectorRevision is one stored revision of a custom detector
-// (collector/detectors says what the fields mean).
+// (collector/detectors says what the fields mean): a row of detectors.
 type DetectorRevision struct {
-	ID         string
-	Revision   uint32
-	Definition string // JSON of a pii.Definition
-	Deleted    bool
-	ChangedBy  string
-	ChangedAt  time.Time
+	ID         string    `ch:"detector_id"`
+	Revision   uint32    `ch:"revision"`
+	Definition string    `ch:"definition"` // JSON of a pii.Definition
+	Deleted    bool      `ch:"deleted"`
+	ChangedBy  string    `ch:"changed_by"`
+	ChangedAt  time.Time `ch:"changed_at"`
+}
+
+// utc is d as read, with its time in UTC.
+func (d DetectorRevision) utc() DetectorRevision {
+	d.ChangedAt = d.ChangedAt.UTC()
+	return d
 }
 
 // PutDetectorRevision appends a revision; earlier ones are kept.
@@ -39,18 +45,9 @@ func (s *Store) PutDetectorRevision(ctx context.Context, d DetectorRevision) err
 func (s *Store) DetectorRevisions(ctx context.Context, id string) ([]DetectorRevision, error) {
 	var w where
 	w.filter("detector_id = ?", id)
-	return selectAll(ctx, s, "reading custom detectors", func(r struct {
-		ID         string    `ch:"detector_id"`
-		Revision   uint32    `ch:"revision"`
-		Definition string    `ch:"definition"`
-		Deleted    uint8     `ch:"deleted"`
-		ChangedBy  string    `ch:"changed_by"`
-		ChangedAt  time.Time `ch:"changed_at"`
-	}) DetectorRevision {
-		return DetectorRevision{ID: r.ID, Revision: r.Revision, Definition: r.Definition, Deleted: r.Deleted != 0,
-			ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
-	}, `SELECT detector_id, revision, definition, deleted, changed_by, changed_at FROM {db}.detectors`+w.sql()+
-		` ORDER BY detector_id, revision`, w.args...)
+	return selectAll(ctx, s, "reading custom detectors", DetectorRevision.utc,
+		`SELECT detector_id, revision, definition, deleted, changed_by, changed_at FROM {db}.detectors`+w.sql()+
+			` ORDER BY detector_id, revision`, w.args...)
 }
 
 // Allow rule kinds.
@@ -59,19 +56,31 @@ const (
 	AllowFinding = "finding" // an asset, and a type ("" for all)
 )
 
-// AllowRule is one allow-list rule.
+// AllowRule is one allow-list rule (a row of allow_rules).
 type AllowRule struct {
-	ID, Kind  string
-	ValueType string   // kind value: the type the value was given as
-	Tokens    []string // kind value: its stored tokens (every live agent key)
-	TokenGen  uint32   // the key generation of Tokens
-	AssetID   string   // kind finding
-	Type      string   // kind finding: "" for every type
-	Reason    string
-	ExpiresAt time.Time // zero: never
-	CreatedBy string
-	CreatedAt time.Time
-	Deleted   bool
+	ID        string    `ch:"rule_id"`
+	Kind      string    `ch:"kind"`
+	ValueType string    `ch:"value_type"` // kind value: the type the value was given as
+	Tokens    []string  `ch:"tokens"`     // kind value: its stored tokens (every live agent key)
+	TokenGen  uint32    `ch:"token_gen"`  // the key generation of Tokens
+	AssetID   string    `ch:"asset_id"`   // kind finding
+	Type      string    `ch:"type"`       // kind finding: "" for every type
+	Reason    string    `ch:"reason"`
+	ExpiresAt time.Time `ch:"expires_at"` // zero: never (stored as 0)
+	CreatedBy string    `ch:"created_by"`
+	CreatedAt time.Time `ch:"created_at"`
+	Deleted   bool      `ch:"deleted"`
+}
+
+// read is r as read: times in UTC, a stored 0 expiry zero.
+func (r AllowRule) read() AllowRule {
+	r.CreatedAt = r.CreatedAt.UTC()
+	if r.ExpiresAt.Unix() > 0 {
+		r.ExpiresAt = r.ExpiresAt.UTC()
+	} else {
+		r.ExpiresAt = time.Time{}
+	}
+	return r
 }
 
 // PutAllowRule stores a rule (or, with Deleted, removes it) and marks a
@@ -90,26 +99,8 @@ func (s *Store) PutAllowRule(ctx context.Context, r AllowRule) error {
 // AllowRules returns the rules not deleted (expired ones too: the caller
 // says which are live), oldest first.
 func (s *Store) AllowRules(ctx context.Context) ([]AllowRule, error) {
-	return selectAll(ctx, s, "reading allow rules", func(r struct {
-		ID        string    `ch:"rule_id"`
-		Kind      string    `ch:"kind"`
-		ValueType string    `ch:"value_type"`
-		Tokens    []string  `ch:"tokens"`
-		TokenGen  uint32    `ch:"token_gen"`
-		AssetID   string    `ch:"asset_id"`
-		Type      string    `ch:"type"`
-		Reason    string    `ch:"reason"`
-		ExpiresAt time.Time `ch:"expires_at"`
-		CreatedBy string    `ch:"created_by"`
-		CreatedAt time.Time `ch:"created_at"`
-	}) AllowRule {
-		out := AllowRule{ID: r.ID, Kind: r.Kind, ValueType: r.ValueType, Tokens: r.Tokens, TokenGen: r.TokenGen, AssetID: r.AssetID,
-			Type: r.Type, Reason: r.Reason, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC()}
-		if r.ExpiresAt.Unix() > 0 {
-			out.ExpiresAt = r.ExpiresAt.UTC()
-		}
-		return out
-	}, `SELECT rule_id, kind, value_type, tokens, token_gen, asset_id, type, reason, expires_at, created_by, created_at
+	return selectAll(ctx, s, "reading allow rules", AllowRule.read,
+		`SELECT rule_id, kind, value_type, tokens, token_gen, asset_id, type, reason, expires_at, created_by, created_at, deleted
 		FROM {db}.allow_rules FINAL WHERE deleted = 0 ORDER BY created_at, rule_id`)
 }
 
@@ -137,13 +128,24 @@ func (s *Store) reencryptAllowRules(ctx context.Context, to uint32, transform fu
 	return nil
 }
 
-// TriageChange is one change of a finding's triage state.
+// TriageChange is one change of a finding's triage state: a row of
+// finding_triage, and the API's answer.
 type TriageChange struct {
-	AssetID, Type, Location string
-	State, Reason           string
-	CountAt                 uint64 // the finding's occurrences when it was judged
-	ChangedBy               string
-	ChangedAt               time.Time
+	AssetID  string `ch:"asset_id" json:"asset_id"`
+	Type     string `ch:"type" json:"type"`
+	Location string `ch:"location" json:"location"`
+	State    string `ch:"state" json:"state"`
+	Reason   string `ch:"reason" json:"reason"`
+	// CountAt is the finding's occurrences when it was judged.
+	CountAt   uint64    `ch:"count_at" json:"count_at"`
+	ChangedBy string    `ch:"changed_by" json:"changed_by"`
+	ChangedAt time.Time `ch:"changed_at" json:"changed_at"`
+}
+
+// utc is t as read, with its time in UTC.
+func (t TriageChange) utc() TriageChange {
+	t.ChangedAt = t.ChangedAt.UTC()
+	return t
 }
 
 // PutTriage appends a change and marks a write (see PutAllowRule).
@@ -159,25 +161,9 @@ func (s *Store) PutTriage(ctx context.Context, t TriageChange) error {
 
 // TriageHistory is every change of one finding, oldest first.
 func (s *Store) TriageHistory(ctx context.Context, assetID, typ string) ([]TriageChange, error) {
-	return selectAll(ctx, s, "reading triage history", triageRow.change,
+	return selectAll(ctx, s, "reading triage history", TriageChange.utc,
 		`SELECT asset_id, type, location, state, reason, count_at, changed_by, changed_at FROM {db}.finding_triage
 		WHERE asset_id = ? AND type = ? ORDER BY seq`, assetID, typ)
-}
-
-type triageRow struct {
-	AssetID   string    `ch:"asset_id"`
-	Type      string    `ch:"type"`
-	Location  string    `ch:"location"`
-	State     string    `ch:"state"`
-	Reason    string    `ch:"reason"`
-	CountAt   uint64    `ch:"count_at"`
-	ChangedBy string    `ch:"changed_by"`
-	ChangedAt time.Time `ch:"changed_at"`
-}
-
-func (r triageRow) change() TriageChange {
-	return TriageChange{AssetID: r.AssetID, Type: r.Type, Location: r.Location, State: r.State, Reason: r.Reason,
-		CountAt: r.CountAt, ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt.UTC()}
 }
 
 // TriagedFinding is a finding's current triage with what the current
@@ -201,11 +187,11 @@ func (s *Store) TriagedFindings(ctx context.Context, state string) ([]TriagedFin
 	var w where
 	w.filter("t_state = ?", state)
 	return selectAll(ctx, s, "reading triaged findings", func(r struct {
-		triageRow
+		TriageChange
 		Count      uint64 `ch:"cur_count"`
 		Suppressed uint8  `ch:"suppressed"`
 	}) TriagedFinding {
-		return TriagedFinding{TriageChange: r.change(), Count: r.Count, Suppressed: r.Suppressed != 0}
+		return TriagedFinding{TriageChange: r.TriageChange.utc(), Count: r.Count, Suppressed: r.Suppressed != 0}
 	}, `SELECT asset_id, type, location, t_state AS state, t_reason AS reason, t_count AS count_at, t_by AS changed_by,
 			t_at AS changed_at, count AS cur_count, toUInt8(`+suppressedByTriage+`) AS suppressed
 		FROM (`+triageLatest+`)
