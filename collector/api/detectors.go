@@ -8,6 +8,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/detectors"
 	"github.com/sightline-dev/sightline/collector/triage"
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
 
@@ -82,7 +83,7 @@ func (s *Server) createDetector(c *gin.Context) (any, error) {
 	if err := decodeJSON(c, tuningBodyLimit, &in); err != nil {
 		return nil, err
 	}
-	c.Set("audit_params", "detector="+clipParam(in.ID))
+	c.Set("audit_params", "detector="+clip.Prefix(in.ID, 80))
 	d, err := s.o.Detectors.Create(c.Request.Context(), in, tokenOf(c).Name)
 	if err != nil {
 		return nil, err
@@ -129,7 +130,7 @@ func (s *Server) detectorDryRun(c *gin.Context) (any, error) {
 	if err := decodeJSON(c, tuningBodyLimit, &req); err != nil {
 		return nil, err
 	}
-	c.Set("audit_params", fmt.Sprintf("detector=%s sample_bytes=%d", clipParam(req.Detector.ID), len(req.Sample)))
+	c.Set("audit_params", fmt.Sprintf("detector=%s sample_bytes=%d", clip.Prefix(req.Detector.ID, 80), len(req.Sample)))
 	r, err := detectors.DryRun(req.Detector, req.Field, req.Sample)
 	if err != nil {
 		return nil, err
@@ -153,17 +154,17 @@ func (s *Server) addAllowRule(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	// Never the value or the token: what kind of rule, for which type.
-	c.Set("audit_params", fmt.Sprintf("type=%s by_value=%t by_token=%t asset_id=%s", clipParam(in.Type), in.Value != "", in.Token != "", clipParam(in.AssetID)))
+	c.Set("audit_params", fmt.Sprintf("type=%s by_value=%t by_token=%t asset_id=%s", clip.Prefix(in.Type, 80), in.Value != "", in.Token != "", clip.Prefix(in.AssetID, 80)))
 	r, err := s.o.Triage.Allow(c.Request.Context(), in, tokenOf(c).Name)
 	if err != nil {
 		return nil, err
 	}
-	c.Set("audit_params", fmt.Sprintf("rule=%s kind=%s type=%s asset_id=%s", r.ID, r.Kind, clipParam(in.Type), clipParam(r.AssetID)))
+	c.Set("audit_params", fmt.Sprintf("rule=%s kind=%s type=%s asset_id=%s", r.ID, r.Kind, clip.Prefix(in.Type, 80), clip.Prefix(r.AssetID, 80)))
 	return created(allowRuleOf(s.o.Now())(r)), nil
 }
 
 func (s *Server) deleteAllowRule(c *gin.Context) (any, error) {
-	c.Set("audit_params", "rule="+clipParam(c.Param("id")))
+	c.Set("audit_params", "rule="+clip.Prefix(c.Param("id"), 80))
 	r, err := s.o.Triage.Unallow(c.Request.Context(), c.Param("id"), tokenOf(c).Name)
 	if err != nil {
 		return nil, err
@@ -185,7 +186,7 @@ func (s *Server) setTriage(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	asset, typ := c.Param("asset"), c.Param("type")
-	c.Set("audit_params", fmt.Sprintf("asset_id=%s type=%s state=%s", clipParam(asset), clipParam(typ), clipParam(in.State)))
+	c.Set("audit_params", fmt.Sprintf("asset_id=%s type=%s state=%s", clip.Prefix(asset, 80), clip.Prefix(typ, 80), clip.Prefix(in.State, 80)))
 	t, err := s.o.Triage.SetState(c.Request.Context(), asset, typ, in, tokenOf(c).Name)
 	if err != nil {
 		return nil, err
@@ -199,12 +200,4 @@ func (s *Server) triageHistory(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	return listOf(nonNil(h)), nil
-}
-
-// clipParam bounds a caller's string in audit params.
-func clipParam(v string) string {
-	if len(v) > 80 {
-		return v[:80]
-	}
-	return v
 }

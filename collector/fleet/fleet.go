@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/policy"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -352,7 +352,7 @@ func (f *Fleet) status(a store.Agent, scans []store.ScanSummary, now time.Time) 
 	}
 	for i := range scans {
 		for j, e := range scans[i].Errors {
-			scans[i].Errors[j] = clip(e)
+			scans[i].Errors[j] = clip.String(e, maxErrorLen)
 		}
 	}
 	return Status{Agent: a, Stale: now.Sub(a.LastSeen) > f.o.StaleAfter, Scans: scans}
@@ -370,14 +370,3 @@ func hasStatus(scans []store.ScanSummary, status string) bool {
 // maxErrorLen bounds one error message in the fleet view: enough for a
 // path and a reason.
 const maxErrorLen = 512
-
-func clip(s string) string {
-	if len(s) <= maxErrorLen {
-		return s
-	}
-	cut := maxErrorLen
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}

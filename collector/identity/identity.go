@@ -31,6 +31,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -250,7 +251,7 @@ func (g *Guard) checkScans(ctx context.Context, agentID string, ids map[string]i
 		for _, a := range owners[id] {
 			if a != agentID {
 				return &RefusedError{Line: ids[id], Msg: fmt.Sprintf(
-					"scan_id %q was already reported by another agent; scan ids are per agent, use a new one", clip(id))}
+					"scan_id %q was already reported by another agent; scan ids are per agent, use a new one", clip.String(id, 64))}
 			}
 		}
 	}
@@ -282,7 +283,7 @@ func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy s
 	case !wire.KnownSource(source):
 		// Every source that is not host-local is shared (Admit claims it
 		// for its first reporter), so an admin can move every one of them.
-		return store.Authority{}, fmt.Errorf("%w: unknown source %q; shared sources are ldap, s3, iam, db and smb", ErrBadRequest, clip(source))
+		return store.Authority{}, fmt.Errorf("%w: unknown source %q; shared sources are ldap, s3, iam, db and smb", ErrBadRequest, clip.String(source, 64))
 	case len(name) > wire.MaxStringLen:
 		return store.Authority{}, fmt.Errorf("%w: scope longer than %d bytes", ErrBadRequest, wire.MaxStringLen)
 	}
@@ -311,10 +312,3 @@ func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy s
 
 // ErrBadRequest marks an authority change that can never be valid.
 var ErrBadRequest = errors.New("bad request")
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}

@@ -33,6 +33,7 @@ import (
 	agentpolicy "github.com/sightline-dev/sightline/agent/policy"
 	"github.com/sightline-dev/sightline/collector/revision"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
 
@@ -356,16 +357,16 @@ func (s *Service) Record(ctx context.Context, agentID string, r Report) error {
 	st := prev[agentID]
 	st.AgentID, st.ReportedAt = agentID, now
 	if r.Applied != "" && r.Applied != st.ETag {
-		st.ETag, st.Revisions, st.AppliedAt = clip(r.Applied, 128), clip(r.Revisions, 4096), &now
+		st.ETag, st.Revisions, st.AppliedAt = clip.Prefix(r.Applied, 128), clip.Prefix(r.Revisions, 4096), &now
 	}
 	if r.Applied != "" {
 		st.Conflicts = make([]string, 0, len(r.Conflicts))
 		for _, c := range r.Conflicts {
-			st.Conflicts = append(st.Conflicts, clip(c, 256))
+			st.Conflicts = append(st.Conflicts, clip.Prefix(c, 256))
 		}
 	}
 	if r.Rejected != "" {
-		st.RejectedETag, st.RejectedReason, st.RejectedAt = clip(r.Rejected, 128), r.RejectedReason, &now
+		st.RejectedETag, st.RejectedReason, st.RejectedAt = clip.Prefix(r.Rejected, 128), r.RejectedReason, &now
 	} else if r.Applied != "" && r.Applied == st.ETag {
 		st.RejectedETag, st.RejectedReason, st.RejectedAt = "", "", nil
 	}
@@ -397,17 +398,10 @@ func (s *Service) Record(ctx context.Context, agentID string, r Report) error {
 		if cr.Status == StatusRunning && (c.Status == StatusDone || c.Status == StatusFailed) {
 			continue // a late "running": the outcome is already known
 		}
-		c.Status, c.ScanID, c.Message, c.UpdatedAt = cr.Status, clip(cr.ScanID, 1024), clip(cr.Message, 512), now
+		c.Status, c.ScanID, c.Message, c.UpdatedAt = cr.Status, clip.Prefix(cr.ScanID, 1024), clip.Prefix(cr.Message, 512), now
 		upd = append(upd, c)
 	}
 	return s.o.Store.PutCommands(ctx, upd)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }
 
 // SetLabels replaces an agent's labels.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/clip"
 )
 
 // LegalBases are the lawful bases of GDPR Art. 6(1)(a)–(f).
@@ -133,7 +134,7 @@ var systemRE = regexp.MustCompile(`^[a-z0-9_-]+:[^\s/\\]+$`)
 // CheckSystem says what is wrong with a system id, if anything.
 func CheckSystem(id string) error {
 	if len(id) > maxSystem || !systemRE.MatchString(id) {
-		return invalid("system must be SOURCE:HOST or s3:BUCKET as the records list names it (for example fs:web-1), not %q", clip(id))
+		return invalid("system must be SOURCE:HOST or s3:BUCKET as the records list names it (for example fs:web-1), not %q", clip.String(id, 40))
 	}
 	return nil
 }
@@ -347,11 +348,4 @@ func TransfersText(ts []Transfer) string {
 		parts[i] = t.Country + " (" + t.Safeguard + ")"
 	}
 	return strings.Join(parts, "; ")
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }

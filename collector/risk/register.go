@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/clip"
 )
 
 // The risk register: the current asset and principal risks in one list,
@@ -283,16 +284,9 @@ func History(ctx context.Context, st RegisterStore, kind, id string) ([]store.Re
 
 func checkKind(kind string) error {
 	if kind != KindAsset && kind != KindPrincipal {
-		return invalid("kind must be asset or principal, not %q", clip(kind))
+		return invalid("kind must be asset or principal, not %q", clip.String(kind, 40))
 	}
 	return nil
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 func exists(ctx context.Context, st RegisterStore, kind, id string) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -256,7 +257,7 @@ func (s *Store) InsertRecordSets(ctx context.Context, sets [][]wire.Record, batc
 			default:
 				// Nothing is written: the caller validates records first, so
 				// this is a bug upstream rather than bad input.
-				return fmt.Errorf("record %d: unknown kind %q; validate records before storing them", pos+1, clipKind(r.Kind))
+				return fmt.Errorf("record %d: unknown kind %q; validate records before storing them", pos+1, clip.String(r.Kind, 40))
 			}
 			pos++
 		}
@@ -461,13 +462,6 @@ func kvMap(k, v []string) map[string]string {
 		}
 	}
 	return m
-}
-
-func clipKind(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // deadlineOnly is ctx with its values and deadline but never done. It is

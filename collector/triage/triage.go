@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
 
@@ -227,7 +228,7 @@ func (s *Service) SetState(ctx context.Context, asset, typ string, in TriageInpu
 		return store.TriageChange{}, bad("state", "one of open, false_positive, accepted, resolved")
 	}
 	if !assetID.MatchString(asset) || !typeID.MatchString(typ) {
-		return store.TriageChange{}, fmt.Errorf("finding %s/%s: %w", clip(asset), clip(typ), store.ErrNotFound)
+		return store.TriageChange{}, fmt.Errorf("finding %s/%s: %w", clip.String(asset, 64), clip.String(typ, 64), store.ErrNotFound)
 	}
 	reason := strings.TrimSpace(in.Reason)
 	if in.State != StateOpen || reason != "" {
@@ -258,7 +259,7 @@ func (s *Service) History(ctx context.Context, asset, typ string) ([]store.Triag
 		return nil, err
 	}
 	if len(h) == 0 {
-		return nil, fmt.Errorf("finding %s/%s has no triage: %w", clip(asset), clip(typ), store.ErrNotFound)
+		return nil, fmt.Errorf("finding %s/%s has no triage: %w", clip.String(asset, 64), clip.String(typ, 64), store.ErrNotFound)
 	}
 	return h, nil
 }
@@ -280,11 +281,4 @@ func Effective(t store.TriagedFinding) (state string, reopened bool) {
 		return StateOpen, true
 	}
 	return t.State, false
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }

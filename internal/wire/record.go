@@ -10,6 +10,8 @@ package wire
 import (
 	"fmt"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/clip"
 )
 
 // Kinds of record.
@@ -183,7 +185,7 @@ func (r *Record) Validate() error {
 	case KindScan:
 		return r.validateScan()
 	default:
-		return &FieldError{"kind", fmt.Sprintf("unknown kind %q (want asset, pii, principal, entitlement or scan)", clip(r.Kind))}
+		return &FieldError{"kind", fmt.Sprintf("unknown kind %q (want asset, pii, principal, entitlement or scan)", clip.String(r.Kind, 40))}
 	}
 }
 
@@ -311,7 +313,7 @@ func required(fields ...field) error {
 // message calls the field, want (may be empty) lists what it accepts.
 func known(name, noun, v string, set map[string]bool, want string) error {
 	if !set[v] {
-		return &FieldError{name, fmt.Sprintf("unknown %s %q%s", noun, clip(v), want)}
+		return &FieldError{name, fmt.Sprintf("unknown %s %q%s", noun, clip.String(v, 40), want)}
 	}
 	return nil
 }
@@ -340,14 +342,6 @@ func isToken(t string) bool {
 		}
 	}
 	return true
-}
-
-// clip keeps error messages short when a field holds garbage.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
-	}
-	return s
 }
 
 // KnownCategory reports whether c is a category a pii record may carry
