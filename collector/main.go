@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sightline-dev/sightline/collector/admission"
+	"github.com/sightline-dev/sightline/collector/alerts"
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/config"
@@ -270,8 +271,15 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, Logger: log, Lease: buildLease,
 		HomeJurisdiction: c.HomeJurisdiction,
 		HostJurisdiction: func(host string) string { return datamap.HostJurisdiction(host, rules) }})
+	// Alerts: only the holder of this lease evaluates and delivers.
+	alertLease := keys.NewExclusive("alerts", keys.LeaseOptions{Store: st, ID: lease.ID(), Logger: log})
+	defer alertLease.Release(context.WithoutCancel(ctx))
+	alertSvc, err := alerts.New(alerts.Options{Store: st, Config: c.Alerts, Lease: alertLease, Logger: log})
+	if err != nil {
+		return err
+	}
 	srv = api.New(api.Options{
-		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
+		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx, Alerts: alertSvc,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
 		Logger: log, Registry: reg,
 		StaleAfter:    c.StaleAfter,
@@ -290,6 +298,9 @@ func serve(ctx context.Context, args []string, _, stderr io.Writer) error {
 	defer stopIndex()
 	go idx.Run(idxCtx)
 	go runRetention(idxCtx, st, buildLease, c.Retention, log)
+	if c.Alerts.Enabled() {
+		go alertSvc.Run(idxCtx)
+	}
 
 	// The web console at / wraps the API: its session cookie + CSRF header
 	// become the session's bearer token, checked by the API as any other.

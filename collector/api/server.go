@@ -20,6 +20,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/admission"
+	"github.com/sightline-dev/sightline/collector/alerts"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/detectors"
 	"github.com/sightline-dev/sightline/collector/dsr"
@@ -99,6 +100,8 @@ type Options struct {
 	// DSR runs data-subject request cases (default: over Store, with
 	// Fleet's keys).
 	DSR *dsr.Service
+	// Alerts lists alert rules, events and deliveries (nil: none).
+	Alerts *alerts.Service
 }
 
 // Server is the collector's HTTP handler.
@@ -253,6 +256,7 @@ func (s *Server) routes(e *gin.Engine) {
 	v1.GET("/agent/policy", h(s.agentPolicy))
 	s.tuningRoutes(v1)
 	s.dsrRoutes(v1)
+	s.alertRoutes(v1)
 	v1.POST("/agent/policy/status", h(s.agentPolicyStatus))
 }
 
