@@ -258,6 +258,32 @@ func (sc *syslogCollector) got() ([]alerts.OCSFFinding, []string) {
 	return append([]alerts.OCSFFinding(nil), sc.findings...), append([]string(nil), sc.bad...)
 }
 
+// ocsfReceiver is a SIEM's HTTP collector: it checks the Authorization
+// header and decodes the OCSF finding.
+type ocsfReceiver struct {
+	auth     string
+	mu       sync.Mutex
+	findings []alerts.OCSFFinding
+	bad      []string
+}
+
+func (o *ocsfReceiver) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	var f alerts.OCSFFinding
+	err := json.NewDecoder(r.Body).Decode(&f)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	switch {
+	case r.Header.Get("Authorization") != o.auth:
+		o.bad = append(o.bad, "wrong Authorization")
+		http.Error(rw, "no", http.StatusUnauthorized)
+	case err != nil:
+		o.bad = append(o.bad, err.Error())
+		http.Error(rw, err.Error(), http.StatusBadRequest)
+	default:
+		o.findings = append(o.findings, f)
+	}
+}
+
 func writeFile(t *testing.T, dir, name, v string) string {
 	p := filepath.Join(dir, name)
 	require.NoError(t, os.WriteFile(p, []byte(v+"\n"), 0o600))
@@ -291,6 +317,10 @@ func TestRulesFireOnceIntoEveryDestination(t *testing.T) {
 	lateAddr := ll.Addr().String()
 	require.NoError(t, ll.Close())
 	mb, smtpAddr := startMailbox(t, ca)
+	siemHTTP := &ocsfReceiver{auth: "Splunk hec-token"}
+	sh, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	serveHTTP(t, sh, siemHTTP)
 	sl, syslogAddr := startSyslog(t)
 
 	now := time.Now().UTC().Truncate(time.Second)
@@ -337,6 +367,8 @@ func TestRulesFireOnceIntoEveryDestination(t *testing.T) {
 			{Name: "mail", Type: alerts.DestSMTP, Addr: smtpAddr, From: "sightline@acme.test", To: []string{"dpo@acme.test"},
 				Username: "alerts", PasswordFile: writeFile(t, dir, "smtp.pw", "mail-pass"), CAFile: caFile},
 			{Name: "siem", Type: alerts.DestOCSFSyslog, Addr: syslogAddr},
+			{Name: "siem-http", Type: alerts.DestOCSFHTTP, URL: "http://" + sh.Addr().String() + "/services/collector",
+				AuthorizationFile: writeFile(t, dir, "hec", "Splunk hec-token")},
 		},
 		Poll:  20 * time.Millisecond,
 		Retry: alerts.Retry{MaxAttempts: 20, Base: 5 * time.Millisecond, Cap: 20 * time.Millisecond, Timeout: 5 * time.Second},
@@ -407,7 +439,8 @@ func TestRulesFireOnceIntoEveryDestination(t *testing.T) {
 			serveHTTP(t, l, late)
 			lateUp = true
 		}
-		if delivered["hook"] == want && delivered["late-hook"] == want && delivered["mail"] == want && delivered["siem"] == want {
+		if delivered["hook"] == want && delivered["late-hook"] == want && delivered["mail"] == want && delivered["siem"] == want &&
+			delivered["siem-http"] == want {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -427,6 +460,11 @@ func TestRulesFireOnceIntoEveryDestination(t *testing.T) {
 	fs, bad := sl.got()
 	require.Empty(t, bad)
 	require.Len(t, fs, want)
+	siemHTTP.mu.Lock()
+	require.Empty(t, siemHTTP.bad)
+	fs = append(fs, siemHTTP.findings...)
+	siemHTTP.mu.Unlock()
+	require.Len(t, fs, 2*want)
 	for _, f := range fs {
 		require.Equal(t, 2004, f.ClassUID)
 		require.Equal(t, 2, f.CategoryUID)

@@ -80,4 +80,3 @@ func alertDeliveryOf(d store.AlertDelivery) AlertDelivery {
 	}
 	return out
 }
-
