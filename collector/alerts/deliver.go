@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"net/http"
 	"net/smtp"
@@ -118,7 +119,10 @@ func newSender(d Destination) (Sender, error) {
 	switch d.Type {
 	case DestWebhook, DestOCSFHTTP:
 		h := &httpSender{url: d.URL, ocsf: d.Type == DestOCSFHTTP,
-			client: &http.Client{Transport: &http.Transport{TLSClientConfig: tc, Proxy: http.ProxyFromEnvironment}}}
+			client: &http.Client{Transport: &http.Transport{TLSClientConfig: tc, Proxy: http.ProxyFromEnvironment},
+				// A redirect is an answer, not a place to send the signed
+				// body to: it counts as a failed attempt.
+				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 		if d.SecretFile != "" {
 			b, err := readSecret(d.SecretFile, "secret_file")
 			if err != nil {
@@ -281,8 +285,8 @@ func (m *mailSender) Send(ctx context.Context, e Event) error {
 // mailBody is the message: headers, a short text, and the event as JSON.
 func mailBody(d Destination, e Event) []byte {
 	var b bytes.Buffer
-	subject := strings.NewReplacer("\r", " ", "\n", " ").Replace(e.Title)
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: [Sightline %s] %s\r\n", d.From, strings.Join(d.To, ", "), e.Severity, subject)
+	subject := strings.NewReplacer("\r", " ", "\n", " ").Replace("[Sightline " + e.Severity + "] " + e.Title)
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\n", d.From, strings.Join(d.To, ", "), mime.QEncoding.Encode("utf-8", subject))
 	fmt.Fprintf(&b, "Date: %s\r\nMessage-ID: <%s@sightline>\r\nMIME-Version: 1.0\r\n", e.FiredAt.Format(time.RFC1123Z), e.ID)
 	fmt.Fprintf(&b, "Content-Type: text/plain; charset=utf-8\r\nX-Sightline-Event-Id: %s\r\n\r\n", e.ID)
 	fmt.Fprintf(&b, "%s\r\n\r\nRule: %s (%s), severity %s, fired %s.\r\n\r\n", e.Title, e.Rule, e.Kind, e.Severity, e.FiredAt.Format(time.RFC3339))
