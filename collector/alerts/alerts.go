@@ -25,6 +25,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -190,11 +191,11 @@ func (s *Service) Step(ctx context.Context) error {
 			return nil
 		}
 	}
-	if _, err := s.Evaluate(ctx); err != nil {
-		return err
-	}
-	_, err := s.Deliver(ctx)
-	return err
+	// What failed to evaluate is retried at the next poll; what is
+	// already queued is delivered meanwhile.
+	_, evalErr := s.Evaluate(ctx)
+	_, deliverErr := s.Deliver(ctx)
+	return errors.Join(evalErr, deliverErr)
 }
 
 // Evaluate runs the index rules over the newest committed build if they

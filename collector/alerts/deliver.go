@@ -54,7 +54,14 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 		byID[e.ID] = e
 	}
 	var log []store.AlertDelivery
+	// A destination that failed once in this step is not tried again in
+	// it: its other deliveries stay due, so one endpoint that hangs until
+	// the timeout does not hold up the rest for a timeout per event.
+	failing := map[string]bool{}
 	for _, d := range due {
+		if failing[d.Destination] {
+			continue
+		}
 		next := store.AlertDelivery{EventID: d.EventID, Destination: d.Destination, Attempt: d.Attempt + 1}
 		e, ok := byID[d.EventID]
 		snd := s.senders[d.Destination]
@@ -79,10 +86,11 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 		default:
 			next.Status, next.Error = store.DeliveryRetrying, clipError(err)
 			next.NextTry = next.At.Add(s.backoff(int(next.Attempt)))
+			failing[d.Destination] = true
 		}
 		log = append(log, next)
 	}
-	return len(due), s.o.Store.PutAlertDeliveries(ctx, log)
+	return len(log), s.o.Store.PutAlertDeliveries(ctx, log)
 }
 
 // backoff is the wait after the n-th failed attempt: between half and

@@ -416,7 +416,8 @@ func TestRulesFireOnceIntoEveryDestination(t *testing.T) {
 	// Deliver until every (event, destination) is delivered; the late
 	// hook comes up once the log shows two failed attempts to it.
 	want := len(fired)
-	lateUp := false
+	lateUp, retried := false, "" // retried: an event the late hook failed twice
+
 	var log []store.AlertDelivery
 	for {
 		require.NoError(t, ctx.Err(), "deliveries did not finish; log: %+v", log)
@@ -424,16 +425,19 @@ func TestRulesFireOnceIntoEveryDestination(t *testing.T) {
 		require.NoError(t, err)
 		log, err = svc.Deliveries(ctx, "", 0)
 		require.NoError(t, err)
-		delivered, lateFailures := map[string]int{}, 0
+		delivered, lateFailures := map[string]int{}, map[string]int{}
 		for _, d := range log {
 			if d.Status == store.DeliveryDelivered {
 				delivered[d.Destination]++
 			}
 			if d.Destination == "late-hook" && d.Status == store.DeliveryRetrying {
-				lateFailures++
+				lateFailures[d.EventID]++
+				if lateFailures[d.EventID] == 2 && retried == "" {
+					retried = d.EventID
+				}
 			}
 		}
-		if !lateUp && lateFailures >= 2 {
+		if !lateUp && retried != "" {
 			l, err := net.Listen("tcp", lateAddr)
 			require.NoError(t, err, "the late hook's port was taken meanwhile")
 			serveHTTP(t, l, late)
@@ -478,10 +482,9 @@ func TestRulesFireOnceIntoEveryDestination(t *testing.T) {
 		require.Equal(t, "Sightline", f.Metadata.Product.Name)
 	}
 
-	// The delivery log of the late hook's first event: queued, failed
-	// attempts with their errors and next tries, then delivered.
-	first := fired[0].ID
-	evLog, err := svc.Deliveries(ctx, first, 0)
+	// The delivery log of an event the late hook failed twice: queued,
+	// failed attempts with their errors and next tries, then delivered.
+	evLog, err := svc.Deliveries(ctx, retried, 0)
 	require.NoError(t, err)
 	var lateRows []store.AlertDelivery
 	for i := len(evLog) - 1; i >= 0; i-- { // oldest first
