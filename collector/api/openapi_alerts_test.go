@@ -56,7 +56,8 @@ func TestAlertsAPI(t *testing.T) {
 	secret := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(secret, []byte("k"), 0o600))
 	failures := 1
-	svc, err := alerts.New(alerts.Options{Store: st, Logger: log, Config: alerts.Config{
+	clock := now
+	svc, err := alerts.New(alerts.Options{Store: st, Logger: log, Now: func() time.Time { return clock }, Config: alerts.Config{
 		Rules: []alerts.Rule{{Name: "admins", Kind: alerts.KindPrivilegedAccount},
 			{Name: "dsr", Kind: alerts.KindDSRDeadline, Within: 48 * time.Hour},
 			{Name: "revoked", Kind: alerts.KindOverdueRevocation}},
@@ -73,8 +74,15 @@ func TestAlertsAPI(t *testing.T) {
 	fired, err := svc.Evaluate(ctx)
 	require.NoError(t, err)
 	require.Len(t, fired, 2)
-	_, err = svc.Deliver(ctx) // one fails, one is delivered
+	// The first attempt fails, and the hook is not tried again in that
+	// step; the next step delivers both.
+	n, err := svc.Deliver(ctx)
 	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	clock = clock.Add(time.Minute) // past the retry's backoff
+	n, err = svc.Deliver(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
 
 	authn := auth.New(auth.Options{Store: st})
 	ts := httptest.NewServer(api.New(api.Options{Store: st, Auth: authn, Alerts: svc, Logger: log}))
@@ -113,7 +121,7 @@ func TestAlertsAPI(t *testing.T) {
 			require.Equal(t, "503 Service Unavailable", d.Error)
 		}
 	}
-	require.Equal(t, map[string]int{"pending": 2, "retrying": 1, "delivered": 1}, statuses)
+	require.Equal(t, map[string]int{"pending": 2, "retrying": 1, "delivered": 2}, statuses)
 	v.call("GET", "/api/v1/alerts/events", "/api/v1/alerts/events?limit=1001", admin, nil, 400)
 	v.call("GET", "/api/v1/alerts/events", "/api/v1/alerts/events", reviewer, nil, 403)
 	v.call("GET", "/api/v1/alerts/rules", "/api/v1/alerts/rules", "", nil, 401)
