@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/sightline-dev/sightline/collector/admission"
+	"github.com/sightline-dev/sightline/collector/alerts"
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/config"
@@ -275,8 +276,16 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 	defer cyclesLease.Release(context.WithoutCancel(ctx))
 	cycles := review.NewCycles(review.CyclesOptions{Store: st, Lease: cyclesLease, Interval: c.Reviews.CheckInterval,
 		RemovalDue: c.Reviews.RemovalDue, StaleAfter: c.StaleAfter, ID: lease.ID(), Logger: log})
+	// Alerts: only the holder of this lease evaluates and delivers.
+	alertLease := keys.NewExclusive("alerts", keys.LeaseOptions{Store: st, ID: lease.ID(), Logger: log})
+	defer alertLease.Release(context.WithoutCancel(ctx))
+	alertSvc, err := alerts.New(alerts.Options{Store: st, Config: c.Alerts, Lease: alertLease, Logger: log,
+		Revocations: overdueRevocations{cycles}})
+	if err != nil {
+		return err
+	}
 	srv = api.New(api.Options{
-		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx,
+		Store: st, Auth: authn, Fleet: fl, Ingester: ing, Index: idx, Alerts: alertSvc,
 		MaxBodyBytes: c.Ingest.MaxBodyBytes, MaxDecodedBytes: c.Ingest.MaxDecodedBytes,
 		Logger: log, Registry: reg,
 		StaleAfter:    c.StaleAfter,
@@ -297,6 +306,9 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 	go idx.Run(idxCtx)
 	go runRetention(idxCtx, st, buildLease, c.Retention, log)
 	go cycles.Run(idxCtx)
+	if c.Alerts.Enabled() {
+		go alertSvc.Run(idxCtx)
+	}
 
 	// The web console at / wraps the API: its session cookie + CSRF header
 	// become the session's bearer token, checked by the API as any other.
@@ -493,4 +505,21 @@ func runRetention(ctx context.Context, st *store.Store, lease *keys.Exclusive, r
 		case <-t.C:
 		}
 	}
+}
+
+// overdueRevocations feeds the alerts' overdue_revocation rules from the
+// review cycles' tracked removals (ids only, never a value).
+type overdueRevocations struct{ c *review.Cycles }
+
+func (o overdueRevocations) OverdueRevocations(ctx context.Context, _ time.Time) ([]alerts.Revocation, error) {
+	rs, err := o.c.Revocations(ctx, review.RevocationFilter{States: []string{review.RemovalOverdue}})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alerts.Revocation, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, alerts.Revocation{ID: r.Item.ItemID, CampaignID: r.Item.Campaign,
+			PrincipalID: r.Item.PrincipalID, ResourceID: r.Item.ResourceID, DueAt: r.Removal.DueAt})
+	}
+	return out, nil
 }

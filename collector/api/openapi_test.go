@@ -272,6 +272,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call("POST", "/api/v1/incidents/impact", "/api/v1/incidents/impact", admin, map[string]any{"hosts": []string{"web-1"}}, 200)
 	checkTuning(v, admin)
 	checkDSR(v, admin)
+	checkAlerts(v, admin)
 
 	// Risk.
 	v.call("GET", "/api/v1/risk/principals", "/api/v1/risk/principals", admin, nil, 200)

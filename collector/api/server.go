@@ -20,6 +20,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/admission"
+	"github.com/sightline-dev/sightline/collector/alerts"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/detectors"
 	"github.com/sightline-dev/sightline/collector/dsr"
@@ -108,6 +109,8 @@ type Options struct {
 	// Cycles runs recurring reviews and tracks revocations (default:
 	// over Store, with StaleAfter).
 	Cycles *review.Cycles
+	// Alerts lists alert rules, events and deliveries (nil: none).
+	Alerts *alerts.Service
 }
 
 // Server is the collector's HTTP handler.
@@ -273,6 +276,7 @@ func (s *Server) routes(e *gin.Engine) {
 	s.tuningRoutes(v1)
 	s.dsrRoutes(v1)
 	s.ropaRoutes(v1)
+	s.alertRoutes(v1)
 	v1.POST("/agent/policy/status", h(s.agentPolicyStatus))
 }
 

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/sightline-dev/sightline/collector/alerts"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/capool"
 	"github.com/sightline-dev/sightline/internal/config"
@@ -53,6 +54,9 @@ type Config struct {
 	OIDC    OIDC    `yaml:"oidc"`
 	// Runtime tunes Go's garbage collector (internal/gctune).
 	Runtime Runtime `yaml:"runtime"`
+	// Alerts: rules over what scans deliver and where their events go
+	// (collector/alerts).
+	Alerts alerts.Config `yaml:"alerts"`
 }
 
 // Runtime holds the garbage collector's settings; GOGC and GOMEMLIMIT in
@@ -346,6 +350,9 @@ func (c Config) validate() error {
 		return fmt.Errorf("ingest.max_pending_rows: must be at least batch_rows (%s)", strconv.Itoa(c.Ingest.BatchRows))
 	}
 	if err := c.validateTLS(); err != nil {
+		return err
+	}
+	if err := c.Alerts.Validate(); err != nil {
 		return err
 	}
 	switch c.LogLevel {

@@ -1,0 +1,82 @@
+package api
+
+import (
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/store"
+)
+
+// Alerts and events (collector/alerts): the configured rules, the events
+// they fired and the delivery log. Events name locations of personal
+// data, so reads are audited; they are the read roles' (admin, security,
+// privacy).
+func (s *Server) alertRoutes(v1 *gin.RouterGroup) {
+	h := s.handle
+	g := v1.Group("/alerts", s.requireRole(auth.RoleAdmin, auth.RoleSecurity, auth.RolePrivacy), s.audit)
+	g.GET("/rules", h(s.alertRules))
+	g.GET("/events", h(s.alertEvents))
+	g.GET("/deliveries", h(s.alertDeliveries))
+}
+
+func (s *Server) alertRules(*gin.Context) (any, error) {
+	if s.o.Alerts == nil {
+		return listOf([]AlertRule{}), nil
+	}
+	return listOf(s.o.Alerts.Rules()), nil
+}
+
+// alertLimit reads ?limit= (default and most: store.MaxAlertRows).
+func alertLimit(c *gin.Context) (int, error) {
+	v := c.Query("limit")
+	if v == "" {
+		return store.MaxAlertRows, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > store.MaxAlertRows {
+		return 0, errorf(kindBadRequest, "limit must be an integer between 1 and "+strconv.Itoa(store.MaxAlertRows))
+	}
+	return n, nil
+}
+
+func (s *Server) alertEvents(c *gin.Context) (any, error) {
+	limit, err := alertLimit(c)
+	if err != nil {
+		return nil, err
+	}
+	if s.o.Alerts == nil {
+		return listOf([]AlertEvent{}), nil
+	}
+	evs, err := s.o.Alerts.Events(c.Request.Context(), c.Query("rule"), limit)
+	if err != nil {
+		return nil, err
+	}
+	return listOf(evs), nil
+}
+
+func (s *Server) alertDeliveries(c *gin.Context) (any, error) {
+	limit, err := alertLimit(c)
+	if err != nil {
+		return nil, err
+	}
+	if s.o.Alerts == nil {
+		return listOf([]AlertDelivery{}), nil
+	}
+	ds, err := s.o.Alerts.Deliveries(c.Request.Context(), c.Query("event_id"), limit)
+	if err != nil {
+		return nil, err
+	}
+	return listOf(each(ds, alertDeliveryOf)), nil
+}
+
+func alertDeliveryOf(d store.AlertDelivery) AlertDelivery {
+	out := AlertDelivery{EventID: d.EventID, Destination: d.Destination, Attempt: d.Attempt, Status: d.Status,
+		Error: d.Error, At: d.At.UTC()}
+	if d.Status == store.DeliveryRetrying || d.Status == store.DeliveryPending {
+		t := d.NextTry.UTC()
+		out.NextTry = &t
+	}
+	return out
+}
