@@ -175,7 +175,7 @@ func attr(name string) string { return `attr_values[indexOf(attr_keys, '` + name
 
 // bucketOf is the container (bucket) an object store's asset is or lies
 // in, named by the container's own location: s3://BUCKET,
-// gs://BUCKET, azblob://ACCOUNT/CONTAINER; '' for every other source.
+// gs://BUCKET, azblob://ACCOUNT/CONTAINER; empty for every other source.
 // The bucket column means the same for every object store (a container's
 // grants cover its objects, its region's jurisdiction is theirs, it is
 // one system of the data map), and the scheme keeps equal names in two
