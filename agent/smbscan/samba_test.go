@@ -167,11 +167,14 @@ func TestScanSambaShare(t *testing.T) {
 	assets := map[string]string{} // id -> location relative to the folder
 	findings := map[string]map[string]int64{}
 	grants := map[string][]grant{}
+	var sharePerm []grant
+	shareAccess := map[string]string{}
 	wellKnown := map[string]string{}
 	for _, r := range recs {
 		switch r.Kind {
 		case wire.KindAsset:
 			assets[r.AssetID] = strings.TrimPrefix(strings.TrimPrefix(r.Location, Location(host, "files", dir)), "/")
+			shareAccess[assets[r.AssetID]] = r.Attributes["share_access"]
 		case wire.KindPrincipal:
 			wellKnown[r.PrincipalID] = r.Name
 		}
@@ -193,6 +196,11 @@ func TestScanSambaShare(t *testing.T) {
 			require.Equal(t, wire.DirectoryPrincipalID(host, r.Via[0]), r.PrincipalID)
 			loc, ok := assets[r.ResourceID]
 			require.True(t, ok, "entitlement on an asset the scan did not report")
+			if r.Via[1] == "share permission" {
+				require.Equal(t, Location(host, "files", ""), loc, "share permissions are on the share")
+				sharePerm = append(sharePerm, grant{who + " " + r.Via[0], r.Permission})
+				continue
+			}
 			grants[loc] = append(grants[loc], grant{who + " " + r.Via[0], r.Permission})
 		}
 	}
@@ -227,6 +235,11 @@ func TestScanSambaShare(t *testing.T) {
 		{"Unix Group 0 S-1-22-2-0", "read"},
 	}, grants[Location(host, "files", "")])
 	require.Len(t, grants, 3, "the share and the two files with findings")
+	// The share's own permissions (srvsvc level 502), as the start script
+	// leaves them: Samba's default, everyone full control. So each
+	// file's ACL alone decides who reads it.
+	require.Equal(t, []grant{{"Everyone S-1-1-0", "read"}, {"Everyone S-1-1-0", "write"}}, sharePerm)
+	require.Equal(t, map[string]string{Location(host, "files", ""): "everyone", "hr/people.csv": "everyone", "public.txt": "everyone"}, shareAccess)
 
 	// The same bytes read locally by the content scanner: the same results.
 	for _, f := range planted[:2] {
