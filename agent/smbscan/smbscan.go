@@ -225,15 +225,10 @@ func (s *scan) shareAsset(ctx context.Context) error {
 		a.Attributes["owner_sid"] = sd.Owner
 	}
 	perm, err := s.sharePermission(ctx)
-	s.shareAccess = "unknown"
 	if err != nil {
 		s.run.Problem(err.Error())
-	} else {
-		s.shareAccess = "restricted"
-		if everyoneReads(perm) {
-			s.shareAccess = "everyone"
-		}
 	}
+	s.shareAccess = shareAccess(perm)
 	a.Attributes["share_access"] = s.shareAccess
 	if err := s.emit(&a); err != nil {
 		return err
@@ -447,6 +442,18 @@ func (s *scan) read(ctx context.Context, p string, fi os.FileInfo) ([]content.Me
 	defer f.Close()
 	members, _, err := s.sc.Read(ctx, p, f, f, fi.Size())
 	return members, err
+}
+
+// shareAccess is the share_access attribute for the share's permission
+// (nil: not known).
+func shareAccess(perm *ntsd.Descriptor) string {
+	switch {
+	case perm == nil:
+		return "unknown"
+	case everyoneReads(perm):
+		return "everyone"
+	}
+	return "restricted"
 }
 
 func everyoneReads(sd *ntsd.Descriptor) bool {

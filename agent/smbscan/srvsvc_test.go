@@ -81,6 +81,24 @@ func TestParseShareInfo502(t *testing.T) {
 	require.Equal(t, []ntsd.Access{{SID: ntsd.Everyone, Read: true}, {SID: "S-1-5-21-1-2-3-1104", Read: true, Write: true, Full: true}}, d.Grants())
 }
 
+func TestShareAccess(t *testing.T) {
+	for _, tc := range []struct{ sddl, want string }{
+		{"D:(A;;FA;;;WD)", "everyone"},
+		{"D:(A;;0x1200a9;;;AU)", "everyone"},
+		{"D:(A;;FA;;;S-1-5-21-1-2-3-1104)(A;;0x1200a9;;;BA)", "restricted"},
+		{"D:(A;;0x116;;;WD)(A;;FA;;;S-1-5-21-1-2-3-1104)", "restricted"}, // everyone may write, not read
+		{"D:", "restricted"}, // an empty DACL lets no one through
+	} {
+		sd, err := sddl.FromString(tc.sddl)
+		require.NoError(t, err)
+		d, err := ntsd.Parse(sd.Binary())
+		require.NoError(t, err)
+		require.Equal(t, tc.want, shareAccess(d), tc.sddl)
+	}
+	require.Equal(t, "everyone", shareAccess(&ntsd.Descriptor{}), "no DACL: everyone full control")
+	require.Equal(t, "unknown", shareAccess(nil))
+}
+
 func TestRPCFraming(t *testing.T) {
 	req := shareGetInfoPDU(7, "srv", "files")
 	ptype, flags, body, err := rpcHeader(req, 7)
