@@ -87,7 +87,7 @@ func TestShareAccess(t *testing.T) {
 		{"D:(A;;0x1200a9;;;AU)", "everyone"},
 		{"D:(A;;FA;;;S-1-5-21-1-2-3-1104)(A;;0x1200a9;;;BA)", "restricted"},
 		{"D:(A;;0x116;;;WD)(A;;FA;;;S-1-5-21-1-2-3-1104)", "restricted"}, // everyone may write, not read
-		{"D:", "restricted"}, // an empty DACL lets no one through
+		{"D:", "restricted"},                                             // an empty DACL lets no one through
 	} {
 		sd, err := sddl.FromString(tc.sddl)
 		require.NoError(t, err)
