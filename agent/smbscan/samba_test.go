@@ -3,56 +3,20 @@ package smbscan
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"net"
-	"os"
 	"sort"
 	"strings"
 	"testing"
-	"unicode/utf16"
 
-	smb2 "github.com/cloudsoda/go-smb2"
-	"github.com/cloudsoda/sddl"
-	"github.com/go-ldap/ldap/v3"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/ldapscan"
-	"github.com/sightline-dev/sightline/internal/ntsd"
+	"github.com/sightline-dev/sightline/agent/smbscan/smbtest"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
-
-// testDC is the Samba AD domain controller make test provisions
-// (deploy/scripts/samba-ad-start.sh): its LDAPS URL, the Administrator
-// password, its CA, and its SMB address (the "files" share).
-type testDC struct{ ldapURL, pw, ca, smb string }
-
-func dc(t *testing.T) testDC {
-	url, smbAddr := os.Getenv("SIGHTLINE_TEST_AD"), os.Getenv("SIGHTLINE_TEST_SMB")
-	if url == "" || smbAddr == "" {
-		if os.Getenv("SIGHTLINE_REQUIRE_SERVICES") != "" {
-			t.Fatal("SIGHTLINE_TEST_AD or SIGHTLINE_TEST_SMB is not set but services are required")
-		}
-		t.Skip("no test domain controller with a file share (SIGHTLINE_TEST_AD, SIGHTLINE_TEST_SMB); make test provisions one")
-	}
-	pw, err := os.ReadFile(os.Getenv("SIGHTLINE_TEST_AD_PASSWORD_FILE"))
-	require.NoError(t, err)
-	return testDC{url, string(pw), os.Getenv("SIGHTLINE_TEST_AD_CA"), smbAddr}
-}
-
-const adBase = "DC=corp,DC=example,DC=com"
-
-func utf16Password(p string) string {
-	var b []byte
-	for _, u := range utf16.Encode([]rune(`"` + p + `"`)) {
-		b = binary.LittleEndian.AppendUint16(b, u)
-	}
-	return string(b)
-}
 
 // The planted files: what each holds, its DACL (SDDL; {hr}, {alice} and
 // {scanners} stand for the SIDs of this run's HR group, alice and the
@@ -69,66 +33,37 @@ var planted = []struct {
 }
 
 func TestScanSambaShare(t *testing.T) {
-	d := dc(t)
+	d := smbtest.Env(t)
 	ctx := context.Background()
-	conn, err := ldap.DialURL(d.ldapURL, ldap.DialWithTLSConfig(tlsConfig(t, d.ca)))
-	require.NoError(t, err)
-	defer conn.Close()
-	require.NoError(t, conn.Bind("Administrator@CORP.EXAMPLE.COM", d.pw))
-	rb := make([]byte, 3)
-	_, _ = rand.Read(rb)
-	tag := hex.EncodeToString(rb)
-	ou := "OU=smb" + tag + "," + adBase
-	add := func(dn string, attrs map[string][]string) {
-		r := ldap.NewAddRequest(dn, nil)
-		for k, v := range attrs {
-			r.Attribute(k, v)
-		}
-		require.NoError(t, conn.Add(r), dn)
-	}
-	add(ou, map[string][]string{"objectClass": {"organizationalUnit"}})
+	ou := d.NewOU(t, "smb")
+	tag := ou.Tag
 	scannerPW := "Sightline!" + tag + "x9"
-	user := func(name, pw string) string {
-		dn := "CN=" + name + tag + "," + ou
-		add(dn, map[string][]string{"objectClass": {"user"}, "sAMAccountName": {name + tag},
-			"unicodePwd": {utf16Password(pw)}, "userAccountControl": {"512"}})
-		return dn
-	}
-	scanner := user("scanner", scannerPW)
-	alice := user("alice", "Alice!"+tag+"x9")
-	add("CN=hr"+tag+","+ou, map[string][]string{"objectClass": {"group"}, "sAMAccountName": {"hr" + tag}, "member": {alice}})
-	add("CN=scanners"+tag+","+ou, map[string][]string{"objectClass": {"group"}, "sAMAccountName": {"scanners" + tag}, "member": {scanner}})
-	sid := func(dn string) string {
-		res, err := conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
-			"(objectClass=*)", []string{"objectSid"}, nil))
-		require.NoError(t, err)
-		s := ntsd.SIDString(res.Entries[0].GetRawAttributeValue("objectSid"))
-		require.NotEmpty(t, s)
-		return s
-	}
-	hrSID, aliceSID, scannersSID := sid("CN=hr"+tag+","+ou), sid(alice), sid("CN=scanners"+tag+","+ou)
+	scanner := ou.User("scanner", scannerPW)
+	alice := ou.User("alice", "Alice!"+tag+"x9")
+	hr, scanners := ou.Group("hr", alice), ou.Group("scanners", scanner)
+	hrSID, aliceSID, scannersSID := ou.SID(hr), ou.SID(alice), ou.SID(scanners)
 
 	// Write the files and their ACLs over SMB as Administrator.
-	admin := mount(t, d.smb, "Administrator", d.pw)
+	admin := d.Mount(t, "Administrator", d.Password)
 	dir := "t" + tag
 	require.NoError(t, admin.MkdirAll(dir+"/hr", 0o755))
 	for _, p := range []string{dir, dir + "/hr"} {
-		setDACL(t, admin, p, fmt.Sprintf("D:PAI(A;OICI;FR;;;%s)(A;OICI;FA;;;BA)", scannersSID))
+		smbtest.SetDACL(t, admin, p, fmt.Sprintf("D:PAI(A;OICI;FR;;;%s)(A;OICI;FA;;;BA)", scannersSID))
 	}
 	for _, f := range planted {
 		require.NoError(t, admin.WriteFile(dir+"/"+f.name, []byte(f.body), 0o644))
-		setDACL(t, admin, dir+"/"+f.name, strings.NewReplacer("{hr}", hrSID, "{alice}", aliceSID, "{scanners}", scannersSID).Replace(f.dacl))
+		smbtest.SetDACL(t, admin, dir+"/"+f.name, strings.NewReplacer("{hr}", hrSID, "{alice}", aliceSID, "{scanners}", scannersSID).Replace(f.dacl))
 	}
 
 	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
-	host, _, err := net.SplitHostPort(d.smb)
+	host, _, err := net.SplitHostPort(d.SMB)
 	require.NoError(t, err)
 	statePath := t.TempDir() + "/state"
 	state, err := LoadState(statePath, tok, "")
 	require.NoError(t, err)
 	scan := func() (*wire.Record, []wire.Record) {
 		var recs []wire.Record
-		res, err := Scan(ctx, Options{Server: d.smb, Share: "files", Folder: dir, User: "scanner" + tag, Domain: "CORP",
+		res, err := Scan(ctx, Options{Server: d.SMB, Share: "files", Folder: dir, User: "scanner" + tag, Domain: "CORP",
 			Password: scannerPW, Detector: pii.NewDefault(), Tokenizer: tok, State: state}, func(r *wire.Record) error {
 			require.NoError(t, r.Validate())
 			recs = append(recs, *r)
@@ -138,7 +73,7 @@ func TestScanSambaShare(t *testing.T) {
 		return res, recs
 	}
 	// A wrong password: a failed scan that says what to check.
-	bad, err := Scan(ctx, Options{Server: d.smb, Share: "files", User: "scanner" + tag, Domain: "CORP", Password: "wrong",
+	bad, err := Scan(ctx, Options{Server: d.SMB, Share: "files", User: "scanner" + tag, Domain: "CORP", Password: "wrong",
 		Detector: pii.NewDefault(), Tokenizer: tok}, func(*wire.Record) error { return nil })
 	require.ErrorContains(t, err, "check the user, domain and password")
 	require.Equal(t, wire.StatusFailed, bad.Status)
@@ -154,8 +89,8 @@ func TestScanSambaShare(t *testing.T) {
 	// The directory scan of the same domain: the principal ids the ACLs'
 	// SIDs must join.
 	ldapIDs := map[string]string{} // principal id -> name
-	_, err = ldapscan.Scan(ctx, ldapscan.Options{URL: d.ldapURL, BaseDN: adBase, BindDN: "Administrator@CORP.EXAMPLE.COM",
-		Password: d.pw, CAFile: d.ca}, func(r *wire.Record) error {
+	_, err = ldapscan.Scan(ctx, ldapscan.Options{URL: d.LDAPURL, BaseDN: smbtest.BaseDN, BindDN: "Administrator@CORP.EXAMPLE.COM",
+		Password: d.Password, CAFile: d.CAFile}, func(r *wire.Record) error {
 		if r.Kind == wire.KindPrincipal {
 			ldapIDs[r.PrincipalID] = strings.TrimSuffix(r.Name, tag)
 		}
@@ -167,11 +102,14 @@ func TestScanSambaShare(t *testing.T) {
 	assets := map[string]string{} // id -> location relative to the folder
 	findings := map[string]map[string]int64{}
 	grants := map[string][]grant{}
+	var sharePerm []grant
+	shareAccess := map[string]string{}
 	wellKnown := map[string]string{}
 	for _, r := range recs {
 		switch r.Kind {
 		case wire.KindAsset:
 			assets[r.AssetID] = strings.TrimPrefix(strings.TrimPrefix(r.Location, Location(host, "files", dir)), "/")
+			shareAccess[assets[r.AssetID]] = r.Attributes["share_access"]
 		case wire.KindPrincipal:
 			wellKnown[r.PrincipalID] = r.Name
 		}
@@ -193,6 +131,11 @@ func TestScanSambaShare(t *testing.T) {
 			require.Equal(t, wire.DirectoryPrincipalID(host, r.Via[0]), r.PrincipalID)
 			loc, ok := assets[r.ResourceID]
 			require.True(t, ok, "entitlement on an asset the scan did not report")
+			if r.Via[1] == "share permission" {
+				require.Equal(t, Location(host, "files", ""), loc, "share permissions are on the share")
+				sharePerm = append(sharePerm, grant{who + " " + r.Via[0], r.Permission})
+				continue
+			}
 			grants[loc] = append(grants[loc], grant{who + " " + r.Via[0], r.Permission})
 		}
 	}
@@ -227,6 +170,11 @@ func TestScanSambaShare(t *testing.T) {
 		{"Unix Group 0 S-1-22-2-0", "read"},
 	}, grants[Location(host, "files", "")])
 	require.Len(t, grants, 3, "the share and the two files with findings")
+	// The share's own permissions (srvsvc level 502), as the start script
+	// leaves them: Samba's default, everyone full control. So each
+	// file's ACL alone decides who reads it.
+	require.Equal(t, []grant{{"Everyone S-1-1-0", "read"}, {"Everyone S-1-1-0", "write"}}, sharePerm)
+	require.Equal(t, map[string]string{Location(host, "files", ""): "everyone", "hr/people.csv": "everyone", "public.txt": "everyone"}, shareAccess)
 
 	// The same bytes read locally by the content scanner: the same results.
 	for _, f := range planted[:2] {
@@ -248,22 +196,4 @@ func TestScanSambaShare(t *testing.T) {
 	require.Equal(t, int64(0), res2.Stats["bytes"])
 	require.Equal(t, int64(3), res2.Stats["unchanged"])
 	require.Equal(t, len(recs), len(recs2))
-}
-
-func mount(t *testing.T, addr, user, pw string) *smb2.Share {
-	conn, err := net.Dial("tcp", addr)
-	require.NoError(t, err)
-	sess, err := (&smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: user, Password: pw, Domain: "CORP"}}).DialConn(context.Background(), conn, addr)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sess.Logoff() })
-	sh, err := sess.Mount("files")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = sh.Umount() })
-	return sh
-}
-
-func setDACL(t *testing.T, sh *smb2.Share, p, s string) {
-	sd, err := sddl.FromString(s)
-	require.NoError(t, err, s)
-	require.NoError(t, sh.SetSecurityInfo(p, smb2.DACLSecurityInformation, sd), p)
 }

@@ -7,9 +7,19 @@
 // directory scan gives Active Directory principals (keyed by objectSid), so
 // "who in AD can read the share with passports" has one answer.
 //
-// The share's root folder ACL is reported on the share asset. Share-level
-// permissions (the srvsvc NetShareGetInfo 502 descriptor, which Windows
-// checks in addition) are not read.
+// The share asset carries two sets of entitlements, told apart by their
+// via: the share's own permissions ("share permission": the srvsvc
+// NetrShareGetInfo level 502 descriptor, srvsvc.go), and its root
+// folder's NT ACL ("ntacl", "share root"). Windows lets a user reach a
+// file only when both the share permission and the file's ACL allow it;
+// the scan reports both as they are, and each file's readers are those of
+// its own ACL. Whether the share permission lets every user through is
+// on each file as the attribute share_access: "everyone" (the file's ACL
+// alone decides, the usual setting), "restricted" (its readers are at
+// most the file ACL's: check the share's entitlements) or "unknown"
+// (the server did not give the share's permissions to this account, as
+// Windows does for administrators and server operators only; a problem
+// of the scan says so).
 package smbscan
 
 import (
@@ -100,11 +110,14 @@ type scan struct {
 	o      Options
 	server string // the host, as locations name it
 	sh     *smb2.Share
+	sess   *smb2.Session
 	run    *scanrun.Run
 	emit   func(*wire.Record) error
 	sc     *content.Scanner
 	named  map[string]bool // well-known SIDs whose principal was emitted
 	files  int
+	// shareAccess is the files' share_access attribute (package doc).
+	shareAccess string
 }
 
 // Scan walks the share and emits an asset for the share, and for each
@@ -145,6 +158,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return failed(err)
 	}
 	defer func() { _ = sess.Logoff() }()
+	s.sess = sess
 	mctx, cancel := context.WithTimeout(ctx, o.Timeout)
 	sh, err := sess.WithContext(mctx).Mount(o.Share)
 	cancel()
@@ -210,10 +224,44 @@ func (s *scan) shareAsset(ctx context.Context) error {
 		a.Owner = sd.Owner
 		a.Attributes["owner_sid"] = sd.Owner
 	}
+	perm, err := s.sharePermission(ctx)
+	if err != nil {
+		s.run.Problem(err.Error())
+	}
+	s.shareAccess = shareAccess(perm)
+	a.Attributes["share_access"] = s.shareAccess
 	if err := s.emit(&a); err != nil {
 		return err
 	}
+	if err := s.grants(id, "directory", perm, "share permission"); err != nil {
+		return err
+	}
 	return s.grants(id, "directory", sd, "share root")
+}
+
+// sharePermission reads the share's permissions over srvsvc (srvsvc.go).
+// A share with no descriptor lets everyone through, as Windows treats it.
+func (s *scan) sharePermission(ctx context.Context) (*ntsd.Descriptor, error) {
+	loc := Location(s.server, s.o.Share, "")
+	mctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
+	defer cancel()
+	ipc, err := s.sess.WithContext(mctx).Mount("IPC$")
+	if err != nil {
+		return nil, fmt.Errorf("%s: share permissions: mount IPC$: %v (files are still scanned; their share_access is unknown)", loc, err)
+	}
+	defer func() { _ = ipc.Umount() }()
+	raw, err := shareDescriptor(ipc.WithContext(mctx), s.server, s.o.Share)
+	if err != nil {
+		return nil, fmt.Errorf("%s: share permissions: %w (Windows gives them to administrators and server operators only; files are still scanned, their share_access is unknown)", loc, err)
+	}
+	if raw == nil {
+		return &ntsd.Descriptor{}, nil
+	}
+	sd, err := ntsd.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: share permissions: %w", loc, err)
+	}
+	return sd, nil
 }
 
 // descriptor reads and parses p's security descriptor.
@@ -359,7 +407,7 @@ func (s *scan) file(ctx context.Context, p string, fi os.FileInfo) error {
 		a.AssetID, a.AssetType, a.Location, a.Size = id, "file", mloc, fi.Size()
 		mt := fi.ModTime().UTC().Truncate(time.Second)
 		a.ModifiedAt = &mt
-		a.Attributes = map[string]string{"share": s.o.Share}
+		a.Attributes = map[string]string{"share": s.o.Share, "share_access": s.shareAccess}
 		if sd != nil {
 			a.Owner = sd.Owner
 			a.Attributes["owner_sid"] = sd.Owner
@@ -396,6 +444,18 @@ func (s *scan) read(ctx context.Context, p string, fi os.FileInfo) ([]content.Me
 	return members, err
 }
 
+// shareAccess is the share_access attribute for the share's permission
+// (nil: not known).
+func shareAccess(perm *ntsd.Descriptor) string {
+	switch {
+	case perm == nil:
+		return "unknown"
+	case everyoneReads(perm):
+		return "everyone"
+	}
+	return "restricted"
+}
+
 func everyoneReads(sd *ntsd.Descriptor) bool {
 	for _, g := range sd.Grants() {
 		if g.Read && (g.SID == ntsd.Everyone || g.SID == ntsd.AuthenticatedUsers) {
@@ -427,6 +487,9 @@ func (s *scan) grants(resourceID, resourceType string, sd *ntsd.Descriptor, wher
 			}
 		}
 		via := []string{"ntacl"}
+		if where == "share permission" {
+			via = nil
+		}
 		if where != "" {
 			via = append(via, where)
 		}

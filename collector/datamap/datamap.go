@@ -23,7 +23,8 @@ type Store interface {
 }
 
 // System is one place personal data is kept: a host's file system, a
-// bucket, with what it holds.
+// database server, an SMB server's shares, an object store's bucket or
+// container, with what it holds.
 type System struct {
 	System       string   `json:"system"`
 	Source       string   `json:"source"`
@@ -57,9 +58,12 @@ func Map(ctx context.Context, st Store) ([]System, error) {
 	types := map[string]map[string]bool{}
 	var order []string
 	for _, r := range rows {
+		// An object store's container is its own system, named by its
+		// location (s3://B, gs://B, azblob://ACCOUNT/CONTAINER), which
+		// no host's name can equal.
 		key, sys := r.Source+"\x00"+r.Host, r.Host
 		if r.Bucket != "" {
-			key, sys = "s3\x00"+r.Bucket, "s3://"+r.Bucket
+			key, sys = r.Bucket, r.Bucket
 		}
 		tot := totals[store.SystemKey{Source: r.Source, Host: r.Host, Bucket: r.Bucket}]
 		s := bySystem[key]

@@ -3,6 +3,8 @@ package store
 import "context"
 
 // MapRow is what one (source, host, bucket) system holds of one type.
+// Bucket is the object store container's location (s3://B, gs://B,
+// azblob://ACCOUNT/CONTAINER; index.go's bucketOf), "" for other sources.
 type MapRow struct {
 	Source, Host, Bucket, Category, Type string
 	Assets, Occurrences, Distinct        uint64
@@ -22,8 +24,8 @@ type SystemTotals struct {
 	PublicBucket                              bool
 }
 
-// DataMap groups the current findings by source, host, bucket (for S3
-// objects), category and type, and counts each system's distinct assets,
+// DataMap groups the current findings by source, host, bucket (for
+// object store objects), category and type, and counts each system's distinct assets,
 // from the read index's per-system counts.
 func (s *Store) DataMap(ctx context.Context) ([]MapRow, map[SystemKey]SystemTotals, error) {
 	var rows []struct {

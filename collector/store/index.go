@@ -173,8 +173,18 @@ const stagedColumns = `gen, asset_id, asset_type, location, host, source, agent_
 // name that is ours, never input.
 func attr(name string) string { return `attr_values[indexOf(attr_keys, '` + name + `')]` }
 
-// bucketOf is the bucket an s3 location names.
-const bucketOf = `if(source = 's3', extract(location, '^s3://([^/]+)'), '')`
+// bucketOf is the container (bucket) an object store's asset is or lies
+// in, named by the container's own location: s3://BUCKET,
+// gs://BUCKET, azblob://ACCOUNT/CONTAINER; empty for every other source.
+// The bucket column means the same for every object store (a container's
+// grants cover its objects, its region's jurisdiction is theirs, it is
+// one system of the data map), and the scheme keeps equal names in two
+// stores apart.
+// The sources are wire.SourceS3, wire.SourceGCS and wire.SourceAzureBlob
+// (store's TestObjectStoreContainers pins each).
+const bucketOf = `multiIf(source = 's3', extract(location, '^(s3://[^/]+)'),
+	source = 'gcs', extract(location, '^(gs://[^/]+)'),
+	source = 'azblob', extract(location, '^(azblob://[^/]+/[^/]+)'), '')`
 
 // BuildIndexTables fills the findings, assets, reach and summary tables of
 // generation b.Gen from the current views, all of it inside ClickHouse.

@@ -2,12 +2,10 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -101,20 +99,7 @@ func TestDatabaseScanEndToEnd(t *testing.T) {
 	require.Equal(t, uint64(1), dm.Systems[0].Assets, "one table holds personal data")
 
 	// Subject search: a customer's email and SSN, in their columns.
-	status, body := s.post("/api/v1/subjects/search", `{"identifiers":[{"type":"email","value":"Cust7@example.com"},{"type":"us_ssn","value":"212-55-0007"}]}`)
-	require.Equal(t, 200, status, body)
-	var res struct {
-		Matches []struct {
-			Identifiers []int  `json:"identifiers"`
-			Location    string `json:"location"`
-			Type        string `json:"type"`
-		} `json:"matches"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(body), &res))
-	got := map[string][]int{}
-	for _, m := range res.Matches {
-		got[m.Location+" "+m.Type] = m.Identifiers
-	}
+	got, body := s.subjectSearch(`{"identifiers":[{"type":"email","value":"Cust7@example.com"},{"type":"us_ssn","value":"212-55-0007"}]}`)
 	require.Equal(t, map[string][]int{table + "#email email": {0}, table + "#ssn us_ssn": {1}}, got)
 	assertNoRaw(t, body)
 
@@ -134,44 +119,21 @@ func TestDatabaseScanEndToEnd(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, alice)
-	type impact struct {
-		Types []struct {
-			Type  string `json:"type"`
-			Occ   int    `json:"occurrences"`
-			Least int    `json:"people_at_least"`
-			Most  int    `json:"people_at_most"`
-		} `json:"types"`
-	}
 	for _, q := range []string{
 		fmt.Sprintf(`{"locations":[%q]}`, "postgres://"+server+"/e2e_crm/"),
 		fmt.Sprintf(`{"principals":[%q]}`, alice),
 	} {
-		status, out := s.post("/api/v1/incidents/impact", q)
-		require.Equal(t, 200, status, out)
-		var im impact
-		require.NoError(t, json.Unmarshal([]byte(out), &im))
-		types := map[string][3]int{}
-		for _, ty := range im.Types {
-			types[ty.Type] = [3]int{ty.Occ, ty.Least, ty.Most}
-		}
+		types, out := s.impact(q)
 		// Every customer is an Ann: one distinct name, so one person at least and most by name.
 		require.Equal(t, map[string][3]int{"email": {20, 20, 20}, "us_ssn": {20, 20, 20}, "person_name": {20, 1, 1}}, types, q)
 		assertNoRaw(t, out)
 	}
 
 	// Effective access: the table's readers, alice through nested roles.
-	var readers struct {
-		Readers []struct {
-			Name string   `json:"name"`
-			Via  []string `json:"via"`
-		} `json:"readers"`
-	}
-	require.Equal(t, 200, s.get("/api/v1/access/readers?location="+url.QueryEscape(table), &readers))
 	byName := map[string][]string{}
-	for _, r := range readers.Readers {
-		if strings.HasPrefix(r.Name, "e_") {
-			sort.Strings(r.Via)
-			byName[r.Name] = r.Via
+	for name, via := range s.readers(table) {
+		if strings.HasPrefix(name, "e_") {
+			byName[name] = via
 		}
 	}
 	require.Equal(t, map[string][]string{"e_alice": {"group e_readers"}, "e_scanner": {"group pg_read_all_data"}}, byName)

@@ -44,12 +44,7 @@ func writeFixture(t *testing.T) string {
 			"area 666 is never issued: 666-12-3456\n",
 		"logs/app.log": "2026-11-01 build v1.2.3.4 served in 12 ms\n",
 	}
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
-		require.NoError(t, os.Chmod(p, 0o644)) // whatever the umask
-	}
+	writeFiles(t, dir, files)
 	return dir
 }
 
@@ -486,33 +481,20 @@ func TestSubjectSearch(t *testing.T) {
 	}, 30*time.Second, 100*time.Millisecond)
 	s.waitIndexed(2)
 
-	status, body := s.post("/api/v1/subjects/search", `{"identifiers":[
+	got, body := s.subjectSearch(`{"identifiers":[
 		{"type":"email","value":" ANN.Smith@Example.com "},
 		{"type":"credit_card","value":"5555-5555-5555-4444"},
 		{"type":"email","value":"nobody@example.com"},
 		{"type":"us_ssn","value":"123456780"}]}`)
-	require.Equal(t, 200, status, body)
-	var res struct {
-		Matches []struct {
-			Identifiers []int  `json:"identifiers"`
-			Location    string `json:"location"`
-			Type        string `json:"type"`
-			Count       int    `json:"count"`
-		} `json:"matches"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(body), &res))
-	got := map[string][]int{}
-	for _, m := range res.Matches {
-		got[strings.TrimPrefix(m.Location, wire.FileLocation(root)+"/")+" "+m.Type] = m.Identifiers
-	}
+	loc := wire.FileLocation(root) + "/"
 	require.Equal(t, map[string][]int{
-		"crm/a.csv email":       {0},
-		"crm/a.csv credit_card": {1},
-		"hr/notes.txt us_ssn":   {3},
+		loc + "crm/a.csv email":       {0},
+		loc + "crm/a.csv credit_card": {1},
+		loc + "hr/notes.txt us_ssn":   {3},
 	}, got)
 	assertNoRaw(t, body)
 
-	status, body = s.post("/api/v1/subjects/search", `{"identifiers":[{"type":"credit_card","value":"4111111111111112"}]}`)
+	status, body := s.post("/api/v1/subjects/search", `{"identifiers":[{"type":"credit_card","value":"4111111111111112"}]}`)
 	require.Equal(t, 400, status)
 	require.Contains(t, body, "identifiers[0] is not a valid credit_card")
 	require.NotContains(t, body, "4111111111111112")

@@ -3,8 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -31,11 +29,7 @@ func TestSubjectSearchEveryForm(t *testing.T) {
 			"Jörg Weiß;joerg.weiss@example.de;0151 23456789;DE44500105175407324931;4111111111111111;85.12.7.9\r\n",
 		"us/hr.txt": "Employee SSN: 123-45-6780\nNI number AB 12 34 56 C\nphone +1 (415) 555-2671\naws_access_key_id = AKIA2OGYBAH6TZ6ZVW5Q\n",
 	}
-	for name, content := range files {
-		p := filepath.Join(root, name)
-		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
-	}
+	writeFiles(t, root, files)
 	a := s.newAgent([]string{root}, "    phone_region: DE\n")
 	s.runAgent(a)
 	require.Eventually(t, func() bool {
