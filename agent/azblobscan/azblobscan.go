@@ -69,7 +69,6 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, errors.New("azblobscan: Client, Account, Detector and Tokenizer are required")
 	}
 	run := o.Begin("azblob", wire.SourceAzureBlob, o.Account)
-	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
 	acct := accountAttributes(ctx, o.Client)
 	for _, p := range acct.partial {
 		run.Problem(Location(o.Account, "", "") + ": " + p)
@@ -84,7 +83,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					return nil, ctx.Err()
 				}
 				run.Problem("listing containers: " + describe(err))
-				return finish(wire.StatusFailed)
+				return run.Finish(wire.StatusFailed, emit)
 			}
 			for _, c := range page.ContainerItems {
 				if c.Name != nil {
@@ -101,16 +100,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	for n := range names {
 		sorted = append(sorted, n)
 	}
-	err := objscan.EachBucket(ctx, run, sorted, func(name string) string { return Location(o.Account, name, "") },
+	return objscan.ScanBuckets(ctx, run, emit, sorted, func(name string) string { return Location(o.Account, name, "") },
 		func(ctx context.Context, name string) ([]string, error) {
 			cs := containerScan{o: o, name: name, props: names[name], acct: acct.attrs, env: run.Record, emit: emit, stats: run.Stats}
 			err := cs.run(ctx)
 			return cs.partial, err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return finish(run.Status())
 }
 
 // describe names an Azure error by its code, without the request's

@@ -48,12 +48,11 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, errors.New("gcsscan: Client, Detector and Tokenizer are required")
 	}
 	run := o.Begin("gcs", wire.SourceGCS, o.Project)
-	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
 	buckets := o.Buckets
 	if len(buckets) == 0 {
 		if o.Project == "" {
 			run.Problem("listing buckets: name the project (project, --project) or the buckets")
-			return finish(wire.StatusFailed)
+			return run.Finish(wire.StatusFailed, emit)
 		}
 		var err error
 		if buckets, err = listBuckets(ctx, o.Client, o.Project); err != nil {
@@ -61,19 +60,15 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				return nil, ctx.Err()
 			}
 			run.Problem("listing buckets: " + describe(err))
-			return finish(wire.StatusFailed)
+			return run.Finish(wire.StatusFailed, emit)
 		}
 	}
-	err := objscan.EachBucket(ctx, run, buckets, func(name string) string { return "gs://" + name },
+	return objscan.ScanBuckets(ctx, run, emit, buckets, func(name string) string { return "gs://" + name },
 		func(ctx context.Context, name string) ([]string, error) {
 			bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats}
 			err := bs.run(ctx)
 			return bs.partial, err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return finish(run.Status())
 }
 
 // describe names a GCS error by its HTTP status and reason, without the

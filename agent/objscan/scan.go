@@ -44,26 +44,29 @@ func (c *Common) Begin(scanner, source, host string) *scanrun.Run {
 	return scanrun.Begin(scanrun.Options{Scanner: scanner, Source: source, Host: host, AgentID: c.AgentID, Now: c.Now})
 }
 
-// EachBucket scans the buckets (S3 or GCS buckets, Azure containers) in
+// ScanBuckets scans the buckets (S3 or GCS buckets, Azure containers) in
 // name order with scan, which returns what it could not read of a bucket
 // and fails only when the whole scan must stop (emit failing, ctx ending).
 // Each problem is recorded on run, prefixed by the bucket's location.
-func EachBucket(ctx context.Context, run *scanrun.Run, names []string, location func(name string) string,
-	scan func(ctx context.Context, name string) (partial []string, err error)) error {
+// After the last bucket it finishes run with its status (partial when a
+// problem was recorded) and returns the scan record; when scan or ctx
+// stops the scan, the error and no record.
+func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) error, names []string,
+	location func(name string) string, scan func(ctx context.Context, name string) (partial []string, err error)) (*wire.Record, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		partial, err := scan(ctx, name)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, p := range partial {
 			run.Problem(location(name) + ": " + p)
 		}
 	}
-	return nil
+	return run.Finish(run.Status(), emit)
 }
 
 // EmitBucket emits the asset of the bucket b has read the objects of:

@@ -69,13 +69,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return nil, errors.New("s3scan: Client, Detector and Tokenizer are required")
 	}
 	run := o.Begin("s3", wire.SourceS3, o.Account)
-	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
 	buckets := o.Buckets
 	if len(buckets) == 0 {
 		out, err := o.Client.ListBuckets(ctx, &s3.ListBucketsInput{})
 		if err != nil {
 			run.Problem("listing buckets: " + describe(err))
-			return finish(wire.StatusFailed)
+			return run.Finish(wire.StatusFailed, emit)
 		}
 		for _, bk := range out.Buckets {
 			buckets = append(buckets, aws.ToString(bk.Name))
@@ -93,16 +92,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			run.Problem("account public access block: " + describe(err))
 		}
 	}
-	err := objscan.EachBucket(ctx, run, buckets, func(name string) string { return "s3://" + name },
+	return objscan.ScanBuckets(ctx, run, emit, buckets, func(name string) string { return "s3://" + name },
 		func(ctx context.Context, name string) ([]string, error) {
 			bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats, account: account}
 			err := bs.run(ctx)
 			return bs.partial, err
 		})
-	if err != nil {
-		return nil, err
-	}
-	return finish(run.Status())
 }
 
 // describe names an AWS error by its code, without the request's details.
