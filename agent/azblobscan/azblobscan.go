@@ -287,11 +287,7 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (*objsc
 	for p.More() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			ob.Partial = append(ob.Partial, "listing blobs: "+describe(err))
-			return ob, nil
+			return ob, ob.ListingFailed(ctx, "listing blobs", err)
 		}
 		for _, it := range page.Segment.BlobItems {
 			if it.Name == nil || it.Properties == nil {

@@ -242,11 +242,7 @@ func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 	for !ob.Full() {
 		page, next, err := b.o.Client.ListObjects(ctx, b.name, b.o.Prefix, token)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			ob.Partial = append(ob.Partial, "listing objects: "+describe(err))
-			break
+			return ob, ob.ListingFailed(ctx, "listing objects", err)
 		}
 		for _, at := range page {
 			if ob.Full() {

@@ -89,3 +89,15 @@ func (b *Bucket) EmitBucket(attrs map[string]string, partial []string) (string, 
 	b.Stats["buckets"]++
 	return id, nil
 }
+
+// ListingFailed takes the error of a bucket's listing that failed part
+// way (what: "listing objects"): the objects already read stand and the
+// bucket is partial with the reason. It returns ctx's error when the scan
+// was cancelled, for the scan to stop; nil otherwise.
+func (b *Bucket) ListingFailed(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	b.Partial = append(b.Partial, what+": "+b.describe(err))
+	return nil
+}

@@ -285,11 +285,7 @@ func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 	for p.HasMorePages() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			ob.Partial = append(ob.Partial, "listing objects: "+describe(err))
-			return ob, nil
+			return ob, ob.ListingFailed(ctx, "listing objects", err)
 		}
 		for _, obj := range page.Contents {
 			o := objscan.Object{Key: aws.ToString(obj.Key), ETag: strings.Trim(aws.ToString(obj.ETag), `"`),
