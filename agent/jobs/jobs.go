@@ -18,7 +18,7 @@
 //     running, and the scan record, failed status and errors included,
 //     still ships to the collector.
 //
-// Incremental state (fs, s3) is saved only after a scan that did not fail
+// Incremental state (fs, s3, db, smb, azblob, gcs) is saved only after a scan that did not fail
 // and whose records were all delivered: a failed or cut-short scan is
 // redone in full next time, never half-remembered.
 package jobs

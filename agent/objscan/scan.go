@@ -15,9 +15,9 @@ import (
 )
 
 // Common is what the options of every object-store scan hold beside their
-// cloud's client and names (embedded in azblobscan.Options and
-// gcsscan.Options): which objects are read and how, the incremental state,
-// and the scan's envelope.
+// cloud's client and names (embedded in s3scan.Options,
+// azblobscan.Options and gcsscan.Options): which objects are read and
+// how, the incremental state, and the scan's envelope.
 type Common struct {
 	Prefix    string // only objects under it
 	Sampling  Sampling
