@@ -127,14 +127,14 @@ func tokenKey(dataDir string, log *slog.Logger) ([]byte, string) {
 // scanFS prints the files with personal data and their findings, as
 // records or a table.
 func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := scanFlags("fs", config.Default().DataDir, "warn", stderr)
+	fs, common := scanFlags("fs", config.Default().DataDir, "warn", stdout, stderr)
 	var paths, includes, excludes cli.Strings
 	fs.Var(&paths, "path", "directory or file to scan (repeatable)")
 	fs.Var(&includes, "include", "glob of file names or paths to scan; others are skipped (repeatable)")
 	fs.Var(&excludes, "exclude", "glob of paths to skip (repeatable)")
-	format := fs.String("format", "ndjson", "output: ndjson or table")
+	common.formatFlag(fs)
 	maxSize := fs.Int64("max-file-size", 100<<20, "skip files larger than this many bytes")
-	statePath := fs.String("state", "", "incremental scan state file: unchanged files are not read again (default: full scan)")
+	common.stateFlag(fs, "unchanged files are not read again")
 	maxMB := fs.Float64("max-mb-per-sec", 0, "cap the read rate in MiB/s (0: no cap)")
 	crossFS := fs.Bool("cross-fs", false, "descend into other mounted file systems")
 	root := fs.String("root", "/", "read this directory as the system's / (a node mounted into a container, an image): paths are under it and reported without it")
@@ -149,8 +149,8 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if len(paths) == 0 {
 		return errors.New("scan fs: at least one --path is required")
 	}
-	if *format != "ndjson" && *format != "table" {
-		return fmt.Errorf("scan fs: --format must be ndjson or table, not %q", *format)
+	if err := common.checkFormat(); err != nil {
+		return err
 	}
 	for _, p := range paths {
 		if _, err := os.Stat(filepath.Join(*root, p)); err != nil {
@@ -161,16 +161,12 @@ func scanFS(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	scans.FS = config.FSScan{Paths: paths, Include: includes, Exclude: excludes, MaxFileSize: *maxSize,
 		MaxMBPerSec: *maxMB, CrossFilesystems: *crossFS, Root: *root, PhoneRegion: *phoneRegion}
 	scans.DetectorsFile = *detectors
-	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
-	if *format == "table" {
-		out = newTableSink(stdout)
-	}
-	return common.run(ctx, "fs", scans, func(string) string { return *statePath }, out)
+	return common.run(ctx, scans)
 }
 
 // scanHost prints the host's accounts, privileges and keys as records.
 func scanHost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := scanFlags("host", "", "info", stderr)
+	fs, common := scanFlags("host", "", "info", stdout, stderr)
 	root := fs.String("root", "/", "root of the system to read (a mounted image, a fixture)")
 	fs.StringVar(&common.host, "host", "", "host name to report (default: this host's)")
 	if err := fs.Parse(args); err != nil {
@@ -181,12 +177,12 @@ func scanHost(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	scans := config.Default().Scans
 	scans.Host.Root = *root
-	return common.run(ctx, "host", scans, nil, &ndjsonSink{enc: wire.NewEncoder(stdout)})
+	return common.run(ctx, scans)
 }
 
 // scanLDAP prints a directory's identities and memberships as records.
 func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := scanFlags("ldap", "", "info", stderr)
+	fs, common := scanFlags("ldap", "", "info", stdout, stderr)
 	var privileged cli.Strings
 	url := fs.String("url", "", "ldap://host:389 or ldaps://host:636")
 	base := fs.String("base-dn", "", "where to search")
@@ -207,13 +203,13 @@ func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	l := &scans.LDAP
 	l.URL, l.BaseDN, l.BindDN, l.PasswordFile, l.StartTLS, l.CAFile = *url, *base, *bindDN, *pwFile, *startTLS, *caFile
 	l.TLSSkipVerify, l.PagePause, l.PrivilegedGroups = *skip, *pause, privileged
-	return common.run(ctx, "ldap", scans, nil, &ndjsonSink{enc: wire.NewEncoder(stdout)})
+	return common.run(ctx, scans)
 }
 
 // scanS3 prints buckets, sampled objects with personal data and their
 // findings as records. Credentials come from the AWS SDK's standard chain.
 func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := scanFlags("s3", "", "info", stderr)
+	fs, common := scanFlags("s3", "", "info", stdout, stderr)
 	var buckets cli.Strings
 	fs.Var(&buckets, "bucket", "bucket to scan (repeatable; default every bucket listed)")
 	prefix := fs.String("prefix", "", "only keys under this prefix")
@@ -231,12 +227,12 @@ func scanS3(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	scans := config.Default().Scans
 	scans.S3 = config.S3Scan{Region: *region, Endpoint: *endpoint, PathStyle: *pathStyle, Buckets: buckets, Prefix: *prefix,
 		SamplePercent: *percent, MaxObjects: *maxObjects, BytesPerObject: *perObject, RandomStart: *randomStart, Account: *account}
-	return common.run(ctx, "s3", scans, nil, &ndjsonSink{enc: wire.NewEncoder(stdout)})
+	return common.run(ctx, scans)
 }
 
 // scanIAM prints an account's identities, their privileges and hygiene.
 func scanIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := scanFlags("iam", "", "info", stderr)
+	fs, common := scanFlags("iam", "", "info", stdout, stderr)
 	region := fs.String("region", envOr("AWS_REGION", "us-east-1"), "region for the API calls")
 	endpoint := fs.String("endpoint", "", "IAM endpoint override")
 	account := fs.String("account", "", "AWS account id, for ids")
@@ -245,31 +241,73 @@ func scanIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	scans := config.Default().Scans
 	scans.IAM = config.IAMScan{Region: *region, Endpoint: *endpoint, Account: *account}
-	return common.run(ctx, "iam", scans, nil, &ndjsonSink{enc: wire.NewEncoder(stdout)})
+	return common.run(ctx, scans)
 }
 
-// oneShot holds the flags every scan subcommand has.
+// oneShot is the scaffold of every `scan NAME` subcommand: the flags
+// they share (scanFlags, and where the scanner has them stateFlag and
+// formatFlag), the check of the config section they fill (validate), and
+// the one run of the job table's entry (run).
 type oneShot struct {
+	name                    string
 	dataDir, logLevel, host string
-	stderr                  io.Writer
+	statePath               string // --state; "": a full scan
+	format                  string // --format; "": ndjson, the only output
+	stdout, stderr          io.Writer
 }
 
 // scanFlags starts a scan subcommand's flag set with the flags they share.
-func scanFlags(name, dataDir, logLevel string, stderr io.Writer) (*flag.FlagSet, *oneShot) {
+func scanFlags(name, dataDir, logLevel string, stdout, stderr io.Writer) (*flag.FlagSet, *oneShot) {
 	fs := cli.FlagSet("scan "+name, stderr)
-	o := &oneShot{stderr: stderr}
+	o := &oneShot{name: name, stdout: stdout, stderr: stderr}
 	fs.StringVar(&o.dataDir, "data-dir", envOr("SIGHTLINE_DATA_DIR", dataDir), "agent data directory (for the enrolled agent id and token key)")
 	fs.StringVar(&o.logLevel, "log-level", logLevel, "debug, info, warn or error")
 	return fs, o
 }
 
-// run runs scanner name once from the job table into out, under the exit
-// rule of package jobs: a scan that could not run or failed is an error
-// (the command exits 1); a partial one logs its problems and succeeds.
-func (o *oneShot) run(ctx context.Context, name string, scans config.Scans, statePath func(string) string, out recordSink) error {
+// stateFlag adds --state, the incremental state file; spared says what
+// the state spares ("unchanged files are not read again").
+func (o *oneShot) stateFlag(fs *flag.FlagSet, spared string) {
+	fs.StringVar(&o.statePath, "state", "", "incremental scan state file: "+spared+" (default: full scan)")
+}
+
+// formatFlag adds --format, ndjson records or a table of the findings.
+func (o *oneShot) formatFlag(fs *flag.FlagSet) {
+	fs.StringVar(&o.format, "format", "ndjson", "output: ndjson or table")
+}
+
+// checkFormat rejects a --format other than ndjson or table.
+func (o *oneShot) checkFormat() error {
+	if o.format != "" && o.format != "ndjson" && o.format != "table" {
+		return fmt.Errorf("scan %s: --format must be ndjson or table, not %q", o.name, o.format)
+	}
+	return nil
+}
+
+// validate checks the config section the flags filled, as agent.yaml's
+// would be.
+func (o *oneShot) validate(scans config.Scans) error {
+	if err := config.ValidateScans(scans); err != nil {
+		return fmt.Errorf("scan %s: %w", o.name, err)
+	}
+	return nil
+}
+
+// run runs the scanner once from the job table, its records to stdout in
+// the --format, under the exit rule of package jobs: a scan that could
+// not run or failed is an error (the command exits 1); a partial one logs
+// its problems and succeeds.
+func (o *oneShot) run(ctx context.Context, scans config.Scans) error {
+	if err := o.checkFormat(); err != nil {
+		return err
+	}
+	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(o.stdout)}
+	if o.format == "table" {
+		out = newTableSink(o.stdout)
+	}
 	log := sharedconfig.Logger(o.logLevel, o.stderr)
-	entry, _ := jobs.Lookup(name)
-	env := jobs.Env{Host: o.host, Logger: log, StatePath: statePath}
+	entry, _ := jobs.Lookup(o.name)
+	env := jobs.Env{Host: o.host, Logger: log, StatePath: func(string) string { return o.statePath }}
 	if entry.Tokens {
 		env.TokenKey, env.AgentID = tokenKey(o.dataDir, log)
 	} else if c, err := enroll.Load(config.Config{DataDir: o.dataDir}.CredentialsPath()); err == nil {

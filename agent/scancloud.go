@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/internal/cli"
-	"github.com/sightline-dev/sightline/internal/wire"
 )
 
 // objectFlags adds the sampling flags the object-store scans share.
@@ -30,7 +28,7 @@ func objectFlags(fs *flag.FlagSet, def config.ObjectSampling) func() config.Obje
 // --key-file or SIGHTLINE_AZURE_STORAGE_KEY, or a connection string from
 // --connection-string-file or SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING.
 func scanAzBlob(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := scanFlags("azblob", config.Default().DataDir, "info", stderr)
+	fs, common := scanFlags("azblob", config.Default().DataDir, "info", stdout, stderr)
 	var containers cli.Strings
 	fs.Var(&containers, "container", "container to scan (repeatable; default every container listed)")
 	account := fs.String("account", "", "storage account name")
@@ -38,7 +36,7 @@ func scanAzBlob(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	csFile := fs.String("connection-string-file", "", "file holding a connection string (or SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING)")
 	endpoint := fs.String("endpoint", "", "blob service URL (default https://ACCOUNT.blob.core.windows.net/; Azurite: http://127.0.0.1:10000/devstoreaccount1)")
 	region := fs.String("region", "", "the account's Azure region, e.g. westeurope (the blob API does not tell it)")
-	statePath := fs.String("state", "", "incremental scan state file: unchanged blobs are not read again (default: full scan)")
+	common.stateFlag(fs, "unchanged blobs are not read again")
 	sampling := objectFlags(fs, config.Default().Scans.AzBlob.ObjectSampling)
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -46,30 +44,30 @@ func scanAzBlob(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	scans := config.Default().Scans
 	scans.AzBlob = config.AzBlobScan{Account: *account, KeyFile: *keyFile, ConnectionStringFile: *csFile, Endpoint: *endpoint,
 		Containers: containers, Region: *region, ObjectSampling: sampling()}
-	if err := config.ValidateScans(scans); err != nil {
-		return fmt.Errorf("scan azblob: %w", err)
+	if err := common.validate(scans); err != nil {
+		return err
 	}
-	return common.run(ctx, "azblob", scans, func(string) string { return *statePath }, &ndjsonSink{enc: wire.NewEncoder(stdout)})
+	return common.run(ctx, scans)
 }
 
 // scanGCS prints Google Cloud Storage buckets, sampled objects with
 // personal data and their findings as records.
 func scanGCS(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := scanFlags("gcs", config.Default().DataDir, "info", stderr)
+	fs, common := scanFlags("gcs", config.Default().DataDir, "info", stdout, stderr)
 	var buckets cli.Strings
 	fs.Var(&buckets, "bucket", "bucket to scan (repeatable; default every bucket of --project)")
 	project := fs.String("project", "", "project whose buckets are listed (and the records' host)")
 	credFile := fs.String("credentials-file", "", "a service account's JSON key (default: application default credentials)")
 	endpoint := fs.String("endpoint", "", "JSON API URL of a GCS-compatible server (e.g. http://127.0.0.1:4443/storage/v1/)")
-	statePath := fs.String("state", "", "incremental scan state file: unchanged objects are not read again (default: full scan)")
+	common.stateFlag(fs, "unchanged objects are not read again")
 	sampling := objectFlags(fs, config.Default().Scans.GCS.ObjectSampling)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	scans := config.Default().Scans
 	scans.GCS = config.GCSScan{Project: *project, CredentialsFile: *credFile, Endpoint: *endpoint, Buckets: buckets, ObjectSampling: sampling()}
-	if err := config.ValidateScans(scans); err != nil {
-		return fmt.Errorf("scan gcs: %w", err)
+	if err := common.validate(scans); err != nil {
+		return err
 	}
-	return common.run(ctx, "gcs", scans, func(string) string { return *statePath }, &ndjsonSink{enc: wire.NewEncoder(stdout)})
+	return common.run(ctx, scans)
 }

@@ -3,19 +3,17 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/internal/cli"
-	"github.com/sightline-dev/sightline/internal/wire"
 )
 
 // scanSMB prints a file share's files with personal data and who may
 // read or write each (their NT ACLs' SIDs), as records or a table. The
 // password comes from --password-file or SIGHTLINE_SMB_PASSWORD.
 func scanSMB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, common := scanFlags("smb", config.Default().DataDir, "info", stderr)
+	fs, common := scanFlags("smb", config.Default().DataDir, "info", stdout, stderr)
 	server := fs.String("server", "", "the file server: HOST[:PORT] (445 by default)")
 	share := fs.String("share", "", "the share's name")
 	folder := fs.String("folder", "", "where in the share to start (default: its root)")
@@ -27,27 +25,23 @@ func scanSMB(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.Var(&exclude, "exclude", "glob of names or paths in the share not to read (repeatable)")
 	maxFiles := fs.Int("max-files", 0, "files looked at, at most (default 1,000,000)")
 	maxSize := fs.Int64("max-file-size", 0, "larger files are skipped (default 100 MiB)")
-	statePath := fs.String("state", "", "incremental scan state file: unchanged files are not read again (default: full scan)")
-	format := fs.String("format", "ndjson", "output: ndjson or table")
+	common.stateFlag(fs, "unchanged files are not read again")
+	common.formatFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *server == "" || *share == "" || *user == "" {
 		return errors.New("scan smb: --server, --share and --user are required")
 	}
-	if *format != "ndjson" && *format != "table" {
-		return fmt.Errorf("scan smb: --format must be ndjson or table, not %q", *format)
+	if err := common.checkFormat(); err != nil {
+		return err
 	}
 	scans := config.Default().Scans
 	sched := scans.SMB.Schedule
 	scans.SMB = config.SMBScan{Schedule: sched, Server: *server, Share: *share, Folder: *folder, User: *user, Domain: *domain,
 		PasswordFile: *pwFile, Directory: *directory, Exclude: exclude, MaxFiles: *maxFiles, MaxFileSize: *maxSize}
-	if err := config.ValidateScans(scans); err != nil {
-		return fmt.Errorf("scan smb: %w", err)
+	if err := common.validate(scans); err != nil {
+		return err
 	}
-	var out recordSink = &ndjsonSink{enc: wire.NewEncoder(stdout)}
-	if *format == "table" {
-		out = newTableSink(stdout)
-	}
-	return common.run(ctx, "smb", scans, func(string) string { return *statePath }, out)
+	return common.run(ctx, scans)
 }

@@ -11,12 +11,9 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -25,7 +22,6 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/service"
 
 	"github.com/sightline-dev/sightline/agent/objscan"
-	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -43,19 +39,12 @@ type Options struct {
 	// level but refuses the request.
 	Anonymous  *service.Client
 	Containers []string // empty: every container listed
-	Prefix     string   // only blobs under it
 	// Region is the account's Azure region (westeurope), from the
 	// configuration: the data plane does not tell it.
-	Region    string
-	Sampling  objscan.Sampling
-	Detector  pii.Detector
-	Tokenizer *pii.Tokenizer
-	// State, when set, makes the scan incremental by ETag and
-	// last-modified time; the caller saves it after the scan.
-	State   *objscan.State
-	AgentID string
-	Now     func() time.Time
-	Logger  *slog.Logger
+	Region string
+	// Common: prefix, sampling, detector, state (incremental by ETag and
+	// last-modified time; the caller saves it after the scan), envelope.
+	objscan.Common
 }
 
 // LoadState reads the incremental state at path (see objscan.LoadState).
@@ -79,14 +68,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Client == nil || o.Account == "" || o.Detector == nil || o.Tokenizer == nil {
 		return nil, errors.New("azblobscan: Client, Account, Detector and Tokenizer are required")
 	}
-	o.Sampling = o.Sampling.WithDefaults()
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	o.Logger = cmp.Or(o.Logger, slog.Default())
-	run := scanrun.Begin(scanrun.Options{Scanner: "azblob", Source: wire.SourceAzureBlob, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
-	o.State.Begin()
-	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
+	run := o.Begin("azblob", wire.SourceAzureBlob, o.Account)
 	acct := accountAttributes(ctx, o.Client)
 	for _, p := range acct.partial {
 		run.Problem(Location(o.Account, "", "") + ": " + p)
@@ -101,7 +83,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					return nil, ctx.Err()
 				}
 				run.Problem("listing containers: " + describe(err))
-				return finish(wire.StatusFailed)
+				return run.Finish(wire.StatusFailed, emit)
 			}
 			for _, c := range page.ContainerItems {
 				if c.Name != nil {
@@ -118,20 +100,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	for n := range names {
 		sorted = append(sorted, n)
 	}
-	sort.Strings(sorted)
-	for _, name := range sorted {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		cs := containerScan{o: o, name: name, props: names[name], acct: acct.attrs, env: run.Record, emit: emit, stats: run.Stats}
-		if err := cs.run(ctx); err != nil {
-			return nil, err
-		}
-		for _, p := range cs.partial {
-			run.Problem(Location(o.Account, name, "") + ": " + p)
-		}
-	}
-	return finish(run.Status())
+	return objscan.ScanBuckets(ctx, run, emit, sorted, func(name string) string { return Location(o.Account, name, "") },
+		func(ctx context.Context, name string) ([]string, error) {
+			cs := containerScan{o: o, name: name, props: names[name], acct: acct.attrs, env: run.Record, emit: emit, stats: run.Stats}
+			err := cs.run(ctx)
+			return cs.partial, err
+		})
 }
 
 // describe names an Azure error by its code, without the request's
@@ -253,23 +227,12 @@ func (c *containerScan) run(ctx context.Context) error {
 		a["public_evidence"] = strings.Join(evidence, "; ")
 	}
 
-	loc := Location(c.o.Account, c.name, "")
-	id := wire.StableID(wire.SourceAzureBlob, c.o.Account, loc)
-	withPII, err := c.blobs(ctx, cc)
+	ob, err := c.blobs(ctx, cc)
 	if err != nil {
 		return err
 	}
-	a["objects_with_pii"] = strconv.Itoa(withPII)
-	if len(c.partial) > 0 {
-		a["partial"] = strings.Join(c.partial, "; ")
-	}
-	rec := c.env(wire.KindAsset)
-	rec.AssetID, rec.AssetType, rec.Location, rec.Attributes = id, "bucket", loc, a
-	if err := c.emit(&rec); err != nil {
-		return err
-	}
-	c.stats["buckets"]++
-	return nil
+	_, err = ob.EmitBucket(a, c.partial)
+	return err
 }
 
 // publicVerdict weighs a container's access level: "container" lets anyone
@@ -310,8 +273,8 @@ func (c *containerScan) publicVerdict(ctx context.Context, level string) (bool, 
 }
 
 // blobs lists the container page by page (memory holds one page) and
-// reads the sampled blobs; it returns how many held personal data.
-func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (int, error) {
+// reads the sampled blobs; what it returns then emits the container.
+func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (*objscan.Bucket, error) {
 	ob := &objscan.Bucket{Sampling: c.o.Sampling, Detector: c.o.Detector, Tokenizer: c.o.Tokenizer, State: c.o.State,
 		Source: wire.SourceAzureBlob, Host: c.o.Account, Name: c.name, Location: Location(c.o.Account, c.name, ""),
 		Env: c.env, Emit: c.emit, Stats: c.stats, Describe: describe}
@@ -324,11 +287,7 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (int, e
 	for p.More() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
-			ob.Partial = append(ob.Partial, "listing blobs: "+describe(err))
-			return ob.WithPII(), nil
+			return ob, ob.ListingFailed(ctx, "listing blobs", err)
 		}
 		for _, it := range page.Segment.BlobItems {
 			if it.Name == nil || it.Properties == nil {
@@ -345,11 +304,11 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (int, e
 			o := objscan.Object{Key: *it.Name, ETag: strings.Trim(string(deref(pr.ETag)), `"`), Modified: deref(pr.LastModified),
 				Size: deref(pr.ContentLength), Attributes: attrs}
 			if err := ob.Object(ctx, o, c.opener(cc.NewBlobClient(*it.Name), blobEncryption(pr))); err != nil {
-				return 0, err
+				return nil, err
 			}
 		}
 	}
-	return ob.WithPII(), nil
+	return ob, nil
 }
 
 // blobEncryption names a blob's encryption as its listing says: a

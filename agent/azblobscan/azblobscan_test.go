@@ -160,7 +160,7 @@ func TestIncremental(t *testing.T) {
 	run := func() (map[string]int64, *wire.Record) {
 		st, err := LoadState(path, tok, "")
 		require.NoError(t, err)
-		recs, res := scan(t, Options{Client: svc, Account: devAccount, Containers: []string{cont}, State: st})
+		recs, res := scan(t, Options{Client: svc, Account: devAccount, Containers: []string{cont}, Common: objscan.Common{State: st}})
 		require.NoError(t, st.Save())
 		counts := map[string]int64{}
 		for _, r := range recs {
@@ -202,7 +202,7 @@ func TestBudgets(t *testing.T) {
 		put(t, svc, cont, n, []byte(big))
 	}
 	recs, res := scan(t, Options{Client: svc, Account: devAccount, Containers: []string{cont},
-		Sampling: objscan.Sampling{MaxObjects: 2, BytesPerObject: 1000}})
+		Common: objscan.Common{Sampling: objscan.Sampling{MaxObjects: 2, BytesPerObject: 1000}}})
 	require.EqualValues(t, 4, res.Stats["objects_listed"])
 	require.EqualValues(t, 2, res.Stats["objects_read"])
 	require.EqualValues(t, 2000, res.Stats["bytes"])

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/gcsscan/gcstest"
+	"github.com/sightline-dev/sightline/agent/objscan"
 )
 
 func anon(t *testing.T, endpoint string) *Client {
@@ -135,7 +136,7 @@ func TestHostileServer(t *testing.T) {
 	require.Equal(t, "456", string(got), "bytes before the range skipped")
 	r.Close()
 
-	bs := bucketScan{o: Options{Client: c, Sampling: Options{}.Sampling.WithDefaults()}, name: "loop", stats: map[string]int64{}}
+	bs := bucketScan{o: Options{Client: c, Common: objscan.Common{Sampling: objscan.Sampling{}.WithDefaults()}}, name: "loop", stats: map[string]int64{}}
 	bs.o.Sampling.MaxObjects = 1000
 	bs.o.Sampling.SamplePercent = 0.0001 // list only
 	_, err = bs.objects(ctx)

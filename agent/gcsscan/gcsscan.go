@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/agent/objscan"
-	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -31,18 +29,11 @@ type Options struct {
 	Client *Client
 	// Project lists its buckets when Buckets is empty, and is the host of
 	// the records (bucket names are global, so ids do not need it).
-	Project   string
-	Buckets   []string
-	Prefix    string // only objects under it
-	Sampling  objscan.Sampling
-	Detector  pii.Detector
-	Tokenizer *pii.Tokenizer
-	// State, when set, makes the scan incremental by ETag and update time;
-	// the caller saves it after the scan.
-	State   *objscan.State
-	AgentID string
-	Now     func() time.Time
-	Logger  *slog.Logger
+	Project string
+	Buckets []string
+	// Common: prefix, sampling, detector, state (incremental by ETag and
+	// update time; the caller saves it after the scan), envelope.
+	objscan.Common
 }
 
 // LoadState reads the incremental state at path (see objscan.LoadState).
@@ -56,19 +47,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Client == nil || o.Detector == nil || o.Tokenizer == nil {
 		return nil, errors.New("gcsscan: Client, Detector and Tokenizer are required")
 	}
-	o.Sampling = o.Sampling.WithDefaults()
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	o.Logger = cmp.Or(o.Logger, slog.Default())
-	run := scanrun.Begin(scanrun.Options{Scanner: "gcs", Source: wire.SourceGCS, Host: o.Project, AgentID: o.AgentID, Now: o.Now})
-	o.State.Begin()
-	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
+	run := o.Begin("gcs", wire.SourceGCS, o.Project)
 	buckets := o.Buckets
 	if len(buckets) == 0 {
 		if o.Project == "" {
 			run.Problem("listing buckets: name the project (project, --project) or the buckets")
-			return finish(wire.StatusFailed)
+			return run.Finish(wire.StatusFailed, emit)
 		}
 		var err error
 		if buckets, err = listBuckets(ctx, o.Client, o.Project); err != nil {
@@ -76,23 +60,15 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				return nil, ctx.Err()
 			}
 			run.Problem("listing buckets: " + describe(err))
-			return finish(wire.StatusFailed)
+			return run.Finish(wire.StatusFailed, emit)
 		}
 	}
-	sort.Strings(buckets)
-	for _, name := range buckets {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats}
-		if err := bs.run(ctx); err != nil {
-			return nil, err
-		}
-		for _, p := range bs.partial {
-			run.Problem("gs://" + name + ": " + p)
-		}
-	}
-	return finish(run.Status())
+	return objscan.ScanBuckets(ctx, run, emit, buckets, func(name string) string { return "gs://" + name },
+		func(ctx context.Context, name string) ([]string, error) {
+			bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats}
+			err := bs.run(ctx)
+			return bs.partial, err
+		})
 }
 
 // describe names a GCS error by its HTTP status and reason, without the
@@ -212,23 +188,12 @@ func (b *bucketScan) run(ctx context.Context) error {
 		a["public_evidence"] = strings.Join(evidence, "; ")
 	}
 
-	loc := "gs://" + b.name
-	id := wire.StableID(wire.SourceGCS, b.o.Project, loc)
-	withPII, err := b.objects(ctx)
+	ob, err := b.objects(ctx)
 	if err != nil {
 		return err
 	}
-	a["objects_with_pii"] = strconv.Itoa(withPII)
-	if len(b.partial) > 0 {
-		a["partial"] = strings.Join(b.partial, "; ")
-	}
-	rec := b.env(wire.KindAsset)
-	rec.AssetID, rec.AssetType, rec.Location, rec.Attributes = id, "bucket", loc, a
-	if err := b.emit(&rec); err != nil {
-		return err
-	}
-	b.stats["buckets"]++
-	return nil
+	_, err = ob.EmitBucket(a, b.partial)
+	return err
 }
 
 // errBadPaging is a listing whose server repeats a page token (it
@@ -267,8 +232,8 @@ func listBuckets(ctx context.Context, c *Client, project string) ([]string, erro
 }
 
 // objects lists the bucket page by page (memory holds one page) and
-// reads the sampled objects; it returns how many held personal data.
-func (b *bucketScan) objects(ctx context.Context) (int, error) {
+// reads the sampled objects; what it returns then emits the bucket.
+func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 	ob := &objscan.Bucket{Sampling: b.o.Sampling, Detector: b.o.Detector, Tokenizer: b.o.Tokenizer, State: b.o.State,
 		Source: wire.SourceGCS, Host: b.o.Project, Name: b.name, Location: "gs://" + b.name,
 		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
@@ -277,11 +242,7 @@ func (b *bucketScan) objects(ctx context.Context) (int, error) {
 	for !ob.Full() {
 		page, next, err := b.o.Client.ListObjects(ctx, b.name, b.o.Prefix, token)
 		if err != nil {
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
-			ob.Partial = append(ob.Partial, "listing objects: "+describe(err))
-			break
+			return ob, ob.ListingFailed(ctx, "listing objects", err)
 		}
 		for _, at := range page {
 			if ob.Full() {
@@ -293,7 +254,7 @@ func (b *bucketScan) objects(ctx context.Context) (int, error) {
 			o := objscan.Object{Key: at.Name, ETag: etag, Modified: at.Updated, Size: int64(at.Size),
 				Attributes: map[string]string{"storage_class": at.StorageClass}}
 			if err := ob.Object(ctx, o, b.opener(at.Name, int64(at.Generation), objectEncryption(at))); err != nil {
-				return 0, err
+				return nil, err
 			}
 		}
 		if next == "" {
@@ -306,7 +267,7 @@ func (b *bucketScan) objects(ctx context.Context) (int, error) {
 		}
 		prev[next], token = true, next
 	}
-	return ob.WithPII(), nil
+	return ob, nil
 }
 
 // objectEncryption names an object's key: a customer-supplied one, a

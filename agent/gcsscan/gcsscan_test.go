@@ -142,7 +142,7 @@ func TestIncremental(t *testing.T) {
 	run := func() (map[string]int64, *wire.Record) {
 		st, err := LoadState(path, tok, "")
 		require.NoError(t, err)
-		recs, res := scan(t, endpoint, Options{Buckets: []string{"b"}, State: st, Tokenizer: tok})
+		recs, res := scan(t, endpoint, Options{Buckets: []string{"b"}, Common: objscan.Common{State: st, Tokenizer: tok}})
 		require.NoError(t, st.Save())
 		counts := map[string]int64{}
 		for _, r := range recs {
@@ -179,7 +179,7 @@ func TestBudgets(t *testing.T) {
 		objs = append(objs, gcstest.Object{Bucket: "b", Name: n, Content: big})
 	}
 	endpoint, _ := gcstest.Server(t, map[string]gcstest.Settings{"b": {Location: "EU"}}, objs)
-	recs, res := scan(t, endpoint, Options{Buckets: []string{"b"}, Sampling: objscan.Sampling{MaxObjects: 2, BytesPerObject: 1000}})
+	recs, res := scan(t, endpoint, Options{Buckets: []string{"b"}, Common: objscan.Common{Sampling: objscan.Sampling{MaxObjects: 2, BytesPerObject: 1000}}})
 	require.EqualValues(t, 2, res.Stats["objects_read"])
 	require.EqualValues(t, 2000, res.Stats["bytes"])
 	for _, r := range recs {

@@ -13,9 +13,18 @@ import (
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
-func sampling(o config.ObjectSampling) objscan.Sampling {
-	return objscan.Sampling{SamplePercent: o.SamplePercent, MaxObjects: o.MaxObjects, BytesPerObject: o.BytesPerObject,
-		RandomStart: o.RandomStart, ObjectTimeout: o.ObjectTimeout}
+// objectCommon is what the object-store scans (azblob, gcs) share, from
+// their config section and env (see setupContent), with their state
+// loaded by load.
+func objectCommon(s config.Scans, name string, o config.ObjectSampling, phoneRegion string, env Env,
+	load func(string, *pii.Tokenizer, string) (*objscan.State, error)) (objscan.Common, error) {
+	c, err := setupContent(s, name, phoneRegion, env, load)
+	if err != nil {
+		return objscan.Common{}, err
+	}
+	return objscan.Common{Prefix: o.Prefix, Sampling: objscan.Sampling{SamplePercent: o.SamplePercent, MaxObjects: o.MaxObjects,
+		BytesPerObject: o.BytesPerObject, RandomStart: o.RandomStart, ObjectTimeout: o.ObjectTimeout},
+		Detector: c.det, Tokenizer: c.tok, State: c.state, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, nil
 }
 
 // azureCredentials reads a connection string from connection_string_file
@@ -48,7 +57,7 @@ func azureCredentials(ac config.AzBlobScan, env Env) (azblobscan.Credentials, er
 func buildAzBlob(_ context.Context, s config.Scans, env Env) (Job, error) {
 	env = env.withDefaults()
 	ac := s.AzBlob
-	tok, err := tokenizer(env)
+	common, err := objectCommon(s, "azblob", ac.ObjectSampling, ac.PhoneRegion, env, azblobscan.LoadState)
 	if err != nil {
 		return Job{}, err
 	}
@@ -64,18 +73,12 @@ func buildAzBlob(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("azblob scan: %w", err)
 	}
-	det, err := detector(s, ac.PhoneRegion, env)
-	if err != nil {
-		return Job{}, fmt.Errorf("azblob scan: %w", err)
-	}
-	state := loadState(env, "azblob", tok, pii.VersionOf(det), azblobscan.LoadState)
 	return Job{Name: "azblob",
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return azblobscan.Scan(ctx, azblobscan.Options{Client: client, Anonymous: anon, Account: creds.Account,
-				Containers: ac.Containers, Prefix: ac.Prefix, Region: ac.Region, Sampling: sampling(ac.ObjectSampling),
-				Detector: det, Tokenizer: tok, State: state, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
+				Containers: ac.Containers, Region: ac.Region, Common: common}, emit)
 		},
-		Commit: state.Save,
+		Commit: common.State.Save,
 	}, nil
 }
 
@@ -87,7 +90,7 @@ func buildGCS(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	if gc.Project == "" && len(gc.Buckets) == 0 {
 		return Job{}, errors.New("gcs scan: name the project whose buckets to list (--project) or the buckets (--bucket)")
 	}
-	tok, err := tokenizer(env)
+	common, err := objectCommon(s, "gcs", gc.ObjectSampling, gc.PhoneRegion, env, gcsscan.LoadState)
 	if err != nil {
 		return Job{}, err
 	}
@@ -96,17 +99,10 @@ func buildGCS(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("gcs scan: %w", err)
 	}
-	det, err := detector(s, gc.PhoneRegion, env)
-	if err != nil {
-		return Job{}, fmt.Errorf("gcs scan: %w", err)
-	}
-	state := loadState(env, "gcs", tok, pii.VersionOf(det), gcsscan.LoadState)
 	return Job{Name: "gcs",
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
-			return gcsscan.Scan(ctx, gcsscan.Options{Client: client, Project: gc.Project, Buckets: gc.Buckets, Prefix: gc.Prefix,
-				Sampling: sampling(gc.ObjectSampling), Detector: det, Tokenizer: tok, State: state, AgentID: env.AgentID,
-				Logger: env.Logger, Now: env.Now}, emit)
+			return gcsscan.Scan(ctx, gcsscan.Options{Client: client, Project: gc.Project, Buckets: gc.Buckets, Common: common}, emit)
 		},
-		Commit: state.Save,
+		Commit: common.State.Save,
 	}, nil
 }

@@ -18,7 +18,7 @@
 //     running, and the scan record, failed status and errors included,
 //     still ships to the collector.
 //
-// Incremental state (fs, s3) is saved only after a scan that did not fail
+// Incremental state (fs, s3, db, smb, azblob, gcs) is saved only after a scan that did not fail
 // and whose records were all delivered: a failed or cut-short scan is
 // redone in full next time, never half-remembered.
 package jobs
@@ -234,28 +234,48 @@ func loadState[S any](env Env, name string, tok *pii.Tokenizer, detectors string
 	return state
 }
 
+// contentSetup is what a scanner that reads content (fs, s3, smb, azblob,
+// gcs) needs beside its own config section: the tokenizer of what it
+// finds, its detector and its incremental state.
+type contentSetup[S any] struct {
+	tok   *pii.Tokenizer
+	det   pii.Detector
+	state S // nil: a full scan
+}
+
+// setupContent makes scanner name's tokenizer (an error without a token
+// key), its detector reading phone numbers in phoneRegion (an error naming
+// the scanner for a bad custom detector), and its incremental state loaded
+// with load (see loadState).
+func setupContent[S any](s config.Scans, name, phoneRegion string, env Env, load func(string, *pii.Tokenizer, string) (S, error)) (contentSetup[S], error) {
+	tok, err := tokenizer(env)
+	if err != nil {
+		return contentSetup[S]{}, err
+	}
+	det, err := detector(s, phoneRegion, env)
+	if err != nil {
+		return contentSetup[S]{}, fmt.Errorf("%s scan: %w", name, err)
+	}
+	return contentSetup[S]{tok: tok, det: det, state: loadState(env, name, tok, pii.VersionOf(det), load)}, nil
+}
+
 func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 	env = env.withDefaults()
-	tok, err := tokenizer(env)
+	fc := s.FS
+	c, err := setupContent(s, "fs", fc.PhoneRegion, env, fsscan.LoadState)
 	if err != nil {
 		return Job{}, err
 	}
-	fc := s.FS
-	det, err := detector(s, fc.PhoneRegion, env)
-	if err != nil {
-		return Job{}, fmt.Errorf("fs scan: %w", err)
-	}
-	state := loadState(env, "fs", tok, pii.VersionOf(det), fsscan.LoadState)
 	return Job{Name: "fs",
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return fsscan.Scan(ctx, fsscan.Options{
 				Paths: fc.Paths, Include: fc.Include, Exclude: fc.Exclude, MaxFileSize: fc.MaxFileSize,
-				Detector: det, Tokenizer: tok, Host: env.Host, AgentID: env.AgentID,
-				Logger: env.Logger, Now: env.Now, State: state,
+				Detector: c.det, Tokenizer: c.tok, Host: env.Host, AgentID: env.AgentID,
+				Logger: env.Logger, Now: env.Now, State: c.state,
 				MaxBytesPerSec: int64(fc.MaxMBPerSec * (1 << 20)), CrossFilesystems: fc.CrossFilesystems, Root: fc.Root,
 			}, emit)
 		},
-		Commit: state.Save, // a nil state saves nothing
+		Commit: c.state.Save, // a nil state saves nothing
 	}, nil
 }
 
@@ -317,7 +337,10 @@ func buildLDAP(_ context.Context, s config.Scans, env Env) (Job, error) {
 func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	env = env.withDefaults()
 	sc := s.S3
-	tok, err := tokenizer(env)
+	// S3's sampling settings predate config.ObjectSampling: the same
+	// meaning, no object timeout (the default).
+	common, err := objectCommon(s, "s3", config.ObjectSampling{Prefix: sc.Prefix, SamplePercent: sc.SamplePercent,
+		MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject, RandomStart: sc.RandomStart}, sc.PhoneRegion, env, s3scan.LoadState)
 	if err != nil {
 		return Job{}, err
 	}
@@ -331,19 +354,12 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 			return Job{}, fmt.Errorf("s3 scan: %w", err)
 		}
 	}
-	det, err := detector(s, sc.PhoneRegion, env)
-	if err != nil {
-		return Job{}, fmt.Errorf("s3 scan: %w", err)
-	}
-	state := loadState(env, "s3", tok, pii.VersionOf(det), s3scan.LoadState)
 	return Job{Name: "s3",
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
-			return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Prefix: sc.Prefix,
-				SamplePercent: sc.SamplePercent, MaxObjects: sc.MaxObjects, BytesPerObject: sc.BytesPerObject, RandomStart: sc.RandomStart,
-				Detector: det, Tokenizer: tok, Account: sc.Account, AgentID: env.AgentID, State: state,
-				Logger: env.Logger, Now: env.Now}, emit)
+			return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Account: sc.Account,
+				Common: common}, emit)
 		},
-		Commit: state.Save,
+		Commit: common.State.Save,
 	}, nil
 }
 
@@ -407,7 +423,7 @@ func buildSMB(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if sc.Server == "" || sc.Share == "" || sc.User == "" {
 		return Job{}, errors.New("smb scan: the server, share and user are required")
 	}
-	tok, err := tokenizer(env)
+	c, err := setupContent(s, "smb", sc.PhoneRegion, env, smbscan.LoadState)
 	if err != nil {
 		return Job{}, err
 	}
@@ -418,18 +434,13 @@ func buildSMB(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if pw == "" {
 		return Job{}, fmt.Errorf("smb scan: %s has no password: set password_file (--password-file) or SIGHTLINE_SMB_PASSWORD", sc.User)
 	}
-	det, err := detector(s, sc.PhoneRegion, env)
-	if err != nil {
-		return Job{}, err
-	}
-	state := loadState(env, "smb", tok, pii.VersionOf(det), smbscan.LoadState)
 	return Job{Name: "smb",
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return smbscan.Scan(ctx, smbscan.Options{Server: sc.Server, Share: sc.Share, Folder: sc.Folder, User: sc.User,
 				Domain: sc.Domain, Password: pw, Directory: sc.Directory, Exclude: sc.Exclude, MaxFileSize: sc.MaxFileSize,
-				MaxFiles: sc.MaxFiles, Detector: det, Tokenizer: tok, State: state, AgentID: env.AgentID, Logger: env.Logger,
+				MaxFiles: sc.MaxFiles, Detector: c.det, Tokenizer: c.tok, State: c.state, AgentID: env.AgentID, Logger: env.Logger,
 				Now: env.Now}, emit)
 		},
-		Commit: state.Save,
+		Commit: c.state.Save,
 	}, nil
 }

@@ -244,3 +244,28 @@ func TestBuildDBRefusesAPasswordInTheDSN(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "db", j.Name)
 }
+
+// Every scanner that reads content sets up its tokenizer, detector and
+// state one way (setupContent): no token key is refused, and a bad custom
+// detectors file is an error that names the scanner.
+func TestContentScannersSetUpAlike(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "detectors.json")
+	require.NoError(t, os.WriteFile(bad, []byte("not a definition list"), 0o600))
+	s := config.Default().Scans
+	s.SMB.Server, s.SMB.Share, s.SMB.User = "files", "data", "reader"
+	s.GCS.Project = "proj"
+	for _, name := range []string{"fs", "s3", "smb", "azblob", "gcs"} {
+		t.Run(name, func(t *testing.T) {
+			e, ok := Lookup(name)
+			require.True(t, ok)
+			require.True(t, e.Tokens)
+			_, err := e.Build(context.Background(), s, Env{})
+			require.ErrorContains(t, err, "no token key")
+
+			withBad := s
+			withBad.DetectorsFile = bad
+			_, err = e.Build(context.Background(), withBad, Env{TokenKey: []byte("0123456789abcdef")})
+			require.ErrorContains(t, err, name+" scan: custom detectors file "+bad)
+		})
+	}
+}

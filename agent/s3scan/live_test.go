@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/awsclient"
+	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -25,8 +26,8 @@ func TestLiveAWS(t *testing.T) {
 	if b := os.Getenv("SIGHTLINE_TEST_AWS_BUCKET"); b != "" {
 		buckets = []string{b}
 	}
-	res, err := Scan(context.Background(), Options{Client: client, Buckets: buckets, MaxObjects: 20, Detector: pii.NewDefault(),
-		Tokenizer: pii.NewTokenizer([]byte("live-test-key-0123")), SamplePercent: 100}, func(r *wire.Record) error { return r.Validate() })
+	res, err := Scan(context.Background(), Options{Client: client, Buckets: buckets, Common: objscan.Common{Detector: pii.NewDefault(),
+		Tokenizer: pii.NewTokenizer([]byte("live-test-key-0123")), Sampling: objscan.Sampling{MaxObjects: 20, SamplePercent: 100}}}, func(r *wire.Record) error { return r.Validate() })
 	require.NoError(t, err)
 	require.NotEqual(t, wire.StatusFailed, res.Status, "%v", res.Errors)
 }

@@ -7,17 +7,14 @@
 package s3scan
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -26,8 +23,6 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/awspolicy"
 	"github.com/sightline-dev/sightline/agent/objscan"
-	"github.com/sightline-dev/sightline/agent/scanrun"
-	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -60,28 +55,11 @@ type Options struct {
 	// which overrides every bucket's.
 	Control ControlAPI
 	Buckets []string // empty: every bucket the credentials list
-	Prefix  string   // only keys under it
-	// SamplePercent of the objects (chosen by a hash of the key, so the same
-	// ones each time) and at most MaxObjects per bucket are read, each only
-	// its first BytesPerObject bytes (a ranged GET).
-	SamplePercent  float64 // default 100
-	MaxObjects     int     // default 1000
-	BytesPerObject int64   // default 1 MiB
-	// RandomStart reads each big text object from an offset chosen by a
-	// hash of its key (the same each scan) instead of from its top;
-	// archives and documents are always read from the top.
-	RandomStart bool
-	// ObjectTimeout bounds the reading of one object (default 2 minutes).
-	ObjectTimeout time.Duration
-	Detector      pii.Detector
-	Tokenizer     *pii.Tokenizer
-	Account       string // the AWS account, for locations and ids
-	// State, when set, makes the scan incremental by ETag and last-modified
-	// time; the caller saves it after the scan.
-	State   *State
-	AgentID string
-	Now     func() time.Time
-	Logger  *slog.Logger
+	Account string   // the AWS account, for locations and ids
+	// Common: prefix (only keys under it), sampling (ranged GETs),
+	// detector, state (incremental by ETag and last-modified time; the
+	// caller saves it after the scan), envelope.
+	objscan.Common
 }
 
 // Scan reads the buckets and emits records. It fails only when it cannot
@@ -90,25 +68,18 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Client == nil || o.Detector == nil || o.Tokenizer == nil {
 		return nil, errors.New("s3scan: Client, Detector and Tokenizer are required")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	o.Logger = cmp.Or(o.Logger, slog.Default())
-	run := scanrun.Begin(scanrun.Options{Scanner: "s3", Source: wire.SourceS3, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
-	o.State.Begin()
-	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
+	run := o.Begin("s3", wire.SourceS3, o.Account)
 	buckets := o.Buckets
 	if len(buckets) == 0 {
 		out, err := o.Client.ListBuckets(ctx, &s3.ListBucketsInput{})
 		if err != nil {
 			run.Problem("listing buckets: " + describe(err))
-			return finish(wire.StatusFailed)
+			return run.Finish(wire.StatusFailed, emit)
 		}
 		for _, bk := range out.Buckets {
 			buckets = append(buckets, aws.ToString(bk.Name))
 		}
 	}
-	sort.Strings(buckets)
 	var account blockPublic
 	if o.Control != nil && o.Account != "" {
 		out, err := o.Control.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(o.Account)})
@@ -121,24 +92,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			run.Problem("account public access block: " + describe(err))
 		}
 	}
-	for _, name := range buckets {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats, account: account}
-		if err := bs.run(ctx); err != nil {
-			return nil, err
-		}
-		for _, p := range bs.partial {
-			run.Problem("s3://" + name + ": " + p)
-		}
-	}
-	return finish(run.Status())
-}
-
-func (o Options) sampling() objscan.Sampling {
-	return objscan.Sampling{SamplePercent: o.SamplePercent, MaxObjects: o.MaxObjects, BytesPerObject: o.BytesPerObject,
-		RandomStart: o.RandomStart, ObjectTimeout: o.ObjectTimeout}.WithDefaults()
+	return objscan.ScanBuckets(ctx, run, emit, buckets, func(name string) string { return "s3://" + name },
+		func(ctx context.Context, name string) ([]string, error) {
+			bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats, account: account}
+			err := bs.run(ctx)
+			return bs.partial, err
+		})
 }
 
 // describe names an AWS error by its code, without the request's details.
@@ -296,22 +255,14 @@ func (b *bucketScan) run(ctx context.Context) error {
 		fail("tagging", err)
 	}
 
-	loc := "s3://" + b.name
-	bucketID := wire.StableID(wire.SourceS3, b.o.Account, loc)
-	objects, err := b.objects(ctx, bucketID)
+	ob, err := b.objects(ctx)
 	if err != nil {
 		return err
 	}
-	a["objects_with_pii"] = strconv.Itoa(objects)
-	if len(b.partial) > 0 {
-		a["partial"] = strings.Join(b.partial, "; ")
-	}
-	rec := b.env(wire.KindAsset)
-	rec.AssetID, rec.AssetType, rec.Location, rec.Attributes = bucketID, "bucket", loc, a
-	if err := b.emit(&rec); err != nil {
+	bucketID, err := ob.EmitBucket(a, b.partial)
+	if err != nil {
 		return err
 	}
-	b.stats["buckets"]++
 	for _, p := range principals {
 		e := b.env(wire.KindEntitlement)
 		e.PrincipalID = wire.StableID(wire.SourceIAM, p.principal)
@@ -324,9 +275,9 @@ func (b *bucketScan) run(ctx context.Context) error {
 }
 
 // objects lists the bucket page by page (memory holds one page) and reads
-// the sampled objects; it returns how many held personal data.
-func (b *bucketScan) objects(ctx context.Context, bucketID string) (int, error) {
-	ob := &objscan.Bucket{Sampling: b.o.sampling(), Detector: b.o.Detector, Tokenizer: b.o.Tokenizer, State: b.o.State,
+// the sampled objects; what it returns then emits the bucket.
+func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
+	ob := &objscan.Bucket{Sampling: b.o.Sampling, Detector: b.o.Detector, Tokenizer: b.o.Tokenizer, State: b.o.State,
 		Source: wire.SourceS3, Host: b.o.Account, Name: b.name, Location: "s3://" + b.name,
 		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
 	defer func() { b.partial = append(b.partial, ob.Partial...) }()
@@ -334,22 +285,18 @@ func (b *bucketScan) objects(ctx context.Context, bucketID string) (int, error) 
 	for p.HasMorePages() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			if ctx.Err() != nil {
-				return 0, ctx.Err()
-			}
-			ob.Partial = append(ob.Partial, "listing objects: "+describe(err))
-			return ob.WithPII(), nil
+			return ob, ob.ListingFailed(ctx, "listing objects", err)
 		}
 		for _, obj := range page.Contents {
 			o := objscan.Object{Key: aws.ToString(obj.Key), ETag: strings.Trim(aws.ToString(obj.ETag), `"`),
 				Modified: aws.ToTime(obj.LastModified), Size: aws.ToInt64(obj.Size),
 				Attributes: map[string]string{"storage_class": string(obj.StorageClass)}}
 			if err := ob.Object(ctx, o, b.opener(obj.Key)); err != nil {
-				return 0, err
+				return nil, err
 			}
 		}
 	}
-	return ob.WithPII(), nil
+	return ob, nil
 }
 
 // opener reads a range of one object with a ranged GET.

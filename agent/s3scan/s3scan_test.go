@@ -51,8 +51,8 @@ func TestBuckets(t *testing.T) {
 	}
 	client := s3test.Client(s3test.Server(t, buckets, objects))
 	var recs []wire.Record
-	res, err := Scan(context.Background(), Options{Client: client, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
-		Account: "111111111111"}, func(r *wire.Record) error {
+	res, err := Scan(context.Background(), Options{Client: client, Account: "111111111111",
+		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
 		require.NoError(t, r.Validate())
 		recs = append(recs, *r)
 		return nil
@@ -117,8 +117,8 @@ func TestLargeBucketListing(t *testing.T) {
 		objs[fmt.Sprintf("logs/%06d.log", i)] = []byte("x\n")
 	}
 	client := s3test.Client(s3test.Server(t, map[string]s3test.Settings{"big": {Region: "eu-west-1"}}, map[string]map[string][]byte{"big": objs}))
-	res, err := Scan(context.Background(), Options{Client: client, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
-		SamplePercent: 0.05, MaxObjects: 1 << 30}, func(*wire.Record) error { return nil })
+	res, err := Scan(context.Background(), Options{Client: client, Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
+		Sampling: objscan.Sampling{SamplePercent: 0.05, MaxObjects: 1 << 30}}}, func(*wire.Record) error { return nil })
 	require.NoError(t, err)
 	require.EqualValues(t, 100000, res.Stats["objects_listed"])
 	require.Less(t, res.Stats["objects_read"], int64(200), "a 0.05 percent sample")
@@ -136,7 +136,7 @@ func TestIncremental(t *testing.T) {
 		st, err := LoadState(path, tok, "")
 		require.NoError(t, err)
 		counts := map[string]int64{}
-		res, err := Scan(context.Background(), Options{Client: s3test.Client(url), Detector: pii.NewDefault(), Tokenizer: tok, State: st},
+		res, err := Scan(context.Background(), Options{Client: s3test.Client(url), Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: tok, State: st}},
 			func(r *wire.Record) error {
 				if r.Kind == wire.KindPII {
 					counts[r.Location+" "+r.Type] = r.Count
@@ -170,7 +170,7 @@ func TestAccountBlockPublicAccess(t *testing.T) {
 	}, map[string]map[string][]byte{"open": {"a.txt": []byte("x\n")}})
 	var bucket wire.Record
 	_, err := Scan(context.Background(), Options{Client: s3test.Client(url), Control: s3test.Control(url), Account: "111111111111",
-		Buckets: []string{"open"}, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}, func(r *wire.Record) error {
+		Buckets: []string{"open"}, Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
 		if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
 			bucket = *r
 		}
@@ -189,8 +189,8 @@ func TestRandomStart(t *testing.T) {
 	url := s3test.Server(t, map[string]s3test.Settings{"b": {Region: "eu-west-1"}}, map[string]map[string][]byte{
 		"b": {"app.log": []byte(big + "mail f@example.com\n"), "app.log.gz": gz(t, big+"mail g@example.com\n")}})
 	partial := map[string]string{}
-	_, err := Scan(context.Background(), Options{Client: s3test.Client(url), Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
-		BytesPerObject: 1000, RandomStart: true}, func(r *wire.Record) error {
+	_, err := Scan(context.Background(), Options{Client: s3test.Client(url), Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
+		Sampling: objscan.Sampling{BytesPerObject: 1000, RandomStart: true}}}, func(r *wire.Record) error {
 		if r.Kind == wire.KindAsset && r.AssetType == "object" {
 			partial[r.Location] = r.Attributes["partial"]
 		}

@@ -17,9 +17,7 @@ func main() {
 	out := flag.String("out", "", "LDIF file to write")
 	users := flag.Int("users", 100000, "accounts")
 	groups := flag.Int("groups", 10000, "groups")
-	flag.Parse()
-	benchrun.Required("out")
-	benchrun.Main("ldap fixture", func(context.Context) error { return write(*out, *users, *groups) })
+	benchrun.Fixture("ldap fixture", func(context.Context) error { return write(*out, *users, *groups) }, "out")
 }
 
 func write(out string, users, groups int) error {

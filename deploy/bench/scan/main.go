@@ -26,15 +26,13 @@ func main() {
 	mb := flag.Int("mb", 256, "total size in MiB")
 	files := flag.Int("files", 16, "number of files")
 	shape := flag.String("shape", "access", "corpus shape: access or kv")
-	flag.Parse()
-	benchrun.Required("dir")
-	benchrun.Main("scan fixture", func(context.Context) error {
+	benchrun.Fixture("scan fixture", func(context.Context) error {
 		line, ok := shapes[*shape]
 		if !ok {
 			return fmt.Errorf("unknown -shape %q: use access or kv", *shape)
 		}
 		return write(*dir, *mb, *files, line)
-	})
+	}, "dir")
 }
 
 // A shape writes one or more lines and returns the bytes written.

@@ -42,6 +42,16 @@ func Required(names ...string) {
 	}
 }
 
+// Fixture is how the fixture writers (host, ldap, scan) start once their
+// flags are declared: it parses the command line, exits 2 with the usage
+// when a required flag was not given (Required), then runs fn as Main
+// does.
+func Fixture(name string, fn func(ctx context.Context) error, required ...string) {
+	flag.Parse()
+	Required(required...)
+	Main(name, fn)
+}
+
 // WriteFile creates path and writes it through a 1 MiB buffer that fill
 // writes to, as the fixture writers do; it returns the first error of
 // creating, filling, flushing or closing the file.

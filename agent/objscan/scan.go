@@ -1,0 +1,103 @@
+package objscan
+
+import (
+	"cmp"
+	"context"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// Common is what the options of every object-store scan hold beside their
+// cloud's client and names (embedded in s3scan.Options,
+// azblobscan.Options and gcsscan.Options): which objects are read and
+// how, the incremental state, and the scan's envelope.
+type Common struct {
+	Prefix    string // only objects under it
+	Sampling  Sampling
+	Detector  pii.Detector
+	Tokenizer *pii.Tokenizer
+	// State, when set, makes the scan incremental by ETag and
+	// last-modified time; the caller saves it after the scan.
+	State   *State
+	AgentID string
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// Begin starts an object-store scan: it fills c's defaults (sampling
+// limits, clock, logger), begins the incremental state and returns the
+// scan record under way (package scanrun) of scanner for source and host.
+func (c *Common) Begin(scanner, source, host string) *scanrun.Run {
+	c.Sampling = c.Sampling.WithDefaults()
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.Logger = cmp.Or(c.Logger, slog.Default())
+	c.State.Begin()
+	return scanrun.Begin(scanrun.Options{Scanner: scanner, Source: source, Host: host, AgentID: c.AgentID, Now: c.Now})
+}
+
+// ScanBuckets scans the buckets (S3 or GCS buckets, Azure containers) in
+// name order with scan, which returns what it could not read of a bucket
+// and fails only when the whole scan must stop (emit failing, ctx ending).
+// Each problem is recorded on run, prefixed by the bucket's location.
+// After the last bucket it finishes run with its status (partial when a
+// problem was recorded) and returns the scan record; when scan or ctx
+// stops the scan, the error and no record.
+func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) error, names []string,
+	location func(name string) string, scan func(ctx context.Context, name string) (partial []string, err error)) (*wire.Record, error) {
+	sort.Strings(names)
+	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		partial, err := scan(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range partial {
+			run.Problem(location(name) + ": " + p)
+		}
+	}
+	return run.Finish(run.Status(), emit)
+}
+
+// EmitBucket emits the asset of the bucket b has read the objects of:
+// attrs are its settings as its cloud reports them, to which it adds how
+// many objects held personal data and, when something could not be read
+// (partial: what of its settings, then what of its objects), why. It
+// counts the bucket in Stats and returns the asset's id,
+// wire.StableID(Source, Host, Location).
+func (b *Bucket) EmitBucket(attrs map[string]string, partial []string) (string, error) {
+	id := wire.StableID(b.Source, b.Host, b.Location)
+	attrs["objects_with_pii"] = strconv.Itoa(b.withPII)
+	if len(partial) > 0 {
+		attrs["partial"] = strings.Join(partial, "; ")
+	}
+	rec := b.Env(wire.KindAsset)
+	rec.AssetID, rec.AssetType, rec.Location, rec.Attributes = id, "bucket", b.Location, attrs
+	if err := b.Emit(&rec); err != nil {
+		return "", err
+	}
+	b.Stats["buckets"]++
+	return id, nil
+}
+
+// ListingFailed takes the error of a bucket's listing that failed part
+// way (what: "listing objects"): the objects already read stand and the
+// bucket is partial with the reason. It returns ctx's error when the scan
+// was cancelled, for the scan to stop; nil otherwise.
+func (b *Bucket) ListingFailed(ctx context.Context, what string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	b.Partial = append(b.Partial, what+": "+b.describe(err))
+	return nil
+}
