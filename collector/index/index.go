@@ -35,6 +35,13 @@ type Store interface {
 	IndexExposures(ctx context.Context, gen uint64, fn func(store.AssetExposure) error) error
 	PutRisks(ctx context.Context, gen uint64, rs []store.RiskRow) error
 	PutTopRisks(ctx context.Context, gen uint64, rs []store.RiskRow) error
+	// PlanIndex decides whether a build starts from the previous one
+	// (incremental) or is full; the incremental path scores only
+	// RescoredExposures, carries the other scores over and ranks in SQL.
+	PlanIndex(ctx context.Context, b *store.IndexBuild, allowed bool) (store.IndexPlan, error)
+	RescoredExposures(ctx context.Context, b store.IndexBuild, fn func(store.AssetExposure) error) error
+	CarryRisks(ctx context.Context, b store.IndexBuild) error
+	RankRisks(ctx context.Context, b store.IndexBuild) error
 	CommitIndex(ctx context.Context, b store.IndexBuild) error
 	// RecordRiskSnapshot appends a committed build's risk totals to the
 	// risk history (the dashboards' risk over time).
@@ -65,6 +72,10 @@ type Options struct {
 	// others wait for its builds, and take the lease, and the builds,
 	// over once it expires (its holder died). nil: this process builds.
 	Lease Lease
+	// ClockSkew is how far apart the clocks of the collectors sharing the
+	// store may be (default store.DefaultClockSkew): an incremental build
+	// treats data stored that long before the previous build as new.
+	ClockSkew time.Duration
 	// LeasePoll is how often a collector that does not hold the lease
 	// checks for the holder's build or the lease's expiry (default 500ms).
 	LeasePoll time.Duration
@@ -83,6 +94,12 @@ type Indexer struct {
 
 	mu      sync.Mutex
 	running *build // the build in progress, if any
+	// built is set once this process has committed a full build: until
+	// then every build is full, so a new configuration (jurisdictions)
+	// or risk model reaches every asset.
+	built bool
+	// wantFull makes the next build full (BuildFull).
+	wantFull bool
 }
 
 type build struct {
@@ -150,8 +167,35 @@ func (x *Indexer) Ensure(ctx context.Context) (Status, error) {
 	}
 }
 
-// Build rebuilds the index now and waits for it (for tools and tests).
+// Build rebuilds the index now and waits for it (for tools and tests):
+// incrementally when it can (store.PlanIndex).
 func (x *Indexer) Build(ctx context.Context) error { return x.wait(ctx, x.start()) }
+
+// BuildFull rebuilds the whole index now, reusing nothing of the previous
+// build, and waits for it. A build already running is waited for first
+// (whatever its outcome: the full build follows).
+func (x *Indexer) BuildFull(ctx context.Context) error {
+	x.mu.Lock()
+	x.wantFull = true
+	running := x.running
+	x.mu.Unlock()
+	if running != nil {
+		if err := x.wait(ctx, running); err != nil && ctx.Err() != nil {
+			return err
+		}
+	}
+	return x.wait(ctx, x.start())
+}
+
+// incrementalAllowed reports whether the next build may start from the
+// previous one, and consumes a BuildFull request.
+func (x *Indexer) incrementalAllowed() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	ok := x.built && !x.wantFull
+	x.wantFull = false
+	return ok
+}
 
 // Run rebuilds in the background whenever writes are not covered, until
 // ctx ends.
@@ -246,8 +290,11 @@ func (x *Indexer) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	b.Jurisdiction = x.o.HostJurisdiction
-	err = x.o.Store.BuildIndexTables(ctx, &b)
+	b.Jurisdiction, b.ClockSkew = x.o.HostJurisdiction, x.o.ClockSkew
+	plan, err := x.o.Store.PlanIndex(ctx, &b, x.incrementalAllowed())
+	if err == nil {
+		err = x.o.Store.BuildIndexTables(ctx, &b)
+	}
 	var batch []store.RiskRow
 	top := newTopK(store.MaxLimit)
 	flush := func() error {
@@ -258,22 +305,38 @@ func (x *Indexer) build(ctx context.Context) error {
 		batch = batch[:0]
 		return err
 	}
-	if err == nil {
-		err = x.o.Store.IndexExposures(ctx, b.Gen, func(e store.AssetExposure) error {
-			r := risk.AssessIn(e, x.o.HomeJurisdiction).Row()
-			batch = append(batch, r)
-			top.offer(r)
-			if len(batch) >= riskBatch {
-				return flush()
-			}
-			return nil
-		})
+	score := func(e store.AssetExposure) error {
+		r := risk.AssessIn(e, x.o.HomeJurisdiction).Row()
+		batch = append(batch, r)
+		top.offer(r)
+		if len(batch) >= riskBatch {
+			return flush()
+		}
+		return nil
 	}
-	if err == nil {
-		err = flush()
-	}
-	if err == nil {
-		err = x.o.Store.PutTopRisks(ctx, b.Gen, top.sorted())
+	switch {
+	case err != nil:
+	case b.Base != 0:
+		// Incremental: score what may have changed, keep the rest, and
+		// rank them all in ClickHouse (the same order as topK's).
+		err = x.o.Store.RescoredExposures(ctx, b, score)
+		if err == nil {
+			err = flush()
+		}
+		if err == nil {
+			err = x.o.Store.CarryRisks(ctx, b)
+		}
+		if err == nil {
+			err = x.o.Store.RankRisks(ctx, b)
+		}
+	default:
+		err = x.o.Store.IndexExposures(ctx, b.Gen, score)
+		if err == nil {
+			err = flush()
+		}
+		if err == nil {
+			err = x.o.Store.PutTopRisks(ctx, b.Gen, top.sorted())
+		}
 	}
 	if err == nil {
 		err = x.o.Store.CommitIndex(ctx, b)
@@ -287,8 +350,16 @@ func (x *Indexer) build(ctx context.Context) error {
 	if err := x.o.Store.RecordRiskSnapshot(ctx, b.Gen); err != nil {
 		x.o.Logger.Warn("read index: built, but its risk history was not recorded", "gen", b.Gen, "err", err)
 	}
-	x.o.Logger.Info("read index built", "findings", b.Findings, "assets", b.Assets,
-		"took", time.Since(b.Started).Round(time.Millisecond))
+	x.mu.Lock()
+	x.built = true
+	x.mu.Unlock()
+	if b.Base != 0 {
+		x.o.Logger.Info("read index built incrementally", "findings", b.Findings, "assets", b.Assets,
+			"recomputed_assets", b.Changed, "base", b.Base, "took", time.Since(b.Started).Round(time.Millisecond))
+	} else {
+		x.o.Logger.Info("read index built", "findings", b.Findings, "assets", b.Assets, "full_because", plan.Reason,
+			"took", time.Since(b.Started).Round(time.Millisecond))
+	}
 	if b.Unreplicated > 0 {
 		x.o.Logger.Warn("read index: built without rows a replica that is down holds alone; it is rebuilt once they are replicated",
 			"parts", b.Unreplicated)

@@ -122,6 +122,19 @@ type IndexBuild struct {
 	// resolves it once per host and stores it (idx_hosts, and in every
 	// asset's and system's jurisdiction). Nil: hosts have none.
 	Jurisdiction func(host string) string
+	// Base, when not 0, is the generation an incremental build starts
+	// from (PlanIndex): only the Changed assets are read from the current
+	// views, the others are carried over from it.
+	Base    uint64
+	Changed uint64
+	// Schema is the newest migration applied when the build began.
+	Schema uint32
+	// ClockSkew is how far apart the clocks of the collectors writing to
+	// the store may be (0: DefaultClockSkew); an incremental build reads
+	// again what was stored that long before its base.
+	ClockSkew time.Duration
+	// since is the version after which rows may be newer than Base.
+	since uint64
 }
 
 // BeginIndex picks a new generation and the watermark it will cover: every
@@ -186,37 +199,55 @@ const bucketOf = `multiIf(source = 's3', extract(location, '^(s3://[^/]+)'),
 	source = 'gcs', extract(location, '^(gs://[^/]+)'),
 	source = 'azblob', extract(location, '^(azblob://[^/]+/[^/]+)'), '')`
 
+// findingsSQL fills idx_findings of generation g from visible, the
+// current findings as readers see them (visibleFindingsSQL, or its rows
+// of some assets).
+func findingsSQL(g, visible string) string {
+	return `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
+			scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
+		SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id,
+			` + bucketOf + ` AS bucket, scan_id, count, distinct_count,
+			arrayDistinct(arrayMap(x -> substring(x, 1, 2), samples)), tokens, observed_at
+		FROM ` + visible
+}
+
+// stageSQL stages the assets of generation g: those of current (the
+// current_assets view, or its rows of some assets) joined to their
+// findings' rollup in idx_findings (cond narrows both to the same assets).
+func stageSQL(g, current, cond string) string {
+	return `INSERT INTO {db}.idx_assets_stage (` + stagedColumns + `)
+		SELECT ` + g + `, asset_id, if(a_type = '', 'file', a_type) AS asset_type, if(a_loc = '', f_loc, a_loc) AS location,
+			if(a_host = '', f_host, a_host) AS host, if(a_source = '', f_source, a_source) AS source,
+			if(a_agent = '', f_agent, a_agent) AS agent_id, owner, size, modified_at, attr_keys, attr_values,
+			` + bucketOf + `, categories, types, occurrences, distinct_sum
+		FROM (
+			SELECT asset_id, asset_type AS a_type, location AS a_loc, host AS a_host, source AS a_source,
+				agent_id AS a_agent, owner, size, modified_at, attr_keys, attr_values
+			FROM ` + current + `
+		) ANY FULL OUTER JOIN (
+			SELECT asset_id, any(location) AS f_loc, any(host) AS f_host, any(source) AS f_source,
+				any(agent_id) AS f_agent, groupUniqArray(category) AS categories, groupArray(type) AS types,
+				sum(count) AS occurrences, sum(distinct_count) AS distinct_sum
+			FROM {db}.idx_findings
+			WHERE gen = ` + g + cond + `
+			GROUP BY asset_id
+		) USING asset_id`
+}
+
 // BuildIndexTables fills the findings, assets, reach and summary tables of
 // generation b.Gen from the current views, all of it inside ClickHouse.
 func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	g := strconv.FormatUint(b.Gen, 10)
-	if err := s.runBuildSteps(ctx, []buildStep{
-		{"current findings", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
-				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
-			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id,
-				` + bucketOf + ` AS bucket, scan_id, count, distinct_count,
-				arrayDistinct(arrayMap(x -> substring(x, 1, 2), samples)), tokens, observed_at
-			FROM ` + visibleFindingsSQL},
+	first := []buildStep{
+		{"current findings", findingsSQL(g, visibleFindingsSQL)},
 		// Every current asset, and every asset with current findings even
 		// when its asset record is missing, with its rollup, staged...
-		{"current assets", `INSERT INTO {db}.idx_assets_stage (` + stagedColumns + `)
-			SELECT ` + g + `, asset_id, if(a_type = '', 'file', a_type) AS asset_type, if(a_loc = '', f_loc, a_loc) AS location,
-				if(a_host = '', f_host, a_host) AS host, if(a_source = '', f_source, a_source) AS source,
-				if(a_agent = '', f_agent, a_agent) AS agent_id, owner, size, modified_at, attr_keys, attr_values,
-				` + bucketOf + `, categories, types, occurrences, distinct_sum
-			FROM (
-				SELECT asset_id, asset_type AS a_type, location AS a_loc, host AS a_host, source AS a_source,
-					agent_id AS a_agent, owner, size, modified_at, attr_keys, attr_values
-				FROM {db}.current_assets
-			) ANY FULL OUTER JOIN (
-				SELECT asset_id, any(location) AS f_loc, any(host) AS f_host, any(source) AS f_source,
-					any(agent_id) AS f_agent, groupUniqArray(category) AS categories, groupArray(type) AS types,
-					sum(count) AS occurrences, sum(distinct_count) AS distinct_sum
-				FROM {db}.idx_findings
-				WHERE gen = ` + g + `
-				GROUP BY asset_id
-			) USING asset_id`},
-	}); err != nil {
+		{"current assets", stageSQL(g, `{db}.current_assets`, "")},
+	}
+	if b.Base != 0 {
+		first = incrementalSteps(g, strconv.FormatUint(b.Base, 10), b.since)
+	}
+	if err := s.runBuildSteps(ctx, first); err != nil {
 		return err
 	}
 	// ...then who reaches what (reach.go), from the staged assets...
@@ -294,14 +325,16 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	var n []struct {
 		F uint64 `ch:"f"`
 		A uint64 `ch:"a"`
+		C uint64 `ch:"c"`
 	}
 	q := `SELECT (SELECT count() FROM {db}.idx_findings WHERE gen = ` + g + `) AS f,
-		(SELECT count() FROM {db}.idx_assets WHERE gen = ` + g + `) AS a`
+		(SELECT count() FROM {db}.idx_assets WHERE gen = ` + g + `) AS a,
+		(SELECT count() FROM {db}.idx_changed WHERE gen = ` + g + `) AS c`
 	if err := s.conn.Select(ctx, &n, s.sql(q)); err != nil {
 		return s.wrap("counting the index", err)
 	}
 	if len(n) == 1 {
-		b.Findings, b.Assets = n[0].F, n[0].A
+		b.Findings, b.Assets, b.Changed = n[0].F, n[0].A, n[0].C
 	}
 	return nil
 }
@@ -310,22 +343,44 @@ type buildStep struct{ what, q string }
 
 func (s *Store) runBuildSteps(ctx context.Context, steps []buildStep) error {
 	for _, st := range steps {
-		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {
-			return s.wrap("building the index ("+st.what+")", err)
+		if err := s.buildExec(ctx, st.what, st.q); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// buildExec runs one statement of a build and logs how long it took (at
+// debug level), so a slow step can be found without a profiler.
+func (s *Store) buildExec(ctx context.Context, what, q string) error {
+	start := time.Now()
+	if err := s.long.Exec(ctx, s.sql(q)); err != nil {
+		return s.wrap("building the index ("+what+")", err)
+	}
+	s.o.Logger.Debug("read index step", "step", what, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
 // IndexExposures streams the assets of generation gen that hold personal
 // data, for scoring.
 func (s *Store) IndexExposures(ctx context.Context, gen uint64, fn func(AssetExposure) error) error {
+	return s.exposures(ctx, `gen = `+strconv.FormatUint(gen, 10)+` AND occurrences > 0`, fn)
+}
+
+// RescoredExposures streams the assets of incremental build b to score
+// again: the others keep their base's score (CarryRisks).
+func (s *Store) RescoredExposures(ctx context.Context, b IndexBuild, fn func(AssetExposure) error) error {
+	return s.exposures(ctx, rescoredAssets(strconv.FormatUint(b.Gen, 10), strconv.FormatUint(b.Base, 10)), fn)
+}
+
+// exposures streams the rows of idx_assets that where keeps.
+func (s *Store) exposures(ctx context.Context, where string, fn func(AssetExposure) error) error {
 	q := `SELECT asset_id, asset_type, location, host, source, categories, types, occurrences, distinct_sum,
 			attr_keys, attr_values, readers, readers_unprivileged, jurisdiction
-		FROM {db}.idx_assets WHERE gen = ? AND occurrences > 0`
+		FROM {db}.idx_assets WHERE ` + where
 	// The long pool: the scorer stops reading while it stores a batch of
 	// scores, so the stream can pause for a while.
-	rows, err := s.long.Query(ctx, s.sql(q), gen)
+	rows, err := s.long.Query(ctx, s.sql(q))
 	if err != nil {
 		return s.wrap("reading exposures", err)
 	}
@@ -377,8 +432,8 @@ func (s *Store) PutTopRisks(ctx context.Context, gen uint64, rs []RiskRow) error
 // committed.
 func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 	dur := uint64(time.Since(b.Started).Milliseconds())
-	err := s.insert(ctx, "idx_builds", "gen, watermark, built_at, duration_ms, findings, assets", 1, func(int) []any {
-		return []any{b.Gen, b.Watermark, time.Now().UTC(), dur, b.Findings, b.Assets}
+	err := s.insert(ctx, "idx_builds", "gen, watermark, built_at, duration_ms, findings, assets, base, schema_version", 1, func(int) []any {
+		return []any{b.Gen, b.Watermark, time.Now().UTC(), dur, b.Findings, b.Assets, b.Base, b.Schema}
 	})
 	if err != nil {
 		return err
@@ -409,7 +464,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
-			'idx_principals', 'idx_asset_order', 'idx_asset_counts'], table)`
+			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

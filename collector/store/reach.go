@@ -65,8 +65,8 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			ALL INNER JOIN (SELECT host, everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `) USING host`},
 	}
 	for _, st := range steps {
-		if err := s.long.Exec(ctx, s.sql(st.q)); err != nil {
-			return s.wrap("building the index ("+st.what+")", err)
+		if err := s.buildExec(ctx, st.what, st.q); err != nil {
+			return err
 		}
 	}
 	// Groups, one level per round: whoever holds through a group that is
@@ -85,8 +85,8 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
 			) USING holder
 			WHERE (holder, principal_id) NOT IN (SELECT holder, principal_id FROM {db}.idx_holders WHERE gen = ` + g + `)`
-		if err := s.long.Exec(ctx, s.sql(q)); err != nil {
-			return s.wrap("building the index (group memberships)", err)
+		if err := s.buildExec(ctx, "group memberships", q); err != nil {
+			return err
 		}
 		var n []struct {
 			N uint64 `ch:"n"`
@@ -110,7 +110,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			) USING bucket
 			GROUP BY resource_id
 		) USING resource_id`
-	return s.wrap("building the index (grants)", s.long.Exec(ctx, s.sql(q)))
+	return s.buildExec(ctx, "grants", q)
 }
 
 // buildHosts resolves each host of the build once: its jurisdiction and

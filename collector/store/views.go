@@ -67,8 +67,16 @@ const (
 // currentView is the current rows of a scanned table.
 func currentView(view, table, columns string) string {
 	return `CREATE VIEW IF NOT EXISTS {db}.` + view + ` AS
-SELECT ` + columns + `
-FROM (SELECT ` + columns + ` FROM {db}.` + table + ` FINAL)
+` + currentRowsSQL(table, columns, "")
+}
+
+// currentRowsSQL is the query of a current_ view, its FINAL read narrowed
+// by where (" WHERE …" on the table's sorting key, so that every version
+// of a kept row is read; "" for all): an incremental index build reads
+// the current rows of the assets it recomputes this way.
+func currentRowsSQL(table, columns, where string) string {
+	return `SELECT ` + columns + `
+FROM (SELECT ` + columns + ` FROM {db}.` + table + ` FINAL` + where + `)
 ` + currentScanJoin + `
 WHERE ` + currentRowCondition
 }

@@ -1,7 +1,8 @@
 // Command api loads a large data set through the store (pii rows,
 // entitlements, principals, assets) and measures p50/p95 latency of the
 // main read endpoints over real HTTP, with a bare ClickHouse count over the
-// same table as the baseline in the same run.
+// same table as the baseline in the same run. Then it rescans one host and
+// times the incremental read-index build that follows against a full one.
 //
 // Usage: api -clickhouse 127.0.0.1:9000 -pii 10000000 -entitlements 1000000 -principals 100000
 package main
@@ -11,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -27,6 +29,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/keys"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
+	sharedconfig "github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -39,9 +42,11 @@ func main() {
 	dbName := flag.String("db", "", "database to use (default: a new one named after the time)")
 	skipLoad := flag.Bool("skip-load", false, "measure a database loaded by an earlier run with the same -db and sizes")
 	reuseIndex := flag.Bool("reuse-index", false, "with -skip-load: keep the read index an earlier run built")
+	logLevel := flag.String("log", "warn", "log level (debug: the read index build's steps with their times)")
 	flag.Parse()
+	log := sharedconfig.Logger(*logLevel, os.Stderr)
 	benchrun.Main("bench-api", func(ctx context.Context) error {
-		return run(ctx, *addr, *dbName, *skipLoad, *skipLoad && *reuseIndex, *nPII, *nEnt, *nPri, *runs)
+		return run(ctx, log, *addr, *dbName, *skipLoad, *skipLoad && *reuseIndex, *nPII, *nEnt, *nPri, *runs)
 	})
 }
 
@@ -52,8 +57,7 @@ var types = []struct{ typ, cat, sample string }{
 	{"us_ssn", "government_id", "***-**-6789"}, {"ip_address", "network", "10.*.*.7"}, {"iban", "financial", "DE****3000"},
 }
 
-func run(ctx context.Context, addr, db string, skipLoad, reuseIndex bool, nPII, nEnt, nPri, runs int) error {
-	log := benchrun.Logger()
+func run(ctx context.Context, log *slog.Logger, addr, db string, skipLoad, reuseIndex bool, nPII, nEnt, nPri, runs int) error {
 	if db == "" {
 		db = fmt.Sprintf("sl_bench_api_%d", time.Now().Unix())
 	}
@@ -85,7 +89,10 @@ func run(ctx context.Context, addr, db string, skipLoad, reuseIndex bool, nPII, 
 
 	// The read index is built once over the loaded data, timed: that is the
 	// price of the reads below, paid once per change, not per request.
-	idx := index.New(index.Options{Store: st, MaxLag: 24 * time.Hour, Logger: log})
+	// One writer, so one clock: the incremental build after the rescan
+	// need not read again what was loaded just before the first build
+	// (ClockSkew; a collector allows store.DefaultClockSkew).
+	idx := index.New(index.Options{Store: st, MaxLag: 24 * time.Hour, Logger: log, ClockSkew: time.Second})
 	bstart := time.Now()
 	if !reuseIndex {
 		if err := idx.Build(ctx); err != nil {
@@ -186,11 +193,62 @@ func run(ctx context.Context, addr, db string, skipLoad, reuseIndex bool, nPII, 
 		fmt.Printf("  %-58s p50 %8s  p95 %8s  (%s the 300 ms p95 goal; %.3f of the view count)\n",
 			e.method+" "+e.path, p50, p95, verdict, float64(p95)/float64(max(liveP95, 1)))
 	}
+	if reuseIndex {
+		fmt.Println("  (-reuse-index: no rescan, so no incremental build, timed)")
+		return nil
+	}
+	// One host scanned again, then the index brought up to date from the
+	// build above (incremental), then rebuilt whole over the same data.
+	if err := rescanData(ctx, st, tok, t0, nPII, nEnt, nPri); err != nil {
+		return err
+	}
+	istart := time.Now()
+	if err := idx.Build(ctx); err != nil {
+		return err
+	}
+	incr := time.Since(istart)
+	var newest []struct {
+		Base    uint64 `ch:"base"`
+		Changed uint64 `ch:"changed"`
+	}
+	q := strings.ReplaceAll(`SELECT any(base) AS base, count() AS changed FROM {db}.idx_changed
+		ANY LEFT JOIN (SELECT gen, base FROM {db}.idx_builds) USING gen
+		WHERE gen = (SELECT max(gen) FROM {db}.idx_builds)`, "{db}", db)
+	if err := st.Conn().Select(ctx, &newest, q); err != nil {
+		return err
+	}
+	if len(newest) != 1 || newest[0].Base == 0 {
+		return fmt.Errorf("the build after the rescan was not incremental (see the log)")
+	}
+	fstart := time.Now()
+	if err := idx.BuildFull(ctx); err != nil {
+		return err
+	}
+	full := time.Since(fstart)
+	fmt.Printf("  read index after one host's rescan: incremental build %s (%d assets recomputed), full build %s (%.0f%%)\n",
+		incr.Round(100*time.Millisecond), newest[0].Changed, full.Round(100*time.Millisecond), 100*float64(incr)/float64(max(full, 1)))
 	return nil
 }
 
+// rescanHost is the host whose fs scan is repeated (rescanData) to time an
+// incremental build.
+const rescanHost = 1
+
 // loadData writes the data set through the store's insert path.
 func loadData(ctx context.Context, st *store.Store, tok func([]byte) string, t0 time.Time, nPII, nEnt, nPri int) error {
+	return writeData(ctx, st, tok, t0, nPII, nEnt, nPri, false)
+}
+
+// rescanData writes a second fs scan of rescanHost an hour after t0: a
+// tenth of its files are gone, 100 files are new, a tenth hold more, and
+// a tenth of its grants are gone.
+func rescanData(ctx context.Context, st *store.Store, tok func([]byte) string, t0 time.Time, nPII, nEnt, nPri int) error {
+	return writeData(ctx, st, tok, t0, nPII, nEnt, nPri, true)
+}
+
+// writeData writes the data set, or with rescan only rescanHost's second
+// fs scan.
+func writeData(ctx context.Context, st *store.Store, tok func([]byte) string, t0 time.Time, nPII, nEnt, nPri int, rescan bool) error {
 	var batch []wire.Record
 	flush := func(force bool) error {
 		if len(batch) >= 200_000 || (force && len(batch) > 0) {
@@ -205,13 +263,24 @@ func loadData(ctx context.Context, st *store.Store, tok func([]byte) string, t0 
 		batch = append(batch, r)
 		return flush(false)
 	}
+	at, scanSuffix := t0, ""
+	if rescan {
+		at, scanSuffix = t0.Add(time.Hour), "-2"
+	}
 	env := func(kind, source string, h int) wire.Record {
 		host := fmt.Sprintf("host-%03d", h)
-		return wire.Record{Kind: kind, Source: source, ScanID: source + "-" + host, ObservedAt: t0, Host: host, AgentID: "agent-" + host}
+		return wire.Record{Kind: kind, Source: source, ScanID: source + "-" + host + scanSuffix, ObservedAt: at, Host: host, AgentID: "agent-" + host}
 	}
 	assets := nPII / len(types)
-	for a := 0; a < assets; a++ {
+	extra := 0
+	if rescan {
+		extra = 100 * hosts
+	}
+	for a := 0; a < assets+extra; a++ {
 		h := a % hosts
+		if rescan && (h != rescanHost || (a < assets && a/hosts%10 == 0)) {
+			continue
+		}
 		r := env(wire.KindAsset, wire.SourceFS, h)
 		loc := fmt.Sprintf("file:///srv/data/host-%03d/export-%07d.csv", h, a)
 		r.AssetID, r.AssetType, r.Location = wire.StableID("fs", r.Host, loc), "file", loc
@@ -223,13 +292,16 @@ func loadData(ctx context.Context, st *store.Store, tok func([]byte) string, t0 
 			p := env(wire.KindPII, wire.SourceFS, h)
 			p.AssetID, p.Location, p.Type, p.Category, p.Confidence = r.AssetID, loc, ty.typ, ty.cat, wire.ConfidenceHigh
 			p.Count, p.Distinct, p.Samples = int64(20+a%50), int64(1+a%20), []string{ty.sample}
+			if rescan && a/hosts%10 == 1 {
+				p.Count += 100
+			}
 			p.Tokens = []string{tok([]byte(fmt.Sprintf("person-%d@example.com", (a*len(types)+k)%1_000_000)))}
 			if err := add(p); err != nil {
 				return err
 			}
 		}
 	}
-	for i := 0; i < nPri; i++ {
+	for i := 0; i < nPri && !rescan; i++ {
 		r := env(wire.KindPrincipal, wire.SourceHost, i%hosts)
 		r.PrincipalID, r.Name, r.PrincipalType = wire.LocalPrincipalID(r.Host, "user", fmt.Sprintf("u%06d", i)), fmt.Sprintf("u%06d", i), "user"
 		r.Privileged = i%50 == 0
@@ -242,6 +314,9 @@ func loadData(ctx context.Context, st *store.Store, tok func([]byte) string, t0 
 	}
 	for i := 0; i < nEnt; i++ {
 		h := i % hosts
+		if rescan && (h != rescanHost || i/hosts%10 == 0) {
+			continue
+		}
 		r := env(wire.KindEntitlement, wire.SourceFS, h)
 		a := (i * 7) % max(assets, 1)
 		loc := fmt.Sprintf("file:///srv/data/host-%03d/export-%07d.csv", a%hosts, a)
@@ -253,9 +328,12 @@ func loadData(ctx context.Context, st *store.Store, tok func([]byte) string, t0 
 	}
 	for h := 0; h < hosts; h++ {
 		for _, src := range []string{wire.SourceFS, wire.SourceHost} {
+			if rescan && (h != rescanHost || src != wire.SourceFS) {
+				continue
+			}
 			r := env(wire.KindScan, src, h)
-			fin := t0.Add(time.Minute)
-			r.Scanner, r.StartedAt, r.FinishedAt, r.Status = src, &t0, &fin, wire.StatusOK
+			fin := at.Add(time.Minute)
+			r.Scanner, r.StartedAt, r.FinishedAt, r.Status = src, &at, &fin, wire.StatusOK
 			if err := add(r); err != nil {
 				return err
 			}

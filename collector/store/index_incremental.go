@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Incremental builds (migration 0025). A full build folds every row of the
+// FINAL views; after one host's rescan almost all of that work gives the
+// previous generation's answer again. An incremental build starts from the
+// newest build (its base) and reads from the current views only the assets
+// whose data may have changed since it:
+//
+//   - the assets of every pii or asset row stored since the base's
+//     watermark (less the clock skew allowed between collectors), and
+//     every asset the base held for an (agent_id, source) pair that
+//     stored a scan, a pii row or an asset row since then (a file gone
+//     from its newest scan, a failed scan's rows);
+//   - the assets whose triage changed since then.
+//
+// These are listed in idx_changed; their findings and staged assets are
+// computed as a full build does, from the views narrowed to them by their
+// sorting key, and every other asset's rows are copied from the base. All
+// that follows (reach, reader counts, ranks, summaries, lists) is computed
+// from those rows exactly as in a full build, and only the assets whose
+// rows or reader counts changed are scored again (the others keep their
+// score). So the answers are a full build's; the tests compare every read
+// after both (index_incremental_test.go).
+//
+// PlanIndex falls back to a full build when that cannot be shown safe:
+// no committed build, a migration since the base, allow rules changed or
+// expired since it (an allowed value hides tokens everywhere), the base's
+// rows not all there (a token rekey empties idx_findings), or cluster mode
+// (builds there read replicas that may lag; kept simple: always full).
+
+// DefaultClockSkew widens "since the base" (IndexBuild.ClockSkew) for
+// rows versioned by another collector's clock (NTP keeps them within
+// milliseconds), or stored by a batch still being written when the base
+// began (a batch of records takes seconds).
+const DefaultClockSkew = 2 * time.Minute
+
+// IndexPlan says how a build will be made and why.
+type IndexPlan struct {
+	Base   uint64 // the generation it starts from; 0: a full build
+	Reason string // why a full build, when it is one
+}
+
+// PlanIndex decides whether build b may be incremental (allowed: the
+// caller lets it; the indexer makes its first build in a process full, so
+// a change of configuration or of the risk model is applied everywhere),
+// and records the decision and the schema version in b.
+func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (IndexPlan, error) {
+	var mig []struct {
+		V uint32 `ch:"v"`
+	}
+	if err := s.conn.Select(ctx, &mig, s.sql(`SELECT max(version) AS v FROM {db}.schema_migrations`)); err != nil {
+		return IndexPlan{}, s.wrap("planning an index build", err)
+	}
+	if len(mig) == 1 {
+		b.Schema = mig[0].V
+	}
+	b.Base = 0
+	full := func(why string) (IndexPlan, error) { return IndexPlan{Reason: why}, nil }
+	if !allowed {
+		return full("first build of this process, or a full build was asked for")
+	}
+	if s.cluster != nil {
+		return full("cluster mode builds in full")
+	}
+	var prev []struct {
+		Gen      uint64    `ch:"gen"`
+		WM       uint64    `ch:"watermark"`
+		At       time.Time `ch:"built_at"`
+		Findings uint64    `ch:"findings"`
+		Assets   uint64    `ch:"assets"`
+		Schema   uint32    `ch:"schema_version"`
+	}
+	q := `SELECT gen, watermark, built_at, findings, assets, schema_version FROM {db}.idx_builds ORDER BY gen DESC LIMIT 1`
+	if err := s.conn.Select(ctx, &prev, s.sql(q)); err != nil {
+		return IndexPlan{}, s.wrap("planning an index build", err)
+	}
+	if len(prev) == 0 {
+		return full("no build yet")
+	}
+	p := prev[0]
+	if p.Schema != b.Schema {
+		return full("migrated since the last build")
+	}
+	skew := b.ClockSkew
+	if skew <= 0 {
+		skew = DefaultClockSkew
+	}
+	cutoff := sinceCutoff(p.WM, uint64(skew))
+	var n []struct {
+		F uint64 `ch:"f"`
+		A uint64 `ch:"a"`
+		R uint64 `ch:"r"`
+	}
+	// The base's rows must all be there, and no allow rule may have
+	// changed or lapsed since it (both change findings of any asset).
+	q = `SELECT (SELECT count() FROM {db}.idx_findings WHERE gen = ?) AS f,
+		(SELECT count() FROM {db}.idx_assets WHERE gen = ?) AS a,
+		(SELECT count() FROM {db}.allow_rules WHERE version > ?
+			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r`
+	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, p.Gen, cutoff, p.At.Add(-skew)); err != nil {
+		return IndexPlan{}, s.wrap("planning an index build", err)
+	}
+	switch {
+	case len(n) != 1:
+		return full("no answer about the last build")
+	case n[0].F != p.Findings || n[0].A != p.Assets:
+		return full("the last build's rows are not all there (a token rekey?)")
+	case n[0].R > 0:
+		return full("allow rules changed since the last build")
+	}
+	b.Base, b.since = p.Gen, cutoff
+	return IndexPlan{Base: p.Gen}, nil
+}
+
+// sinceCutoff is the version after which a row may be newer than a build
+// of watermark wm, when clocks differ by up to skew nanoseconds.
+func sinceCutoff(wm, skew uint64) uint64 {
+	if wm < skew {
+		return 0
+	}
+	return wm - skew
+}
+
+// changedAssets is the condition of an incremental build of generation g
+// on the assets it recomputes.
+func changedAssets(g string) string {
+	return `asset_id IN (SELECT asset_id FROM {db}.idx_changed WHERE gen = ` + g + `)`
+}
+
+// incrementalSteps replace a full build's first two steps (the findings
+// and the staged assets) when generation g starts from generation base.
+func incrementalSteps(g, base string, cutoff uint64) []buildStep {
+	c := strconv.FormatUint(cutoff, 10)
+	changed := changedAssets(g)
+	// The (agent_id, source) pairs that stored anything since the base,
+	// and their hosts (idx_findings is ordered by host).
+	written := `SELECT agent_id, source, host FROM {db}.scans WHERE version > ` + c + `
+			UNION ALL SELECT agent_id, source, host FROM {db}.pii_findings WHERE version > ` + c + `
+			UNION ALL SELECT agent_id, source, host FROM {db}.assets WHERE version > ` + c
+	pairs := `(agent_id, source) IN (SELECT agent_id, source FROM (` + written + `))`
+	hosts := `host IN (SELECT host FROM (` + written + `))`
+	visible := strings.Replace(visibleFindingsSQL, `FROM {db}.current_pii_findings`,
+		`FROM (`+currentRowsSQL("pii_findings", piiColumns, ` WHERE `+changed)+`)`, 1)
+	return []buildStep{
+		// What was written since the base (by version, a cheap column),
+		// and what the base showed of the pairs that wrote it: whatever
+		// can look different now is among these.
+		{"changed assets", `INSERT INTO {db}.idx_changed (gen, asset_id)
+			SELECT DISTINCT ` + g + `, asset_id FROM (
+				SELECT asset_id FROM {db}.pii_findings WHERE version > ` + c + `
+				UNION ALL SELECT asset_id FROM {db}.assets WHERE version > ` + c + `
+				UNION ALL SELECT asset_id FROM {db}.idx_findings WHERE gen = ` + base + ` AND ` + hosts + ` AND ` + pairs + `
+				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + base + ` AND ` + pairs + `
+				UNION ALL SELECT asset_id FROM {db}.finding_triage WHERE seq > ` + c + `
+			)`},
+		{"current findings of changed assets", findingsSQL(g, visible)},
+		{"findings carried over", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
+				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
+			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id, bucket,
+				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at
+			FROM {db}.idx_findings WHERE gen = ` + base + ` AND NOT ` + changed},
+		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets", assetColumns, ` WHERE `+changed)+`)`, ` AND `+changed)},
+		{"assets carried over", `INSERT INTO {db}.idx_assets_stage (` + stagedColumns + `)
+			SELECT ` + g + strings.TrimPrefix(stagedColumns, "gen") + `
+			FROM {db}.idx_assets WHERE gen = ` + base + ` AND NOT ` + changed},
+	}
+}
+
+// rescoredAssets is the condition on idx_assets of generation g (built
+// from base) that keeps the assets with personal data whose score may
+// differ from the base's: changed, or reached by other readers, or placed
+// elsewhere.
+func rescoredAssets(g, base string) string {
+	return `gen = ` + g + ` AND occurrences > 0 AND (` + changedAssets(g) + `
+		OR (asset_id, readers, readers_unprivileged, jurisdiction) NOT IN (
+			SELECT asset_id, readers, readers_unprivileged, jurisdiction FROM {db}.idx_assets
+			WHERE gen = ` + base + ` AND occurrences > 0))`
+}
+
+// CarryRisks copies to incremental build b the base's scores of the
+// assets b does not score again (IndexExposures streams the others).
+func (s *Store) CarryRisks(ctx context.Context, b IndexBuild) error {
+	g, base := strconv.FormatUint(b.Gen, 10), strconv.FormatUint(b.Base, 10)
+	return s.buildExec(ctx, "risk carried over", `INSERT INTO {db}.idx_risk (gen, asset_id, asset_type, location, host, source, score, factor_names, factor_points)
+		SELECT `+g+`, asset_id, asset_type, location, host, source, score, factor_names, factor_points
+		FROM {db}.idx_risk WHERE gen = `+base+`
+			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = `+g+` AND occurrences > 0)
+			AND asset_id NOT IN (SELECT asset_id FROM {db}.idx_assets WHERE `+rescoredAssets(g, base)+`)`)
+}
+
+// RankRisks fills idx_risk_top of build b from its idx_risk: the MaxLimit
+// highest scores, ties by location then id (the indexer's order for a
+// full build, which ranks as it scores).
+func (s *Store) RankRisks(ctx context.Context, b IndexBuild) error {
+	g := strconv.FormatUint(b.Gen, 10)
+	return s.buildExec(ctx, "risk ranking", `INSERT INTO {db}.idx_risk_top (gen, rank, asset_id, asset_type, location, host, source, score, factor_names, factor_points)
+		SELECT `+g+`, toUInt32(rowNumberInAllBlocks() + 1), asset_id, asset_type, location, host, source, score, factor_names, factor_points
+		FROM (
+			SELECT asset_id, asset_type, location, host, source, score, factor_names, factor_points
+			FROM {db}.idx_risk WHERE gen = `+g+`
+			ORDER BY score DESC, location, asset_id LIMIT `+strconv.Itoa(MaxLimit)+`
+		)`)
+}
