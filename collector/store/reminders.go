@@ -15,8 +15,8 @@ type ReviewReminder struct {
 	Campaign   string `ch:"campaign"`
 	Open       uint64 `ch:"open"`
 	// CreatedAt is when the campaign started; Due its due date.
-	CreatedAt time.Time `ch:"created_at"`
-	Due       time.Time `ch:"due"`
+	CreatedAt time.Time `ch:"started"`
+	Due       time.Time `ch:"due_at"`
 }
 
 // ReviewReminders lists, per reviewer and campaign, the items still
@@ -28,7 +28,7 @@ func (s *Store) ReviewReminders(ctx context.Context, olderThan time.Time) ([]Rev
 		r.CreatedAt, r.Due = r.CreatedAt.UTC(), r.Due.UTC()
 		return r
 	}, `SELECT reviewer, campaign_id, any(campaign) AS campaign, count() AS open,
-			any(created_at) AS created_at, any(due) AS due
+			any(created_at) AS started, any(due) AS due_at
 		FROM {db}.current_review_items
 		ANY LEFT JOIN (
 			SELECT campaign_id, min(created_at) AS created_at FROM {db}.review_campaigns GROUP BY campaign_id
