@@ -519,7 +519,7 @@ func (o overdueRevocations) OverdueRevocations(ctx context.Context, _ time.Time)
 	}
 	out := make([]alerts.Revocation, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, alerts.Revocation{ID: r.Item.ItemID, CampaignID: r.Item.Campaign,
+		out = append(out, alerts.Revocation{ID: r.Item.ItemID, CampaignID: r.Item.CampaignID, Campaign: r.Item.Campaign,
 			PrincipalID: r.Item.PrincipalID, ResourceID: r.Item.ResourceID, DueAt: r.Removal.DueAt})
 	}
 	return out, nil

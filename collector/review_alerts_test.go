@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/collector/alerts"
+	"github.com/sightline-dev/sightline/collector/alerts/alertstest"
+	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/pia"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -78,26 +80,8 @@ func TestReviewAlertsWiring(t *testing.T) {
 	}
 	require.NoError(t, review.Decide(ctx, st, camp.ID, itemOf["alice"], "revoke", "left", "", "rev", false, t0.Add(3*time.Minute)))
 
-	var got []alerts.Event
-	var bad []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		err := alerts.Verify([]byte("wiring-secret"), r.Header.Get(alerts.TimestampHeader), r.Header.Get(alerts.SignatureHeader),
-			body, time.Now(), time.Minute)
-		var e alerts.Event
-		if err == nil {
-			err = json.Unmarshal(body, &e)
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if err != nil {
-			bad = append(bad, err.Error())
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		got = append(got, e)
-	}))
-	defer hook.Close()
+	hook, hookURL := alertstest.StartHook(t, "wiring-secret")
+	mail, mailAddr := alertstest.StartMailbox(t)
 	secret := filepath.Join(t.TempDir(), "hook.secret")
 	require.NoError(t, os.WriteFile(secret, []byte("wiring-secret\n"), 0o600))
 
@@ -110,21 +94,18 @@ func TestReviewAlertsWiring(t *testing.T) {
 				{Name: "overdue", Kind: alerts.KindOverdueRevocation},
 				{Name: "remind", Kind: alerts.KindReviewReminder, OlderThan: 24 * time.Hour, Every: 24 * time.Hour},
 			},
-			Destinations: []alerts.Destination{{Name: "hook", Type: alerts.DestWebhook, URL: hook.URL + "/sightline", SecretFile: secret}},
+			Destinations: []alerts.Destination{
+				{Name: "hook", Type: alerts.DestWebhook, URL: hookURL, SecretFile: secret},
+				{Name: "mail", Type: alerts.DestSMTP, Addr: mailAddr, From: "sightline@acme.test", To: []string{"secops@acme.test"}},
+			},
 		}})
 	require.NoError(t, err)
 	for _, r := range svc.Rules() {
 		require.True(t, r.Active, "rule %s: %s", r.Name, r.Note)
 	}
 	received := func() map[string][]alerts.Event {
-		mu.Lock()
-		defer mu.Unlock()
-		require.Empty(t, bad)
-		out := map[string][]alerts.Event{}
-		for _, e := range got {
-			out[e.Rule] = append(out[e.Rule], e)
-		}
-		return out
+		require.Empty(t, hook.Refused())
+		return hook.ByRule()
 	}
 	// poll is one collector poll: evaluate and deliver what is due.
 	poll := func(times int, step time.Duration) {
@@ -149,6 +130,8 @@ func TestReviewAlertsWiring(t *testing.T) {
 	require.Equal(t, alerts.KindOverdueRevocation, ev[0].Kind)
 	require.True(t, ev[0].Facts.Overdue)
 	require.Equal(t, t0.Add(3*time.Minute+time.Hour), ev[0].Facts.DueAt.UTC())
+	require.Equal(t, camp.ID, ev[0].Facts.CampaignID)
+	require.Equal(t, "admins", ev[0].Facts.Campaign)
 	require.Empty(t, received()["remind"], "the campaign is not a day old yet")
 
 	// A day after the campaign started, bob's item is still open: one
@@ -193,11 +176,105 @@ func TestReviewAlertsWiring(t *testing.T) {
 			delivered++
 		}
 	}
-	require.Equal(t, 3, delivered)
+	require.Equal(t, 6, delivered, "three events, each to the webhook and by mail")
+	require.Equal(t, 3, mail.Count())
+	require.Contains(t, mail.Text(), "Revocation "+itemOf["alice"]+" (campaign "+camp.ID+") is overdue")
+	require.Contains(t, mail.Text(), "Review reminder: rev has 1 open item(s)")
 	for _, e := range evs {
 		b, err := json.Marshal(e)
 		require.NoError(t, err)
 		require.NotContains(t, string(b), "alice", "an event names no principal")
 		require.NotContains(t, string(b), "bob")
 	}
+}
+
+// TestPIAReviewAlertWiring runs pia_review as serve wires it (piaReviews
+// over the PIA service) against ClickHouse: a PIA over web-1's files
+// fires nothing while its facts hold; a rescan adding a category fires
+// once, however many builds repeat the same reasons; a further change of
+// the reasons fires again; confirming the facts quiets it.
+func TestPIAReviewAlertWiring(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+	st := storetest.New(t)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	t0 := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	n := 0
+	// scan stores a scan of web-1 holding the files given (name → PII
+	// type/category; a "*" prefix: world-readable) and builds the index.
+	scan := func(files map[string][2]string) {
+		t.Helper()
+		n++
+		at := t0.Add(time.Duration(n) * time.Minute)
+		id := fmt.Sprintf("s%d", n)
+		var recs []wire.Record
+		for name, pii := range files {
+			attrs := map[string]string{"mode": "0600"}
+			if strings.HasPrefix(name, "*") {
+				name, attrs = name[1:], map[string]string{"mode": "0644", "world_readable": "true"}
+			}
+			loc := "file:///srv/" + name
+			recs = append(recs,
+				wire.Record{Kind: wire.KindAsset, Source: wire.SourceFS, Host: "web-1", AssetID: "f-" + name, AssetType: "file",
+					Location: loc, Size: 100, Attributes: attrs},
+				wire.Record{Kind: wire.KindPII, Source: wire.SourceFS, Host: "web-1", AssetID: "f-" + name, Location: loc,
+					Type: pii[0], Category: pii[1], Count: 3, Distinct: 3, Confidence: wire.ConfidenceHigh})
+		}
+		for i := range recs {
+			recs[i].ScanID, recs[i].ObservedAt, recs[i].AgentID = id, at, "agent-1"
+		}
+		require.NoError(t, st.InsertRecords(ctx, recs))
+		require.NoError(t, index.New(index.Options{Store: st, Logger: quiet}).Build(ctx))
+	}
+	crm := [2]string{"email", "contact"}
+	ssn := [2]string{"ssn", "government_id"}
+	scan(map[string][2]string{"crm.csv": crm})
+	pias := pia.New(st, nil)
+	p, err := pias.Create(ctx, pia.CreateInput{Title: "CRM for Ann Example", Systems: []string{"fs:web-1"}}, "dpo", t0)
+	require.NoError(t, err)
+	require.False(t, p.NeedsReview)
+
+	hook, hookURL := alertstest.StartHook(t, "pia-secret")
+	secret := filepath.Join(t.TempDir(), "hook.secret")
+	require.NoError(t, os.WriteFile(secret, []byte("pia-secret"), 0o600))
+	svc, err := alerts.New(alerts.Options{Store: st, Logger: quiet, PIAs: piaReviews{pias},
+		Config: alerts.Config{Rules: []alerts.Rule{{Name: "pia", Kind: alerts.KindPIAReview}},
+			Destinations: []alerts.Destination{{Name: "hook", Type: alerts.DestWebhook, URL: hookURL, SecretFile: secret}}}})
+	require.NoError(t, err)
+	step := func() []alerts.Event {
+		t.Helper()
+		require.NoError(t, svc.Step(ctx))
+		require.Empty(t, hook.Refused())
+		return hook.ByRule()["pia"]
+	}
+	require.Empty(t, step(), "the facts hold")
+
+	scan(map[string][2]string{"crm.csv": crm, "hr.txt": ssn})
+	got := step()
+	require.Len(t, got, 1)
+	require.Equal(t, p.ID, got[0].Facts.PIA)
+	require.Equal(t, []string{"fs:web-1: new category government_id"}, got[0].Facts.ReviewReasons)
+	require.Equal(t, []string{"fs:web-1"}, got[0].Facts.Systems)
+	require.NotContains(t, got[0].Title, "Ann", "the title a person wrote stays out")
+	require.Equal(t, alerts.KindPIAReview, got[0].Kind)
+
+	// The same reasons in later builds: nothing more.
+	step()
+	scan(map[string][2]string{"crm.csv": crm, "hr.txt": ssn})
+	require.Len(t, step(), 1)
+
+	// The HR file turns world-readable: the reasons change, once more.
+	scan(map[string][2]string{"crm.csv": crm, "*hr.txt": ssn})
+	got = step()
+	require.Len(t, got, 2)
+	require.Equal(t, []string{"fs:web-1: new category government_id", "fs:web-1: 1 world-readable assets (was 0)"},
+		got[1].Facts.ReviewReasons)
+
+	// The DPO confirms the facts: the next build fires nothing.
+	st2, err := st.IndexState(ctx)
+	require.NoError(t, err)
+	_, err = pias.Update(ctx, p.ID, pia.Answers{ConfirmFacts: true}, "dpo", st2.BuiltAt)
+	require.NoError(t, err)
+	scan(map[string][2]string{"crm.csv": crm, "*hr.txt": ssn})
+	require.Len(t, step(), 2)
 }

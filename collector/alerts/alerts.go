@@ -66,6 +66,7 @@ type Lease interface {
 type Revocation struct {
 	ID          string // the revocation (campaign item) id: the subject
 	CampaignID  string
+	Campaign    string // the campaign's name
 	PrincipalID string
 	ResourceID  string
 	DueAt       time.Time
@@ -427,7 +428,7 @@ func (s *Service) candidates(ctx context.Context, r Rule, gen uint64, now time.T
 			due := v.DueAt
 			out = append(out, Event{Subject: v.ID,
 				Title: fmt.Sprintf("Revocation %s (campaign %s) is overdue: the grant is still present", v.ID, v.CampaignID),
-				Facts: Facts{DueAt: &due, Overdue: true, Status: "overdue"}})
+				Facts: Facts{DueAt: &due, Overdue: true, Status: "overdue", CampaignID: v.CampaignID, Campaign: v.Campaign}})
 		}
 	case KindReviewReminder:
 		if s.o.Reminders == nil {

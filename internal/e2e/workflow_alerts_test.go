@@ -3,91 +3,20 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/emersion/go-smtp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/sightline-dev/sightline/collector/alerts"
+	"github.com/sightline-dev/sightline/collector/alerts/alertstest"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
-
-// hookInbox is a webhook receiver that verifies every signature and keeps
-// the events it accepted (and the errors of those it refused).
-type hookInbox struct {
-	secret []byte
-	mu     sync.Mutex
-	events []alerts.Event
-	bad    []string
-}
-
-func (h *hookInbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	err := alerts.Verify(h.secret, r.Header.Get(alerts.TimestampHeader), r.Header.Get(alerts.SignatureHeader), body, time.Now(), time.Minute)
-	var e alerts.Event
-	if err == nil {
-		err = json.Unmarshal(body, &e)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err != nil {
-		h.bad = append(h.bad, err.Error())
-		w.WriteHeader(http.StatusUnauthorized)
-		return
-	}
-	h.events = append(h.events, e)
-}
-
-// byRule is what arrived, by rule.
-func (h *hookInbox) byRule() map[string][]alerts.Event {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	out := map[string][]alerts.Event{}
-	for _, e := range h.events {
-		out[e.Rule] = append(out[e.Rule], e)
-	}
-	return out
-}
-
-// mailInbox is a real SMTP server (go-smtp) on loopback keeping what it
-// accepted.
-type mailInbox struct {
-	mu       sync.Mutex
-	messages []string
-}
-
-type mailInboxSession struct{ in *mailInbox }
-
-func (s mailInboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s mailInboxSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (s mailInboxSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.in.mu.Lock()
-	defer s.in.mu.Unlock()
-	s.in.messages = append(s.in.messages, string(b))
-	return nil
-}
-func (s mailInboxSession) Reset()        {}
-func (s mailInboxSession) Logout() error { return nil }
-
-func (m *mailInbox) text() string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return strings.Join(m.messages, "\n")
-}
 
 // TestWorkflowAlerts: the collector binary with workflow alert rules, a
 // webhook receiver verifying every signature, a real SMTP server, and a
@@ -101,19 +30,8 @@ func (m *mailInbox) text() string {
 // event carries a value the agent found or a principal's name.
 func TestWorkflowAlerts(t *testing.T) {
 	s := newStack(t, clickhouseAddr(t))
-	hook := &hookInbox{secret: []byte("wf-hook-secret")}
-	hl, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	hsrv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: hook}
-	go func() { _ = hsrv.Serve(hl) }()
-	t.Cleanup(func() { _ = hsrv.Close() })
-	mail := &mailInbox{}
-	msrv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return mailInboxSession{mail}, nil }))
-	msrv.Domain, msrv.ReadTimeout, msrv.WriteTimeout = "localhost", 10*time.Second, 10*time.Second
-	ml, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	go func() { _ = msrv.Serve(ml) }()
-	t.Cleanup(func() { _ = msrv.Close() })
+	hook, hookURL := alertstest.StartHook(t, "wf-hook-secret")
+	mail, mailAddr := alertstest.StartMailbox(t)
 	down, err := net.Listen("tcp", "127.0.0.1:0") // a port nothing listens on
 	require.NoError(t, err)
 	downAddr := down.Addr().String()
@@ -128,10 +46,10 @@ func TestWorkflowAlerts(t *testing.T) {
     - {name: admins, kind: privileged_account, destinations: [hook, mail, down]}
     - {name: pia, kind: pia_review, destinations: [hook, mail]}
   destinations:
-    - {name: hook, type: webhook, url: "http://%s/sightline", secret_file: %s}
+    - {name: hook, type: webhook, url: %q, secret_file: %s}
     - {name: down, type: webhook, url: "http://%s/sightline", secret_file: %s}
     - {name: mail, type: smtp, addr: %q, from: sightline@corp.test, to: [secops@corp.test]}
-`, hl.Addr(), secret, downAddr, secret, ml.Addr().String()))
+`, hookURL, secret, downAddr, secret, mailAddr))
 	var rules struct {
 		Items []struct {
 			Name   string `json:"name"`
@@ -223,21 +141,19 @@ func TestWorkflowAlerts(t *testing.T) {
 
 	// Reminders: the first two periods' arrive, each once, however many
 	// polls (100ms) each period (3s) holds.
-	require.Eventually(t, func() bool { return len(hook.byRule()["remind"]) >= 2 }, 30*time.Second, 100*time.Millisecond,
+	require.Eventually(t, func() bool { return len(hook.ByRule()["remind"]) >= 2 }, 30*time.Second, 100*time.Millisecond,
 		"the webhook did not get two reminders")
 	// The rescan adds a social security number: the PIA needs review.
 	write("hr/notes.txt", "Employee SSN: 123-45-6780\n")
 	status, body = s.post("/api/v1/commands/scan", fmt.Sprintf(`{"agent_id":%q,"scanner":"fs"}`, readCreds(t, fsAgent).AgentID))
 	require.Equal(t, 201, status, body)
 	require.Eventually(t, func() bool {
-		got := hook.byRule()
+		got := hook.ByRule()
 		return len(got["admins"]) == 1 && len(got["pia"]) == 1
 	}, 30*time.Second, 100*time.Millisecond, "the webhook did not get the admins and pia events")
 
-	got := hook.byRule()
-	hook.mu.Lock()
-	require.Empty(t, hook.bad)
-	hook.mu.Unlock()
+	got := hook.ByRule()
+	require.Empty(t, hook.Refused())
 	require.Equal(t, id("uid=ann"), got["admins"][0].Subject)
 	require.Equal(t, "an***", got["admins"][0].Facts.AccountMasked)
 	require.Equal(t, p.ID, got["pia"][0].Facts.PIA)
@@ -272,10 +188,10 @@ func TestWorkflowAlerts(t *testing.T) {
 	}
 	// The same events by e-mail.
 	require.Eventually(t, func() bool {
-		txt := mail.text()
+		txt := mail.Text()
 		return strings.Contains(txt, "Review reminder: secops has 2 open item(s)") && strings.Contains(txt, "Privileged user account an***") &&
 			strings.Contains(txt, "PIA "+p.ID+" needs review")
-	}, 30*time.Second, 100*time.Millisecond, "the mailbox did not get the events:\n%s", mail.text())
+	}, 30*time.Second, 100*time.Millisecond, "the mailbox did not get the events:\n%s", mail.Text())
 
 	// The endpoint that is down: retried, with the error, in the log.
 	var log struct {
