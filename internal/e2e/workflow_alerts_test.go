@@ -61,6 +61,9 @@ func TestWorkflowAlerts(t *testing.T) {
 	require.Len(t, rules.Items, 3)
 	for _, r := range rules.Items {
 		require.True(t, r.Active, r.Name)
+		if r.Name == "remind" {
+			require.Equal(t, "3s", r.Every)
+		}
 	}
 
 	// A real agent scans a file with e-mail addresses; the DPO rates a
