@@ -34,6 +34,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/index"
 	"github.com/sightline-dev/sightline/collector/ingest"
 	"github.com/sightline-dev/sightline/collector/keys"
+	"github.com/sightline-dev/sightline/collector/pia"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
@@ -280,7 +281,7 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 	alertLease := keys.NewExclusive("alerts", keys.LeaseOptions{Store: st, ID: lease.ID(), Logger: log})
 	defer alertLease.Release(context.WithoutCancel(ctx))
 	alertSvc, err := alerts.New(alerts.Options{Store: st, Config: c.Alerts, Lease: alertLease, Logger: log,
-		Revocations: overdueRevocations{cycles}})
+		Revocations: overdueRevocations{cycles}, Reminders: reviewReminders{st}, PIAs: piaReviews{pia.New(st, nil)}})
 	if err != nil {
 		return err
 	}
@@ -518,8 +519,44 @@ func (o overdueRevocations) OverdueRevocations(ctx context.Context, _ time.Time)
 	}
 	out := make([]alerts.Revocation, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, alerts.Revocation{ID: r.Item.ItemID, CampaignID: r.Item.Campaign,
+		out = append(out, alerts.Revocation{ID: r.Item.ItemID, CampaignID: r.Item.CampaignID, Campaign: r.Item.Campaign,
 			PrincipalID: r.Item.PrincipalID, ResourceID: r.Item.ResourceID, DueAt: r.Removal.DueAt})
+	}
+	return out, nil
+}
+
+// reviewReminders feeds the alerts' review_reminder rules from the
+// reviews' open items, per reviewer and campaign (counts and ids, never a
+// principal or resource).
+type reviewReminders struct{ st *store.Store }
+
+func (r reviewReminders) ReviewReminders(ctx context.Context, olderThan time.Time) ([]alerts.ReviewReminder, error) {
+	rows, err := r.st.ReviewReminders(ctx, olderThan)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alerts.ReviewReminder, len(rows))
+	for i, v := range rows {
+		out[i] = alerts.ReviewReminder{Reviewer: v.Reviewer, CampaignID: v.CampaignID, Campaign: v.Campaign,
+			Open: v.Open, Started: v.CreatedAt, DueAt: v.Due}
+	}
+	return out, nil
+}
+
+// piaReviews feeds the alerts' pia_review rules: the PIAs whose facts the
+// current read index no longer bears out.
+type piaReviews struct{ p *pia.Service }
+
+func (r piaReviews) PIAsNeedingReview(ctx context.Context) ([]alerts.PIAReview, error) {
+	as, err := r.p.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []alerts.PIAReview
+	for _, a := range as {
+		if a.NeedsReview {
+			out = append(out, alerts.PIAReview{ID: a.ID, Systems: a.Systems, FactsAsOf: a.FactsAsOf, Reasons: a.Reasons})
+		}
 	}
 	return out, nil
 }

@@ -24,11 +24,14 @@ package alerts
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
@@ -63,6 +66,7 @@ type Lease interface {
 type Revocation struct {
 	ID          string // the revocation (campaign item) id: the subject
 	CampaignID  string
+	Campaign    string // the campaign's name
 	PrincipalID string
 	ResourceID  string
 	DueAt       time.Time
@@ -75,6 +79,43 @@ type Revocations interface {
 	OverdueRevocations(ctx context.Context, now time.Time) ([]Revocation, error)
 }
 
+// ReviewReminder is one reviewer's undecided items in one campaign, as
+// the review workflow's store query reports it: the reviewer token's
+// name, the campaign's id and name, a count and dates; no principal or
+// resource.
+type ReviewReminder struct {
+	Reviewer   string
+	CampaignID string
+	Campaign   string
+	Open       uint64
+	Started    time.Time // when the campaign started
+	DueAt      time.Time
+}
+
+// Reminders feeds review_reminder rules: the reviewers with open items in
+// campaigns started before olderThan. Nil: such rules are listed as
+// inactive and fire nothing.
+type Reminders interface {
+	ReviewReminders(ctx context.Context, olderThan time.Time) ([]ReviewReminder, error)
+}
+
+// PIAReview is a privacy impact assessment whose facts changed since it
+// was assessed (or its facts were last confirmed).
+type PIAReview struct {
+	ID      string
+	Systems []string
+	// FactsAsOf is when the facts it rests on were taken: a confirmation
+	// moves it, so the same reasons later fire again.
+	FactsAsOf time.Time
+	Reasons   []string
+}
+
+// PIAs feeds pia_review rules with the assessments that need review. Nil:
+// such rules are listed as inactive and fire nothing.
+type PIAs interface {
+	PIAsNeedingReview(ctx context.Context) ([]PIAReview, error)
+}
+
 // Options configures a Service.
 type Options struct {
 	Store  Store
@@ -83,6 +124,8 @@ type Options struct {
 	// evaluates and delivers; nil: this process does.
 	Lease       Lease
 	Revocations Revocations
+	Reminders   Reminders
+	PIAs        PIAs
 	Logger      *slog.Logger
 	Now         func() time.Time
 	// Senders, when set, replaces the destinations' senders by name (tests).
@@ -129,9 +172,11 @@ func New(o Options) (*Service, error) {
 // RuleStatus is a rule as the API lists it.
 type RuleStatus struct {
 	Rule
-	Within string `json:"within,omitempty"`
-	Active bool   `json:"active"`
-	Note   string `json:"note,omitempty"`
+	Within    string `json:"within,omitempty"`
+	OlderThan string `json:"older_than,omitempty"`
+	Every     string `json:"every,omitempty"`
+	Active    bool   `json:"active"`
+	Note      string `json:"note,omitempty"`
 }
 
 // Rules lists the configured rules and whether each can fire.
@@ -142,11 +187,23 @@ func (s *Service) Rules() []RuleStatus {
 		if r.Within > 0 {
 			rs.Within = r.Within.String()
 		}
+		if r.OlderThan > 0 {
+			rs.OlderThan = r.OlderThan.String()
+		}
+		if r.Every > 0 {
+			rs.Every = r.Every.String()
+		}
 		if len(rs.Destinations) == 0 {
 			rs.Destinations = s.allDestinations()
 		}
 		if r.Kind == KindOverdueRevocation && s.o.Revocations == nil {
 			rs.Active, rs.Note = false, "no revocation tracking in this build yet: the rule fires once the review workflow feeds it"
+		}
+		if r.Kind == KindReviewReminder && s.o.Reminders == nil {
+			rs.Active, rs.Note = false, "no review reminder source in this build: the rule fires once the review workflow feeds it"
+		}
+		if r.Kind == KindPIAReview && s.o.PIAs == nil {
+			rs.Active, rs.Note = false, "no PIA source in this build: the rule fires once the PIA workflow feeds it"
 		}
 		out = append(out, rs)
 	}
@@ -238,7 +295,11 @@ func (s *Service) Evaluate(ctx context.Context) ([]Event, error) {
 	return fired, nil
 }
 
-func isIndexRule(kind string) bool { return kind != KindDSRDeadline && kind != KindOverdueRevocation }
+// isIndexRule: the rule reads the read index, so runs once per new build;
+// the others (time rules) run every poll.
+func isIndexRule(kind string) bool {
+	return kind != KindDSRDeadline && kind != KindOverdueRevocation && kind != KindReviewReminder
+}
 
 // fire stores the events of the candidates the rule has not fired for.
 func (s *Service) fire(ctx context.Context, r Rule, cands []Event, now time.Time) ([]Event, error) {
@@ -367,10 +428,64 @@ func (s *Service) candidates(ctx context.Context, r Rule, gen uint64, now time.T
 			due := v.DueAt
 			out = append(out, Event{Subject: v.ID,
 				Title: fmt.Sprintf("Revocation %s (campaign %s) is overdue: the grant is still present", v.ID, v.CampaignID),
-				Facts: Facts{DueAt: &due, Overdue: true, Status: "overdue"}})
+				Facts: Facts{DueAt: &due, Overdue: true, Status: "overdue", CampaignID: v.CampaignID, Campaign: v.Campaign}})
+		}
+	case KindReviewReminder:
+		if s.o.Reminders == nil {
+			return nil, nil
+		}
+		rows, err := s.o.Reminders.ReviewReminders(ctx, now.Add(-r.OlderThan))
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range rows {
+			out = append(out, reminderEvent(r, v, now))
+		}
+	case KindPIAReview:
+		if s.o.PIAs == nil {
+			return nil, nil
+		}
+		rows, err := s.o.PIAs.PIAsNeedingReview(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range rows {
+			out = append(out, piaEvent(p, gen))
 		}
 	}
 	return out, nil
+}
+
+// reminderEvent is the reminder of v for the reminder period now falls
+// in: periods of r.Every from when the campaign turned r.OlderThan old,
+// so each (reviewer, campaign, period) fires once, and the next period
+// fires again while items stay open.
+func reminderEvent(r Rule, v ReviewReminder, now time.Time) Event {
+	period := int64(0)
+	if since := now.Sub(v.Started.Add(r.OlderThan)); since > 0 {
+		period = int64(since / r.Every)
+	}
+	due := v.DueAt
+	overdue := !due.After(now)
+	when := "due " + due.Format(time.DateOnly)
+	if overdue {
+		when = "overdue since " + due.Format(time.DateOnly)
+	}
+	return Event{Subject: v.CampaignID + "/" + v.Reviewer + "/" + strconv.FormatInt(period, 10),
+		Title: fmt.Sprintf("Review reminder: %s has %d open item(s) in %q (%s)", v.Reviewer, v.Open, v.Campaign, when),
+		Facts: Facts{Reviewer: v.Reviewer, CampaignID: v.CampaignID, Campaign: v.Campaign, OpenItems: v.Open,
+			Reminder: int(period) + 1, DueAt: &due, Overdue: overdue, Status: "open"}}
+}
+
+// piaEvent fires once per PIA and set of reasons (and facts taken): a
+// change of the reasons fires again, the same reasons on later builds do
+// not. The title, free text a person wrote, stays out (as from the audit
+// log); the reasons name systems, categories and counts.
+func piaEvent(p PIAReview, gen uint64) Event {
+	h := sha256.Sum256([]byte(strings.Join(p.Reasons, "\x00")))
+	return Event{Subject: p.ID + "/" + strconv.FormatInt(p.FactsAsOf.Unix(), 10) + "/" + hex.EncodeToString(h[:6]), IndexGen: gen,
+		Title: fmt.Sprintf("PIA %s needs review: %s", p.ID, strings.Join(p.Reasons, "; ")),
+		Facts: Facts{PIA: p.ID, Systems: p.Systems, ReviewReasons: p.Reasons, Status: "needs_review"}}
 }
 
 // Events lists the newest fired events (rule: that rule's only).

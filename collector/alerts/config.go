@@ -40,11 +40,13 @@ const (
 	KindRiskScore           = "risk_score"            // an asset's risk score at or over threshold
 	KindDSRDeadline         = "dsr_deadline"          // a request still open within `within` of its deadline
 	KindOverdueRevocation   = "overdue_revocation"    // a revoked grant still present past its due date (Options.Revocations)
+	KindReviewReminder      = "review_reminder"       // a reviewer's open items in a campaign older than older_than, every `every` (Options.Reminders)
+	KindPIAReview           = "pia_review"            // a PIA whose facts changed since it was assessed (Options.PIAs)
 )
 
 // Kinds lists the rule kinds.
 var Kinds = []string{KindExposedPersonalData, KindPrivilegedAccount, KindCredentialFound, KindRiskScore,
-	KindDSRDeadline, KindOverdueRevocation}
+	KindDSRDeadline, KindOverdueRevocation, KindReviewReminder, KindPIAReview}
 
 // Rule is one alert rule.
 type Rule struct {
@@ -59,6 +61,12 @@ type Rule struct {
 	// Within is how long before its deadline an open request fires a
 	// dsr_deadline rule (default 72h); overdue requests fire too.
 	Within time.Duration `yaml:"within" json:"-"`
+	// OlderThan: a review_reminder rule reminds of items still undecided
+	// in campaigns that started more than this long ago (default 168h).
+	OlderThan time.Duration `yaml:"older_than" json:"-"`
+	// Every is a review_reminder rule's reminder period: a reviewer with
+	// open items in a campaign is reminded once per period (default 168h).
+	Every time.Duration `yaml:"every" json:"-"`
 	// Destinations names where its events go; empty: every destination.
 	Destinations []string `yaml:"destinations" json:"destinations"`
 }
@@ -132,6 +140,12 @@ func (c Config) WithDefaults() Config {
 		if r.Kind == KindDSRDeadline && r.Within <= 0 {
 			r.Within = 72 * time.Hour
 		}
+		if r.Kind == KindReviewReminder && r.OlderThan <= 0 {
+			r.OlderThan = 7 * 24 * time.Hour
+		}
+		if r.Kind == KindReviewReminder && r.Every <= 0 {
+			r.Every = 7 * 24 * time.Hour
+		}
 		rules[i] = r
 	}
 	c.Rules = rules
@@ -141,6 +155,7 @@ func (c Config) WithDefaults() Config {
 var kindSeverity = map[string]string{
 	KindExposedPersonalData: "high", KindPrivilegedAccount: "medium", KindCredentialFound: "high",
 	KindRiskScore: "high", KindDSRDeadline: "medium", KindOverdueRevocation: "high",
+	KindReviewReminder: "low", KindPIAReview: "medium",
 }
 
 var severities = map[string]bool{"low": true, "medium": true, "high": true, "critical": true}
@@ -184,6 +199,12 @@ func (c Config) Validate() error {
 			return fmt.Errorf("alerts.rules[%d] (%s): within is for dsr_deadline rules only", i, r.Name)
 		case r.Within < 0:
 			return fmt.Errorf("alerts.rules[%d] (%s): within must not be negative", i, r.Name)
+		case r.Kind != KindReviewReminder && (r.OlderThan != 0 || r.Every != 0):
+			return fmt.Errorf("alerts.rules[%d] (%s): older_than and every are for review_reminder rules only", i, r.Name)
+		case r.OlderThan < 0:
+			return fmt.Errorf("alerts.rules[%d] (%s): older_than must not be negative (default 168h)", i, r.Name)
+		case r.Every != 0 && r.Every < time.Second:
+			return fmt.Errorf("alerts.rules[%d] (%s): every must be at least 1s (default 168h: one reminder a week)", i, r.Name)
 		}
 		for _, d := range r.Destinations {
 			if !dests[d] {

@@ -20,7 +20,7 @@ type Event struct {
 	Kind     string    `json:"kind"`
 	Severity string    `json:"severity"`
 	Title    string    `json:"title"`
-	Subject  string    `json:"subject"` // the asset, principal, case or grant id
+	Subject  string    `json:"subject"` // the asset, principal, case or grant id; campaign/reviewer/period; pia/facts/reasons
 	FiredAt  time.Time `json:"fired_at"`
 	// IndexGen is the read-index build the rule read (0 for rules that do
 	// not read it).
@@ -50,6 +50,17 @@ type Facts struct {
 	Status        string     `json:"status,omitempty"`
 	DueAt         *time.Time `json:"due_at,omitempty"`
 	Overdue       bool       `json:"overdue,omitempty"`
+	// review_reminder: the reviewer token's name, the campaign, how many
+	// items are open, and which reminder of the campaign this is (1, 2, …).
+	Reviewer   string `json:"reviewer,omitempty"`
+	CampaignID string `json:"campaign_id,omitempty"`
+	Campaign   string `json:"campaign,omitempty"`
+	OpenItems  uint64 `json:"open_items,omitempty"`
+	Reminder   int    `json:"reminder,omitempty"`
+	// pia_review: the assessment, its systems and why it needs review.
+	PIA           string   `json:"pia,omitempty"`
+	Systems       []string `json:"systems,omitempty"`
+	ReviewReasons []string `json:"review_reasons,omitempty"`
 }
 
 // EventID is the stable id of rule's event for subject.

@@ -99,6 +99,10 @@ func OCSF(e Event) OCSFFinding {
 		r.Type, r.Name = "data_subject_request", e.Facts.Reference
 	case KindOverdueRevocation:
 		r.Type = "grant"
+	case KindReviewReminder:
+		r.Type, r.UID, r.Name = "access_review", e.Facts.CampaignID, e.Facts.Campaign
+	case KindPIAReview:
+		r.Type, r.UID = "privacy_impact_assessment", e.Facts.PIA
 	}
 	f.Resources = []OCSFResource{r}
 	return f

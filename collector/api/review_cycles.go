@@ -26,7 +26,7 @@ func (s *Server) reviewCycleRoutes(reviews *gin.RouterGroup) {
 }
 
 // reviewDelivery says how review reminders reach people today.
-const reviewDelivery = "listed by this endpoint only (store.ReviewersWithOpenItems): no e-mail, webhook or other delivery is sent yet"
+const reviewDelivery = "listed here; delivered by alert rules of kind review_reminder (webhook, e-mail, SIEM) when the collector has one"
 
 // cycles is the review-cycle service, or an error when the store has none.
 func (s *Server) cycles() (*review.Cycles, error) {
