@@ -1,9 +1,13 @@
 // Package azblobscan reads the blob containers of an Azure storage account
-// (public access level, checked by an anonymous request; default
-// encryption scope; immutability; the account's replication and logging)
+// (public access level, checked by an anonymous request; stored access
+// policies; default encryption scope; immutability; the account's
+// replication and logging)
 // and a sample of their blobs, whose content goes through the same reader
 // as S3 objects and files (package objscan). Azure's data plane does not
-// say where an account lives, so its region comes from the configuration.
+// say where an account lives, so its region comes from the configuration;
+// nor who may use the account: Azure RBAC role assignments live in Azure
+// Resource Manager, which this scanner does not call, so it reports no
+// principals or entitlements.
 package azblobscan
 
 import (
@@ -212,8 +216,9 @@ func (c *containerScan) run(ctx context.Context) error {
 		a["legal_hold"] = strconv.FormatBool(deref(p.HasLegalHold))
 	}
 	if out, err := cc.GetAccessPolicy(ctx, nil); err == nil {
-		// Stored access policies are what long-lived SAS tokens hang on.
-		a["stored_access_policies"] = strconv.Itoa(len(out.SignedIdentifiers))
+		for k, v := range storedPolicies(out.SignedIdentifiers) {
+			a[k] = v
+		}
 	} else if ctx.Err() == nil {
 		c.partial = append(c.partial, "access policy: "+describe(err))
 	}
@@ -334,6 +339,53 @@ func (c *containerScan) opener(bc *blob.Client, encryption string) objscan.Opene
 		}
 		return out.Body, encryption, nil
 	}
+}
+
+// sasPermissions are the permission letters of a container's stored
+// access policy, in the order Azure writes them (read, add, create,
+// write, delete, delete version, permanent delete, list, tags, find,
+// move, execute, ownership, permissions, set immutability policy).
+const sasPermissions = "racwdxyltfmeopi"
+
+// storedPolicies are the facts a container's stored access policies
+// (its signed identifiers, GetAccessPolicy) give its asset. They are not
+// principals: a SAS token signed against a policy is a bearer secret the
+// Blob API does not list, held by whoever was given it. So: how many
+// policies (at most five), the widest permission they grant (the union
+// of their letters, in Azure's order: what a token signed against one
+// may be given at most), and whether any sets no expiry (then only each
+// token's own expiry ends it; revoking means deleting the policy).
+// Policy names are left out: they are free text.
+func storedPolicies(ids []*container.SignedIdentifier) map[string]string {
+	letters := map[rune]bool{}
+	never := false
+	n := 0
+	for _, id := range ids {
+		if id == nil {
+			continue
+		}
+		n++
+		if id.AccessPolicy == nil || id.AccessPolicy.Expiry == nil || id.AccessPolicy.Expiry.IsZero() {
+			never = true
+		}
+		if id.AccessPolicy != nil {
+			for _, c := range deref(id.AccessPolicy.Permission) {
+				letters[c] = true
+			}
+		}
+	}
+	widest := ""
+	for _, c := range sasPermissions {
+		if letters[c] {
+			widest += string(c)
+		}
+	}
+	a := map[string]string{"stored_access_policies": strconv.Itoa(n),
+		"stored_access_policy_never_expires": strconv.FormatBool(never)}
+	if n > 0 {
+		a["stored_access_policy_widest"] = cmp.Or(widest, "none")
+	}
+	return a
 }
 
 // deref is *p, or the zero value for nil (the SDK's optional fields).

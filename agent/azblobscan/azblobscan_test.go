@@ -6,9 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/blockblob"
@@ -97,6 +99,15 @@ func TestContainers(t *testing.T) {
 	put(t, svc, priv, "logs/app.log.gz", gz(t, "login d@example.com\n"))
 	put(t, svc, priv, "notes.txt", []byte("nothing personal\n"))
 
+	// Stored access policies on the private container: one read-only
+	// until next year, one that may write and delete and sets no expiry.
+	next := time.Now().UTC().Add(365 * 24 * time.Hour).Truncate(time.Second)
+	_, err := svc.NewContainerClient(priv).SetAccessPolicy(ctx, &container.SetAccessPolicyOptions{ContainerACL: []*container.SignedIdentifier{
+		{ID: to.Ptr("readers"), AccessPolicy: &container.AccessPolicy{Expiry: &next, Permission: to.Ptr("rl")}},
+		{ID: to.Ptr("etl-loader"), AccessPolicy: &container.AccessPolicy{Permission: to.Ptr("racwdl")}},
+	}})
+	require.NoError(t, err)
+
 	anon, err := service.NewClientWithNoCredential(endpoint, nil)
 	require.NoError(t, err)
 	// Every container the account lists (other tests' too): ours are
@@ -104,7 +115,7 @@ func TestContainers(t *testing.T) {
 	recs, res := scan(t, Options{Client: svc, Anonymous: anon, Account: devAccount, Region: "westeurope"})
 	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
 
-	type verdict struct{ level, public, evidence, encryption, encrypted, jurisdiction, withPII string }
+	type verdict struct{ level, public, evidence, encryption, encrypted, jurisdiction, withPII, policies string }
 	got := map[string]verdict{}
 	counts := map[string]int64{}
 	objects := map[string]map[string]string{}
@@ -116,7 +127,9 @@ func TestContainers(t *testing.T) {
 		switch {
 		case r.Kind == wire.KindAsset && r.AssetType == "bucket":
 			a := r.Attributes
-			got[loc] = verdict{a["public_access"], a["public"], a["public_evidence"], a["encryption"], a["encrypted"], a["jurisdiction"], a["objects_with_pii"]}
+			got[loc] = verdict{a["public_access"], a["public"], a["public_evidence"], a["encryption"], a["encrypted"], a["jurisdiction"], a["objects_with_pii"],
+				a["stored_access_policies"] + " " + a["stored_access_policy_widest"] + " " + a["stored_access_policy_never_expires"]}
+			require.NotContains(t, fmt.Sprint(a), "etl-loader", "policy names are free text, not reported")
 			require.Equal(t, "westeurope", a["region"])
 			require.Equal(t, wire.SourceAzureBlob, r.Source)
 			require.Equal(t, devAccount, r.Host)
@@ -127,9 +140,9 @@ func TestContainers(t *testing.T) {
 		}
 	}
 	require.Equal(t, map[string]verdict{
-		pub:     {"container", "true", "access level container; anonymous read allowed", "account-key", "true", "EU", "1"},
-		blobPub: {"blob", "true", "access level blob; anonymous read allowed", "account-key", "true", "EU", "1"},
-		priv:    {"none", "false", "", "account-key", "true", "EU", "2"},
+		pub:     {"container", "true", "access level container; anonymous read allowed", "account-key", "true", "EU", "1", "0  false"},
+		blobPub: {"blob", "true", "access level blob; anonymous read allowed", "account-key", "true", "EU", "1", "0  false"},
+		priv:    {"none", "false", "", "account-key", "true", "EU", "2", "2 racwdl true"},
 	}, got)
 	require.Equal(t, map[string]int64{
 		pub + "/crm/customers.csv email":           2,
@@ -220,4 +233,25 @@ func TestDenied(t *testing.T) {
 	_, res := scan(t, Options{Client: bad, Account: devAccount})
 	require.Equal(t, wire.StatusFailed, res.Status)
 	require.Contains(t, strings.Join(res.Errors, "; "), "listing containers: AuthorizationFailure")
+}
+
+func TestStoredPolicies(t *testing.T) {
+	later := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	pol := func(perm string, expiry *time.Time) *container.SignedIdentifier {
+		return &container.SignedIdentifier{ID: to.Ptr("p"), AccessPolicy: &container.AccessPolicy{Permission: to.Ptr(perm), Expiry: expiry}}
+	}
+	for name, c := range map[string]struct {
+		ids  []*container.SignedIdentifier
+		want map[string]string
+	}{
+		"none": {nil, map[string]string{"stored_access_policies": "0", "stored_access_policy_never_expires": "false"}},
+		"read, expiring": {[]*container.SignedIdentifier{pol("lr", &later)},
+			map[string]string{"stored_access_policies": "1", "stored_access_policy_widest": "rl", "stored_access_policy_never_expires": "false"}},
+		"union, one without expiry": {[]*container.SignedIdentifier{pol("r", &later), pol("wd", nil), nil},
+			map[string]string{"stored_access_policies": "2", "stored_access_policy_widest": "rwd", "stored_access_policy_never_expires": "true"}},
+		"no permission, no policy body": {[]*container.SignedIdentifier{{ID: to.Ptr("x")}, pol("?", &later)},
+			map[string]string{"stored_access_policies": "2", "stored_access_policy_widest": "none", "stored_access_policy_never_expires": "true"}},
+	} {
+		require.Equal(t, c.want, storedPolicies(c.ids), name)
+	}
 }

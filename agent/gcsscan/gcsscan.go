@@ -1,10 +1,11 @@
 // Package gcsscan reads Google Cloud Storage buckets (location and
 // jurisdiction, public verdict from IAM bindings and legacy ACLs under
 // public access prevention, uniform access, encryption, versioning,
-// logging, labels) and a sample of their objects, whose content goes
-// through the same reader as S3 objects and files (package objscan). Each
-// bucket setting that cannot be read makes that bucket partial with the
-// reason; the rest of the scan goes on.
+// logging, labels), their IAM policies as principals and entitlements
+// (iam.go), and a sample of their objects, whose content goes through the
+// same reader as S3 objects and files (package objscan). Each bucket
+// setting that cannot be read makes that bucket partial with the reason;
+// the rest of the scan goes on.
 package gcsscan
 
 import (
@@ -63,9 +64,27 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			return run.Finish(wire.StatusFailed, emit)
 		}
 	}
+	// The IAM policies first: a member's principal record says whether
+	// any bucket makes it an administrator, so it waits for all of them.
+	policies := make(map[string]policy, len(buckets))
+	var members policyPrincipals
+	for _, name := range buckets {
+		bindings, err := o.Client.IAMPolicy(ctx, name)
+		if err != nil && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		policies[name] = policy{bindings, err}
+		members.add(name, bindings)
+	}
+	for _, r := range members.records(run.Record) {
+		if err := emit(&r); err != nil {
+			return nil, err
+		}
+		run.Stats["principals"]++
+	}
 	return objscan.ScanBuckets(ctx, run, emit, buckets, func(name string) string { return "gs://" + name },
 		func(ctx context.Context, name string) ([]string, error) {
-			bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats}
+			bs := bucketScan{o: o, name: name, policy: policies[name], env: run.Record, emit: emit, stats: run.Stats}
 			err := bs.run(ctx)
 			return bs.partial, err
 		})
@@ -87,9 +106,16 @@ func describe(err error) string {
 	return "unreachable: " + strings.Join(strings.Fields(err.Error()), " ")
 }
 
+// policy is a bucket's IAM policy as read, or why it could not be.
+type policy struct {
+	bindings []Binding
+	err      error
+}
+
 type bucketScan struct {
 	o       Options
 	name    string
+	policy  policy
 	env     func(string) wire.Record
 	emit    func(*wire.Record) error
 	stats   map[string]int64
@@ -106,6 +132,7 @@ func (b *bucketScan) run(ctx context.Context) error {
 	prevention := false
 	ubla := false
 	at, err := b.o.Client.Bucket(ctx, b.name, true)
+	aclRead := err == nil
 	var ae *APIError
 	if errors.As(err, &ae) && ae.Code == http.StatusForbidden {
 		// Reading the ACL takes more than reading the bucket: without it
@@ -162,8 +189,14 @@ func (b *bucketScan) run(ctx context.Context) error {
 		fail("attributes", err)
 		a["region"], a["jurisdiction"] = "unknown", "unknown"
 	}
-	if bindings, err := b.o.Client.IAMPolicy(ctx, b.name); err == nil {
-		for _, bd := range bindings {
+	if err := b.policy.err; err == nil {
+		for _, bd := range b.policy.bindings {
+			// A legacy bucket role the ACL read above already showed
+			// (Cloud Storage keeps each ACL entry as such a binding) is
+			// evidence once.
+			if aclRead && !ubla && strings.HasPrefix(bd.Role, "roles/storage.legacyBucket") {
+				continue
+			}
 			for _, m := range bd.Members {
 				if publicMembers[m] {
 					ev := "iam grants " + bd.Role + " to " + m
@@ -175,9 +208,6 @@ func (b *bucketScan) run(ctx context.Context) error {
 			}
 		}
 	} else {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		fail("iam policy", err)
 	}
 	// Public access prevention refuses every public grant, whatever the
@@ -192,8 +222,19 @@ func (b *bucketScan) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = ob.EmitBucket(a, b.partial)
-	return err
+	bucketID, err := ob.EmitBucket(a, b.partial)
+	if err != nil {
+		return err
+	}
+	for _, g := range grantsOf(b.policy.bindings, prevention) {
+		e := b.env(wire.KindEntitlement)
+		e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission, e.Via = g.principalID, bucketID, "bucket", g.permission, g.via
+		if err := b.emit(&e); err != nil {
+			return err
+		}
+		b.stats["entitlements"]++
+	}
+	return nil
 }
 
 // errBadPaging is a listing whose server repeats a page token (it

@@ -197,3 +197,80 @@ func TestScanSambaShare(t *testing.T) {
 	require.Equal(t, int64(3), res2.Stats["unchanged"])
 	require.Equal(t, len(recs), len(recs2))
 }
+
+// TestScanSambaRestrictedShare: the start script's second share,
+// "restricted", whose share permission (set with sharesec) admits only
+// one AD group. A user outside it cannot scan the share at all. An
+// account Samba runs as root (the domain's Administrator, a member) gets
+// the share's real permissions: the group's entitlements on the share
+// and share_access "restricted" on every asset, so a file's readers are
+// known to be at most its ACL's. (A member that is not root may instead
+// be answered Samba's default descriptor, everyone full control: Samba's
+// srvsvc worker cannot open share_info.tdb, root's, mode 0600, as that
+// user unless an earlier root caller left it open. The README says so.)
+func TestScanSambaRestrictedShare(t *testing.T) {
+	d := smbtest.Env(t)
+	ctx := context.Background()
+	ou := d.NewOU(t, "rs")
+	tag := ou.Tag
+	scannerPW, outsiderPW := "Sightline!"+tag+"x9", "Outsider!"+tag+"x9"
+	scanner := ou.User("scanner", scannerPW)
+	ou.User("outsider", outsiderPW)
+	groupSID := ou.JoinGroup(smbtest.RestrictedGroup, scanner)
+	scannersSID := ou.SID(ou.Group("scanners", scanner))
+
+	admin := d.MountShare(t, smbtest.RestrictedShare, "Administrator", d.Password)
+	dir := "t" + tag
+	require.NoError(t, admin.MkdirAll(dir, 0o755))
+	smbtest.SetDACL(t, admin, dir, fmt.Sprintf("D:PAI(A;OICI;FR;;;%s)(A;OICI;FA;;;BA)", scannersSID))
+	require.NoError(t, admin.WriteFile(dir+"/people.csv", []byte(planted[0].body), 0o644))
+	smbtest.SetDACL(t, admin, dir+"/people.csv", fmt.Sprintf("D:PAI(A;;FR;;;%s)(A;;FA;;;BA)", scannersSID))
+
+	tok := pii.NewTokenizer([]byte("0123456789abcdef"))
+	host, _, err := net.SplitHostPort(d.SMB)
+	require.NoError(t, err)
+	root := Location(host, smbtest.RestrictedShare, "")
+	file := Location(host, smbtest.RestrictedShare, dir+"/people.csv")
+	type result struct {
+		findings    map[string]int64
+		sharePerm   [][]string // permission, then via
+		shareAccess map[string]string
+	}
+	scan := func(user, pw string) (*wire.Record, result, error) {
+		got := result{findings: map[string]int64{}, shareAccess: map[string]string{}}
+		res, err := Scan(ctx, Options{Server: d.SMB, Share: smbtest.RestrictedShare, Folder: dir, User: user, Domain: "CORP",
+			Password: pw, Detector: pii.NewDefault(), Tokenizer: tok}, func(r *wire.Record) error {
+			require.NoError(t, r.Validate())
+			switch r.Kind {
+			case wire.KindAsset:
+				got.shareAccess[r.Location] = r.Attributes["share_access"]
+			case wire.KindPII:
+				got.findings[r.Type] = r.Count
+			case wire.KindEntitlement:
+				if len(r.Via) > 1 && r.Via[1] == "share permission" {
+					require.Equal(t, wire.DirectoryPrincipalID(host, r.Via[0]), r.PrincipalID, "the SID's id, as the directory scan gives it")
+					require.Equal(t, wire.StableID(wire.SourceSMB, host, root), r.ResourceID, "share permissions are on the share")
+					got.sharePerm = append(got.sharePerm, append([]string{r.Permission}, r.Via...))
+				}
+			}
+			return nil
+		})
+		return res, got, err
+	}
+
+	// Outside the group: the server refuses the share itself.
+	res, _, err := scan("outsider"+tag, outsiderPW)
+	require.ErrorContains(t, err, "permission denied")
+	require.Equal(t, wire.StatusFailed, res.Status)
+
+	res, got, err := scan("Administrator", d.Password)
+	require.NoError(t, err)
+	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
+	require.Equal(t, map[string]int64{"email": 2, "us_ssn": 2, "person_name": 2}, got.findings)
+	require.Equal(t, [][]string{
+		{"read", groupSID, "share permission", "full control"},
+		{"write", groupSID, "share permission", "full control"},
+	}, got.sharePerm, "the one group the share permission names, and no one else")
+	require.Equal(t, map[string]string{root: "restricted", file: "restricted"}, got.shareAccess)
+
+}

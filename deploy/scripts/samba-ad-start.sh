@@ -2,7 +2,9 @@
 # Provision and start a private Samba Active Directory domain controller
 # (realm CORP.EXAMPLE.COM) listening on 127.0.0.1:389/636 (LDAP) and
 # 127.0.0.1:445 (SMB: the share "files", DIR/files on disk, with NT ACLs
-# kept in xattrs, as a Windows file server of the domain keeps them).
+# kept in xattrs, as a Windows file server of the domain keeps them; and
+# the share "restricted", DIR/restricted, whose share permission admits
+# only the AD group restricted-share-users).
 # Usage: samba-ad-start.sh DIR [own-cert]
 # The Administrator password is in DIR/admin.pw; DIR/ca.pem is the CA of the
 # LDAPS certificate, a proper one made here (127.0.0.1 in its
@@ -49,6 +51,20 @@ if [ ! -f "$dir/etc/smb.conf" ]; then
   # it with an account the ACLs let read.
   mkdir -p "$dir/files"
   printf '\n[files]\n\tpath = %s/files\n\tread only = no\n\tvfs objects = dfs_samba4 acl_xattr\n\tacl_xattr:ignore system acls = yes\n' "$dir" >>"$dir/etc/smb.conf"
+fi
+# A second share, "restricted", whose share permission (not its files'
+# NT ACLs) lets one AD group in: restricted-share-users, full control
+# (Administrator is a member, so tests can write there). Share
+# permissions live in Samba's share_info.tdb, set here with sharesec.
+# Added to a DIR provisioned before this share existed too.
+if ! grep -q '^\[restricted\]' "$dir/etc/smb.conf"; then
+  mkdir -p "$dir/restricted"
+  printf '\n[restricted]\n\tpath = %s/restricted\n\tread only = no\n\tvfs objects = dfs_samba4 acl_xattr\n\tacl_xattr:ignore system acls = yes\n' "$dir" >>"$dir/etc/smb.conf"
+  samba-tool group add restricted-share-users -s "$dir/etc/smb.conf" >/dev/null
+  samba-tool group addmembers restricted-share-users Administrator -s "$dir/etc/smb.conf" >/dev/null
+  sid=$(samba-tool group show restricted-share-users --attributes=objectSid -s "$dir/etc/smb.conf" | sed -n 's/^objectSid: //p')
+  [ -n "$sid" ] || { echo "samba-ad-start.sh: no SID for restricted-share-users" >&2; exit 1; }
+  sharesec restricted -s "$dir/etc/smb.conf" -S "D:(A;;0x001f01ff;;;$sid)" >/dev/null
 fi
 # Which certificate: ours (the tls file lines) or Samba's defaults
 # (tls/key.pem, tls/cert.pem, tls/ca.pem under the private dir, generated

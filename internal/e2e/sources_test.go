@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/azblobscan"
+	"github.com/sightline-dev/sightline/agent/gcsscan"
 	"github.com/sightline-dev/sightline/agent/gcsscan/gcstest"
 	"github.com/sightline-dev/sightline/agent/smbscan/smbtest"
 )
@@ -47,7 +48,10 @@ func azuriteURL(t *testing.T) string {
 // jurisdiction, one subject search finds the person in all three, the
 // breach impact of each location prefix counts what is there, and the
 // SMB file's readers are the AD users of the groups its ACL names,
-// through nested membership.
+// through nested membership. The GCS bucket's IAM policy is principals
+// and a bucket grant the collector passes on to the bucket's object: the
+// user it names is the object's reader, the group it names reaches the
+// object, and allUsers makes the bucket public.
 func TestNewSourcesEndToEnd(t *testing.T) {
 	s := newStack(t, clickhouseAddr(t))
 	dc := smbtest.Env(t)
@@ -87,9 +91,12 @@ func TestNewSourcesEndToEnd(t *testing.T) {
 		[]byte("name,email\nGrace Hopper,grace.hopper@example.org\nKen Thompson,ken@example.net\n"), &blockblob.UploadBufferOptions{})
 	require.NoError(t, err)
 
-	// GCS: a private bucket in Europe.
+	// GCS: a bucket in Europe whose IAM policy lets an analyst and a
+	// group read its objects, and everyone on the internet too.
 	bucket := "e2e-" + tag
-	gcsURL, _ := gcstest.Server(t, map[string]gcstest.Settings{bucket: {Location: "EUROPE-WEST1", LocationType: "region", Uniform: true, Prevention: true}},
+	analyst, readersGroup := "user:Analyst."+tag+"@e2e.example.com", "group:gcs-readers."+tag+"@e2e.example.com"
+	gcsURL, _ := gcstest.Server(t, map[string]gcstest.Settings{bucket: {Location: "EUROPE-WEST1", LocationType: "region", Uniform: true,
+		Roles: map[string][]string{"roles/storage.objectViewer": {analyst, readersGroup, "allUsers"}}}},
 		[]gcstest.Object{{Bucket: bucket, Name: "exports/users.csv", Content: []byte("name,email\nGrace Hopper,grace.hopper@example.org\n")}})
 
 	secrets := t.TempDir()
@@ -131,8 +138,8 @@ func TestNewSourcesEndToEnd(t *testing.T) {
 	require.Equal(t, map[string]string{
 		smbHost:   "smb unknown public=false assets=1 [email person_name us_ssn]",
 		azSystem:  "azblob EU public=true assets=1 [email]",
-		gcsSystem: "gcs EU public=false assets=1 [email]",
-	}, systems, "the containers take their region's jurisdiction; no jurisdiction is configured for the file server")
+		gcsSystem: "gcs EU public=true assets=1 [email]",
+	}, systems, "the containers take their region's jurisdiction (allUsers in the bucket's policy makes it public); no jurisdiction is configured for the file server")
 
 	// One subject search: the person in all three.
 	got, answer := s.subjectSearch(`{"identifiers":[{"type":"email","value":"Grace.Hopper@example.org"}]}`)
@@ -171,5 +178,23 @@ func TestNewSourcesEndToEnd(t *testing.T) {
 		"alice" + tag:   {"group hr" + tag},
 		"scanner" + tag: {"group scanners" + tag},
 	}, ad, "bob is in no group the ACL names")
+
+	// The GCS object's readers: the bucket's IAM grant reaches its objects
+	// (groups and allUsers are sets of accounts, not readers themselves;
+	// the project's owners hold it through the legacy owner role).
+	gcsObject := gcsSystem + "/exports/users.csv"
+	require.Equal(t, map[string][]string{"analyst." + tag + "@e2e.example.com": {"bucket iam: roles/storage.objectViewer"}},
+		s.readers(gcsObject), "the analyst reads the object through the bucket's grant")
+	// The group reaches it too: its principal page lists the object.
+	var group struct {
+		Name   string `json:"name"`
+		Assets []struct {
+			Location string `json:"location"`
+		} `json:"reachable_assets_with_pii"`
+	}
+	require.Equal(t, 200, s.get("/api/v1/principals/"+gcsscan.PrincipalID(readersGroup), &group))
+	require.Equal(t, "gcs-readers."+tag+"@e2e.example.com", group.Name)
+	require.Len(t, group.Assets, 1)
+	require.Equal(t, gcsObject, group.Assets[0].Location)
 	s.assertNoRawStored()
 }

@@ -1,7 +1,8 @@
 // Package gcstest serves the GCS JSON API for tests: fake-gcs-server in
 // memory, with a handler in front for what it lacks (a bucket's location,
 // uniform access, public access prevention, encryption, labels, logging,
-// legacy ACL and its IAM policy), in the JSON API's documented shapes.
+// legacy ACL and its IAM policy, getIamPolicy answering 403 to a caller
+// denied it), in the JSON API's documented shapes.
 package gcstest
 
 import (
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 
@@ -26,9 +28,57 @@ type Settings struct {
 	KMSKey                 string
 	Labels                 map[string]string
 	LogBucket              string
-	ACLPublic              bool              // a legacy ACL READER grant to allUsers
-	Bindings               map[string]string // IAM member -> role
+	ACLPublic              bool                // a legacy ACL READER grant to allUsers
+	Bindings               map[string]string   // IAM member -> role
+	Roles                  map[string][]string // IAM role -> members, beside Bindings
 	Denied                 map[string]bool
+}
+
+// Project is the project whose owners, editors and viewers every bucket's
+// policy names, as a new bucket's default policy does.
+const Project = "test-project"
+
+// policy is the bucket's IAM policy as getIamPolicy answers it: one
+// binding per role, members sorted. Like a real bucket's, it holds the
+// default legacy bindings of the project's owners, editors and viewers,
+// and (without uniform access) the ACL's entries as members of the legacy
+// bucket roles; then the bindings of s.
+func (s Settings) policy() []map[string]any {
+	roles := map[string]map[string]bool{}
+	bind := func(role string, members ...string) {
+		if roles[role] == nil {
+			roles[role] = map[string]bool{}
+		}
+		for _, m := range members {
+			roles[role][m] = true
+		}
+	}
+	bind("roles/storage.legacyBucketOwner", "projectOwner:"+Project, "projectEditor:"+Project)
+	bind("roles/storage.legacyBucketReader", "projectViewer:"+Project)
+	if s.ACLPublic && !s.Uniform {
+		bind("roles/storage.legacyBucketReader", "allUsers")
+	}
+	for m, role := range s.Bindings {
+		bind(role, m)
+	}
+	for role, ms := range s.Roles {
+		bind(role, ms...)
+	}
+	names := make([]string, 0, len(roles))
+	for r := range roles {
+		names = append(names, r)
+	}
+	sort.Strings(names)
+	out := make([]map[string]any, 0, len(names))
+	for _, r := range names {
+		ms := make([]string, 0, len(roles[r]))
+		for m := range roles[r] {
+			ms = append(ms, m)
+		}
+		sort.Strings(ms)
+		out = append(out, map[string]any{"role": r, "members": ms})
+	}
+	return out
 }
 
 type front struct {
@@ -59,13 +109,9 @@ func (f front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			jsonError(w, http.StatusForbidden, "forbidden")
 			return
 		}
-		var bindings []map[string]any
-		for m, role := range s.Bindings {
-			bindings = append(bindings, map[string]any{"role": role, "members": []string{m}})
-		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"kind": "storage#policy", "resourceId": "projects/_/buckets/" + name,
-			"version": 3, "etag": "CAE=", "bindings": bindings})
+			"version": 1, "etag": "CAE=", "bindings": s.policy()})
 	case sub == "":
 		full := r.URL.Query().Get("projection") == "full"
 		if s.Denied["attrs"] || (full && s.Denied["acl"]) {

@@ -1,6 +1,6 @@
 // Package smbtest prepares the test Samba AD domain controller that make
 // test starts (deploy/scripts/samba-ad-start.sh: LDAPS on 636, the SMB
-// share "files" on 445) for a test: a fresh organizational unit with
+// shares "files" and "restricted" on 445) for a test: a fresh organizational unit with
 // users and groups, made over LDAPS, and files with NT ACLs naming them,
 // written over SMB as Administrator. The SMB scanner's tests and the
 // end-to-end tests share it.
@@ -132,15 +132,51 @@ func (o *OU) SID(dn string) string {
 	return s
 }
 
+// RestrictedShare is the share whose share permission admits only the
+// AD group RestrictedGroup (full control); Administrator is a member.
+const (
+	RestrictedShare = "restricted"
+	RestrictedGroup = "restricted-share-users"
+)
+
+// JoinGroup adds the entry memberDN to the domain's group whose
+// sAMAccountName is group (one outside this OU, such as RestrictedGroup),
+// and removes it again when the test ends; it returns the group's SID.
+func (o *OU) JoinGroup(group, memberDN string) string {
+	o.t.Helper()
+	res, err := o.conn.Search(ldap.NewSearchRequest(BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
+		"(&(objectClass=group)(sAMAccountName="+ldap.EscapeFilter(group)+"))", []string{"objectSid"}, nil))
+	require.NoError(o.t, err)
+	require.Len(o.t, res.Entries, 1, "group %s (made by samba-ad-start.sh)", group)
+	dn := res.Entries[0].DN
+	add := ldap.NewModifyRequest(dn, nil)
+	add.Add("member", []string{memberDN})
+	require.NoError(o.t, o.conn.Modify(add), dn)
+	o.t.Cleanup(func() {
+		del := ldap.NewModifyRequest(dn, nil)
+		del.Delete("member", []string{memberDN})
+		_ = o.conn.Modify(del)
+	})
+	s := ntsd.SIDString(res.Entries[0].GetRawAttributeValue("objectSid"))
+	require.NotEmpty(o.t, s)
+	return s
+}
+
 // Mount mounts the share "files" as user (domain CORP).
 func (d DC) Mount(t testing.TB, user, pw string) *smb2.Share {
+	t.Helper()
+	return d.MountShare(t, "files", user, pw)
+}
+
+// MountShare mounts share as user (domain CORP).
+func (d DC) MountShare(t testing.TB, share, user, pw string) *smb2.Share {
 	t.Helper()
 	conn, err := net.Dial("tcp", d.SMB)
 	require.NoError(t, err)
 	sess, err := (&smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: user, Password: pw, Domain: "CORP"}}).DialConn(context.Background(), conn, d.SMB)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sess.Logoff() })
-	sh, err := sess.Mount("files")
+	sh, err := sess.Mount(share)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = sh.Umount() })
 	return sh
