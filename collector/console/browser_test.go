@@ -666,6 +666,22 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 		ID string `json:"id"`
 	}
 	require.NoError(t, json.Unmarshal(body, &apiCase))
+	code, body = c.call(t, "POST", "/api/v1/dsr/cases", c.admin, map[string]any{"reference": "OLD-1",
+		"received_at": time.Now().UTC().AddDate(0, -3, 0), "identifiers": []map[string]string{{"type": "email", "value": "someone@example.net"}}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	var before struct {
+		Items []struct {
+			Overdue bool `json:"overdue"`
+		} `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/dsr/cases", &before))
+	overdue := 0
+	for _, cs := range before.Items {
+		if cs.Overdue {
+			overdue++
+		}
+	}
+	require.Equal(t, 1, overdue, "the case received three months ago")
 	_, customers := assetAt(t, c, "/crm/customers.csv")
 	var recs struct {
 		Items []struct {
@@ -683,8 +699,15 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 	var assessment struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
+		Rating string `json:"rating"`
+		Score  int    `json:"score"`
 	}
 	require.NoError(t, json.Unmarshal(body, &assessment))
+	code, body = c.call(t, "PUT", "/api/v1/pias/"+assessment.ID, c.admin, map[string]any{"likelihood": "possible", "severity": "severe"})
+	require.Equal(t, http.StatusOK, code, string(body))
+	require.NoError(t, json.Unmarshal(body, &assessment))
+	require.NotEmpty(t, assessment.Rating)
+	rating := fmt.Sprintf("%s (%d)", assessment.Rating, assessment.Score)
 	var events struct {
 		Items []struct {
 			ID string `json:"id"`
@@ -719,6 +742,8 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			chromedp.WaitVisible(chromedp.CSS("main h2")),
 		}, check: "main strong", want: fmt.Sprint(imp.Occurrences)},
 		{hash: "risk", wait: "main table", steps: []chromedp.Action[chromedp.Void]{
+			// The rated assessment is a register item, changed on its own page.
+			chromedp.WaitVisible(chromedp.CSS(`main td a[href="#/pias/` + assessment.ID + `"]`)),
 			chromedp.Click(chromedp.CSS(`button[data-action="edit"]`)),
 			chromedp.SetValue(chromedp.CSS(`main select[aria-label="Status"]`), "mitigating"),
 			chromedp.SendKeys(chromedp.CSS(`main input[name="comment"]`), "ticket SEC-12"),
@@ -752,7 +777,7 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			poll(`[...document.querySelectorAll('main td a')].some(a => a.textContent === 'WEB-1')`),
 			location(&dsrURL),
 			evalTo(`localStorage.length + sessionStorage.length`, &dsrStored),
-		}, check: "main table", want: "API-1"},
+		}, check: "#dsr-count", want: fmt.Sprintf("%d case(s), %d overdue.", len(before.Items)+1, overdue)},
 		{hash: "dsr/" + apiCase.ID, wait: "#dsr-search", steps: []chromedp.Action[chromedp.Void]{
 			chromedp.Click(chromedp.CSS("#dsr-search")),
 			chromedp.WaitVisible(chromedp.CSS("#dsr-locations table")),
@@ -764,8 +789,8 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			chromedp.Click(chromedp.CSS("#record-save")),
 			chromedp.WaitVisible(chromedp.CSS("#record-saved")),
 		}, check: "#record-state", want: "Revision 1"},
-		{hash: "pias", wait: "main table", check: "main table", want: "CRM assessment"},
-		{hash: "pias/" + assessment.ID, wait: "#pia-status", check: "#pia-status", want: assessment.Status},
+		{hash: "pias", wait: "main table", check: "main table", want: rating},
+		{hash: "pias/" + assessment.ID, wait: "#pia-rating", check: "#pia-rating", want: rating},
 		{hash: "alerts", wait: "#alert-rules-h", steps: []chromedp.Action[chromedp.Void]{
 			poll(`['rules', 'events', 'deliveries'].every(s => document.querySelector('#alert-' + s + '-h + *'))`),
 		}, check: "#alert-events", want: events.Items[0].ID},
@@ -813,7 +838,7 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			refs[cs.Reference] = append(refs[cs.Reference], id.Type)
 		}
 	}
-	require.Equal(t, map[string][]string{"API-1": {"email"}, "WEB-1": {"email"}}, refs)
+	require.Equal(t, map[string][]string{"API-1": {"email"}, "OLD-1": {"email"}, "WEB-1": {"email"}}, refs)
 	var searches struct {
 		Items []struct {
 			Matches int `json:"matches"`

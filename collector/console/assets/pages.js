@@ -480,7 +480,7 @@ async function risk(view, _arg, ctx) {
   view.append(h('h1', {}, 'Risk register'));
   const form = h('form', { class: 'filters', 'aria-label': 'Register filters' },
     field('Status', select('status', ['', 'open', 'accepted', 'mitigating', 'resolved'])),
-    field('Kind', select('kind', ['', 'asset', 'principal'])),
+    field('Kind', select('kind', ['', 'asset', 'principal', 'pia'])),
     h('button', { type: 'submit' }, 'Apply'));
   const out = h('div', { 'aria-live': 'polite' });
   view.append(form, out);
@@ -491,12 +491,14 @@ async function risk(view, _arg, ctx) {
       fill(out, table(null, [
         { label: 'Score', get: i => num(i.score), num: true },
         { label: 'Kind', get: i => i.kind },
-        { label: 'Item', get: i => i.kind === 'asset' ? assetLink(i.id, i.title) : principalLink(i.id, i.title) },
+        { label: 'Item', get: i => registerLink(i) },
         { label: 'Factors', get: i => tags((i.factors || []).map(f => typeof f === 'string' ? f : `${f.factor} +${f.points}`)) },
         { label: 'Owner', get: i => i.owner || '—' },
         { label: 'Status', get: i => i.status },
         { label: 'Last change', get: i => i.changed_by ? `${i.changed_by}, ${fmtTime(i.changed_at)}` : '—' },
-        { label: 'Change', get: i => editor(i, load) },
+        // A rated impact assessment is changed on its own page (the
+        // register's PUT takes assets and principals only).
+        { label: 'Change', get: i => i.kind === 'pia' ? h('a', { href: '#/pias/' + encodeURIComponent(i.id), 'aria-label': `On the assessment: ${i.title}` }, 'On the assessment') : editor(i, load) },
       ], r.items, 'The register is empty.'));
     } catch (e) {
       fill(out, errorBox(e));
@@ -504,6 +506,12 @@ async function risk(view, _arg, ctx) {
   };
   form.addEventListener('submit', ev => { ev.preventDefault(); load(); });
   await load();
+}
+
+function registerLink(i) {
+  if (i.kind === 'asset') return assetLink(i.id, i.title);
+  if (i.kind === 'pia') return link('#/pias/' + encodeURIComponent(i.id), i.title);
+  return principalLink(i.id, i.title);
 }
 
 function editor(item, reload) {
