@@ -575,6 +575,23 @@ func testTokenLogin(t *testing.T, c *pipeline) {
 	require.Contains(t, res.Matches[0].Location, "crm/customers.csv")
 	require.NotContains(t, strings.ToLower(url), "ann.smith")
 	require.Zero(t, stored)
+
+	// The privacy role opens the privacy office's pages (the admin's test
+	// of them is in testPages).
+	var dsrCount, missing string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/#/dsr"),
+		chromedp.WaitVisible(chromedp.CSS("#dsr-count")),
+		text("#dsr-count", &dsrCount),
+		chromedp.Navigate(c.url+"/#/records"),
+		chromedp.WaitVisible(chromedp.CSS("#records-missing")),
+		text("#records-missing .n", &missing)))
+	var cases struct{ Total int }
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/dsr/cases", &cases))
+	require.Equal(t, fmt.Sprintf("%d case(s), 0 overdue.", cases.Total), dsrCount)
+	var recs struct{ Missing int }
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/records", &recs))
+	require.Equal(t, fmt.Sprint(recs.Missing), missing)
 }
 
 // Every page opens for an admin without an error, shows what the API
