@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -520,13 +521,14 @@ func testTokenLogin(t *testing.T, c *pipeline) {
 		text(".login .error", &msg)))
 	require.Contains(t, msg, "403 Forbidden")
 
-	var errText, who string
+	var errText, who, navText string
 	require.NoError(t, chromedp.Do(ctx,
 		run(`document.querySelector('#token').value = ''`),
 		chromedp.SendKeys(chromedp.CSS("#token"), priv),
 		chromedp.Click(chromedp.CSS("#login-token")),
 		chromedp.WaitVisible(chromedp.CSS("#total-assets")),
 		text("#who", &who),
+		text("#nav", &navText),
 		chromedp.Navigate(c.url+"/#/admin"),
 		chromedp.WaitVisible(chromedp.CSS("#create-token")),
 		chromedp.SendKeys(chromedp.CSS(`input[name="name"]`), "sneaky"),
@@ -534,6 +536,10 @@ func testTokenLogin(t *testing.T, c *pipeline) {
 		chromedp.WaitVisible(chromedp.CSS("#tokens-h ~ div .error")),
 		text("#tokens-h ~ div .error", &errText)))
 	require.Equal(t, "dpo (privacy)", who)
+	for _, page := range []string{"Requests", "Records of processing", "Impact assessments", "Alerts"} {
+		require.Contains(t, navText, page, "a privacy page in the menu")
+	}
+	require.NotContains(t, navText, "Fleet policies", "a security page is not in the privacy menu")
 	require.Contains(t, errText, "403 Forbidden")
 	code, body := c.call(t, "GET", "/api/v1/tokens", c.admin, nil)
 	require.Equal(t, http.StatusOK, code)
@@ -569,6 +575,23 @@ func testTokenLogin(t *testing.T, c *pipeline) {
 	require.Contains(t, res.Matches[0].Location, "crm/customers.csv")
 	require.NotContains(t, strings.ToLower(url), "ann.smith")
 	require.Zero(t, stored)
+
+	// The privacy role opens the privacy office's pages (the admin's test
+	// of them is in testPages).
+	var dsrCount, missing string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/#/dsr"),
+		chromedp.WaitVisible(chromedp.CSS("#dsr-count")),
+		text("#dsr-count", &dsrCount),
+		chromedp.Navigate(c.url+"/#/records"),
+		chromedp.WaitVisible(chromedp.CSS("#records-missing")),
+		text("#records-missing .n", &missing)))
+	var cases struct{ Total int }
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/dsr/cases", &cases))
+	require.Equal(t, fmt.Sprintf("%d case(s), 0 overdue.", cases.Total), dsrCount)
+	var recs struct{ Missing int }
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/records", &recs))
+	require.Equal(t, fmt.Sprint(recs.Missing), missing)
 }
 
 // Every page opens for an admin without an error, shows what the API
@@ -650,6 +673,69 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 	}
 	require.NoError(t, json.Unmarshal(body, &camp))
 
+	// The privacy office's registers: a request case made through the API
+	// (the page runs its search), the systems' records, an assessment of
+	// the first system, and the alert rule's first event.
+	code, body = c.call(t, "POST", "/api/v1/dsr/cases", c.admin, map[string]any{"reference": "API-1",
+		"identifiers": []map[string]string{{"type": "email", "value": plantedEmail}}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	var apiCase struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(body, &apiCase))
+	code, body = c.call(t, "POST", "/api/v1/dsr/cases", c.admin, map[string]any{"reference": "OLD-1",
+		"received_at": time.Now().UTC().AddDate(0, -3, 0), "identifiers": []map[string]string{{"type": "email", "value": "someone@example.net"}}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	var before struct {
+		Items []struct {
+			Overdue bool `json:"overdue"`
+		} `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/dsr/cases", &before))
+	overdue := 0
+	for _, cs := range before.Items {
+		if cs.Overdue {
+			overdue++
+		}
+	}
+	require.Equal(t, 1, overdue, "the case received three months ago")
+	_, customers := assetAt(t, c, "/crm/customers.csv")
+	var recs struct {
+		Items []struct {
+			System        string `json:"system"`
+			MissingRecord bool   `json:"missing_record"`
+		} `json:"items"`
+		Missing int `json:"missing"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/records", &recs))
+	require.NotEmpty(t, recs.Items)
+	require.Equal(t, len(recs.Items), recs.Missing, "nobody has written a record yet")
+	system := recs.Items[0].System
+	code, body = c.call(t, "POST", "/api/v1/pias", c.admin, map[string]any{"title": "CRM assessment", "systems": []string{system}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	var assessment struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+		Rating string `json:"rating"`
+		Score  int    `json:"score"`
+	}
+	require.NoError(t, json.Unmarshal(body, &assessment))
+	code, body = c.call(t, "PUT", "/api/v1/pias/"+assessment.ID, c.admin, map[string]any{"likelihood": "possible", "severity": "severe"})
+	require.Equal(t, http.StatusOK, code, string(body))
+	require.NoError(t, json.Unmarshal(body, &assessment))
+	require.NotEmpty(t, assessment.Rating)
+	rating := fmt.Sprintf("%s (%d)", assessment.Rating, assessment.Score)
+	var events struct {
+		Items []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	require.Eventually(t, func() bool {
+		return c.get(t, "/api/v1/alerts/events", &events) == http.StatusOK && len(events.Items) > 0
+	}, 30*time.Second, 100*time.Millisecond, "the exposed_personal_data rule fired no event")
+	var dsrURL string
+	var dsrStored int
+
 	for _, p := range []struct {
 		hash, wait string
 		steps      []chromedp.Action[chromedp.Void]
@@ -673,6 +759,8 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			chromedp.WaitVisible(chromedp.CSS("main h2")),
 		}, check: "main strong", want: fmt.Sprint(imp.Occurrences)},
 		{hash: "risk", wait: "main table", steps: []chromedp.Action[chromedp.Void]{
+			// The rated assessment is a register item, changed on its own page.
+			chromedp.WaitVisible(chromedp.CSS(`main td a[href="#/pias/` + assessment.ID + `"]`)),
 			chromedp.Click(chromedp.CSS(`button[data-action="edit"]`)),
 			chromedp.SetValue(chromedp.CSS(`main select[aria-label="Status"]`), "mitigating"),
 			chromedp.SendKeys(chromedp.CSS(`main input[name="comment"]`), "ticket SEC-12"),
@@ -696,6 +784,33 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			poll(`[...document.querySelectorAll('main td')].some(td => td.textContent === 'web-srv')`),
 		}, check: "main", want: "role=db"},
 		{hash: "admin", wait: "#tokens-h ~ div table", check: "#fleet-h ~ *", want: "Scan now"},
+		{hash: "dsr", wait: "#dsr-create", steps: []chromedp.Action[chromedp.Void]{
+			// A case made in the page: the identifier typed goes in the
+			// POST body only.
+			chromedp.SendKeys(chromedp.CSS(`main input[name="reference"]`), "WEB-1"),
+			chromedp.SendKeys(chromedp.CSS(`main input[name="value"]`), plantedEmail),
+			chromedp.Click(chromedp.CSS("#dsr-create")),
+			chromedp.WaitVisible(chromedp.CSS("#dsr-created a")),
+			poll(`[...document.querySelectorAll('main td a')].some(a => a.textContent === 'WEB-1')`),
+			location(&dsrURL),
+			evalTo(`localStorage.length + sessionStorage.length`, &dsrStored),
+		}, check: "#dsr-count", want: fmt.Sprintf("%d case(s), %d overdue.", len(before.Items)+1, overdue)},
+		{hash: "dsr/" + apiCase.ID, wait: "#dsr-search", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.Click(chromedp.CSS("#dsr-search")),
+			chromedp.WaitVisible(chromedp.CSS("#dsr-locations table")),
+		}, check: "#dsr-locations", want: customers},
+		{hash: "records", wait: "#records-missing", check: "#records-missing .n", want: fmt.Sprint(recs.Missing)},
+		{hash: "records/" + system, wait: "#record-save", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.SendKeys(chromedp.CSS(`main textarea[name="purpose"]`), "Billing customers"),
+			chromedp.SetValue(chromedp.CSS(`main select[name="legal_basis"]`), "contract"),
+			chromedp.Click(chromedp.CSS("#record-save")),
+			chromedp.WaitVisible(chromedp.CSS("#record-saved")),
+		}, check: "#record-state", want: "Revision 1"},
+		{hash: "pias", wait: "main table", check: "main table", want: rating},
+		{hash: "pias/" + assessment.ID, wait: "#pia-rating", check: "#pia-rating", want: rating},
+		{hash: "alerts", wait: "#alert-rules-h", steps: []chromedp.Action[chromedp.Void]{
+			poll(`['rules', 'events', 'deliveries'].every(s => document.querySelector('#alert-' + s + '-h + *'))`),
+		}, check: "#alert-events", want: events.Items[0].ID},
 	} {
 		t.Run(p.hash, func(t *testing.T) {
 			var got string
@@ -718,6 +833,50 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 			checkA11y(t, ctx, axe, p.hash)
 		})
 	}
+
+	// The case made in the page is the API's, with no identifier in the
+	// address bar or the browser's storage; the page's search is the
+	// case's one search.
+	require.NotContains(t, strings.ToLower(dsrURL), "ann.smith")
+	require.Zero(t, dsrStored)
+	var cases struct {
+		Items []struct {
+			ID          string `json:"id"`
+			Reference   string `json:"reference"`
+			Identifiers []struct {
+				Type string `json:"type"`
+			} `json:"identifiers"`
+		} `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/dsr/cases", &cases))
+	refs := map[string][]string{}
+	for _, cs := range cases.Items {
+		for _, id := range cs.Identifiers {
+			refs[cs.Reference] = append(refs[cs.Reference], id.Type)
+		}
+	}
+	require.Equal(t, map[string][]string{"API-1": {"email"}, "OLD-1": {"email"}, "WEB-1": {"email"}}, refs)
+	var searches struct {
+		Items []struct {
+			Matches int `json:"matches"`
+		} `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/dsr/cases/"+apiCase.ID+"/searches", &searches))
+	require.Len(t, searches.Items, 1)
+	require.Equal(t, 1, searches.Items[0].Matches, "the planted person's one file")
+
+	// The record saved from the page is the API's.
+	var rec struct {
+		Record struct {
+			Revision   int    `json:"revision"`
+			LegalBasis string `json:"legal_basis"`
+			Purpose    string `json:"purpose"`
+		} `json:"record"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/records/"+url.PathEscape(system), &rec))
+	require.Equal(t, 1, rec.Record.Revision)
+	require.Equal(t, "contract", rec.Record.LegalBasis)
+	require.Equal(t, "Billing customers", rec.Record.Purpose)
 
 	// The policy saved from the page is what the API serves.
 	var pols struct {

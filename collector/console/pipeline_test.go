@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,6 +166,12 @@ func startPipeline(t *testing.T) *pipeline {
 	secret := filepath.Join(dir, "oidc-secret")
 	require.NoError(t, os.WriteFile(secret, []byte("client-secret\n"), 0o600))
 	db := fmt.Sprintf("sl_console_%d", time.Now().UnixNano())
+	// One alert rule, delivered to a sink on loopback that accepts every
+	// event, so the alerts page has a rule, events and deliveries to show.
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+	}))
+	t.Cleanup(sink.Close)
 	p.config = filepath.Join(dir, "collector.yaml")
 	require.NoError(t, os.WriteFile(p.config, []byte(fmt.Sprintf(`listen: 127.0.0.1:%d
 tls:
@@ -187,7 +194,13 @@ oidc:
   roles:
     - {claim: email, value: ann@example.com, role: admin}
     - {claim: email, value: rita@example.com, role: reviewer}
-`, port, files.ServerCert, files.ServerKey, chAddr, db, filepath.Join(dir, "keys.json"), issuer, secret, p.url)), 0o600))
+alerts:
+  poll: 200ms
+  rules:
+    - {name: exposed, kind: exposed_personal_data, destinations: [sink]}
+  destinations:
+    - {name: sink, type: ocsf_http, url: %q}
+`, port, files.ServerCert, files.ServerKey, chAddr, db, filepath.Join(dir, "keys.json"), issuer, secret, p.url, sink.URL)), 0o600))
 	t.Cleanup(func() {
 		conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{chAddr}})
 		if err == nil {

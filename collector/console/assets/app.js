@@ -1,7 +1,10 @@
 // Sightline console: shell, login and hash router. Pages live in pages.js.
 import { api, setUnauthorizedHandler } from './api.js';
 import { h, errorBox, fill } from './dom.js';
-import { pages } from './pages.js';
+import { pages as corePages } from './pages.js';
+import { privacyPages } from './privacy.js';
+
+const pages = { ...corePages, ...privacyPages };
 
 const main = document.getElementById('main');
 const nav = document.getElementById('nav');
@@ -15,11 +18,15 @@ const menu = [
   ['overview', 'Overview', ['admin', 'security', 'privacy']],
   ['assets', 'Assets', ['admin', 'security', 'privacy']],
   ['subjects', 'Data subjects', ['admin', 'privacy']],
+  ['dsr', 'Requests', ['admin', 'privacy']],
+  ['records', 'Records of processing', ['admin', 'privacy']],
+  ['pias', 'Impact assessments', ['admin', 'privacy']],
   ['identities', 'Identities', ['admin', 'security', 'privacy']],
   ['reviews', 'Access reviews', ['admin', 'security', 'reviewer']],
   ['impact', 'Breach impact', ['admin', 'security', 'privacy']],
   ['risk', 'Risk register', ['admin', 'security']],
   ['policies', 'Fleet policies', ['admin', 'security']],
+  ['alerts', 'Alerts', ['admin', 'security', 'privacy']],
   ['admin', 'Fleet, tokens, audit', ['admin']],
 ];
 

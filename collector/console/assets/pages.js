@@ -4,12 +4,12 @@ import { h, table, tags, fmtTime, num, yes, errorBox, field, select, download, c
 
 const PAGE = 50;
 
-function link(href, text) { return h('a', { href }, text); }
-function assetLink(id, text) { return link('#/assets/' + encodeURIComponent(id), text || id); }
+export function link(href, text) { return h('a', { href }, text); }
+export function assetLink(id, text) { return link('#/assets/' + encodeURIComponent(id), text || id); }
 function principalLink(id, text) { return link('#/principals/' + encodeURIComponent(id), text || id); }
 
 // formValues reads a filter form into an object (checkboxes as true/'').
-function formValues(form) {
+export function formValues(form) {
   const out = {};
   for (const el of form.elements) {
     if (!el.name) continue;
@@ -170,21 +170,7 @@ async function assetPage(view, id) {
 async function subjects(view, _arg, ctx) {
   view.append(h('h1', {}, 'Data-subject search'),
     h('p', { class: 'muted' }, 'Enter a person\'s identifiers. They are sent once to the collector, which compares keyed tokens; nothing typed here is stored in the browser or the address bar.'));
-  let types = ['email', 'phone', 'ssn', 'iban', 'credit_card'];
-  try {
-    const sum = await api('GET', '/api/v1/inventory/summary');
-    const found = (sum.by_type || []).map(t => t.type);
-    if (found.length) types = [...new Set([...found, ...types])];
-  } catch { /* keep the defaults */ }
-  const rows = h('div', {});
-  let n = 0;
-  const addRow = () => {
-    n++;
-    rows.append(h('div', { class: 'bar' },
-      field('Identifier type', select('type', types, 'email')),
-      field('Value', h('input', { name: 'value', autocomplete: 'off', spellcheck: 'false', size: 36, 'aria-label': `Identifier ${n} value` }))));
-  };
-  addRow();
+  const { rows, addRow } = await identifierRows();
   const out = h('div', { 'aria-live': 'polite' });
   let last = null;
   const exportBtn = h('button', { type: 'button', class: 'secondary', disabled: true, onclick: () => {
@@ -194,7 +180,7 @@ async function subjects(view, _arg, ctx) {
   } }, 'Export CSV');
   const form = h('form', { method: 'post', autocomplete: 'off', onsubmit: async ev => {
     ev.preventDefault();
-    const ids = [...rows.children].map(r => ({ type: r.querySelector('select').value, value: r.querySelector('input').value.trim() })).filter(i => i.value);
+    const ids = identifiersOf(rows);
     if (!ids.length) { fill(out, h('p', { class: 'error', role: 'alert' }, 'Enter at least one identifier.')); return; }
     try {
       last = await api('POST', '/api/v1/subjects/search', { identifiers: ids });
@@ -219,12 +205,43 @@ async function subjects(view, _arg, ctx) {
     h('button', { type: 'submit', id: 'subject-search' }, 'Search'), exportBtn,
     h('button', { type: 'button', class: 'secondary', onclick: () => { form.reset(); for (const i of rows.querySelectorAll('input')) i.value = ''; last = null; exportBtn.disabled = true; fill(out); } }, 'Clear')));
   view.append(form, out);
-  // Empty the inputs when the page is left (the DOM goes too, but a
-  // bfcache restore would bring values back).
+  clearOnLeave(rows);
+  void ctx;
+}
+
+// identifierRows is the identifier inputs of a subject search or a
+// data-subject request: a type and a value per row, the types those the
+// inventory holds first. What is typed stays in these inputs only.
+export async function identifierRows() {
+  let types = ['email', 'phone', 'ssn', 'iban', 'credit_card'];
+  try {
+    const sum = await api('GET', '/api/v1/inventory/summary');
+    const found = (sum.by_type || []).map(t => t.type);
+    if (found.length) types = [...new Set([...found, ...types])];
+  } catch { /* keep the defaults */ }
+  const rows = h('div', {});
+  let n = 0;
+  const addRow = () => {
+    n++;
+    rows.append(h('div', { class: 'bar' },
+      field('Identifier type', select('type', types, 'email')),
+      field('Value', h('input', { name: 'value', autocomplete: 'off', spellcheck: 'false', size: 36, 'aria-label': `Identifier ${n} value` }))));
+  };
+  addRow();
+  return { rows, addRow };
+}
+
+// identifiersOf reads the rows' non-empty identifiers.
+export function identifiersOf(rows) {
+  return [...rows.children].map(r => ({ type: r.querySelector('select').value, value: r.querySelector('input').value.trim() })).filter(i => i.value);
+}
+
+// clearOnLeave empties the rows' inputs when the page is left (the DOM
+// goes too, but a bfcache restore would bring values back).
+export function clearOnLeave(rows) {
   const clear = () => { for (const i of rows.querySelectorAll('input')) i.value = ''; };
   window.addEventListener('hashchange', clear, { once: true });
   window.addEventListener('pagehide', clear, { once: true });
-  void ctx;
 }
 
 // ---------- Identities ----------
@@ -463,7 +480,7 @@ async function risk(view, _arg, ctx) {
   view.append(h('h1', {}, 'Risk register'));
   const form = h('form', { class: 'filters', 'aria-label': 'Register filters' },
     field('Status', select('status', ['', 'open', 'accepted', 'mitigating', 'resolved'])),
-    field('Kind', select('kind', ['', 'asset', 'principal'])),
+    field('Kind', select('kind', ['', 'asset', 'principal', 'pia'])),
     h('button', { type: 'submit' }, 'Apply'));
   const out = h('div', { 'aria-live': 'polite' });
   view.append(form, out);
@@ -474,12 +491,14 @@ async function risk(view, _arg, ctx) {
       fill(out, table(null, [
         { label: 'Score', get: i => num(i.score), num: true },
         { label: 'Kind', get: i => i.kind },
-        { label: 'Item', get: i => i.kind === 'asset' ? assetLink(i.id, i.title) : principalLink(i.id, i.title) },
+        { label: 'Item', get: i => registerLink(i) },
         { label: 'Factors', get: i => tags((i.factors || []).map(f => typeof f === 'string' ? f : `${f.factor} +${f.points}`)) },
         { label: 'Owner', get: i => i.owner || '—' },
         { label: 'Status', get: i => i.status },
         { label: 'Last change', get: i => i.changed_by ? `${i.changed_by}, ${fmtTime(i.changed_at)}` : '—' },
-        { label: 'Change', get: i => editor(i, load) },
+        // A rated impact assessment is changed on its own page (the
+        // register's PUT takes assets and principals only).
+        { label: 'Change', get: i => i.kind === 'pia' ? h('a', { href: '#/pias/' + encodeURIComponent(i.id), 'aria-label': `On the assessment: ${i.title}` }, 'On the assessment') : editor(i, load) },
       ], r.items, 'The register is empty.'));
     } catch (e) {
       fill(out, errorBox(e));
@@ -487,6 +506,12 @@ async function risk(view, _arg, ctx) {
   };
   form.addEventListener('submit', ev => { ev.preventDefault(); load(); });
   await load();
+}
+
+function registerLink(i) {
+  if (i.kind === 'asset') return assetLink(i.id, i.title);
+  if (i.kind === 'pia') return link('#/pias/' + encodeURIComponent(i.id), i.title);
+  return principalLink(i.id, i.title);
 }
 
 function editor(item, reload) {
