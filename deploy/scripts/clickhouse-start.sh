@@ -19,7 +19,7 @@
 #                     are (cluster-start.sh: remote_servers, zookeeper,
 #                     macros, distributed_ddl)
 #   CH_PROFILE_XML    more settings of the default profile (users.xml)
-#   CH_INTERSERVER_PORT  interserver_http_port (default TCP_PORT+9)
+#   CH_INTERSERVER_PORT  interserver_http_port (default: none, a single node needs none)
 # The plain port and the password-less default user stay, so callers that
 # pass nothing new keep working.
 set -euo pipefail
@@ -27,7 +27,10 @@ set -euo pipefail
 dir=${1:?usage: clickhouse-start.sh DIR [TCP_PORT] [HTTP_PORT]}
 tcp_port=${2:-19000}
 http_port=${3:-18123}
-inter_port=${CH_INTERSERVER_PORT:-$((tcp_port + 9))}
+# Only a replica (cluster-start.sh) needs the interserver port: a single
+# node opens none, so it cannot collide with another process's port.
+inter_xml=
+[ -z "${CH_INTERSERVER_PORT:-}" ] || inter_xml="<interserver_http_port>$CH_INTERSERVER_PORT</interserver_http_port>"
 tls_port=${CH_TLS_PORT:-}
 pw_file=${CH_PASSWORD_FILE:-}
 pw_user=${CH_PASSWORD_USER:-sightline}
@@ -98,7 +101,7 @@ cat >"$dir/config.xml" <<XML
   <listen_host>127.0.0.1</listen_host>
   <tcp_port>$tcp_port</tcp_port>
   <http_port>$http_port</http_port>
-  <interserver_http_port>$inter_port</interserver_http_port>
+  $inter_xml
   $tls_xml
   ${CH_EXTRA_XML:-}
   <path>$dir/data/</path>
@@ -149,7 +152,7 @@ for _ in $(seq 1 150); do
   fi
   if ! kill -0 "$(cat "$dir/clickhouse.pid")" 2>/dev/null; then
     echo "clickhouse-server exited during start; see $dir/log/" >&2
-    tail -20 "$dir/log/clickhouse-server.err.log" "$dir/log/stdout.log" >&2 || true
+    tail -n 20 "$dir/log/clickhouse-server.err.log" "$dir/log/stdout.log" >&2 || true
     exit 1
   fi
   sleep 0.2

@@ -222,12 +222,26 @@ func privateClickHouse(t *testing.T) (addr string, pid func() int, restart func(
 	scripts, err := filepath.Abs("../../deploy/scripts")
 	require.NoError(t, err)
 	chDir := t.TempDir()
-	tcp, httpPort := freePort(t), freePort(t)
-	startCH := func() {
+	var tcp, httpPort int
+	start := func() error {
 		out, err := exec.Command(filepath.Join(scripts, "clickhouse-start.sh"), chDir, fmt.Sprint(tcp), fmt.Sprint(httpPort)).CombinedOutput()
-		require.NoError(t, err, string(out))
+		if err != nil {
+			return fmt.Errorf("%w: %s", err, out)
+		}
+		return nil
 	}
-	startCH()
+	startCH := func() { require.NoError(t, start()) }
+	// A port freePort found free may be taken before the server binds it
+	// (other tests start services too): the first start tries new ports.
+	for attempt := 1; ; attempt++ {
+		tcp, httpPort = freePort(t), freePort(t)
+		err := start()
+		if err == nil {
+			break
+		}
+		_ = exec.Command(filepath.Join(scripts, "clickhouse-stop.sh"), chDir).Run()
+		require.Less(t, attempt, 3, "starting a private ClickHouse: %v", err)
+	}
 	t.Cleanup(func() { _ = exec.Command(filepath.Join(scripts, "clickhouse-stop.sh"), chDir).Run() })
 	pid = func() int {
 		b, err := os.ReadFile(filepath.Join(chDir, "clickhouse.pid"))
