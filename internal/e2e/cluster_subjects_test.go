@@ -35,9 +35,10 @@ type peopleFiles map[string][]int
 
 func personEmail(i int) string { return fmt.Sprintf("person%d@example.org", i) }
 
-// agentTokens are the tokens an agent enrolled with s's key file sends
-// for the people's addresses (what internal/pii computes on a host).
-func (s *stack) agentTokens(people []int) []string {
+// personTokens are the people's addresses' tokens under s's key file:
+// as an agent sends them (internal/pii's HMAC), or with stored as the
+// store holds them at the key file's current generation.
+func (s *stack) personTokens(people []int, stored bool) []string {
 	s.t.Helper()
 	k, err := keys.ReadFile(s.keyFile())
 	require.NoError(s.t, err)
@@ -45,22 +46,11 @@ func (s *stack) agentTokens(people []int) []string {
 	for i, p := range people {
 		forms, err := pii.SubjectForms(pii.TypeEmail, personEmail(p), "")
 		require.NoError(s.t, err)
-		out[i] = k.AgentToken([]byte(forms[0]))
-	}
-	return out
-}
-
-// storedTokens are the people's tokens as the store holds them under the
-// key file's current generation.
-func (s *stack) storedTokens(people []int) []string {
-	s.t.Helper()
-	k, err := keys.ReadFile(s.keyFile())
-	require.NoError(s.t, err)
-	out := make([]string, len(people))
-	for i, p := range people {
-		forms, err := pii.SubjectForms(pii.TypeEmail, personEmail(p), "")
-		require.NoError(s.t, err)
-		out[i] = k.SearchToken([]byte(forms[0]))
+		if stored {
+			out[i] = k.SearchToken([]byte(forms[0]))
+		} else {
+			out[i] = k.AgentToken([]byte(forms[0]))
+		}
 	}
 	return out
 }
@@ -103,7 +93,7 @@ func (s *stack) ingestPeople(tok, scanID string, at time.Time, files peopleFiles
 		p := env(wire.KindPII)
 		p.AssetID, p.Location, p.Type, p.Category = as.AssetID, loc, pii.TypeEmail, "contact"
 		p.Count, p.Distinct, p.Confidence = int64(len(people)), int64(len(people)), wire.ConfidenceHigh
-		p.Samples, p.Tokens = []string{"p***@e***.org"}, s.agentTokens(people)
+		p.Samples, p.Tokens = []string{"p***@e***.org"}, s.personTokens(people, false)
 		add(p)
 	}
 	done := env(wire.KindScan)
@@ -270,7 +260,7 @@ func clusterSubjectsRescanAndRotation(t *testing.T, single, a, b *stack, addrs [
 	t.Logf("subject search, DSR cases and a rescan compared in %s", time.Since(start).Round(time.Millisecond))
 
 	// `keys rotate` on the cluster, every collector stopped.
-	old := a.storedTokens([]int{0, 1, 2, 3, 4, 5, 6, 7, 8})
+	old := a.personTokens([]int{0, 1, 2, 3, 4, 5, 6, 7, 8}, true)
 	var before uint64
 	for _, ad := range addrs {
 		for _, n := range tokensAt(t, ad, a.database, old) {
@@ -328,7 +318,7 @@ func clusterSubjectsRescanAndRotation(t *testing.T, single, a, b *stack, addrs [
 	b.startCollector()
 	require.Equal(t, want, b.searchPeople(people), "subject search after the rotation finds the same")
 	require.Equal(t, want, a.searchPeople(people))
-	cur := a.storedTokens([]int{0, 1, 2, 3, 4, 5, 6, 7, 8})
+	cur := a.personTokens([]int{0, 1, 2, 3, 4, 5, 6, 7, 8}, true)
 	for i, ad := range addrs {
 		require.Equal(t, map[string]uint64{"pii_findings_local": 0, "pii_tokens_local": 0, "idx_findings": 0},
 			tokensAt(t, ad, a.database, old), "node %d (%s): the rebuilt index holds no token of the old key", i, ad)
