@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -540,4 +541,75 @@ func (r *clusterRewriter) rewriteMigrations(migs []migration) (map[uint32][]clus
 		}
 	}
 	return out, nil
+}
+
+// replicaWaitLimit bounds awaitReplicas.
+const replicaWaitLimit = 5 * time.Minute
+
+// awaitReplicas waits, in cluster mode, until every node of the cluster
+// that answers has done what its replicas of tables (names as the store
+// uses them; a sharded table's rows are in NAME_local) were asked to:
+// no unfinished mutation and, with queues, nothing left in its
+// replication queue (merges, fetches, mutations) and no entry of the
+// replication log it has not read. The maintenance that rewrites or removes tokens (key rotation,
+// re-keying) issues merges and DELETE mutations on one replica of each
+// shard and the others apply them from ZooKeeper's log moments later;
+// until they have, those replicas still hold the old tokens. A node that
+// does not answer is skipped: it applies the same log when it is back.
+// On one node it returns at once (OPTIMIZE and mutations there are
+// awaited by their callers).
+func (s *Store) awaitReplicas(ctx context.Context, queues bool, tables ...string) error {
+	if s.cluster == nil {
+		return nil
+	}
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = t
+		if !everywhere(t) {
+			names[i] = t + "_local"
+		}
+	}
+	nodes, err := s.clusterNodes(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, replicaWaitLimit)
+	defer cancel()
+	q := `SELECT toUInt64(0 + (SELECT count() FROM system.mutations WHERE database = ? AND has(?, table) AND is_done = 0))`
+	if queues {
+		q = `SELECT toUInt64((SELECT count() FROM system.mutations WHERE database = ? AND has(?, table) AND is_done = 0)
+			+ (SELECT sum(queue_size + (log_pointer <= log_max_index AND log_pointer + log_max_index > 0))
+			   FROM system.replicas WHERE database = ? AND has(?, table)))`
+	}
+	for _, n := range nodes {
+		err := s.atNode(ctx, n.addr(), func(ctx context.Context, c driver.Conn) error {
+			for {
+				var pending uint64
+				args := []any{s.o.Database, names}
+				if queues {
+					args = append(args, s.o.Database, names)
+				}
+				if err := c.QueryRow(ctx, q, args...).Scan(&pending); err != nil {
+					return err
+				}
+				if pending == 0 {
+					return nil
+				}
+				select {
+				case <-ctx.Done():
+					return fmt.Errorf("%d replication tasks of %s still pending after %s: %w", pending, strings.Join(names, ", "), replicaWaitLimit, ctx.Err())
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+		})
+		if err != nil && IsUnavailable(err) && ctx.Err() == nil {
+			s.o.Logger.Warn("a node of the cluster does not answer; it applies the pending changes when it is back", "node", n.addr(), "shard", n.Shard)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("waiting for the replicas on %s (shard %d) to apply the changes to %s (see system.replication_queue there; then run the same command again): %w",
+				n.addr(), n.Shard, strings.Join(names, ", "), err)
+		}
+	}
+	return nil
 }

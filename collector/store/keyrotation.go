@@ -117,6 +117,10 @@ func (s *Store) PurgeStaleTokens(ctx context.Context, gen uint32) error {
 
 // awaitMerges waits until no background merge of table is running.
 func (s *Store) awaitMerges(ctx context.Context, table string) error {
+	if s.cluster != nil {
+		// The merges are of NAME_local, on every node, queued there.
+		return s.awaitReplicas(ctx, true, table)
+	}
 	for {
 		var rows []struct {
 			N uint64 `ch:"n"`

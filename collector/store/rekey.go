@@ -161,7 +161,13 @@ func (s *Store) purgeTokens(ctx context.Context, p tokenPurge) error {
 	if left > 0 {
 		return fmt.Errorf(p.survivors, left)
 	}
-	return s.rebuildTokenIndexes(ctx, p.keep)
+	if err := s.rebuildTokenIndexes(ctx, p.keep); err != nil {
+		return err
+	}
+	// On a cluster the merge and the token index's DELETE ran on one
+	// replica of each shard: the others still hold the old tokens until
+	// they have applied them.
+	return s.awaitReplicas(ctx, true, "pii_findings", "pii_tokens", "idx_findings")
 }
 
 // rebuildTokenIndexes refills pii_tokens from the current findings that
@@ -235,6 +241,10 @@ func (s *Store) PurgeSetting(ctx context.Context, key string) error {
 // awaitMutations waits until the table has no unfinished mutation (18.16
 // has no mutations_sync).
 func (s *Store) awaitMutations(ctx context.Context, table string) error {
+	if s.cluster != nil {
+		// The mutations are on NAME_local of every node.
+		return s.awaitReplicas(ctx, false, table)
+	}
 	for {
 		var rows []struct {
 			N      uint64 `ch:"n"`

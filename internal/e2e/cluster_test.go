@@ -269,6 +269,11 @@ func TestClusterSameAnswersAndFailover(t *testing.T) {
 	require.True(t, assert.ObjectsAreEqual(want, got), "the replica back: the cluster answers as one node (first difference: %s)", firstDiff(want, got))
 	t.Logf("the replica back: same answers as one node after %s", time.Since(start).Round(time.Millisecond))
 
+	// Subject search, DSR cases, a rescan and key rotation on the same
+	// pipeline (cluster_subjects_test.go); the collectors it restarts
+	// take part in the take-over below.
+	clusterSubjectsRescanAndRotation(t, single, a, b, addrs)
+
 	// The collector holding the build lease dies; the other takes over
 	// once the lease has expired (30s).
 	holder := a.scalarString("SELECT value FROM " + a.database + ".settings FINAL WHERE key = 'exclusive_lease:index_build'")
