@@ -268,10 +268,12 @@ func (s *stack) ingestFiles(tok, scanID string, from, n int) {
 			return
 		}
 		// As an agent does: a 503 (the store briefly unavailable, e.g. a
-		// ClickHouse replica dying) is retried with the same key.
+		// ClickHouse replica dying) or a 429 (over the agent's ingest
+		// rate, which a fast machine reaches) is retried with the same key.
 		key := scanID + "-" + randomHex(6)
 		code, body := s.ingestAs(tok, key, lines...)
-		for deadline := time.Now().Add(time.Minute); code == http.StatusServiceUnavailable && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(time.Minute); (code == http.StatusServiceUnavailable || code == http.StatusTooManyRequests) &&
+			time.Now().Before(deadline); {
 			time.Sleep(500 * time.Millisecond)
 			code, body = s.ingestAs(tok, key, lines...)
 		}
