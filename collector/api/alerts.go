@@ -1,8 +1,6 @@
 package api
 
 import (
-	"strconv"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/sightline-dev/sightline/collector/auth"
@@ -30,15 +28,11 @@ func (s *Server) alertRules(*gin.Context) (any, error) {
 
 // alertLimit reads ?limit= (default and most: store.MaxAlertRows).
 func alertLimit(c *gin.Context) (int, error) {
-	v := c.Query("limit")
-	if v == "" {
-		return store.MaxAlertRows, nil
+	n, err := intQuery(c, "limit", store.MaxAlertRows, store.MaxAlertRows)
+	if err == nil && n == 0 {
+		err = errorf(kindBadRequest, "limit must be at least 1")
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > store.MaxAlertRows {
-		return 0, errorf(kindBadRequest, "limit must be an integer between 1 and "+strconv.Itoa(store.MaxAlertRows))
-	}
-	return n, nil
+	return n, err
 }
 
 func (s *Server) alertEvents(c *gin.Context) (any, error) {

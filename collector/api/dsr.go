@@ -36,7 +36,7 @@ func (s *Server) dsrRoutes(v1 *gin.RouterGroup) {
 const dsrBodyLimit = 64 << 10
 
 // dsrDelivery says how reminders reach people today.
-const dsrDelivery = "listed by this endpoint only: no e-mail, webhook or other delivery is sent yet"
+const dsrDelivery = "listed here; delivered by alert rules of kind dsr_deadline (webhook, e-mail, SIEM) when the collector has one"
 
 // takeSubjectBudget charges n identifiers to the caller's subject-search
 // budget (subject search, and a case's identifiers: tokenising them is a

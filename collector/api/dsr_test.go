@@ -208,7 +208,7 @@ func TestDSRCaseEndToEnd(t *testing.T) {
 	require.Empty(t, rem.Overdue)
 	require.Len(t, rem.DueSoon, 1)
 	require.Equal(t, c.ID, rem.DueSoon[0].ID)
-	require.Contains(t, rem.Delivery, "no e-mail")
+	require.Contains(t, rem.Delivery, "dsr_deadline")
 	call("GET", "/api/v1/dsr/reminders?within_days=400", privacy, "", 400, nil)
 	advance(4 * 24 * time.Hour)
 	call("GET", "/api/v1/dsr/reminders?within_days=30", privacy, "", 200, &rem)

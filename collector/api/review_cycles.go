@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
 	"time"
 
@@ -83,13 +82,9 @@ func (s *Server) reviewReminders(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	days := 7
-	if v := c.Query("older_than_days"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 366 {
-			return nil, errorf(kindBadRequest, "older_than_days must be an integer between 0 and 366")
-		}
-		days = n
+	days, err := intQuery(c, "older_than_days", 7, 366)
+	if err != nil {
+		return nil, err
 	}
 	r, err := cy.Reminders(c.Request.Context(), time.Duration(days)*24*time.Hour)
 	if err != nil {

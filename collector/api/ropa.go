@@ -45,9 +45,9 @@ func dataAsOf(c *gin.Context) time.Time {
 // listRecords is every system, discovered and recorded; format=csv gives
 // the register as a spreadsheet (cells neutralised by internal/csvsafe).
 func (s *Server) listRecords(c *gin.Context) (any, error) {
-	format := c.DefaultQuery("format", "json")
-	if format != "json" && format != "csv" {
-		return nil, errorf(kindBadRequest, "format must be json or csv")
+	format, err := formatQuery(c)
+	if err != nil {
+		return nil, err
 	}
 	c.Set("audit_params", "format="+format)
 	es, err := s.o.Records.List(c.Request.Context())
