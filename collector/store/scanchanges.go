@@ -15,21 +15,23 @@ type ScanChange struct {
 }
 
 // ScanChanges returns, per (agent, scanner), the latest two scans by
-// finish time, ordered by host, source and scanner. A scan record sent
+// finish time, ordered by host, source and scanner. Finish times are whole
+// seconds, so two scans finished in one second are ordered by arrival (the
+// collector's row version), never by their random ids. A scan record sent
 // twice counts once (its highest version). One query.
 func (s *Store) ScanChanges(ctx context.Context) ([]ScanChange, error) {
 	rows, err := selectAll(ctx, s, "reading the latest scans and the ones before", func(r scanPairRow) scanPairRow { return r },
 		`SELECT agent_id, host, scanner, scan_id, source, status, started_at, finished_at, stat_keys, stat_values, error_count
 		FROM (
 			SELECT scan_id, t.1 AS agent_id, t.2 AS host, t.3 AS scanner, t.4 AS source, t.5 AS status, t.6 AS started_at,
-				t.7 AS finished_at, t.8 AS stat_keys, t.9 AS stat_values, t.10 AS error_count
+				t.7 AS finished_at, t.8 AS stat_keys, t.9 AS stat_values, t.10 AS error_count, v
 			FROM (
 				SELECT scan_id, argMax(tuple(agent_id, host, scanner, source, status, started_at, finished_at,
-					stat_keys, stat_values, toUInt64(length(errors))), version) AS t
+					stat_keys, stat_values, toUInt64(length(errors))), version) AS t, max(version) AS v
 				FROM {db}.scans GROUP BY scan_id
 			)
 		)
-		ORDER BY agent_id, scanner, finished_at DESC, scan_id DESC
+		ORDER BY agent_id, scanner, finished_at DESC, v DESC, scan_id DESC
 		LIMIT 2 BY agent_id, scanner`)
 	if err != nil {
 		return nil, err

@@ -50,6 +50,24 @@ func TestScanChanges(t *testing.T) {
 	require.Equal(t, wire.StatusPartial, got[0].Previous.Status)
 	require.EqualValues(t, 1, got[0].Previous.ErrorCount)
 	require.Equal(t, t0.Add(2*time.Hour), got[0].Latest.FinishedAt)
+
+	// Two scans that finish in the same second (finish times are whole
+	// seconds): the one that arrived later is the latest, whatever their
+	// ids (the later one's sorts first here).
+	same := t0.Add(3 * time.Hour)
+	require.NoError(t, s.InsertRecords(ctx, []wire.Record{withFiles(scanRecord("a3", "fs", "zz-first", wire.StatusOK, same), 3)}))
+	require.NoError(t, s.InsertRecords(ctx, []wire.Record{withFiles(scanRecord("a3", "fs", "aa-second", wire.StatusOK, same), 4)}))
+	got, err = s.ScanChanges(ctx)
+	require.NoError(t, err)
+	var a3 *store.ScanChange
+	for i := range got {
+		if got[i].AgentID == "a3" {
+			a3 = &got[i]
+		}
+	}
+	require.NotNil(t, a3)
+	require.Equal(t, "aa-second", a3.Latest.ScanID)
+	require.Equal(t, "zz-first", a3.Previous.ScanID)
 }
 
 func TestCampaigns(t *testing.T) {
