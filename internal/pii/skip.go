@@ -47,6 +47,10 @@ func maybeFires(x, prevAlnum, prevDash uint64) uint64 {
 func (s *scanner) from(i int) {
 	text := s.text
 	n := len(text)
+	if haveCandMasks {
+		s.fromEach(s.fromBlocks(i), n)
+		return
+	}
 	for i+8 <= n {
 		var pa, pd uint64
 		if alnumTable[text[i-1]] {

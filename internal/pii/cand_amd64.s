@@ -1,0 +1,87 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// Nibble tables of candidate byte classes (candidates.go): a byte's class
+// bits are lutHi[b>>4] & lutLo[b&15]; bytes of 0x80 and above get none.
+// Bits: 0 stem letter in 0x6_, 1 stem letter in 0x7_ (d b g n e r s x);
+// 2 '(' '+', 3 ':' '=', 4 '@' (markers); 5 '-'; 6 '.' '/'; 7 '_'.
+// Each 16-byte table is repeated for VPSHUFB's two 128-bit lanes.
+DATA lutHi<>+0(SB)/8, $0x0201801008640000
+DATA lutHi<>+8(SB)/8, $0
+DATA lutHi<>+16(SB)/8, $0x0201801008640000
+DATA lutHi<>+24(SB)/8, $0
+GLOBL lutHi<>(SB), RODATA|NOPTR, $32
+
+DATA lutLo<>+0(SB)/8, $0x0100010102030010
+DATA lutLo<>+8(SB)/8, $0xC041280004080006
+DATA lutLo<>+16(SB)/8, $0x0100010102030010
+DATA lutLo<>+24(SB)/8, $0xC041280004080006
+GLOBL lutLo<>(SB), RODATA|NOPTR, $32
+
+DATA bytes<>+0(SB)/8, $0x093019610f0020e0
+DATA bytes<>+8(SB)/8, $0x1c0341
+GLOBL bytes<>(SB), RODATA|NOPTR, $16
+
+#define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
+
+// NONZERO(bits, at): mark the bytes whose class (Y1) has any of bits, store
+// the 32-bit mask at at(DI).
+#define NONZERO(bits, at) VPAND bits, Y1, Y2; VPCMPEQB Y3, Y2, Y2; VPMOVMSKB Y2, AX; NOTL AX; MOVL AX, at(DI)
+
+// INRANGE(x, lo, span, at): mark the bytes of x with x-lo <= span
+// (unsigned), store the mask at at(DI). Clobbers Y1, Y2.
+#define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(DI)
+
+// HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
+// halves of the block's seven masks.
+#define HALF(off, o) \
+	VMOVDQU off(SI), Y0; \
+	VPSRLW $4, Y0, Y1; \
+	VPAND Y15, Y1, Y1; \
+	VPSHUFB Y1, Y14, Y1; \
+	VPAND Y15, Y0, Y2; \
+	VPSHUFB Y2, Y13, Y2; \
+	VPAND Y2, Y1, Y1; \
+	NONZERO(Y6, 0+o); \
+	NONZERO(Y5, 8+o); \
+	NONZERO(Y12, 16+o); \
+	NONZERO(Y4, 24+o); \
+	INRANGE(Y0, Y7, Y10, 32+o); \
+	VPOR Y12, Y0, Y0; \
+	INRANGE(Y0, Y11, Y10, 40+o); \
+	VMOVDQU off(SI), Y0; \
+	INRANGE(Y0, Y9, Y8, 48+o)
+
+// func candMasksAVX2(p *byte, n int, out *rawMasks)
+TEXT ·candMasksAVX2(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VMOVDQU lutHi<>(SB), Y14
+	VMOVDQU lutLo<>(SB), Y13
+	BCAST(3, Y15)
+	BCAST(1, Y12)
+	BCAST(4, Y11)
+	BCAST(5, Y10)
+	BCAST(6, Y9)
+	BCAST(7, Y8)
+	BCAST(8, Y7)
+	BCAST(9, Y6)
+	BCAST(10, Y5)
+	BCAST(0, Y4)
+	VPXOR Y3, Y3, Y3
+
+loop:
+	TESTQ CX, CX
+	JZ    done
+	HALF(0, 0)
+	HALF(32, 4)
+	ADDQ $64, SI
+	ADDQ $56, DI
+	DECQ CX
+	JMP  loop
+
+done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package pii
+
+const haveCandMasks = false
+
+func candMasks(text []byte, out []rawMasks) int { return candMasksGo(text, out) }

@@ -1,0 +1,74 @@
+package pii
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// The vector masks are the byte-at-a-time ones, for every byte value.
+func TestCandMasksAgree(t *testing.T) {
+	all := make([]byte, 256*3)
+	for k := range all {
+		all[k] = byte(k)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	rnd := make([]byte, 64*100)
+	for k := range rnd {
+		rnd[k] = byte(r.IntN(256))
+	}
+	for _, text := range [][]byte{all, rnd, []byte(string(corpus(1 << 14)))} {
+		want := make([]rawMasks, len(text)/64)
+		got := make([]rawMasks, len(text)/64)
+		require.Equal(t, len(want), candMasksGo(text, want))
+		require.Equal(t, len(got), candMasks(text, got))
+		require.Equal(t, want, got)
+	}
+}
+
+// fireMask marks exactly the bytes firePair says may start a candidate.
+func TestFireMaskIsFirePair(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	text := make([]byte, 1+64*200)
+	for k := range text {
+		text[k] = byte(r.IntN(256))
+		if r.IntN(2) == 0 { // more of the bytes that matter
+			text[k] = "aZd09-.:=@+(/_ \n"[r.IntN(16)]
+		}
+	}
+	raw := make([]rawMasks, 200)
+	require.Equal(t, 200, candMasks(text[1:], raw))
+	cr := carryOf(text[0])
+	for b := range raw {
+		var m uint64
+		m, cr = fireMask(&raw[b], cr)
+		for j := range 64 {
+			k := 1 + b*64 + j
+			want := firePair[uint16(text[k])<<8|uint16(text[k-1])] != 0
+			require.Equal(t, want, m&(1<<j) != 0, "byte %q after %q", text[k], text[k-1])
+		}
+	}
+}
+
+func FuzzCandMasks(f *testing.F) {
+	f.Add([]byte("2026-11-01T10:13:23.520Z INFO [worker-1] GET /api/v2/items/335279 200 226ms bytes=65448 build=v4.4.70 a@b.c +49"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		want := make([]rawMasks, len(data)/64)
+		got := make([]rawMasks, len(data)/64)
+		candMasksGo(data, want)
+		candMasks(data, got)
+		require.Equal(t, want, got)
+	})
+}
+
+func BenchmarkCandMasks(b *testing.B) {
+	text := corpus(1 << 20)
+	raw := make([]rawMasks, 64)
+	b.SetBytes(int64(len(text) / 4096 * 4096))
+	for b.Loop() {
+		for i := 0; i+4096 <= len(text); i += 4096 {
+			candMasks(text[i:i+4096], raw)
+		}
+	}
+}
