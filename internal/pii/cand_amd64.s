@@ -23,6 +23,12 @@ DATA bytes<>+0(SB)/8, $0x093019610f0020e0
 DATA bytes<>+8(SB)/8, $0x1c0341
 GLOBL bytes<>(SB), RODATA|NOPTR, $16
 
+DATA colons<>+0(SB)/8, $0x3a3a3a3a3a3a3a3a
+DATA colons<>+8(SB)/8, $0x3a3a3a3a3a3a3a3a
+DATA colons<>+16(SB)/8, $0x3a3a3a3a3a3a3a3a
+DATA colons<>+24(SB)/8, $0x3a3a3a3a3a3a3a3a
+GLOBL colons<>(SB), RODATA|NOPTR, $32
+
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
 // NONZERO(bits, at): mark the bytes whose class (Y1) has any of bits, store
@@ -34,7 +40,7 @@ GLOBL bytes<>(SB), RODATA|NOPTR, $16
 #define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(DI)
 
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's seven masks.
+// halves of the block's eight masks.
 #define HALF(off, o) \
 	VMOVDQU off(SI), Y0; \
 	VPSRLW $4, Y0, Y1; \
@@ -51,7 +57,10 @@ GLOBL bytes<>(SB), RODATA|NOPTR, $16
 	VPOR Y12, Y0, Y0; \
 	INRANGE(Y0, Y11, Y10, 40+o); \
 	VMOVDQU off(SI), Y0; \
-	INRANGE(Y0, Y9, Y8, 48+o)
+	INRANGE(Y0, Y9, Y8, 48+o); \
+	VPCMPEQB colons<>(SB), Y0, Y2; \
+	VPMOVMSKB Y2, AX; \
+	MOVL AX, (56+o)(DI)
 
 // func candMasksAVX2(p *byte, n int, out *rawMasks)
 TEXT ·candMasksAVX2(SB), NOSPLIT, $0-24
@@ -78,7 +87,7 @@ loop:
 	HALF(0, 0)
 	HALF(32, 4)
 	ADDQ $64, SI
-	ADDQ $56, DI
+	ADDQ $64, DI
 	DECQ CX
 	JMP  loop
 

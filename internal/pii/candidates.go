@@ -13,6 +13,7 @@ type rawMasks struct {
 	upper  uint64 // A-Z
 	alpha  uint64 // A-Z a-z
 	digit  uint64 // 0-9
+	colon  uint64 // :
 }
 
 // candMasksGo is candMasks a byte at a time: the reference the vector
@@ -36,6 +37,9 @@ func candMasksGo(text []byte, out []rawMasks) int {
 				m.digit |= bit
 			case c == '@' || c == '+' || c == '(' || c == ':' || c == '=':
 				m.marker |= bit
+				if c == ':' {
+					m.colon |= bit
+				}
 			case c == '-':
 				m.dash |= bit
 				m.glue |= bit
@@ -48,11 +52,21 @@ func candMasksGo(text []byte, out []rawMasks) int {
 	return n
 }
 
-// carry is what fireMask needs of the byte before a block: whether it is
-// a letter or digit, glue, or a dash (bit 0 of each).
-type carry struct{ alnum, glue, dash uint64 }
+// carry is what fireMask needs of the bytes before a block: whether the
+// last is a letter or digit, glue, a dash or a colon (bit 0 of each), and
+// which of the last two are digits (bits 0 and 1, the last in bit 1).
+type carry struct{ alnum, glue, dash, colon, digit2 uint64 }
 
-func carryOf(c byte) (r carry) {
+func carryOf(c0, c byte) (r carry) {
+	if isDigit(c0) {
+		r.digit2 = 1
+	}
+	if isDigit(c) {
+		r.digit2 |= 2
+	}
+	if c == ':' {
+		r.colon = 1
+	}
 	if alnumTable[c] {
 		r.alnum = 1
 	}
@@ -68,14 +82,17 @@ func carryOf(c byte) (r carry) {
 // fireMask is firePair for a whole block: the bytes that may start a
 // candidate given the byte before each (cr for the first), and the carry
 // for the next block. A '=' after a letter or digit is in it; the pass
-// asks maybeKey (firePair's 2).
+// asks maybeKey (firePair's 2). One start firePair marks is left out, a
+// digit after a digit and a colon (the 13 of 10:13): the pass looks at it
+// and does nothing (scanner.number), and logs have one or two a line.
 func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 	alnum := m.alpha | m.digit
 	pa := alnum<<1 | cr.alnum
 	pg := m.glue<<1 | cr.glue
 	pd := m.dash<<1 | cr.dash
-	f := m.marker | (m.upper|m.stem)&^pa | m.digit&^(pa|pg) | m.dash&pd
-	return f, carry{alnum >> 63, m.glue >> 63, m.dash >> 63}
+	clock := (m.colon<<1 | cr.colon) & (m.digit<<2 | cr.digit2)
+	f := m.marker | (m.upper|m.stem)&^pa | m.digit&^(pa|pg|clock) | m.dash&pd
+	return f, carry{alnum >> 63, m.glue >> 63, m.dash >> 63, m.colon >> 63, m.digit >> 62}
 }
 
 // fromBlocks runs the pass from i (> 0) over whole 64-byte blocks, their
@@ -87,7 +104,7 @@ func (s *scanner) fromBlocks(i int) int {
 	var raw [64]rawMasks
 	for len(text)-i >= 64 {
 		nb := candMasks(text[i:], raw[:])
-		cr := carryOf(text[i-1])
+		cr := carryOf(at(text, i-2), text[i-1])
 		base, next := i, i
 		for b := range nb {
 			var m uint64
@@ -118,4 +135,12 @@ func (s *scanner) fromBlocks(i int) int {
 		i = max(base+nb*64, next)
 	}
 	return i
+}
+
+// at is text[i], or 0 before the start.
+func at(text []byte, i int) byte {
+	if i < 0 {
+		return 0
+	}
+	return text[i]
 }
