@@ -414,7 +414,7 @@ func (s *Store) optimizeFinal(ctx context.Context, table string) error {
 	// replication_alter_partitions_sync = 0: 18.16 fails an OPTIMIZE that
 	// finds nothing to merge while it waits for the replicas ("Unknown log
 	// entry type: 0"); the callers check the result themselves
-	// (mergeFindingsUntil counts what is left).
+	// (mergeUntil counts what is left).
 	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"replication_alter_partitions_sync": 0}))
 	return s.execPerShard(ctx, s.sql("OPTIMIZE TABLE {db}."+table+"_local FINAL"))
 }

@@ -10,7 +10,8 @@ import (
 // token is moved from one key generation to the next in place. Tokens live
 // in pii_findings.tokens (the source of truth), pii_tokens.token (filled
 // by pii_tokens_mv from pii_findings) and idx_findings.tokens (the read
-// index); the last two are rebuilt from the first. As for the re-keying
+// index), the last two rebuilt from the first; and in allow rules
+// (triage.go) and principals' credential tokens (credentials.go). As for the re-keying
 // of 0010, the cryptography runs in Go: no key may appear in SQL text.
 
 // DefaultReencryptChunkRows is about how many assets' findings one step
@@ -75,6 +76,10 @@ func (s *Store) ReencryptFindings(ctx context.Context, to uint32, chunkRows int,
 	if err := s.reencryptAllowRules(ctx, to, transform); err != nil {
 		return total, err
 	}
+	// And principals' credential tokens (credentials.go).
+	if err := s.reencryptPrincipalTokens(ctx, to, transform); err != nil {
+		return total, err
+	}
 	return total, nil
 }
 
@@ -103,16 +108,27 @@ func (s *Store) pendingAssetBounds(ctx context.Context, to uint32, n int) ([]str
 }
 
 // PurgeStaleTokens removes every token ReencryptFindings left at an older
-// generation: the replaced rows of pii_findings (merged away; it fails if
-// a row not at gen survives), pii_tokens (emptied and refilled from the
+// generation: the replaced rows of pii_findings and principal_tokens
+// (merged away; it fails if a row not at gen survives), pii_tokens (emptied and refilled from the
 // findings) and the read index's findings (emptied, and the index marked
 // unbuilt, so the next read waits for a rebuild). Replaced parts stay on
 // disk as inactive parts until ClickHouse's cleanup removes them
 // (old_parts_lifetime, 8 minutes by default); no query reads them.
 func (s *Store) PurgeStaleTokens(ctx context.Context, gen uint32) error {
-	return s.purgeTokens(ctx, tokenPurge{stale: "token_gen != ?", args: []any{gen}, keep: "1",
+	if err := s.purgeTokens(ctx, tokenPurge{stale: "token_gen != ?", args: []any{gen}, keep: "1",
 		what:      "merging re-encrypted findings",
-		survivors: "%d findings still hold tokens of an older key generation after the merge; ClickHouse may have skipped it (disk space?) or a collector wrote meanwhile; stop every collector and run the rotation again"})
+		survivors: "%d findings still hold tokens of an older key generation after the merge; ClickHouse may have skipped it (disk space?) or a collector wrote meanwhile; stop every collector and run the rotation again"}); err != nil {
+		return err
+	}
+	// The principals' credential tokens replaced by their rewrites.
+	left, err := s.mergeUntil(ctx, "principal_tokens", "token_gen != ?", "merging re-encrypted credential tokens", gen)
+	if err != nil {
+		return err
+	}
+	if left > 0 {
+		return fmt.Errorf("%d principals' credential tokens are still at an older key generation after the merge; ClickHouse may have skipped it (disk space?) or a collector wrote meanwhile; stop every collector and run the rotation again", left)
+	}
+	return s.awaitReplicas(ctx, true, "principal_tokens")
 }
 
 // awaitMerges waits until no background merge of table is running.

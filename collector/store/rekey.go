@@ -154,7 +154,7 @@ func (s *Store) purgeTokens(ctx context.Context, p tokenPurge) error {
 	if err := s.awaitMutations(ctx, "pii_findings"); err != nil {
 		return err
 	}
-	left, err := s.mergeFindingsUntil(ctx, p.stale, p.what, p.args...)
+	left, err := s.mergeUntil(ctx, "pii_findings", p.stale, p.what, p.args...)
 	if err != nil {
 		return err
 	}
@@ -192,26 +192,26 @@ func (s *Store) rebuildTokenIndexes(ctx context.Context, keep string) error {
 	return s.markWrite(ctx)
 }
 
-// mergeFindingsUntil merges pii_findings until no row on disk matches
-// stale (a fixed SQL condition), and returns how many still do. An
+// mergeUntil merges table until no row on disk matches stale (a fixed SQL
+// condition), and returns how many still do. An
 // OPTIMIZE FINAL does nothing, without an error, while a background merge
 // of the table runs, so it is retried a bounded number of times after the
 // running merges end.
-func (s *Store) mergeFindingsUntil(ctx context.Context, stale, what string, args ...any) (uint64, error) {
+func (s *Store) mergeUntil(ctx context.Context, table, stale, what string, args ...any) (uint64, error) {
 	const attempts = 20
 	var left uint64
 	for i := 0; i < attempts; i++ {
-		if err := s.awaitMerges(ctx, "pii_findings"); err != nil {
+		if err := s.awaitMerges(ctx, table); err != nil {
 			return 0, err
 		}
-		if err := s.optimizeFinal(ctx, "pii_findings"); err != nil {
+		if err := s.optimizeFinal(ctx, table); err != nil {
 			return 0, s.wrap(what, err)
 		}
 		var rows []struct {
 			N uint64 `ch:"n"`
 		}
 		// No FINAL: after the merge no stale row may be left on disk.
-		if err := s.long.Select(ctx, &rows, s.sql(`SELECT count() AS n FROM {db}.pii_findings WHERE `+stale), args...); err != nil {
+		if err := s.long.Select(ctx, &rows, s.sql(`SELECT count() AS n FROM {db}.`+table+` WHERE `+stale), args...); err != nil {
 			return 0, s.wrap(what, err)
 		}
 		if left = rows[0].N; left == 0 {
