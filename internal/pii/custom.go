@@ -414,13 +414,23 @@ func WithCustom(base Detector, ds []Definition) (Detector, error) {
 // Version is DefinitionsVersion of the custom set.
 func (c *Custom) Version() string { return c.vers }
 
-// VersionOf is the custom-definitions version of a detector ("" for the
-// default one), for the incremental state's fingerprint.
+// VersionOf says what a detector finds beyond DetectorVersion's built-in
+// set, for the incremental state's fingerprint: its custom definitions'
+// version and the numbering plan it reads national phone numbers in (a
+// file read in another plan holds other tokens). "" for the built-in set
+// with no region.
 func VersionOf(d Detector) string {
+	var v string
 	if c, ok := d.(*Custom); ok {
-		return c.vers
+		v, d = c.vers, c.base
 	}
-	return ""
+	if dd, ok := d.(defaultDetector); ok && dd.region != "" {
+		if v != "" {
+			v += "/"
+		}
+		v += "phone:" + dd.region
+	}
+	return v
 }
 
 // Detect runs the base detector, then each custom one.
