@@ -315,7 +315,9 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 	// become the session's bearer token, checked by the API as any other.
 	var handler http.Handler = srv
 	if !c.Console.Disabled {
-		sessions, sso, err := console.FromConfig(c.Console, c.OIDC, nil)
+		// Sealed with a key from the shared key file, logouts in the
+		// store: any collector of the database serves any browser.
+		sessions, sso, err := console.FromConfig(c.Console, c.OIDC, ks.ConsoleKey(), st, nil)
 		if err != nil {
 			stopIngest()
 			return err

@@ -19,7 +19,9 @@ type Console struct {
 	// IdleTimeout ends it after this long without a request (default 1h).
 	SessionTTL  time.Duration `yaml:"session_ttl"`
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
-	// MaxSessions bounds the sessions one collector holds (default 10000).
+	// MaxSessions bounds the ended and recently checked sessions one
+	// collector caches in memory (default 10000); sessions themselves are
+	// sealed in the browser (collector/session).
 	MaxSessions int `yaml:"max_sessions"`
 }
 

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
@@ -157,27 +158,42 @@ func (c collector) call(t *testing.T, method, path, token string, body any, cook
 // startCollector serves the real API over TLS behind the console, wired
 // as collector/main.go does, with SSO against the provider.
 func startCollector(t *testing.T) collector {
+	return startCollectors(t, 1)[0]
+}
+
+// startCollectors starts n collectors on one database, as behind one
+// address: the same store, the same console key (a collector derives it
+// from the shared key file) and logouts recorded in the store.
+func startCollectors(t *testing.T, n int) []collector {
 	st := storetest.New(t)
 	seed(t, st)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	authn := auth.New(auth.Options{Store: st})
-	apiSrv := api.New(api.Options{Store: st, Auth: authn, Fleet: fleet.New(fleet.Options{Store: st, Auth: authn}), Logger: log})
-	ts := httptest.NewUnstartedServer(nil)
-	base := "https://" + ts.Listener.Addr().String()
-	issuer := provider(t, base+"/console/sso/callback")
-	sess := session.NewStore(session.Options{})
-	sso, err := session.NewOIDC(session.OIDCOptions{Issuer: issuer, ClientID: "sightline", ClientSecret: "client-secret",
-		RedirectURL: base + "/console/sso/callback", NameClaim: "email", Roles: []session.RoleRule{
-			{Claim: "email", Value: "ann@example.com", Role: auth.RoleAdmin},
-			{Claim: "email", Value: "rita@example.com", Role: auth.RoleReviewer},
-		}})
+	key := make([]byte, 32)
+	_, err := rand.Read(key)
 	require.NoError(t, err)
-	ts.Config.Handler = console.Handler(console.Options{API: apiSrv, Tokens: authn, Sessions: sess, OIDC: sso, Logger: log})
-	ts.StartTLS()
-	t.Cleanup(ts.Close)
 	admin, _, err := authn.Create(context.Background(), auth.RoleAdmin, "test-admin", "", 0)
 	require.NoError(t, err)
-	return collector{url: base, admin: admin, authn: authn, st: st}
+	var out []collector
+	for range n {
+		apiSrv := api.New(api.Options{Store: st, Auth: authn, Fleet: fleet.New(fleet.Options{Store: st, Auth: authn}), Logger: log})
+		ts := httptest.NewUnstartedServer(nil)
+		base := "https://" + ts.Listener.Addr().String()
+		issuer := provider(t, base+"/console/sso/callback")
+		sess, err := session.NewStore(session.Options{Key: key, Revocations: st})
+		require.NoError(t, err)
+		sso, err := session.NewOIDC(session.OIDCOptions{Issuer: issuer, ClientID: "sightline", ClientSecret: "client-secret",
+			RedirectURL: base + "/console/sso/callback", NameClaim: "email", Key: key, Roles: []session.RoleRule{
+				{Claim: "email", Value: "ann@example.com", Role: auth.RoleAdmin},
+				{Claim: "email", Value: "rita@example.com", Role: auth.RoleReviewer},
+			}})
+		require.NoError(t, err)
+		ts.Config.Handler = console.Handler(console.Options{API: apiSrv, Tokens: authn, Sessions: sess, OIDC: sso, Logger: log})
+		ts.StartTLS()
+		t.Cleanup(ts.Close)
+		out = append(out, collector{url: base, admin: admin, authn: authn, st: st})
+	}
+	return out
 }
 
 func browser(t *testing.T) (context.Context, context.CancelFunc) {

@@ -10,9 +10,16 @@ import (
 
 // FromConfig builds the session store and, when the oidc section is set,
 // the single sign-on client from collector.yaml's console and oidc
-// sections (already validated by config.Load).
-func FromConfig(c config.Console, o config.OIDC, now func() time.Time) (*session.Store, *session.OIDC, error) {
-	st := session.NewStore(session.Options{TTL: c.SessionTTL, IdleTimeout: c.IdleTimeout, MaxSessions: c.MaxSessions, Now: now})
+// sections (already validated by config.Load). key seals sessions and
+// login state (keys.Keys.ConsoleKey: the same on every collector of the
+// database) and rev records logouts where they all see them; nil for
+// either keeps that to this process.
+func FromConfig(c config.Console, o config.OIDC, key []byte, rev session.Revocations, now func() time.Time) (*session.Store, *session.OIDC, error) {
+	st, err := session.NewStore(session.Options{TTL: c.SessionTTL, IdleTimeout: c.IdleTimeout, MaxSessions: c.MaxSessions,
+		Key: key, Revocations: rev, Now: now})
+	if err != nil {
+		return nil, nil, err
+	}
 	if !o.Enabled() {
 		return st, nil, nil
 	}
@@ -22,7 +29,7 @@ func FromConfig(c config.Console, o config.OIDC, now func() time.Time) (*session
 	}
 	p, err := session.NewOIDC(session.OIDCOptions{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
 		RedirectURL: o.RedirectURL, Scopes: o.Scopes, NameClaim: o.NameClaim, Roles: rules,
-		HTTPClient: &http.Client{Timeout: 15 * time.Second}, Now: now})
+		HTTPClient: &http.Client{Timeout: 15 * time.Second}, Key: key, Now: now})
 	if err != nil {
 		return nil, nil, err
 	}

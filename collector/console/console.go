@@ -78,7 +78,11 @@ func Handler(o Options) http.Handler {
 		o.Now = time.Now
 	}
 	if o.Sessions == nil {
-		o.Sessions = session.NewStore(session.Options{Now: o.Now})
+		st, err := session.NewStore(session.Options{Now: o.Now})
+		if err != nil {
+			panic(err) // only when the system has no random bytes
+		}
+		o.Sessions = st
 	}
 	_ = mime.AddExtensionType(".js", "text/javascript; charset=utf-8")
 	sub, err := fs.Sub(assets, "assets")
@@ -174,10 +178,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (h *handler) sessionInfo(w http.ResponseWriter, r *http.Request) {
-	ss, err := h.o.Sessions.FromRequest(r)
+	ss, touched, err := h.o.Sessions.FromRequest(r)
+	if errors.Is(err, session.ErrUnavailable) {
+		session.WriteError(w, http.StatusServiceUnavailable, "store_unavailable", err.Error())
+		return
+	}
 	if err != nil {
 		writeJSON(w, http.StatusOK, Info{SSO: h.o.OIDC != nil})
 		return
+	}
+	if touched {
+		session.SetCookies(w, ss, h.o.Now())
 	}
 	writeJSON(w, http.StatusOK, h.info(ss))
 }
@@ -241,7 +252,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 // endPrevious ends the session this browser had before logging in again,
 // so a new login never leaves an old session (or its SSO token) behind.
 func (h *handler) endPrevious(r *http.Request) {
-	ss, err := h.o.Sessions.FromRequest(r)
+	ss, _, err := h.o.Sessions.FromRequest(r)
 	if err != nil {
 		return
 	}
@@ -250,7 +261,9 @@ func (h *handler) endPrevious(r *http.Request) {
 
 // end deletes a session and revokes the token minted for it, if any.
 func (h *handler) end(ctx context.Context, ss session.Session) {
-	h.o.Sessions.Delete(ss.ID)
+	if err := h.o.Sessions.Delete(ctx, ss); err != nil {
+		h.o.Logger.Error("console: ending a session", "err", err)
+	}
 	if ss.Via == session.ViaSSO {
 		if _, err := h.o.Tokens.Revoke(ctx, ss.TokenID); err != nil {
 			h.o.Logger.Error("console: revoking an ended session's token failed; it expires with the session anyway", "token_id", ss.TokenID, "err", err)
@@ -259,7 +272,7 @@ func (h *handler) end(ctx context.Context, ss session.Session) {
 }
 
 func (h *handler) logout(w http.ResponseWriter, r *http.Request) {
-	ss, err := h.o.Sessions.FromRequest(r)
+	ss, _, err := h.o.Sessions.FromRequest(r)
 	if err != nil {
 		session.ClearCookies(w)
 		w.WriteHeader(http.StatusNoContent)

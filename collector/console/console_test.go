@@ -141,7 +141,7 @@ func TestCleanName(t *testing.T) {
 }
 
 func TestFromConfig(t *testing.T) {
-	st, sso, err := FromConfig(config.Console{SessionTTL: 2 * time.Hour}, config.OIDC{}, nil)
+	st, sso, err := FromConfig(config.Console{SessionTTL: 2 * time.Hour}, config.OIDC{}, nil, nil, nil)
 	require.NoError(t, err)
 	require.NotNil(t, st)
 	require.Nil(t, sso, "no oidc section, no single sign-on")
@@ -149,7 +149,7 @@ func TestFromConfig(t *testing.T) {
 
 	_, sso, err = FromConfig(config.Console{}, config.OIDC{Issuer: "https://idp.example.com", ClientID: "c",
 		RedirectURL: "https://s.example.com/console/sso/callback",
-		Roles:       []config.OIDCRole{{Claim: "groups", Value: "admins", Role: "admin"}}}, nil)
+		Roles:       []config.OIDCRole{{Claim: "groups", Value: "admins", Role: "admin"}}}, nil, nil, nil)
 	require.NoError(t, err)
 	require.NotNil(t, sso)
 }

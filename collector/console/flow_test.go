@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -112,6 +113,35 @@ func TestTokenSessionFlow(t *testing.T) {
 	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	_, body = b.do("GET", "/console/session", "", false)
 	require.JSONEq(t, `{"logged_in":false,"sso":true}`, body)
+}
+
+// Two collectors behind one address: a browser logged in on one is served
+// by the other (no sticky sessions), and a logout on either ends the
+// session on both.
+func TestSessionServedByAnyCollector(t *testing.T) {
+	cols := startCollectors(t, 2)
+	a := newClient(t, cols[0].url)
+	resp, body := a.do("POST", "/console/login", `{"token":"`+cols[0].admin+`"}`, false)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+
+	// The same cookies, sent to the other collector.
+	b := newClient(t, cols[1].url)
+	ua, _ := url.Parse(cols[0].url + "/")
+	ub, _ := url.Parse(cols[1].url + "/")
+	b.hc.Jar.SetCookies(ub, a.hc.Jar.Cookies(ua))
+	resp, body = b.do("GET", "/api/v1/inventory/summary", "", true)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	_, body = b.do("GET", "/console/session", "", false)
+	require.Contains(t, body, `"logged_in":true`)
+
+	resp, _ = b.do("POST", "/console/logout", "", true)
+	require.Equal(t, http.StatusNoContent, resp.StatusCode)
+	// The first collector learns of it from the store (it reuses a "live"
+	// answer for at most a second).
+	require.Eventually(t, func() bool {
+		resp, _ := a.do("GET", "/api/v1/inventory/summary", "", true)
+		return resp.StatusCode == http.StatusUnauthorized
+	}, 10*time.Second, 200*time.Millisecond, "a session ended on one collector is still served by the other")
 }
 
 var authRequestID = regexp.MustCompile(`name="id" value="([^"]+)"`)

@@ -286,6 +286,17 @@ func (k *Keys) Marshal() []byte {
 	return append(b, '\n')
 }
 
+// ConsoleKey is the key the web console's sessions and single sign-on
+// state are sealed with (collector/session): derived from K2, so every
+// collector of the database has it and none stores it; a browser's
+// session opens on any of them. It is not a token key, and learning it
+// reveals nothing of K2.
+func (k *Keys) ConsoleKey() []byte {
+	m := hmac.New(sha256.New, k.k2)
+	m.Write([]byte("sightline console session key v1"))
+	return m.Sum(nil)
+}
+
 // TokenKeyHex is K1 as agents receive it at enrollment.
 func (k *Keys) TokenKeyHex() string { return hex.EncodeToString(k.k1) }
 

@@ -29,13 +29,17 @@ func FuzzParseID(f *testing.F) {
 
 // FuzzCookieHeader: whatever Cookie header arrives, the middleware
 // either refuses the request or passes it on without a session; it only
-// lends a token to the one real session with its CSRF token.
+// lends a token to a session the key sealed, with that session's CSRF
+// token.
 func FuzzCookieHeader(f *testing.F) {
 	c := &clock{t: time.Unix(1e9, 0)}
-	s := newTestStore(c, 10)
+	s, err := NewStore(Options{Key: testKey, Now: c.now})
+	if err != nil {
+		f.Fatal(err)
+	}
 	ss, _ := s.Create("secret-token", "", "admin", "a", ViaToken)
-	f.Add(CookieName+"="+ss.ID, ss.CSRF)
-	f.Add(CookieName+"="+ss.ID+"; "+CookieName+"=x", ss.CSRF)
+	f.Add(CookieName+"="+ss.Sealed, ss.CSRF)
+	f.Add(CookieName+"="+ss.Sealed+"; "+CookieName+"=x", ss.CSRF)
 	f.Add("a=b; "+CookieName+"=\"quoted\"", "")
 	f.Add(";;;=;", "x")
 	f.Fuzz(func(t *testing.T, cookie, csrf string) {
@@ -47,8 +51,44 @@ func FuzzCookieHeader(f *testing.F) {
 		r.Header.Set("Cookie", cookie)
 		r.Header.Set(CSRFHeader, csrf)
 		h.ServeHTTP(httptest.NewRecorder(), r)
-		if gotAuth != "" && csrf != ss.CSRF {
+		if gotAuth == "" {
+			return
+		}
+		// Lent: the cookie must be a session the key sealed (in whichever
+		// process made the seed) and the header its CSRF token.
+		c, err := r.Cookie(CookieName)
+		if err != nil {
+			t.Fatalf("a token was lent without a session cookie (cookie %q)", cookie)
+		}
+		sealed, err := s.open(c.Value)
+		if err != nil || csrf != sealed.CSRF || gotAuth != "Bearer "+sealed.Token {
 			t.Fatalf("a token was lent without the session's CSRF token (cookie %q, csrf %q)", cookie, csrf)
+		}
+	})
+}
+
+// FuzzOpenSession: the session cookie comes back from the browser; only
+// what the key sealed opens, and nothing panics.
+func FuzzOpenSession(f *testing.F) {
+	c := &clock{t: time.Unix(1e9, 0)}
+	s, err := NewStore(Options{Key: testKey, Now: c.now})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ss, err := s.Create("secret-token", "", "admin", "a", ViaToken)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(ss.Sealed)
+	f.Add(ss.Sealed[:len(ss.Sealed)-1])
+	f.Add("")
+	f.Add(strings.Repeat("_", 600))
+	f.Fuzz(func(t *testing.T, v string) {
+		// Only the seeds open (sealed with the same key, in whichever
+		// process made them), and they hold what was sealed.
+		got, err := s.open(v)
+		if err == nil && (got.Token != "secret-token" || got.Name != "a" || got.Role != "admin") {
+			t.Fatalf("opened a value the key did not seal: %q", v)
 		}
 	})
 }

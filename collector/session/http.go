@@ -23,7 +23,7 @@ const (
 // SameSite=Strict, make the browser send the session with its requests).
 func SetCookies(w http.ResponseWriter, ss Session, now time.Time) {
 	maxAge := int(ss.Expires.Sub(now).Seconds())
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: ss.ID, Path: "/", MaxAge: maxAge,
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: ss.Sealed, Path: "/", MaxAge: maxAge,
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	http.SetCookie(w, &http.Cookie{Name: CSRFCookieName, Value: ss.CSRF, Path: "/", MaxAge: maxAge,
 		Secure: true, HttpOnly: false, SameSite: http.SameSiteStrictMode})
@@ -37,13 +37,14 @@ func ClearCookies(w http.ResponseWriter) {
 	}
 }
 
-// FromRequest returns the live session named by r's session cookie.
-func (s *Store) FromRequest(r *http.Request) (Session, error) {
+// FromRequest returns the live session sealed in r's session cookie, and
+// whether it was touched (Lookup).
+func (s *Store) FromRequest(r *http.Request) (Session, bool, error) {
 	c, err := r.Cookie(CookieName)
 	if err != nil {
-		return Session{}, ErrNoSession
+		return Session{}, false, ErrNoSession
 	}
-	return s.Lookup(c.Value)
+	return s.Lookup(r.Context(), c.Value)
 }
 
 // Middleware lets a console session call the API. A request with an
@@ -66,7 +67,12 @@ func (s *Store) Middleware(next http.Handler, log *slog.Logger) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ss, err := s.FromRequest(r)
+		ss, touched, err := s.FromRequest(r)
+		if errors.Is(err, ErrUnavailable) {
+			log.Error("console session check failed", "err", err)
+			WriteError(w, http.StatusServiceUnavailable, "store_unavailable", ErrUnavailable.Error())
+			return
+		}
 		if err != nil {
 			ClearCookies(w)
 			WriteError(w, http.StatusUnauthorized, "unauthorized", err.Error())
@@ -76,6 +82,9 @@ func (s *Store) Middleware(next http.Handler, log *slog.Logger) http.Handler {
 			log.Warn("console API call without a valid CSRF header refused", "method", r.Method, "path", r.URL.Path, "session_name", ss.Name)
 			WriteError(w, http.StatusForbidden, "forbidden", "missing or wrong "+CSRFHeader+" header: API calls made with a console session must echo the "+CSRFCookieName+" cookie in it")
 			return
+		}
+		if touched {
+			SetCookies(w, ss, s.o.Now())
 		}
 		r2 := r.Clone(r.Context())
 		r2.Header.Del("Cookie")

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
 	"crypto/subtle"
@@ -22,8 +21,8 @@ import (
 // StateCookieName binds an OIDC login to the browser that started it, so
 // a callback URL someone else started (login CSRF) is refused. It holds
 // the login's state, nonce and PKCE verifier sealed (AES-GCM) with a key
-// only this process knows, so logins in progress cost the collector no
-// memory and cannot be flooded. It is SameSite=Lax because the identity
+// only the collectors know (OIDCOptions.Key), so logins in progress cost
+// them no memory, cannot be flooded, and may end on any of them. It is SameSite=Lax because the identity
 // provider's redirect back is a cross-site top-level navigation, which a
 // Strict cookie would miss.
 const StateCookieName = "__Host-sightline_oidc"
@@ -56,7 +55,12 @@ type OIDCOptions struct {
 	Roles []RoleRule
 	// HTTPClient talks to the provider (default: http.DefaultClient).
 	HTTPClient *http.Client
-	Now        func() time.Time
+	// Key seals the login state (the key sessions are sealed with; a key
+	// of its own is derived from it), so the provider may send the browser
+	// back to any collector of the database. Nil: a random key, and the
+	// callback must reach this process.
+	Key []byte
+	Now func() time.Time
 }
 
 // Identity is who an SSO login proved to be.
@@ -108,17 +112,9 @@ func NewOIDC(o OIDCOptions) (*OIDC, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, fmt.Errorf("single sign-on: making the state key: %w", err)
-	}
-	block, err := aes.NewCipher(key)
+	aead, err := newAEAD(o.Key, "console single sign-on state")
 	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("single sign-on: %w", err)
 	}
 	return &OIDC{o: o, aead: aead}, nil
 }

@@ -49,6 +49,24 @@ func TestSealOpen(t *testing.T) {
 	require.ErrorIs(t, err, ErrState)
 	_, err = p.open(strings.Repeat("A", 2000))
 	require.ErrorIs(t, err, ErrState)
+
+	// Collectors with one key file share the key: the provider may send
+	// the browser back to any of them. The session key never opens it.
+	shared := func() *OIDC {
+		q, err := NewOIDC(OIDCOptions{Issuer: "http://127.0.0.1:1", ClientID: "c", RedirectURL: "https://x/cb", Key: testKey,
+			Roles: []RoleRule{{Claim: "email", Value: "a@b", Role: "admin"}}, Now: c.now})
+		require.NoError(t, err)
+		return q
+	}
+	v, err = shared().seal(in)
+	require.NoError(t, err)
+	out, err = shared().open(v)
+	require.NoError(t, err)
+	require.Equal(t, in, out)
+	st, err := NewStore(Options{Key: testKey, Now: c.now})
+	require.NoError(t, err)
+	_, err = st.open(v)
+	require.ErrorIs(t, err, ErrNoSession, "a state is not a session")
 }
 
 // The state checks come before any network call, so they are tested

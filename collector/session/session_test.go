@@ -1,10 +1,14 @@
 package session
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,78 +19,157 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-func newTestStore(c *clock, max int) *Store {
-	return NewStore(Options{TTL: 8 * time.Hour, IdleTimeout: time.Hour, MaxSessions: max, Now: c.now})
+// memRevocations is Revocations held in a map, standing for the store two
+// collectors share.
+type memRevocations struct {
+	mu   sync.Mutex
+	m    map[string]time.Time
+	fail error
+	asks int
+}
+
+func (r *memRevocations) RevokeSession(_ context.Context, id string, until time.Time) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil {
+		r.m = map[string]time.Time{}
+	}
+	r.m[id] = until
+	return nil
+}
+
+func (r *memRevocations) SessionRevoked(_ context.Context, id string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.asks++
+	if r.fail != nil {
+		return false, r.fail
+	}
+	_, ok := r.m[id]
+	return ok, nil
+}
+
+var testKey = bytes.Repeat([]byte{7}, 32)
+
+func newTestStore(t *testing.T, c *clock, rev Revocations) *Store {
+	t.Helper()
+	s, err := NewStore(Options{TTL: 8 * time.Hour, IdleTimeout: time.Hour, Key: testKey, Revocations: rev, Now: c.now})
+	require.NoError(t, err)
+	return s
 }
 
 func TestStoreLifetime(t *testing.T) {
+	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 1, 2, 9, 0, 0, 0, time.UTC)}
-	s := newTestStore(c, 10)
+	s := newTestStore(t, c, nil)
 	ss, err := s.Create("slt_tok", "abc", "admin", "ann", ViaToken)
 	require.NoError(t, err)
 	require.Len(t, ss.ID, idLen)
 	require.Len(t, ss.CSRF, idLen)
 	require.NotEqual(t, ss.ID, ss.CSRF)
 	require.Equal(t, c.t.Add(8*time.Hour), ss.Expires)
+	require.NotContains(t, ss.Sealed, "slt_tok", "the cookie does not show the token")
 
-	// Used every 50 minutes it lives until the absolute TTL.
+	// Used every 50 minutes, with the cookie each answer gives back, it
+	// lives until the absolute TTL.
+	cookie := ss.Sealed
 	for i := 0; i < 10; i++ {
 		c.t = c.t.Add(50 * time.Minute)
-		got, err := s.Lookup(ss.ID)
+		got, touched, err := s.Lookup(ctx, cookie)
 		if c.t.Before(ss.Expires) {
 			require.NoError(t, err, "after %d uses", i)
+			require.True(t, touched, "a use after a minute seals the new time")
 			require.Equal(t, "admin", got.Role)
 			require.Equal(t, "slt_tok", got.Token)
+			require.Equal(t, ss.ID, got.ID)
+			cookie = got.Sealed
 		} else {
 			require.ErrorIs(t, err, ErrNoSession)
 		}
 	}
-	require.Equal(t, 0, s.Len(), "an expired session is dropped when looked up")
+	// The first cookie, never refreshed, went idle long ago.
+	_, _, err = s.Lookup(ctx, ss.Sealed)
+	require.ErrorIs(t, err, ErrNoSession)
 
 	// Idle for the idle timeout: gone.
 	ss2, err := s.Create("t2", "", "privacy", "pat", ViaSSO)
 	require.NoError(t, err)
+	c.t = c.t.Add(59 * time.Second)
+	_, touched, err := s.Lookup(ctx, ss2.Sealed)
+	require.NoError(t, err)
+	require.False(t, touched, "within a minute the cookie stays")
 	c.t = c.t.Add(time.Hour)
-	_, err = s.Lookup(ss2.ID)
+	_, _, err = s.Lookup(ctx, ss2.Sealed)
 	require.ErrorIs(t, err, ErrNoSession)
 }
 
-func TestStoreDeleteAndUnknown(t *testing.T) {
+// A session sealed by one collector opens on another with the same key
+// (two Stores), and a logout on either ends it on both.
+func TestSessionsAcrossCollectors(t *testing.T) {
+	ctx := context.Background()
 	c := &clock{t: time.Unix(1e9, 0)}
-	s := newTestStore(c, 10)
-	ss, err := s.Create("t", "", "reviewer", "rita", ViaSSO)
+	shared := &memRevocations{}
+	a, b := newTestStore(t, c, shared), newTestStore(t, c, shared)
+	ss, err := a.Create("t", "tid", "reviewer", "rita", ViaSSO)
 	require.NoError(t, err)
-	got, ok := s.Delete(ss.ID)
-	require.True(t, ok)
+	got, _, err := b.Lookup(ctx, ss.Sealed)
+	require.NoError(t, err)
 	require.Equal(t, "rita", got.Name)
-	_, ok = s.Delete(ss.ID)
-	require.False(t, ok)
-	_, err = s.Lookup(ss.ID)
+	require.NoError(t, a.Delete(ctx, got))
+	_, _, err = a.Lookup(ctx, ss.Sealed)
 	require.ErrorIs(t, err, ErrNoSession)
-	for _, bad := range []string{"", "x", strings.Repeat("A", idLen+1), strings.Repeat("!", idLen)} {
-		_, err = s.Lookup(bad)
-		require.ErrorIs(t, err, ErrNoSession, bad)
-	}
-	other, err := NewID()
+	c.t = c.t.Add(revokedCheckTTL) // b's last "live" answer is reused no longer
+	_, _, err = b.Lookup(ctx, ss.Sealed)
+	require.ErrorIs(t, err, ErrNoSession, "ended on the other collector too")
+
+	// Another key opens nothing; a store that cannot say whether a
+	// session ended refuses it as unavailable, not as live.
+	other, err := NewStore(Options{Key: bytes.Repeat([]byte{8}, 32), Now: c.now})
 	require.NoError(t, err)
-	_, err = s.Lookup(other)
+	ss2, err := b.Create("t", "", "admin", "ann", ViaToken)
+	require.NoError(t, err)
+	_, _, err = other.Lookup(ctx, ss2.Sealed)
 	require.ErrorIs(t, err, ErrNoSession)
+	shared.fail = errors.New("clickhouse down")
+	c.t = c.t.Add(revokedCheckTTL)
+	_, _, err = b.Lookup(ctx, ss2.Sealed)
+	require.ErrorIs(t, err, ErrUnavailable)
 }
 
-func TestStoreBound(t *testing.T) {
+// One page load's API calls ask the shared record once.
+func TestRevocationChecksAreCached(t *testing.T) {
+	ctx := context.Background()
 	c := &clock{t: time.Unix(1e9, 0)}
-	s := newTestStore(c, 2)
-	for i := 0; i < 2; i++ {
-		_, err := s.Create("t", "", "admin", "a", ViaToken)
+	rev := &memRevocations{}
+	s := newTestStore(t, c, rev)
+	ss, err := s.Create("t", "", "admin", "ann", ViaToken)
+	require.NoError(t, err)
+	for range 5 {
+		_, _, err := s.Lookup(ctx, ss.Sealed)
 		require.NoError(t, err)
 	}
-	_, err := s.Create("t", "", "admin", "a", ViaToken)
-	require.ErrorIs(t, err, ErrFull)
-	// Once the old ones have expired they make room.
-	c.t = c.t.Add(2 * time.Hour)
-	_, err = s.Create("t", "", "admin", "a", ViaToken)
+	require.Equal(t, 1, rev.asks)
+}
+
+func TestStoreRefusesWhatItDidNotSeal(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Unix(1e9, 0)}
+	s := newTestStore(t, c, nil)
+	ss, err := s.Create("t", "", "reviewer", "rita", ViaSSO)
 	require.NoError(t, err)
-	require.Equal(t, 1, s.Len())
+	flipped := []byte(ss.Sealed)
+	flipped[len(flipped)/2] ^= 1
+	id, err := NewID()
+	require.NoError(t, err)
+	for _, bad := range []string{"", "x", id, string(flipped), ss.Sealed + "A", strings.Repeat("A", maxSealedLen+1), strings.Repeat("!", idLen)} {
+		_, _, err = s.Lookup(ctx, bad)
+		require.ErrorIs(t, err, ErrNoSession, bad)
+	}
+	require.NoError(t, s.Delete(ctx, ss))
+	_, _, err = s.Lookup(ctx, ss.Sealed)
+	require.ErrorIs(t, err, ErrNoSession, "ended without a shared record: this process remembers")
+	_, err = NewStore(Options{Key: []byte("short")})
+	require.Error(t, err)
 }
 
 func TestCSRFMatches(t *testing.T) {
@@ -102,7 +185,7 @@ func TestCSRFMatches(t *testing.T) {
 
 func TestMiddleware(t *testing.T) {
 	c := &clock{t: time.Unix(1e9, 0)}
-	s := newTestStore(c, 10)
+	s := newTestStore(t, c, nil)
 	ss, err := s.Create("slt_admin_secret", "", "admin", "ann", ViaToken)
 	require.NoError(t, err)
 	var seen *http.Request
@@ -110,7 +193,7 @@ func TestMiddleware(t *testing.T) {
 		seen = r
 		w.WriteHeader(299)
 	}), nil)
-	sessCookie := &http.Cookie{Name: CookieName, Value: ss.ID}
+	sessCookie := &http.Cookie{Name: CookieName, Value: ss.Sealed}
 	csrfCookie := &http.Cookie{Name: CSRFCookieName, Value: ss.CSRF}
 
 	for _, tc := range []struct {
@@ -167,7 +250,7 @@ func TestMiddleware(t *testing.T) {
 func TestCookieFlags(t *testing.T) {
 	now := time.Unix(1e9, 0)
 	w := httptest.NewRecorder()
-	SetCookies(w, Session{ID: "id", CSRF: "csrf", Expires: now.Add(time.Hour)}, now)
+	SetCookies(w, Session{ID: "id", CSRF: "csrf", Sealed: "sealed", Expires: now.Add(time.Hour)}, now)
 	cs := (&http.Response{Header: w.Header()}).Cookies()
 	require.Len(t, cs, 2)
 	byName := map[string]*http.Cookie{}
@@ -184,7 +267,8 @@ func TestCookieFlags(t *testing.T) {
 		require.Empty(t, c.Domain)
 		require.Equal(t, 3600, c.MaxAge)
 	}
-	require.True(t, sc.HttpOnly, "scripts must not read the session id")
+	require.Equal(t, "sealed", sc.Value, "the cookie is the sealed session")
+	require.True(t, sc.HttpOnly, "scripts must not read the session")
 	require.False(t, cc.HttpOnly, "the console's script echoes the CSRF cookie")
 
 	w = httptest.NewRecorder()
