@@ -22,6 +22,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // Defaults of Options.
@@ -87,15 +89,9 @@ type Store struct {
 
 // NewStore returns an empty Store.
 func NewStore(o Options) *Store {
-	if o.TTL <= 0 {
-		o.TTL = DefaultTTL
-	}
-	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = DefaultIdleTimeout
-	}
-	if o.MaxSessions <= 0 {
-		o.MaxSessions = DefaultMaxSessions
-	}
+	o.TTL = defaults.Positive(o.TTL, DefaultTTL)
+	o.IdleTimeout = defaults.Positive(o.IdleTimeout, DefaultIdleTimeout)
+	o.MaxSessions = defaults.Positive(o.MaxSessions, DefaultMaxSessions)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
