@@ -15,7 +15,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -100,10 +102,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			names[n] = nil
 		}
 	}
-	sorted := make([]string, 0, len(names))
-	for n := range names {
-		sorted = append(sorted, n)
-	}
+	sorted := slices.Sorted(maps.Keys(names))
 	return objscan.ScanBuckets(ctx, run, emit, sorted, func(name string) string { return Location(o.Account, name, "") },
 		func(ctx context.Context, name string) ([]string, error) {
 			cs := containerScan{o: o, name: name, props: names[name], acct: acct.attrs,

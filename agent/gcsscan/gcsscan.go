@@ -14,7 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,11 +165,7 @@ func (b *bucketScan) run(ctx context.Context) error {
 		if at.RetentionPolicy != nil {
 			a["retention"] = (time.Duration(at.RetentionPolicy.RetentionPeriod) * time.Second).String()
 		}
-		labels := make([]string, 0, len(at.Labels))
-		for k := range at.Labels {
-			labels = append(labels, k)
-		}
-		sort.Strings(labels)
+		labels := slices.Sorted(maps.Keys(at.Labels))
 		for i, k := range labels {
 			if i < 20 { // attributes are bounded
 				a["tag:"+k] = at.Labels[k]
