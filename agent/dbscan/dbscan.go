@@ -81,6 +81,20 @@ type column struct {
 	skip bool
 }
 
+// selectList is the select list of a sample of columns: NULL for a column
+// not sampled, else cut(name), the engine's expression of the column's
+// first maxValueBytes as text; "" when there is no column.
+func selectList(columns []column, cut func(name string) string) string {
+	exprs := make([]string, len(columns))
+	for i, c := range columns {
+		exprs[i] = "NULL"
+		if !c.skip {
+			exprs[i] = cut(c.name)
+		}
+	}
+	return strings.Join(exprs, ", ")
+}
+
 // table is one table as the catalog describes it.
 type table struct {
 	db, schema, name string
