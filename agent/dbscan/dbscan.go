@@ -15,6 +15,7 @@
 package dbscan
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,6 +32,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/agent/scanstate"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -160,25 +162,17 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Detector == nil {
 		o.Detector = pii.NewDefault()
 	}
 	if o.Tokenizer == nil {
 		return nil, errors.New("db scan: a token key is required")
 	}
-	if o.SampleRows <= 0 {
-		o.SampleRows = DefaultSampleRows
-	}
+	o.SampleRows = defaults.Positive(o.SampleRows, DefaultSampleRows)
 	o.SampleRows = min(o.SampleRows, maxSampleRows)
-	if o.MaxTables <= 0 {
-		o.MaxTables = DefaultMaxTables
-	}
-	if o.StatementTimeout <= 0 {
-		o.StatementTimeout = DefaultTimeout
-	}
+	o.MaxTables = defaults.Positive(o.MaxTables, DefaultMaxTables)
+	o.StatementTimeout = defaults.Positive(o.StatementTimeout, DefaultTimeout)
 	if o.Seed == 0 {
 		o.Seed = o.Now().UnixNano()
 	}
