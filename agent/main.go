@@ -246,7 +246,7 @@ func scanIAM(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // oneShot is the scaffold of every `scan NAME` subcommand: the flags
 // they share (scanFlags, and where the scanner has them stateFlag and
-// formatFlag), the check of the config section they fill (validate), and
+// formatFlag), the check of the config section they fill (runValid), and
 // the one run of the job table's entry (run).
 type oneShot struct {
 	name                    string
@@ -284,13 +284,13 @@ func (o *oneShot) checkFormat() error {
 	return nil
 }
 
-// validate checks the config section the flags filled, as agent.yaml's
-// would be.
-func (o *oneShot) validate(scans config.Scans) error {
+// runValid checks the config section the flags filled, as agent.yaml's
+// would be, then runs it (run).
+func (o *oneShot) runValid(ctx context.Context, scans config.Scans) error {
 	if err := config.ValidateScans(scans); err != nil {
 		return fmt.Errorf("scan %s: %w", o.name, err)
 	}
-	return nil
+	return o.run(ctx, scans)
 }
 
 // run runs the scanner once from the job table, its records to stdout in

@@ -44,10 +44,7 @@ func scanAzBlob(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	scans := config.Default().Scans
 	scans.AzBlob = config.AzBlobScan{Account: *account, KeyFile: *keyFile, ConnectionStringFile: *csFile, Endpoint: *endpoint,
 		Containers: containers, Region: *region, ObjectSampling: sampling()}
-	if err := common.validate(scans); err != nil {
-		return err
-	}
-	return common.run(ctx, scans)
+	return common.runValid(ctx, scans)
 }
 
 // scanGCS prints Google Cloud Storage buckets, sampled objects with
@@ -66,8 +63,5 @@ func scanGCS(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	scans := config.Default().Scans
 	scans.GCS = config.GCSScan{Project: *project, CredentialsFile: *credFile, Endpoint: *endpoint, Buckets: buckets, ObjectSampling: sampling()}
-	if err := common.validate(scans); err != nil {
-		return err
-	}
-	return common.run(ctx, scans)
+	return common.runValid(ctx, scans)
 }

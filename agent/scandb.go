@@ -34,8 +34,5 @@ func scanDB(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	scans := config.Default().Scans
 	scans.DB = config.DBScan{DSN: *dsn, PasswordFile: *pwFile, CAFile: *caFile, SampleRows: *rows, MaxTables: *maxTables,
 		StatementTimeout: *timeout}
-	if err := common.validate(scans); err != nil {
-		return err
-	}
-	return common.run(ctx, scans)
+	return common.runValid(ctx, scans)
 }

@@ -40,8 +40,5 @@ func scanSMB(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	sched := scans.SMB.Schedule
 	scans.SMB = config.SMBScan{Schedule: sched, Server: *server, Share: *share, Folder: *folder, User: *user, Domain: *domain,
 		PasswordFile: *pwFile, Directory: *directory, Exclude: exclude, MaxFiles: *maxFiles, MaxFileSize: *maxSize}
-	if err := common.validate(scans); err != nil {
-		return err
-	}
-	return common.run(ctx, scans)
+	return common.runValid(ctx, scans)
 }

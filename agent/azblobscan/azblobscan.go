@@ -15,7 +15,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -100,15 +102,13 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			names[n] = nil
 		}
 	}
-	sorted := make([]string, 0, len(names))
-	for n := range names {
-		sorted = append(sorted, n)
-	}
+	sorted := slices.Sorted(maps.Keys(names))
 	return objscan.ScanBuckets(ctx, run, emit, sorted, func(name string) string { return Location(o.Account, name, "") },
 		func(ctx context.Context, name string) ([]string, error) {
-			cs := containerScan{o: o, name: name, props: names[name], acct: acct.attrs, env: run.Record, emit: emit, stats: run.Stats}
+			cs := containerScan{o: o, name: name, props: names[name], acct: acct.attrs,
+				ob: o.NewBucket(run, emit, wire.SourceAzureBlob, o.Account, name, Location(o.Account, name, ""), describe)}
 			err := cs.run(ctx)
-			return cs.partial, err
+			return cs.ob.Partial, err
 		})
 }
 
@@ -165,14 +165,11 @@ func accountAttributes(ctx context.Context, c *service.Client) accountInfo {
 }
 
 type containerScan struct {
-	o       Options
-	name    string
-	props   *service.ContainerProperties // from the listing; nil when named in the config
-	acct    map[string]string
-	env     func(string) wire.Record
-	emit    func(*wire.Record) error
-	stats   map[string]int64
-	partial []string
+	o     Options
+	name  string
+	props *service.ContainerProperties // from the listing; nil when named in the config
+	acct  map[string]string
+	ob    *objscan.Bucket
 }
 
 func (c *containerScan) run(ctx context.Context) error {
@@ -190,7 +187,7 @@ func (c *containerScan) run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			c.partial = append(c.partial, "properties: "+describe(err))
+			c.ob.Partial = append(c.ob.Partial, "properties: "+describe(err))
 		} else {
 			p = &service.ContainerProperties{PublicAccess: out.BlobPublicAccess, DefaultEncryptionScope: out.DefaultEncryptionScope,
 				PreventEncryptionScopeOverride: out.DenyEncryptionScopeOverride, HasImmutabilityPolicy: out.HasImmutabilityPolicy,
@@ -220,7 +217,7 @@ func (c *containerScan) run(ctx context.Context) error {
 			a[k] = v
 		}
 	} else if ctx.Err() == nil {
-		c.partial = append(c.partial, "access policy: "+describe(err))
+		c.ob.Partial = append(c.ob.Partial, "access policy: "+describe(err))
 	}
 	a["public_access"] = level
 	public, evidence := c.publicVerdict(ctx, level)
@@ -232,11 +229,10 @@ func (c *containerScan) run(ctx context.Context) error {
 		a["public_evidence"] = strings.Join(evidence, "; ")
 	}
 
-	ob, err := c.blobs(ctx, cc)
-	if err != nil {
+	if err := c.blobs(ctx, cc); err != nil {
 		return err
 	}
-	_, err = ob.EmitBucket(a, c.partial)
+	_, err := c.ob.EmitBucket(a, c.ob.Partial)
 	return err
 }
 
@@ -278,12 +274,9 @@ func (c *containerScan) publicVerdict(ctx context.Context, level string) (bool, 
 }
 
 // blobs lists the container page by page (memory holds one page) and
-// reads the sampled blobs; what it returns then emits the container.
-func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (*objscan.Bucket, error) {
-	ob := &objscan.Bucket{Sampling: c.o.Sampling, Detector: c.o.Detector, Tokenizer: c.o.Tokenizer, State: c.o.State,
-		Source: wire.SourceAzureBlob, Host: c.o.Account, Name: c.name, Location: Location(c.o.Account, c.name, ""),
-		Env: c.env, Emit: c.emit, Stats: c.stats, Describe: describe}
-	defer func() { c.partial = append(c.partial, ob.Partial...) }()
+// reads the sampled blobs into c.ob, which then emits the container.
+func (c *containerScan) blobs(ctx context.Context, cc *container.Client) error {
+	ob := c.ob
 	opts := &container.ListBlobsFlatOptions{}
 	if c.o.Prefix != "" {
 		opts.Prefix = &c.o.Prefix
@@ -292,7 +285,7 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (*objsc
 	for p.More() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return ob, ob.ListingFailed(ctx, "listing blobs", err)
+			return ob.ListingFailed(ctx, "listing blobs", err)
 		}
 		for _, it := range page.Segment.BlobItems {
 			if it.Name == nil || it.Properties == nil {
@@ -309,11 +302,11 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (*objsc
 			o := objscan.Object{Key: *it.Name, ETag: strings.Trim(string(deref(pr.ETag)), `"`), Modified: deref(pr.LastModified),
 				Size: deref(pr.ContentLength), Attributes: attrs}
 			if err := ob.Object(ctx, o, c.opener(cc.NewBlobClient(*it.Name), blobEncryption(pr))); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return ob, nil
+	return nil
 }
 
 // blobEncryption names a blob's encryption as its listing says: a

@@ -15,6 +15,7 @@
 package dbscan
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,6 +32,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/agent/scanstate"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -79,6 +81,20 @@ type column struct {
 	name, typ string
 	// skip says the column is not sampled (binary, geometry).
 	skip bool
+}
+
+// selectList is the select list of a sample of columns: NULL for a column
+// not sampled, else cut(name), the engine's expression of the column's
+// first maxValueBytes as text; "" when there is no column.
+func selectList(columns []column, cut func(name string) string) string {
+	exprs := make([]string, len(columns))
+	for i, c := range columns {
+		exprs[i] = "NULL"
+		if !c.skip {
+			exprs[i] = cut(c.name)
+		}
+	}
+	return strings.Join(exprs, ", ")
 }
 
 // table is one table as the catalog describes it.
@@ -146,25 +162,17 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Detector == nil {
 		o.Detector = pii.NewDefault()
 	}
 	if o.Tokenizer == nil {
 		return nil, errors.New("db scan: a token key is required")
 	}
-	if o.SampleRows <= 0 {
-		o.SampleRows = DefaultSampleRows
-	}
+	o.SampleRows = defaults.Positive(o.SampleRows, DefaultSampleRows)
 	o.SampleRows = min(o.SampleRows, maxSampleRows)
-	if o.MaxTables <= 0 {
-		o.MaxTables = DefaultMaxTables
-	}
-	if o.StatementTimeout <= 0 {
-		o.StatementTimeout = DefaultTimeout
-	}
+	o.MaxTables = defaults.Positive(o.MaxTables, DefaultMaxTables)
+	o.StatementTimeout = defaults.Positive(o.StatementTimeout, DefaultTimeout)
 	if o.Seed == 0 {
 		o.Seed = o.Now().UnixNano()
 	}

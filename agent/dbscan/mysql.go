@@ -212,18 +212,11 @@ const (
 
 // sample reads at most n rows of t in a read-only transaction.
 func (m *myEngine) sample(ctx context.Context, t *table, n int, seed int64, row func([][]byte)) (int, error) {
-	var exprs []string
-	for _, c := range t.columns {
-		if c.skip {
-			exprs = append(exprs, "NULL")
-			continue
-		}
-		exprs = append(exprs, "LEFT("+quote(c.name)+", "+strconv.Itoa(maxValueBytes)+")")
-	}
-	if len(exprs) == 0 {
+	cols := selectList(t.columns, func(name string) string { return "LEFT(" + quote(name) + ", " + strconv.Itoa(maxValueBytes) + ")" })
+	if cols == "" {
 		return 0, nil
 	}
-	from := "SELECT " + strings.Join(exprs, ", ") + " FROM " + quote(t.db) + "." + quote(t.name)
+	from := "SELECT " + cols + " FROM " + quote(t.db) + "." + quote(t.name)
 	rnd := rand.New(rand.NewPCG(uint64(seed), uint64(len(t.loc))))
 	tx, err := m.conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {

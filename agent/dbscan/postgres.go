@@ -154,15 +154,10 @@ func samplePercent(rows int64, n int) float64 {
 // table the catalog says is big (a stale estimate) is tried once more
 // with four times the share.
 func (p *pgEngine) sample(ctx context.Context, t *table, n int, seed int64, row func([][]byte)) (int, error) {
-	var exprs []string
-	for _, c := range t.columns {
-		if c.skip {
-			exprs = append(exprs, "NULL")
-			continue
-		}
-		exprs = append(exprs, "left("+pgx.Identifier{c.name}.Sanitize()+"::text, "+strconv.Itoa(maxValueBytes)+")")
-	}
-	if len(exprs) == 0 {
+	cols := selectList(t.columns, func(name string) string {
+		return "left(" + pgx.Identifier{name}.Sanitize() + "::text, " + strconv.Itoa(maxValueBytes) + ")"
+	})
+	if cols == "" {
 		return 0, nil
 	}
 	pct := samplePercent(t.rows, n)
@@ -172,7 +167,7 @@ func (p *pgEngine) sample(ctx context.Context, t *table, n int, seed int64, row 
 		if pct > 0 {
 			clause = fmt.Sprintf(" TABLESAMPLE SYSTEM (%s) REPEATABLE (%d)", strconv.FormatFloat(pct, 'f', 6, 64), max(seed, -seed)%1_000_000_007)
 		}
-		q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + pgx.Identifier{t.schema, t.name}.Sanitize() + clause + " LIMIT " + strconv.Itoa(n)
+		q := "SELECT " + cols + " FROM " + pgx.Identifier{t.schema, t.name}.Sanitize() + clause + " LIMIT " + strconv.Itoa(n)
 		var err error
 		got, err = p.readOnly(ctx, q, row)
 		if err != nil || got > 0 || pct == 0 || pct >= 100 {

@@ -136,12 +136,12 @@ func TestHostileServer(t *testing.T) {
 	require.Equal(t, "456", string(got), "bytes before the range skipped")
 	r.Close()
 
-	bs := bucketScan{o: Options{Client: c, Common: objscan.Common{Sampling: objscan.Sampling{}.WithDefaults()}}, name: "loop", stats: map[string]int64{}}
-	bs.o.Sampling.MaxObjects = 1000
-	bs.o.Sampling.SamplePercent = 0.0001 // list only
-	_, err = bs.objects(ctx)
-	require.NoError(t, err)
-	require.Equal(t, []string{"listing objects: " + errBadPaging.Error()}, bs.partial)
+	sampling := objscan.Sampling{}.WithDefaults()
+	sampling.MaxObjects = 1000
+	sampling.SamplePercent = 0.0001 // list only
+	bs := bucketScan{o: Options{Client: c}, name: "loop", ob: &objscan.Bucket{Sampling: sampling, Stats: map[string]int64{}, Describe: describe}}
+	require.NoError(t, bs.objects(ctx))
+	require.Equal(t, []string{"listing objects: " + errBadPaging.Error()}, bs.ob.Partial)
 }
 
 // A key file that is not a service account key is refused by name; a

@@ -14,7 +14,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,9 +86,10 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	return objscan.ScanBuckets(ctx, run, emit, buckets, func(name string) string { return "gs://" + name },
 		func(ctx context.Context, name string) ([]string, error) {
-			bs := bucketScan{o: o, name: name, policy: policies[name], env: run.Record, emit: emit, stats: run.Stats}
+			bs := bucketScan{o: o, name: name, policy: policies[name],
+				ob: o.NewBucket(run, emit, wire.SourceGCS, o.Project, name, "gs://"+name, describe)}
 			err := bs.run(ctx)
-			return bs.partial, err
+			return bs.ob.Partial, err
 		})
 }
 
@@ -113,13 +116,10 @@ type policy struct {
 }
 
 type bucketScan struct {
-	o       Options
-	name    string
-	policy  policy
-	env     func(string) wire.Record
-	emit    func(*wire.Record) error
-	stats   map[string]int64
-	partial []string
+	o      Options
+	name   string
+	policy policy
+	ob     *objscan.Bucket
 }
 
 // publicMembers are the IAM members and ACL entities that are everyone.
@@ -127,7 +127,7 @@ var publicMembers = map[string]bool{"allUsers": true, "allAuthenticatedUsers": t
 
 func (b *bucketScan) run(ctx context.Context) error {
 	a := map[string]string{}
-	fail := func(what string, err error) { b.partial = append(b.partial, what+": "+describe(err)) }
+	fail := func(what string, err error) { b.ob.Partial = append(b.ob.Partial, what+": "+describe(err)) }
 	var evidence []string
 	prevention := false
 	ubla := false
@@ -165,11 +165,7 @@ func (b *bucketScan) run(ctx context.Context) error {
 		if at.RetentionPolicy != nil {
 			a["retention"] = (time.Duration(at.RetentionPolicy.RetentionPeriod) * time.Second).String()
 		}
-		labels := make([]string, 0, len(at.Labels))
-		for k := range at.Labels {
-			labels = append(labels, k)
-		}
-		sort.Strings(labels)
+		labels := slices.Sorted(maps.Keys(at.Labels))
 		for i, k := range labels {
 			if i < 20 { // attributes are bounded
 				a["tag:"+k] = at.Labels[k]
@@ -218,21 +214,20 @@ func (b *bucketScan) run(ctx context.Context) error {
 		a["public_evidence"] = strings.Join(evidence, "; ")
 	}
 
-	ob, err := b.objects(ctx)
-	if err != nil {
+	if err := b.objects(ctx); err != nil {
 		return err
 	}
-	bucketID, err := ob.EmitBucket(a, b.partial)
+	bucketID, err := b.ob.EmitBucket(a, b.ob.Partial)
 	if err != nil {
 		return err
 	}
 	for _, g := range grantsOf(b.policy.bindings, prevention) {
-		e := b.env(wire.KindEntitlement)
+		e := b.ob.Env(wire.KindEntitlement)
 		e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission, e.Via = g.principalID, bucketID, "bucket", g.permission, g.via
-		if err := b.emit(&e); err != nil {
+		if err := b.ob.Emit(&e); err != nil {
 			return err
 		}
-		b.stats["entitlements"]++
+		b.ob.Stats["entitlements"]++
 	}
 	return nil
 }
@@ -273,17 +268,14 @@ func listBuckets(ctx context.Context, c *Client, project string) ([]string, erro
 }
 
 // objects lists the bucket page by page (memory holds one page) and
-// reads the sampled objects; what it returns then emits the bucket.
-func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
-	ob := &objscan.Bucket{Sampling: b.o.Sampling, Detector: b.o.Detector, Tokenizer: b.o.Tokenizer, State: b.o.State,
-		Source: wire.SourceGCS, Host: b.o.Project, Name: b.name, Location: "gs://" + b.name,
-		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
-	defer func() { b.partial = append(b.partial, ob.Partial...) }()
+// reads the sampled objects into b.ob, which then emits the bucket.
+func (b *bucketScan) objects(ctx context.Context) error {
+	ob := b.ob
 	token, prev := "", map[string]bool{}
 	for !ob.Full() {
 		page, next, err := b.o.Client.ListObjects(ctx, b.name, b.o.Prefix, token)
 		if err != nil {
-			return ob, ob.ListingFailed(ctx, "listing objects", err)
+			return ob.ListingFailed(ctx, "listing objects", err)
 		}
 		for _, at := range page {
 			if ob.Full() {
@@ -295,7 +287,7 @@ func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 			o := objscan.Object{Key: at.Name, ETag: etag, Modified: at.Updated, Size: int64(at.Size),
 				Attributes: map[string]string{"storage_class": at.StorageClass}}
 			if err := ob.Object(ctx, o, b.opener(at.Name, int64(at.Generation), objectEncryption(at))); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if next == "" {
@@ -308,7 +300,7 @@ func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 		}
 		prev[next], token = true, next
 	}
-	return ob, nil
+	return nil
 }
 
 // objectEncryption names an object's key: a customer-supplied one, a

@@ -1,6 +1,8 @@
 package gcsscan
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -170,11 +172,7 @@ func (p *policyPrincipals) add(bucket string, bindings []Binding) {
 
 // records are the principal records, in member order.
 func (p *policyPrincipals) records(env func(string) wire.Record) []wire.Record {
-	keys := make([]string, 0, len(p.members))
-	for k := range p.members {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(p.members))
 	out := make([]wire.Record, 0, len(keys))
 	for _, k := range keys {
 		pr := p.members[k]

@@ -13,8 +13,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/url"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -220,11 +222,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			id.sts = append(id.sts, sts...)
 			id.attached = append(id.attached, name)
 		}
-		names := make([]string, 0, len(inline))
-		for n := range inline {
-			names = append(names, n)
-		}
-		sort.Strings(names)
+		names := slices.Sorted(maps.Keys(inline))
 		for _, n := range names {
 			id.sts = append(id.sts, parseDoc(n, inline[n])...)
 			id.attached = append(id.attached, n+" (inline)")

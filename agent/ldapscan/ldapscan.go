@@ -19,8 +19,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -228,12 +230,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	o.StaleDays = defaults.Positive(o.StaleDays, 90)
 	staleBefore := o.Now().Add(-time.Duration(o.StaleDays) * 24 * time.Hour)
 	stats := run.Stats
-	dns := make([]string, 0, len(entries))
-	for dn := range entries {
-		dns = append(dns, dn)
-	}
-	sort.Strings(dns)
-	for _, dn := range dns {
+	for _, dn := range slices.Sorted(maps.Keys(entries)) {
 		x := entries[dn]
 		r := env(wire.KindPrincipal)
 		r.PrincipalID, r.Name = id(dn), x.name

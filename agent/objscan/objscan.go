@@ -2,9 +2,9 @@
 // gcsscan) share: their common options (Common) and the start of a scan
 // (Common.Begin), the loop over buckets that ends it (ScanBuckets), which
 // objects a sample reads and from where, the region to jurisdiction map,
-// the incremental state by ETag, the reading of one object through the
-// content scanner into asset and finding records, and the bucket's own
-// asset (Bucket.EmitBucket). Each scanner keeps only what its cloud's API
+// the incremental state by ETag, a bucket's reader (Common.NewBucket),
+// the reading of one object through the content scanner into asset and
+// finding records, and the bucket's own asset (Bucket.EmitBucket). Each scanner keeps only what its cloud's API
 // says differently: listing, bucket settings, credentials.
 package objscan
 

@@ -44,6 +44,20 @@ func (c *Common) Begin(scanner, source, host string) *scanrun.Run {
 	return scanrun.Begin(scanrun.Options{Scanner: scanner, Source: source, Host: host, AgentID: c.AgentID, Now: c.Now})
 }
 
+// NewBucket is the reader of one bucket (an S3 or GCS bucket, an Azure
+// container) of run, named name at location, under c's sampling,
+// detector and state: its records carry run's envelope and go to emit,
+// its counts go to run's stats. source and host make the ids (see
+// Bucket); describe names the cloud's errors. A scanner notes what of the
+// bucket's settings it could not read in the Bucket's Partial before it
+// lists the objects, so the bucket's asset names them first.
+func (c *Common) NewBucket(run *scanrun.Run, emit func(*wire.Record) error, source, host, name, location string,
+	describe func(error) string) *Bucket {
+	return &Bucket{Sampling: c.Sampling, Detector: c.Detector, Tokenizer: c.Tokenizer, State: c.State,
+		Source: source, Host: host, Name: name, Location: location,
+		Env: run.Record, Emit: emit, Stats: run.Stats, Describe: describe}
+}
+
 // ScanBuckets scans the buckets (S3 or GCS buckets, Azure containers) in
 // name order with scan, which returns what it could not read of a bucket
 // and fails only when the whole scan must stop (emit failing, ctx ending).

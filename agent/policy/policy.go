@@ -17,7 +17,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,11 +125,7 @@ func overlay(base config.Scans, s Settings) (config.Scans, error) {
 // the first wrong field.
 func walk(m map[string]any, t reflect.Type, prefix string) error {
 	fields := yamlFields(t)
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	for _, k := range keys {
 		path := prefix + "." + k
 		ft, ok := fields[k]

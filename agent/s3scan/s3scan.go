@@ -94,9 +94,10 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	return objscan.ScanBuckets(ctx, run, emit, buckets, func(name string) string { return "s3://" + name },
 		func(ctx context.Context, name string) ([]string, error) {
-			bs := bucketScan{o: o, name: name, env: run.Record, emit: emit, stats: run.Stats, account: account}
+			bs := bucketScan{o: o, account: account, name: name,
+				ob: o.NewBucket(run, emit, wire.SourceS3, o.Account, name, "s3://"+name, describe)}
 			err := bs.run(ctx)
-			return bs.partial, err
+			return bs.ob.Partial, err
 		})
 }
 
@@ -131,10 +132,7 @@ type bucketScan struct {
 	o       Options
 	account blockPublic
 	name    string
-	env     func(string) wire.Record
-	emit    func(*wire.Record) error
-	stats   map[string]int64
-	partial []string
+	ob      *objscan.Bucket
 }
 
 func (b *bucketScan) run(ctx context.Context) error {
@@ -142,7 +140,7 @@ func (b *bucketScan) run(ctx context.Context) error {
 	bk := aws.String(b.name)
 	a := map[string]string{}
 	fail := func(what string, err error) {
-		b.partial = append(b.partial, what+": "+describe(err))
+		b.ob.Partial = append(b.ob.Partial, what+": "+describe(err))
 	}
 	region := "us-east-1"
 	if out, err := c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: bk}); err == nil {
@@ -255,19 +253,18 @@ func (b *bucketScan) run(ctx context.Context) error {
 		fail("tagging", err)
 	}
 
-	ob, err := b.objects(ctx)
-	if err != nil {
+	if err := b.objects(ctx); err != nil {
 		return err
 	}
-	bucketID, err := ob.EmitBucket(a, b.partial)
+	bucketID, err := b.ob.EmitBucket(a, b.ob.Partial)
 	if err != nil {
 		return err
 	}
 	for _, p := range principals {
-		e := b.env(wire.KindEntitlement)
+		e := b.ob.Env(wire.KindEntitlement)
 		e.PrincipalID = wire.StableID(wire.SourceIAM, p.principal)
 		e.ResourceID, e.ResourceType, e.Permission, e.Via = bucketID, "bucket", p.permission, []string{"bucket policy: " + p.principal}
-		if err := b.emit(&e); err != nil {
+		if err := b.ob.Emit(&e); err != nil {
 			return err
 		}
 	}
@@ -275,28 +272,25 @@ func (b *bucketScan) run(ctx context.Context) error {
 }
 
 // objects lists the bucket page by page (memory holds one page) and reads
-// the sampled objects; what it returns then emits the bucket.
-func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
-	ob := &objscan.Bucket{Sampling: b.o.Sampling, Detector: b.o.Detector, Tokenizer: b.o.Tokenizer, State: b.o.State,
-		Source: wire.SourceS3, Host: b.o.Account, Name: b.name, Location: "s3://" + b.name,
-		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
-	defer func() { b.partial = append(b.partial, ob.Partial...) }()
+// the sampled objects into b.ob, which then emits the bucket.
+func (b *bucketScan) objects(ctx context.Context) error {
+	ob := b.ob
 	p := s3.NewListObjectsV2Paginator(b.o.Client, &s3.ListObjectsV2Input{Bucket: aws.String(b.name), Prefix: aws.String(b.o.Prefix)})
 	for p.HasMorePages() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return ob, ob.ListingFailed(ctx, "listing objects", err)
+			return ob.ListingFailed(ctx, "listing objects", err)
 		}
 		for _, obj := range page.Contents {
 			o := objscan.Object{Key: aws.ToString(obj.Key), ETag: strings.Trim(aws.ToString(obj.ETag), `"`),
 				Modified: aws.ToTime(obj.LastModified), Size: aws.ToInt64(obj.Size),
 				Attributes: map[string]string{"storage_class": string(obj.StorageClass)}}
 			if err := ob.Object(ctx, o, b.opener(obj.Key)); err != nil {
-				return nil, err
+				return err
 			}
 		}
 	}
-	return ob, nil
+	return nil
 }
 
 // opener reads a range of one object with a ranged GET.

@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -99,18 +100,12 @@ type deferred struct {
 
 // New returns a Controller.
 func New(o Options) *Controller {
-	if o.MemoryBudgetBytes <= 0 {
-		o.MemoryBudgetBytes = DefaultMemoryBudgetBytes
-	}
-	if o.MaxInflight <= 0 {
-		o.MaxInflight = DefaultMaxInflight
-	}
+	o.MemoryBudgetBytes = defaults.Positive(o.MemoryBudgetBytes, DefaultMemoryBudgetBytes)
+	o.MaxInflight = defaults.Positive(o.MaxInflight, DefaultMaxInflight)
 	if o.MaxRatio == 0 {
 		o.MaxRatio = DefaultMaxRatio
 	}
-	if o.RatioGraceBytes <= 0 {
-		o.RatioGraceBytes = DefaultRatioGraceBytes
-	}
+	o.RatioGraceBytes = defaults.Positive(o.RatioGraceBytes, DefaultRatioGraceBytes)
 	if o.AgentRate > 0 && o.AgentBurst <= 0 {
 		o.AgentBurst = max(int(10*o.AgentRate), 1)
 	}

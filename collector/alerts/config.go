@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"regexp"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // Config is the alerts section of collector.yaml.
@@ -117,21 +119,11 @@ func (c Config) Enabled() bool { return len(c.Rules) > 0 }
 
 // WithDefaults fills what the section leaves out.
 func (c Config) WithDefaults() Config {
-	if c.Poll <= 0 {
-		c.Poll = 5 * time.Second
-	}
-	if c.Retry.MaxAttempts <= 0 {
-		c.Retry.MaxAttempts = 8
-	}
-	if c.Retry.Base <= 0 {
-		c.Retry.Base = 2 * time.Second
-	}
-	if c.Retry.Cap <= 0 {
-		c.Retry.Cap = 10 * time.Minute
-	}
-	if c.Retry.Timeout <= 0 {
-		c.Retry.Timeout = 10 * time.Second
-	}
+	c.Poll = defaults.Positive(c.Poll, 5*time.Second)
+	c.Retry.MaxAttempts = defaults.Positive(c.Retry.MaxAttempts, 8)
+	c.Retry.Base = defaults.Positive(c.Retry.Base, 2*time.Second)
+	c.Retry.Cap = defaults.Positive(c.Retry.Cap, 10*time.Minute)
+	c.Retry.Timeout = defaults.Positive(c.Retry.Timeout, 10*time.Second)
 	rules := make([]Rule, len(c.Rules))
 	for i, r := range c.Rules {
 		if r.Severity == "" {

@@ -126,43 +126,41 @@ func newSender(d Destination) (Sender, error) {
 	}
 	switch d.Type {
 	case DestWebhook, DestOCSFHTTP:
-		h := &httpSender{url: d.URL, ocsf: d.Type == DestOCSFHTTP,
+		secret, err := readSecret(d.SecretFile, "secret_file")
+		if err != nil {
+			return nil, err
+		}
+		authorization, err := readSecret(d.AuthorizationFile, "authorization_file")
+		if err != nil {
+			return nil, err
+		}
+		h := &httpSender{url: d.URL, ocsf: d.Type == DestOCSFHTTP, authorization: authorization,
 			client: &http.Client{Transport: &http.Transport{TLSClientConfig: tc, Proxy: http.ProxyFromEnvironment},
 				// A redirect is an answer, not a place to send the signed
 				// body to: it counts as a failed attempt.
 				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-		if d.SecretFile != "" {
-			b, err := readSecret(d.SecretFile, "secret_file")
-			if err != nil {
-				return nil, err
-			}
-			h.secret = []byte(b)
-		}
-		if d.AuthorizationFile != "" {
-			b, err := readSecret(d.AuthorizationFile, "authorization_file")
-			if err != nil {
-				return nil, err
-			}
-			h.authorization = b
+		if secret != "" {
+			h.secret = []byte(secret)
 		}
 		return h, nil
 	case DestSMTP:
-		m := &mailSender{d: d, tls: tc}
-		if d.PasswordFile != "" {
-			b, err := readSecret(d.PasswordFile, "password_file")
-			if err != nil {
-				return nil, err
-			}
-			m.password = b
+		password, err := readSecret(d.PasswordFile, "password_file")
+		if err != nil {
+			return nil, err
 		}
-		return m, nil
+		return &mailSender{d: d, tls: tc, password: password}, nil
 	case DestOCSFSyslog:
 		return &syslogSender{d: d, tls: tc}, nil
 	}
 	return nil, fmt.Errorf("type %q is not one of webhook, smtp, ocsf_http, ocsf_syslog", d.Type)
 }
 
+// readSecret reads the secret in the file at path, the destination's
+// field (named in errors); no path is no secret ("").
 func readSecret(path, field string) (string, error) {
+	if path == "" {
+		return "", nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w (the file holds the secret, mode 0600)", field, err)

@@ -36,33 +36,34 @@ func alertLimit(c *gin.Context) (int, error) {
 }
 
 func (s *Server) alertEvents(c *gin.Context) (any, error) {
-	limit, err := alertLimit(c)
-	if err != nil {
-		return nil, err
-	}
-	if s.o.Alerts == nil {
-		return listOf([]AlertEvent{}), nil
-	}
-	evs, err := s.o.Alerts.Events(c.Request.Context(), c.Query("rule"), limit)
-	if err != nil {
-		return nil, err
-	}
-	return listOf(evs), nil
+	return alertLog(c, s.o.Alerts == nil, func(limit int) ([]AlertEvent, error) {
+		return s.o.Alerts.Events(c.Request.Context(), c.Query("rule"), limit)
+	})
 }
 
 func (s *Server) alertDeliveries(c *gin.Context) (any, error) {
+	return alertLog(c, s.o.Alerts == nil, func(limit int) ([]AlertDelivery, error) {
+		ds, err := s.o.Alerts.Deliveries(c.Request.Context(), c.Query("event_id"), limit)
+		return each(ds, alertDeliveryOf), err
+	})
+}
+
+// alertLog answers a list from one of the alerts' logs (events,
+// deliveries), read with ?limit= (alertLimit); an empty one when the
+// collector has no alerts (none).
+func alertLog[T any](c *gin.Context, none bool, read func(limit int) ([]T, error)) (any, error) {
 	limit, err := alertLimit(c)
 	if err != nil {
 		return nil, err
 	}
-	if s.o.Alerts == nil {
-		return listOf([]AlertDelivery{}), nil
+	if none {
+		return listOf([]T{}), nil
 	}
-	ds, err := s.o.Alerts.Deliveries(c.Request.Context(), c.Query("event_id"), limit)
+	rows, err := read(limit)
 	if err != nil {
 		return nil, err
 	}
-	return listOf(each(ds, alertDeliveryOf)), nil
+	return listOf(rows), nil
 }
 
 func alertDeliveryOf(d store.AlertDelivery) AlertDelivery {

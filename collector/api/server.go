@@ -7,6 +7,7 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	_ "embed"
 	"log/slog"
@@ -36,6 +37,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/collector/triage"
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 //go:embed openapi.json
@@ -124,9 +126,7 @@ type Server struct {
 
 // New builds the routes.
 func New(o Options) *Server {
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Registry == nil {
 		o.Registry = prometheus.NewRegistry()
 	}
@@ -170,9 +170,7 @@ func New(o Options) *Server {
 			o.Policy = policy.New(po)
 		}
 	}
-	if o.StaleAfter <= 0 {
-		o.StaleAfter = DefaultStaleAfter
-	}
+	o.StaleAfter = defaults.Positive(o.StaleAfter, DefaultStaleAfter)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

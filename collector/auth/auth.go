@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // Roles a token can carry.
@@ -103,9 +104,7 @@ func New(o Options) *Authenticator {
 	if o.NegativeTTL == 0 {
 		o.NegativeTTL = DefaultNegativeTTL
 	}
-	if o.NegativeMax <= 0 {
-		o.NegativeMax = DefaultNegativeMax
-	}
+	o.NegativeMax = defaults.Positive(o.NegativeMax, DefaultNegativeMax)
 	return &Authenticator{o: o, cache: map[string]cached{}, neg: map[string]time.Time{}}
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // ErrInvalid marks an input the collector refuses; the message names the
@@ -106,9 +107,7 @@ func New(o Options) *Service {
 	if o.DefaultRegulation = strings.ToLower(strings.TrimSpace(o.DefaultRegulation)); o.DefaultRegulation == "" {
 		o.DefaultRegulation = GDPR
 	}
-	if o.DefaultDays <= 0 {
-		o.DefaultDays = DefaultDays
-	}
+	o.DefaultDays = defaults.Positive(o.DefaultDays, DefaultDays)
 	return &Service{o: o}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/policy"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/clip"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -79,9 +80,7 @@ func New(o Options) *Fleet {
 	if o.SeenEvery == 0 {
 		o.SeenEvery = time.Minute
 	}
-	if o.StaleAfter <= 0 {
-		o.StaleAfter = DefaultStaleAfter
-	}
+	o.StaleAfter = defaults.Positive(o.StaleAfter, DefaultStaleAfter)
 	if o.SeenEvery > o.StaleAfter/2 {
 		o.SeenEvery = o.StaleAfter / 2
 	}

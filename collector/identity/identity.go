@@ -21,6 +21,7 @@
 package identity
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/clip"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -101,21 +103,13 @@ type cachedScan struct {
 
 // New returns a Guard.
 func New(o Options) *Guard {
-	if o.MaxClockSkew <= 0 {
-		o.MaxClockSkew = 5 * time.Minute
-	}
-	if o.CacheTTL <= 0 {
-		o.CacheTTL = 30 * time.Second
-	}
-	if o.CacheSize <= 0 {
-		o.CacheSize = 100_000
-	}
+	o.MaxClockSkew = defaults.Positive(o.MaxClockSkew, 5*time.Minute)
+	o.CacheTTL = defaults.Positive(o.CacheTTL, 30*time.Second)
+	o.CacheSize = defaults.Positive(o.CacheSize, 100_000)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	return &Guard{o: o, owners: map[scope]cachedAuthority{}, scans: map[string]cachedScan{}}
 }
 

@@ -5,6 +5,7 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -89,24 +91,14 @@ type request struct {
 
 // New returns an Ingester; call Run to start flushing.
 func New(o Options) *Ingester {
-	if o.BatchRows <= 0 {
-		o.BatchRows = 50000
-	}
-	if o.BatchInterval <= 0 {
-		o.BatchInterval = 200 * time.Millisecond
-	}
-	if o.MinRows <= 0 {
-		o.MinRows = 1000
-	}
+	o.BatchRows = defaults.Positive(o.BatchRows, 50000)
+	o.BatchInterval = defaults.Positive(o.BatchInterval, 200*time.Millisecond)
+	o.MinRows = defaults.Positive(o.MinRows, 1000)
 	if o.MaxPendingRows < o.BatchRows {
 		o.MaxPendingRows = 8 * o.BatchRows
 	}
-	if o.FlushTimeout <= 0 {
-		o.FlushTimeout = 60 * time.Second
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.FlushTimeout = defaults.Positive(o.FlushTimeout, 60*time.Second)
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.Now == nil {
 		o.Now = time.Now
 	}

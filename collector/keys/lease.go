@@ -1,6 +1,7 @@
 package keys
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/tick"
 )
 
@@ -62,15 +64,11 @@ type Lease struct {
 
 // defaults fills what the options leave out.
 func (o *LeaseOptions) defaults() {
-	if o.TTL <= 0 {
-		o.TTL = DefaultLeaseTTL
-	}
+	o.TTL = defaults.Positive(o.TTL, DefaultLeaseTTL)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 	if o.ID == "" {
 		host, _ := os.Hostname()
 		var r [4]byte

@@ -2,8 +2,9 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 )
 
 // Label keys and values follow Kubernetes' shape, short enough for a
@@ -22,11 +23,7 @@ func CheckLabels(field string, l map[string]string) error {
 	if len(l) > maxLabels {
 		return fmt.Errorf("%w: %s: at most %d labels", ErrInvalid, field, maxLabels)
 	}
-	keys := make([]string, 0, len(l))
-	for k := range l {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(l))
 	for _, k := range keys {
 		if !labelKey.MatchString(k) {
 			return fmt.Errorf("%w: %s: key %q: use letters, digits and . _ / - (at most 63, starting with a letter or digit)", ErrInvalid, field, k)

@@ -11,8 +11,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -300,12 +301,7 @@ func (s *Service) List(ctx context.Context) ([]Entry, error) {
 		}
 		out = append(out, e)
 	}
-	rest := make([]string, 0, len(byID))
-	for id := range byID {
-		rest = append(rest, id)
-	}
-	sort.Strings(rest)
-	for _, id := range rest {
+	for _, id := range slices.Sorted(maps.Keys(byID)) {
 		r := byID[id]
 		out = append(out, Entry{System: id, Record: &r})
 	}

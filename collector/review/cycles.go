@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/tick"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -242,27 +243,15 @@ type Cycles struct {
 
 // NewCycles returns the review-cycle loop; Run starts it.
 func NewCycles(o CyclesOptions) *Cycles {
-	if o.Settle <= 0 {
-		o.Settle = 2 * time.Second
-	}
-	if o.Interval <= 0 {
-		o.Interval = time.Minute
-	}
-	if o.RemovalDue <= 0 {
-		o.RemovalDue = DefaultRemovalDue
-	}
-	if o.StaleAfter <= 0 {
-		o.StaleAfter = DefaultStaleAfter
-	}
+	o.Settle = defaults.Positive(o.Settle, 2*time.Second)
+	o.Interval = defaults.Positive(o.Interval, time.Minute)
+	o.RemovalDue = defaults.Positive(o.RemovalDue, DefaultRemovalDue)
+	o.StaleAfter = defaults.Positive(o.StaleAfter, DefaultStaleAfter)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	if o.ID == "" {
-		o.ID = "collector"
-	}
+	o.Logger = cmp.Or(o.Logger, slog.Default())
+	o.ID = cmp.Or(o.ID, "collector")
 	return &Cycles{o: o}
 }
 

@@ -65,25 +65,15 @@ func Recommend(p *store.Principal, now time.Time, staleAfter time.Duration) Usag
 
 // ItemUsage returns the usage of the items' principals, by principal id.
 func (c *Cycles) ItemUsage(ctx context.Context, items []store.ReviewItem) (map[string]Usage, error) {
-	var ids []string
-	seen := map[string]bool{}
-	for _, it := range items {
-		if !seen[it.PrincipalID] {
-			seen[it.PrincipalID] = true
-			ids = append(ids, it.PrincipalID)
-		}
-	}
+	ids := distinct(items, func(it store.ReviewItem) string { return it.PrincipalID })
 	now := c.o.Now()
+	ps, err := principalsOf(ctx, c.o.Store, ids, now.Add(-c.o.StaleAfter))
+	if err != nil {
+		return nil, err
+	}
 	byID := map[string]*store.Principal{}
-	for i := 0; i < len(ids); i += store.MaxLimit {
-		ps, _, err := c.o.Store.Principals(ctx, store.PrincipalFilter{IDs: ids[i:min(i+store.MaxLimit, len(ids))],
-			StaleBefore: now.Add(-c.o.StaleAfter), Limit: store.MaxLimit})
-		if err != nil {
-			return nil, err
-		}
-		for j := range ps {
-			byID[ps[j].ID] = &ps[j]
-		}
+	for j := range ps {
+		byID[ps[j].ID] = &ps[j]
 	}
 	out := make(map[string]Usage, len(ids))
 	for _, id := range ids {

@@ -142,21 +142,9 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 		ents = onResources(ents, hold)
 	}
 	c := req.campaign(by, now)
-	var pids []string
-	seen := map[string]bool{}
-	for _, e := range ents {
-		if !seen[e.PrincipalID] {
-			seen[e.PrincipalID] = true
-			pids = append(pids, e.PrincipalID)
-		}
-	}
-	var people []store.Principal
-	for i := 0; i < len(pids); i += store.MaxLimit {
-		ps, _, err := st.Principals(ctx, store.PrincipalFilter{IDs: pids[i:min(i+store.MaxLimit, len(pids))], Limit: store.MaxLimit})
-		if err != nil {
-			return store.Campaign{}, 0, err
-		}
-		people = append(people, ps...)
+	people, err := principalsOf(ctx, st, distinct(ents, func(e store.Entitlement) string { return e.PrincipalID }), time.Time{})
+	if err != nil {
+		return store.Campaign{}, 0, err
 	}
 	var owners map[string]string
 	if req.Reviewer == ByOwner {
@@ -176,15 +164,36 @@ func Create(ctx context.Context, st Store, req Request, by string, now time.Time
 
 // resources are the distinct resources of ents, in first-seen order.
 func resources(ents []store.Entitlement) []string {
+	return distinct(ents, func(e store.Entitlement) string { return e.ResourceID })
+}
+
+// distinct are the distinct keys of xs (nil for none), in first-seen
+// order.
+func distinct[T any](xs []T, key func(T) string) []string {
 	seen := map[string]bool{}
-	var ids []string
-	for _, e := range ents {
-		if !seen[e.ResourceID] {
-			seen[e.ResourceID] = true
-			ids = append(ids, e.ResourceID)
+	var out []string
+	for _, x := range xs {
+		if k := key(x); !seen[k] {
+			seen[k] = true
+			out = append(out, k)
 		}
 	}
-	return ids
+	return out
+}
+
+// principalsOf reads the principals of ids, store.MaxLimit ids a query;
+// staleBefore is the filter's (zero: the store's default).
+func principalsOf(ctx context.Context, st Store, ids []string, staleBefore time.Time) ([]store.Principal, error) {
+	var out []store.Principal
+	for i := 0; i < len(ids); i += store.MaxLimit {
+		ps, _, err := st.Principals(ctx, store.PrincipalFilter{IDs: ids[i:min(i+store.MaxLimit, len(ids))],
+			StaleBefore: staleBefore, Limit: store.MaxLimit})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
+	}
+	return out, nil
 }
 
 // onResources keeps the entitlements on the resources in keep.

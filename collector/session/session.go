@@ -35,6 +35,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // Defaults of Options.
@@ -141,15 +143,9 @@ var sessionAAD = []byte("sightline-console-session-v1")
 // NewStore returns a Store. It fails only on a key shorter than 32 bytes
 // or when no random key can be made.
 func NewStore(o Options) (*Store, error) {
-	if o.TTL <= 0 {
-		o.TTL = DefaultTTL
-	}
-	if o.IdleTimeout <= 0 {
-		o.IdleTimeout = DefaultIdleTimeout
-	}
-	if o.MaxSessions <= 0 {
-		o.MaxSessions = DefaultMaxSessions
-	}
+	o.TTL = defaults.Positive(o.TTL, DefaultTTL)
+	o.IdleTimeout = defaults.Positive(o.IdleTimeout, DefaultIdleTimeout)
+	o.MaxSessions = defaults.Positive(o.MaxSessions, DefaultMaxSessions)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -124,13 +124,20 @@ func (s *Store) ReviewersWithOpenItems(ctx context.Context, olderThan time.Time)
 		return r
 	}, `SELECT reviewer, count() AS open, arraySort(groupUniqArray(campaign_id)) AS campaigns,
 			min(created_at) AS oldest, min(due) AS earliest_due
-		FROM {db}.current_review_items
+		`+undecidedItemsBefore+`
+		GROUP BY reviewer ORDER BY reviewer`, dateTime(&olderThan))
+}
+
+// undecidedItemsBefore is the FROM and WHERE of the review items still
+// undecided (no decision, or reassigned and not decided since) in
+// campaigns created before its one parameter, each with its campaign's
+// created_at: ReviewersWithOpenItems counts them by reviewer,
+// ReviewReminders by reviewer and campaign.
+const undecidedItemsBefore = `FROM {db}.current_review_items
 		ANY LEFT JOIN (
 			SELECT campaign_id, min(created_at) AS created_at FROM {db}.review_campaigns GROUP BY campaign_id
 		) USING campaign_id
-		WHERE decision = '' AND created_at < ?
-		GROUP BY reviewer ORDER BY reviewer`, dateTime(&olderThan))
-}
+		WHERE decision = '' AND created_at < ?`
 
 // RevokedItem is a review item whose latest decision is revoke, with when
 // and by whom, and its campaign.

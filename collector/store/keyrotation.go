@@ -137,22 +137,18 @@ func (s *Store) awaitMerges(ctx context.Context, table string) error {
 		// The merges are of NAME_local, on every node, queued there.
 		return s.awaitReplicas(ctx, true, table)
 	}
-	for {
+	return awaitZero(ctx, func() (uint64, error) {
 		var rows []struct {
 			N uint64 `ch:"n"`
 		}
 		if err := s.conn.Select(ctx, &rows, `SELECT count() AS n FROM system.merges WHERE database = ? AND table = ?`, s.o.Database, table); err != nil {
-			return s.wrap("waiting for the merges of "+table, err)
+			return 0, s.wrap("waiting for the merges of "+table, err)
 		}
-		if len(rows) == 0 || rows[0].N == 0 {
-			return nil
+		if len(rows) == 0 {
+			return 0, nil
 		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("waiting for the merges of %s: %w", table, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
+		return rows[0].N, nil
+	}, func(err error) error { return fmt.Errorf("waiting for the merges of %s: %w", table, err) })
 }
 
 // Setting is one row of the settings table.

@@ -245,7 +245,8 @@ func (s *Store) awaitMutations(ctx context.Context, table string) error {
 		// The mutations are on NAME_local of every node.
 		return s.awaitReplicas(ctx, false, table)
 	}
-	for {
+	var reason string
+	return awaitZero(ctx, func() (uint64, error) {
 		var rows []struct {
 			N      uint64 `ch:"n"`
 			Reason string `ch:"reason"`
@@ -258,14 +259,30 @@ func (s *Store) awaitMutations(ctx context.Context, table string) error {
 				WHERE database = ? AND table = ? AND is_done = 0`, s.o.Database, table)
 		}
 		if err != nil {
-			return s.wrap("waiting for a mutation of "+table, err)
+			return 0, s.wrap("waiting for a mutation of "+table, err)
 		}
-		if len(rows) == 0 || rows[0].N == 0 {
-			return nil
+		if len(rows) == 0 {
+			return 0, nil
+		}
+		reason = rows[0].Reason
+		return rows[0].N, nil
+	}, func(err error) error {
+		return fmt.Errorf("waiting for a mutation of %s: %w (reason so far: %q)", table, err, reason)
+	})
+}
+
+// awaitZero asks count every 50 ms until it answers 0 (awaitMerges: the
+// merges running, awaitMutations: the mutations unfinished). It returns
+// count's error, or what stopped makes of ctx's when ctx ends first.
+func awaitZero(ctx context.Context, count func() (uint64, error), stopped func(error) error) error {
+	for {
+		n, err := count()
+		if err != nil || n == 0 {
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("waiting for a mutation of %s: %w (reason so far: %q)", table, ctx.Err(), rows[0].Reason)
+			return stopped(ctx.Err())
 		case <-time.After(50 * time.Millisecond):
 		}
 	}

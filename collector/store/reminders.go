@@ -29,10 +29,6 @@ func (s *Store) ReviewReminders(ctx context.Context, olderThan time.Time) ([]Rev
 		return r
 	}, `SELECT reviewer, campaign_id, any(campaign) AS campaign, count() AS open,
 			any(created_at) AS started, any(due) AS due_at
-		FROM {db}.current_review_items
-		ANY LEFT JOIN (
-			SELECT campaign_id, min(created_at) AS created_at FROM {db}.review_campaigns GROUP BY campaign_id
-		) USING campaign_id
-		WHERE decision = '' AND created_at < ?
+		`+undecidedItemsBefore+`
 		GROUP BY reviewer, campaign_id ORDER BY reviewer, campaign_id`, dateTime(&olderThan))
 }

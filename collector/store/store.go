@@ -14,6 +14,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -31,6 +32,8 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // ErrNotFound is returned by single-row reads when the row does not exist.
@@ -59,24 +62,12 @@ type Options struct {
 }
 
 func (o *Options) defaults() {
-	if o.Addr == "" {
-		o.Addr = "127.0.0.1:9000"
-	}
-	if o.Database == "" {
-		o.Database = "sightline"
-	}
-	if o.DialTimeout <= 0 {
-		o.DialTimeout = 5 * time.Second
-	}
-	if o.ReadTimeout <= 0 {
-		o.ReadTimeout = 60 * time.Second
-	}
-	if o.MaxOpenConns <= 0 {
-		o.MaxOpenConns = 16
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
+	o.Addr = cmp.Or(o.Addr, "127.0.0.1:9000")
+	o.Database = cmp.Or(o.Database, "sightline")
+	o.DialTimeout = defaults.Positive(o.DialTimeout, 5*time.Second)
+	o.ReadTimeout = defaults.Positive(o.ReadTimeout, 60*time.Second)
+	o.MaxOpenConns = defaults.Positive(o.MaxOpenConns, 16)
+	o.Logger = cmp.Or(o.Logger, slog.Default())
 }
 
 // validIdent reports whether name may be used as a database name. The name

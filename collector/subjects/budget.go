@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/sightline-dev/sightline/internal/defaults"
 )
 
 // DefaultIdentifiersPerHour is BudgetOptions.PerHour's default.
@@ -32,9 +34,7 @@ type Budget struct {
 
 // NewBudget returns a Budget.
 func NewBudget(o BudgetOptions) *Budget {
-	if o.PerHour <= 0 {
-		o.PerHour = DefaultIdentifiersPerHour
-	}
+	o.PerHour = defaults.Positive(o.PerHour, DefaultIdentifiersPerHour)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

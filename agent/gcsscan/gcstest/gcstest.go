@@ -8,9 +8,10 @@ package gcstest
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,18 +65,14 @@ func (s Settings) policy() []map[string]any {
 	for role, ms := range s.Roles {
 		bind(role, ms...)
 	}
-	names := make([]string, 0, len(roles))
-	for r := range roles {
-		names = append(names, r)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(roles))
 	out := make([]map[string]any, 0, len(names))
 	for _, r := range names {
-		ms := make([]string, 0, len(roles[r]))
+		ms := make([]string, 0, len(roles[r])) // [] for a role without members, as GCS answers
 		for m := range roles[r] {
 			ms = append(ms, m)
 		}
-		sort.Strings(ms)
+		slices.Sort(ms)
 		out = append(out, map[string]any{"role": r, "members": ms})
 	}
 	return out

@@ -82,7 +82,13 @@ func run(ctx context.Context, addr, db, browserPath string, runs int, goal time.
 	buildNote := fmt.Sprintf("read index ready in %s, as of %s", time.Since(bstart).Round(100*time.Millisecond), ist.AsOf.Format(time.TimeOnly))
 	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fleet.New(fleet.Options{Store: st, Auth: authn, Keys: ks}), Index: idx, Logger: log})
 	// TLS: the console's cookies are Secure and __Host- prefixed.
-	ts := httptest.NewUnstartedServer(console.Handler(console.Options{API: srv, Tokens: authn, Sessions: session.NewStore(session.Options{}), Logger: log}))
+	// Sessions as a collector has them: sealed with the key file's console
+	// key, logouts checked in the store.
+	sessions, err := session.NewStore(session.Options{Key: ks.ConsoleKey(), Revocations: st})
+	if err != nil {
+		return err
+	}
+	ts := httptest.NewUnstartedServer(console.Handler(console.Options{API: srv, Tokens: authn, Sessions: sessions, Logger: log}))
 	ts.StartTLS()
 	defer ts.Close()
 	admin, _, err := authn.Create(ctx, auth.RoleAdmin, "bench-console", "", 0)
