@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -115,6 +118,9 @@ func SubjectForms(typ, value, region string) ([]string, error) {
 	if region != "" {
 		return nil, errors.New("region applies to phone numbers only")
 	}
+	if typ == TypeDateOfBirth {
+		return birthDateForms(field, v)
+	}
 	v = lenient(typ, v)
 	if out := detectAs(typ, field, v); out != "" {
 		return []string{out}, nil
@@ -164,5 +170,66 @@ func detectAs(typ, field, v string) string {
 			out = string(m.Value)
 		}
 	})
+	return out
+}
+
+// numericDate is a date written in digits with one kind of separator,
+// year first or last, its day and month in one or two digits.
+var numericDate = regexp.MustCompile(`^(?:(\d{4})([-/.])(\d{1,2})([-/.])(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})([-/.])(\d{4}))$`)
+
+// birthDateForms is SubjectForms for a date of birth. Agents store a date
+// whose order is plain as ISO 8601 (1985-03-12), but one whose day and
+// month are both 12 or less as written (12.03.1985 may be the 3rd of
+// December): a person's date may be stored in any of those writings, so
+// each is searched. A stated date that is itself ambiguous is searched in
+// both readings; 1985-3-12 is read as 1985-03-12.
+func birthDateForms(field, v string) ([]string, error) {
+	if m := numericDate.FindStringSubmatch(v); m != nil {
+		pad := func(s string) string {
+			if len(s) == 1 {
+				return "0" + s
+			}
+			return s
+		}
+		if m[1] != "" && m[2] == m[4] {
+			v = m[1] + m[2] + pad(m[3]) + m[4] + pad(m[5])
+		} else if m[10] != "" && m[7] == m[9] {
+			v = pad(m[6]) + m[7] + pad(m[8]) + m[9] + m[10]
+		}
+	}
+	read := detectAs(TypeDateOfBirth, field, v)
+	if read == "" {
+		return nil, errors.New("not a valid date_of_birth")
+	}
+	var out []string
+	add := func(y, mo, d int) {
+		for _, f := range dateWritings(y, mo, d) {
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	num := func(s string) int { n, _ := strconv.Atoi(s); return n } // digits the detector read
+	if read[4] == '-' {                                             // ISO: the order is known
+		add(num(read[:4]), num(read[5:7]), num(read[8:10]))
+		return out, nil
+	}
+	a, b, y := num(read[:2]), num(read[3:5]), num(read[6:10])
+	add(y, b, a) // day first
+	add(y, a, b) // month first
+	return out, nil
+}
+
+// dateWritings are the values agents may have stored a date as: its ISO
+// form, and when day and month are both 12 or less (an order no reader
+// can tell), each numeric writing as it stands.
+func dateWritings(y, m, d int) []string {
+	out := []string{fmt.Sprintf("%04d-%02d-%02d", y, m, d)}
+	if d > 12 || m > 12 {
+		return out
+	}
+	for _, sep := range []string{".", "/", "-"} {
+		out = append(out, fmt.Sprintf("%02d%s%02d%s%04d", d, sep, m, sep, y), fmt.Sprintf("%02d%s%02d%s%04d", m, sep, d, sep, y))
+	}
 	return out
 }
