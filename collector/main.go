@@ -268,7 +268,7 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 	// holder of this lease builds, the others read its builds.
 	buildLease := keys.NewExclusive("index_build", keys.LeaseOptions{Store: st, ID: lease.ID(), Logger: log})
 	defer buildLease.Release(context.WithoutCancel(ctx))
-	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, Logger: log, Lease: buildLease,
+	idx := index.New(index.Options{Store: st, MaxLag: c.Index.MaxLag, Interval: c.Index.Interval, FullEvery: c.Index.FullEvery, Logger: log, Lease: buildLease,
 		HomeJurisdiction: c.HomeJurisdiction,
 		HostJurisdiction: func(host string) string { return datamap.HostJurisdiction(host, rules) }})
 	// Review cycles: the holder of this lease spawns recurring campaigns

@@ -209,6 +209,10 @@ type Index struct {
 	// Interval is how often the collector checks for writes the index does
 	// not cover and rebuilds it.
 	Interval time.Duration `yaml:"interval"`
+	// FullEvery: builds are incremental after a process's first; the
+	// first build this long after the last full one is full again
+	// (default 24h).
+	FullEvery time.Duration `yaml:"full_every"`
 }
 
 // Default returns the configuration used for keys a file leaves out.
@@ -243,7 +247,7 @@ func Default() Config {
 			WriteTimeout: 5 * time.Minute,
 			IdleTimeout:  2 * time.Minute,
 		},
-		Index:           Index{MaxLag: time.Minute, Interval: 15 * time.Second},
+		Index:           Index{MaxLag: time.Minute, Interval: 15 * time.Second, FullEvery: 24 * time.Hour},
 		LogLevel:        "info",
 		AgentStaleAfter: 24 * time.Hour,
 		StaleAfter:      90 * 24 * time.Hour,
@@ -318,6 +322,8 @@ func (c Config) validate() error {
 		return fmt.Errorf("ingest: batch_rows and batch_interval must be positive")
 	case c.Index.MaxLag < 0 || c.Index.Interval <= 0:
 		return fmt.Errorf("index: max_lag must not be negative and interval must be positive")
+	case c.Index.FullEvery < 0:
+		return fmt.Errorf("index: full_every must be a positive duration such as 24h (how often a full read-index build repairs what incremental ones carry over)")
 	case c.AgentStaleAfter <= 0:
 		return fmt.Errorf("agent_stale_after: must be a positive duration such as 24h")
 	case c.StaleAfter < time.Hour:

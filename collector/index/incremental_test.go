@@ -306,3 +306,26 @@ func readAll(t *testing.T, st *store.Store, bucketID, someAsset string) map[stri
 	}
 	return out
 }
+
+// Builds go on from the previous one until FullEvery has passed since
+// the last full build; the next build is then full again (the safety net
+// against anything an incremental build carries over wrongly).
+func TestFullBuildEveryFullEvery(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	now := t0
+	x := index.New(index.Options{Store: st, Logger: quiet(), ClockSkew: time.Nanosecond, FullEvery: time.Hour,
+		Now: func() time.Time { return now }})
+	require.NoError(t, st.InsertRecords(ctx, scan("web-1", "s1", 3, 2)))
+	require.NoError(t, x.Build(ctx))
+	require.Zero(t, newestBase(t, st), "a process's first build is full")
+	for i, step := range []struct {
+		after time.Duration
+		full  bool
+	}{{30 * time.Minute, false}, {20 * time.Minute, false}, {20 * time.Minute, true}, {10 * time.Minute, false}} {
+		now = now.Add(step.after)
+		require.NoError(t, st.InsertRecords(ctx, scan(fmt.Sprintf("web-%d", i+2), fmt.Sprintf("s%d", i+2), 2, 1)))
+		require.NoError(t, x.Build(ctx))
+		require.Equal(t, step.full, newestBase(t, st) == 0, "build %d, %s after the last one", i+2, step.after)
+	}
+}

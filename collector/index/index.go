@@ -79,6 +79,12 @@ type Options struct {
 	// LeasePoll is how often a collector that does not hold the lease
 	// checks for the holder's build or the lease's expiry (default 500ms).
 	LeasePoll time.Duration
+	// FullEvery bounds how long builds may go on from the previous one:
+	// the first build this long after this process's last full build is
+	// full again (default 24h). An incremental build gives a full build's
+	// answers (the tests compare them); this is the safety net that makes
+	// any drift short-lived, as a periodic repair does in other stores.
+	FullEvery time.Duration
 }
 
 // Lease is the build lease (keys.Exclusive).
@@ -98,6 +104,8 @@ type Indexer struct {
 	// then every build is full, so a new configuration (jurisdictions)
 	// or risk model reaches every asset.
 	built bool
+	// lastFull is when this process's last full build started.
+	lastFull time.Time
 	// wantFull makes the next build full (BuildFull).
 	wantFull bool
 }
@@ -117,6 +125,7 @@ func New(o Options) *Indexer {
 	if o.LeasePoll <= 0 {
 		o.LeasePoll = 500 * time.Millisecond
 	}
+	o.FullEvery = defaults.Positive(o.FullEvery, 24*time.Hour)
 	return &Indexer{o: o}
 }
 
@@ -192,7 +201,7 @@ func (x *Indexer) BuildFull(ctx context.Context) error {
 func (x *Indexer) incrementalAllowed() bool {
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	ok := x.built && !x.wantFull
+	ok := x.built && !x.wantFull && x.o.Now().Sub(x.lastFull) < x.o.FullEvery
 	x.wantFull = false
 	return ok
 }
@@ -286,6 +295,7 @@ func (x *Indexer) build(ctx context.Context) error {
 			return err
 		}
 	}
+	started := x.o.Now()
 	b, err := x.o.Store.BeginIndex(ctx)
 	if err != nil {
 		return err
@@ -352,6 +362,9 @@ func (x *Indexer) build(ctx context.Context) error {
 	}
 	x.mu.Lock()
 	x.built = true
+	if b.Base == 0 {
+		x.lastFull = started
+	}
 	x.mu.Unlock()
 	if b.Base != 0 {
 		x.o.Logger.Info("read index built incrementally", "findings", b.Findings, "assets", b.Assets,
