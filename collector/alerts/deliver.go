@@ -258,6 +258,9 @@ func (m *mailSender) Send(ctx context.Context, e Event) error {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
+	// net/textproto reads a reply line until it ends: an endless one would
+	// fill memory until the timeout. A whole session's replies are small.
+	conn = &cappedConn{Conn: conn, left: maxSMTPRead}
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
@@ -299,6 +302,27 @@ func (m *mailSender) Send(ctx context.Context, e Event) error {
 		return fmt.Errorf("SMTP DATA: %w", err)
 	}
 	return c.Quit()
+}
+
+// maxSMTPRead bounds what one SMTP session reads from the server.
+const maxSMTPRead = 1 << 20
+
+// cappedConn fails reads past left bytes.
+type cappedConn struct {
+	net.Conn
+	left int64
+}
+
+func (c *cappedConn) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("the server sent more than %d KiB: not an SMTP server's replies", maxSMTPRead>>10)
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left -= int64(n)
+	return n, err
 }
 
 // maxSubject bounds the Subject's title in runes (the body has it whole).

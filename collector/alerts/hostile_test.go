@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,4 +168,55 @@ func TestLongLocationMailIsDelivered(t *testing.T) {
 	}
 	require.Contains(t, msg, "Subject: ")
 	require.Contains(t, msg, "X-Sightline-Event-Id: "+fired[0].ID)
+}
+
+// TestEndlessSMTPReplyIsBounded: an SMTP server (or whoever sits on the
+// path before STARTTLS) that answers the greeting with a line that never
+// ends. net/textproto keeps reading the line until the attempt's timeout;
+// the sender stops at maxSMTPRead instead.
+func TestEndlessSMTPReplyIsBounded(t *testing.T) {
+	const serverCap = 256 << 20
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = l.Close() })
+	var written atomic.Int64
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		chunk := []byte(strings.Repeat("a", 64<<10))
+		_, _ = c.Write([]byte("220 "))
+		for written.Load() < serverCap {
+			n, err := c.Write(chunk)
+			written.Add(int64(n))
+			if err != nil {
+				return
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st := storetest.New(t)
+	now := time.Now().UTC().Truncate(time.Second)
+	require.NoError(t, st.PutDSRCase(ctx, store.DSRCase{ID: "case-smtp", Reference: "DSR-SMTP-1", Regulation: "gdpr",
+		ReceivedAt: now.Add(-29 * 24 * time.Hour), DueAt: now.Add(24 * time.Hour), Status: "open", Owner: "dpo",
+		CreatedBy: "dpo", CreatedAt: now, UpdatedBy: "dpo", UpdatedAt: now}))
+	cfg := alerts.Config{
+		Rules:        []alerts.Rule{{Name: "due", Kind: alerts.KindDSRDeadline}},
+		Destinations: []alerts.Destination{{Name: "mail", Type: alerts.DestSMTP, Addr: l.Addr().String(), From: "s@acme.test", To: []string{"d@acme.test"}}},
+		Retry:        alerts.Retry{MaxAttempts: 1, Timeout: 20 * time.Second},
+	}
+	svc, err := alerts.New(alerts.Options{Store: st, Config: cfg, Logger: quiet()})
+	require.NoError(t, err)
+	_, err = svc.Evaluate(ctx)
+	require.NoError(t, err)
+	_, err = svc.Deliver(ctx)
+	require.NoError(t, err)
+	log, err := svc.Deliveries(ctx, "", 1)
+	require.NoError(t, err)
+	require.Equal(t, store.DeliveryFailed, log[0].Status)
+	require.Contains(t, log[0].Error, "more than")
+	require.Less(t, written.Load(), int64(64<<20), "the sender read far past its bound")
 }
