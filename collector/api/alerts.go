@@ -1,8 +1,11 @@
 package api
 
 import (
+	"slices"
+
 	"github.com/gin-gonic/gin"
 
+	"github.com/sightline-dev/sightline/collector/alerts"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/store"
 )
@@ -43,11 +46,50 @@ func (s *Server) alertEvents(c *gin.Context) (any, error) {
 	if s.o.Alerts == nil {
 		return listOf([]AlertEvent{}), nil
 	}
-	evs, err := s.o.Alerts.Events(c.Request.Context(), c.Query("rule"), limit)
-	if err != nil {
-		return nil, err
+	role, rule := tokenOf(c).Role, c.Query("rule")
+	// A role kept from some kinds reads the rules of the other kinds one
+	// by one, so the limit still counts events it may see.
+	rules := []string{rule}
+	if rule == "" && role != auth.RoleAdmin {
+		rules = rules[:0]
+		for _, r := range s.o.Alerts.Rules() {
+			if alertKindVisible(r.Kind, role) {
+				rules = append(rules, r.Name)
+			}
+		}
 	}
-	return listOf(evs), nil
+	evs := []alerts.Event{}
+	for _, r := range rules {
+		got, err := s.o.Alerts.Events(c.Request.Context(), r, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range got {
+			if alertKindVisible(e.Kind, role) {
+				evs = append(evs, e)
+			}
+		}
+	}
+	if len(rules) > 1 {
+		slices.SortStableFunc(evs, func(a, b alerts.Event) int { return b.FiredAt.Compare(a.FiredAt) })
+	}
+	return listOf(evs[:min(len(evs), limit)]), nil
+}
+
+// alertKindRoles are the kinds of event whose subject only some read
+// roles may see through their own routes: request cases and PIAs are the
+// privacy office's (admin, privacy), review reminders and revocations the
+// review team's (admin, security). Other kinds: every read role.
+var alertKindRoles = map[string][]string{
+	alerts.KindDSRDeadline:       {auth.RoleAdmin, auth.RolePrivacy},
+	alerts.KindPIAReview:         {auth.RoleAdmin, auth.RolePrivacy},
+	alerts.KindReviewReminder:    {auth.RoleAdmin, auth.RoleSecurity},
+	alerts.KindOverdueRevocation: {auth.RoleAdmin, auth.RoleSecurity},
+}
+
+func alertKindVisible(kind, role string) bool {
+	roles, ok := alertKindRoles[kind]
+	return !ok || slices.Contains(roles, role)
 }
 
 func (s *Server) alertDeliveries(c *gin.Context) (any, error) {
