@@ -14,6 +14,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -80,6 +81,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	names := map[string]*service.ContainerProperties{}
 	if len(o.Containers) == 0 {
 		p := o.Client.NewListContainersPager(&service.ListContainersOptions{Include: service.ListContainersInclude{Metadata: true}})
+		markers := map[string]bool{}
 		for p.More() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
@@ -93,6 +95,16 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				if c.Name != nil {
 					names[*c.Name] = c.Properties
 				}
+			}
+			switch next := deref(page.NextMarker); {
+			case len(names) > maxContainers:
+				run.Problem(fmt.Sprintf("listing containers: more than %d containers; name the containers to scan", maxContainers))
+				return run.Finish(wire.StatusFailed, emit)
+			case markers[next]:
+				run.Problem("listing containers: " + errRepeatedMarker.Error())
+				return run.Finish(wire.StatusFailed, emit)
+			default:
+				markers[next] = true
 			}
 		}
 	} else {
@@ -277,6 +289,14 @@ func (c *containerScan) publicVerdict(ctx context.Context, level string) (bool, 
 	}
 }
 
+// errRepeatedMarker is a listing whose server repeats a continuation
+// marker: it would never end.
+var errRepeatedMarker = errors.New("the server repeated a continuation marker; listing stopped")
+
+// maxContainers bounds an account's container list (and the memory it
+// takes), as the GCS scanner bounds a project's buckets.
+const maxContainers = 100_000
+
 // blobs lists the container page by page (memory holds one page) and
 // reads the sampled blobs; what it returns then emits the container.
 func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (*objscan.Bucket, error) {
@@ -289,10 +309,18 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (*objsc
 		opts.Prefix = &c.o.Prefix
 	}
 	p := cc.NewListBlobsFlatPager(opts)
+	markers := map[string]bool{} // only markers are kept: a page's blobs are let go
 	for p.More() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return ob, ob.ListingFailed(ctx, "listing blobs", err)
+		}
+		if next := deref(page.NextMarker); next != "" {
+			if markers[next] {
+				ob.Partial = append(ob.Partial, "listing blobs: "+errRepeatedMarker.Error())
+				return ob, nil
+			}
+			markers[next] = true
 		}
 		for _, it := range page.Segment.BlobItems {
 			if it.Name == nil || it.Properties == nil {

@@ -1,14 +1,17 @@
 package azblobscan
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -45,4 +48,48 @@ func TestEndlessListingIsBounded(t *testing.T) {
 	require.Equal(t, wire.StatusFailed, res.Status)
 	require.Contains(t, strings.Join(res.Errors, "\n"), "larger than")
 	require.Less(t, written.Load(), int64(4*maxResponseBody), "the client read far past its bound")
+}
+
+// TestRepeatedMarkerEndsListing: an endpoint that answers every listing
+// page with the same continuation marker would keep the scan listing
+// forever (folders and blobs outside the sample are only counted, so the
+// read budget never ends it). A marker seen before ends the listing with
+// a problem, as the GCS scanner does with a repeated page token.
+func TestRepeatedMarkerEndsListing(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		containers []string
+	}{
+		{"containers", nil},
+		{"blobs", []string{"c1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var lists atomic.Int64
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				q := r.URL.Query()
+				if q.Get("comp") != "list" {
+					http.Error(w, "", http.StatusNotFound)
+					return
+				}
+				lists.Add(1)
+				w.Header().Set("Content-Type", "application/xml")
+				if q.Get("restype") == "container" {
+					_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs><Blob><Name>dir/</Name><Properties></Properties></Blob></Blobs><NextMarker>again</NextMarker></EnumerationResults>`))
+					return
+				}
+				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Containers><Container><Name>c1</Name><Properties></Properties></Container></Containers><NextMarker>again</NextMarker></EnumerationResults>`))
+			}))
+			defer srv.Close()
+			cl, err := NewClient(Credentials{Account: devAccount, Key: devKey, Endpoint: srv.URL + "/" + devAccount})
+			require.NoError(t, err)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			o := Options{Client: cl, Account: devAccount, Containers: tc.containers}
+			o.Detector, o.Tokenizer = pii.NewDefault(), pii.NewTokenizer([]byte("k"))
+			res, err := Scan(ctx, o, func(*wire.Record) error { return nil })
+			require.NoError(t, err, "the scan must end by itself; it listed %d pages until the deadline", lists.Load())
+			require.Contains(t, strings.Join(res.Errors, "\n"), "repeated")
+			require.Less(t, lists.Load(), int64(10))
+		})
+	}
 }
