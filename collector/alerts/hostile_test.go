@@ -21,6 +21,14 @@ import (
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
+// dueCase stores an open request case due in 24 hours: a dsr_deadline
+// rule fires for it without a read index.
+func dueCase(ctx context.Context, t *testing.T, st *store.Store, now time.Time) {
+	require.NoError(t, st.PutDSRCase(ctx, store.DSRCase{ID: "case-due", Reference: "DSR-DUE-1", Regulation: "gdpr",
+		ReceivedAt: now.Add(-29 * 24 * time.Hour), DueAt: now.Add(24 * time.Hour), Status: "open", Owner: "dpo",
+		CreatedBy: "dpo", CreatedAt: now, UpdatedBy: "dpo", UpdatedAt: now}))
+}
+
 // closedAddr is a loopback host:port nothing listens on.
 func closedAddr(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -41,9 +49,7 @@ func TestDeliveryErrorsKeepURLSecretsOut(t *testing.T) {
 	st := storetest.New(t)
 	dir := t.TempDir()
 	now := time.Now().UTC().Truncate(time.Second)
-	require.NoError(t, st.PutDSRCase(ctx, store.DSRCase{ID: "case-url", Reference: "DSR-URL-1", Regulation: "gdpr",
-		ReceivedAt: now.Add(-29 * 24 * time.Hour), DueAt: now.Add(24 * time.Hour), Status: "open", Owner: "dpo",
-		CreatedBy: "dpo", CreatedAt: now, UpdatedBy: "dpo", UpdatedAt: now}))
+	dueCase(ctx, t, st, now)
 	// An endpoint that answers 500: the "answered" error path.
 	failing := httptest500(t)
 	down := closedAddr(t)
@@ -200,9 +206,7 @@ func TestEndlessSMTPReplyIsBounded(t *testing.T) {
 	defer cancel()
 	st := storetest.New(t)
 	now := time.Now().UTC().Truncate(time.Second)
-	require.NoError(t, st.PutDSRCase(ctx, store.DSRCase{ID: "case-smtp", Reference: "DSR-SMTP-1", Regulation: "gdpr",
-		ReceivedAt: now.Add(-29 * 24 * time.Hour), DueAt: now.Add(24 * time.Hour), Status: "open", Owner: "dpo",
-		CreatedBy: "dpo", CreatedAt: now, UpdatedBy: "dpo", UpdatedAt: now}))
+	dueCase(ctx, t, st, now)
 	cfg := alerts.Config{
 		Rules:        []alerts.Rule{{Name: "due", Kind: alerts.KindDSRDeadline}},
 		Destinations: []alerts.Destination{{Name: "mail", Type: alerts.DestSMTP, Addr: l.Addr().String(), From: "s@acme.test", To: []string{"d@acme.test"}}},

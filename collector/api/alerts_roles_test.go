@@ -14,10 +14,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/alerts"
 	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
-	"github.com/sightline-dev/sightline/collector/index"
-	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/store/storetest"
-	"github.com/sightline-dev/sightline/internal/wire"
 )
 
 // TestAlertEventsFollowRoles: the data-subject request routes refuse a
@@ -32,13 +29,7 @@ func TestAlertEventsFollowRoles(t *testing.T) {
 	st := storetest.New(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := time.Now().UTC().Truncate(time.Second)
-	yes := true
-	require.NoError(t, st.InsertRecords(ctx, []wire.Record{{Kind: wire.KindPrincipal, Source: "ldap", Host: "dc-1",
-		ScanID: "s1", ObservedAt: now, AgentID: "a1", PrincipalID: "p-admin", Name: "administrator", PrincipalType: "user",
-		Enabled: &yes, Privileged: true, PrivilegedVia: []string{"Domain Admins"}}}))
-	require.NoError(t, st.PutDSRCase(ctx, store.DSRCase{ID: "case-1", Reference: "DSR-SECRET-REF", Regulation: "gdpr",
-		ReceivedAt: now, DueAt: now.Add(24 * time.Hour), Status: "open", CreatedAt: now, UpdatedAt: now}))
-	require.NoError(t, index.New(index.Options{Store: st, Logger: log}).Build(ctx))
+	seedAlerts(ctx, t, st, log, now, "DSR-SECRET-REF")
 	reminders := remindersFunc(func(context.Context, time.Time) ([]alerts.ReviewReminder, error) {
 		return []alerts.ReviewReminder{{Reviewer: "rev-anna", CampaignID: "c1", Campaign: "Finance shares", Open: 3,
 			Started: now.Add(-30 * 24 * time.Hour), DueAt: now}}, nil
