@@ -224,3 +224,49 @@ func TestEndlessSMTPReplyIsBounded(t *testing.T) {
 	require.Contains(t, log[0].Error, "more than")
 	require.Less(t, written.Load(), int64(64<<20), "the sender read far past its bound")
 }
+
+// TestRedirectIsNotFollowed: a destination that answers with a redirect
+// (to another host, an internal address, the cloud metadata service)
+// does not get the signed event and its Authorization sent on: the
+// redirect is a failed attempt.
+func TestRedirectIsNotFollowed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st := storetest.New(t)
+	dir := t.TempDir()
+	now := time.Now().UTC().Truncate(time.Second)
+	dueCase(ctx, t, st, now)
+	var hits atomic.Int64
+	target, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	serveHTTP(t, target, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { hits.Add(1) }))
+	redir, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	serveHTTP(t, redir, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://"+target.Addr().String()+"/latest/meta-data/", http.StatusTemporaryRedirect)
+	}))
+	cfg := alerts.Config{
+		Rules: []alerts.Rule{{Name: "due", Kind: alerts.KindDSRDeadline}},
+		Destinations: []alerts.Destination{
+			{Name: "hook", Type: alerts.DestWebhook, URL: "http://" + redir.Addr().String() + "/hook", SecretFile: writeFile(t, dir, "s", "k")},
+			{Name: "siem", Type: alerts.DestOCSFHTTP, URL: "http://" + redir.Addr().String() + "/hec", AuthorizationFile: writeFile(t, dir, "a", "Splunk tok")},
+		},
+		Retry: alerts.Retry{MaxAttempts: 1, Timeout: 5 * time.Second},
+	}
+	svc, err := alerts.New(alerts.Options{Store: st, Config: cfg, Logger: quiet()})
+	require.NoError(t, err)
+	_, err = svc.Evaluate(ctx)
+	require.NoError(t, err)
+	n, err := svc.Deliver(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 2, n)
+	log, err := svc.Deliveries(ctx, "", 0)
+	require.NoError(t, err)
+	for _, d := range log {
+		if d.Attempt == 1 {
+			require.Equal(t, store.DeliveryFailed, d.Status)
+			require.Contains(t, d.Error, "307")
+		}
+	}
+	require.Zero(t, hits.Load(), "the redirect was followed")
+}
