@@ -2,6 +2,7 @@ package azblobscan
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -90,6 +91,54 @@ func TestRepeatedMarkerEndsListing(t *testing.T) {
 			require.NoError(t, err, "the scan must end by itself; it listed %d pages until the deadline", lists.Load())
 			require.Contains(t, strings.Join(res.Errors, "\n"), "repeated")
 			require.Less(t, lists.Load(), int64(10))
+		})
+	}
+}
+
+// TestHugeMarkersAreRefused: every listing page with a fresh 4 MiB
+// continuation marker and nothing else. The listing keeps the markers it
+// has seen (to catch a repeat) and sends each back in a URL; a marker
+// longer than any Azure gives ends the listing on the first page.
+func TestHugeMarkersAreRefused(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		containers []string
+	}{
+		{"containers", nil},
+		{"blobs", []string{"c1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const pages = 64
+			var lists atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				q := r.URL.Query()
+				if q.Get("comp") != "list" {
+					http.Error(w, "", http.StatusNotFound)
+					return
+				}
+				n := lists.Add(1)
+				marker := ""
+				if n < pages {
+					marker = fmt.Sprintf("<NextMarker>%d%s</NextMarker>", n, strings.Repeat("m", 4<<20))
+				}
+				w.Header().Set("Content-Type", "application/xml")
+				if q.Get("restype") == "container" {
+					_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs></Blobs>` + marker + `</EnumerationResults>`))
+					return
+				}
+				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Containers></Containers>` + marker + `</EnumerationResults>`))
+			}))
+			srv.Config.MaxHeaderBytes = 64 << 20 // a hostile server takes the marker back
+			srv.Start()
+			defer srv.Close()
+			cl, err := NewClient(Credentials{Account: devAccount, Key: devKey, Endpoint: srv.URL + "/" + devAccount})
+			require.NoError(t, err)
+			o := Options{Client: cl, Account: devAccount, Containers: tc.containers}
+			o.Detector, o.Tokenizer = pii.NewDefault(), pii.NewTokenizer([]byte("k"))
+			res, err := Scan(context.Background(), o, func(*wire.Record) error { return nil })
+			require.NoError(t, err)
+			require.Contains(t, strings.Join(res.Errors, "\n"), "marker")
+			require.LessOrEqual(t, lists.Load(), int64(2), "pages listed")
 		})
 	}
 }

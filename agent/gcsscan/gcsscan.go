@@ -11,6 +11,7 @@ package gcsscan
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -251,7 +252,7 @@ const maxBuckets = 100_000
 // listBuckets lists a project's bucket names page by page.
 func listBuckets(ctx context.Context, c *Client, project string) ([]string, error) {
 	var names []string
-	seen := map[string]bool{}
+	seen := map[[32]byte]bool{} // tokens' hashes: a page's token is let go
 	token := ""
 	for {
 		page, next, err := c.ListBuckets(ctx, project, token)
@@ -265,10 +266,10 @@ func listBuckets(ctx context.Context, c *Client, project string) ([]string, erro
 		if next == "" {
 			return names, nil
 		}
-		if seen[next] {
+		if seen[sha256.Sum256([]byte(next))] {
 			return nil, errBadPaging
 		}
-		seen[next], token = true, next
+		seen[sha256.Sum256([]byte(next))], token = true, next
 	}
 }
 
@@ -279,7 +280,7 @@ func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 		Source: wire.SourceGCS, Host: b.o.Project, Name: b.name, Location: "gs://" + b.name,
 		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
 	defer func() { b.partial = append(b.partial, ob.Partial...) }()
-	token, prev := "", map[string]bool{}
+	token, prev := "", map[[32]byte]bool{}
 	for !ob.Full() {
 		page, next, err := b.o.Client.ListObjects(ctx, b.name, b.o.Prefix, token)
 		if err != nil {
@@ -301,12 +302,12 @@ func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 		if next == "" {
 			break
 		}
-		// Only tokens are kept: a page's objects are let go.
-		if prev[next] {
+		// Only tokens' hashes are kept: a page's objects are let go.
+		if prev[sha256.Sum256([]byte(next))] {
 			ob.Partial = append(ob.Partial, "listing objects: "+errBadPaging.Error())
 			break
 		}
-		prev[next], token = true, next
+		prev[sha256.Sum256([]byte(next))], token = true, next
 	}
 	return ob, nil
 }
