@@ -249,10 +249,17 @@ var (
 // maxBuckets bounds a project's bucket list (and the memory it takes).
 const maxBuckets = 100_000
 
+// tokenKey is what a listing keeps of a page token to catch a repeat: its
+// hash, so a server's long tokens are let go with their pages.
+func tokenKey(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return string(h[:])
+}
+
 // listBuckets lists a project's bucket names page by page.
 func listBuckets(ctx context.Context, c *Client, project string) ([]string, error) {
 	var names []string
-	seen := map[[32]byte]bool{} // tokens' hashes: a page's token is let go
+	seen := map[string]bool{}
 	token := ""
 	for {
 		page, next, err := c.ListBuckets(ctx, project, token)
@@ -266,10 +273,10 @@ func listBuckets(ctx context.Context, c *Client, project string) ([]string, erro
 		if next == "" {
 			return names, nil
 		}
-		if seen[sha256.Sum256([]byte(next))] {
+		if seen[tokenKey(next)] {
 			return nil, errBadPaging
 		}
-		seen[sha256.Sum256([]byte(next))], token = true, next
+		seen[tokenKey(next)], token = true, next
 	}
 }
 
@@ -280,7 +287,7 @@ func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 		Source: wire.SourceGCS, Host: b.o.Project, Name: b.name, Location: "gs://" + b.name,
 		Env: b.env, Emit: b.emit, Stats: b.stats, Describe: describe}
 	defer func() { b.partial = append(b.partial, ob.Partial...) }()
-	token, prev := "", map[[32]byte]bool{}
+	token, prev := "", map[string]bool{}
 	for !ob.Full() {
 		page, next, err := b.o.Client.ListObjects(ctx, b.name, b.o.Prefix, token)
 		if err != nil {
@@ -303,11 +310,11 @@ func (b *bucketScan) objects(ctx context.Context) (*objscan.Bucket, error) {
 			break
 		}
 		// Only tokens' hashes are kept: a page's objects are let go.
-		if prev[sha256.Sum256([]byte(next))] {
+		if prev[tokenKey(next)] {
 			ob.Partial = append(ob.Partial, "listing objects: "+errBadPaging.Error())
 			break
 		}
-		prev[sha256.Sum256([]byte(next))], token = true, next
+		prev[tokenKey(next)], token = true, next
 	}
 	return ob, nil
 }

@@ -46,9 +46,19 @@ func (s *Server) alertEvents(c *gin.Context) (any, error) {
 	if s.o.Alerts == nil {
 		return listOf([]AlertEvent{}), nil
 	}
-	role, rule := tokenOf(c).Role, c.Query("rule")
-	// A role kept from some kinds reads the rules of the other kinds one
-	// by one, so the limit still counts events it may see.
+	evs, err := s.eventsFor(c, c.Query("rule"), limit)
+	if err != nil {
+		return nil, err
+	}
+	return listOf(evs), nil
+}
+
+// eventsFor lists the newest events (rule: that rule's only) of the kinds
+// the caller's role may see (alertKindRoles). A role kept from some kinds
+// reads the rules of the other kinds one by one, so the limit still
+// counts events it may see.
+func (s *Server) eventsFor(c *gin.Context, rule string, limit int) ([]alerts.Event, error) {
+	role := tokenOf(c).Role
 	rules := []string{rule}
 	if rule == "" && role != auth.RoleAdmin {
 		rules = rules[:0]
@@ -73,7 +83,7 @@ func (s *Server) alertEvents(c *gin.Context) (any, error) {
 	if len(rules) > 1 {
 		slices.SortStableFunc(evs, func(a, b alerts.Event) int { return b.FiredAt.Compare(a.FiredAt) })
 	}
-	return listOf(evs[:min(len(evs), limit)]), nil
+	return evs[:min(len(evs), limit)], nil
 }
 
 // alertKindRoles are the kinds of event whose subject only some read
