@@ -338,7 +338,7 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) (*objsc
 		}
 		if err := newMarker(markers, deref(page.NextMarker)); err != nil {
 			ob.Partial = append(ob.Partial, "listing blobs: "+err.Error())
-			return ob, nil
+			break
 		}
 		for _, it := range page.Segment.BlobItems {
 			if it.Name == nil || it.Properties == nil {
