@@ -95,8 +95,9 @@ type Destination struct {
 	AuthorizationFile string `yaml:"authorization_file"`
 	// Addr is host:port: smtp and ocsf_syslog.
 	Addr string `yaml:"addr"`
-	// TLS: ocsf_syslog over TLS (required unless addr is loopback). SMTP always uses STARTTLS when the server
-	// offers it, and requires it unless addr is loopback.
+	// TLS: ocsf_syslog over TLS, required unless addr is loopback. SMTP
+	// always uses STARTTLS when the server offers it, and requires it
+	// unless addr is loopback.
 	TLS bool `yaml:"tls"`
 	// CAFile holds the CA certificates (PEM) the server's certificate must
 	// chain to (https, STARTTLS, syslog TLS); empty: the system's roots.
