@@ -51,94 +51,80 @@ func TestEndlessListingIsBounded(t *testing.T) {
 	require.Less(t, written.Load(), int64(4*maxResponseBody), "the client read far past its bound")
 }
 
-// TestRepeatedMarkerEndsListing: an endpoint that answers every listing
-// page with the same continuation marker would keep the scan listing
-// forever (folders and blobs outside the sample are only counted, so the
-// read budget never ends it). A marker seen before ends the listing with
-// a problem, as the GCS scanner does with a repeated page token.
-func TestRepeatedMarkerEndsListing(t *testing.T) {
-	for _, tc := range []struct {
-		name       string
-		containers []string
-	}{
-		{"containers", nil},
-		{"blobs", []string{"c1"}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var lists atomic.Int64
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				q := r.URL.Query()
-				if q.Get("comp") != "list" {
-					http.Error(w, "", http.StatusNotFound)
-					return
-				}
-				lists.Add(1)
-				w.Header().Set("Content-Type", "application/xml")
-				if q.Get("restype") == "container" {
-					_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs><Blob><Name>dir/</Name><Properties></Properties></Blob></Blobs><NextMarker>again</NextMarker></EnumerationResults>`))
-					return
-				}
-				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Containers><Container><Name>c1</Name><Properties></Properties></Container></Containers><NextMarker>again</NextMarker></EnumerationResults>`))
-			}))
-			defer srv.Close()
-			cl, err := NewClient(Credentials{Account: devAccount, Key: devKey, Endpoint: srv.URL + "/" + devAccount})
-			require.NoError(t, err)
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			o := Options{Client: cl, Account: devAccount, Containers: tc.containers}
-			o.Detector, o.Tokenizer = pii.NewDefault(), pii.NewTokenizer([]byte("k"))
-			res, err := Scan(ctx, o, func(*wire.Record) error { return nil })
-			require.NoError(t, err, "the scan must end by itself; it listed %d pages until the deadline", lists.Load())
-			require.Contains(t, strings.Join(res.Errors, "\n"), "repeated")
-			require.Less(t, lists.Load(), int64(10))
-		})
-	}
+// listingServer answers every listing with the XML page(n, blobs) gives
+// for its n-th listing call (blobs: a container's, else the account's),
+// and 404 to anything else; it takes URLs of any length back. It returns
+// its URL and the count of listing calls.
+func listingServer(t *testing.T, page func(n int64, blobs bool) string) (string, *atomic.Int64) {
+	var lists atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if q.Get("comp") != "list" {
+			http.Error(w, "", http.StatusNotFound)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults>` +
+			page(lists.Add(1), q.Get("restype") == "container") + `</EnumerationResults>`))
+	}))
+	srv.Config.MaxHeaderBytes = 64 << 20
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL, &lists
 }
 
-// TestHugeMarkersAreRefused: every listing page with a fresh 4 MiB
-// continuation marker and nothing else. The listing keeps the markers it
-// has seen (to catch a repeat) and sends each back in a URL; a marker
-// longer than any Azure gives ends the listing on the first page.
-func TestHugeMarkersAreRefused(t *testing.T) {
+// scanAccount scans the account at endpoint (containers: the containers
+// named, none: those listed) within 20 s.
+func scanAccount(t *testing.T, endpoint string, containers []string) (*wire.Record, error) {
+	cl, err := NewClient(Credentials{Account: devAccount, Key: devKey, Endpoint: endpoint + "/" + devAccount})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	o := Options{Client: cl, Account: devAccount, Containers: containers}
+	o.Detector, o.Tokenizer = pii.NewDefault(), pii.NewTokenizer([]byte("k"))
+	return Scan(ctx, o, func(*wire.Record) error { return nil })
+}
+
+// TestHostileListings: an endpoint that answers every listing page with
+// the same continuation marker would keep the scan listing forever
+// (folders and blobs outside the sample are only counted, so the read
+// budget never ends it); one that sends a fresh 4 MiB marker with every
+// empty page made the listing keep 4 MiB more per page (markers are kept
+// to catch a repeat, and each is sent back in a URL). A marker seen
+// before, or longer than any Azure gives, ends the listing with a
+// problem, as the GCS scanner does with page tokens.
+func TestHostileListings(t *testing.T) {
+	const pages = 64 // the huge-marker server ends here: 256 MiB of markers
 	for _, tc := range []struct {
-		name       string
-		containers []string
+		name, want string
+		page       func(n int64, blobs bool) string
+		maxLists   int64
 	}{
-		{"containers", nil},
-		{"blobs", []string{"c1"}},
+		{"repeated marker", "repeated", func(_ int64, blobs bool) string {
+			if blobs {
+				return `<Blobs><Blob><Name>dir/</Name><Properties></Properties></Blob></Blobs><NextMarker>again</NextMarker>`
+			}
+			return `<Containers><Container><Name>c1</Name><Properties></Properties></Container></Containers><NextMarker>again</NextMarker>`
+		}, 2},
+		{"huge markers", "marker", func(n int64, blobs bool) string {
+			marker := ""
+			if n < pages {
+				marker = fmt.Sprintf("<NextMarker>%d%s</NextMarker>", n, strings.Repeat("m", 4<<20))
+			}
+			if blobs {
+				return `<Blobs></Blobs>` + marker
+			}
+			return `<Containers></Containers>` + marker
+		}, 2},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			const pages = 64
-			var lists atomic.Int64
-			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				q := r.URL.Query()
-				if q.Get("comp") != "list" {
-					http.Error(w, "", http.StatusNotFound)
-					return
-				}
-				n := lists.Add(1)
-				marker := ""
-				if n < pages {
-					marker = fmt.Sprintf("<NextMarker>%d%s</NextMarker>", n, strings.Repeat("m", 4<<20))
-				}
-				w.Header().Set("Content-Type", "application/xml")
-				if q.Get("restype") == "container" {
-					_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs></Blobs>` + marker + `</EnumerationResults>`))
-					return
-				}
-				_, _ = w.Write([]byte(`<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Containers></Containers>` + marker + `</EnumerationResults>`))
-			}))
-			srv.Config.MaxHeaderBytes = 64 << 20 // a hostile server takes the marker back
-			srv.Start()
-			defer srv.Close()
-			cl, err := NewClient(Credentials{Account: devAccount, Key: devKey, Endpoint: srv.URL + "/" + devAccount})
-			require.NoError(t, err)
-			o := Options{Client: cl, Account: devAccount, Containers: tc.containers}
-			o.Detector, o.Tokenizer = pii.NewDefault(), pii.NewTokenizer([]byte("k"))
-			res, err := Scan(context.Background(), o, func(*wire.Record) error { return nil })
-			require.NoError(t, err)
-			require.Contains(t, strings.Join(res.Errors, "\n"), "marker")
-			require.LessOrEqual(t, lists.Load(), int64(2), "pages listed")
-		})
+		for _, containers := range [][]string{nil, {"c1"}} {
+			t.Run(fmt.Sprintf("%s/containers=%v", tc.name, containers), func(t *testing.T) {
+				endpoint, lists := listingServer(t, tc.page)
+				res, err := scanAccount(t, endpoint, containers)
+				require.NoError(t, err, "the scan must end by itself; it listed %d pages until the deadline", lists.Load())
+				require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
+				require.LessOrEqual(t, lists.Load(), tc.maxLists, "pages listed")
+			})
+		}
 	}
 }
