@@ -1,8 +1,11 @@
 package azblobscan
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"time"
 
@@ -21,12 +24,61 @@ type Credentials struct {
 }
 
 // clientOptions bound every request: a few retries, each try cut at a
-// minute, so a stalled account cannot hold a scan.
+// minute, so a stalled account cannot hold a scan; and every answer but a
+// blob's content at maxResponseBody, which the SDK would otherwise read
+// whole into memory before parsing it.
 func clientOptions() *service.ClientOptions {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	return &service.ClientOptions{ClientOptions: azcore.ClientOptions{
-		Retry: policy.RetryOptions{MaxRetries: 3, TryTimeout: time.Minute, RetryDelay: time.Second, MaxRetryDelay: 10 * time.Second},
+		Retry:     policy.RetryOptions{MaxRetries: 3, TryTimeout: time.Minute, RetryDelay: time.Second, MaxRetryDelay: 10 * time.Second},
+		Transport: &http.Client{Transport: boundedBodies{tr}},
 	}}
 }
+
+// maxResponseBody bounds a listing page, properties or an error answer:
+// a page of 5,000 blobs with metadata is a few MiB.
+const maxResponseBody = 32 << 20
+
+// boundedBodies caps the body of every answer to a request that is not a
+// ranged blob read (that content is bounded by the sampling budget,
+// objscan).
+type boundedBodies struct{ base http.RoundTripper }
+
+func (b boundedBodies) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := b.base.RoundTrip(r)
+	if err != nil || r.Header.Get("x-ms-range") != "" || r.Header.Get("Range") != "" {
+		return resp, err
+	}
+	resp.Body = &cappedBody{ReadCloser: resp.Body, left: maxResponseBody}
+	return resp, nil
+}
+
+type cappedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (c *cappedBody) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, errTooLarge{}
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.ReadCloser.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// errTooLarge ends an answer over maxResponseBody; the SDK does not retry
+// it (NonRetriable): the next try would be as large.
+type errTooLarge struct{}
+
+func (errTooLarge) Error() string {
+	return fmt.Sprintf("the answer is larger than %d MiB: not a storage account's answer", maxResponseBody>>20)
+}
+func (errTooLarge) NonRetriable() {}
 
 // NewClient makes the account's blob service client.
 func NewClient(c Credentials) (*service.Client, error) {

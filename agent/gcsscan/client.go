@@ -350,6 +350,9 @@ func (c *Client) ListBuckets(ctx context.Context, project, token string) (names 
 	if err := c.getJSON(ctx, "b", q, &page); err != nil {
 		return nil, "", err
 	}
+	if err := checkPageToken(page.NextPageToken); err != nil {
+		return nil, "", err
+	}
 	for _, b := range page.Items {
 		names = append(names, b.Name)
 	}
@@ -388,7 +391,21 @@ func (c *Client) ListObjects(ctx context.Context, bucket, prefix, token string) 
 	if err := c.getJSON(ctx, bucketPath(bucket)+"/o", q, &page); err != nil {
 		return nil, "", err
 	}
+	if err := checkPageToken(page.NextPageToken); err != nil {
+		return nil, "", err
+	}
 	return page.Items, page.NextPageToken, nil
+}
+
+// maxPageToken bounds a page token: GCS's are a few hundred bytes (an
+// object name is at most 1,024), and each is sent back in a URL.
+const maxPageToken = 16 << 10
+
+func checkPageToken(t string) error {
+	if len(t) > maxPageToken {
+		return fmt.Errorf("a page token of %d bytes, over %d KiB: not the JSON API's answer", len(t), maxPageToken>>10)
+	}
+	return nil
 }
 
 // ReadRange opens length bytes from start of one generation of an object

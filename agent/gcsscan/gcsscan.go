@@ -11,6 +11,7 @@ package gcsscan
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -243,6 +244,13 @@ var (
 // maxBuckets bounds a project's bucket list (and the memory it takes).
 const maxBuckets = 100_000
 
+// tokenKey is what a listing keeps of a page token to catch a repeat: its
+// hash, so a server's long tokens are let go with their pages.
+func tokenKey(t string) string {
+	h := sha256.Sum256([]byte(t))
+	return string(h[:])
+}
+
 // listBuckets lists a project's bucket names page by page.
 func listBuckets(ctx context.Context, c *Client, project string) ([]string, error) {
 	var names []string
@@ -260,10 +268,10 @@ func listBuckets(ctx context.Context, c *Client, project string) ([]string, erro
 		if next == "" {
 			return names, nil
 		}
-		if seen[next] {
+		if seen[tokenKey(next)] {
 			return nil, errBadPaging
 		}
-		seen[next], token = true, next
+		seen[tokenKey(next)], token = true, next
 	}
 }
 
@@ -293,12 +301,12 @@ func (b *bucketScan) objects(ctx context.Context) error {
 		if next == "" {
 			break
 		}
-		// Only tokens are kept: a page's objects are let go.
-		if prev[next] {
+		// Only tokens' hashes are kept: a page's objects are let go.
+		if prev[tokenKey(next)] {
 			ob.Partial = append(ob.Partial, "listing objects: "+errBadPaging.Error())
 			break
 		}
-		prev[next], token = true, next
+		prev[tokenKey(next)], token = true, next
 	}
 	return nil
 }

@@ -97,8 +97,9 @@ type Destination struct {
 	AuthorizationFile string `yaml:"authorization_file"`
 	// Addr is host:port: smtp and ocsf_syslog.
 	Addr string `yaml:"addr"`
-	// TLS: ocsf_syslog over TLS. SMTP always uses STARTTLS when the server
-	// offers it, and requires it unless addr is loopback.
+	// TLS: ocsf_syslog over TLS, required unless addr is loopback. SMTP
+	// always uses STARTTLS when the server offers it, and requires it
+	// unless addr is loopback.
 	TLS bool `yaml:"tls"`
 	// CAFile holds the CA certificates (PEM) the server's certificate must
 	// chain to (https, STARTTLS, syslog TLS); empty: the system's roots.
@@ -250,7 +251,15 @@ func (d Destination) validate() error {
 		if d.Facility < 0 || d.Facility > 23 {
 			return fmt.Errorf("facility: must be 0–23")
 		}
-		return hostPort()
+		if err := hostPort(); err != nil {
+			return err
+		}
+		// Events name where personal data lies: in the clear only to
+		// loopback, as http and SMTP.
+		if host, _, _ := net.SplitHostPort(d.Addr); !d.TLS && !loopback(host) {
+			return fmt.Errorf("tls: must be true (syslog in the clear only to loopback)")
+		}
+		return nil
 	}
 	return fmt.Errorf("type %q is not one of webhook, smtp, ocsf_http, ocsf_syslog", d.Type)
 }

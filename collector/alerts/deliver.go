@@ -5,13 +5,16 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"mime"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/smtp"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -210,6 +213,11 @@ func (h *httpSender) Send(ctx context.Context, e Event) error {
 	}
 	resp, err := h.client.Do(req)
 	if err != nil {
+		// *url.Error repeats the whole URL, query included: keep its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("posting to %s: %w", redactURL(h.url), err)
 	}
 	defer resp.Body.Close()
@@ -220,12 +228,15 @@ func (h *httpSender) Send(ctx context.Context, e Event) error {
 	return nil
 }
 
-// redactURL drops a URL's query (tokens often ride there) for the log.
-func redactURL(u string) string {
-	if i := strings.IndexAny(u, "?#"); i >= 0 {
-		return u[:i]
+// redactURL is a URL's scheme and host only, for the delivery log (which
+// every read role lists) and the log: endpoints carry their secret in the
+// path (Slack-style hooks), the query (?token=) or user:password@.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the destination's URL"
 	}
-	return u
+	return u.Scheme + "://" + u.Host
 }
 
 // mailSender sends the event as a plain-text e-mail.
@@ -245,6 +256,9 @@ func (m *mailSender) Send(ctx context.Context, e Event) error {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
+	// net/textproto reads a reply line until it ends: an endless one would
+	// fill memory until the timeout. A whole session's replies are small.
+	conn = &cappedConn{Conn: conn, left: maxSMTPRead}
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		conn.Close()
@@ -288,17 +302,51 @@ func (m *mailSender) Send(ctx context.Context, e Event) error {
 	return c.Quit()
 }
 
+// maxSMTPRead bounds what one SMTP session reads from the server.
+const maxSMTPRead = 1 << 20
+
+// cappedConn fails reads past left bytes.
+type cappedConn struct {
+	net.Conn
+	left int64
+}
+
+func (c *cappedConn) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		return 0, fmt.Errorf("the server sent more than %d KiB: not an SMTP server's replies", maxSMTPRead>>10)
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.Conn.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+// maxSubject bounds the Subject's title in runes (the body has it whole).
+const maxSubject = 200
+
 // mailBody is the message: headers, a short text, and the event as JSON.
+// Locations come from agents and may be thousands of characters long;
+// SMTP refuses lines over 998 octets, so the Subject is cut and folded
+// and the body is quoted-printable (lines of at most 76).
 func mailBody(d Destination, e Event) []byte {
 	var b bytes.Buffer
-	subject := strings.NewReplacer("\r", " ", "\n", " ").Replace("[Sightline " + e.Severity + "] " + e.Title)
-	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\n", d.From, strings.Join(d.To, ", "), mime.QEncoding.Encode("utf-8", subject))
+	title := []rune(strings.NewReplacer("\r", " ", "\n", " ").Replace(e.Title))
+	if len(title) > maxSubject {
+		title = append(title[:maxSubject], '…')
+	}
+	subject := mime.QEncoding.Encode("utf-8", "[Sightline "+e.Severity+"] "+string(title))
+	subject = strings.ReplaceAll(subject, "?= =?", "?=\r\n =?") // fold between encoded words
+	fmt.Fprintf(&b, "From: %s\r\nTo: %s\r\nSubject: %s\r\n", d.From, strings.Join(d.To, ", "), subject)
 	fmt.Fprintf(&b, "Date: %s\r\nMessage-ID: <%s@sightline>\r\nMIME-Version: 1.0\r\n", e.FiredAt.Format(time.RFC1123Z), e.ID)
-	fmt.Fprintf(&b, "Content-Type: text/plain; charset=utf-8\r\nX-Sightline-Event-Id: %s\r\n\r\n", e.ID)
-	fmt.Fprintf(&b, "%s\r\n\r\nRule: %s (%s), severity %s, fired %s.\r\n\r\n", e.Title, e.Rule, e.Kind, e.Severity, e.FiredAt.Format(time.RFC3339))
+	fmt.Fprintf(&b, "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\nX-Sightline-Event-Id: %s\r\n\r\n", e.ID)
+	qp := quotedprintable.NewWriter(&b)
+	fmt.Fprintf(qp, "%s\r\n\r\nRule: %s (%s), severity %s, fired %s.\r\n\r\n", e.Title, e.Rule, e.Kind, e.Severity, e.FiredAt.Format(time.RFC3339))
 	j, _ := json.MarshalIndent(e, "", "  ")
-	b.Write(bytes.ReplaceAll(j, []byte("\n"), []byte("\r\n")))
-	b.WriteString("\r\n")
+	_, _ = qp.Write(j)
+	_, _ = qp.Write([]byte("\r\n"))
+	_ = qp.Close()
 	return b.Bytes()
 }
 

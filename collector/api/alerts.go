@@ -1,8 +1,11 @@
 package api
 
 import (
+	"slices"
+
 	"github.com/gin-gonic/gin"
 
+	"github.com/sightline-dev/sightline/collector/alerts"
 	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/store"
 )
@@ -37,8 +40,57 @@ func alertLimit(c *gin.Context) (int, error) {
 
 func (s *Server) alertEvents(c *gin.Context) (any, error) {
 	return alertLog(c, s.o.Alerts == nil, func(limit int) ([]AlertEvent, error) {
-		return s.o.Alerts.Events(c.Request.Context(), c.Query("rule"), limit)
+		return s.eventsFor(c, c.Query("rule"), limit)
 	})
+}
+
+// eventsFor lists the newest events (rule: that rule's only) of the kinds
+// the caller's role may see (alertKindRoles). A role kept from some kinds
+// reads the rules of the other kinds one by one, so the limit still
+// counts events it may see.
+func (s *Server) eventsFor(c *gin.Context, rule string, limit int) ([]alerts.Event, error) {
+	role := tokenOf(c).Role
+	rules := []string{rule}
+	if rule == "" && role != auth.RoleAdmin {
+		rules = rules[:0]
+		for _, r := range s.o.Alerts.Rules() {
+			if alertKindVisible(r.Kind, role) {
+				rules = append(rules, r.Name)
+			}
+		}
+	}
+	evs := []alerts.Event{}
+	for _, r := range rules {
+		got, err := s.o.Alerts.Events(c.Request.Context(), r, limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range got {
+			if alertKindVisible(e.Kind, role) {
+				evs = append(evs, e)
+			}
+		}
+	}
+	if len(rules) > 1 {
+		slices.SortStableFunc(evs, func(a, b alerts.Event) int { return b.FiredAt.Compare(a.FiredAt) })
+	}
+	return evs[:min(len(evs), limit)], nil
+}
+
+// alertKindRoles are the kinds of event whose subject only some read
+// roles may see through their own routes: request cases and PIAs are the
+// privacy office's (admin, privacy), review reminders and revocations the
+// review team's (admin, security). Other kinds: every read role.
+var alertKindRoles = map[string][]string{
+	alerts.KindDSRDeadline:       {auth.RoleAdmin, auth.RolePrivacy},
+	alerts.KindPIAReview:         {auth.RoleAdmin, auth.RolePrivacy},
+	alerts.KindReviewReminder:    {auth.RoleAdmin, auth.RoleSecurity},
+	alerts.KindOverdueRevocation: {auth.RoleAdmin, auth.RoleSecurity},
+}
+
+func alertKindVisible(kind, role string) bool {
+	roles, ok := alertKindRoles[kind]
+	return !ok || slices.Contains(roles, role)
 }
 
 func (s *Server) alertDeliveries(c *gin.Context) (any, error) {

@@ -37,6 +37,18 @@ type sendFunc func(context.Context, alerts.Event) error
 
 func (f sendFunc) Send(ctx context.Context, e alerts.Event) error { return f(ctx, e) }
 
+// seedAlerts stores a privileged account (built into the read index) and
+// a request case due in 24 hours with reference ref.
+func seedAlerts(ctx context.Context, t *testing.T, st *store.Store, log *slog.Logger, now time.Time, ref string) {
+	yes := true
+	require.NoError(t, st.InsertRecords(ctx, []wire.Record{{Kind: wire.KindPrincipal, Source: "ldap", Host: "dc-1",
+		ScanID: "s1", ObservedAt: now, AgentID: "a1", PrincipalID: "p-admin", Name: "administrator", PrincipalType: "user",
+		Enabled: &yes, Privileged: true, PrivilegedVia: []string{"Domain Admins"}}}))
+	require.NoError(t, st.PutDSRCase(ctx, store.DSRCase{ID: "case-1", Reference: ref, Regulation: "gdpr",
+		ReceivedAt: now, DueAt: now.Add(24 * time.Hour), Status: "open", CreatedAt: now, UpdatedAt: now}))
+	require.NoError(t, index.New(index.Options{Store: st, Logger: log}).Build(ctx))
+}
+
 // TestAlertsAPI: rules, fired events and the delivery log (a failed
 // attempt, then success) as the API answers them, checked against the
 // document; a reviewer may not read them.
@@ -46,13 +58,7 @@ func TestAlertsAPI(t *testing.T) {
 	st := storetest.New(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	now := time.Now().UTC().Truncate(time.Second)
-	yes := true
-	require.NoError(t, st.InsertRecords(ctx, []wire.Record{{Kind: wire.KindPrincipal, Source: "ldap", Host: "dc-1",
-		ScanID: "s1", ObservedAt: now, AgentID: "a1", PrincipalID: "p-admin", Name: "administrator", PrincipalType: "user",
-		Enabled: &yes, Privileged: true, PrivilegedVia: []string{"Domain Admins"}}}))
-	require.NoError(t, st.PutDSRCase(ctx, store.DSRCase{ID: "case-1", Reference: "DSR-1", Regulation: "gdpr",
-		ReceivedAt: now, DueAt: now.Add(24 * time.Hour), Status: "open", CreatedAt: now, UpdatedAt: now}))
-	require.NoError(t, index.New(index.Options{Store: st, Logger: log}).Build(ctx))
+	seedAlerts(ctx, t, st, log, now, "DSR-1")
 	secret := filepath.Join(t.TempDir(), "secret")
 	require.NoError(t, os.WriteFile(secret, []byte("k"), 0o600))
 	failures := 1

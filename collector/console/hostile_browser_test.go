@@ -1,0 +1,96 @@
+package console_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// TestHostileValuesRenderAsText: an agent controls locations, host names
+// and owners; a user controls a request's owner, a record's purpose and a
+// PIA's title. Markup in any of them is shown as text on the console's
+// pages (assets, an asset, records of processing, a record, requests,
+// PIAs), never parsed: no element with an event handler appears.
+func TestHostileValuesRenderAsText(t *testing.T) {
+	chromium(t)
+	c := startCollector(t)
+	const payload = `<img src=x onerror="document.title='xss'">`
+	now := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	host := "evil" + payload
+	loc := "file:///srv/" + payload + ".csv"
+	rec := func(kind string) wire.Record {
+		return wire.Record{Kind: kind, Source: wire.SourceFS, ScanID: "fs-evil", ObservedAt: now, AgentID: "a-evil", Host: host}
+	}
+	a := rec(wire.KindAsset)
+	a.AssetID, a.AssetType, a.Location, a.Owner, a.Size = "f-evil", "file", loc, payload, 10
+	p := rec(wire.KindPII)
+	p.AssetID, p.Location, p.Type, p.Category, p.Count, p.Distinct, p.Confidence = "f-evil", loc, "email", "contact", 3, 3, "high"
+	recs := []wire.Record{a, p}
+	for i := range recs {
+		require.NoError(t, recs[i].Validate())
+	}
+	require.NoError(t, c.st.InsertRecords(context.Background(), recs))
+
+	var list struct {
+		Items []struct {
+			System string `json:"system"`
+		} `json:"items"`
+	}
+	code, body := c.call(t, "GET", "/api/v1/records", c.admin, nil)
+	require.Equal(t, http.StatusOK, code, string(body))
+	require.NoError(t, json.Unmarshal(body, &list))
+	system := ""
+	for _, it := range list.Items {
+		if strings.Contains(it.System, "evil") {
+			system = it.System
+		}
+	}
+	require.NotEmpty(t, system, "the hostile host's system: %s", body)
+	// A record for the seeded share (the hostile host's system name is
+	// refused as a record's key), holding markup in its free text.
+	code, body = c.call(t, "PUT", "/api/v1/records/fs:files.test", c.admin, map[string]any{
+		"purpose": payload, "legal_basis": "contract", "retention": "1y", "recipients": []string{payload},
+		"controller": "Acme", "owner": payload, "dpo_contact": "dpo@acme.test"})
+	require.Equal(t, http.StatusOK, code, string(body))
+	code, body = c.call(t, "POST", "/api/v1/dsr/cases", c.admin, map[string]any{"reference": "DSR-EVIL-1", "regulation": "gdpr",
+		"owner": payload, "identifiers": []map[string]string{{"type": "email", "value": "someone@example.com"}}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+	code, body = c.call(t, "POST", "/api/v1/pias", c.admin, map[string]any{"title": payload, "systems": []string{"fs:files.test"}})
+	require.Equal(t, http.StatusCreated, code, string(body))
+
+	ctx, cancel := browser(t)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		chromedp.SendKeys(chromedp.CSS("#token"), c.admin),
+		chromedp.Click(chromedp.CSS("#login-token")),
+		chromedp.WaitVisible(chromedp.CSS("#total-assets"))))
+	shown := `document.body.innerText.includes(` + jsString(payload) + `)`
+	for _, page := range []string{"#/assets", "#/assets/f-evil", "#/records", "#/records/" + url.PathEscape(system), "#/records/fs:files.test", "#/dsr", "#/pias"} {
+		var handlers int
+		var title string
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.Navigate(c.url+"/"+page),
+			poll(shown),
+			evalTo(`document.querySelectorAll('[onerror],[onload],script:not([src])').length`, &handlers),
+			evalTo(`document.title`, &title)), "page %s", page)
+		require.Zero(t, handlers, "page %s parsed a value as markup", page)
+		require.NotEqual(t, "xss", title, page)
+	}
+}
+
+// jsString is s as a JavaScript string literal.
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
