@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/sightline-dev/sightline/collector/datamap"
@@ -124,10 +125,26 @@ func New(st Store, now func() time.Time) *Service {
 }
 
 // SystemID names a data map system in records, PIAs and URLs: its source
-// and host ("fs:web-1", "postgres:db-1") or, for a bucket, "s3:" and the
-// bucket name.
+// and host ("fs:web-1", "postgres:db-1") or, for a container of an object
+// store, its source and the container's URL without the scheme, a '/' in
+// it written ':' ("s3:corp-data", "gcs:corp-data", "azblob:acct:reports"),
+// since an id is one URL path segment. Anything else an id may not hold
+// (a space, a '\\') becomes '_'.
 func SystemID(s datamap.System) string {
-	return s.Source + ":" + strings.TrimPrefix(s.System, "s3://")
+	name := s.System
+	if _, rest, ok := strings.Cut(name, "://"); ok {
+		name = strings.ReplaceAll(rest, "/", ":")
+	}
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || unicode.IsSpace(r) {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "" {
+		name = "_"
+	}
+	return s.Source + ":" + name
 }
 
 var systemRE = regexp.MustCompile(`^[a-z0-9_-]+:[^\s/\\]+$`)

@@ -63,3 +63,24 @@ func TestReportEscapes(t *testing.T) {
 	require.Contains(t, out, "fs:web-1 — no record of processing yet")
 	require.Contains(t, out, "1 of 2 systems have no record yet")
 }
+
+// Every system the data map may name has an id the records routes take:
+// object-store containers of every store, hosts of every source.
+func TestSystemIDsAreAccepted(t *testing.T) {
+	for _, tc := range []struct {
+		sys  datamap.System
+		want string
+	}{
+		{datamap.System{Source: "fs", System: "web-1"}, "fs:web-1"},
+		{datamap.System{Source: "s3", System: "s3://corp-data"}, "s3:corp-data"},
+		{datamap.System{Source: "gcs", System: "gs://corp-data"}, "gcs:corp-data"},
+		{datamap.System{Source: "azblob", System: "azblob://acct/reports"}, "azblob:acct:reports"},
+		{datamap.System{Source: "smb", System: "files.corp.example"}, "smb:files.corp.example"},
+		{datamap.System{Source: "ldap", System: "dc 1\\corp"}, "ldap:dc_1_corp"},
+		{datamap.System{Source: "fs", System: ""}, "fs:_"},
+	} {
+		id := SystemID(tc.sys)
+		require.Equal(t, tc.want, id)
+		require.NoError(t, CheckSystem(id), id)
+	}
+}
