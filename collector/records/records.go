@@ -152,7 +152,7 @@ var systemRE = regexp.MustCompile(`^[a-z0-9_-]+:[^\s/\\]+$`)
 // CheckSystem says what is wrong with a system id, if anything.
 func CheckSystem(id string) error {
 	if len(id) > maxSystem || !systemRE.MatchString(id) {
-		return invalid("system must be SOURCE:HOST or s3:BUCKET as the records list names it (for example fs:web-1), not %q", clip.String(id, 40))
+		return invalid("system must be SOURCE:HOST or SOURCE:CONTAINER as the records list names it (for example fs:web-1, s3:corp-data, azblob:acct:reports), not %q", clip.String(id, 40))
 	}
 	return nil
 }
