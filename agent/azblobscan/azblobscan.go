@@ -13,7 +13,6 @@ package azblobscan
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -84,7 +83,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	names := map[string]*service.ContainerProperties{}
 	if len(o.Containers) == 0 {
 		p := o.Client.NewListContainersPager(&service.ListContainersOptions{Include: service.ListContainersInclude{Metadata: true}})
-		markers := map[[32]byte]bool{} // markers' hashes
+		var paging objscan.Paging
 		for p.More() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
@@ -103,7 +102,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				run.Problem(fmt.Sprintf("listing containers: more than %d containers; name the containers to scan", maxContainers))
 				return run.Finish(wire.StatusFailed, emit)
 			}
-			if err := newMarker(markers, deref(page.NextMarker)); err != nil {
+			if err := paging.Next(deref(page.NextMarker), len(page.ContainerItems)); err != nil {
 				run.Problem("listing containers: " + err.Error())
 				return run.Finish(wire.StatusFailed, emit)
 			}
@@ -284,32 +283,6 @@ func (c *containerScan) publicVerdict(ctx context.Context, level string) (bool, 
 	}
 }
 
-// errRepeatedMarker is a listing whose server repeats a continuation
-// marker: it would never end.
-var errRepeatedMarker = errors.New("the server repeated a continuation marker; listing stopped")
-
-// maxMarker bounds a continuation marker: Azure's are a few hundred
-// bytes (a blob name is at most 1,024 characters), and each is sent back
-// in a URL.
-const maxMarker = 16 << 10
-
-// newMarker records a page's continuation marker ("" on the last page),
-// refusing one seen before or one too long to be Azure's.
-func newMarker(seen map[[32]byte]bool, m string) error {
-	if len(m) > maxMarker {
-		return fmt.Errorf("a continuation marker of %d bytes, over %d KiB: not a storage account's answer", len(m), maxMarker>>10)
-	}
-	if m == "" {
-		return nil
-	}
-	h := sha256.Sum256([]byte(m))
-	if seen[h] {
-		return errRepeatedMarker
-	}
-	seen[h] = true
-	return nil
-}
-
 // maxContainers bounds an account's container list (and the memory it
 // takes), as the GCS scanner bounds a project's buckets.
 const maxContainers = 100_000
@@ -323,13 +296,13 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) error {
 		opts.Prefix = &c.o.Prefix
 	}
 	p := cc.NewListBlobsFlatPager(opts)
-	markers := map[[32]byte]bool{} // only markers' hashes are kept: a page's blobs are let go
+	var paging objscan.Paging // only markers' hashes are kept: a page's blobs are let go
 	for p.More() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return ob.ListingFailed(ctx, "listing blobs", err)
 		}
-		if err := newMarker(markers, deref(page.NextMarker)); err != nil {
+		if err := paging.Next(deref(page.NextMarker), len(page.Segment.BlobItems)); err != nil {
 			ob.Partial = append(ob.Partial, "listing blobs: "+err.Error())
 			break
 		}

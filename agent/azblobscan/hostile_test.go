@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -116,6 +117,14 @@ func TestHostileListings(t *testing.T) {
 			}
 			return `<Containers></Containers>` + marker
 		}, 2},
+		// Fresh short markers with nothing in them, without end: no
+		// repeat, no size to refuse; the run of empty pages ends it.
+		{"endless empty pages", "nothing in them", func(n int64, blobs bool) string {
+			if blobs {
+				return fmt.Sprintf("<Blobs></Blobs><NextMarker>m%d</NextMarker>", n)
+			}
+			return fmt.Sprintf("<Containers></Containers><NextMarker>m%d</NextMarker>", n)
+		}, objscan.MaxEmptyPages + 1},
 	} {
 		for _, containers := range [][]string{nil, {"c1"}} {
 			t.Run(fmt.Sprintf("%s/containers=%v", tc.name, containers), func(t *testing.T) {

@@ -128,7 +128,7 @@ func TestHostileServer(t *testing.T) {
 	require.Equal(t, "404 not_found", describe(err))
 
 	_, err = listBuckets(ctx, c, "p")
-	require.ErrorIs(t, err, errBadPaging)
+	require.ErrorIs(t, err, objscan.ErrRepeatedToken)
 
 	r, err := c.ReadRange(ctx, "loop", "a", 7, 4, 3)
 	require.NoError(t, err)
@@ -141,7 +141,7 @@ func TestHostileServer(t *testing.T) {
 	sampling.SamplePercent = 0.0001 // list only
 	bs := bucketScan{o: Options{Client: c}, name: "loop", ob: &objscan.Bucket{Sampling: sampling, Stats: map[string]int64{}, Describe: describe}}
 	require.NoError(t, bs.objects(ctx))
-	require.Equal(t, []string{"listing objects: " + errBadPaging.Error()}, bs.ob.Partial)
+	require.Equal(t, []string{"listing objects: " + objscan.ErrRepeatedToken.Error()}, bs.ob.Partial)
 }
 
 // A key file that is not a service account key is refused by name; a

@@ -11,7 +11,6 @@ package gcsscan
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -104,7 +103,7 @@ func describe(err error) string {
 		}
 		return strconv.Itoa(ae.Code) + " " + strings.ReplaceAll(strings.ToLower(http.StatusText(ae.Code)), " ", "_")
 	}
-	if errors.Is(err, errBadPaging) || errors.Is(err, errTooMany) {
+	if errors.Is(err, objscan.ErrPaging) || errors.Is(err, errTooMany) {
 		return err.Error()
 	}
 	return "unreachable: " + strings.Join(strings.Fields(err.Error()), " ")
@@ -233,28 +232,16 @@ func (b *bucketScan) run(ctx context.Context) error {
 	return nil
 }
 
-// errBadPaging is a listing whose server repeats a page token (it
-// would never end); errTooMany a project with more buckets than a scan
-// takes.
-var (
-	errBadPaging = errors.New("the server repeated a page token; listing stopped")
-	errTooMany   = fmt.Errorf("more than %d buckets; name the buckets to scan", maxBuckets)
-)
+// errTooMany is a project with more buckets than a scan takes.
+var errTooMany = fmt.Errorf("more than %d buckets; name the buckets to scan", maxBuckets)
 
 // maxBuckets bounds a project's bucket list (and the memory it takes).
 const maxBuckets = 100_000
 
-// tokenKey is what a listing keeps of a page token to catch a repeat: its
-// hash, so a server's long tokens are let go with their pages.
-func tokenKey(t string) string {
-	h := sha256.Sum256([]byte(t))
-	return string(h[:])
-}
-
 // listBuckets lists a project's bucket names page by page.
 func listBuckets(ctx context.Context, c *Client, project string) ([]string, error) {
 	var names []string
-	seen := map[string]bool{}
+	var paging objscan.Paging
 	token := ""
 	for {
 		page, next, err := c.ListBuckets(ctx, project, token)
@@ -265,13 +252,13 @@ func listBuckets(ctx context.Context, c *Client, project string) ([]string, erro
 		if len(names) > maxBuckets {
 			return nil, errTooMany
 		}
+		if err := paging.Next(next, len(page)); err != nil {
+			return nil, err
+		}
 		if next == "" {
 			return names, nil
 		}
-		if seen[tokenKey(next)] {
-			return nil, errBadPaging
-		}
-		seen[tokenKey(next)], token = true, next
+		token = next
 	}
 }
 
@@ -279,7 +266,8 @@ func listBuckets(ctx context.Context, c *Client, project string) ([]string, erro
 // reads the sampled objects into b.ob, which then emits the bucket.
 func (b *bucketScan) objects(ctx context.Context) error {
 	ob := b.ob
-	token, prev := "", map[string]bool{}
+	token := ""
+	var paging objscan.Paging // only tokens' hashes are kept: a page's objects are let go
 	for !ob.Full() {
 		page, next, err := b.o.Client.ListObjects(ctx, b.name, b.o.Prefix, token)
 		if err != nil {
@@ -298,15 +286,14 @@ func (b *bucketScan) objects(ctx context.Context) error {
 				return err
 			}
 		}
+		if err := paging.Next(next, len(page)); err != nil {
+			ob.Partial = append(ob.Partial, "listing objects: "+err.Error())
+			break
+		}
 		if next == "" {
 			break
 		}
-		// Only tokens' hashes are kept: a page's objects are let go.
-		if prev[tokenKey(next)] {
-			ob.Partial = append(ob.Partial, "listing objects: "+errBadPaging.Error())
-			break
-		}
-		prev[tokenKey(next)], token = true, next
+		token = next
 	}
 	return nil
 }
