@@ -113,6 +113,11 @@ type SMBScan struct {
 	Exclude     []string `yaml:"exclude"`
 	MaxFileSize int64    `yaml:"max_file_size"`
 	MaxFiles    int      `yaml:"max_files"`
+	MaxFolders  int      `yaml:"max_folders"`
+	// AllowUnsigned lets the scan run when the server does not sign its
+	// messages (off: signing required, so nothing on the network can
+	// change what the scan reads).
+	AllowUnsigned bool `yaml:"allow_unsigned"`
 	// PhoneRegion: as FSScan.PhoneRegion, for the files' content.
 	PhoneRegion string `yaml:"phone_region"`
 }

@@ -438,7 +438,8 @@ func buildSMB(_ context.Context, s config.Scans, env Env) (Job, error) {
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return smbscan.Scan(ctx, smbscan.Options{Server: sc.Server, Share: sc.Share, Folder: sc.Folder, User: sc.User,
 				Domain: sc.Domain, Password: pw, Directory: sc.Directory, Exclude: sc.Exclude, MaxFileSize: sc.MaxFileSize,
-				MaxFiles: sc.MaxFiles, Detector: c.det, Tokenizer: c.tok, State: c.state, AgentID: env.AgentID, Logger: env.Logger,
+				MaxFiles: sc.MaxFiles, MaxFolders: sc.MaxFolders, AllowUnsigned: sc.AllowUnsigned,
+				Detector: c.det, Tokenizer: c.tok, State: c.state, AgentID: env.AgentID, Logger: env.Logger,
 				Now: env.Now}, emit)
 		},
 		Commit: c.state.Save,

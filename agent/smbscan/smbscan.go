@@ -70,8 +70,16 @@ type Options struct {
 	// MaxFiles bounds the files looked at in one scan (default 1,000,000);
 	// past it the scan stops, partial.
 	MaxFiles int
-	// MaxDepth bounds folder nesting (default 64).
-	MaxDepth int
+	// MaxDepth bounds folder nesting (default 64), MaxFolders the folders
+	// entered (default 1,000,000): past either the scan stops, partial,
+	// so a server that lists folders without end cannot hold it.
+	MaxDepth   int
+	MaxFolders int
+	// AllowUnsigned lets the scan run over a session whose messages the
+	// server does not sign. Off, signing is required: without it someone
+	// on the network could change the listings and permissions the scan
+	// reports (Windows requires it by default since 24H2).
+	AllowUnsigned bool
 	// Timeout bounds each SMB operation but reading a file's content,
 	// which MaxFileTime bounds (default 30 s).
 	Timeout        time.Duration
@@ -116,6 +124,9 @@ type scan struct {
 	sc     *content.Scanner
 	named  map[string]bool // well-known SIDs whose principal was emitted
 	files  int
+	// folders and listed count the folders queued and the entries of
+	// every kind listed, against MaxFolders and MaxFiles+MaxFolders.
+	folders, listed int
 	// shareAccess is the files' share_access attribute (package doc).
 	shareAccess string
 }
@@ -177,7 +188,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if err := s.shareAsset(ctx); err != nil {
 		return nil, err
 	}
-	if err := s.walk(ctx, strings.Trim(o.Folder, "/"), 0); err != nil {
+	if err := s.walk(ctx, strings.Trim(o.Folder, "/"), 0); err != nil && !errors.Is(err, errWalkStopped) {
 		return nil, err
 	}
 	return s.run.Finish(s.run.Status(), emit)
@@ -194,7 +205,8 @@ func (s *scan) logon(ctx context.Context, addr string) (*smb2.Session, error) {
 	}
 	lctx, cancel := context.WithTimeout(ctx, s.o.Timeout)
 	defer cancel()
-	d := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: s.o.User, Password: s.o.Password, Domain: s.o.Domain}}
+	d := &smb2.Dialer{Initiator: &smb2.NTLMInitiator{User: s.o.User, Password: s.o.Password, Domain: s.o.Domain},
+		Negotiator: smb2.Negotiator{RequireMessageSigning: !s.o.AllowUnsigned}}
 	sess, err := d.DialConn(lctx, conn, addr)
 	if err != nil {
 		conn.Close()
@@ -279,8 +291,31 @@ func (s *scan) descriptor(ctx context.Context, p string) (*ntsd.Descriptor, erro
 	return sd, nil
 }
 
+// limit records the problem and returns errWalkStopped once a bound of
+// the walk is reached.
+func (s *scan) limit() error {
+	var why string
+	switch {
+	case s.files >= s.o.MaxFiles:
+		why = fmt.Sprintf("stopped at %d files (max_files)", s.o.MaxFiles)
+	case s.folders >= s.o.MaxFolders:
+		why = fmt.Sprintf("stopped at %d folders (max_folders)", s.o.MaxFolders)
+	case s.listed >= s.o.MaxFiles+s.o.MaxFolders:
+		why = fmt.Sprintf("stopped after %d entries listed", s.listed)
+	default:
+		return nil
+	}
+	s.run.Problem(why)
+	return errWalkStopped
+}
+
+// errWalkStopped ends a walk at a limit (the problem is recorded).
+var errWalkStopped = errors.New("smb walk stopped at a limit")
+
 // walk visits dir's entries, depth first, reading a directory in
-// bounded batches.
+// bounded batches. It stops the whole walk (errWalkStopped) at MaxFiles
+// files, MaxFolders folders, or MaxFiles+MaxFolders entries of any kind
+// listed (excluded ones and other kinds too, so no listing is endless).
 func (s *scan) walk(ctx context.Context, dir string, depth int) error {
 	if depth > s.o.MaxDepth {
 		s.run.Problem(fmt.Sprintf("%s: deeper than %d folders, not entered", Location(s.server, s.o.Share, dir), s.o.MaxDepth))
@@ -302,19 +337,20 @@ func (s *scan) walk(ctx context.Context, dir string, depth int) error {
 		}
 		infos, err := f.Readdir(256)
 		for _, fi := range infos {
+			if stop := s.limit(); stop != nil {
+				f.Close()
+				cancel()
+				return stop
+			}
+			s.listed++
 			p := path.Join(dir, fi.Name())
 			switch {
 			case s.excluded(p):
 			case fi.IsDir():
+				s.folders++
 				subdirs = append(subdirs, p)
 			case fi.Mode().IsRegular():
-				if s.files >= s.o.MaxFiles {
-					continue
-				}
 				s.files++
-				if s.files == s.o.MaxFiles {
-					s.run.Problem(fmt.Sprintf("stopped at %d files (max_files)", s.o.MaxFiles))
-				}
 				if err := s.file(ctx, p, fi); err != nil {
 					f.Close()
 					cancel()
@@ -335,6 +371,9 @@ func (s *scan) walk(ctx context.Context, dir string, depth int) error {
 	f.Close()
 	cancel()
 	for _, d := range subdirs {
+		if stop := s.limit(); stop != nil {
+			return stop
+		}
 		if err := s.walk(ctx, d, depth+1); err != nil {
 			return err
 		}
@@ -521,6 +560,7 @@ func (o Options) withDefaults() Options {
 	o.MaxFileSize = defaults.Positive(o.MaxFileSize, 100<<20)
 	o.MaxFiles = defaults.Positive(o.MaxFiles, 1_000_000)
 	o.MaxDepth = defaults.Positive(o.MaxDepth, 64)
+	o.MaxFolders = defaults.Positive(o.MaxFolders, 1_000_000)
 	o.Timeout = defaults.Positive(o.Timeout, 30*time.Second)
 	c := content.Options{MaxFileSize: o.MaxFileSize, MaxExpandedBytes: o.MaxExpandedBytes, MaxMembers: o.MaxMembers,
 		MaxDepth: o.MaxArchiveDepth, MaxFileTime: o.MaxFileTime}.WithDefaults()
