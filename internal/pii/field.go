@@ -62,7 +62,7 @@ func classifyField(name []byte) fieldKind {
 	if has(ssnWords) {
 		k |= fieldSSN
 	}
-	if has(phoneWords) {
+	if at, _ := phoneWordSet.lastWord(l); at >= 0 {
 		k |= fieldPhone
 	}
 	if has(birthStems) {
@@ -90,7 +90,7 @@ func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 			if !isAlnum(text[k]) || (k > 0 && isAlnum(text[k-1])) {
 				continue
 			}
-			if v, ok := parseDate(text[k:min(len(text), k+20)]); ok {
+			if v, ok := parseDate(text[k:min(len(text), k+dateMax)]); ok {
 				s.match(TypeDateOfBirth, CategoryPersonal, High, v, k)
 				return
 			}

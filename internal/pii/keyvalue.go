@@ -17,13 +17,16 @@ import (
 type keyRule struct {
 	suffix string
 	kind   fieldKind
+	// own: the suffix counts only as a word of its own (DB_PASS, smtpPass,
+	// not bypass), as every suffix of three letters or fewer does.
+	own bool
 }
 
 var keyRules = func() []keyRule {
 	var r []keyRule
 	add := func(k fieldKind, words ...string) {
 		for _, w := range words {
-			r = append(r, keyRule{w, k})
+			r = append(r, keyRule{suffix: w, kind: k})
 		}
 	}
 	// A bare "name" (or nom, nombre, nome, naam) is not enough: packages,
@@ -43,6 +46,7 @@ var keyRules = func() []keyRule {
 		"cartellaclinica", "krankenaktennummer", "fallnummer")
 	add(fieldDiagnosis, "diagnosis", "diagnose", "diagnosi", "diagnostico", "diagnostic", "diagnosiscode", "icd", "icd10",
 		"icdcode", "icd10code", "cim10", "cie10", "dx", "befund")
+	r = append(r, keyRule{"pass", fieldPassword, true})
 	add(fieldAzureKey, "accountkey", "storagekey", "storageaccountkey")
 	add(fieldGCPKeyID, "privatekeyid")
 	// Ids whose check alone is weak take their context from these; ids a
@@ -198,7 +202,7 @@ func keyKind(name []byte) fieldKind {
 		}
 		// A short acronym (cf, dx, tin, nie, mrn) counts as the whole
 		// name or as its own word: "tin" not in "setting".
-		if len(r.suffix) <= 3 && len(k) > len(r.suffix) && !ownWord(name, len(r.suffix)) {
+		if (len(r.suffix) <= 3 || r.own) && len(k) > len(r.suffix) && !ownWord(name, len(r.suffix)) {
 			continue
 		}
 		kind |= r.kind
@@ -338,6 +342,9 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 		if !quoted && bytes.ContainsAny(p, "([") {
 			return false // code: password = request.form["password"]
 		}
+		if !quoted && yamlTag(p) {
+			return false // password: !vault |, !secret db_pass, !Ref DbPassword
+		}
 		if validPassword(p) {
 			s.match(TypePassword, CategoryCredential, High, p, pos)
 			return true
@@ -386,6 +393,20 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 		}
 	}
 	return false
+}
+
+// yamlTag reports whether an unquoted value is a YAML tag (!vault,
+// !secret, !Ref, !ENV): where the value is, not the value.
+func yamlTag(v []byte) bool {
+	if len(v) < 2 || v[0] != '!' {
+		return false
+	}
+	for _, c := range v[1:] {
+		if !isAlpha(c) && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // passwordPlaceholders are values that stand for a password in templates,

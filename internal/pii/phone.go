@@ -17,9 +17,18 @@ const TypePhoneNumber = "phone_number"
 // against (pii-types.md), in order.
 var phoneRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR"}
 
-// phoneWords are context words that let a national-format number count.
-var phoneWords = [][]byte{[]byte("phone"), []byte("tel"), []byte("mobile"), []byte("cell"), []byte("fax"),
-	[]byte("handy"), []byte("téléphone"), []byte("teléfono"), []byte("telefono"), []byte("call")}
+// phoneWords are context words that let a national-format number count,
+// wherever they stand in a word (Mobiltelefon, Homephone, Diensthandy);
+// phoneStartWords count only at a word's start, as short words and
+// abbreviations occur inside others ("tel" in Bestellnummer and Hotel,
+// "call" in recall, "mobil" in Immobilien, "cell" in excellent).
+var (
+	phoneWords = [][]byte{[]byte("phone"), []byte("telefon"), []byte("telefoon"), []byte("telefax"), []byte("handy"),
+		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp")}
+	phoneStartWords = [][]byte{[]byte("tel"), []byte("tél"), []byte("mobil"), []byte("mobiel"), []byte("móvil"),
+		[]byte("movil"), []byte("cell"), []byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("tlf"),
+		[]byte("tfno"), []byte("telf")}
+)
 
 func isPhoneChar(c byte) bool {
 	return isDigit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'
@@ -154,7 +163,7 @@ func looksLikeDate(c []byte) bool {
 // case-insensitively.
 func contextBefore(text []byte, pos, window int, words [][]byte) bool {
 	ws := newWordSet(words)
-	k, _ := ws.lastWord(text[max(pos-min(window, contextMax), 0):pos])
+	k, _ := ws.lastWordIn(text, max(pos-min(window, contextMax), 0), pos)
 	return k >= 0
 }
 
@@ -164,10 +173,14 @@ func contextBefore(text []byte, pos, window int, words [][]byte) bool {
 type wordSet struct {
 	words         [][]byte
 	first, second [8]uint32
+	// anywhere is how many of words (the first ones) count inside a
+	// word; the others count only at a word's start.
+	anywhere int
 }
 
 func newWordSet(words [][]byte) (ws wordSet) {
 	ws.words = words
+	ws.anywhere = len(words)
 	for _, w := range words {
 		ws.first[w[0]>>5] |= 1 << (w[0] & 31)
 		if len(w) == 1 { // any byte, or none, may follow
@@ -179,17 +192,34 @@ func newWordSet(words [][]byte) (ws wordSet) {
 	return ws
 }
 
-// phoneWordSet is phoneWords' wordSet: its context is looked up for most
-// long numbers.
-var phoneWordSet = newWordSet(phoneWords)
+// newWordSetStart is newWordSet for words that count anywhere and words
+// that count only at a word's start.
+func newWordSetStart(anywhere, atStart [][]byte) wordSet {
+	ws := newWordSet(append(append([][]byte(nil), anywhere...), atStart...))
+	ws.anywhere = len(anywhere)
+	return ws
+}
 
-// lastWord returns where the last of the words (lower-case) that lies
-// wholly in win after its last newline starts, case-insensitively, or -1,
-// and whether it met that newline: context is on a candidate's own line.
-// It is one backward pass folding case as it goes, instead of a
-// lower-cased copy searched once per word.
-func (ws *wordSet) lastWord(win []byte) (int, bool) {
-	for k := len(win) - 1; k >= 0; k-- {
+// phoneWordSet is the phone context words' wordSet: its context is looked
+// up for most long numbers.
+var phoneWordSet = newWordSetStart(phoneWords, phoneStartWords)
+
+// isWordByte reports whether c continues a word: an ASCII letter or a
+// byte of a UTF-8 letter.
+func isWordByte(c byte) bool { return isAlpha(c) || c >= 0x80 }
+
+// lastWord is lastWordIn over all of win.
+func (ws *wordSet) lastWord(win []byte) (int, bool) { return ws.lastWordIn(win, 0, len(win)) }
+
+// lastWordIn returns where the last of the words (lower-case) that lies
+// wholly in text[from:to] after its last newline starts, case-insensitively,
+// or -1, and whether it met that newline: context is on a candidate's own
+// line. A word that counts only at a word's start is looked at with the
+// byte before it, even before from. It is one backward pass folding case as
+// it goes, instead of a lower-cased copy searched once per word.
+func (ws *wordSet) lastWordIn(text []byte, from, to int) (int, bool) {
+	win := text[:to]
+	for k := to - 1; k >= from; k-- {
 		c := win[k]
 		if c == '\n' {
 			return -1, true
@@ -210,8 +240,8 @@ func (ws *wordSet) lastWord(win []byte) (int, bool) {
 		if ws.second[d>>5]&(1<<(d&31)) == 0 {
 			continue
 		}
-		for _, w := range ws.words {
-			if w[0] == c && hasPrefixFold(win[k:], w) {
+		for x, w := range ws.words {
+			if w[0] == c && hasPrefixFold(win[k:], w) && (x < ws.anywhere || k == 0 || !isWordByte(text[k-1])) {
 				return k, false
 			}
 		}
@@ -225,7 +255,7 @@ const phoneContextWindow = 40
 
 // maxPhoneWord is the longest of phoneWords in bytes.
 var maxPhoneWord = func() (n int) {
-	for _, w := range phoneWords {
+	for _, w := range phoneWordSet.words {
 		n = max(n, len(w))
 	}
 	return n
@@ -245,7 +275,8 @@ type wordMemo struct {
 func (s *scanner) phoneContext(pos int) bool {
 	text, m := s.text, &s.phoneMemo
 	if pos < m.scanned {
-		return contextBefore(text, pos, phoneContextWindow, phoneWords)
+		k, _ := phoneWordSet.lastWordIn(text, max(pos-phoneContextWindow, 0), pos)
+		return k >= 0
 	}
 	// A word ending after m.scanned starts at most maxPhoneWord-1 bytes
 	// before it; of those that ended before it, the last one found then
@@ -254,8 +285,8 @@ func (s *scanner) phoneContext(pos int) bool {
 	// covered that newline found a later word or forgot the hit.
 	from := max(pos-phoneContextWindow, 0)
 	st := max(from, m.scanned-maxPhoneWord+1)
-	if k, nl := phoneWordSet.lastWord(text[st:pos]); k >= 0 {
-		m.hit = st + k + 1
+	if k, nl := phoneWordSet.lastWordIn(text, st, pos); k >= 0 {
+		m.hit = k + 1
 	} else if nl {
 		m.hit = 0
 	}

@@ -233,7 +233,7 @@ func stemPrefix(text []byte, i int) bool {
 		return false
 	}
 	switch uint32(lower(text[i]))<<16 | uint32(lower(text[i+1]))<<8 | uint32(lower(text[i+2])) {
-	case 0x626972 /* bir */, 0x626f72 /* bor */, 0x642e6f /* d.o */, 0x646f62 /* dob */, 0x676562 /* geb */, 0x6e6163 /* nac */, 0x6e6169 /* nai */, 0x6e6173 /* nas */, 0x6ec3a9 /* né */ :
+	case 0x626972 /* bir */, 0x626f72 /* bor */, 0x642e6f /* d.o */, 0x646f62 /* dob */, 0x676562 /* geb */, 0x6e6163 /* nac */, 0x6e6169 /* nai */, 0x6e6174 /* nat */, 0x6e6173 /* nas */, 0x6ec3a9 /* né */ :
 		return true
 	case 0x676870 /* ghp */, 0x67686f /* gho */, 0x676875 /* ghu */, 0x676873 /* ghs */, 0x676872 /* ghr */, 0x676974 /* git */, 0x676c70 /* glp */, 0x786f78 /* xox */, 0x736b5f /* sk_ */, 0x726b5f /* rk_ */, 0x65796a /* eyj */ :
 		return true
@@ -493,6 +493,9 @@ func (s *scanner) emailAt(at int) int {
 	if e < len(text) && text[e] == '@' {
 		return at + 1
 	}
+	if urlUserinfo(text, st) {
+		return e
+	}
 	if !validLocal(text[st:at]) || !validDomain(text[at+1:e]) {
 		return at + 1
 	}
@@ -507,6 +510,21 @@ func (s *scanner) emailAt(at int) int {
 	}
 	s.match(TypeEmail, CategoryContact, High, buf, st)
 	return e
+}
+
+// urlUserinfo reports whether the address candidate starting at st is a
+// URL's user information (https://key@host/…, ftp://user:pass@host): a
+// user name or key of a service, not an e-mail address.
+func urlUserinfo(text []byte, st int) bool {
+	for k := st - 1; k >= 0 && st-k <= 256; k-- {
+		switch text[k] {
+		case '/':
+			return k > 0 && text[k-1] == '/'
+		case ' ', '\t', '\n', '"', '\'', '<', '>', '?', '=', '&', '#', ',', ';', '(', '[':
+			return false
+		}
+	}
+	return false
 }
 
 // ---- phone numbers ----
@@ -586,6 +604,12 @@ func (s *scanner) ipAt(i int) int {
 	for len(tok) > 0 && (tok[len(tok)-1] == '.' || (tok[len(tok)-1] == ':' && colons < 2)) {
 		tok = tok[:len(tok)-1] // sentence punctuation, "addr:"
 	}
+	// An IPv4 address with its port (10.0.3.15:8080): the address.
+	if dots == 3 && colons == 1 {
+		if c := bytes.IndexByte(tok, ':'); c > 0 && c+1 < len(tok) && len(tok)-c-1 <= 5 && allDigits(tok[c+1:]) {
+			tok, colons = tok[:c], 0
+		}
+	}
 	end := i + len(tok)
 	// Glued to a word, or a zoned link-local address (fe80::1%eth0):
 	// interface configuration, not an address someone used.
@@ -653,7 +677,7 @@ func (s *scanner) birthAt(i int) {
 		if !isAlnum(text[k]) || (k > stemEnd && isAlnum(text[k-1])) {
 			continue
 		}
-		if v, ok := parseDate(text[k:min(len(text), k+20)]); ok {
+		if v, ok := parseDate(text[k:min(len(text), k+dateMax)]); ok {
 			if k != s.lastDOB { // two context words before one date
 				s.match(TypeDateOfBirth, CategoryPersonal, High, v, i)
 				s.lastDOB = k
