@@ -178,6 +178,9 @@ func normKey(name []byte, dst []byte) []byte {
 			dst = append(dst, c)
 		case isAlpha(c):
 			dst = append(dst, lower(c))
+		case c == 0xC3 && name[min(k+1, len(name)-1)] == 0x9F: // ß: Straße is strasse
+			dst = append(dst, 's', 's')
+			k++
 		case c == 0xC3 && k+1 < len(name) && name[k+1] >= 0x80 && name[k+1] < 0xC0:
 			if f := latin1Fold[name[k+1]-0x80]; f != 0 {
 				dst = append(dst, f)
@@ -507,26 +510,36 @@ func normPersonName(v []byte, dst []byte) ([]byte, bool) {
 }
 
 // normAddress accepts a postal address: 8–200 bytes with a number (house
-// number or postcode) and at least two words of letters, not an e-mail or
-// network address; it returns it lower-cased with single spaces.
+// number or postcode) and at least two words of letters, or a street and
+// its house number alone as a street column holds them (Lindenweg 12,
+// Bahnhofstr. 3a: a word of four letters or more and a number of at most
+// four digits and a letter), not an e-mail or network address; it returns
+// it lower-cased with single spaces.
 func normAddress(v []byte, dst []byte) ([]byte, bool) {
 	v = bytes.Trim(v, " \t,.")
-	if len(v) < 8 || len(v) > 200 || bytes.ContainsAny(v, "@=") || bytes.Contains(v, []byte("://")) {
+	if len(v) < 6 || len(v) > 200 || bytes.ContainsAny(v, "@=") || bytes.Contains(v, []byte("://")) {
 		return nil, false
 	}
-	hasDigit, words := false, 0
+	hasDigit, words, street, house := false, 0, false, false
 	for _, w := range bytes.Fields(v) {
-		letters := 0
+		letters, digits := 0, 0
 		for _, c := range w {
 			switch {
 			case isDigit(c):
 				hasDigit = true
+				digits++
 			case isAlpha(c) || c >= 0x80:
 				letters++
 			}
 		}
 		if letters >= 2 {
 			words++
+		}
+		if digits == 0 && letters >= 4 {
+			street = true
+		}
+		if digits > 0 && digits <= 4 && letters <= 1 && isDigit(w[0]) {
+			house = true
 		}
 		if len(dst) > 0 {
 			dst = append(dst, ' ')
@@ -535,7 +548,7 @@ func normAddress(v []byte, dst []byte) ([]byte, bool) {
 			dst = append(dst, lower(c))
 		}
 	}
-	if !hasDigit || words < 2 {
+	if !(hasDigit && words >= 2 && len(v) >= 8 || street && house) {
 		return nil, false
 	}
 	return dst, true

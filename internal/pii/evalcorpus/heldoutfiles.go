@@ -1,0 +1,128 @@
+package evalcorpus
+
+import (
+	"fmt"
+	"strings"
+)
+
+// HeldOutFile is a held-out structured file (CSV, TSV, JSON, NDJSON, XML)
+// as applications export them, and how many values of each type it holds.
+type HeldOutFile struct {
+	Name string
+	Data []byte
+	Want map[string]int
+}
+
+// hoPerson is one made-up person of the held-out tables.
+type hoPerson struct {
+	first, last, mail, street, city, dob string
+	tax, nir, dni, cf, bsn, iban   string
+}
+
+func hoPeople() []hoPerson {
+	bsns := []string{}
+	for _, b := range []string{"30217845", "51738294", "21436587", "17263548", "60718293"} {
+		if v, ok := hoBSN(b); ok {
+			bsns = append(bsns, v)
+		}
+	}
+	return []hoPerson{
+		{"Jürgen", "Weiß", "j.weiss", "Lindenweg 12", "Köln", "14.07.1983", hoSteuerID("8652147935"), hoNIR("1830775115042"),
+			"48273615" + hoDNILetter(48273615), hoFiscalCode("WSSJGN83L14H501"), bsns[0], hoIBAN("DE", "500105175407324931")},
+		{"Anne-Sophie", "Lefèvre", "as.lefevre", "Bahnhofstr. 3a", "München", "02.01.1990", hoSteuerID("4719283546"), hoNIR("2900169388017"),
+			"30715826" + hoDNILetter(30715826), hoFiscalCode("LFVNSP90A42F205"), bsns[1], hoIBAN("DE", "120300000012345678")},
+		{"Mehmet", "Yılmaz", "m.yilmaz", "Am Markt 7", "Hamburg", "30.11.1975", hoSteuerID("5830291748"), hoNIR("1751113055123"),
+			"71640293" + hoDNILetter(71640293), hoFiscalCode("YLMMMT75S30D969"), bsns[2], hoIBAN("DE", "370400440532013000")},
+	}
+}
+
+// HeldOutFiles returns the held-out structured files.
+func HeldOutFiles() []HeldOutFile {
+	ps := hoPeople()
+	n := len(ps)
+	var out []HeldOutFile
+
+	// An HR export saved by Excel in the German locale: BOM, "sep=;"
+	// line, quoted fields, CRLF, decimal commas, dates as DD.MM.YYYY.
+	var b strings.Builder
+	b.WriteString("\ufeffsep=;\r\n")
+	b.WriteString(`"Personalnummer";"Anrede";"Vorname";"Nachname";"Geburtsdatum";"Straße";"PLZ";"Ort";"Telefon";"Mobil";"E-Mail";"Steuer-ID";"IBAN";"Gehalt (EUR)";"Eintrittsdatum";"Abteilung"` + "\r\n")
+	phones := []string{"030 90182734", "(089) 4132 7780", "040/3861 2200"}
+	mobiles := []string{"0151 27384950", "0171-4829301", "+49 160 93847261"}
+	for i, p := range ps {
+		fmt.Fprintf(&b, `"%d";"Herr";"%s";"%s";"%s";"%s";"%05d";"%s";"%s";"%s";"%s";"%s";"%s";"%s";"01.04.2015";"Vertrieb"`+"\r\n",
+			100234+i, p.first, p.last, p.dob, p.street, 50667+i*1000, p.city, phones[i], mobiles[i],
+			p.mail+"@firma-beispiel.de",
+			p.tax[:2]+" "+p.tax[2:5]+" "+p.tax[5:8]+" "+p.tax[8:], hoGroup4(p.iban, " "), fmt.Sprintf("%d.%03d,%02d", 3+i, 250*i, 0))
+	}
+	out = append(out, HeldOutFile{"personal_export.csv", []byte(b.String()), map[string]int{
+		"person_name": 2 * n, "date_of_birth": n, "postal_address": n, "phone_number": 2 * n, "email": n, "de_tax_id": n, "iban": n}})
+
+	// A French CRM's customer export as pretty-printed JSON.
+	b.Reset()
+	b.WriteString("{\n  \"export\": {\"date\": \"2026-12-03T10:14:22Z\", \"version\": \"4.2.1\", \"count\": 3},\n  \"clients\": [\n")
+	tels := []string{"06 12 34 56 78", "+33 1 42 68 53 00", "04.78.12.34.56"}
+	for i, p := range ps {
+		sep := ","
+		if i == n-1 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, `    {"id": %d, "civilite": "Mme", "prenom": %q, "nomDeFamille": %q, "email": "%s@exemple.fr",
+     "telephone": %q, "dateDeNaissance": "%s", "adresse": "%s, %05d %s",
+     "numeroSecu": %q, "iban": %q, "commande": "CMD-2024-%06d", "montantTTC": %d.90, "creeLe": "2024-03-%02dT10:14:22Z"}%s
+`, 1042+i, p.first, p.last, p.mail, tels[i], strings.ReplaceAll(p.dob, ".", "/"),
+			p.street, 69003+i, p.city, p.nir[:1]+" "+p.nir[1:3]+" "+p.nir[3:5]+" "+p.nir[5:7]+" "+p.nir[7:10]+" "+p.nir[10:13]+" "+p.nir[13:],
+			strings.ReplaceAll(hoGroup4(hoIBAN("FR", fmt.Sprintf("3000600001123456789%02d89", i)), " "), "  ", " "), 123+i, 99+i, 12+i, sep)
+	}
+	b.WriteString("  ]\n}\n")
+	out = append(out, HeldOutFile{"clients.json", []byte(b.String()), map[string]int{
+		"person_name": 2 * n, "email": n, "phone_number": n, "date_of_birth": n, "postal_address": n, "fr_nir": n, "iban": n}})
+
+	// A Spanish contact list as XML, attributes and elements.
+	b.Reset()
+	b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<clientes exportado=\"2026-12-03\">\n")
+	moviles := []string{"612 34 56 78", "655-123-456", "+34 699 88 77 66"}
+	for i, p := range ps {
+		fmt.Fprintf(&b, "  <cliente id=\"%d\" pedido=\"2024-%06d\">\n    <nombre>%s</nombre>\n    <apellidos>%s</apellidos>\n"+
+			"    <dni>%s</dni>\n    <movil>%s</movil>\n    <correo>%s@ejemplo.es</correo>\n"+
+			"    <fecha_nacimiento>%s</fecha_nacimiento>\n    <direccion>Calle Mayor %d, 3º B, 2801%d Madrid</direccion>\n"+
+			"    <importe>1.234,%02d</importe>\n  </cliente>\n",
+			7001+i, 451+i, p.first, p.last, p.dni, moviles[i], p.mail, strings.ReplaceAll(p.dob, ".", "/"), 15+i, i, 56+i)
+	}
+	b.WriteString("</clientes>\n")
+	out = append(out, HeldOutFile{"clientes.xml", []byte(b.String()), map[string]int{
+		"person_name": n, "es_dni": n, "phone_number": n, "email": n, "date_of_birth": n, "postal_address": n}})
+
+	// An Italian clinic's comma-separated patient list.
+	b.Reset()
+	b.WriteString("codice_fiscale,cognome,nome,data_nascita,diagnosi,telefono,indirizzo,reparto,importo\n")
+	diag := []string{"E11.9", "J45.909", "I10"}
+	itTel := []string{"06 1234 5678", "347 123 4567", "+39 02 8765 4321"}
+	for i, p := range ps {
+		fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%s,\"Via Roma %d, 2012%d Milano\",B%d,\"1.299,00\"\n",
+			p.cf, p.last, p.first, strings.ReplaceAll(p.dob, ".", "/"), diag[i], itTel[i], 10+i, i, 12+i)
+	}
+	out = append(out, HeldOutFile{"pazienti.csv", []byte(b.String()), map[string]int{
+		"it_fiscal_code": n, "person_name": n, "date_of_birth": n, "health_record": n, "phone_number": n, "postal_address": n}})
+
+	// A Dutch payroll TSV.
+	b.Reset()
+	b.WriteString("personeelsnummer\tvoornaam\tachternaam\tgeboortedatum\tbsn\tmobiel\tiban\tpostcode\twoonplaats\tsalaris\n")
+	nlMob := []string{"06-12345678", "06 8765 4321", "+31 6 11223344"}
+	for i, p := range ps {
+		fmt.Fprintf(&b, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t10%d5 CJ\tAmsterdam\t3.250,00\n",
+			4711+i, p.first, p.last, strings.ReplaceAll(p.dob, ".", "-"), p.bsn, nlMob[i], hoGroup4(hoIBAN("NL", fmt.Sprintf("RABO01234567%02d", 10+i)), " "), i)
+	}
+	out = append(out, HeldOutFile{"salaris.tsv", []byte(b.String()), map[string]int{
+		"person_name": 2 * n, "date_of_birth": n, "nl_bsn": n, "phone_number": n, "iban": n}})
+
+	// Application events as NDJSON.
+	b.Reset()
+	for i, p := range ps {
+		fmt.Fprintf(&b, `{"ts":"2026-12-03T10:14:%02d.123Z","level":"info","event":"signup","userEmail":"%s@example.org","clientIp":"203.0.113.%d","phoneNumber":"+44 7911 12345%d","orderId":"40187362019%d","amount":129.9,"traceId":"%s","durationMs":%d}`+"\n",
+			20+i, p.mail, 9+i, i, i, hoHex(uint32(i), 32), 1834+i)
+	}
+	out = append(out, HeldOutFile{"events.ndjson", []byte(b.String()), map[string]int{
+		"email": n, "ip_address": n, "phone_number": n}})
+	return out
+}
