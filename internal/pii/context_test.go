@@ -66,7 +66,7 @@ func TestContextLookups(t *testing.T) {
 		"Hotel", "recall", "Mobil", "Immobilie", "Tél", "tfno", "telefoon", "Diensthandy", "é",
 		"ssn", "Social Security", "passport", "BSN", "tax id", "t", "e", "l", "ph", "one", "telefono", "\xe9", "Handy"}
 	lists := map[string][][]byte{"phone anywhere": phoneWords, "ssn": ssnWords, "bsn": bsnWords, "passport": passportWords,
-		"tax": taxIDWords, "aadhaar": aadhaarWords, "health": healthWords, "one byte": {[]byte("x"), []byte("tel")}}
+		"tax": taxIDWords, "aadhaar": aadhaarWords, "health": healthWords, "patient": patientWords, "one byte": {[]byte("x"), []byte("tel")}}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 100 {
 		var b []byte

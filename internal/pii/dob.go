@@ -106,8 +106,9 @@ func parseDate(s []byte) ([]byte, bool) {
 					return fmtDate(y, b, a), true
 				case ok(y, a, b) && b > 12: // month first
 					return fmtDate(y, a, b), true
-				case ok(y, a, b) || ok(y, b, a): // ambiguous order: keep as written
-					return append([]byte(nil), s[:e+5]...), true
+				case ok(y, a, b) || ok(y, b, a): // ambiguous order: as written, zero-padded
+					return []byte{byte('0' + a/10), byte('0' + a%10), sep, byte('0' + b/10), byte('0' + b%10), sep,
+						s[e+1], s[e+2], s[e+3], s[e+4]}, true
 				}
 			}
 		}

@@ -27,6 +27,7 @@ const (
 	fieldDiagnosis
 	fieldAzureKey
 	fieldGCPKeyID
+	fieldIBAN
 	// Named for a national id (ids.go).
 	fieldTaxID
 	fieldBSN

@@ -38,8 +38,11 @@ var (
 		[]byte("passaporto"), []byte("paspoort"), []byte("passnummer"), []byte("pass-nr"), []byte("passnr")}
 	healthWords = [][]byte{[]byte("diagn"), []byte("icd"), []byte("cim-10"), []byte("cim10"), []byte("cie-10"),
 		[]byte("cie10"), []byte("dx:"), []byte("dx "), []byte("dx="), []byte("condition"), []byte("befund"),
-		[]byte("krankheit"), []byte("maladie"), []byte("enfermedad"), []byte("malattia"), []byte("ziekte"),
-		[]byte("patient"), []byte("patiënt"), []byte("paciente"), []byte("paziente")}
+		[]byte("krankheit"), []byte("maladie"), []byte("enfermedad"), []byte("malattia"), []byte("ziekte")}
+	// patientWords are weaker: a hospital's rooms, wards and beds are
+	// named like ICD categories ("Patient in Zimmer B12"), so after them
+	// only a code with its subcategory (E11.9) counts.
+	patientWords = [][]byte{[]byte("patient"), []byte("patiënt"), []byte("paciente"), []byte("paziente")}
 )
 
 // idContextWindow is how far before a candidate a context word may be.
@@ -398,7 +401,8 @@ func (s *scanner) icdAt(i int) int {
 	if !ok {
 		return i + 1
 	}
-	if s.field&fieldDiagnosis == 0 && !contextBefore(text, i, contextMax, healthWords) {
+	if s.field&fieldDiagnosis == 0 && !contextBefore(text, i, contextMax, healthWords) &&
+		(len(v) < 5 || !contextBefore(text, i, contextMax, patientWords)) {
 		return i + 1
 	}
 	s.match(TypeHealthRecord, CategoryHealth, High, v, i)

@@ -35,7 +35,9 @@ var keyRules = func() []keyRule {
 		"forename", "vorname", "nachname", "familienname", "vollername", "prenom", "nomdefamille",
 		"nomcomplet", "apellido", "apellidos", "nombrecompleto", "nombreyapellidos", "cognome", "nomecompleto", "voornaam",
 		"achternaam", "volledigenaam", "customername", "clientname", "patientname", "employeename", "contactname",
-		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente")
+		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente",
+		"accountholder", "cardholder", "kontoinhaber", "karteninhaber", "ansprechpartner", "contactperson", "titulaire",
+		"titular", "intestatario", "rekeninghouder")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
 		"straat")
@@ -47,6 +49,7 @@ var keyRules = func() []keyRule {
 	add(fieldDiagnosis, "diagnosis", "diagnose", "diagnosi", "diagnostico", "diagnostic", "diagnosiscode", "icd", "icd10",
 		"icdcode", "icd10code", "cim10", "cie10", "dx", "befund")
 	r = append(r, keyRule{"pass", fieldPassword, true})
+	add(fieldIBAN, "iban")
 	add(fieldAzureKey, "accountkey", "storagekey", "storageaccountkey")
 	add(fieldGCPKeyID, "privatekeyid")
 	// Ids whose check alone is weak take their context from these; ids a
@@ -68,7 +71,7 @@ var notPostal = []string{"ipaddress", "emailaddress", "mailaddress", "macaddress
 	"proxyaddress", "gatewayaddress", "networkaddress", "ethaddress", "btcaddress"}
 
 // keyValueKinds are the kinds whose value is the finding itself.
-const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fieldDiagnosis | fieldAzureKey | fieldGCPKeyID
+const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fieldDiagnosis | fieldAzureKey | fieldGCPKeyID | fieldIBAN
 
 // idKinds are the kinds of national id fields.
 const idKinds = fieldTaxID | fieldBSN | fieldAadhaar | fieldPassport | fieldOtherID
@@ -385,6 +388,13 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 			s.match(TypeAzureStorageKey, CategoryCredential, High, key, pos)
 			return true
 		}
+	case kind&fieldIBAN != 0:
+		// The pass finds an IBAN in capitals; under an IBAN key one in
+		// lower case counts too (nl91 abna 0417 1643 00).
+		if v, ok := lowerIBAN(cut(",;|\t\"<>"), s.val[:0]); ok {
+			s.match(TypeIBAN, CategoryFinancial, High, v, pos)
+			return true
+		}
 	case kind&fieldGCPKeyID != 0:
 		// private_key_id is the key id of a Google service-account key
 		// file; in text the file's "type": "service_account" comes first.
@@ -575,6 +585,37 @@ func normMRN(v []byte, dst []byte) ([]byte, bool) {
 		}
 	}
 	return dst, nd >= 4
+}
+
+// lowerIBAN reads an IBAN written with lower-case letters (and single
+// spaces or dashes between groups) and returns it compacted in capitals;
+// ok is false for one in capitals, which the pass finds itself.
+func lowerIBAN(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 15 || len(v) > 42 || !isAlpha(v[0]) || !isAlpha(v[1]) {
+		return nil, false
+	}
+	var cb [42]byte
+	c := cb[:0]
+	hasLower := false
+	for _, ch := range v {
+		switch {
+		case ch-'a' < 26:
+			hasLower = true
+			c = append(c, ch-32)
+		case isDigit(ch) || isUpper(ch):
+			c = append(c, ch)
+		case ch == ' ' || ch == '-':
+		default:
+			return nil, false
+		}
+	}
+	l := int(ibanLength[int(c[0]-'A')*26+int(c[1]-'A')])
+	if !hasLower || l == 0 || len(c) != l {
+		return nil, false
+	}
+	iban, _, ok := matchIBAN(c, 0, l, dst)
+	return iban, ok
 }
 
 // validAzureKey: a storage account key is 64 bytes in base64 (88

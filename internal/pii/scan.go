@@ -493,7 +493,9 @@ func (s *scanner) emailAt(at int) int {
 	if e < len(text) && text[e] == '@' {
 		return at + 1
 	}
-	if urlUserinfo(text, st) {
+	if urlUserinfo(text, st) || fileTLD(text[at+1:e]) || (e+1 < len(text) && text[e] == ':' && (text[e+1] == '/' || isAlnum(text[e+1]))) {
+		// A URL's user, a file name (logo@2x.png) or a remote of scp
+		// and git (git@github.com:org/repo.git).
 		return e
 	}
 	if !validLocal(text[st:at]) || !validDomain(text[at+1:e]) {
@@ -510,6 +512,31 @@ func (s *scanner) emailAt(at int) int {
 	}
 	s.match(TypeEmail, CategoryContact, High, buf, st)
 	return e
+}
+
+// fileExtensions are file name extensions that are no top-level domain.
+var fileExtensions = []string{"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "css", "js", "mjs",
+	"cjs", "jsx", "tsx", "json", "yaml", "yml", "xml", "html", "htm", "php", "aspx", "jsp", "txt", "log", "csv", "pdf",
+	"doc", "docx", "xls", "xlsx", "ppt", "pptx", "exe", "dll", "tmp", "bak", "gz", "tgz", "bz2", "tar", "rar", "jar",
+	"war", "class", "lock"}
+
+// fileTLD reports whether a domain ends in a file extension that is no
+// top-level domain.
+func fileTLD(domain []byte) bool {
+	tld := domain[bytes.LastIndexByte(domain, '.')+1:]
+	if len(tld) > 5 {
+		return false
+	}
+	var lb [5]byte
+	for k, c := range tld {
+		lb[k] = lower(c)
+	}
+	for _, x := range fileExtensions {
+		if string(lb[:len(tld)]) == x {
+			return true
+		}
+	}
+	return false
 }
 
 // urlUserinfo reports whether the address candidate starting at st is a
@@ -673,7 +700,15 @@ func (s *scanner) birthAt(i int) {
 	if nl := bytes.IndexByte(text[stemEnd:to], '\n'); nl >= 0 {
 		to = stemEnd + nl
 	}
+	// Past a field separator (';', '|', a tab) the date must come first:
+	// "| Geburtsdatum | 14.07.1983 |" is the birth date, "dob: n/a;
+	// hired: 01.04.2015" is not.
+	newField := false
 	for k := stemEnd; k < to; k++ {
+		if c := text[k]; c == ';' || c == '|' || c == '\t' {
+			newField = true
+			continue
+		}
 		if !isAlnum(text[k]) || (k > stemEnd && isAlnum(text[k-1])) {
 			continue
 		}
@@ -682,6 +717,9 @@ func (s *scanner) birthAt(i int) {
 				s.match(TypeDateOfBirth, CategoryPersonal, High, v, i)
 				s.lastDOB = k
 			}
+			return
+		}
+		if newField {
 			return
 		}
 	}

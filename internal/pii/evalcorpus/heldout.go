@@ -21,7 +21,9 @@ import (
 // an 8-digit number in a phone context), a bare "nom"/"nombre"/"nome"
 // key (a product's or host's name as often as a person's), "Birthday
 // party on 12/05/2026" (a birth word and a date that is no birth date),
-// "version 2.14.0.11" (a four-part version is an IPv4 address by shape).
+// "version 2.14.0.11" (a four-part version is an IPv4 address by shape),
+// "Geburtsdatum unbekannt, Eintritt 01.04.2015" (after a comma the date
+// may still be the birth date: "born in Hamburg, on 3 March 1980").
 
 // hoValues are the planted values, by placeholder name.
 func hoValues() map[string]string {
@@ -83,6 +85,84 @@ type hoDoc struct {
 }
 
 var hoDocs = []hoDoc{
+	{"phones.txt", `Telefon: 030/90182734 ⟨phone_number⟩
+Tel. (030) 901820-34 ⟨phone_number⟩
+Telefon: +49 (0)30 9018 2734 ⟨phone_number⟩
+Tel: 0049 30 9018 2734 ⟨phone_number⟩
+Tél. : 06.12.34.56.78 ⟨phone_number⟩
+Tel +44 (0)20 7946 0958 ⟨phone_number⟩
+Phone: 1-800-555-0199 ⟨phone_number⟩
+Mobile: +1 (646) 555-3890 ⟨phone_number⟩
+Móvil: +34 91 234 56 78 ⟨phone_number⟩
+Cell: +39 333 1234567 ⟨phone_number⟩
+Mobiel: +31 (0)6 12345678 ⟨phone_number⟩
+WhatsApp +91-98765-43210 ⟨phone_number⟩
+Kontakt: +61 2 9374 4000 ⟨phone_number⟩
+Celular: +55 11 91234-5678 ⟨phone_number⟩
+Mobiltelefon: 0171 4829301 ⟨phone_number⟩
+Diensthandy 0160 93847261 ⟨phone_number⟩
+Hotel Adlon, Zimmer 2104, Buchung 4018736201.
+Recall campaign 2024-118734, batch 0151273849.
+Immobilien-Nr. 0151 27384950 im Exposé.
+Phone lines: 4, extensions 101-120, call duration 00:14:22.
+`},
+	{"people.txt", `DOB: 1965-07-04 ⟨date_of_birth⟩
+Date of Birth: 04-Jul-1965 ⟨date_of_birth⟩
+born on the 4th of July 1965 ⟨date_of_birth⟩
+Geburtstag: 1. Januar 1970 ⟨date_of_birth⟩
+Date de naissance : 1er mars 1987 ⟨date_of_birth⟩
+F. Nac.: 14/02/1990 ⟨date_of_birth⟩
+nato a Roma il 7 luglio 1972 ⟨date_of_birth⟩
+geboren op 12-03-1985 ⟨date_of_birth⟩
+dob=19830714 ⟨date_of_birth⟩
+Geburtsdatum: unbekannt; Eintritt: 01.04.2015
+| Geburtsdatum | 14.07.1983 | ⟨date_of_birth⟩
+Born in 1985 in Leeds.
+Gebühr: 12.03.2024, Gebäude 12.03.2024.
+National Day 12 March 2024.
+SSN: 536 22 1487 ⟨us_ssn⟩
+Kartennummer: 4547 1042 1936 1807 ⟨credit_card⟩
+Authorization: Bearer {jwt} ⟨jwt⟩
+-----BEGIN OPENSSH PRIVATE KEY----- ⟨private_key⟩
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW
+-----END OPENSSH PRIVATE KEY-----
+-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo
+-----END PUBLIC KEY-----
+-----BEGIN CERTIFICATE-----
+MIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBaMQswCQYDVQQGEwJJ
+-----END CERTIFICATE-----
+Write to ANNA.SCHMIDT@EXAMPLE.DE or <a+tag@sub.example.co.uk> ⟨email*2⟩
+mailto:info@example.fr ⟨email⟩
+<img src="logo@2x.png"> and icon@3x.webp and nginx@sha256:abc123 and @types/node and lodash@4.17.21
+git clone git@github.com:acme/shop.git
+user@localhost and root@server01
+Client 192.168.1.10/24 and gateway 192.168.1.1 ⟨ip_address*2⟩
+OID 1.3.6.1.4.1.311, Chrome/120.0.6099.109, times 12:34:56, MAC 00:1a:2b:3c:4d:5e
+IPv6 ::1 and fe80::1%eth0 and 2001:db8::42 ⟨ip_address*2⟩
+Patient in Zimmer B12, Station C03.
+ICD-10-GM: F32.1 G, Diagnosis code M54.5 ⟨health_record*2⟩
+`},
+	{"kv.txt", `Kontoinhaber: Jürgen Weiß ⟨person_name⟩
+account_holder: Margaret O'Neil ⟨person_name⟩
+Straße: Lindenweg 12 ⟨postal_address⟩
+Anschrift: Hauptstraße 5, 10115 Berlin ⟨postal_address⟩
+"firstName": "Camille", "lastName": "Dupont" ⟨person_name*2⟩
+username: deploy
+filename: report-2026.pdf
+server_name: web-01
+password: "correct horse battery staple" ⟨password⟩
+mysql_pwd=Hq7#xL2m ⟨password⟩
+password: !secret wifi_password
+password: !Ref DbPassword
+db.password=ENC(AbCdEf123==)
+passwort = {{ .Values.db.passwort }}
+password: ""
+password: null
+bypass=tru3-n0t-a-pw
+compass_heading=270deg-n0rth
+iban: nl91 abna 0417 1643 00 ⟨iban⟩
+`},
 	{"de_brief.txt", `Sehr geehrte Frau Schneider,
 vielen Dank für Ihre Nachricht vom 12.03.2024. Ihre Kundennummer lautet 100234.
 Sie erreichen mich unter Tel. 030 90182734 oder per E-Mail an j.weiss@firma-beispiel.de. ⟨phone_number email⟩

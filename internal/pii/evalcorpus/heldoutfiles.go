@@ -16,7 +16,7 @@ type HeldOutFile struct {
 // hoPerson is one made-up person of the held-out tables.
 type hoPerson struct {
 	first, last, mail, street, city, dob string
-	tax, nir, dni, cf, bsn, iban   string
+	tax, nir, dni, cf, bsn, iban         string
 }
 
 func hoPeople() []hoPerson {

@@ -1,0 +1,128 @@
+package pii
+
+import (
+	"sort"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// typesIn returns the sorted types found in text (under field, when set).
+func typesIn(field, text string) []string {
+	var out []string
+	emit := func(m Match) { out = append(out, m.Type) }
+	if field != "" {
+		NewDefault().(FieldDetector).DetectField([]byte(field), []byte(text), emit)
+	} else {
+		NewDefault().Detect([]byte(text), emit)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// The rules the held-out corpus (evalcorpus/heldout.go) showed did not
+// generalise, each with the case that failed and its counter-case.
+func TestGeneralisedRules(t *testing.T) {
+	tests := []struct {
+		name, field, text string
+		want              []string
+	}{
+		// Phone context: short words only at a word's start; more languages.
+		{"tel inside Bestellnummer", "", "Bestellnummer 401873620195", nil},
+		{"tel inside Hotel", "", "Hotel Adlon, Buchung 030 90182734", nil},
+		{"call inside recall", "", "Recall batch 0151 27384950", nil},
+		{"mobil inside Immobilien", "", "Immobilien-Nr. 0151 27384950", nil},
+		{"Mobil", "", "Mobil: 0151 27384950", []string{"phone_number"}},
+		{"Mobiltelefon", "", "Mobiltelefon: 0171 4829301", []string{"phone_number"}},
+		{"Tél.", "", "Tél. : 04 78 12 34 56", []string{"phone_number"}},
+		{"Portable", "", "Portable : 06 12 34 56 78", []string{"phone_number"}},
+		{"Tfno.", "", "Tfno.: 912 345 678", []string{"phone_number"}},
+		{"Mobiel", "", "Mobiel: 06 12345678", []string{"phone_number"}},
+		{"hotel column", "hotel", "030 90182734", nil},
+		{"mobiel column", "mobiel", "06-12345678", []string{"phone_number"}},
+		// Birth context words and written dates in six languages.
+		{"geb.", "", "Max Mustermann, geb. 3.11.1979", []string{"date_of_birth"}},
+		{"Gebühr is no geb.", "", "Gebühr: 12.03.2024", nil},
+		{"German month", "", "Geboren am 5. März 1980", []string{"date_of_birth"}},
+		{"nata il", "", "nata il 12/05/1990 a Milano", []string{"date_of_birth"}},
+		{"nato a … il", "", "nato a Roma il 7 luglio 1972", []string{"date_of_birth"}},
+		{"nacida el", "", "Nacida el 14 de febrero de 1990", []string{"date_of_birth"}},
+		{"French month", "", "Date de naissance : 23 avril 1987", []string{"date_of_birth"}},
+		{"1er", "", "Date de naissance : 1er mars 1987", []string{"date_of_birth"}},
+		{"Italian month", "", "Data di nascita: 12 maggio 1990", []string{"date_of_birth"}},
+		{"ordinal of", "", "born on the 4th of July 1965", []string{"date_of_birth"}},
+		{"DD-Mon-YYYY", "", "Date of Birth: 04-Jul-1965", []string{"date_of_birth"}},
+		{"YYYYMMDD", "", "dob=19830714", []string{"date_of_birth"}},
+		{"table cell", "", "| Geburtsdatum | 14.07.1983 |", []string{"date_of_birth"}},
+		{"next field's date", "", "Geburtsdatum: unbekannt; Eintritt: 01.04.2015", nil},
+		{"year only", "", "Born in 1985 in Leeds.", nil},
+		// IPv4 with a port.
+		{"ip:port", "", "upstream 10.0.3.15:8080 timed out", []string{"ip_address"}},
+		{"time is no ip", "", "at 10:14:22.123", nil},
+		// E-mail shapes that are no address.
+		{"url userinfo", "", "SENTRY_DSN=https://4f2a9c1d@o451234.ingest.sentry.io/55", nil},
+		{"url user and password", "", "ftp://anna:s3cret@files.example.com/x", nil},
+		{"query e-mail stays", "", "https://example.com/u?email=anna@example.de", []string{"email"}},
+		{"retina asset", "", `<img src="logo@2x.png">`, nil},
+		{"git remote", "", "git clone git@github.com:acme/shop.git", nil},
+		{"address before a colon and space", "", "From anna@example.de: hello", []string{"email"}},
+		// Passwords.
+		{"DB_PASS", "", "SMTP_PASS=W4rm-Sunset-88", []string{"password"}},
+		{"bypass is no pass", "", "bypass=tru3-n0t-a-pw", nil},
+		{"YAML tag", "", "password: !vault |", nil},
+		{"YAML secret tag", "", "password: !secret wifi_password", nil},
+		{"quoted bang", "", `password: "!vault"`, []string{"password"}},
+		// ICD codes after a weak context word.
+		{"room after patient", "", "Patient in Zimmer B12", nil},
+		{"subcode after patient", "", "Patient: E11.9", []string{"health_record"}},
+		// Names, addresses, IBANs from structure.
+		{"account holder", "", "Kontoinhaber: Jürgen Weiß", []string{"person_name"}},
+		{"street and number", "", "Straße: Lindenweg 12", []string{"postal_address"}},
+		{"street column", "Straße", "Bahnhofstr. 3a", []string{"postal_address"}},
+		{"host and port is no street", "", "address: localhost:8080", nil},
+		{"lower-case IBAN", "", "iban: nl91 abna 0417 1643 00", []string{"iban"}},
+		{"capital IBAN counted once", "", "IBAN: NL91 ABNA 0417 1643 00", []string{"iban"}},
+		{"capital IBAN in a column once", "iban", "NL91 ABNA 0417 1643 00", []string{"iban"}},
+		{"lower-case IBAN column", "IBAN", "de89 3704 0044 0532 0130 00", []string{"iban"}},
+		{"bad lower-case IBAN", "", "iban: nl00 abna 0417 1643 00", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, typesIn(tc.field, tc.text))
+		})
+	}
+}
+
+func TestParseDateLanguages(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"14.07.1983", "1983-07-14"},
+		{"30.11.1979", "1979-11-30"},
+		{"3.11.1979", "03.11.1979"}, // order unknown: as written, zero-padded
+		{"7/4/1965", "07/04/1965"},
+		{"5. März 1980", "1980-03-05"},
+		{"5. MÄRZ 1980", "1980-03-05"},
+		{"1er mars 1987", "1987-03-01"},
+		{"23 avril 1987", "1987-04-23"},
+		{"14 de febrero de 1990", "1990-02-14"},
+		{"14 de septiembre de 1990", "1990-09-14"},
+		{"12 maggio 1990", "1990-05-12"},
+		{"3 september 1988", "1988-09-03"},
+		{"12 mei 1988", "1988-05-12"},
+		{"2 févr. 1990", "1990-02-02"},
+		{"March 4, 1965", "1965-03-04"},
+		{"Sept. 4th 1965", "1965-09-04"},
+		{"04-Jul-1965", "1965-07-04"},
+		{"19830714", "1983-07-14"},
+		{"1983-07-14", "1983-07-14"},
+		{"12 marsupial 1990", ""},
+		{"12 mars 19901", ""},
+		{"123.11.1979", ""},
+		{"20261399", ""},
+		{"3 1990", ""},
+	}
+	for _, tc := range tests {
+		v, ok := parseDate([]byte(tc.in))
+		require.Equal(t, tc.want != "", ok, tc.in)
+		require.Equal(t, tc.want, string(v), tc.in)
+	}
+}
