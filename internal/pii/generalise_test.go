@@ -40,6 +40,11 @@ func TestGeneralisedRules(t *testing.T) {
 		{"Mobiel", "", "Mobiel: 06 12345678", []string{"phone_number"}},
 		{"hotel column", "hotel", "030 90182734", nil},
 		{"mobiel column", "mobiel", "06-12345678", []string{"phone_number"}},
+		{"order number after phone", "", "Phone order #48213377 shipped", nil},
+		{"no trunk 0 in Germany", "", "Telefon: 48213377", nil},
+		{"India writes no trunk 0", "", "Mobile: 98765 43210", []string{"phone_number"}},
+		{"two numbers in a row", "", "Telefon/Fax: 030 90182734 / 030 90182735", []string{"phone_number", "phone_number"}},
+		{"celular", "", "Celular: (11) 91234-5678", []string{"phone_number"}},
 		// Birth context words and written dates in six languages.
 		{"geb.", "", "Max Mustermann, geb. 3.11.1979", []string{"date_of_birth"}},
 		{"Gebühr is no geb.", "", "Gebühr: 12.03.2024", nil},

@@ -27,7 +27,7 @@ var (
 		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp")}
 	phoneStartWords = [][]byte{[]byte("tel"), []byte("tél"), []byte("mobil"), []byte("mobiel"), []byte("móvil"),
 		[]byte("movil"), []byte("cell"), []byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("tlf"),
-		[]byte("tfno"), []byte("telf")}
+		[]byte("tfno"), []byte("telf"), []byte("hotline"), []byte("celular")}
 )
 
 func isPhoneChar(c byte) bool {
@@ -59,17 +59,45 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 	if ctx {
 		conf = High
 	}
-	if s.region != "" {
+	trunk := firstDigit(cand) == '0'
+	if s.region != "" && (trunk || !trunkRequired(s.region)) {
 		if v, ok := parsePhone(cand, s.region); ok {
 			return v, conf, true
 		}
 	}
 	for _, r := range phoneRegions {
+		if !trunk && trunkRequired(r) {
+			continue
+		}
 		if v, ok := parsePhone(cand, r); ok {
 			return v, conf, true
 		}
 	}
 	return nil, "", false
+}
+
+func firstDigit(b []byte) byte {
+	for _, c := range b {
+		if isDigit(c) {
+			return c
+		}
+	}
+	return 0
+}
+
+// trunkRequired reports whether a national number of region is always
+// written with its trunk prefix 0 (030 1234567 in Germany, 06 12 34 56
+// 78 in France): there "48213377" is an order number, not a phone
+// number, though its digits make a valid national significant number.
+// Italy and Spain have no trunk prefix, the US's 1 is optional, and India
+// and Brazil write their numbers without theirs (98765 43210, (11)
+// 91234-5678).
+func trunkRequired(region string) bool {
+	switch region {
+	case "GB", "DE", "FR", "NL", "AU", "AT", "CH", "BE", "IE", "NZ", "SE", "FI":
+		return true
+	}
+	return false
 }
 
 // NewDefaultIn returns NewDefault's detector reading a national phone

@@ -16,7 +16,8 @@ import (
 // A line's labels follow it as "⟨type type*2⟩" (stripped before
 // detection). "~type" marks a value the detectors should find but do not
 // yet, whose fix lies in the scan's hot loop (scan.go's number: a host
-// after "//" in a URL); it is not scored. Lines a reader could label
+// after "//" in a URL, an area code before " / " or " - "); it is not
+// scored. Lines a reader could label
 // either way are left out: "Call center hours 0800-1700" (a time range or
 // an 8-digit number in a phone context), a bare "nom"/"nombre"/"nome"
 // key (a product's or host's name as often as a person's), "Birthday
@@ -105,6 +106,13 @@ Hotel Adlon, Zimmer 2104, Buchung 4018736201.
 Recall campaign 2024-118734, batch 0151273849.
 Immobilien-Nr. 0151 27384950 im Exposé.
 Phone lines: 4, extensions 101-120, call duration 00:14:22.
+Phone order #48213377 shipped; mobile app build 20261203.4.
+Telefon/Fax: 030 90182734 / 030 90182735 ⟨phone_number*2⟩
+Hotline: 01805 123456 ⟨phone_number⟩
+Mobile: 98765 43210 ⟨phone_number⟩
+Celular: (11) 91234-5678 ⟨phone_number⟩
+Tel. 030 / 90182734 ⟨~phone_number⟩
+Telefon 030 - 90182734 ⟨~phone_number⟩
 `},
 	{"people.txt", `DOB: 1965-07-04 ⟨date_of_birth⟩
 Date of Birth: 04-Jul-1965 ⟨date_of_birth⟩
