@@ -71,6 +71,13 @@ func TestGeneralisedRules(t *testing.T) {
 		{"retina asset", "", `<img src="logo@2x.png">`, nil},
 		{"git remote", "", "git clone git@github.com:acme/shop.git", nil},
 		{"address before a colon and space", "", "From anna@example.de: hello", []string{"email"}},
+		// Passport numbers with a random middle (DE, NL); NINO with the
+		// digits in one group.
+		{"Dutch passport", "", "Paspoort: BN7RJ4KP2", []string{"passport_number"}},
+		{"German passport", "", "Reisepass: CFGHJK12L", []string{"passport_number"}},
+		{"word and number", "", "Passport fee RECEIPT12", nil},
+		{"word and year", "", "Passport: pending, ref ORDER2024", nil},
+		{"NINO in one group", "", "National Insurance number: JG 103759 A", []string{"uk_nino"}},
 		// Passwords.
 		{"DB_PASS", "", "SMTP_PASS=W4rm-Sunset-88", []string{"password"}},
 		{"bypass is no pass", "", "bypass=tru3-n0t-a-pw", nil},

@@ -86,6 +86,17 @@ type hoDoc struct {
 }
 
 var hoDocs = []hoDoc{
+	{"ids.txt", `Paspoort: BN7RJ4KP2 ⟨passport_number⟩
+passport: NPH7L8R43 ⟨passport_number⟩
+Reisepass: CFGHJK12L ⟨passport_number⟩
+Passport fee RECEIPT12, Paspoort SPECI2014 (specimen), Passport: pending, ref ORDER2024
+Passport status: VERIFIED; passport expiry 20310412
+National Insurance number: JG 103759 A ⟨uk_nino⟩
+NIF: {dni} ⟨es_dni⟩
+Steuernummer 21/815/08150 (not the IdNr)
+BSN: 1234.56.782 ⟨~nl_bsn⟩
+DNI 48.273.615-L ⟨~es_dni⟩
+`},
 	{"phones.txt", `Telefon: 030/90182734 ⟨phone_number⟩
 Tel. (030) 901820-34 ⟨phone_number⟩
 Telefon: +49 (0)30 9018 2734 ⟨phone_number⟩
