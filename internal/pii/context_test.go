@@ -47,7 +47,7 @@ func phoneContextRef(text []byte, pos int) bool {
 		from += nl + 1
 	}
 	for k := from; k < pos; k++ {
-		if k > 0 && isWordByte(text[k-1]) {
+		if k > 0 && isWordByte(text[k-1]) && !(isUpper(text[k]) && text[k-1] >= 'a' && text[k-1] <= 'z') {
 			continue
 		}
 		for _, w := range phoneStartWords {
@@ -63,7 +63,7 @@ func phoneContextRef(text []byte, pos int) bool {
 // plain definition's answer at every position, in order and out of order.
 func TestContextLookups(t *testing.T) {
 	pieces := []string{"phone", "PHONE", "Tel", "téléphone", "cell", "ca", "ll", "mobile", "fax", "x", " ", "=", "\n", "12345678",
-		"Hotel", "recall", "Mobil", "Immobilie", "Tél", "tfno", "telefoon", "Diensthandy", "é",
+		"Hotel", "recall", "Mobil", "Immobilie", "Tél", "tfno", "telefoon", "Diensthandy", "é", "home", "Tel",
 		"ssn", "Social Security", "passport", "BSN", "tax id", "t", "e", "l", "ph", "one", "telefono", "\xe9", "Handy"}
 	lists := map[string][][]byte{"phone anywhere": phoneWords, "ssn": ssnWords, "bsn": bsnWords, "passport": passportWords,
 		"tax": taxIDWords, "aadhaar": aadhaarWords, "health": healthWords, "patient": patientWords, "one byte": {[]byte("x"), []byte("tel")}}

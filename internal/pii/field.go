@@ -42,7 +42,7 @@ var notPersonalWords = [][]byte{[]byte("order"), []byte("invoice"), []byte("uuid
 	[]byte("version"), []byte("build"), []byte("tracking"), []byte("ticket"), []byte("transaction"), []byte("txn"),
 	[]byte("amount"), []byte("price"), []byte("total"), []byte("count"), []byte("quantity"), []byte("qty"),
 	[]byte("port"), []byte("timestamp"), []byte("created"), []byte("updated"), []byte("modified"), []byte("checksum"),
-	[]byte("hash"), []byte("serial"), []byte("request_id"), []byte("trace"), []byte("span")}
+	[]byte("hash"), []byte("serial"), []byte("request"), []byte("trace"), []byte("span")}
 
 // classifyField reads a field name, ASCII case-insensitively.
 func classifyField(name []byte) fieldKind {
@@ -63,17 +63,68 @@ func classifyField(name []byte) fieldKind {
 	if has(ssnWords) {
 		k |= fieldSSN
 	}
-	if at, _ := phoneWordSet.lastWord(l); at >= 0 {
+	if at, _ := phoneWordSet.lastWord(name[:min(len(name), contextMax)]); at >= 0 {
 		k |= fieldPhone
 	}
-	if has(birthStems) {
+	if has(birthStems) || hasBirthAbbrev(name) {
 		k |= fieldBirth
 	}
 	k |= keyKind(name)
-	if k == 0 && has(notPersonalWords) {
+	if k == 0 && startsWordIn(name[:len(l)], l, notPersonalWords) {
 		k |= fieldNotPersonal
 	}
 	return k
+}
+
+// birthAbbrevs are column names of birth dates abbreviated in databases
+// and spreadsheets (GebDat, fecha_nac, data_nasc, date_naiss), compared
+// with normKey's form.
+var birthAbbrevs = []string{"gebdat", "fechanac", "fecnac", "datanasc", "dtnasc", "datenaiss", "dtnaiss"}
+
+func hasBirthAbbrev(name []byte) bool {
+	var kb [48]byte
+	k := normKey(name, kb[:0])
+	for _, a := range birthAbbrevs {
+		if bytes.Contains(k, []byte(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+// notPersonalTails are what may follow a notPersonalWords word in the
+// same word of a field name: orderid, trackingnumber, createdat.
+var notPersonalTails = []string{"", "s", "id", "ids", "no", "nr", "num", "number", "code", "ref", "at", "on", "date",
+	"time", "ts"}
+
+// startsWordIn reports whether one of words (lower-case) is a word of the
+// field name (l is name lower-cased; words split at separators and
+// camel-case humps), alone or with one of notPersonalTails: "order_id",
+// "createdAt" and "trackingnumber" name no person, but "account_ip",
+// "country" and "support_ip" are not taken for count, port or an order.
+func startsWordIn(name, l []byte, words [][]byte) bool {
+	for st := 0; st < len(l); {
+		if !isAlnum(l[st]) {
+			st++
+			continue
+		}
+		e := st + 1
+		for e < len(l) && isAlnum(l[e]) && !(isUpper(name[e]) && !isUpper(name[e-1])) {
+			e++
+		}
+		tok := l[st:e]
+		for _, w := range words {
+			if bytes.HasPrefix(tok, w) {
+				for _, t := range notPersonalTails {
+					if string(tok[len(w):]) == t {
+						return true
+					}
+				}
+			}
+		}
+		st = e
+	}
+	return false
 }
 
 // DetectField detects in one field's value with its name as context.

@@ -97,6 +97,17 @@ func TestGeneralisedRules(t *testing.T) {
 		{"capital IBAN in a column once", "iban", "NL91 ABNA 0417 1643 00", []string{"iban"}},
 		{"lower-case IBAN column", "IBAN", "de89 3704 0044 0532 0130 00", []string{"iban"}},
 		{"bad lower-case IBAN", "", "iban: nl00 abna 0417 1643 00", nil},
+		// Field names.
+		{"GebDat column", "GebDat", "14.07.1983", []string{"date_of_birth"}},
+		{"fecha_nac column", "fecha_nac", "14/02/1990", []string{"date_of_birth"}},
+		{"camel-case phone column", "homeTel", "030 90182734", []string{"phone_number"}},
+		{"street and house number column", "Straße und Hausnummer", "Lindenweg 12", []string{"postal_address"}},
+		{"account is no count", "account_ip", "203.0.113.9", []string{"ip_address"}},
+		{"country is no count", "country", "10.0.0.1", []string{"ip_address"}},
+		{"support is no port", "support_ip", "203.0.113.9", []string{"ip_address"}},
+		{"order id", "orderId", "536-22-1487", nil},
+		{"tracking number", "trackingnumber", "536-22-1487", nil},
+		{"created at", "created_at", "536-22-1487", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -40,7 +40,7 @@ var keyRules = func() []keyRule {
 		"titular", "intestatario", "rekeninghouder")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
-		"straat")
+		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer")
 	add(fieldPassword, "password", "passwd", "pwd", "passwort", "kennwort", "motdepasse", "contrasena",
 		"wachtwoord", "passphrase")
 	add(fieldMRN, "mrn", "medicalrecordnumber", "medicalrecordno", "medicalrecord", "patientid", "patientnumber",

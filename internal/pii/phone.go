@@ -236,6 +236,12 @@ var phoneWordSet = newWordSetStart(phoneWords, phoneStartWords)
 // byte of a UTF-8 letter.
 func isWordByte(c byte) bool { return isAlpha(c) || c >= 0x80 }
 
+// wordStart reports whether a word starts at k: after a byte that is no
+// letter, or at a camel-case hump (homeTel, privatMobil).
+func wordStart(text []byte, k int) bool {
+	return k == 0 || !isWordByte(text[k-1]) || (isUpper(text[k]) && text[k-1]-'a' < 26)
+}
+
 // lastWord is lastWordIn over all of win.
 func (ws *wordSet) lastWord(win []byte) (int, bool) { return ws.lastWordIn(win, 0, len(win)) }
 
@@ -269,7 +275,7 @@ func (ws *wordSet) lastWordIn(text []byte, from, to int) (int, bool) {
 			continue
 		}
 		for x, w := range ws.words {
-			if w[0] == c && hasPrefixFold(win[k:], w) && (x < ws.anywhere || k == 0 || !isWordByte(text[k-1])) {
+			if w[0] == c && hasPrefixFold(win[k:], w) && (x < ws.anywhere || wordStart(text, k)) {
 				return k, false
 			}
 		}

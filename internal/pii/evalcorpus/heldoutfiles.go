@@ -116,6 +116,29 @@ func HeldOutFiles() []HeldOutFile {
 	out = append(out, HeldOutFile{"salaris.tsv", []byte(b.String()), map[string]int{
 		"person_name": 2 * n, "date_of_birth": n, "nl_bsn": n, "phone_number": n, "iban": n}})
 
+	// An ERP's customer master with abbreviated German headers.
+	b.Reset()
+	b.WriteString("KdNr;Name1;Str./Hausnr.;PLZ;Ort;Land;GebDat;Tel.;Handy;E-Mail;Umsatz;Bonität\n")
+	for i, p := range ps {
+		fmt.Fprintf(&b, "%d;%s %s;%s;%05d;%s;DE;%s;%s;%s;%s@example.de;%d.%03d,50;%d\n", 20031+i, p.first, p.last, p.street,
+			50667+i, p.city, p.dob, phones[i], mobiles[i], p.mail, 12+i, 345, 250+i)
+	}
+	out = append(out, HeldOutFile{"kundenstamm.csv", []byte(b.String()), map[string]int{
+		"postal_address": n, "date_of_birth": n, "phone_number": 2 * n, "email": n}})
+
+	// A US CRM export, comma-separated with quoted fields.
+	b.Reset()
+	b.WriteString("First Name,Last Name,SSN,Date of Birth,Phone,Email,Street Address,City,State,Zip,Account Number,Balance,Created\n")
+	ssns := []string{"536-22-1487", "212-67-4409", "401-38-2216"}
+	usPhones := []string{"(415) 867-5309", "212.555.0147", "+1 646-555-3890"}
+	usDob := []string{"07/04/1965", "12/25/1980", "3/9/1972"}
+	for i, p := range ps {
+		fmt.Fprintf(&b, "%s,%s,%s,%s,%s,%s@example.com,\"%d Main St, Apt %d\",Springfield,IL,6270%d,%010d,\"$1,%03d.50\",2024-03-%02d 10:14:22\n",
+			p.first, p.last, ssns[i], usDob[i], usPhones[i], p.mail, 100+i, 2+i, i, 4711000+i, 299+i, 12+i)
+	}
+	out = append(out, HeldOutFile{"crm_export.csv", []byte(b.String()), map[string]int{
+		"person_name": 2 * n, "us_ssn": n, "date_of_birth": n, "phone_number": n, "email": n, "postal_address": n}})
+
 	// Application events as NDJSON.
 	b.Reset()
 	for i, p := range ps {
