@@ -66,7 +66,7 @@ func TestGeneralisedRules(t *testing.T) {
 		{"time is no ip", "", "at 10:14:22.123", nil},
 		// E-mail shapes that are no address.
 		{"url userinfo", "", "SENTRY_DSN=https://4f2a9c1d@o451234.ingest.sentry.io/55", nil},
-		{"url user and password", "", "ftp://anna:s3cret@files.example.com/x", nil},
+		{"url user and password", "", "ftp://anna:s3cret@files.example.com/x", []string{"password"}},
 		{"query e-mail stays", "", "https://example.com/u?email=anna@example.de", []string{"email"}},
 		{"retina asset", "", `<img src="logo@2x.png">`, nil},
 		{"git remote", "", "git clone git@github.com:acme/shop.git", nil},
@@ -84,6 +84,12 @@ func TestGeneralisedRules(t *testing.T) {
 		{"YAML tag", "", "password: !vault |", nil},
 		{"YAML secret tag", "", "password: !secret wifi_password", nil},
 		{"quoted bang", "", `password: "!vault"`, []string{"password"}},
+		{"URL password", "", "postgres://app:Pg7xK2mQ@db.internal/shop", []string{"password"}},
+		{"URL password placeholder", "", "https://user:password@example.com", nil},
+		{"URL password variable", "", "https://${USER}:${PASS}@example.com", nil},
+		{"URL password before an IP", "", "postgres://app:Pg7xK2mQ@10.0.0.5:5432/shop", []string{"ip_address", "password"}},
+		{"Windows variable", "", `"password": "%DB_PASS%"`, nil},
+		{"connection string", "", "Server=db01;Password=Yt5#rE2w;Encrypt=True", []string{"password"}},
 		// ICD codes after a weak context word.
 		{"room after patient", "", "Patient in Zimmer B12", nil},
 		{"subcode after patient", "", "Patient: E11.9", []string{"health_record"}},

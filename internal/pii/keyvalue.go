@@ -344,7 +344,7 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 	}
 	switch {
 	case kind&fieldPassword != 0:
-		p := cut(" \t&")
+		p := cut(" \t&;")
 		if !quoted && bytes.ContainsAny(p, "([") {
 			return false // code: password = request.form["password"]
 		}
@@ -474,6 +474,14 @@ func validPassword(p []byte) bool {
 		}
 	}
 	if (l[0] == '<' && l[len(l)-1] == '>') || (l[0] == '[' && l[len(l)-1] == ']') {
+		return false
+	}
+	if l[0] == '%' && l[len(l)-1] == '%' && len(l) > 2 { // %DB_PASS%: a Windows or Symfony variable
+		for _, c := range l[1 : len(l)-1] {
+			if !isAlnum(c) && c != '_' {
+				return true
+			}
+		}
 		return false
 	}
 	return true

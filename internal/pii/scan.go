@@ -493,10 +493,20 @@ func (s *scanner) emailAt(at int) int {
 	if e < len(text) && text[e] == '@' {
 		return at + 1
 	}
-	if urlUserinfo(text, st) || fileTLD(text[at+1:e]) || (e+1 < len(text) && text[e] == ':' && (text[e+1] == '/' || isAlnum(text[e+1]))) {
-		// A URL's user, a file name (logo@2x.png) or a remote of scp
-		// and git (git@github.com:org/repo.git).
-		return e
+	if u, ok := urlUserinfo(text, at); ok {
+		// A URL's user information is no e-mail address; a password in
+		// it (postgres://app:secret@db/shop) is a password.
+		if c := bytes.IndexByte(text[u:at], ':'); c >= 0 {
+			if p := text[u+c+1 : at]; validPassword(p) {
+				s.match(TypePassword, CategoryCredential, High, p, u)
+			}
+		}
+		return at + 1
+	}
+	if fileTLD(text[at+1:e]) || (e+1 < len(text) && text[e] == ':' && (text[e+1] == '/' || isAlnum(text[e+1]))) {
+		// A file name (logo@2x.png) or a remote of scp and git
+		// (git@github.com:org/repo.git).
+		return at + 1
 	}
 	if !validLocal(text[st:at]) || !validDomain(text[at+1:e]) {
 		return at + 1
@@ -539,19 +549,19 @@ func fileTLD(domain []byte) bool {
 	return false
 }
 
-// urlUserinfo reports whether the address candidate starting at st is a
-// URL's user information (https://key@host/…, ftp://user:pass@host): a
-// user name or key of a service, not an e-mail address.
-func urlUserinfo(text []byte, st int) bool {
-	for k := st - 1; k >= 0 && st-k <= 256; k-- {
+// urlUserinfo reports whether the '@' at at ends a URL's user
+// information (https://key@host/…, ftp://user:pass@host) and where that
+// starts.
+func urlUserinfo(text []byte, at int) (int, bool) {
+	for k := at - 1; k >= 0 && at-k <= 256; k-- {
 		switch text[k] {
 		case '/':
-			return k > 0 && text[k-1] == '/'
-		case ' ', '\t', '\n', '"', '\'', '<', '>', '?', '=', '&', '#', ',', ';', '(', '[':
-			return false
+			return k + 1, k > 0 && text[k-1] == '/' && k+1 < at
+		case ' ', '\t', '\n', '"', '\'', '<', '>', '?', '=', '&', ',', ';', '(', '[', '@':
+			return 0, false
 		}
 	}
-	return false
+	return 0, false
 }
 
 // ---- phone numbers ----

@@ -334,6 +334,12 @@ GITHUB_TOKEN_EXAMPLE=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx
 STRIPE_TEST=sk_live_xxxxxxxxxxxxxxxxxxxxxxxx
 SENTRY_DSN=https://4f2a9c1d@o451234.ingest.sentry.io/5512345
 PASSWORD_MIN_LENGTH=12
+DATABASE_URL=postgres://shop:Pg7xK2mQ@10.0.0.5:5432/shop ⟨password ip_address⟩
+REDIS_URL=redis://:Rd8#kP2m@cache:6379/0 ⟨password⟩
+TEMPLATE_URL=https://${USER}:${PASS}@example.com/repo.git
+DOCS_URL=https://user:password@example.com/
+WIN_PASSWORD=%DB_PASS%
+MSSQL=Server=db01;Database=shop;User Id=app;Password=Yt5#rE2w;Encrypt=True ⟨password⟩
 `},
 	{"settings.ini", `[database]
 host = db.internal.example.com
