@@ -20,6 +20,47 @@ var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byt
 	[]byte("nacido"), []byte("nacida"), []byte("nac."), []byte("nascita"), []byte("nato il"), []byte("nata il"),
 	[]byte("nato a"), []byte("nata a"), []byte("né le"), []byte("née le"), []byte("né(e) le")}
 
+// notBirthWords, after a birth word (in the same word, past German's
+// linking s, or as the next word), make it name something else of the
+// birth: its place, a certificate, a birth name (Geburtsort, birthplace,
+// Geburtsurkunde, birth certificate, Geburtsname). notBirthBefore do so
+// before it (place of birth, lieu de naissance).
+var (
+	notBirthWords = [][]byte{[]byte("place"), []byte("plaats"), []byte("ort"), []byte("name"), []byte("naam"),
+		[]byte("urkunde"), []byte("certificate"), []byte("cert"), []byte("country"), []byte("land"), []byte("weight"),
+		[]byte("gewicht"), []byte("rate"), []byte("akte")}
+	notBirthBefore = [][]byte{[]byte("place of "), []byte("country of "), []byte("city of "), []byte("lieu de "),
+		[]byte("pays de "), []byte("ville de "), []byte("lugar de "), []byte("país de "), []byte("luogo di "),
+		[]byte("paese di "), []byte("comune di ")}
+)
+
+// notBirthDate reports whether the birth word text[i:stemEnd] names
+// something other than the birth date (notBirthWords).
+func notBirthDate(text []byte, i, stemEnd int) bool {
+	k := stemEnd
+	if k < len(text) && (text[k] == 's' || text[k] == 'S') && k+1 < len(text) && isAlpha(text[k+1]) {
+		k++
+	}
+	rest := text[k:min(len(text), k+16)]
+	if len(rest) > 0 && !isAlpha(rest[0]) { // the next word
+		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '-' || rest[0] == '_') {
+			rest = rest[1:]
+		}
+	}
+	for _, w := range notBirthWords {
+		if hasPrefixFold(rest, w) {
+			return true
+		}
+	}
+	before := text[max(0, i-12):i]
+	for _, w := range notBirthBefore {
+		if len(before) >= len(w) && hasPrefixFold(before[len(before)-len(w):], w) {
+			return true
+		}
+	}
+	return false
+}
+
 // stemFirst marks the bytes (both cases) a stem starts with.
 var stemFirst = func() (t [256]bool) {
 	for _, w := range birthStems {
@@ -82,7 +123,7 @@ func parseDate(s []byte) ([]byte, bool) {
 	if y, n := digitsAt(s, 0, 4); n == 4 && len(s) >= 10 && (s[4] == '-' || s[4] == '/' || s[4] == '.') && s[7] == s[4] {
 		m, okM := digitsAt(s, 5, 2)
 		d, okD := digitsAt(s, 8, 2)
-		if okM == 2 && okD == 2 && ok(y, m, d) && dateEnd(s, 10) {
+		if okM == 2 && okD == 2 && ok(y, m, d) && (dateEnd(s, 10) || len(s) > 11 && s[10] == 'T' && isDigit(s[11])) {
 			return fmtDate(y, m, d), true
 		}
 	}

@@ -50,6 +50,10 @@ var keyRules = func() []keyRule {
 		"icdcode", "icd10code", "cim10", "cie10", "dx", "befund")
 	r = append(r, keyRule{"pass", fieldPassword, true})
 	add(fieldIBAN, "iban")
+	// Birth-date keys glued in camel case (dateOfBirth, patientDob,
+	// fechaNacimiento), where no birth word starts a word for the pass.
+	add(fieldBirth, "dateofbirth", "birthdate", "dob", "birthday", "geburtsdatum", "gebdatum", "fechanacimiento",
+		"fechadenacimiento", "datanascita", "datadinascita", "datenaissance", "datedenaissance", "geboortedatum")
 	add(fieldAzureKey, "accountkey", "storagekey", "storageaccountkey")
 	add(fieldGCPKeyID, "privatekeyid")
 	// Ids whose check alone is weak take their context from these; ids a
@@ -71,7 +75,8 @@ var notPostal = []string{"ipaddress", "emailaddress", "mailaddress", "macaddress
 	"proxyaddress", "gatewayaddress", "networkaddress", "ethaddress", "btcaddress"}
 
 // keyValueKinds are the kinds whose value is the finding itself.
-const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fieldDiagnosis | fieldAzureKey | fieldGCPKeyID | fieldIBAN
+const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fieldDiagnosis | fieldAzureKey | fieldGCPKeyID |
+	fieldIBAN | fieldBirth
 
 // idKinds are the kinds of national id fields.
 const idKinds = fieldTaxID | fieldBSN | fieldAadhaar | fieldPassport | fieldOtherID
@@ -388,6 +393,23 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 			s.match(TypeAzureStorageKey, CategoryCredential, High, key, pos)
 			return true
 		}
+	case kind&fieldBirth != 0:
+		// The first date of the value, unless the pass found it from a
+		// birth word in the key (birth_date: …).
+		v = cut(";|\t")
+		for k := 0; k < len(v) && k < dobWindow; k++ {
+			if !isAlnum(v[k]) || (k > 0 && isAlnum(v[k-1])) {
+				continue
+			}
+			if d, ok := parseDate(v[k:min(len(v), k+dateMax)]); ok {
+				at := cap(s.text) - cap(v) + k // v lies in s.text
+				if at != s.lastDOB {
+					s.match(TypeDateOfBirth, CategoryPersonal, High, d, pos)
+					s.lastDOB = at
+				}
+				return false // the pass goes on into the value: more may follow on the line
+			}
+		}
 	case kind&fieldIBAN != 0:
 		// The pass finds an IBAN in capitals; under an IBAN key one in
 		// lower case counts too (nl91 abna 0417 1643 00).
@@ -640,8 +662,10 @@ func validAzureKey(k []byte) bool {
 // fieldValue finds the value kinds in a whole field value under a field
 // named for them (a CSV cell under "last_name").
 func (s *scanner) fieldValue(text []byte) {
-	kind := s.field & keyValueKinds
-	if kind == 0 || kind == fieldDiagnosis { // codes under a diagnosis field are found by the pass
+	// Codes under a diagnosis field are found by the pass, a date under a
+	// birth field by DetectField.
+	kind := s.field & keyValueKinds &^ (fieldDiagnosis | fieldBirth)
+	if kind == 0 {
 		return
 	}
 	v := bytes.TrimSpace(text)

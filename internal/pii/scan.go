@@ -732,7 +732,7 @@ func (s *scanner) birthAt(i int) {
 			break
 		}
 	}
-	if stemEnd < 0 {
+	if stemEnd < 0 || notBirthDate(text, i, stemEnd) {
 		return
 	}
 	to := min(len(text), stemEnd+dobWindow)

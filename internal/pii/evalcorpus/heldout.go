@@ -134,6 +134,13 @@ F. Nac.: 14/02/1990 ⟨date_of_birth⟩
 nato a Roma il 7 luglio 1972 ⟨date_of_birth⟩
 geboren op 12-03-1985 ⟨date_of_birth⟩
 dob=19830714 ⟨date_of_birth⟩
+{"id":4711,"dateOfBirth":"1983-07-14T00:00:00.000Z","createdAt":"2024-03-12T10:14:22.000Z"} ⟨date_of_birth⟩
+"patientDob": "07/04/1965", "admitted": "2026-11-28" ⟨date_of_birth⟩
+fechaNacimiento: 14/02/1990 ⟨date_of_birth⟩
+Birth certificate issued 12.03.2024 by the registry office.
+Geburtsurkunde ausgestellt am 12.03.2024; Geburtsort Köln, Geburtsname Meier.
+Place of birth: Köln, 12.03.2024 registered.
+lieu de naissance : Lyon, né le 12/03/1980 ⟨date_of_birth⟩
 Geburtsdatum: unbekannt; Eintritt: 01.04.2015
 | Geburtsdatum | 14.07.1983 | ⟨date_of_birth⟩
 Born in 1985 in Leeds.
