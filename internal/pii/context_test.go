@@ -37,7 +37,8 @@ func contextBeforeRef(text []byte, pos, window int, words [][]byte) bool {
 
 // phoneContextRef is contextBeforeRef for the phone words: phoneWords
 // anywhere, phoneStartWords only where the byte before them (in the whole
-// text) is not a letter.
+// text) is not a letter, phoneWholeWords only where neither that byte nor
+// the one after them is.
 func phoneContextRef(text []byte, pos int) bool {
 	if contextBeforeRef(text, pos, phoneContextWindow, phoneWords) {
 		return true
@@ -55,6 +56,11 @@ func phoneContextRef(text []byte, pos int) bool {
 				return true
 			}
 		}
+		for _, w := range phoneWholeWords {
+			if k+len(w) <= pos && hasPrefixFold(text[k:pos], w) && (k+len(w) == len(text) || !isWordByte(text[k+len(w)])) {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -63,7 +69,7 @@ func phoneContextRef(text []byte, pos int) bool {
 // plain definition's answer at every position, in order and out of order.
 func TestContextLookups(t *testing.T) {
 	pieces := []string{"phone", "PHONE", "Tel", "téléphone", "cell", "ca", "ll", "mobile", "fax", "x", " ", "=", "\n", "12345678",
-		"Hotel", "recall", "Mobil", "Immobilie", "Tél", "tfno", "telefoon", "Diensthandy", "é", "home", "Tel",
+		"Hotel", "recall", "Mobil", "Immobilie", "Tél", "tfno", "telefoon", "Diensthandy", "é", "home", "Tel", "egram", "Tlf", ".",
 		"ssn", "Social Security", "passport", "BSN", "tax id", "t", "e", "l", "ph", "one", "telefono", "\xe9", "Handy"}
 	lists := map[string][][]byte{"phone anywhere": phoneWords, "ssn": ssnWords, "bsn": bsnWords, "passport": passportWords,
 		"tax": taxIDWords, "aadhaar": aadhaarWords, "health": healthWords, "patient": patientWords, "one byte": {[]byte("x"), []byte("tel")}}

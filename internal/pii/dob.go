@@ -28,7 +28,8 @@ var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byt
 var (
 	notBirthWords = [][]byte{[]byte("place"), []byte("plaats"), []byte("ort"), []byte("name"), []byte("naam"),
 		[]byte("urkunde"), []byte("certificate"), []byte("cert"), []byte("country"), []byte("land"), []byte("weight"),
-		[]byte("gewicht"), []byte("rate"), []byte("akte")}
+		[]byte("gewicht"), []byte("rate"), []byte("akte"), []byte("party"), []byte("feier"), []byte("sale"),
+		[]byte("gift"), []byte("geschenk"), []byte("card"), []byte("karte"), []byte("cake")}
 	notBirthBefore = [][]byte{[]byte("place of "), []byte("country of "), []byte("city of "), []byte("lieu de "),
 		[]byte("pays de "), []byte("ville de "), []byte("lugar de "), []byte("país de "), []byte("luogo di "),
 		[]byte("paese di "), []byte("comune di ")}
@@ -38,8 +39,17 @@ var (
 // something other than the birth date (notBirthWords).
 func notBirthDate(text []byte, i, stemEnd int) bool {
 	k := stemEnd
-	if k < len(text) && (text[k] == 's' || text[k] == 'S') && k+1 < len(text) && isAlpha(text[k+1]) {
-		k++
+	linking := func() {
+		if k < len(text) && (text[k] == 's' || text[k] == 'S') && k+1 < len(text) && isAlpha(text[k+1]) {
+			k++
+		}
+	}
+	linking()
+	// birthday, Geburtstag: what follows the day may still name another
+	// thing (birthday party, Geburtstagsfeier).
+	if hasPrefixFold(text[k:], []byte("day")) || hasPrefixFold(text[k:], []byte("tag")) {
+		k += 3
+		linking()
 	}
 	rest := text[k:min(len(text), k+16)]
 	if len(rest) > 0 && !isAlpha(rest[0]) { // the next word

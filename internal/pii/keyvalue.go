@@ -349,7 +349,7 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 	}
 	switch {
 	case kind&fieldPassword != 0:
-		p := cut(" \t&;")
+		p := cut(" \t&;,)")
 		if !quoted && bytes.ContainsAny(p, "([") {
 			return false // code: password = request.form["password"]
 		}

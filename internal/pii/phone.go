@@ -25,9 +25,11 @@ var phoneRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU"
 var (
 	phoneWords = [][]byte{[]byte("phone"), []byte("telefon"), []byte("telefoon"), []byte("telefax"), []byte("handy"),
 		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp")}
-	phoneStartWords = [][]byte{[]byte("tel"), []byte("tél"), []byte("mobil"), []byte("mobiel"), []byte("móvil"),
-		[]byte("movil"), []byte("cell"), []byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("tlf"),
-		[]byte("tfno"), []byte("telf"), []byte("hotline"), []byte("celular")}
+	phoneStartWords = [][]byte{[]byte("mobil"), []byte("mobiel"), []byte("móvil"), []byte("movil"), []byte("cell"),
+		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular")}
+	// phoneWholeWords are abbreviations that count only as a word of their
+	// own (Tel., tel:, Tlf): not Telegram, Telemetry or Teller.
+	phoneWholeWords = [][]byte{[]byte("tel"), []byte("tél"), []byte("tlf"), []byte("tfno"), []byte("telf")}
 )
 
 func isPhoneChar(c byte) bool {
@@ -202,13 +204,14 @@ type wordSet struct {
 	words         [][]byte
 	first, second [8]uint32
 	// anywhere is how many of words (the first ones) count inside a
-	// word; the others count only at a word's start.
-	anywhere int
+	// word; the others count only at a word's start, and those from
+	// whole on only as a word of their own.
+	anywhere, whole int
 }
 
 func newWordSet(words [][]byte) (ws wordSet) {
 	ws.words = words
-	ws.anywhere = len(words)
+	ws.anywhere, ws.whole = len(words), len(words)
 	for _, w := range words {
 		ws.first[w[0]>>5] |= 1 << (w[0] & 31)
 		if len(w) == 1 { // any byte, or none, may follow
@@ -220,17 +223,18 @@ func newWordSet(words [][]byte) (ws wordSet) {
 	return ws
 }
 
-// newWordSetStart is newWordSet for words that count anywhere and words
-// that count only at a word's start.
-func newWordSetStart(anywhere, atStart [][]byte) wordSet {
-	ws := newWordSet(append(append([][]byte(nil), anywhere...), atStart...))
-	ws.anywhere = len(anywhere)
+// newWordSetStart is newWordSet for words that count anywhere, words
+// that count only at a word's start and words that count only as a whole
+// word.
+func newWordSetStart(anywhere, atStart, whole [][]byte) wordSet {
+	ws := newWordSet(append(append(append([][]byte(nil), anywhere...), atStart...), whole...))
+	ws.anywhere, ws.whole = len(anywhere), len(anywhere)+len(atStart)
 	return ws
 }
 
 // phoneWordSet is the phone context words' wordSet: its context is looked
 // up for most long numbers.
-var phoneWordSet = newWordSetStart(phoneWords, phoneStartWords)
+var phoneWordSet = newWordSetStart(phoneWords, phoneStartWords, phoneWholeWords)
 
 // isWordByte reports whether c continues a word: an ASCII letter or a
 // byte of a UTF-8 letter.
@@ -275,7 +279,8 @@ func (ws *wordSet) lastWordIn(text []byte, from, to int) (int, bool) {
 			continue
 		}
 		for x, w := range ws.words {
-			if w[0] == c && hasPrefixFold(win[k:], w) && (x < ws.anywhere || wordStart(text, k)) {
+			if w[0] == c && hasPrefixFold(win[k:], w) && (x < ws.anywhere || wordStart(text, k)) &&
+				(x < ws.whole || k+len(w) == len(text) || !isWordByte(text[k+len(w)])) {
 				return k, false
 			}
 		}

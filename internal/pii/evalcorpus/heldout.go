@@ -24,7 +24,13 @@ import (
 // party on 12/05/2026" (a birth word and a date that is no birth date),
 // "version 2.14.0.11" (a four-part version is an IPv4 address by shape),
 // "Geburtsdatum unbekannt, Eintritt 01.04.2015" (after a comma the date
-// may still be the birth date: "born in Hamburg, on 3 March 1980").
+// may still be the birth date: "born in Hamburg, on 3 March 1980"),
+// "Born to Run (1975) remastered 2026-11-28" (a birth word and a date),
+// "ICD-10 code search …; room B12" (an ICD word in prose, then a room
+// named like a category), and the documentation samples
+// AKIAIOSFODNN7EXAMPLE (AWS's example key: word() in scan.go would have
+// to skip keys ending in EXAMPLE) and 4111 1111 1111 1111 (the test card
+// the benchmark corpus counts).
 
 // hoValues are the planted values, by placeholder name.
 func hoValues() map[string]string {
@@ -86,6 +92,60 @@ type hoDoc struct {
 }
 
 var hoDocs = []hoDoc{
+	// Text with no personal data at all: release notes, Kubernetes YAML,
+	// Apache config, a lock file, a bank statement, invoices, code, SQL,
+	// logs, and words that contain context words (Telegram, Geburtstagsfeier).
+	{"noise.txt", `## Changelog
+### v2.14.0 (2026-11-28)
+- Fixed race in worker pool (#4711, #4712); bumped golang.org/x/net to v0.31.0
+- Build 20261128.3 published to registry.example.com/acme/app:2.14.0@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop-api
+  labels: {app: shop, tier: backend, version: "2.14.0"}
+spec:
+  replicas: 3
+  template:
+    spec:
+      containers:
+        - name: api
+          image: "registry.example.com/acme/api:2.14.0"
+          ports: [{containerPort: 8080}]
+          env:
+            - {name: DB_HOST, value: db.internal}
+            - {name: DB_PASSWORD, valueFrom: {secretKeyRef: {name: db, key: password}}}
+          resources: {limits: {cpu: "500m", memory: 512Mi}}
+<VirtualHost *:443>
+    ServerName shop.example.com
+    SSLCertificateFile /etc/ssl/certs/shop.pem
+    ErrorLog ${APACHE_LOG_DIR}/error.log
+</VirtualHost>
+"node_modules/lodash": {"version": "4.17.21", "resolved": "https://registry.npmjs.org/lodash/-/lodash-4.17.21.tgz", "integrity": "sha512-v2kDEe57lecTulaDIuNTPy3Ry4gLGJ6Z1O3vE1krgXZNrsQ+LFTGHVxVjcXPs17LhbZVGedAJv8XZ1tvj5FvSg=="}
+Datum;Buchungstext;Betrag;Saldo
+03.12.2026;Miete Dezember;-1.250,00;4.318,27
+02.12.2026;Gutschrift Rechnung 2026-0451;2.499,00;5.568,27
+Rechnung Nr. 2026-118734 vom 03.12.2026, Kundennummer 100234, Zahlungsziel 14 Tage, Gesamtbetrag 1.234,56 EUR
+Commande n° 2026-004512 du 03/12/2026 – total TTC 129,90 € – livraison prévue le 05/12/2026
+Pedido 2026/000451 enviado el 03/12/2026, importe 1.234,56 EUR, seguimiento 1Z999AA10123456784
+func handler(w http.ResponseWriter, r *http.Request) { id := r.URL.Query().Get("id"); log.Printf("id=%s took=%dms", id, 1834) }
+def connect(password=None, port=5432): return psycopg2.connect(host="db", password=password or os.environ["PGPASSWORD"])
+const password = process.env.DB_PASSWORD || "";
+if (user.password === password) { session.born = Date.now(); }
+INSERT INTO products (id, sku, name, price, created_at) VALUES (4711, 'SKU-2026-0451', 'Widget', 12.99, '2026-11-28 10:14:22');
+SELECT * FROM orders WHERE created_at BETWEEN '2026-01-01' AND '2026-12-31' AND total > 1000;
+[2026-12-03 10:14:22,123] INFO  com.acme.OrderService - order 40187362019 processed in 1834 ms (thread pool-3-thread-7)
+2026-12-03T10:14:22.123+01:00 host01 CRON[24817]: (root) CMD (/usr/local/bin/backup.sh > /var/log/backup.log 2>&1)
+E11 error: disk quota exceeded on /dev/sda1; ICD driver version 10.2.14
+Geburtstagsfeier am 12.12.2026 im Raum E11
+Birthday sale ends 12/24/2026!
+Tel-Aviv office, Telegram channel @acme, Telemetry port 4317, hotel booking ref 2026118734
+iPhone 15 Pro, IMEI 35 209900 176148 1, serial F2LZ8ABCDEFG
+ISBN-13: 978-3-16-148410-0, ISSN 0317-8471, DOI 10.1000/182
+Latitude 52.520008, longitude 13.404954; elevation 34 m
+Version 10.0.19045.3693; OS build 22631.2715; KB5032190
+UUIDs: 123e4567-e89b-12d3-a456-426614174000, 550e8400-e29b-41d4-a716-446655440000
+`},
 	{"ids.txt", `Paspoort: BN7RJ4KP2 ⟨passport_number⟩
 passport: NPH7L8R43 ⟨passport_number⟩
 Reisepass: CFGHJK12L ⟨passport_number⟩
