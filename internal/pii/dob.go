@@ -15,7 +15,7 @@ const (
 // slower than all other detectors together.
 // Abbreviations count with their dot ("geb." but not Gebühr or Gebäude),
 // participles with the word after them ("nato il" but not "nato" alone).
-var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byte("born"), []byte("geburt"),
+var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byte("bday"), []byte("born"), []byte("geburt"),
 	[]byte("geboren"), []byte("geb."), []byte("geboorte"), []byte("naissance"), []byte("naiss."), []byte("nacimiento"),
 	[]byte("nacido"), []byte("nacida"), []byte("nac."), []byte("nascita"), []byte("nato il"), []byte("nata il"),
 	[]byte("nato a"), []byte("nata a"), []byte("né le"), []byte("née le"), []byte("né(e) le")}

@@ -76,6 +76,7 @@ func TestGeneralisedRules(t *testing.T) {
 		{"birthday party", "", "Geburtstagsfeier am 12.12.2026", nil},
 		{"birthday sale", "", "Birthday sale ends 12/24/2026!", nil},
 		{"birthday", "", "Birthday: 12/24/1980", []string{"date_of_birth"}},
+		{"vCard BDAY", "", "BDAY:1983-07-14", []string{"date_of_birth"}},
 		// IPv4 with a port.
 		{"ip:port", "", "upstream 10.0.3.15:8080 timed out", []string{"ip_address"}},
 		{"time is no ip", "", "at 10:14:22.123", nil},

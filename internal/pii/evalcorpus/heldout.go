@@ -92,6 +92,28 @@ type hoDoc struct {
 }
 
 var hoDocs = []hoDoc{
+	// A vCard and an LDIF entry. vCard's N, FN and ADR and LDAP's sn and
+	// cn are left unlabeled: two-letter keys that name other things as
+	// often (a function, a serial number), and an LDAP password hash
+	// ({SSHA}…) is a credential but not the password.
+	{"contacts.vcf", `BEGIN:VCARD
+VERSION:3.0
+N:Weiß;Jürgen;;;
+FN:Jürgen Weiß
+TEL;TYPE=CELL:0151 27384950 ⟨phone_number⟩
+TEL;TYPE=HOME,VOICE:+49 30 90182734 ⟨phone_number⟩
+EMAIL;TYPE=INTERNET:j.weiss@example.de ⟨email⟩
+BDAY:1983-07-14 ⟨date_of_birth⟩
+REV:2026-12-03T10:14:22Z
+END:VCARD
+dn: uid=jweiss,ou=people,dc=example,dc=de
+givenName: Jürgen ⟨person_name⟩
+mail: j.weiss@example.de ⟨email⟩
+telephoneNumber: 030 90182734 ⟨phone_number⟩
+mobile: 0151 27384950 ⟨phone_number⟩
+homePostalAddress: Lindenweg 12$50667 Köln ⟨postal_address⟩
+uidNumber: 10234
+`},
 	// Text with no personal data at all: release notes, Kubernetes YAML,
 	// Apache config, a lock file, a bank statement, invoices, code, SQL,
 	// logs, and words that contain context words (Telegram, Geburtstagsfeier).
