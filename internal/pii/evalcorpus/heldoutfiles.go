@@ -1,8 +1,12 @@
 package evalcorpus
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
 	"strings"
+
+	"github.com/sightline-dev/sightline/internal/extract/docgen"
 )
 
 // HeldOutFile is a held-out structured file (CSV, TSV, JSON, NDJSON, XML)
@@ -55,8 +59,21 @@ func HeldOutFiles() []HeldOutFile {
 			p.mail+"@firma-beispiel.de",
 			p.tax[:2]+" "+p.tax[2:5]+" "+p.tax[5:8]+" "+p.tax[8:], hoGroup4(p.iban, " "), fmt.Sprintf("%d.%03d,%02d", 3+i, 250*i, 0))
 	}
-	out = append(out, HeldOutFile{"personal_export.csv", []byte(b.String()), map[string]int{
-		"person_name": 2 * n, "date_of_birth": n, "postal_address": n, "phone_number": 2 * n, "email": n, "de_tax_id": n, "iban": n}})
+	hr := map[string]int{"person_name": 2 * n, "date_of_birth": n, "postal_address": n, "phone_number": 2 * n, "email": n,
+		"de_tax_id": n, "iban": n}
+	out = append(out, HeldOutFile{"personal_export.csv", []byte(b.String()), hr})
+	// The same sheet saved as .xlsx: its header row is the columns' context.
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeffsep=;\r\n")))
+	cr.Comma = ';'
+	rows, err := cr.ReadAll()
+	if err != nil {
+		panic(err) // the table above is fixed
+	}
+	var xb bytes.Buffer
+	if err := docgen.WriteXLSX(&xb, map[string][][]string{"Personal": rows}); err != nil {
+		panic(err)
+	}
+	out = append(out, HeldOutFile{"personal_export.xlsx", xb.Bytes(), hr})
 
 	// A French CRM's customer export as pretty-printed JSON.
 	b.Reset()
