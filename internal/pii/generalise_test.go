@@ -47,6 +47,9 @@ func TestGeneralisedRules(t *testing.T) {
 		{"India writes no trunk 0", "", "Mobile: 98765 43210", []string{"phone_number"}},
 		{"two numbers in a row", "", "Telefon/Fax: 030 90182734 / 030 90182735", []string{"phone_number", "phone_number"}},
 		{"celular", "", "Celular: (11) 91234-5678", []string{"phone_number"}},
+		{"00 international prefix", "", "Rückruf unter 0049 30 9018 2734", []string{"phone_number"}},
+		{"00 run without groups", "", "Beleg 00491512738495", nil},
+		{"00 and no country", "", "Referenz 0012 3456 7890", nil},
 		// Birth context words and written dates in six languages.
 		{"geb.", "", "Max Mustermann, geb. 3.11.1979", []string{"date_of_birth"}},
 		{"Gebühr is no geb.", "", "Gebühr: 12.03.2024", nil},

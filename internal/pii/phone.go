@@ -52,6 +52,18 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		}
 		return nil, "", false
 	}
+	// 0049 30 1234567: the international prefix most of the world
+	// dials, written in groups as a phone number is, reads as +49 30 ….
+	if len(cand) > 3 && cand[0] == '0' && cand[1] == '0' && isDigit(cand[2]) && cand[2] != '0' &&
+		bytes.IndexByte(cand[2:], ' ') > 0 {
+		var ib [24]byte
+		intl := append(append(ib[:0], '+'), cand[2:]...)
+		if intlLengths.possible(intl) {
+			if v, ok := parsePhone(intl, "ZZ"); ok {
+				return v, High, true
+			}
+		}
+	}
 	ctx := s.field&fieldPhone != 0 || s.phoneContext(start)
 	shaped := cand[0] == '(' && bytes.IndexByte(cand, ')') == 4
 	if !ctx && !shaped {

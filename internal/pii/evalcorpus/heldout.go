@@ -204,6 +204,9 @@ Telefon/Fax: 030 90182734 / 030 90182735 ⟨phone_number*2⟩
 Hotline: 01805 123456 ⟨phone_number⟩
 Mobile: 98765 43210 ⟨phone_number⟩
 Celular: (11) 91234-5678 ⟨phone_number⟩
+Rückruf erbeten unter 0049 30 9018 2734 ⟨phone_number⟩
+Bureau de Paris : 0033 1 42 68 53 00 ⟨phone_number⟩
+Beleg 00491512738495, Referenz 0012 3456 7890.
 Tel. 030 / 90182734 ⟨~phone_number⟩
 Telefon 030 - 90182734 ⟨~phone_number⟩
 `},
