@@ -40,7 +40,8 @@ var (
 		[]byte("passaporto"), []byte("paspoort"), []byte("passnummer"), []byte("pass-nr"), []byte("passnr")}
 	healthWords = [][]byte{[]byte("diagn"), []byte("icd"), []byte("cim-10"), []byte("cim10"), []byte("cie-10"),
 		[]byte("cie10"), []byte("dx:"), []byte("dx "), []byte("dx="), []byte("condition"), []byte("befund"),
-		[]byte("krankheit"), []byte("maladie"), []byte("enfermedad"), []byte("malattia"), []byte("ziekte")}
+		[]byte("krankheit"), []byte("erkrankung"), []byte("maladie"), []byte("enfermedad"), []byte("malattia"),
+		[]byte("ziekte"), []byte("aandoening"), []byte("patholog"), []byte("patolog")}
 	// patientWords are weaker: a hospital's rooms, wards and beds are
 	// named like ICD categories ("Patient in Zimmer B12"), so after them
 	// only a code with its subcategory (E11.9) counts.
