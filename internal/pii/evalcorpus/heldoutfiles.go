@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/sightline-dev/sightline/internal/extract/docgen"
 )
@@ -155,6 +156,20 @@ func HeldOutFiles() []HeldOutFile {
 	}
 	out = append(out, HeldOutFile{"crm_export.csv", []byte(b.String()), map[string]int{
 		"person_name": 2 * n, "us_ssn": n, "date_of_birth": n, "phone_number": n, "email": n, "postal_address": n}})
+
+	// The HR sheet saved by Excel as "Text (Tab delimited)" (.txt) and as
+	// "Unicode Text" (UTF-16 with a BOM, tabs): a table by its content.
+	var tsv strings.Builder
+	for _, row := range rows {
+		tsv.WriteString(strings.Join(row, "\t") + "\r\n")
+	}
+	out = append(out, HeldOutFile{"personal_export.txt", []byte(tsv.String()), hr})
+	u := utf16.Encode([]rune(tsv.String()))
+	u16 := []byte{0xff, 0xfe}
+	for _, c := range u {
+		u16 = append(u16, byte(c), byte(c>>8))
+	}
+	out = append(out, HeldOutFile{"personal_unicode.txt", u16, hr})
 
 	// Application events as NDJSON.
 	b.Reset()
