@@ -44,8 +44,33 @@ var notPersonalWords = [][]byte{[]byte("order"), []byte("invoice"), []byte("uuid
 	[]byte("port"), []byte("timestamp"), []byte("created"), []byte("updated"), []byte("modified"), []byte("checksum"),
 	[]byte("hash"), []byte("serial"), []byte("request"), []byte("trace"), []byte("span")}
 
-// classifyField reads a field name, ASCII case-insensitively.
+// classifyField reads a field name, ASCII case-insensitively. A dotted
+// path (a JSON or XML reader's "phoneNumbers.number", "birth.date",
+// "diagnoses.code") that names nothing personal as a whole is read by its
+// last key, then by that key's parent: an object's generic keys (number,
+// date, code, value) take their meaning from it.
 func classifyField(name []byte) fieldKind {
+	k := classifyName(name)
+	if k&^fieldNotPersonal != 0 {
+		return k
+	}
+	if d := bytes.LastIndexByte(name, '.'); d > 0 && d+1 < len(name) {
+		if last := classifyName(name[d+1:]); last&^fieldNotPersonal != 0 {
+			return last
+		}
+		parent := name[:d]
+		if e := bytes.LastIndexByte(parent, '.'); e >= 0 {
+			parent = parent[e+1:]
+		}
+		if p := classifyName(parent); p&^fieldNotPersonal != 0 {
+			return p
+		}
+	}
+	return k
+}
+
+// classifyName reads one field name.
+func classifyName(name []byte) fieldKind {
 	var lw [contextMax]byte
 	l := lw[:0]
 	for _, c := range name[:min(len(name), contextMax)] {

@@ -137,6 +137,12 @@ func TestGeneralisedRules(t *testing.T) {
 		{"order id", "orderId", "536-22-1487", nil},
 		{"tracking number", "trackingnumber", "536-22-1487", nil},
 		{"created at", "created_at", "536-22-1487", nil},
+		{"phone object's number", "phoneNumbers.number", "030 90182734", []string{"phone_number"}},
+		{"birth object's date", "birth.date", "1983-07-14", []string{"date_of_birth"}},
+		{"diagnoses' code", "diagnoses.code", "E11.9", []string{"health_record"}},
+		{"customer's id", "customer.id", "030 90182734", nil},
+		{"address object's city", "address.city", "Köln", nil},
+		{"dotted header", "Tel. privat", "030 90182734", []string{"phone_number"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

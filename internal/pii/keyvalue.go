@@ -46,7 +46,7 @@ var keyRules = func() []keyRule {
 	add(fieldMRN, "mrn", "medicalrecordnumber", "medicalrecordno", "medicalrecord", "patientid", "patientnumber",
 		"patientno", "patientennummer", "patientnummer", "patientnr", "numerodossier", "dossiermedical", "historiaclinica",
 		"cartellaclinica", "krankenaktennummer", "fallnummer")
-	add(fieldDiagnosis, "diagnosis", "diagnose", "diagnosi", "diagnostico", "diagnostic", "diagnosiscode", "icd", "icd10",
+	add(fieldDiagnosis, "diagnosis", "diagnoses", "diagnose", "diagnosen", "diagnosi", "diagnostico", "diagnostic", "diagnosiscode", "icd", "icd10",
 		"icdcode", "icd10code", "cim10", "cie10", "dx", "befund")
 	r = append(r, keyRule{"pass", fieldPassword, true})
 	add(fieldIBAN, "iban")

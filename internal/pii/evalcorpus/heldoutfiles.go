@@ -171,6 +171,40 @@ func HeldOutFiles() []HeldOutFile {
 	}
 	out = append(out, HeldOutFile{"personal_unicode.txt", u16, hr})
 
+	// An API's nested customer objects: generic keys (number, date, code)
+	// under keys that name them (phoneNumbers, birth, diagnoses).
+	b.Reset()
+	b.WriteString("{\"customers\": [\n")
+	for i, p := range ps {
+		sep := ","
+		if i == n-1 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, `  {"id": %d, "firstName": %q, "lastName": %q,
+   "phoneNumbers": [{"type": "mobile", "number": %q}, {"type": "home", "number": %q}],
+   "address": {"street": %q, "postalCode": "%05d", "city": %q, "country": "DE"},
+   "birth": {"date": "%s", "place": %q},
+   "diagnoses": [{"system": "ICD-10-GM", "code": %q, "text": "Befund"}],
+   "order": {"id": "%s", "total": 129.9, "created": "2024-03-12T10:14:22Z"}}%s
+`, 4711+i, p.first, p.last, mobiles[i], phones[i], p.street, 50667+i, p.city, strings.ReplaceAll(p.dob, ".", "-"), p.city,
+			diag[i], hoBadLuhn(fmt.Sprintf("45471042193618%d", i)), sep)
+	}
+	b.WriteString("]}\n")
+	out = append(out, HeldOutFile{"customers_api.json", []byte(b.String()), map[string]int{
+		"person_name": 2 * n, "phone_number": 2 * n, "postal_address": n, "date_of_birth": n, "health_record": n}})
+
+	// The same as XML: elements inside elements, and attributes.
+	b.Reset()
+	b.WriteString("<customers>\n")
+	for i, p := range ps {
+		fmt.Fprintf(&b, "  <customer id=\"%d\">\n    <lastName>%s</lastName>\n    <phone type=\"mobile\"><number>%s</number></phone>\n"+
+			"    <birth place=\"%s\"><date>%s</date></birth>\n    <diagnosis system=\"ICD-10\" code=\"%s\"/>\n  </customer>\n",
+			4711+i, p.last, mobiles[i], p.city, p.dob, diag[i])
+	}
+	b.WriteString("</customers>\n")
+	out = append(out, HeldOutFile{"customers.xml", []byte(b.String()), map[string]int{
+		"person_name": n, "phone_number": n, "date_of_birth": n, "health_record": n}})
+
 	// Application events as NDJSON.
 	b.Reset()
 	for i, p := range ps {
