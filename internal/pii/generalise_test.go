@@ -48,6 +48,8 @@ func TestGeneralisedRules(t *testing.T) {
 		{"two numbers in a row", "", "Telefon/Fax: 030 90182734 / 030 90182735", []string{"phone_number", "phone_number"}},
 		{"celular", "", "Celular: (11) 91234-5678", []string{"phone_number"}},
 		{"00 international prefix", "", "Rückruf unter 0049 30 9018 2734", []string{"phone_number"}},
+		{"another label after the number", "", "Tel: 030 90182734, Kundennr: 2024118734", []string{"phone_number"}},
+		{"a time inside the label", "", "Telefon (mobil, ab 18:00): 0151 27384950", []string{"phone_number"}},
 		{"00 run without groups", "", "Beleg 00491512738495", nil},
 		{"00 and no country", "", "Referenz 0012 3456 7890", nil},
 		// Birth context words and written dates in six languages.

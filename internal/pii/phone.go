@@ -64,7 +64,11 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 			}
 		}
 	}
-	ctx := s.field&fieldPhone != 0 || s.phoneContext(start)
+	ctx := s.field&fieldPhone != 0
+	if !ctx {
+		w := s.phoneContextAt(start)
+		ctx = w >= 0 && !anotherLabel(s.text, w, start)
+	}
 	shaped := cand[0] == '(' && bytes.IndexByte(cand, ')') == 4
 	if !ctx && !shaped {
 		return nil, "", false
@@ -323,11 +327,15 @@ type wordMemo struct {
 // phoneContext is contextBefore(s.text, pos, phoneContextWindow,
 // phoneWords), searching only what an earlier call on the same line did
 // not.
-func (s *scanner) phoneContext(pos int) bool {
+func (s *scanner) phoneContext(pos int) bool { return s.phoneContextAt(pos) >= 0 }
+
+// phoneContextAt is phoneContext returning where the context word
+// starts, or -1.
+func (s *scanner) phoneContextAt(pos int) int {
 	text, m := s.text, &s.phoneMemo
 	if pos < m.scanned {
 		k, _ := phoneWordSet.lastWordIn(text, max(pos-phoneContextWindow, 0), pos)
-		return k >= 0
+		return k
 	}
 	// A word ending after m.scanned starts at most maxPhoneWord-1 bytes
 	// before it; of those that ended before it, the last one found then
@@ -342,7 +350,34 @@ func (s *scanner) phoneContext(pos int) bool {
 		m.hit = 0
 	}
 	m.scanned = pos
-	return m.hit > from
+	if m.hit > from {
+		return m.hit - 1
+	}
+	return -1
+}
+
+// anotherLabel reports whether, between a context word at w and a
+// number at pos, a value came and then another label (a word before ':'
+// or '='): "Tel: 030 1234567, Kundennr: 2024118734" gives the phone
+// context to the first number only.
+func anotherLabel(text []byte, w, pos int) bool {
+	value := false
+	for k := w; k < pos; k++ {
+		c := text[k]
+		switch {
+		case isDigit(c):
+			value = true
+		case (c == ':' || c == '=') && value:
+			j := k
+			for j > w && text[j-1] == ' ' {
+				j--
+			}
+			if j > w && isWordByte(text[j-1]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // contextMax bounds a context window (a stack buffer holds it lower-cased).

@@ -207,6 +207,8 @@ Celular: (11) 91234-5678 ⟨phone_number⟩
 Rückruf erbeten unter 0049 30 9018 2734 ⟨phone_number⟩
 Bureau de Paris : 0033 1 42 68 53 00 ⟨phone_number⟩
 Beleg 00491512738495, Referenz 0012 3456 7890.
+Tel: 030 90182734, Kundennr: 2024118734, Auftrag: 4158675309 ⟨phone_number⟩
+Telefon (mobil, ab 18:00): 0151 27384950 ⟨phone_number⟩
 Tel. 030 / 90182734 ⟨~phone_number⟩
 Telefon 030 - 90182734 ⟨~phone_number⟩
 `},
