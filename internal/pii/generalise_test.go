@@ -73,6 +73,8 @@ func TestGeneralisedRules(t *testing.T) {
 		{"camel-case dob key", "", `"patientDob": "07/04/1965"`, []string{"date_of_birth"}},
 		{"key and words on one line", "", "DOB: 1985-03-12; born 12/03/1985", []string{"date_of_birth", "date_of_birth"}},
 		{"key's value ends at ;", "", "dob: unknown; hired: 2015-04-01", nil},
+		{"another label before the date", "", "dob: n/a, hired: 01.04.2015", nil},
+		{"born: place, date: …", "", "Born: Köln, Date: 12.03.2024", nil},
 		{"birth certificate", "", "Birth certificate issued 12.03.2024", nil},
 		{"Geburtsurkunde", "", "Geburtsurkunde ausgestellt am 12.03.2024", nil},
 		{"birthplace", "", "birthplace: Köln, registered 12.03.2024", nil},

@@ -398,6 +398,9 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 		// birth word in the key (birth_date: …).
 		v = cut(";|\t")
 		for k := 0; k < len(v) && k < dobWindow; k++ {
+			if (v[k] == ':' || v[k] == '=') && k > 0 && isAlpha(v[k-1]) {
+				break // another label: "dob: n/a, hired: 01.04.2015"
+			}
 			if !isAlnum(v[k]) || (k > 0 && isAlnum(v[k-1])) {
 				continue
 			}

@@ -742,11 +742,22 @@ func (s *scanner) birthAt(i int) {
 	// Past a field separator (';', '|', a tab) the date must come first:
 	// "| Geburtsdatum | 14.07.1983 |" is the birth date, "dob: n/a;
 	// hired: 01.04.2015" is not.
-	newField := false
+	// So must it before a value and another label: "dob: n/a, hired:
+	// 01.04.2015".
+	newField, labelled, value := false, false, false
 	for k := stemEnd; k < to; k++ {
-		if c := text[k]; c == ';' || c == '|' || c == '\t' {
+		switch c := text[k]; {
+		case c == ';' || c == '|' || c == '\t':
 			newField = true
 			continue
+		case c == ':' || c == '=':
+			if value && k > stemEnd && isAlpha(text[k-1]) {
+				return
+			}
+			labelled = true
+			continue
+		case labelled && isAlnum(c):
+			value = true
 		}
 		if !isAlnum(text[k]) || (k > stemEnd && isAlnum(text[k-1])) {
 			continue

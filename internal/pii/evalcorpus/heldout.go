@@ -229,6 +229,7 @@ Geburtsurkunde ausgestellt am 12.03.2024; Geburtsort Köln, Geburtsname Meier.
 Place of birth: Köln, 12.03.2024 registered.
 lieu de naissance : Lyon, né le 12/03/1980 ⟨date_of_birth⟩
 Geburtsdatum: unbekannt; Eintritt: 01.04.2015
+dob: n/a, hired: 01.04.2015
 | Geburtsdatum | 14.07.1983 | ⟨date_of_birth⟩
 Born in 1985 in Leeds.
 Gebühr: 12.03.2024, Gebäude 12.03.2024.
