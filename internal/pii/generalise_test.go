@@ -188,3 +188,17 @@ func TestParseDateLanguages(t *testing.T) {
 		require.Equal(t, tc.want, string(v), tc.in)
 	}
 }
+
+// An apostrophe between letters is part of a local part (O'Neil); a
+// quote around the address is not.
+func TestEmailApostrophe(t *testing.T) {
+	for text, want := range map[string]string{
+		"anna.o'neil@example.ie": "anna.o'neil@example.ie",
+		"'anna@example.de'":      "anna@example.de",
+		"write to 'o'neil@x.ie'": "o'neil@x.ie",
+	} {
+		var got []string
+		NewDefault().Detect([]byte(text), func(m Match) { got = append(got, string(m.Value)) })
+		require.Equal(t, []string{want}, got, text)
+	}
+}

@@ -475,7 +475,9 @@ func (s *scanner) digitRunAt(i int) int {
 func (s *scanner) emailAt(at int) int {
 	text := s.text
 	st := at
-	for st > 0 && at-st < 64 && isLocalChar(text[st-1]) {
+	for st > 0 && at-st < 64 && (isLocalChar(text[st-1]) ||
+		// an apostrophe between letters: o'neil@example.ie
+		text[st-1] == '\'' && st >= 2 && isAlpha(text[st-2]) && st < at && isAlpha(text[st])) {
 		st--
 	}
 	e := at + 1
