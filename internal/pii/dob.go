@@ -38,6 +38,14 @@ var (
 // notBirthDate reports whether the birth word text[i:stemEnd] names
 // something other than the birth date (notBirthWords).
 func notBirthDate(text []byte, i, stemEnd int) bool {
+	// dob, born and bday are words of their own: not Dobson, Borneo.
+	if stemEnd < len(text) && isAlpha(text[stemEnd]) {
+		for _, w := range [][]byte{[]byte("dob"), []byte("born"), []byte("bday")} {
+			if stemEnd-i == len(w) && hasPrefixFold(text[i:], w) {
+				return true
+			}
+		}
+	}
 	k := stemEnd
 	linking := func() {
 		if k < len(text) && (text[k] == 's' || text[k] == 'S') && k+1 < len(text) && isAlpha(text[k+1]) {

@@ -78,6 +78,8 @@ func TestGeneralisedRules(t *testing.T) {
 		{"birth certificate", "", "Birth certificate issued 12.03.2024", nil},
 		{"Geburtsurkunde", "", "Geburtsurkunde ausgestellt am 12.03.2024", nil},
 		{"birthplace", "", "birthplace: Köln, registered 12.03.2024", nil},
+		{"Dobson is no dob", "", "Dobson & Co., invoice of 12.03.2024", nil},
+		{"Borneo is no born", "", "Borneo trip on 12.03.2024", nil},
 		{"place of birth", "", "Place of birth: Köln, 12.03.2024", nil},
 		{"Geburtstag", "", "Geburtstag: 12.03.1980", []string{"date_of_birth"}},
 		{"birthday party", "", "Geburtstagsfeier am 12.12.2026", nil},
