@@ -35,16 +35,23 @@ var (
 		[]byte("paese di "), []byte("comune di ")}
 )
 
+// ownBirthWord reports whether a birth word (any case) counts only as a
+// word of its own: dob, born, bday.
+func ownBirthWord(w []byte) bool {
+	for _, o := range []string{"dob", "born", "bday"} {
+		if len(w) == len(o) && hasPrefixFold(w, []byte(o)) {
+			return true
+		}
+	}
+	return false
+}
+
 // notBirthDate reports whether the birth word text[i:stemEnd] names
 // something other than the birth date (notBirthWords).
 func notBirthDate(text []byte, i, stemEnd int) bool {
 	// dob, born and bday are words of their own: not Dobson, Borneo.
-	if stemEnd < len(text) && isAlpha(text[stemEnd]) {
-		for _, w := range [][]byte{[]byte("dob"), []byte("born"), []byte("bday")} {
-			if stemEnd-i == len(w) && hasPrefixFold(text[i:], w) {
-				return true
-			}
-		}
+	if stemEnd < len(text) && isAlpha(text[stemEnd]) && ownBirthWord(text[i:stemEnd]) {
+		return true
 	}
 	k := stemEnd
 	linking := func() {

@@ -91,7 +91,7 @@ func classifyName(name []byte) fieldKind {
 	if at, _ := phoneWordSet.lastWord(name[:min(len(name), contextMax)]); at >= 0 {
 		k |= fieldPhone
 	}
-	if has(birthStems) || hasBirthAbbrev(name) {
+	if birthField(name[:len(l)], l) || hasBirthAbbrev(name) {
 		k |= fieldBirth
 	}
 	k |= keyKind(name)
@@ -99,6 +99,26 @@ func classifyName(name []byte) fieldKind {
 		k |= fieldNotPersonal
 	}
 	return k
+}
+
+// birthField reports whether a field name (l lower-cased) holds a birth
+// word; dob, born and bday only at a word's start (patient_dob,
+// patientDob, not adobe_id).
+func birthField(name, l []byte) bool {
+	for _, w := range birthStems {
+		for off := 0; off+len(w) <= len(l); {
+			p := bytes.Index(l[off:], w)
+			if p < 0 {
+				break
+			}
+			p += off
+			if !ownBirthWord(w) || p == 0 || !isAlpha(l[p-1]) || (isUpper(name[p]) && !isUpper(name[p-1])) {
+				return true
+			}
+			off = p + 1
+		}
+	}
+	return false
 }
 
 // birthAbbrevs are column names of birth dates abbreviated in databases

@@ -134,6 +134,8 @@ func TestGeneralisedRules(t *testing.T) {
 		{"bad lower-case IBAN", "", "iban: nl00 abna 0417 1643 00", nil},
 		// Field names.
 		{"GebDat column", "GebDat", "14.07.1983", []string{"date_of_birth"}},
+		{"adobe is no dob", "adobe_created", "14.07.1983", nil},
+		{"patientDob column", "patientDob", "14.07.1983", []string{"date_of_birth"}},
 		{"fecha_nac column", "fecha_nac", "14/02/1990", []string{"date_of_birth"}},
 		{"camel-case phone column", "homeTel", "030 90182734", []string{"phone_number"}},
 		{"street and house number column", "Straße und Hausnummer", "Lindenweg 12", []string{"postal_address"}},
