@@ -77,15 +77,7 @@ func classifyName(name []byte) fieldKind {
 		l = append(l, lower(c))
 	}
 	var k fieldKind
-	has := func(words [][]byte) bool {
-		for _, w := range words {
-			if bytes.Contains(l, w) {
-				return true
-			}
-		}
-		return false
-	}
-	if has(ssnWords) {
+	if at, _ := ssnWordSet.lastWord(name[:len(l)]); at >= 0 {
 		k |= fieldSSN
 	}
 	if at, _ := phoneWordSet.lastWord(name[:min(len(name), contextMax)]); at >= 0 {

@@ -135,6 +135,10 @@ func TestGeneralisedRules(t *testing.T) {
 		// Field names.
 		{"GebDat column", "GebDat", "14.07.1983", []string{"date_of_birth"}},
 		{"adobe is no dob", "adobe_created", "14.07.1983", nil},
+		{"businessNumber is no ssn", "businessNumber", "536221487", nil},
+		{"employeeSSN", "employeeSSN", "536221487", []string{"us_ssn"}},
+		{"business number in text", "", "businessnumber: 536221487", nil},
+		{"SSN in text", "", "Employee SSN 536221487", []string{"us_ssn"}},
 		{"patientDob column", "patientDob", "14.07.1983", []string{"date_of_birth"}},
 		{"fecha_nac column", "fecha_nac", "14/02/1990", []string{"date_of_birth"}},
 		{"camel-case phone column", "homeTel", "030 90182734", []string{"phone_number"}},
