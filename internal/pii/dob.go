@@ -17,7 +17,7 @@ const (
 // participles with the word after them ("nato il" but not "nato" alone).
 var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byte("bday"), []byte("born"), []byte("geburt"),
 	[]byte("geboren"), []byte("geb."), []byte("geboorte"), []byte("naissance"), []byte("naiss."), []byte("nacimiento"),
-	[]byte("nacido"), []byte("nacida"), []byte("nac."), []byte("nascita"), []byte("nato il"), []byte("nata il"),
+	[]byte("nacido"), []byte("nacida"), []byte("nac."), []byte("nascita"), []byte("nato il"), []byte("nata il"), []byte("nato/a"),
 	[]byte("nato a"), []byte("nata a"), []byte("né le"), []byte("née le"), []byte("né(e) le")}
 
 // notBirthWords, after a birth word (in the same word, past German's
@@ -80,7 +80,23 @@ func notBirthDate(text []byte, i, stemEnd int) bool {
 	before := text[max(0, i-12):i]
 	for _, w := range notBirthBefore {
 		if len(before) >= len(w) && hasPrefixFold(before[len(before)-len(w):], w) {
-			return true
+			// "Date et lieu de naissance", "Data e luogo di nascita",
+			// "Date and place of birth" name the date too.
+			q := i - len(w)
+			return !dateWordIn(text[max(0, q-12):q])
+		}
+	}
+	return false
+}
+
+// dateWordIn reports whether b holds a word for "date" in one of the six
+// languages.
+func dateWordIn(b []byte) bool {
+	for k := range b {
+		for _, w := range [][]byte{[]byte("date"), []byte("data"), []byte("fecha"), []byte("datum")} {
+			if hasPrefixFold(b[k:], w) {
+				return true
+			}
 		}
 	}
 	return false

@@ -228,6 +228,9 @@ Birth certificate issued 12.03.2024 by the registry office.
 Geburtsurkunde ausgestellt am 12.03.2024; Geburtsort Köln, Geburtsname Meier.
 Place of birth: Köln, 12.03.2024 registered.
 lieu de naissance : Lyon, né le 12/03/1980 ⟨date_of_birth⟩
+Date et lieu de naissance : 23/04/1987 à Lyon ⟨date_of_birth⟩
+Data e luogo di nascita: 12/05/1990, Milano ⟨date_of_birth⟩
+Date and place of birth: 4 March 1965, Dayton ⟨date_of_birth⟩
 Geburtsdatum: unbekannt; Eintritt: 01.04.2015
 dob: n/a, hired: 01.04.2015
 | Geburtsdatum | 14.07.1983 | ⟨date_of_birth⟩
