@@ -526,27 +526,24 @@ func (s *scanner) emailAt(at int) int {
 	return e
 }
 
-// fileExtensions are file name extensions that are no top-level domain.
-var fileExtensions = []string{"png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "css", "js", "mjs",
-	"cjs", "jsx", "tsx", "json", "yaml", "yml", "xml", "html", "htm", "php", "aspx", "jsp", "txt", "log", "csv", "pdf",
-	"doc", "docx", "xls", "xlsx", "ppt", "pptx", "exe", "dll", "tmp", "bak", "gz", "tgz", "bz2", "tar", "rar", "jar",
-	"war", "class", "lock"}
-
-// fileTLD reports whether a domain ends in a file extension that is no
-// top-level domain.
+// fileTLD reports whether a domain ends in a file name extension that is
+// no top-level domain (logo@2x.png). A switch over strings compiles to a
+// search by length and value: it runs at every '@'.
 func fileTLD(domain []byte) bool {
 	tld := domain[bytes.LastIndexByte(domain, '.')+1:]
-	if len(tld) > 5 {
+	if len(tld) < 2 || len(tld) > 5 {
 		return false
 	}
 	var lb [5]byte
 	for k, c := range tld {
 		lb[k] = lower(c)
 	}
-	for _, x := range fileExtensions {
-		if string(lb[:len(tld)]) == x {
-			return true
-		}
+	switch string(lb[:len(tld)]) {
+	case "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "css", "js", "mjs", "cjs", "jsx",
+		"tsx", "json", "yaml", "yml", "xml", "html", "htm", "php", "aspx", "jsp", "txt", "log", "csv", "pdf", "doc",
+		"docx", "xls", "xlsx", "ppt", "pptx", "exe", "dll", "tmp", "bak", "gz", "tgz", "bz2", "tar", "rar", "jar",
+		"war", "class", "lock":
+		return true
 	}
 	return false
 }
