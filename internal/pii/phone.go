@@ -223,6 +223,12 @@ type wordSet struct {
 	// word; the others count only at a word's start, and those from
 	// whole on only as a word of their own.
 	anywhere, whole int
+	// pairs, when set, is the exact set of the words' first two bytes
+	// (lower-cased), a bit per pair: the sets looked up for most
+	// candidates have it, so a window of hex ids or numbers is passed
+	// over without trying a word at every two bytes the first and
+	// second sets let through.
+	pairs *[256 * 32]byte
 }
 
 func newWordSet(words [][]byte) (ws wordSet) {
@@ -245,6 +251,16 @@ func newWordSet(words [][]byte) (ws wordSet) {
 func newWordSetStart(anywhere, atStart, whole [][]byte) wordSet {
 	ws := newWordSet(append(append(append([][]byte(nil), anywhere...), atStart...), whole...))
 	ws.anywhere, ws.whole = len(anywhere), len(anywhere)+len(atStart)
+	ws.pairs = new([256 * 32]byte)
+	for _, w := range ws.words {
+		if len(w) == 1 {
+			for d := 0; d < 256; d++ {
+				ws.pairs[int(w[0])<<5|d>>3] |= 1 << (d & 7)
+			}
+			continue
+		}
+		ws.pairs[int(w[0])<<5|int(w[1]>>3)] |= 1 << (w[1] & 7)
+	}
 	return ws
 }
 
@@ -292,6 +308,9 @@ func (ws *wordSet) lastWordIn(text []byte, from, to int) (int, bool) {
 			d += 32
 		}
 		if ws.second[d>>5]&(1<<(d&31)) == 0 {
+			continue
+		}
+		if ws.pairs != nil && ws.pairs[int(c)<<5|int(d>>3)]&(1<<(d&7)) == 0 {
 			continue
 		}
 		for x, w := range ws.words {
