@@ -128,6 +128,10 @@ func TestGeneralisedRules(t *testing.T) {
 		{"subcode after patient", "", "Patient: E11.9", []string{"health_record"}},
 		// Names, addresses, IBANs from structure.
 		{"account holder", "", "Kontoinhaber: Jürgen Weiß", []string{"person_name"}},
+		{"value ends at a column gap", "", "Prénom : Lucie   Date de naissance : inconnue", []string{"person_name"}},
+		{"the next column is read", "", "Prénom : Lucie   Date de naissance : 07/11/1962", []string{"date_of_birth", "person_name"}},
+		{"Cognome e nome", "", "Cognome e nome: Ferrari Chiara", []string{"person_name"}},
+		{"Fijo after a middle dot", "", "Móvil: 654 32 10 98 · Fijo: 954 21 43 65", []string{"phone_number", "phone_number"}},
 		{"street and number", "", "Straße: Lindenweg 12", []string{"postal_address"}},
 		{"street column", "Straße", "Bahnhofstr. 3a", []string{"postal_address"}},
 		{"host and port is no street", "", "address: localhost:8080", nil},

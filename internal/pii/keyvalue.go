@@ -37,7 +37,8 @@ var keyRules = func() []keyRule {
 		"achternaam", "volledigenaam", "customername", "clientname", "patientname", "employeename", "contactname",
 		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente",
 		"accountholder", "cardholder", "kontoinhaber", "karteninhaber", "ansprechpartner", "contactperson", "titulaire",
-		"titular", "intestatario", "rekeninghouder")
+		"titular", "intestatario", "rekeninghouder", "cognomeenome", "apellidosynombre", "apellidoynombre",
+		"prenometnom")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
 		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer")
@@ -296,8 +297,11 @@ func (s *scanner) keyValueAt(i int) int {
 	if len(v) == 0 {
 		return i + 1
 	}
-	if s.keyedValue(kind, v, quoted, i) {
-		return end
+	if used, ok := s.keyedValue(kind, v, quoted, i); ok {
+		if quoted {
+			return end
+		}
+		return end - len(v) + used // a form's next column may follow
 	}
 	return i + 1
 }
@@ -332,16 +336,23 @@ func valueAfter(text []byte, i int) (v []byte, quoted bool, end int) {
 	return text[i:j], false, j
 }
 
-// keyedValue validates a value under a key of kind and emits it. In text
+// keyedValue validates a value under a key of kind and emits it, and
+// says how much of v it used. In text
 // (quoted reports whether the value was) an unquoted value stops where its
 // kind says.
-func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) bool {
+func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) (int, bool) {
+	used := len(v)
+	// An unquoted value also ends where a form's next column starts: two
+	// spaces or a middle dot ("Prénom : Lucie   Date de naissance : …",
+	// "Móvil: 654 32 10 98 · Fijo: …").
 	cut := func(stop string) []byte {
 		if quoted {
 			return v
 		}
 		for k, c := range v {
-			if indexByte(stop, c) >= 0 {
+			if indexByte(stop, c) >= 0 || c == ' ' && k+1 < len(v) && v[k+1] == ' ' ||
+				c == 0xC2 && k+1 < len(v) && v[k+1] == 0xB7 {
+				used = k
 				return v[:k]
 			}
 		}
@@ -351,29 +362,29 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 	case kind&fieldPassword != 0:
 		p := cut(" \t&;,)")
 		if !quoted && bytes.ContainsAny(p, "([") {
-			return false // code: password = request.form["password"]
+			return 0, false // code: password = request.form["password"]
 		}
 		if !quoted && yamlTag(p) {
-			return false // password: !vault |, !secret db_pass, !Ref DbPassword
+			return 0, false // password: !vault |, !secret db_pass, !Ref DbPassword
 		}
 		if validPassword(p) {
 			s.match(TypePassword, CategoryCredential, High, p, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldName != 0:
 		if n, ok := normPersonName(cut(",;|\t<>(){}[]\""), s.val[:0]); ok {
 			s.match(TypePersonName, CategoryPersonal, High, n, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldAddress != 0:
 		if a, ok := normAddress(cut(";|\t\"<>{}"), s.val[:0]); ok {
 			s.match(TypePostalAddress, CategoryContact, High, a, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldMRN != 0:
 		if m, ok := normMRN(cut(" \t,;|"), s.val[:0]); ok {
 			s.match(TypeHealthRecord, CategoryHealth, High, m, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldDiagnosis != 0:
 		found := false
@@ -386,12 +397,12 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 				}
 			}
 		}
-		return found
+		return len(v), found
 	case kind&fieldAzureKey != 0:
 		key := cut(" \t;,&")
 		if validAzureKey(key) {
 			s.match(TypeAzureStorageKey, CategoryCredential, High, key, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldBirth != 0:
 		// The first date of the value, unless the pass found it from a
@@ -410,7 +421,7 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 					s.match(TypeDateOfBirth, CategoryPersonal, High, d, pos)
 					s.lastDOB = at
 				}
-				return false // the pass goes on into the value: more may follow on the line
+				return 0, false // the pass goes on into the value: more may follow on the line
 			}
 		}
 	case kind&fieldIBAN != 0:
@@ -418,7 +429,7 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 		// lower case counts too (nl91 abna 0417 1643 00).
 		if v, ok := lowerIBAN(cut(",;|\t\"<>"), s.val[:0]); ok {
 			s.match(TypeIBAN, CategoryFinancial, High, v, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldGCPKeyID != 0:
 		// private_key_id is the key id of a Google service-account key
@@ -427,10 +438,10 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 		if len(id) == 40 && allHex(id) && (s.field&fieldGCPKeyID != 0 ||
 			bytes.Contains(s.text[max(0, pos-2048):pos], []byte("service_account"))) {
 			s.match(TypeGCPServiceKey, CategoryCredential, High, id, pos)
-			return true
+			return used, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // yamlTag reports whether an unquoted value is a YAML tag (!vault,
@@ -675,7 +686,7 @@ func (s *scanner) fieldValue(text []byte) {
 	if len(v) == 0 || len(v) > 256 {
 		return
 	}
-	s.keyedValue(kind, v, true, 0)
+	_, _ = s.keyedValue(kind, v, true, 0)
 }
 
 // compactID returns an id field's value upper-cased without separators

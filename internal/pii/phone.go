@@ -26,7 +26,7 @@ var (
 	phoneWords = [][]byte{[]byte("phone"), []byte("telefon"), []byte("telefoon"), []byte("telefax"), []byte("handy"),
 		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp")}
 	phoneStartWords = [][]byte{[]byte("mobil"), []byte("mobiel"), []byte("móvil"), []byte("movil"), []byte("cell"),
-		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular")}
+		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular"), []byte("fijo"), []byte("fisso")}
 	// phoneWholeWords are abbreviations that count only as a word of their
 	// own (Tel., tel:, Tlf): not Telegram, Telemetry or Teller.
 	phoneWholeWords = [][]byte{[]byte("tel"), []byte("tél"), []byte("tlf"), []byte("tfno"), []byte("telf")}

@@ -79,6 +79,11 @@ func hoValues() map[string]string {
 		"Qm7XkLp2Vb9RtZc4NwYh8JdF1sGa3eUo")
 	v["jwtNone"] = hoJWT(`{"alg":"none","typ":"JWT"}`, `{"sub":"4711"}`, "")
 	v["azure"] = hoAzureKey(7)
+	v["nirB"] = hoNIR("2621175056089")
+	v["nirBSpaced"] = v["nirB"][:1] + " " + v["nirB"][1:3] + " " + v["nirB"][3:5] + " " + v["nirB"][5:7] + " " +
+		v["nirB"][7:10] + " " + v["nirB"][10:13] + " " + v["nirB"][13:]
+	v["dniB"] = "30715826" + hoDNILetter(30715826)
+	v["cfB"] = hoFiscalCode("FRRCHR91D70L219")
 	v["gcpKeyID"] = hoHex(42, 40)
 	v["sha256"] = hoHex(7, 64)
 	v["gitsha"] = hoHex(9, 40)
@@ -92,6 +97,63 @@ type hoDoc struct {
 }
 
 var hoDocs = []hoDoc{
+	// Forms laid out in columns ("Label : value   Label : value"), written
+	// after the rounds above as a check on them; they found three more
+	// rules (a value ends at a column gap, fijo/fisso, "Cognome e nome").
+	{"de_lebenslauf.txt", `Bewerbung als Sachbearbeiterin – Lebenslauf
+Persönliche Daten: Lena Hoffmann, geboren am 2. Februar 1994 in Dresden ⟨date_of_birth⟩
+Anschrift: Bergstraße 7a, 01069 Dresden ⟨postal_address⟩
+Telefon privat: 0351 4567890 · Mobil: 0176 23456789 ⟨phone_number*2⟩
+E-Mail: lena.hoffmann94@web.example ⟨email⟩
+Bankverbindung: {ibanDE} (Sparkasse) ⟨iban⟩
+Rechnungsdatum 14.11.2026, Betrag 2.350,00 €, Kunden-Nr. 77120031
+`},
+	{"fr_fiche_patient.txt", `Fiche patient – Service de cardiologie
+Nom : Bernard  Prénom : Lucie   Date de naissance : 07/11/1962 ⟨person_name date_of_birth⟩
+N° sécurité sociale : {nirBSpaced} ⟨fr_nir⟩
+Tél. domicile : 01 45 67 89 10   Portable : 07 81 23 45 67 ⟨phone_number*2⟩
+Motif : douleur thoracique. Diagnostic principal (CIM-10) : I20.0 ; antécédents : E78.5 ⟨health_record*2⟩
+Chambre 12B, lit 2 ; séjour n° 2026-004512
+`},
+	{"es_solicitud.txt", `Solicitud de alta – Datos del titular
+Titular: Javier Morales Ruiz ⟨person_name⟩
+DNI/NIE: {dniB} ⟨es_dni⟩
+Fecha nac.: 22-06-1979 ⟨date_of_birth⟩
+Domicilio: Avenida de la Constitución 21, 41004 Sevilla ⟨postal_address⟩
+Móvil: 654 32 10 98 · Fijo: 954 21 43 65 ⟨phone_number*2⟩
+Cuenta bancaria: {ibanES} ⟨iban⟩
+Nº de pedido 2026-000451 · Importe 1.299,00 €
+`},
+	{"it_modulo.txt", `Modulo iscrizione
+Cognome e nome: Ferrari Chiara ⟨person_name⟩
+Data di nascita: 30 aprile 1991 — Luogo di nascita: Torino ⟨date_of_birth⟩
+Codice fiscale: {cfB} ⟨it_fiscal_code⟩
+Telefono: 011 5678901  Cellulare: 348 765 4321 ⟨phone_number*2⟩
+Indirizzo: Corso Vittorio Emanuele II 45, 10125 Torino ⟨postal_address⟩
+Pratica n. 2026/118734 del 03/12/2026
+`},
+	{"nl_inschrijving.txt", `Inschrijfformulier
+Voor- en achternaam: Daan Jansen ⟨person_name⟩
+Geboortedatum: 17-01-1986   Geboorteplaats: Groningen ⟨date_of_birth⟩
+Burgerservicenummer: {bsn2} ⟨nl_bsn⟩
+Adres: Herestraat 106, 9711 LM Groningen ⟨postal_address⟩
+Telefoonnummer: 050 123 4567   Mobiel: 06 2345 6789 ⟨phone_number*2⟩
+IBAN: {ibanNL} ⟨iban⟩
+Klantnummer 48211, factuur 2026-004512
+`},
+	{"production.yml", `# config/production.yml
+database:
+  host: 10.12.0.4 ⟨ip_address⟩
+  port: 5432
+  username: app_rw
+  password: "wG7!pLq2#Zr9" ⟨password⟩
+smtp:
+  user: mailer@example.com ⟨email⟩
+  pass: Fz8$kd2LqP ⟨password⟩
+sentry_dsn: https://9b1c2d3e@sentry.example.com/42
+api_token: ${API_TOKEN}
+admin_password: CHANGEME
+`},
 	// A vCard and an LDIF entry. vCard's N, FN and ADR and LDAP's sn and
 	// cn are left unlabeled: two-letter keys that name other things as
 	// often (a function, a serial number), and an LDAP password hash
