@@ -162,6 +162,8 @@ func TestTextTable(t *testing.T) {
 		{"two columns are too few", "name\tphone\nJana\t030 1234567\nOle\t040 7654321\nAnna\t089 123456\n", 0, false},
 		{"tab log", "2026-12-03T10:14:22Z\tINFO\tstarted\n2026-12-03T10:14:23Z\tINFO\tready\n2026-12-03T10:14:24Z\tWARN\tslow\n", 0, false},
 		{"prose with semicolons", "We met; we talked; we left.\nThen it rained; we stayed inside; fine.\nNo table here; just text; really.\n", 0, false},
+		{"comma table", "First Name,Last Name,Birth Date\nEmily,Clark,1990-08-17\nJohn,Doe,1985-03-15\nAnna,Weiß,1983-07-14\n", ',', true},
+		{"prose with commas", "Dear Anna, thanks, we met.\nYes, we did, and it rained.\nWell, fine, see you soon.\n", 0, false},
 		{"ragged", "a\tb\tc\n1\t2\n3\t4\t5\t6\n7\n", 0, false},
 		{"header of numbers", "1\t2\t3\n4\t5\t6\n7\t8\t9\n10\t11\t12\n", 0, false},
 	}

@@ -93,6 +93,10 @@ func TestGeneralisedRules(t *testing.T) {
 		// IPv4 with a port.
 		{"ip:port", "", "upstream 10.0.3.15:8080 timed out", []string{"ip_address"}},
 		{"time is no ip", "", "at 10:14:22.123", nil},
+		{"version quad", "", "versión 3.14.159.26 desplegada", nil},
+		{"firmware quad", "", "Firmware: 1.2.3.4", nil},
+		{"address after a word", "", "client 81.45.123.9 connected", []string{"ip_address"}},
+		{"server is no ver", "", "server 81.45.123.9", []string{"ip_address"}},
 		// E-mail shapes that are no address.
 		{"url userinfo", "", "SENTRY_DSN=https://4f2a9c1d@o451234.ingest.sentry.io/55", nil},
 		{"url user and password", "", "ftp://anna:s3cret@files.example.com/x", []string{"password"}},

@@ -681,6 +681,9 @@ func (s *scanner) ipAt(i int) int {
 	if end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '%') {
 		return j
 	}
+	if dots == 3 && colons == 0 && afterVersionWord(text, i) {
+		return j // version 2.14.0.11, Firmware 1.2.3.4
+	}
 	if (dots == 3 && colons == 0) || colons >= 2 {
 		if addr, err := netip.ParseAddr(string(tok)); err == nil && addr.Zone() == "" {
 			if addr.Is4() && dots == 3 || addr.Is6() && colons >= 2 {
@@ -689,6 +692,26 @@ func (s *scanner) ipAt(i int) int {
 		}
 	}
 	return j
+}
+
+// versionWords name a version (en, de, fr, es, it, nl): a dotted quad
+// after one is a version, not an address.
+var versionWords = [][]byte{[]byte("version"), []byte("versión"), []byte("versione"), []byte("versie"),
+	[]byte("release"), []byte("build"), []byte("firmware"), []byte("ver"), []byte("rev")}
+
+// afterVersionWord reports whether the word before i (past spaces, ':',
+// '=' and '.') is a version word.
+func afterVersionWord(text []byte, i int) bool {
+	k := i
+	for k > 0 && (text[k-1] == ' ' || text[k-1] == ':' || text[k-1] == '=' || text[k-1] == '.') && i-k < 4 {
+		k--
+	}
+	for _, w := range versionWords {
+		if k >= len(w) && hasPrefixFold(text[k-len(w):k], w) && (k == len(w) || !isWordByte(text[k-len(w)-1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- private keys ----

@@ -97,6 +97,23 @@ type hoDoc struct {
 }
 
 var hoDocs = []hoDoc{
+	// A Dutch e-mail: the address and the number in its prose have no
+	// label ("U kunt mij bereiken op …"), which pii-types.md asks for, so
+	// they are left unlabeled.
+	{"nl_email.txt", `From: "Pieter Bakker" <p.bakker@voorbeeld.nl> ⟨email⟩
+Onderwerp: Wijziging gegevens
+Beste meneer Visser,
+Mijn geboortedatum is 12 maart 1979 en mijn BSN is {bsn}. ⟨date_of_birth nl_bsn⟩
+Met vriendelijke groet, Pieter Bakker
+Ordernummer 2026118734 – verzonden op 03-12-2026
+`},
+	{"es_app.log", `2026-12-03 10:14:22 ERROR [pago] Tarjeta rechazada {visa} para cliente ana.ruiz@ejemplo.es (IP 81.45.123.9) ⟨credit_card email ip_address⟩
+2026-12-03 10:14:23 INFO  [pedido] Pedido 2026-000451 creado, importe 129,90 EUR, ref 48273616
+2026-12-03 10:14:24 WARN  [auth] Intento fallido usuario=jperez ip=2a02:9130:ff01::1a ⟨ip_address⟩
+2026-12-03 10:14:25 DEBUG [sync] versión 3.14.159.26 desplegada en nodo-07; firmware 1.2.3.4
+`},
+	{"it_cliente.json", `{"cliente": {"nome": "Giovanni", "cognome": "Esposito", "telefono": {"cellulare": "+39 347 123 4567", "fisso": "081 765 4321"}, "dataNascita": "1980-01-01", "iban": "{ibanIT}"}} ⟨person_name phone_number*2 date_of_birth iban⟩
+`},
 	// Forms laid out in columns ("Label : value   Label : value"), written
 	// after the rounds above as a check on them; they found three more
 	// rules (a value ends at a column gap, fijo/fisso, "Cognome e nome").

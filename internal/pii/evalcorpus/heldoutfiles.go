@@ -205,6 +205,16 @@ func HeldOutFiles() []HeldOutFile {
 	out = append(out, HeldOutFile{"customers.xml", []byte(b.String()), map[string]int{
 		"person_name": n, "phone_number": n, "date_of_birth": n, "health_record": n}})
 
+	// An HR export with commas saved as .txt.
+	b.Reset()
+	b.WriteString("Employee ID,First Name,Last Name,Hire Date,Birth Date,SSN,Work Phone,Home Address,Salary\n")
+	for i, p := range ps {
+		fmt.Fprintf(&b, "E-%d,%s,%s,2019-04-0%d,%s,%s,%s,\"%d Evergreen Terrace, Springfield, IL 6270%d\",\"$85,%03d.00\"\n",
+			1001+i, p.first, p.last, 1+i, usDob[i], ssns[i], usPhones[i], 742+i, i, 100*i)
+	}
+	out = append(out, HeldOutFile{"hr_export.txt", []byte(b.String()), map[string]int{
+		"person_name": 2 * n, "date_of_birth": n, "us_ssn": n, "phone_number": n, "postal_address": n}})
+
 	// Application events as NDJSON.
 	b.Reset()
 	for i, p := range ps {
