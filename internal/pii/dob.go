@@ -182,7 +182,15 @@ func parseDate(s []byte) ([]byte, bool) {
 		b, nb := digitsAt(s, na+1, 2)
 		if e := na + 1 + nb; nb > 0 && e < len(s) && s[e] == sep {
 			y, ny := digitsAt(s, e+1, 4)
-			if ny == 4 && dateEnd(s, e+5) {
+			if ny == 2 {
+				// A two-digit year (geb. 14.07.83): a date of birth is in
+				// the past, so 31–99 are the 1900s and 00–30 the 2000s.
+				y += 1900
+				if y < 1931 {
+					y += 100
+				}
+			}
+			if (ny == 4 || ny == 2 && !(e+4 < len(s) && s[e+3] == '.' && isDigit(s[e+4]))) && dateEnd(s, e+1+ny) {
 				switch {
 				case ok(y, b, a) && a > 12: // day first
 					return fmtDate(y, b, a), true
@@ -190,7 +198,7 @@ func parseDate(s []byte) ([]byte, bool) {
 					return fmtDate(y, a, b), true
 				case ok(y, a, b) || ok(y, b, a): // ambiguous order: as written, zero-padded
 					return []byte{byte('0' + a/10), byte('0' + a%10), sep, byte('0' + b/10), byte('0' + b%10), sep,
-						s[e+1], s[e+2], s[e+3], s[e+4]}, true
+						byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10)}, true
 				}
 			}
 		}

@@ -54,6 +54,7 @@ func TestGeneralisedRules(t *testing.T) {
 		{"00 and no country", "", "Referenz 0012 3456 7890", nil},
 		// Birth context words and written dates in six languages.
 		{"geb.", "", "Max Mustermann, geb. 3.11.1979", []string{"date_of_birth"}},
+		{"two-digit year", "", "Max Mustermann, geb. 14.07.83", []string{"date_of_birth"}},
 		{"Gebühr is no geb.", "", "Gebühr: 12.03.2024", nil},
 		{"German month", "", "Geboren am 5. März 1980", []string{"date_of_birth"}},
 		{"nata il", "", "nata il 12/05/1990 a Milano", []string{"date_of_birth"}},
@@ -195,6 +196,10 @@ func TestParseDateLanguages(t *testing.T) {
 		{"Sept. 4th 1965", "1965-09-04"},
 		{"04-Jul-1965", "1965-07-04"},
 		{"19830714", "1983-07-14"},
+		{"14.07.83", "1983-07-14"},
+		{"3.11.05", "03.11.2005"},
+		{"07/04/65", "07/04/1965"},
+		{"1.2.34.5", ""},
 		{"1983-07-14", "1983-07-14"},
 		{"12 marsupial 1990", ""},
 		{"12 mars 19901", ""},

@@ -300,6 +300,7 @@ F. Nac.: 14/02/1990 ⟨date_of_birth⟩
 nato a Roma il 7 luglio 1972 ⟨date_of_birth⟩
 geboren op 12-03-1985 ⟨date_of_birth⟩
 dob=19830714 ⟨date_of_birth⟩
+Erika Musterfrau, geb. 12.08.64 in München ⟨date_of_birth⟩
 {"id":4711,"dateOfBirth":"1983-07-14T00:00:00.000Z","createdAt":"2024-03-12T10:14:22.000Z"} ⟨date_of_birth⟩
 "patientDob": "07/04/1965", "admitted": "2026-11-28" ⟨date_of_birth⟩
 fechaNacimiento: 14/02/1990 ⟨date_of_birth⟩
