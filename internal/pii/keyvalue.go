@@ -38,10 +38,11 @@ var keyRules = func() []keyRule {
 		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente",
 		"accountholder", "cardholder", "kontoinhaber", "karteninhaber", "ansprechpartner", "contactperson", "titulaire",
 		"titular", "intestatario", "rekeninghouder", "cognomeenome", "apellidosynombre", "apellidoynombre",
-		"prenometnom")
+		"prenometnom", "geburtsname", "rufname", "nomdenaissance")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
-		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer")
+		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer",
+		"strassenr", "strassenummer", "strasseundnr", "rueetnumero", "calleynumero", "numerocivico")
 	add(fieldPassword, "password", "passwd", "pwd", "passwort", "kennwort", "motdepasse", "contrasena",
 		"wachtwoord", "passphrase", "mdp", "clavedeacceso")
 	add(fieldMRN, "mrn", "medicalrecordnumber", "medicalrecordno", "medicalrecord", "patientid", "patientnumber",
@@ -531,10 +532,15 @@ func normPersonName(v []byte, dst []byte) ([]byte, bool) {
 	if len(v) < 2 || len(v) > 100 {
 		return nil, false
 	}
-	words, letters := 0, 0
+	words, letters, commas := 0, 0, 0
 	for _, w := range bytes.Fields(v) {
 		if words == 5 {
 			return nil, false
+		}
+		// "Weiß, Jürgen": one comma after the surname.
+		if len(w) > 1 && w[len(w)-1] == ',' && commas == 0 {
+			w = w[:len(w)-1]
+			commas++
 		}
 		for k, c := range w {
 			switch {
