@@ -5,7 +5,9 @@ import (
 	"encoding/csv"
 	"errors"
 	"io"
+	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // A table's dialect is sniffed before its header is trusted: Excel in the
@@ -129,4 +131,47 @@ func headerSpeaksFor(cell string, comma rune) bool {
 		}
 	}
 	return true
+}
+
+// textTable says whether a stream whose name names no format (export.txt,
+// Excel's "Text (Tab delimited)" and "Unicode Text") is a table, and its
+// separator: an Excel "sep=" line, or a tab, ';' or ',' that splits nine
+// records in ten or more, at least three, into the same three or more
+// fields under a header row of names (each starting with a letter, none
+// longer than 40 bytes or four words, none ending a sentence). Prose and
+// logs are not: their first line is no row of names, or their lines do
+// not split alike.
+func textTable(sample []byte, complete bool) (rune, bool) {
+	sample = bytes.TrimPrefix(sample, utf8BOM)
+	if c, ok := sepLine(sample); ok {
+		return c, true
+	}
+	if !complete {
+		if nl := bytes.LastIndexByte(sample, '\n'); nl >= 0 {
+			sample = sample[:nl+1]
+		}
+	}
+	for _, c := range []rune{'\t', ';', ','} {
+		share, cols := splitShare(sample, c)
+		if cols < 3 || share < 0.9 || bytes.Count(sample, []byte{'\n'}) < 3 {
+			continue
+		}
+		cr := csv.NewReader(bytes.NewReader(sample))
+		cr.Comma, cr.LazyQuotes = c, true
+		header, err := cr.Read()
+		if err != nil {
+			continue
+		}
+		names := true
+		for _, h := range header {
+			h = strings.TrimSpace(h)
+			r, _ := utf8.DecodeRuneInString(h)
+			names = names && h != "" && len(h) <= 40 && unicode.IsLetter(r) && len(strings.Fields(h)) <= 4 &&
+				!strings.ContainsAny(h[len(h)-1:], ".!?")
+		}
+		if names {
+			return c, true
+		}
+	}
+	return 0, false
 }

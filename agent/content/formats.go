@@ -140,7 +140,12 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 		return f.zip(name, ra, size, depth)
 	case "utf16":
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder()
-		return f.text(name, transform.NewReader(br, dec))
+		r := transform.NewReader(br, dec)
+		if structuredKind(f.path, name) == "" {
+			// Excel's "Unicode Text" is a tab-separated table.
+			return f.textOrTable(name, r)
+		}
+		return f.text(name, r)
 	}
 	if bytes.IndexByte(head, 0) < 0 {
 		switch structuredKind(f.path, name) {
@@ -154,9 +159,24 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			return f.json(name, br, true)
 		case "xml":
 			return f.xml(name, br)
+		case "":
+			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,") {
+				return f.textOrTable(name, br)
+			}
 		}
 	}
 	return f.text(name, br)
+}
+
+// textOrTable reads a text stream whose name names no format as a table
+// when it is one (textTable), else as text.
+func (f *fileScan) textOrTable(name string, r io.Reader) error {
+	tb := bufio.NewReaderSize(r, dialectSample)
+	sample, err := tb.Peek(dialectSample)
+	if c, ok := textTable(sample, err != nil); ok {
+		return f.csv(name, tb, c)
+	}
+	return f.text(name, tb)
 }
 
 // sniff names a stream's format from its first bytes.

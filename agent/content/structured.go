@@ -306,12 +306,19 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 }
 
 func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, where func() string) {
+	// The value's key (an array's elements take the array's) and the key
+	// of the object holding it: "phoneNumbers.number", "birth.date".
 	field := ""
-	for i := len(stack) - 1; i >= 0; i-- { // an array's elements take its key
-		if !stack[i].array {
-			field = strings.ToLower(stack[i].key)
-			break
+	for i := len(stack) - 1; i >= 0; i-- {
+		if stack[i].array {
+			continue
 		}
+		if field == "" {
+			field = stack[i].key
+			continue
+		}
+		field = stack[i].key + "." + field
+		break
 	}
 	FieldDetect(f.o.Detector, field, v, func(pm pii.Match) {
 		w := ""
@@ -357,8 +364,15 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		}
 		return b.String()
 	}
+	// A value's field is its element's (or attribute's) name after its
+	// parent element's: "phone.number", "person.@birthDate".
 	detect := func(field, attr string, v []byte) {
-		FieldDetect(f.o.Detector, strings.ToLower(field), v, func(pm pii.Match) {
+		if n := len(stack) - 1; attr != "" && n >= 0 {
+			field = stack[n].name + "." + field
+		} else if attr == "" && n >= 1 {
+			field = stack[n-1].name + "." + field
+		}
+		FieldDetect(f.o.Detector, field, v, func(pm pii.Match) {
 			w := ""
 			if agg.WantsWhere(pm.Type) {
 				w = where(attr)

@@ -147,3 +147,59 @@ func TestHeaderNamingSeveralColumnsSpeaksForNone(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ms, 1, "its own column's header does lend it")
 }
+
+// A text file whose name names no format is read as a table only when its
+// content is one: a header row of names over records split alike.
+func TestTextTable(t *testing.T) {
+	tests := []struct {
+		name, sample string
+		want         rune
+		ok           bool
+	}{
+		{"tab table", "Vorname\tNachname\tTelefon\nJana\tKrüger\t030 1234567\nOle\tBerg\t040 7654321\nAnna\tWeiß\t089 123456\n", '\t', true},
+		{"semicolon table", "name;phone;city\nJana;030 1234567;Berlin\nOle;040 7654321;Hamburg\nAnna;089 123456;München\n", ';', true},
+		{"sep line", "sep=;\nname;phone\nJana;030 1234567\n", ';', true},
+		{"two columns are too few", "name\tphone\nJana\t030 1234567\nOle\t040 7654321\nAnna\t089 123456\n", 0, false},
+		{"tab log", "2026-12-03T10:14:22Z\tINFO\tstarted\n2026-12-03T10:14:23Z\tINFO\tready\n2026-12-03T10:14:24Z\tWARN\tslow\n", 0, false},
+		{"prose with semicolons", "We met; we talked; we left.\nThen it rained; we stayed inside; fine.\nNo table here; just text; really.\n", 0, false},
+		{"comma table", "First Name,Last Name,Birth Date\nEmily,Clark,1990-08-17\nJohn,Doe,1985-03-15\nAnna,Weiß,1983-07-14\n", ',', true},
+		{"prose with commas", "Dear Anna, thanks, we met.\nYes, we did, and it rained.\nWell, fine, see you soon.\n", 0, false},
+		{"ragged", "a\tb\tc\n1\t2\n3\t4\t5\t6\n7\n", 0, false},
+		{"header of numbers", "1\t2\t3\n4\t5\t6\n7\t8\t9\n10\t11\t12\n", 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ok := textTable([]byte(tc.sample), true)
+			require.Equal(t, tc.ok, ok)
+			require.Equal(t, tc.want, c)
+		})
+	}
+	data := []byte("Vorname\tNachname\tTelefon\r\nJana\tKrüger\t030 1234567\r\nOle\tBerg\t040 7654321\r\n")
+	ms, _, err := NewScanner(options()).Read(context.Background(), "export.txt", bytes.NewReader(data), nil, int64(len(data)))
+	require.NoError(t, err)
+	require.Len(t, ms, 1)
+	where := map[string]string{}
+	for _, r := range ms[0].Results {
+		where[r.Type] = r.Where[0]
+	}
+	require.Equal(t, "row 2, column Telefon", where["phone_number"], "read as a table, its header is the context")
+}
+
+// FuzzTextTable: any bytes named .txt are read, as a table or as text,
+// without an error; textTable only ever answers tab, ';' or a "sep=" hint.
+func FuzzTextTable(f *testing.F) {
+	f.Add([]byte("Vorname\tNachname\tTelefon\nJana\tKrüger\t030 1234567\nOle\tBerg\t040 7654321\nAnna\tWeiß\t089 123456\n"))
+	f.Add([]byte("sep=|\na|b\n"))
+	f.Add([]byte("\xff\xfeV\x00\t\x00"))
+	sc := NewScanner(options())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if c, ok := textTable(data, true); ok {
+			require.True(t, c == '\t' || c == ';' || validSep(c), fmt.Sprintf("%q", c))
+		}
+		ms, _, err := sc.Read(context.Background(), "t.txt", bytes.NewReader(data), nil, int64(len(data)))
+		require.NoError(t, err)
+		for _, m := range ms {
+			require.NotContains(t, m.Partial, "panic")
+		}
+	})
+}

@@ -209,6 +209,11 @@ const ssnContextWindow = 64
 
 var ssnWords = [][]byte{[]byte("ssn"), []byte("social security"), []byte("ss#"), []byte("soc sec"), []byte("socialsecurity")}
 
+// ssnWordSet is ssnWords at word starts: "ssn" is in businessNumber and
+// processNumber.
+var ssnWordSet = newWordSetStart(nil, ssnWords, nil)
+
 func ssnContext(text []byte, pos int) bool {
-	return contextBefore(text, pos, ssnContextWindow, ssnWords)
+	k, _ := ssnWordSet.lastWordIn(text, max(pos-min(ssnContextWindow, contextMax), 0), pos)
+	return k >= 0
 }

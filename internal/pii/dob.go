@@ -1,8 +1,6 @@
 package pii
 
-import (
-	"bytes"
-)
+import ()
 
 // Type of dates of birth.
 const (
@@ -15,9 +13,94 @@ const (
 // and close variants), ASCII case-insensitively, at word starts. One pass
 // with a first-byte table: a general Aho-Corasick automaton measured 3×
 // slower than all other detectors together.
-var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byte("born"), []byte("geburt"),
-	[]byte("geboren"), []byte("geboorte"), []byte("naissance"), []byte("nacimiento"), []byte("nascita"),
-	[]byte("né le"), []byte("née le")}
+// Abbreviations count with their dot ("geb." but not Gebühr or Gebäude),
+// participles with the word after them ("nato il" but not "nato" alone).
+var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byte("bday"), []byte("born"), []byte("geburt"),
+	[]byte("geboren"), []byte("geb."), []byte("geboorte"), []byte("naissance"), []byte("naiss."), []byte("nacimiento"),
+	[]byte("nacido"), []byte("nacida"), []byte("nac."), []byte("nascita"), []byte("nato il"), []byte("nata il"), []byte("nato/a"),
+	[]byte("nato a"), []byte("nata a"), []byte("né le"), []byte("née le"), []byte("né(e) le")}
+
+// notBirthWords, after a birth word (in the same word, past German's
+// linking s, or as the next word), make it name something else of the
+// birth: its place, a certificate, a birth name (Geburtsort, birthplace,
+// Geburtsurkunde, birth certificate, Geburtsname). notBirthBefore do so
+// before it (place of birth, lieu de naissance).
+var (
+	notBirthWords = [][]byte{[]byte("place"), []byte("plaats"), []byte("ort"), []byte("name"), []byte("naam"),
+		[]byte("urkunde"), []byte("certificate"), []byte("cert"), []byte("country"), []byte("land"), []byte("weight"),
+		[]byte("gewicht"), []byte("rate"), []byte("akte"), []byte("party"), []byte("feier"), []byte("sale"),
+		[]byte("gift"), []byte("geschenk"), []byte("card"), []byte("karte"), []byte("cake")}
+	notBirthBefore = [][]byte{[]byte("place of "), []byte("country of "), []byte("city of "), []byte("lieu de "),
+		[]byte("pays de "), []byte("ville de "), []byte("lugar de "), []byte("país de "), []byte("luogo di "),
+		[]byte("paese di "), []byte("comune di ")}
+)
+
+// ownBirthWord reports whether a birth word (any case) counts only as a
+// word of its own: dob, born, bday.
+func ownBirthWord(w []byte) bool {
+	for _, o := range []string{"dob", "born", "bday"} {
+		if len(w) == len(o) && hasPrefixFold(w, []byte(o)) {
+			return true
+		}
+	}
+	return false
+}
+
+// notBirthDate reports whether the birth word text[i:stemEnd] names
+// something other than the birth date (notBirthWords).
+func notBirthDate(text []byte, i, stemEnd int) bool {
+	// dob, born and bday are words of their own: not Dobson, Borneo.
+	if stemEnd < len(text) && isAlpha(text[stemEnd]) && ownBirthWord(text[i:stemEnd]) {
+		return true
+	}
+	k := stemEnd
+	linking := func() {
+		if k < len(text) && (text[k] == 's' || text[k] == 'S') && k+1 < len(text) && isAlpha(text[k+1]) {
+			k++
+		}
+	}
+	linking()
+	// birthday, Geburtstag: what follows the day may still name another
+	// thing (birthday party, Geburtstagsfeier).
+	if hasPrefixFold(text[k:], []byte("day")) || hasPrefixFold(text[k:], []byte("tag")) {
+		k += 3
+		linking()
+	}
+	rest := text[k:min(len(text), k+16)]
+	if len(rest) > 0 && !isAlpha(rest[0]) { // the next word
+		for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '-' || rest[0] == '_') {
+			rest = rest[1:]
+		}
+	}
+	for _, w := range notBirthWords {
+		if hasPrefixFold(rest, w) {
+			return true
+		}
+	}
+	before := text[max(0, i-12):i]
+	for _, w := range notBirthBefore {
+		if len(before) >= len(w) && hasPrefixFold(before[len(before)-len(w):], w) {
+			// "Date et lieu de naissance", "Data e luogo di nascita",
+			// "Date and place of birth" name the date too.
+			q := i - len(w)
+			return !dateWordIn(text[max(0, q-12):q])
+		}
+	}
+	return false
+}
+
+// dateWordIn reports whether b holds a word for "date" in one of the six
+// languages.
+func dateWordIn(b []byte) bool {
+	for k := range b {
+		for _, w := range [][]byte{[]byte("date"), []byte("data"), []byte("fecha"), []byte("datum")} {
+			if hasPrefixFold(b[k:], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // stemFirst marks the bytes (both cases) a stem starts with.
 var stemFirst = func() (t [256]bool) {
@@ -49,98 +132,201 @@ func hasPrefixFold(s, w []byte) bool {
 // dobWindow is how far after a context word the date may start.
 const dobWindow = 32
 
-var months = [][]byte{[]byte("jan"), []byte("feb"), []byte("mar"), []byte("apr"), []byte("may"), []byte("jun"),
-	[]byte("jul"), []byte("aug"), []byte("sep"), []byte("oct"), []byte("nov"), []byte("dec")}
+// dateMax is how many bytes a written date may take ("14 de septiembre
+// de 1990" is 24).
+const dateMax = 32
 
-// parseDate reads a date at the start of s.
+// monthNames are the months in English, German, French, Spanish, Italian
+// and Dutch, lower-case as written. A month word is one of them or an
+// abbreviation of one (three letters or more: "Sept.", "févr.", "Mär").
+var monthNames = [12][]string{
+	{"january", "januar", "jänner", "janvier", "enero", "gennaio", "januari"},
+	{"february", "februar", "février", "fevrier", "febrero", "febbraio", "februari"},
+	{"march", "märz", "maerz", "mars", "marzo", "maart"},
+	{"april", "avril", "abril", "aprile"},
+	{"may", "mai", "mayo", "maggio", "mei"},
+	{"june", "juni", "juin", "junio", "giugno"},
+	{"july", "juli", "juillet", "julio", "luglio"},
+	{"august", "août", "aout", "agosto", "augustus"},
+	{"september", "septembre", "septiembre", "setiembre", "settembre"},
+	{"october", "oktober", "octobre", "octubre", "ottobre"},
+	{"november", "novembre", "noviembre"},
+	{"december", "dezember", "décembre", "decembre", "diciembre", "dicembre"},
+}
+
+// parseDate reads a date at the start of s: numeric (2026-11-01,
+// 1.3.1985, 03/07/1965, 19850301) or written with a month name in one of
+// monthNames' languages (12 March 1985, 5. März 1980, 1er mars 1987, 14 de
+// febrero de 1990, March 4, 1965, 12-Mar-1985).
 func parseDate(s []byte) ([]byte, bool) {
-	num := func(b []byte, n int) (int, bool) {
-		if len(b) < n {
-			return 0, false
-		}
-		v := 0
-		for _, c := range b[:n] {
-			if !isDigit(c) {
-				return 0, false
-			}
-			v = v*10 + int(c-'0')
-		}
-		return v, true
-	}
 	ok := func(y, m, d int) bool { return y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31 }
-	fmtDate := func(y, m, d int) []byte {
-		return []byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
-			byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
-	}
-	end := func(n int) bool { return len(s) == n || !isAlnum(s[n]) }
 	// YYYY-MM-DD (or with / or .)
-	if y, okY := num(s, 4); okY && len(s) >= 10 && (s[4] == '-' || s[4] == '/' || s[4] == '.') && s[7] == s[4] {
-		m, okM := num(s[5:], 2)
-		d, okD := num(s[8:], 2)
-		if okM && okD && ok(y, m, d) && end(10) {
+	if y, n := digitsAt(s, 0, 4); n == 4 && len(s) >= 10 && (s[4] == '-' || s[4] == '/' || s[4] == '.') && s[7] == s[4] {
+		m, okM := digitsAt(s, 5, 2)
+		d, okD := digitsAt(s, 8, 2)
+		if okM == 2 && okD == 2 && ok(y, m, d) && (dateEnd(s, 10) || len(s) > 11 && s[10] == 'T' && isDigit(s[11])) {
 			return fmtDate(y, m, d), true
 		}
 	}
-	// DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, DD-MM-YYYY
-	if a, okA := num(s, 2); okA && len(s) >= 10 && (s[2] == '/' || s[2] == '.' || s[2] == '-') && s[5] == s[2] {
-		b, okB := num(s[3:], 2)
-		y, okY := num(s[6:], 4)
-		if okB && okY && end(10) {
-			switch {
-			case ok(y, b, a) && a > 12: // day first
-				return fmtDate(y, b, a), true
-			case ok(y, a, b) && b > 12: // month first
-				return fmtDate(y, a, b), true
-			case ok(y, a, b) || ok(y, b, a): // ambiguous order: keep as written
-				return append([]byte(nil), s[:10]...), true
+	// YYYYMMDD
+	if y, n := digitsAt(s, 0, 8); n == 8 && dateEnd(s, 8) {
+		y, m, d := y/10000, y/100%100, y%100
+		if ok(y, m, d) {
+			return fmtDate(y, m, d), true
+		}
+	}
+	// DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, DD-MM-YYYY, with one or two
+	// digits for the day and the month.
+	if a, na := digitsAt(s, 0, 2); na > 0 && na < len(s) && (s[na] == '/' || s[na] == '.' || s[na] == '-') {
+		sep := s[na]
+		b, nb := digitsAt(s, na+1, 2)
+		if e := na + 1 + nb; nb > 0 && e < len(s) && s[e] == sep {
+			y, ny := digitsAt(s, e+1, 4)
+			if ny == 2 {
+				// A two-digit year (geb. 14.07.83): a date of birth is in
+				// the past, so 31–99 are the 1900s and 00–30 the 2000s.
+				y += 1900
+				if y < 1931 {
+					y += 100
+				}
+			}
+			if (ny == 4 || ny == 2 && !(e+4 < len(s) && s[e+3] == '.' && isDigit(s[e+4]))) && dateEnd(s, e+1+ny) {
+				switch {
+				case ok(y, b, a) && a > 12: // day first
+					return fmtDate(y, b, a), true
+				case ok(y, a, b) && b > 12: // month first
+					return fmtDate(y, a, b), true
+				case ok(y, a, b) || ok(y, b, a): // ambiguous order: as written, zero-padded
+					return []byte{byte('0' + a/10), byte('0' + a%10), sep, byte('0' + b/10), byte('0' + b%10), sep,
+						byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10)}, true
+				}
 			}
 		}
 	}
-	// "12 March 1985" / "March 12, 1985"
-	lower := bytes.ToLower(s)
-	if d, okD := num(s, 2); okD || (len(s) > 1 && isDigit(s[0]) && s[1] == ' ') {
-		w := 2
-		if !okD {
-			d, w = int(s[0]-'0'), 1
-		}
-		rest := bytes.TrimLeft(lower[w:], " ")
-		if m := monthAt(rest); m > 0 {
-			i := bytes.IndexByte(rest, ' ')
-			if i > 0 {
-				if y, okY := num(rest[i+1:], 4); okY && ok(y, m, d) {
+	// Day first: "12 March 1985", "5. März 1980", "1er mars 1987",
+	// "14 de febrero de 1990", "4th of July 1965", "12-Mar-1985".
+	if d, n := digitsAt(s, 0, 2); n > 0 {
+		k := skipOrdinal(s, n)
+		k2 := skipDateSep(s, k, " -./")
+		if k2 > k || k > n {
+			k2 = skipWord(s, k2, "de", "of")
+			if m, e := monthWord(s, k2); m > 0 {
+				e = skipDateSep(s, e, " -./,")
+				e = skipWord(s, e, "de", "del", "of")
+				if y, ny := digitsAt(s, e, 4); ny == 4 && dateEnd(s, e+4) && ok(y, m, d) {
 					return fmtDate(y, m, d), true
 				}
 			}
 		}
 	}
-	if m := monthAt(lower); m > 0 {
-		i := bytes.IndexByte(lower, ' ')
-		if i > 0 && i+1 < len(lower) {
-			rest := lower[i+1:]
-			dl := 0
-			for dl < len(rest) && dl < 2 && isDigit(rest[dl]) {
-				dl++
-			}
-			if dl > 0 {
-				d, _ := num(rest, dl)
-				r2 := bytes.TrimLeft(rest[dl:], ", ")
-				if y, okY := num(r2, 4); okY && ok(y, m, d) {
-					return fmtDate(y, m, d), true
-				}
+	// Month first: "March 4, 1965", "Mar. 4th 1965".
+	if m, e := monthWord(s, 0); m > 0 {
+		e = skipDateSep(s, e, " ")
+		if d, n := digitsAt(s, e, 2); n > 0 && e > 0 {
+			e = skipDateSep(s, skipOrdinal(s, e+n), " ,")
+			if y, ny := digitsAt(s, e, 4); ny == 4 && dateEnd(s, e+4) && ok(y, m, d) {
+				return fmtDate(y, m, d), true
 			}
 		}
 	}
 	return nil, false
 }
 
-func monthAt(s []byte) int {
-	if len(s) < 3 {
-		return 0
+func fmtDate(y, m, d int) []byte {
+	return []byte{byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + m/10), byte('0' + m%10), '-', byte('0' + d/10), byte('0' + d%10)}
+}
+
+// dateEnd reports whether a date ending at n stands alone.
+func dateEnd(s []byte, n int) bool { return len(s) == n || (n < len(s) && !isAlnum(s[n])) }
+
+// digitsAt reads up to max digits at i, not followed by another digit
+// (a longer run is no date part), and returns their value and count.
+func digitsAt(s []byte, i, max int) (int, int) {
+	v, n := 0, 0
+	for i+n < len(s) && n < max && isDigit(s[i+n]) {
+		v = v*10 + int(s[i+n]-'0')
+		n++
 	}
-	for i, m := range months {
-		if bytes.Equal(s[:3], m) {
-			return i + 1
+	if i+n < len(s) && isDigit(s[i+n]) {
+		return 0, 0
+	}
+	return v, n
+}
+
+// skipOrdinal skips an ordinal mark after a day at i: ".", "st", "nd",
+// "rd", "th", "er" (1er), "º" or "°".
+func skipOrdinal(s []byte, i int) int {
+	switch {
+	case i < len(s) && s[i] == '.':
+		return i + 1
+	case i+1 < len(s) && s[i] == 0xC2 && (s[i+1] == 0xBA || s[i+1] == 0xB0):
+		return i + 2
+	}
+	for _, o := range []string{"st", "nd", "rd", "th", "er"} {
+		if i+2 <= len(s) && hasPrefixFold(s[i:], []byte(o)) && (i+2 == len(s) || !isAlnum(s[i+2])) {
+			return i + 2
 		}
 	}
-	return 0
+	return i
+}
+
+// skipDateSep skips the bytes of seps at i.
+func skipDateSep(s []byte, i int, seps string) int {
+	for i < len(s) && indexByte(seps, s[i]) >= 0 {
+		i++
+	}
+	return i
+}
+
+// skipWord skips one of words (lower-case) and the spaces after it at i.
+func skipWord(s []byte, i int, words ...string) int {
+	for _, w := range words {
+		e := i + len(w)
+		if e < len(s) && s[e] == ' ' && hasPrefixFold(s[i:], []byte(w)) {
+			return skipDateSep(s, e, " ")
+		}
+	}
+	return i
+}
+
+// monthWord reads a month word at i (a name of monthNames or an
+// abbreviation of one, at least three letters, optionally with a dot) and
+// returns its month (0 for none) and end.
+func monthWord(s []byte, i int) (int, int) {
+	var wb [16]byte
+	w := wb[:0]
+	e := i
+	for e < len(s) && len(w) < len(wb)-1 {
+		c := s[e]
+		switch {
+		case isAlpha(c):
+			w = append(w, lower(c))
+			e++
+			continue
+		case c == 0xC3 && e+1 < len(s) && s[e+1] >= 0x80 && s[e+1] < 0xC0:
+			d := s[e+1]
+			if d < 0xA0 { // Latin-1 capital: its small letter is 0x20 on
+				d += 0x20
+			}
+			w = append(w, c, d)
+			e += 2
+			continue
+		}
+		break
+	}
+	if len(w) < 3 || (e < len(s) && (isDigit(s[e]) || s[e] >= 0x80)) {
+		return 0, i
+	}
+	for m, names := range monthNames {
+		for _, n := range names {
+			if len(w) <= len(n) && n[:len(w)] == string(w) {
+				if e < len(s) && s[e] == '.' {
+					e++
+				}
+				return m + 1, e
+			}
+		}
+	}
+	return 0, i
 }

@@ -27,6 +27,7 @@ const (
 	fieldDiagnosis
 	fieldAzureKey
 	fieldGCPKeyID
+	fieldIBAN
 	// Named for a national id (ids.go).
 	fieldTaxID
 	fieldBSN
@@ -41,38 +42,126 @@ var notPersonalWords = [][]byte{[]byte("order"), []byte("invoice"), []byte("uuid
 	[]byte("version"), []byte("build"), []byte("tracking"), []byte("ticket"), []byte("transaction"), []byte("txn"),
 	[]byte("amount"), []byte("price"), []byte("total"), []byte("count"), []byte("quantity"), []byte("qty"),
 	[]byte("port"), []byte("timestamp"), []byte("created"), []byte("updated"), []byte("modified"), []byte("checksum"),
-	[]byte("hash"), []byte("serial"), []byte("request_id"), []byte("trace"), []byte("span")}
+	[]byte("hash"), []byte("serial"), []byte("request"), []byte("trace"), []byte("span")}
 
-// classifyField reads a field name, ASCII case-insensitively.
+// classifyField reads a field name, ASCII case-insensitively. A dotted
+// path (a JSON or XML reader's "phoneNumbers.number", "birth.date",
+// "diagnoses.code") that names nothing personal as a whole is read by its
+// last key, then by that key's parent: an object's generic keys (number,
+// date, code, value) take their meaning from it.
 func classifyField(name []byte) fieldKind {
+	k := classifyName(name)
+	if k&^fieldNotPersonal != 0 {
+		return k
+	}
+	if d := bytes.LastIndexByte(name, '.'); d > 0 && d+1 < len(name) {
+		if last := classifyName(name[d+1:]); last&^fieldNotPersonal != 0 {
+			return last
+		}
+		parent := name[:d]
+		if e := bytes.LastIndexByte(parent, '.'); e >= 0 {
+			parent = parent[e+1:]
+		}
+		if p := classifyName(parent); p&^fieldNotPersonal != 0 {
+			return p
+		}
+	}
+	return k
+}
+
+// classifyName reads one field name.
+func classifyName(name []byte) fieldKind {
 	var lw [contextMax]byte
 	l := lw[:0]
 	for _, c := range name[:min(len(name), contextMax)] {
 		l = append(l, lower(c))
 	}
 	var k fieldKind
-	has := func(words [][]byte) bool {
-		for _, w := range words {
-			if bytes.Contains(l, w) {
-				return true
-			}
-		}
-		return false
-	}
-	if has(ssnWords) {
+	if at, _ := ssnWordSet.lastWord(name[:len(l)]); at >= 0 {
 		k |= fieldSSN
 	}
-	if has(phoneWords) {
+	if at, _ := phoneWordSet.lastWord(name[:min(len(name), contextMax)]); at >= 0 {
 		k |= fieldPhone
 	}
-	if has(birthStems) {
+	if birthField(name[:len(l)], l) || hasBirthAbbrev(name) {
 		k |= fieldBirth
 	}
 	k |= keyKind(name)
-	if k == 0 && has(notPersonalWords) {
+	if k == 0 && startsWordIn(name[:len(l)], l, notPersonalWords) {
 		k |= fieldNotPersonal
 	}
 	return k
+}
+
+// birthField reports whether a field name (l lower-cased) holds a birth
+// word; dob, born and bday only at a word's start (patient_dob,
+// patientDob, not adobe_id).
+func birthField(name, l []byte) bool {
+	for _, w := range birthStems {
+		for off := 0; off+len(w) <= len(l); {
+			p := bytes.Index(l[off:], w)
+			if p < 0 {
+				break
+			}
+			p += off
+			if !ownBirthWord(w) || p == 0 || !isAlpha(l[p-1]) || (isUpper(name[p]) && !isUpper(name[p-1])) {
+				return true
+			}
+			off = p + 1
+		}
+	}
+	return false
+}
+
+// birthAbbrevs are column names of birth dates abbreviated in databases
+// and spreadsheets (GebDat, fecha_nac, data_nasc, date_naiss), compared
+// with normKey's form.
+var birthAbbrevs = []string{"gebdat", "fechanac", "fecnac", "datanasc", "dtnasc", "datenaiss", "dtnaiss"}
+
+func hasBirthAbbrev(name []byte) bool {
+	var kb [48]byte
+	k := normKey(name, kb[:0])
+	for _, a := range birthAbbrevs {
+		if bytes.Contains(k, []byte(a)) {
+			return true
+		}
+	}
+	return false
+}
+
+// notPersonalTails are what may follow a notPersonalWords word in the
+// same word of a field name: orderid, trackingnumber, createdat.
+var notPersonalTails = []string{"", "s", "id", "ids", "no", "nr", "num", "number", "code", "ref", "at", "on", "date",
+	"time", "ts"}
+
+// startsWordIn reports whether one of words (lower-case) is a word of the
+// field name (l is name lower-cased; words split at separators and
+// camel-case humps), alone or with one of notPersonalTails: "order_id",
+// "createdAt" and "trackingnumber" name no person, but "account_ip",
+// "country" and "support_ip" are not taken for count, port or an order.
+func startsWordIn(name, l []byte, words [][]byte) bool {
+	for st := 0; st < len(l); {
+		if !isAlnum(l[st]) {
+			st++
+			continue
+		}
+		e := st + 1
+		for e < len(l) && isAlnum(l[e]) && !(isUpper(name[e]) && !isUpper(name[e-1])) {
+			e++
+		}
+		tok := l[st:e]
+		for _, w := range words {
+			if bytes.HasPrefix(tok, w) {
+				for _, t := range notPersonalTails {
+					if string(tok[len(w):]) == t {
+						return true
+					}
+				}
+			}
+		}
+		st = e
+	}
+	return false
 }
 
 // DetectField detects in one field's value with its name as context.
@@ -90,7 +179,7 @@ func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 			if !isAlnum(text[k]) || (k > 0 && isAlnum(text[k-1])) {
 				continue
 			}
-			if v, ok := parseDate(text[k:min(len(text), k+20)]); ok {
+			if v, ok := parseDate(text[k:min(len(text), k+dateMax)]); ok {
 				s.match(TypeDateOfBirth, CategoryPersonal, High, v, k)
 				return
 			}

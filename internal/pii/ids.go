@@ -1,5 +1,7 @@
 package pii
 
+import "bytes"
+
 // National identifiers of the "Next" table of pii-types.md. Each has its
 // real check (ISO 7064, mod 97, mod 23, the codice fiscale's odd/even
 // table, the 11-test, Verhoeff). The ids whose check passes one random
@@ -38,8 +40,12 @@ var (
 		[]byte("passaporto"), []byte("paspoort"), []byte("passnummer"), []byte("pass-nr"), []byte("passnr")}
 	healthWords = [][]byte{[]byte("diagn"), []byte("icd"), []byte("cim-10"), []byte("cim10"), []byte("cie-10"),
 		[]byte("cie10"), []byte("dx:"), []byte("dx "), []byte("dx="), []byte("condition"), []byte("befund"),
-		[]byte("krankheit"), []byte("maladie"), []byte("enfermedad"), []byte("malattia"), []byte("ziekte"),
-		[]byte("patient"), []byte("patiënt"), []byte("paciente"), []byte("paziente")}
+		[]byte("krankheit"), []byte("erkrankung"), []byte("maladie"), []byte("enfermedad"), []byte("malattia"),
+		[]byte("ziekte"), []byte("aandoening"), []byte("patholog"), []byte("patolog")}
+	// patientWords are weaker: a hospital's rooms, wards and beds are
+	// named like ICD categories ("Patient in Zimmer B12"), so after them
+	// only a code with its subcategory (E11.9) counts.
+	patientWords = [][]byte{[]byte("patient"), []byte("patiënt"), []byte("paciente"), []byte("paziente")}
 )
 
 // idContextWindow is how far before a candidate a context word may be.
@@ -354,11 +360,14 @@ func indexByte(s string, c byte) int {
 // passportShape accepts the shapes of the common passport books: 9 digits
 // (US, UK), a letter and 7 or 8 digits (IN, new US), two letters and 7
 // digits (IT), three letters and 6 digits (ES), 2 digits 2 letters 5
-// digits (FR), 9 of [CFGHJKLMNPRTVWXYZ0-9] starting with a letter (DE), 2
-// letters 6 alphanumerics and a digit (NL): 8 or 9 upper-case letters and
-// digits with at least five digits, the last a digit.
+// digits (FR): 8 or 9 upper-case letters and digits with at least five
+// digits, the last a digit. A German number (C, F, G, H, J or K, then 8
+// of [CFGHJKLMNPRTVWXYZ0-9]) and a Dutch one (2 letters, 6 letters or
+// digits, a digit; no O) have a random middle with often only two or
+// three digits: they need two, and a letter after a digit (a word with a
+// number after it, RECEIPT12, is no such random middle).
 func passportShape(v []byte) bool {
-	if len(v) < 8 || len(v) > 9 || !isDigit(v[len(v)-1]) {
+	if len(v) < 8 || len(v) > 9 {
 		return false
 	}
 	nd := 0
@@ -370,7 +379,22 @@ func passportShape(v []byte) bool {
 			return false
 		}
 	}
-	return nd >= 5
+	if isDigit(v[len(v)-1]) && nd >= 5 {
+		return true
+	}
+	if len(v) != 9 || nd < 2 {
+		return false
+	}
+	de := indexByte("CFGHJK", v[0]) >= 0
+	for _, c := range v {
+		de = de && indexByte("CFGHJKLMNPRTVWXYZ0123456789", c) >= 0
+	}
+	nl := isUpper(v[0]) && isUpper(v[1]) && isDigit(v[8]) && bytes.IndexByte(v, 'O') < 0
+	mixed := false
+	for k := 1; k < 8; k++ {
+		mixed = mixed || (isDigit(v[k]) && isUpper(v[k+1]))
+	}
+	return (de || nl) && mixed
 }
 
 // passportAt checks a word text[i:j] of passport shape with a passport
@@ -398,7 +422,8 @@ func (s *scanner) icdAt(i int) int {
 	if !ok {
 		return i + 1
 	}
-	if s.field&fieldDiagnosis == 0 && !contextBefore(text, i, contextMax, healthWords) {
+	if s.field&fieldDiagnosis == 0 && !contextBefore(text, i, contextMax, healthWords) &&
+		(len(v) < 5 || !contextBefore(text, i, contextMax, patientWords)) {
 		return i + 1
 	}
 	s.match(TypeHealthRecord, CategoryHealth, High, v, i)

@@ -17,13 +17,16 @@ import (
 type keyRule struct {
 	suffix string
 	kind   fieldKind
+	// own: the suffix counts only as a word of its own (DB_PASS, smtpPass,
+	// not bypass), as every suffix of three letters or fewer does.
+	own bool
 }
 
 var keyRules = func() []keyRule {
 	var r []keyRule
 	add := func(k fieldKind, words ...string) {
 		for _, w := range words {
-			r = append(r, keyRule{w, k})
+			r = append(r, keyRule{suffix: w, kind: k})
 		}
 	}
 	// A bare "name" (or nom, nombre, nome, naam) is not enough: packages,
@@ -32,17 +35,27 @@ var keyRules = func() []keyRule {
 		"forename", "vorname", "nachname", "familienname", "vollername", "prenom", "nomdefamille",
 		"nomcomplet", "apellido", "apellidos", "nombrecompleto", "nombreyapellidos", "cognome", "nomecompleto", "voornaam",
 		"achternaam", "volledigenaam", "customername", "clientname", "patientname", "employeename", "contactname",
-		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente")
+		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente",
+		"accountholder", "cardholder", "kontoinhaber", "karteninhaber", "ansprechpartner", "contactperson", "titulaire",
+		"titular", "intestatario", "rekeninghouder", "cognomeenome", "apellidosynombre", "apellidoynombre",
+		"prenometnom", "geburtsname", "rufname", "nomdenaissance")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
-		"straat")
+		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer",
+		"strassenr", "strassenummer", "strasseundnr", "rueetnumero", "calleynumero", "numerocivico")
 	add(fieldPassword, "password", "passwd", "pwd", "passwort", "kennwort", "motdepasse", "contrasena",
-		"wachtwoord", "passphrase")
+		"wachtwoord", "passphrase", "mdp", "clavedeacceso")
 	add(fieldMRN, "mrn", "medicalrecordnumber", "medicalrecordno", "medicalrecord", "patientid", "patientnumber",
 		"patientno", "patientennummer", "patientnummer", "patientnr", "numerodossier", "dossiermedical", "historiaclinica",
 		"cartellaclinica", "krankenaktennummer", "fallnummer")
-	add(fieldDiagnosis, "diagnosis", "diagnose", "diagnosi", "diagnostico", "diagnostic", "diagnosiscode", "icd", "icd10",
+	add(fieldDiagnosis, "diagnosis", "diagnoses", "diagnose", "diagnosen", "diagnosi", "diagnostico", "diagnostic", "diagnosiscode", "icd", "icd10",
 		"icdcode", "icd10code", "cim10", "cie10", "dx", "befund")
+	r = append(r, keyRule{"pass", fieldPassword, true})
+	add(fieldIBAN, "iban")
+	// Birth-date keys glued in camel case (dateOfBirth, patientDob,
+	// fechaNacimiento), where no birth word starts a word for the pass.
+	add(fieldBirth, "dateofbirth", "birthdate", "dob", "birthday", "geburtsdatum", "gebdatum", "fechanacimiento",
+		"fechadenacimiento", "datanascita", "datadinascita", "datenaissance", "datedenaissance", "geboortedatum")
 	add(fieldAzureKey, "accountkey", "storagekey", "storageaccountkey")
 	add(fieldGCPKeyID, "privatekeyid")
 	// Ids whose check alone is weak take their context from these; ids a
@@ -64,7 +77,8 @@ var notPostal = []string{"ipaddress", "emailaddress", "mailaddress", "macaddress
 	"proxyaddress", "gatewayaddress", "networkaddress", "ethaddress", "btcaddress"}
 
 // keyValueKinds are the kinds whose value is the finding itself.
-const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fieldDiagnosis | fieldAzureKey | fieldGCPKeyID
+const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fieldDiagnosis | fieldAzureKey | fieldGCPKeyID |
+	fieldIBAN | fieldBirth
 
 // idKinds are the kinds of national id fields.
 const idKinds = fieldTaxID | fieldBSN | fieldAadhaar | fieldPassport | fieldOtherID
@@ -174,6 +188,9 @@ func normKey(name []byte, dst []byte) []byte {
 			dst = append(dst, c)
 		case isAlpha(c):
 			dst = append(dst, lower(c))
+		case c == 0xC3 && name[min(k+1, len(name)-1)] == 0x9F: // ß: Straße is strasse
+			dst = append(dst, 's', 's')
+			k++
 		case c == 0xC3 && k+1 < len(name) && name[k+1] >= 0x80 && name[k+1] < 0xC0:
 			if f := latin1Fold[name[k+1]-0x80]; f != 0 {
 				dst = append(dst, f)
@@ -198,7 +215,7 @@ func keyKind(name []byte) fieldKind {
 		}
 		// A short acronym (cf, dx, tin, nie, mrn) counts as the whole
 		// name or as its own word: "tin" not in "setting".
-		if len(r.suffix) <= 3 && len(k) > len(r.suffix) && !ownWord(name, len(r.suffix)) {
+		if (len(r.suffix) <= 3 || r.own) && len(k) > len(r.suffix) && !ownWord(name, len(r.suffix)) {
 			continue
 		}
 		kind |= r.kind
@@ -281,8 +298,11 @@ func (s *scanner) keyValueAt(i int) int {
 	if len(v) == 0 {
 		return i + 1
 	}
-	if s.keyedValue(kind, v, quoted, i) {
-		return end
+	if used, ok := s.keyedValue(kind, v, quoted, i); ok {
+		if quoted {
+			return end
+		}
+		return end - len(v) + used // a form's next column may follow
 	}
 	return i + 1
 }
@@ -317,16 +337,23 @@ func valueAfter(text []byte, i int) (v []byte, quoted bool, end int) {
 	return text[i:j], false, j
 }
 
-// keyedValue validates a value under a key of kind and emits it. In text
+// keyedValue validates a value under a key of kind and emits it, and
+// says how much of v it used. In text
 // (quoted reports whether the value was) an unquoted value stops where its
 // kind says.
-func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) bool {
+func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) (int, bool) {
+	used := len(v)
+	// An unquoted value also ends where a form's next column starts: two
+	// spaces or a middle dot ("Prénom : Lucie   Date de naissance : …",
+	// "Móvil: 654 32 10 98 · Fijo: …").
 	cut := func(stop string) []byte {
 		if quoted {
 			return v
 		}
 		for k, c := range v {
-			if indexByte(stop, c) >= 0 {
+			if indexByte(stop, c) >= 0 || c == ' ' && k+1 < len(v) && v[k+1] == ' ' ||
+				c == 0xC2 && k+1 < len(v) && v[k+1] == 0xB7 {
+				used = k
 				return v[:k]
 			}
 		}
@@ -334,28 +361,31 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 	}
 	switch {
 	case kind&fieldPassword != 0:
-		p := cut(" \t&")
+		p := cut(" \t&;,)")
 		if !quoted && bytes.ContainsAny(p, "([") {
-			return false // code: password = request.form["password"]
+			return 0, false // code: password = request.form["password"]
+		}
+		if !quoted && yamlTag(p) {
+			return 0, false // password: !vault |, !secret db_pass, !Ref DbPassword
 		}
 		if validPassword(p) {
 			s.match(TypePassword, CategoryCredential, High, p, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldName != 0:
 		if n, ok := normPersonName(cut(",;|\t<>(){}[]\""), s.val[:0]); ok {
 			s.match(TypePersonName, CategoryPersonal, High, n, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldAddress != 0:
 		if a, ok := normAddress(cut(";|\t\"<>{}"), s.val[:0]); ok {
 			s.match(TypePostalAddress, CategoryContact, High, a, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldMRN != 0:
 		if m, ok := normMRN(cut(" \t,;|"), s.val[:0]); ok {
 			s.match(TypeHealthRecord, CategoryHealth, High, m, pos)
-			return true
+			return used, true
 		}
 	case kind&fieldDiagnosis != 0:
 		found := false
@@ -368,12 +398,39 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 				}
 			}
 		}
-		return found
+		return len(v), found
 	case kind&fieldAzureKey != 0:
 		key := cut(" \t;,&")
 		if validAzureKey(key) {
 			s.match(TypeAzureStorageKey, CategoryCredential, High, key, pos)
-			return true
+			return used, true
+		}
+	case kind&fieldBirth != 0:
+		// The first date of the value, unless the pass found it from a
+		// birth word in the key (birth_date: …).
+		v = cut(";|\t")
+		for k := 0; k < len(v) && k < dobWindow; k++ {
+			if (v[k] == ':' || v[k] == '=') && k > 0 && isAlpha(v[k-1]) {
+				break // another label: "dob: n/a, hired: 01.04.2015"
+			}
+			if !isAlnum(v[k]) || (k > 0 && isAlnum(v[k-1])) {
+				continue
+			}
+			if d, ok := parseDate(v[k:min(len(v), k+dateMax)]); ok {
+				at := cap(s.text) - cap(v) + k // v lies in s.text
+				if at != s.lastDOB {
+					s.match(TypeDateOfBirth, CategoryPersonal, High, d, pos)
+					s.lastDOB = at
+				}
+				return 0, false // the pass goes on into the value: more may follow on the line
+			}
+		}
+	case kind&fieldIBAN != 0:
+		// The pass finds an IBAN in capitals; under an IBAN key one in
+		// lower case counts too (nl91 abna 0417 1643 00).
+		if v, ok := lowerIBAN(cut(",;|\t\"<>"), s.val[:0]); ok {
+			s.match(TypeIBAN, CategoryFinancial, High, v, pos)
+			return used, true
 		}
 	case kind&fieldGCPKeyID != 0:
 		// private_key_id is the key id of a Google service-account key
@@ -382,10 +439,24 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) boo
 		if len(id) == 40 && allHex(id) && (s.field&fieldGCPKeyID != 0 ||
 			bytes.Contains(s.text[max(0, pos-2048):pos], []byte("service_account"))) {
 			s.match(TypeGCPServiceKey, CategoryCredential, High, id, pos)
-			return true
+			return used, true
 		}
 	}
-	return false
+	return 0, false
+}
+
+// yamlTag reports whether an unquoted value is a YAML tag (!vault,
+// !secret, !Ref, !ENV): where the value is, not the value.
+func yamlTag(v []byte) bool {
+	if len(v) < 2 || v[0] != '!' {
+		return false
+	}
+	for _, c := range v[1:] {
+		if !isAlpha(c) && c != '_' {
+			return false
+		}
+	}
+	return true
 }
 
 // passwordPlaceholders are values that stand for a password in templates,
@@ -442,6 +513,14 @@ func validPassword(p []byte) bool {
 	if (l[0] == '<' && l[len(l)-1] == '>') || (l[0] == '[' && l[len(l)-1] == ']') {
 		return false
 	}
+	if l[0] == '%' && l[len(l)-1] == '%' && len(l) > 2 { // %DB_PASS%: a Windows or Symfony variable
+		for _, c := range l[1 : len(l)-1] {
+			if !isAlnum(c) && c != '_' {
+				return true
+			}
+		}
+		return false
+	}
 	return true
 }
 
@@ -453,10 +532,15 @@ func normPersonName(v []byte, dst []byte) ([]byte, bool) {
 	if len(v) < 2 || len(v) > 100 {
 		return nil, false
 	}
-	words, letters := 0, 0
+	words, letters, commas := 0, 0, 0
 	for _, w := range bytes.Fields(v) {
 		if words == 5 {
 			return nil, false
+		}
+		// "Weiß, Jürgen": one comma after the surname.
+		if len(w) > 1 && w[len(w)-1] == ',' && commas == 0 {
+			w = w[:len(w)-1]
+			commas++
 		}
 		for k, c := range w {
 			switch {
@@ -486,26 +570,36 @@ func normPersonName(v []byte, dst []byte) ([]byte, bool) {
 }
 
 // normAddress accepts a postal address: 8–200 bytes with a number (house
-// number or postcode) and at least two words of letters, not an e-mail or
-// network address; it returns it lower-cased with single spaces.
+// number or postcode) and at least two words of letters, or a street and
+// its house number alone as a street column holds them (Lindenweg 12,
+// Bahnhofstr. 3a: a word of four letters or more and a number of at most
+// four digits and a letter), not an e-mail or network address; it returns
+// it lower-cased with single spaces.
 func normAddress(v []byte, dst []byte) ([]byte, bool) {
 	v = bytes.Trim(v, " \t,.")
-	if len(v) < 8 || len(v) > 200 || bytes.ContainsAny(v, "@=") || bytes.Contains(v, []byte("://")) {
+	if len(v) < 6 || len(v) > 200 || bytes.ContainsAny(v, "@=") || bytes.Contains(v, []byte("://")) {
 		return nil, false
 	}
-	hasDigit, words := false, 0
+	hasDigit, words, street, house := false, 0, false, false
 	for _, w := range bytes.Fields(v) {
-		letters := 0
+		letters, digits := 0, 0
 		for _, c := range w {
 			switch {
 			case isDigit(c):
 				hasDigit = true
+				digits++
 			case isAlpha(c) || c >= 0x80:
 				letters++
 			}
 		}
 		if letters >= 2 {
 			words++
+		}
+		if digits == 0 && letters >= 4 {
+			street = true
+		}
+		if digits > 0 && digits <= 4 && letters <= 1 && isDigit(w[0]) {
+			house = true
 		}
 		if len(dst) > 0 {
 			dst = append(dst, ' ')
@@ -514,7 +608,7 @@ func normAddress(v []byte, dst []byte) ([]byte, bool) {
 			dst = append(dst, lower(c))
 		}
 	}
-	if !hasDigit || words < 2 {
+	if !(hasDigit && words >= 2 && len(v) >= 8 || street && house) {
 		return nil, false
 	}
 	return dst, true
@@ -543,6 +637,37 @@ func normMRN(v []byte, dst []byte) ([]byte, bool) {
 	return dst, nd >= 4
 }
 
+// lowerIBAN reads an IBAN written with lower-case letters (and single
+// spaces or dashes between groups) and returns it compacted in capitals;
+// ok is false for one in capitals, which the pass finds itself.
+func lowerIBAN(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 15 || len(v) > 42 || !isAlpha(v[0]) || !isAlpha(v[1]) {
+		return nil, false
+	}
+	var cb [42]byte
+	c := cb[:0]
+	hasLower := false
+	for _, ch := range v {
+		switch {
+		case ch-'a' < 26:
+			hasLower = true
+			c = append(c, ch-32)
+		case isDigit(ch) || isUpper(ch):
+			c = append(c, ch)
+		case ch == ' ' || ch == '-':
+		default:
+			return nil, false
+		}
+	}
+	l := int(ibanLength[int(c[0]-'A')*26+int(c[1]-'A')])
+	if !hasLower || l == 0 || len(c) != l {
+		return nil, false
+	}
+	iban, _, ok := matchIBAN(c, 0, l, dst)
+	return iban, ok
+}
+
 // validAzureKey: a storage account key is 64 bytes in base64 (88
 // characters ending "==").
 func validAzureKey(k []byte) bool {
@@ -557,15 +682,17 @@ func validAzureKey(k []byte) bool {
 // fieldValue finds the value kinds in a whole field value under a field
 // named for them (a CSV cell under "last_name").
 func (s *scanner) fieldValue(text []byte) {
-	kind := s.field & keyValueKinds
-	if kind == 0 || kind == fieldDiagnosis { // codes under a diagnosis field are found by the pass
+	// Codes under a diagnosis field are found by the pass, a date under a
+	// birth field by DetectField.
+	kind := s.field & keyValueKinds &^ (fieldDiagnosis | fieldBirth)
+	if kind == 0 {
 		return
 	}
 	v := bytes.TrimSpace(text)
 	if len(v) == 0 || len(v) > 256 {
 		return
 	}
-	s.keyedValue(kind, v, true, 0)
+	_, _ = s.keyedValue(kind, v, true, 0)
 }
 
 // compactID returns an id field's value upper-cased without separators

@@ -92,6 +92,16 @@ func matchNINO(text []byte, start int, dst []byte) ([]byte, int, bool) {
 	dst = append(dst, a, b)
 	j := start + 2
 	spaced := j < len(text) && text[j] == ' '
+	// "AB 123456 C", as forms and payslips also print it.
+	if spaced && j+7 < len(text) && allDigits(text[j+1:j+7]) && (text[j+7] == ' ' || isUpper(text[j+7])) {
+		dst = append(dst, text[j+1:j+7]...)
+		j += 7
+		spaced = text[j] == ' '
+		if spaced && j+1 < len(text) && isUpper(text[j+1]) {
+			j++
+		}
+		goto suffix
+	}
 	for g := 0; g < 3; g++ {
 		if spaced {
 			if j >= len(text) || text[j] != ' ' {
@@ -108,6 +118,7 @@ func matchNINO(text []byte, start int, dst []byte) ([]byte, int, bool) {
 	if spaced && j < len(text) && text[j] == ' ' {
 		j++
 	}
+suffix:
 	if j >= len(text) || text[j] < 'A' || text[j] > 'D' {
 		return nil, 0, false
 	}

@@ -17,9 +17,20 @@ const TypePhoneNumber = "phone_number"
 // against (pii-types.md), in order.
 var phoneRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR"}
 
-// phoneWords are context words that let a national-format number count.
-var phoneWords = [][]byte{[]byte("phone"), []byte("tel"), []byte("mobile"), []byte("cell"), []byte("fax"),
-	[]byte("handy"), []byte("téléphone"), []byte("teléfono"), []byte("telefono"), []byte("call")}
+// phoneWords are context words that let a national-format number count,
+// wherever they stand in a word (Mobiltelefon, Homephone, Diensthandy);
+// phoneStartWords count only at a word's start, as short words and
+// abbreviations occur inside others ("tel" in Bestellnummer and Hotel,
+// "call" in recall, "mobil" in Immobilien, "cell" in excellent).
+var (
+	phoneWords = [][]byte{[]byte("phone"), []byte("telefon"), []byte("telefoon"), []byte("telefax"), []byte("handy"),
+		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp")}
+	phoneStartWords = [][]byte{[]byte("mobil"), []byte("mobiel"), []byte("móvil"), []byte("movil"), []byte("cell"),
+		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular"), []byte("fijo"), []byte("fisso")}
+	// phoneWholeWords are abbreviations that count only as a word of their
+	// own (Tel., tel:, Tlf): not Telegram, Telemetry or Teller.
+	phoneWholeWords = [][]byte{[]byte("tel"), []byte("tél"), []byte("tlf"), []byte("tfno"), []byte("telf")}
+)
 
 func isPhoneChar(c byte) bool {
 	return isDigit(c) || c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'
@@ -41,7 +52,23 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		}
 		return nil, "", false
 	}
-	ctx := s.field&fieldPhone != 0 || s.phoneContext(start)
+	// 0049 30 1234567: the international prefix most of the world
+	// dials, written in groups as a phone number is, reads as +49 30 ….
+	if len(cand) > 3 && cand[0] == '0' && cand[1] == '0' && isDigit(cand[2]) && cand[2] != '0' &&
+		bytes.IndexByte(cand[2:], ' ') > 0 {
+		var ib [24]byte
+		intl := append(append(ib[:0], '+'), cand[2:]...)
+		if intlLengths.possible(intl) {
+			if v, ok := parsePhone(intl, "ZZ"); ok {
+				return v, High, true
+			}
+		}
+	}
+	ctx := s.field&fieldPhone != 0
+	if !ctx {
+		w := s.phoneContextAt(start)
+		ctx = w >= 0 && !anotherLabel(s.text, w, start)
+	}
 	shaped := cand[0] == '(' && bytes.IndexByte(cand, ')') == 4
 	if !ctx && !shaped {
 		return nil, "", false
@@ -50,17 +77,45 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 	if ctx {
 		conf = High
 	}
-	if s.region != "" {
+	trunk := firstDigit(cand) == '0'
+	if s.region != "" && (trunk || !trunkRequired(s.region)) {
 		if v, ok := parsePhone(cand, s.region); ok {
 			return v, conf, true
 		}
 	}
 	for _, r := range phoneRegions {
+		if !trunk && trunkRequired(r) {
+			continue
+		}
 		if v, ok := parsePhone(cand, r); ok {
 			return v, conf, true
 		}
 	}
 	return nil, "", false
+}
+
+func firstDigit(b []byte) byte {
+	for _, c := range b {
+		if isDigit(c) {
+			return c
+		}
+	}
+	return 0
+}
+
+// trunkRequired reports whether a national number of region is always
+// written with its trunk prefix 0 (030 1234567 in Germany, 06 12 34 56
+// 78 in France): there "48213377" is an order number, not a phone
+// number, though its digits make a valid national significant number.
+// Italy and Spain have no trunk prefix, the US's 1 is optional, and India
+// and Brazil write their numbers without theirs (98765 43210, (11)
+// 91234-5678).
+func trunkRequired(region string) bool {
+	switch region {
+	case "GB", "DE", "FR", "NL", "AU", "AT", "CH", "BE", "IE", "NZ", "SE", "FI":
+		return true
+	}
+	return false
 }
 
 // NewDefaultIn returns NewDefault's detector reading a national phone
@@ -154,7 +209,7 @@ func looksLikeDate(c []byte) bool {
 // case-insensitively.
 func contextBefore(text []byte, pos, window int, words [][]byte) bool {
 	ws := newWordSet(words)
-	k, _ := ws.lastWord(text[max(pos-min(window, contextMax), 0):pos])
+	k, _ := ws.lastWordIn(text, max(pos-min(window, contextMax), 0), pos)
 	return k >= 0
 }
 
@@ -164,10 +219,21 @@ func contextBefore(text []byte, pos, window int, words [][]byte) bool {
 type wordSet struct {
 	words         [][]byte
 	first, second [8]uint32
+	// anywhere is how many of words (the first ones) count inside a
+	// word; the others count only at a word's start, and those from
+	// whole on only as a word of their own.
+	anywhere, whole int
+	// pairs, when set, is the exact set of the words' first two bytes
+	// (lower-cased), a bit per pair: the sets looked up for most
+	// candidates have it, so a window of hex ids or numbers is passed
+	// over without trying a word at every two bytes the first and
+	// second sets let through.
+	pairs *[256 * 32]byte
 }
 
 func newWordSet(words [][]byte) (ws wordSet) {
 	ws.words = words
+	ws.anywhere, ws.whole = len(words), len(words)
 	for _, w := range words {
 		ws.first[w[0]>>5] |= 1 << (w[0] & 31)
 		if len(w) == 1 { // any byte, or none, may follow
@@ -179,17 +245,51 @@ func newWordSet(words [][]byte) (ws wordSet) {
 	return ws
 }
 
-// phoneWordSet is phoneWords' wordSet: its context is looked up for most
-// long numbers.
-var phoneWordSet = newWordSet(phoneWords)
+// newWordSetStart is newWordSet for words that count anywhere, words
+// that count only at a word's start and words that count only as a whole
+// word.
+func newWordSetStart(anywhere, atStart, whole [][]byte) wordSet {
+	ws := newWordSet(append(append(append([][]byte(nil), anywhere...), atStart...), whole...))
+	ws.anywhere, ws.whole = len(anywhere), len(anywhere)+len(atStart)
+	ws.pairs = new([256 * 32]byte)
+	for _, w := range ws.words {
+		if len(w) == 1 {
+			for d := 0; d < 256; d++ {
+				ws.pairs[int(w[0])<<5|d>>3] |= 1 << (d & 7)
+			}
+			continue
+		}
+		ws.pairs[int(w[0])<<5|int(w[1]>>3)] |= 1 << (w[1] & 7)
+	}
+	return ws
+}
 
-// lastWord returns where the last of the words (lower-case) that lies
-// wholly in win after its last newline starts, case-insensitively, or -1,
-// and whether it met that newline: context is on a candidate's own line.
-// It is one backward pass folding case as it goes, instead of a
-// lower-cased copy searched once per word.
-func (ws *wordSet) lastWord(win []byte) (int, bool) {
-	for k := len(win) - 1; k >= 0; k-- {
+// phoneWordSet is the phone context words' wordSet: its context is looked
+// up for most long numbers.
+var phoneWordSet = newWordSetStart(phoneWords, phoneStartWords, phoneWholeWords)
+
+// isWordByte reports whether c continues a word: an ASCII letter or a
+// byte of a UTF-8 letter.
+func isWordByte(c byte) bool { return isAlpha(c) || c >= 0x80 }
+
+// wordStart reports whether a word starts at k: after a byte that is no
+// letter, or at a camel-case hump (homeTel, privatMobil).
+func wordStart(text []byte, k int) bool {
+	return k == 0 || !isWordByte(text[k-1]) || (isUpper(text[k]) && text[k-1]-'a' < 26)
+}
+
+// lastWord is lastWordIn over all of win.
+func (ws *wordSet) lastWord(win []byte) (int, bool) { return ws.lastWordIn(win, 0, len(win)) }
+
+// lastWordIn returns where the last of the words (lower-case) that lies
+// wholly in text[from:to] after its last newline starts, case-insensitively,
+// or -1, and whether it met that newline: context is on a candidate's own
+// line. A word that counts only at a word's start is looked at with the
+// byte before it, even before from. It is one backward pass folding case as
+// it goes, instead of a lower-cased copy searched once per word.
+func (ws *wordSet) lastWordIn(text []byte, from, to int) (int, bool) {
+	win := text[:to]
+	for k := to - 1; k >= from; k-- {
 		c := win[k]
 		if c == '\n' {
 			return -1, true
@@ -210,8 +310,12 @@ func (ws *wordSet) lastWord(win []byte) (int, bool) {
 		if ws.second[d>>5]&(1<<(d&31)) == 0 {
 			continue
 		}
-		for _, w := range ws.words {
-			if w[0] == c && hasPrefixFold(win[k:], w) {
+		if ws.pairs != nil && ws.pairs[int(c)<<5|int(d>>3)]&(1<<(d&7)) == 0 {
+			continue
+		}
+		for x, w := range ws.words {
+			if w[0] == c && hasPrefixFold(win[k:], w) && (x < ws.anywhere || wordStart(text, k)) &&
+				(x < ws.whole || k+len(w) == len(text) || !isWordByte(text[k+len(w)])) {
 				return k, false
 			}
 		}
@@ -225,7 +329,7 @@ const phoneContextWindow = 40
 
 // maxPhoneWord is the longest of phoneWords in bytes.
 var maxPhoneWord = func() (n int) {
-	for _, w := range phoneWords {
+	for _, w := range phoneWordSet.words {
 		n = max(n, len(w))
 	}
 	return n
@@ -242,10 +346,15 @@ type wordMemo struct {
 // phoneContext is contextBefore(s.text, pos, phoneContextWindow,
 // phoneWords), searching only what an earlier call on the same line did
 // not.
-func (s *scanner) phoneContext(pos int) bool {
+func (s *scanner) phoneContext(pos int) bool { return s.phoneContextAt(pos) >= 0 }
+
+// phoneContextAt is phoneContext returning where the context word
+// starts, or -1.
+func (s *scanner) phoneContextAt(pos int) int {
 	text, m := s.text, &s.phoneMemo
 	if pos < m.scanned {
-		return contextBefore(text, pos, phoneContextWindow, phoneWords)
+		k, _ := phoneWordSet.lastWordIn(text, max(pos-phoneContextWindow, 0), pos)
+		return k
 	}
 	// A word ending after m.scanned starts at most maxPhoneWord-1 bytes
 	// before it; of those that ended before it, the last one found then
@@ -254,13 +363,40 @@ func (s *scanner) phoneContext(pos int) bool {
 	// covered that newline found a later word or forgot the hit.
 	from := max(pos-phoneContextWindow, 0)
 	st := max(from, m.scanned-maxPhoneWord+1)
-	if k, nl := phoneWordSet.lastWord(text[st:pos]); k >= 0 {
-		m.hit = st + k + 1
+	if k, nl := phoneWordSet.lastWordIn(text, st, pos); k >= 0 {
+		m.hit = k + 1
 	} else if nl {
 		m.hit = 0
 	}
 	m.scanned = pos
-	return m.hit > from
+	if m.hit > from {
+		return m.hit - 1
+	}
+	return -1
+}
+
+// anotherLabel reports whether, between a context word at w and a
+// number at pos, a value came and then another label (a word before ':'
+// or '='): "Tel: 030 1234567, Kundennr: 2024118734" gives the phone
+// context to the first number only.
+func anotherLabel(text []byte, w, pos int) bool {
+	value := false
+	for k := w; k < pos; k++ {
+		c := text[k]
+		switch {
+		case isDigit(c):
+			value = true
+		case (c == ':' || c == '=') && value:
+			j := k
+			for j > w && text[j-1] == ' ' {
+				j--
+			}
+			if j > w && isWordByte(text[j-1]) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // contextMax bounds a context window (a stack buffer holds it lower-cased).

@@ -233,7 +233,7 @@ func stemPrefix(text []byte, i int) bool {
 		return false
 	}
 	switch uint32(lower(text[i]))<<16 | uint32(lower(text[i+1]))<<8 | uint32(lower(text[i+2])) {
-	case 0x626972 /* bir */, 0x626f72 /* bor */, 0x642e6f /* d.o */, 0x646f62 /* dob */, 0x676562 /* geb */, 0x6e6163 /* nac */, 0x6e6169 /* nai */, 0x6e6173 /* nas */, 0x6ec3a9 /* né */ :
+	case 0x626972 /* bir */, 0x626f72 /* bor */, 0x626461 /* bda */, 0x642e6f /* d.o */, 0x646f62 /* dob */, 0x676562 /* geb */, 0x6e6163 /* nac */, 0x6e6169 /* nai */, 0x6e6174 /* nat */, 0x6e6173 /* nas */, 0x6ec3a9 /* né */ :
 		return true
 	case 0x676870 /* ghp */, 0x67686f /* gho */, 0x676875 /* ghu */, 0x676873 /* ghs */, 0x676872 /* ghr */, 0x676974 /* git */, 0x676c70 /* glp */, 0x786f78 /* xox */, 0x736b5f /* sk_ */, 0x726b5f /* rk_ */, 0x65796a /* eyj */ :
 		return true
@@ -475,7 +475,9 @@ func (s *scanner) digitRunAt(i int) int {
 func (s *scanner) emailAt(at int) int {
 	text := s.text
 	st := at
-	for st > 0 && at-st < 64 && isLocalChar(text[st-1]) {
+	for st > 0 && at-st < 64 && (isLocalChar(text[st-1]) ||
+		// an apostrophe between letters: o'neil@example.ie
+		text[st-1] == '\'' && st >= 2 && isAlpha(text[st-2]) && st < at && isAlpha(text[st])) {
 		st--
 	}
 	e := at + 1
@@ -493,6 +495,21 @@ func (s *scanner) emailAt(at int) int {
 	if e < len(text) && text[e] == '@' {
 		return at + 1
 	}
+	if u, ok := urlUserinfo(text, at); ok {
+		// A URL's user information is no e-mail address; a password in
+		// it (postgres://app:secret@db/shop) is a password.
+		if c := bytes.IndexByte(text[u:at], ':'); c >= 0 {
+			if p := text[u+c+1 : at]; validPassword(p) {
+				s.match(TypePassword, CategoryCredential, High, p, u)
+			}
+		}
+		return at + 1
+	}
+	if fileTLD(text[at+1:e]) || (e+1 < len(text) && text[e] == ':' && (text[e+1] == '/' || isAlnum(text[e+1]))) {
+		// A file name (logo@2x.png) or a remote of scp and git
+		// (git@github.com:org/repo.git).
+		return at + 1
+	}
 	if !validLocal(text[st:at]) || !validDomain(text[at+1:e]) {
 		return at + 1
 	}
@@ -507,6 +524,43 @@ func (s *scanner) emailAt(at int) int {
 	}
 	s.match(TypeEmail, CategoryContact, High, buf, st)
 	return e
+}
+
+// fileTLD reports whether a domain ends in a file name extension that is
+// no top-level domain (logo@2x.png). A switch over strings compiles to a
+// search by length and value: it runs at every '@'.
+func fileTLD(domain []byte) bool {
+	tld := domain[bytes.LastIndexByte(domain, '.')+1:]
+	if len(tld) < 2 || len(tld) > 5 {
+		return false
+	}
+	var lb [5]byte
+	for k, c := range tld {
+		lb[k] = lower(c)
+	}
+	switch string(lb[:len(tld)]) {
+	case "png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "css", "js", "mjs", "cjs", "jsx",
+		"tsx", "json", "yaml", "yml", "xml", "html", "htm", "php", "aspx", "jsp", "txt", "log", "csv", "pdf", "doc",
+		"docx", "xls", "xlsx", "ppt", "pptx", "exe", "dll", "tmp", "bak", "gz", "tgz", "bz2", "tar", "rar", "jar",
+		"war", "class", "lock":
+		return true
+	}
+	return false
+}
+
+// urlUserinfo reports whether the '@' at at ends a URL's user
+// information (https://key@host/…, ftp://user:pass@host) and where that
+// starts.
+func urlUserinfo(text []byte, at int) (int, bool) {
+	for k := at - 1; k >= 0 && at-k <= 256; k-- {
+		switch text[k] {
+		case '/':
+			return k + 1, k > 0 && text[k-1] == '/' && k+1 < at
+		case ' ', '\t', '\n', '"', '\'', '<', '>', '?', '=', '&', ',', ';', '(', '[', '@':
+			return 0, false
+		}
+	}
+	return 0, false
 }
 
 // ---- phone numbers ----
@@ -536,17 +590,46 @@ func (s *scanner) phoneAt(i int) int {
 		}
 		j++
 	}
+	next := -1
+	if digits > 15 {
+		// Two numbers in a row, "030 90182734 / 030 90182735": the first,
+		// and the pass goes on at the second.
+		if k := phoneSplit(text[i:j]); k > 0 {
+			j, next, digits = i+k, i+k+1, 0
+			for _, c := range text[i:j] {
+				if isDigit(c) {
+					digits++
+				}
+			}
+		}
+	}
 	end := j
 	for end > i && !isDigit(text[end-1]) && text[end-1] != ')' {
 		end--
 	}
+	if next < 0 {
+		next = max(i+1, end)
+	}
 	if digits < 7 || digits > 15 || (end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '@')) {
-		return max(i+1, end)
+		return next
 	}
 	if v, conf, ok := s.validPhone(i, text[i:end]); ok {
 		s.match(TypePhoneNumber, CategoryContact, conf, v, i)
 	}
-	return max(i+1, end)
+	return next
+}
+
+// phoneSplit returns where a run of phone characters holding more digits
+// than one number splits in two: at its first " / ", else its first
+// " - " (0 for neither).
+func phoneSplit(run []byte) int {
+	if k := bytes.Index(run, []byte(" / ")); k > 0 {
+		return k
+	}
+	if k := bytes.Index(run, []byte(" - ")); k > 0 {
+		return k
+	}
+	return 0
 }
 
 // ---- IP addresses ----
@@ -586,11 +669,20 @@ func (s *scanner) ipAt(i int) int {
 	for len(tok) > 0 && (tok[len(tok)-1] == '.' || (tok[len(tok)-1] == ':' && colons < 2)) {
 		tok = tok[:len(tok)-1] // sentence punctuation, "addr:"
 	}
+	// An IPv4 address with its port (10.0.3.15:8080): the address.
+	if dots == 3 && colons == 1 {
+		if c := bytes.IndexByte(tok, ':'); c > 0 && c+1 < len(tok) && len(tok)-c-1 <= 5 && allDigits(tok[c+1:]) {
+			tok, colons = tok[:c], 0
+		}
+	}
 	end := i + len(tok)
 	// Glued to a word, or a zoned link-local address (fe80::1%eth0):
 	// interface configuration, not an address someone used.
 	if end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '%') {
 		return j
+	}
+	if dots == 3 && colons == 0 && afterVersionWord(text, i) {
+		return j // version 2.14.0.11, Firmware 1.2.3.4
 	}
 	if (dots == 3 && colons == 0) || colons >= 2 {
 		if addr, err := netip.ParseAddr(string(tok)); err == nil && addr.Zone() == "" {
@@ -600,6 +692,26 @@ func (s *scanner) ipAt(i int) int {
 		}
 	}
 	return j
+}
+
+// versionWords name a version (en, de, fr, es, it, nl): a dotted quad
+// after one is a version, not an address.
+var versionWords = [][]byte{[]byte("version"), []byte("versión"), []byte("versione"), []byte("versie"),
+	[]byte("release"), []byte("build"), []byte("firmware"), []byte("ver"), []byte("rev")}
+
+// afterVersionWord reports whether the word before i (past spaces, ':',
+// '=' and '.') is a version word.
+func afterVersionWord(text []byte, i int) bool {
+	k := i
+	for k > 0 && (text[k-1] == ' ' || text[k-1] == ':' || text[k-1] == '=' || text[k-1] == '.') && i-k < 4 {
+		k--
+	}
+	for _, w := range versionWords {
+		if k >= len(w) && hasPrefixFold(text[k-len(w):k], w) && (k == len(w) || !isWordByte(text[k-len(w)-1])) {
+			return true
+		}
+	}
+	return false
 }
 
 // ---- private keys ----
@@ -642,22 +754,44 @@ func (s *scanner) birthAt(i int) {
 			break
 		}
 	}
-	if stemEnd < 0 {
+	if stemEnd < 0 || notBirthDate(text, i, stemEnd) {
 		return
 	}
 	to := min(len(text), stemEnd+dobWindow)
 	if nl := bytes.IndexByte(text[stemEnd:to], '\n'); nl >= 0 {
 		to = stemEnd + nl
 	}
+	// Past a field separator (';', '|', a tab) the date must come first:
+	// "| Geburtsdatum | 14.07.1983 |" is the birth date, "dob: n/a;
+	// hired: 01.04.2015" is not.
+	// So must it before a value and another label: "dob: n/a, hired:
+	// 01.04.2015".
+	newField, labelled, value := false, false, false
 	for k := stemEnd; k < to; k++ {
+		switch c := text[k]; {
+		case c == ';' || c == '|' || c == '\t':
+			newField = true
+			continue
+		case c == ':' || c == '=':
+			if value && k > stemEnd && isAlpha(text[k-1]) {
+				return
+			}
+			labelled = true
+			continue
+		case labelled && isAlnum(c):
+			value = true
+		}
 		if !isAlnum(text[k]) || (k > stemEnd && isAlnum(text[k-1])) {
 			continue
 		}
-		if v, ok := parseDate(text[k:min(len(text), k+20)]); ok {
+		if v, ok := parseDate(text[k:min(len(text), k+dateMax)]); ok {
 			if k != s.lastDOB { // two context words before one date
 				s.match(TypeDateOfBirth, CategoryPersonal, High, v, i)
 				s.lastDOB = k
 			}
+			return
+		}
+		if newField {
 			return
 		}
 	}

@@ -211,7 +211,7 @@ func decoyNext(r *rand.Rand) string {
 			"SLACK_TOKEN=xoxb-your-token-here", "glpat-xxxxxxxxxxxxxxxxxxxx")
 	case 12: // structure that names machines, not people or places
 		return pick(r, fmt.Sprintf("hostname: web-%02d", r.IntN(99)), "filename: report.pdf", "name: sightline-agent",
-			fmt.Sprintf("bind_address: 127.0.0.1:%d", 1024+r.IntN(60000)), "username: deploy",
+			fmt.Sprintf("bind_address: localhost:%d", 1024+r.IntN(60000)), "username: deploy",
 			fmt.Sprintf("server_address: api-%d.internal", r.IntN(99)))
 	case 13: // an Azure key of the wrong length
 		return "AccountKey=" + base64.StdEncoding.EncodeToString(randBytes(r, 32))
