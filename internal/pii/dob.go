@@ -1,6 +1,8 @@
 package pii
 
-import ()
+import (
+	"bytes"
+)
 
 // Type of dates of birth.
 const (
@@ -329,4 +331,60 @@ func monthWord(s []byte, i int) (int, int) {
 		}
 	}
 	return 0, i
+}
+
+// ---- dates of birth ----
+
+// birthAt checks for a birth context word at the word start i and, after
+// it on the same line within dobWindow bytes, a date.
+func (s *scanner) birthAt(i int) {
+	text := s.text
+	stemEnd := -1
+	for _, stem := range birthStems {
+		if hasPrefixFold(text[i:], stem) {
+			stemEnd = i + len(stem)
+			break
+		}
+	}
+	if stemEnd < 0 || notBirthDate(text, i, stemEnd) {
+		return
+	}
+	to := min(len(text), stemEnd+dobWindow)
+	if nl := bytes.IndexByte(text[stemEnd:to], '\n'); nl >= 0 {
+		to = stemEnd + nl
+	}
+	// Past a field separator (';', '|', a tab) the date must come first:
+	// "| Geburtsdatum | 14.07.1983 |" is the birth date, "dob: n/a;
+	// hired: 01.04.2015" is not.
+	// So must it before a value and another label: "dob: n/a, hired:
+	// 01.04.2015".
+	newField, labelled, value := false, false, false
+	for k := stemEnd; k < to; k++ {
+		switch c := text[k]; {
+		case c == ';' || c == '|' || c == '\t':
+			newField = true
+			continue
+		case c == ':' || c == '=':
+			if value && k > stemEnd && isAlpha(text[k-1]) {
+				return
+			}
+			labelled = true
+			continue
+		case labelled && isAlnum(c):
+			value = true
+		}
+		if !isAlnum(text[k]) || (k > stemEnd && isAlnum(text[k-1])) {
+			continue
+		}
+		if v, ok := parseDate(text[k:min(len(text), k+dateMax)]); ok {
+			if k != s.lastDOB { // two context words before one date
+				s.match(TypeDateOfBirth, CategoryPersonal, High, v, i)
+				s.lastDOB = k
+			}
+			return
+		}
+		if newField {
+			return
+		}
+	}
 }

@@ -457,3 +457,72 @@ func NormalizePhone(s string) (string, bool) {
 	}
 	return f[0], true
 }
+
+// ---- phone numbers ----
+
+// phoneGlued reports whether a '+' or '(' at i continues a token.
+func phoneGlued(text []byte, i int) bool {
+	if i == 0 {
+		return false
+	}
+	p := text[i-1]
+	return isAlnum(p) || p == '.' || p == '-' || p == '_' || p == '/' || p == '+'
+}
+
+// phoneAt checks the phone candidate starting at i and returns its end.
+func (s *scanner) phoneAt(i int) int {
+	text := s.text
+	n := len(text)
+	c := text[i]
+	j := i + 1
+	digits := 0
+	if isDigit(c) {
+		digits = 1
+	}
+	for j < n && isPhoneChar(text[j]) && digits <= 15 {
+		if isDigit(text[j]) {
+			digits++
+		}
+		j++
+	}
+	next := -1
+	if digits > 15 {
+		// Two numbers in a row, "030 90182734 / 030 90182735": the first,
+		// and the pass goes on at the second.
+		if k := phoneSplit(text[i:j]); k > 0 {
+			j, next, digits = i+k, i+k+1, 0
+			for _, c := range text[i:j] {
+				if isDigit(c) {
+					digits++
+				}
+			}
+		}
+	}
+	end := j
+	for end > i && !isDigit(text[end-1]) && text[end-1] != ')' {
+		end--
+	}
+	if next < 0 {
+		next = max(i+1, end)
+	}
+	if digits < 7 || digits > 15 || (end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '@')) {
+		return next
+	}
+	if v, conf, ok := s.validPhone(i, text[i:end]); ok {
+		s.match(TypePhoneNumber, CategoryContact, conf, v, i)
+	}
+	return next
+}
+
+// phoneSplit returns where a run of phone characters holding more digits
+// than one number splits in two: at its first " / ", else its first
+// " - " (0 for neither).
+func phoneSplit(run []byte) int {
+	if k := bytes.Index(run, []byte(" / ")); k > 0 {
+		return k
+	}
+	if k := bytes.Index(run, []byte(" - ")); k > 0 {
+		return k
+	}
+	return 0
+}

@@ -1,0 +1,88 @@
+package pii
+
+import (
+	"bytes"
+	"net/netip"
+)
+
+// ---- IP addresses ----
+
+// ipGlued reports whether an address candidate after p continues a token
+// (a version such as v1.2.3.4, a path, 1.2.3.4.5).
+func ipGlued(p byte) bool {
+	return isAlnum(p) || p == '.' || p == ':' || p == '_' || p == '-' || p == '/'
+}
+
+// ipAt checks for an IPv4 address standing as a word or an IPv6 address in
+// its RFC 5952 forms at i and returns where the next candidate may start.
+func (s *scanner) ipAt(i int) int {
+	text := s.text
+	n := len(text)
+	// Cheap reject: an address has '.' or ':' within its first five
+	// characters; most words and numbers do not.
+	k := i
+	for k < n && k-i < 5 && isHex(text[k]) {
+		k++
+	}
+	if k == n || k-i == 5 || (text[k] != '.' && text[k] != ':') {
+		return k + 1
+	}
+	j := i
+	dots, colons := 0, 0
+	for j < n && (isHex(text[j]) || text[j] == '.' || text[j] == ':') {
+		switch text[j] {
+		case '.':
+			dots++
+		case ':':
+			colons++
+		}
+		j++
+	}
+	tok := text[i:j]
+	for len(tok) > 0 && (tok[len(tok)-1] == '.' || (tok[len(tok)-1] == ':' && colons < 2)) {
+		tok = tok[:len(tok)-1] // sentence punctuation, "addr:"
+	}
+	// An IPv4 address with its port (10.0.3.15:8080): the address.
+	if dots == 3 && colons == 1 {
+		if c := bytes.IndexByte(tok, ':'); c > 0 && c+1 < len(tok) && len(tok)-c-1 <= 5 && allDigits(tok[c+1:]) {
+			tok, colons = tok[:c], 0
+		}
+	}
+	end := i + len(tok)
+	// Glued to a word, or a zoned link-local address (fe80::1%eth0):
+	// interface configuration, not an address someone used.
+	if end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '%') {
+		return j
+	}
+	if dots == 3 && colons == 0 && afterVersionWord(text, i) {
+		return j // version 2.14.0.11, Firmware 1.2.3.4
+	}
+	if (dots == 3 && colons == 0) || colons >= 2 {
+		if addr, err := netip.ParseAddr(string(tok)); err == nil && addr.Zone() == "" {
+			if addr.Is4() && dots == 3 || addr.Is6() && colons >= 2 {
+				s.match(TypeIPAddress, CategoryNetwork, Medium, []byte(addr.String()), i)
+			}
+		}
+	}
+	return j
+}
+
+// versionWords name a version (en, de, fr, es, it, nl): a dotted quad
+// after one is a version, not an address.
+var versionWords = [][]byte{[]byte("version"), []byte("versión"), []byte("versione"), []byte("versie"),
+	[]byte("release"), []byte("build"), []byte("firmware"), []byte("ver"), []byte("rev")}
+
+// afterVersionWord reports whether the word before i (past spaces, ':',
+// '=' and '.') is a version word.
+func afterVersionWord(text []byte, i int) bool {
+	k := i
+	for k > 0 && (text[k-1] == ' ' || text[k-1] == ':' || text[k-1] == '=' || text[k-1] == '.') && i-k < 4 {
+		k--
+	}
+	for _, w := range versionWords {
+		if k >= len(w) && hasPrefixFold(text[k-len(w):k], w) && (k == len(w) || !isWordByte(text[k-len(w)-1])) {
+			return true
+		}
+	}
+	return false
+}

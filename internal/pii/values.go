@@ -1,0 +1,243 @@
+package pii
+
+import (
+	"bytes"
+	"encoding/base64"
+)
+
+// Values read under a key or a field named for them (keyvalue.go): each
+// kind's check, and the form its token is computed over.
+
+// yamlTag reports whether an unquoted value is a YAML tag (!vault,
+// !secret, !Ref, !ENV): where the value is, not the value.
+func yamlTag(v []byte) bool {
+	if len(v) < 2 || v[0] != '!' {
+		return false
+	}
+	for _, c := range v[1:] {
+		if !isAlpha(c) && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// passwordPlaceholders are values that stand for a password in templates,
+// documentation and redacted copies (compared lower-cased). A default such
+// as "changeme" is one too: the shipped sample file would otherwise count
+// on every host; a weak real password ("Summer2024!") is not a placeholder.
+var passwordPlaceholders = []string{"password", "passwd", "passw0rd", "changeme", "change-me", "change_me", "changeit",
+	"secret", "example", "redacted", "removed", "hidden", "masked", "null", "none", "nil", "undefined", "true",
+	"false", "required", "optional", "string", "todo", "tbd", "your_password", "yourpassword", "your-password",
+	"mypassword", "my_password", "placeholder", "dummy", "empty", "xxxx", "****", "<password>", "password123",
+	"pass", "pwd"}
+
+// validPassword accepts 4–128 printable bytes that are not a placeholder,
+// a mask (****, xxxx, •••), a reference to where the real one is
+// ($DB_PASSWORD, ${…}, {{ … }}, %(…)s, <…>, ENC(…), vault:…) or a
+// sentence about passwords.
+func validPassword(p []byte) bool {
+	if len(p) < 4 || len(p) > 128 {
+		return false
+	}
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	var lb [128]byte
+	l := lb[:0]
+	for _, c := range p {
+		l = append(l, lower(c))
+	}
+	for _, w := range passwordPlaceholders {
+		if string(l) == w {
+			return false
+		}
+	}
+	if bytes.Contains(l, []byte("password")) || bytes.Contains(l, []byte("passwd")) {
+		return false
+	}
+	masked := true
+	for _, c := range l {
+		if indexByte("*x•.#?-_ ", c) < 0 && c < 0x80 {
+			masked = false
+			break
+		}
+	}
+	if masked || !diverse(l, 3) {
+		return false
+	}
+	for _, pre := range []string{"$", "%(", "{{", "enc(", "vault:", "env:", "secret:", "file:", "ref+"} {
+		if bytes.HasPrefix(l, []byte(pre)) {
+			return false
+		}
+	}
+	if (l[0] == '<' && l[len(l)-1] == '>') || (l[0] == '[' && l[len(l)-1] == ']') {
+		return false
+	}
+	if l[0] == '%' && l[len(l)-1] == '%' && len(l) > 2 { // %DB_PASS%: a Windows or Symfony variable
+		for _, c := range l[1 : len(l)-1] {
+			if !isAlnum(c) && c != '_' {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// normPersonName accepts 1–5 words of letters (any script; inner '-', '\”
+// and '.' for initials) with at least two letters in all, and returns it
+// lower-cased (ASCII) with single spaces.
+func normPersonName(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 2 || len(v) > 100 {
+		return nil, false
+	}
+	words, letters, commas := 0, 0, 0
+	for _, w := range bytes.Fields(v) {
+		if words == 5 {
+			return nil, false
+		}
+		// "Weiß, Jürgen": one comma after the surname.
+		if len(w) > 1 && w[len(w)-1] == ',' && commas == 0 {
+			w = w[:len(w)-1]
+			commas++
+		}
+		for k, c := range w {
+			switch {
+			case isAlpha(c) || c >= 0x80:
+				letters++
+			case (c == '-' || c == '\'' || c == '.') && k > 0:
+			default:
+				return nil, false
+			}
+		}
+		if words > 0 {
+			dst = append(dst, ' ')
+		}
+		for _, c := range w {
+			dst = append(dst, lower(c))
+		}
+		words++
+	}
+	if letters < 2 {
+		return nil, false
+	}
+	switch string(dst) {
+	case "null", "none", "n/a", "unknown", "undefined", "nil", "test", "string", "name", "true", "false", "redacted":
+		return nil, false
+	}
+	return dst, true
+}
+
+// normAddress accepts a postal address: 8–200 bytes with a number (house
+// number or postcode) and at least two words of letters, or a street and
+// its house number alone as a street column holds them (Lindenweg 12,
+// Bahnhofstr. 3a: a word of four letters or more and a number of at most
+// four digits and a letter), not an e-mail or network address; it returns
+// it lower-cased with single spaces.
+func normAddress(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.Trim(v, " \t,.")
+	if len(v) < 6 || len(v) > 200 || bytes.ContainsAny(v, "@=") || bytes.Contains(v, []byte("://")) {
+		return nil, false
+	}
+	hasDigit, words, street, house := false, 0, false, false
+	for _, w := range bytes.Fields(v) {
+		letters, digits := 0, 0
+		for _, c := range w {
+			switch {
+			case isDigit(c):
+				hasDigit = true
+				digits++
+			case isAlpha(c) || c >= 0x80:
+				letters++
+			}
+		}
+		if letters >= 2 {
+			words++
+		}
+		if digits == 0 && letters >= 4 {
+			street = true
+		}
+		if digits > 0 && digits <= 4 && letters <= 1 && isDigit(w[0]) {
+			house = true
+		}
+		if len(dst) > 0 {
+			dst = append(dst, ' ')
+		}
+		for _, c := range w {
+			dst = append(dst, lower(c))
+		}
+	}
+	if !(hasDigit && words >= 2 && len(v) >= 8 || street && house) {
+		return nil, false
+	}
+	return dst, true
+}
+
+// normMRN accepts a medical record number: 4–20 letters, digits and
+// dashes with at least four digits; normalized upper-case without dashes.
+func normMRN(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 4 || len(v) > 20 {
+		return nil, false
+	}
+	nd := 0
+	for _, c := range v {
+		switch {
+		case isDigit(c):
+			nd++
+			dst = append(dst, c)
+		case isAlpha(c):
+			dst = append(dst, lower(c)-32)
+		case c == '-':
+		default:
+			return nil, false
+		}
+	}
+	return dst, nd >= 4
+}
+
+// lowerIBAN reads an IBAN written with lower-case letters (and single
+// spaces or dashes between groups) and returns it compacted in capitals;
+// ok is false for one in capitals, which the pass finds itself.
+func lowerIBAN(v []byte, dst []byte) ([]byte, bool) {
+	v = bytes.TrimSpace(v)
+	if len(v) < 15 || len(v) > 42 || !isAlpha(v[0]) || !isAlpha(v[1]) {
+		return nil, false
+	}
+	var cb [42]byte
+	c := cb[:0]
+	hasLower := false
+	for _, ch := range v {
+		switch {
+		case ch-'a' < 26:
+			hasLower = true
+			c = append(c, ch-32)
+		case isDigit(ch) || isUpper(ch):
+			c = append(c, ch)
+		case ch == ' ' || ch == '-':
+		default:
+			return nil, false
+		}
+	}
+	l := int(ibanLength[int(c[0]-'A')*26+int(c[1]-'A')])
+	if !hasLower || l == 0 || len(c) != l {
+		return nil, false
+	}
+	iban, _, ok := matchIBAN(c, 0, l, dst)
+	return iban, ok
+}
+
+// validAzureKey: a storage account key is 64 bytes in base64 (88
+// characters ending "==").
+func validAzureKey(k []byte) bool {
+	if len(k) != 88 || !bytes.HasSuffix(k, []byte("==")) || !diverse(k, 20) {
+		return false
+	}
+	var buf [66]byte
+	n, err := base64.StdEncoding.Decode(buf[:], k)
+	return err == nil && n == 64
+}
