@@ -476,3 +476,55 @@ func (s *scanner) upperDigit(i, j int) int {
 	}
 	return j
 }
+
+// dottedID reads a national id written with dots at i, whose first group
+// of digits ends at j (a '.'): a BSN as 1234.56.782 (with its context, as
+// BSNs in other writings) or a DNI as 48.273.615-L (its control letter).
+// It reports whether one was found.
+func (s *scanner) dottedID(i, j int) bool {
+	text := s.text
+	group := func(at, n int) bool {
+		if at+n > len(text) {
+			return false
+		}
+		for _, c := range text[at : at+n] {
+			if !isDigit(c) {
+				return false
+			}
+		}
+		return true
+	}
+	// The shape ends the number: no digit, and no '.' and digit, after it.
+	ends := func(at int) bool {
+		return at >= len(text) || !isDigit(text[at]) && !(text[at] == '.' && at+1 < len(text) && isDigit(text[at+1]))
+	}
+	switch j - i {
+	case 4: // BSN 4.2.3
+		if group(j+1, 2) && j+3 < len(text) && text[j+3] == '.' && group(j+4, 3) && ends(j+7) {
+			groups := [][2]int{{i, j}, {j + 1, j + 3}, {j + 4, j + 7}}
+			return s.digitIDs(groups, '.', i)
+		}
+	case 2: // DNI 2.3.3, then the letter, maybe after '-' or ' '
+		if !group(j+1, 3) || j+4 >= len(text) || text[j+4] != '.' || !group(j+5, 3) {
+			return false
+		}
+		k := j + 8
+		if k < len(text) && (text[k] == '-' || text[k] == ' ') {
+			k++
+		}
+		if k >= len(text) || !isUpper(text[k]) || (k+1 < len(text) && (isAlnum(text[k+1]) || text[k+1] == '_')) {
+			return false
+		}
+		v := append(append(append(append(s.val[:0], text[i:j]...), text[j+1:j+4]...), text[j+5:j+8]...), text[k])
+		n := 0
+		for _, c := range v[:8] {
+			n = n*10 + int(c-'0')
+		}
+		if text[k] != dniCheck(n) {
+			return false
+		}
+		s.match(TypeESDNI, CategoryGovernmentID, High, v, i)
+		return true
+	}
+	return false
+}

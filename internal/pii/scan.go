@@ -356,6 +356,10 @@ func (s *scanner) number(i, j int, allDigits bool) {
 	case (l == 15 || l == 13 && next == ' ' || l == 1 && next == ' ') && (text[i] == '1' || text[i] == '2'):
 		s.nirAt(i)
 	}
+	// Dotted national ids: a BSN as 1234.56.782, a DNI as 48.273.615-L.
+	if next == '.' && (l == 4 || l == 2) && s.dottedID(i, j) {
+		return
+	}
 	// A date or timestamp (2026-11-01T10:13, 2026/11/01 10:13) is none of
 	// the digit types; only a date of birth is a date, and that is found
 	// from its context word.
@@ -374,8 +378,11 @@ func (s *scanner) number(i, j int, allDigits bool) {
 				e++
 			}
 		}
+		// An area code set off by " / " or " - " (030 / 90182734) goes on
+		// to the phone candidate like one in parentheses.
+		spaced := j+3 < len(text) && (text[j+1] == '/' || text[j+1] == '-') && text[j+2] == ' ' && isDigit(text[j+3])
 		switch {
-		case e == j && (j+1 >= len(text) || text[j+1] != '('):
+		case e == j && !spaced && (j+1 >= len(text) || text[j+1] != '('):
 			if l < 7 {
 				return
 			}

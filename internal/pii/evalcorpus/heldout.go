@@ -16,8 +16,7 @@ import (
 // A line's labels follow it as "⟨type type*2⟩" (stripped before
 // detection). "~type" marks a value the detectors should find but do not
 // yet, whose fix lies in the scan's hot loop (scan.go's number: a host
-// after "//" in a URL, an area code before " / " or " - "); it is not
-// scored. Lines a reader could label
+// after "//" in a URL); it is not scored. Lines a reader could label
 // either way are left out: "Call center hours 0800-1700" (a time range or
 // an 8-digit number in a phone context), a bare "nom"/"nombre"/"nome"
 // key (a product's or host's name as often as a person's), "Birthday
@@ -255,8 +254,8 @@ Passport status: VERIFIED; passport expiry 20310412
 National Insurance number: JG 103759 A ⟨uk_nino⟩
 NIF: {dni} ⟨es_dni⟩
 Steuernummer 21/815/08150 (not the IdNr)
-BSN: 1234.56.782 ⟨~nl_bsn⟩
-DNI 48.273.615-L ⟨~es_dni⟩
+BSN: 1234.56.782 ⟨nl_bsn⟩
+DNI 48.273.615-L ⟨es_dni⟩
 `},
 	{"phones.txt", `Telefon: 030/90182734 ⟨phone_number⟩
 Tel. (030) 901820-34 ⟨phone_number⟩
@@ -288,8 +287,8 @@ Bureau de Paris : 0033 1 42 68 53 00 ⟨phone_number⟩
 Beleg 00491512738495, Referenz 0012 3456 7890.
 Tel: 030 90182734, Kundennr: 2024118734, Auftrag: 4158675309 ⟨phone_number⟩
 Telefon (mobil, ab 18:00): 0151 27384950 ⟨phone_number⟩
-Tel. 030 / 90182734 ⟨~phone_number⟩
-Telefon 030 - 90182734 ⟨~phone_number⟩
+Tel. 030 / 90182734 ⟨phone_number⟩
+Telefon 030 - 90182734 ⟨phone_number⟩
 `},
 	{"people.txt", `DOB: 1965-07-04 ⟨date_of_birth⟩
 Date of Birth: 04-Jul-1965 ⟨date_of_birth⟩
