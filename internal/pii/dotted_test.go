@@ -40,3 +40,26 @@ func TestDottedIDsAndSpacedAreaCodes(t *testing.T) {
 		require.Equal(t, detectEach([]byte(tc.text)), collect([]byte(tc.text)), "the block pass agrees: %s", tc.text)
 	}
 }
+
+// An IPv4 address as a URL's host is an address (a word boundary before
+// it); a version after a slash is not.
+func TestIPAsURLHost(t *testing.T) {
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"spring.datasource.url=jdbc:postgresql://10.20.30.40:5432/shop", []string{"10.20.30.40"}},
+		{"GET http://192.168.1.7/admin", []string{"192.168.1.7"}},
+		{"see https://example.com/v1.2.3.4/docs", nil},
+		{"file:///srv/10.0.0.1.csv", nil},
+	} {
+		var got []string
+		NewDefault().Detect([]byte(tc.text), func(m Match) {
+			if m.Type == TypeIPAddress {
+				got = append(got, string(m.Value))
+			}
+		})
+		require.Equal(t, tc.want, got, tc.text)
+		require.Equal(t, detectEach([]byte(tc.text)), collect([]byte(tc.text)), tc.text)
+	}
+}

@@ -190,6 +190,12 @@ func (s *scanner) event(i int, c uint8) int {
 		}
 	case clsColon:
 		s.colon(i)
+		// A URL's host given as an IPv4 address (postgresql://10.0.0.7:5432):
+		// a digit after '/' starts no candidate, so the scheme's colon
+		// looks.
+		if i+3 < n && text[i+1] == '/' && text[i+2] == '/' && isDigit(text[i+3]) && i+3 >= s.ipNext {
+			s.ipNext = s.ipAt(i + 3)
+		}
 		// A key ends in a letter, a quote or a space (name:, "name":,
 		// name :), not a digit: times and addresses (10:13, ::1) go on.
 		if i > 0 && !isDigit(text[i-1]) && text[i-1] != ':' {

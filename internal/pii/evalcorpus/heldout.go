@@ -15,8 +15,7 @@ import (
 //
 // A line's labels follow it as "⟨type type*2⟩" (stripped before
 // detection). "~type" marks a value the detectors should find but do not
-// yet, whose fix lies in the scan's hot loop (scan.go's number: a host
-// after "//" in a URL); it is not scored. Lines a reader could label
+// yet; it is not scored (none is left). Lines a reader could label
 // either way are left out: "Call center hours 0800-1700" (a time range or
 // an 8-digit number in a phone context), a bare "nom"/"nombre"/"nome"
 // key (a product's or host's name as often as a person's), "Birthday
@@ -531,7 +530,7 @@ smtp_user = mailer
 [ldap]
 bind_password = %(LDAP_BIND)s
 `},
-	{"application.properties", `spring.datasource.url=jdbc:postgresql://10.20.30.40:5432/shop ⟨~ip_address⟩
+	{"application.properties", `spring.datasource.url=jdbc:postgresql://10.20.30.40:5432/shop ⟨ip_address⟩
 spring.datasource.username=shop
 spring.datasource.password=S3cr3t-Pr0d! ⟨password⟩
 keystore.password=${KEYSTORE_PASS}
