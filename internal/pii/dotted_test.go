@@ -63,3 +63,20 @@ func TestIPAsURLHost(t *testing.T) {
 		require.Equal(t, detectEach([]byte(tc.text)), collect([]byte(tc.text)), tc.text)
 	}
 }
+
+// An address is one token however its parts are punctuated, so subject
+// search finds it as a person writes it.
+func TestAddressTokenIgnoresPunctuation(t *testing.T) {
+	stored := ""
+	NewDefault().Detect([]byte("address: 221B Baker Street, London NW1 6XE\n"), func(m Match) {
+		if m.Type == TypePostalAddress {
+			stored = string(m.Value)
+		}
+	})
+	require.Equal(t, "221b baker street london nw1 6xe", stored)
+	for _, stated := range []string{"221B Baker Street, London NW1 6XE", "221b baker street london nw1 6xe", "221B Baker Street; London, NW1 6XE."} {
+		forms, err := SubjectForms(TypePostalAddress, stated, "")
+		require.NoError(t, err, stated)
+		require.Equal(t, []string{stored}, forms, stated)
+	}
+}

@@ -164,6 +164,11 @@ func normAddress(v []byte, dst []byte) ([]byte, bool) {
 		if digits > 0 && digits <= 4 && letters <= 1 && isDigit(w[0]) {
 			house = true
 		}
+		// The token is over the words alone: "Baker Street, London" and
+		// "baker street london" are one address.
+		if w = bytes.TrimRight(w, ",;."); len(w) == 0 {
+			continue
+		}
 		if len(dst) > 0 {
 			dst = append(dst, ' ')
 		}
