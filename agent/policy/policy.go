@@ -66,6 +66,9 @@ var hostOwned = map[string]bool{
 	"scans.smb.user":          true,
 	"scans.smb.domain":        true,
 	"scans.smb.password_file": true,
+	// Whether the session may go unsigned: a policy that turned signing
+	// off would let a man in the middle change what the scan reports.
+	"scans.smb.allow_unsigned": true,
 }
 
 // Parse reads settings from JSON bytes (an object), refusing anything else.

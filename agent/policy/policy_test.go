@@ -37,6 +37,7 @@ func TestCheckNamesTheField(t *testing.T) {
 		{"sample percent", `{"s3":{"sample_percent":150}}`, "scans.s3.sample_percent"},
 		{"db server host owned", `{"db":{"dsn":"postgres://scan@elsewhere/app"}}`, "scans.db.dsn"},
 		{"db password host owned", `{"db":{"password_file":"/tmp/pw"}}`, "scans.db.password_file"},
+		{"smb signing host owned", `{"smb":{"allow_unsigned":true}}`, "scans.smb.allow_unsigned"},
 		{"db sample", `{"db":{"sample_rows":500,"interval":"12h"}}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
