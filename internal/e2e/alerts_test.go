@@ -31,7 +31,7 @@ import (
 func TestAlertsFromAScan(t *testing.T) {
 	s := newStack(t, clickhouseAddr(t))
 	root := writeFixture(t)
-	require.NoError(t, os.WriteFile(filepath.Join(root, "app.env"), []byte("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(root, "app.env"), []byte("AWS_ACCESS_KEY_ID=AKIAJ5Q7R2T4V6X3Z7QH\n"), 0o600))
 
 	var mu sync.Mutex
 	var got []alerts.Event

@@ -138,6 +138,9 @@ func isHex(c byte) bool { return isDigit(c) || (c|0x20)-'a' < 6 }
 
 var awsPrefixes = [][]byte{[]byte("AKIA"), []byte("ASIA")}
 
+// awsExample ends the access key ids of AWS's documentation.
+var awsExample = []byte("EXAMPLE")
+
 func isBase32Upper(c byte) bool { return isUpper(c) || (c >= '2' && c <= '7') }
 
 var (

@@ -20,7 +20,7 @@ func TestSubjectFormsEveryForm(t *testing.T) {
 		{TypeCreditCard, "", "5555555555554444", []string{"5555555555554444", "5555 5555 5555 4444", "5555-5555-5555-4444"}},
 		{TypeUKNINO, "", "AB123456C", []string{"AB123456C", "ab 12 34 56 c", "AB 123456 C"}},
 		{TypeIPAddress, "", "2001:db8::1", []string{"2001:db8::1", "2001:DB8:0:0:0:0:0:1", "[2001:0db8::0001]"}},
-		{TypeAWSAccessKey, "", "AKIAIOSFODNN7EXAMPLE", []string{"AKIAIOSFODNN7EXAMPLE", "akiaiosfodnn7example"}},
+		{TypeAWSAccessKey, "", "AKIAJ5Q7R2T4V6X3Z7QH", []string{"AKIAJ5Q7R2T4V6X3Z7QH", "akiaj5q7r2t4v6x3z7qh"}},
 		{TypePhoneNumber, "", "+493012345678", []string{"+49 30 12345678", "+49 (0)30 12345678", "0049 30 12345678", "tel:+49-30-1234-5678", "+493012345678"}},
 		{TypePhoneNumber, "DE", "+493012345678", []string{"030 12345678", "(030) 12345678", "030/12345678", "+49 30 12345678", "0049 30 12345678"}},
 		{TypePhoneNumber, "de", "+4915123456789", []string{"0151 23456789", "+49 151 23456789"}},

@@ -67,7 +67,8 @@ func TestDetect(t *testing.T) {
 		{"ipv4 and ipv6", "from 10.0.0.1, to 2001:db8::1 and ::1.", []found{
 			{"ip_address", "10.*.*.1", Medium, 1}, {"ip_address", "2001:****", Medium, 1}, {"ip_address", "***", Medium, 1}}},
 		{"not ips", "256.1.1.1 1.2.3 fe80::1%eth0 deadbeef", nil},
-		{"aws key", "key=AKIAIOSFODNN7EXAMPLE", []found{{"aws_access_key", "****************MPLE", High, 1}}},
+		{"aws key", "key=AKIAJ5Q7R2T4V6X3Z7QH", []found{{"aws_access_key", "****************Z7QH", High, 1}}},
+		{"aws documentation key", "aws_access_key_id = AKIAIOSFODNN7EXAMPLE", nil},
 		{"aws key glued or short", "XAKIAIOSFODNN7EXAMPLE AKIAIOSFODNN7EXAMPL AKIAIOSFODNN7EXAMPLE1", nil},
 		{"private key", "x\n-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n", []found{
 			{"private_key", "-----BEGIN PRIVATE KEY----- (redacted)", High, 2}}},

@@ -287,7 +287,11 @@ func (s *scanner) word(i, j int) int {
 			ok = ok && isBase32Upper(b)
 		}
 		if ok && (j == len(text) || text[j] != '_') {
-			s.match(TypeAWSAccessKey, CategoryCredential, High, text[i:j], i)
+			// AWS's documentation keys (AKIAIOSFODNN7EXAMPLE) ship in
+			// every SDK's and CLI's docs and examples: no credential.
+			if !bytes.HasSuffix(text[i:j], awsExample) {
+				s.match(TypeAWSAccessKey, CategoryCredential, High, text[i:j], i)
+			}
 			return j
 		}
 	}

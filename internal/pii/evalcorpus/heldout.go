@@ -25,10 +25,9 @@ import (
 // may still be the birth date: "born in Hamburg, on 3 March 1980"),
 // "Born to Run (1975) remastered 2026-11-28" (a birth word and a date),
 // "ICD-10 code search …; room B12" (an ICD word in prose, then a room
-// named like a category), and the documentation samples
-// AKIAIOSFODNN7EXAMPLE (AWS's example key: word() in scan.go would have
-// to skip keys ending in EXAMPLE) and 4111 1111 1111 1111 (the test card
-// the benchmark corpus counts).
+// named like a category), and the documentation sample 4111 1111 1111
+// 1111 (the test card the benchmark corpus counts). AWS's documentation
+// key AKIAIOSFODNN7EXAMPLE is a decoy: it ships in every SDK's examples.
 
 // hoValues are the planted values, by placeholder name.
 func hoValues() map[string]string {
@@ -503,6 +502,7 @@ GITLAB_TOKEN={glpat} ⟨gitlab_token⟩
 SLACK_BOT_TOKEN={slack} ⟨slack_token⟩
 STRIPE_SECRET_KEY={stripe} ⟨stripe_key⟩
 AWS_ACCESS_KEY_ID=AKIA4HQ7ZL2XWB5RT3NM ⟨aws_access_key⟩
+# as in the AWS CLI docs: AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
 AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey={azure};EndpointSuffix=core.windows.net ⟨azure_storage_key⟩
 SESSION_SAMPLE={jwt} ⟨jwt⟩
 UNSIGNED_SAMPLE={jwtNone}
