@@ -155,13 +155,19 @@ func parseStat(s string) (time.Duration, error) {
 	var ticks int64
 	for _, v := range f[11:13] {
 		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
+		// A tick count past maxTicks is not a CPU time any process has
+		// used (it would overflow a Duration), so it is refused rather than
+		// wrapped into a negative figure.
+		if err != nil || n < 0 || n > maxTicks-ticks {
 			return 0, fmt.Errorf("CPU time %q is not a tick count", v)
 		}
 		ticks += n
 	}
 	return time.Duration(ticks) * clockTick, nil
 }
+
+// maxTicks is the largest tick count a Duration holds (about 2,900 years).
+const maxTicks = int64(1<<63-1) / int64(clockTick)
 
 // MachineCPU is the whole machine's busy and total CPU time since boot,
 // from the first line of /proc/stat (idle and iowait are not busy).
@@ -181,6 +187,9 @@ func MachineCPU() (busy, total time.Duration, err error) {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return 0, 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		if n < 0 || n > maxTicks-t0 {
+			return 0, 0, fmt.Errorf("/proc/stat: CPU time %q is not a tick count", v)
 		}
 		t0 += n
 		if i != 3 && i != 4 {

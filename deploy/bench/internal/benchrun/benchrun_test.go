@@ -23,6 +23,8 @@ func TestParseStat(t *testing.T) {
 		{"too short", "7 (a) R 1 2 3", 0, "want at least 13"},
 		{"not a number", "7 (a) R 1 7 7 0 -1 0 0 0 0 0 x 2 0", 0, "not a tick count"},
 		{"negative", "7 (a) R 1 7 7 0 -1 0 0 0 0 0 -5 2 0", 0, "not a tick count"},
+		{"overflows a duration", "7 (a) R 1 7 7 0 -1 0 0 0 0 0 922337203685477580 2 0", 0, "not a tick count"},
+		{"sum overflows", "7 (a) R 1 7 7 0 -1 0 0 0 0 0 600000000000 600000000000 0", 0, "not a tick count"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
