@@ -20,10 +20,7 @@ import (
 // structuredKind names the structured format of a plain stream from its
 // name (an archive member's, else the file's), looking through .gz.
 func structuredKind(file, member string) string {
-	name := member
-	if name == "" {
-		name = file
-	}
+	name := memberOr(file, member)
 	name = strings.ToLower(strings.TrimSuffix(strings.ToLower(name), ".gz"))
 	switch path.Ext(name) {
 	case ".csv":
@@ -38,6 +35,39 @@ func structuredKind(file, member string) string {
 		return "xml"
 	}
 	return ""
+}
+
+// looksXML reports whether a stream whose name names no structured format
+// is an XML document: it begins (after a UTF-8 byte order mark and white
+// space) with the XML declaration "<?xml", or with '<' under a name XML
+// formats use (web.config, Info.plist, app.csproj, track.gpx). They are
+// read as XML, so their elements and attributes name their values.
+func looksXML(name string, head []byte) bool {
+	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
+	head = bytes.TrimLeft(head, " \t\r\n")
+	if bytes.HasPrefix(head, []byte("<?xml ")) || bytes.HasPrefix(head, []byte("<?xml\t")) {
+		return true
+	}
+	if len(head) < 2 || head[0] != '<' || !(isASCIILetter(head[1]) || head[1] == '!') {
+		return false
+	}
+	switch path.Ext(strings.ToLower(strings.TrimSuffix(strings.ToLower(name), ".gz"))) {
+	case ".config", ".plist", ".csproj", ".vbproj", ".fsproj", ".props", ".targets", ".resx", ".xaml",
+		".xsd", ".wsdl", ".pom", ".xhtml", ".rss", ".atom", ".kml", ".gpx", ".xlf", ".xliff", ".nuspec", ".jnlp":
+		return true
+	}
+	return false
+}
+
+func isASCIILetter(c byte) bool { return (c|0x20)-'a' < 26 }
+
+// memberOr is the name a stream is known by: its member's in an
+// archive, else its file's.
+func memberOr(file, member string) string {
+	if member == "" {
+		return file
+	}
+	return member
 }
 
 // meteredReader counts what a structured reader consumes against the
@@ -343,6 +373,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		name     string
 		index    int            // 1-based among same-named siblings
 		children map[string]int // how many of each name seen
+		label    string         // the setting it holds, named by an attribute (attrLabel)
 	}
 	var stack []elem
 	where := func(attr string) string {
@@ -384,6 +415,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 	for tok := range tokens(dec.RawToken, &err) {
 		switch t := tok.(type) {
 		case xml.StartElement:
+			label := attrLabel(t.Attr)
 			idx := 1
 			if len(stack) > 0 {
 				top := &stack[len(stack)-1]
@@ -393,9 +425,15 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				top.children[t.Name.Local]++
 				idx = top.children[t.Name.Local]
 			}
-			stack = append(stack, elem{name: t.Name.Local, index: idx})
+			stack = append(stack, elem{name: t.Name.Local, index: idx, label: label})
 			for _, a := range t.Attr {
-				detect(a.Name.Local, a.Name.Local, []byte(a.Value))
+				field := a.Name.Local
+				// <add key="DbPassword" value="…"/>: the value is the
+				// named setting's, so the key's name is its field.
+				if label != "" && isValueAttr(a.Name.Local) {
+					field = label
+				}
+				detect(field, a.Name.Local, []byte(a.Value))
 			}
 		case xml.EndElement:
 			if len(stack) > 0 {
@@ -403,7 +441,12 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 			}
 		case xml.CharData:
 			if len(stack) > 0 && len(strings.TrimSpace(string(t))) > 0 {
-				detect(stack[len(stack)-1].name, "", t)
+				top := stack[len(stack)-1]
+				field := top.name
+				if top.label != "" { // <entry key="password">…</entry>
+					field += "." + top.label
+				}
+				detect(field, "", t)
 			}
 		}
 		if len(stack) > 256 {
@@ -418,6 +461,34 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		}
 		return fmt.Sprintf("xml syntax error at line %d", se.Line)
 	})
+}
+
+// attrLabel returns the name of the setting an element holds when an
+// attribute names it, as configuration formats do: .NET's <add
+// key="DbPassword" value="…"/>, Java's <entry key="password">…</entry>,
+// Maven's and Spring's <property name="password" value="…"/>. Only a
+// label with no personal value in it is used (a name is not shown, but it
+// becomes part of the field a value is judged by).
+func attrLabel(attrs []xml.Attr) string {
+	for _, a := range attrs {
+		switch strings.ToLower(a.Name.Local) {
+		case "key", "name", "property":
+			if v := strings.TrimSpace(a.Value); v != "" && len(v) <= 64 {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// isValueAttr reports whether an attribute holds the value of the setting
+// its element's label names.
+func isValueAttr(name string) bool {
+	switch strings.ToLower(name) {
+	case "value", "val", "content", "default":
+		return true
+	}
+	return false
 }
 
 // tokens yields a decoder's tokens from next until it fails; the end of

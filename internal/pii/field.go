@@ -171,6 +171,16 @@ func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 		s.idField(text, emit)
 		return
 	}
+	if s.field&fieldIBAN != 0 {
+		// The pass reads an IBAN in lower case when it is grouped; the
+		// field's own reading (fieldValue) is for the rest, once.
+		s.emit = func(m Match) {
+			if m.Type == TypeIBAN {
+				s.field &^= fieldIBAN
+			}
+			emit(m)
+		}
+	}
 	s.run()
 	s.fieldValue(text)
 	if s.field&fieldBirth != 0 && s.lastDOB < 0 {

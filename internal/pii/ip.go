@@ -60,7 +60,9 @@ func (s *scanner) ipAt(i int) int {
 	if (dots == 3 && colons == 0) || colons >= 2 {
 		if addr, err := netip.ParseAddr(string(tok)); err == nil && addr.Zone() == "" {
 			if addr.Is4() && dots == 3 || addr.Is6() && colons >= 2 {
-				s.match(TypeIPAddress, CategoryNetwork, Medium, []byte(addr.String()), i)
+				// ::ffff:10.1.2.3 is how a dual-stack server logs an IPv4
+				// client: the same address, so the same token and sample.
+				s.match(TypeIPAddress, CategoryNetwork, Medium, []byte(addr.Unmap().String()), i)
 			}
 		}
 	}

@@ -44,14 +44,21 @@ var ibanLength = func() (t [26 * 26]uint8) {
 // matchIBAN reads l characters of [A-Z0-9] from start, allowing single
 // spaces between groups of four, and checks mod-97 = 1.
 func matchIBAN(text []byte, start, l int, dst []byte) ([]byte, int, bool) {
+	// One written in lower case (ISO 13616 letters are case-insensitive)
+	// is read in lower case throughout, in capitals.
+	lowerCase := text[start]-'a' < 26
+	letter := func(c byte) bool { return lowerCase && c-'a' < 26 || !lowerCase && isUpper(c) }
 	j := start
 	for j < len(text) && len(dst) < l {
 		c := text[j]
 		switch {
-		case isDigit(c) || isUpper(c):
+		case isDigit(c) || letter(c):
+			if lowerCase && !isDigit(c) {
+				c -= 'a' - 'A'
+			}
 			dst = append(dst, c)
 			j++
-		case c == ' ' && len(dst)%4 == 0 && j+1 < len(text) && (isDigit(text[j+1]) || isUpper(text[j+1])):
+		case c == ' ' && len(dst)%4 == 0 && j+1 < len(text) && (isDigit(text[j+1]) || letter(text[j+1])):
 			j++
 		default:
 			return nil, 0, false
@@ -75,6 +82,29 @@ func matchIBAN(text []byte, start, l int, dst []byte) ([]byte, int, bool) {
 		}
 	}
 	return dst, j, rem == 1
+}
+
+// lowerIBANAt reads an IBAN written in lower case at k (de89 3704 0044
+// …) and returns its end, or 0. The pass does not stop at lower-case
+// words, so the caller reaches it from a later group (grouped) or from
+// the word IBAN before it (ungrouped: a lower-case hex id of an IBAN's
+// length is not one without that word).
+func (s *scanner) lowerIBANAt(k int) int {
+	text := s.text
+	if k+4 > len(text) || k > 0 && isWordByte(text[k-1]) || text[k]-'a' >= 26 || text[k+1]-'a' >= 26 ||
+		!isDigit(text[k+2]) || !isDigit(text[k+3]) {
+		return 0
+	}
+	l := int(ibanLength[int(text[k]-'a')*26+int(text[k+1]-'a')])
+	if l == 0 {
+		return 0
+	}
+	v, end, ok := matchIBAN(text, k, l, s.val[:0])
+	if !ok {
+		return 0
+	}
+	s.match(TypeIBAN, CategoryFinancial, High, v, k)
+	return end
 }
 
 // matchNINO reads AB123456C or AB 12 34 56 C: HMRC's prefix rules (first

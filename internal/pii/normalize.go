@@ -155,7 +155,7 @@ func lenient(typ, v string) string {
 	case TypeIPAddress:
 		v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
 		if a, err := netip.ParseAddr(v); err == nil && a.Zone() == "" {
-			v = a.String()
+			v = a.Unmap().String() // ::ffff:10.1.2.3 is 10.1.2.3, as the detector reads it
 		}
 	}
 	return v

@@ -172,6 +172,17 @@ func (s *scanner) event(i int, c uint8) int {
 			allDigits = allDigits && isDigit(text[j])
 			j++
 		}
+		// The second or third group of an IBAN in lower case (de89 3704
+		// …, nl91 abna 0417 …: the pass does not stop at lower-case words).
+		if j-i == 4 && i >= 5 && text[i-1] == ' ' {
+			for _, k := range [2]int{i - 5, i - 10} {
+				if k >= 0 && text[k+4] == ' ' && isDigit(text[k+3]) && text[k+1]-'a' < 26 {
+					if end := s.lowerIBANAt(k); end > 0 {
+						return end
+					}
+				}
+			}
+		}
 		s.number(i, j, allDigits)
 	case clsUpper, clsStem:
 		if c == clsStem && !stemPrefix(text, i) {
@@ -266,6 +277,17 @@ func (s *scanner) word(i, j int) int {
 	}
 	if isDigit(text[i+1]) || (c >= 'X' && text[i+1] == '-') {
 		return s.upperDigit(i, j)
+	}
+	// "IBAN fr14 2004 …", "Iban: nl91abna0417164300": an IBAN in lower
+	// case after the word.
+	if j-i == 4 && lower(text[i+1]) == 'b' && lower(text[i+2]) == 'a' && lower(text[i+3]) == 'n' && c == 'I' {
+		k := j
+		for k < len(text) && k-j < 3 && (text[k] == ' ' || text[k] == ':') {
+			k++
+		}
+		if end := s.lowerIBANAt(k); end > 0 {
+			return end
+		}
 	}
 	if !isUpper(text[i+1]) {
 		return j
