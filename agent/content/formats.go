@@ -390,6 +390,17 @@ func detectStream(f *fileScan, r io.Reader) (Member, int64, error) {
 		}
 		eof := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 		switch {
+		case read > f.o.MaxFileSize && f.o.MaxFileSize > 0:
+			// The first MaxFileSize bytes, up to their last line end:
+			// what lies past the limit is not read (a read overshoots it
+			// by up to readSize), and a value cut by it is not half read.
+			buf = buf[:len(buf)-int(read-f.o.MaxFileSize)]
+			if k := bytes.LastIndexByte(buf, '\n'); k >= 0 {
+				buf = buf[:k+1]
+			}
+			detect(buf)
+			m.Results, m.Partial = agg.Results(), fmt.Sprintf("file-size limit reached: the first %d bytes read", f.o.MaxFileSize)
+			return m, f.o.MaxFileSize, nil
 		case eof:
 			detect(buf)
 			m.Results = agg.Results()
@@ -402,10 +413,6 @@ func detectStream(f *fileScan, r io.Reader) (Member, int64, error) {
 			// Corrupt compressed data: keep what was read.
 			detect(buf)
 			m.Results, m.Partial = agg.Results(), "unreadable after "+fmt.Sprint(read)+" bytes: "+errClass(err)
-			return m, read, nil
-		case read > f.o.MaxFileSize && f.o.MaxFileSize > 0:
-			detect(buf)
-			m.Results, m.Partial = agg.Results(), "file-size limit reached"
 			return m, read, nil
 		}
 		// Detect what was just read while it is still in the CPU cache,

@@ -398,7 +398,10 @@ func scanFile(ctx context.Context, p string, seen fs.FileInfo, o Options, sc *co
 		return r
 	}
 	r.info = info
-	if !info.Mode().IsRegular() || info.Size() > o.MaxFileSize {
+	// A file larger than MaxFileSize is read up to it and reported
+	// partial (as object scans sample a large object's first bytes): a
+	// 20 GB log's first 100 MiB say whether it holds personal data.
+	if !info.Mode().IsRegular() {
 		r.skipped = true
 		return r
 	}

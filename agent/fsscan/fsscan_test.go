@@ -97,12 +97,15 @@ func TestScan(t *testing.T) {
 	require.NotEmpty(t, a.Owner)
 	require.Equal(t, wire.StableID("fs", "host-1", a.Location), a.AssetID)
 
-	require.Equal(t, wire.StatusOK, res.Status)
+	require.Equal(t, wire.StatusPartial, res.Status, "big.log was read only up to MaxFileSize")
 	require.Equal(t, res, &recs[len(recs)-1], "the scan record comes last")
-	// a.csv, notes.txt, clean.txt scanned; bin.dat (binary) and big.log (too large) skipped.
-	require.EqualValues(t, 3, res.Stats["files"])
-	require.EqualValues(t, 2, res.Stats["skipped"])
+	// a.csv, notes.txt, clean.txt scanned; big.log (larger than
+	// MaxFileSize) read up to it — its e-mail lies past it — and reported
+	// partial; bin.dat (binary) skipped.
+	require.EqualValues(t, 4, res.Stats["files"])
+	require.EqualValues(t, 1, res.Stats["skipped"])
 	require.EqualValues(t, 2, res.Stats["assets_with_pii"])
+	require.Contains(t, res.Errors, filepath.Join(dir, "big.log")+": partial: file-size limit reached: the first 1024 bytes read")
 
 	out, err := json.Marshal(recs)
 	require.NoError(t, err)
@@ -179,7 +182,7 @@ func TestIncrementalState(t *testing.T) {
 	require.NoError(t, os.Remove(filepath.Join(dir, "sub", "notes.txt")))
 	third, res := run(tok)
 	require.Equal(t, map[string]int64{"a.csv email": 1}, piiCounts(third))
-	require.EqualValues(t, 1, res.Stats["unchanged"], "only clean.txt is unchanged")
+	require.EqualValues(t, 2, res.Stats["unchanged"], "only clean.txt and big.log are unchanged")
 
 	// Another token key (re-enrollment) invalidates every cached result.
 	_, res = run(pii.NewTokenizer([]byte("another key")))

@@ -66,7 +66,7 @@ type Options struct {
 	// Exclude holds path.Match globs matched against a file's or folder's
 	// name and its path in the share; a matching folder is not entered.
 	Exclude     []string
-	MaxFileSize int64 // files larger are skipped (default 100 MiB)
+	MaxFileSize int64 // bytes read of one file; a larger one is read up to it and reported partial (default 100 MiB)
 	// MaxFiles bounds the files looked at in one scan (default 1,000,000);
 	// past it the scan stops, partial.
 	MaxFiles int
@@ -398,10 +398,6 @@ func (s *scan) excluded(p string) bool {
 func (s *scan) file(ctx context.Context, p string, fi os.FileInfo) error {
 	loc := Location(s.server, s.o.Share, p)
 	stats := s.run.Stats
-	if fi.Size() > s.o.MaxFileSize {
-		stats["skipped"]++
-		return nil
-	}
 	members, unchanged := fsscan.Unchanged(s.o.State, loc, fi)
 	if !unchanged {
 		var err error

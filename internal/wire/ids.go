@@ -36,6 +36,9 @@ func FileLocation(path string) string {
 
 // MemberLocation is the location of a member inside an archive.
 func MemberLocation(archive, member string) string {
+	if member == "" { // the stream itself, not a member of it
+		return archive
+	}
 	return archive + "!/" + member
 }
 
