@@ -65,3 +65,22 @@ func TestXMLConfigSettings(t *testing.T) {
 		})
 	}
 }
+
+// A stream larger than MaxFileSize is read up to it, to its last line end
+// before it, and reported partial: a value past the limit is not read
+// even when one read brought it in, nor one the limit cuts in two.
+func TestFileSizeLimitIsExact(t *testing.T) {
+	first := "write to ann@example.com\n"      // 25 bytes
+	cut := "and to bob.longname@example.org\n" // crosses byte 40
+	past := "or to carl@example.net\n"         // past the limit
+	data := []byte(first + cut + past)
+	o := options()
+	o.MaxFileSize = 40
+	ms, read, err := NewScanner(o).Read(context.Background(), "notes.txt", bytes.NewReader(data), nil, int64(len(data)))
+	require.NoError(t, err)
+	require.EqualValues(t, 40, read)
+	require.Len(t, ms, 1)
+	require.Equal(t, "file-size limit reached: the first 40 bytes read", ms[0].Partial)
+	require.Len(t, ms[0].Results, 1)
+	require.EqualValues(t, 1, ms[0].Results[0].Count, "only the e-mail wholly before the limit")
+}
