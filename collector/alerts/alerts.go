@@ -317,23 +317,52 @@ func (s *Service) fire(ctx context.Context, r Rule, cands []Event, now time.Time
 	var evs []Event
 	var rows []store.AlertEvent
 	var queued []store.AlertDelivery
+	add := func(e Event, deliver bool) error {
+		body, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encoding an alert event: %w", err)
+		}
+		rows = append(rows, store.AlertEvent{ID: e.ID, Rule: e.Rule, Kind: e.Kind, Subject: e.Subject,
+			Severity: e.Severity, Gen: e.IndexGen, FiredAt: now, Body: string(body)})
+		for _, d := range dests {
+			if !deliver {
+				break
+			}
+			queued = append(queued, store.AlertDelivery{EventID: e.ID, Destination: d, Status: store.DeliveryPending,
+				At: now, NextTry: now})
+		}
+		return nil
+	}
+	var gen uint64
 	for _, e := range cands {
 		if seen[e.Subject] {
 			continue
 		}
 		seen[e.Subject] = true
 		e.ID, e.Rule, e.Kind, e.Severity, e.FiredAt = EventID(r.Name, e.Subject), r.Name, r.Kind, r.Severity, now
-		body, err := json.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encoding an alert event: %w", err)
-		}
 		evs = append(evs, e)
-		rows = append(rows, store.AlertEvent{ID: e.ID, Rule: e.Rule, Kind: e.Kind, Subject: e.Subject,
-			Severity: e.Severity, Gen: e.IndexGen, FiredAt: now, Body: string(body)})
-		for _, d := range dests {
-			queued = append(queued, store.AlertDelivery{EventID: e.ID, Destination: d, Status: store.DeliveryPending,
-				At: now, NextTry: now})
+		gen = e.IndexGen
+		// Past DigestOver, an event is stored (the rule's state, and the
+		// API lists it) and counted in the digest below, not delivered.
+		if err := add(e, len(evs) <= r.DigestOver); err != nil {
+			return nil, err
 		}
+	}
+	if more := len(evs) - r.DigestOver; r.DigestOver > 0 && more > 0 {
+		// One digest per evaluation: its subject names the moment, so it
+		// never collides with an asset's or a later digest.
+		d := Event{Rule: r.Name, Kind: r.Kind, Severity: r.Severity, FiredAt: now, IndexGen: gen,
+			Subject: "digest:" + strconv.FormatInt(now.UnixNano(), 10),
+			Title: fmt.Sprintf("%d more events of rule %s (%s) in this evaluation, not sent one by one: list them with GET /api/v1/alerts/events?rule=%s",
+				more, r.Name, r.Kind, r.Name),
+			Facts: Facts{MoreEvents: more}}
+		d.ID = EventID(r.Name, d.Subject)
+		if err := add(d, true); err != nil {
+			return nil, err
+		}
+		evs = append(evs, d)
+		s.o.Logger.Warn("alerts: more events than the rule delivers one by one; the rest go out as one digest",
+			"rule", r.Name, "events", len(evs)-1, "digest_over", r.DigestOver)
 	}
 	if err := s.o.Store.PutAlertEvents(ctx, rows, queued); err != nil {
 		return nil, fmt.Errorf("storing alert events: %w", err)

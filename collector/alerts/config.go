@@ -71,7 +71,16 @@ type Rule struct {
 	Every time.Duration `yaml:"every" json:"-"`
 	// Destinations names where its events go; empty: every destination.
 	Destinations []string `yaml:"destinations" json:"destinations"`
+	// DigestOver bounds the deliveries one evaluation of the rule makes
+	// (default 100): past it, the rest of the events it fired are stored
+	// and listed (GET /api/v1/alerts/events) but delivered as one digest
+	// event that counts them, so a flood of findings — a compromised
+	// agent's, or a first scan of a large estate — is not a flood of mail.
+	DigestOver int `yaml:"digest_over" json:"digest_over"`
 }
+
+// defaultDigestOver is Rule.DigestOver's default.
+const defaultDigestOver = 100
 
 // Destination types.
 const (
@@ -127,6 +136,7 @@ func (c Config) WithDefaults() Config {
 	c.Retry.Timeout = defaults.Positive(c.Retry.Timeout, 10*time.Second)
 	rules := make([]Rule, len(c.Rules))
 	for i, r := range c.Rules {
+		r.DigestOver = defaults.Positive(r.DigestOver, defaultDigestOver)
 		if r.Severity == "" {
 			r.Severity = kindSeverity[r.Kind]
 		}
@@ -184,6 +194,8 @@ func (c Config) Validate() error {
 			return fmt.Errorf("alerts.rules[%d] (%s): severity %q is not one of low, medium, high, critical", i, r.Name, r.Severity)
 		}
 		switch {
+		case r.DigestOver < 0:
+			return fmt.Errorf("alerts.rules[%d] (%s): digest_over must not be negative (0: the default, %d)", i, r.Name, defaultDigestOver)
 		case r.Kind == KindRiskScore && (r.Threshold < 1 || r.Threshold > 100):
 			return fmt.Errorf("alerts.rules[%d] (%s): a risk_score rule needs threshold between 1 and 100, such as 80", i, r.Name)
 		case r.Kind != KindRiskScore && r.Threshold != 0:

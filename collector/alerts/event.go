@@ -61,6 +61,9 @@ type Facts struct {
 	PIA           string   `json:"pia,omitempty"`
 	Systems       []string `json:"systems,omitempty"`
 	ReviewReasons []string `json:"review_reasons,omitempty"`
+	// digest: how many events of the rule this evaluation fired that are
+	// not delivered one by one (Rule.DigestOver).
+	MoreEvents int `json:"more_events,omitempty"`
 }
 
 // EventID is the stable id of rule's event for subject.
