@@ -150,7 +150,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			}
 			readable++
 			rootDev, hasDev := device(abs)
-			_ = filepath.WalkDir(abs, func(p string, d fs.DirEntry, err error) error {
+			_ = walkDir(ctx, abs, func(p string, d fs.DirEntry, err error) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}

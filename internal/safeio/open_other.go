@@ -37,3 +37,25 @@ func openFile(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// openDir opens a directory that is one by its name (Lstat: no symlink)
+// and is the same one when open.
+func openDir(path string) (*os.File, error) {
+	lfi, err := os.Lstat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !lfi.IsDir() {
+		return nil, &NotRegularError{Path: path, Mode: lfi.Mode()}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err != nil || !os.SameFile(lfi, fi) {
+		f.Close()
+		return nil, fmt.Errorf("%s: skipped: %w", path, ErrChanged)
+	}
+	return f, nil
+}

@@ -67,3 +67,26 @@ func modeOf(m uint32) fs.FileMode {
 	}
 	return fs.ModeIrregular
 }
+
+// dirFlags open a directory only (O_DIRECTORY), never through a final
+// symlink: a directory swapped for a symlink after it was listed is not
+// entered.
+const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
+
+func openDir(path string) (*os.File, error) {
+	var fd int
+	var err error
+	for {
+		fd, err = unix.Open(path, dirFlags, 0)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		if err == unix.ELOOP || err == unix.EMLINK {
+			return nil, &NotRegularError{Path: path, Mode: fs.ModeSymlink}
+		}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}

@@ -104,6 +104,13 @@ func Open(path string) (*os.File, error) {
 	return openFile(path)
 }
 
+// OpenDir opens the directory path to list it, without following a
+// symlink in its last component: a directory a walk listed and that was
+// swapped for a symlink since is refused, not entered.
+func OpenDir(path string) (*os.File, error) {
+	return openDir(path)
+}
+
 // OpenSeen is Open that also refuses, with ErrChanged, a file that is not
 // the one seen (by os.Lstat or a DirEntry's Info during a walk).
 func OpenSeen(path string, seen fs.FileInfo) (*os.File, error) {

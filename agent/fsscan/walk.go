@@ -1,0 +1,147 @@
+package fsscan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/sightline-dev/sightline/internal/safeio"
+)
+
+// dirBatch is how many entries walkDir reads of a directory at a time.
+const dirBatch = 512
+
+// maxPendingBytes bounds the names of the directories a walk has found and
+// not yet entered (about a million at typical lengths); past it, a
+// directory is reported and not walked rather than held.
+const maxPendingBytes = 64 << 20
+
+// errPending is the error a directory not walked for maxPendingBytes gets.
+var errPending = errors.New("not walked: more directories waiting to be walked than the walk keeps (64 MiB of names)")
+
+// walkDir is filepath.WalkDir without its memory: WalkDir reads a whole
+// directory, sorted, before it visits any entry of it, so a maildir or a
+// cache of ten million files is held whole (about a gigabyte). walkDir
+// reads dirBatch entries at a time and visits them as they come (in the
+// directory's order), keeping only the directories still to walk, depth
+// first; a directory is opened without following a symlink
+// (safeio.OpenDir), so one swapped for a symlink after it was listed is
+// not entered. fn is called as WalkDir calls it: for root, for each entry,
+// and again with the error for a directory that cannot be read (then its
+// entries already visited stay visited). fs.SkipDir from fn for a
+// directory skips it; fs.SkipAll ends the walk; any other error ends it
+// and is returned. ctx ending ends it with ctx's error.
+func walkDir(ctx context.Context, root string, fn fs.WalkDirFunc) error {
+	return walkDirHolding(ctx, root, maxPendingBytes, fn)
+}
+
+// walkDirHolding is walkDir keeping at most limit bytes of pending
+// directory names.
+func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFunc) error {
+	info, err := os.Lstat(root)
+	if err != nil {
+		return skipAll(fn(root, nil, err))
+	}
+	d := fs.FileInfoToDirEntry(info)
+	if err := fn(root, d, nil); err != nil || !d.IsDir() {
+		return skipAll(skipDir(err))
+	}
+	type pending struct {
+		path string
+		d    fs.DirEntry
+	}
+	stack := []pending{{root, d}}
+	held := 0
+	for len(stack) > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		dir := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		held -= len(dir.path)
+		err := readDir(ctx, dir.path, func(e fs.DirEntry) error {
+			p := filepath.Join(dir.path, e.Name())
+			if err := fn(p, e, nil); err != nil {
+				if errors.Is(err, fs.SkipDir) && e.IsDir() {
+					return nil // not entered
+				}
+				return err // SkipDir at a file: the rest of dir is skipped
+			}
+			if !e.IsDir() {
+				return nil
+			}
+			if held+len(p) > limit {
+				return skipDir(fn(p, e, fmt.Errorf("%s: %w", p, errPending)))
+			}
+			stack = append(stack, pending{p, e})
+			held += len(p)
+			return nil
+		})
+		var visitErr visitError
+		switch {
+		case err == nil:
+		case errors.As(err, &visitErr) && errors.Is(visitErr.err, fs.SkipDir):
+			// fn skipped the rest of the directory at one of its files.
+		case errors.As(err, &visitErr):
+			return skipAll(visitErr.err)
+		default:
+			// The directory could not be (fully) read: fn decides.
+			if err := skipDir(fn(dir.path, dir.d, err)); err != nil {
+				return skipAll(err)
+			}
+		}
+	}
+	return nil
+}
+
+// visitError carries an error fn returned for an entry out of readDir, apart
+// from the directory's own read errors.
+type visitError struct{ err error }
+
+func (e visitError) Error() string { return e.err.Error() }
+
+// readDir calls visit for each entry of dir, dirBatch at a time.
+func readDir(ctx context.Context, dir string, visit func(fs.DirEntry) error) error {
+	f, err := safeio.OpenDir(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	for {
+		if err := ctx.Err(); err != nil {
+			return visitError{err}
+		}
+		entries, err := f.ReadDir(dirBatch)
+		for _, e := range entries {
+			if verr := visit(e); verr != nil {
+				return visitError{verr}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// skipDir is err without fs.SkipDir (it has been acted on).
+func skipDir(err error) error {
+	if errors.Is(err, fs.SkipDir) {
+		return nil
+	}
+	return err
+}
+
+// skipAll is err without fs.SkipAll, which ends a walk without an error.
+func skipAll(err error) error {
+	if errors.Is(err, fs.SkipAll) {
+		return nil
+	}
+	return err
+}
