@@ -14,21 +14,28 @@ import (
 const fileFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOFOLLOW | unix.O_CLOEXEC | unix.O_NOCTTY
 
 func openFile(path string) (*os.File, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(path, fileFlags, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
+	fd, err := openNoFollow(path, fileFlags)
 	if err != nil {
-		if err == unix.ELOOP || err == unix.EMLINK { // O_NOFOLLOW met a symlink (EMLINK on FreeBSD)
-			return nil, &NotRegularError{Path: path, Mode: fs.ModeSymlink}
-		}
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
 	return regularFile(fd, path)
+}
+
+// openNoFollow opens path with flags (which hold O_NOFOLLOW), retrying an
+// interrupted open; a symlink met is a NotRegularError.
+func openNoFollow(path string, flags int) (int, error) {
+	for {
+		fd, err := unix.Open(path, flags, 0)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.ELOOP || err == unix.EMLINK: // O_NOFOLLOW met a symlink (EMLINK on FreeBSD)
+			return -1, &NotRegularError{Path: path, Mode: fs.ModeSymlink}
+		case err != nil:
+			return -1, &fs.PathError{Op: "open", Path: path, Err: err}
+		}
+		return fd, nil
+	}
 }
 
 // regularFile checks an open descriptor is a regular file, puts it back in
@@ -74,19 +81,9 @@ func modeOf(m uint32) fs.FileMode {
 const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
 
 func openDir(path string) (*os.File, error) {
-	var fd int
-	var err error
-	for {
-		fd, err = unix.Open(path, dirFlags, 0)
-		if err != unix.EINTR {
-			break
-		}
-	}
+	fd, err := openNoFollow(path, dirFlags)
 	if err != nil {
-		if err == unix.ELOOP || err == unix.EMLINK {
-			return nil, &NotRegularError{Path: path, Mode: fs.ModeSymlink}
-		}
-		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+		return nil, err
 	}
 	return os.NewFile(uintptr(fd), path), nil
 }
