@@ -148,6 +148,9 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 		return f.text(name, r)
 	}
 	if bytes.IndexByte(head, 0) < 0 {
+		if k := credentialKind(memberOr(f.path, name)); k != "" {
+			return f.credentialFile(name, k, br)
+		}
 		switch structuredKind(f.path, name) {
 		case "csv":
 			return f.csv(name, br, ',')

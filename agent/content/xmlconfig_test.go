@@ -84,3 +84,66 @@ func TestFileSizeLimitIsExact(t *testing.T) {
 	require.Len(t, ms[0].Results, 1)
 	require.EqualValues(t, 1, ms[0].Results[0].Count, "only the e-mail wholly before the limit")
 }
+
+// Credential files whose layout names their values: .netrc and .pgpass by
+// name, Docker's config.json through its "auth" key, secrets of machines
+// under keys named for them.
+func TestCredentialFiles(t *testing.T) {
+	tests := []struct {
+		name, stream, data string
+		want               []string
+	}{
+		{"netrc", ".netrc", "machine api.example.org\n  login jane.doe@corp-mail.de\n  password 7c2f1e9a-88b1-4d6e\n" +
+			"machine ftp.example.org login deploy password Hunter2Secret!\n" +
+			"macdef init\npassword not-this-one\n\ndefault login anonymous password guest@\n",
+			[]string{"email", "password", "password", "password"}},
+		{"netrc on Windows", "C:/Users/jd/_netrc", "machine h login u password Hunter2Secret!\n", []string{"password"}},
+		{"pgpass", ".pgpass", "# host:port:db:user:password\ndb.internal:5432:crm:crm_app:S3cure!Passw0rd\n" +
+			"*:*:*:replicator:sp\\:lit\\\\pw9\nbroken line\n", []string{"password", "password"}},
+		{"pgpass placeholder", "pgpass.conf", "localhost:5432:*:postgres:changeme\n", nil},
+		{"docker config", "config.json", `{"auths":{"registry.example.org":{"auth":"ZGVwbG95OlN1cGVyU2VjcmV0UGFzczE="}}}`, []string{"password"}},
+		{"docker config, no password", "config.json", `{"auths":{"registry.example.org":{"auth":"ZGVwbG95Og=="}}}`, nil},
+		{"aws credentials", "credentials", "[default]\naws_access_key_id = AKIA2OGYBAH6TQ4XWRDA\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Kd93LmN\n",
+			[]string{"aws_access_key", "password"}},
+		{"a secret's name is no secret", "values.yaml", "existingSecret: my-app-tls\nsecretName: my-app-tls\n", nil},
+		{"http basic in a log", "access.log", "GET /api Authorization: Basic YWRtaW46QWRtMW5QYXNzdzByZA== 200\n", []string{"password"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ms, _, err := NewScanner(options()).Read(context.Background(), tc.stream, bytes.NewReader([]byte(tc.data)), nil, int64(len(tc.data)))
+			require.NoError(t, err)
+			var got []string
+			for _, m := range ms {
+				require.Empty(t, m.Partial)
+				for _, r := range m.Results {
+					for range r.Count {
+						got = append(got, r.Type)
+					}
+				}
+			}
+			sort.Strings(got)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+// The credential file readers and the XML reader by declaration take any
+// bytes: no panic, a result or a partial member, never a raw value in a
+// member's name or reason.
+func FuzzCredentialFiles(f *testing.F) {
+	f.Add(".netrc", []byte("machine h login u password p4ssw0rd!\nmacdef x\nbody\n\n"))
+	f.Add(".pgpass", []byte("h:5432:db:u:pa\\:ss\\\\w0rd\n"))
+	f.Add("web.config", []byte("<?xml version=\"1.0\"?><c><add key=\"Password\" value=\"Tr0ub4dor3\"/></c>"))
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		o := options()
+		o.MaxFileSize = 1 << 16
+		ms, read, err := NewScanner(o).Read(context.Background(), name, bytes.NewReader(data), nil, int64(len(data)))
+		require.NoError(t, err)
+		require.LessOrEqual(t, read, int64(len(data)))
+		for _, m := range ms {
+			for _, r := range m.Results {
+				require.Positive(t, r.Count)
+			}
+		}
+	})
+}

@@ -28,6 +28,7 @@ const (
 	fieldAzureKey
 	fieldGCPKeyID
 	fieldIBAN
+	fieldBasicAuth // auth, Authorization: base64 of user:password (Docker's config.json, HTTP Basic)
 	// Named for a national id (ids.go).
 	fieldTaxID
 	fieldBSN

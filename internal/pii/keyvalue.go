@@ -50,6 +50,12 @@ var keyRules = func() []keyRule {
 	add(fieldDiagnosis, "diagnosis", "diagnoses", "diagnose", "diagnosen", "diagnosi", "diagnostico", "diagnostic", "diagnosiscode", "icd", "icd10",
 		"icdcode", "icd10code", "cim10", "cie10", "dx", "befund")
 	r = append(r, keyRule{"pass", fieldPassword, true})
+	// Secrets of machines named as such (aws_secret_access_key,
+	// client_secret, API_SECRET): a password by another name. Not a
+	// bare "secret" (Helm's existingSecret and k8s secret names name one).
+	add(fieldPassword, "secretaccesskey", "secretkey", "clientsecret", "apisecret", "appsecret", "consumersecret",
+		"jwtsecret", "webhooksecret", "sharedsecret", "signingsecret", "tokensecret")
+	r = append(r, keyRule{"auth", fieldBasicAuth, true}, keyRule{"authorization", fieldBasicAuth, false})
 	add(fieldIBAN, "iban")
 	// Birth-date keys glued in camel case (dateOfBirth, patientDob,
 	// fechaNacimiento), where no birth word starts a word for the pass.
@@ -77,7 +83,7 @@ var notPostal = []string{"ipaddress", "emailaddress", "mailaddress", "macaddress
 
 // keyValueKinds are the kinds whose value is the finding itself.
 const keyValueKinds = fieldName | fieldAddress | fieldPassword | fieldMRN | fieldDiagnosis | fieldAzureKey | fieldGCPKeyID |
-	fieldIBAN | fieldBirth
+	fieldIBAN | fieldBirth | fieldBasicAuth
 
 // idKinds are the kinds of national id fields.
 const idKinds = fieldTaxID | fieldBSN | fieldAadhaar | fieldPassport | fieldOtherID
@@ -367,9 +373,16 @@ func (s *scanner) keyedValue(kind fieldKind, v []byte, quoted bool, pos int) (in
 		if !quoted && yamlTag(p) {
 			return 0, false // password: !vault |, !secret db_pass, !Ref DbPassword
 		}
-		if validPassword(p) {
+		if validPassword(p) && !knownCredential(p) {
 			s.match(TypePassword, CategoryCredential, High, p, pos)
 			return used, true
+		}
+	case kind&fieldBasicAuth != 0:
+		// "auth": "ZGVwbG95OlMzY3JldA==", Authorization: Basic …: the
+		// password of a user:password pair in base64.
+		if p, n, ok := basicAuthPassword(v); ok {
+			s.match(TypePassword, CategoryCredential, High, p, pos)
+			return n, true
 		}
 	case kind&fieldName != 0:
 		if n, ok := normPersonName(cut(",;|\t<>(){}[]\""), s.val[:0]); ok {

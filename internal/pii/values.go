@@ -246,3 +246,54 @@ func validAzureKey(k []byte) bool {
 	n, err := base64.StdEncoding.Decode(buf[:], k)
 	return err == nil && n == 64
 }
+
+// basicAuthPassword reads HTTP Basic credentials at the start of v,
+// base64 of "user:password" (optionally after "Basic "), as Docker's
+// config.json keeps them under "auth" and request logs show an
+// Authorization header, and returns the password when it is one
+// (validPassword) and how much of v it read.
+func basicAuthPassword(v []byte) ([]byte, int, bool) {
+	k := 0
+	if len(v) > 6 && bytes.EqualFold(v[:6], []byte("basic ")) {
+		k = 6
+		for k < len(v) && v[k] == ' ' {
+			k++
+		}
+	}
+	end := k
+	for end < len(v) && end-k <= 256 && (isAlnum(v[end]) || v[end] == '+' || v[end] == '/' || v[end] == '=') {
+		end++
+	}
+	b64 := v[k:end]
+	if len(b64) < 8 || len(b64) > 256 {
+		return nil, 0, false
+	}
+	var buf [192]byte
+	n, err := base64.StdEncoding.Decode(buf[:], b64)
+	if err != nil {
+		return nil, 0, false
+	}
+	user, pass, ok := bytes.Cut(buf[:n], []byte(":"))
+	if !ok || len(user) == 0 || !validPassword(pass) {
+		return nil, 0, false
+	}
+	for _, c := range user {
+		if c < 0x20 || c == 0x7f {
+			return nil, 0, false
+		}
+	}
+	return bytes.Clone(pass), end, true
+}
+
+// knownCredential reports whether a value under a password or secret key
+// is a credential of a known kind (STRIPE_SECRET_KEY=sk_live_…, a JWT, a
+// GitHub token): the pass goes on into the value and reports it as that,
+// once, rather than as a password.
+func knownCredential(v []byte) bool {
+	found := false
+	sub := scanner{text: v, lastDOB: -1, emit: func(m Match) {
+		found = found || m.Category == CategoryCredential
+	}}
+	sub.run()
+	return found
+}

@@ -41,3 +41,50 @@ func TestWrittenForms(t *testing.T) {
 		require.Equal(t, "10.20.30.40", n, v)
 	}
 }
+
+// Secrets of machines under keys named for them count as passwords; HTTP
+// Basic credentials give their password; names of secrets do not count.
+func TestSecretKeysAndBasicAuth(t *testing.T) {
+	tests := []struct {
+		name, text string
+		want       []string
+	}{
+		{"aws secret", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Kd93LmN", []string{"wJalrXUtnFEMI/K7MDENG/bPxRfiCYzq8Kd93LmN"}},
+		{"client secret", `"client_secret": "9f8e7d6c5b4a3f2e1d0c"`, []string{"9f8e7d6c5b4a3f2e1d0c"}},
+		{"API_SECRET env", "API_SECRET=Zx81-qWe7-Lp02", []string{"Zx81-qWe7-Lp02"}},
+		{"a secret's name", "existingSecret: my-app-tls", nil},
+		{"secretName", "secretName: my-app-tls", nil},
+		{"placeholder secret", "client_secret: changeme", nil},
+		{"basic header", "Authorization: Basic YWRtaW46QWRtMW5QYXNzdzByZA== from 10.0.0.1x", []string{"Adm1nPassw0rd"}},
+		{"docker auth", `"auth": "ZGVwbG95OlN1cGVyU2VjcmV0UGFzczE="`, []string{"SuperSecretPass1"}},
+		{"bearer is not basic", "Authorization: Bearer abcdefghijklmnop", nil},
+		{"auth flag", "auth: true", nil},
+		{"no user", `"auth": "OlN1cGVyU2VjcmV0UGFzczE="`, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			NewDefault().Detect([]byte(tc.text), func(m Match) {
+				if m.Type == TypePassword {
+					got = append(got, string(m.Value))
+				}
+			})
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func FuzzBasicAuthPassword(f *testing.F) {
+	f.Add([]byte("Basic YWRtaW46QWRtMW5QYXNzdzByZA=="))
+	f.Add([]byte("ZGVwbG95Og=="))
+	f.Add([]byte("basic    ////"))
+	f.Fuzz(func(t *testing.T, v []byte) {
+		p, n, ok := basicAuthPassword(v)
+		if !ok {
+			return
+		}
+		require.True(t, validPassword(p))
+		require.LessOrEqual(t, n, len(v))
+		require.Positive(t, n)
+	})
+}
