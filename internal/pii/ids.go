@@ -86,7 +86,7 @@ func (s *scanner) digitIDs(groups [][2]int, sep byte, pos int) bool {
 		// UIDAI prints 4-4-4 with spaces; that shape is medium alone.
 		spaced := sep == ' ' && len(groups) == 3 && groups[0][1]-groups[0][0] == 4 && groups[1][1]-groups[1][0] == 4
 		switch {
-		case s.field&fieldAadhaar != 0 || contextBefore(text, pos, idContextWindow, aadhaarWords):
+		case s.field&fieldAadhaar != 0 || contextBefore(text, pos, idContextWindow, aadhaarWords) || uidBefore(text, pos):
 			s.match(TypeINAadhaar, CategoryGovernmentID, High, v, pos)
 			return true
 		case spaced && (pos < 2 || text[pos-1] != ' ' || !isAlnum(text[pos-2])):
@@ -527,4 +527,13 @@ func (s *scanner) dottedID(i, j int) bool {
 		return true
 	}
 	return false
+}
+
+// uidWordSet is UIDAI's own name for the Aadhaar number, "UID", as a word
+// of its own (not in uuid or guid).
+var uidWordSet = newWordSetStart(nil, nil, [][]byte{[]byte("uid")})
+
+func uidBefore(text []byte, pos int) bool {
+	k, _ := uidWordSet.lastWordIn(text, max(pos-min(idContextWindow, contextMax), 0), pos)
+	return k >= 0
 }

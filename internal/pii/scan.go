@@ -101,6 +101,7 @@ type scanner struct {
 	ln   lines
 
 	runNext, phoneNext, ipNext int
+	foldNext                   int // past a lower-case IBAN found from its digits
 	lastDOB                    int
 	phoneMemo                  wordMemo
 	val                        [64]byte
@@ -237,9 +238,14 @@ func stemPrefix(text []byte, i int) bool {
 	if i+2 >= len(text) {
 		return false
 	}
+	if isDigit(text[i+2]) && ibanCountry(text[i], text[i+1]) {
+		return true // a lower-case IBAN (de60 7603 …)
+	}
 	switch uint32(lower(text[i]))<<16 | uint32(lower(text[i+1]))<<8 | uint32(lower(text[i+2])) {
 	case 0x626972 /* bir */, 0x626f72 /* bor */, 0x626461 /* bda */, 0x642e6f /* d.o */, 0x646f62 /* dob */, 0x676562 /* geb */, 0x6e6163 /* nac */, 0x6e6169 /* nai */, 0x6e6174 /* nat */, 0x6e6173 /* nas */, 0x6ec3a9 /* né */ :
 		return true
+	case 0x783430 /* x40: &#x40; */ :
+		return i >= 2 && text[i-1] == '#'
 	case 0x676870 /* ghp */, 0x67686f /* gho */, 0x676875 /* ghu */, 0x676873 /* ghs */, 0x676872 /* ghr */, 0x676974 /* git */, 0x676c70 /* glp */, 0x786f78 /* xox */, 0x736b5f /* sk_ */, 0x726b5f /* rk_ */, 0x65796a /* eyj */ :
 		return true
 	}
@@ -252,7 +258,16 @@ func stemPrefix(text []byte, i int) bool {
 func (s *scanner) word(i, j int) int {
 	text := s.text
 	c := text[i]
+	if c == 'x' && i >= 2 && text[i-1] == '#' && text[i-2] == '&' && bytes.HasPrefix(text[i:], []byte("x40;")) {
+		return s.emailSplit(i-2, i+4) // &#x40;
+	}
 	if !isUpper(c) {
+		if i+3 < len(text) && isDigit(text[i+2]) {
+			if v, end, ok := foldedIBAN(text, i, s.val[:0]); ok {
+				s.match(TypeIBAN, CategoryFinancial, High, v, i)
+				return end
+			}
+		}
 		if stemFirst[c] && stemPrefix(text, i) {
 			s.birthAt(i)
 		}
@@ -305,6 +320,10 @@ func (s *scanner) word(i, j int) int {
 			s.match(TypeIBAN, CategoryFinancial, High, v, i)
 			return end
 		}
+		if v, end, ok := foldedIBAN(text, i, s.val[:0]); ok {
+			s.match(TypeIBAN, CategoryFinancial, High, v, i)
+			return end
+		}
 	}
 	if v, end, ok := matchNINO(text, i, s.val[:0]); ok {
 		s.match(TypeUKNINO, CategoryGovernmentID, High, v, i)
@@ -329,6 +348,10 @@ func (s *scanner) number(i, j int, allDigits bool) {
 	text := s.text
 	if i > 0 {
 		switch p := text[i-1]; p {
+		case '%', '#':
+			if s.escapedAt(i) {
+				return
+			}
 		case '.', '-', '_', '/':
 			return
 		case ':':
@@ -365,6 +388,17 @@ func (s *scanner) number(i, j int, allDigits bool) {
 		s.dniAt(i)
 	case (l == 15 || l == 13 && next == ' ' || l == 1 && next == ' ') && (text[i] == '1' || text[i] == '2'):
 		s.nirAt(i)
+	}
+	// A lower-case IBAN whose country code starts no candidate (fr76 1027
+	// …, it60 x054 …): its first group of digits looks back for it.
+	if l == 4 && next == ' ' && i >= 5 && text[i-1] == ' ' && i >= s.foldNext {
+		if st := ibanGroupsBefore(text, i); st >= 0 {
+			if v, end, ok := foldedIBAN(text, st, s.val[:0]); ok {
+				s.match(TypeIBAN, CategoryFinancial, High, v, st)
+				s.runNext, s.phoneNext, s.foldNext = max(s.runNext, end), max(s.phoneNext, end), end
+				return
+			}
+		}
 	}
 	// Dotted national ids: a BSN as 1234.56.782, a DNI as 48.273.615-L.
 	if next == '.' && (l == 4 || l == 2) && s.dottedID(i, j) {
@@ -415,6 +449,8 @@ func (s *scanner) number(i, j int, allDigits bool) {
 	// A phone number has at least 7 digits, in one run or in groups.
 	if i >= s.phoneNext && (l >= 7 || isPhoneChar(next)) && (i == 0 || text[i-1] != '+') {
 		s.phoneNext = s.phoneAt(i)
+	} else if i >= s.phoneNext && nbspLen(text, j) > 0 {
+		s.phoneNext = s.phoneSpacedAt(i) // 020&nbsp;7946&nbsp;0587
 	}
 }
 

@@ -76,6 +76,9 @@ func validPassword(p []byte) bool {
 	if (l[0] == '<' && l[len(l)-1] == '>') || (l[0] == '[' && l[len(l)-1] == ']') {
 		return false
 	}
+	if encryptedOrHashed(l) {
+		return false
+	}
 	if l[0] == '%' && l[len(l)-1] == '%' && len(l) > 2 { // %DB_PASS%: a Windows or Symfony variable
 		for _, c := range l[1 : len(l)-1] {
 			if !isAlnum(c) && c != '_' {
@@ -245,4 +248,35 @@ func validAzureKey(k []byte) bool {
 	var buf [66]byte
 	n, err := base64.StdEncoding.Decode(buf[:], k)
 	return err == nil && n == 64
+}
+
+// hashSchemes are the "{scheme}" prefixes of stored password hashes
+// (LDAP, Spring Security, Dovecot) and of Spring Cloud Config's
+// encrypted values ("{cipher}…"), compared lower-cased: where a
+// password's hash or ciphertext is, not the password. ("{noop}" marks a
+// plain one.)
+var hashSchemes = []string{"{cipher}", "{bcrypt}", "{ssha}", "{sha}", "{sha256}", "{sha512}", "{ssha256}", "{ssha512}",
+	"{md5}", "{smd5}", "{crypt}", "{pbkdf2}", "{scrypt}", "{argon2}", "{argon2id}", "{blf-crypt}", "{sha256-crypt}", "{sha512-crypt}"}
+
+// encryptedOrHashed reports whether a lower-cased value is a hash or a
+// ciphertext by its scheme prefix, or a Maven-encrypted password (base64
+// in braces, "{QeZ3…=}").
+func encryptedOrHashed(l []byte) bool {
+	if len(l) < 3 || l[0] != '{' {
+		return false
+	}
+	for _, h := range hashSchemes {
+		if bytes.HasPrefix(l, []byte(h)) {
+			return true
+		}
+	}
+	if l[len(l)-1] != '}' || len(l) < 18 {
+		return false
+	}
+	for _, c := range l[1 : len(l)-1] {
+		if !isAlnum(c) && c != '+' && c != '/' && c != '=' {
+			return false
+		}
+	}
+	return true
 }

@@ -23,7 +23,10 @@ import (
 // (an address, but nobody's), the publishable Stripe key pk_live_…
 // (public by design), a Stripe test key, "changeit" (Java's shipped
 // truststore password), four-part versions after "v=" and the famous
-// sample values (4111…, 4242…, DE89 3704…, jwt.io's token).
+// sample values (4111…, 4242…, DE89 3704…, jwt.io's token). A zoned
+// link-local address (fe80::…%en0) is left unlabeled as the first
+// round's rule has it: interface configuration, not an address someone
+// used (this round had first labeled it).
 
 // h3Values are the third corpus's planted values, by placeholder name.
 func h3Values() map[string]string {
@@ -325,7 +328,7 @@ ValueError: invalid literal for int() with base 10: '2026-12-03'
 peer [2001:db8:4006:812::200e]:51234 closed the stream ⟨ip_address⟩
 mapped client ::ffff:192.0.2.128 accepted ⟨ip_address⟩
 X-Forwarded-For: 203.0.113.195, 2001:db8:85a3:8d3:1319:8a2e:370:7348 ⟨ip_address*2⟩
-neighbour fe80::1c2b:3dff:fe4e:5f60%en0 reachable ⟨ip_address⟩
+neighbour fe80::1c2b:3dff:fe4e:5f60%en0 reachable
 std::vector<std::string>::iterator it = names.begin(); use std::collections::HashMap;
 MAC 3c:22:fb:8a:10:4e, uptime 12:34:56, OID 1.2.840.113549.1.1.11, v1.2.3.4, Chrome/120.0.6099.109
 `},
