@@ -160,7 +160,7 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 		case "xml":
 			return f.xml(name, br)
 		case "":
-			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,") {
+			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,|") {
 				return f.textOrTable(name, br)
 			}
 		}

@@ -33,6 +33,10 @@ func TestGeneralisedRules3(t *testing.T) {
 		{"&nbsp; between amounts", "", "Total:&nbsp;1&nbsp;299,00&nbsp;€", nil},
 		// A URL's host after an empty user.
 		{"jdbc thin @//host", "", "db.url=jdbc:oracle:thin:@//10.8.3.21:1521/ORCL", []string{"ip_address"}},
+		{"scheme glued to the address", "", "Server=tcp:10.0.0.4,1433;Database=crm;", []string{"ip_address"}},
+		{"key glued to the address", "", "client ip:81.45.123.9 refused", []string{"ip_address"}},
+		{"mapped IPv4 counted once", "", "mapped client ::ffff:192.0.2.128 accepted", []string{"ip_address"}},
+		{"time after a key", "", "at:10.14.22", nil},
 		// Passwords: ciphertexts, hashes and tokens are not the password.
 		{"Spring {cipher}", "", "password: '{cipher}AQB7xK2m9ZqL7Vb3RtN8wYh4JdF6sGa1eUo'", nil},
 		{"LDAP {SSHA}", "", "userPassword: {SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", nil},

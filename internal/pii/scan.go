@@ -443,7 +443,7 @@ func (s *scanner) number(i, j int, allDigits bool) {
 	}
 	// An IPv4 address continues with '.' after at most three digits, an
 	// IPv6 one with ':' after at most four; never right after a colon.
-	if i >= s.ipNext && ((next == '.' && l <= 3) || (next == ':' && l <= 4)) && (i == 0 || text[i-1] != ':') {
+	if i >= s.ipNext && ((next == '.' && l <= 3) || (next == ':' && l <= 4)) && (i == 0 || text[i-1] != ':' || next == '.' && afterKeyColon(text, i-1)) {
 		s.ipNext = s.ipAt(i)
 	}
 	// A phone number has at least 7 digits, in one run or in groups.
@@ -552,4 +552,17 @@ func lower(c byte) byte {
 		return c + 32
 	}
 	return c
+}
+
+// afterKeyColon reports whether the colon at c ends a word that is no
+// hex group of an IPv6 address: a scheme or a key glued to its value
+// (tcp:10.0.0.4,1433, ip:10.0.0.1), not ::ffff:10.1.2.3.
+func afterKeyColon(text []byte, c int) bool {
+	k := c
+	hex := true
+	for k > 0 && isAlpha(text[k-1]) && c-k < 16 {
+		k--
+		hex = hex && isHex(text[k])
+	}
+	return k < c && !hex && (k == 0 || text[k-1] != ':')
 }
