@@ -130,31 +130,6 @@ var h3Docs = []hoDoc{
 <p>Follow us: <a href="https://social.example/@northwinddental">@northwinddental</a></p>
 </body></html>
 `},
-	// Markdown: a rota table with a header row, a key/value table, and a
-	// release table of versions and dates.
-	{"rota.md", `# On-call rota – Platform team (Q1 2027)
-
-| Name | E-mail | Mobile | Start |
-|------|--------|--------|-------|
-| Priya Raman | priya.raman@corp-example.io | +44 7842 315907 | 2027-01-04 | ⟨~person_name email phone_number⟩
-| Lars Eriksen | l.eriksen@corp-example.io | +31 6 2817 4409 | 2027-01-11 | ⟨~person_name email phone_number⟩
-
-## New starter – HR record
-
-| Field | Value |
-|---|---|
-| Full name | Tomás Herrera Vidal | ⟨person_name⟩
-| Date of birth | 17/02/1991 | ⟨date_of_birth⟩
-| DNI | {dniA} | ⟨es_dni⟩
-| IBAN | {ibanES} | ⟨iban⟩
-| Home address | Calle de Alcalá 214, 4º izq., 28028 Madrid | ⟨postal_address⟩
-| Laptop | MBP-2026-0417, serial C02ZK1ABMD6T |
-| Start date | 04.01.2027 |
-
-| Version | Date | Build |
-|---|---|---|
-| 2.14.1 | 2026-12-01 | 20261201.7 |
-`},
 	// A German business e-mail: headers with display names (one
 	// RFC 2047-encoded), a signature block, a quoted reply.
 	{"vertrag.eml", `Return-Path: <bounce-4711@mailer.example.net> ⟨email⟩
@@ -209,40 +184,6 @@ Le mer. 2 déc. 2026 à 15:40, Claire Moreau <claire.moreau@exemple-mail.fr> a �
 > Née le 9 mai 1984 à Nantes. ⟨date_of_birth⟩
 > Portable : 06 48 27 19 35 ⟨phone_number⟩
 >> Ancien message du 12/11/2026 : dossier n° 2026-118, montant 84,50 €
-`},
-	// mysqldump: a multi-row INSERT with named columns.
-	{"shop.sql", `-- MySQL dump 10.13  Distrib 8.0.35, for Linux (x86_64)
---
--- Host: 10.4.0.12    Database: shop ⟨ip_address⟩
--- ------------------------------------------------------
--- Server version	8.0.35-0ubuntu0.22.04.1
-/*!40101 SET NAMES utf8mb4 */;
-DROP TABLE IF EXISTS {bt}customers{bt};
-CREATE TABLE {bt}customers{bt} (
-  {bt}id{bt} int NOT NULL AUTO_INCREMENT,
-  {bt}full_name{bt} varchar(120) NOT NULL,
-  {bt}email{bt} varchar(255) DEFAULT NULL,
-  {bt}phone{bt} varchar(32) DEFAULT NULL,
-  {bt}iban{bt} char(34) DEFAULT NULL,
-  {bt}birth_date{bt} date DEFAULT NULL,
-  {bt}created_at{bt} datetime NOT NULL DEFAULT CURRENT_TIMESTAMP,
-  PRIMARY KEY ({bt}id{bt})
-) ENGINE=InnoDB AUTO_INCREMENT=4713 DEFAULT CHARSET=utf8mb4;
-LOCK TABLES {bt}customers{bt} WRITE;
-INSERT INTO {bt}customers{bt} ({bt}id{bt}, {bt}full_name{bt}, {bt}email{bt}, {bt}phone{bt}, {bt}iban{bt}, {bt}birth_date{bt}, {bt}created_at{bt}) VALUES (4711,'Emma Thompson','emma.thompson@example.org','+44 161 832 7401','{ibanGB}','1979-03-22','2024-06-01 10:14:22'),(4712,'Bram de Groot','bram.degroot@voorbeeld.nl','+31 20 794 6112','{ibanNL}','1988-10-05','2024-06-02 08:01:57'); ⟨person_name*2 email*2 phone_number*2 iban*2 date_of_birth*2⟩
-UNLOCK TABLES;
-INSERT INTO {bt}orders{bt} VALUES (90001,4711,'2026-11-28 10:14:22',129.90,'EUR','SHIPPED','1Z999AA10123456784'),(90002,4712,'2026-11-29 11:02:03',1299.00,'EUR','NEW',NULL);
-`},
-	// pg_dump: COPY rows, tab-separated, one per line.
-	{"clinic.sql", `--
--- PostgreSQL database dump
--- Dumped from database version 15.4 (Debian 15.4-1.pgdg120+1)
-SET statement_timeout = 0;
-COPY public.patients (id, first_name, last_name, date_of_birth, phone, email, created_at) FROM stdin;
-1{tab}Lukas{tab}Becker{tab}1987-11-03{tab}+49 40 3861 2257{tab}lukas.becker@example.de{tab}2025-02-11 08:14:22+01 ⟨person_name*2 date_of_birth phone_number email⟩
-2{tab}Marie{tab}Dubois{tab}1992-06-30{tab}+33 4 78 62 19 05{tab}marie.dubois@exemple.fr{tab}2025-02-12 09:30:00+01 ⟨person_name*2 date_of_birth phone_number email⟩
-\.
-SELECT pg_catalog.setval('public.patients_id_seq', 4712, true);
 `},
 	// Spring Boot application.yaml.
 	{"application.yaml", `spring:
@@ -348,20 +289,6 @@ MAC 3c:22:fb:8a:10:4e, uptime 12:34:56, OID 1.2.840.113549.1.1.11, v1.2.3.4, Chr
     <add name="Storage" connectionString="DefaultEndpointsProtocol=https;AccountName=contosoprod;AccountKey={azure};EndpointSuffix=core.windows.net" /> ⟨azure_storage_key⟩
   </connectionStrings>
 </configuration>
-`},
-	{"settings.xml", `<settings xmlns="http://maven.apache.org/SETTINGS/1.2.0">
-  <servers>
-    <server>
-      <id>nexus-releases</id>
-      <username>deploy</username>
-      <password>Nx!9rT2#vKq</password> ⟨password⟩
-    </server>
-    <server><id>nexus-snapshots</id><username>ci</username><password>{QeZ3xF8kLm2Vb7Rt4Nc9Yp=}</password></server>
-  </servers>
-</settings>
-<tomcat-users>
-  <user username="admin" password="T0mc@t-Adm1n" roles="manager-gui"/> ⟨password⟩
-</tomcat-users>
 `},
 	// Credentials where people leave them.
 	{"credentials.txt", `# ~/.npmrc
@@ -501,6 +428,86 @@ Message-ID: <5f2a9c1d.4711@mail.example.org>
 npm i @angular/core@17.0.1 lodash-es@4.17.21; docker pull nginx@sha256:{sha1}
 ssh deploy@web01 'systemctl restart app'
 Passport photo booth, passport office 12, PASSPORT2026 campaign
+`},
+}
+
+// h3FileDocs are labelled like h3Docs but scored through the format
+// readers (HeldOut3Files): their tables name their columns in a header
+// line, or they are XML, which only the readers see whole.
+var h3FileDocs = []hoDoc{
+	// Markdown: a rota table with a header row, a key/value table, and a
+	// release table of versions and dates.
+	{"rota.md", `# On-call rota – Platform team (Q1 2027)
+
+| Name | E-mail | Mobile | Start |
+|------|--------|--------|-------|
+| Priya Raman | priya.raman@corp-example.io | +44 7842 315907 | 2027-01-04 | ⟨~person_name email phone_number⟩
+| Lars Eriksen | l.eriksen@corp-example.io | +31 6 2817 4409 | 2027-01-11 | ⟨~person_name email phone_number⟩
+
+## New starter – HR record
+
+| Field | Value |
+|---|---|
+| Full name | Tomás Herrera Vidal | ⟨person_name⟩
+| Date of birth | 17/02/1991 | ⟨date_of_birth⟩
+| DNI | {dniA} | ⟨es_dni⟩
+| IBAN | {ibanES} | ⟨iban⟩
+| Home address | Calle de Alcalá 214, 4º izq., 28028 Madrid | ⟨postal_address⟩
+| Laptop | MBP-2026-0417, serial C02ZK1ABMD6T |
+| Start date | 04.01.2027 |
+
+| Version | Date | Build |
+|---|---|---|
+| 2.14.1 | 2026-12-01 | 20261201.7 |
+`},
+	// mysqldump: a multi-row INSERT with named columns.
+	{"shop.sql", `-- MySQL dump 10.13  Distrib 8.0.35, for Linux (x86_64)
+--
+-- Host: 10.4.0.12    Database: shop ⟨ip_address⟩
+-- ------------------------------------------------------
+-- Server version	8.0.35-0ubuntu0.22.04.1
+/*!40101 SET NAMES utf8mb4 */;
+DROP TABLE IF EXISTS {bt}customers{bt};
+CREATE TABLE {bt}customers{bt} (
+  {bt}id{bt} int NOT NULL AUTO_INCREMENT,
+  {bt}full_name{bt} varchar(120) NOT NULL,
+  {bt}email{bt} varchar(255) DEFAULT NULL,
+  {bt}phone{bt} varchar(32) DEFAULT NULL,
+  {bt}iban{bt} char(34) DEFAULT NULL,
+  {bt}birth_date{bt} date DEFAULT NULL,
+  {bt}created_at{bt} datetime NOT NULL DEFAULT CURRENT_TIMESTAMP,
+  PRIMARY KEY ({bt}id{bt})
+) ENGINE=InnoDB AUTO_INCREMENT=4713 DEFAULT CHARSET=utf8mb4;
+LOCK TABLES {bt}customers{bt} WRITE;
+INSERT INTO {bt}customers{bt} ({bt}id{bt}, {bt}full_name{bt}, {bt}email{bt}, {bt}phone{bt}, {bt}iban{bt}, {bt}birth_date{bt}, {bt}created_at{bt}) VALUES (4711,'Emma Thompson','emma.thompson@example.org','+44 161 832 7401','{ibanGB}','1979-03-22','2024-06-01 10:14:22'),(4712,'Bram de Groot','bram.degroot@voorbeeld.nl','+31 20 794 6112','{ibanNL}','1988-10-05','2024-06-02 08:01:57'); ⟨person_name*2 email*2 phone_number*2 iban*2 date_of_birth*2⟩
+UNLOCK TABLES;
+INSERT INTO {bt}orders{bt} VALUES (90001,4711,'2026-11-28 10:14:22',129.90,'EUR','SHIPPED','1Z999AA10123456784'),(90002,4712,'2026-11-29 11:02:03',1299.00,'EUR','NEW',NULL);
+`},
+	// pg_dump: COPY rows, tab-separated, one per line.
+	{"clinic.sql", `--
+-- PostgreSQL database dump
+-- Dumped from database version 15.4 (Debian 15.4-1.pgdg120+1)
+SET statement_timeout = 0;
+COPY public.patients (id, first_name, last_name, date_of_birth, phone, email, created_at) FROM stdin;
+1{tab}Lukas{tab}Becker{tab}1987-11-03{tab}+49 40 3861 2257{tab}lukas.becker@example.de{tab}2025-02-11 08:14:22+01 ⟨person_name*2 date_of_birth phone_number email⟩
+2{tab}Marie{tab}Dubois{tab}1992-06-30{tab}+33 4 78 62 19 05{tab}marie.dubois@exemple.fr{tab}2025-02-12 09:30:00+01 ⟨person_name*2 date_of_birth phone_number email⟩
+\.
+SELECT pg_catalog.setval('public.patients_id_seq', 4712, true);
+`},
+	{"settings.xml", `<settings xmlns="http://maven.apache.org/SETTINGS/1.2.0">
+  <servers>
+    <server>
+      <id>nexus-releases</id>
+      <username>deploy</username>
+      <password>Nx!9rT2#vKq</password> ⟨password⟩
+    </server>
+    <server><id>nexus-snapshots</id><username>ci</username><password>{QeZ3xF8kLm2Vb7Rt4Nc9Yp=}</password></server>
+  </servers>
+</settings>
+`},
+	{"tomcat-users.xml", `<tomcat-users>
+  <user username="admin" password="T0mc@t-Adm1n" roles="manager-gui"/> ⟨password⟩
+</tomcat-users>
 `},
 }
 
