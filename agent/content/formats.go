@@ -159,6 +159,8 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			return f.json(name, br, true)
 		case "xml":
 			return f.xml(name, br)
+		case "html":
+			return f.html(name, br)
 		case "":
 			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,|") {
 				return f.textOrTable(name, br)

@@ -252,7 +252,7 @@ func (d *sqlDump) window(w []byte, firstLine int, text func([]byte, int), cell f
 					d.tables[d.table] = nil
 					d.state = sqlCreate
 				}
-			case hasFoldPrefix(t, "copy ") && indexFold(t, " from stdin") > 0:
+			case hasFoldPrefix(t, "copy ") && indexFold(t, " from stdin") >= len("copy "):
 				flushTo(pos, next, line+1)
 				head := t[len("copy "):indexFold(t, " from stdin")]
 				d.columns = d.insertColumns(head)
@@ -432,8 +432,22 @@ func sqlKeyword(w string) bool {
 	return false
 }
 
+// hasFoldPrefix reports whether b starts with the lower-case p, ignoring
+// ASCII case.
 func hasFoldPrefix(b []byte, p string) bool {
-	return len(b) >= len(p) && strings.EqualFold(string(b[:len(p)]), p)
+	if len(b) < len(p) {
+		return false
+	}
+	for k := 0; k < len(p); k++ {
+		c := b[k]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != p[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // indexFold is bytes.Index ignoring ASCII case, for a lower-case sep.

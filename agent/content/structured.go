@@ -36,6 +36,8 @@ func structuredKind(file, member string) string {
 		return "ndjson"
 	case ".xml":
 		return "xml"
+	case ".html", ".htm", ".xhtml":
+		return "html"
 	}
 	return ""
 }
@@ -394,7 +396,25 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				idx = top.children[t.Name.Local]
 			}
 			stack = append(stack, elem{name: t.Name.Local, index: idx})
+			// <add key="SmtpPassword" value="…"/>, <property name="password"
+			// value="…"/>: the key names the value.
+			keyed := ""
 			for _, a := range t.Attr {
+				if a.Name.Local == "key" || a.Name.Local == "name" {
+					keyed = a.Value
+				}
+			}
+			for _, a := range t.Attr {
+				if a.Name.Local == "value" && keyed != "" {
+					FieldDetect(f.o.Detector, keyed, []byte(a.Value), func(pm pii.Match) {
+						w := ""
+						if agg.WantsWhere(pm.Type) {
+							w = where("value")
+						}
+						agg.AddWhere(pm, w)
+					})
+					continue
+				}
 				detect(a.Name.Local, a.Name.Local, []byte(a.Value))
 			}
 		case xml.EndElement:

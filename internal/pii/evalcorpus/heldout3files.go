@@ -38,8 +38,10 @@ func HeldOut3Files() []HeldOutFile {
 			p.first, p.last, p.mail, "write", p.phone, p.dob, hoGroup4(p.iban, " "), 2+i, 4+i)
 	}
 	b.WriteString("</tbody>\n</table>\n<p>Last updated 2026-12-01 &middot; version 3.4.1</p>\n</body></html>\n")
+	// The "Name" column is not counted: a bare "name" names hosts and
+	// products as often (keyvalue.go), as in the first round.
 	out = append(out, HeldOutFile{"staff.html", []byte(b.String()), map[string]int{
-		"person_name": n, "email": n, "phone_number": n, "date_of_birth": n, "iban": n}})
+		"email": n, "phone_number": n, "date_of_birth": n, "iban": n}})
 
 	// A CRM export: quoted addresses and notes with commas and newlines.
 	b.Reset()
