@@ -322,9 +322,14 @@ func (s *scanner) keyValueAt(i int) int {
 		}
 		ks--
 	}
-	kind := keyKind(text[ks:k]) & keyValueKinds
-	if kind == 0 && k-ks == 5 && hasPrefixFold(text[ks:k], []byte("value")) {
+	var kind fieldKind
+	if k-ks == 5 && hasPrefixFold(text[ks:k], []byte("value")) {
+		if text[i] != '=' || k != i {
+			return i + 1 // "value": in JSON, value: in YAML
+		}
 		kind = attrKeyKind(text, ks) // <add key="SmtpPassword" value="…"/>
+	} else {
+		kind = keyKind(text[ks:k]) & keyValueKinds
 	}
 	if kind == 0 {
 		return i + 1
