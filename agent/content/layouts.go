@@ -35,25 +35,26 @@ func layoutFor(file, member string) layout {
 	return nil
 }
 
-// lineAt calls f with each line of w (without its line end) and its
-// offset and index, stopping when f returns false.
+// eachLine calls f with each line of w (without its line end), its
+// offset and its index, stopping when f returns false.
 func eachLine(w []byte, f func(line []byte, off, n int) bool) {
-	off, n := 0, 0
-	for off < len(w) {
-		e := bytes.IndexByte(w[off:], '\n')
-		next := len(w)
-		if e >= 0 {
-			next = off + e + 1
-			e += off
-		} else {
-			e = len(w)
-		}
-		if !f(bytes.TrimSuffix(w[off:e], []byte("\r")), off, n) {
+	for off, n := 0, 0; off < len(w); n++ {
+		line, next := lineAt(w, off)
+		if !f(line, off, n) {
 			return
 		}
 		off = next
-		n++
 	}
+}
+
+// lineAt returns the line of w at off without its line end, and where
+// the next one starts.
+func lineAt(w []byte, off int) ([]byte, int) {
+	e := bytes.IndexByte(w[off:], '\n')
+	if e < 0 {
+		return bytes.TrimSuffix(w[off:], []byte("\r")), len(w)
+	}
+	return bytes.TrimSuffix(w[off:off+e], []byte("\r")), off + e + 1
 }
 
 // ---- Markdown ----
@@ -202,15 +203,7 @@ func (d *sqlDump) window(w []byte, firstLine int, text func([]byte, int), cell f
 			}
 			continue
 		}
-		e := bytes.IndexByte(w[pos:], '\n')
-		next := len(w)
-		if e >= 0 {
-			next = pos + e + 1
-			e += pos
-		} else {
-			e = len(w)
-		}
-		l := bytes.TrimSuffix(w[pos:e], []byte("\r"))
+		l, next := lineAt(w, pos)
 		t := bytes.TrimLeft(l, " \t")
 		switch d.state {
 		case sqlCopy:

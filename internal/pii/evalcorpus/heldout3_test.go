@@ -16,7 +16,14 @@ import (
 // stack traces, credentials, six languages), naming every miss and false
 // finding by document and line.
 func TestHeldOut3(t *testing.T) {
-	docs := HeldOut3()
+	scoreHeldOut(t, HeldOut3())
+}
+
+// scoreHeldOut scores the detectors on labelled documents, logs every
+// miss and false finding by document and line, prints the scores and
+// requires precision and recall of 0.97 per type.
+func scoreHeldOut(t *testing.T, docs []Doc) {
+	t.Helper()
 	det := pii.NewDefault()
 	var misses []string
 	for _, d := range docs {
