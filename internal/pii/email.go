@@ -117,7 +117,7 @@ func urlUserinfo(text []byte, at int) (int, bool) {
 
 // messageIDHeaders name a message's own id and its references in a mail
 // header or a mail server's log: "<local@host>" there is no address.
-var messageIDHeaders = []string{"message-id", "in-reply-to", "references", "content-id", "resent-message-id", "msgid"}
+var messageIDHeaders = []string{"message-id", "in-reply-to", "references", "content-id", "msgid"}
 
 // messageID reports whether the address starting at st is in angle
 // brackets under a message-id header (Message-ID: <…>, In-Reply-To:,
@@ -149,7 +149,8 @@ func messageID(text []byte, st int) bool {
 			}
 			name := text[b:e]
 			for _, h := range messageIDHeaders {
-				if len(name) == len(h) && hasPrefixFold(name, []byte(h)) {
+				// X-Original-Message-ID, Resent-Message-Id: by the end.
+				if len(name) >= len(h) && hasPrefixFold(name[len(name)-len(h):], []byte(h)) {
 					return true
 				}
 			}

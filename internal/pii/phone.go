@@ -527,11 +527,15 @@ func phoneSplit(run []byte) int {
 	return 0
 }
 
-// nbspLen is the length of a no-break space at i, as UTF-8 or as an HTML
-// entity (&nbsp; &#160; &#xa0;), and 0 for none.
+// nbspLen is the length of a no-break space at i, as UTF-8 (U+00A0, and
+// U+202F, French typography's narrow one) or as an HTML entity (&nbsp;
+// &#160; &#xa0;), and 0 for none.
 func nbspLen(text []byte, i int) int {
 	if i+1 < len(text) && text[i] == 0xC2 && text[i+1] == 0xA0 {
 		return 2
+	}
+	if i+2 < len(text) && text[i] == 0xE2 && text[i+1] == 0x80 && text[i+2] == 0xAF {
+		return 3
 	}
 	if i >= len(text) || text[i] != '&' {
 		return 0
@@ -592,8 +596,17 @@ func (s *scanner) escapedAt(i int) bool {
 	case text[i-1] == '%' && i+2 < n && text[i] == '4' && text[i+1] == '0' && isAlnum(text[i+2]):
 		s.emailSplit(i-1, i+2)
 		return true
-	case text[i-1] == '#' && i >= 2 && text[i-2] == '&' && bytes.HasPrefix(text[i:], []byte("64;")):
-		s.emailSplit(i-2, i+3)
+	case text[i-1] == '#' && i >= 2 && text[i-2] == '&':
+		// &#64; or &#064;
+		k, v := i, 0
+		for k < n && k-i < 5 && isDigit(text[k]) {
+			v = v*10 + int(text[k]-'0')
+			k++
+		}
+		if v != 64 || k >= n || text[k] != ';' {
+			return false
+		}
+		s.emailSplit(i-2, k+1)
 		return true
 	case text[i-1] == '%' && i+2 < n && text[i] == '2' && (text[i+1] == 'B' || text[i+1] == 'b') && isDigit(text[i+2]):
 		var buf [20]byte

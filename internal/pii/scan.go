@@ -241,11 +241,12 @@ func stemPrefix(text []byte, i int) bool {
 	if isDigit(text[i+2]) && ibanCountry(text[i], text[i+1]) {
 		return true // a lower-case IBAN (de60 7603 …)
 	}
+	if lower(text[i]) == 'x' && i > 0 && text[i-1] == '#' {
+		return hexEntityAt(text, i) // &#x40;
+	}
 	switch uint32(lower(text[i]))<<16 | uint32(lower(text[i+1]))<<8 | uint32(lower(text[i+2])) {
 	case 0x626972 /* bir */, 0x626f72 /* bor */, 0x626461 /* bda */, 0x642e6f /* d.o */, 0x646f62 /* dob */, 0x676562 /* geb */, 0x6e6163 /* nac */, 0x6e6169 /* nai */, 0x6e6174 /* nat */, 0x6e6173 /* nas */, 0x6ec3a9 /* né */ :
 		return true
-	case 0x783430 /* x40: &#x40; */ :
-		return i >= 2 && text[i-1] == '#'
 	case 0x676870 /* ghp */, 0x67686f /* gho */, 0x676875 /* ghu */, 0x676873 /* ghs */, 0x676872 /* ghr */, 0x676974 /* git */, 0x676c70 /* glp */, 0x786f78 /* xox */, 0x736b5f /* sk_ */, 0x726b5f /* rk_ */, 0x65796a /* eyj */ :
 		return true
 	}
@@ -258,7 +259,7 @@ func stemPrefix(text []byte, i int) bool {
 func (s *scanner) word(i, j int) int {
 	text := s.text
 	c := text[i]
-	if c == 'x' && i >= 2 && text[i-1] == '#' && text[i-2] == '&' && bytes.HasPrefix(text[i:], []byte("x40;")) {
+	if (c == 'x' || c == 'X') && i >= 2 && text[i-1] == '#' && text[i-2] == '&' && hexEntityAt(text, i) {
 		return s.emailSplit(i-2, i+4) // &#x40;
 	}
 	if !isUpper(c) {
@@ -565,4 +566,10 @@ func afterKeyColon(text []byte, c int) bool {
 		hex = hex && isHex(text[k])
 	}
 	return k < c && !hex && (k == 0 || text[k-1] != ':')
+}
+
+// hexEntityAt reports whether text[i:] is "x40;" (either x): the rest of
+// &#x40;, an escaped '@'.
+func hexEntityAt(text []byte, i int) bool {
+	return i+4 <= len(text) && lower(text[i]) == 'x' && text[i+1] == '4' && text[i+2] == '0' && text[i+3] == ';'
 }
