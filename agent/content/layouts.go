@@ -85,7 +85,9 @@ func (m *markdownTables) window(w []byte, firstLine int, text func([]byte, int),
 	}
 	eachLine(w, func(line []byte, off, n int) bool {
 		t := bytes.TrimSpace(line)
-		if len(t) == 0 || t[0] != '|' {
+		// A row starts with a pipe, or (GitHub's tables) holds one
+		// where a table may be: a header, or a row under one.
+		if len(t) == 0 || t[0] != '|' && (bytes.IndexByte(t, '|') < 0 || bytes.HasPrefix(t, []byte("    "))) {
 			m.candidate, m.header = nil, nil
 			return true // text: stays in the run
 		}
@@ -159,16 +161,17 @@ func delimiterRow(cells []string) bool {
 // before it, as mysqldump writes them) and pg_dump's COPY … FROM stdin
 // rows. Everything else (comments, DDL) is text.
 type sqlDump struct {
-	state   int
-	table   string              // the table of the current CREATE TABLE
-	tables  map[string][]string // columns by table, from CREATE TABLE
-	columns []string            // the current INSERT's or COPY's
-	col     int                 // the current value's column
-	depth   int                 // parentheses open in VALUES
-	quote   byte                // the open quote in a value
-	escaped bool
-	val     []byte // the value being read
-	valLine int
+	state    int
+	table    string              // the table of the current CREATE TABLE
+	tables   map[string][]string // columns by table, from CREATE TABLE
+	columns  []string            // the current INSERT's or COPY's
+	col      int                 // the current value's column
+	depth    int                 // parentheses open in VALUES
+	quote    byte                // the open quote in a value
+	escaped  bool
+	afterRow bool   // a row of VALUES just closed
+	val      []byte // the value being read
+	valLine  int
 }
 
 const (
@@ -225,7 +228,7 @@ func (d *sqlDump) window(w []byte, firstLine int, text func([]byte, int), cell f
 			}
 		default:
 			switch {
-			case hasFoldPrefix(t, "insert into ") || hasFoldPrefix(t, "replace into ") || hasFoldPrefix(t, "insert ignore into "):
+			case hasFoldPrefix(t, "insert ") || hasFoldPrefix(t, "replace into "):
 				k := indexFold(l, " values")
 				if k < 0 {
 					break
@@ -304,15 +307,26 @@ func (d *sqlDump) values(w []byte, pos, line int, cell func(string, []byte, int)
 				add(c)
 			}
 		case d.depth == 0:
-			switch c {
-			case '(':
-				d.depth, d.col = 1, 0
-			case ';':
+			switch {
+			case c == '(':
+				d.depth, d.col, d.afterRow = 1, 0, false
+			case c == ';':
 				d.state = sqlText
 				return pos + 1, line
+			case c == ',':
+				d.afterRow = false
+			case c == ' ' || c == '\t' || c == '\r' || c == '\n':
+			case d.afterRow:
+				// No ',' or ';' after a row: the statement ended without
+				// one (T-SQL's GO on the next line).
+				d.state, d.afterRow = sqlText, false
+				return pos, line
 			}
 		case c == '\'' || c == '"':
 			d.quote = c
+			if p := bytes.TrimSpace(d.val); len(p) > 0 && sqlStringPrefix(p) {
+				d.val = d.val[:0] // N'…' (T-SQL), E'…' (PostgreSQL), _utf8mb4'…'
+			}
 			if len(d.val) == 0 {
 				d.valLine = line
 			}
@@ -324,7 +338,7 @@ func (d *sqlDump) values(w []byte, pos, line int, cell func(string, []byte, int)
 			add(c)
 		case c == ')':
 			emit()
-			d.depth = 0
+			d.depth, d.afterRow = 0, true
 		case c == ',' && d.depth == 1:
 			emit()
 			d.col++
@@ -353,7 +367,7 @@ func sqlUnescape(c byte) byte {
 // the listed columns, else the ones CREATE TABLE gave the table.
 func (d *sqlDump) insertColumns(head []byte) []string {
 	t := head
-	for _, p := range []string{"insert ignore into ", "insert into ", "replace into "} {
+	for _, p := range []string{"insert ignore into ", "insert into ", "replace into ", "insert "} {
 		if k := indexFold(t, p); k >= 0 {
 			t = t[k+len(p):]
 			break
@@ -451,4 +465,13 @@ func indexFold(b []byte, sep string) int {
 		}
 	}
 	return -1
+}
+
+// sqlStringPrefix reports whether p, before a string's quote, marks the
+// string's kind or character set rather than being data.
+func sqlStringPrefix(p []byte) bool {
+	if len(p) == 1 {
+		return p[0] == 'N' || p[0] == 'n' || p[0] == 'E' || p[0] == 'e'
+	}
+	return p[0] == '_' && len(p) < 16
 }
