@@ -62,6 +62,16 @@ func TestGeneralisedRules3(t *testing.T) {
 		{"capitals then lower-case bank", "", "rekening NL46 abna 0581 2947 36", []string{"iban"}},
 		{"lower-case, bad check digits", "", "rekening nl37 rabo 0372 9158 46", nil},
 		{"lower-case hex is no IBAN", "", "commit de12ab34cd56ef78901234", nil},
+		// Published samples and compounds.
+		{"Azure emulator key", "", "UseDevelopmentStorage=true; AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==", nil},
+		{"Born2Code", "", "Born2Code hackathon 12.03.2026", nil},
+		{"DOB-Team", "", "DOB-Team meeting 14.05.2026", nil},
+		{"born-again", "", "born-again release 2026-12-01", nil},
+		{"DOB-date", "", "DOB-14.05.1961", []string{"date_of_birth"}},
+		{"born alone", "", "born 14.05.1961 in Augsburg", []string{"date_of_birth"}},
+		{"error code after a health word", "", "Diagnostic mode enabled at 2026-12-03 11:14:22; error code J45 in module C03", nil},
+		{"Fehlercode", "", "Diagnose-Tool: Fehlercode E11", nil},
+		{"diagnosis code", "", "Diagnosis code: J45.9 (asthma)", []string{"health_record"}},
 		// Context words.
 		{"Rückruf", "", "bittet um Rückruf unter 0171 9283746.", []string{"phone_number"}},
 		{"UID for Aadhaar", "", "UID 8361-7240-5913", []string{"in_aadhaar"}},

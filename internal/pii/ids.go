@@ -426,6 +426,11 @@ func (s *scanner) icdAt(i int) int {
 		(len(v) < 5 || !contextBefore(text, i, contextMax, patientWords)) {
 		return i + 1
 	}
+	// An error code shaped like a category ("error code J45", "Fehler
+	// E11") is a device's, whatever health word came before.
+	if k, _ := errorWordSet.lastWordIn(text, max(i-errorWindow, 0), i); k >= 0 && s.field&fieldDiagnosis == 0 {
+		return end
+	}
 	s.match(TypeHealthRecord, CategoryHealth, High, v, i)
 	return end
 }
@@ -537,3 +542,11 @@ func uidBefore(text []byte, pos int) bool {
 	k, _ := uidWordSet.lastWordIn(text, max(pos-min(idContextWindow, contextMax), 0), pos)
 	return k >= 0
 }
+
+// errorWordSet are words for an error (en, de, fr, es, it, nl) at a
+// word's start: Fehlercode, error_code, errore.
+var errorWordSet = newWordSetStart(nil, [][]byte{[]byte("error"), []byte("fehler"), []byte("erreur"), []byte("fout"),
+	[]byte("fault"), []byte("err ")}, nil)
+
+// errorWindow is how far before a code an error word is looked for.
+const errorWindow = 24

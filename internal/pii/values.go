@@ -239,10 +239,16 @@ func lowerIBAN(v []byte, dst []byte) ([]byte, bool) {
 	return iban, ok
 }
 
+// azureEmulatorKey is the storage emulator's and Azurite's account key
+// (devstoreaccount1), published in Microsoft's documentation and the same
+// in every installation: no credential, as AWS's documentation keys are
+// none.
+var azureEmulatorKey = []byte("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")
+
 // validAzureKey: a storage account key is 64 bytes in base64 (88
 // characters ending "==").
 func validAzureKey(k []byte) bool {
-	if len(k) != 88 || !bytes.HasSuffix(k, []byte("==")) || !diverse(k, 20) {
+	if len(k) != 88 || !bytes.HasSuffix(k, []byte("==")) || !diverse(k, 20) || bytes.Equal(k, azureEmulatorKey) {
 		return false
 	}
 	var buf [66]byte

@@ -428,6 +428,15 @@ Message-ID: <5f2a9c1d.4711@mail.example.org>
 npm i @angular/core@17.0.1 lodash-es@4.17.21; docker pull nginx@sha256:{sha1}
 ssh deploy@web01 'systemctl restart app'
 Passport photo booth, passport office 12, PASSPORT2026 campaign
+ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7x9Lm2Kq7Zr3Vb8Tc4Np5Hd6Jw1Fs0Ge2Ra8Ub3Qt deploy@web01
+-----BEGIN CERTIFICATE REQUEST-----
+MIICvDCCAaQCAQAwdzELMAkGA1UEBhMCREUxDzANBgNVBAgMBkJlcmxpbjEPMA0G
+-----END CERTIFICATE REQUEST-----
+UseDevelopmentStorage=true; AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==
+GITLAB_TOKEN=glpat-xxxxxxxxxxxxxxxxxxxx; SLACK_TOKEN=xoxb-your-token-here
+{"kid": "{gcpKeyID}", "alg": "RS256", "use": "sig"}
+Born2Code hackathon 12.03.2026; DOB-Team meeting 14.05.2026; born-again release 2026-12-01
+Diagnostic mode enabled at 2026-12-03 11:14:22; error code J45 in module C03
 `},
 }
 
