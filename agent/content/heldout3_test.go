@@ -100,6 +100,8 @@ func TestLayoutReaders(t *testing.T) {
 		{"shell pipe is no table", "t.md", "cat x | grep 0171 9283746\n", map[string]int{}},
 		{"html header row", "p.html", "<table><tr><th>Surname</th><th>Date of birth</th></tr><tr><td>Vogt</td><td>14.05.1961</td></tr></table>",
 			map[string]int{"person_name": 1, "date_of_birth": 1}},
+		{"html thead of td cells", "p.html", "<table><thead><tr><td>Surname</td><td>Date of birth</td></tr></thead><tbody><tr><td>Vogt</td><td>14.05.1961</td></tr></tbody></table>",
+			map[string]int{"person_name": 1, "date_of_birth": 1}},
 		{"html row headers", "p.html", "<table><tr><th>Geburtsdatum</th><td>14.05.1961</td></tr><tr><th>Invoice date</th><td>14.05.2026</td></tr></table>",
 			map[string]int{"date_of_birth": 1}},
 		{"html entities and links", "p.htm", `<p>Write to <a href="mailto:anna@example.de">Anna</a>, j.okafor&#64;example.co.uk or call 020&nbsp;7946&nbsp;0587 (phone)</p>`,

@@ -37,6 +37,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		header []string
 		row    []htmlCell
 		cell   *htmlCell
+		thead  bool // a row in <thead> is a header, th or td
 	}
 	var tables []table
 	skip := 0 // inside script or style
@@ -61,7 +62,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		t.row = nil
 		allTH := len(row) > 0
 		for _, c := range row {
-			allTH = allTH && c.th
+			allTH = allTH && (c.th || t.thead)
 		}
 		switch {
 		case allTH:
@@ -131,6 +132,8 @@ func (f *fileScan) html(name string, r io.Reader) error {
 				if !end {
 					t.cell = &htmlCell{th: tag == "th"}
 				}
+			case tag == "thead" && len(tables) > 0:
+				tables[len(tables)-1].thead = !end
 			case tag == "tr" && len(tables) > 0:
 				t := &tables[len(tables)-1]
 				if t.cell != nil {
