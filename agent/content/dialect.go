@@ -135,7 +135,7 @@ func headerSpeaksFor(cell string, comma rune) bool {
 
 // textTable says whether a stream whose name names no format (export.txt,
 // Excel's "Text (Tab delimited)" and "Unicode Text") is a table, and its
-// separator: an Excel "sep=" line, or a tab, ';' or ',' that splits nine
+// separator: an Excel "sep=" line, or a tab, ';', ',' or '|' that splits nine
 // records in ten or more, at least three, into the same three or more
 // fields under a header row of names (each starting with a letter, none
 // longer than 40 bytes or four words, none ending a sentence). Prose and
@@ -151,7 +151,7 @@ func textTable(sample []byte, complete bool) (rune, bool) {
 			sample = sample[:nl+1]
 		}
 	}
-	for _, c := range []rune{'\t', ';', ','} {
+	for _, c := range []rune{'\t', ';', ',', '|'} {
 		share, cols := splitShare(sample, c)
 		if cols < 3 || share < 0.9 || bytes.Count(sample, []byte{'\n'}) < 3 {
 			continue

@@ -162,11 +162,13 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			return f.json(name, br, true)
 		case "xml":
 			return f.xml(name, br)
+		case "html":
+			return f.html(name, br)
 		case "":
 			if looksXML(memberOr(f.path, name), head) {
 				return f.xml(name, br)
 			}
-			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,") {
+			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,|") {
 				return f.textOrTable(name, br)
 			}
 		}
@@ -203,7 +205,7 @@ func sniff(head []byte) string {
 }
 
 func (f *fileScan) text(name string, r io.Reader) error {
-	m, read, err := detectStream(f, r)
+	m, read, err := detectStream(f, r, layoutFor(f.path, name))
 	f.read += read
 	m.Name = name
 	if !m.binary {
@@ -347,21 +349,35 @@ func detectSegment(d pii.Detector, seg extract.Segment, add func(pii.Match, stri
 }
 
 // detectStream runs the detector over r in reads of readSize cut at line
-// ends; a line longer than chunkSize is cut. Memory stays at about one
+// ends, through lay when the format has one (layouts.go); a line longer
+// than chunkSize is cut. Memory stays at about one
 // chunk whatever the size. Every detector but the PEM block one works
 // within a line; a key block cut by a chunk end is still found once, by
 // its header. A limit hit mid-stream leaves what was read so far as the
 // result, marked partial.
-func detectStream(f *fileScan, r io.Reader) (Member, int64, error) {
+func detectStream(f *fileScan, r io.Reader, lay layout) (Member, int64, error) {
 	var m Member
 	buf := f.buf[:0]
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	line := 0 // lines before the current window
-	detect := func(window []byte) {
-		f.o.Detector.Detect(window, func(pm pii.Match) {
-			pm.Line += line
+	text := func(seg []byte, before int) {
+		f.o.Detector.Detect(seg, func(pm pii.Match) {
+			pm.Line += before
 			agg.Add(pm)
 		})
+	}
+	cell := func(column string, value []byte, before int) {
+		FieldDetect(f.o.Detector, column, value, func(pm pii.Match) {
+			pm.Line = before + 1
+			agg.Add(pm)
+		})
+	}
+	detect := func(window []byte) {
+		if lay != nil {
+			lay.window(window, line, text, cell)
+		} else {
+			text(window, line)
+		}
 		line += bytes.Count(window, []byte{'\n'})
 	}
 	first := true

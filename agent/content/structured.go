@@ -33,6 +33,8 @@ func structuredKind(file, member string) string {
 		return "ndjson"
 	case ".xml":
 		return "xml"
+	case ".html", ".htm", ".xhtml":
+		return "html"
 	}
 	return ""
 }

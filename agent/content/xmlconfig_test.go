@@ -42,9 +42,10 @@ func TestXMLConfigSettings(t *testing.T) {
 		// root element.
 		{"no declaration, .config", "web.config", noDecl, all},
 		{"no declaration, Info.plist", "Info.plist", noDecl, all},
-		// Text by any other name: key=value and key: value only (the
-		// phone numbers have their context words).
-		{"no declaration, .txt", "notes.txt", noDecl, []string{"phone_number", "phone_number"}},
+		// Text by any other name: key=value, key: value and an element's
+		// value="…" under its key= or name= (the phone numbers have their
+		// context words); not <password>…</password> or <entry key>.
+		{"no declaration, .txt", "notes.txt", noDecl, []string{"password", "password", "phone_number", "phone_number"}},
 		{"a .config that is no XML", "app.config", "# ini\npassword = Sp1ngP4ss!word\n", []string{"password"}},
 	}
 	for _, tc := range tests {

@@ -51,8 +51,10 @@ func ownBirthWord(w []byte) bool {
 // notBirthDate reports whether the birth word text[i:stemEnd] names
 // something other than the birth date (notBirthWords).
 func notBirthDate(text []byte, i, stemEnd int) bool {
-	// dob, born and bday are words of their own: not Dobson, Borneo.
-	if stemEnd < len(text) && isAlpha(text[stemEnd]) && ownBirthWord(text[i:stemEnd]) {
+	// dob, born and bday are words of their own: not Dobson, Borneo, nor
+	// a name or compound they start (Born2Code, DOB-Team, born-again).
+	if stemEnd < len(text) && ownBirthWord(text[i:stemEnd]) && (isAlnum(text[stemEnd]) ||
+		(text[stemEnd] == '-' || text[stemEnd] == '_') && stemEnd+1 < len(text) && isAlpha(text[stemEnd+1])) {
 		return true
 	}
 	k := stemEnd

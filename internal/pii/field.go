@@ -172,17 +172,19 @@ func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 		s.idField(text, emit)
 		return
 	}
+	ibanSeen := false
 	if s.field&fieldIBAN != 0 {
-		// The pass reads an IBAN in lower case when it is grouped; the
-		// field's own reading (fieldValue) is for the rest, once.
+		// The pass finds an IBAN in lower case too; the field's check is
+		// for the ones it does not (fr7630006…, one word).
 		s.emit = func(m Match) {
-			if m.Type == TypeIBAN {
-				s.field &^= fieldIBAN
-			}
+			ibanSeen = ibanSeen || m.Type == TypeIBAN
 			emit(m)
 		}
 	}
 	s.run()
+	if ibanSeen {
+		s.field &^= fieldIBAN
+	}
 	s.fieldValue(text)
 	if s.field&fieldBirth != 0 && s.lastDOB < 0 {
 		// The field says what the date is: the first date in the value.

@@ -86,7 +86,7 @@ func (s *scanner) digitIDs(groups [][2]int, sep byte, pos int) bool {
 		// UIDAI prints 4-4-4 with spaces; that shape is medium alone.
 		spaced := sep == ' ' && len(groups) == 3 && groups[0][1]-groups[0][0] == 4 && groups[1][1]-groups[1][0] == 4
 		switch {
-		case s.field&fieldAadhaar != 0 || contextBefore(text, pos, idContextWindow, aadhaarWords):
+		case s.field&fieldAadhaar != 0 || contextBefore(text, pos, idContextWindow, aadhaarWords) || uidBefore(text, pos):
 			s.match(TypeINAadhaar, CategoryGovernmentID, High, v, pos)
 			return true
 		case spaced && (pos < 2 || text[pos-1] != ' ' || !isAlnum(text[pos-2])):
@@ -426,6 +426,11 @@ func (s *scanner) icdAt(i int) int {
 		(len(v) < 5 || !contextBefore(text, i, contextMax, patientWords)) {
 		return i + 1
 	}
+	// An error code shaped like a category ("error code J45", "Fehler
+	// E11") is a device's, whatever health word came before.
+	if k, _ := errorWordSet.lastWordIn(text, max(i-errorWindow, 0), i); k >= 0 && s.field&fieldDiagnosis == 0 {
+		return end
+	}
 	s.match(TypeHealthRecord, CategoryHealth, High, v, i)
 	return end
 }
@@ -528,3 +533,20 @@ func (s *scanner) dottedID(i, j int) bool {
 	}
 	return false
 }
+
+// uidWordSet is UIDAI's own name for the Aadhaar number, "UID", as a word
+// of its own (not in uuid or guid).
+var uidWordSet = newWordSetStart(nil, nil, [][]byte{[]byte("uid")})
+
+func uidBefore(text []byte, pos int) bool {
+	k, _ := uidWordSet.lastWordIn(text, max(pos-min(idContextWindow, contextMax), 0), pos)
+	return k >= 0
+}
+
+// errorWordSet are words for an error (en, de, fr, es, it, nl) at a
+// word's start: Fehlercode, error_code, errore.
+var errorWordSet = newWordSetStart(nil, [][]byte{[]byte("error"), []byte("fehler"), []byte("erreur"), []byte("fout"),
+	[]byte("fault"), []byte("err ")}, nil)
+
+// errorWindow is how far before a code an error word is looked for.
+const errorWindow = 24

@@ -67,8 +67,9 @@ func TestDetectTokens(t *testing.T) {
 	gh := "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" // CRC32 computed independently
 	jwtHS := "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 	jwtNone := "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+	// A made-up key: the emulator's published one is no credential.
 	azure := "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=" +
-		"Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;EndpointSuffix=core.windows.net"
+		"jr3bpuZjyMDPr/wmgFoo+WniOzIRjxjwM7zQPGDit+xuwr6IKct+RDd2r4UoaSk45qGVdlfHdqTHnUxuPicteQ==;EndpointSuffix=core.windows.net"
 	tests := []struct {
 		name, text string
 		want       []found
@@ -123,7 +124,7 @@ func TestDetectFieldNext(t *testing.T) {
 		{"steuer_id", "86 095 742 719", []found{{"de_tax_id", "*********19", High, 1}}},
 		{"aadhaar", "2341-2341-2346", []found{{"in_aadhaar", "XXXX XXXX 2346", High, 1}}},
 		{"passport_no", "c01x00t47", []found{{"passport_number", "*******47", High, 1}}},
-		{"AccountKey", "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+		{"AccountKey", "jr3bpuZjyMDPr/wmgFoo+WniOzIRjxjwM7zQPGDit+xuwr6IKct+RDd2r4UoaSk45qGVdlfHdqTHnUxuPicteQ==",
 			[]found{{"azure_storage_key", "****==", High, 1}}},
 	}
 	for _, tc := range tests {

@@ -108,8 +108,41 @@ var keySuffix3 = func() (t [37*37*37/8 + 1]byte) {
 			}
 		}
 	}
+	// value="…" after key="…" or name="…" in the same element: the
+	// element's key names the value (attrKeyKind).
+	x := suffix3(alnumIndex('l'), alnumIndex('u'), alnumIndex('e'))
+	t[x/8] |= 1 << (x % 8)
 	return t
 }()
+
+// attrKeyKind is the kind of an XML element's key="…" or name="…"
+// attribute before its value attribute at vs (.NET's <add key="Password"
+// value="…"/>, Spring's and Ant's <property name="password" value="…"/>,
+// <param name=… value=…>): 0 when there is none.
+func attrKeyKind(text []byte, vs int) fieldKind {
+	st := vs
+	for st > 0 && vs-st < 256 && text[st-1] != '<' && text[st-1] != '>' && text[st-1] != '\n' {
+		st--
+	}
+	if st == 0 || text[st-1] != '<' {
+		return 0
+	}
+	tag := text[st:vs]
+	for _, a := range []string{" key=", " name=", " Key=", " Name="} {
+		k := bytes.Index(tag, []byte(a))
+		if k < 0 || k+len(a)+1 >= len(tag) {
+			continue
+		}
+		q := tag[k+len(a)]
+		if q != '"' && q != '\'' {
+			continue
+		}
+		if e := bytes.IndexByte(tag[k+len(a)+1:], q); e > 0 {
+			return keyKind(tag[k+len(a)+1:k+len(a)+1+e]) & keyValueKinds
+		}
+	}
+	return 0
+}
 
 // maybeKey is the quick reject: whether the key ending at k (its last
 // three letters or digits, separators skipped) may have a value kind.
@@ -295,7 +328,15 @@ func (s *scanner) keyValueAt(i int) int {
 		}
 		ks--
 	}
-	kind := keyKind(text[ks:k]) & keyValueKinds
+	var kind fieldKind
+	if k-ks == 5 && hasPrefixFold(text[ks:k], []byte("value")) {
+		if text[i] != '=' || k != i {
+			return i + 1 // "value": in JSON, value: in YAML
+		}
+		kind = attrKeyKind(text, ks) // <add key="SmtpPassword" value="…"/>
+	} else {
+		kind = keyKind(text[ks:k]) & keyValueKinds
+	}
 	if kind == 0 {
 		return i + 1
 	}

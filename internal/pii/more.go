@@ -44,21 +44,14 @@ var ibanLength = func() (t [26 * 26]uint8) {
 // matchIBAN reads l characters of [A-Z0-9] from start, allowing single
 // spaces between groups of four, and checks mod-97 = 1.
 func matchIBAN(text []byte, start, l int, dst []byte) ([]byte, int, bool) {
-	// One written in lower case (ISO 13616 letters are case-insensitive)
-	// is read in lower case throughout, in capitals.
-	lowerCase := text[start]-'a' < 26
-	letter := func(c byte) bool { return lowerCase && c-'a' < 26 || !lowerCase && isUpper(c) }
 	j := start
 	for j < len(text) && len(dst) < l {
 		c := text[j]
 		switch {
-		case isDigit(c) || letter(c):
-			if lowerCase && !isDigit(c) {
-				c -= 'a' - 'A'
-			}
+		case isDigit(c) || isUpper(c):
 			dst = append(dst, c)
 			j++
-		case c == ' ' && len(dst)%4 == 0 && j+1 < len(text) && (isDigit(text[j+1]) || letter(text[j+1])):
+		case c == ' ' && len(dst)%4 == 0 && j+1 < len(text) && (isDigit(text[j+1]) || isUpper(text[j+1])):
 			j++
 		default:
 			return nil, 0, false
@@ -82,29 +75,6 @@ func matchIBAN(text []byte, start, l int, dst []byte) ([]byte, int, bool) {
 		}
 	}
 	return dst, j, rem == 1
-}
-
-// lowerIBANAt reads an IBAN written in lower case at k (de89 3704 0044
-// …) and returns its end, or 0. The pass does not stop at lower-case
-// words, so the caller reaches it from a later group (grouped) or from
-// the word IBAN before it (ungrouped: a lower-case hex id of an IBAN's
-// length is not one without that word).
-func (s *scanner) lowerIBANAt(k int) int {
-	text := s.text
-	if k+4 > len(text) || k > 0 && isWordByte(text[k-1]) || text[k]-'a' >= 26 || text[k+1]-'a' >= 26 ||
-		!isDigit(text[k+2]) || !isDigit(text[k+3]) {
-		return 0
-	}
-	l := int(ibanLength[int(text[k]-'a')*26+int(text[k+1]-'a')])
-	if l == 0 {
-		return 0
-	}
-	v, end, ok := matchIBAN(text, k, l, s.val[:0])
-	if !ok {
-		return 0
-	}
-	s.match(TypeIBAN, CategoryFinancial, High, v, k)
-	return end
 }
 
 // matchNINO reads AB123456C or AB 12 34 56 C: HMRC's prefix rules (first
@@ -178,3 +148,70 @@ var (
 	pemKey   = []byte("PRIVATE KEY-----")
 	pemEnd   = []byte("-----END ")
 )
+
+// ibanCountry reports whether a and b (either case) are a country code
+// with an IBAN length.
+func ibanCountry(a, b byte) bool {
+	a, b = lower(a)-'a', lower(b)-'a'
+	return a < 26 && b < 26 && ibanLength[int(a)*26+int(b)] > 0
+}
+
+// foldedIBAN reads an IBAN at i written partly or wholly in lower case,
+// as typed into forms and mails ("de60 7603 0000 …", "IT73y030…",
+// "NL46 abna 0581 …"), in groups of four or none, and returns it in
+// capitals and its end. An IBAN in capitals is matchIBAN's.
+func foldedIBAN(text []byte, i int, dst []byte) ([]byte, int, bool) {
+	if i+4 > len(text) || !ibanCountry(text[i], text[i+1]) || !isDigit(text[i+2]) || !isDigit(text[i+3]) {
+		return nil, 0, false
+	}
+	l := int(ibanLength[int(lower(text[i])-'a')*26+int(lower(text[i+1])-'a')])
+	var cb [34]byte
+	c := cb[:0]
+	j := i
+	for j < len(text) && len(c) < l {
+		ch := text[j]
+		switch {
+		case isDigit(ch) || isUpper(ch):
+			c = append(c, ch)
+		case ch-'a' < 26:
+			c = append(c, ch-32)
+		case ch == ' ' && len(c)%4 == 0 && j+1 < len(text) && isAlnum(text[j+1]):
+		default:
+			return nil, 0, false
+		}
+		j++
+	}
+	if len(c) != l || bytes.Equal(c, text[i:j]) {
+		return nil, 0, false
+	}
+	if j < len(text) && (isAlnum(text[j]) || text[j] == '_') {
+		return nil, 0, false
+	}
+	v, _, ok := matchIBAN(c, 0, l, dst)
+	return v, j, ok
+}
+
+// ibanGroupsBefore returns where an IBAN in lower case starts before the
+// group of four at i: one or two groups of four back ("fr76 1027",
+// "gb44 loyd 3096"), the first a country code and two digits at a word
+// start; -1 for none.
+func ibanGroupsBefore(text []byte, i int) int {
+	for back := 1; back <= 2; back++ {
+		st := i - 5*back
+		if st < 0 || text[st+4] != ' ' {
+			return -1
+		}
+		for _, c := range text[st : st+4] {
+			if !isAlnum(c) {
+				return -1
+			}
+		}
+		if st > 0 && (isAlnum(text[st-1]) || text[st-1] == '_' || text[st-1] == '-') {
+			continue
+		}
+		if isDigit(text[st+2]) && isDigit(text[st+3]) && ibanCountry(text[st], text[st+1]) && !isUpper(text[st]) {
+			return st
+		}
+	}
+	return -1
+}

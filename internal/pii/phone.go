@@ -24,7 +24,7 @@ var phoneRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU"
 // "call" in recall, "mobil" in Immobilien, "cell" in excellent).
 var (
 	phoneWords = [][]byte{[]byte("phone"), []byte("telefon"), []byte("telefoon"), []byte("telefax"), []byte("handy"),
-		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp")}
+		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp"), []byte("rückruf")}
 	phoneStartWords = [][]byte{[]byte("mobil"), []byte("mobiel"), []byte("móvil"), []byte("movil"), []byte("cell"),
 		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular"), []byte("fijo"), []byte("fisso")}
 	// phoneWholeWords are abbreviations that count only as a word of their
@@ -525,4 +525,104 @@ func phoneSplit(run []byte) int {
 		return k
 	}
 	return 0
+}
+
+// nbspLen is the length of a no-break space at i, as UTF-8 (U+00A0, and
+// U+202F, French typography's narrow one) or as an HTML entity (&nbsp;
+// &#160; &#xa0;), and 0 for none.
+func nbspLen(text []byte, i int) int {
+	if i+1 < len(text) && text[i] == 0xC2 && text[i+1] == 0xA0 {
+		return 2
+	}
+	if i+2 < len(text) && text[i] == 0xE2 && text[i+1] == 0x80 && text[i+2] == 0xAF {
+		return 3
+	}
+	if i >= len(text) || text[i] != '&' {
+		return 0
+	}
+	for _, e := range []string{"&nbsp;", "&#160;", "&#xa0;", "&#xA0;"} {
+		if bytes.HasPrefix(text[i:], []byte(e)) {
+			return len(e)
+		}
+	}
+	return 0
+}
+
+// phoneSpacedAt reads a phone candidate at i whose groups are set off by
+// no-break spaces (an HTML page, a word processor's text) as if by
+// spaces, and returns its end.
+func (s *scanner) phoneSpacedAt(i int) int {
+	text := s.text
+	var buf [32]byte
+	b := buf[:0]
+	j, digits := i, 0
+	for j < len(text) && len(b) < len(buf) {
+		if k := nbspLen(text, j); k > 0 && j+k < len(text) && isDigit(text[j+k]) {
+			b = append(b, ' ')
+			j += k
+			continue
+		}
+		if !isPhoneChar(text[j]) {
+			break
+		}
+		if isDigit(text[j]) {
+			digits++
+		}
+		b = append(b, text[j])
+		j++
+	}
+	for len(b) > 0 && !isDigit(b[len(b)-1]) && b[len(b)-1] != ')' {
+		b = b[:len(b)-1]
+		j--
+	}
+	if digits < 7 || digits > 15 || (j < len(text) && (isAlnum(text[j]) || text[j] == '_' || text[j] == '@')) {
+		return j
+	}
+	if v, conf, ok := s.validPhone(i, b); ok {
+		s.match(TypePhoneNumber, CategoryContact, conf, v, i)
+	}
+	return j
+}
+
+// escapedAt looks at a number after '%' or '#' at i: an escaped '@'
+// between an address's parts (sofia%40example.it in a query string,
+// j.okafor&#64;example.co.uk in HTML) or an escaped '+' before an
+// international phone number (phone=%2B4917012345678). It reports
+// whether it was one.
+func (s *scanner) escapedAt(i int) bool {
+	text := s.text
+	n := len(text)
+	switch {
+	case text[i-1] == '%' && i+2 < n && text[i] == '4' && text[i+1] == '0' && isAlnum(text[i+2]):
+		s.emailSplit(i-1, i+2)
+		return true
+	case text[i-1] == '#' && i >= 2 && text[i-2] == '&':
+		// &#64; or &#064;
+		k, v := i, 0
+		for k < n && k-i < 5 && isDigit(text[k]) {
+			v = v*10 + int(text[k]-'0')
+			k++
+		}
+		if v != 64 || k >= n || text[k] != ';' {
+			return false
+		}
+		s.emailSplit(i-2, k+1)
+		return true
+	case text[i-1] == '%' && i+2 < n && text[i] == '2' && (text[i+1] == 'B' || text[i+1] == 'b') && isDigit(text[i+2]):
+		var buf [20]byte
+		b := append(buf[:0], '+')
+		j := i + 2
+		for j < n && isDigit(text[j]) && len(b) < len(buf) {
+			b = append(b, text[j])
+			j++
+		}
+		if j < n && (isAlnum(text[j]) || text[j] == '_') || len(b) < 8 || len(b) > 16 {
+			return true
+		}
+		if v, conf, ok := s.validPhone(i-1, b); ok {
+			s.match(TypePhoneNumber, CategoryContact, conf, v, i-1)
+		}
+		return true
+	}
+	return false
 }

@@ -101,6 +101,7 @@ type scanner struct {
 	ln   lines
 
 	runNext, phoneNext, ipNext int
+	foldNext                   int // past a lower-case IBAN found from its digits
 	lastDOB                    int
 	phoneMemo                  wordMemo
 	val                        [64]byte
@@ -172,17 +173,6 @@ func (s *scanner) event(i int, c uint8) int {
 			allDigits = allDigits && isDigit(text[j])
 			j++
 		}
-		// The second or third group of an IBAN in lower case (de89 3704
-		// …, nl91 abna 0417 …: the pass does not stop at lower-case words).
-		if j-i == 4 && i >= 5 && text[i-1] == ' ' {
-			for _, k := range [2]int{i - 5, i - 10} {
-				if k >= 0 && text[k+4] == ' ' && isDigit(text[k+3]) && text[k+1]-'a' < 26 {
-					if end := s.lowerIBANAt(k); end > 0 {
-						return end
-					}
-				}
-			}
-		}
 		s.number(i, j, allDigits)
 	case clsUpper, clsStem:
 		if c == clsStem && !stemPrefix(text, i) {
@@ -248,6 +238,12 @@ func stemPrefix(text []byte, i int) bool {
 	if i+2 >= len(text) {
 		return false
 	}
+	if isDigit(text[i+2]) && ibanCountry(text[i], text[i+1]) {
+		return true // a lower-case IBAN (de60 7603 …)
+	}
+	if lower(text[i]) == 'x' && i > 0 && text[i-1] == '#' {
+		return hexEntityAt(text, i) // &#x40;
+	}
 	switch uint32(lower(text[i]))<<16 | uint32(lower(text[i+1]))<<8 | uint32(lower(text[i+2])) {
 	case 0x626972 /* bir */, 0x626f72 /* bor */, 0x626461 /* bda */, 0x642e6f /* d.o */, 0x646f62 /* dob */, 0x676562 /* geb */, 0x6e6163 /* nac */, 0x6e6169 /* nai */, 0x6e6174 /* nat */, 0x6e6173 /* nas */, 0x6ec3a9 /* né */ :
 		return true
@@ -263,7 +259,16 @@ func stemPrefix(text []byte, i int) bool {
 func (s *scanner) word(i, j int) int {
 	text := s.text
 	c := text[i]
+	if (c == 'x' || c == 'X') && i >= 2 && text[i-1] == '#' && text[i-2] == '&' && hexEntityAt(text, i) {
+		return s.emailSplit(i-2, i+4) // &#x40;
+	}
 	if !isUpper(c) {
+		if i+3 < len(text) && isDigit(text[i+2]) {
+			if v, end, ok := foldedIBAN(text, i, s.val[:0]); ok {
+				s.match(TypeIBAN, CategoryFinancial, High, v, i)
+				return end
+			}
+		}
 		if stemFirst[c] && stemPrefix(text, i) {
 			s.birthAt(i)
 		}
@@ -285,7 +290,8 @@ func (s *scanner) word(i, j int) int {
 		for k < len(text) && k-j < 3 && (text[k] == ' ' || text[k] == ':') {
 			k++
 		}
-		if end := s.lowerIBANAt(k); end > 0 {
+		if v, end, ok := foldedIBAN(text, k, s.val[:0]); ok {
+			s.match(TypeIBAN, CategoryFinancial, High, v, k)
 			return end
 		}
 	}
@@ -327,6 +333,10 @@ func (s *scanner) word(i, j int) int {
 			s.match(TypeIBAN, CategoryFinancial, High, v, i)
 			return end
 		}
+		if v, end, ok := foldedIBAN(text, i, s.val[:0]); ok {
+			s.match(TypeIBAN, CategoryFinancial, High, v, i)
+			return end
+		}
 	}
 	if v, end, ok := matchNINO(text, i, s.val[:0]); ok {
 		s.match(TypeUKNINO, CategoryGovernmentID, High, v, i)
@@ -351,6 +361,10 @@ func (s *scanner) number(i, j int, allDigits bool) {
 	text := s.text
 	if i > 0 {
 		switch p := text[i-1]; p {
+		case '%', '#':
+			if s.escapedAt(i) {
+				return
+			}
 		case '.', '-', '_', '/':
 			return
 		case ':':
@@ -387,6 +401,17 @@ func (s *scanner) number(i, j int, allDigits bool) {
 		s.dniAt(i)
 	case (l == 15 || l == 13 && next == ' ' || l == 1 && next == ' ') && (text[i] == '1' || text[i] == '2'):
 		s.nirAt(i)
+	}
+	// A lower-case IBAN whose country code starts no candidate (fr76 1027
+	// …, it60 x054 …): its first group of digits looks back for it.
+	if l == 4 && next == ' ' && i >= 5 && text[i-1] == ' ' && i >= s.foldNext {
+		if st := ibanGroupsBefore(text, i); st >= 0 {
+			if v, end, ok := foldedIBAN(text, st, s.val[:0]); ok {
+				s.match(TypeIBAN, CategoryFinancial, High, v, st)
+				s.runNext, s.phoneNext, s.foldNext = max(s.runNext, end), max(s.phoneNext, end), end
+				return
+			}
+		}
 	}
 	// Dotted national ids: a BSN as 1234.56.782, a DNI as 48.273.615-L.
 	if next == '.' && (l == 4 || l == 2) && s.dottedID(i, j) {
@@ -431,12 +456,14 @@ func (s *scanner) number(i, j int, allDigits bool) {
 	}
 	// An IPv4 address continues with '.' after at most three digits, an
 	// IPv6 one with ':' after at most four; never right after a colon.
-	if i >= s.ipNext && ((next == '.' && l <= 3) || (next == ':' && l <= 4)) && (i == 0 || text[i-1] != ':') {
+	if i >= s.ipNext && ((next == '.' && l <= 3) || (next == ':' && l <= 4)) && (i == 0 || text[i-1] != ':' || next == '.' && afterKeyColon(text, i-1)) {
 		s.ipNext = s.ipAt(i)
 	}
 	// A phone number has at least 7 digits, in one run or in groups.
 	if i >= s.phoneNext && (l >= 7 || isPhoneChar(next)) && (i == 0 || text[i-1] != '+') {
 		s.phoneNext = s.phoneAt(i)
+	} else if i >= s.phoneNext && nbspLen(text, j) > 0 {
+		s.phoneNext = s.phoneSpacedAt(i) // 020&nbsp;7946&nbsp;0587
 	}
 }
 
@@ -538,4 +565,23 @@ func lower(c byte) byte {
 		return c + 32
 	}
 	return c
+}
+
+// afterKeyColon reports whether the colon at c ends a word that is no
+// hex group of an IPv6 address: a scheme or a key glued to its value
+// (tcp:10.0.0.4,1433, ip:10.0.0.1), not ::ffff:10.1.2.3.
+func afterKeyColon(text []byte, c int) bool {
+	k := c
+	hex := true
+	for k > 0 && isAlpha(text[k-1]) && c-k < 16 {
+		k--
+		hex = hex && isHex(text[k])
+	}
+	return k < c && !hex && (k == 0 || text[k-1] != ':')
+}
+
+// hexEntityAt reports whether text[i:] is "x40;" (either x): the rest of
+// &#x40;, an escaped '@'.
+func hexEntityAt(text []byte, i int) bool {
+	return i+4 <= len(text) && lower(text[i]) == 'x' && text[i+1] == '4' && text[i+2] == '0' && text[i+3] == ';'
 }

@@ -76,6 +76,9 @@ func validPassword(p []byte) bool {
 	if (l[0] == '<' && l[len(l)-1] == '>') || (l[0] == '[' && l[len(l)-1] == ']') {
 		return false
 	}
+	if encryptedOrHashed(l) {
+		return false
+	}
 	if l[0] == '%' && l[len(l)-1] == '%' && len(l) > 2 { // %DB_PASS%: a Windows or Symfony variable
 		for _, c := range l[1 : len(l)-1] {
 			if !isAlnum(c) && c != '_' {
@@ -236,10 +239,16 @@ func lowerIBAN(v []byte, dst []byte) ([]byte, bool) {
 	return iban, ok
 }
 
+// azureEmulatorKey is the storage emulator's and Azurite's account key
+// (devstoreaccount1), published in Microsoft's documentation and the same
+// in every installation: no credential, as AWS's documentation keys are
+// none.
+var azureEmulatorKey = []byte("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==")
+
 // validAzureKey: a storage account key is 64 bytes in base64 (88
 // characters ending "==").
 func validAzureKey(k []byte) bool {
-	if len(k) != 88 || !bytes.HasSuffix(k, []byte("==")) || !diverse(k, 20) {
+	if len(k) != 88 || !bytes.HasSuffix(k, []byte("==")) || !diverse(k, 20) || bytes.Equal(k, azureEmulatorKey) {
 		return false
 	}
 	var buf [66]byte
@@ -296,4 +305,35 @@ func knownCredential(v []byte) bool {
 	}}
 	sub.run()
 	return found
+}
+
+// hashSchemes are the "{scheme}" prefixes of stored password hashes
+// (LDAP, Spring Security, Dovecot) and of Spring Cloud Config's
+// encrypted values ("{cipher}…"), compared lower-cased: where a
+// password's hash or ciphertext is, not the password. ("{noop}" marks a
+// plain one.)
+var hashSchemes = []string{"{cipher}", "{bcrypt}", "{ssha}", "{sha}", "{sha256}", "{sha512}", "{ssha256}", "{ssha512}",
+	"{md5}", "{smd5}", "{crypt}", "{pbkdf2}", "{scrypt}", "{argon2}", "{argon2id}", "{blf-crypt}", "{sha256-crypt}", "{sha512-crypt}"}
+
+// encryptedOrHashed reports whether a lower-cased value is a hash or a
+// ciphertext by its scheme prefix, or a Maven-encrypted password (base64
+// in braces, "{QeZ3…=}").
+func encryptedOrHashed(l []byte) bool {
+	if len(l) < 3 || l[0] != '{' {
+		return false
+	}
+	for _, h := range hashSchemes {
+		if bytes.HasPrefix(l, []byte(h)) {
+			return true
+		}
+	}
+	if l[len(l)-1] != '}' || len(l) < 18 {
+		return false
+	}
+	for _, c := range l[1 : len(l)-1] {
+		if !isAlnum(c) && c != '+' && c != '/' && c != '=' {
+			return false
+		}
+	}
+	return true
 }

@@ -22,7 +22,7 @@ func TestWrittenForms(t *testing.T) {
 		{"capitals as before", "DE89 3704 0044 0532 0130 00", []string{"DE89370400440532013000"}},
 		// Decoys: a failing check digit, mixed case, lower-case hex ids.
 		{"lower case, bad check digits", "refund to de88 3704 0044 0532 0130 00", nil},
-		{"mixed case in one IBAN", "refund to de89 3704 0044 0532 0130 00 nl91 ABNA 0417 1643 00", []string{"DE89370400440532013000"}},
+		{"mixed case in one IBAN", "refund to de89 3704 0044 0532 0130 00 nl91 ABNA 0417 1643 00", []string{"DE89370400440532013000", "NL91ABNA0417164300"}},
 		{"hex span id without the word", "span be12345678901234 ok", nil},
 		{"ipv4-mapped IPv6 is the IPv4 address", "client ::ffff:10.20.30.40 port 443", []string{"10.20.30.40"}},
 		{"plain IPv6 stays", "client 2001:db8::7 port 443", []string{"2001:db8::7"}},

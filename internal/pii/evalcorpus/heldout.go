@@ -1,10 +1,5 @@
 package evalcorpus
 
-import (
-	"fmt"
-	"strings"
-)
-
 // The held-out corpus: hand-written documents in the layouts, languages
 // and phrasing people really use (letters, config files, logs, YAML
 // contact lists, service-account files), written apart from the generator
@@ -597,35 +592,5 @@ Dec  3 10:14:27 web01 app[991]: upstream 10.0.3.15:8080 timed out after 30000 ms
 
 // HeldOut returns the held-out documents with their labels.
 func HeldOut() []Doc {
-	vals := hoValues()
-	out := make([]Doc, 0, len(hoDocs))
-	for _, hd := range hoDocs {
-		text := hd.text
-		for k, v := range vals {
-			text = strings.ReplaceAll(text, "{"+k+"}", v)
-		}
-		want := map[Key]int{}
-		var b strings.Builder
-		for n, line := range strings.Split(strings.TrimSuffix(text, "\n"), "\n") {
-			if i := strings.Index(line, " ⟨"); i >= 0 {
-				labels := strings.TrimSuffix(line[i+len(" ⟨"):], "⟩")
-				line = line[:i]
-				for _, l := range strings.Fields(labels) {
-					if strings.HasPrefix(l, "~") {
-						continue
-					}
-					typ, times := l, 1
-					if t, c, ok := strings.Cut(l, "*"); ok {
-						typ = t
-						fmt.Sscan(c, &times)
-					}
-					want[Key{n + 1, typ}] += times
-				}
-			}
-			b.WriteString(line)
-			b.WriteByte('\n')
-		}
-		out = append(out, Doc{Name: hd.name, Text: []byte(b.String()), Want: want})
-	}
-	return out
+	return hoBuild(hoDocs, hoValues())
 }

@@ -1,46 +1,10 @@
 package evalcorpus
 
-import (
-	"bytes"
-	"os"
-	"sort"
-	"testing"
-
-	"github.com/stretchr/testify/require"
-
-	"github.com/sightline-dev/sightline/internal/pii"
-)
+import "testing"
 
 // TestHeldOut scores the detectors on the hand-written held-out corpus
 // (heldout.go) and names every miss and every false finding by document
 // and line, so a failure says which rule did not generalise.
 func TestHeldOut(t *testing.T) {
-	docs := HeldOut()
-	det := pii.NewDefault()
-	var misses []string
-	for _, d := range docs {
-		got := map[Key]int{}
-		det.Detect(d.Text, func(m pii.Match) { got[Key{m.Line, m.Type}]++ })
-		lines := bytes.Split(d.Text, []byte("\n"))
-		for k, n := range got {
-			if n > d.Want[k] {
-				misses = append(misses, "FP "+d.Name+": "+k.Type+" on: "+string(lines[k.Line-1]))
-			}
-		}
-		for k, n := range d.Want {
-			if got[k] < n {
-				misses = append(misses, "FN "+d.Name+": "+k.Type+" on: "+string(lines[k.Line-1]))
-			}
-		}
-	}
-	sort.Strings(misses)
-	for _, m := range misses {
-		t.Log(m)
-	}
-	scores := Evaluate(det, docs)
-	Print(os.Stdout, scores)
-	for _, s := range scores {
-		require.GreaterOrEqual(t, s.Precision(), 0.97, "%s precision (TP %d, FP %d)", s.Type, s.TP, s.FP)
-		require.GreaterOrEqual(t, s.Recall(), 0.97, "%s recall (TP %d, FN %d)", s.Type, s.TP, s.FN)
-	}
+	scoreHeldOut(t, HeldOut())
 }

@@ -1,0 +1,187 @@
+package content
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+
+	"golang.org/x/net/html"
+
+	"github.com/sightline-dev/sightline/internal/pii"
+)
+
+// html reads an HTML page as its text with entities decoded (&#64;,
+// &nbsp;) and without markup, scripts or styles, plus the attribute
+// values that carry data (mailto: and tel: links, titles, values, data-*
+// attributes). A table's cells are detected under their column's header
+// (a row of th cells), or under the row's own th in a table of one th and
+// one td a row, as a spreadsheet's are.
+func (f *fileScan) html(name string, r io.Reader) error {
+	mr := &meteredReader{f: f, r: r, maxLine: chunkSize}
+	z := html.NewTokenizer(mr)
+	z.SetMaxBuf(chunkSize)
+	agg := pii.NewAggregator(f.o.Tokenizer)
+	var text bytes.Buffer
+	flush := func() {
+		if text.Len() > 0 {
+			f.o.Detector.Detect(text.Bytes(), func(pm pii.Match) { agg.AddWhere(pm, "") })
+			text.Reset()
+		}
+	}
+	type htmlCell struct {
+		th   bool
+		text []byte
+	}
+	type table struct {
+		header []string
+		row    []htmlCell
+		cell   *htmlCell
+		thead  bool // a row in <thead> is a header, th or td
+	}
+	var tables []table
+	skip := 0 // inside script or style
+	write := func(b []byte) {
+		if n := len(tables); n > 0 && tables[n-1].cell != nil {
+			c := tables[n-1].cell
+			if len(c.text) < chunkSize {
+				c.text = append(c.text, b...)
+			}
+			return
+		}
+		text.Write(b)
+		if text.Len() >= readSize {
+			flush()
+		}
+	}
+	field := func(column string, v []byte) {
+		FieldDetect(f.o.Detector, column, v, func(pm pii.Match) { agg.AddWhere(pm, "") })
+	}
+	endRow := func(t *table) {
+		row := t.row
+		t.row = nil
+		allTH := len(row) > 0
+		for _, c := range row {
+			allTH = allTH && (c.th || t.thead)
+		}
+		switch {
+		case allTH:
+			t.header = t.header[:0]
+			for _, c := range row {
+				t.header = append(t.header, strings.ToLower(strings.TrimSpace(string(c.text))))
+			}
+		case len(row) == 2 && row[0].th && !row[1].th:
+			field(strings.ToLower(strings.TrimSpace(string(row[0].text))), row[1].text)
+		default:
+			for k, c := range row {
+				column := ""
+				if k < len(t.header) && !c.th {
+					column = t.header[k]
+				}
+				field(column, c.text)
+			}
+		}
+	}
+	var err error
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
+			if err = f.stop(); err != nil {
+				break
+			}
+		}
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			if e := z.Err(); !errors.Is(e, io.EOF) {
+				err = e
+			}
+			break
+		}
+		switch tt {
+		case html.TextToken:
+			if skip == 0 {
+				write(z.Text())
+			}
+		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
+			tn, hasAttr := z.TagName()
+			tag := string(tn)
+			end := tt == html.EndTagToken
+			switch {
+			case tag == "script" || tag == "style":
+				if tt == html.StartTagToken {
+					skip++
+				} else if end && skip > 0 {
+					skip--
+				}
+			case tag == "table" && !end:
+				if len(tables) < 64 {
+					tables = append(tables, table{})
+				}
+			case tag == "table" && end:
+				if n := len(tables); n > 0 {
+					if tables[n-1].row != nil {
+						endRow(&tables[n-1])
+					}
+					tables = tables[:n-1]
+				}
+			case (tag == "td" || tag == "th") && len(tables) > 0:
+				t := &tables[len(tables)-1]
+				if t.cell != nil {
+					t.row = append(t.row, *t.cell)
+					t.cell = nil
+				}
+				if !end {
+					t.cell = &htmlCell{th: tag == "th"}
+				}
+			case tag == "thead" && len(tables) > 0:
+				tables[len(tables)-1].thead = !end
+			case tag == "tr" && len(tables) > 0:
+				t := &tables[len(tables)-1]
+				if t.cell != nil {
+					t.row = append(t.row, *t.cell)
+					t.cell = nil
+				}
+				if t.row != nil {
+					endRow(t)
+				}
+			}
+			if blockTag[tag] {
+				write([]byte{'\n'})
+			}
+			for hasAttr && skip == 0 {
+				var k, v []byte
+				k, v, hasAttr = z.TagAttr()
+				if dataAttr(string(k), v) {
+					write(append(append([]byte{' '}, v...), ' '))
+				}
+			}
+		}
+	}
+	for n := len(tables) - 1; n >= 0; n-- {
+		if t := &tables[n]; t.cell != nil || t.row != nil {
+			if t.cell != nil {
+				t.row = append(t.row, *t.cell)
+			}
+			endRow(t)
+		}
+	}
+	flush()
+	return f.end(name, mr, agg, err, "html", func(error) string { return "" })
+}
+
+// blockTag are the elements that end a line of text.
+var blockTag = map[string]bool{"p": true, "div": true, "br": true, "li": true, "tr": true, "h1": true, "h2": true,
+	"h3": true, "h4": true, "h5": true, "h6": true, "table": true, "section": true, "article": true, "header": true,
+	"footer": true, "ul": true, "ol": true, "dt": true, "dd": true, "address": true, "pre": true, "blockquote": true,
+	"form": true, "label": true, "option": true, "title": true}
+
+// dataAttr says whether an attribute's value is data to detect: links to
+// an address or a number, and the attributes that hold text or values.
+func dataAttr(k string, v []byte) bool {
+	switch {
+	case k == "href":
+		return hasFoldPrefix(v, "mailto:") || hasFoldPrefix(v, "tel:") || bytes.IndexByte(v, '@') >= 0 || bytes.IndexByte(v, '?') >= 0
+	case k == "title", k == "alt", k == "value", k == "content", k == "label", strings.HasPrefix(k, "data-"):
+		return true
+	}
+	return false
+}
