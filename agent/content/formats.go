@@ -151,6 +151,9 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 		if k := credentialKind(memberOr(f.path, name)); k != "" {
 			return f.credentialFile(name, k, br)
 		}
+		if historyFile(memberOr(f.path, name)) {
+			return f.history(name, br)
+		}
 		switch structuredKind(f.path, name) {
 		case "csv":
 			return f.csv(name, br, ',')
