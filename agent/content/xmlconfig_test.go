@@ -50,19 +50,7 @@ func TestXMLConfigSettings(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ms, _, err := NewScanner(options()).Read(context.Background(), tc.stream, bytes.NewReader([]byte(tc.data)), nil, int64(len(tc.data)))
-			require.NoError(t, err)
-			var got []string
-			for _, m := range ms {
-				require.Empty(t, m.Partial)
-				for _, r := range m.Results {
-					for range r.Count {
-						got = append(got, r.Type)
-					}
-				}
-			}
-			sort.Strings(got)
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, occurrences(t, tc.stream, tc.data))
 		})
 	}
 }
@@ -111,19 +99,7 @@ func TestCredentialFiles(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ms, _, err := NewScanner(options()).Read(context.Background(), tc.stream, bytes.NewReader([]byte(tc.data)), nil, int64(len(tc.data)))
-			require.NoError(t, err)
-			var got []string
-			for _, m := range ms {
-				require.Empty(t, m.Partial)
-				for _, r := range m.Results {
-					for range r.Count {
-						got = append(got, r.Type)
-					}
-				}
-			}
-			sort.Strings(got)
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, occurrences(t, tc.stream, tc.data))
 		})
 	}
 }
@@ -147,4 +123,23 @@ func FuzzCredentialFiles(f *testing.F) {
 			}
 		}
 	})
+}
+
+// occurrences reads data as a stream named stream and returns the type of
+// every occurrence found, sorted; no member may be partial.
+func occurrences(t *testing.T, stream, data string) []string {
+	t.Helper()
+	ms, _, err := NewScanner(options()).Read(context.Background(), stream, bytes.NewReader([]byte(data)), nil, int64(len(data)))
+	require.NoError(t, err)
+	var got []string
+	for _, m := range ms {
+		require.Empty(t, m.Partial)
+		for _, r := range m.Results {
+			for range r.Count {
+				got = append(got, r.Type)
+			}
+		}
+	}
+	sort.Strings(got)
+	return got
 }
