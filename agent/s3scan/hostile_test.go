@@ -1,0 +1,85 @@
+package s3scan
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/agent/objscan"
+	"github.com/sightline-dev/sightline/agent/s3scan/s3test"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// hostileListing is an S3 endpoint whose ListObjectsV2 never ends: every
+// page says IsTruncated with the continuation token token(n) and holds
+// keys(n); every other request is AccessDenied (the scan notes it and
+// goes on). It counts the listing requests.
+func hostileListing(t *testing.T, token func(n int64) string, keys func(n int64) []string) (string, *atomic.Int64) {
+	var pages atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("list-type") != "2" {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+			return
+		}
+		n := pages.Add(1)
+		var b strings.Builder
+		fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>true</IsTruncated><NextContinuationToken>%s</NextContinuationToken>`, token(n))
+		for _, k := range keys(n) {
+			fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>0</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, k)
+		}
+		b.WriteString(`</ListBucketResult>`)
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, b.String())
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &pages
+}
+
+// TestHostileListing: a listing that never ends (the same token again, or
+// a fresh one with nothing in it each time) ends the bucket's listing as
+// partial with the reason; the scan finishes and keeps the bucket.
+func TestHostileListing(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		token func(int64) string
+		keys  func(int64) []string
+		want  string
+	}{
+		{"same token, empty pages", func(int64) string { return "again" }, func(int64) []string { return nil }, "repeated a page token"},
+		{"fresh token, empty pages", func(n int64) string { return fmt.Sprint("t", n) }, func(int64) []string { return nil }, "pages in a row with nothing in them"},
+		{"same token, folders only", func(int64) string { return "again" }, func(n int64) []string { return []string{fmt.Sprint("dir", n, "/")} }, "repeated a page token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, pages := hostileListing(t, tc.token, tc.keys)
+			// The deadline is only a safety net: without a guard the
+			// listing runs until it.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var buckets []wire.Record
+			res, err := Scan(ctx, Options{Client: s3test.Client(url), Buckets: []string{"b"}, Account: "111111111111",
+				Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
+				if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
+					buckets = append(buckets, *r)
+				}
+				return nil
+			})
+			require.NoError(t, err, "after %d listing pages", pages.Load())
+			require.Equal(t, wire.StatusPartial, res.Status)
+			require.Len(t, buckets, 1, "the bucket is still reported")
+			partial := buckets[0].Attributes["partial"]
+			require.Contains(t, partial, "listing objects: ")
+			require.Contains(t, partial[strings.Index(partial, "listing objects: "):], tc.want)
+			require.LessOrEqual(t, pages.Load(), int64(objscan.MaxEmptyPages))
+		})
+	}
+}
