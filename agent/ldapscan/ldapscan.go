@@ -29,6 +29,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/capool"
 	"github.com/sightline-dev/sightline/internal/defaults"
@@ -58,10 +59,21 @@ type Options struct {
 	// this size (member;range=…) even when the server would send them
 	// whole; AD itself sends ranges of 1500 for bigger groups.
 	RangeStep int
-	AgentID   string
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// MaxEntries bounds the entries read, and the members read in
+	// ranges of one group (default DefaultMaxEntries): a directory that
+	// sends more makes the scan partial, not the agent's memory grow.
+	MaxEntries int
+	AgentID    string
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
+
+// DefaultMaxEntries is the default bound on the entries a scan reads: a
+// very large directory, far beyond what memory would hold otherwise.
+const DefaultMaxEntries = 1000000
+
+// errTooMany is a search stopped at the scan's entry bound.
+var errTooMany = errors.New("too many entries")
 
 // entry is what the scan keeps of a directory entry.
 type entry struct {
@@ -92,6 +104,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.PageSize == 0 {
 		o.PageSize = 500
 	}
+	o.MaxEntries = defaults.Positive(o.MaxEntries, DefaultMaxEntries)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -118,6 +131,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return failed(err)
 	}
 	defer conn.Close()
+	// A cancelled scan closes the connection: a bind or search waiting on
+	// a server that does not answer ends now, not at its timeout.
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
 	if o.BindDN != "" {
 		if err := conn.Bind(o.BindDN, o.Password); err != nil {
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
@@ -128,7 +144,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 
 	entries := map[string]*entry{}
-	ad := isActiveDirectory(conn)
+	ad := isActiveDirectory(ctx, conn)
 	filter := "(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=person)" +
 		"(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
 	attrs := []string{"objectClass", "cn", "uid", "member", "uniqueMember", "memberUid", "gidNumber", "pwdAccountLockedTime", "manager"}
@@ -362,36 +378,45 @@ func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, error) {
 	return conn, nil
 }
 
-// page runs a paged subtree search, calling fn for each entry, pausing
-// between pages; the server's size and time limits end it with an error
-// that keeps what was read.
+// page runs a paged subtree search, calling fn for each entry as it
+// arrives, pausing between pages; the server's size and time limits, more
+// than MaxEntries entries, or paging that would not end (a cookie seen
+// before, a thousand empty pages in a row) end it with an error that
+// keeps what was read.
 func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs []string, fn func(*ldap.Entry)) error {
 	paging := ldap.NewControlPaging(o.PageSize)
+	var guard objscan.Paging
+	total := 0
 	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		req := ldap.NewSearchRequest(o.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 			filter, attrs, []ldap.Control{paging})
-		res, err := conn.Search(req)
-		if res != nil {
-			for _, e := range res.Entries {
-				fn(e)
-			}
-		}
+		got, controls, err := searchEach(ctx, conn, req, o.MaxEntries-total, fn)
+		total += got
 		if err != nil {
+			if errors.Is(err, errTooMany) {
+				return fmt.Errorf("more than %d entries under %s: the rest were not read (narrow --base-dn, or raise max_entries if the directory is that big)", o.MaxEntries, o.BaseDN)
+			}
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) || ldap.IsErrorWithCode(err, ldap.LDAPResultTimeLimitExceeded) {
 				return fmt.Errorf("the server's size or time limit ended the search after page %d: raise it for the bind DN", n+1)
 			}
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
 				return fmt.Errorf("base DN %s does not exist on the server: check --base-dn", o.BaseDN)
 			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return fmt.Errorf("search under %s failed on page %d: %s", o.BaseDN, n+1, oneLine(err))
 		}
-		ctrl := ldap.FindControl(res.Controls, ldap.ControlTypePaging)
+		ctrl := ldap.FindControl(controls, ldap.ControlTypePaging)
 		pc, ok := ctrl.(*ldap.ControlPaging)
 		if !ok || len(pc.Cookie) == 0 {
 			return nil
+		}
+		if err := guard.Next(string(pc.Cookie), got); err != nil {
+			return fmt.Errorf("paged search under %s stopped after page %d: %w", o.BaseDN, n+1, err)
 		}
 		paging.SetCookie(pc.Cookie)
 		if o.PagePause > 0 {
@@ -402,6 +427,35 @@ func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs 
 			}
 		}
 	}
+}
+
+// searchEach runs req, handing each entry to fn as it arrives (memory
+// holds one entry of the answer at a time, not the whole answer); an
+// entry beyond limit stops the search with errTooMany. It returns the
+// entries handed to fn and the controls that ended the search.
+func searchEach(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, limit int, fn func(*ldap.Entry)) (int, []ldap.Control, error) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops reading an answer left unfinished
+	r := conn.SearchAsync(sctx, req, 16)
+	n := 0
+	for r.Next() {
+		e := r.Entry()
+		if e == nil {
+			continue // a referral or a control
+		}
+		if n >= limit {
+			return n, nil, errTooMany
+		}
+		fn(e)
+		n++
+	}
+	if err := r.Err(); err != nil {
+		return n, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return n, nil, err // cancellation is not an error of SearchAsync
+	}
+	return n, r.Controls(), nil
 }
 
 // chain is one transitive membership: the group, and the groups between it

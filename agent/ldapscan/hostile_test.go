@@ -1,0 +1,272 @@
+package ldapscan
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	ber "github.com/go-asn1-ber/asn1-ber"
+	"github.com/go-ldap/ldap/v3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// search is a search request a hostile directory received.
+type search struct {
+	id     int64
+	base   string
+	attrs  []string
+	cookie []byte // the paged-results cookie sent back, nil on the first page
+}
+
+// hostileLDAP is a directory on a local listener that speaks just enough
+// LDAP (BER, RFC 4511) to a client: binds succeed, each search goes to
+// serve, which writes what it likes to w (entryPacket, donePacket) and
+// returns; an error writing ends the connection. It counts searches.
+func hostileLDAP(t *testing.T, serve func(s search, w io.Writer) error) (string, *atomic.Int64) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	var searches atomic.Int64
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				for {
+					p, err := ber.ReadPacket(c)
+					if err != nil || len(p.Children) < 2 {
+						return
+					}
+					id, _ := p.Children[0].Value.(int64)
+					op := p.Children[1]
+					switch op.Tag {
+					case ldap.ApplicationBindRequest:
+						if _, err := c.Write(resultPacket(id, ldap.ApplicationBindResponse, 0, nil).Bytes()); err != nil {
+							return
+						}
+					case ldap.ApplicationSearchRequest:
+						searches.Add(1)
+						s := search{id: id, base: op.Children[0].Data.String()}
+						for _, a := range op.Children[7].Children {
+							s.attrs = append(s.attrs, a.Data.String())
+						}
+						if len(p.Children) > 2 {
+							for _, child := range p.Children[2].Children {
+								if pc, ok := mustControl(child).(*ldap.ControlPaging); ok && len(pc.Cookie) > 0 {
+									s.cookie = pc.Cookie
+								}
+							}
+						}
+						if serve(s, c) != nil {
+							return
+						}
+					case ldap.ApplicationUnbindRequest:
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return "ldap://" + ln.Addr().String(), &searches
+}
+
+func mustControl(p *ber.Packet) ldap.Control {
+	c, err := ldap.DecodeControl(p)
+	if err != nil {
+		return nil
+	}
+	return c
+}
+
+// attr is one attribute of an entry.
+type attr struct {
+	name   string
+	values []string
+}
+
+func entryPacket(id int64, dn string, attrs ...attr) *ber.Packet {
+	p := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+	p.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, ""))
+	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, ldap.ApplicationSearchResultEntry, nil, "")
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, dn, ""))
+	list := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+	for _, a := range attrs {
+		pa := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+		pa.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, a.name, ""))
+		set := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSet, nil, "")
+		for _, v := range a.values {
+			set.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, v, ""))
+		}
+		pa.AppendChild(set)
+		list.AppendChild(pa)
+	}
+	op.AppendChild(list)
+	p.AppendChild(op)
+	return p
+}
+
+// resultPacket is an LDAPResult of application tag with code; controls
+// (a paging control) go after it.
+func resultPacket(id int64, tag ber.Tag, code int64, controls []ldap.Control) *ber.Packet {
+	p := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+	p.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, id, ""))
+	op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, tag, nil, "")
+	op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, code, ""))
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, "", ""))
+	op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, "", ""))
+	p.AppendChild(op)
+	if len(controls) > 0 {
+		cs := ber.Encode(ber.ClassContext, ber.TypeConstructed, 0, nil, "")
+		for _, c := range controls {
+			cs.AppendChild(c.Encode())
+		}
+		p.AppendChild(cs)
+	}
+	return p
+}
+
+// donePacket ends a search; a non-empty cookie says more pages follow.
+func donePacket(id int64, cookie string) *ber.Packet {
+	var cs []ldap.Control
+	if cookie != "" {
+		pc := ldap.NewControlPaging(0)
+		pc.SetCookie([]byte(cookie))
+		cs = append(cs, pc)
+	}
+	return resultPacket(id, ldap.ApplicationSearchResultDone, 0, cs)
+}
+
+func write(w io.Writer, ps ...*ber.Packet) error {
+	for _, p := range ps {
+		if _, err := w.Write(p.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func person(id int64, uid string) *ber.Packet {
+	return entryPacket(id, "uid="+uid+",dc=x", attr{"objectClass", []string{"inetOrgPerson"}}, attr{"uid", []string{uid}}, attr{"cn", []string{uid}})
+}
+
+// rootDSE answers the root DSE search (not Active Directory) and says
+// whether s was it.
+func rootDSE(s search, w io.Writer) (bool, error) {
+	if s.base != "" {
+		return false, nil
+	}
+	return true, write(w, donePacket(s.id, ""))
+}
+
+// peakHeap samples the heap in use while f runs and returns the highest.
+func peakHeap(f func()) uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(stop)
+	<-done
+	return peak.Load()
+}
+
+// TestHostileDirectory: a directory that pages without end (the same
+// cookie again, empty pages with fresh cookies, ever more entries) or
+// sends entries without ever ending the search stops the read; the scan
+// is partial with the reason, reports the entries it read, and its heap
+// stays bounded.
+func TestHostileDirectory(t *testing.T) {
+	big := strings.Repeat("v", 4096)
+	for _, tc := range []struct {
+		name  string
+		serve func(s search, w io.Writer) error
+		want  string
+	}{
+		{"same cookie, same entry", func(s search, w io.Writer) error {
+			return write(w, person(s.id, "ann"), donePacket(s.id, "again"))
+		}, "the server repeated a page token"},
+		{"same cookie, empty pages", func(s search, w io.Writer) error {
+			if len(s.cookie) == 0 {
+				return write(w, person(s.id, "ann"), donePacket(s.id, "again"))
+			}
+			return write(w, donePacket(s.id, "again"))
+		}, "the server repeated a page token"},
+		{"fresh cookies, empty pages", func(s search, w io.Writer) error {
+			if len(s.cookie) == 0 {
+				return write(w, person(s.id, "ann"), donePacket(s.id, "c0"))
+			}
+			return write(w, donePacket(s.id, "c"+string(s.cookie)))
+		}, "the server answered 1000 pages in a row with nothing in them"},
+		{"fresh cookies, ever more entries", func(s search, w io.Writer) error {
+			for i := range 100 {
+				if err := write(w, person(s.id, fmt.Sprintf("u%d-%d", len(s.cookie), i))); err != nil {
+					return err
+				}
+			}
+			return write(w, donePacket(s.id, "c"+string(s.cookie)))
+		}, "more than 5000 entries"},
+		{"entries without end in one page", func(s search, w io.Writer) error {
+			for i := 0; ; i++ {
+				e := entryPacket(s.id, fmt.Sprintf("uid=u%d,dc=x", i), attr{"objectClass", []string{"inetOrgPerson"}},
+					attr{"uid", []string{fmt.Sprint("u", i)}}, attr{"description", []string{big}})
+				if err := write(w, e); err != nil {
+					return err
+				}
+			}
+		}, "more than 5000 entries"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, searches := hostileLDAP(t, func(s search, w io.Writer) error {
+				if ok, err := rootDSE(s, w); ok {
+					return err
+				}
+				return tc.serve(s, w)
+			})
+			// A safety net only: without a guard the read runs until it.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var users int
+			var res *wire.Record
+			var err error
+			peak := peakHeap(func() {
+				res, err = Scan(ctx, Options{URL: url, BaseDN: "dc=x", MaxEntries: 5000, Timeout: 8 * time.Second}, func(r *wire.Record) error {
+					if r.Kind == wire.KindPrincipal {
+						users++
+					}
+					return nil
+				})
+			})
+			t.Logf("%d searches, %d principals, peak heap %d MiB", searches.Load(), users, peak>>20)
+			require.NoError(t, err)
+			require.Equal(t, wire.StatusPartial, res.Status, "%v", res.Errors)
+			require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
+			require.Positive(t, users, "the entries read are reported")
+			require.Less(t, peak, uint64(256<<20))
+		})
+	}
+}
