@@ -270,3 +270,80 @@ func TestHostileDirectory(t *testing.T) {
 		})
 	}
 }
+
+// silentLDAP accepts connections and reads requests but never answers.
+func silentLDAP(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_, _ = io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	return "ldap://" + ln.Addr().String()
+}
+
+// TestSilentDirectory: a directory that never answers fails the scan at
+// the operation timeout with a clear reason; a cancelled scan returns at
+// once, whatever the timeout.
+func TestSilentDirectory(t *testing.T) {
+	url := silentLDAP(t)
+	t.Run("timeout", func(t *testing.T) {
+		res, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=x", Timeout: 500 * time.Millisecond}, func(*wire.Record) error { return nil })
+		require.ErrorContains(t, err, "search under dc=x failed on page 1")
+		require.ErrorContains(t, err, "timed out")
+		require.Equal(t, wire.StatusFailed, res.Status)
+	})
+	for _, bind := range []string{"", "cn=admin,dc=x"} {
+		t.Run("cancelled, bind "+bind, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() {
+				_, err := Scan(ctx, Options{URL: url, BaseDN: "dc=x", BindDN: bind, Password: "p", Timeout: time.Hour}, func(*wire.Record) error { return nil })
+				done <- err
+			}()
+			time.Sleep(200 * time.Millisecond) // the scan waits on the server
+			cancel()
+			select {
+			case err := <-done:
+				require.Error(t, err)
+			case <-time.After(20 * time.Second): // a safety net: the timeout is an hour
+				t.Fatal("the cancelled scan still waits on the server")
+			}
+		})
+	}
+}
+
+// TestHostileRangedMembers: an Active Directory whose member;range=…
+// answers never end (never "-*", a fresh member each time) stops after
+// MaxEntries members of the group; the scan is partial and reports it.
+func TestHostileRangedMembers(t *testing.T) {
+	url, searches := hostileLDAP(t, func(s search, w io.Writer) error {
+		switch {
+		case s.base == "":
+			return write(w, entryPacket(s.id, "", attr{"supportedCapabilities", []string{"1.2.840.113556.1.4.800"}}), donePacket(s.id, ""))
+		case len(s.attrs) == 1 && strings.HasPrefix(s.attrs[0], "member;range="):
+			var start int
+			_, _ = fmt.Sscanf(s.attrs[0], "member;range=%d-", &start)
+			return write(w, entryPacket(s.id, s.base, attr{fmt.Sprintf("member;range=%d-%d", start, start), []string{fmt.Sprintf("cn=m%d,dc=x", start)}}),
+				donePacket(s.id, ""))
+		default:
+			return write(w, entryPacket(s.id, "cn=g,dc=x", attr{"objectClass", []string{"group"}}, attr{"cn", []string{"g"}},
+				attr{"sAMAccountName", []string{"g"}}, attr{"member;range=0-0", []string{"cn=m0,dc=x"}}), donePacket(s.id, ""))
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // a safety net only
+	defer cancel()
+	res, err := Scan(ctx, Options{URL: url, BaseDN: "dc=x", MaxEntries: 300}, func(*wire.Record) error { return nil })
+	require.NoError(t, err, "after %d searches", searches.Load())
+	require.Equal(t, wire.StatusPartial, res.Status)
+	require.Contains(t, strings.Join(res.Errors, "\n"), "reading the members of g in ranges: more than 300")
+}
