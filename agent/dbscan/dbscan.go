@@ -108,7 +108,13 @@ type table struct {
 	columns          []column
 	intKey           string // MySQL: a single-column integer primary key
 	owner            string
+	// problem says why the table is not sampled (a catalog that is not a
+	// real table's), reported on the scan.
+	problem string
 }
+
+// errTooManyColumns is a table with more columns than its engine allows.
+var errTooManyColumns = errors.New("more columns than the engine allows")
 
 // grant is a permission a principal holds on a table.
 type grant struct {
@@ -299,7 +305,10 @@ func assetID(loc string) string { return wire.StableID(wire.SourceDB, loc) }
 func (s *scan) table(ctx context.Context, t *table) error {
 	id := assetID(t.loc)
 	st, ok := s.o.State.Prev(t.loc)
-	if ok && st.Marker == t.marker {
+	if t.problem != "" {
+		s.run.Problem(t.loc + ": " + t.problem)
+		st = tableState{}
+	} else if ok && st.Marker == t.marker {
 		s.run.Stats["tables_unchanged"]++
 		s.o.State.Remember(t.loc, st)
 	} else {

@@ -1,0 +1,431 @@
+package dbscan
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"regexp"
+	"runtime"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// pgResult is what a hostile PostgreSQL answers to a statement: columns
+// of type OIDs (20 int8, 25 text, 26 oid) and rows of text values, which
+// it encodes in the format the client asks; stall says never answer.
+type pgResult struct {
+	types []uint32
+	rows  func(yield func(row [][]byte) bool)
+	stall bool
+	err   string // an ErrorResponse instead
+}
+
+// hostilePG is a PostgreSQL server on a local listener: it completes the
+// startup without a password (no TLS: sslmode=disable) and answers each
+// statement, simple or extended protocol, with answer(sql). Cancel
+// requests are read and ignored. It returns a DSN for it.
+func hostilePG(t *testing.T, answer func(sql string) pgResult) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go servePG(c, answer)
+		}
+	}()
+	return "postgres://scanner@" + ln.Addr().String() + "/app?sslmode=disable"
+}
+
+func servePG(c net.Conn, answer func(sql string) pgResult) {
+	defer c.Close()
+	be := pgproto3.NewBackend(c, c)
+	for {
+		m, err := be.ReceiveStartupMessage()
+		if err != nil {
+			return
+		}
+		switch m.(type) {
+		case *pgproto3.SSLRequest, *pgproto3.GSSEncRequest:
+			if _, err := c.Write([]byte("N")); err != nil {
+				return
+			}
+			continue
+		case *pgproto3.CancelRequest:
+			return
+		}
+		break
+	}
+	be.Send(&pgproto3.AuthenticationOk{})
+	be.Send(&pgproto3.ParameterStatus{Name: "server_version", Value: "15.0"})
+	be.Send(&pgproto3.ParameterStatus{Name: "client_encoding", Value: "UTF8"})
+	be.Send(&pgproto3.ParameterStatus{Name: "standard_conforming_strings", Value: "on"})
+	be.Send(&pgproto3.BackendKeyData{ProcessID: 1, SecretKey: []byte{0, 0, 0, 1}})
+	be.Send(&pgproto3.ReadyForQuery{TxStatus: 'I'})
+	if be.Flush() != nil {
+		return
+	}
+	stmts := map[string]string{}   // prepared statement → SQL
+	portals := map[string]string{} // portal → SQL
+	formats := map[string][]int16{}
+	tx := byte('I')
+	fields := func(r pgResult) *pgproto3.RowDescription {
+		d := &pgproto3.RowDescription{}
+		for i, oid := range r.types {
+			d.Fields = append(d.Fields, pgproto3.FieldDescription{Name: []byte(fmt.Sprint("c", i)), DataTypeOID: oid, DataTypeSize: -1, TypeModifier: -1})
+		}
+		return d
+	}
+	// rows sends r's rows, in binary where asked; false: the client is gone.
+	rows := func(r pgResult, format []int16) bool {
+		n := 0
+		ok := true
+		r.rows(func(row [][]byte) bool {
+			vals := make([][]byte, len(row))
+			for i, v := range row {
+				f := int16(0)
+				if len(format) == 1 {
+					f = format[0]
+				} else if i < len(format) {
+					f = format[i]
+				}
+				vals[i] = v
+				if f == 1 && v != nil {
+					var x int64
+					fmt.Sscan(string(v), &x)
+					switch r.types[i] {
+					case 20:
+						vals[i] = binary.BigEndian.AppendUint64(nil, uint64(x))
+					case 26:
+						vals[i] = binary.BigEndian.AppendUint32(nil, uint32(x))
+					}
+				}
+			}
+			if len(vals) == 1 && len(vals[0]) > 1<<20 {
+				// A huge value goes out without a copy, so the test's heap
+				// is the client's.
+				ok = be.Flush() == nil
+				hdr := []byte{'D'}
+				hdr = binary.BigEndian.AppendUint32(hdr, uint32(4+2+4+len(vals[0])))
+				hdr = binary.BigEndian.AppendUint16(hdr, 1)
+				hdr = binary.BigEndian.AppendUint32(hdr, uint32(len(vals[0])))
+				if _, err := c.Write(hdr); err != nil {
+					ok = false
+				}
+				if _, err := c.Write(vals[0]); err != nil {
+					ok = false
+				}
+			} else {
+				be.Send(&pgproto3.DataRow{Values: vals})
+				ok = be.Flush() == nil
+			}
+			n++
+			return ok
+		})
+		if ok {
+			be.Send(&pgproto3.CommandComplete{CommandTag: []byte(fmt.Sprint("SELECT ", n))})
+		}
+		return ok
+	}
+	stall := func() {
+		var b [512]byte
+		for {
+			if _, err := c.Read(b[:]); err != nil {
+				return
+			}
+		}
+	}
+	failed := false // in the extended protocol, skip to Sync after an error
+	for {
+		m, err := be.Receive()
+		if err != nil {
+			return
+		}
+		switch m := m.(type) {
+		case *pgproto3.Query:
+			q := strings.TrimSpace(strings.ToLower(m.String))
+			switch {
+			case strings.HasPrefix(q, "begin"):
+				tx = 'T'
+				be.Send(&pgproto3.CommandComplete{CommandTag: []byte("BEGIN")})
+			case strings.HasPrefix(q, "rollback"), strings.HasPrefix(q, "commit"):
+				tx = 'I'
+				be.Send(&pgproto3.CommandComplete{CommandTag: []byte("ROLLBACK")})
+			default:
+				r := answer(m.String)
+				if r.stall {
+					stall()
+					return
+				}
+				if r.err != "" {
+					be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", Code: "XX000", Message: r.err})
+					break
+				}
+				be.Send(fields(r))
+				if !rows(r, nil) {
+					return
+				}
+			}
+			be.Send(&pgproto3.ReadyForQuery{TxStatus: tx})
+		case *pgproto3.Parse:
+			if failed {
+				continue
+			}
+			stmts[m.Name] = m.Query
+			be.Send(&pgproto3.ParseComplete{})
+		case *pgproto3.Describe:
+			if failed {
+				continue
+			}
+			q := stmts[m.Name]
+			if m.ObjectType == 'P' {
+				q = portals[m.Name]
+			}
+			r := answer(q)
+			if r.stall {
+				stall()
+				return
+			}
+			if r.err != "" {
+				be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", Code: "XX000", Message: r.err})
+				failed = true
+				continue
+			}
+			if m.ObjectType == 'S' {
+				params := &pgproto3.ParameterDescription{}
+				for range regexp.MustCompile(`\$\d+`).FindAllString(q, -1) {
+					params.ParameterOIDs = append(params.ParameterOIDs, 20)
+				}
+				be.Send(params)
+			}
+			be.Send(fields(r))
+		case *pgproto3.Bind:
+			if failed {
+				continue
+			}
+			portals[m.DestinationPortal] = stmts[m.PreparedStatement]
+			formats[m.DestinationPortal] = m.ResultFormatCodes
+			be.Send(&pgproto3.BindComplete{})
+		case *pgproto3.Execute:
+			if failed {
+				continue
+			}
+			r := answer(portals[m.Portal])
+			if r.stall {
+				stall()
+				return
+			}
+			if !rows(r, formats[m.Portal]) {
+				return
+			}
+		case *pgproto3.Sync:
+			failed = false
+			be.Send(&pgproto3.ReadyForQuery{TxStatus: tx})
+		case *pgproto3.Terminate:
+			return
+		}
+		if be.Flush() != nil {
+			return
+		}
+	}
+}
+
+// catalog answers the catalog queries of a scan: tables lists n tables
+// (whatever LIMIT says), each with the columns cols; sample answers the
+// sampling statement; anything else (roles, grants) is an error.
+func catalog(n int, cols []string, sample func() pgResult) func(string) pgResult {
+	return func(q string) pgResult {
+		switch {
+		case strings.Contains(q, "FROM pg_class c JOIN pg_namespace n") && strings.Contains(q, "LIMIT $1"):
+			return pgResult{types: []uint32{26, 25, 25, 20, 20, 20, 20, 25}, rows: func(yield func([][]byte) bool) {
+				for i := range n {
+					if !yield([][]byte{[]byte(fmt.Sprint(16384 + i)), []byte("public"), []byte(fmt.Sprint("t", i)), []byte("10"), []byte("1"), []byte("8192"), []byte("0"), []byte("owner")}) {
+						return
+					}
+				}
+			}}
+		case strings.Contains(q, "FROM pg_attribute a"):
+			return pgResult{types: []uint32{25, 25, 25}, rows: func(yield func([][]byte) bool) {
+				for _, c := range cols {
+					if !yield([][]byte{[]byte(c), []byte("text"), []byte("text")}) {
+						return
+					}
+				}
+			}}
+		case strings.HasPrefix(q, "SELECT left("):
+			return sample()
+		}
+		return pgResult{err: "permission denied"}
+	}
+}
+
+func scanPG(t *testing.T, ctx context.Context, dsn string, o Options) (*wire.Record, []wire.Record, error) {
+	o.DSN = dsn
+	o.Tokenizer = pii.NewTokenizer([]byte("k"))
+	var recs []wire.Record
+	res, err := Scan(ctx, o, func(r *wire.Record) error {
+		recs = append(recs, *r)
+		return nil
+	})
+	return res, recs, err
+}
+
+func textRows(rows ...[]string) func(yield func([][]byte) bool) {
+	return func(yield func([][]byte) bool) {
+		for _, r := range rows {
+			vals := make([][]byte, len(r))
+			for i, v := range r {
+				vals[i] = []byte(v)
+			}
+			if !yield(vals) {
+				return
+			}
+		}
+	}
+}
+
+// TestHostilePostgresFake checks the fake itself: a scan of one table
+// whose sample holds an email finds it.
+func TestHostilePostgresFake(t *testing.T) {
+	dsn := hostilePG(t, catalog(1, []string{"email"}, func() pgResult {
+		return pgResult{types: []uint32{25}, rows: textRows([]string{"ann@example.com"})}
+	}))
+	res, recs, err := scanPG(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	require.Equal(t, wire.StatusPartial, res.Status, "%v", res.Errors) // roles and grants denied
+	var found []string
+	for _, r := range recs {
+		if r.Kind == wire.KindPII {
+			found = append(found, r.Location+" "+r.Type)
+		}
+	}
+	require.Equal(t, []string{"postgres://127.0.0.1:" + strings.Split(strings.Split(dsn, ":")[2], "/")[0] + "/app/public.t0#email email"}, found)
+}
+
+// TestHostilePostgres: a server that stalls, sends a row far bigger than
+// the value cut the query asks for, ignores LIMIT, or lists a table with
+// a million columns ends what it broke with a clear reason, bounded in
+// time and memory; the scan goes on and reports what it read.
+func TestHostilePostgres(t *testing.T) {
+	email := func() pgResult { return pgResult{types: []uint32{25}, rows: textRows([]string{"ann@example.com"})} }
+	for _, tc := range []struct {
+		name   string
+		answer func() func(string) pgResult // made in the subtest: its memory is its own
+		max    int
+		want   string
+		tables int // table assets reported
+		heap   bool
+	}{
+		{"stalls listing tables", func() func(string) pgResult {
+			return func(q string) pgResult {
+				if strings.Contains(q, "LIMIT $1") {
+					return pgResult{stall: true}
+				}
+				return catalog(1, []string{"email"}, email)(q)
+			}
+		}, 0, "listing tables: no answer within 1.5s", 0, false},
+		{"stalls in a sample", func() func(string) pgResult {
+			return catalog(3, []string{"email"}, func() pgResult { return pgResult{stall: true} })
+		}, 0, "sampling: no answer within 1.5s", 3, false},
+		{"a 256 MiB value", func() func(string) pgResult {
+			huge := make([]byte, 256<<20)
+			return catalog(2, []string{"email"}, func() pgResult {
+				return pgResult{types: []uint32{25}, rows: func(yield func([][]byte) bool) { yield([][]byte{huge}) }}
+			})
+		}, 0, "bytes from the server, over the 32 MiB a scan's statements can answer", 2, true},
+		{"LIMIT ignored", func() func(string) pgResult { return catalog(200000, []string{"email"}, email) }, 10, "listing tables: the server answered more than 10 rows to LIMIT 10", 0, true},
+		{"a million columns", func() func(string) pgResult {
+			million := make([]string, 1000000)
+			for i := range million {
+				million[i] = fmt.Sprint("c", i)
+			}
+			return catalog(1, million, email)
+		}, 0, "more than 1600 columns, PostgreSQL's own limit", 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := hostilePG(t, tc.answer())
+			// A safety net only: without a bound the scan runs until it.
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			var res *wire.Record
+			var recs []wire.Record
+			var err error
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			peak := peakHeap(func() {
+				res, recs, err = scanPG(t, ctx, dsn, Options{StatementTimeout: time.Second, MaxTables: tc.max})
+			})
+			peak -= min(peak, ms.HeapAlloc)
+			t.Logf("peak heap %d MiB over the test's own", peak>>20)
+			require.NoError(t, err)
+			require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
+			n := 0
+			for _, r := range recs {
+				if r.Kind == wire.KindAsset {
+					n++
+				}
+			}
+			require.Equal(t, tc.tables, n)
+			if tc.heap {
+				require.Less(t, peak, uint64(128<<20))
+			}
+		})
+	}
+}
+
+// TestHostileCatalogNames: table and column names are the server's to
+// choose; they reach our SQL only quoted, never as SQL.
+func TestHostileCatalogNames(t *testing.T) {
+	var sampled atomic.Value
+	evil := `a" FROM x; DROP TABLE y; --`
+	dsn := hostilePG(t, func(q string) pgResult {
+		if strings.HasPrefix(q, "SELECT left(") {
+			sampled.Store(q)
+		}
+		return catalog(1, []string{evil, "ok\x00\n"}, func() pgResult {
+			return pgResult{types: []uint32{25, 25}, rows: textRows([]string{"x", "y"})}
+		})(q)
+	})
+	_, _, err := scanPG(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	require.Equal(t, `SELECT left("a"" FROM x; DROP TABLE y; --"::text, 4096), left("ok`+"\n"+`"::text, 4096) FROM "public"."t0" LIMIT 1000`, sampled.Load())
+}
+
+// peakHeap samples the heap in use while f runs and returns the highest.
+func peakHeap(f func()) uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(stop)
+	<-done
+	return peak.Load()
+}
