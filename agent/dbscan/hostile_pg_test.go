@@ -271,7 +271,7 @@ func catalog(n int, cols []string, sample func() pgResult) func(string) pgResult
 	}
 }
 
-func scanPG(t *testing.T, ctx context.Context, dsn string, o Options) (*wire.Record, []wire.Record, error) {
+func scanHostile(t *testing.T, ctx context.Context, dsn string, o Options) (*wire.Record, []wire.Record, error) {
 	o.DSN = dsn
 	o.Tokenizer = pii.NewTokenizer([]byte("k"))
 	var recs []wire.Record
@@ -302,7 +302,7 @@ func TestHostilePostgresFake(t *testing.T) {
 	dsn := hostilePG(t, catalog(1, []string{"email"}, func() pgResult {
 		return pgResult{types: []uint32{25}, rows: textRows([]string{"ann@example.com"})}
 	}))
-	res, recs, err := scanPG(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
+	res, recs, err := scanHostile(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
 	require.NoError(t, err)
 	require.Equal(t, wire.StatusPartial, res.Status, "%v", res.Errors) // roles and grants denied
 	var found []string
@@ -366,7 +366,7 @@ func TestHostilePostgres(t *testing.T) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			peak := peakHeap(func() {
-				res, recs, err = scanPG(t, ctx, dsn, Options{StatementTimeout: time.Second, MaxTables: tc.max})
+				res, recs, err = scanHostile(t, ctx, dsn, Options{StatementTimeout: time.Second, MaxTables: tc.max})
 			})
 			peak -= min(peak, ms.HeapAlloc)
 			t.Logf("peak heap %d MiB over the test's own", peak>>20)
@@ -399,7 +399,7 @@ func TestHostileCatalogNames(t *testing.T) {
 			return pgResult{types: []uint32{25, 25}, rows: textRows([]string{"x", "y"})}
 		})(q)
 	})
-	_, _, err := scanPG(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
+	_, _, err := scanHostile(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
 	require.NoError(t, err)
 	require.Equal(t, `SELECT left("a"" FROM x; DROP TABLE y; --"::text, 4096), left("ok`+"\n"+`"::text, 4096) FROM "public"."t0" LIMIT 1000`, sampled.Load())
 }
