@@ -197,7 +197,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		n := len(page.UserDetailList) + len(page.GroupDetailList) + len(page.RoleDetailList) + len(page.Policies)
 		if read += n; read > o.MaxDetails {
-			problem(fmt.Sprintf("authorization details: more than %d users, groups, roles and policies: the rest were not read (an account holds far fewer; raise MaxDetails if it is real)", o.MaxDetails))
+			problem(fmt.Sprintf("authorization details: more than %d users, groups, roles and policies: the rest were not read (an AWS account holds far fewer)", o.MaxDetails))
 			break
 		}
 		next := ""

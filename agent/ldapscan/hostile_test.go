@@ -2,9 +2,19 @@ package ldapscan
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -31,9 +41,20 @@ type search struct {
 // serve, which writes what it likes to w (entryPacket, donePacket) and
 // returns; an error writing ends the connection. It counts searches.
 func hostileLDAP(t *testing.T, serve func(s search, w io.Writer) error) (string, *atomic.Int64) {
+	return hostileLDAPTLS(t, "", nil, serve)
+}
+
+// hostileLDAPTLS is hostileLDAP over TLS: mode "ldaps" (TLS from the
+// start) or "starttls" (answers StartTLS, then TLS), with cfg's
+// certificate; "" is plain LDAP.
+func hostileLDAPTLS(t *testing.T, mode string, cfg *tls.Config, serve func(s search, w io.Writer) error) (string, *atomic.Int64) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
+	scheme := "ldap"
+	if mode == "ldaps" {
+		ln, scheme = tls.NewListener(ln, cfg), "ldaps"
+	}
 	var searches atomic.Int64
 	go func() {
 		for {
@@ -42,7 +63,7 @@ func hostileLDAP(t *testing.T, serve func(s search, w io.Writer) error) (string,
 				return
 			}
 			go func() {
-				defer c.Close()
+				defer func() { c.Close() }()
 				for {
 					p, err := ber.ReadPacket(c)
 					if err != nil || len(p.Children) < 2 {
@@ -51,6 +72,11 @@ func hostileLDAP(t *testing.T, serve func(s search, w io.Writer) error) (string,
 					id, _ := p.Children[0].Value.(int64)
 					op := p.Children[1]
 					switch op.Tag {
+					case ldap.ApplicationExtendedRequest:
+						if _, err := c.Write(resultPacket(id, ldap.ApplicationExtendedResponse, 0, nil).Bytes()); err != nil || mode != "starttls" {
+							return
+						}
+						c = tls.Server(c, cfg)
 					case ldap.ApplicationBindRequest:
 						if _, err := c.Write(resultPacket(id, ldap.ApplicationBindResponse, 0, nil).Bytes()); err != nil {
 							return
@@ -78,7 +104,22 @@ func hostileLDAP(t *testing.T, serve func(s search, w io.Writer) error) (string,
 			}()
 		}
 	}()
-	return "ldap://" + ln.Addr().String(), &searches
+	return scheme + "://" + ln.Addr().String(), &searches
+}
+
+// testCert is a self-signed certificate for 127.0.0.1 and a CA file that
+// trusts it.
+func testCert(t *testing.T) (*tls.Config, string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, ca
 }
 
 func mustControl(p *ber.Packet) ldap.Control {
@@ -346,4 +387,82 @@ func TestHostileRangedMembers(t *testing.T) {
 	require.NoError(t, err, "after %d searches", searches.Load())
 	require.Equal(t, wire.StatusPartial, res.Status)
 	require.Contains(t, strings.Join(res.Errors, "\n"), "reading the members of g in ranges: more than 300")
+}
+
+// TestHostileMessageSize: an entry larger than MaxMessageBytes ends the
+// read before the client holds it (a 100 MiB value cost 1.1 GiB of heap),
+// over plain LDAP, LDAPS and StartTLS alike; the entries before it stay.
+func TestHostileMessageSize(t *testing.T) {
+	cfg, ca := testCert(t)
+	big := strings.Repeat("v", 8<<20)
+	for _, mode := range []string{"", "ldaps", "starttls"} {
+		t.Run("mode "+mode, func(t *testing.T) {
+			url, _ := hostileLDAPTLS(t, mode, cfg, func(s search, w io.Writer) error {
+				if ok, err := rootDSE(s, w); ok {
+					return err
+				}
+				return write(w, person(s.id, "ann"), entryPacket(s.id, "uid=bob,dc=x", attr{"objectClass", []string{"inetOrgPerson"}},
+					attr{"uid", []string{"bob"}}, attr{"description", []string{big}}), donePacket(s.id, ""))
+			})
+			var users []string
+			res, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=x", CAFile: ca, StartTLS: mode == "starttls",
+				MaxMessageBytes: 1 << 20, Timeout: 10 * time.Second}, func(r *wire.Record) error {
+				if r.Kind == wire.KindPrincipal {
+					users = append(users, r.Name)
+				}
+				return nil
+			})
+			require.NoError(t, err)
+			require.Equal(t, wire.StatusPartial, res.Status, "%v", res.Errors)
+			require.Contains(t, strings.Join(res.Errors, "\n"), "the server sent a message of 8388")
+			require.Contains(t, strings.Join(res.Errors, "\n"), "over the 1 MiB one message may hold")
+			require.Equal(t, []string{"ann"}, users)
+		})
+	}
+}
+
+// TestNotLDAP: a server that answers with something else (an HTTP
+// server on the LDAP port) fails the scan with a reason.
+func TestNotLDAP(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+			c.Close()
+		}
+	}()
+	res, err := Scan(context.Background(), Options{URL: "ldap://" + ln.Addr().String(), BaseDN: "dc=x", Timeout: 5 * time.Second}, func(*wire.Record) error { return nil })
+	require.ErrorContains(t, err, "not an LDAP message")
+	require.Equal(t, wire.StatusFailed, res.Status)
+}
+
+// FuzzLimitConn: whatever bytes a server sends, the message bound never
+// panics, passes through every byte of messages within the bound, and
+// stops at the first one over it.
+func FuzzLimitConn(f *testing.F) {
+	f.Add(person(1, "ann").Bytes(), int64(1<<20))
+	f.Add(person(1, "ann").Bytes(), int64(10))
+	f.Add([]byte{0x30, 0x84, 0x7f, 0xff, 0xff, 0xff}, int64(1<<20))
+	f.Add([]byte{0x30, 0x80, 0, 0}, int64(100))
+	f.Add([]byte{0x1f, 0x30}, int64(100))
+	f.Fuzz(func(t *testing.T, data []byte, max int64) {
+		a, b := net.Pipe()
+		go func() {
+			_, _ = a.Write(data)
+			a.Close()
+		}()
+		lc := &limitConn{Conn: b, max: max}
+		got, err := io.ReadAll(lc)
+		if err == nil {
+			require.Equal(t, data, got)
+		} else {
+			require.True(t, len(got) <= len(data))
+		}
+	})
 }

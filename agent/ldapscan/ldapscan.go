@@ -63,9 +63,12 @@ type Options struct {
 	// ranges of one group (default DefaultMaxEntries): a directory that
 	// sends more makes the scan partial, not the agent's memory grow.
 	MaxEntries int
-	AgentID    string
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// MaxMessageBytes bounds one message from the server (default
+	// DefaultMaxMessageBytes): a bigger one ends the read, partial.
+	MaxMessageBytes int
+	AgentID         string
+	Now             func() time.Time
+	Logger          *slog.Logger
 }
 
 // DefaultMaxEntries is the default bound on the entries a scan reads: a
@@ -105,6 +108,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		o.PageSize = 500
 	}
 	o.MaxEntries = defaults.Positive(o.MaxEntries, DefaultMaxEntries)
+	o.MaxMessageBytes = defaults.Positive(o.MaxMessageBytes, DefaultMaxMessageBytes)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -126,7 +130,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		return rec, err
 	}
-	conn, err := dial(ctx, o, u)
+	conn, lc, err := dial(ctx, o, u)
 	if err != nil {
 		return failed(err)
 	}
@@ -208,6 +212,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		primaryGroups(entries)
 	}
+	err = lc.explain(err)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -348,34 +353,32 @@ func accountName(x *entry) string {
 	return x.uid
 }
 
-func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, error) {
+func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, *limitConn, error) {
 	tc := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: o.SkipVerify} //nolint:gosec // only when asked for
 	if o.CAFile != "" {
 		pool, err := capool.Load(o.CAFile, "CA file")
 		if err != nil {
-			return nil, fmt.Errorf("ldap scan: %w", err)
+			return nil, nil, fmt.Errorf("ldap scan: %w", err)
 		}
 		tc.RootCAs = pool
 	}
-	conn, err := ldap.DialURL(u.String(), ldap.DialWithTLSConfig(tc), ldap.DialWithDialer(dialer(o.Timeout)))
-	if err != nil {
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), map[string]string{"ldap": ldap.DefaultLdapPort, "ldaps": ldap.DefaultLdapsPort}[u.Scheme])
+	}
+	conn, lc, err := connect(ctx, o, u.Scheme, addr, tc)
+	var se *stepError
+	switch {
+	case err == nil:
+		return conn, lc, nil
+	case errors.As(err, &se) && se.step == "tls":
 		// A connection that was made and then failed is the TLS handshake
 		// (a certificate not trusted, or a server that does not speak TLS).
-		var op *net.OpError
-		if u.Scheme == "ldaps" && !(errors.As(err, &op) && op.Op == "dial") {
-			return nil, fmt.Errorf("ldap scan: TLS with %s failed (give --ca-file for its CA, or check it serves LDAPS): %s", u.Host, oneLine(err))
-		}
-		return nil, fmt.Errorf("ldap scan: cannot reach %s: %s", u.Host, oneLine(err))
+		return nil, nil, fmt.Errorf("ldap scan: TLS with %s failed (give --ca-file for its CA, or check it serves LDAPS): %s", u.Host, oneLine(err))
+	case errors.As(err, &se) && se.step == "starttls":
+		return nil, nil, fmt.Errorf("ldap scan: StartTLS with %s failed (give --ca-file, or use ldaps://): %s", u.Host, oneLine(err))
 	}
-	conn.SetTimeout(o.Timeout)
-	if o.StartTLS && u.Scheme == "ldap" {
-		if err := conn.StartTLS(tc); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("ldap scan: StartTLS with %s failed (give --ca-file, or use ldaps://): %s", u.Host, oneLine(err))
-		}
-	}
-	_ = ctx
-	return conn, nil
+	return nil, nil, fmt.Errorf("ldap scan: cannot reach %s: %s", u.Host, oneLine(err))
 }
 
 // page runs a paged subtree search, calling fn for each entry as it
@@ -397,7 +400,7 @@ func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs 
 		total += got
 		if err != nil {
 			if errors.Is(err, errTooMany) {
-				return fmt.Errorf("more than %d entries under %s: the rest were not read (narrow --base-dn, or raise max_entries if the directory is that big)", o.MaxEntries, o.BaseDN)
+				return fmt.Errorf("more than %d entries under %s: the rest were not read (narrow --base-dn)", o.MaxEntries, o.BaseDN)
 			}
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) || ldap.IsErrorWithCode(err, ldap.LDAPResultTimeLimitExceeded) {
 				return fmt.Errorf("the server's size or time limit ended the search after page %d: raise it for the bind DN", n+1)
@@ -454,6 +457,14 @@ func searchEach(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, l
 	}
 	if err := ctx.Err(); err != nil {
 		return n, nil, err // cancellation is not an error of SearchAsync
+	}
+	if conn.IsClosing() {
+		// SearchAsync on a connection already lost ends as an empty
+		// search would: not a search that ended.
+		if err := conn.GetLastError(); err != nil {
+			return n, nil, fmt.Errorf("the connection was lost: %w", err)
+		}
+		return n, nil, errors.New("the connection was lost")
 	}
 	return n, r.Controls(), nil
 }
