@@ -29,6 +29,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/agent/scanstate"
@@ -193,7 +196,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		run.Problem(err.Error())
+		run.Problem(serverError(o.Detector, err))
 		return finish(wire.StatusFailed)
 	}
 	defer e.close()
@@ -202,7 +205,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		run.Problem("listing tables: " + err.Error())
+		run.Problem("listing tables: " + serverError(o.Detector, err))
 		return finish(wire.StatusFailed)
 	}
 	if len(tables) == o.MaxTables {
@@ -220,7 +223,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		run.Problem("reading roles and grants: " + err.Error())
+		run.Problem("reading roles and grants: " + serverError(o.Detector, err))
 	} else if err := s.principals(acc, e.server()); err != nil {
 		return nil, err
 	}
@@ -319,7 +322,7 @@ func (s *scan) table(ctx context.Context, t *table) error {
 			}
 			// Reported without findings, and not remembered: sampled
 			// again next time.
-			s.run.Problem(t.loc + ": sampling: " + err.Error())
+			s.run.Problem(t.loc + ": sampling: " + serverError(s.o.Detector, err))
 			st = tableState{}
 		} else {
 			s.o.State.Remember(t.loc, st)
@@ -391,6 +394,48 @@ func (s *scan) sampleTable(ctx context.Context, t *table) (tableState, error) {
 		}
 	}
 	return st, nil
+}
+
+// serverError is err as a scan record may carry it. A server's own
+// message may quote the data it was reading (PostgreSQL's data
+// exceptions: invalid input syntax for type integer: "…"; MySQL's
+// Incorrect … value: '…'), so the server's message in a data or
+// integrity error is withheld, and so is any other server message in
+// which the detectors find personal data; the rest of the error (ours:
+// what was being done, the address, the code) is kept.
+func serverError(det pii.Detector, err error) string {
+	var pg *pgconn.PgError
+	var my *mysql.MySQLError
+	var msg, state string
+	switch {
+	case errors.As(err, &pg):
+		msg, state = pg.Message, pg.Code
+	case errors.As(err, &my):
+		msg, state = my.Message, string(my.SQLState[:])
+		if my.Number == 1366 { // Incorrect string value, with the value
+			state = "22007"
+		}
+	default:
+		return err.Error()
+	}
+	text := err.Error()
+	if msg == "" {
+		return text
+	}
+	if strings.HasPrefix(state, "22") || strings.HasPrefix(state, "23") {
+		return strings.ReplaceAll(text, msg, "[a data error: the server's message is withheld, since it may quote a value]")
+	}
+	var types []string
+	det.Detect([]byte(msg), func(m pii.Match) {
+		if !slices.Contains(types, m.Type) {
+			types = append(types, m.Type)
+		}
+	})
+	if len(types) == 0 {
+		return text
+	}
+	sort.Strings(types)
+	return strings.ReplaceAll(text, msg, "[the server's message is withheld: it holds what looks like personal data ("+strings.Join(types, ", ")+")]")
 }
 
 // fingerprint is a short hash of parts, for markers.

@@ -1,8 +1,10 @@
 package dbscan
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"net"
 	"regexp"
@@ -27,6 +29,7 @@ type pgResult struct {
 	rows  func(yield func(row [][]byte) bool)
 	stall bool
 	err   string // an ErrorResponse instead
+	code  string // its SQLSTATE (default XX000)
 }
 
 // hostilePG is a PostgreSQL server on a local listener: it completes the
@@ -170,7 +173,7 @@ func servePG(c net.Conn, answer func(sql string) pgResult) {
 					return
 				}
 				if r.err != "" {
-					be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", Code: "XX000", Message: r.err})
+					be.Send(&pgproto3.ErrorResponse{Severity: "ERROR", Code: cmp.Or(r.code, "XX000"), Message: r.err})
 					break
 				}
 				be.Send(fields(r))
@@ -428,4 +431,31 @@ func peakHeap(f func()) uint64 {
 	close(stop)
 	<-done
 	return peak.Load()
+}
+
+// TestServerErrorsWithheld: a server's error message may quote the data
+// (PostgreSQL's "invalid input syntax for type …: "value""); such a
+// message never reaches a record: a data exception's is withheld, and so
+// is any other in which the detectors find personal data.
+func TestServerErrorsWithheld(t *testing.T) {
+	for _, tc := range []struct{ name, code, msg, want string }{
+		{"data exception", "22P02", `invalid input syntax for type integer: "Ann Smith"`, "ERROR: [a data error: the server's message is withheld, since it may quote a value] (SQLSTATE 22P02)"},
+		{"personal data in another error", "XX000", "row for ann.smith@example.com (SSN 212-55-0001) is broken", "ERROR: [the server's message is withheld: it holds what looks like personal data (email, us_ssn)] (SQLSTATE XX000)"},
+		{"a plain error", "42501", "permission denied for table t0", "ERROR: permission denied for table t0 (SQLSTATE 42501)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := hostilePG(t, catalog(1, []string{"email"}, func() pgResult { return pgResult{err: tc.msg, code: tc.code} }))
+			res, recs, err := scanHostile(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
+			require.NoError(t, err)
+			errs := strings.Join(res.Errors, "\n")
+			require.Contains(t, errs, "public.t0: sampling: "+tc.want)
+			for _, r := range recs {
+				b, err := json.Marshal(r)
+				require.NoError(t, err)
+				for _, raw := range []string{"Ann Smith", "ann.smith@example.com", "212-55-0001"} {
+					require.NotContains(t, string(b), raw)
+				}
+			}
+		})
+	}
 }
