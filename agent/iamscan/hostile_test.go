@@ -2,6 +2,7 @@ package iamscan
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/iamscan/iamtest"
+	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -89,5 +91,63 @@ func TestHostileAuthorizationDetails(t *testing.T) {
 			}
 			t.Logf("%d pages, %d principals, heap in use after %d MiB", pages.Load(), users, ms.HeapAlloc>>20)
 		})
+	}
+}
+
+// TestHostileAccessKeys: a ListAccessKeys that ignores MaxItems (10,000
+// active keys for one user) or answers ids that are not access key ids
+// costs at most maxKeysPerUser tokens and last-used calls, and no id that
+// is not a key's leaves as a token or anywhere in a record.
+func TestHostileAccessKeys(t *testing.T) {
+	notKeys := []string{"ann.smith@example.com", "212-55-0001", `'; DROP TABLE x; --`, strings.Repeat("A", 1<<20)}
+	var lastUsed atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		w.Header().Set("Content-Type", "text/xml")
+		switch r.Form.Get("Action") {
+		case "GetAccountAuthorizationDetails":
+			fmt.Fprintf(w, `<GetAccountAuthorizationDetailsResponse %s><GetAccountAuthorizationDetailsResult><IsTruncated>false</IsTruncated><UserDetailList>`+
+				`<member><UserName>u</UserName><UserId>AIDU</UserId><Arn>arn:aws:iam::111111111111:user/u</Arn><Path>/</Path><CreateDate>2024-01-01T00:00:00Z</CreateDate></member>`+
+				`</UserDetailList></GetAccountAuthorizationDetailsResult></GetAccountAuthorizationDetailsResponse>`, iamNS)
+		case "ListAccessKeys":
+			var b strings.Builder
+			for _, id := range notKeys {
+				fmt.Fprintf(&b, `<member><UserName>u</UserName><AccessKeyId>%s</AccessKeyId><Status>Active</Status></member>`, id)
+			}
+			for i := range 10000 {
+				id := []byte("AKIAQ2DEPLOY7AAAAAAA")
+				for j, n := len(id)-1, i; n > 0; j, n = j-1, n/32 {
+					id[j] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[n%32]
+				}
+				fmt.Fprintf(&b, `<member><UserName>u</UserName><AccessKeyId>%s</AccessKeyId><Status>Active</Status></member>`, id)
+			}
+			fmt.Fprintf(w, `<ListAccessKeysResponse %s><ListAccessKeysResult><AccessKeyMetadata>%s</AccessKeyMetadata><IsTruncated>false</IsTruncated></ListAccessKeysResult></ListAccessKeysResponse>`, iamNS, b.String())
+		case "GetAccessKeyLastUsed":
+			lastUsed.Add(1)
+			fmt.Fprintf(w, `<GetAccessKeyLastUsedResponse %s><GetAccessKeyLastUsedResult><UserName>u</UserName><AccessKeyLastUsed><ServiceName>N/A</ServiceName><Region>N/A</Region></AccessKeyLastUsed></GetAccessKeyLastUsedResult></GetAccessKeyLastUsedResponse>`, iamNS)
+		default:
+			w.WriteHeader(403)
+			fmt.Fprintf(w, `<ErrorResponse %s><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>`, iamNS)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var recs []wire.Record
+	_, err := Scan(context.Background(), Options{Client: iamtest.Client(srv.URL), Account: "111111111111", Tokenizer: pii.NewTokenizer([]byte("k"))},
+		func(r *wire.Record) error {
+			recs = append(recs, *r)
+			return nil
+		})
+	require.NoError(t, err)
+	require.Equal(t, int64(maxKeysPerUser), lastUsed.Load())
+	for _, r := range recs {
+		if r.Kind == wire.KindPrincipal {
+			require.Len(t, r.Tokens, maxKeysPerUser)
+			require.Equal(t, fmt.Sprint(maxKeysPerUser), r.Attributes["access_keys"])
+		}
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		for _, id := range notKeys {
+			require.NotContains(t, string(b), id[:min(len(id), 64)])
+		}
 	}
 }
