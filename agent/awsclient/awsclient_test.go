@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/agent/hostiletest"
 )
 
 // testEnv gives the SDK's credential chain static test keys and nothing
@@ -28,26 +29,6 @@ func testEnv(t *testing.T) {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_PROFILE", "")
-}
-
-// silent accepts connections, reads requests and never answers.
-func silent(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.Copy(io.Discard, c)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
 }
 
 // endless answers 200 with an XML body that never ends.
@@ -76,13 +57,13 @@ func TestHostileEndpoint(t *testing.T) {
 	defer cancel()
 	opts := []Option{WithCallTimeout(300 * time.Millisecond), WithMaxResponseBytes(1 << 20)}
 	t.Run("s3 silent", func(t *testing.T) {
-		c, err := S3(ctx, "us-east-1", silent(t), true, opts...)
+		c, err := S3(ctx, "us-east-1", "http://"+hostiletest.Silent(t), true, opts...)
 		require.NoError(t, err)
 		_, err = c.ListBuckets(ctx, &s3.ListBucketsInput{})
 		require.ErrorContains(t, err, "no answer within 300ms")
 	})
 	t.Run("iam silent", func(t *testing.T) {
-		c, err := IAM(ctx, "us-east-1", silent(t), opts...)
+		c, err := IAM(ctx, "us-east-1", "http://"+hostiletest.Silent(t), opts...)
 		require.NoError(t, err)
 		_, err = c.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{})
 		require.ErrorContains(t, err, "no answer within 300ms")

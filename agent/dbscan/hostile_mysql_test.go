@@ -2,7 +2,6 @@ package dbscan
 
 import (
 	"context"
-	"io"
 	"net"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/hostiletest"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -17,50 +17,19 @@ import (
 // bytes and then sends one byte every 100 ms, never finishing it: each
 // read gets a byte before any read timeout.
 func trickle(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	addr := hostiletest.Listen(t, func(c net.Conn) {
+		defer c.Close()
+		if _, err := c.Write([]byte{0xe8, 0x03, 0x00, 0x00, 10}); err != nil { // length 1000, sequence 0, protocol 10
+			return
+		}
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			time.Sleep(100 * time.Millisecond)
+			if _, err := c.Write([]byte("5")); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				if _, err := c.Write([]byte{0xe8, 0x03, 0x00, 0x00, 10}); err != nil { // length 1000, sequence 0, protocol 10
-					return
-				}
-				for {
-					time.Sleep(100 * time.Millisecond)
-					if _, err := c.Write([]byte("5")); err != nil {
-						return
-					}
-				}
-			}()
 		}
-	}()
-	return "mysql://scanner@" + ln.Addr().String() + "/app"
-}
-
-// silentDB accepts connections, reads and never answers.
-func silentDB(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.Copy(io.Discard, c)
-			}()
-		}
-	}()
-	return ln.Addr().String()
+	})
+	return "mysql://scanner@" + addr + "/app"
 }
 
 // TestHostileHandshake: a server that never answers the handshake, or
@@ -70,8 +39,8 @@ func silentDB(t *testing.T) string {
 func TestHostileHandshake(t *testing.T) {
 	for _, tc := range []struct{ name, dsn, want string }{
 		{"mysql trickles", trickle(t), "no answer within 750ms"},
-		{"mysql silent", "mysql://scanner@" + silentDB(t) + "/app", "no answer within 750ms"},
-		{"postgres silent", "postgres://scanner@" + silentDB(t) + "/app?sslmode=disable", "timeout"},
+		{"mysql silent", "mysql://scanner@" + hostiletest.Silent(t) + "/app", "no answer within 750ms"},
+		{"postgres silent", "postgres://scanner@" + hostiletest.Silent(t) + "/app?sslmode=disable", "timeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second) // a safety net only

@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/hostiletest"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -37,19 +38,8 @@ type pgResult struct {
 // statement, simple or extended protocol, with answer(sql). Cancel
 // requests are read and ignored. It returns a DSN for it.
 func hostilePG(t *testing.T, answer func(sql string) pgResult) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go servePG(c, answer)
-		}
-	}()
-	return "postgres://scanner@" + ln.Addr().String() + "/app?sslmode=disable"
+	addr := hostiletest.Listen(t, func(c net.Conn) { servePG(c, answer) })
+	return "postgres://scanner@" + addr + "/app?sslmode=disable"
 }
 
 func servePG(c net.Conn, answer func(sql string) pgResult) {
@@ -368,7 +358,7 @@ func TestHostilePostgres(t *testing.T) {
 			runtime.GC()
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
-			peak := peakHeap(func() {
+			peak := hostiletest.PeakHeap(func() {
 				res, recs, err = scanHostile(t, ctx, dsn, Options{StatementTimeout: time.Second, MaxTables: tc.max})
 			})
 			peak -= min(peak, ms.HeapAlloc)
@@ -405,32 +395,6 @@ func TestHostileCatalogNames(t *testing.T) {
 	_, _, err := scanHostile(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
 	require.NoError(t, err)
 	require.Equal(t, `SELECT left("a"" FROM x; DROP TABLE y; --"::text, 4096), left("ok`+"\n"+`"::text, 4096) FROM "public"."t0" LIMIT 1000`, sampled.Load())
-}
-
-// peakHeap samples the heap in use while f runs and returns the highest.
-func peakHeap(f func()) uint64 {
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
-	f()
-	close(stop)
-	<-done
-	return peak.Load()
 }
 
 // TestServerErrorsWithheld: a server's error message may quote the data

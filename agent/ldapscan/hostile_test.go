@@ -15,7 +15,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -25,6 +24,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/hostiletest"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -210,32 +210,6 @@ func rootDSE(s search, w io.Writer) (bool, error) {
 	return true, write(w, donePacket(s.id, ""))
 }
 
-// peakHeap samples the heap in use while f runs and returns the highest.
-func peakHeap(f func()) uint64 {
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
-	f()
-	close(stop)
-	<-done
-	return peak.Load()
-}
-
 // TestHostileDirectory: a directory that pages without end (the same
 // cookie again, empty pages with fresh cookies, ever more entries) or
 // sends entries without ever ending the search stops the read; the scan
@@ -294,7 +268,7 @@ func TestHostileDirectory(t *testing.T) {
 			var users int
 			var res *wire.Record
 			var err error
-			peak := peakHeap(func() {
+			peak := hostiletest.PeakHeap(func() {
 				res, err = Scan(ctx, Options{URL: url, BaseDN: "dc=x", MaxEntries: 5000, Timeout: 8 * time.Second}, func(r *wire.Record) error {
 					if r.Kind == wire.KindPrincipal {
 						users++
@@ -312,31 +286,11 @@ func TestHostileDirectory(t *testing.T) {
 	}
 }
 
-// silentLDAP accepts connections and reads requests but never answers.
-func silentLDAP(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_, _ = io.Copy(io.Discard, c)
-			}()
-		}
-	}()
-	return "ldap://" + ln.Addr().String()
-}
-
 // TestSilentDirectory: a directory that never answers fails the scan at
 // the operation timeout with a clear reason; a cancelled scan returns at
 // once, whatever the timeout.
 func TestSilentDirectory(t *testing.T) {
-	url := silentLDAP(t)
+	url := "ldap://" + hostiletest.Silent(t)
 	t.Run("timeout", func(t *testing.T) {
 		res, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=x", Timeout: 500 * time.Millisecond}, func(*wire.Record) error { return nil })
 		require.ErrorContains(t, err, "search under dc=x failed on page 1")
@@ -424,20 +378,11 @@ func TestHostileMessageSize(t *testing.T) {
 // TestNotLDAP: a server that answers with something else (an HTTP
 // server on the LDAP port) fails the scan with a reason.
 func TestNotLDAP(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-			c.Close()
-		}
-	}()
-	res, err := Scan(context.Background(), Options{URL: "ldap://" + ln.Addr().String(), BaseDN: "dc=x", Timeout: 5 * time.Second}, func(*wire.Record) error { return nil })
+	addr := hostiletest.Listen(t, func(c net.Conn) {
+		defer c.Close()
+		_, _ = io.WriteString(c, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+	})
+	res, err := Scan(context.Background(), Options{URL: "ldap://" + addr, BaseDN: "dc=x", Timeout: 5 * time.Second}, func(*wire.Record) error { return nil })
 	require.ErrorContains(t, err, "not an LDAP message")
 	require.Equal(t, wire.StatusFailed, res.Status)
 }
