@@ -3,6 +3,7 @@ package objscan
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -92,6 +93,11 @@ func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) 
 func (b *Bucket) EmitBucket(attrs map[string]string, partial []string) (string, error) {
 	id := wire.StableID(b.Source, b.Host, b.Location)
 	attrs["objects_with_pii"] = strconv.Itoa(b.withPII)
+	if b.longKeys > 0 {
+		msg := fmt.Sprintf("%d object keys longer than any store allows (the longest %d bytes): not read", b.longKeys, b.longestKey)
+		b.Partial = append(b.Partial, msg) // for the scan record too
+		partial = append(partial[:len(partial):len(partial)], msg)
+	}
 	if len(partial) > 0 {
 		attrs["partial"] = strings.Join(partial, "; ")
 	}

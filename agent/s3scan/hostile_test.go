@@ -3,8 +3,10 @@ package s3scan
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -82,4 +84,56 @@ func TestHostileListing(t *testing.T) {
 			require.LessOrEqual(t, pages.Load(), int64(objscan.MaxEmptyPages))
 		})
 	}
+}
+
+// TestHostileKeys: object keys no store allows (longer than S3's 1,024
+// bytes, with control characters) never make a record the collector
+// refuses (which would take the rest of its batch with it): the object is
+// left out, the bucket partial with the reason; a key with "../" is only
+// a name.
+func TestHostileKeys(t *testing.T) {
+	long := strings.Repeat("k", 5000)
+	objects := map[string][]byte{long: []byte("ann@example.com\n"), "../../etc/passwd": []byte("bob@example.com\n"), "ok.txt": []byte("carol@example.com\n")}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		if r.URL.Query().Get("list-type") == "2" {
+			var b strings.Builder
+			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>`)
+			for k, v := range objects {
+				fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>%d</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, html.EscapeString(k), len(v))
+			}
+			b.WriteString(`</ListBucketResult>`)
+			fmt.Fprint(w, b.String())
+			return
+		}
+		if key := strings.TrimPrefix(r.URL.Path, "/b/"); r.URL.RawQuery == "" || r.URL.Query().Has("x-id") {
+			if v, ok := objects[key]; ok {
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = w.Write(v)
+				return
+			}
+		}
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+	}))
+	t.Cleanup(srv.Close)
+	var locs []string
+	var bucket wire.Record
+	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
+		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "what the collector checks")
+		if r.Kind == wire.KindAsset && r.AssetType == "object" {
+			locs = append(locs, r.Location)
+		}
+		if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
+			bucket = *r
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, wire.StatusPartial, res.Status)
+	sort.Strings(locs)
+	require.Equal(t, []string{"s3://b/../../etc/passwd", "s3://b/ok.txt"}, locs)
+	require.Contains(t, bucket.Attributes["partial"], "1 object keys longer than any store allows (the longest 5000 bytes): not read")
+	require.Contains(t, res.Errors, "s3://b: 1 object keys longer than any store allows (the longest 5000 bytes): not read")
 }
