@@ -411,3 +411,27 @@ func FuzzLimitConn(f *testing.F) {
 		}
 	})
 }
+
+// TestHostileNames: an entry whose name is longer than a record may hold
+// is left out and counted (its record would be refused by the collector
+// with the rest of its batch); the others are reported.
+func TestHostileNames(t *testing.T) {
+	url, _ := hostileLDAP(t, func(s search, w io.Writer) error {
+		if ok, err := rootDSE(s, w); ok {
+			return err
+		}
+		return write(w, person(s.id, "ann"), person(s.id, strings.Repeat("n", 5000)), donePacket(s.id, ""))
+	})
+	var names []string
+	res, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=x"}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "what the collector checks")
+		if r.Kind == wire.KindPrincipal {
+			names = append(names, r.Name)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"ann"}, names)
+	require.Equal(t, wire.StatusPartial, res.Status)
+	require.Contains(t, res.Errors, "1 entries with a name longer than 4096 bytes: left out")
+}

@@ -159,6 +159,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	// Many reports share one manager: keep one copy of each manager DN.
 	managerDNs := map[string]string{}
+	longNames := 0
 	err = page(ctx, conn, o, filter, attrs, func(e *ldap.Entry) {
 		x := &entry{dn: strings.ToLower(e.DN), uid: e.GetAttributeValue("uid"), gidNumber: e.GetAttributeValue("gidNumber")}
 		for _, oc := range e.GetAttributeValues("objectClass") {
@@ -204,8 +205,17 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			x.manager = m
 		}
 		x.disabled = x.disabled || e.GetAttributeValue("pwdAccountLockedTime") != ""
+		if len(x.name) > wire.MaxStringLen {
+			// No directory names an account so; its record would be
+			// refused by the collector with the rest of its batch.
+			longNames++
+			return
+		}
 		entries[x.dn] = x
 	})
+	if longNames > 0 {
+		run.Problem(fmt.Sprintf("%d entries with a name longer than %d bytes: left out", longNames, wire.MaxStringLen))
+	}
 	if ad && err == nil {
 		if rerr := rangedMembers(ctx, conn, o, entries); rerr != nil {
 			err = rerr
