@@ -211,6 +211,21 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if len(tables) == o.MaxTables {
 		run.Problem(fmt.Sprintf("more than %d tables: the rest were not read (raise max_tables)", o.MaxTables))
 	}
+	// A name no engine allows (PostgreSQL's limit is 63 bytes, MySQL's 64
+	// characters) would make a record the collector refuses with the rest
+	// of its batch: such a table is left out and counted.
+	kept, long := tables[:0:0], 0
+	for _, t := range tables {
+		if len(t.loc) > wire.MaxStringLen {
+			long++
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if long > 0 {
+		run.Problem(fmt.Sprintf("%d tables with a name longer than a record may hold: left out", long))
+	}
+	tables = kept
 	o.State.Begin()
 	s := &scan{o: o, run: run, emit: emit, e: e}
 	for _, t := range tables {
@@ -345,6 +360,10 @@ func (s *scan) table(ctx context.Context, t *table) error {
 		if len(c.Results) == 0 {
 			continue
 		}
+		if len(t.loc)+1+len(url.PathEscape(c.Column)) > wire.MaxStringLen {
+			s.run.Problem(fmt.Sprintf("%s: a column name of %d bytes, longer than a record may hold: its findings are left out", t.loc, len(c.Column)))
+			continue
+		}
 		found = true
 		s.run.Stats["columns_with_pii"]++
 		if err := content.EmitFindings(s.run.Record, id, t.loc+"#"+url.PathEscape(c.Column), c.Results, s.emit); err != nil {
@@ -475,8 +494,13 @@ func (s *scan) principals(a *access, server string) error {
 	for _, m := range a.members {
 		memberOf[m.member] = append(memberOf[m.member], m.role)
 	}
+	long := 0
 	for i := range a.roles {
 		r := &a.roles[i]
+		if len(r.name) > wire.MaxStringLen {
+			long++ // its record would be refused, with the rest of its batch
+			continue
+		}
 		why := append([]string(nil), r.why...)
 		// Breadth first through the roles r belongs to, each once.
 		seen := map[string]bool{r.name: true}
@@ -505,6 +529,9 @@ func (s *scan) principals(a *access, server string) error {
 		if rec.Privileged {
 			s.run.Stats["privileged"]++
 		}
+	}
+	if long > 0 {
+		s.run.Problem(fmt.Sprintf("%d roles with a name longer than a record may hold: left out", long))
 	}
 	for _, m := range a.members {
 		e := s.run.Record(wire.KindEntitlement)

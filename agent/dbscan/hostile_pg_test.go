@@ -99,6 +99,11 @@ func servePG(c net.Conn, answer func(sql string) pgResult) {
 					var x int64
 					fmt.Sscan(string(v), &x)
 					switch r.types[i] {
+					case 16:
+						vals[i] = []byte{0}
+						if string(v) == "t" {
+							vals[i] = []byte{1}
+						}
 					case 20:
 						vals[i] = binary.BigEndian.AppendUint64(nil, uint64(x))
 					case 26:
@@ -239,12 +244,37 @@ func servePG(c net.Conn, answer func(sql string) pgResult) {
 // (whatever LIMIT says), each with the columns cols; sample answers the
 // sampling statement; anything else (roles, grants) is an error.
 func catalog(n int, cols []string, sample func() pgResult) func(string) pgResult {
+	return catalogRoles(n, cols, nil, sample)
+}
+
+// catalogRoles is catalog whose server also answers the roles and grants
+// queries: roles (login, no attributes), no memberships or grants; nil
+// roles: those queries fail as in catalog.
+func catalogRoles(n int, cols, roles []string, sample func() pgResult) func(string) pgResult {
 	return func(q string) pgResult {
 		switch {
+		case roles != nil && strings.Contains(q, "FROM pg_roles ORDER BY rolname"):
+			return pgResult{types: []uint32{25, 16, 16, 16, 16, 16, 16, 16}, rows: func(yield func([][]byte) bool) {
+				for _, r := range roles {
+					if !yield([][]byte{[]byte(r), []byte("f"), []byte("t"), []byte("f"), []byte("f"), []byte("f"), []byte("t"), []byte("f")}) {
+						return
+					}
+				}
+			}}
+		case roles != nil && strings.Contains(q, "FROM pg_auth_members"):
+			return pgResult{types: []uint32{25, 25, 16}, rows: textRows()}
+		case roles != nil && strings.Contains(q, "aclexplode(coalesce(c.relacl"):
+			return pgResult{types: []uint32{25, 25, 25, 25, 16}, rows: textRows()}
+		case roles != nil && strings.Contains(q, "aclexplode(coalesce(n.nspacl"):
+			return pgResult{types: []uint32{25, 25, 25}, rows: textRows()}
 		case strings.Contains(q, "FROM pg_class c JOIN pg_namespace n") && strings.Contains(q, "LIMIT $1"):
 			return pgResult{types: []uint32{26, 25, 25, 20, 20, 20, 20, 25}, rows: func(yield func([][]byte) bool) {
 				for i := range n {
-					if !yield([][]byte{[]byte(fmt.Sprint(16384 + i)), []byte("public"), []byte(fmt.Sprint("t", i)), []byte("10"), []byte("1"), []byte("8192"), []byte("0"), []byte("owner")}) {
+					name := fmt.Sprint("t", i)
+					if i == n-1 && len(roles) > 0 && len(roles[len(roles)-1]) > 1000 {
+						name = strings.Repeat("t", 5000) // the last table's name is as long as the last role's
+					}
+					if !yield([][]byte{[]byte(fmt.Sprint(16384 + i)), []byte("public"), []byte(name), []byte("10"), []byte("1"), []byte("8192"), []byte("0"), []byte("owner")}) {
 						return
 					}
 				}
@@ -269,6 +299,9 @@ func scanHostile(t *testing.T, ctx context.Context, dsn string, o Options) (*wir
 	o.Tokenizer = pii.NewTokenizer([]byte("k"))
 	var recs []wire.Record
 	res, err := Scan(ctx, o, func(r *wire.Record) error {
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("a record the collector refuses: %w", err)
+		}
 		recs = append(recs, *r)
 		return nil
 	})
@@ -422,4 +455,32 @@ func TestServerErrorsWithheld(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHostileCatalogLengths: table, column and role names longer than a
+// record may hold (PostgreSQL's own limit is 63 bytes) are left out and
+// counted: their records would be refused by the collector with the rest
+// of their batch.
+func TestHostileCatalogLengths(t *testing.T) {
+	long := strings.Repeat("x", 5000)
+	dsn := hostilePG(t, catalogRoles(2, []string{"email", long}, []string{"scanner", long}, func() pgResult {
+		return pgResult{types: []uint32{25, 25}, rows: textRows([]string{"ann@example.com", "bob@example.com"})}
+	}))
+	res, recs, err := scanHostile(t, context.Background(), dsn, Options{StatementTimeout: 5 * time.Second})
+	require.NoError(t, err, "every record valid")
+	require.Equal(t, wire.StatusPartial, res.Status)
+	errs := strings.Join(res.Errors, "\n")
+	require.Contains(t, errs, "1 tables with a name longer than a record may hold: left out")
+	require.Contains(t, errs, "public.t0: a column name of 5000 bytes, longer than a record may hold: its findings are left out")
+	require.Contains(t, errs, "1 roles with a name longer than a record may hold: left out")
+	var got []string
+	for _, r := range recs {
+		switch r.Kind {
+		case wire.KindPII:
+			got = append(got, r.Location[strings.LastIndex(r.Location, "/"):]+" "+r.Type)
+		case wire.KindPrincipal:
+			got = append(got, "role "+r.Name)
+		}
+	}
+	require.Equal(t, []string{"/public.t0#email email", "role scanner"}, got)
 }
