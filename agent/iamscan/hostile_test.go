@@ -151,3 +151,36 @@ func TestHostileAccessKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileIdentityNames: an identity whose name or ARN is longer than a
+// record may hold (IAM's own limits: 64 and 2,048) is left out and counted:
+// its record would be refused by the collector with the rest of its batch.
+func TestHostileIdentityNames(t *testing.T) {
+	long := strings.Repeat("n", 5000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		require.NoError(t, r.ParseForm())
+		w.Header().Set("Content-Type", "text/xml")
+		if r.Form.Get("Action") != "GetAccountAuthorizationDetails" {
+			w.WriteHeader(403)
+			fmt.Fprintf(w, `<ErrorResponse %s><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>`, iamNS)
+			return
+		}
+		var users strings.Builder
+		for _, name := range []string{"ann", long} {
+			fmt.Fprintf(&users, `<member><UserName>%s</UserName><UserId>AID1</UserId><Arn>arn:aws:iam::111111111111:user/%s</Arn><Path>/</Path><CreateDate>2024-01-01T00:00:00Z</CreateDate></member>`, name, name)
+		}
+		fmt.Fprintf(w, `<GetAccountAuthorizationDetailsResponse %s><GetAccountAuthorizationDetailsResult><IsTruncated>false</IsTruncated><UserDetailList>%s</UserDetailList></GetAccountAuthorizationDetailsResult></GetAccountAuthorizationDetailsResponse>`, iamNS, users.String())
+	}))
+	t.Cleanup(srv.Close)
+	var names []string
+	res, err := Scan(context.Background(), Options{Client: iamtest.Client(srv.URL), Account: "111111111111"}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "what the collector checks")
+		if r.Kind == wire.KindPrincipal {
+			names = append(names, r.Name)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"ann"}, names)
+	require.Contains(t, res.Errors, "1 identities with a name or ARN longer than a record may hold: left out")
+}

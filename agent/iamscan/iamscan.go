@@ -307,7 +307,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	now := o.Now()
 	keysAPI, listKeys := o.Client.(KeysAPI)
 	listKeys = listKeys && o.Tokenizer != nil
+	long := 0
 	for _, id := range ids {
+		if len(id.name) > wire.MaxStringLen || len(id.arn) > wire.MaxStringLen {
+			long++ // its record would be refused, with the rest of its batch
+			continue
+		}
 		if src, ok := allowed(id.sts, "*:*"); ok && !id.admin {
 			id.admin = true
 			id.via = append(id.via, src+" allows *:*")
@@ -391,6 +396,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				return nil, err
 			}
 		}
+	}
+	if long > 0 {
+		problem(fmt.Sprintf("%d identities with a name or ARN longer than a record may hold: left out", long))
 	}
 	if root, ok := report["<root_account>"]; ok && (root["access_key_1_active"] == "true" || root["access_key_2_active"] == "true") {
 		problem("the root account has active access keys")

@@ -69,9 +69,16 @@ func (c *Common) NewBucket(run *scanrun.Run, emit func(*wire.Record) error, sour
 func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) error, names []string,
 	location func(name string) string, scan func(ctx context.Context, name string) (partial []string, err error)) (*wire.Record, error) {
 	sort.Strings(names)
+	long := 0
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if len(location(name)) > wire.MaxStringLen {
+			// No store names a bucket so; its records would be refused by
+			// the collector with the rest of their batch.
+			long++
+			continue
 		}
 		partial, err := scan(ctx, name)
 		if err != nil {
@@ -80,6 +87,9 @@ func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) 
 		for _, p := range partial {
 			run.Problem(location(name) + ": " + p)
 		}
+	}
+	if long > 0 {
+		run.Problem(fmt.Sprintf("%d bucket names longer than a record may hold: left out", long))
 	}
 	return run.Finish(run.Status(), emit)
 }

@@ -137,3 +137,36 @@ func TestHostileKeys(t *testing.T) {
 	require.Contains(t, bucket.Attributes["partial"], "1 object keys longer than any store allows (the longest 5000 bytes): not read")
 	require.Contains(t, res.Errors, "s3://b: 1 object keys longer than any store allows (the longest 5000 bytes): not read")
 }
+
+// TestHostileBucketNames: a bucket name longer than a record may hold (S3
+// allows 63 characters) is left out and counted.
+func TestHostileBucketNames(t *testing.T) {
+	long := strings.Repeat("b", 5000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		switch {
+		case r.URL.Path == "/":
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Buckets>`+
+				`<Bucket><Name>ok</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket><Bucket><Name>%s</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket>`+
+				`</Buckets></ListAllMyBucketsResult>`, long)
+		case r.URL.Query().Get("list-type") == "2":
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>ok</Name><IsTruncated>false</IsTruncated></ListBucketResult>`)
+		default:
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var buckets []string
+	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Account: "111111111111",
+		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "what the collector checks")
+		if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
+			buckets = append(buckets, r.Location)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"s3://ok"}, buckets)
+	require.Contains(t, res.Errors, "1 bucket names longer than a record may hold: left out")
+}
