@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -169,4 +170,63 @@ func TestHostileBucketNames(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"s3://ok"}, buckets)
 	require.Contains(t, res.Errors, "1 bucket names longer than a record may hold: left out")
+}
+
+// TestHostileObjectBodies: an object body that never ends (the range
+// ignored) is read to the sample's size; one that stalls ends at the object
+// timeout, that object partial; the scan goes on to the next object.
+func TestHostileObjectBodies(t *testing.T) {
+	keys := []string{"endless.txt", "ok.txt", "stalls.txt"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.URL.Path, "/b/")
+		switch {
+		case r.URL.Query().Get("list-type") == "2":
+			w.Header().Set("Content-Type", "application/xml")
+			var b strings.Builder
+			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>`)
+			for _, k := range keys {
+				fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>100</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, k)
+			}
+			b.WriteString(`</ListBucketResult>`)
+			fmt.Fprint(w, b.String())
+		case r.Method == http.MethodGet && key == "endless.txt":
+			line := []byte("dave@example.com\n")
+			for r.Context().Err() == nil {
+				if _, err := w.Write(line); err != nil {
+					return
+				}
+			}
+		case r.Method == http.MethodGet && key == "stalls.txt":
+			_, _ = io.WriteString(w, "erin@example.com\n")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		case r.Method == http.MethodGet && key == "ok.txt":
+			_, _ = io.WriteString(w, "carol@example.com\n")
+		default:
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var objects []string
+	var bucket wire.Record
+	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
+		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
+			Sampling: objscan.Sampling{BytesPerObject: 1 << 20, ObjectTimeout: 500 * time.Millisecond}}}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate())
+		switch {
+		case r.Kind == wire.KindAsset && r.AssetType == "object":
+			objects = append(objects, r.Location)
+		case r.Kind == wire.KindAsset && r.AssetType == "bucket":
+			bucket = *r
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	sort.Strings(objects)
+	require.Equal(t, []string{"s3://b/endless.txt", "s3://b/ok.txt"}, objects)
+	require.Contains(t, bucket.Attributes["partial"], "stalls.txt: read timed out after 500ms")
+	require.Equal(t, int64(2), res.Stats["objects_read"])
+	require.LessOrEqual(t, res.Stats["bytes"], int64(1<<20)+int64(len("carol@example.com\n")))
 }
