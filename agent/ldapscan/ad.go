@@ -92,12 +92,13 @@ func fileTime(s string) *time.Time {
 func isActiveDirectory(ctx context.Context, conn *ldap.Conn) bool {
 	ad := false
 	_, _, _ = searchEach(ctx, conn, ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
-		"(objectClass=*)", []string{"supportedCapabilities"}, nil), 1, func(e *ldap.Entry) {
+		"(objectClass=*)", []string{"supportedCapabilities"}, nil), 1, func(e *ldap.Entry) error {
 		for _, c := range e.GetAttributeValues("supportedCapabilities") {
 			if c == "1.2.840.113556.1.4.800" { // LDAP_CAP_ACTIVE_DIRECTORY_OID
 				ad = true
 			}
 		}
+		return nil
 	})
 	return ad
 }
@@ -164,7 +165,7 @@ func hygiene(x *entry, privileged, stale bool) []string {
 // rangedMembers completes the member lists of groups the server sent in
 // ranges (or, with RangeStep, of every group) with member;range=a-b reads
 // until the range ends in '*'.
-func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[string]*entry) error {
+func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[string]*entry, kept *budget) error {
 	for dn, x := range entries {
 		if !x.isGroup || (!x.rangedMembers && o.RangeStep <= 0) {
 			continue
@@ -181,7 +182,7 @@ func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[
 			attr := fmt.Sprintf("member;range=%d-%d", start, start+step-1)
 			var e *ldap.Entry
 			_, _, err := searchEach(ctx, conn, ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
-				"(objectClass=*)", []string{attr}, nil), 1, func(got *ldap.Entry) { e = got })
+				"(objectClass=*)", []string{attr}, nil), 1, func(got *ldap.Entry) error { e = got; return nil })
 			if err != nil && !errors.Is(err, errTooMany) {
 				return fmt.Errorf("reading the members of %s in ranges: %w", x.name, err)
 			}
@@ -194,6 +195,10 @@ func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[
 						continue
 					}
 					for _, m := range a.Values {
+						if err := kept.take(16 + len(m)); err != nil {
+							x.members = members
+							return fmt.Errorf("reading the members of %s in ranges: the names, DNs and member lists read passed %d MiB: the rest were not read", x.name, o.MaxKeptBytes>>20)
+						}
 						members = append(members, strings.ToLower(m))
 					}
 					got += len(a.Values)

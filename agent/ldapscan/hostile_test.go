@@ -212,7 +212,8 @@ func rootDSE(s search, w io.Writer) (bool, error) {
 
 // TestHostileDirectory: a directory that pages without end (the same
 // cookie again, empty pages with fresh cookies, ever more entries) or
-// sends entries without ever ending the search stops the read; the scan
+// sends entries (or members) without ever ending the search stops the
+// read; the scan
 // is partial with the reason, reports the entries it read, and its heap
 // stays bounded.
 func TestHostileDirectory(t *testing.T) {
@@ -245,6 +246,19 @@ func TestHostileDirectory(t *testing.T) {
 			}
 			return write(w, donePacket(s.id, "c"+string(s.cookie)))
 		}, "more than 5000 entries"},
+		{"groups with ever more members", func(s search, w io.Writer) error {
+			members := make([]string, 1000)
+			for i := range members {
+				members[i] = fmt.Sprintf("uid=member-with-a-long-name-%d,ou=people,dc=x", i)
+			}
+			for i := 0; ; i++ {
+				g := entryPacket(s.id, fmt.Sprintf("cn=g%d,dc=x", i), attr{"objectClass", []string{"groupOfNames"}},
+					attr{"cn", []string{fmt.Sprint("g", i)}}, attr{"member", members})
+				if err := write(w, g); err != nil {
+					return err
+				}
+			}
+		}, "the names, DNs and member lists read passed 16 MiB"},
 		{"entries without end in one page", func(s search, w io.Writer) error {
 			for i := 0; ; i++ {
 				e := entryPacket(s.id, fmt.Sprintf("uid=u%d,dc=x", i), attr{"objectClass", []string{"inetOrgPerson"}},
@@ -269,7 +283,7 @@ func TestHostileDirectory(t *testing.T) {
 			var res *wire.Record
 			var err error
 			peak := hostiletest.PeakHeap(func() {
-				res, err = Scan(ctx, Options{URL: url, BaseDN: "dc=x", MaxEntries: 5000, Timeout: 8 * time.Second}, func(r *wire.Record) error {
+				res, err = Scan(ctx, Options{URL: url, BaseDN: "dc=x", MaxEntries: 5000, MaxKeptBytes: 16 << 20, Timeout: 8 * time.Second}, func(r *wire.Record) error {
 					if r.Kind == wire.KindPrincipal {
 						users++
 					}
@@ -433,5 +447,5 @@ func TestHostileNames(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"ann"}, names)
 	require.Equal(t, wire.StatusPartial, res.Status)
-	require.Contains(t, res.Errors, "1 entries with a name longer than 4096 bytes: left out")
+	require.Contains(t, res.Errors, "1 entries with a name or DN longer than 4096 bytes: left out")
 }

@@ -66,9 +66,12 @@ type Options struct {
 	// MaxMessageBytes bounds one message from the server (default
 	// DefaultMaxMessageBytes): a bigger one ends the read, partial.
 	MaxMessageBytes int
-	AgentID         string
-	Now             func() time.Time
-	Logger          *slog.Logger
+	// MaxKeptBytes bounds the names, DNs and member lists the scan keeps
+	// (default DefaultMaxKeptBytes): past it the read stops, partial.
+	MaxKeptBytes int
+	AgentID      string
+	Now          func() time.Time
+	Logger       *slog.Logger
 }
 
 // DefaultMaxEntries is the default bound on the entries a scan reads: a
@@ -77,6 +80,28 @@ const DefaultMaxEntries = 1000000
 
 // errTooMany is a search stopped at the scan's entry bound.
 var errTooMany = errors.New("too many entries")
+
+// DefaultMaxKeptBytes bounds what a scan keeps of the directory: the
+// names, DNs and member lists of its entries (a directory of 100,000
+// users and 10,000 nested groups keeps well under 100 MiB).
+const DefaultMaxKeptBytes = 1 << 30
+
+// budget is what the scan may keep, in bytes, and has kept.
+type budget struct{ limit, used int64 }
+
+// overBudget is a read stopped at the budget of limit bytes.
+type overBudget struct{ limit int64 }
+
+func (e *overBudget) Error() string { return fmt.Sprintf("over the %d-byte budget", e.limit) }
+
+// take spends n bytes, or says the budget is spent.
+func (b *budget) take(n int) error {
+	b.used += int64(n)
+	if b.used > b.limit {
+		return &overBudget{limit: b.limit}
+	}
+	return nil
+}
 
 // entry is what the scan keeps of a directory entry.
 type entry struct {
@@ -109,6 +134,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	o.MaxEntries = defaults.Positive(o.MaxEntries, DefaultMaxEntries)
 	o.MaxMessageBytes = defaults.Positive(o.MaxMessageBytes, DefaultMaxMessageBytes)
+	o.MaxKeptBytes = defaults.Positive(o.MaxKeptBytes, DefaultMaxKeptBytes)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -160,7 +186,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	// Many reports share one manager: keep one copy of each manager DN.
 	managerDNs := map[string]string{}
 	longNames := 0
-	err = page(ctx, conn, o, filter, attrs, func(e *ldap.Entry) {
+	kept := &budget{limit: int64(o.MaxKeptBytes)}
+	err = page(ctx, conn, o, filter, attrs, func(e *ldap.Entry) error {
 		x := &entry{dn: strings.ToLower(e.DN), uid: e.GetAttributeValue("uid"), gidNumber: e.GetAttributeValue("gidNumber")}
 		for _, oc := range e.GetAttributeValues("objectClass") {
 			switch strings.ToLower(oc) {
@@ -205,19 +232,23 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			x.manager = m
 		}
 		x.disabled = x.disabled || e.GetAttributeValue("pwdAccountLockedTime") != ""
-		if len(x.name) > wire.MaxStringLen {
+		if len(x.name) > wire.MaxStringLen || len(x.dn) > wire.MaxStringLen {
 			// No directory names an account so; its record would be
 			// refused by the collector with the rest of its batch.
 			longNames++
-			return
+			return nil
+		}
+		if err := kept.take(x.size()); err != nil {
+			return err
 		}
 		entries[x.dn] = x
+		return nil
 	})
 	if longNames > 0 {
-		run.Problem(fmt.Sprintf("%d entries with a name longer than %d bytes: left out", longNames, wire.MaxStringLen))
+		run.Problem(fmt.Sprintf("%d entries with a name or DN longer than %d bytes: left out", longNames, wire.MaxStringLen))
 	}
 	if ad && err == nil {
-		if rerr := rangedMembers(ctx, conn, o, entries); rerr != nil {
+		if rerr := rangedMembers(ctx, conn, o, entries, kept); rerr != nil {
 			err = rerr
 		}
 		primaryGroups(entries)
@@ -329,6 +360,18 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	return run.Finish(run.Status(), emit)
 }
 
+// size is about what x holds, in bytes, for the scan's budget.
+func (x *entry) size() int {
+	n := 128 + len(x.dn) + len(x.name) + len(x.uid) + len(x.gidNumber) + len(x.sid) + len(x.sam) + len(x.manager) + len(x.primaryGroupID)
+	for _, m := range x.members {
+		n += 16 + len(m)
+	}
+	for _, m := range x.memberUID {
+		n += 16 + len(m)
+	}
+	return n
+}
+
 // managerAttributes names the entry's manager (the manager attribute of
 // inetOrgPerson and AD users): manager_dn (lower-cased, as member DNs are), manager
 // as the manager's principal_id, and manager_name as the manager's account
@@ -396,7 +439,7 @@ func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, *limitConn, e
 // than MaxEntries entries, or paging that would not end (a cookie seen
 // before, a thousand empty pages in a row) end it with an error that
 // keeps what was read.
-func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs []string, fn func(*ldap.Entry)) error {
+func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs []string, fn func(*ldap.Entry) error) error {
 	paging := ldap.NewControlPaging(o.PageSize)
 	var guard objscan.Paging
 	total := 0
@@ -409,6 +452,10 @@ func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs 
 		got, controls, err := searchEach(ctx, conn, req, o.MaxEntries-total, fn)
 		total += got
 		if err != nil {
+			var over *overBudget
+			if errors.As(err, &over) {
+				return fmt.Errorf("the names, DNs and member lists read passed %d MiB: the rest were not read (narrow --base-dn)", over.limit>>20)
+			}
 			if errors.Is(err, errTooMany) {
 				return fmt.Errorf("more than %d entries under %s: the rest were not read (narrow --base-dn)", o.MaxEntries, o.BaseDN)
 			}
@@ -444,9 +491,10 @@ func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs 
 
 // searchEach runs req, handing each entry to fn as it arrives (memory
 // holds one entry of the answer at a time, not the whole answer); an
-// entry beyond limit stops the search with errTooMany. It returns the
-// entries handed to fn and the controls that ended the search.
-func searchEach(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, limit int, fn func(*ldap.Entry)) (int, []ldap.Control, error) {
+// entry beyond limit stops the search with errTooMany, an error of fn
+// with that error. It returns the entries handed to fn and the controls
+// that ended the search.
+func searchEach(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, limit int, fn func(*ldap.Entry) error) (int, []ldap.Control, error) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops reading an answer left unfinished
 	r := conn.SearchAsync(sctx, req, 16)
@@ -459,7 +507,9 @@ func searchEach(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, l
 		if n >= limit {
 			return n, nil, errTooMany
 		}
-		fn(e)
+		if err := fn(e); err != nil {
+			return n, nil, err
+		}
 		n++
 	}
 	if err := r.Err(); err != nil {
