@@ -38,11 +38,13 @@ type pgResult struct {
 // statement, simple or extended protocol, with answer(sql). Cancel
 // requests are read and ignored. It returns a DSN for it.
 func hostilePG(t *testing.T, answer func(sql string) pgResult) string {
-	addr := hostiletest.Listen(t, func(c net.Conn) { servePG(c, answer) })
+	addr := hostiletest.Listen(t, func(c net.Conn) { servePG(c, answer, nil) })
 	return "postgres://scanner@" + addr + "/app?sslmode=disable"
 }
 
-func servePG(c net.Conn, answer func(sql string) pgResult) {
+// servePG serves one connection; with password set, it refuses TLS and
+// asks for the password in clear text, storing what it gets.
+func servePG(c net.Conn, answer func(sql string) pgResult, password *atomic.Value) {
 	defer c.Close()
 	be := pgproto3.NewBackend(c, c)
 	for {
@@ -60,6 +62,20 @@ func servePG(c net.Conn, answer func(sql string) pgResult) {
 			return
 		}
 		break
+	}
+	if password != nil {
+		be.Send(&pgproto3.AuthenticationCleartextPassword{})
+		if be.Flush() != nil {
+			return
+		}
+		be.SetAuthType(pgproto3.AuthTypeCleartextPassword) //nolint:errcheck // a known type
+		m, err := be.Receive()
+		if err != nil {
+			return
+		}
+		if pm, ok := m.(*pgproto3.PasswordMessage); ok {
+			password.Store(pm.Password)
+		}
 	}
 	be.Send(&pgproto3.AuthenticationOk{})
 	be.Send(&pgproto3.ParameterStatus{Name: "server_version", Value: "15.0"})
@@ -483,4 +499,30 @@ func TestHostileCatalogLengths(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"/public.t0#email email", "role scanner"}, got)
+}
+
+// TestTLSDowngrade: a server (or anyone in the path) that refuses TLS and
+// asks for the password in clear text gets nothing: a DSN without
+// sslmode verifies TLS, and the downgradable modes (prefer, allow) are
+// refused; only an explicit sslmode=disable goes without TLS.
+func TestTLSDowngrade(t *testing.T) {
+	var got atomic.Value
+	addr := hostiletest.Listen(t, func(c net.Conn) { servePG(c, catalog(0, nil, nil), &got) })
+	for _, tc := range []struct{ query, want string }{
+		{"", "TLS"},
+		{"?sslmode=prefer", "sslmode=prefer falls back to plain text"},
+		{"?sslmode=allow", "sslmode=allow falls back to plain text"},
+	} {
+		t.Run("dsn"+tc.query, func(t *testing.T) {
+			res, _, err := scanHostile(t, context.Background(), "postgres://scanner@"+addr+"/app"+tc.query, Options{Password: "s3cret-pw", StatementTimeout: 5 * time.Second})
+			require.NoError(t, err)
+			require.Equal(t, wire.StatusFailed, res.Status)
+			require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
+			require.Nil(t, got.Load(), "the password was sent in clear text")
+		})
+	}
+	res, _, err := scanHostile(t, context.Background(), "postgres://scanner@"+addr+"/app?sslmode=disable", Options{Password: "s3cret-pw", StatementTimeout: 5 * time.Second})
+	require.NoError(t, err)
+	require.NotEqual(t, wire.StatusFailed, res.Status, "%v", res.Errors)
+	require.Equal(t, "s3cret-pw", got.Load(), "asked for: disable is a choice")
 }

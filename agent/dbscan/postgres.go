@@ -57,6 +57,17 @@ func (p *pgEngine) stalled(qctx, ctx context.Context, err error) error {
 // a session that is read-only with a statement timeout whatever a
 // statement asks.
 func openPostgres(ctx context.Context, u *url.URL, o Options) (*pgEngine, error) {
+	// TLS on every hop: without sslmode, TLS with the server verified
+	// (libpq's default, prefer, goes on in plain text when TLS is refused,
+	// and the password with it); a mode that falls back so is refused.
+	q := u.Query()
+	switch m := q.Get("sslmode"); m {
+	case "":
+		q.Set("sslmode", "verify-full")
+		u.RawQuery = q.Encode()
+	case "prefer", "allow":
+		return nil, fmt.Errorf("db scan: sslmode=%s falls back to plain text when the server, or anyone in the path, refuses TLS, and the password then goes in clear text: use require, verify-ca or verify-full (or disable, knowingly)", m)
+	}
 	if o.CAFile != "" {
 		q := u.Query()
 		if q.Get("sslrootcert") == "" {
