@@ -74,8 +74,9 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(1)
 	// The handshake is bounded as a whole: a server that trickles it a
-	// byte at a time never trips the read timeout.
-	wait := o.StatementTimeout + o.StatementTimeout/2
+	// byte at a time never trips the read timeout (one that goes silent
+	// trips it at 1.5 x the statement timeout).
+	wait := o.StatementTimeout
 	cctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	conn, err := db.Conn(cctx)
