@@ -34,13 +34,19 @@ type limitConn struct {
 	hdr  []byte // the next message's header so far
 	over atomic.Int64
 	bad  atomic.Bool // the server sent what is not LDAP
+	// failed is the error every read returns once the stream is refused.
+	failed error
 }
 
 // errMessageTooLarge is a message over the bound; tooLarge names it.
 var errMessageTooLarge = errors.New("message over the bound")
 
 func (c *limitConn) Read(p []byte) (int, error) {
+	if c.failed != nil {
+		return 0, c.failed
+	}
 	n, err := c.Conn.Read(p)
+	start := 0 // where in p the header being read began
 	for i := 0; i < n; {
 		if c.left > 0 {
 			k := int(min(c.left, int64(n-i)))
@@ -48,21 +54,31 @@ func (c *limitConn) Read(p []byte) (int, error) {
 			i += k
 			continue
 		}
+		if len(c.hdr) == 0 {
+			start = i
+		}
 		c.hdr = append(c.hdr, p[i])
 		i++
 		l, done, ok := berLength(c.hdr)
-		if !ok {
+		switch {
+		case !ok:
 			c.bad.Store(true)
-			return 0, errNotLDAP
-		}
-		if !done {
+			c.failed = errNotLDAP
+		case !done:
 			continue
+		case l > c.max:
+			c.over.Store(l)
+			c.failed = fmt.Errorf("%w: %d bytes", errMessageTooLarge, l)
+		}
+		if c.failed != nil {
+			// The messages before this one are handed on whole; the
+			// next read fails.
+			if start > 0 && len(c.hdr) == i-start {
+				return start, nil
+			}
+			return 0, c.failed
 		}
 		c.hdr = c.hdr[:0]
-		if l > c.max {
-			c.over.Store(l)
-			return 0, fmt.Errorf("%w: %d bytes", errMessageTooLarge, l)
-		}
 		c.left = l
 	}
 	return n, err
