@@ -21,6 +21,12 @@ import (
 
 const iamNS = `xmlns="https://iam.amazonaws.com/doc/2010-05-08/"`
 
+// iamError answers an IAM Query API error.
+func iamError(w http.ResponseWriter, status int, code string) {
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<ErrorResponse %s><Error><Type>Sender</Type><Code>%s</Code><Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>`, iamNS, code)
+}
+
 // hostileIAM answers GetAccountAuthorizationDetails without end: every
 // page IsTruncated with marker(n) and perPage fresh users; the other
 // actions are AccessDenied. It counts the pages it served.
@@ -30,14 +36,12 @@ func hostileIAM(t *testing.T, marker func(n int64) string, perPage int, failAfte
 		require.NoError(t, r.ParseForm())
 		w.Header().Set("Content-Type", "text/xml")
 		if r.Form.Get("Action") != "GetAccountAuthorizationDetails" {
-			w.WriteHeader(403)
-			fmt.Fprintf(w, `<ErrorResponse %s><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>`, iamNS)
+			iamError(w, 403, "AccessDenied")
 			return
 		}
 		n := pages.Add(1)
 		if failAfter > 0 && n > failAfter {
-			w.WriteHeader(400)
-			fmt.Fprintf(w, `<ErrorResponse %s><Error><Type>Sender</Type><Code>ValidationError</Code><Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>`, iamNS)
+			iamError(w, 400, "ValidationError")
 			return
 		}
 		var users strings.Builder
@@ -126,8 +130,7 @@ func TestHostileAccessKeys(t *testing.T) {
 			lastUsed.Add(1)
 			fmt.Fprintf(w, `<GetAccessKeyLastUsedResponse %s><GetAccessKeyLastUsedResult><UserName>u</UserName><AccessKeyLastUsed><ServiceName>N/A</ServiceName><Region>N/A</Region></AccessKeyLastUsed></GetAccessKeyLastUsedResult></GetAccessKeyLastUsedResponse>`, iamNS)
 		default:
-			w.WriteHeader(403)
-			fmt.Fprintf(w, `<ErrorResponse %s><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>`, iamNS)
+			iamError(w, 403, "AccessDenied")
 		}
 	}))
 	t.Cleanup(srv.Close)
@@ -161,8 +164,7 @@ func TestHostileIdentityNames(t *testing.T) {
 		require.NoError(t, r.ParseForm())
 		w.Header().Set("Content-Type", "text/xml")
 		if r.Form.Get("Action") != "GetAccountAuthorizationDetails" {
-			w.WriteHeader(403)
-			fmt.Fprintf(w, `<ErrorResponse %s><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>no</Message></Error><RequestId>r</RequestId></ErrorResponse>`, iamNS)
+			iamError(w, 403, "AccessDenied")
 			return
 		}
 		var users strings.Builder
