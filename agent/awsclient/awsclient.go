@@ -1,20 +1,115 @@
 // Package awsclient builds AWS clients the way every scanner wants them:
 // the SDK's standard credential chain (environment, shared config and
 // profiles including assume-role, web identity, instance and task roles),
-// the adaptive retryer, and an optional endpoint override.
+// the adaptive retryer, an optional endpoint override, and bounds on what
+// an endpoint may cost: each call's time (retries included) and the size
+// of each answer, so an endpoint that never answers or answers without
+// end fails that call instead of holding the scan.
 package awsclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
+
+// Defaults of the bounds. GetObject is outside both: the object reader
+// bounds an object's time and bytes itself (objscan's ObjectTimeout and
+// BytesPerObject), and its body is read after the call returns.
+const (
+	DefaultCallTimeout      = 2 * time.Minute
+	DefaultMaxResponseBytes = 64 << 20 // a listing page, a policy, a credential report are far smaller
+)
+
+// ErrResponseTooLarge is an answer over the response bound.
+var ErrResponseTooLarge = errors.New("the endpoint's answer is larger than any AWS answer to this call")
+
+// Option changes a client's bounds.
+type Option func(*bounds)
+
+type bounds struct {
+	callTimeout time.Duration
+	maxBytes    int64
+}
+
+// WithCallTimeout bounds each call, retries included (default DefaultCallTimeout).
+func WithCallTimeout(d time.Duration) Option { return func(b *bounds) { b.callTimeout = d } }
+
+// WithMaxResponseBytes bounds each answer's body (default DefaultMaxResponseBytes).
+func WithMaxResponseBytes(n int64) Option { return func(b *bounds) { b.maxBytes = n } }
+
+// APIOptions are the middleware that enforce the bounds opts give, for a
+// client's Options.APIOptions (the clients this package builds have them).
+func APIOptions(opts ...Option) []func(*middleware.Stack) error {
+	b := bounds{callTimeout: DefaultCallTimeout, maxBytes: DefaultMaxResponseBytes}
+	for _, o := range opts {
+		o(&b)
+	}
+	timeout := middleware.InitializeMiddlewareFunc("SightlineCallTimeout",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			if awsmiddleware.GetOperationName(ctx) == "GetObject" {
+				return next.HandleInitialize(ctx, in)
+			}
+			cctx, cancel := context.WithTimeout(ctx, b.callTimeout)
+			defer cancel()
+			out, md, err := next.HandleInitialize(cctx, in)
+			if err != nil && ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("no answer within %s: %w", b.callTimeout, err)
+			}
+			return out, md, err
+		})
+	limit := middleware.DeserializeMiddlewareFunc("SightlineMaxResponse",
+		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil && awsmiddleware.GetOperationName(ctx) != "GetObject" {
+				resp.Body = &capped{r: resp.Body, left: b.maxBytes}
+			}
+			return out, md, err
+		})
+	return []func(*middleware.Stack) error{
+		func(s *middleware.Stack) error { return s.Initialize.Add(timeout, middleware.Before) },
+		// After: nearest the transport, so the operation's deserializer
+		// reads the capped body.
+		func(s *middleware.Stack) error { return s.Deserialize.Add(limit, middleware.After) },
+	}
+}
+
+// capped reads at most left bytes of r; more is ErrResponseTooLarge.
+type capped struct {
+	r    io.ReadCloser
+	left int64
+}
+
+func (c *capped) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		n, err := c.r.Read(one[:])
+		if n > 0 {
+			return 0, ErrResponseTooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > c.left {
+		p = p[:c.left]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+func (c *capped) Close() error { return c.r.Close() }
 
 func load(ctx context.Context, region string) (aws.Config, error) {
 	if region == "" {
@@ -30,21 +125,28 @@ func load(ctx context.Context, region string) (aws.Config, error) {
 
 // S3 returns an S3 client; endpoint and pathStyle are for S3-compatible
 // stores.
-func S3(ctx context.Context, region, endpoint string, pathStyle bool) (*s3.Client, error) {
+func S3(ctx context.Context, region, endpoint string, pathStyle bool, opts ...Option) (*s3.Client, error) {
 	return build(ctx, region, s3.NewFromConfig, func(o *s3.Options) {
 		override(&o.BaseEndpoint, endpoint)
 		o.UsePathStyle = pathStyle
+		o.APIOptions = append(o.APIOptions, APIOptions(opts...)...)
 	})
 }
 
 // IAM returns an IAM client.
-func IAM(ctx context.Context, region, endpoint string) (*iam.Client, error) {
-	return build(ctx, region, iam.NewFromConfig, func(o *iam.Options) { override(&o.BaseEndpoint, endpoint) })
+func IAM(ctx context.Context, region, endpoint string, opts ...Option) (*iam.Client, error) {
+	return build(ctx, region, iam.NewFromConfig, func(o *iam.Options) {
+		override(&o.BaseEndpoint, endpoint)
+		o.APIOptions = append(o.APIOptions, APIOptions(opts...)...)
+	})
 }
 
 // S3Control returns an S3 Control client (account-level settings).
-func S3Control(ctx context.Context, region, endpoint string) (*s3control.Client, error) {
-	return build(ctx, region, s3control.NewFromConfig, func(o *s3control.Options) { override(&o.BaseEndpoint, endpoint) })
+func S3Control(ctx context.Context, region, endpoint string, opts ...Option) (*s3control.Client, error) {
+	return build(ctx, region, s3control.NewFromConfig, func(o *s3control.Options) {
+		override(&o.BaseEndpoint, endpoint)
+		o.APIOptions = append(o.APIOptions, APIOptions(opts...)...)
+	})
 }
 
 // build makes a service client from the shared configuration (load) with

@@ -29,6 +29,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/agent/scanstate"
@@ -108,7 +111,13 @@ type table struct {
 	columns          []column
 	intKey           string // MySQL: a single-column integer primary key
 	owner            string
+	// problem says why the table is not sampled (a catalog that is not a
+	// real table's), reported on the scan.
+	problem string
 }
+
+// errTooManyColumns is a table with more columns than its engine allows.
+var errTooManyColumns = errors.New("more columns than the engine allows")
 
 // grant is a permission a principal holds on a table.
 type grant struct {
@@ -187,7 +196,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		run.Problem(err.Error())
+		run.Problem(serverError(o.Detector, err))
 		return finish(wire.StatusFailed)
 	}
 	defer e.close()
@@ -196,12 +205,27 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		run.Problem("listing tables: " + err.Error())
+		run.Problem("listing tables: " + serverError(o.Detector, err))
 		return finish(wire.StatusFailed)
 	}
 	if len(tables) == o.MaxTables {
 		run.Problem(fmt.Sprintf("more than %d tables: the rest were not read (raise max_tables)", o.MaxTables))
 	}
+	// A name no engine allows (PostgreSQL's limit is 63 bytes, MySQL's 64
+	// characters) would make a record the collector refuses with the rest
+	// of its batch: such a table is left out and counted.
+	kept, long := tables[:0:0], 0
+	for _, t := range tables {
+		if len(t.loc) > wire.MaxStringLen {
+			long++
+			continue
+		}
+		kept = append(kept, t)
+	}
+	if long > 0 {
+		run.Problem(fmt.Sprintf("%d tables with a name longer than a record may hold: left out", long))
+	}
+	tables = kept
 	o.State.Begin()
 	s := &scan{o: o, run: run, emit: emit, e: e}
 	for _, t := range tables {
@@ -214,7 +238,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		run.Problem("reading roles and grants: " + err.Error())
+		run.Problem("reading roles and grants: " + serverError(o.Detector, err))
 	} else if err := s.principals(acc, e.server()); err != nil {
 		return nil, err
 	}
@@ -299,7 +323,10 @@ func assetID(loc string) string { return wire.StableID(wire.SourceDB, loc) }
 func (s *scan) table(ctx context.Context, t *table) error {
 	id := assetID(t.loc)
 	st, ok := s.o.State.Prev(t.loc)
-	if ok && st.Marker == t.marker {
+	if t.problem != "" {
+		s.run.Problem(t.loc + ": " + t.problem)
+		st = tableState{}
+	} else if ok && st.Marker == t.marker {
 		s.run.Stats["tables_unchanged"]++
 		s.o.State.Remember(t.loc, st)
 	} else {
@@ -310,7 +337,7 @@ func (s *scan) table(ctx context.Context, t *table) error {
 			}
 			// Reported without findings, and not remembered: sampled
 			// again next time.
-			s.run.Problem(t.loc + ": sampling: " + err.Error())
+			s.run.Problem(t.loc + ": sampling: " + serverError(s.o.Detector, err))
 			st = tableState{}
 		} else {
 			s.o.State.Remember(t.loc, st)
@@ -331,6 +358,10 @@ func (s *scan) table(ctx context.Context, t *table) error {
 	found := false
 	for _, c := range st.Columns {
 		if len(c.Results) == 0 {
+			continue
+		}
+		if len(t.loc)+1+len(url.PathEscape(c.Column)) > wire.MaxStringLen {
+			s.run.Problem(fmt.Sprintf("%s: a column name of %d bytes, longer than a record may hold: its findings are left out", t.loc, len(c.Column)))
 			continue
 		}
 		found = true
@@ -384,6 +415,48 @@ func (s *scan) sampleTable(ctx context.Context, t *table) (tableState, error) {
 	return st, nil
 }
 
+// serverError is err as a scan record may carry it. A server's own
+// message may quote the data it was reading (PostgreSQL's data
+// exceptions: invalid input syntax for type integer: "…"; MySQL's
+// Incorrect … value: '…'), so the server's message in a data or
+// integrity error is withheld, and so is any other server message in
+// which the detectors find personal data; the rest of the error (ours:
+// what was being done, the address, the code) is kept.
+func serverError(det pii.Detector, err error) string {
+	var pg *pgconn.PgError
+	var my *mysql.MySQLError
+	var msg, state string
+	switch {
+	case errors.As(err, &pg):
+		msg, state = pg.Message, pg.Code
+	case errors.As(err, &my):
+		msg, state = my.Message, string(my.SQLState[:])
+		if my.Number == 1366 { // Incorrect string value, with the value
+			state = "22007"
+		}
+	default:
+		return err.Error()
+	}
+	text := err.Error()
+	if msg == "" {
+		return text
+	}
+	if strings.HasPrefix(state, "22") || strings.HasPrefix(state, "23") {
+		return strings.ReplaceAll(text, msg, "[a data error: the server's message is withheld, since it may quote a value]")
+	}
+	var types []string
+	det.Detect([]byte(msg), func(m pii.Match) {
+		if !slices.Contains(types, m.Type) {
+			types = append(types, m.Type)
+		}
+	})
+	if len(types) == 0 {
+		return text
+	}
+	sort.Strings(types)
+	return strings.ReplaceAll(text, msg, "[the server's message is withheld: it holds what looks like personal data ("+strings.Join(types, ", ")+")]")
+}
+
 // fingerprint is a short hash of parts, for markers.
 func fingerprint(parts ...string) string {
 	h := sha256.New()
@@ -421,8 +494,13 @@ func (s *scan) principals(a *access, server string) error {
 	for _, m := range a.members {
 		memberOf[m.member] = append(memberOf[m.member], m.role)
 	}
+	long := 0
 	for i := range a.roles {
 		r := &a.roles[i]
+		if len(r.name) > wire.MaxStringLen {
+			long++ // its record would be refused, with the rest of its batch
+			continue
+		}
 		why := append([]string(nil), r.why...)
 		// Breadth first through the roles r belongs to, each once.
 		seen := map[string]bool{r.name: true}
@@ -451,6 +529,9 @@ func (s *scan) principals(a *access, server string) error {
 		if rec.Privileged {
 			s.run.Stats["privileged"]++
 		}
+	}
+	if long > 0 {
+		s.run.Problem(fmt.Sprintf("%d roles with a name longer than a record may hold: left out", long))
 	}
 	for _, m := range a.members {
 		e := s.run.Record(wire.KindEntitlement)

@@ -73,12 +73,21 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 	}
 	db := sql.OpenDB(connector)
 	db.SetMaxOpenConns(1)
-	conn, err := db.Conn(ctx)
+	// The handshake is bounded as a whole: a server that trickles it a
+	// byte at a time never trips the read timeout (one that goes silent
+	// trips it at 1.5 x the statement timeout).
+	wait := o.StatementTimeout
+	cctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	conn, err := db.Conn(cctx)
 	if err == nil {
-		err = conn.PingContext(ctx)
+		err = conn.PingContext(cctx)
 	}
 	if err != nil {
 		db.Close()
+		if ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("connecting to MySQL at %s: no answer within %s: the server stalls in its handshake", host, wait)
+		}
 		return nil, fmt.Errorf("connecting to MySQL at %s as %s: %w (check the DSN, the password and tls)", host, cfg.User, err)
 	}
 	e := &myEngine{db: db, conn: conn, prefix: "mysql://" + host, only: cfg.DBName}

@@ -2,12 +2,15 @@ package dbscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgproto3"
 )
 
 // pgEngine reads one PostgreSQL database (a connection reaches one; the
@@ -16,6 +19,37 @@ type pgEngine struct {
 	conn   *pgx.Conn
 	prefix string // postgres://HOST:PORT
 	db     string
+	// wait bounds each statement on the client (statement_timeout is the
+	// server's to honour; a stalled or hostile server would not).
+	wait time.Duration
+}
+
+// maxMessageBytes bounds one message from the server: a sampled row of
+// the widest table (1,600 columns, each cut to 4,096 characters of up to
+// four bytes) fits; a bigger one is not a scan's answer.
+const maxMessageBytes = 32 << 20
+
+// maxPGColumns is PostgreSQL's own limit on a table's columns.
+const maxPGColumns = 1600
+
+// bound is ctx limited to one statement's wait.
+func (p *pgEngine) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, p.wait)
+}
+
+// stalled names a statement ended by its wait (not by ctx) or by a message
+// over maxMessageBytes; other errors are returned as they are.
+func (p *pgEngine) stalled(qctx, ctx context.Context, err error) error {
+	var big *pgproto3.ExceededMaxBodyLenErr
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() == nil && errors.Is(qctx.Err(), context.DeadlineExceeded):
+		return fmt.Errorf("no answer within %s: the server stalls (its statement_timeout did not end the statement)", p.wait)
+	case errors.As(err, &big):
+		return fmt.Errorf("a message of %d bytes from the server, over the %d MiB a scan's statements can answer: not read", big.ActualBodyLen, maxMessageBytes>>20)
+	}
+	return err
 }
 
 // openPostgres connects with the DSN's TLS settings (sslmode,
@@ -23,6 +57,17 @@ type pgEngine struct {
 // a session that is read-only with a statement timeout whatever a
 // statement asks.
 func openPostgres(ctx context.Context, u *url.URL, o Options) (*pgEngine, error) {
+	// TLS on every hop: without sslmode, TLS with the server verified
+	// (libpq's default, prefer, goes on in plain text when TLS is refused,
+	// and the password with it); a mode that falls back so is refused.
+	q := u.Query()
+	switch m := q.Get("sslmode"); m {
+	case "":
+		q.Set("sslmode", "verify-full")
+		u.RawQuery = q.Encode()
+	case "prefer", "allow":
+		return nil, fmt.Errorf("db scan: sslmode=%s falls back to plain text when the server, or anyone in the path, refuses TLS, and the password then goes in clear text: use require, verify-ca or verify-full (or disable, knowingly)", m)
+	}
 	if o.CAFile != "" {
 		q := u.Query()
 		if q.Get("sslrootcert") == "" {
@@ -48,7 +93,9 @@ func openPostgres(ctx context.Context, u *url.URL, o Options) (*pgEngine, error)
 	if err != nil {
 		return nil, fmt.Errorf("connecting to PostgreSQL at %s:%d as %s: %w (check the DSN, the password and sslmode)", cfg.Host, cfg.Port, cfg.User, err)
 	}
-	return &pgEngine{conn: conn, prefix: fmt.Sprintf("postgres://%s:%d", cfg.Host, cfg.Port), db: cfg.Database}, nil
+	conn.PgConn().Frontend().SetMaxBodyLen(maxMessageBytes)
+	return &pgEngine{conn: conn, prefix: fmt.Sprintf("postgres://%s:%d", cfg.Host, cfg.Port), db: cfg.Database,
+		wait: o.StatementTimeout + o.StatementTimeout/2}, nil
 }
 
 func (p *pgEngine) server() string { return p.prefix }
@@ -73,9 +120,11 @@ func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
 		LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
 		WHERE c.relkind IN ('r', 'm') AND ` + userSchemas + `
 		ORDER BY n.nspname, c.relname LIMIT $1`
-	rows, err := p.conn.Query(ctx, q, max)
+	qctx, cancel := p.bound(ctx)
+	defer cancel()
+	rows, err := p.conn.Query(qctx, q, max)
 	if err != nil {
-		return nil, err
+		return nil, p.stalled(qctx, ctx, err)
 	}
 	type row struct {
 		oid   uint32
@@ -85,6 +134,13 @@ func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
 	}
 	var list []row
 	for rows.Next() {
+		if len(list) == max {
+			// Not PostgreSQL's answer: stop reading it (the connection
+			// goes with it) rather than read rows without end.
+			cancel()
+			rows.Close()
+			return nil, fmt.Errorf("the server answered more than %d rows to LIMIT %d: not read further", max, max)
+		}
 		r := row{t: &table{db: p.db, rowsSource: "pg_class.reltuples"}}
 		if err := rows.Scan(&r.oid, &r.t.schema, &r.t.name, &r.t.rows, &r.pages, &r.t.size, &r.mods, &r.t.owner); err != nil {
 			rows.Close()
@@ -93,7 +149,7 @@ func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
 		list = append(list, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, p.stalled(qctx, ctx, err)
 	}
 	out := make([]*table, 0, len(list))
 	for _, r := range list {
@@ -104,7 +160,10 @@ func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
 			t.rowsSource = "pg_class.relpages"
 		}
 		cols, err := p.columns(ctx, r.oid)
-		if err != nil {
+		if errors.Is(err, errTooManyColumns) {
+			t.problem = fmt.Sprintf("more than %d columns, PostgreSQL's own limit: not sampled", maxPGColumns)
+			cols = nil
+		} else if err != nil {
 			return nil, fmt.Errorf("columns of %s.%s: %w", t.schema, t.name, err)
 		}
 		t.columns = cols
@@ -119,21 +178,29 @@ var unsampled = map[string]bool{"bytea": true, "point": true, "line": true, "lse
 	"polygon": true, "circle": true, "tsvector": true, "tsquery": true, "bit": true, "varbit": true}
 
 func (p *pgEngine) columns(ctx context.Context, oid uint32) ([]column, error) {
-	rows, err := p.conn.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname
+	qctx, cancel := p.bound(ctx)
+	defer cancel()
+	rows, err := p.conn.Query(qctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname
 		FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
 		WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
 	if err != nil {
-		return nil, err
+		return nil, p.stalled(qctx, ctx, err)
 	}
 	var out []column
 	var c column
 	var base string
 	_, err = pgx.ForEachRow(rows, []any{&c.name, &c.typ, &base}, func() error {
+		if len(out) == maxPGColumns {
+			return errTooManyColumns
+		}
 		c.skip = unsampled[base]
 		out = append(out, c)
 		return nil
 	})
-	return out, err
+	if errors.Is(err, errTooManyColumns) {
+		return nil, err
+	}
+	return out, p.stalled(qctx, ctx, err)
 }
 
 // samplePercent is the TABLESAMPLE SYSTEM percentage that yields about
@@ -181,14 +248,16 @@ func (p *pgEngine) sample(ctx context.Context, t *table, n int, seed int64, row 
 // readOnly runs q in a read-only transaction, handing each row's values
 // to row. The values are only valid during the call.
 func (p *pgEngine) readOnly(ctx context.Context, q string, row func([][]byte)) (int, error) {
-	tx, err := p.conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	qctx, cancel := p.bound(ctx)
+	defer cancel()
+	tx, err := p.conn.BeginTx(qctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return 0, err
+		return 0, p.stalled(qctx, ctx, err)
 	}
-	defer tx.Rollback(context.Background()) //nolint:errcheck // read-only: nothing to keep
-	rows, err := tx.Query(ctx, q, pgx.QueryExecModeSimpleProtocol)
+	defer tx.Rollback(qctx) //nolint:errcheck // read-only: nothing to keep
+	rows, err := tx.Query(qctx, q, pgx.QueryExecModeSimpleProtocol)
 	if err != nil {
-		return 0, err
+		return 0, p.stalled(qctx, ctx, err)
 	}
 	defer rows.Close()
 	n := 0
@@ -196,7 +265,7 @@ func (p *pgEngine) readOnly(ctx context.Context, q string, row func([][]byte)) (
 		row(rows.RawValues())
 		n++
 	}
-	return n, rows.Err()
+	return n, p.stalled(qctx, ctx, rows.Err())
 }
 
 // predefined are PostgreSQL's predefined roles that give what a

@@ -27,6 +27,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sightline-dev/sightline/agent/awspolicy"
+	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/pii"
@@ -54,7 +55,15 @@ type Options struct {
 	// Tokenizer, when set and Client is also a KeysAPI, tokenizes each
 	// user's active access keys (keys.go).
 	Tokenizer *pii.Tokenizer
+	// MaxDetails bounds the users, groups, roles and managed policies
+	// read (default DefaultMaxDetails).
+	MaxDetails int
 }
+
+// DefaultMaxDetails is several times what an AWS account can hold (its
+// quotas: 5,000 users, 300 groups, 5,000 roles, 5,000 customer managed
+// policies, beside the AWS managed policies attached).
+const DefaultMaxDetails = 100000
 
 // escalation are permissions that let an identity raise its own rights.
 var escalation = []string{
@@ -154,6 +163,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	o.Logger = cmp.Or(o.Logger, slog.Default())
 	o.KeyAgeDays = defaults.Positive(o.KeyAgeDays, 90)
+	o.MaxDetails = defaults.Positive(o.MaxDetails, DefaultMaxDetails)
 	run := scanrun.Begin(scanrun.Options{Scanner: "iam", Source: wire.SourceIAM, Host: o.Account, AgentID: o.AgentID, Now: o.Now})
 	env, problem, stats := run.Record, run.Problem, run.Stats
 	finish := func(status string) (*wire.Record, error) { return run.Finish(status, emit) }
@@ -163,20 +173,40 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	var roles []types.RoleDetail
 	managed := map[string]types.ManagedPolicyDetail{}
 	p := iam.NewGetAccountAuthorizationDetailsPaginator(o.Client, &iam.GetAccountAuthorizationDetailsInput{})
-	for p.HasMorePages() {
+	// An endpoint that repeats a marker, answers empty pages or ever more
+	// identities without end stops the listing: the scan goes on, partial,
+	// with what it read, as after a page that fails.
+	var paging objscan.Paging
+	for read := 0; p.HasMorePages(); {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
 			problem("authorization details: " + describe(err))
-			return finish(wire.StatusFailed)
+			if read == 0 {
+				return finish(wire.StatusFailed)
+			}
+			break
 		}
 		users = append(users, page.UserDetailList...)
 		groups = append(groups, page.GroupDetailList...)
 		roles = append(roles, page.RoleDetailList...)
 		for _, m := range page.Policies {
 			managed[aws.ToString(m.Arn)] = m
+		}
+		n := len(page.UserDetailList) + len(page.GroupDetailList) + len(page.RoleDetailList) + len(page.Policies)
+		if read += n; read > o.MaxDetails {
+			problem(fmt.Sprintf("authorization details: more than %d users, groups, roles and policies: the rest were not read (an AWS account holds far fewer)", o.MaxDetails))
+			break
+		}
+		next := ""
+		if page.IsTruncated {
+			next = aws.ToString(page.Marker)
+		}
+		if err := paging.Next(next, n); err != nil {
+			problem("authorization details: " + err.Error())
+			break
 		}
 	}
 	managedDoc := func(arn string) (string, []statement) {
@@ -277,7 +307,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	now := o.Now()
 	keysAPI, listKeys := o.Client.(KeysAPI)
 	listKeys = listKeys && o.Tokenizer != nil
+	long := 0
 	for _, id := range ids {
+		if len(id.name) > wire.MaxStringLen || len(id.arn) > wire.MaxStringLen {
+			long++ // its record would be refused, with the rest of its batch
+			continue
+		}
 		if src, ok := allowed(id.sts, "*:*"); ok && !id.admin {
 			id.admin = true
 			id.via = append(id.via, src+" allows *:*")
@@ -361,6 +396,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				return nil, err
 			}
 		}
+	}
+	if long > 0 {
+		problem(fmt.Sprintf("%d identities with a name or ARN longer than a record may hold: left out", long))
 	}
 	if root, ok := report["<root_account>"]; ok && (root["access_key_1_active"] == "true" || root["access_key_2_active"] == "true") {
 		problem("the root account has active access keys")

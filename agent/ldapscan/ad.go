@@ -2,6 +2,7 @@ package ldapscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -88,18 +89,18 @@ func fileTime(s string) *time.Time {
 }
 
 // isActiveDirectory reads the root DSE: AD announces its capability OID.
-func isActiveDirectory(conn *ldap.Conn) bool {
-	res, err := conn.Search(ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
-		"(objectClass=*)", []string{"supportedCapabilities"}, nil))
-	if err != nil || len(res.Entries) == 0 {
-		return false
-	}
-	for _, c := range res.Entries[0].GetAttributeValues("supportedCapabilities") {
-		if c == "1.2.840.113556.1.4.800" { // LDAP_CAP_ACTIVE_DIRECTORY_OID
-			return true
+func isActiveDirectory(ctx context.Context, conn *ldap.Conn) bool {
+	ad := false
+	_, _, _ = searchEach(ctx, conn, ldap.NewSearchRequest("", ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+		"(objectClass=*)", []string{"supportedCapabilities"}, nil), 1, func(e *ldap.Entry) error {
+		for _, c := range e.GetAttributeValues("supportedCapabilities") {
+			if c == "1.2.840.113556.1.4.800" { // LDAP_CAP_ACTIVE_DIRECTORY_OID
+				ad = true
+			}
 		}
-	}
-	return false
+		return nil
+	})
+	return ad
 }
 
 func readAD(x *entry, e *ldap.Entry) {
@@ -164,7 +165,7 @@ func hygiene(x *entry, privileged, stale bool) []string {
 // rangedMembers completes the member lists of groups the server sent in
 // ranges (or, with RangeStep, of every group) with member;range=a-b reads
 // until the range ends in '*'.
-func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[string]*entry) error {
+func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[string]*entry, kept *budget) error {
 	for dn, x := range entries {
 		if !x.isGroup || (!x.rangedMembers && o.RangeStep <= 0) {
 			continue
@@ -179,20 +180,25 @@ func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[
 				return err
 			}
 			attr := fmt.Sprintf("member;range=%d-%d", start, start+step-1)
-			res, err := conn.Search(ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 0, 0, false,
-				"(objectClass=*)", []string{attr}, nil))
-			if err != nil {
+			var e *ldap.Entry
+			_, _, err := searchEach(ctx, conn, ldap.NewSearchRequest(dn, ldap.ScopeBaseObject, ldap.NeverDerefAliases, 1, 0, false,
+				"(objectClass=*)", []string{attr}, nil), 1, func(got *ldap.Entry) error { e = got; return nil })
+			if err != nil && !errors.Is(err, errTooMany) {
 				return fmt.Errorf("reading the members of %s in ranges: %w", x.name, err)
 			}
 			done := true
 			got := 0
-			if len(res.Entries) == 1 {
-				for _, a := range res.Entries[0].Attributes {
+			if e != nil {
+				for _, a := range e.Attributes {
 					n := strings.ToLower(a.Name)
 					if n != "member" && !strings.HasPrefix(n, "member;range=") {
 						continue
 					}
 					for _, m := range a.Values {
+						if err := kept.take(16 + len(m)); err != nil {
+							x.members = members
+							return fmt.Errorf("reading the members of %s in ranges: the names, DNs and member lists read passed %d MiB: the rest were not read", x.name, o.MaxKeptBytes>>20)
+						}
 						members = append(members, strings.ToLower(m))
 					}
 					got += len(a.Values)
@@ -201,6 +207,10 @@ func rangedMembers(ctx context.Context, conn *ldap.Conn, o Options, entries map[
 			}
 			if done || got == 0 {
 				break
+			}
+			if len(members) > o.MaxEntries {
+				x.members = members
+				return fmt.Errorf("reading the members of %s in ranges: more than %d: the rest were not read", x.name, o.MaxEntries)
 			}
 			start += got
 		}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/capool"
 	"github.com/sightline-dev/sightline/internal/defaults"
@@ -58,9 +59,48 @@ type Options struct {
 	// this size (member;range=…) even when the server would send them
 	// whole; AD itself sends ranges of 1500 for bigger groups.
 	RangeStep int
-	AgentID   string
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// MaxEntries bounds the entries read, and the members read in
+	// ranges of one group (default DefaultMaxEntries): a directory that
+	// sends more makes the scan partial, not the agent's memory grow.
+	MaxEntries int
+	// MaxMessageBytes bounds one message from the server (default
+	// DefaultMaxMessageBytes): a bigger one ends the read, partial.
+	MaxMessageBytes int
+	// MaxKeptBytes bounds the names, DNs and member lists the scan keeps
+	// (default DefaultMaxKeptBytes): past it the read stops, partial.
+	MaxKeptBytes int
+	AgentID      string
+	Now          func() time.Time
+	Logger       *slog.Logger
+}
+
+// DefaultMaxEntries is the default bound on the entries a scan reads: a
+// very large directory, far beyond what memory would hold otherwise.
+const DefaultMaxEntries = 1000000
+
+// errTooMany is a search stopped at the scan's entry bound.
+var errTooMany = errors.New("too many entries")
+
+// DefaultMaxKeptBytes bounds what a scan keeps of the directory: the
+// names, DNs and member lists of its entries (a directory of 100,000
+// users and 10,000 nested groups keeps well under 100 MiB).
+const DefaultMaxKeptBytes = 1 << 30
+
+// budget is what the scan may keep, in bytes, and has kept.
+type budget struct{ limit, used int64 }
+
+// overBudget is a read stopped at the budget of limit bytes.
+type overBudget struct{ limit int64 }
+
+func (e *overBudget) Error() string { return fmt.Sprintf("over the %d-byte budget", e.limit) }
+
+// take spends n bytes, or says the budget is spent.
+func (b *budget) take(n int) error {
+	b.used += int64(n)
+	if b.used > b.limit {
+		return &overBudget{limit: b.limit}
+	}
+	return nil
 }
 
 // entry is what the scan keeps of a directory entry.
@@ -92,6 +132,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if o.PageSize == 0 {
 		o.PageSize = 500
 	}
+	o.MaxEntries = defaults.Positive(o.MaxEntries, DefaultMaxEntries)
+	o.MaxMessageBytes = defaults.Positive(o.MaxMessageBytes, DefaultMaxMessageBytes)
+	o.MaxKeptBytes = defaults.Positive(o.MaxKeptBytes, DefaultMaxKeptBytes)
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -113,11 +156,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		return rec, err
 	}
-	conn, err := dial(ctx, o, u)
+	conn, lc, err := dial(ctx, o, u)
 	if err != nil {
 		return failed(err)
 	}
 	defer conn.Close()
+	// A cancelled scan closes the connection: a bind or search waiting on
+	// a server that does not answer ends now, not at its timeout.
+	defer context.AfterFunc(ctx, func() { conn.Close() })()
 	if o.BindDN != "" {
 		if err := conn.Bind(o.BindDN, o.Password); err != nil {
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultInvalidCredentials) {
@@ -128,7 +174,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 
 	entries := map[string]*entry{}
-	ad := isActiveDirectory(conn)
+	ad := isActiveDirectory(ctx, conn)
 	filter := "(|(objectClass=inetOrgPerson)(objectClass=posixAccount)(objectClass=person)" +
 		"(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
 	attrs := []string{"objectClass", "cn", "uid", "member", "uniqueMember", "memberUid", "gidNumber", "pwdAccountLockedTime", "manager"}
@@ -139,7 +185,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	// Many reports share one manager: keep one copy of each manager DN.
 	managerDNs := map[string]string{}
-	err = page(ctx, conn, o, filter, attrs, func(e *ldap.Entry) {
+	longNames := 0
+	kept := &budget{limit: int64(o.MaxKeptBytes)}
+	err = page(ctx, conn, o, filter, attrs, func(e *ldap.Entry) error {
 		x := &entry{dn: strings.ToLower(e.DN), uid: e.GetAttributeValue("uid"), gidNumber: e.GetAttributeValue("gidNumber")}
 		for _, oc := range e.GetAttributeValues("objectClass") {
 			switch strings.ToLower(oc) {
@@ -184,14 +232,28 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			x.manager = m
 		}
 		x.disabled = x.disabled || e.GetAttributeValue("pwdAccountLockedTime") != ""
+		if len(x.name) > wire.MaxStringLen || len(x.dn) > wire.MaxStringLen {
+			// No directory names an account so; its record would be
+			// refused by the collector with the rest of its batch.
+			longNames++
+			return nil
+		}
+		if err := kept.take(x.size()); err != nil {
+			return err
+		}
 		entries[x.dn] = x
+		return nil
 	})
+	if longNames > 0 {
+		run.Problem(fmt.Sprintf("%d entries with a name or DN longer than %d bytes: left out", longNames, wire.MaxStringLen))
+	}
 	if ad && err == nil {
-		if rerr := rangedMembers(ctx, conn, o, entries); rerr != nil {
+		if rerr := rangedMembers(ctx, conn, o, entries, kept); rerr != nil {
 			err = rerr
 		}
 		primaryGroups(entries)
 	}
+	err = lc.explain(err)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, err
@@ -298,6 +360,18 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	return run.Finish(run.Status(), emit)
 }
 
+// size is about what x holds, in bytes, for the scan's budget.
+func (x *entry) size() int {
+	n := 128 + len(x.dn) + len(x.name) + len(x.uid) + len(x.gidNumber) + len(x.sid) + len(x.sam) + len(x.manager) + len(x.primaryGroupID)
+	for _, m := range x.members {
+		n += 16 + len(m)
+	}
+	for _, m := range x.memberUID {
+		n += 16 + len(m)
+	}
+	return n
+}
+
 // managerAttributes names the entry's manager (the manager attribute of
 // inetOrgPerson and AD users): manager_dn (lower-cased, as member DNs are), manager
 // as the manager's principal_id, and manager_name as the manager's account
@@ -332,66 +406,77 @@ func accountName(x *entry) string {
 	return x.uid
 }
 
-func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, error) {
+func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, *limitConn, error) {
 	tc := &tls.Config{ServerName: u.Hostname(), InsecureSkipVerify: o.SkipVerify} //nolint:gosec // only when asked for
 	if o.CAFile != "" {
 		pool, err := capool.Load(o.CAFile, "CA file")
 		if err != nil {
-			return nil, fmt.Errorf("ldap scan: %w", err)
+			return nil, nil, fmt.Errorf("ldap scan: %w", err)
 		}
 		tc.RootCAs = pool
 	}
-	conn, err := ldap.DialURL(u.String(), ldap.DialWithTLSConfig(tc), ldap.DialWithDialer(dialer(o.Timeout)))
-	if err != nil {
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), map[string]string{"ldap": ldap.DefaultLdapPort, "ldaps": ldap.DefaultLdapsPort}[u.Scheme])
+	}
+	conn, lc, err := connect(ctx, o, u.Scheme, addr, tc)
+	var se *stepError
+	switch {
+	case err == nil:
+		return conn, lc, nil
+	case errors.As(err, &se) && se.step == "tls":
 		// A connection that was made and then failed is the TLS handshake
 		// (a certificate not trusted, or a server that does not speak TLS).
-		var op *net.OpError
-		if u.Scheme == "ldaps" && !(errors.As(err, &op) && op.Op == "dial") {
-			return nil, fmt.Errorf("ldap scan: TLS with %s failed (give --ca-file for its CA, or check it serves LDAPS): %s", u.Host, oneLine(err))
-		}
-		return nil, fmt.Errorf("ldap scan: cannot reach %s: %s", u.Host, oneLine(err))
+		return nil, nil, fmt.Errorf("ldap scan: TLS with %s failed (give --ca-file for its CA, or check it serves LDAPS): %s", u.Host, oneLine(err))
+	case errors.As(err, &se) && se.step == "starttls":
+		return nil, nil, fmt.Errorf("ldap scan: StartTLS with %s failed (give --ca-file, or use ldaps://): %s", u.Host, oneLine(err))
 	}
-	conn.SetTimeout(o.Timeout)
-	if o.StartTLS && u.Scheme == "ldap" {
-		if err := conn.StartTLS(tc); err != nil {
-			conn.Close()
-			return nil, fmt.Errorf("ldap scan: StartTLS with %s failed (give --ca-file, or use ldaps://): %s", u.Host, oneLine(err))
-		}
-	}
-	_ = ctx
-	return conn, nil
+	return nil, nil, fmt.Errorf("ldap scan: cannot reach %s: %s", u.Host, oneLine(err))
 }
 
-// page runs a paged subtree search, calling fn for each entry, pausing
-// between pages; the server's size and time limits end it with an error
-// that keeps what was read.
-func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs []string, fn func(*ldap.Entry)) error {
+// page runs a paged subtree search, calling fn for each entry as it
+// arrives, pausing between pages; the server's size and time limits, more
+// than MaxEntries entries, or paging that would not end (a cookie seen
+// before, a thousand empty pages in a row) end it with an error that
+// keeps what was read.
+func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs []string, fn func(*ldap.Entry) error) error {
 	paging := ldap.NewControlPaging(o.PageSize)
+	var guard objscan.Paging
+	total := 0
 	for n := 0; ; n++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
 		req := ldap.NewSearchRequest(o.BaseDN, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
 			filter, attrs, []ldap.Control{paging})
-		res, err := conn.Search(req)
-		if res != nil {
-			for _, e := range res.Entries {
-				fn(e)
-			}
-		}
+		got, controls, err := searchEach(ctx, conn, req, o.MaxEntries-total, fn)
+		total += got
 		if err != nil {
+			var over *overBudget
+			if errors.As(err, &over) {
+				return fmt.Errorf("the names, DNs and member lists read passed %d MiB: the rest were not read (narrow --base-dn)", over.limit>>20)
+			}
+			if errors.Is(err, errTooMany) {
+				return fmt.Errorf("more than %d entries under %s: the rest were not read (narrow --base-dn)", o.MaxEntries, o.BaseDN)
+			}
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) || ldap.IsErrorWithCode(err, ldap.LDAPResultTimeLimitExceeded) {
 				return fmt.Errorf("the server's size or time limit ended the search after page %d: raise it for the bind DN", n+1)
 			}
 			if ldap.IsErrorWithCode(err, ldap.LDAPResultNoSuchObject) {
 				return fmt.Errorf("base DN %s does not exist on the server: check --base-dn", o.BaseDN)
 			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return fmt.Errorf("search under %s failed on page %d: %s", o.BaseDN, n+1, oneLine(err))
 		}
-		ctrl := ldap.FindControl(res.Controls, ldap.ControlTypePaging)
+		ctrl := ldap.FindControl(controls, ldap.ControlTypePaging)
 		pc, ok := ctrl.(*ldap.ControlPaging)
 		if !ok || len(pc.Cookie) == 0 {
 			return nil
+		}
+		if err := guard.Next(string(pc.Cookie), got); err != nil {
+			return fmt.Errorf("paged search under %s stopped after page %d: %w", o.BaseDN, n+1, err)
 		}
 		paging.SetCookie(pc.Cookie)
 		if o.PagePause > 0 {
@@ -402,6 +487,46 @@ func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs 
 			}
 		}
 	}
+}
+
+// searchEach runs req, handing each entry to fn as it arrives (memory
+// holds one entry of the answer at a time, not the whole answer); an
+// entry beyond limit stops the search with errTooMany, an error of fn
+// with that error. It returns the entries handed to fn and the controls
+// that ended the search.
+func searchEach(ctx context.Context, conn *ldap.Conn, req *ldap.SearchRequest, limit int, fn func(*ldap.Entry) error) (int, []ldap.Control, error) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops reading an answer left unfinished
+	r := conn.SearchAsync(sctx, req, 16)
+	n := 0
+	for r.Next() {
+		e := r.Entry()
+		if e == nil {
+			continue // a referral or a control
+		}
+		if n >= limit {
+			return n, nil, errTooMany
+		}
+		if err := fn(e); err != nil {
+			return n, nil, err
+		}
+		n++
+	}
+	if err := r.Err(); err != nil {
+		return n, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return n, nil, err // cancellation is not an error of SearchAsync
+	}
+	if conn.IsClosing() {
+		// SearchAsync on a connection already lost ends as an empty
+		// search would: not a search that ended.
+		if err := conn.GetLastError(); err != nil {
+			return n, nil, fmt.Errorf("the connection was lost: %w", err)
+		}
+		return n, nil, errors.New("the connection was lost")
+	}
+	return n, r.Controls(), nil
 }
 
 // chain is one transitive membership: the group, and the groups between it

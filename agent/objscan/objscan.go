@@ -124,6 +124,9 @@ type Bucket struct {
 	Partial []string
 
 	read, withPII int
+	// longKeys counts the keys too long for a location; longestKey is
+	// the longest, in bytes.
+	longKeys, longestKey int
 }
 
 // Full says the bucket's object budget is spent: listing further only
@@ -139,6 +142,14 @@ func (b *Bucket) WithPII() int { return b.withPII }
 // the rest are read. It fails only when emitting fails or ctx ends.
 func (b *Bucket) Object(ctx context.Context, o Object, open Opener) error {
 	b.Stats["objects_listed"]++
+	if len(b.Location)+1+len(o.Key) > wire.MaxStringLen {
+		// No store allows such a key (S3 and GCS: 1,024 bytes; Azure:
+		// 1,024 characters); its location would make a record the
+		// collector refuses, with the rest of its batch.
+		b.longKeys++
+		b.longestKey = max(b.longestKey, len(o.Key))
+		return nil
+	}
 	if strings.HasSuffix(o.Key, "/") || !Sampled(o.Key, b.Sampling.SamplePercent) || b.Full() {
 		return nil
 	}

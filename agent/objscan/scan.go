@@ -3,6 +3,7 @@ package objscan
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -68,9 +69,16 @@ func (c *Common) NewBucket(run *scanrun.Run, emit func(*wire.Record) error, sour
 func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) error, names []string,
 	location func(name string) string, scan func(ctx context.Context, name string) (partial []string, err error)) (*wire.Record, error) {
 	sort.Strings(names)
+	long := 0
 	for _, name := range names {
 		if err := ctx.Err(); err != nil {
 			return nil, err
+		}
+		if len(location(name)) > wire.MaxStringLen {
+			// No store names a bucket so; its records would be refused by
+			// the collector with the rest of their batch.
+			long++
+			continue
 		}
 		partial, err := scan(ctx, name)
 		if err != nil {
@@ -79,6 +87,9 @@ func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) 
 		for _, p := range partial {
 			run.Problem(location(name) + ": " + p)
 		}
+	}
+	if long > 0 {
+		run.Problem(fmt.Sprintf("%d bucket names longer than a record may hold: left out", long))
 	}
 	return run.Finish(run.Status(), emit)
 }
@@ -92,6 +103,11 @@ func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) 
 func (b *Bucket) EmitBucket(attrs map[string]string, partial []string) (string, error) {
 	id := wire.StableID(b.Source, b.Host, b.Location)
 	attrs["objects_with_pii"] = strconv.Itoa(b.withPII)
+	if b.longKeys > 0 {
+		msg := fmt.Sprintf("%d object keys longer than any store allows (the longest %d bytes): not read", b.longKeys, b.longestKey)
+		b.Partial = append(b.Partial, msg) // for the scan record too
+		partial = append(partial[:len(partial):len(partial)], msg)
+	}
 	if len(partial) > 0 {
 		attrs["partial"] = strings.Join(partial, "; ")
 	}

@@ -276,6 +276,9 @@ func (b *bucketScan) run(ctx context.Context) error {
 func (b *bucketScan) objects(ctx context.Context) error {
 	ob := b.ob
 	p := s3.NewListObjectsV2Paginator(b.o.Client, &s3.ListObjectsV2Input{Bucket: aws.String(b.name), Prefix: aws.String(b.o.Prefix)})
+	// An endpoint that repeats a token or answers empty pages without end
+	// stops the listing (partial) instead of holding the scan forever.
+	var paging objscan.Paging
 	for p.HasMorePages() && !ob.Full() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
@@ -288,6 +291,14 @@ func (b *bucketScan) objects(ctx context.Context) error {
 			if err := ob.Object(ctx, o, b.opener(obj.Key)); err != nil {
 				return err
 			}
+		}
+		next := ""
+		if aws.ToBool(page.IsTruncated) {
+			next = aws.ToString(page.NextContinuationToken)
+		}
+		if err := paging.Next(next, len(page.Contents)); err != nil {
+			ob.Partial = append(ob.Partial, "listing objects: "+err.Error())
+			return nil
 		}
 	}
 	return nil

@@ -1,0 +1,70 @@
+// Package hostiletest holds what the scanners' hostile-server tests share:
+// a local listener that hands each connection to a test's server, one
+// that never answers, and the peak heap of a scan.
+package hostiletest
+
+import (
+	"io"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Listen serves each connection to 127.0.0.1:PORT with serve (which owns
+// and closes it) until the test ends; it returns HOST:PORT.
+func Listen(t testing.TB, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(c)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// Silent is a server that accepts connections and reads what comes but
+// never answers; it returns HOST:PORT.
+func Silent(t testing.TB) string {
+	return Listen(t, func(c net.Conn) {
+		defer c.Close()
+		_, _ = io.Copy(io.Discard, c)
+	})
+}
+
+// PeakHeap samples the heap in use (runtime.MemStats.HeapAlloc) every
+// 20 ms while f runs and returns the highest sample.
+func PeakHeap(f func()) uint64 {
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(stop)
+	<-done
+	return peak.Load()
+}

@@ -1,0 +1,232 @@
+package s3scan
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/agent/objscan"
+	"github.com/sightline-dev/sightline/agent/s3scan/s3test"
+	"github.com/sightline-dev/sightline/internal/pii"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// hostileListing is an S3 endpoint whose ListObjectsV2 never ends: every
+// page says IsTruncated with the continuation token token(n) and holds
+// keys(n); every other request is AccessDenied (the scan notes it and
+// goes on). It counts the listing requests.
+func hostileListing(t *testing.T, token func(n int64) string, keys func(n int64) []string) (string, *atomic.Int64) {
+	var pages atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("list-type") != "2" {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+			return
+		}
+		n := pages.Add(1)
+		var b strings.Builder
+		fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>true</IsTruncated><NextContinuationToken>%s</NextContinuationToken>`, token(n))
+		for _, k := range keys(n) {
+			fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>0</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, k)
+		}
+		b.WriteString(`</ListBucketResult>`)
+		w.Header().Set("Content-Type", "application/xml")
+		fmt.Fprint(w, b.String())
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &pages
+}
+
+// TestHostileListing: a listing that never ends (the same token again, or
+// a fresh one with nothing in it each time) ends the bucket's listing as
+// partial with the reason; the scan finishes and keeps the bucket.
+func TestHostileListing(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		token func(int64) string
+		keys  func(int64) []string
+		want  string
+	}{
+		{"same token, empty pages", func(int64) string { return "again" }, func(int64) []string { return nil }, "repeated a page token"},
+		{"fresh token, empty pages", func(n int64) string { return fmt.Sprint("t", n) }, func(int64) []string { return nil }, "pages in a row with nothing in them"},
+		{"same token, folders only", func(int64) string { return "again" }, func(n int64) []string { return []string{fmt.Sprint("dir", n, "/")} }, "repeated a page token"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url, pages := hostileListing(t, tc.token, tc.keys)
+			// The deadline is only a safety net: without a guard the
+			// listing runs until it.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var buckets []wire.Record
+			res, err := Scan(ctx, Options{Client: s3test.Client(url), Buckets: []string{"b"}, Account: "111111111111",
+				Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
+				if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
+					buckets = append(buckets, *r)
+				}
+				return nil
+			})
+			require.NoError(t, err, "after %d listing pages", pages.Load())
+			require.Equal(t, wire.StatusPartial, res.Status)
+			require.Len(t, buckets, 1, "the bucket is still reported")
+			partial := buckets[0].Attributes["partial"]
+			require.Contains(t, partial, "listing objects: ")
+			require.Contains(t, partial[strings.Index(partial, "listing objects: "):], tc.want)
+			require.LessOrEqual(t, pages.Load(), int64(objscan.MaxEmptyPages))
+		})
+	}
+}
+
+// TestHostileKeys: object keys no store allows (longer than S3's 1,024
+// bytes, with control characters) never make a record the collector
+// refuses (which would take the rest of its batch with it): the object is
+// left out, the bucket partial with the reason; a key with "../" is only
+// a name.
+func TestHostileKeys(t *testing.T) {
+	long := strings.Repeat("k", 5000)
+	objects := map[string][]byte{long: []byte("ann@example.com\n"), "../../etc/passwd": []byte("bob@example.com\n"), "ok.txt": []byte("carol@example.com\n")}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		if r.URL.Query().Get("list-type") == "2" {
+			var b strings.Builder
+			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>`)
+			for k, v := range objects {
+				fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>%d</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, html.EscapeString(k), len(v))
+			}
+			b.WriteString(`</ListBucketResult>`)
+			fmt.Fprint(w, b.String())
+			return
+		}
+		if key := strings.TrimPrefix(r.URL.Path, "/b/"); r.URL.RawQuery == "" || r.URL.Query().Has("x-id") {
+			if v, ok := objects[key]; ok {
+				w.Header().Set("Content-Type", "text/plain")
+				_, _ = w.Write(v)
+				return
+			}
+		}
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+	}))
+	t.Cleanup(srv.Close)
+	var locs []string
+	var bucket wire.Record
+	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
+		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "what the collector checks")
+		if r.Kind == wire.KindAsset && r.AssetType == "object" {
+			locs = append(locs, r.Location)
+		}
+		if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
+			bucket = *r
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, wire.StatusPartial, res.Status)
+	sort.Strings(locs)
+	require.Equal(t, []string{"s3://b/../../etc/passwd", "s3://b/ok.txt"}, locs)
+	require.Contains(t, bucket.Attributes["partial"], "1 object keys longer than any store allows (the longest 5000 bytes): not read")
+	require.Contains(t, res.Errors, "s3://b: 1 object keys longer than any store allows (the longest 5000 bytes): not read")
+}
+
+// TestHostileBucketNames: a bucket name longer than a record may hold (S3
+// allows 63 characters) is left out and counted.
+func TestHostileBucketNames(t *testing.T) {
+	long := strings.Repeat("b", 5000)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		switch {
+		case r.URL.Path == "/":
+			fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Buckets>`+
+				`<Bucket><Name>ok</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket><Bucket><Name>%s</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket>`+
+				`</Buckets></ListAllMyBucketsResult>`, long)
+		case r.URL.Query().Get("list-type") == "2":
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>ok</Name><IsTruncated>false</IsTruncated></ListBucketResult>`)
+		default:
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var buckets []string
+	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Account: "111111111111",
+		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "what the collector checks")
+		if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
+			buckets = append(buckets, r.Location)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, []string{"s3://ok"}, buckets)
+	require.Contains(t, res.Errors, "1 bucket names longer than a record may hold: left out")
+}
+
+// TestHostileObjectBodies: an object body that never ends (the range
+// ignored) is read to the sample's size; one that stalls ends at the object
+// timeout, that object partial; the scan goes on to the next object.
+func TestHostileObjectBodies(t *testing.T) {
+	keys := []string{"endless.txt", "ok.txt", "stalls.txt"}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key := strings.TrimPrefix(r.URL.Path, "/b/")
+		switch {
+		case r.URL.Query().Get("list-type") == "2":
+			w.Header().Set("Content-Type", "application/xml")
+			var b strings.Builder
+			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>`)
+			for _, k := range keys {
+				fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>100</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, k)
+			}
+			b.WriteString(`</ListBucketResult>`)
+			fmt.Fprint(w, b.String())
+		case r.Method == http.MethodGet && key == "endless.txt":
+			line := []byte("dave@example.com\n")
+			for r.Context().Err() == nil {
+				if _, err := w.Write(line); err != nil {
+					return
+				}
+			}
+		case r.Method == http.MethodGet && key == "stalls.txt":
+			_, _ = io.WriteString(w, "erin@example.com\n")
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		case r.Method == http.MethodGet && key == "ok.txt":
+			_, _ = io.WriteString(w, "carol@example.com\n")
+		default:
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	var objects []string
+	var bucket wire.Record
+	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
+		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
+			Sampling: objscan.Sampling{BytesPerObject: 1 << 20, ObjectTimeout: 500 * time.Millisecond}}}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate())
+		switch {
+		case r.Kind == wire.KindAsset && r.AssetType == "object":
+			objects = append(objects, r.Location)
+		case r.Kind == wire.KindAsset && r.AssetType == "bucket":
+			bucket = *r
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	sort.Strings(objects)
+	require.Equal(t, []string{"s3://b/endless.txt", "s3://b/ok.txt"}, objects)
+	require.Contains(t, bucket.Attributes["partial"], "stalls.txt: read timed out after 500ms")
+	require.Equal(t, int64(2), res.Stats["objects_read"])
+	require.LessOrEqual(t, res.Stats["bytes"], int64(1<<20)+int64(len("carol@example.com\n")))
+}
