@@ -29,7 +29,7 @@ func trickle(t *testing.T) string {
 			}
 		}
 	})
-	return "mysql://scanner@" + addr + "/app"
+	return "mysql://scanner@" + addr + "/app?tls=false"
 }
 
 // TestHostileHandshake: a server that never answers the handshake, or
@@ -39,7 +39,7 @@ func trickle(t *testing.T) string {
 func TestHostileHandshake(t *testing.T) {
 	for _, tc := range []struct{ name, dsn, want string }{
 		{"mysql trickles", trickle(t), "no answer within 500ms"},
-		{"mysql silent", "mysql://scanner@" + hostiletest.Silent(t) + "/app", "connecting to MySQL at"}, // the handshake bound or the read timeout, whichever first
+		{"mysql silent", "mysql://scanner@" + hostiletest.Silent(t) + "/app?tls=false", "connecting to MySQL at"}, // the handshake bound or the read timeout, whichever first
 		{"postgres silent", "postgres://scanner@" + hostiletest.Silent(t) + "/app?sslmode=disable", "timeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

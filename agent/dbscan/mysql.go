@@ -27,9 +27,9 @@ type myEngine struct {
 	only   string    // the DSN's database ("" for all)
 }
 
-// openMySQL connects with the DSN's tls parameter (false, true,
-// skip-verify, preferred; CAFile, or tls=custom with it, verifies against
-// that CA), the password from Options, and a session whose transactions
+// openMySQL connects with the DSN's tls parameter (true, the default;
+// custom, or a CAFile, verifies against that CA; skip-verify; false;
+// preferred is refused), the password from Options, and a session whose transactions
 // are read-only and whose statements time out (max_statement_time on
 // MariaDB, max_execution_time on MySQL).
 func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
@@ -39,13 +39,21 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 	cfg.DBName = strings.TrimPrefix(u.Path, "/")
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = o.StatementTimeout, o.StatementTimeout+o.StatementTimeout/2, o.StatementTimeout
 	mode := u.Query().Get("tls")
-	if mode == "" && o.CAFile != "" {
+	switch {
+	case mode == "" && o.CAFile != "":
 		mode = "custom"
+	case mode == "":
+		// TLS on every hop: without tls=, the server's certificate is
+		// verified against the system's roots, as PostgreSQL's missing
+		// sslmode means verify-full. Plain text is asked for by name.
+		mode = "true"
 	}
 	switch mode {
-	case "", "false":
+	case "false":
 	case "preferred":
-		cfg.TLSConfig = "preferred"
+		// Falls back to plain text when the server, or anyone in the
+		// path, refuses TLS: the findings would cross the network in clear.
+		return nil, errors.New("db scan: tls=preferred goes on in plain text when TLS is refused: use tls=true or tls=custom (with ca_file), or tls=false to accept plain text")
 	case "skip-verify":
 		cfg.TLS = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // asked for by name, for test servers
 	case "true", "custom":
@@ -65,7 +73,7 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 		}
 		cfg.TLS = t
 	default:
-		return nil, fmt.Errorf("db scan: unknown tls=%q in the MySQL DSN (want false, true, custom, skip-verify or preferred)", mode)
+		return nil, fmt.Errorf("db scan: unknown tls=%q in the MySQL DSN (want true, custom, skip-verify or false)", mode)
 	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {

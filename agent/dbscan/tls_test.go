@@ -59,3 +59,26 @@ func TestTLS(t *testing.T) {
 		})
 	}
 }
+
+// TLS on every hop: a MySQL DSN without tls= verifies the server's
+// certificate (against the system roots here, which do not hold the test
+// CA, so the scan fails naming the certificate), and tls=preferred, which
+// goes on in plain text when TLS is refused, is refused.
+func TestMySQLTLSByDefault(t *testing.T) {
+	o := quick()
+	o.DSN, o.Password = "mysql://scan@127.0.0.1:1/app?tls=preferred", "pw"
+	res := scanOnce(t, o)
+	require.Equal(t, "failed", res.scan.Status)
+	require.Contains(t, res.scan.Errors[0], "tls=preferred goes on in plain text")
+
+	dsn, pw := testServer(t, "SIGHTLINE_TEST_MARIADB")
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Del("tls")
+	u.RawQuery = q.Encode()
+	o.DSN, o.Password = u.String(), pw
+	res = scanOnce(t, o)
+	require.Equal(t, "failed", res.scan.Status)
+	require.Contains(t, res.scan.Errors[0], "certificate")
+}

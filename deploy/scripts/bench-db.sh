@@ -17,4 +17,4 @@ maria_port=$(free_port)
 deploy/scripts/mariadb-start.sh "$work/maria" "$maria_port"
 go run ./deploy/bench/db -rows "${BENCH_ROWS:-10000000}" -sample-rows "${BENCH_SAMPLE_ROWS:-1000}" \
   -pg "postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable" -pg-password-file "$work/pg/admin.pw" \
-  -mysql "mysql://root@127.0.0.1:$maria_port/" -mysql-password-file "$work/maria/admin.pw"
+  -mysql "mysql://root@127.0.0.1:$maria_port/?tls=false" -mysql-password-file "$work/maria/admin.pw"

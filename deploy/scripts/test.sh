@@ -64,7 +64,7 @@ export SIGHTLINE_TEST_AD_CA=$work/samba/ca.pem
 export SIGHTLINE_TEST_SMB=127.0.0.1:445
 export SIGHTLINE_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
 export SIGHTLINE_TEST_POSTGRES_PASSWORD_FILE=$work/postgres/admin.pw
-export SIGHTLINE_TEST_MARIADB="mysql://root@127.0.0.1:$maria_port/"
+export SIGHTLINE_TEST_MARIADB="mysql://root@127.0.0.1:$maria_port/?tls=false"
 export SIGHTLINE_TEST_MARIADB_PASSWORD_FILE=$work/mariadb/admin.pw
 export SIGHTLINE_TEST_DB_CA=$work/pki/ca.pem
 export SIGHTLINE_REQUIRE_SERVICES=1
