@@ -47,8 +47,10 @@ var ErrInvalid = errors.New("invalid policy")
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
 // hostOwned are settings a policy may never set: they name files on the
-// host (credentials, CAs, where the system is mounted) and stay in
-// agent.yaml.
+// host (credentials, CAs, where the system is mounted), or where and how
+// a credential read on the host is presented, and stay in agent.yaml. A
+// collector that is compromised must not be able to point the agent's
+// credentials at a server of its choosing.
 var hostOwned = map[string]bool{
 	"scans.ldap.password_file": true,
 	"scans.ldap.ca_file":       true,
@@ -69,6 +71,32 @@ var hostOwned = map[string]bool{
 	// Whether the session may go unsigned: a policy that turned signing
 	// off would let a man in the middle change what the scan reports.
 	"scans.smb.allow_unsigned": true,
+	// The directory the bind password goes to, as whom, and over what:
+	// a policy that named its own ldap:// server, or turned TLS or its
+	// verification off, would receive the password (a simple bind sends
+	// it as it is).
+	"scans.ldap.url":             true,
+	"scans.ldap.bind_dn":         true,
+	"scans.ldap.start_tls":       true,
+	"scans.ldap.tls_skip_verify": true,
+	// The cloud endpoints credentials are presented to: GCS sends an
+	// OAuth bearer token and Azure a SAS token as they are; S3 and IAM
+	// sign each request (a signature can be replayed for minutes); and a
+	// changed endpoint could feed the scan whatever it likes.
+	"scans.gcs.endpoint":                  true,
+	"scans.gcs.credentials_file":          true,
+	"scans.azblob.endpoint":               true,
+	"scans.azblob.account":                true,
+	"scans.azblob.key_file":               true,
+	"scans.azblob.connection_string_file": true,
+	"scans.s3.endpoint":                   true,
+	"scans.iam.endpoint":                  true,
+}
+
+// isHostOwned reports whether a setting is host-owned: listed, or naming
+// a file on the host (every "…_file": credentials, CAs, keys).
+func isHostOwned(path string) bool {
+	return hostOwned[path] || strings.HasSuffix(path, "_file")
 }
 
 // Parse reads settings from JSON bytes (an object), refusing anything else.
@@ -135,8 +163,8 @@ func walk(m map[string]any, t reflect.Type, prefix string) error {
 		if !ok {
 			return &FieldError{Field: path, Msg: "unknown setting (see agent.yaml's scans section for the keys)"}
 		}
-		if hostOwned[path] {
-			return &FieldError{Field: path, Msg: "host-owned: a file on the host, set it in that host's agent.yaml"}
+		if isHostOwned(path) {
+			return &FieldError{Field: path, Msg: "host-owned (a file on the host, a credential's server or how it is reached): set it in that host's agent.yaml"}
 		}
 		v := m[k]
 		if ft.Kind() == reflect.Struct && ft.String() != "time.Duration" {

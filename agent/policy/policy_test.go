@@ -39,6 +39,17 @@ func TestCheckNamesTheField(t *testing.T) {
 		{"db password host owned", `{"db":{"password_file":"/tmp/pw"}}`, "scans.db.password_file"},
 		{"smb signing host owned", `{"smb":{"allow_unsigned":true}}`, "scans.smb.allow_unsigned"},
 		{"db sample", `{"db":{"sample_rows":500,"interval":"12h"}}`, ""},
+		// Where a credential read on the host goes, and how, stays on the
+		// host: a policy naming its own directory, endpoint or account
+		// would receive the bind password or a bearer token.
+		{"ldap server host owned", `{"ldap":{"url":"ldap://collector-picked:389"}}`, "scans.ldap.url"},
+		{"ldap bind dn host owned", `{"ldap":{"bind_dn":"cn=x"}}`, "scans.ldap.bind_dn"},
+		{"ldap tls host owned", `{"ldap":{"tls_skip_verify":true}}`, "scans.ldap.tls_skip_verify"},
+		{"gcs endpoint host owned", `{"gcs":{"endpoint":"https://collector-picked/"}}`, "scans.gcs.endpoint"},
+		{"azure account host owned", `{"azblob":{"account":"collectorpicked"}}`, "scans.azblob.account"},
+		{"s3 endpoint host owned", `{"s3":{"endpoint":"https://collector-picked/"}}`, "scans.s3.endpoint"},
+		{"any file host owned", `{"azblob":{"connection_string_file":"/etc/shadow"}}`, "scans.azblob.connection_string_file"},
+		{"ldap base dn is not", `{"ldap":{"base_dn":"dc=example,dc=com","stale_days":60}}`, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := policy.Check(parse(t, tc.settings))
