@@ -189,6 +189,7 @@ func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bindDN := fs.String("bind-dn", "", "DN to bind as (anonymous when empty)")
 	pwFile := fs.String("password-file", "", "file holding the bind password (or SIGHTLINE_LDAP_PASSWORD)")
 	startTLS := fs.Bool("start-tls", false, "upgrade ldap:// with StartTLS")
+	plaintext := fs.Bool("allow-plaintext", false, "let ldap:// without StartTLS reach a host other than loopback (the bind password goes in clear)")
 	caFile := fs.String("ca-file", "", "PEM CA bundle that signs the server's certificate")
 	skip := fs.Bool("tls-skip-verify", false, "do not verify the server's certificate (test directories only)")
 	pause := fs.Duration("page-pause", 0, "pause between pages of 500 entries, to spare a production server")
@@ -202,7 +203,7 @@ func scanLDAP(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	scans := config.Default().Scans
 	l := &scans.LDAP
 	l.URL, l.BaseDN, l.BindDN, l.PasswordFile, l.StartTLS, l.CAFile = *url, *base, *bindDN, *pwFile, *startTLS, *caFile
-	l.TLSSkipVerify, l.PagePause, l.PrivilegedGroups = *skip, *pause, privileged
+	l.TLSSkipVerify, l.PagePause, l.PrivilegedGroups, l.AllowPlaintext = *skip, *pause, privileged, *plaintext
 	return common.run(ctx, scans)
 }
 

@@ -218,13 +218,16 @@ type IAMScan struct {
 // LDAPScan configures the directory scanner. The password is read from
 // PasswordFile at each scan, never from this file.
 type LDAPScan struct {
-	Enabled          bool `yaml:"enabled"`
-	Schedule         `yaml:",inline"`
-	URL              string        `yaml:"url"`
-	BaseDN           string        `yaml:"base_dn"`
-	BindDN           string        `yaml:"bind_dn"`
-	PasswordFile     string        `yaml:"password_file"`
-	StartTLS         bool          `yaml:"start_tls"`
+	Enabled      bool `yaml:"enabled"`
+	Schedule     `yaml:",inline"`
+	URL          string `yaml:"url"`
+	BaseDN       string `yaml:"base_dn"`
+	BindDN       string `yaml:"bind_dn"`
+	PasswordFile string `yaml:"password_file"`
+	StartTLS     bool   `yaml:"start_tls"`
+	// AllowPlaintext lets ldap:// without start_tls reach a host other
+	// than loopback (the bind password crosses the network in clear).
+	AllowPlaintext   bool          `yaml:"allow_plaintext"`
 	CAFile           string        `yaml:"ca_file"`
 	TLSSkipVerify    bool          `yaml:"tls_skip_verify"`
 	PrivilegedGroups []string      `yaml:"privileged_groups"`

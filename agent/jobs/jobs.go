@@ -325,7 +325,7 @@ func buildLDAP(_ context.Context, s config.Scans, env Env) (Job, error) {
 	}
 	return Job{Name: "ldap", Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 		return ldapscan.Scan(ctx, ldapscan.Options{URL: lc.URL, BaseDN: lc.BaseDN, BindDN: lc.BindDN,
-			Password: pw, StartTLS: lc.StartTLS, CAFile: lc.CAFile,
+			Password: pw, StartTLS: lc.StartTLS, AllowPlaintext: lc.AllowPlaintext, CAFile: lc.CAFile,
 			SkipVerify: lc.TLSSkipVerify, PrivilegedGroups: lc.PrivilegedGroups, PagePause: lc.PagePause,
 			StaleDays: lc.StaleDays, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
 	}}, nil

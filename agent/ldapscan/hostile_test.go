@@ -449,3 +449,27 @@ func TestHostileNames(t *testing.T) {
 	require.Equal(t, wire.StatusPartial, res.Status)
 	require.Contains(t, res.Errors, "1 entries with a name or DN longer than 4096 bytes: left out")
 }
+
+// TLS on every hop: ldap:// without StartTLS to a host other than
+// loopback is refused before anything is sent (a simple bind sends the
+// password as it is), unless allow_plaintext says so; loopback stays
+// allowed (a directory on the same host).
+func TestPlaintextOffLoopbackRefused(t *testing.T) {
+	scan := func(o Options) (*wire.Record, error) {
+		o.BaseDN, o.BindDN, o.Password, o.Timeout = "dc=x", "cn=admin,dc=x", "pw", 300*time.Millisecond
+		return Scan(context.Background(), o, func(*wire.Record) error { return nil })
+	}
+	res, err := scan(Options{URL: "ldap://192.0.2.10:389"})
+	require.ErrorContains(t, err, "would send the bind password and the directory in clear")
+	require.Equal(t, wire.StatusFailed, res.Status)
+
+	for _, o := range []Options{
+		{URL: "ldap://192.0.2.10:389", AllowPlaintext: true},
+		{URL: "ldap://192.0.2.10:389", StartTLS: true},
+		{URL: "ldap://127.0.0.1:1"},
+	} {
+		_, err := scan(o)
+		require.Error(t, err, "nothing listens there")
+		require.NotContains(t, err.Error(), "in clear", "%+v", o)
+	}
+}

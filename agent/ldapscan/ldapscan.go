@@ -43,7 +43,11 @@ type Options struct {
 	BindDN   string
 	Password string // from a file or the environment, never a flag
 	StartTLS bool   // upgrade ldap:// with StartTLS
-	CAFile   string // PEM CA bundle to verify the server
+	// AllowPlaintext lets ldap:// without StartTLS reach a host other than
+	// loopback: the bind password and the directory then cross the
+	// network in clear (refused otherwise).
+	AllowPlaintext bool
+	CAFile         string // PEM CA bundle to verify the server
 	// SkipVerify turns certificate verification off (test directories).
 	SkipVerify bool
 	Timeout    time.Duration // per operation (default 30 s)
@@ -155,6 +159,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			return nil, eerr
 		}
 		return rec, err
+	}
+	if u.Scheme == "ldap" && !o.StartTLS && !o.AllowPlaintext && !loopback(server) {
+		return failed(fmt.Errorf("ldap scan: ldap://%s without StartTLS would send the bind password and the directory in clear: use ldaps://, start_tls: true (--start-tls), or allow_plaintext: true (--allow-plaintext) to accept that", u.Host))
 	}
 	conn, lc, err := dial(ctx, o, u)
 	if err != nil {
@@ -629,4 +636,13 @@ func chainsOf(dn string, parents map[string][]string) []chain {
 // oneLine flattens a library error to one line.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// loopback reports whether host is localhost or a loopback address.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -79,6 +79,7 @@ var hostOwned = map[string]bool{
 	"scans.ldap.bind_dn":         true,
 	"scans.ldap.start_tls":       true,
 	"scans.ldap.tls_skip_verify": true,
+	"scans.ldap.allow_plaintext": true,
 	// The cloud endpoints credentials are presented to: GCS sends an
 	// OAuth bearer token and Azure a SAS token as they are; S3 and IAM
 	// sign each request (a signature can be replayed for minutes); and a
