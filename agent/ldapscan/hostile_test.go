@@ -223,15 +223,17 @@ func TestHostileDirectory(t *testing.T) {
 		serve func(s search, w io.Writer) error
 		want  string
 	}{
+		// A cookie may repeat (Samba AD sends the same one for every page):
+		// the same entries again end at MaxEntries, empty pages at 1,000.
 		{"same cookie, same entry", func(s search, w io.Writer) error {
 			return write(w, person(s.id, "ann"), donePacket(s.id, "again"))
-		}, "the server repeated a page token"},
+		}, "more than 5000 entries"},
 		{"same cookie, empty pages", func(s search, w io.Writer) error {
 			if len(s.cookie) == 0 {
 				return write(w, person(s.id, "ann"), donePacket(s.id, "again"))
 			}
 			return write(w, donePacket(s.id, "again"))
-		}, "the server repeated a page token"},
+		}, "the server answered 1000 pages in a row with nothing in them"},
 		{"fresh cookies, empty pages", func(s search, w io.Writer) error {
 			if len(s.cookie) == 0 {
 				return write(w, person(s.id, "ann"), donePacket(s.id, "c0"))
@@ -472,4 +474,36 @@ func TestPlaintextOffLoopbackRefused(t *testing.T) {
 		require.Error(t, err, "nothing listens there")
 		require.NotContains(t, err.Error(), "in clear", "%+v", o)
 	}
+}
+
+// RFC 2696 cookies are opaque: Samba AD sends the same cookie for every
+// page of a search. A repeated cookie with new entries is paging, read to
+// its end.
+func TestRepeatedCookieIsNoLoop(t *testing.T) {
+	var pages atomic.Int32
+	url, _ := hostileLDAP(t, func(s search, w io.Writer) error {
+		if ok, err := rootDSE(s, w); ok {
+			return err
+		}
+		p := int(pages.Add(1))
+		for i := range 3 {
+			if err := write(w, person(s.id, fmt.Sprintf("p%d-u%d", p, i))); err != nil {
+				return err
+			}
+		}
+		if p == 4 {
+			return write(w, donePacket(s.id, ""))
+		}
+		return write(w, donePacket(s.id, "same-cookie-every-page"))
+	})
+	users := 0
+	res, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=x", Timeout: 8 * time.Second}, func(r *wire.Record) error {
+		if r.Kind == wire.KindPrincipal {
+			users++
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
+	require.Equal(t, 12, users)
 }

@@ -443,9 +443,9 @@ func dial(ctx context.Context, o Options, u *url.URL) (*ldap.Conn, *limitConn, e
 
 // page runs a paged subtree search, calling fn for each entry as it
 // arrives, pausing between pages; the server's size and time limits, more
-// than MaxEntries entries, or paging that would not end (a cookie seen
-// before, a thousand empty pages in a row) end it with an error that
-// keeps what was read.
+// than MaxEntries entries, or paging that would not end (a thousand empty
+// pages in a row, an oversized cookie) end it with an error that keeps
+// what was read.
 func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs []string, fn func(*ldap.Entry) error) error {
 	paging := ldap.NewControlPaging(o.PageSize)
 	var guard objscan.Paging
@@ -482,7 +482,14 @@ func page(ctx context.Context, conn *ldap.Conn, o Options, filter string, attrs 
 		if !ok || len(pc.Cookie) == 0 {
 			return nil
 		}
-		if err := guard.Next(string(pc.Cookie), got); err != nil {
+		// An RFC 2696 cookie is opaque and a server may send the same one
+		// for every page (Samba AD does), so a repeated cookie is no loop:
+		// pages without entries are, and an endless answer ends at
+		// MaxEntries. The guard sees no token, only the pages' counts.
+		if len(pc.Cookie) > objscan.MaxPageToken {
+			return fmt.Errorf("paged search under %s stopped after page %d: a paging cookie of %d bytes, over %d KiB: not a directory's answer", o.BaseDN, n+1, len(pc.Cookie), objscan.MaxPageToken>>10)
+		}
+		if err := guard.Next("", got); err != nil {
 			return fmt.Errorf("paged search under %s stopped after page %d: %w", o.BaseDN, n+1, err)
 		}
 		paging.SetCookie(pc.Cookie)
