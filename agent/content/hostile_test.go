@@ -1,0 +1,166 @@
+package content
+
+import (
+	"context"
+	"io"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// patternReader streams head, then body repeated to n bytes in all, then
+// tail: a hostile file of any size without holding it.
+type patternReader struct {
+	head, body, tail string
+	n, off           int64
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	total := int64(len(p.head)) + p.n + int64(len(p.tail))
+	if p.off >= total {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(b) && p.off < total {
+		var c byte
+		switch o := p.off; {
+		case o < int64(len(p.head)):
+			c = p.head[o]
+		case o < int64(len(p.head))+p.n:
+			c = p.body[(o-int64(len(p.head)))%int64(len(p.body))]
+		default:
+			c = p.tail[o-int64(len(p.head))-p.n]
+		}
+		b[k] = c
+		k++
+		p.off++
+	}
+	return k, nil
+}
+
+// genReader streams gen(0), gen(1), ... until n bytes or a few more (the
+// last part whole): a hostile file
+// whose parts differ (distinct names), without holding it.
+type genReader struct {
+	gen  func(i int) string
+	n    int64
+	i    int
+	part string
+}
+
+func (g *genReader) Read(b []byte) (int, error) {
+	k := 0
+	for k < len(b) && (g.n > 0 || g.part != "") {
+		if g.part == "" {
+			g.part = g.gen(g.i)
+			g.i++
+		}
+		c := copy(b[k:], g.part)
+		g.part = g.part[c:]
+		g.n -= int64(c)
+		k += c
+	}
+	if k == 0 {
+		return 0, io.EOF
+	}
+	return k, nil
+}
+
+// peakHeap runs f and returns the most heap in use above what was in use
+// before, sampled while f runs.
+func peakHeap(f func()) uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	var peak uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var s runtime.MemStats
+		for {
+			runtime.ReadMemStats(&s)
+			if s.HeapInuse > base && s.HeapInuse-base > peak {
+				peak = s.HeapInuse - base
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	runtime.ReadMemStats(&ms)
+	if ms.HeapInuse > base && ms.HeapInuse-base > peak {
+		peak = ms.HeapInuse - base
+	}
+	close(done)
+	wg.Wait()
+	return peak
+}
+
+// hostile is one hostile stream: its name, what it is made of, and its
+// size.
+type hostile struct {
+	name, stream     string
+	head, body, tail string
+	n                int64
+	gen              func(i int) string // instead of body, when set
+}
+
+// readHostile reads h with the default limits and returns its members and
+// the peak heap above the scanner's own buffer.
+func readHostile(t *testing.T, h hostile) ([]Member, uint64) {
+	t.Helper()
+	s := NewScanner(options())
+	var ms []Member
+	var err error
+	peak := peakHeap(func() {
+		var r io.Reader = &patternReader{head: h.head, body: h.body, tail: h.tail, n: h.n}
+		if h.gen != nil {
+			r = io.MultiReader(strings.NewReader(h.head), &genReader{gen: h.gen, n: h.n}, strings.NewReader(h.tail))
+		}
+		ms, _, err = s.Read(context.Background(), h.stream, r, nil, -1)
+	})
+	require.NoError(t, err)
+	return ms, peak
+}
+
+const mib = 1 << 20
+
+// TestHostileFilesBoundedMemory reads files made to make a reader hold
+// what it reads (a row of a million cells, an element of a million
+// attributes or of a million names of children, a 40 MiB attribute) and
+// checks the heap stays bounded and the reason a file was cut is named.
+func TestHostileFilesBoundedMemory(t *testing.T) {
+	tests := []struct {
+		hostile
+		maxHeap uint64 // MiB
+		partial string
+	}{
+		{hostile{name: "html row of td cells", stream: "a.html", head: "<table><tr>", body: "<td>\n", n: 16 * mib}, 48, ""},
+		{hostile{name: "html th row never ends", stream: "a.html", head: "<table><tr>", body: "<th>x\n", n: 16 * mib}, 48, ""},
+		{hostile{name: "html nested tables of long cells", stream: "a.html", head: strings.Repeat("<table><tr><td>", 64), body: "x <i>y</i>\n", n: 16 * mib}, 48, ""},
+		{hostile{name: "minified html", stream: "a.html", head: "<p>", body: "<b>a</b> ", n: 4 * mib}, 48, ""},
+		{hostile{name: "html text token past the chunk", stream: "a.html", head: "<p>", body: "x", n: 4 * mib}, 48, errTokenLimit.Error()},
+		{hostile{name: "xml element of a million attributes", stream: "a.xml", head: "<a ", body: `b="" `, n: 40 * mib}, 64, errTokenLimit.Error()},
+		{hostile{name: "xml attribute of 40 MiB", stream: "a.xml", head: `<a b="`, body: "x", n: 40 * mib}, 64, errTokenLimit.Error()},
+		{hostile{name: "xml children of distinct names", stream: "a.xml", head: "<a>", gen: func(i int) string { return "<b" + strconv.Itoa(i) + "/>" }, n: 40 * mib, tail: "</a>"}, 64, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms, peak := readHostile(t, tt.hostile)
+			require.Less(t, peak, tt.maxHeap*mib, "peak heap")
+			_, partial := types(ms)
+			require.Equal(t, tt.partial, partial[""])
+		})
+	}
+}
