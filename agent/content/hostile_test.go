@@ -164,3 +164,37 @@ func TestHostileFilesBoundedMemory(t *testing.T) {
 		})
 	}
 }
+
+// TestLongLineReadOn checks a line-by-line reader given a line longer than
+// the chunk size (a pasted blob, a line of quotes) reads the first chunk of
+// it and goes on with the lines after, and says so; no planted value shows
+// in a member's name or reason.
+func TestLongLineReadOn(t *testing.T) {
+	long := strings.Repeat(`'"\`, 700_000) // 2.1 MiB: quotes and backslashes
+	tests := []struct {
+		name, stream, data string
+		want               map[string]int64
+	}{
+		{"history", "/home/jd/.bash_history", "mysql -u root -pS3cretRootPw crm\n" + long + "\nsshpass -p 'Welcome123!' ssh deploy@10.0.4.12\n",
+			map[string]int64{"password": 2, "ip_address": 1}},
+		{"history, long last line", ".zsh_history", "mysql -u root -pS3cretRootPw crm\n" + long, map[string]int64{"password": 1}},
+		{"netrc", ".netrc", "machine a login u password Hunter2Secret!\n" + long + "\nmachine b login v password Zebra9Secret?\n",
+			map[string]int64{"password": 2}},
+		{"pgpass", ".pgpass", long + "\ndb.internal:5432:crm:crm_app:S3cure!Passw0rd\n", map[string]int64{"password": 1}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ms, _, err := NewScanner(options()).Read(context.Background(), tc.stream, strings.NewReader(tc.data), nil, int64(len(tc.data)))
+			require.NoError(t, err)
+			got := map[string]int64{}
+			for _, m := range ms {
+				require.Equal(t, errLinesCut.Error(), m.Partial)
+				require.Empty(t, m.Name)
+				for _, r := range m.Results {
+					got[r.Type] += r.Count
+				}
+			}
+			require.Equal(t, tc.want, got)
+		})
+	}
+}

@@ -144,7 +144,8 @@ func (f *fileScan) finish(m Member, mr *meteredReader, agg *pii.Aggregator, err 
 			return fmt.Errorf("scan stopped: %w", f.parent.Err())
 		}
 		switch {
-		case errors.Is(err, errTimeLimit), errors.Is(err, errLineLimit), errors.Is(err, errExpandLimit), errors.Is(err, errTokenLimit):
+		case errors.Is(err, errTimeLimit), errors.Is(err, errLineLimit), errors.Is(err, errExpandLimit), errors.Is(err, errTokenLimit),
+			errors.Is(err, errLinesCut):
 			m.Partial = err.Error()
 		case mr.limitErr != nil:
 			m.Partial = mr.limitErr.Error()
