@@ -153,6 +153,18 @@ func TestHostileFilesBoundedMemory(t *testing.T) {
 		{hostile{name: "html text token past the chunk", stream: "a.html", head: "<p>", body: "x", n: 4 * mib}, 48, errTokenLimit.Error()},
 		{hostile{name: "xml element of a million attributes", stream: "a.xml", head: "<a ", body: `b="" `, n: 40 * mib}, 64, errTokenLimit.Error()},
 		{hostile{name: "xml attribute of 40 MiB", stream: "a.xml", head: `<a b="`, body: "x", n: 40 * mib}, 64, errTokenLimit.Error()},
+		{hostile{name: "sql dump of 4096 tables of 1024 columns", stream: "a.sql", gen: func(i int) string {
+			switch i % 1026 {
+			case 0:
+				return "create table t" + strconv.Itoa(i) + " (\n"
+			case 1025:
+				return ");\n"
+			}
+			return "column_with_a_longer_name_" + strconv.Itoa(i) + " int,\n"
+		}, n: 100 * mib}, 64, "file-size limit reached: the first 104857600 bytes read"},
+		{hostile{name: "sql insert of 500k columns", stream: "a.sql", head: "insert into t (", body: "a,", n: mib - 64, tail: ") values (1);\n"}, 16, ""},
+		{hostile{name: "sql copy of 500k columns", stream: "a.sql", head: "copy t (", body: "a,", n: mib - 64, tail: ") from stdin;\n"}, 16, ""},
+		{hostile{name: "markdown header of 500k cells", stream: "a.md", head: "|", body: "a|", n: mib - 64, tail: "\n|-|\n"}, 16, ""},
 		{hostile{name: "xml children of distinct names", stream: "a.xml", head: "<a>", gen: func(i int) string { return "<b" + strconv.Itoa(i) + "/>" }, n: 40 * mib, tail: "</a>"}, 64, ""},
 	}
 	for _, tt := range tests {
