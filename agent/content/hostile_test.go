@@ -210,3 +210,42 @@ func TestLongLineReadOn(t *testing.T) {
 		})
 	}
 }
+
+// TestNoPlantedValueInNamesOrReasons plants personal values where the new
+// readers take names from (XML element and attribute names, labels, HTML
+// headers, SQL and Markdown column names, a history's long line) and
+// checks none shows in a member's name, its reason or a where-string.
+func TestNoPlantedValueInNamesOrReasons(t *testing.T) {
+	const email, ssn = "jane.doe@example.com", "078-05-1120"
+	long := strings.Repeat("x", chunkSize+10)
+	tests := []struct{ stream, data string }{
+		{"a.xml", `<r><mail>` + email + `</mail><n a="` + email + `" ` + email + `="` + email + `"/><` + email + `>` + email + `</` + email + `></r>`},
+		{"a.xml", `<r><add key="` + email + `" value="` + ssn + `"/><p>` + long + `</p></r>`},
+		{"a.html", `<table><tr><th>` + email + `<th>` + ssn + `</tr><tr><td>` + email + `<td>` + ssn + `</table><p>` + long},
+		{"a.sql", "CREATE TABLE t (\n`" + email + "` int,\n);\nINSERT INTO t VALUES ('" + email + "');\nINSERT INTO u (`" + ssn + "`) VALUES ('" + email + "');\n"},
+		{"a.md", "| " + email + " | " + ssn + " |\n|---|---|\n| " + email + " | " + ssn + " |\n"},
+		{".bash_history", "curl -u " + email + ":" + ssn + " x\n" + long + email + "\n"},
+		{".netrc", "machine h login " + email + " password " + ssn + "\n" + long + "\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.stream, func(t *testing.T) {
+			ms, _, err := NewScanner(options()).Read(context.Background(), tc.stream, strings.NewReader(tc.data), nil, int64(len(tc.data)))
+			require.NoError(t, err)
+			require.NotEmpty(t, ms)
+			found := false
+			for _, m := range ms {
+				found = found || len(m.Results) > 0
+				shown := []string{m.Name, m.Partial}
+				for _, r := range m.Results {
+					shown = append(shown, r.Where...)
+				}
+				for _, s := range shown {
+					for _, v := range []string{email, ssn} {
+						require.NotContains(t, s, v)
+					}
+				}
+			}
+			require.True(t, found, "the planted values are found")
+		})
+	}
+}
