@@ -105,7 +105,17 @@ func (m *meteredReader) Read(p []byte) (int, error) {
 	if len(p) > readSize {
 		p = p[:readSize]
 	}
+	// No byte past the file-size limit reaches the reader: at the limit,
+	// one byte is read only to tell the end of the file from more.
+	over := false
+	if lim := m.f.o.MaxFileSize; lim > 0 && int64(len(p)) > lim-m.read {
+		p, over = p[:max(lim-m.read, 1)], m.read >= lim
+	}
 	n, err := m.r.Read(p)
+	if over && n > 0 {
+		m.limitErr = errors.New("file-size limit reached")
+		return 0, m.limitErr
+	}
 	m.read += int64(n)
 	if m.maxLine > 0 {
 		for _, c := range p[:n] {
