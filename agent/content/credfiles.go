@@ -1,7 +1,6 @@
 package content
 
 import (
-	"bufio"
 	"io"
 	"strconv"
 	"strings"
@@ -31,9 +30,7 @@ func credentialKind(name string) string {
 
 // credentialFile reads a .netrc or .pgpass line by line.
 func (f *fileScan) credentialFile(name, kind string, r io.Reader) error {
-	mr := &meteredReader{f: f, r: r, maxLine: chunkSize}
-	sc := bufio.NewScanner(mr)
-	sc.Buffer(make([]byte, 0, 4096), chunkSize)
+	mr := &meteredReader{f: f, r: r}
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	line := 0
 	emit := func(field, v string) {
@@ -42,16 +39,16 @@ func (f *fileScan) credentialFile(name, kind string, r io.Reader) error {
 		})
 	}
 	inMacro := false
-	for sc.Scan() {
+	err := eachLineOf(mr, func(b []byte) {
 		line++
-		text := sc.Text()
+		text := string(b)
 		switch kind {
 		case "netrc":
 			// Tokens are separated by white space and may run over lines;
 			// a macdef's body runs to the next empty line.
 			if inMacro {
 				inMacro = strings.TrimSpace(text) != ""
-				continue
+				return
 			}
 			fields := strings.Fields(text)
 			for i := 0; i < len(fields); i++ {
@@ -68,7 +65,7 @@ func (f *fileScan) credentialFile(name, kind string, r io.Reader) error {
 			}
 		case "pgpass":
 			if strings.HasPrefix(strings.TrimSpace(text), "#") {
-				continue
+				return
 			}
 			parts := splitPgpass(text)
 			if len(parts) == 5 {
@@ -76,8 +73,8 @@ func (f *fileScan) credentialFile(name, kind string, r io.Reader) error {
 				emit("password", parts[4])
 			}
 		}
-	}
-	return f.end(name, mr, agg, sc.Err(), kind, func(error) string { return "" })
+	})
+	return f.end(name, mr, agg, err, kind, func(error) string { return "" })
 }
 
 // splitPgpass splits a .pgpass line at its unescaped colons, unescaping

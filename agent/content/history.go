@@ -2,6 +2,8 @@ package content
 
 import (
 	"bufio"
+	"bytes"
+	"errors"
 	"io"
 	"path"
 	"strconv"
@@ -29,24 +31,57 @@ func historyFile(name string) bool {
 
 // history reads a history file a line at a time.
 func (f *fileScan) history(name string, r io.Reader) error {
-	mr := &meteredReader{f: f, r: r, maxLine: chunkSize}
-	sc := bufio.NewScanner(mr)
-	sc.Buffer(make([]byte, 0, 4096), chunkSize)
+	mr := &meteredReader{f: f, r: r}
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	line := 0
 	add := func(pm pii.Match) {
 		pm.Line = line
 		agg.AddWhere(pm, "line "+strconv.Itoa(line))
 	}
-	for sc.Scan() {
+	err := eachLineOf(mr, func(text []byte) {
 		line++
-		text := sc.Bytes()
 		f.o.Detector.Detect(text, add)
 		for _, p := range commandPasswords(zshCommand(string(text))) {
 			FieldDetect(f.o.Detector, "password", []byte(p), add)
 		}
+	})
+	return f.end(name, mr, agg, err, "history", func(error) string { return "" })
+}
+
+// errLinesCut ends a line-by-line read that read the first chunkSize
+// bytes of a longer line, skipped the rest of it and read on.
+var errLinesCut = errors.New("a line longer than the chunk size was read in part")
+
+// eachLineOf calls fn with each line of r (without its line end) in
+// turn: a line longer than chunkSize is given cut there (the rest of it
+// skipped) and the read goes on to the end, then returns errLinesCut; a
+// read error ends it.
+func eachLineOf(r io.Reader, fn func([]byte)) error {
+	br := bufio.NewReaderSize(r, chunkSize)
+	cut := false
+	for {
+		b, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			fn(b)
+			cut = true
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			if err == nil {
+				continue
+			}
+		} else if len(b) > 0 {
+			fn(bytes.TrimSuffix(bytes.TrimSuffix(b, []byte("\n")), []byte("\r")))
+		}
+		switch {
+		case errors.Is(err, io.EOF) && cut:
+			return errLinesCut
+		case errors.Is(err, io.EOF):
+			return nil
+		case err != nil:
+			return err
+		}
 	}
-	return f.end(name, mr, agg, sc.Err(), "history", func(error) string { return "" })
 }
 
 // zshCommand strips zsh's extended-history prefix (": 1733150000:0;").

@@ -18,7 +18,9 @@ import (
 // (a row of th cells), or under the row's own th in a table of one th and
 // one td a row, as a spreadsheet's are.
 func (f *fileScan) html(name string, r io.Reader) error {
-	mr := &meteredReader{f: f, r: r, maxLine: chunkSize}
+	// No line bound: a minified page is one line, and the tokenizer
+	// holds one token at a time, of at most chunkSize.
+	mr := &meteredReader{f: f, r: r}
 	z := html.NewTokenizer(mr)
 	z.SetMaxBuf(chunkSize)
 	agg := pii.NewAggregator(f.o.Tokenizer)
@@ -38,16 +40,18 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		row    []htmlCell
 		cell   *htmlCell
 		thead  bool // a row in <thead> is a header, th or td
+		cells  int  // cells of the current row, held or not
 	}
 	var tables []table
+	held := 0 // bytes of text held in rows, of all open tables
 	skip := 0 // inside script or style
 	write := func(b []byte) {
 		if n := len(tables); n > 0 && tables[n-1].cell != nil {
-			c := tables[n-1].cell
-			if len(c.text) < chunkSize {
+			// A cell's text past maxHTMLCell is read as text, not held.
+			if c := tables[n-1].cell; len(c.text)+len(b) <= maxHTMLCell {
 				c.text = append(c.text, b...)
+				return
 			}
-			return
 		}
 		text.Write(b)
 		if text.Len() >= readSize {
@@ -57,9 +61,31 @@ func (f *fileScan) html(name string, r io.Reader) error {
 	field := func(column string, v []byte) {
 		FieldDetect(f.o.Detector, column, v, func(pm pii.Match) { agg.AddWhere(pm, "") })
 	}
+	// closeCell ends t's open cell: held in its row, or, past what a
+	// walk keeps (maxHTMLRowCells cells, maxHTMLHeld bytes), detected now
+	// under its column's header.
+	closeCell := func(t *table) {
+		c := t.cell
+		t.cell = nil
+		k := t.cells
+		t.cells++
+		if len(t.row) < maxHTMLRowCells && held+len(c.text) <= maxHTMLHeld {
+			t.row = append(t.row, *c)
+			held += len(c.text)
+			return
+		}
+		column := ""
+		if k < len(t.header) && !c.th {
+			column = t.header[k]
+		}
+		field(column, c.text)
+	}
 	endRow := func(t *table) {
 		row := t.row
-		t.row = nil
+		t.row, t.cells = nil, 0
+		for _, c := range row {
+			held -= len(c.text)
+		}
 		allTH := len(row) > 0
 		for _, c := range row {
 			allTH = allTH && (c.th || t.thead)
@@ -91,7 +117,9 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		}
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			if e := z.Err(); !errors.Is(e, io.EOF) {
+			if e := z.Err(); errors.Is(e, html.ErrBufferExceeded) {
+				err = errTokenLimit
+			} else if !errors.Is(e, io.EOF) {
 				err = e
 			}
 			break
@@ -118,16 +146,18 @@ func (f *fileScan) html(name string, r io.Reader) error {
 				}
 			case tag == "table" && end:
 				if n := len(tables); n > 0 {
-					if tables[n-1].row != nil {
-						endRow(&tables[n-1])
+					if t := &tables[n-1]; t.cell != nil || t.row != nil {
+						if t.cell != nil {
+							closeCell(t)
+						}
+						endRow(t)
 					}
 					tables = tables[:n-1]
 				}
 			case (tag == "td" || tag == "th") && len(tables) > 0:
 				t := &tables[len(tables)-1]
 				if t.cell != nil {
-					t.row = append(t.row, *t.cell)
-					t.cell = nil
+					closeCell(t)
 				}
 				if !end {
 					t.cell = &htmlCell{th: tag == "th"}
@@ -137,8 +167,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			case tag == "tr" && len(tables) > 0:
 				t := &tables[len(tables)-1]
 				if t.cell != nil {
-					t.row = append(t.row, *t.cell)
-					t.cell = nil
+					closeCell(t)
 				}
 				if t.row != nil {
 					endRow(t)
@@ -159,7 +188,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 	for n := len(tables) - 1; n >= 0; n-- {
 		if t := &tables[n]; t.cell != nil || t.row != nil {
 			if t.cell != nil {
-				t.row = append(t.row, *t.cell)
+				closeCell(t)
 			}
 			endRow(t)
 		}
@@ -167,6 +196,16 @@ func (f *fileScan) html(name string, r io.Reader) error {
 	flush()
 	return f.end(name, mr, agg, err, "html", func(error) string { return "" })
 }
+
+// What the HTML reader holds of tables: a cell's text (past it, the text
+// is read as text), the cells of a row, and the text of the rows of all
+// open tables; a row's cells past these are detected as they end, under
+// their column's header.
+const (
+	maxHTMLCell     = 64 << 10
+	maxHTMLRowCells = 1024
+	maxHTMLHeld     = chunkSize
+)
 
 // blockTag are the elements that end a line of text.
 var blockTag = map[string]bool{"p": true, "div": true, "br": true, "li": true, "tr": true, "h1": true, "h2": true,

@@ -124,7 +124,13 @@ func (m *markdownTables) window(w []byte, firstLine int, text func([]byte, int),
 	flush(len(w))
 }
 
-// pipeCells splits a table row at its unescaped pipes, trimmed.
+// maxLayoutColumns bounds the columns a layout names (a Markdown row's
+// cells, an INSERT's or a CREATE TABLE's columns): a Markdown row's cells
+// past it are one last cell, an INSERT's values past it go unnamed.
+const maxLayoutColumns = 1024
+
+// pipeCells splits a table row at its unescaped pipes, trimmed, into at
+// most maxLayoutColumns cells.
 func pipeCells(row []byte) []string {
 	row = bytes.TrimPrefix(row, []byte("|"))
 	if len(row) > 0 && row[len(row)-1] == '|' && (len(row) < 2 || row[len(row)-2] != '\\') {
@@ -137,6 +143,9 @@ func pipeCells(row []byte) []string {
 		case '\\':
 			k++
 		case '|':
+			if len(out) == maxLayoutColumns-1 {
+				return append(out, string(bytes.TrimSpace(row[st:])))
+			}
 			out = append(out, string(bytes.TrimSpace(row[st:k])))
 			st = k + 1
 		}
@@ -172,6 +181,8 @@ type sqlDump struct {
 	afterRow bool   // a row of VALUES just closed
 	val      []byte // the value being read
 	valLine  int
+	held     int  // bytes of column names in tables, 16 more a name
+	full     bool // the current CREATE TABLE's columns are no longer kept
 }
 
 const (
@@ -181,10 +192,12 @@ const (
 	sqlCopy
 )
 
-// maxSQLTables and maxSQLValue bound what the reader keeps.
+// maxSQLTables, maxSQLValue and maxSQLHeld (the column names of all
+// tables) bound what the reader keeps; a column past them goes unnamed.
 const (
 	maxSQLTables = 4096
 	maxSQLValue  = 4096
+	maxSQLHeld   = 1 << 20
 )
 
 func (d *sqlDump) window(w []byte, firstLine int, text func([]byte, int), cell func(string, []byte, int)) {
@@ -223,8 +236,14 @@ func (d *sqlDump) window(w []byte, firstLine int, text func([]byte, int), cell f
 		case sqlCreate:
 			if len(t) > 0 && t[0] == ')' {
 				d.state = sqlText
-			} else if name := sqlIdent(t); name != "" && len(d.tables[d.table]) < 1024 && !sqlKeyword(name) {
-				d.tables[d.table] = append(d.tables[d.table], strings.ToLower(name))
+			} else if name := sqlIdent(t); name != "" && !sqlKeyword(name) {
+				// Past the bounds, the table's later columns go unnamed.
+				if cols := d.tables[d.table]; !d.full && len(cols) < maxLayoutColumns && d.held+len(name)+16 <= maxSQLHeld {
+					d.tables[d.table] = append(cols, strings.ToLower(name))
+					d.held += len(name) + 16
+				} else {
+					d.full = true
+				}
 			}
 		default:
 			switch {
@@ -244,8 +263,11 @@ func (d *sqlDump) window(w []byte, firstLine int, text func([]byte, int), cell f
 					rest = rest[len("if not exists "):]
 				}
 				d.table = sqlTableName(rest)
-				if len(d.tables) < maxSQLTables {
-					d.tables[d.table] = nil
+				if _, ok := d.tables[d.table]; ok || len(d.tables) < maxSQLTables {
+					for _, c := range d.tables[d.table] {
+						d.held -= len(c) + 16
+					}
+					d.tables[d.table], d.full = nil, false
 					d.state = sqlCreate
 				}
 			case hasFoldPrefix(t, "copy ") && indexFold(t, " from stdin") >= len("copy "):
@@ -383,8 +405,13 @@ func (d *sqlDump) insertColumns(head []byte) []string {
 		return d.tables[name]
 	}
 	var cols []string
-	for _, c := range bytes.Split(t[o+1:e], []byte(",")) {
+	for list := t[o+1 : e]; len(cols) < maxLayoutColumns; {
+		c, rest, more := bytes.Cut(list, []byte(","))
 		cols = append(cols, strings.ToLower(string(bytes.Trim(bytes.TrimSpace(c), "`\"[]"))))
+		if !more {
+			break
+		}
+		list = rest
 	}
 	return cols
 }

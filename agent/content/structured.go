@@ -82,9 +82,17 @@ type meteredReader struct {
 	lineLen  int
 	maxLine  int
 	limitErr error
+	// maxToken, when set, bounds what is read past tokenStart (where the
+	// reader's last token ended): one XML token, which the decoder holds
+	// whole (a start tag with all its attributes, a text run).
+	maxToken   int
+	tokenStart int64
 }
 
-var errLineLimit = errors.New("line longer than the chunk size")
+var (
+	errLineLimit  = errors.New("line longer than the chunk size")
+	errTokenLimit = errors.New("markup token longer than the chunk size")
+)
 
 func (m *meteredReader) Read(p []byte) (int, error) {
 	if m.limitErr != nil {
@@ -97,7 +105,17 @@ func (m *meteredReader) Read(p []byte) (int, error) {
 	if len(p) > readSize {
 		p = p[:readSize]
 	}
+	// No byte past the file-size limit reaches the reader: at the limit,
+	// one byte is read only to tell the end of the file from more.
+	over := false
+	if lim := m.f.o.MaxFileSize; lim > 0 && int64(len(p)) > lim-m.read {
+		p, over = p[:max(lim-m.read, 1)], m.read >= lim
+	}
 	n, err := m.r.Read(p)
+	if over && n > 0 {
+		m.limitErr = errors.New("file-size limit reached")
+		return 0, m.limitErr
+	}
 	m.read += int64(n)
 	if m.maxLine > 0 {
 		for _, c := range p[:n] {
@@ -108,6 +126,10 @@ func (m *meteredReader) Read(p []byte) (int, error) {
 				return n, m.limitErr
 			}
 		}
+	}
+	if m.maxToken > 0 && m.read-m.tokenStart > int64(m.maxToken) {
+		m.limitErr = errTokenLimit
+		return n, m.limitErr
 	}
 	if m.f.limiter != nil && n > 0 {
 		if werr := m.f.limiter.WaitN(m.f.parent, n); werr != nil {
@@ -132,7 +154,8 @@ func (f *fileScan) finish(m Member, mr *meteredReader, agg *pii.Aggregator, err 
 			return fmt.Errorf("scan stopped: %w", f.parent.Err())
 		}
 		switch {
-		case errors.Is(err, errTimeLimit), errors.Is(err, errLineLimit), errors.Is(err, errExpandLimit):
+		case errors.Is(err, errTimeLimit), errors.Is(err, errLineLimit), errors.Is(err, errExpandLimit), errors.Is(err, errTokenLimit),
+			errors.Is(err, errLinesCut):
 			m.Partial = err.Error()
 		case mr.limitErr != nil:
 			m.Partial = mr.limitErr.Error()
@@ -366,7 +389,7 @@ func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, w
 // name as context and located by its path, "/people/person[2]/ssn".
 // HTML is read as text: its markup names no data.
 func (f *fileScan) xml(name string, r io.Reader) error {
-	mr := &meteredReader{f: f, r: r}
+	mr := &meteredReader{f: f, r: r, maxToken: chunkSize}
 	dec := xml.NewDecoder(mr)
 	dec.Strict = false
 	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
@@ -415,6 +438,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 	}
 	var err error
 	for tok := range tokens(dec.RawToken, &err) {
+		mr.tokenStart = mr.read
 		switch t := tok.(type) {
 		case xml.StartElement:
 			label := attrLabel(t.Attr)
@@ -424,7 +448,12 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				if top.children == nil {
 					top.children = map[string]int{}
 				}
-				top.children[t.Name.Local]++
+				// An element of more than maxXMLChildNames names of
+				// children counts only the first ones': the others'
+				// are located without an index.
+				if _, ok := top.children[t.Name.Local]; ok || len(top.children) < maxXMLChildNames {
+					top.children[t.Name.Local]++
+				}
 				idx = top.children[t.Name.Local]
 			}
 			stack = append(stack, elem{name: t.Name.Local, index: idx, label: label})
@@ -464,6 +493,10 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		return fmt.Sprintf("xml syntax error at line %d", se.Line)
 	})
 }
+
+// maxXMLChildNames bounds the names of children the XML reader counts
+// for one element, to index same-named siblings.
+const maxXMLChildNames = 1024
 
 // attrLabel returns the name of the setting an element holds when an
 // attribute names it, as configuration formats do: .NET's <add

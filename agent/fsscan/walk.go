@@ -30,7 +30,9 @@ var errPending = errors.New("not walked: more directories waiting to be walked t
 // directory's order), keeping only the directories still to walk, depth
 // first; a directory is opened without following a symlink
 // (safeio.OpenDir), so one swapped for a symlink after it was listed is
-// not entered. fn is called as WalkDir calls it: for root, for each entry,
+// not entered, and must be the directory its parent held when listed
+// (safeio.ChildID), so one reached through a parent swapped for a symlink
+// is not entered either (fn gets safeio.ErrChanged for it). fn is called as WalkDir calls it: for root, for each entry,
 // and again with the error for a directory that cannot be read (then its
 // entries already visited stay visited). fs.SkipDir from fn for a
 // directory skips it; fs.SkipAll ends the walk; any other error ends it
@@ -51,10 +53,12 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 		return skipAll(skipDir(err))
 	}
 	type pending struct {
-		path string
-		d    fs.DirEntry
+		path  string
+		d     fs.DirEntry
+		id    safeio.FileID // what the parent held when listed
+		known bool          // id was told
 	}
-	stack := []pending{{root, d}}
+	stack := []pending{{path: root, d: d}}
 	held := 0
 	for len(stack) > 0 {
 		if err := ctx.Err(); err != nil {
@@ -62,8 +66,12 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 		}
 		dir := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		held -= len(dir.path)
-		err := readDir(ctx, dir.path, func(e fs.DirEntry) error {
+		held -= len(dir.path) + pendingOverhead
+		var want *safeio.FileID
+		if dir.known {
+			want = &dir.id
+		}
+		err := readDir(ctx, dir.path, want, func(parent *os.File, e fs.DirEntry) error {
 			p := filepath.Join(dir.path, e.Name())
 			if err := fn(p, e, nil); err != nil {
 				if errors.Is(err, fs.SkipDir) && e.IsDir() {
@@ -74,11 +82,12 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 			if !e.IsDir() {
 				return nil
 			}
-			if held+len(p) > limit {
+			if held+len(p)+pendingOverhead > limit {
 				return skipDir(fn(p, e, fmt.Errorf("%s: %w", p, errPending)))
 			}
-			stack = append(stack, pending{p, e})
-			held += len(p)
+			id, known := safeio.ChildID(parent, e.Name())
+			stack = append(stack, pending{p, e, id, known})
+			held += len(p) + pendingOverhead
 			return nil
 		})
 		var visitErr visitError
@@ -104,20 +113,31 @@ type visitError struct{ err error }
 
 func (e visitError) Error() string { return e.err.Error() }
 
-// readDir calls visit for each entry of dir, dirBatch at a time.
-func readDir(ctx context.Context, dir string, visit func(fs.DirEntry) error) error {
+// pendingOverhead is what a pending directory holds besides its path.
+const pendingOverhead = 16
+
+// readDir calls visit for each entry of dir, dirBatch at a time, with dir
+// open. When want is set, dir must be that directory: one reached through
+// an earlier component of its path swapped for a symlink since it was
+// listed is another, refused with safeio.ErrChanged.
+func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*os.File, fs.DirEntry) error) error {
 	f, err := safeio.OpenDir(dir)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
+	if want != nil {
+		if got, ok := safeio.OpenedID(f); !ok || got != *want {
+			return fmt.Errorf("%s: not walked: %w", dir, safeio.ErrChanged)
+		}
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return visitError{err}
 		}
 		entries, err := f.ReadDir(dirBatch)
 		for _, e := range entries {
-			if verr := visit(e); verr != nil {
+			if verr := visit(f, e); verr != nil {
 				return visitError{verr}
 			}
 		}

@@ -162,3 +162,34 @@ func BenchmarkWalkWideDirectory(b *testing.B) {
 		})
 	}
 }
+
+// A directory whose parent is swapped for a symlink after the directory
+// was listed is not entered through it: the walk opens a directory by its
+// path, whose earlier components follow symlinks, and checks that what it
+// opened is the directory it listed.
+func TestWalkDirDoesNotEnterThroughAParentSwapped(t *testing.T) {
+	root := t.TempDir()
+	outside := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(outside, "b"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "b", "secret.txt"), nil, 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "a", "b"), 0o755))
+	var seen, errs []string
+	err := walkDir(context.Background(), root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			errs = append(errs, err.Error())
+			return fs.SkipDir
+		}
+		seen = append(seen, p)
+		if p == filepath.Join(root, "a", "b") {
+			// b is listed; its parent becomes a symlink to elsewhere.
+			a := filepath.Join(root, "a")
+			require.NoError(t, os.Rename(a, a+".old"))
+			require.NoError(t, os.Symlink(outside, a))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.NotContains(t, seen, filepath.Join(root, "a", "b", "secret.txt"))
+	require.Len(t, errs, 1)
+	require.Contains(t, errs[0], "changed between the walk and the open")
+}

@@ -59,3 +59,12 @@ func openDir(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// FileID is a file's identity; not told on this platform.
+type FileID struct{ Dev, Ino uint64 }
+
+// ChildID cannot tell a directory entry's identity here: ok is false.
+func ChildID(*os.File, string) (FileID, bool) { return FileID{}, false }
+
+// OpenedID cannot tell an open file's identity here: ok is false.
+func OpenedID(*os.File) (FileID, bool) { return FileID{}, false }

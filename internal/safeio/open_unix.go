@@ -87,3 +87,40 @@ func openDir(path string) (*os.File, error) {
 	}
 	return os.NewFile(uintptr(fd), path), nil
 }
+
+// FileID is a file's identity: its device and inode.
+type FileID struct{ Dev, Ino uint64 }
+
+// ChildID returns the identity of name in the open directory dir, not
+// following a symlink: what the directory holds now, whatever its path
+// leads to. ok is false when it cannot be told.
+func ChildID(dir *os.File, name string) (id FileID, ok bool) {
+	var st unix.Stat_t
+	var err error
+	cerr := control(dir, func(fd int) { err = unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW) })
+	if cerr != nil || err != nil {
+		return FileID{}, false
+	}
+	return FileID{uint64(st.Dev), uint64(st.Ino)}, true
+}
+
+// OpenedID returns the identity of the open file f.
+func OpenedID(f *os.File) (id FileID, ok bool) {
+	var st unix.Stat_t
+	var err error
+	cerr := control(f, func(fd int) { err = unix.Fstat(fd, &st) })
+	if cerr != nil || err != nil {
+		return FileID{}, false
+	}
+	return FileID{uint64(st.Dev), uint64(st.Ino)}, true
+}
+
+// control runs fn with f's descriptor (without f.Fd's switch to
+// blocking mode).
+func control(f *os.File, fn func(fd int)) error {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return rc.Control(func(fd uintptr) { fn(int(fd)) })
+}
