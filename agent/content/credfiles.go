@@ -2,6 +2,7 @@ package content
 
 import (
 	"io"
+	"path"
 	"strconv"
 	"strings"
 
@@ -15,11 +16,7 @@ import (
 
 // credentialKind names the credential file format of a stream's name, or "".
 func credentialKind(name string) string {
-	base := name
-	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
-		base = base[i+1:]
-	}
-	switch strings.ToLower(base) {
+	switch baseName(name) {
 	case ".netrc", "_netrc":
 		return "netrc"
 	case ".pgpass", "pgpass.conf":
@@ -96,4 +93,10 @@ func splitPgpass(line string) []string {
 		}
 	}
 	return append(parts, b.String())
+}
+
+// baseName is the lower-cased last element of a stream's name, whether its
+// path uses / or \ (C:\Users\jd\_netrc).
+func baseName(name string) string {
+	return strings.ToLower(path.Base(strings.ReplaceAll(name, `\`, "/")))
 }

@@ -21,7 +21,7 @@ import (
 // historyFile reports whether a stream's name is a shell's or a client's
 // command history.
 func historyFile(name string) bool {
-	switch strings.ToLower(path.Base(strings.ReplaceAll(name, `\`, "/"))) {
+	switch baseName(name) {
 	case ".bash_history", ".zsh_history", ".sh_history", ".history", ".ash_history", ".mysql_history",
 		".psql_history", ".python_history", ".node_repl_history", "consolehost_history.txt":
 		return true

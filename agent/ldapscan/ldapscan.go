@@ -31,6 +31,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/agent/transport"
 	"github.com/sightline-dev/sightline/internal/capool"
 	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -160,7 +161,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 		return rec, err
 	}
-	if u.Scheme == "ldap" && !o.StartTLS && !o.AllowPlaintext && !loopback(server) {
+	if u.Scheme == "ldap" && !o.StartTLS && !o.AllowPlaintext && !transport.IsLoopback(server) {
 		return failed(fmt.Errorf("ldap scan: ldap://%s without StartTLS would send the bind password and the directory in clear: use ldaps://, start_tls: true (--start-tls), or allow_plaintext: true (--allow-plaintext) to accept that", u.Host))
 	}
 	conn, lc, err := dial(ctx, o, u)
@@ -643,13 +644,4 @@ func chainsOf(dn string, parents map[string][]string) []chain {
 // oneLine flattens a library error to one line.
 func oneLine(err error) string {
 	return strings.Join(strings.Fields(err.Error()), " ")
-}
-
-// loopback reports whether host is localhost or a loopback address.
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

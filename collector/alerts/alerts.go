@@ -324,10 +324,10 @@ func (s *Service) fire(ctx context.Context, r Rule, cands []Event, now time.Time
 		}
 		rows = append(rows, store.AlertEvent{ID: e.ID, Rule: e.Rule, Kind: e.Kind, Subject: e.Subject,
 			Severity: e.Severity, Gen: e.IndexGen, FiredAt: now, Body: string(body)})
+		if !deliver {
+			return nil
+		}
 		for _, d := range dests {
-			if !deliver {
-				break
-			}
 			queued = append(queued, store.AlertDelivery{EventID: e.ID, Destination: d, Status: store.DeliveryPending,
 				At: now, NextTry: now})
 		}
