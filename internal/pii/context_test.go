@@ -65,12 +65,49 @@ func phoneContextRef(text []byte, pos int) bool {
 	return false
 }
 
-// The one-pass lookup and the per-line memo of phone context give the
-// plain definition's answer at every position, in order and out of order.
+// anotherLabel is the plain definition of a label between a context
+// word at w and a number at pos: a value came and then another label (a
+// word before ':' or '=').
+func anotherLabel(text []byte, w, pos int) bool {
+	value := false
+	for k := w; k < pos; k++ {
+		c := text[k]
+		switch {
+		case isDigit(c):
+			value = true
+		case (c == ':' || c == '=') && value:
+			j := k
+			for j > w && text[j-1] == ' ' {
+				j--
+			}
+			if j > w && isWordByte(text[j-1]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// phoneLabelContextRef is phoneContextAt by definition: the last context
+// word in the window (phoneContextRef says there is one), and no other
+// label after a value between it and pos.
+func phoneLabelContextRef(text []byte, pos int) bool {
+	general := phoneWordSet
+	general.pairs = nil
+	w, _ := general.lastWordIn(text, max(pos-phoneContextWindow, 0), pos)
+	if (w >= 0) != phoneContextRef(text, pos) {
+		panic("the general scan and the plain definition of phone context disagree")
+	}
+	return w >= 0 && !anotherLabel(text, w, pos)
+}
+
+// The one-pass lookups give the plain definition's answer at every
+// position.
 func TestContextLookups(t *testing.T) {
 	pieces := []string{"phone", "PHONE", "Tel", "téléphone", "cell", "ca", "ll", "mobile", "fax", "x", " ", "=", "\n", "12345678",
 		"Hotel", "recall", "Mobil", "Immobilie", "Tél", "tfno", "telefoon", "Diensthandy", "é", "home", "Tel", "egram", "Tlf", ".",
-		"ssn", "Social Security", "passport", "BSN", "tax id", "t", "e", "l", "ph", "one", "telefono", "\xe9", "Handy"}
+		"ssn", "Social Security", "passport", "BSN", "tax id", "t", "e", "l", "ph", "one", "telefono", "\xe9", "Handy",
+		":", ": ", "Kundennr", "7", ", ", "id=", "ts", "  "}
 	lists := map[string][][]byte{"phone anywhere": phoneWords, "ssn": ssnWords, "bsn": bsnWords, "passport": passportWords,
 		"tax": taxIDWords, "aadhaar": aadhaarWords, "health": healthWords, "patient": patientWords, "one byte": {[]byte("x"), []byte("tel")}}
 	r := rand.New(rand.NewPCG(1, 2))
@@ -86,11 +123,30 @@ func TestContextLookups(t *testing.T) {
 				}
 			}
 		}
-		s := scanner{text: b}
-		for pos := 0; pos <= len(b); pos += 1 + r.IntN(12) {
-			require.Equal(t, phoneContextRef(b, pos), s.phoneContext(pos), "pos %d in %q", pos, b)
-			if back := pos - r.IntN(20); back >= 0 && r.IntN(4) == 0 {
-				require.Equal(t, phoneContextRef(b, back), s.phoneContext(back), "back to %d in %q", back, b)
+		for pos := 0; pos <= len(b); pos++ {
+			require.Equal(t, phoneLabelContextRef(b, pos), phoneContextAt(b, pos), "pos %d in %q", pos, b)
+		}
+	}
+}
+
+// The one-lookup-per-byte scan of a set with its pairs finds the word
+// the general scan finds, at the same place, and the same newline.
+func TestLastWordInPairs(t *testing.T) {
+	general := phoneWordSet
+	general.pairs = nil
+	pieces := []string{"phone", "Tel", "tél", "cell", "mobil", "Immobilie", "fax", "x", " ", "=", "\n", "1234", "path", "trace",
+		"retries", "Handy", "\xe9", "é", "ph", "t", "l", "rückruf", "GSM", "hotline", "Hotel", "fijo", "_", "T"}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 300 {
+		var b []byte
+		for range 1 + r.IntN(40) {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		for to := 0; to <= len(b); to++ {
+			for _, from := range []int{0, max(to-40, 0), max(to-3, 0), to} {
+				k1, nl1 := general.lastWordIn(b, from, to)
+				k2, nl2 := phoneWordSet.lastWordIn(b, from, to)
+				require.Equal(t, []any{k1, nl1}, []any{k2, nl2}, "from %d to %d in %q", from, to, b)
 			}
 		}
 	}

@@ -66,8 +66,7 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 	}
 	ctx := s.field&fieldPhone != 0
 	if !ctx {
-		w := s.phoneContextAt(start)
-		ctx = w >= 0 && !anotherLabel(s.text, w, start)
+		ctx = phoneContextAt(s.text, start)
 	}
 	shaped := cand[0] == '(' && bytes.IndexByte(cand, ')') == 4
 	if !ctx && !shaped {
@@ -288,6 +287,9 @@ func (ws *wordSet) lastWord(win []byte) (int, bool) { return ws.lastWordIn(win, 
 // byte before it, even before from. It is one backward pass folding case as
 // it goes, instead of a lower-cased copy searched once per word.
 func (ws *wordSet) lastWordIn(text []byte, from, to int) (int, bool) {
+	if ws.pairs != nil {
+		return ws.lastWordInPairs(text, from, to)
+	}
 	win := text[:to]
 	for k := to - 1; k >= from; k-- {
 		c := win[k]
@@ -323,78 +325,86 @@ func (ws *wordSet) lastWordIn(text []byte, from, to int) (int, bool) {
 	return -1, false
 }
 
+// lastWordInPairs is lastWordIn for a set with its pairs: one table
+// lookup per byte, with the newline test only where no word can start,
+// since the long numbers of digit-dense logs look back over text full of
+// the first letters of context words (path, trace, method, retries).
+func (ws *wordSet) lastWordInPairs(text []byte, from, to int) (int, bool) {
+	win := text[:to]
+	d := byte(0) // the byte after k, folded; none after the window
+	for k := to - 1; k >= from; k-- {
+		c := foldASCII[win[k]]
+		if ws.pairs[int(c)<<5|int(d>>3)]&(1<<(d&7)) != 0 {
+			if ws.wordAt(win, text, k, c) {
+				return k, false
+			}
+		} else if c == '\n' {
+			return -1, true
+		}
+		d = c
+	}
+	return -1, false
+}
+
+// wordAt reports whether one of the words starts at k (c is text[k]
+// folded) and ends inside win (a prefix of text), where it counts.
+func (ws *wordSet) wordAt(win, text []byte, k int, c byte) bool {
+	for x, w := range ws.words {
+		if w[0] == c && hasPrefixFold(win[k:], w) && (x < ws.anywhere || wordStart(text, k)) &&
+			(x < ws.whole || k+len(w) == len(text) || !isWordByte(text[k+len(w)])) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldASCII lower-cases ASCII letters and keeps every other byte.
+var foldASCII = func() (t [256]byte) {
+	for c := range 256 {
+		t[c] = lower(byte(c))
+	}
+	return t
+}()
+
 // phoneContextWindow is how far before a national number a phone context
 // word may be.
 const phoneContextWindow = 40
 
-// maxPhoneWord is the longest of phoneWords in bytes.
-var maxPhoneWord = func() (n int) {
-	for _, w := range phoneWordSet.words {
-		n = max(n, len(w))
-	}
-	return n
-}()
-
-// wordMemo makes repeated context lookups on one line incremental: a pass
-// asks for the phone context of every long number, in order, and on
-// digit-dense logs several per line, with windows that overlap.
-type wordMemo struct {
-	scanned int // the text before it has been searched
-	hit     int // 1 + where the last word found starts; 0 for none
-}
-
-// phoneContext is contextBefore(s.text, pos, phoneContextWindow,
-// phoneWords), searching only what an earlier call on the same line did
-// not.
-func (s *scanner) phoneContext(pos int) bool { return s.phoneContextAt(pos) >= 0 }
-
-// phoneContextAt is phoneContext returning where the context word
-// starts, or -1.
-func (s *scanner) phoneContextAt(pos int) int {
-	text, m := s.text, &s.phoneMemo
-	if pos < m.scanned {
-		k, _ := phoneWordSet.lastWordIn(text, max(pos-phoneContextWindow, 0), pos)
-		return k
-	}
-	// A word ending after m.scanned starts at most maxPhoneWord-1 bytes
-	// before it; of those that ended before it, the last one found then
-	// is the only one that may matter, since the window only moves
-	// forward, and none does when a newline came after it: a scan that
-	// covered that newline found a later word or forgot the hit.
-	from := max(pos-phoneContextWindow, 0)
-	st := max(from, m.scanned-maxPhoneWord+1)
-	if k, nl := phoneWordSet.lastWordIn(text, st, pos); k >= 0 {
-		m.hit = k + 1
-	} else if nl {
-		m.hit = 0
-	}
-	m.scanned = pos
-	if m.hit > from {
-		return m.hit - 1
-	}
-	return -1
-}
-
-// anotherLabel reports whether, between a context word at w and a
-// number at pos, a value came and then another label (a word before ':'
-// or '='): "Tel: 030 1234567, Kundennr: 2024118734" gives the phone
-// context to the first number only.
-func anotherLabel(text []byte, w, pos int) bool {
-	value := false
-	for k := w; k < pos; k++ {
-		c := text[k]
+// phoneContextAt reports whether a phone context word stands before the
+// number at pos: on its line, within phoneContextWindow bytes, and with no
+// other label after a value between them ("Tel: 030 1234567, Kundennr:
+// 2024118734" gives the context to the first number only). It is one
+// backward pass: the first word it meets is the last before pos, and a
+// digit met after a label (a word, then ':' or '=') belongs to a value
+// that every word before it labels first, so the pass stops there: on
+// key=value logs after a few bytes, where a number's window is full of
+// other keys.
+func phoneContextAt(text []byte, pos int) bool {
+	ws := &phoneWordSet
+	win := text[:pos]
+	label := false
+	d := byte(0) // the byte after k, folded; none after the window
+	for k := pos - 1; k >= max(pos-phoneContextWindow, 0); k-- {
+		b := win[k]
+		c := foldASCII[b]
+		if ws.pairs[int(c)<<5|int(d>>3)]&(1<<(d&7)) != 0 && ws.wordAt(win, text, k, c) {
+			return true
+		}
 		switch {
-		case isDigit(c):
-			value = true
-		case (c == ':' || c == '=') && value:
+		case b == '\n':
+			return false
+		case b-'0' < 10:
+			if label {
+				return false
+			}
+		case (b == ':' || b == '=') && !label:
 			j := k
-			for j > w && text[j-1] == ' ' {
+			for j > 0 && text[j-1] == ' ' {
 				j--
 			}
-			if j > w && isWordByte(text[j-1]) {
-				return true
-			}
+			label = j > 0 && isWordByte(text[j-1])
 		}
+		d = c
 	}
 	return false
 }

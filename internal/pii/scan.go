@@ -103,7 +103,6 @@ type scanner struct {
 	runNext, phoneNext, ipNext int
 	foldNext                   int // past a lower-case IBAN found from its digits
 	lastDOB                    int
-	phoneMemo                  wordMemo
 	val                        [64]byte
 	groups                     [maxGroups + 1][2]int // a field: a local array is zeroed on every call
 	field                      fieldKind             // what the value's field name says, in DetectField
