@@ -47,7 +47,7 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		if !intlLengths.possible(cand) {
 			return nil, "", false
 		}
-		if v, ok := parsePhone(cand, "ZZ"); ok {
+		if v, ok := parseIntl(cand); ok {
 			return v, High, true
 		}
 		return nil, "", false
@@ -59,7 +59,7 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		var ib [24]byte
 		intl := append(append(ib[:0], '+'), cand[2:]...)
 		if intlLengths.possible(intl) {
-			if v, ok := parsePhone(intl, "ZZ"); ok {
+			if v, ok := parseIntl(intl); ok {
 				return v, High, true
 			}
 		}
