@@ -50,7 +50,7 @@ func (j Job) run(ctx context.Context, emit Emit) (res *wire.Record, stopped bool
 		finished bool // the scanner emitted its scan record
 		emitErr  error
 	)
-	bounded := func(r *wire.Record) error {
+	tracked := func(r *wire.Record) error {
 		mu.Lock()
 		defer mu.Unlock()
 		if r.Kind == wire.KindScan {
@@ -72,7 +72,7 @@ func (j Job) run(ctx context.Context, emit Emit) (res *wire.Record, stopped bool
 		}
 		return nil
 	}
-	res, err = j.Scan(sctx, bounded)
+	res, err = j.Scan(sctx, tracked)
 	mu.Lock()
 	defer mu.Unlock()
 	if finished || emitErr != nil || !cut() {
