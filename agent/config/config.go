@@ -245,11 +245,21 @@ type HostScan struct {
 }
 
 // Schedule is when a scanner runs: every Interval, moved by up to
-// Jitter×Interval either way so a fleet does not scan in lockstep.
+// Jitter×Interval either way so a fleet does not scan in lockstep; and
+// for how long at most.
 type Schedule struct {
 	Interval time.Duration `yaml:"interval"`
 	Jitter   float64       `yaml:"jitter"`
+	// MaxDuration bounds a whole scan (0: no bound): a server that
+	// answers slowly cannot hold a scan for longer. What the scan emitted
+	// is kept and its scan record says why it stopped (see package jobs).
+	// Default 2h for the network scanners, 0 for fs and host.
+	MaxDuration time.Duration `yaml:"max_duration"`
 }
+
+// DefaultMaxDuration bounds a network scan (ldap, s3, iam, db, smb,
+// azblob, gcs) unless its section says otherwise.
+const DefaultMaxDuration = 2 * time.Hour
 
 // FSScan configures the file-system scanner.
 type FSScan struct {
@@ -295,26 +305,32 @@ func Default() Config {
 			Schedule: Schedule{Interval: time.Hour, Jitter: 0.1},
 			Root:     "/",
 		}, LDAP: LDAPScan{
-			Schedule:  Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
+			Schedule:  network(6 * time.Hour),
 			StaleDays: 90,
 		}, S3: S3Scan{
-			Schedule:      Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			Schedule:      network(24 * time.Hour),
 			SamplePercent: 100, MaxObjects: 1000, BytesPerObject: 1 << 20,
 		}, IAM: IAMScan{
-			Schedule: Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
+			Schedule: network(6 * time.Hour),
 		}, DB: DBScan{
-			Schedule:   Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			Schedule:   network(24 * time.Hour),
 			SampleRows: 1000, MaxTables: 10000, StatementTimeout: 30 * time.Second,
 		}, SMB: SMBScan{
-			Schedule: Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			Schedule: network(24 * time.Hour),
 		}, AzBlob: AzBlobScan{
-			Schedule:       Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			Schedule:       network(24 * time.Hour),
 			ObjectSampling: defaultObjectSampling(),
 		}, GCS: GCSScan{
-			Schedule:       Schedule{Interval: 24 * time.Hour, Jitter: 0.1},
+			Schedule:       network(24 * time.Hour),
 			ObjectSampling: defaultObjectSampling(),
 		}},
 	}
+}
+
+// network is the default schedule of a network scanner: every interval,
+// jitter 0.1, at most DefaultMaxDuration.
+func network(interval time.Duration) Schedule {
+	return Schedule{Interval: interval, Jitter: 0.1, MaxDuration: DefaultMaxDuration}
 }
 
 func defaultObjectSampling() ObjectSampling {
@@ -383,8 +399,10 @@ func ValidateScans(s Scans) error {
 	}{{"fs", fs.Enabled, fs.Schedule}, {"host", s.Host.Enabled, s.Host.Schedule}, {"ldap", s.LDAP.Enabled, s.LDAP.Schedule},
 		{"s3", s.S3.Enabled, s.S3.Schedule}, {"iam", s.IAM.Enabled, s.IAM.Schedule}, {"db", s.DB.Enabled, s.DB.Schedule},
 		{"smb", s.SMB.Enabled, s.SMB.Schedule},
-
 		{"azblob", s.AzBlob.Enabled, s.AzBlob.Schedule}, {"gcs", s.GCS.Enabled, s.GCS.Schedule}} {
+		if sec.when.MaxDuration < 0 {
+			return &FieldError{"scans." + sec.name + ".max_duration", "must not be negative (0: no bound; e.g. 2h)"}
+		}
 		if !sec.enabled {
 			continue
 		}

@@ -48,6 +48,23 @@ func TestLoad(t *testing.T) {
 		}},
 		{"db scan without dsn", "scans:\n  db:\n    enabled: true\n", "scans.db.dsn", nil},
 		{"db negative sample", "scans:\n  db:\n    sample_rows: -1\n", "scans.db", nil},
+		{"max_duration defaults", "data_dir: /d\n", "", func(t *testing.T, c Config) {
+			for _, d := range []time.Duration{c.Scans.LDAP.MaxDuration, c.Scans.S3.MaxDuration, c.Scans.IAM.MaxDuration,
+				c.Scans.DB.MaxDuration, c.Scans.SMB.MaxDuration, c.Scans.AzBlob.MaxDuration, c.Scans.GCS.MaxDuration} {
+				require.Equal(t, 2*time.Hour, d, "a network scan is bounded")
+			}
+			require.Zero(t, c.Scans.FS.MaxDuration, "a large tree may take long")
+			require.Zero(t, c.Scans.Host.MaxDuration)
+		}},
+		{"max_duration set", "scans:\n  ldap:\n    max_duration: 30m\n  fs:\n    max_duration: 12h\n  gcs:\n    max_duration: 0s\n", "", func(t *testing.T, c Config) {
+			require.Equal(t, 30*time.Minute, c.Scans.LDAP.MaxDuration)
+			require.Equal(t, 12*time.Hour, c.Scans.FS.MaxDuration)
+			require.Zero(t, c.Scans.GCS.MaxDuration, "0: no bound")
+			require.Equal(t, 6*time.Hour, c.Scans.LDAP.Interval, "the rest of the schedule stays")
+		}},
+		{"max_duration negative", "scans:\n  smb:\n    max_duration: -1m\n", "scans.smb.max_duration: must not be negative", nil},
+		{"max_duration not a duration", "scans:\n  db:\n    max_duration: two hours\n", "two hours", nil},
+		{"max_duration typo", "scans:\n  db:\n    max_durration: 1h\n", "max_durration", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,11 +1,13 @@
 // Package hostiletest holds what the scanners' hostile-server tests share:
 // a local listener that hands each connection to a test's server, one
-// that never answers, and the peak heap of a scan.
+// that never answers, an HTTP answer that never ends, and the peak heap
+// of a scan.
 package hostiletest
 
 import (
 	"io"
 	"net"
+	"net/http"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -40,6 +42,28 @@ func Silent(t testing.TB) string {
 		defer c.Close()
 		_, _ = io.Copy(io.Discard, c)
 	})
+}
+
+// Drip answers an HTTP request 200 OK and then one byte of body every
+// 10 ms until the client goes away: an answer that starts at once and
+// never ends, so no read of it times out.
+func Drip(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	for {
+		if _, err := w.Write([]byte("x")); err != nil {
+			return
+		}
+		if rc.Flush() != nil {
+			return
+		}
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 }
 
 // PeakHeap samples the heap in use (runtime.MemStats.HeapAlloc) every

@@ -73,7 +73,7 @@ func buildAzBlob(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("azblob scan: %w", err)
 	}
-	return Job{Name: "azblob",
+	return Job{Name: "azblob", Host: creds.Account,
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return azblobscan.Scan(ctx, azblobscan.Options{Client: client, Anonymous: anon, Account: creds.Account,
 				Containers: ac.Containers, Region: ac.Region, Common: common}, emit)
@@ -99,7 +99,7 @@ func buildGCS(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("gcs scan: %w", err)
 	}
-	return Job{Name: "gcs",
+	return Job{Name: "gcs", Host: gc.Project,
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return gcsscan.Scan(ctx, gcsscan.Options{Client: client, Project: gc.Project, Buckets: gc.Buckets, Common: common}, emit)
 		},

@@ -18,9 +18,17 @@
 //     running, and the scan record, failed status and errors included,
 //     still ships to the collector.
 //
+// A scan runs for at most its section's max_duration (when set; see
+// Job.run): a server that answers slowly cannot hold it for hours. A scan
+// that deadline ends keeps what it emitted, and its scan record says so
+// ("scan stopped at max_duration 2h0m0s"): partial when it had emitted
+// records, failed when it had emitted none. Either way the exit rule
+// above applies as to any other partial or failed scan.
+//
 // Incremental state (fs, s3, db, smb, azblob, gcs) is saved only after a scan that did not fail
-// and whose records were all delivered: a failed or cut-short scan is
-// redone in full next time, never half-remembered.
+// and whose records were all delivered: a failed or cut-short scan (one
+// max_duration ended included) is redone in full next time, never
+// half-remembered.
 package jobs
 
 import (
@@ -28,6 +36,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -91,6 +101,16 @@ type Job struct {
 	// Commit, when set, keeps what the scan learnt (its incremental
 	// state); called once the records are all delivered.
 	Commit func() error
+	// MaxDuration bounds the whole scan (0: no bound): the section's
+	// max_duration, set by the table's Build.
+	MaxDuration time.Duration
+	// Host is what the scan reads as its scan record names it (an LDAP
+	// server, a DSN's host:port, an account or project; "" for this
+	// host), for the record written when MaxDuration ends a scan before
+	// it emitted any.
+	Host    string
+	agentID string
+	now     func() time.Time
 }
 
 // Entry is one scanner in the table.
@@ -105,7 +125,7 @@ type Entry struct {
 
 // Table returns the scanners, in the order run mode starts them.
 func Table() []Entry {
-	return []Entry{
+	t := []Entry{
 		{Name: "fs", Tokens: true, Build: buildFS,
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.FS.Enabled, s.FS.Schedule }},
 		{Name: "host", Build: buildHost,
@@ -124,6 +144,26 @@ func Table() []Entry {
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.AzBlob.Enabled, s.AzBlob.Schedule }},
 		{Name: "gcs", Tokens: true, Build: buildGCS,
 			Section: func(s config.Scans) (bool, config.Schedule) { return s.GCS.Enabled, s.GCS.Schedule }},
+	}
+	for i := range t {
+		t[i].Build = bounded(t[i])
+	}
+	return t
+}
+
+// bounded is e's Build giving the job its section's max_duration and
+// the envelope of a scan record it may have to write (see Job.run).
+func bounded(e Entry) func(context.Context, config.Scans, Env) (Job, error) {
+	build := e.Build
+	return func(ctx context.Context, s config.Scans, env Env) (Job, error) {
+		j, err := build(ctx, s, env)
+		if err != nil {
+			return j, err
+		}
+		_, when := e.Section(s)
+		env = env.withDefaults()
+		j.MaxDuration, j.agentID, j.now = when.MaxDuration, env.AgentID, env.Now
+		return j, nil
 	}
 }
 
@@ -149,9 +189,9 @@ func Lookup(name string) (Entry, bool) {
 // Once runs j once for a command: it emits the records, then applies the
 // exit rule (see the package doc): an error when the scan could not run or
 // failed, nil when it ran (partial problems are logged as warnings), in
-// which case its state is committed.
+// which case its state is committed unless max_duration ended it.
 func Once(ctx context.Context, j Job, emit Emit, log *slog.Logger) (*wire.Record, error) {
-	res, err := j.Scan(ctx, emit)
+	res, stopped, err := j.run(ctx, emit)
 	if err != nil {
 		return res, err
 	}
@@ -161,7 +201,7 @@ func Once(ctx context.Context, j Job, emit Emit, log *slog.Logger) (*wire.Record
 	for _, e := range res.Errors {
 		log.Warn(j.Name+" scan problem", "problem", e)
 	}
-	if j.Commit != nil {
+	if j.Commit != nil && !stopped {
 		if err := j.Commit(); err != nil {
 			return res, fmt.Errorf("%s scan done, but its incremental state was not saved: %w", j.Name, err)
 		}
@@ -173,11 +213,12 @@ func Once(ctx context.Context, j Job, emit Emit, log *slog.Logger) (*wire.Record
 // once the scan has emitted its last (a scan that failed to run included,
 // if it emitted a scan record), then the exit rule: a failed scan is an
 // error for the scheduler to log and retry at the next interval. After a
-// scan that did not fail the state is committed; a commit that fails is
-// only a warning (the scan is complete and delivered: the cost is a full
-// read next time, nothing is lost).
+// scan that did not fail the state is committed, unless max_duration
+// ended the scan (a warning); a commit that fails is only a warning (the
+// scan is complete and delivered: the cost is a full read next time,
+// nothing is lost).
 func Deliver(ctx context.Context, j Job, emit Emit, flush func(context.Context) error, log *slog.Logger) (*wire.Record, error) {
-	res, err := j.Scan(ctx, emit)
+	res, stopped, err := j.run(ctx, emit)
 	if res != nil {
 		if ferr := flush(ctx); ferr != nil && err == nil {
 			err = ferr
@@ -188,6 +229,10 @@ func Deliver(ctx context.Context, j Job, emit Emit, flush func(context.Context) 
 	}
 	if err := Outcome(j.Name, res); err != nil {
 		return res, err
+	}
+	if stopped {
+		log.Warn(j.Name + " " + stopReason(j.MaxDuration) + "; what it read is shipped, the next scan reads everything again")
+		return res, nil
 	}
 	if j.Commit != nil {
 		if err := j.Commit(); err != nil {
@@ -266,7 +311,7 @@ func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	return Job{Name: "fs",
+	return Job{Name: "fs", Host: env.Host,
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return fsscan.Scan(ctx, fsscan.Options{
 				Paths: fc.Paths, Include: fc.Include, Exclude: fc.Exclude, MaxFileSize: fc.MaxFileSize,
@@ -282,7 +327,7 @@ func buildFS(_ context.Context, s config.Scans, env Env) (Job, error) {
 func buildHost(_ context.Context, s config.Scans, env Env) (Job, error) {
 	env = env.withDefaults()
 	hc := s.Host
-	return Job{Name: "host", Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+	return Job{Name: "host", Host: env.Host, Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 		return hostscan.Scan(ctx, hostscan.Options{Root: hc.Root, Host: env.Host, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
 	}}, nil
 }
@@ -323,7 +368,11 @@ func buildLDAP(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	return Job{Name: "ldap", Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+	var server string // as ldapscan names it; a bad URL fails the scan at once
+	if u, err := url.Parse(lc.URL); err == nil {
+		server = u.Hostname()
+	}
+	return Job{Name: "ldap", Host: server, Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 		return ldapscan.Scan(ctx, ldapscan.Options{URL: lc.URL, BaseDN: lc.BaseDN, BindDN: lc.BindDN,
 			Password: pw, StartTLS: lc.StartTLS, AllowPlaintext: lc.AllowPlaintext, CAFile: lc.CAFile,
 			SkipVerify: lc.TLSSkipVerify, PrivilegedGroups: lc.PrivilegedGroups, PagePause: lc.PagePause,
@@ -354,7 +403,7 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 			return Job{}, fmt.Errorf("s3 scan: %w", err)
 		}
 	}
-	return Job{Name: "s3",
+	return Job{Name: "s3", Host: sc.Account,
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return s3scan.Scan(ctx, s3scan.Options{Client: client, Control: control, Buckets: sc.Buckets, Account: sc.Account,
 				Common: common}, emit)
@@ -370,7 +419,7 @@ func buildIAM(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, fmt.Errorf("iam scan: %w", err)
 	}
-	return Job{Name: "iam", Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
+	return Job{Name: "iam", Host: ic.Account, Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 		var tok *pii.Tokenizer // run mode has the key: access keys then join to findings
 		if len(env.TokenKey) > 0 {
 			tok = pii.NewTokenizer(env.TokenKey)
@@ -388,7 +437,8 @@ func buildDB(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if dc.DSN == "" {
 		return Job{}, errors.New("db scan: the server's DSN is required (postgres://USER@HOST:PORT/DB or mysql://USER@HOST:PORT/DB)")
 	}
-	if _, err := dbscan.ServerOf(dc.DSN); err != nil {
+	server, err := dbscan.ServerOf(dc.DSN)
+	if err != nil {
 		return Job{}, err
 	}
 	tok, err := tokenizer(env)
@@ -405,7 +455,7 @@ func buildDB(_ context.Context, s config.Scans, env Env) (Job, error) {
 			env.Logger.Warn(err.Error())
 		}
 	}
-	return Job{Name: "db",
+	return Job{Name: "db", Host: server,
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return dbscan.Scan(ctx, dbscan.Options{DSN: dc.DSN, Password: pw, CAFile: dc.CAFile, SampleRows: dc.SampleRows,
 				MaxTables: dc.MaxTables, StatementTimeout: dc.StatementTimeout, Detector: pii.NewDefault(), Tokenizer: tok,
@@ -434,7 +484,11 @@ func buildSMB(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if pw == "" {
 		return Job{}, fmt.Errorf("smb scan: %s has no password: set password_file (--password-file) or SIGHTLINE_SMB_PASSWORD", sc.User)
 	}
-	return Job{Name: "smb",
+	server := sc.Server // as smbscan names it: without the port
+	if h, _, err := net.SplitHostPort(server); err == nil {
+		server = h
+	}
+	return Job{Name: "smb", Host: server,
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return smbscan.Scan(ctx, smbscan.Options{Server: sc.Server, Share: sc.Share, Folder: sc.Folder, User: sc.User,
 				Domain: sc.Domain, Password: pw, Directory: sc.Directory, Exclude: sc.Exclude, MaxFileSize: sc.MaxFileSize,
