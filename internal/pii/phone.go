@@ -40,7 +40,9 @@ func isPhoneChar(c byte) bool {
 // number alone, a national one with a context word or field, or in the
 // (AAA) BBB-CCCC shape.
 func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
-	if looksLikeDate(cand) {
+	// A date is no phone number; asked only before an answer, since on
+	// logs most long numbers fail the (cheaper) context test first.
+	if (cand[0] == '+' || len(cand) > 1 && cand[0] == '0' && cand[1] == '0') && looksLikeDate(cand) {
 		return nil, "", false
 	}
 	if cand[0] == '+' {
@@ -69,7 +71,7 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		ctx = phoneContextAt(s.text, start)
 	}
 	shaped := cand[0] == '(' && bytes.IndexByte(cand, ')') == 4
-	if !ctx && !shaped {
+	if !ctx && !shaped || looksLikeDate(cand) {
 		return nil, "", false
 	}
 	conf := Medium

@@ -140,6 +140,7 @@ func FuzzDetect(f *testing.F) {
 	f.Add([]byte("x 4111 1111 1111 1111 a@b.com SSN 123-45-6780\n123456780"))
 	f.Add([]byte("@@@.. 5555-5555-5555-4444-"))
 	f.Add([]byte("a--b --x (555) 123-4567 +49 30 1234567=ID1234567 ab:cd fe80::1 Ab12"))
+	f.Add([]byte("2026-11-07T09:31:10.335279Z level=info req=3b3cf937 status=500 dur_ms=932.670 user_id=92894735 ts=1765317151 j&#64;example.com a%40b.org Tel.&nbsp;%2B4930 1234567"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The pass that looks at eight bytes at a time finds what the one
 		// that looks at each byte does.
@@ -336,7 +337,9 @@ func TestFromAgreesWithFromEach(t *testing.T) {
 	pieces := []string{"a", "Z", "d", "0", "9", "1", "-", " ", ":", "=", "@", "+", "(", ".", "/", "_", "\n", "\xc3",
 		"password=hunter2x9!", "a.b@example.com", "+49 30 1234567", "(212) 555-0123", "phone: 030 1234567",
 		"4111 1111 1111 1111", "123-45-6780", "DE89 3704 0044 0532 0130 00", "dob 1990-01-02", "10.0.0.1",
-		"fe80::1", "2001:db8::7", "AKIAIOSFODNN7EXAMPLE", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"}
+		"fe80::1", "2001:db8::7", "AKIAIOSFODNN7EXAMPLE", "&#x40;", "&#X40;", "&#64;", "&#064;", "%40", "%2B49", "&nbsp;", "j.okafor", "example.com", "Tel: ", "\u00a0", "\u202f", ")", "#", "%", "&",
+		"x", "b", "gh", "ghp_", "sk_", "né", "nac", "226ms", "3b3cf937", "12345", "1234", "12345678Z", "status=200 ", "de89 ",
+		"2026-11-01", "030 / 1234567", "12 ", "1 ", "123456789012345", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"}
 	matched := 0
 	for range 3000 {
 		var b []byte
