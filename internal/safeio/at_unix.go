@@ -18,9 +18,8 @@ import (
 // and replaced by a symlink since dir was opened), the answer is about the
 // directory that was opened. Its Sys is a *unix.Stat_t.
 func StatAt(dir *os.File, name string) (fs.FileInfo, error) {
-	path := filepath.Join(dir.Name(), name)
 	if err := checkName(name); err != nil {
-		return nil, &fs.PathError{Op: "fstatat", Path: path, Err: err}
+		return nil, &fs.PathError{Op: "fstatat", Path: filepath.Join(dir.Name(), name), Err: err}
 	}
 	info := &statInfo{name: name}
 	var err error
@@ -35,7 +34,7 @@ func StatAt(dir *os.File, name string) (fs.FileInfo, error) {
 		err = cerr
 	}
 	if err != nil {
-		return nil, &fs.PathError{Op: "fstatat", Path: path, Err: err}
+		return nil, &fs.PathError{Op: "fstatat", Path: filepath.Join(dir.Name(), name), Err: err}
 	}
 	return info, nil
 }
