@@ -194,7 +194,8 @@ func (e *listedEntry) Info() (fs.FileInfo, error) { return safeio.StatAt(e.dir.f
 
 // holdParent returns the open directory d was listed from, held open until
 // the caller releases it (after safeio.OpenAt), or nil for an entry not
-// listed from an open directory (a walk's root).
+// listed from an open directory (a walk's root). Only from fn, during its
+// call: the walk holds the directory then.
 func holdParent(d fs.DirEntry) *listedDir {
 	e, ok := d.(*listedEntry)
 	if !ok {
