@@ -72,6 +72,8 @@ type Options struct {
 	State  *State
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	hooks *scanHooks // tests only
 }
 
 // pseudo file systems never worth reading.
@@ -90,11 +92,37 @@ type fileResult struct {
 	err        error
 }
 
-// walked is a file the walk found, with what it saw (lstat), so the open
-// can refuse a file swapped in between.
+// walked is a file the walk found, with what it saw (an fstatat in the
+// directory it was listed from), so the open can refuse a file swapped in
+// between, and that directory, still open, for the open to be relative to
+// it (nil for a root that is a file: opened by its path).
 type walked struct {
 	path string
 	seen fs.FileInfo
+	dir  *listedDir
+}
+
+// open opens the file the walk saw, relative to the directory it was
+// listed from, and lets that directory go.
+func (w walked) open() (*os.File, error) {
+	if w.dir == nil {
+		return safeio.OpenSeen(w.path, w.seen)
+	}
+	defer w.dir.release()
+	return safeio.OpenAt(w.dir.f, w.seen.Name(), w.seen)
+}
+
+// drop lets the directory go without opening the file.
+func (w walked) drop() {
+	if w.dir != nil {
+		w.dir.release()
+	}
+}
+
+// scanHooks are test seams: listed runs for a file the walk listed, before
+// its stat; opening before a worker opens it.
+type scanHooks struct {
+	listed, opening func(path string)
 }
 
 // Scan walks o.Paths, calling emit (from one goroutine at a time) for every
@@ -178,13 +206,19 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				if !d.Type().IsRegular() || excluded(o.Exclude, sp) || (len(o.Include) > 0 && !excluded(o.Include, sp)) {
 					return nil
 				}
+				if o.hooks != nil && o.hooks.listed != nil {
+					o.hooks.listed(p)
+				}
+				// An fstatat in the open directory listed, not a stat of p.
 				seen, err := d.Info()
 				if err != nil {
 					return nil // gone since the directory was listed
 				}
+				w := walked{p, seen, holdParent(d)}
 				select {
-				case paths <- walked{p, seen}:
+				case paths <- w:
 				case <-ctx.Done():
+					w.drop()
 					return ctx.Err()
 				}
 				return nil
@@ -198,13 +232,16 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			sc := content.NewScanner(o.content(limiter))
 			for p := range paths {
 				if ctx.Err() != nil {
+					p.drop()
 					continue // stopping: drain what the walk queued, read nothing
 				}
-				r := scanFile(ctx, p.path, p.seen, o, sc)
+				if o.hooks != nil && o.hooks.opening != nil {
+					o.hooks.opening(p.path)
+				}
+				r := scanFile(ctx, p, o, sc)
 				select {
 				case results <- r:
-				case <-ctx.Done():
-					return
+				case <-ctx.Done(): // stopping: r is not wanted; drain
 				}
 			}
 		}()
@@ -377,12 +414,15 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 // scanFile reads one file whole (bounded by MaxFileSize) and detects,
 // through sc, which one worker reuses across files.
 //
-// The open never blocks and never follows a symlink, and what it opened
-// must be the regular file the walk saw: a FIFO, device or symlink swapped
-// in since is refused (skipped and reported), never read.
-func scanFile(ctx context.Context, p string, seen fs.FileInfo, o Options, sc *content.Scanner) fileResult {
+// The open never blocks and never follows a symlink, is relative to the
+// open directory the walk listed the file from (a parent swapped for a
+// symlink since does not lead it elsewhere), and what it opened must be
+// the regular file the walk saw: a FIFO, device or symlink swapped in
+// since is refused (skipped and reported), never read.
+func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner) fileResult {
+	p := w.path
 	r := fileResult{path: p}
-	f, err := safeio.OpenSeen(p, seen)
+	f, err := w.open()
 	if safeio.Skipped(err) {
 		r.skipped, r.skipReason = true, err.Error()
 		return r

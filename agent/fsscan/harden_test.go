@@ -40,7 +40,9 @@ func TestScanFileRefusesWhatWasSwappedAfterTheWalk(t *testing.T) {
 			}
 			require.NoError(t, swap(p))
 			done := make(chan fileResult, 1)
-			go func() { done <- scanFile(context.Background(), p, seen, o, content.NewScanner(o.content(nil))) }()
+			go func() {
+				done <- scanFile(context.Background(), walked{path: p, seen: seen}, o, content.NewScanner(o.content(nil)))
+			}()
 			select {
 			case r := <-done:
 				require.NoError(t, r.err)

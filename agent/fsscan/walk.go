@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/sightline-dev/sightline/internal/safeio"
 )
@@ -32,7 +33,11 @@ var errPending = errors.New("not walked: more directories waiting to be walked t
 // (safeio.OpenDir), so one swapped for a symlink after it was listed is
 // not entered, and must be the directory its parent held when listed
 // (safeio.ChildID), so one reached through a parent swapped for a symlink
-// is not entered either (fn gets safeio.ErrChanged for it). fn is called as WalkDir calls it: for root, for each entry,
+// is not entered either (fn gets safeio.ErrChanged for it). An entry's
+// Info is an fstatat on the descriptor of the directory it was listed
+// from, never a stat of its path (see listedEntry), and holdParent keeps
+// that directory open for opening the file later (safeio.OpenAt). fn is
+// called as WalkDir calls it: for root, for each entry,
 // and again with the error for a directory that cannot be read (then its
 // entries already visited stay visited). fs.SkipDir from fn for a
 // directory skips it; fs.SkipAll ends the walk; any other error ends it
@@ -71,7 +76,7 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 		if dir.known {
 			want = &dir.id
 		}
-		err := readDir(ctx, dir.path, want, func(parent *os.File, e fs.DirEntry) error {
+		err := readDir(ctx, dir.path, want, func(parent *os.File, e *listedEntry) error {
 			p := filepath.Join(dir.path, e.Name())
 			if err := fn(p, e, nil); err != nil {
 				if errors.Is(err, fs.SkipDir) && e.IsDir() {
@@ -86,7 +91,9 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 				return skipDir(fn(p, e, fmt.Errorf("%s: %w", p, errPending)))
 			}
 			id, known := safeio.ChildID(parent, e.Name())
-			stack = append(stack, pending{p, e, id, known})
+			// The entry as listed, not its wrapper: that would keep its
+			// whole batch (and directory) alive while pending.
+			stack = append(stack, pending{p, e.DirEntry, id, known})
 			held += len(p) + pendingOverhead
 			return nil
 		})
@@ -120,12 +127,14 @@ const pendingOverhead = 16
 // open. When want is set, dir must be that directory: one reached through
 // an earlier component of its path swapped for a symlink since it was
 // listed is another, refused with safeio.ErrChanged.
-func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*os.File, fs.DirEntry) error) error {
+func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*os.File, *listedEntry) error) error {
 	f, err := safeio.OpenDir(dir)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	ld := &listedDir{f: f}
+	ld.refs.Store(1) // the walk's, while it reads the directory
+	defer ld.release()
 	if want != nil {
 		if got, ok := safeio.OpenedID(f); !ok || got != *want {
 			return fmt.Errorf("%s: not walked: %w", dir, safeio.ErrChanged)
@@ -136,8 +145,10 @@ func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*o
 			return visitError{err}
 		}
 		entries, err := f.ReadDir(dirBatch)
-		for _, e := range entries {
-			if verr := visit(f, e); verr != nil {
+		listed := make([]listedEntry, len(entries)) // one allocation a batch
+		for i, e := range entries {
+			listed[i] = listedEntry{e, ld}
+			if verr := visit(f, &listed[i]); verr != nil {
 				return visitError{verr}
 			}
 		}
@@ -148,6 +159,50 @@ func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*o
 			return err
 		}
 	}
+}
+
+// listedDir is a directory the walk has open. Its entries' Info and the
+// opening of its files go through its descriptor (safeio.StatAt,
+// safeio.OpenAt), never through its path again: a parent renamed and
+// replaced by a symlink after the listing cannot lead them out of the
+// tree. It is closed when the walk has read it and every file handed on
+// from it (holdParent) has been opened (release), so the directories held
+// open are the one being read plus one per file queued past the walk and
+// not yet opened — bounded by that queue, whatever the tree's shape.
+type listedDir struct {
+	f    *os.File
+	refs atomic.Int32
+}
+
+// release drops one hold; the last closes the directory.
+func (d *listedDir) release() {
+	if d.refs.Add(-1) == 0 {
+		d.f.Close()
+	}
+}
+
+// listedEntry is an entry as walkDir lists it: its Info is an fstatat
+// (no symlink followed) in the open directory it was listed from. fn must
+// not keep it past its call (Info then fails: the directory may be closed).
+type listedEntry struct {
+	fs.DirEntry
+	dir *listedDir
+}
+
+// Info is what the listing directory holds as the entry's name now.
+func (e *listedEntry) Info() (fs.FileInfo, error) { return safeio.StatAt(e.dir.f, e.Name()) }
+
+// holdParent returns the open directory d was listed from, held open until
+// the caller releases it (after safeio.OpenAt), or nil for an entry not
+// listed from an open directory (a walk's root). Only from fn, during its
+// call: the walk holds the directory then.
+func holdParent(d fs.DirEntry) *listedDir {
+	e, ok := d.(*listedEntry)
+	if !ok {
+		return nil
+	}
+	e.dir.refs.Add(1)
+	return e.dir
 }
 
 // skipDir is err without fs.SkipDir (it has been acted on).

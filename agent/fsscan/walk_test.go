@@ -140,8 +140,19 @@ func BenchmarkWalkWideDirectory(b *testing.B) {
 	walks := map[string]func(string, fs.WalkDirFunc) error{
 		"filepath.WalkDir": filepath.WalkDir,
 		"walkDir":          func(r string, fn fs.WalkDirFunc) error { return walkDir(context.Background(), r, fn) },
+		// As the scan walks: each file's Info (its stat) too.
+		"walkDir+Info": func(r string, fn fs.WalkDirFunc) error {
+			return walkDir(context.Background(), r, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && !d.IsDir() {
+					if _, err := d.Info(); err != nil {
+						return err
+					}
+				}
+				return fn(p, d, err)
+			})
+		},
 	}
-	for _, name := range []string{"filepath.WalkDir", "walkDir"} {
+	for _, name := range []string{"filepath.WalkDir", "walkDir", "walkDir+Info"} {
 		b.Run(name, func(b *testing.B) {
 			var peak uint64
 			for b.Loop() {

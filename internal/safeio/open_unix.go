@@ -3,6 +3,7 @@
 package safeio
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 
@@ -24,8 +25,14 @@ func openFile(path string) (*os.File, error) {
 // openNoFollow opens path with flags (which hold O_NOFOLLOW), retrying an
 // interrupted open; a symlink met is a NotRegularError.
 func openNoFollow(path string, flags int) (int, error) {
+	return openAtNoFollow(unix.AT_FDCWD, path, path, flags)
+}
+
+// openAtNoFollow is openNoFollow of name relative to the open directory
+// dirfd (openat); path names the file in errors.
+func openAtNoFollow(dirfd int, name, path string, flags int) (int, error) {
 	for {
-		fd, err := unix.Open(path, flags, 0)
+		fd, err := unix.Openat(dirfd, name, flags, 0)
 		switch {
 		case err == unix.EINTR:
 			continue
@@ -41,6 +48,12 @@ func openNoFollow(path string, flags int) (int, error) {
 // regularFile checks an open descriptor is a regular file, puts it back in
 // blocking mode (O_NONBLOCK was only for the open) and wraps it.
 func regularFile(fd int, name string) (*os.File, error) {
+	return regularFileID(fd, name, nil)
+}
+
+// regularFileID is regularFile that, when want is set, also refuses with
+// ErrChanged a file whose device and inode are not want's.
+func regularFileID(fd int, name string, want *FileID) (*os.File, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
@@ -49,6 +62,10 @@ func regularFile(fd int, name string) (*os.File, error) {
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		unix.Close(fd)
 		return nil, &NotRegularError{Path: name, Mode: modeOf(uint32(st.Mode))}
+	}
+	if want != nil && idOfStat(&st) != *want {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s: skipped: %w", name, ErrChanged)
 	}
 	if err := unix.SetNonblock(fd, false); err != nil {
 		unix.Close(fd)

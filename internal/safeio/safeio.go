@@ -123,7 +123,7 @@ func OpenSeen(path string, seen fs.FileInfo) (*os.File, error) {
 		f.Close()
 		return nil, err
 	}
-	if !os.SameFile(seen, fi) {
+	if !sameFile(seen, fi) {
 		f.Close()
 		return nil, fmt.Errorf("%s: skipped: %w", path, ErrChanged)
 	}
