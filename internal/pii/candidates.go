@@ -135,6 +135,14 @@ func (s *scanner) fromBlocks(i int) int {
 					if k+2 >= len(text) || stemSecond[text[k+1]]&stemBit[c] == 0 {
 						continue // stemPrefix is false: the event would do nothing
 					}
+				case clsUpper:
+					if quietUpper(text, k, off, alnum) {
+						continue
+					}
+				case clsColon:
+					if quietColon(text, k) {
+						continue
+					}
 				}
 				if nx := s.event(k, byteClass[c]); nx > k+1 {
 					next = nx
@@ -231,3 +239,44 @@ var stemSecond = func() (t [256]uint8) {
 	}
 	return t
 }()
+
+// quietUpper reports whether the capitalised word at k (bit off of its
+// block) is one scanner.word returns past without a look: no stem, no
+// digit or '-' after its first letter (upperDigit), not "Iban", not a
+// run of capitals of a length something has (passport, fiscal code, AWS
+// key), and no digit within two bytes (IBAN, NINO). On logs: INFO, GET,
+// POST, HTTP. Like deadNumber, a quick reject held to the pass that looks
+// at every byte by TestFromAgreesWithFromEach and FuzzDetect.
+func quietUpper(text []byte, k, off int, alnum uint64) bool {
+	run := bits.TrailingZeros64(^(alnum >> uint(off)))
+	if off+run >= 64 || k+3 >= len(text) {
+		return false
+	}
+	c, d := text[k], text[k+1]
+	if stemBit[c|0x20] != 0 && stemSecond[d]&stemBit[c|0x20] != 0 {
+		return false
+	}
+	if !isUpper(d) {
+		// Capitalised (Hello): word returns unless a digit or '-'
+		// follows the capital, or it is Iban.
+		return !isDigit(d) && d != '-' && !(c == 'I' && run == 4)
+	}
+	switch {
+	case run == 8 || run == 9 || run == 16 || run == 20:
+		return false // passport, fiscal code, AWS key
+	case run == 4 && c == 'I':
+		return false // IBAN before an IBAN in lower case
+	}
+	return !isDigit(text[k+2]) && !(text[k+2] == ' ' && isDigit(text[k+3]))
+}
+
+// quietColon reports whether the ':' at k is one the pass's colon event
+// does nothing at: after a digit (no key ends in one), not before "//"
+// and not after an IPv6 group colon() would start (a time: 10:13:23).
+func quietColon(text []byte, k int) bool {
+	if !isDigit(text[k-1]) || k+1 >= len(text) || text[k+1] == '/' {
+		return false
+	}
+	_, ok := ipv6GroupBefore(text, k)
+	return !ok
+}

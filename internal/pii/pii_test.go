@@ -337,7 +337,8 @@ func TestFromAgreesWithFromEach(t *testing.T) {
 	pieces := []string{"a", "Z", "d", "0", "9", "1", "-", " ", ":", "=", "@", "+", "(", ".", "/", "_", "\n", "\xc3",
 		"password=hunter2x9!", "a.b@example.com", "+49 30 1234567", "(212) 555-0123", "phone: 030 1234567",
 		"4111 1111 1111 1111", "123-45-6780", "DE89 3704 0044 0532 0130 00", "dob 1990-01-02", "10.0.0.1",
-		"fe80::1", "2001:db8::7", "AKIAIOSFODNN7EXAMPLE", "&#x40;", "&#X40;", "&#64;", "&#064;", "%40", "%2B49", "&nbsp;", "j.okafor", "example.com", "Tel: ", "\u00a0", "\u202f", ")", "#", "%", "&",
+		"fe80::1", "2001:db8::7", "AKIAIOSFODNN7EXAMPLE", "&#x40;", "&#X40;", "&#64;", "&#064;", "%40", "%2B49", "&nbsp;", "j.okafor", "example.com", "Tel: ", "INFO", "GET", "Iban", "IBAN ", "IBAN: fr76", "fe80", ":", "10:13:23", "T10:", "ab:", "X-", "A1", "DE89",
+		"AB 12", "AB12", "QQ123456C", "FR14 2004 1010 0505 0001 3M02 606", "FR1420041010050500013M02606", "JG103759A", "JG 10 37 59 A", "Hello", "ABCDEFGH", "http://10.0.0.7:5432", "AKIA", "RSSMRA85T10A562S", "\u00a0", "\u202f", ")", "#", "%", "&",
 		"x", "b", "gh", "ghp_", "sk_", "né", "nac", "226ms", "3b3cf937", "12345", "1234", "12345678Z", "status=200 ", "de89 ",
 		"2026-11-01", "030 / 1234567", "12 ", "1 ", "123456789012345", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"}
 	matched := 0

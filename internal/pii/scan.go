@@ -221,14 +221,24 @@ func (s *scanner) colon(i int) {
 		}
 		return
 	}
+	if ws, ok := ipv6GroupBefore(text, i); ok && ws >= s.ipNext {
+		s.ipNext = s.ipAt(ws)
+	}
+}
+
+// ipv6GroupBefore returns where the hex group before the colon at i
+// starts, when it may begin an IPv6 address: one to four hex digits, the
+// first a letter (a digit starts a number, which looked already), not
+// glued to what is before it.
+func ipv6GroupBefore(text []byte, i int) (int, bool) {
 	ws := i - 1
 	for ws > 0 && i-ws < 5 && alnumTable[text[ws-1]] {
 		ws--
 	}
-	if i-ws > 4 || isDigit(text[ws]) || ws < s.ipNext || !allHex(text[ws:i]) || (ws > 0 && (alnumTable[text[ws-1]] || ipGlued(text[ws-1]))) {
-		return
+	if i-ws > 4 || isDigit(text[ws]) || !allHex(text[ws:i]) || (ws > 0 && (alnumTable[text[ws-1]] || ipGlued(text[ws-1]))) {
+		return 0, false
 	}
-	s.ipNext = s.ipAt(ws)
+	return ws, true
 }
 
 // stemPrefix is birthAt's quick filter: the first three bytes of a birth
