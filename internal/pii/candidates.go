@@ -219,26 +219,39 @@ var stemBit = func() (t [256]uint8) {
 	return t
 }()
 
+// stemTriples are the first three bytes (lower-cased) of the birth words
+// and token prefixes stemPrefix's switch holds; TestStemSecond holds the
+// two to each other.
+var stemTriples = []string{"bir", "bor", "bda", "d.o", "dob", "geb", "nac", "nai", "nat", "nas", "n\xc3\xa9",
+	"ghp", "gho", "ghu", "ghs", "ghr", "git", "glp", "xox", "sk_", "rk_", "eyj"}
+
 // stemSecond[d] has the bit of each stem letter c (stemBit) for which
 // stemPrefix may be true at a c followed by d, whatever comes before and
-// after: computed from stemPrefix itself, so the pass's check of the
-// second byte drops exactly the stem letters stemPrefix would.
+// after: a stem triple's second byte (either case), the second letter of
+// an IBAN country code (de60 …), or the 4 of &#x40;.
 var stemSecond = func() (t [256]uint8) {
-	var buf [5]byte
+	for _, w := range stemTriples {
+		t[w[1]] |= stemBit[w[0]]
+		t[upper(w[1])] |= stemBit[w[0]]
+	}
 	for _, c := range []byte("dbgnersx") {
-		for d := range 256 {
-			for e := range 256 {
-				for _, prev := range []byte{'#', ' '} {
-					buf = [5]byte{prev, c, byte(d), byte(e), ';'} // &#x40;
-					if stemPrefix(buf[:], 1) {
-						t[d] |= stemBit[c]
-					}
-				}
+		for d := byte('a'); d <= 'z'; d++ {
+			if ibanCountry(c, d) {
+				t[d] |= stemBit[c]
+				t[d-32] |= stemBit[c]
 			}
 		}
 	}
+	t['4'] |= stemBit['x']
 	return t
 }()
+
+func upper(c byte) byte {
+	if c-'a' < 26 {
+		return c - 32
+	}
+	return c
+}
 
 // quietUpper reports whether the capitalised word at k (bit off of its
 // block) is one scanner.word returns past without a look: no stem, no
