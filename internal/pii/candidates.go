@@ -132,8 +132,8 @@ func (s *scanner) fromBlocks(i int) int {
 						continue
 					}
 				case clsStem:
-					if k+2 >= len(text) || stemSecond[text[k+1]]&stemBit[c] == 0 {
-						continue // stemPrefix is false: the event would do nothing
+					if !stemPrefix(text, k) {
+						continue // the event would return at once
 					}
 				case clsUpper:
 					if quietUpper(text, k, off, alnum) {
@@ -198,9 +198,12 @@ func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 		return false // IPv4, IPv6, dotted ids, phone groups, no-break spaces
 	case ' ', '-':
 		// Groups joined by the separator, an area code set off by " / "
-		// or " - ", "(": number follows them; a NIR starts with one
-		// digit and an IBAN group has four.
-		if run == 1 || run == 4 || j+1 >= len(text) {
+		// or " - ", "(": number follows them; an IBAN's last group may
+		// have four digits; a date (2026-11-07) is none of them.
+		if run == 4 && next == '-' && isDateAt(text, k) {
+			return true
+		}
+		if run == 4 || j+1 >= len(text) {
 			return false
 		}
 		switch text[j+1] {
@@ -209,48 +212,6 @@ func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 		}
 	}
 	return true
-}
-
-// stemBit is each stem letter's bit in stemSecond, 0 for other bytes.
-var stemBit = func() (t [256]uint8) {
-	for x, c := range []byte("dbgnersx") {
-		t[c] = 1 << x
-	}
-	return t
-}()
-
-// stemTriples are the first three bytes (lower-cased) of the birth words
-// and token prefixes stemPrefix's switch holds; TestStemSecond holds the
-// two to each other.
-var stemTriples = []string{"bir", "bor", "bda", "d.o", "dob", "geb", "nac", "nai", "nat", "nas", "n\xc3\xa9",
-	"ghp", "gho", "ghu", "ghs", "ghr", "git", "glp", "xox", "sk_", "rk_", "eyj"}
-
-// stemSecond[d] has the bit of each stem letter c (stemBit) for which
-// stemPrefix may be true at a c followed by d, whatever comes before and
-// after: a stem triple's second byte (either case), the second letter of
-// an IBAN country code (de60 …), or the 4 of &#x40;.
-var stemSecond = func() (t [256]uint8) {
-	for _, w := range stemTriples {
-		t[w[1]] |= stemBit[w[0]]
-		t[upper(w[1])] |= stemBit[w[0]]
-	}
-	for _, c := range []byte("dbgnersx") {
-		for d := byte('a'); d <= 'z'; d++ {
-			if ibanCountry(c, d) {
-				t[d] |= stemBit[c]
-				t[d-32] |= stemBit[c]
-			}
-		}
-	}
-	t['4'] |= stemBit['x']
-	return t
-}()
-
-func upper(c byte) byte {
-	if c-'a' < 26 {
-		return c - 32
-	}
-	return c
 }
 
 // quietUpper reports whether the capitalised word at k (bit off of its
@@ -266,7 +227,7 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 		return false
 	}
 	c, d := text[k], text[k+1]
-	if stemBit[c|0x20] != 0 && stemSecond[d]&stemBit[c|0x20] != 0 {
+	if stemFirst[c] && stemPrefix(text, k) {
 		return false
 	}
 	if !isUpper(d) {
@@ -277,7 +238,7 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 	switch {
 	case run == 8 || run == 9 || run == 16 || run == 20:
 		return false // passport, fiscal code, AWS key
-	case run == 4 && c == 'I':
+	case run == 4 && c == 'I' && d == 'B':
 		return false // IBAN before an IBAN in lower case
 	}
 	return !isDigit(text[k+2]) && !(text[k+2] == ' ' && isDigit(text[k+3]))

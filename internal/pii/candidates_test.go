@@ -73,23 +73,3 @@ func BenchmarkCandMasks(b *testing.B) {
 		}
 	}
 }
-
-// stemSecond lets through every stem letter stemPrefix may accept: over
-// every second and third byte, with and without the '#' of &#x40; before.
-func TestStemSecond(t *testing.T) {
-	for _, c := range []byte("dbgnersx") {
-		for d := range 256 {
-			for e := range 256 {
-				for _, prev := range []byte{'#', ' '} {
-					buf := []byte{prev, c, byte(d), byte(e), ';'}
-					if stemPrefix(buf, 1) {
-						require.NotZero(t, stemSecond[d]&stemBit[c], "%q", buf)
-					}
-				}
-			}
-		}
-	}
-	for _, w := range stemTriples {
-		require.True(t, stemPrefix([]byte(w), 0), w)
-	}
-}
