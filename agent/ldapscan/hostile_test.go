@@ -507,3 +507,40 @@ func TestRepeatedCookieIsNoLoop(t *testing.T) {
 	require.Equal(t, wire.StatusOK, res.Status, "%v", res.Errors)
 	require.Equal(t, 12, users)
 }
+
+// TestLongDiagnosticMessage: a directory that fails a search with a
+// diagnostic message of megabytes gets its message into the scan record
+// clipped, so the record still fits a line the collector takes (a scan
+// record refused would leave the collector without the scan's end).
+func TestLongDiagnosticMessage(t *testing.T) {
+	diag := "no such object: " + strings.Repeat("x", 2<<20)
+	url, _ := hostileLDAP(t, func(s search, w io.Writer) error {
+		if ok, err := rootDSE(s, w); ok {
+			return err
+		}
+		p := ber.Encode(ber.ClassUniversal, ber.TypeConstructed, ber.TagSequence, nil, "")
+		p.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagInteger, s.id, ""))
+		op := ber.Encode(ber.ClassApplication, ber.TypeConstructed, ldap.ApplicationSearchResultDone, nil, "")
+		op.AppendChild(ber.NewInteger(ber.ClassUniversal, ber.TypePrimitive, ber.TagEnumerated, int64(ldap.LDAPResultOperationsError), ""))
+		op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, "", ""))
+		op.AppendChild(ber.NewString(ber.ClassUniversal, ber.TypePrimitive, ber.TagOctetString, diag, ""))
+		p.AppendChild(op)
+		return write(w, p)
+	})
+	var scan *wire.Record
+	res, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=x", Timeout: 5 * time.Second}, func(r *wire.Record) error {
+		if r.Kind == wire.KindScan {
+			scan = r
+		}
+		return nil
+	})
+	require.Error(t, err)
+	require.NotNil(t, scan, "the scan record is emitted")
+	require.Equal(t, res, scan)
+	require.NotEmpty(t, scan.Errors)
+	require.Contains(t, scan.Errors[0], "no such object: xxx", "the start of the server's message is kept")
+	var line strings.Builder
+	require.NoError(t, wire.NewEncoder(&line).Encode(scan))
+	require.Less(t, line.Len(), 16<<10, "the scan record stays small")
+	require.NoError(t, wire.NewDecoder(strings.NewReader(line.String())).Decode(new(wire.Record)), "the collector takes the line")
+}

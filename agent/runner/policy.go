@@ -14,6 +14,8 @@ import (
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/jobs"
 	"github.com/sightline-dev/sightline/agent/policy"
+	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/tick"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -80,7 +82,9 @@ func (r *Runner) loop(ctx context.Context, e jobs.Entry, set *jobSet, kicks <-ch
 		wasOn = on
 		if on && !time.Now().Before(next) {
 			if _, err := run(ctx, scans); err != nil && ctx.Err() == nil {
-				r.o.Logger.Error("scan failed; will try again at the next interval", "scanner", e.Name, "err", err)
+				// The error may quote a hostile server at length: the
+				// log line keeps its start (the scan record has it too).
+				r.o.Logger.Error("scan failed; will try again at the next interval", "scanner", e.Name, "err", clip.String(err.Error(), scanrun.MaxProblemBytes))
 			}
 			lastRun, lastWhen = time.Now(), when
 			wait := NextDelay(when, r.o.Rand())

@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"time"
 
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -64,13 +65,20 @@ func (r *Run) Record(kind string) wire.Record {
 	return wire.Record{Kind: kind, Source: r.o.Source, ScanID: r.ID, ObservedAt: r.Started, AgentID: r.o.AgentID, Host: r.o.Host}
 }
 
+// MaxProblemBytes bounds one problem's message in a scan record. A
+// message often quotes a server (an LDAP diagnostic, an SMB or database
+// error), and a hostile one may send megabytes: clipped, wire.MaxErrors
+// of them stay far below wire.MaxLineBytes, so the scan record, which
+// tells the collector the scan ended, is never refused for its size.
+const MaxProblemBytes = 1 << 10
+
 // Problem records one thing the scan could not do. Every problem counts in
 // the "errors" stat; the first wire.MaxErrors messages are kept (a scan
-// record may carry no more).
+// record may carry no more), each clipped to MaxProblemBytes.
 func (r *Run) Problem(msg string) {
 	r.nerrs++
 	if len(r.errs) < wire.MaxErrors {
-		r.errs = append(r.errs, msg)
+		r.errs = append(r.errs, clip.String(msg, MaxProblemBytes))
 	}
 }
 

@@ -3,8 +3,10 @@ package scanrun
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
@@ -73,4 +75,25 @@ func TestFinishFailsWithEmit(t *testing.T) {
 	rec, err := Begin(Options{Scanner: "fs"}).Finish(wire.StatusFailed, func(*wire.Record) error { return boom })
 	require.ErrorIs(t, err, boom)
 	require.Nil(t, rec)
+}
+
+// A problem quoting a server at length is clipped: a record of
+// wire.MaxErrors such problems still fits one line the collector takes.
+func TestProblemsAreClipped(t *testing.T) {
+	run := Begin(Options{Scanner: "ldap", Source: wire.SourceLDAP, Host: "h", AgentID: "a", Now: time.Now})
+	for range wire.MaxErrors + 5 {
+		run.Problem("server says: " + strings.Repeat("é", 1<<20))
+	}
+	rec, err := run.Finish(run.Status(), func(*wire.Record) error { return nil })
+	require.NoError(t, err)
+	require.Len(t, rec.Errors, wire.MaxErrors)
+	require.Equal(t, int64(wire.MaxErrors+5), rec.Stats["errors"])
+	for _, e := range rec.Errors {
+		require.LessOrEqual(t, len(e), MaxProblemBytes+len("…"))
+		require.True(t, utf8.ValidString(e))
+		require.True(t, strings.HasPrefix(e, "server says: éé"))
+	}
+	var line strings.Builder
+	require.NoError(t, wire.NewEncoder(&line).Encode(rec))
+	require.Less(t, line.Len(), wire.MaxLineBytes)
 }
