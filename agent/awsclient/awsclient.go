@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -23,6 +22,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/sightline-dev/sightline/internal/limitread"
 )
 
 // Defaults of the bounds. GetObject is outside both: the object reader
@@ -74,7 +75,7 @@ func APIOptions(opts ...Option) []func(*middleware.Stack) error {
 		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
 			out, md, err := next.HandleDeserialize(ctx, in)
 			if resp, ok := out.RawResponse.(*smithyhttp.Response); ok && resp.Body != nil && awsmiddleware.GetOperationName(ctx) != "GetObject" {
-				resp.Body = &capped{r: resp.Body, left: b.maxBytes}
+				resp.Body = limitread.ReadCloser(resp.Body, b.maxBytes, ErrResponseTooLarge)
 			}
 			return out, md, err
 		})
@@ -85,31 +86,6 @@ func APIOptions(opts ...Option) []func(*middleware.Stack) error {
 		func(s *middleware.Stack) error { return s.Deserialize.Add(limit, middleware.After) },
 	}
 }
-
-// capped reads at most left bytes of r; more is ErrResponseTooLarge.
-type capped struct {
-	r    io.ReadCloser
-	left int64
-}
-
-func (c *capped) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		var one [1]byte
-		n, err := c.r.Read(one[:])
-		if n > 0 {
-			return 0, ErrResponseTooLarge
-		}
-		return 0, err
-	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	return n, err
-}
-
-func (c *capped) Close() error { return c.r.Close() }
 
 func load(ctx context.Context, region string) (aws.Config, error) {
 	if region == "" {

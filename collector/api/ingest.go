@@ -19,6 +19,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/limitread"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -152,7 +153,7 @@ func (s *Server) readBatch(c *gin.Context, agentID string) (recs []wire.Record, 
 		}
 		defer zr.Close()
 		ao := s.adm.Options()
-		body = &admission.RatioReader{R: &limitedReader{r: zr, left: s.o.MaxDecodedBytes}, Compressed: compressed,
+		body = &admission.RatioReader{R: limitread.Reader(zr, s.o.MaxDecodedBytes, errDecodedTooLarge), Compressed: compressed,
 			Max: ao.MaxRatio, Grace: ao.RatioGraceBytes}
 	default:
 		return nil, nil, errorf(kindUnsupported, fmt.Sprintf("Content-Encoding %q is not supported; use gzip or none", enc))

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 
@@ -17,23 +16,6 @@ import (
 
 // errDecodedTooLarge marks a gzip body that expands past the limit.
 var errDecodedTooLarge = errors.New("decompressed body too large")
-
-type limitedReader struct {
-	r    io.Reader
-	left int64
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	if l.left <= 0 {
-		return 0, errDecodedTooLarge
-	}
-	if int64(len(p)) > l.left {
-		p = p[:l.left]
-	}
-	n, err := l.r.Read(p)
-	l.left -= int64(n)
-	return n, err
-}
 
 // bodyError classifies an error met while reading a request body: a body
 // over its limits or a bad batch line pass as they are (errorRules words

@@ -185,7 +185,7 @@ func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 	}
 	j := k + run
 	next := text[j]
-	if bits.TrailingZeros64(^(digit>>uint(off))) < run {
+	if bits.TrailingZeros64(^(digit >> uint(off))) < run {
 		// Letters and digits (226ms, 3b3cf937): only an IPv6 group before
 		// ':', a DNI or passport of 9 and a NIR of 15 characters.
 		return next != ':' && run != 9 && run != 15
