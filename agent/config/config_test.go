@@ -93,6 +93,24 @@ func TestExampleLoads(t *testing.T) {
 	require.Equal(t, "https://collector.example.internal:8443", c.Collector, "the example ships over TLS")
 	require.NotEmpty(t, c.CAFile)
 	require.False(t, c.InsecureHTTP)
+	// It shows the bounds and max_duration at their defaults.
+	def := Default().Scans
+	require.Equal(t, def.LDAP.MaxEntries, c.Scans.LDAP.MaxEntries)
+	require.Equal(t, def.LDAP.MaxMessageBytes, c.Scans.LDAP.MaxMessageBytes)
+	require.Equal(t, def.LDAP.MaxKeptBytes, c.Scans.LDAP.MaxKeptBytes)
+	require.Equal(t, def.IAM.MaxDetails, c.Scans.IAM.MaxDetails)
+	require.Equal(t, def.IAM.AWSBounds, c.Scans.IAM.AWSBounds)
+	require.Equal(t, def.S3.AWSBounds, c.Scans.S3.AWSBounds)
+	for _, sec := range []struct{ got, want Schedule }{{c.Scans.FS.Schedule, def.FS.Schedule}, {c.Scans.Host.Schedule, def.Host.Schedule},
+		{c.Scans.LDAP.Schedule, def.LDAP.Schedule}, {c.Scans.S3.Schedule, def.S3.Schedule}, {c.Scans.IAM.Schedule, def.IAM.Schedule},
+		{c.Scans.DB.Schedule, def.DB.Schedule}} {
+		require.Equal(t, sec.want.MaxDuration, sec.got.MaxDuration)
+	}
+	data, err := os.ReadFile("../../deploy/examples/agent.yaml")
+	require.NoError(t, err)
+	for _, key := range []string{"max_duration", "max_entries", "max_message_bytes", "max_kept_bytes", "max_details", "call_timeout", "max_response_bytes"} {
+		require.Contains(t, string(data), "\n    "+key+": ", "the example lists %s", key)
+	}
 }
 
 // boundRows are TestLoad's rows for the bounds on what a server may cost
