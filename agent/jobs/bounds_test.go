@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -69,16 +68,44 @@ func TestBoundsReachTheScanners(t *testing.T) {
 	}
 }
 
-// awsTestEnv gives the SDK's credential chain static test keys and
-// nothing else to find.
-func awsTestEnv(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
+// boundCase is how a lowered bound is seen to take effect: the scanner
+// name's scan of s (a section agent.yaml could hold) ends with status,
+// with problem among its errors ("": the scan's errors are want), a
+// failed scan is Once's error, and the users it emitted are counted.
+type boundCase struct {
+	status, problem string
+	want            []string // the errors when problem is ""
+}
+
+func (b boundCase) run(t *testing.T, name string, s config.Scans, env Env) (users int) {
+	t.Helper()
+	require.NoError(t, config.ValidateScans(s), "a value agent.yaml may hold")
+	e, _ := Lookup(name)
+	j, err := e.Build(context.Background(), s, env)
+	require.NoError(t, err)
+	// A safety net only: the bounds end each case well before it.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out sink
+	res, err := Once(ctx, j, out.emit, slog.Default())
+	require.NotNil(t, res)
+	require.Equal(t, b.status, res.Status, "%v", res.Errors)
+	if b.status == wire.StatusFailed {
+		require.ErrorContains(t, err, name+" scan", "a failed scan is an error (exit 1)")
+	} else {
+		require.NoError(t, err)
+	}
+	if b.problem == "" {
+		require.Equal(t, b.want, res.Errors)
+	} else {
+		require.Contains(t, strings.Join(res.Errors, "\n"), b.problem)
+	}
+	for _, r := range out.recs {
+		if r.Kind == wire.KindPrincipal && r.PrincipalType == "user" {
+			users++
+		}
+	}
+	return users
 }
 
 // A lowered iam bound, set as agent.yaml sets it, takes effect against an
@@ -88,23 +115,22 @@ func awsTestEnv(t *testing.T) {
 // max_details the listing stops, an answer over max_response_bytes fails
 // it, and an endpoint silent for call_timeout fails the call.
 func TestIAMBoundsTakeEffect(t *testing.T) {
-	awsTestEnv(t)
+	iamtest.Env(t)
+	rootKeys := []string{"the root account has active access keys"}
 	tests := []struct {
-		name     string
-		silent   bool
-		set      func(*config.IAMScan)
-		status   string
-		problem  string
-		err      string // Once's error
-		minUsers int
+		name   string
+		silent bool
+		set    func(*config.IAMScan)
+		boundCase
+		users int
 	}{
-		{name: "defaults", set: func(*config.IAMScan) {}, status: wire.StatusPartial, minUsers: 6},
-		{name: "max_details 2", set: func(c *config.IAMScan) { c.MaxDetails = 2 }, status: wire.StatusPartial,
-			problem: "authorization details: more than 2 users, groups, roles and policies", minUsers: 1},
-		{name: "max_response_bytes 1024", set: func(c *config.IAMScan) { c.MaxResponseBytes = 1024 }, status: wire.StatusFailed,
-			problem: "larger than any AWS answer", err: "iam scan failed: authorization details:"},
+		{name: "defaults", set: func(*config.IAMScan) {}, boundCase: boundCase{status: wire.StatusPartial, want: rootKeys}, users: 6},
+		{name: "max_details 2", set: func(c *config.IAMScan) { c.MaxDetails = 2 },
+			boundCase: boundCase{status: wire.StatusPartial, problem: "authorization details: more than 2 users, groups, roles and policies"}, users: 3},
+		{name: "max_response_bytes 1024", set: func(c *config.IAMScan) { c.MaxResponseBytes = 1024 },
+			boundCase: boundCase{status: wire.StatusFailed, problem: "the endpoint's answer is larger than any AWS answer"}},
 		{name: "call_timeout 1s, silent endpoint", silent: true, set: func(c *config.IAMScan) { c.CallTimeout = time.Second },
-			status: wire.StatusFailed, problem: "no answer within 1s", err: "iam scan failed: authorization details:"},
+			boundCase: boundCase{status: wire.StatusFailed, problem: "no answer within 1s"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -116,37 +142,7 @@ func TestIAMBoundsTakeEffect(t *testing.T) {
 			}
 			s.IAM.Account = "111111111111"
 			tc.set(&s.IAM)
-			require.NoError(t, config.ValidateScans(s), "a value agent.yaml may hold")
-			e, _ := Lookup("iam")
-			j, err := e.Build(context.Background(), s, Env{AgentID: "agent-1"})
-			require.NoError(t, err)
-			// A safety net only: the bounds end each case well before it.
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			var out sink
-			res, err := Once(ctx, j, out.emit, slog.Default())
-			if tc.err == "" {
-				require.NoError(t, err)
-			} else {
-				require.ErrorContains(t, err, tc.err)
-			}
-			require.NotNil(t, res)
-			require.Equal(t, tc.status, res.Status, "%v", res.Errors)
-			if tc.problem == "" {
-				require.Equal(t, []string{"the root account has active access keys"}, res.Errors, "the account's own problem alone")
-			} else {
-				require.Contains(t, strings.Join(res.Errors, "\n"), tc.problem)
-			}
-			users := 0
-			for _, r := range out.recs {
-				if r.Kind == wire.KindPrincipal && r.PrincipalType == "user" {
-					users++
-				}
-			}
-			require.GreaterOrEqual(t, users, tc.minUsers)
-			if tc.problem != "" {
-				require.Less(t, users, 6, "the bound stopped the read")
-			}
+			require.Equal(t, tc.users, tc.run(t, "iam", s, Env{AgentID: "agent-1"}))
 		})
 	}
 }
@@ -156,23 +152,22 @@ func TestIAMBoundsTakeEffect(t *testing.T) {
 // fails the scan (nothing listed); a silent endpoint fails it at
 // call_timeout. With the defaults the same server is scanned.
 func TestS3CallBoundsTakeEffect(t *testing.T) {
-	awsTestEnv(t)
+	iamtest.Env(t)
 	objects := map[string]map[string][]byte{}
 	for i := range 40 {
 		objects[fmt.Sprintf("bucket-with-a-longish-name-%02d", i)] = map[string][]byte{}
 	}
 	tests := []struct {
-		name    string
-		silent  bool
-		set     func(*config.AWSBounds)
-		status  string
-		problem string
+		name   string
+		silent bool
+		set    func(*config.AWSBounds)
+		boundCase
 	}{
-		{name: "defaults", set: func(*config.AWSBounds) {}, status: wire.StatusOK},
-		{name: "max_response_bytes 1024", set: func(b *config.AWSBounds) { b.MaxResponseBytes = 1024 }, status: wire.StatusFailed,
-			problem: "larger than any AWS answer"},
+		{name: "defaults", set: func(*config.AWSBounds) {}, boundCase: boundCase{status: wire.StatusOK}},
+		{name: "max_response_bytes 1024", set: func(b *config.AWSBounds) { b.MaxResponseBytes = 1024 },
+			boundCase: boundCase{status: wire.StatusFailed, problem: "larger than any AWS answer"}},
 		{name: "call_timeout 1s, silent endpoint", silent: true, set: func(b *config.AWSBounds) { b.CallTimeout = time.Second },
-			status: wire.StatusFailed, problem: "no answer within 1s"},
+			boundCase: boundCase{status: wire.StatusFailed, problem: "no answer within 1s"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -184,23 +179,7 @@ func TestS3CallBoundsTakeEffect(t *testing.T) {
 			}
 			s.S3.Region, s.S3.PathStyle = "us-east-1", true
 			tc.set(&s.S3.AWSBounds)
-			require.NoError(t, config.ValidateScans(s), "a value agent.yaml may hold")
-			e, _ := Lookup("s3")
-			j, err := e.Build(context.Background(), s, Env{AgentID: "agent-1", TokenKey: []byte("0123456789abcdef")})
-			require.NoError(t, err)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a safety net only
-			defer cancel()
-			var out sink
-			res, err := Once(ctx, j, out.emit, slog.Default())
-			require.NotNil(t, res)
-			require.Equal(t, tc.status, res.Status, "%v", res.Errors)
-			if tc.problem == "" {
-				require.NoError(t, err)
-				require.Empty(t, res.Errors)
-				return
-			}
-			require.ErrorContains(t, err, "s3 scan failed")
-			require.Contains(t, strings.Join(res.Errors, "\n"), tc.problem)
+			tc.run(t, "s3", s, Env{AgentID: "agent-1", TokenKey: []byte("0123456789abcdef")})
 		})
 	}
 }
@@ -249,49 +228,25 @@ func testLDAP(t *testing.T, n int) (base, url, pwFile string) {
 func TestLDAPBoundsTakeEffect(t *testing.T) {
 	base, url, pwFile := testLDAP(t, 150)
 	tests := []struct {
-		name     string
-		set      func(*config.LDAPScan)
-		status   string
-		problem  string
+		name string
+		set  func(*config.LDAPScan)
+		boundCase
 		maxUsers int
 	}{
-		{name: "defaults", set: func(*config.LDAPScan) {}, status: wire.StatusOK, maxUsers: 150},
-		{name: "max_entries 100", set: func(c *config.LDAPScan) { c.MaxEntries = 100 }, status: wire.StatusPartial,
-			problem: "more than 100 entries under " + base, maxUsers: 100},
-		{name: "max_kept_bytes 4096", set: func(c *config.LDAPScan) { c.MaxKeptBytes = 4096 }, status: wire.StatusPartial,
-			problem: "the names, DNs and member lists read passed", maxUsers: 149},
+		{name: "defaults", set: func(*config.LDAPScan) {}, boundCase: boundCase{status: wire.StatusOK}, maxUsers: 150},
+		{name: "max_entries 100", set: func(c *config.LDAPScan) { c.MaxEntries = 100 },
+			boundCase: boundCase{status: wire.StatusPartial, problem: "more than 100 entries under " + base}, maxUsers: 100},
+		{name: "max_kept_bytes 4096", set: func(c *config.LDAPScan) { c.MaxKeptBytes = 4096 },
+			boundCase: boundCase{status: wire.StatusPartial, problem: "the names, DNs and member lists read passed"}, maxUsers: 149},
 		{name: "max_message_bytes 64", set: func(c *config.LDAPScan) { c.MaxMessageBytes = 64 },
-			status: wire.StatusFailed, problem: "the server sent a message of", maxUsers: 0},
+			boundCase: boundCase{status: wire.StatusFailed, problem: "the server sent a message of"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := config.Default().Scans
 			s.LDAP.URL, s.LDAP.BaseDN, s.LDAP.BindDN, s.LDAP.PasswordFile = url, base, "cn=admin,dc=example,dc=com", pwFile
 			tc.set(&s.LDAP)
-			require.NoError(t, config.ValidateScans(s), "a value agent.yaml may hold")
-			e, _ := Lookup("ldap")
-			j, err := e.Build(context.Background(), s, Env{AgentID: "agent-1"})
-			require.NoError(t, err)
-			var out sink
-			res, err := Once(context.Background(), j, out.emit, slog.Default())
-			if tc.status == wire.StatusFailed {
-				require.Error(t, err)
-			} else {
-				require.NoError(t, err)
-			}
-			require.NotNil(t, res)
-			require.Equal(t, tc.status, res.Status, "%v", res.Errors)
-			if tc.problem == "" {
-				require.Empty(t, res.Errors)
-			} else {
-				require.Contains(t, strings.Join(res.Errors, "\n"), tc.problem)
-			}
-			users := 0
-			for _, r := range out.recs {
-				if r.Kind == wire.KindPrincipal && r.PrincipalType == "user" {
-					users++
-				}
-			}
+			users := tc.run(t, "ldap", s, Env{AgentID: "agent-1"})
 			require.LessOrEqual(t, users, tc.maxUsers)
 			if tc.status == wire.StatusOK {
 				require.Equal(t, 150, users)
