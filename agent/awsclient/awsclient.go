@@ -23,15 +23,17 @@ import (
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/internal/limitread"
 )
 
 // Defaults of the bounds. GetObject is outside both: the object reader
 // bounds an object's time and bytes itself (objscan's ObjectTimeout and
-// BytesPerObject), and its body is read after the call returns.
+// BytesPerObject), and its body is read after the call returns. The
+// scans.s3 and scans.iam keys call_timeout and max_response_bytes set them.
 const (
-	DefaultCallTimeout      = 2 * time.Minute
-	DefaultMaxResponseBytes = 64 << 20 // a listing page, a policy, a credential report are far smaller
+	DefaultCallTimeout      = limits.AWSCallTimeout
+	DefaultMaxResponseBytes = limits.AWSMaxResponseBytes // a listing page, a policy, a credential report are far smaller
 )
 
 // ErrResponseTooLarge is an answer over the response bound.

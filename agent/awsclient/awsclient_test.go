@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,19 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/hostiletest"
+	"github.com/sightline-dev/sightline/agent/iamscan/iamtest"
 )
-
-// testEnv gives the SDK's credential chain static test keys and nothing
-// else to find.
-func testEnv(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
-	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_PROFILE", "")
-}
 
 // endless answers 200 with an XML body that never ends.
 func endless(t *testing.T) string {
@@ -52,7 +40,7 @@ func endless(t *testing.T) string {
 // end fails it at the response bound (its answer filled memory), for S3
 // and IAM alike.
 func TestHostileEndpoint(t *testing.T) {
-	testEnv(t)
+	iamtest.Env(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second) // a safety net only
 	defer cancel()
 	opts := []Option{WithCallTimeout(300 * time.Millisecond), WithMaxResponseBytes(1 << 20)}
@@ -80,7 +68,7 @@ func TestHostileEndpoint(t *testing.T) {
 // returns, under the object reader's own bounds: the call timeout does
 // not cut it, nor the response bound.
 func TestGetObjectUnbounded(t *testing.T) {
-	testEnv(t)
+	iamtest.Env(t)
 	body := strings.Repeat("x", 2<<20)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", fmt.Sprint(len(body)))

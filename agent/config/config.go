@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/internal/config"
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -204,6 +205,18 @@ type S3Scan struct {
 	Account        string   `yaml:"account"`
 	// PhoneRegion: as FSScan.PhoneRegion, for the objects' content.
 	PhoneRegion string `yaml:"phone_region"`
+	AWSBounds   `yaml:",inline"`
+}
+
+// AWSBounds bound each call the s3 and iam scans make to the AWS API
+// (object reads excepted: bytes_per_object and the object timeout bound
+// those): a call that takes longer, retries included, or an answer that
+// is larger fails that call, not the agent (see package awsclient).
+type AWSBounds struct {
+	// CallTimeout bounds one call, retries included (default 2m).
+	CallTimeout time.Duration `yaml:"call_timeout"`
+	// MaxResponseBytes bounds one answer's body (default 64 MiB).
+	MaxResponseBytes int64 `yaml:"max_response_bytes"`
 }
 
 // IAMScan configures the IAM scanner.
@@ -213,6 +226,11 @@ type IAMScan struct {
 	Region   string `yaml:"region"`
 	Endpoint string `yaml:"endpoint"`
 	Account  string `yaml:"account"`
+	// MaxDetails bounds the users, groups, roles and managed policies
+	// read (default 100,000): past it the scan goes on with what it read,
+	// partial.
+	MaxDetails int `yaml:"max_details"`
+	AWSBounds  `yaml:",inline"`
 }
 
 // LDAPScan configures the directory scanner. The password is read from
@@ -233,6 +251,14 @@ type LDAPScan struct {
 	PrivilegedGroups []string      `yaml:"privileged_groups"`
 	PagePause        time.Duration `yaml:"page_pause"`
 	StaleDays        int           `yaml:"stale_days"`
+	// MaxEntries bounds the entries read, and the members read in ranges
+	// of one group (default 1,000,000); MaxMessageBytes one message from
+	// the server (default 32 MiB); MaxKeptBytes the names, DNs and member
+	// lists the scan keeps (default 1 GiB). Past one the read stops and
+	// the scan is partial, with the reason (see ldapscan.Options).
+	MaxEntries      int   `yaml:"max_entries"`
+	MaxMessageBytes int64 `yaml:"max_message_bytes"`
+	MaxKeptBytes    int64 `yaml:"max_kept_bytes"`
 }
 
 // HostScan configures the host scanner (accounts, sudo, SSH keys,
@@ -305,13 +331,17 @@ func Default() Config {
 			Schedule: Schedule{Interval: time.Hour, Jitter: 0.1},
 			Root:     "/",
 		}, LDAP: LDAPScan{
-			Schedule:  network(6 * time.Hour),
-			StaleDays: 90,
+			Schedule:   network(6 * time.Hour),
+			StaleDays:  90,
+			MaxEntries: limits.LDAPMaxEntries, MaxMessageBytes: limits.LDAPMaxMessageBytes, MaxKeptBytes: limits.LDAPMaxKeptBytes,
 		}, S3: S3Scan{
 			Schedule:      network(24 * time.Hour),
 			SamplePercent: 100, MaxObjects: 1000, BytesPerObject: 1 << 20,
+			AWSBounds: DefaultAWSBounds(),
 		}, IAM: IAMScan{
-			Schedule: network(6 * time.Hour),
+			Schedule:   network(6 * time.Hour),
+			MaxDetails: limits.IAMMaxDetails,
+			AWSBounds:  DefaultAWSBounds(),
 		}, DB: DBScan{
 			Schedule:   network(24 * time.Hour),
 			SampleRows: 1000, MaxTables: 10000, StatementTimeout: 30 * time.Second,
@@ -331,6 +361,12 @@ func Default() Config {
 // jitter 0.1, at most DefaultMaxDuration.
 func network(interval time.Duration) Schedule {
 	return Schedule{Interval: interval, Jitter: 0.1, MaxDuration: DefaultMaxDuration}
+}
+
+// DefaultAWSBounds are the s3 and iam scans' call bounds when agent.yaml
+// leaves them out (awsclient's defaults).
+func DefaultAWSBounds() AWSBounds {
+	return AWSBounds{CallTimeout: limits.AWSCallTimeout, MaxResponseBytes: limits.AWSMaxResponseBytes}
 }
 
 func defaultObjectSampling() ObjectSampling {
@@ -451,6 +487,48 @@ func ValidateScans(s Scans) error {
 	}
 	if s.DB.SampleRows < 0 || s.DB.MaxTables < 0 || s.DB.StatementTimeout < 0 {
 		return &FieldError{"scans.db", "sample_rows, max_tables and statement_timeout must not be negative"}
+	}
+	return validateBounds(s)
+}
+
+// Upper limits of the bounds a site (or a collector policy) may set on
+// what a server costs the agent: far above the defaults, for a directory
+// of tens of millions of entries or an account of millions of identities,
+// yet finite, so no setting turns a bound off.
+const (
+	MaxLDAPEntries      = 100_000_000
+	MaxLDAPMessageBytes = 1 << 30
+	MaxLDAPKeptBytes    = 64 << 30
+	MaxIAMDetails       = 10_000_000
+	MaxAWSCallTimeout   = time.Hour
+	MaxAWSResponseBytes = 1 << 30
+)
+
+// validateBounds checks the bounds on what a server may cost the agent:
+// each set, positive (0 is no "no bound" here) and under its upper limit.
+func validateBounds(s Scans) error {
+	for _, b := range []struct {
+		field           string
+		value, max, def int64
+	}{
+		{"scans.ldap.max_entries", int64(s.LDAP.MaxEntries), MaxLDAPEntries, limits.LDAPMaxEntries},
+		{"scans.ldap.max_message_bytes", s.LDAP.MaxMessageBytes, MaxLDAPMessageBytes, limits.LDAPMaxMessageBytes},
+		{"scans.ldap.max_kept_bytes", s.LDAP.MaxKeptBytes, MaxLDAPKeptBytes, limits.LDAPMaxKeptBytes},
+		{"scans.iam.max_details", int64(s.IAM.MaxDetails), MaxIAMDetails, limits.IAMMaxDetails},
+		{"scans.s3.max_response_bytes", s.S3.MaxResponseBytes, MaxAWSResponseBytes, limits.AWSMaxResponseBytes},
+		{"scans.iam.max_response_bytes", s.IAM.MaxResponseBytes, MaxAWSResponseBytes, limits.AWSMaxResponseBytes},
+	} {
+		if b.value <= 0 || b.value > b.max {
+			return &FieldError{b.field, fmt.Sprintf("must be between 1 and %d (default %d; leave the key out for the default)", b.max, b.def)}
+		}
+	}
+	for _, t := range []struct {
+		field string
+		value time.Duration
+	}{{"scans.s3.call_timeout", s.S3.CallTimeout}, {"scans.iam.call_timeout", s.IAM.CallTimeout}} {
+		if t.value < time.Second || t.value > MaxAWSCallTimeout {
+			return &FieldError{t.field, fmt.Sprintf("must be between 1s and %s (default %s; leave the key out for the default)", MaxAWSCallTimeout, limits.AWSCallTimeout)}
+		}
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/agent/limits"
 )
 
 func TestLoad(t *testing.T) {
@@ -66,6 +68,7 @@ func TestLoad(t *testing.T) {
 		{"max_duration not a duration", "scans:\n  db:\n    max_duration: two hours\n", "two hours", nil},
 		{"max_duration typo", "scans:\n  db:\n    max_durration: 1h\n", "max_durration", nil},
 	}
+	tests = append(tests, boundRows...)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "agent.yaml")
@@ -90,4 +93,78 @@ func TestExampleLoads(t *testing.T) {
 	require.Equal(t, "https://collector.example.internal:8443", c.Collector, "the example ships over TLS")
 	require.NotEmpty(t, c.CAFile)
 	require.False(t, c.InsecureHTTP)
+	// It shows the bounds and max_duration at their defaults.
+	def := Default().Scans
+	require.Equal(t, def.LDAP.MaxEntries, c.Scans.LDAP.MaxEntries)
+	require.Equal(t, def.LDAP.MaxMessageBytes, c.Scans.LDAP.MaxMessageBytes)
+	require.Equal(t, def.LDAP.MaxKeptBytes, c.Scans.LDAP.MaxKeptBytes)
+	require.Equal(t, def.IAM.MaxDetails, c.Scans.IAM.MaxDetails)
+	require.Equal(t, def.IAM.AWSBounds, c.Scans.IAM.AWSBounds)
+	require.Equal(t, def.S3.AWSBounds, c.Scans.S3.AWSBounds)
+	for _, sec := range []struct{ got, want Schedule }{{c.Scans.FS.Schedule, def.FS.Schedule}, {c.Scans.Host.Schedule, def.Host.Schedule},
+		{c.Scans.LDAP.Schedule, def.LDAP.Schedule}, {c.Scans.S3.Schedule, def.S3.Schedule}, {c.Scans.IAM.Schedule, def.IAM.Schedule},
+		{c.Scans.DB.Schedule, def.DB.Schedule}} {
+		require.Equal(t, sec.want.MaxDuration, sec.got.MaxDuration)
+	}
+	data, err := os.ReadFile("../../deploy/examples/agent.yaml")
+	require.NoError(t, err)
+	for _, key := range []string{"max_duration", "max_entries", "max_message_bytes", "max_kept_bytes", "max_details", "call_timeout", "max_response_bytes"} {
+		require.Contains(t, string(data), "\n    "+key+": ", "the example lists %s", key)
+	}
+}
+
+// boundRows are TestLoad's rows for the bounds on what a server may cost
+// the agent: the scanners' defaults when left out, a site's own value
+// (raised or lowered), and 0, negative, over the upper limit and a typo
+// refused with the key named.
+var boundRows = []struct {
+	name    string
+	yaml    string
+	wantErr string
+	check   func(t *testing.T, c Config)
+}{
+	{"bounds default", "data_dir: /d\n", "", func(t *testing.T, c Config) {
+		l := c.Scans.LDAP
+		require.Equal(t, limits.LDAPMaxEntries, l.MaxEntries)
+		require.Equal(t, int64(limits.LDAPMaxMessageBytes), l.MaxMessageBytes)
+		require.Equal(t, int64(limits.LDAPMaxKeptBytes), l.MaxKeptBytes)
+		require.Equal(t, limits.IAMMaxDetails, c.Scans.IAM.MaxDetails)
+		for _, b := range []AWSBounds{c.Scans.S3.AWSBounds, c.Scans.IAM.AWSBounds} {
+			require.Equal(t, limits.AWSCallTimeout, b.CallTimeout)
+			require.Equal(t, int64(limits.AWSMaxResponseBytes), b.MaxResponseBytes)
+		}
+	}},
+	{"bounds raised", "scans:\n  ldap:\n    max_entries: 5000000\n    max_message_bytes: 134217728\n    max_kept_bytes: 8589934592\n" +
+		"  iam:\n    max_details: 2000000\n    call_timeout: 10m\n    max_response_bytes: 268435456\n", "", func(t *testing.T, c Config) {
+		require.Equal(t, 5000000, c.Scans.LDAP.MaxEntries)
+		require.Equal(t, int64(128<<20), c.Scans.LDAP.MaxMessageBytes)
+		require.Equal(t, int64(8<<30), c.Scans.LDAP.MaxKeptBytes)
+		require.Equal(t, 2000000, c.Scans.IAM.MaxDetails)
+		require.Equal(t, AWSBounds{CallTimeout: 10 * time.Minute, MaxResponseBytes: 256 << 20}, c.Scans.IAM.AWSBounds)
+		require.Equal(t, DefaultAWSBounds(), c.Scans.S3.AWSBounds, "each section has its own")
+	}},
+	{"bounds lowered", "scans:\n  ldap:\n    max_entries: 100\n  s3:\n    call_timeout: 5s\n    max_response_bytes: 1048576\n", "", func(t *testing.T, c Config) {
+		require.Equal(t, 100, c.Scans.LDAP.MaxEntries)
+		require.Equal(t, int64(limits.LDAPMaxKeptBytes), c.Scans.LDAP.MaxKeptBytes, "the others keep their default")
+		require.Equal(t, AWSBounds{CallTimeout: 5 * time.Second, MaxResponseBytes: 1 << 20}, c.Scans.S3.AWSBounds)
+		require.Equal(t, DefaultAWSBounds(), c.Scans.IAM.AWSBounds)
+	}},
+	{"max_entries zero", "scans:\n  ldap:\n    max_entries: 0\n", "scans.ldap.max_entries: must be between 1 and 100000000 (default 1000000", nil},
+	{"max_entries negative", "scans:\n  ldap:\n    max_entries: -5\n", "scans.ldap.max_entries: must be between 1", nil},
+	{"max_entries over the limit", "scans:\n  ldap:\n    max_entries: 100000001\n", "scans.ldap.max_entries: must be between 1", nil},
+	{"max_message_bytes zero", "scans:\n  ldap:\n    max_message_bytes: 0\n", "scans.ldap.max_message_bytes: must be between 1 and 1073741824", nil},
+	{"max_message_bytes over the limit", "scans:\n  ldap:\n    max_message_bytes: 1073741825\n", "scans.ldap.max_message_bytes", nil},
+	{"max_kept_bytes negative", "scans:\n  ldap:\n    max_kept_bytes: -1\n", "scans.ldap.max_kept_bytes: must be between 1 and 68719476736", nil},
+	{"max_kept_bytes not a number", "scans:\n  ldap:\n    max_kept_bytes: 1GiB\n", "1GiB", nil},
+	{"max_details zero", "scans:\n  iam:\n    max_details: 0\n", "scans.iam.max_details: must be between 1 and 10000000", nil},
+	{"max_details over the limit", "scans:\n  iam:\n    max_details: 10000001\n", "scans.iam.max_details", nil},
+	{"call_timeout zero", "scans:\n  iam:\n    call_timeout: 0s\n", "scans.iam.call_timeout: must be between 1s and 1h0m0s (default 2m0s", nil},
+	{"call_timeout negative", "scans:\n  s3:\n    call_timeout: -1m\n", "scans.s3.call_timeout", nil},
+	{"call_timeout under a second", "scans:\n  s3:\n    call_timeout: 500ms\n", "scans.s3.call_timeout", nil},
+	{"call_timeout over the limit", "scans:\n  s3:\n    call_timeout: 2h\n", "scans.s3.call_timeout", nil},
+	{"call_timeout not a duration", "scans:\n  iam:\n    call_timeout: 120\n", "cannot unmarshal !!int `120` into time.Duration", nil},
+	{"max_response_bytes zero", "scans:\n  s3:\n    max_response_bytes: 0\n", "scans.s3.max_response_bytes: must be between 1 and 1073741824", nil},
+	{"max_response_bytes over the limit", "scans:\n  iam:\n    max_response_bytes: 1073741825\n", "scans.iam.max_response_bytes", nil},
+	{"bound typo", "scans:\n  ldap:\n    max_entires: 100\n", "max_entires", nil},
+	{"bound in the wrong section", "scans:\n  ldap:\n    max_details: 100\n", "max_details", nil},
 }

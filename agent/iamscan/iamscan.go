@@ -27,6 +27,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/sightline-dev/sightline/agent/awspolicy"
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/defaults"
@@ -62,8 +63,8 @@ type Options struct {
 
 // DefaultMaxDetails is several times what an AWS account can hold (its
 // quotas: 5,000 users, 300 groups, 5,000 roles, 5,000 customer managed
-// policies, beside the AWS managed policies attached).
-const DefaultMaxDetails = 100000
+// policies, beside the AWS managed policies attached; scans.iam.max_details).
+const DefaultMaxDetails = limits.IAMMaxDetails
 
 // escalation are permissions that let an identity raise its own rights.
 var escalation = []string{

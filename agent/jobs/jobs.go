@@ -372,12 +372,34 @@ func buildLDAP(_ context.Context, s config.Scans, env Env) (Job, error) {
 	if u, err := url.Parse(lc.URL); err == nil {
 		server = u.Hostname()
 	}
+	o := ldapOptions(lc, pw, env)
 	return Job{Name: "ldap", Host: server, Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
-		return ldapscan.Scan(ctx, ldapscan.Options{URL: lc.URL, BaseDN: lc.BaseDN, BindDN: lc.BindDN,
-			Password: pw, StartTLS: lc.StartTLS, AllowPlaintext: lc.AllowPlaintext, CAFile: lc.CAFile,
-			SkipVerify: lc.TLSSkipVerify, PrivilegedGroups: lc.PrivilegedGroups, PagePause: lc.PagePause,
-			StaleDays: lc.StaleDays, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, emit)
+		return ldapscan.Scan(ctx, o, emit)
 	}}, nil
+}
+
+// ldapOptions are the directory scan's options from its config section;
+// a bound left 0 (a section not read from agent.yaml) is ldapscan's
+// default.
+func ldapOptions(lc config.LDAPScan, pw string, env Env) ldapscan.Options {
+	return ldapscan.Options{URL: lc.URL, BaseDN: lc.BaseDN, BindDN: lc.BindDN,
+		Password: pw, StartTLS: lc.StartTLS, AllowPlaintext: lc.AllowPlaintext, CAFile: lc.CAFile,
+		SkipVerify: lc.TLSSkipVerify, PrivilegedGroups: lc.PrivilegedGroups, PagePause: lc.PagePause,
+		StaleDays: lc.StaleDays, MaxEntries: lc.MaxEntries, MaxMessageBytes: int(lc.MaxMessageBytes),
+		MaxKeptBytes: int(lc.MaxKeptBytes), AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}
+}
+
+// awsBounds are the client options of a section's call bounds; a bound
+// left 0 (a section not read from agent.yaml) is awsclient's default.
+func awsBounds(b config.AWSBounds) []awsclient.Option {
+	var out []awsclient.Option
+	if b.CallTimeout > 0 {
+		out = append(out, awsclient.WithCallTimeout(b.CallTimeout))
+	}
+	if b.MaxResponseBytes > 0 {
+		out = append(out, awsclient.WithMaxResponseBytes(b.MaxResponseBytes))
+	}
+	return out
 }
 
 // buildS3 makes the S3 client from the SDK's standard credential chain
@@ -393,13 +415,13 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	client, err := awsclient.S3(ctx, sc.Region, sc.Endpoint, sc.PathStyle)
+	client, err := awsclient.S3(ctx, sc.Region, sc.Endpoint, sc.PathStyle, awsBounds(sc.AWSBounds)...)
 	if err != nil {
 		return Job{}, fmt.Errorf("s3 scan: %w", err)
 	}
 	var control s3scan.ControlAPI
 	if sc.Account != "" && sc.Endpoint == "" { // account Block Public Access lives in S3 Control
-		if control, err = awsclient.S3Control(ctx, sc.Region, ""); err != nil {
+		if control, err = awsclient.S3Control(ctx, sc.Region, "", awsBounds(sc.AWSBounds)...); err != nil {
 			return Job{}, fmt.Errorf("s3 scan: %w", err)
 		}
 	}
@@ -415,18 +437,26 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 func buildIAM(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	env = env.withDefaults()
 	ic := s.IAM
-	client, err := awsclient.IAM(ctx, ic.Region, ic.Endpoint)
+	client, err := awsclient.IAM(ctx, ic.Region, ic.Endpoint, awsBounds(ic.AWSBounds)...)
 	if err != nil {
 		return Job{}, fmt.Errorf("iam scan: %w", err)
 	}
+	o := iamOptions(ic, client, env)
 	return Job{Name: "iam", Host: ic.Account, Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
-		var tok *pii.Tokenizer // run mode has the key: access keys then join to findings
-		if len(env.TokenKey) > 0 {
-			tok = pii.NewTokenizer(env.TokenKey)
-		}
-		return iamscan.Scan(ctx, iamscan.Options{Client: client, Account: ic.Account, AgentID: env.AgentID,
-			Logger: env.Logger, Now: env.Now, Tokenizer: tok}, emit)
+		return iamscan.Scan(ctx, o, emit)
 	}}, nil
+}
+
+// iamOptions are the IAM scan's options from its config section; a
+// max_details left 0 (a section not read from agent.yaml) is iamscan's
+// default.
+func iamOptions(ic config.IAMScan, client iamscan.API, env Env) iamscan.Options {
+	var tok *pii.Tokenizer // run mode has the key: access keys then join to findings
+	if len(env.TokenKey) > 0 {
+		tok = pii.NewTokenizer(env.TokenKey)
+	}
+	return iamscan.Options{Client: client, Account: ic.Account, AgentID: env.AgentID,
+		Logger: env.Logger, Now: env.Now, Tokenizer: tok, MaxDetails: ic.MaxDetails}
 }
 
 // buildDB reads the password from password_file, else

@@ -11,6 +11,8 @@ import (
 
 	ber "github.com/go-asn1-ber/asn1-ber"
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/sightline-dev/sightline/agent/limits"
 )
 
 func dialer(timeout time.Duration) *net.Dialer { return &net.Dialer{Timeout: timeout} }
@@ -19,8 +21,8 @@ func dialer(timeout time.Duration) *net.Dialer { return &net.Dialer{Timeout: tim
 // with every value the server sends of it): a group of several hundred
 // thousand member DNs fits. The client library holds a message several
 // times over while decoding it, so the bound is what keeps one entry from
-// costing gigabytes.
-const DefaultMaxMessageBytes = 32 << 20
+// costing gigabytes (scans.ldap.max_message_bytes).
+const DefaultMaxMessageBytes = limits.LDAPMaxMessageBytes
 
 // limitConn is the connection under the LDAP client: it follows the BER
 // framing of the server's messages (RFC 4511: each an LDAPMessage

@@ -29,6 +29,7 @@ import (
 
 	"github.com/go-ldap/ldap/v3"
 
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/agent/transport"
@@ -80,16 +81,18 @@ type Options struct {
 }
 
 // DefaultMaxEntries is the default bound on the entries a scan reads: a
-// very large directory, far beyond what memory would hold otherwise.
-const DefaultMaxEntries = 1000000
+// very large directory, far beyond what memory would hold otherwise
+// (scans.ldap.max_entries).
+const DefaultMaxEntries = limits.LDAPMaxEntries
 
 // errTooMany is a search stopped at the scan's entry bound.
 var errTooMany = errors.New("too many entries")
 
 // DefaultMaxKeptBytes bounds what a scan keeps of the directory: the
 // names, DNs and member lists of its entries (a directory of 100,000
-// users and 10,000 nested groups keeps well under 100 MiB).
-const DefaultMaxKeptBytes = 1 << 30
+// users and 10,000 nested groups keeps well under 100 MiB;
+// scans.ldap.max_kept_bytes).
+const DefaultMaxKeptBytes = limits.LDAPMaxKeptBytes
 
 // budget is what the scan may keep, in bytes, and has kept.
 type budget struct{ limit, used int64 }

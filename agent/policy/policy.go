@@ -92,6 +92,14 @@ var hostOwned = map[string]bool{
 	"scans.azblob.connection_string_file": true,
 	"scans.s3.endpoint":                   true,
 	"scans.iam.endpoint":                  true,
+	// Not host-owned: the bounds on what a server may cost the agent
+	// (scans.ldap.max_entries, max_message_bytes, max_kept_bytes,
+	// scans.iam.max_details, scans.s3/iam call_timeout and
+	// max_response_bytes). They name no file, server or credential; the
+	// server they guard against is host-owned above, so a policy cannot
+	// aim a raised bound at a server of its own, and config's upper
+	// limits cap what a policy may raise them to (as max_duration,
+	// max_objects and the like). agent.yaml's pinned keeps a site's value.
 }
 
 // isHostOwned reports whether a setting is host-owned: listed, or naming

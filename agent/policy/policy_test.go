@@ -50,6 +50,18 @@ func TestCheckNamesTheField(t *testing.T) {
 		{"s3 endpoint host owned", `{"s3":{"endpoint":"https://collector-picked/"}}`, "scans.s3.endpoint"},
 		{"any file host owned", `{"azblob":{"connection_string_file":"/etc/shadow"}}`, "scans.azblob.connection_string_file"},
 		{"ldap base dn is not", `{"ldap":{"base_dn":"dc=example,dc=com","stale_days":60}}`, ""},
+		// The bounds on what a server may cost the agent are policy
+		// settings, within the agent's own limits: the server stays
+		// host-owned, so a policy cannot point a raised bound at a server
+		// of its own; pinned keeps a site's value.
+		{"ldap bounds", `{"ldap":{"max_entries":5000000,"max_message_bytes":67108864,"max_kept_bytes":4294967296}}`, ""},
+		{"iam and s3 bounds", `{"iam":{"max_details":500000,"call_timeout":"5m","max_response_bytes":134217728},"s3":{"call_timeout":"30s"}}`, ""},
+		{"bound zero", `{"ldap":{"max_entries":0}}`, "scans.ldap.max_entries"},
+		{"bound over the limit", `{"ldap":{"max_kept_bytes":68719476737}}`, "scans.ldap.max_kept_bytes"},
+		{"bound negative", `{"iam":{"max_details":-1}}`, "scans.iam.max_details"},
+		{"call timeout over the limit", `{"s3":{"call_timeout":"3h"}}`, "scans.s3.call_timeout"},
+		{"call timeout a number", `{"iam":{"call_timeout":120}}`, "scans.iam.call_timeout"},
+		{"bound typo", `{"ldap":{"max_entrys":10}}`, "scans.ldap.max_entrys"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := policy.Check(parse(t, tc.settings))
@@ -107,6 +119,22 @@ func TestApplyKeepsPinned(t *testing.T) {
 	var fe *policy.FieldError
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "scans.fs.paths", fe.Field)
+}
+
+// A policy's bound reaches the scans unless agent.yaml pins it.
+func TestApplyBounds(t *testing.T) {
+	local := config.Default().Scans
+	local.LDAP.MaxKeptBytes = 2 << 30
+	eff := parse(t, `{"ldap":{"max_entries":3000000,"max_kept_bytes":8589934592},"iam":{"call_timeout":"30s"}}`)
+	got, err := policy.Apply(local, []string{"scans.ldap.max_kept_bytes"}, eff)
+	require.NoError(t, err)
+	require.Equal(t, []string{"scans.ldap.max_kept_bytes"}, got.Conflicts)
+	require.Equal(t, 3000000, got.Scans.LDAP.MaxEntries)
+	require.Equal(t, int64(2<<30), got.Scans.LDAP.MaxKeptBytes, "pinned: the local value")
+	require.Equal(t, config.DefaultAWSBounds().MaxResponseBytes, got.Scans.IAM.MaxResponseBytes)
+	require.Equal(t, 30*time.Second, got.Scans.IAM.CallTimeout)
+	require.Equal(t, config.DefaultAWSBounds(), got.Scans.S3.AWSBounds)
+	require.NoError(t, policy.CheckPinned([]string{"scans.ldap.max_entries", "scans.iam.call_timeout", "scans.s3.max_response_bytes"}))
 }
 
 func TestCheckPinned(t *testing.T) {
