@@ -103,9 +103,12 @@ func TestExampleLoads(t *testing.T) {
 	require.Equal(t, def.S3.AWSBounds, c.Scans.S3.AWSBounds)
 	for _, sec := range []struct{ got, want Schedule }{{c.Scans.FS.Schedule, def.FS.Schedule}, {c.Scans.Host.Schedule, def.Host.Schedule},
 		{c.Scans.LDAP.Schedule, def.LDAP.Schedule}, {c.Scans.S3.Schedule, def.S3.Schedule}, {c.Scans.IAM.Schedule, def.IAM.Schedule},
-		{c.Scans.DB.Schedule, def.DB.Schedule}} {
+		{c.Scans.DB.Schedule, def.DB.Schedule}, {c.Scans.SMB.Schedule, def.SMB.Schedule},
+		{c.Scans.AzBlob.Schedule, def.AzBlob.Schedule}, {c.Scans.GCS.Schedule, def.GCS.Schedule}} {
 		require.Equal(t, sec.want.MaxDuration, sec.got.MaxDuration)
 	}
+	require.Equal(t, def.AzBlob.ObjectSampling, c.Scans.AzBlob.ObjectSampling)
+	require.Equal(t, def.GCS.ObjectSampling, c.Scans.GCS.ObjectSampling)
 	data, err := os.ReadFile("../../deploy/examples/agent.yaml")
 	require.NoError(t, err)
 	for _, key := range []string{"max_duration", "max_entries", "max_message_bytes", "max_kept_bytes", "max_details", "call_timeout", "max_response_bytes"} {
