@@ -151,7 +151,7 @@ func newStack(t *testing.T, chAddr string) *stack {
 	s.url = fmt.Sprintf("https://127.0.0.1:%d", port)
 	s.config = filepath.Join(s.dir, "collector.yaml")
 	require.NoError(t, os.WriteFile(s.config, []byte(fmt.Sprintf(
-		"listen: 127.0.0.1:%d\ntls:\n  cert_file: %s\n  key_file: %s\nclickhouse:\n  addr: %s\n  database: %s\n  dial_timeout: 2s\ningest:\n  batch_interval: 10ms\nindex:\n  max_lag: 0s\nkey_file: %s\n",
+		"listen: 127.0.0.1:%d\ntls:\n  cert_file: %s\n  key_file: %s\nclickhouse:\n  addr: %s\n  database: %s\n  dial_timeout: 10s\ningest:\n  batch_interval: 10ms\nindex:\n  max_lag: 0s\nkey_file: %s\n",
 		port, files.ServerCert, files.ServerKey, chAddr, s.database, filepath.Join(s.dir, "keys.json"))), 0o600))
 	t.Cleanup(func() {
 		conn := s.clickhouse()
