@@ -255,3 +255,45 @@ func TestHostileMySQL(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileMySQLTLS: the guard does the TLS itself, to see the framing
+// under it: a scan over TLS verifies the server's certificate against
+// ca_file and finds what a plain one finds; a certificate of another CA,
+// or a server that offers no TLS, fails the scan with the reason; and a
+// hostile answer under TLS is refused as in plain text.
+func TestHostileMySQLTLS(t *testing.T) {
+	cfg, ca := hostiletest.Cert(t)
+	_, other := hostiletest.Cert(t)
+	good := hostiletest.MySQLTLS(t, cfg, myCatalog(1, []string{"email"}, myEmail))
+	for _, tc := range []struct {
+		name, addr, ca, status, want string
+	}{
+		{"verified", good, ca, wire.StatusPartial, "reading mysql.user"}, // accounts and grants denied, as in plain text
+		{"another CA", good, other, wire.StatusFailed, "TLS with the server: tls: failed to verify certificate"},
+		{"no TLS offered", hostiletest.MySQL(t, myCatalog(1, []string{"email"}, myEmail)), ca, wire.StatusFailed, "the server does not offer TLS"},
+		{"hostile under TLS", hostiletest.MySQLTLS(t, cfg, myCatalog(1, []string{"email"}, func(c *hostiletest.MySQLConn) {
+			c.Count(1 << 62)
+			c.Stall()
+		})), ca, wire.StatusPartial, "app.t0: sampling: a result of 4611686018427387904 columns from the server"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second) // a safety net only
+			defer cancel()
+			res, recs, err := scanHostile(t, ctx, "mysql://scanner@"+tc.addr+"/app", Options{StatementTimeout: time.Second, CAFile: tc.ca})
+			require.NoError(t, err)
+			require.Equal(t, tc.status, res.Status, "%v", res.Errors)
+			require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
+			var found []string
+			for _, r := range recs {
+				if r.Kind == wire.KindPII {
+					found = append(found, r.Location+" "+r.Type)
+				}
+			}
+			if tc.name == "verified" {
+				require.Equal(t, []string{"mysql://" + tc.addr + "/app.t0#email email"}, found)
+			} else {
+				require.Empty(t, found)
+			}
+		})
+	}
+}

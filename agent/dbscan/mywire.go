@@ -267,7 +267,7 @@ func (g *myGuard) Write(b []byte) (int, error) {
 			return 0, g.failf("a handshake response of %d bytes: not sent", len(b))
 		}
 		resp := append([]byte(nil), b...)
-		resp[4] |= 0x08 // CLIENT_SSL (0x800)
+		resp[5] |= 0x08 // CLIENT_SSL (0x800: the capabilities are little-endian)
 		req := append([]byte{32, 0, 0, resp[3]}, resp[4:36]...)
 		if _, err := g.raw.Write(req); err != nil {
 			return 0, err

@@ -2,9 +2,19 @@ package hostiletest
 
 import (
 	"bufio"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/binary"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +25,8 @@ import (
 // to take go-sql-driver/mysql through its handshake and statements, so a
 // test can answer each statement as it likes, well-formed or hostile.
 //
-// It speaks the 4.1 protocol without TLS, without compression and with
+// It speaks the 4.1 protocol (with TLS when given a certificate, see
+// MySQLTLS), without compression and with
 // EOF packets (it does not offer CLIENT_DEPRECATE_EOF); it offers
 // mysql_native_password and accepts whatever the client answers. Every
 // column it describes is a VAR_STRING, which the driver hands over as
@@ -53,27 +64,37 @@ type MySQLConn struct {
 // writes nothing leaves the client waiting. COM_STMT_PREPARE is answered
 // by the fake: no column described, one parameter per '?'.
 func MySQL(t testing.TB, answer func(c *MySQLConn, sql string)) string {
+	return MySQLTLS(t, nil, answer)
+}
+
+// MySQLTLS is MySQL offering TLS with cfg (nil: no TLS): a client that
+// asks for it (an SSLRequest) gets it, one that does not goes on in
+// plain text.
+func MySQLTLS(t testing.TB, cfg *tls.Config, answer func(c *MySQLConn, sql string)) string {
 	return Listen(t, func(nc net.Conn) {
 		defer nc.Close()
 		c := &MySQLConn{c: nc, w: bufio.NewWriterSize(nc, 64<<10)}
-		c.serve(answer)
+		c.serve(cfg, answer)
 	})
 }
 
-func (c *MySQLConn) serve(answer func(c *MySQLConn, sql string)) {
+func (c *MySQLConn) serve(cfg *tls.Config, answer func(c *MySQLConn, sql string)) {
 	r := bufio.NewReader(c.c)
 	// HandshakeV10: protocol 10, version, connection id, the scramble in
 	// two parts, capabilities (LONG_PASSWORD, LONG_FLAG, CONNECT_WITH_DB,
 	// PROTOCOL_41, TRANSACTIONS, SECURE_CONNECTION, PLUGIN_AUTH,
 	// PLUGIN_AUTH_LENENC_CLIENT_DATA), utf8mb4, autocommit.
-	const caps = 0x1 | 0x4 | 0x8 | 0x200 | 0x2000 | 0x8000 | 0x80000 | 0x200000
+	caps := uint32(0x1 | 0x4 | 0x8 | 0x200 | 0x2000 | 0x8000 | 0x80000 | 0x200000)
+	if cfg != nil {
+		caps |= 0x800 // SSL
+	}
 	hs := []byte{10}
 	hs = append(hs, "8.0.0-hostile\x00"...)
 	hs = binary.LittleEndian.AppendUint32(hs, 1)
 	hs = append(hs, "abcdefgh\x00"...)
-	hs = binary.LittleEndian.AppendUint16(hs, caps&0xffff)
+	hs = binary.LittleEndian.AppendUint16(hs, uint16(caps))
 	hs = append(hs, 255, 2, 0)
-	hs = binary.LittleEndian.AppendUint16(hs, caps>>16)
+	hs = binary.LittleEndian.AppendUint16(hs, uint16(caps>>16))
 	hs = append(hs, 21)
 	hs = append(hs, make([]byte, 10)...)
 	hs = append(hs, "ijklmnopqrst\x00"...)
@@ -81,8 +102,20 @@ func (c *MySQLConn) serve(answer func(c *MySQLConn, sql string)) {
 	c.seq = 0
 	c.Packet(hs)
 	c.flush()
-	if _, err := c.read(r); err != nil { // the handshake response, whatever it says
+	p, err := c.read(r) // the handshake response, whatever it says
+	if err != nil {
 		return
+	}
+	if cfg != nil && len(p) == 32 && p[1]&0x08 != 0 {
+		// An SSLRequest: TLS, then the handshake response in it.
+		tc := tls.Server(bufConn{c.c, r}, cfg) // r may hold the ClientHello already
+		if tc.Handshake() != nil {
+			return
+		}
+		c.c, c.w, r = tc, bufio.NewWriterSize(tc, 64<<10), bufio.NewReader(tc)
+		if _, err := c.read(r); err != nil {
+			return
+		}
 	}
 	c.OK()
 	if c.flush() != nil {
@@ -330,3 +363,33 @@ func (c *MySQLConn) Trickle(n int) {
 		c.write([]byte("x"))
 	}
 }
+
+// Cert is a self-signed certificate for 127.0.0.1, as a server's TLS
+// configuration, and a CA file (PEM) that trusts it.
+func Cert(t testing.TB) (*tls.Config, string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, ca
+}
+
+// bufConn is a connection whose reads go through a reader of it.
+type bufConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (b bufConn) Read(p []byte) (int, error) { return b.r.Read(p) }
