@@ -89,9 +89,6 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 	default:
 		return nil, fmt.Errorf("db scan: unknown tls=%q in the MySQL DSN (want true, custom, skip-verify or false)", mode)
 	}
-	if cfg.Net == "unix" && cfg.Addr != host {
-		return nil, fmt.Errorf("db scan: the MySQL address %q is not %q", cfg.Addr, host)
-	}
 	connector, err := mysql.NewConnector(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db scan: %w", err)
