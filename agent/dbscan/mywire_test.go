@@ -63,3 +63,18 @@ func FuzzMyGuard(f *testing.F) {
 		}
 	})
 }
+
+// TestMyCut: a sampled row of the widest table still fits one packet
+// (the guard refuses longer ones), and a table InnoDB allows (up to
+// 1,017 columns) keeps the full 4,096-character cut.
+func TestMyCut(t *testing.T) {
+	for _, n := range []int{1, 100, 1017, 1018, 4096} {
+		cut := myCut(n)
+		row := 1 + (n+9)/8 + n*(4+4*cut) // binary row: header, NULL bitmap, each value's length and bytes
+		require.Less(t, row, myMaxPayload, "%d columns", n)
+		if n <= 1017 {
+			require.Equal(t, maxValueBytes, cut, "%d columns", n)
+		}
+	}
+	require.Equal(t, 1017, myCut(4096))
+}
