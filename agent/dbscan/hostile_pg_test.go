@@ -310,6 +310,38 @@ func catalogRoles(n int, cols, roles []string, sample func() pgResult) func(stri
 	}
 }
 
+// scanBounded scans dsn (statement timeout 1 s, max tables max) and
+// checks that the scan ends, before a safety net, with want among its
+// errors and tables table assets; it returns the peak heap of the scan
+// over the test's own.
+func scanBounded(t *testing.T, dsn string, max int, want string, tables int) uint64 {
+	t.Helper()
+	// A safety net only: without a bound the scan runs until it.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	var res *wire.Record
+	var recs []wire.Record
+	var err error
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	peak := hostiletest.PeakHeap(func() {
+		res, recs, err = scanHostile(t, ctx, dsn, Options{StatementTimeout: time.Second, MaxTables: max})
+	})
+	peak -= min(peak, ms.HeapAlloc)
+	t.Logf("peak heap %d MiB over the test's own", peak>>20)
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(res.Errors, "\n"), want)
+	n := 0
+	for _, r := range recs {
+		if r.Kind == wire.KindAsset {
+			n++
+		}
+	}
+	require.Equal(t, tables, n)
+	return peak
+}
+
 func scanHostile(t *testing.T, ctx context.Context, dsn string, o Options) (*wire.Record, []wire.Record, error) {
 	o.DSN = dsn
 	o.Tokenizer = pii.NewTokenizer([]byte("k"))
@@ -397,30 +429,7 @@ func TestHostilePostgres(t *testing.T) {
 		}, 0, "more than 1600 columns, PostgreSQL's own limit", 1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dsn := hostilePG(t, tc.answer())
-			// A safety net only: without a bound the scan runs until it.
-			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-			defer cancel()
-			var res *wire.Record
-			var recs []wire.Record
-			var err error
-			runtime.GC()
-			var ms runtime.MemStats
-			runtime.ReadMemStats(&ms)
-			peak := hostiletest.PeakHeap(func() {
-				res, recs, err = scanHostile(t, ctx, dsn, Options{StatementTimeout: time.Second, MaxTables: tc.max})
-			})
-			peak -= min(peak, ms.HeapAlloc)
-			t.Logf("peak heap %d MiB over the test's own", peak>>20)
-			require.NoError(t, err)
-			require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
-			n := 0
-			for _, r := range recs {
-				if r.Kind == wire.KindAsset {
-					n++
-				}
-			}
-			require.Equal(t, tc.tables, n)
+			peak := scanBounded(t, hostilePG(t, tc.answer()), tc.max, tc.want, tc.tables)
 			if tc.heap {
 				require.Less(t, peak, uint64(128<<20))
 			}

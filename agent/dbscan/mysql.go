@@ -1,6 +1,7 @@
 package dbscan
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -25,6 +26,9 @@ type myEngine struct {
 	conn   *sql.Conn // one session: its timeout and read-only settings hold
 	prefix string    // mysql://HOST:PORT
 	only   string    // the DSN's database ("" for all)
+	// w guards the connection: every statement is bounded in time and
+	// the server's answers in size (see myWire).
+	w *myWire
 }
 
 // openMySQL connects with the DSN's tls parameter (true, the default;
@@ -37,7 +41,11 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 	cfg := mysql.NewConfig()
 	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr = u.User.Username(), o.Password, "tcp", host
 	cfg.DBName = strings.TrimPrefix(u.Path, "/")
-	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = o.StatementTimeout, o.StatementTimeout+o.StatementTimeout/2, o.StatementTimeout
+	// Each statement is bounded by w at 1.5 x the statement timeout; the
+	// driver's read timeout, later, is a backstop.
+	w := &myWire{wait: o.StatementTimeout + o.StatementTimeout/2}
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = o.StatementTimeout, 2*o.StatementTimeout, o.StatementTimeout
+	cfg.DialFunc = w.dial
 	mode := u.Query().Get("tls")
 	switch {
 	case mode == "" && o.CAFile != "":
@@ -71,7 +79,13 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 				return nil, fmt.Errorf("db scan: %s holds no PEM certificate", o.CAFile)
 			}
 		}
-		cfg.TLS = t
+		// The guard does the TLS (to see the framing, see myWire), not
+		// the driver. The driver sends a password in clear text (which
+		// caching_sha2_password's full authentication asks for) only over
+		// TLS or a unix socket: Net "unix" tells it the channel is
+		// secure; the guard's dial goes to the TCP address whatever Net
+		// says.
+		w.tls, cfg.Net = t, "unix"
 	default:
 		return nil, fmt.Errorf("db scan: unknown tls=%q in the MySQL DSN (want true, custom, skip-verify or false)", mode)
 	}
@@ -79,7 +93,7 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db scan: %w", err)
 	}
-	db := sql.OpenDB(connector)
+	db := sql.OpenDB(safeConnector{Connector: connector, w: w})
 	db.SetMaxOpenConns(1)
 	// The handshake is bounded as a whole: a server that trickles it a
 	// byte at a time never trips the read timeout (one that goes silent
@@ -93,21 +107,23 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 	}
 	if err != nil {
 		db.Close()
-		if ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		if f := w.failure(); f != nil {
+			err = f
+		} else if ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("connecting to MySQL at %s: no answer within %s: the server stalls in its handshake", host, wait)
 		}
 		return nil, fmt.Errorf("connecting to MySQL at %s as %s: %w (check the DSN, the password and tls)", host, cfg.User, err)
 	}
-	e := &myEngine{db: db, conn: conn, prefix: "mysql://" + host, only: cfg.DBName}
+	e := &myEngine{db: db, conn: conn, prefix: "mysql://" + host, only: cfg.DBName, w: w}
 	secs := strconv.FormatFloat(o.StatementTimeout.Seconds(), 'f', 3, 64)
-	if _, err := conn.ExecContext(ctx, "SET SESSION max_statement_time = "+secs); err != nil {
+	if err := e.exec(ctx, "SET SESSION max_statement_time = "+secs); err != nil {
 		ms := strconv.FormatInt(o.StatementTimeout.Milliseconds(), 10)
-		if _, err := conn.ExecContext(ctx, "SET SESSION max_execution_time = "+ms); err != nil {
+		if err := e.exec(ctx, "SET SESSION max_execution_time = "+ms); err != nil {
 			e.close()
 			return nil, fmt.Errorf("setting a statement timeout on %s: %w", host, err)
 		}
 	}
-	if _, err := conn.ExecContext(ctx, "SET SESSION TRANSACTION READ ONLY"); err != nil {
+	if err := e.exec(ctx, "SET SESSION TRANSACTION READ ONLY"); err != nil {
 		e.close()
 		return nil, fmt.Errorf("making the session read-only on %s: %w", host, err)
 	}
@@ -115,6 +131,67 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 }
 
 func (m *myEngine) server() string { return m.prefix }
+
+// querier is a connection or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}
+
+// run runs q as one statement bounded by the guard's wait, handing its
+// rows to each; the error says why the guard ended the connection when
+// it did. Once it has, nothing more is sent.
+func (m *myEngine) run(ctx context.Context, on querier, q string, args []any, each func(*sql.Rows) error) error {
+	if err := m.w.failure(); err != nil {
+		return fmt.Errorf("not read: the connection ended on an earlier answer (%w)", err)
+	}
+	stop := m.w.arm()
+	defer stop()
+	rows, err := on.QueryContext(ctx, q, args...)
+	if err == nil {
+		err = each(rows)
+		if cerr := rows.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return m.why(err)
+}
+
+// why is err, or the guard's reason when it ended the connection.
+func (m *myEngine) why(err error) error {
+	if err == nil {
+		return nil
+	}
+	if f := m.w.failure(); f != nil {
+		return f
+	}
+	return err
+}
+
+// exec runs a statement without rows, bounded as run's.
+func (m *myEngine) exec(ctx context.Context, q string) error {
+	if err := m.w.failure(); err != nil {
+		return err
+	}
+	stop := m.w.arm()
+	defer stop()
+	_, err := m.conn.ExecContext(ctx, q)
+	return m.why(err)
+}
+
+// forEach runs q and scans each row into scans, calling fn.
+func (m *myEngine) forEach(ctx context.Context, q string, args []any, scans []any, fn func() error) error {
+	return m.run(ctx, m.conn, q, args, func(rows *sql.Rows) error {
+		for rows.Next() {
+			if err := rows.Scan(scans...); err != nil {
+				return err
+			}
+			if err := fn(); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
 
 func (m *myEngine) close() error {
 	m.conn.Close()
@@ -142,33 +219,44 @@ func (m *myEngine) tables(ctx context.Context, max int) ([]*table, error) {
 		FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ` + systemDBs + `
 			AND (? = '' OR TABLE_SCHEMA = ?)
 		ORDER BY TABLE_SCHEMA, TABLE_NAME LIMIT ?`
-	rows, err := m.conn.QueryContext(ctx, q, m.only, m.only, max)
-	if err != nil {
-		return nil, err
-	}
 	type row struct {
 		t       *table
 		updated string
 		autoInc int64
 	}
 	var list []row
-	for rows.Next() {
-		r := row{t: &table{rowsSource: "information_schema.tables.table_rows"}}
-		if err := rows.Scan(&r.t.db, &r.t.name, &r.t.rows, &r.t.size, &r.updated, &r.autoInc); err != nil {
-			rows.Close()
-			return nil, err
+	var t table
+	var r row
+	err := m.forEach(ctx, q, []any{m.only, m.only, max}, []any{&t.db, &t.name, &t.rows, &t.size, &r.updated, &r.autoInc}, func() error {
+		if len(list) == max {
+			// Not MySQL's answer: stop reading it (the connection goes
+			// with it) rather than read rows without end.
+			err := fmt.Errorf("the server answered more than %d rows to LIMIT %d: not read further", max, max)
+			m.w.kill(err)
+			return err
 		}
+		t.rowsSource = "information_schema.tables.table_rows"
+		r.t = &table{db: t.db, name: t.name, rows: t.rows, size: t.size, rowsSource: t.rowsSource}
 		list = append(list, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil
+	})
+	if err != nil {
+		return nil, m.why(err)
 	}
 	out := make([]*table, 0, len(list))
 	for _, r := range list {
 		t := r.t
 		t.loc = m.loc(t.db, t.name)
-		if err := m.columns(ctx, t); err != nil {
+		err := m.columns(ctx, t)
+		if errors.Is(err, errTooManyColumns) {
+			t.problem = fmt.Sprintf("more than %d columns, MySQL's own limit: not sampled", maxMyColumns)
+			t.columns = nil
+		} else if err != nil && m.w.failure() != nil {
+			// The connection ended on a hostile answer: the rest of
+			// the tables are listed without their columns.
+			t.problem = "columns not read: " + err.Error()
+			t.columns = nil
+		} else if err != nil {
 			return nil, fmt.Errorf("columns of %s.%s: %w", t.db, t.name, err)
 		}
 		t.marker = fingerprint(strconv.FormatInt(t.size, 10), strconv.FormatInt(t.rows, 10), r.updated,
@@ -186,15 +274,17 @@ var myUnsampled = map[string]bool{"binary": true, "varbinary": true, "tinyblob":
 var myIntTypes = map[string]bool{"tinyint": true, "smallint": true, "mediumint": true, "int": true, "bigint": true}
 
 func (m *myEngine) columns(ctx context.Context, t *table) error {
-	rows, err := m.conn.QueryContext(ctx, `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS
-		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, t.db, t.name)
-	if err != nil {
-		return err
-	}
 	var keys []column
 	var c column
 	var base, key string
-	if err := forEachRow(rows, []any{&c.name, &base, &c.typ, &key}, func() error {
+	if err := m.forEach(ctx, `SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, []any{t.db, t.name}, []any{&c.name, &base, &c.typ, &key}, func() error {
+		if len(t.columns) == maxMyColumns {
+			// Not MySQL's answer: the connection goes with it.
+			err := fmt.Errorf("%w (%d)", errTooManyColumns, maxMyColumns)
+			m.w.kill(err)
+			return err
+		}
 		base = strings.ToLower(base)
 		c.skip = myUnsampled[base]
 		if key == "PRI" {
@@ -229,39 +319,57 @@ const (
 
 // sample reads at most n rows of t in a read-only transaction.
 func (m *myEngine) sample(ctx context.Context, t *table, n int, seed int64, row func([][]byte)) (int, error) {
-	cols := selectList(t.columns, func(name string) string { return "LEFT(" + quote(name) + ", " + strconv.Itoa(maxValueBytes) + ")" })
+	cut := strconv.Itoa(myCut(len(t.columns)))
+	cols := selectList(t.columns, func(name string) string { return "LEFT(" + quote(name) + ", " + cut + ")" })
 	if cols == "" {
 		return 0, nil
 	}
 	from := "SELECT " + cols + " FROM " + quote(t.db) + "." + quote(t.name)
 	rnd := rand.New(rand.NewPCG(uint64(seed), uint64(len(t.loc))))
-	tx, err := m.conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return 0, err
+	if err := m.w.failure(); err != nil {
+		return 0, fmt.Errorf("not read: the connection ended on an earlier answer (%w)", err)
 	}
-	defer tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+	stop := m.w.arm()
+	tx, err := m.conn.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	stop()
+	if err != nil {
+		return 0, m.why(err)
+	}
+	defer func() {
+		stop := m.w.arm()
+		tx.Rollback() //nolint:errcheck // read-only: nothing to keep
+		stop()
+	}()
 	if t.rows <= int64(2*n) {
-		return readRows(ctx, tx, row, n, from+" LIMIT ?", n)
+		return m.readRows(ctx, tx, row, len(t.columns), n, from+" LIMIT ?", n)
 	}
 	if t.intKey != "" {
 		var lo, hi sql.NullInt64
 		k := quote(t.intKey)
-		err := tx.QueryRowContext(ctx, "SELECT MIN("+k+"), MAX("+k+") FROM "+quote(t.db)+"."+quote(t.name)).Scan(&lo, &hi)
+		err := m.run(ctx, tx, "SELECT MIN("+k+"), MAX("+k+") FROM "+quote(t.db)+"."+quote(t.name), nil, func(rows *sql.Rows) error {
+			if !rows.Next() {
+				return cmp.Or(rows.Err(), sql.ErrNoRows)
+			}
+			return rows.Scan(&lo, &hi)
+		})
+		if m.w.failure() != nil {
+			return 0, err
+		}
 		if err == nil && (!lo.Valid || !hi.Valid) {
 			return 0, nil // empty
 		}
 		if err == nil {
-			return m.ranges(ctx, tx, from, k, lo.Int64, hi.Int64, n, rnd, row)
+			return m.ranges(ctx, tx, len(t.columns), from, k, lo.Int64, hi.Int64, n, rnd, row)
 		}
 		// An unsigned key beyond int64: the offset path below.
 	}
 	off := rnd.Int64N(min(t.rows-int64(n), maxOffsetRows) + 1)
-	return readRows(ctx, tx, row, n, from+" LIMIT ? OFFSET ?", n, off)
+	return m.readRows(ctx, tx, row, len(t.columns), n, from+" LIMIT ? OFFSET ?", n, off)
 }
 
 // ranges reads about n rows from rangeChunks random places of the key
 // range [lo, hi], each through the index.
-func (m *myEngine) ranges(ctx context.Context, tx *sql.Tx, from, k string, lo, hi int64, n int, rnd *rand.Rand, row func([][]byte)) (int, error) {
+func (m *myEngine) ranges(ctx context.Context, tx *sql.Tx, ncols int, from, k string, lo, hi int64, n int, rnd *rand.Rand, row func([][]byte)) (int, error) {
 	per := max(1, n/rangeChunks)
 	starts := make([]int64, rangeChunks)
 	span := uint64(hi) - uint64(lo) // two's complement: right even across zero
@@ -275,7 +383,7 @@ func (m *myEngine) ranges(ctx context.Context, tx *sql.Tx, from, k string, lo, h
 	sort.Slice(starts, func(i, j int) bool { return starts[i] < starts[j] })
 	got := 0
 	for _, s := range starts {
-		c, err := readRows(ctx, tx, row, n-got, from+" WHERE "+k+" >= ? ORDER BY "+k+" LIMIT ?", s, min(per, n-got))
+		c, err := m.readRows(ctx, tx, row, ncols, min(per, n-got), from+" WHERE "+k+" >= ? ORDER BY "+k+" LIMIT ?", s, min(per, n-got))
 		got += c
 		if err != nil || got >= n {
 			return got, err
@@ -284,35 +392,54 @@ func (m *myEngine) ranges(ctx context.Context, tx *sql.Tx, from, k string, lo, h
 	return got, nil
 }
 
-// readRows runs q, handing at most limit rows to row.
-func readRows(ctx context.Context, tx *sql.Tx, row func([][]byte), limit int, q string, args ...any) (int, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return 0, err
-	}
-	raw := make([]sql.RawBytes, len(cols))
-	dest := make([]any, len(cols))
-	for i := range raw {
-		dest[i] = &raw[i]
-	}
-	vals := make([][]byte, len(cols))
+// myCut is how many characters of each value a sample of a table of
+// ncols columns reads: 4,096 (maxValueBytes), less for a table so wide
+// that its row would not fit one packet (16 MiB, 4 bytes a character at
+// most, and each value's length): the guard refuses longer packets.
+func myCut(ncols int) int {
+	per := (myMaxPayload - 64<<10) / max(ncols, 1)
+	return max(1, min(maxValueBytes, (per-9)/4))
+}
+
+// readRows runs q, a select of ncols columns with LIMIT limit, handing
+// each row to row; a server that answers more rows or other columns
+// is not read further (the connection goes with it).
+func (m *myEngine) readRows(ctx context.Context, tx *sql.Tx, row func([][]byte), ncols, limit int, q string, args ...any) (int, error) {
 	n := 0
-	for n < limit && rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return n, err
+	err := m.run(ctx, tx, q, args, func(rows *sql.Rows) error {
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
 		}
-		for i, r := range raw {
-			vals[i] = r
+		if len(cols) != ncols {
+			err := fmt.Errorf("the server answered %d columns to a select of %d: not read", len(cols), ncols)
+			m.w.kill(err)
+			return err
 		}
-		row(vals)
-		n++
-	}
-	return n, rows.Err()
+		raw := make([]sql.RawBytes, len(cols))
+		dest := make([]any, len(cols))
+		for i := range raw {
+			dest[i] = &raw[i]
+		}
+		vals := make([][]byte, len(cols))
+		for rows.Next() {
+			if n == limit {
+				err := fmt.Errorf("the server answered more than %d rows to LIMIT %d: not read further", limit, limit)
+				m.w.kill(err)
+				return err
+			}
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			for i, r := range raw {
+				vals[i] = r
+			}
+			row(vals)
+			n++
+		}
+		return rows.Err()
+	})
+	return n, err
 }
 
 // account is how a grantee names an account: user@host, or a role's
@@ -386,39 +513,37 @@ var allPrivileges = []string{"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "
 func (m *myEngine) access(ctx context.Context, tables []*table) (*access, error) {
 	a := &access{}
 	engine := "mysql"
-	rows, err := m.conn.QueryContext(ctx, `SELECT User, Host, is_role FROM mysql.user ORDER BY User, Host`)
-	if err == nil {
-		engine = "mariadb"
-	} else {
-		rows, err = m.conn.QueryContext(ctx, `SELECT User, Host, 'N' FROM mysql.user ORDER BY User, Host`)
+	idx := map[string]int{}
+	var user, host, isRole string
+	users := func(q string) error {
+		a.roles, idx = nil, map[string]int{}
+		return m.forEach(ctx, q, nil, []any{&user, &host, &isRole}, func() error {
+			r := role{name: account(user, host), kind: "user", attrs: map[string]string{"engine": engine}}
+			if isRole == "Y" {
+				r.name, r.kind = user, "group"
+			}
+			idx[r.name] = len(a.roles)
+			a.roles = append(a.roles, r)
+			return nil
+		})
+	}
+	engine = "mariadb"
+	err := users(`SELECT User, Host, is_role FROM mysql.user ORDER BY User, Host`)
+	if err != nil && m.w.failure() == nil {
+		engine = "mysql"
+		err = users(`SELECT User, Host, 'N' FROM mysql.user ORDER BY User, Host`)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading mysql.user (grant the scanning account SELECT ON mysql.*): %w", err)
-	}
-	idx := map[string]int{}
-	var user, host, isRole string
-	if err := forEachRow(rows, []any{&user, &host, &isRole}, func() error {
-		r := role{name: account(user, host), kind: "user", attrs: map[string]string{"engine": engine}}
-		if isRole == "Y" {
-			r.name, r.kind = user, "group"
-		}
-		idx[r.name] = len(a.roles)
-		a.roles = append(a.roles, r)
-		return nil
-	}); err != nil {
-		return nil, err
 	}
 	mq := `SELECT User, Host, Role, Admin_option = 'Y' FROM mysql.roles_mapping`
 	if engine == "mysql" {
 		// MySQL's roles are accounts: user@host like the rest.
 		mq = `SELECT TO_USER, TO_HOST, CONCAT(FROM_USER, '@', FROM_HOST), WITH_ADMIN_OPTION = 'Y' FROM mysql.role_edges`
 	}
-	if rows, err = m.conn.QueryContext(ctx, mq); err != nil {
-		return nil, fmt.Errorf("reading role grants: %w", err)
-	}
 	var granted string
 	var admin bool
-	if err := forEachRow(rows, []any{&user, &host, &granted, &admin}, func() error {
+	if err := m.forEach(ctx, mq, nil, []any{&user, &host, &granted, &admin}, func() error {
 		if _, ok := idx[granted]; !ok {
 			return nil
 		}
@@ -427,7 +552,7 @@ func (m *myEngine) access(ctx context.Context, tables []*table) (*access, error)
 		}
 		return nil
 	}); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading role grants: %w", err)
 	}
 	byDB := map[string][]*table{}
 	byLoc := map[string]*table{}
@@ -510,41 +635,26 @@ func (m *myEngine) access(ctx context.Context, tables []*table) (*access, error)
 
 // each runs a query of string columns, handing each row to f.
 func (m *myEngine) each(ctx context.Context, q string, f func([]string)) error {
-	rows, err := m.conn.QueryContext(ctx, q)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	vals := make([]sql.NullString, len(cols))
-	dest := make([]any, len(cols))
-	for i := range vals {
-		dest[i] = &vals[i]
-	}
-	out := make([]string, len(cols))
-	return forEachRow(rows, dest, func() error {
-		for i, v := range vals {
-			out[i] = v.String
+	return m.run(ctx, m.conn, q, nil, func(rows *sql.Rows) error {
+		cols, err := rows.Columns()
+		if err != nil {
+			return err
 		}
-		f(out)
-		return nil
+		vals := make([]sql.NullString, len(cols))
+		dest := make([]any, len(cols))
+		for i := range vals {
+			dest[i] = &vals[i]
+		}
+		out := make([]string, len(cols))
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			for i, v := range vals {
+				out[i] = v.String
+			}
+			f(out)
+		}
+		return rows.Err()
 	})
-}
-
-// forEachRow scans each row of rows into scans and calls fn, stopping at
-// the first error, and closes rows: pgx.ForEachRow for database/sql.
-func forEachRow(rows *sql.Rows, scans []any, fn func() error) error {
-	defer rows.Close()
-	for rows.Next() {
-		if err := rows.Scan(scans...); err != nil {
-			return err
-		}
-		if err := fn(); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }

@@ -1,7 +1,8 @@
 // Package hostiletest holds what the scanners' hostile-server tests share:
 // a local listener that hands each connection to a test's server, one
-// that never answers, an HTTP answer that never ends, and the peak heap
-// of a scan.
+// that never answers, an HTTP answer that never ends, the peak heap of a
+// scan, a self-signed certificate (cert.go) and a fake MySQL server
+// (mysql.go).
 package hostiletest
 
 import (

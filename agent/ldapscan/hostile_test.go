@@ -2,19 +2,10 @@ package ldapscan
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -105,21 +96,6 @@ func hostileLDAPTLS(t *testing.T, mode string, cfg *tls.Config, serve func(s sea
 		}
 	}()
 	return scheme + "://" + ln.Addr().String(), &searches
-}
-
-// testCert is a self-signed certificate for 127.0.0.1 and a CA file that
-// trusts it.
-func testCert(t *testing.T) (*tls.Config, string) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	ca := filepath.Join(t.TempDir(), "ca.pem")
-	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
-	return &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}, ca
 }
 
 func mustControl(p *ber.Packet) ldap.Control {
@@ -366,7 +342,7 @@ func TestHostileRangedMembers(t *testing.T) {
 // read before the client holds it (a 100 MiB value cost 1.1 GiB of heap),
 // over plain LDAP, LDAPS and StartTLS alike; the entries before it stay.
 func TestHostileMessageSize(t *testing.T) {
-	cfg, ca := testCert(t)
+	cfg, ca := hostiletest.Cert(t)
 	big := strings.Repeat("v", 8<<20)
 	for _, mode := range []string{"", "ldaps", "starttls"} {
 		t.Run("mode "+mode, func(t *testing.T) {
