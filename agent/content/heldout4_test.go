@@ -1,0 +1,17 @@
+package content
+
+import (
+	"testing"
+
+	"github.com/sightline-dev/sightline/internal/pii/evalcorpus"
+)
+
+// TestHeldOut4Files reads the fourth round's files (MIME e-mail with
+// quoted-printable and base64 parts, vCard, iCalendar, LDIF, HL7 v2,
+// FHIR, MongoDB extended JSON, Terraform, kubeconfig, credential files,
+// key files, a notebook, Windows event XML, European CSV, TSV, JSON
+// lines, letters) through the format readers and scores each type by
+// its count per file.
+func TestHeldOut4Files(t *testing.T) {
+	scoreHeldOutFiles(t, evalcorpus.HeldOut4Files())
+}
