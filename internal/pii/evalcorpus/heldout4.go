@@ -30,7 +30,7 @@ var h4FileDocs = []hoDoc{
 VERSION:4.0
 PRODID:-//Nextcloud Contacts v5.4.2
 UID:urn:uuid:4fbe8971-0bc3-424c-9c26-36c3e1eff6b1
-N:Lefebvre;Amélie;;Dr.;
+N:Lefebvre;Amélie;;Dr.; ⟨person_name*2⟩
 FN:Dr. Amélie Lefebvre
 ORG:Clinique du Parc;Cardiologie
 TEL;TYPE=cell;VALUE=uri:tel:+33-6-72-48-19-35 ⟨phone_number⟩
