@@ -293,10 +293,11 @@ func ownWord(name []byte, n int) bool {
 // before it, and its value after it. It returns where the pass goes on.
 func (s *scanner) keyValueAt(i int) int {
 	text := s.text
-	// The key's last two letters or digits, before optional spaces and a
-	// closing quote ("password" : …).
+	// The key's last two letters or digits, before optional spaces (up
+	// to 31: HCL, INI and .tfvars align their '=') and a closing quote
+	// ("password" : …).
 	k := i
-	for k > 0 && i-k < 4 && text[k-1] == ' ' {
+	for k > 0 && i-k < 32 && text[k-1] == ' ' {
 		k--
 	}
 	if k > 0 && (text[k-1] == '"' || text[k-1] == '\'') {

@@ -66,7 +66,7 @@ func h4Values() map[string]string {
 
 	v["ghp"] = hoGitHub("ghp_", "Tq7Lm2Xw9Kz4Vb8Nc3Yp6Hd1Jf5Gs0")
 	v["ghs"] = hoGitHub("ghs_", "Wn4Rk8Zt2Lq6Xm9Vb3Pc7Yd1Hf5Js0")
-	v["github_pat"] = "github_pat_11AQ7KZMI0r8Vx2Lm9TqW4_Zp3Nc8Yb6Hd1Jf5Gs0Kq7Lm2Xw9Kz4Vb8Nc3Yp6Hd1Jf5Gs0RtUvWxAb"
+	v["github_pat"] = "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"
 	v["glpat"] = "glpat-Zb4Nc8Vx2Lm9TqW3pRt7"
 	v["xoxb"] = "xoxb-5820194736-6019283746518-Yp6Hd1Jf5Gs0Kq7Lm2Xw9Kz4"
 	v["sk"] = "sk_live_51PqR7sKx2Lm9Vb4TcYp8Hd3Jw6Fs1Ge0Na5Ub8Qt2Zw"
