@@ -31,12 +31,16 @@ func recordKind(name string, head []byte) string {
 		return "ldif"
 	case ".hl7":
 		return "hl7"
+	case ".ppk":
+		return "ppk"
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte("BEGIN:VCARD")):
 		return "vcard"
 	case bytes.HasPrefix(head, []byte("BEGIN:VCALENDAR")):
 		return "ical"
+	case bytes.HasPrefix(head, []byte("PuTTY-User-Key-File-")):
+		return "ppk"
 	case bytes.HasPrefix(head, []byte("MSH|^~\\&")), bytes.HasPrefix(head, []byte("FHS|^~\\&")),
 		bytes.HasPrefix(head, []byte("BHS|^~\\&")):
 		return "hl7"
@@ -76,13 +80,36 @@ func (f *fileScan) records(name, kind string, r io.Reader) error {
 		src = crAsNewline{mr}
 	}
 	var err error
-	if kind == "hl7" {
+	switch kind {
+	case "ppk":
+		// PuTTY's key file: the private part is the base64 after
+		// "Private-Lines: N" (encrypted or not, it is the key).
+		left := 0
+		var key []byte
+		err = eachLineOf(src, func(b []byte) {
+			line++
+			switch {
+			case left > 0:
+				key = append(key, b...)
+				if left--; left == 0 && len(key) > 0 {
+					agg.AddWhere(pii.Match{Type: pii.TypePrivateKey, Category: pii.CategoryCredential, Confidence: pii.High,
+						Value: key, Line: line}, "line "+strconv.Itoa(line))
+					key = nil
+				}
+			case bytes.HasPrefix(b, []byte("Private-Lines:")):
+				n, _ := strconv.Atoi(string(bytes.TrimSpace(b[len("Private-Lines:"):])))
+				left = min(max(n, 0), 1<<10)
+			default:
+				emit("", b)
+			}
+		})
+	case "hl7":
 		h := hl7Reader{emit: emit}
 		err = eachLineOf(src, func(b []byte) {
 			line++
 			h.segment(b)
 		})
-	} else {
+	default:
 		// vCard, iCalendar and LDIF fold a long line: the next line
 		// begins with a space (or a tab).
 		var pending []byte

@@ -260,6 +260,7 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 				}
 				columns[c] = safeName(f.o.Detector, strings.TrimSpace(v))
 			}
+			nameColumns(header)
 		}
 	}
 	return f.end(name, mr, agg, err, "csv", func(err error) string {
@@ -277,6 +278,9 @@ type jsonFrame struct {
 	array bool
 	key   string // the current key (objects)
 	index int    // the current index (arrays)
+	// icd: the object's "system" names an ICD code system (FHIR's
+	// Coding: {"system": "http://hl7.org/fhir/sid/icd-10", "code": …}).
+	icd bool
 }
 
 // json reads JSON (or NDJSON, one value per line) token by token: each
@@ -345,6 +349,9 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 				expectKey = false
 				continue
 			}
+			if top := topFrame(stack); top != nil && !top.array && top.key == "system" && strings.Contains(strings.ToLower(t), "icd") {
+				top.icd = true
+			}
 			f.jsonValue(agg, stack, []byte(t), where)
 		case json.Number:
 			f.jsonValue(agg, stack, []byte(t), where)
@@ -374,6 +381,9 @@ func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, w
 		}
 		field = stack[i].key + "." + field
 		break
+	}
+	if top := topFrame(stack); top != nil && top.icd && top.key == "code" {
+		field = "diagnosis_code" // the Coding's system says what the code is
 	}
 	FieldDetect(f.o.Detector, field, v, func(pm pii.Match) {
 		w := ""
@@ -543,4 +553,40 @@ func tokens[T any](next func() (T, error), err *error) iter.Seq[T] {
 			}
 		}
 	}
+}
+
+// bareNames are column headers that name a person only beside another
+// part of a name: "Nome" next to "Cognome", "Nom" next to "Prénom".
+var bareNames = map[string]bool{"name": true, "nom": true, "nome": true, "nombre": true, "naam": true, "navn": true, "imię": true}
+
+// nameParts are headers of a part of a person's name.
+var nameParts = map[string]bool{"cognome": true, "prénom": true, "prenom": true, "nom de famille": true, "apellido": true,
+	"apellidos": true, "primer apellido": true, "achternaam": true, "voornaam": true, "nachname": true, "vorname": true,
+	"surname": true, "last name": true, "lastname": true, "last_name": true, "first name": true, "firstname": true,
+	"first_name": true, "given name": true, "family name": true, "efternavn": true, "fornavn": true, "nazwisko": true}
+
+// nameColumns names a bare "Name" column a person's name when another
+// column of the header holds a part of one (lower-cased headers, "" for
+// those that name nothing).
+func nameColumns(header []string) {
+	part := false
+	for _, h := range header {
+		part = part || nameParts[h]
+	}
+	if !part {
+		return
+	}
+	for c, h := range header {
+		if bareNames[h] {
+			header[c] = "person name"
+		}
+	}
+}
+
+// topFrame is the innermost open object or array, nil at the top level.
+func topFrame(stack []jsonFrame) *jsonFrame {
+	if len(stack) == 0 {
+		return nil
+	}
+	return &stack[len(stack)-1]
 }
