@@ -178,11 +178,6 @@ func (s *scanner) event(i int, c uint8) int {
 		if c == clsStem && !stemPrefix(text, i) {
 			return i + 1
 		}
-		if text[i] == 'L' && bytes.HasPrefix(text[i:], b64PEMBegin) {
-			if e := s.b64PEMAt(i); e > i {
-				return e
-			}
-		}
 		j := i + 1
 		for j < n && alnumTable[text[j]] {
 			j++
@@ -312,6 +307,11 @@ func (s *scanner) word(i, j int) int {
 	}
 	if !isUpper(text[i+1]) {
 		return j
+	}
+	if c == 'L' && j-i >= len(b64PEMBegin) && bytes.HasPrefix(text[i:], b64PEMBegin) {
+		if e := s.b64PEMAt(i); e > i {
+			return e
+		}
 	}
 	switch j - i {
 	case 16:
