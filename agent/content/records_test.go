@@ -39,8 +39,6 @@ func TestRecordReaders(t *testing.T) {
 		{"hl7 sniffed, dates elsewhere are not births", "feed", "MSH|^~\\&|A|B|C|D|19480214||ORU^R01|1|P|2.5\nOBR|1||4471|8867-4^Heart rate^LN|||19480214\n", map[string]int{}},
 		{"putty key", "k.ppk", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPublic-Lines: 1\nAAAAC3NzaC1lZDI1NTE5AAAAIOT0ubYq\nPrivate-Lines: 1\nAAAAIB7x9Lm2Kq7Zr3Vb8Tc4Np5Hd6Jw\nPrivate-MAC: 4f2a9c1d\n",
 			map[string]int{"private_key": 1}},
-		{"bare name column beside a surname", "c.csv", "Cognome;Nome;Città\nRossi;Mario;Roma\n", map[string]int{"person_name": 2}},
-		{"bare name column alone", "c.csv", "Nome;Versione\nnginx;1.25\n", map[string]int{}},
 		{"fhir icd coding", "f.json", `{"code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "E11.65"}]}, "status": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": "A1"}]}}`,
 			map[string]int{"health_record": 1}},
 	}

@@ -260,7 +260,6 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 				}
 				columns[c] = safeName(f.o.Detector, strings.TrimSpace(v))
 			}
-			nameColumns(header)
 		}
 	}
 	return f.end(name, mr, agg, err, "csv", func(err error) string {
@@ -551,34 +550,6 @@ func tokens[T any](next func() (T, error), err *error) iter.Seq[T] {
 			if !yield(tok) {
 				return
 			}
-		}
-	}
-}
-
-// bareNames are column headers that name a person only beside another
-// part of a name: "Nome" next to "Cognome", "Nom" next to "Prénom".
-var bareNames = map[string]bool{"name": true, "nom": true, "nome": true, "nombre": true, "naam": true, "navn": true, "imię": true}
-
-// nameParts are headers of a part of a person's name.
-var nameParts = map[string]bool{"cognome": true, "prénom": true, "prenom": true, "nom de famille": true, "apellido": true,
-	"apellidos": true, "primer apellido": true, "achternaam": true, "voornaam": true, "nachname": true, "vorname": true,
-	"surname": true, "last name": true, "lastname": true, "last_name": true, "first name": true, "firstname": true,
-	"first_name": true, "given name": true, "family name": true, "efternavn": true, "fornavn": true, "nazwisko": true}
-
-// nameColumns names a bare "Name" column a person's name when another
-// column of the header holds a part of one (lower-cased headers, "" for
-// those that name nothing).
-func nameColumns(header []string) {
-	part := false
-	for _, h := range header {
-		part = part || nameParts[h]
-	}
-	if !part {
-		return
-	}
-	for c, h := range header {
-		if bareNames[h] {
-			header[c] = "person name"
 		}
 	}
 }
