@@ -115,18 +115,25 @@ func TestLayoutReaders(t *testing.T) {
 	sc := NewScanner(options())
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ms, _, err := sc.Read(context.Background(), tc.file, strings.NewReader(tc.data), nil, int64(len(tc.data)))
-			require.NoError(t, err)
-			got := map[string]int{}
-			for _, m := range ms {
-				require.Empty(t, m.Partial)
-				for _, r := range m.Results {
-					got[r.Type] += int(r.Count)
-				}
-			}
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, readCounts(t, sc, tc.file, tc.data))
 		})
 	}
+}
+
+// readCounts reads data as a file named file and counts what it held by
+// type; nothing may be partial.
+func readCounts(t *testing.T, sc *Scanner, file, data string) map[string]int {
+	t.Helper()
+	ms, _, err := sc.Read(context.Background(), file, strings.NewReader(data), nil, int64(len(data)))
+	require.NoError(t, err)
+	got := map[string]int{}
+	for _, m := range ms {
+		require.Empty(t, m.Partial)
+		for _, r := range m.Results {
+			got[r.Type] += int(r.Count)
+		}
+	}
+	return got
 }
 
 // FuzzLayoutReaders reads arbitrary bytes as Markdown, SQL and HTML: no

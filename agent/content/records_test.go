@@ -45,16 +45,7 @@ func TestRecordReaders(t *testing.T) {
 	sc := NewScanner(options())
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ms, _, err := sc.Read(context.Background(), tc.file, strings.NewReader(tc.data), nil, int64(len(tc.data)))
-			require.NoError(t, err)
-			got := map[string]int{}
-			for _, m := range ms {
-				require.Empty(t, m.Partial)
-				for _, r := range m.Results {
-					got[r.Type] += int(r.Count)
-				}
-			}
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, readCounts(t, sc, tc.file, tc.data))
 		})
 	}
 }
