@@ -15,3 +15,11 @@ import (
 func TestHeldOut4Files(t *testing.T) {
 	scoreHeldOutFiles(t, evalcorpus.HeldOut4Files())
 }
+
+// TestHeldOut4bFiles reads the check files written after the fourth
+// round's fixes (mbox, vCard 2.1, Outlook CSV, HAR, PHP and Django
+// settings, Ansible inventory, docker compose, a git patch, RTF,
+// MLLP-framed HL7).
+func TestHeldOut4bFiles(t *testing.T) {
+	scoreHeldOutFiles(t, evalcorpus.HeldOut4bFiles())
+}

@@ -52,7 +52,10 @@ type mimeText struct {
 	text bool
 	b64  []byte
 	qp   []byte
-	wd   mime.WordDecoder
+	// prevEmpty: the line before was empty (an mbox's "From " line
+	// follows one).
+	prevEmpty bool
+	wd        mime.WordDecoder
 }
 
 func newMimeText(r io.Reader) *mimeText {
@@ -84,6 +87,17 @@ func (m *mimeText) Read(p []byte) (int, error) {
 
 // line reads one line of the message.
 func (m *mimeText) line(l []byte) {
+	empty := m.prevEmpty
+	m.prevEmpty = len(l) == 0
+	if empty && mboxFrom(l) && !m.header {
+		// An mbox's next message: its own header follows.
+		m.endBody()
+		m.bounds, m.enc, m.text = m.bounds[:0], "", false
+		m.header, m.ctype, m.cte = true, "", ""
+		m.out.Write(l)
+		m.out.WriteByte('\n')
+		return
+	}
 	if bytes.HasPrefix(l, []byte("--")) && len(m.bounds) > 0 {
 		for i := len(m.bounds) - 1; i >= 0; i-- {
 			b := m.bounds[i]
@@ -255,4 +269,14 @@ func unhex(c byte) byte {
 		return c - 'a' + 10
 	}
 	return c - 'A' + 10
+}
+
+// mboxFrom reports whether a line is an mbox separator:
+// "From sender@host Thu Dec  3 10:14:22 2026".
+func mboxFrom(l []byte) bool {
+	if !bytes.HasPrefix(l, []byte("From ")) {
+		return false
+	}
+	f := bytes.Fields(l[5:])
+	return len(f) >= 4 && (bytes.IndexByte(f[0], '@') > 0 || bytes.Equal(f[0], []byte("MAILER-DAEMON")))
 }

@@ -131,6 +131,13 @@ func (f *fileScan) records(name, kind string, r io.Reader) error {
 				}
 				return
 			}
+			if kind == "vcard" && bytes.HasSuffix(pending, []byte("=")) && qpProperty(pending) {
+				// vCard 2.1's quoted-printable soft line break.
+				if len(pending)+len(b) <= chunkSize {
+					pending = append(pending[:len(pending)-1], b...)
+				}
+				return
+			}
 			flush()
 			start = line
 			pending = append(pending, b...)
@@ -167,6 +174,9 @@ func propertyLine(kind string, l []byte, emit func(string, []byte)) {
 	}
 	if dot := bytes.LastIndexByte(prop, '.'); dot >= 0 { // vCard groups: item1.TEL
 		prop = prop[dot+1:]
+	}
+	if qpProperty(l[:colon]) {
+		l = append(l[:colon+1:colon+1], qpDecode(l[colon+1:])...)
 	}
 	val := unescapeText(l[colon+1:])
 	switch strings.ToUpper(string(prop)) {
@@ -285,4 +295,15 @@ func hashedPassword(v []byte) bool {
 		}
 	}
 	return true
+}
+
+// qpProperty reports whether a vCard 2.1 property's parameters say its
+// value is quoted-printable (ENCODING=QUOTED-PRINTABLE, or a bare
+// QUOTED-PRINTABLE).
+func qpProperty(l []byte) bool {
+	colon := bytes.IndexByte(l, ':')
+	if colon < 0 {
+		colon = len(l)
+	}
+	return indexFold(l[:colon], "quoted-printable") >= 0
 }

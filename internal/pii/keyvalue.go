@@ -300,6 +300,9 @@ func (s *scanner) keyValueAt(i int) int {
 	for k > 0 && i-k < 32 && text[k-1] == ' ' {
 		k--
 	}
+	if k > 1 && text[k-1] == ']' && (text[k-2] == '"' || text[k-2] == '\'') {
+		k-- // an array element: $cfg['password'] = …, config["password"] = …
+	}
 	if k > 0 && (text[k-1] == '"' || text[k-1] == '\'') {
 		k--
 	}
@@ -310,11 +313,17 @@ func (s *scanner) keyValueAt(i int) int {
 	if i+1 < len(text) {
 		next = text[i+1]
 	}
+	arrow := false
 	switch {
 	case text[i] == ':' && next == ':', text[i] == '=' && next == '=':
 		return i + 1 // C++ scope, IPv6, comparison
 	case text[i] == ':' && next == '=':
 		i++ // Go's :=, Pascal
+	case text[i] == '=' && next == '>':
+		// PHP's and Perl's 'password' => '…', Ruby's :password => '…';
+		// the value quoted (JavaScript's pwd => pwd.trim() is code).
+		i++
+		arrow = true
 	}
 	// The key: letters, digits, '_', '-', '.' and up to two spaces joining
 	// words ("Full name", "medical record number"), at most 40 bytes.
@@ -342,7 +351,7 @@ func (s *scanner) keyValueAt(i int) int {
 		return i + 1
 	}
 	v, quoted, end := valueAfter(text, i+1)
-	if len(v) == 0 {
+	if len(v) == 0 || arrow && !quoted {
 		return i + 1
 	}
 	if used, ok := s.keyedValue(kind, v, quoted, i); ok {

@@ -19,6 +19,10 @@ func TestRound4Rules(t *testing.T) {
 		want       []string
 	}{
 		{"aligned HCL key", `db_password         = "Tf!Pr0d-Bill#2026"`, []string{TypePassword}},
+		{"PHP array arrow", `'password' => 'L4ravel#Db26',`, []string{TypePassword}},
+		{"arrow to code", `x.then(pwd => pwd.trimStart())`, nil},
+		{"arrow to a call", `'password' => env('DB_PASSWORD', 'forge'),`, nil},
+		{"array element", `$cfg['Servers'][$i]['password'] = 'PmA!2026pw';`, []string{TypePassword}},
 		{"aligned key naming nothing", `db_username         = "billing-app"`, nil},
 		{"registry token under password", "password = " + long, []string{TypePassword}},
 		{"AWS documentation secret", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", nil},
