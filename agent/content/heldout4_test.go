@@ -23,3 +23,10 @@ func TestHeldOut4Files(t *testing.T) {
 func TestHeldOut4bFiles(t *testing.T) {
 	scoreHeldOutFiles(t, evalcorpus.HeldOut4bFiles())
 }
+
+// TestHeldOut4cFiles reads the second check set (name/value pairs,
+// registry exports, unattend.xml, host files with hashes, a PostgreSQL
+// log, Helm values).
+func TestHeldOut4cFiles(t *testing.T) {
+	scoreHeldOutFiles(t, evalcorpus.HeldOut4cFiles())
+}

@@ -280,6 +280,9 @@ type jsonFrame struct {
 	// icd: the object's "system" names an ICD code system (FHIR's
 	// Coding: {"system": "http://hl7.org/fhir/sid/icd-10", "code": …}).
 	icd bool
+	// label: the object's "key" or "name" when it is a name/value pair
+	// ({"key": "password", "value": …}: Postman, AWS tags, HAR headers).
+	label string
 }
 
 // json reads JSON (or NDJSON, one value per line) token by token: each
@@ -348,8 +351,15 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 				expectKey = false
 				continue
 			}
-			if top := topFrame(stack); top != nil && !top.array && top.key == "system" && strings.Contains(strings.ToLower(t), "icd") {
-				top.icd = true
+			if top := topFrame(stack); top != nil && !top.array {
+				switch strings.ToLower(top.key) {
+				case "system":
+					top.icd = top.icd || strings.Contains(strings.ToLower(t), "icd")
+				case "key", "name":
+					if len(t) <= 64 {
+						top.label = t
+					}
+				}
 			}
 			f.jsonValue(agg, stack, []byte(t), where)
 		case json.Number:
@@ -383,6 +393,8 @@ func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, w
 	}
 	if top := topFrame(stack); top != nil && top.icd && top.key == "code" {
 		field = "diagnosis_code" // the Coding's system says what the code is
+	} else if top != nil && top.label != "" && strings.EqualFold(top.key, "value") {
+		field = top.label // the pair's name says what its value is
 	}
 	FieldDetect(f.o.Detector, field, v, func(pm pii.Match) {
 		w := ""
@@ -473,6 +485,9 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				if label != "" && isValueAttr(a.Name.Local) {
 					field = label
 				}
+				if a.Name.Local == "pass" && unattendPasses[a.Value] {
+					field = "" // unattend.xml's <settings pass="oobeSystem">: a setup phase
+				}
 				detect(field, a.Name.Local, []byte(a.Value))
 			}
 		case xml.EndElement:
@@ -561,3 +576,7 @@ func topFrame(stack []jsonFrame) *jsonFrame {
 	}
 	return &stack[len(stack)-1]
 }
+
+// unattendPasses are the configuration passes of Windows' unattend.xml.
+var unattendPasses = map[string]bool{"windowsPE": true, "offlineServicing": true, "generalize": true, "specialize": true,
+	"auditSystem": true, "auditUser": true, "oobeSystem": true}

@@ -144,6 +144,54 @@ func attrKeyKind(text []byte, vs int) fieldKind {
 	return 0
 }
 
+// pairNameKind is the kind of the name a "value" key at vs is paired
+// with: a "name" or "key" key earlier on its line, or on the line before
+// (YAML's "- name: DB_PASSWORD" over "value: …").
+func pairNameKind(text []byte, vs int) fieldKind {
+	st := vs
+	for st > 0 && vs-st < 256 && text[st-1] != '\n' {
+		st--
+	}
+	if k := namedPair(text[st:vs]); k != 0 {
+		return k
+	}
+	if st == 0 {
+		return 0
+	}
+	pe := st - 1
+	ps := pe
+	for ps > 0 && pe-ps < 256 && text[ps-1] != '\n' {
+		ps--
+	}
+	return namedPair(text[ps:pe])
+}
+
+// namedPair reads the last "name: X" or "key: X" (either quoted) in a
+// line and returns X's kind.
+func namedPair(line []byte) fieldKind {
+	for _, w := range []string{"name", "key", "Name", "Key"} {
+		p := bytes.LastIndex(line, []byte(w))
+		if p < 0 || (p > 0 && alnumTable[line[p-1]]) {
+			continue
+		}
+		r := line[p+len(w):]
+		r = bytes.TrimLeft(r, "\"'")
+		r = bytes.TrimLeft(r, " \t")
+		if len(r) == 0 || (r[0] != ':' && r[0] != '=') {
+			continue
+		}
+		r = bytes.TrimLeft(r[1:], " \t\"'")
+		e := 0
+		for e < len(r) && (alnumTable[r[e]] || r[e] == '_' || r[e] == '-' || r[e] == '.') {
+			e++
+		}
+		if e > 0 {
+			return keyKind(r[:e]) & keyValueKinds
+		}
+	}
+	return 0
+}
+
 // maybeKey is the quick reject: whether the key ending at k (its last
 // three letters or digits, separators skipped) may have a value kind.
 func maybeKey(text []byte, k int) bool {
@@ -340,10 +388,17 @@ func (s *scanner) keyValueAt(i int) int {
 	}
 	var kind fieldKind
 	if k-ks == 5 && hasPrefixFold(text[ks:k], []byte("value")) {
-		if text[i] != '=' || k != i {
-			return i + 1 // "value": in JSON, value: in YAML
+		switch {
+		case text[i] == '=' && k == i:
+			kind = attrKeyKind(text, ks) // <add key="SmtpPassword" value="…"/>
+		case text[i] == ':':
+			// A name/value pair: Kubernetes' env list (- name: DB_PASSWORD
+			// then value: …), {"name": "password", "value": …}.
+			kind = pairNameKind(text, ks)
 		}
-		kind = attrKeyKind(text, ks) // <add key="SmtpPassword" value="…"/>
+		if kind == 0 {
+			return i + 1
+		}
 	} else {
 		kind = keyKind(text[ks:k]) & keyValueKinds
 	}
