@@ -142,9 +142,10 @@ func FuzzLayoutReaders(f *testing.F) {
 	f.Add("| a | b |\n|---|---|\n| x | y |\n")
 	f.Add("INSERT INTO `t` (`a`) VALUES ('x\\'y'),(\"z\");\nCOPY t (a) FROM stdin;\nq\n\\.\n")
 	f.Add("<table><tr><th>a<td>b</tr><tr><td>1<td>2</table><script>x")
+	f.Add("<?php define( 'DB_PASSWORD', \"x'y\" );\ndefine('a',")
 	sc := NewScanner(options())
 	f.Fuzz(func(t *testing.T, data string) {
-		for _, name := range []string{"f.md", "f.sql", "f.html"} {
+		for _, name := range []string{"f.md", "f.sql", "f.html", "f.php"} {
 			ms, _, err := sc.Read(context.Background(), name, strings.NewReader(data), nil, int64(len(data)))
 			require.NoError(t, err)
 			for _, m := range ms {
