@@ -154,6 +154,12 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 		if historyFile(memberOr(f.path, name)) {
 			return f.history(name, br)
 		}
+		if k := recordKind(memberOr(f.path, name), head); k != "" {
+			return f.records(name, k, br)
+		}
+		if mailKind(memberOr(f.path, name), head) {
+			return f.text(name, newMimeText(br))
+		}
 		switch structuredKind(f.path, name) {
 		case "csv":
 			return f.csv(name, br, ',')

@@ -115,18 +115,25 @@ func TestLayoutReaders(t *testing.T) {
 	sc := NewScanner(options())
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			ms, _, err := sc.Read(context.Background(), tc.file, strings.NewReader(tc.data), nil, int64(len(tc.data)))
-			require.NoError(t, err)
-			got := map[string]int{}
-			for _, m := range ms {
-				require.Empty(t, m.Partial)
-				for _, r := range m.Results {
-					got[r.Type] += int(r.Count)
-				}
-			}
-			require.Equal(t, tc.want, got)
+			require.Equal(t, tc.want, readCounts(t, sc, tc.file, tc.data))
 		})
 	}
+}
+
+// readCounts reads data as a file named file and counts what it held by
+// type; nothing may be partial.
+func readCounts(t *testing.T, sc *Scanner, file, data string) map[string]int {
+	t.Helper()
+	ms, _, err := sc.Read(context.Background(), file, strings.NewReader(data), nil, int64(len(data)))
+	require.NoError(t, err)
+	got := map[string]int{}
+	for _, m := range ms {
+		require.Empty(t, m.Partial)
+		for _, r := range m.Results {
+			got[r.Type] += int(r.Count)
+		}
+	}
+	return got
 }
 
 // FuzzLayoutReaders reads arbitrary bytes as Markdown, SQL and HTML: no
@@ -135,9 +142,10 @@ func FuzzLayoutReaders(f *testing.F) {
 	f.Add("| a | b |\n|---|---|\n| x | y |\n")
 	f.Add("INSERT INTO `t` (`a`) VALUES ('x\\'y'),(\"z\");\nCOPY t (a) FROM stdin;\nq\n\\.\n")
 	f.Add("<table><tr><th>a<td>b</tr><tr><td>1<td>2</table><script>x")
+	f.Add("<?php define( 'DB_PASSWORD', \"x'y\" );\ndefine('a',")
 	sc := NewScanner(options())
 	f.Fuzz(func(t *testing.T, data string) {
-		for _, name := range []string{"f.md", "f.sql", "f.html"} {
+		for _, name := range []string{"f.md", "f.sql", "f.html", "f.php"} {
 			ms, _, err := sc.Read(context.Background(), name, strings.NewReader(data), nil, int64(len(data)))
 			require.NoError(t, err)
 			for _, m := range ms {

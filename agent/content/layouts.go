@@ -31,6 +31,8 @@ func layoutFor(file, member string) layout {
 		return &markdownTables{}
 	case ".sql":
 		return &sqlDump{tables: map[string][]string{}}
+	case ".php", ".inc":
+		return phpDefines{}
 	}
 	return nil
 }

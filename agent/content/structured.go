@@ -277,6 +277,12 @@ type jsonFrame struct {
 	array bool
 	key   string // the current key (objects)
 	index int    // the current index (arrays)
+	// icd: the object's "system" names an ICD code system (FHIR's
+	// Coding: {"system": "http://hl7.org/fhir/sid/icd-10", "code": …}).
+	icd bool
+	// label: the object's "key" or "name" when it is a name/value pair
+	// ({"key": "password", "value": …}: Postman, AWS tags, HAR headers).
+	label string
 }
 
 // json reads JSON (or NDJSON, one value per line) token by token: each
@@ -345,6 +351,16 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 				expectKey = false
 				continue
 			}
+			if top := topFrame(stack); top != nil && !top.array {
+				switch strings.ToLower(top.key) {
+				case "system":
+					top.icd = top.icd || strings.Contains(strings.ToLower(t), "icd")
+				case "key", "name":
+					if len(t) <= 64 {
+						top.label = t
+					}
+				}
+			}
 			f.jsonValue(agg, stack, []byte(t), where)
 		case json.Number:
 			f.jsonValue(agg, stack, []byte(t), where)
@@ -374,6 +390,11 @@ func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, w
 		}
 		field = stack[i].key + "." + field
 		break
+	}
+	if top := topFrame(stack); top != nil && top.icd && top.key == "code" {
+		field = "diagnosis_code" // the Coding's system says what the code is
+	} else if top != nil && top.label != "" && strings.EqualFold(top.key, "value") {
+		field = top.label // the pair's name says what its value is
 	}
 	FieldDetect(f.o.Detector, field, v, func(pm pii.Match) {
 		w := ""
@@ -464,6 +485,9 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				if label != "" && isValueAttr(a.Name.Local) {
 					field = label
 				}
+				if a.Name.Local == "pass" && unattendPasses[a.Value] {
+					field = "" // unattend.xml's <settings pass="oobeSystem">: a setup phase
+				}
 				detect(field, a.Name.Local, []byte(a.Value))
 			}
 		case xml.EndElement:
@@ -544,3 +568,15 @@ func tokens[T any](next func() (T, error), err *error) iter.Seq[T] {
 		}
 	}
 }
+
+// topFrame is the innermost open object or array, nil at the top level.
+func topFrame(stack []jsonFrame) *jsonFrame {
+	if len(stack) == 0 {
+		return nil
+	}
+	return &stack[len(stack)-1]
+}
+
+// unattendPasses are the configuration passes of Windows' unattend.xml.
+var unattendPasses = map[string]bool{"windowsPE": true, "offlineServicing": true, "generalize": true, "specialize": true,
+	"auditSystem": true, "auditUser": true, "oobeSystem": true}

@@ -66,8 +66,36 @@ func classifyField(name []byte) fieldKind {
 		if p := classifyName(parent); p&^fieldNotPersonal != 0 {
 			return p
 		}
+		if namePart(name[d+1:]) && nameObject(parent) {
+			return fieldName
+		}
 	}
 	return k
+}
+
+// namePart reports whether a key names a part of a person's name inside
+// a name object: FHIR's HumanName ("name": [{"family": …, "given": […]}]),
+// {"name": {"first": …, "last": …}}.
+func namePart(key []byte) bool {
+	for _, w := range []string{"family", "given", "first", "last", "middle"} {
+		if string(bytes.ToLower(key)) == w {
+			return true
+		}
+	}
+	return false
+}
+
+// nameObject reports whether a key names an object of a person's name
+// parts: name, names, legalName, or a key named for a person's name
+// (patientName); not hostname or username.
+func nameObject(key []byte) bool {
+	var kb [48]byte
+	k := normKey(key, kb[:0])
+	switch string(k) {
+	case "name", "names", "humanname", "legalname", "officialname", "birthname":
+		return true
+	}
+	return keyKind(key)&fieldName != 0
 }
 
 // classifyName reads one field name.

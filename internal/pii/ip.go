@@ -54,6 +54,9 @@ func (s *scanner) ipAt(i int) int {
 	if end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '%') {
 		return j
 	}
+	if colons >= 2 && bytes.HasSuffix(tok, []byte("::")) {
+		return j // a prefix (fe80::, 2001:db8::), no host's address
+	}
 	if dots == 3 && colons == 0 && afterVersionWord(text, i) {
 		return j // version 2.14.0.11, Firmware 1.2.3.4
 	}

@@ -144,6 +144,54 @@ func attrKeyKind(text []byte, vs int) fieldKind {
 	return 0
 }
 
+// pairNameKind is the kind of the name a "value" key at vs is paired
+// with: a "name" or "key" key earlier on its line, or on the line before
+// (YAML's "- name: DB_PASSWORD" over "value: …").
+func pairNameKind(text []byte, vs int) fieldKind {
+	st := vs
+	for st > 0 && vs-st < 256 && text[st-1] != '\n' {
+		st--
+	}
+	if k := namedPair(text[st:vs]); k != 0 {
+		return k
+	}
+	if st == 0 {
+		return 0
+	}
+	pe := st - 1
+	ps := pe
+	for ps > 0 && pe-ps < 256 && text[ps-1] != '\n' {
+		ps--
+	}
+	return namedPair(text[ps:pe])
+}
+
+// namedPair reads the last "name: X" or "key: X" (either quoted) in a
+// line and returns X's kind.
+func namedPair(line []byte) fieldKind {
+	for _, w := range []string{"name", "key", "Name", "Key"} {
+		p := bytes.LastIndex(line, []byte(w))
+		if p < 0 || (p > 0 && alnumTable[line[p-1]]) {
+			continue
+		}
+		r := line[p+len(w):]
+		r = bytes.TrimLeft(r, "\"'")
+		r = bytes.TrimLeft(r, " \t")
+		if len(r) == 0 || (r[0] != ':' && r[0] != '=') {
+			continue
+		}
+		r = bytes.TrimLeft(r[1:], " \t\"'")
+		e := 0
+		for e < len(r) && (alnumTable[r[e]] || r[e] == '_' || r[e] == '-' || r[e] == '.') {
+			e++
+		}
+		if e > 0 {
+			return keyKind(r[:e]) & keyValueKinds
+		}
+	}
+	return 0
+}
+
 // maybeKey is the quick reject: whether the key ending at k (its last
 // three letters or digits, separators skipped) may have a value kind.
 func maybeKey(text []byte, k int) bool {
@@ -293,11 +341,15 @@ func ownWord(name []byte, n int) bool {
 // before it, and its value after it. It returns where the pass goes on.
 func (s *scanner) keyValueAt(i int) int {
 	text := s.text
-	// The key's last two letters or digits, before optional spaces and a
-	// closing quote ("password" : …).
+	// The key's last two letters or digits, before optional spaces (up
+	// to 31: HCL, INI and .tfvars align their '=') and a closing quote
+	// ("password" : …).
 	k := i
-	for k > 0 && i-k < 4 && text[k-1] == ' ' {
+	for k > 0 && i-k < 32 && text[k-1] == ' ' {
 		k--
+	}
+	if k > 1 && text[k-1] == ']' && (text[k-2] == '"' || text[k-2] == '\'') {
+		k-- // an array element: $cfg['password'] = …, config["password"] = …
 	}
 	if k > 0 && (text[k-1] == '"' || text[k-1] == '\'') {
 		k--
@@ -309,11 +361,17 @@ func (s *scanner) keyValueAt(i int) int {
 	if i+1 < len(text) {
 		next = text[i+1]
 	}
+	arrow := false
 	switch {
 	case text[i] == ':' && next == ':', text[i] == '=' && next == '=':
 		return i + 1 // C++ scope, IPv6, comparison
 	case text[i] == ':' && next == '=':
 		i++ // Go's :=, Pascal
+	case text[i] == '=' && next == '>':
+		// PHP's and Perl's 'password' => '…', Ruby's :password => '…';
+		// the value quoted (JavaScript's pwd => pwd.trim() is code).
+		i++
+		arrow = true
 	}
 	// The key: letters, digits, '_', '-', '.' and up to two spaces joining
 	// words ("Full name", "medical record number"), at most 40 bytes.
@@ -330,10 +388,17 @@ func (s *scanner) keyValueAt(i int) int {
 	}
 	var kind fieldKind
 	if k-ks == 5 && hasPrefixFold(text[ks:k], []byte("value")) {
-		if text[i] != '=' || k != i {
-			return i + 1 // "value": in JSON, value: in YAML
+		switch {
+		case text[i] == '=' && k == i:
+			kind = attrKeyKind(text, ks) // <add key="SmtpPassword" value="…"/>
+		case text[i] == ':':
+			// A name/value pair: Kubernetes' env list (- name: DB_PASSWORD
+			// then value: …), {"name": "password", "value": …}.
+			kind = pairNameKind(text, ks)
 		}
-		kind = attrKeyKind(text, ks) // <add key="SmtpPassword" value="…"/>
+		if kind == 0 {
+			return i + 1
+		}
 	} else {
 		kind = keyKind(text[ks:k]) & keyValueKinds
 	}
@@ -341,7 +406,7 @@ func (s *scanner) keyValueAt(i int) int {
 		return i + 1
 	}
 	v, quoted, end := valueAfter(text, i+1)
-	if len(v) == 0 {
+	if len(v) == 0 || arrow && !quoted {
 		return i + 1
 	}
 	if used, ok := s.keyedValue(kind, v, quoted, i); ok {

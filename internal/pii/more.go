@@ -146,6 +146,7 @@ func isBase32Upper(c byte) bool { return isUpper(c) || (c >= '2' && c <= '7') }
 var (
 	pemBegin = []byte("-----BEGIN ")
 	pemKey   = []byte("PRIVATE KEY-----")
+	pgpKey   = []byte("PRIVATE KEY BLOCK-----")
 	pemEnd   = []byte("-----END ")
 )
 

@@ -24,7 +24,8 @@ var phoneRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU"
 // "call" in recall, "mobil" in Immobilien, "cell" in excellent).
 var (
 	phoneWords = [][]byte{[]byte("phone"), []byte("telefon"), []byte("telefoon"), []byte("telefax"), []byte("handy"),
-		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp"), []byte("rückruf")}
+		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp"), []byte("rückruf"),
+		[]byte("rückfrage")}
 	phoneStartWords = [][]byte{[]byte("mobil"), []byte("mobiel"), []byte("móvil"), []byte("movil"), []byte("cell"),
 		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular"), []byte("fijo"), []byte("fisso")}
 	// phoneWholeWords are abbreviations that count only as a word of their

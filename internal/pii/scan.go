@@ -2,6 +2,7 @@ package pii
 
 import (
 	"bytes"
+	"encoding/base64"
 )
 
 // Byte classes of the fused pass. Every candidate of every detector starts
@@ -307,6 +308,11 @@ func (s *scanner) word(i, j int) int {
 	if !isUpper(text[i+1]) {
 		return j
 	}
+	if c == 'L' && j-i >= len(b64PEMBegin) && bytes.HasPrefix(text[i:], b64PEMBegin) {
+		if e := s.b64PEMAt(i); e > i {
+			return e
+		}
+	}
 	switch j - i {
 	case 16:
 		if validFiscalCode(text[i:j]) && (j == len(text) || text[j] != '_') {
@@ -550,11 +556,16 @@ func (s *scanner) pemAt(st int) int {
 	text := s.text
 	off := st + len(pemBegin)
 	// The header ends at its closing dashes: "RSA PRIVATE KEY-----".
+	// OpenPGP's armour: "PGP PRIVATE KEY BLOCK-----".
 	hdrEnd := bytes.Index(text[off:min(len(text), off+48)], pemKey)
+	keyLen := len(pemKey)
+	if hdrEnd < 0 {
+		hdrEnd, keyLen = bytes.Index(text[off:min(len(text), off+48)], pgpKey), len(pgpKey)
+	}
 	if hdrEnd < 0 || bytes.IndexByte(text[off:off+hdrEnd], '\n') >= 0 {
 		return off
 	}
-	bodyStart := off + hdrEnd + len(pemKey)
+	bodyStart := off + hdrEnd + keyLen
 	body := text[bodyStart:]
 	if e := bytes.Index(body, pemEnd); e >= 0 {
 		body = body[:e]
@@ -567,6 +578,40 @@ func (s *scanner) pemAt(st int) int {
 	}
 	s.match(TypePrivateKey, CategoryCredential, High, body, st)
 	return bodyStart + len(body)
+}
+
+// b64PEMBegin is "-----BEGIN" in base64: a PEM block base64-encoded
+// again, as Kubernetes stores it (client-key-data, a Secret's tls.key).
+var b64PEMBegin = []byte("LS0tLS1CRUdJTi")
+
+// b64PEMAt reads a base64 run at st that decodes to a PEM private key's
+// header ("-----BEGIN RSA PRIVATE KEY-----") and reports it; it returns
+// the run's end, or st when it is no key.
+func (s *scanner) b64PEMAt(st int) int {
+	text := s.text
+	e := st
+	for e < len(text) && e-st < 64<<10 && (alnumTable[text[e]] || text[e] == '+' || text[e] == '/' || text[e] == '=') {
+		e++
+	}
+	if st > 0 && (alnumTable[text[st-1]] || text[st-1] == '+' || text[st-1] == '/') {
+		return st
+	}
+	head := text[st:min(e, st+88)]
+	head = head[:len(head)/4*4]
+	var db [66]byte
+	n, err := base64.StdEncoding.Decode(db[:], head)
+	if err != nil && n == 0 {
+		return st
+	}
+	dec := db[:n]
+	if nl := bytes.IndexByte(dec, '\n'); nl >= 0 {
+		dec = dec[:nl]
+	}
+	if !bytes.HasPrefix(dec, pemBegin) || !(bytes.HasSuffix(dec, pemKey) || bytes.HasSuffix(dec, pgpKey)) {
+		return st
+	}
+	s.match(TypePrivateKey, CategoryCredential, High, text[st:e], st)
+	return e
 }
 
 func lower(c byte) byte {

@@ -37,15 +37,18 @@ var passwordPlaceholders = []string{"password", "passwd", "passw0rd", "changeme"
 // ($DB_PASSWORD, ${…}, {{ … }}, %(…)s, <…>, ENC(…), vault:…) or a
 // sentence about passwords.
 func validPassword(p []byte) bool {
-	if len(p) < 4 || len(p) > 128 {
-		return false
+	if len(p) < 4 || len(p) > 256 {
+		return false // a registry token (pypi-…) runs to 200
+	}
+	if bytes.Contains(p, []byte("EXAMPLE")) {
+		return false // documentation's sample secrets (AWS: …bPxRfiCYEXAMPLEKEY)
 	}
 	for _, c := range p {
 		if c < 0x20 || c == 0x7f {
 			return false
 		}
 	}
-	var lb [128]byte
+	var lb [256]byte
 	l := lb[:0]
 	for _, c := range p {
 		l = append(l, lower(c))
