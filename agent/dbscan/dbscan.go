@@ -44,7 +44,10 @@ import (
 const (
 	DefaultSampleRows = 1000
 	DefaultMaxTables  = 10000
-	DefaultTimeout    = 30 * time.Second
+	// DefaultMaxCatalogBytes bounds the catalog's names a scan keeps:
+	// 10,000 tables of 100 columns with names of 64 bytes are 64 MB.
+	DefaultMaxCatalogBytes = 64 << 20
+	DefaultTimeout         = 30 * time.Second
 	// maxValueBytes is how much of one value is read (the engine cuts it
 	// in SQL, so a megabyte text column costs 4 KiB).
 	maxValueBytes = 4096
@@ -66,6 +69,10 @@ type Options struct {
 	SampleRows int
 	// MaxTables bounds the tables read (default 10000).
 	MaxTables int
+	// MaxCatalogBytes bounds the names of tables and columns the scan
+	// keeps (default 64 MiB): past it the listing stops, the reason on
+	// the scan record.
+	MaxCatalogBytes int64
 	// StatementTimeout bounds every statement (default 30s).
 	StatementTimeout time.Duration
 	Detector         pii.Detector
@@ -114,6 +121,54 @@ type table struct {
 	// problem says why the table is not sampled (a catalog that is not a
 	// real table's), reported on the scan.
 	problem string
+	// longColumns counts the columns left out for their name's length.
+	longColumns int
+}
+
+// catalogNames bounds the names of tables and columns a scan keeps: the
+// server chooses them (a hostile one as long as its protocol carries a
+// value: 16 MiB for MySQL's guard, more for PostgreSQL), and every
+// table's columns are listed before any is sampled. A name no record may
+// hold is not kept at all but counted (its table or column could not be
+// reported); the others spend left, and past it the listing stops.
+type catalogNames struct {
+	left       int64
+	longTables int // tables left out for their name's length
+}
+
+// errCatalogFull is a catalog whose names passed MaxCatalogBytes.
+var errCatalogFull = errors.New("the names of the catalog's tables and columns passed max catalog bytes: not read further (a server with names this long is not one to sample)")
+
+// table says whether a table named by parts may be kept: false for a
+// name no record may hold (counted), errCatalogFull past the budget.
+func (c *catalogNames) table(parts ...string) (bool, error) {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n > wire.MaxStringLen {
+		c.longTables++
+		return false, nil
+	}
+	return true, c.spend(n)
+}
+
+// column says whether a column of t named name may be kept: false for a
+// name no record may hold (counted on t), errCatalogFull past the budget.
+func (c *catalogNames) column(t *table, name string) (bool, error) {
+	if len(name) > wire.MaxStringLen {
+		t.longColumns++
+		return false, nil
+	}
+	return true, c.spend(len(name))
+}
+
+func (c *catalogNames) spend(n int) error {
+	c.left -= int64(n)
+	if c.left < 0 {
+		return errCatalogFull
+	}
+	return nil
 }
 
 // errTooManyColumns is a table with more columns than its engine allows.
@@ -158,7 +213,9 @@ type engine interface {
 	// server is the location prefix, "postgres://HOST:PORT" or
 	// "mysql://HOST:PORT".
 	server() string
-	tables(ctx context.Context, max int) ([]*table, error)
+	// tables lists at most max tables with their columns, the names kept
+	// within names.
+	tables(ctx context.Context, max int, names *catalogNames) ([]*table, error)
 	// sample reads at most n rows of t, calling row with each row's
 	// values (nil for NULL) in t.columns order (skipped columns nil).
 	sample(ctx context.Context, t *table, n int, seed int64, row func([][]byte)) (int, error)
@@ -181,6 +238,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	o.SampleRows = defaults.Positive(o.SampleRows, DefaultSampleRows)
 	o.SampleRows = min(o.SampleRows, maxSampleRows)
 	o.MaxTables = defaults.Positive(o.MaxTables, DefaultMaxTables)
+	o.MaxCatalogBytes = defaults.Positive(o.MaxCatalogBytes, DefaultMaxCatalogBytes)
 	o.StatementTimeout = defaults.Positive(o.StatementTimeout, DefaultTimeout)
 	if o.Seed == 0 {
 		o.Seed = o.Now().UnixNano()
@@ -200,7 +258,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		return finish(wire.StatusFailed)
 	}
 	defer e.close()
-	tables, err := e.tables(ctx, o.MaxTables)
+	names := &catalogNames{left: o.MaxCatalogBytes}
+	tables, err := e.tables(ctx, o.MaxTables, names)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -214,7 +273,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	// A name no engine allows (PostgreSQL's limit is 63 bytes, MySQL's 64
 	// characters) would make a record the collector refuses with the rest
 	// of its batch: such a table is left out and counted.
-	kept, long := tables[:0:0], 0
+	kept, long := tables[:0:0], names.longTables
 	for _, t := range tables {
 		if len(t.loc) > wire.MaxStringLen {
 			long++
@@ -323,6 +382,9 @@ func assetID(loc string) string { return wire.StableID(wire.SourceDB, loc) }
 func (s *scan) table(ctx context.Context, t *table) error {
 	id := assetID(t.loc)
 	st, ok := s.o.State.Prev(t.loc)
+	if t.longColumns > 0 {
+		s.run.Problem(fmt.Sprintf("%s: %d columns with a name longer than a record may hold: not sampled", t.loc, t.longColumns))
+	}
 	if t.problem != "" {
 		s.run.Problem(t.loc + ": " + t.problem)
 		st = tableState{}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -228,7 +229,7 @@ func TestHostileMySQL(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := hostiletest.MySQL(t, tc.answer())
 			peak := scanBounded(t, "mysql://scanner@"+addr+"/app?tls=false", tc.max, tc.want, tc.tables)
-			require.Less(t, peak, uint64(64<<20))
+			require.Less(t, peak, uint64(128<<20), "bounded (GC lag included), not the 300 MiB of names sent")
 		})
 	}
 }
@@ -258,6 +259,7 @@ func TestHostileMySQLTLS(t *testing.T) {
 			defer cancel()
 			res, recs, err := scanHostile(t, ctx, "mysql://scanner@"+tc.addr+"/app", Options{StatementTimeout: time.Second, CAFile: tc.ca})
 			require.NoError(t, err)
+			t.Logf("status %s, errors %q", res.Status, res.Errors)
 			require.Equal(t, tc.status, res.Status, "%v", res.Errors)
 			require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
 			var found []string
@@ -271,6 +273,86 @@ func TestHostileMySQLTLS(t *testing.T) {
 			} else {
 				require.Empty(t, found)
 			}
+		})
+	}
+}
+
+// TestMySQLCatalogNamesBounded: the catalog's names are the server's to
+// choose, up to what the guard lets through (16 MiB a value). Names no
+// record may hold are not kept, only counted (300 tables with names of
+// 1 MiB held 300 MiB before), and the names kept are bounded by
+// MaxCatalogBytes: past it the rest of the tables are reported without
+// their columns, unsampled, with the reason.
+func TestMySQLCatalogNamesBounded(t *testing.T) {
+	long := strings.Repeat("n", 1<<20)
+	wide := make([]string, 3000)
+	for i := range wide {
+		wide[i] = fmt.Sprintf("%04d%s", i, strings.Repeat("c", 4000))
+	}
+	for _, tc := range []struct {
+		name     string
+		tables   func(i int) string
+		n        int
+		cols     []string
+		maxBytes int64
+		status   string
+		want     string
+		assets   int
+	}{
+		{"table names of 1 MiB", func(i int) string {
+			if i == 0 {
+				return "t0"
+			}
+			return fmt.Sprint(long, i)
+		}, 301, []string{"email"}, 0, wire.StatusPartial, "300 tables with a name longer than a record may hold: left out", 1},
+		{"column names past the budget", func(i int) string { return fmt.Sprint("t", i) }, 2, wide, 1 << 20, wire.StatusPartial,
+			"app.t0: columns not read: the names of the catalog's tables and columns passed max catalog bytes", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base := myCatalog(1, tc.cols, myEmail)
+			addr := hostiletest.MySQL(t, func(c *hostiletest.MySQLConn, q string) {
+				if !strings.Contains(q, "FROM information_schema.TABLES") {
+					base(c, q)
+					return
+				}
+				c.Result([]string{"TABLE_SCHEMA", "TABLE_NAME", "TABLE_ROWS", "SIZE", "UPDATE_TIME", "AUTO_INCREMENT"}, func(yield func([][]byte) bool) {
+					for i := range tc.n {
+						if !yield([][]byte{[]byte("app"), []byte(tc.tables(i)), []byte("10"), []byte("8192"), []byte(""), []byte("0")}) {
+							return
+						}
+					}
+				})
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // a safety net
+			defer cancel()
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			var res *wire.Record
+			var recs []wire.Record
+			var err error
+			peak := hostiletest.PeakHeap(func() {
+				res, recs, err = scanHostile(t, ctx, "mysql://scanner@"+addr+"/app?tls=false",
+					Options{StatementTimeout: 10 * time.Second, MaxCatalogBytes: tc.maxBytes})
+			})
+			peak -= min(peak, ms.HeapAlloc)
+			t.Logf("peak heap %d MiB over the test's own", peak>>20)
+			if tc.status == wire.StatusFailed {
+				require.Error(t, err)
+			} else {
+				require.NoError(t, err)
+			}
+			t.Logf("status %s, errors %q", res.Status, res.Errors)
+			require.Equal(t, tc.status, res.Status, "%v", res.Errors)
+			require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
+			n := 0
+			for _, r := range recs {
+				if r.Kind == wire.KindAsset {
+					n++
+				}
+			}
+			require.Equal(t, tc.assets, n)
+			require.Less(t, peak, uint64(128<<20), "bounded (GC lag included), not the 300 MiB of names sent")
 		})
 	}
 }

@@ -213,7 +213,7 @@ const systemDBs = `('mysql', 'information_schema', 'performance_schema', 'sys')`
 // for InnoDB), size, and a marker from the size, the estimate, the
 // auto-increment counter and UPDATE_TIME (which InnoDB keeps in memory:
 // after a restart it is empty, so a table is read once more).
-func (m *myEngine) tables(ctx context.Context, max int) ([]*table, error) {
+func (m *myEngine) tables(ctx context.Context, max int, names *catalogNames) ([]*table, error) {
 	q := `SELECT TABLE_SCHEMA, TABLE_NAME, coalesce(TABLE_ROWS, 0), coalesce(DATA_LENGTH, 0) + coalesce(INDEX_LENGTH, 0),
 			coalesce(CAST(UPDATE_TIME AS CHAR), ''), coalesce(AUTO_INCREMENT, 0)
 		FROM information_schema.TABLES WHERE TABLE_TYPE = 'BASE TABLE' AND TABLE_SCHEMA NOT IN ` + systemDBs + `
@@ -235,6 +235,12 @@ func (m *myEngine) tables(ctx context.Context, max int) ([]*table, error) {
 			m.w.kill(err)
 			return err
 		}
+		if keep, err := names.table(t.db, t.name); err != nil {
+			m.w.kill(err) // not read further: the connection goes with it
+			return err
+		} else if !keep {
+			return nil
+		}
 		t.rowsSource = "information_schema.tables.table_rows"
 		r.t = &table{db: t.db, name: t.name, rows: t.rows, size: t.size, rowsSource: t.rowsSource}
 		list = append(list, r)
@@ -247,7 +253,7 @@ func (m *myEngine) tables(ctx context.Context, max int) ([]*table, error) {
 	for _, r := range list {
 		t := r.t
 		t.loc = m.loc(t.db, t.name)
-		err := m.columns(ctx, t)
+		err := m.columns(ctx, t, names)
 		if errors.Is(err, errTooManyColumns) {
 			t.problem = fmt.Sprintf("more than %d columns, MySQL's own limit: not sampled", maxMyColumns)
 			t.columns = nil
@@ -273,7 +279,7 @@ var myUnsampled = map[string]bool{"binary": true, "varbinary": true, "tinyblob":
 
 var myIntTypes = map[string]bool{"tinyint": true, "smallint": true, "mediumint": true, "int": true, "bigint": true}
 
-func (m *myEngine) columns(ctx context.Context, t *table) error {
+func (m *myEngine) columns(ctx context.Context, t *table, names *catalogNames) error {
 	var keys []column
 	var c column
 	var base, key string
@@ -284,6 +290,12 @@ func (m *myEngine) columns(ctx context.Context, t *table) error {
 			err := fmt.Errorf("%w (%d)", errTooManyColumns, maxMyColumns)
 			m.w.kill(err)
 			return err
+		}
+		if keep, err := names.column(t, c.name); err != nil {
+			m.w.kill(err)
+			return err
+		} else if !keep {
+			return nil
 		}
 		base = strings.ToLower(base)
 		c.skip = myUnsampled[base]

@@ -113,7 +113,7 @@ func (p *pgEngine) loc(schema, name string) string {
 // estimate (pg_class.reltuples, as of the last VACUUM/ANALYZE), size and
 // a marker from the size and the cumulative insert/update/delete counts
 // (pg_stat_all_tables): an unchanged marker means an unchanged table.
-func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
+func (p *pgEngine) tables(ctx context.Context, max int, names *catalogNames) ([]*table, error) {
 	q := `SELECT c.oid, n.nspname, c.relname, c.reltuples::bigint, c.relpages::bigint, pg_total_relation_size(c.oid),
 			coalesce(s.n_tup_ins + s.n_tup_upd + s.n_tup_del, -1), pg_get_userbyid(c.relowner)
 		FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -146,6 +146,13 @@ func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
 			rows.Close()
 			return nil, err
 		}
+		if keep, err := names.table(p.db, r.t.schema, r.t.name, r.t.owner); err != nil {
+			cancel()
+			rows.Close()
+			return nil, err
+		} else if !keep {
+			continue
+		}
 		list = append(list, r)
 	}
 	if err := rows.Err(); err != nil {
@@ -159,7 +166,7 @@ func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
 			t.rows = r.pages * 100
 			t.rowsSource = "pg_class.relpages"
 		}
-		cols, err := p.columns(ctx, r.oid)
+		cols, err := p.columns(ctx, r.oid, t, names)
 		if errors.Is(err, errTooManyColumns) {
 			t.problem = fmt.Sprintf("more than %d columns, PostgreSQL's own limit: not sampled", maxPGColumns)
 			cols = nil
@@ -177,7 +184,7 @@ func (p *pgEngine) tables(ctx context.Context, max int) ([]*table, error) {
 var unsampled = map[string]bool{"bytea": true, "point": true, "line": true, "lseg": true, "box": true, "path": true,
 	"polygon": true, "circle": true, "tsvector": true, "tsquery": true, "bit": true, "varbit": true}
 
-func (p *pgEngine) columns(ctx context.Context, oid uint32) ([]column, error) {
+func (p *pgEngine) columns(ctx context.Context, oid uint32, t *table, names *catalogNames) ([]column, error) {
 	qctx, cancel := p.bound(ctx)
 	defer cancel()
 	rows, err := p.conn.Query(qctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod), t.typname
@@ -192,6 +199,9 @@ func (p *pgEngine) columns(ctx context.Context, oid uint32) ([]column, error) {
 	_, err = pgx.ForEachRow(rows, []any{&c.name, &c.typ, &base}, func() error {
 		if len(out) == maxPGColumns {
 			return errTooManyColumns
+		}
+		if keep, err := names.column(t, c.name); !keep || err != nil {
+			return err
 		}
 		c.skip = unsampled[base]
 		out = append(out, c)
