@@ -84,7 +84,7 @@ func (r *Runner) loop(ctx context.Context, e jobs.Entry, set *jobSet, kicks <-ch
 			if _, err := run(ctx, scans); err != nil && ctx.Err() == nil {
 				// The error may quote a hostile server at length: the
 				// log line keeps its start (the scan record has it too).
-				r.o.Logger.Error("scan failed; will try again at the next interval", "scanner", e.Name, "err", clip.String(err.Error(), scanrun.MaxProblemBytes))
+				r.o.Logger.Error("scan failed; will try again at the next interval", "scanner", e.Name, "err", clip.Middle(err.Error(), scanrun.MaxProblemBytes))
 			}
 			lastRun, lastWhen = time.Now(), when
 			wait := NextDelay(when, r.o.Rand())

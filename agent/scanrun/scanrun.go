@@ -74,11 +74,13 @@ const MaxProblemBytes = 1 << 10
 
 // Problem records one thing the scan could not do. Every problem counts in
 // the "errors" stat; the first wire.MaxErrors messages are kept (a scan
-// record may carry no more), each clipped to MaxProblemBytes.
+// record may carry no more), each cut to MaxProblemBytes in its middle:
+// a message names the thing first and the reason last ("open /a/long/
+// path: file name too long"), and the cut keeps both.
 func (r *Run) Problem(msg string) {
 	r.nerrs++
 	if len(r.errs) < wire.MaxErrors {
-		r.errs = append(r.errs, clip.String(msg, MaxProblemBytes))
+		r.errs = append(r.errs, clip.Middle(msg, MaxProblemBytes))
 	}
 }
 

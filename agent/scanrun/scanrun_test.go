@@ -82,7 +82,7 @@ func TestFinishFailsWithEmit(t *testing.T) {
 func TestProblemsAreClipped(t *testing.T) {
 	run := Begin(Options{Scanner: "ldap", Source: wire.SourceLDAP, Host: "h", AgentID: "a", Now: time.Now})
 	for range wire.MaxErrors + 5 {
-		run.Problem("server says: " + strings.Repeat("é", 1<<20))
+		run.Problem("server says: " + strings.Repeat("é", 1<<20) + ": the reason")
 	}
 	rec, err := run.Finish(run.Status(), func(*wire.Record) error { return nil })
 	require.NoError(t, err)
@@ -91,7 +91,8 @@ func TestProblemsAreClipped(t *testing.T) {
 	for _, e := range rec.Errors {
 		require.LessOrEqual(t, len(e), MaxProblemBytes+len("…"))
 		require.True(t, utf8.ValidString(e))
-		require.True(t, strings.HasPrefix(e, "server says: éé"))
+		require.True(t, strings.HasPrefix(e, "server says: éé"), "the start is kept")
+		require.True(t, strings.HasSuffix(e, "éé: the reason"), "and the end, which says why")
 	}
 	var line strings.Builder
 	require.NoError(t, wire.NewEncoder(&line).Encode(rec))

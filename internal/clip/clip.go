@@ -40,3 +40,19 @@ func Prefix(s string, n int) string {
 	}
 	return s[:cut]
 }
+
+// Middle returns s when it is at most n bytes long, else its start and
+// its end, about n/2 bytes each on rune boundaries, joined by Ellipsis:
+// for messages that name a thing first and say what went wrong last
+// ("open /a/very/long/path…: file name too long"), so a cut keeps both.
+func Middle(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	head := Prefix(s, n/2)
+	tail := len(s) - (n - len(head))
+	for tail < len(s) && !utf8.RuneStart(s[tail]) {
+		tail++
+	}
+	return head + Ellipsis + s[tail:]
+}

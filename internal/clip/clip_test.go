@@ -48,3 +48,24 @@ func FuzzString(f *testing.F) {
 		}
 	})
 }
+
+func TestMiddle(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"open /aaaaaaaaaaaaaaaa/bbbbbbbbbbbbbbbb: file name too long", 24, "open /aaaaaa" + Ellipsis + "ame too long"},
+		// Cuts on rune boundaries: 4 bytes of head, the last 5 of the end.
+		{"ééééééééé: end", 9, "éé" + Ellipsis + ": end"},
+		{"é: ééééééééé", 9, "é: " + Ellipsis + "éé"},
+		{"", 0, ""},
+	} {
+		got := Middle(tc.in, tc.n)
+		require.Equal(t, tc.want, got, "%q %d", tc.in, tc.n)
+		require.True(t, utf8.ValidString(got))
+		require.LessOrEqual(t, len(got), tc.n+len(Ellipsis))
+	}
+}
