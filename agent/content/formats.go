@@ -449,7 +449,7 @@ func detectStream(f *fileScan, r io.Reader, lay layout) (Member, int64, error) {
 		if cut > 0 {
 			cut += len(buf) - n
 		} else if len(buf) >= chunkSize {
-			cut = len(buf) // one huge line: cut it rather than grow without bound
+			cut = lineCut(buf) // one huge line: cut it rather than grow without bound
 		} else {
 			continue
 		}
@@ -457,6 +457,28 @@ func detectStream(f *fileScan, r io.Reader, lay layout) (Member, int64, error) {
 		buf = buf[:copy(buf, buf[cut:])]
 	}
 }
+
+// lineCut is where a window of one huge line (minified JSON, a log
+// without line ends) is cut: after the last byte in its second half that
+// separates values (white space, or one of ,;"'<>()[]{}|) and does not
+// follow a digit, so the value the cut would split (an address, a number
+// in groups: 030 1234567) is read whole in the next window; the window's
+// end when there is none.
+func lineCut(buf []byte) int {
+	for k := len(buf) - 1; k > 0 && k >= len(buf)/2; k-- {
+		if valueSep[buf[k]] && !(buf[k-1] >= '0' && buf[k-1] <= '9') {
+			return k + 1
+		}
+	}
+	return len(buf)
+}
+
+var valueSep = func() (t [256]bool) {
+	for _, c := range []byte(" \t\r\f\v,;\"'<>()[]{}|") {
+		t[c] = true
+	}
+	return t
+}()
 
 // errClass names a decompression error without quoting any data.
 func errClass(err error) string {

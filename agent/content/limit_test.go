@@ -3,6 +3,8 @@ package content
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -53,6 +55,42 @@ func TestFileSizeLimitExactlyMet(t *testing.T) {
 			require.EqualValues(t, len(data), read)
 			require.Len(t, ms, 1)
 			require.Empty(t, ms[0].Partial)
+		})
+	}
+}
+
+// TestHugeLineKeepsValues: a line longer than a window (minified JSON, a
+// log without line ends) is cut between values, not through one: every
+// address of a 5 MiB line is counted (a cut at the window's end lost the
+// one it went through, one per MiB).
+func TestHugeLineKeepsValues(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		item func(i int) string
+	}{
+		{"words", func(i int) string { return fmt.Sprintf("word%d user%d@example.org ", i, i) }},
+		{"minified JSON", func(i int) string {
+			return fmt.Sprintf(`{"id":%d,"email":"user%d@example.org","n":"xxxxxxxxxxxx"},`, i, i)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			n := 0
+			for b.Len() < 5<<20 {
+				b.WriteString(tc.item(n))
+				n++
+			}
+			data := []byte(b.String())
+			ms, _, err := NewScanner(options()).Read(context.Background(), "one.log", bytes.NewReader(data), nil, int64(len(data)))
+			require.NoError(t, err)
+			require.Len(t, ms, 1)
+			var emails int64
+			for _, r := range ms[0].Results {
+				if r.Type == "email" {
+					emails = r.Count
+				}
+			}
+			require.Equal(t, int64(n), emails, "every address on the line")
 		})
 	}
 }

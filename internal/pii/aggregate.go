@@ -32,10 +32,11 @@ type Aggregator struct {
 
 type agg struct {
 	Result
-	// seen holds a process-local hash of each distinct value: the keyed
-	// token (HMAC-SHA256) is computed only for the first MaxTokens values,
-	// so a PII-dense file costs a fast hash per match, not an HMAC.
-	seen map[uint64]struct{}
+	// distinct counts process-local hashes of the values: the keyed token
+	// (HMAC-SHA256) is computed only for the first MaxTokens values, so a
+	// PII-dense file costs a fast hash per match, not an HMAC; and its
+	// memory is bounded however many different values a file holds.
+	distinct distinct
 }
 
 // NewAggregator returns an empty Aggregator.
@@ -65,7 +66,7 @@ func (a *Aggregator) AddWhere(m Match, where string) {
 func (a *Aggregator) add(m Match, where string, byLine bool) {
 	g := a.types[m.Type]
 	if g == nil {
-		g = &agg{Result: Result{Type: m.Type, Category: m.Category}, seen: map[uint64]struct{}{}}
+		g = &agg{Result: Result{Type: m.Type, Category: m.Category}}
 		a.types[m.Type] = g
 	}
 	g.Count++
@@ -78,12 +79,9 @@ func (a *Aggregator) add(m Match, where string, byLine bool) {
 		}
 		g.Where = append(g.Where, where)
 	}
-	h := maphash.Bytes(a.seed, m.Value)
-	if _, dup := g.seen[h]; dup {
+	if !g.distinct.add(maphash.Bytes(a.seed, m.Value)) {
 		return
 	}
-	g.seen[h] = struct{}{}
-	g.Distinct++
 	if len(g.Tokens) < MaxTokens {
 		g.Tokens = append(g.Tokens, a.tok.Token(m.Value))
 	}
@@ -102,6 +100,7 @@ func (a *Aggregator) add(m Match, where string, byLine bool) {
 func (a *Aggregator) Results() []Result {
 	out := make([]Result, 0, len(a.types))
 	for _, g := range a.types {
+		g.Distinct = g.distinct.count(g.Count)
 		out = append(out, g.Result)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Type < out[j].Type })
