@@ -3,6 +3,7 @@ package pii
 import (
 	"bytes"
 	"net/netip"
+	"strings"
 )
 
 // ---- IP addresses ----
@@ -54,18 +55,20 @@ func (s *scanner) ipAt(i int) int {
 	if end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '%') {
 		return j
 	}
-	if colons >= 2 && bytes.HasSuffix(tok, []byte("::")) {
-		return j // a prefix (fe80::, 2001:db8::), no host's address
-	}
 	if dots == 3 && colons == 0 && afterVersionWord(text, i) {
 		return j // version 2.14.0.11, Firmware 1.2.3.4
 	}
 	if (dots == 3 && colons == 0) || colons >= 2 {
 		if addr, err := netip.ParseAddr(string(tok)); err == nil && addr.Zone() == "" {
-			if addr.Is4() && dots == 3 || addr.Is6() && colons >= 2 {
-				// ::ffff:10.1.2.3 is how a dual-stack server logs an IPv4
-				// client: the same address, so the same token and sample.
-				s.match(TypeIPAddress, CategoryNetwork, Medium, []byte(addr.Unmap().String()), i)
+			// ::ffff:10.1.2.3 is how a dual-stack server logs an IPv4
+			// client: the same address, so the same token and sample.
+			v := addr.Unmap().String()
+			// One ending in :: (fe80::, 2001:db8::, ::; written so or in
+			// full) is a prefix or the unspecified address, no host's:
+			// judged on the canonical form, the one subject search
+			// normalises to, so the two agree.
+			if (addr.Is4() && dots == 3 || addr.Is6() && colons >= 2) && !strings.HasSuffix(v, "::") {
+				s.match(TypeIPAddress, CategoryNetwork, Medium, []byte(v), i)
 			}
 		}
 	}
