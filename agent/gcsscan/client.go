@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
+
+	"github.com/sightline-dev/sightline/internal/limitread"
 )
 
 // The scanner speaks the small part of the GCS JSON API it needs over
@@ -234,12 +236,13 @@ func (c *Client) getJSON(ctx context.Context, path string, q url.Values, v any) 
 		return err
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxJSON+1))
+	tooLarge := fmt.Errorf("gcs: answer to %s is over %d MiB; a real one is far smaller: check the endpoint", path, maxJSON>>20)
+	data, err := limitread.All(resp.Body, maxJSON, tooLarge)
+	if errors.Is(err, tooLarge) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("gcs: reading %s: %w", path, err)
-	}
-	if len(data) > maxJSON {
-		return fmt.Errorf("gcs: answer to %s is over %d MiB; a real one is far smaller: check the endpoint", path, maxJSON>>20)
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("gcs: answer to %s is not the JSON API's: %w", path, err)

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/sightline-dev/sightline/internal/limitread"
 )
 
 // Effective is the agent's effective policy as the collector sends it.
@@ -76,17 +79,17 @@ func (c Client) Fetch(ctx context.Context, etag string) (Effective, bool, error)
 		return Effective{}, false, fmt.Errorf("fetching the policy: %w", err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxPolicyBytes+1))
-	if err != nil {
-		return Effective{}, false, fmt.Errorf("fetching the policy: %w", err)
-	}
+	tooLarge := fmt.Errorf("fetching the policy: answer larger than %d bytes", maxPolicyBytes)
+	data, err := limitread.All(resp.Body, maxPolicyBytes, tooLarge)
 	switch {
 	case resp.StatusCode == http.StatusNotModified:
 		return Effective{}, false, nil
 	case resp.StatusCode != http.StatusOK:
 		return Effective{}, false, fmt.Errorf("fetching the policy: collector answered %s: %s", resp.Status, clip(data))
-	case len(data) > maxPolicyBytes:
-		return Effective{}, false, fmt.Errorf("fetching the policy: answer larger than %d bytes", maxPolicyBytes)
+	case errors.Is(err, tooLarge):
+		return Effective{}, false, err
+	case err != nil:
+		return Effective{}, false, fmt.Errorf("fetching the policy: %w", err)
 	}
 	e, err := DecodeEffective(data)
 	if err != nil {

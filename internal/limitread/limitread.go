@@ -45,3 +45,13 @@ func (l *reader) Read(p []byte) (int, error) {
 	l.left -= int64(n)
 	return n, err
 }
+
+// All reads r to its end when it holds at most n bytes; when it holds
+// more, it returns tooLarge (having read n+1 bytes at most) and no data.
+func All(r io.Reader, n int64, tooLarge error) ([]byte, error) {
+	data, err := io.ReadAll(Reader(r, n, tooLarge))
+	if err != nil {
+		return nil, err
+	}
+	return data, nil
+}

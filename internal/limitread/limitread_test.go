@@ -39,6 +39,15 @@ func TestReader(t *testing.T) {
 					require.ErrorIs(t, err, tc.err)
 				}
 			}
+			// All: the whole stream or tooLarge, never a truncated one.
+			all, err := All(strings.NewReader(tc.in), tc.n, errBig)
+			if tc.err == nil {
+				require.NoError(t, err)
+				require.Equal(t, tc.want, string(all))
+			} else {
+				require.ErrorIs(t, err, tc.err)
+				require.Nil(t, all)
+			}
 		})
 	}
 }

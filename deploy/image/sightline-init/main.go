@@ -20,6 +20,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+
+	"github.com/sightline-dev/sightline/internal/limitread"
 )
 
 // maxSecretBytes bounds what copy-secret reads (a key file is ~500 bytes).
@@ -79,12 +81,13 @@ func copySecret(from, to string) error {
 		return fmt.Errorf("reading the secret: %w (is the Secret mounted, with the key the chart expects?)", err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxSecretBytes+1))
+	tooLarge := fmt.Errorf("the secret %s is larger than %d bytes", from, maxSecretBytes)
+	data, err := limitread.All(f, maxSecretBytes, tooLarge)
+	if errors.Is(err, tooLarge) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("reading the secret %s: %w", from, err)
-	}
-	if len(data) > maxSecretBytes {
-		return fmt.Errorf("the secret %s is larger than %d bytes", from, maxSecretBytes)
 	}
 	if len(data) == 0 {
 		return fmt.Errorf("the secret %s is empty", from)
