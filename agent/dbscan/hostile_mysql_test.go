@@ -1,11 +1,14 @@
 package dbscan
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -355,4 +358,42 @@ func TestMySQLCatalogNamesBounded(t *testing.T) {
 			require.Less(t, peak, uint64(128<<20), "bounded (GC lag included), not the 300 MiB of names sent")
 		})
 	}
+}
+
+// The MySQL driver's own log lines (here: the packet the guard refused)
+// go to the scan's logger, not to stderr in the driver's format.
+func TestMySQLDriverLogsToTheScanLogger(t *testing.T) {
+	addr := hostiletest.MySQL(t, myCatalog(1, []string{"email"}, func(c *hostiletest.MySQLConn) {
+		c.Count(1)
+		c.Column("email")
+		c.EOF()
+		c.BigRow(20 << 20)
+		c.EOF()
+	}))
+	var buf safeBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	res, _, err := scanHostile(t, context.Background(), "mysql://scanner@"+addr+"/app?tls=false", Options{StatementTimeout: 5 * time.Second, Logger: log})
+	require.NoError(t, err)
+	require.Contains(t, strings.Join(res.Errors, "\n"), "a packet of 16 MiB or more")
+	require.Contains(t, buf.String(), `msg="mysql driver"`)
+	require.Contains(t, buf.String(), "a packet of 16 MiB or more from the server")
+}
+
+// safeBuffer is a bytes.Buffer for a logger used from the driver's
+// goroutines as well as the scan's.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

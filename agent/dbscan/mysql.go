@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/url"
@@ -17,6 +18,8 @@ import (
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/sightline-dev/sightline/internal/clip"
 )
 
 // myEngine reads a MySQL or MariaDB server: the DSN's database, or every
@@ -46,6 +49,10 @@ func openMySQL(ctx context.Context, u *url.URL, o Options) (*myEngine, error) {
 	w := &myWire{wait: o.StatementTimeout + o.StatementTimeout/2}
 	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = o.StatementTimeout, 2*o.StatementTimeout, o.StatementTimeout
 	cfg.DialFunc = w.dial
+	// The driver's own lines (a connection the guard ended, a packet it
+	// could not read) go to the scan's logger, not to stderr in the
+	// driver's format: the error the scan records says the same.
+	cfg.Logger = driverLog{o.Logger}
 	mode := u.Query().Get("tls")
 	switch {
 	case mode == "" && o.CAFile != "":
@@ -669,4 +676,13 @@ func (m *myEngine) each(ctx context.Context, q string, f func([]string)) error {
 		}
 		return rows.Err()
 	})
+}
+
+// driverLog carries the MySQL driver's log lines to slog, at debug level.
+type driverLog struct{ l *slog.Logger }
+
+func (d driverLog) Print(v ...any) {
+	if d.l != nil {
+		d.l.Debug("mysql driver", "msg", clip.Middle(fmt.Sprint(v...), 1024))
+	}
 }
