@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // NormalizeEmail, NormalizeCard and NormalizeSSN turn a value as a person
@@ -99,7 +102,7 @@ func SubjectForms(typ, value, region string) ([]string, error) {
 	if len(value) > 4096 {
 		return nil, errors.New("longer than 4096 bytes")
 	}
-	v := strings.TrimSpace(value)
+	v := strings.TrimSpace(stated(typ, value))
 	if v == "" {
 		return nil, errors.New("empty")
 	}
@@ -126,6 +129,30 @@ func SubjectForms(typ, value, region string) ([]string, error) {
 		return []string{out}, nil
 	}
 	return nil, fmt.Errorf("not a valid %s", typ)
+}
+
+// stated undoes what word processors, PDFs and web pages do to an
+// identifier a person copies from them into a request: no-break and thin
+// spaces between its groups, en dashes and minus signs for hyphens,
+// full-width letters and digits (Unicode compatibility forms, NFKC).
+// Names and addresses keep their letters as written (the detector folds
+// them, foldText); only their spaces are made plain.
+func stated(typ, v string) string {
+	if typ != TypePersonName && typ != TypePostalAddress {
+		v = norm.NFKC.String(v)
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u2212' || unicode.Is(unicode.Pd, r):
+			if typ == TypePersonName || typ == TypePostalAddress {
+				return r
+			}
+			return '-'
+		case unicode.IsSpace(r):
+			return ' '
+		}
+		return r
+	}, v)
 }
 
 // lenient rewrites v into the form typ's detector reads, as far as typ's

@@ -24,6 +24,19 @@ func TestSubjectFormsEveryForm(t *testing.T) {
 		{TypePhoneNumber, "", "+493012345678", []string{"+49 30 12345678", "+49 (0)30 12345678", "0049 30 12345678", "tel:+49-30-1234-5678", "+493012345678"}},
 		{TypePhoneNumber, "DE", "+493012345678", []string{"030 12345678", "(030) 12345678", "030/12345678", "+49 30 12345678", "0049 30 12345678"}},
 		{TypePhoneNumber, "de", "+4915123456789", []string{"0151 23456789", "+49 151 23456789"}},
+		// As copied from a document or a web page: no-break, narrow
+		// no-break and thin spaces between groups, en dashes and minus
+		// signs for hyphens, full-width forms.
+		{TypeIBAN, "", "DE89370400440532013000", []string{"DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000",
+			"DE89\u202f3704\u202f0044\u202f0532\u202f0130\u202f00", "ＤＥ８９ ３７０４ ００４４ ０５３２ ０１３０ ００"}},
+		{TypeUSSSN, "", "123456780", []string{"123\u201345\u20136780", "123\u221245\u22126780", "123\u00a045\u00a06780"}},
+		{TypeCreditCard, "", "5555555555554444", []string{"5555\u00a05555\u00a05555\u00a04444", "5555\u20095555\u20095555\u20094444"}},
+		{TypeEmail, "", "ann.smith@example.com", []string{"ann.smith＠example.com", "\u00a0ann.smith@example.com\u00a0"}},
+		{TypeINAadhaar, "", "234123412346", []string{"2341\u00a02341\u00a02346", "2341\u20132341\u20132346"}},
+		{TypeESDNI, "", "12345678Z", []string{"12345678\u2011Z", "12.345.678\u00a0Z"}},
+		// A name or an address in any case, composed or not: one token.
+		{TypePersonName, "", "anna müller", []string{"Anna Müller", "ANNA MÜLLER", "Anna Mu\u0308ller", "ANNA MU\u0308LLER", "Anna\u00a0Müller"}},
+		{TypePostalAddress, "", "hauptstraße 5 10115 berlin", []string{"Hauptstraße 5, 10115 Berlin", "HAUPTSTRAßE 5, 10115 BERLIN"}},
 	} {
 		for _, f := range tc.forms {
 			got, err := SubjectForms(tc.typ, f, tc.region)
@@ -91,4 +104,27 @@ func FuzzSubjectForms(f *testing.F) {
 			require.Equal(t, []string{v}, again)
 		}
 	})
+}
+
+// A name or an address in a file folds as a subject search does: in any
+// case, composed or decomposed (macOS), it is one value, so one token.
+func TestNamesFoldInFiles(t *testing.T) {
+	for _, tc := range []struct{ typ, text, want string }{
+		{TypePersonName, "full_name: ANNA MÜLLER\n", "anna müller"},
+		{TypePersonName, "full_name: Anna Mu\u0308ller\n", "anna müller"},
+		{TypePersonName, `{"full_name": "ÉLODIE LEFÈVRE"}`, "élodie lefèvre"},
+		{TypePostalAddress, "address: HAUPTSTRAßE 5, 10115 BERLIN\n", "hauptstraße 5 10115 berlin"},
+		{TypePersonName, "full_name: Anna Berg\n", "anna berg"},
+	} {
+		var got []string
+		NewDefault().Detect([]byte(tc.text), func(m Match) {
+			if m.Type == tc.typ {
+				got = append(got, string(m.Value))
+			}
+		})
+		require.Equal(t, []string{tc.want}, got, tc.text)
+		forms, err := SubjectForms(tc.typ, tc.want, "")
+		require.NoError(t, err)
+		require.Equal(t, []string{tc.want}, forms)
+	}
 }

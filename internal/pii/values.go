@@ -3,6 +3,9 @@ package pii
 import (
 	"bytes"
 	"encoding/base64"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Values read under a key or a field named for them (keyvalue.go): each
@@ -135,7 +138,25 @@ func normPersonName(v []byte, dst []byte) ([]byte, bool) {
 	case "null", "none", "n/a", "unknown", "undefined", "nil", "test", "string", "name", "true", "false", "redacted":
 		return nil, false
 	}
-	return dst, true
+	return foldText(dst), true
+}
+
+// foldText lower-cases a name or an address beyond ASCII and puts it in
+// Unicode's composed form (NFC), so that "MÜLLER", "Müller" and the
+// "Mu\u0308ller" macOS writes (u and a combining diaeresis) give one
+// token, in a file as in a subject search. ASCII, the common case, comes
+// back as it is; bytes that are not UTF-8 (a Latin-1 file) too, for want
+// of knowing what they spell.
+func foldText(b []byte) []byte {
+	for _, c := range b {
+		if c >= 0x80 {
+			if !utf8.Valid(b) {
+				return b
+			}
+			return norm.NFC.Bytes(bytes.ToLower(b))
+		}
+	}
+	return b
 }
 
 // normAddress accepts a postal address: 8–200 bytes with a number (house
@@ -185,7 +206,7 @@ func normAddress(v []byte, dst []byte) ([]byte, bool) {
 	if !(hasDigit && words >= 2 && len(v) >= 8 || street && house) {
 		return nil, false
 	}
-	return dst, true
+	return foldText(dst), true
 }
 
 // normMRN accepts a medical record number: 4–20 letters, digits and
