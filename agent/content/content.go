@@ -10,6 +10,7 @@
 package content
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -84,6 +85,7 @@ func (m Member) Binary() bool { return m.binary }
 type Scanner struct {
 	o   Options
 	buf []byte
+	br  *bufio.Reader // the stream's own reader, reset for each
 }
 
 // NewScanner returns a Scanner with o's limits (defaults filled in).
@@ -103,10 +105,12 @@ func (s *Scanner) Read(ctx context.Context, name string, r io.Reader, ra io.Read
 	if cap(s.buf) < chunkSize+readSize {
 		s.buf = make([]byte, 0, chunkSize+readSize)
 	}
-	fctx, cancel := context.WithTimeout(ctx, s.o.MaxFileTime)
-	defer cancel()
-	f := &fileScan{parent: ctx, ctx: fctx, o: s.o, limiter: s.o.Limiter, budget: &extract.Budget{Left: s.o.MaxExpandedBytes},
-		path: name, buf: s.buf}
+	if s.br == nil {
+		s.br = bufio.NewReaderSize(nil, 4096)
+	}
+	defer s.br.Reset(nil) // holds no stream between calls
+	f := &fileScan{parent: ctx, deadline: time.Now().Add(s.o.MaxFileTime), top: s.br, o: s.o, limiter: s.o.Limiter,
+		budget: &extract.Budget{Left: s.o.MaxExpandedBytes}, path: name, buf: s.buf}
 	err := f.content("", r, ra, size, 0)
 	return f.members, f.read, err
 }

@@ -7,11 +7,14 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/gabriel-vasile/mimetype"
 	"golang.org/x/text/encoding/unicode"
@@ -66,8 +69,11 @@ const maxBuffered = 16 << 20
 // fileScan is the reading of one file: its members, what was read, and the
 // limits they share.
 type fileScan struct {
-	parent  context.Context // the scan's: cancelled means stop
-	ctx     context.Context // with the per-file time limit
+	parent   context.Context // the scan's: cancelled means stop
+	deadline time.Time       // the per-file time limit
+	// top is the Scanner's reader, reused for the stream itself (depth
+	// 0): a small file costs less than a new 4 KiB buffer and its garbage.
+	top     *bufio.Reader
 	o       Options
 	limiter *rate.Limiter // o.Limiter
 	budget  *extract.Budget
@@ -83,7 +89,7 @@ func (f *fileScan) stop() error {
 	if err := f.parent.Err(); err != nil {
 		return fmt.Errorf("scan stopped: %w", err)
 	}
-	if f.ctx.Err() != nil {
+	if time.Now().After(f.deadline) {
 		return errTimeLimit
 	}
 	return nil
@@ -102,7 +108,13 @@ func join(parent, name string) string {
 // stream allows random access (the file itself). A stream inside more than
 // MaxDepth archives is reported, not opened.
 func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64, depth int) error {
-	br := bufio.NewReaderSize(r, 4096)
+	var br *bufio.Reader
+	if f.top != nil {
+		br, f.top = f.top, nil
+		br.Reset(r)
+	} else {
+		br = bufio.NewReaderSize(r, 4096)
+	}
 	head, _ := br.Peek(512)
 	kind := sniff(head)
 	if kind != "text" && kind != "utf16" && depth > f.o.MaxDepth {
@@ -308,10 +320,12 @@ func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error
 	m := Member{Name: name}
 	lim := extract.Limits{MaxBytes: min(f.budget.Left, f.o.MaxFileSize), MaxParts: f.o.MaxMembers}
 	var text int64
-	err := extractors[kind](f.ctx, ra, size, lim, func(seg extract.Segment) error {
+	ctx, cancel := context.WithDeadline(f.parent, f.deadline)
+	defer cancel()
+	err := extractors[kind](ctx, ra, size, lim, func(seg extract.Segment) error {
 		text += int64(len(seg.Text))
 		if f.limiter != nil {
-			if err := f.limiter.WaitN(f.ctx, min(len(seg.Text), f.limiter.Burst())); err != nil {
+			if err := f.limiter.WaitN(ctx, min(len(seg.Text), f.limiter.Burst())); err != nil {
 				return err
 			}
 		}
@@ -325,7 +339,7 @@ func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error
 	case err == nil:
 	case f.parent.Err() != nil:
 		return fmt.Errorf("scan stopped: %w", f.parent.Err())
-	case f.ctx.Err() != nil:
+	case ctx.Err() != nil:
 		m.Partial = errTimeLimit.Error()
 	case errors.Is(err, extract.ErrLimit):
 		m.Partial = kind + ": " + err.Error()
@@ -503,6 +517,12 @@ func isBinary(head []byte) bool {
 	if bytes.IndexByte(head, 0) >= 0 {
 		return true
 	}
+	if plainText(head) {
+		// Most files a scan meets; mimetype's ~200 signatures cost more
+		// than the detection of a small file. What it would call binary
+		// with such a head is text too (PostScript, a playlist).
+		return false
+	}
 	mt := mimetype.Detect(head)
 	if mt.Is("application/octet-stream") {
 		return false // nothing recognised: text in an 8-bit encoding, say
@@ -514,3 +534,52 @@ func isBinary(head []byte) bool {
 	}
 	return true
 }
+
+// plainText reports whether head is text beyond doubt: UTF-8 (a rune cut
+// by head's end allowed) without control characters other than tab, line
+// ends, form feed and escape (coloured logs). Eight bytes at a time: a
+// word with no byte under 0x20 and none of 0x7f or above is printable
+// ASCII, the common case.
+func plainText(head []byte) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	ascii := true
+	i := 0
+	for ; i+8 <= len(head); i += 8 {
+		w := binary.LittleEndian.Uint64(head[i:])
+		// A byte under 0x20, or 0x7f and above (w+0x01.. sets the high bit
+		// of 0x7f): look at each byte of the word.
+		if ((w-0x20*ones)|w|(w+ones))&highs == 0 {
+			continue
+		}
+		for _, c := range head[i : i+8] {
+			if c < 0x20 && !textControl[c] || c == 0x7f {
+				return false
+			}
+			ascii = ascii && c < 0x80
+		}
+	}
+	for _, c := range head[i:] {
+		if c < 0x20 && !textControl[c] || c == 0x7f {
+			return false
+		}
+		ascii = ascii && c < 0x80
+	}
+	if ascii {
+		return true
+	}
+	// A rune cut at the end of the head is not an error.
+	end := len(head)
+	for k := 1; k < utf8.UTFMax && k <= len(head); k++ {
+		if c := head[len(head)-k]; c >= 0xC0 { // the start of the last rune
+			if !utf8.FullRune(head[len(head)-k:]) {
+				end = len(head) - k
+			}
+			break
+		} else if c < 0x80 {
+			break
+		}
+	}
+	return utf8.Valid(head[:end])
+}
+
+var textControl = [0x20]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, 0x1b: true}
