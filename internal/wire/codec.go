@@ -158,37 +158,35 @@ func badTimeField(line []byte) string {
 	return ""
 }
 
-// Encoder writes records as NDJSON.
+// Encoder writes records as NDJSON: each record as encoding/json writes it
+// with HTML escaping off (appendRecord), then a newline.
 type Encoder struct {
 	w   io.Writer
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf []byte
 }
 
 // NewEncoder returns an encoder writing to w. Each Encode is one Write call,
 // so a line is never interleaved with another writer's output.
-func NewEncoder(w io.Writer) *Encoder {
-	e := &Encoder{w: w}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false)
-	return e
-}
+func NewEncoder(w io.Writer) *Encoder { return &Encoder{w: w} }
 
 // Encode writes rec as one line.
 func (e *Encoder) Encode(rec *Record) error {
-	e.buf.Reset()
-	if err := e.enc.Encode(rec); err != nil {
-		return fmt.Errorf("encoding %s record: %w", rec.Kind, err)
+	line, err := appendLine(e.buf[:0], rec)
+	if err != nil {
+		return err
 	}
-	_, err := e.w.Write(e.buf.Bytes())
+	e.buf = line
+	_, err = e.w.Write(line)
 	return err
 }
 
 // Marshal returns rec as one NDJSON line including its newline.
-func Marshal(rec *Record) ([]byte, error) {
-	var b bytes.Buffer
-	if err := NewEncoder(&b).Encode(rec); err != nil {
-		return nil, err
+func Marshal(rec *Record) ([]byte, error) { return appendLine(nil, rec) }
+
+func appendLine(b []byte, rec *Record) ([]byte, error) {
+	b, err := appendRecord(b, rec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s record: %w", rec.Kind, err)
 	}
-	return b.Bytes(), nil
+	return append(b, '\n'), nil
 }

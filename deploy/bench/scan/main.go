@@ -1,8 +1,9 @@
 // Command scan writes a directory of log-like text with sparse personal
 // data for the scanner benchmark (make bench-scan). Deterministic per seed.
 //
-// Two shapes: "access" (the original corpus: access-log lines, one in eight
-// followed by a line with a value) and "kv" (structured service logs dense
+// Three shapes: "access" (the original corpus: access-log lines, one in eight
+// followed by a line with a value), "small" (the same lines in a tree of
+// files of 0.5–4 KiB) and "kv" (structured service logs dense
 // with ISO timestamps, 8-hex-digit request ids and key=value pairs of
 // numbers, where about 5% of lines carry a personal value drawn at random:
 // the digit-dense text that makes every digit run a candidate).
@@ -10,6 +11,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -25,14 +27,45 @@ func main() {
 	dir := flag.String("dir", "", "output directory")
 	mb := flag.Int("mb", 256, "total size in MiB")
 	files := flag.Int("files", 16, "number of files")
-	shape := flag.String("shape", "access", "corpus shape: access or kv")
+	shape := flag.String("shape", "access", "corpus shape: access, kv or small")
 	benchrun.Fixture("scan fixture", func(context.Context) error {
+		if *shape == "small" {
+			return writeSmall(*dir, *mb)
+		}
 		line, ok := shapes[*shape]
 		if !ok {
-			return fmt.Errorf("unknown -shape %q: use access or kv", *shape)
+			return fmt.Errorf("unknown -shape %q: use access, kv or small", *shape)
 		}
 		return write(*dir, *mb, *files, line)
 	}, "dir")
+}
+
+// writeSmall writes the "small" shape: a tree of small files, as home
+// directories and document shares hold them — 500 files a directory, each
+// of 0.5 to 4 KiB of access-log lines (the access shape's, values
+// included), so the cost of each file (listing, opening, sniffing its
+// format) weighs as much as the bytes. -files is ignored.
+func writeSmall(dir string, mb int) error {
+	r := rand.New(rand.NewPCG(7, 11))
+	var total int64
+	var buf bytes.Buffer
+	for n := 0; total < int64(mb)<<20; n++ {
+		sub := filepath.Join(dir, fmt.Sprintf("d%04d", n/500))
+		if n%500 == 0 {
+			if err := os.MkdirAll(sub, 0o755); err != nil {
+				return err
+			}
+		}
+		buf.Reset()
+		for size := 512 + r.IntN(3585); buf.Len() < size; {
+			accessLines(&buf, r)
+		}
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%03d.log", n%500)), buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+		total += int64(buf.Len())
+	}
+	return nil
 }
 
 // A shape writes one or more lines and returns the bytes written.
