@@ -28,7 +28,7 @@ func TestAppendRecordAgrees(t *testing.T) {
 		{Kind: KindPII, Source: "fs", ScanID: "s1", ObservedAt: at, AgentID: "a", Host: "h", AssetID: "id", AssetType: "file",
 			Location: "/srv/a b/\"q\"\\<x>&y", Owner: "root", Size: 42, ModifiedAt: &local,
 			Attributes: map[string]string{"z": "1", "a": "é", "m": "\u2028", "b": "\x01\t\n\r\b\f"},
-			Type: "email", Category: "contact", Count: 3, Distinct: -1, Confidence: "high",
+			Type:       "email", Category: "contact", Count: 3, Distinct: -1, Confidence: "high",
 			Samples: []string{"a***@example.com", ""}, Tokens: []string{"00ff"}, Where: []string{"p. 1"}},
 		{Kind: KindPrincipal, PrincipalID: "p", Name: "Jürgen \xff bad", PrincipalType: "user", Enabled: &no, Privileged: true,
 			PrivilegedVia: []string{"sudo"}, LastLogin: &at, PasswordLastSet: &local, MFA: &yes},
