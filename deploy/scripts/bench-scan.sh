@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # make bench-scan: sightline-agent scan fs on one core vs ripgrep -j1 with
 # one shape pattern per detected type (deploy/bench/scan/patterns.txt), same
-# files, same run, on two corpus shapes (deploy/bench/scan): "access"
-# (access-log lines, sparse values) and "kv" (structured logs dense with ISO
-# timestamps, hex request ids and numeric key=value pairs, 5% of lines with
-# a value). Prints for each: throughputs by wall clock and by CPU time (the
+# files, same run, on three corpus shapes (deploy/bench/scan): "access"
+# (access-log lines, sparse values, in 16 files), "kv" (structured logs
+# dense with ISO timestamps, hex request ids and numeric key=value pairs, 5%
+# of lines with a value) and "small" (the access lines in a tree of 0.5-4
+# KiB files, 500 a directory: the cost of each file weighs). Prints for each: throughputs by wall clock and by CPU time (the
 # machine may be shared: the CPU-time ratio is the steadier figure), their
 # ratios and the agent's peak RSS, with the load average beside them.
 # BENCH_MB sets the size of each corpus, BENCH_SHAPES which shapes run,
@@ -33,10 +34,10 @@ measure() {
   }
 }
 
-for shape in ${BENCH_SHAPES:-access kv}; do
+for shape in ${BENCH_SHAPES:-access kv small}; do
   data=$work/$shape
   go run ./deploy/bench/scan -dir "$data" -mb "$mb" -shape "$shape"
-  cat "$data"/* >/dev/null # both runs read from the page cache
+  find "$data" -type f -exec cat {} + >/dev/null # both runs read from the page cache
   measure rg taskset -c 0 rg -j1 --count-matches -f deploy/bench/scan/patterns.txt "$data" || [ $? -eq 1 ]
   measure agent env GOMAXPROCS=1 SIGHTLINE_TOKEN_KEY=00112233445566778899aabbccddeeff \
     taskset -c 0 "$agent" scan fs --path "$data"
