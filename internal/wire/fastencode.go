@@ -160,19 +160,39 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 // line and paragraph separators JSON escapes) is copied; anything else
 // goes through encoding/json, whose escaping is the definition.
 func appendString(b []byte, s string) []byte {
+	ascii := true
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf && !plainUTF8(s) {
-			var q bytes.Buffer
-			enc := json.NewEncoder(&q)
-			enc.SetEscapeHTML(false)
-			_ = enc.Encode(s) // a string always encodes
-			return append(b, bytes.TrimSuffix(q.Bytes(), []byte{'\n'})...)
+		switch c := s[i]; {
+		case plainASCII[c]:
+		case c < utf8.RuneSelf:
+			return appendQuoted(b, s)
+		default:
+			ascii = false
 		}
+	}
+	if !ascii && !plainUTF8(s) {
+		return appendQuoted(b, s)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// plainASCII marks the bytes a JSON string holds as they are.
+var plainASCII = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// appendQuoted is encoding/json's own quoting of s (HTML escaping off).
+func appendQuoted(b []byte, s string) []byte {
+	var q bytes.Buffer
+	enc := json.NewEncoder(&q)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return append(b, bytes.TrimSuffix(q.Bytes(), []byte{'\n'})...)
 }
 
 // plainUTF8 reports whether s is valid UTF-8 without U+2028 and U+2029
