@@ -1,7 +1,6 @@
 package pii
 
 import (
-	"hash/maphash"
 	"sort"
 	"strconv"
 )
@@ -27,12 +26,11 @@ type Result struct {
 type Aggregator struct {
 	tok   *Tokenizer
 	types map[string]*agg
-	seed  maphash.Seed
 }
 
 type agg struct {
 	Result
-	// distinct counts process-local hashes of the values: the keyed token
+	// distinct counts fast keyed hashes of the values (countHash): the keyed token
 	// (HMAC-SHA256) is computed only for the first MaxTokens values, so a
 	// PII-dense file costs a fast hash per match, not an HMAC; and its
 	// memory is bounded however many different values a file holds.
@@ -41,7 +39,7 @@ type agg struct {
 
 // NewAggregator returns an empty Aggregator.
 func NewAggregator(tok *Tokenizer) *Aggregator {
-	return &Aggregator{tok: tok, types: map[string]*agg{}, seed: maphash.MakeSeed()}
+	return &Aggregator{tok: tok, types: map[string]*agg{}}
 }
 
 // Add counts one match located by its line. The raw value is reduced to
@@ -79,7 +77,7 @@ func (a *Aggregator) add(m Match, where string, byLine bool) {
 		}
 		g.Where = append(g.Where, where)
 	}
-	if !g.distinct.add(maphash.Bytes(a.seed, m.Value)) {
+	if !g.distinct.add(countHash(a.tok.countKey, m.Value)) {
 		return
 	}
 	if len(g.Tokens) < MaxTokens {

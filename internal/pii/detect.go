@@ -13,11 +13,14 @@ import (
 // candidates with byte scans (IndexByte, Index for fixed prefixes, single
 // passes over digit runs and capital-letter pairs) and validates each in a
 // small window; there is no regular expression over the input.
-func NewDefault() Detector { return defaultDetector{} }
+func NewDefault() Detector { return defaultDetector{fields: newFieldCache()} }
 
 // defaultDetector's region is the numbering plan national phone numbers
 // are read in first ("" for phoneRegions' order): see NewDefaultIn.
-type defaultDetector struct{ region string }
+type defaultDetector struct {
+	region string
+	fields *fieldCache // nil: field names classified each time
+}
 
 // lines counts newlines incrementally so a match's line costs only the
 // bytes between it and the previous match.

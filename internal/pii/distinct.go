@@ -1,6 +1,7 @@
 package pii
 
 import (
+	"encoding/binary"
 	"math"
 	"math/bits"
 )
@@ -76,4 +77,24 @@ func (d *distinct) count(count int64) int64 {
 		est = m * math.Log(m/float64(zeros)) // small range: linear counting
 	}
 	return min(count, max(int64(exactDistinct)+1, int64(math.Round(est))))
+}
+
+// countHash is the hash distinct counts, keyed by key (Tokenizer.countKey):
+// eight bytes a round of multiply and shift, then SplitMix64's finalizer,
+// so the sketch, which reads the top bits, gets them well mixed. It never
+// leaves the process; the tokens that do are HMACs.
+func countHash(key uint64, v []byte) uint64 {
+	h := key ^ uint64(len(v))*0x9e3779b97f4a7c15
+	for ; len(v) >= 8; v = v[8:] {
+		h = (h ^ binary.LittleEndian.Uint64(v)) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+	}
+	for _, c := range v {
+		h = (h ^ uint64(c)) * 0x100000001b3
+	}
+	h ^= h >> 30
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 27
+	h *= 0x94d049bb133111eb
+	return h ^ h>>31
 }

@@ -195,7 +195,7 @@ func startsWordIn(name, l []byte, words [][]byte) bool {
 
 // DetectField detects in one field's value with its name as context.
 func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
-	s := scanner{text: text, emit: emit, lastDOB: -1, field: classifyField(field), region: d.region}
+	s := scanner{text: text, emit: emit, lastDOB: -1, field: d.fields.kind(field), region: d.region}
 	if s.field&idKinds != 0 {
 		s.idField(text, emit)
 		return

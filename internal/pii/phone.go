@@ -132,7 +132,7 @@ func NewDefaultIn(region string) Detector {
 	if err != nil {
 		r = ""
 	}
-	return defaultDetector{region: r}
+	return defaultDetector{region: r, fields: newFieldCache()}
 }
 
 // PhoneRegion checks a region code ("de" or "DE") for a numbering plan

@@ -6,6 +6,7 @@ package pii
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"hash"
 	"sync"
@@ -60,6 +61,11 @@ type Detector interface {
 // first 16 bytes, hex. The collector's subject search computes the same.
 type Tokenizer struct {
 	pool sync.Pool
+	// countKey keys the fast hash that counts a file's distinct values
+	// (Aggregator): derived from the key, so the same file counts the
+	// same in every run (a sketch's estimate included), and a file
+	// cannot be written to make its values collide without the key.
+	countKey uint64
 }
 
 // NewTokenizer returns a Tokenizer for the organisation's key.
@@ -67,6 +73,9 @@ func NewTokenizer(key []byte) *Tokenizer {
 	k := append([]byte(nil), key...)
 	t := &Tokenizer{}
 	t.pool.New = func() any { return hmac.New(sha256.New, k) }
+	m := hmac.New(sha256.New, k)
+	m.Write([]byte("sightline: distinct-count hash key"))
+	t.countKey = binary.LittleEndian.Uint64(m.Sum(nil))
 	return t
 }
 
