@@ -6,7 +6,7 @@ import "math/bits"
 // is byte k), what the vector code computes 32 bytes per instruction; the
 // candidate starts follow from them and the block before (fireMask).
 type rawMasks struct {
-	stem   uint64 // d b g n e r s x: first letters of birth words and token prefixes
+	stem   uint64 // d b g n e r s x that stemKeep keeps: first letters of birth words and token prefixes
 	marker uint64 // @ + ( : =
 	dash   uint64 // -
 	glue   uint64 // - . / _: a digit after these continues a token
@@ -16,10 +16,14 @@ type rawMasks struct {
 	colon  uint64 // :
 }
 
+// blocksIn is how many 64-byte blocks of text candMasks classifies: the
+// whole ones with two bytes after them.
+func blocksIn(text []byte) int { return max(len(text)-2, 0) / 64 }
+
 // candMasksGo is candMasks a byte at a time: the reference the vector
 // code is tested against.
 func candMasksGo(text []byte, out []rawMasks) int {
-	n := min(len(text)/64, len(out))
+	n := min(blocksIn(text), len(out))
 	for b := range n {
 		var m rawMasks
 		for k, c := range text[b*64 : b*64+64] {
@@ -30,7 +34,7 @@ func candMasksGo(text []byte, out []rawMasks) int {
 				m.alpha |= bit
 			case c >= 'a' && c <= 'z':
 				m.alpha |= bit
-				if byteClass[c] == clsStem {
+				if p := b*64 + k; byteClass[c] == clsStem && stemKeep(c, text[p+1], text[p+2]) {
 					m.stem |= bit
 				}
 			case c >= '0' && c <= '9':
@@ -85,6 +89,8 @@ func carryOf(c0, c byte) (r carry) {
 // asks maybeKey (firePair's 2). One start firePair marks is left out, a
 // digit after a digit and a colon (the 13 of 10:13): the pass looks at it
 // and does nothing (scanner.number), and logs have one or two a line.
+// Stem letters are only those stemKeep keeps (m.stem): the others'
+// events return at once (stemPrefix).
 func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 	alnum := m.alpha | m.digit
 	pa := alnum<<1 | cr.alnum
@@ -102,7 +108,7 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var raw [64]rawMasks
-	for len(text)-i >= 64 {
+	for len(text)-i >= 66 {
 		nb := candMasks(text[i:], raw[:])
 		cr := carryOf(at(text, i-2), text[i-1])
 		base, next := i, i
