@@ -114,6 +114,8 @@ func (s *scanner) fromBlocks(i int) int {
 		base, next := i, i
 		for b := range nb {
 			var m uint64
+			alnum := raw[b].alpha | raw[b].digit
+			pa := alnum<<1 | cr.alnum
 			m, cr = fireMask(&raw[b], cr)
 			blk := base + b*64
 			if next > blk {
@@ -122,17 +124,32 @@ func (s *scanner) fromBlocks(i int) int {
 				}
 				m &= ^uint64(0) << uint(next-blk)
 			}
-			alnum := raw[b].alpha | raw[b].digit
+			// Keys first, in a loop of their own: most name nothing
+			// (level=, bytes=), and clearing their bits without a branch
+			// spares the loop below a start and a mispredicted one each.
+			// maybeKey's common case, three letters or digits, is its
+			// table lookup inline.
+			for e := m & raw[b].marker &^ raw[b].colon & pa; e != 0; e &= e - 1 {
+				off := bits.TrailingZeros64(e)
+				k := blk + off
+				if text[k] != '=' {
+					continue
+				}
+				var keep uint64
+				if a, b, c := alnumIdx[at(text, k-3)], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]; a|b|c < 36 {
+					x := suffix3(int(a), int(b), int(c))
+					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
+				} else if maybeKey(text, k) {
+					keep = 1
+				}
+				m &^= (keep ^ 1) << uint(off)
+			}
 			for m != 0 {
 				off := bits.TrailingZeros64(m)
 				k := blk + off
 				m &= m - 1
 				c := text[k]
 				switch byteClass[c] {
-				case clsEq:
-					if alnumTable[text[k-1]] && !maybeKey(text, k) {
-						continue
-					}
 				case clsDigit:
 					if deadNumber(text, k, off, alnum, raw[b].digit) {
 						continue
