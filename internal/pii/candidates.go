@@ -56,29 +56,30 @@ func candMasksGo(text []byte, out []rawMasks) int {
 	return n
 }
 
-// carry is what fireMask needs of the bytes before a block: whether the
-// last is a letter or digit, glue, a dash or a colon (bit 0 of each), and
-// which of the last two are digits (bits 0 and 1, the last in bit 1).
-type carry struct{ alnum, glue, dash, colon, digit2 uint64 }
+// carry is what fireMask needs of the bytes before a block, in one word
+// (a struct of five was copied through memory at every block): whether
+// the last is a letter or digit (bit 0), glue (1), a dash (2) or a colon
+// (3), and which of the last two are digits (bits 4 and 5, the last in 5).
+type carry uint64
 
 func carryOf(c0, c byte) (r carry) {
 	if isDigit(c0) {
-		r.digit2 = 1
+		r |= 1 << 4
 	}
 	if isDigit(c) {
-		r.digit2 |= 2
+		r |= 2 << 4
 	}
 	if c == ':' {
-		r.colon = 1
+		r |= 1 << 3
 	}
 	if alnumTable[c] {
-		r.alnum = 1
+		r |= 1
 	}
 	if c == '-' || c == '.' || c == '/' || c == '_' {
-		r.glue = 1
+		r |= 1 << 1
 	}
 	if c == '-' {
-		r.dash = 1
+		r |= 1 << 2
 	}
 	return r
 }
@@ -92,13 +93,14 @@ func carryOf(c0, c byte) (r carry) {
 // Stem letters are only those stemKeep keeps (m.stem): the others'
 // events return at once (stemPrefix).
 func fireMask(m *rawMasks, cr carry) (uint64, carry) {
+	c := uint64(cr)
 	alnum := m.alpha | m.digit
-	pa := alnum<<1 | cr.alnum
-	pg := m.glue<<1 | cr.glue
-	pd := m.dash<<1 | cr.dash
-	clock := (m.colon<<1 | cr.colon) & (m.digit<<2 | cr.digit2)
+	pa := alnum<<1 | c&1
+	pg := m.glue<<1 | c>>1&1
+	pd := m.dash<<1 | c>>2&1
+	clock := (m.colon<<1 | c>>3&1) & (m.digit<<2 | c>>4&3)
 	f := m.marker | (m.upper|m.stem)&^pa | m.digit&^(pa|pg|clock) | m.dash&pd
-	return f, carry{alnum >> 63, m.glue >> 63, m.dash >> 63, m.colon >> 63, m.digit >> 62}
+	return f, carry(alnum>>63 | m.glue>>63<<1 | m.dash>>63<<2 | m.colon>>63<<3 | m.digit>>62<<4)
 }
 
 // fromBlocks runs the pass from i (> 0) over whole 64-byte blocks, their
@@ -115,7 +117,7 @@ func (s *scanner) fromBlocks(i int) int {
 		for b := range nb {
 			var m uint64
 			alnum := raw[b].alpha | raw[b].digit
-			pa := alnum<<1 | cr.alnum
+			pa := alnum<<1 | uint64(cr)&1
 			m, cr = fireMask(&raw[b], cr)
 			blk := base + b*64
 			if next > blk {
