@@ -141,7 +141,7 @@ func (s *scanner) fromBlocks(i int) int {
 				if a, b, c := alnumIdx[at(text, k-3)], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]; a|b|c < 36 {
 					x := suffix3(int(a), int(b), int(c))
 					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
-				} else if maybeKey(text, k) {
+				} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
 					keep = 1
 				}
 				m &^= (keep ^ 1) << uint(off)

@@ -92,3 +92,32 @@ func TestStemKeepCoversStemPrefix(t *testing.T) {
 	require.False(t, stemKeep('s', 't', 'a'), "status")
 	require.True(t, stemKeep('d', 'e', '6'), "de60 …, a lower-case IBAN")
 }
+
+// quietKey says false exactly where maybeKey does, for a '=' after two
+// letters or digits no key ends in: on keys, separators and non-ASCII
+// bytes before them.
+func TestQuietKeyIsMaybeKey(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	const bytesBefore = "ab_-. 19Z\"\xc3\xb1=:"
+	quiet := 0
+	for range 200000 {
+		text := make([]byte, 2+r.IntN(10))
+		for j := range text {
+			text[j] = bytesBefore[r.IntN(len(bytesBefore))]
+		}
+		text = append(text, "ms"[r.IntN(2)], "sd"[r.IntN(2)], '=')
+		k := len(text) - 1
+		b, c := alnumIdx[text[k-2]], alnumIdx[text[k-1]]
+		if quietKey(text, k, b, c) {
+			quiet++
+			require.False(t, maybeKey(text, k), "%q", text)
+		}
+	}
+	require.Greater(t, quiet, 1000)
+	for _, key := range []string{"dur_ms=", "retries=1 ts=", "status="} {
+		k := len(key) - 1
+		require.True(t, quietKey([]byte(key), k, alnumIdx[key[k-2]], alnumIdx[key[k-1]]), key)
+	}
+	nonASCII := []byte("añ ms=") // maybeKey walks back to the ñ
+	require.False(t, quietKey(nonASCII, len(nonASCII)-1, alnumIdx['m'], alnumIdx['s']))
+}
