@@ -40,31 +40,27 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 // (unsigned), store the mask at at(DI). Clobbers Y1, Y2.
 #define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(DI)
 
-// HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's eight masks; reads two bytes past them (STEM).
+// NIBBLES(x, hi, lo, t, out): out = hi[x>>4] & lo[x&15] for each byte
+// of x, the tables at hi and lo loaded through t. Clobbers x.
+#define NIBBLES(x, hi, lo, t, out) \
+	VPSRLW $4, x, out; \
+	VPAND Y15, out, out; \
+	VMOVDQU hi, t; \
+	VPSHUFB out, t, out; \
+	VPAND Y15, x, x; \
+	VMOVDQU lo, t; \
+	VPSHUFB x, t, x; \
+	VPAND x, out, out
+
 // STEM(off, o): the stem mask of the 32 bytes at off(SI): a stem letter
 // whose next byte may continue it (f & g, stemTabs) or with a digit two
 // bytes on. Reads up to two bytes past them; uses Y0-Y3 and sets Y3 to
 // zero again.
 #define STEM(off, o) \
 	VMOVDQU off(SI), Y0; \
-	VPSRLW $4, Y0, Y1; \
-	VPAND Y15, Y1, Y1; \
-	VMOVDQU ·stemTabs+0(SB), Y2; \
-	VPSHUFB Y1, Y2, Y1; \
-	VPAND Y15, Y0, Y0; \
-	VMOVDQU ·stemTabs+32(SB), Y2; \
-	VPSHUFB Y0, Y2, Y0; \
-	VPAND Y0, Y1, Y1; \
+	NIBBLES(Y0, ·stemTabs+0(SB), ·stemTabs+32(SB), Y2, Y1); \
 	VMOVDQU (off+1)(SI), Y0; \
-	VPSRLW $4, Y0, Y2; \
-	VPAND Y15, Y2, Y2; \
-	VMOVDQU ·stemTabs+64(SB), Y3; \
-	VPSHUFB Y2, Y3, Y2; \
-	VPAND Y15, Y0, Y0; \
-	VMOVDQU ·stemTabs+96(SB), Y3; \
-	VPSHUFB Y0, Y3, Y0; \
-	VPAND Y0, Y2, Y2; \
+	NIBBLES(Y0, ·stemTabs+64(SB), ·stemTabs+96(SB), Y3, Y2); \
 	VPAND Y1, Y2, Y2; \
 	VPXOR Y3, Y3, Y3; \
 	VPCMPEQB Y3, Y2, Y2; \
@@ -82,6 +78,8 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 	ORL BX, AX; \
 	MOVL AX, (0+o)(DI)
 
+// HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
+// halves of the block's eight masks; reads two bytes past them (STEM).
 #define HALF(off, o) \
 	STEM(off, o); \
 	VMOVDQU off(SI), Y0; \
