@@ -14,9 +14,10 @@ var haveCandMasks = cpu.X86.HasAVX2
 //go:noescape
 func candMasksAVX2(p *byte, n int, out *rawMasks)
 
-// candMasks is candMasksAVX2 over text's whole blocks, at most len(out).
+// candMasks is candMasksAVX2 over text's whole blocks with two bytes
+// after the last (the stem filter looks ahead), at most len(out).
 func candMasks(text []byte, out []rawMasks) int {
-	n := min(len(text)/64, len(out))
+	n := min(blocksIn(text), len(out))
 	if n > 0 {
 		candMasksAVX2(&text[0], n, &out[0])
 	}

@@ -4,7 +4,8 @@
 
 // Nibble tables of candidate byte classes (candidates.go): a byte's class
 // bits are lutHi[b>>4] & lutLo[b&15]; bytes of 0x80 and above get none.
-// Bits: 0 stem letter in 0x6_, 1 stem letter in 0x7_ (d b g n e r s x);
+// Bits: 0 stem letter in 0x6_, 1 stem letter in 0x7_ (d b g n e r s x;
+// unused since STEM filters stems);
 // 2 '(' '+', 3 ':' '=', 4 '@' (markers); 5 '-'; 6 '.' '/'; 7 '_'.
 // Each 16-byte table is repeated for VPSHUFB's two 128-bit lanes.
 DATA lutHi<>+0(SB)/8, $0x0201801008640000
@@ -39,9 +40,48 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 // (unsigned), store the mask at at(DI). Clobbers Y1, Y2.
 #define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(DI)
 
+// NIBBLES(x, hi, lo, t, out): out = hi[x>>4] & lo[x&15] for each byte
+// of x, the tables at hi and lo loaded through t. Clobbers x.
+#define NIBBLES(x, hi, lo, t, out) \
+	VPSRLW $4, x, out; \
+	VPAND Y15, out, out; \
+	VMOVDQU hi, t; \
+	VPSHUFB out, t, out; \
+	VPAND Y15, x, x; \
+	VMOVDQU lo, t; \
+	VPSHUFB x, t, x; \
+	VPAND x, out, out
+
+// STEM(off, o): the stem mask of the 32 bytes at off(SI): a stem letter
+// whose next byte may continue it (f & g, stemTabs) or with a digit two
+// bytes on. Reads up to two bytes past them; uses Y0-Y3 and sets Y3 to
+// zero again.
+#define STEM(off, o) \
+	VMOVDQU off(SI), Y0; \
+	NIBBLES(Y0, ·stemTabs+0(SB), ·stemTabs+32(SB), Y2, Y1); \
+	VMOVDQU (off+1)(SI), Y0; \
+	NIBBLES(Y0, ·stemTabs+64(SB), ·stemTabs+96(SB), Y3, Y2); \
+	VPAND Y1, Y2, Y2; \
+	VPXOR Y3, Y3, Y3; \
+	VPCMPEQB Y3, Y2, Y2; \
+	VPMOVMSKB Y2, AX; \
+	NOTL AX; \
+	VPCMPEQB Y3, Y1, Y1; \
+	VPMOVMSKB Y1, BX; \
+	NOTL BX; \
+	VMOVDQU (off+2)(SI), Y0; \
+	VPSUBB Y9, Y0, Y2; \
+	VPMINUB Y8, Y2, Y1; \
+	VPCMPEQB Y1, Y2, Y2; \
+	VPMOVMSKB Y2, DX; \
+	ANDL DX, BX; \
+	ORL BX, AX; \
+	MOVL AX, (0+o)(DI)
+
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's eight masks.
+// halves of the block's eight masks; reads two bytes past them (STEM).
 #define HALF(off, o) \
+	STEM(off, o); \
 	VMOVDQU off(SI), Y0; \
 	VPSRLW $4, Y0, Y1; \
 	VPAND Y15, Y1, Y1; \
@@ -49,7 +89,6 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 	VPAND Y15, Y0, Y2; \
 	VPSHUFB Y2, Y13, Y2; \
 	VPAND Y2, Y1, Y1; \
-	NONZERO(Y6, 0+o); \
 	NONZERO(Y5, 8+o); \
 	NONZERO(Y12, 16+o); \
 	NONZERO(Y4, 24+o); \
@@ -76,8 +115,7 @@ TEXT ·candMasksAVX2(SB), NOSPLIT, $0-24
 	BCAST(6, Y9)
 	BCAST(7, Y8)
 	BCAST(8, Y7)
-	BCAST(9, Y6)
-	BCAST(10, Y5)
+		BCAST(10, Y5)
 	BCAST(0, Y4)
 	VPXOR Y3, Y3, Y3
 

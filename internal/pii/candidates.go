@@ -6,7 +6,7 @@ import "math/bits"
 // is byte k), what the vector code computes 32 bytes per instruction; the
 // candidate starts follow from them and the block before (fireMask).
 type rawMasks struct {
-	stem   uint64 // d b g n e r s x: first letters of birth words and token prefixes
+	stem   uint64 // d b g n e r s x that stemKeep keeps: first letters of birth words and token prefixes
 	marker uint64 // @ + ( : =
 	dash   uint64 // -
 	glue   uint64 // - . / _: a digit after these continues a token
@@ -16,10 +16,14 @@ type rawMasks struct {
 	colon  uint64 // :
 }
 
+// blocksIn is how many 64-byte blocks of text candMasks classifies: the
+// whole ones with two bytes after them.
+func blocksIn(text []byte) int { return max(len(text)-2, 0) / 64 }
+
 // candMasksGo is candMasks a byte at a time: the reference the vector
 // code is tested against.
 func candMasksGo(text []byte, out []rawMasks) int {
-	n := min(len(text)/64, len(out))
+	n := min(blocksIn(text), len(out))
 	for b := range n {
 		var m rawMasks
 		for k, c := range text[b*64 : b*64+64] {
@@ -30,7 +34,7 @@ func candMasksGo(text []byte, out []rawMasks) int {
 				m.alpha |= bit
 			case c >= 'a' && c <= 'z':
 				m.alpha |= bit
-				if byteClass[c] == clsStem {
+				if p := b*64 + k; byteClass[c] == clsStem && stemKeep(c, text[p+1], text[p+2]) {
 					m.stem |= bit
 				}
 			case c >= '0' && c <= '9':
@@ -52,29 +56,30 @@ func candMasksGo(text []byte, out []rawMasks) int {
 	return n
 }
 
-// carry is what fireMask needs of the bytes before a block: whether the
-// last is a letter or digit, glue, a dash or a colon (bit 0 of each), and
-// which of the last two are digits (bits 0 and 1, the last in bit 1).
-type carry struct{ alnum, glue, dash, colon, digit2 uint64 }
+// carry is what fireMask needs of the bytes before a block, in one word
+// (a struct of five was copied through memory at every block): whether
+// the last is a letter or digit (bit 0), glue (1), a dash (2) or a colon
+// (3), and which of the last two are digits (bits 4 and 5, the last in 5).
+type carry uint64
 
 func carryOf(c0, c byte) (r carry) {
 	if isDigit(c0) {
-		r.digit2 = 1
+		r |= 1 << 4
 	}
 	if isDigit(c) {
-		r.digit2 |= 2
+		r |= 2 << 4
 	}
 	if c == ':' {
-		r.colon = 1
+		r |= 1 << 3
 	}
 	if alnumTable[c] {
-		r.alnum = 1
+		r |= 1
 	}
 	if c == '-' || c == '.' || c == '/' || c == '_' {
-		r.glue = 1
+		r |= 1 << 1
 	}
 	if c == '-' {
-		r.dash = 1
+		r |= 1 << 2
 	}
 	return r
 }
@@ -85,14 +90,17 @@ func carryOf(c0, c byte) (r carry) {
 // asks maybeKey (firePair's 2). One start firePair marks is left out, a
 // digit after a digit and a colon (the 13 of 10:13): the pass looks at it
 // and does nothing (scanner.number), and logs have one or two a line.
+// Stem letters are only those stemKeep keeps (m.stem): the others'
+// events return at once (stemPrefix).
 func fireMask(m *rawMasks, cr carry) (uint64, carry) {
+	c := uint64(cr)
 	alnum := m.alpha | m.digit
-	pa := alnum<<1 | cr.alnum
-	pg := m.glue<<1 | cr.glue
-	pd := m.dash<<1 | cr.dash
-	clock := (m.colon<<1 | cr.colon) & (m.digit<<2 | cr.digit2)
+	pa := alnum<<1 | c&1
+	pg := m.glue<<1 | c>>1&1
+	pd := m.dash<<1 | c>>2&1
+	clock := (m.colon<<1 | c>>3&1) & (m.digit<<2 | c>>4&3)
 	f := m.marker | (m.upper|m.stem)&^pa | m.digit&^(pa|pg|clock) | m.dash&pd
-	return f, carry{alnum >> 63, m.glue >> 63, m.dash >> 63, m.colon >> 63, m.digit >> 62}
+	return f, carry(alnum>>63 | m.glue>>63<<1 | m.dash>>63<<2 | m.colon>>63<<3 | m.digit>>62<<4)
 }
 
 // fromBlocks runs the pass from i (> 0) over whole 64-byte blocks, their
@@ -102,12 +110,14 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var raw [64]rawMasks
-	for len(text)-i >= 64 {
+	for len(text)-i >= 66 {
 		nb := candMasks(text[i:], raw[:])
 		cr := carryOf(at(text, i-2), text[i-1])
 		base, next := i, i
 		for b := range nb {
 			var m uint64
+			alnum := raw[b].alpha | raw[b].digit
+			pa := alnum<<1 | uint64(cr)&1
 			m, cr = fireMask(&raw[b], cr)
 			blk := base + b*64
 			if next > blk {
@@ -116,17 +126,32 @@ func (s *scanner) fromBlocks(i int) int {
 				}
 				m &= ^uint64(0) << uint(next-blk)
 			}
-			alnum := raw[b].alpha | raw[b].digit
+			// Keys first, in a loop of their own: most name nothing
+			// (level=, bytes=), and clearing their bits without a branch
+			// spares the loop below a start and a mispredicted one each.
+			// maybeKey's common case, three letters or digits, is its
+			// table lookup inline.
+			for e := m & raw[b].marker &^ raw[b].colon & pa; e != 0; e &= e - 1 {
+				off := bits.TrailingZeros64(e)
+				k := blk + off
+				if text[k] != '=' {
+					continue
+				}
+				var keep uint64
+				if a, b, c := alnumIdx[at(text, k-3)], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]; a|b|c < 36 {
+					x := suffix3(int(a), int(b), int(c))
+					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
+				} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
+					keep = 1
+				}
+				m &^= (keep ^ 1) << uint(off)
+			}
 			for m != 0 {
 				off := bits.TrailingZeros64(m)
 				k := blk + off
 				m &= m - 1
 				c := text[k]
 				switch byteClass[c] {
-				case clsEq:
-					if alnumTable[text[k-1]] && !maybeKey(text, k) {
-						continue
-					}
 				case clsDigit:
 					if deadNumber(text, k, off, alnum, raw[b].digit) {
 						continue

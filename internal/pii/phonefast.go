@@ -68,9 +68,7 @@ func parseIntlFast(cand []byte) (v []byte, ok, decided bool) {
 	if err != nil {
 		return nil, false, false
 	}
-	code := int32(cc)
-	num := &phonenumbers.PhoneNumber{CountryCode: &code, NationalNumber: &national}
-	if !phonenumbers.IsValidNumber(num) {
+	if !validIntl(cc, string(nsn), national) {
 		return nil, false, true
 	}
 	return append(append([]byte{'+'}, digits[:len(digits)-len(nsn)]...), nsn...), true, true
