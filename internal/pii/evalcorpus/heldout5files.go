@@ -112,7 +112,9 @@ func h5Docx(v map[string]string) []byte {
 	p := func(s string) string {
 		return `<w:p><w:r><w:t xml:space="preserve">` + s + `</w:t></w:r></w:p>`
 	}
-	tc := func(s string) string { return `<w:tc><w:tcPr><w:tcW w:w="2400" w:type="dxa"/></w:tcPr>` + p(s) + `</w:tc>` }
+	tc := func(s string) string {
+		return `<w:tc><w:tcPr><w:tcW w:w="2400" w:type="dxa"/></w:tcPr>` + p(s) + `</w:tc>`
+	}
 	tr := func(cells ...string) string {
 		var b strings.Builder
 		b.WriteString("<w:tr>")
