@@ -37,7 +37,8 @@ var keyRules = func() []keyRule {
 		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente",
 		"accountholder", "cardholder", "kontoinhaber", "karteninhaber", "ansprechpartner", "contactperson", "titulaire",
 		"titular", "intestatario", "rekeninghouder", "cognomeenome", "apellidosynombre", "apellidoynombre",
-		"prenometnom", "geburtsname", "rufname", "nomdenaissance")
+		"prenometnom", "geburtsname", "rufname", "nomdenaissance", "roepnaam", "voornamen", "nameoncard", "physicianname",
+		"doctorname", "arztname")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
 		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer",
@@ -305,6 +306,28 @@ func keyKind(name []byte) fieldKind {
 			continue
 		}
 		kind |= r.kind
+	}
+	if kind == 0 && len(k) > 4 && isDigit(k[len(k)-1]) {
+		// A numbered key (address1, street_2, Strasse1): the key's kind.
+		e := len(name)
+		for e > 0 && (isDigit(name[e-1]) || name[e-1] == '_' || name[e-1] == '-' || name[e-1] == ' ') {
+			e--
+		}
+		if len(name)-e <= 3 && e > 0 && isAlpha(name[e-1]) {
+			return keyKind(name[:e])
+		}
+	}
+	if kind&fieldPassword != 0 {
+		// A password stored encrypted or hashed (Firefox's
+		// encryptedPassword, password_hash is not a suffix): ciphertext,
+		// not the secret.
+		for _, w := range []string{"encrypted", "hashed", "crypted"} {
+			for _, p := range []string{"password", "passwd", "pwd", "pass", "passwort", "kennwort"} {
+				if bytes.HasSuffix(k, []byte(w+p)) {
+					kind &^= fieldPassword
+				}
+			}
+		}
 	}
 	if kind&fieldAddress != 0 {
 		for _, w := range notPostal {

@@ -93,6 +93,25 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 			return v, conf, true
 		}
 	}
+	if s.field&fieldPhone != 0 && !trunk && len(cand) >= 8 && len(cand) <= 11 && allDigits(cand) {
+		// A national number kept as a number in a spreadsheet or a
+		// database lost its trunk 0 (0648291735 became 648291735): under
+		// a phone field it is read with the 0 put back.
+		var tb [12]byte
+		t := append(append(tb[:0], '0'), cand...)
+		if s.region != "" && trunkRequired(s.region) {
+			if v, ok := parsePhone(t, s.region); ok {
+				return v, conf, true
+			}
+		}
+		for _, r := range phoneRegions {
+			if trunkRequired(r) {
+				if v, ok := parsePhone(t, r); ok {
+					return v, conf, true
+				}
+			}
+		}
+	}
 	return nil, "", false
 }
 

@@ -52,8 +52,12 @@ func h5Workbook(v map[string]string) ([]byte, error) {
 	var bsnA, bsnB int
 	fmt.Sscan(v["bsnA"], &bsnA)
 	fmt.Sscan(v["bsnB"], &bsnB)
-	var card float64
-	fmt.Sscan(v["visaPlain"], &card)
+	// Excel keeps 15 significant digits of a number: a 16-digit card
+	// typed into a cell is stored with its last digit 0 (not a card); a
+	// 15-digit Amex is kept whole.
+	var card, amex float64
+	fmt.Sscan(v["visaPlain"][:15]+"0", &card)
+	fmt.Sscan(v["amexPlain"], &amex)
 	sheets := []struct {
 		name string
 		rows [][]any
@@ -72,11 +76,11 @@ func h5Workbook(v map[string]string) ([]byte, error) {
 			{"Ferrari", "Giulia", v["cfB"], day(1990, 5, 15), 3389127465, "Corso Vittorio Emanuele II 82, 10121 Torino"},
 		}},
 		// Dutch: the mobile number lost its leading 0, the BSN is a
-		// number, one card number typed into a cell became a number.
+		// number, card numbers typed into cells became numbers.
 		{"Klanten", [][]any{
 			{"Voornaam", "Achternaam", "Geboortedatum", "BSN", "Telefoon", "Rekeningnummer", "Creditcard"},
 			{"Sanne", "Jansen", day(1985, 7, 3), bsnA, 648291735, v["ibanNL2"], card},
-			{"Daan", "Bakker", day(1979, 11, 21), bsnB, 102847193, "", ""},
+			{"Daan", "Bakker", day(1979, 11, 21), bsnB, 102847193, "", amex},
 		}},
 	}
 	for i, s := range sheets {
