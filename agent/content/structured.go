@@ -421,6 +421,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		children map[string]int // how many of each name seen
 		label    string         // the setting it holds, named by an attribute (attrLabel)
 		pairKey  string         // the text of its last <Key> or <name> child (KeePass, Hadoop)
+		addr     []byte         // an ISO 20022 postal address's parts (isoAddress)
 	}
 	var stack []elem
 	where := func(attr string) string {
@@ -486,6 +487,9 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				parent = stack[len(stack)-1].name
 			}
 			stack = append(stack, elem{name: t.Name.Local, index: idx, label: label})
+			if isoAddress(t.Name.Local) {
+				stack[len(stack)-1].addr = []byte{}
+			}
 			coded := codeLabel(t.Name.Local, parent, t.Attr)
 			for _, a := range t.Attr {
 				field := a.Name.Local
@@ -503,13 +507,21 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				detect(field, a.Name.Local, []byte(a.Value))
 			}
 		case xml.EndElement:
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
+			if n := len(stack); n > 0 {
+				if stack[n-1].addr != nil {
+					detect("address", "", stack[n-1].addr)
+				}
+				stack = stack[:n-1]
 			}
 		case xml.CharData:
 			if n := len(stack); n >= 2 && pairKeyName(stack[n-1].name) {
 				if k := strings.TrimSpace(string(t)); k != "" && len(k) <= 64 {
 					stack[n-2].pairKey = k
+				}
+			}
+			if n := len(stack); n >= 2 && stack[n-2].addr != nil && len(stack[n-2].addr) < 512 {
+				if v := bytes.TrimSpace(t); len(v) > 0 && !strings.EqualFold(stack[n-1].name, "Ctry") {
+					stack[n-2].addr = append(append(stack[n-2].addr, v...), ' ')
 				}
 			}
 			if len(stack) > 0 && len(strings.TrimSpace(string(t))) > 0 {
@@ -557,11 +569,18 @@ func attrLabel(attrs []xml.Attr) string {
 	return ""
 }
 
+// isoAddress names the postal address element of ISO 20022 messages
+// (SEPA pain.001, camt.053, pacs.008): its parts (StrtNm, BldgNb, PstCd,
+// TwnNm, AdrLine) are one address, read joined when it ends.
+func isoAddress(name string) bool { return name == "PstlAdr" }
+
 // pairKeyName and pairValue name the elements of a setting written as a
 // key element and a value element side by side: KeePass's <String><Key>
 // Password</Key><Value>…</Value></String>, Hadoop's and Hive's
 // <property><name>…password</name><value>…</value></property>.
-func pairKeyName(name string) bool { return strings.EqualFold(name, "key") || strings.EqualFold(name, "name") }
+func pairKeyName(name string) bool {
+	return strings.EqualFold(name, "key") || strings.EqualFold(name, "name")
+}
 
 func pairValue(name string) bool { return strings.EqualFold(name, "value") }
 

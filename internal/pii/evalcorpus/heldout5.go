@@ -441,11 +441,12 @@ tracking 1Z999AA10123456784; EAN 4006381333931; invoice RE-2026-004417
 }
 
 // HeldOut5 returns the fifth corpus's plain-text documents (the letters,
-// the W-2, the logs and the decoys) for the detectors alone.
+// the W-2, the logs and the decoys) for the detectors alone; the dcmdump
+// listing names its values after them, for its reader (records.go).
 func HeldOut5() []Doc {
 	var docs []hoDoc
 	for _, d := range h5FileDocs {
-		if strings.HasSuffix(d.name, ".txt") || strings.HasSuffix(d.name, ".log") {
+		if (strings.HasSuffix(d.name, ".txt") || strings.HasSuffix(d.name, ".log")) && !strings.Contains(d.name, "dcmdump") {
 			docs = append(docs, d)
 		}
 	}
