@@ -38,7 +38,7 @@ var keyRules = func() []keyRule {
 		"accountholder", "cardholder", "kontoinhaber", "karteninhaber", "ansprechpartner", "contactperson", "titulaire",
 		"titular", "intestatario", "rekeninghouder", "cognomeenome", "apellidosynombre", "apellidoynombre",
 		"prenometnom", "geburtsname", "rufname", "nomdenaissance", "roepnaam", "voornamen", "nameoncard", "physicianname",
-		"doctorname", "arztname", "nameandinitial")
+		"doctorname", "arztname", "nameandinitial", "birthname")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
 		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer",

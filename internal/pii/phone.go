@@ -25,7 +25,7 @@ var phoneRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU"
 var (
 	phoneWords = [][]byte{[]byte("phone"), []byte("telefon"), []byte("telefoon"), []byte("telefax"), []byte("handy"),
 		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp"), []byte("rückruf"),
-		[]byte("rückfrage")}
+		[]byte("rückfrage"), []byte("telemóvel"), []byte("telemovel")}
 	phoneStartWords = [][]byte{[]byte("mobil"), []byte("mobiel"), []byte("móvil"), []byte("movil"), []byte("cell"),
 		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular"), []byte("fijo"), []byte("fisso")}
 	// phoneWholeWords are abbreviations that count only as a word of their
@@ -45,6 +45,9 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 	// logs most long numbers fail the (cheaper) context test first.
 	if (cand[0] == '+' || len(cand) > 1 && cand[0] == '0' && cand[1] == '0') && looksLikeDate(cand) {
 		return nil, "", false
+	}
+	if dottedQuad(cand) {
+		return nil, "", false // 81.92.204.19 under "callerIp": an IPv4 address
 	}
 	if cand[0] == '+' {
 		if !intlLengths.possible(cand) {
@@ -113,6 +116,26 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		}
 	}
 	return nil, "", false
+}
+
+// dottedQuad reports whether c is four groups of one to three digits
+// joined by dots, an IPv4 address's shape.
+func dottedQuad(c []byte) bool {
+	groups, run := 1, 0
+	for _, b := range c {
+		switch {
+		case isDigit(b):
+			run++
+			if run > 3 {
+				return false
+			}
+		case b == '.' && run > 0:
+			groups, run = groups+1, 0
+		default:
+			return false
+		}
+	}
+	return groups == 4 && run > 0
 }
 
 func firstDigit(b []byte) byte {

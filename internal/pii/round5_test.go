@@ -9,8 +9,9 @@ import (
 // TestRound5Rules holds the rules the fifth held-out round added, each
 // with a counter-case: numbered keys (address1), passwords stored
 // encrypted, phones kept as numbers that lost their trunk 0, placeholder
-// names, form labels naming names, and ICD-10 codes in a list under a
-// diagnosis heading.
+// names, form labels naming names, an IPv4 address under a key that
+// reads as a phone word (callerIp), Portuguese birth and mobile words, and
+// ICD-10 codes in a list under a diagnosis heading.
 func TestRound5Rules(t *testing.T) {
 	fd := NewDefault().(FieldDetector)
 	fields := []struct {
@@ -30,6 +31,11 @@ func TestRound5Rules(t *testing.T) {
 		{"name on card", "Name on Card", "Dariusz Kowalczyk", []string{TypePersonName}},
 		{"referring physician", "ReferringPhysicianName", "Weber", []string{TypePersonName}},
 		{"station name is no person", "StationName", "Weber", nil},
+		{"mother's birth name", "PatientMotherBirthName", "de Boer", []string{TypePersonName}},
+		{"an IPv4 address under a caller key", "requestMetadata.callerIp", "81.92.204.19", []string{TypeIPAddress}},
+		{"a phone under a caller key", "callerPhone", "+49 30 6928 4417", []string{TypePhoneNumber}},
+		{"Portuguese birth date column", "Data de nascimento", "02/04/1990", []string{TypeDateOfBirth}},
+		{"Portuguese mobile column", "Telemóvel", "912 483 927", []string{TypePhoneNumber}},
 	}
 	for _, tc := range fields {
 		t.Run(tc.name, func(t *testing.T) {
