@@ -291,12 +291,40 @@ func normKey(name []byte, dst []byte) []byte {
 	return dst
 }
 
+// keyRulesByTail indexes keyRules by their last three letters or digits,
+// so a key is compared only with the rules it may end in (a log's card=
+// or serial= with one or none, not all of them); shortRules are the
+// rules of fewer than three.
+var keyRulesByTail, shortRules = func() (map[[3]byte][]int, []int) {
+	by := map[[3]byte][]int{}
+	var short []int
+	for i, r := range keyRules {
+		if len(r.suffix) < 3 {
+			short = append(short, i)
+			continue
+		}
+		t := [3]byte([]byte(r.suffix[len(r.suffix)-3:]))
+		by[t] = append(by[t], i)
+	}
+	return by, short
+}()
+
 // keyKind classifies a field or key name.
 func keyKind(name []byte) fieldKind {
 	var kb [48]byte
 	k := normKey(name, kb[:0])
 	var kind fieldKind
-	for _, r := range keyRules {
+	var cand []int
+	if len(k) >= 3 {
+		cand = keyRulesByTail[[3]byte(k[len(k)-3:])]
+	}
+	for n := 0; n < len(cand)+len(shortRules); n++ {
+		var r keyRule
+		if n < len(cand) {
+			r = keyRules[cand[n]]
+		} else {
+			r = keyRules[shortRules[n-len(cand)]]
+		}
 		if !bytes.HasSuffix(k, []byte(r.suffix)) {
 			continue
 		}
