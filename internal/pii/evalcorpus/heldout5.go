@@ -49,6 +49,18 @@ import "strings"
 // "CT01-192.168.14.27" is marked ~ (a digit glued after '-' continues a
 // token, by the pass's rule against versions such as app-1.2.3.4).
 
+// Before the fixes (first measurement, labels as first written), through
+// the readers: precision 0.977, recall 0.869 over 244 values — person_name
+// R 0.79 (DICOM PN, Word tables, Roepnaam, LastPass "Name on Card"),
+// health_record R 0.43 (CDA code systems and patient ids, a dcmdump
+// PatientID, a diagnosis list), postal_address P 0.80 R 0.57, password
+// P 0.88 R 0.78 (KeePass key/value elements; Firefox's ciphertext taken
+// for a password), credit_card P 0.67 R 0.67, nl_bsn R 0.83, date_of_birth
+// R 0.90, phone_number R 0.90, iban R 0.94 (MT940 ?31), ip_address P 0.92;
+// the plain-text documents alone: P 0.935, R 0.707 over 41 (the dcmdump
+// listing among them then). After: 1.0 on both (the corpus the fixes were
+// made against). The check set in heldout5b.go measures them again.
+
 // h5FileDocs are scored through the format readers (HeldOut5Files).
 var h5FileDocs = []hoDoc{
 	// SEPA credit transfer initiation (pain.001.001.09), two payments.

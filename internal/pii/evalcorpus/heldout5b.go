@@ -15,6 +15,14 @@ import (
 // Hadoop core-site.xml, a CDA with German ICD-10-GM codes, a second
 // dcmdump with other keywords, French and Spanish discharge letters with
 // diagnosis lists, GCP and Azure audit logs, an HAProxy log and decoys.
+// Before the fifth round's fixes (main's readers and detectors, labels
+// as corrected): P 0.978, R 0.721 over 61 values (health_record 0 of 7,
+// password R 0.78, person_name R 0.63, phone_number P 0.5 R 0.33). After
+// them, first measured: P 0.949, R 0.933 over 60 — of its three false
+// findings two were values left unlabelled (below); it showed a dotted
+// quad under "callerIp" read as a phone number, Portuguese birth and
+// mobile column names and a DICOM birth name (PatientMotherBirthName) not
+// known. After fixing those general causes: 1.0 but the one ~ miss.
 // Labels follow heldout5.go's decisions. Two labels were missing when
 // first measured (the Rabobank statement's counter-account line, the
 // first 1Password row): added. Not found (~): a French number after
