@@ -19,14 +19,7 @@ import (
 // table.
 func HeldOut5Files() []HeldOutFile {
 	v := h5Values()
-	var out []HeldOutFile
-	for _, d := range hoBuild(h5FileDocs, v) {
-		want := map[string]int{}
-		for k, n := range d.Want {
-			want[k.Type] += n
-		}
-		out = append(out, HeldOutFile{d.Name, d.Text, want})
-	}
+	out := h5Files(h5FileDocs, v)
 	xb, err := h5Workbook(v)
 	if err != nil {
 		panic(err)
@@ -36,6 +29,19 @@ func HeldOut5Files() []HeldOutFile {
 		"email": 2, "iban": 3, "it_fiscal_code": 2, "postal_address": 2, "nl_bsn": 2, "credit_card": 1}})
 	out = append(out, HeldOutFile{"verklaring.docx", h5Docx(v), map[string]int{
 		"person_name": 2, "date_of_birth": 2, "nl_bsn": 1, "iban": 1, "email": 1, "phone_number": 1}})
+	return out
+}
+
+// h5Files builds labelled documents as files counted per type.
+func h5Files(docs []hoDoc, v map[string]string) []HeldOutFile {
+	var out []HeldOutFile
+	for _, d := range hoBuild(docs, v) {
+		want := map[string]int{}
+		for k, n := range d.Want {
+			want[k.Type] += n
+		}
+		out = append(out, HeldOutFile{d.Name, d.Text, want})
+	}
 	return out
 }
 
