@@ -17,7 +17,9 @@ import (
 // detector knows: vCard and iCalendar (folded lines, "N:family;given",
 // "ADR:;;street;city;;zip"), LDIF ("attr:: base64", folded lines) and
 // HL7 v2 (segments of '|' fields whose position says what they hold:
-// PID-5 the patient's name, PID-7 the birth date).
+// PID-5 the patient's name, PID-7 the birth date), DICOM header dumps
+// (dcmdump: "(0010,0010) PN [family^given] # 12, 1 PatientName") and
+// SWIFT MT940 statements (":86:" subfields ?20…?34 glued to their codes).
 
 // recordKind names a record format from a stream's name and first bytes.
 func recordKind(name string, head []byte) string {
@@ -33,6 +35,8 @@ func recordKind(name string, head []byte) string {
 		return "hl7"
 	case ".ppk":
 		return "ppk"
+	case ".sta", ".mt940", ".940":
+		return "mt940"
 	}
 	switch {
 	case bytes.HasPrefix(head, []byte("BEGIN:VCARD")):
@@ -44,6 +48,11 @@ func recordKind(name string, head []byte) string {
 	case bytes.HasPrefix(head, []byte("MSH|^~\\&")), bytes.HasPrefix(head, []byte("FHS|^~\\&")),
 		bytes.HasPrefix(head, []byte("BHS|^~\\&")):
 		return "hl7"
+	case bytes.HasPrefix(head, []byte("# Dicom-File-Format")), bytes.HasPrefix(head, []byte("# Dicom-Data-Set")),
+		dicomTag(head):
+		return "dcmdump"
+	case bytes.HasPrefix(head, []byte(":20:")), bytes.HasPrefix(head, []byte("{1:F01")):
+		return "mt940"
 	}
 	return ""
 }
@@ -102,6 +111,16 @@ func (f *fileScan) records(name, kind string, r io.Reader) error {
 			default:
 				emit("", b)
 			}
+		})
+	case "dcmdump":
+		err = eachLineOf(src, func(b []byte) {
+			line++
+			dicomLine(b, emit)
+		})
+	case "mt940":
+		err = eachLineOf(src, func(b []byte) {
+			line++
+			mt940Line(b, emit)
 		})
 	case "hl7":
 		h := hl7Reader{emit: emit}
@@ -307,3 +326,82 @@ func qpProperty(l []byte) bool {
 	}
 	return indexFold(l[:colon], "quoted-printable") >= 0
 }
+
+// dicomTag reports whether b starts with a DICOM tag as dcmdump prints
+// one: "(0010,0030) DA [".
+func dicomTag(b []byte) bool {
+	if len(b) < 15 || b[0] != '(' || b[5] != ',' || b[10] != ')' || b[11] != ' ' || b[14] != ' ' {
+		return false
+	}
+	for _, k := range []int{1, 2, 3, 4, 6, 7, 8, 9} {
+		if !isHex(b[k]) {
+			return false
+		}
+	}
+	return isASCIILetter(b[12]) && isASCIILetter(b[13])
+}
+
+// dicomLine reads one line of a dcmdump listing: the value in brackets
+// under the attribute's keyword after '#' (PatientBirthDate), a person
+// name (VR PN, family^given^middle^prefix^suffix) part by part. A UID
+// (VR UI) is an OID, no address or number of a person, and is skipped.
+func dicomLine(l []byte, emit func(string, []byte)) {
+	l = bytes.TrimLeft(l, " ")
+	if !dicomTag(l) {
+		emit("", l)
+		return
+	}
+	vr := string(l[12:14])
+	rest := l[15:]
+	if len(rest) == 0 || rest[0] != '[' || vr == "UI" {
+		return // "(no value available)", "=CTImageStorage", a UID
+	}
+	e := bytes.LastIndexByte(rest, ']')
+	if e < 0 {
+		return
+	}
+	v := rest[1:e]
+	keyword := ""
+	if h := bytes.LastIndexByte(rest[e:], '#'); h >= 0 {
+		f := bytes.Fields(rest[e+h+1:])
+		if len(f) > 0 {
+			keyword = string(f[len(f)-1])
+		}
+	}
+	if vr != "PN" {
+		emit(keyword, v)
+		return
+	}
+	for _, part := range bytes.Split(v, []byte("^")) {
+		emit(keyword, part)
+	}
+}
+
+// mt940Line reads one line of a SWIFT MT940 statement: its field tag
+// (":25:", ":86:") is cut off and an ":86:" line's subfields (?20
+// reference, ?31 the other party's IBAN, ?32 its name) are read one by
+// one, since their codes are glued to their values.
+func mt940Line(l []byte, emit func(string, []byte)) {
+	if len(l) > 3 && l[0] == ':' {
+		if e := bytes.IndexByte(l[1:], ':'); e > 0 && e <= 4 {
+			l = l[e+2:]
+		}
+	}
+	for len(l) > 0 {
+		next := len(l)
+		for k := 1; k+2 < len(l); k++ {
+			if l[k] == '?' && isDigit(l[k+1]) && isDigit(l[k+2]) {
+				next = k
+				break
+			}
+		}
+		part := l[:next]
+		if len(part) >= 3 && part[0] == '?' && isDigit(part[1]) && isDigit(part[2]) {
+			part = part[3:]
+		}
+		emit("", part)
+		l = l[next:]
+	}
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }

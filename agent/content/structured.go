@@ -420,6 +420,8 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		index    int            // 1-based among same-named siblings
 		children map[string]int // how many of each name seen
 		label    string         // the setting it holds, named by an attribute (attrLabel)
+		pairKey  string         // the text of its last <Key> or <name> child (KeePass, Hadoop)
+		addr     []byte         // an ISO 20022 postal address's parts (isoAddress)
 	}
 	var stack []elem
 	where := func(attr string) string {
@@ -477,9 +479,23 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				}
 				idx = top.children[t.Name.Local]
 			}
+			if label == "" && len(stack) > 0 && pairValue(t.Name.Local) {
+				label = stack[len(stack)-1].pairKey // <Key>Password</Key><Value>…</Value>
+			}
+			parent := ""
+			if len(stack) > 0 {
+				parent = stack[len(stack)-1].name
+			}
 			stack = append(stack, elem{name: t.Name.Local, index: idx, label: label})
+			if isoAddress(t.Name.Local) {
+				stack[len(stack)-1].addr = []byte{}
+			}
+			coded := codeLabel(t.Name.Local, parent, t.Attr)
 			for _, a := range t.Attr {
 				field := a.Name.Local
+				if coded != "" && (a.Name.Local == "code" || a.Name.Local == "extension") {
+					field = coded // HL7 v3 / CDA: the code system or the id's root says what the value is
+				}
 				// <add key="DbPassword" value="…"/>: the value is the
 				// named setting's, so the key's name is its field.
 				if label != "" && isValueAttr(a.Name.Local) {
@@ -491,10 +507,23 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				detect(field, a.Name.Local, []byte(a.Value))
 			}
 		case xml.EndElement:
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
+			if n := len(stack); n > 0 {
+				if stack[n-1].addr != nil {
+					detect("address", "", stack[n-1].addr)
+				}
+				stack = stack[:n-1]
 			}
 		case xml.CharData:
+			if n := len(stack); n >= 2 && pairKeyName(stack[n-1].name) {
+				if k := strings.TrimSpace(string(t)); k != "" && len(k) <= 64 {
+					stack[n-2].pairKey = k
+				}
+			}
+			if n := len(stack); n >= 2 && stack[n-2].addr != nil && len(stack[n-2].addr) < 512 {
+				if v := bytes.TrimSpace(t); len(v) > 0 && !strings.EqualFold(stack[n-1].name, "Ctry") {
+					stack[n-2].addr = append(append(stack[n-2].addr, v...), ' ')
+				}
+			}
 			if len(stack) > 0 && len(strings.TrimSpace(string(t))) > 0 {
 				top := stack[len(stack)-1]
 				field := top.name
@@ -535,6 +564,51 @@ func attrLabel(attrs []xml.Attr) string {
 			if v := strings.TrimSpace(a.Value); v != "" && len(v) <= 64 {
 				return v
 			}
+		}
+	}
+	return ""
+}
+
+// isoAddress names the postal address element of ISO 20022 messages
+// (SEPA pain.001, camt.053, pacs.008): its parts (StrtNm, BldgNb, PstCd,
+// TwnNm, AdrLine) are one address, read joined when it ends.
+func isoAddress(name string) bool { return name == "PstlAdr" }
+
+// pairKeyName and pairValue name the elements of a setting written as a
+// key element and a value element side by side: KeePass's <String><Key>
+// Password</Key><Value>…</Value></String>, Hadoop's and Hive's
+// <property><name>…password</name><value>…</value></property>.
+func pairKeyName(name string) bool {
+	return strings.EqualFold(name, "key") || strings.EqualFold(name, "name")
+}
+
+func pairValue(name string) bool { return strings.EqualFold(name, "value") }
+
+// icd10Systems are the HL7 v3 code systems (OIDs) and FHIR system URIs of
+// ICD-10 diagnoses: WHO's ICD-10, ICD-10-CM, ICD-10-GM, ICD-10-CA.
+var icd10Systems = []string{"2.16.840.1.113883.6.3", "2.16.840.1.113883.6.90", "1.2.276.0.76.5.", "2.16.840.1.113883.11.19436",
+	"icd-10", "icd10"}
+
+// codeLabel is the field of an HL7 v3 (CDA) element's code or extension
+// attribute when the element says what it holds: a code in an ICD-10
+// code system is a diagnosis ("icd10"); a patient's id (<patientRole><id
+// root=… extension=…>) is a medical record number, or a social security
+// number under the SSA's root.
+func codeLabel(elem, parent string, attrs []xml.Attr) string {
+	for _, a := range attrs {
+		switch {
+		case a.Name.Local == "codeSystem" || a.Name.Local == "system":
+			v := strings.ToLower(a.Value)
+			for _, s := range icd10Systems {
+				if strings.HasPrefix(v, s) || strings.Contains(v, "/"+s) {
+					return "icd10"
+				}
+			}
+		case a.Name.Local == "root" && elem == "id" && (parent == "patientRole" || parent == "patient"):
+			if a.Value == "2.16.840.1.113883.4.1" {
+				return "ssn"
+			}
+			return "patientid"
 		}
 	}
 	return ""

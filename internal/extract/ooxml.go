@@ -43,8 +43,10 @@ const maxSegment = 1 << 20
 
 // xmlParagraphs streams one XML part and calls emit with the text of each
 // paragraph element (local name para), from text elements (local name
-// text); tab and br elements become '\t' and '\n'.
-func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text string, emit func([]byte) error) error {
+// text); tab and br elements become '\t' and '\n'. A table's cells (tbl,
+// tr, tc: Word's and PowerPoint's) are emitted as a row ends, each with
+// the field it sits under (tableRow).
+func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text string, emit func(text []byte, field string) error) error {
 	rc, err := f.Open()
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.Name, ErrFormat)
@@ -54,9 +56,16 @@ func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text strin
 	dec.Strict = false
 	var buf []byte
 	inText := false
+	var tbl table
 	flush := func() error {
+		if tbl.inCell() {
+			// A cell's paragraphs are its lines, emitted with its row.
+			tbl.addLine(buf)
+			buf = buf[:0]
+			return nil
+		}
 		if len(bytes.TrimSpace(buf)) > 0 {
-			if err := emit(buf); err != nil {
+			if err := emit(buf, ""); err != nil {
 				return err
 			}
 		}
@@ -92,6 +101,11 @@ func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text strin
 				buf = append(buf, '\t')
 			case "br":
 				buf = append(buf, '\n')
+			case "tbl", "tr", "tc":
+				if err := flush(); err != nil {
+					return err
+				}
+				tbl.start(t.Name.Local)
 			}
 		case xml.EndElement:
 			switch t.Name.Local {
@@ -99,6 +113,13 @@ func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text strin
 				inText = false
 			case para:
 				if err := flush(); err != nil {
+					return err
+				}
+			case "tbl", "tr", "tc":
+				if err := flush(); err != nil {
+					return err
+				}
+				if err := tbl.end(t.Name.Local, emit); err != nil {
 					return err
 				}
 			}
@@ -113,6 +134,123 @@ func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text strin
 			}
 		}
 	}
+}
+
+// maxTableColumns bounds the cells of a row held until the row ends; the
+// cells past it are emitted alone.
+const maxTableColumns = 64
+
+// table follows the tables of an Office part (nested ones read as cells of
+// the outer table): a row's cells are held until the row ends, then
+// emitted with their field. The first row of a table is its header, unless
+// it reads as a label and a value ("Date of birth | 21-11-1979"): then the
+// table is a form, each row's first cell naming the cells after it.
+type table struct {
+	depth     int
+	row       [][]byte
+	cell      []byte
+	inCellAt  int // depth of the open cell, 0 when none
+	rows      int
+	header    []string
+	labelRows bool
+}
+
+func (t *table) inCell() bool { return t.inCellAt > 0 }
+
+func (t *table) start(name string) {
+	switch name {
+	case "tbl":
+		t.depth++
+		if t.depth == 1 {
+			t.rows, t.header, t.labelRows = 0, nil, false
+		}
+	case "tr":
+		if t.depth == 1 {
+			t.row = t.row[:0]
+		}
+	case "tc":
+		if t.depth == 1 {
+			t.inCellAt, t.cell = 1, t.cell[:0]
+		}
+	}
+}
+
+func (t *table) addLine(line []byte) {
+	if len(bytes.TrimSpace(line)) == 0 || len(t.cell) >= maxSegment {
+		return
+	}
+	if len(t.cell) > 0 {
+		t.cell = append(t.cell, '\n')
+	}
+	t.cell = append(t.cell, line...)
+}
+
+func (t *table) end(name string, emit func([]byte, string) error) error {
+	switch name {
+	case "tbl":
+		t.depth = max(t.depth-1, 0)
+	case "tc":
+		if t.depth != 1 || !t.inCell() {
+			return nil
+		}
+		t.inCellAt = 0
+		if len(t.row) >= maxTableColumns {
+			if len(bytes.TrimSpace(t.cell)) > 0 {
+				return emit(t.cell, "")
+			}
+			return nil
+		}
+		t.row = append(t.row, append([]byte(nil), t.cell...))
+	case "tr":
+		if t.depth != 1 {
+			return nil
+		}
+		defer func() { t.rows++ }()
+		return t.emitRow(emit)
+	}
+	return nil
+}
+
+// emitRow emits a finished row's cells with their fields.
+func (t *table) emitRow(emit func([]byte, string) error) error {
+	if t.rows == 0 {
+		t.labelRows = len(t.row) == 2 && isLabel(t.row[0]) && !isLabel(t.row[1])
+		if !t.labelRows {
+			t.header = make([]string, len(t.row))
+			for c, v := range t.row {
+				t.header[c] = strings.ToLower(strings.TrimSpace(string(v)))
+			}
+		}
+	}
+	for c, v := range t.row {
+		if len(bytes.TrimSpace(v)) == 0 {
+			continue
+		}
+		field := ""
+		switch {
+		case t.labelRows && c > 0:
+			field = strings.ToLower(strings.TrimSpace(string(t.row[0])))
+		case !t.labelRows && t.rows > 0 && c < len(t.header):
+			field = t.header[c]
+		}
+		if len(field) > 64 {
+			field = ""
+		}
+		if err := emit(v, field); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isLabel reports whether a cell reads as a form's label: a few words of
+// letters, no digits, no '@', at most 48 bytes.
+func isLabel(v []byte) bool {
+	v = bytes.TrimSpace(v)
+	if len(v) == 0 || len(v) > 48 || bytes.ContainsAny(v, "0123456789@") {
+		return false
+	}
+	return true
 }
 
 // partNumber reads N from prefixN.xml, for ordering slides numerically.
@@ -166,9 +304,9 @@ func DOCX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Se
 			prefix = f.Name + " paragraph "
 		}
 		n := 0
-		err := xmlParagraphs(ctx, f, b, "p", "t", func(text []byte) error {
+		err := xmlParagraphs(ctx, f, b, "p", "t", func(text []byte, field string) error {
 			n++
-			return fn(Segment{Where: prefix + strconv.Itoa(n), Text: text})
+			return fn(Segment{Where: prefix + strconv.Itoa(n), Field: field, Text: text})
 		})
 		if err != nil {
 			return err
@@ -204,8 +342,8 @@ func PPTX(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Se
 		if i >= lim.MaxParts {
 			return fmt.Errorf("%d slides read: %w", lim.MaxParts, ErrLimit)
 		}
-		err := xmlParagraphs(ctx, p.f, b, "p", "t", func(text []byte) error {
-			return fn(Segment{Where: p.where, Text: text})
+		err := xmlParagraphs(ctx, p.f, b, "p", "t", func(text []byte, field string) error {
+			return fn(Segment{Where: p.where, Field: field, Text: text})
 		})
 		if err != nil {
 			return err

@@ -20,7 +20,8 @@ const (
 var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byte("bday"), []byte("born"), []byte("geburt"),
 	[]byte("geboren"), []byte("geb."), []byte("geboorte"), []byte("naissance"), []byte("naiss."), []byte("nacimiento"),
 	[]byte("nacido"), []byte("nacida"), []byte("nac."), []byte("nascita"), []byte("nato il"), []byte("nata il"), []byte("nato/a"),
-	[]byte("nato a"), []byte("nata a"), []byte("né le"), []byte("née le"), []byte("né(e) le")}
+	[]byte("nato a"), []byte("nata a"), []byte("né le"), []byte("née le"), []byte("né(e) le"), []byte("nascimento"),
+	[]byte("nascido"), []byte("nascida")}
 
 // notBirthWords, after a birth word (in the same word, past German's
 // linking s, or as the next word), make it name something else of the

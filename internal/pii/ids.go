@@ -423,7 +423,7 @@ func (s *scanner) icdAt(i int) int {
 		return i + 1
 	}
 	if s.field&fieldDiagnosis == 0 && !contextBefore(text, i, contextMax, healthWords) &&
-		(len(v) < 5 || !contextBefore(text, i, contextMax, patientWords)) {
+		(len(v) < 5 || !contextBefore(text, i, contextMax, patientWords)) && !listUnderHealthHeading(text, i) {
 		return i + 1
 	}
 	// An error code shaped like a category ("error code J45", "Fehler
@@ -433,6 +433,50 @@ func (s *scanner) icdAt(i int) int {
 	}
 	s.match(TypeHealthRecord, CategoryHealth, High, v, i)
 	return end
+}
+
+// listUnderHealthHeading reports whether the line at i is an item of a
+// list ("- ", "* ", "• ", "2. ") whose heading, the first line above its
+// items, holds a health word: a letter's "Diagnosen:" over one diagnosis
+// a line. At most 32 lines and 4 KiB above are read.
+func listUnderHealthHeading(text []byte, i int) bool {
+	ls := bytes.LastIndexByte(text[:i], '\n') + 1
+	if !listItem(text[ls:i]) {
+		return false
+	}
+	for n := 0; n < 32 && ls > 0 && i-ls < 4096; n++ {
+		pe := ls - 1
+		ps := bytes.LastIndexByte(text[:pe], '\n') + 1
+		line := text[ps:pe]
+		switch {
+		case len(bytes.TrimSpace(line)) == 0:
+			return false
+		case !listItem(line):
+			k, _ := healthWordSet.lastWordIn(text, ps, pe)
+			return k >= 0
+		}
+		ls = ps
+	}
+	return false
+}
+
+var healthWordSet = newWordSet(healthWords)
+
+// listItem reports whether a line starts as a list item: a dash, an
+// asterisk or a bullet, or a number and '.' or ')', then a space.
+func listItem(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t")
+	switch {
+	case len(line) > 1 && (line[0] == '-' || line[0] == '*') && line[1] == ' ':
+		return true
+	case bytes.HasPrefix(line, []byte("\u2022")):
+		return true
+	}
+	k := 0
+	for k < len(line) && k < 3 && isDigit(line[k]) {
+		k++
+	}
+	return k > 0 && k+1 < len(line) && (line[k] == '.' || line[k] == ')') && line[k+1] == ' '
 }
 
 // readICD reads an ICD-10 code at i and returns it normalized (upper case,

@@ -37,7 +37,8 @@ var keyRules = func() []keyRule {
 		"holdername", "personname", "membername", "recipientname", "kundenname", "nomclient", "nombrecliente",
 		"accountholder", "cardholder", "kontoinhaber", "karteninhaber", "ansprechpartner", "contactperson", "titulaire",
 		"titular", "intestatario", "rekeninghouder", "cognomeenome", "apellidosynombre", "apellidoynombre",
-		"prenometnom", "geburtsname", "rufname", "nomdenaissance")
+		"prenometnom", "geburtsname", "rufname", "nomdenaissance", "roepnaam", "voornamen", "nameoncard", "physicianname",
+		"doctorname", "arztname", "nameandinitial", "birthname")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
 		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer",
@@ -290,12 +291,40 @@ func normKey(name []byte, dst []byte) []byte {
 	return dst
 }
 
+// keyRulesByTail indexes keyRules by their last three letters or digits,
+// so a key is compared only with the rules it may end in (a log's card=
+// or serial= with one or none, not all of them); shortRules are the
+// rules of fewer than three.
+var keyRulesByTail, shortRules = func() (map[[3]byte][]int, []int) {
+	by := map[[3]byte][]int{}
+	var short []int
+	for i, r := range keyRules {
+		if len(r.suffix) < 3 {
+			short = append(short, i)
+			continue
+		}
+		t := [3]byte([]byte(r.suffix[len(r.suffix)-3:]))
+		by[t] = append(by[t], i)
+	}
+	return by, short
+}()
+
 // keyKind classifies a field or key name.
 func keyKind(name []byte) fieldKind {
 	var kb [48]byte
 	k := normKey(name, kb[:0])
 	var kind fieldKind
-	for _, r := range keyRules {
+	var cand []int
+	if len(k) >= 3 {
+		cand = keyRulesByTail[[3]byte(k[len(k)-3:])]
+	}
+	for n := 0; n < len(cand)+len(shortRules); n++ {
+		var r keyRule
+		if n < len(cand) {
+			r = keyRules[cand[n]]
+		} else {
+			r = keyRules[shortRules[n-len(cand)]]
+		}
 		if !bytes.HasSuffix(k, []byte(r.suffix)) {
 			continue
 		}
@@ -305,6 +334,28 @@ func keyKind(name []byte) fieldKind {
 			continue
 		}
 		kind |= r.kind
+	}
+	if kind == 0 && len(k) > 4 && isDigit(k[len(k)-1]) {
+		// A numbered key (address1, street_2, Strasse1): the key's kind.
+		e := len(name)
+		for e > 0 && (isDigit(name[e-1]) || name[e-1] == '_' || name[e-1] == '-' || name[e-1] == ' ') {
+			e--
+		}
+		if len(name)-e <= 3 && e > 0 && isAlpha(name[e-1]) {
+			return keyKind(name[:e])
+		}
+	}
+	if kind&fieldPassword != 0 {
+		// A password stored encrypted or hashed (Firefox's
+		// encryptedPassword, password_hash is not a suffix): ciphertext,
+		// not the secret.
+		for _, w := range []string{"encrypted", "hashed", "crypted"} {
+			for _, p := range []string{"password", "passwd", "pwd", "pass", "passwort", "kennwort"} {
+				if bytes.HasSuffix(k, []byte(w+p)) {
+					kind &^= fieldPassword
+				}
+			}
+		}
 	}
 	if kind&fieldAddress != 0 {
 		for _, w := range notPostal {

@@ -25,7 +25,7 @@ var phoneRegions = []string{"US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU"
 var (
 	phoneWords = [][]byte{[]byte("phone"), []byte("telefon"), []byte("telefoon"), []byte("telefax"), []byte("handy"),
 		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp"), []byte("rückruf"),
-		[]byte("rückfrage")}
+		[]byte("rückfrage"), []byte("telemóvel"), []byte("telemovel")}
 	phoneStartWords = [][]byte{[]byte("mobil"), []byte("mobiel"), []byte("móvil"), []byte("movil"), []byte("cell"),
 		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular"), []byte("fijo"), []byte("fisso")}
 	// phoneWholeWords are abbreviations that count only as a word of their
@@ -45,6 +45,9 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 	// logs most long numbers fail the (cheaper) context test first.
 	if (cand[0] == '+' || len(cand) > 1 && cand[0] == '0' && cand[1] == '0') && looksLikeDate(cand) {
 		return nil, "", false
+	}
+	if dottedQuad(cand) {
+		return nil, "", false // 81.92.204.19 under "callerIp": an IPv4 address
 	}
 	if cand[0] == '+' {
 		if !intlLengths.possible(cand) {
@@ -93,7 +96,46 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 			return v, conf, true
 		}
 	}
+	if s.field&fieldPhone != 0 && !trunk && len(cand) >= 8 && len(cand) <= 11 && allDigits(cand) {
+		// A national number kept as a number in a spreadsheet or a
+		// database lost its trunk 0 (0648291735 became 648291735): under
+		// a phone field it is read with the 0 put back.
+		var tb [12]byte
+		t := append(append(tb[:0], '0'), cand...)
+		if s.region != "" && trunkRequired(s.region) {
+			if v, ok := parsePhone(t, s.region); ok {
+				return v, conf, true
+			}
+		}
+		for _, r := range phoneRegions {
+			if trunkRequired(r) {
+				if v, ok := parsePhone(t, r); ok {
+					return v, conf, true
+				}
+			}
+		}
+	}
 	return nil, "", false
+}
+
+// dottedQuad reports whether c is four groups of one to three digits
+// joined by dots, an IPv4 address's shape.
+func dottedQuad(c []byte) bool {
+	groups, run := 1, 0
+	for _, b := range c {
+		switch {
+		case isDigit(b):
+			run++
+			if run > 3 {
+				return false
+			}
+		case b == '.' && run > 0:
+			groups, run = groups+1, 0
+		default:
+			return false
+		}
+	}
+	return groups == 4 && run > 0
 }
 
 func firstDigit(b []byte) byte {

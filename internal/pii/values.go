@@ -135,7 +135,8 @@ func normPersonName(v []byte, dst []byte) ([]byte, bool) {
 		return nil, false
 	}
 	switch string(dst) {
-	case "null", "none", "n/a", "unknown", "undefined", "nil", "test", "string", "name", "true", "false", "redacted":
+	case "null", "none", "n/a", "unknown", "undefined", "nil", "test", "string", "name", "true", "false", "redacted",
+		"user", "test user", "admin", "dummy", "demo", "example", "sample":
 		return nil, false
 	}
 	return foldText(dst), true
