@@ -131,3 +131,36 @@ func TestMaxFileTime(t *testing.T) {
 	}
 	require.ElementsMatch(t, []string{"us_ssn", "email"}, types)
 }
+
+// The JSON reader reads what encoding/json read: names that repeat,
+// strings with bytes that are not UTF-8, several documents in one stream;
+// a syntax error keeps what came before it and says where.
+func TestJSONReaderTolerance(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc string
+		types     []string
+		partial   string
+	}{
+		{"repeated names", `{"email":"a@example.com","email":"b@example.com","ssn":"123-45-6780"}`, []string{"email", "us_ssn"}, ""},
+		{"invalid UTF-8", "{\"note\":\"caf\xe9\",\"email\":\"ann@example.com\"}", []string{"email"}, ""},
+		{"documents in a row", `{"email":"a@example.com"} {"phone":"+49 30 12345678"}` + "\n" + `[{"iban":"DE89 3704 0044 0532 0130 00"}]`, []string{"email", "iban", "phone_number"}, ""},
+		{"syntax error", `{"email":"a@example.com"} {"x": tru}`, []string{"email"}, "json syntax error at byte"},
+		{"truncated", `{"email":"a@example.com", "more": [1, 2`, []string{"email"}, "json: truncated"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			members, _, err := NewScanner(options()).Read(context.Background(), "doc.json", strings.NewReader(tc.doc), nil, -1)
+			require.NoError(t, err)
+			require.Len(t, members, 1)
+			var types []string
+			for _, r := range members[0].Results {
+				types = append(types, r.Type)
+			}
+			require.Equal(t, tc.types, types)
+			if tc.partial == "" {
+				require.Empty(t, members[0].Partial)
+			} else {
+				require.Contains(t, members[0].Partial, tc.partial)
+			}
+		})
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -290,8 +291,11 @@ type jsonFrame struct {
 // path, "$.users[3].email" ("record 12 $.email" for NDJSON).
 func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 	mr := &meteredReader{f: f, r: r}
-	dec := json.NewDecoder(mr)
-	dec.UseNumber()
+	// jsontext, not encoding/json's Decoder.Token: the latter built an
+	// error message after every value it read (and dropped it), half the
+	// time of a JSON export. Names may repeat and strings may hold
+	// invalid UTF-8, as encoding/json allowed: a file is read, not judged.
+	dec := jsontext.NewDecoder(mr, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	var stack []jsonFrame
 	expectKey := false
@@ -326,26 +330,24 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 		}
 	}
 	var err error
-	for tok := range tokens(dec.Token, &err) {
+	for tok := range tokens(dec.ReadToken, &err) {
 		if len(stack) == 0 {
 			record++
 		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{':
-				stack = append(stack, jsonFrame{})
-				expectKey = true
-			case '[':
-				stack = append(stack, jsonFrame{array: true})
-				expectKey = false
-			default:
-				stack = stack[:len(stack)-1]
-				expectKey = false
-				next()
-			}
+		switch tok.Kind() {
+		case '{':
+			stack = append(stack, jsonFrame{})
+			expectKey = true
 			continue
-		case string:
+		case '[':
+			stack = append(stack, jsonFrame{array: true})
+			expectKey = false
+			continue
+		case '}', ']':
+			stack = stack[:len(stack)-1]
+			expectKey = false
+		case '"':
+			t := tok.String()
 			if expectKey {
 				stack[len(stack)-1].key = t
 				expectKey = false
@@ -362,17 +364,17 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 				}
 			}
 			f.jsonValue(agg, stack, []byte(t), where)
-		case json.Number:
-			f.jsonValue(agg, stack, []byte(t), where)
+		case '0':
+			f.jsonValue(agg, stack, []byte(tok.String()), where)
 		}
 		next()
 	}
 	return f.end(name, mr, agg, err, "json", func(err error) string {
-		var se *json.SyntaxError
-		if !errors.As(err, &se) {
-			return ""
+		var se *jsontext.SyntacticError
+		if !errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return "" // a truncated file is said so, not a syntax error
 		}
-		return fmt.Sprintf("json syntax error at byte %d", se.Offset)
+		return fmt.Sprintf("json syntax error at byte %d", se.ByteOffset)
 	})
 }
 
