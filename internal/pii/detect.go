@@ -2,6 +2,7 @@ package pii
 
 import (
 	"bytes"
+	"sync"
 )
 
 // NewDefault returns the detector set: email, credit_card (issuer prefix +
@@ -13,13 +14,39 @@ import (
 // candidates with byte scans (IndexByte, Index for fixed prefixes, single
 // passes over digit runs and capital-letter pairs) and validates each in a
 // small window; there is no regular expression over the input.
-func NewDefault() Detector { return defaultDetector{fields: newFieldCache()} }
+func NewDefault() Detector { return defaultDetector{fields: newFieldCache(), scanners: new(sync.Pool)} }
 
 // defaultDetector's region is the numbering plan national phone numbers
 // are read in first ("" for phoneRegions' order): see NewDefaultIn.
 type defaultDetector struct {
 	region string
 	fields *fieldCache // nil: field names classified each time
+	// scanners are reused by DetectField, called once a table cell or a
+	// JSON value: a scanner of half a KiB per cell was most of what a CSV
+	// scan allocated. Nil: each call makes its own.
+	scanners *sync.Pool
+}
+
+// scanner returns a scanner over text, reset, from d's pool when it has one.
+func (d defaultDetector) scanner(text []byte, emit func(Match)) *scanner {
+	var s *scanner
+	if d.scanners != nil {
+		s, _ = d.scanners.Get().(*scanner)
+	}
+	if s == nil {
+		s = new(scanner)
+	}
+	*s = scanner{text: text, emit: emit, lastDOB: -1, region: d.region}
+	return s
+}
+
+// release returns s to d's pool, holding no text or callback (a Match's
+// Value, which may point into s, is not kept past emit: see Match).
+func (d defaultDetector) release(s *scanner) {
+	if d.scanners != nil {
+		s.text, s.emit = nil, nil
+		d.scanners.Put(s)
+	}
 }
 
 // lines counts newlines incrementally so a match's line costs only the

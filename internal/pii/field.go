@@ -195,7 +195,9 @@ func startsWordIn(name, l []byte, words [][]byte) bool {
 
 // DetectField detects in one field's value with its name as context.
 func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
-	s := scanner{text: text, emit: emit, lastDOB: -1, field: d.fields.kind(field), region: d.region}
+	s := d.scanner(text, emit)
+	defer d.release(s)
+	s.field = d.fields.kind(field)
 	if s.field&idKinds != 0 {
 		s.idField(text, emit)
 		return

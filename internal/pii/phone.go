@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -174,7 +175,7 @@ func NewDefaultIn(region string) Detector {
 	if err != nil {
 		r = ""
 	}
-	return defaultDetector{region: r, fields: newFieldCache()}
+	return defaultDetector{region: r, fields: newFieldCache(), scanners: new(sync.Pool)}
 }
 
 // PhoneRegion checks a region code ("de" or "DE") for a numbering plan
