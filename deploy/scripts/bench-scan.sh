@@ -5,8 +5,11 @@
 # (access-log lines, sparse values, in 16 files), "kv" (structured logs
 # dense with ISO timestamps, hex request ids and numeric key=value pairs, 5%
 # of lines with a value) and "small" (the access lines in a tree of 0.5-4
-# KiB files, 500 a directory: the cost of each file weighs). Prints for each: throughputs by wall clock and by CPU time (the
-# machine may be shared: the CPU-time ratio is the steadier figure), their
+# KiB files, 500 a directory: the cost of each file weighs); "csv" (a
+# customer export, every row a name, e-mail and phone: the cost of each
+# value weighs) runs when BENCH_SHAPES names it. Prints for each:
+# throughputs by wall clock and by CPU time (the machine may be shared: the
+# CPU-time ratio is the steadier figure), their
 # ratios and the agent's peak RSS, with the load average beside them.
 # BENCH_MB sets the size of each corpus, BENCH_SHAPES which shapes run,
 # BENCH_AGENT another agent binary to measure (a build of main, to compare).

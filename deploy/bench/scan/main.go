@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/sightline-dev/sightline/deploy/bench/internal/benchrun"
 )
@@ -34,9 +36,9 @@ func main() {
 		}
 		line, ok := shapes[*shape]
 		if !ok {
-			return fmt.Errorf("unknown -shape %q: use access, kv or small", *shape)
+			return fmt.Errorf("unknown -shape %q: use access, kv, small or csv", *shape)
 		}
-		return write(*dir, *mb, *files, line)
+		return write(*dir, *mb, *files, line, cmp.Or(names[*shape], "app-%02d.log"), headers[*shape])
 	}, "dir")
 }
 
@@ -71,21 +73,42 @@ func writeSmall(dir string, mb int) error {
 // A shape writes one or more lines and returns the bytes written.
 type shapeFunc func(w io.Writer, r *rand.Rand) int
 
-var shapes = map[string]shapeFunc{"access": accessLines, "kv": kvLine}
+var shapes = map[string]shapeFunc{"access": accessLines, "kv": kvLine, "csv": customerRow}
 
-func write(dir string, mb, files int, line shapeFunc) error {
+// names are the files of each shape: a table's name says it is one.
+var names = map[string]string{"csv": "customers-%02d.csv"}
+
+// customerRow writes one row of the "csv" shape, a customer export (the
+// header first in each file, see write): every row a person's name,
+// e-mail address, phone number and city, with an id, a date and an
+// amount; where a scanner's per-value cost (column context, validation,
+// tokens) is the whole cost.
+func customerRow(w io.Writer, r *rand.Rand) int {
+	first := []string{"Anna", "Jan", "Li", "Omar", "Élodie", "Jürgen", "María", "Pieter", "Sofia", "Lukas"}
+	last := []string{"Berg", "Müller", "Nguyen", "Rossi", "Dubois", "Jansen", "García", "Smith", "Kowalski", "Novak"}
+	fn, ln := first[r.IntN(len(first))], last[r.IntN(len(last))]
+	k, _ := fmt.Fprintf(w, "%d,%s,%s,%s.%s%d@example.com,+49 30 %d,Berlin,2026-11-%02dT10:00:00Z,%d.%02d,active\n",
+		r.IntN(1e8), fn, ln, strings.ToLower(fn), strings.ToLower(ln), r.IntN(1e5), 1000000+r.IntN(9000000), 1+r.IntN(28), r.IntN(1e4), r.IntN(100))
+	return k
+}
+
+// headers are written first in each file of a shape.
+var headers = map[string]string{"csv": "id,first_name,last_name,email,phone,city,created_at,amount,status\n"}
+
+func write(dir string, mb, files int, line shapeFunc, name, header string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
 	r := rand.New(rand.NewPCG(7, 11))
 	per := int64(mb) << 20 / int64(files)
 	for f := 0; f < files; f++ {
-		fh, err := os.Create(filepath.Join(dir, fmt.Sprintf("app-%02d.log", f)))
+		fh, err := os.Create(filepath.Join(dir, fmt.Sprintf(name, f)))
 		if err != nil {
 			return err
 		}
 		w := bufio.NewWriterSize(fh, 1<<20)
-		var n int64
+		k, _ := w.WriteString(header)
+		n := int64(k)
 		for n < per {
 			n += int64(line(w, r))
 		}
