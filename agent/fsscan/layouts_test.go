@@ -1,0 +1,117 @@
+//go:build linux
+
+package fsscan
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/wire"
+	"golang.org/x/sys/unix"
+)
+
+// deepTree makes levels nested directories named d under dir (relative
+// opens: the path soon exceeds PATH_MAX) and writes content to a file in
+// the deepest; it returns that file's path.
+func deepTree(t *testing.T, dir string, levels int, content string) string {
+	t.Helper()
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	require.NoError(t, err)
+	for i := 0; i < levels; i++ {
+		require.NoError(t, unix.Mkdirat(fd, "d", 0o755))
+		next, err := unix.Openat(fd, "d", unix.O_RDONLY|unix.O_DIRECTORY, 0)
+		require.NoError(t, err)
+		unix.Close(fd)
+		fd = next
+	}
+	defer unix.Close(fd)
+	f, err := unix.Openat(fd, "deep.txt", unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL, 0o644)
+	require.NoError(t, err)
+	_, err = unix.Write(f, []byte(content))
+	require.NoError(t, err)
+	require.NoError(t, unix.Close(f))
+	return dir + strings.Repeat("/d", levels) + "/deep.txt"
+}
+
+// A tree 3,000 levels deep holds files whose paths (6 KB) are longer than
+// PATH_MAX: a walk that opens each directory by its path stops at the
+// 2,000th level with ENAMETOOLONG and never reads them. The walk reaches
+// and reports them, as a file at the top is.
+func TestScanReachesFilesPastPathMax(t *testing.T) {
+	dir := t.TempDir()
+	deep := deepTree(t, dir, 3000, "contact ann@example.com\n")
+	require.Greater(t, len(deep), unix.PathMax)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "top.txt"), []byte("bob@example.org\n"), 0o644))
+
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	require.Len(t, res.Errors, 1, "its location is shortened (TestLongLocationsAreReportedShortened)")
+	require.Contains(t, res.Errors[0], "reported shortened")
+	require.Equal(t, map[string]int64{"top.txt email": 1, "deep.txt email": 1}, piiCounts(recs))
+	ids := map[string]string{}
+	for _, r := range recs {
+		if r.Kind == wire.KindAsset {
+			ids[r.AssetID] = r.Location
+		}
+	}
+	loc := ids[wire.StableID(wire.SourceFS, "host-1", wire.FileLocation(deep))]
+	require.True(t, strings.HasSuffix(loc, "/d/d/deep.txt"), "the deep file is reported under its whole location's id")
+}
+
+// A location longer than a record may hold (4 KiB) makes the collector
+// refuse the whole batch the record is in, losing every other file's
+// findings with it. Three ways a file's location gets there: a path past
+// PATH_MAX (TestScanReachesFilesPastPathMax), a path within it whose bytes
+// are escaped three for one in the URI, and an archive member's name (a
+// zip allows 64 KiB). Each is reported, with a location a record holds,
+// under the asset id of its whole location.
+func TestLongLocationsAreReportedShortened(t *testing.T) {
+	dir := t.TempDir()
+	escaped := dir
+	for i := 0; i < 8; i++ { // 8 names of 200 bytes 0xff: 4.8 KB escaped
+		escaped = filepath.Join(escaped, strings.Repeat("\xff", 200))
+	}
+	require.NoError(t, os.MkdirAll(escaped, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(escaped, "esc.txt"), []byte("contact ann@example.com\n"), 0o644))
+	member := strings.Repeat("m", 6000) + ".txt"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "long.zip"), zipOf(t, map[string][]byte{member: []byte("SSN: 123-45-6780\n")}), 0o644))
+
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	found := map[string]bool{}
+	for _, r := range recs {
+		require.LessOrEqual(t, len(r.Location), wire.MaxStringLen)
+		if r.Kind == wire.KindPII {
+			found[r.Type] = true
+		}
+		if r.Kind == wire.KindAsset {
+			require.Equal(t, "true", r.Attributes["location_shortened"], r.Location)
+		}
+	}
+	require.Equal(t, map[string]bool{"email": true, "us_ssn": true}, found)
+	require.Len(t, res.Errors, 2, "each shortening is a problem")
+}
+
+// fitLocation always gives a location a record holds, cut at a rune's
+// start, and leaves one that fits alone.
+func FuzzFitLocation(f *testing.F) {
+	f.Add("file:///a/b", 10)
+	f.Add("file:///"+strings.Repeat("%FF", 3000), 0)
+	f.Add("file:///x!/"+strings.Repeat("é", 4000), 1)
+	f.Fuzz(func(t *testing.T, loc string, repeat int) {
+		if repeat = repeat % 64; repeat > 0 {
+			loc = strings.Repeat(loc, repeat)
+		}
+		got, short := fitLocation(loc)
+		require.LessOrEqual(t, len(got), wire.MaxStringLen)
+		require.Equal(t, len(loc) > wire.MaxStringLen, short)
+		if !short {
+			require.Equal(t, loc, got)
+		} else if utf8.ValidString(loc) {
+			require.True(t, utf8.ValidString(got))
+		}
+	})
+}
