@@ -77,7 +77,10 @@ type Options struct {
 	hooks *scanHooks // tests only
 }
 
-// pseudo file systems never worth reading.
+// maxDevices bounds the file systems whose kind a walk remembers.
+const maxDevices = 4096
+
+// pseudo file systems never worth reading (by path; pseudoFSAt by kind).
 var skipRoots = map[string]bool{"/proc": true, "/sys": true, "/dev": true}
 
 type fileResult struct {
@@ -177,8 +180,13 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				walkErrs <- err.Error()
 				continue
 			}
+			if name := pseudoFSAt(abs); name != "" {
+				walkErrs <- fmt.Sprintf("%s: not scanned: a %s pseudo file system (the kernel's state, not files of data)", root, name)
+				continue
+			}
 			readable++
 			rootDev, hasDev := device(abs)
+			pseudoDevs := map[uint64]bool{rootDev: false} // other file systems met, pseudo or not
 			_ = walkDir(ctx, abs, func(p string, d fs.DirEntry, err error) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -194,10 +202,29 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					if sp := o.systemPath(p); p != abs && (skipRoots[sp] || excluded(o.Exclude, sp)) {
 						return fs.SkipDir
 					}
-					if p != abs && hasDev && !o.CrossFilesystems {
-						if dev, ok := device(p); ok && dev != rootDev {
-							return fs.SkipDir // a mount point: another file system
-						}
+					if p == abs || !hasDev {
+						return nil
+					}
+					// The device of the directory listed (an fstatat in
+					// its parent), not of whatever its path leads to.
+					info, err := d.Info()
+					if err != nil {
+						return fs.SkipDir // gone since listed
+					}
+					dev, ok := deviceOf(info)
+					if !ok || dev == rootDev {
+						return nil
+					}
+					if !o.CrossFilesystems {
+						return fs.SkipDir // a mount point: another file system
+					}
+					pseudo, known := pseudoDevs[dev]
+					if !known && len(pseudoDevs) < maxDevices {
+						pseudo = pseudoFSAt(p) != ""
+						pseudoDevs[dev] = pseudo
+					}
+					if pseudo {
+						return fs.SkipDir // proc, sysfs ... mounted in the tree
 					}
 					return nil
 				}

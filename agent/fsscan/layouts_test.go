@@ -4,6 +4,7 @@ package fsscan
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,5 +114,37 @@ func FuzzFitLocation(f *testing.F) {
 		} else if utf8.ValidString(loc) {
 			require.True(t, utf8.ValidString(got))
 		}
+	})
+}
+
+// A pseudo file system (proc, sysfs, ...) holds the kernel's state, not
+// data, and files whose read never ends (/proc/kmsg blocks a read for
+// ever, so a scan of /proc never finished). Given as a path to scan, it is
+// refused with a problem; mounted inside the tree (a bind mount of /proc)
+// it is not entered even when the walk crosses file systems.
+func TestPseudoFileSystemsAreNotRead(t *testing.T) {
+	t.Run("a path to scan", func(t *testing.T) {
+		for _, p := range []string{"/proc/self/fdinfo", "/sys/kernel"} {
+			recs, res := scan(t, Options{Paths: []string{p}, CrossFilesystems: true})
+			require.EqualValues(t, 0, res.Stats["files"], p)
+			require.Empty(t, piiCounts(recs))
+			require.Len(t, res.Errors, 1, p)
+			require.Contains(t, res.Errors[0], "pseudo file system", p)
+			require.Equal(t, wire.StatusFailed, res.Status, "nothing could be scanned")
+		}
+	})
+	t.Run("mounted in the tree", func(t *testing.T) {
+		dir := t.TempDir()
+		mnt := filepath.Join(dir, "p")
+		require.NoError(t, os.Mkdir(mnt, 0o755))
+		if out, err := exec.Command("mount", "-t", "proc", "proc", mnt).CombinedOutput(); err != nil {
+			t.Skipf("cannot mount proc here (%v: %s)", err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "here.txt"), []byte("a@example.com\n"), 0o644))
+		// Only the status files, so that the scan before this change ended.
+		_, res := scan(t, Options{Paths: []string{dir}, CrossFilesystems: true, Include: []string{"status", "*.txt"}})
+		require.EqualValues(t, 1, res.Stats["files"])
+		require.Empty(t, res.Errors)
 	})
 }

@@ -12,6 +12,8 @@ import (
 	"os/user"
 	"strconv"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // idNames resolves uids and gids to names, once per id per scan: a lookup
@@ -116,6 +118,18 @@ func inode(info fs.FileInfo) uint64 {
 		return uint64(st.Ino)
 	}
 	return 0
+}
+
+// deviceOf is the file system a FileInfo's file is on (from os, a
+// *syscall.Stat_t, or safeio.StatAt, a *unix.Stat_t).
+func deviceOf(info fs.FileInfo) (uint64, bool) {
+	switch st := info.Sys().(type) {
+	case *syscall.Stat_t:
+		return uint64(st.Dev), true //nolint:unconvert // Dev is int32 on some platforms
+	case *unix.Stat_t:
+		return uint64(st.Dev), true //nolint:unconvert // as above
+	}
+	return 0, false
 }
 
 // device is the file system a path is on.
