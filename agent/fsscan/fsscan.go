@@ -89,6 +89,7 @@ type fileResult struct {
 	size      int64
 	members   []content.Member
 	unchanged bool
+	linked    bool // another hard link's read: no bytes read for it
 	skipped   bool
 	// skipReason, for a file the open refused (no longer a regular file,
 	// swapped since the walk saw it), is reported with the path.
@@ -253,6 +254,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			})
 		}
 	}()
+	lk := newLinks()
 	for w := 0; w < o.Concurrency; w++ {
 		workWG.Add(1)
 		go func() {
@@ -266,7 +268,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				if o.hooks != nil && o.hooks.opening != nil {
 					o.hooks.opening(p.path)
 				}
-				r := scanFile(ctx, p, o, sc)
+				r := scanFile(ctx, p, o, sc, lk)
 				select {
 				case results <- r:
 				case <-ctx.Done(): // stopping: r is not wanted; drain
@@ -277,7 +279,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	go func() { walkWG.Wait(); workWG.Wait(); close(results); close(walkErrs) }()
 
 	stats := run.Stats
-	for _, k := range []string{"files", "bytes", "skipped", "assets_with_pii", "unchanged"} {
+	for _, k := range []string{"files", "bytes", "skipped", "assets_with_pii", "unchanged", "hard_links"} {
 		stats[k] = 0
 	}
 	addErr := run.Problem
@@ -309,9 +311,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			}
 			stats["files"]++
 			remember(o.State, r.path, r.info, r.members)
-			if r.unchanged {
+			switch {
+			case r.unchanged:
 				stats["unchanged"]++
-			} else {
+			case r.linked:
+				stats["hard_links"]++
+			default:
 				stats["bytes"] += r.size
 			}
 			for _, m := range r.members {
@@ -496,7 +501,10 @@ func cutRunes(s string, n int) string {
 // symlink since does not lead it elsewhere), and what it opened must be
 // the regular file the walk saw: a FIFO, device or symlink swapped in
 // since is refused (skipped and reported), never read.
-func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner) fileResult {
+//
+// A file with several hard links is read once (lk): its other links get
+// that read's members.
+func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner, lk *links) fileResult {
 	p := w.path
 	r := fileResult{path: p}
 	f, err := w.open()
@@ -526,7 +534,19 @@ func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner) fil
 		r.members, r.unchanged, r.size = ms, true, info.Size()
 		return r
 	}
+	lr, first := lk.claim(info)
+	if lr != nil && !first {
+		if ms, ok := lr.wait(ctx); ok {
+			r.members, r.linked = ms, true
+			r.skipped = len(ms) == 1 && ms[0].Binary()
+			return r
+		}
+		// That read came to nothing (or the scan is stopping): read it.
+	}
 	r.members, r.size, err = sc.Read(ctx, p, f, f, info.Size())
+	if first {
+		lr.finish(r.members, err == nil)
+	}
 	if len(r.members) == 1 && r.members[0].Binary() {
 		r.skipped = true
 	}

@@ -3,6 +3,7 @@
 package fsscan
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,4 +148,33 @@ func TestPseudoFileSystemsAreNotRead(t *testing.T) {
 		require.EqualValues(t, 1, res.Stats["files"])
 		require.Empty(t, res.Errors)
 	})
+}
+
+// A file hard-linked many times (a farm of links, a backup tool's
+// snapshots) is one file: it is read once, and each link is reported as
+// the file it is (its own location, the same findings), so a 100 MB file
+// linked 10,000 times is 100 MB read, not 1 TB.
+func TestHardLinksAreReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	body := "email\n" + strings.Repeat("ann@example.com\n", 4096)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "base.csv"), []byte(body), 0o644))
+	const links = 200
+	for i := 0; i < links; i++ {
+		require.NoError(t, os.Link(filepath.Join(dir, "base.csv"), filepath.Join(dir, fmt.Sprintf("l%03d.csv", i))))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "other.csv"), []byte(body), 0o644))
+
+	for _, conc := range []int{1, 4} {
+		recs, res := scan(t, Options{Paths: []string{dir}, Concurrency: conc})
+		require.Empty(t, res.Errors)
+		require.EqualValues(t, links+2, res.Stats["files"])
+		require.EqualValues(t, links+2, res.Stats["assets_with_pii"], "every link is reported")
+		require.EqualValues(t, 2*len(body), res.Stats["bytes"], "the linked file is read once, the other file once")
+		require.EqualValues(t, links, res.Stats["hard_links"])
+		counts := piiCounts(recs)
+		require.Len(t, counts, links+2)
+		for k, n := range counts {
+			require.EqualValues(t, 4096, n, k)
+		}
+	}
 }

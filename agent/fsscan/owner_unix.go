@@ -120,6 +120,16 @@ func inode(info fs.FileInfo) uint64 {
 	return 0
 }
 
+// linkKeyOf is the identity and content version of a file with more than
+// one hard link (ok false for one link).
+func linkKeyOf(info fs.FileInfo) (linkKey, bool) {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || st.Nlink < 2 {
+		return linkKey{}, false
+	}
+	return linkKey{uint64(st.Dev), uint64(st.Ino), info.Size(), info.ModTime().UnixNano()}, true //nolint:unconvert // as deviceOf
+}
+
 // deviceOf is the file system a FileInfo's file is on (from os, a
 // *syscall.Stat_t, or safeio.StatAt, a *unix.Stat_t).
 func deviceOf(info fs.FileInfo) (uint64, bool) {
