@@ -3,10 +3,7 @@
 package fsscan
 
 import (
-	"os"
-	"path/filepath"
-
-	"github.com/sightline-dev/sightline/agent/hostscan/accounts"
+	"bytes"
 	"io"
 	"io/fs"
 	"os/user"
@@ -14,6 +11,9 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/sightline-dev/sightline/agent/hostscan/accounts"
+	"github.com/sightline-dev/sightline/internal/safeio"
 )
 
 // idNames resolves uids and gids to names, once per id per scan: a lookup
@@ -28,27 +28,33 @@ type idNames struct {
 }
 
 // newIDNames resolves through NSS, or, for a root other than "/", from
-// root's /etc/passwd and /etc/group (unreadable files leave ids numeric).
+// root's /etc/passwd and /etc/group, read confined to root (safeio.Root: a
+// symlink cannot lead to this system's files, a FIFO is not waited on)
+// and of bounded size; unreadable files leave ids numeric.
 func newIDNames(root string) *idNames {
 	n := &idNames{users: map[uint32]string{}, groups: map[uint32]string{}}
 	if root == "" || root == "/" {
 		return n
 	}
 	n.fixed = true
-	readNames(n.users, root, "passwd", accounts.ParsePasswd, func(u accounts.User) (int, string) { return u.UID, u.Name })
-	readNames(n.groups, root, "group", accounts.ParseGroup, func(g accounts.Group) (int, string) { return g.GID, g.Name })
+	r, err := safeio.OpenRoot(root)
+	if err != nil {
+		return n
+	}
+	defer r.Close()
+	readNames(n.users, r, "passwd", accounts.ParsePasswd, func(u accounts.User) (int, string) { return u.UID, u.Name })
+	readNames(n.groups, r, "group", accounts.ParseGroup, func(g accounts.Group) (int, string) { return g.GID, g.Name })
 	return n
 }
 
 // readNames adds to names the ids and names of root's /etc/file, read by
 // parse: the first entry of an id wins; an unreadable file adds nothing.
-func readNames[E any](names map[uint32]string, root, file string, parse func(string, io.Reader) ([]E, []accounts.Problem), idName func(E) (int, string)) {
-	f, err := os.Open(filepath.Join(root, "etc", file))
+func readNames[E any](names map[uint32]string, root *safeio.Root, file string, parse func(string, io.Reader) ([]E, []accounts.Problem), idName func(E) (int, string)) {
+	data, err := root.ReadFile("/etc/"+file, safeio.ConfigMaxSize)
 	if err != nil {
 		return
 	}
-	entries, _ := parse("/etc/"+file, f)
-	_ = f.Close()
+	entries, _ := parse("/etc/"+file, bytes.NewReader(data))
 	for _, e := range entries {
 		if id, name := idName(e); id >= 0 {
 			if _, dup := names[uint32(id)]; !dup {
