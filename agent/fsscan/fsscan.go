@@ -89,7 +89,8 @@ type fileResult struct {
 	size      int64
 	members   []content.Member
 	unchanged bool
-	linked    bool // another hard link's read: no bytes read for it
+	linked    bool   // another hard link's read: no bytes read for it
+	acl       []byte // its POSIX access ACL, read on the open file
 	skipped   bool
 	// skipReason, for a file the open refused (no longer a regular file,
 	// swapped since the walk saw it), is reported with the path.
@@ -376,6 +377,7 @@ func (o Options) systemPath(p string) string {
 func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Record, emit func(*wire.Record) error, problem func(string)) (int, error) {
 	n := 0
 	var acl []aclReader
+	aclRead := false
 	for _, m := range r.members {
 		if len(m.Results) == 0 {
 			continue
@@ -425,8 +427,8 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 			{0o040, "group", asset.Attributes["group"], "group"},
 			{0o004, "everyone", "", "world-readable"},
 		}
-		if acl == nil {
-			acl = names.aclReaders(r.path)
+		if !aclRead {
+			acl, aclRead = names.parseACL(r.acl), true
 		}
 		for _, a := range acl {
 			readers = append(readers, readerBy{0o777, a.kind, a.name, "acl"})
@@ -532,6 +534,9 @@ func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner, lk 
 	}
 	if ms, ok := unchanged(o.State, p, info); ok {
 		r.members, r.unchanged, r.size = ms, true, info.Size()
+		if withResults(ms) {
+			r.acl = readACL(f)
+		}
 		return r
 	}
 	lr, first := lk.claim(info)
@@ -539,6 +544,9 @@ func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner, lk 
 		if ms, ok := lr.wait(ctx); ok {
 			r.members, r.linked = ms, true
 			r.skipped = len(ms) == 1 && ms[0].Binary()
+			if withResults(ms) {
+				r.acl = readACL(f)
+			}
 			return r
 		}
 		// That read came to nothing (or the scan is stopping): read it.
@@ -547,6 +555,9 @@ func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner, lk 
 	if first {
 		lr.finish(r.members, err == nil)
 	}
+	if withResults(r.members) {
+		r.acl = readACL(f)
+	}
 	if len(r.members) == 1 && r.members[0].Binary() {
 		r.skipped = true
 	}
@@ -554,6 +565,17 @@ func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner, lk 
 		r.err = fmt.Errorf("%s: %w", p, err)
 	}
 	return r
+}
+
+// withResults reports whether any member has findings (its file is
+// reported, with who may read it).
+func withResults(ms []content.Member) bool {
+	for _, m := range ms {
+		if len(m.Results) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // excluded reports whether p's base name or full path matches a glob.
