@@ -178,8 +178,13 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				walkErrs <- fmt.Sprintf("%s: %v", root, err)
 				continue
 			}
-			if _, err := os.Lstat(abs); err != nil {
+			fi, err := os.Lstat(abs)
+			if err != nil {
 				walkErrs <- err.Error()
+				continue
+			}
+			if !fi.IsDir() && !fi.Mode().IsRegular() {
+				walkErrs <- fmt.Sprintf("%s: not scanned: %s, neither a directory nor a regular file (a symbolic link is not followed: give the path it leads to)", root, safeio.Kind(fi.Mode()))
 				continue
 			}
 			if name := pseudoFSAt(abs); name != "" {

@@ -215,3 +215,29 @@ func TestRootAccountFilesAreReadConfined(t *testing.T) {
 		require.FailNow(t, "the scan is blocked opening the FIFO /etc/passwd")
 	}
 }
+
+// A path to scan that is not a directory or a regular file (a symlink, a
+// FIFO, a device) was skipped without a word: the scan said "ok" having
+// read nothing. It is a problem naming what the path is, and a scan that
+// could read none of its paths failed. A symlink is not followed (it may
+// have been planted since the path was configured).
+func TestPathsThatAreNeitherFilesNorDirectories(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	require.NoError(t, os.Mkdir(data, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(data, "a.txt"), []byte("ann@example.com\n"), 0o644))
+	link, fifo := filepath.Join(dir, "link"), filepath.Join(dir, "fifo")
+	require.NoError(t, os.Symlink(data, link))
+	require.NoError(t, unix.Mkfifo(fifo, 0o644))
+	for _, tc := range []struct{ path, what string }{
+		{link, "a symbolic link"},
+		{fifo, "a FIFO"},
+		{"/dev/null", "a character device"},
+	} {
+		recs, res := scan(t, Options{Paths: []string{tc.path}})
+		require.Empty(t, piiCounts(recs))
+		require.Len(t, res.Errors, 1, tc.path)
+		require.Contains(t, res.Errors[0], tc.path+": not scanned: "+tc.what, tc.path)
+		require.Equal(t, wire.StatusFailed, res.Status, tc.path)
+	}
+}
