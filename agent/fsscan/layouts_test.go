@@ -241,3 +241,30 @@ func TestPathsThatAreNeitherFilesNorDirectories(t *testing.T) {
 		require.Equal(t, wire.StatusFailed, res.Status, tc.path)
 	}
 }
+
+// A directory bind-mounted inside itself is a loop the kernel allows: 12
+// recursive binds of a directory into its own subdirectories made the walk
+// report one file 4,096 times (2^12), and more binds double it each. As
+// find does, a directory that is one of its own ancestors (same device and
+// inode) is not entered, and the loop is a problem.
+func TestBindMountLoopsAreNotWalked(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a")
+	require.NoError(t, os.Mkdir(a, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(a, "f.txt"), []byte("ann@example.com\n"), 0o644))
+	for i := 0; i < 6; i++ {
+		m := filepath.Join(a, fmt.Sprintf("m%d", i))
+		require.NoError(t, os.Mkdir(m, 0o755))
+		if out, err := exec.Command("mount", "--rbind", a, m).CombinedOutput(); err != nil {
+			t.Skipf("cannot bind-mount here (%v: %s)", err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("umount", "-R", "-l", m).Run() })
+	}
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	require.Equal(t, map[string]int64{"f.txt email": 1}, piiCounts(recs))
+	require.EqualValues(t, 1, res.Stats["files"], "read once, not 2^6 times")
+	require.Len(t, res.Errors, 6)
+	for _, e := range res.Errors {
+		require.Contains(t, e, "file system loop")
+	}
+}

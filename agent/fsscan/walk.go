@@ -62,6 +62,7 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 		d     fs.DirEntry
 		id    safeio.FileID // what the parent held when listed
 		known bool          // id was told
+		up    *ancestor     // the directories above it
 	}
 	stack := []pending{{path: root, d: d}}
 	held := 0
@@ -76,7 +77,7 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 		if dir.known {
 			want = &dir.id
 		}
-		err := readDir(ctx, dir.path, want, func(parent *os.File, e *listedEntry) error {
+		err := readDir(ctx, dir.path, want, dir.up, func(parent *os.File, here *ancestor, e *listedEntry) error {
 			p := filepath.Join(dir.path, e.Name())
 			if err := fn(p, e, nil); err != nil {
 				if errors.Is(err, fs.SkipDir) && e.IsDir() {
@@ -87,13 +88,16 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 			if !e.IsDir() {
 				return nil
 			}
+			id, known := safeio.ChildID(parent, e.Name())
+			if a := here.find(id, known); a != nil {
+				return skipDir(fn(p, e, fmt.Errorf("%s: not walked: %w (the same directory as %s, mounted inside itself)", p, errLoop, a.path)))
+			}
 			if held+len(p)+pendingOverhead > limit {
 				return skipDir(fn(p, e, fmt.Errorf("%s: %w", p, errPending)))
 			}
-			id, known := safeio.ChildID(parent, e.Name())
 			// The entry as listed, not its wrapper: that would keep its
 			// whole batch (and directory) alive while pending.
-			stack = append(stack, pending{p, e.DirEntry, id, known})
+			stack = append(stack, pending{p, e.DirEntry, id, known, here})
 			held += len(p) + pendingOverhead
 			return nil
 		})
@@ -114,6 +118,30 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 	return nil
 }
 
+// errLoop is the error a directory that is one of its own ancestors gets.
+var errLoop = errors.New("a file system loop")
+
+// ancestor is a directory above the one being read, as a chain up to the
+// walk's root: a directory bind-mounted inside itself (a loop the kernel
+// allows, each bind doubling what a walk would see) has the identity of
+// one of them, and is not entered, as find does.
+type ancestor struct {
+	id   safeio.FileID
+	path string
+	up   *ancestor
+}
+
+// find returns the ancestor (a itself or above) whose identity is id, or
+// nil (also for an id not known).
+func (a *ancestor) find(id safeio.FileID, known bool) *ancestor {
+	for ; known && a != nil; a = a.up {
+		if a.id == id {
+			return a
+		}
+	}
+	return nil
+}
+
 // visitError carries an error fn returned for an entry out of readDir, apart
 // from the directory's own read errors.
 type visitError struct{ err error }
@@ -127,7 +155,10 @@ const pendingOverhead = 16
 // open. When want is set, dir must be that directory: one reached through
 // an earlier component of its path swapped for a symlink since it was
 // listed is another, refused with safeio.ErrChanged.
-func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*os.File, *listedEntry) error) error {
+//
+// visit gets dir as the nearest ancestor of its entries (nil when dir's
+// identity cannot be told), above up.
+func readDir(ctx context.Context, dir string, want *safeio.FileID, up *ancestor, visit func(*os.File, *ancestor, *listedEntry) error) error {
 	f, err := safeio.OpenDir(dir)
 	if err != nil {
 		return err
@@ -135,10 +166,13 @@ func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*o
 	ld := &listedDir{f: f}
 	ld.refs.Store(1) // the walk's, while it reads the directory
 	defer ld.release()
-	if want != nil {
-		if got, ok := safeio.OpenedID(f); !ok || got != *want {
-			return fmt.Errorf("%s: not walked: %w", dir, safeio.ErrChanged)
-		}
+	got, ok := safeio.OpenedID(f)
+	if want != nil && (!ok || got != *want) {
+		return fmt.Errorf("%s: not walked: %w", dir, safeio.ErrChanged)
+	}
+	here := up
+	if ok {
+		here = &ancestor{got, dir, up}
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -148,7 +182,7 @@ func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*o
 		listed := make([]listedEntry, len(entries)) // one allocation a batch
 		for i, e := range entries {
 			listed[i] = listedEntry{e, ld}
-			if verr := visit(f, &listed[i]); verr != nil {
+			if verr := visit(f, here, &listed[i]); verr != nil {
 				return visitError{verr}
 			}
 		}
