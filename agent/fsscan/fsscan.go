@@ -194,6 +194,26 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			readable++
 			rootDev, hasDev := device(abs)
 			pseudoDevs := map[uint64]bool{rootDev: false} // other file systems met, pseudo or not
+			// elsewhere reports whether the walk must pass by p, a
+			// directory or file (a bind-mounted file is a mount point
+			// too) on another file system than the root's: all of them
+			// by default, pseudo ones (proc, sysfs ...) always. info is
+			// an fstatat in the directory p was listed from.
+			elsewhere := func(p string, info fs.FileInfo) bool {
+				dev, ok := deviceOf(info)
+				if !hasDev || !ok || dev == rootDev {
+					return false
+				}
+				if !o.CrossFilesystems {
+					return true
+				}
+				pseudo, known := pseudoDevs[dev]
+				if !known && len(pseudoDevs) < maxDevices {
+					pseudo = pseudoFSAt(p) != ""
+					pseudoDevs[dev] = pseudo
+				}
+				return pseudo
+			}
 			_ = walkDir(ctx, abs, func(p string, d fs.DirEntry, err error) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -209,7 +229,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					if sp := o.systemPath(p); p != abs && (skipRoots[sp] || excluded(o.Exclude, sp)) {
 						return fs.SkipDir
 					}
-					if p == abs || !hasDev {
+					if p == abs {
 						return nil
 					}
 					// The device of the directory listed (an fstatat in
@@ -218,20 +238,8 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					if err != nil {
 						return fs.SkipDir // gone since listed
 					}
-					dev, ok := deviceOf(info)
-					if !ok || dev == rootDev {
-						return nil
-					}
-					if !o.CrossFilesystems {
-						return fs.SkipDir // a mount point: another file system
-					}
-					pseudo, known := pseudoDevs[dev]
-					if !known && len(pseudoDevs) < maxDevices {
-						pseudo = pseudoFSAt(p) != ""
-						pseudoDevs[dev] = pseudo
-					}
-					if pseudo {
-						return fs.SkipDir // proc, sysfs ... mounted in the tree
+					if elsewhere(p, info) {
+						return fs.SkipDir // a mount point: another (or a pseudo) file system
 					}
 					return nil
 				}
@@ -248,6 +256,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				seen, err := d.Info()
 				if err != nil {
 					return nil // gone since the directory was listed
+				}
+				if elsewhere(p, seen) {
+					return nil // a file mounted from another (or a pseudo) file system
 				}
 				w := walked{p, seen, holdParent(d)}
 				select {

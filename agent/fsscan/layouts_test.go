@@ -268,3 +268,32 @@ func TestBindMountLoopsAreNotWalked(t *testing.T) {
 		require.Contains(t, e, "file system loop")
 	}
 }
+
+// A file can be a mount point too: /proc/kmsg bind-mounted over a file in
+// the tree blocked the scan for ever (its read never ends), as the walk
+// checked the file system of directories only. A file mounted from
+// another file system is read only when the walk crosses file systems,
+// and never from a pseudo one.
+func TestFilesMountedFromOtherFileSystems(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "none", other).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a tmpfs here (%v: %s)", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", other).Run() })
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "here.txt"), []byte("a@example.com\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(other, "there.txt"), []byte("b@example.com\n"), 0o644))
+	for target, source := range map[string]string{"there.txt": filepath.Join(other, "there.txt"), "version.txt": "/proc/version"} {
+		p := filepath.Join(dir, target)
+		require.NoError(t, os.WriteFile(p, nil, 0o644))
+		if out, err := exec.Command("mount", "--bind", source, p).CombinedOutput(); err != nil {
+			t.Skipf("cannot bind-mount a file here (%v: %s)", err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("umount", "-l", p).Run() })
+	}
+	recs, res := scan(t, Options{Paths: []string{dir}})
+	require.Equal(t, map[string]int64{"here.txt email": 1}, piiCounts(recs))
+	require.EqualValues(t, 1, res.Stats["files"], "neither mounted file is read")
+	recs, res = scan(t, Options{Paths: []string{dir}, CrossFilesystems: true})
+	require.Equal(t, map[string]int64{"here.txt email": 1, "there.txt email": 1}, piiCounts(recs))
+	require.EqualValues(t, 2, res.Stats["files"], "the file from proc is not read")
+}
