@@ -148,8 +148,10 @@ type visitError struct{ err error }
 
 func (e visitError) Error() string { return e.err.Error() }
 
-// pendingOverhead is what a pending directory holds besides its path.
-const pendingOverhead = 16
+// pendingOverhead is what a pending directory holds besides its path,
+// counting the ancestor node it may keep alive (one per directory with
+// pending children, so at most one per pending directory).
+const pendingOverhead = 64
 
 // readDir calls visit for each entry of dir, dirBatch at a time, with dir
 // open. When want is set, dir must be that directory: one reached through
