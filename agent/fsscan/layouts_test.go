@@ -297,3 +297,33 @@ func TestFilesMountedFromOtherFileSystems(t *testing.T) {
 	require.Equal(t, map[string]int64{"here.txt email": 1, "there.txt email": 1}, piiCounts(recs))
 	require.EqualValues(t, 2, res.Stats["files"], "the file from proc is not read")
 }
+
+// links keeps a file's findings only until its last link is met, and no
+// more than maxLinked files' at once.
+func TestLinksKeepFindingsUntilTheLastLink(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a")
+	require.NoError(t, os.WriteFile(p, []byte("x"), 0o644))
+	require.NoError(t, os.Link(p, p+"2"))
+	require.NoError(t, os.Link(p, p+"3"))
+	fi, err := os.Stat(p)
+	require.NoError(t, err)
+	lk := newLinks()
+	r, first := lk.claim(fi)
+	require.True(t, first)
+	r.finish(nil, true)
+	for i := 0; i < 2; i++ {
+		again, first := lk.claim(fi)
+		require.False(t, first)
+		require.Same(t, r, again)
+	}
+	require.Empty(t, lk.m, "all 3 links met")
+
+	single := filepath.Join(dir, "single")
+	require.NoError(t, os.WriteFile(single, []byte("x"), 0o644))
+	fi, err = os.Stat(single)
+	require.NoError(t, err)
+	r, first = lk.claim(fi)
+	require.Nil(t, r, "a file of one link is not kept")
+	require.False(t, first)
+}

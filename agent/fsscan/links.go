@@ -9,8 +9,9 @@ import (
 )
 
 // maxLinked bounds the hard-linked files whose findings a scan keeps for
-// their other links; past it, a link of a file not kept is read again (as
-// before links were known), so memory stays bounded whatever the tree.
+// their other links (until all of them are met); past it, a link of a
+// file not kept is read again (as before links were known), so memory
+// stays bounded whatever the tree.
 const maxLinked = 4096
 
 // linkKey is a file's content as of its stat: inode, size and change.
@@ -24,7 +25,8 @@ type linkKey struct {
 type linkRead struct {
 	done    chan struct{} // closed when members is set
 	members []content.Member
-	ok      bool // read to an answer (not cancelled)
+	ok      bool   // read to an answer (not cancelled)
+	left    uint64 // links not yet met (guarded by links.mu)
 }
 
 // links reads a file with several hard links once per scan: a farm of
@@ -42,19 +44,23 @@ func newLinks() *links { return &links{m: map[linkKey]*linkRead{}} }
 // is (or was) under way; nil, false when info's file has one link or the
 // scan keeps no more.
 func (l *links) claim(info fs.FileInfo) (r *linkRead, first bool) {
-	key, ok := linkKeyOf(info)
+	key, nlink, ok := linkKeyOf(info)
 	if !ok {
 		return nil, false
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if r := l.m[key]; r != nil {
+		// Every link met: its findings are not kept for more.
+		if r.left--; r.left == 0 {
+			delete(l.m, key)
+		}
 		return r, false
 	}
 	if len(l.m) >= maxLinked {
 		return nil, false
 	}
-	r = &linkRead{done: make(chan struct{})}
+	r = &linkRead{done: make(chan struct{}), left: nlink - 1}
 	l.m[key] = r
 	return r, true
 }

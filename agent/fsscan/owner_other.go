@@ -22,4 +22,4 @@ func device(string) (uint64, bool) { return 0, false }
 func deviceOf(fs.FileInfo) (uint64, bool) { return 0, false }
 
 // linkKeyOf knows no hard links here: each is read.
-func linkKeyOf(fs.FileInfo) (linkKey, bool) { return linkKey{}, false }
+func linkKeyOf(fs.FileInfo) (linkKey, uint64, bool) { return linkKey{}, 0, false }

@@ -127,13 +127,13 @@ func inode(info fs.FileInfo) uint64 {
 }
 
 // linkKeyOf is the identity and content version of a file with more than
-// one hard link (ok false for one link).
-func linkKeyOf(info fs.FileInfo) (linkKey, bool) {
+// one hard link, and how many it has (ok false for one link).
+func linkKeyOf(info fs.FileInfo) (linkKey, uint64, bool) {
 	st, ok := info.Sys().(*syscall.Stat_t)
 	if !ok || st.Nlink < 2 {
-		return linkKey{}, false
+		return linkKey{}, 0, false
 	}
-	return linkKey{uint64(st.Dev), uint64(st.Ino), info.Size(), info.ModTime().UnixNano()}, true //nolint:unconvert // as deviceOf
+	return linkKey{uint64(st.Dev), uint64(st.Ino), info.Size(), info.ModTime().UnixNano()}, uint64(st.Nlink), true //nolint:unconvert // as deviceOf
 }
 
 // deviceOf is the file system a FileInfo's file is on (from os, a
