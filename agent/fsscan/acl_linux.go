@@ -4,6 +4,8 @@ package fsscan
 
 import (
 	"encoding/binary"
+	"errors"
+	"os"
 
 	"golang.org/x/sys/unix"
 )
@@ -22,20 +24,42 @@ const (
 	aclRead  = 0x04
 )
 
-// aclReaders reads the access ACL of path: the named users and groups
-// whose entry, limited by the mask, allows reading. A file without an ACL
-// (or a file system without them) has none.
-func (n *idNames) aclReaders(path string) []aclReader {
-	buf := make([]byte, 1024)
-	// Lgetxattr: a file swapped for a symlink since it was read must not
-	// lend it the ACL of whatever the link points at.
-	sz, err := unix.Lgetxattr(path, "system.posix_acl_access", buf)
-	if err != nil || sz < 4 {
+// maxACL bounds the access ACL read: the kernel's own limit on an
+// extended attribute (XATTR_SIZE_MAX).
+const maxACL = 64 << 10
+
+// readACL reads the access ACL of the open file f, whole (fgetxattr: the
+// file read, never what its path leads to now, and reached whatever its
+// path's length). A file without one (or a file system without them) has
+// none.
+func readACL(f *os.File) []byte {
+	rc, err := f.SyscallConn()
+	if err != nil {
 		return nil
 	}
-	return n.parseACL(buf[:sz])
+	var acl []byte
+	_ = rc.Control(func(fd uintptr) {
+		for try := 0; try < 3; try++ { // the ACL may grow between the two calls
+			sz, err := unix.Fgetxattr(int(fd), "system.posix_acl_access", nil)
+			if err != nil || sz < 4 || sz > maxACL {
+				return
+			}
+			buf := make([]byte, sz)
+			sz, err = unix.Fgetxattr(int(fd), "system.posix_acl_access", buf)
+			if err == nil {
+				acl = buf[:sz]
+				return
+			}
+			if !errors.Is(err, unix.ERANGE) {
+				return
+			}
+		}
+	})
+	return acl
 }
 
+// parseACL lists the named users and groups whose entry of the ACL b,
+// limited by the mask, allows reading.
 func (n *idNames) parseACL(b []byte) []aclReader {
 	if len(b) < 4 || binary.LittleEndian.Uint32(b) != 2 {
 		return nil

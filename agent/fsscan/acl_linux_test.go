@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -65,4 +66,64 @@ func TestACLReaders(t *testing.T) {
 		}
 	}
 	require.Equal(t, []string{"acl"}, vias)
+}
+
+// The ACL is read on the file the scan opened, whole: an ACL of 200 named
+// users (1.6 KB, more than a 1 KiB buffer holds) lists its readers, and so
+// does the ACL of a file past PATH_MAX, which no call by path reaches.
+func TestACLReadersOfLargeACLsAndDeepFiles(t *testing.T) {
+	entries := [][3]uint32{{0x01, 6, 0xffffffff}} // in the kernel's order: by tag, then id
+	for uid := uint32(5000); uid < 5200; uid++ {
+		entries = append(entries, [3]uint32{0x02, 4, uid})
+	}
+	entries = append(entries, [3]uint32{0x04, 0, 0xffffffff}, [3]uint32{0x10, 4, 0xffffffff}, [3]uint32{0x20, 0, 0xffffffff})
+	acl := aclBytes(entries...)
+	require.Greater(t, len(acl), 1024)
+	dir := t.TempDir()
+	deep := deepTree(t, dir, 2100, "contact ann@example.com\n")
+	require.Greater(t, len(deep), unix.PathMax)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "big.txt"), []byte("bob@example.org\n"), 0o600))
+	for _, p := range []string{filepath.Join(dir, "big.txt"), deep} {
+		f, err := openLong(t, p)
+		require.NoError(t, err)
+		err = unix.Fsetxattr(int(f.Fd()), "system.posix_acl_access", acl, 0)
+		f.Close()
+		if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EPERM) {
+			t.Skipf("no POSIX ACLs on this file system: %v", err)
+		}
+		require.NoError(t, err)
+	}
+	last := wire.LocalPrincipalID("host-1", "user", newIDNames("").userName(5199))
+	recs, _ := scan(t, Options{Paths: []string{dir}})
+	readers := map[string]int{} // asset id: ACL readers
+	for _, r := range recs {
+		if r.Kind == wire.KindEntitlement && r.PrincipalID == last {
+			readers[r.ResourceID]++
+		}
+	}
+	require.Len(t, readers, 2, "both files list uid 5199 as a reader")
+}
+
+// openLong opens a path past PATH_MAX a directory at a time.
+func openLong(t *testing.T, p string) (*os.File, error) {
+	t.Helper()
+	fd := unix.AT_FDCWD
+	parts := strings.Split(p, "/")
+	for i, part := range parts {
+		if part == "" && i == 0 {
+			part = "/"
+		}
+		if part == "" {
+			continue
+		}
+		next, err := unix.Openat(fd, part, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if fd != unix.AT_FDCWD {
+			unix.Close(fd)
+		}
+		if err != nil {
+			return nil, err
+		}
+		fd = next
+	}
+	return os.NewFile(uintptr(fd), p), nil
 }

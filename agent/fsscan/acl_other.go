@@ -2,7 +2,11 @@
 
 package fsscan
 
+import "os"
+
 type aclReader struct{ kind, name string }
 
-// aclReaders: POSIX ACLs are read on Linux only.
-func (*idNames) aclReaders(string) []aclReader { return nil }
+// readACL: POSIX ACLs are read on Linux only.
+func readACL(*os.File) []byte { return nil }
+
+func (*idNames) parseACL([]byte) []aclReader { return nil }

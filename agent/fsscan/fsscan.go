@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -76,7 +77,10 @@ type Options struct {
 	hooks *scanHooks // tests only
 }
 
-// pseudo file systems never worth reading.
+// maxDevices bounds the file systems whose kind a walk remembers.
+const maxDevices = 4096
+
+// pseudo file systems never worth reading (by path; pseudoFSAt by kind).
 var skipRoots = map[string]bool{"/proc": true, "/sys": true, "/dev": true}
 
 type fileResult struct {
@@ -85,6 +89,8 @@ type fileResult struct {
 	size      int64
 	members   []content.Member
 	unchanged bool
+	linked    bool   // another hard link's read: no bytes read for it
+	acl       []byte // its POSIX access ACL, read on the open file
 	skipped   bool
 	// skipReason, for a file the open refused (no longer a regular file,
 	// swapped since the walk saw it), is reported with the path.
@@ -172,12 +178,42 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				walkErrs <- fmt.Sprintf("%s: %v", root, err)
 				continue
 			}
-			if _, err := os.Lstat(abs); err != nil {
+			fi, err := os.Lstat(abs)
+			if err != nil {
 				walkErrs <- err.Error()
+				continue
+			}
+			if !fi.IsDir() && !fi.Mode().IsRegular() {
+				walkErrs <- fmt.Sprintf("%s: not scanned: %s, neither a directory nor a regular file (a symbolic link is not followed: give the path it leads to)", root, safeio.Kind(fi.Mode()))
+				continue
+			}
+			if name := pseudoFSAt(abs); name != "" {
+				walkErrs <- fmt.Sprintf("%s: not scanned: a %s pseudo file system (the kernel's state, not files of data)", root, name)
 				continue
 			}
 			readable++
 			rootDev, hasDev := device(abs)
+			pseudoDevs := map[uint64]bool{rootDev: false} // other file systems met, pseudo or not
+			// elsewhere reports whether the walk must pass by p, a
+			// directory or file (a bind-mounted file is a mount point
+			// too) on another file system than the root's: all of them
+			// by default, pseudo ones (proc, sysfs ...) always. info is
+			// an fstatat in the directory p was listed from.
+			elsewhere := func(p string, info fs.FileInfo) bool {
+				dev, ok := deviceOf(info)
+				if !hasDev || !ok || dev == rootDev {
+					return false
+				}
+				if !o.CrossFilesystems {
+					return true
+				}
+				pseudo, known := pseudoDevs[dev]
+				if !known && len(pseudoDevs) < maxDevices {
+					pseudo = pseudoFSAt(p) != ""
+					pseudoDevs[dev] = pseudo
+				}
+				return pseudo
+			}
 			_ = walkDir(ctx, abs, func(p string, d fs.DirEntry, err error) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
@@ -193,10 +229,17 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					if sp := o.systemPath(p); p != abs && (skipRoots[sp] || excluded(o.Exclude, sp)) {
 						return fs.SkipDir
 					}
-					if p != abs && hasDev && !o.CrossFilesystems {
-						if dev, ok := device(p); ok && dev != rootDev {
-							return fs.SkipDir // a mount point: another file system
-						}
+					if p == abs {
+						return nil
+					}
+					// The device of the directory listed (an fstatat in
+					// its parent), not of whatever its path leads to.
+					info, err := d.Info()
+					if err != nil {
+						return fs.SkipDir // gone since listed
+					}
+					if elsewhere(p, info) {
+						return fs.SkipDir // a mount point: another (or a pseudo) file system
 					}
 					return nil
 				}
@@ -214,6 +257,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				if err != nil {
 					return nil // gone since the directory was listed
 				}
+				if elsewhere(p, seen) {
+					return nil // a file mounted from another (or a pseudo) file system
+				}
 				w := walked{p, seen, holdParent(d)}
 				select {
 				case paths <- w:
@@ -225,6 +271,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			})
 		}
 	}()
+	lk := newLinks()
 	for w := 0; w < o.Concurrency; w++ {
 		workWG.Add(1)
 		go func() {
@@ -238,7 +285,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				if o.hooks != nil && o.hooks.opening != nil {
 					o.hooks.opening(p.path)
 				}
-				r := scanFile(ctx, p, o, sc)
+				r := scanFile(ctx, p, o, sc, lk)
 				select {
 				case results <- r:
 				case <-ctx.Done(): // stopping: r is not wanted; drain
@@ -249,7 +296,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	go func() { walkWG.Wait(); workWG.Wait(); close(results); close(walkErrs) }()
 
 	stats := run.Stats
-	for _, k := range []string{"files", "bytes", "skipped", "assets_with_pii", "unchanged"} {
+	for _, k := range []string{"files", "bytes", "skipped", "assets_with_pii", "unchanged", "hard_links"} {
 		stats[k] = 0
 	}
 	addErr := run.Problem
@@ -281,9 +328,12 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			}
 			stats["files"]++
 			remember(o.State, r.path, r.info, r.members)
-			if r.unchanged {
+			switch {
+			case r.unchanged:
 				stats["unchanged"]++
-			} else {
+			case r.linked:
+				stats["hard_links"]++
+			default:
 				stats["bytes"] += r.size
 			}
 			for _, m := range r.members {
@@ -294,7 +344,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			if emitErr != nil {
 				continue
 			}
-			n, err := emitFile(r, o, names, env, emit)
+			n, err := emitFile(r, o, names, env, emit, addErr)
 			stats["assets_with_pii"] += int64(n)
 			if err != nil {
 				emitErr = err
@@ -340,9 +390,10 @@ func (o Options) systemPath(p string) string {
 
 // emitFile emits an asset and its pii records for the file itself and for
 // each archive member with findings; it returns how many assets it emitted.
-func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Record, emit func(*wire.Record) error) (int, error) {
+func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Record, emit func(*wire.Record) error, problem func(string)) (int, error) {
 	n := 0
 	var acl []aclReader
+	aclRead := false
 	for _, m := range r.members {
 		if len(m.Results) == 0 {
 			continue
@@ -352,6 +403,7 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 			loc = wire.MemberLocation(loc, m.Name)
 		}
 		id := wire.StableID(wire.SourceFS, o.Host, loc)
+		loc, shortened := fitLocation(loc)
 		asset := env(wire.KindAsset)
 		asset.AssetID, asset.AssetType, asset.Location = id, "file", loc
 		asset.Size = r.info.Size()
@@ -370,6 +422,10 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 		if m.Partial != "" {
 			asset.Attributes["partial"] = m.Partial
 		}
+		if shortened {
+			asset.Attributes["location_shortened"] = "true"
+			problem(fmt.Sprintf("%s: location longer than a record holds (%d bytes): reported shortened", loc, wire.MaxStringLen))
+		}
 		if err := emit(&asset); err != nil {
 			return n, err
 		}
@@ -387,8 +443,8 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 			{0o040, "group", asset.Attributes["group"], "group"},
 			{0o004, "everyone", "", "world-readable"},
 		}
-		if acl == nil {
-			acl = names.aclReaders(r.path)
+		if !aclRead {
+			acl, aclRead = names.parseACL(r.acl), true
 		}
 		for _, a := range acl {
 			readers = append(readers, readerBy{0o777, a.kind, a.name, "acl"})
@@ -411,6 +467,50 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 	return n, nil
 }
 
+// locationMark stands for the part of a location fitLocation leaves out:
+// "/…/", escaped as FileLocation escapes.
+const locationMark = "/%E2%80%A6/"
+
+// fitLocation shortens a location longer than a record may hold (a path
+// thousands of levels deep, names escaped three bytes for one, an archive
+// member's 64 KiB name), which would make the collector refuse the whole
+// batch holding it: it keeps the first KiB and the end (the file's name and
+// nearest directories) up to the limit, cut at '/' where there is one,
+// with locationMark between. The asset id stays that of the whole location.
+func fitLocation(loc string) (string, bool) {
+	if len(loc) <= wire.MaxStringLen {
+		return loc, false
+	}
+	head := loc[:1<<10]
+	if i := strings.LastIndexByte(head, '/'); i > len("file://") {
+		head = head[:i]
+	}
+	head = cutRunes(head, len(head))
+	tail := loc[len(loc)-(wire.MaxStringLen-len(head)-len(locationMark)):]
+	if i := strings.IndexByte(tail, '/'); i >= 0 {
+		tail = tail[i+1:]
+	} else {
+		tail = tail[len(tail)-len(cutRunes(tail, 0)):]
+	}
+	return head + locationMark + tail, true
+}
+
+// cutRunes returns s[:n] backed off to a rune's start when n > 0, or s
+// from its first rune's start (and past any %XX escape cut) when n is 0.
+func cutRunes(s string, n int) string {
+	if n > 0 {
+		for n < len(s) && n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		return s[:n]
+	}
+	i := 0
+	for i < len(s) && (!utf8.RuneStart(s[i]) || (i > 0 && s[i-1] == '%') || (i > 1 && s[i-2] == '%')) {
+		i++
+	}
+	return s[i:]
+}
+
 // scanFile reads one file whole (bounded by MaxFileSize) and detects,
 // through sc, which one worker reuses across files.
 //
@@ -419,7 +519,10 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 // symlink since does not lead it elsewhere), and what it opened must be
 // the regular file the walk saw: a FIFO, device or symlink swapped in
 // since is refused (skipped and reported), never read.
-func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner) fileResult {
+//
+// A file with several hard links is read once (lk): its other links get
+// that read's members.
+func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner, lk *links) fileResult {
 	p := w.path
 	r := fileResult{path: p}
 	f, err := w.open()
@@ -447,9 +550,30 @@ func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner) fil
 	}
 	if ms, ok := unchanged(o.State, p, info); ok {
 		r.members, r.unchanged, r.size = ms, true, info.Size()
+		if withResults(ms) {
+			r.acl = readACL(f)
+		}
 		return r
 	}
+	lr, first := lk.claim(info)
+	if lr != nil && !first {
+		if ms, ok := lr.wait(ctx); ok {
+			r.members, r.linked = ms, true
+			r.skipped = len(ms) == 1 && ms[0].Binary()
+			if withResults(ms) {
+				r.acl = readACL(f)
+			}
+			return r
+		}
+		// That read came to nothing (or the scan is stopping): read it.
+	}
 	r.members, r.size, err = sc.Read(ctx, p, f, f, info.Size())
+	if first {
+		lr.finish(r.members, err == nil)
+	}
+	if withResults(r.members) {
+		r.acl = readACL(f)
+	}
 	if len(r.members) == 1 && r.members[0].Binary() {
 		r.skipped = true
 	}
@@ -457,6 +581,17 @@ func scanFile(ctx context.Context, w walked, o Options, sc *content.Scanner) fil
 		r.err = fmt.Errorf("%s: %w", p, err)
 	}
 	return r
+}
+
+// withResults reports whether any member has findings (its file is
+// reported, with who may read it).
+func withResults(ms []content.Member) bool {
+	for _, m := range ms {
+		if len(m.Results) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // excluded reports whether p's base name or full path matches a glob.

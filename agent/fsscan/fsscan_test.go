@@ -418,7 +418,7 @@ func FuzzScanFile(f *testing.F) {
 	f.Fuzz(func(t *testing.T, name uint8, data []byte) {
 		p := filepath.Join(t.TempDir(), names[int(name)%len(names)])
 		require.NoError(t, os.WriteFile(p, data, 0o600))
-		r := scanFile(context.Background(), walked{path: p}, o, content.NewScanner(o.content(nil)))
+		r := scanFile(context.Background(), walked{path: p}, o, content.NewScanner(o.content(nil)), newLinks())
 		for _, m := range r.members {
 			for _, res := range m.Results {
 				require.LessOrEqual(t, len(res.Samples), pii.MaxSamples)

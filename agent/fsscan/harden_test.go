@@ -41,7 +41,7 @@ func TestScanFileRefusesWhatWasSwappedAfterTheWalk(t *testing.T) {
 			require.NoError(t, swap(p))
 			done := make(chan fileResult, 1)
 			go func() {
-				done <- scanFile(context.Background(), walked{path: p, seen: seen}, o, content.NewScanner(o.content(nil)))
+				done <- scanFile(context.Background(), walked{path: p, seen: seen}, o, content.NewScanner(o.content(nil)), newLinks())
 			}()
 			select {
 			case r := <-done:

@@ -17,3 +17,9 @@ func inode(fs.FileInfo) uint64 { return 0 }
 
 // device is unknown here: the walk does not stop at mount points.
 func device(string) (uint64, bool) { return 0, false }
+
+// deviceOf is unknown here, as device is.
+func deviceOf(fs.FileInfo) (uint64, bool) { return 0, false }
+
+// linkKeyOf knows no hard links here: each is read.
+func linkKeyOf(fs.FileInfo) (linkKey, uint64, bool) { return linkKey{}, 0, false }

@@ -46,9 +46,22 @@ func walkDir(ctx context.Context, root string, fn fs.WalkDirFunc) error {
 	return walkDirHolding(ctx, root, maxPendingBytes, fn)
 }
 
+// maxWalkDepth bounds how many levels below its root a walk enters. A
+// directory past PATH_MAX is opened a piece at a time (safeio.OpenDir),
+// which the kernel resolves component by component: a chain of n levels
+// costs n² lookups (20,000 levels took 48 s), so a tree made deep to stall
+// a scan is cut here, far below any real one and above PATH_MAX's ~2,000.
+const maxWalkDepth = 4096
+
 // walkDirHolding is walkDir keeping at most limit bytes of pending
 // directory names.
 func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFunc) error {
+	return walkDirDeep(ctx, root, limit, maxWalkDepth, fn)
+}
+
+// walkDirDeep is walkDirHolding entering at most maxDepth levels below
+// root: a directory deeper is visited, reported to fn and not entered.
+func walkDirDeep(ctx context.Context, root string, limit, maxDepth int, fn fs.WalkDirFunc) error {
 	info, err := os.Lstat(root)
 	if err != nil {
 		return skipAll(fn(root, nil, err))
@@ -62,6 +75,8 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 		d     fs.DirEntry
 		id    safeio.FileID // what the parent held when listed
 		known bool          // id was told
+		up    *ancestor     // the directories above it
+		depth int           // levels below root
 	}
 	stack := []pending{{path: root, d: d}}
 	held := 0
@@ -76,7 +91,7 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 		if dir.known {
 			want = &dir.id
 		}
-		err := readDir(ctx, dir.path, want, func(parent *os.File, e *listedEntry) error {
+		err := readDir(ctx, dir.path, want, dir.up, dir.depth, func(parent *os.File, here *ancestor, e *listedEntry) error {
 			p := filepath.Join(dir.path, e.Name())
 			if err := fn(p, e, nil); err != nil {
 				if errors.Is(err, fs.SkipDir) && e.IsDir() {
@@ -87,13 +102,20 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 			if !e.IsDir() {
 				return nil
 			}
+			id, known := safeio.ChildID(parent, e.Name())
+			if a := here.find(id, known); a != nil {
+				above := a.pathOf(p, dir.depth+1)
+				return skipDir(fn(p, e, fmt.Errorf("%s: not walked: %w (the same directory as %s, mounted inside itself)", p, errLoop, above)))
+			}
+			if dir.depth+1 >= maxDepth {
+				return skipDir(fn(p, e, fmt.Errorf("%s: not walked: more than %d levels below the path scanned", p, maxDepth)))
+			}
 			if held+len(p)+pendingOverhead > limit {
 				return skipDir(fn(p, e, fmt.Errorf("%s: %w", p, errPending)))
 			}
-			id, known := safeio.ChildID(parent, e.Name())
 			// The entry as listed, not its wrapper: that would keep its
 			// whole batch (and directory) alive while pending.
-			stack = append(stack, pending{p, e.DirEntry, id, known})
+			stack = append(stack, pending{p, e.DirEntry, id, known, here, dir.depth + 1})
 			held += len(p) + pendingOverhead
 			return nil
 		})
@@ -114,20 +136,60 @@ func walkDirHolding(ctx context.Context, root string, limit int, fn fs.WalkDirFu
 	return nil
 }
 
+// errLoop is the error a directory that is one of its own ancestors gets.
+var errLoop = errors.New("a file system loop")
+
+// ancestor is a directory above the one being read, as a chain up to the
+// walk's root: a directory bind-mounted inside itself (a loop the kernel
+// allows, each bind doubling what a walk would see) has the identity of
+// one of them, and is not entered, as find does.
+// A node holds no path (the chain of a tree 30,000 levels deep would hold
+// gigabytes of them): an ancestor's path is the one below cut (depth).
+type ancestor struct {
+	id    safeio.FileID
+	depth int
+	up    *ancestor
+}
+
+// pathOf is a's path, given p, the path of a directory depth levels deep.
+func (a *ancestor) pathOf(p string, depth int) string {
+	for ; depth > a.depth; depth-- {
+		p = filepath.Dir(p)
+	}
+	return p
+}
+
+// find returns the ancestor (a itself or above) whose identity is id, or
+// nil (also for an id not known).
+func (a *ancestor) find(id safeio.FileID, known bool) *ancestor {
+	for ; known && a != nil; a = a.up {
+		if a.id == id {
+			return a
+		}
+	}
+	return nil
+}
+
 // visitError carries an error fn returned for an entry out of readDir, apart
 // from the directory's own read errors.
 type visitError struct{ err error }
 
 func (e visitError) Error() string { return e.err.Error() }
 
-// pendingOverhead is what a pending directory holds besides its path.
-const pendingOverhead = 16
+// pendingOverhead is what a pending directory holds besides its path,
+// counting the ancestor node it may keep alive (one per directory with
+// pending children, so at most one per pending directory).
+const pendingOverhead = 64
 
 // readDir calls visit for each entry of dir, dirBatch at a time, with dir
 // open. When want is set, dir must be that directory: one reached through
 // an earlier component of its path swapped for a symlink since it was
 // listed is another, refused with safeio.ErrChanged.
-func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*os.File, *listedEntry) error) error {
+//
+// visit gets dir (depth levels below the walk's root) as the nearest
+// ancestor of its entries, above up (up itself when dir's identity cannot
+// be told).
+func readDir(ctx context.Context, dir string, want *safeio.FileID, up *ancestor, depth int, visit func(*os.File, *ancestor, *listedEntry) error) error {
 	f, err := safeio.OpenDir(dir)
 	if err != nil {
 		return err
@@ -135,10 +197,13 @@ func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*o
 	ld := &listedDir{f: f}
 	ld.refs.Store(1) // the walk's, while it reads the directory
 	defer ld.release()
-	if want != nil {
-		if got, ok := safeio.OpenedID(f); !ok || got != *want {
-			return fmt.Errorf("%s: not walked: %w", dir, safeio.ErrChanged)
-		}
+	got, ok := safeio.OpenedID(f)
+	if want != nil && (!ok || got != *want) {
+		return fmt.Errorf("%s: not walked: %w", dir, safeio.ErrChanged)
+	}
+	here := up
+	if ok {
+		here = &ancestor{got, depth, up}
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -148,7 +213,7 @@ func readDir(ctx context.Context, dir string, want *safeio.FileID, visit func(*o
 		listed := make([]listedEntry, len(entries)) // one allocation a batch
 		for i, e := range entries {
 			listed[i] = listedEntry{e, ld}
-			if verr := visit(f, &listed[i]); verr != nil {
+			if verr := visit(f, here, &listed[i]); verr != nil {
 				return visitError{verr}
 			}
 		}

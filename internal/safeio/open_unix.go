@@ -3,9 +3,11 @@
 package safeio
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -99,10 +101,53 @@ const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLO
 
 func openDir(path string) (*os.File, error) {
 	fd, err := openNoFollow(path, dirFlags)
+	if errors.Is(err, unix.ENAMETOOLONG) {
+		fd, err = openDirLong(path)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return os.NewFile(uintptr(fd), path), nil
+}
+
+// openDirLong opens a directory whose path is longer than PATH_MAX (a tree
+// thousands of levels deep), which no single open takes: it opens the path
+// a piece shorter than PATH_MAX at a time, each piece relative to the
+// directory the last one opened (openat), the final component as openDir
+// does (no symlink followed). Earlier components resolve as they would in
+// one open of the whole path.
+func openDirLong(path string) (int, error) {
+	dirfd, rest := unix.AT_FDCWD, path
+	defer func() {
+		if dirfd != unix.AT_FDCWD {
+			unix.Close(dirfd)
+		}
+	}()
+	for {
+		piece, flags := rest, dirFlags
+		if len(rest) >= unix.PathMax {
+			cut := strings.LastIndexByte(rest[:unix.PathMax-1], '/')
+			if cut <= 0 {
+				return -1, &fs.PathError{Op: "open", Path: path, Err: unix.ENAMETOOLONG}
+			}
+			piece, rest = rest[:cut], rest[cut+1:]
+			flags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_CLOEXEC
+		} else {
+			rest = ""
+		}
+		fd, err := openAtNoFollow(dirfd, piece, path, flags)
+		if err != nil {
+			return -1, err
+		}
+		if dirfd != unix.AT_FDCWD {
+			unix.Close(dirfd)
+		}
+		dirfd = fd
+		if rest == "" {
+			dirfd = unix.AT_FDCWD // handed to the caller, not closed
+			return fd, nil
+		}
+	}
 }
 
 // FileID is a file's identity: its device and inode.

@@ -80,6 +80,15 @@ func Skipped(err error) bool {
 	return errors.Is(err, ErrNotRegular) || errors.Is(err, ErrTooLarge) || errors.Is(err, ErrChanged)
 }
 
+// Kind names what a file of mode m is ("a FIFO", "a symbolic link", ...)
+// for a message; a regular file is "a regular file".
+func Kind(m fs.FileMode) string {
+	if m.IsRegular() {
+		return "a regular file"
+	}
+	return kind(m)
+}
+
 func kind(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeNamedPipe != 0:
