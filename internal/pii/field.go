@@ -195,6 +195,7 @@ func startsWordIn(name, l []byte, words [][]byte) bool {
 
 // DetectField detects in one field's value with its name as context.
 func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
+	text = plainSpaces(text, nil)
 	s := d.scanner(text, emit)
 	defer d.release(s)
 	s.field = d.fields.kind(field)

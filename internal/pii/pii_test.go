@@ -313,6 +313,7 @@ func collect(data []byte) []Match {
 // the reference of scanner.from.
 func detectEach(text []byte) []Match {
 	var out []Match
+	text = plainSpaces(text, nil) // as Detect does before either pass
 	s := scanner{text: text, lastDOB: -1, emit: func(m Match) {
 		m.Value = bytes.Clone(m.Value)
 		out = append(out, m)

@@ -111,6 +111,7 @@ type scanner struct {
 }
 
 func (d defaultDetector) Detect(text []byte, emit func(Match)) {
+	text = plainSpaces(text, nil)
 	s := scanner{text: text, emit: emit, lastDOB: -1, region: d.region}
 	s.run()
 }
