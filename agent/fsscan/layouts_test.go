@@ -12,12 +12,12 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sightline-dev/sightline/internal/wire"
 	"golang.org/x/sys/unix"
+
+	"github.com/sightline-dev/sightline/internal/wire"
 )
 
 // deepTree makes levels nested directories named d under dir (relative
@@ -98,27 +98,6 @@ func TestLongLocationsAreReportedShortened(t *testing.T) {
 	}
 	require.Equal(t, map[string]bool{"email": true, "us_ssn": true}, found)
 	require.Len(t, res.Errors, 2, "each shortening is a problem")
-}
-
-// fitLocation always gives a location a record holds, cut at a rune's
-// start, and leaves one that fits alone.
-func FuzzFitLocation(f *testing.F) {
-	f.Add("file:///a/b", 10)
-	f.Add("file:///"+strings.Repeat("%FF", 3000), 0)
-	f.Add("file:///x!/"+strings.Repeat("é", 4000), 1)
-	f.Fuzz(func(t *testing.T, loc string, repeat int) {
-		if repeat = repeat % 64; repeat > 0 {
-			loc = strings.Repeat(loc, repeat)
-		}
-		got, short := fitLocation(loc)
-		require.LessOrEqual(t, len(got), wire.MaxStringLen)
-		require.Equal(t, len(loc) > wire.MaxStringLen, short)
-		if !short {
-			require.Equal(t, loc, got)
-		} else if utf8.ValidString(loc) {
-			require.True(t, utf8.ValidString(got))
-		}
-	})
 }
 
 // A pseudo file system (proc, sysfs, ...) holds the kernel's state, not

@@ -127,6 +127,8 @@ type Bucket struct {
 	// longKeys counts the keys too long for a location; longestKey is
 	// the longest, in bytes.
 	longKeys, longestKey int
+	// shortened counts the locations reported shortened (FitLocation).
+	shortened int
 }
 
 // Full says the bucket's object budget is spent: listing further only
@@ -242,6 +244,9 @@ func (b *Bucket) emitObject(o Object, start int64, encryption string, results []
 			l = wire.MemberLocation(loc, r.Member)
 		}
 		id := wire.StableID(b.Source, b.Host, l)
+		// A member's name is the archive's to choose (64 KiB in a zip):
+		// past what a record holds, the collector would refuse the batch.
+		l, shortened := wire.FitLocation(l)
 		a := b.Env(wire.KindAsset)
 		a.AssetID, a.AssetType, a.Location, a.Size = id, "object", l, o.Size
 		if !o.Modified.IsZero() {
@@ -253,6 +258,10 @@ func (b *Bucket) emitObject(o Object, start int64, encryption string, results []
 			a.Attributes[k] = v
 		}
 		a.Attributes["bucket"], a.Attributes["etag"], a.Attributes["encryption"] = b.Name, o.ETag, encryption
+		if shortened {
+			a.Attributes["location_shortened"] = "true"
+			b.shortened++ // said once for the bucket (EmitBucket), not once a member
+		}
 		if encryption == "" {
 			a.Attributes["encryption"] = "none"
 		}

@@ -108,6 +108,11 @@ func (b *Bucket) EmitBucket(attrs map[string]string, partial []string) (string, 
 		b.Partial = append(b.Partial, msg) // for the scan record too
 		partial = append(partial[:len(partial):len(partial)], msg)
 	}
+	if b.shortened > 0 {
+		msg := fmt.Sprintf("%d locations longer than a record holds (%d bytes, archive members' names): reported shortened", b.shortened, wire.MaxStringLen)
+		b.Partial = append(b.Partial, msg) // for the scan record too
+		partial = append(partial[:len(partial):len(partial)], msg)
+	}
 	if len(partial) > 0 {
 		attrs["partial"] = strings.Join(partial, "; ")
 	}

@@ -1,6 +1,8 @@
 package s3scan
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"fmt"
 	"html"
@@ -229,4 +231,72 @@ func TestHostileObjectBodies(t *testing.T) {
 	require.Contains(t, bucket.Attributes["partial"], "stalls.txt: read timed out after 500ms")
 	require.Equal(t, int64(2), res.Stats["objects_read"])
 	require.LessOrEqual(t, res.Stats["bytes"], int64(1<<20)+int64(len("carol@example.com\n")))
+}
+
+// An archive in a bucket names its members as it likes: a zip member
+// named with 6,000 bytes made a location no record may hold, and the
+// collector refuses the batch holding it (every finding in it lost). The
+// member's location is reported shortened, its asset id that of the whole
+// location, and the bucket says so once.
+func TestLongMemberNamesInObjects(t *testing.T) {
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	for _, name := range []string{strings.Repeat("m", 6000) + ".txt", "short.txt"} {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, _ = io.WriteString(w, "ann@example.com\n")
+	}
+	require.NoError(t, zw.Close())
+	objects := map[string][]byte{"people.zip": zbuf.Bytes()}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		if r.URL.Query().Get("list-type") == "2" {
+			var b strings.Builder
+			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>`)
+			for k, v := range objects {
+				fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>%d</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, k, len(v))
+			}
+			b.WriteString(`</ListBucketResult>`)
+			fmt.Fprint(w, b.String())
+			return
+		}
+		if v, ok := objects[strings.TrimPrefix(r.URL.Path, "/b/")]; ok && r.Method == http.MethodGet {
+			w.Header().Set("Content-Type", "application/zip")
+			_, _ = w.Write(v)
+			return
+		}
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+	}))
+	t.Cleanup(srv.Close)
+	var members []wire.Record
+	var bucket wire.Record
+	findings := 0
+	_, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
+		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "what the collector checks")
+		switch {
+		case r.Kind == wire.KindAsset && r.AssetType == "object":
+			members = append(members, *r)
+		case r.Kind == wire.KindAsset && r.AssetType == "bucket":
+			bucket = *r
+		case r.Kind == wire.KindPII:
+			findings++
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, members, 2)
+	require.Equal(t, 2, findings, "both members' addresses")
+	shortened := 0
+	for _, m := range members {
+		if m.Attributes["location_shortened"] == "true" {
+			shortened++
+			require.True(t, strings.HasPrefix(m.Location, "s3://b/people.zip!/%E2%80%A6/mmm") && strings.HasSuffix(m.Location, "m.txt"), "head, mark, tail")
+			require.LessOrEqual(t, len(m.Location), wire.MaxStringLen)
+			require.Equal(t, wire.StableID(wire.SourceS3, "111111111111", "s3://b/people.zip!/"+strings.Repeat("m", 6000)+".txt"), m.AssetID)
+		}
+	}
+	require.Equal(t, 1, shortened)
+	require.Contains(t, bucket.Attributes["partial"], "1 locations longer than a record holds")
 }

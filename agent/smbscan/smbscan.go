@@ -438,11 +438,18 @@ func (s *scan) file(ctx context.Context, p string, fi os.FileInfo) error {
 			mloc = wire.MemberLocation(loc, m.Name)
 		}
 		id := wire.StableID(wire.SourceSMB, s.server, mloc)
+		// A deep share path or an archive member's name can be longer
+		// than a record holds: the collector would refuse the batch.
+		mloc, shortened := wire.FitLocation(mloc)
 		a := s.run.Record(wire.KindAsset)
 		a.AssetID, a.AssetType, a.Location, a.Size = id, "file", mloc, fi.Size()
 		mt := fi.ModTime().UTC().Truncate(time.Second)
 		a.ModifiedAt = &mt
 		a.Attributes = map[string]string{"share": s.o.Share, "share_access": s.shareAccess}
+		if shortened {
+			a.Attributes["location_shortened"] = "true"
+			s.run.Problem(fmt.Sprintf("%s: location longer than a record holds (%d bytes): reported shortened", mloc, wire.MaxStringLen))
+		}
 		if sd != nil {
 			a.Owner = sd.Owner
 			a.Attributes["owner_sid"] = sd.Owner
