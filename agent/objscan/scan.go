@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -114,7 +115,7 @@ func (b *Bucket) EmitBucket(attrs map[string]string, partial []string) (string, 
 		partial = append(partial[:len(partial):len(partial)], msg)
 	}
 	if len(partial) > 0 {
-		attrs["partial"] = strings.Join(partial, "; ")
+		attrs["partial"] = partialAttr(partial)
 	}
 	rec := b.Env(wire.KindAsset)
 	rec.AssetID, rec.AssetType, rec.Location, rec.Attributes = id, "bucket", b.Location, attrs
@@ -135,4 +136,26 @@ func (b *Bucket) ListingFailed(ctx context.Context, what string, err error) erro
 	}
 	b.Partial = append(b.Partial, what+": "+b.describe(err))
 	return nil
+}
+
+// maxPartialShown bounds the reasons a bucket's "partial" attribute lists
+// (each clipped to maxPartialBytes): a bucket whose every object is denied
+// (objects under a KMS key the scanner may not use) has a reason per
+// object, and thousands of keys joined made a record past what the
+// collector takes, losing the batch. The scan record keeps the first
+// wire.MaxErrors reasons too.
+const (
+	maxPartialShown = 20
+	maxPartialBytes = 512
+)
+
+func partialAttr(partial []string) string {
+	shown := make([]string, 0, min(len(partial), maxPartialShown)+1)
+	for _, p := range partial[:min(len(partial), maxPartialShown)] {
+		shown = append(shown, clip.Middle(p, maxPartialBytes))
+	}
+	if n := len(partial) - maxPartialShown; n > 0 {
+		shown = append(shown, fmt.Sprintf("and %d more", n))
+	}
+	return strings.Join(shown, "; ")
 }

@@ -3,11 +3,14 @@ package objscan
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/scanrun"
+	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -92,6 +95,11 @@ func TestEmitBucket(t *testing.T) {
 		{name: "complete", want: map[string]string{"region": "eu-west-1", "objects_with_pii": "0"}},
 		{name: "partial", partial: []string{"acl: AccessDenied", "a.csv: read timed out after 2m0s"},
 			want: map[string]string{"region": "eu-west-1", "objects_with_pii": "0", "partial": "acl: AccessDenied; a.csv: read timed out after 2m0s"}},
+		// Every object denied (a KMS key the scanner may not use), keys of
+		// 1 KiB: 5,000 reasons joined made a 5 MiB record, which the
+		// collector refuses with its whole batch.
+		{name: "a reason per object", partial: deniedObjects(5000),
+			want: map[string]string{"region": "eu-west-1", "objects_with_pii": "0", "partial": boundedPartial(deniedObjects(5000))}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,6 +117,9 @@ func TestEmitBucket(t *testing.T) {
 			require.Equal(t, id, got[0].AssetID)
 			require.Equal(t, tc.want, got[0].Attributes)
 			require.EqualValues(t, 1, run.Stats["buckets"])
+			line, err := wire.Marshal(got[0])
+			require.NoError(t, err)
+			require.Less(t, len(line), 16<<10, "a bucket's record stays small whatever its objects did")
 		})
 	}
 }
@@ -122,4 +133,22 @@ func TestListingFailed(t *testing.T) {
 	cancel()
 	require.ErrorIs(t, b.ListingFailed(ctx, "listing objects", errors.New("context canceled")), context.Canceled)
 	require.Len(t, b.Partial, 1, "a cancelled scan is not a partial bucket")
+}
+
+func deniedObjects(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%04d%s: AccessDenied", i, strings.Repeat("k", 1020))
+	}
+	return out
+}
+
+// boundedPartial is what the attribute holds for p: the first 20 reasons,
+// each clipped in the middle to 512 bytes, then how many more.
+func boundedPartial(p []string) string {
+	var shown []string
+	for _, s := range p[:20] {
+		shown = append(shown, clip.Middle(s, 512))
+	}
+	return strings.Join(append(shown, fmt.Sprintf("and %d more", len(p)-20)), "; ")
 }
