@@ -175,15 +175,11 @@ func (r *Runner) Run(ctx context.Context) error {
 // jobs.Deliver applies the exit rule and commits the scan's state.
 func (r *Runner) scanInto(ctx context.Context, sp *spool.Spool, job jobs.Job) (*wire.Record, error) {
 	n := 0
-	emit := func(rec *wire.Record) error {
-		line, err := wire.Marshal(rec)
-		if err != nil {
-			return err
-		}
+	g := &guard{log: r.o.Logger, append: func(line []byte) error {
 		n++
 		return sp.Append(ctx, line)
-	}
-	res, err := jobs.Deliver(ctx, job, emit, sp.Flush, r.o.Logger)
+	}}
+	res, err := jobs.Deliver(ctx, job, g.emit, sp.Flush, r.o.Logger)
 	if res != nil {
 		r.o.Logger.Info("scan finished", "scanner", res.Scanner, "scan_id", res.ScanID, "status", res.Status, "records", n, "stats", res.Stats)
 	}
