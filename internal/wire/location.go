@@ -19,32 +19,31 @@ func FitLocation(loc string) (string, bool) {
 	if len(loc) <= MaxStringLen {
 		return loc, false
 	}
-	head := loc[:1<<10]
+	// The head ends before a rune's start and not inside a %XX escape
+	// (cut judged on loc: the byte after the cut says where a rune starts).
+	n := 1 << 10
+	for n > 0 && !cutsCleanly(loc, n) {
+		n--
+	}
+	head := loc[:n]
 	if i := strings.LastIndexByte(head, '/'); i > len("file://") {
 		head = head[:i]
 	}
-	head = cutRunes(head, len(head))
 	tail := loc[len(loc)-(MaxStringLen-len(head)-len(locationMark)):]
 	if i := strings.IndexByte(tail, '/'); i >= 0 {
 		tail = tail[i+1:]
 	} else {
-		tail = tail[len(tail)-len(cutRunes(tail, 0)):]
+		k := len(loc) - len(tail)
+		for k < len(loc) && !cutsCleanly(loc, k) {
+			k++
+		}
+		tail = loc[k:]
 	}
 	return head + locationMark + tail, true
 }
 
-// cutRunes returns s[:n] backed off to a rune's start when n > 0, or s
-// from its first rune's start (and past any %XX escape cut) when n is 0.
-func cutRunes(s string, n int) string {
-	if n > 0 {
-		for n < len(s) && n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		return s[:n]
-	}
-	i := 0
-	for i < len(s) && (!utf8.RuneStart(s[i]) || (i > 0 && s[i-1] == '%') || (i > 1 && s[i-2] == '%')) {
-		i++
-	}
-	return s[i:]
+// cutsCleanly reports whether s may be cut before byte n: at a rune's
+// start and not inside a %XX escape.
+func cutsCleanly(s string, n int) bool {
+	return n == 0 || n == len(s) || utf8.RuneStart(s[n]) && s[n-1] != '%' && (n < 2 || s[n-2] != '%')
 }
