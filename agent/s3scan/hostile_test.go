@@ -97,32 +97,10 @@ func TestHostileListing(t *testing.T) {
 func TestHostileKeys(t *testing.T) {
 	long := strings.Repeat("k", 5000)
 	objects := map[string][]byte{long: []byte("ann@example.com\n"), "../../etc/passwd": []byte("bob@example.com\n"), "ok.txt": []byte("carol@example.com\n")}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/xml")
-		if r.URL.Query().Get("list-type") == "2" {
-			var b strings.Builder
-			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>`)
-			for k, v := range objects {
-				fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>%d</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, html.EscapeString(k), len(v))
-			}
-			b.WriteString(`</ListBucketResult>`)
-			fmt.Fprint(w, b.String())
-			return
-		}
-		if key := strings.TrimPrefix(r.URL.Path, "/b/"); r.URL.RawQuery == "" || r.URL.Query().Has("x-id") {
-			if v, ok := objects[key]; ok {
-				w.Header().Set("Content-Type", "text/plain")
-				_, _ = w.Write(v)
-				return
-			}
-		}
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
-	}))
-	t.Cleanup(srv.Close)
+	url := objectServer(t, objects, "text/plain")
 	var locs []string
 	var bucket wire.Record
-	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
+	res, err := Scan(context.Background(), Options{Client: s3test.Client(url), Buckets: []string{"b"}, Account: "111111111111",
 		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
 		require.NoError(t, r.Validate(), "what the collector checks")
 		if r.Kind == wire.KindAsset && r.AssetType == "object" {
@@ -248,31 +226,11 @@ func TestLongMemberNamesInObjects(t *testing.T) {
 	}
 	require.NoError(t, zw.Close())
 	objects := map[string][]byte{"people.zip": zbuf.Bytes()}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/xml")
-		if r.URL.Query().Get("list-type") == "2" {
-			var b strings.Builder
-			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>`)
-			for k, v := range objects {
-				fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>%d</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, k, len(v))
-			}
-			b.WriteString(`</ListBucketResult>`)
-			fmt.Fprint(w, b.String())
-			return
-		}
-		if v, ok := objects[strings.TrimPrefix(r.URL.Path, "/b/")]; ok && r.Method == http.MethodGet {
-			w.Header().Set("Content-Type", "application/zip")
-			_, _ = w.Write(v)
-			return
-		}
-		w.WriteHeader(http.StatusForbidden)
-		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
-	}))
-	t.Cleanup(srv.Close)
+	url := objectServer(t, objects, "application/zip")
 	var members []wire.Record
 	var bucket wire.Record
 	findings := 0
-	_, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
+	_, err := Scan(context.Background(), Options{Client: s3test.Client(url), Buckets: []string{"b"}, Account: "111111111111",
 		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
 		require.NoError(t, r.Validate(), "what the collector checks")
 		switch {
@@ -299,4 +257,32 @@ func TestLongMemberNamesInObjects(t *testing.T) {
 	}
 	require.Equal(t, 1, shortened)
 	require.Contains(t, bucket.Attributes["partial"], "1 locations longer than a record holds")
+}
+
+// objectServer is an S3 endpoint of one bucket "b" holding objects: a
+// listing of them all (keys escaped as XML), each readable by GET with
+// contentType, anything else denied.
+func objectServer(t *testing.T, objects map[string][]byte, contentType string) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/xml")
+		if r.URL.Query().Get("list-type") == "2" {
+			var b strings.Builder
+			b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><IsTruncated>false</IsTruncated>`)
+			for k, v := range objects {
+				fmt.Fprintf(&b, `<Contents><Key>%s</Key><Size>%d</Size><ETag>"e"</ETag><LastModified>2026-01-01T00:00:00.000Z</LastModified></Contents>`, html.EscapeString(k), len(v))
+			}
+			b.WriteString(`</ListBucketResult>`)
+			fmt.Fprint(w, b.String())
+			return
+		}
+		if v, ok := objects[strings.TrimPrefix(r.URL.Path, "/b/")]; ok && r.Method == http.MethodGet && (r.URL.RawQuery == "" || r.URL.Query().Has("x-id")) {
+			w.Header().Set("Content-Type", contentType)
+			_, _ = w.Write(v)
+			return
+		}
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>denied</Message></Error>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
