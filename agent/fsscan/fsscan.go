@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -128,6 +129,7 @@ func (w walked) drop() {
 // its stat; opening before a worker opens it.
 type scanHooks struct {
 	listed, opening func(path string)
+	stallAfter      time.Duration // replaces MaxFileTime+stallGrace when set
 }
 
 // Scan walks o.Paths, calling emit (from one goroutine at a time) for every
@@ -162,11 +164,20 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	paths := make(chan walked, 64)
 	results := make(chan fileResult, 64)
 	walkErrs := make(chan string, 64)
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// report sends a walk problem, unless the scan is ending (the loop
+	// below then no longer reads them).
+	report := func(msg string) {
+		select {
+		case walkErrs <- msg:
+		case <-ctx.Done():
+		}
+	}
 
 	var walkWG, workWG sync.WaitGroup
-	readable := 0
+	var readable atomic.Int32 // paths that could be walked (the walk may outlive a stopped loop)
 	walkWG.Add(1)
 	go func() {
 		defer walkWG.Done()
@@ -174,23 +185,23 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		for _, root := range o.Paths {
 			abs, err := o.realPath(root)
 			if err != nil {
-				walkErrs <- fmt.Sprintf("%s: %v", root, err)
+				report(fmt.Sprintf("%s: %v", root, err))
 				continue
 			}
 			fi, err := os.Lstat(abs)
 			if err != nil {
-				walkErrs <- err.Error()
+				report(err.Error())
 				continue
 			}
 			if !fi.IsDir() && !fi.Mode().IsRegular() {
-				walkErrs <- fmt.Sprintf("%s: not scanned: %s, neither a directory nor a regular file (a symbolic link is not followed: give the path it leads to)", root, safeio.Kind(fi.Mode()))
+				report(fmt.Sprintf("%s: not scanned: %s, neither a directory nor a regular file (a symbolic link is not followed: give the path it leads to)", root, safeio.Kind(fi.Mode())))
 				continue
 			}
 			if name := pseudoFSAt(abs); name != "" {
-				walkErrs <- fmt.Sprintf("%s: not scanned: a %s pseudo file system (the kernel's state, not files of data)", root, name)
+				report(fmt.Sprintf("%s: not scanned: a %s pseudo file system (the kernel's state, not files of data)", root, name))
 				continue
 			}
-			readable++
+			readable.Add(1)
 			rootDev, hasDev := device(abs)
 			pseudoDevs := map[uint64]bool{rootDev: false} // other file systems met, pseudo or not
 			// elsewhere reports whether the walk must pass by p, a
@@ -218,7 +229,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					return ctx.Err()
 				}
 				if err != nil {
-					walkErrs <- err.Error()
+					report(err.Error())
 					if d != nil && d.IsDir() {
 						return fs.SkipDir
 					}
@@ -271,27 +282,65 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 		}
 	}()
 	lk := newLinks()
-	for w := 0; w < o.Concurrency; w++ {
+	stallAfter := o.MaxFileTime + stallGrace
+	if o.hooks != nil && o.hooks.stallAfter > 0 {
+		stallAfter = o.hooks.stallAfter
+	}
+	watch := newStalls(stallAfter, time.Now)
+	spawn := func() {
 		workWG.Add(1)
 		go func() {
-			defer workWG.Done()
+			sl := watch.join()
 			sc := content.NewScanner(o.content(limiter))
 			for p := range paths {
 				if ctx.Err() != nil {
 					p.drop()
 					continue // stopping: drain what the walk queued, read nothing
 				}
+				watch.start(sl, p.path)
 				if o.hooks != nil && o.hooks.opening != nil {
 					o.hooks.opening(p.path)
 				}
 				r := scanFile(ctx, p, o, sc, lk)
+				if !watch.done(sl) {
+					return // left behind (see stalls): counted done, replaced
+				}
 				select {
 				case results <- r:
 				case <-ctx.Done(): // stopping: r is not wanted; drain
 				}
 			}
+			watch.leave(sl)
+			workWG.Done()
 		}()
 	}
+	for w := 0; w < o.Concurrency; w++ {
+		spawn()
+	}
+	var stalledStop atomic.Bool
+	finished := make(chan struct{})
+	defer close(finished)
+	go func() {
+		tick := time.NewTicker(min(max(stallAfter/4, 5*time.Millisecond), time.Second))
+		defer tick.Stop()
+		for {
+			select {
+			case <-finished:
+				return
+			case <-tick.C:
+			}
+			n, over := watch.check()
+			for range n {
+				if !over {
+					spawn() // before Done: the count never reaches 0 early
+				}
+				workWG.Done()
+			}
+			if over && !stalledStop.Swap(true) {
+				cancel()
+			}
+		}
+	}()
 	go func() { walkWG.Wait(); workWG.Wait(); close(results); close(walkErrs) }()
 
 	stats := run.Stats
@@ -301,8 +350,14 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	addErr := run.Problem
 	var emitErr error
 	names := newIDNames(o.Root)
+loop:
 	for results != nil || walkErrs != nil {
 		select {
+		case <-ctx.Done():
+			// Cancelled, emit failed or too many reads stalled: what
+			// is still under way is not wanted, and a worker in a read
+			// that never returns must not hold the scan.
+			break loop
 		case msg, ok := <-walkErrs:
 			if !ok {
 				walkErrs = nil
@@ -354,12 +409,18 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	if emitErr != nil {
 		return nil, emitErr
 	}
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return nil, fmt.Errorf("fs scan cancelled: %w", err)
+	}
+	for _, p := range watch.problems() {
+		addErr(p)
+	}
+	if stalledStop.Load() {
+		addErr(fmt.Sprintf("scan stopped: more than %d reads did not return (check the file systems named above)", maxStalled))
 	}
 
 	status := run.Status()
-	if readable == 0 {
+	if readable.Load() == 0 {
 		status = wire.StatusFailed
 	}
 	return run.Finish(status, emit)

@@ -52,7 +52,7 @@ type Options struct {
 type Store[V any] struct {
 	o           Options
 	fingerprint string
-	mu          sync.Mutex
+	mu          sync.RWMutex
 	prev        map[string]V // read during a scan, never written
 	next        map[string]V
 }
@@ -110,7 +110,11 @@ func (s *Store[V]) Prev(key string) (V, bool) {
 	if s == nil {
 		return zero, false
 	}
+	// Locked: a worker of a scan that stopped early may still look a
+	// file up while the stopped scan's state is saved.
+	s.mu.RLock()
 	v, ok := s.prev[key]
+	s.mu.RUnlock()
 	return v, ok
 }
 

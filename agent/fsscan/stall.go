@@ -1,0 +1,119 @@
+package fsscan
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// A read the kernel never returns — a hard-mounted NFS server gone, a
+// FUSE daemon that stopped answering, a disk with failing sectors — cannot
+// be interrupted from Go: MaxFileTime is checked between reads, and a
+// blocked read never comes back to check it. Without a watch, one such
+// file held its worker for ever, the scan waited for that worker, and the
+// agent's schedule waited for the scan (fs scans have no max_duration by
+// default).
+//
+// stalls watches the workers. A worker on one file for longer than
+// MaxFileTime plus stallGrace is left behind: its file is reported as
+// stalled, the scan no longer waits for it, and a new worker takes its
+// place. The worker left behind holds its goroutine and its open file
+// until the kernel returns the read (then it exits at once, its result
+// dropped); so at most maxStalled workers are left behind per scan, and
+// past that the scan stops, partial, with the reason.
+
+// stallGrace is how long past MaxFileTime a read may take before its
+// worker is left behind (MaxFileTime itself is the bound on a file that
+// keeps answering, checked between reads).
+const stallGrace = time.Minute
+
+// maxStalled bounds the workers a scan leaves behind.
+const maxStalled = 16
+
+// slot is one worker's current file.
+type slot struct {
+	path      string
+	since     time.Time // zero: between files
+	abandoned bool
+}
+
+// stalls is the watch over a scan's workers; safe for concurrent use.
+type stalls struct {
+	after time.Duration
+	now   func() time.Time
+
+	mu      sync.Mutex
+	slots   map[*slot]struct{}
+	left    int      // workers left behind
+	reports []string // what was left behind, for the scan record
+}
+
+func newStalls(after time.Duration, now func() time.Time) *stalls {
+	return &stalls{after: after, now: now, slots: map[*slot]struct{}{}}
+}
+
+// join registers a worker.
+func (s *stalls) join() *slot {
+	sl := &slot{}
+	s.mu.Lock()
+	s.slots[sl] = struct{}{}
+	s.mu.Unlock()
+	return sl
+}
+
+// start marks sl as reading path.
+func (s *stalls) start(sl *slot, path string) {
+	s.mu.Lock()
+	sl.path, sl.since = path, s.now()
+	s.mu.Unlock()
+}
+
+// done marks sl's file read; false when sl was left behind meanwhile (its
+// result is not wanted and its worker must exit without counting itself
+// done: the watch did that when it left it).
+func (s *stalls) done(sl *slot) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sl.abandoned {
+		return false
+	}
+	sl.since = time.Time{}
+	return true
+}
+
+// leave removes sl when its worker exits normally.
+func (s *stalls) leave(sl *slot) {
+	s.mu.Lock()
+	delete(s.slots, sl)
+	s.mu.Unlock()
+}
+
+// check leaves behind every worker on one file for longer than the bound
+// and returns how many it left behind now, and whether the scan is past
+// maxStalled (then it must stop).
+func (s *stalls) check() (n int, over bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	for sl := range s.slots {
+		if sl.since.IsZero() || now.Sub(sl.since) <= s.after {
+			continue
+		}
+		sl.abandoned = true
+		delete(s.slots, sl)
+		s.left++
+		n++
+		s.reports = append(s.reports, fmt.Sprintf("%s: not read: a read did not return in %s (a file system that stops answering: a hung network mount or FUSE daemon?); the scan went on without it",
+			sl.path, now.Sub(sl.since).Round(time.Second)))
+	}
+	return n, s.left > maxStalled
+}
+
+// problems returns what the watch reported, once.
+func (s *stalls) problems() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.reports
+	s.reports = nil
+	return r
+}
