@@ -32,7 +32,7 @@ import (
 // BytesPerObject), and its body is read after the call returns. The
 // scans.s3 and scans.iam keys call_timeout and max_response_bytes set them.
 const (
-	DefaultCallTimeout      = limits.AWSCallTimeout
+	DefaultCallTimeout      = limits.CallTimeout
 	DefaultMaxResponseBytes = limits.AWSMaxResponseBytes // a listing page, a policy, a credential report are far smaller
 )
 

@@ -265,10 +265,11 @@ func (c *containerScan) publicVerdict(ctx context.Context, level string) (bool, 
 		_, err = anon.NewListBlobsFlatPager(&container.ListBlobsFlatOptions{MaxResults: to.Ptr[int32](1)}).NextPage(ctx)
 	} else {
 		page, lerr := c.o.Client.NewContainerClient(c.name).NewListBlobsFlatPager(&container.ListBlobsFlatOptions{MaxResults: to.Ptr[int32](1)}).NextPage(ctx)
-		if lerr != nil || len(page.Segment.BlobItems) == 0 || page.Segment.BlobItems[0].Name == nil {
+		items := blobItems(page)
+		if lerr != nil || len(items) == 0 || items[0].Name == nil {
 			return true, append(ev, "no blob to check anonymously")
 		}
-		_, err = anon.NewBlobClient(*page.Segment.BlobItems[0].Name).GetProperties(ctx, nil)
+		_, err = anon.NewBlobClient(*items[0].Name).GetProperties(ctx, nil)
 	}
 	var re *azcore.ResponseError
 	switch {
@@ -287,6 +288,16 @@ func (c *containerScan) publicVerdict(ctx context.Context, level string) (bool, 
 // takes), as the GCS scanner bounds a project's buckets.
 const maxContainers = 100_000
 
+// blobItems are a listing page's blobs. An answer without a <Blobs>
+// element (an endpoint that is not Azure's) leaves the SDK's Segment nil:
+// no blobs, not a crash of the agent.
+func blobItems(page container.ListBlobsFlatResponse) []*container.BlobItem {
+	if page.Segment == nil {
+		return nil
+	}
+	return page.Segment.BlobItems
+}
+
 // blobs lists the container page by page (memory holds one page) and
 // reads the sampled blobs into c.ob, which then emits the container.
 func (c *containerScan) blobs(ctx context.Context, cc *container.Client) error {
@@ -302,11 +313,12 @@ func (c *containerScan) blobs(ctx context.Context, cc *container.Client) error {
 		if err != nil {
 			return ob.ListingFailed(ctx, "listing blobs", err)
 		}
-		if err := paging.Next(deref(page.NextMarker), len(page.Segment.BlobItems)); err != nil {
+		items := blobItems(page)
+		if err := paging.Next(deref(page.NextMarker), len(items)); err != nil {
 			ob.Partial = append(ob.Partial, "listing blobs: "+err.Error())
 			break
 		}
-		for _, it := range page.Segment.BlobItems {
+		for _, it := range items {
 			if it.Name == nil || it.Properties == nil {
 				continue
 			}

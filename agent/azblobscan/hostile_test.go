@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -21,7 +22,7 @@ import (
 // is told where the account lives: a connection string's BlobEndpoint, an
 // emulator, a proxy) answers the container listing with XML that never
 // ends. The SDK reads a whole answer into memory before parsing it; the
-// client stops at maxResponseBody instead of holding the agent until the
+// client stops at its bound (limits.AzureMaxResponseBytes) instead of holding the agent until the
 // try's minute is up with everything received in memory.
 func TestEndlessListingIsBounded(t *testing.T) {
 	const serverCap = 256 << 20 // the server stops here in any case
@@ -49,7 +50,48 @@ func TestEndlessListingIsBounded(t *testing.T) {
 	_, res := scan(t, Options{Client: cl, Account: devAccount})
 	require.Equal(t, wire.StatusFailed, res.Status)
 	require.Contains(t, strings.Join(res.Errors, "\n"), "larger than")
-	require.Less(t, written.Load(), int64(4*maxResponseBody), "the client read far past its bound")
+	require.Less(t, written.Load(), int64(4*limits.AzureMaxResponseBytes), "the client read far past its bound")
+}
+
+// TestCallBoundsTakeEffect: scans.azblob.call_timeout and
+// max_response_bytes reach the client: a listing larger than a lowered
+// bound fails the call, and an endpoint that never answers ends each call
+// at its timeout, retries included, not after four tries of a minute.
+func TestCallBoundsTakeEffect(t *testing.T) {
+	page := `<Containers>` + strings.Repeat(`<Container><Name>c</Name><Properties></Properties></Container>`, 100) + `</Containers>`
+	big, _ := listingServer(t, func(int64, bool) string { return page })
+	silent := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }))
+	t.Cleanup(silent.Close)
+	for _, tc := range []struct {
+		name, endpoint, want string
+		bounds               limits.Call
+	}{
+		// The blob listing is answered with containers: no <Blobs>,
+		// which left the SDK's Segment nil and crashed the agent.
+		{"defaults", big, "", limits.Call{}},
+		{"max_response_bytes 1024", big, "larger than 1024 bytes", limits.Call{MaxResponseBytes: 1024}},
+		{"call_timeout 1s, silent endpoint", silent.URL, "deadline", limits.Call{Timeout: time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl, err := NewClient(Credentials{Account: devAccount, Key: devKey, Endpoint: tc.endpoint + "/" + devAccount, Bounds: tc.bounds})
+			require.NoError(t, err)
+			// The test's own bound: 5 times the call's, and below what
+			// four tries of 1 s with their back-off take (about 11 s).
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			o := Options{Client: cl, Account: devAccount}
+			o.Detector, o.Tokenizer = pii.NewDefault(), pii.NewTokenizer([]byte("k"))
+			res, err := Scan(ctx, o, func(*wire.Record) error { return nil })
+			require.NoError(t, err)
+			if tc.want == "" {
+				require.NotEqual(t, wire.StatusFailed, res.Status, res.Errors)
+				return
+			}
+			require.Equal(t, wire.StatusFailed, res.Status)
+			require.Contains(t, strings.Join(res.Errors, "\n"), tc.want)
+			require.NoError(t, ctx.Err(), "the call's own bound ended it, not the test's")
+		})
+	}
 }
 
 // listingServer answers every listing with the XML page(n, blobs) gives

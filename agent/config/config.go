@@ -153,6 +153,7 @@ type AzBlobScan struct {
 	// does not tell it, and jurisdiction is read from it.
 	Region         string `yaml:"region"`
 	ObjectSampling `yaml:",inline"`
+	CallBounds     `yaml:",inline"`
 }
 
 // GCSScan configures the Google Cloud Storage scanner. Credentials are a
@@ -166,6 +167,7 @@ type GCSScan struct {
 	Endpoint        string   `yaml:"endpoint"` // the JSON API's URL, for a test server or private endpoint
 	Buckets         []string `yaml:"buckets"`
 	ObjectSampling  `yaml:",inline"`
+	CallBounds      `yaml:",inline"`
 }
 
 // DBScan configures the database scanner (PostgreSQL, MySQL/MariaDB). The
@@ -205,17 +207,19 @@ type S3Scan struct {
 	Account        string   `yaml:"account"`
 	// PhoneRegion: as FSScan.PhoneRegion, for the objects' content.
 	PhoneRegion string `yaml:"phone_region"`
-	AWSBounds   `yaml:",inline"`
+	CallBounds  `yaml:",inline"`
 }
 
-// AWSBounds bound each call the s3 and iam scans make to the AWS API
-// (object reads excepted: bytes_per_object and the object timeout bound
-// those): a call that takes longer, retries included, or an answer that
-// is larger fails that call, not the agent (see package awsclient).
-type AWSBounds struct {
+// CallBounds bound each call the cloud scans (s3, iam, gcs, azblob) make
+// to their provider's API (object reads excepted: bytes_per_object and
+// the object timeout bound those): a call that takes longer, retries
+// included, or an answer that is larger fails that call, not the agent
+// (see packages awsclient, gcsscan, azblobscan).
+type CallBounds struct {
 	// CallTimeout bounds one call, retries included (default 2m).
 	CallTimeout time.Duration `yaml:"call_timeout"`
-	// MaxResponseBytes bounds one answer's body (default 64 MiB).
+	// MaxResponseBytes bounds one answer's body (default 64 MiB on AWS,
+	// 16 MiB on GCS, 32 MiB on Azure).
 	MaxResponseBytes int64 `yaml:"max_response_bytes"`
 }
 
@@ -230,7 +234,7 @@ type IAMScan struct {
 	// read (default 100,000): past it the scan goes on with what it read,
 	// partial.
 	MaxDetails int `yaml:"max_details"`
-	AWSBounds  `yaml:",inline"`
+	CallBounds `yaml:",inline"`
 }
 
 // LDAPScan configures the directory scanner. The password is read from
@@ -337,11 +341,11 @@ func Default() Config {
 		}, S3: S3Scan{
 			Schedule:      network(24 * time.Hour),
 			SamplePercent: 100, MaxObjects: 1000, BytesPerObject: 1 << 20,
-			AWSBounds: DefaultAWSBounds(),
+			CallBounds: DefaultCallBounds(limits.AWSMaxResponseBytes),
 		}, IAM: IAMScan{
 			Schedule:   network(6 * time.Hour),
 			MaxDetails: limits.IAMMaxDetails,
-			AWSBounds:  DefaultAWSBounds(),
+			CallBounds: DefaultCallBounds(limits.AWSMaxResponseBytes),
 		}, DB: DBScan{
 			Schedule:   network(24 * time.Hour),
 			SampleRows: 1000, MaxTables: 10000, StatementTimeout: 30 * time.Second,
@@ -350,9 +354,11 @@ func Default() Config {
 		}, AzBlob: AzBlobScan{
 			Schedule:       network(24 * time.Hour),
 			ObjectSampling: defaultObjectSampling(),
+			CallBounds:     DefaultCallBounds(limits.AzureMaxResponseBytes),
 		}, GCS: GCSScan{
 			Schedule:       network(24 * time.Hour),
 			ObjectSampling: defaultObjectSampling(),
+			CallBounds:     DefaultCallBounds(limits.GCSMaxResponseBytes),
 		}},
 	}
 }
@@ -363,10 +369,11 @@ func network(interval time.Duration) Schedule {
 	return Schedule{Interval: interval, Jitter: 0.1, MaxDuration: DefaultMaxDuration}
 }
 
-// DefaultAWSBounds are the s3 and iam scans' call bounds when agent.yaml
-// leaves them out (awsclient's defaults).
-func DefaultAWSBounds() AWSBounds {
-	return AWSBounds{CallTimeout: limits.AWSCallTimeout, MaxResponseBytes: limits.AWSMaxResponseBytes}
+// DefaultCallBounds are a cloud scan's call bounds when agent.yaml leaves
+// them out: the shared call timeout and the provider's answer size
+// (limits.*MaxResponseBytes, the clients' own defaults).
+func DefaultCallBounds(maxResponse int64) CallBounds {
+	return CallBounds{CallTimeout: limits.CallTimeout, MaxResponseBytes: maxResponse}
 }
 
 func defaultObjectSampling() ObjectSampling {
@@ -500,8 +507,8 @@ const (
 	MaxLDAPMessageBytes = 1 << 30
 	MaxLDAPKeptBytes    = 64 << 30
 	MaxIAMDetails       = 10_000_000
-	MaxAWSCallTimeout   = time.Hour
-	MaxAWSResponseBytes = 1 << 30
+	MaxCallTimeout      = time.Hour
+	MaxResponseBytes    = 1 << 30
 )
 
 // validateBounds checks the bounds on what a server may cost the agent:
@@ -515,8 +522,10 @@ func validateBounds(s Scans) error {
 		{"scans.ldap.max_message_bytes", s.LDAP.MaxMessageBytes, MaxLDAPMessageBytes, limits.LDAPMaxMessageBytes},
 		{"scans.ldap.max_kept_bytes", s.LDAP.MaxKeptBytes, MaxLDAPKeptBytes, limits.LDAPMaxKeptBytes},
 		{"scans.iam.max_details", int64(s.IAM.MaxDetails), MaxIAMDetails, limits.IAMMaxDetails},
-		{"scans.s3.max_response_bytes", s.S3.MaxResponseBytes, MaxAWSResponseBytes, limits.AWSMaxResponseBytes},
-		{"scans.iam.max_response_bytes", s.IAM.MaxResponseBytes, MaxAWSResponseBytes, limits.AWSMaxResponseBytes},
+		{"scans.s3.max_response_bytes", s.S3.MaxResponseBytes, MaxResponseBytes, limits.AWSMaxResponseBytes},
+		{"scans.iam.max_response_bytes", s.IAM.MaxResponseBytes, MaxResponseBytes, limits.AWSMaxResponseBytes},
+		{"scans.gcs.max_response_bytes", s.GCS.MaxResponseBytes, MaxResponseBytes, limits.GCSMaxResponseBytes},
+		{"scans.azblob.max_response_bytes", s.AzBlob.MaxResponseBytes, MaxResponseBytes, limits.AzureMaxResponseBytes},
 	} {
 		if b.value <= 0 || b.value > b.max {
 			return &FieldError{b.field, fmt.Sprintf("must be between 1 and %d (default %d; leave the key out for the default)", b.max, b.def)}
@@ -525,9 +534,10 @@ func validateBounds(s Scans) error {
 	for _, t := range []struct {
 		field string
 		value time.Duration
-	}{{"scans.s3.call_timeout", s.S3.CallTimeout}, {"scans.iam.call_timeout", s.IAM.CallTimeout}} {
-		if t.value < time.Second || t.value > MaxAWSCallTimeout {
-			return &FieldError{t.field, fmt.Sprintf("must be between 1s and %s (default %s; leave the key out for the default)", MaxAWSCallTimeout, limits.AWSCallTimeout)}
+	}{{"scans.s3.call_timeout", s.S3.CallTimeout}, {"scans.iam.call_timeout", s.IAM.CallTimeout},
+		{"scans.gcs.call_timeout", s.GCS.CallTimeout}, {"scans.azblob.call_timeout", s.AzBlob.CallTimeout}} {
+		if t.value < time.Second || t.value > MaxCallTimeout {
+			return &FieldError{t.field, fmt.Sprintf("must be between 1s and %s (default %s; leave the key out for the default)", MaxCallTimeout, limits.CallTimeout)}
 		}
 	}
 	return nil

@@ -99,8 +99,8 @@ func TestExampleLoads(t *testing.T) {
 	require.Equal(t, def.LDAP.MaxMessageBytes, c.Scans.LDAP.MaxMessageBytes)
 	require.Equal(t, def.LDAP.MaxKeptBytes, c.Scans.LDAP.MaxKeptBytes)
 	require.Equal(t, def.IAM.MaxDetails, c.Scans.IAM.MaxDetails)
-	require.Equal(t, def.IAM.AWSBounds, c.Scans.IAM.AWSBounds)
-	require.Equal(t, def.S3.AWSBounds, c.Scans.S3.AWSBounds)
+	require.Equal(t, def.IAM.CallBounds, c.Scans.IAM.CallBounds)
+	require.Equal(t, def.S3.CallBounds, c.Scans.S3.CallBounds)
 	for _, sec := range []struct{ got, want Schedule }{{c.Scans.FS.Schedule, def.FS.Schedule}, {c.Scans.Host.Schedule, def.Host.Schedule},
 		{c.Scans.LDAP.Schedule, def.LDAP.Schedule}, {c.Scans.S3.Schedule, def.S3.Schedule}, {c.Scans.IAM.Schedule, def.IAM.Schedule},
 		{c.Scans.DB.Schedule, def.DB.Schedule}, {c.Scans.SMB.Schedule, def.SMB.Schedule},
@@ -132,25 +132,33 @@ var boundRows = []struct {
 		require.Equal(t, int64(limits.LDAPMaxMessageBytes), l.MaxMessageBytes)
 		require.Equal(t, int64(limits.LDAPMaxKeptBytes), l.MaxKeptBytes)
 		require.Equal(t, limits.IAMMaxDetails, c.Scans.IAM.MaxDetails)
-		for _, b := range []AWSBounds{c.Scans.S3.AWSBounds, c.Scans.IAM.AWSBounds} {
-			require.Equal(t, limits.AWSCallTimeout, b.CallTimeout)
+		for _, b := range []CallBounds{c.Scans.S3.CallBounds, c.Scans.IAM.CallBounds} {
+			require.Equal(t, limits.CallTimeout, b.CallTimeout)
 			require.Equal(t, int64(limits.AWSMaxResponseBytes), b.MaxResponseBytes)
 		}
+		require.Equal(t, CallBounds{CallTimeout: limits.CallTimeout, MaxResponseBytes: limits.GCSMaxResponseBytes}, c.Scans.GCS.CallBounds)
+		require.Equal(t, CallBounds{CallTimeout: limits.CallTimeout, MaxResponseBytes: limits.AzureMaxResponseBytes}, c.Scans.AzBlob.CallBounds)
 	}},
+	{"cloud bounds set", "scans:\n  gcs:\n    call_timeout: 30s\n    max_response_bytes: 1048576\n  azblob:\n    call_timeout: 3m\n", "", func(t *testing.T, c Config) {
+		require.Equal(t, CallBounds{CallTimeout: 30 * time.Second, MaxResponseBytes: 1 << 20}, c.Scans.GCS.CallBounds)
+		require.Equal(t, CallBounds{CallTimeout: 3 * time.Minute, MaxResponseBytes: limits.AzureMaxResponseBytes}, c.Scans.AzBlob.CallBounds)
+	}},
+	{"gcs call_timeout too short", "scans:\n  gcs:\n    call_timeout: 10ms\n", "scans.gcs.call_timeout: must be between 1s and 1h0m0s", nil},
+	{"azblob max_response_bytes zero", "scans:\n  azblob:\n    max_response_bytes: 0\n", "scans.azblob.max_response_bytes: must be between 1 and 1073741824 (default 33554432", nil},
 	{"bounds raised", "scans:\n  ldap:\n    max_entries: 5000000\n    max_message_bytes: 134217728\n    max_kept_bytes: 8589934592\n" +
 		"  iam:\n    max_details: 2000000\n    call_timeout: 10m\n    max_response_bytes: 268435456\n", "", func(t *testing.T, c Config) {
 		require.Equal(t, 5000000, c.Scans.LDAP.MaxEntries)
 		require.Equal(t, int64(128<<20), c.Scans.LDAP.MaxMessageBytes)
 		require.Equal(t, int64(8<<30), c.Scans.LDAP.MaxKeptBytes)
 		require.Equal(t, 2000000, c.Scans.IAM.MaxDetails)
-		require.Equal(t, AWSBounds{CallTimeout: 10 * time.Minute, MaxResponseBytes: 256 << 20}, c.Scans.IAM.AWSBounds)
-		require.Equal(t, DefaultAWSBounds(), c.Scans.S3.AWSBounds, "each section has its own")
+		require.Equal(t, CallBounds{CallTimeout: 10 * time.Minute, MaxResponseBytes: 256 << 20}, c.Scans.IAM.CallBounds)
+		require.Equal(t, DefaultCallBounds(limits.AWSMaxResponseBytes), c.Scans.S3.CallBounds, "each section has its own")
 	}},
 	{"bounds lowered", "scans:\n  ldap:\n    max_entries: 100\n  s3:\n    call_timeout: 5s\n    max_response_bytes: 1048576\n", "", func(t *testing.T, c Config) {
 		require.Equal(t, 100, c.Scans.LDAP.MaxEntries)
 		require.Equal(t, int64(limits.LDAPMaxKeptBytes), c.Scans.LDAP.MaxKeptBytes, "the others keep their default")
-		require.Equal(t, AWSBounds{CallTimeout: 5 * time.Second, MaxResponseBytes: 1 << 20}, c.Scans.S3.AWSBounds)
-		require.Equal(t, DefaultAWSBounds(), c.Scans.IAM.AWSBounds)
+		require.Equal(t, CallBounds{CallTimeout: 5 * time.Second, MaxResponseBytes: 1 << 20}, c.Scans.S3.CallBounds)
+		require.Equal(t, DefaultCallBounds(limits.AWSMaxResponseBytes), c.Scans.IAM.CallBounds)
 	}},
 	{"max_entries zero", "scans:\n  ldap:\n    max_entries: 0\n", "scans.ldap.max_entries: must be between 1 and 100000000 (default 1000000", nil},
 	{"max_entries negative", "scans:\n  ldap:\n    max_entries: -5\n", "scans.ldap.max_entries: must be between 1", nil},

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/internal/limitread"
 )
 
@@ -35,15 +36,10 @@ const DefaultEndpoint = "https://storage.googleapis.com/storage/v1/"
 const scope = "https://www.googleapis.com/auth/devstorage.full_control"
 
 const (
-	// maxJSON bounds one metadata response (a bucket, a policy, a page of
-	// at most pageSize objects): real ones are far smaller.
-	maxJSON = 16 << 20
 	// maxErrorBody bounds what is read of an error's body.
 	maxErrorBody = 64 << 10
-	// callTimeout bounds one metadata call, retries included.
-	callTimeout = 2 * time.Minute
-	pageSize    = 1000
-	attempts    = 4
+	pageSize     = 1000
+	attempts     = 4
 )
 
 // Credentials say how to reach GCS: a service account's JSON key file, or
@@ -54,12 +50,18 @@ type Credentials struct {
 	File      string
 	Endpoint  string
 	Anonymous bool
+	// Bounds bound each metadata call (a bucket, a policy, a page of at
+	// most pageSize objects; not an object's read) and the token
+	// requests: zero fields are limits.CallTimeout and
+	// limits.GCSMaxResponseBytes.
+	Bounds limits.Call
 }
 
 // Client calls the GCS JSON API. It is safe for concurrent use.
 type Client struct {
-	base *url.URL // ends in "/"
-	http *http.Client
+	base   *url.URL // ends in "/"
+	http   *http.Client
+	bounds limits.Call
 }
 
 // NewClient makes the GCS client. A key file is checked first, so a wrong
@@ -76,13 +78,13 @@ func NewClient(ctx context.Context, c Credentials) (*Client, error) {
 	tr.TLSHandshakeTimeout = 15 * time.Second
 	tr.ResponseHeaderTimeout = 60 * time.Second
 	plain := &http.Client{Transport: tr, Timeout: 0}
-	cl := &Client{base: base, http: plain}
+	cl := &Client{base: base, http: plain, bounds: c.Bounds.WithDefaults(limits.GCSMaxResponseBytes)}
 	if c.Anonymous {
 		return cl, nil
 	}
 	// The token source outlives this call: it must not end with ctx, and
 	// its token requests go through the bounded transport.
-	tctx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, &http.Client{Transport: tr, Timeout: callTimeout})
+	tctx := context.WithValue(context.WithoutCancel(ctx), oauth2.HTTPClient, &http.Client{Transport: tr, Timeout: cl.bounds.Timeout})
 	var ts oauth2.TokenSource
 	if c.File != "" {
 		data, err := os.ReadFile(c.File)
@@ -227,17 +229,17 @@ func apiError(resp *http.Response) error {
 	return e
 }
 
-// getJSON decodes a bounded JSON answer into v, within callTimeout.
+// getJSON decodes a bounded JSON answer into v, within the call timeout.
 func (c *Client) getJSON(ctx context.Context, path string, q url.Values, v any) error {
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	ctx, cancel := context.WithTimeout(ctx, c.bounds.Timeout)
 	defer cancel()
 	resp, err := c.get(ctx, path, q, nil)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
-	tooLarge := fmt.Errorf("gcs: answer to %s is over %d MiB; a real one is far smaller: check the endpoint", path, maxJSON>>20)
-	data, err := limitread.All(resp.Body, maxJSON, tooLarge)
+	tooLarge := fmt.Errorf("gcs: answer to %s is over %d bytes (scans.gcs.max_response_bytes); a real one is far smaller: check the endpoint", path, c.bounds.MaxResponseBytes)
+	data, err := limitread.All(resp.Body, c.bounds.MaxResponseBytes, tooLarge)
 	if errors.Is(err, tooLarge) {
 		return err
 	}

@@ -17,11 +17,13 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/gcsscan/gcstest"
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/agent/objscan"
 )
 
@@ -72,6 +74,44 @@ func TestReadRange(t *testing.T) {
 	require.Equal(t, 404, err.(*APIError).Code)
 }
 
+// TestCallBounds: scans.gcs.call_timeout and max_response_bytes reach the
+// client: a bucket's answer larger than a lowered bound fails the call,
+// and a server that never answers ends the call at its timeout, retries
+// included.
+func TestCallBounds(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/storage/v1/b/silent" {
+			<-r.Context().Done()
+			return
+		}
+		w.Write([]byte(`{"name":"big","location":"EU","labels":{"x":"` + strings.Repeat("x", 2048) + `"}}`))
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		name, bucket, want string
+		bounds             limits.Call
+	}{
+		{"defaults", "big", "", limits.Call{}},
+		{"max_response_bytes 1024", "big", "over 1024 bytes (scans.gcs.max_response_bytes)", limits.Call{MaxResponseBytes: 1024}},
+		{"call_timeout 1s, silent server", "silent", "deadline", limits.Call{Timeout: time.Second}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := NewClient(context.Background(), Credentials{Endpoint: srv.URL, Anonymous: true, Bounds: tc.bounds})
+			require.NoError(t, err)
+			t.Cleanup(c.Close)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // 5 times the call's bound
+			defer cancel()
+			_, err = c.Bucket(ctx, tc.bucket, true)
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tc.want)
+			require.NoError(t, ctx.Err(), "the call's own bound ended it")
+		})
+	}
+}
+
 // A hostile or broken server: answers too large, a page token that
 // repeats, a range ignored; transient errors are retried and others are
 // not; an error's reason is kept.
@@ -82,7 +122,7 @@ func TestHostileServer(t *testing.T) {
 		switch {
 		case r.URL.Path == "/storage/v1/b/huge":
 			w.Write([]byte(`{"name":"`))
-			w.Write([]byte(strings.Repeat("x", maxJSON+10)))
+			w.Write([]byte(strings.Repeat("x", limits.GCSMaxResponseBytes+10)))
 		case r.URL.Path == "/storage/v1/b/flaky" && n < 3:
 			w.WriteHeader(http.StatusServiceUnavailable)
 		case r.URL.Path == "/storage/v1/b/flaky":
@@ -108,7 +148,7 @@ func TestHostileServer(t *testing.T) {
 	ctx := context.Background()
 
 	_, err := c.Bucket(ctx, "huge", true)
-	require.ErrorContains(t, err, "over 16 MiB")
+	require.ErrorContains(t, err, "over 16777216 bytes")
 
 	calls.Store(0)
 	b, err := c.Bucket(ctx, "flaky", true)

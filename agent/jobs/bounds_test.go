@@ -62,8 +62,8 @@ func TestBoundsReachTheScanners(t *testing.T) {
 			require.Equal(t, tc.message, o.MaxMessageBytes)
 			require.Equal(t, tc.kept, o.MaxKeptBytes)
 			require.Equal(t, tc.details, iamOptions(s.IAM, nil, Env{}).MaxDetails)
-			require.Len(t, awsBounds(s.IAM.AWSBounds), tc.awsOptions)
-			require.Len(t, awsBounds(s.S3.AWSBounds), tc.awsOptions)
+			require.Len(t, awsBounds(s.IAM.CallBounds), tc.awsOptions)
+			require.Len(t, awsBounds(s.S3.CallBounds), tc.awsOptions)
 		})
 	}
 }
@@ -160,13 +160,13 @@ func TestS3CallBoundsTakeEffect(t *testing.T) {
 	tests := []struct {
 		name   string
 		silent bool
-		set    func(*config.AWSBounds)
+		set    func(*config.CallBounds)
 		boundCase
 	}{
-		{name: "defaults", set: func(*config.AWSBounds) {}, boundCase: boundCase{status: wire.StatusOK}},
-		{name: "max_response_bytes 1024", set: func(b *config.AWSBounds) { b.MaxResponseBytes = 1024 },
+		{name: "defaults", set: func(*config.CallBounds) {}, boundCase: boundCase{status: wire.StatusOK}},
+		{name: "max_response_bytes 1024", set: func(b *config.CallBounds) { b.MaxResponseBytes = 1024 },
 			boundCase: boundCase{status: wire.StatusFailed, problem: "larger than any AWS answer"}},
-		{name: "call_timeout 1s, silent endpoint", silent: true, set: func(b *config.AWSBounds) { b.CallTimeout = time.Second },
+		{name: "call_timeout 1s, silent endpoint", silent: true, set: func(b *config.CallBounds) { b.CallTimeout = time.Second },
 			boundCase: boundCase{status: wire.StatusFailed, problem: "no answer within 1s"}},
 	}
 	for _, tc := range tests {
@@ -178,7 +178,7 @@ func TestS3CallBoundsTakeEffect(t *testing.T) {
 				s.S3.Endpoint = s3test.Server(t, nil, objects)
 			}
 			s.S3.Region, s.S3.PathStyle = "us-east-1", true
-			tc.set(&s.S3.AWSBounds)
+			tc.set(&s.S3.CallBounds)
 			tc.run(t, "s3", s, Env{AgentID: "agent-1", TokenKey: []byte("0123456789abcdef")})
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/azblobscan"
 	"github.com/sightline-dev/sightline/agent/config"
 	"github.com/sightline-dev/sightline/agent/gcsscan"
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/agent/objscan"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
@@ -27,12 +28,17 @@ func objectCommon(s config.Scans, name string, o config.ObjectSampling, phoneReg
 		Detector: c.det, Tokenizer: c.tok, State: c.state, AgentID: env.AgentID, Logger: env.Logger, Now: env.Now}, nil
 }
 
+// callBounds are a cloud section's call bounds as its client takes them.
+func callBounds(b config.CallBounds) limits.Call {
+	return limits.Call{Timeout: b.CallTimeout, MaxResponseBytes: b.MaxResponseBytes}
+}
+
 // azureCredentials reads a connection string from connection_string_file
 // or SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING, else the account's shared
 // key from key_file or SIGHTLINE_AZURE_STORAGE_KEY; never from the config
 // or a flag.
 func azureCredentials(ac config.AzBlobScan, env Env) (azblobscan.Credentials, error) {
-	c := azblobscan.Credentials{Account: ac.Account, Endpoint: ac.Endpoint}
+	c := azblobscan.Credentials{Account: ac.Account, Endpoint: ac.Endpoint, Bounds: callBounds(ac.CallBounds)}
 	cs, err := password("azblob", ac.ConnectionStringFile, "SIGHTLINE_AZURE_STORAGE_CONNECTION_STRING", env)
 	if err != nil {
 		return c, err
@@ -94,7 +100,7 @@ func buildGCS(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	client, err := gcsscan.NewClient(ctx, gcsscan.Credentials{File: gc.CredentialsFile, Endpoint: gc.Endpoint,
+	client, err := gcsscan.NewClient(ctx, gcsscan.Credentials{File: gc.CredentialsFile, Endpoint: gc.Endpoint, Bounds: callBounds(gc.CallBounds),
 		Anonymous: gc.Endpoint != "" && gc.CredentialsFile == "" && env.Getenv("GOOGLE_APPLICATION_CREDENTIALS") == ""})
 	if err != nil {
 		return Job{}, fmt.Errorf("gcs scan: %w", err)

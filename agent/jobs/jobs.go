@@ -391,7 +391,7 @@ func ldapOptions(lc config.LDAPScan, pw string, env Env) ldapscan.Options {
 
 // awsBounds are the client options of a section's call bounds; a bound
 // left 0 (a section not read from agent.yaml) is awsclient's default.
-func awsBounds(b config.AWSBounds) []awsclient.Option {
+func awsBounds(b config.CallBounds) []awsclient.Option {
 	var out []awsclient.Option
 	if b.CallTimeout > 0 {
 		out = append(out, awsclient.WithCallTimeout(b.CallTimeout))
@@ -415,13 +415,13 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	client, err := awsclient.S3(ctx, sc.Region, sc.Endpoint, sc.PathStyle, awsBounds(sc.AWSBounds)...)
+	client, err := awsclient.S3(ctx, sc.Region, sc.Endpoint, sc.PathStyle, awsBounds(sc.CallBounds)...)
 	if err != nil {
 		return Job{}, fmt.Errorf("s3 scan: %w", err)
 	}
 	var control s3scan.ControlAPI
 	if sc.Account != "" && sc.Endpoint == "" { // account Block Public Access lives in S3 Control
-		if control, err = awsclient.S3Control(ctx, sc.Region, "", awsBounds(sc.AWSBounds)...); err != nil {
+		if control, err = awsclient.S3Control(ctx, sc.Region, "", awsBounds(sc.CallBounds)...); err != nil {
 			return Job{}, fmt.Errorf("s3 scan: %w", err)
 		}
 	}
@@ -437,7 +437,7 @@ func buildS3(ctx context.Context, s config.Scans, env Env) (Job, error) {
 func buildIAM(ctx context.Context, s config.Scans, env Env) (Job, error) {
 	env = env.withDefaults()
 	ic := s.IAM
-	client, err := awsclient.IAM(ctx, ic.Region, ic.Endpoint, awsBounds(ic.AWSBounds)...)
+	client, err := awsclient.IAM(ctx, ic.Region, ic.Endpoint, awsBounds(ic.CallBounds)...)
 	if err != nil {
 		return Job{}, fmt.Errorf("iam scan: %w", err)
 	}

@@ -32,9 +32,32 @@ const (
 // beside the AWS managed policies attached).
 const IAMMaxDetails = 100000
 
-// AWS API bounds (awsclient): each call's time, retries included, and the
-// size of each answer's body.
+// Cloud API bounds (awsclient, gcsscan, azblobscan): each call's time,
+// retries included, and the size of each answer's body (object reads
+// excepted: the sampling budget bounds those).
 const (
-	AWSCallTimeout      = 2 * time.Minute
-	AWSMaxResponseBytes = 64 << 20 // a listing page, a policy, a credential report are far smaller
+	CallTimeout           = 2 * time.Minute
+	AWSMaxResponseBytes   = 64 << 20 // a listing page, a policy, a credential report are far smaller
+	GCSMaxResponseBytes   = 16 << 20 // a bucket, a policy, a page of 1,000 objects
+	AzureMaxResponseBytes = 32 << 20 // a page of 5,000 blobs with metadata is a few MiB
 )
+
+// Call bounds one API call of a cloud scanner's client (gcsscan,
+// azblobscan; awsclient takes the same two as options). A zero field is
+// the default: CallTimeout, and the provider's MaxResponseBytes given to
+// WithDefaults.
+type Call struct {
+	Timeout          time.Duration // the whole call, retries included
+	MaxResponseBytes int64         // one answer's body, object reads excepted
+}
+
+// WithDefaults fills c's zero fields: CallTimeout and maxResponse.
+func (c Call) WithDefaults(maxResponse int64) Call {
+	if c.Timeout <= 0 {
+		c.Timeout = CallTimeout
+	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = maxResponse
+	}
+	return c
+}

@@ -94,7 +94,7 @@ var hostOwned = map[string]bool{
 	"scans.iam.endpoint":                  true,
 	// Not host-owned: the bounds on what a server may cost the agent
 	// (scans.ldap.max_entries, max_message_bytes, max_kept_bytes,
-	// scans.iam.max_details, scans.s3/iam call_timeout and
+	// scans.iam.max_details, scans.s3/iam/gcs/azblob call_timeout and
 	// max_response_bytes). They name no file, server or credential; the
 	// server they guard against is host-owned above, so a policy cannot
 	// aim a raised bound at a server of its own, and config's upper

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/config"
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/agent/policy"
 )
 
@@ -131,9 +132,9 @@ func TestApplyBounds(t *testing.T) {
 	require.Equal(t, []string{"scans.ldap.max_kept_bytes"}, got.Conflicts)
 	require.Equal(t, 3000000, got.Scans.LDAP.MaxEntries)
 	require.Equal(t, int64(2<<30), got.Scans.LDAP.MaxKeptBytes, "pinned: the local value")
-	require.Equal(t, config.DefaultAWSBounds().MaxResponseBytes, got.Scans.IAM.MaxResponseBytes)
+	require.Equal(t, config.DefaultCallBounds(limits.AWSMaxResponseBytes).MaxResponseBytes, got.Scans.IAM.MaxResponseBytes)
 	require.Equal(t, 30*time.Second, got.Scans.IAM.CallTimeout)
-	require.Equal(t, config.DefaultAWSBounds(), got.Scans.S3.AWSBounds)
+	require.Equal(t, config.DefaultCallBounds(limits.AWSMaxResponseBytes), got.Scans.S3.CallBounds)
 	require.NoError(t, policy.CheckPinned([]string{"scans.ldap.max_entries", "scans.iam.call_timeout", "scans.s3.max_response_bytes"}))
 }
 
