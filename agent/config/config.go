@@ -121,6 +121,9 @@ type SMBScan struct {
 	AllowUnsigned bool `yaml:"allow_unsigned"`
 	// PhoneRegion: as FSScan.PhoneRegion, for the files' content.
 	PhoneRegion string `yaml:"phone_region"`
+	// CallTimeout bounds each SMB operation but a file's read (default
+	// 30 s): a server that stops answering fails that operation.
+	CallTimeout time.Duration `yaml:"call_timeout"`
 }
 
 // ObjectSampling bounds the object-store scans (azblob, gcs): the same
@@ -350,7 +353,8 @@ func Default() Config {
 			Schedule:   network(24 * time.Hour),
 			SampleRows: 1000, MaxTables: 10000, StatementTimeout: 30 * time.Second,
 		}, SMB: SMBScan{
-			Schedule: network(24 * time.Hour),
+			Schedule:    network(24 * time.Hour),
+			CallTimeout: limits.SMBCallTimeout,
 		}, AzBlob: AzBlobScan{
 			Schedule:       network(24 * time.Hour),
 			ObjectSampling: defaultObjectSampling(),
@@ -532,12 +536,13 @@ func validateBounds(s Scans) error {
 		}
 	}
 	for _, t := range []struct {
-		field string
-		value time.Duration
-	}{{"scans.s3.call_timeout", s.S3.CallTimeout}, {"scans.iam.call_timeout", s.IAM.CallTimeout},
-		{"scans.gcs.call_timeout", s.GCS.CallTimeout}, {"scans.azblob.call_timeout", s.AzBlob.CallTimeout}} {
+		field      string
+		value, def time.Duration
+	}{{"scans.s3.call_timeout", s.S3.CallTimeout, limits.CallTimeout}, {"scans.iam.call_timeout", s.IAM.CallTimeout, limits.CallTimeout},
+		{"scans.gcs.call_timeout", s.GCS.CallTimeout, limits.CallTimeout}, {"scans.azblob.call_timeout", s.AzBlob.CallTimeout, limits.CallTimeout},
+		{"scans.smb.call_timeout", s.SMB.CallTimeout, limits.SMBCallTimeout}} {
 		if t.value < time.Second || t.value > MaxCallTimeout {
-			return &FieldError{t.field, fmt.Sprintf("must be between 1s and %s (default %s; leave the key out for the default)", MaxCallTimeout, limits.CallTimeout)}
+			return &FieldError{t.field, fmt.Sprintf("must be between 1s and %s (default %s; leave the key out for the default)", MaxCallTimeout, t.def)}
 		}
 	}
 	return nil

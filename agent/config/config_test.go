@@ -138,11 +138,16 @@ var boundRows = []struct {
 		}
 		require.Equal(t, CallBounds{CallTimeout: limits.CallTimeout, MaxResponseBytes: limits.GCSMaxResponseBytes}, c.Scans.GCS.CallBounds)
 		require.Equal(t, CallBounds{CallTimeout: limits.CallTimeout, MaxResponseBytes: limits.AzureMaxResponseBytes}, c.Scans.AzBlob.CallBounds)
+		require.Equal(t, limits.SMBCallTimeout, c.Scans.SMB.CallTimeout)
 	}},
 	{"cloud bounds set", "scans:\n  gcs:\n    call_timeout: 30s\n    max_response_bytes: 1048576\n  azblob:\n    call_timeout: 3m\n", "", func(t *testing.T, c Config) {
 		require.Equal(t, CallBounds{CallTimeout: 30 * time.Second, MaxResponseBytes: 1 << 20}, c.Scans.GCS.CallBounds)
 		require.Equal(t, CallBounds{CallTimeout: 3 * time.Minute, MaxResponseBytes: limits.AzureMaxResponseBytes}, c.Scans.AzBlob.CallBounds)
 	}},
+	{"smb call_timeout", "scans:\n  smb:\n    call_timeout: 2m\n", "", func(t *testing.T, c Config) {
+		require.Equal(t, 2*time.Minute, c.Scans.SMB.CallTimeout)
+	}},
+	{"smb call_timeout over the limit", "scans:\n  smb:\n    call_timeout: 2h\n", "scans.smb.call_timeout: must be between 1s and 1h0m0s (default 30s", nil},
 	{"gcs call_timeout too short", "scans:\n  gcs:\n    call_timeout: 10ms\n", "scans.gcs.call_timeout: must be between 1s and 1h0m0s", nil},
 	{"azblob max_response_bytes zero", "scans:\n  azblob:\n    max_response_bytes: 0\n", "scans.azblob.max_response_bytes: must be between 1 and 1073741824 (default 33554432", nil},
 	{"bounds raised", "scans:\n  ldap:\n    max_entries: 5000000\n    max_message_bytes: 134217728\n    max_kept_bytes: 8589934592\n" +

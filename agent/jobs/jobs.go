@@ -522,7 +522,7 @@ func buildSMB(_ context.Context, s config.Scans, env Env) (Job, error) {
 		Scan: func(ctx context.Context, emit Emit) (*wire.Record, error) {
 			return smbscan.Scan(ctx, smbscan.Options{Server: sc.Server, Share: sc.Share, Folder: sc.Folder, User: sc.User,
 				Domain: sc.Domain, Password: pw, Directory: sc.Directory, Exclude: sc.Exclude, MaxFileSize: sc.MaxFileSize,
-				MaxFiles: sc.MaxFiles, MaxFolders: sc.MaxFolders, AllowUnsigned: sc.AllowUnsigned,
+				MaxFiles: sc.MaxFiles, MaxFolders: sc.MaxFolders, AllowUnsigned: sc.AllowUnsigned, Timeout: sc.CallTimeout,
 				Detector: c.det, Tokenizer: c.tok, State: c.state, AgentID: env.AgentID, Logger: env.Logger,
 				Now: env.Now}, emit)
 		},

@@ -42,6 +42,11 @@ const (
 	AzureMaxResponseBytes = 32 << 20 // a page of 5,000 blobs with metadata is a few MiB
 )
 
+// SMBCallTimeout bounds one SMB operation (a listing, a security
+// descriptor, a share's information) but a file's read, which the content
+// limits bound.
+const SMBCallTimeout = 30 * time.Second
+
 // Call bounds one API call of a cloud scanner's client (gcsscan,
 // azblobscan; awsclient takes the same two as options). A zero field is
 // the default: CallTimeout, and the provider's MaxResponseBytes given to

@@ -40,6 +40,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/content"
 	"github.com/sightline-dev/sightline/agent/fsscan"
+	"github.com/sightline-dev/sightline/agent/limits"
 	"github.com/sightline-dev/sightline/agent/scanrun"
 	"github.com/sightline-dev/sightline/internal/defaults"
 	"github.com/sightline-dev/sightline/internal/ntsd"
@@ -81,7 +82,7 @@ type Options struct {
 	// reports (Windows requires it by default since 24H2).
 	AllowUnsigned bool
 	// Timeout bounds each SMB operation but reading a file's content,
-	// which MaxFileTime bounds (default 30 s).
+	// which MaxFileTime bounds (default limits.SMBCallTimeout, 30 s).
 	Timeout        time.Duration
 	MaxBytesPerSec int64
 	// Content limits, as for local files (zero: defaults).
@@ -564,7 +565,7 @@ func (o Options) withDefaults() Options {
 	o.MaxFiles = defaults.Positive(o.MaxFiles, 1_000_000)
 	o.MaxDepth = defaults.Positive(o.MaxDepth, 64)
 	o.MaxFolders = defaults.Positive(o.MaxFolders, 1_000_000)
-	o.Timeout = defaults.Positive(o.Timeout, 30*time.Second)
+	o.Timeout = defaults.Positive(o.Timeout, limits.SMBCallTimeout)
 	c := content.Options{MaxFileSize: o.MaxFileSize, MaxExpandedBytes: o.MaxExpandedBytes, MaxMembers: o.MaxMembers,
 		MaxDepth: o.MaxArchiveDepth, MaxFileTime: o.MaxFileTime}.WithDefaults()
 	o.MaxExpandedBytes, o.MaxMembers, o.MaxArchiveDepth, o.MaxFileTime = c.MaxExpandedBytes, c.MaxMembers, c.MaxDepth, c.MaxFileTime
