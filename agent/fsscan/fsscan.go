@@ -167,22 +167,28 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	// report sends a walk problem, unless the scan is ending (the loop
-	// below then no longer reads them).
-	report := func(msg string) {
-		select {
-		case walkErrs <- msg:
-		case <-ctx.Done():
-		}
+	stallAfter := o.MaxFileTime + stallGrace
+	if o.hooks != nil && o.hooks.stallAfter > 0 {
+		stallAfter = o.hooks.stallAfter
 	}
+	ww := newWalkWatch(stallAfter, time.Now, paths)
+	// report sends a walk problem, unless the scan is ending (the loop
+	// below then no longer reads them) or the walk was left behind.
+	report := func(msg string) { watchedSend(ctx, ww, walkErrs, msg) }
 
 	var walkWG, workWG sync.WaitGroup
 	var readable atomic.Int32 // paths that could be walked (the walk may outlive a stopped loop)
 	walkWG.Add(1)
 	go func() {
-		defer walkWG.Done()
-		defer close(paths)
+		defer func() {
+			if !ww.finish() {
+				walkWG.Done() // else the watch did, when it left the walk behind
+			}
+		}()
 		for _, root := range o.Paths {
+			if !ww.beat(root) {
+				return
+			}
 			abs, err := o.realPath(root)
 			if err != nil {
 				report(fmt.Sprintf("%s: %v", root, err))
@@ -228,6 +234,9 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
+				if !ww.beat(p) {
+					return fs.SkipAll // left behind: the scan ended without this walk
+				}
 				if err != nil {
 					report(err.Error())
 					if d != nil && d.IsDir() {
@@ -271,21 +280,15 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 					return nil // a file mounted from another (or a pseudo) file system
 				}
 				w := walked{p, seen, holdParent(d)}
-				select {
-				case paths <- w:
-				case <-ctx.Done():
+				if !watchedSend(ctx, ww, paths, w) {
 					w.drop()
-					return ctx.Err()
+					return fs.SkipAll // the scan is ending, or the walk was left behind
 				}
 				return nil
 			})
 		}
 	}()
 	lk := newLinks()
-	stallAfter := o.MaxFileTime + stallGrace
-	if o.hooks != nil && o.hooks.stallAfter > 0 {
-		stallAfter = o.hooks.stallAfter
-	}
 	watch := newStalls(stallAfter, time.Now)
 	spawn := func() {
 		workWG.Add(1)
@@ -329,15 +332,18 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 				return
 			case <-tick.C:
 			}
+			if ww.check() {
+				walkWG.Done() // the walk's, which it will not do
+			}
 			n, over := watch.check()
+			if over && !stalledStop.Swap(true) {
+				cancel() // before the Dones below may end the scan
+			}
 			for range n {
 				if !over {
 					spawn() // before Done: the count never reaches 0 early
 				}
 				workWG.Done()
-			}
-			if over && !stalledStop.Swap(true) {
-				cancel()
 			}
 		}
 	}()
@@ -413,6 +419,9 @@ loop:
 		return nil, fmt.Errorf("fs scan cancelled: %w", err)
 	}
 	for _, p := range watch.problems() {
+		addErr(p)
+	}
+	if p := ww.problem(); p != "" {
 		addErr(p)
 	}
 	if stalledStop.Load() {

@@ -1,6 +1,7 @@
 package fsscan
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"time"
@@ -116,4 +117,99 @@ func (s *stalls) problems() []string {
 	r := s.reports
 	s.reports = nil
 	return r
+}
+
+// walkWatch is the same watch over the walk: a directory listing or a
+// stat the kernel never returns (the walk entering a hung mount) held the
+// walk, so the scan, for ever. The walk beats at each entry it is given
+// and after each hand-over; one that has not beaten for the bound while
+// not waiting on the workers (a full queue is their slowness, not a
+// stall) is left behind: the queue of files is closed, the files already
+// queued are read, and the scan ends, partial, naming where the walk was.
+// The walk left behind never hands over anything again.
+type walkWatch struct {
+	after time.Duration
+	now   func() time.Time
+	paths chan walked // closed once: by the walk's end or when left behind
+
+	mu        sync.Mutex
+	path      string
+	since     time.Time
+	sending   bool
+	abandoned bool
+	closed    bool
+	report    string
+}
+
+func newWalkWatch(after time.Duration, now func() time.Time, paths chan walked) *walkWatch {
+	return &walkWatch{after: after, now: now, paths: paths, since: now()}
+}
+
+// beat records the walk's progress at path; false when the walk was left
+// behind (it must stop).
+func (w *walkWatch) beat(path string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.path, w.since = path, w.now()
+	return !w.abandoned
+}
+
+// watchedSend hands v over on ch unless the walk was left behind or ctx
+// ends; it reports whether v was handed over. Waiting on ch is not a
+// stall.
+func watchedSend[T any](ctx context.Context, w *walkWatch, ch chan<- T, v T) bool {
+	w.mu.Lock()
+	if w.abandoned {
+		w.mu.Unlock()
+		return false
+	}
+	w.sending = true
+	w.mu.Unlock()
+	sent := false
+	select {
+	case ch <- v:
+		sent = true
+	case <-ctx.Done():
+	}
+	w.mu.Lock()
+	w.sending, w.since = false, w.now()
+	w.mu.Unlock()
+	return sent
+}
+
+// check leaves the walk behind when it is past the bound; true when it
+// did so now (then the caller counts the walk done for it).
+func (w *walkWatch) check() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.abandoned || w.closed || w.sending || w.now().Sub(w.since) <= w.after {
+		return false
+	}
+	w.abandoned, w.closed = true, true
+	close(w.paths)
+	w.report = fmt.Sprintf("%s: the walk stopped here: the file system did not answer in %s (a hung network mount or FUSE daemon?); files past it were not scanned",
+		w.path, w.now().Sub(w.since).Round(time.Second))
+	return true
+}
+
+// finish ends the walk: it closes the queue unless the walk was left
+// behind, which it reports (then the watch has counted it done).
+func (w *walkWatch) finish() (abandoned bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.abandoned {
+		return true
+	}
+	if !w.closed {
+		w.closed = true
+		close(w.paths)
+	}
+	return false
+}
+
+// problem is what the watch reported of the walk ("" if nothing).
+func (w *walkWatch) problem() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.report
 }

@@ -145,3 +145,58 @@ func TestStallsWatch(t *testing.T) {
 	require.Equal(t, maxStalled, n)
 	require.True(t, over, "1 + maxStalled left behind")
 }
+
+// TestStalledWalkIsLeftBehind: the walk entering a file system that stops
+// answering (a listing or stat that never returns, as the listed hook
+// blocks here) held the scan for ever. The files queued before it are
+// read and the scan ends partial, naming where the walk stopped.
+func TestStalledWalkIsLeftBehind(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"a/ok0.txt", "a/ok1.txt", "a/ok2.txt", "m/hang.txt", "z/later.txt"} {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte("bob@example.org\n"), 0o600))
+	}
+	never := make(chan struct{})
+	t.Cleanup(func() { close(never) })
+	hooks := &scanHooks{stallAfter: 100 * time.Millisecond, listed: func(p string) {
+		if filepath.Base(p) == "hang.txt" {
+			<-never
+		}
+	}}
+	recs, res, err := scanWithin(t, context.Background(), Options{Paths: []string{dir}, Concurrency: 2, hooks: hooks})
+	require.NoError(t, err)
+	require.Equal(t, wire.StatusPartial, res.Status)
+	require.Contains(t, strings.Join(res.Errors, "\n"), filepath.Join(dir, "m", "hang.txt")+": the walk stopped here")
+	var read []string
+	for _, r := range recs {
+		if r.Kind == wire.KindAsset {
+			read = append(read, filepath.Base(r.Location))
+		}
+	}
+	// The walk's order is the directories' (not sorted): later.txt may
+	// come before the stall or not. hang.txt is never reported read.
+	require.NotContains(t, read, "hang.txt")
+	require.Subset(t, []string{"ok0.txt", "ok1.txt", "ok2.txt", "later.txt"}, read)
+}
+
+func TestWalkWatchWaitingOnWorkersIsNoStall(t *testing.T) {
+	now := time.Unix(1000, 0)
+	paths := make(chan walked) // unbuffered, no reader: the hand-over waits
+	w := newWalkWatch(time.Minute, func() time.Time { return now }, paths)
+	ctx, cancel := context.WithCancel(context.Background())
+	sent := make(chan bool)
+	go func() { sent <- watchedSend(ctx, w, paths, walked{path: "/a"}) }()
+	require.Eventually(t, func() bool { w.mu.Lock(); defer w.mu.Unlock(); return w.sending }, 10*time.Second, time.Millisecond)
+	now = now.Add(time.Hour)
+	require.False(t, w.check(), "a walk waiting for the workers is not stalled")
+	cancel()
+	require.False(t, <-sent)
+	now = now.Add(time.Minute + time.Second)
+	require.True(t, w.check(), "a minute and a second without a beat, not sending")
+	_, open := <-paths
+	require.False(t, open, "the queue is closed when the walk is left behind")
+	require.False(t, w.beat("/b"), "the walk left behind is told to stop")
+	require.False(t, watchedSend(context.Background(), w, paths, walked{path: "/c"}), "and never sends again")
+	require.True(t, w.finish())
+}
