@@ -286,9 +286,14 @@ type Schedule struct {
 	// MaxDuration bounds a whole scan (0: no bound): a server that
 	// answers slowly cannot hold a scan for longer. What the scan emitted
 	// is kept and its scan record says why it stopped (see package jobs).
-	// Default 2h for the network scanners, 0 for fs and host.
+	// Default 2h for the network scanners, 30m for host, 0 for fs (whose
+	// reads and walk have their own watch for calls that never return).
 	MaxDuration time.Duration `yaml:"max_duration"`
 }
+
+// DefaultHostMaxDuration bounds a host scan unless its section says
+// otherwise.
+const DefaultHostMaxDuration = 30 * time.Minute
 
 // DefaultMaxDuration bounds a network scan (ldap, s3, iam, db, smb,
 // azblob, gcs) unless its section says otherwise.
@@ -335,7 +340,10 @@ func Default() Config {
 			Schedule:    Schedule{Interval: 6 * time.Hour, Jitter: 0.1},
 			MaxFileSize: 100 << 20,
 		}, Host: HostScan{
-			Schedule: Schedule{Interval: time.Hour, Jitter: 0.1},
+			// Bounded: a host scan takes seconds, and one reading a
+			// home directory on a hung NFS mount would otherwise hold
+			// for ever (it is left behind, see package jobs).
+			Schedule: Schedule{Interval: time.Hour, Jitter: 0.1, MaxDuration: DefaultHostMaxDuration},
 			Root:     "/",
 		}, LDAP: LDAPScan{
 			Schedule:   network(6 * time.Hour),

@@ -56,7 +56,7 @@ func TestLoad(t *testing.T) {
 				require.Equal(t, 2*time.Hour, d, "a network scan is bounded")
 			}
 			require.Zero(t, c.Scans.FS.MaxDuration, "a large tree may take long")
-			require.Zero(t, c.Scans.Host.MaxDuration)
+			require.Equal(t, 30*time.Minute, c.Scans.Host.MaxDuration, "a host scan takes seconds; one held by a hung home directory is left behind")
 		}},
 		{"max_duration set", "scans:\n  ldap:\n    max_duration: 30m\n  fs:\n    max_duration: 12h\n  gcs:\n    max_duration: 0s\n", "", func(t *testing.T, c Config) {
 			require.Equal(t, 30*time.Minute, c.Scans.LDAP.MaxDuration)

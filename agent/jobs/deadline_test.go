@@ -203,7 +203,7 @@ func TestMaxDurationLeavesOtherEndsAlone(t *testing.T) {
 }
 
 // The table's Build gives each job its section's max_duration: 2h by
-// default for a network scanner, none for fs and host, as set.
+// default for a network scanner, 30m for host, none for fs, as set.
 func TestBuildTakesMaxDuration(t *testing.T) {
 	s := config.Default().Scans
 	s.FS.Paths = []string{t.TempDir()}
@@ -217,7 +217,7 @@ func TestBuildTakesMaxDuration(t *testing.T) {
 		return j
 	}
 	require.Zero(t, build("fs", s).MaxDuration)
-	require.Zero(t, build("host", s).MaxDuration)
+	require.Equal(t, config.DefaultHostMaxDuration, build("host", s).MaxDuration)
 	ldap := build("ldap", s)
 	require.Equal(t, 2*time.Hour, ldap.MaxDuration)
 	require.Equal(t, "dir.example", ldap.Host, "as ldapscan names the server")
@@ -326,4 +326,59 @@ func TestGCSScanOfADrippingServerStopsAtMaxDuration(t *testing.T) {
 	require.NotEmpty(t, pii, "the first object's findings are kept")
 	require.Same(t, res, out.recs[len(out.recs)-1])
 	require.NoFileExists(t, filepath.Join(data, "gcs-state.json"), "a scan cut short keeps no state")
+}
+
+// TestLeftBehindScanner: a scanner blocked in a call no context
+// interrupts (a read on a hung NFS home directory; here a channel) held
+// its job for ever, and the agent's next runs of that scanner with it. It
+// is left behind leaveAfter past max_duration: the scan record is written
+// for it, what it emits later is refused, and no new scan of that scanner
+// starts until it returns.
+func TestLeftBehindScanner(t *testing.T) {
+	release := make(chan struct{})
+	var lateEmit atomic.Value
+	hung := func(ctx context.Context, emit Emit) (*wire.Record, error) {
+		run := scanrun.Begin(scanrun.Options{Scanner: "host", Source: wire.SourceHost, Host: "h1", AgentID: "agent-1"})
+		r := run.Record(wire.KindPrincipal)
+		r.PrincipalID, r.Name, r.PrincipalType = "pa", "user", "user"
+		if err := emit(&r); err != nil {
+			return nil, err
+		}
+		<-release // deaf to ctx, as a read in the kernel is
+		r2 := run.Record(wire.KindPrincipal)
+		r2.PrincipalID, r2.Name, r2.PrincipalType = "pb", "user", "user"
+		err := emit(&r2)
+		lateEmit.Store(err)
+		return nil, err
+	}
+	var stuck atomic.Int32
+	j := Job{Name: "host", Host: "h1", agentID: "agent-1", MaxDuration: 20 * time.Millisecond, leave: 20 * time.Millisecond,
+		Scan: hung, Stuck: &stuck, Commit: func() error { t.Error("a scan left behind keeps no state"); return nil }}
+	var out sink
+	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	done := make(chan struct{})
+	var res *wire.Record
+	var err error
+	go func() {
+		defer close(done)
+		res, err = Deliver(context.Background(), j, out.emit, func(context.Context) error { return nil }, log)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the job waited for a scanner that never returns")
+	}
+	require.NoError(t, err, "one record was shipped: partial, not failed")
+	require.Equal(t, wire.StatusPartial, res.Status)
+	require.Contains(t, res.Errors[len(res.Errors)-1], "did not return within 20ms after it")
+	require.Equal(t, []string{wire.KindPrincipal, wire.KindScan}, out.kinds())
+	require.Equal(t, int32(1), stuck.Load())
+
+	_, err = Deliver(context.Background(), j, out.emit, func(context.Context) error { return nil }, log)
+	require.ErrorContains(t, err, "an earlier one was left behind at max_duration and has not returned yet")
+
+	close(release)
+	require.Eventually(t, func() bool { return stuck.Load() == 0 }, 30*time.Second, 5*time.Millisecond, "it counts itself out once it returns")
+	require.ErrorIs(t, lateEmit.Load().(error), errLeftBehind, "what it emits after it was left behind is refused")
+	require.Equal(t, []string{wire.KindPrincipal, wire.KindScan}, out.kinds(), "nothing more reached the spool")
 }

@@ -40,6 +40,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sightline-dev/sightline/agent/awsclient"
@@ -108,10 +109,33 @@ type Job struct {
 	// server, a DSN's host:port, an account or project; "" for this
 	// host), for the record written when MaxDuration ends a scan before
 	// it emitted any.
-	Host    string
+	Host string
+	// Stuck, when set, counts this scanner's scans left behind at
+	// MaxDuration that have not returned (see run): the runner keeps one
+	// per scanner, so a scanner blocked for good (a hung NFS home
+	// directory under a host scan) holds one goroutine, not one more at
+	// every run, and each run says why it did not start.
+	Stuck   *atomic.Int32
 	agentID string
 	now     func() time.Time
+	// leave, when set, replaces DefaultLeaveAfter (tests).
+	leave time.Duration
 }
+
+// DefaultLeaveAfter is how long past its MaxDuration a scanner may take
+// to return before it is left behind: ample for any scanner to notice
+// its context ended, unless a call it made never returns.
+const DefaultLeaveAfter = time.Minute
+
+func (j Job) leaveAfter() time.Duration {
+	if j.leave > 0 {
+		return j.leave
+	}
+	return DefaultLeaveAfter
+}
+
+// errLeftBehind is what a scanner left behind gets from emit.
+var errLeftBehind = errors.New("scan left behind at max_duration: its records are no longer taken")
 
 // Entry is one scanner in the table.
 type Entry struct {

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sightline-dev/sightline/agent/config"
@@ -144,6 +145,7 @@ func (r *Runner) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			stuck := new(atomic.Int32) // this scanner's scans left behind (jobs.Job.Stuck)
 			r.loop(ctx, e, set, kicks[e.Name], func(ctx context.Context, scans config.Scans) (*wire.Record, error) {
 				// Built at each run: the settings, the state, the password
 				// file and the cloud credentials are read afresh.
@@ -151,6 +153,7 @@ func (r *Runner) Run(ctx context.Context) error {
 				if err != nil {
 					return nil, err
 				}
+				job.Stuck = stuck
 				return r.scanInto(ctx, sp, job)
 			})
 		}()
