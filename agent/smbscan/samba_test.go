@@ -1,9 +1,11 @@
 package smbscan
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"sort"
 	"strings"
@@ -273,4 +275,53 @@ func TestScanSambaRestrictedShare(t *testing.T) {
 	}, got.sharePerm, "the one group the share permission names, and no one else")
 	require.Equal(t, map[string]string{root: "restricted", file: "restricted"}, got.shareAccess)
 
+}
+
+// TestSambaLongMemberName: a zip on a share with a 6,000-byte member name
+// gave a location longer than a record holds, which made the collector
+// refuse the whole batch. It is shortened (head/…/tail, the asset id of
+// the whole) and said so, as in file and object scans.
+func TestSambaLongMemberName(t *testing.T) {
+	d := smbtest.Env(t)
+	ou := d.NewOU(t, "lm")
+	admin := d.Mount(t, "Administrator", d.Password)
+	dir := "l" + ou.Tag
+	require.NoError(t, admin.MkdirAll(dir, 0o755))
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	long := strings.Repeat("m", 6000) + ".txt"
+	for _, name := range []string{long, "short.txt"} {
+		w, err := zw.Create(name)
+		require.NoError(t, err)
+		_, _ = io.WriteString(w, "ann@example.com\n")
+	}
+	require.NoError(t, zw.Close())
+	require.NoError(t, admin.WriteFile(dir+"/people.zip", zbuf.Bytes(), 0o644))
+
+	host, _, err := net.SplitHostPort(d.SMB)
+	require.NoError(t, err)
+	var members []wire.Record
+	res, err := Scan(context.Background(), Options{Server: d.SMB, Share: "files", Folder: dir, User: "Administrator", Domain: "CORP",
+		Password: d.Password, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}, func(r *wire.Record) error {
+		require.NoError(t, r.Validate(), "what the collector checks")
+		if r.Kind == wire.KindAsset && r.AssetType == "file" {
+			members = append(members, *r)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, members, 2, res.Errors)
+	shortened := 0
+	for _, m := range members {
+		if m.Attributes["location_shortened"] != "true" {
+			continue
+		}
+		shortened++
+		require.LessOrEqual(t, len(m.Location), wire.MaxStringLen)
+		require.True(t, strings.HasSuffix(m.Location, "m.txt"), "the tail is kept")
+		require.Equal(t, wire.StableID(wire.SourceSMB, host, wire.MemberLocation(Location(host, "files", dir+"/people.zip"), long)), m.AssetID,
+			"the id is the whole location's")
+	}
+	require.Equal(t, 1, shortened)
+	require.Contains(t, strings.Join(res.Errors, "\n"), "reported shortened")
 }
