@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,26 +21,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/spool"
+	"github.com/sightline-dev/sightline/internal/syncbuf"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
-
-// syncBuffer collects a child's output while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestStopOnSignalsForcesExit(t *testing.T) {
 	tests := []struct {
@@ -55,7 +37,7 @@ func TestStopOnSignalsForcesExit(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var log syncBuffer
+			var log syncbuf.Buffer
 			exited := make(chan int, 1)
 			ctx, stop := stopOnSignals(context.Background(), tc.grace, &log, func(code int) { exited <- code })
 			defer stop()
@@ -149,7 +131,7 @@ func stopAndWait(t *testing.T, cmd *exec.Cmd, done <-chan error) time.Duration {
 func TestHostScanWithFIFOFinishes(t *testing.T) {
 	bin := buildAgent(t)
 	cmd := exec.Command(bin, "scan", "host", "--root", hostFixture(t), "--host", "h1", "--log-level", "warn")
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
@@ -170,7 +152,7 @@ func TestSIGTERMStopsAnFSScan(t *testing.T) {
 	tree := bigTree(t, 40, 1<<20)
 	cmd := exec.Command(bin, "scan", "fs", "--path", tree, "--max-mb-per-sec", "1", "--data-dir", t.TempDir())
 	cmd.Env = append(os.Environ(), "SIGHTLINE_TOKEN_KEY="+hex.EncodeToString(bytes.Repeat([]byte{7}, 32)))
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)
@@ -202,7 +184,7 @@ scans:
 	require.NoError(t, os.WriteFile(cfgPath, []byte(cfg), 0o600))
 
 	cmd := exec.Command(bin, "run", "--config", cfgPath)
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	require.NoError(t, cmd.Start())
 	done := make(chan error, 1)

@@ -1,20 +1,19 @@
 package dbscan
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/agent/hostiletest"
+	"github.com/sightline-dev/sightline/internal/syncbuf"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -370,30 +369,11 @@ func TestMySQLDriverLogsToTheScanLogger(t *testing.T) {
 		c.BigRow(20 << 20)
 		c.EOF()
 	}))
-	var buf safeBuffer
+	var buf syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	res, _, err := scanHostile(t, context.Background(), "mysql://scanner@"+addr+"/app?tls=false", Options{StatementTimeout: 5 * time.Second, Logger: log})
 	require.NoError(t, err)
 	require.Contains(t, strings.Join(res.Errors, "\n"), "a packet of 16 MiB or more")
 	require.Contains(t, buf.String(), `msg="mysql driver"`)
 	require.Contains(t, buf.String(), "a packet of 16 MiB or more from the server")
-}
-
-// safeBuffer is a bytes.Buffer for a logger used from the driver's
-// goroutines as well as the scan's.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

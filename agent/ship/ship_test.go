@@ -1,7 +1,6 @@
 package ship
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/spool"
 	"github.com/sightline-dev/sightline/agent/transport"
 	"github.com/sightline-dev/sightline/agent/transport/transporttest"
+	"github.com/sightline-dev/sightline/internal/syncbuf"
 	"github.com/sightline-dev/sightline/internal/testpki"
 )
 
@@ -135,23 +135,6 @@ func (s *source) check() {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 type rig struct {
 	dir    string
 	src    *source
@@ -159,7 +142,7 @@ type rig struct {
 	srv    *httptest.Server
 	sh     *Shipper
 	events *events
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 
 	mu     sync.Mutex
 	sleeps []time.Duration
@@ -170,7 +153,7 @@ type rig struct {
 // of slept: lo 100ms, hi 1s, and the top of every jitter range.
 func newRig(t *testing.T, o Options, script ...reply) *rig {
 	t.Helper()
-	r := &rig{dir: t.TempDir(), events: &events{}, logs: &syncBuffer{}}
+	r := &rig{dir: t.TempDir(), events: &events{}, logs: &syncbuf.Buffer{}}
 	r.col = &collector{script: script, events: r.events}
 	r.srv = httptest.NewServer(r.col)
 	t.Cleanup(r.srv.Close)
