@@ -183,7 +183,7 @@ func New(o Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry), errors: errorRules()}
 	s.adm = newAdmission(o, o.Registry)
-	s.engine.Use(gin.Recovery(), s.observe)
+	s.engine.Use(gin.Recovery(), s.observe, apiHeaders)
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.NoRoute(func(c *gin.Context) { s.fail(c, errorf(kindNotFound, "no such endpoint")) })
 	s.routes(s.engine)
@@ -291,6 +291,24 @@ func (s *Server) observe(c *gin.Context) {
 	}
 	s.metrics.requests.WithLabelValues(route, strconv.Itoa(c.Writer.Status())).Inc()
 	s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+}
+
+// apiHeaders marks every answer of the API, errors included, as what it
+// is: data for the caller alone. Answers name where personal data lies,
+// who can reach it, audit rows and subject-search results: no browser,
+// proxy or shared cache may keep them (no-store); a browser must not
+// sniff a JSON or CSV answer into a page that runs (nosniff) nor let
+// another site frame or embed one (the CSP forbids everything, framing
+// included; server-rendered pages set the console's CSP instead).
+func apiHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	c.Next()
 }
 
 // readyz answers 503 while ClickHouse does not answer (with the status
