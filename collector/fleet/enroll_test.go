@@ -16,8 +16,8 @@ import (
 // at enrollment is kept: its host name becomes the host of every file and
 // account record it sends, its token's name in every audit row, a system
 // in the data map. A host name of 60 KiB, one with a NUL or a newline,
-// invalid UTF-8, a right-to-left override or a zero-width space (which
-// shows as another host's name), or none at all, is refused with
+// invalid UTF-8, a right-to-left override, a zero-width or trailing space
+// (which show as another host's name), or none at all, is refused with
 // ErrInvalidEnrollment, and the refusal spends no use of the secret; a
 // wrong secret is still refused as such, whatever the fields.
 func TestEnrollRefusesHostileSelfDescription(t *testing.T) {
@@ -58,7 +58,9 @@ func TestEnrollRefusesHostileSelfDescription(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, agents, "no refused enrollment registered an agent")
 	// The secret's one use is still there.
-	en, err := f.Enroll(ctx, fleet.EnrollRequest{EnrollSecret: secret, Hostname: "db-1.corp.example.com", OS: "linux/amd64", Version: "1.4.0"})
+	// Markup and formulas are not refused here: the console shows them as
+	// text and exports neutralise them.
+	en, err := f.Enroll(ctx, fleet.EnrollRequest{EnrollSecret: secret, Hostname: `evil<img src=x onerror="alert(1)">`, OS: "linux/amd64", Version: "1.4.0"})
 	require.NoError(t, err)
 	require.NotEmpty(t, en.AgentID)
 	_, err = f.Enroll(ctx, fleet.EnrollRequest{EnrollSecret: secret, Hostname: "web-2"})

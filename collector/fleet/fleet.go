@@ -197,9 +197,10 @@ func (f *Fleet) checkSecret(ctx context.Context, secret string) error {
 // host of every file and account record the agent sends (whatever the
 // record says, collector/identity), the name of its token in every audit
 // row, and a system in the data map and the records of processing. It
-// must be there, at most 253 bytes of UTF-8 without spaces, control or
-// format characters (a right-to-left override or a zero-width space
-// would show another host's name in the console); OS and version are
+// must be there, at most 253 bytes of UTF-8 without control or format
+// characters or spaces at either end (a right-to-left override, a
+// zero-width or a trailing space would show another host's name in the
+// console; markup and formulas are shown and exported as text); OS and version are
 // optional, at most 128 bytes, without control or format characters.
 func checkEnrollFields(req EnrollRequest) error {
 	bad := func(field, msg string) error {
@@ -210,8 +211,10 @@ func checkEnrollFields(req EnrollRequest) error {
 		return bad("hostname", "is required (the agent sends its host name)")
 	case len(h) > MaxHostnameLen:
 		return bad("hostname", fmt.Sprintf("is longer than %d bytes", MaxHostnameLen))
-	case !utf8.ValidString(h) || strings.ContainsFunc(h, func(r rune) bool { return unicode.IsSpace(r) || hidden(r) }):
-		return bad("hostname", "must be valid UTF-8 without spaces, control or format characters")
+	case !utf8.ValidString(h) || strings.ContainsFunc(h, hidden):
+		return bad("hostname", "must be valid UTF-8 without control or format characters")
+	case strings.TrimSpace(h) != h:
+		return bad("hostname", "must not begin or end with a space")
 	}
 	for _, f := range []struct{ name, v string }{{"os", req.OS}, {"version", req.Version}} {
 		if len(f.v) > maxLabelLen || !utf8.ValidString(f.v) || strings.ContainsFunc(f.v, hidden) {
