@@ -202,3 +202,25 @@ func TestSSOFlow(t *testing.T) {
 	require.Equal(t, "sso_error=no_role", resp.Request.URL.RawQuery)
 	require.Nil(t, p.cookie(session.CookieName))
 }
+
+// TestSSOUnverifiedEmailIsNotAnIdentity: eve set ann's address in her
+// profile at the provider, which says it is not verified. Roles map by
+// email (ann@example.com is admin) and the session is named by it: the
+// unverified address does neither, so eve gets no session at all rather
+// than ann's admin role and name.
+func TestSSOUnverifiedEmailIsNotAnIdentity(t *testing.T) {
+	col := startCollector(t)
+	b := newClient(t, col.url)
+	resp := ssoHTTP(t, b, "eve")
+	require.Equal(t, "sso_error=no_role", resp.Request.URL.RawQuery)
+	require.Nil(t, b.cookie(session.CookieName))
+	_, body := b.do("GET", "/console/session", "", false)
+	require.Contains(t, body, `"logged_in":false`)
+
+	// ann herself, verified, is still admin.
+	a := newClient(t, col.url)
+	ssoHTTP(t, a, "ann")
+	_, body = a.do("GET", "/console/session", "", false)
+	require.Contains(t, body, `"role":"admin"`)
+	require.Contains(t, body, `"name":"ann@example.com"`)
+}
