@@ -10,8 +10,11 @@ import (
 	"cmp"
 	"context"
 	_ "embed"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -183,7 +186,7 @@ func New(o Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry), errors: errorRules()}
 	s.adm = newAdmission(o, o.Registry)
-	s.engine.Use(gin.Recovery(), s.observe, apiHeaders)
+	s.engine.Use(gin.CustomRecoveryWithWriter(io.Discard, s.recovered), s.observe, apiHeaders)
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.NoRoute(func(c *gin.Context) { s.fail(c, errorf(kindNotFound, "no such endpoint")) })
 	s.routes(s.engine)
@@ -309,6 +312,14 @@ func apiHeaders(c *gin.Context) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Resource-Policy", "same-origin")
 	c.Next()
+}
+
+// recovered answers a handler's panic as any internal error: the error
+// body, the detail (the panic and its stack) in the log only.
+func (s *Server) recovered(c *gin.Context, v any) {
+	s.o.Logger.Error("request handler panicked", "method", c.Request.Method, "path", c.FullPath(),
+		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	s.fail(c, errorf(kindInternal, "internal error; see the collector log"))
 }
 
 // readyz answers 503 while ClickHouse does not answer (with the status
