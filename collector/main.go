@@ -236,7 +236,8 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 	var certs *tlsserve.Server
 	if c.TLS.Enabled() {
 		var err error
-		if certs, err = tlsserve.New(tlsserve.Config{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, ClientCAFile: c.TLS.ClientCAFile}); err != nil {
+		if certs, err = tlsserve.New(tlsserve.Config{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile,
+			ClientCAFile: c.TLS.ClientCAFile, ClientCRLFile: c.TLS.ClientCRLFile}); err != nil {
 			return err
 		}
 	}
