@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -58,15 +59,23 @@ func TestRevokedClientCertificateRefused(t *testing.T) {
 	require.NoError(t, err)
 	url := serve(t, s)
 
-	a, err := get(client(ca.Pool(), c1), url)
+	// agent-1 keeps TLS session tickets, as a client resuming sessions does.
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{c1},
+		ClientSessionCache: tls.NewLRUClientSessionCache(8)}}
+	resuming := &http.Client{Transport: tr}
+	a, err := get(resuming, url)
 	require.NoError(t, err)
 	require.Equal(t, "agent-1", a.Client)
 	_, err = get(client(ca.Pool(), c2), url)
 	require.Error(t, err, "a revoked certificate is refused")
 
-	// Revoking agent-1 too takes effect on reload, for new connections.
+	// Revoking agent-1 too takes effect on reload, for new connections,
+	// resumed sessions included.
 	crl(t, cfg.ClientCRLFile, clientCA, l1, l2)
 	require.NoError(t, s.Reload())
+	tr.CloseIdleConnections()
+	_, err = get(resuming, url)
+	require.Error(t, err, "a session ticket from before the revocation does not let it back in")
 	_, err = get(client(ca.Pool(), c1), url)
 	require.Error(t, err, "revoked by the reloaded list")
 

@@ -202,8 +202,11 @@ func (s *Server) TLSConfig() *tls.Config {
 		c := base.Clone()
 		c.ClientCAs = m.clientCAs
 		if len(m.revoked) > 0 {
-			c.VerifyPeerCertificate = func(_ [][]byte, chains [][]*x509.Certificate) error {
-				return checkRevoked(m.revoked, chains)
+			// VerifyConnection, not VerifyPeerCertificate: it runs on
+			// resumed sessions too, so a ticket from before a revocation
+			// does not let the certificate back in.
+			c.VerifyConnection = func(cs tls.ConnectionState) error {
+				return checkRevoked(m.revoked, cs.VerifiedChains)
 			}
 		}
 		return c, nil
