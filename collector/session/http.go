@@ -106,10 +106,14 @@ func CheckCSRF(ss Session, r *http.Request) error {
 	return nil
 }
 
-// WriteError answers in the API's error shape {"error":{"code","message"}}.
+// WriteError answers in the API's error shape {"error":{"code","message"}},
+// with the headers of the API's answers (not kept, not sniffed, not
+// framed).
 func WriteError(w http.ResponseWriter, status int, code, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
