@@ -3,18 +3,13 @@ package api_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/sightline-dev/sightline/collector/api"
 	"github.com/sightline-dev/sightline/collector/auth"
-	"github.com/sightline-dev/sightline/collector/fleet"
-	"github.com/sightline-dev/sightline/collector/store/storetest"
 )
 
 // TestEveryAnswerIsPrivate walks the whole route table, with an admin's
@@ -24,18 +19,10 @@ import (
 // list or a subject search left in a shared cache or a browser's disk
 // cache is the data map leaking.
 func TestEveryAnswerIsPrivate(t *testing.T) {
-	ctx := context.Background()
-	st := storetest.New(t)
-	authn := auth.New(auth.Options{Store: st})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fleet.New(fleet.Options{Store: st, Auth: authn}), Logger: log})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
-	admin, _, err := authn.Create(ctx, auth.RoleAdmin, "adm", "", 0)
+	srv, ts, authn := routeWalkServer(t)
+	admin, _, err := authn.Create(context.Background(), auth.RoleAdmin, "adm", "", 0)
 	require.NoError(t, err)
 
-	fill := strings.NewReplacer(":id", "0123456789abcdef", ":item", "0123456789abcdef", ":system", "fs:web-1",
-		":kind", "asset", ":asset", "a1", ":type", "email", ":source", "ldap", "*scope", "x")
 	check := func(method, path, token string) {
 		req, err := http.NewRequest(method, ts.URL+path, strings.NewReader("{}"))
 		require.NoError(t, err)
@@ -54,7 +41,7 @@ func TestEveryAnswerIsPrivate(t *testing.T) {
 	}
 	n := 0
 	for _, r := range srv.Routes() {
-		path := fill.Replace(r.Path)
+		path := routeParams.Replace(r.Path)
 		check(r.Method, path, admin)
 		check(r.Method, path, "")
 		n++

@@ -37,6 +37,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/records"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
+	"github.com/sightline-dev/sightline/collector/session"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/collector/triage"
@@ -296,21 +297,11 @@ func (s *Server) observe(c *gin.Context) {
 	s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 }
 
-// apiHeaders marks every answer of the API, errors included, as what it
-// is: data for the caller alone. Answers name where personal data lies,
-// who can reach it, audit rows and subject-search results: no browser,
-// proxy or shared cache may keep them (no-store); a browser must not
-// sniff a JSON or CSV answer into a page that runs (nosniff) nor let
-// another site frame or embed one (the CSP forbids everything, framing
-// included; server-rendered pages set the console's CSP instead).
+// apiHeaders marks every answer of the API, errors included, as data for
+// its caller alone (session.PrivateHeaders); server-rendered pages set
+// the console's CSP over it.
 func apiHeaders(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	session.PrivateHeaders(c.Writer.Header())
 	c.Next()
 }
 
