@@ -66,3 +66,35 @@ func TestEnrollRefusesHostileSelfDescription(t *testing.T) {
 	_, err = f.Enroll(ctx, fleet.EnrollRequest{EnrollSecret: secret, Hostname: "web-2"})
 	require.ErrorIs(t, err, fleet.ErrEnrollDenied, "the one use was spent by the enrollment that succeeded")
 }
+
+// TestHostnameConflictIgnoresCaseAndTrailingDot: two agents enrolled with
+// one host name are flagged (same_hostname_agents). Host names are
+// case-insensitive and a trailing dot names the same host, so a second
+// agent enrolled as "WEB-1" or "web-1." is flagged with web-1 rather
+// than passing as another host that looks the same.
+func TestHostnameConflictIgnoresCaseAndTrailingDot(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	authn := auth.New(auth.Options{Store: st})
+	f := fleet.New(fleet.Options{Store: st, Auth: authn})
+	secret, _, err := authn.Issue(ctx, auth.IssueRequest{Role: auth.RoleAgentEnroll})
+	require.NoError(t, err)
+	ids := map[string]string{}
+	for _, h := range []string{"web-1", "WEB-1", "web-1.", "web-2"} {
+		en, err := f.Enroll(ctx, fleet.EnrollRequest{EnrollSecret: secret, Hostname: h})
+		require.NoError(t, err)
+		ids[h] = en.AgentID
+	}
+	list, err := f.List(ctx, fleet.Filter{})
+	require.NoError(t, err)
+	for _, a := range list {
+		if a.Hostname == "web-2" {
+			require.Empty(t, a.SameHostname)
+			continue
+		}
+		require.Len(t, a.SameHostname, 2, "%s is flagged with the other two", a.Hostname)
+	}
+	one, err := f.Get(ctx, ids["WEB-1"])
+	require.NoError(t, err)
+	require.ElementsMatch(t, []string{ids["web-1"], ids["web-1."]}, one.SameHostname)
+}
