@@ -17,7 +17,7 @@ import (
 // account record it sends, its token's name in every audit row, a system
 // in the data map. A host name of 60 KiB, one with a NUL or a newline,
 // invalid UTF-8, a right-to-left override, a zero-width or trailing space
-// (which show as another host's name), or none at all, is refused with
+// (which show as another host's name), is refused with
 // ErrInvalidEnrollment, and the refusal spends no use of the secret; a
 // wrong secret is still refused as such, whatever the fields.
 func TestEnrollRefusesHostileSelfDescription(t *testing.T) {
@@ -32,7 +32,6 @@ func TestEnrollRefusesHostileSelfDescription(t *testing.T) {
 		name string
 		req  fleet.EnrollRequest
 	}{
-		{"no hostname", fleet.EnrollRequest{}},
 		{"60 KiB hostname", fleet.EnrollRequest{Hostname: strings.Repeat("a", 60<<10)}},
 		{"254 bytes", fleet.EnrollRequest{Hostname: strings.Repeat("a", fleet.MaxHostnameLen+1)}},
 		{"NUL", fleet.EnrollRequest{Hostname: "web-1\x00evil"}},

@@ -197,18 +197,17 @@ func (f *Fleet) checkSecret(ctx context.Context, secret string) error {
 // host of every file and account record the agent sends (whatever the
 // record says, collector/identity), the name of its token in every audit
 // row, and a system in the data map and the records of processing. It
-// must be there, at most 253 bytes of UTF-8 without control or format
-// characters or spaces at either end (a right-to-left override, a
-// zero-width or a trailing space would show another host's name in the
-// console; markup and formulas are shown and exported as text); OS and version are
-// optional, at most 128 bytes, without control or format characters.
+// is at most 253 bytes of UTF-8 without control or format characters or
+// spaces at either end (a right-to-left override, a zero-width or a
+// trailing space would show another host's name in the console; markup
+// and formulas are shown and exported as text). OS and version are at
+// most 128 bytes, without control or format characters. All three may be
+// empty, as before.
 func checkEnrollFields(req EnrollRequest) error {
 	bad := func(field, msg string) error {
 		return fmt.Errorf("%w: %s %s", ErrInvalidEnrollment, field, msg)
 	}
 	switch h := req.Hostname; {
-	case h == "":
-		return bad("hostname", "is required (the agent sends its host name)")
 	case len(h) > MaxHostnameLen:
 		return bad("hostname", fmt.Sprintf("is longer than %d bytes", MaxHostnameLen))
 	case !utf8.ValidString(h) || strings.ContainsFunc(h, hidden):
