@@ -236,7 +236,8 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 	var certs *tlsserve.Server
 	if c.TLS.Enabled() {
 		var err error
-		if certs, err = tlsserve.New(tlsserve.Config{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile, ClientCAFile: c.TLS.ClientCAFile}); err != nil {
+		if certs, err = tlsserve.New(tlsserve.Config{CertFile: c.TLS.CertFile, KeyFile: c.TLS.KeyFile,
+			ClientCAFile: c.TLS.ClientCAFile, ClientCRLFile: c.TLS.ClientCRLFile}); err != nil {
 			return err
 		}
 	}
@@ -334,6 +335,7 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 		Handler:           handler,
 		ReadHeaderTimeout: c.HTTP.ReadHeaderTimeout, ReadTimeout: c.HTTP.ReadTimeout,
 		WriteTimeout: c.HTTP.WriteTimeout, IdleTimeout: c.HTTP.IdleTimeout,
+		MaxHeaderBytes: maxHeaderBytes,
 		// TLS handshake failures and the like, as structured warnings
 		// rather than lines of the log package.
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -385,6 +387,12 @@ func serve(ctx context.Context, c config.Config, log *slog.Logger, st *store.Sto
 	}
 	return err
 }
+
+// maxHeaderBytes bounds a request's line and headers: a bearer token,
+// a console cookie (at most 4 KiB sealed) and a query of filters fit many
+// times over. Go's default, 1 MiB, let every connection of an anonymous
+// client hold a megabyte, and a reader's audited query string be one.
+const maxHeaderBytes = 64 << 10
 
 // reloadOnHUP reloads the listener's certificate on every signal from hup
 // until ctx ends. A failed reload keeps the certificate in use.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -206,4 +207,23 @@ func TestServeRefusesBadCertificate(t *testing.T) {
 		filepath.Join(dir, "keys.json"), f.ServerCert, f.ClientKey, storetest.Addr(t), db)), 0o600))
 	err = run(context.Background(), []string{"serve", "--config", cfg}, io.Discard, io.Discard)
 	require.ErrorContains(t, err, "private key does not match")
+}
+
+// TestServeBoundsHeaders: a request's line and headers are bounded at
+// 64 KiB (431), not Go's default 1 MiB, which let every connection of an
+// anonymous client hold a megabyte; ordinary requests pass.
+func TestServeBoundsHeaders(t *testing.T) {
+	addr, _ := startServe(t, "listen: 127.0.0.1:0\n")
+	get := func(pad int) int {
+		req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/healthz", nil)
+		require.NoError(t, err)
+		req.Header.Set("X-Pad", strings.Repeat("a", pad))
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode
+	}
+	require.Equal(t, http.StatusOK, get(8<<10))
+	require.Equal(t, http.StatusRequestHeaderFieldsTooLarge, get(128<<10))
 }

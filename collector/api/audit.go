@@ -7,12 +7,18 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/clip"
 )
+
+// maxAuditParams bounds the parameters an audit entry keeps: a caller
+// chooses its query string (up to the server's 1 MiB of headers), and
+// every listing of the audit log returns what was kept.
+const maxAuditParams = 2048
 
 // audit writes an audit entry for the call once it is answered: the token
 // (name, role, a prefix of its hash), the route, its query parameters or
 // what the handler set as "audit_params" (never a searched identifier),
-// the status. The entry is written even when the client has gone; a
+// the status; the parameters are clipped to maxAuditParams bytes. The entry is written even when the client has gone; a
 // failure to write it is logged as an error and counted.
 func (s *Server) audit(c *gin.Context) {
 	c.Next()
@@ -26,6 +32,7 @@ func (s *Server) audit(c *gin.Context) {
 	if v, ok := c.Get("audit_params"); ok {
 		e.Params, _ = v.(string)
 	}
+	e.Params = clip.String(e.Params, maxAuditParams)
 	if e.Status >= 400 {
 		e.Result = "error"
 	}

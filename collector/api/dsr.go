@@ -45,13 +45,25 @@ func (s *Server) takeSubjectBudget(c *gin.Context, n int) error {
 	if n == 0 || n > subjects.MaxIdentifiers {
 		return errorf(kindBadRequest, fmt.Sprintf("give between 1 and %d identifiers", subjects.MaxIdentifiers))
 	}
-	if ok, wait := s.o.SubjectBudget.Take(auth.ID(tokenOf(c)), n); !ok {
+	if ok, wait := s.o.SubjectBudget.Take(budgetKey(tokenOf(c)), n); !ok {
 		secs := int((wait + time.Second - 1) / time.Second)
-		ae := errorf(kindTooMany, fmt.Sprintf("this token's subject-search budget is spent (subjects.max_identifiers_per_hour); retry in %d s", secs))
+		ae := errorf(kindTooMany, fmt.Sprintf("this token holder's subject-search budget is spent (subjects.max_identifiers_per_hour); retry in %d s", secs))
 		ae.retryAfter = secs
 		return ae
 	}
 	return nil
+}
+
+// budgetKey is whose subject-search budget a token spends: its holder's,
+// named by the token's name. A single sign-on login mints a new token
+// named after the person each time, and an API token's name is unique
+// among live tokens, so by id a person refilled their budget by logging
+// in again; an unnamed token (command line) has a budget of its own.
+func budgetKey(t store.Token) string {
+	if t.Name != "" {
+		return "name:" + t.Name
+	}
+	return "id:" + auth.ID(t)
 }
 
 // identifierTypes is the audit params of a request that gives

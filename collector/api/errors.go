@@ -146,7 +146,7 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	admission.RatioError, ErrTooLarge 413 too_large
 //	admission.RateError              429 too_many_requests (Retry-After)
 //	wire.LineError                   400 invalid_record
-//	store.ErrBadFilter, fleet.ErrBadFilter, auth.ErrInvalidRequest,
+//	store.ErrBadFilter, fleet.ErrBadFilter, fleet.ErrInvalidEnrollment, auth.ErrInvalidRequest,
 //	review.ErrInvalid, risk.ErrInvalid, policy.ErrInvalid, incident.ErrEmptyScope,
 //	detectors.ErrInvalid, triage.ErrInvalid, dsr.ErrInvalid,
 //	records.ErrInvalid, pia.ErrInvalid,
@@ -187,6 +187,7 @@ func errorRules() errorTable {
 		})},
 		{match: is(store.ErrBadFilter), kind: kindBadRequest},
 		{match: is(fleet.ErrBadFilter), kind: kindBadRequest},
+		{match: is(fleet.ErrInvalidEnrollment), kind: kindBadRequest},
 		{match: is(auth.ErrInvalidRequest), kind: kindBadRequest},
 		{match: is(review.ErrInvalid), kind: kindBadRequest},
 		{match: is(risk.ErrInvalid), kind: kindBadRequest},

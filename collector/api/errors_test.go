@@ -81,6 +81,8 @@ var errorCases = []struct {
 	{"store.ErrBadFilter", fmt.Errorf("unknown sort %q: %w", "x", store.ErrBadFilter), 400, "bad_request", "", ""},
 	{"fleet.ErrBadFilter", fmt.Errorf("%w: status must be ok, partial or failed", fleet.ErrBadFilter), 400, "bad_request",
 		"invalid fleet filter: status must be ok, partial or failed", ""},
+	{"fleet.ErrInvalidEnrollment", fmt.Errorf("%w: hostname is required", fleet.ErrInvalidEnrollment), 400, "bad_request",
+		"invalid enrollment: hostname is required", ""},
 	{"auth.ErrInvalidRequest", fmt.Errorf("%w: name required", auth.ErrInvalidRequest), 400, "bad_request", "", ""},
 	{"review.ErrInvalid", fmt.Errorf("%w: due in the past", review.ErrInvalid), 400, "bad_request", "", ""},
 	{"risk.ErrInvalid", fmt.Errorf("%w: kind", risk.ErrInvalid), 400, "bad_request", "", ""},

@@ -31,6 +31,7 @@ type budgetHarness struct {
 	now     time.Time
 	mu      sync.Mutex
 	privacy string
+	authn   *auth.Authenticator
 }
 
 func newBudgetHarness(t *testing.T, perHour int) *budgetHarness {
@@ -47,6 +48,7 @@ func newBudgetHarness(t *testing.T, perHour int) *budgetHarness {
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	bh.harness = &harness{t: t, st: st, srv: ts}
+	bh.authn = authn
 	var err error
 	ctx := context.Background()
 	bh.admin, _, err = authn.Create(ctx, auth.RoleAdmin, "admin", "", 0)
@@ -71,18 +73,40 @@ func searchBody(n int) string {
 	return `{"identifiers":[` + strings.Join(ids, ",") + `]}`
 }
 
+func (bh *budgetHarness) search(token string, n int) (int, string, string) {
+	t := bh.t
+	req, err := http.NewRequest("POST", bh.srv.URL+"/api/v1/subjects/search", strings.NewReader(searchBody(n)))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), string(b)
+}
+
+// TestSubjectBudgetIsThePersons: a single sign-on login mints a new
+// token named after the person each time. The budget went by token id,
+// so logging in again gave a fresh hour's worth of guesses; it goes by
+// the token's name (unique among live API tokens), so the second login's
+// token finds the budget spent.
+func TestSubjectBudgetIsThePersons(t *testing.T) {
+	bh := newBudgetHarness(t, 10)
+	code, _, body := bh.search(bh.privacy, 10)
+	require.Equal(t, http.StatusOK, code, body)
+	again, _, err := bh.authn.Create(context.Background(), auth.RolePrivacy, "dpo", "", time.Hour)
+	require.NoError(t, err)
+	code, _, body = bh.search(again, 1)
+	require.Equal(t, http.StatusTooManyRequests, code, "a new token of the same person: %s", body)
+	other, _, err := bh.authn.Create(context.Background(), auth.RolePrivacy, "dpo-deputy", "", time.Hour)
+	require.NoError(t, err)
+	code, _, body = bh.search(other, 10)
+	require.Equal(t, http.StatusOK, code, "another person has their own budget: %s", body)
+}
+
 func TestSubjectSearchBudget(t *testing.T) {
 	bh := newBudgetHarness(t, 10)
-	search := func(token string, n int) (int, string, string) {
-		req, err := http.NewRequest("POST", bh.srv.URL+"/api/v1/subjects/search", strings.NewReader(searchBody(n)))
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, resp.Header.Get("Retry-After"), string(b)
-	}
+	search := bh.search
 
 	code, _, body := search(bh.privacy, 6)
 	require.Equal(t, http.StatusOK, code, body)

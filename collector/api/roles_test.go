@@ -26,12 +26,7 @@ import (
 // their own campaigns from reviewers and agents.
 func TestRouteRoles(t *testing.T) {
 	ctx := context.Background()
-	st := storetest.New(t)
-	authn := auth.New(auth.Options{Store: st})
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fleet.New(fleet.Options{Store: st, Auth: authn}), Logger: log})
-	ts := httptest.NewServer(srv)
-	t.Cleanup(ts.Close)
+	srv, ts, authn := routeWalkServer(t)
 
 	const (
 		sec, priv, rev, agent = auth.RoleSecurity, auth.RolePrivacy, auth.RoleReviewer, auth.RoleAgent
@@ -83,8 +78,7 @@ func TestRouteRoles(t *testing.T) {
 	require.NoError(t, err)
 	tokens[agent] = tok
 
-	fill := strings.NewReplacer(":id", "0123456789abcdef", ":item", "0123456789abcdef", ":system", "fs:web-1",
-		":kind", "asset", ":asset", "a1", ":type", "email", ":source", "ldap", "*scope", "x")
+	fill := routeParams
 	checked := 0
 	for _, r := range srv.Routes() {
 		key := r.Method + " " + r.Path
@@ -129,3 +123,19 @@ func TestRouteRoles(t *testing.T) {
 	}
 	require.Greater(t, checked, 150, "the walk covered the route table")
 }
+
+// routeWalkServer is a collector API over a fresh store, for the tests
+// that walk its whole route table.
+func routeWalkServer(t *testing.T) (*api.Server, *httptest.Server, *auth.Authenticator) {
+	st := storetest.New(t)
+	authn := auth.New(auth.Options{Store: st})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fleet.New(fleet.Options{Store: st, Auth: authn}), Logger: log})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return srv, ts, authn
+}
+
+// routeParams fills a route's path parameters with values of their shape.
+var routeParams = strings.NewReplacer(":id", "0123456789abcdef", ":item", "0123456789abcdef", ":system", "fs:web-1",
+	":kind", "asset", ":asset", "a1", ":type", "email", ":source", "ldap", "*scope", "x")

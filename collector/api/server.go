@@ -10,8 +10,11 @@ import (
 	"cmp"
 	"context"
 	_ "embed"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -34,6 +37,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/records"
 	"github.com/sightline-dev/sightline/collector/review"
 	"github.com/sightline-dev/sightline/collector/risk"
+	"github.com/sightline-dev/sightline/collector/session"
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/subjects"
 	"github.com/sightline-dev/sightline/collector/triage"
@@ -183,7 +187,7 @@ func New(o Options) *Server {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{o: o, engine: gin.New(), metrics: newMetrics(o.Registry), errors: errorRules()}
 	s.adm = newAdmission(o, o.Registry)
-	s.engine.Use(gin.Recovery(), s.observe)
+	s.engine.Use(gin.CustomRecoveryWithWriter(io.Discard, s.recovered), s.observe, apiHeaders)
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.NoRoute(func(c *gin.Context) { s.fail(c, errorf(kindNotFound, "no such endpoint")) })
 	s.routes(s.engine)
@@ -291,6 +295,22 @@ func (s *Server) observe(c *gin.Context) {
 	}
 	s.metrics.requests.WithLabelValues(route, strconv.Itoa(c.Writer.Status())).Inc()
 	s.metrics.latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
+}
+
+// apiHeaders marks every answer of the API, errors included, as data for
+// its caller alone (session.PrivateHeaders); server-rendered pages set
+// the console's CSP over it.
+func apiHeaders(c *gin.Context) {
+	session.PrivateHeaders(c.Writer.Header())
+	c.Next()
+}
+
+// recovered answers a handler's panic as any internal error: the error
+// body, the detail (the panic and its stack) in the log only.
+func (s *Server) recovered(c *gin.Context, v any) {
+	s.o.Logger.Error("request handler panicked", "method", c.Request.Method, "path", c.FullPath(),
+		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+	s.fail(c, errorf(kindInternal, "internal error; see the collector log"))
 }
 
 // readyz answers 503 while ClickHouse does not answer (with the status

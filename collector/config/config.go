@@ -120,6 +120,10 @@ type TLS struct {
 	// ClientCAFile turns on mutual TLS: clients must present a certificate
 	// signed by a CA in this file.
 	ClientCAFile string `yaml:"client_ca_file"`
+	// ClientCRLFile (with ClientCAFile) lists revoked client
+	// certificates: PEM "X509 CRL" blocks signed by a CA of ClientCAFile,
+	// re-read on SIGHUP.
+	ClientCRLFile string `yaml:"client_crl_file"`
 }
 
 // Enabled reports whether the listener speaks HTTPS.
@@ -378,6 +382,8 @@ func (c Config) validateTLS() error {
 		return fmt.Errorf("tls: cert_file and key_file must be set together (PEM certificate chain and its private key); leave the tls section out to serve plain HTTP on loopback")
 	case t.ClientCAFile != "" && !t.Enabled():
 		return fmt.Errorf("tls.client_ca_file: needs tls.cert_file and tls.key_file too (mutual TLS works on top of TLS)")
+	case t.ClientCRLFile != "" && t.ClientCAFile == "":
+		return fmt.Errorf("tls.client_crl_file: needs tls.client_ca_file (revocation lists are for mutual TLS)")
 	case h.ReadHeaderTimeout <= 0:
 		return fmt.Errorf("http.read_header_timeout: must be a positive duration such as 10s")
 	case h.ReadTimeout <= 0:

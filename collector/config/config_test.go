@@ -64,6 +64,10 @@ func TestLoad(t *testing.T) {
 		{"tls cert without key", "tls:\n  cert_file: c.pem\n", nil, nil, "tls: cert_file and key_file must be set together"},
 		{"tls key without cert", "tls:\n  key_file: k.pem\n", nil, nil, "tls: cert_file and key_file must be set together"},
 		{"tls client ca alone", "tls:\n  client_ca_file: ca.pem\n", nil, nil, "tls.client_ca_file: needs tls.cert_file and tls.key_file"},
+		{"mutual tls with a crl", "tls:\n  cert_file: c.pem\n  key_file: k.pem\n  client_ca_file: ca.pem\n  client_crl_file: agents.crl\n", nil, func(t *testing.T, c Config) {
+			require.Equal(t, "agents.crl", c.TLS.ClientCRLFile)
+		}, ""},
+		{"tls crl without client ca", "tls:\n  cert_file: c.pem\n  key_file: k.pem\n  client_crl_file: agents.crl\n", nil, nil, "tls.client_crl_file: needs tls.client_ca_file"},
 		{"tls unknown key", "tls:\n  cert: c.pem\n", nil, nil, "field cert not found"},
 
 		{"http defaults", "", nil, func(t *testing.T, c Config) {

@@ -45,6 +45,11 @@ type OIDC struct {
 	// NameClaim names the person in the audit log and as a reviewer
 	// (default email): access-review campaigns assign items to this name.
 	NameClaim string `yaml:"name_claim"`
+	// TrustUnverifiedEmail uses the email claim (for name_claim and
+	// roles) although the provider does not send email_verified: true.
+	// Default false: an address a person could type themselves is no
+	// identity.
+	TrustUnverifiedEmail bool `yaml:"trust_unverified_email"`
 	// Roles map claims to Sightline roles; the first that matches wins,
 	// and a person matching none cannot log in.
 	Roles []OIDCRole `yaml:"roles"`
@@ -99,7 +104,7 @@ func (c Console) validate() error {
 
 func (o OIDC) validate(c Console) error {
 	if !o.Enabled() {
-		if o.ClientID != "" || o.ClientSecretFile != "" || o.RedirectURL != "" || len(o.Roles) > 0 || len(o.Scopes) > 0 || o.NameClaim != "" {
+		if o.ClientID != "" || o.ClientSecretFile != "" || o.RedirectURL != "" || len(o.Roles) > 0 || len(o.Scopes) > 0 || o.NameClaim != "" || o.TrustUnverifiedEmail {
 			return fmt.Errorf("oidc.issuer: required when any other oidc key is set (or remove the oidc section)")
 		}
 		return nil

@@ -96,8 +96,8 @@ func seed(t *testing.T, st *store.Store) {
 	storetest.BuildIndex(t, st)
 }
 
-// provider starts zitadel's example OpenID provider on loopback with three
-// people and one web client (secret, PKCE).
+// provider starts zitadel's example OpenID provider on loopback with four
+// people (one with an address not verified) and one web client (secret, PKCE).
 func provider(t *testing.T, redirect string) (issuer string) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -108,6 +108,10 @@ func provider(t *testing.T, redirect string) (issuer string) {
 		users[id] = map[string]any{"ID": id, "Username": n, "Password": "verysecure", "FirstName": n, "LastName": "Test",
 			"Email": n + "@example.com", "EmailVerified": true, "PreferredLanguage": "en"}
 	}
+	// eve typed ann's address into her profile; the provider did not
+	// verify it.
+	users["id4"] = map[string]any{"ID": "id4", "Username": "eve", "Password": "verysecure", "FirstName": "eve", "LastName": "Test",
+		"Email": "ann@example.com", "EmailVerified": false, "PreferredLanguage": "en"}
 	b, err := json.Marshal(users)
 	require.NoError(t, err)
 	f := filepath.Join(t.TempDir(), "users.json")

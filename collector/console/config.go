@@ -29,7 +29,8 @@ func FromConfig(c config.Console, o config.OIDC, key []byte, rev session.Revocat
 	}
 	p, err := session.NewOIDC(session.OIDCOptions{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
 		RedirectURL: o.RedirectURL, Scopes: o.Scopes, NameClaim: o.NameClaim, Roles: rules,
-		HTTPClient: &http.Client{Timeout: 15 * time.Second}, Key: key, Now: now})
+		TrustUnverifiedEmail: o.TrustUnverifiedEmail,
+		HTTPClient:           &http.Client{Timeout: 15 * time.Second}, Key: key, Now: now})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -187,6 +187,20 @@ func (h *handler) sessionInfo(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, Info{SSO: h.o.OIDC != nil})
 		return
 	}
+	// A session acts with its token: once an admin revoked it (or it
+	// expired), the session is over too, not shown as logged in with
+	// every API call refused.
+	if _, err := h.o.Tokens.Verify(r.Context(), ss.Token); errors.Is(err, auth.ErrInvalidToken) || errors.Is(err, auth.ErrNoToken) {
+		h.end(r.Context(), ss)
+		h.o.Logger.Info("console session ended: its token is revoked or expired", "name", ss.Name, "role", ss.Role, "via", ss.Via)
+		session.ClearCookies(w)
+		writeJSON(w, http.StatusOK, Info{SSO: h.o.OIDC != nil})
+		return
+	} else if err != nil {
+		h.o.Logger.Error("console: checking a session's token failed", "err", err)
+		session.WriteError(w, http.StatusServiceUnavailable, "store_unavailable", "the collector cannot check tokens right now; try again shortly")
+		return
+	}
 	if touched {
 		session.SetCookies(w, ss, h.o.Now())
 	}

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/session"
 )
 
@@ -201,4 +203,50 @@ func TestSSOFlow(t *testing.T) {
 	resp = ssoHTTP(t, p, "pat")
 	require.Equal(t, "sso_error=no_role", resp.Request.URL.RawQuery)
 	require.Nil(t, p.cookie(session.CookieName))
+}
+
+// TestSSOUnverifiedEmailIsNotAnIdentity: eve set ann's address in her
+// profile at the provider, which says it is not verified. Roles map by
+// email (ann@example.com is admin) and the session is named by it: the
+// unverified address does neither, so eve gets no session at all rather
+// than ann's admin role and name.
+func TestSSOUnverifiedEmailIsNotAnIdentity(t *testing.T) {
+	col := startCollector(t)
+	b := newClient(t, col.url)
+	resp := ssoHTTP(t, b, "eve")
+	require.Equal(t, "sso_error=no_role", resp.Request.URL.RawQuery)
+	require.Nil(t, b.cookie(session.CookieName))
+	_, body := b.do("GET", "/console/session", "", false)
+	require.Contains(t, body, `"logged_in":false`)
+
+	// ann herself, verified, is still admin.
+	a := newClient(t, col.url)
+	ssoHTTP(t, a, "ann")
+	_, body = a.do("GET", "/console/session", "", false)
+	require.Contains(t, body, `"role":"admin"`)
+	require.Contains(t, body, `"name":"ann@example.com"`)
+}
+
+// TestRevokedTokenEndsSession: an admin revokes the token a console
+// session acts with. Its API calls are refused (the API checks the token
+// on every call), and the console no longer shows the browser as logged
+// in: the session ends and its cookies are cleared.
+func TestRevokedTokenEndsSession(t *testing.T) {
+	col := startCollector(t)
+	ctx := context.Background()
+	tok, rec, err := col.authn.Create(ctx, auth.RoleSecurity, "sec-to-revoke", "", 0)
+	require.NoError(t, err)
+	b := newClient(t, col.url)
+	resp, body := b.do("POST", "/console/login", `{"token":"`+tok+`"}`, false)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+	resp, body = b.do("GET", "/api/v1/inventory/summary", "", true)
+	require.Equal(t, http.StatusOK, resp.StatusCode, body)
+
+	_, err = col.authn.Revoke(ctx, auth.ID(rec))
+	require.NoError(t, err)
+	resp, body = b.do("GET", "/api/v1/inventory/summary", "", true)
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, body)
+	_, body = b.do("GET", "/console/session", "", false)
+	require.JSONEq(t, `{"logged_in":false,"sso":true}`, body)
+	require.Nil(t, b.cookie(session.CookieName), "the cookie is cleared")
 }

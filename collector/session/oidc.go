@@ -53,6 +53,11 @@ type OIDCOptions struct {
 	// Roles: the first rule that matches gives the role; no match, no
 	// login.
 	Roles []RoleRule
+	// TrustUnverifiedEmail uses the email claim although the provider
+	// does not say it verified it (email_verified true). Only for a
+	// provider where nobody can set their own address and that does not
+	// send email_verified.
+	TrustUnverifiedEmail bool
 	// HTTPClient talks to the provider (default: http.DefaultClient).
 	HTTPClient *http.Client
 	// Key seals the login state (the key sessions are sealed with; a key
@@ -279,6 +284,14 @@ func (p *OIDC) Finish(ctx context.Context, r *http.Request) (Identity, error) {
 			}
 		}
 	}
+	// An address the provider does not say it verified may be whatever
+	// the user typed (many providers let people set their own, and send
+	// no email_verified then): it must neither map a role ("email is
+	// ann@…: admin") nor name the session (reviewer items and the audit
+	// log go by that name).
+	if !p.o.TrustUnverifiedEmail && !claimTrue(claims["email_verified"]) {
+		delete(claims, "email")
+	}
 	role, ok := MapRole(claims, p.o.Roles)
 	if !ok {
 		return Identity{}, ErrNoRole
@@ -288,6 +301,18 @@ func (p *OIDC) Finish(ctx context.Context, r *http.Request) (Identity, error) {
 		name = idt.Subject
 	}
 	return Identity{Subject: idt.Subject, Name: name, Role: role}, nil
+}
+
+// claimTrue reports whether a boolean claim is true (some providers send
+// "true" as a string).
+func claimTrue(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return strings.EqualFold(x, "true")
+	}
+	return false
 }
 
 // ClearState removes the state cookie.

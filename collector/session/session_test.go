@@ -235,6 +235,10 @@ func TestMiddleware(t *testing.T) {
 				}
 				require.NoError(t, json.Unmarshal(w.Body.Bytes(), &body))
 				require.NotEmpty(t, body.Error.Message)
+				// Marked as the API marks its own answers.
+				require.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+				require.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
+				require.Contains(t, w.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'")
 				return
 			}
 			require.NotNil(t, seen)

@@ -32,6 +32,21 @@ const maxMembershipDepth = 8
 // accessGrant is the permission condition of a grant that gives access.
 const accessGrant = `permission IN ('read', 'write')`
 
+// ownedByReporter is the condition an entitlement of a host's own scan
+// (fs, host) meets when its resource is the reporting agent's own: an
+// asset (idCol asset_id of the table) or a principal (principal_id of
+// current_principals) that agent reported. A host speaks only for itself
+// (collector/identity), but its records name resources by id, and ids are
+// stable hashes anyone can compute: without this, an agent made its own
+// account a reader of another host's files, or a member of a directory
+// group, in everyone's access map. Shared sources (a directory, a
+// cloud account) grant across agents by design (IAM on S3 buckets) and
+// have one authority each.
+func ownedByReporter(idCol, table string) string {
+	return `source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') OR (agent_id, resource_id) IN (SELECT agent_id, ` +
+		idCol + ` FROM {db}.` + table + `)`
+}
+
 // principalsOnce is the current principals, one row per id (two agents
 // may report the same directory account).
 const principalsOnce = `SELECT principal_id, any(principal_type) AS principal_type, any(name) AS name,
@@ -79,7 +94,8 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					SELECT holder AS member, principal_id, principal_type, name, privileged
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
-					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements WHERE permission = 'member'
+					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements
+					WHERE permission = 'member' AND (` + ownedByReporter("principal_id", "current_principals") + `)
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
@@ -101,7 +117,8 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	// Grants, a bucket's for each of its objects too.
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
-			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements WHERE ` + accessGrant + `
+			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
+			WHERE ` + accessGrant + ` AND (` + ownedByReporter("asset_id", "idx_assets_stage WHERE gen = "+g) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
 				SELECT asset_id AS object_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'object'

@@ -14,7 +14,8 @@ const DefaultIdentifiersPerHour = 1000
 
 // BudgetOptions configures a Budget.
 type BudgetOptions struct {
-	// PerHour is how many identifiers one API token may search per hour
+	// PerHour is how many identifiers one key (the API keys it by token
+	// holder: the token's name) may search per hour
 	// (refilled continuously; the whole hour's worth may be spent at once).
 	PerHour int
 	Now     func() time.Time

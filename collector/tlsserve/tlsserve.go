@@ -12,8 +12,11 @@ package tlsserve
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
+	"os"
 	"sync/atomic"
 	"time"
 
@@ -23,10 +26,15 @@ import (
 // Config names the PEM files. CertFile and KeyFile are required;
 // ClientCAFile, when set, turns on mutual TLS: every client must present a
 // certificate signed by a CA in that file (and only those CAs, not the
-// system's).
+// system's). ClientCRLFile (with ClientCAFile only) holds certificate
+// revocation lists (PEM "X509 CRL" blocks, or one DER list) signed by
+// those CAs: a client certificate they list is refused at the handshake.
+// It is re-read with the rest on SIGHUP, so revoking an agent's
+// certificate is: publish the new list, send SIGHUP.
 type Config struct {
 	CertFile, KeyFile string
 	ClientCAFile      string
+	ClientCRLFile     string
 }
 
 // material is what one load produced; it is replaced as a whole so a
@@ -36,6 +44,9 @@ type material struct {
 	cert      *tls.Certificate
 	clientCAs *x509.CertPool
 	notAfter  time.Time
+	// revoked holds the client certificates the CRLs list, by issuer
+	// and serial number (revokedKey).
+	revoked map[string]bool
 }
 
 // Server holds the current certificate. It is safe for concurrent use.
@@ -87,7 +98,84 @@ func load(c Config) (*material, error) {
 		}
 		m.clientCAs = pool
 	}
+	if c.ClientCRLFile != "" {
+		if c.ClientCAFile == "" {
+			return nil, errors.New("tls: client_crl_file needs client_ca_file (revocation lists are for mutual TLS)")
+		}
+		revoked, err := loadCRLs(c.ClientCRLFile, c.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("tls: %w", err)
+		}
+		m.revoked = revoked
+	}
 	return m, nil
+}
+
+// revokedKey names a certificate in a CRL: its issuer and serial number.
+func revokedKey(rawIssuer []byte, serial *big.Int) string {
+	return string(rawIssuer) + "\x00" + serial.String()
+}
+
+// loadCRLs reads the revocation lists in crlPath, each of which must be
+// signed by a CA of caPath (a list signed by anyone else is refused, not
+// skipped: the operator meant it to revoke something), and returns the
+// certificates they list.
+func loadCRLs(crlPath, caPath string) (map[string]bool, error) {
+	data, err := os.ReadFile(crlPath)
+	if err != nil {
+		return nil, fmt.Errorf("reading client_crl_file: %w", err)
+	}
+	caPEM, err := os.ReadFile(caPath)
+	if err != nil {
+		return nil, fmt.Errorf("reading client_ca_file: %w", err)
+	}
+	var cas []*x509.Certificate
+	for rest := caPEM; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		if c, err := x509.ParseCertificate(b.Bytes); err == nil {
+			cas = append(cas, c)
+		}
+	}
+	var ders [][]byte
+	for rest := data; ; {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			break
+		}
+		if b.Type == "X509 CRL" {
+			ders = append(ders, b.Bytes)
+		}
+	}
+	if len(ders) == 0 {
+		ders = [][]byte{data} // one DER list
+	}
+	revoked := map[string]bool{}
+	for i, der := range ders {
+		crl, err := x509.ParseRevocationList(der)
+		if err != nil {
+			return nil, fmt.Errorf("client_crl_file %s: list %d: %w (want PEM \"X509 CRL\" blocks or one DER list)", crlPath, i+1, err)
+		}
+		signed := false
+		for _, ca := range cas {
+			if crl.CheckSignatureFrom(ca) == nil {
+				signed = true
+				break
+			}
+		}
+		if !signed {
+			return nil, fmt.Errorf("client_crl_file %s: list %d (issuer %q) is not signed by a CA of client_ca_file", crlPath, i+1, crl.Issuer.String())
+		}
+		for _, e := range crl.RevokedCertificateEntries {
+			revoked[revokedKey(crl.RawIssuer, e.SerialNumber)] = true
+		}
+	}
+	return revoked, nil
 }
 
 // TLSConfig returns the configuration for the listener: TLS 1.2 or newer,
@@ -110,9 +198,34 @@ func (s *Server) TLSConfig() *tls.Config {
 	base.ClientAuth = tls.RequireAndVerifyClientCert
 	out := base.Clone()
 	out.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) {
+		m := s.cur.Load()
 		c := base.Clone()
-		c.ClientCAs = s.cur.Load().clientCAs
+		c.ClientCAs = m.clientCAs
+		if len(m.revoked) > 0 {
+			// VerifyConnection, not VerifyPeerCertificate: it runs on
+			// resumed sessions too, so a ticket from before a revocation
+			// does not let the certificate back in.
+			c.VerifyConnection = func(cs tls.ConnectionState) error {
+				return checkRevoked(m.revoked, cs.VerifiedChains)
+			}
+		}
 		return c, nil
 	}
 	return out
+}
+
+// ErrRevoked is a client certificate a revocation list names.
+var ErrRevoked = errors.New("tls: the client certificate is revoked (client_crl_file)")
+
+// checkRevoked refuses a verified chain holding a certificate that
+// revoked lists (the leaf, or an intermediate CA).
+func checkRevoked(revoked map[string]bool, chains [][]*x509.Certificate) error {
+	for _, chain := range chains {
+		for _, c := range chain {
+			if revoked[revokedKey(c.RawIssuer, c.SerialNumber)] {
+				return ErrRevoked
+			}
+		}
+	}
+	return nil
 }

@@ -65,6 +65,12 @@ const (
 	MaxErrors     = 100
 	MaxAttributes = 64
 	MaxStringLen  = 4096
+	// MaxCount bounds a pii record's count (about 1.1 trillion matches in
+	// one asset). The collector sums counts over every agent's records
+	// (UInt64): unbounded, two records of 2^63-1 wrapped the
+	// organisation's totals around, so one agent could subtract any
+	// number from everyone's occurrences.
+	MaxCount = 1 << 40
 )
 
 // Record is one NDJSON line. Field names are the contract; see design.md.
@@ -215,6 +221,9 @@ func (r *Record) validatePII() error {
 	}
 	if r.Count <= 0 {
 		return &FieldError{"count", "must be at least 1 (a pii record reports found data)"}
+	}
+	if r.Count > MaxCount {
+		return &FieldError{"count", fmt.Sprintf("must be at most %d", int64(MaxCount))}
 	}
 	if r.Distinct < 0 || r.Distinct > r.Count {
 		return &FieldError{"distinct", "must be between 0 and count"}

@@ -91,11 +91,15 @@ export function download(blob, filename) {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-// csv quotes cells and neutralises ones a spreadsheet would run as a formula.
+// csv quotes cells and neutralises ones a spreadsheet would run as a
+// formula, by the collector's rule (internal/csvsafe): after any leading
+// spaces, a first =, +, -, @, tab or CR, unless the cell is a plain
+// number such as -12 or +3.5.
 export function csv(rows) {
   return rows.map(r => r.map(c => {
     let s = c === undefined || c === null ? '' : String(c);
-    if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
+    const t = s.replace(/^ +/, '');
+    if (/^[=+\-@\t\r]/.test(t) && !/^[+-]?\d+(\.\d+)?$/.test(t)) s = "'" + s;
     return /[",\n\r]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
   }).join(',')).join('\r\n') + '\r\n';
 }
