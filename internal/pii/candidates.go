@@ -153,7 +153,8 @@ func (s *scanner) fromBlocks(i int) int {
 				c := text[k]
 				switch byteClass[c] {
 				case clsDigit:
-					if deadNumber(text, k, off, alnum, raw[b].digit) {
+					if deadNumber(text, k, off, alnum, raw[b].digit) ||
+						s.field&fieldPhone == 0 && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext) {
 						continue
 					}
 				case clsStem:
@@ -218,6 +219,9 @@ func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 	if run >= 7 {
 		return false // a phone number, card, SSN or national id may start
 	}
+	if next == '.' && (run == 1 || run == 3) && shortDecimal(text, j, run) {
+		return true
+	}
 	switch next {
 	case '.', ':', '(', ')', '/', 0xc2, 0xe2, '&':
 		return false // IPv4, IPv6, dotted ids, phone groups, no-break spaces
@@ -232,11 +236,117 @@ func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 			return false
 		}
 		switch text[j+1] {
-		case '(', '/', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		case '(', '/', '-':
 			return false
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			return next == ' ' && gluedGroups(text, k, j, run)
 		}
 	}
 	return true
+}
+
+// gluedGroups reports whether the number of run digits from k to j,
+// where a space follows, starts groups joined by spaces whose last is
+// glued to a letter (200 459ms): scanner.number returns there, and its
+// checks before (a DNI of 8 digits, a NIR of 1, a lower-case IBAN's
+// group of 4) do not apply to the lengths let through.
+func gluedGroups(text []byte, k, j, run int) bool {
+	if run == 4 || run == 8 || run == 1 && (text[k] == '1' || text[k] == '2') {
+		return false
+	}
+	e := j
+	for e+1 < len(text) && text[e] == ' ' && isDigit(text[e+1]) {
+		e++
+		for e < len(text) && isDigit(text[e]) {
+			e++
+		}
+	}
+	return e > j && e < len(text) && isAlpha(text[e])
+}
+
+// shortDecimal reports whether the number of l (1 or 3) digits ending at
+// j, where a '.' follows, is a decimal that scanner.number does nothing
+// with (dur_ms=932.670 bytes=…): one more group of digits, fewer than
+// seven in all, then the line's end, a delimiter or a space and a letter.
+// No IPv4 address (two groups), no phone number (too few digits), and no
+// dotted id (those start with 2 or 4 digits).
+func shortDecimal(text []byte, j, l int) bool {
+	k := j + 1
+	for k < len(text) && isDigit(text[k]) {
+		k++
+	}
+	if r := k - j - 1; r == 0 || l+r >= 7 || k+1 >= len(text) {
+		return false
+	}
+	switch text[k] {
+	case '\n', '\r', '\t', ',', '"', ';':
+		return true
+	case ' ':
+		return isAlpha(text[k+1])
+	}
+	return false
+}
+
+// quietLong reports whether the number of 7, 8 or 10 digits at k (bit off
+// of its block, whose letter-or-digit and digit masks are alnum and
+// digit) is one scanner.number finds nothing in, for a scanner whose
+// field is no phone field: a key's numeric value (user_id=92894735,
+// ts=1765317151) at the line's end, before a delimiter or before a space
+// and a word. Of number's candidates only the phone number looks at such
+// a run (no card, SSN, NIR or IP address has its length and shape, no DNI
+// letter follows), and a plain run of digits is a phone number only
+// after a context word (phoneContextAt, asked here last, and not at all
+// when noPhone: inside a phone candidate already read). Like
+// deadNumber, held to the byte pass by TestFromAgreesWithFromEach and
+// FuzzDetect.
+func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool) bool {
+	switch text[k-1] {
+	case '=', ' ', '"', ',', '\t', '\n', '[', '{', '\'':
+	default:
+		return false // escapes, glue, '+', a time's colon: number's own cases
+	}
+	run := bits.TrailingZeros64(^(alnum >> uint(off)))
+	if off+run >= 64 || run != 7 && run != 8 && run != 10 || bits.TrailingZeros64(^(digit>>uint(off))) < run {
+		return false
+	}
+	j := k + run
+	switch text[j] {
+	case '\n', '\r', '\t', ',', '"', '\'', ';', '}', ']':
+	case ' ':
+		// A word follows: no group joins (card, SSN, phone groups), and
+		// after eight digits no capital (a DNI's letter, 12345678 Z).
+		if c := text[j+1]; !(c-'a' < 26 || run != 8 && c-'A' < 26) {
+			return false
+		}
+	default:
+		return false
+	}
+	if noPhone {
+		return true
+	}
+	if text[k-1] == '=' && isWordByte(text[k-2]) {
+		return !keyPhoneContext(text, k)
+	}
+	return !phoneContextAt(text, k)
+}
+
+// keyPhoneContext is phoneContextAt(text, k) for a number at k after a
+// key and '=' (text[k-2] a letter): that '=' labels the value, so the
+// backward pass stops at the first digit or newline before it, and a
+// phone word must start between. One lookup a byte, on the raw bytes.
+func keyPhoneContext(text []byte, k int) bool {
+	nb := uint(text[k-1])
+	for m := k - 2; m >= max(k-phoneContextWindow, 0); m-- {
+		b := uint(text[m])
+		if b-'0' < 10 || b == '\n' {
+			return false
+		}
+		if phonePairRaw[b<<5|nb>>3]&(1<<(nb&7)) != 0 && phoneWordSet.wordAt(text[:k], text, m, foldASCII[b]) {
+			return true
+		}
+		nb = b
+	}
+	return false
 }
 
 // quietUpper reports whether the capitalised word at k (bit off of its
