@@ -166,7 +166,7 @@ func (s *scanner) fromBlocks(i int) int {
 						continue
 					}
 				case clsColon:
-					if quietColon(text, k) {
+					if quietColon(text, k, off, alnum) {
 						continue
 					}
 				}
@@ -264,41 +264,54 @@ func gluedGroups(text []byte, k, j, run int) bool {
 	return e > j && e < len(text) && isAlpha(text[e])
 }
 
-// shortDecimal reports whether the number of l (1 or 3) digits ending at
-// j, where a '.' follows, is a decimal that scanner.number does nothing
-// with (dur_ms=932.670 bytes=…): one more group of digits, fewer than
-// seven in all, then the line's end, a delimiter or a space and a letter.
-// No IPv4 address (two groups), no phone number (too few digits), and no
-// dotted id (those start with 2 or 4 digits).
-func shortDecimal(text []byte, j, l int) bool {
-	k := j + 1
-	for k < len(text) && isDigit(text[k]) {
-		k++
+// decimalEnd returns the digits of the group after the '.' at j and
+// where it ends, when a delimiter (the line's end, a tab, ',', '"', ';')
+// or a space and a letter follows it: where scanner.phoneAt's run and
+// scanner.ipAt's end. r is 0 for any other shape.
+func decimalEnd(text []byte, j int) (r, e int) {
+	e = j + 1
+	for e < len(text) && isDigit(text[e]) {
+		e++
 	}
-	if r := k - j - 1; r == 0 || l+r >= 7 || k+1 >= len(text) {
-		return false
+	if e+1 >= len(text) {
+		return 0, e
 	}
-	switch text[k] {
+	switch text[e] {
 	case '\n', '\r', '\t', ',', '"', ';':
-		return true
 	case ' ':
-		return isAlpha(text[k+1])
+		if !isAlpha(text[e+1]) {
+			return 0, e
+		}
+	default:
+		return 0, e
 	}
-	return false
+	return e - j - 1, e
 }
 
-// quietLong reports whether the number of 7, 8 or 10 digits at k (bit off
-// of its block, whose letter-or-digit and digit masks are alnum and
-// digit) is one scanner.number finds nothing in, for a scanner whose
-// field is no phone field: a key's numeric value (user_id=92894735,
-// ts=1765317151) at the line's end, before a delimiter or before a space
-// and a word. Of number's candidates only the phone number looks at such
-// a run (no card, SSN, NIR or IP address has its length and shape, no DNI
-// letter follows), and a plain run of digits is a phone number only
-// after a context word (phoneContextAt, asked here last, and not at all
-// when noPhone: inside a phone candidate already read). Like
-// deadNumber, held to the byte pass by TestFromAgreesWithFromEach and
-// FuzzDetect.
+// shortDecimal reports whether the number of l digits (1 to 6) ending at
+// j, where a '.' follows, is a decimal that scanner.number does nothing
+// with (dur_ms=932.670 bytes=…): one more group of digits (decimalEnd),
+// fewer than seven in all. Two groups are no IPv4 address, fewer than
+// seven digits no phone number, and with no '.' after the second group
+// no dotted id (1234.56.782, 48.273.615-L).
+func shortDecimal(text []byte, j, l int) bool {
+	r, _ := decimalEnd(text, j)
+	return r > 0 && l+r < 7
+}
+
+// quietLong reports whether the number at k (bit off of its block, whose
+// letter-or-digit and digit masks are alnum and digit) is one
+// scanner.number finds nothing in, for a scanner whose field is no phone
+// field: a key's numeric value (user_id=92894735, ts=1765317151) of 7, 8
+// or 10 digits at the line's end, before a delimiter or before a space
+// and a word, or a decimal of seven digits or more (dur_ms=1061.311,
+// decimalEnd's shape). Of number's candidates only the phone number looks
+// at these (no card, SSN, NIR or IP address has their length and shape,
+// no DNI letter follows, no dotted id has two groups), and a plain run of
+// digits is a phone number only after a context word (phoneContextAt,
+// asked here last, and not at all when noPhone: inside a phone candidate
+// already read). Like deadNumber, held to the byte pass by
+// TestFromAgreesWithFromEach and FuzzDetect.
 func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool) bool {
 	switch text[k-1] {
 	case '=', ' ', '"', ',', '\t', '\n', '[', '{', '\'':
@@ -306,16 +319,23 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool) bool 
 		return false // escapes, glue, '+', a time's colon: number's own cases
 	}
 	run := bits.TrailingZeros64(^(alnum >> uint(off)))
-	if off+run >= 64 || run != 7 && run != 8 && run != 10 || bits.TrailingZeros64(^(digit>>uint(off))) < run {
+	if off+run >= 64 || run > 10 || run == 9 || bits.TrailingZeros64(^(digit>>uint(off))) < run {
 		return false
 	}
 	j := k + run
 	switch text[j] {
+	case '.':
+		if r, _ := decimalEnd(text, j); r == 0 || run+r > 15 {
+			return false
+		}
 	case '\n', '\r', '\t', ',', '"', '\'', ';', '}', ']':
+		if run < 7 {
+			return false
+		}
 	case ' ':
 		// A word follows: no group joins (card, SSN, phone groups), and
 		// after eight digits no capital (a DNI's letter, 12345678 Z).
-		if c := text[j+1]; !(c-'a' < 26 || run != 8 && c-'A' < 26) {
+		if c := text[j+1]; run < 7 || !(c-'a' < 26 || run != 8 && c-'A' < 26) {
 			return false
 		}
 	default:
@@ -379,12 +399,18 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 	return !isDigit(text[k+2]) && !(text[k+2] == ' ' && isDigit(text[k+3]))
 }
 
-// quietColon reports whether the ':' at k is one the pass's colon event
-// does nothing at: after a digit (no key ends in one), not before "//"
-// and not after an IPv6 group colon() would start (a time: 10:13:23).
-func quietColon(text []byte, k int) bool {
+// quietColon reports whether the ':' at k (bit off of its block, whose
+// letter-or-digit mask is alnum) is one the pass's colon event does
+// nothing at: after a digit (no key ends in one), not before "//" and not
+// after an IPv6 group colon() would start (a time: 10:13:23). Five
+// letters or digits before it (01T10:) are more than a group has: the
+// mask answers without ipv6GroupBefore's walk.
+func quietColon(text []byte, k, off int, alnum uint64) bool {
 	if !isDigit(text[k-1]) || k+1 >= len(text) || text[k+1] == '/' {
 		return false
+	}
+	if off >= 5 && alnum>>uint(off-5)&31 == 31 {
+		return true
 	}
 	_, ok := ipv6GroupBefore(text, k)
 	return !ok
