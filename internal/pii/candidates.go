@@ -138,7 +138,15 @@ func (s *scanner) fromBlocks(i int) int {
 					continue
 				}
 				var keep uint64
-				if a, b, c := alnumIdx[at(text, k-3)], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]; a|b|c < 36 {
+				a3 := at(text, k-3)
+				a, b, c := alnumIdx[a3], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]
+				if a == 36 && (a3 == '_' || a3 == ' ' || a3 == '-' || a3 == '.') && k >= 4 {
+					// One separator then a letter or digit (user_id=,
+					// dur_ms=, " ts="): maybeKey's walk, and quietKey's,
+					// end at that letter or digit.
+					a = alnumIdx[text[k-4]]
+				}
+				if a|b|c < 36 {
 					x := suffix3(int(a), int(b), int(c))
 					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
 				} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
