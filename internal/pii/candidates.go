@@ -1,6 +1,9 @@
 package pii
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // rawMasks are the byte classes of one 64-byte block as bit masks (bit k
 // is byte k), what the vector code computes 32 bytes per instruction; the
@@ -110,6 +113,7 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var raw [64]rawMasks
+	var keys keyContexts
 	for len(text)-i >= 66 {
 		nb := candMasks(text[i:], raw[:])
 		cr := carryOf(at(text, i-2), text[i-1])
@@ -162,7 +166,7 @@ func (s *scanner) fromBlocks(i int) int {
 				switch byteClass[c] {
 				case clsDigit:
 					if deadNumber(text, k, off, alnum, raw[b].digit) ||
-						s.field&fieldPhone == 0 && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext) {
+						s.field&fieldPhone == 0 && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext, &keys) {
 						continue
 					}
 				case clsStem:
@@ -227,7 +231,7 @@ func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 	if run >= 7 {
 		return false // a phone number, card, SSN or national id may start
 	}
-	if next == '.' && (run == 1 || run == 3) && shortDecimal(text, j, run) {
+	if next == '.' && shortDecimal(text, j, run) {
 		return true
 	}
 	switch next {
@@ -320,7 +324,7 @@ func shortDecimal(text []byte, j, l int) bool {
 // asked here last, and not at all when noPhone: inside a phone candidate
 // already read). Like deadNumber, held to the byte pass by
 // TestFromAgreesWithFromEach and FuzzDetect.
-func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool) bool {
+func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys *keyContexts) bool {
 	switch text[k-1] {
 	case '=', ' ', '"', ',', '\t', '\n', '[', '{', '\'':
 	default:
@@ -353,9 +357,47 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool) bool 
 		return true
 	}
 	if text[k-1] == '=' && isWordByte(text[k-2]) {
-		return !keyPhoneContext(text, k)
+		return !keys.context(text, k, off, digit)
 	}
 	return !phoneContextAt(text, k)
+}
+
+// keyContexts remembers keyPhoneContext's answers for the keys of a
+// text's lines, by the bytes between the last digit before the key and
+// its '=' (" user_id", " dur_ms"): that pass reads nothing else (it stops
+// at the digit, a word in it ends before the '=' and starts after a
+// digit or inside), and log lines repeat their keys. One entry for each
+// length up to 16, the last key of that length.
+type keyContexts [17]struct {
+	lo, hi uint64
+	ok     bool // lo, hi are a key's
+	ctx    bool // its answer
+}
+
+// context is keyPhoneContext(text, k) for the number at k, bit off of
+// its block (digit mask digit), from the entry of its key when the last
+// digit before the key is in the block, within 16 bytes.
+func (kc *keyContexts) context(text []byte, k, off int, digit uint64) bool {
+	below := digit & (1<<uint(max(off-1, 0)) - 1)
+	if below == 0 {
+		return keyPhoneContext(text, k)
+	}
+	p := k - off + 63 - bits.LeadingZeros64(below) // the digit
+	n := k - 2 - p                                 // the key's bytes, text[p+1 : k-1]
+	if n > 16 || k+8 > len(text) {
+		return keyPhoneContext(text, k) // or too near the end for the loads
+	}
+	lo, hi := binary.LittleEndian.Uint64(text[p+1:]), binary.LittleEndian.Uint64(text[p+9:])
+	if n < 8 {
+		lo, hi = lo&(1<<(8*uint(n))-1), 0
+	} else if n < 16 {
+		hi &= 1<<(8*uint(n-8)) - 1
+	}
+	e := &kc[n]
+	if !e.ok || e.lo != lo || e.hi != hi {
+		e.lo, e.hi, e.ok, e.ctx = lo, hi, true, keyPhoneContext(text, k)
+	}
+	return e.ctx
 }
 
 // keyPhoneContext is phoneContextAt(text, k) for a number at k after a

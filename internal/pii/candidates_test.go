@@ -177,7 +177,11 @@ func TestKeyValueRejectsAgree(t *testing.T) {
 		"handy_" + strings.Repeat("x", 36) + "=0301234567\n", "handy_" + strings.Repeat("x", 30) + "=0301234567\n",
 		"phone=n/a a=0301234567\n", "phone=1 a=0301234567\n", "fax=- b.c=0301234567\n", "mobile=12 1234.567\n",
 		"mobil=030.1234567\n", "Tel.=\n0301234567\n", "nir=2 69 05 49 588 157 80 12ab", "card=4111111111-111111 x",
-		"dni=12345678 Z", "ssn=123456780 x"} {
+		"dni=12345678 Z", "ssn=123456780 x",
+		// keyContexts: keys of one length that differ in one byte, the
+		// one without context first.
+		"1 teX=0301234567 a 2 tel=0301234567 x", "1Xcell=0301234567 a 2 cell=0301234567 x",
+		"1 abcdphonX=0301234567 a 2 abcdphone=0301234567 x", "1 fooXbar_telefoX=0301234567 a 2 fooXbar_telefon=0301234567 x"} {
 		for pad := range 70 {
 			b := []byte(strings.Repeat("-", pad) + "\n" + line + " level=info svc=auth req=3b3cf937 status=200 bytes=7404\n")
 			require.Equal(t, detectEach(b), collect(b), "%q", b)
