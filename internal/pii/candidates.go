@@ -356,7 +356,7 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys 
 	if noPhone {
 		return true
 	}
-	if text[k-1] == '=' && isWordByte(text[k-2]) {
+	if k >= 2 && text[k-1] == '=' && isWordByte(text[k-2]) {
 		return !keys.context(text, k, off, digit)
 	}
 	return !phoneContextAt(text, k)
