@@ -1,6 +1,9 @@
 package pii
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // rawMasks are the byte classes of one 64-byte block as bit masks (bit k
 // is byte k), what the vector code computes 32 bytes per instruction; the
@@ -110,6 +113,7 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var raw [64]rawMasks
+	var keys keyContexts
 	for len(text)-i >= 66 {
 		nb := candMasks(text[i:], raw[:])
 		cr := carryOf(at(text, i-2), text[i-1])
@@ -138,7 +142,15 @@ func (s *scanner) fromBlocks(i int) int {
 					continue
 				}
 				var keep uint64
-				if a, b, c := alnumIdx[at(text, k-3)], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]; a|b|c < 36 {
+				a3 := at(text, k-3)
+				a, b, c := alnumIdx[a3], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]
+				if a == 36 && (a3 == '_' || a3 == ' ' || a3 == '-' || a3 == '.') && k >= 4 {
+					// One separator then a letter or digit (user_id=,
+					// dur_ms=, " ts="): maybeKey's walk, and quietKey's,
+					// end at that letter or digit.
+					a = alnumIdx[text[k-4]]
+				}
+				if a|b|c < 36 {
 					x := suffix3(int(a), int(b), int(c))
 					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
 				} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
@@ -153,7 +165,8 @@ func (s *scanner) fromBlocks(i int) int {
 				c := text[k]
 				switch byteClass[c] {
 				case clsDigit:
-					if deadNumber(text, k, off, alnum, raw[b].digit) {
+					if deadNumber(text, k, off, alnum, raw[b].digit) ||
+						s.field&fieldPhone == 0 && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext, &keys) {
 						continue
 					}
 				case clsStem:
@@ -165,7 +178,7 @@ func (s *scanner) fromBlocks(i int) int {
 						continue
 					}
 				case clsColon:
-					if quietColon(text, k) {
+					if quietColon(text, k, off, alnum) {
 						continue
 					}
 				}
@@ -218,6 +231,9 @@ func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 	if run >= 7 {
 		return false // a phone number, card, SSN or national id may start
 	}
+	if next == '.' && shortDecimal(text, j, run) {
+		return true
+	}
 	switch next {
 	case '.', ':', '(', ')', '/', 0xc2, 0xe2, '&':
 		return false // IPv4, IPv6, dotted ids, phone groups, no-break spaces
@@ -232,11 +248,175 @@ func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 			return false
 		}
 		switch text[j+1] {
-		case '(', '/', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		case '(', '/', '-':
 			return false
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			return next == ' ' && gluedGroups(text, k, j, run)
 		}
 	}
 	return true
+}
+
+// gluedGroups reports whether the number of run digits from k to j,
+// where a space follows, starts groups joined by spaces whose last is
+// glued to a letter (200 459ms): scanner.number returns there, and its
+// checks before (a DNI of 8 digits, a NIR of 1, a lower-case IBAN's
+// group of 4) do not apply to the lengths let through.
+func gluedGroups(text []byte, k, j, run int) bool {
+	if run == 4 || run == 8 || run == 1 && (text[k] == '1' || text[k] == '2') {
+		return false
+	}
+	e := j
+	for e+1 < len(text) && text[e] == ' ' && isDigit(text[e+1]) {
+		e++
+		for e < len(text) && isDigit(text[e]) {
+			e++
+		}
+	}
+	return e > j && e < len(text) && isAlpha(text[e])
+}
+
+// decimalEnd returns the digits of the group after the '.' at j and
+// where it ends, when a delimiter (the line's end, a tab, ',', '"', ';')
+// or a space and a letter follows it: where scanner.phoneAt's run and
+// scanner.ipAt's end. r is 0 for any other shape.
+func decimalEnd(text []byte, j int) (r, e int) {
+	e = j + 1
+	for e < len(text) && isDigit(text[e]) {
+		e++
+	}
+	if e+1 >= len(text) {
+		return 0, e
+	}
+	switch text[e] {
+	case '\n', '\r', '\t', ',', '"', ';':
+	case ' ':
+		if !isAlpha(text[e+1]) {
+			return 0, e
+		}
+	default:
+		return 0, e
+	}
+	return e - j - 1, e
+}
+
+// shortDecimal reports whether the number of l digits (1 to 6) ending at
+// j, where a '.' follows, is a decimal that scanner.number does nothing
+// with (dur_ms=932.670 bytes=…): one more group of digits (decimalEnd),
+// fewer than seven in all. Two groups are no IPv4 address, fewer than
+// seven digits no phone number, and with no '.' after the second group
+// no dotted id (1234.56.782, 48.273.615-L).
+func shortDecimal(text []byte, j, l int) bool {
+	r, _ := decimalEnd(text, j)
+	return r > 0 && l+r < 7
+}
+
+// quietLong reports whether the number at k (bit off of its block, whose
+// letter-or-digit and digit masks are alnum and digit) is one
+// scanner.number finds nothing in, for a scanner whose field is no phone
+// field: a key's numeric value (user_id=92894735, ts=1765317151) of 7, 8
+// or 10 digits at the line's end, before a delimiter or before a space
+// and a word, or a decimal of seven digits or more (dur_ms=1061.311,
+// decimalEnd's shape). Of number's candidates only the phone number looks
+// at these (no card, SSN, NIR or IP address has their length and shape,
+// no DNI letter follows, no dotted id has two groups), and a plain run of
+// digits is a phone number only after a context word (phoneContextAt,
+// asked here last, and not at all when noPhone: inside a phone candidate
+// already read). Like deadNumber, held to the byte pass by
+// TestFromAgreesWithFromEach and FuzzDetect.
+func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys *keyContexts) bool {
+	switch text[k-1] {
+	case '=', ' ', '"', ',', '\t', '\n', '[', '{', '\'':
+	default:
+		return false // escapes, glue, '+', a time's colon: number's own cases
+	}
+	run := bits.TrailingZeros64(^(alnum >> uint(off)))
+	if off+run >= 64 || run > 10 || run == 9 || bits.TrailingZeros64(^(digit>>uint(off))) < run {
+		return false
+	}
+	j := k + run
+	switch text[j] {
+	case '.':
+		if r, _ := decimalEnd(text, j); r == 0 || run+r > 15 {
+			return false
+		}
+	case '\n', '\r', '\t', ',', '"', '\'', ';', '}', ']':
+		if run < 7 {
+			return false
+		}
+	case ' ':
+		// A word follows: no group joins (card, SSN, phone groups), and
+		// after eight digits no capital (a DNI's letter, 12345678 Z).
+		if c := text[j+1]; run < 7 || !(c-'a' < 26 || run != 8 && c-'A' < 26) {
+			return false
+		}
+	default:
+		return false
+	}
+	if noPhone {
+		return true
+	}
+	if k >= 2 && text[k-1] == '=' && isWordByte(text[k-2]) {
+		return !keys.context(text, k, off, digit)
+	}
+	return !phoneContextAt(text, k)
+}
+
+// keyContexts remembers keyPhoneContext's answers for the keys of a
+// text's lines, by the bytes between the last digit before the key and
+// its '=' (" user_id", " dur_ms"): that pass reads nothing else (it stops
+// at the digit, a word in it ends before the '=' and starts after a
+// digit or inside), and log lines repeat their keys. One entry for each
+// length up to 16, the last key of that length.
+type keyContexts [17]struct {
+	lo, hi uint64
+	ok     bool // lo, hi are a key's
+	ctx    bool // its answer
+}
+
+// context is keyPhoneContext(text, k) for the number at k, bit off of
+// its block (digit mask digit), from the entry of its key when the last
+// digit before the key is in the block, within 16 bytes.
+func (kc *keyContexts) context(text []byte, k, off int, digit uint64) bool {
+	below := digit & (1<<uint(max(off-1, 0)) - 1)
+	if below == 0 {
+		return keyPhoneContext(text, k)
+	}
+	p := k - off + 63 - bits.LeadingZeros64(below) // the digit
+	n := k - 2 - p                                 // the key's bytes, text[p+1 : k-1]
+	if n > 16 || k+8 > len(text) {
+		return keyPhoneContext(text, k) // or too near the end for the loads
+	}
+	lo, hi := binary.LittleEndian.Uint64(text[p+1:]), binary.LittleEndian.Uint64(text[p+9:])
+	if n < 8 {
+		lo, hi = lo&(1<<(8*uint(n))-1), 0
+	} else if n < 16 {
+		hi &= 1<<(8*uint(n-8)) - 1
+	}
+	e := &kc[n]
+	if !e.ok || e.lo != lo || e.hi != hi {
+		e.lo, e.hi, e.ok, e.ctx = lo, hi, true, keyPhoneContext(text, k)
+	}
+	return e.ctx
+}
+
+// keyPhoneContext is phoneContextAt(text, k) for a number at k after a
+// key and '=' (text[k-2] a letter): that '=' labels the value, so the
+// backward pass stops at the first digit or newline before it, and a
+// phone word must start between. One lookup a byte, on the raw bytes.
+func keyPhoneContext(text []byte, k int) bool {
+	nb := uint(text[k-1])
+	for m := k - 2; m >= max(k-phoneContextWindow, 0); m-- {
+		b := uint(text[m])
+		if b-'0' < 10 || b == '\n' {
+			return false
+		}
+		if phonePairRaw[b<<5|nb>>3]&(1<<(nb&7)) != 0 && phoneWordSet.wordAt(text[:k], text, m, foldASCII[b]) {
+			return true
+		}
+		nb = b
+	}
+	return false
 }
 
 // quietUpper reports whether the capitalised word at k (bit off of its
@@ -269,12 +449,18 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 	return !isDigit(text[k+2]) && !(text[k+2] == ' ' && isDigit(text[k+3]))
 }
 
-// quietColon reports whether the ':' at k is one the pass's colon event
-// does nothing at: after a digit (no key ends in one), not before "//"
-// and not after an IPv6 group colon() would start (a time: 10:13:23).
-func quietColon(text []byte, k int) bool {
+// quietColon reports whether the ':' at k (bit off of its block, whose
+// letter-or-digit mask is alnum) is one the pass's colon event does
+// nothing at: after a digit (no key ends in one), not before "//" and not
+// after an IPv6 group colon() would start (a time: 10:13:23). Five
+// letters or digits before it (01T10:) are more than a group has: the
+// mask answers without ipv6GroupBefore's walk.
+func quietColon(text []byte, k, off int, alnum uint64) bool {
 	if !isDigit(text[k-1]) || k+1 >= len(text) || text[k+1] == '/' {
 		return false
+	}
+	if off >= 5 && alnum>>uint(off-5)&31 == 31 {
+		return true
 	}
 	_, ok := ipv6GroupBefore(text, k)
 	return !ok

@@ -1,7 +1,9 @@
 package pii
 
 import (
+	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -120,4 +122,69 @@ func TestQuietKeyIsMaybeKey(t *testing.T) {
 	}
 	nonASCII := []byte("añ ms=") // maybeKey walks back to the ñ
 	require.False(t, quietKey(nonASCII, len(nonASCII)-1, alnumIdx['m'], alnumIdx['s']))
+}
+
+// The quick rejects of key=value logs (quietLong, shortDecimal,
+// gluedGroups, quietColon's mask) agree with the byte pass on lines of
+// the shapes they pass over, under keys that give a number its phone
+// context and keys that do not, at every offset in a block.
+func TestKeyValueRejectsAgree(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	keys := []string{"user_id", "ts", "dur_ms", "bytes", "phone", "tel", "Mobile", "fax_no", "handy", "callback", "cell",
+		"x1", "a", "telefon_privat", "order", "DNI", "ssn", "id", "\"phone\":", "home tel", "Tel.", "PHONE_NUMBER", "phone no", "Tel privat", "bsn", "sofinummer", "nir", "ssn"}
+	values := []func() string{
+		func() string { return fmt.Sprint(1000000 + r.IntN(9000000)) },               // 7 digits
+		func() string { return fmt.Sprint(10000000 + r.IntN(90000000)) },             // 8 digits
+		func() string { return fmt.Sprintf("0%09d", r.IntN(1e9)) },                   // 10 with a trunk 0
+		func() string { return fmt.Sprint(1764547200 + r.IntN(2592000)) },            // 10
+		func() string { return fmt.Sprintf("%d.%03d", r.IntN(20000), r.IntN(1000)) }, // decimals
+		func() string { return fmt.Sprintf("%d.%d", r.IntN(100), r.IntN(100)) },
+		func() string { return fmt.Sprintf("03%d.%d", r.IntN(1000), r.IntN(100000)) },
+		func() string { return fmt.Sprintf("%d %dms", r.IntN(600), r.IntN(1000)) }, // groups glued to a word
+		func() string { return fmt.Sprintf("%d %d %dx", r.IntN(1000), r.IntN(1000), r.IntN(100)) },
+		func() string { return fmt.Sprintf("2%d %d", r.IntN(100), r.IntN(1e6)) },
+		func() string { return "48.273.615-L" },
+		func() string { return "1234.56.782" },
+		func() string { return "12345678 Z" },
+		func() string { return "030 1234567" },
+		func() string { return "n/a" },
+		func() string { return fmt.Sprint(100000000 + r.IntN(900000000)) }, // 9: SSN, BSN
+		func() string { return "123456782" },
+		func() string { return "2 69 05 49 588 157 80" },
+		func() string { return fmt.Sprintf("%d %02d %02d", 1+r.IntN(2), r.IntN(100), r.IntN(100)) },
+		func() string { return fmt.Sprintf("T%02d:%02d:%02d", r.IntN(24), r.IntN(60), r.IntN(60)) },
+		func() string { return fmt.Sprintf("fe%d:%d::1", r.IntN(10), r.IntN(10)) },
+	}
+	ends := []string{" retries=1", " Z", "\n", ",", "\"", ";", " 12", " (", " -", ".", "", "\t", " level=info", "-12", "-Z", "Z", "x", "-"}
+	matched := 0
+	for range 400 {
+		var b []byte
+		for range 6 + r.IntN(20) {
+			b = append(b, keys[r.IntN(len(keys))]...)
+			b = append(b, "= :"[r.IntN(3)])
+			b = append(b, values[r.IntN(len(values))]()...)
+			b = append(b, ends[r.IntN(len(ends))]...)
+			b = append(b, ' ')
+		}
+		want := detectEach(b)
+		matched += len(want)
+		require.Equal(t, want, collect(b), "%q", b)
+	}
+	require.Greater(t, matched, 500, "the random lines hold too few values to compare the passes on")
+	// The edges of the phone context: a word on the line before, past
+	// the window, before a space in the key, before another value.
+	for _, line := range []string{"phone=n/a\nid=0301234567 x", "phone no=0301234567 x", "tel\nid=0301234567\n",
+		"handy_" + strings.Repeat("x", 36) + "=0301234567\n", "handy_" + strings.Repeat("x", 30) + "=0301234567\n",
+		"phone=n/a a=0301234567\n", "phone=1 a=0301234567\n", "fax=- b.c=0301234567\n", "mobile=12 1234.567\n",
+		"mobil=030.1234567\n", "Tel.=\n0301234567\n", "nir=2 69 05 49 588 157 80 12ab", "card=4111111111-111111 x",
+		"dni=12345678 Z", "ssn=123456780 x",
+		// keyContexts: keys of one length that differ in one byte, the
+		// one without context first.
+		"1 teX=0301234567 a 2 tel=0301234567 x", "1Xcell=0301234567 a 2 cell=0301234567 x",
+		"1 abcdphonX=0301234567 a 2 abcdphone=0301234567 x", "1 fooXbar_telefoX=0301234567 a 2 fooXbar_telefon=0301234567 x"} {
+		for pad := range 70 {
+			b := []byte(strings.Repeat("-", pad) + "\n" + line + " level=info svc=auth req=3b3cf937 status=200 bytes=7404\n")
+			require.Equal(t, detectEach(b), collect(b), "%q", b)
+		}
+	}
 }

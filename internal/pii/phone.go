@@ -313,6 +313,20 @@ func newWordSetStart(anywhere, atStart, whole [][]byte) wordSet {
 // up for most long numbers.
 var phoneWordSet = newWordSetStart(phoneWords, phoneStartWords, phoneWholeWords)
 
+// phonePairRaw is phoneWordSet.pairs by raw bytes: bit b<<8|c is set
+// when the two bytes b c, case folded, start a phone word.
+var phonePairRaw = func() (t [256 * 32]byte) {
+	for b := range 256 {
+		for c := range 256 {
+			f, g := foldASCII[b], foldASCII[c]
+			if phoneWordSet.pairs[int(f)<<5|int(g>>3)]&(1<<(g&7)) != 0 {
+				t[b<<5|c>>3] |= 1 << (c & 7)
+			}
+		}
+	}
+	return t
+}()
+
 // isWordByte reports whether c continues a word: an ASCII letter or a
 // byte of a UTF-8 letter.
 func isWordByte(c byte) bool { return isAlpha(c) || c >= 0x80 }
