@@ -352,6 +352,7 @@ func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error
 
 var extractors = map[string]func(context.Context, io.ReaderAt, int64, extract.Limits, func(extract.Segment) error) error{
 	"docx": extract.DOCX, "pptx": extract.PPTX, "xlsx": extract.XLSX, "pdf": extract.PDF,
+	"odt": extract.ODF, "ods": extract.ODF, "odp": extract.ODF,
 }
 
 // detectSegment detects in one document segment; a segment's field name

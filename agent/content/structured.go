@@ -12,8 +12,12 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -222,9 +226,15 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 		_, _ = br.Discard(len(utf8BOM))
 	}
 	if d.sepLine {
-		_, _ = br.ReadSlice('\n') // Excel's "sep=;" line, not a header
+		_, _ = br.ReadSlice('\n') // Excel's "sep=;" or PowerShell's "#TYPE" line, not a header
 	}
-	cr := csv.NewReader(br)
+	var in io.Reader = br
+	if !validUTF8Sample(sample, perr != nil) {
+		// Excel's "CSV (séparateur : point-virgule)" and most exports
+		// of Windows programs are Windows-1252: "Prénom" is one byte é.
+		in = transform.NewReader(br, charmap.Windows1252.NewDecoder())
+	}
+	cr := csv.NewReader(in)
 	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = d.comma, -1, true, true
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	var header, columns []string
@@ -273,6 +283,22 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 	})
 }
 
+// validUTF8Sample reports whether a stream's first bytes are UTF-8; a
+// sample cut mid-stream may end inside a character.
+func validUTF8Sample(sample []byte, complete bool) bool {
+	if !complete {
+		for k := len(sample) - 1; k >= 0 && k >= len(sample)-3; k-- {
+			if utf8.RuneStart(sample[k]) {
+				if !utf8.FullRune(sample[k:]) {
+					sample = sample[:k]
+				}
+				break
+			}
+		}
+	}
+	return utf8.Valid(sample)
+}
+
 // jsonFrame is one open object or array on the way to a value.
 type jsonFrame struct {
 	array bool
@@ -284,6 +310,76 @@ type jsonFrame struct {
 	// label: the object's "key" or "name" when it is a name/value pair
 	// ({"key": "password", "value": …}: Postman, AWS tags, HAR headers).
 	label string
+	// columns: the column names of a table held as arrays of rows — an
+	// object's "columns" array (pandas' orient="split": {"columns": […],
+	// "data": [[…], …]}) or an array of arrays' first row of names (the
+	// Google Sheets API's "values", CSV-like JSON exports).
+	columns []string
+	// cells: an array's strings while it may be such a row of names;
+	// notNames once it cannot be (a number, an object, a long string).
+	cells    []string
+	notNames bool
+}
+
+// jsonColumnKeys are the keys under which an object names its table's
+// columns.
+var jsonColumnKeys = map[string]bool{"columns": true, "cols": true, "fields": true, "header": true, "headers": true}
+
+// maxJSONColumns bounds a row of column names.
+const maxJSONColumns = 256
+
+// columnName reports whether a string reads as a column's name: 1–64
+// bytes starting with a letter, no '@', at most four words.
+func columnName(t string) bool {
+	t = strings.TrimSpace(t)
+	if t == "" || len(t) > 64 || strings.ContainsAny(t, "@") || len(strings.Fields(t)) > 4 {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(t)
+	return unicode.IsLetter(r)
+}
+
+// headerCandidate reports whether the array on top of stack may be a row
+// of column names: an object's "columns" array, or the first array of an
+// array of arrays.
+func headerCandidate(stack []jsonFrame) bool {
+	n := len(stack)
+	if n < 2 || !stack[n-1].array {
+		return false
+	}
+	p := &stack[n-2]
+	if p.array {
+		return p.index == 0
+	}
+	return jsonColumnKeys[strings.ToLower(p.key)]
+}
+
+// tableColumns returns the column names an element of the array on top of
+// stack sits under: the array is a row of a table whose names the array
+// holding it, or the object above that, carries.
+func tableColumns(stack []jsonFrame) []string {
+	n := len(stack)
+	if n < 2 || !stack[n-1].array || !stack[n-2].array {
+		return nil
+	}
+	if c := stack[n-2].columns; c != nil {
+		return c
+	}
+	if n >= 3 && !stack[n-3].array {
+		return stack[n-3].columns
+	}
+	return nil
+}
+
+// endArray closes the array on top of stack: a row of names becomes the
+// columns of what holds it.
+func endArray(stack []jsonFrame) {
+	n := len(stack)
+	top := &stack[n-1]
+	if !top.array || top.notNames || len(top.cells) < 2 || n < 2 {
+		return
+	}
+	stack[n-2].columns = top.cells
 }
 
 // json reads JSON (or NDJSON, one value per line) token by token: each
@@ -336,14 +432,23 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 		}
 		switch tok.Kind() {
 		case '{':
+			if top := topFrame(stack); top != nil {
+				top.notNames = true
+			}
 			stack = append(stack, jsonFrame{})
 			expectKey = true
 			continue
 		case '[':
+			if top := topFrame(stack); top != nil {
+				top.notNames = true
+			}
 			stack = append(stack, jsonFrame{array: true})
 			expectKey = false
 			continue
 		case '}', ']':
+			if tok.Kind() == ']' {
+				endArray(stack)
+			}
 			stack = stack[:len(stack)-1]
 			expectKey = false
 		case '"':
@@ -363,8 +468,18 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 					}
 				}
 			}
+			if top := topFrame(stack); top != nil && top.array && !top.notNames {
+				if headerCandidate(stack) && columnName(t) && len(top.cells) < maxJSONColumns {
+					top.cells = append(top.cells, strings.ToLower(strings.TrimSpace(t)))
+				} else {
+					top.notNames = true
+				}
+			}
 			f.jsonValue(agg, stack, []byte(t), where)
 		case '0':
+			if top := topFrame(stack); top != nil {
+				top.notNames = true
+			}
 			f.jsonValue(agg, stack, []byte(tok.String()), where)
 		}
 		next()
@@ -392,6 +507,12 @@ func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, w
 		}
 		field = stack[i].key + "." + field
 		break
+	}
+	if c := tableColumns(stack); c != nil {
+		field = ""
+		if i := stack[len(stack)-1].index; i < len(c) {
+			field = c[i] // a row's cell: its column's name
+		}
 	}
 	if top := topFrame(stack); top != nil && top.icd && top.key == "code" {
 		field = "diagnosis_code" // the Coding's system says what the code is

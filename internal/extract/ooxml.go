@@ -15,9 +15,13 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Kind tells which Office Open XML document a zip archive is: "docx",
-// "pptx", "xlsx", or "" for any other archive.
+// Kind tells which Office document a zip archive is: "docx", "pptx",
+// "xlsx" (Office Open XML), "odt", "ods", "odp" (OpenDocument), or "" for
+// any other archive.
 func Kind(zr *zip.Reader) string {
+	if k := odfKind(zr); k != "" {
+		return k
+	}
 	var types bool
 	kind := ""
 	for _, f := range zr.File {
@@ -204,6 +208,13 @@ func (t *table) end(name string, emit func([]byte, string) error) error {
 	case "tr":
 		if t.depth != 1 {
 			return nil
+		}
+		blank := true
+		for _, v := range t.row {
+			blank = blank && len(bytes.TrimSpace(v)) == 0
+		}
+		if blank {
+			return nil // a blank row is no header and emits nothing
 		}
 		defer func() { t.rows++ }()
 		return t.emitRow(emit)

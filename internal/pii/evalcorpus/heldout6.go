@@ -92,9 +92,9 @@ end
 mysql -h 10.40.2.17 -u crm_app --password='Hb8!crm-Adm1n_26' crm < fix.sql ⟨ip_address password⟩
 export PGPASSWORD='Pg!Report-2026x' ⟨password⟩
 psql -h db01.internal -U report -c "select count(*) from orders"
-curl -u deploy:Dpl0y!Token-26 https://nexus.internal/repository/raw/ ⟨~password⟩
+curl -u deploy:Dpl0y!Token-26 https://nexus.internal/repository/raw/ ⟨password⟩
 git log --oneline | grep -i password
-sshpass -p 'Sshp4ss!Jump-26' ssh ops@10.40.9.4 ⟨~password ip_address⟩
+sshpass -p 'Sshp4ss!Jump-26' ssh ops@10.40.9.4 ⟨password ip_address⟩
 vim ~/.pgpass
 history | grep -i passwd
 docker login -u ci-bot -p Dkr!Registry-26 registry.internal:5000 ⟨~password⟩
