@@ -170,7 +170,7 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			return f.records(name, k, br)
 		}
 		if mailKind(memberOr(f.path, name), head) {
-			return f.text(name, newMimeText(br))
+			return f.mail(name, br, depth)
 		}
 		switch structuredKind(f.path, name) {
 		case "csv":
@@ -195,6 +195,36 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 		}
 	}
 	return f.text(name, br)
+}
+
+// mail reads an Internet message's text, then each attached file with a
+// reader of its own (mimeText) as a member, "mail.eml!/table.csv".
+func (f *fileScan) mail(name string, r io.Reader, depth int) error {
+	mt := newMimeText(r)
+	if err := f.text(name, mt); err != nil {
+		return err
+	}
+	for _, file := range mt.tooBig {
+		f.members = append(f.members, Member{Name: join(name, file), Partial: fmt.Sprintf("attachment larger than %d MiB not opened", maxBuffered>>20)})
+	}
+	if depth >= f.o.MaxDepth && len(mt.attachments) > 0 {
+		f.members = append(f.members, Member{Name: name, Partial: fmt.Sprintf("nesting limit reached: %d attachments inside %d archives not opened", len(mt.attachments), depth)})
+		return nil
+	}
+	for _, a := range mt.attachments {
+		if err := f.stop(); err != nil {
+			if errors.Is(err, errTimeLimit) {
+				f.members = append(f.members, Member{Name: name, Partial: err.Error()})
+				return nil
+			}
+			return err
+		}
+		br := bytes.NewReader(a.data)
+		if err := f.content(join(name, a.name), br, br, int64(len(a.data)), depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // textOrTable reads a text stream whose name names no format as a table

@@ -538,15 +538,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 	dec.Strict = false
 	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
 	agg := pii.NewAggregator(f.o.Tokenizer)
-	type elem struct {
-		name     string
-		index    int            // 1-based among same-named siblings
-		children map[string]int // how many of each name seen
-		label    string         // the setting it holds, named by an attribute (attrLabel)
-		pairKey  string         // the text of its last <Key> or <name> child (KeePass, Hadoop)
-		addr     []byte         // an ISO 20022 postal address's parts (isoAddress)
-	}
-	var stack []elem
+	var stack []xmlElem
 	where := func(attr string) string {
 		var b strings.Builder
 		for _, e := range stack {
@@ -602,14 +594,27 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				}
 				idx = top.children[t.Name.Local]
 			}
-			if label == "" && len(stack) > 0 && pairValue(t.Name.Local) {
-				label = stack[len(stack)-1].pairKey // <Key>Password</Key><Value>…</Value>
+			if label == "" && len(stack) > 0 && (pairValue(t.Name.Local) || stack[len(stack)-1].name == "dict" && plistValue(t.Name.Local)) {
+				// <Key>Password</Key><Value>…</Value>; a property list's
+				// <key>Password</key><string>…</string>.
+				label = stack[len(stack)-1].pairKey
+			}
+			col := 0
+			if len(stack) > 0 && t.Name.Local == "Cell" && stack[len(stack)-1].name == "Row" {
+				row := &stack[len(stack)-1]
+				row.col++
+				for _, a := range t.Attr {
+					if n, err := strconv.Atoi(a.Value); a.Name.Local == "Index" && err == nil && n > row.col && n <= maxXMLColumns {
+						row.col = n // ss:Index skips empty cells
+					}
+				}
+				col = row.col
 			}
 			parent := ""
 			if len(stack) > 0 {
 				parent = stack[len(stack)-1].name
 			}
-			stack = append(stack, elem{name: t.Name.Local, index: idx, label: label})
+			stack = append(stack, xmlElem{name: t.Name.Local, index: idx, label: label, col: col})
 			if isoAddress(t.Name.Local) {
 				stack[len(stack)-1].addr = []byte{}
 			}
@@ -634,6 +639,9 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				if stack[n-1].addr != nil {
 					detect("address", "", stack[n-1].addr)
 				}
+				if n >= 2 && stack[n-1].name == "Row" && stack[n-1].col > 0 {
+					stack[n-2].rows++
+				}
 				stack = stack[:n-1]
 			}
 		case xml.CharData:
@@ -653,6 +661,28 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				if top.label != "" { // <entry key="password">…</entry>
 					field += "." + top.label
 				}
+				if tbl, c, ok := xmlTableCell(stack); ok {
+					// A spreadsheet's cell: the first row names the
+					// columns, the others are read under their names.
+					if tbl.rows == 0 && c <= maxXMLColumns {
+						for len(tbl.header) < c {
+							tbl.header = append(tbl.header, "")
+						}
+						tbl.header[c-1] = strings.ToLower(strings.TrimSpace(string(t)))
+					}
+					field = ""
+					if tbl.rows > 0 && c <= len(tbl.header) {
+						field = tbl.header[c-1]
+					}
+					FieldDetect(f.o.Detector, field, t, func(pm pii.Match) {
+						w := ""
+						if agg.WantsWhere(pm.Type) {
+							w = where("")
+						}
+						agg.AddWhere(pm, w)
+					})
+					continue
+				}
 				detect(field, "", t)
 			}
 		}
@@ -668,6 +698,41 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		}
 		return fmt.Sprintf("xml syntax error at line %d", se.Line)
 	})
+}
+
+// xmlElem is an open element of the XML reader.
+type xmlElem struct {
+	name     string
+	index    int            // 1-based among same-named siblings
+	children map[string]int // how many of each name seen
+	label    string         // the setting it holds, named by an attribute (attrLabel)
+	pairKey  string         // the text of its last <Key> or <name> child (KeePass, Hadoop)
+	addr     []byte         // an ISO 20022 postal address's parts (isoAddress)
+	// A spreadsheet table written as XML (Excel 2003 SpreadsheetML:
+	// <Table><Row><Cell><Data>…): a table's rows read and its first
+	// row's names, a row's current column (1-based), a cell's column.
+	rows   int
+	header []string
+	col    int
+}
+
+// maxXMLColumns bounds the columns of an XML spreadsheet table a header
+// names.
+const maxXMLColumns = 256
+
+// xmlTableCell finds the spreadsheet cell whose text is being read
+// (<Row><Cell><Data>text or <Row><Cell>text, the Row inside a Table) and
+// returns its table and its 1-based column.
+func xmlTableCell(stack []xmlElem) (*xmlElem, int, bool) {
+	n := len(stack)
+	cell := n - 1
+	if n >= 1 && stack[cell].name == "Data" {
+		cell--
+	}
+	if cell < 2 || stack[cell].name != "Cell" || stack[cell-1].name != "Row" || stack[cell-2].name != "Table" || stack[cell].col < 1 {
+		return nil, 0, false
+	}
+	return &stack[cell-2], stack[cell].col, true
 }
 
 // maxXMLChildNames bounds the names of children the XML reader counts
@@ -706,6 +771,16 @@ func pairKeyName(name string) bool {
 }
 
 func pairValue(name string) bool { return strings.EqualFold(name, "value") }
+
+// plistValue names the value elements of an Apple property list's
+// <dict>, each after the <key> that names it.
+func plistValue(name string) bool {
+	switch name {
+	case "string", "date", "integer", "real", "data":
+		return true
+	}
+	return false
+}
 
 // icd10Systems are the HL7 v3 code systems (OIDs) and FHIR system URIs of
 // ICD-10 diagnoses: WHO's ICD-10, ICD-10-CM, ICD-10-GM, ICD-10-CA.
