@@ -113,6 +113,10 @@ var stemFirst = func() (t [256]bool) {
 		t[w[0]] = true
 		t[w[0]-32] = true
 	}
+	for _, w := range residencePhrases {
+		t[w[0]] = true
+		t[w[0]-32] = true
+	}
 	return t
 }()
 
