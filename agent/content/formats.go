@@ -189,7 +189,7 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			if looksXML(memberOr(f.path, name), head) {
 				return f.xml(name, br)
 			}
-			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,|") {
+			if nl := bytes.IndexByte(head, '\n'); nl > 0 && (bytes.ContainsAny(head[:nl], "\t;,|") || bytes.Count(head[:nl], []byte("  ")) >= 2) {
 				return f.textOrTable(name, br)
 			}
 		}
@@ -234,6 +234,9 @@ func (f *fileScan) textOrTable(name string, r io.Reader) error {
 	sample, err := tb.Peek(dialectSample)
 	if c, ok := textTable(sample, err != nil); ok {
 		return f.csv(name, tb, c)
+	}
+	if starts, names, ok := fixedWidthTable(sample, err != nil); ok {
+		return f.fixedWidth(name, tb, starts, names)
 	}
 	return f.text(name, tb)
 }

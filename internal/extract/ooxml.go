@@ -157,6 +157,7 @@ type table struct {
 	rows      int
 	header    []string
 	labelRows bool
+	pending   [][][]byte
 }
 
 func (t *table) inCell() bool { return t.inCellAt > 0 }
@@ -166,7 +167,7 @@ func (t *table) start(name string) {
 	case "tbl":
 		t.depth++
 		if t.depth == 1 {
-			t.rows, t.header, t.labelRows = 0, nil, false
+			t.rows, t.header, t.labelRows, t.pending = 0, nil, false, nil
 		}
 	case "tr":
 		if t.depth == 1 {
@@ -193,6 +194,9 @@ func (t *table) end(name string, emit func([]byte, string) error) error {
 	switch name {
 	case "tbl":
 		t.depth = max(t.depth-1, 0)
+		if t.depth == 0 && len(t.pending) > 0 {
+			return t.decide(emit)
+		}
 	case "tc":
 		if t.depth != 1 || !t.inCell() {
 			return nil
@@ -222,26 +226,85 @@ func (t *table) end(name string, emit func([]byte, string) error) error {
 	return nil
 }
 
-// emitRow emits a finished row's cells with their fields.
+// maxPendingRows bounds the rows held while a two-column table's kind is
+// undecided.
+const maxPendingRows = 16
+
+// emitRow emits a finished row's cells with their fields. A two-column
+// table whose first row is two labels ("Nachname | Schulte", or a header
+// "Name | City") is held until its later rows tell (decide).
 func (t *table) emitRow(emit func([]byte, string) error) error {
 	if t.rows == 0 {
 		t.labelRows = len(t.row) == 2 && isLabel(t.row[0]) && !isLabel(t.row[1])
+		if !t.labelRows && len(t.row) == 2 && isLabel(t.row[1]) {
+			t.pending = append(t.pending[:0], append([][]byte(nil), t.row...))
+			return nil
+		}
 		if !t.labelRows {
-			t.header = make([]string, len(t.row))
-			for c, v := range t.row {
-				t.header[c] = strings.ToLower(strings.TrimSpace(string(v)))
-			}
+			t.setHeader(t.row)
 		}
 	}
-	for c, v := range t.row {
+	if len(t.pending) > 0 {
+		t.pending = append(t.pending, append([][]byte(nil), t.row...))
+		if len(t.row) != 2 || len(t.pending) >= maxPendingRows {
+			return t.decide(emit)
+		}
+		return nil
+	}
+	return t.emitCells(t.row, t.rows, emit)
+}
+
+func (t *table) setHeader(row [][]byte) {
+	t.header = make([]string, len(row))
+	for c, v := range row {
+		t.header[c] = strings.ToLower(strings.TrimSpace(string(v)))
+	}
+}
+
+// decide reads the held rows of a two-column table as a form (a label
+// column: every first cell a label, the second cells both labels and
+// values — "Nachname | Schulte", "Geburtsdatum | 23.06.1991") or as a
+// table under a header row (the second column alike below its header:
+// "Name | Telefon" over numbers, "Name | City" over names), and emits them.
+func (t *table) decide(emit func([]byte, string) error) error {
+	rows := t.pending
+	t.pending = nil
+	labels, values, firstLabels := 0, 0, true
+	for _, r := range rows[1:] {
+		if len(r) != 2 {
+			firstLabels = false
+			break
+		}
+		firstLabels = firstLabels && isLabel(r[0])
+		if isLabel(r[1]) {
+			labels++
+		} else if len(bytes.TrimSpace(r[1])) > 0 {
+			values++
+		}
+	}
+	t.labelRows = firstLabels && labels > 0 && values > 0
+	if !t.labelRows {
+		t.setHeader(rows[0])
+	}
+	for k, r := range rows {
+		if err := t.emitCells(r, k, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitCells emits row number n's cells with their fields.
+func (t *table) emitCells(row [][]byte, n int, emit func([]byte, string) error) error {
+	for c, v := range row {
 		if len(bytes.TrimSpace(v)) == 0 {
 			continue
 		}
 		field := ""
 		switch {
 		case t.labelRows && c > 0:
-			field = strings.ToLower(strings.TrimSpace(string(t.row[0])))
-		case !t.labelRows && t.rows > 0 && c < len(t.header):
+			field = strings.ToLower(strings.TrimSpace(string(row[0])))
+		case !t.labelRows && n > 0 && c < len(t.header):
 			field = t.header[c]
 		}
 		if len(field) > 64 {

@@ -187,7 +187,7 @@ Dec  3 09:17:40 bastion kernel: [UFW BLOCK] IN=eth0 OUT= SRC=45.155.205.233 DST=
 `},
 	{"MBREXP.TXT", `MBR-ID      LAST-NAME            FIRST-NAME      BIRTH-DT    SSN         PLAN    EFF-DT
 0004471823  JOHNSON              PATRICIA        1962-08-14  {ssnPlain}   PPO-2   2026-01-01 ⟨person_name*2 date_of_birth us_ssn⟩
-0004471824  NAKAMURA             KENJI           1979-11-03  {ssn}  HMO-1   2025-07-01 ⟨person_name*2 date_of_birth us_ssn⟩
+0004471824  NAKAMURA             KENJI           1979-11-03  {ssn} HMO-1   2025-07-01 ⟨person_name*2 date_of_birth us_ssn⟩
 0004471825  DE LA CRUZ           MARIA ELENA     1990-02-27  {ssnSpaced} PPO-2   2026-03-15 ⟨person_name*2 date_of_birth us_ssn⟩
 RECORDS: 3   RUN-DATE: 2026-12-03   JOB: MBX0417   PAGE: 0001
 `},
