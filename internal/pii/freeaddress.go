@@ -132,4 +132,3 @@ func postcodeTownEnd(text []byte, st int) (int, bool) {
 	}
 	return 0, false
 }
-
