@@ -33,6 +33,11 @@ func layoutFor(file, member string) layout {
 		return &sqlDump{tables: map[string][]string{}}
 	case ".php", ".inc":
 		return phpDefines{}
+	case ".conf":
+		return directives{}
+	}
+	if b := path.Base(name); b == "sshd_config" || b == "ssh_config" {
+		return directives{}
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ var keyRules = func() []keyRule {
 		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer",
 		"strassenr", "strassenummer", "strasseundnr", "rueetnumero", "calleynumero", "numerocivico")
 	add(fieldPassword, "password", "passwd", "pwd", "passwort", "kennwort", "motdepasse", "contrasena",
-		"wachtwoord", "passphrase", "mdp", "clavedeacceso")
+		"wachtwoord", "passphrase", "mdp", "clavedeacceso", "requirepass", "masterauth")
 	add(fieldMRN, "mrn", "medicalrecordnumber", "medicalrecordno", "medicalrecord", "patientid", "patientnumber",
 		"patientno", "patientennummer", "patientnummer", "patientnr", "numerodossier", "dossiermedical", "historiaclinica",
 		"cartellaclinica", "krankenaktennummer", "fallnummer")
