@@ -463,6 +463,11 @@ func (s *scanner) keyValueAt(i int) int {
 	if kind == 0 {
 		return i + 1
 	}
+	if kind&fieldPassword != 0 && ks > 0 && text[ks-1] == '(' && text[i] == ':' && i+1 < len(text) && isAlpha(text[i+1]) {
+		// pam_unix(passwd:chauthtok), (sshd:auth): a service and its
+		// facility, no password.
+		return i + 1
+	}
 	v, quoted, end := valueAfter(text, i+1)
 	if len(v) == 0 || arrow && !quoted {
 		return i + 1

@@ -252,6 +252,9 @@ func stemPrefix(text []byte, i int) bool {
 	if isDigit(text[i+2]) && ibanCountry(text[i], text[i+1]) {
 		return true // a lower-case IBAN (de60 7603 …)
 	}
+	if text[i] == 'P' && text[i+1] == '<' {
+		return true // a passport's machine-readable zone (mrzAt)
+	}
 	if lower(text[i]) == 'x' && i > 0 && text[i-1] == '#' {
 		return hexEntityAt(text, i) // &#x40;
 	}
@@ -292,8 +295,11 @@ func (s *scanner) word(i, j int) int {
 	}
 	if stemFirst[c] && stemPrefix(text, i) {
 		s.birthAt(i)
-		if c == 'R' || c == 'D' {
+		switch c {
+		case 'R', 'D':
 			s.residenceAt(i)
+		case 'P':
+			s.mrzAt(i)
 		}
 	}
 	if i+1 >= len(text) || (i > 0 && text[i-1] == '_') {
