@@ -11,14 +11,15 @@ import "bytes"
 // (wohnhaft, woonachtig, "my address is") are not known.
 
 // residencePhrases are the words before a home address, lower-case, each
-// ending where the address may start (connecting words skipped after).
+// ending where the address may start (connecting words skipped after); a
+// phrase comes before any phrase it starts with.
 var residencePhrases = [][]byte{
 	[]byte("residing at"), []byte("resident at"), []byte("resides at"), []byte("residing in"),
 	[]byte("residente in"), []byte("residente a"), []byte("residenti in"), []byte("residente en"),
 	[]byte("résidant"), []byte("résident à"),
 	[]byte("domiciled at"), []byte("domicilio en"), []byte("domicilio in"), []byte("domicilio a"),
 	[]byte("domiciliado en"), []byte("domiciliada en"), []byte("domiciliato in"), []byte("domiciliata in"),
-	[]byte("domiciliato a"), []byte("domiciliata a"), []byte("domicilié"), []byte("domiciliée"), []byte("demeurant"),
+	[]byte("domiciliato a"), []byte("domiciliata a"), []byte("domiciliée"), []byte("domicilié"), []byte("demeurant"),
 }
 
 // residenceLinks are the words that may join a phrase to the address.

@@ -66,7 +66,9 @@ func h6Zip(files [][2]string) []byte {
 
 const h6ODFNS = `xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" office:version="1.3"`
 
-func h6ODF(mime, body string) []byte {
+// ODFFile is an OpenDocument file of type mime whose content.xml body
+// (inside office:body) is body, as LibreOffice packs it.
+func ODFFile(mime, body string) []byte {
 	return h6Zip([][2]string{
 		{"mimetype", mime},
 		{"META-INF/manifest.xml", `<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.3"><manifest:file-entry manifest:full-path="/" manifest:media-type="` + mime + `"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>`},
@@ -96,7 +98,7 @@ func h6ODT(v map[string]string) []byte {
 		row("Personalnummer", "100482") +
 		`</table:table>` +
 		`<text:p>Hamburg, den 03.12.2026</text:p></office:text>`
-	return h6ODF("application/vnd.oasis.opendocument.text", body)
+	return ODFFile("application/vnd.oasis.opendocument.text", body)
 }
 
 // h6ODS is an Italian member list: typed cells, dates as
@@ -118,13 +120,30 @@ func h6ODS(v map[string]string) []byte {
 		`<table:table-row>` + s("Verdi") + s("Laura") + s(v["cfB"]) + d("1992-08-01", "01/08/92") + f("3391827364") + s("laura.verdi@soci-example.it") + s(v["ibanBE"]) + empty + `</table:table-row>` +
 		`<table:table-row table:number-rows-repeated="1048573"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>` +
 		`</table:table></office:spreadsheet>`
-	return h6ODF("application/vnd.oasis.opendocument.spreadsheet", body)
+	return ODFFile("application/vnd.oasis.opendocument.spreadsheet", body)
 }
 
-// h6PDF is a French attestation as a word processor exports it: one
-// Flate-compressed content stream, each line a TJ array with kerning
-// adjustments, a form's label and value drawn as separate text objects.
+// h6PDF is a French attestation as a word processor exports it.
 func h6PDF(v map[string]string) []byte {
+	return FormPDF([][2]string{
+		{"ATTESTATION DE DROITS", ""},
+		{"Nom :", "MARTIN"},
+		{"Prénom :", "Élodie"},
+		{"Date de naissance :", "14/02/1979"},
+		{"N° de sécurité sociale :", v["nirB"]},
+		{"Adresse :", "7 avenue Jean Jaurès, 31000 Toulouse"},
+		{"Téléphone :", "05 61 48 27 93"},
+		{"Courriel :", "elodie.martin@free-example.fr"},
+		{"IBAN :", v["ibanFRg"]},
+		{"Fait à Toulouse, le 03/12/2026. Document n° 2026-11-48213, page 1/1.", ""},
+	})
+}
+
+// FormPDF is a one-page PDF as Word and LibreOffice export a form: one
+// Flate-compressed content stream, each label and its value drawn as
+// separate text objects on one baseline, each a TJ array with kerning
+// adjustments; text in WinAnsi (Latin-1).
+func FormPDF(lines [][2]string) []byte {
 	// tj splits a line into kerned runs as Word does.
 	tj := func(s string) string {
 		var parts []string
@@ -136,27 +155,12 @@ func h6PDF(v map[string]string) []byte {
 		parts = append(parts, "("+h6PDFEsc(s)+")")
 		return "[" + strings.Join(parts, "") + "] TJ"
 	}
-	type line struct {
-		label, value string
-	}
-	lines := []line{
-		{"ATTESTATION DE DROITS", ""},
-		{"Nom :", "MARTIN"},
-		{"Prénom :", "Élodie"},
-		{"Date de naissance :", "14/02/1979"},
-		{"N° de sécurité sociale :", v["nirB"]},
-		{"Adresse :", "7 avenue Jean Jaurès, 31000 Toulouse"},
-		{"Téléphone :", "05 61 48 27 93"},
-		{"Courriel :", "elodie.martin@free-example.fr"},
-		{"IBAN :", v["ibanFRg"]},
-		{"Fait à Toulouse, le 03/12/2026. Document n° 2026-11-48213, page 1/1.", ""},
-	}
 	var c strings.Builder
 	y := 780
 	for _, l := range lines {
-		fmt.Fprintf(&c, "BT\n/F1 10 Tf\n1 0 0 1 56.7 %d Tm\n%s\nET\n", y, tj(h6WinAnsi(l.label)))
-		if l.value != "" {
-			fmt.Fprintf(&c, "BT\n/F1 10 Tf\n1 0 0 1 200.2 %d Tm\n%s\nET\n", y, tj(h6WinAnsi(l.value)))
+		fmt.Fprintf(&c, "BT\n/F1 10 Tf\n1 0 0 1 56.7 %d Tm\n%s\nET\n", y, tj(h6WinAnsi(l[0])))
+		if l[1] != "" {
+			fmt.Fprintf(&c, "BT\n/F1 10 Tf\n1 0 0 1 200.2 %d Tm\n%s\nET\n", y, tj(h6WinAnsi(l[1])))
 		}
 		y -= 18
 	}
