@@ -26,7 +26,8 @@ func TestHeldOut6Files(t *testing.T) {
 // each with a counter-case: OpenDocument text and spreadsheets, PDF
 // labels and values drawn apart, PowerShell's #TYPE line, Windows-1252
 // CSV, tables inside JSON, SpreadsheetML, property lists, attachments,
-// fixed-width tables, directive configs, two-column Word tables.
+// fixed-width tables, directive configs, LaTeX CV macros, two-column
+// Word tables.
 func TestRound6Readers(t *testing.T) {
 	const odtMime, odsMime = "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet"
 	cell := func(v string) string {
@@ -88,6 +89,9 @@ func TestRound6Readers(t *testing.T) {
 		{"directive config", "redis.conf", []byte("# requirepass foobared\nrequirepass R3dis!Cache-Prod#26\nmaxmemory 2gb\nbind 10.40.2.30\n"),
 			map[string]int{"password": 1, "ip_address": 1}},
 		{"directive with two values is text", "x.conf", []byte("requirepass a b\n"), map[string]int{}},
+		{"latex cv macros", "cv.tex", []byte("\\name{Lucía}{Romero Castillo}\n\\address{Calle de Fuencarral 45}{28004 Madrid}{España}\n\\phone[mobile]{+34~612~48~39~57}\n"),
+			map[string]int{"person_name": 2, "postal_address": 1, "phone_number": 1}},
+		{"latex macro definitions", "cv.sty", []byte("\\name{#1}{#2}\n\\address{}\n\\section{Phone}\n\\phone{\\faPhone}\n"), map[string]int{}},
 	}
 	sc := NewScanner(options())
 	for _, tc := range tests {
@@ -154,7 +158,7 @@ func FuzzRound6Readers(f *testing.F) {
 	f.Add("MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Disposition: attachment; filename=\"../a.csv\"\nContent-Transfer-Encoding: base64\n\nYSxi\n--b--\n")
 	sc := NewScanner(options())
 	f.Fuzz(func(t *testing.T, data string) {
-		for _, name := range []string{"f.txt", "f.conf", "f.json", "f.xml", "f.eml"} {
+		for _, name := range []string{"f.txt", "f.conf", "f.json", "f.xml", "f.eml", "f.tex"} {
 			ms, _, err := sc.Read(context.Background(), name, strings.NewReader(data), nil, int64(len(data)))
 			require.NoError(t, err)
 			for _, m := range ms {

@@ -35,6 +35,8 @@ func layoutFor(file, member string) layout {
 		return phpDefines{}
 	case ".conf":
 		return directives{}
+	case ".tex", ".cls", ".sty":
+		return latexMacros{}
 	}
 	if b := path.Base(name); b == "sshd_config" || b == "ssh_config" {
 		return directives{}

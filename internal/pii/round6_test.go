@@ -65,7 +65,9 @@ func TestRound6Rules(t *testing.T) {
 	}{
 		{"redis requirepass", "requirepass", "R3dis!Cache-Prod#26", []string{TypePassword}},
 		{"redis masterauth", "masterauth", "R3dis!Repl-Prod#26", []string{TypePassword}},
-		{"redis requirepass shipped example stays a value", "maxmemory", "R3dis!Cache-Prod#26", nil},
+		{"a value under another key", "maxmemory", "R3dis!Cache-Prod#26", nil},
+		{"phone typed with a double space", "Telefon", "040  3829 1746", []string{TypePhoneNumber}},
+		{"a double space outside a phone field", "Bemerkung", "040  3829 1746", nil},
 	}
 	for _, tc := range fields {
 		t.Run(tc.name, func(t *testing.T) {
