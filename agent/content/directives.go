@@ -62,3 +62,56 @@ func directive(line []byte) (ks, ke, vs, ve int, ok bool) {
 	}
 	return ks, ke, vs, ve, vs < ve
 }
+
+// iosConfig reads a network device's configuration (Cisco IOS and its
+// kin: "username backup password 0 …", "enable password …"): the value
+// after "password" or "secret" is a cell under a password field when it
+// is kept in clear (no type, type 0) or reversibly (type 7, which anyone
+// decodes); types 5, 8 and 9 are hashes and are read as text.
+type iosConfig struct{}
+
+func (iosConfig) window(w []byte, firstLine int, text func([]byte, int), cell func(string, []byte, int)) {
+	textStart, textLine := 0, firstLine
+	eachLine(w, func(line []byte, off, n int) bool {
+		vs, ve, ok := iosSecret(line)
+		if !ok {
+			return true
+		}
+		if off > textStart {
+			text(w[textStart:off], textLine)
+		}
+		text(line[:vs], firstLine+n)
+		cell("password", line[vs:ve], firstLine+n)
+		_, next := lineAt(w, off)
+		textStart, textLine = next, firstLine+n+1
+		return true
+	})
+	if textStart < len(w) {
+		text(w[textStart:], textLine)
+	}
+}
+
+// iosSecret finds the clear or reversible secret of a configuration
+// line: where the value after "password" or "secret" (and its type)
+// starts and ends.
+func iosSecret(line []byte) (int, int, bool) {
+	f := bytes.Fields(line)
+	for k := 0; k+1 < len(f); k++ {
+		if w := string(f[k]); w != "password" && w != "secret" {
+			continue
+		}
+		v := k + 1
+		if len(f[v]) == 1 && isDigit(f[v][0]) {
+			if t := f[v][0]; t != '0' && t != '7' || v+1 >= len(f) {
+				return 0, 0, false
+			}
+			v++
+		}
+		if v != len(f)-1 {
+			return 0, 0, false // the secret is the line's last word
+		}
+		vs := bytes.LastIndex(line, f[v])
+		return vs, vs + len(f[v]), true
+	}
+	return 0, 0, false
+}

@@ -38,8 +38,11 @@ func layoutFor(file, member string) layout {
 	case ".tex", ".cls", ".sty":
 		return latexMacros{}
 	}
-	if b := path.Base(name); b == "sshd_config" || b == "ssh_config" {
+	switch b := path.Base(name); {
+	case b == "sshd_config" || b == "ssh_config":
 		return directives{}
+	case strings.Contains(b, "confg") || strings.Contains(b, "running-config") || strings.Contains(b, "startup-config"):
+		return iosConfig{} // IOS's own names: router-confg, running-config
 	}
 	return nil
 }

@@ -44,6 +44,30 @@ package evalcorpus
 //   - an invoice number shaped like a phone number under "Rechnungsnummer"
 //     is no phone; ICD-like product codes (E11, J45) in a parts list are
 //     no health record.
+//
+// Labels changed after the first measurement, each for a reason that is
+// not the detector's answer: "curl -u user:pass" and "sshpass -p …" were
+// marked ~, but files are scored by counts, where a ~ value found counts
+// against precision; they are the secrets themselves and now count as
+// passwords. A fixed-width row was misaligned by one column (a typo).
+//
+// Before the fixes (main's readers and detectors, labels as first
+// written), through the readers: P 0.953 R 0.654 over 246 values —
+// person_name R 0.24 (AD Export-Csv's #TYPE line, SpreadsheetML, tables
+// inside JSON, the .odt/.ods read as bare XML, a Latin-1 header, a CSV
+// attachment read as text, a fixed-width export, a LaTeX CV),
+// postal_address R 0.25 (addresses after residence phrases, the same
+// readers), date_of_birth R 0.48, health_record 0 of 4 (pandas split
+// JSON), password P 0.71 R 0.67 (redis directives, TOML triple quotes,
+// PWD=/home/…, PAM's passwd:chauthtok, Cisco), phone_number P 0.87 R 0.87
+// (an .ods float read twice and as a US number, a Steuer-ID in
+// SpreadsheetML read as a phone), de_tax_id R 0.5, passport R 0.8 (MRZ),
+// it_fiscal_code R 0.67, us_ssn R 0.8. After: P 1.0 R 0.980 over 248 —
+// left: postal_address 13 of 16 (wohnhaft, "Mijn nieuwe adres is", "My
+// address is": words starting with letters the pass does not look at),
+// it_fiscal_code 2 of 3 (one in lower case in prose), person_name 49 of
+// 50 ("Vornamen/Given names/Prénoms": the quick key filter knows no key
+// ending "oms").
 var h6FileDocs = []hoDoc{
 	{"hibernate.cfg.xml", `<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE hibernate-configuration PUBLIC "-//Hibernate/Hibernate Configuration DTD 3.0//EN" "http://www.hibernate.org/dtd/hibernate-configuration-3.0.dtd">
