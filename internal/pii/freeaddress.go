@@ -33,6 +33,9 @@ const maxFreeAddress = 120
 // at i and emits it.
 func (s *scanner) residenceAt(i int) {
 	text := s.text
+	if i+4 >= len(text) || !residenceStart(text[i+3], text[i+4]) {
+		return
+	}
 	end := -1
 	for _, p := range residencePhrases {
 		if hasPrefixFold(text[i:], p) {
@@ -54,6 +57,14 @@ func (s *scanner) residenceAt(i int) {
 	if a, ok := normAddress(text[st:e], s.val[:0]); ok {
 		s.match(TypePostalAddress, CategoryContact, High, a, st)
 	}
+}
+
+// residenceStart is residenceAt's quick reject, on a phrase's fourth and
+// fifth bytes (after "res", "ré", "dom" or "dem" passed stemPrefix):
+// resi-, rési-, domi-, demeu-.
+func residenceStart(c3, c4 byte) bool {
+	c3, c4 = lower(c3), lower(c4)
+	return c3 == 'i' && (c4 == 'd' || c4 == 'c') || c3 == 's' && c4 == 'i' || c3 == 'e' && c4 == 'u'
 }
 
 // skipLinks skips spaces, a colon and joining words after a phrase.

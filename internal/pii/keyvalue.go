@@ -456,8 +456,15 @@ func (s *scanner) keyValueAt(i int) int {
 			return i + 1
 		}
 	} else {
-		for _, alt := range bytes.Split(text[ks:k], []byte("/")) {
-			kind |= keyKind(alt) & keyValueKinds
+		key := text[ks:k]
+		for {
+			sl := bytes.IndexByte(key, '/')
+			if sl < 0 {
+				kind |= keyKind(key) & keyValueKinds
+				break
+			}
+			kind |= keyKind(key[:sl]) & keyValueKinds
+			key = key[sl+1:]
 		}
 	}
 	if kind == 0 {
