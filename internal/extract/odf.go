@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -121,19 +120,8 @@ func ODF(ctx context.Context, r io.ReaderAt, size int64, lim Limits, fn func(Seg
 			return ctx.Err()
 		}
 		tok, err := dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			return flush()
-		}
 		if err != nil {
-			_ = flush()
-			if errors.Is(err, ErrLimit) {
-				return fmt.Errorf("content.xml: %w", ErrLimit)
-			}
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				return fmt.Errorf("content.xml: malformed XML at line %d: %w", se.Line, ErrFormat)
-			}
-			return fmt.Errorf("content.xml: %w", ErrFormat)
+			return partEnd("content.xml", err, flush)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:

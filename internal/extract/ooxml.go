@@ -81,20 +81,8 @@ func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text strin
 			return ctx.Err()
 		}
 		tok, err := dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			return flush()
-		}
 		if err != nil {
-			_ = flush()
-			if errors.Is(err, ErrLimit) {
-				return fmt.Errorf("%s: %w", f.Name, ErrLimit)
-			}
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				// The syntax error's message may quote the document.
-				return fmt.Errorf("%s: malformed XML at line %d: %w", f.Name, se.Line, ErrFormat)
-			}
-			return fmt.Errorf("%s: %w", f.Name, ErrFormat)
+			return partEnd(f.Name, err, flush)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -138,6 +126,25 @@ func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text strin
 			}
 		}
 	}
+}
+
+// partEnd ends the reading of an XML part at a token error: what is
+// buffered is flushed, and the error is the part's end (EOF), its limit,
+// or its malformation — by line only: the syntax error's message may
+// quote the document.
+func partEnd(part string, err error, flush func() error) error {
+	if errors.Is(err, io.EOF) {
+		return flush()
+	}
+	_ = flush()
+	if errors.Is(err, ErrLimit) {
+		return fmt.Errorf("%s: %w", part, ErrLimit)
+	}
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%s: malformed XML at line %d: %w", part, se.Line, ErrFormat)
+	}
+	return fmt.Errorf("%s: %w", part, ErrFormat)
 }
 
 // maxTableColumns bounds the cells of a row held until the row ends; the

@@ -6,6 +6,8 @@ import (
 	"compress/zlib"
 	"fmt"
 	"strings"
+
+	"github.com/sightline-dev/sightline/internal/extract/docgen"
 )
 
 // HeldOut6Files returns the sixth corpus's files for the format readers:
@@ -158,9 +160,9 @@ func FormPDF(lines [][2]string) []byte {
 	var c strings.Builder
 	y := 780
 	for _, l := range lines {
-		fmt.Fprintf(&c, "BT\n/F1 10 Tf\n1 0 0 1 56.7 %d Tm\n%s\nET\n", y, tj(h6WinAnsi(l[0])))
+		fmt.Fprintf(&c, "BT\n/F1 10 Tf\n1 0 0 1 56.7 %d Tm\n%s\nET\n", y, tj(docgen.WinAnsi(l[0])))
 		if l[1] != "" {
-			fmt.Fprintf(&c, "BT\n/F1 10 Tf\n1 0 0 1 200.2 %d Tm\n%s\nET\n", y, tj(h6WinAnsi(l[1])))
+			fmt.Fprintf(&c, "BT\n/F1 10 Tf\n1 0 0 1 200.2 %d Tm\n%s\nET\n", y, tj(docgen.WinAnsi(l[1])))
 		}
 		y -= 18
 	}
@@ -169,43 +171,17 @@ func FormPDF(lines [][2]string) []byte {
 	zw.Write([]byte(c.String()))
 	zw.Close()
 
-	var out bytes.Buffer
-	var offsets []int
-	obj := func(body string) {
-		offsets = append(offsets, out.Len())
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
-	}
-	out.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj("<< /Type /Pages /Kids [4 0 R] /Count 1 >>")
-	obj("<< /Type /Font /Subtype /TrueType /BaseFont /ABCDEE+Calibri /FirstChar 32 /LastChar 255 /Encoding /WinAnsiEncoding >>")
-	obj("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.32 841.92] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>")
-	obj(fmt.Sprintf("<< /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", z.Len(), z.String()))
-	obj("<< /Producer (Microsoft® Word pour Microsoft 365) /CreationDate (D:20261203101422+01'00') >>")
-	xref := out.Len()
-	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
-	for _, o := range offsets {
-		fmt.Fprintf(&out, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	return out.Bytes()
+	return docgen.PDFFile("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+		"<< /Type /Font /Subtype /TrueType /BaseFont /ABCDEE+Calibri /FirstChar 32 /LastChar 255 /Encoding /WinAnsiEncoding >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595.32 841.92] /Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+		fmt.Sprintf("<< /Filter /FlateDecode /Length %d >>\nstream\n%s\nendstream", z.Len(), z.String()),
+	})
 }
 
 func h6PDFEsc(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(s)
-}
-
-// h6WinAnsi encodes Latin-1 runes as single bytes.
-func h6WinAnsi(s string) string {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		if r < 256 {
-			b = append(b, byte(r))
-		} else {
-			b = append(b, '?')
-		}
-	}
-	return string(b)
 }
 
 // h6Latin1 is a French CRM export saved as "CSV (séparateur: point-
@@ -214,7 +190,7 @@ func h6Latin1(v map[string]string) []byte {
 	s := "Nom de famille;Prénom;Date de naissance;Téléphone;N° de sécurité sociale;Adresse postale;Courriel;Chiffre d'affaires\r\n" +
 		"Lefèvre;Hélène;03/09/1975;01 45 78 32 19;" + v["nirA"] + ";12 rue de la Roquette, 75011 Paris;helene.lefevre@wanadoo-example.fr;1 250,50\r\n" +
 		"Moreau;Jérôme;27/01/1988;06 19 48 27 36;" + v["nirB"] + ";5 place Bellecour, 69002 Lyon;jerome.moreau@sfr-example.fr;980,00\r\n"
-	return []byte(h6WinAnsi(s))
+	return []byte(docgen.WinAnsi(s))
 }
 
 // h6BOM is a German payroll export saved by Excel as "CSV UTF-8": a BOM,
