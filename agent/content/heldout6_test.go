@@ -181,3 +181,13 @@ func FuzzRound6Readers(f *testing.F) {
 		}
 	})
 }
+
+// TestHeldOut6bFiles reads the check files written after the sixth
+// round's fixes (a Calc and an Excel 2003 sheet with title rows, an .odt
+// letter, a PDF drawn with Td, a mail with an .xlsx and a PDF attached,
+// a semicolon Export-Csv, a Log Analytics result, a SQL*Plus report, redis
+// sentinel and nginx configs, an awesome-cv résumé, residence phrases in
+// other forms).
+func TestHeldOut6bFiles(t *testing.T) {
+	scoreHeldOutFiles(t, evalcorpus.HeldOut6bFiles())
+}

@@ -166,9 +166,15 @@ func FormPDF(lines [][2]string) []byte {
 		}
 		y -= 18
 	}
+	return pdfWithStream(c.String())
+}
+
+// pdfWithStream is a one-page PDF whose page is content, Flate-compressed,
+// with a WinAnsi TrueType font F1.
+func pdfWithStream(content string) []byte {
 	var z bytes.Buffer
 	zw := zlib.NewWriter(&z)
-	zw.Write([]byte(c.String()))
+	zw.Write([]byte(content))
 	zw.Close()
 
 	return docgen.PDFFile("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", []string{
