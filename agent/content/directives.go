@@ -3,7 +3,7 @@ package content
 import "bytes"
 
 // directives reads a configuration file written as directives, a name
-// and one value a line (redis.conf's "requirepass …", sshd_config,
+// and its value a line (redis.conf's "requirepass …", sshd_config,
 // nginx's "auth_basic_user_file …;", squid, openvpn): the value is a cell
 // under its directive's name, as key=value is in text. Other lines (key =
 // value, comments, blocks) are text.
@@ -19,6 +19,9 @@ func (directives) window(w []byte, firstLine int, text func([]byte, int), cell f
 		if off > textStart {
 			text(w[textStart:off], textLine)
 		}
+		if ke < vs {
+			text(line[:vs], firstLine+n) // the words between the name and the value
+		}
 		cell(string(line[ks:ke]), line[vs:ve], firstLine+n)
 		_, next := lineAt(w, off)
 		textStart, textLine = next, firstLine+n+1
@@ -31,34 +34,37 @@ func (directives) window(w []byte, firstLine int, text func([]byte, int), cell f
 
 // directive reads "name value" (an nginx ';' after the value dropped):
 // the name a word of letters, digits, '_', '-' and '.' starting with a
-// letter, at most 64 bytes; the value one token, quoted or not.
+// letter, at most 64 bytes; the value one token, quoted or not. A line of
+// three to six words ("sentinel auth-pass mymaster …") is its second
+// word's, the value its last word. It returns where the name and the
+// value are.
 func directive(line []byte) (ks, ke, vs, ve int, ok bool) {
-	for ks < len(line) && (line[ks] == ' ' || line[ks] == '\t') {
-		ks++
-	}
-	if ks >= len(line) || !isASCIILetter(line[ks]) {
+	f := bytes.Fields(line)
+	if len(f) < 2 || len(f) > 6 || bytes.IndexByte(line, '=') >= 0 || !isASCIILetter(f[0][0]) {
 		return 0, 0, 0, 0, false
 	}
-	ke = ks
-	for ke < len(line) && (isASCIILetter(line[ke]) || isDigit(line[ke]) || line[ke] == '_' || line[ke] == '-' || line[ke] == '.') {
-		ke++
+	name := f[0]
+	if len(f) > 2 {
+		name = f[1]
 	}
-	if ke-ks > 64 || ke >= len(line) || (line[ke] != ' ' && line[ke] != '\t') {
+	for _, c := range name {
+		if !isASCIILetter(c) && !isDigit(c) && c != '_' && c != '-' && c != '.' {
+			return 0, 0, 0, 0, false
+		}
+	}
+	if len(name) > 64 || !isASCIILetter(name[0]) {
 		return 0, 0, 0, 0, false
 	}
-	vs = ke
-	for vs < len(line) && (line[vs] == ' ' || line[vs] == '\t') {
-		vs++
-	}
-	ve = len(bytes.TrimRight(line, " \t;"))
-	if vs >= ve {
+	ks = bytes.Index(line, name)
+	ke = ks + len(name)
+	last := bytes.TrimRight(f[len(f)-1], ";")
+	vs = bytes.LastIndex(line, f[len(f)-1])
+	ve = vs + len(last)
+	if vs < ke || ve <= vs {
 		return 0, 0, 0, 0, false
 	}
-	v := line[vs:ve]
-	if q := v[0]; (q == '"' || q == '\'') && len(v) >= 2 && v[len(v)-1] == q {
+	if q := line[vs]; (q == '"' || q == '\'') && ve-vs >= 2 && line[ve-1] == q {
 		vs, ve = vs+1, ve-1
-	} else if bytes.ContainsAny(v, " \t=") {
-		return 0, 0, 0, 0, false // more than one value, or key = value
 	}
 	return ks, ke, vs, ve, vs < ve
 }

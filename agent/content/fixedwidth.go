@@ -87,6 +87,7 @@ func fixedWidthTable(sample []byte, complete bool) ([]int, []string, bool) {
 			sample = sample[:nl+1]
 		}
 	}
+	sample = sample[leadingBlank(sample):] // a report may start with blank lines (SQL*Plus)
 	nl := bytes.IndexByte(sample, '\n')
 	if nl < 0 {
 		return nil, nil, false
@@ -116,6 +117,18 @@ func fixedWidthTable(sample []byte, complete bool) ([]int, []string, bool) {
 	return starts, names, fit >= 2 && fit*10 >= n*9
 }
 
+// leadingBlank is the length of b's leading blank lines.
+func leadingBlank(b []byte) int {
+	k := 0
+	for {
+		nl := bytes.IndexByte(b[k:], '\n')
+		if nl < 0 || len(bytes.TrimSpace(b[k:k+nl])) > 0 {
+			return k
+		}
+		k += nl + 1
+	}
+}
+
 // fixedWidth reads a fixed-width table line by line: each value is
 // detected with its column's name as context and located as "row N,
 // column H"; a line that does not fit the columns (a report's trailer) is
@@ -131,6 +144,7 @@ func (f *fileScan) fixedWidth(name string, r io.Reader, starts []int, names []st
 		columns[c] = safeName(f.o.Detector, n)
 	}
 	var err error
+	header1 := false // the header line is read
 	for row := 1; ; row++ {
 		line, rerr := br.ReadSlice('\n')
 		if errors.Is(rerr, bufio.ErrBufferFull) {
@@ -151,7 +165,8 @@ func (f *fileScan) fixedWidth(name string, r io.Reader, starts []int, names []st
 			}
 		}
 		switch {
-		case row == 1:
+		case !header1:
+			header1 = len(bytes.TrimSpace(line)) > 0
 		case fixedFits(line, starts):
 			for c, p := range starts {
 				if p >= len(line) {

@@ -189,8 +189,11 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			if looksXML(memberOr(f.path, name), head) {
 				return f.xml(name, br)
 			}
-			if nl := bytes.IndexByte(head, '\n'); nl > 0 && (bytes.ContainsAny(head[:nl], "\t;,|") || bytes.Count(head[:nl], []byte("  ")) >= 2) {
+			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,|") {
 				return f.textOrTable(name, br)
+			}
+			if first := head[leadingBlank(head):]; bytes.Count(first[:max(bytes.IndexByte(first, '\n'), 0)], []byte("  ")) >= 2 {
+				return f.textOrTable(name, br) // perhaps a fixed-width table
 			}
 		}
 	}

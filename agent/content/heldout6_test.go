@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/internal/extract/docgen"
 	"github.com/sightline-dev/sightline/internal/pii/evalcorpus"
 )
 
@@ -97,6 +99,22 @@ func TestRound6Readers(t *testing.T) {
 		{"ios clear and reversible passwords", "r1-confg", []byte("enable secret 9 $9$nhEmQVczB7dqsO$X.HsgL6x1il0RxkOSSvyQ\nusername backup privilege 5 password 0 Bkp!Sw1tch-2026\nusername ops password 7 0822455D0A16544541\n"),
 			map[string]int{"password": 2}},
 		{"ios hashed secrets and prompts", "running-config", []byte("enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0\nservice password-encryption\npassword\n"), map[string]int{}},
+		{"ods title row above the header", "s.ods", evalcorpus.ODFFile(odsMime, `<office:spreadsheet><table:table table:name="S">`+
+			row(cell("Mitgliederliste 2026"))+row(cell("Nachname"), cell("Vorname"))+row(cell("Brandl"), cell("Lukas"))+`</table:table></office:spreadsheet>`),
+			map[string]int{"person_name": 2}},
+		{"ods one-column table keeps its header", "s.ods", evalcorpus.ODFFile(odsMime, `<office:spreadsheet><table:table table:name="S">`+
+			row(cell("Nachname"))+row(cell("Brandl"))+row(cell("Berger"))+`</table:table></office:spreadsheet>`),
+			map[string]int{"person_name": 2}},
+		{"xlsx title row above the header", "t.xlsx", xlsxOf(t, [][]string{{"Mitgliederliste 2026"}, {}, {"Nachname", "Vorname"}, {"Brandl", "Lukas"}}),
+			map[string]int{"person_name": 2}},
+		{"spreadsheetml title row above the header", "b.xml", []byte(`<Workbook><Worksheet><Table><Row><Cell><Data>Liste 2026</Data></Cell></Row>` +
+			`<Row><Cell><Data>Nachname</Data></Cell><Cell><Data>Ort</Data></Cell></Row><Row><Cell><Data>Hartmann</Data></Cell><Cell><Data>Köln</Data></Cell></Row></Table></Worksheet></Workbook>`),
+			map[string]int{"person_name": 1}},
+		{"fixed-width report after a blank line, under an underline", "r.lst", []byte("\nLAST_NAME   FIRST_NAME  DATE_OF_BIRTH\n----------  ----------  -------------\nOkafor      Chidi       1991-10-02\nLindqvist   Maja        1984-06-21\n\n2 rows selected.\n"),
+			map[string]int{"person_name": 4, "date_of_birth": 2}},
+		{"directive of several words", "sentinel.conf", []byte("sentinel monitor mymaster 10.40.2.30 6379 2\nsentinel auth-pass mymaster S3nt!nel-Auth26\n"),
+			map[string]int{"ip_address": 1, "password": 1}},
+		{"nginx upstream is no password", "site.conf", []byte("location / {\n    proxy_pass http://10.40.3.12:8080;\n}\n"), map[string]int{"ip_address": 1}},
 		{"latex cv macros", "cv.tex", []byte("\\name{Lucía}{Romero Castillo}\n\\address{Calle de Fuencarral 45}{28004 Madrid}{España}\n\\phone[mobile]{+34~612~48~39~57}\n"),
 			map[string]int{"person_name": 2, "postal_address": 1, "phone_number": 1}},
 		{"latex macro definitions", "cv.sty", []byte("\\name{#1}{#2}\n\\address{}\n\\section{Phone}\n\\phone{\\faPhone}\n"), map[string]int{}},
@@ -190,4 +208,11 @@ func FuzzRound6Readers(f *testing.F) {
 // other forms).
 func TestHeldOut6bFiles(t *testing.T) {
 	scoreHeldOutFiles(t, evalcorpus.HeldOut6bFiles())
+}
+
+// xlsxOf is a workbook of one sheet of rows.
+func xlsxOf(t *testing.T, rows [][]string) []byte {
+	var b bytes.Buffer
+	require.NoError(t, docgen.WriteXLSX(&b, map[string][][]string{"S": rows}))
+	return b.Bytes()
 }

@@ -640,7 +640,14 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 					detect("address", "", stack[n-1].addr)
 				}
 				if n >= 2 && stack[n-1].name == "Row" && stack[n-1].col > 0 {
-					stack[n-2].rows++
+					tbl := &stack[n-2]
+					switch {
+					case tbl.rows == 0:
+						tbl.title = nonEmpty(tbl.header) == 1
+					case tbl.rows == 1 && tbl.title && nonEmpty(tbl.next) >= 2:
+						tbl.header, tbl.rows, tbl.title, tbl.next = tbl.next, 0, false, nil // the first row was a title: this one names the columns
+					}
+					tbl.rows++
 				}
 				stack = stack[:n-1]
 			}
@@ -665,10 +672,10 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 					// A spreadsheet's cell: the first row names the
 					// columns, the others are read under their names.
 					if tbl.rows == 0 && c <= maxXMLColumns {
-						for len(tbl.header) < c {
-							tbl.header = append(tbl.header, "")
-						}
-						tbl.header[c-1] = strings.ToLower(strings.TrimSpace(string(t)))
+						tbl.header = setColumn(tbl.header, c, t)
+					}
+					if tbl.rows == 1 && tbl.title && c <= maxXMLColumns {
+						tbl.next = setColumn(tbl.next, c, t)
 					}
 					field = ""
 					if tbl.rows > 0 && c <= len(tbl.header) {
@@ -714,11 +721,35 @@ type xmlElem struct {
 	rows   int
 	header []string
 	col    int
+	// title: the first row had one cell, perhaps the sheet's title;
+	// next: the second row's names then, its header if it has more.
+	title bool
+	next  []string
 }
 
 // maxXMLColumns bounds the columns of an XML spreadsheet table a header
 // names.
 const maxXMLColumns = 256
+
+// setColumn sets column c (1-based) of a row of names to name.
+func setColumn(names []string, c int, name []byte) []string {
+	for len(names) < c {
+		names = append(names, "")
+	}
+	names[c-1] = strings.ToLower(strings.TrimSpace(string(name)))
+	return names
+}
+
+// nonEmpty counts the names that are not empty.
+func nonEmpty(names []string) int {
+	n := 0
+	for _, v := range names {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
 
 // xmlTableCell finds the spreadsheet cell whose text is being read
 // (<Row><Cell><Data>text or <Row><Cell>text, the Row inside a Table) and

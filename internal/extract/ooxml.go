@@ -165,6 +165,18 @@ type table struct {
 	header    []string
 	labelRows bool
 	pending   [][][]byte
+	title     bool // the first row has one cell: a title, if the next has more
+}
+
+// nonBlank counts a row's cells that hold text.
+func nonBlank(row [][]byte) int {
+	n := 0
+	for _, v := range row {
+		if len(bytes.TrimSpace(v)) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (t *table) inCell() bool { return t.inCellAt > 0 }
@@ -174,7 +186,7 @@ func (t *table) start(name string) {
 	case "tbl":
 		t.depth++
 		if t.depth == 1 {
-			t.rows, t.header, t.labelRows, t.pending = 0, nil, false, nil
+			t.rows, t.header, t.labelRows, t.pending, t.title = 0, nil, false, nil, false
 		}
 	case "tr":
 		if t.depth == 1 {
@@ -241,7 +253,13 @@ const maxPendingRows = 16
 // table whose first row is two labels ("Nachname | Schulte", or a header
 // "Name | City") is held until its later rows tell (decide).
 func (t *table) emitRow(emit func([]byte, string) error) error {
+	if t.rows == 1 && t.title && nonBlank(t.row) >= 2 && len(t.pending) == 0 {
+		// The first row was the table's title ("Mitgliederliste 2026"):
+		// this one names the columns.
+		t.rows, t.title = 0, false
+	}
 	if t.rows == 0 {
+		t.title = nonBlank(t.row) == 1
 		t.labelRows = len(t.row) == 2 && isLabel(t.row[0]) && !isLabel(t.row[1])
 		if !t.labelRows && len(t.row) == 2 && isLabel(t.row[1]) {
 			t.pending = append(t.pending[:0], append([][]byte(nil), t.row...))
@@ -332,6 +350,17 @@ func isLabel(v []byte) bool {
 		return false
 	}
 	return true
+}
+
+// nonBlankStrings counts the cells of a row that hold text.
+func nonBlankStrings(cols []string) int {
+	n := 0
+	for _, v := range cols {
+		if strings.TrimSpace(v) != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // partNumber reads N from prefixN.xml, for ordering slides numerically.
@@ -484,6 +513,7 @@ func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *
 	}
 	defer rows.Close()
 	var header []string
+	titleRow, hadTitle := false, false
 	for row := 1; rows.Next(); row++ {
 		if row%256 == 1 && ctx.Err() != nil {
 			return ctx.Err()
@@ -492,6 +522,10 @@ func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *
 		if err != nil {
 			return fmt.Errorf("sheet %d row %d: %w", num, row, ErrFormat)
 		}
+		if titleRow && nonBlankStrings(cols) >= 2 {
+			header = nil // the first row was the sheet's title: this one names the columns
+		}
+		titleRow = titleRow && nonBlankStrings(cols) == 0 // only blank rows between
 		isHeader := header == nil && len(cols) > 0
 		for c, v := range cols {
 			if v == "" {
@@ -510,6 +544,8 @@ func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *
 			}
 		}
 		if isHeader {
+			titleRow = nonBlankStrings(cols) == 1 && !hadTitle
+			hadTitle = hadTitle || titleRow
 			header = make([]string, len(cols))
 			for c, v := range cols {
 				header[c] = strings.ToLower(strings.TrimSpace(v))

@@ -66,6 +66,7 @@ func TestRound6Rules(t *testing.T) {
 		{"redis requirepass", "requirepass", "R3dis!Cache-Prod#26", []string{TypePassword}},
 		{"redis masterauth", "masterauth", "R3dis!Repl-Prod#26", []string{TypePassword}},
 		{"a value under another key", "maxmemory", "R3dis!Cache-Prod#26", nil},
+		{"nginx proxy_pass is a URL", "proxy_pass", "http://backend-01:8080", nil},
 		{"phone typed with a double space", "Telefon", "040  3829 1746", []string{TypePhoneNumber}},
 		{"a double space outside a phone field", "Bemerkung", "040  3829 1746", nil},
 	}

@@ -88,6 +88,9 @@ func validPassword(p []byte) bool {
 	if filePath(l) {
 		return false // PWD=/home/deploy (the shell's directory), password_file=/run/secrets/db
 	}
+	if i := bytes.Index(l, []byte("://")); i > 0 && isAlpha(l[0]) {
+		return false // a URL (nginx's proxy_pass http://…): where, not what
+	}
 	if l[0] == '%' && l[len(l)-1] == '%' && len(l) > 2 { // %DB_PASS%: a Windows or Symfony variable
 		for _, c := range l[1 : len(l)-1] {
 			if !isAlnum(c) && c != '_' {

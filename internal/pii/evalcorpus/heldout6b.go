@@ -23,6 +23,11 @@ import (
 // R 0.783 over 46 — a SQL*Plus report whose header is not its first
 // line, a sheet's title row above its header (.ods), and a redis
 // sentinel's "sentinel auth-pass <master> <password>" were not read.
+// After fixing those causes (blank lines before a fixed-width header; a
+// one-cell title row above a sheet's header in ODF, Word, .xlsx and
+// SpreadsheetML tables; a directive of several words is its second
+// word's; a URL under a password key, nginx's proxy_pass, is none — it
+// showed once the sentinel fix read nginx.conf's lines as cells): 1.0.
 var h6bFileDocs = []hoDoc{
 	{"localusers.csv", `#TYPE Microsoft.PowerShell.Commands.LocalUser
 "Name";"FullName";"Description";"Enabled";"LastLogon"
