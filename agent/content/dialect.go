@@ -26,10 +26,17 @@ const dialectRecords = 100
 var dialectCandidates = []rune{',', ';', '\t', '|'}
 
 // dialect is how a table is written: its separator, and whether its first
-// line is Excel's "sep=X" hint (which is not a header).
+// line is Excel's "sep=X" hint or PowerShell's "#TYPE …" line (Export-Csv
+// without -NoTypeInformation, the default of Windows PowerShell 5.1),
+// which are not headers.
 type dialect struct {
 	comma   rune
 	sepLine bool
+}
+
+// typeLine reports whether sample starts with PowerShell's "#TYPE" line.
+func typeLine(sample []byte) bool {
+	return bytes.HasPrefix(sample, []byte("#TYPE ")) && bytes.IndexByte(sample, '\n') > 0
 }
 
 // sniffDialect chooses the separator of the table whose first bytes are
@@ -45,6 +52,11 @@ func sniffDialect(sample []byte, complete bool, preferred rune) dialect {
 	sample = bytes.TrimPrefix(sample, utf8BOM)
 	if c, ok := sepLine(sample); ok {
 		return dialect{comma: c, sepLine: true}
+	}
+	if typeLine(sample) {
+		d := sniffDialect(sample[bytes.IndexByte(sample, '\n')+1:], complete, preferred)
+		d.sepLine = true
+		return d
 	}
 	if !complete { // the last line may be cut
 		if nl := bytes.LastIndexByte(sample, '\n'); nl >= 0 {
@@ -145,6 +157,9 @@ func textTable(sample []byte, complete bool) (rune, bool) {
 	sample = bytes.TrimPrefix(sample, utf8BOM)
 	if c, ok := sepLine(sample); ok {
 		return c, true
+	}
+	if typeLine(sample) {
+		sample = sample[bytes.IndexByte(sample, '\n')+1:]
 	}
 	if !complete {
 		if nl := bytes.LastIndexByte(sample, '\n'); nl >= 0 {

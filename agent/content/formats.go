@@ -170,7 +170,7 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			return f.records(name, k, br)
 		}
 		if mailKind(memberOr(f.path, name), head) {
-			return f.text(name, newMimeText(br))
+			return f.mail(name, br, depth)
 		}
 		switch structuredKind(f.path, name) {
 		case "csv":
@@ -192,9 +192,42 @@ func (f *fileScan) content(name string, r io.Reader, ra io.ReaderAt, size int64,
 			if nl := bytes.IndexByte(head, '\n'); nl > 0 && bytes.ContainsAny(head[:nl], "\t;,|") {
 				return f.textOrTable(name, br)
 			}
+			if first := head[leadingBlank(head):]; bytes.Count(first[:max(bytes.IndexByte(first, '\n'), 0)], []byte("  ")) >= 2 {
+				return f.textOrTable(name, br) // perhaps a fixed-width table
+			}
 		}
 	}
 	return f.text(name, br)
+}
+
+// mail reads an Internet message's text, then each attached file with a
+// reader of its own (mimeText) as a member, "mail.eml!/table.csv".
+func (f *fileScan) mail(name string, r io.Reader, depth int) error {
+	mt := newMimeText(r)
+	if err := f.text(name, mt); err != nil {
+		return err
+	}
+	for _, file := range mt.tooBig {
+		f.members = append(f.members, Member{Name: join(name, file), Partial: fmt.Sprintf("attachment larger than %d MiB not opened", maxBuffered>>20)})
+	}
+	if depth >= f.o.MaxDepth && len(mt.attachments) > 0 {
+		f.members = append(f.members, Member{Name: name, Partial: fmt.Sprintf("nesting limit reached: %d attachments inside %d archives not opened", len(mt.attachments), depth)})
+		return nil
+	}
+	for _, a := range mt.attachments {
+		if err := f.stop(); err != nil {
+			if errors.Is(err, errTimeLimit) {
+				f.members = append(f.members, Member{Name: name, Partial: err.Error()})
+				return nil
+			}
+			return err
+		}
+		br := bytes.NewReader(a.data)
+		if err := f.content(join(name, a.name), br, br, int64(len(a.data)), depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // textOrTable reads a text stream whose name names no format as a table
@@ -204,6 +237,9 @@ func (f *fileScan) textOrTable(name string, r io.Reader) error {
 	sample, err := tb.Peek(dialectSample)
 	if c, ok := textTable(sample, err != nil); ok {
 		return f.csv(name, tb, c)
+	}
+	if starts, names, ok := fixedWidthTable(sample, err != nil); ok {
+		return f.fixedWidth(name, tb, starts, names)
 	}
 	return f.text(name, tb)
 }
@@ -352,6 +388,7 @@ func (f *fileScan) document(name, kind string, ra io.ReaderAt, size int64) error
 
 var extractors = map[string]func(context.Context, io.ReaderAt, int64, extract.Limits, func(extract.Segment) error) error{
 	"docx": extract.DOCX, "pptx": extract.PPTX, "xlsx": extract.XLSX, "pdf": extract.PDF,
+	"odt": extract.ODF, "ods": extract.ODF, "odp": extract.ODF,
 }
 
 // detectSegment detects in one document segment; a segment's field name

@@ -27,6 +27,14 @@ func TestHeldOut3Files(t *testing.T) {
 // and requires precision and recall of 0.97 per type.
 func scoreHeldOutFiles(t *testing.T, files []evalcorpus.HeldOutFile) {
 	t.Helper()
+	scoreHeldOutFilesFloor(t, files, nil)
+}
+
+// scoreHeldOutFilesFloor is scoreHeldOutFiles with a lower recall floor
+// for the types named in recall (what is left is said where it is
+// called).
+func scoreHeldOutFilesFloor(t *testing.T, files []evalcorpus.HeldOutFile, recall map[string]float64) {
+	t.Helper()
 	sc := NewScanner(options())
 	scores := map[string]*evalcorpus.Score{}
 	for _, f := range files {
@@ -63,7 +71,11 @@ func scoreHeldOutFiles(t *testing.T, files []evalcorpus.HeldOutFile) {
 	require.NotEmpty(t, out)
 	for _, s := range out {
 		require.GreaterOrEqual(t, s.Precision(), 0.97, "%s precision (TP %d, FP %d)", s.Type, s.TP, s.FP)
-		require.GreaterOrEqual(t, s.Recall(), 0.97, "%s recall (TP %d, FN %d)", s.Type, s.TP, s.FN)
+		floor := 0.97
+		if f, ok := recall[s.Type]; ok {
+			floor = f
+		}
+		require.GreaterOrEqual(t, s.Recall(), floor, "%s recall (TP %d, FN %d)", s.Type, s.TP, s.FN)
 	}
 }
 

@@ -33,6 +33,16 @@ func layoutFor(file, member string) layout {
 		return &sqlDump{tables: map[string][]string{}}
 	case ".php", ".inc":
 		return phpDefines{}
+	case ".conf":
+		return directives{}
+	case ".tex", ".cls", ".sty":
+		return latexMacros{}
+	}
+	switch b := path.Base(name); {
+	case b == "sshd_config" || b == "ssh_config":
+		return directives{}
+	case strings.Contains(b, "confg") || strings.Contains(b, "running-config") || strings.Contains(b, "startup-config"):
+		return iosConfig{} // IOS's own names: router-confg, running-config
 	}
 	return nil
 }

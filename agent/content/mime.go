@@ -56,6 +56,23 @@ type mimeText struct {
 	// follows one).
 	prevEmpty bool
 	wd        mime.WordDecoder
+
+	// An attached file of a format with its own reader (a CSV, a
+	// workbook, a PDF, an archive) is held decoded, not read as the
+	// message's text, and read as a member after it (attachments).
+	disposition string
+	collect     bool
+	file        string
+	data        []byte
+	attachments []mailAttachment
+	held        int      // bytes held in attachments
+	tooBig      []string // attachments over maxBuffered, not opened
+}
+
+// mailAttachment is an attached file, decoded.
+type mailAttachment struct {
+	name string
+	data []byte
 }
 
 func newMimeText(r io.Reader) *mimeText {
@@ -93,7 +110,7 @@ func (m *mimeText) line(l []byte) {
 		// An mbox's next message: its own header follows.
 		m.endBody()
 		m.bounds, m.enc, m.text = m.bounds[:0], "", false
-		m.header, m.ctype, m.cte = true, "", ""
+		m.header, m.ctype, m.cte, m.disposition = true, "", "", ""
 		m.out.Write(l)
 		m.out.WriteByte('\n')
 		return
@@ -112,12 +129,16 @@ func (m *mimeText) line(l []byte) {
 				return
 			}
 			m.bounds = m.bounds[:i+1]
-			m.header, m.ctype, m.cte = true, "", ""
+			m.header, m.ctype, m.cte, m.disposition = true, "", "", ""
 			return
 		}
 	}
 	if m.header {
 		m.headerLine(l)
+		return
+	}
+	if m.collect {
+		m.collectLine(l)
 		return
 	}
 	if !m.text {
@@ -174,12 +195,16 @@ func (m *mimeText) headerLine(l []byte) {
 		}
 		m.text = strings.HasPrefix(mt, "text/") || strings.HasPrefix(mt, "message/") || mt == "application/json" ||
 			mt == "application/xml"
+		m.file, m.collect = attachmentName(m.disposition, params["name"]), false
+		if m.file != "" && !strings.HasPrefix(mt, "multipart/") && !strings.HasPrefix(mt, "message/") && ownReader(mt, m.file) {
+			m.collect, m.text, m.data = true, false, m.data[:0]
+		}
 		if strings.HasPrefix(mt, "multipart/") && params["boundary"] != "" && len(m.bounds) < 16 {
 			m.bounds = append(m.bounds, params["boundary"])
 			m.text = false
 		}
 		if mt == "message/rfc822" {
-			m.header, m.ctype, m.cte = true, "", "" // an attached message: its own header follows
+			m.header, m.ctype, m.cte, m.disposition = true, "", "", "" // an attached message: its own header follows
 		}
 		m.out.WriteByte('\n')
 		return
@@ -201,6 +226,8 @@ func (m *mimeText) flushHeader() {
 		m.ctype = strings.TrimSpace(val)
 	case "content-transfer-encoding":
 		m.cte = val
+	case "content-disposition":
+		m.disposition = strings.TrimSpace(val)
 	}
 	if dec, err := m.wd.DecodeHeader(h); err == nil {
 		h = dec
@@ -209,8 +236,95 @@ func (m *mimeText) flushHeader() {
 	m.out.WriteByte('\n')
 }
 
+// attachmentName is an attached file's name: the Content-Disposition's
+// filename, else the Content-Type's name; "" for none or an unsafe one.
+func attachmentName(disposition, typeName string) string {
+	name := typeName
+	if _, p, err := mime.ParseMediaType(disposition); err == nil && p["filename"] != "" {
+		name = p["filename"]
+	}
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	if name == "." || name == "/" || len(name) > 255 {
+		return ""
+	}
+	return name
+}
+
+// ownReader reports whether an attachment of type mt named file has a
+// reader of its own: a structured text (CSV, JSON, XML), an Office
+// document, a PDF or an archive, as its name or type says. Plain text
+// stays the message's text; images, audio and video hold no text.
+func ownReader(mt, file string) bool {
+	if structuredKind(file, "") != "" {
+		return true
+	}
+	switch path.Ext(strings.ToLower(file)) {
+	case ".xlsx", ".docx", ".pptx", ".odt", ".ods", ".odp", ".pdf", ".zip", ".gz", ".tgz", ".tar":
+		return true
+	}
+	switch mt {
+	case "application/pdf", "application/zip", "application/gzip", "application/x-gzip":
+		return true
+	}
+	return false
+}
+
+// collectLine adds one line of an attachment's body, decoded.
+func (m *mimeText) collectLine(l []byte) {
+	if m.held+len(m.data) > maxBuffered {
+		return // reported when the part ends
+	}
+	switch m.enc {
+	case "base64":
+		for _, c := range l {
+			if c != ' ' && c != '\t' {
+				m.b64 = append(m.b64, c)
+			}
+		}
+		if n := len(m.b64) / 4 * 4; n >= 4<<10 {
+			if dst, err := base64.StdEncoding.AppendDecode(m.data, m.b64[:n]); err == nil {
+				m.data = dst
+			}
+			m.b64 = append(m.b64[:0], m.b64[n:]...)
+		}
+	case "quoted-printable":
+		soft := bytes.HasSuffix(l, []byte("="))
+		if soft {
+			l = l[:len(l)-1]
+		}
+		m.data = append(m.data, qpDecode(l)...)
+		if !soft {
+			m.data = append(m.data, '\n')
+		}
+	default:
+		m.data = append(append(m.data, l...), '\n')
+	}
+}
+
+// endAttachment keeps the attachment whose part ended.
+func (m *mimeText) endAttachment() {
+	if len(m.b64) > 0 {
+		if dst, err := base64.StdEncoding.AppendDecode(m.data, m.b64); err == nil {
+			m.data = dst
+		}
+		m.b64 = m.b64[:0]
+	}
+	switch {
+	case m.held+len(m.data) > maxBuffered:
+		m.tooBig = append(m.tooBig, m.file)
+	case len(m.data) > 0:
+		m.attachments = append(m.attachments, mailAttachment{name: m.file, data: append([]byte(nil), m.data...)})
+		m.held += len(m.data)
+	}
+	m.collect, m.data = false, m.data[:0]
+}
+
 // endBody decodes what is left of a base64 body.
 func (m *mimeText) endBody() {
+	if m.collect {
+		m.endAttachment()
+		return
+	}
 	if len(m.qp) > 0 {
 		m.write(m.qp)
 		m.qp = m.qp[:0]

@@ -12,8 +12,12 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 
 	"github.com/sightline-dev/sightline/internal/pii"
 )
@@ -222,9 +226,15 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 		_, _ = br.Discard(len(utf8BOM))
 	}
 	if d.sepLine {
-		_, _ = br.ReadSlice('\n') // Excel's "sep=;" line, not a header
+		_, _ = br.ReadSlice('\n') // Excel's "sep=;" or PowerShell's "#TYPE" line, not a header
 	}
-	cr := csv.NewReader(br)
+	var in io.Reader = br
+	if !validUTF8Sample(sample, perr != nil) {
+		// Excel's "CSV (séparateur : point-virgule)" and most exports
+		// of Windows programs are Windows-1252: "Prénom" is one byte é.
+		in = transform.NewReader(br, charmap.Windows1252.NewDecoder())
+	}
+	cr := csv.NewReader(in)
 	cr.Comma, cr.FieldsPerRecord, cr.LazyQuotes, cr.ReuseRecord = d.comma, -1, true, true
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	var header, columns []string
@@ -273,6 +283,22 @@ func (f *fileScan) csv(name string, r io.Reader, comma rune) error {
 	})
 }
 
+// validUTF8Sample reports whether a stream's first bytes are UTF-8; a
+// sample cut mid-stream may end inside a character.
+func validUTF8Sample(sample []byte, complete bool) bool {
+	if !complete {
+		for k := len(sample) - 1; k >= 0 && k >= len(sample)-3; k-- {
+			if utf8.RuneStart(sample[k]) {
+				if !utf8.FullRune(sample[k:]) {
+					sample = sample[:k]
+				}
+				break
+			}
+		}
+	}
+	return utf8.Valid(sample)
+}
+
 // jsonFrame is one open object or array on the way to a value.
 type jsonFrame struct {
 	array bool
@@ -284,6 +310,76 @@ type jsonFrame struct {
 	// label: the object's "key" or "name" when it is a name/value pair
 	// ({"key": "password", "value": …}: Postman, AWS tags, HAR headers).
 	label string
+	// columns: the column names of a table held as arrays of rows — an
+	// object's "columns" array (pandas' orient="split": {"columns": […],
+	// "data": [[…], …]}) or an array of arrays' first row of names (the
+	// Google Sheets API's "values", CSV-like JSON exports).
+	columns []string
+	// cells: an array's strings while it may be such a row of names;
+	// notNames once it cannot be (a number, an object, a long string).
+	cells    []string
+	notNames bool
+}
+
+// jsonColumnKeys are the keys under which an object names its table's
+// columns.
+var jsonColumnKeys = map[string]bool{"columns": true, "cols": true, "fields": true, "header": true, "headers": true}
+
+// maxJSONColumns bounds a row of column names.
+const maxJSONColumns = 256
+
+// columnName reports whether a string reads as a column's name: 1–64
+// bytes starting with a letter, no '@', at most four words.
+func columnName(t string) bool {
+	t = strings.TrimSpace(t)
+	if t == "" || len(t) > 64 || strings.ContainsAny(t, "@") || len(strings.Fields(t)) > 4 {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(t)
+	return unicode.IsLetter(r)
+}
+
+// headerCandidate reports whether the array on top of stack may be a row
+// of column names: an object's "columns" array, or the first array of an
+// array of arrays.
+func headerCandidate(stack []jsonFrame) bool {
+	n := len(stack)
+	if n < 2 || !stack[n-1].array {
+		return false
+	}
+	p := &stack[n-2]
+	if p.array {
+		return p.index == 0
+	}
+	return jsonColumnKeys[strings.ToLower(p.key)]
+}
+
+// tableColumns returns the column names an element of the array on top of
+// stack sits under: the array is a row of a table whose names the array
+// holding it, or the object above that, carries.
+func tableColumns(stack []jsonFrame) []string {
+	n := len(stack)
+	if n < 2 || !stack[n-1].array || !stack[n-2].array {
+		return nil
+	}
+	if c := stack[n-2].columns; c != nil {
+		return c
+	}
+	if n >= 3 && !stack[n-3].array {
+		return stack[n-3].columns
+	}
+	return nil
+}
+
+// endArray closes the array on top of stack: a row of names becomes the
+// columns of what holds it.
+func endArray(stack []jsonFrame) {
+	n := len(stack)
+	top := &stack[n-1]
+	if !top.array || top.notNames || len(top.cells) < 2 || n < 2 {
+		return
+	}
+	stack[n-2].columns = top.cells
 }
 
 // json reads JSON (or NDJSON, one value per line) token by token: each
@@ -336,14 +432,23 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 		}
 		switch tok.Kind() {
 		case '{':
+			if top := topFrame(stack); top != nil {
+				top.notNames = true
+			}
 			stack = append(stack, jsonFrame{})
 			expectKey = true
 			continue
 		case '[':
+			if top := topFrame(stack); top != nil {
+				top.notNames = true
+			}
 			stack = append(stack, jsonFrame{array: true})
 			expectKey = false
 			continue
 		case '}', ']':
+			if tok.Kind() == ']' {
+				endArray(stack)
+			}
 			stack = stack[:len(stack)-1]
 			expectKey = false
 		case '"':
@@ -363,8 +468,18 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 					}
 				}
 			}
+			if top := topFrame(stack); top != nil && top.array && !top.notNames {
+				if headerCandidate(stack) && columnName(t) && len(top.cells) < maxJSONColumns {
+					top.cells = append(top.cells, strings.ToLower(strings.TrimSpace(t)))
+				} else {
+					top.notNames = true
+				}
+			}
 			f.jsonValue(agg, stack, []byte(t), where)
 		case '0':
+			if top := topFrame(stack); top != nil {
+				top.notNames = true
+			}
 			f.jsonValue(agg, stack, []byte(tok.String()), where)
 		}
 		next()
@@ -393,6 +508,12 @@ func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, w
 		field = stack[i].key + "." + field
 		break
 	}
+	if c := tableColumns(stack); c != nil {
+		field = ""
+		if i := stack[len(stack)-1].index; i < len(c) {
+			field = c[i] // a row's cell: its column's name
+		}
+	}
 	if top := topFrame(stack); top != nil && top.icd && top.key == "code" {
 		field = "diagnosis_code" // the Coding's system says what the code is
 	} else if top != nil && top.label != "" && strings.EqualFold(top.key, "value") {
@@ -417,15 +538,7 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 	dec.Strict = false
 	dec.CharsetReader = func(_ string, in io.Reader) (io.Reader, error) { return in, nil }
 	agg := pii.NewAggregator(f.o.Tokenizer)
-	type elem struct {
-		name     string
-		index    int            // 1-based among same-named siblings
-		children map[string]int // how many of each name seen
-		label    string         // the setting it holds, named by an attribute (attrLabel)
-		pairKey  string         // the text of its last <Key> or <name> child (KeePass, Hadoop)
-		addr     []byte         // an ISO 20022 postal address's parts (isoAddress)
-	}
-	var stack []elem
+	var stack []xmlElem
 	where := func(attr string) string {
 		var b strings.Builder
 		for _, e := range stack {
@@ -481,14 +594,27 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				}
 				idx = top.children[t.Name.Local]
 			}
-			if label == "" && len(stack) > 0 && pairValue(t.Name.Local) {
-				label = stack[len(stack)-1].pairKey // <Key>Password</Key><Value>…</Value>
+			if label == "" && len(stack) > 0 && (pairValue(t.Name.Local) || stack[len(stack)-1].name == "dict" && plistValue(t.Name.Local)) {
+				// <Key>Password</Key><Value>…</Value>; a property list's
+				// <key>Password</key><string>…</string>.
+				label = stack[len(stack)-1].pairKey
+			}
+			col := 0
+			if len(stack) > 0 && t.Name.Local == "Cell" && stack[len(stack)-1].name == "Row" {
+				row := &stack[len(stack)-1]
+				row.col++
+				for _, a := range t.Attr {
+					if n, err := strconv.Atoi(a.Value); a.Name.Local == "Index" && err == nil && n > row.col && n <= maxXMLColumns {
+						row.col = n // ss:Index skips empty cells
+					}
+				}
+				col = row.col
 			}
 			parent := ""
 			if len(stack) > 0 {
 				parent = stack[len(stack)-1].name
 			}
-			stack = append(stack, elem{name: t.Name.Local, index: idx, label: label})
+			stack = append(stack, xmlElem{name: t.Name.Local, index: idx, label: label, col: col})
 			if isoAddress(t.Name.Local) {
 				stack[len(stack)-1].addr = []byte{}
 			}
@@ -513,6 +639,16 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				if stack[n-1].addr != nil {
 					detect("address", "", stack[n-1].addr)
 				}
+				if n >= 2 && stack[n-1].name == "Row" && stack[n-1].col > 0 {
+					tbl := &stack[n-2]
+					switch {
+					case tbl.rows == 0:
+						tbl.title = nonEmpty(tbl.header) == 1
+					case tbl.rows == 1 && tbl.title && nonEmpty(tbl.next) >= 2:
+						tbl.header, tbl.rows, tbl.title, tbl.next = tbl.next, 0, false, nil // the first row was a title: this one names the columns
+					}
+					tbl.rows++
+				}
 				stack = stack[:n-1]
 			}
 		case xml.CharData:
@@ -532,6 +668,28 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 				if top.label != "" { // <entry key="password">…</entry>
 					field += "." + top.label
 				}
+				if tbl, c, ok := xmlTableCell(stack); ok {
+					// A spreadsheet's cell: the first row names the
+					// columns, the others are read under their names.
+					if tbl.rows == 0 && c <= maxXMLColumns {
+						tbl.header = setColumn(tbl.header, c, t)
+					}
+					if tbl.rows == 1 && tbl.title && c <= maxXMLColumns {
+						tbl.next = setColumn(tbl.next, c, t)
+					}
+					field = ""
+					if tbl.rows > 0 && c <= len(tbl.header) {
+						field = tbl.header[c-1]
+					}
+					FieldDetect(f.o.Detector, field, t, func(pm pii.Match) {
+						w := ""
+						if agg.WantsWhere(pm.Type) {
+							w = where("")
+						}
+						agg.AddWhere(pm, w)
+					})
+					continue
+				}
 				detect(field, "", t)
 			}
 		}
@@ -547,6 +705,65 @@ func (f *fileScan) xml(name string, r io.Reader) error {
 		}
 		return fmt.Sprintf("xml syntax error at line %d", se.Line)
 	})
+}
+
+// xmlElem is an open element of the XML reader.
+type xmlElem struct {
+	name     string
+	index    int            // 1-based among same-named siblings
+	children map[string]int // how many of each name seen
+	label    string         // the setting it holds, named by an attribute (attrLabel)
+	pairKey  string         // the text of its last <Key> or <name> child (KeePass, Hadoop)
+	addr     []byte         // an ISO 20022 postal address's parts (isoAddress)
+	// A spreadsheet table written as XML (Excel 2003 SpreadsheetML:
+	// <Table><Row><Cell><Data>…): a table's rows read and its first
+	// row's names, a row's current column (1-based), a cell's column.
+	rows   int
+	header []string
+	col    int
+	// title: the first row had one cell, perhaps the sheet's title;
+	// next: the second row's names then, its header if it has more.
+	title bool
+	next  []string
+}
+
+// maxXMLColumns bounds the columns of an XML spreadsheet table a header
+// names.
+const maxXMLColumns = 256
+
+// setColumn sets column c (1-based) of a row of names to name.
+func setColumn(names []string, c int, name []byte) []string {
+	for len(names) < c {
+		names = append(names, "")
+	}
+	names[c-1] = strings.ToLower(strings.TrimSpace(string(name)))
+	return names
+}
+
+// nonEmpty counts the names that are not empty.
+func nonEmpty(names []string) int {
+	n := 0
+	for _, v := range names {
+		if v != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// xmlTableCell finds the spreadsheet cell whose text is being read
+// (<Row><Cell><Data>text or <Row><Cell>text, the Row inside a Table) and
+// returns its table and its 1-based column.
+func xmlTableCell(stack []xmlElem) (*xmlElem, int, bool) {
+	n := len(stack)
+	cell := n - 1
+	if n >= 1 && stack[cell].name == "Data" {
+		cell--
+	}
+	if cell < 2 || stack[cell].name != "Cell" || stack[cell-1].name != "Row" || stack[cell-2].name != "Table" || stack[cell].col < 1 {
+		return nil, 0, false
+	}
+	return &stack[cell-2], stack[cell].col, true
 }
 
 // maxXMLChildNames bounds the names of children the XML reader counts
@@ -585,6 +802,16 @@ func pairKeyName(name string) bool {
 }
 
 func pairValue(name string) bool { return strings.EqualFold(name, "value") }
+
+// plistValue names the value elements of an Apple property list's
+// <dict>, each after the <key> that names it.
+func plistValue(name string) bool {
+	switch name {
+	case "string", "date", "integer", "real", "data":
+		return true
+	}
+	return false
+}
 
 // icd10Systems are the HL7 v3 code systems (OIDs) and FHIR system URIs of
 // ICD-10 diagnoses: WHO's ICD-10, ICD-10-CM, ICD-10-GM, ICD-10-CA.

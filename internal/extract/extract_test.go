@@ -199,3 +199,19 @@ func FuzzPDF(f *testing.F) {
 	_ = docgen.WritePDF(&b, []string{"a@example.com", "page two"})
 	fuzzExtractor(f, PDF, b.Bytes())
 }
+
+func FuzzODF(f *testing.F) {
+	odf := func(mime, body string) []byte {
+		var b bytes.Buffer
+		zw := zip.NewWriter(&b)
+		for _, p := range [][2]string{{"mimetype", mime}, {"content.xml", `<office:document-content xmlns:office="o" xmlns:text="t" xmlns:table="b"><office:body>` + body + `</office:body></office:document-content>`}} {
+			w, _ := zw.Create(p[0])
+			_, _ = w.Write([]byte(p[1]))
+		}
+		_ = zw.Close()
+		return b.Bytes()
+	}
+	fuzzExtractor(f, ODF,
+		odf("application/vnd.oasis.opendocument.text", `<office:text><text:p>a<text:s text:c="3"/>b@example.com<text:tab/></text:p><table:table><table:table-row><table:table-cell><text:p>Name</text:p></table:table-cell><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:text>`),
+		odf("application/vnd.oasis.opendocument.spreadsheet", `<office:spreadsheet><table:table table:name="S"><table:table-row><table:table-cell table:number-columns-repeated="70"/><table:table-cell office:date-value="1985-12-10"><text:p>x</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet>`))
+}

@@ -15,9 +15,13 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Kind tells which Office Open XML document a zip archive is: "docx",
-// "pptx", "xlsx", or "" for any other archive.
+// Kind tells which Office document a zip archive is: "docx", "pptx",
+// "xlsx" (Office Open XML), "odt", "ods", "odp" (OpenDocument), or "" for
+// any other archive.
 func Kind(zr *zip.Reader) string {
+	if k := odfKind(zr); k != "" {
+		return k
+	}
 	var types bool
 	kind := ""
 	for _, f := range zr.File {
@@ -77,20 +81,8 @@ func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text strin
 			return ctx.Err()
 		}
 		tok, err := dec.RawToken()
-		if errors.Is(err, io.EOF) {
-			return flush()
-		}
 		if err != nil {
-			_ = flush()
-			if errors.Is(err, ErrLimit) {
-				return fmt.Errorf("%s: %w", f.Name, ErrLimit)
-			}
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				// The syntax error's message may quote the document.
-				return fmt.Errorf("%s: malformed XML at line %d: %w", f.Name, se.Line, ErrFormat)
-			}
-			return fmt.Errorf("%s: %w", f.Name, ErrFormat)
+			return partEnd(f.Name, err, flush)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -136,6 +128,25 @@ func xmlParagraphs(ctx context.Context, f *zip.File, b *Budget, para, text strin
 	}
 }
 
+// partEnd ends the reading of an XML part at a token error: what is
+// buffered is flushed, and the error is the part's end (EOF), its limit,
+// or its malformation — by line only: the syntax error's message may
+// quote the document.
+func partEnd(part string, err error, flush func() error) error {
+	if errors.Is(err, io.EOF) {
+		return flush()
+	}
+	_ = flush()
+	if errors.Is(err, ErrLimit) {
+		return fmt.Errorf("%s: %w", part, ErrLimit)
+	}
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("%s: malformed XML at line %d: %w", part, se.Line, ErrFormat)
+	}
+	return fmt.Errorf("%s: %w", part, ErrFormat)
+}
+
 // maxTableColumns bounds the cells of a row held until the row ends; the
 // cells past it are emitted alone.
 const maxTableColumns = 64
@@ -153,6 +164,19 @@ type table struct {
 	rows      int
 	header    []string
 	labelRows bool
+	pending   [][][]byte
+	title     bool // the first row has one cell: a title, if the next has more
+}
+
+// nonBlank counts a row's cells that hold text.
+func nonBlank(row [][]byte) int {
+	n := 0
+	for _, v := range row {
+		if len(bytes.TrimSpace(v)) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (t *table) inCell() bool { return t.inCellAt > 0 }
@@ -162,7 +186,7 @@ func (t *table) start(name string) {
 	case "tbl":
 		t.depth++
 		if t.depth == 1 {
-			t.rows, t.header, t.labelRows = 0, nil, false
+			t.rows, t.header, t.labelRows, t.pending, t.title = 0, nil, false, nil, false
 		}
 	case "tr":
 		if t.depth == 1 {
@@ -189,6 +213,9 @@ func (t *table) end(name string, emit func([]byte, string) error) error {
 	switch name {
 	case "tbl":
 		t.depth = max(t.depth-1, 0)
+		if t.depth == 0 && len(t.pending) > 0 {
+			return t.decide(emit)
+		}
 	case "tc":
 		if t.depth != 1 || !t.inCell() {
 			return nil
@@ -205,32 +232,104 @@ func (t *table) end(name string, emit func([]byte, string) error) error {
 		if t.depth != 1 {
 			return nil
 		}
+		blank := true
+		for _, v := range t.row {
+			blank = blank && len(bytes.TrimSpace(v)) == 0
+		}
+		if blank {
+			return nil // a blank row is no header and emits nothing
+		}
 		defer func() { t.rows++ }()
 		return t.emitRow(emit)
 	}
 	return nil
 }
 
-// emitRow emits a finished row's cells with their fields.
+// maxPendingRows bounds the rows held while a two-column table's kind is
+// undecided.
+const maxPendingRows = 16
+
+// emitRow emits a finished row's cells with their fields. A two-column
+// table whose first row is two labels ("Nachname | Schulte", or a header
+// "Name | City") is held until its later rows tell (decide).
 func (t *table) emitRow(emit func([]byte, string) error) error {
+	if t.rows == 1 && t.title && nonBlank(t.row) >= 2 && len(t.pending) == 0 {
+		// The first row was the table's title ("Mitgliederliste 2026"):
+		// this one names the columns.
+		t.rows, t.title = 0, false
+	}
 	if t.rows == 0 {
+		t.title = nonBlank(t.row) == 1
 		t.labelRows = len(t.row) == 2 && isLabel(t.row[0]) && !isLabel(t.row[1])
+		if !t.labelRows && len(t.row) == 2 && isLabel(t.row[1]) {
+			t.pending = append(t.pending[:0], append([][]byte(nil), t.row...))
+			return nil
+		}
 		if !t.labelRows {
-			t.header = make([]string, len(t.row))
-			for c, v := range t.row {
-				t.header[c] = strings.ToLower(strings.TrimSpace(string(v)))
-			}
+			t.setHeader(t.row)
 		}
 	}
-	for c, v := range t.row {
+	if len(t.pending) > 0 {
+		t.pending = append(t.pending, append([][]byte(nil), t.row...))
+		if len(t.row) != 2 || len(t.pending) >= maxPendingRows {
+			return t.decide(emit)
+		}
+		return nil
+	}
+	return t.emitCells(t.row, t.rows, emit)
+}
+
+func (t *table) setHeader(row [][]byte) {
+	t.header = make([]string, len(row))
+	for c, v := range row {
+		t.header[c] = strings.ToLower(strings.TrimSpace(string(v)))
+	}
+}
+
+// decide reads the held rows of a two-column table as a form (a label
+// column: every first cell a label, the second cells both labels and
+// values — "Nachname | Schulte", "Geburtsdatum | 23.06.1991") or as a
+// table under a header row (the second column alike below its header:
+// "Name | Telefon" over numbers, "Name | City" over names), and emits them.
+func (t *table) decide(emit func([]byte, string) error) error {
+	rows := t.pending
+	t.pending = nil
+	labels, values, firstLabels := 0, 0, true
+	for _, r := range rows[1:] {
+		if len(r) != 2 {
+			firstLabels = false
+			break
+		}
+		firstLabels = firstLabels && isLabel(r[0])
+		if isLabel(r[1]) {
+			labels++
+		} else if len(bytes.TrimSpace(r[1])) > 0 {
+			values++
+		}
+	}
+	t.labelRows = firstLabels && labels > 0 && values > 0
+	if !t.labelRows {
+		t.setHeader(rows[0])
+	}
+	for k, r := range rows {
+		if err := t.emitCells(r, k, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// emitCells emits row number n's cells with their fields.
+func (t *table) emitCells(row [][]byte, n int, emit func([]byte, string) error) error {
+	for c, v := range row {
 		if len(bytes.TrimSpace(v)) == 0 {
 			continue
 		}
 		field := ""
 		switch {
 		case t.labelRows && c > 0:
-			field = strings.ToLower(strings.TrimSpace(string(t.row[0])))
-		case !t.labelRows && t.rows > 0 && c < len(t.header):
+			field = strings.ToLower(strings.TrimSpace(string(row[0])))
+		case !t.labelRows && n > 0 && c < len(t.header):
 			field = t.header[c]
 		}
 		if len(field) > 64 {
@@ -251,6 +350,17 @@ func isLabel(v []byte) bool {
 		return false
 	}
 	return true
+}
+
+// nonBlankStrings counts the cells of a row that hold text.
+func nonBlankStrings(cols []string) int {
+	n := 0
+	for _, v := range cols {
+		if strings.TrimSpace(v) != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // partNumber reads N from prefixN.xml, for ordering slides numerically.
@@ -403,6 +513,7 @@ func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *
 	}
 	defer rows.Close()
 	var header []string
+	titleRow, hadTitle := false, false
 	for row := 1; rows.Next(); row++ {
 		if row%256 == 1 && ctx.Err() != nil {
 			return ctx.Err()
@@ -411,6 +522,10 @@ func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *
 		if err != nil {
 			return fmt.Errorf("sheet %d row %d: %w", num, row, ErrFormat)
 		}
+		if titleRow && nonBlankStrings(cols) >= 2 {
+			header = nil // the first row was the sheet's title: this one names the columns
+		}
+		titleRow = titleRow && nonBlankStrings(cols) == 0 // only blank rows between
 		isHeader := header == nil && len(cols) > 0
 		for c, v := range cols {
 			if v == "" {
@@ -429,6 +544,8 @@ func xlsxSheet(ctx context.Context, f *excelize.File, num int, sheet string, b *
 			}
 		}
 		if isHeader {
+			titleRow = nonBlankStrings(cols) == 1 && !hadTitle
+			hadTitle = hadTitle || titleRow
 			header = make([]string, len(cols))
 			for c, v := range cols {
 				header[c] = strings.ToLower(strings.TrimSpace(v))

@@ -113,6 +113,11 @@ var stemFirst = func() (t [256]bool) {
 		t[w[0]] = true
 		t[w[0]-32] = true
 	}
+	for _, w := range residencePhrases {
+		t[w[0]] = true
+		t[w[0]-32] = true
+	}
+	t['P'] = true // "P<": a passport's machine-readable zone
 	return t
 }()
 

@@ -196,9 +196,13 @@ func startsWordIn(name, l []byte, words [][]byte) bool {
 // DetectField detects in one field's value with its name as context.
 func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 	text = plainSpaces(text, nil)
+	kind := d.fields.kind(field)
+	if kind&fieldPhone != 0 && bytes.Contains(text, []byte("  ")) && oneNumber(text) {
+		text = singleSpaces(text) // a number typed with a double space: "040  3829 1746"
+	}
 	s := d.scanner(text, emit)
 	defer d.release(s)
-	s.field = d.fields.kind(field)
+	s.field = kind
 	if s.field&idKinds != 0 {
 		s.idField(text, emit)
 		return

@@ -38,13 +38,14 @@ var keyRules = func() []keyRule {
 		"accountholder", "cardholder", "kontoinhaber", "karteninhaber", "ansprechpartner", "contactperson", "titulaire",
 		"titular", "intestatario", "rekeninghouder", "cognomeenome", "apellidosynombre", "apellidoynombre",
 		"prenometnom", "geburtsname", "rufname", "nomdenaissance", "roepnaam", "voornamen", "nameoncard", "physicianname",
-		"doctorname", "arztname", "nameandinitial", "birthname")
+		"doctorname", "arztname", "nameandinitial", "birthname", "givennames", "firstnames",
+		"applicantname", "nameofapplicant", "nameoftheapplicant")
 	add(fieldAddress, "address", "streetaddress", "addressline1", "addressline2", "addressline", "street", "strasse",
 		"anschrift", "adresse", "wohnadresse", "adressepostale", "direccion", "domicilio", "indirizzo", "adres", "woonadres",
 		"straat", "hausnummer", "hausnr", "adresszeile", "adresszeile1", "adresszeile2", "ligneadresse", "huisnummer",
 		"strassenr", "strassenummer", "strasseundnr", "rueetnumero", "calleynumero", "numerocivico")
 	add(fieldPassword, "password", "passwd", "pwd", "passwort", "kennwort", "motdepasse", "contrasena",
-		"wachtwoord", "passphrase", "mdp", "clavedeacceso")
+		"wachtwoord", "passphrase", "mdp", "clavedeacceso", "requirepass", "masterauth")
 	add(fieldMRN, "mrn", "medicalrecordnumber", "medicalrecordno", "medicalrecord", "patientid", "patientnumber",
 		"patientno", "patientennummer", "patientnummer", "patientnr", "numerodossier", "dossiermedical", "historiaclinica",
 		"cartellaclinica", "krankenaktennummer", "fallnummer")
@@ -432,6 +433,10 @@ func (s *scanner) keyValueAt(i int) int {
 		c := text[ks-1]
 		if c == ' ' && spaces < 2 && ks >= 2 && isAlpha(text[ks-2]) {
 			spaces++
+		} else if c == '/' && ks >= 2 && isAlpha(text[ks-2]) && isAlpha(text[ks]) {
+			// A form's label in several languages: "Name/Surname/Nom",
+			// "Vornamen/Given names/Prénoms" (passports, ID cards,
+			// bilingual forms); each alternative names the value.
 		} else if !(alnumTable[c] || c == '_' || c == '-' || c == '.' || c >= 0x80) {
 			break
 		}
@@ -451,9 +456,23 @@ func (s *scanner) keyValueAt(i int) int {
 			return i + 1
 		}
 	} else {
-		kind = keyKind(text[ks:k]) & keyValueKinds
+		key := text[ks:k]
+		for {
+			sl := bytes.IndexByte(key, '/')
+			if sl < 0 {
+				kind |= keyKind(key) & keyValueKinds
+				break
+			}
+			kind |= keyKind(key[:sl]) & keyValueKinds
+			key = key[sl+1:]
+		}
 	}
 	if kind == 0 {
+		return i + 1
+	}
+	if kind&fieldPassword != 0 && ks > 0 && text[ks-1] == '(' && text[i] == ':' && i+1 < len(text) && isAlpha(text[i+1]) {
+		// pam_unix(passwd:chauthtok), (sshd:auth): a service and its
+		// facility, no password.
 		return i + 1
 	}
 	v, quoted, end := valueAfter(text, i+1)
@@ -480,6 +499,14 @@ func valueAfter(text []byte, i int) (v []byte, quoted bool, end int) {
 		return nil, false, i
 	}
 	if q := text[i]; q == '"' || q == '\'' {
+		// A triple-quoted string on one line (TOML's and Python's
+		// """…""", '''…'''): the value inside the three quotes.
+		if i+3 < len(text) && text[i+1] == q && text[i+2] == q && text[i+3] != q {
+			if e := bytes.Index(text[i+3:min(len(text), i+3+256)], []byte{q, q, q}); e > 0 &&
+				bytes.IndexByte(text[i+3:i+3+e], '\n') < 0 {
+				return text[i+3 : i+3+e], true, i + 3 + e + 3
+			}
+		}
 		for j := i + 1; j < len(text) && j-i <= 256; j++ {
 			switch text[j] {
 			case '\\':

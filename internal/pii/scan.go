@@ -252,12 +252,17 @@ func stemPrefix(text []byte, i int) bool {
 	if isDigit(text[i+2]) && ibanCountry(text[i], text[i+1]) {
 		return true // a lower-case IBAN (de60 7603 …)
 	}
+	if text[i] == 'P' && text[i+1] == '<' {
+		return true // a passport's machine-readable zone (mrzAt)
+	}
 	if lower(text[i]) == 'x' && i > 0 && text[i-1] == '#' {
 		return hexEntityAt(text, i) // &#x40;
 	}
 	switch uint32(lower(text[i]))<<16 | uint32(lower(text[i+1]))<<8 | uint32(lower(text[i+2])) {
 	case 0x626972 /* bir */, 0x626f72 /* bor */, 0x626461 /* bda */, 0x642e6f /* d.o */, 0x646f62 /* dob */, 0x676562 /* geb */, 0x6e6163 /* nac */, 0x6e6169 /* nai */, 0x6e6174 /* nat */, 0x6e6173 /* nas */, 0x6ec3a9 /* né */ :
 		return true
+	case 0x726573 /* res */, 0x72c3a9 /* ré */, 0x646f6d /* dom */, 0x64656d /* dem */ :
+		return true // residence phrases before a home address (residenceAt)
 	case 0x676870 /* ghp */, 0x67686f /* gho */, 0x676875 /* ghu */, 0x676873 /* ghs */, 0x676872 /* ghr */, 0x676974 /* git */, 0x676c70 /* glp */, 0x786f78 /* xox */, 0x736b5f /* sk_ */, 0x726b5f /* rk_ */, 0x65796a /* eyj */ :
 		return true
 	}
@@ -282,11 +287,20 @@ func (s *scanner) word(i, j int) int {
 		}
 		if stemFirst[c] && stemPrefix(text, i) {
 			s.birthAt(i)
+			if c == 'r' || c == 'd' {
+				s.residenceAt(i)
+			}
 		}
 		return max(j, s.tokenAt(i))
 	}
 	if stemFirst[c] && stemPrefix(text, i) {
 		s.birthAt(i)
+		switch c {
+		case 'R', 'D':
+			s.residenceAt(i)
+		case 'P':
+			s.mrzAt(i)
+		}
 	}
 	if i+1 >= len(text) || (i > 0 && text[i-1] == '_') {
 		return j

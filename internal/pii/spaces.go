@@ -53,3 +53,31 @@ func wideSpace(b []byte) int {
 	}
 	return 0
 }
+
+// singleSpaces returns a copy of text with each run of spaces made one.
+func singleSpaces(text []byte) []byte {
+	out := make([]byte, 0, len(text))
+	for k, c := range text {
+		if c == ' ' && k > 0 && text[k-1] == ' ' {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// oneNumber reports whether a value may be one phone number: digits and
+// the marks numbers are written with, at most 15 digits (E.164's most).
+func oneNumber(v []byte) bool {
+	n := 0
+	for _, c := range v {
+		switch {
+		case isDigit(c):
+			n++
+		case c == ' ' || c == '+' || c == '(' || c == ')' || c == '-' || c == '/' || c == '.':
+		default:
+			return false
+		}
+	}
+	return n > 0 && n <= 15
+}

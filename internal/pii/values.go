@@ -85,6 +85,12 @@ func validPassword(p []byte) bool {
 	if encryptedOrHashed(l) {
 		return false
 	}
+	if filePath(l) {
+		return false // PWD=/home/deploy (the shell's directory), password_file=/run/secrets/db
+	}
+	if i := bytes.Index(l, []byte("://")); i > 0 && isAlpha(l[0]) {
+		return false // a URL (nginx's proxy_pass http://…): where, not what
+	}
 	if l[0] == '%' && l[len(l)-1] == '%' && len(l) > 2 { // %DB_PASS%: a Windows or Symfony variable
 		for _, c := range l[1 : len(l)-1] {
 			if !isAlnum(c) && c != '_' {
@@ -94,6 +100,31 @@ func validPassword(p []byte) bool {
 		return false
 	}
 	return true
+}
+
+// filePath reports whether a (lower-cased) value is an absolute or
+// home-relative path of two segments or more of letters, digits, '.',
+// '_' and '-': where a secret is kept, or a directory, not the secret.
+func filePath(l []byte) bool {
+	if bytes.HasPrefix(l, []byte("~/")) {
+		l = l[1:]
+	}
+	if len(l) < 4 || l[0] != '/' || l[len(l)-1] == '/' {
+		return false
+	}
+	segs := 0
+	for _, seg := range bytes.Split(l[1:], []byte("/")) {
+		if len(seg) == 0 {
+			return false
+		}
+		for _, c := range seg {
+			if !isAlnum(c) && c != '.' && c != '_' && c != '-' {
+				return false
+			}
+		}
+		segs++
+	}
+	return segs >= 2
 }
 
 // normPersonName accepts 1–5 words of letters (any script; inner '-', '\”

@@ -123,31 +123,41 @@ func WriteXLSX(w io.Writer, sheets map[string][][]string) error {
 // WritePDF writes a PDF 1.4 document with one page per element; each line
 // of a page is drawn in Helvetica and read back as its own line.
 func WritePDF(w io.Writer, pages []string) error {
-	var out bytes.Buffer
-	var offsets []int
-	obj := func(body string) {
-		offsets = append(offsets, out.Len())
-		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", len(offsets), body)
-	}
-	out.WriteString("%PDF-1.4\n")
 	// 1 catalog, 2 pages, 3 font, then page and content pairs.
 	kids := make([]string, len(pages))
 	for i := range pages {
 		kids[i] = fmt.Sprintf("%d 0 R", 4+2*i)
 	}
-	obj("<< /Type /Catalog /Pages 2 0 R >>")
-	obj(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(pages)))
-	obj("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+	objs := []string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(pages)),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+	}
 	for i, p := range pages {
 		var c strings.Builder
 		c.WriteString("BT /F1 10 Tf 12 TL 40 800 Td\n")
 		for _, line := range strings.Split(p, "\n") {
 			r := strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`)
-			fmt.Fprintf(&c, "(%s) Tj T*\n", winAnsi(r.Replace(line)))
+			fmt.Fprintf(&c, "(%s) Tj T*\n", WinAnsi(r.Replace(line)))
 		}
 		c.WriteString("ET")
-		obj(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i))
-		obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", c.Len(), c.String()))
+		objs = append(objs,
+			fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>", 5+2*i),
+			fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", c.Len(), c.String()))
+	}
+	_, err := w.Write(PDFFile("%PDF-1.4\n", objs))
+	return err
+}
+
+// PDFFile is a PDF of objects numbered from 1 (the first the catalog)
+// after header, with its cross-reference table and trailer.
+func PDFFile(header string, objects []string) []byte {
+	var out bytes.Buffer
+	out.WriteString(header)
+	offsets := make([]int, len(objects))
+	for i, body := range objects {
+		offsets[i] = out.Len()
+		fmt.Fprintf(&out, "%d 0 obj\n%s\nendobj\n", i+1, body)
 	}
 	xref := out.Len()
 	fmt.Fprintf(&out, "xref\n0 %d\n0000000000 65535 f \n", len(offsets)+1)
@@ -155,13 +165,12 @@ func WritePDF(w io.Writer, pages []string) error {
 		fmt.Fprintf(&out, "%010d 00000 n \n", o)
 	}
 	fmt.Fprintf(&out, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offsets)+1, xref)
-	_, err := w.Write(out.Bytes())
-	return err
+	return out.Bytes()
 }
 
-// winAnsi encodes s for a WinAnsiEncoding font: Latin-1 runes as single
+// WinAnsi encodes s for a WinAnsiEncoding font: Latin-1 runes as single
 // bytes, others as '?'.
-func winAnsi(s string) string {
+func WinAnsi(s string) string {
 	b := make([]byte, 0, len(s))
 	for _, r := range s {
 		if r < 256 {

@@ -339,7 +339,9 @@ stringData:
   image-tag: "2.14.1"
 `},
 	// Letters in the six languages: ids and IBANs in prose, some in lower
-	// or mixed case as typed into web forms.
+	// or mixed case as typed into web forms. The Italian letter's address
+	// after "residente in" was marked ~ until the sixth round found
+	// addresses after residence phrases (freeaddress.go).
 	{"en_claim.txt", `Dear Mr Okafor,
 Following your call on 2 December, I have updated your file (ref. CASE-2026-04417).
 Your Social Security number on file is 287-54-1936 and your date of birth is 11/23/1975. ⟨us_ssn date_of_birth⟩
@@ -378,7 +380,7 @@ Expediente 2026/118-B, registro de entrada 20261203-0417.
 `},
 	{"it_autocertificazione.txt", `Autocertificazione
 Il sottoscritto Marco Galli, nato a Pordenone il 14/02/1975, ⟨date_of_birth⟩
-codice fiscale {cfB}, residente in Via Garibaldi 8, 33170 Pordenone, ⟨it_fiscal_code ~postal_address⟩
+codice fiscale {cfB}, residente in Via Garibaldi 8, 33170 Pordenone, ⟨it_fiscal_code postal_address⟩
 chiede l'accredito sul conto {ibanITmixed}. ⟨iban⟩
 Recapito telefonico: 0434 521 873; cellulare 339 482 7156 ⟨phone_number*2⟩
 CF coniuge: {cfA} ⟨it_fiscal_code⟩
