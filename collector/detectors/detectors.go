@@ -10,8 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"regexp/syntax"
 	"time"
 
 	"github.com/sightline-dev/sightline/collector/revision"
@@ -66,43 +64,14 @@ func fromRevision(r store.DetectorRevision) Detector {
 	return Detector{Definition: d, Revision: r.Revision, Deleted: r.Deleted, ChangedBy: r.ChangedBy, ChangedAt: r.ChangedAt}
 }
 
-// MaxPatternInsts bounds the program a pattern compiles to. RE2 runs in
-// time linear in the text, but the factor is the program's size: 257
-// bytes of `\w{1000}` repeated compile to 32,000 instructions and took
-// 27 s of a core over one 64 KiB dry-run sample, and every agent would run
-// the saved detector over every file it reads. Real identifier patterns
-// compile to at most a few dozen (an IBAN's, 62), and a match longer than
-// pii.MaxMatchBytes is never reported anyway.
-const MaxPatternInsts = 256
-
-// check validates one definition as an API input.
+// check validates one definition as an API input (pii's Check, which
+// also bounds a pattern's program: pii.MaxPatternInsts).
 func check(d pii.Definition) (pii.Definition, error) {
 	c, err := d.Check()
 	if err != nil {
 		return pii.Definition{}, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if c.Pattern != "" {
-		if n := patternInsts(c.Pattern); n > MaxPatternInsts {
-			return pii.Definition{}, fmt.Errorf("%w: %w", ErrInvalid, &pii.DefinitionError{Field: "pattern",
-				Msg: fmt.Sprintf("compiles to %d instructions, at most %d: bound repetitions ({n,m}) to the identifier's length", n, MaxPatternInsts)})
-		}
-	}
 	return c, nil
-}
-
-// patternInsts is the size of the program pattern (already parsed by
-// pii's Check) compiles to; a pattern that does not compile counts as
-// over any bound.
-func patternInsts(pattern string) int {
-	re, err := syntax.Parse(pattern, syntax.Perl)
-	if err != nil {
-		return math.MaxInt
-	}
-	prog, err := syntax.Compile(re.Simplify())
-	if err != nil {
-		return math.MaxInt
-	}
-	return len(prog.Inst)
 }
 
 // List returns the live detectors, by id.

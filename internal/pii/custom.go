@@ -37,6 +37,14 @@ const (
 	MaxCustomMatches   = 1000
 	// MaxMatchBytes bounds one match: longer ones are not identifiers.
 	MaxMatchBytes = 128
+	// MaxPatternInsts bounds the program a pattern compiles to. RE2 runs
+	// in time linear in the text, but the factor is the program's size:
+	// 257 bytes of `\w{1000}` repeated compile to 32,000 instructions and
+	// took 27 s of a core over 64 KiB, and every agent runs a detector over
+	// every file it reads. Real identifier patterns compile to a few dozen
+	// (an IBAN's, 62). Checked here, so the collector's API, a policy and
+	// an agent's own detectors_file are held to it alike.
+	MaxPatternInsts = 256
 )
 
 // Checksums a definition may require: over the match's digits (letters
@@ -122,6 +130,13 @@ func (d Definition) Check() (Definition, error) {
 		}
 		if min := minLen(re); min < 2 {
 			return bad("pattern", "matches fewer than 2 characters (the empty string, or one character): anchor it to the identifier's shape")
+		}
+		prog, err := syntax.Compile(re.Simplify())
+		if err != nil {
+			return bad("pattern", "not RE2 syntax: "+err.Error())
+		}
+		if n := len(prog.Inst); n > MaxPatternInsts {
+			return bad("pattern", fmt.Sprintf("compiles to %d instructions, at most %d: bound repetitions ({n,m}) to the identifier's length", n, MaxPatternInsts))
 		}
 	}
 	if len(d.Dictionary) > MaxDictionaryTerms {

@@ -1,6 +1,7 @@
 package pii_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -162,4 +163,20 @@ func FuzzParseDefinitions(f *testing.F) {
 			require.LessOrEqual(t, n[c.ID], pii.MaxCustomMatches)
 		}
 	})
+}
+
+// TestCostlyPatternRefusedEverywhere: the program-size bound is in Check,
+// so definitions an agent reads from its own detectors_file (through
+// ParseDefinitions) are held to it as the collector's API is.
+func TestCostlyPatternRefusedEverywhere(t *testing.T) {
+	costly := pii.Definition{ID: "costly", Category: "personal", Pattern: strings.Repeat(`\w{1000}`, 32) + "!"}
+	_, err := costly.Check()
+	require.ErrorContains(t, err, "pattern: compiles to")
+	data, err := json.Marshal([]pii.Definition{costly})
+	require.NoError(t, err)
+	_, err = pii.ParseDefinitions(data)
+	require.ErrorContains(t, err, "compiles to")
+	ok := pii.Definition{ID: "iban_like", Category: "financial", Pattern: `\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b`}
+	_, err = ok.Check()
+	require.NoError(t, err)
 }
