@@ -22,6 +22,7 @@ import (
 	"github.com/sightline-dev/sightline/internal/extract/docgen"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // Azurite's account and key: the emulator's fixed, published development
@@ -72,7 +73,7 @@ func scan(t *testing.T, o Options) ([]wire.Record, *wire.Record) {
 	var recs []wire.Record
 	o.Detector, o.Tokenizer = pii.NewDefault(), pii.NewTokenizer([]byte("k"))
 	res, err := Scan(context.Background(), o, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		recs = append(recs, *r)
 		return nil
 	})

@@ -286,7 +286,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 	}
 	tables = kept
 	o.State.Begin()
-	s := &scan{o: o, run: run, emit: emit, e: e}
+	s := &scan{o: o, run: run, emit: emit, e: e, host: host}
 	for _, t := range tables {
 		if err := s.table(ctx, t); err != nil {
 			return nil, err
@@ -298,7 +298,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			return nil, ctx.Err()
 		}
 		run.Problem("reading roles and grants: " + serverError(o.Detector, err))
-	} else if err := s.principals(acc, e.server()); err != nil {
+	} else if err := s.principals(acc, host); err != nil {
 		return nil, err
 	}
 	return finish(run.Status())
@@ -360,6 +360,9 @@ type scan struct {
 	run  *scanrun.Run
 	emit func(*wire.Record) error
 	e    engine
+	// host is the server as records name it ("HOST:PORT", ServerOf):
+	// the scope of every id the scan derives (wire.AssetID).
+	host string
 }
 
 // tableState is what the last scan found in a table.
@@ -375,12 +378,12 @@ type columnState struct {
 }
 
 // assetID is the id of the table at loc.
-func assetID(loc string) string { return wire.StableID(wire.SourceDB, loc) }
+func (s *scan) assetID(loc string) string { return wire.AssetID(wire.SourceDB, s.host, loc) }
 
 // table emits t's asset and its findings per column, sampling it unless
 // it is unchanged since the last scan.
 func (s *scan) table(ctx context.Context, t *table) error {
-	id := assetID(t.loc)
+	id := s.assetID(t.loc)
 	st, ok := s.o.State.Prev(t.loc)
 	if t.longColumns > 0 {
 		s.run.Problem(fmt.Sprintf("%s: %d columns with a name longer than a record may hold: not sampled", t.loc, t.longColumns))
@@ -539,9 +542,9 @@ func columnsMarker(cols []column) string {
 	return fingerprint(parts...)
 }
 
-// principalID is the id of a role or user of server.
+// principalID is the id of a role or user of server (as records name it).
 func principalID(server, name string) string {
-	return wire.StableID(wire.SourceDB, server, "role:"+name)
+	return wire.DBPrincipalID(server, name)
 }
 
 // principals emits the roles, their memberships and their grants.
@@ -625,7 +628,7 @@ func (s *scan) principals(a *access, server string) error {
 	}
 	for _, k := range order {
 		e := s.run.Record(wire.KindEntitlement)
-		e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission = principalID(server, k.grantee), assetID(k.loc), "table", k.perm
+		e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission = principalID(server, k.grantee), s.assetID(k.loc), "table", k.perm
 		e.Via = vias[k]
 		sort.Strings(e.Via)
 		if err := s.emit(&e); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // testServer returns the DSN of a test server's administrator and its
@@ -60,7 +61,7 @@ func scanOnce(t *testing.T, o Options) result {
 		o.Tokenizer = pii.NewTokenizer([]byte("0123456789abcdef0123456789abcdef"))
 	}
 	scan, err := Scan(context.Background(), o, func(rec *wire.Record) error {
-		require.NoError(t, rec.Validate(), "%+v", rec)
+		wiretest.RequireValid(t, rec, "%+v", rec)
 		r.recs = append(r.recs, *rec)
 		return enc.Encode(rec)
 	})

@@ -471,8 +471,8 @@ func emitFile(r fileResult, o Options, names *idNames, env func(string) wire.Rec
 		if m.Name != "" {
 			loc = wire.MemberLocation(loc, m.Name)
 		}
-		id := wire.StableID(wire.SourceFS, o.Host, loc)
 		loc, shortened := wire.FitLocation(loc)
+		id := wire.AssetID(wire.SourceFS, o.Host, loc)
 		asset := env(wire.KindAsset)
 		asset.AssetID, asset.AssetType, asset.Location = id, "file", loc
 		asset.Size = r.info.Size()

@@ -23,6 +23,7 @@ import (
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/pii/evalcorpus"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 var raws = []string{"ann@example.com", "bob@example.org", "4111111111111111", "123-45-6780"}
@@ -58,7 +59,7 @@ func scan(t *testing.T, o Options) ([]wire.Record, *wire.Record) {
 	o.Host = "host-1"
 	var recs []wire.Record
 	res, err := Scan(context.Background(), o, func(r *wire.Record) error {
-		require.NoError(t, r.Validate(), "every record validates")
+		wiretest.RequireValid(t, r, "every record validates")
 		recs = append(recs, *r)
 		return nil
 	})

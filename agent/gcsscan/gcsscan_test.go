@@ -17,6 +17,7 @@ import (
 	"github.com/sightline-dev/sightline/internal/extract/docgen"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 func gz(t *testing.T, s string) []byte {
@@ -40,7 +41,7 @@ func scan(t *testing.T, endpoint string, o Options) ([]wire.Record, *wire.Record
 	o.Detector = pii.NewDefault()
 	var recs []wire.Record
 	res, err := Scan(context.Background(), o, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		recs = append(recs, *r)
 		return nil
 	})

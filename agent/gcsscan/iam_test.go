@@ -11,6 +11,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/gcsscan/gcstest"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // TestBucketIAM: each bucket's IAM policy as principals (one record per
@@ -184,14 +185,14 @@ func FuzzIAMPolicy(f *testing.F) {
 		}
 		ids := map[string]bool{}
 		for _, r := range ps.records(env) {
-			require.NoError(t, r.Validate())
+			wiretest.RequireValid(t, &r)
 			ids[r.PrincipalID] = true
 		}
 		for _, g := range grantsOf(p.Bindings, false) {
 			require.True(t, ids[g.principalID], "a grant to a principal the scan reports")
 			e := env(wire.KindEntitlement)
 			e.PrincipalID, e.ResourceID, e.ResourceType, e.Permission, e.Via = g.principalID, "r", "bucket", g.permission, g.via
-			require.NoError(t, e.Validate())
+			wiretest.RequireValid(t, &e)
 		}
 	})
 }

@@ -156,7 +156,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 
 	hostRec := env(wire.KindAsset)
 	hostRec.AssetType, hostRec.Location = "host", wire.HostLocation(o.Host)
-	hostRec.AssetID = wire.StableID(wire.SourceHost, o.Host, hostRec.Location)
+	hostRec.AssetID = wire.AssetID(wire.SourceHost, o.Host, hostRec.Location)
 	hostRec.Attributes = map[string]string{}
 	rootLogin, rootPassword := sshd.RootLogin()
 	hostRec.Attributes["ssh_permit_root_login"] = sshd.PermitRootLogin

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 func scanRoot(t *testing.T, root string) ([]wire.Record, *wire.Record) {
@@ -20,7 +21,7 @@ func scanRoot(t *testing.T, root string) ([]wire.Record, *wire.Record) {
 	var recs []wire.Record
 	res, err := Scan(context.Background(), Options{Root: root, Host: "h1", Inventory: &no,
 		Now: func() time.Time { return time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC) }}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		recs = append(recs, *r)
 		return nil
 	})
@@ -97,7 +98,7 @@ func TestLiveHost(t *testing.T) {
 	yes := true
 	var n int
 	res, err := Scan(context.Background(), Options{Inventory: &yes}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		n++
 		return nil
 	})

@@ -17,6 +17,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/iamscan/iamtest"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 const iamNS = `xmlns="https://iam.amazonaws.com/doc/2010-05-08/"`
@@ -176,7 +177,7 @@ func TestHostileIdentityNames(t *testing.T) {
 	t.Cleanup(srv.Close)
 	var names []string
 	res, err := Scan(context.Background(), Options{Client: iamtest.Client(srv.URL), Account: "111111111111"}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate(), "what the collector checks")
+		wiretest.RequireValid(t, r, "what the collector checks")
 		if r.Kind == wire.KindPrincipal {
 			names = append(names, r.Name)
 		}

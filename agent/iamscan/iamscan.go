@@ -337,7 +337,7 @@ func Scan(ctx context.Context, o Options, emit func(*wire.Record) error) (*wire.
 			id.via = append(id.via, "privilege escalation: "+strings.Join(esc, ", "))
 		}
 		rec := env(wire.KindPrincipal)
-		rec.PrincipalID, rec.Name, rec.PrincipalType = wire.StableID(wire.SourceIAM, id.arn), id.name, id.kind
+		rec.PrincipalID, rec.Name, rec.PrincipalType = wire.IAMPrincipalID(o.Account, id.arn), id.name, id.kind
 		rec.Privileged, rec.PrivilegedVia = len(id.via) > 0, id.via
 		rec.Attributes = map[string]string{"arn": id.arn}
 		for k, v := range id.attrs {

@@ -12,13 +12,14 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/iamscan/iamtest"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 func scanIAM(t *testing.T, c *iam.Client) ([]wire.Record, *wire.Record) {
 	var recs []wire.Record
 	res, err := Scan(context.Background(), Options{Client: c, Account: "111111111111",
 		Now: func() time.Time { return time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC) }}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		recs = append(recs, *r)
 		return nil
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/iamscan/iamtest"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // TestIAMAccessKeyTokens: each user's active access keys go out as the
@@ -22,7 +23,7 @@ func TestIAMAccessKeyTokens(t *testing.T) {
 	var recs []wire.Record
 	_, err := Scan(context.Background(), Options{Client: iamtest.Client(url), Account: "111111111111", Tokenizer: tok,
 		Now: func() time.Time { return time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC) }}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		recs = append(recs, *r)
 		return nil
 	})

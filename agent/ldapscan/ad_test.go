@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 func TestSIDAndUAC(t *testing.T) {
@@ -158,7 +159,7 @@ func TestActiveDirectory(t *testing.T) {
 	var recs []wire.Record
 	res, err := Scan(context.Background(), Options{URL: url, BaseDN: adBase, BindDN: adAdmin, Password: pw, CAFile: ca,
 		RangeStep: 1000}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		recs = append(recs, *r)
 		return nil
 	})
@@ -276,7 +277,7 @@ func TestActiveDirectoryManager(t *testing.T) {
 	var recs []wire.Record
 	res, err := Scan(context.Background(), Options{URL: url, BaseDN: people, BindDN: adAdmin, Password: pw, CAFile: ca},
 		func(r *wire.Record) error {
-			require.NoError(t, r.Validate())
+			wiretest.RequireValid(t, r)
 			recs = append(recs, *r)
 			return nil
 		})

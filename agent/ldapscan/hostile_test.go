@@ -17,6 +17,7 @@ import (
 
 	"github.com/sightline-dev/sightline/agent/hostiletest"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // search is a search request a hostile directory received.
@@ -419,7 +420,7 @@ func TestHostileNames(t *testing.T) {
 	})
 	var names []string
 	res, err := Scan(context.Background(), Options{URL: url, BaseDN: "dc=x"}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate(), "what the collector checks")
+		wiretest.RequireValid(t, r, "what the collector checks")
 		if r.Kind == wire.KindPrincipal {
 			names = append(names, r.Name)
 		}

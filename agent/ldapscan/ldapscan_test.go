@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // testLDAP returns the test directory's URL and manager password, from
@@ -93,7 +94,7 @@ func TestOpenLDAP(t *testing.T) {
 	res, err := Scan(context.Background(), Options{URL: url, BaseDN: base, BindDN: admin, Password: pw, PageSize: 3,
 		PrivilegedGroups: []string{"cn=admins," + base, "CN=wheel," + strings.ToUpper(base)}},
 		func(r *wire.Record) error {
-			require.NoError(t, r.Validate())
+			wiretest.RequireValid(t, r)
 			recs = append(recs, *r)
 			return nil
 		})
@@ -179,7 +180,7 @@ func TestFailures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var recs []wire.Record
 			res, err := Scan(context.Background(), tc.o, func(r *wire.Record) error {
-				require.NoError(t, r.Validate())
+				wiretest.RequireValid(t, r)
 				recs = append(recs, *r)
 				return nil
 			})

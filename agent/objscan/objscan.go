@@ -105,7 +105,7 @@ type Bucket struct {
 	Detector  pii.Detector
 	Tokenizer *pii.Tokenizer
 	State     *State
-	// Source and Host make the ids: wire.StableID(Source, Host, location).
+	// Source and Host make the ids: wire.AssetID(Source, Host, location).
 	Source, Host string
 	// Name is the bucket's name (the objects' "bucket" attribute); StateKey
 	// prefixes the objects' keys in the state (default Name).
@@ -243,10 +243,10 @@ func (b *Bucket) emitObject(o Object, start int64, encryption string, results []
 		if r.Member != "" {
 			l = wire.MemberLocation(loc, r.Member)
 		}
-		id := wire.StableID(b.Source, b.Host, l)
 		// A member's name is the archive's to choose (64 KiB in a zip):
 		// past what a record holds, the collector would refuse the batch.
 		l, shortened := wire.FitLocation(l)
+		id := wire.AssetID(b.Source, b.Host, l)
 		a := b.Env(wire.KindAsset)
 		a.AssetID, a.AssetType, a.Location, a.Size = id, "object", l, o.Size
 		if !o.Modified.IsZero() {

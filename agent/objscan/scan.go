@@ -100,9 +100,9 @@ func ScanBuckets(ctx context.Context, run *scanrun.Run, emit func(*wire.Record) 
 // many objects held personal data and, when something could not be read
 // (partial: what of its settings, then what of its objects), why. It
 // counts the bucket in Stats and returns the asset's id,
-// wire.StableID(Source, Host, Location).
+// wire.AssetID(Source, Host, Location).
 func (b *Bucket) EmitBucket(attrs map[string]string, partial []string) (string, error) {
-	id := wire.StableID(b.Source, b.Host, b.Location)
+	id := wire.AssetID(b.Source, b.Host, b.Location)
 	attrs["objects_with_pii"] = strconv.Itoa(b.withPII)
 	if b.longKeys > 0 {
 		msg := fmt.Sprintf("%d object keys longer than any store allows (the longest %d bytes): not read", b.longKeys, b.longestKey)

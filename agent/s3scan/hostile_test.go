@@ -21,6 +21,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/s3scan/s3test"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // hostileListing is an S3 endpoint whose ListObjectsV2 never ends: every
@@ -102,7 +103,7 @@ func TestHostileKeys(t *testing.T) {
 	var bucket wire.Record
 	res, err := Scan(context.Background(), Options{Client: s3test.Client(url), Buckets: []string{"b"}, Account: "111111111111",
 		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate(), "what the collector checks")
+		wiretest.RequireValid(t, r, "what the collector checks")
 		if r.Kind == wire.KindAsset && r.AssetType == "object" {
 			locs = append(locs, r.Location)
 		}
@@ -141,7 +142,7 @@ func TestHostileBucketNames(t *testing.T) {
 	var buckets []string
 	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Account: "111111111111",
 		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate(), "what the collector checks")
+		wiretest.RequireValid(t, r, "what the collector checks")
 		if r.Kind == wire.KindAsset && r.AssetType == "bucket" {
 			buckets = append(buckets, r.Location)
 		}
@@ -194,7 +195,7 @@ func TestHostileObjectBodies(t *testing.T) {
 	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
 		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
 			Sampling: objscan.Sampling{BytesPerObject: 1 << 20, ObjectTimeout: 500 * time.Millisecond}}}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		switch {
 		case r.Kind == wire.KindAsset && r.AssetType == "object":
 			objects = append(objects, r.Location)
@@ -232,7 +233,7 @@ func TestLongMemberNamesInObjects(t *testing.T) {
 	findings := 0
 	_, err := Scan(context.Background(), Options{Client: s3test.Client(url), Buckets: []string{"b"}, Account: "111111111111",
 		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate(), "what the collector checks")
+		wiretest.RequireValid(t, r, "what the collector checks")
 		switch {
 		case r.Kind == wire.KindAsset && r.AssetType == "object":
 			members = append(members, *r)
@@ -250,9 +251,12 @@ func TestLongMemberNamesInObjects(t *testing.T) {
 	for _, m := range members {
 		if m.Attributes["location_shortened"] == "true" {
 			shortened++
-			require.True(t, strings.HasPrefix(m.Location, "s3://b/people.zip!/%E2%80%A6/mmm") && strings.HasSuffix(m.Location, "m.txt"), "head, mark, tail")
+			require.Regexp(t, `^s3://b/people\.zip!/%E2%80%A6[0-9a-f]{16}/mmm`, m.Location, "head, mark with the whole location's hash, tail")
+			require.True(t, strings.HasSuffix(m.Location, "m.txt"))
 			require.LessOrEqual(t, len(m.Location), wire.MaxStringLen)
-			require.Equal(t, wire.StableID(wire.SourceS3, "111111111111", "s3://b/people.zip!/"+strings.Repeat("m", 6000)+".txt"), m.AssetID)
+			fit, _ := wire.FitLocation("s3://b/people.zip!/" + strings.Repeat("m", 6000) + ".txt")
+			require.Equal(t, fit, m.Location)
+			require.Equal(t, wire.AssetID(wire.SourceS3, "111111111111", fit), m.AssetID)
 		}
 	}
 	require.Equal(t, 1, shortened)

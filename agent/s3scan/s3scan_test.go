@@ -17,6 +17,7 @@ import (
 	"github.com/sightline-dev/sightline/internal/extract/docgen"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 func gz(t *testing.T, s string) []byte {
@@ -53,7 +54,7 @@ func TestBuckets(t *testing.T) {
 	var recs []wire.Record
 	res, err := Scan(context.Background(), Options{Client: client, Account: "111111111111",
 		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate())
+		wiretest.RequireValid(t, r)
 		recs = append(recs, *r)
 		return nil
 	})

@@ -18,6 +18,7 @@ import (
 	"github.com/sightline-dev/sightline/agent/smbscan/smbtest"
 	"github.com/sightline-dev/sightline/internal/pii"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // The planted files: what each holds, its DACL (SDDL; {hr}, {alice} and
@@ -67,7 +68,7 @@ func TestScanSambaShare(t *testing.T) {
 		var recs []wire.Record
 		res, err := Scan(ctx, Options{Server: d.SMB, Share: "files", Folder: dir, User: "scanner" + tag, Domain: "CORP",
 			Password: scannerPW, Detector: pii.NewDefault(), Tokenizer: tok, State: state}, func(r *wire.Record) error {
-			require.NoError(t, r.Validate())
+			wiretest.RequireValid(t, r)
 			recs = append(recs, *r)
 			return nil
 		})
@@ -242,7 +243,7 @@ func TestScanSambaRestrictedShare(t *testing.T) {
 		got := result{findings: map[string]int64{}, shareAccess: map[string]string{}}
 		res, err := Scan(ctx, Options{Server: d.SMB, Share: smbtest.RestrictedShare, Folder: dir, User: user, Domain: "CORP",
 			Password: pw, Detector: pii.NewDefault(), Tokenizer: tok}, func(r *wire.Record) error {
-			require.NoError(t, r.Validate())
+			wiretest.RequireValid(t, r)
 			switch r.Kind {
 			case wire.KindAsset:
 				got.shareAccess[r.Location] = r.Attributes["share_access"]
@@ -303,7 +304,7 @@ func TestSambaLongMemberName(t *testing.T) {
 	var members []wire.Record
 	res, err := Scan(context.Background(), Options{Server: d.SMB, Share: "files", Folder: dir, User: "Administrator", Domain: "CORP",
 		Password: d.Password, Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k"))}, func(r *wire.Record) error {
-		require.NoError(t, r.Validate(), "what the collector checks")
+		wiretest.RequireValid(t, r, "what the collector checks")
 		if r.Kind == wire.KindAsset && r.AssetType == "file" {
 			members = append(members, *r)
 		}
@@ -319,8 +320,9 @@ func TestSambaLongMemberName(t *testing.T) {
 		shortened++
 		require.LessOrEqual(t, len(m.Location), wire.MaxStringLen)
 		require.True(t, strings.HasSuffix(m.Location, "m.txt"), "the tail is kept")
-		require.Equal(t, wire.StableID(wire.SourceSMB, host, wire.MemberLocation(Location(host, "files", dir+"/people.zip"), long)), m.AssetID,
-			"the id is the whole location's")
+		fit, _ := wire.FitLocation(wire.MemberLocation(Location(host, "files", dir+"/people.zip"), long))
+		require.Equal(t, fit, m.Location)
+		require.Equal(t, wire.AssetID(wire.SourceSMB, host, fit), m.AssetID, "the id is that of the location it carries (whose mark holds the whole one's hash)")
 	}
 	require.Equal(t, 1, shortened)
 	require.Contains(t, strings.Join(res.Errors, "\n"), "reported shortened")

@@ -225,7 +225,7 @@ func (s *scan) op(ctx context.Context, d time.Duration) (*smb2.Share, context.Ca
 // shareAsset reports the share with its root folder's ACL.
 func (s *scan) shareAsset(ctx context.Context) error {
 	loc := Location(s.server, s.o.Share, "")
-	id := wire.StableID(wire.SourceSMB, s.server, loc)
+	id := wire.AssetID(wire.SourceSMB, s.server, loc)
 	a := s.run.Record(wire.KindAsset)
 	a.AssetID, a.AssetType, a.Location = id, "directory", loc
 	a.Attributes = map[string]string{"share": s.o.Share}
@@ -438,10 +438,10 @@ func (s *scan) file(ctx context.Context, p string, fi os.FileInfo) error {
 		if m.Name != "" {
 			mloc = wire.MemberLocation(loc, m.Name)
 		}
-		id := wire.StableID(wire.SourceSMB, s.server, mloc)
 		// A deep share path or an archive member's name can be longer
 		// than a record holds: the collector would refuse the batch.
 		mloc, shortened := wire.FitLocation(mloc)
+		id := wire.AssetID(wire.SourceSMB, s.server, mloc)
 		a := s.run.Record(wire.KindAsset)
 		a.AssetID, a.AssetType, a.Location, a.Size = id, "file", mloc, fi.Size()
 		mt := fi.ModTime().UTC().Truncate(time.Second)

@@ -239,7 +239,7 @@ func TestOpenAPIResponses(t *testing.T) {
 	// SearchToken gives, so the finding a subject search must match goes
 	// straight to the store.
 	require.NoError(t, st.InsertRecords(ctx, []wire.Record{{Kind: wire.KindPII, Source: wire.SourceFS, ScanID: "s-fs",
-		ObservedAt: now, AgentID: en.AgentID, Host: "web-1", AssetID: "f-people", Location: "file:///srv/hr/people.csv",
+		ObservedAt: now, AgentID: en.AgentID, Host: "web-1", AssetID: fxPeople, Location: "file:///srv/hr/people.csv",
 		Type: "email", Category: "contact", Count: 4, Distinct: 2, Confidence: wire.ConfidenceHigh,
 		Samples: []string{"j***@example.com"}, Where: []string{"line 2"},
 		Tokens: []string{fl.Keys().SearchToken([]byte(mustNorm(t, "jane@example.com")))}}}))
@@ -250,16 +250,16 @@ func TestOpenAPIResponses(t *testing.T) {
 	v.call("GET", "/api/v1/inventory/summary", "/api/v1/inventory/summary", admin, nil, 200)
 	v.call("GET", "/api/v1/findings", "/api/v1/findings", admin, nil, 200)
 	v.call("GET", "/api/v1/assets", "/api/v1/assets?with_pii=false&sort=occurrences&order=desc", admin, nil, 200)
-	v.call("GET", "/api/v1/assets/{id}", "/api/v1/assets/f-people", admin, nil, 200)
-	v.call("GET", "/api/v1/assets/{id}/key-owners", "/api/v1/assets/f-people/key-owners", admin, nil, 200)
+	v.call("GET", "/api/v1/assets/{id}", "/api/v1/assets/"+fxPeople, admin, nil, 200)
+	v.call("GET", "/api/v1/assets/{id}/key-owners", "/api/v1/assets/"+fxPeople+"/key-owners", admin, nil, 200)
 	v.call("GET", "/api/v1/risk/assets", "/api/v1/risk/assets", admin, nil, 200)
 	v.call("GET", "/api/v1/datamap", "/api/v1/datamap", admin, nil, 200)
 	v.call("GET", "/api/v1/datamap", "/api/v1/datamap?format=csv", admin, nil, 200)
 
 	// Access.
 	v.call("GET", "/api/v1/principals", "/api/v1/principals", admin, nil, 200)
-	v.call("GET", "/api/v1/principals/{id}", "/api/v1/principals/p-alice", admin, nil, 200)
-	v.call("GET", "/api/v1/principals/{id}/key-files", "/api/v1/principals/p-alice/key-files", admin, nil, 200)
+	v.call("GET", "/api/v1/principals/{id}", "/api/v1/principals/"+fxAlice, admin, nil, 200)
+	v.call("GET", "/api/v1/principals/{id}/key-files", "/api/v1/principals/"+fxAlice+"/key-files", admin, nil, 200)
 	v.call("GET", "/api/v1/access/readers", "/api/v1/access/readers?location=file:///srv/hr/people.csv&host=web-1", admin, nil, 200)
 	v.call("PUT", "/api/v1/authorities/{source}/{scope}", "/api/v1/authorities/ldap/dc=example,dc=org", admin,
 		map[string]any{"agent_id": en.AgentID}, 200)
@@ -456,28 +456,28 @@ func fixture(t *testing.T, agentID string, now time.Time) []wire.Record {
 	var recs []wire.Record
 	add := func(r wire.Record, f func(*wire.Record)) { f(&r); recs = append(recs, r) }
 	add(env(wire.KindAsset, wire.SourceFS, "s-fs"), func(r *wire.Record) {
-		r.AssetID, r.AssetType, r.Location, r.Owner, r.Size, r.ModifiedAt = "f-people", "file", "file:///srv/hr/people.csv", "alice", 2048, &mod
+		r.AssetID, r.AssetType, r.Location, r.Owner, r.Size, r.ModifiedAt = fxPeople, "file", "file:///srv/hr/people.csv", "alice", 2048, &mod
 		r.Attributes = map[string]string{"world_readable": "true", "mode": "0644"}
 	})
 	add(env(wire.KindPII, wire.SourceFS, "s-fs"), func(r *wire.Record) {
-		r.AssetID, r.Location, r.Type, r.Category, r.Count, r.Distinct = "f-people", "file:///srv/hr/people.csv", "iban", "financial", 3, 3
+		r.AssetID, r.Location, r.Type, r.Category, r.Count, r.Distinct = fxPeople, "file:///srv/hr/people.csv", "iban", "financial", 3, 3
 		r.Confidence, r.Samples, r.Where = wire.ConfidenceHigh, []string{"DE89 **** **** 3000"}, []string{"line 4"}
 	})
 	add(env(wire.KindPrincipal, wire.SourceHost, "s-host"), func(r *wire.Record) {
-		r.PrincipalID, r.Name, r.PrincipalType, r.Enabled, r.LastLogin, r.PasswordLastSet, r.MFA = "p-alice", "alice", "user", &yes, &login, &login, &no
+		r.PrincipalID, r.Name, r.PrincipalType, r.Enabled, r.LastLogin, r.PasswordLastSet, r.MFA = fxAlice, "alice", "user", &yes, &login, &login, &no
 		r.Privileged, r.PrivilegedVia, r.Attributes = true, []string{"group sudo"}, map[string]string{"uid": "1000"}
 	})
 	add(env(wire.KindPrincipal, wire.SourceHost, "s-host"), func(r *wire.Record) {
-		r.PrincipalID, r.Name, r.PrincipalType = "p-staff", "staff", "group"
+		r.PrincipalID, r.Name, r.PrincipalType = fxStaff, "staff", "group"
 	})
 	add(env(wire.KindEntitlement, wire.SourceHost, "s-host"), func(r *wire.Record) {
-		r.PrincipalID, r.ResourceID, r.ResourceType, r.Permission, r.Via = "p-alice", "p-staff", "group", "member", []string{"/etc/group"}
+		r.PrincipalID, r.ResourceID, r.ResourceType, r.Permission, r.Via = fxAlice, fxStaff, "group", "member", []string{"/etc/group"}
 	})
 	add(env(wire.KindEntitlement, wire.SourceFS, "s-fs"), func(r *wire.Record) {
-		r.PrincipalID, r.ResourceID, r.ResourceType, r.Permission = "p-alice", "f-people", "file", "read"
+		r.PrincipalID, r.ResourceID, r.ResourceType, r.Permission = fxAlice, fxPeople, "file", "read"
 	})
 	add(env(wire.KindEntitlement, wire.SourceFS, "s-fs"), func(r *wire.Record) {
-		r.PrincipalID, r.ResourceID, r.ResourceType, r.Permission = "p-staff", "f-people", "file", "read"
+		r.PrincipalID, r.ResourceID, r.ResourceType, r.Permission = fxStaff, fxPeople, "file", "read"
 	})
 	start, fin := now.Add(-time.Minute), now
 	for _, s := range []struct{ source, scan string }{{wire.SourceFS, "s-fs"}, {wire.SourceHost, "s-host"}} {
@@ -502,3 +502,11 @@ func ndjson(t *testing.T, recs []wire.Record) string {
 	}
 	return b.String()
 }
+
+// The fixture's ids, as web-1's scanners derive them (and the collector
+// derives them again: wire.DeriveIDs).
+var (
+	fxPeople = wire.AssetID(wire.SourceFS, "web-1", "file:///srv/hr/people.csv")
+	fxAlice  = wire.LocalPrincipalID("web-1", "user", "alice")
+	fxStaff  = wire.LocalPrincipalID("web-1", "group", "staff")
+)

@@ -41,19 +41,19 @@ func checkTuning(v *validator, admin string) {
 	}
 	require.NoError(t, json.Unmarshal(v.call("POST", "/api/v1/allowlist", "/api/v1/allowlist", admin,
 		map[string]any{"type": "phone_number", "value": "+44 20 7946 0000", "reason": "switchboard", "expires_at": "2099-01-01T00:00:00Z"}, 201), &rule))
-	v.call("POST", "/api/v1/allowlist", "/api/v1/allowlist", admin, map[string]any{"asset_id": "f-people", "reason": ""}, 400)
+	v.call("POST", "/api/v1/allowlist", "/api/v1/allowlist", admin, map[string]any{"asset_id": fxPeople, "reason": ""}, 400)
 	v.call("POST", "/api/v1/allowlist", "/api/v1/allowlist", admin, map[string]any{"asset_id": "f-other", "type": "email", "reason": "a test file"}, 201)
 	v.call("GET", "/api/v1/allowlist", "/api/v1/allowlist", admin, nil, 200)
 	v.call("DELETE", "/api/v1/allowlist/{id}", "/api/v1/allowlist/"+rule.ID, admin, nil, 200)
 	v.call("DELETE", "/api/v1/allowlist/{id}", "/api/v1/allowlist/"+rule.ID, admin, nil, 404)
 
-	v.call("PUT", "/api/v1/triage/{asset}/{type}", "/api/v1/triage/f-people/iban", admin, map[string]any{"state": "accepted", "reason": "the payroll export, kept on purpose"}, 200)
-	v.call("PUT", "/api/v1/triage/{asset}/{type}", "/api/v1/triage/f-people/us_ssn", admin, map[string]any{"state": "accepted", "reason": "x"}, 404)
-	v.call("PUT", "/api/v1/triage/{asset}/{type}", "/api/v1/triage/f-people/iban", admin, map[string]any{"state": "ignored"}, 400)
+	v.call("PUT", "/api/v1/triage/{asset}/{type}", "/api/v1/triage/"+fxPeople+"/iban", admin, map[string]any{"state": "accepted", "reason": "the payroll export, kept on purpose"}, 200)
+	v.call("PUT", "/api/v1/triage/{asset}/{type}", "/api/v1/triage/"+fxPeople+"/us_ssn", admin, map[string]any{"state": "accepted", "reason": "x"}, 404)
+	v.call("PUT", "/api/v1/triage/{asset}/{type}", "/api/v1/triage/"+fxPeople+"/iban", admin, map[string]any{"state": "ignored"}, 400)
 	out = v.call("GET", "/api/v1/triage", "/api/v1/triage", admin, nil, 200)
 	require.Contains(t, string(out), `"suppressed":true`)
 	v.call("GET", "/api/v1/triage", "/api/v1/triage?state=nope", admin, nil, 400)
-	v.call("GET", "/api/v1/triage/{asset}/{type}/history", "/api/v1/triage/f-people/iban/history", admin, nil, 200)
+	v.call("GET", "/api/v1/triage/{asset}/{type}/history", "/api/v1/triage/"+fxPeople+"/iban/history", admin, nil, 200)
 	// Back to open, so the rest of the test sees the finding.
-	v.call("PUT", "/api/v1/triage/{asset}/{type}", "/api/v1/triage/f-people/iban", admin, map[string]any{"state": "open"}, 200)
+	v.call("PUT", "/api/v1/triage/{asset}/{type}", "/api/v1/triage/"+fxPeople+"/iban", admin, map[string]any{"state": "open"}, 200)
 }

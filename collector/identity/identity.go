@@ -12,6 +12,11 @@
 //   - a scan id belongs to the agent that first delivered a scan record
 //     with it; another agent may not reuse it (a forged "failed" scan
 //     record would otherwise hide the owner's findings);
+//   - the ids a record gives itself (an asset's, a principal's) are derived
+//     again here from what it says and the scope it may speak for
+//     (wire.DeriveIDs): ids are hashes anyone can compute, and an agent
+//     that reported another host's file or group under its id merged its
+//     rows into that host's in the read index;
 //   - times more than MaxClockSkew ahead of the collector's clock are
 //     refused (row order itself comes from the collector; see
 //     store.InsertRecords).
@@ -118,14 +123,23 @@ func New(o Options) *Guard {
 func HostLocal(source string) bool { return source == wire.SourceFS || source == wire.SourceHost }
 
 // Admit checks a decoded, validated batch from agentID, enrolled as host,
-// and fixes what the collector decides: every record's agent, and the host
-// of host-local records. It returns a *wire.LineError (400) for a time too
+// and fixes what the collector decides: every record's agent, the host of
+// host-local records, and the ids records give themselves. It returns a *wire.LineError (400) for a time too
 // far ahead, a *RefusedError (403) for a record the agent may not send, or
 // a store error.
 func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Record) error {
 	limit := g.o.Now().Add(g.o.MaxClockSkew)
 	scopes := map[scope]int{} // first line of each shared scope
 	scanIDs := map[string]int{}
+	rederived := 0
+	defer func() {
+		if rederived > 0 {
+			// An honest agent derives the same ids: a forgery or an
+			// agent older than the rule (a location it shortened).
+			g.o.Logger.Warn("records named ids not derived from their own scope; the collector's were used",
+				"agent_id", agentID, "records", rederived)
+		}
+	}()
 	for i := range recs {
 		r := &recs[i]
 		r.AgentID = agentID
@@ -140,6 +154,9 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 					"a batch may carry records of at most %d shared sources (ldap servers, aws accounts); send one scan's records per batch", MaxSharedScopes)}
 			}
 			scopes[scope{r.Source, r.Host}] = i + 1
+		}
+		if wire.DeriveIDs(r) {
+			rederived++
 		}
 		if err := future(i+1, r, limit); err != nil {
 			return err

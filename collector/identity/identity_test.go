@@ -19,8 +19,12 @@ var t0 = time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
 func tp(t time.Time) *time.Time { return &t }
 
 func principal(source, host, id string, privileged bool, at time.Time) wire.Record {
-	return wire.Record{Kind: wire.KindPrincipal, Source: source, ScanID: "scan-" + id, ObservedAt: at, Host: host,
+	r := wire.Record{Kind: wire.KindPrincipal, Source: source, ScanID: "scan-" + id, ObservedAt: at, Host: host,
 		PrincipalID: id, Name: id, PrincipalType: "user", Privileged: privileged}
+	if source == wire.SourceLDAP {
+		r.PrincipalID, r.Attributes = wire.DirectoryPrincipalID(host, id), map[string]string{"sid": id}
+	}
+	return r
 }
 
 func scan(source, host, scanID string, at time.Time, status string) wire.Record {
@@ -121,7 +125,7 @@ func TestSetAuthorityRetiresFormerRows(t *testing.T) {
 	recs := []wire.Record{principal(wire.SourceLDAP, "dc1", "sid-1", true, t0), scan(wire.SourceLDAP, "dc1", "scan-sid-1", t0, wire.StatusOK)}
 	require.NoError(t, g.Admit(ctx, "agent-a", "a-host", recs))
 	require.NoError(t, st.InsertRecords(ctx, recs))
-	require.Equal(t, []string{"sid-1"}, currentPrincipals(t, st))
+	require.Equal(t, []string{wire.DirectoryPrincipalID("dc1", "sid-1")}, currentPrincipals(t, st))
 
 	_, err := g.SetAuthority(ctx, wire.SourceHost, "x", "agent-b", "admin")
 	require.ErrorIs(t, err, identity.ErrBadRequest, "host-local sources have no authority")
@@ -138,7 +142,7 @@ func TestSetAuthorityRetiresFormerRows(t *testing.T) {
 	newer := []wire.Record{principal(wire.SourceLDAP, "dc1", "sid-1", true, now), scan(wire.SourceLDAP, "dc1", "scan-b", now, wire.StatusOK)}
 	require.NoError(t, g.Admit(ctx, "agent-b", "b-host", newer))
 	require.NoError(t, st.InsertRecords(ctx, newer))
-	require.Equal(t, []string{"sid-1"}, currentPrincipals(t, st))
+	require.Equal(t, []string{wire.DirectoryPrincipalID("dc1", "sid-1")}, currentPrincipals(t, st))
 	as, err := g.Authorities(ctx)
 	require.NoError(t, err)
 	require.Len(t, as, 1)
@@ -157,4 +161,52 @@ func currentPrincipals(t *testing.T, st *store.Store) []string {
 		out = append(out, r.ID)
 	}
 	return out
+}
+
+// TestAdmitDerivesIDs: the ids a record gives itself are the collector's,
+// derived from what the record says within the scope its agent may speak
+// for; ids it names of others (an entitlement's) are left to the access
+// map. An honest scanner's records are unchanged (each scanner's tests
+// check theirs with wiretest.RequireValid).
+func TestAdmitDerivesIDs(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	t0 := time.Now().UTC().Add(-time.Minute)
+	g := identity.New(identity.Options{Store: st})
+	victimFile := wire.AssetID(wire.SourceFS, "db-1", "file:///srv/hr/payroll.csv")
+	victimGroup := wire.LocalPrincipalID("db-1", "group", "sudo")
+	env := func(kind, source, host string) wire.Record {
+		return wire.Record{Kind: kind, Source: source, ScanID: "s-" + source, ObservedAt: t0, Host: host}
+	}
+	asset := env(wire.KindAsset, wire.SourceFS, "db-1") // the host is the enrolled one's, whatever it says
+	asset.AssetID, asset.AssetType, asset.Location = victimFile, "file", "file:///srv/hr/payroll.csv"
+	found := env(wire.KindPII, wire.SourceFS, "")
+	found.AssetID, found.Location, found.Type, found.Category, found.Count = victimFile, "file:///srv/hr/payroll.csv", "email", "contact", 1
+	group := env(wire.KindPrincipal, wire.SourceHost, "")
+	group.PrincipalID, group.Name, group.PrincipalType = victimGroup, "sudo", "group"
+	column := env(wire.KindPII, wire.SourceDB, "pg:5432")
+	column.AssetID, column.Location, column.Type, column.Category, column.Count = "x", "postgres://pg:5432/app/public/users#email", "email", "contact", 1
+	role := env(wire.KindPrincipal, wire.SourceDB, "pg:5432")
+	role.PrincipalID, role.Name, role.PrincipalType = wire.DBPrincipalID("other:5432", "admin"), "admin", "role"
+	foreign := env(wire.KindPrincipal, wire.SourceIAM, "111111111111")
+	foreign.PrincipalID, foreign.Name, foreign.PrincipalType = wire.IAMPrincipalID("222222222222", "arn:aws:iam::222222222222:user/ceo"), "ceo", "user"
+	foreign.Attributes = map[string]string{"arn": "arn:aws:iam::222222222222:user/ceo"}
+	grant := env(wire.KindEntitlement, wire.SourceFS, "")
+	grant.PrincipalID, grant.ResourceID, grant.ResourceType, grant.Permission = victimGroup, victimFile, "file", "read"
+	recs := []wire.Record{asset, found, group, column, role, foreign, grant}
+	for i := range recs {
+		require.NoError(t, recs[i].Validate(), "record %d", i)
+	}
+	require.NoError(t, g.Admit(ctx, "agent-web", "web-9", recs))
+
+	own := wire.AssetID(wire.SourceFS, "web-9", "file:///srv/hr/payroll.csv")
+	require.Equal(t, own, recs[0].AssetID, "an fs asset is the enrolled host's file")
+	require.Equal(t, own, recs[1].AssetID, "and so are its findings")
+	require.Equal(t, wire.LocalPrincipalID("web-9", "group", "sudo"), recs[2].PrincipalID, "a host group is the host's own")
+	require.Equal(t, wire.AssetID(wire.SourceDB, "pg:5432", "postgres://pg:5432/app/public/users"), recs[3].AssetID, "a column's findings are its table's")
+	require.Equal(t, wire.DBPrincipalID("pg:5432", "admin"), recs[4].PrincipalID, "a role is the scanned server's")
+	require.NotEqual(t, foreign.PrincipalID, recs[5].PrincipalID, "one account's authority cannot speak for another's identities")
+	require.Equal(t, wire.IAMPrincipalID("111111111111", "arn:aws:iam::111111111111:user/ceo"),
+		wire.StableID(wire.SourceIAM, "arn:aws:iam::111111111111:user/ceo"), "the account's own identities keep the id bucket policies name")
+	require.Equal(t, []string{victimGroup, victimFile}, []string{recs[6].PrincipalID, recs[6].ResourceID}, "references are the access map's to judge")
 }

@@ -47,6 +47,17 @@ func ownedByReporter(idCol, table string) string {
 		idCol + ` FROM {db}.` + table + `)`
 }
 
+// heldByReporter is the condition on the principal of a host's own
+// entitlement (fs, host): not another host's account or group. It counts
+// when its agent reported that principal, or when no host reports it (a
+// directory group, an account deleted since, a uid without a name).
+// Without this an agent made another host's account (an administrator's)
+// a reader of its files or a member of its groups, adding to that
+// account's reach and risk.
+const heldByReporter = `source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `')
+	OR (agent_id, principal_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals)
+	OR principal_id NOT IN (SELECT principal_id FROM {db}.current_principals WHERE source IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `'))`
+
 // principalsOnce is the current principals, one row per id (two agents
 // may report the same directory account).
 const principalsOnce = `SELECT principal_id, any(principal_type) AS principal_type, any(name) AS name,
@@ -95,7 +106,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
 					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements
-					WHERE permission = 'member' AND (` + ownedByReporter("principal_id", "current_principals") + `)
+					WHERE permission = 'member' AND (` + ownedByReporter("principal_id", "current_principals") + `) AND (` + heldByReporter + `)
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
@@ -118,7 +129,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
 			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
-			WHERE ` + accessGrant + ` AND (` + ownedByReporter("asset_id", "idx_assets_stage WHERE gen = "+g) + `)
+			WHERE ` + accessGrant + ` AND (` + ownedByReporter("asset_id", "idx_assets_stage WHERE gen = "+g) + `) AND (` + heldByReporter + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
 				SELECT asset_id AS object_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'object'

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // TestReviewCycles runs review cycles through the collector binary and
@@ -37,6 +38,7 @@ func TestReviewCycles(t *testing.T) {
 		for _, uid := range []string{"ann", "ben"} {
 			r := env(wire.KindPrincipal)
 			r.PrincipalID, r.Name, r.PrincipalType = id("uid="+uid), uid, "user"
+			r.Attributes = map[string]string{"dn": "uid=" + uid + ",dc=corp,dc=test"}
 			recs = append(recs, r)
 		}
 		for _, uid := range members {
@@ -53,7 +55,7 @@ func TestReviewCycles(t *testing.T) {
 		recs = append(recs, sc)
 		lines := make([]string, len(recs))
 		for i := range recs {
-			require.NoError(t, recs[i].Validate())
+			wiretest.RequireValid(t, &recs[i])
 			b, err := json.Marshal(recs[i])
 			require.NoError(t, err)
 			lines[i] = string(b)

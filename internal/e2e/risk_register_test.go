@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // TestRiskRegister ingests a directory, an AWS account and a file share
@@ -79,6 +81,9 @@ func TestRiskRegister(t *testing.T) {
 	}
 	recs = append(recs, file("f-hr", "/srv/hr/people.csv", "hr-lead", 40, nil)...)
 	recs = append(recs, file("f-open", "/srv/pub/list.csv", "", 500, map[string]string{"world_readable": "true"})...)
+	host, err := os.Hostname() // the name the agent enrolled as: its files' host
+	require.NoError(t, err)
+	ids := wiretest.Derive(recs, host)
 	lines := make([]string, len(recs))
 	for i := range recs {
 		b, err := wire.Marshal(&recs[i])
@@ -245,7 +250,7 @@ func TestRiskRegister(t *testing.T) {
 	require.Len(t, assets.Items, 2)
 	var want []regItem
 	for _, it := range assets.Items {
-		owner := map[string]string{"f-hr": "hr-lead"}[it.ID]
+		owner := map[string]string{ids["f-hr"]: "hr-lead"}[it.ID]
 		want = append(want, regItem{Kind: "asset", ID: it.ID, Title: it.Location, Location: it.Location, Score: it.Score,
 			Factors: it.Factors, Owner: owner, Status: "open"})
 	}
@@ -269,20 +274,20 @@ func TestRiskRegister(t *testing.T) {
 	put := func(token, kind, id, body string) (int, string) {
 		return s.do("PUT", "/api/v1/risk/register/"+kind+"/"+url.PathEscape(id), token, body)
 	}
-	st, body := put(sec, "principal", "p-alice", `{"status":"accepted"}`)
+	st, body := put(sec, "principal", ids["p-alice"], `{"status":"accepted"}`)
 	require.Equal(t, 400, st, "accepting needs a comment: %s", body)
 	require.Contains(t, body, `"code":"bad_request"`)
-	st, _ = put(sec, "principal", "p-alice", `{"status":"closed","comment":"x"}`)
+	st, _ = put(sec, "principal", ids["p-alice"], `{"status":"closed","comment":"x"}`)
 	require.Equal(t, 400, st)
-	st, _ = put(sec, "host", "p-alice", `{"status":"open"}`)
+	st, _ = put(sec, "host", ids["p-alice"], `{"status":"open"}`)
 	require.Equal(t, 400, st)
 	st, _ = put(sec, "principal", "p-nobody", `{"status":"mitigating"}`)
 	require.Equal(t, 404, st)
-	st, body = put(sec, "principal", "p-alice", `{"owner":"iam-team","status":"accepted","comment":"break-glass account, vaulted"}`)
+	st, body = put(sec, "principal", ids["p-alice"], `{"owner":"iam-team","status":"accepted","comment":"break-glass account, vaulted"}`)
 	require.Equal(t, 200, st, body)
-	st, body = put(s.admin, "asset", "f-hr", `{"owner":"dpo","status":"mitigating"}`)
+	st, body = put(s.admin, "asset", ids["f-hr"], `{"owner":"dpo","status":"mitigating"}`)
 	require.Equal(t, 200, st, body)
-	st, body = put(sec, "principal", "p-alice", `{"status":"resolved","comment":"removed from Domain Admins"}`)
+	st, body = put(sec, "principal", ids["p-alice"], `{"status":"resolved","comment":"removed from Domain Admins"}`)
 	require.Equal(t, 200, st, body)
 
 	var hist struct {
@@ -294,7 +299,7 @@ func TestRiskRegister(t *testing.T) {
 			ChangedAt time.Time `json:"changed_at"`
 		} `json:"history"`
 	}
-	getJSON(sec, "/api/v1/risk/register/principal/p-alice/history", &hist)
+	getJSON(sec, "/api/v1/risk/register/principal/"+ids["p-alice"]+"/history", &hist)
 	require.Len(t, hist.History, 2, "every change is kept")
 	require.Equal(t, "accepted", hist.History[0].Status)
 	require.Equal(t, "break-glass account, vaulted", hist.History[0].Comment)
@@ -307,7 +312,7 @@ func TestRiskRegister(t *testing.T) {
 
 	resolved := register("status=resolved")
 	require.Len(t, resolved, 1)
-	require.Equal(t, "p-alice", resolved[0].ID)
+	require.Equal(t, ids["p-alice"], resolved[0].ID)
 	require.Equal(t, "iam-team", resolved[0].Owner)
 	require.Equal(t, "sec1", resolved[0].ChangedBy)
 	mitigating := register("status=mitigating")
@@ -316,8 +321,8 @@ func TestRiskRegister(t *testing.T) {
 	open := register("status=open&limit=100")
 	require.Len(t, open, len(want)-2)
 	for i, it := range open {
-		require.NotEqual(t, "p-alice", it.ID)
-		require.NotEqual(t, "f-hr", it.ID)
+		require.NotEqual(t, ids["p-alice"], it.ID)
+		require.NotEqual(t, ids["f-hr"], it.ID)
 		if i > 0 {
 			require.LessOrEqual(t, it.Score, open[i-1].Score)
 		}
@@ -331,13 +336,13 @@ func TestRiskRegister(t *testing.T) {
 			{"GET", "/api/v1/risk/register", ""},
 			{"GET", "/api/v1/risk/principals", ""},
 			{"PUT", "/api/v1/risk/register/principal/p-bob", `{"status":"mitigating"}`},
-			{"GET", "/api/v1/risk/register/principal/p-alice/history", ""},
+			{"GET", "/api/v1/risk/register/principal/" + ids["p-alice"] + "/history", ""},
 		} {
 			st, body := s.do(c.method, c.path, tok, c.body)
 			require.Equal(t, 403, st, "%s %s: %s", c.method, c.path, body)
 		}
 	}
-	getJSON(sec, "/api/v1/risk/register/principal/p-bob/history", &hist)
+	getJSON(sec, "/api/v1/risk/register/principal/"+ids["p-bob"]+"/history", &hist)
 	require.Empty(t, hist.History, "the refused change was not stored")
 
 	// Audit: every call above, without the free text.
@@ -357,7 +362,7 @@ func TestRiskRegister(t *testing.T) {
 		require.NotContains(t, e.Params, "break-glass")
 		require.NotContains(t, e.Params, "iam-team")
 		if e.Method == "PUT" && e.Status == 200 && e.TokenName == "sec1" {
-			require.Contains(t, e.Params, "kind=principal id=p-alice status=")
+			require.Contains(t, e.Params, "kind=principal id="+ids["p-alice"]+" status=")
 		}
 	}
 	require.Equal(t, 7, routes["PUT /api/v1/risk/register/:kind/:id"], "every change, refused ones too")

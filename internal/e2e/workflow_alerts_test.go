@@ -16,6 +16,7 @@ import (
 
 	"github.com/sightline-dev/sightline/collector/alerts/alertstest"
 	"github.com/sightline-dev/sightline/internal/wire"
+	"github.com/sightline-dev/sightline/internal/wire/wiretest"
 )
 
 // TestWorkflowAlerts: the collector binary with workflow alert rules, a
@@ -113,6 +114,7 @@ func TestWorkflowAlerts(t *testing.T) {
 	for _, uid := range []string{"ann", "ben"} {
 		r := env(wire.KindPrincipal)
 		r.PrincipalID, r.Name, r.PrincipalType, r.Enabled = id("uid="+uid), uid, "user", &yes
+		r.Attributes = map[string]string{"dn": "uid=" + uid + ",dc=corp,dc=test"}
 		if uid == "ann" {
 			r.Privileged, r.PrivilegedVia = true, []string{"Domain Admins"}
 		}
@@ -125,7 +127,7 @@ func TestWorkflowAlerts(t *testing.T) {
 	sc.ObservedAt, sc.Scanner, sc.StartedAt, sc.FinishedAt, sc.Status = fin, "ldap", &start, &fin, wire.StatusOK
 	dirRecs = append(dirRecs, sc)
 	for i := range dirRecs {
-		require.NoError(t, dirRecs[i].Validate())
+		wiretest.RequireValid(t, &dirRecs[i])
 		b, err := json.Marshal(dirRecs[i])
 		require.NoError(t, err)
 		lines = append(lines, string(b))

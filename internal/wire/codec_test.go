@@ -244,3 +244,40 @@ func TestDecoderAgreesWithStdlibOnEdges(t *testing.T) {
 		})
 	}
 }
+
+// DeriveIDs is idempotent: what it derives it derives again (the
+// collector re-derives ids an agent, or a test, already derived).
+func TestDeriveIDsIdempotent(t *testing.T) {
+	recs := []Record{
+		{Kind: KindAsset, Source: SourceFS, Host: "h", AssetID: "x", Location: "file:///a"},
+		{Kind: KindPII, Source: SourceDB, Host: "pg:5432", AssetID: "x", Location: "postgres://pg:5432/d/s/t#c%23ol"},
+		{Kind: KindPrincipal, Source: SourceHost, Host: "h", PrincipalID: "x", Name: "svc", PrincipalType: "service"},
+		{Kind: KindPrincipal, Source: SourceLDAP, Host: "dc", PrincipalID: "x", Name: "n"},
+		{Kind: KindPrincipal, Source: SourceLDAP, Host: "dc", PrincipalID: "x", Name: "n", Attributes: map[string]string{"dn": "cn=n"}},
+		{Kind: KindPrincipal, Source: SourceIAM, Host: "1", PrincipalID: "x", Name: "n"},
+		{Kind: KindPrincipal, Source: SourceIAM, Host: "1", PrincipalID: "x", Attributes: map[string]string{"arn": "arn:aws:iam::2:user/n"}},
+		{Kind: KindPrincipal, Source: SourceDB, Host: "pg:5432", PrincipalID: "x", Name: "admin"},
+	}
+	for i := range recs {
+		require.True(t, DeriveIDs(&recs[i]), "record %d: a made-up id is replaced", i)
+		require.False(t, DeriveIDs(&recs[i]), "record %d: and the derived one kept", i)
+	}
+	require.Equal(t, LocalPrincipalID("h", "user", "svc"), recs[2].PrincipalID, "a service account is keyed as a user")
+	require.Equal(t, AssetID(SourceDB, "pg:5432", "postgres://pg:5432/d/s/t"), recs[1].AssetID, "a column's findings are its table's")
+	unscoped := Record{Kind: KindPrincipal, Source: SourceGCS, PrincipalID: "x"}
+	require.False(t, DeriveIDs(&unscoped), "a Google account is the same in every project")
+}
+
+// Two locations shortened alike stay two assets: the mark holds the
+// whole location's hash.
+func TestFitLocationKeepsLocationsApart(t *testing.T) {
+	a := "file:///x!/" + strings.Repeat("a", 3000) + "1" + strings.Repeat("b", 3000)
+	b := "file:///x!/" + strings.Repeat("a", 3000) + "2" + strings.Repeat("b", 3000)
+	fa, shortA := FitLocation(a)
+	fb, shortB := FitLocation(b)
+	require.True(t, shortA && shortB)
+	require.NotEqual(t, fa, fb)
+	require.NotEqual(t, AssetID(SourceFS, "h", fa), AssetID(SourceFS, "h", fb))
+	again, _ := FitLocation(a)
+	require.Equal(t, fa, again)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"path/filepath"
+	"strings"
 )
 
 // StableID derives an id that stays the same across scans from the parts
@@ -62,3 +63,102 @@ func DirectoryPrincipalID(server, sidOrDN string) string {
 
 // HostLocation is the location of a host asset.
 func HostLocation(host string) string { return "host://" + host }
+
+// AssetID is the id of the asset a record of source names at location (as
+// the record carries it: FitLocation's when the whole was too long) in the
+// scope host: the host a host-local record came from, the server or
+// account of a shared source. Every scanner names its assets with it, and
+// the collector derives each record's asset id again from the record's own
+// source, host and location (DeriveIDs): ids are hashes anyone can
+// compute, and an agent that reported another host's file's id merged its
+// rows into that host's asset.
+func AssetID(source, host, location string) string { return StableID(source, host, location) }
+
+// DeriveIDs sets the ids of r that the collector decides from what r says
+// of itself and the scope it speaks for (r.Source and r.Host, which the
+// collector has already fixed or checked): an asset or pii record's asset
+// id (AssetID), and a principal record's id where its source's ids are
+// derived from it (a host's accounts, a directory's entries, a database's
+// roles, an AWS account's identities). The ids an entitlement names are
+// references, left as they are: whether they count is the access map's
+// decision (collector/store/reach.go). It reports whether it changed an
+// id; an honest agent's never change.
+func DeriveIDs(r *Record) bool {
+	var id string
+	switch r.Kind {
+	case KindAsset, KindPII:
+		id = AssetID(r.Source, r.Host, assetLocation(r))
+		if id == r.AssetID {
+			return false
+		}
+		r.AssetID = id
+		return true
+	case KindPrincipal:
+		id = principalID(r)
+		if id == "" || id == r.PrincipalID {
+			return false
+		}
+		r.PrincipalID = id
+		return true
+	}
+	return false
+}
+
+// assetLocation is the location of the asset r names: a database
+// column's findings are at their table's location with "#column" after
+// it (the column's name path-escaped, so the last '#' starts it).
+func assetLocation(r *Record) string {
+	if r.Kind == KindPII && r.Source == SourceDB {
+		if i := strings.LastIndexByte(r.Location, '#'); i >= 0 {
+			return r.Location[:i]
+		}
+	}
+	return r.Location
+}
+
+// principalID is the id a principal record's source derives from it, or
+// "" for sources whose principal ids name something outside the record's
+// scope by design (an SMB share's well-known SIDs are the directory's;
+// a GCS member is a Google account, the same in every project).
+func principalID(r *Record) string {
+	switch r.Source {
+	case SourceHost, SourceFS:
+		kind := "user" // a service account is a user whose id the scanner keys as one
+		if r.PrincipalType == "group" {
+			kind = "group"
+		}
+		return LocalPrincipalID(r.Host, kind, r.Name)
+	case SourceLDAP:
+		key := r.Attributes["sid"] // SIDs survive renames and moves
+		if key == "" {
+			key = r.Attributes["dn"]
+		}
+		if key == "" { // not a scanner's: named by what it says, within its scope
+			key = "name:" + r.Name
+		}
+		return DirectoryPrincipalID(r.Host, key)
+	case SourceDB:
+		return DBPrincipalID(r.Host, r.Name)
+	case SourceIAM:
+		if r.Attributes["arn"] == "" { // not a scanner's: named by what it says, within its scope
+			return StableID(SourceIAM, r.Host, "name:"+r.Name)
+		}
+		return IAMPrincipalID(r.Host, r.Attributes["arn"])
+	}
+	return ""
+}
+
+// DBPrincipalID is the id of a role or user of a database server.
+func DBPrincipalID(server, name string) string { return StableID(SourceDB, server, "role:"+name) }
+
+// IAMPrincipalID is the id of an AWS identity by its ARN, as an account's
+// IAM scan and the S3 scan's bucket policies name it. An ARN of another
+// account than the record's is kept in that account's scope by the
+// record's (so an account's authority cannot speak for another's
+// identities): a different id from the real one's.
+func IAMPrincipalID(account, arn string) string {
+	if a := strings.Split(arn, ":"); len(a) >= 5 && a[4] != account {
+		return StableID(SourceIAM, account, arn)
+	}
+	return StableID(SourceIAM, arn)
+}
