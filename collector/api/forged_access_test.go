@@ -106,6 +106,15 @@ func hostCannotGrantOnAnotherHost(t *testing.T, forge bool) {
 			rec("pii", "fs", "fs10", `"asset_id":"`+own+`","location":"file:///srv/own.csv","type":"email","category":"contact","count":5,"distinct":5`),
 			rec("entitlement", "fs", "fs10", `"principal_id":"`+backup+`","resource_id":"`+own+`","resource_type":"file","permission":"read"`),
 			scan("fs", "fs10"))
+		// And as the first reporter (so the authority) of a made-up
+		// directory and AWS account, it says mallory is in HR and may
+		// read the file.
+		post(web9.Token, "w9-shared",
+			rec("entitlement", "ldap", "ld9", `"host":"evil.test","principal_id":"`+mallory+`","resource_id":"`+hr+`","resource_type":"group","permission":"member"`),
+			scan("ldap", "ld9")[:len(scan("ldap", "ld9"))-1]+`,"host":"evil.test"}`)
+		post(web9.Token, "w9-s3",
+			rec("entitlement", "s3", "s39", `"host":"999999999999","principal_id":"`+mallory+`","resource_id":"`+payroll+`","resource_type":"bucket","permission":"read"`),
+			scan("s3", "s39")[:len(scan("s3", "s39"))-1]+`,"host":"999999999999"}`)
 	}
 	storetest.BuildIndex(t, h.st)
 

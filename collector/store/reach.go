@@ -32,20 +32,30 @@ const maxMembershipDepth = 8
 // accessGrant is the permission condition of a grant that gives access.
 const accessGrant = `permission IN ('read', 'write')`
 
-// ownedByReporter is the condition an entitlement of a host's own scan
-// (fs, host) meets when its resource is the reporting agent's own: an
-// asset (idCol asset_id of the table) or a principal (principal_id of
-// current_principals) that agent reported. A host speaks only for itself
-// (collector/identity), but its records name resources by id, and ids are
-// stable hashes anyone can compute: without this, an agent made its own
-// account a reader of another host's files, or a member of a directory
-// group, in everyone's access map. Shared sources (a directory, a
-// cloud account) grant across agents by design (IAM on S3 buckets) and
-// have one authority each.
-func ownedByReporter(idCol, table string) string {
-	return `source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') OR (agent_id, resource_id) IN (SELECT agent_id, ` +
-		idCol + ` FROM {db}.` + table + `)`
+// An entitlement speaks of its resource by id, and ids are stable hashes
+// anyone can compute: an agent speaks only for its own host and for the
+// shared sources it is the authority of (collector/identity), so what it
+// says counts only on resources it reported itself. Without this, an
+// agent made its own account a reader of another host's files, or a
+// member of a directory group, in everyone's access map — and the
+// authority of a made-up directory or account could do the same to any
+// group or asset.
+//
+// grantOnOwnAsset is the condition on a grant (generation g's staged
+// assets): its resource is an asset its agent reported, or, for an IAM
+// policy, an S3 bucket of the same account (an account's IAM and S3 may
+// be scanned by two agents; the bucket's id names its account).
+func grantOnOwnAsset(g string) string {
+	return `(agent_id, resource_id) IN (SELECT agent_id, asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + `)
+	OR (source = '` + wire.SourceIAM + `' AND (host, resource_id) IN
+		(SELECT host, asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND source = '` + wire.SourceS3 + `'))`
 }
+
+// memberOfOwnGroup is the condition on a membership: its group is one its
+// agent reported, or, from a shared source, one nobody reports (a group
+// outside the directory scan's base, named by its members' memberOf).
+const memberOfOwnGroup = `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals)
+	OR (source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') AND resource_id NOT IN (SELECT principal_id FROM {db}.current_principals))`
 
 // heldByReporter is the condition on the principal of a host's own
 // entitlement (fs, host): not another host's account or group. It counts
@@ -106,7 +116,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
 					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements
-					WHERE permission = 'member' AND (` + ownedByReporter("principal_id", "current_principals") + `) AND (` + heldByReporter + `)
+					WHERE permission = 'member' AND (` + memberOfOwnGroup + `) AND (` + heldByReporter + `)
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
@@ -129,7 +139,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
 			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
-			WHERE ` + accessGrant + ` AND (` + ownedByReporter("asset_id", "idx_assets_stage WHERE gen = "+g) + `) AND (` + heldByReporter + `)
+			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(g) + `) AND (` + heldByReporter + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
 				SELECT asset_id AS object_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'object'
