@@ -32,7 +32,10 @@ type harness struct {
 	agent string // agent token
 }
 
-func newHarness(t *testing.T, maxBody int64) *harness {
+// newAPI is the API over a fresh database with its ingester running
+// until the test ends (after the caller's server is closed: register
+// that cleanup after this one).
+func newAPI(t *testing.T, maxBody int64) (*api.Server, *store.Store, *auth.Authenticator) {
 	st := storetest.New(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -41,10 +44,16 @@ func newHarness(t *testing.T, maxBody int64) *harness {
 	ing := ingest.New(ingest.Options{Store: st, BatchRows: 1000, BatchInterval: 20 * time.Millisecond, Logger: log})
 	done := make(chan struct{})
 	go func() { defer close(done); ing.Run(ctx) }()
-	srv := api.New(api.Options{Store: st, Auth: authn, Fleet: fl, Ingester: ing,
-		MaxBodyBytes: maxBody, MaxDecodedBytes: 4 * maxBody, Logger: log})
+	t.Cleanup(func() { cancel(); <-done })
+	return api.New(api.Options{Store: st, Auth: authn, Fleet: fl, Ingester: ing,
+		MaxBodyBytes: maxBody, MaxDecodedBytes: 4 * maxBody, Logger: log}), st, authn
+}
+
+func newHarness(t *testing.T, maxBody int64) *harness {
+	srv, st, authn := newAPI(t, maxBody)
+	ctx := context.Background()
 	ts := httptest.NewServer(srv)
-	t.Cleanup(func() { ts.Close(); cancel(); <-done })
+	t.Cleanup(ts.Close)
 
 	h := &harness{t: t, st: st, srv: ts}
 	var err error
@@ -148,7 +157,7 @@ func TestIngestBadInput(t *testing.T) {
 		{"wrong content type", h.agent, map[string]string{"Content-Type": "text/csv"}, strings.NewReader(line(3, "s2")), 415, "unsupported_media_type", "x-ndjson"},
 		{"missing token", "", nil, strings.NewReader(line(3, "s2")), 401, "unauthorized", "missing bearer token"},
 		{"invalid token", "slt_agent_nope", nil, strings.NewReader(line(3, "s2")), 401, "unauthorized", "invalid token"},
-		{"admin token cannot ingest", h.admin, nil, strings.NewReader(line(3, "s2")), 403, "forbidden", "agent tokens"},
+		{"admin token cannot ingest", h.admin, nil, strings.NewReader(line(3, "s2")), 403, "forbidden", "an agent's token"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -136,6 +136,7 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	auth.ErrNoToken, ErrInvalidToken 401 unauthorized
 //	fleet.ErrEnrollDenied            401 unauthorized
 //	review.ErrNotYours               403 forbidden
+//	fleet.ErrCertMismatch            403 forbidden (agentOnly audits it)
 //	identity.RefusedError            403 forbidden (the ingest handler audits it)
 //	store.ErrNotFound                404 not_found
 //	auth.ErrUnknownToken             404 not_found
@@ -162,6 +163,7 @@ func errorRules() errorTable {
 		{match: is(auth.ErrInvalidToken), kind: kindUnauthorized},
 		{match: is(fleet.ErrEnrollDenied), kind: kindUnauthorized},
 		{match: is(review.ErrNotYours), kind: kindForbidden},
+		{match: is(fleet.ErrCertMismatch), kind: kindForbidden},
 		{match: as[*identity.RefusedError](), kind: kindForbidden, message: ofAs(func(ref *identity.RefusedError) string {
 			return "batch refused: " + ref.Error() + "; the batch was not stored"
 		})},

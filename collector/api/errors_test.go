@@ -50,6 +50,7 @@ var errorCases = []struct {
 	{"auth.ErrInvalidToken", fmt.Errorf("verify: %w", auth.ErrInvalidToken), 401, "unauthorized", "", ""},
 	{"fleet.ErrEnrollDenied", fleet.ErrEnrollDenied, 401, "unauthorized", fleet.ErrEnrollDenied.Error(), ""},
 	{"review.ErrNotYours", review.ErrNotYours, 403, "forbidden", "", ""},
+	{"fleet.ErrCertMismatch", fmt.Errorf("%w: use it", fleet.ErrCertMismatch), 403, "forbidden", "", ""},
 	{"identity.RefusedError", fmt.Errorf("admit: %w", &identity.RefusedError{Line: 3, Msg: "host is not yours"}), 403, "forbidden",
 		"batch refused: line 3: host is not yours; the batch was not stored", ""},
 	{"store.ErrNotFound", fmt.Errorf("campaign c1: %w", store.ErrNotFound), 404, "not_found", "not found", ""},

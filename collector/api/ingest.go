@@ -15,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/sightline-dev/sightline/collector/admission"
-	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/identity"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -31,6 +30,7 @@ func (s *Server) enroll(c *gin.Context) (any, error) {
 	if req.EnrollSecret == "" {
 		return nil, errorf(kindBadRequest, "enroll_secret is required")
 	}
+	req.ClientCert = clientCert(c.Request)
 	en, err := s.o.Fleet.Enroll(c.Request.Context(), req)
 	if err != nil {
 		return nil, err
@@ -44,12 +44,9 @@ func (s *Server) enroll(c *gin.Context) (any, error) {
 // nothing else; it is answered only once its rows are in ClickHouse.
 func (s *Server) ingest(c *gin.Context) (any, error) {
 	ctx := c.Request.Context()
-	tok, err := s.o.Auth.Verify(ctx, auth.Bearer(c.GetHeader("Authorization")))
+	tok, err := s.agentOnly(c)
 	if err != nil {
 		return nil, err
-	}
-	if tok.Role != auth.RoleAgent || tok.AgentID == "" {
-		return nil, errorf(kindForbidden, "only agent tokens (from enrollment) may ingest")
 	}
 	if ct := c.GetHeader("Content-Type"); ct != "" {
 		mt, _, _ := mime.ParseMediaType(ct)
@@ -107,13 +104,18 @@ func (s *Server) ingest(c *gin.Context) (any, error) {
 // for what it may not is a security event (errorRules answers it 403).
 func (s *Server) auditRefusal(c *gin.Context, tok store.Token, err error) {
 	var ref *identity.RefusedError
-	if !errors.As(err, &ref) {
-		return
+	if errors.As(err, &ref) {
+		s.auditAgentRefusal(c, tok, "refused: "+ref.Error())
 	}
-	s.o.Logger.Warn("agent batch refused", "agent_id", tok.AgentID, "reason", ref.Error())
+}
+
+// auditAgentRefusal logs and audits a request of an agent's token that
+// was refused as a security event (403).
+func (s *Server) auditAgentRefusal(c *gin.Context, tok store.Token, result string) {
+	s.o.Logger.Warn("agent request refused", "agent_id", tok.AgentID, "route", c.FullPath(), "reason", result)
 	e := store.AuditEntry{At: time.Now().UTC(), TokenName: tok.Name, TokenRole: tok.Role,
 		TokenID: tokenID(tok), Method: c.Request.Method, Route: c.FullPath(),
-		Params: "agent_id=" + tok.AgentID, Status: http.StatusForbidden, Result: "refused: " + ref.Error()}
+		Params: "agent_id=" + tok.AgentID, Status: http.StatusForbidden, Result: result}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), 5*time.Second)
 	defer cancel()
 	if aerr := s.o.Store.AppendAudit(ctx, e); aerr != nil {

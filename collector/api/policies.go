@@ -1,13 +1,18 @@
 package api
 
 import (
+	"cmp"
+	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/fleet"
 	"github.com/sightline-dev/sightline/collector/policy"
+	"github.com/sightline-dev/sightline/collector/store"
+	"github.com/sightline-dev/sightline/internal/clip"
 )
 
 // Fleet control (collector/policy): admins write scan policies and
@@ -150,16 +155,38 @@ func (s *Server) scanNow(c *gin.Context) (any, error) {
 	return created(listOf(each(cs, commandOf))), nil
 }
 
-// agentOnly authenticates an agent's token and returns its agent id.
-func (s *Server) agentOnly(c *gin.Context) (string, error) {
-	tok, err := s.o.Auth.Verify(c.Request.Context(), auth.Bearer(c.GetHeader("Authorization")))
+// agentOnly authenticates an agent's token, with the client certificate
+// the agent enrolled with if it enrolled with one, and returns its agent
+// id. Every endpoint an agent calls goes through it.
+func (s *Server) agentOnly(c *gin.Context) (store.Token, error) {
+	ctx := c.Request.Context()
+	tok, err := s.o.Auth.Verify(ctx, auth.Bearer(c.GetHeader("Authorization")))
 	if err != nil {
-		return "", err
+		return store.Token{}, err
 	}
 	if tok.Role != auth.RoleAgent || tok.AgentID == "" {
-		return "", errorf(kindForbidden, "only an agent's token may call this endpoint")
+		return store.Token{}, errorf(kindForbidden, "only an agent's token may call this endpoint")
 	}
-	return tok.AgentID, nil
+	presented := clientCert(c.Request)
+	if err := s.o.Fleet.CheckCert(ctx, tok.AgentID, presented); err != nil {
+		if errors.Is(err, fleet.ErrCertMismatch) {
+			s.auditAgentRefusal(c, tok, "refused: the token came with another client certificate than its agent enrolled with (presented: "+
+				clip.String(cmp.Or(presented, "none"), 512)+")")
+		}
+		return store.Token{}, err
+	}
+	return tok, nil
+}
+
+// clientCert names the verified client certificate of r's connection by
+// its subject and issuer, which a renewed certificate keeps ("" without
+// one: no tls.client_ca_file, or TLS ended at a proxy).
+func clientCert(r *http.Request) string {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return ""
+	}
+	leaf := r.TLS.VerifiedChains[0][0]
+	return leaf.Subject.String() + " issued by " + leaf.Issuer.String()
 }
 
 // notModified is the 304 of a conditional fetch.
@@ -184,10 +211,11 @@ func (w withETag) respond(c *gin.Context) {
 // agentPolicy is the agent's fetch: its effective policy and pending
 // commands, or 304 when If-None-Match holds the current ETag.
 func (s *Server) agentPolicy(c *gin.Context) (any, error) {
-	id, err := s.agentOnly(c)
+	tok, err := s.agentOnly(c)
 	if err != nil {
 		return nil, err
 	}
+	id := tok.AgentID
 	e, err := s.o.Policy.For(c.Request.Context(), id)
 	if err != nil {
 		return nil, err
@@ -201,10 +229,11 @@ func (s *Server) agentPolicy(c *gin.Context) (any, error) {
 // agentPolicyStatus takes the agent's report: what it applied or refused,
 // pinned conflicts, command progress.
 func (s *Server) agentPolicyStatus(c *gin.Context) (any, error) {
-	id, err := s.agentOnly(c)
+	tok, err := s.agentOnly(c)
 	if err != nil {
 		return nil, err
 	}
+	id := tok.AgentID
 	var r policy.Report
 	if err := decodeJSON(c, 64<<10, &r); err != nil {
 		return nil, err

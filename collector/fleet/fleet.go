@@ -82,8 +82,8 @@ type Fleet struct {
 }
 
 type seenAgent struct {
-	hostname string
-	written  time.Time
+	hostname, clientCert string
+	written              time.Time // zero: read, last_seen not yet written
 }
 
 // New returns a Fleet.
@@ -128,6 +128,10 @@ type EnrollRequest struct {
 	// Labels select the policies that apply to the agent (enroll
 	// --label k=v); an admin may change them later.
 	Labels map[string]string `json:"labels,omitempty"`
+	// ClientCert names the verified client certificate the request came
+	// with (the API sets it from the connection, never from the body):
+	// the agent is bound to it.
+	ClientCert string `json:"-"`
 }
 
 // Enrollment is what an agent gets back.
@@ -140,7 +144,8 @@ type Enrollment struct {
 // Enroll checks the enroll secret, registers the agent and issues its token.
 func (f *Fleet) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, error) {
 	now := f.o.Now().UTC()
-	a := store.Agent{ID: uuid.NewString(), Hostname: req.Hostname, OS: req.OS, Version: req.Version, EnrolledAt: now, LastSeen: now}
+	a := store.Agent{ID: uuid.NewString(), Hostname: req.Hostname, OS: req.OS, Version: req.Version, EnrolledAt: now, LastSeen: now,
+		ClientCert: req.ClientCert}
 	if err := policy.CheckLabels("labels", req.Labels); err != nil {
 		return Enrollment{}, err
 	}
@@ -173,7 +178,7 @@ func (f *Fleet) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, erro
 		}
 	}
 	f.mu.Lock()
-	f.seen[a.ID] = seenAgent{hostname: a.Hostname, written: now}
+	f.seen[a.ID] = seenAgent{hostname: a.Hostname, clientCert: a.ClientCert, written: now}
 	f.mu.Unlock()
 	return Enrollment{AgentID: a.ID, Token: tok, TokenKey: key}, nil
 }
@@ -248,9 +253,42 @@ func (f *Fleet) Touch(ctx context.Context, agentID string) (string, error) {
 		return "", fmt.Errorf("updating agent %s: %w", agentID, err)
 	}
 	f.mu.Lock()
-	f.seen[agentID] = seenAgent{hostname: a.Hostname, written: now}
+	f.seen[agentID] = seenAgent{hostname: a.Hostname, clientCert: a.ClientCert, written: now}
 	f.mu.Unlock()
 	return a.Hostname, nil
+}
+
+// ErrCertMismatch means an agent's token came with a client certificate
+// other than the one the agent enrolled with.
+var ErrCertMismatch = errors.New("this agent's token is bound to the client certificate it enrolled with")
+
+// CheckCert checks that an agent's request came with the client
+// certificate it enrolled with (presented: its subject and issuer, "" for
+// none), if it enrolled with one. A renewed certificate with the same
+// subject and issuer will do; another host's will not, so a token copied
+// off a host is of no use without that host's key.
+func (f *Fleet) CheckCert(ctx context.Context, agentID, presented string) error {
+	f.mu.Lock()
+	c, ok := f.seen[agentID]
+	f.mu.Unlock()
+	if !ok {
+		a, err := f.o.Store.GetAgent(ctx, agentID)
+		if err != nil {
+			return fmt.Errorf("looking up agent %s: %w", agentID, err)
+		}
+		c = seenAgent{hostname: a.Hostname, clientCert: a.ClientCert}
+		f.mu.Lock()
+		if _, raced := f.seen[agentID]; !raced {
+			f.seen[agentID] = c
+		}
+		f.mu.Unlock()
+	}
+	if c.clientCert == "" || c.clientCert == presented {
+		return nil
+	}
+	// Which certificate it is bound to is not said: the caller may hold
+	// a stolen token. The audit row and the fleet view name it.
+	return fmt.Errorf("%w: use that certificate (or one renewed with its subject and issuer), or enroll the agent again", ErrCertMismatch)
 }
 
 // Status is an agent as the fleet view shows it: its enrollment, whether

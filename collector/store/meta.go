@@ -22,6 +22,9 @@ type Agent struct {
 	Version    string    `ch:"agent_version" json:"version"`
 	EnrolledAt time.Time `ch:"enrolled_at" json:"enrolled_at"`
 	LastSeen   time.Time `ch:"last_seen" json:"last_seen"`
+	// ClientCert is the client certificate the agent enrolled with (its
+	// subject and issuer), which its token must come with; "" if none.
+	ClientCert string `ch:"client_cert" json:"client_cert,omitempty"`
 }
 
 // Token is a stored API or agent token; only its hash is kept.
@@ -83,8 +86,8 @@ func (s *Store) PutBatches(ctx context.Context, b []Batch) error {
 
 // PutAgent creates or replaces an agent (enrollment, heartbeat).
 func (s *Store) PutAgent(ctx context.Context, a Agent) error {
-	return s.insert(ctx, "agents", "agent_id, hostname, os, agent_version, enrolled_at, last_seen, version", 1, func(int) []any {
-		return []any{a.ID, a.Hostname, a.OS, a.Version, dateTime(&a.EnrolledAt), dateTime(&a.LastSeen), s.nextVersion()}
+	return s.insert(ctx, "agents", "agent_id, hostname, os, agent_version, enrolled_at, last_seen, client_cert, version", 1, func(int) []any {
+		return []any{a.ID, a.Hostname, a.OS, a.Version, dateTime(&a.EnrolledAt), dateTime(&a.LastSeen), a.ClientCert, s.nextVersion()}
 	})
 }
 
@@ -94,7 +97,7 @@ func (a Agent) utc() Agent {
 	return a
 }
 
-const agentColumns = `agent_id, hostname, os, agent_version, enrolled_at, last_seen`
+const agentColumns = `agent_id, hostname, os, agent_version, enrolled_at, last_seen, client_cert`
 
 // ListAgents returns every agent, ordered by hostname.
 func (s *Store) ListAgents(ctx context.Context) ([]Agent, error) {
