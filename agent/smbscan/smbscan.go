@@ -524,7 +524,7 @@ func (s *scan) grants(resourceID, resourceType string, sd *ntsd.Descriptor, wher
 			if strings.HasPrefix(g.SID, "S-1-22-1-") {
 				pr.PrincipalType = "user"
 			}
-			pr.Attributes = map[string]string{"sid": g.SID, "well_known": "true"}
+			pr.Attributes = map[string]string{"sid": g.SID, "well_known": "true", "directory": s.o.Directory}
 			if err := s.emit(&pr); err != nil {
 				return err
 			}

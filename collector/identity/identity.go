@@ -158,6 +158,11 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 		if wire.DeriveIDs(r) {
 			rederived++
 		}
+		if r.Kind == wire.KindPrincipal && r.Source == wire.SourceSMB {
+			// A share's scan names well-known SIDs under the directory's
+			// ids; whether one is privileged is the directory's to say.
+			r.Privileged, r.PrivilegedVia = false, nil
+		}
 		if err := future(i+1, r, limit); err != nil {
 			return err
 		}

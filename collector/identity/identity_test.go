@@ -191,9 +191,15 @@ func TestAdmitDerivesIDs(t *testing.T) {
 	foreign := env(wire.KindPrincipal, wire.SourceIAM, "111111111111")
 	foreign.PrincipalID, foreign.Name, foreign.PrincipalType = wire.IAMPrincipalID("222222222222", "arn:aws:iam::222222222222:user/ceo"), "ceo", "user"
 	foreign.Attributes = map[string]string{"arn": "arn:aws:iam::222222222222:user/ceo"}
+	everyone := env(wire.KindPrincipal, wire.SourceSMB, "fs1")
+	everyone.PrincipalID, everyone.Name, everyone.PrincipalType, everyone.Privileged = wire.DirectoryPrincipalID("dc.corp", "S-1-1-0"), "Everyone", "group", true
+	everyone.Attributes = map[string]string{"sid": "S-1-1-0", "directory": "dc.corp"}
+	alice := env(wire.KindPrincipal, wire.SourceSMB, "fs1")
+	alice.PrincipalID, alice.Name, alice.PrincipalType = wire.DirectoryPrincipalID("dc.corp", "S-1-5-21-1-2-3-1104"), "alice", "user"
+	alice.Attributes = map[string]string{"sid": "S-1-5-21-1-2-3-1104", "directory": "dc.corp"}
 	grant := env(wire.KindEntitlement, wire.SourceFS, "")
 	grant.PrincipalID, grant.ResourceID, grant.ResourceType, grant.Permission = victimGroup, victimFile, "file", "read"
-	recs := []wire.Record{asset, found, group, column, role, foreign, grant}
+	recs := []wire.Record{asset, found, group, column, role, foreign, grant, everyone, alice}
 	for i := range recs {
 		require.NoError(t, recs[i].Validate(), "record %d", i)
 	}
@@ -209,4 +215,7 @@ func TestAdmitDerivesIDs(t *testing.T) {
 	require.Equal(t, wire.IAMPrincipalID("111111111111", "arn:aws:iam::111111111111:user/ceo"),
 		wire.StableID(wire.SourceIAM, "arn:aws:iam::111111111111:user/ceo"), "the account's own identities keep the id bucket policies name")
 	require.Equal(t, []string{victimGroup, victimFile}, []string{recs[6].PrincipalID, recs[6].ResourceID}, "references are the access map's to judge")
+	require.Equal(t, everyone.PrincipalID, recs[7].PrincipalID, "a share names a well-known SID under the directory's id")
+	require.False(t, recs[7].Privileged, "but whether it is privileged is the directory's to say")
+	require.NotEqual(t, alice.PrincipalID, recs[8].PrincipalID, "a share cannot speak for a directory account")
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/sightline-dev/sightline/internal/ntsd"
 )
 
 // StableID derives an id that stays the same across scans from the parts
@@ -117,9 +119,9 @@ func assetLocation(r *Record) string {
 }
 
 // principalID is the id a principal record's source derives from it, or
-// "" for sources whose principal ids name something outside the record's
-// scope by design (an SMB share's well-known SIDs are the directory's;
-// a GCS member is a Google account, the same in every project).
+// "" for a source whose principal ids name something outside the record's
+// scope by design (a GCS member is a Google account, the same in every
+// project).
 func principalID(r *Record) string {
 	switch r.Source {
 	case SourceHost, SourceFS:
@@ -139,6 +141,21 @@ func principalID(r *Record) string {
 		return DirectoryPrincipalID(r.Host, key)
 	case SourceDB:
 		return DBPrincipalID(r.Host, r.Name)
+	case SourceSMB:
+		// A share's scan names only well-known SIDs (Everyone, Unix
+		// User 1000), under the directory's ids so an ACL naming one
+		// and the directory's own entry meet. Any other SID it names
+		// is kept in the share's scope: it cannot speak for the
+		// directory's accounts.
+		sid := r.Attributes["sid"]
+		if ntsd.WellKnownName(sid) == "" {
+			return StableID(SourceSMB, r.Host, "sid:"+sid)
+		}
+		dir := r.Attributes["directory"]
+		if dir == "" {
+			dir = r.Host // the scanner's default directory is the server
+		}
+		return DirectoryPrincipalID(dir, sid)
 	case SourceIAM:
 		if r.Attributes["arn"] == "" { // not a scanner's: named by what it says, within its scope
 			return StableID(SourceIAM, r.Host, "name:"+r.Name)
