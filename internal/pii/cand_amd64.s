@@ -30,6 +30,33 @@ DATA colons<>+16(SB)/8, $0x3a3a3a3a3a3a3a3a
 DATA colons<>+24(SB)/8, $0x3a3a3a3a3a3a3a3a
 GLOBL colons<>(SB), RODATA|NOPTR, $32
 
+DATA spaces<>+0(SB)/8, $0x2020202020202020
+DATA spaces<>+8(SB)/8, $0x2020202020202020
+DATA spaces<>+16(SB)/8, $0x2020202020202020
+DATA spaces<>+24(SB)/8, $0x2020202020202020
+GLOBL spaces<>(SB), RODATA|NOPTR, $32
+
+DATA newlines<>+0(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA newlines<>+8(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA newlines<>+16(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA newlines<>+24(SB)/8, $0x0a0a0a0a0a0a0a0a
+GLOBL newlines<>(SB), RODATA|NOPTR, $32
+
+DATA equals<>+0(SB)/8, $0x3d3d3d3d3d3d3d3d
+DATA equals<>+8(SB)/8, $0x3d3d3d3d3d3d3d3d
+DATA equals<>+16(SB)/8, $0x3d3d3d3d3d3d3d3d
+DATA equals<>+24(SB)/8, $0x3d3d3d3d3d3d3d3d
+GLOBL equals<>(SB), RODATA|NOPTR, $32
+
+DATA dots<>+0(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA dots<>+8(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA dots<>+16(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA dots<>+24(SB)/8, $0x2e2e2e2e2e2e2e2e
+GLOBL dots<>(SB), RODATA|NOPTR, $32
+
+// EQ(tab, at): mark the bytes of Y0 equal to tab's, store the mask at at(DI).
+#define EQ(tab, at) VPCMPEQB tab, Y0, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(DI)
+
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
 // NONZERO(bits, at): mark the bytes whose class (Y1) has any of bits, store
@@ -79,7 +106,7 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 	MOVL AX, (0+o)(DI)
 
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's eight masks; reads two bytes past them (STEM).
+// halves of the block's twelve masks; reads two bytes past them (STEM).
 #define HALF(off, o) \
 	STEM(off, o); \
 	VMOVDQU off(SI), Y0; \
@@ -97,9 +124,11 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 	INRANGE(Y0, Y11, Y10, 40+o); \
 	VMOVDQU off(SI), Y0; \
 	INRANGE(Y0, Y9, Y8, 48+o); \
-	VPCMPEQB colons<>(SB), Y0, Y2; \
-	VPMOVMSKB Y2, AX; \
-	MOVL AX, (56+o)(DI)
+	EQ(colons<>(SB), 56+o); \
+	EQ(spaces<>(SB), 64+o); \
+	EQ(newlines<>(SB), 72+o); \
+	EQ(equals<>(SB), 80+o); \
+	EQ(dots<>(SB), 88+o)
 
 // func candMasksAVX2(p *byte, n int, out *rawMasks)
 TEXT ·candMasksAVX2(SB), NOSPLIT, $0-24
@@ -125,7 +154,7 @@ loop:
 	HALF(0, 0)
 	HALF(32, 4)
 	ADDQ $64, SI
-	ADDQ $64, DI
+	ADDQ $96, DI
 	DECQ CX
 	JMP  loop
 

@@ -17,6 +17,10 @@ type rawMasks struct {
 	alpha  uint64 // A-Z a-z
 	digit  uint64 // 0-9
 	colon  uint64 // :
+	space  uint64 // ' '
+	nl     uint64 // '\n'
+	eq     uint64 // =
+	dot    uint64 // .
 }
 
 // blocksIn is how many 64-byte blocks of text candMasks classifies: the
@@ -47,11 +51,21 @@ func candMasksGo(text []byte, out []rawMasks) int {
 				if c == ':' {
 					m.colon |= bit
 				}
+				if c == '=' {
+					m.eq |= bit
+				}
 			case c == '-':
 				m.dash |= bit
 				m.glue |= bit
 			case c == '.' || c == '/' || c == '_':
 				m.glue |= bit
+				if c == '.' {
+					m.dot |= bit
+				}
+			case c == ' ':
+				m.space |= bit
+			case c == '\n':
+				m.nl |= bit
 			}
 		}
 		out[b] = m
@@ -123,6 +137,7 @@ func (s *scanner) fromBlocks(i int) int {
 			alnum := raw[b].alpha | raw[b].digit
 			pa := alnum<<1 | uint64(cr)&1
 			m, cr = fireMask(&raw[b], cr)
+			m &^= quietStarts(&raw[b])
 			blk := base + b*64
 			if next > blk {
 				if next >= blk+64 {
@@ -196,6 +211,99 @@ func (s *scanner) fromBlocks(i int) int {
 	return i
 }
 
+// runAt returns the length of the run of letters and digits at k (bit
+// off of its block, whose letter-or-digit and digit masks are alnum and
+// digit) and whether it is all digits: from the masks, and for a run
+// reaching the block's end from the bytes after it (the quick rejects
+// then decide as inside a block, where a run's event at a block's end
+// used to go to the scanner).
+func runAt(text []byte, k, off int, alnum, digit uint64) (run int, pure bool) {
+	run = bits.TrailingZeros64(^(alnum >> uint(off)))
+	pure = bits.TrailingZeros64(^(digit >> uint(off))) >= run
+	if off+run < 64 {
+		return run, pure
+	}
+	j := k + run
+	for j < len(text) && alnumTable[text[j]] {
+		pure = pure && isDigit(text[j])
+		j++
+	}
+	return j - k, pure
+}
+
+// quietStarts marks, from a block's masks alone, starts the bit loop
+// would drop one at a time (it need not see them): numbers deadNumber
+// says true of and colons quietColon says true of, in the shapes logs
+// are made of. After '=', a space or a newline: a run of one to six
+// digits before a newline, before a space and a letter (not after four
+// digits: an IBAN group), or before a short decimal's second group
+// (shortDecimal: 932.670 then a newline or a space and a letter); a run
+// of two to eight or sixteen letters and digits, not all digits, before
+// anything but a colon (hex ids: req=3b3cf937, 226ms). A colon between
+// digits whose group before it starts with a digit or has five letters
+// or digits (the times of 01T10:13:23). Only what a block's own bytes
+// decide: the bits whose bytes before or after fall outside it are left
+// to the loop (shifts bring in zeros, and every term is a conjunction of
+// shifted masks, negations taken before a shift). Held to deadNumber
+// and quietColon by TestQuietStartsAreQuiet, FuzzQuietStarts and the
+// pass's tests.
+func quietStarts(r *rawMasks) uint64 {
+	// Go's & and << share a precedence, left to right: every shift
+	// below is in parentheses. dN and aN: N digits, N letters or digits
+	// from the bit on.
+	dg := r.digit
+	alnum := r.alpha | dg
+	non := ^alnum
+	d2 := dg & (dg >> 1)
+	d3 := d2 & (dg >> 2)
+	d4 := d2 & (d2 >> 2)
+	d5 := d4 & (dg >> 4)
+	d6 := d4 & (d2 >> 4)
+	d7 := d6 & (dg >> 6)
+	d8 := d4 & (d4 >> 4)
+
+	// Short numbers: after l digits a newline, a space and a letter (not
+	// after four), or a '.' and a second group of one to 6-l digits
+	// ending at either (gl: groups of at most l digits, at the '.').
+	word := r.space & (r.alpha >> 1)
+	end := r.nl | word
+	g1 := dg & (end >> 1)
+	g2 := g1 | d2&(end>>2)
+	g3 := g2 | d3&(end>>3)
+	g4 := g3 | d4&(end>>4)
+	g5 := g4 | d5&(end>>5)
+	dot := r.dot
+	q := dg&((end|dot&(g5>>1))>>1) |
+		d2&((end|dot&(g4>>1))>>2) |
+		d3&((end|dot&(g3>>1))>>3) |
+		d4&((r.nl|dot&(g2>>1))>>4) |
+		d5&((end|dot&(g1>>1))>>5) |
+		d6&(end>>6)
+
+	// Runs of letters and digits, not all digits, of two to eight or
+	// sixteen, before anything but a colon.
+	nc := non &^ r.colon
+	a2 := alnum & (alnum >> 1)
+	a3 := a2 & (alnum >> 2)
+	a4 := a2 & (a2 >> 2)
+	a5 := a4 & (alnum >> 4)
+	a6 := a4 & (a2 >> 4)
+	a7 := a6 & (alnum >> 6)
+	a8 := a4 & (a4 >> 4)
+	q |= (a2&^d2)&(nc>>2) | (a3&^d3)&(nc>>3) | (a4&^d4)&(nc>>4) | (a5&^d5)&(nc>>5) |
+		(a6&^d6)&(nc>>6) | (a7&^d7)&(nc>>7) | (a8&^d8)&(nc>>8) |
+		(a8&(a8>>8)&^(d8&(d8>>8)))&(nc>>16)
+	q &= dg & ((r.eq | r.space | r.nl) << 1)
+
+	// Colons of times: a digit on each side, and before it five letters
+	// or digits or a group starting with a digit (ipv6GroupBefore's no).
+	b2 := alnum << 2
+	b3 := b2 & (alnum << 3)
+	b4 := b3 & (alnum << 4)
+	grp := non<<2 | b2&(dg<<2)&(non<<3) | b3&(dg<<3)&(non<<4) | b4&(dg<<4)&(non<<5) | b4&(alnum<<5)
+	return q | r.colon&(dg<<1)&(dg>>1)&grp
+}
+
 // at is text[i], or 0 before the start.
 func at(text []byte, i int) byte {
 	if i < 0 {
@@ -212,18 +320,18 @@ func at(text []byte, i int) byte {
 // by a byte that continues no candidate. It must only say true where
 // number would return without a look (TestFromAgreesWithFromEach and
 // FuzzDeadNumber hold it to that); a run reaching the block's end is
-// left to number.
+// read on from the text (runAt).
 func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 	if p := text[k-1]; p == '%' || p == '#' {
 		return false // an escape: %40, &#64;, %2B49…
 	}
-	run := bits.TrailingZeros64(^(alnum >> uint(off)))
-	if off+run >= 64 {
+	run, pure := runAt(text, k, off, alnum, digit)
+	j := k + run
+	if j >= len(text) {
 		return false
 	}
-	j := k + run
 	next := text[j]
-	if bits.TrailingZeros64(^(digit >> uint(off))) < run {
+	if !pure {
 		// Letters and digits (226ms, 3b3cf937): only an IPv6 group before
 		// ':', a DNI or passport of 9 and a NIR of 15 characters.
 		return next != ':' && run != 9 && run != 15
@@ -330,11 +438,11 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys 
 	default:
 		return false // escapes, glue, '+', a time's colon: number's own cases
 	}
-	run := bits.TrailingZeros64(^(alnum >> uint(off)))
-	if off+run >= 64 || run > 10 || run == 9 || bits.TrailingZeros64(^(digit>>uint(off))) < run {
+	run, pure := runAt(text, k, off, alnum, digit)
+	j := k + run
+	if run > 10 || run == 9 || !pure || j+1 >= len(text) {
 		return false
 	}
-	j := k + run
 	switch text[j] {
 	case '.':
 		if r, _ := decimalEnd(text, j); r == 0 || run+r > 15 {
@@ -427,8 +535,8 @@ func keyPhoneContext(text []byte, k int) bool {
 // POST, HTTP. Like deadNumber, a quick reject held to the pass that looks
 // at every byte by TestFromAgreesWithFromEach and FuzzDetect.
 func quietUpper(text []byte, k, off int, alnum uint64) bool {
-	run := bits.TrailingZeros64(^(alnum >> uint(off)))
-	if off+run >= 64 || k+3 >= len(text) {
+	run, _ := runAt(text, k, off, alnum, 0)
+	if k+run >= len(text) || k+3 >= len(text) {
 		return false
 	}
 	c, d := text[k], text[k+1]

@@ -1,7 +1,9 @@
 package pii
 
 import (
+	"bytes"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -187,4 +189,61 @@ func TestKeyValueRejectsAgree(t *testing.T) {
 			require.Equal(t, detectEach(b), collect(b), "%q", b)
 		}
 	}
+}
+
+// quietStartsCheck requires every start quietStarts drops from text's
+// fire masks to be one the bit loop drops too (deadNumber, quietColon)
+// and returns how many it dropped.
+func quietStartsCheck(t *testing.T, text []byte) int {
+	t.Helper()
+	if len(text) < 3 {
+		return 0
+	}
+	raw := make([]rawMasks, blocksIn(text[2:]))
+	candMasksGo(text[2:], raw)
+	cr := carryOf(text[0], text[1])
+	n := 0
+	for b := range raw {
+		var m uint64
+		alnum := raw[b].alpha | raw[b].digit
+		m, cr = fireMask(&raw[b], cr)
+		for q := m & quietStarts(&raw[b]); q != 0; q &= q - 1 {
+			off := bits.TrailingZeros64(q)
+			k := 2 + b*64 + off
+			n++
+			switch {
+			case isDigit(text[k]):
+				require.True(t, deadNumber(text, k, off, alnum, raw[b].digit), "number at %d of %q", k, text[k-off:k-off+64])
+			case text[k] == ':':
+				require.True(t, quietColon(text, k, off, alnum), "colon at %d of %q", k, text[k-off:k-off+64])
+			default:
+				t.Fatalf("quietStarts dropped %q at %d of %q", text[k], k, text[k-off:k-off+64])
+			}
+		}
+	}
+	return n
+}
+
+// quietStarts drops only starts the bit loop would drop one at a time,
+// and on logs most numbers and time colons.
+func TestQuietStartsAreQuiet(t *testing.T) {
+	require.Greater(t, quietStartsCheck(t, corpus(1<<16)), 1<<16/40)
+	kv := []byte("2026-11-07T09:31:10.335279Z level=info svc=auth req=3b3cf937 trace=b659ea374f5b6151 span=2a7cbd49 method=POST path=/v1/orders/2063274 status=500 dur_ms=932.670 bytes=740424 user_id=92894735 retries=1 ts=1765317151\n")
+	require.Greater(t, quietStartsCheck(t, bytes.Repeat(kv, 50)), 50*6)
+	r := rand.New(rand.NewPCG(11, 12))
+	pieces := []string{"0", "1", "9", "12", "123", "1234", "12345", "123456", "1234567", "a", "Z", "f", "ms", " ", "\n", "=", ".", ":", "-",
+		"/", "%", "#", "(", "+", "_", "\t", ",", "3b3cf937", "b659ea374f5b6151", "0123456789abcdef", "12345678", "1234.5", "12.34.56",
+		"932.670 x", "10:13:23", "01T10:", "fe80:", "a1:", "\xc2\xa0", "&"}
+	for range 2000 {
+		var b []byte
+		for len(b) < 300 {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		quietStartsCheck(t, b)
+	}
+}
+
+func FuzzQuietStarts(f *testing.F) {
+	f.Add([]byte("2026-11-07T09:31:10.335279Z level=info svc=auth req=3b3cf937 trace=b659ea374f5b6151 span=2a7cbd49 status=500 dur_ms=932.670 bytes=740424 retries=1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { quietStartsCheck(t, data) })
 }
