@@ -54,8 +54,18 @@ DATA dots<>+16(SB)/8, $0x2e2e2e2e2e2e2e2e
 DATA dots<>+24(SB)/8, $0x2e2e2e2e2e2e2e2e
 GLOBL dots<>(SB), RODATA|NOPTR, $32
 
-// EQ(tab, at): mark the bytes of Y0 equal to tab's, store the mask at at(DI).
-#define EQ(tab, at) VPCMPEQB tab, Y0, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(DI)
+// EQ(tab, at, r): mark the bytes of Y0 equal to tab's, store the mask at
+// at(r).
+#define EQ(tab, at, r) VPCMPEQB tab, Y0, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(r)
+
+// quietIn's arrays (candidates.go), 512 bytes each.
+#define QDIGIT 0
+#define QALPHA 512
+#define QCOLON 1024
+#define QSPACE 1536
+#define QNL 2048
+#define QEQ 2560
+#define QDOT 3072
 
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
@@ -80,15 +90,18 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPAND x, out, out
 
 // STEM(off, o): the stem mask of the 32 bytes at off(SI): a stem letter
-// whose next byte may continue it (f & g, stemTabs) or with a digit two
-// bytes on. Reads up to two bytes past them; uses Y0-Y3 and sets Y3 to
-// zero again.
+// whose next two bytes may continue it (f & g & h, stemTabs) or with a
+// digit two bytes on. Reads up to two bytes past them; uses Y0-Y3 and Y6
+// and sets Y3 to zero again.
 #define STEM(off, o) \
 	VMOVDQU off(SI), Y0; \
 	NIBBLES(Y0, ·stemTabs+0(SB), ·stemTabs+32(SB), Y2, Y1); \
 	VMOVDQU (off+1)(SI), Y0; \
 	NIBBLES(Y0, ·stemTabs+64(SB), ·stemTabs+96(SB), Y3, Y2); \
 	VPAND Y1, Y2, Y2; \
+	VMOVDQU (off+2)(SI), Y0; \
+	NIBBLES(Y0, ·stemTabs+128(SB), ·stemTabs+160(SB), Y3, Y6); \
+	VPAND Y6, Y2, Y2; \
 	VPXOR Y3, Y3, Y3; \
 	VPCMPEQB Y3, Y2, Y2; \
 	VPMOVMSKB Y2, AX; \
@@ -106,7 +119,7 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	MOVL AX, (0+o)(DI)
 
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's twelve masks; reads two bytes past them (STEM).
+// halves of the block's eight masks (DI) and quietIn's seven (R8); reads two bytes past them (STEM).
 #define HALF(off, o) \
 	STEM(off, o); \
 	VMOVDQU off(SI), Y0; \
@@ -122,19 +135,23 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	INRANGE(Y0, Y7, Y10, 32+o); \
 	VPOR Y12, Y0, Y0; \
 	INRANGE(Y0, Y11, Y10, 40+o); \
+	MOVL AX, (QALPHA+o)(R8); \
 	VMOVDQU off(SI), Y0; \
 	INRANGE(Y0, Y9, Y8, 48+o); \
-	EQ(colons<>(SB), 56+o); \
-	EQ(spaces<>(SB), 64+o); \
-	EQ(newlines<>(SB), 72+o); \
-	EQ(equals<>(SB), 80+o); \
-	EQ(dots<>(SB), 88+o)
+	MOVL AX, (QDIGIT+o)(R8); \
+	EQ(colons<>(SB), 56+o, DI); \
+	MOVL AX, (QCOLON+o)(R8); \
+	EQ(spaces<>(SB), QSPACE+o, R8); \
+	EQ(newlines<>(SB), QNL+o, R8); \
+	EQ(equals<>(SB), QEQ+o, R8); \
+	EQ(dots<>(SB), QDOT+o, R8)
 
-// func candMasksAVX2(p *byte, n int, out *rawMasks)
-TEXT ·candMasksAVX2(SB), NOSPLIT, $0-24
+// func candMasksAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+TEXT ·candMasksAVX2(SB), NOSPLIT, $0-32
 	MOVQ p+0(FP), SI
 	MOVQ n+8(FP), CX
 	MOVQ out+16(FP), DI
+	MOVQ q+24(FP), R8
 	VMOVDQU lutHi<>(SB), Y14
 	VMOVDQU lutLo<>(SB), Y13
 	BCAST(3, Y15)
@@ -154,10 +171,208 @@ loop:
 	HALF(0, 0)
 	HALF(32, 4)
 	ADDQ $64, SI
-	ADDQ $96, DI
+	ADDQ $64, DI
+	ADDQ $8, R8
 	DECQ CX
 	JMP  loop
 
 done:
+	VZEROUPPER
+	RET
+
+// Q(...) steps of quietStartsAVX2, one block per 64-bit lane: SHR(n, a, d)
+// is d = a>>n, SHL likewise; AND(a, b, d) d = a & b; OR likewise; ANDN(a,
+// b, d) d = a &^ b.
+#define SHR(n, a, d) VPSRLQ $n, a, d
+#define SHL(n, a, d) VPSLLQ $n, a, d
+#define AND(a, b, d) VPAND a, b, d
+#define OR(a, b, d) VPOR a, b, d
+#define ANDN(a, b, d) VPANDN a, b, d
+
+// func quietStartsAVX2(q *quietIn, n int, out *[64]uint64)
+//
+// quietStarts (candidates.go) step for step. Y0 dg, Y1 alnum, Y2 non,
+// Y3 end then nc, Y4 the colons' part, Y5 d2 then d8, Y6 d3, Y7 d4, Y8
+// d5, Y9 g then d6, Y10 a2 then a6, Y11 a4 then a8, Y12 q, Y15 ones.
+TEXT ·quietStartsAVX2(SB), NOSPLIT, $0-24
+	MOVQ q+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VPCMPEQQ Y15, Y15, Y15
+
+qloop:
+	CMPQ CX, $0
+	JLE  qdone
+	VMOVDQU QDIGIT(SI), Y0
+	VMOVDQU QALPHA(SI), Y1
+	OR(Y0, Y1, Y1)
+	VPXOR Y15, Y1, Y2
+
+	// Colons of times.
+	SHL(2, Y1, Y3)
+	SHL(2, Y2, Y4)
+	SHL(2, Y0, Y5)
+	AND(Y3, Y5, Y5)
+	SHL(3, Y2, Y6)
+	AND(Y6, Y5, Y5)
+	OR(Y5, Y4, Y4)
+	SHL(3, Y1, Y6)
+	AND(Y6, Y3, Y3)
+	SHL(3, Y0, Y5)
+	AND(Y3, Y5, Y5)
+	SHL(4, Y2, Y6)
+	AND(Y6, Y5, Y5)
+	OR(Y5, Y4, Y4)
+	SHL(4, Y1, Y6)
+	AND(Y6, Y3, Y3)
+	SHL(4, Y0, Y5)
+	AND(Y3, Y5, Y5)
+	SHL(5, Y2, Y6)
+	AND(Y6, Y5, Y5)
+	OR(Y5, Y4, Y4)
+	SHL(5, Y1, Y6)
+	AND(Y6, Y3, Y3)
+	OR(Y3, Y4, Y4)
+	SHL(1, Y0, Y5)
+	AND(Y5, Y4, Y4)
+	SHR(1, Y0, Y5)
+	AND(Y5, Y4, Y4)
+	AND(QCOLON(SI), Y4, Y4)
+
+	// Short numbers.
+	VMOVDQU QALPHA(SI), Y5
+	SHR(1, Y5, Y5)
+	AND(QSPACE(SI), Y5, Y5)
+	OR(QNL(SI), Y5, Y3)
+	SHR(1, Y0, Y5)
+	AND(Y0, Y5, Y5)
+	SHR(2, Y0, Y6)
+	AND(Y5, Y6, Y6)
+	SHR(2, Y5, Y7)
+	AND(Y5, Y7, Y7)
+	SHR(4, Y0, Y8)
+	AND(Y7, Y8, Y8)
+	SHR(1, Y0, Y9)
+	SHR(2, Y3, Y10)
+	AND(Y10, Y9, Y9)
+	AND(QDOT(SI), Y9, Y9)
+	OR(Y3, Y9, Y10)
+	SHR(5, Y10, Y10)
+	AND(Y8, Y10, Y12)
+	SHR(1, Y5, Y10)
+	SHR(3, Y3, Y11)
+	AND(Y11, Y10, Y10)
+	AND(QDOT(SI), Y10, Y10)
+	OR(Y10, Y9, Y9)
+	OR(QNL(SI), Y9, Y10)
+	SHR(4, Y10, Y10)
+	AND(Y7, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(1, Y6, Y10)
+	SHR(4, Y3, Y11)
+	AND(Y11, Y10, Y10)
+	AND(QDOT(SI), Y10, Y10)
+	OR(Y10, Y9, Y9)
+	OR(Y3, Y9, Y10)
+	SHR(3, Y10, Y10)
+	AND(Y6, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(1, Y7, Y10)
+	SHR(5, Y3, Y11)
+	AND(Y11, Y10, Y10)
+	AND(QDOT(SI), Y10, Y10)
+	OR(Y10, Y9, Y9)
+	OR(Y3, Y9, Y10)
+	SHR(2, Y10, Y10)
+	AND(Y5, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(1, Y8, Y10)
+	SHR(6, Y3, Y11)
+	AND(Y11, Y10, Y10)
+	AND(QDOT(SI), Y10, Y10)
+	OR(Y10, Y9, Y9)
+	OR(Y3, Y9, Y10)
+	SHR(1, Y10, Y10)
+	AND(Y0, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y5, Y9)
+	AND(Y7, Y9, Y9)
+	SHR(6, Y3, Y10)
+	AND(Y9, Y10, Y10)
+	OR(Y10, Y12, Y12)
+
+	// Runs not all digits.
+	VMOVDQU QCOLON(SI), Y10
+	ANDN(Y2, Y10, Y3)
+	SHR(1, Y1, Y10)
+	AND(Y1, Y10, Y10)
+	ANDN(Y10, Y5, Y11)
+	SHR(2, Y3, Y13)
+	AND(Y13, Y11, Y11)
+	OR(Y11, Y12, Y12)
+	SHR(2, Y1, Y11)
+	AND(Y10, Y11, Y11)
+	ANDN(Y11, Y6, Y11)
+	SHR(3, Y3, Y13)
+	AND(Y13, Y11, Y11)
+	OR(Y11, Y12, Y12)
+	SHR(2, Y10, Y11)
+	AND(Y10, Y11, Y11)
+	ANDN(Y11, Y7, Y13)
+	SHR(4, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(4, Y1, Y13)
+	AND(Y11, Y13, Y13)
+	ANDN(Y13, Y8, Y13)
+	SHR(5, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(4, Y10, Y10)
+	AND(Y11, Y10, Y10)
+	ANDN(Y10, Y9, Y13)
+	SHR(6, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(6, Y1, Y13)
+	AND(Y10, Y13, Y13)
+	SHR(6, Y0, Y14)
+	AND(Y9, Y14, Y14)
+	ANDN(Y13, Y14, Y13)
+	SHR(7, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(4, Y7, Y5)
+	AND(Y7, Y5, Y5)
+	SHR(4, Y11, Y13)
+	AND(Y13, Y11, Y11)
+	ANDN(Y11, Y5, Y13)
+	SHR(8, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(8, Y11, Y13)
+	AND(Y11, Y13, Y13)
+	SHR(8, Y5, Y14)
+	AND(Y5, Y14, Y14)
+	ANDN(Y13, Y14, Y13)
+	SHR(16, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+
+	// After '=', a space or a newline; then the colons.
+	VMOVDQU QEQ(SI), Y13
+	OR(QSPACE(SI), Y13, Y13)
+	OR(QNL(SI), Y13, Y13)
+	SHL(1, Y13, Y13)
+	AND(Y0, Y13, Y13)
+	AND(Y13, Y12, Y12)
+	OR(Y4, Y12, Y12)
+	VMOVDQU Y12, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  qloop
+
+qdone:
 	VZEROUPPER
 	RET

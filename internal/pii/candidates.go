@@ -17,10 +17,12 @@ type rawMasks struct {
 	alpha  uint64 // A-Z a-z
 	digit  uint64 // 0-9
 	colon  uint64 // :
-	space  uint64 // ' '
-	nl     uint64 // '\n'
-	eq     uint64 // =
-	dot    uint64 // .
+}
+
+// quietIn are the masks quietStarts reads, of up to 64 blocks, one array
+// per class (the vector code computes four blocks per instruction).
+type quietIn struct {
+	digit, alpha, colon, space, nl, eq, dot [64]uint64
 }
 
 // blocksIn is how many 64-byte blocks of text candMasks classifies: the
@@ -29,10 +31,11 @@ func blocksIn(text []byte) int { return max(len(text)-2, 0) / 64 }
 
 // candMasksGo is candMasks a byte at a time: the reference the vector
 // code is tested against.
-func candMasksGo(text []byte, out []rawMasks) int {
-	n := min(blocksIn(text), len(out))
+func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
+	n := min(blocksIn(text), len(out), len(q.digit))
 	for b := range n {
 		var m rawMasks
+		var sp, nl, eq, dot uint64
 		for k, c := range text[b*64 : b*64+64] {
 			bit := uint64(1) << k
 			switch {
@@ -52,7 +55,7 @@ func candMasksGo(text []byte, out []rawMasks) int {
 					m.colon |= bit
 				}
 				if c == '=' {
-					m.eq |= bit
+					eq |= bit
 				}
 			case c == '-':
 				m.dash |= bit
@@ -60,15 +63,17 @@ func candMasksGo(text []byte, out []rawMasks) int {
 			case c == '.' || c == '/' || c == '_':
 				m.glue |= bit
 				if c == '.' {
-					m.dot |= bit
+					dot |= bit
 				}
 			case c == ' ':
-				m.space |= bit
+				sp |= bit
 			case c == '\n':
-				m.nl |= bit
+				nl |= bit
 			}
 		}
 		out[b] = m
+		q.digit[b], q.alpha[b], q.colon[b] = m.digit, m.alpha, m.colon
+		q.space[b], q.nl[b], q.eq[b], q.dot[b] = sp, nl, eq, dot
 	}
 	return n
 }
@@ -127,9 +132,12 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var raw [64]rawMasks
+	var qin quietIn
+	var quiet [64]uint64
 	var keys keyContexts
 	for len(text)-i >= 66 {
-		nb := candMasks(text[i:], raw[:])
+		nb := candMasks(text[i:], raw[:], &qin)
+		quietStartsN(&qin, nb, &quiet)
 		cr := carryOf(at(text, i-2), text[i-1])
 		base, next := i, i
 		for b := range nb {
@@ -137,7 +145,7 @@ func (s *scanner) fromBlocks(i int) int {
 			alnum := raw[b].alpha | raw[b].digit
 			pa := alnum<<1 | uint64(cr)&1
 			m, cr = fireMask(&raw[b], cr)
-			m &^= quietStarts(&raw[b])
+			m &^= quiet[b]
 			blk := base + b*64
 			if next > blk {
 				if next >= blk+64 {
@@ -247,61 +255,73 @@ func runAt(text []byte, k, off int, alnum, digit uint64) (run int, pure bool) {
 // shifted masks, negations taken before a shift). Held to deadNumber
 // and quietColon by TestQuietStartsAreQuiet, FuzzQuietStarts and the
 // pass's tests.
-func quietStarts(r *rawMasks) uint64 {
+func quietStarts(r *quietIn, blk int) uint64 {
 	// Go's & and << share a precedence, left to right: every shift
 	// below is in parentheses. dN and aN: N digits, N letters or digits
-	// from the bit on.
-	dg := r.digit
-	alnum := r.alpha | dg
+	// from the bit on. quietStartsN computes it for four blocks at a
+	// time in vector code, an instruction each step here.
+	dg, alpha, colon, space, nl, eq, dot := r.digit[blk], r.alpha[blk], r.colon[blk], r.space[blk], r.nl[blk], r.eq[blk], r.dot[blk]
+	alnum := alpha | dg
 	non := ^alnum
+
+	// Colons of times: a digit on each side, and before it five letters
+	// or digits or a group starting with a digit (ipv6GroupBefore's no).
+	b := alnum << 2
+	grp := non << 2
+	grp |= b & (dg << 2) & (non << 3)
+	b &= alnum << 3
+	grp |= b & (dg << 3) & (non << 4)
+	b &= alnum << 4
+	grp |= b & (dg << 4) & (non << 5)
+	grp |= b & (alnum << 5)
+	cq := colon & (dg << 1) & (dg >> 1) & grp
+
+	// Short numbers: after l digits a newline, a space and a letter (not
+	// after four), or a '.' and a second group of one to 6-l digits
+	// ending at either (g: the groups short enough, at their '.').
+	end := nl | space&(alpha>>1)
 	d2 := dg & (dg >> 1)
 	d3 := d2 & (dg >> 2)
 	d4 := d2 & (d2 >> 2)
 	d5 := d4 & (dg >> 4)
-	d6 := d4 & (d2 >> 4)
-	d7 := d6 & (dg >> 6)
-	d8 := d4 & (d4 >> 4)
-
-	// Short numbers: after l digits a newline, a space and a letter (not
-	// after four), or a '.' and a second group of one to 6-l digits
-	// ending at either (gl: groups of at most l digits, at the '.').
-	word := r.space & (r.alpha >> 1)
-	end := r.nl | word
-	g1 := dg & (end >> 1)
-	g2 := g1 | d2&(end>>2)
-	g3 := g2 | d3&(end>>3)
-	g4 := g3 | d4&(end>>4)
-	g5 := g4 | d5&(end>>5)
-	dot := r.dot
-	q := dg&((end|dot&(g5>>1))>>1) |
-		d2&((end|dot&(g4>>1))>>2) |
-		d3&((end|dot&(g3>>1))>>3) |
-		d4&((r.nl|dot&(g2>>1))>>4) |
-		d5&((end|dot&(g1>>1))>>5) |
-		d6&(end>>6)
+	g := dot & (dg >> 1) & (end >> 2)
+	q := d5 & ((end | g) >> 5)
+	g |= dot & (d2 >> 1) & (end >> 3)
+	q |= d4 & ((nl | g) >> 4)
+	g |= dot & (d3 >> 1) & (end >> 4)
+	q |= d3 & ((end | g) >> 3)
+	g |= dot & (d4 >> 1) & (end >> 5)
+	q |= d2 & ((end | g) >> 2)
+	g |= dot & (d5 >> 1) & (end >> 6)
+	q |= dg & ((end | g) >> 1)
+	q |= d4 & (d2 >> 4) & (end >> 6)
 
 	// Runs of letters and digits, not all digits, of two to eight or
 	// sixteen, before anything but a colon.
-	nc := non &^ r.colon
+	nc := non &^ colon
 	a2 := alnum & (alnum >> 1)
+	q |= (a2 &^ d2) & (nc >> 2)
 	a3 := a2 & (alnum >> 2)
+	q |= (a3 &^ d3) & (nc >> 3)
 	a4 := a2 & (a2 >> 2)
-	a5 := a4 & (alnum >> 4)
+	q |= (a4 &^ d4) & (nc >> 4)
+	q |= (a4 & (alnum >> 4) &^ d5) & (nc >> 5)
+	d6 := d4 & (d2 >> 4)
 	a6 := a4 & (a2 >> 4)
-	a7 := a6 & (alnum >> 6)
+	q |= (a6 &^ d6) & (nc >> 6)
+	q |= (a6 & (alnum >> 6) &^ (d6 & (dg >> 6))) & (nc >> 7)
+	d8 := d4 & (d4 >> 4)
 	a8 := a4 & (a4 >> 4)
-	q |= (a2&^d2)&(nc>>2) | (a3&^d3)&(nc>>3) | (a4&^d4)&(nc>>4) | (a5&^d5)&(nc>>5) |
-		(a6&^d6)&(nc>>6) | (a7&^d7)&(nc>>7) | (a8&^d8)&(nc>>8) |
-		(a8&(a8>>8)&^(d8&(d8>>8)))&(nc>>16)
-	q &= dg & ((r.eq | r.space | r.nl) << 1)
+	q |= (a8 &^ d8) & (nc >> 8)
+	q |= (a8 & (a8 >> 8) &^ (d8 & (d8 >> 8))) & (nc >> 16)
+	return q&dg&((eq|space|nl)<<1) | cq
+}
 
-	// Colons of times: a digit on each side, and before it five letters
-	// or digits or a group starting with a digit (ipv6GroupBefore's no).
-	b2 := alnum << 2
-	b3 := b2 & (alnum << 3)
-	b4 := b3 & (alnum << 4)
-	grp := non<<2 | b2&(dg<<2)&(non<<3) | b3&(dg<<3)&(non<<4) | b4&(dg<<4)&(non<<5) | b4&(alnum<<5)
-	return q | r.colon&(dg<<1)&(dg>>1)&grp
+// quietStartsGo is quietStartsN one block at a time.
+func quietStartsGo(r *quietIn, n int, out *[64]uint64) {
+	for b := range min(n, 64) {
+		out[b] = quietStarts(r, b)
+	}
 }
 
 // at is text[i], or 0 before the start.

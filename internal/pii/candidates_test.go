@@ -23,11 +23,20 @@ func TestCandMasksAgree(t *testing.T) {
 		rnd[k] = byte(r.IntN(256))
 	}
 	for _, text := range [][]byte{all, rnd, []byte(string(corpus(1 << 14)))} {
-		want := make([]rawMasks, blocksIn(text))
-		got := make([]rawMasks, blocksIn(text))
-		require.Equal(t, len(want), candMasksGo(text, want))
-		require.Equal(t, len(got), candMasks(text, got))
-		require.Equal(t, want, got)
+		for b := 0; b < len(text); b += 64 * 64 {
+			chunk := text[b:]
+			want := make([]rawMasks, min(blocksIn(chunk), 64))
+			got := make([]rawMasks, len(want))
+			var qw, qg quietIn
+			require.Equal(t, len(want), candMasksGo(chunk, want, &qw))
+			require.Equal(t, len(got), candMasks(chunk, got, &qg))
+			require.Equal(t, want, got)
+			require.Equal(t, qw, qg)
+			var sw, sg [64]uint64
+			quietStartsGo(&qw, len(want), &sw)
+			quietStartsN(&qg, len(want), &sg)
+			require.Equal(t, sw[:len(want)], sg[:len(want)])
+		}
 	}
 }
 
@@ -44,7 +53,9 @@ func TestFireMaskIsFirePair(t *testing.T) {
 		}
 	}
 	raw := make([]rawMasks, 200)
-	require.Equal(t, 200, candMasks(text[2:], raw))
+	for b := 0; b < 200; b += 50 {
+		require.Equal(t, 50, candMasks(text[2+b*64:], raw[b:b+50], new(quietIn)))
+	}
 	cr := carryOf(text[0], text[1])
 	for b := range raw {
 		var m uint64
@@ -61,21 +72,28 @@ func TestFireMaskIsFirePair(t *testing.T) {
 func FuzzCandMasks(f *testing.F) {
 	f.Add([]byte("2026-11-01T10:13:23.520Z INFO [worker-1] GET /api/v2/items/335279 200 226ms bytes=65448 build=v4.4.70 a@b.c +49"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		want := make([]rawMasks, blocksIn(data))
-		got := make([]rawMasks, blocksIn(data))
-		candMasksGo(data, want)
-		candMasks(data, got)
+		want := make([]rawMasks, min(blocksIn(data), 64))
+		got := make([]rawMasks, len(want))
+		var qw, qg quietIn
+		candMasksGo(data, want, &qw)
+		candMasks(data, got, &qg)
 		require.Equal(t, want, got)
+		require.Equal(t, qw, qg)
+		var sw, sg [64]uint64
+		quietStartsGo(&qw, len(want), &sw)
+		quietStartsN(&qg, len(want), &sg)
+		require.Equal(t, sw[:len(want)], sg[:len(want)])
 	})
 }
 
 func BenchmarkCandMasks(b *testing.B) {
 	text := corpus(1 << 20)
 	raw := make([]rawMasks, 64)
+	var q quietIn
 	b.SetBytes(int64(len(text) / 4096 * 4096))
 	for b.Loop() {
 		for i := 0; i+4096 <= len(text); i += 4096 {
-			candMasks(text[i:i+4096], raw)
+			candMasks(text[i:i+4096], raw, &q)
 		}
 	}
 }
@@ -95,6 +113,51 @@ func TestStemKeepCoversStemPrefix(t *testing.T) {
 	}
 	require.False(t, stemKeep('s', 't', 'a'), "status")
 	require.True(t, stemKeep('d', 'e', '6'), "de60 …, a lower-case IBAN")
+}
+
+// The stem filter's tables are stemPrefix's: print them when it changes.
+func TestStemTabsBuilt(t *testing.T) {
+	want := stemTabsBuild()
+	var b strings.Builder
+	for k := range want {
+		b.WriteString("\t{")
+		for j, c := range want[k][:16] {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%#02x", c)
+		}
+		b.WriteString("},\n")
+	}
+	require.Equal(t, want, stemTabs, "paste into stemTabs (cand_stem.go):\n%s", b.String())
+}
+
+// stemTabsBuild computes stemTabs from stemPrefix: the bits of each stem
+// letter and of the bytes that may follow it as a context word's second
+// and third.
+func stemTabsBuild() [6][32]byte {
+	const stems = "bdegnrsx"
+	var fHi, fLo, gHi, gLo, hHi, hLo [16]byte
+	var text [3]byte
+	for j := range len(stems) {
+		c0 := stems[j]
+		bit := byte(1) << j
+		fHi[c0>>4] |= bit
+		fLo[c0&15] |= bit
+		for c1 := range 256 {
+			for c2 := range 256 {
+				text = [3]byte{c0, byte(c1), byte(c2)}
+				// x after '#' (&#x40;) looks one byte further back.
+				if c0 == 'x' || !isDigit(byte(c2)) && stemPrefix(text[:], 0) {
+					gHi[c1>>4] |= bit
+					gLo[c1&15] |= bit
+					hHi[c2>>4] |= bit
+					hLo[c2&15] |= bit
+				}
+			}
+		}
+	}
+	return stemTabsOf([6][16]byte{fHi, fLo, gHi, gLo, hHi, hLo})
 }
 
 // quietKey says false exactly where maybeKey does, for a '=' after two
@@ -199,17 +262,27 @@ func quietStartsCheck(t *testing.T, text []byte) int {
 	if len(text) < 3 {
 		return 0
 	}
-	raw := make([]rawMasks, blocksIn(text[2:]))
-	candMasksGo(text[2:], raw)
 	cr := carryOf(text[0], text[1])
+	n := 0
+	for base := 2; len(text)-base >= 66; base += 64 * 64 {
+		raw := make([]rawMasks, min(blocksIn(text[base:]), 64))
+		var qin quietIn
+		candMasksGo(text[base:], raw, &qin)
+		n += quietStartsCheckBlocks(t, text, base, raw, &qin, &cr)
+	}
+	return n
+}
+
+// quietStartsCheckBlocks is quietStartsCheck over the blocks from base.
+func quietStartsCheckBlocks(t *testing.T, text []byte, base int, raw []rawMasks, qin *quietIn, cr *carry) int {
 	n := 0
 	for b := range raw {
 		var m uint64
 		alnum := raw[b].alpha | raw[b].digit
-		m, cr = fireMask(&raw[b], cr)
-		for q := m & quietStarts(&raw[b]); q != 0; q &= q - 1 {
+		m, *cr = fireMask(&raw[b], *cr)
+		for q := m & quietStarts(qin, b); q != 0; q &= q - 1 {
 			off := bits.TrailingZeros64(q)
-			k := 2 + b*64 + off
+			k := base + b*64 + off
 			n++
 			switch {
 			case isDigit(text[k]):
@@ -246,4 +319,26 @@ func TestQuietStartsAreQuiet(t *testing.T) {
 func FuzzQuietStarts(f *testing.F) {
 	f.Add([]byte("2026-11-07T09:31:10.335279Z level=info svc=auth req=3b3cf937 trace=b659ea374f5b6151 span=2a7cbd49 status=500 dur_ms=932.670 bytes=740424 retries=1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) { quietStartsCheck(t, data) })
+}
+
+// The vector quietStarts is the Go one on any masks, four blocks a step.
+func TestQuietStartsVectorAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 200 {
+		var q quietIn
+		for _, a := range []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.space, &q.nl, &q.eq, &q.dot} {
+			for b := range a {
+				// Sparse and dense masks both.
+				a[b] = r.Uint64() & r.Uint64()
+				if r.IntN(2) == 0 {
+					a[b] |= r.Uint64()
+				}
+			}
+		}
+		n := 1 + r.IntN(64)
+		var want, got [64]uint64
+		quietStartsGo(&q, n, &want)
+		quietStartsN(&q, n, &got)
+		require.Equal(t, want[:n], got[:n], "n=%d", n)
+	}
 }
