@@ -66,6 +66,7 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 #define QNL 2048
 #define QEQ 2560
 #define QDOT 3072
+#define QDASH 3584
 
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
@@ -131,6 +132,7 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPAND Y2, Y1, Y1; \
 	NONZERO(Y5, 8+o); \
 	NONZERO(Y12, 16+o); \
+	MOVL AX, (QDASH+o)(R8); \
 	NONZERO(Y4, 24+o); \
 	INRANGE(Y0, Y7, Y10, 32+o); \
 	VPOR Y12, Y0, Y0; \
@@ -356,6 +358,61 @@ qloop:
 	AND(Y5, Y14, Y14)
 	ANDN(Y13, Y14, Y13)
 	SHR(16, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+
+	// Dates. Y5 is d8, Y9 d6: d2 again in Y10.
+	SHR(1, Y0, Y10)
+	AND(Y0, Y10, Y10)
+	VMOVDQU QDASH(SI), Y11
+	SHR(4, Y11, Y13)
+	AND(Y7, Y13, Y13)
+	SHR(7, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	SHR(5, Y10, Y14)
+	AND(Y14, Y13, Y13)
+	SHR(8, Y10, Y14)
+	AND(Y14, Y13, Y13)
+	VPXOR Y15, Y0, Y14
+	SHR(10, Y14, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+
+	// Groups glued to a word: gl in Y11, alpha in Y3, space in Y2.
+	VMOVDQU QALPHA(SI), Y3
+	SHR(1, Y3, Y11)
+	AND(Y0, Y11, Y11)
+	SHR(2, Y3, Y13)
+	AND(Y10, Y13, Y13)
+	OR(Y13, Y11, Y11)
+	SHR(3, Y3, Y13)
+	AND(Y6, Y13, Y13)
+	OR(Y13, Y11, Y11)
+	SHR(4, Y3, Y13)
+	AND(Y7, Y13, Y13)
+	OR(Y13, Y11, Y11)
+	SHR(5, Y3, Y13)
+	AND(Y8, Y13, Y13)
+	OR(Y13, Y11, Y11)
+	VMOVDQU QSPACE(SI), Y2
+	SHR(2, Y2, Y13)
+	AND(Y10, Y13, Y13)
+	SHR(3, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(3, Y2, Y13)
+	AND(Y6, Y13, Y13)
+	SHR(4, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(5, Y2, Y13)
+	AND(Y8, Y13, Y13)
+	SHR(6, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(6, Y2, Y13)
+	AND(Y9, Y13, Y13)
+	SHR(7, Y11, Y14)
 	AND(Y14, Y13, Y13)
 	OR(Y13, Y12, Y12)
 

@@ -22,7 +22,7 @@ type rawMasks struct {
 // quietIn are the masks quietStarts reads, of up to 64 blocks, one array
 // per class (the vector code computes four blocks per instruction).
 type quietIn struct {
-	digit, alpha, colon, space, nl, eq, dot [64]uint64
+	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
 }
 
 // blocksIn is how many 64-byte blocks of text candMasks classifies: the
@@ -35,7 +35,7 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 	n := min(blocksIn(text), len(out), len(q.digit))
 	for b := range n {
 		var m rawMasks
-		var sp, nl, eq, dot uint64
+		var sp, nl, eq, dot uint64 // quietIn's alone
 		for k, c := range text[b*64 : b*64+64] {
 			bit := uint64(1) << k
 			switch {
@@ -73,7 +73,7 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 		}
 		out[b] = m
 		q.digit[b], q.alpha[b], q.colon[b] = m.digit, m.alpha, m.colon
-		q.space[b], q.nl[b], q.eq[b], q.dot[b] = sp, nl, eq, dot
+		q.space[b], q.nl[b], q.eq[b], q.dot[b], q.dash[b] = sp, nl, eq, dot, m.dash
 	}
 	return n
 }
@@ -247,7 +247,9 @@ func runAt(text []byte, k, off int, alnum, digit uint64) (run int, pure bool) {
 // digits: an IBAN group), or before a short decimal's second group
 // (shortDecimal: 932.670 then a newline or a space and a letter); a run
 // of two to eight or sixteen letters and digits, not all digits, before
-// anything but a colon (hex ids: req=3b3cf937, 226ms). A colon between
+// anything but a colon (hex ids: req=3b3cf937, 226ms); a date (isDateAt)
+// and a run of two, three, five or six digits before a space and digits
+// glued to a letter (gluedGroups: 200 226ms). A colon between
 // digits whose group before it starts with a digit or has five letters
 // or digits (the times of 01T10:13:23). Only what a block's own bytes
 // decide: the bits whose bytes before or after fall outside it are left
@@ -314,6 +316,13 @@ func quietStarts(r *quietIn, blk int) uint64 {
 	a8 := a4 & (a4 >> 4)
 	q |= (a8 &^ d8) & (nc >> 8)
 	q |= (a8 & (a8 >> 8) &^ (d8 & (d8 >> 8))) & (nc >> 16)
+	// Dates (2026-11-07 and no digit after: isDateAt) and a group glued
+	// to a word after a space (200 226ms: gluedGroups, after two, three,
+	// five or six digits).
+	dash := r.dash[blk]
+	q |= d4 & (dash >> 4) & (d2 >> 5) & (dash >> 7) & (d2 >> 8) & (^dg >> 10)
+	gl := dg&(alpha>>1) | d2&(alpha>>2) | d3&(alpha>>3) | d4&(alpha>>4) | d5&(alpha>>5)
+	q |= d2&(space>>2)&(gl>>3) | d3&(space>>3)&(gl>>4) | d5&(space>>5)&(gl>>6) | d6&(space>>6)&(gl>>7)
 	return q&dg&((eq|space|nl)<<1) | cq
 }
 

@@ -326,7 +326,7 @@ func TestQuietStartsVectorAgrees(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for range 200 {
 		var q quietIn
-		for _, a := range []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.space, &q.nl, &q.eq, &q.dot} {
+		for _, a := range []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.space, &q.nl, &q.eq, &q.dot, &q.dash} {
 			for b := range a {
 				// Sparse and dense masks both.
 				a[b] = r.Uint64() & r.Uint64()
