@@ -67,6 +67,8 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 #define QEQ 2560
 #define QDOT 3072
 #define QDASH 3584
+#define QPP 4096
+#define QUPPER 4608
 
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
@@ -119,6 +121,20 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	ORL BX, AX; \
 	MOVL AX, (0+o)(DI)
 
+// PAIRS(off, o): quietIn's pp of the 32 bytes at off(SI): phoneTabs' f
+// of each byte and s of the next. Uses Y0-Y3 and sets Y3 to zero again.
+#define PAIRS(off, o) \
+	VMOVDQU off(SI), Y0; \
+	NIBBLES(Y0, ·phoneTabs+0(SB), ·phoneTabs+32(SB), Y3, Y1); \
+	VMOVDQU (off+1)(SI), Y0; \
+	NIBBLES(Y0, ·phoneTabs+64(SB), ·phoneTabs+96(SB), Y3, Y2); \
+	VPAND Y1, Y2, Y2; \
+	VPXOR Y3, Y3, Y3; \
+	VPCMPEQB Y3, Y2, Y2; \
+	VPMOVMSKB Y2, AX; \
+	NOTL AX; \
+	MOVL AX, (QPP+o)(R8)
+
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
 // halves of the block's eight masks (DI) and quietIn's seven (R8); reads two bytes past them (STEM).
 #define HALF(off, o) \
@@ -135,6 +151,7 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	MOVL AX, (QDASH+o)(R8); \
 	NONZERO(Y4, 24+o); \
 	INRANGE(Y0, Y7, Y10, 32+o); \
+	MOVL AX, (QUPPER+o)(R8); \
 	VPOR Y12, Y0, Y0; \
 	INRANGE(Y0, Y11, Y10, 40+o); \
 	MOVL AX, (QALPHA+o)(R8); \
@@ -148,37 +165,65 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	EQ(equals<>(SB), QEQ+o, R8); \
 	EQ(dots<>(SB), QDOT+o, R8)
 
+// SETUP loads candMasksAVX2's arguments and constants.
+#define SETUP \
+	MOVQ p+0(FP), SI; \
+	MOVQ n+8(FP), CX; \
+	MOVQ out+16(FP), DI; \
+	MOVQ q+24(FP), R8; \
+	VMOVDQU lutHi<>(SB), Y14; \
+	VMOVDQU lutLo<>(SB), Y13; \
+	BCAST(3, Y15); \
+	BCAST(1, Y12); \
+	BCAST(4, Y11); \
+	BCAST(5, Y10); \
+	BCAST(6, Y9); \
+	BCAST(7, Y8); \
+	BCAST(8, Y7); \
+	BCAST(10, Y5); \
+	BCAST(0, Y4); \
+	VPXOR Y3, Y3, Y3
+
+// NEXT moves to the next block.
+#define NEXT \
+	ADDQ $64, SI; \
+	ADDQ $64, DI; \
+	ADDQ $8, R8; \
+	DECQ CX
+
 // func candMasksAVX2(p *byte, n int, out *rawMasks, q *quietIn)
 TEXT ·candMasksAVX2(SB), NOSPLIT, $0-32
-	MOVQ p+0(FP), SI
-	MOVQ n+8(FP), CX
-	MOVQ out+16(FP), DI
-	MOVQ q+24(FP), R8
-	VMOVDQU lutHi<>(SB), Y14
-	VMOVDQU lutLo<>(SB), Y13
-	BCAST(3, Y15)
-	BCAST(1, Y12)
-	BCAST(4, Y11)
-	BCAST(5, Y10)
-	BCAST(6, Y9)
-	BCAST(7, Y8)
-	BCAST(8, Y7)
-		BCAST(10, Y5)
-	BCAST(0, Y4)
-	VPXOR Y3, Y3, Y3
+	SETUP
 
 loop:
 	TESTQ CX, CX
 	JZ    done
 	HALF(0, 0)
 	HALF(32, 4)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	ADDQ $8, R8
-	DECQ CX
-	JMP  loop
+	NEXT
+	JMP   loop
 
 done:
+	VZEROUPPER
+	RET
+
+// func candMasksPairsAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+//
+// candMasksAVX2 and quietIn's pp.
+TEXT ·candMasksPairsAVX2(SB), NOSPLIT, $0-32
+	SETUP
+
+ploop:
+	TESTQ CX, CX
+	JZ    pdone
+	HALF(0, 0)
+	PAIRS(0, 0)
+	HALF(32, 4)
+	PAIRS(32, 4)
+	NEXT
+	JMP   ploop
+
+pdone:
 	VZEROUPPER
 	RET
 
@@ -431,5 +476,123 @@ qloop:
 	JMP  qloop
 
 qdone:
+	VZEROUPPER
+	RET
+
+// func quietLongAVX2(q *quietIn, n int, out *[64]uint64)
+//
+// quietLongStarts (candidates.go) step for step, four blocks a step.
+TEXT ·quietLongAVX2(SB), NOSPLIT, $0-24
+	MOVQ q+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VPCMPEQQ Y15, Y15, Y15
+
+lloop:
+	CMPQ CX, $0
+	JLE  ldone
+	VMOVDQU QDIGIT(SI), Y0
+	VMOVDQU QALPHA(SI), Y1
+
+	// key in Y5: no phone pair back to the last stop, which is in the
+	// block; a letter then '=' before.
+	VPOR    QNL(SI), Y0, Y2
+	VPXOR   Y15, Y2, Y3
+	AND(QPP(SI), Y3, Y4)
+	VPADDQ  Y4, Y3, Y5
+	ANDN(Y3, Y5, Y5)
+	OR(Y4, Y5, Y5)
+	VPXOR   Y15, Y5, Y5
+	VPXOR   Y6, Y6, Y6
+	VPSUBQ  Y2, Y6, Y6
+	AND(Y2, Y6, Y6)
+	SHL(1, Y6, Y6)
+	VPADDQ  Y15, Y6, Y6
+	VPXOR   Y15, Y6, Y6
+	AND(Y6, Y5, Y5)
+	SHL(2, Y5, Y5)
+	SHL(2, Y1, Y6)
+	AND(Y6, Y5, Y5)
+	VMOVDQU QEQ(SI), Y6
+	SHL(1, Y6, Y6)
+	AND(Y6, Y5, Y5)
+
+	// end in Y2, endLow in Y3.
+	SHR(1, Y1, Y6)
+	AND(QSPACE(SI), Y6, Y6)
+	OR(QNL(SI), Y6, Y2)
+	VMOVDQU QUPPER(SI), Y6
+	ANDN(Y1, Y6, Y6)
+	SHR(1, Y6, Y6)
+	AND(QSPACE(SI), Y6, Y6)
+	OR(QNL(SI), Y6, Y3)
+
+	// d2 Y6, d3 Y7, d4 Y8; gD Y9; ql Y12.
+	SHR(1, Y0, Y6)
+	AND(Y0, Y6, Y6)
+	SHR(2, Y0, Y7)
+	AND(Y6, Y7, Y7)
+	SHR(2, Y6, Y8)
+	AND(Y6, Y8, Y8)
+	SHR(1, Y0, Y9)
+	SHR(2, Y2, Y10)
+	AND(Y10, Y9, Y9)
+	SHR(1, Y6, Y10)
+	SHR(3, Y2, Y11)
+	AND(Y11, Y10, Y10)
+	OR(Y10, Y9, Y9)
+	SHR(1, Y7, Y10)
+	SHR(4, Y2, Y11)
+	AND(Y11, Y10, Y10)
+	OR(Y10, Y9, Y9)
+	AND(QDOT(SI), Y9, Y9)
+	SHR(1, Y9, Y12)
+	AND(Y0, Y12, Y12)
+	SHR(2, Y9, Y10)
+	AND(Y6, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(3, Y9, Y10)
+	AND(Y7, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y9, Y10)
+	AND(Y8, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y0, Y11)
+	AND(Y8, Y11, Y11)
+	SHR(5, Y9, Y10)
+	AND(Y11, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y6, Y11)
+	AND(Y8, Y11, Y11)
+	SHR(6, Y9, Y10)
+	AND(Y11, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(6, Y0, Y13)
+	AND(Y11, Y13, Y13)
+	SHR(7, Y9, Y10)
+	SHR(7, Y2, Y14)
+	OR(Y14, Y10, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y8, Y13)
+	AND(Y8, Y13, Y13)
+	SHR(8, Y9, Y10)
+	SHR(8, Y3, Y14)
+	OR(Y14, Y10, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(8, Y6, Y14)
+	AND(Y13, Y14, Y14)
+	SHR(10, Y2, Y10)
+	AND(Y14, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	AND(Y5, Y12, Y12)
+	VMOVDQU Y12, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  lloop
+
+ldone:
 	VZEROUPPER
 	RET

@@ -4,6 +4,11 @@ package pii
 
 const haveCandMasks = false
 
-func candMasks(text []byte, out []rawMasks, q *quietIn) int { return candMasksGo(text, out, q) }
+func candMasks(text []byte, out []rawMasks, q *quietIn, _ bool) int { return candMasksGo(text, out, q) }
 
-func quietStartsN(q *quietIn, n int, out *[64]uint64) { quietStartsGo(q, n, out) }
+func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
+	quietStartsGo(q, n, out, outL)
+	if !long {
+		clear(outL[:])
+	}
+}

@@ -23,6 +23,7 @@ type rawMasks struct {
 // per class (the vector code computes four blocks per instruction).
 type quietIn struct {
 	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
+	pp, upper                                     [64]uint64 // phoneTabs' pairs; A-Z
 }
 
 // blocksIn is how many 64-byte blocks of text candMasks classifies: the
@@ -35,7 +36,7 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 	n := min(blocksIn(text), len(out), len(q.digit))
 	for b := range n {
 		var m rawMasks
-		var sp, nl, eq, dot uint64 // quietIn's alone
+		var sp, nl, eq, dot, pp uint64 // quietIn's alone
 		for k, c := range text[b*64 : b*64+64] {
 			bit := uint64(1) << k
 			switch {
@@ -71,7 +72,13 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 				nl |= bit
 			}
 		}
+		for k := range 64 {
+			if p := b*64 + k; phonePairMaybe(text[p], text[p+1]) {
+				pp |= 1 << k
+			}
+		}
 		out[b] = m
+		q.pp[b], q.upper[b] = pp, m.upper
 		q.digit[b], q.alpha[b], q.colon[b] = m.digit, m.alpha, m.colon
 		q.space[b], q.nl[b], q.eq[b], q.dot[b], q.dash[b] = sp, nl, eq, dot, m.dash
 	}
@@ -133,11 +140,20 @@ func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var raw [64]rawMasks
 	var qin quietIn
-	var quiet [64]uint64
+	var quiet, quietL [64]uint64
 	var keys keyContexts
+	// quietLongStarts' masks cost the vector pass more than they spare
+	// on text without long numbers after keys: a group of blocks has
+	// them when the group before had some (longs), the first never.
+	long, phoneField := false, s.field&fieldPhone != 0
 	for len(text)-i >= 66 {
-		nb := candMasks(text[i:], raw[:], &qin)
-		quietStartsN(&qin, nb, &quiet)
+		nb := candMasks(text[i:], raw[:], &qin, long)
+		quietStartsN(&qin, nb, &quiet, &quietL, long)
+		var lmask uint64 // quietLong's starts, as the loop asks it
+		if long && !phoneField {
+			lmask = ^uint64(0)
+		}
+		longs := 0
 		cr := carryOf(at(text, i-2), text[i-1])
 		base, next := i, i
 		for b := range nb {
@@ -145,6 +161,10 @@ func (s *scanner) fromBlocks(i int) int {
 			alnum := raw[b].alpha | raw[b].digit
 			pa := alnum<<1 | uint64(cr)&1
 			m, cr = fireMask(&raw[b], cr)
+			if lmask != 0 {
+				longs += bits.OnesCount64(m & quietL[b])
+				m &^= quietL[b]
+			}
 			m &^= quiet[b]
 			blk := base + b*64
 			if next > blk {
@@ -188,8 +208,11 @@ func (s *scanner) fromBlocks(i int) int {
 				c := text[k]
 				switch byteClass[c] {
 				case clsDigit:
-					if deadNumber(text, k, off, alnum, raw[b].digit) ||
-						s.field&fieldPhone == 0 && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext, &keys) {
+					if deadNumber(text, k, off, alnum, raw[b].digit) {
+						continue
+					}
+					if !phoneField && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext, &keys) {
+						longs++
 						continue
 					}
 				case clsStem:
@@ -214,6 +237,7 @@ func (s *scanner) fromBlocks(i int) int {
 				}
 			}
 		}
+		long = longs >= 8
 		i = max(base+nb*64, next)
 	}
 	return i
@@ -326,10 +350,52 @@ func quietStarts(r *quietIn, blk int) uint64 {
 	return q&dg&((eq|space|nl)<<1) | cq
 }
 
+// quietLongStarts marks, from a block's masks alone, numbers after a
+// key's '=' that quietLong says true of when the scanner's field is no
+// phone field: seven, eight or ten digits before a newline or a space
+// and a letter (a lower-case one after eight: no DNI), or one to eight
+// digits, a '.' and one to three before either (dur_ms=1061.311), after
+// a key of letters before which, back to the last digit or newline (in
+// the block), no two bytes may start a phone word (phoneTabs): the
+// answer of keyPhoneContext, which quietLong asks there. The bytes that
+// may start one are marked dirty to the end of their stretch without a
+// digit or newline by an add's carry. Held to quietLong by
+// TestQuietStartsAreQuiet and FuzzQuietStarts, its vector code to it by
+// TestQuietStartsVectorAgrees.
+func quietLongStarts(r *quietIn, blk int) uint64 {
+	dg, alpha, nl, space, dot := r.digit[blk], r.alpha[blk], r.nl[blk], r.space[blk], r.dot[blk]
+	stop := dg | nl
+	mm := ^stop
+	a := r.pp[blk] & mm
+	dirty := a | mm&^(mm+a)
+	low := stop & -stop
+	above := ^(low<<1 - 1) // after the block's first stop
+	key := ((^dirty & above) << 2) & (alpha << 2) & (r.eq[blk] << 1)
+	end := nl | space&(alpha>>1)
+	endLow := nl | space&((alpha&^r.upper[blk])>>1)
+	d2 := dg & (dg >> 1)
+	d3 := d2 & (dg >> 2)
+	d4 := d2 & (d2 >> 2)
+	gD := dot & ((dg>>1)&(end>>2) | (d2>>1)&(end>>3) | (d3>>1)&(end>>4))
+	ql := dg&(gD>>1) | d2&(gD>>2) | d3&(gD>>3) | d4&(gD>>4)
+	d5 := d4 & (dg >> 4)
+	ql |= d5 & (gD >> 5)
+	d6 := d4 & (d2 >> 4)
+	ql |= d6 & (gD >> 6)
+	d7 := d6 & (dg >> 6)
+	ql |= d7 & ((gD | end) >> 7)
+	d8 := d4 & (d4 >> 4)
+	ql |= d8 & ((gD | endLow) >> 8)
+	d10 := d8 & (d2 >> 8)
+	ql |= d10 & (end >> 10)
+	return ql & key
+}
+
 // quietStartsGo is quietStartsN one block at a time.
-func quietStartsGo(r *quietIn, n int, out *[64]uint64) {
+func quietStartsGo(r *quietIn, n int, out, outL *[64]uint64) {
 	for b := range min(n, 64) {
 		out[b] = quietStarts(r, b)
+		outL[b] = quietLongStarts(r, b)
 	}
 }
 

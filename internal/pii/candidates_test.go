@@ -29,13 +29,20 @@ func TestCandMasksAgree(t *testing.T) {
 			got := make([]rawMasks, len(want))
 			var qw, qg quietIn
 			require.Equal(t, len(want), candMasksGo(chunk, want, &qw))
-			require.Equal(t, len(got), candMasks(chunk, got, &qg))
+			require.Equal(t, len(got), candMasks(chunk, got, &qg, true))
 			require.Equal(t, want, got)
 			require.Equal(t, qw, qg)
-			var sw, sg [64]uint64
-			quietStartsGo(&qw, len(want), &sw)
-			quietStartsN(&qg, len(want), &sg)
+			got2 := make([]rawMasks, len(want))
+			var qg2 quietIn
+			candMasks(chunk, got2, &qg2, false) // all but pp
+			qg2.pp = qw.pp
+			require.Equal(t, want, got2)
+			require.Equal(t, qw, qg2)
+			var sw, sg, lw, lg [64]uint64
+			quietStartsGo(&qw, len(want), &sw, &lw)
+			quietStartsN(&qg, len(want), &sg, &lg, true)
 			require.Equal(t, sw[:len(want)], sg[:len(want)])
+			require.Equal(t, lw[:len(want)], lg[:len(want)])
 		}
 	}
 }
@@ -54,7 +61,7 @@ func TestFireMaskIsFirePair(t *testing.T) {
 	}
 	raw := make([]rawMasks, 200)
 	for b := 0; b < 200; b += 50 {
-		require.Equal(t, 50, candMasks(text[2+b*64:], raw[b:b+50], new(quietIn)))
+		require.Equal(t, 50, candMasks(text[2+b*64:], raw[b:b+50], new(quietIn), b%100 == 0))
 	}
 	cr := carryOf(text[0], text[1])
 	for b := range raw {
@@ -76,13 +83,14 @@ func FuzzCandMasks(f *testing.F) {
 		got := make([]rawMasks, len(want))
 		var qw, qg quietIn
 		candMasksGo(data, want, &qw)
-		candMasks(data, got, &qg)
+		candMasks(data, got, &qg, true)
 		require.Equal(t, want, got)
 		require.Equal(t, qw, qg)
-		var sw, sg [64]uint64
-		quietStartsGo(&qw, len(want), &sw)
-		quietStartsN(&qg, len(want), &sg)
+		var sw, sg, lw, lg [64]uint64
+		quietStartsGo(&qw, len(want), &sw, &lw)
+		quietStartsN(&qg, len(want), &sg, &lg, true)
 		require.Equal(t, sw[:len(want)], sg[:len(want)])
+		require.Equal(t, lw[:len(want)], lg[:len(want)])
 	})
 }
 
@@ -93,7 +101,7 @@ func BenchmarkCandMasks(b *testing.B) {
 	b.SetBytes(int64(len(text) / 4096 * 4096))
 	for b.Loop() {
 		for i := 0; i+4096 <= len(text); i += 4096 {
-			candMasks(text[i:i+4096], raw, &q)
+			candMasks(text[i:i+4096], raw, &q, false)
 		}
 	}
 }
@@ -280,6 +288,14 @@ func quietStartsCheckBlocks(t *testing.T, text []byte, base int, raw []rawMasks,
 		var m uint64
 		alnum := raw[b].alpha | raw[b].digit
 		m, *cr = fireMask(&raw[b], *cr)
+		for q := m & quietLongStarts(qin, b); q != 0; q &= q - 1 {
+			off := bits.TrailingZeros64(q)
+			k := base + b*64 + off
+			n++
+			var keys keyContexts
+			require.True(t, quietLong(text, k, off, alnum, raw[b].digit, false, &keys), "long number at %d of %q", k, text[k-off:k-off+64])
+			require.False(t, keyPhoneContext(text, k), "long number at %d of %q", k, text[k-off:k-off+64])
+		}
 		for q := m & quietStarts(qin, b); q != 0; q &= q - 1 {
 			off := bits.TrailingZeros64(q)
 			k := base + b*64 + off
@@ -301,12 +317,20 @@ func quietStartsCheckBlocks(t *testing.T, text []byte, base int, raw []rawMasks,
 // and on logs most numbers and time colons.
 func TestQuietStartsAreQuiet(t *testing.T) {
 	require.Greater(t, quietStartsCheck(t, corpus(1<<16)), 1<<16/40)
+	// Long numbers after keys: dropped unless a phone word may come before.
+	var long []byte
+	for _, key := range []string{"user_id", "ts", "tel", "phone", "mobile", "order", "handy_nr", "fax"} {
+		long = fmt.Appendf(long, "%d 2026-11-07 level=info %s=12345678 x\n", len(long), key)
+	}
+	long = bytes.Repeat(long, 20)
+	require.Greater(t, quietStartsCheck(t, long), 20*2)
 	kv := []byte("2026-11-07T09:31:10.335279Z level=info svc=auth req=3b3cf937 trace=b659ea374f5b6151 span=2a7cbd49 method=POST path=/v1/orders/2063274 status=500 dur_ms=932.670 bytes=740424 user_id=92894735 retries=1 ts=1765317151\n")
 	require.Greater(t, quietStartsCheck(t, bytes.Repeat(kv, 50)), 50*6)
 	r := rand.New(rand.NewPCG(11, 12))
 	pieces := []string{"0", "1", "9", "12", "123", "1234", "12345", "123456", "1234567", "a", "Z", "f", "ms", " ", "\n", "=", ".", ":", "-",
 		"/", "%", "#", "(", "+", "_", "\t", ",", "3b3cf937", "b659ea374f5b6151", "0123456789abcdef", "12345678", "1234.5", "12.34.56",
-		"932.670 x", "10:13:23", "01T10:", "fe80:", "a1:", "\xc2\xa0", "&"}
+		"932.670 x", "10:13:23", "01T10:", "fe80:", "a1:", "\xc2\xa0", "&", " user_id=", " ts=", " tel=", " phone=", " mobile_nr=",
+		" fax ", "Tel ", "telefon", " id=", "1234567\n", "12345678 x", "12345678 X", "1234567890 a", "1061.311 a", "12.3\n", "x=1234567\n"}
 	for range 2000 {
 		var b []byte
 		for len(b) < 300 {
@@ -326,7 +350,7 @@ func TestQuietStartsVectorAgrees(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for range 200 {
 		var q quietIn
-		for _, a := range []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.space, &q.nl, &q.eq, &q.dot, &q.dash} {
+		for _, a := range []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.space, &q.nl, &q.eq, &q.dot, &q.dash, &q.pp, &q.upper} {
 			for b := range a {
 				// Sparse and dense masks both.
 				a[b] = r.Uint64() & r.Uint64()
@@ -336,9 +360,39 @@ func TestQuietStartsVectorAgrees(t *testing.T) {
 			}
 		}
 		n := 1 + r.IntN(64)
-		var want, got [64]uint64
-		quietStartsGo(&q, n, &want)
-		quietStartsN(&q, n, &got)
+		var want, got, wantL, gotL [64]uint64
+		quietStartsGo(&q, n, &want, &wantL)
+		quietStartsN(&q, n, &got, &gotL, true)
 		require.Equal(t, want[:n], got[:n], "n=%d", n)
+		require.Equal(t, wantL[:n], gotL[:n], "n=%d", n)
 	}
+}
+
+// On key=value logs long enough for the pass to turn quietLongStarts on
+// (a group of blocks with long numbers after keys), with keys that are
+// phone words among them, the pass finds what the byte-at-a-time one does.
+func TestFromAgreesOnKeyValueLogs(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	keys := []string{"user_id", "ts", "tel", "phone", "mobile", "order", "handy_nr", "fax", "dur_ms", "bytes", "ref", "telefon", "cell"}
+	var b []byte
+	for len(b) < 1<<17 {
+		b = fmt.Appendf(b, "2026-11-%02dT10:13:23Z level=info req=%08x", 1+r.IntN(28), r.Uint32())
+		for range 1 + r.IntN(4) {
+			k := keys[r.IntN(len(keys))]
+			switch r.IntN(4) {
+			case 0:
+				b = fmt.Appendf(b, " %s=%d", k, 1000000+r.IntN(9000000))
+			case 1:
+				b = fmt.Appendf(b, " %s=%d", k, 10000000+r.IntN(90000000))
+			case 2:
+				b = fmt.Appendf(b, " %s=%d.%03d", k, r.IntN(5000), r.IntN(1000))
+			default:
+				b = fmt.Appendf(b, " %s=%d", k, 1700000000+r.IntN(90000000))
+			}
+		}
+		b = append(b, '\n')
+	}
+	want := detectEach(b)
+	require.NotEmpty(t, want)
+	require.Equal(t, want, collect(b))
 }
