@@ -142,6 +142,7 @@ func (s *scanner) fromBlocks(i int) int {
 	var qin quietIn
 	var quiet, quietL [64]uint64
 	var keys keyContexts
+	var keyMemo [256]keyMemoEntry
 	// quietLongStarts' masks cost the vector pass more than they spare
 	// on text without long numbers after keys: a group of blocks has
 	// them when the group before had some (longs), the first never.
@@ -178,13 +179,22 @@ func (s *scanner) fromBlocks(i int) int {
 			// spares the loop below a start and a mispredicted one each.
 			// maybeKey's common case, three letters or digits, is its
 			// table lookup inline.
-			for e := m & raw[b].marker &^ raw[b].colon & pa; e != 0; e &= e - 1 {
+			// Its answer from the four bytes before the '=' is kept in
+			// keyMemo (log lines repeat their keys).
+			for e := m & qin.eq[b] & pa; e != 0; e &= e - 1 {
 				off := bits.TrailingZeros64(e)
 				k := blk + off
-				if text[k] != '=' {
-					continue
-				}
 				var keep uint64
+				var memo *keyMemoEntry
+				var w uint32
+				if k >= 4 {
+					w = binary.LittleEndian.Uint32(text[k-4:])
+					memo = &keyMemo[w*0x9E3779B1>>24]
+					if memo.ok && memo.w == w {
+						m &^= uint64(memo.keep^1) << uint(off)
+						continue
+					}
+				}
 				a3 := at(text, k-3)
 				a, b, c := alnumIdx[a3], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]
 				if a == 36 && (a3 == '_' || a3 == ' ' || a3 == '-' || a3 == '.') && k >= 4 {
@@ -196,6 +206,10 @@ func (s *scanner) fromBlocks(i int) int {
 				if a|b|c < 36 {
 					x := suffix3(int(a), int(b), int(c))
 					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
+					if memo != nil {
+						// text[k-4 : k] alone decided it.
+						*memo = keyMemoEntry{w: w, keep: uint8(keep), ok: true}
+					}
 				} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
 					keep = 1
 				}
@@ -563,6 +577,16 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys 
 		return !keys.context(text, k, off, digit)
 	}
 	return !phoneContextAt(text, k)
+}
+
+// keyMemoEntry is one answer of the pass's key check: whether a '=' after
+// the four bytes w (little-endian) may start a key=value candidate, when
+// those bytes decide it (three letters or digits before the '=', or two
+// after one separator and one).
+type keyMemoEntry struct {
+	w    uint32
+	keep uint8
+	ok   bool
 }
 
 // keyContexts remembers keyPhoneContext's answers for the keys of a
