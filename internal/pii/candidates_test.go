@@ -24,27 +24,34 @@ func TestCandMasksAgree(t *testing.T) {
 	}
 	for _, text := range [][]byte{all, rnd, []byte(string(corpus(1 << 14)))} {
 		for b := 0; b < len(text); b += 64 * 64 {
-			chunk := text[b:]
-			want := make([]rawMasks, min(blocksIn(chunk), 64))
-			got := make([]rawMasks, len(want))
-			var qw, qg quietIn
-			require.Equal(t, len(want), candMasksGo(chunk, want, &qw))
-			require.Equal(t, len(got), candMasks(chunk, got, &qg, true))
-			require.Equal(t, want, got)
-			require.Equal(t, qw, qg)
-			got2 := make([]rawMasks, len(want))
-			var qg2 quietIn
-			candMasks(chunk, got2, &qg2, false) // all but pp
-			qg2.pp = qw.pp
-			require.Equal(t, want, got2)
-			require.Equal(t, qw, qg2)
-			var sw, sg, lw, lg [64]uint64
-			quietStartsGo(&qw, len(want), &sw, &lw)
-			quietStartsN(&qg, len(want), &sg, &lg, true)
-			require.Equal(t, sw[:len(want)], sg[:len(want)])
-			require.Equal(t, lw[:len(want)], lg[:len(want)])
+			masksAgree(t, text[b:])
 		}
 	}
+}
+
+// masksAgree requires the vector masks of text's first 64 blocks, with
+// and without the phone pairs, and quietStarts' of them, to be the Go
+// reference's.
+func masksAgree(t *testing.T, text []byte) {
+	t.Helper()
+	want := make([]rawMasks, min(blocksIn(text), 64))
+	got := make([]rawMasks, len(want))
+	var qw, qg quietIn
+	require.Equal(t, len(want), candMasksGo(text, want, &qw))
+	require.Equal(t, len(got), candMasks(text, got, &qg, true))
+	require.Equal(t, want, got)
+	require.Equal(t, qw, qg)
+	got2 := make([]rawMasks, len(want))
+	var qg2 quietIn
+	candMasks(text, got2, &qg2, false) // all but pp
+	qg2.pp = qw.pp
+	require.Equal(t, want, got2)
+	require.Equal(t, qw, qg2)
+	var sw, sg, lw, lg [64]uint64
+	quietStartsGo(&qw, len(want), &sw, &lw)
+	quietStartsN(&qg, len(want), &sg, &lg, true)
+	require.Equal(t, sw[:len(want)], sg[:len(want)])
+	require.Equal(t, lw[:len(want)], lg[:len(want)])
 }
 
 // fireMask marks exactly the bytes firePair says may start a candidate,
@@ -78,20 +85,7 @@ func TestFireMaskIsFirePair(t *testing.T) {
 
 func FuzzCandMasks(f *testing.F) {
 	f.Add([]byte("2026-11-01T10:13:23.520Z INFO [worker-1] GET /api/v2/items/335279 200 226ms bytes=65448 build=v4.4.70 a@b.c +49"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		want := make([]rawMasks, min(blocksIn(data), 64))
-		got := make([]rawMasks, len(want))
-		var qw, qg quietIn
-		candMasksGo(data, want, &qw)
-		candMasks(data, got, &qg, true)
-		require.Equal(t, want, got)
-		require.Equal(t, qw, qg)
-		var sw, sg, lw, lg [64]uint64
-		quietStartsGo(&qw, len(want), &sw, &lw)
-		quietStartsN(&qg, len(want), &sg, &lg, true)
-		require.Equal(t, sw[:len(want)], sg[:len(want)])
-		require.Equal(t, lw[:len(want)], lg[:len(want)])
-	})
+	f.Fuzz(masksAgree)
 }
 
 func BenchmarkCandMasks(b *testing.B) {
