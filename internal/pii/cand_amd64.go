@@ -9,17 +9,48 @@ import "golang.org/x/sys/cpu"
 var haveCandMasks = cpu.X86.HasAVX2
 
 // candMasksAVX2 writes the raw class masks of n 64-byte blocks at p to out
-// (n entries): AVX2, 32 bytes per step.
+// (n entries) and quietStarts' to q: AVX2, 32 bytes per step.
 //
 //go:noescape
-func candMasksAVX2(p *byte, n int, out *rawMasks)
+func candMasksAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+
+// candMasksPairsAVX2 is candMasksAVX2 that also writes q.pp.
+//
+//go:noescape
+func candMasksPairsAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+
+// quietStartsAVX2 is quietStartsGo's quietStarts four blocks per step
+// (n rounded up to four; n <= 64): AVX2, a block in each 64-bit lane;
+// quietLongAVX2 likewise its quietLongStarts.
+//
+//go:noescape
+func quietStartsAVX2(q *quietIn, n int, out *[64]uint64)
+
+//go:noescape
+func quietLongAVX2(q *quietIn, n int, out *[64]uint64)
 
 // candMasks is candMasksAVX2 over text's whole blocks with two bytes
-// after the last (the stem filter looks ahead), at most len(out).
-func candMasks(text []byte, out []rawMasks) int {
-	n := min(blocksIn(text), len(out))
+// after the last (the stem filter looks ahead), at most len(out); with
+// pairs, q.pp too (candMasksPairsAVX2), else q.pp is left as it is.
+func candMasks(text []byte, out []rawMasks, q *quietIn, pairs bool) int {
+	n := min(blocksIn(text), len(out), len(q.digit))
 	if n > 0 {
-		candMasksAVX2(&text[0], n, &out[0])
+		if pairs {
+			candMasksPairsAVX2(&text[0], n, &out[0], q)
+		} else {
+			candMasksAVX2(&text[0], n, &out[0], q)
+		}
 	}
 	return n
+}
+
+// quietStartsN writes quietStarts of q's first n blocks to out and,
+// with long, their quietLongStarts to outL.
+func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
+	if n > 0 {
+		quietStartsAVX2(q, min(n, 64), out)
+		if long {
+			quietLongAVX2(q, min(n, 64), outL)
+		}
+	}
 }

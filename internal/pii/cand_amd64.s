@@ -30,6 +30,46 @@ DATA colons<>+16(SB)/8, $0x3a3a3a3a3a3a3a3a
 DATA colons<>+24(SB)/8, $0x3a3a3a3a3a3a3a3a
 GLOBL colons<>(SB), RODATA|NOPTR, $32
 
+DATA spaces<>+0(SB)/8, $0x2020202020202020
+DATA spaces<>+8(SB)/8, $0x2020202020202020
+DATA spaces<>+16(SB)/8, $0x2020202020202020
+DATA spaces<>+24(SB)/8, $0x2020202020202020
+GLOBL spaces<>(SB), RODATA|NOPTR, $32
+
+DATA newlines<>+0(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA newlines<>+8(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA newlines<>+16(SB)/8, $0x0a0a0a0a0a0a0a0a
+DATA newlines<>+24(SB)/8, $0x0a0a0a0a0a0a0a0a
+GLOBL newlines<>(SB), RODATA|NOPTR, $32
+
+DATA equals<>+0(SB)/8, $0x3d3d3d3d3d3d3d3d
+DATA equals<>+8(SB)/8, $0x3d3d3d3d3d3d3d3d
+DATA equals<>+16(SB)/8, $0x3d3d3d3d3d3d3d3d
+DATA equals<>+24(SB)/8, $0x3d3d3d3d3d3d3d3d
+GLOBL equals<>(SB), RODATA|NOPTR, $32
+
+DATA dots<>+0(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA dots<>+8(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA dots<>+16(SB)/8, $0x2e2e2e2e2e2e2e2e
+DATA dots<>+24(SB)/8, $0x2e2e2e2e2e2e2e2e
+GLOBL dots<>(SB), RODATA|NOPTR, $32
+
+// EQ(tab, at, r): mark the bytes of Y0 equal to tab's, store the mask at
+// at(r).
+#define EQ(tab, at, r) VPCMPEQB tab, Y0, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(r)
+
+// quietIn's arrays (candidates.go), 512 bytes each.
+#define QDIGIT 0
+#define QALPHA 512
+#define QCOLON 1024
+#define QSPACE 1536
+#define QNL 2048
+#define QEQ 2560
+#define QDOT 3072
+#define QDASH 3584
+#define QPP 4096
+#define QUPPER 4608
+
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
 // NONZERO(bits, at): mark the bytes whose class (Y1) has any of bits, store
@@ -53,15 +93,18 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 	VPAND x, out, out
 
 // STEM(off, o): the stem mask of the 32 bytes at off(SI): a stem letter
-// whose next byte may continue it (f & g, stemTabs) or with a digit two
-// bytes on. Reads up to two bytes past them; uses Y0-Y3 and sets Y3 to
-// zero again.
+// whose next two bytes may continue it (f & g & h, stemTabs) or with a
+// digit two bytes on. Reads up to two bytes past them; uses Y0-Y3 and Y6
+// and sets Y3 to zero again.
 #define STEM(off, o) \
 	VMOVDQU off(SI), Y0; \
 	NIBBLES(Y0, ·stemTabs+0(SB), ·stemTabs+32(SB), Y2, Y1); \
 	VMOVDQU (off+1)(SI), Y0; \
 	NIBBLES(Y0, ·stemTabs+64(SB), ·stemTabs+96(SB), Y3, Y2); \
 	VPAND Y1, Y2, Y2; \
+	VMOVDQU (off+2)(SI), Y0; \
+	NIBBLES(Y0, ·stemTabs+128(SB), ·stemTabs+160(SB), Y3, Y6); \
+	VPAND Y6, Y2, Y2; \
 	VPXOR Y3, Y3, Y3; \
 	VPCMPEQB Y3, Y2, Y2; \
 	VPMOVMSKB Y2, AX; \
@@ -78,8 +121,22 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 	ORL BX, AX; \
 	MOVL AX, (0+o)(DI)
 
+// PAIRS(off, o): quietIn's pp of the 32 bytes at off(SI): phoneTabs' f
+// of each byte and s of the next. Uses Y0-Y3 and sets Y3 to zero again.
+#define PAIRS(off, o) \
+	VMOVDQU off(SI), Y0; \
+	NIBBLES(Y0, ·phoneTabs+0(SB), ·phoneTabs+32(SB), Y3, Y1); \
+	VMOVDQU (off+1)(SI), Y0; \
+	NIBBLES(Y0, ·phoneTabs+64(SB), ·phoneTabs+96(SB), Y3, Y2); \
+	VPAND Y1, Y2, Y2; \
+	VPXOR Y3, Y3, Y3; \
+	VPCMPEQB Y3, Y2, Y2; \
+	VPMOVMSKB Y2, AX; \
+	NOTL AX; \
+	MOVL AX, (QPP+o)(R8)
+
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's eight masks; reads two bytes past them (STEM).
+// halves of the block's eight masks (DI) and quietIn's seven (R8); reads two bytes past them (STEM).
 #define HALF(off, o) \
 	STEM(off, o); \
 	VMOVDQU off(SI), Y0; \
@@ -91,44 +148,451 @@ GLOBL colons<>(SB), RODATA|NOPTR, $32
 	VPAND Y2, Y1, Y1; \
 	NONZERO(Y5, 8+o); \
 	NONZERO(Y12, 16+o); \
+	MOVL AX, (QDASH+o)(R8); \
 	NONZERO(Y4, 24+o); \
 	INRANGE(Y0, Y7, Y10, 32+o); \
+	MOVL AX, (QUPPER+o)(R8); \
 	VPOR Y12, Y0, Y0; \
 	INRANGE(Y0, Y11, Y10, 40+o); \
+	MOVL AX, (QALPHA+o)(R8); \
 	VMOVDQU off(SI), Y0; \
 	INRANGE(Y0, Y9, Y8, 48+o); \
-	VPCMPEQB colons<>(SB), Y0, Y2; \
-	VPMOVMSKB Y2, AX; \
-	MOVL AX, (56+o)(DI)
+	MOVL AX, (QDIGIT+o)(R8); \
+	EQ(colons<>(SB), 56+o, DI); \
+	MOVL AX, (QCOLON+o)(R8); \
+	EQ(spaces<>(SB), QSPACE+o, R8); \
+	EQ(newlines<>(SB), QNL+o, R8); \
+	EQ(equals<>(SB), QEQ+o, R8); \
+	EQ(dots<>(SB), QDOT+o, R8)
 
-// func candMasksAVX2(p *byte, n int, out *rawMasks)
-TEXT ·candMasksAVX2(SB), NOSPLIT, $0-24
-	MOVQ p+0(FP), SI
-	MOVQ n+8(FP), CX
-	MOVQ out+16(FP), DI
-	VMOVDQU lutHi<>(SB), Y14
-	VMOVDQU lutLo<>(SB), Y13
-	BCAST(3, Y15)
-	BCAST(1, Y12)
-	BCAST(4, Y11)
-	BCAST(5, Y10)
-	BCAST(6, Y9)
-	BCAST(7, Y8)
-	BCAST(8, Y7)
-		BCAST(10, Y5)
-	BCAST(0, Y4)
+// SETUP loads candMasksAVX2's arguments and constants.
+#define SETUP \
+	MOVQ p+0(FP), SI; \
+	MOVQ n+8(FP), CX; \
+	MOVQ out+16(FP), DI; \
+	MOVQ q+24(FP), R8; \
+	VMOVDQU lutHi<>(SB), Y14; \
+	VMOVDQU lutLo<>(SB), Y13; \
+	BCAST(3, Y15); \
+	BCAST(1, Y12); \
+	BCAST(4, Y11); \
+	BCAST(5, Y10); \
+	BCAST(6, Y9); \
+	BCAST(7, Y8); \
+	BCAST(8, Y7); \
+	BCAST(10, Y5); \
+	BCAST(0, Y4); \
 	VPXOR Y3, Y3, Y3
+
+// NEXT moves to the next block.
+#define NEXT \
+	ADDQ $64, SI; \
+	ADDQ $64, DI; \
+	ADDQ $8, R8; \
+	DECQ CX
+
+// func candMasksAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+TEXT ·candMasksAVX2(SB), NOSPLIT, $0-32
+	SETUP
 
 loop:
 	TESTQ CX, CX
 	JZ    done
 	HALF(0, 0)
 	HALF(32, 4)
-	ADDQ $64, SI
-	ADDQ $64, DI
-	DECQ CX
-	JMP  loop
+	NEXT
+	JMP   loop
 
 done:
+	VZEROUPPER
+	RET
+
+// func candMasksPairsAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+//
+// candMasksAVX2 and quietIn's pp.
+TEXT ·candMasksPairsAVX2(SB), NOSPLIT, $0-32
+	SETUP
+
+ploop:
+	TESTQ CX, CX
+	JZ    pdone
+	HALF(0, 0)
+	PAIRS(0, 0)
+	HALF(32, 4)
+	PAIRS(32, 4)
+	NEXT
+	JMP   ploop
+
+pdone:
+	VZEROUPPER
+	RET
+
+// Q(...) steps of quietStartsAVX2, one block per 64-bit lane: SHR(n, a, d)
+// is d = a>>n, SHL likewise; AND(a, b, d) d = a & b; OR likewise; ANDN(a,
+// b, d) d = a &^ b.
+#define SHR(n, a, d) VPSRLQ $n, a, d
+#define SHL(n, a, d) VPSLLQ $n, a, d
+#define AND(a, b, d) VPAND a, b, d
+#define OR(a, b, d) VPOR a, b, d
+#define ANDN(a, b, d) VPANDN a, b, d
+
+// func quietStartsAVX2(q *quietIn, n int, out *[64]uint64)
+//
+// quietStarts (candidates.go) step for step. Y0 dg, Y1 alnum, Y2 non,
+// Y3 end then nc, Y4 the colons' part, Y5 d2 then d8, Y6 d3, Y7 d4, Y8
+// d5, Y9 g then d6, Y10 a2 then a6, Y11 a4 then a8, Y12 q, Y15 ones.
+TEXT ·quietStartsAVX2(SB), NOSPLIT, $0-24
+	MOVQ q+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VPCMPEQQ Y15, Y15, Y15
+
+qloop:
+	CMPQ CX, $0
+	JLE  qdone
+	VMOVDQU QDIGIT(SI), Y0
+	VMOVDQU QALPHA(SI), Y1
+	OR(Y0, Y1, Y1)
+	VPXOR Y15, Y1, Y2
+
+	// Colons of times.
+	SHL(2, Y1, Y3)
+	SHL(2, Y2, Y4)
+	SHL(2, Y0, Y5)
+	AND(Y3, Y5, Y5)
+	SHL(3, Y2, Y6)
+	AND(Y6, Y5, Y5)
+	OR(Y5, Y4, Y4)
+	SHL(3, Y1, Y6)
+	AND(Y6, Y3, Y3)
+	SHL(3, Y0, Y5)
+	AND(Y3, Y5, Y5)
+	SHL(4, Y2, Y6)
+	AND(Y6, Y5, Y5)
+	OR(Y5, Y4, Y4)
+	SHL(4, Y1, Y6)
+	AND(Y6, Y3, Y3)
+	SHL(4, Y0, Y5)
+	AND(Y3, Y5, Y5)
+	SHL(5, Y2, Y6)
+	AND(Y6, Y5, Y5)
+	OR(Y5, Y4, Y4)
+	SHL(5, Y1, Y6)
+	AND(Y6, Y3, Y3)
+	OR(Y3, Y4, Y4)
+	SHL(1, Y0, Y5)
+	AND(Y5, Y4, Y4)
+	SHR(1, Y0, Y5)
+	AND(Y5, Y4, Y4)
+	AND(QCOLON(SI), Y4, Y4)
+
+	// Short numbers.
+	VMOVDQU QALPHA(SI), Y5
+	SHR(1, Y5, Y5)
+	AND(QSPACE(SI), Y5, Y5)
+	OR(QNL(SI), Y5, Y3)
+	SHR(1, Y0, Y5)
+	AND(Y0, Y5, Y5)
+	SHR(2, Y0, Y6)
+	AND(Y5, Y6, Y6)
+	SHR(2, Y5, Y7)
+	AND(Y5, Y7, Y7)
+	SHR(4, Y0, Y8)
+	AND(Y7, Y8, Y8)
+	SHR(1, Y0, Y9)
+	SHR(2, Y3, Y10)
+	AND(Y10, Y9, Y9)
+	AND(QDOT(SI), Y9, Y9)
+	OR(Y3, Y9, Y10)
+	SHR(5, Y10, Y10)
+	AND(Y8, Y10, Y12)
+	SHR(1, Y5, Y10)
+	SHR(3, Y3, Y11)
+	AND(Y11, Y10, Y10)
+	AND(QDOT(SI), Y10, Y10)
+	OR(Y10, Y9, Y9)
+	OR(QNL(SI), Y9, Y10)
+	SHR(4, Y10, Y10)
+	AND(Y7, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(1, Y6, Y10)
+	SHR(4, Y3, Y11)
+	AND(Y11, Y10, Y10)
+	AND(QDOT(SI), Y10, Y10)
+	OR(Y10, Y9, Y9)
+	OR(Y3, Y9, Y10)
+	SHR(3, Y10, Y10)
+	AND(Y6, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(1, Y7, Y10)
+	SHR(5, Y3, Y11)
+	AND(Y11, Y10, Y10)
+	AND(QDOT(SI), Y10, Y10)
+	OR(Y10, Y9, Y9)
+	OR(Y3, Y9, Y10)
+	SHR(2, Y10, Y10)
+	AND(Y5, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(1, Y8, Y10)
+	SHR(6, Y3, Y11)
+	AND(Y11, Y10, Y10)
+	AND(QDOT(SI), Y10, Y10)
+	OR(Y10, Y9, Y9)
+	OR(Y3, Y9, Y10)
+	SHR(1, Y10, Y10)
+	AND(Y0, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y5, Y9)
+	AND(Y7, Y9, Y9)
+	SHR(6, Y3, Y10)
+	AND(Y9, Y10, Y10)
+	OR(Y10, Y12, Y12)
+
+	// Runs not all digits.
+	VMOVDQU QCOLON(SI), Y10
+	ANDN(Y2, Y10, Y3)
+	SHR(1, Y1, Y10)
+	AND(Y1, Y10, Y10)
+	ANDN(Y10, Y5, Y11)
+	SHR(2, Y3, Y13)
+	AND(Y13, Y11, Y11)
+	OR(Y11, Y12, Y12)
+	SHR(2, Y1, Y11)
+	AND(Y10, Y11, Y11)
+	ANDN(Y11, Y6, Y11)
+	SHR(3, Y3, Y13)
+	AND(Y13, Y11, Y11)
+	OR(Y11, Y12, Y12)
+	SHR(2, Y10, Y11)
+	AND(Y10, Y11, Y11)
+	ANDN(Y11, Y7, Y13)
+	SHR(4, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(4, Y1, Y13)
+	AND(Y11, Y13, Y13)
+	ANDN(Y13, Y8, Y13)
+	SHR(5, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(4, Y10, Y10)
+	AND(Y11, Y10, Y10)
+	ANDN(Y10, Y9, Y13)
+	SHR(6, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(6, Y1, Y13)
+	AND(Y10, Y13, Y13)
+	SHR(6, Y0, Y14)
+	AND(Y9, Y14, Y14)
+	ANDN(Y13, Y14, Y13)
+	SHR(7, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(4, Y7, Y5)
+	AND(Y7, Y5, Y5)
+	SHR(4, Y11, Y13)
+	AND(Y13, Y11, Y11)
+	ANDN(Y11, Y5, Y13)
+	SHR(8, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(8, Y11, Y13)
+	AND(Y11, Y13, Y13)
+	SHR(8, Y5, Y14)
+	AND(Y5, Y14, Y14)
+	ANDN(Y13, Y14, Y13)
+	SHR(16, Y3, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+
+	// Dates. Y5 is d8, Y9 d6: d2 again in Y10.
+	SHR(1, Y0, Y10)
+	AND(Y0, Y10, Y10)
+	VMOVDQU QDASH(SI), Y11
+	SHR(4, Y11, Y13)
+	AND(Y7, Y13, Y13)
+	SHR(7, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	SHR(5, Y10, Y14)
+	AND(Y14, Y13, Y13)
+	SHR(8, Y10, Y14)
+	AND(Y14, Y13, Y13)
+	VPXOR Y15, Y0, Y14
+	SHR(10, Y14, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+
+	// Groups glued to a word: gl in Y11, alpha in Y3, space in Y2.
+	VMOVDQU QALPHA(SI), Y3
+	SHR(1, Y3, Y11)
+	AND(Y0, Y11, Y11)
+	SHR(2, Y3, Y13)
+	AND(Y10, Y13, Y13)
+	OR(Y13, Y11, Y11)
+	SHR(3, Y3, Y13)
+	AND(Y6, Y13, Y13)
+	OR(Y13, Y11, Y11)
+	SHR(4, Y3, Y13)
+	AND(Y7, Y13, Y13)
+	OR(Y13, Y11, Y11)
+	SHR(5, Y3, Y13)
+	AND(Y8, Y13, Y13)
+	OR(Y13, Y11, Y11)
+	VMOVDQU QSPACE(SI), Y2
+	SHR(2, Y2, Y13)
+	AND(Y10, Y13, Y13)
+	SHR(3, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(3, Y2, Y13)
+	AND(Y6, Y13, Y13)
+	SHR(4, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(5, Y2, Y13)
+	AND(Y8, Y13, Y13)
+	SHR(6, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+	SHR(6, Y2, Y13)
+	AND(Y9, Y13, Y13)
+	SHR(7, Y11, Y14)
+	AND(Y14, Y13, Y13)
+	OR(Y13, Y12, Y12)
+
+	// After '=', a space or a newline; then the colons.
+	VMOVDQU QEQ(SI), Y13
+	OR(QSPACE(SI), Y13, Y13)
+	OR(QNL(SI), Y13, Y13)
+	SHL(1, Y13, Y13)
+	AND(Y0, Y13, Y13)
+	AND(Y13, Y12, Y12)
+	OR(Y4, Y12, Y12)
+	VMOVDQU Y12, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  qloop
+
+qdone:
+	VZEROUPPER
+	RET
+
+// func quietLongAVX2(q *quietIn, n int, out *[64]uint64)
+//
+// quietLongStarts (candidates.go) step for step, four blocks a step.
+TEXT ·quietLongAVX2(SB), NOSPLIT, $0-24
+	MOVQ q+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ out+16(FP), DI
+	VPCMPEQQ Y15, Y15, Y15
+
+lloop:
+	CMPQ CX, $0
+	JLE  ldone
+	VMOVDQU QDIGIT(SI), Y0
+	VMOVDQU QALPHA(SI), Y1
+
+	// key in Y5: no phone pair back to the last stop, which is in the
+	// block; a letter then '=' before.
+	VPOR    QNL(SI), Y0, Y2
+	VPXOR   Y15, Y2, Y3
+	AND(QPP(SI), Y3, Y4)
+	VPADDQ  Y4, Y3, Y5
+	ANDN(Y3, Y5, Y5)
+	OR(Y4, Y5, Y5)
+	VPXOR   Y15, Y5, Y5
+	VPXOR   Y6, Y6, Y6
+	VPSUBQ  Y2, Y6, Y6
+	AND(Y2, Y6, Y6)
+	SHL(1, Y6, Y6)
+	VPADDQ  Y15, Y6, Y6
+	VPXOR   Y15, Y6, Y6
+	AND(Y6, Y5, Y5)
+	SHL(2, Y5, Y5)
+	SHL(2, Y1, Y6)
+	AND(Y6, Y5, Y5)
+	VMOVDQU QEQ(SI), Y6
+	SHL(1, Y6, Y6)
+	AND(Y6, Y5, Y5)
+
+	// end in Y2, endLow in Y3.
+	SHR(1, Y1, Y6)
+	AND(QSPACE(SI), Y6, Y6)
+	OR(QNL(SI), Y6, Y2)
+	VMOVDQU QUPPER(SI), Y6
+	ANDN(Y1, Y6, Y6)
+	SHR(1, Y6, Y6)
+	AND(QSPACE(SI), Y6, Y6)
+	OR(QNL(SI), Y6, Y3)
+
+	// d2 Y6, d3 Y7, d4 Y8; gD Y9; ql Y12.
+	SHR(1, Y0, Y6)
+	AND(Y0, Y6, Y6)
+	SHR(2, Y0, Y7)
+	AND(Y6, Y7, Y7)
+	SHR(2, Y6, Y8)
+	AND(Y6, Y8, Y8)
+	SHR(1, Y0, Y9)
+	SHR(2, Y2, Y10)
+	AND(Y10, Y9, Y9)
+	SHR(1, Y6, Y10)
+	SHR(3, Y2, Y11)
+	AND(Y11, Y10, Y10)
+	OR(Y10, Y9, Y9)
+	SHR(1, Y7, Y10)
+	SHR(4, Y2, Y11)
+	AND(Y11, Y10, Y10)
+	OR(Y10, Y9, Y9)
+	AND(QDOT(SI), Y9, Y9)
+	SHR(1, Y9, Y12)
+	AND(Y0, Y12, Y12)
+	SHR(2, Y9, Y10)
+	AND(Y6, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(3, Y9, Y10)
+	AND(Y7, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y9, Y10)
+	AND(Y8, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y0, Y11)
+	AND(Y8, Y11, Y11)
+	SHR(5, Y9, Y10)
+	AND(Y11, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y6, Y11)
+	AND(Y8, Y11, Y11)
+	SHR(6, Y9, Y10)
+	AND(Y11, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(6, Y0, Y13)
+	AND(Y11, Y13, Y13)
+	SHR(7, Y9, Y10)
+	SHR(7, Y2, Y14)
+	OR(Y14, Y10, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(4, Y8, Y13)
+	AND(Y8, Y13, Y13)
+	SHR(8, Y9, Y10)
+	SHR(8, Y3, Y14)
+	OR(Y14, Y10, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	SHR(8, Y6, Y14)
+	AND(Y13, Y14, Y14)
+	SHR(10, Y2, Y10)
+	AND(Y14, Y10, Y10)
+	OR(Y10, Y12, Y12)
+	AND(Y5, Y12, Y12)
+	VMOVDQU Y12, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  lloop
+
+ldone:
 	VZEROUPPER
 	RET

@@ -4,4 +4,11 @@ package pii
 
 const haveCandMasks = false
 
-func candMasks(text []byte, out []rawMasks) int { return candMasksGo(text, out) }
+func candMasks(text []byte, out []rawMasks, q *quietIn, _ bool) int { return candMasksGo(text, out, q) }
+
+func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
+	quietStartsGo(q, n, out, outL)
+	if !long {
+		clear(outL[:])
+	}
+}

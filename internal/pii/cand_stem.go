@@ -2,43 +2,34 @@ package pii
 
 // stemTabs are the nibble tables of the vector pass's stem filter: a
 // lower-case stem letter (d b g n e r s x) starts a candidate only when
-// the byte after it may continue one of stemPrefix's words, or a digit
-// follows two bytes on (a lower-case IBAN: de60 …). Each stem letter has
-// its own bit: f(c) = fHi[c>>4] & fLo[c&15] is the letter's bit (exact),
-// g(c) = gHi[c>>4] & gLo[c&15] the bits of the letters c may follow (a
-// superset: each bit's bytes are the product of their nibble sets). On
-// logs this drops most words starting with a stem letter (status, bytes,
-// debug, search) before the bit loop visits them. [4][32]byte: fHi, fLo,
-// gHi, gLo, each 16 bytes repeated for VPSHUFB's two lanes; built once
-// from stemPrefix itself, so a new context word needs no edit here
-// (about 2 ms at start: every stem letter and two bytes after it).
-var stemTabs = stemTabsBuild()
+// the byte after it may continue one of stemPrefix's words and the byte
+// after that may be that word's third, or a digit follows two bytes on
+// (a lower-case IBAN: de60 …). Each stem letter has its own bit: f(c) =
+// fHi[c>>4] & fLo[c&15] is the letter's bit (exact), g(c) = gHi[c>>4] &
+// gLo[c&15] the bits of the letters c may follow as a word's second byte
+// and h(c) likewise as its third (supersets: each bit's bytes are the
+// product of their nibble sets). On logs this drops most words starting
+// with a stem letter (status, bytes, debug, search; retries and req,
+// whose re starts residence words, by their third byte) before the bit
+// loop visits them. [6][32]byte: fHi, fLo, gHi, gLo, hHi, hLo, each 16
+// bytes repeated for VPSHUFB's two lanes; built once from stemPrefix
+// itself by stemTabsBuild (TestStemTabsBuilt: a new context word fails it
+// with the tables to paste here; building them at start took 8 ms of
+// CPU, every stem letter and two bytes after it).
+var stemTabs = stemTabsOf([6][16]byte{
+	{0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1f, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00},
+	{0x00, 0x00, 0x21, 0x40, 0x02, 0x04, 0x00, 0x08, 0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00},
+	{0x80, 0x80, 0x82, 0x80, 0xfb, 0x84, 0xfb, 0x84, 0x80, 0x80, 0x80, 0x80, 0xb0, 0x80, 0x80, 0x80},
+	{0x80, 0x90, 0x80, 0xb0, 0x81, 0xaa, 0x80, 0x80, 0x88, 0x8d, 0x80, 0xe0, 0x88, 0x80, 0x82, 0x83},
+	{0x80, 0x80, 0x80, 0x80, 0x9f, 0xf9, 0x9f, 0xb9, 0x80, 0x80, 0xb0, 0x80, 0x80, 0x80, 0x80, 0x80},
+	{0x88, 0x81, 0x8b, 0xb8, 0x98, 0x88, 0x80, 0x80, 0x80, 0xb0, 0x84, 0x80, 0x80, 0x82, 0x80, 0xea},
+})
 
-// stemTabsBuild computes stemTabs.
-func stemTabsBuild() (t [4][32]byte) {
-	const stems = "bdegnrsx"
-	var fHi, fLo, gHi, gLo [16]byte
-	var text [3]byte
-	for j := range len(stems) {
-		c0 := stems[j]
-		bit := byte(1) << j
-		fHi[c0>>4] |= bit
-		fLo[c0&15] |= bit
-		for c1 := range 256 {
-			ok := c0 == 'x' // x after '#' (&#x40;) looks one byte further back
-			for c2 := 0; c2 < 256 && !ok; c2++ {
-				text = [3]byte{c0, byte(c1), byte(c2)}
-				ok = !isDigit(byte(c2)) && stemPrefix(text[:], 0)
-			}
-			if ok {
-				gHi[c1>>4] |= bit
-				gLo[c1&15] |= bit
-			}
-		}
-	}
-	for k, tab := range [4]*[16]byte{&fHi, &fLo, &gHi, &gLo} {
-		copy(t[k][:16], tab[:])
-		copy(t[k][16:], tab[:])
+// stemTabsOf repeats each table for VPSHUFB's two lanes.
+func stemTabsOf(tabs [6][16]byte) (t [6][32]byte) {
+	for k := range tabs {
+		copy(t[k][:16], tabs[k][:])
+		copy(t[k][16:], tabs[k][:])
 	}
 	return t
 }
@@ -49,5 +40,6 @@ func stemKeep(c0, c1, c2 byte) bool {
 	t := &stemTabs
 	f := t[0][c0>>4] & t[1][c0&15]
 	g := t[2][c1>>4] & t[3][c1&15]
-	return f&g != 0 || (f != 0 && isDigit(c2))
+	h := t[4][c2>>4] & t[5][c2&15]
+	return f&g&h != 0 || (f != 0 && isDigit(c2))
 }

@@ -19,16 +19,24 @@ type rawMasks struct {
 	colon  uint64 // :
 }
 
+// quietIn are the masks quietStarts reads, of up to 64 blocks, one array
+// per class (the vector code computes four blocks per instruction).
+type quietIn struct {
+	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
+	pp, upper                                     [64]uint64 // phoneTabs' pairs; A-Z
+}
+
 // blocksIn is how many 64-byte blocks of text candMasks classifies: the
 // whole ones with two bytes after them.
 func blocksIn(text []byte) int { return max(len(text)-2, 0) / 64 }
 
 // candMasksGo is candMasks a byte at a time: the reference the vector
 // code is tested against.
-func candMasksGo(text []byte, out []rawMasks) int {
-	n := min(blocksIn(text), len(out))
+func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
+	n := min(blocksIn(text), len(out), len(q.digit))
 	for b := range n {
 		var m rawMasks
+		var sp, nl, eq, dot, pp uint64 // quietIn's alone
 		for k, c := range text[b*64 : b*64+64] {
 			bit := uint64(1) << k
 			switch {
@@ -47,14 +55,32 @@ func candMasksGo(text []byte, out []rawMasks) int {
 				if c == ':' {
 					m.colon |= bit
 				}
+				if c == '=' {
+					eq |= bit
+				}
 			case c == '-':
 				m.dash |= bit
 				m.glue |= bit
 			case c == '.' || c == '/' || c == '_':
 				m.glue |= bit
+				if c == '.' {
+					dot |= bit
+				}
+			case c == ' ':
+				sp |= bit
+			case c == '\n':
+				nl |= bit
+			}
+		}
+		for k := range 64 {
+			if p := b*64 + k; phonePairMaybe(text[p], text[p+1]) {
+				pp |= 1 << k
 			}
 		}
 		out[b] = m
+		q.pp[b], q.upper[b] = pp, m.upper
+		q.digit[b], q.alpha[b], q.colon[b] = m.digit, m.alpha, m.colon
+		q.space[b], q.nl[b], q.eq[b], q.dot[b], q.dash[b] = sp, nl, eq, dot, m.dash
 	}
 	return n
 }
@@ -113,9 +139,22 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var raw [64]rawMasks
+	var qin quietIn
+	var quiet, quietL [64]uint64
 	var keys keyContexts
+	var keyMemo [256]keyMemoEntry
+	// quietLongStarts' masks cost the vector pass more than they spare
+	// on text without long numbers after keys: a group of blocks has
+	// them when the group before had some (longs), the first never.
+	long, phoneField := false, s.field&fieldPhone != 0
 	for len(text)-i >= 66 {
-		nb := candMasks(text[i:], raw[:])
+		nb := candMasks(text[i:], raw[:], &qin, long)
+		quietStartsN(&qin, nb, &quiet, &quietL, long)
+		var lmask uint64 // quietLong's starts, as the loop asks it
+		if long && !phoneField {
+			lmask = ^uint64(0)
+		}
+		longs := 0
 		cr := carryOf(at(text, i-2), text[i-1])
 		base, next := i, i
 		for b := range nb {
@@ -123,6 +162,11 @@ func (s *scanner) fromBlocks(i int) int {
 			alnum := raw[b].alpha | raw[b].digit
 			pa := alnum<<1 | uint64(cr)&1
 			m, cr = fireMask(&raw[b], cr)
+			if lmask != 0 {
+				longs += bits.OnesCount64(m & quietL[b])
+				m &^= quietL[b]
+			}
+			m &^= quiet[b]
 			blk := base + b*64
 			if next > blk {
 				if next >= blk+64 {
@@ -135,13 +179,22 @@ func (s *scanner) fromBlocks(i int) int {
 			// spares the loop below a start and a mispredicted one each.
 			// maybeKey's common case, three letters or digits, is its
 			// table lookup inline.
-			for e := m & raw[b].marker &^ raw[b].colon & pa; e != 0; e &= e - 1 {
+			// Its answer from the four bytes before the '=' is kept in
+			// keyMemo (log lines repeat their keys).
+			for e := m & qin.eq[b] & pa; e != 0; e &= e - 1 {
 				off := bits.TrailingZeros64(e)
 				k := blk + off
-				if text[k] != '=' {
-					continue
-				}
 				var keep uint64
+				var memo *keyMemoEntry
+				var w uint32
+				if k >= 4 {
+					w = binary.LittleEndian.Uint32(text[k-4:])
+					memo = &keyMemo[w*0x9E3779B1>>24]
+					if memo.ok && memo.w == w {
+						m &^= uint64(memo.keep^1) << uint(off)
+						continue
+					}
+				}
 				a3 := at(text, k-3)
 				a, b, c := alnumIdx[a3], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]
 				if a == 36 && (a3 == '_' || a3 == ' ' || a3 == '-' || a3 == '.') && k >= 4 {
@@ -153,6 +206,10 @@ func (s *scanner) fromBlocks(i int) int {
 				if a|b|c < 36 {
 					x := suffix3(int(a), int(b), int(c))
 					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
+					if memo != nil {
+						// text[k-4 : k] alone decided it.
+						*memo = keyMemoEntry{w: w, keep: uint8(keep), ok: true}
+					}
 				} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
 					keep = 1
 				}
@@ -165,8 +222,11 @@ func (s *scanner) fromBlocks(i int) int {
 				c := text[k]
 				switch byteClass[c] {
 				case clsDigit:
-					if deadNumber(text, k, off, alnum, raw[b].digit) ||
-						s.field&fieldPhone == 0 && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext, &keys) {
+					if deadNumber(text, k, off, alnum, raw[b].digit) {
+						continue
+					}
+					if !phoneField && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext, &keys) {
+						longs++
 						continue
 					}
 				case clsStem:
@@ -191,9 +251,166 @@ func (s *scanner) fromBlocks(i int) int {
 				}
 			}
 		}
+		long = longs >= 8
 		i = max(base+nb*64, next)
 	}
 	return i
+}
+
+// runAt returns the length of the run of letters and digits at k (bit
+// off of its block, whose letter-or-digit and digit masks are alnum and
+// digit) and whether it is all digits: from the masks, and for a run
+// reaching the block's end from the bytes after it (the quick rejects
+// then decide as inside a block, where a run's event at a block's end
+// used to go to the scanner).
+func runAt(text []byte, k, off int, alnum, digit uint64) (run int, pure bool) {
+	run = bits.TrailingZeros64(^(alnum >> uint(off)))
+	pure = bits.TrailingZeros64(^(digit >> uint(off))) >= run
+	if off+run < 64 {
+		return run, pure
+	}
+	j := k + run
+	for j < len(text) && alnumTable[text[j]] {
+		pure = pure && isDigit(text[j])
+		j++
+	}
+	return j - k, pure
+}
+
+// quietStarts marks, from a block's masks alone, starts the bit loop
+// would drop one at a time (it need not see them): numbers deadNumber
+// says true of and colons quietColon says true of, in the shapes logs
+// are made of. After '=', a space or a newline: a run of one to six
+// digits before a newline, before a space and a letter (not after four
+// digits: an IBAN group), or before a short decimal's second group
+// (shortDecimal: 932.670 then a newline or a space and a letter); a run
+// of two to eight or sixteen letters and digits, not all digits, before
+// anything but a colon (hex ids: req=3b3cf937, 226ms); a date (isDateAt)
+// and a run of two, three, five or six digits before a space and digits
+// glued to a letter (gluedGroups: 200 226ms). A colon between
+// digits whose group before it starts with a digit or has five letters
+// or digits (the times of 01T10:13:23). Only what a block's own bytes
+// decide: the bits whose bytes before or after fall outside it are left
+// to the loop (shifts bring in zeros, and every term is a conjunction of
+// shifted masks, negations taken before a shift). Held to deadNumber
+// and quietColon by TestQuietStartsAreQuiet, FuzzQuietStarts and the
+// pass's tests.
+func quietStarts(r *quietIn, blk int) uint64 {
+	// Go's & and << share a precedence, left to right: every shift
+	// below is in parentheses. dN and aN: N digits, N letters or digits
+	// from the bit on. quietStartsN computes it for four blocks at a
+	// time in vector code, an instruction each step here.
+	dg, alpha, colon, space, nl, eq, dot := r.digit[blk], r.alpha[blk], r.colon[blk], r.space[blk], r.nl[blk], r.eq[blk], r.dot[blk]
+	alnum := alpha | dg
+	non := ^alnum
+
+	// Colons of times: a digit on each side, and before it five letters
+	// or digits or a group starting with a digit (ipv6GroupBefore's no).
+	b := alnum << 2
+	grp := non << 2
+	grp |= b & (dg << 2) & (non << 3)
+	b &= alnum << 3
+	grp |= b & (dg << 3) & (non << 4)
+	b &= alnum << 4
+	grp |= b & (dg << 4) & (non << 5)
+	grp |= b & (alnum << 5)
+	cq := colon & (dg << 1) & (dg >> 1) & grp
+
+	// Short numbers: after l digits a newline, a space and a letter (not
+	// after four), or a '.' and a second group of one to 6-l digits
+	// ending at either (g: the groups short enough, at their '.').
+	end := nl | space&(alpha>>1)
+	d2 := dg & (dg >> 1)
+	d3 := d2 & (dg >> 2)
+	d4 := d2 & (d2 >> 2)
+	d5 := d4 & (dg >> 4)
+	g := dot & (dg >> 1) & (end >> 2)
+	q := d5 & ((end | g) >> 5)
+	g |= dot & (d2 >> 1) & (end >> 3)
+	q |= d4 & ((nl | g) >> 4)
+	g |= dot & (d3 >> 1) & (end >> 4)
+	q |= d3 & ((end | g) >> 3)
+	g |= dot & (d4 >> 1) & (end >> 5)
+	q |= d2 & ((end | g) >> 2)
+	g |= dot & (d5 >> 1) & (end >> 6)
+	q |= dg & ((end | g) >> 1)
+	q |= d4 & (d2 >> 4) & (end >> 6)
+
+	// Runs of letters and digits, not all digits, of two to eight or
+	// sixteen, before anything but a colon.
+	nc := non &^ colon
+	a2 := alnum & (alnum >> 1)
+	q |= (a2 &^ d2) & (nc >> 2)
+	a3 := a2 & (alnum >> 2)
+	q |= (a3 &^ d3) & (nc >> 3)
+	a4 := a2 & (a2 >> 2)
+	q |= (a4 &^ d4) & (nc >> 4)
+	q |= (a4 & (alnum >> 4) &^ d5) & (nc >> 5)
+	d6 := d4 & (d2 >> 4)
+	a6 := a4 & (a2 >> 4)
+	q |= (a6 &^ d6) & (nc >> 6)
+	q |= (a6 & (alnum >> 6) &^ (d6 & (dg >> 6))) & (nc >> 7)
+	d8 := d4 & (d4 >> 4)
+	a8 := a4 & (a4 >> 4)
+	q |= (a8 &^ d8) & (nc >> 8)
+	q |= (a8 & (a8 >> 8) &^ (d8 & (d8 >> 8))) & (nc >> 16)
+	// Dates (2026-11-07 and no digit after: isDateAt) and a group glued
+	// to a word after a space (200 226ms: gluedGroups, after two, three,
+	// five or six digits).
+	dash := r.dash[blk]
+	q |= d4 & (dash >> 4) & (d2 >> 5) & (dash >> 7) & (d2 >> 8) & (^dg >> 10)
+	gl := dg&(alpha>>1) | d2&(alpha>>2) | d3&(alpha>>3) | d4&(alpha>>4) | d5&(alpha>>5)
+	q |= d2&(space>>2)&(gl>>3) | d3&(space>>3)&(gl>>4) | d5&(space>>5)&(gl>>6) | d6&(space>>6)&(gl>>7)
+	return q&dg&((eq|space|nl)<<1) | cq
+}
+
+// quietLongStarts marks, from a block's masks alone, numbers after a
+// key's '=' that quietLong says true of when the scanner's field is no
+// phone field: seven, eight or ten digits before a newline or a space
+// and a letter (a lower-case one after eight: no DNI), or one to eight
+// digits, a '.' and one to three before either (dur_ms=1061.311), after
+// a key of letters before which, back to the last digit or newline (in
+// the block), no two bytes may start a phone word (phoneTabs): the
+// answer of keyPhoneContext, which quietLong asks there. The bytes that
+// may start one are marked dirty to the end of their stretch without a
+// digit or newline by an add's carry. Held to quietLong by
+// TestQuietStartsAreQuiet and FuzzQuietStarts, its vector code to it by
+// TestQuietStartsVectorAgrees.
+func quietLongStarts(r *quietIn, blk int) uint64 {
+	dg, alpha, nl, space, dot := r.digit[blk], r.alpha[blk], r.nl[blk], r.space[blk], r.dot[blk]
+	stop := dg | nl
+	mm := ^stop
+	a := r.pp[blk] & mm
+	dirty := a | mm&^(mm+a)
+	low := stop & -stop
+	above := ^(low<<1 - 1) // after the block's first stop
+	key := ((^dirty & above) << 2) & (alpha << 2) & (r.eq[blk] << 1)
+	end := nl | space&(alpha>>1)
+	endLow := nl | space&((alpha&^r.upper[blk])>>1)
+	d2 := dg & (dg >> 1)
+	d3 := d2 & (dg >> 2)
+	d4 := d2 & (d2 >> 2)
+	gD := dot & ((dg>>1)&(end>>2) | (d2>>1)&(end>>3) | (d3>>1)&(end>>4))
+	ql := dg&(gD>>1) | d2&(gD>>2) | d3&(gD>>3) | d4&(gD>>4)
+	d5 := d4 & (dg >> 4)
+	ql |= d5 & (gD >> 5)
+	d6 := d4 & (d2 >> 4)
+	ql |= d6 & (gD >> 6)
+	d7 := d6 & (dg >> 6)
+	ql |= d7 & ((gD | end) >> 7)
+	d8 := d4 & (d4 >> 4)
+	ql |= d8 & ((gD | endLow) >> 8)
+	d10 := d8 & (d2 >> 8)
+	ql |= d10 & (end >> 10)
+	return ql & key
+}
+
+// quietStartsGo is quietStartsN one block at a time.
+func quietStartsGo(r *quietIn, n int, out, outL *[64]uint64) {
+	for b := range min(n, 64) {
+		out[b] = quietStarts(r, b)
+		outL[b] = quietLongStarts(r, b)
+	}
 }
 
 // at is text[i], or 0 before the start.
@@ -212,18 +429,18 @@ func at(text []byte, i int) byte {
 // by a byte that continues no candidate. It must only say true where
 // number would return without a look (TestFromAgreesWithFromEach and
 // FuzzDeadNumber hold it to that); a run reaching the block's end is
-// left to number.
+// read on from the text (runAt).
 func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
 	if p := text[k-1]; p == '%' || p == '#' {
 		return false // an escape: %40, &#64;, %2B49…
 	}
-	run := bits.TrailingZeros64(^(alnum >> uint(off)))
-	if off+run >= 64 {
+	run, pure := runAt(text, k, off, alnum, digit)
+	j := k + run
+	if j >= len(text) {
 		return false
 	}
-	j := k + run
 	next := text[j]
-	if bits.TrailingZeros64(^(digit >> uint(off))) < run {
+	if !pure {
 		// Letters and digits (226ms, 3b3cf937): only an IPv6 group before
 		// ':', a DNI or passport of 9 and a NIR of 15 characters.
 		return next != ':' && run != 9 && run != 15
@@ -330,11 +547,11 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys 
 	default:
 		return false // escapes, glue, '+', a time's colon: number's own cases
 	}
-	run := bits.TrailingZeros64(^(alnum >> uint(off)))
-	if off+run >= 64 || run > 10 || run == 9 || bits.TrailingZeros64(^(digit>>uint(off))) < run {
+	run, pure := runAt(text, k, off, alnum, digit)
+	j := k + run
+	if run > 10 || run == 9 || !pure || j+1 >= len(text) {
 		return false
 	}
-	j := k + run
 	switch text[j] {
 	case '.':
 		if r, _ := decimalEnd(text, j); r == 0 || run+r > 15 {
@@ -360,6 +577,16 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys 
 		return !keys.context(text, k, off, digit)
 	}
 	return !phoneContextAt(text, k)
+}
+
+// keyMemoEntry is one answer of the pass's key check: whether a '=' after
+// the four bytes w (little-endian) may start a key=value candidate, when
+// those bytes decide it (three letters or digits before the '=', or two
+// after one separator and one).
+type keyMemoEntry struct {
+	w    uint32
+	keep uint8
+	ok   bool
 }
 
 // keyContexts remembers keyPhoneContext's answers for the keys of a
@@ -427,8 +654,8 @@ func keyPhoneContext(text []byte, k int) bool {
 // POST, HTTP. Like deadNumber, a quick reject held to the pass that looks
 // at every byte by TestFromAgreesWithFromEach and FuzzDetect.
 func quietUpper(text []byte, k, off int, alnum uint64) bool {
-	run := bits.TrailingZeros64(^(alnum >> uint(off)))
-	if off+run >= 64 || k+3 >= len(text) {
+	run, _ := runAt(text, k, off, alnum, 0)
+	if k+run >= len(text) || k+3 >= len(text) {
 		return false
 	}
 	c, d := text[k], text[k+1]

@@ -1,7 +1,9 @@
 package pii
 
 import (
+	"bytes"
 	"fmt"
+	"math/bits"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -21,12 +23,35 @@ func TestCandMasksAgree(t *testing.T) {
 		rnd[k] = byte(r.IntN(256))
 	}
 	for _, text := range [][]byte{all, rnd, []byte(string(corpus(1 << 14)))} {
-		want := make([]rawMasks, blocksIn(text))
-		got := make([]rawMasks, blocksIn(text))
-		require.Equal(t, len(want), candMasksGo(text, want))
-		require.Equal(t, len(got), candMasks(text, got))
-		require.Equal(t, want, got)
+		for b := 0; b < len(text); b += 64 * 64 {
+			masksAgree(t, text[b:])
+		}
 	}
+}
+
+// masksAgree requires the vector masks of text's first 64 blocks, with
+// and without the phone pairs, and quietStarts' of them, to be the Go
+// reference's.
+func masksAgree(t *testing.T, text []byte) {
+	t.Helper()
+	want := make([]rawMasks, min(blocksIn(text), 64))
+	got := make([]rawMasks, len(want))
+	var qw, qg quietIn
+	require.Equal(t, len(want), candMasksGo(text, want, &qw))
+	require.Equal(t, len(got), candMasks(text, got, &qg, true))
+	require.Equal(t, want, got)
+	require.Equal(t, qw, qg)
+	got2 := make([]rawMasks, len(want))
+	var qg2 quietIn
+	candMasks(text, got2, &qg2, false) // all but pp
+	qg2.pp = qw.pp
+	require.Equal(t, want, got2)
+	require.Equal(t, qw, qg2)
+	var sw, sg, lw, lg [64]uint64
+	quietStartsGo(&qw, len(want), &sw, &lw)
+	quietStartsN(&qg, len(want), &sg, &lg, true)
+	require.Equal(t, sw[:len(want)], sg[:len(want)])
+	require.Equal(t, lw[:len(want)], lg[:len(want)])
 }
 
 // fireMask marks exactly the bytes firePair says may start a candidate,
@@ -42,7 +67,9 @@ func TestFireMaskIsFirePair(t *testing.T) {
 		}
 	}
 	raw := make([]rawMasks, 200)
-	require.Equal(t, 200, candMasks(text[2:], raw))
+	for b := 0; b < 200; b += 50 {
+		require.Equal(t, 50, candMasks(text[2+b*64:], raw[b:b+50], new(quietIn), b%100 == 0))
+	}
 	cr := carryOf(text[0], text[1])
 	for b := range raw {
 		var m uint64
@@ -58,22 +85,17 @@ func TestFireMaskIsFirePair(t *testing.T) {
 
 func FuzzCandMasks(f *testing.F) {
 	f.Add([]byte("2026-11-01T10:13:23.520Z INFO [worker-1] GET /api/v2/items/335279 200 226ms bytes=65448 build=v4.4.70 a@b.c +49"))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		want := make([]rawMasks, blocksIn(data))
-		got := make([]rawMasks, blocksIn(data))
-		candMasksGo(data, want)
-		candMasks(data, got)
-		require.Equal(t, want, got)
-	})
+	f.Fuzz(masksAgree)
 }
 
 func BenchmarkCandMasks(b *testing.B) {
 	text := corpus(1 << 20)
 	raw := make([]rawMasks, 64)
+	var q quietIn
 	b.SetBytes(int64(len(text) / 4096 * 4096))
 	for b.Loop() {
 		for i := 0; i+4096 <= len(text); i += 4096 {
-			candMasks(text[i:i+4096], raw)
+			candMasks(text[i:i+4096], raw, &q, false)
 		}
 	}
 }
@@ -93,6 +115,51 @@ func TestStemKeepCoversStemPrefix(t *testing.T) {
 	}
 	require.False(t, stemKeep('s', 't', 'a'), "status")
 	require.True(t, stemKeep('d', 'e', '6'), "de60 …, a lower-case IBAN")
+}
+
+// The stem filter's tables are stemPrefix's: print them when it changes.
+func TestStemTabsBuilt(t *testing.T) {
+	want := stemTabsBuild()
+	var b strings.Builder
+	for k := range want {
+		b.WriteString("\t{")
+		for j, c := range want[k][:16] {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%#02x", c)
+		}
+		b.WriteString("},\n")
+	}
+	require.Equal(t, want, stemTabs, "paste into stemTabs (cand_stem.go):\n%s", b.String())
+}
+
+// stemTabsBuild computes stemTabs from stemPrefix: the bits of each stem
+// letter and of the bytes that may follow it as a context word's second
+// and third.
+func stemTabsBuild() [6][32]byte {
+	const stems = "bdegnrsx"
+	var fHi, fLo, gHi, gLo, hHi, hLo [16]byte
+	var text [3]byte
+	for j := range len(stems) {
+		c0 := stems[j]
+		bit := byte(1) << j
+		fHi[c0>>4] |= bit
+		fLo[c0&15] |= bit
+		for c1 := range 256 {
+			for c2 := range 256 {
+				text = [3]byte{c0, byte(c1), byte(c2)}
+				// x after '#' (&#x40;) looks one byte further back.
+				if c0 == 'x' || !isDigit(byte(c2)) && stemPrefix(text[:], 0) {
+					gHi[c1>>4] |= bit
+					gLo[c1&15] |= bit
+					hHi[c2>>4] |= bit
+					hLo[c2&15] |= bit
+				}
+			}
+		}
+	}
+	return stemTabsOf([6][16]byte{fHi, fLo, gHi, gLo, hHi, hLo})
 }
 
 // quietKey says false exactly where maybeKey does, for a '=' after two
@@ -187,4 +254,139 @@ func TestKeyValueRejectsAgree(t *testing.T) {
 			require.Equal(t, detectEach(b), collect(b), "%q", b)
 		}
 	}
+}
+
+// quietStartsCheck requires every start quietStarts drops from text's
+// fire masks to be one the bit loop drops too (deadNumber, quietColon)
+// and returns how many it dropped.
+func quietStartsCheck(t *testing.T, text []byte) int {
+	t.Helper()
+	if len(text) < 3 {
+		return 0
+	}
+	cr := carryOf(text[0], text[1])
+	n := 0
+	for base := 2; len(text)-base >= 66; base += 64 * 64 {
+		raw := make([]rawMasks, min(blocksIn(text[base:]), 64))
+		var qin quietIn
+		candMasksGo(text[base:], raw, &qin)
+		n += quietStartsCheckBlocks(t, text, base, raw, &qin, &cr)
+	}
+	return n
+}
+
+// quietStartsCheckBlocks is quietStartsCheck over the blocks from base.
+func quietStartsCheckBlocks(t *testing.T, text []byte, base int, raw []rawMasks, qin *quietIn, cr *carry) int {
+	n := 0
+	for b := range raw {
+		var m uint64
+		alnum := raw[b].alpha | raw[b].digit
+		m, *cr = fireMask(&raw[b], *cr)
+		for q := m & quietLongStarts(qin, b); q != 0; q &= q - 1 {
+			off := bits.TrailingZeros64(q)
+			k := base + b*64 + off
+			n++
+			var keys keyContexts
+			require.True(t, quietLong(text, k, off, alnum, raw[b].digit, false, &keys), "long number at %d of %q", k, text[k-off:k-off+64])
+			require.False(t, keyPhoneContext(text, k), "long number at %d of %q", k, text[k-off:k-off+64])
+		}
+		for q := m & quietStarts(qin, b); q != 0; q &= q - 1 {
+			off := bits.TrailingZeros64(q)
+			k := base + b*64 + off
+			n++
+			switch {
+			case isDigit(text[k]):
+				require.True(t, deadNumber(text, k, off, alnum, raw[b].digit), "number at %d of %q", k, text[k-off:k-off+64])
+			case text[k] == ':':
+				require.True(t, quietColon(text, k, off, alnum), "colon at %d of %q", k, text[k-off:k-off+64])
+			default:
+				t.Fatalf("quietStarts dropped %q at %d of %q", text[k], k, text[k-off:k-off+64])
+			}
+		}
+	}
+	return n
+}
+
+// quietStarts drops only starts the bit loop would drop one at a time,
+// and on logs most numbers and time colons.
+func TestQuietStartsAreQuiet(t *testing.T) {
+	require.Greater(t, quietStartsCheck(t, corpus(1<<16)), 1<<16/40)
+	// Long numbers after keys: dropped unless a phone word may come before.
+	var long []byte
+	for _, key := range []string{"user_id", "ts", "tel", "phone", "mobile", "order", "handy_nr", "fax"} {
+		long = fmt.Appendf(long, "%d 2026-11-07 level=info %s=12345678 x\n", len(long), key)
+	}
+	long = bytes.Repeat(long, 20)
+	require.Greater(t, quietStartsCheck(t, long), 20*2)
+	kv := []byte("2026-11-07T09:31:10.335279Z level=info svc=auth req=3b3cf937 trace=b659ea374f5b6151 span=2a7cbd49 method=POST path=/v1/orders/2063274 status=500 dur_ms=932.670 bytes=740424 user_id=92894735 retries=1 ts=1765317151\n")
+	require.Greater(t, quietStartsCheck(t, bytes.Repeat(kv, 50)), 50*6)
+	r := rand.New(rand.NewPCG(11, 12))
+	pieces := []string{"0", "1", "9", "12", "123", "1234", "12345", "123456", "1234567", "a", "Z", "f", "ms", " ", "\n", "=", ".", ":", "-",
+		"/", "%", "#", "(", "+", "_", "\t", ",", "3b3cf937", "b659ea374f5b6151", "0123456789abcdef", "12345678", "1234.5", "12.34.56",
+		"932.670 x", "10:13:23", "01T10:", "fe80:", "a1:", "\xc2\xa0", "&", " user_id=", " ts=", " tel=", " phone=", " mobile_nr=",
+		" fax ", "Tel ", "telefon", " id=", "1234567\n", "12345678 x", "12345678 X", "1234567890 a", "1061.311 a", "12.3\n", "x=1234567\n"}
+	for range 2000 {
+		var b []byte
+		for len(b) < 300 {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		quietStartsCheck(t, b)
+	}
+}
+
+func FuzzQuietStarts(f *testing.F) {
+	f.Add([]byte("2026-11-07T09:31:10.335279Z level=info svc=auth req=3b3cf937 trace=b659ea374f5b6151 span=2a7cbd49 status=500 dur_ms=932.670 bytes=740424 retries=1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) { quietStartsCheck(t, data) })
+}
+
+// The vector quietStarts is the Go one on any masks, four blocks a step.
+func TestQuietStartsVectorAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for range 200 {
+		var q quietIn
+		for _, a := range []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.space, &q.nl, &q.eq, &q.dot, &q.dash, &q.pp, &q.upper} {
+			for b := range a {
+				// Sparse and dense masks both.
+				a[b] = r.Uint64() & r.Uint64()
+				if r.IntN(2) == 0 {
+					a[b] |= r.Uint64()
+				}
+			}
+		}
+		n := 1 + r.IntN(64)
+		var want, got, wantL, gotL [64]uint64
+		quietStartsGo(&q, n, &want, &wantL)
+		quietStartsN(&q, n, &got, &gotL, true)
+		require.Equal(t, want[:n], got[:n], "n=%d", n)
+		require.Equal(t, wantL[:n], gotL[:n], "n=%d", n)
+	}
+}
+
+// On key=value logs long enough for the pass to turn quietLongStarts on
+// (a group of blocks with long numbers after keys), with keys that are
+// phone words among them, the pass finds what the byte-at-a-time one does.
+func TestFromAgreesOnKeyValueLogs(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	keys := []string{"user_id", "ts", "tel", "phone", "mobile", "order", "handy_nr", "fax", "dur_ms", "bytes", "ref", "telefon", "cell"}
+	var b []byte
+	for len(b) < 1<<17 {
+		b = fmt.Appendf(b, "2026-11-%02dT10:13:23Z level=info req=%08x", 1+r.IntN(28), r.Uint32())
+		for range 1 + r.IntN(4) {
+			k := keys[r.IntN(len(keys))]
+			switch r.IntN(4) {
+			case 0:
+				b = fmt.Appendf(b, " %s=%d", k, 1000000+r.IntN(9000000))
+			case 1:
+				b = fmt.Appendf(b, " %s=%d", k, 10000000+r.IntN(90000000))
+			case 2:
+				b = fmt.Appendf(b, " %s=%d.%03d", k, r.IntN(5000), r.IntN(1000))
+			default:
+				b = fmt.Appendf(b, " %s=%d", k, 1700000000+r.IntN(90000000))
+			}
+		}
+		b = append(b, '\n')
+	}
+	want := detectEach(b)
+	require.NotEmpty(t, want)
+	require.Equal(t, want, collect(b))
 }

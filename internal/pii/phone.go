@@ -327,6 +327,39 @@ var phonePairRaw = func() (t [256 * 32]byte) {
 	return t
 }()
 
+// phoneTabs are nibble tables of phonePairRaw for the vector pass: a
+// byte pair b c may start a phone word only when f(b) & s(c) != 0, f(b)
+// = fHi[b>>4] & fLo[b&15] the bit of b's group (its folded value's low
+// three bits), s(c) = sHi[c>>4] & sLo[c&15] the bits of the groups whose
+// bytes c may follow (supersets: products of nibble sets). [4][32]byte:
+// fHi, fLo, sHi, sLo, each 16 bytes repeated for VPSHUFB's two lanes.
+var phoneTabs = func() (t [4][32]byte) {
+	var tabs [4][16]byte
+	for b := range 256 {
+		for c := range 256 {
+			if phonePairRaw[b<<5|c>>3]&(1<<(c&7)) != 0 {
+				bit := byte(1) << (foldASCII[b] & 7)
+				tabs[0][b>>4] |= bit
+				tabs[1][b&15] |= bit
+				tabs[2][c>>4] |= bit
+				tabs[3][c&15] |= bit
+			}
+		}
+	}
+	for k := range tabs {
+		copy(t[k][:16], tabs[k][:])
+		copy(t[k][16:], tabs[k][:])
+	}
+	return t
+}()
+
+// phonePairMaybe is phoneTabs' test of the pair b c: true wherever
+// phonePairRaw is.
+func phonePairMaybe(b, c byte) bool {
+	t := &phoneTabs
+	return t[0][b>>4]&t[1][b&15]&t[2][c>>4]&t[3][c&15] != 0
+}
+
 // isWordByte reports whether c continues a word: an ASCII letter or a
 // byte of a UTF-8 letter.
 func isWordByte(c byte) bool { return isAlpha(c) || c >= 0x80 }

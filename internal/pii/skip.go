@@ -48,7 +48,10 @@ func (s *scanner) from(i int) {
 	text := s.text
 	n := len(text)
 	if haveCandMasks {
-		s.fromEach(s.fromBlocks(i), n)
+		if n-i >= 66 {
+			i = s.fromBlocks(i) // whose masks, on its stack, are zeroed at each call
+		}
+		s.fromEach(i, n)
 		return
 	}
 	for i+8 <= n {
