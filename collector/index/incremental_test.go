@@ -329,3 +329,46 @@ func TestFullBuildEveryFullEvery(t *testing.T) {
 		require.Equal(t, step.full, newestBase(t, st) == 0, "build %d, %s after the last one", i+2, step.after)
 	}
 }
+
+// Builds from builds: each rescan recomputes its host's findings in its
+// own generation and the others are read where an older build left them
+// (store's idx_finding_segs), including a build the newest no longer
+// keeps; the answers stay a full build's.
+func TestIncrementalChainMatchesFull(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	x := index.New(index.Options{Store: st, Logger: quiet(), ClockSkew: time.Nanosecond})
+	f := &fleet{at: t0}
+	files := map[string][]string{}
+	for _, h := range fixtureHosts {
+		files[h] = hostScan(f, h, "s1-"+h, 5, nil)
+		for _, id := range files[h] {
+			f.grant(wire.SourceFS, h, "s1-"+h, user(h, "root"), id, "read")
+		}
+	}
+	require.NoError(t, st.InsertRecords(ctx, f.recs))
+	require.NoError(t, x.Build(ctx))
+	// One host after another scanned again: a file gone, one holding
+	// more, one new; the last rescan of web-1 again finds f000 gone.
+	for round, host := range []string{"web-1", "db-1", "web-2", "web-1"} {
+		fr := &fleet{at: t0.Add(time.Duration(round+1) * time.Hour)}
+		scanID := fmt.Sprintf("s%d-%s", round+2, host)
+		ids := hostScan(fr, host, scanID, 6, func(i int) (bool, int64) {
+			return i != round%3, int64(10 + i + 40*(i%2))
+		})
+		for _, id := range ids {
+			fr.grant(wire.SourceFS, host, scanID, user(host, "root"), id, "read")
+		}
+		require.NoError(t, st.InsertRecords(ctx, fr.recs))
+		require.NoError(t, x.Build(ctx))
+		if os.Getenv(storetest.EnvOnCluster) != "1" {
+			require.NotZero(t, newestBase(t, st), "round %d starts from the build before", round)
+		}
+	}
+	incremental := readAll(t, st, files["web-2"][0], files["db-1"][1])
+	require.NoError(t, x.BuildFull(ctx))
+	full := readAll(t, st, files["web-2"][0], files["db-1"][1])
+	require.Equal(t, full, incremental)
+	require.NotContains(t, fmt.Sprint(full["assets by location"]), "web-1/f000.csv")
+	require.Contains(t, fmt.Sprint(full["assets by location"]), "db-1/f005.csv")
+}

@@ -101,8 +101,8 @@ func (s *Store) CredentialFindings(ctx context.Context, gen uint64) ([]Credentia
 	return selectRows[CredentialFinding](ctx, s, "reading credential findings",
 		`SELECT asset_id, any(location) AS location, any(host) AS host, any(source) AS source, type,
 			sum(count) AS occurrences
-		FROM {db}.idx_findings WHERE gen = ? AND category = 'credential'
-		GROUP BY asset_id, type ORDER BY asset_id, type`, gen)
+		FROM {db}.idx_findings WHERE `+findingsOf(strconv.FormatUint(gen, 10))+` AND category = 'credential'
+		GROUP BY asset_id, type ORDER BY asset_id, type`)
 }
 
 // RiskyAsset is an asset whose risk score reached a threshold.

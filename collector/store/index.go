@@ -23,6 +23,22 @@ const assetsByID = `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE g
 // idx_findings (ordered by host) to their ranges.
 const hostsOfAssets = `(SELECT host FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN ?)`
 
+// findingsOf is the condition on idx_findings that keeps the findings of
+// build gen (a number, or curGen): each host's are in the generation that
+// last recomputed them (idx_finding_segs, migration 0028), the build's own
+// for a full build. The first IN narrows the partitions read.
+func findingsOf(gen string) string {
+	segs := `SELECT host, seg FROM {db}.idx_finding_segs WHERE gen = ` + gen
+	return `gen IN (SELECT seg FROM (` + segs + `)) AND (host, gen) IN (` + segs + `)`
+}
+
+// segmentsSQL records that generation g holds the findings of every host
+// it has findings of.
+func segmentsSQL(g string) string {
+	return `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
+		SELECT DISTINCT ` + g + `, host, ` + g + ` FROM {db}.idx_findings WHERE gen = ` + g
+}
+
 // curGen is the newest committed generation, as a scalar subquery that
 // ClickHouse evaluates once, before it picks partitions.
 const curGen = `(SELECT max(gen) FROM {db}.idx_builds)`
@@ -135,6 +151,9 @@ type IndexBuild struct {
 	ClockSkew time.Duration
 	// since is the version after which rows may be newer than Base.
 	since uint64
+	// compact: Base reads its findings from maxSegments generations or
+	// more, so this build recomputes every host's (incrementalSteps).
+	compact bool
 }
 
 // BeginIndex picks a new generation and the watermark it will cover: every
@@ -240,12 +259,13 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	g := strconv.FormatUint(b.Gen, 10)
 	first := []buildStep{
 		{"current findings", findingsSQL(g, visibleFindingsSQL)},
+		{"finding segments", segmentsSQL(g)},
 		// Every current asset, and every asset with current findings even
 		// when its asset record is missing, with its rollup, staged...
 		{"current assets", stageSQL(g, `{db}.current_assets`, "")},
 	}
 	if b.Base != 0 {
-		first = incrementalSteps(g, strconv.FormatUint(b.Base, 10), b.since)
+		first = incrementalSteps(g, strconv.FormatUint(b.Base, 10), b.since, b.compact)
 	}
 	if err := s.runBuildSteps(ctx, first); err != nil {
 		return err
@@ -318,6 +338,16 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			) USING bucket
 			GROUP BY gen, source, host, agent_id, bucket`},
 	}
+	if b.Base != 0 {
+		// Counts by type and by category are per host: those above are of
+		// the hosts this build recomputed (its own findings generation),
+		// the others' are the base's.
+		steps = append(steps, buildStep{"summaries carried over", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket,
+				category, type, assets, findings, occurrences, distinct_sum)
+			SELECT ` + g + `, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum
+			FROM {db}.idx_summary WHERE gen = ` + strconv.FormatUint(b.Base, 10) + ` AND NOT (category = '' AND type = '')
+				AND host IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + ` AND seg != ` + g + `)`})
+	}
 	// The console's list pages last (index_lists.go): they read the above.
 	if err := s.runBuildSteps(ctx, append(steps, listBuildSteps(g)...)); err != nil {
 		return err
@@ -327,7 +357,7 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		A uint64 `ch:"a"`
 		C uint64 `ch:"c"`
 	}
-	q := `SELECT (SELECT count() FROM {db}.idx_findings WHERE gen = ` + g + `) AS f,
+	q := `SELECT (SELECT count() FROM {db}.idx_findings WHERE ` + findingsOf(g) + `) AS f,
 		(SELECT count() FROM {db}.idx_assets WHERE gen = ` + g + `) AS a,
 		(SELECT count() FROM {db}.idx_changed WHERE gen = ` + g + `) AS c`
 	if err := s.conn.Select(ctx, &n, s.sql(q)); err != nil {
@@ -464,14 +494,26 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
-			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed'], table)`
+			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
+	}
+	// Findings of an older generation that a kept build still reads
+	// (idx_finding_segs) stay.
+	var segs []struct {
+		Seg uint64 `ch:"seg"`
+	}
+	if err := s.conn.Select(ctx, &segs, s.sql(`SELECT DISTINCT seg FROM {db}.idx_finding_segs WHERE gen >= ?`), keep[0].G); err != nil {
+		return s.wrap("listing the findings the index reads", err)
+	}
+	read := make(map[uint64]bool, len(segs))
+	for _, sg := range segs {
+		read[sg.Seg] = true
 	}
 	for _, p := range parts {
 		g, err := strconv.ParseUint(p.Partition, 10, 64)
 		// A newer partition may be a build still running elsewhere.
-		if err != nil || g >= keep[0].G {
+		if err != nil || g >= keep[0].G || (p.Table == "idx_findings" && read[g]) {
 			continue
 		}
 		drop := fmt.Sprintf("ALTER TABLE {db}.%s DROP PARTITION %d", p.Table, g)

@@ -97,14 +97,16 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 		F uint64 `ch:"f"`
 		A uint64 `ch:"a"`
 		R uint64 `ch:"r"`
+		S uint64 `ch:"s"`
 	}
 	// The base's rows must all be there, and no allow rule may have
 	// changed or lapsed since it (both change findings of any asset).
-	q = `SELECT (SELECT count() FROM {db}.idx_findings WHERE gen = ?) AS f,
+	q = `SELECT (SELECT count() FROM {db}.idx_findings WHERE ` + findingsOf(strconv.FormatUint(p.Gen, 10)) + `) AS f,
 		(SELECT count() FROM {db}.idx_assets WHERE gen = ?) AS a,
 		(SELECT count() FROM {db}.allow_rules WHERE version > ?
-			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r`
-	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, p.Gen, cutoff, p.At.Add(-skew)); err != nil {
+			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r,
+		(SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?) AS s`
+	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, cutoff, p.At.Add(-skew), p.Gen); err != nil {
 		return IndexPlan{}, s.wrap("planning an index build", err)
 	}
 	switch {
@@ -115,7 +117,7 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 	case n[0].R > 0:
 		return full("allow rules changed since the last build")
 	}
-	b.Base, b.since = p.Gen, cutoff
+	b.Base, b.since, b.compact = p.Gen, cutoff, n[0].S >= maxSegments
 	return IndexPlan{Base: p.Gen}, nil
 }
 
@@ -134,9 +136,21 @@ func changedAssets(g string) string {
 	return `asset_id IN (SELECT asset_id FROM {db}.idx_changed WHERE gen = ` + g + `)`
 }
 
-// incrementalSteps replace a full build's first two steps (the findings
-// and the staged assets) when generation g starts from generation base.
-func incrementalSteps(g, base string, cutoff uint64) []buildStep {
+// maxSegments bounds the generations of idx_findings one build reads its
+// findings from (idx_finding_segs): a build from a base spread over that
+// many recomputes every host's, so they are one generation again, and
+// partitions of old builds can go.
+const maxSegments = 32
+
+// incrementalSteps replace a full build's first steps (the findings and
+// the staged assets) when generation g starts from generation base.
+//
+// Findings are kept per host (migration 0028): g holds the findings of
+// the hosts whose findings it recomputes (those of the changed assets,
+// now or before; every host when compact), and reads every other host's
+// where base did. So a rescan copies its host's unchanged findings, not
+// the whole index's.
+func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 	c := strconv.FormatUint(cutoff, 10)
 	changed := changedAssets(g)
 	// The (agent_id, source) pairs that stored anything since the base,
@@ -146,6 +160,11 @@ func incrementalSteps(g, base string, cutoff uint64) []buildStep {
 			UNION ALL SELECT agent_id, source, host FROM {db}.assets WHERE version > ` + c
 	pairs := `(agent_id, source) IN (SELECT agent_id, source FROM (` + written + `))`
 	hosts := `host IN (SELECT host FROM (` + written + `))`
+	everyHost := ""
+	if compact {
+		everyHost = `
+				UNION ALL SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + base
+	}
 	visible := strings.Replace(visibleFindingsSQL, `FROM {db}.current_pii_findings`,
 		`FROM (`+currentRowsSQL("pii_findings", piiColumns, ` WHERE `+changed)+`)`, 1)
 	return []buildStep{
@@ -156,16 +175,28 @@ func incrementalSteps(g, base string, cutoff uint64) []buildStep {
 			SELECT DISTINCT ` + g + `, asset_id FROM (
 				SELECT asset_id FROM {db}.pii_findings WHERE version > ` + c + `
 				UNION ALL SELECT asset_id FROM {db}.assets WHERE version > ` + c + `
-				UNION ALL SELECT asset_id FROM {db}.idx_findings WHERE gen = ` + base + ` AND ` + hosts + ` AND ` + pairs + `
+				UNION ALL SELECT asset_id FROM {db}.idx_findings WHERE ` + findingsOf(base) + ` AND ` + hosts + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + base + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.finding_triage WHERE seq > ` + c + `
 			)`},
 		{"current findings of changed assets", findingsSQL(g, visible)},
+		// The hosts g recomputes: every host a finding of a changed asset
+		// was ever stored under (pii_findings by its key) covers where
+		// the base had them.
+		{"hosts recomputed", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
+			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
+				SELECT host FROM {db}.idx_findings WHERE gen = ` + g + `
+				UNION ALL SELECT host FROM {db}.pii_findings WHERE ` + changed + everyHost + `
+			)`},
 		{"findings carried over", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
 				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
 			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id, bucket,
 				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at
-			FROM {db}.idx_findings WHERE gen = ` + base + ` AND NOT ` + changed},
+			FROM {db}.idx_findings WHERE ` + findingsOf(base) + `
+				AND host IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + `) AND NOT ` + changed},
+		{"finding segments carried over", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
+			SELECT ` + g + `, host, seg FROM {db}.idx_finding_segs
+			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + `)`},
 		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets", assetColumns, ` WHERE `+changed)+`)`, ` AND `+changed)},
 		{"assets carried over", `INSERT INTO {db}.idx_assets_stage (` + stagedColumns + `)
 			SELECT ` + g + strings.TrimPrefix(stagedColumns, "gen") + `

@@ -60,7 +60,7 @@ func TestFindingFilterWhere(t *testing.T) {
 			require.Equal(t, tc.conds, w.conds)
 			require.Equal(t, tc.args, w.args)
 			from, args := tc.f.indexFrom()
-			require.True(t, strings.HasPrefix(from, " {db}.idx_findings WHERE gen = "+curGen), from)
+			require.True(t, strings.HasPrefix(from, " {db}.idx_findings WHERE "+findingsOf(curGen)), from)
 			require.Equal(t, tc.args, args)
 			requireBound(t, from, hostile)
 		})
