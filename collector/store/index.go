@@ -397,10 +397,16 @@ func (s *Store) IndexExposures(ctx context.Context, gen uint64, fn func(AssetExp
 	return s.exposures(ctx, `gen = `+strconv.FormatUint(gen, 10)+` AND occurrences > 0`, fn)
 }
 
-// RescoredExposures streams the assets of incremental build b to score
-// again: the others keep their base's score (CarryRisks).
+// RescoredExposures lists (idx_rescored) and streams the assets of
+// incremental build b to score again: the others keep their base's score
+// (CarryRisks).
 func (s *Store) RescoredExposures(ctx context.Context, b IndexBuild, fn func(AssetExposure) error) error {
-	return s.exposures(ctx, rescoredAssets(strconv.FormatUint(b.Gen, 10), strconv.FormatUint(b.Base, 10)), fn)
+	g := strconv.FormatUint(b.Gen, 10)
+	if err := s.buildExec(ctx, "assets to score again", `INSERT INTO {db}.idx_rescored (gen, asset_id)
+		SELECT `+g+`, asset_id FROM {db}.idx_assets WHERE `+rescoredAssets(g, strconv.FormatUint(b.Base, 10))); err != nil {
+		return err
+	}
+	return s.exposures(ctx, `gen = `+g+` AND asset_id IN (SELECT asset_id FROM {db}.idx_rescored WHERE gen = `+g+`)`, fn)
 }
 
 // exposures streams the rows of idx_assets that where keeps.
@@ -494,7 +500,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
-			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs'], table)`
+			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

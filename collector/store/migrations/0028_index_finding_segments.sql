@@ -15,3 +15,11 @@ CREATE TABLE IF NOT EXISTS {db}.idx_finding_segs (
 INSERT INTO {db}.idx_finding_segs (gen, host, seg)
 SELECT DISTINCT gen, host, gen FROM {db}.idx_findings
 WHERE gen NOT IN (SELECT gen FROM {db}.idx_finding_segs);
+
+-- The assets an incremental build scores again (changed, or reached or
+-- placed differently than in its base), listed once so carrying the
+-- other scores over reads a short list.
+CREATE TABLE IF NOT EXISTS {db}.idx_rescored (
+    gen      UInt64,
+    asset_id String
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
