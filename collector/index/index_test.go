@@ -113,17 +113,19 @@ func TestOldGenerationsAreDropped(t *testing.T) {
 	var gens []struct {
 		N uint64 `ch:"n"`
 	}
-	for _, table := range []string{"idx_assets", "idx_asset_ids", "idx_risk", "idx_risk_top", "idx_summary", "idx_finding_segs"} {
+	for _, table := range []string{"idx_assets", "idx_asset_ids", "idx_risk_top", "idx_summary", "idx_finding_segs", "idx_risk_segs"} {
 		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM `"+st.Database()+"`."+table))
 		require.Equal(t, uint64(2), gens[0].N, "%s keeps the newest build and the one before", table)
 	}
-	// Findings stay in the generation that recomputed them: nothing
-	// changed after the first build, so the builds kept read its.
+	// Findings and scores stay in the generation that recomputed them:
+	// nothing changed after the first build, so the builds kept read its.
 	db := "`" + st.Database() + "`"
-	require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM "+db+".idx_findings WHERE gen NOT IN (SELECT seg FROM "+db+".idx_finding_segs)"))
-	require.Zero(t, gens[0].N, "idx_findings keeps only what the kept builds read")
-	require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM "+db+".idx_findings"))
-	require.Equal(t, uint64(1), gens[0].N, "the incremental builds recomputed no host's findings")
+	for table, segs := range map[string]string{"idx_findings": "idx_finding_segs", "idx_risk": "idx_risk_segs"} {
+		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM "+db+"."+table+" WHERE gen NOT IN (SELECT seg FROM "+db+"."+segs+")"))
+		require.Zero(t, gens[0].N, "%s keeps only what the kept builds read", table)
+		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM "+db+"."+table))
+		require.Equal(t, uint64(1), gens[0].N, "the incremental builds recomputed no host's rows of %s", table)
+	}
 	require.Equal(t, uint64(2), summaryAssets(t, st))
 }
 

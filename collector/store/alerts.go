@@ -120,7 +120,7 @@ type RiskyAsset struct {
 func (s *Store) RiskyAssets(ctx context.Context, gen uint64, min uint8) ([]RiskyAsset, error) {
 	return selectRows[RiskyAsset](ctx, s, "reading assets over the risk threshold",
 		`SELECT asset_id, asset_type, location, host, source, score, factor_names
-		FROM {db}.idx_risk WHERE gen = ? AND score >= ? ORDER BY score DESC, asset_id`, gen, min)
+		FROM {db}.idx_risk WHERE `+riskOf(strconv.FormatUint(gen, 10))+` AND score >= ? ORDER BY score DESC, asset_id`, min)
 }
 
 // AlertEvent is a fired event as stored: the rules' state too.

@@ -32,11 +32,17 @@ func findingsOf(gen string) string {
 	return `gen IN (SELECT seg FROM (` + segs + `)) AND (host, gen) IN (` + segs + `)`
 }
 
-// segmentsSQL records that generation g holds the findings of every host
-// it has findings of.
-func segmentsSQL(g string) string {
-	return `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
-		SELECT DISTINCT ` + g + `, host, ` + g + ` FROM {db}.idx_findings WHERE gen = ` + g
+// riskOf is findingsOf for the scores of idx_risk (idx_risk_segs).
+func riskOf(gen string) string {
+	segs := `SELECT host, seg FROM {db}.idx_risk_segs WHERE gen = ` + gen
+	return `gen IN (SELECT seg FROM (` + segs + `)) AND (host, gen) IN (` + segs + `)`
+}
+
+// segmentsSQL records that generation g holds the rows of table (idx_findings
+// or idx_risk) of every host it has rows of, in segs (their _segs table).
+func segmentsSQL(g, table, segs string) string {
+	return `INSERT INTO {db}.` + segs + ` (gen, host, seg)
+		SELECT DISTINCT ` + g + `, host, ` + g + ` FROM {db}.` + table + ` WHERE gen = ` + g
 }
 
 // curGen is the newest committed generation, as a scalar subquery that
@@ -259,7 +265,7 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	g := strconv.FormatUint(b.Gen, 10)
 	first := []buildStep{
 		{"current findings", findingsSQL(g, visibleFindingsSQL)},
-		{"finding segments", segmentsSQL(g)},
+		{"finding segments", segmentsSQL(g, "idx_findings", "idx_finding_segs")},
 		// Every current asset, and every asset with current findings even
 		// when its asset record is missing, with its rollup, staged...
 		{"current assets", stageSQL(g, `{db}.current_assets`, "")},
@@ -467,6 +473,13 @@ func (s *Store) PutTopRisks(ctx context.Context, gen uint64, rs []RiskRow) error
 // it just before this commit) and any partition of a build that never
 // committed.
 func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
+	if b.Base == 0 {
+		// A full build scored every asset itself (CarryRisks places an
+		// incremental build's scores).
+		if err := s.buildExec(ctx, "risk segments", segmentsSQL(strconv.FormatUint(b.Gen, 10), "idx_risk", "idx_risk_segs")); err != nil {
+			return err
+		}
+	}
 	dur := uint64(time.Since(b.Started).Milliseconds())
 	err := s.insert(ctx, "idx_builds", "gen, watermark, built_at, duration_ms, findings, assets, base, schema_version", 1, func(int) []any {
 		return []any{b.Gen, b.Watermark, time.Now().UTC(), dur, b.Findings, b.Assets, b.Base, b.Schema}
@@ -500,26 +513,29 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
-			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored'], table)`
+			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored', 'idx_risk_segs'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}
-	// Findings of an older generation that a kept build still reads
-	// (idx_finding_segs) stay.
+	// Findings and scores of an older generation that a kept build still
+	// reads (idx_finding_segs, idx_risk_segs) stay.
 	var segs []struct {
-		Seg uint64 `ch:"seg"`
+		Table string `ch:"t"`
+		Seg   uint64 `ch:"seg"`
 	}
-	if err := s.conn.Select(ctx, &segs, s.sql(`SELECT DISTINCT seg FROM {db}.idx_finding_segs WHERE gen >= ?`), keep[0].G); err != nil {
-		return s.wrap("listing the findings the index reads", err)
+	q = `SELECT DISTINCT 'idx_findings' AS t, seg FROM {db}.idx_finding_segs WHERE gen >= ?
+		UNION ALL SELECT DISTINCT 'idx_risk' AS t, seg FROM {db}.idx_risk_segs WHERE gen >= ?`
+	if err := s.conn.Select(ctx, &segs, s.sql(q), keep[0].G, keep[0].G); err != nil {
+		return s.wrap("listing the findings and scores the index reads", err)
 	}
-	read := make(map[uint64]bool, len(segs))
+	read := make(map[string]bool, len(segs))
 	for _, sg := range segs {
-		read[sg.Seg] = true
+		read[sg.Table+"/"+strconv.FormatUint(sg.Seg, 10)] = true
 	}
 	for _, p := range parts {
 		g, err := strconv.ParseUint(p.Partition, 10, 64)
 		// A newer partition may be a build still running elsewhere.
-		if err != nil || g >= keep[0].G || (p.Table == "idx_findings" && read[g]) {
+		if err != nil || g >= keep[0].G || read[p.Table+"/"+p.Partition] {
 			continue
 		}
 		drop := fmt.Sprintf("ALTER TABLE {db}.%s DROP PARTITION %d", p.Table, g)

@@ -105,8 +105,9 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 		(SELECT count() FROM {db}.idx_assets WHERE gen = ?) AS a,
 		(SELECT count() FROM {db}.allow_rules WHERE version > ?
 			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r,
-		(SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?) AS s`
-	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, cutoff, p.At.Add(-skew), p.Gen); err != nil {
+		greatest((SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?),
+			(SELECT uniqExact(seg) FROM {db}.idx_risk_segs WHERE gen = ?)) AS s`
+	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, cutoff, p.At.Add(-skew), p.Gen, p.Gen); err != nil {
 		return IndexPlan{}, s.wrap("planning an index build", err)
 	}
 	switch {
@@ -223,12 +224,31 @@ func rescoredAssets(g, base string) string {
 // assets b does not score again (RescoredExposures streamed the others and
 // listed them in idx_rescored). Every asset the base scored that is gone
 // or holds no personal data now is a changed one.
+//
+// Scores are kept per host like findings (riskOf): g holds those of the
+// hosts of the assets scored again or changed (every host when compact),
+// the base's others are read where the base read them.
 func (s *Store) CarryRisks(ctx context.Context, b IndexBuild) error {
 	g, base := strconv.FormatUint(b.Gen, 10), strconv.FormatUint(b.Base, 10)
-	return s.buildExec(ctx, "risk carried over", `INSERT INTO {db}.idx_risk (gen, asset_id, asset_type, location, host, source, score, factor_names, factor_points)
-		SELECT `+g+`, asset_id, asset_type, location, host, source, score, factor_names, factor_points
-		FROM {db}.idx_risk WHERE gen = `+base+` AND NOT `+changedAssets(g)+`
-			AND asset_id NOT IN (SELECT asset_id FROM {db}.idx_rescored WHERE gen = `+g+`)`)
+	everyHost := ""
+	if b.compact {
+		everyHost = ` UNION ALL SELECT host FROM {db}.idx_risk_segs WHERE gen = ` + base
+	}
+	return s.runBuildSteps(ctx, []buildStep{
+		{"risk hosts recomputed", `INSERT INTO {db}.idx_risk_segs (gen, host, seg)
+			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
+				SELECT host FROM {db}.idx_risk WHERE gen = ` + g + `
+				UNION ALL SELECT host FROM {db}.idx_risk WHERE ` + riskOf(base) + ` AND ` + changedAssets(g) + everyHost + `
+			)`},
+		{"risk carried over", `INSERT INTO {db}.idx_risk (gen, asset_id, asset_type, location, host, source, score, factor_names, factor_points)
+			SELECT ` + g + `, asset_id, asset_type, location, host, source, score, factor_names, factor_points
+			FROM {db}.idx_risk WHERE ` + riskOf(base) + ` AND host IN (SELECT host FROM {db}.idx_risk_segs WHERE gen = ` + g + `)
+				AND NOT ` + changedAssets(g) + `
+				AND asset_id NOT IN (SELECT asset_id FROM {db}.idx_rescored WHERE gen = ` + g + `)`},
+		{"risk segments carried over", `INSERT INTO {db}.idx_risk_segs (gen, host, seg)
+			SELECT ` + g + `, host, seg FROM {db}.idx_risk_segs
+			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_risk_segs WHERE gen = ` + g + `)`},
+	})
 }
 
 // RankRisks fills idx_risk_top of build b from its idx_risk: the MaxLimit
@@ -240,7 +260,7 @@ func (s *Store) RankRisks(ctx context.Context, b IndexBuild) error {
 		SELECT `+g+`, toUInt32(rowNumberInAllBlocks() + 1), asset_id, asset_type, location, host, source, score, factor_names, factor_points
 		FROM (
 			SELECT asset_id, asset_type, location, host, source, score, factor_names, factor_points
-			FROM {db}.idx_risk WHERE gen = `+g+`
+			FROM {db}.idx_risk WHERE `+riskOf(g)+`
 			ORDER BY score DESC, location, asset_id LIMIT `+strconv.Itoa(MaxLimit)+`
 		)`)
 }

@@ -1,4 +1,4 @@
--- 0028: the read index's findings are kept per host segment
+-- 0028: the read index's findings and scores are kept per host segment
 -- (store/index_incremental.go). A build no longer copies every finding it
 -- carries over from its base: idx_finding_segs says, for each build and
 -- host, which generation of idx_findings holds that host's findings, and
@@ -23,3 +23,15 @@ CREATE TABLE IF NOT EXISTS {db}.idx_rescored (
     gen      UInt64,
     asset_id String
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
+
+-- Scores are kept per host the same way: idx_risk_segs says which
+-- generation of idx_risk holds a host's scores in a build (riskOf).
+CREATE TABLE IF NOT EXISTS {db}.idx_risk_segs (
+    gen  UInt64,
+    host String,
+    seg  UInt64
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY host;
+
+INSERT INTO {db}.idx_risk_segs (gen, host, seg)
+SELECT DISTINCT gen, host, gen FROM {db}.idx_risk
+WHERE gen NOT IN (SELECT gen FROM {db}.idx_risk_segs);
