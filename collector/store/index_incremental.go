@@ -22,12 +22,19 @@ import (
 //
 // These are listed in idx_changed; their findings and staged assets are
 // computed as a full build does, from the views narrowed to them by their
-// sorting key, and every other asset's rows are copied from the base. All
-// that follows (reach, reader counts, ranks, summaries, lists) is computed
-// from those rows exactly as in a full build, and only the assets whose
-// rows or reader counts changed are scored again (the others keep their
-// score). So the answers are a full build's; the tests compare every read
-// after both (index_incremental_test.go).
+// sorting key. Findings and scores are kept per host (migration 0028): a
+// build's are read through idx_finding_segs and idx_risk_segs (findingsOf,
+// riskOf), which name for each host the generation holding its rows, so
+// the build writes rows only for the hosts of what it recomputed (their
+// unchanged rows copied along) and points at the base's generation for
+// every other host; the counts by type and category, per host too, are
+// carried the same way. Every other asset's staged row is copied from the
+// base, and all that follows (reach, reader counts, ranks, the summary by
+// system, lists) is computed from those rows exactly as in a full build;
+// only the assets whose rows or reader counts changed are scored again
+// (idx_rescored; the others keep their score). So the answers are a full
+// build's; the tests compare every read after both, after one build and
+// after a chain of them (collector/index/incremental_test.go).
 //
 // PlanIndex falls back to a full build when that cannot be shown safe:
 // no committed build, a migration since the base, allow rules changed or
