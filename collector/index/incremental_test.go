@@ -100,12 +100,16 @@ func hostScan(f *fleet, host, scanID string, n int, edit func(i int) (keep bool,
 	return ids
 }
 
-func TestIncrementalBuildMatchesFull(t *testing.T) {
-	ctx := context.Background()
+// oneClock is a store and an indexer for writes made one after another
+// by one clock: no skew to allow for, so an incremental build reads only
+// what changed.
+func oneClock(t *testing.T) (context.Context, *store.Store, *index.Indexer) {
 	st := storetest.New(t)
-	// Sequential writes from one clock: no skew to allow for, so the
-	// incremental build reads only what changed.
-	x := index.New(index.Options{Store: st, Logger: quiet(), ClockSkew: time.Nanosecond})
+	return context.Background(), st, index.New(index.Options{Store: st, Logger: quiet(), ClockSkew: time.Nanosecond})
+}
+
+func TestIncrementalBuildMatchesFull(t *testing.T) {
+	ctx, st, x := oneClock(t)
 
 	f := &fleet{at: t0}
 	files := map[string][]string{}
@@ -335,9 +339,7 @@ func TestFullBuildEveryFullEvery(t *testing.T) {
 // (store's idx_finding_segs), including a build the newest no longer
 // keeps; the answers stay a full build's.
 func TestIncrementalChainMatchesFull(t *testing.T) {
-	ctx := context.Background()
-	st := storetest.New(t)
-	x := index.New(index.Options{Store: st, Logger: quiet(), ClockSkew: time.Nanosecond})
+	ctx, st, x := oneClock(t)
 	f := &fleet{at: t0}
 	files := map[string][]string{}
 	for _, h := range fixtureHosts {

@@ -210,9 +210,6 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 			SELECT ` + g + `, host, seg FROM {db}.idx_finding_segs
 			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + `)`},
 		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets", assetColumns, ` PREWHERE `+changed)+`)`, ` AND `+changed)},
-		{"assets carried over", `INSERT INTO {db}.idx_assets_stage (` + stagedColumns + `)
-			SELECT ` + g + strings.TrimPrefix(stagedColumns, "gen") + `
-			FROM {db}.idx_assets WHERE gen = ` + base + ` AND NOT ` + changed},
 	}
 }
 

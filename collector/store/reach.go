@@ -42,9 +42,9 @@ const accessGrant = `permission IN ('read', 'write')`
 // group, in everyone's access map. Shared sources (a directory, a
 // cloud account) grant across agents by design (IAM on S3 buckets) and
 // have one authority each.
-func ownedByReporter(idCol, table string) string {
+func ownedByReporter(idCol, from string) string {
 	return `source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') OR (agent_id, resource_id) IN (SELECT agent_id, ` +
-		idCol + ` FROM {db}.` + table + `)`
+		idCol + ` FROM ` + from + `)`
 }
 
 // principalsOnce is the current principals, one row per id (two agents
@@ -54,10 +54,11 @@ const principalsOnce = `SELECT principal_id, any(principal_type) AS principal_ty
 FROM {db}.current_principals GROUP BY principal_id`
 
 // buildReach fills idx_hosts, idx_holders and idx_grants of generation g
-// from the current views and the build's staged assets. place is the
-// collector's jurisdiction of a host (nil: none).
-func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func(host string) string) error {
-	if err := s.buildHosts(ctx, g, gen, place); err != nil {
+// from the current views and the build's staged assets (staged, from
+// stagedAssets). place is the collector's jurisdiction of a host (nil:
+// none).
+func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func(host string) string, staged func(cols string) string) error {
+	if err := s.buildHosts(ctx, g, gen, place, staged); err != nil {
 		return err
 	}
 	steps := []struct{ what, q string }{
@@ -95,7 +96,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
 					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements
-					WHERE permission = 'member' AND (` + ownedByReporter("principal_id", "current_principals") + `)
+					WHERE permission = 'member' AND (` + ownedByReporter("principal_id", "{db}.current_principals") + `)
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
@@ -118,12 +119,12 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
 			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
-			WHERE ` + accessGrant + ` AND (` + ownedByReporter("asset_id", "idx_assets_stage WHERE gen = "+g) + `)
+			WHERE ` + accessGrant + ` AND (` + ownedByReporter("asset_id", staged("agent_id, asset_id")) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
-				SELECT asset_id AS object_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'object'
+				SELECT asset_id AS object_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'object'
 			) ALL INNER JOIN (
-				SELECT DISTINCT asset_id AS resource_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket'
+				SELECT DISTINCT asset_id AS resource_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'bucket'
 			) USING bucket
 			GROUP BY resource_id
 		) USING resource_id`
@@ -133,14 +134,14 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 // buildHosts resolves each host of the build once: its jurisdiction and
 // its everyone's id, both decided in Go (wire.LocalPrincipalID, the host
 // rules) rather than copied into SQL.
-func (s *Store) buildHosts(ctx context.Context, g string, gen uint64, place func(string) string) error {
+func (s *Store) buildHosts(ctx context.Context, g string, gen uint64, place func(string) string, staged func(cols string) string) error {
 	var hosts []struct {
 		Host string `ch:"host"`
 	}
 	q := `SELECT DISTINCT host FROM (
 			SELECT host FROM {db}.current_principals WHERE source = '` + wire.SourceHost + `'
 			UNION ALL
-			SELECT host FROM {db}.idx_assets_stage WHERE gen = ` + g + `)`
+			SELECT host FROM ` + staged("host") + `)`
 	if err := s.conn.Select(ctx, &hosts, s.sql(q)); err != nil {
 		return s.wrap("building the index (hosts)", err)
 	}
