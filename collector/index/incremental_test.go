@@ -291,6 +291,13 @@ func readAll(t *testing.T, st *store.Store, bucketID, someAsset string) map[stri
 	put("principal exposures", pe, err)
 	top, err := st.TopRisks(ctx, 1000)
 	put("top risks", top, err)
+	// The alert rules read the newest build by its generation.
+	state, err := st.IndexState(ctx)
+	require.NoError(t, err)
+	risky, err := st.RiskyAssets(ctx, state.Gen, 0)
+	put("risky assets", risky, err)
+	creds, err := st.CredentialFindings(ctx, state.Gen)
+	put("credential findings", creds, err)
 	ex, err := st.Exposures(ctx, 1000)
 	put("exposures", ex, err)
 	var toks []string

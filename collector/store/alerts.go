@@ -101,7 +101,12 @@ func (s *Store) CredentialFindings(ctx context.Context, gen uint64) ([]Credentia
 	return selectRows[CredentialFinding](ctx, s, "reading credential findings",
 		`SELECT asset_id, any(location) AS location, any(host) AS host, any(source) AS source, type,
 			sum(count) AS occurrences
-		FROM {db}.idx_findings WHERE `+findingsOf(strconv.FormatUint(gen, 10))+` AND category = 'credential'
+		FROM (
+			-- The build's rows picked first: the alias host above would
+			-- stand for the column in findingsOf's condition.
+			SELECT asset_id, location, host, source, type, count FROM {db}.idx_findings
+			WHERE `+findingsOf(strconv.FormatUint(gen, 10))+` AND category = 'credential'
+		)
 		GROUP BY asset_id, type ORDER BY asset_id, type`)
 }
 
