@@ -100,12 +100,16 @@ func hostScan(f *fleet, host, scanID string, n int, edit func(i int) (keep bool,
 	return ids
 }
 
-func TestIncrementalBuildMatchesFull(t *testing.T) {
-	ctx := context.Background()
+// oneClock is a store and an indexer for writes made one after another
+// by one clock: no skew to allow for, so an incremental build reads only
+// what changed.
+func oneClock(t *testing.T) (context.Context, *store.Store, *index.Indexer) {
 	st := storetest.New(t)
-	// Sequential writes from one clock: no skew to allow for, so the
-	// incremental build reads only what changed.
-	x := index.New(index.Options{Store: st, Logger: quiet(), ClockSkew: time.Nanosecond})
+	return context.Background(), st, index.New(index.Options{Store: st, Logger: quiet(), ClockSkew: time.Nanosecond})
+}
+
+func TestIncrementalBuildMatchesFull(t *testing.T) {
+	ctx, st, x := oneClock(t)
 
 	f := &fleet{at: t0}
 	files := map[string][]string{}
@@ -287,6 +291,13 @@ func readAll(t *testing.T, st *store.Store, bucketID, someAsset string) map[stri
 	put("principal exposures", pe, err)
 	top, err := st.TopRisks(ctx, 1000)
 	put("top risks", top, err)
+	// The alert rules read the newest build by its generation.
+	state, err := st.IndexState(ctx)
+	require.NoError(t, err)
+	risky, err := st.RiskyAssets(ctx, state.Gen, 0)
+	put("risky assets", risky, err)
+	creds, err := st.CredentialFindings(ctx, state.Gen)
+	put("credential findings", creds, err)
 	ex, err := st.Exposures(ctx, 1000)
 	put("exposures", ex, err)
 	var toks []string
@@ -328,4 +339,45 @@ func TestFullBuildEveryFullEvery(t *testing.T) {
 		require.NoError(t, x.Build(ctx))
 		require.Equal(t, step.full, newestBase(t, st) == 0, "build %d, %s after the last one", i+2, step.after)
 	}
+}
+
+// Builds from builds: each rescan recomputes its host's findings in its
+// own generation and the others are read where an older build left them
+// (store's idx_finding_segs), including a build the newest no longer
+// keeps; the answers stay a full build's.
+func TestIncrementalChainMatchesFull(t *testing.T) {
+	ctx, st, x := oneClock(t)
+	f := &fleet{at: t0}
+	files := map[string][]string{}
+	for _, h := range fixtureHosts {
+		files[h] = hostScan(f, h, "s1-"+h, 5, nil)
+		for _, id := range files[h] {
+			f.grant(wire.SourceFS, h, "s1-"+h, user(h, "root"), id, "read")
+		}
+	}
+	require.NoError(t, st.InsertRecords(ctx, f.recs))
+	require.NoError(t, x.Build(ctx))
+	// One host after another scanned again: a file gone, one holding
+	// more, one new; the last rescan of web-1 again finds f000 gone.
+	for round, host := range []string{"web-1", "db-1", "web-2", "web-1"} {
+		fr := &fleet{at: t0.Add(time.Duration(round+1) * time.Hour)}
+		scanID := fmt.Sprintf("s%d-%s", round+2, host)
+		ids := hostScan(fr, host, scanID, 6, func(i int) (bool, int64) {
+			return i != round%3, int64(10 + i + 40*(i%2))
+		})
+		for _, id := range ids {
+			fr.grant(wire.SourceFS, host, scanID, user(host, "root"), id, "read")
+		}
+		require.NoError(t, st.InsertRecords(ctx, fr.recs))
+		require.NoError(t, x.Build(ctx))
+		if os.Getenv(storetest.EnvOnCluster) != "1" {
+			require.NotZero(t, newestBase(t, st), "round %d starts from the build before", round)
+		}
+	}
+	incremental := readAll(t, st, files["web-2"][0], files["db-1"][1])
+	require.NoError(t, x.BuildFull(ctx))
+	full := readAll(t, st, files["web-2"][0], files["db-1"][1])
+	require.Equal(t, full, incremental)
+	require.NotContains(t, fmt.Sprint(full["assets by location"]), "web-1/f000.csv")
+	require.Contains(t, fmt.Sprint(full["assets by location"]), "db-1/f005.csv")
 }

@@ -104,17 +104,27 @@ func TestMaxLagServesTheOlderBuildThenCatchesUp(t *testing.T) {
 func TestOldGenerationsAreDropped(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.New(t)
-	x := index.New(index.Options{Store: st, Logger: quiet()})
+	// One clock: the builds after the first read nothing again.
+	x := index.New(index.Options{Store: st, Logger: quiet(), ClockSkew: time.Nanosecond})
 	require.NoError(t, st.InsertRecords(ctx, scan("web-1", "s1", 2, 5)))
 	for i := 0; i < 4; i++ {
 		require.NoError(t, x.Build(ctx))
 	}
-	for _, table := range []string{"idx_findings", "idx_assets", "idx_asset_ids", "idx_risk", "idx_risk_top", "idx_summary"} {
-		var gens []struct {
-			N uint64 `ch:"n"`
-		}
+	var gens []struct {
+		N uint64 `ch:"n"`
+	}
+	for _, table := range []string{"idx_assets", "idx_asset_ids", "idx_risk_top", "idx_summary", "idx_finding_segs", "idx_risk_segs"} {
 		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM `"+st.Database()+"`."+table))
 		require.Equal(t, uint64(2), gens[0].N, "%s keeps the newest build and the one before", table)
+	}
+	// Findings and scores stay in the generation that recomputed them:
+	// nothing changed after the first build, so the builds kept read its.
+	db := "`" + st.Database() + "`"
+	for table, segs := range map[string]string{"idx_findings": "idx_finding_segs", "idx_risk": "idx_risk_segs"} {
+		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM "+db+"."+table+" WHERE gen NOT IN (SELECT seg FROM "+db+"."+segs+")"))
+		require.Zero(t, gens[0].N, "%s keeps only what the kept builds read", table)
+		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM "+db+"."+table))
+		require.Equal(t, uint64(1), gens[0].N, "the incremental builds recomputed no host's rows of %s", table)
 	}
 	require.Equal(t, uint64(2), summaryAssets(t, st))
 }

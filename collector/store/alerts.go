@@ -101,8 +101,13 @@ func (s *Store) CredentialFindings(ctx context.Context, gen uint64) ([]Credentia
 	return selectRows[CredentialFinding](ctx, s, "reading credential findings",
 		`SELECT asset_id, any(location) AS location, any(host) AS host, any(source) AS source, type,
 			sum(count) AS occurrences
-		FROM {db}.idx_findings WHERE gen = ? AND category = 'credential'
-		GROUP BY asset_id, type ORDER BY asset_id, type`, gen)
+		FROM (
+			-- The build's rows picked first: the alias host above would
+			-- stand for the column in findingsOf's condition.
+			SELECT asset_id, location, host, source, type, count FROM {db}.idx_findings
+			WHERE `+findingsOf(strconv.FormatUint(gen, 10))+` AND category = 'credential'
+		)
+		GROUP BY asset_id, type ORDER BY asset_id, type`)
 }
 
 // RiskyAsset is an asset whose risk score reached a threshold.
@@ -120,7 +125,7 @@ type RiskyAsset struct {
 func (s *Store) RiskyAssets(ctx context.Context, gen uint64, min uint8) ([]RiskyAsset, error) {
 	return selectRows[RiskyAsset](ctx, s, "reading assets over the risk threshold",
 		`SELECT asset_id, asset_type, location, host, source, score, factor_names
-		FROM {db}.idx_risk WHERE gen = ? AND score >= ? ORDER BY score DESC, asset_id`, gen, min)
+		FROM {db}.idx_risk WHERE `+riskOf(strconv.FormatUint(gen, 10))+` AND score >= ? ORDER BY score DESC, asset_id`, min)
 }
 
 // AlertEvent is a fired event as stored: the rules' state too.

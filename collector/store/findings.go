@@ -86,7 +86,7 @@ func (f FindingFilter) where(first ...string) where {
 // indexFrom is the FROM clause of the read index's current findings
 // matching f, and its bound values.
 func (f FindingFilter) indexFrom() (string, []any) {
-	w := f.where("gen = " + curGen)
+	w := f.where(findingsOf(curGen))
 	return ` {db}.idx_findings` + w.sql(), w.args
 }
 
@@ -97,7 +97,7 @@ func (f FindingFilter) indexFrom() (string, []any) {
 func (f FindingFilter) assetFrom() (string, []any) {
 	w := f.where()
 	w.add(`(asset_id, type, scan_id) IN (
-			SELECT asset_id, type, scan_id FROM {db}.idx_findings WHERE gen = `+curGen+` AND asset_id = ?
+			SELECT asset_id, type, scan_id FROM {db}.idx_findings WHERE `+findingsOf(curGen)+` AND asset_id = ?
 			AND host IN `+hostsOfAssets+`)`, f.AssetID, groupSet([]string{f.AssetID}))
 	return ` {db}.pii_findings FINAL` + w.sql(), w.args
 }
@@ -241,7 +241,7 @@ type summaryPlan struct {
 // asset (which those counts do not break down), the index's findings.
 func (f FindingFilter) summaryPlan() summaryPlan {
 	if f.LocationPrefix != "" || f.AssetID != "" {
-		w := f.where("gen = " + curGen)
+		w := f.where(findingsOf(curGen))
 		return summaryPlan{table: "idx_findings", assets: "uniqExact(asset_id)", findings: "count()", occurrences: "sum(count)",
 			totals: w, byCategory: w, byType: w}
 	}

@@ -72,7 +72,7 @@ func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error)
 	q := `SELECT category, type, uniqExact(asset_id) AS assets, uniqExact(host) AS hosts, sum(count) AS occ,
 			sum(distinct_count) AS dist, uniqExactArray(tokens) AS toks, groupUniqArrayArray(sample_prefixes) AS prefixes
 		FROM {db}.idx_findings
-		WHERE gen = ` + curGen + ` AND (` + strings.Join(conds, " OR ") + `)
+		WHERE ` + findingsOf(curGen) + ` AND (` + strings.Join(conds, " OR ") + `)
 		GROUP BY category, type ORDER BY category, type`
 	if err := s.conn.Select(ctx, &rows, s.sql(q), args...); err != nil {
 		return nil, s.wrap("summarising impact", err)

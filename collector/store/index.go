@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -22,6 +23,28 @@ const assetsByID = `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE g
 // hostsOfAssets is the hosts of the assets bound to its ?, for narrowing
 // idx_findings (ordered by host) to their ranges.
 const hostsOfAssets = `(SELECT host FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN ?)`
+
+// findingsOf is the condition on idx_findings that keeps the findings of
+// build gen (a number, or curGen): each host's are in the generation that
+// last recomputed them (idx_finding_segs, migration 0029), the build's own
+// for a full build. The first IN narrows the partitions read.
+func findingsOf(gen string) string {
+	segs := `SELECT host, seg FROM {db}.idx_finding_segs WHERE gen = ` + gen
+	return `gen IN (SELECT seg FROM (` + segs + `)) AND (host, gen) IN (` + segs + `)`
+}
+
+// riskOf is findingsOf for the scores of idx_risk (idx_risk_segs).
+func riskOf(gen string) string {
+	segs := `SELECT host, seg FROM {db}.idx_risk_segs WHERE gen = ` + gen
+	return `gen IN (SELECT seg FROM (` + segs + `)) AND (host, gen) IN (` + segs + `)`
+}
+
+// segmentsSQL records that generation g holds the rows of table (idx_findings
+// or idx_risk) of every host it has rows of, in segs (their _segs table).
+func segmentsSQL(g, table, segs string) string {
+	return `INSERT INTO {db}.` + segs + ` (gen, host, seg)
+		SELECT DISTINCT ` + g + `, host, ` + g + ` FROM {db}.` + table + ` WHERE gen = ` + g
+}
 
 // curGen is the newest committed generation, as a scalar subquery that
 // ClickHouse evaluates once, before it picks partitions.
@@ -135,6 +158,9 @@ type IndexBuild struct {
 	ClockSkew time.Duration
 	// since is the version after which rows may be newer than Base.
 	since uint64
+	// compact: Base reads its findings from maxSegments generations or
+	// more, so this build recomputes every host's (incrementalSteps).
+	compact bool
 }
 
 // BeginIndex picks a new generation and the watermark it will cover: every
@@ -181,6 +207,22 @@ func (s *Store) awaitReplication(ctx context.Context) (uint64, error) {
 // first; the asset order step adds readers, jurisdiction and rank.
 const stagedColumns = `gen, asset_id, asset_type, location, host, source, agent_id, owner, size, modified_at,
 	attr_keys, attr_values, bucket, categories, types, occurrences, distinct_sum`
+
+// stagedAssets returns the staged assets of generation g as a table
+// expression with the given columns (gen is not one): idx_assets_stage's
+// rows of g and, for a build from base (not ""), base's rows of the
+// assets g does not recompute, read where they are instead of copied to
+// the stage first (a copy of every asset row, seconds at millions).
+func stagedAssets(g, base string) func(cols string) string {
+	return func(cols string) string {
+		own := `SELECT ` + cols + ` FROM {db}.idx_assets_stage WHERE gen = ` + g
+		if base == "" {
+			return `(` + own + `)`
+		}
+		return `(` + own + `
+			UNION ALL SELECT ` + cols + ` FROM {db}.idx_assets WHERE gen = ` + base + ` AND NOT ` + changedAssets(g) + `)`
+	}
+}
 
 // attr is an asset attribute's value (” when absent), for an attribute
 // name that is ours, never input.
@@ -240,18 +282,23 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	g := strconv.FormatUint(b.Gen, 10)
 	first := []buildStep{
 		{"current findings", findingsSQL(g, visibleFindingsSQL)},
+		{"finding segments", segmentsSQL(g, "idx_findings", "idx_finding_segs")},
 		// Every current asset, and every asset with current findings even
 		// when its asset record is missing, with its rollup, staged...
 		{"current assets", stageSQL(g, `{db}.current_assets`, "")},
 	}
+	base := ""
 	if b.Base != 0 {
-		first = incrementalSteps(g, strconv.FormatUint(b.Base, 10), b.since)
+		base = strconv.FormatUint(b.Base, 10)
+		first = incrementalSteps(g, base, b.since, b.compact)
 	}
+	staged := stagedAssets(g, base)
+	stagedRow := strings.TrimPrefix(stagedColumns, "gen, ")
 	if err := s.runBuildSteps(ctx, first); err != nil {
 		return err
 	}
 	// ...then who reaches what (reach.go), from the staged assets...
-	if err := s.buildReach(ctx, g, b.Gen, b.Jurisdiction); err != nil {
+	if err := s.buildReach(ctx, g, b.Gen, b.Jurisdiction, staged); err != nil {
 		return err
 	}
 	steps := []buildStep{
@@ -267,16 +314,15 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 				SELECT ` + stagedColumns + `, new_rank, if(own_jur != '', own_jur, if(bucket_jur != '', bucket_jur, host_jur)) AS jurisdiction
 				FROM (
 					SELECT ` + stagedColumns + `, new_rank, own_jur, bucket_jur FROM (
-						SELECT ` + stagedColumns + `, new_rank, ` + attr("jurisdiction") + ` AS own_jur
-						FROM {db}.idx_assets_stage
+						SELECT ` + g + ` AS gen, ` + stagedRow + `, new_rank, ` + attr("jurisdiction") + ` AS own_jur
+						FROM ` + staged(stagedRow) + `
 						ANY LEFT JOIN (
 							SELECT asset_id, rowNumberInAllBlocks() + 1 AS new_rank
-							FROM (SELECT asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` ORDER BY location, asset_id)
+							FROM (SELECT asset_id FROM ` + staged("asset_id, location") + ` ORDER BY location, asset_id)
 						) USING asset_id
-						WHERE gen = ` + g + `
 					) ANY LEFT JOIN (
 						SELECT bucket, any(` + attr("jurisdiction") + `) AS bucket_jur
-						FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket' GROUP BY bucket
+						FROM ` + staged("bucket, asset_type, attr_keys, attr_values") + ` WHERE asset_type = 'bucket' GROUP BY bucket
 					) USING bucket
 				) ANY LEFT JOIN (
 					SELECT host, jurisdiction AS host_jur FROM {db}.idx_hosts WHERE gen = ` + g + `
@@ -318,6 +364,16 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			) USING bucket
 			GROUP BY gen, source, host, agent_id, bucket`},
 	}
+	if b.Base != 0 {
+		// Counts by type and by category are per host: those above are of
+		// the hosts this build recomputed (its own findings generation),
+		// the others' are the base's.
+		steps = append(steps, buildStep{"summaries carried over", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket,
+				category, type, assets, findings, occurrences, distinct_sum)
+			SELECT ` + g + `, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum
+			FROM {db}.idx_summary WHERE gen = ` + strconv.FormatUint(b.Base, 10) + ` AND NOT (category = '' AND type = '')
+				AND host IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + ` AND seg != ` + g + `)`})
+	}
 	// The console's list pages last (index_lists.go): they read the above.
 	if err := s.runBuildSteps(ctx, append(steps, listBuildSteps(g)...)); err != nil {
 		return err
@@ -327,7 +383,7 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		A uint64 `ch:"a"`
 		C uint64 `ch:"c"`
 	}
-	q := `SELECT (SELECT count() FROM {db}.idx_findings WHERE gen = ` + g + `) AS f,
+	q := `SELECT (SELECT count() FROM {db}.idx_findings WHERE ` + findingsOf(g) + `) AS f,
 		(SELECT count() FROM {db}.idx_assets WHERE gen = ` + g + `) AS a,
 		(SELECT count() FROM {db}.idx_changed WHERE gen = ` + g + `) AS c`
 	if err := s.conn.Select(ctx, &n, s.sql(q)); err != nil {
@@ -367,10 +423,16 @@ func (s *Store) IndexExposures(ctx context.Context, gen uint64, fn func(AssetExp
 	return s.exposures(ctx, `gen = `+strconv.FormatUint(gen, 10)+` AND occurrences > 0`, fn)
 }
 
-// RescoredExposures streams the assets of incremental build b to score
-// again: the others keep their base's score (CarryRisks).
+// RescoredExposures lists (idx_rescored) and streams the assets of
+// incremental build b to score again: the others keep their base's score
+// (CarryRisks).
 func (s *Store) RescoredExposures(ctx context.Context, b IndexBuild, fn func(AssetExposure) error) error {
-	return s.exposures(ctx, rescoredAssets(strconv.FormatUint(b.Gen, 10), strconv.FormatUint(b.Base, 10)), fn)
+	g := strconv.FormatUint(b.Gen, 10)
+	if err := s.buildExec(ctx, "assets to score again", `INSERT INTO {db}.idx_rescored (gen, asset_id)
+		SELECT `+g+`, asset_id FROM {db}.idx_assets WHERE `+rescoredAssets(g, strconv.FormatUint(b.Base, 10))); err != nil {
+		return err
+	}
+	return s.exposures(ctx, `gen = `+g+` AND asset_id IN (SELECT asset_id FROM {db}.idx_rescored WHERE gen = `+g+`)`, fn)
 }
 
 // exposures streams the rows of idx_assets that where keeps.
@@ -431,6 +493,13 @@ func (s *Store) PutTopRisks(ctx context.Context, gen uint64, rs []RiskRow) error
 // it just before this commit) and any partition of a build that never
 // committed.
 func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
+	if b.Base == 0 {
+		// A full build scored every asset itself (CarryRisks places an
+		// incremental build's scores).
+		if err := s.buildExec(ctx, "risk segments", segmentsSQL(strconv.FormatUint(b.Gen, 10), "idx_risk", "idx_risk_segs")); err != nil {
+			return err
+		}
+	}
 	dur := uint64(time.Since(b.Started).Milliseconds())
 	err := s.insert(ctx, "idx_builds", "gen, watermark, built_at, duration_ms, findings, assets, base, schema_version", 1, func(int) []any {
 		return []any{b.Gen, b.Watermark, time.Now().UTC(), dur, b.Findings, b.Assets, b.Base, b.Schema}
@@ -464,14 +533,29 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
-			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed'], table)`
+			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored', 'idx_risk_segs'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
+	}
+	// Findings and scores of an older generation that a kept build still
+	// reads (idx_finding_segs, idx_risk_segs) stay.
+	var segs []struct {
+		Table string `ch:"t"`
+		Seg   uint64 `ch:"seg"`
+	}
+	q = `SELECT DISTINCT 'idx_findings' AS t, seg FROM {db}.idx_finding_segs WHERE gen >= ?
+		UNION ALL SELECT DISTINCT 'idx_risk' AS t, seg FROM {db}.idx_risk_segs WHERE gen >= ?`
+	if err := s.conn.Select(ctx, &segs, s.sql(q), keep[0].G, keep[0].G); err != nil {
+		return s.wrap("listing the findings and scores the index reads", err)
+	}
+	read := make(map[string]bool, len(segs))
+	for _, sg := range segs {
+		read[sg.Table+"/"+strconv.FormatUint(sg.Seg, 10)] = true
 	}
 	for _, p := range parts {
 		g, err := strconv.ParseUint(p.Partition, 10, 64)
 		// A newer partition may be a build still running elsewhere.
-		if err != nil || g >= keep[0].G {
+		if err != nil || g >= keep[0].G || read[p.Table+"/"+p.Partition] {
 			continue
 		}
 		drop := fmt.Sprintf("ALTER TABLE {db}.%s DROP PARTITION %d", p.Table, g)

@@ -22,12 +22,19 @@ import (
 //
 // These are listed in idx_changed; their findings and staged assets are
 // computed as a full build does, from the views narrowed to them by their
-// sorting key, and every other asset's rows are copied from the base. All
-// that follows (reach, reader counts, ranks, summaries, lists) is computed
-// from those rows exactly as in a full build, and only the assets whose
-// rows or reader counts changed are scored again (the others keep their
-// score). So the answers are a full build's; the tests compare every read
-// after both (index_incremental_test.go).
+// sorting key. Findings and scores are kept per host (migration 0029): a
+// build's are read through idx_finding_segs and idx_risk_segs (findingsOf,
+// riskOf), which name for each host the generation holding its rows, so
+// the build writes rows only for the hosts of what it recomputed (their
+// unchanged rows copied along) and points at the base's generation for
+// every other host; the counts by type and category, per host too, are
+// carried the same way. Every other asset's staged row is copied from the
+// base, and all that follows (reach, reader counts, ranks, the summary by
+// system, lists) is computed from those rows exactly as in a full build;
+// only the assets whose rows or reader counts changed are scored again
+// (idx_rescored; the others keep their score). So the answers are a full
+// build's; the tests compare every read after both, after one build and
+// after a chain of them (collector/index/incremental_test.go).
 //
 // PlanIndex falls back to a full build when that cannot be shown safe:
 // no committed build, a migration since the base, allow rules changed or
@@ -97,14 +104,17 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 		F uint64 `ch:"f"`
 		A uint64 `ch:"a"`
 		R uint64 `ch:"r"`
+		S uint64 `ch:"s"`
 	}
 	// The base's rows must all be there, and no allow rule may have
 	// changed or lapsed since it (both change findings of any asset).
-	q = `SELECT (SELECT count() FROM {db}.idx_findings WHERE gen = ?) AS f,
+	q = `SELECT (SELECT count() FROM {db}.idx_findings WHERE ` + findingsOf(strconv.FormatUint(p.Gen, 10)) + `) AS f,
 		(SELECT count() FROM {db}.idx_assets WHERE gen = ?) AS a,
 		(SELECT count() FROM {db}.allow_rules WHERE version > ?
-			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r`
-	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, p.Gen, cutoff, p.At.Add(-skew)); err != nil {
+			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r,
+		greatest((SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?),
+			(SELECT uniqExact(seg) FROM {db}.idx_risk_segs WHERE gen = ?)) AS s`
+	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, cutoff, p.At.Add(-skew), p.Gen, p.Gen); err != nil {
 		return IndexPlan{}, s.wrap("planning an index build", err)
 	}
 	switch {
@@ -115,7 +125,7 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 	case n[0].R > 0:
 		return full("allow rules changed since the last build")
 	}
-	b.Base, b.since = p.Gen, cutoff
+	b.Base, b.since, b.compact = p.Gen, cutoff, n[0].S >= maxSegments
 	return IndexPlan{Base: p.Gen}, nil
 }
 
@@ -134,9 +144,21 @@ func changedAssets(g string) string {
 	return `asset_id IN (SELECT asset_id FROM {db}.idx_changed WHERE gen = ` + g + `)`
 }
 
-// incrementalSteps replace a full build's first two steps (the findings
-// and the staged assets) when generation g starts from generation base.
-func incrementalSteps(g, base string, cutoff uint64) []buildStep {
+// maxSegments bounds the generations of idx_findings one build reads its
+// findings from (idx_finding_segs): a build from a base spread over that
+// many recomputes every host's, so they are one generation again, and
+// partitions of old builds can go.
+const maxSegments = 32
+
+// incrementalSteps replace a full build's first steps (the findings and
+// the staged assets) when generation g starts from generation base.
+//
+// Findings are kept per host (migration 0029): g holds the findings of
+// the hosts whose findings it recomputes (those of the changed assets,
+// now or before; every host when compact), and reads every other host's
+// where base did. So a rescan copies its host's unchanged findings, not
+// the whole index's.
+func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 	c := strconv.FormatUint(cutoff, 10)
 	changed := changedAssets(g)
 	// The (agent_id, source) pairs that stored anything since the base,
@@ -146,8 +168,17 @@ func incrementalSteps(g, base string, cutoff uint64) []buildStep {
 			UNION ALL SELECT agent_id, source, host FROM {db}.assets WHERE version > ` + c
 	pairs := `(agent_id, source) IN (SELECT agent_id, source FROM (` + written + `))`
 	hosts := `host IN (SELECT host FROM (` + written + `))`
+	everyHost := ""
+	if compact {
+		everyHost = `
+				UNION ALL SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + base
+	}
+	// PREWHERE: the changed assets' rows are picked before FINAL merges
+	// versions (asset_id leads both tables' keys, so every version of a
+	// row is kept or left together); reading and merging the whole table
+	// cost seconds at millions of rows.
 	visible := strings.Replace(visibleFindingsSQL, `FROM {db}.current_pii_findings`,
-		`FROM (`+currentRowsSQL("pii_findings", piiColumns, ` WHERE `+changed)+`)`, 1)
+		`FROM (`+currentRowsSQL("pii_findings", piiColumns, ` PREWHERE `+changed)+`)`, 1)
 	return []buildStep{
 		// What was written since the base (by version, a cheap column),
 		// and what the base showed of the pairs that wrote it: whatever
@@ -156,20 +187,29 @@ func incrementalSteps(g, base string, cutoff uint64) []buildStep {
 			SELECT DISTINCT ` + g + `, asset_id FROM (
 				SELECT asset_id FROM {db}.pii_findings WHERE version > ` + c + `
 				UNION ALL SELECT asset_id FROM {db}.assets WHERE version > ` + c + `
-				UNION ALL SELECT asset_id FROM {db}.idx_findings WHERE gen = ` + base + ` AND ` + hosts + ` AND ` + pairs + `
+				UNION ALL SELECT asset_id FROM {db}.idx_findings WHERE ` + findingsOf(base) + ` AND ` + hosts + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + base + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.finding_triage WHERE seq > ` + c + `
 			)`},
 		{"current findings of changed assets", findingsSQL(g, visible)},
+		// The hosts g recomputes: every host a finding of a changed asset
+		// was ever stored under (pii_findings by its key) covers where
+		// the base had them.
+		{"hosts recomputed", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
+			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
+				SELECT host FROM {db}.idx_findings WHERE gen = ` + g + `
+				UNION ALL SELECT host FROM {db}.pii_findings WHERE ` + changed + everyHost + `
+			)`},
 		{"findings carried over", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
 				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
 			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id, bucket,
 				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at
-			FROM {db}.idx_findings WHERE gen = ` + base + ` AND NOT ` + changed},
-		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets", assetColumns, ` WHERE `+changed)+`)`, ` AND `+changed)},
-		{"assets carried over", `INSERT INTO {db}.idx_assets_stage (` + stagedColumns + `)
-			SELECT ` + g + strings.TrimPrefix(stagedColumns, "gen") + `
-			FROM {db}.idx_assets WHERE gen = ` + base + ` AND NOT ` + changed},
+			FROM {db}.idx_findings WHERE ` + findingsOf(base) + `
+				AND host IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + `) AND NOT ` + changed},
+		{"finding segments carried over", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
+			SELECT ` + g + `, host, seg FROM {db}.idx_finding_segs
+			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + `)`},
+		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets", assetColumns, ` PREWHERE `+changed)+`)`, ` AND `+changed)},
 	}
 }
 
@@ -185,14 +225,34 @@ func rescoredAssets(g, base string) string {
 }
 
 // CarryRisks copies to incremental build b the base's scores of the
-// assets b does not score again (IndexExposures streams the others).
+// assets b does not score again (RescoredExposures streamed the others and
+// listed them in idx_rescored). Every asset the base scored that is gone
+// or holds no personal data now is a changed one.
+//
+// Scores are kept per host like findings (riskOf): g holds those of the
+// hosts of the assets scored again or changed (every host when compact),
+// the base's others are read where the base read them.
 func (s *Store) CarryRisks(ctx context.Context, b IndexBuild) error {
 	g, base := strconv.FormatUint(b.Gen, 10), strconv.FormatUint(b.Base, 10)
-	return s.buildExec(ctx, "risk carried over", `INSERT INTO {db}.idx_risk (gen, asset_id, asset_type, location, host, source, score, factor_names, factor_points)
-		SELECT `+g+`, asset_id, asset_type, location, host, source, score, factor_names, factor_points
-		FROM {db}.idx_risk WHERE gen = `+base+`
-			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = `+g+` AND occurrences > 0)
-			AND asset_id NOT IN (SELECT asset_id FROM {db}.idx_assets WHERE `+rescoredAssets(g, base)+`)`)
+	everyHost := ""
+	if b.compact {
+		everyHost = ` UNION ALL SELECT host FROM {db}.idx_risk_segs WHERE gen = ` + base
+	}
+	return s.runBuildSteps(ctx, []buildStep{
+		{"risk hosts recomputed", `INSERT INTO {db}.idx_risk_segs (gen, host, seg)
+			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
+				SELECT host FROM {db}.idx_risk WHERE gen = ` + g + `
+				UNION ALL SELECT host FROM {db}.idx_risk WHERE ` + riskOf(base) + ` AND ` + changedAssets(g) + everyHost + `
+			)`},
+		{"risk carried over", `INSERT INTO {db}.idx_risk (gen, asset_id, asset_type, location, host, source, score, factor_names, factor_points)
+			SELECT ` + g + `, asset_id, asset_type, location, host, source, score, factor_names, factor_points
+			FROM {db}.idx_risk WHERE ` + riskOf(base) + ` AND host IN (SELECT host FROM {db}.idx_risk_segs WHERE gen = ` + g + `)
+				AND NOT ` + changedAssets(g) + `
+				AND asset_id NOT IN (SELECT asset_id FROM {db}.idx_rescored WHERE gen = ` + g + `)`},
+		{"risk segments carried over", `INSERT INTO {db}.idx_risk_segs (gen, host, seg)
+			SELECT ` + g + `, host, seg FROM {db}.idx_risk_segs
+			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_risk_segs WHERE gen = ` + g + `)`},
+	})
 }
 
 // RankRisks fills idx_risk_top of build b from its idx_risk: the MaxLimit
@@ -204,7 +264,7 @@ func (s *Store) RankRisks(ctx context.Context, b IndexBuild) error {
 		SELECT `+g+`, toUInt32(rowNumberInAllBlocks() + 1), asset_id, asset_type, location, host, source, score, factor_names, factor_points
 		FROM (
 			SELECT asset_id, asset_type, location, host, source, score, factor_names, factor_points
-			FROM {db}.idx_risk WHERE gen = `+g+`
+			FROM {db}.idx_risk WHERE `+riskOf(g)+`
 			ORDER BY score DESC, location, asset_id LIMIT `+strconv.Itoa(MaxLimit)+`
 		)`)
 }

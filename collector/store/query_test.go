@@ -60,7 +60,7 @@ func TestFindingFilterWhere(t *testing.T) {
 			require.Equal(t, tc.conds, w.conds)
 			require.Equal(t, tc.args, w.args)
 			from, args := tc.f.indexFrom()
-			require.True(t, strings.HasPrefix(from, " {db}.idx_findings WHERE gen = "+curGen), from)
+			require.True(t, strings.HasPrefix(from, " {db}.idx_findings WHERE "+findingsOf(curGen)), from)
 			require.Equal(t, tc.args, args)
 			requireBound(t, from, hostile)
 		})
@@ -78,6 +78,7 @@ func TestAssetFromBindsTheAssetThrice(t *testing.T) {
 
 func TestSummaryPlan(t *testing.T) {
 	gen := "gen = " + curGen
+	found := findingsOf(curGen) // the findings of the newest build
 	for _, tc := range []struct {
 		name                       string
 		f                          FindingFilter
@@ -98,11 +99,11 @@ func TestSummaryPlan(t *testing.T) {
 			[]string{gen, "source = ?", "type != ''", "type = ?"},
 			[]string{gen, "source = ?", "type != ''", "type = ?"}, []any{"fs", "email"}},
 		{"a location prefix: the index's findings", FindingFilter{LocationPrefix: "s3://b/", Type: "email"}, "idx_findings",
-			[]string{gen, "type = ?", "startsWith(location, ?)"},
-			[]string{gen, "type = ?", "startsWith(location, ?)"},
-			[]string{gen, "type = ?", "startsWith(location, ?)"}, []any{"email", "s3://b/"}},
+			[]string{found, "type = ?", "startsWith(location, ?)"},
+			[]string{found, "type = ?", "startsWith(location, ?)"},
+			[]string{found, "type = ?", "startsWith(location, ?)"}, []any{"email", "s3://b/"}},
 		{"an asset: the index's findings", FindingFilter{AssetID: "a1"}, "idx_findings",
-			[]string{gen, "asset_id = ?"}, []string{gen, "asset_id = ?"}, []string{gen, "asset_id = ?"}, []any{"a1"}},
+			[]string{found, "asset_id = ?"}, []string{found, "asset_id = ?"}, []string{found, "asset_id = ?"}, []any{"a1"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.f.summaryPlan()

@@ -41,14 +41,14 @@ const accessGrant = `permission IN ('read', 'write')`
 // authority of a made-up directory or account could do the same to any
 // group or asset.
 //
-// grantOnOwnAsset is the condition on a grant (generation g's staged
-// assets): its resource is an asset its agent reported, or, for an IAM
-// policy, an S3 bucket of the same account (an account's IAM and S3 may
-// be scanned by two agents; the bucket's id names its account).
-func grantOnOwnAsset(g string) string {
-	return `(agent_id, resource_id) IN (SELECT agent_id, asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + `)
+// grantOnOwnAsset is the condition on a grant (staged: the build's
+// assets, stagedAssets): its resource is an asset its agent reported, or,
+// for an IAM policy, an S3 bucket of the same account (an account's IAM
+// and S3 may be scanned by two agents; the bucket's id names its account).
+func grantOnOwnAsset(staged func(cols string) string) string {
+	return `(agent_id, resource_id) IN ` + staged("agent_id, asset_id") + `
 	OR (source = '` + wire.SourceIAM + `' AND (host, resource_id) IN
-		(SELECT host, asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND source = '` + wire.SourceS3 + `'))`
+		(SELECT host, asset_id FROM ` + staged("host, asset_id, source") + ` WHERE source = '` + wire.SourceS3 + `'))`
 }
 
 // memberOfOwnGroup is the condition on a membership: its group is one its
@@ -75,10 +75,11 @@ const principalsOnce = `SELECT principal_id, any(principal_type) AS principal_ty
 FROM {db}.current_principals GROUP BY principal_id`
 
 // buildReach fills idx_hosts, idx_holders and idx_grants of generation g
-// from the current views and the build's staged assets. place is the
-// collector's jurisdiction of a host (nil: none).
-func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func(host string) string) error {
-	if err := s.buildHosts(ctx, g, gen, place); err != nil {
+// from the current views and the build's staged assets (staged, from
+// stagedAssets). place is the collector's jurisdiction of a host (nil:
+// none).
+func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func(host string) string, staged func(cols string) string) error {
+	if err := s.buildHosts(ctx, g, gen, place, staged); err != nil {
 		return err
 	}
 	steps := []struct{ what, q string }{
@@ -139,12 +140,12 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
 			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
-			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(g) + `) AND (` + heldByReporter + `)
+			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
-				SELECT asset_id AS object_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'object'
+				SELECT asset_id AS object_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'object'
 			) ALL INNER JOIN (
-				SELECT DISTINCT asset_id AS resource_id, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket'
+				SELECT DISTINCT asset_id AS resource_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'bucket'
 			) USING bucket
 			GROUP BY resource_id
 		) USING resource_id`
@@ -154,14 +155,14 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 // buildHosts resolves each host of the build once: its jurisdiction and
 // its everyone's id, both decided in Go (wire.LocalPrincipalID, the host
 // rules) rather than copied into SQL.
-func (s *Store) buildHosts(ctx context.Context, g string, gen uint64, place func(string) string) error {
+func (s *Store) buildHosts(ctx context.Context, g string, gen uint64, place func(string) string, staged func(cols string) string) error {
 	var hosts []struct {
 		Host string `ch:"host"`
 	}
 	q := `SELECT DISTINCT host FROM (
 			SELECT host FROM {db}.current_principals WHERE source = '` + wire.SourceHost + `'
 			UNION ALL
-			SELECT host FROM {db}.idx_assets_stage WHERE gen = ` + g + `)`
+			SELECT host FROM ` + staged("host") + `)`
 	if err := s.conn.Select(ctx, &hosts, s.sql(q)); err != nil {
 		return s.wrap("building the index (hosts)", err)
 	}

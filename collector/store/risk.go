@@ -40,11 +40,17 @@ func (s *Store) riskRows(ctx context.Context, tail string, args ...any) ([]RiskR
 }
 
 func (s *Store) riskRowsFrom(ctx context.Context, table, tail string, args ...any) ([]RiskRow, error) {
+	// idx_risk keeps a build's scores per host (riskOf); idx_risk_top is
+	// written whole by each build.
+	cur := `gen = ` + curGen
+	if table == "idx_risk" {
+		cur = riskOf(curGen)
+	}
 	// The aliases are RiskRow's field names, which the driver scans by.
 	return selectRows[RiskRow](ctx, s, "reading risk scores", `SELECT asset_id AS AssetID, asset_type AS AssetType,
 			location AS Location, host AS Host, source AS Source, score AS Score,
 			factor_names AS FactorNames, factor_points AS FactorPoints
-		FROM {db}.`+table+` WHERE gen = `+curGen+tail, args...)
+		FROM {db}.`+table+` WHERE `+cur+tail, args...)
 }
 
 // Exposures lists the current assets holding personal data with their

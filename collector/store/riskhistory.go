@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -86,12 +87,12 @@ func (s *Store) RecordRiskSnapshot(ctx context.Context, gen uint64) error {
 	var rows []RiskSnapshot
 	q := `SELECT asset_type, ` + severitySQL + ` AS severity, count() AS assets, sum(toUInt64(score)) AS score_sum,
 			max(score) AS score_max
-		FROM {db}.idx_risk WHERE gen = ?
+		FROM {db}.idx_risk WHERE ` + riskOf(strconv.FormatUint(gen, 10)) + `
 		GROUP BY asset_type, severity
 		ORDER BY asset_type, severity`
 	// The long pool: this reads every score of the build (millions of
 	// rows on a large estate) once.
-	if err := s.long.Select(ctx, &rows, s.sql(q), gen); err != nil {
+	if err := s.long.Select(ctx, &rows, s.sql(q)); err != nil {
 		return s.wrap(what, err)
 	}
 	if len(rows) == 0 {

@@ -50,7 +50,7 @@ func (s *Store) SubjectHits(ctx context.Context, tokens []string) ([]SubjectHit,
 	}
 	q := `SELECT arrayFilter(t -> has(?, t), tokens) AS hits, asset_id, location, host, type, source, count, observed_at
 		FROM {db}.idx_findings
-		WHERE gen = ` + curGen + `
+		WHERE ` + findingsOf(curGen) + `
 		  AND host IN (SELECT host FROM {db}.pii_tokens WHERE token IN ?)
 		  AND (asset_id, type, scan_id) IN (SELECT asset_id, type, scan_id FROM {db}.pii_tokens WHERE token IN ?)
 		  AND notEmpty(hits) -- an allowed value's token is not in the index (triage.go)
