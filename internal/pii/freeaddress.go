@@ -23,6 +23,8 @@ var residencePhrases = [][]byte{
 	[]byte("domiciled at"), []byte("domicilio en"), []byte("domicilio in"), []byte("domicilio a"),
 	[]byte("domiciliado en"), []byte("domiciliada en"), []byte("domiciliato in"), []byte("domiciliata in"),
 	[]byte("domiciliato a"), []byte("domiciliata a"), []byte("domiciliée"), []byte("domicilié"), []byte("demeurant"),
+	// Before an inclusive ending (domiciliado/a en, domiciliato/a in).
+	[]byte("domiciliado"), []byte("domiciliada"), []byte("domiciliato"), []byte("domiciliata"),
 }
 
 // leadPhrases are the other words before a home address, lower-case,
@@ -86,8 +88,8 @@ func (s *scanner) residenceAt(i int) {
 	if st >= len(text) || !(isAlnum(text[st]) || text[st] >= 0x80) {
 		return
 	}
-	e, ok := postcodeTownEnd(text, st)
-	if !ok {
+	k, e, ok := postcodeTown(text, st)
+	if !ok || !hasHouseNumber(text[st:k]) {
 		return
 	}
 	if a, ok := normAddress(text[st:e], s.val[:0]); ok {
@@ -273,8 +275,9 @@ func usStateZIP(text []byte, i, j int) bool {
 // addressBefore looks back from the postcode at pc along its line, at
 // most maxFreeAddress bytes and a phrase before it, for the nearest
 // residence or lead phrase. A lead phrase whose address (skipLinks, then
-// postcodeTown) ends at this postcode is emitted; a residence phrase is
-// residenceAt's, which found it from its start.
+// postcodeTown) ends at this postcode, with a house number before it, is
+// emitted; a residence phrase is residenceAt's, which found it from its
+// start.
 func (s *scanner) addressBefore(pc int) {
 	text := s.text
 	lo := max(0, pc-maxFreeAddress-maxLead)
@@ -296,13 +299,35 @@ func (s *scanner) addressBefore(pc int) {
 		if st >= pc || !(isAlnum(text[st]) || text[st] >= 0x80) {
 			return
 		}
-		if k, end, ok := postcodeTown(text, st); ok && k == pc {
+		if k, end, ok := postcodeTown(text, st); ok && k == pc && hasHouseNumber(text[st:pc]) {
 			if a, ok := normAddress(text[st:end], s.val[:0]); ok {
 				s.match(TypePostalAddress, CategoryContact, High, a, st)
 			}
 		}
 		return
 	}
+}
+
+// hasHouseNumber reports whether the words before a postcode hold a house
+// number: a word of one to four digits, maybe with a letter ("44", "455-H",
+// "14a"). "wohnhaft in Freiburg und seit 2019 Mitglied", "residente in
+// Italia dal 2001 Cordiali saluti" have a year and a noun where a postcode
+// and a town would be, and no house number before them.
+func hasHouseNumber(b []byte) bool {
+	for k := 0; k < len(b); k++ {
+		if !isDigit(b[k]) || (k > 0 && b[k-1] != ' ' && b[k-1] != ',') {
+			continue
+		}
+		j := k
+		for j < len(b) && isDigit(b[j]) {
+			j++
+		}
+		if j-k <= 4 && (j == len(b) || !isDigit(b[j])) {
+			return true
+		}
+		k = j
+	}
+	return false
 }
 
 // phraseAt returns where a residence phrase (lead false) or a lead phrase
