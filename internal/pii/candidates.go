@@ -659,8 +659,13 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 		return false
 	}
 	c, d := text[k], text[k+1]
-	if stemFirst[c] && stemPrefix(text, k) || k >= 2 && text[k-1] == ' ' && isDigit(text[k-2]) {
-		return false // a context word; a town after its postcode (townAt)
+	if stemFirst[c] && stemPrefix(text, k) {
+		return false
+	}
+	if k >= 2 {
+		if p := text[k-2 : k]; p[1] == ' ' && p[0]-'0' < 10 {
+			return false // a town after its postcode (townAt)
+		}
 	}
 	if !isUpper(d) {
 		// Capitalised (Hello): word returns unless a digit or '-'
