@@ -611,8 +611,8 @@ func (kc *keyContexts) context(text []byte, k, off int, digit uint64) bool {
 	}
 	p := k - off + 63 - bits.LeadingZeros64(below) // the digit
 	n := k - 2 - p                                 // the key's bytes, text[p+1 : k-1]
-	if n > 16 || k+8 > len(text) {
-		return keyPhoneContext(text, k) // or too near the end for the loads
+	if n > 16 || p+17 > len(text) {
+		return keyPhoneContext(text, k) // or too near the end for the loads (lo and hi: text[p+1 : p+17])
 	}
 	lo, hi := binary.LittleEndian.Uint64(text[p+1:]), binary.LittleEndian.Uint64(text[p+9:])
 	if n < 8 {
@@ -661,6 +661,11 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 	c, d := text[k], text[k+1]
 	if stemFirst[c] && stemPrefix(text, k) {
 		return false
+	}
+	if k >= 2 {
+		if p := text[k-2 : k]; p[1] == ' ' && p[0]-'0' < 10 {
+			return false // a town after its postcode (townAt)
+		}
 	}
 	if !isUpper(d) {
 		// Capitalised (Hello): word returns unless a digit or '-'

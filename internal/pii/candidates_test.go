@@ -103,7 +103,7 @@ func BenchmarkCandMasks(b *testing.B) {
 // The stem filter keeps every stem letter stemPrefix says starts a
 // context word, for every pair of bytes after it.
 func TestStemKeepCoversStemPrefix(t *testing.T) {
-	for _, c0 := range []byte("bdegnrsx") {
+	for _, c0 := range []byte("bdegnrsxf") {
 		for c1 := range 256 {
 			for c2 := range 256 {
 				text := []byte{c0, byte(c1), byte(c2)}
@@ -114,6 +114,8 @@ func TestStemKeepCoversStemPrefix(t *testing.T) {
 		}
 	}
 	require.False(t, stemKeep('s', 't', 'a'), "status")
+	require.False(t, stemKeep('f', 'o', 'r'), "for")
+	require.False(t, stemKeep('f', 'i', 'l'), "file")
 	require.True(t, stemKeep('d', 'e', '6'), "de60 …, a lower-case IBAN")
 }
 
@@ -156,6 +158,21 @@ func stemTabsBuild() [6][32]byte {
 					hHi[c2>>4] |= bit
 					hLo[c2&15] |= bit
 				}
+			}
+		}
+	}
+	// f (fiscale) shares g's bit: f's words (fis) add nothing to g's second
+	// and third bytes, and 0x66 and 0x67 share the high nibble no other
+	// letter on that bit has, so the bit stays exact on the first byte.
+	const g = 1 << 3
+	fLo['f'&15] |= g
+	for c1 := range 256 {
+		for c2 := range 256 {
+			if text := []byte{'f', byte(c1), byte(c2)}; !isDigit(byte(c2)) && stemPrefix(text, 0) {
+				gHi[c1>>4] |= g
+				gLo[c1&15] |= g
+				hHi[c2>>4] |= g
+				hLo[c2&15] |= g
 			}
 		}
 	}

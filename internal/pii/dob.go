@@ -117,7 +117,8 @@ var stemFirst = func() (t [256]bool) {
 		t[w[0]] = true
 		t[w[0]-32] = true
 	}
-	t['P'] = true // "P<": a passport's machine-readable zone
+	t['P'] = true               // "P<": a passport's machine-readable zone
+	t['f'], t['F'] = true, true // "fiscale": a codice fiscale after it
 	return t
 }()
 

@@ -594,3 +594,54 @@ var errorWordSet = newWordSetStart(nil, [][]byte{[]byte("error"), []byte("fehler
 
 // errorWindow is how far before a code an error word is looked for.
 const errorWindow = 24
+
+// fiscalAt looks, after a word starting "fisc" at i (codice fiscale,
+// fiscal code, cod. fisc.), at the next few words on its line for a
+// codice fiscale in lower or mixed case ("il mio codice fiscale è
+// rssmra85t10a562s"): its check character is computed on the upper-cased
+// value, so with the context word a valid one counts. One already in
+// upper case is word's, found from its own start.
+func (s *scanner) fiscalAt(i int) {
+	text := s.text
+	if i+4 > len(text) || lower(text[i+3]) != 'c' {
+		return
+	}
+	k := i + 4
+	for k < len(text) && alnumTable[text[k]] {
+		k++
+	}
+	lim := min(len(text), k+48)
+	for words := 0; words < 5 && k < lim; words++ {
+		for k < lim && !alnumTable[text[k]] && text[k] != '\n' {
+			k++
+		}
+		if k >= lim || !alnumTable[text[k]] {
+			return
+		}
+		st := k
+		for k < len(text) && alnumTable[text[k]] {
+			k++
+		}
+		if k-st != 16 {
+			continue
+		}
+		if text[st-1] == '_' || k < len(text) && text[k] == '_' {
+			return
+		}
+		v := text[st:k]
+		if validFiscalCode(v) {
+			return // upper case: word's
+		}
+		u := s.val[:16]
+		for n, c := range v {
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			u[n] = c
+		}
+		if validFiscalCode(u) {
+			s.match(TypeITFiscalCode, CategoryGovernmentID, High, u, st)
+		}
+		return
+	}
+}

@@ -336,6 +336,12 @@ func keyKind(name []byte) fieldKind {
 		}
 		kind |= r.kind
 	}
+	if kind == 0 && len(k) > 4 && k[len(k)-1] == 's' && pluralName(name) {
+		// The plural of a name part ("Prénoms", "Surnames"): a form's
+		// label for all of a person's given names. Not a rule of its own:
+		// keySuffix3 and keyPairs would then keep "ms" (dur_ms=).
+		return fieldName
+	}
 	if kind == 0 && len(k) > 4 && isDigit(k[len(k)-1]) {
 		// A numbered key (address1, street_2, Strasse1): the key's kind.
 		e := len(name)
@@ -366,6 +372,16 @@ func keyKind(name []byte) fieldKind {
 		}
 	}
 	return kind
+}
+
+// pluralName reports whether name, ending in an s, is a name part's key
+// without it.
+func pluralName(name []byte) bool {
+	e := len(name)
+	for e > 0 && !isAlnum(name[e-1]) {
+		e--
+	}
+	return e > 1 && lower(name[e-1]) == 's' && keyKind(name[:e-1])&fieldName != 0
 }
 
 // ownWord reports whether the last n letters and digits of name are a
@@ -406,8 +422,11 @@ func (s *scanner) keyValueAt(i int) int {
 	if k > 0 && (text[k-1] == '"' || text[k-1] == '\'') {
 		k--
 	}
-	if k < 2 || !alnumTable[text[k-1]] || !maybeKey(text, k) {
-		return i + 1
+	if k >= 4 && text[k-1] == ')' && text[k-3] == '(' && text[k-2]-'a' < 26 && isAlpha(text[k-4]) {
+		k -= 3 // a plural written in: "Prénom(s)", "Vorname(n)", "Name(s)"
+	}
+	if k < 2 || !alnumTable[text[k-1]] || !maybeKey(text, k) && !(lower(text[k-1]) == 's' && maybeKey(text, k-1)) {
+		return i + 1 // (a plural's s: "Prénoms:", keyKind's pluralName)
 	}
 	next := byte(0)
 	if i+1 < len(text) {

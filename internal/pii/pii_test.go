@@ -141,6 +141,8 @@ func FuzzDetect(f *testing.F) {
 	f.Add([]byte("@@@.. 5555-5555-5555-4444-"))
 	f.Add([]byte("a--b --x (555) 123-4567 +49 30 1234567=ID1234567 ab:cd fe80::1 Ab12"))
 	f.Add([]byte("2026-11-07T09:31:10.335279Z level=info req=3b3cf937 status=500 dur_ms=932.670 user_id=92894735 ts=1765317151 j&#64;example.com a%40b.org Tel.&nbsp;%2B4930 1234567"))
+	f.Add([]byte("wohnhaft: Am Markt 3a, 04109 Leipzig; I live at 15 Harbour View, Whitby YO21 3PU; my address is 1 Elm St, Columbus, OH 43215-1234 domicilié(e) à 7 av X, 31000 Toulouse"))
+	f.Add([]byte("il mio codice fiscale è rssmrc85t10h501q, cod. fisc. Bncgpp78C15F205? Prénom(s): Anne Prénoms=Paul 2019 Mitglied"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The pass that looks at eight bytes at a time finds what the one
 		// that looks at each byte does.

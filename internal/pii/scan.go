@@ -14,7 +14,7 @@ import (
 const (
 	clsSep   = iota
 	clsLower // a-z except the first letters of birth context words
-	clsStem  // d b g n e r s x: dob, birth, born, geburtsdatum, naissance; ghp_, eyJ, sk_live_, xoxb-...
+	clsStem  // d b g n e r s x f: dob, birth, born, geburtsdatum, naissance; ghp_, eyJ, sk_live_, xoxb-...; fiscale
 	clsUpper // A-Z
 	clsDigit
 	clsAt    // '@': email
@@ -30,7 +30,7 @@ var byteClass = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {
 		t[c] = clsLower
 	}
-	for _, c := range "dbgnersx" {
+	for _, c := range "dbgnersxf" {
 		t[c] = clsStem
 	}
 	for c := 'A'; c <= 'Z'; c++ {
@@ -263,6 +263,8 @@ func stemPrefix(text []byte, i int) bool {
 		return true
 	case 0x726573 /* res */, 0x72c3a9 /* ré */, 0x646f6d /* dom */, 0x64656d /* dem */ :
 		return true // residence phrases before a home address (residenceAt)
+	case 0x666973 /* fis */ :
+		return true // fiscale, fiscal code, cod. fisc.: a codice fiscale in lower case after it (fiscalAt)
 	case 0x676870 /* ghp */, 0x67686f /* gho */, 0x676875 /* ghu */, 0x676873 /* ghs */, 0x676872 /* ghr */, 0x676974 /* git */, 0x676c70 /* glp */, 0x786f78 /* xox */, 0x736b5f /* sk_ */, 0x726b5f /* rk_ */, 0x65796a /* eyj */ :
 		return true
 	}
@@ -286,9 +288,14 @@ func (s *scanner) word(i, j int) int {
 			}
 		}
 		if stemFirst[c] && stemPrefix(text, i) {
-			s.birthAt(i)
-			if c == 'r' || c == 'd' {
+			switch c {
+			case 'f':
+				s.fiscalAt(i)
+			case 'r', 'd':
+				s.birthAt(i)
 				s.residenceAt(i)
+			default:
+				s.birthAt(i)
 			}
 		}
 		return max(j, s.tokenAt(i))
@@ -300,7 +307,18 @@ func (s *scanner) word(i, j int) int {
 			s.residenceAt(i)
 		case 'P':
 			s.mrzAt(i)
+		case 'F':
+			s.fiscalAt(i)
 		}
+	}
+	// The end of an address in prose: a town after its postcode, a US
+	// state before its ZIP code, a UK postcode (addressBefore).
+	if i >= 5 && text[i-1] == ' ' && isDigit(text[i-2]) {
+		s.townAt(i)
+	} else if usStateZIP(text, i, j) {
+		s.addressBefore(j + 1)
+	} else if j-i <= 4 && i > 0 && text[i-1] == ' ' && j+1 < len(text) && text[j] == ' ' && isDigit(text[j+1]) && ukPostcode(text[i:]) > 0 {
+		s.addressBefore(i)
 	}
 	if i+1 >= len(text) || (i > 0 && text[i-1] == '_') {
 		return j

@@ -170,8 +170,28 @@ func normPersonName(v []byte, dst []byte) ([]byte, bool) {
 		"user", "test user", "admin", "dummy", "demo", "example", "sample":
 		return nil, false
 	}
+	if nameFlag(dst) {
+		return nil, false
+	}
 	return foldText(dst), true
 }
+
+// nameFlags are the values a name column holds when it says whether a
+// name is there, not which (a form definition's "required", a count by
+// "Prénom renseigné"): yes, no, filled in, empty, unknown, hidden, in the
+// six languages; compared with the value as normPersonName lower-cases it
+// (ASCII letters only: accented letters as written).
+var nameFlags = map[string]bool{
+	"yes": true, "no": true, "filled": true, "empty": true, "blank": true, "missing": true, "hidden": true, "masked": true, "anonymous": true,
+	"ja": true, "nein": true, "leer": true, "unbekannt": true, "ausgefüllt": true, "anonym": true,
+	"oui": true, "non": true, "vide": true, "inconnu": true, "inconnue": true, "renseigné": true, "non renseigné": true, "masqué": true, "anonyme": true,
+	"sí": true, "vacío": true, "desconocido": true, "anónimo": true,
+	"vuoto": true, "sconosciuto": true, "anonimo": true,
+	"nee": true, "leeg": true, "onbekend": true, "anoniem": true, "ingevuld": true,
+}
+
+// nameFlag reports whether a lower-cased name value is a flag (nameFlags).
+func nameFlag(v []byte) bool { return nameFlags[string(v)] }
 
 // foldText lower-cases a name or an address beyond ASCII and puts it in
 // Unicode's composed form (NFC), so that "MÜLLER", "Müller" and the
