@@ -57,15 +57,15 @@ func grantOnOwnAsset(staged func(cols string) string) string {
 const memberOfOwnGroup = `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals)
 	OR (source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') AND resource_id NOT IN (SELECT principal_id FROM {db}.current_principals))`
 
-// heldByReporter is the condition on the principal of a host's own
-// entitlement (fs, host): not another host's account or group. It counts
-// when its agent reported that principal, or when no host reports it (a
-// directory group, an account deleted since, a uid without a name).
-// Without this an agent made another host's account (an administrator's)
-// a reader of its files or a member of its groups, adding to that
-// account's reach and risk.
-const heldByReporter = `source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `')
-	OR (agent_id, principal_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals)
+// heldByReporter is the condition on the principal of an entitlement,
+// from any source: not another host's account or group. It counts when
+// its agent reported that principal, or when no host reports it (a
+// directory's or a cloud account's identity, an account deleted since, a
+// uid without a name). Without this an agent made another host's account
+// (an administrator's) a reader of its files or a member of its groups,
+// adding to that account's reach and risk — as a host, or as the
+// authority of a made-up directory (TestSharedSourceCannotGrantToAnotherHostsAccount).
+const heldByReporter = `(agent_id, principal_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals)
 	OR principal_id NOT IN (SELECT principal_id FROM {db}.current_principals WHERE source IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `'))`
 
 // principalsOnce is the current principals, one row per id (two agents

@@ -1,0 +1,161 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/collector/auth"
+	"github.com/sightline-dev/sightline/collector/store/storetest"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// TestSameHostnameCannotSpeakForAnotherAgent: two agents enrolled with
+// one host name are two systems (SECURITY.md), but a host-local record's
+// ids are derived from the enrolled host name (wire.DeriveIDs), so a
+// second agent enrolled as "web-1" (anyone holding an enroll secret)
+// derives exactly web-1's asset and account ids. Its rows then merge into
+// web-1's in the read index, and "reported by the same agent"
+// (collector/store/reach.go) holds for its claims: its findings show on
+// web-1's file and its account reads it.
+func TestSameHostnameCannotSpeakForAnotherAgent(t *testing.T) {
+	t.Skip("open hole (redteam7 report): ids of host-local records are scoped by the enrolled host name, which two agents may share")
+	h := newHarness(t, 1<<20) // h.agent is web-1
+	ctx := context.Background()
+	secret, _, err := auth.New(auth.Options{Store: h.st}).Create(ctx, auth.RoleAgentEnroll, "second", "", 0)
+	require.NoError(t, err)
+	code, body := h.do("POST", "/api/v1/agents/enroll", "", nil, strings.NewReader(`{"enroll_secret":"`+secret+`","hostname":"web-1"}`))
+	require.Equal(t, http.StatusCreated, code, body)
+	var twin struct{ Token string }
+	require.NoError(t, json.Unmarshal([]byte(body), &twin))
+
+	now := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	rec := func(kind, source, scan, rest string) string {
+		return `{"kind":"` + kind + `","source":"` + source + `","scan_id":"` + scan + `","observed_at":"` + now + `",` + rest + `}`
+	}
+	scan := func(source, id string) string {
+		return rec("scan", source, id, `"scanner":"`+source+`","started_at":"`+now+`","finished_at":"`+now+`","status":"ok"`)
+	}
+	post := func(token, key string, lines ...string) {
+		t.Helper()
+		code, body := h.do("POST", "/api/v1/ingest", token, map[string]string{"Idempotency-Key": key, "Content-Encoding": "gzip"},
+			gz(strings.Join(lines, "\n")+"\n"))
+		require.Equal(t, http.StatusOK, code, body)
+	}
+	payroll := wire.AssetID("fs", "web-1", "file:///srv/hr/payroll.csv")
+	backup := wire.LocalPrincipalID("web-1", "user", "backup")
+	mallory := wire.LocalPrincipalID("web-1", "user", "mallory")
+	post(h.agent, "w1-fs",
+		rec("asset", "fs", "fs1", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
+		rec("pii", "fs", "fs1", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"email","category":"contact","count":5,"distinct":3`),
+		rec("entitlement", "fs", "fs1", `"principal_id":"`+backup+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+		scan("fs", "fs1"))
+	post(h.agent, "w1-host",
+		rec("principal", "host", "h1", `"principal_id":"`+backup+`","name":"backup","principal_type":"service"`),
+		scan("host", "h1"))
+	// The twin reports "the same" file with its own findings and its own
+	// account as a reader of it.
+	post(twin.Token, "tw-fs",
+		rec("asset", "fs", "fs9", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
+		rec("pii", "fs", "fs9", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"us_ssn","category":"government_id","count":900,"distinct":900`),
+		rec("entitlement", "fs", "fs9", `"principal_id":"`+mallory+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+		scan("fs", "fs9"))
+	post(twin.Token, "tw-host",
+		rec("principal", "host", "h9", `"principal_id":"`+mallory+`","name":"mallory","principal_type":"user"`),
+		scan("host", "h9"))
+	storetest.BuildIndex(t, h.st)
+
+	code, body = h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var asset struct {
+		Findings []struct {
+			Type string `json:"type"`
+		} `json:"findings"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &asset))
+	require.Len(t, asset.Findings, 1, "the twin's findings show on web-1's file: %s", body)
+	require.Equal(t, "email", asset.Findings[0].Type, body)
+
+	code, body = h.do("GET", "/api/v1/access/readers?asset_id="+payroll, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.NotContains(t, body, mallory, "the twin's account reads web-1's file")
+	require.Contains(t, body, backup, "web-1's own grant counts")
+}
+
+// TestSharedSourceCannotGrantToAnotherHostsAccount: a host's grant or
+// membership counts only for an account that same agent reported
+// (heldByReporter), so an agent cannot make another host's administrator
+// a reader of its files and add to that account's reach and risk. On main
+// the rule held for fs and host records only: as the authority of a
+// made-up directory, agent web-9 named web-1's backup account as a reader
+// of web-9's own file (and as a member of a group that reads another),
+// and backup's reach grew by both.
+func TestSharedSourceCannotGrantToAnotherHostsAccount(t *testing.T) {
+	h := newHarness(t, 1<<20) // h.agent is web-1
+	ctx := context.Background()
+	secret, _, err := auth.New(auth.Options{Store: h.st}).Create(ctx, auth.RoleAgentEnroll, "second", "", 0)
+	require.NoError(t, err)
+	code, body := h.do("POST", "/api/v1/agents/enroll", "", nil, strings.NewReader(`{"enroll_secret":"`+secret+`","hostname":"web-9"}`))
+	require.Equal(t, http.StatusCreated, code, body)
+	var web9 struct{ Token string }
+	require.NoError(t, json.Unmarshal([]byte(body), &web9))
+
+	now := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	rec := func(kind, source, scan, rest string) string {
+		return `{"kind":"` + kind + `","source":"` + source + `","scan_id":"` + scan + `","observed_at":"` + now + `",` + rest + `}`
+	}
+	scan := func(source, id, rest string) string {
+		return rec("scan", source, id, `"scanner":"`+source+`","started_at":"`+now+`","finished_at":"`+now+`","status":"ok"`+rest)
+	}
+	post := func(token, key string, lines ...string) {
+		t.Helper()
+		code, body := h.do("POST", "/api/v1/ingest", token, map[string]string{"Idempotency-Key": key, "Content-Encoding": "gzip"},
+			gz(strings.Join(lines, "\n")+"\n"))
+		require.Equal(t, http.StatusOK, code, body)
+	}
+	payroll := wire.AssetID("fs", "web-1", "file:///srv/hr/payroll.csv")
+	backup := wire.LocalPrincipalID("web-1", "user", "backup")
+	post(h.agent, "w1-fs",
+		rec("asset", "fs", "fs1", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
+		rec("pii", "fs", "fs1", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"email","category":"contact","count":5,"distinct":3`),
+		rec("entitlement", "fs", "fs1", `"principal_id":"`+backup+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+		scan("fs", "fs1", ""))
+	post(h.agent, "w1-host",
+		rec("principal", "host", "h1", `"principal_id":"`+backup+`","name":"backup","principal_type":"service"`),
+		scan("host", "h1", ""))
+
+	own := wire.AssetID("fs", "web-9", "file:///srv/own.csv")
+	other := wire.AssetID("fs", "web-9", "file:///srv/other.csv")
+	evilGroup := wire.DirectoryPrincipalID("evil.test", "cn=g,dc=evil")
+	post(web9.Token, "w9-own",
+		rec("asset", "fs", "fs9", `"asset_id":"`+own+`","asset_type":"file","location":"file:///srv/own.csv","owner":"root"`),
+		rec("pii", "fs", "fs9", `"asset_id":"`+own+`","location":"file:///srv/own.csv","type":"email","category":"contact","count":5,"distinct":5`),
+		rec("asset", "fs", "fs9", `"asset_id":"`+other+`","asset_type":"file","location":"file:///srv/other.csv","owner":"root"`),
+		rec("pii", "fs", "fs9", `"asset_id":"`+other+`","location":"file:///srv/other.csv","type":"email","category":"contact","count":5,"distinct":5`),
+		rec("entitlement", "fs", "fs9", `"principal_id":"`+evilGroup+`","resource_id":"`+other+`","resource_type":"file","permission":"read"`),
+		scan("fs", "fs9", ""))
+	// As the authority of a made-up directory: backup reads web-9's file,
+	// and is a member of web-9's directory group.
+	post(web9.Token, "w9-ldap",
+		rec("principal", "ldap", "ld9", `"host":"evil.test","principal_id":"`+evilGroup+`","name":"g","principal_type":"group","attributes":{"dn":"cn=g,dc=evil"}`),
+		rec("entitlement", "ldap", "ld9", `"host":"evil.test","principal_id":"`+backup+`","resource_id":"`+own+`","resource_type":"file","permission":"read"`),
+		rec("entitlement", "ldap", "ld9", `"host":"evil.test","principal_id":"`+backup+`","resource_id":"`+evilGroup+`","resource_type":"group","permission":"member"`),
+		scan("ldap", "ld9", `,"host":"evil.test"`))
+	storetest.BuildIndex(t, h.st)
+
+	code, body = h.do("GET", "/api/v1/principals/"+backup, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var p struct {
+		Reachable []struct {
+			Host string `json:"host"`
+		} `json:"reachable_assets_with_pii"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &p))
+	require.Len(t, p.Reachable, 1, "web-1's backup account reaches web-1's payroll file only: %s", body)
+	require.Equal(t, "web-1", p.Reachable[0].Host, body)
+}
