@@ -24,20 +24,7 @@ import (
 // name the project or bucket: the same account bound on two buckets, or
 // scanned by two agents, is one principal. The email of a user, group or
 // service account is its identity and is not case-sensitive.
-func PrincipalID(member string) string {
-	return wire.StableID(wire.SourceGCS, "iam", normalMember(member))
-}
-
-// emailMembers are the member kinds whose value is an email address.
-var emailMembers = map[string]bool{"user": true, "group": true, "serviceAccount": true}
-
-func normalMember(member string) string {
-	kind, value, ok := strings.Cut(member, ":")
-	if ok && (emailMembers[kind] || kind == "domain") {
-		return kind + ":" + strings.ToLower(value)
-	}
-	return member
-}
+func PrincipalID(member string) string { return wire.GCSPrincipalID(member) }
 
 // memberInfo is a member as a principal: its name, type (wire's principal
 // types), whether it is known to be gone (a deleted account), and
@@ -157,7 +144,7 @@ func (p *policyPrincipals) add(bucket string, bindings []Binding) {
 			if m == "" {
 				continue
 			}
-			key := normalMember(m)
+			key := wire.GCSMember(m)
 			pr := p.members[key]
 			if pr == nil {
 				pr = &gcsPrincipal{member: key, info: describeMember(m)}

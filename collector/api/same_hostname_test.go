@@ -159,3 +159,54 @@ func TestSharedSourceCannotGrantToAnotherHostsAccount(t *testing.T) {
 	require.Len(t, p.Reachable, 1, "web-1's backup account reaches web-1's payroll file only: %s", body)
 	require.Equal(t, "web-1", p.Reachable[0].Host, body)
 }
+
+// TestCloudPrincipalCannotNameAnotherSourcesID: the collector derives a
+// principal record's id from its scope and what it says (wire.DeriveIDs),
+// but on main it left the ids of GCS and Azure Blob principal records as
+// the agent gave them: as the authority of a made-up GCS project, agent
+// web-9 reported web-1's backup account under its id, privileged, and the
+// read index marked that account privileged. A GCS member's id is derived
+// from its member attribute (one Google account in every project), any
+// other's kept in its record's scope.
+func TestCloudPrincipalCannotNameAnotherSourcesID(t *testing.T) {
+	h := newHarness(t, 1<<20) // h.agent is web-1
+	ctx := context.Background()
+	secret, _, err := auth.New(auth.Options{Store: h.st}).Create(ctx, auth.RoleAgentEnroll, "second", "", 0)
+	require.NoError(t, err)
+	code, body := h.do("POST", "/api/v1/agents/enroll", "", nil, strings.NewReader(`{"enroll_secret":"`+secret+`","hostname":"web-9"}`))
+	require.Equal(t, http.StatusCreated, code, body)
+	var web9 struct{ Token string }
+	require.NoError(t, json.Unmarshal([]byte(body), &web9))
+
+	now := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	rec := func(kind, source, scan, rest string) string {
+		return `{"kind":"` + kind + `","source":"` + source + `","scan_id":"` + scan + `","observed_at":"` + now + `",` + rest + `}`
+	}
+	scan := func(source, id, rest string) string {
+		return rec("scan", source, id, `"scanner":"`+source+`","started_at":"`+now+`","finished_at":"`+now+`","status":"ok"`+rest)
+	}
+	post := func(token, key string, lines ...string) {
+		t.Helper()
+		code, body := h.do("POST", "/api/v1/ingest", token, map[string]string{"Idempotency-Key": key, "Content-Encoding": "gzip"},
+			gz(strings.Join(lines, "\n")+"\n"))
+		require.Equal(t, http.StatusOK, code, body)
+	}
+	backup := wire.LocalPrincipalID("web-1", "user", "backup")
+	post(h.agent, "w1-host",
+		rec("principal", "host", "h1", `"principal_id":"`+backup+`","name":"backup","principal_type":"service"`),
+		scan("host", "h1", ""))
+	for _, source := range []string{"gcs", "azblob"} {
+		post(web9.Token, "w9-"+source,
+			rec("principal", source, source+"9", `"host":"evil-project","principal_id":"`+backup+`","name":"backup","principal_type":"user","privileged":true,"privileged_via":["roles/owner"],"attributes":{"member":"user:backup@evil.test"}`),
+			scan(source, source+"9", `,"host":"evil-project"`))
+	}
+	storetest.BuildIndex(t, h.st)
+
+	code, body = h.do("GET", "/api/v1/principals/"+backup, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var p struct {
+		Privileged bool `json:"privileged"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &p))
+	require.False(t, p.Privileged, "a made-up cloud project made web-1's account privileged: %s", body)
+}

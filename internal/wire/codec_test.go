@@ -257,6 +257,9 @@ func TestDeriveIDsIdempotent(t *testing.T) {
 		{Kind: KindPrincipal, Source: SourceIAM, Host: "1", PrincipalID: "x", Name: "n"},
 		{Kind: KindPrincipal, Source: SourceIAM, Host: "1", PrincipalID: "x", Attributes: map[string]string{"arn": "arn:aws:iam::2:user/n"}},
 		{Kind: KindPrincipal, Source: SourceDB, Host: "pg:5432", PrincipalID: "x", Name: "admin"},
+		{Kind: KindPrincipal, Source: SourceGCS, Host: "p1", PrincipalID: "x", Attributes: map[string]string{"member": "user:Ann@Example.com"}},
+		{Kind: KindPrincipal, Source: SourceGCS, Host: "p1", PrincipalID: "x", Name: "n"},
+		{Kind: KindPrincipal, Source: SourceAzureBlob, Host: "acct", PrincipalID: "x", Name: "n"},
 	}
 	for i := range recs {
 		require.True(t, DeriveIDs(&recs[i]), "record %d: a made-up id is replaced", i)
@@ -264,8 +267,8 @@ func TestDeriveIDsIdempotent(t *testing.T) {
 	}
 	require.Equal(t, LocalPrincipalID("h", "user", "svc"), recs[2].PrincipalID, "a service account is keyed as a user")
 	require.Equal(t, AssetID(SourceDB, "pg:5432", "postgres://pg:5432/d/s/t"), recs[1].AssetID, "a column's findings are its table's")
-	unscoped := Record{Kind: KindPrincipal, Source: SourceGCS, PrincipalID: "x"}
-	require.False(t, DeriveIDs(&unscoped), "a Google account is the same in every project")
+	require.Equal(t, GCSPrincipalID("user:ann@example.com"), recs[8].PrincipalID, "a Google account is the same in every project")
+	require.NotEqual(t, recs[9].PrincipalID, recs[10].PrincipalID, "a record without a member stays in its source's scope")
 }
 
 // Two locations shortened alike stay two assets: the mark holds the

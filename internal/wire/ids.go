@@ -97,7 +97,7 @@ func DeriveIDs(r *Record) bool {
 		return true
 	case KindPrincipal:
 		id = principalID(r)
-		if id == "" || id == r.PrincipalID {
+		if id == r.PrincipalID {
 			return false
 		}
 		r.PrincipalID = id
@@ -118,10 +118,7 @@ func assetLocation(r *Record) string {
 	return r.Location
 }
 
-// principalID is the id a principal record's source derives from it, or
-// "" for a source whose principal ids name something outside the record's
-// scope by design (a GCS member is a Google account, the same in every
-// project).
+// principalID is the id a principal record's source derives from it.
 func principalID(r *Record) string {
 	switch r.Source {
 	case SourceHost, SourceFS:
@@ -161,8 +158,37 @@ func principalID(r *Record) string {
 			return StableID(SourceIAM, r.Host, "name:"+r.Name)
 		}
 		return IAMPrincipalID(r.Host, r.Attributes["arn"])
+	case SourceGCS:
+		// A member is a Google account, the same in every project: its
+		// id names no project (so a made-up project's authority can
+		// still call one privileged), but it is always a member's.
+		if m := r.Attributes["member"]; m != "" {
+			return GCSPrincipalID(m)
+		}
 	}
-	return ""
+	// Not a scanner's (an Azure Blob scan reports no principals): named
+	// by what it says, within its scope, so it cannot take another
+	// source's principal's id (a host's administrator's) and call it
+	// privileged.
+	return StableID(r.Source, r.Host, "name:"+r.Name)
+}
+
+// GCSPrincipalID is the id of a Google Cloud IAM member
+// ("user:ann@example.com", "group:hr@example.com", "serviceAccount:…",
+// "domain:example.com", "allUsers", …). Members are global to Google
+// Cloud, so the id names no project or bucket: the same account bound on
+// two buckets, or scanned by two agents, is one principal. The email of a
+// user, group or service account, and a domain, are not case-sensitive.
+func GCSPrincipalID(member string) string { return StableID(SourceGCS, "iam", GCSMember(member)) }
+
+// GCSMember is a Google Cloud IAM member as its id names it: the email of
+// a user, group or service account, and a domain, in lower case.
+func GCSMember(member string) string {
+	if kind, value, ok := strings.Cut(member, ":"); ok &&
+		(kind == "user" || kind == "group" || kind == "serviceAccount" || kind == "domain") {
+		return kind + ":" + strings.ToLower(value)
+	}
+	return member
 }
 
 // DBPrincipalID is the id of a role or user of a database server.
