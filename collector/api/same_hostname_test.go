@@ -210,3 +210,59 @@ func TestCloudPrincipalCannotNameAnotherSourcesID(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &p))
 	require.False(t, p.Privileged, "a made-up cloud project made web-1's account privileged: %s", body)
 }
+
+// TestSMBWellKnownSIDIsNoOwnGroup: an SMB scan names well-known SIDs
+// (Everyone, Authenticated Users) under the directory's ids, so an ACL
+// naming one and the directory's entry meet. On main that made such a
+// group "reported by the same agent" for whoever reported it: as the
+// authority of a made-up share, agent web-9 named the directory's
+// Everyone and claimed its own account a member, which then read every
+// file web-1's share grants to Everyone. A membership counts on a group
+// its own agent reported from a source that speaks for it, not an SMB
+// scan's well-known SID.
+func TestSMBWellKnownSIDIsNoOwnGroup(t *testing.T) {
+	h := newHarness(t, 1<<20) // h.agent is web-1
+	ctx := context.Background()
+	secret, _, err := auth.New(auth.Options{Store: h.st}).Create(ctx, auth.RoleAgentEnroll, "second", "", 0)
+	require.NoError(t, err)
+	code, body := h.do("POST", "/api/v1/agents/enroll", "", nil, strings.NewReader(`{"enroll_secret":"`+secret+`","hostname":"web-9"}`))
+	require.Equal(t, http.StatusCreated, code, body)
+	var web9 struct{ Token string }
+	require.NoError(t, json.Unmarshal([]byte(body), &web9))
+
+	now := time.Now().UTC().Add(-time.Minute).Format(time.RFC3339)
+	rec := func(kind, source, scan, rest string) string {
+		return `{"kind":"` + kind + `","source":"` + source + `","scan_id":"` + scan + `","observed_at":"` + now + `",` + rest + `}`
+	}
+	scan := func(source, id, rest string) string {
+		return rec("scan", source, id, `"scanner":"`+source+`","started_at":"`+now+`","finished_at":"`+now+`","status":"ok"`+rest)
+	}
+	post := func(token, key string, lines ...string) {
+		t.Helper()
+		code, body := h.do("POST", "/api/v1/ingest", token, map[string]string{"Idempotency-Key": key, "Content-Encoding": "gzip"},
+			gz(strings.Join(lines, "\n")+"\n"))
+		require.Equal(t, http.StatusOK, code, body)
+	}
+	const loc = "smb://fs.corp/hr/payroll.csv"
+	payroll := wire.AssetID("smb", "fs.corp", loc)
+	everyone := wire.DirectoryPrincipalID("fs.corp", "S-1-1-0")
+	post(h.agent, "w1-smb",
+		rec("asset", "smb", "sm1", `"host":"fs.corp","asset_id":"`+payroll+`","asset_type":"file","location":"`+loc+`"`),
+		rec("pii", "smb", "sm1", `"host":"fs.corp","asset_id":"`+payroll+`","location":"`+loc+`","type":"email","category":"contact","count":5,"distinct":3`),
+		rec("principal", "smb", "sm1", `"host":"fs.corp","principal_id":"`+everyone+`","name":"Everyone","principal_type":"group","attributes":{"sid":"S-1-1-0"}`),
+		rec("entitlement", "smb", "sm1", `"host":"fs.corp","principal_id":"`+everyone+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+		scan("smb", "sm1", `,"host":"fs.corp"`))
+	mallory := wire.LocalPrincipalID("web-9", "user", "mallory")
+	post(web9.Token, "w9-host",
+		rec("principal", "host", "h9", `"principal_id":"`+mallory+`","name":"mallory","principal_type":"user"`),
+		rec("entitlement", "host", "h9", `"principal_id":"`+mallory+`","resource_id":"`+everyone+`","resource_type":"group","permission":"member"`),
+		scan("host", "h9", ""))
+	post(web9.Token, "w9-smb",
+		rec("principal", "smb", "sm9", `"host":"evil-smb","principal_id":"`+everyone+`","name":"Everyone","principal_type":"group","attributes":{"sid":"S-1-1-0","directory":"fs.corp"}`),
+		scan("smb", "sm9", `,"host":"evil-smb"`))
+	storetest.BuildIndex(t, h.st)
+
+	code, body = h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.NotContains(t, body, mallory, "web-9's account reads web-1's share through Everyone")
+}

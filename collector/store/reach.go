@@ -54,7 +54,11 @@ func grantOnOwnAsset(staged func(cols string) string) string {
 // memberOfOwnGroup is the condition on a membership: its group is one its
 // agent reported, or, from a shared source, one nobody reports (a group
 // outside the directory scan's base, named by its members' memberOf).
-const memberOfOwnGroup = `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals)
+// An SMB scan's principal is no group of its own: it names a well-known
+// SID under the directory's id (wire.DeriveIDs), so whoever reported one
+// would add members to the directory's Everyone
+// (TestSMBWellKnownSIDIsNoOwnGroup).
+const memberOfOwnGroup = `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals WHERE source != '` + wire.SourceSMB + `')
 	OR (source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') AND resource_id NOT IN (SELECT principal_id FROM {db}.current_principals))`
 
 // heldByReporter is the condition on the principal of an entitlement,
