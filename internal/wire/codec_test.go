@@ -271,6 +271,19 @@ func TestDeriveIDsIdempotent(t *testing.T) {
 	require.NotEqual(t, recs[9].PrincipalID, recs[10].PrincipalID, "a record without a member stays in its source's scope")
 }
 
+// An IAM identity is derived from its ARN only within the account the
+// ARN names: a made-up account's authority cannot take another account's
+// identity's id, nor a bucket policy's "*" (everyone on the internet, as
+// the S3 scan names it), and call it privileged or add members to it.
+func TestIAMPrincipalIDStaysInItsAccount(t *testing.T) {
+	for _, arn := range []string{"*", "arn:aws:iam::123:user/ann", "s3.amazonaws.com"} {
+		r := Record{Kind: KindPrincipal, Source: SourceIAM, Host: "999", PrincipalID: "x", Name: "n", Attributes: map[string]string{"arn": arn}}
+		DeriveIDs(&r)
+		require.NotEqual(t, StableID(SourceIAM, arn), r.PrincipalID, arn)
+	}
+	require.Equal(t, StableID(SourceIAM, "arn:aws:iam::123:user/ann"), IAMPrincipalID("123", "arn:aws:iam::123:user/ann"), "an account's own identity keeps the id bucket policies name it by")
+}
+
 // Two locations shortened alike stay two assets: the mark holds the
 // whole location's hash.
 func TestFitLocationKeepsLocationsApart(t *testing.T) {

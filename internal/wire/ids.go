@@ -198,9 +198,12 @@ func DBPrincipalID(server, name string) string { return StableID(SourceDB, serve
 // IAM scan and the S3 scan's bucket policies name it. An ARN of another
 // account than the record's is kept in that account's scope by the
 // record's (so an account's authority cannot speak for another's
-// identities): a different id from the real one's.
+// identities): a different id from the real one's. So is what names no
+// account ("*", a service principal): a bucket policy's "*" is everyone,
+// which no account's authority may rename, call privileged or add
+// members to.
 func IAMPrincipalID(account, arn string) string {
-	if a := strings.Split(arn, ":"); len(a) >= 5 && a[4] != account {
+	if a := strings.Split(arn, ":"); len(a) < 5 || a[4] != account {
 		return StableID(SourceIAM, account, arn)
 	}
 	return StableID(SourceIAM, arn)
