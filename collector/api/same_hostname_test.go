@@ -29,14 +29,7 @@ func TestSameHostnameCannotSpeakForAnotherAgent(t *testing.T) {
 	payroll := wire.AssetID("fs", "web-1", "file:///srv/hr/payroll.csv")
 	backup := wire.LocalPrincipalID("web-1", "user", "backup")
 	mallory := wire.LocalPrincipalID("web-1", "user", "mallory")
-	post(h.agent, "w1-fs",
-		rec("asset", "fs", "fs1", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
-		rec("pii", "fs", "fs1", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"email","category":"contact","count":5,"distinct":3`),
-		rec("entitlement", "fs", "fs1", `"principal_id":"`+backup+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
-		scan("fs", "fs1", ""))
-	post(h.agent, "w1-host",
-		rec("principal", "host", "h1", `"principal_id":"`+backup+`","name":"backup","principal_type":"service"`),
-		scan("host", "h1", ""))
+	postWeb1Payroll(h, rec, scan, post, payroll, backup)
 	// The twin reports "the same" file with its own findings and its own
 	// account as a reader of it.
 	post(twin, "tw-fs",
@@ -78,14 +71,7 @@ func TestSharedSourceCannotGrantToAnotherHostsAccount(t *testing.T) {
 	h, web9, rec, scan, post := secondAgent(t, "web-9")
 	payroll := wire.AssetID("fs", "web-1", "file:///srv/hr/payroll.csv")
 	backup := wire.LocalPrincipalID("web-1", "user", "backup")
-	post(h.agent, "w1-fs",
-		rec("asset", "fs", "fs1", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
-		rec("pii", "fs", "fs1", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"email","category":"contact","count":5,"distinct":3`),
-		rec("entitlement", "fs", "fs1", `"principal_id":"`+backup+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
-		scan("fs", "fs1", ""))
-	post(h.agent, "w1-host",
-		rec("principal", "host", "h1", `"principal_id":"`+backup+`","name":"backup","principal_type":"service"`),
-		scan("host", "h1", ""))
+	postWeb1Payroll(h, rec, scan, post, payroll, backup)
 
 	own := wire.AssetID("fs", "web-9", "file:///srv/own.csv")
 	other := wire.AssetID("fs", "web-9", "file:///srv/other.csv")
@@ -211,4 +197,18 @@ func secondAgent(t *testing.T, hostname string) (h *harness, token string, rec f
 		require.Equal(t, http.StatusOK, code, body)
 	}
 	return h, second.Token, rec, scan, post
+}
+
+// postWeb1Payroll posts web-1's payroll file (an email finding), read by
+// its own backup account.
+func postWeb1Payroll(h *harness, rec func(kind, source, scan, rest string) string, scan func(source, id, rest string) string,
+	post func(token, key string, lines ...string), payroll, backup string) {
+	post(h.agent, "w1-fs",
+		rec("asset", "fs", "fs1", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
+		rec("pii", "fs", "fs1", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"email","category":"contact","count":5,"distinct":3`),
+		rec("entitlement", "fs", "fs1", `"principal_id":"`+backup+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+		scan("fs", "fs1", ""))
+	post(h.agent, "w1-host",
+		rec("principal", "host", "h1", `"principal_id":"`+backup+`","name":"backup","principal_type":"service"`),
+		scan("host", "h1", ""))
 }
