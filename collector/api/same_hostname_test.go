@@ -212,3 +212,34 @@ func postWeb1Payroll(h *harness, rec func(kind, source, scan, rest string) strin
 		rec("principal", "host", "h1", `"principal_id":"`+backup+`","name":"backup","principal_type":"service"`),
 		scan("host", "h1", ""))
 }
+
+// TestCannotGrantToAnotherHostsEveryone: every account of a host holds
+// what its everyone holds, and everyone is no principal record, so on
+// main heldByReporter let a grant to another host's everyone count ("no
+// host reports it"): agent web-9 made everyone on web-1 a reader of its
+// own file, and web-1's backup account's reach grew by it. A grant to a
+// host's everyone counts only from that host's records.
+func TestCannotGrantToAnotherHostsEveryone(t *testing.T) {
+	h, web9, rec, scan, post := secondAgent(t, "web-9")
+	payroll := wire.AssetID("fs", "web-1", "file:///srv/hr/payroll.csv")
+	backup := wire.LocalPrincipalID("web-1", "user", "backup")
+	postWeb1Payroll(h, rec, scan, post, payroll, backup)
+	own := wire.AssetID("fs", "web-9", "file:///srv/own.csv")
+	everyone := wire.LocalPrincipalID("web-1", "everyone", "")
+	post(web9, "w9-own",
+		rec("asset", "fs", "fs9", `"asset_id":"`+own+`","asset_type":"file","location":"file:///srv/own.csv","owner":"root"`),
+		rec("pii", "fs", "fs9", `"asset_id":"`+own+`","location":"file:///srv/own.csv","type":"email","category":"contact","count":5,"distinct":5`),
+		rec("entitlement", "fs", "fs9", `"principal_id":"`+everyone+`","resource_id":"`+own+`","resource_type":"file","permission":"read"`),
+		scan("fs", "fs9", ""))
+	storetest.BuildIndex(t, h.st)
+
+	code, body := h.do("GET", "/api/v1/principals/"+backup, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var p struct {
+		Reachable []struct {
+			Host string `json:"host"`
+		} `json:"reachable_assets_with_pii"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &p))
+	require.Len(t, p.Reachable, 1, "web-1's backup account reaches web-1's payroll file only: %s", body)
+}

@@ -61,16 +61,23 @@ func grantOnOwnAsset(staged func(cols string) string) string {
 const memberOfOwnGroup = `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals WHERE source != '` + wire.SourceSMB + `')
 	OR (source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') AND resource_id NOT IN (SELECT principal_id FROM {db}.current_principals))`
 
-// heldByReporter is the condition on the principal of an entitlement,
-// from any source: not another host's account or group. It counts when
-// its agent reported that principal, or when no host reports it (a
-// directory's or a cloud account's identity, an account deleted since, a
-// uid without a name). Without this an agent made another host's account
-// (an administrator's) a reader of its files or a member of its groups,
-// adding to that account's reach and risk — as a host, or as the
-// authority of a made-up directory (TestSharedSourceCannotGrantToAnotherHostsAccount).
-const heldByReporter = `(agent_id, principal_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals)
-	OR principal_id NOT IN (SELECT principal_id FROM {db}.current_principals WHERE source IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `'))`
+// heldByReporter is the condition on the principal of an entitlement of
+// generation g, from any source: not another host's account, group or
+// everyone. It counts when its agent reported that principal, or when no
+// host reports it (a directory's or a cloud account's identity, an
+// account deleted since, a uid without a name) and it is no other host's
+// everyone. Without this an agent made another host's account (an
+// administrator's), or every account of it through its everyone, a
+// reader of its files or a member of its groups, adding to that
+// account's reach and risk — as a host, or as the authority of a made-up
+// directory (TestSharedSourceCannotGrantToAnotherHostsAccount,
+// TestCannotGrantToAnotherHostsEveryone).
+func heldByReporter(g string) string {
+	return `(agent_id, principal_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals)
+	OR (principal_id NOT IN (SELECT principal_id FROM {db}.current_principals WHERE source IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `'))
+		AND (principal_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `)
+			OR (host, principal_id) IN (SELECT host, everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `)))`
+}
 
 // principalsOnce is the current principals, one row per id (two agents
 // may report the same directory account).
@@ -121,7 +128,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
 					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements
-					WHERE permission = 'member' AND (` + memberOfOwnGroup + `) AND (` + heldByReporter + `)
+					WHERE permission = 'member' AND (` + memberOfOwnGroup + `) AND (` + heldByReporter(g) + `)
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
@@ -144,7 +151,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
 			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
-			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter + `)
+			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter(g) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
 				SELECT asset_id AS object_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'object'
