@@ -390,6 +390,11 @@ func (s *Store) ddl(ctx context.Context, st string) error {
 	if err != nil {
 		return err
 	}
+	// An ON CLUSTER statement waits for every replica to run it; the
+	// server's default of 180 s gave up on a busy replica (TIMEOUT_EXCEEDED,
+	// the statement left to finish in the background) and the migration
+	// failed half done. A migration waits longer instead.
+	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"distributed_ddl_task_timeout": ddlTimeout}))
 	for _, cs := range stmts {
 		if cs.perShard {
 			err = s.execPerShard(ctx, s.sql(cs.sql))
@@ -402,6 +407,10 @@ func (s *Store) ddl(ctx context.Context, st string) error {
 	}
 	return nil
 }
+
+// ddlTimeout is how long, in seconds, an ON CLUSTER statement waits for
+// every replica to run it.
+const ddlTimeout = 900
 
 // optimizeFinal merges every part of a table (a fixed table name, never
 // a user value). In cluster mode it runs on one replica of each shard,
