@@ -77,7 +77,7 @@ func TestHostileAuthorizationDetails(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			url, pages := hostileIAM(t, tc.marker, tc.perPage, tc.fail)
 			// A safety net only: without a guard the listing runs until it.
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang bound, not a timing: 10 s ran out under -race on a loaded CI
 			defer cancel()
 			var users int
 			res, err := Scan(ctx, Options{Client: iamtest.Client(url), Account: "111111111111", MaxDetails: 2000}, func(r *wire.Record) error {
