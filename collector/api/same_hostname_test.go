@@ -15,48 +15,116 @@ import (
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
-// TestSameHostnameCannotSpeakForAnotherAgent: two agents enrolled with
-// one host name are two systems (SECURITY.md), but a host-local record's
-// ids are derived from the enrolled host name (wire.DeriveIDs), so a
-// second agent enrolled as "web-1" (anyone holding an enroll secret)
-// derives exactly web-1's asset and account ids. Its rows then merge into
-// web-1's in the read index, and "reported by the same agent"
-// (collector/store/reach.go) holds for its claims: its findings show on
-// web-1's file and its account reads it.
+// TestSameHostnameCannotSpeakForAnotherAgent: a host-local record's ids
+// are derived from the enrolled host name (wire.DeriveIDs), and anyone
+// holding an enroll secret may enroll with any name, so a second agent
+// enrolled as "web-1" derived exactly web-1's asset and account ids: its
+// findings showed on web-1's file and its account read it. One agent
+// speaks for a host name's files and accounts (the first to report them);
+// another enrolled with that name (in any case, with a trailing dot) is
+// refused with 403 until an admin moves the host to it (a reinstalled
+// host), which retires the former agent's rows.
 func TestSameHostnameCannotSpeakForAnotherAgent(t *testing.T) {
-	t.Skip("open hole (redteam7 report): ids of host-local records are scoped by the enrolled host name, which two agents may share")
-	h, twin, rec, scan, post := secondAgent(t, "web-1")
+	h, twin, rec, scan, post := secondAgent(t, "WEB-1.")
 	payroll := wire.AssetID("fs", "web-1", "file:///srv/hr/payroll.csv")
 	backup := wire.LocalPrincipalID("web-1", "user", "backup")
 	mallory := wire.LocalPrincipalID("web-1", "user", "mallory")
 	postWeb1Payroll(h, rec, scan, post, payroll, backup)
+	postCode := func(token, key string, lines ...string) (int, string) {
+		return h.do("POST", "/api/v1/ingest", token, map[string]string{"Idempotency-Key": key, "Content-Encoding": "gzip"},
+			gz(strings.Join(lines, "\n")+"\n"))
+	}
 	// The twin reports "the same" file with its own findings and its own
-	// account as a reader of it.
-	post(twin, "tw-fs",
-		rec("asset", "fs", "fs9", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
-		rec("pii", "fs", "fs9", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"us_ssn","category":"government_id","count":900,"distinct":900`),
-		rec("entitlement", "fs", "fs9", `"principal_id":"`+mallory+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
-		scan("fs", "fs9", ""))
-	post(twin, "tw-host",
+	// account as a reader of it, under the ids web-1's agent derives.
+	twinFS := func(key, scanID string) (int, string) {
+		return postCode(twin, key,
+			rec("asset", "fs", scanID, `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
+			rec("pii", "fs", scanID, `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"us_ssn","category":"government_id","count":900,"distinct":900`),
+			rec("entitlement", "fs", scanID, `"principal_id":"`+mallory+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+			scan("fs", scanID, ""))
+	}
+	code, body := twinFS("tw-fs", "fs9")
+	require.Equal(t, http.StatusForbidden, code, body)
+	require.Contains(t, body, "/api/v1/authorities/host/web-1", "the refusal says how to move the host: %s", body)
+	code, body = postCode(twin, "tw-host",
 		rec("principal", "host", "h9", `"principal_id":"`+mallory+`","name":"mallory","principal_type":"user"`),
 		scan("host", "h9", ""))
+	require.Equal(t, http.StatusForbidden, code, body)
+	// Records of a shared source the twin is the first to report still pass.
+	post(twin, "tw-ldap",
+		rec("principal", "ldap", "ld9", `"host":"ldap.twin.test","principal_id":"`+wire.DirectoryPrincipalID("ldap.twin.test", "cn=g,dc=twin")+`","name":"g","principal_type":"group","attributes":{"dn":"cn=g,dc=twin"}`),
+		scan("ldap", "ld9", `,"host":"ldap.twin.test"`))
 	storetest.BuildIndex(t, h.st)
 
-	code, body := h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
-	require.Equal(t, http.StatusOK, code, body)
-	var asset struct {
-		Findings []struct {
-			Type string `json:"type"`
-		} `json:"findings"`
+	findings := func() []string {
+		t.Helper()
+		code, body := h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+		require.Equal(t, http.StatusOK, code, body)
+		var asset struct {
+			Findings []struct {
+				Type string `json:"type"`
+			} `json:"findings"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &asset))
+		var types []string
+		for _, f := range asset.Findings {
+			types = append(types, f.Type)
+		}
+		return types
 	}
-	require.NoError(t, json.Unmarshal([]byte(body), &asset))
-	require.Len(t, asset.Findings, 1, "the twin's findings show on web-1's file: %s", body)
-	require.Equal(t, "email", asset.Findings[0].Type, body)
-
-	code, body = h.do("GET", "/api/v1/access/readers?asset_id="+payroll, h.admin, nil, nil)
+	require.Equal(t, []string{"email"}, findings(), "web-1's file shows web-1's finding only")
+	code, body = h.do("GET", "/api/v1/access/readers?location=file:///srv/hr/payroll.csv&host=web-1", h.admin, nil, nil)
 	require.Equal(t, http.StatusOK, code, body)
 	require.NotContains(t, body, mallory, "the twin's account reads web-1's file")
 	require.Contains(t, body, backup, "web-1's own grant counts")
+
+	// The host is listed with its authority; an admin moves it to the
+	// twin (a reinstalled web-1), naming it in any case.
+	code, body = h.do("GET", "/api/v1/authorities", h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var auths struct {
+		Items []struct {
+			Source, Scope string
+			AgentID       string `json:"agent_id"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &auths))
+	var web1Agent string
+	for _, a := range auths.Items {
+		if a.Source == "host" && a.Scope == "web-1" {
+			web1Agent = a.AgentID
+		}
+	}
+	require.NotEmpty(t, web1Agent, "web-1 has an authority: %s", body)
+	code, body = h.do("GET", "/api/v1/agents", h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var agents struct {
+		Items []struct {
+			ID string `json:"agent_id"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &agents))
+	require.Len(t, agents.Items, 2, body)
+	twinID := agents.Items[0].ID
+	if twinID == web1Agent {
+		twinID = agents.Items[1].ID
+	}
+	code, body = h.do("PUT", "/api/v1/authorities/fs/Web-1", h.admin, nil, strings.NewReader(`{"agent_id":"`+twinID+`"}`))
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, `"previous_agent_id":"`+web1Agent+`"`, body)
+
+	// Now the twin speaks for the host, and the former agent does not.
+	code, body = twinFS("tw-fs-2", "fs10")
+	require.Equal(t, http.StatusOK, code, body)
+	code, body = postCode(h.agent, "w1-fs-2", scan("fs", "fs2", ""))
+	require.Equal(t, http.StatusForbidden, code, body)
+	storetest.BuildIndex(t, h.st)
+	code, body = h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+	require.Equal(t, http.StatusNotFound, code, "web-1's former rows are retired, and the twin's name its own host's ids (WEB-1.): %s", body)
+	twinPayroll := wire.AssetID("fs", "WEB-1.", "file:///srv/hr/payroll.csv")
+	code, body = h.do("GET", "/api/v1/assets/"+twinPayroll, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, "us_ssn", body)
 }
 
 // TestSharedSourceCannotGrantToAnotherHostsAccount: a host's grant or

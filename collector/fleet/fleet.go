@@ -399,7 +399,7 @@ func (f *Fleet) List(ctx context.Context, flt Filter) ([]Status, error) {
 	out := make([]Status, 0, len(agents))
 	for _, a := range agents {
 		st := f.status(a, byAgent[a.ID], now)
-		st.SameHostname = others(names[hostKey(a.Hostname)], a.ID)
+		st.SameHostname = others(names[wire.HostKey(a.Hostname)], a.ID)
 		pv.fill(&st)
 		if flt.Stale != nil && st.Stale != *flt.Stale {
 			continue
@@ -431,7 +431,7 @@ func (f *Fleet) Get(ctx context.Context, id string) (Status, error) {
 		return Status{}, err
 	}
 	st := f.status(a, scans, f.o.Now())
-	st.SameHostname = others(byHostname(all)[hostKey(a.Hostname)], a.ID)
+	st.SameHostname = others(byHostname(all)[wire.HostKey(a.Hostname)], a.ID)
 	pv.fill(&st)
 	return st, nil
 }
@@ -439,17 +439,11 @@ func (f *Fleet) Get(ctx context.Context, id string) (Status, error) {
 func byHostname(agents []store.Agent) map[string][]string {
 	m := make(map[string][]string, len(agents))
 	for _, a := range agents {
-		k := hostKey(a.Hostname)
+		k := wire.HostKey(a.Hostname)
 		m[k] = append(m[k], a.ID)
 	}
 	return m
 }
-
-// hostKey is the name two agents conflict over: host names are
-// case-insensitive and "web-1." is "web-1", so an agent enrolled as
-// "WEB-1" or "web-1." is flagged with web-1's rather than passing as
-// another host that looks the same in the console.
-func hostKey(h string) string { return strings.ToLower(strings.TrimSuffix(h, ".")) }
 
 // others is ids without self, never nil (the API shows an empty list).
 func others(ids []string, self string) []string {

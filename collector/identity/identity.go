@@ -5,6 +5,11 @@
 //   - a record's agent is the agent whose token delivered it, and the
 //     records of a host's own sources (files, the host's accounts) belong
 //     to the host the agent enrolled as, whatever the record says;
+//   - one agent speaks for a host name's own records (by default the
+//     first that reported them, an admin can move it): anyone with an
+//     enroll secret may enroll with any host name, and host-local ids are
+//     derived from it, so a second agent enrolled as web-1 would otherwise
+//     land its findings and grants on web-1's files and accounts;
 //   - a source several agents could scan (an LDAP server or AD domain, an
 //     AWS account: the record's host field names it) has one authority, by
 //     default the first agent that reported it, which an admin can move;
@@ -130,6 +135,7 @@ func HostLocal(source string) bool { return source == wire.SourceFS || source ==
 func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Record) error {
 	limit := g.o.Now().Add(g.o.MaxClockSkew)
 	scopes := map[scope]int{} // first line of each shared scope
+	hostLine := 0             // first host-local record's line
 	scanIDs := map[string]int{}
 	rederived := 0
 	defer func() {
@@ -145,6 +151,9 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 		r.AgentID = agentID
 		if HostLocal(r.Source) {
 			r.Host = host
+			if hostLine == 0 {
+				hostLine = i + 1
+			}
 		} else if _, ok := scopes[scope{r.Source, r.Host}]; !ok {
 			// Each new shared source is claimed by its first reporter: a
 			// batch naming many would let one agent squat on every server
@@ -172,6 +181,21 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 			}
 		}
 	}
+	if hostLine > 0 {
+		// Host-local ids are derived from the host name, which another
+		// agent may have enrolled with too: one agent speaks for it.
+		sc := hostScope(host)
+		owner, err := g.authority(ctx, sc, agentID)
+		if err != nil {
+			return err
+		}
+		if owner != agentID {
+			return &RefusedError{Line: hostLine, Msg: fmt.Sprintf(
+				"agent %s speaks for host %q (it reported the host's files and accounts first), and this agent enrolled with the same host name, "+
+					"so its host and fs records are refused; if this host was reinstalled or renamed, an admin can move it with PUT /api/v1/authorities/host/%s",
+				owner, clip.String(host, 64), sc.name)}
+		}
+	}
 	for sc, line := range scopes {
 		owner, err := g.authority(ctx, sc, agentID)
 		if err != nil {
@@ -185,6 +209,10 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 	}
 	return g.checkScans(ctx, agentID, scanIDs)
 }
+
+// hostScope is the authority scope of a host's own records: one per host
+// name as wire.HostKey compares them, under the host source.
+func hostScope(host string) scope { return scope{wire.SourceHost, wire.HostKey(host)} }
 
 // future refuses a record whose times lie ahead of limit.
 func future(line int, r *wire.Record, limit time.Time) error {
@@ -282,26 +310,34 @@ func (g *Guard) checkScans(ctx context.Context, agentID string, ids map[string]i
 	return nil
 }
 
-// Authorities lists every shared source and the agent that speaks for it.
+// Authorities lists every shared source and host name and the agent that
+// speaks for it.
 func (g *Guard) Authorities(ctx context.Context) ([]store.Authority, error) {
 	return g.o.Store.ListAuthorities(ctx)
 }
 
 // SetAuthority makes agentID the authority for (source, name), as an admin
-// (setBy: the admin token's id). The former authority's rows for that
+// (setBy: the admin token's id). For a host-local source (host or fs) name
+// is a host name, and the agent then speaks for both of its sources. The former authority's rows for that
 // source stop being current at once: the guard stores an empty completed
 // scan for it, which is what "current" is measured by (its rows belong to
 // an older scan from then on). It returns the former authority, if any.
 func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy string) (store.Authority, error) {
 	switch {
-	case HostLocal(source):
-		return store.Authority{}, fmt.Errorf("%w: %s records always belong to the host that reported them; only shared sources (ldap, s3, iam, db, smb) have an authority", ErrBadRequest, source)
 	case !wire.KnownSource(source):
 		// Every source that is not host-local is shared (Admit claims it
 		// for its first reporter), so an admin can move every one of them.
-		return store.Authority{}, fmt.Errorf("%w: unknown source %q; shared sources are ldap, s3, iam, db and smb", ErrBadRequest, clip.String(source, 64))
+		return store.Authority{}, fmt.Errorf("%w: unknown source %q; give host (a host name's files and accounts) or a shared source: ldap, s3, iam, db, smb, azblob, gcs", ErrBadRequest, clip.String(source, 64))
 	case len(name) > wire.MaxStringLen:
 		return store.Authority{}, fmt.Errorf("%w: scope longer than %d bytes", ErrBadRequest, wire.MaxStringLen)
+	}
+	retire := []string{source}
+	if HostLocal(source) {
+		// A host name's files and accounts move together (host or fs in
+		// the path: both name the one scope).
+		sc := hostScope(name)
+		source, name = sc.source, sc.name
+		retire = []string{wire.SourceHost, wire.SourceFS}
 	}
 	now := g.o.Now().UTC()
 	prev, err := g.o.Store.GetAuthority(ctx, source, name)
@@ -316,10 +352,13 @@ func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy s
 	g.mu.Unlock()
 	if prev.AgentID != "" && prev.AgentID != agentID {
 		started := now
-		handover := wire.Record{Kind: wire.KindScan, Source: source, ScanID: "handover-" + uuid.NewString(), ObservedAt: now,
-			AgentID: prev.AgentID, Host: name, Scanner: source, StartedAt: &started, FinishedAt: &started,
-			Status: wire.StatusOK, Attributes: map[string]string{"authority_moved_to": agentID}}
-		if err := g.o.Store.InsertRecords(ctx, []wire.Record{handover}); err != nil {
+		var handover []wire.Record
+		for _, src := range retire {
+			handover = append(handover, wire.Record{Kind: wire.KindScan, Source: src, ScanID: "handover-" + uuid.NewString(), ObservedAt: now,
+				AgentID: prev.AgentID, Host: name, Scanner: src, StartedAt: &started, FinishedAt: &started,
+				Status: wire.StatusOK, Attributes: map[string]string{"authority_moved_to": agentID}})
+		}
+		if err := g.o.Store.InsertRecords(ctx, handover); err != nil {
 			return prev, fmt.Errorf("authority moved, but retiring the former authority's rows failed (set it again to retry): %w", err)
 		}
 	}

@@ -127,9 +127,7 @@ func TestSetAuthorityRetiresFormerRows(t *testing.T) {
 	require.NoError(t, st.InsertRecords(ctx, recs))
 	require.Equal(t, []string{wire.DirectoryPrincipalID("dc1", "sid-1")}, currentPrincipals(t, st))
 
-	_, err := g.SetAuthority(ctx, wire.SourceHost, "x", "agent-b", "admin")
-	require.ErrorIs(t, err, identity.ErrBadRequest, "host-local sources have no authority")
-	_, err = g.SetAuthority(ctx, "smtp", "x", "agent-b", "admin")
+	_, err := g.SetAuthority(ctx, "smtp", "x", "agent-b", "admin")
 	require.ErrorIs(t, err, identity.ErrBadRequest, "unknown sources have no authority")
 
 	prev, err := g.SetAuthority(ctx, wire.SourceLDAP, "dc1", "agent-b", "token abc")
@@ -147,6 +145,74 @@ func TestSetAuthorityRetiresFormerRows(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, as, 1)
 	require.Equal(t, store.Authority{Source: "ldap", Scope: "dc1", AgentID: "agent-b", SetBy: "token abc", SetAt: now}, as[0])
+}
+
+// TestOneAgentSpeaksForAHostName: host-local ids are derived from the
+// enrolled host name, so two agents enrolled with one name (in any case,
+// with or without a trailing dot) would speak for the same files and
+// accounts. The first to report them does; the other's host and fs
+// records are refused until an admin moves the name to it, which retires
+// the former agent's rows of both sources.
+func TestOneAgentSpeaksForAHostName(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	now := t0.Add(time.Hour)
+	g := identity.New(identity.Options{Store: st, Now: func() time.Time { return now }})
+	hostRecs := func(host, id string, at time.Time) []wire.Record {
+		return []wire.Record{principal(wire.SourceHost, host, id, true, at), scan(wire.SourceHost, host, "scan-h-"+id, at, wire.StatusOK)}
+	}
+	fsRecs := func(host, scanID string, at time.Time) []wire.Record {
+		a := wire.Record{Kind: wire.KindAsset, Source: wire.SourceFS, ScanID: scanID, ObservedAt: at,
+			AssetType: "file", Location: "file:///srv/a.csv"}
+		return []wire.Record{a, scan(wire.SourceFS, host, scanID, at, wire.StatusOK)}
+	}
+	admit := func(agent, host string, recs []wire.Record) error {
+		err := g.Admit(ctx, agent, host, recs)
+		if err == nil {
+			require.NoError(t, st.InsertRecords(ctx, recs))
+		}
+		return err
+	}
+	require.NoError(t, admit("agent-a", "Web-1", hostRecs("Web-1", "u1", t0)))
+	require.NoError(t, admit("agent-a", "Web-1", fsRecs("Web-1", "scan-fs-a", t0)))
+	for _, name := range []string{"web-1", "WEB-1.", "Web-1"} {
+		for _, recs := range [][]wire.Record{hostRecs(name, "u2", t0), fsRecs(name, "scan-fs-b", t0)} {
+			var ref *identity.RefusedError
+			require.ErrorAs(t, admit("agent-b", name, recs), &ref, "agent-b enrolled as %q", name)
+			require.Equal(t, 1, ref.Line)
+			require.Contains(t, ref.Msg, "PUT /api/v1/authorities/host/web-1")
+		}
+	}
+	require.NoError(t, admit("agent-b", "web-2", hostRecs("web-2", "u3", t0)), "another name is another host")
+	require.Len(t, currentPrincipals(t, st), 2)
+
+	files := func() uint64 {
+		var n uint64
+		require.NoError(t, st.Conn().QueryRow(ctx, "SELECT count() FROM `"+st.Database()+"`.current_assets WHERE agent_id = 'agent-a'").Scan(&n))
+		return n
+	}
+	require.EqualValues(t, 1, files())
+
+	_, err := g.SetAuthority(ctx, wire.SourceHost, "", "agent-b", "admin")
+	require.NoError(t, err) // an empty host name is a name (agents may enroll without one)
+	prev, err := g.SetAuthority(ctx, wire.SourceFS, "WEB-1.", "agent-b", "token abc")
+	require.NoError(t, err)
+	require.Equal(t, "agent-a", prev.AgentID, "fs and host name one scope")
+	require.Equal(t, []string{wire.LocalPrincipalID("web-2", "user", "u3")}, currentPrincipals(t, st),
+		"agent-a's host rows are no longer current")
+	require.Zero(t, files(), "nor are its fs rows")
+	var ref *identity.RefusedError
+	require.ErrorAs(t, admit("agent-a", "Web-1", hostRecs("Web-1", "u1", now)), &ref, "the former agent no longer speaks for web-1")
+	require.NoError(t, admit("agent-b", "web-1.", hostRecs("web-1.", "u2", now)))
+	as, err := g.Authorities(ctx)
+	require.NoError(t, err)
+	var hosts []string
+	for _, a := range as {
+		if a.Source == wire.SourceHost {
+			hosts = append(hosts, a.Scope+"="+a.AgentID)
+		}
+	}
+	require.Equal(t, []string{"=agent-b", "web-1=agent-b", "web-2=agent-b"}, hosts)
 }
 
 func currentPrincipals(t *testing.T, st *store.Store) []string {

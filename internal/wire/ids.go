@@ -63,6 +63,14 @@ func DirectoryPrincipalID(server, sidOrDN string) string {
 	return StableID(SourceLDAP, server, sidOrDN)
 }
 
+// HostKey is the name two agents' host names are the same host by: host
+// names are case-insensitive and "web-1." is "web-1". The fleet view flags
+// agents enrolled with one key, and one agent at a time speaks for a key's
+// host-local records (collector/identity), so an agent enrolled as
+// "WEB-1" cannot pass as another host that looks the same in the console,
+// nor one enrolled as "web-1" speak for web-1's files and accounts.
+func HostKey(host string) string { return strings.ToLower(strings.TrimSuffix(host, ".")) }
+
 // HostLocation is the location of a host asset.
 func HostLocation(host string) string { return "host://" + host }
 
