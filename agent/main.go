@@ -386,6 +386,7 @@ func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	insecureHTTP := fs.Bool("insecure-http", false, "allow an http:// collector that is not on loopback (clear text)")
 	cfgPath := fs.String("config", os.Getenv("SIGHTLINE_AGENT_CONFIG"), "agent config (for data_dir and the TLS settings)")
 	dataDir := fs.String("data-dir", "", "data directory (overrides the config's data_dir)")
+	hostname := fs.String("hostname", "", "the name the collector knows this host by (default: the system's host name); one agent speaks for a name")
 	var labelArgs cli.Strings
 	fs.Var(&labelArgs, "label", "label k=v the collector selects policies by (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -427,7 +428,7 @@ func enrollCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	creds, err := enroll.EnrollLabeled(ctx, client, *collector, secret, labels)
+	creds, err := enroll.Enroll(ctx, client, *collector, secret, enroll.Options{Hostname: *hostname, Labels: labels})
 	if err != nil {
 		return err
 	}

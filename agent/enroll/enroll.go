@@ -47,20 +47,32 @@ func (c Credentials) Key() ([]byte, error) {
 	return k, nil
 }
 
+// Options is what an agent says of itself when it enrolls.
+type Options struct {
+	// Hostname is the name the collector will know this host by: its
+	// files and accounts are this host's, and one agent speaks for a name
+	// (the first to report its records). Empty: os.Hostname().
+	Hostname string
+	// Labels are for the collector to store with the agent: they select
+	// the policies that apply to it (enroll --label k=v).
+	Labels map[string]string
+}
+
 // Enroll asks the collector at base for an identity. Over https, the
 // credentials pin the root of the chain the client verified (see
 // CASPKISHA256); client decides what is trusted (agent/transport).
-func Enroll(ctx context.Context, client *http.Client, base, secret string) (Credentials, error) {
-	return EnrollLabeled(ctx, client, base, secret, nil)
-}
-
-// EnrollLabeled is Enroll with labels for the collector to store with the
-// agent: they select the policies that apply to it (enroll --label k=v).
-func EnrollLabeled(ctx context.Context, client *http.Client, base, secret string, labels map[string]string) (Credentials, error) {
+func Enroll(ctx context.Context, client *http.Client, base, secret string, o Options) (Credentials, error) {
 	if secret == "" {
 		return Credentials{}, errors.New("an enroll secret is required: --enroll-secret-file FILE or SIGHTLINE_ENROLL_SECRET (create one with `sightline-collector token create --role agent-enroll`)")
 	}
-	host, _ := os.Hostname()
+	host := o.Hostname
+	if host == "" {
+		var err error
+		if host, err = os.Hostname(); err != nil {
+			return Credentials{}, fmt.Errorf("reading this host's name: %w; give one with --hostname", err)
+		}
+	}
+	labels := o.Labels
 	req := map[string]any{
 		"enroll_secret": secret, "hostname": host, "os": runtime.GOOS + "/" + runtime.GOARCH, "version": version.Version,
 	}

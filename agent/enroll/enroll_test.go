@@ -29,19 +29,19 @@ func TestEnrollOverTLSPinsTheCA(t *testing.T) {
 
 	client, err := transport.New(transport.Options{URL: srv.URL, CAFile: files.CA})
 	require.NoError(t, err)
-	c, err := Enroll(ctx, client, srv.URL+"/", "s3cret")
+	c, err := Enroll(ctx, client, srv.URL+"/", "s3cret", Options{})
 	require.NoError(t, err)
 	require.Equal(t, Credentials{Collector: srv.URL, AgentID: "agent-1", Token: transporttest.Token, TokenKey: transporttest.TokenKey,
 		CASPKISHA256: transport.Fingerprint(ca.Cert)}, c)
 
-	_, err = Enroll(ctx, client, srv.URL, "wrong")
+	_, err = Enroll(ctx, client, srv.URL, "wrong", Options{})
 	require.ErrorContains(t, err, "enroll secret not valid")
 
 	other, err := testpki.NewCA("not the collector's")
 	require.NoError(t, err)
 	wrong, err := transport.New(transport.Options{URL: srv.URL, CAPEM: other.CertPEM})
 	require.NoError(t, err)
-	_, err = Enroll(ctx, wrong, srv.URL, "s3cret")
+	_, err = Enroll(ctx, wrong, srv.URL, "s3cret", Options{})
 	require.ErrorContains(t, err, "certificate signed by unknown authority")
 	require.Len(t, col.Enrolls(), 1, "the secret never reached an unverified server")
 }
@@ -51,7 +51,7 @@ func TestEnrollOverLoopbackHTTPPinsNothing(t *testing.T) {
 	srv := startHTTP(t, col)
 	client, err := transport.New(transport.Options{URL: srv})
 	require.NoError(t, err)
-	c, err := Enroll(context.Background(), client, srv, "s")
+	c, err := Enroll(context.Background(), client, srv, "s", Options{})
 	require.NoError(t, err)
 	require.Empty(t, c.CASPKISHA256)
 	require.Empty(t, c.CAPEM)

@@ -65,7 +65,7 @@ func TestShipRefusesACollectorOffThePin(t *testing.T) {
 	c.CAFile = bundle
 	enrollClient, err := transport.New(transport.Options{URL: srv.URL, CAFile: bundle})
 	require.NoError(t, err)
-	creds, err := enroll.Enroll(context.Background(), enrollClient, srv.URL, "s")
+	creds, err := enroll.Enroll(context.Background(), enrollClient, srv.URL, "s", enroll.Options{})
 	require.NoError(t, err)
 	require.Equal(t, transport.Fingerprint(ca1.Cert), creds.CASPKISHA256)
 

@@ -205,9 +205,15 @@ func (s *Shipper) logRetry(ctx context.Context, seg *spool.Segment, res Result, 
 		attrs = append(attrs, "err", err)
 	}
 	switch {
-	case res.Status == http.StatusUnauthorized, res.Status == http.StatusForbidden:
+	case res.Status == http.StatusUnauthorized:
 		s.o.Logger.Log(ctx, slog.LevelError,
 			"collector refused the agent token; re-enroll the agent (sightline-agent enroll --collector URL --enroll-secret-file FILE); the batch is kept and retried", attrs...)
+	case res.Status == http.StatusForbidden:
+		// A valid token used from the wrong certificate, or records this
+		// agent may not send (another agent speaks for its host name or a
+		// shared source): the reason says which, and what an admin does.
+		s.o.Logger.Log(ctx, slog.LevelError,
+			"collector refused this agent's batch; the reason says what to fix (an admin may need to move an authority, or the agent to be enrolled again); the batch is kept and retried", attrs...)
 	case errors.Is(err, transport.ErrPinMismatch):
 		// Not a network blip: nothing ships until someone acts.
 		s.o.Logger.Log(ctx, slog.LevelError,

@@ -430,7 +430,8 @@ func TestRejectSetsTheBatchAsideAndMovesOn(t *testing.T) {
 func TestUnauthorizedKeepsTheBatchAndSaysReEnroll(t *testing.T) {
 	r := newRig(t, Options{},
 		reply{status: 401, body: `{"error":{"code":"unauthorized","message":"unknown agent token"}}`},
-		reply{status: 403})
+		reply{status: 401, body: `{"error":{"code":"unauthorized","message":"unknown agent token"}}`},
+		reply{status: 403, body: `{"error":{"code":"forbidden","message":"batch refused: line 1: agent a1 speaks for host \"web-1\""}}`})
 	segs := r.add(t, 1)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -441,9 +442,12 @@ func TestUnauthorizedKeepsTheBatchAndSaysReEnroll(t *testing.T) {
 	require.Equal(t, 1, r.src.Stats().Ready, "kept")
 
 	r.run(t)
-	require.Equal(t, []string{"401 " + segs[0].ID, "403 " + segs[0].ID, "200 " + segs[0].ID, "ack " + segs[0].ID}, r.events.list())
-	require.Regexp(t, `level=ERROR msg=".*re-enroll the agent.*segment=`+segs[0].ID, r.logs.String())
-	require.Len(t, r.waits(), 1)
+	require.Equal(t, []string{"401 " + segs[0].ID, "401 " + segs[0].ID, "403 " + segs[0].ID, "200 " + segs[0].ID, "ack " + segs[0].ID}, r.events.list())
+	require.Regexp(t, `level=ERROR msg=".*re-enroll the agent.*segment=`+segs[0].ID+`.*status=401`, r.logs.String())
+	// A 403 is a batch this agent may not send: the collector's reason
+	// says what to fix.
+	require.Regexp(t, `level=ERROR msg="collector refused this agent's batch.*segment=`+segs[0].ID+`.*status=403.*speaks for host`, r.logs.String())
+	require.Len(t, r.waits(), 2)
 }
 
 func TestConnectionRefusedIsRetried(t *testing.T) {

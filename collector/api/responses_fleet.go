@@ -22,6 +22,7 @@ type Agent struct {
 	Scans              []Scan   `json:"scans"`
 	HostnameConflict   bool     `json:"hostname_conflict"`
 	SameHostnameAgents []string `json:"same_hostname_agents"`
+	SpeaksForHost      bool     `json:"speaks_for_host"`
 	// Fleet control (responses_policy.go): labels, the policy the agent
 	// runs (null: it never reported one), its latest commands.
 	Labels   map[string]string   `json:"labels"`
@@ -31,7 +32,7 @@ type Agent struct {
 
 func agentOf(a fleet.Status) Agent {
 	return Agent{Agent: a.Agent, Stale: a.Stale, Scans: nonNil(a.Scans),
-		HostnameConflict: len(a.SameHostname) > 0, SameHostnameAgents: nonNil(a.SameHostname),
+		HostnameConflict: len(a.SameHostname) > 0, SameHostnameAgents: nonNil(a.SameHostname), SpeaksForHost: a.SpeaksForHost,
 		Labels: labelsOf(a.Labels), Policy: policyStateOf(a.Policy), Commands: each(a.Commands, commandOf)}
 }
 

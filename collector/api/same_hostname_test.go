@@ -96,24 +96,41 @@ func TestSameHostnameCannotSpeakForAnotherAgent(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, web1Agent, "web-1 has an authority: %s", body)
-	code, body = h.do("GET", "/api/v1/agents", h.admin, nil, nil)
-	require.Equal(t, http.StatusOK, code, body)
-	var agents struct {
-		Items []struct {
-			ID string `json:"agent_id"`
-		} `json:"items"`
+	// The fleet view says which of the two conflicting agents speaks for
+	// the host.
+	speakers := func() map[string]bool {
+		t.Helper()
+		code, body := h.do("GET", "/api/v1/agents", h.admin, nil, nil)
+		require.Equal(t, http.StatusOK, code, body)
+		var agents struct {
+			Items []struct {
+				ID       string `json:"agent_id"`
+				Conflict bool   `json:"hostname_conflict"`
+				Speaks   bool   `json:"speaks_for_host"`
+			} `json:"items"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(body), &agents))
+		require.Len(t, agents.Items, 2, body)
+		m := map[string]bool{}
+		for _, a := range agents.Items {
+			require.True(t, a.Conflict, body)
+			m[a.ID] = a.Speaks
+		}
+		return m
 	}
-	require.NoError(t, json.Unmarshal([]byte(body), &agents))
-	require.Len(t, agents.Items, 2, body)
-	twinID := agents.Items[0].ID
-	if twinID == web1Agent {
-		twinID = agents.Items[1].ID
+	var twinID string
+	for id, speaks := range speakers() {
+		require.Equal(t, id == web1Agent, speaks)
+		if id != web1Agent {
+			twinID = id
+		}
 	}
 	code, body = h.do("PUT", "/api/v1/authorities/fs/Web-1", h.admin, nil, strings.NewReader(`{"agent_id":"`+twinID+`"}`))
 	require.Equal(t, http.StatusOK, code, body)
 	require.Contains(t, body, `"previous_agent_id":"`+web1Agent+`"`, body)
 
 	// Now the twin speaks for the host, and the former agent does not.
+	require.Equal(t, map[string]bool{twinID: true, web1Agent: false}, speakers())
 	code, body = twinFS("tw-fs-2", "fs10")
 	require.Equal(t, http.StatusOK, code, body)
 	code, body = postCode(h.agent, "w1-fs-2", scan("fs", "fs2", ""))

@@ -50,6 +50,9 @@ type Store interface {
 	AllAgentLabels(ctx context.Context) (map[string]store.AgentLabels, error)
 	PolicyStatuses(ctx context.Context, agentID string) (map[string]store.PolicyStatus, error)
 	Commands(ctx context.Context, agentID string, limit int) ([]store.Command, error)
+	// Authorities say which agent speaks for each host name
+	// (collector/identity claims and moves them).
+	ListAuthorities(ctx context.Context) ([]store.Authority, error)
 }
 
 // Options configures a Fleet.
@@ -303,6 +306,11 @@ type Status struct {
 	// a re-installed agent whose old token should be revoked, or two hosts
 	// with one name.
 	SameHostname []string
+	// SpeaksForHost: this agent's host and fs records are admitted for its
+	// host name (collector/identity: the first agent to report them, or
+	// the one an admin moved the name to). Of agents in conflict, the
+	// others' host records are refused until an admin moves the name.
+	SpeaksForHost bool
 	// Labels select the agent's policies; Policy is what it last reported
 	// about them (nil: never reported); Commands are its latest commands,
 	// newest first.
@@ -394,12 +402,17 @@ func (f *Fleet) List(ctx context.Context, flt Filter) ([]Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	speakers, err := f.hostSpeakers(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := f.o.Now()
 	names := byHostname(agents)
 	out := make([]Status, 0, len(agents))
 	for _, a := range agents {
 		st := f.status(a, byAgent[a.ID], now)
 		st.SameHostname = others(names[wire.HostKey(a.Hostname)], a.ID)
+		st.SpeaksForHost = speakers[wire.HostKey(a.Hostname)] == a.ID
 		pv.fill(&st)
 		if flt.Stale != nil && st.Stale != *flt.Stale {
 			continue
@@ -430,10 +443,31 @@ func (f *Fleet) Get(ctx context.Context, id string) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
+	speakers, err := f.hostSpeakers(ctx)
+	if err != nil {
+		return Status{}, err
+	}
 	st := f.status(a, scans, f.o.Now())
 	st.SameHostname = others(byHostname(all)[wire.HostKey(a.Hostname)], a.ID)
+	st.SpeaksForHost = speakers[wire.HostKey(a.Hostname)] == a.ID
 	pv.fill(&st)
 	return st, nil
+}
+
+// hostSpeakers maps each host name (wire.HostKey) to the agent that
+// speaks for its host-local records.
+func (f *Fleet) hostSpeakers(ctx context.Context) (map[string]string, error) {
+	as, err := f.o.Store.ListAuthorities(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading which agent speaks for each host name: %w", err)
+	}
+	m := map[string]string{}
+	for _, a := range as {
+		if a.Source == wire.SourceHost {
+			m[a.Scope] = a.AgentID
+		}
+	}
+	return m, nil
 }
 
 func byHostname(agents []store.Agent) map[string][]string {

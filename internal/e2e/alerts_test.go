@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -116,28 +117,42 @@ func TestAlertsFromAScan(t *testing.T) {
 	require.Equal(t, []string{"app.env"}, locations["creds"])
 	require.Equal(t, []string{dsrCase.ID}, subjects()["dsr-due"])
 
-	// A second scan of the same files (another agent on this host: the
-	// same assets), a new build, evaluated: nothing more fires.
-	s.runAgent(s.newAgent([]string{root}, ""))
+	// The host is reinstalled: its new agent enrolls with the same name
+	// and, once an admin moves the name to it (its records are refused
+	// until then), reports the same files — the same assets. A new build,
+	// evaluated: nothing more fires.
+	second := s.newAgent([]string{root}, "")
+	raw, err := os.ReadFile(filepath.Join(second.dir, "credentials.json"))
+	require.NoError(t, err)
+	var creds struct {
+		AgentID string `json:"agent_id"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &creds))
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	status, body = s.do("PUT", "/api/v1/authorities/host/"+url.PathEscape(host), s.admin, `{"agent_id":"`+creds.AgentID+`"}`)
+	require.Equal(t, 200, status, body)
+	s.runAgent(second)
 	require.Eventually(t, func() bool {
 		var agents struct {
 			Items []struct {
+				ID    string            `json:"agent_id"`
 				Scans []json.RawMessage `json:"scans"`
 			} `json:"items"`
 		}
-		if s.get("/api/v1/agents", &agents) != 200 || len(agents.Items) != 2 {
+		if s.get("/api/v1/agents", &agents) != 200 {
 			return false
 		}
 		for _, a := range agents.Items {
-			if len(a.Scans) == 0 {
-				return false
+			if a.ID == creds.AgentID {
+				return len(a.Scans) > 0
 			}
 		}
-		return true
-	}, 30*time.Second, 100*time.Millisecond, "the second agent's scan was not stored")
-	// A read after the writes waits for a build covering them; the index
-	// counts an asset once per agent reporting it (same ids).
-	s.waitIndexed(6)
+		return false
+	}, 30*time.Second, 100*time.Millisecond, "the new agent's scan was not stored")
+	// A read after the writes waits for a build covering them; the former
+	// agent's rows were retired by the move, so the same three assets.
+	s.waitIndexed(3)
 	conn := s.clickhouse()
 	defer conn.Close()
 	var gen uint64

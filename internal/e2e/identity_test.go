@@ -41,7 +41,7 @@ func hostScanLines(scanID, host string, n int, privileged bool, at time.Time) []
 func TestForgedBatchChangesNothingOfAnotherAgent(t *testing.T) {
 	s := newStack(t, clickhouseAddr(t))
 	now := time.Now().UTC().Truncate(time.Second)
-	_, tokA := s.enrollAs("db-1")
+	idA, tokA := s.enrollAs("db-1")
 	idB, tokB := s.enrollAs("web-2")
 
 	status, body := s.ingestAs(tokA, "a1", hostScanLines("scan-a", "db-1", 7, true, now)...)
@@ -113,7 +113,15 @@ func TestForgedBatchChangesNothingOfAnotherAgent(t *testing.T) {
 		} `json:"items"`
 	}
 	require.Equal(t, 200, s.get("/api/v1/authorities", &auths))
-	require.Len(t, auths.Items, 1)
+	var shared []string
+	for _, a := range auths.Items {
+		if a.Source == "host" {
+			require.Equal(t, map[string]string{"db-1": idA, "web-2": idB}[a.Scope], a.AgentID, "each host name is its own agent's")
+			continue
+		}
+		shared = append(shared, a.Source+"/"+a.Scope)
+	}
+	require.Equal(t, []string{"ldap/dc1.corp:636"}, shared)
 	status, body = s.do("PUT", "/api/v1/authorities/ldap/dc1.corp:636", s.admin, `{"agent_id":"`+idB+`"}`)
 	require.Equal(t, 200, status, body)
 	status, body = s.ingestAs(tokB, "b5", ldap("ldap-b2"))

@@ -25,7 +25,8 @@ func (s *stack) labeledAgent(name string, labels []string, extra string) (agent,
 	cfg := fmt.Sprintf("collector: %s\nca_file: %s\ndata_dir: %s\nship:\n  min_backoff: 50ms\n  max_backoff: 1s\npolicy:\n  poll_interval: 1s\n%s",
 		s.url, s.caFile, dir, extra)
 	require.NoError(s.t, os.WriteFile(a.config, []byte(cfg), 0o600))
-	args := []string{"enroll", "--config", a.config}
+	// Each is its own host (one agent speaks for a host name's files).
+	args := []string{"enroll", "--config", a.config, "--hostname", "e2e-" + name}
 	for _, l := range labels {
 		args = append(args, "--label", l)
 	}

@@ -46,7 +46,9 @@ type agentOptions struct {
 // newAgent enrolls with the collector (POST /api/v1/agents/enroll, via
 // the agent's own enroll package) and opens the agent's spool.
 func newAgent(ctx context.Context, o agentOptions) (*agent, error) {
-	creds, err := enroll.Enroll(ctx, o.Client, o.Base, o.Secret)
+	// Each simulated agent is its own host: one agent speaks for a name.
+	host := fmt.Sprintf("load-%03d", o.Index)
+	creds, err := enroll.Enroll(ctx, o.Client, o.Base, o.Secret, enroll.Options{Hostname: host})
 	if err != nil {
 		return nil, err
 	}
@@ -54,7 +56,6 @@ func newAgent(ctx context.Context, o agentOptions) (*agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	host := fmt.Sprintf("load-%03d", o.Index)
 	log := o.Logger.With("agent", host)
 	sp, err := spool.Open(ctx, spool.Options{Dir: filepath.Join(o.Dir, host, "spool"), MaxBytes: o.SpoolBytes, Logger: log})
 	if err != nil {
