@@ -132,6 +132,9 @@ func digits(text []byte, groups [][2]int, dst []byte) []byte {
 // matchCard accepts 13–19 digits, either one plain run or groups with one
 // separator, with a known issuer prefix and a valid Luhn check.
 func matchCard(text []byte, groups [][2]int, sep byte, dst []byte) (Match, bool) {
+	if len(groups) > 1 && !cardLayout(groups) {
+		return Match{}, false
+	}
 	if len(groups) == 1 || sep != 0 {
 		v := digits(text, groups, dst)
 		if len(v) >= 13 && len(v) <= 19 && issuerKnown(v) && luhn(v) {
@@ -139,6 +142,23 @@ func matchCard(text []byte, groups [][2]int, sep byte, dst []byte) (Match, bool)
 		}
 	}
 	return Match{}, false
+}
+
+// cardLayout says whether separated groups are printed as cards are: every
+// scheme's layout (4-4-4-4, 4-4-4-4-3, Amex 4-6-5, Diners 4-6-4, 4-4-4-1
+// for 13-digit Visa) starts with four digits and no group is longer than
+// six. An order number grouped 3-7-7 (Amazon) or a SIRET grouped 3-3-3-5
+// checks Luhn one time in ten and is no card.
+func cardLayout(groups [][2]int) bool {
+	if groups[0][1]-groups[0][0] != 4 {
+		return false
+	}
+	for _, g := range groups[1:] {
+		if g[1]-g[0] > 6 {
+			return false
+		}
+	}
+	return true
 }
 
 // issuerKnown checks the IIN ranges of the major schemes with their lengths.

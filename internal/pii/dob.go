@@ -21,7 +21,7 @@ var birthStems = [][]byte{[]byte("dob"), []byte("d.o.b"), []byte("birth"), []byt
 	[]byte("geboren"), []byte("geb."), []byte("geboorte"), []byte("naissance"), []byte("naiss."), []byte("nacimiento"),
 	[]byte("nacido"), []byte("nacida"), []byte("nac."), []byte("nascita"), []byte("nato il"), []byte("nata il"), []byte("nato/a"),
 	[]byte("nato a"), []byte("nata a"), []byte("né le"), []byte("née le"), []byte("né(e) le"), []byte("nascimento"),
-	[]byte("nascido"), []byte("nascida")}
+	[]byte("nascido"), []byte("nascida"), []byte("nací el"), []byte("nació el")}
 
 // notBirthWords, after a birth word (in the same word, past German's
 // linking s, or as the next word), make it name something else of the
@@ -358,6 +358,9 @@ func (s *scanner) birthAt(i int) {
 	if stemEnd < 0 || notBirthDate(text, i, stemEnd) {
 		return
 	}
+	if stemEnd-i == len("geboren") && hasPrefixFold(text[i:], []byte("geboren")) && s.birthBefore(i) {
+		return
+	}
 	to := min(len(text), stemEnd+dobWindow)
 	if nl := bytes.IndexByte(text[stemEnd:to], '\n'); nl >= 0 {
 		to = stemEnd + nl
@@ -396,4 +399,61 @@ func (s *scanner) birthAt(i int) {
 			return
 		}
 	}
+}
+
+// birthGapMax is how far a date may stand before a clause-final "geboren"
+// ("am 14.07.1983 in Mönchengladbach geboren").
+const birthGapMax = 32
+
+// birthBefore finds the date that German and Dutch word order puts before
+// the participle ending the clause ("Ich bin am 14.07.1983 in Köln
+// geboren", "Ik ben op 12-03-1985 geboren"): on the same line, separated
+// from "geboren" at i only by words (letters and spaces, no digit, no
+// punctuation, so "seit 01.04.2015 angestellt und 1961 geboren" is not
+// read as the birth date). It reports whether it matched.
+func (s *scanner) birthBefore(i int) bool {
+	text := s.text
+	e := i
+	for e > 0 && i-e <= birthGapMax && (isAlpha(text[e-1]) || text[e-1] == ' ' || text[e-1] >= 0x80) {
+		e--
+	}
+	if e == i || text[i-1] != ' ' || e == 0 || !isDigit(text[e-1]) || text[e] != ' ' {
+		return false
+	}
+	for k := max(0, e-dateMax); k < e; k++ {
+		if !isDigit(text[k]) || k > 0 && isAlnum(text[k-1]) {
+			continue
+		}
+		if v, ok := parseDate(text[k:e]); ok && onlyDateWords(text[k:e]) {
+			if k != s.lastDOB {
+				s.match(TypeDateOfBirth, CategoryPersonal, High, v, i)
+				s.lastDOB = k
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// onlyDateWords reports whether every space-separated word of b can be
+// part of a date (digits with their separators and ordinals, a month
+// word, "de", "del", "of"), so a date parsed at b's start also ends at
+// b's end: "01.04.2015 angestellt und 1961" is a date and more.
+func onlyDateWords(b []byte) bool {
+	for _, w := range bytes.Fields(b) {
+		switch {
+		case isDigit(w[0]):
+			for _, c := range w {
+				if !isAlnum(c) && indexByte("./-,", c) < 0 && c < 0x80 {
+					return false
+				}
+			}
+		case len(w) <= 3 && (hasPrefixFold(w, []byte("de")) || hasPrefixFold(w, []byte("of"))):
+		default:
+			if m, e := monthWord(w, 0); m == 0 || e < len(w) && w[e] != ',' {
+				return false
+			}
+		}
+	}
+	return true
 }
