@@ -43,9 +43,12 @@ func (s *scanner) ipAt(i int) int {
 	for len(tok) > 0 && (tok[len(tok)-1] == '.' || (tok[len(tok)-1] == ':' && colons < 2)) {
 		tok = tok[:len(tok)-1] // sentence punctuation, "addr:"
 	}
-	// An IPv4 address with its port (10.0.3.15:8080): the address.
-	if dots == 3 && colons == 1 {
-		if c := bytes.IndexByte(tok, ':'); c > 0 && c+1 < len(tok) && len(tok)-c-1 <= 5 && allDigits(tok[c+1:]) {
+	colons = bytes.Count(tok, []byte{':'})
+	// An IPv4 address with its port (10.0.3.15:8080), a Docker port
+	// mapping (10.0.3.15:8080:80) or Go's dial error (dial tcp
+	// 10.0.3.15:5432: connect: …): the address.
+	if dots == 3 && colons > 0 {
+		if c := bytes.IndexByte(tok, ':'); c > bytes.LastIndexByte(tok, '.') && portsTail(tok[c:]) {
 			tok, colons = tok[:c], 0
 		}
 	}
@@ -73,6 +76,25 @@ func (s *scanner) ipAt(i int) int {
 		}
 	}
 	return j
+}
+
+// portsTail reports whether b is one or more ":port" (one to five
+// digits), perhaps ending in a lone ':'.
+func portsTail(b []byte) bool {
+	for len(b) > 0 {
+		if b[0] != ':' {
+			return false
+		}
+		k := 1
+		for k < len(b) && k <= 6 && isDigit(b[k]) {
+			k++
+		}
+		if k > 6 || k == 1 && len(b) > 1 {
+			return false
+		}
+		b = b[k:]
+	}
+	return true
 }
 
 // versionWords name a version (en, de, fr, es, it, nl): a dotted quad

@@ -9,7 +9,10 @@ import (
 // TestOrgShapesFixes holds the fixes the organisation-shapes corpus
 // (evalcorpus/orgshapes.go) led to, each with its counter-case: card
 // numbers only in the layouts issuers print, a birth date before a
-// clause-final "geboren", Spanish "nací/nació el".
+// clause-final "geboren", Spanish "nací/nació el", a 13-digit EAN is no
+// Visa number, two numbers set off by two spaces or a tel: link's, verbs
+// of calling and "ph"/"mob" as phone context, an IPv4 address before
+// ports or a colon.
 func TestOrgShapesFixes(t *testing.T) {
 	tests := []struct {
 		name, text string
@@ -31,6 +34,25 @@ func TestOrgShapesFixes(t *testing.T) {
 		{"Spanish nací el", "Nací el 19/08/1969 en Zaragoza.", map[string]int{TypeDateOfBirth: 1}},
 		{"Spanish nació el, written", "Mi madre nació el 3 de mayo de 1950.", map[string]int{TypeDateOfBirth: 1}},
 		{"Spanish nació el of a company", "La empresa nació el año pasado; alta 01/02/2024", nil},
+		{"EAN-13 of a German product, Luhn valid too", "EAN 4006381333924", nil},
+		{"13-digit Visa that is no EAN", "card 4222222222222", map[string]int{TypeCreditCard: 1}},
+		{"two numbers set off by two spaces", "Tel: 030 12345678  030 12345679", map[string]int{TypePhoneNumber: 2}},
+		{"a number, two spaces, a year", "Tel: 030 12345678  1985", map[string]int{TypePhoneNumber: 1}},
+		{"tel: link before the number it shows", "Mobil: tel:00492213139916 0049 221 3139916", map[string]int{TypePhoneNumber: 2}},
+		{"tel: link with + before a national number", "tel:+4915112345678 0151 12345678", map[string]int{TypePhoneNumber: 2}},
+		{"a long id and digits are no split number", "Ref: 12345678 1234 5678 1234", nil},
+		{"French: me joindre au", "vous pouvez me joindre au 01 78 15 39 68.", map[string]int{TypePhoneNumber: 1}},
+		{"German: erreichen Sie mich unter", "Sie erreichen mich unter 0151 23456789", map[string]int{TypePhoneNumber: 1}},
+		{"Spanish: llámame al", "llámame al 612 345 678", map[string]int{TypePhoneNumber: 1}},
+		{"Italian: chiamami al", "chiamami al 347 1234567", map[string]int{TypePhoneNumber: 1}},
+		{"ph before an Australian landline", "Sydney office, ph (02) 9738 4740", map[string]int{TypePhoneNumber: 1}},
+		{"Mob: before a UK mobile", "Mob: 07712 345678", map[string]int{TypePhoneNumber: 1}},
+		{"ph inside a word is no context", "Graph 0422 209 254", nil},
+		{"Docker port mapping", `- "192.168.165.136:8080:8080"`, map[string]int{TypeIPAddress: 1}},
+		{"Go dial error", "dial tcp 10.0.3.15:5432: connect: connection refused", map[string]int{TypeIPAddress: 1}},
+		{"address before a colon", "connect to 10.1.2.3: refused", map[string]int{TypeIPAddress: 1}},
+		{"address with a port too long", "at 10.1.2.3:123456 x", nil},
+		{"version after a colon is still a version", "version: 1.2.3.4", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -28,10 +28,14 @@ var (
 		[]byte("téléphone"), []byte("teléfono"), []byte("rufnummer"), []byte("festnetz"), []byte("whatsapp"), []byte("rückruf"),
 		[]byte("rückfrage"), []byte("telemóvel"), []byte("telemovel")}
 	phoneStartWords = [][]byte{[]byte("mobil"), []byte("mobiel"), []byte("móvil"), []byte("movil"), []byte("cell"),
-		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular"), []byte("fijo"), []byte("fisso")}
+		[]byte("fax"), []byte("call"), []byte("portable"), []byte("gsm"), []byte("hotline"), []byte("celular"), []byte("fijo"), []byte("fisso"),
+		// verbs of calling and reaching before a number in letters and
+		// mails: "me joindre au", "erreichbar unter", "chiamami al",
+		// "llámame al"
+		[]byte("joindre"), []byte("appel"), []byte("erreich"), []byte("anruf"), []byte("chiam"), []byte("llam"), []byte("llám")}
 	// phoneWholeWords are abbreviations that count only as a word of their
 	// own (Tel., tel:, Tlf): not Telegram, Telemetry or Teller.
-	phoneWholeWords = [][]byte{[]byte("tel"), []byte("tél"), []byte("tlf"), []byte("tfno"), []byte("telf")}
+	phoneWholeWords = [][]byte{[]byte("tel"), []byte("tél"), []byte("tlf"), []byte("tfno"), []byte("telf"), []byte("ph"), []byte("mob")}
 )
 
 func isPhoneChar(c byte) bool {
@@ -583,6 +587,12 @@ func (s *scanner) phoneAt(i int) int {
 		digits = 1
 	}
 	for j < n && isPhoneChar(text[j]) && digits <= 15 {
+		if text[j] == ' ' && j+1 < n && text[j+1] == ' ' {
+			// Two spaces set off a column or the next number (a page's
+			// text with a tel: link before the number it shows,
+			// fixed-width exports): the number ends here.
+			break
+		}
 		if isDigit(text[j]) {
 			digits++
 		}
@@ -619,12 +629,18 @@ func (s *scanner) phoneAt(i int) int {
 
 // phoneSplit returns where a run of phone characters holding more digits
 // than one number splits in two: at its first " / ", else its first
-// " - " (0 for neither).
+// " - ", else after a first group of seven digits or more, a number
+// written without spaces before the same one written for people (a
+// page's tel: link before its text, "tel:+4915112345678 0151 12345678")
+// (0 for none).
 func phoneSplit(run []byte) int {
 	if k := bytes.Index(run, []byte(" / ")); k > 0 {
 		return k
 	}
 	if k := bytes.Index(run, []byte(" - ")); k > 0 {
+		return k
+	}
+	if k := bytes.IndexByte(run, ' '); k >= 7 && allDigits(bytes.TrimPrefix(run[:k], []byte{'+'})) {
 		return k
 	}
 	return 0

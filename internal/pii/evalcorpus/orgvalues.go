@@ -175,7 +175,7 @@ func (g og) phone(code string, intl bool) string {
 		case "7":
 			first += g.one("3", "5", "6", "8")
 		case "6":
-			first += g.digits(1)
+			first += g.one("0", "1", "2", "4", "5", "6", "7", "8")
 		default:
 			first += g.nz()
 		}
@@ -252,7 +252,7 @@ func (g og) phone(code string, intl bool) string {
 		}
 		return n[:5] + " " + n[5:]
 	case "au":
-		n := "4" + g.one("0", "1", "2", "3", "5") + g.digits(7)
+		n := "4" + g.one("0", "1", "2", "3", "6") + g.digits(7)
 		if intl {
 			return "+61 " + n[:3] + " " + n[3:6] + " " + n[6:]
 		}
@@ -761,6 +761,21 @@ func (g og) isbn13() string {
 		return s[:3] + "-" + s[3:4] + "-" + s[4:7] + "-" + s[7:12] + "-" + s[12:]
 	}
 	return s
+}
+
+// ean13 returns a barcode with its check digit, from the German (400–440)
+// or Japanese (45, 49) GS1 prefixes.
+func (g og) ean13() string {
+	body := g.one("400", "401", "402", "403", "404", "405", "406", "407", "408", "409", "410", "419", "426", "440", "450", "490") + g.digits(9)
+	sum := 0
+	for i := 0; i < 12; i++ {
+		d := int(body[i] - '0')
+		if i%2 == 1 {
+			d *= 3
+		}
+		sum += d
+	}
+	return body + fmt.Sprint((10-sum%10)%10)
 }
 
 func (g og) tracking() string {
