@@ -63,7 +63,7 @@ func (s *scanner) digitIDs(groups [][2]int, sep byte, pos int) bool {
 		if len(groups) > 3 {
 			return false
 		}
-		if validBSN(v) && (s.field&fieldBSN != 0 || contextBefore(text, pos, idContextWindow, bsnWords)) {
+		if validBSN(v) && bsnLayout(groups) && (s.field&fieldBSN != 0 || contextBefore(text, pos, idContextWindow, bsnWords)) {
 			s.match(TypeNLBSN, CategoryGovernmentID, High, v, pos)
 			return true
 		}
@@ -129,6 +129,20 @@ func validTaxID(v []byte) bool {
 		return false
 	}
 	return mod11_10(v[:11])
+}
+
+// bsnLayout says whether groups are written as a BSN is: one run, 3-3-3
+// or 4-2-3. "+31 (0)70-8762761" after "BSN …," on the same line is a
+// phone number's 2-7 tail, no BSN however its digits check.
+func bsnLayout(groups [][2]int) bool {
+	switch len(groups) {
+	case 1:
+		return true
+	case 3:
+		a, b := groups[0][1]-groups[0][0], groups[1][1]-groups[1][0]
+		return a == 3 && b == 3 || a == 4 && b == 2
+	}
+	return false
 }
 
 // validBSN applies the 11-test to a 9-digit BSN (checksum.go).

@@ -12,7 +12,8 @@ import (
 // clause-final "geboren", Spanish "nací/nació el", a 13-digit EAN is no
 // Visa number, two numbers set off by two spaces or a tel: link's, verbs
 // of calling and "ph"/"mob" as phone context, an IPv4 address before
-// ports or a colon.
+// ports or a colon, an id starting 00 is no international number, a BSN
+// only in its layouts.
 func TestOrgShapesFixes(t *testing.T) {
 	tests := []struct {
 		name, text string
@@ -53,6 +54,12 @@ func TestOrgShapesFixes(t *testing.T) {
 		{"address before a colon", "connect to 10.1.2.3: refused", map[string]int{TypeIPAddress: 1}},
 		{"address with a port too long", "at 10.1.2.3:123456 x", nil},
 		{"version after a colon is still a version", "version: 1.2.3.4", nil},
+		{"an id starting 00 is no international number", "settled batch 006108842150 (79 txns", nil},
+		{"00 and the country code, then groups", "call 0049 30 12345678", map[string]int{TypePhoneNumber: 1}},
+		{"00, country and area code glued", "Tel 004930 12345678", map[string]int{TypePhoneNumber: 1}},
+		{"a phone number's 2-7 tail after a BSN", "BSN 6930.78.352, tel. +31 (0)70-8762761", map[string]int{TypeNLBSN: 1, TypePhoneNumber: 1}},
+		{"BSN 3-3-3", "BSN 693 078 352", map[string]int{TypeNLBSN: 1}},
+		{"BSN 4-2-3", "BSN 6930 78 352", map[string]int{TypeNLBSN: 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

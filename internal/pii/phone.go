@@ -65,8 +65,11 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 	}
 	// 0049 30 1234567: the international prefix most of the world
 	// dials, written in groups as a phone number is, reads as +49 30 ….
-	if len(cand) > 3 && cand[0] == '0' && cand[1] == '0' && isDigit(cand[2]) && cand[2] != '0' &&
-		bytes.IndexByte(cand[2:], ' ') > 0 {
+	// The first group is the prefix and the country code, perhaps with
+	// the area code (0049 30, 004930): a longer one is an id that starts
+	// with 00 ("batch 006108842150 (79 txns").
+	if sp := bytes.IndexByte(cand, ' '); len(cand) > 3 && cand[0] == '0' && cand[1] == '0' && isDigit(cand[2]) && cand[2] != '0' &&
+		sp > 2 && sp <= 7 {
 		var ib [24]byte
 		intl := append(append(ib[:0], '+'), cand[2:]...)
 		if intlLengths.possible(intl) {

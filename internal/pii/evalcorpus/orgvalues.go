@@ -226,7 +226,7 @@ func (g og) phone(code string, intl bool) string {
 		return "0" + n[:2] + "-" + n[2:]
 	case "en":
 		if g.chance(1, 2) {
-			n := "7" + g.one("4", "5", "7", "8", "9") + g.digits(8)
+			n := g.one("7401", "7415", "7432", "7480", "7507", "7534", "7590", "7711", "7725", "7766", "7801", "7846", "7870", "7903", "7940", "7968") + g.digits(6)
 			if intl {
 				return "+44 " + n[:4] + " " + n[4:]
 			}
