@@ -132,7 +132,7 @@ func digits(text []byte, groups [][2]int, dst []byte) []byte {
 // matchCard accepts 13–19 digits, either one plain run or groups with one
 // separator, with a known issuer prefix and a valid Luhn check.
 func matchCard(text []byte, groups [][2]int, sep byte, dst []byte) (Match, bool) {
-	if len(groups) > 1 && !cardLayout(groups) {
+	if len(groups) > 1 && !cardLayout(groups) || sep == ' ' && ibanTailAt(text, groups[0][0]) {
 		return Match{}, false
 	}
 	if len(groups) == 1 || sep != 0 {
@@ -159,6 +159,30 @@ func cardLayout(groups [][2]int) bool {
 		}
 	}
 	return true
+}
+
+// ibanTailAt reports whether the digit groups at st continue an IBAN's
+// groups of four ("GB79 BARC 5680 2151 8163 39", one that failed its
+// check, in a column of IBANs): a country code and check digits, then
+// groups of four letters or digits, each set off by one space.
+func ibanTailAt(text []byte, st int) bool {
+	k := st
+	for range 8 {
+		if k < 5 || text[k-1] != ' ' {
+			return false
+		}
+		t := text[k-5 : k-1]
+		for _, c := range t {
+			if !isUpper(c) && !isDigit(c) {
+				return false
+			}
+		}
+		if isUpper(t[0]) && isUpper(t[1]) && isDigit(t[2]) && isDigit(t[3]) {
+			return k-5 == 0 || !isAlnum(text[k-6])
+		}
+		k -= 5
+	}
+	return false
 }
 
 // issuerKnown checks the IIN ranges of the major schemes with their lengths.

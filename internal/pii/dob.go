@@ -361,6 +361,9 @@ func (s *scanner) birthAt(i int) {
 	if stemEnd-i == len("geboren") && hasPrefixFold(text[i:], []byte("geboren")) && s.birthBefore(i) {
 		return
 	}
+	if i > 0 && s.birthColumn(i) {
+		return
+	}
 	to := min(len(text), stemEnd+dobWindow)
 	if nl := bytes.IndexByte(text[stemEnd:to], '\n'); nl >= 0 {
 		to = stemEnd + nl
@@ -456,4 +459,139 @@ func onlyDateWords(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// sqlInsertMax bounds how far an INSERT statement's column list and
+// values are read on one line.
+const sqlInsertMax = 4096
+
+// birthColumn reads the birth word at i as a column of an INSERT
+// statement's column list in text (a server's statement log, an ORM's
+// debug output: "INSERT INTO customers (email, birth_date) VALUES
+// ('…', '1985-03-12')") and reports the date at its position in each
+// values tuple. It reports whether i was such a column.
+func (s *scanner) birthColumn(i int) bool {
+	text := s.text
+	lo := max(0, i-sqlInsertMax)
+	if nl := bytes.LastIndexByte(text[lo:i], '\n'); nl >= 0 {
+		lo += nl + 1
+	}
+	// The column: between '(' or ',' and ',' or ')', a name (quoted).
+	st := i
+	for st > lo && (isAlnum(text[st-1]) || indexByte("_`\"[] ", text[st-1]) >= 0) {
+		st--
+	}
+	if st == lo || (text[st-1] != '(' && text[st-1] != ',') {
+		return false
+	}
+	end := i
+	for end < len(text) && (isAlnum(text[end]) || indexByte("_`\"[] ", text[end]) >= 0) {
+		end++
+	}
+	if end == len(text) || (text[end] != ',' && text[end] != ')') {
+		return false
+	}
+	col := 0
+	open := st - 1
+	for ; open > lo && text[open] != '('; open-- {
+		switch text[open] {
+		case ',':
+			col++
+		case ')', '\'':
+			return false
+		}
+	}
+	if text[open] != '(' || !insertInto(text[lo:open]) {
+		return false
+	}
+	close := bytes.IndexByte(text[end:min(len(text), i+sqlInsertMax)], ')')
+	if close < 0 {
+		return false
+	}
+	k := skipDateSep(text, end+close+1, " \t")
+	if !hasPrefixFold(text[k:], []byte("values")) {
+		return false
+	}
+	k = skipDateSep(text, k+len("values"), " \t")
+	limit := min(len(text), k+sqlInsertMax)
+	if nl := bytes.IndexByte(text[k:limit], '\n'); nl >= 0 {
+		limit = k + nl
+	}
+	for k < limit && text[k] == '(' {
+		var ok bool
+		if k, ok = s.birthValue(text[:limit], k+1, col); !ok {
+			break
+		}
+		k = skipDateSep(text, k, " ,\t")
+	}
+	return true
+}
+
+// insertInto reports whether b (a line up to a column list's '(') ends
+// in "INSERT INTO name ", any case.
+func insertInto(b []byte) bool {
+	b = bytes.TrimRight(b, " ")
+	k := len(b)
+	for k > 0 && b[k-1] != ' ' {
+		k-- // the table's name
+	}
+	b = bytes.TrimRight(b[:k], " ")
+	return len(b) >= 11 && hasPrefixFold(b[len(b)-11:], []byte("insert into")) && (len(b) == 11 || !isAlnum(b[len(b)-12]))
+}
+
+// birthValue reads the values tuple starting at k (past its '('), reports
+// a date in a quoted value at position col, and returns where the tuple
+// ends (past its ')').
+func (s *scanner) birthValue(text []byte, k, col int) (int, bool) {
+	n := 0
+	for k < len(text) {
+		k = skipDateSep(text, k, " \t")
+		if k >= len(text) {
+			return k, false
+		}
+		vs := k
+		if q := text[k]; q == '\'' || q == '"' {
+			k++
+			for k < len(text) && !(text[k] == q && (k+1 >= len(text) || text[k+1] != q)) {
+				if text[k] == '\\' || text[k] == q {
+					k++
+				}
+				k++
+			}
+			if k >= len(text) {
+				return k, false
+			}
+			if n == col {
+				if v, ok := parseDate(text[vs+1 : k]); ok {
+					s.match(TypeDateOfBirth, CategoryPersonal, High, v, vs)
+				}
+			}
+			k++
+		} else {
+			depth := 0
+			for k < len(text) && (depth > 0 || text[k] != ',' && text[k] != ')') {
+				switch text[k] {
+				case '(':
+					depth++
+				case ')':
+					depth--
+				}
+				k++
+			}
+		}
+		k = skipDateSep(text, k, " \t")
+		if k >= len(text) {
+			return k, false
+		}
+		switch text[k] {
+		case ',':
+			n++
+			k++
+		case ')':
+			return k + 1, true
+		default:
+			return k, false
+		}
+	}
+	return k, false
 }

@@ -13,7 +13,7 @@ import (
 // Visa number, two numbers set off by two spaces or a tel: link's, verbs
 // of calling and "ph"/"mob" as phone context, an IPv4 address before
 // ports or a colon, an id starting 00 is no international number, a BSN
-// only in its layouts.
+// only in its layouts, a logged INSERT's birth column.
 func TestOrgShapesFixes(t *testing.T) {
 	tests := []struct {
 		name, text string
@@ -21,6 +21,9 @@ func TestOrgShapesFixes(t *testing.T) {
 	}{
 		{"Amazon order number 3-7-7, Luhn valid, JCB prefix", "Order 354-6060489-7102693 shipped", nil},
 		{"SIRET 3-3-3-5, Luhn valid, Diners prefix", "SIRET 362 521 879 00035", nil},
+		{"an IBAN failing its check is no card", "IBAN GB79 BARC 5680 2151 8163 39", nil},
+		{"an IBAN failing its check, at the start", "GB79 BARC 5680 2151 8163 39", nil},
+		{"a card after a word in capitals", "CARD 5680 2151 8163 39", map[string]int{TypeCreditCard: 1}},
 		{"card 4-4-4-4 dashed", "card 4539-1488-0343-6467", map[string]int{TypeCreditCard: 1}},
 		{"Amex 4-6-5", "Amex 3782 822463 10005", map[string]int{TypeCreditCard: 1}},
 		{"Diners 4-6-4", "Diners 3056 930902 5904", map[string]int{TypeCreditCard: 1}},
@@ -60,6 +63,13 @@ func TestOrgShapesFixes(t *testing.T) {
 		{"a phone number's 2-7 tail after a BSN", "BSN 6930.78.352, tel. +31 (0)70-8762761", map[string]int{TypeNLBSN: 1, TypePhoneNumber: 1}},
 		{"BSN 3-3-3", "BSN 693 078 352", map[string]int{TypeNLBSN: 1}},
 		{"BSN 4-2-3", "BSN 6930 78 352", map[string]int{TypeNLBSN: 1}},
+		{"logged INSERT: the date under the birth column", "STATEMENT:  INSERT INTO customers (email, phone, birth_date, created_at) VALUES ('a@b.de', '+49 151 23456789', '1985-03-12', now())",
+			map[string]int{TypeEmail: 1, TypePhoneNumber: 1, TypeDateOfBirth: 1}},
+		{"logged INSERT, two tuples, escapes, backticks", "insert into `c` (`id`,`last_name`,`birth_date`) VALUES (1,'O\\'Neil','1979-03-22'),(2,'Vogt','1961-05-14');",
+			map[string]int{TypeDateOfBirth: 2}},
+		{"logged INSERT: other columns' dates", "INSERT INTO t (created, dob, updated) VALUES ('2024-01-01', '1970-02-03', '2024-02-02')", map[string]int{TypeDateOfBirth: 1}},
+		{"logged INSERT: NULL birth date", "INSERT INTO t (a, birth_date, created) VALUES ('x', NULL, '2024-01-01')", nil},
+		{"logged INSERT: a flag under a birth column", "INSERT INTO t (birth_date_verified, created) VALUES (1, '2024-01-01')", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -815,7 +815,7 @@ ci:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=
 `},
 	{"postgresql-2026-12-03.log", `2026-12-03 10:14:22.418 CET [24817] app@shop ERROR:  duplicate key value violates unique constraint "customers_email_key"
 2026-12-03 10:14:22.418 CET [24817] app@shop DETAIL:  Key (email)=(l.fischer@mail-example.de) already exists. ⟨email⟩
-2026-12-03 10:14:22.418 CET [24817] app@shop STATEMENT:  INSERT INTO customers (email, phone, birth_date) VALUES ('l.fischer@mail-example.de', '+49 221 9874 3310', '1991-06-08') ⟨email phone_number ~date_of_birth⟩
+2026-12-03 10:14:22.418 CET [24817] app@shop STATEMENT:  INSERT INTO customers (email, phone, birth_date) VALUES ('l.fischer@mail-example.de', '+49 221 9874 3310', '1991-06-08') ⟨email phone_number date_of_birth⟩
 2026-12-03 10:14:25.002 CET [24820] LOG:  connection received: host=10.60.2.31 port=52814 ⟨ip_address⟩
 2026-12-03 10:14:25.107 CET [24820] LOG:  duration: 1834.417 ms  statement: SELECT count(*) FROM orders WHERE created_at > '2026-11-01'
 `},
@@ -840,6 +840,13 @@ resources: {limits: {cpu: 500m, memory: 512Mi}}
 
 // HeldOut4cFiles returns the second check set, a registry export in
 // UTF-16 (as regedit writes it) among them.
+//
+// The logged INSERT's birth date was first marked ~ (either label
+// defensible); files are scored by counts, where a ~ value found counts
+// against precision. It is a date under a column named for birth dates,
+// which pii-types.md counts and the .sql reader counts in a dump, so it
+// now counts here too (changed in the organisation-shapes round, whose
+// PostgreSQL log has the same statement).
 func HeldOut4cFiles() []HeldOutFile {
 	out := HeldOut4bFilesFrom(h4cFileDocs)
 	reg := "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\Winlogon]\r\n" +

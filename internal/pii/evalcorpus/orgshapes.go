@@ -66,7 +66,10 @@ func OrgShapes(seed uint64, rounds int) []HeldOutFile {
 			}
 			out = append(out, HeldOutFile{name, []byte(f.b.String()), f.want})
 		}
-		for _, s := range ogShapes2 {
+		for _, s := range append(append([]struct {
+			name string
+			fn   func(*ogFile, int)
+		}{}, ogShapes2...), ogShapes3...) {
 			f := &ogFile{g: g, want: map[string]int{}}
 			s.fn(f, r)
 			out = append(out, HeldOutFile{fmt.Sprintf("r%02d-%s", r, s.name), []byte(f.b.String()), f.want})

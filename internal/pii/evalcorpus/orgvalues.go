@@ -177,7 +177,8 @@ func (g og) phone(code string, intl bool) string {
 		case "6":
 			first += g.one("0", "1", "2", "4", "5", "6", "7", "8")
 		default:
-			first += g.nz()
+			// not 02 62/69 nor 05 90–97: the overseas departments' ranges
+			first += g.one("1", "2", "3", "4", "5")
 		}
 		rest := first + g.nz() + g.digits(6)
 		pairs := rest[1:3] + " " + rest[3:5] + " " + rest[5:7] + " " + rest[7:9]
