@@ -16,7 +16,21 @@ func ipGlued(p byte) bool {
 
 // ipAt checks for an IPv4 address standing as a word or an IPv6 address in
 // its RFC 5952 forms at i and returns where the next candidate may start.
+// A range's second address (10.0.0.1-10.0.0.9, in firewall rules and DHCP
+// pools) is checked too: a number after '-' starts no candidate.
 func (s *scanner) ipAt(i int) int {
+	for {
+		j, end, found := s.ipOne(i)
+		if !found || end+2 >= len(s.text) || s.text[end] != '-' || !isDigit(s.text[end+1]) {
+			return j
+		}
+		i = end + 1
+	}
+}
+
+// ipOne checks for an address at i; it returns where the next candidate
+// may start, where the address ends and whether there was one.
+func (s *scanner) ipOne(i int) (int, int, bool) {
 	text := s.text
 	n := len(text)
 	// Cheap reject: an address has '.' or ':' within its first five
@@ -26,7 +40,7 @@ func (s *scanner) ipAt(i int) int {
 		k++
 	}
 	if k == n || k-i == 5 || (text[k] != '.' && text[k] != ':') {
-		return k + 1
+		return k + 1, 0, false
 	}
 	j := i
 	dots, colons := 0, 0
@@ -56,10 +70,13 @@ func (s *scanner) ipAt(i int) int {
 	// Glued to a word, or a zoned link-local address (fe80::1%eth0):
 	// interface configuration, not an address someone used.
 	if end < n && (isAlnum(text[end]) || text[end] == '_' || text[end] == '%') {
-		return j
+		return j, 0, false
 	}
 	if dots == 3 && colons == 0 && afterVersionWord(text, i) {
-		return j // version 2.14.0.11, Firmware 1.2.3.4
+		return j, 0, false // version 2.14.0.11, Firmware 1.2.3.4
+	}
+	if dots == 3 && colons == 0 && end+1 < n && text[end] == '-' && isAlpha(text[end+1]) {
+		return j, 0, false // a pre-release version, 1.2.3.4-beta, 2.4.10.1-SNAPSHOT (a range 10.0.0.1-10.0.0.9 is addresses)
 	}
 	if (dots == 3 && colons == 0) || colons >= 2 {
 		if addr, err := netip.ParseAddr(string(tok)); err == nil && addr.Zone() == "" {
@@ -72,10 +89,11 @@ func (s *scanner) ipAt(i int) int {
 			// normalises to, so the two agree.
 			if (addr.Is4() && dots == 3 || addr.Is6() && colons >= 2) && !strings.HasSuffix(v, "::") {
 				s.match(TypeIPAddress, CategoryNetwork, Medium, []byte(v), i)
+				return j, end, dots == 3 && colons == 0
 			}
 		}
 	}
-	return j
+	return j, 0, false
 }
 
 // portsTail reports whether b is one or more ":port" (one to five

@@ -85,7 +85,7 @@ func validPassword(p []byte) bool {
 	if encryptedOrHashed(l) {
 		return false
 	}
-	if filePath(l) {
+	if filePath(l) && !awsSecretShaped(p) {
 		return false // PWD=/home/deploy (the shell's directory), password_file=/run/secrets/db
 	}
 	if i := bytes.Index(l, []byte("://")); i > 0 && isAlpha(l[0]) {
@@ -100,6 +100,30 @@ func validPassword(p []byte) bool {
 		return false
 	}
 	return true
+}
+
+// awsSecretShaped reports whether p has an AWS secret access key's shape:
+// 40 bytes of base64 with upper- and lower-case letters and digits. One in
+// sixty starts with '/', and with '/'s inside reads as a path
+// (/TXoYS6GU/caVsHppSb0R6UHC353/gTgBQrc2WhC).
+func awsSecretShaped(p []byte) bool {
+	if len(p) != 40 {
+		return false
+	}
+	var up, lo, dig bool
+	for _, c := range p {
+		switch {
+		case isUpper(c):
+			up = true
+		case c-'a' < 26:
+			lo = true
+		case isDigit(c):
+			dig = true
+		case c != '+' && c != '/':
+			return false
+		}
+	}
+	return up && lo && dig
 }
 
 // filePath reports whether a (lower-cased) value is an absolute or

@@ -173,6 +173,7 @@ func ogINI(f *ogFile, _ int) {
 	f.line("[client]\nuser = backup\npassword = %s\nhost = %s\nport = 3306", f.v("password", g.secret()), f.v("ip_address", g.ipv4()))
 	f.line("\n[mysqldump]\nquick\nmax_allowed_packet = 64M\n\n[mysqld]\nbind-address = %s\nserver-id = %d\nvalidate_password.length = %d",
 		f.v("ip_address", g.ipv4()), g.between(1, 99), g.between(8, 14))
+	f.line("\n[dhcp]\npool = %s-%s", f.v("ip_address", g.ipv4()), f.v("ip_address", g.ipv4()))
 	f.line("\n[alerts]\nnotify = %s\nsms = %s\nlast_run = %s", f.v("email", g.person(f.loc()).email), f.v("phone_number", g.phone(f.loc().code, true)),
 		g.timestamp().Format("2006-01-02 15:04:05"))
 }

@@ -805,6 +805,9 @@ func (g og) version() string {
 	case 3:
 		return fmt.Sprintf("10.0.%d.%d", g.between(17000, 26000), g.between(256, 5000))
 	}
+	if g.chance(1, 2) {
+		return fmt.Sprintf("%d.%d.%d.%d-%s", g.n(10), g.n(20), g.n(30), g.n(200), g.one("beta", "SNAPSHOT", "rc1", "alpha.2"))
+	}
 	return fmt.Sprintf("%d.%d.%d.%d", g.between(1, 9), g.n(20), g.between(256, 4000), g.n(100))
 }
 
