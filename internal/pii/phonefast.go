@@ -1,7 +1,6 @@
 package pii
 
 import (
-	"regexp"
 	"strconv"
 	"sync"
 
@@ -51,8 +50,9 @@ func parseIntlFast(cand []byte) (v []byte, ok, decided bool) {
 	}
 	plans := intlPlans()
 	cc, nsn := 0, []byte(nil)
+	n := 0
 	for i := 1; i <= 3 && i < len(digits); i++ {
-		n, _ := strconv.Atoi(string(digits[:i]))
+		n = n*10 + int(digits[i-1]-'0')
 		if _, known := plans[n]; known {
 			cc, nsn = n, digits[i:]
 			break
@@ -61,14 +61,15 @@ func parseIntlFast(cand []byte) (v []byte, ok, decided bool) {
 	if cc == 0 || len(nsn) < 2 || len(nsn) > 17 || nsn[0] == '0' {
 		return nil, false, false
 	}
-	if p := plans[cc]; p != nil && p.MatchString(string(nsn)) {
+	ns := string(nsn) // once: each conversion was an allocation
+	if p := plans[cc]; p != nil && p.match(ns) {
 		return nil, false, false // Parse may strip a national prefix
 	}
-	national, err := strconv.ParseUint(string(nsn), 10, 64)
+	national, err := strconv.ParseUint(ns, 10, 64)
 	if err != nil {
 		return nil, false, false
 	}
-	if !validIntl(cc, string(nsn), national) {
+	if !validIntl(cc, ns, national) {
 		return nil, false, true
 	}
 	return append(append([]byte{'+'}, digits[:len(digits)-len(nsn)]...), nsn...), true, true
@@ -77,8 +78,8 @@ func parseIntlFast(cand []byte) (v []byte, ok, decided bool) {
 // intlPlans maps every country calling code to the start of its national
 // prefix for parsing (nil for none), read once from the library's
 // metadata: a national number this matches is left to Parse.
-var intlPlans = sync.OnceValue(func() map[int]*regexp.Regexp {
-	plans := map[int]*regexp.Regexp{}
+var intlPlans = sync.OnceValue(func() map[int]*digitMatcher {
+	plans := map[int]*digitMatcher{}
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {
 		return plans // no fast path: every number goes to Parse
@@ -92,9 +93,9 @@ var intlPlans = sync.OnceValue(func() map[int]*regexp.Regexp {
 			if int(md.GetCountryCode()) != cc || md.GetId() != region {
 				continue
 			}
-			var re *regexp.Regexp
+			var re *digitMatcher
 			if p := md.GetNationalPrefixForParsing(); p != "" {
-				if re, err = regexp.Compile("^(?:" + p + ")"); err != nil {
+				if re, err = newDigitMatcher(p, true); err != nil {
 					break // unknown to this check: Parse decides
 				}
 			}
