@@ -142,7 +142,7 @@ func (s *scanner) fromBlocks(i int) int {
 	var qin quietIn
 	var quiet, quietL [64]uint64
 	var keys keyContexts
-	var keyMemo [256]keyMemoEntry
+	var memo keyMemo
 	// quietLongStarts' masks cost the vector pass more than they spare
 	// on text without long numbers after keys: a group of blocks has
 	// them when the group before had some (longs), the first never.
@@ -177,43 +177,19 @@ func (s *scanner) fromBlocks(i int) int {
 			// Keys first, in a loop of their own: most name nothing
 			// (level=, bytes=), and clearing their bits without a branch
 			// spares the loop below a start and a mispredicted one each.
-			// maybeKey's common case, three letters or digits, is its
-			// table lookup inline.
-			// Its answer from the four bytes before the '=' is kept in
-			// keyMemo (log lines repeat their keys).
+			// The answer (keyKeep) is memoized by the four bytes before
+			// the '=' (log lines repeat their keys): a load and a compare.
 			for e := m & qin.eq[b] & pa; e != 0; e &= e - 1 {
 				off := bits.TrailingZeros64(e)
 				k := blk + off
-				var keep uint64
-				var memo *keyMemoEntry
-				var w uint32
-				if k >= 4 {
-					w = binary.LittleEndian.Uint32(text[k-4:])
-					memo = &keyMemo[w*0x9E3779B1>>24]
-					if memo.ok && memo.w == w {
-						m &^= uint64(memo.keep^1) << uint(off)
+				if k >= 4 && k <= len(text) {
+					w := binary.LittleEndian.Uint32(text[k-4 : k])
+					if ent := memo[w*0x9E3779B1>>24]; ent|1 == uint64(w)<<8|0x81 {
+						m &^= (ent&1 ^ 1) << uint(off)
 						continue
 					}
 				}
-				a3 := at(text, k-3)
-				a, b, c := alnumIdx[a3], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]
-				if a == 36 && (a3 == '_' || a3 == ' ' || a3 == '-' || a3 == '.') && k >= 4 {
-					// One separator then a letter or digit (user_id=,
-					// dur_ms=, " ts="): maybeKey's walk, and quietKey's,
-					// end at that letter or digit.
-					a = alnumIdx[text[k-4]]
-				}
-				if a|b|c < 36 {
-					x := suffix3(int(a), int(b), int(c))
-					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
-					if memo != nil {
-						// text[k-4 : k] alone decided it.
-						*memo = keyMemoEntry{w: w, keep: uint8(keep), ok: true}
-					}
-				} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
-					keep = 1
-				}
-				m &^= (keep ^ 1) << uint(off)
+				m &^= (keyKeep(text, k, &memo) ^ 1) << uint(off)
 			}
 			for m != 0 {
 				off := bits.TrailingZeros64(m)
@@ -579,14 +555,40 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys 
 	return !phoneContextAt(text, k)
 }
 
-// keyMemoEntry is one answer of the pass's key check: whether a '=' after
-// the four bytes w (little-endian) may start a key=value candidate, when
-// those bytes decide it (three letters or digits before the '=', or two
-// after one separator and one).
-type keyMemoEntry struct {
-	w    uint32
-	keep uint8
-	ok   bool
+// keyMemo holds answers of the pass's key check (keyKeep) by the four
+// bytes w before the '=' (little-endian) where they alone decide it:
+// three letters or digits before the '=', or two after one separator
+// and one. An entry is w<<8 | 0x80 | keep, zero for none; one word, so
+// the check is a load and a compare (log lines repeat their keys).
+type keyMemo [256]uint64
+
+// keyKeep reports (1 or 0) whether the '=' at k, after a letter or
+// digit, may start a key=value candidate, and memoizes the answer in
+// memo when the four bytes before k decide it. Out of the pass's loop,
+// whose registers it would crowd, since nearly every key is memoized.
+//
+//go:noinline
+func keyKeep(text []byte, k int, memo *keyMemo) (keep uint64) {
+	a3 := at(text, k-3)
+	a, b, c := alnumIdx[a3], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]
+	if a == 36 && (a3 == '_' || a3 == ' ' || a3 == '-' || a3 == '.') && k >= 4 {
+		// One separator then a letter or digit (user_id=,
+		// dur_ms=, " ts="): maybeKey's walk, and quietKey's,
+		// end at that letter or digit.
+		a = alnumIdx[text[k-4]]
+	}
+	if a|b|c < 36 {
+		x := suffix3(int(a), int(b), int(c))
+		keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
+		if k >= 4 {
+			// text[k-4 : k] alone decided it.
+			w := binary.LittleEndian.Uint32(text[k-4:])
+			memo[w*0x9E3779B1>>24] = uint64(w)<<8 | 0x80 | keep
+		}
+	} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
+		keep = 1
+	}
+	return keep
 }
 
 // keyContexts remembers keyPhoneContext's answers for the keys of a
