@@ -184,7 +184,12 @@ func (s *scanner) fromBlocks(i int) int {
 				k := blk + off
 				if k >= 4 && k <= len(text) {
 					w := binary.LittleEndian.Uint32(text[k-4 : k])
-					if ent := memo[w*0x9E3779B1>>24]; ent|1 == uint64(w)<<8|0x81 {
+					h, want := w*0x9E3779B1>>24&^1, uint64(w)<<8|0x81
+					if ent := memo[h]; ent|1 == want {
+						m &^= (ent&1 ^ 1) << uint(off)
+						continue
+					}
+					if ent := memo[h|1]; ent|1 == want {
 						m &^= (ent&1 ^ 1) << uint(off)
 						continue
 					}
@@ -559,7 +564,9 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys 
 // bytes w before the '=' (little-endian) where they alone decide it:
 // three letters or digits before the '=', or two after one separator
 // and one. An entry is w<<8 | 0x80 | keep, zero for none; one word, so
-// the check is a load and a compare (log lines repeat their keys).
+// the check is a load and a compare (log lines repeat their keys). Two
+// entries a hash, the newer first: with one, two keys of a line whose
+// hashes met (dur_ms= and trace= did) missed at every line.
 type keyMemo [256]uint64
 
 // keyKeep reports (1 or 0) whether the '=' at k, after a letter or
@@ -583,7 +590,8 @@ func keyKeep(text []byte, k int, memo *keyMemo) (keep uint64) {
 		if k >= 4 {
 			// text[k-4 : k] alone decided it.
 			w := binary.LittleEndian.Uint32(text[k-4:])
-			memo[w*0x9E3779B1>>24] = uint64(w)<<8 | 0x80 | keep
+			h := w * 0x9E3779B1 >> 24 &^ 1
+			memo[h|1], memo[h] = memo[h], uint64(w)<<8|0x80|keep
 		}
 	} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
 		keep = 1
