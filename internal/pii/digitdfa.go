@@ -51,7 +51,7 @@ func (m *digitMatcher) match(s string) bool {
 	if d == nil {
 		return m.re().MatchString(s)
 	}
-	st := int32(0)
+	st := uint16(0)
 	if m.prefix && d.accept[0] {
 		return true
 	}
@@ -61,7 +61,7 @@ func (m *digitMatcher) match(s string) bool {
 			return m.re().MatchString(s)
 		}
 		st = d.next[st][c]
-		if st < 0 {
+		if st == dfaDead {
 			// No match can continue; a prefix match would have been
 			// seen at an accepting state. Any non-digit later does not
 			// change that.
@@ -75,16 +75,20 @@ func (m *digitMatcher) match(s string) bool {
 }
 
 // digitDFA is a pattern as a DFA over the digits 0-9: state 0 is the
-// start, next[s][d] the state after digit d (-1: no match can follow),
+// start, next[s][d] the state after digit d (dfaDead: no match can follow),
 // accept[s] whether the digits read so far are in the pattern's language.
 type digitDFA struct {
-	next   [][10]int32
+	next   [][10]uint16 // 20 bytes a state: numbers are rare in text, the tables seldom in cache
 	accept []bool
 }
 
 // digitDFAMax bounds a DFA's states (the subset construction may grow
-// exponentially; the metadata's patterns need a few hundred at most).
-const digitDFAMax = 1 << 14
+// exponentially; the metadata's patterns need a few hundred at most),
+// below dfaDead, the state no match follows.
+const (
+	digitDFAMax = 1 << 14
+	dfaDead     = 0xffff
+)
 
 // compileDigitDFA builds p's DFA by the subset construction over the
 // program regexp/syntax compiles for it, or returns nil when p has an
@@ -201,7 +205,7 @@ func compileDigitDFA(p string) *digitDFA {
 		ids[h] = id
 		sets = append(sets, [2]int32{int32(len(arena)), int32(len(arena) + len(set))})
 		arena = append(arena, set...)
-		d.next = append(d.next, [10]int32{})
+		d.next = append(d.next, [10]uint16{})
 		d.accept = append(d.accept, m)
 		return id, true
 	}
@@ -209,7 +213,7 @@ func compileDigitDFA(p string) *digitDFA {
 		return nil
 	} else if id < 0 {
 		// A pattern that matches nothing: one dead state.
-		return &digitDFA{next: [][10]int32{{-1, -1, -1, -1, -1, -1, -1, -1, -1, -1}}, accept: []bool{false}}
+		return &digitDFA{next: [][10]uint16{{dfaDead, dfaDead, dfaDead, dfaDead, dfaDead, dfaDead, dfaDead, dfaDead, dfaDead, dfaDead}}, accept: []bool{false}}
 	}
 	var to []uint32
 	for s := 0; s < len(sets); s++ {
@@ -227,7 +231,11 @@ func compileDigitDFA(p string) *digitDFA {
 			if !ok {
 				return nil
 			}
-			d.next[s][c] = id
+			if id < 0 {
+				d.next[s][c] = dfaDead
+			} else {
+				d.next[s][c] = uint16(id)
+			}
 		}
 	}
 	return d
