@@ -54,3 +54,18 @@ func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
 		}
 	}
 }
+
+// fireAVX2 is fireGo four blocks per step (n rounded up to four; n <=
+// 64): AVX2, a block in each 64-bit lane.
+//
+//go:noescape
+func fireAVX2(q *quietIn, n int, cr uint64, out *[64]uint64)
+
+// fireN writes fireMask of q's first n blocks to out, the first block's
+// carry cr (fireGo): the pass called fireMask once a block, ~60
+// instructions, where the vector code takes ~12.
+func fireN(q *quietIn, n int, cr carry, out *[64]uint64) {
+	if n > 0 {
+		fireAVX2(q, min(n, 64), uint64(cr), out)
+	}
+}

@@ -69,6 +69,9 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 #define QDASH 3584
 #define QPP 4096
 #define QUPPER 4608
+#define QMARKER 5120
+#define QSTEM 5632
+#define QGLUE 6144
 
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
@@ -136,9 +139,10 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	MOVL AX, (QPP+o)(R8)
 
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's eight masks (DI) and quietIn's seven (R8); reads two bytes past them (STEM).
+// halves of the block's eight masks (DI) and quietIn's eleven (R8); reads two bytes past them (STEM).
 #define HALF(off, o) \
 	STEM(off, o); \
+	MOVL AX, (QSTEM+o)(R8); \
 	VMOVDQU off(SI), Y0; \
 	VPSRLW $4, Y0, Y1; \
 	VPAND Y15, Y1, Y1; \
@@ -147,9 +151,11 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPSHUFB Y2, Y13, Y2; \
 	VPAND Y2, Y1, Y1; \
 	NONZERO(Y5, 8+o); \
+	MOVL AX, (QMARKER+o)(R8); \
 	NONZERO(Y12, 16+o); \
 	MOVL AX, (QDASH+o)(R8); \
 	NONZERO(Y4, 24+o); \
+	MOVL AX, (QGLUE+o)(R8); \
 	INRANGE(Y0, Y7, Y10, 32+o); \
 	MOVL AX, (QUPPER+o)(R8); \
 	VPOR Y12, Y0, Y0; \
@@ -594,5 +600,99 @@ lloop:
 	JMP  lloop
 
 ldone:
+	VZEROUPPER
+	RET
+
+// func fireAVX2(q *quietIn, n int, cr uint64, out *[64]uint64)
+//
+// fireMask (candidates.go) of q's blocks, four per step (n rounded up
+// to four; n <= 64), a block in each 64-bit lane: each lane's carry is
+// the lane before's (VPERMQ rotates them, VPBLENDD puts the step
+// before's last, or cr, in lane 0). Y0 digit, Y1 alnum, Y2 glue, Y3
+// dash, Y4 colon, Y5 carry words then f, Y6 rotated, Y7 c, Y8 pa, Y9
+// the carry into the step, Y10-Y12 scratch, Y13 ones in each lane, Y14
+// threes, Y15 all ones.
+TEXT ·fireAVX2(SB), NOSPLIT, $0-32
+	MOVQ q+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ cr+16(FP), AX
+	MOVQ out+24(FP), DI
+	VPCMPEQQ Y15, Y15, Y15
+	VPSRLQ $63, Y15, Y13
+	VPSRLQ $62, Y15, Y14
+	VPXOR Y9, Y9, Y9
+	VMOVQ AX, X9
+
+floop:
+	CMPQ CX, $0
+	JLE  fdone
+	VMOVDQU QDIGIT(SI), Y0
+	VMOVDQU QALPHA(SI), Y1
+	OR(Y0, Y1, Y1)
+	VMOVDQU QGLUE(SI), Y2
+	VMOVDQU QDASH(SI), Y3
+	VMOVDQU QCOLON(SI), Y4
+
+	// Each lane's carry word: alnum>>63 | glue>>63<<1 | dash>>63<<2 |
+	// colon>>63<<3 | digit>>62<<4; c is the lane before's.
+	SHR(63, Y1, Y5)
+	SHR(63, Y2, Y10)
+	SHL(1, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	SHR(63, Y3, Y10)
+	SHL(2, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	SHR(63, Y4, Y10)
+	SHL(3, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	SHR(62, Y0, Y10)
+	SHL(4, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	VPERMQ $0x93, Y5, Y6
+	VPBLENDD $0x03, Y9, Y6, Y7
+	VMOVDQU Y6, Y9
+
+	// pa = alnum<<1 | c&1; pg = glue<<1 | c>>1&1; pd = dash<<1 | c>>2&1.
+	SHL(1, Y1, Y8)
+	AND(Y13, Y7, Y10)
+	OR(Y10, Y8, Y8)
+	SHL(1, Y2, Y11)
+	SHR(1, Y7, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y11, Y11)
+	SHL(1, Y3, Y12)
+	SHR(2, Y7, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y12, Y12)
+
+	// clock = (colon<<1 | c>>3&1) & (digit<<2 | c>>4&3); Y4 is it.
+	SHL(1, Y4, Y4)
+	SHR(3, Y7, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y4, Y4)
+	SHL(2, Y0, Y5)
+	SHR(4, Y7, Y10)
+	AND(Y14, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	AND(Y5, Y4, Y4)
+
+	// f = marker | (upper|stem)&^pa | digit&^(pa|pg|clock) | dash&pd.
+	AND(Y12, Y3, Y3)
+	OR(Y8, Y11, Y11)
+	OR(Y4, Y11, Y11)
+	ANDN(Y0, Y11, Y0)
+	OR(Y0, Y3, Y3)
+	VMOVDQU QUPPER(SI), Y5
+	OR(QSTEM(SI), Y5, Y5)
+	ANDN(Y5, Y8, Y5)
+	OR(Y5, Y3, Y3)
+	OR(QMARKER(SI), Y3, Y3)
+	VMOVDQU Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  floop
+
+fdone:
 	VZEROUPPER
 	RET

@@ -12,3 +12,5 @@ func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
 		clear(outL[:])
 	}
 }
+
+func fireN(q *quietIn, n int, cr carry, out *[64]uint64) { fireGo(q, n, cr, out) }

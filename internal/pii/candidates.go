@@ -24,6 +24,7 @@ type rawMasks struct {
 type quietIn struct {
 	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
 	pp, upper                                     [64]uint64 // phoneTabs' pairs; A-Z
+	marker, stem, glue                            [64]uint64 // rawMasks' own, for fireN
 }
 
 // blocksIn is how many 64-byte blocks of text candMasks classifies: the
@@ -81,6 +82,7 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 		q.pp[b], q.upper[b] = pp, m.upper
 		q.digit[b], q.alpha[b], q.colon[b] = m.digit, m.alpha, m.colon
 		q.space[b], q.nl[b], q.eq[b], q.dot[b], q.dash[b] = sp, nl, eq, dot, m.dash
+		q.marker[b], q.stem[b], q.glue[b] = m.marker, m.stem, m.glue
 	}
 	return n
 }
@@ -132,6 +134,16 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 	return f, carry(alnum>>63 | m.glue>>63<<1 | m.dash>>63<<2 | m.colon>>63<<3 | m.digit>>62<<4)
 }
 
+// fireGo is fireN a block at a time: fireMask of each of q's first n
+// blocks, the first's carry cr, the next's each one's.
+func fireGo(q *quietIn, n int, cr carry, out *[64]uint64) {
+	for b := range min(n, 64) {
+		m := rawMasks{stem: q.stem[b], marker: q.marker[b], dash: q.dash[b], glue: q.glue[b],
+			upper: q.upper[b], alpha: q.alpha[b], digit: q.digit[b], colon: q.colon[b]}
+		out[b], cr = fireMask(&m, cr)
+	}
+}
+
 // fromBlocks runs the pass from i (> 0) over whole 64-byte blocks, their
 // candidate starts found by candMasks, and returns where the byte pass
 // takes over. Fires depend only on bytes, so the masks of a span hold
@@ -140,7 +152,7 @@ func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var raw [64]rawMasks
 	var qin quietIn
-	var quiet, quietL [64]uint64
+	var quiet, quietL, fire [64]uint64
 	var keys keyContexts
 	var memo keyMemo
 	// quietLongStarts' masks cost the vector pass more than they spare
@@ -150,18 +162,20 @@ func (s *scanner) fromBlocks(i int) int {
 	for len(text)-i >= 66 {
 		nb := candMasks(text[i:], raw[:], &qin, long)
 		quietStartsN(&qin, nb, &quiet, &quietL, long)
-		var lmask uint64 // quietLong's starts, as the loop asks it
+		cr := carryOf(at(text, i-2), text[i-1])
+		fireN(&qin, nb, cr, &fire)
+		pa0 := uint64(cr) & 1 // the byte before the block is a letter or digit
+		var lmask uint64      // quietLong's starts, as the loop asks it
 		if long && !phoneField {
 			lmask = ^uint64(0)
 		}
 		longs := 0
-		cr := carryOf(at(text, i-2), text[i-1])
 		base, next := i, i
 		for b := range nb {
-			var m uint64
+			m := fire[b]
 			alnum := raw[b].alpha | raw[b].digit
-			pa := alnum<<1 | uint64(cr)&1
-			m, cr = fireMask(&raw[b], cr)
+			pa := alnum<<1 | pa0
+			pa0 = alnum >> 63
 			if lmask != 0 {
 				longs += bits.OnesCount64(m & quietL[b])
 				m &^= quietL[b]

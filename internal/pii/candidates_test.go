@@ -52,6 +52,42 @@ func masksAgree(t *testing.T, text []byte) {
 	quietStartsN(&qg, len(want), &sg, &lg, true)
 	require.Equal(t, sw[:len(want)], sg[:len(want)])
 	require.Equal(t, lw[:len(want)], lg[:len(want)])
+	// fireN: the vector code as fireGo, and fireGo as fireMask over the
+	// blocks' own masks.
+	for _, cr := range []carry{0, carryOf('1', '2'), carryOf('a', ':'), carryOf('x', '-'), 0x3f} {
+		var fw, fg [64]uint64
+		fireGo(&qw, len(want), cr, &fw)
+		fireN(&qg, len(want), cr, &fg)
+		require.Equal(t, fw[:len(want)], fg[:len(want)])
+		c := cr
+		for b := range want {
+			var f uint64
+			f, c = fireMask(&want[b], c)
+			require.Equal(t, f, fw[b], "block %d", b)
+		}
+	}
+}
+
+// fireN's vector code answers as fireGo on any masks and carry.
+func TestFireVectorAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for range 300 {
+		var q quietIn
+		for _, a := range []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.dash, &q.upper, &q.marker, &q.stem, &q.glue} {
+			for b := range a {
+				a[b] = r.Uint64() & r.Uint64()
+				if r.IntN(2) == 0 {
+					a[b] |= r.Uint64()
+				}
+			}
+		}
+		n := 1 + r.IntN(64)
+		cr := carry(r.Uint64() & 0x3f)
+		var want, got [64]uint64
+		fireGo(&q, n, cr, &want)
+		fireN(&q, n, cr, &got)
+		require.Equal(t, want[:n], got[:n], "n=%d cr=%#x", n, cr)
+	}
 }
 
 // fireMask marks exactly the bytes firePair says may start a candidate,
