@@ -155,6 +155,7 @@ func (s *scanner) fromBlocks(i int) int {
 	var quiet, quietL, fire [64]uint64
 	var keys keyContexts
 	var memo keyMemo
+	var upper upperMemo
 	// quietLongStarts' masks cost the vector pass more than they spare
 	// on text without long numbers after keys: a group of blocks has
 	// them when the group before had some (longs), the first never.
@@ -229,7 +230,7 @@ func (s *scanner) fromBlocks(i int) int {
 						continue // the event would return at once
 					}
 				case clsUpper:
-					if quietUpper(text, k, off, alnum) {
+					if upper.quiet(text, k, off, alnum) {
 						continue
 					}
 				case clsColon:
@@ -703,6 +704,37 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 		return false // IBAN before an IBAN in lower case
 	}
 	return !isDigit(text[k+2]) && !(text[k+2] == ' ' && isDigit(text[k+3]))
+}
+
+// upperMemo remembers quietUpper's answers by the eight bytes from two
+// before the word and the word's length, which decide it (below): log
+// lines repeat their capitalised words (INFO, GET, POST), and the
+// function cost ~80 instructions a call, its stem check among them.
+type upperMemo [64]struct {
+	w   uint64 // text[k-2 : k+6], little-endian
+	run int    // the word's letters and digits, from k
+	ans bool   // quietUpper's answer
+}
+
+// quiet is quietUpper(text, k, off, alnum), from the memo where its
+// answer depends only on text[k-2 : k+6] and the word's length: two
+// bytes before the word (townAt's postcode), the word at least to k+3
+// within the text (stemPrefix's three bytes, the IBAN and MRZ checks,
+// its fourth byte), and no hex entity, whose check reads on (an 'X').
+func (um *upperMemo) quiet(text []byte, k, off int, alnum uint64) bool {
+	if k < 2 || k+6 > len(text) || text[k] == 'X' {
+		return quietUpper(text, k, off, alnum)
+	}
+	run, _ := runAt(text, k, off, alnum, 0)
+	if k+run >= len(text) {
+		return false // as quietUpper: nothing after the word
+	}
+	w := binary.LittleEndian.Uint64(text[k-2:])
+	e := &um[(w^uint64(run))*0x9E3779B97F4A7C15>>58]
+	if e.run != run || e.w != w || run == 0 {
+		e.w, e.run, e.ans = w, run, quietUpper(text, k, off, alnum)
+	}
+	return e.ans
 }
 
 // quietColon reports whether the ':' at k (bit off of its block, whose

@@ -443,3 +443,38 @@ func TestFromAgreesOnKeyValueLogs(t *testing.T) {
 	require.NotEmpty(t, want)
 	require.Equal(t, want, collect(b))
 }
+
+// upperMemo answers as quietUpper for every capital of texts made of the
+// words logs and documents have, the memo kept across them (hits on
+// words met before, in other contexts).
+func TestUpperMemoIsQuietUpper(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	pieces := []string{"INFO", "GET", "POST", "DELETE", "IBAN", "Iban", "IB", "DE89", "GB82 WEST", "P<UTO", "X", "XOX", "&#X40;", "&#x40;",
+		"BIRTH", "Geb", "GEB", "Nat", "NAT", "RES", "DOB", "D.O.B", "EYJ", "AKIAIOSFODNN7EXAMPLE", "ABCDEFGH", "ABCDEFGHI", "Hello", "A-1",
+		"A1", "AB1", "AB 1", "12345 Berlin", "75001 PARIS", " ", "  ", "\n", "=", "[", "0", "12", "x", "é", "\xc2\xa0"}
+	hits := 0
+	for range 500 {
+		var um upperMemo
+		var text []byte
+		for len(text) < 1000 {
+			text = append(text, pieces[r.IntN(len(pieces))]...)
+		}
+		raw := make([]rawMasks, min(blocksIn(text), 64))
+		var q quietIn
+		candMasksGo(text, raw, &q)
+		for b := range raw {
+			alnum := raw[b].alpha | raw[b].digit
+			for m := raw[b].upper; m != 0; m &= m - 1 {
+				off := bits.TrailingZeros64(m)
+				k := b*64 + off
+				if k == 0 {
+					continue
+				}
+				want := quietUpper(text, k, off, alnum)
+				require.Equal(t, want, um.quiet(text, k, off, alnum), "at %d of %q", k, text[max(k-8, 0):min(k+12, len(text))])
+				hits++
+			}
+		}
+	}
+	require.Greater(t, hits, 10000)
+}
