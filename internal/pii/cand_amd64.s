@@ -76,12 +76,12 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
 // NONZERO(bits, at): mark the bytes whose class (Y1) has any of bits, store
-// the 32-bit mask at at(DI).
-#define NONZERO(bits, at) VPAND bits, Y1, Y2; VPCMPEQB Y3, Y2, Y2; VPMOVMSKB Y2, AX; NOTL AX; MOVL AX, at(DI)
+// the 32-bit mask at at(R8).
+#define NONZERO(bits, at) VPAND bits, Y1, Y2; VPCMPEQB Y3, Y2, Y2; VPMOVMSKB Y2, AX; NOTL AX; MOVL AX, at(R8)
 
 // INRANGE(x, lo, span, at): mark the bytes of x with x-lo <= span
-// (unsigned), store the mask at at(DI). Clobbers Y1, Y2.
-#define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(DI)
+// (unsigned), store the mask at at(R8). Clobbers Y1, Y2.
+#define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(R8)
 
 // NIBBLES(x, hi, lo, t, out): out = hi[x>>4] & lo[x&15] for each byte
 // of x, the tables at hi and lo loaded through t. Clobbers x.
@@ -122,7 +122,7 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPMOVMSKB Y2, DX; \
 	ANDL DX, BX; \
 	ORL BX, AX; \
-	MOVL AX, (0+o)(DI)
+	MOVL AX, (QSTEM+o)(R8)
 
 // PAIRS(off, o): quietIn's pp of the 32 bytes at off(SI): phoneTabs' f
 // of each byte and s of the next. Uses Y0-Y3 and sets Y3 to zero again.
@@ -139,10 +139,10 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	MOVL AX, (QPP+o)(R8)
 
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's eight masks (DI) and quietIn's eleven (R8); reads two bytes past them (STEM).
+// halves of the block's entries of quietIn's masks (R8) but pp; reads two
+// bytes past them (STEM).
 #define HALF(off, o) \
 	STEM(off, o); \
-	MOVL AX, (QSTEM+o)(R8); \
 	VMOVDQU off(SI), Y0; \
 	VPSRLW $4, Y0, Y1; \
 	VPAND Y15, Y1, Y1; \
@@ -150,22 +150,15 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPAND Y15, Y0, Y2; \
 	VPSHUFB Y2, Y13, Y2; \
 	VPAND Y2, Y1, Y1; \
-	NONZERO(Y5, 8+o); \
-	MOVL AX, (QMARKER+o)(R8); \
-	NONZERO(Y12, 16+o); \
-	MOVL AX, (QDASH+o)(R8); \
-	NONZERO(Y4, 24+o); \
-	MOVL AX, (QGLUE+o)(R8); \
-	INRANGE(Y0, Y7, Y10, 32+o); \
-	MOVL AX, (QUPPER+o)(R8); \
+	NONZERO(Y5, QMARKER+o); \
+	NONZERO(Y12, QDASH+o); \
+	NONZERO(Y4, QGLUE+o); \
+	INRANGE(Y0, Y7, Y10, QUPPER+o); \
 	VPOR Y12, Y0, Y0; \
-	INRANGE(Y0, Y11, Y10, 40+o); \
-	MOVL AX, (QALPHA+o)(R8); \
+	INRANGE(Y0, Y11, Y10, QALPHA+o); \
 	VMOVDQU off(SI), Y0; \
-	INRANGE(Y0, Y9, Y8, 48+o); \
-	MOVL AX, (QDIGIT+o)(R8); \
-	EQ(colons<>(SB), 56+o, DI); \
-	MOVL AX, (QCOLON+o)(R8); \
+	INRANGE(Y0, Y9, Y8, QDIGIT+o); \
+	EQ(colons<>(SB), QCOLON+o, R8); \
 	EQ(spaces<>(SB), QSPACE+o, R8); \
 	EQ(newlines<>(SB), QNL+o, R8); \
 	EQ(equals<>(SB), QEQ+o, R8); \
@@ -175,8 +168,7 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 #define SETUP \
 	MOVQ p+0(FP), SI; \
 	MOVQ n+8(FP), CX; \
-	MOVQ out+16(FP), DI; \
-	MOVQ q+24(FP), R8; \
+	MOVQ q+16(FP), R8; \
 	VMOVDQU lutHi<>(SB), Y14; \
 	VMOVDQU lutLo<>(SB), Y13; \
 	BCAST(3, Y15); \
@@ -193,12 +185,11 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 // NEXT moves to the next block.
 #define NEXT \
 	ADDQ $64, SI; \
-	ADDQ $64, DI; \
 	ADDQ $8, R8; \
 	DECQ CX
 
-// func candMasksAVX2(p *byte, n int, out *rawMasks, q *quietIn)
-TEXT ·candMasksAVX2(SB), NOSPLIT, $0-32
+// func candMasksAVX2(p *byte, n int, q *quietIn)
+TEXT ·candMasksAVX2(SB), NOSPLIT, $0-24
 	SETUP
 
 loop:
@@ -213,10 +204,10 @@ done:
 	VZEROUPPER
 	RET
 
-// func candMasksPairsAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+// func candMasksPairsAVX2(p *byte, n int, q *quietIn)
 //
 // candMasksAVX2 and quietIn's pp.
-TEXT ·candMasksPairsAVX2(SB), NOSPLIT, $0-32
+TEXT ·candMasksPairsAVX2(SB), NOSPLIT, $0-24
 	SETUP
 
 ploop:

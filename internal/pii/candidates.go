@@ -24,7 +24,13 @@ type rawMasks struct {
 type quietIn struct {
 	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
 	pp, upper                                     [64]uint64 // phoneTabs' pairs; A-Z
-	marker, stem, glue                            [64]uint64 // rawMasks' own, for fireN
+	marker, stem, glue                            [64]uint64 // rawMasks' own
+}
+
+// raw is block b's rawMasks.
+func (q *quietIn) raw(b int) rawMasks {
+	return rawMasks{stem: q.stem[b], marker: q.marker[b], dash: q.dash[b], glue: q.glue[b],
+		upper: q.upper[b], alpha: q.alpha[b], digit: q.digit[b], colon: q.colon[b]}
 }
 
 // blocksIn is how many 64-byte blocks of text candMasks classifies: the
@@ -32,9 +38,12 @@ type quietIn struct {
 func blocksIn(text []byte) int { return max(len(text)-2, 0) / 64 }
 
 // candMasksGo is candMasks a byte at a time: the reference the vector
-// code is tested against.
+// code is tested against; the raw masks also to out unless it is nil.
 func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
-	n := min(blocksIn(text), len(out), len(q.digit))
+	n := min(blocksIn(text), len(q.digit))
+	if out != nil {
+		n = min(n, len(out))
+	}
 	for b := range n {
 		var m rawMasks
 		var sp, nl, eq, dot, pp uint64 // quietIn's alone
@@ -78,7 +87,9 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 				pp |= 1 << k
 			}
 		}
-		out[b] = m
+		if out != nil {
+			out[b] = m
+		}
 		q.pp[b], q.upper[b] = pp, m.upper
 		q.digit[b], q.alpha[b], q.colon[b] = m.digit, m.alpha, m.colon
 		q.space[b], q.nl[b], q.eq[b], q.dot[b], q.dash[b] = sp, nl, eq, dot, m.dash
@@ -138,8 +149,7 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 // blocks, the first's carry cr, the next's each one's.
 func fireGo(q *quietIn, n int, cr carry, out *[64]uint64) {
 	for b := range min(n, 64) {
-		m := rawMasks{stem: q.stem[b], marker: q.marker[b], dash: q.dash[b], glue: q.glue[b],
-			upper: q.upper[b], alpha: q.alpha[b], digit: q.digit[b], colon: q.colon[b]}
+		m := q.raw(b)
 		out[b], cr = fireMask(&m, cr)
 	}
 }
@@ -150,7 +160,6 @@ func fireGo(q *quietIn, n int, cr carry, out *[64]uint64) {
 // however far an event jumps inside it.
 func (s *scanner) fromBlocks(i int) int {
 	text := s.text
-	var raw [64]rawMasks
 	var qin quietIn
 	var quiet, quietL, fire [64]uint64
 	var keys keyContexts
@@ -161,7 +170,7 @@ func (s *scanner) fromBlocks(i int) int {
 	// them when the group before had some (longs), the first never.
 	long, phoneField := false, s.field&fieldPhone != 0
 	for len(text)-i >= 66 {
-		nb := candMasks(text[i:], raw[:], &qin, long)
+		nb := candMasks(text[i:], &qin, long)
 		quietStartsN(&qin, nb, &quiet, &quietL, long)
 		cr := carryOf(at(text, i-2), text[i-1])
 		fireN(&qin, nb, cr, &fire)
@@ -174,7 +183,7 @@ func (s *scanner) fromBlocks(i int) int {
 		base, next := i, i
 		for b := range nb {
 			m := fire[b]
-			alnum := raw[b].alpha | raw[b].digit
+			alnum := qin.alpha[b] | qin.digit[b]
 			pa := alnum<<1 | pa0
 			pa0 = alnum >> 63
 			if lmask != 0 {
@@ -218,10 +227,10 @@ func (s *scanner) fromBlocks(i int) int {
 				c := text[k]
 				switch byteClass[c] {
 				case clsDigit:
-					if deadNumber(text, k, off, alnum, raw[b].digit) {
+					if deadNumber(text, k, off, alnum, qin.digit[b]) {
 						continue
 					}
-					if !phoneField && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext, &keys) {
+					if !phoneField && quietLong(text, k, off, alnum, qin.digit[b], k < s.phoneNext, &keys) {
 						longs++
 						continue
 					}
