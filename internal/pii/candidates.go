@@ -715,8 +715,10 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 	}
 	if !isUpper(d) {
 		// Capitalised (Hello): word returns unless a digit or '-'
-		// follows the capital, or it is Iban.
-		return !isDigit(d) && d != '-' && !(c == 'I' && run == 4)
+		// follows the capital, or it is Iban, or two letters before a
+		// space and a digit may be a US state before its ZIP code
+		// (usStateZIP, which does not ask for capitals: "Oh 43215").
+		return !isDigit(d) && d != '-' && !(c == 'I' && run == 4) && !(run == 2 && text[k+2] == ' ' && isDigit(text[k+3]))
 	}
 	switch {
 	case run == 8 || run == 9 || run == 16 || run == 20:
