@@ -194,7 +194,10 @@ func TestHostileObjectBodies(t *testing.T) {
 	var bucket wire.Record
 	res, err := Scan(context.Background(), Options{Client: s3test.Client(srv.URL), Buckets: []string{"b"}, Account: "111111111111",
 		Common: objscan.Common{Detector: pii.NewDefault(), Tokenizer: pii.NewTokenizer([]byte("k")),
-			Sampling: objscan.Sampling{BytesPerObject: 1 << 20, ObjectTimeout: 500 * time.Millisecond}}}, func(r *wire.Record) error {
+			// The timeout ends the stalled body; it must also leave time to
+			// read and scan the endless one's 1 MiB under -race on a loaded
+			// CI (500 ms did not, at load 13-20).
+			Sampling: objscan.Sampling{BytesPerObject: 1 << 20, ObjectTimeout: 5 * time.Second}}}, func(r *wire.Record) error {
 		wiretest.RequireValid(t, r)
 		switch {
 		case r.Kind == wire.KindAsset && r.AssetType == "object":
@@ -207,7 +210,7 @@ func TestHostileObjectBodies(t *testing.T) {
 	require.NoError(t, err)
 	sort.Strings(objects)
 	require.Equal(t, []string{"s3://b/endless.txt", "s3://b/ok.txt"}, objects)
-	require.Contains(t, bucket.Attributes["partial"], "stalls.txt: read timed out after 500ms")
+	require.Contains(t, bucket.Attributes["partial"], "stalls.txt: read timed out after 5s")
 	require.Equal(t, int64(2), res.Stats["objects_read"])
 	require.LessOrEqual(t, res.Stats["bytes"], int64(1<<20)+int64(len("carol@example.com\n")))
 }

@@ -755,6 +755,7 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 	}, 30*time.Second, 100*time.Millisecond, "the exposed_personal_data rule fired no event")
 	var dsrURL string
 	var dsrStored int
+	var twinAgent string // the reinstalled host's agent, enrolled by the last page
 
 	for _, p := range []struct {
 		hash, wait string
@@ -831,6 +832,33 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 		{hash: "alerts", wait: "#alert-rules-h", steps: []chromedp.Action[chromedp.Void]{
 			poll(`['rules', 'events', 'deliveries'].every(s => document.querySelector('#alert-' + s + '-h + *'))`),
 		}, check: "#alert-events", want: events.Items[0].ID},
+		// Last, as it retires the agent's rows: the host is "reinstalled",
+		// its new agent enrolled with the same name is flagged, and an
+		// admin makes it speak for the host in two clicks.
+		{hash: "admin", wait: "#tokens-h ~ div table", steps: []chromedp.Action[chromedp.Void]{
+			chromedp.Func(func(context.Context, *chromedp.Target) error {
+				code, body := c.call(t, "POST", "/api/v1/agents/enroll", "", map[string]any{
+					"enroll_secret": c.token(t, "agent-enroll", "reinstall", time.Hour), "hostname": c.host})
+				if code != http.StatusCreated {
+					return fmt.Errorf("enrolling the reinstalled host's agent: %d %s", code, body)
+				}
+				var en struct {
+					AgentID string `json:"agent_id"`
+				}
+				if err := json.Unmarshal(body, &en); err != nil {
+					return err
+				}
+				twinAgent = en.AgentID
+				return nil
+			}),
+			chromedp.Reload(),
+			chromedp.WaitVisible(chromedp.CSS("#tokens-h ~ div table")),
+			chromedp.WaitVisible(chromedp.CSS(`#fleet-h ~ * button[data-move-host]`)),
+			chromedp.Click(chromedp.CSS(`#fleet-h ~ * button[data-move-host]`)),
+			chromedp.Click(chromedp.CSS(`#fleet-h ~ * button[data-confirm-move]`)),
+			// Redrawn from the API: the former agent is now the one refused.
+			poll(`document.querySelectorAll('#fleet-h ~ * [data-confirm-move]').length === 0 && document.querySelectorAll('#fleet-h ~ * [data-move-host]').length === 1`),
+		}, check: "#fleet-h ~ *", want: "name in use"},
 	} {
 		t.Run(p.hash, func(t *testing.T) {
 			var got string
@@ -897,6 +925,24 @@ func testPages(t *testing.T, c *pipeline, shots string) {
 	require.Equal(t, 1, rec.Record.Revision)
 	require.Equal(t, "contract", rec.Record.LegalBasis)
 	require.Equal(t, "Billing customers", rec.Record.Purpose)
+
+	// The host name moved from the page is the API's: the new agent
+	// speaks for it.
+	var auths struct {
+		Items []struct {
+			Source, Scope string
+			AgentID       string `json:"agent_id"`
+		} `json:"items"`
+	}
+	require.Equal(t, http.StatusOK, c.get(t, "/api/v1/authorities", &auths))
+	require.NotEmpty(t, twinAgent)
+	hostAuthority := ""
+	for _, a := range auths.Items {
+		if a.Source == "host" && a.Scope == wire.HostKey(c.host) {
+			hostAuthority = a.AgentID
+		}
+	}
+	require.Equal(t, twinAgent, hostAuthority)
 
 	// The policy saved from the page is what the API serves.
 	var pols struct {

@@ -36,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -184,28 +185,25 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 	if hostLine > 0 {
 		// Host-local ids are derived from the host name, which another
 		// agent may have enrolled with too: one agent speaks for it.
-		sc := hostScope(host)
-		owner, err := g.authority(ctx, sc, agentID)
-		if err != nil {
-			return err
-		}
-		if owner != agentID {
-			return &RefusedError{Line: hostLine, Msg: fmt.Sprintf(
-				"agent %s speaks for host %q (it reported the host's files and accounts first), and this agent enrolled with the same host name, "+
-					"so its host and fs records are refused; if this host was reinstalled or renamed, an admin can move it with PUT /api/v1/authorities/host/%s",
-				owner, clip.String(host, 64), sc.name)}
-		}
+		scopes[hostScope(host)] = hostLine
 	}
 	for sc, line := range scopes {
 		owner, err := g.authority(ctx, sc, agentID)
 		if err != nil {
 			return err
 		}
-		if owner != agentID {
-			return &RefusedError{Line: line, Msg: fmt.Sprintf(
-				"agent %s is the authority for %s source %q, so records for it from this agent are refused; "+
-					"an admin can move it with PUT /api/v1/authorities/%s/%s", owner, sc.source, sc.name, sc.source, sc.name)}
+		if owner == agentID {
+			continue
 		}
+		if sc.source == wire.SourceHost {
+			return &RefusedError{Line: line, Msg: fmt.Sprintf(
+				"agent %s speaks for host %q (it reported the host's files and accounts first), and this agent enrolled with the same host name, "+
+					"so its host and fs records are refused; if this host was reinstalled or renamed, an admin can move it with PUT /api/v1/authorities/host/%s",
+				owner, clip.String(host, 64), url.PathEscape(clip.String(sc.name, 64)))}
+		}
+		return &RefusedError{Line: line, Msg: fmt.Sprintf(
+			"agent %s is the authority for %s source %q, so records for it from this agent are refused; "+
+				"an admin can move it with PUT /api/v1/authorities/%s/%s", owner, sc.source, sc.name, sc.source, sc.name)}
 	}
 	return g.checkScans(ctx, agentID, scanIDs)
 }

@@ -8,16 +8,17 @@ import "golang.org/x/sys/cpu"
 // it the pass looks at eight bytes at a time (skip.go).
 var haveCandMasks = cpu.X86.HasAVX2
 
-// candMasksAVX2 writes the raw class masks of n 64-byte blocks at p to out
-// (n entries) and quietStarts' to q: AVX2, 32 bytes per step.
+// candMasksAVX2 writes the class masks of n 64-byte blocks at p to q
+// (the raw masks and quietStarts'), all but q.pp: AVX2, 32 bytes per
+// step.
 //
 //go:noescape
-func candMasksAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+func candMasksAVX2(p *byte, n int, q *quietIn)
 
 // candMasksPairsAVX2 is candMasksAVX2 that also writes q.pp.
 //
 //go:noescape
-func candMasksPairsAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+func candMasksPairsAVX2(p *byte, n int, q *quietIn)
 
 // quietStartsAVX2 is quietStartsGo's quietStarts four blocks per step
 // (n rounded up to four; n <= 64): AVX2, a block in each 64-bit lane;
@@ -32,13 +33,13 @@ func quietLongAVX2(q *quietIn, n int, out *[64]uint64)
 // candMasks is candMasksAVX2 over text's whole blocks with two bytes
 // after the last (the stem filter looks ahead), at most len(out); with
 // pairs, q.pp too (candMasksPairsAVX2), else q.pp is left as it is.
-func candMasks(text []byte, out []rawMasks, q *quietIn, pairs bool) int {
-	n := min(blocksIn(text), len(out), len(q.digit))
+func candMasks(text []byte, q *quietIn, pairs bool) int {
+	n := min(blocksIn(text), len(q.digit))
 	if n > 0 {
 		if pairs {
-			candMasksPairsAVX2(&text[0], n, &out[0], q)
+			candMasksPairsAVX2(&text[0], n, q)
 		} else {
-			candMasksAVX2(&text[0], n, &out[0], q)
+			candMasksAVX2(&text[0], n, q)
 		}
 	}
 	return n
@@ -52,5 +53,20 @@ func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
 		if long {
 			quietLongAVX2(q, min(n, 64), outL)
 		}
+	}
+}
+
+// fireAVX2 is fireGo four blocks per step (n rounded up to four; n <=
+// 64): AVX2, a block in each 64-bit lane.
+//
+//go:noescape
+func fireAVX2(q *quietIn, n int, cr uint64, out *[64]uint64)
+
+// fireN writes fireMask of q's first n blocks to out, the first block's
+// carry cr (fireGo): the pass called fireMask once a block, ~60
+// instructions, where the vector code takes ~12.
+func fireN(q *quietIn, n int, cr carry, out *[64]uint64) {
+	if n > 0 {
+		fireAVX2(q, min(n, 64), uint64(cr), out)
 	}
 }

@@ -69,16 +69,19 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 #define QDASH 3584
 #define QPP 4096
 #define QUPPER 4608
+#define QMARKER 5120
+#define QSTEM 5632
+#define QGLUE 6144
 
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
 // NONZERO(bits, at): mark the bytes whose class (Y1) has any of bits, store
-// the 32-bit mask at at(DI).
-#define NONZERO(bits, at) VPAND bits, Y1, Y2; VPCMPEQB Y3, Y2, Y2; VPMOVMSKB Y2, AX; NOTL AX; MOVL AX, at(DI)
+// the 32-bit mask at at(R8).
+#define NONZERO(bits, at) VPAND bits, Y1, Y2; VPCMPEQB Y3, Y2, Y2; VPMOVMSKB Y2, AX; NOTL AX; MOVL AX, at(R8)
 
 // INRANGE(x, lo, span, at): mark the bytes of x with x-lo <= span
-// (unsigned), store the mask at at(DI). Clobbers Y1, Y2.
-#define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(DI)
+// (unsigned), store the mask at at(R8). Clobbers Y1, Y2.
+#define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(R8)
 
 // NIBBLES(x, hi, lo, t, out): out = hi[x>>4] & lo[x&15] for each byte
 // of x, the tables at hi and lo loaded through t. Clobbers x.
@@ -119,7 +122,7 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPMOVMSKB Y2, DX; \
 	ANDL DX, BX; \
 	ORL BX, AX; \
-	MOVL AX, (0+o)(DI)
+	MOVL AX, (QSTEM+o)(R8)
 
 // PAIRS(off, o): quietIn's pp of the 32 bytes at off(SI): phoneTabs' f
 // of each byte and s of the next. Uses Y0-Y3 and sets Y3 to zero again.
@@ -136,7 +139,8 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	MOVL AX, (QPP+o)(R8)
 
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's eight masks (DI) and quietIn's seven (R8); reads two bytes past them (STEM).
+// halves of the block's entries of quietIn's masks (R8) but pp; reads two
+// bytes past them (STEM).
 #define HALF(off, o) \
 	STEM(off, o); \
 	VMOVDQU off(SI), Y0; \
@@ -146,20 +150,15 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPAND Y15, Y0, Y2; \
 	VPSHUFB Y2, Y13, Y2; \
 	VPAND Y2, Y1, Y1; \
-	NONZERO(Y5, 8+o); \
-	NONZERO(Y12, 16+o); \
-	MOVL AX, (QDASH+o)(R8); \
-	NONZERO(Y4, 24+o); \
-	INRANGE(Y0, Y7, Y10, 32+o); \
-	MOVL AX, (QUPPER+o)(R8); \
+	NONZERO(Y5, QMARKER+o); \
+	NONZERO(Y12, QDASH+o); \
+	NONZERO(Y4, QGLUE+o); \
+	INRANGE(Y0, Y7, Y10, QUPPER+o); \
 	VPOR Y12, Y0, Y0; \
-	INRANGE(Y0, Y11, Y10, 40+o); \
-	MOVL AX, (QALPHA+o)(R8); \
+	INRANGE(Y0, Y11, Y10, QALPHA+o); \
 	VMOVDQU off(SI), Y0; \
-	INRANGE(Y0, Y9, Y8, 48+o); \
-	MOVL AX, (QDIGIT+o)(R8); \
-	EQ(colons<>(SB), 56+o, DI); \
-	MOVL AX, (QCOLON+o)(R8); \
+	INRANGE(Y0, Y9, Y8, QDIGIT+o); \
+	EQ(colons<>(SB), QCOLON+o, R8); \
 	EQ(spaces<>(SB), QSPACE+o, R8); \
 	EQ(newlines<>(SB), QNL+o, R8); \
 	EQ(equals<>(SB), QEQ+o, R8); \
@@ -169,8 +168,7 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 #define SETUP \
 	MOVQ p+0(FP), SI; \
 	MOVQ n+8(FP), CX; \
-	MOVQ out+16(FP), DI; \
-	MOVQ q+24(FP), R8; \
+	MOVQ q+16(FP), R8; \
 	VMOVDQU lutHi<>(SB), Y14; \
 	VMOVDQU lutLo<>(SB), Y13; \
 	BCAST(3, Y15); \
@@ -187,12 +185,11 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 // NEXT moves to the next block.
 #define NEXT \
 	ADDQ $64, SI; \
-	ADDQ $64, DI; \
 	ADDQ $8, R8; \
 	DECQ CX
 
-// func candMasksAVX2(p *byte, n int, out *rawMasks, q *quietIn)
-TEXT ·candMasksAVX2(SB), NOSPLIT, $0-32
+// func candMasksAVX2(p *byte, n int, q *quietIn)
+TEXT ·candMasksAVX2(SB), NOSPLIT, $0-24
 	SETUP
 
 loop:
@@ -207,10 +204,10 @@ done:
 	VZEROUPPER
 	RET
 
-// func candMasksPairsAVX2(p *byte, n int, out *rawMasks, q *quietIn)
+// func candMasksPairsAVX2(p *byte, n int, q *quietIn)
 //
 // candMasksAVX2 and quietIn's pp.
-TEXT ·candMasksPairsAVX2(SB), NOSPLIT, $0-32
+TEXT ·candMasksPairsAVX2(SB), NOSPLIT, $0-24
 	SETUP
 
 ploop:
@@ -594,5 +591,99 @@ lloop:
 	JMP  lloop
 
 ldone:
+	VZEROUPPER
+	RET
+
+// func fireAVX2(q *quietIn, n int, cr uint64, out *[64]uint64)
+//
+// fireMask (candidates.go) of q's blocks, four per step (n rounded up
+// to four; n <= 64), a block in each 64-bit lane: each lane's carry is
+// the lane before's (VPERMQ rotates them, VPBLENDD puts the step
+// before's last, or cr, in lane 0). Y0 digit, Y1 alnum, Y2 glue, Y3
+// dash, Y4 colon, Y5 carry words then f, Y6 rotated, Y7 c, Y8 pa, Y9
+// the carry into the step, Y10-Y12 scratch, Y13 ones in each lane, Y14
+// threes, Y15 all ones.
+TEXT ·fireAVX2(SB), NOSPLIT, $0-32
+	MOVQ q+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ cr+16(FP), AX
+	MOVQ out+24(FP), DI
+	VPCMPEQQ Y15, Y15, Y15
+	VPSRLQ $63, Y15, Y13
+	VPSRLQ $62, Y15, Y14
+	VPXOR Y9, Y9, Y9
+	VMOVQ AX, X9
+
+floop:
+	CMPQ CX, $0
+	JLE  fdone
+	VMOVDQU QDIGIT(SI), Y0
+	VMOVDQU QALPHA(SI), Y1
+	OR(Y0, Y1, Y1)
+	VMOVDQU QGLUE(SI), Y2
+	VMOVDQU QDASH(SI), Y3
+	VMOVDQU QCOLON(SI), Y4
+
+	// Each lane's carry word: alnum>>63 | glue>>63<<1 | dash>>63<<2 |
+	// colon>>63<<3 | digit>>62<<4; c is the lane before's.
+	SHR(63, Y1, Y5)
+	SHR(63, Y2, Y10)
+	SHL(1, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	SHR(63, Y3, Y10)
+	SHL(2, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	SHR(63, Y4, Y10)
+	SHL(3, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	SHR(62, Y0, Y10)
+	SHL(4, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	VPERMQ $0x93, Y5, Y6
+	VPBLENDD $0x03, Y9, Y6, Y7
+	VMOVDQU Y6, Y9
+
+	// pa = alnum<<1 | c&1; pg = glue<<1 | c>>1&1; pd = dash<<1 | c>>2&1.
+	SHL(1, Y1, Y8)
+	AND(Y13, Y7, Y10)
+	OR(Y10, Y8, Y8)
+	SHL(1, Y2, Y11)
+	SHR(1, Y7, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y11, Y11)
+	SHL(1, Y3, Y12)
+	SHR(2, Y7, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y12, Y12)
+
+	// clock = (colon<<1 | c>>3&1) & (digit<<2 | c>>4&3); Y4 is it.
+	SHL(1, Y4, Y4)
+	SHR(3, Y7, Y10)
+	AND(Y13, Y10, Y10)
+	OR(Y10, Y4, Y4)
+	SHL(2, Y0, Y5)
+	SHR(4, Y7, Y10)
+	AND(Y14, Y10, Y10)
+	OR(Y10, Y5, Y5)
+	AND(Y5, Y4, Y4)
+
+	// f = marker | (upper|stem)&^pa | digit&^(pa|pg|clock) | dash&pd.
+	AND(Y12, Y3, Y3)
+	OR(Y8, Y11, Y11)
+	OR(Y4, Y11, Y11)
+	ANDN(Y0, Y11, Y0)
+	OR(Y0, Y3, Y3)
+	VMOVDQU QUPPER(SI), Y5
+	OR(QSTEM(SI), Y5, Y5)
+	ANDN(Y5, Y8, Y5)
+	OR(Y5, Y3, Y3)
+	OR(QMARKER(SI), Y3, Y3)
+	VMOVDQU Y3, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  floop
+
+fdone:
 	VZEROUPPER
 	RET

@@ -4,7 +4,7 @@ package pii
 
 const haveCandMasks = false
 
-func candMasks(text []byte, out []rawMasks, q *quietIn, _ bool) int { return candMasksGo(text, out, q) }
+func candMasks(text []byte, q *quietIn, _ bool) int { return candMasksGo(text, nil, q) }
 
 func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
 	quietStartsGo(q, n, out, outL)
@@ -12,3 +12,5 @@ func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
 		clear(outL[:])
 	}
 }
+
+func fireN(q *quietIn, n int, cr carry, out *[64]uint64) { fireGo(q, n, cr, out) }

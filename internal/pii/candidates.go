@@ -24,6 +24,13 @@ type rawMasks struct {
 type quietIn struct {
 	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
 	pp, upper                                     [64]uint64 // phoneTabs' pairs; A-Z
+	marker, stem, glue                            [64]uint64 // rawMasks' own
+}
+
+// raw is block b's rawMasks.
+func (q *quietIn) raw(b int) rawMasks {
+	return rawMasks{stem: q.stem[b], marker: q.marker[b], dash: q.dash[b], glue: q.glue[b],
+		upper: q.upper[b], alpha: q.alpha[b], digit: q.digit[b], colon: q.colon[b]}
 }
 
 // blocksIn is how many 64-byte blocks of text candMasks classifies: the
@@ -31,9 +38,12 @@ type quietIn struct {
 func blocksIn(text []byte) int { return max(len(text)-2, 0) / 64 }
 
 // candMasksGo is candMasks a byte at a time: the reference the vector
-// code is tested against.
+// code is tested against; the raw masks also to out unless it is nil.
 func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
-	n := min(blocksIn(text), len(out), len(q.digit))
+	n := min(blocksIn(text), len(q.digit))
+	if out != nil {
+		n = min(n, len(out))
+	}
 	for b := range n {
 		var m rawMasks
 		var sp, nl, eq, dot, pp uint64 // quietIn's alone
@@ -77,10 +87,13 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 				pp |= 1 << k
 			}
 		}
-		out[b] = m
+		if out != nil {
+			out[b] = m
+		}
 		q.pp[b], q.upper[b] = pp, m.upper
 		q.digit[b], q.alpha[b], q.colon[b] = m.digit, m.alpha, m.colon
 		q.space[b], q.nl[b], q.eq[b], q.dot[b], q.dash[b] = sp, nl, eq, dot, m.dash
+		q.marker[b], q.stem[b], q.glue[b] = m.marker, m.stem, m.glue
 	}
 	return n
 }
@@ -132,36 +145,47 @@ func fireMask(m *rawMasks, cr carry) (uint64, carry) {
 	return f, carry(alnum>>63 | m.glue>>63<<1 | m.dash>>63<<2 | m.colon>>63<<3 | m.digit>>62<<4)
 }
 
+// fireGo is fireN a block at a time: fireMask of each of q's first n
+// blocks, the first's carry cr, the next's each one's.
+func fireGo(q *quietIn, n int, cr carry, out *[64]uint64) {
+	for b := range min(n, 64) {
+		m := q.raw(b)
+		out[b], cr = fireMask(&m, cr)
+	}
+}
+
 // fromBlocks runs the pass from i (> 0) over whole 64-byte blocks, their
 // candidate starts found by candMasks, and returns where the byte pass
 // takes over. Fires depend only on bytes, so the masks of a span hold
 // however far an event jumps inside it.
 func (s *scanner) fromBlocks(i int) int {
 	text := s.text
-	var raw [64]rawMasks
 	var qin quietIn
-	var quiet, quietL [64]uint64
+	var quiet, quietL, fire [64]uint64
 	var keys keyContexts
-	var keyMemo [256]keyMemoEntry
+	var memo keyMemo
+	var upper upperMemo
 	// quietLongStarts' masks cost the vector pass more than they spare
 	// on text without long numbers after keys: a group of blocks has
 	// them when the group before had some (longs), the first never.
 	long, phoneField := false, s.field&fieldPhone != 0
 	for len(text)-i >= 66 {
-		nb := candMasks(text[i:], raw[:], &qin, long)
+		nb := candMasks(text[i:], &qin, long)
 		quietStartsN(&qin, nb, &quiet, &quietL, long)
-		var lmask uint64 // quietLong's starts, as the loop asks it
+		cr := carryOf(at(text, i-2), text[i-1])
+		fireN(&qin, nb, cr, &fire)
+		pa0 := uint64(cr) & 1 // the byte before the block is a letter or digit
+		var lmask uint64      // quietLong's starts, as the loop asks it
 		if long && !phoneField {
 			lmask = ^uint64(0)
 		}
 		longs := 0
-		cr := carryOf(at(text, i-2), text[i-1])
 		base, next := i, i
 		for b := range nb {
-			var m uint64
-			alnum := raw[b].alpha | raw[b].digit
-			pa := alnum<<1 | uint64(cr)&1
-			m, cr = fireMask(&raw[b], cr)
+			m := fire[b]
+			alnum := qin.alpha[b] | qin.digit[b]
+			pa := alnum<<1 | pa0
+			pa0 = alnum >> 63
 			if lmask != 0 {
 				longs += bits.OnesCount64(m & quietL[b])
 				m &^= quietL[b]
@@ -177,43 +201,24 @@ func (s *scanner) fromBlocks(i int) int {
 			// Keys first, in a loop of their own: most name nothing
 			// (level=, bytes=), and clearing their bits without a branch
 			// spares the loop below a start and a mispredicted one each.
-			// maybeKey's common case, three letters or digits, is its
-			// table lookup inline.
-			// Its answer from the four bytes before the '=' is kept in
-			// keyMemo (log lines repeat their keys).
+			// The answer (keyKeep) is memoized by the four bytes before
+			// the '=' (log lines repeat their keys): a load and a compare.
 			for e := m & qin.eq[b] & pa; e != 0; e &= e - 1 {
 				off := bits.TrailingZeros64(e)
 				k := blk + off
-				var keep uint64
-				var memo *keyMemoEntry
-				var w uint32
-				if k >= 4 {
-					w = binary.LittleEndian.Uint32(text[k-4:])
-					memo = &keyMemo[w*0x9E3779B1>>24]
-					if memo.ok && memo.w == w {
-						m &^= uint64(memo.keep^1) << uint(off)
+				if k >= 4 && k <= len(text) {
+					w := binary.LittleEndian.Uint32(text[k-4 : k])
+					h, want := w*0x9E3779B1>>24&^1, uint64(w)<<8|0x81
+					if ent := memo[h]; ent|1 == want {
+						m &^= (ent&1 ^ 1) << uint(off)
+						continue
+					}
+					if ent := memo[h|1]; ent|1 == want {
+						m &^= (ent&1 ^ 1) << uint(off)
 						continue
 					}
 				}
-				a3 := at(text, k-3)
-				a, b, c := alnumIdx[a3], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]
-				if a == 36 && (a3 == '_' || a3 == ' ' || a3 == '-' || a3 == '.') && k >= 4 {
-					// One separator then a letter or digit (user_id=,
-					// dur_ms=, " ts="): maybeKey's walk, and quietKey's,
-					// end at that letter or digit.
-					a = alnumIdx[text[k-4]]
-				}
-				if a|b|c < 36 {
-					x := suffix3(int(a), int(b), int(c))
-					keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
-					if memo != nil {
-						// text[k-4 : k] alone decided it.
-						*memo = keyMemoEntry{w: w, keep: uint8(keep), ok: true}
-					}
-				} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
-					keep = 1
-				}
-				m &^= (keep ^ 1) << uint(off)
+				m &^= (keyKeep(text, k, &memo) ^ 1) << uint(off)
 			}
 			for m != 0 {
 				off := bits.TrailingZeros64(m)
@@ -222,10 +227,10 @@ func (s *scanner) fromBlocks(i int) int {
 				c := text[k]
 				switch byteClass[c] {
 				case clsDigit:
-					if deadNumber(text, k, off, alnum, raw[b].digit) {
+					if deadNumber(text, k, off, alnum, qin.digit[b]) {
 						continue
 					}
-					if !phoneField && quietLong(text, k, off, alnum, raw[b].digit, k < s.phoneNext, &keys) {
+					if !phoneField && quietLong(text, k, off, alnum, qin.digit[b], k < s.phoneNext, &keys) {
 						longs++
 						continue
 					}
@@ -234,7 +239,19 @@ func (s *scanner) fromBlocks(i int) int {
 						continue // the event would return at once
 					}
 				case clsUpper:
-					if quietUpper(text, k, off, alnum) {
+					// upperMemo.quiet's hit, inline: a word within the
+					// block whose eight bytes from two before it are an
+					// entry's (a call cost ~60 instructions).
+					if run := bits.TrailingZeros64(^(alnum >> uint(off))); off+run < 64 && k >= 2 && k+6 <= len(text) && c != 'X' {
+						w := binary.LittleEndian.Uint64(text[k-2 : k+6])
+						if e := &upper[(w^uint64(run))*0x9E3779B97F4A7C15>>58]; e.run == run && e.w == w {
+							if e.ans {
+								continue
+							}
+							break
+						}
+					}
+					if upper.quiet(text, k, off, alnum) {
 						continue
 					}
 				case clsColon:
@@ -579,14 +596,43 @@ func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys 
 	return !phoneContextAt(text, k)
 }
 
-// keyMemoEntry is one answer of the pass's key check: whether a '=' after
-// the four bytes w (little-endian) may start a key=value candidate, when
-// those bytes decide it (three letters or digits before the '=', or two
-// after one separator and one).
-type keyMemoEntry struct {
-	w    uint32
-	keep uint8
-	ok   bool
+// keyMemo holds answers of the pass's key check (keyKeep) by the four
+// bytes w before the '=' (little-endian) where they alone decide it:
+// three letters or digits before the '=', or two after one separator
+// and one. An entry is w<<8 | 0x80 | keep, zero for none; one word, so
+// the check is a load and a compare (log lines repeat their keys). Two
+// entries a hash, the newer first: with one, two keys of a line whose
+// hashes met (dur_ms= and trace= did) missed at every line.
+type keyMemo [256]uint64
+
+// keyKeep reports (1 or 0) whether the '=' at k, after a letter or
+// digit, may start a key=value candidate, and memoizes the answer in
+// memo when the four bytes before k decide it. Out of the pass's loop,
+// whose registers it would crowd, since nearly every key is memoized.
+//
+//go:noinline
+func keyKeep(text []byte, k int, memo *keyMemo) (keep uint64) {
+	a3 := at(text, k-3)
+	a, b, c := alnumIdx[a3], alnumIdx[at(text, k-2)], alnumIdx[text[k-1]]
+	if a == 36 && (a3 == '_' || a3 == ' ' || a3 == '-' || a3 == '.') && k >= 4 {
+		// One separator then a letter or digit (user_id=,
+		// dur_ms=, " ts="): maybeKey's walk, and quietKey's,
+		// end at that letter or digit.
+		a = alnumIdx[text[k-4]]
+	}
+	if a|b|c < 36 {
+		x := suffix3(int(a), int(b), int(c))
+		keep = uint64(keySuffix3[x/8]>>(x%8)) & 1
+		if k >= 4 {
+			// text[k-4 : k] alone decided it.
+			w := binary.LittleEndian.Uint32(text[k-4:])
+			h := w * 0x9E3779B1 >> 24 &^ 1
+			memo[h|1], memo[h] = memo[h], uint64(w)<<8|0x80|keep
+		}
+	} else if !(b|c < 36 && quietKey(text, k, b, c)) && maybeKey(text, k) {
+		keep = 1
+	}
+	return keep
 }
 
 // keyContexts remembers keyPhoneContext's answers for the keys of a
@@ -669,8 +715,10 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 	}
 	if !isUpper(d) {
 		// Capitalised (Hello): word returns unless a digit or '-'
-		// follows the capital, or it is Iban.
-		return !isDigit(d) && d != '-' && !(c == 'I' && run == 4)
+		// follows the capital, or it is Iban, or two letters before a
+		// space and a digit may be a US state before its ZIP code
+		// (usStateZIP, which does not ask for capitals: "Oh 43215").
+		return !isDigit(d) && d != '-' && !(c == 'I' && run == 4) && !(run == 2 && text[k+2] == ' ' && isDigit(text[k+3]))
 	}
 	switch {
 	case run == 8 || run == 9 || run == 16 || run == 20:
@@ -679,6 +727,37 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 		return false // IBAN before an IBAN in lower case
 	}
 	return !isDigit(text[k+2]) && !(text[k+2] == ' ' && isDigit(text[k+3]))
+}
+
+// upperMemo remembers quietUpper's answers by the eight bytes from two
+// before the word and the word's length, which decide it (below): log
+// lines repeat their capitalised words (INFO, GET, POST), and the
+// function cost ~80 instructions a call, its stem check among them.
+type upperMemo [64]struct {
+	w   uint64 // text[k-2 : k+6], little-endian
+	run int    // the word's letters and digits, from k
+	ans bool   // quietUpper's answer
+}
+
+// quiet is quietUpper(text, k, off, alnum), from the memo where its
+// answer depends only on text[k-2 : k+6] and the word's length: two
+// bytes before the word (townAt's postcode), the word at least to k+3
+// within the text (stemPrefix's three bytes, the IBAN and MRZ checks,
+// its fourth byte), and no hex entity, whose check reads on (an 'X').
+func (um *upperMemo) quiet(text []byte, k, off int, alnum uint64) bool {
+	if k < 2 || k+6 > len(text) || text[k] == 'X' {
+		return quietUpper(text, k, off, alnum)
+	}
+	run, _ := runAt(text, k, off, alnum, 0)
+	if k+run >= len(text) {
+		return false // as quietUpper: nothing after the word
+	}
+	w := binary.LittleEndian.Uint64(text[k-2:])
+	e := &um[(w^uint64(run))*0x9E3779B97F4A7C15>>58]
+	if e.run != run || e.w != w || run == 0 {
+		e.w, e.run, e.ans = w, run, quietUpper(text, k, off, alnum)
+	}
+	return e.ans
 }
 
 // quietColon reports whether the ':' at k (bit off of its block, whose

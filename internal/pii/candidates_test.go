@@ -38,20 +38,57 @@ func masksAgree(t *testing.T, text []byte) {
 	got := make([]rawMasks, len(want))
 	var qw, qg quietIn
 	require.Equal(t, len(want), candMasksGo(text, want, &qw))
-	require.Equal(t, len(got), candMasks(text, got, &qg, true))
+	require.Equal(t, len(got), candMasks(text, &qg, true))
+	for b := range got {
+		got[b] = qg.raw(b)
+	}
 	require.Equal(t, want, got)
 	require.Equal(t, qw, qg)
-	got2 := make([]rawMasks, len(want))
 	var qg2 quietIn
-	candMasks(text, got2, &qg2, false) // all but pp
+	candMasks(text, &qg2, false) // all but pp
 	qg2.pp = qw.pp
-	require.Equal(t, want, got2)
 	require.Equal(t, qw, qg2)
 	var sw, sg, lw, lg [64]uint64
 	quietStartsGo(&qw, len(want), &sw, &lw)
 	quietStartsN(&qg, len(want), &sg, &lg, true)
 	require.Equal(t, sw[:len(want)], sg[:len(want)])
 	require.Equal(t, lw[:len(want)], lg[:len(want)])
+	// fireN: the vector code as fireGo, and fireGo as fireMask over the
+	// blocks' own masks.
+	for _, cr := range []carry{0, carryOf('1', '2'), carryOf('a', ':'), carryOf('x', '-'), 0x3f} {
+		var fw, fg [64]uint64
+		fireGo(&qw, len(want), cr, &fw)
+		fireN(&qg, len(want), cr, &fg)
+		require.Equal(t, fw[:len(want)], fg[:len(want)])
+		c := cr
+		for b := range want {
+			var f uint64
+			f, c = fireMask(&want[b], c)
+			require.Equal(t, f, fw[b], "block %d", b)
+		}
+	}
+}
+
+// fireN's vector code answers as fireGo on any masks and carry.
+func TestFireVectorAgrees(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	for range 300 {
+		var q quietIn
+		for _, a := range []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.dash, &q.upper, &q.marker, &q.stem, &q.glue} {
+			for b := range a {
+				a[b] = r.Uint64() & r.Uint64()
+				if r.IntN(2) == 0 {
+					a[b] |= r.Uint64()
+				}
+			}
+		}
+		n := 1 + r.IntN(64)
+		cr := carry(r.Uint64() & 0x3f)
+		var want, got [64]uint64
+		fireGo(&q, n, cr, &want)
+		fireN(&q, n, cr, &got)
+		require.Equal(t, want[:n], got[:n], "n=%d cr=%#x", n, cr)
+	}
 }
 
 // fireMask marks exactly the bytes firePair says may start a candidate,
@@ -68,7 +105,11 @@ func TestFireMaskIsFirePair(t *testing.T) {
 	}
 	raw := make([]rawMasks, 200)
 	for b := 0; b < 200; b += 50 {
-		require.Equal(t, 50, candMasks(text[2+b*64:], raw[b:b+50], new(quietIn), b%100 == 0))
+		var q quietIn
+		require.Equal(t, 50, candMasks(text[2+b*64:b*64+2+50*64+2], &q, b%100 == 0))
+		for j := range 50 {
+			raw[b+j] = q.raw(j)
+		}
 	}
 	cr := carryOf(text[0], text[1])
 	for b := range raw {
@@ -90,12 +131,11 @@ func FuzzCandMasks(f *testing.F) {
 
 func BenchmarkCandMasks(b *testing.B) {
 	text := corpus(1 << 20)
-	raw := make([]rawMasks, 64)
 	var q quietIn
 	b.SetBytes(int64(len(text) / 4096 * 4096))
 	for b.Loop() {
 		for i := 0; i+4096 <= len(text); i += 4096 {
-			candMasks(text[i:i+4096], raw, &q, false)
+			candMasks(text[i:i+4096], &q, false)
 		}
 	}
 }
@@ -406,4 +446,39 @@ func TestFromAgreesOnKeyValueLogs(t *testing.T) {
 	want := detectEach(b)
 	require.NotEmpty(t, want)
 	require.Equal(t, want, collect(b))
+}
+
+// upperMemo answers as quietUpper for every capital of texts made of the
+// words logs and documents have, the memo kept across them (hits on
+// words met before, in other contexts).
+func TestUpperMemoIsQuietUpper(t *testing.T) {
+	r := rand.New(rand.NewPCG(23, 24))
+	pieces := []string{"INFO", "GET", "POST", "DELETE", "IBAN", "Iban", "IB", "DE89", "GB82 WEST", "P<UTO", "X", "XOX", "&#X40;", "&#x40;",
+		"BIRTH", "Geb", "GEB", "Nat", "NAT", "RES", "DOB", "D.O.B", "EYJ", "AKIAIOSFODNN7EXAMPLE", "ABCDEFGH", "ABCDEFGHI", "Hello", "A-1",
+		"A1", "AB1", "AB 1", "12345 Berlin", "75001 PARIS", " ", "  ", "\n", "=", "[", "0", "12", "x", "é", "\xc2\xa0"}
+	hits := 0
+	for range 500 {
+		var um upperMemo
+		var text []byte
+		for len(text) < 1000 {
+			text = append(text, pieces[r.IntN(len(pieces))]...)
+		}
+		raw := make([]rawMasks, min(blocksIn(text), 64))
+		var q quietIn
+		candMasksGo(text, raw, &q)
+		for b := range raw {
+			alnum := raw[b].alpha | raw[b].digit
+			for m := raw[b].upper; m != 0; m &= m - 1 {
+				off := bits.TrailingZeros64(m)
+				k := b*64 + off
+				if k == 0 {
+					continue
+				}
+				want := quietUpper(text, k, off, alnum)
+				require.Equal(t, want, um.quiet(text, k, off, alnum), "at %d of %q", k, text[max(k-8, 0):min(k+12, len(text))])
+				hits++
+			}
+		}
+	}
+	require.Greater(t, hits, 10000)
 }

@@ -1,7 +1,6 @@
 package pii
 
 import (
-	"regexp"
 	"slices"
 	"sync"
 
@@ -14,12 +13,23 @@ import (
 // tries, which on logs dense with numbers was most of parseIntl's time.
 type numberDesc struct {
 	lengths []int32
-	re      *regexp.Regexp
+	re      *digitMatcher
 }
 
-func newNumberDesc(d *phonenumbers.PhoneNumberDesc) (numberDesc, error) {
-	re, err := regexp.Compile("^(?:" + d.GetNationalNumberPattern() + ")$")
-	return numberDesc{lengths: d.GetPossibleLength(), re: re}, err
+// newNumberDesc compiles d's pattern, or takes it from seen (the regions
+// of a calling code repeat patterns: +1's 25 have 275, 87 of them
+// distinct, "NA" 114 times).
+func newNumberDesc(d *phonenumbers.PhoneNumberDesc, seen map[string]*digitMatcher) (numberDesc, error) {
+	p := d.GetNationalNumberPattern()
+	re, ok := seen[p]
+	if !ok {
+		var err error
+		if re, err = newDigitMatcher(p, false); err != nil {
+			return numberDesc{}, err
+		}
+		seen[p] = re
+	}
+	return numberDesc{lengths: d.GetPossibleLength(), re: re}, nil
 }
 
 // matches is the library's isNumberMatchingDesc.
@@ -27,12 +37,12 @@ func (d *numberDesc) matches(nsn string) bool {
 	if len(d.lengths) > 0 && !slices.Contains(d.lengths, int32(len(nsn))) {
 		return false
 	}
-	return d.re.MatchString(nsn)
+	return d.re.match(nsn)
 }
 
 // regionPlan is what IsValidNumber reads of one region's metadata.
 type regionPlan struct {
-	leading *regexp.Regexp // nil for none
+	leading *digitMatcher // nil for none
 	general numberDesc
 	kinds   []numberDesc // premium rate … voicemail, in the library's order
 	fixed   numberDesc
@@ -68,7 +78,7 @@ func (c *callingPlan) valid(nsn string) bool {
 	for k := range c.regions {
 		p := &c.regions[k]
 		if p.leading != nil {
-			if p.leading.MatchString(nsn) {
+			if p.leading.match(nsn) {
 				return p.known(nsn)
 			}
 		} else if p.known(nsn) {
@@ -100,6 +110,7 @@ func newCallingPlan(cc int) *callingPlan {
 		return nil
 	}
 	plan := &callingPlan{}
+	seen := map[string]*digitMatcher{}
 	for _, region := range regions {
 		var md *phonenumbers.PhoneMetadata
 		for _, m := range coll.GetMetadata() {
@@ -113,20 +124,20 @@ func newCallingPlan(cc int) *callingPlan {
 		}
 		p := regionPlan{same: md.GetSameMobileAndFixedLinePattern()}
 		var errs [3]error
-		p.general, errs[0] = newNumberDesc(md.GetGeneralDesc())
-		p.fixed, errs[1] = newNumberDesc(md.GetFixedLine())
-		p.mobile, errs[2] = newNumberDesc(md.GetMobile())
+		p.general, errs[0] = newNumberDesc(md.GetGeneralDesc(), seen)
+		p.fixed, errs[1] = newNumberDesc(md.GetFixedLine(), seen)
+		p.mobile, errs[2] = newNumberDesc(md.GetMobile(), seen)
 		if errs != [3]error{} {
 			return nil
 		}
 		if ld := md.GetLeadingDigits(); ld != "" {
-			if p.leading, err = regexp.Compile("^(?:" + ld + ")"); err != nil {
+			if p.leading, err = newDigitMatcher(ld, true); err != nil {
 				return nil
 			}
 		}
 		for _, d := range []*phonenumbers.PhoneNumberDesc{md.GetPremiumRate(), md.GetTollFree(), md.GetSharedCost(), md.GetVoip(),
 			md.GetPersonalNumber(), md.GetPager(), md.GetUan(), md.GetVoicemail()} {
-			nd, err := newNumberDesc(d)
+			nd, err := newNumberDesc(d, seen)
 			if err != nil {
 				return nil
 			}

@@ -1,7 +1,7 @@
 package pii
 
 import (
-	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"sync"
 
@@ -51,8 +51,9 @@ func parseIntlFast(cand []byte) (v []byte, ok, decided bool) {
 	}
 	plans := intlPlans()
 	cc, nsn := 0, []byte(nil)
+	n := 0
 	for i := 1; i <= 3 && i < len(digits); i++ {
-		n, _ := strconv.Atoi(string(digits[:i]))
+		n = n*10 + int(digits[i-1]-'0')
 		if _, known := plans[n]; known {
 			cc, nsn = n, digits[i:]
 			break
@@ -61,14 +62,17 @@ func parseIntlFast(cand []byte) (v []byte, ok, decided bool) {
 	if cc == 0 || len(nsn) < 2 || len(nsn) > 17 || nsn[0] == '0' {
 		return nil, false, false
 	}
-	if p := plans[cc]; p != nil && p.MatchString(string(nsn)) {
-		return nil, false, false // Parse may strip a national prefix
+	ns := string(nsn) // once: each conversion was an allocation
+	if p := plans[cc]; p != nil {
+		if m := p(); m == nil || m.match(ns) {
+			return nil, false, false // Parse may strip a national prefix
+		}
 	}
-	national, err := strconv.ParseUint(string(nsn), 10, 64)
+	national, err := strconv.ParseUint(ns, 10, 64)
 	if err != nil {
 		return nil, false, false
 	}
-	if !validIntl(cc, string(nsn), national) {
+	if !validIntl(cc, ns, national) {
 		return nil, false, true
 	}
 	return append(append([]byte{'+'}, digits[:len(digits)-len(nsn)]...), nsn...), true, true
@@ -76,31 +80,39 @@ func parseIntlFast(cand []byte) (v []byte, ok, decided bool) {
 
 // intlPlans maps every country calling code to the start of its national
 // prefix for parsing (nil for none), read once from the library's
-// metadata: a national number this matches is left to Parse.
-var intlPlans = sync.OnceValue(func() map[int]*regexp.Regexp {
-	plans := map[int]*regexp.Regexp{}
+// metadata: a national number this matches is left to Parse. Each is
+// compiled when a number of its code is first met (a host's files have
+// numbers of a few countries; compiling all 215 cost 2 ms of CPU at a
+// scan's first international number); a pattern that does not compile
+// then leaves every number of its code to Parse (nil).
+var intlPlans = sync.OnceValue(func() map[int]func() *digitMatcher {
+	plans := map[int]func() *digitMatcher{}
 	coll, err := phonenumbers.MetadataCollection()
 	if err != nil {
 		return plans // no fast path: every number goes to Parse
 	}
-	for cc := 1; cc < 1000; cc++ {
-		region := phonenumbers.GetRegionCodeForCountryCode(cc)
-		if region == "ZZ" {
+	for _, md := range coll.GetMetadata() {
+		cc := int(md.GetCountryCode())
+		if cc < 1 || cc >= 1000 {
 			continue
 		}
-		for _, md := range coll.GetMetadata() {
-			if int(md.GetCountryCode()) != cc || md.GetId() != region {
-				continue
-			}
-			var re *regexp.Regexp
-			if p := md.GetNationalPrefixForParsing(); p != "" {
-				if re, err = regexp.Compile("^(?:" + p + ")"); err != nil {
-					break // unknown to this check: Parse decides
-				}
-			}
-			plans[cc] = re
-			break
+		if _, done := plans[cc]; done || md.GetId() != phonenumbers.GetRegionCodeForCountryCode(cc) {
+			continue
 		}
+		var re func() *digitMatcher
+		if p := md.GetNationalPrefixForParsing(); p != "" {
+			if _, err := syntax.Parse(p, syntax.Perl); err != nil {
+				continue // unknown to this check: Parse decides
+			}
+			re = sync.OnceValue(func() *digitMatcher {
+				m, err := newDigitMatcher(p, true)
+				if err != nil {
+					return nil
+				}
+				return m
+			})
+		}
+		plans[cc] = re
 	}
 	return plans
 })

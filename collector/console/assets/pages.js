@@ -555,9 +555,12 @@ async function admin(view, _arg, ctx) {
   const show = async (box, f) => { try { await f(); } catch (e) { box.append(errorBox(e)); } };
   await Promise.all([
     show(fleet, async () => {
+      const list = h('div', {});
+      fleet.append(list);
+      const draw = async () => {
       const r = await api('GET', '/api/v1/agents');
-      fleet.append(table(null, [
-        { label: 'Agent', get: a => h('span', { class: 'mono' }, a.agent_id) }, { label: 'Host', get: a => a.hostname },
+      fill(list, table(null, [
+        { label: 'Agent', get: a => h('span', { class: 'mono' }, a.agent_id) }, { label: 'Host', get: a => hostCell(a, fleet, draw) },
         { label: 'OS', get: a => a.os }, { label: 'Version', get: a => a.version }, { label: 'Last seen', get: a => fmtTime(a.last_seen) },
         { label: 'Stale', get: a => a.stale ? h('span', { class: 'tag bad' }, 'stale') : 'no' },
         { label: 'Latest scans', get: a => tags((a.scans || []).map(s => `${s.scanner}: ${s.status}`)) },
@@ -572,6 +575,8 @@ async function admin(view, _arg, ctx) {
           } catch (e) { fleet.append(errorBox(e)); }
         } }, 'Scan now') },
       ], r.items, 'No agent has enrolled.'));
+      };
+      await draw();
     }),
     show(tokens, () => tokenSection(tokens, ctx)),
     show(audit, async () => {
@@ -583,6 +588,28 @@ async function admin(view, _arg, ctx) {
       ], r.items));
     }),
   ]);
+}
+
+// hostCell is an agent's host name and, when another agent enrolled with
+// the same name, which of them speaks for the host's files and accounts
+// (the collector refuses the other's). Moving the name to this agent (a
+// reinstalled host) retires the former agent's rows at once, so it takes
+// a second click.
+function hostCell(a, box, redraw) {
+  if (!a.hostname_conflict) return a.hostname;
+  if (a.speaks_for_host) {
+    return h('span', {}, a.hostname, ' ', h('span', { class: 'tag', title: 'Other agents enrolled with this host name; this one speaks for its files and accounts.' }, 'speaks for this host'));
+  }
+  const move = h('button', { type: 'button', class: 'secondary', 'data-move-host': a.agent_id, onclick: () => {
+    move.replaceWith(h('button', { type: 'button', class: 'danger', 'data-confirm-move': a.agent_id, onclick: async ev => {
+      try {
+        await api('PUT', '/api/v1/authorities/host/' + encodeURIComponent(a.hostname), { agent_id: a.agent_id });
+        await redraw();
+      } catch (e) { box.append(errorBox(e)); }
+    } }, `Confirm: retire the other agent's rows of ${a.hostname}`));
+  } }, 'Make this agent speak for the host');
+  return h('span', {}, a.hostname, ' ',
+    h('span', { class: 'tag bad', title: 'Another agent enrolled with this host name speaks for its files and accounts: this agent\'s are refused.' }, 'name in use'), ' ', move);
 }
 
 async function tokenSection(box, ctx) {
