@@ -27,10 +27,10 @@ var idxPrincipalRowColumns = `principal_id, name, principal_type, source, host, 
 // descending (the console's default).
 const peopleDesc = "people_desc"
 
-// listBuildSteps fill generation g's list tables; they run after the
-// principal reach and the assets are built.
-func listBuildSteps(g string) []buildStep {
-	return []buildStep{
+// listBuildSteps fill generation g's list tables (built from base, when
+// not ""); they run after the principal reach and the assets are built.
+func listBuildSteps(g, base string) []buildStep {
+	steps := []buildStep{
 		// Sorted whole (a hundred thousand principals is a small sort), so
 		// the row number is the place in the identities list's order; a
 		// principal two agents report is two rows, as in the view.
@@ -46,10 +46,18 @@ func listBuildSteps(g string) []buildStep {
 			)`},
 		{"asset order, all", assetOrderSQL(g, "0", "")},
 		{"asset order, with personal data", assetOrderSQL(g, "1", " AND with_pii = 1")},
+		// Counted per host: for the hosts whose asset rows this build
+		// wrote (its own partition), the others' carried from base.
 		{"asset counts", `INSERT INTO {db}.idx_asset_counts (gen, asset_type, source, host, with_pii, assets)
 			SELECT gen, asset_type, source, host, with_pii, count() FROM {db}.idx_assets WHERE gen = ` + g + `
 			GROUP BY gen, asset_type, source, host, with_pii`},
 	}
+	if base != "" {
+		steps = append(steps, buildStep{"asset counts carried over", `INSERT INTO {db}.idx_asset_counts (gen, asset_type, source, host, with_pii, assets)
+			SELECT ` + g + `, asset_type, source, host, with_pii, assets FROM {db}.idx_asset_counts
+			WHERE gen = ` + base + ` AND host IN (SELECT host FROM {db}.idx_asset_segs WHERE gen = ` + g + ` AND seg != ` + g + `)`})
+	}
+	return steps
 }
 
 // assetOrderSQL places the assets of generation g that cond keeps in the
@@ -57,7 +65,7 @@ func listBuildSteps(g string) []buildStep {
 func assetOrderSQL(g, piiOnly, cond string) string {
 	return `INSERT INTO {db}.idx_asset_order (gen, sort, pii_only, pos, loc_rank)
 		SELECT ` + g + `, '` + peopleDesc + `', ` + piiOnly + `, rowNumberInAllBlocks() + 1, loc_rank FROM (
-			SELECT loc_rank FROM {db}.idx_assets WHERE gen = ` + g + cond + ` ORDER BY ` + AssetSorts["people"] + ` DESC, loc_rank
+			SELECT loc_rank FROM {db}.idx_assets WHERE ` + assetsOf(g) + cond + ` ORDER BY ` + AssetSorts["people"] + ` DESC, loc_rank
 		)`
 }
 

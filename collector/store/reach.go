@@ -208,7 +208,7 @@ func readerCountsSQL(g string) string {
 func principalReachSQL(g string) string {
 	return `SELECT principal_id, uniqExact(asset_id) AS readable
 		FROM (SELECT asset_id, holder FROM {db}.idx_grants WHERE gen = ` + g + `
-			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + g + ` AND occurrences > 0))
+			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND occurrences > 0))
 		` + holdersOf(g, "") + `
 		GROUP BY principal_id`
 }
@@ -259,7 +259,7 @@ func (s *Store) AssetReaders(ctx context.Context, assetID string) ([]Reader, err
 func (s *Store) ReachableAssets(ctx context.Context, principalID string, limit int) ([]Asset, error) {
 	// By primary keys all the way: the principal's holders
 	// (idx_holdings), their assets (idx_grants_by_holder), the assets' rows.
-	tail := ` WHERE gen = ` + curGen + ` AND occurrences > 0 AND ` + assetsByIDQuery(`SELECT asset_id FROM {db}.idx_grants_by_holder
+	tail := ` WHERE ` + assetsOf(curGen) + ` AND occurrences > 0 AND ` + assetsByIDQuery(`SELECT asset_id FROM {db}.idx_grants_by_holder
 			WHERE gen = `+curGen+` AND holder IN (SELECT holder FROM {db}.idx_holdings WHERE gen = `+curGen+` AND principal_id = ?)`) + `
 		ORDER BY occurrences DESC, loc_rank LIMIT ?`
 	rows, err := s.assetRows(ctx, tail, principalID, limit)
@@ -275,5 +275,5 @@ func (s *Store) ReachableAssets(ctx context.Context, principalID string, limit i
 
 // assetsByIDQuery is assetsByID with the ids from a subquery.
 func assetsByIDQuery(ids string) string {
-	return `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN (` + ids + `))`
+	return `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE ` + assetsOf(curGen) + ` AND asset_id IN (` + ids + `))`
 }
