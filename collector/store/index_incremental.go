@@ -113,8 +113,8 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 		(SELECT count() FROM {db}.idx_assets WHERE ` + assetsOf(strconv.FormatUint(p.Gen, 10)) + `) AS a,
 		(SELECT count() FROM {db}.allow_rules WHERE version > ?
 			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r,
-		greatest((SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?),
-			(SELECT uniqExact(seg) FROM {db}.idx_risk_segs WHERE gen = ?),
+		greatest(greatest((SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?),
+			(SELECT uniqExact(seg) FROM {db}.idx_risk_segs WHERE gen = ?)),
 			(SELECT uniqExact(seg) FROM {db}.idx_asset_segs WHERE gen = ?)) AS s`
 	if err := s.conn.Select(ctx, &n, s.sql(q), cutoff, p.At.Add(-skew), p.Gen, p.Gen, p.Gen); err != nil {
 		return IndexPlan{}, s.wrap("planning an index build", err)
