@@ -227,14 +227,23 @@ const stagedColumns = `gen, asset_id, asset_type, location, host, source, agent_
 // assets g does not recompute, read where they are instead of copied to
 // the stage first (a copy of every asset row, seconds at millions).
 func stagedAssets(g, base string) func(cols string) string {
-	return func(cols string) string {
-		own := `SELECT ` + cols + ` FROM {db}.idx_assets_stage WHERE gen = ` + g
-		if base == "" {
-			return `(` + own + `)`
-		}
-		return `(` + own + `
-			UNION ALL SELECT ` + cols + ` FROM {db}.idx_assets WHERE ` + assetsOf(base) + ` AND NOT ` + changedAssets(g) + `)`
+	return func(cols string) string { return stagedWhere(g, base, cols, "") }
+}
+
+// stagedWhere is stagedAssets' table of cols, of the rows cond (a
+// condition on cheap columns, "" for none) keeps: it is a PREWHERE, so
+// the other columns are read only where it holds.
+func stagedWhere(g, base, cols, cond string) string {
+	pre, and := "", ""
+	if cond != "" {
+		pre, and = ` PREWHERE `+cond, ` AND `+cond
 	}
+	own := `SELECT ` + cols + ` FROM {db}.idx_assets_stage WHERE gen = ` + g + and
+	if base == "" {
+		return `(` + own + `)`
+	}
+	return `(` + own + `
+		UNION ALL SELECT ` + cols + ` FROM {db}.idx_assets` + pre + ` WHERE ` + assetsOf(base) + ` AND NOT ` + changedAssets(g) + `)`
 }
 
 // attr is an asset attribute's value (” when absent), for an attribute
@@ -331,15 +340,15 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	}
 	var steps []buildStep
 	if placed {
-		steps = incrementalAssetSteps(g, base, staged)
+		steps = incrementalAssetSteps(g, base)
 	} else {
 		steps = []buildStep{
-			{"asset order", assetRowsSQL(g, `
+			{"asset order", assetRowsSQL(g, base, `
 				SELECT `+stagedRowColumns+`, new_rank AS loc_rank FROM `+staged(stagedRowColumns)+`
 				ANY LEFT JOIN (
 					SELECT asset_id, (rowNumberInAllBlocks() + 1) * `+strconv.Itoa(rankSpacing)+` AS new_rank
 					FROM (SELECT asset_id FROM `+staged("asset_id, location")+` ORDER BY location, asset_id)
-				) USING asset_id`, staged)},
+				) USING asset_id`)},
 			{"asset segments", segmentsSQL(g, "idx_assets", "idx_asset_segs")},
 		}
 	}
@@ -428,7 +437,7 @@ var stagedRowColumns = strings.TrimPrefix(stagedColumns, "gen, ")
 // reader of the index: its own (a bucket's region), else its bucket's (an
 // object; buckets from staged, the build's assets), else its host's (the
 // collector's rules).
-func assetRowsSQL(g, ranked string, staged func(cols string) string) string {
+func assetRowsSQL(g, base, ranked string) string {
 	return `INSERT INTO {db}.idx_assets (` + stagedColumns + `, readers, readers_unprivileged, jurisdiction, loc_rank)
 		SELECT ` + stagedColumns + `, readers, readers_unprivileged, jurisdiction, loc_rank FROM (
 			SELECT ` + stagedColumns + `, loc_rank, if(own_jur != '', own_jur, if(bucket_jur != '', bucket_jur, host_jur)) AS jurisdiction
@@ -438,7 +447,7 @@ func assetRowsSQL(g, ranked string, staged func(cols string) string) string {
 					FROM (` + ranked + `)
 				) ANY LEFT JOIN (
 					SELECT bucket, any(` + attr("jurisdiction") + `) AS bucket_jur
-					FROM ` + staged("bucket, asset_type, attr_keys, attr_values") + ` WHERE asset_type = 'bucket' GROUP BY bucket
+					FROM ` + stagedWhere(g, base, "bucket, attr_keys, attr_values", "asset_type = 'bucket'") + ` GROUP BY bucket
 				) USING bucket
 			) ANY LEFT JOIN (
 				SELECT host, jurisdiction AS host_jur FROM {db}.idx_hosts WHERE gen = ` + g + `
@@ -587,7 +596,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
 			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored', 'idx_risk_segs',
-			'idx_asset_segs', 'idx_readers', 'idx_placed'], table)`
+			'idx_asset_segs', 'idx_readers', 'idx_placed', 'idx_people_counts'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

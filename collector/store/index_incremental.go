@@ -298,28 +298,28 @@ func baseRowsOfChanged(g, base string) string {
 // asset it recomputes (a bucket's jurisdiction and whether it is public
 // reach its objects) — and base's segment for every other host. An
 // asset's rank is placeAssets' when it was recomputed, base's otherwise.
-func incrementalAssetSteps(g, base string, staged func(cols string) string) []buildStep {
+func incrementalAssetSteps(g, base string) []buildStep {
 	rewritten := `(SELECT host FROM {db}.idx_asset_segs WHERE gen = ` + g + ` AND seg = ` + g + `)`
 	return []buildStep{
 		{"asset hosts recomputed", `INSERT INTO {db}.idx_asset_segs (gen, host, seg)
 			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
 				SELECT host FROM {db}.idx_assets_stage WHERE gen = ` + g + `
 				UNION ALL SELECT host FROM {db}.idx_asset_ids WHERE ` + assetsOf(base) + ` AND asset_id IN ` + changedIDs(g, base) + `
-				UNION ALL SELECT host FROM {db}.idx_assets WHERE ` + assetsOf(base) + ` AND bucket != '' AND bucket IN (
+				UNION ALL SELECT host FROM {db}.idx_assets PREWHERE bucket != '' WHERE ` + assetsOf(base) + ` AND bucket IN (
 					SELECT bucket FROM (
 						SELECT bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket'
 						UNION ALL SELECT bucket FROM {db}.idx_assets WHERE ` + baseRowsOfChanged(g, base) + ` AND asset_type = 'bucket')
 					WHERE bucket != '')
 			)`},
-		{"asset rows", assetRowsSQL(g, `
+		{"asset rows", assetRowsSQL(g, base, `
 			SELECT `+stagedRowColumns+`, placed AS loc_rank FROM (
 				SELECT `+stagedRowColumns+` FROM {db}.idx_assets_stage WHERE gen = `+g+`
 			) ANY LEFT JOIN (
 				SELECT asset_id, loc_rank AS placed FROM {db}.idx_placed WHERE gen = `+g+`
 			) USING asset_id
 			UNION ALL
-			SELECT `+stagedRowColumns+`, loc_rank FROM {db}.idx_assets
-			WHERE `+assetsOf(base)+` AND host IN `+rewritten+` AND NOT `+changedAssets(g), staged)},
+			SELECT `+stagedRowColumns+`, loc_rank FROM {db}.idx_assets PREWHERE host IN `+rewritten+`
+			WHERE `+assetsOf(base)+` AND NOT `+changedAssets(g))},
 		{"asset segments carried over", `INSERT INTO {db}.idx_asset_segs (gen, host, seg)
 			SELECT ` + g + `, host, seg FROM {db}.idx_asset_segs
 			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_asset_segs WHERE gen = ` + g + `)`},

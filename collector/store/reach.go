@@ -204,11 +204,16 @@ func readerCountsSQL(g string) string {
 }
 
 // principalReachSQL is, per principal (groups too), how many assets with
-// current personal data of generation g it can reach.
+// current personal data of generation g it can reach. Which granted
+// assets hold personal data is looked up by the assets' ids (primary
+// keys), not by a set of every asset with personal data (seconds at
+// millions).
 func principalReachSQL(g string) string {
 	return `SELECT principal_id, uniqExact(asset_id) AS readable
 		FROM (SELECT asset_id, holder FROM {db}.idx_grants WHERE gen = ` + g + `
-			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND occurrences > 0))
+			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND occurrences > 0
+				AND loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE ` + assetsOf(g) + `
+					AND asset_id IN (SELECT asset_id FROM {db}.idx_grants WHERE gen = ` + g + `))))
 		` + holdersOf(g, "") + `
 		GROUP BY principal_id`
 }

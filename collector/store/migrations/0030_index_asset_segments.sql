@@ -40,3 +40,16 @@ CREATE TABLE IF NOT EXISTS {db}.idx_placed (
     asset_id String,
     loc_rank UInt64
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY asset_id;
+
+-- How many assets each host has per number of people (distinct_sum), with
+-- and without personal data: the asset list's default order (most people
+-- first) finds a page's range of that number from these few rows and
+-- sorts only the assets within it. It replaces idx_asset_order, whose
+-- positions every change of any asset moved (written whole each build).
+CREATE TABLE IF NOT EXISTS {db}.idx_people_counts (
+    gen          UInt64,
+    host         String,
+    with_pii     UInt8,
+    distinct_sum UInt64,
+    assets       UInt64
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY (with_pii, distinct_sum, host);
