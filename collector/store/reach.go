@@ -93,7 +93,12 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	if err := s.buildHosts(ctx, g, gen, place, staged); err != nil {
 		return err
 	}
+	// The grants and memberships, folded once (idx_entitlements).
+	ents := `(SELECT principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.idx_entitlements WHERE gen = ` + g + `)`
 	steps := []struct{ what, q string }{
+		{"current entitlements", `INSERT INTO {db}.idx_entitlements (gen, principal_id, resource_id, permission, via, source, host, agent_id)
+			SELECT ` + g + `, principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.current_entitlements
+			WHERE ` + accessGrant + ` OR permission = 'member'`},
 		// Each principal is its own holder; so is a grantee no scan
 		// reports as a principal (a deleted account, an orphaned SID),
 		// unless it is a host's everyone, which is a group of all accounts.
@@ -101,7 +106,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			SELECT ` + g + `, principal_id, principal_id, principal_type, name, privileged, '', 0 FROM (` + principalsOnce + `)
 			UNION ALL
 			SELECT ` + g + `, principal_id, principal_id, 'unknown', concat('unknown account (', substring(principal_id, 1, 8), ')'), 0, '', 0
-			FROM (SELECT DISTINCT principal_id FROM {db}.current_entitlements WHERE ` + accessGrant + `)
+			FROM (SELECT DISTINCT principal_id FROM ` + ents + ` WHERE ` + accessGrant + `)
 			WHERE principal_id NOT IN (SELECT principal_id FROM {db}.current_principals)
 				AND principal_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `)`},
 		// Every account (not group) of a host holds what its everyone
@@ -127,7 +132,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					SELECT holder AS member, principal_id, principal_type, name, privileged
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
-					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements
+					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM ` + ents + `
 					WHERE permission = 'member' AND (` + memberOfOwnGroup + `) AND (` + heldByReporter(g) + `)
 				) USING member
 			) ANY LEFT JOIN (
@@ -150,7 +155,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	// Grants, a bucket's for each of its objects too.
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
-			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
+			SELECT principal_id, resource_id, permission, via FROM ` + ents + `
 			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter(g) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
