@@ -392,9 +392,10 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 	if total == 0 || uint64(offset) >= total {
 		return []Asset{}, total, nil
 	}
-	// The page's location ranks first, a key range of idx_asset_order for
-	// the order it holds, else sorting numbers only; then its rows: sorting
-	// whole rows (or even the ids) of a big index costs several times more.
+	// The page's location ranks first (for the default order, only the
+	// assets in the page's range of people: assetOrderPage), else sorting
+	// numbers only; then its rows: sorting whole rows (or even the ids) of
+	// a big index costs several times more.
 	ranks, ordered, err := s.assetOrderPage(ctx, f, limit, offset)
 	if err != nil {
 		return nil, 0, err
