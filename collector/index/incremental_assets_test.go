@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/collector/store/storetest"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -121,4 +122,31 @@ func TestIncrementalBucketChangeReachesOtherHosts(t *testing.T) {
 	full := readAll(t, st, bucketID, bucketID)
 	sameReads(t, full, incremental)
 	require.Contains(t, fmt.Sprint(full["data map"]), "US")
+}
+
+// A build whose base's findings or asset rows are gone (a token rekey
+// empties idx_findings) is full: PlanIndex finds a generation the base
+// reads missing.
+func TestIncrementalNeedsTheBaseRows(t *testing.T) {
+	if os.Getenv(storetest.EnvOnCluster) == "1" {
+		t.Skip("cluster mode builds in full")
+	}
+	for _, table := range []string{"idx_findings", "idx_assets"} {
+		t.Run(table, func(t *testing.T) {
+			ctx, st, x := oneClock(t)
+			f := &fleet{at: t0}
+			hostScan(f, "web-1", "s1-web-1", 3, nil)
+			require.NoError(t, st.InsertRecords(ctx, f.recs))
+			require.NoError(t, x.Build(ctx))
+			require.NoError(t, x.Build(ctx))
+			require.NotZero(t, newestBase(t, st), "with its base's rows there, a build is incremental")
+			require.NoError(t, st.Conn().Exec(ctx, "TRUNCATE TABLE `"+st.Database()+"`."+table))
+			require.NoError(t, x.Build(ctx))
+			require.Zero(t, newestBase(t, st), "without them, full")
+			as, n, err := st.Assets(ctx, store.AssetFilter{Limit: 10})
+			require.NoError(t, err)
+			require.Equal(t, uint64(3), n)
+			require.Len(t, as, 3)
+		})
+	}
 }
