@@ -599,7 +599,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
 			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored', 'idx_risk_segs',
-			'idx_asset_segs', 'idx_readers', 'idx_placed', 'idx_people_counts', 'idx_entitlements'], table)`
+			'idx_asset_segs', 'idx_readers', 'idx_placed', 'idx_people_counts', 'idx_entitlements', 'idx_memberships'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

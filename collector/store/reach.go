@@ -123,8 +123,21 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 		}
 	}
 	// Groups, one level per round: whoever holds through a group that is
-	// a member of another holds through that one too.
-	for depth := 1; depth <= maxMembershipDepth; depth++ {
+	// a member of another holds through that one too. The memberships
+	// that count are decided once (idx_memberships); with none, no round
+	// would add a holder.
+	if err := s.buildExec(ctx, "memberships", `INSERT INTO {db}.idx_memberships (gen, member, holder)
+		SELECT DISTINCT `+g+`, principal_id, resource_id FROM `+ents+`
+		WHERE permission = 'member' AND (`+memberOfOwnGroup+`) AND (`+heldByReporter(g)+`)`); err != nil {
+		return err
+	}
+	var members []struct {
+		N uint64 `ch:"n"`
+	}
+	if err := s.conn.Select(ctx, &members, s.sql(`SELECT count() AS n FROM {db}.idx_memberships WHERE gen = `+g)); err != nil {
+		return s.wrap("building the index (group memberships)", err)
+	}
+	for depth := 1; depth <= maxMembershipDepth && len(members) == 1 && members[0].N > 0; depth++ {
 		prev, d := strconv.Itoa(depth-1), strconv.Itoa(depth)
 		q := `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
 			SELECT ` + g + `, holder, principal_id, principal_type, name, privileged, concat('group ', group_name), ` + d + ` FROM (
@@ -132,8 +145,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					SELECT holder AS member, principal_id, principal_type, name, privileged
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
-					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM ` + ents + `
-					WHERE permission = 'member' AND (` + memberOfOwnGroup + `) AND (` + heldByReporter(g) + `)
+					SELECT member, holder FROM {db}.idx_memberships WHERE gen = ` + g + `
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id

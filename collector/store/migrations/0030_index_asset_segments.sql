@@ -67,3 +67,12 @@ CREATE TABLE IF NOT EXISTS {db}.idx_entitlements (
     host         String,
     agent_id     String
 ) ENGINE = MergeTree() PARTITION BY gen ORDER BY (permission, resource_id);
+
+-- The memberships a build follows (those that count: memberOfOwnGroup and
+-- heldByReporter in store/reach.go), decided once instead of in every
+-- round of groups within groups.
+CREATE TABLE IF NOT EXISTS {db}.idx_memberships (
+    gen    UInt64,
+    member String,
+    holder String
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY member;
