@@ -93,8 +93,12 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	if err := s.buildHosts(ctx, g, gen, place, staged); err != nil {
 		return err
 	}
-	// The grants and memberships, folded once (idx_entitlements).
-	ents := `(SELECT principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.idx_entitlements WHERE gen = ` + g + `)`
+	// The grants and memberships, folded once (idx_entitlements); ents is
+	// those cond keeps, picked by the primary key (permission first).
+	ents := func(cond string) string {
+		return `(SELECT principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.idx_entitlements
+			WHERE gen = ` + g + ` AND ` + cond + `)`
+	}
 	steps := []struct{ what, q string }{
 		{"current entitlements", `INSERT INTO {db}.idx_entitlements (gen, principal_id, resource_id, permission, via, source, host, agent_id)
 			SELECT ` + g + `, principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.current_entitlements
@@ -106,7 +110,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			SELECT ` + g + `, principal_id, principal_id, principal_type, name, privileged, '', 0 FROM (` + principalsOnce + `)
 			UNION ALL
 			SELECT ` + g + `, principal_id, principal_id, 'unknown', concat('unknown account (', substring(principal_id, 1, 8), ')'), 0, '', 0
-			FROM (SELECT DISTINCT principal_id FROM ` + ents + ` WHERE ` + accessGrant + `)
+			FROM (SELECT DISTINCT principal_id FROM ` + ents(accessGrant) + `)
 			WHERE principal_id NOT IN (SELECT principal_id FROM {db}.current_principals)
 				AND principal_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `)`},
 		// Every account (not group) of a host holds what its everyone
@@ -125,19 +129,32 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	// Groups, one level per round: whoever holds through a group that is
 	// a member of another holds through that one too. The memberships
 	// that count are decided once (idx_memberships); with none, no round
-	// would add a holder.
-	if err := s.buildExec(ctx, "memberships", `INSERT INTO {db}.idx_memberships (gen, member, holder)
-		SELECT DISTINCT `+g+`, principal_id, resource_id FROM `+ents+`
-		WHERE permission = 'member' AND (`+memberOfOwnGroup+`) AND (`+heldByReporter(g)+`)`); err != nil {
-		return err
-	}
+	// would add a holder (and with no membership at all, deciding which
+	// count is skipped too).
 	var members []struct {
 		N uint64 `ch:"n"`
 	}
-	if err := s.conn.Select(ctx, &members, s.sql(`SELECT count() AS n FROM {db}.idx_memberships WHERE gen = `+g)); err != nil {
-		return s.wrap("building the index (group memberships)", err)
+	count := func(q string) (bool, error) {
+		if err := s.conn.Select(ctx, &members, s.sql(q)); err != nil {
+			return false, s.wrap("building the index (group memberships)", err)
+		}
+		return len(members) == 1 && members[0].N > 0, nil
 	}
-	for depth := 1; depth <= maxMembershipDepth && len(members) == 1 && members[0].N > 0; depth++ {
+	some, err := count(`SELECT count() AS n FROM ` + ents("permission = 'member'"))
+	if err != nil {
+		return err
+	}
+	if some {
+		if err := s.buildExec(ctx, "memberships", `INSERT INTO {db}.idx_memberships (gen, member, holder)
+			SELECT DISTINCT `+g+`, principal_id, resource_id FROM `+ents("permission = 'member'")+`
+			WHERE (`+memberOfOwnGroup+`) AND (`+heldByReporter(g)+`)`); err != nil {
+			return err
+		}
+		if some, err = count(`SELECT count() AS n FROM {db}.idx_memberships WHERE gen = ` + g); err != nil {
+			return err
+		}
+	}
+	for depth := 1; depth <= maxMembershipDepth && some; depth++ {
 		prev, d := strconv.Itoa(depth-1), strconv.Itoa(depth)
 		q := `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
 			SELECT ` + g + `, holder, principal_id, principal_type, name, privileged, concat('group ', group_name), ` + d + ` FROM (
@@ -167,7 +184,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	// Grants, a bucket's for each of its objects too.
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
-			SELECT principal_id, resource_id, permission, via FROM ` + ents + `
+			SELECT principal_id, resource_id, permission, via FROM ` + ents(accessGrant) + `
 			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter(g) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
