@@ -43,8 +43,13 @@ func findingsOf(gen string) string { return segmentsOf("idx_finding_segs", gen) 
 func riskOf(gen string) string { return segmentsOf("idx_risk_segs", gen) }
 
 // assetsOf is findingsOf for the rows of idx_assets, idx_asset_ids and
-// idx_asset_locations (idx_asset_segs, migration 0030).
-func assetsOf(gen string) string { return segmentsOf("idx_asset_segs", gen) }
+// idx_asset_locations (idx_asset_segs, migration 0030), by their host_key
+// (the host's cityHash64): a pair of numbers per row, where a pair of
+// strings made a scan of every asset several times slower.
+func assetsOf(gen string) string {
+	q := `SELECT host, seg FROM {db}.idx_asset_segs WHERE gen = ` + gen
+	return `gen IN (SELECT seg FROM (` + q + `)) AND (host_key, gen) IN (SELECT cityHash64(host), seg FROM (` + q + `))`
+}
 
 // rankSpacing is the distance between the location ranks a full build
 // gives consecutive assets, so an incremental build can place a new asset
