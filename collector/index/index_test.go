@@ -113,14 +113,16 @@ func TestOldGenerationsAreDropped(t *testing.T) {
 	var gens []struct {
 		N uint64 `ch:"n"`
 	}
-	for _, table := range []string{"idx_assets", "idx_asset_ids", "idx_risk_top", "idx_summary", "idx_finding_segs", "idx_risk_segs"} {
+	for _, table := range []string{"idx_risk_top", "idx_summary", "idx_finding_segs", "idx_risk_segs", "idx_asset_segs"} {
 		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM `"+st.Database()+"`."+table))
 		require.Equal(t, uint64(2), gens[0].N, "%s keeps the newest build and the one before", table)
 	}
-	// Findings and scores stay in the generation that recomputed them:
-	// nothing changed after the first build, so the builds kept read its.
+	// Findings, scores and asset rows stay in the generation that
+	// recomputed them: nothing changed after the first build, so the
+	// builds kept read its.
 	db := "`" + st.Database() + "`"
-	for table, segs := range map[string]string{"idx_findings": "idx_finding_segs", "idx_risk": "idx_risk_segs"} {
+	for table, segs := range map[string]string{"idx_findings": "idx_finding_segs", "idx_risk": "idx_risk_segs",
+		"idx_assets": "idx_asset_segs", "idx_asset_ids": "idx_asset_segs", "idx_asset_locations": "idx_asset_segs"} {
 		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM "+db+"."+table+" WHERE gen NOT IN (SELECT seg FROM "+db+"."+segs+")"))
 		require.Zero(t, gens[0].N, "%s keeps only what the kept builds read", table)
 		require.NoError(t, st.Conn().Select(ctx, &gens, "SELECT uniqExact(gen) AS n FROM "+db+"."+table))

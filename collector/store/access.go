@@ -285,7 +285,7 @@ func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Ass
 	q := `SELECT asset_id, asset_type, location, host, owner, attr_keys, attr_values
 		FROM {db}.assets FINAL WHERE %s location = ? AND (? = '' OR host = ?)
 		ORDER BY observed_at DESC LIMIT 1`
-	byIndex := `asset_id IN (SELECT asset_id FROM {db}.idx_asset_locations WHERE gen = ` + curGen + `
+	byIndex := `asset_id IN (SELECT asset_id FROM {db}.idx_asset_locations WHERE ` + assetsOf(curGen) + `
 			AND location = ? AND (? = '' OR host = ?)) AND`
 	for _, narrow := range []struct {
 		cond string
@@ -340,7 +340,7 @@ var AssetSorts = map[string]string{
 // Assets returns a page of current assets matching f, in f's order, and
 // how many match, from the read index.
 func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, error) {
-	conds := []string{"gen = " + curGen}
+	conds := []string{assetsOf(curGen)}
 	var args []any
 	for _, c := range []struct{ sql, v string }{{"asset_type = ?", f.Type}, {"source = ?", f.Source}, {"host = ?", f.Host}} {
 		if c.v != "" {
@@ -392,9 +392,10 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 	if total == 0 || uint64(offset) >= total {
 		return []Asset{}, total, nil
 	}
-	// The page's location ranks first, a key range of idx_asset_order for
-	// the order it holds, else sorting numbers only; then its rows: sorting
-	// whole rows (or even the ids) of a big index costs several times more.
+	// The page's location ranks first (for the default order, only the
+	// assets in the page's range of people: assetOrderPage), else sorting
+	// numbers only; then its rows: sorting whole rows (or even the ids) of
+	// a big index costs several times more.
 	ranks, ordered, err := s.assetOrderPage(ctx, f, limit, offset)
 	if err != nil {
 		return nil, 0, err
@@ -418,7 +419,7 @@ func (s *Store) Assets(ctx context.Context, f AssetFilter) ([]Asset, uint64, err
 	for i, r := range ranks {
 		pos[r] = i
 	}
-	rows, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND loc_rank IN ?`, rankSet(ranks))
+	rows, err := s.assetRows(ctx, ` WHERE `+assetsOf(curGen)+` AND loc_rank IN ?`, rankSet(ranks))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -436,7 +437,7 @@ var ErrBadFilter = errors.New("bad filter")
 
 // AssetByID returns a current asset, or ErrNotFound.
 func (s *Store) AssetByID(ctx context.Context, id string) (Asset, error) {
-	items, err := s.assetRows(ctx, ` WHERE gen = `+curGen+` AND `+assetsByID+` LIMIT 1`, groupSet([]string{id}))
+	items, err := s.assetRows(ctx, ` WHERE `+assetsOf(curGen)+` AND `+assetsByID+` LIMIT 1`, groupSet([]string{id}))
 	if err != nil {
 		return Asset{}, err
 	}

@@ -35,19 +35,20 @@ type ExposedAsset struct {
 // ExposedAssets lists generation gen's exposed assets holding personal
 // data, public buckets first.
 func (s *Store) ExposedAssets(ctx context.Context, gen uint64) ([]ExposedAsset, error) {
+	g := strconv.FormatUint(gen, 10)
 	buckets, err := selectRows[ExposedAsset](ctx, s, "reading public buckets with personal data",
 		`SELECT asset_id, 'bucket' AS asset_type, location, host, source, 'public_bucket' AS exposure,
 			cats AS categories, tys AS types, occ AS occurrences, n AS assets
 		FROM (
 			SELECT bucket, asset_id, location, host, source FROM {db}.idx_assets
-			WHERE gen = ? AND asset_type = 'bucket' AND `+attr("public")+` = 'true'
+			WHERE `+assetsOf(g)+` AND asset_type = 'bucket' AND `+attr("public")+` = 'true'
 		) ALL INNER JOIN (
 			SELECT bucket, groupUniqArrayArray(categories) AS cats, groupUniqArrayArray(types) AS tys,
 				sum(occurrences) AS occ, count() AS n
-			FROM {db}.idx_assets WHERE gen = ? AND occurrences > 0 AND bucket != '' AND asset_type != 'bucket'
+			FROM {db}.idx_assets WHERE `+assetsOf(g)+` AND occurrences > 0 AND bucket != '' AND asset_type != 'bucket'
 			GROUP BY bucket
 		) USING bucket
-		ORDER BY location, asset_id`, gen, gen)
+		ORDER BY location, asset_id`)
 	if err != nil {
 		return nil, err
 	}
@@ -56,9 +57,9 @@ func (s *Store) ExposedAssets(ctx context.Context, gen uint64) ([]ExposedAsset, 
 			if(`+attr("public")+` = 'true', 'public', 'world_readable') AS exposure,
 			categories, arrayDistinct(types) AS types, occurrences, toUInt64(1) AS assets
 		FROM {db}.idx_assets
-		WHERE gen = ? AND occurrences > 0 AND asset_type != 'bucket'
+		WHERE `+assetsOf(g)+` AND occurrences > 0 AND asset_type != 'bucket'
 			AND (`+attr("public")+` = 'true' OR `+attr("world_readable")+` = 'true')
-		ORDER BY location, asset_id`, gen)
+		ORDER BY location, asset_id`)
 	if err != nil {
 		return nil, err
 	}

@@ -46,11 +46,11 @@ func (s *Store) Impact(ctx context.Context, sc ImpactScope) ([]ImpactRow, error)
 		args = append(args, groupSet(sc.AssetIDs), sc.AssetIDs)
 	}
 	for _, p := range sc.LocationPrefixes {
-		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_assets WHERE gen = `+curGen+` AND startsWith(location, ?)) AND startsWith(location, ?))`)
+		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_assets WHERE `+assetsOf(curGen)+` AND startsWith(location, ?)) AND startsWith(location, ?))`)
 		args = append(args, p, p)
 	}
 	if len(sc.Principals) > 0 {
-		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_asset_ids WHERE gen = `+curGen+` AND asset_id IN `+reachedBy+`)
+		conds = append(conds, `(host IN (SELECT host FROM {db}.idx_asset_ids WHERE `+assetsOf(curGen)+` AND asset_id IN `+reachedBy+`)
 			AND asset_id IN `+reachedBy+`)`)
 		args = append(args, groupSet(sc.Principals), groupSet(sc.Principals))
 	}

@@ -15,29 +15,47 @@ import (
 // folding every row of the FINAL views. collector/index decides when to
 // build; this file holds the SQL.
 
-// assetsByID is the condition on idx_assets that selects the assets whose
-// ids are bound to its ? (a clickhouse.GroupSet), through idx_asset_ids,
-// so both lookups use a primary key.
-const assetsByID = `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN ?)`
+// assetsByID is the condition on idx_assets (with assetsOf(curGen)) that
+// selects the assets whose ids are bound to its ? (a
+// clickhouse.GroupSet), through idx_asset_ids, so both lookups use a
+// primary key. A rank is unique among the rows of one build.
+var assetsByID = `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE ` + assetsOf(curGen) + ` AND asset_id IN ?)`
 
 // hostsOfAssets is the hosts of the assets bound to its ?, for narrowing
 // idx_findings (ordered by host) to their ranges.
-const hostsOfAssets = `(SELECT host FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN ?)`
+var hostsOfAssets = `(SELECT host FROM {db}.idx_asset_ids WHERE ` + assetsOf(curGen) + ` AND asset_id IN ?)`
+
+// segmentsOf is the condition on a table kept per host segment that keeps
+// the rows of build gen (a number, or curGen): each host's are in the
+// generation that last recomputed them, as segs (its _segs table) says;
+// the build's own for a full build. The first IN narrows the partitions
+// read.
+func segmentsOf(segs, gen string) string {
+	q := `SELECT host, seg FROM {db}.` + segs + ` WHERE gen = ` + gen
+	return `gen IN (SELECT seg FROM (` + q + `)) AND (host, gen) IN (` + q + `)`
+}
 
 // findingsOf is the condition on idx_findings that keeps the findings of
-// build gen (a number, or curGen): each host's are in the generation that
-// last recomputed them (idx_finding_segs, migration 0029), the build's own
-// for a full build. The first IN narrows the partitions read.
-func findingsOf(gen string) string {
-	segs := `SELECT host, seg FROM {db}.idx_finding_segs WHERE gen = ` + gen
-	return `gen IN (SELECT seg FROM (` + segs + `)) AND (host, gen) IN (` + segs + `)`
-}
+// build gen (idx_finding_segs, migration 0029).
+func findingsOf(gen string) string { return segmentsOf("idx_finding_segs", gen) }
 
 // riskOf is findingsOf for the scores of idx_risk (idx_risk_segs).
-func riskOf(gen string) string {
-	segs := `SELECT host, seg FROM {db}.idx_risk_segs WHERE gen = ` + gen
-	return `gen IN (SELECT seg FROM (` + segs + `)) AND (host, gen) IN (` + segs + `)`
+func riskOf(gen string) string { return segmentsOf("idx_risk_segs", gen) }
+
+// assetsOf is findingsOf for the rows of idx_assets, idx_asset_ids and
+// idx_asset_locations (idx_asset_segs, migration 0030), by their host_key
+// (the host's cityHash64): a pair of numbers per row, where a pair of
+// strings made a scan of every asset several times slower.
+func assetsOf(gen string) string {
+	q := `SELECT host, seg FROM {db}.idx_asset_segs WHERE gen = ` + gen
+	return `gen IN (SELECT seg FROM (` + q + `)) AND (host_key, gen) IN (SELECT cityHash64(host), seg FROM (` + q + `))`
 }
+
+// rankSpacing is the distance between the location ranks a full build
+// gives consecutive assets, so an incremental build can place a new asset
+// between its neighbours without renumbering the others (placeAssets):
+// 2^20 leaves room for 2^44 assets and for 20 halvings of one gap.
+const rankSpacing = 1 << 20
 
 // segmentsSQL records that generation g holds the rows of table (idx_findings
 // or idx_risk) of every host it has rows of, in segs (their _segs table).
@@ -214,14 +232,23 @@ const stagedColumns = `gen, asset_id, asset_type, location, host, source, agent_
 // assets g does not recompute, read where they are instead of copied to
 // the stage first (a copy of every asset row, seconds at millions).
 func stagedAssets(g, base string) func(cols string) string {
-	return func(cols string) string {
-		own := `SELECT ` + cols + ` FROM {db}.idx_assets_stage WHERE gen = ` + g
-		if base == "" {
-			return `(` + own + `)`
-		}
-		return `(` + own + `
-			UNION ALL SELECT ` + cols + ` FROM {db}.idx_assets WHERE gen = ` + base + ` AND NOT ` + changedAssets(g) + `)`
+	return func(cols string) string { return stagedWhere(g, base, cols, "") }
+}
+
+// stagedWhere is stagedAssets' table of cols, of the rows cond (a
+// condition on cheap columns, "" for none) keeps: it is a PREWHERE, so
+// the other columns are read only where it holds.
+func stagedWhere(g, base, cols, cond string) string {
+	pre, and := "", ""
+	if cond != "" {
+		pre, and = ` PREWHERE `+cond, ` AND `+cond
 	}
+	own := `SELECT ` + cols + ` FROM {db}.idx_assets_stage WHERE gen = ` + g + and
+	if base == "" {
+		return `(` + own + `)`
+	}
+	return `(` + own + `
+		UNION ALL SELECT ` + cols + ` FROM {db}.idx_assets` + pre + ` WHERE ` + assetsOf(base) + ` AND NOT ` + changedAssets(g) + `)`
 }
 
 // attr is an asset attribute's value (” when absent), for an attribute
@@ -293,7 +320,6 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		first = incrementalSteps(g, base, b.since, b.compact)
 	}
 	staged := stagedAssets(g, base)
-	stagedRow := strings.TrimPrefix(stagedColumns, "gen, ")
 	if err := s.runBuildSteps(ctx, first); err != nil {
 		return err
 	}
@@ -301,40 +327,45 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 	if err := s.buildReach(ctx, g, b.Gen, b.Jurisdiction, staged); err != nil {
 		return err
 	}
-	steps := []buildStep{
-		// ...then copied with each asset's rank by location, from a sort of
-		// the ids and locations alone (sorting whole rows here would need
-		// gigabytes at millions of assets; the ids come out of the ORDER BY
-		// as one sorted stream, so the row number is the rank), its reader
-		// counts, and its jurisdiction, resolved once for every reader of
-		// the index: its own (a bucket's region), else its bucket's (an
-		// object), else its host's (the collector's rules).
-		{"asset order", `INSERT INTO {db}.idx_assets (` + stagedColumns + `, readers, readers_unprivileged, jurisdiction, loc_rank)
-			SELECT ` + stagedColumns + `, readers, readers_unprivileged, jurisdiction, new_rank FROM (
-				SELECT ` + stagedColumns + `, new_rank, if(own_jur != '', own_jur, if(bucket_jur != '', bucket_jur, host_jur)) AS jurisdiction
-				FROM (
-					SELECT ` + stagedColumns + `, new_rank, own_jur, bucket_jur FROM (
-						SELECT ` + g + ` AS gen, ` + stagedRow + `, new_rank, ` + attr("jurisdiction") + ` AS own_jur
-						FROM ` + staged(stagedRow) + `
-						ANY LEFT JOIN (
-							SELECT asset_id, rowNumberInAllBlocks() + 1 AS new_rank
-							FROM (SELECT asset_id FROM ` + staged("asset_id, location") + ` ORDER BY location, asset_id)
-						) USING asset_id
-					) ANY LEFT JOIN (
-						SELECT bucket, any(` + attr("jurisdiction") + `) AS bucket_jur
-						FROM ` + staged("bucket, asset_type, attr_keys, attr_values") + ` WHERE asset_type = 'bucket' GROUP BY bucket
-					) USING bucket
-				) ANY LEFT JOIN (
-					SELECT host, jurisdiction AS host_jur FROM {db}.idx_hosts WHERE gen = ` + g + `
-				) USING host
-			) ANY LEFT JOIN (` + readerCountsSQL(g) + `) USING asset_id`},
+	// ...then each asset's reader counts, once...
+	if err := s.buildExec(ctx, "reader counts", `INSERT INTO {db}.idx_readers (gen, asset_id, readers, readers_unprivileged)
+		SELECT `+g+`, asset_id, readers, readers_unprivileged FROM (`+readerCountsSQL(g)+`)`); err != nil {
+		return err
+	}
+	// ...then the asset rows: every asset's (a full build), or those of
+	// the hosts an incremental one recomputes (placed: their new assets
+	// fit between their neighbours' ranks; compact or not: every host,
+	// ranked again).
+	placed := false
+	if b.Base != 0 && !b.compact {
+		var err error
+		if placed, err = s.placeAssets(ctx, g, base); err != nil {
+			return err
+		}
+	}
+	var steps []buildStep
+	if placed {
+		steps = incrementalAssetSteps(g, base)
+	} else {
+		steps = []buildStep{
+			{"asset order", assetRowsSQL(g, base, `
+				SELECT `+stagedRowColumns+`, new_rank AS loc_rank FROM `+staged(stagedRowColumns)+`
+				ANY LEFT JOIN (
+					SELECT asset_id, (rowNumberInAllBlocks() + 1) * `+strconv.Itoa(rankSpacing)+` AS new_rank
+					FROM (SELECT asset_id FROM `+staged("asset_id, location")+` ORDER BY location, asset_id)
+				) USING asset_id`)},
+			{"asset segments", segmentsSQL(g, "idx_assets", "idx_asset_segs")},
+		}
+	}
+	steps = append(steps, []buildStep{
 		{"dropping the stage", `ALTER TABLE {db}.idx_assets_stage DROP PARTITION ` + g},
+		// The rows this build wrote (its segments), looked up by id and by
+		// location (the detail pages, migration 0016).
 		{"asset ids", `INSERT INTO {db}.idx_asset_ids (gen, asset_id, host, loc_rank)
 			SELECT gen, asset_id, host, loc_rank FROM {db}.idx_assets WHERE gen = ` + g},
-		// The detail pages' lookups (migration 0016): an asset by its
-		// location, a principal's holders, a holder's assets.
 		{"asset locations", `INSERT INTO {db}.idx_asset_locations (gen, location, host, asset_id)
 			SELECT gen, location, host, asset_id FROM {db}.idx_assets WHERE gen = ` + g},
+		// A principal's holders, a holder's assets.
 		{"holdings", `INSERT INTO {db}.idx_holdings (gen, principal_id, holder)
 			SELECT gen, principal_id, holder FROM {db}.idx_holders WHERE gen = ` + g},
 		{"grants by holder", `INSERT INTO {db}.idx_grants_by_holder (gen, holder, asset_id)
@@ -350,6 +381,8 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		// A system's totals come from its assets' rollups, with who can
 		// reach them (world-readable and public assets, the most readers of
 		// one), its jurisdiction, and, for a bucket, whether it is public.
+		// A system is one host's: those of the hosts this build wrote
+		// asset rows for (every host, for a full build).
 		{"summary by system", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings,
 				occurrences, distinct_sum, world_readable, public_assets, readers_max, jurisdiction, public)
 			SELECT gen, source, host, agent_id, bucket, '', '', count(), sum(length(types)), sum(occurrences), sum(distinct_sum),
@@ -360,22 +393,27 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 				FROM {db}.idx_assets WHERE gen = ` + g + ` AND occurrences > 0
 			) ANY LEFT JOIN (
 				SELECT bucket, toUInt8(max(` + attr("public") + ` = 'true')) AS bucket_public
-				FROM {db}.idx_assets WHERE gen = ` + g + ` AND asset_type = 'bucket' AND bucket != '' GROUP BY bucket
+				FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND asset_type = 'bucket' AND bucket != '' GROUP BY bucket
 			) USING bucket
 			GROUP BY gen, source, host, agent_id, bucket`},
-	}
+	}...)
 	if b.Base != 0 {
 		// Counts by type and by category are per host: those above are of
 		// the hosts this build recomputed (its own findings generation),
-		// the others' are the base's.
+		// the others' are the base's; so are the systems' totals, by
+		// the hosts of the asset rows.
 		steps = append(steps, buildStep{"summaries carried over", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket,
-				category, type, assets, findings, occurrences, distinct_sum)
-			SELECT ` + g + `, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum
-			FROM {db}.idx_summary WHERE gen = ` + strconv.FormatUint(b.Base, 10) + ` AND NOT (category = '' AND type = '')
-				AND host IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + ` AND seg != ` + g + `)`})
+				category, type, assets, findings, occurrences, distinct_sum, world_readable, public_assets, readers_max, jurisdiction, public)
+			SELECT ` + g + `, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum,
+				world_readable, public_assets, readers_max, jurisdiction, public
+			FROM {db}.idx_summary WHERE gen = ` + base + ` AND (
+				(NOT (category = '' AND type = '')
+					AND host IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + ` AND seg != ` + g + `))
+				OR (category = '' AND type = ''
+					AND host IN (SELECT host FROM {db}.idx_asset_segs WHERE gen = ` + g + ` AND seg != ` + g + `)))`})
 	}
 	// The console's list pages last (index_lists.go): they read the above.
-	if err := s.runBuildSteps(ctx, append(steps, listBuildSteps(g)...)); err != nil {
+	if err := s.runBuildSteps(ctx, append(steps, listBuildSteps(g, base)...)); err != nil {
 		return err
 	}
 	var n []struct {
@@ -383,8 +421,11 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		A uint64 `ch:"a"`
 		C uint64 `ch:"c"`
 	}
-	q := `SELECT (SELECT count() FROM {db}.idx_findings WHERE ` + findingsOf(g) + `) AS f,
-		(SELECT count() FROM {db}.idx_assets WHERE gen = ` + g + `) AS a,
+	// Counted from the per-host counts (a row per finding type and
+	// system; per asset type and host), not through the segments (a
+	// second at 10M findings).
+	q := `SELECT (SELECT sum(findings) FROM {db}.idx_summary WHERE gen = ` + g + ` AND type != '') AS f,
+		(SELECT sum(assets) FROM {db}.idx_asset_counts WHERE gen = ` + g + `) AS a,
 		(SELECT count() FROM {db}.idx_changed WHERE gen = ` + g + `) AS c`
 	if err := s.conn.Select(ctx, &n, s.sql(q)); err != nil {
 		return s.wrap("counting the index", err)
@@ -393,6 +434,35 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		b.Findings, b.Assets, b.Changed = n[0].F, n[0].A, n[0].C
 	}
 	return nil
+}
+
+// stagedRowColumns are stagedColumns without gen.
+var stagedRowColumns = strings.TrimPrefix(stagedColumns, "gen, ")
+
+// assetRowsSQL writes to idx_assets of generation g the rows of ranked
+// (a query of stagedRowColumns and loc_rank), with each asset's reader
+// counts (idx_readers) and its jurisdiction, resolved once for every
+// reader of the index: its own (a bucket's region), else its bucket's (an
+// object; buckets from staged, the build's assets), else its host's (the
+// collector's rules).
+func assetRowsSQL(g, base, ranked string) string {
+	return `INSERT INTO {db}.idx_assets (` + stagedColumns + `, readers, readers_unprivileged, jurisdiction, loc_rank)
+		SELECT ` + stagedColumns + `, readers, readers_unprivileged, jurisdiction, loc_rank FROM (
+			SELECT ` + stagedColumns + `, loc_rank, if(own_jur != '', own_jur, if(bucket_jur != '', bucket_jur, host_jur)) AS jurisdiction
+			FROM (
+				SELECT ` + stagedColumns + `, loc_rank, own_jur, bucket_jur FROM (
+					SELECT ` + g + ` AS gen, ` + stagedRowColumns + `, loc_rank, ` + attr("jurisdiction") + ` AS own_jur
+					FROM (` + ranked + `)
+				) ANY LEFT JOIN (
+					SELECT bucket, any(` + attr("jurisdiction") + `) AS bucket_jur
+					FROM ` + stagedWhere(g, base, "bucket, attr_keys, attr_values", "asset_type = 'bucket'") + ` GROUP BY bucket
+				) USING bucket
+			) ANY LEFT JOIN (
+				SELECT host, jurisdiction AS host_jur FROM {db}.idx_hosts WHERE gen = ` + g + `
+			) USING host
+		) ANY LEFT JOIN (
+			SELECT asset_id, readers, readers_unprivileged FROM {db}.idx_readers WHERE gen = ` + g + `
+		) USING asset_id`
 }
 
 type buildStep struct{ what, q string }
@@ -533,19 +603,22 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 		WHERE database = ? AND active AND has(['idx_findings', 'idx_assets_stage', 'idx_assets', 'idx_asset_ids', 'idx_risk', 'idx_risk_top', 'idx_summary',
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
-			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored', 'idx_risk_segs'], table)`
+			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored', 'idx_risk_segs',
+			'idx_asset_segs', 'idx_readers', 'idx_placed', 'idx_people_counts', 'idx_entitlements', 'idx_memberships'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}
-	// Findings and scores of an older generation that a kept build still
-	// reads (idx_finding_segs, idx_risk_segs) stay.
+	// Findings, scores and asset rows of an older generation that a kept
+	// build still reads (idx_finding_segs, idx_risk_segs, idx_asset_segs)
+	// stay.
 	var segs []struct {
 		Table string `ch:"t"`
 		Seg   uint64 `ch:"seg"`
 	}
 	q = `SELECT DISTINCT 'idx_findings' AS t, seg FROM {db}.idx_finding_segs WHERE gen >= ?
-		UNION ALL SELECT DISTINCT 'idx_risk' AS t, seg FROM {db}.idx_risk_segs WHERE gen >= ?`
-	if err := s.conn.Select(ctx, &segs, s.sql(q), keep[0].G, keep[0].G); err != nil {
+		UNION ALL SELECT DISTINCT 'idx_risk' AS t, seg FROM {db}.idx_risk_segs WHERE gen >= ?
+		UNION ALL SELECT DISTINCT arrayJoin(['idx_assets', 'idx_asset_ids', 'idx_asset_locations']) AS t, seg FROM {db}.idx_asset_segs WHERE gen >= ?`
+	if err := s.conn.Select(ctx, &segs, s.sql(q), keep[0].G, keep[0].G, keep[0].G); err != nil {
 		return s.wrap("listing the findings and scores the index reads", err)
 	}
 	read := make(map[string]bool, len(segs))

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -101,26 +102,31 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 	}
 	cutoff := sinceCutoff(p.WM, uint64(skew))
 	var n []struct {
-		F uint64 `ch:"f"`
-		A uint64 `ch:"a"`
+		M uint64 `ch:"m"`
 		R uint64 `ch:"r"`
 		S uint64 `ch:"s"`
 	}
-	// The base's rows must all be there, and no allow rule may have
-	// changed or lapsed since it (both change findings of any asset).
-	q = `SELECT (SELECT count() FROM {db}.idx_findings WHERE ` + findingsOf(strconv.FormatUint(p.Gen, 10)) + `) AS f,
-		(SELECT count() FROM {db}.idx_assets WHERE gen = ?) AS a,
+	// The base's rows must all be there (every generation it reads its
+	// findings and assets from: a token rekey empties idx_findings;
+	// counting the rows through the segments cost a second at 10M), and no
+	// allow rule may have changed or lapsed since it (both change findings
+	// of any asset).
+	q = `SELECT (SELECT count() FROM (SELECT DISTINCT seg FROM {db}.idx_finding_segs WHERE gen = ?)
+				WHERE seg NOT IN (SELECT DISTINCT gen FROM {db}.idx_findings))
+			+ (SELECT count() FROM (SELECT DISTINCT seg FROM {db}.idx_asset_segs WHERE gen = ?)
+				WHERE seg NOT IN (SELECT DISTINCT gen FROM {db}.idx_assets)) AS m,
 		(SELECT count() FROM {db}.allow_rules WHERE version > ?
 			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r,
-		greatest((SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?),
-			(SELECT uniqExact(seg) FROM {db}.idx_risk_segs WHERE gen = ?)) AS s`
-	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, cutoff, p.At.Add(-skew), p.Gen, p.Gen); err != nil {
+		greatest(greatest((SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?),
+			(SELECT uniqExact(seg) FROM {db}.idx_risk_segs WHERE gen = ?)),
+			(SELECT uniqExact(seg) FROM {db}.idx_asset_segs WHERE gen = ?)) AS s`
+	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, p.Gen, cutoff, p.At.Add(-skew), p.Gen, p.Gen, p.Gen); err != nil {
 		return IndexPlan{}, s.wrap("planning an index build", err)
 	}
 	switch {
 	case len(n) != 1:
 		return full("no answer about the last build")
-	case n[0].F != p.Findings || n[0].A != p.Assets:
+	case n[0].M > 0 || (p.Findings > 0 && n[0].S == 0):
 		return full("the last build's rows are not all there (a token rekey?)")
 	case n[0].R > 0:
 		return full("allow rules changed since the last build")
@@ -188,7 +194,7 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 				SELECT asset_id FROM {db}.pii_findings WHERE version > ` + c + `
 				UNION ALL SELECT asset_id FROM {db}.assets WHERE version > ` + c + `
 				UNION ALL SELECT asset_id FROM {db}.idx_findings WHERE ` + findingsOf(base) + ` AND ` + hosts + ` AND ` + pairs + `
-				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + base + ` AND ` + pairs + `
+				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(base) + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.finding_triage WHERE seq > ` + c + `
 			)`},
 		{"current findings of changed assets", findingsSQL(g, visible)},
@@ -216,12 +222,14 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 // rescoredAssets is the condition on idx_assets of generation g (built
 // from base) that keeps the assets with personal data whose score may
 // differ from the base's: changed, or reached by other readers, or placed
-// elsewhere.
+// elsewhere. Only the rows g wrote (its own partition: the hosts whose
+// rows may differ, incrementalAssetSteps) can be any of these.
 func rescoredAssets(g, base string) string {
 	return `gen = ` + g + ` AND occurrences > 0 AND (` + changedAssets(g) + `
 		OR (asset_id, readers, readers_unprivileged, jurisdiction) NOT IN (
 			SELECT asset_id, readers, readers_unprivileged, jurisdiction FROM {db}.idx_assets
-			WHERE gen = ` + base + ` AND occurrences > 0))`
+			WHERE ` + assetsOf(base) + ` AND occurrences > 0
+				AND host IN (SELECT host FROM {db}.idx_asset_segs WHERE gen = ` + g + ` AND seg = ` + g + `)))`
 }
 
 // CarryRisks copies to incremental build b the base's scores of the
@@ -267,4 +275,168 @@ func (s *Store) RankRisks(ctx context.Context, b IndexBuild) error {
 			FROM {db}.idx_risk WHERE `+riskOf(g)+`
 			ORDER BY score DESC, location, asset_id LIMIT `+strconv.Itoa(MaxLimit)+`
 		)`)
+}
+
+// changedIDs are the ids of the assets incremental build g recomputes and
+// of those whose reader counts differ from base's (idx_readers: only
+// assets someone can read have a row), as a subquery.
+func changedIDs(g, base string) string {
+	return `(SELECT asset_id FROM (
+		SELECT asset_id FROM {db}.idx_changed WHERE gen = ` + g + `
+		UNION ALL SELECT asset_id FROM {db}.idx_readers WHERE gen = ` + g + ` AND (asset_id, readers, readers_unprivileged) NOT IN (
+			SELECT asset_id, readers, readers_unprivileged FROM {db}.idx_readers WHERE gen = ` + base + `)
+		UNION ALL SELECT asset_id FROM {db}.idx_readers WHERE gen = ` + base + ` AND asset_id NOT IN (
+			SELECT asset_id FROM {db}.idx_readers WHERE gen = ` + g + `)))`
+}
+
+// baseRowsOfChanged is the condition on idx_assets that keeps base's rows
+// of the assets g recomputes, by the primary keys.
+func baseRowsOfChanged(g, base string) string {
+	return assetsOf(base) + ` AND loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE ` + assetsOf(base) + ` AND ` + changedAssets(g) + `)`
+}
+
+// incrementalAssetSteps write the asset rows of incremental build g (after
+// placeAssets): those of every host whose rows may differ from base's —
+// the hosts of the assets it recomputes (now and in base), of the assets
+// whose reader counts changed, and of the assets in a bucket whose bucket
+// asset it recomputes (a bucket's jurisdiction and whether it is public
+// reach its objects) — and base's segment for every other host. An
+// asset's rank is placeAssets' when it was recomputed, base's otherwise.
+func incrementalAssetSteps(g, base string) []buildStep {
+	rewritten := `(SELECT host FROM {db}.idx_asset_segs WHERE gen = ` + g + ` AND seg = ` + g + `)`
+	return []buildStep{
+		{"asset hosts recomputed", `INSERT INTO {db}.idx_asset_segs (gen, host, seg)
+			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
+				SELECT host FROM {db}.idx_assets_stage WHERE gen = ` + g + `
+				UNION ALL SELECT host FROM {db}.idx_asset_ids WHERE ` + assetsOf(base) + ` AND asset_id IN ` + changedIDs(g, base) + `
+				UNION ALL SELECT host FROM {db}.idx_assets PREWHERE bucket != '' WHERE ` + assetsOf(base) + ` AND bucket IN (
+					SELECT bucket FROM (
+						SELECT bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND asset_type = 'bucket'
+						UNION ALL SELECT bucket FROM {db}.idx_assets WHERE ` + baseRowsOfChanged(g, base) + ` AND asset_type = 'bucket')
+					WHERE bucket != '')
+			)`},
+		{"asset rows", assetRowsSQL(g, base, `
+			SELECT `+stagedRowColumns+`, placed AS loc_rank FROM (
+				SELECT `+stagedRowColumns+` FROM {db}.idx_assets_stage WHERE gen = `+g+`
+			) ANY LEFT JOIN (
+				SELECT asset_id, loc_rank AS placed FROM {db}.idx_placed WHERE gen = `+g+`
+			) USING asset_id
+			UNION ALL
+			SELECT `+stagedRowColumns+`, loc_rank FROM {db}.idx_assets PREWHERE host IN `+rewritten+`
+			WHERE `+assetsOf(base)+` AND NOT `+changedAssets(g))},
+		{"asset segments carried over", `INSERT INTO {db}.idx_asset_segs (gen, host, seg)
+			SELECT ` + g + `, host, seg FROM {db}.idx_asset_segs
+			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_asset_segs WHERE gen = ` + g + `)`},
+	}
+}
+
+// placeAssets gives the assets incremental build g recomputes their
+// location ranks (idx_placed): base's when the asset is where it was,
+// else a rank between those of its neighbours in (location, asset_id)
+// order among base's assets, so no other asset's rank changes. It
+// returns false when some gap is too narrow for the assets placed in it:
+// the build then ranks every asset again.
+func (s *Store) placeAssets(ctx context.Context, g, base string) (bool, error) {
+	if err := s.buildExec(ctx, "asset ranks kept", `INSERT INTO {db}.idx_placed (gen, asset_id, loc_rank)
+		SELECT `+g+`, asset_id, loc_rank FROM {db}.idx_assets WHERE `+baseRowsOfChanged(g, base)+`
+			AND (asset_id, location) IN (SELECT asset_id, location FROM {db}.idx_assets_stage WHERE gen = `+g+`)`); err != nil {
+		return false, err
+	}
+	start := time.Now()
+	fresh := `SELECT location, asset_id FROM {db}.idx_assets_stage WHERE gen = ` + g + `
+		AND asset_id NOT IN (SELECT asset_id FROM {db}.idx_placed WHERE gen = ` + g + `)`
+	var span []struct {
+		N     uint64 `ch:"n"`
+		First string `ch:"first"`
+		Last  string `ch:"last"`
+	}
+	if err := s.conn.Select(ctx, &span, s.sql(`SELECT count() AS n, min(location) AS first, max(location) AS last FROM (`+fresh+`)`)); err != nil {
+		return false, s.wrap("building the index (placing new assets)", err)
+	}
+	if len(span) == 0 || span[0].N == 0 {
+		return true, nil
+	}
+	first, last := span[0].First, span[0].Last
+	// The neighbours outside the new assets' span: the last rank before
+	// it and the first after it (none: room up to the end).
+	var bounds []struct {
+		Lo    uint64 `ch:"lo"`
+		Hi    uint64 `ch:"hi"`
+		After uint64 `ch:"after"`
+	}
+	q := `SELECT maxIf(loc_rank, location < ?) AS lo, minIf(loc_rank, location > ?) AS hi, countIf(location > ?) AS after
+		FROM {db}.idx_assets WHERE ` + assetsOf(base) + ` AND (location < ? OR location > ?)`
+	if err := s.conn.Select(ctx, &bounds, s.sql(q), first, last, last, first, last); err != nil {
+		return false, s.wrap("building the index (placing new assets)", err)
+	}
+	if len(bounds) != 1 {
+		return false, fmt.Errorf("building the index (placing new assets): no answer about the neighbours")
+	}
+	// Base's assets within the span and the new ones, in rank order: a
+	// new asset goes between the ranks around it.
+	q = `SELECT if(fresh = 1, asset_id, '') AS id, loc_rank, fresh FROM (
+			SELECT location, asset_id, loc_rank, toUInt8(0) AS fresh FROM {db}.idx_assets
+			WHERE ` + assetsOf(base) + ` AND location >= ? AND location <= ?
+			UNION ALL SELECT location, asset_id, toUInt64(0) AS loc_rank, toUInt8(1) AS fresh FROM (` + fresh + `)
+		) ORDER BY location, asset_id`
+	rows, err := s.conn.Query(ctx, s.sql(q), first, last)
+	if err != nil {
+		return false, s.wrap("building the index (placing new assets)", err)
+	}
+	defer rows.Close()
+	type rank struct {
+		id string
+		r  uint64
+	}
+	var placed []rank
+	var pending []string
+	lo, ok := bounds[0].Lo, true
+	place := func(hi uint64) {
+		if len(pending) == 0 {
+			return
+		}
+		step := (hi - lo) / uint64(len(pending)+1)
+		if hi <= lo || step == 0 {
+			ok = false
+		}
+		for i, id := range pending {
+			placed = append(placed, rank{id, lo + step*uint64(i+1)})
+		}
+		pending = pending[:0]
+	}
+	for rows.Next() {
+		var id string
+		var r uint64
+		var fresh uint8
+		if err := rows.Scan(&id, &r, &fresh); err != nil {
+			return false, s.wrap("building the index (placing new assets)", err)
+		}
+		if fresh == 1 {
+			pending = append(pending, id)
+			continue
+		}
+		place(r)
+		lo = r
+	}
+	if err := rows.Err(); err != nil {
+		return false, s.wrap("building the index (placing new assets)", err)
+	}
+	hi := bounds[0].Hi
+	if bounds[0].After == 0 {
+		hi = lo + uint64(len(pending)+1)*rankSpacing
+		if hi < lo {
+			ok = false
+		}
+	}
+	place(hi)
+	if !ok {
+		s.o.Logger.Debug("read index: no room between ranks for new assets; ranking every asset again")
+		return false, nil
+	}
+	err = s.insert(ctx, "idx_placed", "gen, asset_id, loc_rank", len(placed), func(i int) []any {
+		gen, _ := strconv.ParseUint(g, 10, 64)
+		return []any{gen, placed[i].id, placed[i].r}
+	})
+	s.o.Logger.Debug("read index step", "step", "new assets placed", "assets", len(placed), "took", time.Since(start).Round(time.Millisecond))
+	return err == nil, err
 }

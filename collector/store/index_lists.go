@@ -9,10 +9,11 @@ import (
 
 // The console's list pages in the read index (migration 0021): the
 // identities list and principal risk read idx_principals instead of
-// folding current_principals on every request; the asset list's default
-// order (most people first) and its totals are precomputed, so its page is
-// a key range and its count a sum of a few hundred rows, not a sort and a
-// count of every asset.
+// folding current_principals on every request; the asset list's totals
+// are precomputed (a sum of a few hundred rows, not a count of every
+// asset), and so are, per host, the counts by number of people that tell
+// which assets its default order (most people first) puts on a page
+// (migration 0030), so only those are sorted.
 
 // idxPrincipalColumns are what a build stores of each current principal
 // (migration 0021 names them), after gen and pos.
@@ -23,14 +24,10 @@ const idxPrincipalColumns = `principal_id, name, principal_type, source, host, a
 var idxPrincipalRowColumns = `principal_id, name, principal_type, source, host, enabled, privileged, privileged_via, last_login, mfa,
 	toUInt8(` + idxStaleSQL + `) AS stale, hygiene`
 
-// peopleDesc names the asset order idx_asset_order holds: "people",
-// descending (the console's default).
-const peopleDesc = "people_desc"
-
-// listBuildSteps fill generation g's list tables; they run after the
-// principal reach and the assets are built.
-func listBuildSteps(g string) []buildStep {
-	return []buildStep{
+// listBuildSteps fill generation g's list tables (built from base, when
+// not ""); they run after the principal reach and the assets are built.
+func listBuildSteps(g, base string) []buildStep {
+	steps := []buildStep{
 		// Sorted whole (a hundred thousand principals is a small sort), so
 		// the row number is the place in the identities list's order; a
 		// principal two agents report is two rows, as in the view.
@@ -44,21 +41,25 @@ func listBuildSteps(g string) []buildStep {
 				) USING principal_id
 				ORDER BY host, name, principal_id
 			)`},
-		{"asset order, all", assetOrderSQL(g, "0", "")},
-		{"asset order, with personal data", assetOrderSQL(g, "1", " AND with_pii = 1")},
+		// Counted per host: for the hosts whose asset rows this build
+		// wrote (its own partition), the others' carried from base.
 		{"asset counts", `INSERT INTO {db}.idx_asset_counts (gen, asset_type, source, host, with_pii, assets)
 			SELECT gen, asset_type, source, host, with_pii, count() FROM {db}.idx_assets WHERE gen = ` + g + `
 			GROUP BY gen, asset_type, source, host, with_pii`},
+		{"people counts", `INSERT INTO {db}.idx_people_counts (gen, host, with_pii, distinct_sum, assets)
+			SELECT gen, host, with_pii, distinct_sum, count() FROM {db}.idx_assets WHERE gen = ` + g + `
+			GROUP BY gen, host, with_pii, distinct_sum`},
 	}
-}
-
-// assetOrderSQL places the assets of generation g that cond keeps in the
-// peopleDesc order, the one Assets gives for Sort "people", Desc.
-func assetOrderSQL(g, piiOnly, cond string) string {
-	return `INSERT INTO {db}.idx_asset_order (gen, sort, pii_only, pos, loc_rank)
-		SELECT ` + g + `, '` + peopleDesc + `', ` + piiOnly + `, rowNumberInAllBlocks() + 1, loc_rank FROM (
-			SELECT loc_rank FROM {db}.idx_assets WHERE gen = ` + g + cond + ` ORDER BY ` + AssetSorts["people"] + ` DESC, loc_rank
-		)`
+	if base != "" {
+		others := `host IN (SELECT host FROM {db}.idx_asset_segs WHERE gen = ` + g + ` AND seg != ` + g + `)`
+		steps = append(steps, buildStep{"asset counts carried over", `INSERT INTO {db}.idx_asset_counts (gen, asset_type, source, host, with_pii, assets)
+			SELECT ` + g + `, asset_type, source, host, with_pii, assets FROM {db}.idx_asset_counts
+			WHERE gen = ` + base + ` AND ` + others},
+			buildStep{"people counts carried over", `INSERT INTO {db}.idx_people_counts (gen, host, with_pii, distinct_sum, assets)
+			SELECT ` + g + `, host, with_pii, distinct_sum, assets FROM {db}.idx_people_counts
+			WHERE gen = ` + base + ` AND ` + others})
+	}
+	return steps
 }
 
 // IndexPrincipals is Principals over the read index's build: the same
@@ -118,19 +119,53 @@ func (s *Store) assetCount(ctx context.Context, f AssetFilter) (n uint64, ok boo
 }
 
 // assetOrderPage is the location ranks of page [offset, offset+limit) of
-// the assets f keeps in f's order, from idx_asset_order when it holds that
-// order for f's filter; ok is false otherwise.
+// the assets f keeps in f's order when that is the console's default
+// (most people first: Sort "people", Desc) and f filters on nothing else
+// than personal data; ok is false otherwise. The page's range of
+// distinct_sum comes from idx_people_counts (a few rows per host), so
+// only the assets within it are sorted, not every asset.
 func (s *Store) assetOrderPage(ctx context.Context, f AssetFilter, limit, offset int) (ranks []uint64, ok bool, err error) {
 	if f.Sort != "people" || !f.Desc || f.Type != "" || f.Source != "" || f.Host != "" ||
 		len(f.Attributes) > 0 || len(f.AttributeNot) > 0 {
 		return nil, false, nil
 	}
+	var counts []struct {
+		Sum uint64 `ch:"distinct_sum"`
+		N   uint64 `ch:"n"`
+	}
+	q := `SELECT distinct_sum, sum(assets) AS n FROM {db}.idx_people_counts WHERE gen = ` + curGen + ` AND with_pii >= ?
+		GROUP BY distinct_sum ORDER BY distinct_sum DESC`
+	if err := s.conn.Select(ctx, &counts, s.sql(q), flag(f.WithPII)); err != nil {
+		return nil, false, s.wrap("reading assets", err)
+	}
+	if len(counts) == 0 {
+		// A build made before migration 0030 counted none: sort.
+		return nil, false, nil
+	}
+	first, end := uint64(offset), uint64(offset+limit)
+	var seen, skip, hi, lo uint64
+	found := false
+	for _, c := range counts {
+		if !found && seen+c.N > first {
+			hi, skip, found = c.Sum, first-seen, true
+		}
+		if found {
+			lo = c.Sum
+		}
+		if seen += c.N; seen >= end {
+			break
+		}
+	}
+	if !found {
+		return []uint64{}, true, nil
+	}
 	var rows []struct {
 		Rank uint64 `ch:"loc_rank"`
 	}
-	q := `SELECT loc_rank FROM {db}.idx_asset_order WHERE gen = ` + curGen + ` AND sort = ? AND pii_only = ?
-		AND pos > ? AND pos <= ? ORDER BY pos`
-	if err := s.conn.Select(ctx, &rows, s.sql(q), peopleDesc, flag(f.WithPII), uint64(offset), uint64(offset+limit)); err != nil {
+	q = `SELECT loc_rank FROM {db}.idx_assets PREWHERE distinct_sum >= ? AND distinct_sum <= ?
+		WHERE ` + assetsOf(curGen) + ` AND with_pii >= ?
+		ORDER BY ` + AssetSorts["people"] + ` DESC, loc_rank LIMIT ? OFFSET ?`
+	if err := s.conn.Select(ctx, &rows, s.sql(q), lo, hi, flag(f.WithPII), uint64(limit), skip); err != nil {
 		return nil, false, s.wrap("reading assets", err)
 	}
 	ranks = make([]uint64, len(rows))

@@ -80,9 +80,10 @@ func TestIndexPrincipalsAreAsOfTheBuild(t *testing.T) {
 	require.Equal(t, liveTotal, total)
 }
 
-// The asset list's default order (most people first) is read from
-// idx_asset_order and its totals from idx_asset_counts: every page and
-// total must be what sorting and counting the assets gives.
+// The asset list's default order (most people first) is read through
+// idx_people_counts (a page's range of people, then only its assets
+// sorted) and its totals from idx_asset_counts: every page and total must
+// be what sorting and counting the assets gives.
 func TestAssetDefaultOrderAndCounts(t *testing.T) {
 	s := identities(t)
 	storetest.BuildIndex(t, s)

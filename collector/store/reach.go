@@ -93,7 +93,16 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	if err := s.buildHosts(ctx, g, gen, place, staged); err != nil {
 		return err
 	}
+	// The grants and memberships, folded once (idx_entitlements); ents is
+	// those cond keeps, picked by the primary key (permission first).
+	ents := func(cond string) string {
+		return `(SELECT principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.idx_entitlements
+			WHERE gen = ` + g + ` AND ` + cond + `)`
+	}
 	steps := []struct{ what, q string }{
+		{"current entitlements", `INSERT INTO {db}.idx_entitlements (gen, principal_id, resource_id, permission, via, source, host, agent_id)
+			SELECT ` + g + `, principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.current_entitlements
+			WHERE ` + accessGrant + ` OR permission = 'member'`},
 		// Each principal is its own holder; so is a grantee no scan
 		// reports as a principal (a deleted account, an orphaned SID),
 		// unless it is a host's everyone, which is a group of all accounts.
@@ -101,7 +110,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			SELECT ` + g + `, principal_id, principal_id, principal_type, name, privileged, '', 0 FROM (` + principalsOnce + `)
 			UNION ALL
 			SELECT ` + g + `, principal_id, principal_id, 'unknown', concat('unknown account (', substring(principal_id, 1, 8), ')'), 0, '', 0
-			FROM (SELECT DISTINCT principal_id FROM {db}.current_entitlements WHERE ` + accessGrant + `)
+			FROM (SELECT DISTINCT principal_id FROM ` + ents(accessGrant) + `)
 			WHERE principal_id NOT IN (SELECT principal_id FROM {db}.current_principals)
 				AND principal_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `)`},
 		// Every account (not group) of a host holds what its everyone
@@ -118,8 +127,34 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 		}
 	}
 	// Groups, one level per round: whoever holds through a group that is
-	// a member of another holds through that one too.
-	for depth := 1; depth <= maxMembershipDepth; depth++ {
+	// a member of another holds through that one too. The memberships
+	// that count are decided once (idx_memberships); with none, no round
+	// would add a holder (and with no membership at all, deciding which
+	// count is skipped too).
+	var members []struct {
+		N uint64 `ch:"n"`
+	}
+	count := func(q string) (bool, error) {
+		if err := s.conn.Select(ctx, &members, s.sql(q)); err != nil {
+			return false, s.wrap("building the index (group memberships)", err)
+		}
+		return len(members) == 1 && members[0].N > 0, nil
+	}
+	some, err := count(`SELECT count() AS n FROM ` + ents("permission = 'member'"))
+	if err != nil {
+		return err
+	}
+	if some {
+		if err := s.buildExec(ctx, "memberships", `INSERT INTO {db}.idx_memberships (gen, member, holder)
+			SELECT DISTINCT `+g+`, principal_id, resource_id FROM `+ents("permission = 'member'")+`
+			WHERE (`+memberOfOwnGroup+`) AND (`+heldByReporter(g)+`)`); err != nil {
+			return err
+		}
+		if some, err = count(`SELECT count() AS n FROM {db}.idx_memberships WHERE gen = ` + g); err != nil {
+			return err
+		}
+	}
+	for depth := 1; depth <= maxMembershipDepth && some; depth++ {
 		prev, d := strconv.Itoa(depth-1), strconv.Itoa(depth)
 		q := `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
 			SELECT ` + g + `, holder, principal_id, principal_type, name, privileged, concat('group ', group_name), ` + d + ` FROM (
@@ -127,8 +162,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					SELECT holder AS member, principal_id, principal_type, name, privileged
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
-					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements
-					WHERE permission = 'member' AND (` + memberOfOwnGroup + `) AND (` + heldByReporter(g) + `)
+					SELECT member, holder FROM {db}.idx_memberships WHERE gen = ` + g + `
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
@@ -150,7 +184,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	// Grants, a bucket's for each of its objects too.
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
-			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
+			SELECT principal_id, resource_id, permission, via FROM ` + ents(accessGrant) + `
 			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter(g) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
@@ -204,11 +238,16 @@ func readerCountsSQL(g string) string {
 }
 
 // principalReachSQL is, per principal (groups too), how many assets with
-// current personal data of generation g it can reach.
+// current personal data of generation g it can reach. Which granted
+// assets hold personal data is looked up by the assets' ids (primary
+// keys), not by a set of every asset with personal data (seconds at
+// millions).
 func principalReachSQL(g string) string {
 	return `SELECT principal_id, uniqExact(asset_id) AS readable
 		FROM (SELECT asset_id, holder FROM {db}.idx_grants WHERE gen = ` + g + `
-			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE gen = ` + g + ` AND occurrences > 0))
+			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND occurrences > 0
+				AND loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE ` + assetsOf(g) + `
+					AND asset_id IN (SELECT asset_id FROM {db}.idx_grants WHERE gen = ` + g + `))))
 		` + holdersOf(g, "") + `
 		GROUP BY principal_id`
 }
@@ -259,7 +298,7 @@ func (s *Store) AssetReaders(ctx context.Context, assetID string) ([]Reader, err
 func (s *Store) ReachableAssets(ctx context.Context, principalID string, limit int) ([]Asset, error) {
 	// By primary keys all the way: the principal's holders
 	// (idx_holdings), their assets (idx_grants_by_holder), the assets' rows.
-	tail := ` WHERE gen = ` + curGen + ` AND occurrences > 0 AND ` + assetsByIDQuery(`SELECT asset_id FROM {db}.idx_grants_by_holder
+	tail := ` WHERE ` + assetsOf(curGen) + ` AND occurrences > 0 AND ` + assetsByIDQuery(`SELECT asset_id FROM {db}.idx_grants_by_holder
 			WHERE gen = `+curGen+` AND holder IN (SELECT holder FROM {db}.idx_holdings WHERE gen = `+curGen+` AND principal_id = ?)`) + `
 		ORDER BY occurrences DESC, loc_rank LIMIT ?`
 	rows, err := s.assetRows(ctx, tail, principalID, limit)
@@ -275,5 +314,5 @@ func (s *Store) ReachableAssets(ctx context.Context, principalID string, limit i
 
 // assetsByIDQuery is assetsByID with the ids from a subquery.
 func assetsByIDQuery(ids string) string {
-	return `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE gen = ` + curGen + ` AND asset_id IN (` + ids + `))`
+	return `loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE ` + assetsOf(curGen) + ` AND asset_id IN (` + ids + `))`
 }

@@ -60,7 +60,7 @@ func (s *Store) AssetOwners(ctx context.Context, ids []string) (map[string]strin
 	}
 	out := make(map[string]string, len(ids))
 	for _, chunk := range chunks(ids) {
-		rows, err := selectRows[owned](ctx, s, "reading asset owners", `SELECT asset_id, owner FROM {db}.idx_assets WHERE gen = `+curGen+` AND `+assetsByID+` AND owner != ''`, groupSet(chunk))
+		rows, err := selectRows[owned](ctx, s, "reading asset owners", `SELECT asset_id, owner FROM {db}.idx_assets WHERE `+assetsOf(curGen)+` AND `+assetsByID+` AND owner != ''`, groupSet(chunk))
 		if err != nil {
 			return nil, err
 		}

@@ -63,7 +63,7 @@ func (s *Store) Exposures(ctx context.Context, limit int, ids ...string) ([]Asse
 	}
 	var out []AssetExposure
 	read := func(where string, args ...any) error {
-		q := ` WHERE gen = ` + curGen + ` AND occurrences > 0` + where + ` ORDER BY occurrences DESC, asset_id LIMIT ?`
+		q := ` WHERE ` + assetsOf(curGen) + ` AND occurrences > 0` + where + ` ORDER BY occurrences DESC, asset_id LIMIT ?`
 		as, err := s.assetRows(ctx, q, append(args, limit-len(out))...)
 		for _, ra := range as {
 			a := ra.Asset
