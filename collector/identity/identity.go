@@ -351,10 +351,20 @@ func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy s
 	g.owners[scope{source, name}] = cachedAuthority{agentID: agentID, at: g.o.Now()}
 	g.mu.Unlock()
 	if prev.AgentID != "" && prev.AgentID != agentID {
-		started := now
+		// The handover must be the former authority's latest scan and
+		// start after every row it may already have sent: an agent dates
+		// its rows and scans up to MaxClockSkew ahead, and another
+		// collector may still admit it for up to CacheTTL. Dated now, a
+		// squatter whose last scan finished four minutes "ahead" kept it
+		// current after the move, and its findings and grants on the
+		// host's files stayed for good, since it is refused from then on
+		// (TestMovedHostRetiresAFutureDatedSquatter). If the name is moved
+		// back, that agent's own scans are current again once this time
+		// has passed.
+		started := now.Add(g.o.MaxClockSkew + g.o.CacheTTL + time.Second)
 		var handover []wire.Record
 		for _, src := range retire {
-			handover = append(handover, wire.Record{Kind: wire.KindScan, Source: src, ScanID: "handover-" + uuid.NewString(), ObservedAt: now,
+			handover = append(handover, wire.Record{Kind: wire.KindScan, Source: src, ScanID: "handover-" + uuid.NewString(), ObservedAt: started,
 				AgentID: prev.AgentID, Host: name, Scanner: src, StartedAt: &started, FinishedAt: &started,
 				Status: wire.StatusOK, Attributes: map[string]string{"authority_moved_to": agentID}})
 		}

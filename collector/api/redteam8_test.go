@@ -1,0 +1,79 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/collector/store/storetest"
+	"github.com/sightline-dev/sightline/internal/wire"
+)
+
+// TestMovedHostRetiresAFutureDatedSquatter: an agent may date its records
+// and scans up to the allowed clock skew (5 min) ahead of the collector,
+// and a scan is current by its finished_at. On main the handover scan
+// that retires the former authority's rows when an admin moves a host
+// name was dated now: a squatter on "web-1" that had dated its last scan
+// a few minutes ahead kept it current after the move, so its findings
+// and its account's grant stayed on the real web-1's file (the same ids:
+// both enrolled as web-1) for good — it is refused from then on, so no
+// later scan of its own ever replaces that one.
+func TestMovedHostRetiresAFutureDatedSquatter(t *testing.T) {
+	h, real, rec, scan, post := secondAgent(t, "web-1")
+	payroll := wire.AssetID("fs", "web-1", "file:///srv/hr/payroll.csv")
+	mallory := wire.LocalPrincipalID("web-1", "user", "mallory")
+	ahead := time.Now().UTC().Add(4 * time.Minute).Format(time.RFC3339)
+	// The squatter (h.agent, the first to report web-1) dates everything
+	// four minutes ahead: within the allowed skew.
+	fut := func(kind, rest string) string {
+		return `{"kind":"` + kind + `","source":"fs","scan_id":"sq1","observed_at":"` + ahead + `",` + rest + `}`
+	}
+	post(h.agent, "sq-fs",
+		fut("asset", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
+		fut("pii", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"us_ssn","category":"government_id","count":900,"distinct":900`),
+		fut("entitlement", `"principal_id":"`+mallory+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+		fut("scan", `"scanner":"fs","started_at":"`+ahead+`","finished_at":"`+ahead+`","status":"ok"`))
+	post(h.agent, "sq-host",
+		`{"kind":"principal","source":"host","scan_id":"sqh","observed_at":"`+ahead+`","principal_id":"`+mallory+`","name":"mallory","principal_type":"user"}`,
+		`{"kind":"scan","source":"host","scan_id":"sqh","observed_at":"`+ahead+`","scanner":"host","started_at":"`+ahead+`","finished_at":"`+ahead+`","status":"ok"}`)
+
+	// The real web-1 enrolls; an admin moves the host name to it.
+	code, body := h.do("GET", "/api/v1/agents", h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var agents struct {
+		Items []struct {
+			ID     string `json:"agent_id"`
+			Speaks bool   `json:"speaks_for_host"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &agents))
+	var realID string
+	for _, a := range agents.Items {
+		if !a.Speaks {
+			realID = a.ID
+		}
+	}
+	require.NotEmpty(t, realID, body)
+	code, body = h.do("PUT", "/api/v1/authorities/host/web-1", h.admin, nil, strings.NewReader(`{"agent_id":"`+realID+`"}`))
+	require.Equal(t, http.StatusOK, code, body)
+
+	// The real web-1 reports its file: an email finding, no mallory.
+	post(real, "real-fs",
+		rec("asset", "fs", "fs2", `"asset_id":"`+payroll+`","asset_type":"file","location":"file:///srv/hr/payroll.csv","owner":"root"`),
+		rec("pii", "fs", "fs2", `"asset_id":"`+payroll+`","location":"file:///srv/hr/payroll.csv","type":"email","category":"contact","count":5,"distinct":3`),
+		scan("fs", "fs2", ""))
+	storetest.BuildIndex(t, h.st)
+
+	code, body = h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.NotContains(t, body, "us_ssn", "the squatter's findings outlived the move: %s", body)
+	code, body = h.do("GET", "/api/v1/access/readers?location=file:///srv/hr/payroll.csv&host=web-1", h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.NotContains(t, body, mallory, "the squatter's account still reads web-1's file: %s", body)
+	code, body = h.do("GET", "/api/v1/principals/"+mallory, h.admin, nil, nil)
+	require.Equal(t, http.StatusNotFound, code, "the squatter's account is still web-1's: %s", body)
+}
