@@ -77,3 +77,48 @@ func TestMovedHostRetiresAFutureDatedSquatter(t *testing.T) {
 	code, body = h.do("GET", "/api/v1/principals/"+mallory, h.admin, nil, nil)
 	require.Equal(t, http.StatusNotFound, code, "the squatter's account is still web-1's: %s", body)
 }
+
+// TestSMBWellKnownSIDKeepsItsName: an SMB scan names well-known SIDs
+// under the directory's ids (wire.DeriveIDs), so every share of a
+// directory names one Everyone, one Authenticated Users. On main the
+// collector cleared such a record's privileged flag but kept the name
+// and type it gave: as the authority of a made-up share, agent web-9
+// named fs.corp's Authenticated Users "Domain Admins", a user, and the
+// read index (one row per id: any name, any type) could show that name
+// for web-1's share's grantee and count it as a reader rather than a
+// group. The collector names a well-known SID itself.
+func TestSMBWellKnownSIDKeepsItsName(t *testing.T) {
+	h, web9, rec, scan, post := secondAgent(t, "web-9")
+	const loc = "smb://fs.corp/hr/payroll.csv"
+	payroll := wire.AssetID("smb", "fs.corp", loc)
+	authUsers := wire.DirectoryPrincipalID("fs.corp", "S-1-5-11")
+	forged := func(scanID string) []string {
+		return []string{
+			rec("principal", "smb", scanID, `"host":"evil-smb","principal_id":"`+authUsers+`","name":"Domain Admins","principal_type":"user","enabled":true,"mfa":false,"attributes":{"sid":"S-1-5-11","directory":"fs.corp","title":"CEO"}`),
+			scan("smb", scanID, `,"host":"evil-smb"`)}
+	}
+	post(web9, "w9-smb-1", forged("sm9")...)
+	post(h.agent, "w1-smb",
+		rec("asset", "smb", "sm1", `"host":"fs.corp","asset_id":"`+payroll+`","asset_type":"file","location":"`+loc+`"`),
+		rec("pii", "smb", "sm1", `"host":"fs.corp","asset_id":"`+payroll+`","location":"`+loc+`","type":"email","category":"contact","count":5,"distinct":3`),
+		rec("principal", "smb", "sm1", `"host":"fs.corp","principal_id":"`+authUsers+`","name":"Authenticated Users","principal_type":"group","attributes":{"sid":"S-1-5-11","well_known":"true","directory":"fs.corp"}`),
+		rec("entitlement", "smb", "sm1", `"host":"fs.corp","principal_id":"`+authUsers+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+		scan("smb", "sm1", `,"host":"fs.corp"`))
+	post(web9, "w9-smb-2", forged("sm10")...)
+	storetest.BuildIndex(t, h.st)
+
+	code, body := h.do("GET", "/api/v1/principals/"+authUsers, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var p struct {
+		Name string `json:"name"`
+		Type string `json:"principal_type"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &p))
+	require.Equal(t, "Authenticated Users", p.Name, body)
+	require.Equal(t, "group", p.Type, body)
+	require.NotContains(t, body, "CEO", body)
+	code, body = h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.NotContains(t, body, "Domain Admins", "a made-up share renamed web-1's share's grantee: %s", body)
+	require.Contains(t, body, `"readers":[]`, "a group is no reader: %s", body)
+}

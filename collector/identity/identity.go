@@ -36,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +45,7 @@ import (
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/defaults"
+	"github.com/sightline-dev/sightline/internal/ntsd"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -171,6 +173,7 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 			// A share's scan names well-known SIDs under the directory's
 			// ids; whether one is privileged is the directory's to say.
 			r.Privileged, r.PrivilegedVia = false, nil
+			wellKnown(r)
 		}
 		if err := future(i+1, r, limit); err != nil {
 			return err
@@ -208,6 +211,32 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 		}
 	}
 	return g.checkScans(ctx, agentID, scanIDs)
+}
+
+// wellKnown makes an SMB principal record that names a well-known SID
+// (its id is the directory's, shared by every share of that directory:
+// wire.DeriveIDs) say only what the SID itself says, as the SMB scanner
+// writes it. The read index keeps one name and type per id, whichever
+// row it meets: the authority of a made-up share named a directory's
+// Authenticated Users "Domain Admins", a user, and web-1's share showed
+// that grantee, counted as a reader rather than a group
+// (TestSMBWellKnownSIDKeepsItsName).
+func wellKnown(r *wire.Record) {
+	sid := r.Attributes["sid"]
+	name := ntsd.WellKnownName(sid)
+	if name == "" {
+		return // in the share's own scope: its to describe
+	}
+	r.Name, r.PrincipalType = name, "group"
+	if strings.HasPrefix(sid, "S-1-22-1-") { // Samba's Unix user
+		r.PrincipalType = "user"
+	}
+	attrs := map[string]string{"sid": sid, "well_known": "true"}
+	if d := r.Attributes["directory"]; d != "" {
+		attrs["directory"] = d
+	}
+	r.Attributes = attrs
+	r.Enabled, r.LastLogin, r.PasswordLastSet, r.MFA, r.Tokens = nil, nil, nil, nil, nil
 }
 
 // hostScope is the authority scope of a host's own records: one per host
