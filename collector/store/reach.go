@@ -57,9 +57,17 @@ func grantOnOwnAsset(staged func(cols string) string) string {
 // An SMB scan's principal is no group of its own: it names a well-known
 // SID under the directory's id (wire.DeriveIDs), so whoever reported one
 // would add members to the directory's Everyone
-// (TestSMBWellKnownSIDIsNoOwnGroup).
-const memberOfOwnGroup = `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals WHERE source != '` + wire.SourceSMB + `')
-	OR (source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') AND resource_id NOT IN (SELECT principal_id FROM {db}.current_principals))`
+// (TestSMBWellKnownSIDIsNoOwnGroup). A host's everyone is no group
+// anyone joins (every account of that host holds through it, as the
+// everyone step says), and no principal record either, so it was "a
+// group nobody reports": the authority of a made-up directory made its
+// own account a member of web-1's everyone, and a reader of every file
+// web-1 grants to everyone (TestCannotJoinAnotherHostsEveryone).
+func memberOfOwnGroup(g string) string {
+	return `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals WHERE source != '` + wire.SourceSMB + `')
+	OR (source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') AND resource_id NOT IN (SELECT principal_id FROM {db}.current_principals)
+		AND resource_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `))`
+}
 
 // heldByReporter is the condition on the principal of an entitlement of
 // generation g, from any source: not another host's account, group or
@@ -128,7 +136,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
 				) ALL INNER JOIN (
 					SELECT DISTINCT principal_id AS member, resource_id AS holder FROM {db}.current_entitlements
-					WHERE permission = 'member' AND (` + memberOfOwnGroup + `) AND (` + heldByReporter(g) + `)
+					WHERE permission = 'member' AND (` + memberOfOwnGroup(g) + `) AND (` + heldByReporter(g) + `)
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
