@@ -190,3 +190,36 @@ func TestCannotJoinAnotherHostsUnreportedGroup(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	require.NotContains(t, body, mallory, "a made-up directory's account joined web-1's group: %s", body)
 }
+
+// TestSharedSourceCannotPassAsAHostsFile: a shared source's scope is the
+// name its records give (an SMB server, a database server), which may be
+// any host's name, and a record's location was not tied to its source.
+// On main agent web-9, as the authority of a made-up SMB server named
+// "web-1", reported web-1's payroll file's location (file:///…, dated
+// ahead): GET /access/readers?location=…&host=web-1 answered with its
+// asset and its own account as the reader, and the asset list of host
+// web-1 showed its file. A file:// location is a host's file, host:// a
+// host: only the fs and host sources may report them.
+func TestSharedSourceCannotPassAsAHostsFile(t *testing.T) {
+	h, web9, rec, scan, post := secondAgent(t, "web-9")
+	const loc = "file:///srv/hr/payroll.csv"
+	payroll := wire.AssetID("fs", "web-1", loc)
+	backup := wire.LocalPrincipalID("web-1", "user", "backup")
+	postWeb1Payroll(h, rec, scan, post, payroll, backup)
+	ahead := time.Now().UTC().Add(4 * time.Minute).Format(time.RFC3339)
+	mallory := wire.DirectoryPrincipalID("web-1", "S-1-5-21-1-2-3-1001")
+	fake := wire.AssetID("smb", "web-1", loc)
+	code, body := h.do("POST", "/api/v1/ingest", web9, map[string]string{"Idempotency-Key": "w9-smb", "Content-Encoding": "gzip"}, gz(strings.Join([]string{
+		`{"kind":"asset","source":"smb","scan_id":"sm9","observed_at":"` + ahead + `","host":"web-1","asset_id":"` + fake + `","asset_type":"file","location":"` + loc + `","owner":"root"}`,
+		`{"kind":"pii","source":"smb","scan_id":"sm9","observed_at":"` + ahead + `","host":"web-1","asset_id":"` + fake + `","location":"` + loc + `","type":"us_ssn","category":"government_id","count":900,"distinct":900}`,
+		`{"kind":"principal","source":"smb","scan_id":"sm9","observed_at":"` + ahead + `","host":"web-1","principal_id":"` + mallory + `","name":"mallory","principal_type":"user","attributes":{"sid":"S-1-5-21-1-2-3-1001"}}`,
+		`{"kind":"entitlement","source":"smb","scan_id":"sm9","observed_at":"` + ahead + `","host":"web-1","principal_id":"` + mallory + `","resource_id":"` + fake + `","resource_type":"file","permission":"read"}`,
+		`{"kind":"scan","source":"smb","scan_id":"sm9","observed_at":"` + ahead + `","host":"web-1","scanner":"smb","started_at":"` + ahead + `","finished_at":"` + ahead + `","status":"ok"}`,
+	}, "\n")+"\n"))
+	require.Equal(t, http.StatusBadRequest, code, body)
+	require.Contains(t, body, "location", body)
+	storetest.BuildIndex(t, h.st)
+	code, body = h.do("GET", "/api/v1/access/readers?location="+loc+"&host=web-1", h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, payroll, "the readers of web-1's file are those of another source's asset: %s", body)
+}

@@ -39,6 +39,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -166,6 +167,9 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 			}
 			scopes[scope{r.Source, r.Host}] = i + 1
 		}
+		if err := hostLocalLocation(i+1, r); err != nil {
+			return err
+		}
 		if wire.DeriveIDs(r) {
 			rederived++
 		}
@@ -211,6 +215,30 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 		}
 	}
 	return g.checkScans(ctx, agentID, scanIDs)
+}
+
+// hostLocalLocation refuses a record of another source that gives a
+// host's file or the host itself as its location. A shared source's scope
+// is whatever name its records give (any host's name), so the authority
+// of a made-up SMB server named "web-1" reported web-1's payroll file's
+// location, and the readers of "file:///…" on web-1 were its asset's
+// (TestSharedSourceCannotPassAsAHostsFile). No scanner of another source
+// writes these schemes.
+func hostLocalLocation(line int, r *wire.Record) error {
+	if r.Location == "" || HostLocal(r.Source) {
+		return nil
+	}
+	// In any case and after spaces: the console shows " FILE:///x" much
+	// as it shows file:///x.
+	loc := strings.ToLower(strings.TrimLeftFunc(r.Location, unicode.IsSpace))
+	for _, scheme := range []string{"file:", "host:"} {
+		if strings.HasPrefix(loc, scheme) {
+			return &wire.LineError{Line: line, Field: "location", Err: fmt.Errorf(
+				"a %s location is a host's own file or the host itself, which only fs and host records may give, not %s records",
+				scheme, clip.String(r.Source, 16))}
+		}
+	}
+	return nil
 }
 
 // wellKnown makes an SMB principal record that names a well-known SID
