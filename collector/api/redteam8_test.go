@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/sightline-dev/sightline/collector/auth"
 	"github.com/sightline-dev/sightline/collector/store/storetest"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -222,4 +225,46 @@ func TestSharedSourceCannotPassAsAHostsFile(t *testing.T) {
 	code, body = h.do("GET", "/api/v1/access/readers?location="+loc+"&host=web-1", h.admin, nil, nil)
 	require.Equal(t, http.StatusOK, code, body)
 	require.Contains(t, body, payroll, "the readers of web-1's file are those of another source's asset: %s", body)
+}
+
+// TestLookalikeHostnameIsTheSameHost: one agent speaks for a host name
+// as wire.HostKey compares them. On main that was lower case without a
+// trailing dot only: an agent enrolled as "ｗｅｂ－１" (full-width), as
+// "Web-1" with a decomposed accent, or with a Kelvin sign for a K, looks
+// like (or is folded to) another host's name in the console, yet spoke
+// for a host of its own, with no conflict flagged. Names are compared
+// after compatibility normalization and full case folding (NFKC,
+// casefold), so the look-alike is refused like any same-named agent.
+func TestLookalikeHostnameIsTheSameHost(t *testing.T) {
+	for _, tc := range []struct{ name, real, twin string }{
+		{"full-width", "web-1", "ｗｅｂ－１"},
+		{"decomposed accent", "caf\u00e9-1", "CAFE\u0301-1"},
+		{"sharp s", "strasse-1", "STRAẞE-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, twin, rec, scan, post := secondAgent(t, tc.twin)
+			real := h.agent
+			if tc.real != "web-1" {
+				real = enrollAs(t, h, tc.real)
+			}
+			post(real, "real-host", rec("principal", "host", "h1", `"principal_id":"x","name":"backup","principal_type":"user"`), scan("host", "h1", ""))
+			code, body := h.do("POST", "/api/v1/ingest", twin, map[string]string{"Idempotency-Key": "twin", "Content-Encoding": "gzip"},
+				gz(rec("principal", "host", "h9", `"principal_id":"y","name":"mallory","principal_type":"user"`)+"\n"+scan("host", "h9", "")+"\n"))
+			require.Equal(t, http.StatusForbidden, code, "a look-alike of %q speaks for a host of its own: %s", tc.real, body)
+		})
+	}
+}
+
+// enrollAs enrolls one more agent as hostname and returns its token.
+func enrollAs(t *testing.T, h *harness, hostname string) string {
+	t.Helper()
+	secret, _, err := auth.New(auth.Options{Store: h.st}).Create(context.Background(), auth.RoleAgentEnroll, "third", "", 0)
+	require.NoError(t, err)
+	b, err := json.Marshal(map[string]string{"enroll_secret": secret, "hostname": hostname})
+	require.NoError(t, err)
+	code, body := h.do("POST", "/api/v1/agents/enroll", "", nil, bytes.NewReader(b))
+	require.Equal(t, http.StatusCreated, code, body)
+	var en struct{ Token string }
+	require.NoError(t, json.Unmarshal([]byte(body), &en))
+	return en.Token
 }

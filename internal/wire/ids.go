@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/sightline-dev/sightline/internal/ntsd"
 )
 
@@ -69,7 +72,19 @@ func DirectoryPrincipalID(server, sidOrDN string) string {
 // host-local records (collector/identity), so an agent enrolled as
 // "WEB-1" cannot pass as another host that looks the same in the console,
 // nor one enrolled as "web-1" speak for web-1's files and accounts.
-func HostKey(host string) string { return strings.ToLower(strings.TrimSuffix(host, ".")) }
+//
+// Names are compared after compatibility normalization and full case
+// folding (NFKC, casefold, NFKC again as casefolding may leave a
+// decomposed form): lower case alone let "ｗｅｂ－１" (full-width), a
+// decomposed "café" or "STRAẞE" be a host of their own, shown as (or
+// folded to) another host's name with no conflict flagged
+// (TestLookalikeHostnameIsTheSameHost). For ASCII names this is lower
+// case, as before. Look-alikes from other scripts (a Cyrillic "е") are
+// still other names.
+func HostKey(host string) string {
+	k := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(host)))
+	return strings.TrimSuffix(k, ".")
+}
 
 // HostLocation is the location of a host asset.
 func HostLocation(host string) string { return "host://" + host }
