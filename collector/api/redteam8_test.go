@@ -268,3 +268,37 @@ func enrollAs(t *testing.T, h *harness, hostname string) string {
 	require.NoError(t, json.Unmarshal([]byte(body), &en))
 	return en.Token
 }
+
+// TestGCSMemberKeepsItsName: a GCS member's id is global (one Google
+// account in every project: wire.GCSPrincipalID), and the read index
+// keeps one name and type per id, whichever row it meets. On main the
+// collector kept what a record said of the member: as the authority of
+// a made-up project, agent web-9 named web-1's bucket's reader
+// ann@example.com "backup-robot", a service account, disabled. The
+// collector names a member from its member string, as the scanner does.
+func TestGCSMemberKeepsItsName(t *testing.T) {
+	h, web9, rec, scan, post := secondAgent(t, "web-9")
+	ann := wire.GCSPrincipalID("user:ann@example.com")
+	forged := func(scanID string) []string {
+		return []string{
+			rec("principal", "gcs", scanID, `"host":"evil-project","principal_id":"`+ann+`","name":"backup-robot","principal_type":"service","enabled":false,"attributes":{"member":"user:ann@example.com","title":"robot"}`),
+			scan("gcs", scanID, `,"host":"evil-project"`)}
+	}
+	post(web9, "w9-gcs-1", forged("g9")...)
+	post(h.agent, "w1-gcs",
+		rec("principal", "gcs", "g1", `"host":"real-project","principal_id":"`+ann+`","name":"ann@example.com","principal_type":"user","enabled":true,"attributes":{"member":"user:ann@example.com"}`),
+		scan("gcs", "g1", `,"host":"real-project"`))
+	post(web9, "w9-gcs-2", forged("g10")...)
+	storetest.BuildIndex(t, h.st)
+
+	code, body := h.do("GET", "/api/v1/principals/"+ann, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	var p struct {
+		Name string `json:"name"`
+		Type string `json:"principal_type"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &p))
+	require.Equal(t, "ann@example.com", p.Name, body)
+	require.Equal(t, "user", p.Type, body)
+	require.NotContains(t, body, "robot", body)
+}

@@ -179,6 +179,9 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 			r.Privileged, r.PrivilegedVia = false, nil
 			wellKnown(r)
 		}
+		if r.Kind == wire.KindPrincipal && r.Source == wire.SourceGCS {
+			gcsMember(r)
+		}
 		if err := future(i+1, r, limit); err != nil {
 			return err
 		}
@@ -265,6 +268,31 @@ func wellKnown(r *wire.Record) {
 	}
 	r.Attributes = attrs
 	r.Enabled, r.LastLogin, r.PasswordLastSet, r.MFA, r.Tokens = nil, nil, nil, nil, nil
+}
+
+// gcsMember makes a GCS principal record that names a member (its id is
+// the member's, in every project: wire.DeriveIDs) say only what the
+// member string says, as the GCS scanner writes it: the authority of a
+// made-up project renamed another project's reader ann@example.com, made
+// her a disabled service account (TestGCSMemberKeepsItsName). Whether
+// she is privileged is still the record's to say (SECURITY.md).
+func gcsMember(r *wire.Record) {
+	m := r.Attributes["member"]
+	if m == "" {
+		return // in the record's own scope: its to describe
+	}
+	info := wire.DescribeGCSMember(m)
+	r.Name, r.PrincipalType = info.Name, info.Type
+	r.Attributes = map[string]string{"member": m}
+	if info.Public {
+		r.Attributes["public"] = "true"
+	}
+	r.Enabled = nil
+	if info.Type != "group" {
+		enabled := !info.Deleted
+		r.Enabled = &enabled
+	}
+	r.LastLogin, r.PasswordLastSet, r.MFA, r.Tokens = nil, nil, nil, nil
 }
 
 // hostScope is the authority scope of a host's own records: one per host
