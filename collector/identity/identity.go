@@ -54,6 +54,7 @@ import (
 type Store interface {
 	GetAuthority(ctx context.Context, source, scope string) (store.Authority, error)
 	PutAuthority(ctx context.Context, a store.Authority) error
+	ClaimAuthority(ctx context.Context, a store.Authority) error
 	ListAuthorities(ctx context.Context) ([]store.Authority, error)
 	ScanOwners(ctx context.Context, scanIDs []string) (map[string][]string, error)
 	InsertRecords(ctx context.Context, recs []wire.Record) error
@@ -331,7 +332,10 @@ func (g *Guard) authority(ctx context.Context, sc scope, agentID string) (string
 	}
 	a, err := g.o.Store.GetAuthority(ctx, sc.source, sc.name)
 	if errors.Is(err, store.ErrNotFound) {
-		if err := g.o.Store.PutAuthority(ctx, store.Authority{Source: sc.source, Scope: sc.name, AgentID: agentID,
+		// A claim, not a setting: of two first reports that cross, the
+		// first stored holds (store.ClaimAuthority), and the read back
+		// below tells the other one.
+		if err := g.o.Store.ClaimAuthority(ctx, store.Authority{Source: sc.source, Scope: sc.name, AgentID: agentID,
 			SetBy: FirstReport, SetAt: now.UTC()}); err != nil {
 			return "", fmt.Errorf("claiming the %s source %q: %w", sc.source, sc.name, err)
 		}
