@@ -3,9 +3,12 @@ package wire
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
@@ -40,12 +43,59 @@ func FileLocation(path string) string {
 	return u.String()
 }
 
-// MemberLocation is the location of a member inside an archive.
+// MemberLocation is the location of a member inside an archive. A
+// member's name is whatever the archive says: bytes that are not UTF-8,
+// control characters and format characters (a right-to-left override
+// shows "z.zip!/\u202egnp.exe" as "…exe.png") are written %XX, as a
+// file's own path is (FileLocation). Raw, an invalid byte reached the
+// collector as U+FFFD, so it derived another asset id than the agent's,
+// and a control or bidi character showed another name in the console.
 func MemberLocation(archive, member string) string {
 	if member == "" { // the stream itself, not a member of it
 		return archive
 	}
-	return archive + "!/" + member
+	return archive + "!/" + escapeHidden(member)
+}
+
+// escapeHidden writes %XX for each byte of s that is not valid UTF-8 or
+// belongs to a control, format, line or paragraph separator character;
+// anything else stays as it is (an honest name's location, and so its
+// asset id, is unchanged).
+func escapeHidden(s string) string {
+	clean := true
+	for i, r := range s {
+		if hiddenRune(r, s[i:]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if hiddenRune(r, s[i:]) {
+			for _, c := range []byte(s[i : i+n]) {
+				b.WriteString(fmt.Sprintf("%%%02X", c))
+			}
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// hiddenRune reports whether r, decoded at the start of rest, is not shown
+// as itself: invalid UTF-8, a control, format, line or paragraph separator
+// character.
+func hiddenRune(r rune, rest string) bool {
+	if r == utf8.RuneError {
+		_, n := utf8.DecodeRuneInString(rest)
+		return n <= 1 // U+FFFD written as such is a character
+	}
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // LocalPrincipalID is the id of a host's local account or group ("user",
