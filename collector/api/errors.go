@@ -170,6 +170,7 @@ func errorRules() errorTable {
 		{match: is(store.ErrNotFound), kind: kindNotFound, message: fixed("not found")},
 		{match: is(auth.ErrUnknownToken), kind: kindNotFound},
 		{match: is(auth.ErrAmbiguousID), kind: kindConflict},
+		{match: is(store.ErrAmbiguousLocation), kind: kindConflict},
 		{match: is(auth.ErrNameTaken), kind: kindConflict},
 		{match: is(policy.ErrExists), kind: kindConflict},
 		{match: is(detectors.ErrExists), kind: kindConflict},

@@ -302,3 +302,48 @@ func TestGCSMemberKeepsItsName(t *testing.T) {
 	require.Equal(t, "user", p.Type, body)
 	require.NotContains(t, body, "robot", body)
 }
+
+// TestSameLocationOtherSourceKeepsItsReaders: a location is what a record
+// says, and a shared source's scope is whatever name its records give,
+// so the authority of a made-up Azure account named "fs.corp" may report
+// an asset at web-1's share's location on host fs.corp. On main the
+// asset detail (GET /assets/{id}) listed the readers of whichever asset
+// at that location and host was seen last (by the agent's clock: dated
+// ahead, the forger's), and so did /access/readers. The detail reads the
+// readers of its own asset; the location lookup refuses to choose
+// between two (409: ask by id or give the source).
+func TestSameLocationOtherSourceKeepsItsReaders(t *testing.T) {
+	h, web9, rec, scan, post := secondAgent(t, "web-9")
+	const loc = "smb://fs.corp/hr/payroll.csv"
+	payroll := wire.AssetID("smb", "fs.corp", loc)
+	ann := wire.StableID("smb", "fs.corp", "sid:S-1-5-21-1-2-3-1104")
+	post(h.agent, "w1-smb",
+		rec("asset", "smb", "sm1", `"host":"fs.corp","asset_id":"`+payroll+`","asset_type":"file","location":"`+loc+`"`),
+		rec("pii", "smb", "sm1", `"host":"fs.corp","asset_id":"`+payroll+`","location":"`+loc+`","type":"email","category":"contact","count":5,"distinct":3`),
+		rec("principal", "smb", "sm1", `"host":"fs.corp","principal_id":"`+ann+`","name":"ann","principal_type":"user","attributes":{"sid":"S-1-5-21-1-2-3-1104"}`),
+		rec("entitlement", "smb", "sm1", `"host":"fs.corp","principal_id":"`+ann+`","resource_id":"`+payroll+`","resource_type":"file","permission":"read"`),
+		scan("smb", "sm1", `,"host":"fs.corp"`))
+	ahead := time.Now().UTC().Add(4 * time.Minute).Format(time.RFC3339)
+	fake := wire.AssetID("azblob", "fs.corp", loc)
+	mallory := wire.StableID("azblob", "fs.corp", "name:mallory")
+	fut := func(kind, rest string) string {
+		return `{"kind":"` + kind + `","source":"azblob","scan_id":"az9","observed_at":"` + ahead + `","host":"fs.corp",` + rest + `}`
+	}
+	post(web9, "w9-az",
+		fut("asset", `"asset_id":"`+fake+`","asset_type":"file","location":"`+loc+`"`),
+		fut("principal", `"principal_id":"`+mallory+`","name":"mallory","principal_type":"user"`),
+		fut("entitlement", `"principal_id":"`+mallory+`","resource_id":"`+fake+`","resource_type":"file","permission":"read"`),
+		fut("scan", `"scanner":"azblob","started_at":"`+ahead+`","finished_at":"`+ahead+`","status":"ok"`))
+	storetest.BuildIndex(t, h.st)
+
+	code, body := h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, ann, "the share's own reader: %s", body)
+	require.NotContains(t, body, "mallory", "another source's asset's readers on the share's file: %s", body)
+	code, body = h.do("GET", "/api/v1/access/readers?location="+loc+"&host=fs.corp", h.admin, nil, nil)
+	require.Equal(t, http.StatusConflict, code, body)
+	code, body = h.do("GET", "/api/v1/access/readers?location="+loc+"&host=fs.corp&source=smb", h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, ann, body)
+	require.NotContains(t, body, "mallory", body)
+}
