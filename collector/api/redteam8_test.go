@@ -347,3 +347,37 @@ func TestSameLocationOtherSourceKeepsItsReaders(t *testing.T) {
 	require.Contains(t, body, ann, body)
 	require.NotContains(t, body, "mallory", body)
 }
+
+// TestBucketGrantCoversOnlyItsOwnObjects: a grant on a bucket covers the
+// objects in it, matched by the bucket's name (s3://NAME), which a
+// location says. Bucket names are global and a shared source's scope any
+// account its records name: as the authority of a made-up AWS account,
+// agent web-9 reported a bucket at another account's bucket's location
+// and made its own account a reader of it, which made that account a
+// reader of every object the real bucket's scan reported.
+func TestBucketGrantCoversOnlyItsOwnObjects(t *testing.T) {
+	h, web9, rec, scan, post := secondAgent(t, "web-9")
+	const bucketLoc, objLoc = "s3://payroll-bucket", "s3://payroll-bucket/people.csv"
+	bucket := wire.AssetID("s3", "111111111111", bucketLoc)
+	obj := wire.AssetID("s3", "111111111111", objLoc)
+	post(h.agent, "w1-s3",
+		rec("asset", "s3", "s31", `"host":"111111111111","asset_id":"`+bucket+`","asset_type":"bucket","location":"`+bucketLoc+`"`),
+		rec("asset", "s3", "s31", `"host":"111111111111","asset_id":"`+obj+`","asset_type":"object","location":"`+objLoc+`"`),
+		rec("pii", "s3", "s31", `"host":"111111111111","asset_id":"`+obj+`","location":"`+objLoc+`","type":"email","category":"contact","count":5,"distinct":3`),
+		scan("s3", "s31", `,"host":"111111111111"`))
+	fake := wire.AssetID("s3", "999999999999", bucketLoc)
+	mallory := wire.IAMPrincipalID("999999999999", "arn:aws:iam::999999999999:user/mallory")
+	post(web9, "w9-s3",
+		rec("asset", "s3", "s39", `"host":"999999999999","asset_id":"`+fake+`","asset_type":"bucket","location":"`+bucketLoc+`"`),
+		rec("principal", "s3", "s39", `"host":"999999999999","principal_id":"`+mallory+`","name":"mallory","principal_type":"user","attributes":{"arn":"arn:aws:iam::999999999999:user/mallory"}`),
+		rec("entitlement", "s3", "s39", `"host":"999999999999","principal_id":"`+mallory+`","resource_id":"`+fake+`","resource_type":"bucket","permission":"read"`),
+		scan("s3", "s39", `,"host":"999999999999"`))
+	storetest.BuildIndex(t, h.st)
+
+	code, body := h.do("GET", "/api/v1/assets/"+obj, h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.NotContains(t, body, mallory, "a made-up account's bucket grant covers another account's object: %s", body)
+	code, body = h.do("GET", "/api/v1/access/readers?location="+bucketLoc+"&host=999999999999", h.admin, nil, nil)
+	require.Equal(t, http.StatusOK, code, body)
+	require.Contains(t, body, mallory, "its own bucket's grant still counts: %s", body)
+}

@@ -155,17 +155,24 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			break
 		}
 	}
-	// Grants, a bucket's for each of its objects too.
+	// Grants, a bucket's for each of its objects too: the objects its own
+	// account's (or project's) scan reported in it. Bucket names are
+	// global and a location is what a record says, so matched by name
+	// alone, the authority of a made-up account reported a bucket at
+	// another account's bucket's location, granted itself read on it, and
+	// read every object of the real one
+	// (TestBucketGrantCoversOnlyItsOwnObjects). The host of an object
+	// store's records is its account, which has one authority.
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
 			SELECT principal_id, resource_id, permission, via FROM {db}.current_entitlements
 			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter(g) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
-				SELECT asset_id AS object_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'object'
+				SELECT asset_id AS object_id, host, bucket FROM ` + staged("asset_id, host, bucket, asset_type") + ` WHERE asset_type = 'object'
 			) ALL INNER JOIN (
-				SELECT DISTINCT asset_id AS resource_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'bucket'
-			) USING bucket
+				SELECT DISTINCT asset_id AS resource_id, host, bucket FROM ` + staged("asset_id, host, bucket, asset_type") + ` WHERE asset_type = 'bucket'
+			) USING (host, bucket)
 			GROUP BY resource_id
 		) USING resource_id`
 	return s.buildExec(ctx, "grants", q)
