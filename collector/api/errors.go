@@ -140,7 +140,7 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	identity.RefusedError            403 forbidden (the ingest handler audits it)
 //	store.ErrNotFound                404 not_found
 //	auth.ErrUnknownToken             404 not_found
-//	auth.ErrAmbiguousID, ErrNameTaken,
+//	auth.ErrAmbiguousID, ErrNameTaken, store.ErrAmbiguousLocation,
 //	policy.ErrExists, detectors.ErrExists,
 //	dsr.ErrConflict, records.ErrConflict 409 conflict
 //	http.MaxBytesError, errDecodedTooLarge,
