@@ -381,3 +381,36 @@ func TestBucketGrantCoversOnlyItsOwnObjects(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	require.Contains(t, body, mallory, "its own bucket's grant still counts: %s", body)
 }
+
+// TestPublicBucketAlertIsItsOwnObjects: the public-bucket alert rolls up
+// the objects in a public bucket, matched by the bucket's name. On main
+// a made-up account's public bucket at a private bucket's location
+// (s3://payroll-bucket) was alerted on with the real bucket's objects:
+// their personal data counted as exposed in the forger's bucket, a
+// false alert that names the real data. The rollup is by account and
+// bucket.
+func TestPublicBucketAlertIsItsOwnObjects(t *testing.T) {
+	h, web9, rec, scan, post := secondAgent(t, "web-9")
+	const bucketLoc, objLoc = "s3://payroll-bucket", "s3://payroll-bucket/people.csv"
+	bucket := wire.AssetID("s3", "111111111111", bucketLoc)
+	obj := wire.AssetID("s3", "111111111111", objLoc)
+	post(h.agent, "w1-s3",
+		rec("asset", "s3", "s31", `"host":"111111111111","asset_id":"`+bucket+`","asset_type":"bucket","location":"`+bucketLoc+`"`),
+		rec("asset", "s3", "s31", `"host":"111111111111","asset_id":"`+obj+`","asset_type":"object","location":"`+objLoc+`"`),
+		rec("pii", "s3", "s31", `"host":"111111111111","asset_id":"`+obj+`","location":"`+objLoc+`","type":"email","category":"contact","count":5,"distinct":3`),
+		scan("s3", "s31", `,"host":"111111111111"`))
+	fake := wire.AssetID("s3", "999999999999", bucketLoc)
+	post(web9, "w9-s3",
+		rec("asset", "s3", "s39", `"host":"999999999999","asset_id":"`+fake+`","asset_type":"bucket","location":"`+bucketLoc+`","attributes":{"public":"true"}`),
+		scan("s3", "s39", `,"host":"999999999999"`))
+	storetest.BuildIndex(t, h.st)
+
+	ctx := context.Background()
+	st, err := h.st.IndexState(ctx)
+	require.NoError(t, err)
+	exposed, err := h.st.ExposedAssets(ctx, st.Gen)
+	require.NoError(t, err)
+	for _, e := range exposed {
+		require.NotEqual(t, fake, e.AssetID, "a made-up account's public bucket alerted with another account's objects: %+v", e)
+	}
+}
