@@ -34,45 +34,11 @@ type memberInfo struct {
 	deleted, public bool
 }
 
-// describeMember reads a member string. Every member is some principal:
-// a kind this code does not know is named as it is, as a group (it may
-// stand for many).
+// describeMember reads a member string (wire.DescribeGCSMember: the
+// collector names GCS principals with it again).
 func describeMember(member string) memberInfo {
-	m := describe1(member)
-	if strings.TrimSuffix(m.name, " (deleted)") == "" {
-		m.name = member // "user:" names no one else: say it as it is
-	}
-	return m
-}
-
-func describe1(member string) memberInfo {
-	if publicMembers[member] {
-		return memberInfo{name: member, typ: "group", public: true}
-	}
-	kind, value, _ := strings.Cut(member, ":")
-	switch kind {
-	case "user":
-		return memberInfo{name: strings.ToLower(value), typ: "user"}
-	case "serviceAccount":
-		return memberInfo{name: strings.ToLower(value), typ: "service"}
-	case "group":
-		return memberInfo{name: strings.ToLower(value), typ: "group"}
-	case "deleted":
-		// deleted:user:EMAIL?uid=N: an account removed since it was bound.
-		inner := describe1(value)
-		if i := strings.IndexByte(inner.name, '?'); i >= 0 {
-			inner.name = inner.name[:i]
-		}
-		inner.name += " (deleted)"
-		inner.deleted = true
-		return inner
-	case "principal":
-		// A workload or workforce identity pool's single identity.
-		return memberInfo{name: member, typ: "user"}
-	}
-	// domain:D, projectOwner:P, projectEditor:P, projectViewer:P,
-	// principalSet://…: sets of accounts.
-	return memberInfo{name: member, typ: "group"}
+	m := wire.DescribeGCSMember(member)
+	return memberInfo{name: m.Name, typ: m.Type, deleted: m.Deleted, public: m.Public}
 }
 
 // roleAccess is what a role lets its members do with the bucket's
@@ -147,7 +113,7 @@ func (p *policyPrincipals) add(bucket string, bindings []Binding) {
 			key := wire.GCSMember(m)
 			pr := p.members[key]
 			if pr == nil {
-				pr = &gcsPrincipal{member: key, info: describeMember(m)}
+				pr = &gcsPrincipal{member: key, info: describeMember(key)}
 				p.members[key] = pr
 			}
 			if a.admin {

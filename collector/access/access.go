@@ -14,7 +14,7 @@ import (
 
 // Store is what access needs from the store.
 type Store interface {
-	AssetByLocation(ctx context.Context, location, host string) (store.Asset, error)
+	AssetByLocation(ctx context.Context, location, host, source string) (store.Asset, error)
 	Entitlements(ctx context.Context, resourceIDs, principalIDs []string, permission string) ([]store.Entitlement, error)
 	Principals(ctx context.Context, f store.PrincipalFilter) ([]store.Principal, uint64, error)
 	AssetReaders(ctx context.Context, assetID string) ([]store.Reader, error)
@@ -25,13 +25,14 @@ type Store interface {
 // "group finance", "world-readable", "bucket policy: …").
 type Reader = store.Reader
 
-// Readers lists the accounts that can read the asset at location (on host,
-// when given): through its own grants, the groups it is in and "everyone"
+// Readers lists the accounts that can read the asset at location (on host
+// and of source, when given; store.ErrAmbiguousLocation when several
+// assets are there): through its own grants, the groups it is in and "everyone"
 // on its host; a grant on a bucket covers its objects. Accounts are listed
 // once, by name, with every path; groups through their members. It reads
 // the read index: callers make it fresh first.
-func Readers(ctx context.Context, st Store, location, host string) (store.Asset, []Reader, error) {
-	asset, err := st.AssetByLocation(ctx, location, host)
+func Readers(ctx context.Context, st Store, location, host, source string) (store.Asset, []Reader, error) {
+	asset, err := st.AssetByLocation(ctx, location, host, source)
 	if err != nil {
 		return asset, nil, err
 	}

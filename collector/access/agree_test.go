@@ -118,7 +118,7 @@ func TestReachAgreesEverywhere(t *testing.T) {
 	readBy := map[string]map[string]bool{} // principal id → asset ids with personal data
 	via := map[string]map[string][]string{}
 	for _, a := range assets {
-		_, rs, err := access.Readers(ctx, s, a.Location, a.Host)
+		_, rs, err := access.Readers(ctx, s, a.Location, a.Host, a.Source)
 		require.NoError(t, err)
 		require.Equal(t, int(a.Readers), len(rs), "reader count and reader list of %s", a.ID)
 		via[a.ID] = map[string][]string{}

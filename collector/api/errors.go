@@ -140,7 +140,7 @@ func fixed(msg string) func(error) string { return func(error) string { return m
 //	identity.RefusedError            403 forbidden (the ingest handler audits it)
 //	store.ErrNotFound                404 not_found
 //	auth.ErrUnknownToken             404 not_found
-//	auth.ErrAmbiguousID, ErrNameTaken,
+//	auth.ErrAmbiguousID, ErrNameTaken, store.ErrAmbiguousLocation,
 //	policy.ErrExists, detectors.ErrExists,
 //	dsr.ErrConflict, records.ErrConflict 409 conflict
 //	http.MaxBytesError, errDecodedTooLarge,
@@ -170,6 +170,7 @@ func errorRules() errorTable {
 		{match: is(store.ErrNotFound), kind: kindNotFound, message: fixed("not found")},
 		{match: is(auth.ErrUnknownToken), kind: kindNotFound},
 		{match: is(auth.ErrAmbiguousID), kind: kindConflict},
+		{match: is(store.ErrAmbiguousLocation), kind: kindConflict},
 		{match: is(auth.ErrNameTaken), kind: kindConflict},
 		{match: is(policy.ErrExists), kind: kindConflict},
 		{match: is(detectors.ErrExists), kind: kindConflict},

@@ -56,6 +56,7 @@ var errorCases = []struct {
 	{"store.ErrNotFound", fmt.Errorf("campaign c1: %w", store.ErrNotFound), 404, "not_found", "not found", ""},
 	{"auth.ErrUnknownToken", auth.ErrUnknownToken, 404, "not_found", "", ""},
 	{"auth.ErrAmbiguousID", auth.ErrAmbiguousID, 409, "conflict", "", ""},
+	{"store.ErrAmbiguousLocation", fmt.Errorf("%w: a and b", store.ErrAmbiguousLocation), 409, "conflict", "", ""},
 	{"policy.ErrExists", policy.ErrExists, 409, "conflict", "", ""},
 	{"policy.ErrInvalid", fmt.Errorf("%w: scans.fs.paths: x", policy.ErrInvalid), 400, "bad_request", "invalid request: scans.fs.paths: x", ""},
 	{"detectors.ErrExists", detectors.ErrExists, 409, "conflict", "", ""},

@@ -7,7 +7,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/sightline-dev/sightline/collector/access"
 	"github.com/sightline-dev/sightline/collector/datamap"
 	"github.com/sightline-dev/sightline/collector/risk"
 	"github.com/sightline-dev/sightline/collector/store"
@@ -94,7 +93,11 @@ func (s *Server) assetDetail(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, readers, err := access.Readers(ctx, s.o.Store, a.Location, a.Host)
+	// By its id, not its location: another source's asset may be at the
+	// same location and host (a shared source's scope is any name its
+	// records give), and its readers showed on this one
+	// (TestSameLocationOtherSourceKeepsItsReaders).
+	readers, err := s.o.Store.AssetReaders(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -54,7 +54,7 @@ func (s *Server) readers(c *gin.Context) (any, error) {
 	if loc == "" {
 		return nil, errorf(kindBadRequest, "location is required, e.g. file:///srv/hr/people.csv")
 	}
-	asset, readers, err := access.Readers(c.Request.Context(), s.o.Store, loc, c.Query("host"))
+	asset, readers, err := access.Readers(c.Request.Context(), s.o.Store, loc, c.Query("host"), c.Query("source"))
 	if err != nil {
 		return nil, err
 	}

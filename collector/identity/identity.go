@@ -37,14 +37,17 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
 	"github.com/sightline-dev/sightline/collector/store"
 	"github.com/sightline-dev/sightline/internal/clip"
 	"github.com/sightline-dev/sightline/internal/defaults"
+	"github.com/sightline-dev/sightline/internal/ntsd"
 	"github.com/sightline-dev/sightline/internal/wire"
 )
 
@@ -52,6 +55,7 @@ import (
 type Store interface {
 	GetAuthority(ctx context.Context, source, scope string) (store.Authority, error)
 	PutAuthority(ctx context.Context, a store.Authority) error
+	ClaimAuthority(ctx context.Context, a store.Authority) error
 	ListAuthorities(ctx context.Context) ([]store.Authority, error)
 	ScanOwners(ctx context.Context, scanIDs []string) (map[string][]string, error)
 	InsertRecords(ctx context.Context, recs []wire.Record) error
@@ -165,6 +169,9 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 			}
 			scopes[scope{r.Source, r.Host}] = i + 1
 		}
+		if err := hostLocalLocation(i+1, r); err != nil {
+			return err
+		}
 		if wire.DeriveIDs(r) {
 			rederived++
 		}
@@ -172,6 +179,10 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 			// A share's scan names well-known SIDs under the directory's
 			// ids; whether one is privileged is the directory's to say.
 			r.Privileged, r.PrivilegedVia = false, nil
+			wellKnown(r)
+		}
+		if r.Kind == wire.KindPrincipal && r.Source == wire.SourceGCS {
+			gcsMember(r)
 		}
 		if err := future(i+1, r, limit); err != nil {
 			return err
@@ -206,6 +217,81 @@ func (g *Guard) Admit(ctx context.Context, agentID, host string, recs []wire.Rec
 				"an admin can move it with PUT /api/v1/authorities/%s/%s", owner, sc.source, sc.name, sc.source, sc.name)}
 	}
 	return g.checkScans(ctx, agentID, scanIDs)
+}
+
+// hostLocalLocation refuses a record of another source that gives a
+// host's file or the host itself as its location. A shared source's scope
+// is whatever name its records give (any host's name), so the authority
+// of a made-up SMB server named "web-1" reported web-1's payroll file's
+// location, and the readers of "file:///…" on web-1 were its asset's
+// (TestSharedSourceCannotPassAsAHostsFile). No scanner of another source
+// writes these schemes.
+func hostLocalLocation(line int, r *wire.Record) error {
+	if r.Location == "" || HostLocal(r.Source) {
+		return nil
+	}
+	// In any case and after spaces: the console shows " FILE:///x" much
+	// as it shows file:///x.
+	loc := strings.ToLower(strings.TrimLeftFunc(r.Location, unicode.IsSpace))
+	for _, scheme := range []string{"file:", "host:"} {
+		if strings.HasPrefix(loc, scheme) {
+			return &wire.LineError{Line: line, Field: "location", Err: fmt.Errorf(
+				"a %s location is a host's own file or the host itself, which only fs and host records may give, not %s records",
+				scheme, clip.String(r.Source, 16))}
+		}
+	}
+	return nil
+}
+
+// wellKnown makes an SMB principal record that names a well-known SID
+// (its id is the directory's, shared by every share of that directory:
+// wire.DeriveIDs) say only what the SID itself says, as the SMB scanner
+// writes it. The read index keeps one name and type per id, whichever
+// row it meets: the authority of a made-up share named a directory's
+// Authenticated Users "Domain Admins", a user, and web-1's share showed
+// that grantee, counted as a reader rather than a group
+// (TestSMBWellKnownSIDKeepsItsName).
+func wellKnown(r *wire.Record) {
+	sid := r.Attributes["sid"]
+	name := ntsd.WellKnownName(sid)
+	if name == "" {
+		return // in the share's own scope: its to describe
+	}
+	r.Name, r.PrincipalType = name, "group"
+	if strings.HasPrefix(sid, "S-1-22-1-") { // Samba's Unix user
+		r.PrincipalType = "user"
+	}
+	attrs := map[string]string{"sid": sid, "well_known": "true"}
+	if d := r.Attributes["directory"]; d != "" {
+		attrs["directory"] = d
+	}
+	r.Attributes = attrs
+	r.Enabled, r.LastLogin, r.PasswordLastSet, r.MFA, r.Tokens = nil, nil, nil, nil, nil
+}
+
+// gcsMember makes a GCS principal record that names a member (its id is
+// the member's, in every project: wire.DeriveIDs) say only what the
+// member string says, as the GCS scanner writes it: the authority of a
+// made-up project renamed another project's reader ann@example.com, made
+// her a disabled service account (TestGCSMemberKeepsItsName). Whether
+// she is privileged is still the record's to say (SECURITY.md).
+func gcsMember(r *wire.Record) {
+	m := r.Attributes["member"]
+	if m == "" {
+		return // in the record's own scope: its to describe
+	}
+	info := wire.DescribeGCSMember(m)
+	r.Name, r.PrincipalType = info.Name, info.Type
+	r.Attributes = map[string]string{"member": m}
+	if info.Public {
+		r.Attributes["public"] = "true"
+	}
+	r.Enabled = nil
+	if info.Type != "group" {
+		enabled := !info.Deleted
+		r.Enabled = &enabled
+	}
+	r.LastLogin, r.PasswordLastSet, r.MFA, r.Tokens = nil, nil, nil, nil
 }
 
 // hostScope is the authority scope of a host's own records: one per host
@@ -244,7 +330,10 @@ func (g *Guard) authority(ctx context.Context, sc scope, agentID string) (string
 	}
 	a, err := g.o.Store.GetAuthority(ctx, sc.source, sc.name)
 	if errors.Is(err, store.ErrNotFound) {
-		if err := g.o.Store.PutAuthority(ctx, store.Authority{Source: sc.source, Scope: sc.name, AgentID: agentID,
+		// A claim, not a setting: of two first reports that cross, the
+		// first stored holds (store.ClaimAuthority), and the read back
+		// below tells the other one.
+		if err := g.o.Store.ClaimAuthority(ctx, store.Authority{Source: sc.source, Scope: sc.name, AgentID: agentID,
 			SetBy: FirstReport, SetAt: now.UTC()}); err != nil {
 			return "", fmt.Errorf("claiming the %s source %q: %w", sc.source, sc.name, err)
 		}
@@ -349,10 +438,20 @@ func (g *Guard) SetAuthority(ctx context.Context, source, name, agentID, setBy s
 	g.owners[scope{source, name}] = cachedAuthority{agentID: agentID, at: g.o.Now()}
 	g.mu.Unlock()
 	if prev.AgentID != "" && prev.AgentID != agentID {
-		started := now
+		// The handover must be the former authority's latest scan and
+		// start after every row it may already have sent: an agent dates
+		// its rows and scans up to MaxClockSkew ahead, and another
+		// collector may still admit it for up to CacheTTL. Dated now, a
+		// squatter whose last scan finished four minutes "ahead" kept it
+		// current after the move, and its findings and grants on the
+		// host's files stayed for good, since it is refused from then on
+		// (TestMovedHostRetiresAFutureDatedSquatter). If the name is moved
+		// back, that agent's own scans are current again once this time
+		// has passed.
+		started := now.Add(g.o.MaxClockSkew + g.o.CacheTTL + time.Second)
 		var handover []wire.Record
 		for _, src := range retire {
-			handover = append(handover, wire.Record{Kind: wire.KindScan, Source: src, ScanID: "handover-" + uuid.NewString(), ObservedAt: now,
+			handover = append(handover, wire.Record{Kind: wire.KindScan, Source: src, ScanID: "handover-" + uuid.NewString(), ObservedAt: started,
 				AgentID: prev.AgentID, Host: name, Scanner: src, StartedAt: &started, FinishedAt: &started,
 				Status: wire.StatusOK, Attributes: map[string]string{"authority_moved_to": agentID}})
 		}

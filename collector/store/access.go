@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/sightline-dev/sightline/internal/clip"
 )
 
 // PrincipalFilter narrows the current principals. Empty fields do not
@@ -275,23 +277,30 @@ func currentRowsByKey(table, columns, key string) string {
 	WHERE ` + currentRowCondition + `)`
 }
 
-// AssetByLocation returns the asset at a location (on host, when given),
-// or ErrNotFound.
-func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Asset, error) {
+// AssetByLocation returns the asset at a location (on host and of
+// source, when given), or ErrNotFound, or ErrAmbiguousLocation when two
+// assets are there: a location is what a record says and a shared
+// source's scope any name its records give, so the authority of a
+// made-up Azure account named "fs.corp" reported an asset at a share's
+// location on host fs.corp, and the last seen (by the agent's clock: a
+// forger's, dated ahead) was answered
+// (TestSameLocationOtherSourceKeepsItsReaders).
+func (s *Store) AssetByLocation(ctx context.Context, location, host, source string) (Asset, error) {
 	var rows []assetRow
 	// First by the ids the read index knows at that location
 	// (idx_asset_locations), a primary-key range of assets; then, for an
 	// asset newer than the index's build (or none), by scanning assets.
-	q := `SELECT asset_id, asset_type, location, host, owner, attr_keys, attr_values
-		FROM {db}.assets FINAL WHERE %s location = ? AND (? = '' OR host = ?)
-		ORDER BY observed_at DESC LIMIT 1`
+	// One row per asset, two at most: enough to tell one from several.
+	q := `SELECT asset_id, asset_type, location, host, source, owner, attr_keys, attr_values
+		FROM {db}.assets FINAL WHERE %s location = ? AND (? = '' OR host = ?) AND (? = '' OR source = ?)
+		ORDER BY observed_at DESC LIMIT 1 BY asset_id LIMIT 2`
 	byIndex := `asset_id IN (SELECT asset_id FROM {db}.idx_asset_locations WHERE ` + assetsOf(curGen) + `
 			AND location = ? AND (? = '' OR host = ?)) AND`
 	for _, narrow := range []struct {
 		cond string
 		args []any
 	}{{byIndex, []any{location, host, host}}, {"", nil}} {
-		args := append(narrow.args, location, host, host)
+		args := append(narrow.args, location, host, host, source, source)
 		if err := s.conn.Select(ctx, &rows, s.sql(fmt.Sprintf(q, narrow.cond)), args...); err != nil {
 			return Asset{}, s.wrap("reading asset", err)
 		}
@@ -299,11 +308,19 @@ func (s *Store) AssetByLocation(ctx context.Context, location, host string) (Ass
 			break
 		}
 	}
-	if len(rows) == 0 {
+	switch {
+	case len(rows) == 0:
 		return Asset{}, ErrNotFound
+	case len(rows) > 1:
+		return Asset{}, fmt.Errorf("%w: %s (%s on %s) and %s (%s on %s); give host and source, or ask by id (GET /api/v1/assets/{id})",
+			ErrAmbiguousLocation, rows[0].ID, rows[0].Source, clip.String(rows[0].Host, 64), rows[1].ID, rows[1].Source, clip.String(rows[1].Host, 64))
 	}
 	return rows[0].asset(), nil
 }
+
+// ErrAmbiguousLocation means several assets are at one location (the
+// API's 409).
+var ErrAmbiguousLocation = errors.New("several assets are at this location")
 
 func pageBounds(limit, offset int) (int, int) {
 	switch {

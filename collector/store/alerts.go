@@ -34,20 +34,26 @@ type ExposedAsset struct {
 
 // ExposedAssets lists generation gen's exposed assets holding personal
 // data, public buckets first.
+//
+// A bucket's objects are those of its own account's scan (host and
+// bucket): bucket names are global and a location is what a record
+// says, so by name alone a made-up account's public bucket at a private
+// bucket's location was alerted on with the real bucket's objects
+// (TestPublicBucketAlertIsItsOwnObjects).
 func (s *Store) ExposedAssets(ctx context.Context, gen uint64) ([]ExposedAsset, error) {
 	g := strconv.FormatUint(gen, 10)
 	buckets, err := selectRows[ExposedAsset](ctx, s, "reading public buckets with personal data",
 		`SELECT asset_id, 'bucket' AS asset_type, location, host, source, 'public_bucket' AS exposure,
 			cats AS categories, tys AS types, occ AS occurrences, n AS assets
 		FROM (
-			SELECT bucket, asset_id, location, host, source FROM {db}.idx_assets
+			SELECT host, bucket, asset_id, location, source FROM {db}.idx_assets
 			WHERE `+assetsOf(g)+` AND asset_type = 'bucket' AND `+attr("public")+` = 'true'
 		) ALL INNER JOIN (
-			SELECT bucket, groupUniqArrayArray(categories) AS cats, groupUniqArrayArray(types) AS tys,
+			SELECT host, bucket, groupUniqArrayArray(categories) AS cats, groupUniqArrayArray(types) AS tys,
 				sum(occurrences) AS occ, count() AS n
 			FROM {db}.idx_assets WHERE `+assetsOf(g)+` AND occurrences > 0 AND bucket != '' AND asset_type != 'bucket'
-			GROUP BY bucket
-		) USING bucket
+			GROUP BY host, bucket
+		) USING (host, bucket)
 		ORDER BY location, asset_id`)
 	if err != nil {
 		return nil, err

@@ -38,10 +38,35 @@ func (s *Store) ListAuthorities(ctx context.Context) ([]Authority, error) {
 		`SELECT `+authorityColumns+` FROM {db}.source_authorities FINAL ORDER BY source, scope`)
 }
 
-// PutAuthority sets the authority of (a.Source, a.Scope).
+// authorityVersions splits source_authorities' versions (the table keeps
+// the highest of a scope's rows): a first report's claim is below it,
+// counting down, so the earliest claim is the highest of the claims; an
+// admin's setting is above it, counting up, so the latest setting wins
+// over every claim. ClickHouse has no compare-and-set: a claim is a write
+// read back. When the latest write won, two agents' first reports of one
+// scope that crossed each read back their own claim and both were
+// admitted (TestFirstReportRaceHasOneWinner); now the second to write
+// reads back the first's. Rows written before this rule (plain clock
+// versions, below both) lose to any later setting, as they did.
+const authorityVersions = uint64(1) << 63
+
+// PutAuthority sets the authority of (a.Source, a.Scope), as an admin:
+// it replaces whatever was there.
 func (s *Store) PutAuthority(ctx context.Context, a Authority) error {
+	return s.putAuthority(ctx, a, authorityVersions+s.nextVersion())
+}
+
+// ClaimAuthority makes a.AgentID the authority of (a.Source, a.Scope) by
+// its first report, unless another claim was stored first: read the
+// authority back to know which one holds. It never replaces an admin's
+// setting.
+func (s *Store) ClaimAuthority(ctx context.Context, a Authority) error {
+	return s.putAuthority(ctx, a, authorityVersions-s.nextVersion())
+}
+
+func (s *Store) putAuthority(ctx context.Context, a Authority, version uint64) error {
 	return s.insert(ctx, "source_authorities", "source, scope, agent_id, set_by, set_at, version", 1, func(int) []any {
-		return []any{a.Source, a.Scope, a.AgentID, a.SetBy, dateTime(&a.SetAt), s.nextVersion()}
+		return []any{a.Source, a.Scope, a.AgentID, a.SetBy, dateTime(&a.SetAt), version}
 	})
 }
 

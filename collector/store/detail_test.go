@@ -87,18 +87,26 @@ func TestAssetByLocation(t *testing.T) {
 		{"newer than the index, any host", "file:///srv/late.csv", "", late.AssetID, "h1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := s.AssetByLocation(ctx, tc.location, tc.host)
+			got, err := s.AssetByLocation(ctx, tc.location, tc.host, "")
 			require.NoError(t, err)
 			require.Equal(t, tc.wantID, got.ID)
 			require.Equal(t, tc.wantHost, got.Host)
 			require.Equal(t, tc.location, got.Location)
 		})
 	}
-	got, err := s.AssetByLocation(ctx, "file:///srv/a.csv", "h1")
+	got, err := s.AssetByLocation(ctx, "file:///srv/a.csv", "h1", "")
 	require.NoError(t, err)
 	require.Equal(t, "hr-admin", got.Owner)
-	_, err = s.AssetByLocation(ctx, "file:///srv/a.csv", "h3")
+	_, err = s.AssetByLocation(ctx, "file:///srv/a.csv", "h3", "")
 	require.ErrorIs(t, err, store.ErrNotFound)
-	_, err = s.AssetByLocation(ctx, "file:///srv/none.csv", "")
+	_, err = s.AssetByLocation(ctx, "file:///srv/none.csv", "", "")
+	require.ErrorIs(t, err, store.ErrNotFound)
+	// Two hosts' assets at one location: no answer picks one.
+	_, err = s.AssetByLocation(ctx, "file:///srv/a.csv", "", "")
+	require.ErrorIs(t, err, store.ErrAmbiguousLocation)
+	got, err = s.AssetByLocation(ctx, "file:///srv/a.csv", "h2", wire.SourceFS)
+	require.NoError(t, err)
+	require.Equal(t, same.AssetID, got.ID)
+	_, err = s.AssetByLocation(ctx, "file:///srv/a.csv", "h2", wire.SourceSMB)
 	require.ErrorIs(t, err, store.ErrNotFound)
 }

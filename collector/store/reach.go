@@ -57,9 +57,17 @@ func grantOnOwnAsset(staged func(cols string) string) string {
 // An SMB scan's principal is no group of its own: it names a well-known
 // SID under the directory's id (wire.DeriveIDs), so whoever reported one
 // would add members to the directory's Everyone
-// (TestSMBWellKnownSIDIsNoOwnGroup).
-const memberOfOwnGroup = `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals WHERE source != '` + wire.SourceSMB + `')
-	OR (source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') AND resource_id NOT IN (SELECT principal_id FROM {db}.current_principals))`
+// (TestSMBWellKnownSIDIsNoOwnGroup). A host's everyone is no group
+// anyone joins (every account of that host holds through it, as the
+// everyone step says), and no principal record either, so it was "a
+// group nobody reports": the authority of a made-up directory made its
+// own account a member of web-1's everyone, and a reader of every file
+// web-1 grants to everyone (TestCannotJoinAnotherHostsEveryone).
+func memberOfOwnGroup(g string) string {
+	return `(agent_id, resource_id) IN (SELECT agent_id, principal_id FROM {db}.current_principals WHERE source != '` + wire.SourceSMB + `')
+	OR (source NOT IN ('` + wire.SourceFS + `', '` + wire.SourceHost + `') AND resource_id NOT IN (SELECT principal_id FROM {db}.current_principals)
+		AND resource_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `))`
+}
 
 // heldByReporter is the condition on the principal of an entitlement of
 // generation g, from any source: not another host's account, group or
@@ -147,7 +155,7 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 	if some {
 		if err := s.buildExec(ctx, "memberships", `INSERT INTO {db}.idx_memberships (gen, member, holder)
 			SELECT DISTINCT `+g+`, principal_id, resource_id FROM `+ents("permission = 'member'")+`
-			WHERE (`+memberOfOwnGroup+`) AND (`+heldByReporter(g)+`)`); err != nil {
+			WHERE (`+memberOfOwnGroup(g)+`) AND (`+heldByReporter(g)+`)`); err != nil {
 			return err
 		}
 		if some, err = count(`SELECT count() AS n FROM {db}.idx_memberships WHERE gen = ` + g); err != nil {
@@ -181,17 +189,24 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			break
 		}
 	}
-	// Grants, a bucket's for each of its objects too.
+	// Grants, a bucket's for each of its objects too: the objects its own
+	// account's (or project's) scan reported in it. Bucket names are
+	// global and a location is what a record says, so matched by name
+	// alone, the authority of a made-up account reported a bucket at
+	// another account's bucket's location, granted itself read on it, and
+	// read every object of the real one
+	// (TestBucketGrantCoversOnlyItsOwnObjects). The host of an object
+	// store's records is its account, which has one authority.
 	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
 		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
 			SELECT principal_id, resource_id, permission, via FROM ` + ents(accessGrant) + `
 			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter(g) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
-				SELECT asset_id AS object_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'object'
+				SELECT asset_id AS object_id, host, bucket FROM ` + staged("asset_id, host, bucket, asset_type") + ` WHERE asset_type = 'object'
 			) ALL INNER JOIN (
-				SELECT DISTINCT asset_id AS resource_id, bucket FROM ` + staged("asset_id, bucket, asset_type") + ` WHERE asset_type = 'bucket'
-			) USING bucket
+				SELECT DISTINCT asset_id AS resource_id, host, bucket FROM ` + staged("asset_id, host, bucket, asset_type") + ` WHERE asset_type = 'bucket'
+			) USING (host, bucket)
 			GROUP BY resource_id
 		) USING resource_id`
 	return s.buildExec(ctx, "grants", q)

@@ -3,9 +3,15 @@ package wire
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/sightline-dev/sightline/internal/ntsd"
 )
@@ -37,12 +43,59 @@ func FileLocation(path string) string {
 	return u.String()
 }
 
-// MemberLocation is the location of a member inside an archive.
+// MemberLocation is the location of a member inside an archive. A
+// member's name is whatever the archive says: bytes that are not UTF-8,
+// control characters and format characters (a right-to-left override
+// shows "z.zip!/\u202egnp.exe" as "…exe.png") are written %XX, as a
+// file's own path is (FileLocation). Raw, an invalid byte reached the
+// collector as U+FFFD, so it derived another asset id than the agent's,
+// and a control or bidi character showed another name in the console.
 func MemberLocation(archive, member string) string {
 	if member == "" { // the stream itself, not a member of it
 		return archive
 	}
-	return archive + "!/" + member
+	return archive + "!/" + escapeHidden(member)
+}
+
+// escapeHidden writes %XX for each byte of s that is not valid UTF-8 or
+// belongs to a control, format, line or paragraph separator character;
+// anything else stays as it is (an honest name's location, and so its
+// asset id, is unchanged).
+func escapeHidden(s string) string {
+	clean := true
+	for i, r := range s {
+		if hiddenRune(r, s[i:]) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if hiddenRune(r, s[i:]) {
+			for _, c := range []byte(s[i : i+n]) {
+				b.WriteString(fmt.Sprintf("%%%02X", c))
+			}
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// hiddenRune reports whether r, decoded at the start of rest, is not shown
+// as itself: invalid UTF-8, a control, format, line or paragraph separator
+// character.
+func hiddenRune(r rune, rest string) bool {
+	if r == utf8.RuneError {
+		_, n := utf8.DecodeRuneInString(rest)
+		return n <= 1 // U+FFFD written as such is a character
+	}
+	return unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp)
 }
 
 // LocalPrincipalID is the id of a host's local account or group ("user",
@@ -69,7 +122,19 @@ func DirectoryPrincipalID(server, sidOrDN string) string {
 // host-local records (collector/identity), so an agent enrolled as
 // "WEB-1" cannot pass as another host that looks the same in the console,
 // nor one enrolled as "web-1" speak for web-1's files and accounts.
-func HostKey(host string) string { return strings.ToLower(strings.TrimSuffix(host, ".")) }
+//
+// Names are compared after compatibility normalization and full case
+// folding (NFKC, casefold, NFKC again as casefolding may leave a
+// decomposed form): lower case alone let "ｗｅｂ－１" (full-width), a
+// decomposed "café" or "STRAẞE" be a host of their own, shown as (or
+// folded to) another host's name with no conflict flagged
+// (TestLookalikeHostnameIsTheSameHost). For ASCII names this is lower
+// case, as before. Look-alikes from other scripts (a Cyrillic "е") are
+// still other names.
+func HostKey(host string) string {
+	k := norm.NFKC.String(cases.Fold().String(norm.NFKC.String(host)))
+	return strings.TrimSuffix(k, ".")
+}
 
 // HostLocation is the location of a host asset.
 func HostLocation(host string) string { return "host://" + host }
