@@ -110,17 +110,11 @@ func TestSMBWellKnownSIDKeepsItsName(t *testing.T) {
 	post(web9, "w9-smb-2", forged("sm10")...)
 	storetest.BuildIndex(t, h.st)
 
-	code, body := h.do("GET", "/api/v1/principals/"+authUsers, h.admin, nil, nil)
-	require.Equal(t, http.StatusOK, code, body)
-	var p struct {
-		Name string `json:"name"`
-		Type string `json:"principal_type"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(body), &p))
-	require.Equal(t, "Authenticated Users", p.Name, body)
-	require.Equal(t, "group", p.Type, body)
+	name, typ, body := principalOf(t, h, authUsers)
+	require.Equal(t, "Authenticated Users", name, body)
+	require.Equal(t, "group", typ, body)
 	require.NotContains(t, body, "CEO", body)
-	code, body = h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+	code, body := h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
 	require.Equal(t, http.StatusOK, code, body)
 	require.NotContains(t, body, "Domain Admins", "a made-up share renamed web-1's share's grantee: %s", body)
 	require.Contains(t, body, `"readers":[]`, "a group is no reader: %s", body)
@@ -291,16 +285,24 @@ func TestGCSMemberKeepsItsName(t *testing.T) {
 	post(web9, "w9-gcs-2", forged("g10")...)
 	storetest.BuildIndex(t, h.st)
 
-	code, body := h.do("GET", "/api/v1/principals/"+ann, h.admin, nil, nil)
+	name, typ, body := principalOf(t, h, ann)
+	require.Equal(t, "ann@example.com", name, body)
+	require.Equal(t, "user", typ, body)
+	require.NotContains(t, body, "robot", body)
+}
+
+// principalOf reads a principal's detail as an admin: its name, its type
+// and the whole body for the assertions that follow.
+func principalOf(t *testing.T, h *harness, id string) (name, typ, body string) {
+	t.Helper()
+	code, body := h.do("GET", "/api/v1/principals/"+id, h.admin, nil, nil)
 	require.Equal(t, http.StatusOK, code, body)
 	var p struct {
 		Name string `json:"name"`
 		Type string `json:"principal_type"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &p))
-	require.Equal(t, "ann@example.com", p.Name, body)
-	require.Equal(t, "user", p.Type, body)
-	require.NotContains(t, body, "robot", body)
+	return p.Name, p.Type, body
 }
 
 // TestSameLocationOtherSourceKeepsItsReaders: a location is what a record
