@@ -227,10 +227,15 @@ func (s *scanner) fromBlocks(i int) int {
 				c := text[k]
 				switch byteClass[c] {
 				case clsDigit:
-					if deadNumber(text, k, off, alnum, qin.digit[b]) {
+					// deadNumber, then quietLong, their run read once.
+					if escapeBefore(text, k) {
+						break
+					}
+					run, pure := runAt(text, k, off, alnum, qin.digit[b])
+					if deadRun(text, k, run, pure) {
 						continue
 					}
-					if !phoneField && quietLong(text, k, off, alnum, qin.digit[b], k < s.phoneNext, &keys) {
+					if !phoneField && quietLongRun(text, k, off, run, pure, qin.digit[b], k < s.phoneNext, &keys) {
 						longs++
 						continue
 					}
@@ -448,10 +453,25 @@ func at(text []byte, i int) byte {
 // FuzzDeadNumber hold it to that); a run reaching the block's end is
 // read on from the text (runAt).
 func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
-	if p := text[k-1]; p == '%' || p == '#' {
-		return false // an escape: %40, &#64;, %2B49…
+	if escapeBefore(text, k) {
+		return false
 	}
 	run, pure := runAt(text, k, off, alnum, digit)
+	return deadRun(text, k, run, pure)
+}
+
+// escapeBefore reports whether the number at k follows '%' or '#', an
+// escape (%40, &#64;, %2B49…): neither deadNumber nor quietLong says
+// true of it.
+func escapeBefore(text []byte, k int) bool {
+	p := text[k-1]
+	return p == '%' || p == '#'
+}
+
+// deadRun is deadNumber for the number at k, not after an escape, whose
+// run of letters and digits (runAt) is run long and all digits when
+// pure: the pass reads the run once for deadRun and quietLongRun.
+func deadRun(text []byte, k, run int, pure bool) bool {
 	j := k + run
 	if j >= len(text) {
 		return false
@@ -559,12 +579,18 @@ func shortDecimal(text []byte, j, l int) bool {
 // already read). Like deadNumber, held to the byte pass by
 // TestFromAgreesWithFromEach and FuzzDetect.
 func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys *keyContexts) bool {
+	run, pure := runAt(text, k, off, alnum, digit)
+	return quietLongRun(text, k, off, run, pure, digit, noPhone, keys)
+}
+
+// quietLongRun is quietLong for the number at k whose run of letters and
+// digits (runAt) is run long and all digits when pure.
+func quietLongRun(text []byte, k, off, run int, pure bool, digit uint64, noPhone bool, keys *keyContexts) bool {
 	switch text[k-1] {
 	case '=', ' ', '"', ',', '\t', '\n', '[', '{', '\'':
 	default:
 		return false // escapes, glue, '+', a time's colon: number's own cases
 	}
-	run, pure := runAt(text, k, off, alnum, digit)
 	j := k + run
 	if run > 10 || run == 9 || !pure || j+1 >= len(text) {
 		return false
