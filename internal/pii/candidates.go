@@ -203,22 +203,30 @@ func (s *scanner) fromBlocks(i int) int {
 			// spares the loop below a start and a mispredicted one each.
 			// The answer (keyKeep) is memoized by the four bytes before
 			// the '=' (log lines repeat their keys): a load and a compare.
+			// A miss leaves the inner loop for the call: the compiler then
+			// spills the loop's registers only around it, not at every key.
 			for e := m & qin.eq[b] & pa; e != 0; e &= e - 1 {
-				off := bits.TrailingZeros64(e)
-				k := blk + off
-				if k >= 4 && k <= len(text) {
+				for ; e != 0; e &= e - 1 {
+					k := blk + bits.TrailingZeros64(e)
+					if k < 4 {
+						break
+					}
 					w := binary.LittleEndian.Uint32(text[k-4 : k])
 					h, want := w*0x9E3779B1>>24&^1, uint64(w)<<8|0x81
-					if ent := memo[h]; ent|1 == want {
-						m &^= (ent&1 ^ 1) << uint(off)
-						continue
+					ent := memo[h]
+					if ent|1 != want {
+						ent = memo[h|1]
+						if ent|1 != want {
+							break
+						}
 					}
-					if ent := memo[h|1]; ent|1 == want {
-						m &^= (ent&1 ^ 1) << uint(off)
-						continue
-					}
+					m &^= (ent&1 ^ 1) << uint(k-blk)
 				}
-				m &^= (keyKeep(text, k, &memo) ^ 1) << uint(off)
+				if e == 0 {
+					break
+				}
+				off := bits.TrailingZeros64(e)
+				m &^= (keyKeep(text, blk+off, &memo) ^ 1) << uint(off)
 			}
 			for m != 0 {
 				off := bits.TrailingZeros64(m)
