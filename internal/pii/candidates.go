@@ -705,12 +705,12 @@ func (kc *keyContexts) context(text []byte, k, off int, digit uint64) bool {
 	if n > 16 || p+17 > len(text) {
 		return keyPhoneContext(text, k) // or too near the end for the loads (lo and hi: text[p+1 : p+17])
 	}
-	lo, hi := binary.LittleEndian.Uint64(text[p+1:]), binary.LittleEndian.Uint64(text[p+9:])
-	if n < 8 {
-		lo, hi = lo&(1<<(8*uint(n))-1), 0
-	} else if n < 16 {
-		hi &= 1<<(8*uint(n-8)) - 1
-	}
+	// One bounds check for both loads; a shift by 64 or more is zero,
+	// so each mask is all ones or none where its word is all the key's
+	// or none of it.
+	t := text[p+1 : p+17]
+	lo := binary.LittleEndian.Uint64(t) & (1<<(8*uint(n)) - 1)
+	hi := binary.LittleEndian.Uint64(t[8:]) & (1<<(8*uint(max(n-8, 0))) - 1)
 	e := &kc[n]
 	if !e.ok || e.lo != lo || e.hi != hi {
 		e.lo, e.hi, e.ok, e.ctx = lo, hi, true, keyPhoneContext(text, k)
