@@ -125,13 +125,17 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	MOVL AX, (QSTEM+o)(R8)
 
 // PAIRS(off, o): quietIn's pp of the 32 bytes at off(SI): phoneTabs' f
-// of each byte and s of the next. Uses Y0-Y3 and sets Y3 to zero again.
+// of each byte, s of the next and t of the one after. Uses Y0-Y3 and Y6
+// and sets Y3 to zero again; reads two bytes past the 32.
 #define PAIRS(off, o) \
 	VMOVDQU off(SI), Y0; \
 	NIBBLES(Y0, ·phoneTabs+0(SB), ·phoneTabs+32(SB), Y3, Y1); \
 	VMOVDQU (off+1)(SI), Y0; \
 	NIBBLES(Y0, ·phoneTabs+64(SB), ·phoneTabs+96(SB), Y3, Y2); \
 	VPAND Y1, Y2, Y2; \
+	VMOVDQU (off+2)(SI), Y0; \
+	NIBBLES(Y0, ·phoneTabs+128(SB), ·phoneTabs+160(SB), Y3, Y6); \
+	VPAND Y6, Y2, Y2; \
 	VPXOR Y3, Y3, Y3; \
 	VPCMPEQB Y3, Y2, Y2; \
 	VPMOVMSKB Y2, AX; \

@@ -83,7 +83,7 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 			}
 		}
 		for k := range 64 {
-			if p := b*64 + k; phonePairMaybe(text[p], text[p+1]) {
+			if p := b*64 + k; phoneStartMaybe(text[p], text[p+1], text[p+2]) {
 				pp |= 1 << k
 			}
 		}
