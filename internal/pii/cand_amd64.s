@@ -691,3 +691,39 @@ floop:
 fdone:
 	VZEROUPPER
 	RET
+
+DATA highs<>+0(SB)/8, $0xc2c2c2c2c2c2c2c2
+DATA highs<>+8(SB)/8, $0xc2c2c2c2c2c2c2c2
+DATA highs<>+16(SB)/8, $0xc2c2c2c2c2c2c2c2
+DATA highs<>+24(SB)/8, $0xc2c2c2c2c2c2c2c2
+GLOBL highs<>(SB), RODATA|NOPTR, $32
+
+// func highBytesAVX2(p *byte, n int) bool
+//
+// Whether any of the n 128-byte chunks at p has a byte of 0xC2 or more:
+// their bytewise maximum, one VPMAXUB per 32 bytes, compared once.
+TEXT ·highBytesAVX2(SB), NOSPLIT, $0-17
+	MOVQ    p+0(FP), SI
+	MOVQ    n+8(FP), CX
+	VPXOR   Y0, Y0, Y0
+
+hloop:
+	TESTQ   CX, CX
+	JZ      hdone
+	VPMAXUB (SI), Y0, Y0
+	VPMAXUB 32(SI), Y0, Y0
+	VPMAXUB 64(SI), Y0, Y0
+	VPMAXUB 96(SI), Y0, Y0
+	ADDQ    $128, SI
+	DECQ    CX
+	JMP     hloop
+
+hdone:
+	VMOVDQU   highs<>(SB), Y1
+	VPMAXUB   Y0, Y1, Y1
+	VPCMPEQB  Y0, Y1, Y1
+	VPMOVMSKB Y1, AX
+	TESTL     AX, AX
+	SETNE     ret+16(FP)
+	VZEROUPPER
+	RET
