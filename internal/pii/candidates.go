@@ -23,7 +23,7 @@ type rawMasks struct {
 // per class (the vector code computes four blocks per instruction).
 type quietIn struct {
 	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
-	pp, upper                                     [64]uint64 // phoneTabs' pairs; A-Z
+	pp, upper                                     [64]uint64 // phoneStartMaybe; A-Z
 	marker, stem, glue                            [64]uint64 // rawMasks' own
 }
 
@@ -400,10 +400,10 @@ func quietStarts(r *quietIn, blk int) uint64 {
 // and a letter (a lower-case one after eight: no DNI), or one to eight
 // digits, a '.' and one to three before either (dur_ms=1061.311), after
 // a key of letters before which, back to the last digit or newline (in
-// the block), no two bytes may start a phone word (phoneTabs): the
-// answer of keyPhoneContext, which quietLong asks there. The bytes that
-// may start one are marked dirty to the end of their stretch without a
-// digit or newline by an add's carry. Held to quietLong by
+// the block), no byte may start a phone word (phoneTabs, by it and the
+// two after it): the answer of keyPhoneContext, which quietLong asks
+// there. The bytes that may start one are marked dirty to the end of
+// their stretch without a digit or newline by an add's carry. Held to quietLong by
 // TestQuietStartsAreQuiet and FuzzQuietStarts, its vector code to it by
 // TestQuietStartsVectorAgrees.
 func quietLongStarts(r *quietIn, blk int) uint64 {
