@@ -252,17 +252,13 @@ func (s *scanner) fromBlocks(i int) int {
 						continue // the event would return at once
 					}
 				case clsUpper:
-					// upperMemo.quiet's hit, inline: a word within the
-					// block whose eight bytes from two before it are an
-					// entry's (a call cost ~60 instructions).
-					if run := bits.TrailingZeros64(^(alnum >> uint(off))); off+run < 64 && k >= 2 && k+6 <= len(text) && c != 'X' {
-						w := binary.LittleEndian.Uint64(text[k-2 : k+6])
-						if e := &upper[(w^uint64(run))*0x9E3779B97F4A7C15>>58]; e.run == run && e.w == w {
-							if e.ans {
-								continue
-							}
-							break
+					// upperMemo's hit, inline (a call cost ~60
+					// instructions).
+					if q, ok := upper.hit(text, k, off, alnum); ok {
+						if q {
+							continue
 						}
+						break
 					}
 					if upper.quiet(text, k, off, alnum) {
 						continue
@@ -775,13 +771,33 @@ func quietUpper(text []byte, k, off int, alnum uint64) bool {
 }
 
 // upperMemo remembers quietUpper's answers by the eight bytes from two
-// before the word and the word's length, which decide it (below): log
+// before the word, which with the word's length decide it (below): log
 // lines repeat their capitalised words (INFO, GET, POST), and the
 // function cost ~80 instructions a call, its stem check among them.
+// A word of up to five letters and digits ends inside those eight bytes
+// (its length is theirs), so a hit on it compares them alone.
 type upperMemo [64]struct {
 	w   uint64 // text[k-2 : k+6], little-endian
 	run int    // the word's letters and digits, from k
 	ans bool   // quietUpper's answer
+}
+
+// upperSlot is the entry of the eight bytes w.
+func upperSlot(w uint64) uint64 { return w * 0x9E3779B97F4A7C15 >> 58 }
+
+// hit is quiet's answer when the memo holds it (ok), without a call: the
+// eight bytes at k-2 an entry's, and the word's length its own (a word
+// of up to five is decided by the bytes; a longer one must end within
+// the block, its length read from alnum). No entry holds an 'X' at k (a
+// hex entity's check reads on), nor a zero word.
+func (um *upperMemo) hit(text []byte, k, off int, alnum uint64) (quiet, ok bool) {
+	if k < 2 || k+6 > len(text) {
+		return false, false
+	}
+	w := binary.LittleEndian.Uint64(text[k-2 : k+6])
+	e := &um[upperSlot(w)]
+	ok = e.w == w && (e.run <= 5 || e.run == bits.TrailingZeros64(^(alnum>>uint(off))) && off+e.run < 64)
+	return e.ans && ok, ok
 }
 
 // quiet is quietUpper(text, k, off, alnum), from the memo where its
@@ -798,7 +814,7 @@ func (um *upperMemo) quiet(text []byte, k, off int, alnum uint64) bool {
 		return false // as quietUpper: nothing after the word
 	}
 	w := binary.LittleEndian.Uint64(text[k-2:])
-	e := &um[(w^uint64(run))*0x9E3779B97F4A7C15>>58]
+	e := &um[upperSlot(w)]
 	if e.run != run || e.w != w || run == 0 {
 		e.w, e.run, e.ans = w, run, quietUpper(text, k, off, alnum)
 	}

@@ -450,13 +450,14 @@ func TestFromAgreesOnKeyValueLogs(t *testing.T) {
 
 // upperMemo answers as quietUpper for every capital of texts made of the
 // words logs and documents have, the memo kept across them (hits on
-// words met before, in other contexts).
+// words met before, in other contexts), both its hit (the pass's inline
+// look-up) and quiet.
 func TestUpperMemoIsQuietUpper(t *testing.T) {
 	r := rand.New(rand.NewPCG(23, 24))
 	pieces := []string{"INFO", "GET", "POST", "DELETE", "IBAN", "Iban", "IB", "DE89", "GB82 WEST", "P<UTO", "X", "XOX", "&#X40;", "&#x40;",
 		"BIRTH", "Geb", "GEB", "Nat", "NAT", "RES", "DOB", "D.O.B", "EYJ", "AKIAIOSFODNN7EXAMPLE", "ABCDEFGH", "ABCDEFGHI", "Hello", "A-1",
 		"A1", "AB1", "AB 1", "12345 Berlin", "75001 PARIS", " ", "  ", "\n", "=", "[", "0", "12", "x", "é", "\xc2\xa0"}
-	hits := 0
+	hits, checks := 0, 0
 	for range 500 {
 		var um upperMemo
 		var text []byte
@@ -475,12 +476,17 @@ func TestUpperMemoIsQuietUpper(t *testing.T) {
 					continue
 				}
 				want := quietUpper(text, k, off, alnum)
+				if q, ok := um.hit(text, k, off, alnum); ok {
+					require.Equal(t, want, q, "hit at %d of %q", k, text[max(k-8, 0):min(k+12, len(text))])
+					hits++
+				}
+				checks++
 				require.Equal(t, want, um.quiet(text, k, off, alnum), "at %d of %q", k, text[max(k-8, 0):min(k+12, len(text))])
-				hits++
 			}
 		}
 	}
-	require.Greater(t, hits, 10000)
+	require.Greater(t, checks, 10000)
+	require.Greater(t, hits, 1000)
 }
 
 // TestPhoneStartMaybe holds phoneTabs to the phone words: at the first
