@@ -78,6 +78,12 @@ func (s *scanner) ipOne(i int) (int, int, bool) {
 	if dots == 3 && colons == 0 && end+1 < n && text[end] == '-' && isAlpha(text[end+1]) {
 		return j, 0, false // a pre-release version, 1.2.3.4-beta, 2.4.10.1-SNAPSHOT (a range 10.0.0.1-10.0.0.9 is addresses)
 	}
+	if dots == 3 && colons == 0 && plainIPv4(tok) {
+		// What the parse below would find and print, without its
+		// string: the address as written is its canonical form.
+		s.match(TypeIPAddress, CategoryNetwork, Medium, tok, i)
+		return j, end, true
+	}
 	if (dots == 3 && colons == 0) || colons >= 2 {
 		if addr, err := netip.ParseAddr(string(tok)); err == nil && addr.Zone() == "" {
 			// ::ffff:10.1.2.3 is how a dual-stack server logs an IPv4
@@ -94,6 +100,33 @@ func (s *scanner) ipOne(i int) (int, int, bool) {
 		}
 	}
 	return j, 0, false
+}
+
+// plainIPv4 reports whether tok is a dotted quad netip.ParseAddr takes
+// and prints back the same: four decimal fields of one to three digits,
+// none above 255, none with a leading zero.
+func plainIPv4(tok []byte) bool {
+	fields := 0
+	for k := 0; k < len(tok); {
+		e := k
+		v := 0
+		for e < len(tok) && e-k < 4 && isDigit(tok[e]) {
+			v = v*10 + int(tok[e]-'0')
+			e++
+		}
+		if n := e - k; n == 0 || n > 3 || v > 255 || n > 1 && tok[k] == '0' {
+			return false
+		}
+		fields++
+		if e == len(tok) {
+			return fields == 4
+		}
+		if tok[e] != '.' || fields == 4 {
+			return false
+		}
+		k = e + 1
+	}
+	return false
 }
 
 // portsTail reports whether b is one or more ":port" (one to five
@@ -126,6 +159,16 @@ func afterVersionWord(text []byte, i int) bool {
 	k := i
 	for k > 0 && (text[k-1] == ' ' || text[k-1] == ':' || text[k-1] == '=' || text[k-1] == '.') && i-k < 4 {
 		k--
+	}
+	// Every word ends in one of "nedrv" (n of version and versión):
+	// before an address in a log (from, client=) the loop is spared.
+	if k == 0 {
+		return false
+	}
+	switch lower(text[k-1]) {
+	case 'n', 'e', 'd', 'r', 'v':
+	default:
+		return false
 	}
 	for _, w := range versionWords {
 		if k >= len(w) && hasPrefixFold(text[k-len(w):k], w) && (k == len(w) || !isWordByte(text[k-len(w)-1])) {

@@ -1,0 +1,71 @@
+package pii
+
+import (
+	"bytes"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// afterVersionWord's first check is the last byte of every version word:
+// each ends in one of the bytes it lets through, and each is still found
+// before an address, in both cases.
+func TestAfterVersionWordLastByte(t *testing.T) {
+	for _, w := range versionWords {
+		require.Contains(t, "nedrv", string(lower(w[len(w)-1])), "%s", w)
+		up := bytes.Map(func(r rune) rune { // ASCII letters: hasPrefixFold's folding
+			if r >= 'a' && r <= 'z' {
+				return r - 32
+			}
+			return r
+		}, w)
+		for _, form := range [][]byte{w, up} {
+			for _, sep := range []string{" ", ": ", "=", " . "} {
+				text := []byte("x " + string(form) + sep + "10.1.2.3")
+				require.True(t, afterVersionWord(text, strings.Index(string(text), "10.")), "%q", text)
+			}
+		}
+	}
+	for _, text := range []string{"from 10.1.2.3", "client=10.1.2.3", "10.1.2.3", "server 10.1.2.3", "prever 10.1.2.3"} {
+		require.False(t, afterVersionWord([]byte(text), strings.Index(text, "10.")), "%q", text)
+	}
+}
+
+// plainIPv4 says true only of what netip.ParseAddr reads as an IPv4
+// address and prints back the same, ipOne's match then being the text.
+func TestPlainIPv4IsParseAddrs(t *testing.T) {
+	r := rand.New(rand.NewPCG(17, 5))
+	alphabet := []byte("0123456789..:a ")
+	yes := 0
+	check := func(tok []byte) {
+		addr, err := netip.ParseAddr(string(tok))
+		want := err == nil && addr.Is4() && addr.String() == string(tok)
+		require.Equal(t, want, plainIPv4(tok), "%q", tok)
+		if want {
+			yes++
+		}
+	}
+	for _, s := range []string{"10.1.2.3", "0.0.0.0", "255.255.255.255", "256.1.1.1", "01.1.1.1", "1.1.1", "1.1.1.1.", ".1.1.1.1",
+		"1..1.1", "1.1.1.1.1", "1000.1.1.1", "", "1.2.3.04", "192.168.0.1"} {
+		check([]byte(s))
+	}
+	for range 200000 {
+		var tok []byte
+		for range 4 {
+			tok = append(tok, []byte(strconv.Itoa(r.IntN(300)))...)
+			if r.IntN(8) == 0 {
+				tok = append(tok, alphabet[r.IntN(len(alphabet))])
+			}
+			tok = append(tok, '.')
+		}
+		check(tok[:len(tok)-r.IntN(2)])
+		for range 3 {
+			check(tok[:r.IntN(len(tok)+1)])
+		}
+	}
+	require.Greater(t, yes, 10000)
+}
