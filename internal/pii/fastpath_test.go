@@ -69,3 +69,22 @@ func TestPlainIPv4IsParseAddrs(t *testing.T) {
 	}
 	require.Greater(t, yes, 10000)
 }
+
+// keyKinds answers as keyValueKind for keys met in turn, the memo kept
+// across them: keys of one length replace each other, a key met again
+// is answered from the memo, and one longer than 16 bytes is asked.
+func TestKeyKindsIsKeyValueKind(t *testing.T) {
+	keys := []string{"card", "iban", "name", "ssn", "phone", "email", "payment card", "customer card", "Name/Surname/Nom",
+		"date of birth", "dob", "user_id", "order id", "Prénom", "password", "pwd", "encrypted_password", "telephone number",
+		"a", "", "Geburtsdatum", "address1", "street_2", "Surnames", "x.y", "medical record number", "passport_no"}
+	var kk keyKinds
+	r := rand.New(rand.NewPCG(3, 9))
+	asked := map[fieldKind]bool{}
+	for range 5000 {
+		k := []byte(keys[r.IntN(len(keys))])
+		want := keyValueKind(k)
+		require.Equal(t, want, kk.of(k), "%q", k)
+		asked[want] = true
+	}
+	require.Greater(t, len(asked), 3, "the keys name several kinds")
+}

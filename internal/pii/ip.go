@@ -106,27 +106,27 @@ func (s *scanner) ipOne(i int) (int, int, bool) {
 // and prints back the same: four decimal fields of one to three digits,
 // none above 255, none with a leading zero.
 func plainIPv4(tok []byte) bool {
-	fields := 0
-	for k := 0; k < len(tok); {
-		e := k
-		v := 0
-		for e < len(tok) && e-k < 4 && isDigit(tok[e]) {
-			v = v*10 + int(tok[e]-'0')
-			e++
-		}
-		if n := e - k; n == 0 || n > 3 || v > 255 || n > 1 && tok[k] == '0' {
-			return false
-		}
-		fields++
-		if e == len(tok) {
-			return fields == 4
-		}
-		if tok[e] != '.' || fields == 4 {
-			return false
-		}
-		k = e + 1
+	if len(tok) < 7 || len(tok) > 15 {
+		return false
 	}
-	return false
+	dots, v, n := 0, 0, 0 // v and n: the field's value and digits so far
+	for _, c := range tok {
+		if c == '.' {
+			if n == 0 || dots == 3 {
+				return false
+			}
+			dots, v, n = dots+1, 0, 0
+			continue
+		}
+		if c-'0' >= 10 || n == 3 || n == 1 && v == 0 {
+			return false // not a digit, a fourth digit, a digit after a leading 0
+		}
+		v, n = v*10+int(c-'0'), n+1
+		if v > 255 {
+			return false
+		}
+	}
+	return dots == 3 && n > 0
 }
 
 // portsTail reports whether b is one or more ":port" (one to five

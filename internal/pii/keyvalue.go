@@ -2,6 +2,7 @@ package pii
 
 import (
 	"bytes"
+	"encoding/binary"
 )
 
 // Types found from structure: a value under a field or key named for it.
@@ -450,13 +451,15 @@ func (s *scanner) keyValueAt(i int) int {
 	spaces := 0
 	for ks > 0 && k-ks < 40 {
 		c := text[ks-1]
-		if c == ' ' && spaces < 2 && ks >= 2 && isAlpha(text[ks-2]) {
+		if keyByte[c] {
+			// the common case first: one lookup
+		} else if c == ' ' && spaces < 2 && ks >= 2 && isAlpha(text[ks-2]) {
 			spaces++
 		} else if c == '/' && ks >= 2 && isAlpha(text[ks-2]) && isAlpha(text[ks]) {
 			// A form's label in several languages: "Name/Surname/Nom",
 			// "Vornamen/Given names/Prénoms" (passports, ID cards,
 			// bilingual forms); each alternative names the value.
-		} else if !(alnumTable[c] || c == '_' || c == '-' || c == '.' || c >= 0x80) {
+		} else {
 			break
 		}
 		ks--
@@ -475,16 +478,7 @@ func (s *scanner) keyValueAt(i int) int {
 			return i + 1
 		}
 	} else {
-		key := text[ks:k]
-		for {
-			sl := bytes.IndexByte(key, '/')
-			if sl < 0 {
-				kind |= keyKind(key) & keyValueKinds
-				break
-			}
-			kind |= keyKind(key[:sl]) & keyValueKinds
-			key = key[sl+1:]
-		}
+		kind = s.keyKinds.of(text[ks:k])
 	}
 	if kind == 0 {
 		return i + 1
@@ -505,6 +499,54 @@ func (s *scanner) keyValueAt(i int) int {
 		return end - len(v) + used // a form's next column may follow
 	}
 	return i + 1
+}
+
+// keyByte marks the bytes a key is made of (letters, digits, '_', '-',
+// '.' and those of UTF-8 letters), what keyValueAt reads back over.
+var keyByte = func() (t [256]bool) {
+	for c := range 256 {
+		t[c] = alnumTable[c] || c == '_' || c == '-' || c == '.' || c >= 0x80
+	}
+	return t
+}()
+
+// keyValueKind is the value kinds a key before ':' or '=' names: its
+// own, or its alternatives' ("Name/Surname/Nom").
+func keyValueKind(key []byte) (kind fieldKind) {
+	for {
+		sl := bytes.IndexByte(key, '/')
+		if sl < 0 {
+			return kind | keyKind(key)&keyValueKinds
+		}
+		kind |= keyKind(key[:sl]) & keyValueKinds
+		key = key[sl+1:]
+	}
+}
+
+// keyKinds remembers keyValueKind of keys of up to 16 bytes, one a
+// length: log lines repeat their keys ("payment card=" on every payment,
+// ~700 instructions of normKey and the rules each time), and the answer
+// depends on the key's bytes alone.
+type keyKinds [17]struct {
+	lo, hi uint64 // the key's bytes, little-endian, zero after it
+	kind   fieldKind
+	ok     bool
+}
+
+// of is keyValueKind(key), from the memo when it holds the key.
+func (kk *keyKinds) of(key []byte) fieldKind {
+	n := len(key)
+	if n > 16 {
+		return keyValueKind(key)
+	}
+	var b [16]byte
+	copy(b[:], key)
+	lo, hi := binary.LittleEndian.Uint64(b[:8]), binary.LittleEndian.Uint64(b[8:])
+	e := &kk[n]
+	if !e.ok || e.lo != lo || e.hi != hi {
+		e.lo, e.hi, e.ok, e.kind = lo, hi, true, keyValueKind(key)
+	}
+	return e.kind
 }
 
 // valueAfter reads a key's value after its separator at i: optional

@@ -101,6 +101,8 @@ type scanner struct {
 	emit func(Match)
 	ln   lines
 
+	keyKinds keyKinds // keyValueAt's answers, by key
+
 	runNext, phoneNext, ipNext int
 	foldNext                   int // past a lower-case IBAN found from its digits
 	lastDOB                    int
