@@ -197,6 +197,11 @@ func foldedIBAN(text []byte, i int, dst []byte) ([]byte, int, bool) {
 // "gb44 loyd 3096"), the first a country code and two digits at a word
 // start; -1 for none.
 func ibanGroupsBefore(text []byte, i int) int {
+	// The start it returns is a lower-case letter five or ten bytes
+	// back: without one (a card's second group) no walk.
+	if !(i >= 5 && text[i-5]-'a' < 26) && !(i >= 10 && text[i-10]-'a' < 26) {
+		return -1
+	}
 	for back := 1; back <= 2; back++ {
 		st := i - 5*back
 		if st < 0 || text[st+4] != ' ' {

@@ -495,7 +495,9 @@ func (s *scanner) number(i, j int, allDigits bool) {
 		return
 	}
 	sep := next == ' ' || next == '-'
-	if sep {
+	// Inside a run and a phone candidate already read (a card's second
+	// group) nothing below uses the groups: no walk.
+	if sep && (i >= s.runNext || i >= s.phoneNext) {
 		// Follow the groups this separator joins: none (a number then a
 		// word) makes it a lone number; groups glued to a letter at the
 		// end (200 459ms) end every candidate here in a word.
