@@ -348,6 +348,11 @@ func monthWord(s []byte, i int) (int, int) {
 // it on the same line within dobWindow bytes, a date.
 func (s *scanner) birthAt(i int) {
 	text := s.text
+	// No stem has a digit for its third byte: an IBAN's country code
+	// (DE89), which stemPrefix lets through, spares the loop.
+	if i+2 < len(text) && isDigit(text[i+2]) {
+		return
+	}
 	stemEnd := -1
 	for _, stem := range birthStems {
 		if hasPrefixFold(text[i:], stem) {

@@ -136,3 +136,12 @@ func TestIBANGroupsBeforeFirstLook(t *testing.T) {
 	}
 	require.Greater(t, found, 1000)
 }
+
+// birthAt returns before its stems when the third byte is a digit: no
+// stem has one there, or is shorter.
+func TestBirthStemsThirdByte(t *testing.T) {
+	for _, w := range birthStems {
+		require.GreaterOrEqual(t, len(w), 3, "%s", w)
+		require.False(t, isDigit(w[2]), "%s", w)
+	}
+}

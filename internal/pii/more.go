@@ -65,13 +65,15 @@ func matchIBAN(text []byte, start, l int, dst []byte) ([]byte, int, bool) {
 	}
 	// mod 97 of the number formed by moving the first four characters to
 	// the end and turning letters into 10..35, computed digit by digit.
+	// The rest, then the first four: no index to wrap.
 	rem := 0
-	for k := 0; k < l; k++ {
-		c := dst[(k+4)%l]
-		if isDigit(c) {
-			rem = (rem*10 + int(c-'0')) % 97
-		} else {
-			rem = (rem*100 + int(c-'A'+10)) % 97
+	for _, part := range [2][]byte{dst[4:], dst[:4]} {
+		for _, c := range part {
+			if isDigit(c) {
+				rem = (rem*10 + int(c-'0')) % 97
+			} else {
+				rem = (rem*100 + int(c-'A'+10)) % 97
+			}
 		}
 	}
 	return dst, j, rem == 1
