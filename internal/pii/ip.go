@@ -57,7 +57,7 @@ func (s *scanner) ipOne(i int) (int, int, bool) {
 	for len(tok) > 0 && (tok[len(tok)-1] == '.' || (tok[len(tok)-1] == ':' && colons < 2)) {
 		tok = tok[:len(tok)-1] // sentence punctuation, "addr:"
 	}
-	colons = bytes.Count(tok, []byte{':'})
+	colons, dots = bytes.Count(tok, []byte{':'}), bytes.Count(tok, []byte{'.'}) // "at 10.1.2.3:8080."
 	// An IPv4 address with its port (10.0.3.15:8080), a Docker port
 	// mapping (10.0.3.15:8080:80) or Go's dial error (dial tcp
 	// 10.0.3.15:5432: connect: …): the address.

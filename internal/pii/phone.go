@@ -91,6 +91,14 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		conf = High
 	}
 	trunk := firstDigit(cand) == '0'
+	// The country the number's record names comes first (phonehint.go),
+	// before the host's plan: a French customer's file read in Germany.
+	hint := phoneHint(s.text, start)
+	if hint != "" && hint != s.region && (trunk || !trunkRequired(hint)) {
+		if v, ok := parsePhone(cand, hint); ok {
+			return v, conf, true
+		}
+	}
 	if s.region != "" && (trunk || !trunkRequired(s.region)) {
 		if v, ok := parsePhone(cand, s.region); ok {
 			return v, conf, true
@@ -110,6 +118,11 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		// a phone field it is read with the 0 put back.
 		var tb [12]byte
 		t := append(append(tb[:0], '0'), cand...)
+		if hint != "" && trunkRequired(hint) {
+			if v, ok := parsePhone(t, hint); ok {
+				return v, conf, true
+			}
+		}
 		if s.region != "" && trunkRequired(s.region) {
 			if v, ok := parsePhone(t, s.region); ok {
 				return v, conf, true

@@ -225,7 +225,28 @@ func (s *scanner) colon(i int) {
 	}
 	if ws, ok := ipv6GroupBefore(text, i); ok && ws >= s.ipNext {
 		s.ipNext = s.ipAt(ws)
+	} else if ws, ok := ipv4AfterSlash(text, i); ok && ws >= s.ipNext {
+		s.ipNext = s.ipAt(ws)
 	}
+}
+
+// ipv4AfterSlash returns where a dotted quad ending at the port colon at i
+// starts when a '/' is before it: Java's InetSocketAddress prints a peer
+// as host/10.1.2.3:5432 or /10.1.2.3:5432, and a digit after '/' starts
+// no candidate (a path's /v1/2.3). The port is what tells an address from
+// a path segment (/releases/1.2.3.4 is a version).
+func ipv4AfterSlash(text []byte, i int) (int, bool) {
+	if i < 8 || i+1 >= len(text) || !isDigit(text[i+1]) || text[i-2] != '.' && !isDigit(text[i-2]) {
+		return 0, false
+	}
+	k := i
+	for k > 0 && i-k < 15 && (isDigit(text[k-1]) || text[k-1] == '.') {
+		k--
+	}
+	if k == 0 || text[k-1] != '/' || !isDigit(text[k]) || bytes.Count(text[k:i], []byte{'.'}) != 3 {
+		return 0, false
+	}
+	return k, true
 }
 
 // ipv6GroupBefore returns where the hex group before the colon at i

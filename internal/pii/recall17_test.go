@@ -1,0 +1,90 @@
+package pii
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// values17 returns what Detect finds in text as type:value, and holds the
+// vector pass to the byte-at-a-time one on text itself and on text after
+// a line of prose long enough that the value falls in a 64-byte block.
+func values17(t *testing.T, text string) []string {
+	t.Helper()
+	var out []string
+	for _, m := range collect([]byte(text)) {
+		out = append(out, m.Type+":"+string(m.Value))
+	}
+	require.Equal(t, detectEach([]byte(text)), collect([]byte(text)), "%q", text)
+	for _, pad := range []int{61, 64, 70, 100} {
+		long := []byte(strings.Repeat("lorem ipsum ", 12)[:pad] + "\n" + text)
+		require.Equal(t, detectEach(long), collect(long), "%q", long)
+		var got []string
+		for _, m := range collect(long) {
+			got = append(got, m.Type+":"+string(m.Value))
+		}
+		require.Equal(t, out, got, "%q after %d bytes", text, pad)
+	}
+	return out
+}
+
+// TestIPv4AfterSlash: Java's InetSocketAddress (host/10.1.2.3:5432,
+// /10.1.2.3:5432) and the other ways logs print an address with its
+// port; versions, OIDs and paths stay no address.
+func TestIPv4AfterSlash(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"WARN HikariPool-1 - Connection to /10.1.2.3:5432 refused", "10.1.2.3"},
+		{"Connected to db01.internal/192.168.0.7:8080.", "192.168.0.7"},
+		{"Connection from /203.0.113.9:51234 closed", "203.0.113.9"},
+		{"java.net.ConnectException: Connection refused: localhost/127.0.0.1:8080", "127.0.0.1"},
+		{"peer=/10.20.30.40:443,", "10.20.30.40"},
+		{"Accepted publickey for root from [10.1.2.4]:22", "10.1.2.4"},
+		{"upstream: 10.1.2.5:80, next", "10.1.2.5"},
+		{"Connected to 10.1.2.6:8080.", "10.1.2.6"},
+		{"listen [2001:db8::1]:443;", "2001:db8::1"},
+	} {
+		require.Equal(t, []string{"ip_address:" + tc.want}, values17(t, tc.text), tc.text)
+	}
+	for _, text := range []string{
+		"GET /releases/1.2.3.4/app.tar.gz HTTP/1.1",
+		"see /docs/1.2.3.4 for details",
+		"version 1.2.3.4 and v1.2.3.5",
+		"oid 1.3.6.1.4.1.311:12 and /1.3.6.1.4.1:3",
+		"/10.300.2.1:80 is no address",
+		"a/b/1.2.3:80 and /1.2.3.4.5:80",
+		"Firmware 2.14.0.11 build 10.1.2",
+	} {
+		require.Empty(t, values17(t, text), text)
+	}
+}
+
+// TestPhoneHint: a national number valid in more than one plan is read in
+// the plan of the country its record names, or of another number there
+// written internationally; without context it is still no number.
+func TestPhoneHint(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"Adresse : 12 rue de la Paix, 75002 Paris, France\nPortable : 06 12 34 56 78\n", "+33612345678"},
+		{"Portable : 06 12 34 56 78 (France)", "+33612345678"},
+		{"Client à Lyon, FRANCE.\nTél : 06 12 34 56 78", "+33612345678"},
+		{"Mobile: +33 7 81 23 45 67\nPortable : 06 12 34 56 78", "+33612345678"},
+		{"Anschrift: Hauptstr. 1, 10115 Berlin, Deutschland\nTelefon: 0612 345678", "+49612345678"},
+		{"Telefon: 0612 345678", "+49612345678"}, // phoneRegions' order, no hint
+		{"Wohnort: Wien, Österreich\nTelefon: 01 5134567", "+4315134567"},
+	} {
+		got := values17(t, tc.text)
+		require.Contains(t, got, "phone_number:"+tc.want, tc.text)
+	}
+	// The hint stops at a blank line and at another vCard.
+	require.Equal(t, []string{"phone_number:+49612345678"},
+		values17(t, "Adresse: Paris, France\n\nTelefon: 0612 345678"))
+	require.Equal(t, []string{"phone_number:+49612345678"},
+		values17(t, "BEGIN:VCARD\nADR:;;1 rue X;Paris;;75002;France\nEND:VCARD\nBEGIN:VCARD\nTEL:0612 345678\nEND:VCARD\n"))
+	// A country gives no context: an order number stays one.
+	require.Empty(t, values17(t, "Commande 0612345678 expédiée en France"))
+	require.Empty(t, values17(t, "Bestellung 0301234567, Lieferung nach Deutschland"))
+	require.Equal(t, "FR", phoneHint([]byte("75002 Paris, France, tel 06"), 25))
+	require.Equal(t, "DE", phoneHint([]byte("fax +49 30 1234567, tel 06"), 25))
+	require.Equal(t, "", phoneHint([]byte("+1 day, 20 % off, tel 06"), 23))
+	require.Equal(t, "", phoneHint([]byte("Frances Hall, tel 06"), 19))
+}
