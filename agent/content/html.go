@@ -16,7 +16,9 @@ import (
 // values that carry data (mailto: and tel: links, titles, values, data-*
 // attributes). A table's cells are detected under their column's header
 // (a row of th cells), or under the row's own th in a table of one th and
-// one td a row, as a spreadsheet's are.
+// one td a row, as a spreadsheet's are; a definition list's dd under its
+// dt (<dt>Telefon</dt><dd>030 1234567</dd>), the label speaking for its
+// own values only, as a column header does.
 func (f *fileScan) html(name string, r io.Reader) error {
 	// No line bound: a minified page is one line, and the tokenizer
 	// holds one token at a time, of at most chunkSize.
@@ -43,9 +45,30 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		cells  int  // cells of the current row, held or not
 	}
 	var tables []table
+	// The innermost open definition list: its last dt's text (the label)
+	// and the open dd's, and how many tables were open when it opened (a
+	// table inside a dd holds its own cells; a list inside a cell is read
+	// as a list). Nested lists share it; a dt or dd of an inner list ends
+	// the outer one's.
+	var dl struct {
+		depth, tables int
+		label, val    []byte
+		inDT, inDD    bool
+		labelString   string
+	}
 	held := 0 // bytes of text held in rows, of all open tables
 	skip := 0 // inside script or style
 	write := func(b []byte) {
+		if (dl.inDT || dl.inDD) && len(tables) == dl.tables {
+			switch {
+			case dl.inDT && len(dl.label)+len(b) <= maxHTMLLabel:
+				dl.label = append(dl.label, b...)
+				return
+			case dl.inDD && len(dl.val)+len(b) <= maxHTMLCell:
+				dl.val = append(dl.val, b...)
+				return
+			}
+		}
 		if n := len(tables); n > 0 && tables[n-1].cell != nil {
 			// A cell's text past maxHTMLCell is read as text, not held.
 			if c := tables[n-1].cell; len(c.text)+len(b) <= maxHTMLCell {
@@ -108,6 +131,20 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			}
 		}
 	}
+	// endDef ends the open dt (its text is detected as text too: a
+	// glossary's term may be an address) or dd (detected under its label).
+	endDef := func() {
+		switch {
+		case dl.inDT:
+			dl.inDT = false
+			dl.labelString = strings.ToLower(strings.TrimSpace(string(dl.label)))
+			field("", dl.label)
+		case dl.inDD:
+			dl.inDD = false
+			field(dl.labelString, dl.val)
+		}
+		dl.val = dl.val[:0]
+	}
 	var err error
 	for n := 0; ; n++ {
 		if n%1024 == 0 {
@@ -162,6 +199,24 @@ func (f *fileScan) html(name string, r io.Reader) error {
 				if !end {
 					t.cell = &htmlCell{th: tag == "th"}
 				}
+			case tag == "dl":
+				endDef()
+				if !end {
+					dl.depth++
+					dl.tables = len(tables)
+				} else if dl.depth > 0 {
+					dl.depth--
+				}
+				if dl.depth == 0 {
+					dl.labelString = ""
+				}
+			case (tag == "dt" || tag == "dd") && dl.depth > 0 && len(tables) == dl.tables:
+				endDef()
+				if !end && tag == "dt" {
+					dl.inDT, dl.label = true, dl.label[:0]
+				} else if !end {
+					dl.inDD = true
+				}
 			case tag == "thead" && len(tables) > 0:
 				tables[len(tables)-1].thead = !end
 			case tag == "tr" && len(tables) > 0:
@@ -185,6 +240,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			}
 		}
 	}
+	endDef()
 	for n := len(tables) - 1; n >= 0; n-- {
 		if t := &tables[n]; t.cell != nil || t.row != nil {
 			if t.cell != nil {
@@ -203,6 +259,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 // their column's header.
 const (
 	maxHTMLCell     = 64 << 10
+	maxHTMLLabel    = 256 // a dt's text: longer is prose, read as text
 	maxHTMLRowCells = 1024
 	maxHTMLHeld     = chunkSize
 )
@@ -218,7 +275,9 @@ var blockTag = map[string]bool{"p": true, "div": true, "br": true, "li": true, "
 func dataAttr(k string, v []byte) bool {
 	switch {
 	case k == "href":
-		return hasFoldPrefix(v, "mailto:") || hasFoldPrefix(v, "tel:") || bytes.IndexByte(v, '@') >= 0 || bytes.IndexByte(v, '?') >= 0
+		return hasFoldPrefix(v, "mailto:") || hasFoldPrefix(v, "tel:") || hasFoldPrefix(v, "sms:") || hasFoldPrefix(v, "callto:") ||
+			hasFoldPrefix(v, "skype:") || hasFoldPrefix(v, "facetime:") || hasFoldPrefix(v, "whatsapp:") ||
+			bytes.Contains(v, []byte("wa.me/")) || bytes.IndexByte(v, '@') >= 0 || bytes.IndexByte(v, '?') >= 0
 	case k == "title", k == "alt", k == "value", k == "content", k == "label", strings.HasPrefix(k, "data-"):
 		return true
 	}

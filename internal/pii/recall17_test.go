@@ -88,3 +88,36 @@ func TestPhoneHint(t *testing.T) {
 	require.Equal(t, "", phoneHint([]byte("+1 day, 20 % off, tel 06"), 23))
 	require.Equal(t, "", phoneHint([]byte("Frances Hall, tel 06"), 19))
 }
+
+// TestPhoneLinks: numbers in tel:, sms:, callto: and WhatsApp links are
+// found and validated like any other; a link's digits that are no valid
+// number, or a URL that is no chat link, stay none.
+func TestPhoneLinks(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{`<a href="https://wa.me/491701234567">WhatsApp</a>`, "+491701234567"},
+		{"Schreib mir: https://wa.me/491701234567?text=Hallo", "+491701234567"},
+		{"https://api.whatsapp.com/send?phone=33612345678&text=Bonjour", "+33612345678"},
+		{"https://api.whatsapp.com/send/?text=hi&phone=%2B33612345678", "+33612345678"},
+		{"whatsapp://send?phone=447911123456", "+447911123456"},
+		{"call tel:+44-20-7946-0958 today", "+442079460958"},
+		{"UK office: tel:020 7946 0958", "+442079460958"},
+		{`<a href="tel:+49%2030%201234567">`, "+49301234567"},
+		{`<a href="TEL:%2B1%20212%20555%200123">`, "+12125550123"},
+		{`<a href="sms:+4915123456789?body=Hallo">`, "+4915123456789"},
+		{`<a href="callto://+4930123456">`, "+4930123456"},
+		{`<a href="callto:+31201234567">`, "+31201234567"},
+		{"skype:+4930123456?call", "+4930123456"},
+	} {
+		require.Equal(t, []string{"phone_number:" + tc.want}, values17(t, tc.text), tc.text)
+	}
+	for _, text := range []string{
+		"https://wa.me/123456789012",                      // no valid number
+		"https://example.com/item/491701234567",           // no chat link
+		"https://wa.me/message/491701234567X",             // a message link's id
+		"tel:+49%2030%2012",                               // too short
+		"https://api.whatsapp.com/send?text=491701234567", // no phone parameter
+		"hotel:+49%2030%201234567",                        // no scheme
+	} {
+		require.Empty(t, values17(t, text), text)
+	}
+}

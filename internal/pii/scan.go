@@ -191,6 +191,9 @@ func (s *scanner) event(i int, c uint8) int {
 			s.phoneNext = s.phoneAt(i)
 		}
 	case clsColon:
+		if nx := s.linkPhoneAt(i); nx > i+1 {
+			return nx // tel:+49%2030…, https://wa.me/49…
+		}
 		s.colon(i)
 		// A URL's host given as an IPv4 address (postgresql://10.0.0.7:5432):
 		// a digit after '/' starts no candidate, so the scheme's colon

@@ -1,0 +1,49 @@
+package content
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestHTMLDefinitionsAndLinks: a definition list's dt labels its own dd
+// only, in six languages, beside a dd whose label names an order number;
+// th/td tables as people write them; phone numbers in sms:, callto: and
+// WhatsApp links, percent-escaped or not.
+func TestHTMLDefinitionsAndLinks(t *testing.T) {
+	tests := []struct {
+		name, file, data string
+		want             map[string]int
+	}{
+		{"dl, English", "p.html", "<dl><dt>Phone</dt><dd>030 1234567</dd><dt>E-mail</dt><dd>anna@example.de</dd><dt>Order</dt><dd>0301234568</dd></dl>",
+			map[string]int{"phone_number": 1, "email": 1}},
+		{"dl, German, label after an order number", "p.html", "<dl>\n <dt>Kundennummer</dt>\n <dd>0301234568</dd>\n <dt>Telefon:</dt>\n <dd>030 1234567</dd>\n</dl>",
+			map[string]int{"phone_number": 1}},
+		{"dl, French", "p.html", "<dl><dt>N° de commande</dt><dd>01 23 45 67 90</dd><dt>Téléphone</dt><dd>01 23 45 67 89</dd></dl>",
+			map[string]int{"phone_number": 1}},
+		{"dl, Spanish", "p.html", "<dl><dt>Número de pedido</dt><dd>912 345 679</dd><dt>Teléfono</dt><dd>912 345 678</dd></dl>",
+			map[string]int{"phone_number": 1}},
+		{"dl, Italian", "p.html", "<dl><dt>Numero d'ordine</dt><dd>06 1234 5679</dd><dt>Telefono</dt><dd>06 1234 5678</dd></dl>",
+			map[string]int{"phone_number": 1}},
+		{"dl, Dutch, two dd under one dt", "p.html", "<dl><dt>Ordernummer</dt><dd>020 123 4568</dd><dt>Telefoon</dt><dd>020 123 4567</dd><dd>010 123 4567</dd></dl>",
+			map[string]int{"phone_number": 2}},
+		{"dl, a birth date under its label only", "p.html", "<dl><dt>Geburtsdatum</dt><dd>14.05.1961</dd><dt>Rechnungsdatum</dt><dd>14.05.2026</dd></dl>",
+			map[string]int{"date_of_birth": 1}},
+		{"dl inside a table cell is the cell's text", "p.html", "<table><tr><td><dl><dt>Telefon</dt><dd>030 1234567</dd></dl></td></tr></table>",
+			map[string]int{"phone_number": 1}},
+		{"th/td table, German header row", "p.html", "<table><tr><th>Name</th><th>Telefon</th><th>Bestellnr</th></tr><tr><td>Anna Schmidt</td><td>030 1234567</td><td>0301234568</td></tr></table>",
+			map[string]int{"phone_number": 1}},
+		{"th/td rows, French", "p.html", "<table><tr><th>Téléphone</th><td>01 23 45 67 89</td></tr><tr><th>Commande</th><td>0123456790</td></tr></table>",
+			map[string]int{"phone_number": 1}},
+		{"links", "p.html", `<a href="sms:+4915123456789?body=Hallo">SMS</a> <a href="callto://+4930123456">Skype</a>` +
+			`<a href="tel:+49%2030%201234567">anrufen</a> <a href="https://wa.me/491701234567">WhatsApp</a>` +
+			`<a href="https://api.whatsapp.com/send?phone=33612345678">chat</a> <a href="https://example.com/item/491701234568">item</a>`,
+			map[string]int{"phone_number": 5}},
+	}
+	sc := NewScanner(options())
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, readCounts(t, sc, tc.file, tc.data))
+		})
+	}
+}
