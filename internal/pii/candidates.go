@@ -765,15 +765,17 @@ func (um *upperMemo) quiet(text []byte, k, off int, alnum uint64) bool {
 
 // quietColon reports whether the ':' at k (bit off of its block, whose
 // letter-or-digit mask is alnum) is one the pass's colon event does
-// nothing at: after a digit (no key ends in one), not before "//" and not
-// after an IPv6 group colon() would start (a time: 10:13:23). Five
+// nothing at: after a digit (no key ends in one), not before "//", not
+// after an IPv6 group colon() would start (a time: 10:13:23), and not a
+// port's after a dotted quad after '/' or gRPC's "ipv4:" label (colon()
+// reads those addresses). Five
 // letters or digits before it (01T10:) are more than a group has: the
 // mask answers without ipv6GroupBefore's walk.
 func quietColon(text []byte, k, off int, alnum uint64) bool {
 	if !isDigit(text[k-1]) || k+1 >= len(text) || text[k+1] == '/' {
 		return false
 	}
-	if _, ok := ipv4AfterSlash(text, k); ok {
+	if _, ok := ipv4AfterSlash(text, k); ok || ipv4Label(text, k) {
 		return false
 	}
 	if off >= 5 && alnum>>uint(off-5)&31 == 31 {

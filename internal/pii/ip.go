@@ -134,3 +134,11 @@ func afterVersionWord(text []byte, i int) bool {
 	}
 	return false
 }
+
+// ipv4Label reports whether the colon at i ends "ipv4" before a digit:
+// gRPC writes a peer as ipv4:10.1.2.8:50051, and a number after a digit
+// and a colon (a time's 10:13) starts no candidate.
+func ipv4Label(text []byte, i int) bool {
+	return i >= 4 && i+1 < len(text) && text[i-1] == '4' && isDigit(text[i+1]) && hasFold(text[i-4:i], "ipv4") &&
+		(i == 4 || !isAlnum(text[i-5]))
+}

@@ -104,6 +104,13 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 			return v, conf, true
 		}
 	}
+	if s.region == "" && hint == "" {
+		if l := langHint(s.text, start); l != "" && (trunk || !trunkRequired(l)) {
+			if v, ok := parsePhone(cand, l); ok {
+				return v, conf, true
+			}
+		}
+	}
 	for _, r := range phoneRegions {
 		if !trunk && trunkRequired(r) {
 			continue

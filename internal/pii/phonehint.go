@@ -198,3 +198,39 @@ func callingRegion(b []byte) (string, int) {
 	}
 	return "", 0
 }
+
+// phoneLangWords are phone context words of one language, with the plan
+// of the country that speaks it most: when no plan is configured and the
+// record names none, "Tél : 06 12 34 56 78" is French (read in
+// phoneRegions' order it is valid, and wrong, in Germany's as 0612
+// 345678), "Telefoon: 020 123 4567" Dutch, "Telefono: 06 1234 5678"
+// Italian. Words shared by languages (mobile, fax, portable, tel) name
+// none.
+var phoneLangWords = []struct {
+	word   string
+	region string
+}{
+	{"téléphone", "FR"}, {"tél", "FR"}, {"télécopie", "FR"},
+	{"telefoon", "NL"}, {"mobiel", "NL"}, {"mobieltje", "NL"},
+	{"telefono", "IT"}, {"cellulare", "IT"},
+	{"teléfono", "ES"}, {"móvil", "ES"}, {"movil", "ES"}, {"tfno", "ES"}, {"telf", "ES"},
+	{"telemóvel", "PT"}, {"telemovel", "PT"},
+	{"telefon", "DE"}, {"handy", "DE"}, {"rufnummer", "DE"}, {"festnetz", "DE"}, {"mobiltelefon", "DE"},
+}
+
+// langHint returns the plan of the language of the phone context word
+// before pos on its line (within phoneContextWindow bytes), "" for none.
+func langHint(text []byte, pos int) string {
+	for k := pos - 1; k >= 0 && pos-k <= phoneContextWindow && text[k] != '\n'; k-- {
+		c := text[k]
+		if !(isAlpha(c) || c == 0xc3) || k > 0 && isWordByte(text[k-1]) {
+			continue
+		}
+		for _, w := range phoneLangWords {
+			if n, ok := prefixFoldLatin(text[k:pos], w.word); ok && (k+n == pos || !isWordByte(text[k+n])) {
+				return w.region
+			}
+		}
+	}
+	return ""
+}

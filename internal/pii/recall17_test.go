@@ -43,8 +43,12 @@ func TestIPv4AfterSlash(t *testing.T) {
 		{"upstream: 10.1.2.5:80, next", "10.1.2.5"},
 		{"Connected to 10.1.2.6:8080.", "10.1.2.6"},
 		{"listen [2001:db8::1]:443;", "2001:db8::1"},
+		{"[id: 0x1a2b3c4d, L:/10.0.0.1:8080 - R:/203.0.113.9:51234] READ", "10.0.0.1 ip_address:203.0.113.9"},
+		{"Node 1 disconnected, /10.1.2.3:9092 (id: 1 rack: null)", "10.1.2.3"},
+		{"grpc: peer ipv4:10.1.2.8:50051 closed", "10.1.2.8"},
+		{"user@host/10.1.2.12:22", "10.1.2.12"},
 	} {
-		require.Equal(t, []string{"ip_address:" + tc.want}, values17(t, tc.text), tc.text)
+		require.Equal(t, strings.Fields("ip_address:"+tc.want), values17(t, tc.text), tc.text)
 	}
 	for _, text := range []string{
 		"GET /releases/1.2.3.4/app.tar.gz HTTP/1.1",
@@ -54,6 +58,9 @@ func TestIPv4AfterSlash(t *testing.T) {
 		"/10.300.2.1:80 is no address",
 		"a/b/1.2.3:80 and /1.2.3.4.5:80",
 		"Firmware 2.14.0.11 build 10.1.2",
+		"ipv4:10.300.2.1:80 and xipv4:10.1.2.3",
+		"path /data/2026.12.04.1:80",
+		"time 12:00:01.123:45",
 	} {
 		require.Empty(t, values17(t, text), text)
 	}
@@ -120,4 +127,26 @@ func TestPhoneLinks(t *testing.T) {
 	} {
 		require.Empty(t, values17(t, text), text)
 	}
+}
+
+// TestPhoneLangHint: with no plan configured and no country in the
+// record, the language of the context word picks the plan of a number
+// valid in several.
+func TestPhoneLangHint(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"Tél : 06 12 34 56 78", "+33612345678"},
+		{"Téléphone: 07 81 23 45 67", "+33781234567"},
+		{"Telefoon: 020 123 4567", "+31201234567"},
+		{"Telefono: 06 1234 5678", "+390612345678"},
+		{"Telefon: 0612 345678", "+49612345678"},
+		{"Tel.: 030 1234567", "+49301234567"},
+	} {
+		require.Equal(t, []string{"phone_number:" + tc.want}, values17(t, tc.text), tc.text)
+	}
+	// A configured plan comes before the language's.
+	var got []string
+	NewDefaultIn("DE").Detect([]byte("Tél : 06 12 34 56 78"), func(m Match) { got = append(got, string(m.Value)) })
+	require.Equal(t, []string{"+49612345678"}, got)
+	require.Equal(t, "", langHint([]byte("Hotel 06"), 6))
+	require.Equal(t, "", langHint([]byte("Telefon\n06"), 8))
 }

@@ -230,6 +230,8 @@ func (s *scanner) colon(i int) {
 		s.ipNext = s.ipAt(ws)
 	} else if ws, ok := ipv4AfterSlash(text, i); ok && ws >= s.ipNext {
 		s.ipNext = s.ipAt(ws)
+	} else if ipv4Label(text, i) && i+1 >= s.ipNext {
+		s.ipNext = s.ipAt(i + 1)
 	}
 }
 
