@@ -109,8 +109,8 @@ func classifyName(name []byte) fieldKind {
 	if at, _ := ssnWordSet.lastWord(name[:len(l)]); at >= 0 {
 		k |= fieldSSN
 	}
-	if at, _ := phoneWordSet.lastWord(name[:min(len(name), contextMax)]); at >= 0 {
-		k |= fieldPhone
+	if at, _ := phoneWordSet.lastWord(name[:min(len(name), contextMax)]); at >= 0 || bytes.Contains(l, []byte("msisdn")) {
+		k |= fieldPhone // msisdn: the mobile number telecoms' records hold, E.164 without '+'
 	}
 	if birthField(name[:len(l)], l) || hasBirthAbbrev(name) {
 		k |= fieldBirth
@@ -202,7 +202,7 @@ func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 	}
 	s := d.scanner(text, emit)
 	defer d.release(s)
-	s.field = kind
+	s.field, s.fieldName = kind, field
 	if s.field&idKinds != 0 {
 		s.idField(text, emit)
 		return

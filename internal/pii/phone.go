@@ -104,8 +104,17 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 			return v, conf, true
 		}
 	}
+	if s.field&fieldPhone != 0 && !trunk && allDigits(cand) && bytes.Contains(bytes.ToLower(s.fieldName), []byte("msisdn")) {
+		if v, ok := intlWithoutPlus(cand); ok {
+			return v, conf, true // 491701234567 under "msisdn"
+		}
+	}
 	if s.region == "" && hint == "" {
-		if l := langHint(s.text, start); l != "" && (trunk || !trunkRequired(l)) {
+		l := langHint(s.text, start)
+		if l == "" && s.fieldName != nil {
+			l = langHint(s.fieldName, len(s.fieldName)) // a column "Téléphone"
+		}
+		if l != "" && (trunk || !trunkRequired(l)) {
 			if v, ok := parsePhone(cand, l); ok {
 				return v, conf, true
 			}
@@ -143,7 +152,28 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 			}
 		}
 	}
+	if s.field&fieldPhone != 0 && !trunk && allDigits(cand) {
+		// An international number kept without its '+' (a WhatsApp or
+		// SMS gateway's export: 33612345678) where no plan reads it.
+		if v, ok := intlWithoutPlus(cand); ok {
+			return v, conf, true
+		}
+	}
 	return nil, "", false
+}
+
+// intlWithoutPlus validates ten to fifteen digits as an international
+// number whose '+' was left out.
+func intlWithoutPlus(cand []byte) ([]byte, bool) {
+	if len(cand) < 10 || len(cand) > 15 {
+		return nil, false
+	}
+	var ib [16]byte
+	intl := append(append(ib[:0], '+'), cand...)
+	if !intlLengths.possible(intl) {
+		return nil, false
+	}
+	return parseIntl(intl)
 }
 
 // dottedQuad reports whether c is four groups of one to three digits

@@ -150,3 +150,28 @@ func TestPhoneLangHint(t *testing.T) {
 	require.Equal(t, "", langHint([]byte("Hotel 06"), 6))
 	require.Equal(t, "", langHint([]byte("Telefon\n06"), 8))
 }
+
+// TestPhoneFieldForms: a column named msisdn holds international numbers
+// without their '+'; a phone column's name lends its language's plan; a
+// phone column's digits that no plan reads, nationally or as an
+// international number, stay none.
+func TestPhoneFieldForms(t *testing.T) {
+	d := NewDefault().(FieldDetector)
+	field := func(name, value string) []string {
+		var out []string
+		d.DetectField([]byte(name), []byte(value), func(m Match) { out = append(out, m.Type+":"+string(m.Value)) })
+		return out
+	}
+	require.Equal(t, []string{"phone_number:+491701234567"}, field("msisdn", "491701234567"))
+	require.Equal(t, []string{"phone_number:+447911123456"}, field("MSISDN", "447911123456"))
+	require.Equal(t, []string{"phone_number:+33612345678"}, field("subscriber_msisdn", "33612345678"))
+	require.Equal(t, []string{"phone_number:+447911123456"}, field("phone", "447911123456"))
+	require.Equal(t, []string{"phone_number:+3933612345678"}, field("phone", "33612345678"), "a national reading comes first")
+	require.Equal(t, []string{"phone_number:+33612345678"}, field("Téléphone", "06 12 34 56 78"))
+	require.Equal(t, []string{"phone_number:+31201234567"}, field("Telefoon", "020 123 4567"))
+	require.Equal(t, []string{"phone_number:+49612345678"}, field("Phone", "06 12 34 56 78"))
+	require.Empty(t, field("msisdn", "999999999999"))
+	require.Empty(t, field("phone", "000000000000"))
+	require.Empty(t, field("imsi", "262011234567890"))
+	require.Empty(t, field("order_id", "491701234567"))
+}

@@ -107,6 +107,7 @@ type scanner struct {
 	val                        [64]byte
 	groups                     [maxGroups + 1][2]int // a field: a local array is zeroed on every call
 	field                      fieldKind             // what the value's field name says, in DetectField
+	fieldName                  []byte                // that name (DetectField), read only for a national phone number's plan
 	region                     string                // the detector's phone region
 }
 
