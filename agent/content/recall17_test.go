@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/sightline-dev/sightline/internal/pii/evalcorpus"
 )
 
 // TestHTMLDefinitionsAndLinks: a definition list's dt labels its own dd
@@ -46,4 +48,11 @@ func TestHTMLDefinitionsAndLinks(t *testing.T) {
 			require.Equal(t, tc.want, readCounts(t, sc, tc.file, tc.data))
 		})
 	}
+}
+
+// TestRecall17Files reads the seventeenth issue's recall check files
+// (internal/pii/evalcorpus/recall17.go) through the format readers:
+// precision and recall 0.97 per type.
+func TestRecall17Files(t *testing.T) {
+	scoreHeldOutFiles(t, evalcorpus.Recall17Files())
 }
