@@ -58,6 +58,11 @@ func (f *fileScan) html(name string, r io.Reader) error {
 	}
 	held := 0 // bytes of text held in rows, of all open tables
 	skip := 0 // inside script or style
+	// A JSON-LD script (schema.org's Person, Organization, LocalBusiness:
+	// telephone, email, address) is read as JSON, each value under its
+	// key; other scripts are code, not text.
+	var ldJSON []byte
+	inLD := false
 	write := func(b []byte) {
 		if (dl.inDT || dl.inDD) && len(tables) == dl.tables {
 			switch {
@@ -165,6 +170,8 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		case html.TextToken:
 			if skip == 0 {
 				write(z.Text())
+			} else if inLD && len(ldJSON) < chunkSize {
+				ldJSON = append(ldJSON, z.Text()...)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
 			tn, hasAttr := z.TagName()
@@ -173,9 +180,23 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			switch {
 			case tag == "script" || tag == "style":
 				if tt == html.StartTagToken {
+					if tag == "script" && skip == 0 {
+						for hasAttr {
+							var k, v []byte
+							k, v, hasAttr = z.TagAttr()
+							inLD = inLD || string(k) == "type" && hasFoldPrefix(bytes.TrimSpace(v), "application/ld+json")
+						}
+					}
 					skip++
 				} else if end && skip > 0 {
 					skip--
+					if skip == 0 && inLD {
+						// A page's broken JSON-LD is no reason to call
+						// the page partial: what it held up to the error
+						// counts.
+						_ = f.jsonInto(agg, bytes.NewReader(ldJSON), false)
+						ldJSON, inLD = ldJSON[:0], false
+					}
 				}
 			case tag == "table" && !end:
 				if len(tables) < 64 {

@@ -37,6 +37,10 @@ func TestHTMLDefinitionsAndLinks(t *testing.T) {
 			map[string]int{"phone_number": 1}},
 		{"th/td rows, French", "p.html", "<table><tr><th>Téléphone</th><td>01 23 45 67 89</td></tr><tr><th>Commande</th><td>0123456790</td></tr></table>",
 			map[string]int{"phone_number": 1}},
+		{"JSON-LD is read as JSON, other scripts are not", "p.html", `<html><head><script type="application/ld+json">
+{"@context":"https://schema.org","@type":"Person","telephone":"030 1234567","email":"anna.schmidt@example.de","identifier":"0301234568"}
+</script><script type="application/ld+json">{"broken": "a@example.org", </script><script>var x = "bob@example.com";</script></head><body><p>x</p></body></html>`,
+			map[string]int{"phone_number": 1, "email": 2}},
 		{"links", "p.html", `<a href="sms:+4915123456789?body=Hallo">SMS</a> <a href="callto://+4930123456">Skype</a>` +
 			`<a href="tel:+49%2030%201234567">anrufen</a> <a href="https://wa.me/491701234567">WhatsApp</a>` +
 			`<a href="https://api.whatsapp.com/send?phone=33612345678">chat</a> <a href="https://example.com/item/491701234568">item</a>`,

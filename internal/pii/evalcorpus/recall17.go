@@ -14,7 +14,8 @@ package evalcorpus
 // after a component past 255, a link to an item whose id is a number, a
 // chat link that is no number, order numbers under their own labels and
 // beside a country name, an imsi column, a Message-ID, placeholder
-// passwords.
+// passwords, a tracking script's address, a Luhn-valid number under a
+// phone key (no card).
 //
 // Labels as in heldout3.go (per line, counted per file; the visible text
 // of a link that shows its number counts as its own occurrence).
@@ -159,6 +160,16 @@ IBAN: ES91 2100 0418 4502 0005 1332 ⟨iban⟩
 
 Saludos,
 Mar=C3=ADa
+`},
+	{"r17_page.html", `<html><head><title>Praxis Dr. Keller</title>
+<script type="application/ld+json">
+{"@context":"https://schema.org","@type":"Physician","name":"Praxis Dr. Keller","telephone":"+49 89 2345678","email":"praxis.keller@example.de", ⟨phone_number email⟩
+ "address":{"@type":"PostalAddress","streetAddress":"Sendlinger Str. 7","postalCode":"80331","addressLocality":"München"},"vatID":"DE123456789","foundingDate":"1998-04-01"} ⟨postal_address⟩
+</script>
+<script>window.dataLayer=[{"user":"tracking@example.com"}];</script>
+</head><body><h1>Praxis Dr. Keller</h1><p>Sprechzeiten Mo–Fr</p></body></html>
+`},
+	{"r17_users.json", `{"users":[{"id":4711,"phone":4915112345678,"mobile":"+49 151 12345678","zip":10115}]} ⟨phone_number*2⟩
 `},
 	{"r17_clients.md", `# Clients
 
