@@ -18,7 +18,9 @@ import (
 // (a row of th cells), or under the row's own th in a table of one th and
 // one td a row, as a spreadsheet's are; a definition list's dd under its
 // dt (<dt>Telefon</dt><dd>030 1234567</dd>), the label speaking for its
-// own values only, as a column header does.
+// own values only, as a column header does; so does microdata's itemprop
+// for its element's text or content, and a form field's name for its
+// value. A JSON-LD script is read as JSON.
 func (f *fileScan) html(name string, r io.Reader) error {
 	// No line bound: a minified page is one line, and the tokenizer
 	// holds one token at a time, of at most chunkSize.
@@ -63,7 +65,19 @@ func (f *fileScan) html(name string, r io.Reader) error {
 	// key; other scripts are code, not text.
 	var ldJSON []byte
 	inLD := false
+	// An element labelled by microdata (<span itemprop="telephone">): its
+	// text is detected under the label, as a cell under its header. One
+	// at a time; depth counts the element's own tag nested in it.
+	var item struct {
+		tag, label string
+		depth      int
+		val        []byte
+	}
 	write := func(b []byte) {
+		if item.depth > 0 && len(item.val)+len(b) <= maxHTMLCell {
+			item.val = append(item.val, b...)
+			return
+		}
 		if (dl.inDT || dl.inDD) && len(tables) == dl.tables {
 			switch {
 			case dl.inDT && len(dl.label)+len(b) <= maxHTMLLabel:
@@ -177,6 +191,17 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			tn, hasAttr := z.TagName()
 			tag := string(tn)
 			end := tt == html.EndTagToken
+			if item.depth > 0 && tag == item.tag && tt != html.SelfClosingTagToken {
+				if end {
+					item.depth--
+				} else {
+					item.depth++
+				}
+				if item.depth == 0 {
+					field(item.label, item.val)
+					item.val = item.val[:0]
+				}
+			}
 			switch {
 			case tag == "script" || tag == "style":
 				if tt == html.StartTagToken {
@@ -252,14 +277,42 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			if blockTag[tag] {
 				write([]byte{'\n'})
 			}
+			// A value or content attribute is detected under the element's
+			// label when it has one: microdata's itemprop, a form field's
+			// name (<input name="telefon" value="…">).
+			var label string
+			var vals [][]byte
+			scope := false
 			for hasAttr && skip == 0 {
 				var k, v []byte
 				k, v, hasAttr = z.TagAttr()
-				if dataAttr(string(k), v) {
+				switch ks := string(k); {
+				case ks == "itemprop" && len(v) <= maxHTMLLabel:
+					label = strings.TrimSpace(string(v))
+				case ks == "name" && label == "" && formTag[tag] && len(v) <= maxHTMLLabel:
+					label = strings.TrimSpace(string(v))
+				case ks == "itemscope":
+					scope = true
+				case (ks == "value" || ks == "content") && dataAttr(ks, v):
+					vals = append(vals, v)
+				case dataAttr(ks, v):
 					write(append(append([]byte{' '}, v...), ' '))
 				}
 			}
+			for _, v := range vals {
+				if label != "" {
+					field(label, v)
+				} else {
+					write(append(append([]byte{' '}, v...), ' '))
+				}
+			}
+			if label != "" && len(vals) == 0 && !scope && tt == html.StartTagToken && item.depth == 0 && skip == 0 && !voidTag[tag] {
+				item.tag, item.label, item.depth = tag, label, 1
+			}
 		}
+	}
+	if item.depth > 0 {
+		field(item.label, item.val)
 	}
 	endDef()
 	for n := len(tables) - 1; n >= 0; n-- {
@@ -290,6 +343,13 @@ var blockTag = map[string]bool{"p": true, "div": true, "br": true, "li": true, "
 	"h3": true, "h4": true, "h5": true, "h6": true, "table": true, "section": true, "article": true, "header": true,
 	"footer": true, "ul": true, "ol": true, "dt": true, "dd": true, "address": true, "pre": true, "blockquote": true,
 	"form": true, "label": true, "option": true, "title": true}
+
+// formTag are the elements whose name attribute labels their value.
+var formTag = map[string]bool{"input": true, "textarea": true, "select": true, "meta": true, "param": true}
+
+// voidTag are the elements that have no end tag, so no text of their own.
+var voidTag = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
+	"input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true, "param": true}
 
 // dataAttr says whether an attribute's value is data to detect: links to
 // an address or a number, and the attributes that hold text or values.

@@ -41,6 +41,11 @@ func TestHTMLDefinitionsAndLinks(t *testing.T) {
 {"@context":"https://schema.org","@type":"Person","telephone":"030 1234567","email":"anna.schmidt@example.de","identifier":"0301234568"}
 </script><script type="application/ld+json">{"broken": "a@example.org", </script><script>var x = "bob@example.com";</script></head><body><p>x</p></body></html>`,
 			map[string]int{"phone_number": 1, "email": 2}},
+		{"microdata and form fields", "p.html", `<div itemscope itemtype="https://schema.org/Person"><span itemprop="telephone">030 7654321</span>
+<meta itemprop="birthDate" content="1978-04-12"><span itemprop="identifier">0307654322</span><span itemprop="foundingDate">2001-01-01</span>
+<div itemprop="address" itemscope><span itemprop="streetAddress">Hauptstr. 1</span></div></div>
+<form><input type="tel" name="telefon" value="030 1234567"><input name="bestellnr" value="0301234568"><img src="x.png" itemprop="image">24.12.1990</form>`,
+			map[string]int{"phone_number": 2, "date_of_birth": 1, "postal_address": 1}},
 		{"links", "p.html", `<a href="sms:+4915123456789?body=Hallo">SMS</a> <a href="callto://+4930123456">Skype</a>` +
 			`<a href="tel:+49%2030%201234567">anrufen</a> <a href="https://wa.me/491701234567">WhatsApp</a>` +
 			`<a href="https://api.whatsapp.com/send?phone=33612345678">chat</a> <a href="https://example.com/item/491701234568">item</a>`,

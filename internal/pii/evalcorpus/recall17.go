@@ -167,7 +167,11 @@ Mar=C3=ADa
  "address":{"@type":"PostalAddress","streetAddress":"Sendlinger Str. 7","postalCode":"80331","addressLocality":"München"},"vatID":"DE123456789","foundingDate":"1998-04-01"} ⟨postal_address⟩
 </script>
 <script>window.dataLayer=[{"user":"tracking@example.com"}];</script>
-</head><body><h1>Praxis Dr. Keller</h1><p>Sprechzeiten Mo–Fr</p></body></html>
+</head><body><h1>Praxis Dr. Keller</h1><p>Sprechzeiten Mo–Fr</p>
+<div itemscope itemtype="https://schema.org/Person"><span itemprop="name">Dr. Jonas Keller</span>, Tel. privat <span itemprop="telephone">089 7654321</span>, ⟨phone_number⟩
+<meta itemprop="birthDate" content="1971-09-30"> Arztnummer <span itemprop="identifier">0897654322</span></div> ⟨date_of_birth⟩
+<form action="/termin"><input type="tel" name="telefon" value="0171 2345678"><input name="bestellnummer" value="0301234568"></form> ⟨phone_number⟩
+</body></html>
 `},
 	{"r17_users.json", `{"users":[{"id":4711,"phone":4915112345678,"mobile":"+49 151 12345678","zip":10115}]} ⟨phone_number*2⟩
 `},
