@@ -38,6 +38,9 @@ func (f *fileScan) html(name string, r io.Reader) error {
 	type htmlCell struct {
 		th   bool
 		text []byte
+		// words: the cell has text; plain: some of it outside b or
+		// strong. A cell of bold words only labels, as a th does.
+		words, plain bool
 	}
 	type table struct {
 		header []string
@@ -45,6 +48,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		cell   *htmlCell
 		thead  bool // a row in <thead> is a header, th or td
 		cells  int  // cells of the current row, held or not
+		rows   int  // rows ended
 	}
 	var tables []table
 	// The innermost open definition list: its last dt's text (the label)
@@ -60,6 +64,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 	}
 	held := 0 // bytes of text held in rows, of all open tables
 	skip := 0 // inside script or style
+	bold := 0 // inside b or strong
 	// A JSON-LD script (schema.org's Person, Organization, LocalBusiness:
 	// telephone, email, address) is read as JSON, each value under its
 	// key; other scripts are code, not text.
@@ -92,6 +97,10 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			// A cell's text past maxHTMLCell is read as text, not held.
 			if c := tables[n-1].cell; len(c.text)+len(b) <= maxHTMLCell {
 				c.text = append(c.text, b...)
+				if len(bytes.TrimSpace(b)) > 0 {
+					c.words = true
+					c.plain = c.plain || bold == 0
+				}
 				return
 			}
 		}
@@ -128,9 +137,26 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		for _, c := range row {
 			held -= len(c.text)
 		}
+		first := t.rows == 0
+		t.rows++
 		allTH := len(row) > 0
 		for _, c := range row {
-			allTH = allTH && (c.th || t.thead)
+			// A first row of bold names (<td><b>Phone</b></td>) is a
+			// header as a row of th is.
+			allTH = allTH && (c.th || t.thead || first && c.words && !c.plain && columnName(string(c.text)))
+		}
+		// A label cell: a th, bold words, or words ending in a colon
+		// (<td>Telefon:</td>); it labels the cell after it.
+		label := func(c htmlCell) bool {
+			if c.th || c.words && !c.plain && columnName(string(c.text)) {
+				return true // a bold number is a value set off, not a label
+			}
+			l := bytes.TrimSpace(c.text)
+			return len(l) > 1 && len(l) <= maxHTMLLabel && l[len(l)-1] == ':' && columnName(string(l))
+		}
+		pairs := len(row) >= 2 && len(row)%2 == 0
+		for k := 0; pairs && k < len(row); k += 2 {
+			pairs = label(row[k]) && !row[k+1].th && !label(row[k+1])
 		}
 		switch {
 		case allTH:
@@ -138,8 +164,16 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			for _, c := range row {
 				t.header = append(t.header, strings.ToLower(strings.TrimSpace(string(c.text))))
 			}
-		case len(row) == 2 && row[0].th && !row[1].th:
-			field(strings.ToLower(strings.TrimSpace(string(row[0].text))), row[1].text)
+		case pairs && (len(t.header) == 0 || row[0].th):
+			// Label and value, perhaps several to a row (th td th td):
+			// each label speaks for the cell after it only.
+			for k := 0; k < len(row); k += 2 {
+				if !row[k].th {
+					field("", row[k].text)
+				}
+				l := strings.ToLower(strings.TrimSpace(string(row[k].text)))
+				field(strings.TrimSpace(strings.TrimSuffix(l, ":")), row[k+1].text)
+			}
 		default:
 			for k, c := range row {
 				column := ""
@@ -262,6 +296,12 @@ func (f *fileScan) html(name string, r io.Reader) error {
 					dl.inDT, dl.label = true, dl.label[:0]
 				} else if !end {
 					dl.inDD = true
+				}
+			case tag == "b" || tag == "strong":
+				if !end {
+					bold++
+				} else if bold > 0 {
+					bold--
 				}
 			case tag == "thead" && len(tables) > 0:
 				tables[len(tables)-1].thead = !end

@@ -35,6 +35,16 @@ func TestHTMLDefinitionsAndLinks(t *testing.T) {
 			map[string]int{"phone_number": 1}},
 		{"th/td table, German header row", "p.html", "<table><tr><th>Name</th><th>Telefon</th><th>Bestellnr</th></tr><tr><td>Anna Schmidt</td><td>030 1234567</td><td>0301234568</td></tr></table>",
 			map[string]int{"phone_number": 1}},
+		{"td labels ending in a colon, bold td labels", "p.html", `<table><tr><td>Name:</td><td>Anna Schmidt</td></tr><tr><td>Telefon:</td><td>030 1234567</td></tr>
+<tr><td>Kundennummer:</td><td>0301234568</td></tr><tr><td><b>Geburtsdatum</b></td><td>14.05.1961</td></tr><tr><td><strong>Rechnungsdatum</strong></td><td>14.05.2026</td></tr></table>`,
+			map[string]int{"phone_number": 1, "date_of_birth": 1}},
+		{"a first row of bold names is a header", "p.html", `<table><tr><td><b>Name</b></td><td><b>Phone</b></td><td><b>Order</b></td></tr>
+<tr><td>Jonas</td><td>020 7946 0958</td><td>02079460959</td></tr><tr><td><b>Total</b></td><td>1</td><td>02079460960</td></tr></table>`,
+			map[string]int{"phone_number": 1}},
+		{"th td th td", "p.html", `<table><tr><th scope="row">Teléfono</th><td>912 345 678</td><th scope="row">Pedido</th><td>912 345 679</td></tr></table>`,
+			map[string]int{"phone_number": 1}},
+		{"a bold value is no label", "p.html", `<table><tr><td>Telefon:</td><td><b>030 1234567</b></td></tr></table>`,
+			map[string]int{"phone_number": 1}},
 		{"th/td rows, French", "p.html", "<table><tr><th>Téléphone</th><td>01 23 45 67 89</td></tr><tr><th>Commande</th><td>0123456790</td></tr></table>",
 			map[string]int{"phone_number": 1}},
 		{"JSON-LD is read as JSON, other scripts are not", "p.html", `<html><head><script type="application/ld+json">

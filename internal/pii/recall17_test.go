@@ -174,6 +174,8 @@ func TestPhoneFieldForms(t *testing.T) {
 	require.Empty(t, field("phone", "000000000000"))
 	require.Empty(t, field("imsi", "262011234567890"))
 	require.Empty(t, field("order_id", "491701234567"))
+	require.Equal(t, []string{"phone_number:+492214711235"}, field("Durchwahl", "0221 4711235"))
+	require.Empty(t, values17(t, "Durchwahl 0221 4711235"), "a field word only")
 	// A phone column's number that passes Luhn is no card.
 	require.Equal(t, []string{"phone_number:+4915112345678"}, field("phone", "4915112345678"))
 	require.Equal(t, []string{"credit_card:4915112345678"}, field("account", "4915112345678"))

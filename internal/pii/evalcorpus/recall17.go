@@ -173,6 +173,19 @@ Mar=C3=ADa
 <form action="/termin"><input type="tel" name="telefon" value="0171 2345678"><input name="bestellnummer" value="0301234568"></form> ⟨phone_number⟩
 </body></html>
 `},
+	{"r17_anfrage.html", `<html><body><p>Neue Anfrage über das Kontaktformular:</p>
+<table border="0" cellpadding="4">
+<tr><td>Name:</td><td>Petra Vogt</td></tr>
+<tr><td>Telefon:</td><td>0221 4711234</td></tr> ⟨phone_number⟩
+<tr><td>Vertragsnummer:</td><td>0221471123</td></tr>
+<tr><td><b>Geburtsdatum</b></td><td>03.11.1990</td></tr> ⟨date_of_birth⟩
+<tr><td><b>Eingang</b></td><td>03.11.2026</td></tr>
+</table>
+<table><tr><td><strong>Ansprechpartner</strong></td><td><strong>Durchwahl</strong></td><td><strong>Raum</strong></td></tr>
+<tr><td>Herr Braun</td><td>0221 4711235</td><td>0221471</td></tr></table> ⟨person_name phone_number⟩
+<table><tr><th>Téléphone</th><td>01 23 45 67 89</td><th>Commande</th><td>01 23 45 67 90</td></tr></table> ⟨phone_number⟩
+</body></html>
+`},
 	{"r17_users.json", `{"users":[{"id":4711,"phone":4915112345678,"mobile":"+49 151 12345678","zip":10115}]} ⟨phone_number*2⟩
 `},
 	{"r17_clients.md", `# Clients
