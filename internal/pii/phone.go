@@ -528,11 +528,13 @@ const phoneContextWindow = 40
 // digit met after a label (a word, then ':' or '=') belongs to a value
 // that every word before it labels first, so the pass stops there: on
 // key=value logs after a few bytes, where a number's window is full of
-// other keys.
+// other keys. A number that starts its line may take its context from the
+// line before when that is a phone label alone (labelLine).
 func phoneContextAt(text []byte, pos int) bool {
 	ws := &phoneWordSet
 	win := text[:pos]
 	label := false
+	lead := true // only spaces between the number and k: it starts its line
 	d := byte(0) // the byte after k, folded; none after the window
 	for k := pos - 1; k >= max(pos-phoneContextWindow, 0); k-- {
 		b := win[k]
@@ -542,7 +544,12 @@ func phoneContextAt(text []byte, pos int) bool {
 		}
 		switch {
 		case b == '\n':
-			return false
+			return lead && labelLine(text, k)
+		case b == ' ' || b == '\t' || b == '\r':
+		default:
+			lead = false
+		}
+		switch {
 		case b-'0' < 10:
 			if label {
 				return false
@@ -557,6 +564,33 @@ func phoneContextAt(text []byte, pos int) bool {
 		d = c
 	}
 	return false
+}
+
+// labelLine reports whether the line ending at the newline nl is a phone
+// label alone ("Telefon:", "Mobile phone", "Tél."): a form's label above
+// its value, as text extracted from a PDF or pasted from a page has it.
+func labelLine(text []byte, nl int) bool {
+	ls := nl
+	for ls > 0 && text[ls-1] != '\n' && nl-ls <= 40 {
+		ls--
+	}
+	if ls > 0 && text[ls-1] != '\n' {
+		return false // longer than a label
+	}
+	e := nl
+	for e > ls && (text[e-1] == ' ' || text[e-1] == '\t' || text[e-1] == '\r' || text[e-1] == ':' || text[e-1] == '.') {
+		e--
+	}
+	if e-ls < 2 || e-ls > 32 {
+		return false
+	}
+	for _, c := range text[ls:e] {
+		if isDigit(c) || c == '=' || c == ',' || c == ';' {
+			return false
+		}
+	}
+	k, _ := phoneWordSet.lastWordIn(text[:e], ls, e)
+	return k >= 0
 }
 
 // contextMax bounds a context window (a stack buffer holds it lower-cased).

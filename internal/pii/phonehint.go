@@ -219,10 +219,20 @@ var phoneLangWords = []struct {
 }
 
 // langHint returns the plan of the language of the phone context word
-// before pos on its line (within phoneContextWindow bytes), "" for none.
+// before pos on its line (within phoneContextWindow bytes), or on the
+// line above when the number starts its own (labelLine), "" for none.
 func langHint(text []byte, pos int) string {
-	for k := pos - 1; k >= 0 && pos-k <= phoneContextWindow && text[k] != '\n'; k-- {
+	lead, above := true, false
+	for k := pos - 1; k >= 0 && pos-k <= phoneContextWindow; k-- {
 		c := text[k]
+		if c == '\n' {
+			if !lead || above {
+				break
+			}
+			above = true
+			continue
+		}
+		lead = lead && (c == ' ' || c == '\t' || c == '\r')
 		if !(isAlpha(c) || c == 0xc3) || k > 0 && isWordByte(text[k-1]) {
 			continue
 		}

@@ -148,7 +148,9 @@ func TestPhoneLangHint(t *testing.T) {
 	NewDefaultIn("DE").Detect([]byte("Tél : 06 12 34 56 78"), func(m Match) { got = append(got, string(m.Value)) })
 	require.Equal(t, []string{"+49612345678"}, got)
 	require.Equal(t, "", langHint([]byte("Hotel 06"), 6))
-	require.Equal(t, "", langHint([]byte("Telefon\n06"), 8))
+	require.Equal(t, "DE", langHint([]byte("Telefon\n06"), 8), "a label line above")
+	require.Equal(t, "", langHint([]byte("Telefon\nRef 06"), 12), "the number does not start its line")
+	require.Equal(t, "", langHint([]byte("Telefon\n\n06"), 9), "one line above only")
 }
 
 // TestPhoneFieldForms: a column named msisdn holds international numbers
@@ -179,4 +181,52 @@ func TestPhoneFieldForms(t *testing.T) {
 	// A phone column's number that passes Luhn is no card.
 	require.Equal(t, []string{"phone_number:+4915112345678"}, field("phone", "4915112345678"))
 	require.Equal(t, []string{"credit_card:4915112345678"}, field("account", "4915112345678"))
+}
+
+// TestPhoneLabelLine: a number that starts its line takes phone context
+// from a line above that is a phone label alone (a form's text from a PDF
+// or a page); a longer line, another label or a number after the label
+// gives none.
+func TestPhoneLabelLine(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"Telefon:\n030 1234567\n", "+49301234567"},
+		{"Telefon\n  030 1234567", "+49301234567"},
+		{"Mobile phone:\r\n+44 7911 123456", "+447911123456"},
+		{"Tél.\n06 12 34 56 78", "+33612345678"},
+		{"Name\nAnna Schmidt\nTelefon\n030 1234567\nKundennummer\n0301234568\n", "+49301234567"},
+	} {
+		require.Equal(t, []string{"phone_number:" + tc.want}, values17(t, tc.text), tc.text)
+	}
+	for _, text := range []string{
+		"Telefon: 030 1\n0301234567",
+		"Bestellnummer:\n0301234567",
+		"Telefon und Fax bitte an die Zentrale senden, danke\n030 1234567",
+		"Telefon\nRef 0301234567",
+		"Telefon\n\n0301234567",
+		"Hotel\n0301234567",
+	} {
+		require.Empty(t, values17(t, text), text)
+	}
+}
+
+// TestBirthLabelLine: a birth label alone on its line lends its context
+// to a date that starts the next line; a label in a sentence, another
+// date label or a blank line between does not.
+func TestBirthLabelLine(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"Geburtsdatum:\n14.05.1961\n", "1961-05-14"},
+		{"Date of birth\n  1978-04-12", "1978-04-12"},
+		{"Fecha de nacimiento:\r\n21/06/1984", "1984-06-21"},
+	} {
+		require.Equal(t, []string{"date_of_birth:" + tc.want}, values17(t, tc.text), tc.text)
+	}
+	for _, text := range []string{
+		"Rechnungsdatum:\n14.05.2026",
+		"Geburtsdatum bitte angeben, danke sehr und so weiter und so fort\n01.01.2000",
+		"Geburtsdatum:\n\n14.05.1961",
+		"Geburtsdatum: 12\n14.05.1961",
+		"Geburtsdatum:\nRef 14.05.1961",
+	} {
+		require.Empty(t, values17(t, text), text)
+	}
 }

@@ -186,6 +186,20 @@ Mar=C3=ADa
 <table><tr><th>Téléphone</th><td>01 23 45 67 89</td><th>Commande</th><td>01 23 45 67 90</td></tr></table> ⟨phone_number⟩
 </body></html>
 `},
+	{"r17_formular.txt", `Antrag auf Mitgliedschaft
+Name
+Lukas Brandt
+Geburtsdatum:
+07.02.1988 ⟨date_of_birth⟩
+Telefon (mobil):
+0151 23456789 ⟨phone_number⟩
+Mitgliedsnummer:
+0151234567
+Eintrittsdatum:
+01.12.2026
+Bitte senden Sie das Formular unterschrieben an die Geschäftsstelle zurück, Telefon und Fax siehe unten
+0301234567
+`},
 	{"r17_users.json", `{"users":[{"id":4711,"phone":4915112345678,"mobile":"+49 151 12345678","zip":10115}]} ⟨phone_number*2⟩
 `},
 	{"r17_clients.md", `# Clients
