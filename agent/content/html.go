@@ -398,7 +398,8 @@ func dataAttr(k string, v []byte) bool {
 	case k == "href":
 		return hasFoldPrefix(v, "mailto:") || hasFoldPrefix(v, "tel:") || hasFoldPrefix(v, "sms:") || hasFoldPrefix(v, "callto:") ||
 			hasFoldPrefix(v, "skype:") || hasFoldPrefix(v, "facetime:") || hasFoldPrefix(v, "whatsapp:") ||
-			bytes.Contains(v, []byte("wa.me/")) || bytes.IndexByte(v, '@') >= 0 || bytes.IndexByte(v, '?') >= 0
+			bytes.Contains(v, []byte("wa.me/")) || bytes.Contains(v, []byte("t.me/+")) || bytes.Contains(v, []byte("signal.me/")) ||
+			bytes.IndexByte(v, '@') >= 0 || bytes.IndexByte(v, '?') >= 0
 	case k == "title", k == "alt", k == "value", k == "content", k == "label", strings.HasPrefix(k, "data-"):
 		return true
 	}

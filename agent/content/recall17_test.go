@@ -58,8 +58,9 @@ func TestHTMLDefinitionsAndLinks(t *testing.T) {
 			map[string]int{"phone_number": 2, "date_of_birth": 1, "postal_address": 1}},
 		{"links", "p.html", `<a href="sms:+4915123456789?body=Hallo">SMS</a> <a href="callto://+4930123456">Skype</a>` +
 			`<a href="tel:+49%2030%201234567">anrufen</a> <a href="https://wa.me/491701234567">WhatsApp</a>` +
-			`<a href="https://api.whatsapp.com/send?phone=33612345678">chat</a> <a href="https://example.com/item/491701234568">item</a>`,
-			map[string]int{"phone_number": 5}},
+			`<a href="https://api.whatsapp.com/send?phone=33612345678">chat</a> <a href="https://example.com/item/491701234568">item</a>` +
+			`<a href="https://t.me/+447911123456">Telegram</a> <a href="https://t.me/+AbCdEfGh12">group</a>`,
+			map[string]int{"phone_number": 6}},
 	}
 	sc := NewScanner(options())
 	for _, tc := range tests {

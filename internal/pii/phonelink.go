@@ -13,11 +13,11 @@ package pii
 // phoneSchemes are the URI schemes whose value is a phone number.
 var phoneSchemes = [][]byte{[]byte("tel"), []byte("sms"), []byte("callto"), []byte("skype"), []byte("facetime")}
 
-// whatsAppHosts are the URL forms of a WhatsApp chat, after "//": the
-// number follows the host's path directly (wa.me/) or as its phone
-// parameter.
-var whatsAppHosts = [][]byte{[]byte("wa.me/"), []byte("api.whatsapp.com/send"), []byte("web.whatsapp.com/send"),
-	[]byte("send")} // whatsapp://send?phone=
+// whatsAppHosts are the URL forms of a chat with a phone number, after
+// "//": the number follows the host's path directly (WhatsApp's wa.me/,
+// Telegram's t.me/+, Signal's signal.me/#p/+) or as its phone parameter.
+var whatsAppHosts = [][]byte{[]byte("wa.me/"), []byte("t.me/"), []byte("signal.me/#p/"), []byte("api.whatsapp.com/send"),
+	[]byte("web.whatsapp.com/send"), []byte("send")} // whatsapp://send?phone=
 
 // linkPhoneAt looks at the colon at i as a link's scheme's and returns
 // where the pass goes on (i+1 when it was no such link).
@@ -51,7 +51,7 @@ func (s *scanner) linkPhoneAt(i int) int {
 	case slashes && (hasFold(scheme, "https") || hasFold(scheme, "http") || hasFold(scheme, "whatsapp")):
 		j += 2
 		for _, h := range whatsAppHosts {
-			if !hasPrefixFold(text[j:], h) || len(h) == 4 && !hasFold(scheme, "whatsapp") {
+			if !hasPrefixFold(text[j:], h) || string(h) == "send" && !hasFold(scheme, "whatsapp") {
 				continue
 			}
 			k := j + len(h)
@@ -66,6 +66,9 @@ func (s *scanner) linkPhoneAt(i int) int {
 					return i + 1
 				}
 				k = q + len("phone=")
+			}
+			if h[0] == 't' && (k >= len(text) || text[k] != '+') {
+				return i + 1 // t.me/name, t.me/+AbC… (an invite): no number without its '+'
 			}
 			var buf [24]byte
 			b := append(buf[:0], '+')

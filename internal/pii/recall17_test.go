@@ -114,6 +114,9 @@ func TestPhoneLinks(t *testing.T) {
 		{`<a href="callto://+4930123456">`, "+4930123456"},
 		{`<a href="callto:+31201234567">`, "+31201234567"},
 		{"skype:+4930123456?call", "+4930123456"},
+		{"Telegram: https://t.me/+491701234567", "+491701234567"},
+		{"https://signal.me/#p/+491701234567", "+491701234567"},
+		{"viber://chat?number=%2B491701234567", "+491701234567"},
 	} {
 		require.Equal(t, []string{"phone_number:" + tc.want}, values17(t, tc.text), tc.text)
 	}
@@ -124,6 +127,9 @@ func TestPhoneLinks(t *testing.T) {
 		"tel:+49%2030%2012",                               // too short
 		"https://api.whatsapp.com/send?text=491701234567", // no phone parameter
 		"hotel:+49%2030%201234567",                        // no scheme
+		"https://t.me/+AbCdEf491701234567",                // an invite
+		"https://t.me/491701234567",                       // a name, no '+'
+		"https://example.com/send?phone=491701234567",     // not WhatsApp's host
 	} {
 		require.Empty(t, values17(t, text), text)
 	}
