@@ -78,10 +78,19 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		depth      int
 		val        []byte
 	}
+	field := func(column string, v []byte) {
+		FieldDetect(f.o.Detector, column, v, func(pm pii.Match) { agg.AddWhere(pm, "") })
+	}
 	write := func(b []byte) {
-		if item.depth > 0 && len(item.val)+len(b) <= maxHTMLCell {
-			item.val = append(item.val, b...)
-			return
+		if item.depth > 0 {
+			if len(item.val)+len(b) <= maxHTMLItem {
+				item.val = append(item.val, b...)
+				return
+			}
+			// More than a value: an element left open (or prose) is
+			// no labelled value; what it held so far is.
+			field(item.label, item.val)
+			item.val, item.depth = item.val[:0], 0
 		}
 		if (dl.inDT || dl.inDD) && len(tables) == dl.tables {
 			switch {
@@ -108,9 +117,6 @@ func (f *fileScan) html(name string, r io.Reader) error {
 		if text.Len() >= readSize {
 			flush()
 		}
-	}
-	field := func(column string, v []byte) {
-		FieldDetect(f.o.Detector, column, v, func(pm pii.Match) { agg.AddWhere(pm, "") })
 	}
 	// closeCell ends t's open cell: held in its row, or, past what a
 	// walk keeps (maxHTMLRowCells cells, maxHTMLHeld bytes), detected now
@@ -346,7 +352,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 					write(append(append([]byte{' '}, v...), ' '))
 				}
 			}
-			if label != "" && len(vals) == 0 && !scope && tt == html.StartTagToken && item.depth == 0 && skip == 0 && !voidTag[tag] {
+			if label != "" && len(vals) == 0 && !scope && tt == html.StartTagToken && item.depth == 0 && skip == 0 && itemTag[tag] {
 				item.tag, item.label, item.depth = tag, label, 1
 			}
 		}
@@ -374,6 +380,7 @@ func (f *fileScan) html(name string, r io.Reader) error {
 const (
 	maxHTMLCell     = 64 << 10
 	maxHTMLLabel    = 256 // a dt's text: longer is prose, read as text
+	maxHTMLItem     = 512 // an itemprop element's text: longer is no value
 	maxHTMLRowCells = 1024
 	maxHTMLHeld     = chunkSize
 )
@@ -387,9 +394,12 @@ var blockTag = map[string]bool{"p": true, "div": true, "br": true, "li": true, "
 // formTag are the elements whose name attribute labels their value.
 var formTag = map[string]bool{"input": true, "textarea": true, "select": true, "meta": true, "param": true}
 
-// voidTag are the elements that have no end tag, so no text of their own.
-var voidTag = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true,
-	"input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true, "param": true}
+// itemTag are the elements whose text an itemprop labels: inline ones and
+// div, whose end tags are not optional (a p or li left open would hand
+// the label the rest of the page); a td or dd is read as its cell.
+var itemTag = map[string]bool{"span": true, "a": true, "div": true, "time": true, "data": true, "strong": true, "b": true,
+	"em": true, "i": true, "small": true, "address": true, "label": true, "h1": true, "h2": true, "h3": true, "h4": true,
+	"h5": true, "h6": true, "bdi": true, "abbr": true, "cite": true}
 
 // dataAttr says whether an attribute's value is data to detect: links to
 // an address or a number, and the attributes that hold text or values.

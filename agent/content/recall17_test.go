@@ -1,6 +1,7 @@
 package content
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,4 +76,14 @@ func TestHTMLDefinitionsAndLinks(t *testing.T) {
 // precision and recall 0.97 per type.
 func TestRecall17Files(t *testing.T) {
 	scoreHeldOutFiles(t, evalcorpus.Recall17Files())
+}
+
+// TestHTMLItemLeftOpen: an itemprop element left open hands its label to
+// no more than a value's length of what follows.
+func TestHTMLItemLeftOpen(t *testing.T) {
+	sc := NewScanner(options())
+	require.Equal(t, map[string]int{}, readCounts(t, sc, "p.html",
+		`<p itemprop="telephone">see below<p>`+strings.Repeat("Lorem ipsum dolor sit amet. ", 30)+`<p>Order 0301234568</p>`))
+	require.Equal(t, map[string]int{"phone_number": 1}, readCounts(t, sc, "p.html",
+		`<span itemprop="telephone">030 1234567<br>`+strings.Repeat("Lorem ipsum dolor sit amet. ", 30)+` 0301234568</div>`))
 }

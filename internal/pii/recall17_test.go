@@ -56,7 +56,7 @@ func TestIPv4AfterSlash(t *testing.T) {
 		"version 1.2.3.4 and v1.2.3.5",
 		"oid 1.3.6.1.4.1.311:12 and /1.3.6.1.4.1:3",
 		"/10.300.2.1:80 is no address",
-		"a/b/1.2.3:80 and /1.2.3.4.5:80",
+		"a/b/1.2.3:80 and /1.2.3.4.5:80 and /1.2.3.4567:80",
 		"Firmware 2.14.0.11 build 10.1.2",
 		"ipv4:10.300.2.1:80 and xipv4:10.1.2.3",
 		"path /data/2026.12.04.1:80",

@@ -254,7 +254,9 @@ func ipv4AfterSlash(text []byte, i int) (int, bool) {
 	for k > 0 && i-k < 15 && (isDigit(text[k-1]) || text[k-1] == '.') {
 		k--
 	}
-	if k == 0 || text[k-1] != '/' || !isDigit(text[k]) || bytes.Count(text[k:i], []byte{'.'}) != 3 {
+	// Its last group is one to three digits (the pass's mask of port
+	// colons it keeps, in fromBlocks, is those).
+	if k == 0 || text[k-1] != '/' || !isDigit(text[k]) || bytes.Count(text[k:i], []byte{'.'}) != 3 || i-bytes.LastIndexByte(text[:i], '.') > 4 {
 		return 0, false
 	}
 	return k, true
