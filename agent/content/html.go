@@ -97,9 +97,14 @@ func (f *fileScan) html(name string, r io.Reader) error {
 			case dl.inDT && len(dl.label)+len(b) <= maxHTMLLabel:
 				dl.label = append(dl.label, b...)
 				return
-			case dl.inDD && len(dl.val)+len(b) <= maxHTMLCell:
+			case dl.inDD && len(dl.val)+len(b) <= maxHTMLDef:
 				dl.val = append(dl.val, b...)
 				return
+			case dl.inDD:
+				// A long description, or a list left open: the label
+				// speaks for what the dd held so far, the rest is text.
+				field(dl.labelString, dl.val)
+				dl.val, dl.inDD = dl.val[:0], false
 			}
 		}
 		if n := len(tables); n > 0 && tables[n-1].cell != nil {
@@ -379,8 +384,9 @@ func (f *fileScan) html(name string, r io.Reader) error {
 // their column's header.
 const (
 	maxHTMLCell     = 64 << 10
-	maxHTMLLabel    = 256 // a dt's text: longer is prose, read as text
-	maxHTMLItem     = 512 // an itemprop element's text: longer is no value
+	maxHTMLLabel    = 256     // a dt's text: longer is prose, read as text
+	maxHTMLItem     = 512     // an itemprop element's text: longer is no value
+	maxHTMLDef      = 4 << 10 // a dd's text under its label; past it, text
 	maxHTMLRowCells = 1024
 	maxHTMLHeld     = chunkSize
 )

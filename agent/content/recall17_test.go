@@ -85,5 +85,7 @@ func TestHTMLItemLeftOpen(t *testing.T) {
 	require.Equal(t, map[string]int{}, readCounts(t, sc, "p.html",
 		`<p itemprop="telephone">see below<p>`+strings.Repeat("Lorem ipsum dolor sit amet. ", 30)+`<p>Order 0301234568</p>`))
 	require.Equal(t, map[string]int{"phone_number": 1}, readCounts(t, sc, "p.html",
+		`<div><dl><dt>Telefon</dt><dd>030 1234567</div>`+strings.Repeat("<p>Lorem ipsum dolor sit amet.</p>\n", 200)+`<p>Order 0301234568</p>`))
+	require.Equal(t, map[string]int{"phone_number": 1}, readCounts(t, sc, "p.html",
 		`<span itemprop="telephone">030 1234567<br>`+strings.Repeat("Lorem ipsum dolor sit amet. ", 30)+` 0301234568</div>`))
 }
