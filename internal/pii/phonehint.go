@@ -58,10 +58,51 @@ var countryIndex = func() (t [256][]uint8) {
 
 // phoneHint returns the region the record around the number at pos names
 // ("" when none): the nearest country name or international number's
-// calling code, on the number's lines up to a blank line (or a vCard's
+// calling code on the number's line, else, when the line is a label and
+// its value, on the record's lines up to a blank line (or a vCard's
 // BEGIN/END line).
 func phoneHint(text []byte, pos int) string {
+	ls, le := pos, pos
+	for ls > 0 && text[ls-1] != '\n' && pos-ls < hintBefore {
+		ls--
+	}
+	for le < len(text) && text[le] != '\n' && le-pos < hintAfter {
+		le++
+	}
+	if r := hintIn(text, pos, ls, le); r != "" || !labelledLine(text, ls, pos) {
+		return r
+	}
 	lo, hi := hintBounds(text, pos)
+	return hintIn(text, pos, lo, hi)
+}
+
+// labelledLine reports whether the number at pos is its line's value
+// under a label ("Tél : ", "TEL;TYPE=CELL:", or a label on the line
+// above: the number starts its line), the line starting at ls: one line
+// of a record of lines, whose other lines may name its country. A line
+// of a list ("Anna Schmidt, Berlin, Tel 0612 345678") is a record of its
+// own.
+func labelledLine(text []byte, ls, pos int) bool {
+	e := pos
+	for e > ls && (text[e-1] == ' ' || text[e-1] == '\t') {
+		e--
+	}
+	if e == ls {
+		return true
+	}
+	if pos-ls > 40 || text[e-1] != ':' && text[e-1] != '=' {
+		return false
+	}
+	for _, c := range text[ls:e] {
+		if isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// hintIn is phoneHint over text[lo:hi].
+func hintIn(text []byte, pos, lo, hi int) string {
 	best, dist := "", len(text)+1
 	for k := lo; k < hi; k++ {
 		c := text[k]

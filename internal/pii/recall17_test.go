@@ -87,6 +87,10 @@ func TestPhoneHint(t *testing.T) {
 		values17(t, "Adresse: Paris, France\n\nTelefon: 0612 345678"))
 	require.Equal(t, []string{"phone_number:+49612345678"},
 		values17(t, "BEGIN:VCARD\nADR:;;1 rue X;Paris;;75002;France\nEND:VCARD\nBEGIN:VCARD\nTEL:0612 345678\nEND:VCARD\n"))
+	// A list of one record a line: another line's country is another
+	// record's.
+	require.Equal(t, []string{"phone_number:+33123456789", "phone_number:+49612345678"},
+		values17(t, "Jean Dupont, Paris, France, Tél 01 23 45 67 89\nAnna Schmidt, Berlin, Tel 0612 345678\n"))
 	// A country gives no context: an order number stays one.
 	require.Empty(t, values17(t, "Commande 0612345678 expédiée en France"))
 	require.Empty(t, values17(t, "Bestellung 0301234567, Lieferung nach Deutschland"))
