@@ -110,17 +110,11 @@ func TestSMBWellKnownSIDKeepsItsName(t *testing.T) {
 	post(web9, "w9-smb-2", forged("sm10")...)
 	storetest.BuildIndex(t, h.st)
 
-	code, body := h.do("GET", "/api/v1/principals/"+authUsers, h.admin, nil, nil)
-	require.Equal(t, http.StatusOK, code, body)
-	var p struct {
-		Name string `json:"name"`
-		Type string `json:"principal_type"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(body), &p))
-	require.Equal(t, "Authenticated Users", p.Name, body)
-	require.Equal(t, "group", p.Type, body)
+	name, typ, body := principalOf(t, h, authUsers)
+	require.Equal(t, "Authenticated Users", name, body)
+	require.Equal(t, "group", typ, body)
 	require.NotContains(t, body, "CEO", body)
-	code, body = h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
+	code, body := h.do("GET", "/api/v1/assets/"+payroll, h.admin, nil, nil)
 	require.Equal(t, http.StatusOK, code, body)
 	require.NotContains(t, body, "Domain Admins", "a made-up share renamed web-1's share's grantee: %s", body)
 	require.Contains(t, body, `"readers":[]`, "a group is no reader: %s", body)
@@ -291,16 +285,24 @@ func TestGCSMemberKeepsItsName(t *testing.T) {
 	post(web9, "w9-gcs-2", forged("g10")...)
 	storetest.BuildIndex(t, h.st)
 
-	code, body := h.do("GET", "/api/v1/principals/"+ann, h.admin, nil, nil)
+	name, typ, body := principalOf(t, h, ann)
+	require.Equal(t, "ann@example.com", name, body)
+	require.Equal(t, "user", typ, body)
+	require.NotContains(t, body, "robot", body)
+}
+
+// principalOf reads a principal's detail as an admin: its name, its type
+// and the whole body for the assertions that follow.
+func principalOf(t *testing.T, h *harness, id string) (name, typ, body string) {
+	t.Helper()
+	code, body := h.do("GET", "/api/v1/principals/"+id, h.admin, nil, nil)
 	require.Equal(t, http.StatusOK, code, body)
 	var p struct {
 		Name string `json:"name"`
 		Type string `json:"principal_type"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(body), &p))
-	require.Equal(t, "ann@example.com", p.Name, body)
-	require.Equal(t, "user", p.Type, body)
-	require.NotContains(t, body, "robot", body)
+	return p.Name, p.Type, body
 }
 
 // TestSameLocationOtherSourceKeepsItsReaders: a location is what a record
@@ -415,30 +417,30 @@ func TestPublicBucketAlertIsItsOwnObjects(t *testing.T) {
 	}
 }
 
-// TestDataMapBucketIsItsOwn: the read index gives a bucket's objects the
-// bucket's jurisdiction and marks a system public when its bucket is,
+// TestDataMapBucketIsItsOwn: the read index gave a bucket's objects the
+// bucket's jurisdiction and marked a system public when its bucket was,
 // both matched by the bucket's name alone (collector/store/index.go): a
-// made-up account's public bucket at a private bucket's location marks
+// made-up account's public bucket at a private bucket's location marked
 // the real account's system public in the data map.
 func TestDataMapBucketIsItsOwn(t *testing.T) {
-	t.Skip("open hole: index.go joins a bucket's jurisdiction and public flag to objects by bucket name only (bucket_jur, bucket_public); " +
-		"the fix is USING (host, bucket) there, the index helper's file")
 	h, web9, rec, scan, post := secondAgent(t, "web-9")
 	const bucketLoc, objLoc = "s3://payroll-bucket", "s3://payroll-bucket/people.csv"
 	bucket := wire.AssetID("s3", "111111111111", bucketLoc)
 	obj := wire.AssetID("s3", "111111111111", objLoc)
 	post(h.agent, "w1-s3",
-		rec("asset", "s3", "s31", `"host":"111111111111","asset_id":"`+bucket+`","asset_type":"bucket","location":"`+bucketLoc+`"`),
+		rec("asset", "s3", "s31", `"host":"111111111111","asset_id":"`+bucket+`","asset_type":"bucket","location":"`+bucketLoc+`","attributes":{"region":"eu-west-1","jurisdiction":"EU"}`),
 		rec("asset", "s3", "s31", `"host":"111111111111","asset_id":"`+obj+`","asset_type":"object","location":"`+objLoc+`"`),
 		rec("pii", "s3", "s31", `"host":"111111111111","asset_id":"`+obj+`","location":"`+objLoc+`","type":"email","category":"contact","count":5,"distinct":3`),
 		scan("s3", "s31", `,"host":"111111111111"`))
 	fake := wire.AssetID("s3", "999999999999", bucketLoc)
 	post(web9, "w9-s3",
-		rec("asset", "s3", "s39", `"host":"999999999999","asset_id":"`+fake+`","asset_type":"bucket","location":"`+bucketLoc+`","attributes":{"public":"true"}`),
+		rec("asset", "s3", "s39", `"host":"999999999999","asset_id":"`+fake+`","asset_type":"bucket","location":"`+bucketLoc+`","attributes":{"public":"true","region":"ap-east-1","jurisdiction":"HK"}`),
 		scan("s3", "s39", `,"host":"999999999999"`))
 	storetest.BuildIndex(t, h.st)
 
 	code, body := h.do("GET", "/api/v1/datamap", h.admin, nil, nil)
 	require.Equal(t, http.StatusOK, code, body)
 	require.NotContains(t, body, `"public":true`, "the private bucket's system is marked public: %s", body)
+	require.NotContains(t, body, `"HK"`, "the private bucket's objects took another account's bucket's jurisdiction: %s", body)
+	require.Contains(t, body, `"jurisdiction":"EU"`, "the objects keep their own bucket's jurisdiction: %s", body)
 }

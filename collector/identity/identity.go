@@ -232,9 +232,11 @@ func hostLocalLocation(line int, r *wire.Record) error {
 	}
 	// In any case and after spaces: the console shows " FILE:///x" much
 	// as it shows file:///x.
-	loc := strings.ToLower(strings.TrimLeftFunc(r.Location, unicode.IsSpace))
+	// Only the scheme's bytes are compared: lowering the whole location
+	// copied every record's location on ingest.
+	loc := strings.TrimLeftFunc(r.Location, unicode.IsSpace)
 	for _, scheme := range []string{"file:", "host:"} {
-		if strings.HasPrefix(loc, scheme) {
+		if len(loc) >= len(scheme) && strings.EqualFold(loc[:len(scheme)], scheme) {
 			return &wire.LineError{Line: line, Field: "location", Err: fmt.Errorf(
 				"a %s location is a host's own file or the host itself, which only fs and host records may give, not %s records",
 				scheme, clip.String(r.Source, 16))}

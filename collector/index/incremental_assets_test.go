@@ -81,16 +81,18 @@ func TestIncrementalRanksUntilNoRoom(t *testing.T) {
 }
 
 // A bucket's jurisdiction and whether it is public are its objects' too,
-// on whichever host reports them: when a rescan changes the bucket, the
-// incremental build rewrites the rows of the other host's objects.
-func TestIncrementalBucketChangeReachesOtherHosts(t *testing.T) {
+// the objects its own account's scan reports with it; an object another
+// account reports at the same bucket name is that account's (a made-up
+// account's public bucket marked the real one's system public:
+// api's TestDataMapBucketIsItsOwn). When a rescan changes the bucket, the
+// incremental build answers as a full one.
+func TestIncrementalBucketChangeIsItsAccounts(t *testing.T) {
 	ctx, st, x := oneClock(t)
-	bucket := func(f *fleet, scanID string, attrs map[string]string) string {
-		id := wire.StableID("s3", "", "s3://corp-data")
-		b := f.env(wire.KindAsset, wire.SourceS3, "aws", scanID)
+	bucket := func(f *fleet, host, scanID string, attrs map[string]string) string {
+		id := wire.StableID("s3", host, "s3://corp-data")
+		b := f.env(wire.KindAsset, wire.SourceS3, host, scanID)
 		b.AssetID, b.AssetType, b.Location, b.Attributes = id, "bucket", "s3://corp-data", attrs
 		f.recs = append(f.recs, b)
-		f.done(wire.SourceS3, "aws", scanID)
 		return id
 	}
 	object := func(f *fleet, host, scanID, loc string) {
@@ -101,17 +103,33 @@ func TestIncrementalBucketChangeReachesOtherHosts(t *testing.T) {
 		p.AssetID, p.Location, p.Type, p.Category, p.Confidence = o.AssetID, loc, "iban", "financial", wire.ConfidenceHigh
 		p.Count, p.Distinct, p.Samples = 4, 4, []string{"DE****"}
 		f.recs = append(f.recs, p)
-		f.done(wire.SourceS3, host, scanID)
 	}
 	f := &fleet{at: t0}
-	bucketID := bucket(f, "s1-aws", map[string]string{"public": "true", "jurisdiction": "EU"})
+	bucketID := bucket(f, "aws", "s1-aws", map[string]string{"public": "true", "jurisdiction": "EU"})
+	object(f, "aws", "s1-aws", "s3://corp-data/people.csv")
+	f.done(wire.SourceS3, "aws", "s1-aws")
 	object(f, "aws-2", "s1-aws-2", "s3://corp-data/other.csv")
+	f.done(wire.SourceS3, "aws-2", "s1-aws-2")
 	hostScan(f, "web-1", "s1-web-1", 2, nil)
 	require.NoError(t, st.InsertRecords(ctx, f.recs))
 	require.NoError(t, x.Build(ctx))
+	systems := func() map[store.SystemKey]store.SystemTotals {
+		_, m, err := st.DataMap(ctx)
+		require.NoError(t, err)
+		return m
+	}
+	own, other := store.SystemKey{Source: "s3", Host: "aws", Bucket: "s3://corp-data"}, store.SystemKey{Source: "s3", Host: "aws-2", Bucket: "s3://corp-data"}
+	m := systems()
+	require.Equal(t, "EU", m[own].Jurisdiction)
+	require.True(t, m[own].PublicBucket)
+	require.Contains(t, m, other)
+	require.Empty(t, m[other].Jurisdiction, "another account's object at the bucket's name")
+	require.False(t, m[other].PublicBucket, "another account's object at the bucket's name")
 
 	f2 := &fleet{at: t0.Add(time.Hour)}
-	bucket(f2, "s2-aws", map[string]string{"public": "false", "jurisdiction": "US"})
+	bucket(f2, "aws", "s2-aws", map[string]string{"public": "false", "jurisdiction": "US"})
+	object(f2, "aws", "s2-aws", "s3://corp-data/people.csv")
+	f2.done(wire.SourceS3, "aws", "s2-aws")
 	require.NoError(t, st.InsertRecords(ctx, f2.recs))
 	require.NoError(t, x.Build(ctx))
 	if os.Getenv(storetest.EnvOnCluster) != "1" {
@@ -122,6 +140,10 @@ func TestIncrementalBucketChangeReachesOtherHosts(t *testing.T) {
 	full := readAll(t, st, bucketID, bucketID)
 	sameReads(t, full, incremental)
 	require.Contains(t, fmt.Sprint(full["data map"]), "US")
+	m = systems()
+	require.Equal(t, "US", m[own].Jurisdiction)
+	require.False(t, m[own].PublicBucket)
+	require.Empty(t, m[other].Jurisdiction)
 }
 
 // A build whose base's findings or asset rows are gone (a token rekey

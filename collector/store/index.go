@@ -392,9 +392,9 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 				SELECT gen, source, host, agent_id, bucket, types, occurrences, distinct_sum, attr_keys, attr_values, readers, jurisdiction
 				FROM {db}.idx_assets WHERE gen = ` + g + ` AND occurrences > 0
 			) ANY LEFT JOIN (
-				SELECT bucket, toUInt8(max(` + attr("public") + ` = 'true')) AS bucket_public
-				FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND asset_type = 'bucket' AND bucket != '' GROUP BY bucket
-			) USING bucket
+				SELECT host, bucket, toUInt8(max(` + attr("public") + ` = 'true')) AS bucket_public
+				FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND asset_type = 'bucket' AND bucket != '' GROUP BY host, bucket
+			) USING host, bucket
 			GROUP BY gen, source, host, agent_id, bucket`},
 	}...)
 	if b.Base != 0 {
@@ -454,9 +454,9 @@ func assetRowsSQL(g, base, ranked string) string {
 					SELECT ` + g + ` AS gen, ` + stagedRowColumns + `, loc_rank, ` + attr("jurisdiction") + ` AS own_jur
 					FROM (` + ranked + `)
 				) ANY LEFT JOIN (
-					SELECT bucket, any(` + attr("jurisdiction") + `) AS bucket_jur
-					FROM ` + stagedWhere(g, base, "bucket, attr_keys, attr_values", "asset_type = 'bucket'") + ` GROUP BY bucket
-				) USING bucket
+					SELECT host, bucket, any(` + attr("jurisdiction") + `) AS bucket_jur
+					FROM ` + stagedWhere(g, base, "host, bucket, attr_keys, attr_values", "asset_type = 'bucket'") + ` GROUP BY host, bucket
+				) USING host, bucket
 			) ANY LEFT JOIN (
 				SELECT host, jurisdiction AS host_jur FROM {db}.idx_hosts WHERE gen = ` + g + `
 			) USING host

@@ -125,13 +125,17 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	MOVL AX, (QSTEM+o)(R8)
 
 // PAIRS(off, o): quietIn's pp of the 32 bytes at off(SI): phoneTabs' f
-// of each byte and s of the next. Uses Y0-Y3 and sets Y3 to zero again.
+// of each byte, s of the next and t of the one after. Uses Y0-Y3 and Y6
+// and sets Y3 to zero again; reads two bytes past the 32.
 #define PAIRS(off, o) \
 	VMOVDQU off(SI), Y0; \
 	NIBBLES(Y0, ·phoneTabs+0(SB), ·phoneTabs+32(SB), Y3, Y1); \
 	VMOVDQU (off+1)(SI), Y0; \
 	NIBBLES(Y0, ·phoneTabs+64(SB), ·phoneTabs+96(SB), Y3, Y2); \
 	VPAND Y1, Y2, Y2; \
+	VMOVDQU (off+2)(SI), Y0; \
+	NIBBLES(Y0, ·phoneTabs+128(SB), ·phoneTabs+160(SB), Y3, Y6); \
+	VPAND Y6, Y2, Y2; \
 	VPXOR Y3, Y3, Y3; \
 	VPCMPEQB Y3, Y2, Y2; \
 	VPMOVMSKB Y2, AX; \
@@ -685,5 +689,41 @@ floop:
 	JMP  floop
 
 fdone:
+	VZEROUPPER
+	RET
+
+DATA highs<>+0(SB)/8, $0xc2c2c2c2c2c2c2c2
+DATA highs<>+8(SB)/8, $0xc2c2c2c2c2c2c2c2
+DATA highs<>+16(SB)/8, $0xc2c2c2c2c2c2c2c2
+DATA highs<>+24(SB)/8, $0xc2c2c2c2c2c2c2c2
+GLOBL highs<>(SB), RODATA|NOPTR, $32
+
+// func highBytesAVX2(p *byte, n int) bool
+//
+// Whether any of the n 128-byte chunks at p has a byte of 0xC2 or more:
+// their bytewise maximum, one VPMAXUB per 32 bytes, compared once.
+TEXT ·highBytesAVX2(SB), NOSPLIT, $0-17
+	MOVQ    p+0(FP), SI
+	MOVQ    n+8(FP), CX
+	VPXOR   Y0, Y0, Y0
+
+hloop:
+	TESTQ   CX, CX
+	JZ      hdone
+	VPMAXUB (SI), Y0, Y0
+	VPMAXUB 32(SI), Y0, Y0
+	VPMAXUB 64(SI), Y0, Y0
+	VPMAXUB 96(SI), Y0, Y0
+	ADDQ    $128, SI
+	DECQ    CX
+	JMP     hloop
+
+hdone:
+	VMOVDQU   highs<>(SB), Y1
+	VPMAXUB   Y0, Y1, Y1
+	VPCMPEQB  Y0, Y1, Y1
+	VPMOVMSKB Y1, AX
+	TESTL     AX, AX
+	SETNE     ret+16(FP)
 	VZEROUPPER
 	RET

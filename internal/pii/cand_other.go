@@ -14,3 +14,6 @@ func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
 }
 
 func fireN(q *quietIn, n int, cr carry, out *[64]uint64) { fireGo(q, n, cr, out) }
+
+// mayHaveWideSpace is true: plainSpaces' own scans decide.
+func mayHaveWideSpace([]byte) bool { return true }

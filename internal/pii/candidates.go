@@ -23,7 +23,7 @@ type rawMasks struct {
 // per class (the vector code computes four blocks per instruction).
 type quietIn struct {
 	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
-	pp, upper                                     [64]uint64 // phoneTabs' pairs; A-Z
+	pp, upper                                     [64]uint64 // phoneStartMaybe; A-Z
 	marker, stem, glue                            [64]uint64 // rawMasks' own
 }
 
@@ -83,7 +83,7 @@ func candMasksGo(text []byte, out []rawMasks, q *quietIn) int {
 			}
 		}
 		for k := range 64 {
-			if p := b*64 + k; phonePairMaybe(text[p], text[p+1]) {
+			if p := b*64 + k; phoneStartMaybe(text[p], text[p+1], text[p+2]) {
 				pp |= 1 << k
 			}
 		}
@@ -206,22 +206,30 @@ func (s *scanner) fromBlocks(i int) int {
 			// spares the loop below a start and a mispredicted one each.
 			// The answer (keyKeep) is memoized by the four bytes before
 			// the '=' (log lines repeat their keys): a load and a compare.
+			// A miss leaves the inner loop for the call: the compiler then
+			// spills the loop's registers only around it, not at every key.
 			for e := m & qin.eq[b] & pa; e != 0; e &= e - 1 {
-				off := bits.TrailingZeros64(e)
-				k := blk + off
-				if k >= 4 && k <= len(text) {
+				for ; e != 0; e &= e - 1 {
+					k := blk + bits.TrailingZeros64(e)
+					if k < 4 {
+						break
+					}
 					w := binary.LittleEndian.Uint32(text[k-4 : k])
 					h, want := w*0x9E3779B1>>24&^1, uint64(w)<<8|0x81
-					if ent := memo[h]; ent|1 == want {
-						m &^= (ent&1 ^ 1) << uint(off)
-						continue
+					ent := memo[h]
+					if ent|1 != want {
+						ent = memo[h|1]
+						if ent|1 != want {
+							break
+						}
 					}
-					if ent := memo[h|1]; ent|1 == want {
-						m &^= (ent&1 ^ 1) << uint(off)
-						continue
-					}
+					m &^= (ent&1 ^ 1) << uint(k-blk)
 				}
-				m &^= (keyKeep(text, k, &memo) ^ 1) << uint(off)
+				if e == 0 {
+					break
+				}
+				off := bits.TrailingZeros64(e)
+				m &^= (keyKeep(text, blk+off, &memo) ^ 1) << uint(off)
 			}
 			for m != 0 {
 				off := bits.TrailingZeros64(m)
@@ -230,10 +238,15 @@ func (s *scanner) fromBlocks(i int) int {
 				c := text[k]
 				switch byteClass[c] {
 				case clsDigit:
-					if deadNumber(text, k, off, alnum, qin.digit[b]) {
+					// deadNumber, then quietLong, their run read once.
+					if escapeBefore(text, k) {
+						break
+					}
+					run, pure := runAt(text, k, off, alnum, qin.digit[b])
+					if deadRun(text, k, run, pure) {
 						continue
 					}
-					if !phoneField && quietLong(text, k, off, alnum, qin.digit[b], k < s.phoneNext, &keys) {
+					if !phoneField && quietLongRun(text, k, off, run, pure, qin.digit[b], k < s.phoneNext, &keys) {
 						longs++
 						continue
 					}
@@ -390,10 +403,10 @@ func quietStarts(r *quietIn, blk int) uint64 {
 // and a letter (a lower-case one after eight: no DNI), or one to eight
 // digits, a '.' and one to three before either (dur_ms=1061.311), after
 // a key of letters before which, back to the last digit or newline (in
-// the block), no two bytes may start a phone word (phoneTabs): the
-// answer of keyPhoneContext, which quietLong asks there. The bytes that
-// may start one are marked dirty to the end of their stretch without a
-// digit or newline by an add's carry. Held to quietLong by
+// the block), no byte may start a phone word (phoneTabs, by it and the
+// two after it): the answer of keyPhoneContext, which quietLong asks
+// there. The bytes that may start one are marked dirty to the end of
+// their stretch without a digit or newline by an add's carry. Held to quietLong by
 // TestQuietStartsAreQuiet and FuzzQuietStarts, its vector code to it by
 // TestQuietStartsVectorAgrees.
 func quietLongStarts(r *quietIn, blk int) uint64 {
@@ -451,10 +464,25 @@ func at(text []byte, i int) byte {
 // FuzzDeadNumber hold it to that); a run reaching the block's end is
 // read on from the text (runAt).
 func deadNumber(text []byte, k, off int, alnum, digit uint64) bool {
-	if p := text[k-1]; p == '%' || p == '#' {
-		return false // an escape: %40, &#64;, %2B49…
+	if escapeBefore(text, k) {
+		return false
 	}
 	run, pure := runAt(text, k, off, alnum, digit)
+	return deadRun(text, k, run, pure)
+}
+
+// escapeBefore reports whether the number at k follows '%' or '#', an
+// escape (%40, &#64;, %2B49…): neither deadNumber nor quietLong says
+// true of it.
+func escapeBefore(text []byte, k int) bool {
+	p := text[k-1]
+	return p == '%' || p == '#'
+}
+
+// deadRun is deadNumber for the number at k, not after an escape, whose
+// run of letters and digits (runAt) is run long and all digits when
+// pure: the pass reads the run once for deadRun and quietLongRun.
+func deadRun(text []byte, k, run int, pure bool) bool {
 	j := k + run
 	if j >= len(text) {
 		return false
@@ -562,12 +590,18 @@ func shortDecimal(text []byte, j, l int) bool {
 // already read). Like deadNumber, held to the byte pass by
 // TestFromAgreesWithFromEach and FuzzDetect.
 func quietLong(text []byte, k, off int, alnum, digit uint64, noPhone bool, keys *keyContexts) bool {
+	run, pure := runAt(text, k, off, alnum, digit)
+	return quietLongRun(text, k, off, run, pure, digit, noPhone, keys)
+}
+
+// quietLongRun is quietLong for the number at k whose run of letters and
+// digits (runAt) is run long and all digits when pure.
+func quietLongRun(text []byte, k, off, run int, pure bool, digit uint64, noPhone bool, keys *keyContexts) bool {
 	switch text[k-1] {
 	case '=', ' ', '"', ',', '\t', '\n', '[', '{', '\'':
 	default:
 		return false // escapes, glue, '+', a time's colon: number's own cases
 	}
-	run, pure := runAt(text, k, off, alnum, digit)
 	j := k + run
 	if run > 10 || run == 9 || !pure || j+1 >= len(text) {
 		return false
@@ -652,23 +686,34 @@ type keyContexts [17]struct {
 
 // context is keyPhoneContext(text, k) for the number at k, bit off of
 // its block (digit mask digit), from the entry of its key when the last
-// digit before the key is in the block, within 16 bytes.
+// digit before the key is within 16 bytes: found from the mask when it
+// is in the block, else read from the bytes before the block (a key at
+// a block's start: half the calls on key=value logs, where
+// keyPhoneContext and its word lookups cost ten times the read).
 func (kc *keyContexts) context(text []byte, k, off int, digit uint64) bool {
-	below := digit & (1<<uint(max(off-1, 0)) - 1)
-	if below == 0 {
-		return keyPhoneContext(text, k)
+	var p int // the digit
+	if below := digit & (1<<uint(max(off-1, 0)) - 1); below != 0 {
+		p = k - off + 63 - bits.LeadingZeros64(below)
+	} else {
+		lo := max(k-18, 0) // n <= 16 below
+		p = k - off - 1
+		for p >= lo && !isDigit(text[p]) {
+			p--
+		}
+		if p < lo {
+			return keyPhoneContext(text, k)
+		}
 	}
-	p := k - off + 63 - bits.LeadingZeros64(below) // the digit
-	n := k - 2 - p                                 // the key's bytes, text[p+1 : k-1]
+	n := k - 2 - p // the key's bytes, text[p+1 : k-1]
 	if n > 16 || p+17 > len(text) {
 		return keyPhoneContext(text, k) // or too near the end for the loads (lo and hi: text[p+1 : p+17])
 	}
-	lo, hi := binary.LittleEndian.Uint64(text[p+1:]), binary.LittleEndian.Uint64(text[p+9:])
-	if n < 8 {
-		lo, hi = lo&(1<<(8*uint(n))-1), 0
-	} else if n < 16 {
-		hi &= 1<<(8*uint(n-8)) - 1
-	}
+	// One bounds check for both loads; a shift by 64 or more is zero,
+	// so each mask is all ones or none where its word is all the key's
+	// or none of it.
+	t := text[p+1 : p+17]
+	lo := binary.LittleEndian.Uint64(t) & (1<<(8*uint(n)) - 1)
+	hi := binary.LittleEndian.Uint64(t[8:]) & (1<<(8*uint(max(n-8, 0))) - 1)
 	e := &kc[n]
 	if !e.ok || e.lo != lo || e.hi != hi {
 		e.lo, e.hi, e.ok, e.ctx = lo, hi, true, keyPhoneContext(text, k)

@@ -482,3 +482,35 @@ func TestUpperMemoIsQuietUpper(t *testing.T) {
 	}
 	require.Greater(t, hits, 10000)
 }
+
+// TestPhoneStartMaybe holds phoneTabs to the phone words: at the first
+// three bytes of every word, in every case hasPrefixFold takes (any bytes
+// after a shorter word), phoneStartMaybe is true, so the vector pass's
+// pairs mask (quietLongStarts) never hides a word keyPhoneContext finds;
+// and it is false at the keys of key=value logs it was tightened for.
+func TestPhoneStartMaybe(t *testing.T) {
+	for _, w := range phoneWordSet.words {
+		for _, b := range foldVariants(w[0]) {
+			cs := make([]byte, 256)
+			for c := range cs {
+				cs[c] = byte(c)
+			}
+			if len(w) > 1 {
+				cs = foldVariants(w[1])
+			}
+			for _, c := range cs {
+				for d := range 256 {
+					if len(w) > 2 && !bytes.Contains(foldVariants(w[2]), []byte{byte(d)}) {
+						continue
+					}
+					require.True(t, phoneStartMaybe(b, c, byte(d)), "%q at %q", w, []byte{b, c, byte(d)})
+				}
+			}
+		}
+	}
+	for _, key := range []string{" user_id=", " dur_ms=", " ts="} {
+		for m := 0; m+2 < len(key); m++ {
+			require.False(t, phoneStartMaybe(key[m], key[m+1], key[m+2]), "%q at %d", key, m)
+		}
+	}
+}

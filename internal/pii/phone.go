@@ -384,23 +384,38 @@ var phonePairRaw = func() (t [256 * 32]byte) {
 	return t
 }()
 
-// phoneTabs are nibble tables of phonePairRaw for the vector pass: a
-// byte pair b c may start a phone word only when f(b) & s(c) != 0, f(b)
-// = fHi[b>>4] & fLo[b&15] the bit of b's group (its folded value's low
-// three bits), s(c) = sHi[c>>4] & sLo[c&15] the bits of the groups whose
-// bytes c may follow (supersets: products of nibble sets). [4][32]byte:
-// fHi, fLo, sHi, sLo, each 16 bytes repeated for VPSHUFB's two lanes.
-var phoneTabs = func() (t [4][32]byte) {
-	var tabs [4][16]byte
-	for b := range 256 {
-		for c := range 256 {
-			if phonePairRaw[b<<5|c>>3]&(1<<(c&7)) != 0 {
-				bit := byte(1) << (foldASCII[b] & 7)
-				tabs[0][b>>4] |= bit
-				tabs[1][b&15] |= bit
-				tabs[2][c>>4] |= bit
-				tabs[3][c&15] |= bit
+// phoneTabs are nibble tables of the phone words' first three bytes for
+// the vector pass: a phone word may start at bytes b c d only when f(b)
+// & s(c) & t(d) != 0, f(b) = fHi[b>>4] & fLo[b&15] the bit of b's group
+// (phoneGroup of its low nibble), s(c) = sHi[c>>4] & sLo[c&15] the bits
+// of the groups whose words' second byte c may be, t(d) likewise the
+// third (every byte for a group with a word of one or two bytes):
+// supersets, products of nibble sets, case folded as hasPrefixFold
+// folds. The third byte and the groups keep key=value logs' keys from
+// looking like phone words' starts: "er_" (user_id: erreich), "r_"
+// (dur_ms: r and j, of rufnummer and joindre, once shared a group).
+// [6][32]byte: fHi, fLo, sHi, sLo, tHi, tLo, each 16 bytes repeated
+// for VPSHUFB's two lanes.
+var phoneTabs = func() (t [6][32]byte) {
+	var tabs [6][16]byte
+	set := func(tab int, x byte, bit byte) {
+		for _, r := range foldVariants(x) {
+			tabs[tab][r>>4] |= bit
+			tabs[tab+1][r&15] |= bit
+		}
+	}
+	for _, w := range phoneWordSet.words {
+		bit := byte(1) << phoneGroup[w[0]&15]
+		set(0, w[0], bit)
+		for k := 1; k < 3; k++ {
+			if len(w) <= k { // any byte may follow
+				for n := range 16 {
+					tabs[2*k][n] |= bit
+					tabs[2*k+1][n] |= bit
+				}
+				continue
 			}
+			set(2*k, w[k], bit)
 		}
 	}
 	for k := range tabs {
@@ -410,11 +425,26 @@ var phoneTabs = func() (t [4][32]byte) {
 	return t
 }()
 
-// phonePairMaybe is phoneTabs' test of the pair b c: true wherever
-// phonePairRaw is.
-func phonePairMaybe(b, c byte) bool {
+// phoneGroup is the group of a phone word's first byte by its low nibble
+// (an ASCII letter's is the same in both cases): the low three bits, but
+// j (joindre) with a (appel, anruf), not with r (rufnummer), whose words
+// go on otherwise.
+var phoneGroup = [16]uint8{0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 1, 3, 4, 5, 6, 7}
+
+// foldVariants are the bytes hasPrefixFold takes for the word byte x: x,
+// and its capital when x is a lower-case ASCII letter.
+func foldVariants(x byte) []byte {
+	if x-'a' < 26 {
+		return []byte{x, x - 32}
+	}
+	return []byte{x}
+}
+
+// phoneStartMaybe is phoneTabs' test of the bytes b c d: true wherever a
+// phone word may start at b (TestPhoneStartMaybe).
+func phoneStartMaybe(b, c, d byte) bool {
 	t := &phoneTabs
-	return t[0][b>>4]&t[1][b&15]&t[2][c>>4]&t[3][c&15] != 0
+	return t[0][b>>4]&t[1][b&15]&t[2][c>>4]&t[3][c&15]&t[4][d>>4]&t[5][d&15] != 0
 }
 
 // isWordByte reports whether c continues a word: an ASCII letter or a

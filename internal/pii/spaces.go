@@ -10,6 +10,9 @@ import "bytes"
 // Text without them (nearly all) is returned as it is, not copied; the
 // copy, when made, goes to buf. Lines are unchanged, so a match's line is.
 func plainSpaces(text, buf []byte) []byte {
+	if !mayHaveWideSpace(text) {
+		return text
+	}
 	first := -1
 	for _, lead := range []byte{0xC2, 0xE2} {
 		for k := 0; ; {

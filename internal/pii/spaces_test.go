@@ -46,3 +46,26 @@ func FuzzPlainSpaces(f *testing.F) {
 		require.Equal(t, out, plainSpaces(out, nil), "nothing left to replace")
 	})
 }
+
+// mayHaveWideSpace is false only for text without a byte of 0xC2 or
+// more, wherever in the text (the vector chunks or the tail) it is; true
+// always without the vector code.
+func TestMayHaveWideSpace(t *testing.T) {
+	for _, n := range []int{0, 1, 127, 128, 129, 255, 256, 1000, 4096} {
+		text := bytes.Repeat([]byte("a1 =\n"), n/5+1)[:n]
+		require.Equal(t, !haveCandMasks, mayHaveWideSpace(text), "n=%d", n)
+		for _, at := range []int{0, n / 2, n - 1} {
+			if at < 0 || at >= n {
+				continue
+			}
+			for _, c := range []byte{0xC2, 0xE2, 0xFF} {
+				b := bytes.Clone(text)
+				b[at] = c
+				require.True(t, mayHaveWideSpace(b), "n=%d at=%d c=%x", n, at, c)
+			}
+			b := bytes.Clone(text)
+			b[at] = 0xC1 // below every wide space's lead: the scans need not run
+			require.Equal(t, !haveCandMasks, mayHaveWideSpace(b), "n=%d at=%d", n, at)
+		}
+	}
+}
