@@ -119,8 +119,9 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r,
 		greatest(greatest((SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?),
 			(SELECT uniqExact(seg) FROM {db}.idx_risk_segs WHERE gen = ?)),
-			(SELECT uniqExact(seg) FROM {db}.idx_asset_segs WHERE gen = ?)) AS s`
-	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, p.Gen, cutoff, p.At.Add(-skew), p.Gen, p.Gen, p.Gen); err != nil {
+			greatest((SELECT uniqExact(seg) FROM {db}.idx_asset_segs WHERE gen = ?),
+				(SELECT uniqExact(seg) FROM {db}.idx_entitlement_segs WHERE gen = ?))) AS s`
+	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, p.Gen, cutoff, p.At.Add(-skew), p.Gen, p.Gen, p.Gen, p.Gen); err != nil {
 		return IndexPlan{}, s.wrap("planning an index build", err)
 	}
 	switch {

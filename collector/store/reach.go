@@ -93,24 +93,31 @@ const principalsOnce = `SELECT principal_id, any(principal_type) AS principal_ty
 	max(privileged) AS privileged, any(source) AS source, any(host) AS host
 FROM {db}.current_principals GROUP BY principal_id`
 
-// buildReach fills idx_hosts, idx_holders and idx_grants of generation g
-// from the current views and the build's staged assets (staged, from
-// stagedAssets). place is the collector's jurisdiction of a host (nil:
-// none).
-func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func(host string) string, staged func(cols string) string) error {
-	if err := s.buildHosts(ctx, g, gen, place, staged); err != nil {
+// buildReach fills idx_hosts, idx_entitlements, idx_holders and idx_grants
+// of generation g (b) from the current views and the build's staged
+// assets (staged, from stagedAssets). For an incremental build (base not
+// "", not compact), the entitlements and grants that cannot differ from
+// base's are base's (accessSteps).
+func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) error {
+	// The build's assets: the staged ones, and base's others (stagedWhere).
+	stage := func(cols, cond string) string { return stagedWhere(g, base, cols, cond) }
+	if err := s.buildHosts(ctx, g, b.Gen, b.Jurisdiction, stagedAssets(g, base)); err != nil {
 		return err
 	}
-	// The grants and memberships, folded once (idx_entitlements); ents is
-	// those cond keeps, picked by the primary key (permission first).
+	if b.compact {
+		// Base reads from too many generations: every agent's
+		// entitlements and every grant are computed again.
+		base = ""
+	}
+	// The grants and memberships, folded once (idx_entitlements, per
+	// agent); ents is those cond keeps, picked by the primary key
+	// (permission first).
 	ents := func(cond string) string {
 		return `(SELECT principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.idx_entitlements
-			WHERE gen = ` + g + ` AND ` + cond + `)`
+			WHERE ` + entitlementsOf(g) + ` AND ` + cond + `)`
 	}
-	steps := []struct{ what, q string }{
-		{"current entitlements", `INSERT INTO {db}.idx_entitlements (gen, principal_id, resource_id, permission, via, source, host, agent_id)
-			SELECT ` + g + `, principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.current_entitlements
-			WHERE ` + accessGrant + ` OR permission = 'member'`},
+	steps := entitlementSteps(g, base, b.since)
+	steps = append(steps, []buildStep{
 		// Each principal is its own holder; so is a grantee no scan
 		// reports as a principal (a deleted account, an orphaned SID),
 		// unless it is a host's everyone, which is a group of all accounts.
@@ -128,11 +135,9 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			FROM (SELECT principal_id, principal_type, name, privileged, host FROM (` + principalsOnce + `)
 				WHERE source = '` + wire.SourceHost + `' AND principal_type != 'group')
 			ALL INNER JOIN (SELECT host, everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `) USING host`},
-	}
-	for _, st := range steps {
-		if err := s.buildExec(ctx, st.what, st.q); err != nil {
-			return err
-		}
+	}...)
+	if err := s.runBuildSteps(ctx, steps); err != nil {
+		return err
 	}
 	// Groups, one level per round: whoever holds through a group that is
 	// a member of another holds through that one too. The memberships
@@ -189,27 +194,137 @@ func (s *Store) buildReach(ctx context.Context, g string, gen uint64, place func
 			break
 		}
 	}
-	// Grants, a bucket's for each of its objects too: the objects its own
-	// account's (or project's) scan reported in it. Bucket names are
-	// global and a location is what a record says, so matched by name
-	// alone, the authority of a made-up account reported a bucket at
-	// another account's bucket's location, granted itself read on it, and
-	// read every object of the real one
-	// (TestBucketGrantCoversOnlyItsOwnObjects). The host of an object
-	// store's records is its account, which has one authority.
-	q := `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via)
-		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via FROM (
-			SELECT principal_id, resource_id, permission, via FROM ` + ents(accessGrant) + `
-			WHERE ` + accessGrant + ` AND (` + grantOnOwnAsset(staged) + `) AND (` + heldByReporter(g) + `)
+	if base != "" {
+		if err := s.runBuildSteps(ctx, accessChangedSteps(g, base, b.since, stage)); err != nil {
+			return err
+		}
+	}
+	return s.runBuildSteps(ctx, grantSteps(g, base, ents, stage))
+}
+
+// accessChangedSteps list in idx_access_changed what a build g from base
+// computes the grants again for, besides the entitlements it folded again
+// (grantSteps): the principals whose current rows may differ from base's
+// (every principal an (agent, source) that stored a scan or a principal
+// after version since ever reported; the everyone of a host that came or
+// went), and the resources whose asset rows may (its changed assets; a
+// bucket holding a changed object, now or in base).
+func accessChangedSteps(g, base string, since uint64, stage func(cols, cond string) string) []buildStep {
+	c := strconv.FormatUint(since, 10)
+	return []buildStep{
+		{"principals changed", `INSERT INTO {db}.idx_access_changed (gen, kind, id)
+			SELECT DISTINCT ` + g + `, 'principal', id FROM (
+				SELECT principal_id AS id FROM {db}.principals WHERE (agent_id, source) IN (
+					SELECT agent_id, source FROM (
+						SELECT agent_id, source FROM {db}.scans WHERE version > ` + c + `
+						UNION ALL SELECT agent_id, source FROM {db}.principals WHERE version > ` + c + `))
+				UNION ALL SELECT everyone_id AS id FROM {db}.idx_hosts WHERE gen = ` + g + `
+					AND host NOT IN (SELECT host FROM {db}.idx_hosts WHERE gen = ` + base + `)
+				UNION ALL SELECT everyone_id AS id FROM {db}.idx_hosts WHERE gen = ` + base + `
+					AND host NOT IN (SELECT host FROM {db}.idx_hosts WHERE gen = ` + g + `)
+			)`},
+		{"resources changed", `INSERT INTO {db}.idx_access_changed (gen, kind, id)
+			SELECT DISTINCT ` + g + `, 'resource', id FROM (
+				SELECT asset_id AS id FROM {db}.idx_changed WHERE gen = ` + g + `
+				UNION ALL SELECT asset_id AS id FROM ` + stage("asset_id, host, bucket", "asset_type = 'bucket'") + `
+				WHERE (host, bucket) IN (
+					SELECT host, bucket FROM (
+						SELECT host, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND bucket != ''
+						UNION ALL SELECT host, bucket FROM {db}.idx_assets WHERE ` + baseRowsOfChanged(g, base) + ` AND bucket != ''))
+			)`},
+	}
+}
+
+// entitlementSteps fold the current grants and memberships of generation
+// g into idx_entitlements, per agent (idx_entitlement_segs): every
+// agent's for a full build (base ""); for one from base, only those of
+// the agents that stored a scan or an entitlement after version since
+// (their rows are the only ones whose current state can differ: a row is
+// current by its (agent, source)'s newest scan), read from the table by
+// owner_agent, which is in its sorting key (every version of a row is
+// kept or left together before FINAL merges them), and base's segment for
+// every other agent.
+func entitlementSteps(g, base string, since uint64) []buildStep {
+	fold := func(where string) string {
+		return `INSERT INTO {db}.idx_entitlements (gen, principal_id, resource_id, permission, via, source, host, agent_id)
+			SELECT ` + g + `, principal_id, resource_id, permission, via, source, host, agent_id
+			FROM (` + currentRowsSQL("entitlements", entitlementColumns, where) + `)
+			WHERE ` + accessGrant + ` OR permission = 'member'`
+	}
+	if base == "" {
+		return []buildStep{
+			{"current entitlements", fold("")},
+			{"entitlement segments", `INSERT INTO {db}.idx_entitlement_segs (gen, agent_id, seg)
+				SELECT DISTINCT ` + g + `, agent_id, ` + g + ` FROM {db}.idx_entitlements WHERE gen = ` + g},
+		}
+	}
+	c := strconv.FormatUint(since, 10)
+	return []buildStep{
+		{"entitlement agents recomputed", `INSERT INTO {db}.idx_entitlement_segs (gen, agent_id, seg)
+			SELECT DISTINCT ` + g + `, agent_id, ` + g + ` FROM (
+				SELECT agent_id FROM {db}.scans WHERE version > ` + c + `
+				UNION ALL SELECT owner_agent AS agent_id FROM {db}.entitlements WHERE version > ` + c + `
+			)`},
+		{"current entitlements of those agents", fold(` PREWHERE owner_agent IN (SELECT agent_id FROM {db}.idx_entitlement_segs WHERE gen = ` + g + `)`)},
+		{"entitlement segments carried over", `INSERT INTO {db}.idx_entitlement_segs (gen, agent_id, seg)
+			SELECT ` + g + `, agent_id, seg FROM {db}.idx_entitlement_segs
+			WHERE gen = ` + base + ` AND agent_id NOT IN (SELECT agent_id FROM {db}.idx_entitlement_segs WHERE gen = ` + g + `)`},
+	}
+}
+
+// grantSteps fill idx_grants of generation g: every grant, a bucket's for
+// each of its objects too: the objects its own account's (or project's)
+// scan reported in it. Bucket names are global and a location is what a
+// record says, so matched by name alone, the authority of a made-up
+// account reported a bucket at another account's bucket's location,
+// granted itself read on it, and read every object of the real one
+// (TestBucketGrantCoversOnlyItsOwnObjects). The host of an object store's
+// records is its account, which has one authority.
+//
+// A grant is decided by its entitlement (agent_id, resource_id,
+// principal_id), the asset rows of its resource and of the objects in it
+// (grantOnOwnAsset, the bucket's objects), the principal's current rows
+// and the hosts' everyone (heldByReporter). So a build from base (not "")
+// computes again only the grants of the entitlements of the agents it
+// folded again, of the resources whose rows may differ (its changed
+// assets, the buckets holding a changed object) and of the principals
+// whose rows may differ (idx_access_changed), and copies base's others.
+func grantSteps(g, base string, ents func(cond string) string, staged func(cols, cond string) string) []buildStep {
+	grants := func(cond string, own func(cols string) string) string {
+		return `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via, resource_id, agent_id)
+		SELECT ` + g + `, arrayJoin(arrayConcat([resource_id], objects)) AS asset_id, principal_id, permission, via, resource_id, agent_id FROM (
+			SELECT principal_id, resource_id, permission, via, agent_id FROM ` + ents(accessGrant+cond) + `
+			WHERE (` + grantOnOwnAsset(own) + `) AND (` + heldByReporter(g) + `)
 		) ANY LEFT JOIN (
 			SELECT resource_id, groupArray(object_id) AS objects FROM (
-				SELECT asset_id AS object_id, host, bucket FROM ` + staged("asset_id, host, bucket, asset_type") + ` WHERE asset_type = 'object'
+				SELECT asset_id AS object_id, host, bucket FROM ` + staged("asset_id, host, bucket", "asset_type = 'object'") + `
 			) ALL INNER JOIN (
-				SELECT DISTINCT asset_id AS resource_id, host, bucket FROM ` + staged("asset_id, host, bucket, asset_type") + ` WHERE asset_type = 'bucket'
+				SELECT DISTINCT asset_id AS resource_id, host, bucket FROM ` + staged("asset_id, host, bucket", "asset_type = 'bucket'") + `
 			) USING (host, bucket)
 			GROUP BY resource_id
 		) USING resource_id`
-	return s.buildExec(ctx, "grants", q)
+	}
+	if base == "" {
+		return []buildStep{{"grants", grants("", func(cols string) string { return staged(cols, "") })}}
+	}
+	changed := func(kind string) string {
+		return `(SELECT id FROM {db}.idx_access_changed WHERE gen = ` + g + ` AND kind = '` + kind + `')`
+	}
+	agents := `(SELECT agent_id FROM {db}.idx_entitlement_segs WHERE gen = ` + g + ` AND seg = ` + g + `)`
+	again := func(principal string) string {
+		return `(agent_id IN ` + agents + ` OR resource_id IN ` + changed("resource") + ` OR ` + principal + ` IN ` + changed("principal") + `)`
+	}
+	cond := ` AND ` + again("principal_id")
+	// Only the assets those grants name are looked up among the build's.
+	own := func(cols string) string {
+		return staged(cols, `asset_id IN (SELECT resource_id FROM `+ents(accessGrant+cond)+`)`)
+	}
+	return []buildStep{
+		{"grants computed again", grants(cond, own)},
+		{"grants carried over", `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via, resource_id, agent_id)
+			SELECT ` + g + `, asset_id, holder, permission, via, resource_id, agent_id FROM {db}.idx_grants
+			WHERE gen = ` + base + ` AND NOT ` + again("holder")},
+	}
 }
 
 // buildHosts resolves each host of the build once: its jurisdiction and
