@@ -77,3 +77,65 @@ func TestIncrementalDirectoryRescanMatchesFull(t *testing.T) {
 	}
 	require.Equal(t, "[ann root]", fmt.Sprint(names), "the group's file is read by ann, not bob")
 }
+
+// A host's fs scan repeated without its accounts' scan: web-1 now grants
+// its everyone three more files, and no longer the first, and a file it
+// granted to everyone loses its personal data. The accounts holding
+// through web-1's everyone are not rescanned, yet their reach changes:
+// the incremental build computes it again for the holders of every grant
+// that changed (store's principalReachSteps), and every read answers as
+// after a full build.
+func TestIncrementalGrantToEveryoneMatchesFull(t *testing.T) {
+	ctx, st, x := oneClock(t)
+	everyone := wire.LocalPrincipalID("web-1", "everyone", "")
+	fsScan := func(f *fleet, scanID string, grants []int, noPII int) []string {
+		var ids []string
+		for i := 0; i < 5; i++ {
+			if i == noPII {
+				loc := fmt.Sprintf("file:///srv/web-1/f%03d.csv", i)
+				a := f.env(wire.KindAsset, wire.SourceFS, "web-1", scanID)
+				a.AssetID, a.AssetType, a.Location = wire.StableID("fs", "web-1", loc), "file", loc
+				f.recs = append(f.recs, a)
+				ids = append(ids, a.AssetID)
+				continue
+			}
+			ids = append(ids, f.file("web-1", scanID, i, int64(10+i), "email"))
+		}
+		for _, i := range grants {
+			f.grant(wire.SourceFS, "web-1", scanID, everyone, ids[i], "read")
+		}
+		f.done(wire.SourceFS, "web-1", scanID)
+		return ids
+	}
+	f := &fleet{at: t0}
+	ids := fsScan(f, "s1-web-1", []int{0, 1}, -1)
+	for _, h := range fixtureHosts[1:] {
+		hostScan(f, h, "s1-"+h, 3, nil)
+	}
+	f.principal(wire.SourceHost, "web-1", "s1-web-1-h", user("web-1", "root"), "root", "user", true)
+	f.principal(wire.SourceHost, "web-1", "s1-web-1-h", user("web-1", "app"), "app", "user", false)
+	f.done(wire.SourceHost, "web-1", "s1-web-1-h")
+	require.NoError(t, st.InsertRecords(ctx, f.recs))
+	require.NoError(t, x.Build(ctx))
+	before, err := st.ReachableAssets(ctx, user("web-1", "app"), 1000)
+	require.NoError(t, err)
+	require.Len(t, before, 2, "app reads f000 and f001 through web-1's everyone")
+
+	f2 := &fleet{at: t0.Add(time.Hour)}
+	fsScan(f2, "s2-web-1", []int{1, 2, 3, 4}, 3)
+	require.NoError(t, st.InsertRecords(ctx, f2.recs))
+	require.NoError(t, x.Build(ctx))
+	if os.Getenv(storetest.EnvOnCluster) != "1" {
+		require.NotZero(t, newestBase(t, st), "the build after the rescan starts from the first")
+	}
+	incremental := readAll(t, st, ids[0], ids[2])
+	require.NoError(t, x.BuildFull(ctx))
+	full := readAll(t, st, ids[0], ids[2])
+	sameReads(t, full, incremental)
+	var got []string
+	for _, a := range full["reach "+user("web-1", "app")].([]store.Asset) {
+		got = append(got, a.Location)
+	}
+	require.ElementsMatch(t, []string{"file:///srv/web-1/f001.csv", "file:///srv/web-1/f002.csv", "file:///srv/web-1/f004.csv"}, got,
+		"app reads f001, f002 and f004 now (f003 holds no personal data)")
+}

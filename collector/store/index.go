@@ -335,8 +335,13 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		return err
 	}
 	// ...then who reaches what (reach.go), from the staged assets...
-	if err := s.buildReach(ctx, g, base, b); err != nil {
+	sameHolders, err := s.buildReach(ctx, g, base, b)
+	if err != nil {
 		return err
+	}
+	reachBase := ""
+	if sameHolders {
+		reachBase = base
 	}
 	// ...then each asset's reader counts, once...
 	if err := s.buildExec(ctx, "reader counts", `INSERT INTO {db}.idx_readers (gen, asset_id, readers, readers_unprivileged)
@@ -381,8 +386,9 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			SELECT gen, principal_id, holder FROM {db}.idx_holders WHERE gen = ` + g},
 		{"grants by holder", `INSERT INTO {db}.idx_grants_by_holder (gen, holder, asset_id)
 			SELECT gen, holder, asset_id FROM {db}.idx_grants WHERE gen = ` + g},
-		{"principal reach", `INSERT INTO {db}.idx_principal_reach (gen, principal_id, readable)
-			SELECT ` + g + `, principal_id, readable FROM (` + principalReachSQL(g) + `)`},
+	}...)
+	steps = append(steps, principalReachSteps(g, reachBase)...)
+	steps = append(steps, []buildStep{
 		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
 			SELECT gen, source, host, agent_id, bucket, category, type, count(), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category, type`},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/sightline-dev/sightline/internal/wire"
 )
@@ -95,14 +96,16 @@ FROM {db}.current_principals GROUP BY principal_id`
 
 // buildReach fills idx_hosts, idx_entitlements, idx_holders and idx_grants
 // of generation g (b) from the current views and the build's staged
-// assets (staged, from stagedAssets). For an incremental build (base not
-// "", not compact), the entitlements and grants that cannot differ from
-// base's are base's (accessSteps).
-func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) error {
+// assets (stagedWhere). For an incremental build (base not "", not
+// compact), the entitlements and grants that cannot differ from base's
+// are base's (entitlementSteps, grantSteps), and so are the holders when
+// no group is followed; incremental then says so (principalReachSteps
+// carries base's reach too).
+func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) (incremental bool, err error) {
 	// The build's assets: the staged ones, and base's others (stagedWhere).
 	stage := func(cols, cond string) string { return stagedWhere(g, base, cols, cond) }
 	if err := s.buildHosts(ctx, g, b.Gen, b.Jurisdiction, stagedAssets(g, base)); err != nil {
-		return err
+		return false, err
 	}
 	if b.compact {
 		// Base reads from too many generations: every agent's
@@ -116,34 +119,9 @@ func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) e
 		return `(SELECT principal_id, resource_id, permission, via, source, host, agent_id FROM {db}.idx_entitlements
 			WHERE ` + entitlementsOf(g) + ` AND ` + cond + `)`
 	}
-	steps := entitlementSteps(g, base, b.since)
-	steps = append(steps, []buildStep{
-		// Each principal is its own holder; so is a grantee no scan
-		// reports as a principal (a deleted account, an orphaned SID),
-		// unless it is a host's everyone, which is a group of all accounts.
-		{"principals as holders", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
-			SELECT ` + g + `, principal_id, principal_id, principal_type, name, privileged, '', 0 FROM (` + principalsOnce + `)
-			UNION ALL
-			SELECT ` + g + `, principal_id, principal_id, 'unknown', concat('unknown account (', substring(principal_id, 1, 8), ')'), 0, '', 0
-			FROM (SELECT DISTINCT principal_id FROM ` + ents(accessGrant) + `)
-			WHERE principal_id NOT IN (SELECT principal_id FROM {db}.current_principals)
-				AND principal_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `)`},
-		// Every account (not group) of a host holds what its everyone
-		// holds.
-		{"everyone", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
-			SELECT ` + g + `, everyone_id, principal_id, principal_type, name, privileged, 'world-readable', 1
-			FROM (SELECT principal_id, principal_type, name, privileged, host FROM (` + principalsOnce + `)
-				WHERE source = '` + wire.SourceHost + `' AND principal_type != 'group')
-			ALL INNER JOIN (SELECT host, everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `) USING host`},
-	}...)
-	if err := s.runBuildSteps(ctx, steps); err != nil {
-		return err
+	if err := s.runBuildSteps(ctx, entitlementSteps(g, base, b.since)); err != nil {
+		return false, err
 	}
-	// Groups, one level per round: whoever holds through a group that is
-	// a member of another holds through that one too. The memberships
-	// that count are decided once (idx_memberships); with none, no round
-	// would add a holder (and with no membership at all, deciding which
-	// count is skipped too).
 	var members []struct {
 		N uint64 `ch:"n"`
 	}
@@ -155,16 +133,46 @@ func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) e
 	}
 	some, err := count(`SELECT count() AS n FROM ` + ents("permission = 'member'"))
 	if err != nil {
-		return err
+		return false, err
 	}
-	if some {
+	var steps []buildStep
+	if base != "" {
+		steps = accessChangedSteps(g, base, b.since, stage)
+		// Holders are computed again only for the principals whose
+		// holders may differ, when no group is followed, now or in base
+		// (a membership changes the holders of every member below it).
+		if !some {
+			if some, err = count(`SELECT count() AS n FROM {db}.idx_memberships WHERE gen = ` + base); err != nil {
+				return false, err
+			}
+			incremental = !some
+		}
+	}
+	if incremental {
+		again := `(SELECT id FROM {db}.idx_access_changed WHERE gen = ` + g + ` AND kind = 'holder')`
+		steps = append(steps, holderSteps(g, ents, again)...)
+		steps = append(steps, buildStep{"holders carried over", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
+			SELECT ` + g + `, holder, principal_id, principal_type, name, privileged, path, depth FROM {db}.idx_holders
+			WHERE gen = ` + base + ` AND principal_id NOT IN ` + again})
+	} else {
+		steps = append(steps, holderSteps(g, ents, "")...)
+	}
+	if err := s.runBuildSteps(ctx, steps); err != nil {
+		return false, err
+	}
+	// Groups, one level per round: whoever holds through a group that is
+	// a member of another holds through that one too. The memberships
+	// that count are decided once (idx_memberships); with none, no round
+	// would add a holder (and with no membership at all, deciding which
+	// count is skipped too).
+	if some && !incremental {
 		if err := s.buildExec(ctx, "memberships", `INSERT INTO {db}.idx_memberships (gen, member, holder)
 			SELECT DISTINCT `+g+`, principal_id, resource_id FROM `+ents("permission = 'member'")+`
 			WHERE (`+memberOfOwnGroup(g)+`) AND (`+heldByReporter(g)+`)`); err != nil {
-			return err
+			return false, err
 		}
 		if some, err = count(`SELECT count() AS n FROM {db}.idx_memberships WHERE gen = ` + g); err != nil {
-			return err
+			return false, err
 		}
 	}
 	for depth := 1; depth <= maxMembershipDepth && some; depth++ {
@@ -182,24 +190,67 @@ func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) e
 			) USING holder
 			WHERE (holder, principal_id) NOT IN (SELECT holder, principal_id FROM {db}.idx_holders WHERE gen = ` + g + `)`
 		if err := s.buildExec(ctx, "group memberships", q); err != nil {
-			return err
+			return false, err
 		}
 		var n []struct {
 			N uint64 `ch:"n"`
 		}
 		if err := s.conn.Select(ctx, &n, s.sql(`SELECT count() AS n FROM {db}.idx_holders WHERE gen = `+g+` AND depth = `+d)); err != nil {
-			return s.wrap("building the index (group memberships)", err)
+			return false, s.wrap("building the index (group memberships)", err)
 		}
 		if len(n) == 0 || n[0].N == 0 {
 			break
 		}
 	}
-	if base != "" {
-		if err := s.runBuildSteps(ctx, accessChangedSteps(g, base, b.since, stage)); err != nil {
-			return err
-		}
+	return incremental, s.runBuildSteps(ctx, grantSteps(g, base, ents, stage))
+}
+
+// holderSteps fill idx_holders of generation g with the principals as
+// their own holders and the accounts of each host as holders through its
+// everyone: of every principal (only "") or of those in only (a
+// subquery), whose current rows are then read by their key.
+func holderSteps(g string, ents func(cond string) string, only string) []buildStep {
+	principals, current, grantees := `(`+principalsOnce+`)`, `{db}.current_principals`, ents(accessGrant)
+	if only != "" {
+		rows := `(` + currentRowsSQL("principals", principalColumns, ` PREWHERE principal_id IN `+only) + `)`
+		principals = `(` + strings.Replace(principalsOnce, `{db}.current_principals`, rows, 1) + `)`
+		current = rows
+		grantees = ents(accessGrant + ` AND principal_id IN ` + only)
 	}
-	return s.runBuildSteps(ctx, grantSteps(g, base, ents, stage))
+	return []buildStep{
+		// Each principal is its own holder; so is a grantee no scan
+		// reports as a principal (a deleted account, an orphaned SID),
+		// unless it is a host's everyone, which is a group of all accounts.
+		{"principals as holders", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
+			SELECT ` + g + `, principal_id, principal_id, principal_type, name, privileged, '', 0 FROM ` + principals + `
+			UNION ALL
+			SELECT ` + g + `, principal_id, principal_id, 'unknown', concat('unknown account (', substring(principal_id, 1, 8), ')'), 0, '', 0
+			FROM (SELECT DISTINCT principal_id FROM ` + grantees + `)
+			WHERE principal_id NOT IN (SELECT principal_id FROM ` + current + `)
+				AND principal_id NOT IN (SELECT everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `)`},
+		// Every account (not group) of a host holds what its everyone
+		// holds.
+		{"everyone", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
+			SELECT ` + g + `, everyone_id, principal_id, principal_type, name, privileged, 'world-readable', 1
+			FROM (SELECT principal_id, principal_type, name, privileged, host FROM ` + principals + `
+				WHERE source = '` + wire.SourceHost + `' AND principal_type != 'group')
+			ALL INNER JOIN (SELECT host, everyone_id FROM {db}.idx_hosts WHERE gen = ` + g + `) USING host`},
+	}
+}
+
+// accessChanged is the ids of kind that build g listed in
+// idx_access_changed, as a subquery.
+func accessChanged(g, kind string) string {
+	return `(SELECT id FROM {db}.idx_access_changed WHERE gen = ` + g + ` AND kind = '` + kind + `')`
+}
+
+// grantsAgain is the condition on an entitlement or a grant (principal:
+// its principal's column) that build g computes it again (grantSteps):
+// its agent's entitlements were folded again, or its resource or
+// principal changed.
+func grantsAgain(g, principal string) string {
+	return `(agent_id IN (SELECT agent_id FROM {db}.idx_entitlement_segs WHERE gen = ` + g + ` AND seg = ` + g + `)
+		OR resource_id IN ` + accessChanged(g, "resource") + ` OR ` + principal + ` IN ` + accessChanged(g, "principal") + `)`
 }
 
 // accessChangedSteps list in idx_access_changed what a build g from base
@@ -207,8 +258,11 @@ func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) e
 // (grantSteps): the principals whose current rows may differ from base's
 // (every principal an (agent, source) that stored a scan or a principal
 // after version since ever reported; the everyone of a host that came or
-// went), and the resources whose asset rows may (its changed assets; a
-// bucket holding a changed object, now or in base).
+// went), the resources whose asset rows may (its changed assets; a
+// bucket holding a changed object, now or in base), and the principals
+// whose holders may (kind 'holder': those principals, and every grantee
+// of an agent whose entitlements it folded again, now or in base: one
+// may have become, or stopped being, an unknown account).
 func accessChangedSteps(g, base string, since uint64, stage func(cols, cond string) string) []buildStep {
 	c := strconv.FormatUint(since, 10)
 	return []buildStep{
@@ -231,6 +285,13 @@ func accessChangedSteps(g, base string, since uint64, stage func(cols, cond stri
 					SELECT host, bucket FROM (
 						SELECT host, bucket FROM {db}.idx_assets_stage WHERE gen = ` + g + ` AND bucket != ''
 						UNION ALL SELECT host, bucket FROM {db}.idx_assets WHERE ` + baseRowsOfChanged(g, base) + ` AND bucket != ''))
+			)`},
+		{"holders changed", `INSERT INTO {db}.idx_access_changed (gen, kind, id)
+			SELECT DISTINCT ` + g + `, 'holder', id FROM (
+				SELECT id FROM {db}.idx_access_changed WHERE gen = ` + g + ` AND kind = 'principal'
+				UNION ALL SELECT principal_id AS id FROM {db}.idx_entitlements WHERE gen = ` + g + `
+				UNION ALL SELECT principal_id AS id FROM {db}.idx_entitlements WHERE ` + entitlementsOf(base) + `
+					AND agent_id IN (SELECT agent_id FROM {db}.idx_entitlement_segs WHERE gen = ` + g + ` AND seg = ` + g + `)
 			)`},
 	}
 }
@@ -307,14 +368,7 @@ func grantSteps(g, base string, ents func(cond string) string, staged func(cols,
 	if base == "" {
 		return []buildStep{{"grants", grants("", func(cols string) string { return staged(cols, "") })}}
 	}
-	changed := func(kind string) string {
-		return `(SELECT id FROM {db}.idx_access_changed WHERE gen = ` + g + ` AND kind = '` + kind + `')`
-	}
-	agents := `(SELECT agent_id FROM {db}.idx_entitlement_segs WHERE gen = ` + g + ` AND seg = ` + g + `)`
-	again := func(principal string) string {
-		return `(agent_id IN ` + agents + ` OR resource_id IN ` + changed("resource") + ` OR ` + principal + ` IN ` + changed("principal") + `)`
-	}
-	cond := ` AND ` + again("principal_id")
+	cond := ` AND ` + grantsAgain(g, "principal_id")
 	// Only the assets those grants name are looked up among the build's.
 	own := func(cols string) string {
 		return staged(cols, `asset_id IN (SELECT resource_id FROM `+ents(accessGrant+cond)+`)`)
@@ -323,7 +377,7 @@ func grantSteps(g, base string, ents func(cond string) string, staged func(cols,
 		{"grants computed again", grants(cond, own)},
 		{"grants carried over", `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via, resource_id, agent_id)
 			SELECT ` + g + `, asset_id, holder, permission, via, resource_id, agent_id FROM {db}.idx_grants
-			WHERE gen = ` + base + ` AND NOT ` + again("holder")},
+			WHERE gen = ` + base + ` AND NOT ` + grantsAgain(g, "holder")},
 	}
 }
 
@@ -372,14 +426,52 @@ func readerCountsSQL(g string) string {
 // assets hold personal data is looked up by the assets' ids (primary
 // keys), not by a set of every asset with personal data (seconds at
 // millions).
-func principalReachSQL(g string) string {
+func principalReachSQL(g, only string) string {
+	grants, holders := `SELECT asset_id, holder FROM {db}.idx_grants WHERE gen = `+g, ""
+	if only != "" {
+		holders = ` AND principal_id IN ` + only
+		grants += ` AND holder IN (SELECT holder FROM {db}.idx_holders WHERE gen = ` + g + holders + `)`
+	}
 	return `SELECT principal_id, uniqExact(asset_id) AS readable
-		FROM (SELECT asset_id, holder FROM {db}.idx_grants WHERE gen = ` + g + `
-			AND asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND occurrences > 0
+		FROM (SELECT asset_id, holder FROM (` + grants + `)
+			WHERE asset_id IN (SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(g) + ` AND occurrences > 0
 				AND loc_rank IN (SELECT loc_rank FROM {db}.idx_asset_ids WHERE ` + assetsOf(g) + `
-					AND asset_id IN (SELECT asset_id FROM {db}.idx_grants WHERE gen = ` + g + `))))
-		` + holdersOf(g, "") + `
+					AND asset_id IN (SELECT asset_id FROM (` + grants + `)))))
+		` + holdersOf(g, holders) + `
 		GROUP BY principal_id`
+}
+
+// principalReachSteps fill idx_principal_reach of generation g: every
+// principal's (base ""), or, for a build whose holders are base's but
+// for some (buildReach), only that of the principals whose holders or
+// whose holders' grants may differ from base's (a grant computed again,
+// now or in base, or one on an asset it recomputed, whose personal data
+// may have come or gone), and base's for the others.
+func principalReachSteps(g, base string) []buildStep {
+	if base == "" {
+		return []buildStep{{"principal reach", `INSERT INTO {db}.idx_principal_reach (gen, principal_id, readable)
+			SELECT ` + g + `, principal_id, readable FROM (` + principalReachSQL(g, "") + `)`}}
+	}
+	changedGrants := func(gen string) string {
+		return `SELECT holder FROM {db}.idx_grants WHERE gen = ` + gen + ` AND (` + grantsAgain(g, "holder") + `
+			OR asset_id IN (SELECT asset_id FROM {db}.idx_changed WHERE gen = ` + g + `))`
+	}
+	only := accessChanged(g, "reach")
+	return []buildStep{
+		{"principals whose reach changed", `INSERT INTO {db}.idx_access_changed (gen, kind, id)
+			SELECT DISTINCT ` + g + `, 'reach', id FROM (
+				SELECT id FROM {db}.idx_access_changed WHERE gen = ` + g + ` AND kind = 'holder'
+				UNION ALL SELECT principal_id AS id FROM {db}.idx_holders WHERE gen = ` + g + `
+					AND holder IN (SELECT holder FROM (` + changedGrants(g) + ` UNION ALL ` + changedGrants(base) + `))
+				UNION ALL SELECT principal_id AS id FROM {db}.idx_holders WHERE gen = ` + base + `
+					AND holder IN (SELECT holder FROM (` + changedGrants(g) + ` UNION ALL ` + changedGrants(base) + `))
+			)`},
+		{"principal reach computed again", `INSERT INTO {db}.idx_principal_reach (gen, principal_id, readable)
+			SELECT ` + g + `, principal_id, readable FROM (` + principalReachSQL(g, only) + `)`},
+		{"principal reach carried over", `INSERT INTO {db}.idx_principal_reach (gen, principal_id, readable)
+			SELECT ` + g + `, principal_id, readable FROM {db}.idx_principal_reach
+			WHERE gen = ` + base + ` AND principal_id NOT IN ` + only},
+	}
 }
 
 // Reader is a principal that can read an asset, and how.
