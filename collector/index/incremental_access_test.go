@@ -139,3 +139,58 @@ func TestIncrementalGrantToEveryoneMatchesFull(t *testing.T) {
 	require.ElementsMatch(t, []string{"file:///srv/web-1/f001.csv", "file:///srv/web-1/f002.csv", "file:///srv/web-1/f004.csv"}, got,
 		"app reads f001, f002 and f004 now (f003 holds no personal data)")
 }
+
+// Groups within groups from two directories: dc-1 puts ann and bob in
+// analysts, dc-2 puts analysts in finance, which reads a file of each
+// host. dc-2 is scanned again without that membership: ann and bob, whose
+// own rows and memberships did not change, lose the files; the
+// incremental build follows the holders of every principal that held
+// through the member of a membership that changed (store's buildReach),
+// and every read answers as after a full build.
+func TestIncrementalNestedGroupMatchesFull(t *testing.T) {
+	ctx, st, x := oneClock(t)
+	financeID, bobID := "ldap-group-finance", "ldap-user-bob"
+	f := &fleet{at: t0}
+	files := map[string][]string{}
+	for _, h := range fixtureHosts {
+		files[h] = hostScan(f, h, "s1-"+h, 3, nil)
+		f.grant(wire.SourceFS, h, "s1-"+h, financeID, files[h][1], "read")
+	}
+	f.principal(wire.SourceLDAP, "dc-1", "s1-dc-1", groupID, "analysts", "group", false)
+	f.principal(wire.SourceLDAP, "dc-1", "s1-dc-1", analystID, "ann", "user", false)
+	f.principal(wire.SourceLDAP, "dc-1", "s1-dc-1", bobID, "bob", "user", false)
+	f.grant(wire.SourceLDAP, "dc-1", "s1-dc-1", analystID, groupID, "member")
+	f.grant(wire.SourceLDAP, "dc-1", "s1-dc-1", bobID, groupID, "member")
+	f.done(wire.SourceLDAP, "dc-1", "s1-dc-1")
+	// dc-2 reports finance from one source and its members from another
+	// (as an account's IAM scan reports groups' members), so the
+	// rescan below changes no principal's rows.
+	f.principal(wire.SourceLDAP, "dc-2", "s1-dc-2", financeID, "finance", "group", false)
+	f.done(wire.SourceLDAP, "dc-2", "s1-dc-2")
+	dc2 := func(f *fleet, scanID string, nested bool) {
+		if nested {
+			f.grant(wire.SourceIAM, "dc-2", scanID, groupID, financeID, "member")
+		}
+		f.done(wire.SourceIAM, "dc-2", scanID)
+	}
+	dc2(f, "s1-dc-2-iam", true)
+	require.NoError(t, st.InsertRecords(ctx, f.recs))
+	require.NoError(t, x.Build(ctx))
+	before, err := st.ReachableAssets(ctx, bobID, 1000)
+	require.NoError(t, err)
+	require.Len(t, before, 3, "bob reads finance's file on each host through analysts")
+
+	f2 := &fleet{at: t0.Add(time.Hour)}
+	dc2(f2, "s2-dc-2-iam", false)
+	require.NoError(t, st.InsertRecords(ctx, f2.recs))
+	require.NoError(t, x.Build(ctx))
+	if os.Getenv(storetest.EnvOnCluster) != "1" {
+		require.NotZero(t, newestBase(t, st), "the build after dc-2's rescan starts from the first")
+	}
+	incremental := readAll(t, st, files["web-1"][1], files["db-1"][1])
+	require.NoError(t, x.BuildFull(ctx))
+	full := readAll(t, st, files["web-1"][1], files["db-1"][1])
+	sameReads(t, full, incremental)
+	require.Empty(t, full["reach "+bobID], "bob reads nothing once analysts is out of finance")
+	require.Empty(t, full["reach "+analystID], "nor does ann")
+}

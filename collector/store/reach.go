@@ -98,9 +98,9 @@ FROM {db}.current_principals GROUP BY principal_id`
 // of generation g (b) from the current views and the build's staged
 // assets (stagedWhere). For an incremental build (base not "", not
 // compact), the entitlements and grants that cannot differ from base's
-// are base's (entitlementSteps, grantSteps), and so are the holders when
-// no group is followed; incremental then says so (principalReachSteps
-// carries base's reach too).
+// are base's (entitlementSteps, grantSteps), and so are the holders of
+// the principals whose holders cannot differ; incremental then says so
+// (principalReachSteps carries base's reach too).
 func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) (incremental bool, err error) {
 	// The build's assets: the staged ones, and base's others (stagedWhere).
 	stage := func(cols, cond string) string { return stagedWhere(g, base, cols, cond) }
@@ -122,50 +122,22 @@ func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) (
 	if err := s.runBuildSteps(ctx, entitlementSteps(g, base, b.since)); err != nil {
 		return false, err
 	}
-	var members []struct {
+	var n []struct {
 		N uint64 `ch:"n"`
 	}
 	count := func(q string) (bool, error) {
-		if err := s.conn.Select(ctx, &members, s.sql(q)); err != nil {
+		if err := s.conn.Select(ctx, &n, s.sql(q)); err != nil {
 			return false, s.wrap("building the index (group memberships)", err)
 		}
-		return len(members) == 1 && members[0].N > 0, nil
+		return len(n) == 1 && n[0].N > 0, nil
 	}
+	// The memberships that count are decided once (idx_memberships);
+	// with no membership at all, deciding which count is skipped.
 	some, err := count(`SELECT count() AS n FROM ` + ents("permission = 'member'"))
 	if err != nil {
 		return false, err
 	}
-	var steps []buildStep
-	if base != "" {
-		steps = accessChangedSteps(g, base, b.since, stage)
-		// Holders are computed again only for the principals whose
-		// holders may differ, when no group is followed, now or in base
-		// (a membership changes the holders of every member below it).
-		if !some {
-			if some, err = count(`SELECT count() AS n FROM {db}.idx_memberships WHERE gen = ` + base); err != nil {
-				return false, err
-			}
-			incremental = !some
-		}
-	}
-	if incremental {
-		again := `(SELECT id FROM {db}.idx_access_changed WHERE gen = ` + g + ` AND kind = 'holder')`
-		steps = append(steps, holderSteps(g, ents, again)...)
-		steps = append(steps, buildStep{"holders carried over", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
-			SELECT ` + g + `, holder, principal_id, principal_type, name, privileged, path, depth FROM {db}.idx_holders
-			WHERE gen = ` + base + ` AND principal_id NOT IN ` + again})
-	} else {
-		steps = append(steps, holderSteps(g, ents, "")...)
-	}
-	if err := s.runBuildSteps(ctx, steps); err != nil {
-		return false, err
-	}
-	// Groups, one level per round: whoever holds through a group that is
-	// a member of another holds through that one too. The memberships
-	// that count are decided once (idx_memberships); with none, no round
-	// would add a holder (and with no membership at all, deciding which
-	// count is skipped too).
-	if some && !incremental {
+	if some {
 		if err := s.buildExec(ctx, "memberships", `INSERT INTO {db}.idx_memberships (gen, member, holder)
 			SELECT DISTINCT `+g+`, principal_id, resource_id FROM `+ents("permission = 'member'")+`
 			WHERE (`+memberOfOwnGroup(g)+`) AND (`+heldByReporter(g)+`)`); err != nil {
@@ -175,34 +147,71 @@ func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) (
 			return false, err
 		}
 	}
+	// An incremental build computes the holders again only for the
+	// principals whose holders may differ from base's (kind 'holder' of
+	// idx_access_changed), and copies base's of the others.
+	only := ""
+	var steps []buildStep
+	if base != "" {
+		only = accessChanged(g, "holder")
+		steps = append(accessChangedSteps(g, base, b.since, stage),
+			// A principal's holders through groups (its path to each,
+			// the group's name) change with a membership on the way
+			// (the first one that changed is a member's whose holders
+			// did not, base's) or a principal's rows on the way.
+			buildStep{"holders through what changed", `INSERT INTO {db}.idx_access_changed (gen, kind, id)
+			SELECT DISTINCT ` + g + `, 'holder', principal_id FROM {db}.idx_holders WHERE gen = ` + base + ` AND holder IN (
+				SELECT id FROM (
+					SELECT id FROM {db}.idx_access_changed WHERE gen = ` + g + ` AND kind = 'principal'
+					UNION ALL SELECT member AS id FROM {db}.idx_memberships WHERE gen = ` + g + `
+						AND (member, holder) NOT IN (SELECT member, holder FROM {db}.idx_memberships WHERE gen = ` + base + `)
+					UNION ALL SELECT member AS id FROM {db}.idx_memberships WHERE gen = ` + base + `
+						AND (member, holder) NOT IN (SELECT member, holder FROM {db}.idx_memberships WHERE gen = ` + g + `)))`})
+	}
+	if err := s.runBuildSteps(ctx, append(steps, holderSteps(g, ents, only)...)); err != nil {
+		return false, err
+	}
+	// Groups, one level per round: whoever holds through a group that is
+	// a member of another holds through that one too. With no
+	// membership, no round would add a holder. A principal's rows depend
+	// on its own alone, so an incremental build follows only those it
+	// computes again.
+	of := ""
+	if only != "" {
+		of = ` AND principal_id IN ` + only
+	}
 	for depth := 1; depth <= maxMembershipDepth && some; depth++ {
 		prev, d := strconv.Itoa(depth-1), strconv.Itoa(depth)
 		q := `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
 			SELECT ` + g + `, holder, principal_id, principal_type, name, privileged, concat('group ', group_name), ` + d + ` FROM (
 				SELECT holder, principal_id, principal_type, name, privileged FROM (
 					SELECT holder AS member, principal_id, principal_type, name, privileged
-					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'
+					FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + prev + ` AND path != 'world-readable'` + of + `
 				) ALL INNER JOIN (
 					SELECT member, holder FROM {db}.idx_memberships WHERE gen = ` + g + `
 				) USING member
 			) ANY LEFT JOIN (
 				SELECT principal_id AS holder, any(name) AS group_name FROM {db}.current_principals GROUP BY principal_id
 			) USING holder
-			WHERE (holder, principal_id) NOT IN (SELECT holder, principal_id FROM {db}.idx_holders WHERE gen = ` + g + `)`
+			WHERE (holder, principal_id) NOT IN (SELECT holder, principal_id FROM {db}.idx_holders WHERE gen = ` + g + of + `)`
 		if err := s.buildExec(ctx, "group memberships", q); err != nil {
 			return false, err
 		}
-		var n []struct {
-			N uint64 `ch:"n"`
-		}
-		if err := s.conn.Select(ctx, &n, s.sql(`SELECT count() AS n FROM {db}.idx_holders WHERE gen = `+g+` AND depth = `+d)); err != nil {
-			return false, s.wrap("building the index (group memberships)", err)
-		}
-		if len(n) == 0 || n[0].N == 0 {
+		if more, err := count(`SELECT count() AS n FROM {db}.idx_holders WHERE gen = ` + g + ` AND depth = ` + d); err != nil || !more {
+			if err != nil {
+				return false, err
+			}
 			break
 		}
 	}
-	return incremental, s.runBuildSteps(ctx, grantSteps(g, base, ents, stage))
+	if base != "" {
+		if err := s.buildExec(ctx, "holders carried over", `INSERT INTO {db}.idx_holders (gen, holder, principal_id, principal_type, name, privileged, path, depth)
+			SELECT `+g+`, holder, principal_id, principal_type, name, privileged, path, depth FROM {db}.idx_holders
+			WHERE gen = `+base+` AND principal_id NOT IN `+only); err != nil {
+			return false, err
+		}
+	}
+	return base != "", s.runBuildSteps(ctx, grantSteps(g, base, ents, stage))
 }
 
 // holderSteps fill idx_holders of generation g with the principals as
