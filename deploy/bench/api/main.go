@@ -363,6 +363,16 @@ func writeData(ctx context.Context, st *store.Store, tok func([]byte) string, t0
 	if err := flush(true); err != nil {
 		return err
 	}
+	if !rescan {
+		// The same for the accounts and grants: the access map's
+		// incremental build (per agent) reads again the entitlements of
+		// every agent that stored any within the window.
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(clockSkew + clockSkew/2):
+		}
+	}
 	return nil
 }
 
