@@ -378,11 +378,12 @@ func grantSteps(g, base string, ents func(cond string) string, staged func(cols,
 		return []buildStep{{"grants", grants("", func(cols string) string { return staged(cols, "") })}}
 	}
 	cond := ` AND ` + grantsAgain(g, "principal_id")
-	// Only the assets those grants name are looked up among the build's.
-	own := func(cols string) string {
-		return staged(cols, `asset_id IN (SELECT resource_id FROM `+ents(accessGrant+cond)+`)`)
-	}
+	// Only the assets those grants name (listed once: the list is read
+	// in every lookup) are looked up among the build's.
+	own := func(cols string) string { return staged(cols, `asset_id IN `+accessChanged(g, "granted")) }
 	return []buildStep{
+		{"resources granted again", `INSERT INTO {db}.idx_access_changed (gen, kind, id)
+			SELECT DISTINCT ` + g + `, 'granted', resource_id FROM ` + ents(accessGrant+cond)},
 		{"grants computed again", grants(cond, own)},
 		{"grants carried over", `INSERT INTO {db}.idx_grants (gen, asset_id, holder, permission, via, resource_id, agent_id)
 			SELECT ` + g + `, asset_id, holder, permission, via, resource_id, agent_id FROM {db}.idx_grants

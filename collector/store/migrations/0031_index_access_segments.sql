@@ -26,11 +26,14 @@ ALTER TABLE {db}.idx_entitlements ADD COLUMN agent_key UInt64 DEFAULT cityHash64
 ALTER TABLE {db}.idx_grants ADD COLUMN resource_id String;
 ALTER TABLE {db}.idx_grants ADD COLUMN agent_id String;
 
--- What an incremental build computes the grants again for: the principals
--- whose current rows may differ from its base's (kind 'principal': rows
--- stored by an (agent, source) that wrote since, the everyone of a host
--- that came or went) and the resources (kind 'resource': the changed
--- assets, and the buckets holding a changed object).
+-- What an incremental build computes again besides the entitlements of
+-- the agents it folds again (store/reach.go): the principals whose current
+-- rows may differ from its base's (kind 'principal': rows stored by an
+-- (agent, source) that wrote since, the everyone of a host that came or
+-- went), the resources whose asset rows may (kind 'resource': the changed
+-- assets, the buckets holding a changed object), the resources its grants
+-- computed again name (kind 'granted'), the principals whose holders may
+-- differ (kind 'holder') and those whose reach may (kind 'reach').
 CREATE TABLE IF NOT EXISTS {db}.idx_access_changed (
     gen  UInt64,
     kind String,
