@@ -194,3 +194,47 @@ func TestIncrementalNestedGroupMatchesFull(t *testing.T) {
 	require.Empty(t, full["reach "+bobID], "bob reads nothing once analysts is out of finance")
 	require.Empty(t, full["reach "+analystID], "nor does ann")
 }
+
+// A base spread over 32 generations (one rescan of a different host per
+// build) makes the next build compact: every agent's entitlements and
+// every grant are computed again, over all of the build's assets (the
+// staged ones and base's others), and the reads are a full build's.
+func TestIncrementalCompactMatchesFull(t *testing.T) {
+	if testing.Short() {
+		t.Skip("34 builds")
+	}
+	ctx, st, x := oneClock(t)
+	var hosts []string
+	for i := 0; i < 34; i++ {
+		hosts = append(hosts, fmt.Sprintf("h-%02d", i))
+	}
+	scanAll := func(f *fleet, host, scanID string) []string {
+		ids := hostScan(f, host, scanID, 2, nil)
+		f.grant(wire.SourceFS, host, scanID, user(host, "app"), ids[0], "read")
+		f.grant(wire.SourceFS, host, scanID, wire.LocalPrincipalID(host, "everyone", ""), ids[1], "read")
+		return ids
+	}
+	f := &fleet{at: t0}
+	var first []string
+	for _, h := range hosts {
+		first = append(first, scanAll(f, h, "s1-"+h)...)
+	}
+	require.NoError(t, st.InsertRecords(ctx, f.recs))
+	require.NoError(t, x.Build(ctx))
+	for i, h := range hosts {
+		fr := &fleet{at: t0.Add(time.Duration(i+1) * time.Minute)}
+		scanAll(fr, h, "s2-"+h)
+		require.NoError(t, st.InsertRecords(ctx, fr.recs))
+		require.NoError(t, x.Build(ctx))
+		if os.Getenv(storetest.EnvOnCluster) != "1" {
+			require.NotZero(t, newestBase(t, st), "build %d starts from the one before", i+2)
+		}
+	}
+	incremental := readAll(t, st, first[0], first[3])
+	require.NoError(t, x.BuildFull(ctx))
+	full := readAll(t, st, first[0], first[3])
+	sameReads(t, full, incremental)
+	readers, ok := full["readers "+first[1]].([]store.Reader)
+	require.True(t, ok)
+	require.Len(t, readers, 2, "h-00's everyone file is read by its two accounts")
+}

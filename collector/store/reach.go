@@ -102,9 +102,11 @@ FROM {db}.current_principals GROUP BY principal_id`
 // the principals whose holders cannot differ; incremental then says so
 // (principalReachSteps carries base's reach too).
 func (s *Store) buildReach(ctx context.Context, g, base string, b *IndexBuild) (incremental bool, err error) {
-	// The build's assets: the staged ones, and base's others (stagedWhere).
-	stage := func(cols, cond string) string { return stagedWhere(g, base, cols, cond) }
-	if err := s.buildHosts(ctx, g, b.Gen, b.Jurisdiction, stagedAssets(g, base)); err != nil {
+	// The build's assets: the staged ones, and base's others (stagedWhere;
+	// also when the access map is computed whole below).
+	assetBase := base
+	stage := func(cols, cond string) string { return stagedWhere(g, assetBase, cols, cond) }
+	if err := s.buildHosts(ctx, g, b.Gen, b.Jurisdiction, stagedAssets(g, assetBase)); err != nil {
 		return false, err
 	}
 	if b.compact {
