@@ -154,6 +154,7 @@ func FuzzLayoutReaders(f *testing.F) {
 	f.Add("| a | b |\n|---|---|\n| x | y |\n")
 	f.Add("INSERT INTO `t` (`a`) VALUES ('x\\'y'),(\"z\");\nCOPY t (a) FROM stdin;\nq\n\\.\n")
 	f.Add("<table><tr><th>a<td>b</tr><tr><td>1<td>2</table><script>x")
+	f.Add(`<dl><dt>Tel<dd>030 1234567<dl><dt>x</dl></dd><span itemprop="telephone">1<span>2</span></span><input name="tel" value="0301234567"><script type="application/ld+json">{"a":[1,{"b":"c"}]}</script><script type="application/ld+json">{`)
 	f.Add("<?php define( 'DB_PASSWORD', \"x'y\" );\ndefine('a',")
 	sc := NewScanner(options())
 	f.Fuzz(func(t *testing.T, data string) {

@@ -387,12 +387,26 @@ func endArray(stack []jsonFrame) {
 // path, "$.users[3].email" ("record 12 $.email" for NDJSON).
 func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 	mr := &meteredReader{f: f, r: r}
+	agg := pii.NewAggregator(f.o.Tokenizer)
+	err := f.jsonInto(agg, mr, lines)
+	return f.end(name, mr, agg, err, "json", func(err error) string {
+		var se *jsontext.SyntacticError
+		if !errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return "" // a truncated file is said so, not a syntax error
+		}
+		return fmt.Sprintf("json syntax error at byte %d", se.ByteOffset)
+	})
+}
+
+// jsonInto reads JSON values from r into agg, each under its key path
+// (json's reader, and an HTML page's JSON-LD); lines: a stream of
+// records, located by record number.
+func (f *fileScan) jsonInto(agg *pii.Aggregator, r io.Reader, lines bool) error {
 	// jsontext, not encoding/json's Decoder.Token: the latter built an
 	// error message after every value it read (and dropped it), half the
 	// time of a JSON export. Names may repeat and strings may hold
 	// invalid UTF-8, as encoding/json allowed: a file is read, not judged.
-	dec := jsontext.NewDecoder(mr, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	agg := pii.NewAggregator(f.o.Tokenizer)
+	dec := jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	var stack []jsonFrame
 	expectKey := false
 	record := 0
@@ -484,13 +498,7 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 		}
 		next()
 	}
-	return f.end(name, mr, agg, err, "json", func(err error) string {
-		var se *jsontext.SyntacticError
-		if !errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return "" // a truncated file is said so, not a syntax error
-		}
-		return fmt.Sprintf("json syntax error at byte %d", se.ByteOffset)
-	})
+	return err
 }
 
 func (f *fileScan) jsonValue(agg *pii.Aggregator, stack []jsonFrame, v []byte, where func() string) {

@@ -46,9 +46,20 @@ func riskOf(gen string) string { return segmentsOf("idx_risk_segs", gen) }
 // idx_asset_locations (idx_asset_segs, migration 0030), by their host_key
 // (the host's cityHash64): a pair of numbers per row, where a pair of
 // strings made a scan of every asset several times slower.
-func assetsOf(gen string) string {
-	q := `SELECT host, seg FROM {db}.idx_asset_segs WHERE gen = ` + gen
-	return `gen IN (SELECT seg FROM (` + q + `)) AND (host_key, gen) IN (SELECT cityHash64(host), seg FROM (` + q + `))`
+func assetsOf(gen string) string { return keyedSegmentsOf("idx_asset_segs", "host", "host_key", gen) }
+
+// entitlementsOf is assetsOf for the rows of idx_entitlements, kept per
+// agent (idx_entitlement_segs, migration 0031) by their agent_key (the
+// agent's cityHash64).
+func entitlementsOf(gen string) string {
+	return keyedSegmentsOf("idx_entitlement_segs", "agent_id", "agent_key", gen)
+}
+
+// keyedSegmentsOf is segmentsOf for a table whose rows carry key, the
+// cityHash64 of the segment column col, so the condition compares numbers.
+func keyedSegmentsOf(segs, col, key, gen string) string {
+	q := `SELECT ` + col + `, seg FROM {db}.` + segs + ` WHERE gen = ` + gen
+	return `gen IN (SELECT seg FROM (` + q + `)) AND (` + key + `, gen) IN (SELECT cityHash64(` + col + `), seg FROM (` + q + `))`
 }
 
 // rankSpacing is the distance between the location ranks a full build
@@ -324,8 +335,13 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 		return err
 	}
 	// ...then who reaches what (reach.go), from the staged assets...
-	if err := s.buildReach(ctx, g, b.Gen, b.Jurisdiction, staged); err != nil {
+	sameHolders, err := s.buildReach(ctx, g, base, b)
+	if err != nil {
 		return err
+	}
+	reachBase := ""
+	if sameHolders {
+		reachBase = base
 	}
 	// ...then each asset's reader counts, once...
 	if err := s.buildExec(ctx, "reader counts", `INSERT INTO {db}.idx_readers (gen, asset_id, readers, readers_unprivileged)
@@ -370,8 +386,9 @@ func (s *Store) BuildIndexTables(ctx context.Context, b *IndexBuild) error {
 			SELECT gen, principal_id, holder FROM {db}.idx_holders WHERE gen = ` + g},
 		{"grants by holder", `INSERT INTO {db}.idx_grants_by_holder (gen, holder, asset_id)
 			SELECT gen, holder, asset_id FROM {db}.idx_grants WHERE gen = ` + g},
-		{"principal reach", `INSERT INTO {db}.idx_principal_reach (gen, principal_id, readable)
-			SELECT ` + g + `, principal_id, readable FROM (` + principalReachSQL(g) + `)`},
+	}...)
+	steps = append(steps, principalReachSteps(g, reachBase)...)
+	steps = append(steps, []buildStep{
 		{"summary by type", `INSERT INTO {db}.idx_summary (gen, source, host, agent_id, bucket, category, type, assets, findings, occurrences, distinct_sum)
 			SELECT gen, source, host, agent_id, bucket, category, type, count(), count(), sum(count), sum(distinct_count)
 			FROM {db}.idx_findings WHERE gen = ` + g + ` GROUP BY gen, source, host, agent_id, bucket, category, type`},
@@ -604,21 +621,23 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 			'idx_principal_reach', 'idx_hosts', 'idx_holders', 'idx_grants',
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
 			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored', 'idx_risk_segs',
-			'idx_asset_segs', 'idx_readers', 'idx_placed', 'idx_people_counts', 'idx_entitlements', 'idx_memberships'], table)`
+			'idx_asset_segs', 'idx_readers', 'idx_placed', 'idx_people_counts', 'idx_entitlements', 'idx_memberships',
+			'idx_entitlement_segs', 'idx_access_changed'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}
-	// Findings, scores and asset rows of an older generation that a kept
-	// build still reads (idx_finding_segs, idx_risk_segs, idx_asset_segs)
-	// stay.
+	// Findings, scores, asset rows and entitlements of an older generation
+	// that a kept build still reads (idx_finding_segs, idx_risk_segs,
+	// idx_asset_segs, idx_entitlement_segs) stay.
 	var segs []struct {
 		Table string `ch:"t"`
 		Seg   uint64 `ch:"seg"`
 	}
 	q = `SELECT DISTINCT 'idx_findings' AS t, seg FROM {db}.idx_finding_segs WHERE gen >= ?
 		UNION ALL SELECT DISTINCT 'idx_risk' AS t, seg FROM {db}.idx_risk_segs WHERE gen >= ?
-		UNION ALL SELECT DISTINCT arrayJoin(['idx_assets', 'idx_asset_ids', 'idx_asset_locations']) AS t, seg FROM {db}.idx_asset_segs WHERE gen >= ?`
-	if err := s.conn.Select(ctx, &segs, s.sql(q), keep[0].G, keep[0].G, keep[0].G); err != nil {
+		UNION ALL SELECT DISTINCT arrayJoin(['idx_assets', 'idx_asset_ids', 'idx_asset_locations']) AS t, seg FROM {db}.idx_asset_segs WHERE gen >= ?
+		UNION ALL SELECT DISTINCT 'idx_entitlements' AS t, seg FROM {db}.idx_entitlement_segs WHERE gen >= ?`
+	if err := s.conn.Select(ctx, &segs, s.sql(q), keep[0].G, keep[0].G, keep[0].G, keep[0].G); err != nil {
 		return s.wrap("listing the findings and scores the index reads", err)
 	}
 	read := make(map[string]bool, len(segs))

@@ -29,11 +29,14 @@ import (
 // the build writes rows only for the hosts of what it recomputed (their
 // unchanged rows copied along) and points at the base's generation for
 // every other host; the counts by type and category, per host too, are
-// carried the same way. Every other asset's staged row is copied from the
-// base, and all that follows (reach, reader counts, ranks, the summary by
-// system, lists) is computed from those rows exactly as in a full build;
-// only the assets whose rows or reader counts changed are scored again
-// (idx_rescored; the others keep their score). So the answers are a full
+// carried the same way. Every other asset's staged row is read where the
+// base has it. The access map (reach.go, migration 0031) keeps the
+// base's entitlements of the agents that stored none since, its grants
+// whose entitlement, resource and principal did not change, and its
+// holders and reach of the principals none of that touches; reader
+// counts, ranks, the summary by system and lists follow from those rows
+// as in a full build; only the assets whose rows or reader counts
+// changed are scored again (idx_rescored; the others keep their score). So the answers are a full
 // build's; the tests compare every read after both, after one build and
 // after a chain of them (collector/index/incremental_test.go).
 //
@@ -119,8 +122,9 @@ func (s *Store) PlanIndex(ctx context.Context, b *IndexBuild, allowed bool) (Ind
 			OR (expires_at != toDateTime(0) AND expires_at <= now() AND expires_at >= ?)) AS r,
 		greatest(greatest((SELECT uniqExact(seg) FROM {db}.idx_finding_segs WHERE gen = ?),
 			(SELECT uniqExact(seg) FROM {db}.idx_risk_segs WHERE gen = ?)),
-			(SELECT uniqExact(seg) FROM {db}.idx_asset_segs WHERE gen = ?)) AS s`
-	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, p.Gen, cutoff, p.At.Add(-skew), p.Gen, p.Gen, p.Gen); err != nil {
+			greatest((SELECT uniqExact(seg) FROM {db}.idx_asset_segs WHERE gen = ?),
+				(SELECT uniqExact(seg) FROM {db}.idx_entitlement_segs WHERE gen = ?))) AS s`
+	if err := s.conn.Select(ctx, &n, s.sql(q), p.Gen, p.Gen, cutoff, p.At.Add(-skew), p.Gen, p.Gen, p.Gen, p.Gen); err != nil {
 		return IndexPlan{}, s.wrap("planning an index build", err)
 	}
 	switch {

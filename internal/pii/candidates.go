@@ -190,7 +190,10 @@ func (s *scanner) fromBlocks(i int) int {
 				longs += bits.OnesCount64(m & quietL[b])
 				m &^= quietL[b]
 			}
-			m &^= quiet[b]
+			// A port's colon after a dotted quad stays (ipv4AfterSlash:
+			// /10.1.2.3:5432), though it is a colon between digits.
+			dt := qin.dot[b]
+			m &^= quiet[b] &^ (qin.colon[b] & (qin.digit[b] >> 1) & (dt<<2 | dt<<3 | dt<<4))
 			blk := base + b*64
 			if next > blk {
 				if next >= blk+64 {
@@ -823,12 +826,17 @@ func (um *upperMemo) quiet(text []byte, k, off int, alnum uint64) bool {
 
 // quietColon reports whether the ':' at k (bit off of its block, whose
 // letter-or-digit mask is alnum) is one the pass's colon event does
-// nothing at: after a digit (no key ends in one), not before "//" and not
-// after an IPv6 group colon() would start (a time: 10:13:23). Five
+// nothing at: after a digit (no key ends in one), not before "//", not
+// after an IPv6 group colon() would start (a time: 10:13:23), and not a
+// port's after a dotted quad after '/' or gRPC's "ipv4:" label (colon()
+// reads those addresses). Five
 // letters or digits before it (01T10:) are more than a group has: the
 // mask answers without ipv6GroupBefore's walk.
 func quietColon(text []byte, k, off int, alnum uint64) bool {
 	if !isDigit(text[k-1]) || k+1 >= len(text) || text[k+1] == '/' {
+		return false
+	}
+	if _, ok := ipv4AfterSlash(text, k); ok || ipv4Label(text, k) {
 		return false
 	}
 	if off >= 5 && alnum>>uint(off-5)&31 == 31 {

@@ -98,7 +98,16 @@ func phoneLabelContextRef(text []byte, pos int) bool {
 	if (w >= 0) != phoneContextRef(text, pos) {
 		panic("the general scan and the plain definition of phone context disagree")
 	}
-	return w >= 0 && !anotherLabel(text, w, pos)
+	if w >= 0 && !anotherLabel(text, w, pos) {
+		return true
+	}
+	// A number that starts its line, under a line that is a phone label
+	// alone.
+	k := pos - 1
+	for k >= 0 && pos-k <= phoneContextWindow && (text[k] == ' ' || text[k] == '\t' || text[k] == '\r') {
+		k--
+	}
+	return k >= 0 && pos-k <= phoneContextWindow && text[k] == '\n' && labelLine(text, k)
 }
 
 // The one-pass lookups give the plain definition's answer at every

@@ -44,7 +44,7 @@ func (d defaultDetector) scanner(text []byte, emit func(Match)) *scanner {
 // Value, which may point into s, is not kept past emit: see Match).
 func (d defaultDetector) release(s *scanner) {
 	if d.scanners != nil {
-		s.text, s.emit = nil, nil
+		s.text, s.emit, s.fieldName = nil, nil, nil
 		d.scanners.Put(s)
 	}
 }

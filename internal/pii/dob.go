@@ -372,6 +372,9 @@ func (s *scanner) birthAt(i int) {
 	to := min(len(text), stemEnd+dobWindow)
 	if nl := bytes.IndexByte(text[stemEnd:to], '\n'); nl >= 0 {
 		to = stemEnd + nl
+		if s.birthBelow(i, to) {
+			return
+		}
 	}
 	// Past a field separator (';', '|', a tab) the date must come first:
 	// "| Geburtsdatum | 14.07.1983 |" is the birth date, "dob: n/a;
@@ -407,6 +410,42 @@ func (s *scanner) birthAt(i int) {
 			return
 		}
 	}
+}
+
+// birthBelow reads a form's label alone on its line ("Geburtsdatum:",
+// "Date of birth") whose value starts the next line, as text extracted
+// from a PDF or a page has it: the stem at i, its line ending at the
+// newline nl. It reports whether it matched.
+func (s *scanner) birthBelow(i, nl int) bool {
+	text := s.text
+	ls := i
+	for ls > 0 && text[ls-1] != '\n' {
+		ls--
+	}
+	if nl-ls > 40 {
+		return false
+	}
+	for _, c := range text[ls:nl] {
+		if !(isAlpha(c) || c >= 0x80 || c == ' ' || c == '\t' || c == ':' || c == '.' || c == '\r' || c == '-' || c == '/' || c == '(' || c == ')') {
+			return false
+		}
+	}
+	k := nl + 1
+	for k < len(text) && (text[k] == ' ' || text[k] == '\t') {
+		k++
+	}
+	if k >= len(text) || !isAlnum(text[k]) {
+		return false
+	}
+	v, ok := parseDate(text[k:min(len(text), k+dateMax)])
+	if !ok {
+		return false
+	}
+	if k != s.lastDOB {
+		s.match(TypeDateOfBirth, CategoryPersonal, High, v, i)
+		s.lastDOB = k
+	}
+	return true
 }
 
 // birthGapMax is how far a date may stand before a clause-final "geboren"

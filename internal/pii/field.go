@@ -45,6 +45,23 @@ var notPersonalWords = [][]byte{[]byte("order"), []byte("invoice"), []byte("uuid
 	[]byte("port"), []byte("timestamp"), []byte("created"), []byte("updated"), []byte("modified"), []byte("checksum"),
 	[]byte("hash"), []byte("serial"), []byte("request"), []byte("trace"), []byte("span")}
 
+// phoneFieldWords name phone fields but are no context words in text,
+// where their letters would slow the pass (a "du" pair starts dur_ms=):
+// msisdn (the mobile number telecoms' records hold, E.164 without '+'),
+// a direct line (Durchwahl, doorkiesnummer).
+var phoneFieldWords = [][]byte{[]byte("msisdn"), []byte("durchwahl"), []byte("doorkies")}
+
+// phoneFieldWord reports whether a lower-cased field name holds one of
+// phoneFieldWords.
+func phoneFieldWord(l []byte) bool {
+	for _, w := range phoneFieldWords {
+		if bytes.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // classifyField reads a field name, ASCII case-insensitively. A dotted
 // path (a JSON or XML reader's "phoneNumbers.number", "birth.date",
 // "diagnoses.code") that names nothing personal as a whole is read by its
@@ -109,7 +126,7 @@ func classifyName(name []byte) fieldKind {
 	if at, _ := ssnWordSet.lastWord(name[:len(l)]); at >= 0 {
 		k |= fieldSSN
 	}
-	if at, _ := phoneWordSet.lastWord(name[:min(len(name), contextMax)]); at >= 0 {
+	if at, _ := phoneWordSet.lastWord(name[:min(len(name), contextMax)]); at >= 0 || phoneFieldWord(l) {
 		k |= fieldPhone
 	}
 	if birthField(name[:len(l)], l) || hasBirthAbbrev(name) {
@@ -202,7 +219,7 @@ func (d defaultDetector) DetectField(field, text []byte, emit func(Match)) {
 	}
 	s := d.scanner(text, emit)
 	defer d.release(s)
-	s.field = kind
+	s.field, s.fieldName = kind, field
 	if s.field&idKinds != 0 {
 		s.idField(text, emit)
 		return

@@ -57,7 +57,7 @@ func (s *scanner) ipOne(i int) (int, int, bool) {
 	for len(tok) > 0 && (tok[len(tok)-1] == '.' || (tok[len(tok)-1] == ':' && colons < 2)) {
 		tok = tok[:len(tok)-1] // sentence punctuation, "addr:"
 	}
-	colons = bytes.Count(tok, []byte{':'})
+	colons, dots = bytes.Count(tok, []byte{':'}), bytes.Count(tok, []byte{'.'}) // "at 10.1.2.3:8080."
 	// An IPv4 address with its port (10.0.3.15:8080), a Docker port
 	// mapping (10.0.3.15:8080:80) or Go's dial error (dial tcp
 	// 10.0.3.15:5432: connect: …): the address.
@@ -176,4 +176,12 @@ func afterVersionWord(text []byte, i int) bool {
 		}
 	}
 	return false
+}
+
+// ipv4Label reports whether the colon at i ends "ipv4" before a digit:
+// gRPC writes a peer as ipv4:10.1.2.8:50051, and a number after a digit
+// and a colon (a time's 10:13) starts no candidate.
+func ipv4Label(text []byte, i int) bool {
+	return i >= 4 && i+1 < len(text) && text[i-1] == '4' && isDigit(text[i+1]) && hasFold(text[i-4:i], "ipv4") &&
+		(i == 4 || !isAlnum(text[i-5]))
 }

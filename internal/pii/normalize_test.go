@@ -81,8 +81,11 @@ func TestNewDefaultInRegion(t *testing.T) {
 	NewDefaultIn("DE").Detect([]byte("Telefon: 030 12345678\n"), func(m Match) { got = append(got, string(m.Value)) })
 	require.Equal(t, []string{"+493012345678"}, got)
 	got = nil
-	NewDefault().Detect([]byte("Telefon: 030 12345678\n"), func(m Match) { got = append(got, string(m.Value)) })
+	NewDefault().Detect([]byte("Tel: 030 12345678\n"), func(m Match) { got = append(got, string(m.Value)) })
 	require.Equal(t, []string{"+443012345678"}, got, "phoneRegions' order reads it as a UK number")
+	got = nil
+	NewDefault().Detect([]byte("Telefon: 030 12345678\n"), func(m Match) { got = append(got, string(m.Value)) })
+	require.Equal(t, []string{"+493012345678"}, got, "a German context word reads it in Germany's plan (langHint)")
 	require.Equal(t, "DE", RegionFromLocale(func(k string) string { return map[string]string{"LANG": "de_DE.UTF-8"}[k] }))
 	require.Equal(t, "FR", RegionFromLocale(func(k string) string { return map[string]string{"LC_ALL": "fr_FR@euro", "LANG": "de_DE"}[k] }))
 	require.Equal(t, "", RegionFromLocale(func(k string) string { return map[string]string{"LANG": "C.UTF-8"}[k] }))

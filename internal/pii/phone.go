@@ -91,9 +91,33 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		conf = High
 	}
 	trunk := firstDigit(cand) == '0'
+	// The country the number's record names comes first (phonehint.go),
+	// before the host's plan: a French customer's file read in Germany.
+	hint := phoneHint(s.text, start)
+	if hint != "" && hint != s.region && (trunk || !trunkRequired(hint)) {
+		if v, ok := parsePhone(cand, hint); ok {
+			return v, conf, true
+		}
+	}
 	if s.region != "" && (trunk || !trunkRequired(s.region)) {
 		if v, ok := parsePhone(cand, s.region); ok {
 			return v, conf, true
+		}
+	}
+	if s.field&fieldPhone != 0 && !trunk && allDigits(cand) && bytes.Contains(bytes.ToLower(s.fieldName), []byte("msisdn")) {
+		if v, ok := intlWithoutPlus(cand); ok {
+			return v, conf, true // 491701234567 under "msisdn"
+		}
+	}
+	if s.region == "" && hint == "" {
+		l := langHint(s.text, start)
+		if l == "" && s.fieldName != nil {
+			l = langHint(s.fieldName, len(s.fieldName)) // a column "Téléphone"
+		}
+		if l != "" && (trunk || !trunkRequired(l)) {
+			if v, ok := parsePhone(cand, l); ok {
+				return v, conf, true
+			}
 		}
 	}
 	for _, r := range phoneRegions {
@@ -110,6 +134,11 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 		// a phone field it is read with the 0 put back.
 		var tb [12]byte
 		t := append(append(tb[:0], '0'), cand...)
+		if hint != "" && trunkRequired(hint) {
+			if v, ok := parsePhone(t, hint); ok {
+				return v, conf, true
+			}
+		}
 		if s.region != "" && trunkRequired(s.region) {
 			if v, ok := parsePhone(t, s.region); ok {
 				return v, conf, true
@@ -123,7 +152,28 @@ func (s *scanner) validPhone(start int, cand []byte) ([]byte, string, bool) {
 			}
 		}
 	}
+	if s.field&fieldPhone != 0 && !trunk && allDigits(cand) {
+		// An international number kept without its '+' (a WhatsApp or
+		// SMS gateway's export: 33612345678) where no plan reads it.
+		if v, ok := intlWithoutPlus(cand); ok {
+			return v, conf, true
+		}
+	}
 	return nil, "", false
+}
+
+// intlWithoutPlus validates ten to fifteen digits as an international
+// number whose '+' was left out.
+func intlWithoutPlus(cand []byte) ([]byte, bool) {
+	if len(cand) < 10 || len(cand) > 15 {
+		return nil, false
+	}
+	var ib [16]byte
+	intl := append(append(ib[:0], '+'), cand...)
+	if !intlLengths.possible(intl) {
+		return nil, false
+	}
+	return parseIntl(intl)
 }
 
 // dottedQuad reports whether c is four groups of one to three digits
@@ -508,11 +558,13 @@ const phoneContextWindow = 40
 // digit met after a label (a word, then ':' or '=') belongs to a value
 // that every word before it labels first, so the pass stops there: on
 // key=value logs after a few bytes, where a number's window is full of
-// other keys.
+// other keys. A number that starts its line may take its context from the
+// line before when that is a phone label alone (labelLine).
 func phoneContextAt(text []byte, pos int) bool {
 	ws := &phoneWordSet
 	win := text[:pos]
 	label := false
+	lead := true // only spaces between the number and k: it starts its line
 	d := byte(0) // the byte after k, folded; none after the window
 	for k := pos - 1; k >= max(pos-phoneContextWindow, 0); k-- {
 		b := win[k]
@@ -522,7 +574,12 @@ func phoneContextAt(text []byte, pos int) bool {
 		}
 		switch {
 		case b == '\n':
-			return false
+			return lead && labelLine(text, k)
+		case b == ' ' || b == '\t' || b == '\r':
+		default:
+			lead = false
+		}
+		switch {
 		case b-'0' < 10:
 			if label {
 				return false
@@ -537,6 +594,33 @@ func phoneContextAt(text []byte, pos int) bool {
 		d = c
 	}
 	return false
+}
+
+// labelLine reports whether the line ending at the newline nl is a phone
+// label alone ("Telefon:", "Mobile phone", "Tél."): a form's label above
+// its value, as text extracted from a PDF or pasted from a page has it.
+func labelLine(text []byte, nl int) bool {
+	ls := nl
+	for ls > 0 && text[ls-1] != '\n' && nl-ls <= 40 {
+		ls--
+	}
+	if ls > 0 && text[ls-1] != '\n' {
+		return false // longer than a label
+	}
+	e := nl
+	for e > ls && (text[e-1] == ' ' || text[e-1] == '\t' || text[e-1] == '\r' || text[e-1] == ':' || text[e-1] == '.') {
+		e--
+	}
+	if e-ls < 2 || e-ls > 32 {
+		return false
+	}
+	for _, c := range text[ls:e] {
+		if isDigit(c) || c == '=' || c == ',' || c == ';' {
+			return false
+		}
+	}
+	k, _ := phoneWordSet.lastWordIn(text[:e], ls, e)
+	return k >= 0
 }
 
 // contextMax bounds a context window (a stack buffer holds it lower-cased).

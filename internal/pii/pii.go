@@ -92,4 +92,4 @@ func (t *Tokenizer) Token(normalized []byte) string {
 
 // DetectorVersion changes whenever what NewDefault finds changes, so cached
 // per-file results (the agent's incremental scan state) are recomputed.
-const DetectorVersion = "2026-12-04.3"
+const DetectorVersion = "2026-12-04.4"

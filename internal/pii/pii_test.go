@@ -143,6 +143,7 @@ func FuzzDetect(f *testing.F) {
 	f.Add([]byte("2026-11-07T09:31:10.335279Z level=info req=3b3cf937 status=500 dur_ms=932.670 user_id=92894735 ts=1765317151 j&#64;example.com a%40b.org Tel.&nbsp;%2B4930 1234567"))
 	f.Add([]byte("wohnhaft: Am Markt 3a, 04109 Leipzig; I live at 15 Harbour View, Whitby YO21 3PU; my address is 1 Elm St, Columbus, OH 43215-1234 domicilié(e) à 7 av X, 31000 Toulouse"))
 	f.Add([]byte("il mio codice fiscale è rssmrc85t10h501q, cod. fisc. Bncgpp78C15F205? Prénom(s): Anne Prénoms=Paul 2019 Mitglied"))
+	f.Add([]byte("to db01/10.1.2.3:5432. peer ipv4:10.0.0.9:50051 tel:+49%2030%201234567 callto://+4930123456 https://wa.me/491701234567?x send?phone=%2B33612345678 France\nTél : 06 12 34 56 78"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The pass that looks at eight bytes at a time finds what the one
 		// that looks at each byte does.
@@ -343,7 +344,7 @@ func TestFromAgreesWithFromEach(t *testing.T) {
 		"fe80::1", "2001:db8::7", "AKIAIOSFODNN7EXAMPLE", "&#x40;", "&#X40;", "&#64;", "&#064;", "%40", "%2B49", "&nbsp;", "j.okafor", "example.com", "Tel: ", "INFO", "GET", "Iban", "IBAN ", "IBAN: fr76", "fe80", ":", "10:13:23", "T10:", "ab:", "X-", "A1", "DE89",
 		"AB 12", "AB12", "QQ123456C", "FR14 2004 1010 0505 0001 3M02 606", "FR1420041010050500013M02606", "JG103759A", "JG 10 37 59 A", "Hello", "ABCDEFGH", "http://10.0.0.7:5432", "AKIA", "RSSMRA85T10A562S", "\u00a0", "\u202f", ")", "#", "%", "&",
 		"x", "b", "gh", "ghp_", "sk_", "né", "nac", "226ms", "3b3cf937", "12345", "1234", "12345678Z", "status=200 ", "de89 ",
-		"2026-11-01", "030 / 1234567", "12 ", "1 ", "123456789012345", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"}
+		"2026-11-01", "030 / 1234567", "12 ", "1 ", "123456789012345", "/10.1.2.3:5432", "ipv4:", "tel:", "%20", "https://wa.me/", "France", "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----"}
 	matched := 0
 	for range 3000 {
 		var b []byte

@@ -109,6 +109,7 @@ type scanner struct {
 	val                        [64]byte
 	groups                     [maxGroups + 1][2]int // a field: a local array is zeroed on every call
 	field                      fieldKind             // what the value's field name says, in DetectField
+	fieldName                  []byte                // that name (DetectField), read only for a national phone number's plan
 	region                     string                // the detector's phone region
 }
 
@@ -119,6 +120,11 @@ func (d defaultDetector) Detect(text []byte, emit func(Match)) {
 }
 
 func (s *scanner) match(typ, cat, conf string, v []byte, pos int) {
+	if typ == TypeCreditCard && s.field&fieldPhone != 0 {
+		// A phone column's number that passes Luhn (one in ten does:
+		// "phone": 4915112345678) is a phone number, not a card.
+		return
+	}
 	if s.field&fieldNotPersonal != 0 {
 		// Under a field named for identifiers, amounts or versions, a shape
 		// without a checksum or context is not counted, and a checksum
@@ -193,6 +199,9 @@ func (s *scanner) event(i int, c uint8) int {
 			s.phoneNext = s.phoneAt(i)
 		}
 	case clsColon:
+		if nx := s.linkPhoneAt(i); nx > i+1 {
+			return nx // tel:+49%2030…, https://wa.me/49…
+		}
 		s.colon(i)
 		// A URL's host given as an IPv4 address (postgresql://10.0.0.7:5432):
 		// a digit after '/' starts no candidate, so the scheme's colon
@@ -227,7 +236,32 @@ func (s *scanner) colon(i int) {
 	}
 	if ws, ok := ipv6GroupBefore(text, i); ok && ws >= s.ipNext {
 		s.ipNext = s.ipAt(ws)
+	} else if ws, ok := ipv4AfterSlash(text, i); ok && ws >= s.ipNext {
+		s.ipNext = s.ipAt(ws)
+	} else if ipv4Label(text, i) && i+1 >= s.ipNext {
+		s.ipNext = s.ipAt(i + 1)
 	}
+}
+
+// ipv4AfterSlash returns where a dotted quad ending at the port colon at i
+// starts when a '/' is before it: Java's InetSocketAddress prints a peer
+// as host/10.1.2.3:5432 or /10.1.2.3:5432, and a digit after '/' starts
+// no candidate (a path's /v1/2.3). The port is what tells an address from
+// a path segment (/releases/1.2.3.4 is a version).
+func ipv4AfterSlash(text []byte, i int) (int, bool) {
+	if i < 8 || i+1 >= len(text) || !isDigit(text[i+1]) || text[i-2] != '.' && !isDigit(text[i-2]) {
+		return 0, false
+	}
+	k := i
+	for k > 0 && i-k < 15 && (isDigit(text[k-1]) || text[k-1] == '.') {
+		k--
+	}
+	// Its last group is one to three digits (the pass's mask of port
+	// colons it keeps, in fromBlocks, is those).
+	if k == 0 || text[k-1] != '/' || !isDigit(text[k]) || bytes.Count(text[k:i], []byte{'.'}) != 3 || i-bytes.LastIndexByte(text[:i], '.') > 4 {
+		return 0, false
+	}
+	return k, true
 }
 
 // ipv6GroupBefore returns where the hex group before the colon at i
