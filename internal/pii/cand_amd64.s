@@ -286,6 +286,13 @@ qloop:
 	SHR(1, Y0, Y5)
 	AND(Y5, Y4, Y4)
 	AND(QCOLON(SI), Y4, Y4)
+	VMOVDQU QDOT(SI), Y5
+	SHL(2, Y5, Y6)
+	SHL(3, Y5, Y3)
+	OR(Y3, Y6, Y6)
+	SHL(4, Y5, Y3)
+	OR(Y3, Y6, Y6)
+	ANDN(Y4, Y6, Y4)
 
 	// Short numbers.
 	VMOVDQU QALPHA(SI), Y5

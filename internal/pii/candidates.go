@@ -190,10 +190,7 @@ func (s *scanner) fromBlocks(i int) int {
 				longs += bits.OnesCount64(m & quietL[b])
 				m &^= quietL[b]
 			}
-			// A port's colon after a dotted quad stays (ipv4AfterSlash:
-			// /10.1.2.3:5432), though it is a colon between digits.
-			dt := qin.dot[b]
-			m &^= quiet[b] &^ (qin.colon[b] & (qin.digit[b] >> 1) & (dt<<2 | dt<<3 | dt<<4))
+			m &^= quiet[b]
 			blk := base + b*64
 			if next > blk {
 				if next >= blk+64 {
@@ -343,7 +340,10 @@ func quietStarts(r *quietIn, blk int) uint64 {
 	b &= alnum << 4
 	grp |= b & (dg << 4) & (non << 5)
 	grp |= b & (alnum << 5)
-	cq := colon & (dg << 1) & (dg >> 1) & grp
+	// A port's colon after a dotted quad (its last group one to three
+	// digits: ipv4AfterSlash, /10.1.2.3:5432) stays, though it is a
+	// colon between digits.
+	cq := colon & (dg << 1) & (dg >> 1) & grp &^ (dot<<2 | dot<<3 | dot<<4)
 
 	// Short numbers: after l digits a newline, a space and a letter (not
 	// after four), or a '.' and a second group of one to 6-l digits

@@ -2,6 +2,7 @@ package pii
 
 import (
 	"bytes"
+	"math/bits"
 	"math/rand/v2"
 	"net/netip"
 	"strconv"
@@ -144,4 +145,40 @@ func TestBirthStemsThirdByte(t *testing.T) {
 		require.GreaterOrEqual(t, len(w), 3, "%s", w)
 		require.False(t, isDigit(w[2]), "%s", w)
 	}
+}
+
+// quietStarts keeps a port's colon after a dotted quad (ipv4AfterSlash
+// reads its address; the pass kept it in fromBlocks before) and drops a
+// time's, in Go and in the vector code.
+func TestQuietStartsKeepPortColons(t *testing.T) {
+	line := "GET host/10.1.2.3:5432 at 2026-11-01T10:13:23 ok  /10.0.0.1:80 /1.2.3.44:8 v1.2.3:9\n"
+	var text []byte
+	for len(text) < 64*8 {
+		text = append(text, line...)
+	}
+	var q quietIn
+	n := candMasks(text, &q, false)
+	var vec, long, goq, goLong [64]uint64
+	quietStartsN(&q, n, &vec, &long, false)
+	quietStartsGo(&q, n, &goq, &goLong)
+	ports, times := 0, 0
+	for b := range n {
+		require.Equal(t, goq[b], vec[b], "block %d", b)
+		for m := q.colon[b]; m != 0; m &= m - 1 {
+			off := bits.TrailingZeros64(m)
+			k := b*64 + off
+			if off < 5 || k+1 >= len(text) {
+				continue // the bytes before it are the block before's
+			}
+			_, port := ipv4AfterSlash(text, k)
+			if port {
+				ports++
+				require.Zero(t, goq[b]&(1<<uint(off)), "port colon at %d of %q", k, text[k-off:k-off+64])
+			} else if isDigit(text[k-1]) && goq[b]&(1<<uint(off)) != 0 {
+				times++
+			}
+		}
+	}
+	require.Greater(t, ports, 5)
+	require.Greater(t, times, 5)
 }
