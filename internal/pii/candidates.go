@@ -836,7 +836,15 @@ func quietColon(text []byte, k, off int, alnum uint64) bool {
 	if !isDigit(text[k-1]) || k+1 >= len(text) || text[k+1] == '/' {
 		return false
 	}
-	if _, ok := ipv4AfterSlash(text, k); ok || ipv4Label(text, k) {
+	// A dotted quad's port follows its last group of one to three
+	// digits: without a '.' two to four bytes back (a time's 10:13) there
+	// is none to read back over.
+	if k >= 4 && (text[k-2] == '.' || text[k-3] == '.' || text[k-4] == '.') {
+		if _, ok := ipv4AfterSlash(text, k); ok {
+			return false
+		}
+	}
+	if ipv4Label(text, k) {
 		return false
 	}
 	if off >= 5 && alnum>>uint(off-5)&31 == 31 {

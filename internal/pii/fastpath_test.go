@@ -182,3 +182,32 @@ func TestQuietStartsKeepPortColons(t *testing.T) {
 	require.Greater(t, ports, 5)
 	require.Greater(t, times, 5)
 }
+
+// quietColon's first look for a dotted quad (a '.' two to four bytes
+// before the colon) spares only walks that find none: ipv4AfterSlash is
+// false at every colon after a digit without one, on texts of address,
+// time and path pieces.
+func TestIPv4AfterSlashNeedsNearDot(t *testing.T) {
+	pieces := []string{"/10.1.2.3", "/1.2.3.44", "/10.1.2", "x10.1.2.3", "/10.1.2.3.4", "/1.2.3.4567", ":80", ":5432", "T10", ":13",
+		"/v1", "1.2", "/", ".", "10", " ", "host"}
+	r := rand.New(rand.NewPCG(11, 12))
+	found := 0
+	for range 50000 {
+		var b []byte
+		for range 12 {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		for k := 1; k+1 < len(b); k++ {
+			if b[k] != ':' || !isDigit(b[k-1]) {
+				continue
+			}
+			_, ok := ipv4AfterSlash(b, k)
+			near := k >= 4 && (b[k-2] == '.' || b[k-3] == '.' || b[k-4] == '.')
+			if ok {
+				found++
+				require.True(t, near, "%q at %d", b, k)
+			}
+		}
+	}
+	require.Greater(t, found, 100)
+}
