@@ -124,24 +124,6 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	ORL BX, AX; \
 	MOVL AX, (QSTEM+o)(R8)
 
-// PAIRS(off, o): quietIn's pp of the 32 bytes at off(SI): phoneTabs' f
-// of each byte, s of the next and t of the one after. Uses Y0-Y3 and Y6
-// and sets Y3 to zero again; reads two bytes past the 32.
-#define PAIRS(off, o) \
-	VMOVDQU off(SI), Y0; \
-	NIBBLES(Y0, ·phoneTabs+0(SB), ·phoneTabs+32(SB), Y3, Y1); \
-	VMOVDQU (off+1)(SI), Y0; \
-	NIBBLES(Y0, ·phoneTabs+64(SB), ·phoneTabs+96(SB), Y3, Y2); \
-	VPAND Y1, Y2, Y2; \
-	VMOVDQU (off+2)(SI), Y0; \
-	NIBBLES(Y0, ·phoneTabs+128(SB), ·phoneTabs+160(SB), Y3, Y6); \
-	VPAND Y6, Y2, Y2; \
-	VPXOR Y3, Y3, Y3; \
-	VPCMPEQB Y3, Y2, Y2; \
-	VPMOVMSKB Y2, AX; \
-	NOTL AX; \
-	MOVL AX, (QPP+o)(R8)
-
 // HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
 // halves of the block's entries of quietIn's masks (R8) but pp; reads two
 // bytes past them (STEM).
@@ -157,6 +139,88 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	NONZERO(Y5, QMARKER+o); \
 	NONZERO(Y12, QDASH+o); \
 	NONZERO(Y4, QGLUE+o); \
+	INRANGE(Y0, Y7, Y10, QUPPER+o); \
+	VPOR Y12, Y0, Y0; \
+	INRANGE(Y0, Y11, Y10, QALPHA+o); \
+	VMOVDQU off(SI), Y0; \
+	INRANGE(Y0, Y9, Y8, QDIGIT+o); \
+	EQ(colons<>(SB), QCOLON+o, R8); \
+	EQ(spaces<>(SB), QSPACE+o, R8); \
+	EQ(newlines<>(SB), QNL+o, R8); \
+	EQ(equals<>(SB), QEQ+o, R8); \
+	EQ(dots<>(SB), QDOT+o, R8)
+
+// LOOK(off, hi, lo): the nibble indices of the 32 bytes at off(SI), their
+// high nibbles in hi and low in lo (NIBBLES' two, computed once for the
+// class, stem and phone tables that all look them up: FUSED).
+#define LOOK(off, hi, lo) \
+	VMOVDQU off(SI), lo; \
+	VPSRLW $4, lo, hi; \
+	VPAND Y15, hi, hi; \
+	VPAND Y15, lo, lo
+
+// TAB(tabs, h, l, hi, lo, t, acc): acc &= the high nibble table at
+// tabs+h at hi & the low one at tabs+l at lo, through t.
+#define TAB(tabs, h, l, hi, lo, t, acc) \
+	VMOVDQU tabs+h(SB), t; \
+	VPSHUFB hi, t, t; \
+	VPAND t, acc, acc; \
+	VMOVDQU tabs+l(SB), t; \
+	VPSHUFB lo, t, t; \
+	VPAND t, acc, acc
+
+// CLASSBITS(bits, at): NONZERO of the class in Y2, through Y6.
+#define CLASSBITS(bits, at) VPAND bits, Y2, Y6; VPCMPEQB Y3, Y6, Y6; VPMOVMSKB Y6, AX; NOTL AX; MOVL AX, at(R8)
+
+// FUSED(off, o) is STEM, HALF and the phone mask (quietIn.pp) of the 32
+// bytes at off(SI) with each of the three bytes' nibbles (LOOK) computed
+// once, not once a table (seven times): the same masks. The stem mask's f is in Y2 and the phone
+// mask's in Y6 from the first byte on; Y3 serves as a temporary after
+// the class masks and is zero again at the end.
+#define FUSED(off, o) \
+	LOOK(off, Y1, Y0); \
+	VPSHUFB Y1, Y14, Y2; \
+	VPSHUFB Y0, Y13, Y6; \
+	VPAND Y6, Y2, Y2; \
+	CLASSBITS(Y5, QMARKER+o); \
+	CLASSBITS(Y12, QDASH+o); \
+	CLASSBITS(Y4, QGLUE+o); \
+	VMOVDQU ·stemTabs+0(SB), Y2; \
+	VPSHUFB Y1, Y2, Y2; \
+	VMOVDQU ·stemTabs+32(SB), Y6; \
+	VPSHUFB Y0, Y6, Y6; \
+	VPAND Y6, Y2, Y2; \
+	VPCMPEQB Y3, Y2, Y6; \
+	VPMOVMSKB Y6, BX; \
+	NOTL BX; \
+	VMOVDQU ·phoneTabs+0(SB), Y6; \
+	VPSHUFB Y1, Y6, Y6; \
+	VMOVDQU ·phoneTabs+32(SB), Y3; \
+	VPSHUFB Y0, Y3, Y3; \
+	VPAND Y3, Y6, Y6; \
+	LOOK(off+1, Y1, Y0); \
+	TAB(·stemTabs, 64, 96, Y1, Y0, Y3, Y2); \
+	TAB(·phoneTabs, 64, 96, Y1, Y0, Y3, Y6); \
+	LOOK(off+2, Y1, Y0); \
+	TAB(·stemTabs, 128, 160, Y1, Y0, Y3, Y2); \
+	TAB(·phoneTabs, 128, 160, Y1, Y0, Y3, Y6); \
+	VPXOR Y3, Y3, Y3; \
+	VPCMPEQB Y3, Y6, Y6; \
+	VPMOVMSKB Y6, AX; \
+	NOTL AX; \
+	MOVL AX, (QPP+o)(R8); \
+	VPCMPEQB Y3, Y2, Y2; \
+	VPMOVMSKB Y2, AX; \
+	NOTL AX; \
+	VMOVDQU (off+2)(SI), Y0; \
+	VPSUBB Y9, Y0, Y2; \
+	VPMINUB Y8, Y2, Y1; \
+	VPCMPEQB Y1, Y2, Y2; \
+	VPMOVMSKB Y2, DX; \
+	ANDL DX, BX; \
+	ORL BX, AX; \
+	MOVL AX, (QSTEM+o)(R8); \
+	VMOVDQU off(SI), Y0; \
 	INRANGE(Y0, Y7, Y10, QUPPER+o); \
 	VPOR Y12, Y0, Y0; \
 	INRANGE(Y0, Y11, Y10, QALPHA+o); \
@@ -210,17 +274,16 @@ done:
 
 // func candMasksPairsAVX2(p *byte, n int, q *quietIn)
 //
-// candMasksAVX2 and quietIn's pp.
+// candMasksAVX2 and quietIn's pp (phoneTabs' f of each byte, s of the
+// next and t of the one after), through FUSED.
 TEXT ·candMasksPairsAVX2(SB), NOSPLIT, $0-24
 	SETUP
 
 ploop:
 	TESTQ CX, CX
 	JZ    pdone
-	HALF(0, 0)
-	PAIRS(0, 0)
-	HALF(32, 4)
-	PAIRS(32, 4)
+	FUSED(0, 0)
+	FUSED(32, 4)
 	NEXT
 	JMP   ploop
 
