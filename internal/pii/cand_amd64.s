@@ -75,84 +75,14 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 
 #define BCAST(at, y) VPBROADCASTB bytes<>+at(SB), y
 
-// NONZERO(bits, at): mark the bytes whose class (Y1) has any of bits, store
-// the 32-bit mask at at(R8).
-#define NONZERO(bits, at) VPAND bits, Y1, Y2; VPCMPEQB Y3, Y2, Y2; VPMOVMSKB Y2, AX; NOTL AX; MOVL AX, at(R8)
-
 // INRANGE(x, lo, span, at): mark the bytes of x with x-lo <= span
 // (unsigned), store the mask at at(R8). Clobbers Y1, Y2.
 #define INRANGE(x, lo, span, at) VPSUBB lo, x, Y2; VPMINUB span, Y2, Y1; VPCMPEQB Y1, Y2, Y2; VPMOVMSKB Y2, AX; MOVL AX, at(R8)
 
-// NIBBLES(x, hi, lo, t, out): out = hi[x>>4] & lo[x&15] for each byte
-// of x, the tables at hi and lo loaded through t. Clobbers x.
-#define NIBBLES(x, hi, lo, t, out) \
-	VPSRLW $4, x, out; \
-	VPAND Y15, out, out; \
-	VMOVDQU hi, t; \
-	VPSHUFB out, t, out; \
-	VPAND Y15, x, x; \
-	VMOVDQU lo, t; \
-	VPSHUFB x, t, x; \
-	VPAND x, out, out
-
-// STEM(off, o): the stem mask of the 32 bytes at off(SI): a stem letter
-// whose next two bytes may continue it (f & g & h, stemTabs) or with a
-// digit two bytes on. Reads up to two bytes past them; uses Y0-Y3 and Y6
-// and sets Y3 to zero again.
-#define STEM(off, o) \
-	VMOVDQU off(SI), Y0; \
-	NIBBLES(Y0, ·stemTabs+0(SB), ·stemTabs+32(SB), Y2, Y1); \
-	VMOVDQU (off+1)(SI), Y0; \
-	NIBBLES(Y0, ·stemTabs+64(SB), ·stemTabs+96(SB), Y3, Y2); \
-	VPAND Y1, Y2, Y2; \
-	VMOVDQU (off+2)(SI), Y0; \
-	NIBBLES(Y0, ·stemTabs+128(SB), ·stemTabs+160(SB), Y3, Y6); \
-	VPAND Y6, Y2, Y2; \
-	VPXOR Y3, Y3, Y3; \
-	VPCMPEQB Y3, Y2, Y2; \
-	VPMOVMSKB Y2, AX; \
-	NOTL AX; \
-	VPCMPEQB Y3, Y1, Y1; \
-	VPMOVMSKB Y1, BX; \
-	NOTL BX; \
-	VMOVDQU (off+2)(SI), Y0; \
-	VPSUBB Y9, Y0, Y2; \
-	VPMINUB Y8, Y2, Y1; \
-	VPCMPEQB Y1, Y2, Y2; \
-	VPMOVMSKB Y2, DX; \
-	ANDL DX, BX; \
-	ORL BX, AX; \
-	MOVL AX, (QSTEM+o)(R8)
-
-// HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
-// halves of the block's entries of quietIn's masks (R8) but pp; reads two
-// bytes past them (STEM).
-#define HALF(off, o) \
-	STEM(off, o); \
-	VMOVDQU off(SI), Y0; \
-	VPSRLW $4, Y0, Y1; \
-	VPAND Y15, Y1, Y1; \
-	VPSHUFB Y1, Y14, Y1; \
-	VPAND Y15, Y0, Y2; \
-	VPSHUFB Y2, Y13, Y2; \
-	VPAND Y2, Y1, Y1; \
-	NONZERO(Y5, QMARKER+o); \
-	NONZERO(Y12, QDASH+o); \
-	NONZERO(Y4, QGLUE+o); \
-	INRANGE(Y0, Y7, Y10, QUPPER+o); \
-	VPOR Y12, Y0, Y0; \
-	INRANGE(Y0, Y11, Y10, QALPHA+o); \
-	VMOVDQU off(SI), Y0; \
-	INRANGE(Y0, Y9, Y8, QDIGIT+o); \
-	EQ(colons<>(SB), QCOLON+o, R8); \
-	EQ(spaces<>(SB), QSPACE+o, R8); \
-	EQ(newlines<>(SB), QNL+o, R8); \
-	EQ(equals<>(SB), QEQ+o, R8); \
-	EQ(dots<>(SB), QDOT+o, R8)
-
 // LOOK(off, hi, lo): the nibble indices of the 32 bytes at off(SI), their
-// high nibbles in hi and low in lo (NIBBLES' two, computed once for the
-// class, stem and phone tables that all look them up: FUSED).
+// high nibbles in hi and low in lo: computed once for the class, stem and
+// phone tables that all look them up (once a table cost four
+// instructions more each: 16 of a pass's 32 bytes with the phone mask).
 #define LOOK(off, hi, lo) \
 	VMOVDQU off(SI), lo; \
 	VPSRLW $4, lo, hi; \
@@ -169,15 +99,14 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPSHUFB lo, t, t; \
 	VPAND t, acc, acc
 
-// CLASSBITS(bits, at): NONZERO of the class in Y2, through Y6.
+// CLASSBITS(bits, at): mark the bytes whose class (Y2) has any of bits,
+// store the 32-bit mask at at(R8); through Y6, Y3 zero.
 #define CLASSBITS(bits, at) VPAND bits, Y2, Y6; VPCMPEQB Y3, Y6, Y6; VPMOVMSKB Y6, AX; NOTL AX; MOVL AX, at(R8)
 
-// FUSED(off, o) is STEM, HALF and the phone mask (quietIn.pp) of the 32
-// bytes at off(SI) with each of the three bytes' nibbles (LOOK) computed
-// once, not once a table (seven times): the same masks. The stem mask's f is in Y2 and the phone
-// mask's in Y6 from the first byte on; Y3 serves as a temporary after
-// the class masks and is zero again at the end.
-#define FUSED(off, o) \
+// FIRST(off, o): the first byte's part of the 32 bytes at off(SI): its
+// nibbles (LOOK) in Y1 and Y0, the class masks (lutHi, lutLo) stored,
+// stemTabs' f of each byte in Y2 and its nonzero bytes in BX. Y3 is zero.
+#define FIRST(off, o) \
 	LOOK(off, Y1, Y0); \
 	VPSHUFB Y1, Y14, Y2; \
 	VPSHUFB Y0, Y13, Y6; \
@@ -192,23 +121,13 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	VPAND Y6, Y2, Y2; \
 	VPCMPEQB Y3, Y2, Y6; \
 	VPMOVMSKB Y6, BX; \
-	NOTL BX; \
-	VMOVDQU ·phoneTabs+0(SB), Y6; \
-	VPSHUFB Y1, Y6, Y6; \
-	VMOVDQU ·phoneTabs+32(SB), Y3; \
-	VPSHUFB Y0, Y3, Y3; \
-	VPAND Y3, Y6, Y6; \
-	LOOK(off+1, Y1, Y0); \
-	TAB(·stemTabs, 64, 96, Y1, Y0, Y3, Y2); \
-	TAB(·phoneTabs, 64, 96, Y1, Y0, Y3, Y6); \
-	LOOK(off+2, Y1, Y0); \
-	TAB(·stemTabs, 128, 160, Y1, Y0, Y3, Y2); \
-	TAB(·phoneTabs, 128, 160, Y1, Y0, Y3, Y6); \
-	VPXOR Y3, Y3, Y3; \
-	VPCMPEQB Y3, Y6, Y6; \
-	VPMOVMSKB Y6, AX; \
-	NOTL AX; \
-	MOVL AX, (QPP+o)(R8); \
+	NOTL BX
+
+// REST(off, o): after FIRST and the next two bytes' stem tables (Y2
+// holding f & g & h, Y3 zero): the stem mask (a stem letter whose next
+// two bytes may continue it, or with a digit two bytes on) and the masks
+// of plain comparisons of the 32 bytes at off(SI).
+#define REST(off, o) \
 	VPCMPEQB Y3, Y2, Y2; \
 	VPMOVMSKB Y2, AX; \
 	NOTL AX; \
@@ -231,6 +150,41 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 	EQ(newlines<>(SB), QNL+o, R8); \
 	EQ(equals<>(SB), QEQ+o, R8); \
 	EQ(dots<>(SB), QDOT+o, R8)
+
+// HALF(off, o): the 32 bytes at off(SI) into the low (o=0) or high (o=4)
+// halves of the block's entries of quietIn's masks (R8) but pp; reads two
+// bytes past them (the stem mask). Uses Y0-Y3 and Y6 and leaves Y3 zero.
+#define HALF(off, o) \
+	FIRST(off, o); \
+	LOOK(off+1, Y1, Y0); \
+	TAB(·stemTabs, 64, 96, Y1, Y0, Y3, Y2); \
+	LOOK(off+2, Y1, Y0); \
+	TAB(·stemTabs, 128, 160, Y1, Y0, Y3, Y2); \
+	VPXOR Y3, Y3, Y3; \
+	REST(off, o)
+
+// FUSED(off, o) is HALF and quietIn's pp (phoneTabs' f of each byte, s
+// of the next and t of the one after, in Y6), each byte's nibbles looked
+// up in both tables.
+#define FUSED(off, o) \
+	FIRST(off, o); \
+	VMOVDQU ·phoneTabs+0(SB), Y6; \
+	VPSHUFB Y1, Y6, Y6; \
+	VMOVDQU ·phoneTabs+32(SB), Y3; \
+	VPSHUFB Y0, Y3, Y3; \
+	VPAND Y3, Y6, Y6; \
+	LOOK(off+1, Y1, Y0); \
+	TAB(·stemTabs, 64, 96, Y1, Y0, Y3, Y2); \
+	TAB(·phoneTabs, 64, 96, Y1, Y0, Y3, Y6); \
+	LOOK(off+2, Y1, Y0); \
+	TAB(·stemTabs, 128, 160, Y1, Y0, Y3, Y2); \
+	TAB(·phoneTabs, 128, 160, Y1, Y0, Y3, Y6); \
+	VPXOR Y3, Y3, Y3; \
+	VPCMPEQB Y3, Y6, Y6; \
+	VPMOVMSKB Y6, AX; \
+	NOTL AX; \
+	MOVL AX, (QPP+o)(R8); \
+	REST(off, o)
 
 // SETUP loads candMasksAVX2's arguments and constants.
 #define SETUP \
