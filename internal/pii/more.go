@@ -204,6 +204,12 @@ func ibanGroupsBefore(text []byte, i int) int {
 	if !(i >= 5 && text[i-5]-'a' < 26) && !(i >= 10 && text[i-10]-'a' < 26) {
 		return -1
 	}
+	return ibanWalkBack(text, i)
+}
+
+// ibanWalkBack is ibanGroupsBefore's walk, without its first look (which
+// TestIBANGroupsBeforeFirstLook holds to it).
+func ibanWalkBack(text []byte, i int) int {
 	for back := 1; back <= 2; back++ {
 		st := i - 5*back
 		if st < 0 || text[st+4] != ' ' {
