@@ -174,8 +174,8 @@ func (s *scanner) fromBlocks(i int) int {
 		quietStartsN(&qin, nb, &quiet, &quietL, long)
 		cr := carryOf(at(text, i-2), text[i-1])
 		fireN(&qin, nb, cr, &fire)
-		pa0 := uint64(cr) & 1 // the byte before the block is a letter or digit
-		var lmask uint64      // quietLong's starts, as the loop asks it
+		dropKeys(text, i, nb, &qin, &fire, uint64(cr)&1, &memo)
+		var lmask uint64 // quietLong's starts, as the loop asks it
 		if long && !phoneField {
 			lmask = ^uint64(0)
 		}
@@ -184,8 +184,6 @@ func (s *scanner) fromBlocks(i int) int {
 		for b := range nb {
 			m := fire[b]
 			alnum := qin.alpha[b] | qin.digit[b]
-			pa := alnum<<1 | pa0
-			pa0 = alnum >> 63
 			if lmask != 0 {
 				longs += bits.OnesCount64(m & quietL[b])
 				m &^= quietL[b]
@@ -197,36 +195,6 @@ func (s *scanner) fromBlocks(i int) int {
 					continue
 				}
 				m &= ^uint64(0) << uint(next-blk)
-			}
-			// Keys first, in a loop of their own: most name nothing
-			// (level=, bytes=), and clearing their bits without a branch
-			// spares the loop below a start and a mispredicted one each.
-			// The answer (keyKeep) is memoized by the four bytes before
-			// the '=' (log lines repeat their keys): a load and a compare.
-			// A miss leaves the inner loop for the call: the compiler then
-			// spills the loop's registers only around it, not at every key.
-			for e := m & qin.eq[b] & pa; e != 0; e &= e - 1 {
-				for ; e != 0; e &= e - 1 {
-					k := blk + bits.TrailingZeros64(e)
-					if k < 4 {
-						break
-					}
-					w := binary.LittleEndian.Uint32(text[k-4 : k])
-					h, want := w*0x9E3779B1>>24&^1, uint64(w)<<8|0x81
-					ent := memo[h]
-					if ent|1 != want {
-						ent = memo[h|1]
-						if ent|1 != want {
-							break
-						}
-					}
-					m &^= (ent&1 ^ 1) << uint(k-blk)
-				}
-				if e == 0 {
-					break
-				}
-				off := bits.TrailingZeros64(e)
-				m &^= (keyKeep(text, blk+off, &memo) ^ 1) << uint(off)
 			}
 			for m != 0 {
 				off := bits.TrailingZeros64(m)
@@ -281,6 +249,55 @@ func (s *scanner) fromBlocks(i int) int {
 		i = max(base+nb*64, next)
 	}
 	return i
+}
+
+// dropKeys clears from fire, of nb blocks from base, the '=' after a
+// letter or digit (pa0: the byte before the first block is one) of keys
+// that name nothing (keyKeep): most of a key=value log's starts (level=,
+// bytes=), one each 17 bytes there. A loop of its own, not the pass's:
+// in the pass's loop, whose registers are all taken, the text and the
+// memo entry were spilled and reloaded at every key (a fifth of the
+// pass's time on those logs). The answer is memoized by the four bytes
+// before the '=' (log lines repeat their keys): a load and a compare; a
+// miss calls keyKeep. Fires depend only on bytes, so clearing them here,
+// before the pass jumps over any, clears what the pass would.
+func dropKeys(text []byte, base, nb int, q *quietIn, fire *[64]uint64, pa0 uint64, memo *keyMemo) {
+	for b := range min(nb, 64) {
+		alnum := q.alpha[b] | q.digit[b]
+		e := fire[b] & q.eq[b] & (alnum<<1 | pa0)
+		pa0 = alnum >> 63
+		if e == 0 {
+			continue
+		}
+		blk := base + b*64
+		// A miss leaves for keyKeep after the loop: a call in it made
+		// the compiler spill its registers at every key.
+		var drop, miss uint64
+		for ; e != 0; e &= e - 1 {
+			off := uint(bits.TrailingZeros64(e))
+			k := blk + int(off)
+			if k < 4 {
+				miss |= 1 << off
+				continue
+			}
+			w := binary.LittleEndian.Uint32(text[k-4 : k])
+			h, want := w*0x9E3779B1>>24&^1, uint64(w)<<8|0x81
+			ent := memo[h]
+			if ent|1 != want {
+				ent = memo[h|1]
+				if ent|1 != want {
+					miss |= 1 << off
+					continue
+				}
+			}
+			drop |= (ent&1 ^ 1) << off
+		}
+		for ; miss != 0; miss &= miss - 1 {
+			off := bits.TrailingZeros64(miss)
+			drop |= (keyKeep(text, blk+off, memo) ^ 1) << uint(off)
+		}
+		fire[b] &^= drop
+	}
 }
 
 // runAt returns the length of the run of letters and digits at k (bit
