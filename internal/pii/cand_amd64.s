@@ -125,24 +125,31 @@ GLOBL dots<>(SB), RODATA|NOPTR, $32
 
 // REST(off, o): after FIRST and the next two bytes' stem tables (Y2
 // holding f & g & h, Y3 zero): the stem mask (a stem letter whose next
-// two bytes may continue it, or with a digit two bytes on) and the masks
-// of plain comparisons of the 32 bytes at off(SI).
+// two bytes may continue it, or with a letter and a digit after it) and
+// the masks of plain comparisons of the 32 bytes at off(SI).
 #define REST(off, o) \
 	VPCMPEQB Y3, Y2, Y2; \
-	VPMOVMSKB Y2, AX; \
-	NOTL AX; \
+	VPMOVMSKB Y2, R9; \
+	NOTL R9; \
 	VMOVDQU (off+2)(SI), Y0; \
 	VPSUBB Y9, Y0, Y2; \
 	VPMINUB Y8, Y2, Y1; \
 	VPCMPEQB Y1, Y2, Y2; \
 	VPMOVMSKB Y2, DX; \
 	ANDL DX, BX; \
-	ORL BX, AX; \
-	MOVL AX, (QSTEM+o)(R8); \
 	VMOVDQU off(SI), Y0; \
 	INRANGE(Y0, Y7, Y10, QUPPER+o); \
 	VPOR Y12, Y0, Y0; \
 	INRANGE(Y0, Y11, Y10, QALPHA+o); \
+	VMOVDQU (off+1)(SI), Y0; \
+	VPOR Y12, Y0, Y0; \
+	VPSUBB Y11, Y0, Y2; \
+	VPMINUB Y10, Y2, Y1; \
+	VPCMPEQB Y1, Y2, Y2; \
+	VPMOVMSKB Y2, AX; \
+	ANDL AX, BX; \
+	ORL R9, BX; \
+	MOVL BX, (QSTEM+o)(R8); \
 	VMOVDQU off(SI), Y0; \
 	INRANGE(Y0, Y9, Y8, QDIGIT+o); \
 	EQ(colons<>(SB), QCOLON+o, R8); \

@@ -4,8 +4,9 @@ package pii
 // lower-case stem letter (d b g n e r s x, and f on g's bit: fiscale)
 // starts a candidate only when
 // the byte after it may continue one of stemPrefix's words and the byte
-// after that may be that word's third, or a digit follows two bytes on
-// (a lower-case IBAN: de60 …). Each stem letter has its own bit: f(c) =
+// after that may be that word's third, or a letter and a digit follow it
+// (a lower-case IBAN's country: de60 …; hex ids, e1c4319f, b95d…, are
+// no country and are dropped). Each stem letter has its own bit: f(c) =
 // fHi[c>>4] & fLo[c&15] is the letter's bit (exact), g(c) = gHi[c>>4] &
 // gLo[c&15] the bits of the letters c may follow as a word's second byte
 // and h(c) likewise as its third (supersets: each bit's bytes are the
@@ -42,5 +43,5 @@ func stemKeep(c0, c1, c2 byte) bool {
 	f := t[0][c0>>4] & t[1][c0&15]
 	g := t[2][c1>>4] & t[3][c1&15]
 	h := t[4][c2>>4] & t[5][c2&15]
-	return f&g&h != 0 || (f != 0 && isDigit(c2))
+	return f&g&h != 0 || (f != 0 && isAlpha(c1) && isDigit(c2))
 }

@@ -3,6 +3,7 @@ package pii
 import (
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 )
 
 // rawMasks are the byte classes of one 64-byte block as bit masks (bit k
@@ -25,6 +26,19 @@ type quietIn struct {
 	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
 	pp, upper                                     [64]uint64 // phoneStartMaybe; A-Z
 	marker, stem, glue                            [64]uint64 // rawMasks' own
+	_                                             [8]byte    // what halfway's last entry reads past glue
+}
+
+// halfway is q seen 32 bytes on: its block b is bytes 32 to 95 of q's,
+// the high half of q's block b and the low half of b+1 (each array is one
+// string of bits, little-endian, so the view starts four bytes into it).
+// quietStarts decides a start only from bytes inside its block; a number
+// or a key's context that crosses a block's end, a fifth of the numbers
+// after keys on key=value logs, went to the bit loop one at a time. In
+// this view they are inside one. Its last block (nb-1 of nb) reads the
+// masks of a block not classified: the pass leaves it out.
+func (q *quietIn) halfway() *quietIn {
+	return (*quietIn)(unsafe.Add(unsafe.Pointer(q), 4))
 }
 
 // raw is block b's rawMasks.
@@ -162,6 +176,7 @@ func (s *scanner) fromBlocks(i int) int {
 	text := s.text
 	var qin quietIn
 	var quiet, quietL, fire [64]uint64
+	var quietH, quietLH [64]uint64 // halfway's
 	var keys keyContexts
 	var memo keyMemo
 	var upper upperMemo
@@ -172,6 +187,22 @@ func (s *scanner) fromBlocks(i int) int {
 	for len(text)-i >= 66 {
 		nb := candMasks(text[i:], &qin, long)
 		quietStartsN(&qin, nb, &quiet, &quietL, long)
+		if nb > 1 {
+			// The starts quietStarts decides only in the view 32 bytes
+			// on (halfway): its block b is the high half of b and the low
+			// of b+1.
+			quietStartsN(qin.halfway(), nb-1, &quietH, &quietLH, long)
+			for b := range nb - 1 {
+				quiet[b] |= quietH[b] << 32
+				quiet[b+1] |= quietH[b] >> 32
+			}
+			if long {
+				for b := range nb - 1 {
+					quietL[b] |= quietLH[b] << 32
+					quietL[b+1] |= quietLH[b] >> 32
+				}
+			}
+		}
 		cr := carryOf(at(text, i-2), text[i-1])
 		fireN(&qin, nb, cr, &fire)
 		dropKeys(text, i, nb, &qin, &fire, uint64(cr)&1, &memo)

@@ -157,6 +157,7 @@ func TestStemKeepCoversStemPrefix(t *testing.T) {
 	require.False(t, stemKeep('f', 'o', 'r'), "for")
 	require.False(t, stemKeep('f', 'i', 'l'), "file")
 	require.True(t, stemKeep('d', 'e', '6'), "de60 …, a lower-case IBAN")
+	require.False(t, stemKeep('b', '9', '5'), "b95d…, a hex id: no IBAN country")
 }
 
 // The stem filter's tables are stemPrefix's: print them when it changes.
@@ -517,6 +518,29 @@ func TestPhoneStartMaybe(t *testing.T) {
 	for _, key := range []string{" user_id=", " dur_ms=", " ts="} {
 		for m := 0; m+2 < len(key); m++ {
 			require.False(t, phoneStartMaybe(key[m], key[m+1], key[m+2]), "%q at %d", key, m)
+		}
+	}
+}
+
+// The halfway view of a group's masks is the masks of the text 32 bytes
+// on, block for block, but the last (whose high half no pass classified):
+// what the pass's second quietStarts reads.
+func TestHalfwayIsTheTextThirtyTwoOn(t *testing.T) {
+	text := corpus(1 << 14)
+	for _, pairs := range []bool{false, true} {
+		var q, on quietIn
+		n := candMasks(text, &q, pairs)
+		candMasks(text[32:], &on, pairs)
+		require.Equal(t, 64, n)
+		h := q.halfway()
+		for b := range n - 1 {
+			require.Equal(t, on.raw(b), h.raw(b), "block %d", b)
+			require.Equal(t, []uint64{on.space[b], on.nl[b], on.eq[b], on.dot[b]},
+				[]uint64{h.space[b], h.nl[b], h.eq[b], h.dot[b]}, "block %d", b)
+			if pairs {
+				require.Equal(t, on.pp[b], h.pp[b], "block %d", b)
+			}
+			require.Equal(t, quietStarts(&on, b), quietStarts(h, b), "block %d", b)
 		}
 	}
 }
