@@ -541,7 +541,11 @@ func detectStream(f *fileScan, r io.Reader, lay layout) (Member, int64, error) {
 			continue
 		}
 		detect(buf[:cut])
-		buf = buf[:copy(buf, buf[cut:])]
+		// The partial line moves to where the next read lands on a
+		// readAlign boundary (content.go).
+		left := len(buf) - cut
+		pad := -left & (readAlign - 1)
+		buf = f.buf[pad : pad+copy(f.buf[pad:pad+left], buf[cut:])]
 	}
 }
 
