@@ -456,8 +456,8 @@ func detectStream(f *fileScan, r io.Reader, lay layout) (Member, int64, error) {
 	buf := f.buf[:0]
 	agg := pii.NewAggregator(f.o.Tokenizer)
 	line := 0 // lines before the current window
-	text := func(seg []byte, before int) {
-		f.o.Detector.Detect(seg, func(pm pii.Match) {
+	text := func(seg []byte, before int) int {
+		return pii.DetectLines(f.o.Detector, seg, func(pm pii.Match) {
 			pm.Line += before
 			agg.Add(pm)
 		})
@@ -470,11 +470,11 @@ func detectStream(f *fileScan, r io.Reader, lay layout) (Member, int64, error) {
 	}
 	detect := func(window []byte) {
 		if lay != nil {
-			lay.window(window, line, text, cell)
+			lay.window(window, line, func(seg []byte, before int) { text(seg, before) }, cell)
+			line += bytes.Count(window, []byte{'\n'})
 		} else {
-			text(window, line)
+			line += text(window, line) // the detector counts the window's lines as it goes
 		}
-		line += bytes.Count(window, []byte{'\n'})
 	}
 	first := true
 	var read int64

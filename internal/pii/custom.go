@@ -449,9 +449,14 @@ func VersionOf(d Detector) string {
 }
 
 // Detect runs the base detector, then each custom one.
-func (c *Custom) Detect(text []byte, emit func(Match)) {
-	c.base.Detect(text, emit)
+func (c *Custom) Detect(text []byte, emit func(Match)) { c.DetectLines(text, emit) }
+
+// DetectLines is Detect that also returns the newlines text holds
+// (LineCounter).
+func (c *Custom) DetectLines(text []byte, emit func(Match)) int {
+	n := DetectLines(c.base, text, emit)
 	c.custom(nil, text, emit)
+	return n
 }
 
 // DetectField runs the base detector with the field as context, then each

@@ -69,6 +69,15 @@ func (l *lines) at(text []byte, pos int) int {
 	return l.line
 }
 
+// total is the number of newlines in text, given the matches numbered
+// so far: those before the last one's position and those after.
+func (l *lines) total(text []byte) int {
+	if l.line == 0 {
+		return bytes.Count(text, []byte{'\n'})
+	}
+	return l.line - 1 + bytes.Count(text[l.pos:], []byte{'\n'})
+}
+
 func isDigit(c byte) bool { return c-'0' < 10 }
 func isAlpha(c byte) bool { return (c|0x20)-'a' < 26 }
 func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }

@@ -4,6 +4,7 @@
 package pii
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -55,6 +56,23 @@ type Match struct {
 // concurrent use.
 type Detector interface {
 	Detect(text []byte, emit func(Match))
+}
+
+// LineCounter is a Detector that also returns how many newlines text
+// holds, counted as it numbered its matches' lines: a caller numbering
+// lines across texts (a stream read in windows) need not count them all
+// again (the count cost a fortieth of a scan of logs).
+type LineCounter interface {
+	DetectLines(text []byte, emit func(Match)) int
+}
+
+// DetectLines runs d over text and returns the newlines text holds.
+func DetectLines(d Detector, text []byte, emit func(Match)) int {
+	if lc, ok := d.(LineCounter); ok {
+		return lc.DetectLines(text, emit)
+	}
+	d.Detect(text, emit)
+	return bytes.Count(text, []byte{'\n'})
 }
 
 // Tokenizer computes keyed tokens: HMAC-SHA256(key, normalized value),

@@ -368,3 +368,18 @@ func benchDetect(b *testing.B, data []byte) {
 		det.Detect(data, func(Match) { n++ })
 	}
 }
+
+// DetectLines returns the newlines of the text it read, with matches or
+// without, before, after and between them, and with spaces plainSpaces
+// replaces; Custom's is its base's.
+func TestDetectLinesCountsNewlines(t *testing.T) {
+	custom, err := WithCustom(NewDefault(), []Definition{{ID: "code_id", Category: "personal", Pattern: `C[0-9]{4}`}})
+	require.NoError(t, err)
+	require.Implements(t, (*LineCounter)(nil), custom)
+	for _, text := range []string{"", "\n", "no value\n\n", "a@example.com", "\n\nmail a@example.com\nx\n\n",
+		"x\n4111 1111 1111 1111\n\u00a0\u202f\nb@example.org\n", "C1234\nC9876\n\n", string(corpus(4096))} {
+		for _, d := range []Detector{NewDefault(), custom} {
+			require.Equal(t, strings.Count(text, "\n"), DetectLines(d, []byte(text), func(Match) {}), "%q", text)
+		}
+	}
+}

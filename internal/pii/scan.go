@@ -113,10 +113,15 @@ type scanner struct {
 	region                     string                // the detector's phone region
 }
 
-func (d defaultDetector) Detect(text []byte, emit func(Match)) {
-	text = plainSpaces(text, nil)
+func (d defaultDetector) Detect(text []byte, emit func(Match)) { d.DetectLines(text, emit) }
+
+// DetectLines is Detect that also returns the lines ('\n') text holds:
+// counted to the last match as the pass numbers them, and past it.
+func (d defaultDetector) DetectLines(text []byte, emit func(Match)) int {
+	text = plainSpaces(text, nil) // spaces only: the same newlines
 	s := scanner{text: text, emit: emit, lastDOB: -1, region: d.region}
 	s.run()
+	return s.ln.total(s.text)
 }
 
 func (s *scanner) match(typ, cat, conf string, v []byte, pos int) {
