@@ -261,10 +261,17 @@ func (f *fileScan) html(name string, r io.Reader) error {
 				} else if end && skip > 0 {
 					skip--
 					if skip == 0 && inLD {
-						// A page's broken JSON-LD is no reason to call
-						// the page partial: what it held up to the error
-						// counts.
-						_ = f.jsonInto(agg, bytes.NewReader(ldJSON), false)
+						// A script that is not JSON (a template's
+						// placeholder, a stray comma) is read as the
+						// page's text: the values after its error count
+						// too, and none twice. A page's broken JSON-LD is
+						// no reason to call the page partial.
+						if validJSON(ldJSON) {
+							_ = f.jsonInto(agg, bytes.NewReader(ldJSON), false)
+						} else {
+							text.Write(ldJSON)
+							text.WriteByte('\n')
+						}
 						ldJSON, inLD = ldJSON[:0], false
 					}
 				}

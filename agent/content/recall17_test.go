@@ -52,6 +52,10 @@ func TestHTMLDefinitionsAndLinks(t *testing.T) {
 {"@context":"https://schema.org","@type":"Person","telephone":"030 1234567","email":"anna.schmidt@example.de","identifier":"0301234568"}
 </script><script type="application/ld+json">{"broken": "a@example.org", </script><script>var x = "bob@example.com";</script></head><body><p>x</p></body></html>`,
 			map[string]int{"phone_number": 1, "email": 2}},
+		{"JSON-LD that is not JSON is read as text, after its error too", "p.html", `<html><head><script type="application/ld+json">
+{"@type":"Person" "email":"carl.meyer@example.net","telephone":"030 7654321"}
+</script><script type="application/ld+json">{"email":"dora@example.org"}{"email":"eve@example.org"}</script></head><body><p>x</p></body></html>`,
+			map[string]int{"phone_number": 1, "email": 3}},
 		{"microdata and form fields", "p.html", `<div itemscope itemtype="https://schema.org/Person"><span itemprop="telephone">030 7654321</span>
 <meta itemprop="birthDate" content="1978-04-12"><span itemprop="identifier">0307654322</span><span itemprop="foundingDate">2001-01-01</span>
 <div itemprop="address" itemscope><span itemprop="streetAddress">Hauptstr. 1</span></div></div>

@@ -299,6 +299,26 @@ func validUTF8Sample(sample []byte, complete bool) bool {
 	return utf8.Valid(sample)
 }
 
+// newJSONDecoder is the decoder jsonInto reads with. jsontext, not
+// encoding/json's Decoder.Token: the latter built an error message after
+// every value it read (and dropped it), half the time of a JSON export.
+// Names may repeat and strings may hold invalid UTF-8, as encoding/json
+// allowed: a file is read, not judged.
+func newJSONDecoder(r io.Reader) *jsontext.Decoder {
+	return jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+}
+
+// validJSON reports whether b holds JSON values and nothing else, read as
+// jsonInto reads them.
+func validJSON(b []byte) bool {
+	dec := newJSONDecoder(bytes.NewReader(b))
+	for {
+		if err := dec.SkipValue(); err != nil {
+			return errors.Is(err, io.EOF)
+		}
+	}
+}
+
 // jsonFrame is one open object or array on the way to a value.
 type jsonFrame struct {
 	array bool
@@ -402,11 +422,7 @@ func (f *fileScan) json(name string, r io.Reader, lines bool) error {
 // (json's reader, and an HTML page's JSON-LD); lines: a stream of
 // records, located by record number.
 func (f *fileScan) jsonInto(agg *pii.Aggregator, r io.Reader, lines bool) error {
-	// jsontext, not encoding/json's Decoder.Token: the latter built an
-	// error message after every value it read (and dropped it), half the
-	// time of a JSON export. Names may repeat and strings may hold
-	// invalid UTF-8, as encoding/json allowed: a file is read, not judged.
-	dec := jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	dec := newJSONDecoder(r)
 	var stack []jsonFrame
 	expectKey := false
 	record := 0
