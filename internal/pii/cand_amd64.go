@@ -22,13 +22,15 @@ func candMasksPairsAVX2(p *byte, n int, q *quietIn)
 
 // quietStartsAVX2 is quietStartsGo's quietStarts four blocks per step
 // (n rounded up to four; n <= 64): AVX2, a block in each 64-bit lane;
-// quietLongAVX2 likewise its quietLongStarts.
+// quietLongAVX2 likewise its quietLongStarts. They read each mask off
+// bytes into its array: 4 reads q seen 32 text bytes on (halfway), each
+// array being one string of bits, little-endian.
 //
 //go:noescape
-func quietStartsAVX2(q *quietIn, n int, out *[64]uint64)
+func quietStartsAVX2(q *quietIn, off, n int, out *[64]uint64)
 
 //go:noescape
-func quietLongAVX2(q *quietIn, n int, out *[64]uint64)
+func quietLongAVX2(q *quietIn, off, n int, out *[64]uint64)
 
 // candMasks is candMasksAVX2 over text's whole blocks with two bytes
 // after the last (the stem filter looks ahead), at most len(out); with
@@ -46,12 +48,17 @@ func candMasks(text []byte, q *quietIn, pairs bool) int {
 }
 
 // quietStartsN writes quietStarts of q's first n blocks to out and,
-// with long, their quietLongStarts to outL.
-func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
+// with long, their quietLongStarts to outL; of q.halfway()'s when half
+// (read in place, four bytes into each array).
+func quietStartsN(q *quietIn, half bool, n int, out, outL *[64]uint64, long bool) {
+	off := 0
+	if half {
+		off = 4
+	}
 	if n > 0 {
-		quietStartsAVX2(q, min(n, 64), out)
+		quietStartsAVX2(q, off, min(n, 64), out)
 		if long {
-			quietLongAVX2(q, min(n, 64), outL)
+			quietLongAVX2(q, off, min(n, 64), outL)
 		}
 	}
 }

@@ -261,15 +261,16 @@ pdone:
 #define OR(a, b, d) VPOR a, b, d
 #define ANDN(a, b, d) VPANDN a, b, d
 
-// func quietStartsAVX2(q *quietIn, n int, out *[64]uint64)
+// func quietStartsAVX2(q *quietIn, off, n int, out *[64]uint64)
 //
 // quietStarts (candidates.go) step for step. Y0 dg, Y1 alnum, Y2 non,
 // Y3 end then nc, Y4 the colons' part, Y5 d2 then d8, Y6 d3, Y7 d4, Y8
 // d5, Y9 g then d6, Y10 a2 then a6, Y11 a4 then a8, Y12 q, Y15 ones.
-TEXT ·quietStartsAVX2(SB), NOSPLIT, $0-24
+TEXT ·quietStartsAVX2(SB), NOSPLIT, $0-32
 	MOVQ q+0(FP), SI
-	MOVQ n+8(FP), CX
-	MOVQ out+16(FP), DI
+	ADDQ off+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ out+24(FP), DI
 	VPCMPEQQ Y15, Y15, Y15
 
 qloop:
@@ -511,13 +512,14 @@ qdone:
 	VZEROUPPER
 	RET
 
-// func quietLongAVX2(q *quietIn, n int, out *[64]uint64)
+// func quietLongAVX2(q *quietIn, off, n int, out *[64]uint64)
 //
 // quietLongStarts (candidates.go) step for step, four blocks a step.
-TEXT ·quietLongAVX2(SB), NOSPLIT, $0-24
+TEXT ·quietLongAVX2(SB), NOSPLIT, $0-32
 	MOVQ q+0(FP), SI
-	MOVQ n+8(FP), CX
-	MOVQ out+16(FP), DI
+	ADDQ off+8(FP), SI
+	MOVQ n+16(FP), CX
+	MOVQ out+24(FP), DI
 	VPCMPEQQ Y15, Y15, Y15
 
 lloop:

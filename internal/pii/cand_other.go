@@ -6,7 +6,11 @@ const haveCandMasks = false
 
 func candMasks(text []byte, q *quietIn, _ bool) int { return candMasksGo(text, nil, q) }
 
-func quietStartsN(q *quietIn, n int, out, outL *[64]uint64, long bool) {
+func quietStartsN(q *quietIn, half bool, n int, out, outL *[64]uint64, long bool) {
+	if half {
+		h := q.halfway()
+		q = &h
+	}
 	quietStartsGo(q, n, out, outL)
 	if !long {
 		clear(outL[:])

@@ -3,7 +3,6 @@ package pii
 import (
 	"encoding/binary"
 	"math/bits"
-	"unsafe"
 )
 
 // rawMasks are the byte classes of one 64-byte block as bit masks (bit k
@@ -26,19 +25,26 @@ type quietIn struct {
 	digit, alpha, colon, space, nl, eq, dot, dash [64]uint64
 	pp, upper                                     [64]uint64 // phoneStartMaybe; A-Z
 	marker, stem, glue                            [64]uint64 // rawMasks' own
-	_                                             [8]byte    // what halfway's last entry reads past glue
 }
 
 // halfway is q seen 32 bytes on: its block b is bytes 32 to 95 of q's,
-// the high half of q's block b and the low half of b+1 (each array is one
-// string of bits, little-endian, so the view starts four bytes into it).
-// quietStarts decides a start only from bytes inside its block; a number
-// or a key's context that crosses a block's end, a fifth of the numbers
-// after keys on key=value logs, went to the bit loop one at a time. In
-// this view they are inside one. Its last block (nb-1 of nb) reads the
-// masks of a block not classified: the pass leaves it out.
-func (q *quietIn) halfway() *quietIn {
-	return (*quietIn)(unsafe.Add(unsafe.Pointer(q), 4))
+// the high half of q's block b and the low half of b+1 (its last block's
+// high half, of no block q holds, is zero). quietStarts decides a start
+// only from bytes inside its block; a number or a key's context that
+// crosses a block's end, a fifth of the numbers after keys on key=value
+// logs, went to the bit loop one at a time. In this view they are inside
+// one. The vector code reads it in place (quietStartsN); this copy is the
+// reference, and what the code without it reads.
+func (q *quietIn) halfway() (h quietIn) {
+	from := []*[64]uint64{&q.digit, &q.alpha, &q.colon, &q.space, &q.nl, &q.eq, &q.dot, &q.dash, &q.pp, &q.upper, &q.marker, &q.stem, &q.glue}
+	to := []*[64]uint64{&h.digit, &h.alpha, &h.colon, &h.space, &h.nl, &h.eq, &h.dot, &h.dash, &h.pp, &h.upper, &h.marker, &h.stem, &h.glue}
+	for k, a := range from {
+		for b := range 63 {
+			to[k][b] = a[b]>>32 | a[b+1]<<32
+		}
+		to[k][63] = a[63] >> 32
+	}
+	return h
 }
 
 // raw is block b's rawMasks.
@@ -186,12 +192,12 @@ func (s *scanner) fromBlocks(i int) int {
 	long, phoneField := false, s.field&fieldPhone != 0
 	for len(text)-i >= 66 {
 		nb := candMasks(text[i:], &qin, long)
-		quietStartsN(&qin, nb, &quiet, &quietL, long)
+		quietStartsN(&qin, false, nb, &quiet, &quietL, long)
 		if nb > 1 {
 			// The starts quietStarts decides only in the view 32 bytes
 			// on (halfway): its block b is the high half of b and the low
 			// of b+1.
-			quietStartsN(qin.halfway(), nb-1, &quietH, &quietLH, long)
+			quietStartsN(&qin, true, nb-1, &quietH, &quietLH, long)
 			for b := range nb - 1 {
 				quiet[b] |= quietH[b] << 32
 				quiet[b+1] |= quietH[b] >> 32

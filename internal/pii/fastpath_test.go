@@ -140,7 +140,7 @@ func TestQuietStartsKeepPortColons(t *testing.T) {
 	var q quietIn
 	n := candMasks(text, &q, false)
 	var vec, long, goq, goLong [64]uint64
-	quietStartsN(&q, n, &vec, &long, false)
+	quietStartsN(&q, false, n, &vec, &long, false)
 	quietStartsGo(&q, n, &goq, &goLong)
 	ports, times := 0, 0
 	for b := range n {
