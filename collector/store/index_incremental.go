@@ -171,11 +171,14 @@ const maxSegments = 32
 func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 	c := strconv.FormatUint(cutoff, 10)
 	changed := changedAssets(g)
+	// The pii and asset rows stored since the base (row_changes, migration
+	// 0032: a range of its key, where pii_findings and assets would be
+	// read whole for their versions).
+	since := `{db}.row_changes WHERE version > ` + c
 	// The (agent_id, source) pairs that stored anything since the base,
 	// and their hosts (idx_findings is ordered by host).
 	written := `SELECT agent_id, source, host FROM {db}.scans WHERE version > ` + c + `
-			UNION ALL SELECT agent_id, source, host FROM {db}.pii_findings WHERE version > ` + c + `
-			UNION ALL SELECT agent_id, source, host FROM {db}.assets WHERE version > ` + c
+			UNION ALL SELECT agent_id, source, host FROM ` + since
 	pairs := `(agent_id, source) IN (SELECT agent_id, source FROM (` + written + `))`
 	hosts := `host IN (SELECT host FROM (` + written + `))`
 	everyHost := ""
@@ -195,8 +198,7 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 		// can look different now is among these.
 		{"changed assets", `INSERT INTO {db}.idx_changed (gen, asset_id)
 			SELECT DISTINCT ` + g + `, asset_id FROM (
-				SELECT asset_id FROM {db}.pii_findings WHERE version > ` + c + `
-				UNION ALL SELECT asset_id FROM {db}.assets WHERE version > ` + c + `
+				SELECT asset_id FROM ` + since + `
 				UNION ALL SELECT asset_id FROM {db}.idx_findings WHERE ` + findingsOf(base) + ` AND ` + hosts + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(base) + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.finding_triage WHERE seq > ` + c + `
