@@ -38,6 +38,21 @@ func TestClusterRewriteEveryMigration(t *testing.T) {
 	require.Equal(t, "`key`", r.shardKey["settings"])
 	require.Equal(t, "asset_id, type", r.shardKey["pii_tokens"], "tokens sit with their findings")
 	require.Empty(t, r.shardKey["idx_findings"], "the read index is on every node")
+	// row_changes and asset_hosts (0032) are fed on each node from its
+	// own shard's rows.
+	require.Equal(t, "version", r.shardKey["row_changes"])
+	var mv []string
+	for _, cs := range out[32] {
+		if strings.Contains(cs.sql, "MATERIALIZED VIEW") {
+			mv = append(mv, cs.sql)
+		}
+	}
+	require.Len(t, mv, 3)
+	require.Contains(t, mv[2], "TO {db}.asset_hosts_local AS")
+	require.Contains(t, mv[2], "FROM {db}.pii_findings_local")
+	require.Contains(t, mv[0], "TO {db}.row_changes_local AS")
+	require.Contains(t, mv[0], "FROM {db}.pii_findings_local")
+	require.Contains(t, mv[1], "FROM {db}.assets_local")
 }
 
 func TestClusterRewriteShapes(t *testing.T) {

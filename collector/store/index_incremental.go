@@ -205,12 +205,12 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 			)`},
 		{"current findings of changed assets", findingsSQL(g, visible)},
 		// The hosts g recomputes: every host a finding of a changed asset
-		// was ever stored under (pii_findings by its key) covers where
-		// the base had them.
+		// was ever stored under (asset_hosts, migration 0032, by its key)
+		// covers where the base had them.
 		{"hosts recomputed", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
 			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
 				SELECT host FROM {db}.idx_findings WHERE gen = ` + g + `
-				UNION ALL SELECT host FROM {db}.pii_findings WHERE ` + changed + everyHost + `
+				UNION ALL SELECT host FROM {db}.asset_hosts WHERE ` + changed + everyHost + `
 			)`},
 		{"findings carried over", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
 				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)

@@ -81,6 +81,16 @@ func TestRowChangesListEveryStoredRow(t *testing.T) {
 	slices.Sort(want)
 	require.Len(t, want, 5+7+3+4+2+3) // assets and findings of the three batches
 	require.Equal(t, want, storedRows(t, s, "row_changes"))
+
+	// And asset_hosts has each asset's host once its table is merged.
+	var hosts []struct {
+		N    uint64 `ch:"n"`
+		Diff uint64 `ch:"diff"`
+	}
+	require.NoError(t, s.Conn().Select(ctx, &hosts, "SELECT count() AS n, countIf((asset_id, host) NOT IN (SELECT asset_id, host FROM `"+
+		s.Database()+"`.pii_findings)) AS diff FROM (SELECT DISTINCT asset_id, host FROM `"+s.Database()+"`.asset_hosts)"))
+	require.Equal(t, uint64(5+3), hosts[0].N)
+	require.Zero(t, hosts[0].Diff)
 }
 
 // Rows stored before migration 0032 are not in row_changes beyond its
