@@ -47,7 +47,9 @@ func TestClusterRewriteEveryMigration(t *testing.T) {
 			mv = append(mv, cs.sql)
 		}
 	}
-	require.Len(t, mv, 3)
+	require.Len(t, mv, 4)
+	require.Contains(t, mv[3], "TO {db}.pii_by_host_local AS")
+	require.Equal(t, "asset_id, type", r.shardKey["pii_by_host"], "the copy sits with its findings")
 	require.Contains(t, mv[2], "TO {db}.asset_hosts_local AS")
 	require.Contains(t, mv[2], "FROM {db}.pii_findings_local")
 	require.Contains(t, mv[0], "TO {db}.row_changes_local AS")

@@ -186,12 +186,22 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 		everyHost = `
 				UNION ALL SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + base
 	}
-	// PREWHERE: the changed assets' rows are picked before FINAL merges
-	// versions (asset_id leads both tables' keys, so every version of a
-	// row is kept or left together); reading and merging the whole table
-	// cost seconds at millions of rows.
+	// The hosts g recomputes (written first: the findings are read from
+	// their ranges).
+	recomputedHosts := `(SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + ` AND seg = ` + g + `)`
+	// The changed assets' findings are read from pii_by_host (migration
+	// 0032), pii_findings sorted by host, in the recomputed hosts' ranges:
+	// in pii_findings, sorted by asset_id, one host's ids are spread over
+	// every granule. PREWHERE: the changed assets' rows are picked before
+	// FINAL merges versions (host and asset_id lead the key, so every
+	// version of a row is kept or left together). A row whose host changed
+	// is there under both hosts; the newest of a pii_findings key (asset_id,
+	// type, owner_agent, which is agent_id: records.go sets both from the
+	// sending agent) is the one pii_findings' FINAL keeps.
+	newest := ` PREWHERE host IN ` + recomputedHosts + ` AND ` + changed + `
+		ORDER BY version DESC LIMIT 1 BY asset_id, type, agent_id`
 	visible := strings.Replace(visibleFindingsSQL, `FROM {db}.current_pii_findings`,
-		`FROM (`+currentRowsSQL("pii_findings", piiColumns, ` PREWHERE `+changed)+`)`, 1)
+		`FROM (`+currentRowsSQL("pii_by_host", piiColumns, newest)+`)`, 1)
 	return []buildStep{
 		// What was written since the base (by version, a cheap column),
 		// and what the base showed of the pairs that wrote it: whatever
@@ -203,15 +213,14 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(base) + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.finding_triage WHERE seq > ` + c + `
 			)`},
-		{"current findings of changed assets", findingsSQL(g, visible)},
 		// The hosts g recomputes: every host a finding of a changed asset
 		// was ever stored under (asset_hosts, migration 0032, by its key)
-		// covers where the base had them.
+		// covers where the base had them and where they are now.
 		{"hosts recomputed", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
 			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
-				SELECT host FROM {db}.idx_findings WHERE gen = ` + g + `
-				UNION ALL SELECT host FROM {db}.asset_hosts WHERE ` + changed + everyHost + `
+				SELECT host FROM {db}.asset_hosts WHERE ` + changed + everyHost + `
 			)`},
+		{"current findings of changed assets", findingsSQL(g, visible)},
 		{"findings carried over", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
 				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
 			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id, bucket,
