@@ -218,7 +218,7 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 		// covers where the base had them and where they are now.
 		{"hosts recomputed", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
 			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
-				SELECT host FROM {db}.asset_hosts WHERE ` + changed + everyHost + `
+				SELECT host FROM {db}.asset_hosts PREWHERE ` + changed + ` WHERE pii = 1` + everyHost + `
 			)`},
 		{"current findings of changed assets", findingsSQL(g, visible)},
 		{"findings carried over", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
@@ -230,7 +230,12 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 		{"finding segments carried over", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
 			SELECT ` + g + `, host, seg FROM {db}.idx_finding_segs
 			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + `)`},
-		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets", assetColumns, ` PREWHERE `+changed)+`)`, ` AND `+changed)},
+		// The changed assets' rows, read as their findings are, from
+		// assets_by_host in the ranges of the hosts they were stored under
+		// (assets' key: asset_id, owner_agent).
+		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets_by_host", assetColumns, ` PREWHERE host IN (
+				SELECT host FROM {db}.asset_hosts PREWHERE `+changed+` WHERE pii = 0) AND `+changed+`
+			ORDER BY version DESC LIMIT 1 BY asset_id, agent_id`)+`)`, ` AND `+changed)},
 	}
 }
 

@@ -82,15 +82,39 @@ func TestRowChangesListEveryStoredRow(t *testing.T) {
 	require.Len(t, want, 5+7+3+4+2+3) // assets and findings of the three batches
 	require.Equal(t, want, storedRows(t, s, "row_changes"))
 
-	// And asset_hosts has each asset's host once its table is merged.
-	var hosts []struct {
-		N    uint64 `ch:"n"`
-		Diff uint64 `ch:"diff"`
+	sameCopies(t, s)
+}
+
+// sameCopies requires asset_hosts to hold the (asset, host) pairs of
+// pii_findings (pii = 1) and assets (pii = 0), and pii_by_host and
+// assets_by_host the same rows, under FINAL, as pii_findings and assets.
+func sameCopies(t *testing.T, s *store.Store) {
+	t.Helper()
+	db := "`" + s.Database() + "`."
+	rows := func(q string) []string {
+		t.Helper()
+		r, err := s.Conn().Query(context.Background(), "SELECT toString(tuple(*)) AS r FROM ("+q+") ORDER BY r")
+		require.NoError(t, err)
+		defer r.Close()
+		var out []string
+		for r.Next() {
+			var v string
+			require.NoError(t, r.Scan(&v))
+			out = append(out, v)
+		}
+		require.NoError(t, r.Err())
+		require.NotEmpty(t, out, q)
+		return out
 	}
-	require.NoError(t, s.Conn().Select(ctx, &hosts, "SELECT count() AS n, countIf((asset_id, host) NOT IN (SELECT asset_id, host FROM `"+
-		s.Database()+"`.pii_findings)) AS diff FROM (SELECT DISTINCT asset_id, host FROM `"+s.Database()+"`.asset_hosts)"))
-	require.Equal(t, uint64(5+3), hosts[0].N)
-	require.Zero(t, hosts[0].Diff)
+	for _, pii := range []string{"1", "0"} {
+		table := map[string]string{"1": "pii_findings", "0": "assets"}[pii]
+		require.Equal(t, rows("SELECT DISTINCT asset_id, host FROM "+db+table),
+			rows("SELECT DISTINCT asset_id, host FROM "+db+"asset_hosts WHERE pii = "+pii), table)
+	}
+	pii := "host, asset_id, type, owner_agent, category, location, source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version"
+	require.Equal(t, rows("SELECT "+pii+" FROM "+db+"pii_findings FINAL"), rows("SELECT "+pii+" FROM "+db+"pii_by_host FINAL"))
+	assets := "host, asset_id, owner_agent, asset_type, location, source, agent_id, scan_id, owner, size, modified_at, attr_keys, attr_values, observed_at, version"
+	require.Equal(t, rows("SELECT "+assets+" FROM "+db+"assets FINAL"), rows("SELECT "+assets+" FROM "+db+"assets_by_host FINAL"))
 }
 
 // Rows stored before migration 0032 are not in row_changes beyond its
@@ -126,6 +150,7 @@ func TestRowChangesAfterUpgrade(t *testing.T) {
 	require.Equal(t, uint64(0), n[0].N, "the back-fill takes the last day only")
 	backfilled := storedRows(t, s, "row_changes")
 	require.Len(t, backfilled, 4+6+4+6, "the rows stored in the last day are back-filled")
+	sameCopies(t, s) // back-filled whole, the old asset too
 
 	require.NoError(t, s.InsertRecords(ctx, logScan("web-1", "s3", at.Add(time.Minute), 2)))
 	require.NoError(t, x.Build(ctx))

@@ -1,5 +1,6 @@
--- 0032: a log of what was stored, by version, and the hosts of each
--- asset's pii rows, for incremental index builds (store/index_incremental.go).
+-- 0032: a log of what was stored, by version, the hosts of each asset's
+-- rows, and copies of pii_findings and assets sorted by host, for
+-- incremental index builds (store/index_incremental.go).
 --
 -- An incremental build starts from the assets, hosts and (agent_id,
 -- source) pairs of every pii and asset row stored since its base. Asked of
@@ -45,9 +46,11 @@ INSERT INTO {db}.row_changes (version, asset_id, host, agent_id, source)
 SELECT version, asset_id, host, agent_id, source FROM {db}.assets
 WHERE version > (toUInt64(toUnixTimestamp(now())) - 86400) * 1000000000;
 
--- Every host a pii row of an asset was ever stored under, by asset: an
--- incremental build rewrites the findings of each such host of the assets
--- it recomputes (the base may hold them there). Asked of pii_findings,
+-- Every host a pii row (pii = 1) or an asset row (pii = 0) of an asset
+-- was ever stored under, by asset: an incremental build rewrites the
+-- findings of each such host of the assets it recomputes (the base may
+-- hold them there), and reads their current rows from those hosts'
+-- ranges of pii_by_host and assets_by_host (below). Asked of pii_findings,
 -- the ids of a host's changed assets are spread over all of its granules
 -- (it is sorted by asset_id, not host): a second at 10,000,000 rows,
 -- where this table has a row per asset and host. Its key is the whole
@@ -55,14 +58,21 @@ WHERE version > (toUInt64(toUnixTimestamp(now())) - 86400) * 1000000000;
 -- host of a replaced row.
 CREATE TABLE IF NOT EXISTS {db}.asset_hosts (
     asset_id String,
-    host     String
-) ENGINE = ReplacingMergeTree() ORDER BY (asset_id, host);
+    host     String,
+    pii      UInt8
+) ENGINE = ReplacingMergeTree() ORDER BY (asset_id, host, pii);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.asset_hosts_mv TO {db}.asset_hosts AS
-SELECT asset_id, host FROM {db}.pii_findings;
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.asset_hosts_pii_mv TO {db}.asset_hosts AS
+SELECT asset_id, host, toUInt8(1) AS pii FROM {db}.pii_findings;
 
-INSERT INTO {db}.asset_hosts (asset_id, host)
-SELECT DISTINCT asset_id, host FROM {db}.pii_findings;
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.asset_hosts_assets_mv TO {db}.asset_hosts AS
+SELECT asset_id, host, toUInt8(0) AS pii FROM {db}.assets;
+
+INSERT INTO {db}.asset_hosts (asset_id, host, pii)
+SELECT DISTINCT asset_id, host, toUInt8(1) AS pii FROM {db}.pii_findings;
+
+INSERT INTO {db}.asset_hosts (asset_id, host, pii)
+SELECT DISTINCT asset_id, host, toUInt8(0) AS pii FROM {db}.assets;
 
 -- pii_findings again, sorted by host: an incremental build reads the
 -- current findings of the assets it recomputes from their hosts' ranges
@@ -102,3 +112,32 @@ INSERT INTO {db}.pii_by_host (host, asset_id, type, owner_agent, category, locat
     count, distinct_count, confidence, samples, tokens, locations, observed_at, version)
 SELECT host, asset_id, type, owner_agent, category, location, source, agent_id, scan_id, count, distinct_count,
     confidence, samples, tokens, locations, observed_at, version FROM {db}.pii_findings;
+
+-- assets again, sorted by host, for the same reason (0.4 to 0.7 s at
+-- 2,000,000 assets); its key keeps assets' (asset_id, owner_agent).
+CREATE TABLE IF NOT EXISTS {db}.assets_by_host (
+    host        String,
+    asset_id    String,
+    owner_agent String,
+    asset_type  String,
+    location    String,
+    source      String,
+    agent_id    String,
+    scan_id     String,
+    owner       String,
+    size        Int64,
+    modified_at DateTime,
+    attr_keys   Array(String),
+    attr_values Array(String),
+    observed_at DateTime,
+    version     UInt64
+) ENGINE = ReplacingMergeTree(version) ORDER BY (host, asset_id, owner_agent);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.assets_by_host_mv TO {db}.assets_by_host AS
+SELECT host, asset_id, owner_agent, asset_type, location, source, agent_id, scan_id, owner, size, modified_at,
+    attr_keys, attr_values, observed_at, version FROM {db}.assets;
+
+INSERT INTO {db}.assets_by_host (host, asset_id, owner_agent, asset_type, location, source, agent_id, scan_id, owner,
+    size, modified_at, attr_keys, attr_values, observed_at, version)
+SELECT host, asset_id, owner_agent, asset_type, location, source, agent_id, scan_id, owner, size, modified_at,
+    attr_keys, attr_values, observed_at, version FROM {db}.assets;
