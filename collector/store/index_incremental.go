@@ -213,12 +213,16 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(base) + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.finding_triage WHERE seq > ` + c + `
 			)`},
-		// The hosts g recomputes: every host a finding of a changed asset
-		// was ever stored under (asset_hosts, migration 0032, by its key)
-		// covers where the base had them and where they are now.
+		// Every host a pii or asset row of a changed asset was ever stored
+		// under (asset_hosts, migration 0032, by its key).
+		{"hosts of changed assets", `INSERT INTO {db}.idx_changed_hosts (gen, host, pii)
+			SELECT DISTINCT ` + g + `, host, pii FROM {db}.asset_hosts
+			PREWHERE asset_key IN (SELECT cityHash64(asset_id) FROM {db}.idx_changed WHERE gen = ` + g + `)`},
+		// The hosts g recomputes: those of the changed assets' findings
+		// cover where the base had them and where they are now.
 		{"hosts recomputed", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
 			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
-				SELECT host FROM {db}.asset_hosts PREWHERE ` + changed + ` WHERE pii = 1` + everyHost + `
+				SELECT host FROM {db}.idx_changed_hosts WHERE gen = ` + g + ` AND pii = 1` + everyHost + `
 			)`},
 		{"current findings of changed assets", findingsSQL(g, visible)},
 		{"findings carried over", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
@@ -234,7 +238,7 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 		// assets_by_host in the ranges of the hosts they were stored under
 		// (assets' key: asset_id, owner_agent).
 		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets_by_host", assetColumns, ` PREWHERE host IN (
-				SELECT host FROM {db}.asset_hosts PREWHERE `+changed+` WHERE pii = 0) AND `+changed+`
+				SELECT host FROM {db}.idx_changed_hosts WHERE gen = `+g+` AND pii = 0) AND `+changed+`
 			ORDER BY version DESC LIMIT 1 BY asset_id, agent_id`)+`)`, ` AND `+changed)},
 	}
 }

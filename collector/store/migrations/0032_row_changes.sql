@@ -47,32 +47,40 @@ SELECT version, asset_id, host, agent_id, source FROM {db}.assets
 WHERE version > (toUInt64(toUnixTimestamp(now())) - 86400) * 1000000000;
 
 -- Every host a pii row (pii = 1) or an asset row (pii = 0) of an asset
--- was ever stored under, by asset: an incremental build rewrites the
--- findings of each such host of the assets it recomputes (the base may
--- hold them there), and reads their current rows from those hosts'
--- ranges of pii_by_host and assets_by_host (below). Asked of pii_findings,
--- the ids of a host's changed assets are spread over all of its granules
--- (it is sorted by asset_id, not host): a second at 10,000,000 rows,
--- where this table has a row per asset and host. Its key is the whole
--- row, so a merge never loses a host, as pii_findings' merges lose the
--- host of a replaced row.
+-- was ever stored under, by asset (asset_key: the asset id's cityHash64;
+-- numbers are read four times faster than the ids, and a collision only
+-- adds a host): an incremental build rewrites the findings of each such
+-- host of the assets it recomputes (the base may hold them there), and
+-- reads their current rows from those hosts' ranges of pii_by_host and
+-- assets_by_host (below). Asked of pii_findings, the ids of a host's
+-- changed assets are spread over all of its granules (it is sorted by
+-- asset_id, not host). Its key is the whole row, so a merge never loses a
+-- host, as pii_findings' merges lose the host of a replaced row.
 CREATE TABLE IF NOT EXISTS {db}.asset_hosts (
-    asset_id String,
-    host     String,
-    pii      UInt8
-) ENGINE = ReplacingMergeTree() ORDER BY (asset_id, host, pii);
+    asset_key UInt64,
+    host      String,
+    pii       UInt8
+) ENGINE = ReplacingMergeTree() ORDER BY (asset_key, host, pii);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.asset_hosts_pii_mv TO {db}.asset_hosts AS
-SELECT asset_id, host, toUInt8(1) AS pii FROM {db}.pii_findings;
+SELECT cityHash64(asset_id) AS asset_key, host, toUInt8(1) AS pii FROM {db}.pii_findings;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.asset_hosts_assets_mv TO {db}.asset_hosts AS
-SELECT asset_id, host, toUInt8(0) AS pii FROM {db}.assets;
+SELECT cityHash64(asset_id) AS asset_key, host, toUInt8(0) AS pii FROM {db}.assets;
 
-INSERT INTO {db}.asset_hosts (asset_id, host, pii)
-SELECT DISTINCT asset_id, host, toUInt8(1) AS pii FROM {db}.pii_findings;
+INSERT INTO {db}.asset_hosts (asset_key, host, pii)
+SELECT DISTINCT cityHash64(asset_id) AS asset_key, host, toUInt8(1) AS pii FROM {db}.pii_findings;
 
-INSERT INTO {db}.asset_hosts (asset_id, host, pii)
-SELECT DISTINCT asset_id, host, toUInt8(0) AS pii FROM {db}.assets;
+INSERT INTO {db}.asset_hosts (asset_key, host, pii)
+SELECT DISTINCT cityHash64(asset_id) AS asset_key, host, toUInt8(0) AS pii FROM {db}.assets;
+
+-- The hosts of each incremental build's changed assets (gen), from
+-- asset_hosts, looked up once a build.
+CREATE TABLE IF NOT EXISTS {db}.idx_changed_hosts (
+    gen  UInt64,
+    host String,
+    pii  UInt8
+) ENGINE = MergeTree() PARTITION BY gen ORDER BY (pii, host);
 
 -- pii_findings again, sorted by host: an incremental build reads the
 -- current findings of the assets it recomputes from their hosts' ranges
