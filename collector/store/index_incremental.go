@@ -22,8 +22,13 @@ import (
 //   - the assets whose triage changed since then.
 //
 // These are listed in idx_changed; their findings and staged assets are
-// computed as a full build does, from the views narrowed to them by their
-// sorting key. Findings and scores are kept per host (migration 0029): a
+// computed as a full build does, from the current rows of those assets.
+// Since migration 0032 neither step reads pii_findings or assets, where a
+// host's rows are spread over every granule: what was stored since the
+// base is a range of row_changes, the hosts of the changed assets come
+// from asset_hosts (idx_changed_hosts), and their current rows from those
+// hosts' ranges of pii_by_host and assets_by_host, copies sorted by host
+// (all four filled by materialized views as the rows are stored). Findings and scores are kept per host (migration 0029): a
 // build's are read through idx_finding_segs and idx_risk_segs (findingsOf,
 // riskOf), which name for each host the generation holding its rows, so
 // the build writes rows only for the hosts of what it recomputed (their
