@@ -69,7 +69,7 @@ func ingestWith(t *testing.T, st *store.Store, ks *keys.Keys, recs []wire.Record
 }
 
 // storedTokens returns every token value any table holds: the findings,
-// the token index and the read index.
+// their copy by host, the token index and the read index.
 func storedTokens(t *testing.T, st *store.Store) []string {
 	t.Helper()
 	ctx := context.Background()
@@ -80,6 +80,7 @@ func storedTokens(t *testing.T, st *store.Store) []string {
 	q := `SELECT DISTINCT t FROM (
 		SELECT arrayJoin(tokens) AS t FROM ` + db + `.pii_findings
 		UNION ALL SELECT token AS t FROM ` + db + `.pii_tokens
+		UNION ALL SELECT arrayJoin(tokens) AS t FROM ` + db + `.pii_by_host
 		UNION ALL SELECT arrayJoin(tokens) AS t FROM ` + db + `.idx_findings) ORDER BY t`
 	require.NoError(t, st.Conn().Select(ctx, &rows, q))
 	out := make([]string, len(rows))

@@ -117,7 +117,10 @@ type clusterStmt struct {
 // pii_findings_local, so rows of one token key sit where their finding's
 // key (asset_id, type) sends them; an INSERT through the Distributed
 // pii_tokens (migration 0007's back-fill) must send them to the same shard.
-var shardKeyOverride = map[string]string{"pii_tokens": "asset_id, type"}
+// pii_by_host and assets_by_host (0032) likewise: copies of pii_findings
+// and assets whose rows must sit with the rows they copy, so each shard's
+// FINAL sees every version of a row.
+var shardKeyOverride = map[string]string{"pii_tokens": "asset_id, type", "pii_by_host": "asset_id, type", "assets_by_host": "asset_id"}
 
 var (
 	reCreateDB    = regexp.MustCompile(`(?is)^CREATE\s+DATABASE\s+IF\s+NOT\s+EXISTS\s+\{db\}$`)

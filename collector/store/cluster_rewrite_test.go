@@ -38,6 +38,25 @@ func TestClusterRewriteEveryMigration(t *testing.T) {
 	require.Equal(t, "`key`", r.shardKey["settings"])
 	require.Equal(t, "asset_id, type", r.shardKey["pii_tokens"], "tokens sit with their findings")
 	require.Empty(t, r.shardKey["idx_findings"], "the read index is on every node")
+	// The tables of 0032 are fed on each node from its own shard's rows,
+	// the copies sitting with the rows they copy.
+	require.Equal(t, "version", r.shardKey["row_changes"])
+	require.Equal(t, "asset_id, type", r.shardKey["pii_by_host"])
+	require.Equal(t, "asset_id", r.shardKey["assets_by_host"])
+	var mv []string
+	for _, cs := range out[32] {
+		if strings.Contains(cs.sql, "MATERIALIZED VIEW") {
+			mv = append(mv, cs.sql)
+		}
+	}
+	require.Len(t, mv, 6)
+	for i, want := range [][2]string{
+		{"row_changes", "pii_findings"}, {"row_changes", "assets"}, {"asset_hosts", "pii_findings"},
+		{"asset_hosts", "assets"}, {"pii_by_host", "pii_findings"}, {"assets_by_host", "assets"},
+	} {
+		require.Contains(t, mv[i], "TO {db}."+want[0]+"_local AS")
+		require.True(t, strings.HasSuffix(mv[i], "FROM {db}."+want[1]+"_local"), mv[i])
+	}
 }
 
 func TestClusterRewriteShapes(t *testing.T) {

@@ -622,7 +622,7 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 			'idx_asset_locations', 'idx_holdings', 'idx_grants_by_holder',
 			'idx_principals', 'idx_asset_order', 'idx_asset_counts', 'idx_changed', 'idx_finding_segs', 'idx_rescored', 'idx_risk_segs',
 			'idx_asset_segs', 'idx_readers', 'idx_placed', 'idx_people_counts', 'idx_entitlements', 'idx_memberships',
-			'idx_entitlement_segs', 'idx_access_changed'], table)`
+			'idx_entitlement_segs', 'idx_access_changed', 'idx_changed_hosts'], table)`
 	if err := s.conn.Select(ctx, &parts, q, s.o.Database); err != nil {
 		return s.wrap("listing index partitions", err)
 	}

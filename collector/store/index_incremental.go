@@ -22,8 +22,13 @@ import (
 //   - the assets whose triage changed since then.
 //
 // These are listed in idx_changed; their findings and staged assets are
-// computed as a full build does, from the views narrowed to them by their
-// sorting key. Findings and scores are kept per host (migration 0029): a
+// computed as a full build does, from the current rows of those assets.
+// Since migration 0032 neither step reads pii_findings or assets, where a
+// host's rows are spread over every granule: what was stored since the
+// base is a range of row_changes, the hosts of the changed assets come
+// from asset_hosts (idx_changed_hosts), and their current rows from those
+// hosts' ranges of pii_by_host and assets_by_host, copies sorted by host
+// (all four filled by materialized views as the rows are stored). Findings and scores are kept per host (migration 0029): a
 // build's are read through idx_finding_segs and idx_risk_segs (findingsOf,
 // riskOf), which name for each host the generation holding its rows, so
 // the build writes rows only for the hosts of what it recomputed (their
@@ -171,11 +176,14 @@ const maxSegments = 32
 func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 	c := strconv.FormatUint(cutoff, 10)
 	changed := changedAssets(g)
+	// The pii and asset rows stored since the base (row_changes, migration
+	// 0032: a range of its key, where pii_findings and assets would be
+	// read whole for their versions).
+	since := `{db}.row_changes WHERE version > ` + c
 	// The (agent_id, source) pairs that stored anything since the base,
 	// and their hosts (idx_findings is ordered by host).
 	written := `SELECT agent_id, source, host FROM {db}.scans WHERE version > ` + c + `
-			UNION ALL SELECT agent_id, source, host FROM {db}.pii_findings WHERE version > ` + c + `
-			UNION ALL SELECT agent_id, source, host FROM {db}.assets WHERE version > ` + c
+			UNION ALL SELECT agent_id, source, host FROM ` + since
 	pairs := `(agent_id, source) IN (SELECT agent_id, source FROM (` + written + `))`
 	hosts := `host IN (SELECT host FROM (` + written + `))`
 	everyHost := ""
@@ -183,33 +191,45 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 		everyHost = `
 				UNION ALL SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + base
 	}
-	// PREWHERE: the changed assets' rows are picked before FINAL merges
-	// versions (asset_id leads both tables' keys, so every version of a
-	// row is kept or left together); reading and merging the whole table
-	// cost seconds at millions of rows.
+	// The hosts g recomputes (written first: the findings are read from
+	// their ranges).
+	recomputedHosts := `(SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + ` AND seg = ` + g + `)`
+	// The changed assets' findings are read from pii_by_host (migration
+	// 0032), pii_findings sorted by host, in the recomputed hosts' ranges:
+	// in pii_findings, sorted by asset_id, one host's ids are spread over
+	// every granule. PREWHERE: the changed assets' rows are picked before
+	// FINAL merges versions (host and asset_id lead the key, so every
+	// version of a row is kept or left together). A row whose host changed
+	// is there under both hosts; the newest of a pii_findings key (asset_id,
+	// type, owner_agent, which is agent_id: records.go sets both from the
+	// sending agent) is the one pii_findings' FINAL keeps.
+	newest := ` PREWHERE host IN ` + recomputedHosts + ` AND ` + changed + `
+		ORDER BY version DESC LIMIT 1 BY asset_id, type, agent_id`
 	visible := strings.Replace(visibleFindingsSQL, `FROM {db}.current_pii_findings`,
-		`FROM (`+currentRowsSQL("pii_findings", piiColumns, ` PREWHERE `+changed)+`)`, 1)
+		`FROM (`+currentRowsSQL("pii_by_host", piiColumns, newest)+`)`, 1)
 	return []buildStep{
 		// What was written since the base (by version, a cheap column),
 		// and what the base showed of the pairs that wrote it: whatever
 		// can look different now is among these.
 		{"changed assets", `INSERT INTO {db}.idx_changed (gen, asset_id)
 			SELECT DISTINCT ` + g + `, asset_id FROM (
-				SELECT asset_id FROM {db}.pii_findings WHERE version > ` + c + `
-				UNION ALL SELECT asset_id FROM {db}.assets WHERE version > ` + c + `
+				SELECT asset_id FROM ` + since + `
 				UNION ALL SELECT asset_id FROM {db}.idx_findings WHERE ` + findingsOf(base) + ` AND ` + hosts + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.idx_assets WHERE ` + assetsOf(base) + ` AND ` + pairs + `
 				UNION ALL SELECT asset_id FROM {db}.finding_triage WHERE seq > ` + c + `
 			)`},
-		{"current findings of changed assets", findingsSQL(g, visible)},
-		// The hosts g recomputes: every host a finding of a changed asset
-		// was ever stored under (pii_findings by its key) covers where
-		// the base had them.
+		// Every host a pii or asset row of a changed asset was ever stored
+		// under (asset_hosts, migration 0032, by its key).
+		{"hosts of changed assets", `INSERT INTO {db}.idx_changed_hosts (gen, host, pii)
+			SELECT DISTINCT ` + g + `, host, pii FROM {db}.asset_hosts
+			PREWHERE asset_key IN (SELECT cityHash64(asset_id) FROM {db}.idx_changed WHERE gen = ` + g + `)`},
+		// The hosts g recomputes: those of the changed assets' findings
+		// cover where the base had them and where they are now.
 		{"hosts recomputed", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
 			SELECT DISTINCT ` + g + `, host, ` + g + ` FROM (
-				SELECT host FROM {db}.idx_findings WHERE gen = ` + g + `
-				UNION ALL SELECT host FROM {db}.pii_findings WHERE ` + changed + everyHost + `
+				SELECT host FROM {db}.idx_changed_hosts WHERE gen = ` + g + ` AND pii = 1` + everyHost + `
 			)`},
+		{"current findings of changed assets", findingsSQL(g, visible)},
 		{"findings carried over", `INSERT INTO {db}.idx_findings (gen, host, asset_id, type, category, location, source, agent_id, bucket,
 				scan_id, count, distinct_count, sample_prefixes, tokens, observed_at)
 			SELECT ` + g + `, host, asset_id, type, category, location, source, agent_id, bucket,
@@ -219,7 +239,12 @@ func incrementalSteps(g, base string, cutoff uint64, compact bool) []buildStep {
 		{"finding segments carried over", `INSERT INTO {db}.idx_finding_segs (gen, host, seg)
 			SELECT ` + g + `, host, seg FROM {db}.idx_finding_segs
 			WHERE gen = ` + base + ` AND host NOT IN (SELECT host FROM {db}.idx_finding_segs WHERE gen = ` + g + `)`},
-		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets", assetColumns, ` PREWHERE `+changed)+`)`, ` AND `+changed)},
+		// The changed assets' rows, read as their findings are, from
+		// assets_by_host in the ranges of the hosts they were stored under
+		// (assets' key: asset_id, owner_agent).
+		{"changed assets, staged", stageSQL(g, `(`+currentRowsSQL("assets_by_host", assetColumns, ` PREWHERE host IN (
+				SELECT host FROM {db}.idx_changed_hosts WHERE gen = `+g+` AND pii = 0) AND `+changed+`
+			ORDER BY version DESC LIMIT 1 BY asset_id, agent_id`)+`)`, ` AND `+changed)},
 	}
 }
 

@@ -167,11 +167,11 @@ func (s *Store) purgeTokens(ctx context.Context, p tokenPurge) error {
 	// On a cluster the merge and the token index's DELETE ran on one
 	// replica of each shard: the others still hold the old tokens until
 	// they have applied them.
-	return s.awaitReplicas(ctx, true, "pii_findings", "pii_tokens", "idx_findings")
+	return s.awaitReplicas(ctx, true, "pii_findings", "pii_tokens", "pii_by_host", "idx_findings")
 }
 
-// rebuildTokenIndexes refills pii_tokens from the current findings that
-// match keep (a fixed SQL condition, never a user value) and empties the
+// rebuildTokenIndexes refills pii_tokens and pii_by_host from the
+// current findings that match keep (a fixed SQL condition, never a user value) and empties the
 // read index's findings, marking the index unbuilt so the next read waits
 // for a rebuild: after tokens were rewritten in place, no copy of an old
 // token may stay readable.
@@ -180,6 +180,14 @@ func (s *Store) rebuildTokenIndexes(ctx context.Context, keep string) error {
 		{"emptying the token index", `TRUNCATE TABLE {db}.pii_tokens`},
 		{"refilling the token index", `INSERT INTO {db}.pii_tokens (token, host, asset_id, type, scan_id, version)
 			SELECT arrayJoin(tokens) AS token, host, asset_id, type, scan_id, version
+			FROM {db}.pii_findings FINAL WHERE ` + keep},
+		// pii_by_host (migration 0032) is a copy of pii_findings: emptied
+		// and refilled, as the token index, so it keeps no old token.
+		{"emptying the findings by host", `TRUNCATE TABLE {db}.pii_by_host`},
+		{"refilling the findings by host", `INSERT INTO {db}.pii_by_host (host, asset_id, type, owner_agent, category, location,
+				source, agent_id, scan_id, count, distinct_count, confidence, samples, tokens, locations, observed_at, version)
+			SELECT host, asset_id, type, owner_agent, category, location, source, agent_id, scan_id, count, distinct_count,
+				confidence, samples, tokens, locations, observed_at, version
 			FROM {db}.pii_findings FINAL WHERE ` + keep},
 		{"emptying the read index's findings", `TRUNCATE TABLE {db}.idx_findings`},
 		{"marking the read index unbuilt", `TRUNCATE TABLE {db}.idx_builds`},

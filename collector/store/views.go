@@ -73,7 +73,9 @@ func currentView(view, table, columns string) string {
 // currentRowsSQL is the query of a current_ view, its FINAL read narrowed
 // by where (" WHERE …" on the table's sorting key, so that every version
 // of a kept row is read; "" for all): an incremental index build reads
-// the current rows of the assets it recomputes this way.
+// the current rows of the assets it recomputes this way (from
+// pii_by_host, pii_findings sorted by host, where also picks the newest
+// version of each pii_findings key).
 func currentRowsSQL(table, columns, where string) string {
 	return `SELECT ` + columns + `
 FROM (SELECT ` + columns + ` FROM {db}.` + table + ` FINAL` + where + `)

@@ -193,6 +193,7 @@ func tokensAt(t *testing.T, addr, db string, toks []string) map[string]uint64 {
 	for table, q := range map[string]string{
 		"pii_findings_local": "SELECT count() FROM " + db + ".pii_findings_local WHERE hasAny(tokens, ?)",
 		"pii_tokens_local":   "SELECT count() FROM " + db + ".pii_tokens_local WHERE has(?, token)",
+		"pii_by_host_local":  "SELECT count() FROM " + db + ".pii_by_host_local WHERE hasAny(tokens, ?)",
 		"idx_findings":       "SELECT count() FROM " + db + ".idx_findings WHERE hasAny(tokens, ?)",
 	} {
 		var n uint64
@@ -311,7 +312,7 @@ func clusterSubjectsRescanAndRotation(t *testing.T, single, a, b *stack, addrs [
 	require.NoError(t, <-rotated, rotErr.String())
 	t.Logf("keys rotate on the cluster took %s: %s", time.Since(start).Round(time.Millisecond), strings.TrimSpace(rotOut.String()))
 	for i, ad := range addrs {
-		require.Equal(t, map[string]uint64{"pii_findings_local": 0, "pii_tokens_local": 0, "idx_findings": 0},
+		require.Equal(t, map[string]uint64{"pii_findings_local": 0, "pii_tokens_local": 0, "pii_by_host_local": 0, "idx_findings": 0},
 			tokensAt(t, ad, a.database, old), "node %d (%s) still holds tokens of the old key", i, ad)
 	}
 	a.startCollector()
@@ -320,7 +321,7 @@ func clusterSubjectsRescanAndRotation(t *testing.T, single, a, b *stack, addrs [
 	require.Equal(t, want, a.searchPeople(people))
 	cur := a.personTokens([]int{0, 1, 2, 3, 4, 5, 6, 7, 8}, true)
 	for i, ad := range addrs {
-		require.Equal(t, map[string]uint64{"pii_findings_local": 0, "pii_tokens_local": 0, "idx_findings": 0},
+		require.Equal(t, map[string]uint64{"pii_findings_local": 0, "pii_tokens_local": 0, "pii_by_host_local": 0, "idx_findings": 0},
 			tokensAt(t, ad, a.database, old), "node %d (%s): the rebuilt index holds no token of the old key", i, ad)
 	}
 	require.NotZero(t, tokensAt(t, addrs[0], a.database, cur)["idx_findings"], "the rebuilt index holds the new tokens")
