@@ -594,6 +594,20 @@ func (s *Store) CommitIndex(ctx context.Context, b IndexBuild) error {
 	if err != nil {
 		return err
 	}
+	if b.Base == 0 {
+		// Every build after this one starts from it or a newer one, and
+		// reads row_changes only past its base's watermark: the months
+		// that ended a day before this one's are no build's to read. A
+		// failure leaves them for the next full build.
+		before := b.Started
+		if wm := time.Unix(0, int64(b.Watermark)); wm.Before(before) {
+			before = wm
+		}
+		before = before.Add(-rowChangesKept)
+		if _, err := s.DropExpired(ctx, RowChanges, before); err != nil && ctx.Err() == nil {
+			s.o.Logger.Warn("read index: old months of row_changes were not dropped; the next full build tries again", "err", err)
+		}
+	}
 	if s.cluster != nil {
 		inc := "0"
 		if b.Unreplicated > 0 {

@@ -36,6 +36,17 @@ var RetentionTables = []RetentionTable{
 	{Table: "risk_history", Kind: "history"},
 }
 
+// RowChanges is row_changes (migration 0032), the log of rows stored
+// that incremental index builds read past their base's watermark: not a
+// retention setting's, but trimmed by CommitIndex after each full build
+// (every later build starts from that one or a newer one), so it does not
+// grow with every row ever stored.
+var RowChanges = RetentionTable{Table: "row_changes", Kind: "index"}
+
+// rowChangesKept is how far before a full build's watermark row_changes
+// stays: far past any collector's clock skew and batch in flight.
+const rowChangesKept = 24 * time.Hour
+
 // monthPartition is the form of a toYYYYMM partition id: anything else
 // found in system.parts is left alone (and never reaches SQL).
 var monthPartition = regexp.MustCompile(`^(19|20|21)[0-9]{2}(0[1-9]|1[0-2])$`)
@@ -57,7 +68,7 @@ func partitionMonthEnd(id string) (time.Time, bool) {
 // dropped. In cluster mode it lists the partitions of every shard and
 // drops them ON CLUSTER.
 func (s *Store) DropExpired(ctx context.Context, rt RetentionTable, before time.Time) ([]string, error) {
-	known := false
+	known := rt == RowChanges
 	for _, t := range RetentionTables {
 		known = known || t == rt
 	}

@@ -187,3 +187,48 @@ func newestBuildBase(t *testing.T, s *store.Store) uint64 {
 	require.Len(t, rows, 1)
 	return rows[0].Base
 }
+
+// A full build drops the months of row_changes that ended a day before
+// its watermark (every later build reads only past it): the log does not
+// keep every row ever stored. The current month stays, and the builds
+// after it still find what was stored since.
+func TestFullBuildTrimsRowChanges(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	db := "`" + s.Database() + "`."
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	require.NoError(t, s.InsertRecords(ctx, logScan("web-1", "s1", at, 3)))
+	// Log rows of months long past, as a year of scans leaves them.
+	for _, ago := range []time.Duration{400 * 24 * time.Hour, 70 * 24 * time.Hour} {
+		v := uint64(time.Now().Add(-ago).UnixNano())
+		require.NoError(t, s.Exec(ctx, "INSERT INTO "+db+"row_changes (version, asset_id, host, agent_id, source) SELECT "+
+			fmt.Sprint(v)+", 'gone', 'web-9', 'ag-web-9', 'fs'"))
+	}
+	count := func(q string) uint64 {
+		t.Helper()
+		var n []struct {
+			N uint64 `ch:"n"`
+		}
+		require.NoError(t, s.Conn().Select(ctx, &n, "SELECT count() AS n FROM "+db+"row_changes "+q))
+		return n[0].N
+	}
+	require.Equal(t, uint64(2), count("WHERE asset_id = 'gone'"))
+
+	x := index.New(index.Options{Store: s, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ClockSkew: time.Nanosecond})
+	require.NoError(t, x.Build(ctx)) // the process's first: full
+	require.Zero(t, count("WHERE asset_id = 'gone'"), "months that ended before the full build's watermark are dropped")
+	require.Equal(t, uint64(3+4), count(""), "this month's rows stay")
+
+	if os.Getenv(storetest.EnvOnCluster) == "1" {
+		return // cluster mode builds in full
+	}
+	require.NoError(t, s.InsertRecords(ctx, logScan("web-2", "s2", at.Add(time.Minute), 2)))
+	require.NoError(t, x.Build(ctx))
+	require.NotZero(t, newestBuildBase(t, s), "the next build is incremental")
+	var ids []struct {
+		ID string `ch:"asset_id"`
+	}
+	require.NoError(t, s.Conn().Select(ctx, &ids, "SELECT asset_id FROM "+db+
+		"idx_changed WHERE gen = (SELECT max(gen) FROM "+db+"idx_builds) ORDER BY asset_id"))
+	require.Len(t, ids, 2, "it reads web-2's two files, found in the log")
+}
