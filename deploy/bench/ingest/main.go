@@ -380,13 +380,16 @@ func round(ctx context.Context, c config, log *slog.Logger, r int, recs []wire.R
 
 	// The rows as the collector stores them: batch k is agent k%agents's,
 	// so its records get that agent's id and enrolled host (fs is a
-	// host-local source), and their tokens the collector's re-keying.
+	// host-local source), the ids the collector derives in that host's
+	// scope (wire.DeriveIDs: the asset id names the host), and their
+	// tokens the collector's re-keying.
 	stored := make([]wire.Record, len(recs))
 	for k, b := range bodies {
 		ag := agents[k%len(agents)]
 		for i := b.off; i < b.off+b.n; i++ {
 			rec := recs[i]
 			rec.AgentID, rec.Host = ag.id, ag.host
+			wire.DeriveIDs(&rec)
 			rec.Tokens = slices.Clone(rec.Tokens)
 			fl.Keys().Rekey(rec.Tokens)
 			stored[i] = rec
