@@ -225,10 +225,18 @@ func run(ctx context.Context, log *slog.Logger, addr, db string, skipLoad, reuse
 		return err
 	}
 	full := time.Since(fstart)
-	fmt.Printf("  read index after one host's rescan: incremental build %s (%d assets recomputed), full build %s (%.0f%%)\n",
-		incr.Round(100*time.Millisecond), newest[0].Changed, full.Round(100*time.Millisecond), 100*float64(incr)/float64(max(full, 1)))
+	verdict := "meets"
+	if incr > incrementalGoal {
+		verdict = "MISSES"
+	}
+	fmt.Printf("  read index after one host's rescan: incremental build %s (%d assets recomputed; %s the %s goal), full build %s (%.0f%%)\n",
+		incr.Round(100*time.Millisecond), newest[0].Changed, verdict, incrementalGoal, full.Round(100*time.Millisecond), 100*float64(incr)/float64(max(full, 1)))
 	return nil
 }
+
+// incrementalGoal is issue 18's bound on an incremental build after one
+// host's rescan at the bench's default size (10,000,000 pii rows).
+const incrementalGoal = 5 * time.Second
 
 // clockSkew is the skew the bench's indexer allows between collectors'
 // clocks (one process writes here, so one clock); the load pauses this
